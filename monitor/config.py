@@ -1,0 +1,286 @@
+"""Configuration: one TOML file, overridable by ``WIREWATCH_*`` environment variables.
+
+The file holds daemon settings (validated here with pydantic-settings), notifier
+tables (validated by each notifier's own model) and watch rules (validated by
+``rules``; they may also live in files named by ``include``). Every problem of
+all three kinds is collected and reported at once, each with file, line and key
+path; secrets are never echoed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+import notifiers
+import rules
+
+DEFAULT_CONFIG_PATH = "wirewatch.toml"
+RULE_KEYS = ("entities", "keywords", "rules")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DaemonSettings(_Section):
+    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    default_interval: float = Field(300.0, ge=1, description="seconds between polls of a feed")
+    jitter: float = Field(30.0, ge=0, description="random delay added to each poll, seconds")
+    misfire_grace: float = Field(60.0, ge=1, description="a late poll still runs within this")
+    concurrency: int = Field(16, ge=1, le=1024, description="fetches in flight at once")
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(30.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0)
+    max_body_bytes: int = Field(15 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(5, ge=0, le=20)
+    max_entries: int = Field(1000, ge=1)
+    dispatch_interval: float = Field(15.0, ge=0.1, description="outbox sweep period, seconds")
+    max_attempts: int = Field(8, ge=1, description="send attempts before a delivery is dead")
+    shutdown_timeout: float = Field(20.0, ge=0)
+
+
+class StoreSettings(_Section):
+    backend: Literal["sqlite"] = "sqlite"
+    path: str = "wirewatch.db"
+    busy_timeout_ms: int = Field(5000, ge=0)
+
+
+class DedupSettings(_Section):
+    window_hours: float = Field(48.0, gt=0)
+    title_similarity: float = Field(88.0, ge=50, le=100)
+
+
+class LogSettings(_Section):
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class FeedSettings(_Section):
+    url: str
+    name: str = ""
+    interval: float | None = Field(None, ge=1)
+    enabled: bool = True
+    tags: tuple[str, ...] = ()
+    max_body_bytes: int | None = Field(None, ge=1024)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("feed url must start with http:// or https://")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.url
+
+
+class Settings(BaseSettings):
+    """Daemon settings. Rule and notifier tables are checked by their own packages."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WIREWATCH_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    include: tuple[str, ...] = ()
+    daemon: DaemonSettings = DaemonSettings()
+    store: StoreSettings = StoreSettings()
+    dedup: DedupSettings = DedupSettings()
+    log: LogSettings = LogSettings()
+    feeds: tuple[FeedSettings, ...] = ()
+    notifiers: dict[str, dict[str, Any]] = {}
+    entities: dict[str, Any] = {}
+    keywords: dict[str, Any] = {}
+    rules: list[Any] = []
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's document arrives as init kwargs; the environment wins over it.
+        return (env_settings, init_settings)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A fully validated configuration: settings, rules and notifier configs."""
+
+    path: str
+    settings: Settings
+    ruleset: rules.RuleSet
+    notifiers: Mapping[str, notifiers.NotifierConfig]
+
+    @property
+    def enabled_notifiers(self) -> dict[str, notifiers.NotifierConfig]:
+        return {name: conf for name, conf in self.notifiers.items() if conf.enabled}
+
+    @property
+    def feeds(self) -> tuple[FeedSettings, ...]:
+        return tuple(feed for feed in self.settings.feeds if feed.enabled)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; ``errors`` lists every problem, one line each."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        super().__init__(f"{len(errors)} configuration error(s)")
+        self.errors = list(errors)
+
+
+def default_config_path() -> str:
+    return os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, validate and cross-check a config file; raise :class:`ConfigError` listing all errors."""
+    path = str(path)
+    text = _read_text(path)
+    document = _parse_toml(path, text)
+    locator = rules.KeyLocator(text)
+    errors: list[str] = []
+    settings = _validate_settings(path, document, locator, errors)
+    ruleset = _load_rules(path, text, document, errors)
+    notifier_configs = _validate_notifiers(path, settings, locator, errors)
+    if settings is not None:
+        errors.extend(_check_feeds(path, settings, locator))
+    if ruleset is not None and settings is not None:
+        errors.extend(_check_routes(ruleset, settings))
+    if errors or settings is None or ruleset is None:
+        raise ConfigError(errors)
+    return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot read: {type(err).__name__}"]) from None
+
+
+def _parse_toml(path: str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([f"{path}: invalid TOML: {err}"]) from None
+
+
+def format_location(path: str, locator: rules.KeyLocator, loc: Sequence[str | int]) -> str:
+    """``file:line: key.path`` for a key path; the line is omitted when not found in the file."""
+    key = _dotted(loc)
+    line = locator.line_of(tuple(loc)) if loc else None
+    where = f"{path}:{line}" if line else path
+    return f"{where}: {key}" if key else where
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validation_messages(
+    path: str, locator: rules.KeyLocator, err: ValidationError, prefix: Sequence[str | int] = ()
+) -> list[str]:
+    # Only pydantic's ``msg`` is used: its ``input`` may be a secret.
+    return [
+        f"{format_location(path, locator, (*prefix, *detail['loc']))}: {detail['msg']}"
+        for detail in err.errors(include_url=False, include_input=False)
+    ]
+
+
+def _validate_settings(
+    path: str, document: dict[str, Any], locator: rules.KeyLocator, errors: list[str]
+) -> Settings | None:
+    try:
+        return Settings(**document)
+    except ValidationError as err:
+        errors.extend(_validation_messages(path, locator, err))
+        return None
+
+
+def _load_rules(
+    path: str, text: str, document: Mapping[str, Any], errors: list[str]
+) -> rules.RuleSet | None:
+    sources = [rules.RuleSource(name=path, text=text)]
+    for included in _included_files(path, document.get("include", ()), errors):
+        sources.append(rules.RuleSource(name=included, text=_read_text(included)))
+    try:
+        return rules.load_ruleset(sources)
+    except rules.RuleSetError as err:
+        errors.extend(str(error) for error in err.errors)
+        return None
+
+
+def _included_files(path: str, patterns: object, errors: list[str]) -> list[str]:
+    if not isinstance(patterns, list | tuple):
+        return []
+    base = Path(path).parent
+    found: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(str(base / str(pattern))))
+        if not matches:
+            errors.append(f"{path}: include: no file matches {pattern!r}")
+        found.extend(matches)
+    return found
+
+
+def _validate_notifiers(
+    path: str, settings: Settings | None, locator: rules.KeyLocator, errors: list[str]
+) -> dict[str, notifiers.NotifierConfig]:
+    configs: dict[str, notifiers.NotifierConfig] = {}
+    for name, raw in (settings.notifiers if settings else {}).items():
+        try:
+            configs[name] = _validate_notifier(raw)
+        except ValidationError as err:
+            errors.extend(_validation_messages(path, locator, err, ("notifiers", name)))
+        except notifiers.NotifierConfigError as err:
+            errors.append(f"{format_location(path, locator, ('notifiers', name, *err.loc))}: {err}")
+    return configs
+
+
+def _validate_notifier(raw: Mapping[str, Any]) -> notifiers.NotifierConfig:
+    # A disabled notifier may lack its secrets (the example config ships that way).
+    if raw.get("enabled", True) is False:
+        kind = notifiers.notifier_types().get(str(raw.get("type")))
+        if kind is None:
+            return notifiers.validate_notifier_config(raw)
+        return kind.Config.model_construct(**raw)
+    return notifiers.validate_notifier_config(raw)
+
+
+def _check_feeds(path: str, settings: Settings, locator: rules.KeyLocator) -> list[str]:
+    seen: set[str] = set()
+    errors = []
+    for index, feed in enumerate(settings.feeds):
+        if feed.url in seen:
+            where = format_location(path, locator, ("feeds", index, "url"))
+            errors.append(f"{where}: duplicate feed url")
+        seen.add(feed.url)
+    return errors
+
+
+def _check_routes(ruleset: rules.RuleSet, settings: Settings) -> list[str]:
+    known = set(settings.notifiers)
+    return [
+        f"{rule.location}: notifiers: unknown notifier {name!r} (known: {', '.join(sorted(known))})"
+        for rule in ruleset.rules
+        for name in rule.notifiers
+        if name not in known
+    ]

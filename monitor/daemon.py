@@ -1,0 +1,160 @@
+"""The daemon: builds every stage from a :class:`~monitor.config.Config` and runs them.
+
+``run_forever`` drives the scheduler until SIGINT/SIGTERM; ``run_once`` polls
+every feed once, drains the outbox, and returns (``wirewatch run --once``).
+Pending deliveries left by a crash are picked up by the first sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+import structlog
+
+import notifiers
+import rules
+from monitor.config import Config, FeedSettings
+from monitor.dedup import Deduplicator
+from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
+from monitor.fetcher import Fetcher
+from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
+from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
+from monitor.store import Store, open_store
+
+log = structlog.get_logger("monitor.daemon")
+
+PRUNE_SECONDS = 3600.0
+
+
+class Daemon:
+    """All long-lived parts, opened in ``start`` and closed in ``close``."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.store: Store = open_store(config.settings.store)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+        self._channels: dict[str, notifiers.Notifier] = {}
+        self._wake = asyncio.Event()
+        self.pipeline: Pipeline | None = None
+        self.dispatcher: Dispatcher | None = None
+
+    async def start(self) -> None:
+        settings = self.config.settings
+        await self.store.open()
+        dedup = Deduplicator(self.store, settings.dedup)
+        warmed = await dedup.load(self.clock())
+        self._channels = {
+            name: notifiers.build_notifier(name, conf, http=self._http)
+            for name, conf in self.config.enabled_notifiers.items()
+        }
+        self.pipeline = Pipeline(
+            store=self.store, dedup=dedup, matcher=rules.compile_rules(self.config.ruleset),
+            routes=Routes(tuple(self._channels)), fetcher=_fetcher(self.config),
+            max_entries=settings.daemon.max_entries, clock=self.clock, on_alerts=self._wake.set,
+        )
+        self.dispatcher = Dispatcher(
+            self.store, self._channels, max_attempts=settings.daemon.max_attempts,
+            redact=Redactor(_secrets(self.config)), clock=self.clock,
+        )
+        log.info("daemon_started", feeds=len(self.config.feeds), rules=len(
+            self.config.ruleset.enabled_rules), notifiers=sorted(self._channels),
+            stories_in_window=warmed)
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.aclose()
+        if self.pipeline is not None and self.pipeline.fetcher is not None:
+            await self.pipeline.fetcher.aclose()
+        await self._http.aclose()
+        await self.store.close()
+
+    async def poll(self, feed: FeedSettings) -> PollOutcome:
+        """One poll; anything unexpected is logged as that feed's error, never raised."""
+        assert self.pipeline is not None
+        try:
+            return await poll_feed(feed, self.pipeline)
+        except Exception as err:  # noqa: BLE001 - one feed's bug must not stop the daemon
+            log.exception("feed_poll_crashed", feed_url=feed.url)
+            return PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+
+    async def dispatch(self) -> DispatchSummary:
+        assert self.dispatcher is not None
+        self._wake.clear()
+        return await self.dispatcher.sweep()
+
+    async def run_once(self) -> list[PollOutcome]:
+        """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
+        outcomes = await asyncio.gather(*(self.poll(feed) for feed in self.config.feeds))
+        await self.dispatch()
+        return list(outcomes)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
+        assert self.pipeline is not None
+        scheduler = make_scheduler()
+        for feed in self.config.feeds:
+            add_feed_job(scheduler, feed, self.config.settings.daemon, self.poll)
+        add_periodic_job(scheduler, "dispatch", self.config.settings.daemon.dispatch_interval,
+                         self.dispatch)
+        add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
+        scheduler.start()
+        dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            dispatcher.cancel()
+            await asyncio.gather(dispatcher, return_exceptions=True)
+            log.info("daemon_stopping")
+
+    async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._wake.wait()
+            await self.dispatch()
+
+    async def _prune(self) -> None:
+        assert self.pipeline is not None
+        pruned = self.pipeline.dedup.index.prune(self.clock())
+        log.debug("story_index_pruned", stories=pruned)
+
+
+def _fetcher(config: Config) -> Fetcher:
+    daemon = config.settings.daemon
+    return Fetcher(
+        user_agent=daemon.user_agent, connect_timeout=daemon.connect_timeout,
+        read_timeout=daemon.read_timeout, total_timeout=daemon.total_timeout,
+        max_body_bytes=daemon.max_body_bytes, max_redirects=daemon.max_redirects,
+        concurrency=daemon.concurrency,
+    )
+
+
+def _secrets(config: Config) -> list[str]:
+    return [secret for conf in config.notifiers.values() for secret in conf.secret_values()]
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set ``stop``: the daemon finishes its current work and exits."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_daemon(config: Config, *, once: bool, stop: asyncio.Event | None = None) -> int:
+    """The body of ``wirewatch run``: exit status 0 unless start-up failed."""
+    daemon = Daemon(config)
+    stop = stop or asyncio.Event()
+    await daemon.start()
+    try:
+        if once:
+            await daemon.run_once()
+        else:
+            install_stop_signals(stop)
+            await daemon.run_forever(stop)
+    finally:
+        await daemon.close()
+    return 0

@@ -1,0 +1,127 @@
+"""Plain records that flow through the pipeline, stage by stage.
+
+    FetchResult  (fetcher)  → ParsedFeed of RawEntry (parser)
+    → Article (normalise)   → DedupDecision (dedup) → AlertRecord (pipeline)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the daemon remembers about one feed between polls and restarts."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_polled: datetime | None = None
+    last_status: int | None = None
+    error_count: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """An HTTP response the fetcher accepted. ``body`` is empty on 304."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One feed entry as the parser read it: text fields may still hold HTML."""
+
+    guid: str | None
+    title: str
+    link: str | None
+    summary: str = ""
+    content: str = ""
+    published: datetime | None = None
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document: its format, title, entries and any non-fatal warning."""
+
+    format: str
+    title: str | None
+    entries: tuple[RawEntry, ...]
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A normalised entry: plain text, UTC dates, canonical link, stable id."""
+
+    article_id: str
+    feed_url: str
+    feed_name: str
+    guid: str
+    title: str
+    link: str
+    summary: str
+    content: str
+    published: datetime | None
+    fetched_at: datetime
+    tags: tuple[str, ...] = ()
+
+
+class Verdict(StrEnum):
+    """How dedup classified an article."""
+
+    NEW_STORY = "new_story"
+    SEEN = "seen"  # the same entry again (GUID or canonical URL): nothing to do
+    FOLDED = "folded"  # a near-identical copy from another outlet: joins a story
+
+
+@dataclass(frozen=True, slots=True)
+class DedupDecision:
+    verdict: Verdict
+    story_id: str
+    duplicate_of: str | None = None  # first article of the story, when folded or seen
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert as stored in the outbox before any send."""
+
+    alert_id: str
+    story_id: str
+    article_id: str
+    rule: str
+    severity: str
+    terms: tuple[str, ...]
+    notifiers: tuple[str, ...]
+    created_at: datetime
+    event: str = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One (alert, notifier) send and its state in the outbox."""
+
+    delivery_id: int
+    alert_id: str
+    notifier: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    payload: dict[str, str] = field(default_factory=dict)

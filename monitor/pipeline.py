@@ -1,0 +1,182 @@
+"""The pipeline: one poll of one feed, from fetched bytes to queued alerts.
+
+:func:`poll_feed` is the one place where the whole path reads in order:
+
+    fetch → parse (worker thread) → normalise → dedup → match rules
+          → store article + alerts (one transaction) → wake the dispatcher
+
+Every failure of one feed is caught here, logged with the feed's URL and kept
+in its state; it never reaches the scheduler, so no broken or hostile feed can
+stop the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import structlog
+
+import rules
+from monitor.config import FeedSettings
+from monitor.dedup import Deduplicator
+from monitor.fetcher import Fetcher, FetchError
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.normalise import normalise_entry
+from monitor.parser import ParseError, parse_feed
+from monitor.store import Store
+
+log = structlog.get_logger("monitor.pipeline")
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Which notifiers a match goes to: the rule's own list, else every enabled one."""
+
+    enabled: tuple[str, ...]
+
+    def __call__(self, match: rules.Match) -> tuple[str, ...]:
+        if not match.notifiers:
+            return self.enabled
+        return tuple(name for name in match.notifiers if name in self.enabled)
+
+
+@dataclass
+class Pipeline:
+    """What a poll needs, built once by the daemon (or by ``replay``)."""
+
+    store: Store
+    dedup: Deduplicator
+    matcher: rules.Matcher
+    routes: Routes
+    fetcher: Fetcher | None = None
+    max_entries: int = 1000
+    max_body_bytes: int | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    on_alerts: Callable[[], None] = field(default=lambda: None)
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """What happened to one article."""
+
+    article: Article
+    decision: DedupDecision
+    matches: tuple[rules.Match, ...]
+    alerts: tuple[AlertRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    feed_url: str
+    status: str  # "ok", "not_modified", "unchanged", "error"
+    ingested: tuple[Ingested, ...] = ()
+    error: str | None = None
+
+    @property
+    def alerts(self) -> int:
+        return sum(len(item.alerts) for item in self.ingested)
+
+
+async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
+    """Poll one feed once; never raises for anything the feed or network did."""
+    assert pipe.fetcher is not None, "polling needs a fetcher"
+    state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
+    try:
+        fetched = await pipe.fetcher.fetch(
+            feed.url, state, max_body_bytes=feed.max_body_bytes or pipe.max_body_bytes)
+    except FetchError as err:
+        return await _failed(feed, state, pipe, f"{err.kind}: {err}", err.status)
+    polled = replace(state, last_polled=pipe.clock(), last_status=fetched.status,
+                     etag=fetched.etag or state.etag,
+                     last_modified=fetched.last_modified or state.last_modified)
+    body_hash = hashlib.sha256(fetched.body).hexdigest()
+    if fetched.not_modified or body_hash == state.body_hash:
+        await pipe.store.save_feed_state(replace(polled, error_count=0, last_error=None))
+        status = "not_modified" if fetched.not_modified else "unchanged"
+        log.debug("feed_unchanged", feed_url=feed.url, status=status)
+        return PollOutcome(feed.url, status)
+    try:
+        parsed = await asyncio.to_thread(
+            parse_feed, fetched.body, content_type=fetched.content_type, url=fetched.final_url,
+            max_entries=pipe.max_entries)
+    except ParseError as err:
+        return await _failed(feed, polled, pipe, f"parse: {err}", fetched.status)
+    if parsed.warning:
+        log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
+    fetched_at = pipe.clock()
+    articles = [normalise_entry(entry, feed_url=feed.url, feed_name=feed.display_name,
+                                fetched_at=fetched_at) for entry in parsed.entries]
+    ingested = await ingest_all(articles, pipe)
+    await pipe.store.save_feed_state(
+        replace(polled, body_hash=body_hash, error_count=0, last_error=None))
+    outcome = PollOutcome(feed.url, "ok", ingested)
+    _log_poll(feed, outcome, len(articles))
+    if outcome.alerts:
+        pipe.on_alerts()
+    return outcome
+
+
+async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
+    """Dedup, match and store articles in feed order."""
+    return tuple([await ingest(article, pipe) for article in articles])
+
+
+async def ingest(article: Article, pipe: Pipeline) -> Ingested:
+    """One article: dedup → rules → one transaction storing it and its new alerts."""
+    decision = await pipe.dedup.classify(article)
+    if decision.verdict is Verdict.SEEN:
+        return Ingested(article, decision, (), ())
+    matches = tuple(pipe.matcher.match(article_fields(article)))
+    candidates = [_alert_record(article, decision, match, pipe) for match in matches]
+    created = await pipe.store.record_article(article, decision, candidates)
+    pipe.dedup.remember(article, decision)
+    for alert in created:
+        log.info("alert_raised", story_id=alert.story_id, rule=alert.rule,
+                 severity=alert.severity, feed_url=article.feed_url, title=article.title,
+                 notifiers=list(alert.notifiers))
+    return Ingested(article, decision, matches, tuple(created))
+
+
+def article_fields(article: Article) -> Mapping[str, str]:
+    """The text fields rules look at."""
+    return {"title": article.title, "summary": article.summary, "content": article.content,
+            "feed": article.feed_name}
+
+
+def alert_id_for(story_id: str, rule: str, event: str) -> str:
+    """Stable per (story, rule, event): the idempotency key receivers see."""
+    digest = hashlib.sha256(f"{story_id}\x00{rule}\x00{event}".encode()).hexdigest()
+    return "al_" + digest[:24]
+
+
+def _alert_record(
+    article: Article, decision: DedupDecision, match: rules.Match, pipe: Pipeline
+) -> AlertRecord:
+    return AlertRecord(
+        alert_id=alert_id_for(decision.story_id, match.rule, "new"),
+        story_id=decision.story_id, article_id=article.article_id, rule=match.rule,
+        severity=match.severity, terms=match.terms, notifiers=pipe.routes(match),
+        created_at=pipe.clock(),
+    )
+
+
+async def _failed(
+    feed: FeedSettings, state: FeedState, pipe: Pipeline, error: str, status: int | None
+) -> PollOutcome:
+    log.error("feed_error", feed_url=feed.url, error=error, status=status,
+              consecutive_errors=state.error_count + 1)
+    await pipe.store.save_feed_state(replace(
+        state, last_polled=pipe.clock(), last_status=status,
+        error_count=state.error_count + 1, last_error=error[:500]))
+    return PollOutcome(feed.url, "error", error=error)
+
+
+def _log_poll(feed: FeedSettings, outcome: PollOutcome, entries: int) -> None:
+    verdicts = [item.decision.verdict for item in outcome.ingested]
+    log.info("feed_polled", feed_url=feed.url, entries=entries,
+             new_stories=verdicts.count(Verdict.NEW_STORY),
+             folded=verdicts.count(Verdict.FOLDED), alerts=outcome.alerts)

@@ -1,0 +1,257 @@
+"""SQLite implementation of :class:`monitor.store.Store`.
+
+One connection, used only from one dedicated thread, so the event loop never
+blocks on disk and SQLite never sees two threads. WAL lets readers (the CLI,
+a status page) work while the daemon writes; every write is one short
+transaction, never held across network I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, TypeVar
+
+from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState, Verdict
+from monitor.store import DeliveryContext, KnownArticle, StorySummary
+
+T = TypeVar("T")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("monitor") / "migrations"
+    scripts = [(int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
+               for item in folder.iterdir() if item.name.endswith(".sql")]
+    return sorted(scripts)
+
+
+class SqliteStore:
+    """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
+
+    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            assert self._db is not None, "store is not open"
+            return work(self._db)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def open(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
+
+    def _connect(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        self._db = db
+        _migrate(db)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(lambda db: db.close())
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def schema_version(self) -> int:
+        return await self._run(lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
+
+    async def feed_state(self, url: str) -> FeedState | None:
+        row = await self._run(
+            lambda db: db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        )
+        return _feed_state(row) if row else None
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        values = (state.url, state.etag, state.last_modified, state.body_hash,
+                  _iso(state.last_polled), state.last_status, state.error_count, state.last_error)
+        await self._run(lambda db: db.execute(_UPSERT_FEED, values))
+
+    async def find_article(self, feed_url: str, guid: str, link: str) -> KnownArticle | None:
+        def query(db: sqlite3.Connection) -> sqlite3.Row | None:
+            row = db.execute(_FIND_BY_GUID, (feed_url, guid)).fetchone()
+            return row or (db.execute(_FIND_BY_LINK, (link,)).fetchone() if link else None)
+
+        row = await self._run(query)
+        return KnownArticle(**dict(row)) if row else None
+
+    async def recent_stories(self, since: datetime) -> list[StorySummary]:
+        rows = await self._run(lambda db: db.execute(_RECENT, (_iso(since),)).fetchall())
+        return [StorySummary(row["story_id"], row["first_article_id"], row["title"],
+                             datetime.fromisoformat(row["last_seen"])) for row in rows]
+
+    async def record_article(
+        self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
+    ) -> list[AlertRecord]:
+        return await self._run(lambda db: _record_article(db, article, decision, alerts))
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
+        rows = await self._run(lambda db: db.execute(_DUE, (_iso(now), limit)).fetchall())
+        return [_delivery_context(row) for row in rows]
+
+    async def update_delivery(
+        self, delivery_id: int, *, state: str, attempts: int,
+        next_attempt_at: datetime, error: str | None,
+    ) -> None:
+        values = (state, attempts, _iso(next_attempt_at), error,
+                  _iso(datetime.now(UTC)), delivery_id)
+        await self._run(lambda db: db.execute(_UPDATE_DELIVERY, values))
+
+    async def delivery_counts(self) -> dict[str, int]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+        return {row[0]: row[1] for row in rows}
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    for version, script in _migrations():
+        if version > current:
+            # executescript commits first; the version bump rides in the same script.
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+def _feed_state(row: sqlite3.Row) -> FeedState:
+    values = dict(row)
+    values["last_polled"] = _dt(values["last_polled"])
+    return FeedState(**values)
+
+
+def _record_article(
+    db: sqlite3.Connection, article: Article, decision: DedupDecision,
+    alerts: Sequence[AlertRecord],
+) -> list[AlertRecord]:
+    with _transaction(db):
+        if decision.verdict is Verdict.NEW_STORY:
+            db.execute(_INSERT_STORY, (decision.story_id, article.article_id, article.title,
+                                       _iso(article.fetched_at), _iso(article.fetched_at)))
+        elif decision.verdict is Verdict.FOLDED:
+            db.execute(_TOUCH_STORY, (_iso(article.fetched_at), decision.story_id))
+        db.execute("INSERT OR IGNORE INTO story_outlets VALUES (?, ?)",
+                   (decision.story_id, article.feed_url))
+        db.execute(_INSERT_ARTICLE, _article_values(article, decision.story_id))
+        return [alert for alert in alerts if _insert_alert(db, alert)]
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (autocommit connection)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _insert_alert(db: sqlite3.Connection, alert: AlertRecord) -> bool:
+    created = db.execute(_INSERT_ALERT, (
+        alert.alert_id, alert.story_id, alert.article_id, alert.rule, alert.severity,
+        json.dumps(list(alert.terms)), alert.event, _iso(alert.created_at),
+    )).rowcount
+    for notifier in alert.notifiers if created else ():
+        db.execute(_INSERT_DELIVERY, (alert.alert_id, notifier, _iso(alert.created_at),
+                                      _iso(alert.created_at)))
+    return bool(created)
+
+
+def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
+    return (article.article_id, story_id, article.feed_url, article.feed_name, article.guid,
+            article.link, article.title, article.summary, _iso(article.published),
+            _iso(article.fetched_at))
+
+
+def _delivery_context(row: sqlite3.Row) -> DeliveryContext:
+    delivery = Delivery(row["delivery_id"], row["alert_id"], row["notifier"], row["state"],
+                        row["attempts"], datetime.fromisoformat(row["next_attempt_at"]),
+                        row["last_error"])
+    alert = AlertRecord(row["alert_id"], row["story_id"], row["article_id"], row["rule"],
+                        row["severity"], tuple(json.loads(row["terms"])), (row["notifier"],),
+                        datetime.fromisoformat(row["created_at"]), row["event"])
+    return DeliveryContext(delivery, alert, row["title"], row["link"], row["summary"],
+                           row["feed_name"], _dt(row["published"]),
+                           datetime.fromisoformat(row["first_seen"]), row["outlets"])
+
+
+_UPSERT_FEED = """
+INSERT INTO feeds (url, etag, last_modified, body_hash, last_polled, last_status,
+                   error_count, last_error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (url) DO UPDATE SET
+    etag = excluded.etag, last_modified = excluded.last_modified,
+    body_hash = excluded.body_hash, last_polled = excluded.last_polled,
+    last_status = excluded.last_status, error_count = excluded.error_count,
+    last_error = excluded.last_error
+"""
+_FIND_COLUMNS = """
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
+FROM articles a JOIN stories s USING (story_id)
+"""
+_FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
+_FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? ORDER BY a.fetched_at LIMIT 1"
+_RECENT = """
+SELECT story_id, first_article_id, title, last_seen FROM stories
+WHERE last_seen >= ? ORDER BY first_seen
+"""
+_INSERT_STORY = """
+INSERT INTO stories (story_id, first_article_id, title, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?)
+"""
+_TOUCH_STORY = """
+UPDATE stories SET article_count = article_count + 1, last_seen = max(last_seen, ?)
+WHERE story_id = ?
+"""
+_INSERT_ARTICLE = """
+INSERT OR IGNORE INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title,
+                                summary, published, fetched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INSERT_ALERT = """
+INSERT OR IGNORE INTO alerts (alert_id, story_id, article_id, rule, severity, terms, event,
+                              created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INSERT_DELIVERY = """
+INSERT OR IGNORE INTO deliveries (alert_id, notifier, next_attempt_at, updated_at)
+VALUES (?, ?, ?, ?)
+"""
+_DUE = """
+SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
+       d.last_error, al.story_id, al.article_id, al.rule, al.severity, al.terms, al.event,
+       al.created_at, a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen,
+       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
+FROM deliveries d
+JOIN alerts al USING (alert_id)
+JOIN articles a ON a.article_id = al.article_id
+JOIN stories s ON s.story_id = al.story_id
+WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+ORDER BY d.next_attempt_at, d.delivery_id
+LIMIT ?
+"""
+_UPDATE_DELIVERY = """
+UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
+                      updated_at = ?
+WHERE delivery_id = ?
+"""

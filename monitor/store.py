@@ -1,0 +1,103 @@
+"""The storage interface every backend implements, and the factory that picks one.
+
+SQLite is the embedded default (``monitor.sqlite_store``). The interface is
+shaped for a shared PostgreSQL later: each method is one short transaction,
+never held across network I/O, and every write that must happen once (an
+article, an alert, a delivery) is guarded by a unique key, so a repeat is a
+no-op rather than a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from monitor.config import StoreSettings
+from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """An article already stored, found by its feed GUID or its canonical link."""
+
+    article_id: str
+    story_id: str
+    feed_url: str
+    first_article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """What near-duplicate detection needs to know about a recent story."""
+
+    story_id: str
+    first_article_id: str
+    title: str
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """Everything a notifier's alert is built from, read in one query."""
+
+    delivery: Delivery
+    alert: AlertRecord
+    title: str
+    link: str
+    summary: str
+    feed_name: str
+    published: datetime | None
+    first_seen: datetime
+    outlets: int
+
+
+class Store(Protocol):
+    """Persistent state: feeds, stories and articles, alerts and their outbox."""
+
+    async def open(self) -> None:
+        """Connect and apply pending schema migrations."""
+
+    async def close(self) -> None: ...
+
+    async def feed_state(self, url: str) -> FeedState | None: ...
+
+    async def save_feed_state(self, state: FeedState) -> None: ...
+
+    async def find_article(self, feed_url: str, guid: str, link: str) -> KnownArticle | None:
+        """The stored article with this (feed, GUID), else any with this canonical link."""
+
+    async def recent_stories(self, since: datetime) -> list[StorySummary]: ...
+
+    async def record_article(
+        self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
+    ) -> list[AlertRecord]:
+        """Store the article, update its story, and queue alerts; return the alerts newly created.
+
+        One transaction: an alert whose (story, rule, event) exists already is skipped,
+        which is what makes "one alert per story" survive restarts.
+        """
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]: ...
+
+    async def update_delivery(
+        self,
+        delivery_id: int,
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+    ) -> None: ...
+
+    async def delivery_counts(self) -> dict[str, int]: ...
+
+    async def schema_version(self) -> int: ...
+
+
+def open_store(settings: StoreSettings) -> Store:
+    """The configured backend (not yet opened)."""
+    from monitor.sqlite_store import SqliteStore  # noqa: PLC0415 - one backend today
+
+    return SqliteStore(settings.path, busy_timeout_ms=settings.busy_timeout_ms)

@@ -1,0 +1,112 @@
+"""The notifier plugin interface.
+
+A notifier only builds its payload, sends it, and says whether a failure is
+retryable. Retries, rate limits, dedup of sends and secret redaction live in
+``monitor.dispatch`` (the same split as Prometheus Alertmanager's ``notify``).
+
+    NotifyError            any failed send
+    └── retryable: bool    True for 429/5xx/timeouts, False for 4xx/bad config
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Protocol, runtime_checkable
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One rule firing on one story, as handed to every notifier.
+
+    ``alert_id`` is stable across retries and restarts: receivers can use it as
+    an idempotency key. All text fields are plain text taken from feeds, i.e.
+    hostile: every notifier escapes them for its own channel.
+    """
+
+    alert_id: str
+    story_id: str
+    rule: str
+    severity: str
+    title: str
+    link: str
+    summary: str
+    feed: str
+    published: datetime | None
+    first_seen: datetime
+    matched_terms: tuple[str, ...]
+    outlets: int = 1
+    event: str = "new"
+    rule_description: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class NotifyError(Exception):
+    """A send failed; ``retryable`` tells the dispatcher whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class NotifierConfig(BaseModel):
+    """Base of every notifier's config model; each plugin subclasses it beside itself."""
+
+    # hide_input_in_errors: a rejected webhook URL must not be echoed by ValidationError.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    type: str
+    enabled: bool = True
+
+    def secret_values(self) -> list[str]:
+        """Every secret in this config, so the dispatcher can redact it from errors."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found.append(value.get_secret_value())
+        return found
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """What the dispatcher drives: one configured channel instance."""
+
+    name: str
+
+    async def send(self, alert: Alert) -> None:
+        """Deliver one alert or raise :class:`NotifyError`."""
+
+    async def aclose(self) -> None:
+        """Release anything the notifier holds open."""
+
+
+class NotifierPlugin(ABC):
+    """Base of every notifier class, built-in (``notifiers.REGISTRY``) or from an entry point.
+
+    Deliberately tiny: a plugin declares its ``type_name`` and ``Config`` model and
+    implements :meth:`send`. Subclasses narrow ``config`` to their own ``Config``;
+    :func:`notifiers.build_notifier` checks the match before calling the constructor.
+    """
+
+    type_name: ClassVar[str]
+    Config: ClassVar[type[NotifierConfig]]
+    name: str
+
+    def __init__(self, name: str, config: NotifierConfig, *, http: httpx.AsyncClient) -> None:
+        self.name = name
+
+    @abstractmethod
+    async def send(self, alert: Alert) -> None:
+        """Deliver one alert or raise :class:`NotifyError`."""
+
+    async def aclose(self) -> None:
+        """Release anything the notifier holds open; the shared HTTP client is not ours."""
+        return None
