@@ -1,0 +1,141 @@
+"""Configuration: loading, environment overrides, includes, and errors reported all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MINIMAL = """
+[store]
+path = "ww.db"
+
+[[feeds]]
+name = "Wire"
+url = "http://127.0.0.1:9/feed.xml"
+
+[notifiers.console]
+type = "console"
+
+[notifiers.hook]
+type = "webhook"
+url = "http://127.0.0.1:9/hook"
+
+[entities.iran]
+kind = "actor"
+entries = [{ name = "Iran", aliases = ["Iranian"] }]
+
+[[rules]]
+name = "iran"
+all_of = ["iran"]
+notifiers = ["console"]
+"""
+
+
+def _write(folder: Path, text: str, name: str = "wirewatch.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _errors(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.errors
+
+
+def test_example_config_is_valid() -> None:
+    """The shipped example validates: its rules, notifiers and feeds."""
+    config = load_config(ROOT / "config.example.toml")
+    assert {rule.name for rule in config.ruleset.rules} >= {"iran-in-syria", "russia-in-syria"}
+    assert "console" in config.enabled_notifiers
+    assert len(config.feeds) >= 5
+
+
+def test_minimal_config_loads_with_defaults(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert config.settings.daemon.default_interval == 300
+    assert config.feeds[0].display_name == "Wire"
+    assert set(config.enabled_notifiers) == {"console", "hook"}
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIREWATCH_STORE__PATH", "/srv/other.db")
+    monkeypatch.setenv("WIREWATCH_DAEMON__CONCURRENCY", "3")
+    monkeypatch.setenv("WIREWATCH_NOTIFIERS__HOOK__SECRET", "s3cr3t-signing-key")
+    config = load_config(_write(tmp_path, MINIMAL))
+    assert config.settings.store.path == "/srv/other.db"
+    assert config.settings.daemon.concurrency == 3
+    assert "s3cr3t-signing-key" in config.notifiers["hook"].secret_values()
+
+
+def test_three_mistakes_are_all_reported_with_locations(tmp_path: Path) -> None:
+    text = MINIMAL.replace('path = "ww.db"', 'path = "ww.db"\nbusy_timeout_ms = "soon"')
+    text = text.replace('url = "http://127.0.0.1:9/feed.xml"', 'url = "ftp://example.org/x"')
+    text = text.replace('all_of = ["iran"]', 'all_of = ["iran", "hezbollah"]')
+    path = _write(tmp_path, text)
+    errors = _errors(path)
+    assert len(errors) == 3, errors
+    lines = text.splitlines()
+    expected = {
+        "store.busy_timeout_ms": lines.index('busy_timeout_ms = "soon"') + 1,
+        "feeds[0].url": lines.index('url = "ftp://example.org/x"') + 1,
+        "rules[0].all_of": lines.index('all_of = ["iran", "hezbollah"]') + 1,
+    }
+    for key, line in expected.items():
+        assert any(f"{path}:{line}:" in error and key in error for error in errors), (key, errors)
+
+
+def test_secrets_never_appear_in_errors(tmp_path: Path) -> None:
+    secret = "https://hooks.slack.com/services/T0/B0/TOPSECRETTOKEN"
+    text = MINIMAL + f'\n[notifiers.slack]\ntype = "slack"\nwebhook_url = "{secret}"\nbogus = 1\n'
+    errors = _errors(_write(tmp_path, text))
+    assert any("notifiers.slack.bogus" in error for error in errors)
+    assert not any("TOPSECRETTOKEN" in error for error in errors)
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[store]\npath = \n")
+    (error,) = _errors(path)
+    assert str(path) in error
+    assert "line 2" in error
+
+
+def test_missing_file_is_one_clear_error(tmp_path: Path) -> None:
+    assert _errors(tmp_path / "absent.toml") == [f"{tmp_path / 'absent.toml'}: file not found"]
+
+
+def test_rules_may_live_in_included_files(tmp_path: Path) -> None:
+    rules_dir = tmp_path / "rules.d"
+    rules_dir.mkdir()
+    _write(rules_dir, '[[rules]]\nname = "iran-extra"\nall_of = ["iran"]\n', "extra.toml")
+    config = load_config(_write(tmp_path, 'include = ["rules.d/*.toml"]\n' + MINIMAL))
+    assert [rule.name for rule in config.ruleset.rules] == ["iran", "iran-extra"]
+
+
+def test_errors_in_included_files_name_that_file(tmp_path: Path) -> None:
+    _write(tmp_path, '[[rules]]\nname = "broken"\nall_of = ["nowhere"]\n', "more.toml")
+    errors = _errors(_write(tmp_path, 'include = ["more.toml"]\n' + MINIMAL))
+    assert any(error.startswith(f"{tmp_path / 'more.toml'}:3:") for error in errors), errors
+
+
+def test_unknown_notifier_route_is_an_error(tmp_path: Path) -> None:
+    errors = _errors(_write(tmp_path, MINIMAL.replace('notifiers = ["console"]',
+                                                      'notifiers = ["pager"]')))
+    assert any("unknown notifier 'pager'" in error for error in errors), errors
+
+
+def test_disabled_notifier_may_lack_its_secrets(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[notifiers.slack]\ntype = "slack"\nenabled = false\n'
+    config = load_config(_write(tmp_path, text))
+    assert "slack" not in config.enabled_notifiers
+
+
+def test_duplicate_feed_urls_are_reported(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n'
+    errors = _errors(_write(tmp_path, text))
+    assert any("feeds[1].url" in error and "duplicate" in error for error in errors), errors

@@ -1,0 +1,128 @@
+"""Dispatch: outcomes of sends, retry with backoff, dead letters, secret redaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+import notifiers
+from monitor.dispatch import MAX_BACKOFF, Dispatcher, Redactor, backoff
+from monitor.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.sqlite_store import SqliteStore
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+SECRET = "https://hooks.example.org/T0/SECRET-TOKEN-123"
+
+
+class ScriptedChannel:
+    """A notifier whose sends fail as scripted: the dispatcher's seam."""
+
+    def __init__(self, name: str, failures: list[BaseException]) -> None:
+        self.name = name
+        self.failures = failures
+        self.sent: list[notifiers.Alert] = []
+
+    async def send(self, alert: notifiers.Alert) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(alert)
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture(name="store")
+async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(str(tmp_path / "dispatch.db"))
+    await store.open()
+    article = Article(article_id="a1", feed_url="http://one/feed", feed_name="One", guid="g1",
+                      title="Iranian troops arrive in Latakia", link="http://one/g1",
+                      summary="", content="", published=None, fetched_at=NOW)
+    alert = AlertRecord(alert_id="al1", story_id="s1", article_id="a1", rule="iran",
+                        severity="high", terms=("Iranian",), notifiers=("hook",),
+                        created_at=NOW)
+    await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "s1"), [alert])
+    yield store
+    await store.close()
+
+
+def _dispatcher(store: SqliteStore, channel: ScriptedChannel, *, max_attempts: int = 3,
+                clock: list[datetime] | None = None) -> Dispatcher:
+    moments = clock or [NOW]
+    return Dispatcher(store, {channel.name: channel}, max_attempts=max_attempts,
+                      redact=Redactor([SECRET]), clock=lambda: moments[0])
+
+
+async def test_a_successful_send_marks_the_delivery_sent(store: SqliteStore) -> None:
+    channel = ScriptedChannel("hook", [])
+    summary = await _dispatcher(store, channel).sweep()
+    assert summary.sent == 1
+    assert [alert.alert_id for alert in channel.sent] == ["al1"]
+    assert await store.delivery_counts() == {"sent": 1}
+    assert (await _dispatcher(store, channel).sweep()).sent == 0
+
+
+async def test_retryable_failure_is_retried_after_backoff(store: SqliteStore) -> None:
+    channel = ScriptedChannel("hook", [notifiers.NotifyError("503", retryable=True)])
+    clock = [NOW]
+    dispatcher = _dispatcher(store, channel, clock=clock)
+    assert (await dispatcher.sweep()).outcomes["retry"] == 1
+    assert (await dispatcher.sweep()).outcomes == {}
+    clock[0] = NOW + MAX_BACKOFF
+    assert (await dispatcher.sweep()).sent == 1
+
+
+async def test_retry_after_is_honoured(store: SqliteStore) -> None:
+    channel = ScriptedChannel("hook", [notifiers.NotifyError("429", retryable=True,
+                                                             retry_after=120)])
+    await _dispatcher(store, channel).sweep()
+    assert await store.due_deliveries(NOW + timedelta(seconds=119), 10) == []
+    assert len(await store.due_deliveries(NOW + timedelta(seconds=120), 10)) == 1
+
+
+@pytest.mark.parametrize(
+    ("failures", "max_attempts"),
+    [
+        ([notifiers.NotifyError("400 bad request", retryable=False)], 3),
+        ([notifiers.NotifyError("503", retryable=True)] * 2, 2),
+        ([RuntimeError("plugin bug")], 3),
+    ],
+)
+async def test_failures_dead_letter_the_delivery(
+    store: SqliteStore, failures: list[BaseException], max_attempts: int
+) -> None:
+    channel = ScriptedChannel("hook", list(failures))
+    clock = [NOW]
+    dispatcher = _dispatcher(store, channel, max_attempts=max_attempts, clock=clock)
+    for _ in failures:
+        await dispatcher.sweep()
+        clock[0] += MAX_BACKOFF
+    assert await store.delivery_counts() == {"dead": 1}
+    assert channel.sent == []
+
+
+async def test_unconfigured_channel_dead_letters(store: SqliteStore) -> None:
+    await _dispatcher(store, ScriptedChannel("other", [])).sweep()
+    assert await store.delivery_counts() == {"dead": 1}
+
+
+async def test_secrets_are_redacted_from_stored_errors_and_logs(store: SqliteStore) -> None:
+    channel = ScriptedChannel("hook", [notifiers.NotifyError(f"POST {SECRET} failed",
+                                                             retryable=True)])
+    with capture_logs() as logs:
+        await _dispatcher(store, channel).sweep()
+    (due,) = await store.due_deliveries(NOW + MAX_BACKOFF, 10)
+    assert due.delivery.last_error == "POST [redacted] failed"
+    assert logs and all(SECRET not in str(entry) for entry in logs)
+    assert logs[0]["notifier"] == "hook" and logs[0]["story_id"] == "s1"
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 5, 20])
+def test_backoff_grows_and_is_capped(attempts: int) -> None:
+    delay = backoff(attempts, None)
+    assert timedelta(0) < delay <= MAX_BACKOFF
+    assert backoff(attempts, 7.0) == timedelta(seconds=7)
