@@ -1,0 +1,124 @@
+"""The command-line contracts: ``check`` exit codes and ``replay``'s JSON lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from tests.support.feedserver import FeedServer
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "config.example.toml")
+REPLAY = ROOT / "tests" / "data" / "replay"
+LEVANT = str(REPLAY / "levant-wire.xml")
+GULF = str(REPLAY / "gulf-dispatch.xml")
+CONTRACT_KEYS = {"feed", "title", "link", "published", "story_id", "duplicate_of", "matches"}
+
+
+def _replay(capsys: pytest.CaptureFixture[str], *sources: str) -> tuple[int, list[dict[str, object]]]:
+    status = main(["replay", "--config", EXAMPLE, *sources])
+    lines = capsys.readouterr().out.splitlines()
+    return status, [json.loads(line) for line in lines]
+
+
+def test_check_accepts_the_example_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--config", EXAMPLE]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_check_lists_every_error_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    text = text.replace("concurrency = 16 ", "concurrency = -1 ", 1)
+    text = text.replace('severity = "high"', 'severity = "urgent"', 1)
+    text = text.replace('all_of = ["russia", "syria"]', 'all_of = ["russia", "syrai"]', 1)
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["check", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "3 errors" in err
+    for key in ("daemon.concurrency", "severity", "syrai"):
+        assert key in err
+    assert "Traceback" not in err
+
+
+def test_check_reads_the_config_path_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WIREWATCH_CONFIG", EXAMPLE)
+    assert main(["check"]) == 0
+    assert EXAMPLE in capsys.readouterr().out
+
+
+def test_check_without_any_config_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("WIREWATCH_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 1
+    assert "wirewatch.toml: file not found" in capsys.readouterr().err
+
+
+def test_replay_prints_the_json_lines_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    status, rows = _replay(capsys, LEVANT, GULF)
+    assert status == 0
+    assert [row["title"] for row in rows][:2] == [
+        "Iranian troops arrive via Latakia airport to back army offensive near Homs",
+        "Hamas officials meet mediators in Cairo",
+    ]
+    assert len(rows) == 5
+    for row in rows:
+        assert CONTRACT_KEYS <= row.keys()
+    assert rows[0]["feed"] == "Levant Wire"
+    assert rows[0]["link"] == "https://levantwire.example/2026/11/iran-troops-latakia"
+    assert rows[0]["published"] == "2026-11-24T08:15:00+00:00"
+
+
+def test_replay_folds_syndicated_copies_into_one_story(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, rows = _replay(capsys, LEVANT, GULF)
+    first, copy = rows[0], rows[3]
+    assert copy["feed"] == "Gulf Dispatch"
+    assert copy["story_id"] == first["story_id"]
+    assert first["duplicate_of"] is None
+    assert copy["duplicate_of"] == first["id"]
+    assert len({row["story_id"] for row in rows}) == 4
+
+
+def test_replay_matches_the_iran_in_syria_rule_with_its_terms(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, rows = _replay(capsys, LEVANT)
+    matches = {m["rule"]: m for m in rows[0]["matches"]}  # type: ignore[union-attr]
+    iran = matches["iran-in-syria"]
+    assert iran["severity"] == "high"
+    assert {"Iranian", "Latakia", "Homs", "troops"} <= set(iran["terms"])
+    assert rows[1]["matches"] == [] and rows[2]["matches"] == []  # Hamas, Tirana
+
+
+def test_replay_reads_urls_and_reports_unreadable_sources(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with FeedServer() as server:
+        server.add_feed("/levant.xml", Path(LEVANT).read_bytes())
+        status = main(["replay", "--config", EXAMPLE, "/nonexistent/feed.xml",
+                       server.url("/levant.xml")])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "/nonexistent/feed.xml: cannot read" in err
+    assert len(out.splitlines()) == 3
+
+
+def test_replay_is_deterministic_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, once = _replay(capsys, LEVANT, GULF)
+    _, twice = _replay(capsys, LEVANT, GULF)
+    assert [row["story_id"] for row in once] == [row["story_id"] for row in twice]
+    assert list(tmp_path.iterdir()) == []
