@@ -57,6 +57,9 @@ class Pipeline:
     max_body_bytes: int | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     on_alerts: Callable[[], None] = field(default=lambda: None)
+    # Feeds are polled concurrently; classify → store → remember must not interleave, or
+    # two outlets' copies of one story, arriving together, would both open a story.
+    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,11 @@ async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Inges
 
 async def ingest(article: Article, pipe: Pipeline) -> Ingested:
     """One article: dedup → rules → one transaction storing it and its new alerts."""
+    async with pipe.ingest_lock:
+        return await _ingest_locked(article, pipe)
+
+
+async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
     decision = await pipe.dedup.classify(article)
     if decision.verdict is Verdict.SEEN:
         return Ingested(article, decision, (), ())
