@@ -1,0 +1,36 @@
+"""Problems found in rule sources.
+
+    RuleSetError (ValueError)   raised by ``load_ruleset``: the sources cannot be used
+    └── errors: list[RuleError] every problem found, not just the first
+
+``RuleError`` is a record, not an exception: the loader collects them so that
+one run of ``check-rules`` shows the user everything to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rules.model import Location
+
+
+@dataclass(frozen=True, slots=True)
+class RuleError:
+    """One problem, e.g. ``rules/syria.toml:14: rules[1].severity: 'urgent' is not ...``."""
+
+    message: str
+    location: Location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class RuleSetError(ValueError):
+    """The rule sources hold at least one problem; ``errors`` lists them all."""
+
+    def __init__(self, errors: Sequence[RuleError]) -> None:
+        self.errors = list(errors)
+        count = len(self.errors)
+        heading = f"{count} problem{'' if count == 1 else 's'} in the rules:"
+        super().__init__("\n  ".join([heading, *map(str, self.errors)]))
