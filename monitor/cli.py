@@ -27,15 +27,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="wirewatch", description="News monitoring and alerting daemon.")
+        prog="wirewatch", description="News monitoring and alerting daemon."
+    )
     parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _command(commands, "run", "run the daemon", _run)
-    run.add_argument("--once", action="store_true",
-                     help="poll every feed once, dispatch alerts, and exit")
+    run.add_argument(
+        "--once", action="store_true", help="poll every feed once, dispatch alerts, and exit"
+    )
     _command(commands, "check", "validate configuration and rules", _check)
-    replay = _command(commands, "replay", "print what the pipeline makes of feed files or URLs",
-                      _replay)
+    replay = _command(
+        commands, "replay", "print what the pipeline makes of feed files or URLs", _replay
+    )
     replay.add_argument("sources", nargs="+", metavar="SOURCE", help="feed file path or URL")
     demo = commands.add_parser("demo", help="run against a simulated newsroom on loopback")
     demo.set_defaults(handler=_demo)
@@ -43,12 +46,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
     handler: object,
 ) -> argparse.ArgumentParser:
     sub = commands.add_parser(name, help=help_text, description=help_text)
-    sub.add_argument("--config", metavar="PATH", default=None,
-                     help="config file (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)")
+    sub.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="config file (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)",
+    )
     sub.set_defaults(handler=handler)
     return sub
 
@@ -69,9 +78,11 @@ def _check(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     settings = config.settings
-    print(f"{config.path}: OK — {len(config.feeds)} feeds, "
-          f"{len(config.ruleset.enabled_rules)} rules, "
-          f"{len(config.enabled_notifiers)} enabled notifiers of {len(settings.notifiers)}")
+    print(
+        f"{config.path}: OK — {len(config.feeds)} feeds, "
+        f"{len(config.ruleset.enabled_rules)} rules, "
+        f"{len(config.enabled_notifiers)} enabled notifiers of {len(settings.notifiers)}"
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 import notifiers
 import rules
+from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
 RULE_KEYS = ("entities", "keywords", "rules")
@@ -122,10 +123,10 @@ class Config:
     path: str
     settings: Settings
     ruleset: rules.RuleSet
-    notifiers: Mapping[str, notifiers.NotifierConfig]
+    notifiers: Mapping[str, NotifierConfig]
 
     @property
-    def enabled_notifiers(self) -> dict[str, notifiers.NotifierConfig]:
+    def enabled_notifiers(self) -> dict[str, NotifierConfig]:
         return {name: conf for name, conf in self.notifiers.items() if conf.enabled}
 
     @property
@@ -146,7 +147,7 @@ def default_config_path() -> str:
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read, validate and cross-check a config file; raise :class:`ConfigError` listing all errors."""
+    """Read, validate and cross-check a config file; :class:`ConfigError` lists every error."""
     path = str(path)
     text = _read_text(path)
     document = _parse_toml(path, text)
@@ -243,19 +244,17 @@ def _included_files(path: str, patterns: object, errors: list[str]) -> list[str]
 
 def _validate_notifiers(
     path: str, settings: Settings | None, locator: rules.KeyLocator, errors: list[str]
-) -> dict[str, notifiers.NotifierConfig]:
-    configs: dict[str, notifiers.NotifierConfig] = {}
+) -> dict[str, NotifierConfig]:
+    configs: dict[str, NotifierConfig] = {}
     for name, raw in (settings.notifiers if settings else {}).items():
         try:
             configs[name] = _validate_notifier(raw)
         except ValidationError as err:
             errors.extend(_validation_messages(path, locator, err, ("notifiers", name)))
-        except notifiers.NotifierConfigError as err:
-            errors.append(f"{format_location(path, locator, ('notifiers', name, *err.loc))}: {err}")
     return configs
 
 
-def _validate_notifier(raw: Mapping[str, Any]) -> notifiers.NotifierConfig:
+def _validate_notifier(raw: Mapping[str, Any]) -> NotifierConfig:
     # A disabled notifier may lack its secrets (the example config ships that way).
     if raw.get("enabled", True) is False:
         kind = notifiers.notifier_types().get(str(raw.get("type")))

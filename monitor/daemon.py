@@ -53,17 +53,29 @@ class Daemon:
             for name, conf in self.config.enabled_notifiers.items()
         }
         self.pipeline = Pipeline(
-            store=self.store, dedup=dedup, matcher=rules.compile_rules(self.config.ruleset),
-            routes=Routes(tuple(self._channels)), fetcher=_fetcher(self.config),
-            max_entries=settings.daemon.max_entries, clock=self.clock, on_alerts=self._wake.set,
+            store=self.store,
+            dedup=dedup,
+            matcher=rules.compile_rules(self.config.ruleset),
+            routes=Routes(tuple(self._channels)),
+            fetcher=_fetcher(self.config),
+            max_entries=settings.daemon.max_entries,
+            clock=self.clock,
+            on_alerts=self._wake.set,
         )
         self.dispatcher = Dispatcher(
-            self.store, self._channels, max_attempts=settings.daemon.max_attempts,
-            redact=Redactor(_secrets(self.config)), clock=self.clock,
+            self.store,
+            self._channels,
+            max_attempts=settings.daemon.max_attempts,
+            redact=Redactor(_secrets(self.config)),
+            clock=self.clock,
         )
-        log.info("daemon_started", feeds=len(self.config.feeds), rules=len(
-            self.config.ruleset.enabled_rules), notifiers=sorted(self._channels),
-            stories_in_window=warmed)
+        log.info(
+            "daemon_started",
+            feeds=len(self.config.feeds),
+            rules=len(self.config.ruleset.enabled_rules),
+            notifiers=sorted(self._channels),
+            stories_in_window=warmed,
+        )
 
     async def close(self) -> None:
         for channel in self._channels.values():
@@ -78,7 +90,7 @@ class Daemon:
         assert self.pipeline is not None
         try:
             return await poll_feed(feed, self.pipeline)
-        except Exception as err:  # noqa: BLE001 - one feed's bug must not stop the daemon
+        except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
             return PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
 
@@ -99,8 +111,9 @@ class Daemon:
         scheduler = make_scheduler()
         for feed in self.config.feeds:
             add_feed_job(scheduler, feed, self.config.settings.daemon, self.poll)
-        add_periodic_job(scheduler, "dispatch", self.config.settings.daemon.dispatch_interval,
-                         self.dispatch)
+        add_periodic_job(
+            scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
+        )
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
         scheduler.start()
         dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
@@ -126,9 +139,12 @@ class Daemon:
 def _fetcher(config: Config) -> Fetcher:
     daemon = config.settings.daemon
     return Fetcher(
-        user_agent=daemon.user_agent, connect_timeout=daemon.connect_timeout,
-        read_timeout=daemon.read_timeout, total_timeout=daemon.total_timeout,
-        max_body_bytes=daemon.max_body_bytes, max_redirects=daemon.max_redirects,
+        user_agent=daemon.user_agent,
+        connect_timeout=daemon.connect_timeout,
+        read_timeout=daemon.read_timeout,
+        total_timeout=daemon.total_timeout,
+        max_body_bytes=daemon.max_body_bytes,
+        max_redirects=daemon.max_redirects,
         concurrency=daemon.concurrency,
     )
 

@@ -38,8 +38,36 @@ _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
 _NON_WORD = re.compile(r"[^\w]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _STOPWORDS = frozenset(
-    "a an the of in on at to for from by with and or as is are was were be after over "
-    "into near says say said new".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "after",
+        "over",
+        "into",
+        "near",
+        "says",
+        "say",
+        "said",
+        "new",
+    ]
 )
 _MAX_CANDIDATES = 64
 

@@ -56,7 +56,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     """Delay before the next attempt: Retry-After if given, else capped 2^n with jitter."""
     if retry_after is not None:
         return min(timedelta(seconds=max(retry_after, 0)), MAX_BACKOFF)
-    delay = min(BASE_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    delay: timedelta = min(BASE_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
     return delay * random.uniform(0.5, 1.0)
 
 
@@ -64,10 +64,18 @@ def to_alert(context: DeliveryContext) -> notifiers.Alert:
     """The notifier-facing alert for one outbox row."""
     record = context.alert
     return notifiers.Alert(
-        alert_id=record.alert_id, story_id=record.story_id, rule=record.rule,
-        severity=record.severity, title=context.title, link=context.link,
-        summary=context.summary, feed=context.feed_name, published=context.published,
-        first_seen=context.first_seen, matched_terms=record.terms, outlets=context.outlets,
+        alert_id=record.alert_id,
+        story_id=record.story_id,
+        rule=record.rule,
+        severity=record.severity,
+        title=context.title,
+        link=context.link,
+        summary=context.summary,
+        feed=context.feed_name,
+        published=context.published,
+        first_seen=context.first_seen,
+        matched_terms=record.terms,
+        outlets=context.outlets,
         event=record.event,
     )
 
@@ -99,8 +107,9 @@ class Dispatcher:
             by_channel: defaultdict[str, list[DeliveryContext]] = defaultdict(list)
             for context in due:
                 by_channel[context.delivery.notifier].append(context)
-            await asyncio.gather(*(self._send_all(name, items, summary)
-                                   for name, items in by_channel.items()))
+            await asyncio.gather(
+                *(self._send_all(name, items, summary) for name, items in by_channel.items())
+            )
         return summary
 
     async def _send_all(
@@ -117,7 +126,7 @@ class Dispatcher:
             await channel.send(to_alert(context))
         except notifiers.NotifyError as err:
             return await self._failed(context, str(err), err.retryable, err.retry_after)
-        except Exception as err:  # noqa: BLE001 - a plugin bug must not stop the outbox
+        except Exception as err:
             return await self._failed(context, f"{type(err).__name__}: {err}", False, None)
         return await self._finish(context, "sent", None)
 
@@ -129,8 +138,11 @@ class Dispatcher:
             return await self._finish(context, "dead", error)
         delay = backoff(attempts, retry_after)
         await self._store.update_delivery(
-            context.delivery.delivery_id, state="pending", attempts=attempts,
-            next_attempt_at=self._clock() + delay, error=self._redact(error),
+            context.delivery.delivery_id,
+            state="pending",
+            attempts=attempts,
+            next_attempt_at=self._clock() + delay,
+            error=self._redact(error),
         )
         self._log(context, "delivery_retry", error, retry_in=round(delay.total_seconds(), 1))
         return "retry"
@@ -138,14 +150,25 @@ class Dispatcher:
     async def _finish(self, context: DeliveryContext, state: str, error: str | None) -> str:
         clean = self._redact(error) if error else None
         await self._store.update_delivery(
-            context.delivery.delivery_id, state=state, attempts=context.delivery.attempts + 1,
-            next_attempt_at=self._clock(), error=clean,
+            context.delivery.delivery_id,
+            state=state,
+            attempts=context.delivery.attempts + 1,
+            next_attempt_at=self._clock(),
+            error=clean,
         )
         self._log(context, f"delivery_{state}", clean)
         return state
 
-    def _log(self, context: DeliveryContext, event: str, error: str | None, **extra: object) -> None:
+    def _log(
+        self, context: DeliveryContext, event: str, error: str | None, **extra: object
+    ) -> None:
         level = log.info if error is None else log.warning
-        level(event, notifier=context.delivery.notifier, story_id=context.alert.story_id,
-              rule=context.alert.rule, delivery_id=context.delivery.delivery_id,
-              error=self._redact(error) if error else None, **extra)
+        level(
+            event,
+            notifier=context.delivery.notifier,
+            story_id=context.alert.story_id,
+            rule=context.alert.rule,
+            delivery_id=context.delivery.delivery_id,
+            error=self._redact(error) if error else None,
+            **extra,
+        )

@@ -1,7 +1,7 @@
 """Plain records that flow through the pipeline, stage by stage.
 
-    FetchResult  (fetcher)  → ParsedFeed of RawEntry (parser)
-    → Article (normalise)   → DedupDecision (dedup) → AlertRecord (pipeline)
+FetchResult  (fetcher)  → ParsedFeed of RawEntry (parser)
+→ Article (normalise)   → DedupDecision (dedup) → AlertRecord (pipeline)
 """
 
 from __future__ import annotations

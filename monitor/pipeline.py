@@ -90,12 +90,17 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
     try:
         fetched = await pipe.fetcher.fetch(
-            feed.url, state, max_body_bytes=feed.max_body_bytes or pipe.max_body_bytes)
+            feed.url, state, max_body_bytes=feed.max_body_bytes or pipe.max_body_bytes
+        )
     except FetchError as err:
         return await _failed(feed, state, pipe, f"{err.kind}: {err}", err.status)
-    polled = replace(state, last_polled=pipe.clock(), last_status=fetched.status,
-                     etag=fetched.etag or state.etag,
-                     last_modified=fetched.last_modified or state.last_modified)
+    polled = replace(
+        state,
+        last_polled=pipe.clock(),
+        last_status=fetched.status,
+        etag=fetched.etag or state.etag,
+        last_modified=fetched.last_modified or state.last_modified,
+    )
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if fetched.not_modified or body_hash == state.body_hash:
         await pipe.store.save_feed_state(replace(polled, error_count=0, last_error=None))
@@ -104,18 +109,27 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         return PollOutcome(feed.url, status)
     try:
         parsed = await asyncio.to_thread(
-            parse_feed, fetched.body, content_type=fetched.content_type, url=fetched.final_url,
-            max_entries=pipe.max_entries)
+            parse_feed,
+            fetched.body,
+            content_type=fetched.content_type,
+            url=fetched.final_url,
+            max_entries=pipe.max_entries,
+        )
     except ParseError as err:
         return await _failed(feed, polled, pipe, f"parse: {err}", fetched.status)
     if parsed.warning:
         log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
     fetched_at = pipe.clock()
-    articles = [normalise_entry(entry, feed_url=feed.url, feed_name=feed.display_name,
-                                fetched_at=fetched_at) for entry in parsed.entries]
+    articles = [
+        normalise_entry(
+            entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
+        )
+        for entry in parsed.entries
+    ]
     ingested = await ingest_all(articles, pipe)
     await pipe.store.save_feed_state(
-        replace(polled, body_hash=body_hash, error_count=0, last_error=None))
+        replace(polled, body_hash=body_hash, error_count=0, last_error=None)
+    )
     outcome = PollOutcome(feed.url, "ok", ingested)
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
@@ -143,16 +157,26 @@ async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
     created = await pipe.store.record_article(article, decision, candidates)
     pipe.dedup.remember(article, decision)
     for alert in created:
-        log.info("alert_raised", story_id=alert.story_id, rule=alert.rule,
-                 severity=alert.severity, feed_url=article.feed_url, title=article.title,
-                 notifiers=list(alert.notifiers))
+        log.info(
+            "alert_raised",
+            story_id=alert.story_id,
+            rule=alert.rule,
+            severity=alert.severity,
+            feed_url=article.feed_url,
+            title=article.title,
+            notifiers=list(alert.notifiers),
+        )
     return Ingested(article, decision, matches, tuple(created))
 
 
 def article_fields(article: Article) -> Mapping[str, str]:
     """The text fields rules look at."""
-    return {"title": article.title, "summary": article.summary, "content": article.content,
-            "feed": article.feed_name}
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "content": article.content,
+        "feed": article.feed_name,
+    }
 
 
 def alert_id_for(story_id: str, rule: str, event: str) -> str:
@@ -166,8 +190,12 @@ def _alert_record(
 ) -> AlertRecord:
     return AlertRecord(
         alert_id=alert_id_for(decision.story_id, match.rule, "new"),
-        story_id=decision.story_id, article_id=article.article_id, rule=match.rule,
-        severity=match.severity, terms=match.terms, notifiers=pipe.routes(match),
+        story_id=decision.story_id,
+        article_id=article.article_id,
+        rule=match.rule,
+        severity=match.severity,
+        terms=match.terms,
+        notifiers=pipe.routes(match),
         created_at=pipe.clock(),
     )
 
@@ -175,16 +203,32 @@ def _alert_record(
 async def _failed(
     feed: FeedSettings, state: FeedState, pipe: Pipeline, error: str, status: int | None
 ) -> PollOutcome:
-    log.error("feed_error", feed_url=feed.url, error=error, status=status,
-              consecutive_errors=state.error_count + 1)
-    await pipe.store.save_feed_state(replace(
-        state, last_polled=pipe.clock(), last_status=status,
-        error_count=state.error_count + 1, last_error=error[:500]))
+    log.error(
+        "feed_error",
+        feed_url=feed.url,
+        error=error,
+        status=status,
+        consecutive_errors=state.error_count + 1,
+    )
+    await pipe.store.save_feed_state(
+        replace(
+            state,
+            last_polled=pipe.clock(),
+            last_status=status,
+            error_count=state.error_count + 1,
+            last_error=error[:500],
+        )
+    )
     return PollOutcome(feed.url, "error", error=error)
 
 
 def _log_poll(feed: FeedSettings, outcome: PollOutcome, entries: int) -> None:
     verdicts = [item.decision.verdict for item in outcome.ingested]
-    log.info("feed_polled", feed_url=feed.url, entries=entries,
-             new_stories=verdicts.count(Verdict.NEW_STORY),
-             folded=verdicts.count(Verdict.FOLDED), alerts=outcome.alerts)
+    log.info(
+        "feed_polled",
+        feed_url=feed.url,
+        entries=entries,
+        new_stories=verdicts.count(Verdict.NEW_STORY),
+        folded=verdicts.count(Verdict.FOLDED),
+        alerts=outcome.alerts,
+    )

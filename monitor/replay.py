@@ -39,8 +39,9 @@ def replay_line(item: Ingested) -> dict[str, Any]:
         "published": article.published.isoformat() if article.published else None,
         "story_id": item.decision.story_id,
         "duplicate_of": item.decision.duplicate_of,
-        "matches": [{"rule": m.rule, "severity": m.severity, "terms": list(m.terms)}
-                    for m in item.matches],
+        "matches": [
+            {"rule": m.rule, "severity": m.severity, "terms": list(m.terms)} for m in item.matches
+        ],
         "id": article.article_id,
     }
 
@@ -49,9 +50,15 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
     """Print one JSON object per article; return the errors of sources that failed."""
     store = SqliteStore(":memory:")
     await store.open()
-    pipe = Pipeline(store=store, dedup=Deduplicator(store, config.settings.dedup),
-                    matcher=rules.compile_rules(config.ruleset), routes=Routes(()),
-                    fetcher=_fetcher(config), max_entries=config.settings.daemon.max_entries)
+    pipe = Pipeline(
+        store=store,
+        dedup=Deduplicator(store, config.settings.dedup),
+        matcher=rules.compile_rules(config.ruleset),
+        routes=Routes(()),
+        fetcher=_fetcher(config),
+        max_entries=config.settings.daemon.max_entries,
+        max_body_bytes=config.settings.daemon.max_body_bytes,
+    )
     errors: list[str] = []
     try:
         for source in sources:
@@ -69,14 +76,17 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
 async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextIO) -> None:
     body, content_type = await _read_source(source, pipe)
     try:
-        parsed = await asyncio.to_thread(parse_feed, body, content_type=content_type, url=source,
-                                         max_entries=pipe.max_entries)
+        parsed = await asyncio.to_thread(
+            parse_feed, body, content_type=content_type, url=source, max_entries=pipe.max_entries
+        )
     except ParseError as err:
         raise SourceError(f"parse: {err}") from None
     name = _feed_name(config, source, parsed)
     fetched_at = datetime.now(UTC)
-    articles = [normalise_entry(entry, feed_url=source, feed_name=name, fetched_at=fetched_at)
-                for entry in parsed.entries]
+    articles = [
+        normalise_entry(entry, feed_url=source, feed_name=name, fetched_at=fetched_at)
+        for entry in parsed.entries
+    ]
     for item in await ingest_all(articles, pipe):
         out.write(json.dumps(replay_line(item), ensure_ascii=False) + "\n")
     out.flush()
@@ -91,9 +101,17 @@ async def _read_source(source: str, pipe: Pipeline) -> tuple[bytes, str | None]:
             raise SourceError(f"{err.kind}: {err}") from None
         return result.body, result.content_type
     try:
-        return Path(source).read_bytes(), None
+        return await asyncio.to_thread(_read_file, Path(source), pipe.max_body_bytes), None
     except OSError as err:
         raise SourceError(f"cannot read: {err.strerror}") from None
+
+
+def _read_file(path: Path, cap: int | None) -> bytes:
+    with path.open("rb") as file:
+        body = file.read(cap + 1) if cap else file.read()
+    if cap and len(body) > cap:
+        raise SourceError(f"larger than {cap} bytes")
+    return body
 
 
 def _feed_name(config: Config, source: str, parsed: ParsedFeed) -> str:

@@ -41,16 +41,28 @@ def add_feed_job(
     spread = min(interval, STARTUP_SPREAD_SECONDS)
     first = (now or datetime.now(UTC)) + timedelta(seconds=random.uniform(0, spread))
     scheduler.add_job(
-        poll, IntervalTrigger(seconds=interval, jitter=min(daemon.jitter, interval / 2) or None),
-        args=(feed,), id=f"poll:{feed.url}", name=f"poll {feed.display_name}",
-        max_instances=1, coalesce=True, misfire_grace_time=int(daemon.misfire_grace),
-        next_run_time=first, replace_existing=True,
+        poll,
+        IntervalTrigger(seconds=interval, jitter=min(daemon.jitter, interval / 2) or None),
+        args=(feed,),
+        id=f"poll:{feed.url}",
+        name=f"poll {feed.display_name}",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(daemon.misfire_grace),
+        next_run_time=first,
+        replace_existing=True,
     )
 
 
 def add_periodic_job(
     scheduler: AsyncIOScheduler, job_id: str, seconds: float, work: Callable[[], Awaitable[object]]
 ) -> None:
-    scheduler.add_job(work, IntervalTrigger(seconds=seconds), id=job_id, max_instances=1,
-                      coalesce=True, misfire_grace_time=max(int(seconds), 1),
-                      replace_existing=True)
+    scheduler.add_job(
+        work,
+        IntervalTrigger(seconds=seconds),
+        id=job_id,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=max(int(seconds), 1),
+        replace_existing=True,
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
@@ -33,8 +34,11 @@ def _dt(text: str | None) -> datetime | None:
 
 def _migrations() -> list[tuple[int, str]]:
     folder = resources.files("monitor") / "migrations"
-    scripts = [(int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
-               for item in folder.iterdir() if item.name.endswith(".sql")]
+    scripts = [
+        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
+        for item in folder.iterdir()
+        if item.name.endswith(".sql")
+    ]
     return sorted(scripts)
 
 
@@ -83,8 +87,16 @@ class SqliteStore:
         return _feed_state(row) if row else None
 
     async def save_feed_state(self, state: FeedState) -> None:
-        values = (state.url, state.etag, state.last_modified, state.body_hash,
-                  _iso(state.last_polled), state.last_status, state.error_count, state.last_error)
+        values = (
+            state.url,
+            state.etag,
+            state.last_modified,
+            state.body_hash,
+            _iso(state.last_polled),
+            state.last_status,
+            state.error_count,
+            state.last_error,
+        )
         await self._run(lambda db: db.execute(_UPSERT_FEED, values))
 
     async def find_article(self, feed_url: str, guid: str, link: str) -> KnownArticle | None:
@@ -97,8 +109,15 @@ class SqliteStore:
 
     async def recent_stories(self, since: datetime) -> list[StorySummary]:
         rows = await self._run(lambda db: db.execute(_RECENT, (_iso(since),)).fetchall())
-        return [StorySummary(row["story_id"], row["first_article_id"], row["title"],
-                             datetime.fromisoformat(row["last_seen"])) for row in rows]
+        return [
+            StorySummary(
+                row["story_id"],
+                row["first_article_id"],
+                row["title"],
+                datetime.fromisoformat(row["last_seen"]),
+            )
+            for row in rows
+        ]
 
     async def record_article(
         self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
@@ -110,16 +129,30 @@ class SqliteStore:
         return [_delivery_context(row) for row in rows]
 
     async def update_delivery(
-        self, delivery_id: int, *, state: str, attempts: int,
-        next_attempt_at: datetime, error: str | None,
+        self,
+        delivery_id: int,
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
     ) -> None:
-        values = (state, attempts, _iso(next_attempt_at), error,
-                  _iso(datetime.now(UTC)), delivery_id)
+        values = (
+            state,
+            attempts,
+            _iso(next_attempt_at),
+            error,
+            _iso(datetime.now(UTC)),
+            delivery_id,
+        )
         await self._run(lambda db: db.execute(_UPDATE_DELIVERY, values))
 
     async def delivery_counts(self) -> dict[str, int]:
-        rows = await self._run(lambda db: db.execute(
-            "SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT state, count(*) FROM deliveries GROUP BY state"
+            ).fetchall()
+        )
         return {row[0]: row[1] for row in rows}
 
 
@@ -138,61 +171,114 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 
 
 def _record_article(
-    db: sqlite3.Connection, article: Article, decision: DedupDecision,
+    db: sqlite3.Connection,
+    article: Article,
+    decision: DedupDecision,
     alerts: Sequence[AlertRecord],
 ) -> list[AlertRecord]:
     with _transaction(db):
         if decision.verdict is Verdict.NEW_STORY:
-            db.execute(_INSERT_STORY, (decision.story_id, article.article_id, article.title,
-                                       _iso(article.fetched_at), _iso(article.fetched_at)))
+            db.execute(
+                _INSERT_STORY,
+                (
+                    decision.story_id,
+                    article.article_id,
+                    article.title,
+                    _iso(article.fetched_at),
+                    _iso(article.fetched_at),
+                ),
+            )
         elif decision.verdict is Verdict.FOLDED:
             db.execute(_TOUCH_STORY, (_iso(article.fetched_at), decision.story_id))
-        db.execute("INSERT OR IGNORE INTO story_outlets VALUES (?, ?)",
-                   (decision.story_id, article.feed_url))
+        db.execute(
+            "INSERT OR IGNORE INTO story_outlets VALUES (?, ?)",
+            (decision.story_id, article.feed_url),
+        )
         db.execute(_INSERT_ARTICLE, _article_values(article, decision.story_id))
         return [alert for alert in alerts if _insert_alert(db, alert)]
 
 
-class _transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (autocommit connection)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is autocommit)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _insert_alert(db: sqlite3.Connection, alert: AlertRecord) -> bool:
-    created = db.execute(_INSERT_ALERT, (
-        alert.alert_id, alert.story_id, alert.article_id, alert.rule, alert.severity,
-        json.dumps(list(alert.terms)), alert.event, _iso(alert.created_at),
-    )).rowcount
+    created = db.execute(
+        _INSERT_ALERT,
+        (
+            alert.alert_id,
+            alert.story_id,
+            alert.article_id,
+            alert.rule,
+            alert.severity,
+            json.dumps(list(alert.terms)),
+            alert.event,
+            _iso(alert.created_at),
+        ),
+    ).rowcount
     for notifier in alert.notifiers if created else ():
-        db.execute(_INSERT_DELIVERY, (alert.alert_id, notifier, _iso(alert.created_at),
-                                      _iso(alert.created_at)))
+        db.execute(
+            _INSERT_DELIVERY,
+            (alert.alert_id, notifier, _iso(alert.created_at), _iso(alert.created_at)),
+        )
     return bool(created)
 
 
 def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
-    return (article.article_id, story_id, article.feed_url, article.feed_name, article.guid,
-            article.link, article.title, article.summary, _iso(article.published),
-            _iso(article.fetched_at))
+    return (
+        article.article_id,
+        story_id,
+        article.feed_url,
+        article.feed_name,
+        article.guid,
+        article.link,
+        article.title,
+        article.summary,
+        _iso(article.published),
+        _iso(article.fetched_at),
+    )
 
 
 def _delivery_context(row: sqlite3.Row) -> DeliveryContext:
-    delivery = Delivery(row["delivery_id"], row["alert_id"], row["notifier"], row["state"],
-                        row["attempts"], datetime.fromisoformat(row["next_attempt_at"]),
-                        row["last_error"])
-    alert = AlertRecord(row["alert_id"], row["story_id"], row["article_id"], row["rule"],
-                        row["severity"], tuple(json.loads(row["terms"])), (row["notifier"],),
-                        datetime.fromisoformat(row["created_at"]), row["event"])
-    return DeliveryContext(delivery, alert, row["title"], row["link"], row["summary"],
-                           row["feed_name"], _dt(row["published"]),
-                           datetime.fromisoformat(row["first_seen"]), row["outlets"])
+    delivery = Delivery(
+        row["delivery_id"],
+        row["alert_id"],
+        row["notifier"],
+        row["state"],
+        row["attempts"],
+        datetime.fromisoformat(row["next_attempt_at"]),
+        row["last_error"],
+    )
+    alert = AlertRecord(
+        row["alert_id"],
+        row["story_id"],
+        row["article_id"],
+        row["rule"],
+        row["severity"],
+        tuple(json.loads(row["terms"])),
+        (row["notifier"],),
+        datetime.fromisoformat(row["created_at"]),
+        row["event"],
+    )
+    return DeliveryContext(
+        delivery,
+        alert,
+        row["title"],
+        row["link"],
+        row["summary"],
+        row["feed_name"],
+        _dt(row["published"]),
+        datetime.fromisoformat(row["first_seen"]),
+        row["outlets"],
+    )
 
 
 _UPSERT_FEED = """

@@ -124,8 +124,9 @@ def test_errors_in_included_files_name_that_file(tmp_path: Path) -> None:
 
 
 def test_unknown_notifier_route_is_an_error(tmp_path: Path) -> None:
-    errors = _errors(_write(tmp_path, MINIMAL.replace('notifiers = ["console"]',
-                                                      'notifiers = ["pager"]')))
+    errors = _errors(
+        _write(tmp_path, MINIMAL.replace('notifiers = ["console"]', 'notifiers = ["pager"]'))
+    )
     assert any("unknown notifier 'pager'" in error for error in errors), errors
 
 

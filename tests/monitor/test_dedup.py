@@ -22,10 +22,14 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
         ("WATCH: Iranian troops land in Latakia", "iranian troops land in latakia"),
         ("EXCLUSIVE-Iranian troops land in Latakia", "iranian troops land in latakia"),
         ("Iranian troops land in Latakia (AFP)", "iranian troops land in latakia"),
-        ("Iranian troops land at Latakia airport ahead of offensive - Levant Wire",
-         "iranian troops land at latakia airport ahead of offensive"),
-        ("Iranian troops land at Latakia airport ahead of offensive | Gulf Dispatch",
-         "iranian troops land at latakia airport ahead of offensive"),
+        (
+            "Iranian troops land at Latakia airport ahead of offensive - Levant Wire",
+            "iranian troops land at latakia airport ahead of offensive",
+        ),
+        (
+            "Iranian troops land at Latakia airport ahead of offensive | Gulf Dispatch",
+            "iranian troops land at latakia airport ahead of offensive",
+        ),
         ("“Alép” under fire, says monitor", "alep under fire says monitor"),
         ("Short - headline", "short headline"),
     ],
@@ -41,17 +45,31 @@ def _index() -> StoryIndex:
 @pytest.mark.parametrize(
     ("first", "second", "folded"),
     [
-        ("Iranian troops arrive in Latakia as army readies Homs offensive",
-         "UPDATE 1-Iranian troops arrive in Latakia as army readies Homs offensive - Levant Wire",
-         True),
-        ("Iranian troops arrive in Latakia as army readies Homs offensive",
-         "Army readies Homs offensive as Iranian troops arrive in Latakia", True),
-        ("Air strikes north of Homs kill 14 civilians",
-         "Air strikes north of Homs kill 40 civilians", False),
-        ("Russian jets strike rebel towns north of Homs",
-         "Russian jets strike rebel towns south of Idlib", False),
-        ("Football: Damascus club wins cup final",
-         "Iranian troops arrive in Latakia as army readies Homs offensive", False),
+        (
+            "Iranian troops arrive in Latakia as army readies Homs offensive",
+            "UPDATE 1-Iranian troops arrive in Latakia as army readies Homs offensive - Lw Wire",
+            True,
+        ),
+        (
+            "Iranian troops arrive in Latakia as army readies Homs offensive",
+            "Army readies Homs offensive as Iranian troops arrive in Latakia",
+            True,
+        ),
+        (
+            "Air strikes north of Homs kill 14 civilians",
+            "Air strikes north of Homs kill 40 civilians",
+            False,
+        ),
+        (
+            "Russian jets strike rebel towns north of Homs",
+            "Russian jets strike rebel towns south of Idlib",
+            False,
+        ),
+        (
+            "Football: Damascus club wins cup final",
+            "Iranian troops arrive in Latakia as army readies Homs offensive",
+            False,
+        ),
     ],
 )
 def test_story_index_folds_only_near_identical_headlines(
@@ -79,16 +97,27 @@ def test_prune_drops_stale_stories_and_their_postings() -> None:
 
 
 def _article(article_id: str, feed: str, guid: str, title: str, link: str = "") -> Article:
-    return Article(article_id=article_id, feed_url=feed, feed_name=feed, guid=guid, title=title,
-                   link=link, summary="", content="", published=None, fetched_at=NOW)
+    return Article(
+        article_id=article_id,
+        feed_url=feed,
+        feed_name=feed,
+        guid=guid,
+        title=title,
+        link=link,
+        summary="",
+        content="",
+        published=None,
+        fetched_at=NOW,
+    )
 
 
 async def test_deduplicator_classifies_new_seen_and_folded(tmp_path: object) -> None:
     store = SqliteStore(str(tmp_path) + "/dedup.db")  # type: ignore[operator]
     await store.open()
     dedup = Deduplicator(store, DedupSettings())
-    first = _article("a1", "http://one/feed", "g1", "Iranian troops arrive in Latakia",
-                     "http://one/story")
+    first = _article(
+        "a1", "http://one/feed", "g1", "Iranian troops arrive in Latakia", "http://one/story"
+    )
     decision = await dedup.classify(first)
     assert decision.verdict is Verdict.NEW_STORY
     assert decision.story_id == story_id_for("a1")
@@ -99,10 +128,15 @@ async def test_deduplicator_classifies_new_seen_and_folded(tmp_path: object) -> 
     assert (again.verdict, again.duplicate_of) == (Verdict.SEEN, "a1")
     same_link = _article("a2", "http://two/feed", "g9", "Other words", "http://one/story")
     assert (await dedup.classify(same_link)).verdict is Verdict.FOLDED
-    variant = _article("a3", "http://three/feed", "g3", "BREAKING: Iranian troops arrive in Latakia")
+    variant = _article(
+        "a3", "http://three/feed", "g3", "BREAKING: Iranian troops arrive in Latakia"
+    )
     folded = await dedup.classify(variant)
     assert (folded.verdict, folded.story_id, folded.duplicate_of) == (
-        Verdict.FOLDED, decision.story_id, "a1")
+        Verdict.FOLDED,
+        decision.story_id,
+        "a1",
+    )
     await store.close()
 
 

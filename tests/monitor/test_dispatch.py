@@ -39,22 +39,48 @@ class ScriptedChannel:
 async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     store = SqliteStore(str(tmp_path / "dispatch.db"))
     await store.open()
-    article = Article(article_id="a1", feed_url="http://one/feed", feed_name="One", guid="g1",
-                      title="Iranian troops arrive in Latakia", link="http://one/g1",
-                      summary="", content="", published=None, fetched_at=NOW)
-    alert = AlertRecord(alert_id="al1", story_id="s1", article_id="a1", rule="iran",
-                        severity="high", terms=("Iranian",), notifiers=("hook",),
-                        created_at=NOW)
+    article = Article(
+        article_id="a1",
+        feed_url="http://one/feed",
+        feed_name="One",
+        guid="g1",
+        title="Iranian troops arrive in Latakia",
+        link="http://one/g1",
+        summary="",
+        content="",
+        published=None,
+        fetched_at=NOW,
+    )
+    alert = AlertRecord(
+        alert_id="al1",
+        story_id="s1",
+        article_id="a1",
+        rule="iran",
+        severity="high",
+        terms=("Iranian",),
+        notifiers=("hook",),
+        created_at=NOW,
+    )
     await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "s1"), [alert])
     yield store
     await store.close()
 
 
-def _dispatcher(store: SqliteStore, channel: ScriptedChannel, *, max_attempts: int = 3,
-                clock: list[datetime] | None = None) -> Dispatcher:
+def _dispatcher(
+    store: SqliteStore,
+    channel: ScriptedChannel,
+    *,
+    max_attempts: int = 3,
+    clock: list[datetime] | None = None,
+) -> Dispatcher:
     moments = clock or [NOW]
-    return Dispatcher(store, {channel.name: channel}, max_attempts=max_attempts,
-                      redact=Redactor([SECRET]), clock=lambda: moments[0])
+    return Dispatcher(
+        store,
+        {channel.name: channel},
+        max_attempts=max_attempts,
+        redact=Redactor([SECRET]),
+        clock=lambda: moments[0],
+    )
 
 
 async def test_a_successful_send_marks_the_delivery_sent(store: SqliteStore) -> None:
@@ -77,8 +103,9 @@ async def test_retryable_failure_is_retried_after_backoff(store: SqliteStore) ->
 
 
 async def test_retry_after_is_honoured(store: SqliteStore) -> None:
-    channel = ScriptedChannel("hook", [notifiers.NotifyError("429", retryable=True,
-                                                             retry_after=120)])
+    channel = ScriptedChannel(
+        "hook", [notifiers.NotifyError("429", retryable=True, retry_after=120)]
+    )
     await _dispatcher(store, channel).sweep()
     assert await store.due_deliveries(NOW + timedelta(seconds=119), 10) == []
     assert len(await store.due_deliveries(NOW + timedelta(seconds=120), 10)) == 1
@@ -111,8 +138,9 @@ async def test_unconfigured_channel_dead_letters(store: SqliteStore) -> None:
 
 
 async def test_secrets_are_redacted_from_stored_errors_and_logs(store: SqliteStore) -> None:
-    channel = ScriptedChannel("hook", [notifiers.NotifyError(f"POST {SECRET} failed",
-                                                             retryable=True)])
+    channel = ScriptedChannel(
+        "hook", [notifiers.NotifyError(f"POST {SECRET} failed", retryable=True)]
+    )
     with capture_logs() as logs:
         await _dispatcher(store, channel).sweep()
     (due,) = await store.due_deliveries(NOW + MAX_BACKOFF, 10)

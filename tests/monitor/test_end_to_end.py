@@ -48,13 +48,19 @@ JSON_FEED = {
     "version": "https://jsonfeed.org/version/1.1",
     "title": "Coastal Courier",
     "items": [
-        {"id": "cc-9", "url": "https://cc.example/news/9",
-         "title": "BREAKING: Iranian troops land in Latakia as army prepares Homs offensive",
-         "content_html": "<p>Transport aircraft were seen at the airbase.</p>",
-         "date_published": "2026-11-24T08:40:00Z"},
-        {"id": "cc-10", "url": "https://cc.example/markets/10",
-         "title": "Oil prices edge higher in thin trading",
-         "date_published": "2026-11-24T08:30:00Z"},
+        {
+            "id": "cc-9",
+            "url": "https://cc.example/news/9",
+            "title": "BREAKING: Iranian troops land in Latakia as army prepares Homs offensive",
+            "content_html": "<p>Transport aircraft were seen at the airbase.</p>",
+            "date_published": "2026-11-24T08:40:00Z",
+        },
+        {
+            "id": "cc-10",
+            "url": "https://cc.example/markets/10",
+            "title": "Oil prices edge higher in thin trading",
+            "date_published": "2026-11-24T08:30:00Z",
+        },
     ],
 }
 
@@ -93,10 +99,12 @@ class World:
         return [r.json() for r in self.receiver.requests if r.path == path]
 
 
-def _config_text(feeds: FeedServer, receiver: HttpReceiver, smtp: SmtpServer, db: Path,
-                 feed_paths: list[str]) -> str:
-    feed_tables = "".join(f'\n[[feeds]]\nname = "{p.strip("/")}"\nurl = "{feeds.url(p)}"\n'
-                          for p in feed_paths)
+def _config_text(
+    feeds: FeedServer, receiver: HttpReceiver, smtp: SmtpServer, db: Path, feed_paths: list[str]
+) -> str:
+    feed_tables = "".join(
+        f'\n[[feeds]]\nname = "{p.strip("/")}"\nurl = "{feeds.url(p)}"\n' for p in feed_paths
+    )
     return f"""
 [daemon]
 max_body_bytes = 1048576
@@ -108,11 +116,11 @@ path = "{db}"
 
 [notifiers.slack]
 type = "slack"
-webhook_url = "{receiver.url('/slack')}"
+webhook_url = "{receiver.url("/slack")}"
 
 [notifiers.webhook]
 type = "webhook"
-url = "{receiver.url('/hook')}"
+url = "{receiver.url("/hook")}"
 
 [notifiers.email]
 type = "email"
@@ -128,10 +136,13 @@ to = ["desk@example.org"]
 
 def _serve_story(feeds: FeedServer, extra: str = "", version: str = "v1") -> None:
     feeds.add_feed("/levant.xml", RSS.format(extra=extra).encode(), etag=f'"lw-{version}"')
-    feeds.add_feed("/gulf.xml", ATOM.encode(), content_type="application/atom+xml",
-                   etag='"gd-v1"')
-    feeds.add_feed("/coastal.json", json.dumps(JSON_FEED).encode(),
-                   content_type="application/feed+json", etag='"cc-v1"')
+    feeds.add_feed("/gulf.xml", ATOM.encode(), content_type="application/atom+xml", etag='"gd-v1"')
+    feeds.add_feed(
+        "/coastal.json",
+        json.dumps(JSON_FEED).encode(),
+        content_type="application/feed+json",
+        etag='"cc-v1"',
+    )
 
 
 @pytest.fixture(name="world")
@@ -139,8 +150,15 @@ def _world(tmp_path: Path) -> Iterator[World]:
     with FeedServer() as feeds, HttpReceiver() as receiver, SmtpServer() as smtp:
         _serve_story(feeds)
         path = tmp_path / "wirewatch.toml"
-        path.write_text(_config_text(feeds, receiver, smtp, tmp_path / "ww.db",
-                                     ["/levant.xml", "/gulf.xml", "/coastal.json"]))
+        path.write_text(
+            _config_text(
+                feeds,
+                receiver,
+                smtp,
+                tmp_path / "ww.db",
+                ["/levant.xml", "/gulf.xml", "/coastal.json"],
+            )
+        )
         yield World(feeds, receiver, smtp, path)
 
 
@@ -175,11 +193,13 @@ async def test_second_cycle_and_restart_send_nothing_more(world: World) -> None:
         await daemon.run_once()
     finally:
         await daemon.close()
-    second_requests = [r for r in world.feeds.requests_to("/gulf.xml")][1:]
+    second_requests = world.feeds.requests_to("/gulf.xml")[1:]
     assert second_requests and second_requests[0].headers.get("if-none-match") == '"gd-v1"'
 
-    extra = ("<item><title>Markets close mixed</title><guid>lw-3</guid>"
-             "<link>https://lw.example/a/3</link></item>")
+    extra = (
+        "<item><title>Markets close mixed</title><guid>lw-3</guid>"
+        "<link>https://lw.example/a/3</link></item>"
+    )
     _serve_story(world.feeds, extra=extra, version="v2")
     await _cycle(world.config())
     assert len(world.posts("/slack")) == 1

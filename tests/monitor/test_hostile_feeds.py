@@ -27,9 +27,11 @@ def billion_laughs() -> bytes:
     entities = ['<!ENTITY lol0 "lololololololololololol">']
     entities += [f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
     padding = "<!-- " + "x" * 66_000 + " -->"
-    return (f'<?xml version="1.0"?>\n<!DOCTYPE rss [\n{chr(10).join(entities)}\n]>\n'
-            f'<rss version="2.0"><channel><title>Laughs</title>{padding}'
-            '<item><title>&lol9;</title><guid>b-1</guid></item></channel></rss>').encode()
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [\n{chr(10).join(entities)}\n]>\n'
+        f'<rss version="2.0"><channel><title>Laughs</title>{padding}'
+        "<item><title>&lol9;</title><guid>b-1</guid></item></channel></rss>"
+    ).encode()
 
 
 def gzip_bomb(decoded_bytes: int) -> bytes:
@@ -61,18 +63,27 @@ def _server() -> Iterator[FeedServer]:
     with FeedServer() as server:
         server.add_feed("/good.xml", GOOD)
         server.add_feed("/laughs.xml", billion_laughs())
-        server.add_stream("/huge.xml", fifty_megabytes,
-                          {"Content-Type": "application/rss+xml"})
+        server.add_stream("/huge.xml", fifty_megabytes, {"Content-Type": "application/rss+xml"})
         bomb = gzip_bomb(100 * MIB)
-        server.add_route("/bomb.xml", lambda _r: Reply(200, {
-            "Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}, bomb))
+        server.add_route(
+            "/bomb.xml",
+            lambda _r: Reply(
+                200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}, bomb
+            ),
+        )
         server.add_redirect("/loop.xml", server.url("/loop2.xml"))
         server.add_redirect("/loop2.xml", server.url("/loop.xml"))
-        server.add_feed("/page.html", b"<!doctype html><html><head><title>Hi</title></head>"
-                        b"<body><p>Not a feed at all.</p></body></html>",
-                        content_type="text/html; charset=utf-8")
-        server.add_feed("/garbage.xml", bytes(range(128, 256)) * 64,
-                        content_type="application/rss+xml; charset=utf-8")
+        server.add_feed(
+            "/page.html",
+            b"<!doctype html><html><head><title>Hi</title></head>"
+            b"<body><p>Not a feed at all.</p></body></html>",
+            content_type="text/html; charset=utf-8",
+        )
+        server.add_feed(
+            "/garbage.xml",
+            bytes(range(128, 256)) * 64,
+            content_type="application/rss+xml; charset=utf-8",
+        )
         yield server
 
 
@@ -80,17 +91,18 @@ async def test_each_hostile_feed_is_its_own_error_and_the_good_feed_alerts(
     server: FeedServer, tmp_path: Path
 ) -> None:
     with HttpReceiver() as receiver:
-        feeds = "".join(f'\n[[feeds]]\nurl = "{server.url(path)}"\n'
-                        for path in ["/good.xml", *HOSTILE])
+        feeds = "".join(
+            f'\n[[feeds]]\nurl = "{server.url(path)}"\n' for path in ["/good.xml", *HOSTILE]
+        )
         config_path = tmp_path / "ww.toml"
         config_path.write_text(f"""
 [daemon]
 max_body_bytes = {MIB}
 [store]
-path = "{tmp_path / 'ww.db'}"
+path = "{tmp_path / "ww.db"}"
 [notifiers.hook]
 type = "webhook"
-url = "{receiver.url('/hook')}"
+url = "{receiver.url("/hook")}"
 [entities.iran]
 entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
 [[rules]]

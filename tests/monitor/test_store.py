@@ -24,16 +24,33 @@ async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def _article(article_id: str = "a1", feed: str = "http://one/feed", guid: str = "g1") -> Article:
-    return Article(article_id=article_id, feed_url=feed, feed_name="One", guid=guid,
-                   title="Iranian troops arrive in Latakia", link=f"http://one/{guid}",
-                   summary="Summary", content="", published=NOW, fetched_at=NOW)
+    return Article(
+        article_id=article_id,
+        feed_url=feed,
+        feed_name="One",
+        guid=guid,
+        title="Iranian troops arrive in Latakia",
+        link=f"http://one/{guid}",
+        summary="Summary",
+        content="",
+        published=NOW,
+        fetched_at=NOW,
+    )
 
 
-def _alert(rule: str = "iran", story: str = "s1", notifiers: tuple[str, ...] = ("hook",)
-           ) -> AlertRecord:
-    return AlertRecord(alert_id=f"al-{story}-{rule}", story_id=story, article_id="a1", rule=rule,
-                       severity="high", terms=("Iranian", "Latakia"), notifiers=notifiers,
-                       created_at=NOW)
+def _alert(
+    rule: str = "iran", story: str = "s1", notifiers: tuple[str, ...] = ("hook",)
+) -> AlertRecord:
+    return AlertRecord(
+        alert_id=f"al-{story}-{rule}",
+        story_id=story,
+        article_id="a1",
+        rule=rule,
+        severity="high",
+        terms=("Iranian", "Latakia"),
+        notifiers=notifiers,
+        created_at=NOW,
+    )
 
 
 async def test_open_applies_migrations_and_wal(store: SqliteStore, tmp_path: Path) -> None:
@@ -52,15 +69,23 @@ async def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
     store = SqliteStore(path)
     await store.open()
     assert await store.schema_version() == 1
-    assert (await store.feed_state("http://one/feed")) == FeedState(url="http://one/feed",
-                                                                     etag='"v1"')
+    assert (await store.feed_state("http://one/feed")) == FeedState(
+        url="http://one/feed", etag='"v1"'
+    )
     await store.close()
 
 
 async def test_feed_state_round_trips(store: SqliteStore) -> None:
-    state = FeedState(url="http://one/feed", etag='"abc"', last_modified="Tue, 24 Nov 2026",
-                      body_hash="h", last_polled=NOW, last_status=200, error_count=2,
-                      last_error="timeout: slow")
+    state = FeedState(
+        url="http://one/feed",
+        etag='"abc"',
+        last_modified="Tue, 24 Nov 2026",
+        body_hash="h",
+        last_polled=NOW,
+        last_status=200,
+        error_count=2,
+        last_error="timeout: slow",
+    )
     await store.save_feed_state(state)
     assert await store.feed_state("http://one/feed") == state
     assert await store.feed_state("http://other/feed") is None
@@ -71,8 +96,9 @@ async def test_an_alert_is_created_once_per_story_and_rule(store: SqliteStore) -
     created = await store.record_article(_article(), new, [_alert()])
     assert [a.rule for a in created] == ["iran"]
     folded = DedupDecision(Verdict.FOLDED, "s1", "a1")
-    again = await store.record_article(_article("a2", "http://two/feed", "g2"), folded,
-                                       [_alert(), _alert("other")])
+    again = await store.record_article(
+        _article("a2", "http://two/feed", "g2"), folded, [_alert(), _alert("other")]
+    )
     assert [a.rule for a in again] == ["other"]
     assert await store.delivery_counts() == {"pending": 2}
 
@@ -87,28 +113,35 @@ async def test_find_article_by_guid_then_by_link(store: SqliteStore) -> None:
 
 
 async def test_due_deliveries_carry_the_story_context(store: SqliteStore) -> None:
-    await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"),
-                               [_alert(notifiers=("hook", "mail"))])
-    await store.record_article(_article("a2", "http://two/feed", "g2"),
-                               DedupDecision(Verdict.FOLDED, "s1", "a1"), [])
+    await store.record_article(
+        _article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert(notifiers=("hook", "mail"))]
+    )
+    await store.record_article(
+        _article("a2", "http://two/feed", "g2"), DedupDecision(Verdict.FOLDED, "s1", "a1"), []
+    )
     due = await store.due_deliveries(NOW, 10)
     assert sorted(item.delivery.notifier for item in due) == ["hook", "mail"]
     first = due[0]
     assert (first.title, first.outlets, first.alert.terms) == (
-        "Iranian troops arrive in Latakia", 2, ("Iranian", "Latakia"))
+        "Iranian troops arrive in Latakia",
+        2,
+        ("Iranian", "Latakia"),
+    )
 
 
 async def test_updated_delivery_leaves_the_due_list(store: SqliteStore) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
     (due,) = await store.due_deliveries(NOW, 10)
     later = NOW + timedelta(minutes=5)
-    await store.update_delivery(due.delivery.delivery_id, state="pending", attempts=1,
-                                next_attempt_at=later, error="boom")
+    await store.update_delivery(
+        due.delivery.delivery_id, state="pending", attempts=1, next_attempt_at=later, error="boom"
+    )
     assert await store.due_deliveries(NOW, 10) == []
     (retry,) = await store.due_deliveries(later, 10)
     assert (retry.delivery.attempts, retry.delivery.last_error) == (1, "boom")
-    await store.update_delivery(due.delivery.delivery_id, state="sent", attempts=2,
-                                next_attempt_at=later, error=None)
+    await store.update_delivery(
+        due.delivery.delivery_id, state="sent", attempts=2, next_attempt_at=later, error=None
+    )
     assert await store.due_deliveries(later, 10) == []
     assert await store.delivery_counts() == {"sent": 1}
 
