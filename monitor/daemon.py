@@ -109,8 +109,11 @@ class Daemon:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
         assert self.pipeline is not None
         scheduler = make_scheduler()
-        for feed in self.config.feeds:
-            add_feed_job(scheduler, feed, self.config.settings.daemon, self.poll)
+        feeds = self.config.feeds
+        for feed in feeds:
+            add_feed_job(
+                scheduler, feed, self.config.settings.daemon, self.poll, feeds_total=len(feeds)
+            )
         add_periodic_job(
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )

@@ -17,7 +17,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import DaemonSettings, FeedSettings
 
-STARTUP_SPREAD_SECONDS = 10.0
+# First polls are spread over this many seconds per feed (capped by the interval): a
+# thousand feeds start over ~50 s instead of in one burst, a handful start at once.
+STARTUP_SPREAD_PER_FEED = 0.05
 
 
 def make_scheduler() -> AsyncIOScheduler:
@@ -34,11 +36,12 @@ def add_feed_job(
     daemon: DaemonSettings,
     poll: Callable[[FeedSettings], Awaitable[object]],
     *,
+    feeds_total: int = 1,
     now: datetime | None = None,
 ) -> None:
     """Schedule ``poll(feed)`` every interval (with jitter); the first run soon, staggered."""
     interval = feed_interval(feed, daemon)
-    spread = min(interval, STARTUP_SPREAD_SECONDS)
+    spread = min(interval, STARTUP_SPREAD_PER_FEED * feeds_total)
     first = (now or datetime.now(UTC)) + timedelta(seconds=random.uniform(0, spread))
     scheduler.add_job(
         poll,

@@ -1,0 +1,128 @@
+"""The daemon as users run it: a real process, scheduled polls, JSON logs, clean stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from tests.support.feedserver import FeedServer
+from tests.support.receiver import HttpReceiver
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<link>https://wire.example/</link><description>d</description>
+<item><title>Iranian troops reach Latakia airbase</title><guid>w-1</guid>
+<link>https://wire.example/1</link></item></channel></rss>"""
+
+STOP_WAIT = 60  # a guard against a hung process, not a performance threshold
+
+
+def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
+    path = tmp_path / "ww.toml"
+    path.write_text(f"""
+[daemon]
+default_interval = 3600
+jitter = 0
+[log]
+format = "json"
+[store]
+path = "{tmp_path / "ww.db"}"
+[[feeds]]
+name = "Wire"
+url = "{feeds.url("/feed.xml")}"
+[notifiers.hook]
+type = "webhook"
+url = "{receiver.url("/hook")}"
+[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "iran"
+all_of = ["iran"]
+""")
+    return path
+
+
+@pytest.fixture(name="parts")
+def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
+    with FeedServer() as feeds, HttpReceiver() as receiver:
+        feeds.add_feed("/feed.xml", FEED, etag='"v1"')
+        yield feeds, receiver
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path, sig: signal.Signals
+) -> None:
+    feeds, receiver = parts
+    config = _config(tmp_path, feeds, receiver)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    ) as process:
+        try:
+            (alert,) = receiver.wait_for(1, timeout=STOP_WAIT)
+            process.send_signal(sig)
+            _, stderr = process.communicate(timeout=STOP_WAIT)
+        finally:
+            process.kill()
+    assert alert.json()["rule"] == "iran"
+    assert process.returncode == 0, stderr
+    events = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert {"timestamp", "level", "event"} <= events[0].keys()
+    names = [event["event"] for event in events]
+    assert "daemon_started" in names and "daemon_stopping" in names
+    polled = next(event for event in events if event["event"] == "feed_polled")
+    assert polled["feed_url"] == feeds.url("/feed.xml")
+
+
+def test_run_once_polls_dispatches_and_exits_0(
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    feeds, receiver = parts
+    assert main(["run", "--once", "--config", str(_config(tmp_path, feeds, receiver))]) == 0
+    assert [r.json()["title"] for r in receiver.requests] == [
+        "Iranian troops reach Latakia airbase"
+    ]
+    assert main(["run", "--once", "--config", str(_config(tmp_path, feeds, receiver))]) == 0
+    assert len(receiver.requests) == 1
+
+
+def test_run_with_invalid_config_exits_1_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[daemon]\nconcurrency = 0\n")
+    assert main(["run", "--once", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: daemon.concurrency" in err
+    assert "Traceback" not in err
+
+
+def test_demo_shows_an_alert_without_network_and_stops_on_ctrl_c() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            alert_line = next(line for line in process.stdout if line.startswith("["))
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=STOP_WAIT)
+        finally:
+            process.kill()
+    assert alert_line.split("]")[0] in {"[LOW", "[MEDIUM", "[HIGH", "[CRITICAL"}
+    assert process.returncode == 0
