@@ -1,0 +1,69 @@
+"""Logging: one renderer for our events and the stdlib's, JSON off a TTY, key=value on one."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from monitor.logs import configure_logging
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def test_json_lines_when_not_on_a_tty() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "auto", stream)
+    structlog.get_logger("monitor.test").info("feed_polled", feed_url="http://x/feed")
+    (line,) = stream.getvalue().splitlines()
+    event = json.loads(line)
+    assert event["event"] == "feed_polled"
+    assert event["feed_url"] == "http://x/feed"
+    assert event["level"] == "info"
+    assert event["timestamp"].endswith("Z")
+
+
+def test_stdlib_loggers_use_the_same_renderer() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "json", stream)
+    logging.getLogger("apscheduler.scheduler").warning("job missed")
+    event = json.loads(stream.getvalue())
+    assert (event["event"], event["level"], event["logger"]) == (
+        "job missed",
+        "warning",
+        "apscheduler.scheduler",
+    )
+
+
+def test_key_value_on_a_tty() -> None:
+    stream = FakeTty()
+    configure_logging("info", "auto", stream)
+    structlog.get_logger("monitor.test").info("alert_raised", rule="iran")
+    text = stream.getvalue()
+    assert "alert_raised" in text and "rule" in text and "iran" in text
+    assert not text.lstrip().startswith("{")
+
+
+def test_level_filters_events_and_chatty_libraries_stay_quiet() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "json", stream)
+    structlog.get_logger("monitor.test").debug("noise")
+    logging.getLogger("httpx").info("HTTP Request: GET http://x")
+    assert stream.getvalue() == ""
