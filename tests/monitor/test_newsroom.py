@@ -1,0 +1,474 @@
+"""The demo newsroom: real feeds on loopback, a scripted timeline and honest HTTP validators."""
+
+from __future__ import annotations
+
+import calendar
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+import httpx
+import pytest
+
+import rules
+from monitor.config import DedupSettings, load_config
+from monitor.dedup import StoryIndex
+from monitor.demo import DEMO_INTERVAL, demo_config_toml
+from monitor.newsroom import FEED_WINDOW, Newsroom
+from monitor.newsroom_script import OUTLETS, SCRIPT, NewsEvent
+
+RELEASE_EVERY = 4.0
+EVENTS_BY_KEY = {event.key: event for event in SCRIPT}
+EVENT_BY_HEADLINE = {headline: event for event in SCRIPT for _, headline in event.copies}
+# Events whose copies are one wire story re-headlined; the rest are separate reports.
+WIRE_STORIES = {
+    "latakia-airlift",
+    "homs-raids",
+    "aleppo-push",
+    "oil-three-week-high",
+    "deir-ez-zor-attack",
+    "heatwave",
+    "hama-advisers",
+    "raqqa-coalition",
+    "idlib-sorties",
+}
+OUTLETS_BY_SLUG = {outlet.slug: outlet for outlet in OUTLETS}
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class Entry:
+    guid: str
+    title: str
+    link: str
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def newsroom(clock: FakeClock) -> Iterator[Newsroom]:
+    with Newsroom(release_every=RELEASE_EVERY, clock=clock) as room:
+        yield room
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10, trust_env=False) as client:
+        yield client
+
+
+def feed_url(newsroom: Newsroom, slug: str) -> str:
+    return newsroom.base_url + OUTLETS_BY_SLUG[slug].path
+
+
+def parse_xml(body: bytes) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def fetch_entries(http: httpx.Client, url: str) -> list[Entry]:
+    response = http.get(url)
+    assert response.status_code == 200
+    if response.headers["content-type"].startswith("application/feed+json"):
+        return [Entry(i["id"], i["title"], i["url"]) for i in response.json()["items"]]
+    return [Entry(e.id, e.title, e.link) for e in parse_xml(response.content).entries]
+
+
+def published_dates(response: httpx.Response) -> list[datetime]:
+    if response.headers["content-type"].startswith("application/feed+json"):
+        return [datetime.fromisoformat(i["date_published"]) for i in response.json()["items"]]
+    entries = parse_xml(response.content).entries
+    return [datetime.fromtimestamp(calendar.timegm(e.published_parsed), UTC) for e in entries]
+
+
+def entries_by_feed(http: httpx.Client, newsroom: Newsroom) -> dict[str, list[Entry]]:
+    return {name: fetch_entries(http, url) for name, url in newsroom.feeds}
+
+
+def served_titles(http: httpx.Client, newsroom: Newsroom) -> list[str]:
+    return [
+        entry.title for entries in entries_by_feed(http, newsroom).values() for entry in entries
+    ]
+
+
+def headlines(events: Iterable[NewsEvent]) -> list[str]:
+    return [headline for event in events for _, headline in event.copies]
+
+
+class TestFeeds:
+    def test_every_outlet_is_listed_with_a_loopback_feed_url(self, newsroom: Newsroom) -> None:
+        """``feeds`` names each of the 4-5 outlets once, each URL served from 127.0.0.1."""
+        assert newsroom.base_url.startswith("http://127.0.0.1:")
+        assert [name for name, _ in newsroom.feeds] == [outlet.name for outlet in OUTLETS]
+        assert 4 <= len({url for _, url in newsroom.feeds}) == len(OUTLETS) <= 5
+        assert all(url.startswith(newsroom.base_url + "/") for _, url in newsroom.feeds)
+
+    def test_outlets_cover_rss_twice_atom_and_json_feed(self) -> None:
+        """The demo exercises every parser path: RSS 2.0 (twice), Atom 1.0 and JSON Feed."""
+        kinds = [outlet.kind for outlet in OUTLETS]
+        assert kinds.count("rss") >= 2
+        assert {"atom", "json"} <= set(kinds)
+
+    @pytest.mark.parametrize(
+        ("slug", "content_type", "version"),
+        [
+            ("levant-wire", "application/rss+xml; charset=utf-8", "rss20"),
+            ("crescent-herald", "application/rss+xml; charset=utf-8", "rss20"),
+            ("meridian", "application/atom+xml; charset=utf-8", "atom10"),
+            ("northgate", "application/atom+xml; charset=utf-8", "atom10"),
+        ],
+    )
+    def test_xml_feed_has_its_content_type_and_parses_cleanly(
+        self, newsroom: Newsroom, http: httpx.Client, slug: str, content_type: str, version: str
+    ) -> None:
+        """Each XML feed is labelled with its media type and feedparser reads it without bozo."""
+        response = http.get(feed_url(newsroom, slug))
+        assert response.headers["content-type"] == content_type
+        parsed = parse_xml(response.content)
+        assert parsed.version == version
+        assert parsed.entries
+        for entry in parsed.entries:
+            assert all((entry.id, entry.title, entry.link, entry.published_parsed))
+
+    def test_json_feed_has_the_json_feed_1_1_shape(
+        self, newsroom: Newsroom, http: httpx.Client
+    ) -> None:
+        """The JSON outlet serves application/feed+json with the fields JSON Feed 1.1 requires."""
+        response = http.get(feed_url(newsroom, "harbour-daily"))
+        assert response.headers["content-type"] == "application/feed+json; charset=utf-8"
+        document = response.json()
+        assert document["version"] == "https://jsonfeed.org/version/1.1"
+        assert document["title"] == "Harbour Daily"
+        assert document["items"]
+        for item in document["items"]:
+            assert all(isinstance(item[key], str) for key in ("id", "url", "title"))
+            assert item["id"]
+            assert item.get("content_html") or item.get("content_text")
+            assert datetime.fromisoformat(item["date_published"]).tzinfo is not None
+
+
+class TestTimeline:
+    def test_initial_batch_is_served_before_any_time_passes(
+        self, newsroom: Newsroom, http: httpx.Client
+    ) -> None:
+        """At start every feed already holds its copies of the first ``initial_batch`` events."""
+        by_feed = entries_by_feed(http, newsroom)
+        assert all(by_feed.values())
+        titles = [entry.title for entries in by_feed.values() for entry in entries]
+        assert sorted(titles) == sorted(headlines(SCRIPT[: newsroom.initial_batch]))
+
+    @pytest.mark.parametrize(
+        ("elapsed", "released"),
+        [(0.0, 0), (3.999, 0), (4.0, 1), (11.9, 2), (12.0, 3)],
+    )
+    def test_one_more_event_appears_every_release_interval(
+        self,
+        newsroom: Newsroom,
+        http: httpx.Client,
+        clock: FakeClock,
+        elapsed: float,
+        released: int,
+    ) -> None:
+        """Moving the injected clock releases whole events in script order, one per interval."""
+        clock.advance(elapsed)
+        expected = SCRIPT[: newsroom.initial_batch + released]
+        assert sorted(served_titles(http, newsroom)) == sorted(headlines(expected))
+
+    def test_feeds_list_the_newest_item_first(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock
+    ) -> None:
+        """Items are ordered by publication time, newest first, in every format."""
+        clock.advance(len(SCRIPT) * RELEASE_EVERY)
+        for _, url in newsroom.feeds:
+            dates = published_dates(http.get(url))
+            assert len(dates) > 1
+            assert dates == sorted(dates, reverse=True)
+
+    def test_exhausted_script_is_reissued_with_a_day_counter_and_fresh_guids(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock
+    ) -> None:
+        """After the last event the script starts over as "Day 2: ", under new GUIDs and links."""
+        clock.advance(len(SCRIPT) * RELEASE_EVERY)
+        entries = [e for feed in entries_by_feed(http, newsroom).values() for e in feed]
+        assert {
+            "Day 2: Iranian forces fly into Syria via Latakia",
+            "UPDATE 1-Day 2: Iranian forces fly into Syria via Latakia",
+            "Day 2: Iranian forces fly into Syria via Latakia - Levant Wire",
+            "BREAKING: Day 2: Iranian forces flown into Syria via Latakia",
+        } <= {e.title for e in entries}
+        assert len({e.guid for e in entries}) == len(entries)
+        day_one = {e.link for e in entries if e.title.startswith("Iranian forces fly")}
+        day_two = {e.link for e in entries if e.title.startswith("Day 2: Iranian forces fly")}
+        assert day_one
+        assert day_two
+        assert not day_one & day_two
+
+    def test_feeds_never_run_dry_and_keep_a_bounded_window(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock
+    ) -> None:
+        """Many cycles later every feed still changes, holding only its newest items."""
+        clock.advance(10 * len(SCRIPT) * RELEASE_EVERY)
+        for entries in entries_by_feed(http, newsroom).values():
+            assert len(entries) == FEED_WINDOW
+            assert "Day 11: " in entries[0].title
+
+
+class TestSyndication:
+    @pytest.mark.parametrize(
+        "marker",
+        ["Latakia", "north of Homs", "south of Aleppo", "Deir ez-Zor", "near Hama", "Raqqa"],
+    )
+    def test_syndicated_event_reaches_several_outlets_with_distinct_guids_and_headlines(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock, marker: str
+    ) -> None:
+        """A wire story shows up in at least three feeds, each copy re-headlined and re-GUIDed."""
+        clock.advance((len(SCRIPT) - newsroom.initial_batch) * RELEASE_EVERY)  # all of day 1
+        copies = [
+            (feed, entry)
+            for feed, entries in entries_by_feed(http, newsroom).items()
+            for entry in entries
+            if marker in entry.title
+        ]
+        assert len({feed for feed, _ in copies}) >= 3
+        assert len({entry.guid for _, entry in copies}) == len(copies)
+        assert len({entry.title for _, entry in copies}) == len(copies)
+
+    def test_copies_fold_into_one_story_per_day_under_the_daemons_dedup(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock
+    ) -> None:
+        """Wire copies of an event are one story, its "Day 2" re-issue another; reports that
+        only share a topic stay apart. This is what makes the demo show dedup at work."""
+        clock.advance((2 * len(SCRIPT) - newsroom.initial_batch) * RELEASE_EVERY)  # two days
+        index = StoryIndex(timedelta(hours=48), DedupSettings().title_similarity)
+        seen = datetime(2024, 1, 1, tzinfo=UTC)
+        stories: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for number, title in enumerate(served_titles(http, newsroom)):
+            day = 2 if "Day 2: " in title else 1
+            event = EVENT_BY_HEADLINE[title.replace("Day 2: ", "")]
+            found = index.find(title, seen)
+            story_id = found.story_id if found else f"story-{number}"
+            if found is None:
+                index.add(story_id, story_id, title, seen)
+            stories[(event.key, day)].add(story_id)
+        assert len(stories) == 2 * len(SCRIPT)
+        for (key, _), story_ids in stories.items():
+            expected = 1 if key in WIRE_STORIES else len(EVENTS_BY_KEY[key].copies)
+            assert len(story_ids) == expected, key
+        assert len(set().union(*stories.values())) == sum(map(len, stories.values()))
+
+    def test_wire_copies_link_to_the_originating_article_with_tracking_parameters(
+        self, newsroom: Newsroom, http: httpx.Client
+    ) -> None:
+        """Copies of a shared-link story point at one article, some with utm_ parameters added."""
+        links = [
+            entry.link
+            for entries in entries_by_feed(http, newsroom).values()
+            for entry in entries
+            if "Latakia" in entry.title
+        ]
+        assert len({urlsplit(link)._replace(query="").geturl() for link in links}) == 1
+        assert any("utm_source=" in urlsplit(link).query for link in links)
+
+
+class TestHttp:
+    @pytest.mark.parametrize(
+        ("headers", "status"),
+        [
+            pytest.param({"If-None-Match": "{etag}"}, 304, id="same-etag"),
+            pytest.param({"If-None-Match": "W/{etag}"}, 304, id="weak-etag"),
+            pytest.param({"If-None-Match": '"stale", {etag}'}, 304, id="etag-in-list"),
+            pytest.param({"If-None-Match": "*"}, 304, id="any-etag"),
+            pytest.param({"If-None-Match": '"stale"'}, 200, id="other-etag"),
+            pytest.param({"If-Modified-Since": "{modified}"}, 304, id="same-date"),
+            pytest.param({"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, 200, id="old"),
+            pytest.param({"If-Modified-Since": "yesterday-ish"}, 200, id="bad-date"),
+            pytest.param(
+                {"If-None-Match": '"stale"', "If-Modified-Since": "{modified}"},
+                200,
+                id="etag-overrides-date",
+            ),
+        ],
+    )
+    def test_conditional_get_follows_rfc_9110(
+        self, newsroom: Newsroom, http: httpx.Client, headers: dict[str, str], status: int
+    ) -> None:
+        """Validators from the last response decide between 304 (empty) and a full 200."""
+        url = feed_url(newsroom, "levant-wire")
+        first = http.get(url)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        sent = {name: value.format(etag=etag, modified=modified) for name, value in headers.items()}
+        response = http.get(url, headers=sent)
+        assert response.status_code == status
+        assert response.headers["etag"] == etag
+        if status == 304:
+            assert response.content == b""
+            assert "content-type" not in response.headers
+        else:
+            assert response.content == first.content
+
+    @pytest.mark.parametrize("slug", [outlet.slug for outlet in OUTLETS])
+    def test_etag_round_trip_until_new_items_appear(
+        self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock, slug: str
+    ) -> None:
+        """A stored ETag earns 304 until a release changes the feed, then a new ETag and date."""
+        url = feed_url(newsroom, slug)
+        first = http.get(url)
+        etag = first.headers["etag"]
+        assert http.get(url, headers={"If-None-Match": etag}).status_code == 304
+        clock.advance(len(SCRIPT) * RELEASE_EVERY)
+        changed = http.get(url, headers={"If-None-Match": etag})
+        assert changed.status_code == 200
+        assert changed.headers["etag"] != etag
+        assert parsedate_to_datetime(changed.headers["last-modified"]) > parsedate_to_datetime(
+            first.headers["last-modified"]
+        )
+
+    @pytest.mark.parametrize(
+        ("method", "target", "status"),
+        [
+            ("GET", "/", 404),
+            ("GET", "/levant-wire/", 404),
+            ("GET", "/levant-wire/atom.xml", 404),
+            ("GET", "/levant-wire/rss.xml/extra", 404),
+            ("GET", "/%2e%2e/etc/passwd", 404),
+            ("GET", "/levant-wire/rss.xml?utm_source=demo", 200),
+            ("POST", "/levant-wire/rss.xml", 501),
+        ],
+    )
+    def test_only_feed_paths_are_served(
+        self, newsroom: Newsroom, http: httpx.Client, method: str, target: str, status: int
+    ) -> None:
+        """Unknown paths get 404, a query string is ignored and other methods are refused."""
+        assert http.request(method, newsroom.base_url + target).status_code == status
+
+    def test_head_sends_the_get_headers_without_a_body(
+        self, newsroom: Newsroom, http: httpx.Client
+    ) -> None:
+        """HEAD answers with the same validators and length as GET and no body."""
+        url = feed_url(newsroom, "meridian")
+        got, head = http.get(url), http.head(url)
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["etag"] == got.headers["etag"]
+        assert int(head.headers["content-length"]) == len(got.content)
+
+
+class TestLifecycle:
+    def test_stop_closes_the_listening_port(self, http: httpx.Client) -> None:
+        """After the context exits, the feed URL refuses connections."""
+        with Newsroom() as room:
+            url = room.feeds[0][1]
+            assert http.get(url).status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            http.get(url)
+
+    def test_base_url_needs_a_running_newsroom(self) -> None:
+        """Asking for URLs before ``start()`` is an error, not a bogus port."""
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = Newsroom().base_url
+
+    def test_starting_twice_is_refused(self, newsroom: Newsroom) -> None:
+        """A second ``start()`` raises instead of leaking a second server."""
+        with pytest.raises(RuntimeError, match="already running"):
+            newsroom.start()
+
+    @pytest.mark.parametrize(
+        ("release_every", "initial_batch"),
+        [(0.0, 6), (-1.0, 6), (float("nan"), 6), (4.0, -1)],
+    )
+    def test_nonsense_schedule_is_refused(self, release_every: float, initial_batch: int) -> None:
+        """A schedule that could never release (or un-release) news raises ValueError."""
+        with pytest.raises(ValueError, match="release_every"):
+            Newsroom(release_every=release_every, initial_batch=initial_batch)
+
+
+class TestDemoConfig:
+    def test_config_parses_and_polls_every_feed_every_few_seconds(self, newsroom: Newsroom) -> None:
+        """The TOML names each newsroom feed, fast intervals, a memory store and the console."""
+        document = tomllib.loads(demo_config_toml(newsroom.feeds))
+        assert [(f["name"], f["url"]) for f in document["feeds"]] == newsroom.feeds
+        assert {f["interval"] for f in document["feeds"]} == {DEMO_INTERVAL}
+        assert document["daemon"] == {"default_interval": 5, "jitter": 1}
+        assert document["store"] == {"path": ":memory:"}
+        assert document["notifiers"] == {"console": {"type": "console"}}
+        names = {rule["name"] for rule in document["rules"]}
+        assert {"iran-in-syria", "russian-strikes", "hezbollah-offensive"} <= names
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            'quote " and back\\slash',
+            "line\nbreak\ttab\rreturn",
+            "delete\x7fand\x00nul",
+            "non-ASCII: Dayr az-Zawr, Ḥimṣ, 📰",
+            '"\n[[feeds]]\nurl = "http://evil.example/',
+        ],
+    )
+    def test_names_and_paths_survive_toml_quoting(self, text: str) -> None:
+        """Hostile feed names and store paths come back from TOML exactly, adding no keys."""
+        document = tomllib.loads(demo_config_toml([(text, "http://127.0.0.1:1/")], store_path=text))
+        assert document["feeds"] == [{"name": text, "url": "http://127.0.0.1:1/", "interval": 5}]
+        assert document["store"] == {"path": text}
+
+    def test_config_is_accepted_by_the_daemon_config_loader(
+        self, newsroom: Newsroom, tmp_path: Path
+    ) -> None:
+        """``load_config`` validates the demo config: feeds, console notifier and rules."""
+        path = tmp_path / "demo.toml"
+        path.write_text(demo_config_toml(newsroom.feeds, store_path=str(tmp_path / "demo.db")))
+        config = load_config(path)
+        assert [(feed.name, feed.url) for feed in config.feeds] == newsroom.feeds
+        assert list(config.notifiers) == ["console"]
+        assert config.settings.store.path == str(tmp_path / "demo.db")
+
+    @pytest.mark.parametrize(
+        ("event_key", "expected"),
+        [
+            ("latakia-airlift", {"iran-in-syria"}),
+            ("hama-advisers", {"iran-in-syria"}),
+            ("homs-raids", {"russian-strikes"}),
+            ("idlib-sorties", {"russian-strikes"}),
+            ("aleppo-push", {"hezbollah-offensive"}),
+            ("deir-ez-zor-attack", {"isil-east"}),
+            ("raqqa-coalition", {"isil-east"}),
+            ("east-aleppo-shelling", {"government-offensive"}),
+            ("geneva-envoy", set()),  # Russia and Syria, but talks, not strikes
+            ("hamas-tehran-talks", set()),  # "Hamas" is not the city of Hama
+            ("tirana-basketball", set()),  # "Tirana" is not Iran
+            ("oil-three-week-high", set()),
+            ("rovers-derby", set()),
+        ],
+    )
+    def test_demo_rules_fire_on_war_stories_and_stay_quiet_on_decoys(
+        self, tmp_path: Path, event_key: str, expected: set[str]
+    ) -> None:
+        """The real matcher alerts on the scripted Syrian events and on nothing else."""
+        path = tmp_path / "demo.toml"
+        path.write_text(demo_config_toml([("Levant Wire", "http://127.0.0.1:1/rss.xml")]))
+        matcher = rules.compile_rules(load_config(path).ruleset)
+        event = EVENTS_BY_KEY[event_key]
+        title = event.copies[0][1]
+        fired = {m.rule for m in matcher.match({"title": title, "summary": event.summary})}
+        assert fired == expected
