@@ -107,6 +107,5 @@ class NotifierPlugin(ABC):
     async def send(self, alert: Alert) -> None:
         """Deliver one alert or raise :class:`NotifyError`."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook: most notifiers hold nothing
         """Release anything the notifier holds open; the shared HTTP client is not ours."""
-        return None
