@@ -40,6 +40,7 @@ class Daemon:
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
         self._channels: dict[str, notifiers.Notifier] = {}
         self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[object]] = set()
         self.pipeline: Pipeline | None = None
         self.dispatcher: Dispatcher | None = None
 
@@ -88,11 +89,17 @@ class Daemon:
     async def poll(self, feed: FeedSettings) -> PollOutcome:
         """One poll; anything unexpected is logged as that feed's error, never raised."""
         assert self.pipeline is not None
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
         try:
             return await poll_feed(feed, self.pipeline)
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
             return PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
 
     async def dispatch(self) -> DispatchSummary:
         assert self.dispatcher is not None
@@ -123,10 +130,21 @@ class Daemon:
         try:
             await stop.wait()
         finally:
+            log.info("daemon_stopping", polls_in_flight=len(self._inflight))
             scheduler.shutdown(wait=False)
             dispatcher.cancel()
             await asyncio.gather(dispatcher, return_exceptions=True)
-            log.info("daemon_stopping")
+            await self._finish_in_flight()
+
+    async def _finish_in_flight(self) -> None:
+        """Let running polls store what they fetched, up to the shutdown deadline."""
+        deadline = self.config.settings.daemon.shutdown_timeout
+        if self._inflight:
+            _, late = await asyncio.wait(set(self._inflight), timeout=deadline)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        await self.dispatch()
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

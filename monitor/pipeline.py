@@ -24,7 +24,15 @@ import rules
 from monitor.config import FeedSettings
 from monitor.dedup import Deduplicator
 from monitor.fetcher import Fetcher, FetchError
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.models import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    FeedState,
+    FetchResult,
+    ParsedFeed,
+    Verdict,
+)
 from monitor.normalise import normalise_entry
 from monitor.parser import ParseError, parse_feed
 from monitor.store import Store
@@ -85,56 +93,83 @@ class PollOutcome:
 
 
 async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
-    """Poll one feed once; never raises for anything the feed or network did."""
-    assert pipe.fetcher is not None, "polling needs a fetcher"
+    """Poll one feed once, in order; never raises for anything the feed or network did."""
     state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
     try:
-        fetched = await pipe.fetcher.fetch(
-            feed.url, state, max_body_bytes=feed.max_body_bytes or pipe.max_body_bytes
-        )
-    except FetchError as err:
-        return await _failed(feed, state, pipe, f"{err.kind}: {err}", err.status)
-    polled = replace(
-        state,
-        last_polled=pipe.clock(),
-        last_status=fetched.status,
-        etag=fetched.etag or state.etag,
-        last_modified=fetched.last_modified or state.last_modified,
+        fetched = await _fetch(feed, state, pipe)  # conditional GET, size-capped
+        if _nothing_new(fetched, state):
+            return await _unchanged(feed, state, fetched, pipe)
+        parsed = await _parse(fetched, pipe)  # in a worker thread, DTDs stripped
+    except (FetchError, ParseError) as err:
+        return await _failed(feed, state, pipe, err)
+    articles = _normalise(parsed, feed, pipe)  # plain text, UTC dates, canonical links
+    ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
+    await pipe.store.save_feed_state(_healthy(state, fetched, pipe))
+    outcome = PollOutcome(feed.url, "ok", ingested)
+    _log_poll(feed, outcome, len(articles))
+    if outcome.alerts:
+        pipe.on_alerts()  # the dispatcher sends what was queued
+    return outcome
+
+
+async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchResult:
+    assert pipe.fetcher is not None, "polling needs a fetcher"
+    cap = feed.max_body_bytes or pipe.max_body_bytes
+    return await pipe.fetcher.fetch(feed.url, state, max_body_bytes=cap)
+
+
+def _nothing_new(fetched: FetchResult, state: FeedState) -> bool:
+    """A 304, or the very bytes we parsed last time: nothing to parse again."""
+    return fetched.not_modified or _body_hash(fetched) == state.body_hash
+
+
+async def _parse(fetched: FetchResult, pipe: Pipeline) -> ParsedFeed:
+    return await asyncio.to_thread(
+        parse_feed,
+        fetched.body,
+        content_type=fetched.content_type,
+        url=fetched.final_url,
+        max_entries=pipe.max_entries,
     )
-    body_hash = hashlib.sha256(fetched.body).hexdigest()
-    if fetched.not_modified or body_hash == state.body_hash:
-        await pipe.store.save_feed_state(replace(polled, error_count=0, last_error=None))
-        status = "not_modified" if fetched.not_modified else "unchanged"
-        log.debug("feed_unchanged", feed_url=feed.url, status=status)
-        return PollOutcome(feed.url, status)
-    try:
-        parsed = await asyncio.to_thread(
-            parse_feed,
-            fetched.body,
-            content_type=fetched.content_type,
-            url=fetched.final_url,
-            max_entries=pipe.max_entries,
-        )
-    except ParseError as err:
-        return await _failed(feed, polled, pipe, f"parse: {err}", fetched.status)
+
+
+def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[Article]:
     if parsed.warning:
         log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
     fetched_at = pipe.clock()
-    articles = [
+    return [
         normalise_entry(
             entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
         )
         for entry in parsed.entries
     ]
-    ingested = await ingest_all(articles, pipe)
-    await pipe.store.save_feed_state(
-        replace(polled, body_hash=body_hash, error_count=0, last_error=None)
+
+
+def _body_hash(fetched: FetchResult) -> str:
+    return hashlib.sha256(fetched.body).hexdigest()
+
+
+def _healthy(state: FeedState, fetched: FetchResult, pipe: Pipeline) -> FeedState:
+    """The feed's state after a successful poll: validators kept, errors cleared."""
+    return replace(
+        state,
+        last_polled=pipe.clock(),
+        last_status=fetched.status,
+        etag=fetched.etag or state.etag,
+        last_modified=fetched.last_modified or state.last_modified,
+        body_hash=state.body_hash if fetched.not_modified else _body_hash(fetched),
+        error_count=0,
+        last_error=None,
     )
-    outcome = PollOutcome(feed.url, "ok", ingested)
-    _log_poll(feed, outcome, len(articles))
-    if outcome.alerts:
-        pipe.on_alerts()
-    return outcome
+
+
+async def _unchanged(
+    feed: FeedSettings, state: FeedState, fetched: FetchResult, pipe: Pipeline
+) -> PollOutcome:
+    await pipe.store.save_feed_state(_healthy(state, fetched, pipe))
+    status = "not_modified" if fetched.not_modified else "unchanged"
+    log.debug("feed_unchanged", feed_url=feed.url, status=status)
+    return PollOutcome(feed.url, status)
 
 
 async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
@@ -201,8 +236,11 @@ def _alert_record(
 
 
 async def _failed(
-    feed: FeedSettings, state: FeedState, pipe: Pipeline, error: str, status: int | None
+    feed: FeedSettings, state: FeedState, pipe: Pipeline, err: FetchError | ParseError
 ) -> PollOutcome:
+    kind = err.kind if isinstance(err, FetchError) else "parse"
+    status = err.status if isinstance(err, FetchError) else None
+    error = f"{kind}: {err}"
     log.error(
         "feed_error",
         feed_url=feed.url,
@@ -210,15 +248,14 @@ async def _failed(
         status=status,
         consecutive_errors=state.error_count + 1,
     )
-    await pipe.store.save_feed_state(
-        replace(
-            state,
-            last_polled=pipe.clock(),
-            last_status=status,
-            error_count=state.error_count + 1,
-            last_error=error[:500],
-        )
+    failed = replace(
+        state,
+        last_polled=pipe.clock(),
+        last_status=status,
+        error_count=state.error_count + 1,
+        last_error=error[:500],
     )
+    await pipe.store.save_feed_state(failed)
     return PollOutcome(feed.url, "error", error=error)
 
 

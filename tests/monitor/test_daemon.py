@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from monitor.cli import main
-from tests.support.feedserver import FeedServer
+from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -30,6 +31,7 @@ def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
 [daemon]
 default_interval = 3600
 jitter = 0
+shutdown_timeout = 0.5
 [log]
 format = "json"
 [store]
@@ -37,6 +39,9 @@ path = "{tmp_path / "ww.db"}"
 [[feeds]]
 name = "Wire"
 url = "{feeds.url("/feed.xml")}"
+[[feeds]]
+name = "Stalled"
+url = "{feeds.url("/stalled.xml")}"
 [notifiers.hook]
 type = "webhook"
 url = "{receiver.url("/hook")}"
@@ -49,10 +54,26 @@ all_of = ["iran"]
     return path
 
 
+STALL_STARTED = threading.Event()
+
+
+def _stall_until_closed(feeds: FeedServer) -> Route:
+    """A feed that never answers: its poll is still in flight when the signal comes."""
+
+    def route(_request: RecordedRequest) -> Reply:
+        STALL_STARTED.set()
+        feeds.release.wait()
+        return Reply(503)
+
+    return route
+
+
 @pytest.fixture(name="parts")
 def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
+    STALL_STARTED.clear()
     with FeedServer() as feeds, HttpReceiver() as receiver:
         feeds.add_feed("/feed.xml", FEED, etag='"v1"')
+        feeds.add_route("/stalled.xml", _stall_until_closed(feeds))
         yield feeds, receiver
 
 
@@ -72,6 +93,7 @@ def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
     ) as process:
         try:
             (alert,) = receiver.wait_for(1, timeout=STOP_WAIT)
+            assert STALL_STARTED.wait(timeout=STOP_WAIT)
             process.send_signal(sig)
             _, stderr = process.communicate(timeout=STOP_WAIT)
         finally:
@@ -82,6 +104,8 @@ def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
     assert {"timestamp", "level", "event"} <= events[0].keys()
     names = [event["event"] for event in events]
     assert "daemon_started" in names and "daemon_stopping" in names
+    stopping = next(event for event in events if event["event"] == "daemon_stopping")
+    assert stopping["polls_in_flight"] == 1
     polled = next(event for event in events if event["event"] == "feed_polled")
     assert polled["feed_url"] == feeds.url("/feed.xml")
 
@@ -90,6 +114,7 @@ def test_run_once_polls_dispatches_and_exits_0(
     parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
 ) -> None:
     feeds, receiver = parts
+    feeds.add_status("/stalled.xml", 503)
     assert main(["run", "--once", "--config", str(_config(tmp_path, feeds, receiver))]) == 0
     assert [r.json()["title"] for r in receiver.requests] == [
         "Iranian troops reach Latakia airbase"
