@@ -1,0 +1,257 @@
+"""Raw feed entries to :class:`Article`: plain text, canonical links, UTC dates, stable ids.
+
+Everything here treats its input as hostile: markup may be broken, URLs may be garbage,
+text may hold control characters or bidi overrides meant to disguise an alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Final
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from monitor.models import Article, RawEntry
+
+MAX_TITLE_CHARS: Final = 1_000
+MAX_SUMMARY_CHARS: Final = 5_000
+MAX_CONTENT_CHARS: Final = 20_000
+MAX_GUID_CHARS: Final = 1_000
+MAX_URL_CHARS: Final = 4_096
+MAX_TAG_CHARS: Final = 100
+MAX_TAGS: Final = 50
+# Only a bounded prefix of a field is parsed as HTML: comfortably more than the text we keep.
+MAX_HTML_INPUT_CHARS: Final = 200_000
+FUTURE_TOLERANCE: Final = timedelta(days=1)
+
+# Elements whose text is never shown as part of the article (scripts, fallbacks, templates).
+_SKIPPED_ELEMENTS: Final = frozenset({"script", "style", "noscript", "template", "iframe"})
+_BLOCK_ELEMENTS: Final = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+    }
+)  # fmt: skip
+# C0/C1 controls (but not \n), bidi embeddings/overrides/isolates, zero-width and BOM
+# characters, and lone surrogates: all invisible, all usable to disguise text.
+_INVISIBLE: Final = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+# '<' that opens no tag closed before the next '<', or opens a marked section ("<![").
+_LONE_LT: Final = re.compile(r"<(?!(?:[a-zA-Z/?]|!(?!\[))[^<>]*>)")
+_INLINE_SPACE: Final = re.compile(r"[^\S\n]+")
+_TRACKING_PARAMS: Final = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src",
+        "cmpid", "ocid", "yclid", "_hsenc", "_hsmi", "mkt_tok", "wt.mc_id", "icid",
+    }
+)  # fmt: skip
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+_HOSTNAME: Final = re.compile(r"\A[^\s<>\"{}|\\^`/?#@\[\]%]+\Z")  # IPv6 brackets are stripped
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text, dropping invisible elements and turning blocks into line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_ELEMENTS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_ELEMENTS:
+            self.pieces.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_ELEMENTS:  # <br/>, <hr/>; a self-closed <script/> hides nothing
+            self.pieces.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_ELEMENTS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_ELEMENTS:
+            self.pieces.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.pieces.append(data)
+
+
+def _drop_comments(markup: str) -> str:
+    """``markup`` without comments; an unterminated comment hides the rest, as in browsers."""
+    pieces: list[str] = []
+    position = 0
+    while (start := markup.find("<!--", position)) >= 0:
+        pieces.append(markup[position:start])
+        end = markup.find("-->", start + 4)
+        if end < 0:
+            return "".join(pieces)
+        position = end + 3
+    pieces.append(markup[position:])
+    return "".join(pieces)
+
+
+def _unwrap_cdata(markup: str) -> str:
+    # Feeds sometimes wrap HTML in CDATA twice; the inner markers are noise, not content.
+    return markup.replace("<![CDATA[", "").replace("]]>", "")
+
+
+def _defuse(markup: str) -> str:
+    """Escape each '<' that does not open a tag closed before the next '<', and each "<![".
+
+    html.parser rescans to the end of the input from every unfinished construct, which is
+    quadratic on crafted markup (CPython gh-135462); what remains for it is linear work.
+    """
+    return _LONE_LT.sub("&lt;", _drop_comments(_unwrap_cdata(markup)))
+
+
+def _extract_text(markup: str) -> str:
+    parser = _TextExtractor()
+    try:
+        parser.feed(_defuse(markup))
+        parser.close()
+    except AssertionError:  # _markupbase asserts on some malformed declarations
+        return re.sub(r"<[^>]*>", " ", markup)
+    return "".join(parser.pieces)
+
+
+def clean_text(text: str) -> str:
+    """Remove invisible characters and collapse whitespace; keep single line breaks."""
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    lines = (_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def single_line(text: str) -> str:
+    return " ".join(clean_text(text).split())
+
+
+def html_to_text(s: str) -> str:
+    """Plain text of an HTML fragment: entities decoded, invisible parts and controls dropped.
+
+    Text that was HTML-escaped twice (``&amp;amp;``) is decoded one extra time.
+    """
+    text = _extract_text(s[:MAX_HTML_INPUT_CHARS])
+    return clean_text(html.unescape(text))
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+# -- URLs --------------------------------------------------------------------------------------
+
+
+def _is_tracking(param: str) -> bool:
+    name = unquote(param.split("=", 1)[0]).strip().lower()
+    return name.startswith("utm_") or name in _TRACKING_PARAMS
+
+
+def _canonical_host(hostname: str) -> str:
+    host = hostname.rstrip(".")
+    return f"[{host}]" if ":" in host else host
+
+
+def canonical_url(url: str) -> str:
+    """A comparable form of an http(s) URL, or "" when ``url`` is not a usable web link.
+
+    Lower-cases scheme and host, drops userinfo, default ports, fragments, tracking
+    parameters and a trailing slash on non-root paths; keeps other parameters in order.
+    """
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS or _INVISIBLE.search(url) or "\n" in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        scheme, hostname, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if scheme not in _DEFAULT_PORTS or not hostname or not _HOSTNAME.match(hostname):
+        return ""
+    netloc = _canonical_host(hostname)
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    path = parts.path.rstrip("/").replace(" ", "%20") or "/"
+    query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
+    return urlunsplit((scheme, netloc, path, query.replace(" ", "%20"), ""))
+
+
+# -- entries -----------------------------------------------------------------------------------
+
+
+def _digest(*parts: str) -> str:
+    joined = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(joined).hexdigest()
+
+
+def article_id(feed_url: str, guid: str) -> str:
+    """A stable short id for an entry of a feed: ``a_`` and 20 hex digits of SHA-256."""
+    return "a_" + _digest(feed_url, guid)[:20]
+
+
+def _entry_guid(raw: RawEntry, link: str, title: str, content: str) -> str:
+    guid = single_line(raw.guid or "")
+    if len(guid) > MAX_GUID_CHARS:
+        # Cutting two long ids at the same length could make them equal; a hash cannot.
+        return "sha256:" + _digest(guid)
+    if guid:
+        return guid
+    if link:
+        return link
+    return "sha256:" + _digest(title, content)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _published(raw: RawEntry, fetched_at: datetime) -> datetime | None:
+    if raw.published is None:
+        return None
+    published = _as_utc(raw.published)
+    # A date far in the future is a broken clock or a trick to stay on top of "newest" lists.
+    return fetched_at if published > fetched_at + FUTURE_TOLERANCE else published
+
+
+def _tags(raw_tags: tuple[str, ...]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for raw in raw_tags:
+        tag = truncate(single_line(raw), MAX_TAG_CHARS)
+        if tag and tag.casefold() not in seen:
+            seen[tag.casefold()] = tag
+    return tuple(seen.values())[:MAX_TAGS]
+
+
+def normalise_entry(
+    raw: RawEntry, *, feed_url: str, feed_name: str, fetched_at: datetime
+) -> Article:
+    """Turn a parsed entry into an :class:`Article` with plain, capped text fields."""
+    fetched_at = _as_utc(fetched_at)
+    title = truncate(single_line(html_to_text(raw.title)), MAX_TITLE_CHARS)
+    content = truncate(html_to_text(raw.content), MAX_CONTENT_CHARS)
+    summary = truncate(html_to_text(raw.summary) or content, MAX_SUMMARY_CHARS)
+    link = canonical_url(raw.link or "")
+    guid = _entry_guid(raw, link, title, content or summary)
+    return Article(
+        article_id=article_id(feed_url, guid),
+        feed_url=feed_url,
+        feed_name=feed_name,
+        guid=guid,
+        title=title,
+        link=link,
+        summary=summary,
+        content=content,
+        published=_published(raw, fetched_at),
+        fetched_at=fetched_at,
+        tags=_tags(raw.tags),
+    )

@@ -1,0 +1,348 @@
+"""Fetcher against a real HTTP server on loopback (and MockTransport for narrow cases)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from monitor.fetcher import Fetcher, FetchError, parse_retry_after, redact_url
+from monitor.models import FeedState
+from tests.support.feedserver import FeedServer, Reply
+
+MIB = 1024 * 1024
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+USER_AGENT = "wirewatch-test/1.0 (+https://example.invalid/contact)"
+ETAG = '"rev-7"'
+LAST_MODIFIED = "Tue, 05 Mar 2024 10:00:00 GMT"
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(user_agent=USER_AGENT, read_timeout=10, total_timeout=30) as f:
+        yield f
+
+
+async def fetch_error(
+    fetcher: Fetcher, url: str, *, max_body_bytes: int | None = None
+) -> FetchError:
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url, max_body_bytes=max_body_bytes)
+    return info.value
+
+
+def zeros(total: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    block = bytes(chunk)
+    for _ in range(total // chunk):
+        yield block
+
+
+def gzip_bomb(decoded_size: int) -> bytes:
+    """A gzip stream of ``decoded_size`` zero bytes, compressed about a thousandfold."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts = [compressor.compress(block) for block in zeros(decoded_size, MIB)]
+    return b"".join([*parts, compressor.flush()])
+
+
+class TestSuccess:
+    async def test_returns_body_validators_and_content_type(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A 200 yields the body plus ETag, Last-Modified, Content-Type and final URL."""
+        server.add_feed("/feed.xml", RSS, etag=ETAG, last_modified=LAST_MODIFIED)
+        result = await fetcher.fetch(server.url("/feed.xml"))
+        assert (result.status, result.body, result.not_modified) == (200, RSS, False)
+        assert (result.etag, result.last_modified) == (ETAG, LAST_MODIFIED)
+        assert result.content_type == "application/rss+xml; charset=utf-8"
+        assert result.url == result.final_url == server.url("/feed.xml")
+
+    async def test_sends_user_agent_accept_and_encodings(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """Requests identify the caller's User-Agent and ask for feed types, gzip and deflate."""
+        server.add_feed("/feed.xml", RSS)
+        await fetcher.fetch(server.url("/feed.xml"))
+        headers = server.requests_to("/feed.xml")[0].headers
+        assert headers["user-agent"] == USER_AGENT
+        assert "application/rss+xml" in headers["accept"]
+        assert "application/feed+json" in headers["accept"]
+        assert headers["accept-encoding"].startswith("gzip, deflate")
+
+    async def test_default_user_agent_names_the_project(self, server: FeedServer) -> None:
+        """Without a configured User-Agent the fetcher still says who it is and where to look."""
+        server.add_feed("/feed.xml", RSS)
+        async with Fetcher() as fetcher:
+            await fetcher.fetch(server.url("/feed.xml"))
+        agent = server.requests[0].headers["user-agent"]
+        assert agent.startswith("wirewatch/")
+        assert "(+https://github.com/wirewatch/wirewatch)" in agent
+
+    async def test_gzip_content_encoding_is_decoded(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A gzip-encoded answer is returned decoded."""
+        server.add_feed("/feed.xml", RSS, gzip_body=True)
+        assert (await fetcher.fetch(server.url("/feed.xml"))).body == RSS
+
+    async def test_follows_redirects_and_records_final_url(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """Redirect chains within the limit are followed; final_url is where the body came from."""
+        server.add_redirect("/old", "/older", status=301)
+        server.add_redirect("/older", server.url("/feed.xml"), status=307)
+        server.add_feed("/feed.xml", RSS)
+        result = await fetcher.fetch(server.url("/old"))
+        assert (result.url, result.final_url) == (server.url("/old"), server.url("/feed.xml"))
+        assert result.body == RSS
+
+
+class TestConditionalGet:
+    @pytest.mark.parametrize(
+        ("etag", "last_modified"),
+        [(ETAG, None), (None, LAST_MODIFIED), (ETAG, LAST_MODIFIED)],
+        ids=["etag", "last-modified", "both"],
+    )
+    async def test_second_fetch_sends_validators_and_gets_not_modified(
+        self, server: FeedServer, fetcher: Fetcher, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Validators from the first answer go out on the next poll; a 304 has an empty body."""
+        server.add_feed("/feed.xml", RSS, etag=etag, last_modified=last_modified)
+        url = server.url("/feed.xml")
+        first = await fetcher.fetch(url)
+        state = FeedState(url=url, etag=first.etag, last_modified=first.last_modified)
+        second = await fetcher.fetch(url, state)
+        assert second.not_modified
+        assert (second.status, second.body) == (304, b"")
+        assert (second.etag, second.last_modified) == (etag, last_modified)
+        sent = server.requests_to("/feed.xml")[1].headers
+        assert sent.get("if-none-match") == etag
+        assert sent.get("if-modified-since") == last_modified
+
+    async def test_first_fetch_sends_no_validators(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """Without remembered state the request is unconditional."""
+        server.add_feed("/feed.xml", RSS, etag=ETAG)
+        await fetcher.fetch(server.url("/feed.xml"), FeedState(url=server.url("/feed.xml")))
+        headers = server.requests[0].headers
+        assert "if-none-match" not in headers
+        assert "if-modified-since" not in headers
+
+    async def test_304_without_validators_keeps_the_remembered_ones(self) -> None:
+        """A bare 304 must not wipe the ETag/Last-Modified the daemon stored."""
+        transport = httpx.MockTransport(lambda request: httpx.Response(304))
+        state = FeedState(url="https://feeds.example/a", etag=ETAG, last_modified=LAST_MODIFIED)
+        async with Fetcher(transport=transport) as fetcher:
+            result = await fetcher.fetch(state.url, state)
+        assert (result.etag, result.last_modified, result.body) == (ETAG, LAST_MODIFIED, b"")
+
+
+class TestSizeLimits:
+    async def test_streamed_body_over_cap_is_abandoned(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A 50 MB body without Content-Length stops at the 15 MiB cap; the server is freed."""
+        produced: list[int] = []
+
+        def fifty_megabytes() -> Iterator[bytes]:
+            for block in zeros(50 * 1000 * 1000):
+                produced.append(len(block))
+                yield block
+
+        server.add_stream("/huge", fifty_megabytes, {"Content-Type": "application/rss+xml"})
+        error = await fetch_error(fetcher, server.url("/huge"))
+        assert error.kind == "too_large"
+        assert server.wait_handled(1), "the handler thread is still writing the body"
+        assert sum(produced) < 50 * 1000 * 1000
+
+    async def test_gzip_bomb_is_stopped_by_decoded_size(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """~100 KB of gzip inflating to 100 MiB is rejected: the cap counts decoded bytes."""
+        bomb = gzip_bomb(100 * MIB)
+        assert len(bomb) < 200_000
+        headers = {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}
+        server.add_route("/bomb", lambda _request: Reply(200, headers, bomb))
+        error = await fetch_error(fetcher, server.url("/bomb"))
+        assert error.kind == "too_large"
+
+    async def test_declared_length_over_cap_is_rejected_before_reading(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A Content-Length above the cap fails at once; the body (which never comes) is unread."""
+
+        def never_sent() -> Iterator[bytes]:
+            server.release.wait()  # reading this body would hang until the test ends
+            yield b""
+
+        headers = {"Content-Type": "application/rss+xml", "Content-Length": str(64 * MIB)}
+        server.add_route("/declared", lambda _request: Reply(200, headers, never_sent()))
+        error = await fetch_error(fetcher, server.url("/declared"))
+        assert error.kind == "too_large"
+
+    async def test_per_call_cap_overrides_the_default(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """max_body_bytes given to fetch() applies to that call only."""
+        server.add_feed("/feed.xml", RSS)
+        error = await fetch_error(fetcher, server.url("/feed.xml"), max_body_bytes=len(RSS) - 1)
+        assert error.kind == "too_large"
+        assert (await fetcher.fetch(server.url("/feed.xml"))).body == RSS
+
+
+class TestFailures:
+    @pytest.mark.parametrize("status", [400, 403, 404, 410, 500, 502])
+    async def test_error_status_raises_http_status(
+        self, server: FeedServer, fetcher: Fetcher, status: int
+    ) -> None:
+        """Non-2xx answers (other than 304 and redirects) become http_status errors."""
+        server.add_status("/feed.xml", status, body=b"nope")
+        error = await fetch_error(fetcher, server.url("/feed.xml"))
+        assert (error.kind, error.status, error.retry_after) == ("http_status", status, None)
+
+    @pytest.mark.parametrize("status", [429, 503])
+    async def test_retry_after_is_kept_for_throttling_statuses(
+        self, server: FeedServer, fetcher: Fetcher, status: int
+    ) -> None:
+        """429 and 503 carry the server's Retry-After (in seconds) on the error."""
+        server.add_status("/feed.xml", status, headers={"Retry-After": "120"})
+        error = await fetch_error(fetcher, server.url("/feed.xml"))
+        assert (error.kind, error.status, error.retry_after) == ("http_status", status, 120.0)
+
+    @pytest.mark.parametrize(
+        ("routes", "start"),
+        [
+            ({"/a": "/b", "/b": "/a"}, "/a"),
+            ({"/self": "/self"}, "/self"),
+            ({f"/r{i}": f"/r{i + 1}" for i in range(7)}, "/r0"),
+            ({"/ftp": "ftp://127.0.0.1/feed.xml"}, "/ftp"),
+            ({"/js": "javascript:alert(1)"}, "/js"),
+            ({"/file": "file:///etc/passwd"}, "/file"),
+        ],
+        ids=["loop", "self-loop", "too-many", "to-ftp", "to-javascript", "to-file"],
+    )
+    async def test_bad_redirects_raise_redirect(
+        self, server: FeedServer, fetcher: Fetcher, routes: dict[str, str], start: str
+    ) -> None:
+        """Loops, chains over max_redirects and non-http(s) targets fail with kind redirect."""
+        for path, location in routes.items():
+            server.add_redirect(path, location)
+        server.add_feed("/r7", RSS)
+        error = await fetch_error(fetcher, server.url(start))
+        assert error.kind == "redirect"
+
+    async def test_server_that_never_answers_times_out(self, server: FeedServer) -> None:
+        """No response headers within read_timeout gives kind timeout."""
+        server.add_stall("/hang")
+        async with Fetcher(read_timeout=0.2) as fetcher:
+            error = await fetch_error(fetcher, server.url("/hang"))
+        assert error.kind == "timeout"
+
+    async def test_total_deadline_bounds_a_slow_body(self, server: FeedServer) -> None:
+        """A body that never finishes hits total_timeout even when read_timeout is generous."""
+        server.add_stall("/trickle", send_headers=True)
+        async with Fetcher(read_timeout=60, total_timeout=0.3) as fetcher:
+            error = await fetch_error(fetcher, server.url("/trickle"))
+        assert error.kind == "timeout"
+
+    async def test_refused_connection_raises_connect(self, fetcher: Fetcher) -> None:
+        """A port with nothing listening fails with kind connect."""
+        with socket.socket() as bound_not_listening:
+            bound_not_listening.bind(("127.0.0.1", 0))
+            port = bound_not_listening.getsockname()[1]
+            error = await fetch_error(fetcher, f"http://127.0.0.1:{port}/feed.xml")
+        assert error.kind == "connect"
+
+    @pytest.mark.parametrize(
+        "url", ["ftp://127.0.0.1/feed.xml", "file:///etc/passwd", "not a url", "http://[::1"]
+    )
+    async def test_unusable_feed_urls_raise_protocol(self, fetcher: Fetcher, url: str) -> None:
+        """Only http(s) URLs are ever requested."""
+        assert (await fetch_error(fetcher, url)).kind == "protocol"
+
+    async def test_credentials_in_url_never_reach_the_message(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """Userinfo in a feed URL is used for the request but kept out of error text."""
+        url = server.url("/private.xml").replace("http://", "http://reader:hunter2@")
+        error = await fetch_error(fetcher, url)
+        assert error.status == 404
+        assert "hunter2" not in str(error)
+        assert "hunter2" not in repr(error)
+        assert server.requests[0].headers["authorization"].startswith("Basic ")
+
+
+class TestConcurrency:
+    async def test_in_flight_requests_are_bounded_by_concurrency(self) -> None:
+        """At most `concurrency` fetches are in flight; the rest wait their turn and succeed."""
+        in_flight = 0
+        peak = 0
+        two_started = asyncio.Event()
+        gate = asyncio.Event()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight == 2:
+                two_started.set()
+            await gate.wait()
+            in_flight -= 1
+            return httpx.Response(200, content=RSS)
+
+        async with Fetcher(concurrency=2, transport=httpx.MockTransport(handler)) as fetcher:
+            tasks = [
+                asyncio.create_task(fetcher.fetch(f"https://feeds.example/{i}")) for i in range(5)
+            ]
+            await two_started.wait()
+            gate.set()
+            results = await asyncio.gather(*tasks)
+        assert peak == 2
+        assert [r.body for r in results] == [RSS] * 5
+
+
+class TestHelpers:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("120", 120.0),
+            (" 0 ", 0.0),
+            ("Tue, 05 Mar 2024 10:01:00 GMT", 60.0),
+            ("Tue, 05 Mar 2024 09:00:00 GMT", 0.0),  # in the past: retry now
+            ("soon", None),
+            ("-5", None),
+            (None, None),
+        ],
+    )
+    def test_parse_retry_after(self, value: str | None, expected: float | None) -> None:
+        """Retry-After accepts delta-seconds or an HTTP-date; anything else is ignored."""
+        now = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+        assert parse_retry_after(value, now=now) == expected
+
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("https://u:p@feeds.example/a", "https://feeds.example/a"),
+            ("see http://token@feeds.example/x and more", "see http://feeds.example/x and more"),
+            ("https://feeds.example/a?b=c@d", "https://feeds.example/a?b=c@d"),
+        ],
+    )
+    def test_redact_url_drops_userinfo_only(self, url: str, expected: str) -> None:
+        """Credentials before the host are removed; an @ in the query is left alone."""
+        assert redact_url(url) == expected
+
+    def test_unknown_error_kind_is_a_programming_error(self) -> None:
+        """FetchError kinds are a closed set, so callers can switch on them."""
+        with pytest.raises(ValueError, match="unknown fetch error kind"):
+            FetchError("weird", "x")
