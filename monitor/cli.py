@@ -67,7 +67,8 @@ def _load(args: argparse.Namespace) -> Config | None:
     try:
         return load_config(path)
     except ConfigError as err:
-        print(f"{path}: configuration is invalid ({len(err.errors)} errors):", file=sys.stderr)
+        count = f"{len(err.errors)} error" + ("s" if len(err.errors) != 1 else "")
+        print(f"{path}: configuration is invalid ({count}):", file=sys.stderr)
         for line in err.errors:
             print(f"  {line}", file=sys.stderr)
         return None

@@ -25,7 +25,6 @@ import rules
 from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
-RULE_KEYS = ("entities", "keywords", "rules")
 
 
 class _Section(BaseModel):
@@ -99,9 +98,10 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
-    entities: dict[str, Any] = {}
-    keywords: dict[str, Any] = {}
-    rules: list[Any] = []
+    # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).
+    entities: Any = None
+    keywords: Any = None
+    rules: Any = None
 
     @classmethod
     def settings_customise_sources(
@@ -221,7 +221,10 @@ def _load_rules(
 ) -> rules.RuleSet | None:
     sources = [rules.RuleSource(name=path, text=text)]
     for included in _included_files(path, document.get("include", ()), errors):
-        sources.append(rules.RuleSource(name=included, text=_read_text(included)))
+        try:
+            sources.append(rules.RuleSource(name=included, text=_read_text(included)))
+        except ConfigError as err:
+            errors.extend(err.errors)
     try:
         return rules.load_ruleset(sources)
     except rules.RuleSetError as err:
