@@ -125,9 +125,10 @@ class StoryIndex:
     def find(self, title: str, seen: datetime) -> _IndexedStory | None:
         """The most similar recent story within the window, if similar enough."""
         headline = normalise_headline(title)
+        numbers = _numbers(headline)
         best, best_score = None, self.threshold
         for story in self._candidates(headline):
-            if abs(seen - story.last_seen) > self.window or story.numbers != _numbers(headline):
+            if abs(seen - story.last_seen) > self.window or story.numbers != numbers:
                 continue
             score = fuzz.token_sort_ratio(headline, story.headline, score_cutoff=best_score)
             if score >= best_score:

@@ -1,0 +1,132 @@
+"""The two per-article paths the benchmark times: wirewatch's and the naive baseline.
+
+Both run the same shape, as ``monitor.pipeline.ingest`` does:
+
+    normalise_entry → exact dedup → near-identical dedup → match rules → remember
+
+Exact dedup is a dict keyed on (feed, GUID) and on canonical link, standing in
+for the store's two indexed lookups, so neither path pays for SQLite. Only the
+near-identical step and the rule matcher differ between the paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import rules
+from bench.corpus import FeedItem
+from bench.naive import NaiveMatcher, PairwiseTitles
+from monitor.config import DedupSettings
+from monitor.dedup import StoryIndex, article_time, story_id_for
+from monitor.models import Article, Verdict
+from monitor.normalise import normalise_entry
+from monitor.pipeline import article_fields
+from monitor.store import KnownArticle
+
+PRUNE_EVERY = timedelta(hours=1)  # as often as the daemon prunes its story index
+
+RuleNames = Callable[[Mapping[str, str]], tuple[str, ...]]
+
+
+class _Story(Protocol):
+    @property
+    def story_id(self) -> str: ...
+    @property
+    def first_article_id(self) -> str: ...
+
+
+class NearDuplicates(Protocol):
+    def find(self, title: str, seen: datetime) -> _Story | None: ...
+    def add(self, story_id: str, first_article_id: str, title: str, seen: datetime) -> None: ...
+    def prune(self, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one path decided for one item."""
+
+    verdict: Verdict
+    story_id: str
+    rules: tuple[str, ...]
+
+
+class ExactIndex:
+    """Stands in for the store's (feed, GUID) and canonical-link lookups."""
+
+    def __init__(self) -> None:
+        self._by_guid: dict[tuple[str, str], KnownArticle] = {}
+        self._by_link: dict[str, KnownArticle] = {}
+
+    def find(self, article: Article) -> KnownArticle | None:
+        known = self._by_guid.get((article.feed_url, article.guid))
+        if known is None and article.link:
+            known = self._by_link.get(article.link)
+        return known
+
+    def add(self, article: Article, story_id: str, first_article_id: str) -> None:
+        known = KnownArticle(article.article_id, story_id, article.feed_url, first_article_id)
+        self._by_guid.setdefault((article.feed_url, article.guid), known)
+        if article.link:
+            self._by_link.setdefault(article.link, known)
+
+
+class Path:
+    """One article at a time, through normalise → dedup → match."""
+
+    def __init__(self, near: NearDuplicates, rule_names: RuleNames) -> None:
+        self.exact = ExactIndex()
+        self.near = near
+        self.rule_names = rule_names
+        self._last_prune: datetime | None = None
+
+    def run(self, items: Iterable[FeedItem]) -> list[Outcome]:
+        return [self.process(item) for item in items]
+
+    def process(self, item: FeedItem) -> Outcome:
+        self._maybe_prune(item.fetched_at)
+        article = normalise_entry(
+            item.entry, feed_url=item.feed_url, feed_name=item.feed_name, fetched_at=item.fetched_at
+        )
+        known = self.exact.find(article)
+        if known is not None and known.feed_url == article.feed_url:
+            return Outcome(Verdict.SEEN, known.story_id, ())
+        verdict, story_id, first = self._classify(article, known)
+        matched = self.rule_names(article_fields(article))
+        self.exact.add(article, story_id, first)
+        self.near.add(story_id, first, article.title, article_time(article))
+        return Outcome(verdict, story_id, matched)
+
+    def _classify(self, article: Article, known: KnownArticle | None) -> tuple[Verdict, str, str]:
+        if known is not None:
+            return Verdict.FOLDED, known.story_id, known.first_article_id
+        similar = self.near.find(article.title, article_time(article))
+        if similar is not None:
+            return Verdict.FOLDED, similar.story_id, similar.first_article_id
+        return Verdict.NEW_STORY, story_id_for(article.article_id), article.article_id
+
+    def _maybe_prune(self, now: datetime) -> None:
+        if self._last_prune is None:
+            self._last_prune = now
+        elif now - self._last_prune >= PRUNE_EVERY:
+            self.near.prune(now)
+            self._last_prune = now
+
+
+def wirewatch_path(ruleset: rules.RuleSet, settings: DedupSettings) -> Path:
+    """StoryIndex (inverted index over headline tokens) and the compiled token trie."""
+    matcher = rules.compile_rules(ruleset)
+
+    def rule_names(fields: Mapping[str, str]) -> tuple[str, ...]:
+        return tuple(match.rule for match in matcher.match(fields))
+
+    window = timedelta(hours=settings.window_hours)
+    return Path(StoryIndex(window, settings.title_similarity), rule_names)
+
+
+def naive_path(ruleset: rules.RuleSet, settings: DedupSettings) -> Path:
+    """Pairwise headline comparison and one regex per term."""
+    window = timedelta(hours=settings.window_hours)
+    return Path(PairwiseTitles(window, settings.title_similarity), NaiveMatcher(ruleset).match)
