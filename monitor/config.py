@@ -196,14 +196,23 @@ def _dotted(loc: Iterable[str | int]) -> str:
     return out
 
 
+def _env_name(loc: Sequence[str | int]) -> str | None:
+    """The environment variable that sets this key, when one is set."""
+    name = "WIREWATCH_" + "__".join(str(part).upper() for part in loc)
+    return name if name in os.environ else None
+
+
 def _validation_messages(
     path: str, locator: rules.KeyLocator, err: ValidationError, prefix: Sequence[str | int] = ()
 ) -> list[str]:
     # Only pydantic's ``msg`` is used: its ``input`` may be a secret.
-    return [
-        f"{format_location(path, locator, (*prefix, *detail['loc']))}: {detail['msg']}"
-        for detail in err.errors(include_url=False, include_input=False)
-    ]
+    messages = []
+    for detail in err.errors(include_url=False, include_input=False):
+        loc = (*prefix, *detail["loc"])
+        env = _env_name(loc)
+        where = f"environment {env}: {_dotted(loc)}" if env else format_location(path, locator, loc)
+        messages.append(f"{where}: {detail['msg']}")
+    return messages
 
 
 def _validate_settings(

@@ -140,3 +140,22 @@ def test_duplicate_feed_urls_are_reported(tmp_path: Path) -> None:
     text = MINIMAL + '\n[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n'
     errors = _errors(_write(tmp_path, text))
     assert any("feeds[1].url" in error and "duplicate" in error for error in errors), errors
+
+
+def test_a_bad_environment_value_names_the_variable_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIREWATCH_DAEMON__CONCURRENCY", "lots")
+    errors = _errors(_write(tmp_path, MINIMAL))
+    assert any(
+        e.startswith("environment WIREWATCH_DAEMON__CONCURRENCY: daemon.concurrency:")
+        for e in errors
+    ), errors
+    monkeypatch.delenv("WIREWATCH_DAEMON__CONCURRENCY")
+    monkeypatch.setenv("WIREWATCH_NOTIFIERS__HOOK__URL", "gopher://secret-host/TOKEN42")
+    errors = _errors(_write(tmp_path, MINIMAL))
+    assert any(
+        e.startswith("environment WIREWATCH_NOTIFIERS__HOOK__URL: notifiers.hook.url:")
+        for e in errors
+    ), errors
+    assert not any("TOKEN42" in error for error in errors)
