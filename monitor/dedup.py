@@ -6,8 +6,9 @@ Two checks, cheapest first:
 2. near-identical — another outlet's headline for a recent story, after wire
    decorations are stripped ("UPDATE 1-", "BREAKING:", " - Outlet", "(AFP)"),
    is at least ``title_similarity`` alike by rapidfuzz's token-sort ratio and
-   carries the same numbers ("kills 14" and "kills 40" stay apart: a wrong
-   merge hides an event, a missed one only costs a second alert).
+   carries the same numbers ("kills 14" and "kills 40" stay apart) and no
+   substituted name ("Putin …" / "Quds Force …"): a wrong merge hides an event,
+   a missed one only costs a second alert.
 
 Near-identical candidates come from an inverted index over headline tokens, so
 a lookup touches the few stories sharing a rare word, not the whole window.
@@ -38,51 +39,37 @@ _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
 _NON_WORD = re.compile(r"[^\w]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "after",
-        "over",
-        "into",
-        "near",
-        "says",
-        "say",
-        "said",
-        "new",
-    ]
+    "a an the of in on at to for from by with and or as is are was were be after over "
+    "into near says say said new".split()
 )
 _MAX_CANDIDATES = 64
 
 
-def normalise_headline(title: str) -> str:
-    """Headline without wire and outlet decorations, case, diacritics or punctuation."""
+def strip_decorations(title: str) -> str:
+    """The headline without wire and outlet decorations, case kept."""
     previous = None
     while previous != title:
         previous = title
         title = _PREFIX.sub("", title)
         title = _PAREN_SUFFIX.sub("", title)
-    title = _OUTLET_SUFFIX.sub("", title) if len(title.split()) > 6 else title
-    folded = unicodedata.normalize("NFKD", title.casefold())
+    return _OUTLET_SUFFIX.sub("", title) if len(title.split()) > 6 else title
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in folded if not unicodedata.combining(char))
     return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+def normalise_headline(title: str) -> str:
+    """Headline without wire and outlet decorations, case, diacritics or punctuation."""
+    return _fold(strip_decorations(title))
+
+
+def names_in(title: str) -> frozenset[str]:
+    """Folded capitalised words after the first: the places and actors a headline names."""
+    words = strip_decorations(title).split()[1:]
+    return frozenset(_fold(word) for word in words if word[:1].isupper()) - {""}
 
 
 def story_id_for(article_id: str) -> str:
@@ -96,7 +83,18 @@ class _IndexedStory:
     first_article_id: str
     headline: str
     numbers: frozenset[str]
+    names: frozenset[str]
     last_seen: datetime
+
+    def contradicts(self, headline: str, names: frozenset[str]) -> bool:
+        """Different numbers, or each headline names someone or somewhere the other lacks.
+
+        One headline adding a name ("army" / "Syrian army") is detail; each having a
+        name the other lacks ("Putin" / "Quds Force") is a substitution: another event.
+        """
+        if self.numbers != _numbers(headline):
+            return True
+        return bool(self.names - set(headline.split())) and bool(names - set(self.headline.split()))
 
 
 class StoryIndex:
@@ -117,7 +115,9 @@ class StoryIndex:
             known.last_seen = max(known.last_seen, seen)
             return
         headline = normalise_headline(title)
-        story = _IndexedStory(story_id, first_article_id, headline, _numbers(headline), seen)
+        story = _IndexedStory(
+            story_id, first_article_id, headline, _numbers(headline), _name_words(title), seen
+        )
         self._stories[story_id] = story
         for token in _tokens(headline):
             self._postings[token].add(story_id)
@@ -125,10 +125,10 @@ class StoryIndex:
     def find(self, title: str, seen: datetime) -> _IndexedStory | None:
         """The most similar recent story within the window, if similar enough."""
         headline = normalise_headline(title)
-        numbers = _numbers(headline)
+        names = _name_words(title)
         best, best_score = None, self.threshold
         for story in self._candidates(headline):
-            if abs(seen - story.last_seen) > self.window or story.numbers != numbers:
+            if abs(seen - story.last_seen) > self.window or story.contradicts(headline, names):
                 continue
             score = fuzz.token_sort_ratio(headline, story.headline, score_cutoff=best_score)
             if score >= best_score:
@@ -155,6 +155,10 @@ class StoryIndex:
                 if len(found) >= _MAX_CANDIDATES:
                     return list(found.values())
         return list(found.values())
+
+
+def _name_words(title: str) -> frozenset[str]:
+    return frozenset(word for name in names_in(title) for word in name.split())
 
 
 def _tokens(headline: str) -> set[str]:

@@ -156,3 +156,31 @@ async def test_deduplicator_warms_its_index_from_the_store(tmp_path: object) -> 
     variant = _article("a2", "http://two/feed", "g2", "Iranian troops arrive in Latakia (AFP)")
     assert (await fresh.classify(variant)).verdict is Verdict.FOLDED
     await reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "folded"),
+    [
+        (
+            "Putin orders drone strikes on Daraa villages",
+            "Quds Force orders drone strikes on Daraa villages",
+            False,
+        ),
+        (
+            "Hezbollah fighters join army offensive south of Aleppo",
+            "Hezbollah fighters join Syrian army offensive south of Aleppo",
+            True,
+        ),
+        (
+            "Iranian Troops Arrive In Latakia Ahead Of Offensive",
+            "Iranian troops arrive in Latakia ahead of offensive",
+            True,
+        ),
+    ],
+)
+def test_a_substituted_name_vetoes_the_merge_an_added_one_does_not(
+    first: str, second: str, folded: bool
+) -> None:
+    index = _index()
+    index.add("s1", "a1", first, NOW)
+    assert (index.find(second, NOW) is not None) is folded
