@@ -66,10 +66,15 @@ def normalise_headline(title: str) -> str:
     return _fold(strip_decorations(title))
 
 
-def names_in(title: str) -> frozenset[str]:
-    """Folded capitalised words after the first: the places and actors a headline names."""
-    words = strip_decorations(title).split()[1:]
-    return frozenset(_fold(word) for word in words if word[:1].isupper()) - {""}
+def _shape(title: str) -> tuple[str, frozenset[str]]:
+    """The normalised headline and its name words (folded capitalised words after the first).
+
+    Capitalised words are the places and actors a headline names; the first word is
+    capitalised anyway, so it says nothing.
+    """
+    stripped = strip_decorations(title)
+    names = " ".join(word for word in stripped.split()[1:] if word[:1].isupper())
+    return _fold(stripped), frozenset(_fold(names).split())
 
 
 def story_id_for(article_id: str) -> str:
@@ -114,18 +119,15 @@ class StoryIndex:
         if known is not None:
             known.last_seen = max(known.last_seen, seen)
             return
-        headline = normalise_headline(title)
-        story = _IndexedStory(
-            story_id, first_article_id, headline, _numbers(headline), _name_words(title), seen
-        )
+        headline, names = _shape(title)
+        story = _IndexedStory(story_id, first_article_id, headline, _numbers(headline), names, seen)
         self._stories[story_id] = story
         for token in _tokens(headline):
             self._postings[token].add(story_id)
 
     def find(self, title: str, seen: datetime) -> _IndexedStory | None:
         """The most similar recent story within the window, if similar enough."""
-        headline = normalise_headline(title)
-        names = _name_words(title)
+        headline, names = _shape(title)
         best, best_score = None, self.threshold
         for story in self._candidates(headline):
             if abs(seen - story.last_seen) > self.window or story.contradicts(headline, names):
@@ -155,10 +157,6 @@ class StoryIndex:
                 if len(found) >= _MAX_CANDIDATES:
                     return list(found.values())
         return list(found.values())
-
-
-def _name_words(title: str) -> frozenset[str]:
-    return frozenset(word for name in names_in(title) for word in name.split())
 
 
 def _tokens(headline: str) -> set[str]:
