@@ -29,6 +29,7 @@ from bench.corpus import FeedItem, Vocabulary, generate_corpus
 from bench.naive import NaiveMatcher
 from bench.paths import Outcome, naive_path, wirewatch_path
 from bench.paths import Path as ArticlePath
+from bench.sections import write_section
 from monitor.config import DedupSettings, load_config
 from monitor.models import Article, Verdict
 from monitor.normalise import normalise_entry
@@ -297,9 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     results = run(args.articles, args.repeat, args.config, args.clusters,
                   progress=lambda line: print(line, flush=True))  # fmt: skip
-    markdown = report.render(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(markdown, encoding="utf-8")
+    write_section(args.output, "pipeline", report.render(results))
     print(report.headline(results))
     print(f"wrote {args.output}")
     return 0
