@@ -119,6 +119,14 @@ class SqliteStore:
             for row in rows
         ]
 
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT feed_url FROM story_outlets WHERE story_id = ?", (story_id,)
+            ).fetchall()
+        )
+        return frozenset(row[0] for row in rows)
+
     async def record_article(
         self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
     ) -> list[AlertRecord]:

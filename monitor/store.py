@@ -70,6 +70,9 @@ class Store(Protocol):
 
     async def recent_stories(self, since: datetime) -> list[StorySummary]: ...
 
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        """The distinct outlets that have reported the story so far."""
+
     async def record_article(
         self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
     ) -> list[AlertRecord]:

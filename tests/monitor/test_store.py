@@ -150,3 +150,12 @@ async def test_recent_stories_respects_the_window(store: SqliteStore) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
     assert [s.story_id for s in await store.recent_stories(NOW - timedelta(hours=1))] == ["s1"]
     assert await store.recent_stories(NOW + timedelta(hours=1)) == []
+
+
+async def test_story_outlets_counts_each_feed_once(store: SqliteStore) -> None:
+    await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
+    folded = DedupDecision(Verdict.FOLDED, "s1", "a1")
+    await store.record_article(_article("a2", "http://two/feed", "g2"), folded, [])
+    await store.record_article(_article("a3", "http://two/feed", "g3"), folded, [])
+    assert await store.story_outlets("s1") == {"http://one/feed", "http://two/feed"}
+    assert await store.story_outlets("nope") == frozenset()
