@@ -2,45 +2,63 @@
 
     load_ruleset([RuleSource(path, text), ...]) -> RuleSet   (or RuleSetError listing every problem)
     compile_rules(ruleset) -> Matcher
-    matcher.match({"title": ..., "summary": ..., "content": ...}) -> [Match, ...]
+    matcher.match({"title": ..., "summary": ...}, MatchContext(...)) -> [Match, ...]
+    matcher.explain(fields, context, rules=[name]) -> [Explanation, ...]
+    run_examples(ruleset) -> [ExampleFailure, ...]           (rule tests)
 
-No I/O, clock, logging or asyncio here: callers read the files and decide what
-to do with the matches.
+No network, clock, logging or asyncio here: callers read the files and decide
+what to do with the matches. The one read is of the bundled vocabulary packs,
+package data that ships with the code (``rules.packs``).
 """
 
 from rules._locate import KeyLocator
 from rules.errors import RuleError, RuleSetError
 from rules.loader import RuleSource, load_ruleset
-from rules.matcher import Hit, Match, Matcher, compile_rules
+from rules.matcher import Matcher, compile_rules
 from rules.model import (
+    ALL_FIELDS,
     FIELDS,
+    SENTENCE,
     SEVERITIES,
     Condition,
     EntityList,
     Entry,
+    Example,
+    Fuzzy,
     Group,
     KeywordSet,
     Location,
+    MatchContext,
+    Near,
     Ref,
     Rule,
     RuleSet,
     Terms,
 )
+from rules.results import Check, Explanation, Hit, Match
 from rules.text import Token, normalise, tokenise
 
 __all__ = [
+    "ALL_FIELDS",
     "FIELDS",
+    "SENTENCE",
     "SEVERITIES",
+    "Check",
     "Condition",
     "EntityList",
     "Entry",
+    "Example",
+    "Explanation",
+    "Fuzzy",
     "Group",
     "Hit",
     "KeyLocator",
     "KeywordSet",
     "Location",
     "Match",
+    "MatchContext",
     "Matcher",
+    "Near",
     "Ref",
     "Rule",
     "RuleError",

@@ -16,7 +16,7 @@ from functools import cached_property
 from rules._locate import KeyLocator, KeyPath
 from rules.errors import RuleError
 from rules.model import Location
-from rules.text import term_tokens
+from rules.text import term_tokens, wildcard_problem
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_TYPES: dict[type[object], str] = {
@@ -84,12 +84,42 @@ class SourceReader:
         return name
 
     def term(self, value: object, path: KeyPath) -> str:
-        """A required term that leaves at least one word after normalisation."""
+        """A required term that leaves at least one word, with at most a valid final ``*``."""
         term = self.string(value, path)
-        if isinstance(value, str) and not term_tokens(term):
+        if not isinstance(value, str):
+            return term
+        problem = wildcard_problem(term)
+        if not term_tokens(term):
             problem = f"{term!r} has no letters or digits" if term.strip() else "term is empty"
+        if problem:
             self.error(path, problem)
         return term
+
+    def number(
+        self, value: object, path: KeyPath, low: float, high: float, default: float | None = None
+    ) -> float:
+        """A number (integer or float) from ``low`` to ``high``; ``default`` when absent."""
+        if value is None:
+            if default is None:
+                self.error(path, "required key is missing")
+            return low if default is None else default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.error(path, f"expected a number, got {type_name(value)}")
+            return low
+        if not low <= value <= high:  # also refuses nan
+            self.error(path, f"{value} is out of range: give {low:g} to {high:g}")
+        return float(value)
+
+    def integer(self, value: object, path: KeyPath, low: int, high: int, default: int) -> int:
+        """An integer from ``low`` to ``high``; ``default`` when absent."""
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, f"expected an integer, got {type_name(value)}")
+            return default
+        if not low <= value <= high:
+            self.error(path, f"{value} is out of range: give {low} to {high}")
+        return value
 
     def terms(self, value: object, path: KeyPath, *, required: bool = True) -> tuple[str, ...]:
         items = self.array(value, path, required=required, non_empty=required)

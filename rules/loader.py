@@ -1,45 +1,32 @@
 """Read rule sources (TOML text) into one checked ``RuleSet``.
 
-Only the top-level keys ``entities``, ``keywords`` and ``rules`` belong to the
-rule language; anything else in a source (daemon settings in the main config
-file) is left alone. All sources share one namespace, so a rule file may use
-lists defined in another. Every problem in every source is collected before
-``RuleSetError`` is raised, each with its file, line and key.
+Only the top-level keys ``use``, ``entities``, ``keywords`` and ``rules`` belong
+to the rule language; anything else in a source (daemon settings in the main
+config file) is left alone. All sources share one namespace, so a rule file may
+use lists defined in another, or in a bundled vocabulary pack named by ``use``.
+Every problem in every source is collected before ``RuleSetError`` is raised,
+each with its file, line and key.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from rules import packs
 from rules._locate import KeyPath
-from rules._reader import SourceReader, suggestion, type_name
+from rules._reader import SourceReader, suggestion
+from rules._rules import read_rule
 from rules.errors import RuleError, RuleSetError
-from rules.model import (
-    FIELDS,
-    SEVERITIES,
-    Condition,
-    EntityList,
-    Entry,
-    Group,
-    GroupOp,
-    KeywordSet,
-    Location,
-    Ref,
-    Rule,
-    RuleSet,
-    Terms,
-)
+from rules.model import EntityList, Entry, Fuzzy, KeywordSet, Location, Rule, RuleSet
 
-_ENTITY_KEYS = ("kind", "description", "entries")
-_ENTRY_KEYS = ("name", "aliases")
-_KEYWORD_KEYS = ("description", "terms")
-_GROUP_KEYS: dict[str, GroupOp] = {"all_of": "all", "any_of": "any", "none_of": "none"}
-_ITEM_KEYS = (*_GROUP_KEYS, "terms")
-_RULE_KEYS = ("name", "description", "severity", "enabled", *_GROUP_KEYS, "fields", "notifiers")
+ENTITY_KEYS = ("kind", "description", "entries", "fuzzy")
+ENTRY_KEYS = ("name", "aliases", "fuzzy")
+FUZZY_KEYS = ("threshold", "min_length")
+KEYWORD_KEYS = ("description", "terms")
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$")
 
 
@@ -51,12 +38,24 @@ class RuleSource:
     text: str
 
 
-def load_ruleset(sources: Sequence[RuleSource]) -> RuleSet:
-    """Merge and check every source; raise RuleSetError listing all problems."""
+def load_ruleset(
+    sources: Sequence[RuleSource], *, vocabulary: Mapping[str, str] | None = None
+) -> RuleSet:
+    """Merge and check every source; raise RuleSetError listing all problems.
+
+    ``vocabulary`` maps pack names to TOML text for ``use = [...]``; the default is
+    the packs bundled with this package.
+    """
     collected = _Collected()
     readers = [SourceReader(source.name, source.text) for source in sources]
-    for reader in readers:
-        document = _parse(reader)
+    documents = [(reader, _parse(reader)) for reader in readers]
+    available = packs.bundled() if vocabulary is None else vocabulary
+    for name, text in _used_packs(documents, available).items():
+        pack_reader = SourceReader(f"{packs.PREFIX}{name}", text)
+        readers.insert(len(collected.packs), pack_reader)
+        collected.packs.append(name)
+        _read_pack(pack_reader, collected)
+    for reader, document in documents:
         if document is not None:
             _read_document(reader, document, collected)
     collected.check_references(readers)
@@ -73,6 +72,7 @@ class _Collected:
     entities: dict[str, EntityList] = field(default_factory=dict)
     keywords: dict[str, KeywordSet] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    packs: list[str] = field(default_factory=list)
 
     def add_list(self, reader: SourceReader, path: KeyPath, item: EntityList | KeywordSet) -> None:
         first = self.entities.get(item.name) or self.keywords.get(item.name)
@@ -103,6 +103,7 @@ class _Collected:
             entities=MappingProxyType(dict(self.entities)),
             keywords=MappingProxyType(dict(self.keywords)),
             rules=tuple(self.rules.values()),
+            packs=tuple(self.packs),
         )
 
 
@@ -117,6 +118,33 @@ def _parse(reader: SourceReader) -> dict[str, object] | None:
         return None
 
 
+def _used_packs(
+    documents: list[tuple[SourceReader, dict[str, object] | None]], available: Mapping[str, str]
+) -> dict[str, str]:
+    """The packs named by ``use`` in any source, each once, in the order first named."""
+    used: dict[str, str] = {}
+    for reader, document in documents:
+        names = reader.names((document or {}).get("use"), ("use",))
+        for index, name in enumerate(names):
+            if name in available:
+                used.setdefault(name, available[name])
+            elif name.strip():
+                hint = suggestion(name, available) or f" (packs: {', '.join(sorted(available))})"
+                reader.error(("use", index), f"no vocabulary pack is called {name!r}{hint}")
+    return used
+
+
+def _read_pack(reader: SourceReader, into: _Collected) -> None:
+    """A pack holds lists only: no rules, no ``use`` of other packs."""
+    document = _parse(reader)
+    if document is None:
+        return
+    for key in document:
+        if key not in ("entities", "keywords"):
+            reader.error((key,), "a vocabulary pack holds only entities and keywords")
+    _read_document(reader, document, into)
+
+
 def _read_document(reader: SourceReader, document: dict[str, object], into: _Collected) -> None:
     for name, value in (reader.table(document.get("entities", {}), ("entities",)) or {}).items():
         path = ("entities", name)
@@ -125,7 +153,7 @@ def _read_document(reader: SourceReader, document: dict[str, object], into: _Col
         path = ("keywords", name)
         into.add_list(reader, path, _read_keywords(reader, reader.name(name, path), value))
     for index, value in enumerate(reader.array(document.get("rules"), ("rules",))):
-        rule = _read_rule(reader, ("rules", index), value)
+        rule = read_rule(reader, ("rules", index), value)
         if rule is not None and rule.name.strip():  # a nameless rule is already reported
             into.add_rule(reader, ("rules", index, "name"), rule)
 
@@ -136,14 +164,15 @@ def _read_entity(reader: SourceReader, name: str, value: object) -> EntityList:
     table = reader.table(value, path)
     if table is None:  # still define the name, or every rule using it would be an error too
         return EntityList(name, "", (), location=location)
-    reader.check_keys(table, _ENTITY_KEYS, path)
+    reader.check_keys(table, ENTITY_KEYS, path)
     entries_path = (*path, "entries")
     raw_entries = reader.array(table.get("entries"), entries_path, required=True, non_empty=True)
+    fuzzy = _read_fuzzy(reader, table.get("fuzzy"), (*path, "fuzzy"))
     return EntityList(
         name=name,
         kind=reader.string(table.get("kind"), (*path, "kind"), ""),
         entries=tuple(
-            _read_entry(reader, raw, (*entries_path, index))
+            _read_entry(reader, raw, (*entries_path, index), fuzzy)
             for index, raw in enumerate(raw_entries)
         ),
         description=reader.string(table.get("description"), (*path, "description"), ""),
@@ -151,15 +180,34 @@ def _read_entity(reader: SourceReader, name: str, value: object) -> EntityList:
     )
 
 
-def _read_entry(reader: SourceReader, value: object, path: KeyPath) -> Entry:
+def _read_entry(reader: SourceReader, value: object, path: KeyPath, fuzzy: Fuzzy | None) -> Entry:
+    """A bare spelling, or ``{ name, aliases, fuzzy }``; the list's fuzzy is the default."""
     if isinstance(value, str):
-        return Entry(reader.term(value, path))
+        return Entry(reader.term(value, path), fuzzy=fuzzy)
     table = reader.table(value, path)
     if table is None:
         return Entry("")
-    reader.check_keys(table, _ENTRY_KEYS, path)
+    reader.check_keys(table, ENTRY_KEYS, path)
     aliases = reader.terms(table.get("aliases"), (*path, "aliases"), required=False)
-    return Entry(reader.term(table.get("name"), (*path, "name")), aliases)
+    if "fuzzy" in table:
+        fuzzy = _read_fuzzy(reader, table["fuzzy"], (*path, "fuzzy"))
+    return Entry(reader.term(table.get("name"), (*path, "name")), aliases, fuzzy)
+
+
+def _read_fuzzy(reader: SourceReader, value: object, path: KeyPath) -> Fuzzy | None:
+    """``{ threshold = 88, min_length = 6 }``; ``false`` turns a list's default off."""
+    if value is None or value is False:
+        return None
+    table = reader.table(value, path)
+    if table is None:
+        return None
+    reader.check_keys(table, FUZZY_KEYS, path)
+    threshold = reader.number(table.get("threshold"), (*path, "threshold"), 50, 99)
+    min_length = reader.integer(table.get("min_length"), (*path, "min_length"), 3, 100, 0)
+    if "min_length" not in table:
+        reader.error((*path, "min_length"), "required key is missing (short words are where"
+                     " near-misses are other words: 'Hama' and 'Hamas' score 89)")  # fmt: skip
+    return Fuzzy(threshold, min_length)
 
 
 def _read_keywords(reader: SourceReader, name: str, value: object) -> KeywordSet:
@@ -168,82 +216,13 @@ def _read_keywords(reader: SourceReader, name: str, value: object) -> KeywordSet
     table = reader.table(value, path)
     if table is None:
         return KeywordSet(name, (), location=location)
-    reader.check_keys(table, _KEYWORD_KEYS, path)
+    reader.check_keys(table, KEYWORD_KEYS, path)
     return KeywordSet(
         name=name,
         terms=reader.terms(table.get("terms"), (*path, "terms")),
         description=reader.string(table.get("description"), (*path, "description"), ""),
         location=location,
     )
-
-
-def _read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None:
-    table = reader.table(value, path)
-    if table is None:
-        return None
-    reader.check_keys(table, _RULE_KEYS, path)
-    return Rule(
-        name=reader.name(table.get("name"), (*path, "name")),
-        condition=_read_condition(reader, table, path),
-        description=reader.string(table.get("description"), (*path, "description"), ""),
-        severity=reader.choice(table.get("severity", "medium"), SEVERITIES, (*path, "severity")),
-        enabled=reader.boolean(table.get("enabled"), (*path, "enabled"), True),
-        fields=reader.choices(table.get("fields"), FIELDS, (*path, "fields")) or FIELDS,
-        notifiers=reader.names(table.get("notifiers"), (*path, "notifiers")),
-        location=reader.location(path),
-    )
-
-
-def _read_condition(reader: SourceReader, table: dict[str, object], path: KeyPath) -> Group:
-    """The rule's implicit all-of: its all_of items, then any_of and none_of as groups."""
-    problems_before = len(reader.errors)
-    items = list(_read_items(reader, table.get("all_of"), (*path, "all_of"), required=False))
-    for key in ("any_of", "none_of"):
-        group_items = _read_items(reader, table.get(key), (*path, key), required=False)
-        if group_items:
-            items.append(Group(_GROUP_KEYS[key], group_items))
-    condition = Group("all", tuple(items))
-    # A broken item is already reported; saying "no positive condition" too would mislead.
-    if len(reader.errors) == problems_before and not _has_positive(condition):
-        reader.error(path, "rule has no positive condition: give all_of or any_of")
-    return condition
-
-
-def _read_items(
-    reader: SourceReader, value: object, path: KeyPath, *, required: bool
-) -> tuple[Condition, ...]:
-    raw_items = reader.array(value, path, required=required, non_empty=required)
-    items = (_read_item(reader, raw, (*path, index)) for index, raw in enumerate(raw_items))
-    return tuple(item for item in items if item is not None)
-
-
-def _read_item(reader: SourceReader, value: object, path: KeyPath) -> Condition | None:
-    """A list name, or an inline table holding one group or inline terms."""
-    if isinstance(value, str):
-        name = reader.name(value, path)
-        reader.references.append((name, path))
-        return Ref(name)
-    if not isinstance(value, dict):
-        reader.error(path, f"expected a list name or an inline table, got {type_name(value)}")
-        return None
-    table: dict[str, object] = value
-    reader.check_keys(table, _ITEM_KEYS, path)
-    keys = [key for key in table if key in _ITEM_KEYS]
-    if len(keys) != 1:
-        if len(keys) > 1 or not table:
-            reader.error(path, f"give exactly one of {', '.join(_ITEM_KEYS)}")
-        return None
-    key = keys[0]
-    if key == "terms":
-        return Terms(reader.terms(table[key], (*path, key)))
-    return Group(_GROUP_KEYS[key], _read_items(reader, table[key], (*path, key), required=True))
-
-
-def _has_positive(condition: Condition) -> bool:
-    """True if some leaf must hit, i.e. is not only under a none-of."""
-    if isinstance(condition, Group):
-        return condition.op != "none" and any(map(_has_positive, condition.items))
-    return True
 
 
 def _in_line_order(reader: SourceReader) -> list[RuleError]:

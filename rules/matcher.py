@@ -1,173 +1,145 @@
-"""Match articles against every enabled rule in one pass over their words.
+"""Match articles against every enabled rule in one pass over each field.
 
-``compile_rules`` puts every term of every enabled rule into one token trie
-(a dict of dicts keyed by normalised words), each term ending at a node that
-names the leaves (entity list, keyword set or inline terms) that use it. An
-article field is tokenised once and the trie is walked from each word, so the
-cost per article grows with its length, not with the number of rules or terms.
-Rules then only look up which of their leaves hit.
+``compile_rules`` puts every term of every enabled rule into one Aho-Corasick
+automaton (``rules.scan``). For an article, each field is prepared once (markup
+stripped, folded to words) and scanned once; the hits name leaves (entity lists,
+keyword sets, inline terms), the leaves name the rules they can make fire, and
+only those rules are evaluated. The cost per article grows with its length and
+its hits, not with the number of rules or terms.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
 
-from rules.model import Condition, Group, Leaf, Ref, Rule, RuleSet, Terms, leaves
-from rules.text import Token, term_tokens, tokenise
+from rules.compiler import Compiled, CompiledRule, compile_ruleset, link_domain
+from rules.evaluate import Article, Hits
+from rules.field import FieldText
+from rules.model import MatchContext, RuleSet
+from rules.results import Check, Explanation, Hit, Match
+from rules.scan import Scanner
 
-# Hits past this many of one term in one field change no decision and no
-# highlight; the cap keeps a hostile article from growing the result unboundedly.
-_MAX_HITS_PER_TERM = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One term found: as the user wrote it, its list (None if inline), where in which field."""
-
-    term: str
-    ref: str | None
-    field: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A rule that fired, with the distinct terms and every hit that made it fire."""
-
-    rule: str
-    severity: str
-    notifiers: tuple[str, ...]
-    terms: tuple[str, ...]
-    hits: tuple[Hit, ...]
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Target:
-    leaf: Leaf
-    term: str
-
-
-class _Node:
-    __slots__ = ("children", "targets")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.targets: list[_Target] = []
-
-
-_FieldHits = dict[Leaf, list[Hit]]
-_HitsOf = Callable[[Leaf], list[Hit]]
+_NO_CONTEXT = MatchContext()
 
 
 class Matcher:
     """Every enabled rule of a rule set, compiled; build it with ``compile_rules``."""
 
-    def __init__(self, rules: Sequence[Rule], trie: _Node) -> None:
-        self._rules = tuple(rules)
-        self._trie = trie
-        self._fields = frozenset(field for rule in self._rules for field in rule.fields)
+    def __init__(self, compiled: Compiled) -> None:
+        self._rules = tuple(compiled.rules)
+        self._scanner = Scanner(compiled.terms, compiled.fuzzy)
+        self._leaf_rules = {leaf: frozenset(rules) for leaf, rules in compiled.leaf_rules.items()}
+        self._always = frozenset(compiled.always)
+        self._fields = frozenset(compiled.fields)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
-        return tuple(rule.name for rule in self._rules)
+        return tuple(compiled.rule.name for compiled in self._rules)
 
-    def match(self, fields: Mapping[str, str]) -> list[Match]:
-        """The rules that fire on an article's plain-text fields, in rule order."""
-        found = {
-            name: self._scan(name, text) for name, text in fields.items() if name in self._fields
-        }
-        matches = (_match_rule(rule, found) for rule in self._rules)
-        return [match for match in matches if match is not None]
+    @property
+    def needs_outlets(self) -> bool:
+        """True when some rule asks for corroboration, so callers must count outlets."""
+        return any(compiled.rule.min_outlets > 1 for compiled in self._rules)
 
-    def _scan(self, field: str, text: str) -> _FieldHits:
-        tokens = tokenise(text)
-        hits: _FieldHits = defaultdict(list)
-        counts: Counter[_Target] = Counter()
-        for start in range(len(tokens)):
-            for end, target in self._walk(tokens, start):
-                counts[target] += 1
-                if counts[target] <= _MAX_HITS_PER_TERM:
-                    ref = target.leaf.name if isinstance(target.leaf, Ref) else None
-                    span = (tokens[start].start, tokens[end].end)
-                    hits[target.leaf].append(Hit(target.term, ref, field, *span))
-        return hits
+    def match(self, fields: Mapping[str, str], context: MatchContext | None = None) -> list[Match]:
+        """The rules that fire on an article's fields, in rule order.
 
-    def _walk(self, tokens: list[Token], start: int) -> Iterator[tuple[int, _Target]]:
-        """Every term that begins at ``tokens[start]``, with the index of its last word."""
-        node = self._trie
-        for end in range(start, len(tokens)):
-            next_node = node.children.get(tokens[end].text)
-            if next_node is None:
-                return
-            node = next_node
-            for target in node.targets:
-                yield end, target
+        ``fields`` maps field names (title, summary, content, feed, ...) to text; the
+        feed, tags and domain fields come from ``context`` when not given.
+        """
+        context = context or _NO_CONTEXT
+        article = self._scan(fields, context)
+        candidates = set(self._always)
+        for leaf in article.found:
+            candidates.update(self._leaf_rules.get(leaf, ()))
+        matches = []
+        for index in sorted(candidates):
+            compiled = self._rules[index]
+            fired = compiled.evaluate(article, context)
+            if fired is not None:
+                matches.append(_match(compiled, article, *fired))
+        return matches
 
+    def explain(
+        self,
+        fields: Mapping[str, str],
+        context: MatchContext | None = None,
+        rules: Collection[str] | None = None,
+    ) -> list[Explanation]:
+        """Why each rule (or each rule named in ``rules``) fires or not, in rule order."""
+        context = context or _NO_CONTEXT
+        article = self._scan(fields, context)
+        chosen = [c for c in self._rules if rules is None or c.rule.name in rules]
+        return [_explain(compiled, article, context) for compiled in chosen]
 
-def compile_rules(ruleset: RuleSet) -> Matcher:
-    """Compile the enabled rules; raises ValueError for a reference to an unknown list."""
-    trie = _Node()
-    compiled: set[Leaf] = set()
-    for rule in ruleset.enabled_rules:
-        for leaf in leaves(rule.condition):
-            if leaf not in compiled:
-                compiled.add(leaf)
-                for term in _terms_of(ruleset, leaf):
-                    _insert(trie, term, leaf)
-    return Matcher(ruleset.enabled_rules, trie)
-
-
-def _terms_of(ruleset: RuleSet, leaf: Leaf) -> tuple[str, ...]:
-    if isinstance(leaf, Terms):
-        return leaf.terms
-    try:
-        return ruleset.terms_of(leaf.name)
-    except KeyError:
-        raise ValueError(f"no entity list or keyword set is called {leaf.name!r}") from None
+    def _scan(self, fields: Mapping[str, str], context: MatchContext) -> Article:
+        article = Article(self._scanner.terms)
+        for name, text in _field_texts(fields, context, self._fields):
+            prepared = article.fields[name] = FieldText(name, text)
+            for found in self._scanner.scan(prepared):
+                article.found.setdefault(self._scanner.terms[found.term].leaf, []).append(found)
+        return article
 
 
-def _insert(trie: _Node, term: str, leaf: Leaf) -> None:
-    node = trie
-    for word in term_tokens(term):
-        node = node.children.setdefault(word, _Node())
-    # The first spelling wins when one leaf lists a term twice ("IRGC", "irgc").
-    if node is not trie and all(target.leaf != leaf for target in node.targets):
-        node.targets.append(_Target(leaf, term))
+def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matcher:
+    """Compile the enabled rules (every rule with ``include_disabled``, for rule tests).
+
+    Raises ValueError for a reference to an unknown list.
+    """
+    chosen = ruleset.rules if include_disabled else ruleset.enabled_rules
+    return Matcher(compile_ruleset(ruleset, chosen))
 
 
-def _match_rule(rule: Rule, found: Mapping[str, _FieldHits]) -> Match | None:
-    def hits_of(leaf: Leaf) -> list[Hit]:
-        return [hit for field in rule.fields for hit in found.get(field, {}).get(leaf, ())]
+def _field_texts(
+    fields: Mapping[str, str], context: MatchContext, wanted: Collection[str]
+) -> Iterable[tuple[str, str]]:
+    derived = {
+        "feed": context.feed_name,
+        "tags": "\n".join(context.feed_tags),
+        "domain": link_domain(context.link),
+    }
+    for name in wanted:
+        text = fields.get(name) or derived.get(name, "")
+        if text:
+            yield name, text
 
-    hits = _evaluate(rule.condition, hits_of)
-    if hits is None:
-        return None
-    order = {field: index for index, field in enumerate(rule.fields)}
-    ordered = sorted(set(hits), key=lambda hit: (order[hit.field], hit.start, hit.end, hit.term))
+
+def _match(compiled: CompiledRule, article: Article, found: Hits, score: float | None) -> Match:
+    hits = _ordered(compiled, article, found)
+    rule = compiled.rule
     return Match(
         rule=rule.name,
-        severity=rule.severity,
+        severity=rule.severity_for(score),
         notifiers=rule.notifiers,
-        terms=tuple(dict.fromkeys(hit.term for hit in ordered)),
-        hits=tuple(ordered),
+        terms=tuple(dict.fromkeys(hit.term for hit in hits)),
+        hits=hits,
         description=rule.description,
+        score=score,
     )
 
 
-def _evaluate(condition: Condition, hits_of: _HitsOf) -> list[Hit] | None:
-    """The hits that satisfy ``condition``, or None when it is not satisfied."""
-    if not isinstance(condition, Group):
-        return hits_of(condition) or None
-    results = [_evaluate(item, hits_of) for item in condition.items]
-    satisfied = [hits for hits in results if hits is not None]
-    if condition.op == "all" and len(satisfied) == len(results):
-        return [hit for hits in satisfied for hit in hits]
-    if condition.op == "any" and satisfied:
-        return [hit for hits in satisfied for hit in hits]
-    if condition.op == "none" and not satisfied:
-        return []
-    return None
+def _ordered(compiled: CompiledRule, article: Article, found: Hits) -> tuple[Hit, ...]:
+    order = compiled.order
+    unique = set(article.hits(list(dict.fromkeys(found))))
+    return tuple(sorted(unique, key=lambda hit: (order[hit.field], hit.start, hit.end, hit.term)))
+
+
+def _explain(compiled: CompiledRule, article: Article, context: MatchContext) -> Explanation:
+    rule = compiled.rule
+    checks: list[Check] = []
+    scope = compiled.out_of_scope(context)
+    if rule.feeds or rule.feed_tags:
+        checks.append(Check("feed scope", scope is None, detail=scope or ""))
+    if rule.min_outlets > 1:
+        detail = f"{context.outlets} of {rule.min_outlets} outlets"
+        checks.append(Check("min_outlets", context.outlets >= rule.min_outlets, detail=detail))
+    checks.extend(compiled.condition.explain(article, compiled.fields).children)
+    score = None
+    if compiled.weights:
+        score, weighted = compiled.score(article)
+        detail = f"score {score:g}, threshold {compiled.threshold:g}"
+        hits = article.hits(weighted)
+        checks.append(Check("weights", score >= compiled.threshold, hits, detail))
+    fired = compiled.evaluate(article, context)
+    match = _match(compiled, article, *fired) if fired is not None else None
+    return Explanation(rule.name, fired is not None, tuple(checks), match, score)

@@ -1,9 +1,12 @@
 """The rule language as plain, frozen records.
 
 A rule's condition is a tree: ``Group`` nodes combine leaves with all/any/none,
-and each leaf is either a ``Ref`` to a named entity list or keyword set, or
-inline ``Terms``. New kinds of node (proximity, weights, ...) slot in beside
-these without changing the ones that exist.
+``Near`` nodes ask for their items close together (within N words, or in one
+sentence), and each leaf is either a ``Ref`` to a named entity list or keyword
+set, or inline ``Terms``. A term ending in ``*`` is a prefix (``deploy*``).
+Around the condition a rule may weigh lists into a score with a threshold and
+severity bands, require several outlets (corroboration), limit itself to some
+feeds, and carry examples that must or must not match.
 
 Locations are kept for error messages only; they take no part in equality, so
 the same rule loaded from two files compares equal.
@@ -16,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SEVERITIES = ("low", "medium", "high", "critical")
-FIELDS = ("title", "summary", "content")
+FIELDS = ("title", "summary", "content")  # what a rule reads unless it says otherwise
+ALL_FIELDS = (*FIELDS, "feed", "tags", "domain")  # feed name, feed tags, the link's domain
+SENTENCE = "sentence"  # ``Near.within`` for "in the same sentence"
 
 GroupOp = Literal["all", "any", "none"]
 
@@ -39,11 +44,21 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Fuzzy:
+    """Approximate matching for one entry: words at least ``min_length`` long that score
+    ``threshold`` (0-100, rapidfuzz ratio) against a spelling also count as hits."""
+
+    threshold: float
+    min_length: int
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One entity in a list: its name and the other ways the news writes it."""
 
     name: str
     aliases: tuple[str, ...] = ()
+    fuzzy: Fuzzy | None = None
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -91,23 +106,83 @@ class Terms:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """All, any or none of ``items`` must hit."""
+    """All, any or none of ``items`` must hit; ``fields``, when given, replaces the rule's."""
 
     op: GroupOp
     items: tuple[Condition, ...]
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """Every item hits, and in one field some hit of each lies within ``within`` words of
+    the others (or, with ``within = SENTENCE``, all in one sentence)."""
+
+    items: tuple[Condition, ...]
+    within: int | str
+    fields: tuple[str, ...] = ()
 
 
 Leaf = Ref | Terms
-Condition = Ref | Terms | Group
+Condition = Ref | Terms | Group | Near
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
     """Every leaf of a condition tree, depth first, in the order written."""
-    if isinstance(condition, Group):
+    if isinstance(condition, Group | Near):
         for item in condition.items:
             yield from leaves(item)
     else:
         yield condition
+
+
+def needs_a_hit(condition: Condition) -> bool:
+    """True when the condition can only hold if some term is found.
+
+    A rule that could fire on an article mentioning nothing (say, ``any_of`` holding a
+    ``none_of``) would alert on every article; the loader refuses it.
+    """
+    if isinstance(condition, Group):
+        if condition.op == "none":
+            return False
+        if condition.op == "all":
+            return any(map(needs_a_hit, condition.items))
+        return bool(condition.items) and all(map(needs_a_hit, condition.items))
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A text a rule must match (``expect`` True) or must not; a rule test.
+
+    Unset scope keys take values that satisfy the rule's own scope: its first feed,
+    its feed tags, and ``min_outlets`` outlets.
+    """
+
+    expect: bool
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    feed: str | None = None
+    tags: tuple[str, ...] | None = None
+    link: str = ""
+    outlets: int | None = None
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What the matcher knows about an article besides its text.
+
+    ``outlets`` is how many distinct outlets have reported the article's story,
+    this one included; rules with ``min_outlets`` compare against it.
+    """
+
+    feed_url: str = ""
+    feed_name: str = ""
+    feed_tags: tuple[str, ...] = ()
+    link: str = ""
+    outlets: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +197,25 @@ class Rule:
     fields: tuple[str, ...] = FIELDS
     notifiers: tuple[str, ...] = ()  # empty: every notifier (the daemon decides)
     location: Location | None = field(default=None, compare=False)
+    weights: tuple[tuple[str, float], ...] = ()  # (list name, weight), in the order written
+    threshold: float | None = None  # the score a weighted rule must reach
+    bands: tuple[tuple[str, float], ...] = ()  # (severity, lowest score), ascending
+    min_outlets: int = 1
+    feeds: tuple[str, ...] = ()  # feed names or URLs; empty: every feed
+    feed_tags: tuple[str, ...] = ()  # the feed must carry one of these; empty: any feed
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.weights)
+
+    def severity_for(self, score: float | None) -> str:
+        """The severity of a match: from the highest band ``score`` reaches, else fixed."""
+        chosen = self.severity
+        for severity, lowest in self.bands:
+            if score is not None and score >= lowest:
+                chosen = severity
+        return chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +225,7 @@ class RuleSet:
     entities: Mapping[str, EntityList]
     keywords: Mapping[str, KeywordSet]
     rules: tuple[Rule, ...]
+    packs: tuple[str, ...] = ()  # bundled vocabulary packs the sources use
 
     @property
     def enabled_rules(self) -> tuple[Rule, ...]:

@@ -36,8 +36,30 @@ _QUOTES = str.maketrans(
         "″": '"',
     }
 )
+# Byte map for the ASCII fast path: letters lowered, digits and apostrophes kept, the rest
+# a space. It must agree with ``tokenise`` on every ASCII text (tests check it does).
+_ASCII_FOLD = (
+    bytes(
+        char + 32 if 0x41 <= char <= 0x5A else char if chr(char).isalnum() or char == 0x27 else 0x20
+        for char in range(128)
+    )
+    + b" " * 128
+)
+# Common non-ASCII punctuation that ``tokenise`` treats exactly like its ASCII stand-in.
+_TYPOGRAPHIC = (
+    ("\u2019", "'"),  # right single quote, the usual curly apostrophe
+    ("\u2018", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u2013", "-"),  # en dash
+    ("\u2014", "-"),  # em dash
+    ("\u00a0", " "),  # no-break space
+    ("\u2026", "."),  # ellipsis
+)
 _JOINING = frozenset({"Mn", "Me", "Cf"})  # dropped without splitting the word
 _SEPARATOR = " "
+WILDCARD = "*"
+MIN_PREFIX = 3  # "de*" would match half the dictionary
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +87,94 @@ def normalise(text: str) -> str:
     return " ".join(token.text for token in tokenise(text))
 
 
+def fold(text: str) -> str:
+    """The words of ``text`` exactly as ``tokenise`` makes them, as " w1 w2 ... wn ".
+
+    This is the hot path of matching, so plain ASCII (after 1:1 typographic
+    substitutions) is folded by C-level byte operations; anything else goes
+    through ``tokenise``. The padding spaces let a pattern " w " match whole words only.
+    """
+    plain = _typographic_to_ascii(text)
+    if not plain.isascii():
+        return f" {normalise(plain)} " if plain else " "
+    words = plain.encode("ascii").translate(_ASCII_FOLD).split()
+    if b"'" in plain.encode("ascii"):
+        words = _split_apostrophes(words)
+    return " " + b" ".join(words).decode("ascii") + " " if words else " "
+
+
 def term_tokens(term: str) -> tuple[str, ...]:
-    """The words a term must match, in order; empty when it has no letters or digits."""
+    """The words a term must match, in order; empty when it has no letters or digits.
+
+    A trailing ``*`` (prefix wildcard) is not a word: "deploy*" gives ("deploy",).
+    """
     return tuple(token.text for token in tokenise(term))
+
+
+@dataclass(frozen=True, slots=True)
+class TermPattern:
+    """A term as the matcher sees it: its words, the last one a prefix when ``prefix``."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def key(self) -> str:
+        """The automaton key: " w1 w2 " (whole words), or " w1 w2" for a prefix."""
+        return " " + " ".join(self.words) + ("" if self.prefix else " ")
+
+
+def term_pattern(term: str) -> TermPattern:
+    """The pattern of a term; ``*`` at its end makes the last word a prefix."""
+    stripped = term.strip()
+    prefix = stripped.endswith(WILDCARD)
+    return TermPattern(term_tokens(stripped), prefix)
+
+
+def wildcard_problem(term: str) -> str | None:
+    """Why a term's ``*`` is not a valid prefix wildcard, or None when it is (or has none)."""
+    stripped = term.strip()
+    if WILDCARD not in stripped:
+        return None
+    example = f"e.g. {'deploy*'!r} or {'air strike*'!r}"
+    if stripped.count(WILDCARD) > 1 or not stripped.endswith(WILDCARD):
+        return f"{term!r}: '*' may only end a term, once ({example})"
+    before = stripped[:-1]
+    if not before or not _fold_char(before[-1]).strip():
+        return f"{term!r}: '*' must follow a letter or digit ({example})"
+    words = term_tokens(before)
+    if words and len(words[-1]) < MIN_PREFIX:
+        return f"{term!r}: a prefix needs at least {MIN_PREFIX} letters before '*'"
+    return None
+
+
+def _typographic_to_ascii(text: str) -> str:
+    """Curly quotes, dashes and odd spaces as their ASCII stand-ins, one char for one."""
+    if text.isascii():
+        return text
+    for typographic, ascii_char in _TYPOGRAPHIC:
+        if typographic in text:
+            text = text.replace(typographic, ascii_char)
+    return text
+
+
+def _split_apostrophes(words: list[bytes]) -> list[bytes]:
+    """Split words on apostrophes, dropping a possessive "s" as ``tokenise`` does."""
+    result: list[bytes] = []
+    for word in words:
+        if b"'" not in word:
+            result.append(word)
+            continue
+        previous_kept = False
+        for index, part in enumerate(word.split(b"'")):
+            if part == b"s" and index > 0 and previous_kept:
+                previous_kept = False  # "Iran's": the s is dropped, the next 's is not possessive
+            elif part:
+                result.append(part)
+                previous_kept = True
+            else:
+                previous_kept = False
+    return result
 
 
 def _tokenise_unicode(run: str, offset: int) -> list[Token]:

@@ -198,13 +198,15 @@ def test_every_mistake_is_reported_with_file_line_and_key() -> None:
         "file0.toml:16: rules[0].severity: 'urgent' is not one of low, medium, high, critical",
         "file0.toml:17: rules[0].all_of[1]: no entity list or keyword set is called 'syrai'",
         "file0.toml:18: rules[0].any_off: unknown key 'any_off' (did you mean 'any_of'?)",
-        "file0.toml:19: rules[0].fields[1]: 'body' is not one of title, summary, content",
-        "file0.toml:21: rules[1]: rule has no positive condition: give all_of or any_of",
+        "file0.toml:19: rules[0].fields[1]: 'body' is not one of title, summary, content,"
+        " feed, tags, domain",
+        "file0.toml:21: rules[1]: rule has no positive condition: give all_of, any_of or weights",
         "file0.toml:22: rules[1].name: rule 'iran-in-syria' is already defined at file0.toml:14",
         "file0.toml:23: rules[1].enabled: expected a boolean, got a string",
         "file0.toml:26: rules[2].name: required key is missing",
         "file0.toml:28: rules[2].any_of[0].any_of: must not be empty",
-        "file0.toml:28: rules[2].any_of[1]: give exactly one of all_of, any_of, none_of, terms",
+        "file0.toml:28: rules[2].any_of[1]:"
+        " give exactly one of all_of, any_of, none_of, terms, near",
         "file0.toml:28: rules[2].any_of[2]:"
         " expected a list name or an inline table, got an integer",
         "file0.toml:29: rules[2].notifiers[0]: name must not be empty",
@@ -251,7 +253,8 @@ def test_every_mistake_is_reported_with_file_line_and_key() -> None:
         ),
         pytest.param(
             '[[rules]]\nname = "r"\nall_of = [{ none_of = [{ terms = ["x"] }] }]\n',
-            "file0.toml:1: rules[0]: rule has no positive condition: give all_of or any_of",
+            "file0.toml:1: rules[0]:"
+            " rule has no positive condition: give all_of, any_of or weights",
             id="only negative nested",
         ),
         pytest.param(
@@ -286,7 +289,7 @@ def test_toml_syntax_error_reports_its_line_and_other_files_still_checked() -> N
     broken = '[[rules]]\nname = "r"\nall_of = ["iran",\n\nseverity = "high"\n'
     assert problems(MAIN_CONFIG, broken, '[[rules]]\nname = "x"\nseverity = "urgent"\n') == [
         "file1.toml:5: invalid TOML: Invalid value",
-        "file2.toml:1: rules[0]: rule has no positive condition: give all_of or any_of",
+        "file2.toml:1: rules[0]: rule has no positive condition: give all_of, any_of or weights",
         "file2.toml:3: rules[0].severity: 'urgent' is not one of low, medium, high, critical",
     ]
 
@@ -312,6 +315,6 @@ def test_rule_set_error_message_lists_every_problem() -> None:
         load('[[rules]]\nname = ""\n')
     assert str(caught.value) == (
         "2 problems in the rules:\n"
-        "  file0.toml:1: rules[0]: rule has no positive condition: give all_of or any_of\n"
+        "  file0.toml:1: rules[0]: rule has no positive condition: give all_of, any_of or weights\n"
         "  file0.toml:2: rules[0].name: name must not be empty"
     )
