@@ -57,6 +57,8 @@ class StoreSettings(_Section):
 class DedupSettings(_Section):
     window_hours: float = Field(48.0, gt=0)
     title_similarity: float = Field(88.0, ge=50, le=100)
+    # IDF-weighted cosine for "same event in other words"; 1.0 turns that grouping off.
+    related_similarity: float = Field(0.4, gt=0, le=1)
 
 
 class LogSettings(_Section):

@@ -81,6 +81,8 @@ class Article:
     published: datetime | None
     fetched_at: datetime
     tags: tuple[str, ...] = ()
+    # Hash of the folded title and summary: the same entry again under a new GUID.
+    fingerprint: str = ""
 
 
 class Verdict(StrEnum):
@@ -92,10 +94,24 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class StoryFacts:
+    """What one article adds to its story's bookkeeping."""
+
+    outlet: str = ""  # who reported it: a wire agency ("wire:Reuters") or the feed URL
+    lead_fingerprint: str = ""  # hash of the folded lead: verbatim copies share it
+    places: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DedupDecision:
     verdict: Verdict
     story_id: str
     duplicate_of: str | None = None  # first article of the story, when folded or seen
+    # How dedup knew: "guid", "link", "fingerprint", "same_headline", "near_identical",
+    # "update" (a casualty count changed), "related" (same event in other words), "".
+    evidence: str = ""
+    facts: StoryFacts = StoryFacts()
 
 
 @dataclass(frozen=True, slots=True)

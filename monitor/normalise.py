@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from typing import Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from monitor.headlines import fold
 from monitor.models import Article, RawEntry
 
 MAX_TITLE_CHARS: Final = 1_000
@@ -49,8 +50,17 @@ _TRACKING_PARAMS: Final = frozenset(
     {
         "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src",
         "cmpid", "ocid", "yclid", "_hsenc", "_hsmi", "mkt_tok", "wt.mc_id", "icid",
+        "gbraid", "wbraid", "twclid", "li_fat_id", "srsltid", "_ga", "xtor", "at_medium",
+        "at_campaign", "s_cid", "smid", "cmp", "ito", "guccounter", "guce_referrer",
+        "guce_referrer_sig", "__twitter_impression",
+        "amp", "_amp", "usqp",  # AMP renderings of the same article
     }
 )  # fmt: skip
+_AMP_OUTPUT: Final = frozenset({"output=amp", "outputtype=amp"})
+_TRACKING_PREFIXES: Final = ("utm_", "ns_")  # Google Analytics, Comscore (BBC)
+# Host labels that only pick a rendering of the same site: mobile, AMP, "www".
+_RENDERING_HOSTS: Final = ("www.", "m.", "mobile.", "amp.")
+_AMP_SUFFIX: Final = re.compile(r"\.amp(?=\.html?$|$)|/amp$")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _HOSTNAME: Final = re.compile(r"\A[^\s<>\"{}|\\^`/?#@\[\]%]+\Z")  # IPv6 brackets are stripped
 
@@ -153,20 +163,37 @@ def truncate(text: str, limit: int) -> str:
 
 
 def _is_tracking(param: str) -> bool:
+    if unquote(param).strip().lower() in _AMP_OUTPUT:
+        return True
     name = unquote(param.split("=", 1)[0]).strip().lower()
-    return name.startswith("utm_") or name in _TRACKING_PARAMS
+    return name.startswith(_TRACKING_PREFIXES) or name in _TRACKING_PARAMS
 
 
 def _canonical_host(hostname: str) -> str:
     host = hostname.rstrip(".")
-    return f"[{host}]" if ":" in host else host
+    if ":" in host:
+        return f"[{host}]"
+    for label in _RENDERING_HOSTS:
+        if host.startswith(label) and host.count(".") >= 2:  # keep "m.example" itself
+            return host[len(label) :]
+    return host
+
+
+def _canonical_path(path: str) -> str:
+    """No trailing slash, no AMP rendering ("/a/amp", "/amp/a", "/a.amp.html")."""
+    path = path.rstrip("/")
+    path = _AMP_SUFFIX.sub("", path)
+    path = path.replace("/amp/", "/", 1) if path.startswith("/amp/") else path
+    return path.replace(" ", "%20") or "/"
 
 
 def canonical_url(url: str) -> str:
     """A comparable form of an http(s) URL, or "" when ``url`` is not a usable web link.
 
     Lower-cases scheme and host, drops userinfo, default ports, fragments, tracking
-    parameters and a trailing slash on non-root paths; keeps other parameters in order.
+    parameters, a trailing slash on non-root paths, and what only selects a rendering of
+    the same page ("www.", "m.", "amp." hosts, AMP paths and switches); keeps other
+    parameters in order.
     """
     url = url.strip()
     if len(url) > MAX_URL_CHARS or _INVISIBLE.search(url) or "\n" in url:
@@ -181,7 +208,7 @@ def canonical_url(url: str) -> str:
     netloc = _canonical_host(hostname)
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    path = parts.path.rstrip("/").replace(" ", "%20") or "/"
+    path = _canonical_path(parts.path)
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
     return urlunsplit((scheme, netloc, path, query.replace(" ", "%20"), ""))
 
@@ -192,6 +219,15 @@ def canonical_url(url: str) -> str:
 def _digest(*parts: str) -> str:
     joined = "\n".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(joined).hexdigest()
+
+
+def content_fingerprint(title: str, text: str) -> str:
+    """Hash of the folded title and text, or "" without a title: the same entry again,
+    whatever GUID its feed gave it this time."""
+    folded = fold(title)
+    if not folded:
+        return ""
+    return "fp_" + _digest(folded, fold(text))[:20]
 
 
 def article_id(feed_url: str, guid: str) -> str:
@@ -254,4 +290,5 @@ def normalise_entry(
         published=_published(raw, fetched_at),
         fetched_at=fetched_at,
         tags=_tags(raw.tags),
+        fingerprint=content_fingerprint(title, summary),
     )

@@ -18,8 +18,15 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
 
-from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState, Verdict
-from monitor.store import DeliveryContext, KnownArticle, StorySummary
+from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState
+from monitor.sqlite_stories import read_story, recent_articles, record_story
+from monitor.store import (
+    DeliveryContext,
+    KnownArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
 
 T = TypeVar("T")
 
@@ -99,13 +106,20 @@ class SqliteStore:
         )
         await self._run(lambda db: db.execute(_UPSERT_FEED, values))
 
-    async def find_article(self, feed_url: str, guid: str, link: str) -> KnownArticle | None:
-        def query(db: sqlite3.Connection) -> sqlite3.Row | None:
-            row = db.execute(_FIND_BY_GUID, (feed_url, guid)).fetchone()
-            return row or (db.execute(_FIND_BY_LINK, (link,)).fetchone() if link else None)
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
+                ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
 
-        row = await self._run(query)
-        return KnownArticle(**dict(row)) if row else None
+        def query(db: sqlite3.Connection) -> KnownArticle | None:
+            for matched_by, sql, values in keys:
+                row = db.execute(sql, values).fetchone() if all(values) else None
+                if row is not None:
+                    return KnownArticle(**dict(row), matched_by=matched_by)
+            return None
+
+        return await self._run(query)
 
     async def recent_stories(self, since: datetime) -> list[StorySummary]:
         rows = await self._run(lambda db: db.execute(_RECENT, (_iso(since),)).fetchall())
@@ -119,13 +133,19 @@ class SqliteStore:
             for row in rows
         ]
 
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        return await self._run(lambda db: recent_articles(db, since))
+
     async def story_outlets(self, story_id: str) -> frozenset[str]:
         rows = await self._run(
             lambda db: db.execute(
-                "SELECT feed_url FROM story_outlets WHERE story_id = ?", (story_id,)
+                "SELECT outlet FROM story_outlets WHERE story_id = ?", (story_id,)
             ).fetchall()
         )
         return frozenset(row[0] for row in rows)
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        return await self._run(lambda db: read_story(db, story_id))
 
     async def record_article(
         self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
@@ -185,24 +205,9 @@ def _record_article(
     alerts: Sequence[AlertRecord],
 ) -> list[AlertRecord]:
     with _transaction(db):
-        if decision.verdict is Verdict.NEW_STORY:
-            db.execute(
-                _INSERT_STORY,
-                (
-                    decision.story_id,
-                    article.article_id,
-                    article.title,
-                    _iso(article.fetched_at),
-                    _iso(article.fetched_at),
-                ),
-            )
-        elif decision.verdict is Verdict.FOLDED:
-            db.execute(_TOUCH_STORY, (_iso(article.fetched_at), decision.story_id))
-        db.execute(
-            "INSERT OR IGNORE INTO story_outlets VALUES (?, ?)",
-            (decision.story_id, article.feed_url),
-        )
-        db.execute(_INSERT_ARTICLE, _article_values(article, decision.story_id))
+        outlet = record_story(db, article, decision)
+        values = _article_values(article, decision.story_id)
+        db.execute(_INSERT_ARTICLE, (*values, outlet, decision.facts.lead_fingerprint))
         return [alert for alert in alerts if _insert_alert(db, alert)]
 
 
@@ -252,6 +257,7 @@ def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
         article.summary,
         _iso(article.published),
         _iso(article.fetched_at),
+        article.fingerprint,
     )
 
 
@@ -305,22 +311,16 @@ FROM articles a JOIN stories s USING (story_id)
 """
 _FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
 _FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? ORDER BY a.fetched_at LIMIT 1"
+_FIND_BY_FINGERPRINT = _FIND_COLUMNS + "WHERE a.fingerprint = ? ORDER BY a.fetched_at LIMIT 1"
 _RECENT = """
 SELECT story_id, first_article_id, title, last_seen FROM stories
 WHERE last_seen >= ? ORDER BY first_seen
 """
-_INSERT_STORY = """
-INSERT INTO stories (story_id, first_article_id, title, first_seen, last_seen)
-VALUES (?, ?, ?, ?, ?)
-"""
-_TOUCH_STORY = """
-UPDATE stories SET article_count = article_count + 1, last_seen = max(last_seen, ?)
-WHERE story_id = ?
-"""
 _INSERT_ARTICLE = """
 INSERT OR IGNORE INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title,
-                                summary, published, fetched_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                summary, published, fetched_at, fingerprint, outlet,
+                                lead_fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_ALERT = """
 INSERT OR IGNORE INTO alerts (alert_id, story_id, article_id, rule, severity, terms, event,

@@ -26,6 +26,34 @@ class KnownArticle:
     story_id: str
     feed_url: str
     first_article_id: str
+    matched_by: str = "guid"  # "guid", "link" or "fingerprint"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArticle:
+    """An article of the dedup window, as the story index is warmed with it."""
+
+    story_id: str
+    first_article_id: str
+    title: str
+    summary: str
+    seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story's bookkeeping: what alerts and rules may say about it."""
+
+    story_id: str
+    first_article_id: str
+    title: str
+    article_count: int
+    updates: int  # folded articles whose casualty count changed
+    outlets: frozenset[str]  # feed URLs, or "wire:<agency>" for syndicated copies
+    first_seen: datetime
+    last_seen: datetime
+    places: tuple[str, ...]  # most mentioned first
+    actors: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +93,23 @@ class Store(Protocol):
 
     async def save_feed_state(self, state: FeedState) -> None: ...
 
-    async def find_article(self, feed_url: str, guid: str, link: str) -> KnownArticle | None:
-        """The stored article with this (feed, GUID), else any with this canonical link."""
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        """The stored article with this (feed, GUID), else any with this canonical link,
+        else any with this content fingerprint."""
 
     async def recent_stories(self, since: datetime) -> list[StorySummary]: ...
 
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        """Articles fetched since ``since``, oldest first: what warms the story index."""
+
     async def story_outlets(self, story_id: str) -> frozenset[str]:
-        """The distinct outlets that have reported the story so far."""
+        """The distinct outlets that have reported the story so far; syndicated copies of
+        one agency's text count once ("wire:<agency>", else the feed URL)."""
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        """The story's bookkeeping, or None if no such story is stored."""
 
     async def record_article(
         self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]

@@ -1,119 +1,55 @@
-"""Dedup: headline normalisation, the near-identical story index, and exact matches."""
+"""Dedup against a real store: exact keys first, then the story index; story facts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from monitor.config import DedupSettings
-from monitor.dedup import Deduplicator, StoryIndex, normalise_headline, story_id_for
+from monitor.dedup import Deduplicator, story_facts, story_id_for
 from monitor.models import Article, Verdict
+from monitor.normalise import content_fingerprint
 from monitor.sqlite_store import SqliteStore
+from monitor.story_index import StoryIndex
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("UPDATE 2-Iranian troops land in Latakia", "iranian troops land in latakia"),
-        ("BREAKING: Iranian troops land in Latakia", "iranian troops land in latakia"),
-        ("WATCH: Iranian troops land in Latakia", "iranian troops land in latakia"),
-        ("EXCLUSIVE-Iranian troops land in Latakia", "iranian troops land in latakia"),
-        ("Iranian troops land in Latakia (AFP)", "iranian troops land in latakia"),
-        (
-            "Iranian troops land at Latakia airport ahead of offensive - Levant Wire",
-            "iranian troops land at latakia airport ahead of offensive",
-        ),
-        (
-            "Iranian troops land at Latakia airport ahead of offensive | Gulf Dispatch",
-            "iranian troops land at latakia airport ahead of offensive",
-        ),
-        ("“Alép” under fire, says monitor", "alep under fire says monitor"),
-        ("Short - headline", "short headline"),
-    ],
-)
-def test_normalise_headline_strips_wire_decorations(raw: str, expected: str) -> None:
-    assert normalise_headline(raw) == expected
-
-
-def _index() -> StoryIndex:
-    return StoryIndex(timedelta(hours=48), threshold=88)
-
-
-@pytest.mark.parametrize(
-    ("first", "second", "folded"),
-    [
-        (
-            "Iranian troops arrive in Latakia as army readies Homs offensive",
-            "UPDATE 1-Iranian troops arrive in Latakia as army readies Homs offensive - Lw Wire",
-            True,
-        ),
-        (
-            "Iranian troops arrive in Latakia as army readies Homs offensive",
-            "Army readies Homs offensive as Iranian troops arrive in Latakia",
-            True,
-        ),
-        (
-            "Air strikes north of Homs kill 14 civilians",
-            "Air strikes north of Homs kill 40 civilians",
-            False,
-        ),
-        (
-            "Russian jets strike rebel towns north of Homs",
-            "Russian jets strike rebel towns south of Idlib",
-            False,
-        ),
-        (
-            "Football: Damascus club wins cup final",
-            "Iranian troops arrive in Latakia as army readies Homs offensive",
-            False,
-        ),
-    ],
-)
-def test_story_index_folds_only_near_identical_headlines(
-    first: str, second: str, folded: bool
-) -> None:
-    index = _index()
-    index.add("s1", "a1", first, NOW)
-    found = index.find(second, NOW + timedelta(hours=1))
-    assert (found is not None and found.story_id == "s1") is folded
-
-
-def test_story_index_ignores_stories_outside_the_window() -> None:
-    index = _index()
-    index.add("s1", "a1", "Iranian troops arrive in Latakia", NOW)
-    assert index.find("Iranian troops arrive in Latakia", NOW + timedelta(hours=49)) is None
-
-
-def test_prune_drops_stale_stories_and_their_postings() -> None:
-    index = _index()
-    index.add("old", "a1", "Iranian troops arrive in Latakia", NOW - timedelta(hours=60))
-    index.add("new", "a2", "Russian jets strike near Homs", NOW)
-    assert index.prune(NOW) == 1
-    assert len(index) == 1
-    assert index.find("Iranian troops arrive in Latakia", NOW) is None
-
-
-def _article(article_id: str, feed: str, guid: str, title: str, link: str = "") -> Article:
+def _article(
+    article_id: str,
+    feed: str,
+    guid: str,
+    title: str,
+    link: str = "",
+    summary: str = "",
+    feed_name: str = "",
+) -> Article:
     return Article(
         article_id=article_id,
         feed_url=feed,
-        feed_name=feed,
+        feed_name=feed_name or feed,
         guid=guid,
         title=title,
         link=link,
-        summary="",
+        summary=summary,
         content="",
         published=None,
         fetched_at=NOW,
+        fingerprint=content_fingerprint(title, summary),
     )
 
 
-async def test_deduplicator_classifies_new_seen_and_folded(tmp_path: object) -> None:
-    store = SqliteStore(str(tmp_path) + "/dedup.db")  # type: ignore[operator]
+async def _store(path: Path) -> SqliteStore:
+    store = SqliteStore(str(path))
     await store.open()
+    return store
+
+
+async def test_deduplicator_classifies_new_seen_and_folded(tmp_path: Path) -> None:
+    store = await _store(tmp_path / "dedup.db")
     dedup = Deduplicator(store, DedupSettings())
     first = _article(
         "a1", "http://one/feed", "g1", "Iranian troops arrive in Latakia", "http://one/story"
@@ -125,62 +61,82 @@ async def test_deduplicator_classifies_new_seen_and_folded(tmp_path: object) -> 
     dedup.remember(first, decision)
 
     again = await dedup.classify(first)
-    assert (again.verdict, again.duplicate_of) == (Verdict.SEEN, "a1")
+    assert (again.verdict, again.duplicate_of, again.evidence) == (Verdict.SEEN, "a1", "guid")
     same_link = _article("a2", "http://two/feed", "g9", "Other words", "http://one/story")
-    assert (await dedup.classify(same_link)).verdict is Verdict.FOLDED
+    linked = await dedup.classify(same_link)
+    assert (linked.verdict, linked.evidence) == (Verdict.FOLDED, "link")
     variant = _article(
         "a3", "http://three/feed", "g3", "BREAKING: Iranian troops arrive in Latakia"
     )
     folded = await dedup.classify(variant)
-    assert (folded.verdict, folded.story_id, folded.duplicate_of) == (
+    assert (folded.verdict, folded.story_id, folded.duplicate_of, folded.evidence) == (
         Verdict.FOLDED,
         decision.story_id,
         "a1",
+        "same_headline",
     )
     await store.close()
 
 
-async def test_deduplicator_warms_its_index_from_the_store(tmp_path: object) -> None:
-    path = str(tmp_path) + "/warm.db"  # type: ignore[operator]
-    store = SqliteStore(path)
-    await store.open()
-    first = _article("a1", "http://one/feed", "g1", "Iranian troops arrive in Latakia")
+async def test_a_feed_that_changes_guids_is_recognised_by_its_content(tmp_path: Path) -> None:
+    store = await _store(tmp_path / "fp.db")
     dedup = Deduplicator(store, DedupSettings())
+    lead = "Monitors counted six cargo flights at the coastal airbase overnight."
+    first = _article("a1", "http://one/feed", "rand-1", "Cargo flights land", summary=lead)
     await store.record_article(first, await dedup.classify(first), [])
+    regenerated = replace(first, article_id="a2", guid="rand-2")
+    decision = await dedup.classify(regenerated)
+    assert (decision.verdict, decision.evidence) == (Verdict.SEEN, "fingerprint")
     await store.close()
 
-    reopened = SqliteStore(path)
-    await reopened.open()
+
+async def test_deduplicator_warms_its_index_from_the_stored_window(tmp_path: Path) -> None:
+    path = tmp_path / "warm.db"
+    store = await _store(path)
+    dedup = Deduplicator(store, DedupSettings())
+    for number, title in enumerate(
+        ["Iranian troops arrive in Latakia", "UPDATE 1-Iranian troops arrive in Latakia airbase"]
+    ):
+        article = _article(f"a{number}", f"http://{number}/feed", "g", title)
+        decision = await dedup.classify(article)
+        await store.record_article(article, decision, [])
+        dedup.remember(article, decision)
+    await store.close()
+
+    reopened = await _store(path)
     fresh = Deduplicator(reopened, DedupSettings())
     assert await fresh.load(NOW) == 1
-    variant = _article("a2", "http://two/feed", "g2", "Iranian troops arrive in Latakia (AFP)")
+    assert fresh.index.entries == 2
+    variant = _article("a9", "http://9/feed", "g9", "Iranian troops arrive in Latakia (AFP)")
     assert (await fresh.classify(variant)).verdict is Verdict.FOLDED
     await reopened.close()
 
 
 @pytest.mark.parametrize(
-    ("first", "second", "folded"),
+    ("title", "summary", "feed_name", "outlet"),
     [
-        (
-            "Putin orders drone strikes on Daraa villages",
-            "Quds Force orders drone strikes on Daraa villages",
-            False,
-        ),
-        (
-            "Hezbollah fighters join army offensive south of Aleppo",
-            "Hezbollah fighters join Syrian army offensive south of Aleppo",
-            True,
-        ),
-        (
-            "Iranian Troops Arrive In Latakia Ahead Of Offensive",
-            "Iranian troops arrive in Latakia ahead of offensive",
-            True,
-        ),
+        ("Iranian troops land in Latakia (Reuters)", "", "Gulf Dispatch", "wire:Reuters"),
+        ("Iranian troops land in Latakia", "BEIRUT (AFP) - Troops landed.", "Gazette", "wire:AFP"),
+        ("Iranian troops land in Latakia", "Troops landed overnight.", "Reuters", "wire:Reuters"),
+        ("Iranian troops land in Latakia", "Troops landed overnight.", "Gazette", "http://f/feed"),
     ],
 )
-def test_a_substituted_name_vetoes_the_merge_an_added_one_does_not(
-    first: str, second: str, folded: bool
+def test_an_article_counts_as_the_wire_agency_it_credits(
+    title: str, summary: str, feed_name: str, outlet: str
 ) -> None:
-    index = _index()
-    index.add("s1", "a1", first, NOW)
-    assert (index.find(second, NOW) is not None) is folded
+    article = _article("a1", "http://f/feed", "g1", title, summary=summary, feed_name=feed_name)
+    assert story_facts(article, StoryIndex(timedelta(hours=48), 88)).outlet == outlet
+
+
+def test_story_facts_name_places_and_actors() -> None:
+    article = _article(
+        "a1",
+        "http://f/feed",
+        "g1",
+        "Quds Force commanders arrive in Latakia",
+        summary="Monitors said Iranian officers were seen near Hama on Tuesday.",
+    )
+    facts = story_facts(article, StoryIndex(timedelta(hours=48), 88))
+    assert facts.places == ("Latakia", "Hama")
+    assert facts.actors == ("Quds Force", "Iranian")
+    assert facts.lead_fingerprint

@@ -38,6 +38,10 @@ WIRE_STORIES = {
     "raqqa-coalition",
     "idlib-sorties",
 }
+# Re-worded reports of one event that story grouping joins too. "geneva-envoy" stays two:
+# "Moscow" in one headline, "Geneva" in the other look like a substituted place, and a
+# missed merge is the safe error.
+PARAPHRASED_STORIES = {"east-aleppo-shelling", "veltrix-chip"}
 OUTLETS_BY_SLUG = {outlet.slug: outlet for outlet in OUTLETS}
 
 
@@ -258,8 +262,8 @@ class TestSyndication:
     def test_copies_fold_into_one_story_per_day_under_the_daemons_dedup(
         self, newsroom: Newsroom, http: httpx.Client, clock: FakeClock
     ) -> None:
-        """Wire copies of an event are one story, its "Day 2" re-issue another; reports that
-        only share a topic stay apart. This is what makes the demo show dedup at work."""
+        """Wire copies and re-worded reports of an event are one story, its "Day 2" re-issue
+        another; different events stay apart. This is what makes the demo show dedup at work."""
         clock.advance((2 * len(SCRIPT) - newsroom.initial_batch) * RELEASE_EVERY)  # two days
         index = StoryIndex(timedelta(hours=48), DedupSettings().title_similarity)
         seen = datetime(2024, 1, 1, tzinfo=UTC)
@@ -269,12 +273,12 @@ class TestSyndication:
             event = EVENT_BY_HEADLINE[title.replace("Day 2: ", "")]
             found = index.find(title, seen)
             story_id = found.story_id if found else f"story-{number}"
-            if found is None:
-                index.add(story_id, story_id, title, seen)
+            index.add(story_id, story_id, title, seen)  # as Deduplicator.remember does
             stories[(event.key, day)].add(story_id)
         assert len(stories) == 2 * len(SCRIPT)
         for (key, _), story_ids in stories.items():
-            expected = 1 if key in WIRE_STORIES else len(EVENTS_BY_KEY[key].copies)
+            one_story = key in WIRE_STORIES | PARAPHRASED_STORIES
+            expected = 1 if one_story else len(EVENTS_BY_KEY[key].copies)
             assert len(story_ids) == expected, key
         assert len(set().union(*stories.values())) == sum(map(len, stories.values()))
 

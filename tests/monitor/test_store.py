@@ -13,6 +13,8 @@ from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdi
 from monitor.sqlite_store import SqliteStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
+LATEST_SCHEMA = max(int(path.name[:4]) for path in MIGRATIONS.glob("*.sql"))
 
 
 @pytest.fixture(name="store")
@@ -54,7 +56,7 @@ def _alert(
 
 
 async def test_open_applies_migrations_and_wal(store: SqliteStore, tmp_path: Path) -> None:
-    assert await store.schema_version() == 1
+    assert await store.schema_version() == LATEST_SCHEMA
     with sqlite3.connect(tmp_path / "store.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -68,7 +70,7 @@ async def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
         await store.close()
     store = SqliteStore(path)
     await store.open()
-    assert await store.schema_version() == 1
+    assert await store.schema_version() == LATEST_SCHEMA
     assert (await store.feed_state("http://one/feed")) == FeedState(
         url="http://one/feed", etag='"v1"'
     )
