@@ -163,6 +163,19 @@ class StoryIndex:
             return StoryMatch(same.story_id, same.first_article_id, "same_headline", 100.0)
         return self._best(query, seen.timestamp())
 
+    def compare(self, title: str, other: str, lead: str = "", other_lead: str = "") -> str:
+        """The evidence that two articles report one story ("same_headline", "near_identical",
+        "update", "related"), "veto" when a detail tells them apart, or "" — judged with the
+        window's word rarity and names, as ``find`` would."""
+        query, theirs = self._query(title, lead), self._query(other, other_lead)
+        if query.headline == theirs.headline:
+            return "same_headline"
+        story = IndexedStory("", "", datetime.min)
+        entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
+                       tuple(theirs.everything - theirs.tokens),
+                       tuple(theirs.names & theirs.tokens), theirs.numbers, 0.0)  # fmt: skip
+        return self._judge(query, entry, _Rarity(self))[0]
+
     def add(
         self, story_id: str, first_article_id: str, title: str, seen: datetime, lead: str = ""
     ) -> None:

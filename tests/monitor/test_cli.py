@@ -125,3 +125,32 @@ def test_replay_is_deterministic_and_writes_nothing(
     _, twice = _replay(capsys, LEVANT, GULF)
     assert [row["story_id"] for row in once] == [row["story_id"] for row in twice]
     assert list(tmp_path.iterdir()) == []
+
+
+CEDAR = str(REPLAY / "cedar-post.xml")
+ORONTES = str(REPLAY / "orontes-daily.xml")
+
+
+def test_replay_groups_syndicated_and_reworded_reports_and_keeps_events_apart(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Across four outlets: a wire copy, a Reuters-credited copy and a re-worded report of
+    the Latakia landing share one story; a rising Homs toll is an update of its story; the
+    same toll south of Idlib is another event."""
+    status, rows = _replay(capsys, LEVANT, GULF, CEDAR, ORONTES)
+    assert status == 0
+    story = {row["title"]: row["story_id"] for row in rows}
+    latakia = story["Iranian troops arrive via Latakia airport to back army offensive near Homs"]
+    assert story["Thousands of Iranian soldiers land at Syrian airbase"] == latakia
+    assert (
+        story[
+            "Iranian troops arrive via Latakia airport to back army offensive near Homs (Reuters)"
+        ]
+        == latakia
+    )
+    homs = story["Air strikes north of Homs kill 14 civilians"]
+    assert story["UPDATE 2-Air strikes north of Homs kill 40 civilians - Orontes Daily"] == homs
+    assert story["Air strikes south of Idlib kill 14 civilians"] not in {homs, latakia}
+    assert len(set(story.values())) == 7  # 11 articles, 4 of them folded
+    links = {row["link"] for row in rows}
+    assert "https://cedarpost.example/news/homs-strikes" in links  # m. host and /amp dropped

@@ -14,6 +14,7 @@ from monitor.normalise import (
     MAX_TITLE_CHARS,
     article_id,
     canonical_url,
+    content_fingerprint,
     html_to_text,
     normalise_entry,
 )
@@ -126,6 +127,22 @@ class TestCanonicalUrl:
                 "https://example.com/",
             ),
             ("https://example.com/?z=1&a=2&m=3", "https://example.com/?z=1&a=2&m=3"),
+            ("https://WWW.Example.com/a", "https://example.com/a"),
+            ("https://m.example.com/a", "https://example.com/a"),
+            ("https://mobile.example.com/a", "https://example.com/a"),
+            ("https://amp.example.com/a", "https://example.com/a"),
+            ("https://m.example/a", "https://m.example/a"),
+            ("https://example.com/news/story/amp", "https://example.com/news/story"),
+            ("https://example.com/amp/news/story", "https://example.com/news/story"),
+            ("https://example.com/news/story.amp.html", "https://example.com/news/story.html"),
+            ("https://example.com/news/story.amp", "https://example.com/news/story"),
+            ("https://example.com/news/ampere", "https://example.com/news/ampere"),
+            ("https://example.com/a?amp=1&id=3&outputType=amp", "https://example.com/a?id=3"),
+            ("https://example.com/a?output=json", "https://example.com/a?output=json"),
+            (
+                "https://example.com/a?ns_campaign=x&ns_mchannel=y&xtor=RSS-1&smid=tw&gbraid=z",
+                "https://example.com/a",
+            ),
             ("https://example.com/?a=%20b&&c", "https://example.com/?a=%20b&c"),
             ("https://reader:s3cret@example.com/a", "https://example.com/a"),
             ("https://example.com./a", "https://example.com/a"),
@@ -285,3 +302,22 @@ class TestNormaliseEntry:
         assert tags[:2] == ("Ports", "ab")
         assert len(tags[2]) == 100
         assert len(tags) == 50
+
+
+class TestContentFingerprint:
+    def test_same_text_in_another_dress_has_the_same_fingerprint(self) -> None:
+        first = content_fingerprint("Quay & pier reopen", "The “harbour” is open.")
+        again = content_fingerprint("QUAY & PIER REOPEN!", "The harbour is open")
+        assert first == again and first.startswith("fp_")
+
+    @pytest.mark.parametrize(
+        ("title", "text"),
+        [("Quay and pier reopen", "The harbour is open."), ("Quay & pier reopen", "Closed.")],
+    )
+    def test_different_text_has_a_different_fingerprint(self, title: str, text: str) -> None:
+        assert content_fingerprint(title, text) != content_fingerprint(
+            "Quay & pier reopen", "The harbour is open."
+        )
+
+    def test_an_entry_without_a_title_has_no_fingerprint(self) -> None:
+        assert content_fingerprint("  ", "Some text") == ""

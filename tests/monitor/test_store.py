@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, StoryFacts, Verdict
 from monitor.sqlite_store import SqliteStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -161,3 +162,98 @@ async def test_story_outlets_counts_each_feed_once(store: SqliteStore) -> None:
     await store.record_article(_article("a3", "http://two/feed", "g3"), folded, [])
     assert await store.story_outlets("s1") == {"http://one/feed", "http://two/feed"}
     assert await store.story_outlets("nope") == frozenset()
+
+
+def _decision(verdict: Verdict, facts: StoryFacts, evidence: str = "") -> DedupDecision:
+    return DedupDecision(verdict, "s1", None if verdict is Verdict.NEW_STORY else "a1",
+                         evidence, facts)  # fmt: skip
+
+
+LEAD_HASH = "f" * 20
+
+
+@pytest.mark.parametrize(
+    ("copies", "outlets"),
+    [
+        pytest.param(
+            [("http://two/feed", StoryFacts(outlet="wire:Reuters")),
+             ("http://three/feed", StoryFacts(outlet="wire:Reuters"))],
+            {"http://one/feed", "wire:Reuters"},
+            id="two-papers-carry-one-agency",
+        ),
+        pytest.param(
+            [("http://two/feed", StoryFacts(lead_fingerprint=LEAD_HASH)),
+             ("http://three/feed", StoryFacts(lead_fingerprint=LEAD_HASH))],
+            {"http://one/feed"},
+            id="verbatim-leads-count-as-the-first-outlet",
+        ),
+        pytest.param(
+            [("http://two/feed", StoryFacts()), ("http://three/feed", StoryFacts())],
+            {"http://one/feed", "http://two/feed", "http://three/feed"},
+            id="own-reports-count-each",
+        ),
+    ],
+)  # fmt: skip
+async def test_story_outlets_count_syndicated_copies_once(
+    store: SqliteStore, copies: list[tuple[str, StoryFacts]], outlets: set[str]
+) -> None:
+    first = StoryFacts(lead_fingerprint=LEAD_HASH)
+    await store.record_article(_article(), _decision(Verdict.NEW_STORY, first), [])
+    for number, (feed, facts) in enumerate(copies, start=2):
+        article = _article(f"a{number}", feed, f"g{number}")
+        await store.record_article(article, _decision(Verdict.FOLDED, facts), [])
+    assert await store.story_outlets("s1") == outlets
+    record = await store.story("s1")
+    assert record is not None and record.outlets == outlets
+
+
+async def test_story_keeps_counts_times_updates_places_and_actors(store: SqliteStore) -> None:
+    first = StoryFacts(places=("Latakia",), actors=("Iranian",))
+    await store.record_article(_article(), _decision(Verdict.NEW_STORY, first), [])
+    later = replace(_article("a2", "http://two/feed", "g2"), fetched_at=NOW + timedelta(hours=3))
+    grew = StoryFacts(places=("Hama", "Latakia"), actors=("Quds Force",))
+    await store.record_article(later, _decision(Verdict.FOLDED, grew, "update"), [])
+    record = await store.story("s1")
+    assert record is not None
+    assert (record.first_article_id, record.article_count, record.updates) == ("a1", 2, 1)
+    assert (record.first_seen, record.last_seen) == (NOW, NOW + timedelta(hours=3))
+    assert record.places == ("Latakia", "Hama")  # most mentioned first
+    assert set(record.actors) == {"Iranian", "Quds Force"}
+    assert await store.story("nope") is None
+
+
+async def test_a_failed_write_leaves_no_story_bookkeeping(store: SqliteStore) -> None:
+    """Story, outlets, names and article are one transaction: a duplicate story id aborts all."""
+    facts = StoryFacts(places=("Latakia",))
+    await store.record_article(_article(), _decision(Verdict.NEW_STORY, facts), [])
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.record_article(
+            _article("a2", "http://two/feed", "g2"), _decision(Verdict.NEW_STORY, facts), []
+        )
+    record = await store.story("s1")
+    assert record is not None
+    assert (record.article_count, record.outlets) == (1, frozenset({"http://one/feed"}))
+
+
+async def test_recent_articles_hold_every_article_of_the_window(store: SqliteStore) -> None:
+    await store.record_article(_article(), _decision(Verdict.NEW_STORY, StoryFacts()), [])
+    await store.record_article(
+        _article("a2", "http://two/feed", "g2"), _decision(Verdict.FOLDED, StoryFacts()), []
+    )
+    recent = await store.recent_articles(NOW - timedelta(hours=1))
+    assert [(item.story_id, item.first_article_id) for item in recent] == [("s1", "a1")] * 2
+    assert await store.recent_articles(NOW + timedelta(hours=1)) == []
+
+
+async def test_a_version_1_database_is_migrated_with_its_outlets_kept(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript((MIGRATIONS / "0001_initial.sql").read_text(encoding="utf-8"))
+        db.execute("INSERT INTO stories VALUES ('s1', 'a1', 'Old', '2026-01-01', '2026-01-01', 1)")
+        db.execute("INSERT INTO story_outlets VALUES ('s1', 'http://one/feed')")
+        db.execute("PRAGMA user_version = 1")
+    store = SqliteStore(str(path))
+    await store.open()
+    assert await store.schema_version() == LATEST_SCHEMA
+    assert await store.story_outlets("s1") == {"http://one/feed"}
+    await store.close()

@@ -1,0 +1,357 @@
+"""Story grouping on real headlines: quality against baselines, and cost at scale.
+
+    python -m bench.dedup_eval [--rows 12000] [--scale 10000,100000,400000]
+                               [--data ../shared/data] [--output docs/BENCHMARKS.md]
+
+1. B-cubed precision/recall and clusters per true story on the first ``--rows`` rows of
+   the news-story-clusters 14-day slice, for exact-title dedup, rapidfuzz
+   ``token_sort_ratio >= 90`` single-link, and ``monitor.story_index.StoryIndex``, in
+   one run. Story ids that share an identical normalised headline are merged first
+   (the aggregator files some identical headlines under two stories).
+2. Precision of StoryIndex's "same story" decision on the MRPC human-labelled pairs.
+3. Median cost per article (find + add) and memory per windowed article with 10k, 100k
+   and 400k real headlines of the full file in the window.
+
+The data is read in place and never copied; only counts leave this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import gzip
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from bench import dedup_report
+from bench.pipeline import environment
+from bench.sections import write_section
+from monitor.config import DedupSettings
+from monitor.headlines import normalise_headline
+from monitor.story_index import StoryIndex
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SLICE = "news-story-clusters/newsCorpora_first14days_stories.tsv"
+FULL = "news-story-clusters/newsCorpora.tsv.gz"
+MRPC = ("mrpc/msr_paraphrase_train.txt", "mrpc/msr_paraphrase_test.txt")
+SCALE_SAMPLE = 2_000  # articles timed after each window size is reached
+FUZZ_CUTOFF = 90
+TRACED_ARTICLES = 20_000  # tracemalloc slows Python down: a smaller, exact memory figure
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    title: str
+    story: str
+    seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    method: str
+    precision: float
+    recall: float
+    clusters: int
+    per_story: float  # predicted clusters a true story is split into, on average
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    method: str
+    said_same: int
+    correct: int
+    positives: int
+    pairs: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePoint:
+    window: int
+    entries: int  # distinct texts indexed (copies of a headline in a story count once)
+    median_us: float
+    p90_us: float
+    bytes_per_article: float
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def read_slice(path: Path, rows: int) -> list[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        chosen = islice(reader, rows)
+        return [_row(item["TITLE"], item["STORY"], item["TIMESTAMP"]) for item in chosen]
+
+
+def _row(title: str, story: str, stamp: str) -> Row:
+    return Row(title, story, datetime.fromtimestamp(int(stamp) / 1000, tz=UTC))
+
+
+def full_titles(path: Path) -> Iterator[Row]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.rstrip("\n").split("\t")
+            yield _row(fields[1], fields[5], fields[7])
+
+
+def merged_labels(rows: Sequence[Row]) -> list[str]:
+    """Story ids, with ids that share an identical normalised headline made one."""
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    first_label: dict[str, str] = {}
+    for row in rows:
+        known = first_label.setdefault(normalise_headline(row.title), row.story)
+        parent[root(row.story)] = root(known)
+    return [root(row.story) for row in rows]
+
+
+# -- scoring ---------------------------------------------------------------------------
+
+
+def bcubed(predicted: Sequence[str], truth: Sequence[str]) -> tuple[float, float, float]:
+    """B-cubed precision and recall, and predicted clusters per true story."""
+    size_p: dict[str, int] = {}
+    size_t: dict[str, int] = {}
+    both: dict[tuple[str, str], int] = {}
+    for mine, real in zip(predicted, truth, strict=True):
+        size_p[mine] = size_p.get(mine, 0) + 1
+        size_t[real] = size_t.get(real, 0) + 1
+        both[(mine, real)] = both.get((mine, real), 0) + 1
+    count = len(truth)
+    pairs = list(zip(predicted, truth, strict=True))
+    precision = sum(both[pair] / size_p[pair[0]] for pair in pairs) / count
+    recall = sum(both[pair] / size_t[pair[1]] for pair in pairs) / count
+    splits = len(both) / len(size_t)
+    return precision, recall, splits
+
+
+def _scored(method: str, predicted: list[str], truth: list[str], seconds: float) -> Clustering:
+    precision, recall, splits = bcubed(predicted, truth)
+    return Clustering(method, precision, recall, len(set(predicted)), splits, seconds)
+
+
+def exact_titles(rows: Sequence[Row]) -> list[str]:
+    return [row.title for row in rows]
+
+
+def fuzzy_single_link(rows: Sequence[Row]) -> list[str]:
+    """Connected components of the pairs with token_sort_ratio >= 90 (rapidfuzz's own
+    preprocessing: lower case, non-alphanumerics dropped)."""
+    titles = [utils.default_process(row.title) for row in rows]
+    parent = list(range(len(titles)))
+
+    def root(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for number, title in enumerate(titles):
+        later = titles[number + 1 :]
+        found = process.extract(title, later, scorer=fuzz.token_sort_ratio,
+                                score_cutoff=FUZZ_CUTOFF, limit=None)  # fmt: skip
+        for _, _, offset in found:
+            parent[root(number + 1 + offset)] = root(number)
+    return [str(root(item)) for item in range(len(titles))]
+
+
+def story_index(
+    rows: Sequence[Row], settings: DedupSettings, *, timeless: bool = False
+) -> list[str]:
+    """Each headline looked up, then added, in ID order, as the daemon would see them."""
+    index = _index(settings, timedelta(hours=settings.window_hours))
+    moment = rows[0].seen
+    assigned = []
+    for number, row in enumerate(rows):
+        seen = moment if timeless else row.seen
+        found = index.find(row.title, seen)
+        story_id = found.story_id if found is not None else str(number)
+        index.add(story_id, story_id, row.title, seen)
+        assigned.append(story_id)
+    return assigned
+
+
+def _index(settings: DedupSettings, window: timedelta) -> StoryIndex:
+    return StoryIndex(window, settings.title_similarity, related=settings.related_similarity)
+
+
+def clusterings(rows: Sequence[Row], settings: DedupSettings) -> list[Clustering]:
+    truth = merged_labels(rows)
+    methods = [
+        ("exact title", exact_titles),
+        (f"token_sort_ratio >= {FUZZ_CUTOFF}, single-link", fuzzy_single_link),
+        ("StoryIndex (wirewatch)", lambda r: story_index(r, settings)),
+        ("StoryIndex, timestamps ignored", lambda r: story_index(r, settings, timeless=True)),
+    ]
+    results = []
+    for name, method in methods:
+        started = time.perf_counter()
+        predicted = method(rows)
+        results.append(_scored(name, predicted, truth, time.perf_counter() - started))
+    return results
+
+
+# -- MRPC ------------------------------------------------------------------------------
+
+
+def read_mrpc(path: Path) -> list[tuple[bool, str, str]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        fields = (line.rstrip("\n").split("\t") for line in handle)
+        return [(quality == "1", first, second) for quality, _, _, first, second in fields]
+
+
+def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScore]:
+    pairs = [pair for path in paths for pair in read_mrpc(path)]
+    index = _index(settings, timedelta(days=36_500))
+    moment = datetime(2005, 1, 1, tzinfo=UTC)
+    for number, (_, first, second) in enumerate(pairs):  # word rarity and names
+        index.add(f"a{number}", "", first, moment)
+        index.add(f"b{number}", "", second, moment)
+    kinds = [index.compare(first, second) for _, first, second in pairs]
+    fuzzy = [fuzz.token_sort_ratio(a, b, processor=utils.default_process) >= FUZZ_CUTOFF
+             for _, a, b in pairs]  # fmt: skip
+    labels = [same for same, _, _ in pairs]
+    close = ("same_headline", "near_identical", "update")
+    return [
+        _pair_score("StoryIndex (wirewatch)", [k in (*close, "related") for k in kinds], labels),
+        _pair_score("… of which near-identical", [k in close for k in kinds], labels),
+        _pair_score("… of which related (other words)", [k == "related" for k in kinds], labels),
+        _pair_score(f"token_sort_ratio >= {FUZZ_CUTOFF}", fuzzy, labels),
+    ]
+
+
+def _pair_score(method: str, said: list[bool], labels: list[bool]) -> PairScore:
+    correct = sum(s and real for s, real in zip(said, labels, strict=True))
+    return PairScore(method, sum(said), correct, sum(labels), len(labels))
+
+
+# -- scale -----------------------------------------------------------------------------
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * 4096
+
+
+def traced_bytes(path: Path, articles: int, settings: DedupSettings) -> float:
+    """Bytes per article that tracemalloc sees held by an index of ``articles`` headlines."""
+    rows = list(islice(full_titles(path), articles))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        index = _index(settings, timedelta(days=36_500))
+        for number, row in enumerate(rows):
+            found = index.find(row.title, row.seen)
+            story_id = found.story_id if found is not None else str(number)
+            index.add(story_id, story_id, row.title, row.seen)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return held / articles
+
+
+def scale(path: Path, windows: Sequence[int], settings: DedupSettings) -> list[ScalePoint]:
+    """One pass over the full file with a window wider than its five months; at each size,
+    time the next ``SCALE_SAMPLE`` articles and read the process's resident memory."""
+    gc.collect()
+    index = _index(settings, timedelta(days=36_500))
+    baseline = _rss_bytes()
+    points: list[ScalePoint] = []
+    pending = sorted(windows)
+    timings: list[float] = []
+    for number, row in enumerate(full_titles(path)):
+        if pending and number == pending[0]:
+            memory = (_rss_bytes() - baseline) / number
+            entries, timings = index.entries, []
+        started = time.perf_counter()
+        found = index.find(row.title, row.seen)
+        story_id = found.story_id if found is not None else str(number)
+        index.add(story_id, story_id, row.title, row.seen)
+        if pending and number >= pending[0]:
+            timings.append(time.perf_counter() - started)
+            if len(timings) == SCALE_SAMPLE:
+                points.append(_point(pending.pop(0), entries, timings, memory))
+                if not pending:
+                    break
+    return points
+
+
+def _point(window: int, entries: int, timings: list[float], memory: float) -> ScalePoint:
+    ordered = sorted(timings)
+    median = statistics.median(ordered) * 1e6
+    return ScalePoint(window, entries, median, ordered[int(0.9 * len(ordered))] * 1e6, memory)
+
+
+# -- command ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dedup_eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--rows", type=int, default=12_000, help="slice rows scored (12000)")
+    parser.add_argument("--scale", default="10000,100000,400000", help="window sizes, or ''")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    settings = DedupSettings()
+    data: Path = args.data
+    if not (data / SLICE).is_file():
+        write_section(args.output, "dedup", dedup_report.absent(data))
+        print(f"{data / SLICE} is absent; wrote a note to {args.output}")
+        return 0
+    # Scale first, in a fresh process: resident memory then grows only with the index.
+    windows = [int(size) for size in args.scale.split(",") if size]
+    points = scale(data / FULL, windows, settings) if windows and (data / FULL).is_file() else []
+    for point in points:
+        print(f"window {point.window:>7,}: median {point.median_us:,.0f} µs/article, "
+              f"{point.bytes_per_article:,.0f} bytes/article")  # fmt: skip
+    traced = traced_bytes(data / FULL, TRACED_ARTICLES, settings) if points else None
+    rows = read_slice(data / SLICE, args.rows)
+    quality = clusterings(rows, settings)
+    _print_rows(quality)
+    mrpc = [data / name for name in MRPC if (data / name).is_file()]
+    pairs = mrpc_scores(mrpc, settings) if mrpc else []
+    report = dedup_report.Report(
+        rows=len(rows), stories=len({r.story for r in rows}),
+        merged_stories=len(set(merged_labels(rows))), settings=settings, quality=quality,
+        pairs=pairs, scale=points, traced=traced, environment=environment(),
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+    write_section(args.output, "dedup", dedup_report.render(report))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _print_rows(quality: Sequence[Clustering]) -> None:
+    for item in quality:
+        print(f"{item.method:<40} P {item.precision:.4f}  R {item.recall:.4f}  "
+              f"clusters/story {item.per_story:.1f}  ({item.seconds:.1f} s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
