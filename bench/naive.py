@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 
 from monitor.dedup import normalise_headline
-from rules import Condition, Group, Ref, Rule, RuleSet, Terms
+from rules import Condition, Group, Near, Ref, Rule, RuleSet, Terms
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # the same guard as monitor.dedup
 
@@ -53,6 +53,8 @@ class NaiveMatcher:
             if condition.op == "any":
                 return any(results)
             return not any(results)
+        if isinstance(condition, Near):
+            raise NotImplementedError("the naive baseline has no proximity")
         patterns = self._leaf_patterns(condition)
         return any(pattern.search(text) for pattern in patterns for text in texts)
 

@@ -19,6 +19,7 @@ from rules.evaluate import (
     LeafNode,
     NearNode,
     Node,
+    Scope,
     field_order,
     score_of,
 )
@@ -42,11 +43,11 @@ from rules.model import (
 from rules.text import term_pattern
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CompiledRule:
     rule: Rule
     condition: GroupNode
-    fields: frozenset[str]
+    fields: Scope  # None once known to read every scanned field (see ``Compiled.finish``)
     order: Mapping[str, int]
     weights: tuple[tuple[int, float], ...]
     threshold: float
@@ -63,7 +64,9 @@ class CompiledRule:
 
     def evaluate(self, article: Article, context: MatchContext) -> tuple[Hits, float | None] | None:
         """The hits that make the rule fire and its score, or None when it does not fire."""
-        if context.outlets < self.rule.min_outlets or self.out_of_scope(context):
+        if context.outlets < self.rule.min_outlets:
+            return None
+        if (self.feeds or self.feed_tags) and self.out_of_scope(context):
             return None
         hits = self.condition.evaluate(article, self.fields)
         if hits is None or not self.weights:
@@ -92,6 +95,9 @@ def compile_ruleset(ruleset: RuleSet, rules: Sequence[Rule]) -> Compiled:
     builder = _Builder(ruleset)
     for index, rule in enumerate(rules):
         builder.add_rule(index, rule)
+    for compiled in builder.out.rules:  # a rule reading every scanned field needs no filter
+        if compiled.fields is not None and compiled.fields >= builder.out.fields:
+            compiled.fields = None
     return builder.out
 
 

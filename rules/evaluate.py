@@ -8,30 +8,52 @@ tests check both agree.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from rules.field import FieldText, Found, TermInfo
 from rules.model import SENTENCE, GroupOp
 from rules.results import Check, Hit
+from rules.text import Folded
 
 Hits = list[Found]
+# The fields a node reads; None: every field the matcher scans (no filtering needed).
+Scope = frozenset[str] | None
+_new = tuple.__new__
 _GROUP_LABELS = {"all": "all_of", "any": "any_of", "none": "none_of"}
 
 
-@dataclass(slots=True)
 class Article:
-    """One article during matching: its prepared fields and the hits of each leaf."""
+    """One article during matching: its field texts and the hits of each leaf.
 
-    terms: Sequence[TermInfo]
-    fields: dict[str, FieldText] = field(default_factory=dict)
-    found: dict[int, Hits] = field(default_factory=dict)
+    Fields are prepared again, with positions, only when a hit must be located.
+    """
+
+    __slots__ = ("found", "prepared", "terms", "texts")
+
+    def __init__(
+        self,
+        terms: Sequence[TermInfo],
+        texts: dict[str, tuple[str, Folded]],
+        found: dict[int, Hits],
+    ) -> None:
+        self.terms = terms
+        self.texts = texts
+        self.found = found
+        self.prepared: dict[str, FieldText] = {}
+
+    def field(self, name: str) -> FieldText:
+        prepared = self.prepared.get(name)
+        if prepared is None:
+            prepared = self.prepared[name] = FieldText(name, *self.texts[name])
+        return prepared
 
     def hit(self, found: Found) -> Hit:
         """The public form of a hit: the term as written, original offsets."""
         term = self.terms[found.term]
-        start, end = self.fields[found.field].span(found.first, found.last)
-        return Hit(term.written, term.ref, found.field, start, end, found.similarity)
+        start, end = self.field(found.field).span(found)
+        values = (term.written, term.ref, found.field, start, end, found.similarity)
+        return _new(Hit, values)  # skips NamedTuple's Python-level __new__
 
     def hits(self, found: Sequence[Found]) -> tuple[Hit, ...]:
         return tuple(self.hit(one) for one in found)
@@ -42,14 +64,16 @@ class LeafNode:
     leaf: int
     label: str
 
-    def evaluate(self, article: Article, fields: Collection[str]) -> Hits | None:
+    def evaluate(self, article: Article, fields: Scope) -> Hits | None:
         hits = article.found.get(self.leaf)
         if not hits:
             return None
+        if fields is None:
+            return hits
         picked = [hit for hit in hits if hit.field in fields]
         return picked or None
 
-    def explain(self, article: Article, fields: Collection[str]) -> Check:
+    def explain(self, article: Article, fields: Scope) -> Check:
         hits = self.evaluate(article, fields) or []
         return Check(self.label, bool(hits), article.hits(hits))
 
@@ -60,7 +84,7 @@ class GroupNode:
     items: tuple[Node, ...]
     fields: frozenset[str] | None = None
 
-    def evaluate(self, article: Article, fields: Collection[str]) -> Hits | None:
+    def evaluate(self, article: Article, fields: Scope) -> Hits | None:
         fields = self.fields or fields
         if self.op == "none":
             vetoed = any(item.evaluate(article, fields) is not None for item in self.items)
@@ -77,7 +101,7 @@ class GroupNode:
                 hits.extend(found)
         return hits if held or self.op == "all" else None
 
-    def explain(self, article: Article, fields: Collection[str]) -> Check:
+    def explain(self, article: Article, fields: Scope) -> Check:
         fields = self.fields or fields
         children = tuple(item.explain(article, fields) for item in self.items)
         passed = _combine(self.op, [child.passed for child in children])
@@ -91,14 +115,14 @@ class NearNode:
     within: int | str
     fields: frozenset[str] | None = None
 
-    def evaluate(self, article: Article, fields: Collection[str]) -> Hits | None:
+    def evaluate(self, article: Article, fields: Scope) -> Hits | None:
         fields = self.fields or fields
         per_item = [item.evaluate(article, fields) for item in self.items]
         if any(hits is None for hits in per_item):
             return None
         return close_together([hits or [] for hits in per_item], self.within, article)
 
-    def explain(self, article: Article, fields: Collection[str]) -> Check:
+    def explain(self, article: Article, fields: Scope) -> Check:
         fields = self.fields or fields
         children = tuple(item.explain(article, fields) for item in self.items)
         hits = self.evaluate(article, fields)
@@ -117,7 +141,7 @@ def close_together(per_item: Sequence[Hits], within: int | str, article: Article
     for name in sorted(shared):
         in_field = [[hit for hit in hits if hit.field == name] for hits in per_item]
         if within == SENTENCE:
-            chosen = _same_sentence(in_field, article.fields[name])
+            chosen = _same_sentence(in_field, article.field(name))
         else:
             chosen = _within_words(in_field, int(within))
         if chosen is not None:
@@ -145,9 +169,7 @@ def _within_words(per_item: Sequence[Hits], words: int) -> Hits | None:
 
 
 def _same_sentence(per_item: Sequence[Hits], text: FieldText) -> Hits | None:
-    by_sentence = [
-        {text.sentence_of(hit.first): hit for hit in reversed(hits)} for hits in per_item
-    ]
+    by_sentence = [{text.sentence_of(hit): hit for hit in reversed(hits)} for hits in per_item]
     shared = set.intersection(*(set(sentences) for sentences in by_sentence))
     if not shared:
         return None
@@ -156,13 +178,13 @@ def _same_sentence(per_item: Sequence[Hits], text: FieldText) -> Hits | None:
 
 
 def score_of(
-    weights: Sequence[tuple[int, float]], article: Article, fields: Collection[str]
+    weights: Sequence[tuple[int, float]], article: Article, fields: Scope
 ) -> tuple[float, Hits]:
     """Each weighted list adds its weight once per distinct entry (or keyword) found."""
     total = 0.0
     hits: Hits = []
     for leaf, weight in weights:
-        found = [hit for hit in article.found.get(leaf, ()) if hit.field in fields]
+        found = [h for h in article.found.get(leaf, ()) if fields is None or h.field in fields]
         total += weight * len({article.terms[hit.term].entry for hit in found})
         hits.extend(found)
     return total, hits
@@ -176,7 +198,7 @@ def _combine(op: GroupOp, results: list[bool]) -> bool:
     return not any(results)
 
 
-def _names(fields: Collection[str]) -> str:
+def _names(fields: frozenset[str]) -> str:
     return ", ".join(sorted(fields))
 
 

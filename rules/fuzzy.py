@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rapidfuzz import fuzz, process
 
-from rules.field import FieldText, Found
+from rules.field import Found
 
 _MAX_FUZZY_HITS = 20  # per term and field, as for exact hits
 
@@ -56,8 +57,9 @@ class FuzzyIndex:
             for words, group in by_words.items()
         }
 
-    def scan(self, field: FieldText) -> list[Found]:
-        words = field.folded.split()
+    def scan(self, name: str, folded: str) -> list[Found]:
+        words = folded.split()
+        starts = list(accumulate((len(word) + 1 for word in words), initial=1))
         found: list[Found] = []
         counts: dict[int, int] = {}
         for size, group in self._groups.items():
@@ -68,10 +70,12 @@ class FuzzyIndex:
                     continue
                 if gram not in scores:
                     scores[gram] = _close(gram, group)
+                last = first + size - 1
+                span = (starts[first], starts[last] + len(words[last]))
                 for term, score in scores[gram]:
                     counts[term.term] = counts.get(term.term, 0) + 1
                     if counts[term.term] <= _MAX_FUZZY_HITS:
-                        found.append(Found(field.name, first, first + size - 1, term.term, score))
+                        found.append(Found(name, first, last, term.term, *span, score))
         return found
 
 

@@ -10,12 +10,12 @@ its hits, not with the number of rules or terms.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 
 from rules.compiler import Compiled, CompiledRule, compile_ruleset, link_domain
 from rules.evaluate import Article, Hits
-from rules.field import FieldText
-from rules.model import MatchContext, RuleSet
+from rules.field import fold_field
+from rules.model import ALL_FIELDS, MatchContext, RuleSet
 from rules.results import Check, Explanation, Hit, Match
 from rules.scan import Scanner
 
@@ -30,7 +30,8 @@ class Matcher:
         self._scanner = Scanner(compiled.terms, compiled.fuzzy)
         self._leaf_rules = {leaf: frozenset(rules) for leaf, rules in compiled.leaf_rules.items()}
         self._always = frozenset(compiled.always)
-        self._fields = frozenset(compiled.fields)
+        self._fields = tuple(name for name in ALL_FIELDS if name in compiled.fields)
+        self._leaf_of = tuple(term.leaf for term in compiled.terms)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -73,12 +74,22 @@ class Matcher:
         return [_explain(compiled, article, context) for compiled in chosen]
 
     def _scan(self, fields: Mapping[str, str], context: MatchContext) -> Article:
-        article = Article(self._scanner.terms)
-        for name, text in _field_texts(fields, context, self._fields):
-            prepared = article.fields[name] = FieldText(name, text)
-            for found in self._scanner.scan(prepared):
-                article.found.setdefault(self._scanner.terms[found.term].leaf, []).append(found)
-        return article
+        texts = {}
+        folded = []
+        for name in self._fields:
+            text = fields.get(name) or _from_context(name, context)
+            if text:
+                texts[name] = (text, fold_field(text))
+                folded.append((name, texts[name][1][0]))
+        found: dict[int, Hits] = {}
+        leaf_of = self._leaf_of
+        for hit in self._scanner.scan(folded):
+            leaf = leaf_of[hit.term]
+            if leaf in found:
+                found[leaf].append(hit)
+            else:
+                found[leaf] = [hit]
+        return Article(self._scanner.terms, texts, found)
 
 
 def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matcher:
@@ -90,18 +101,12 @@ def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matche
     return Matcher(compile_ruleset(ruleset, chosen))
 
 
-def _field_texts(
-    fields: Mapping[str, str], context: MatchContext, wanted: Collection[str]
-) -> Iterable[tuple[str, str]]:
-    derived = {
-        "feed": context.feed_name,
-        "tags": "\n".join(context.feed_tags),
-        "domain": link_domain(context.link),
-    }
-    for name in wanted:
-        text = fields.get(name) or derived.get(name, "")
-        if text:
-            yield name, text
+def _from_context(name: str, context: MatchContext) -> str:
+    if name == "feed":
+        return context.feed_name
+    if name == "tags":
+        return "\n".join(context.feed_tags)
+    return link_domain(context.link) if name == "domain" else ""
 
 
 def _match(compiled: CompiledRule, article: Article, found: Hits, score: float | None) -> Match:

@@ -12,11 +12,12 @@ proximity rule asks, from the ``FieldText``'s tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Sequence
 
 import ahocorasick
 
-from rules.field import FieldText, Found, TermInfo
+from rules.field import Found, TermInfo
 from rules.fuzzy import FuzzyIndex, FuzzyTerm
 from rules.text import term_pattern
 
@@ -31,31 +32,53 @@ class Scanner:
     def __init__(self, terms: Sequence[TermInfo], fuzzy: Sequence[FuzzyTerm] = ()) -> None:
         self.terms = tuple(terms)
         self._automaton = ahocorasick.Automaton()
-        keys: dict[str, list[int]] = {}
+        keys: dict[str, list[tuple[int, int]]] = {}
         for index, term in enumerate(self.terms):
-            keys.setdefault(term_pattern(term.written).key, []).append(index)
-        for key, indices in keys.items():
-            self._automaton.add_word(key, (len(key), tuple(indices)))
+            keys.setdefault(term_pattern(term.written).key, []).append((index, term.words))
+        for key, targets in keys.items():  # the value: what each match needs, in one tuple
+            self._automaton.add_word(key, (len(key), not key.endswith(" "), tuple(targets)))
         if keys:
             self._automaton.make_automaton()
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
-    def scan(self, field: FieldText) -> list[Found]:
-        """Every term in the field (each capped at MAX_HITS_PER_TERM), in text order."""
-        found = list(self._exact(field))
+    def scan(self, fields: Sequence[tuple[str, str]]) -> list[Found]:
+        """Every term in the (name, folded text) fields, each capped at MAX_HITS_PER_TERM."""
+        found = self._exact(fields)
         if self._fuzzy is not None:
-            found.extend(self._fuzzy.scan(field))
+            for name, folded in fields:
+                found.extend(self._fuzzy.scan(name, folded))
         return found
 
-    def _exact(self, field: FieldText) -> Iterator[Found]:
-        folded = field.folded
-        if len(folded) < 3 or self._automaton.kind != ahocorasick.AHOCORASICK:
-            return
-        counts: dict[int, int] = {}
-        for end, (length, indices) in self._automaton.iter(folded):
-            first = folded.count(" ", 0, end - length + 2) - 1  # words before the match
-            for index in indices:
-                seen = counts.get(index, 0)
-                if seen < MAX_HITS_PER_TERM:
-                    counts[index] = seen + 1
-                    yield Found(field.name, first, first + self.terms[index].words - 1, index)
+    def _exact(self, fields: Sequence[tuple[str, str]]) -> list[Found]:
+        if self._automaton.kind != ahocorasick.AHOCORASICK:
+            return []
+        found: list[Found] = []
+        for name, folded in fields:
+            matches = list(self._automaton.iter(folded))
+            if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
+                matches = _capped(matches)
+            for last_char, (length, prefix, targets) in matches:
+                start = last_char - length + 2  # after the leading space
+                first = folded.count(" ", 0, start) - 1  # words before the match
+                end = folded.find(" ", last_char) if prefix else last_char
+                for index, words in targets:
+                    # tuple.__new__ skips NamedTuple's Python-level __new__: the hot loop.
+                    hit = (name, first, first + words - 1, index, start, end, None)
+                    found.append(_new(Found, hit))
+        return found
+
+
+_new = tuple.__new__
+_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int], ...]]]
+
+
+def _capped(matches: list[_Match]) -> list[_Match]:
+    """At most MAX_HITS_PER_TERM matches of each automaton key, the first ones."""
+    counts: Counter[int] = Counter()
+    kept = []
+    for match in matches:
+        key = id(match[1])  # one value tuple per key
+        counts[key] += 1
+        if counts[key] <= MAX_HITS_PER_TERM:
+            kept.append(match)
+    return kept

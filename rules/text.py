@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import AnyStr
 
 # Runs of anything but ASCII punctuation and whitespace; an all-ASCII run is
 # already a single word, which keeps the common case off the slow path.
@@ -87,20 +88,32 @@ def normalise(text: str) -> str:
     return " ".join(token.text for token in tokenise(text))
 
 
-def fold(text: str) -> str:
-    """The words of ``text`` exactly as ``tokenise`` makes them, as " w1 w2 ... wn ".
+# Text folded for matching: " w1 w2 ... wn ", the words exactly as ``tokenise`` has them,
+# and, when positions map back without tokenising (plain ASCII without apostrophes),
+# the text with every separator a space, of the original's length: the folded text is
+# that with runs of spaces collapsed. A plain tuple: this is made for every field.
+Folded = tuple[str, bytes | None]
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching; the padding spaces let " w " match whole words only.
 
     This is the hot path of matching, so plain ASCII (after 1:1 typographic
     substitutions) is folded by C-level byte operations; anything else goes
-    through ``tokenise``. The padding spaces let a pattern " w " match whole words only.
+    through ``tokenise``.
     """
     plain = _typographic_to_ascii(text)
     if not plain.isascii():
-        return f" {normalise(plain)} " if plain else " "
-    words = plain.encode("ascii").translate(_ASCII_FOLD).split()
-    if b"'" in plain.encode("ascii"):
-        words = _split_apostrophes(words)
-    return " " + b" ".join(words).decode("ascii") + " " if words else " "
+        return _fold_unicode(plain), None
+    separated = plain.encode("ascii").translate(_ASCII_FOLD)
+    if b"'" in separated:
+        words = _split_apostrophes(separated.split(), b"'")
+        return (" " + b" ".join(words).decode("ascii") + " " if words else " "), None
+    collapsed = separated
+    while b"  " in collapsed:  # halves every run: two passes for ", " and " - "
+        collapsed = collapsed.replace(b"  ", b" ")
+    core = collapsed.strip(b" ")
+    return ((b" " + core + b" ").decode("ascii") if core else " "), separated
 
 
 def term_tokens(term: str) -> tuple[str, ...]:
@@ -158,16 +171,48 @@ def _typographic_to_ascii(text: str) -> str:
     return text
 
 
-def _split_apostrophes(words: list[bytes]) -> list[bytes]:
-    """Split words on apostrophes, dropping a possessive "s" as ``tokenise`` does."""
-    result: list[bytes] = []
+def _fold_unicode(text: str) -> str:
+    """The folded words of non-ASCII text: ``_fold_char`` on every character (through a
+    translation table filled as characters are first seen), apostrophes kept to find
+    possessives, then split as the ASCII path does."""
+    folded = text.translate(_FOLD_TABLE)
+    words = folded.split()
+    if "'" in folded:
+        words = _split_apostrophes(words, "'")
+    core = " ".join(words)
+    return f" {core} " if core else " "
+
+
+class _FoldTable(dict[int, str]):
+    """Code point → its folded form, for ``str.translate``; filled on first sight, bounded
+    so that hostile text cannot grow it without limit."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = "'" if _is_apostrophe(char) else _fold_char(char)
+        if len(self) < _FOLD_TABLE_LIMIT:
+            self[code] = folded
+        return folded
+
+
+_S = ("s", b"s")  # the possessive's s, as str and as bytes
+_FOLD_TABLE_LIMIT = 65_536
+_FOLD_TABLE = _FoldTable()
+
+
+def _split_apostrophes(words: list[AnyStr], quote: AnyStr) -> list[AnyStr]:
+    """Split words on apostrophes, dropping a possessive "s" as ``tokenise`` does.
+
+    "Iran's" gives "Iran"; "O'Brien" gives "O", "Brien", as ``tokenise`` splits it.
+    """
+    result: list[AnyStr] = []
     for word in words:
-        if b"'" not in word:
+        if quote not in word:
             result.append(word)
             continue
         previous_kept = False
-        for index, part in enumerate(word.split(b"'")):
-            if part == b"s" and index > 0 and previous_kept:
+        for index, part in enumerate(word.split(quote)):
+            if part in _S and index > 0 and previous_kept:
                 previous_kept = False  # "Iran's": the s is dropped, the next 's is not possessive
             elif part:
                 result.append(part)
@@ -221,9 +266,10 @@ def _drop_possessives(text: str, tokens: list[Token]) -> list[Token]:
 
 
 def _is_possessive(text: str, previous: Token, token: Token) -> bool:
-    """True for the ``s`` of "Iran's": one apostrophe between it and the word before."""
-    between = text[previous.end : token.start]
-    return len(between) == 1 and _is_apostrophe(between)
+    """True for the ``s`` of "Iran's": one apostrophe between it and the word before
+    (invisible joining characters aside)."""
+    between = [char for char in text[previous.end : token.start] if _fold_char(char)]
+    return len(between) == 1 and _is_apostrophe(between[0])
 
 
 def _is_apostrophe(char: str) -> bool:
