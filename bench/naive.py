@@ -26,6 +26,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # the same guard as monitor.dedup
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
+    if term.endswith("*"):  # a prefix wildcard: the word may go on
+        return re.compile(rf"\b{re.escape(term[:-1])}\w*", re.IGNORECASE)
     return re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
 
 

@@ -1,7 +1,8 @@
 """The ``wirewatch`` command line.
 
 Exit status: 0 success; 1 invalid configuration, failed rule checks or a
-source that could not be read; 2 wrong usage (argparse).
+source that could not be read; 2 wrong usage (argparse). The rule tools
+(``rules test|try|backtest``, ``schema``) live in ``monitor.rules_cli``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from monitor import __version__
 from monitor.config import Config, ConfigError, default_config_path, load_config
 from monitor.logs import configure_logging
+from monitor.rules_cli import add_commands as add_rule_commands
+from monitor.rules_cli import check_examples
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("sources", nargs="+", metavar="SOURCE", help="feed file path or URL")
     demo = commands.add_parser("demo", help="run against a simulated newsroom on loopback")
     demo.set_defaults(handler=_demo)
+    add_rule_commands(commands, _command, _load)
     return parser
 
 
@@ -77,6 +81,12 @@ def _load(args: argparse.Namespace) -> Config | None:
 def _check(args: argparse.Namespace) -> int:
     config = _load(args)
     if config is None:
+        return 1
+    failures = check_examples(config)
+    if failures:
+        print(f"{config.path}: {len(failures)} rule examples failed:", file=sys.stderr)
+        for report in failures:
+            print(report, end="\n\n", file=sys.stderr)
         return 1
     settings = config.settings
     print(

@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
     # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).
+    use: Any = None  # bundled vocabulary packs
     entities: Any = None
     keywords: Any = None
     rules: Any = None

@@ -16,13 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState
+from monitor.sqlite_articles import articles_since, count_articles_since
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
     DeliveryContext,
     KnownArticle,
+    StoredArticle,
     StoryRecord,
     StorySummary,
     WindowArticle,
@@ -52,9 +55,10 @@ def _migrations() -> list[tuple[int, str]]:
 class SqliteStore:
     """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
+        self._read_only = read_only  # for tools: no migrations, and SQLite refuses any write
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
 
@@ -69,6 +73,9 @@ class SqliteStore:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
 
     def _connect(self) -> None:
+        if self._read_only:
+            self._db = _connect_read_only(self.path, self._busy_timeout_ms)
+            return
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
@@ -144,6 +151,14 @@ class SqliteStore:
         )
         return frozenset(row[0] for row in rows)
 
+    async def articles_since(
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        return await self._run(lambda db: articles_since(db, since, after, limit))
+
+    async def count_articles_since(self, since: datetime) -> int:
+        return await self._run(lambda db: count_articles_since(db, since))
+
     async def story(self, story_id: str) -> StoryRecord | None:
         return await self._run(lambda db: read_story(db, story_id))
 
@@ -182,6 +197,19 @@ class SqliteStore:
             ).fetchall()
         )
         return {row[0]: row[1] for row in rows}
+
+
+def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A connection that cannot write; the schema must be the one this code expects."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    found, expected = int(db.execute("PRAGMA user_version").fetchone()[0]), _migrations()[-1][0]
+    if found != expected:
+        db.close()
+        raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
+    return db
 
 
 def _migrate(db: sqlite3.Connection) -> None:

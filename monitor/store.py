@@ -57,6 +57,14 @@ class StoryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article read back from the store, with the story it was folded into."""
+
+    article: Article
+    story_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class StorySummary:
     """What near-duplicate detection needs to know about a recent story."""
 
@@ -135,6 +143,14 @@ class Store(Protocol):
     async def delivery_counts(self) -> dict[str, int]: ...
 
     async def schema_version(self) -> int: ...
+
+    async def articles_since(
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        """One page of the articles fetched at or after ``since``, oldest first: those
+        after ``after`` (the fetched_at and id of the previous page's last article)."""
+
+    async def count_articles_since(self, since: datetime) -> int: ...
 
 
 def open_store(settings: StoreSettings) -> Store:

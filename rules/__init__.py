@@ -12,7 +12,10 @@ package data that ships with the code (``rules.packs``).
 """
 
 from rules._locate import KeyLocator
+from rules._reader import suggestion
 from rules.errors import RuleError, RuleSetError
+from rules.examples import ExampleFailure, ExampleReport, run_examples
+from rules.explain import highlight, render_explanation
 from rules.loader import RuleSource, load_ruleset
 from rules.matcher import Matcher, compile_rules
 from rules.model import (
@@ -48,6 +51,8 @@ __all__ = [
     "EntityList",
     "Entry",
     "Example",
+    "ExampleFailure",
+    "ExampleReport",
     "Explanation",
     "Fuzzy",
     "Group",
@@ -68,7 +73,11 @@ __all__ = [
     "Terms",
     "Token",
     "compile_rules",
+    "highlight",
     "load_ruleset",
     "normalise",
+    "render_explanation",
+    "run_examples",
+    "suggestion",
     "tokenise",
 ]

@@ -180,14 +180,28 @@ def _same_sentence(per_item: Sequence[Hits], text: FieldText) -> Hits | None:
 def score_of(
     weights: Sequence[tuple[int, float]], article: Article, fields: Scope
 ) -> tuple[float, Hits]:
-    """Each weighted list adds its weight once per distinct entry (or keyword) found."""
+    """Each weighted list adds its weight once per distinct entry (or keyword) found.
+
+    Where a list's terms overlap ("air strikes" and "strikes"), the longest counts.
+    """
     total = 0.0
     hits: Hits = []
     for leaf, weight in weights:
         found = [h for h in article.found.get(leaf, ()) if fields is None or h.field in fields]
-        total += weight * len({article.terms[hit.term].entry for hit in found})
+        total += weight * len({article.terms[hit.term].entry for hit in _longest(found)})
         hits.extend(found)
     return total, hits
+
+
+def _longest(hits: Hits) -> Hits:
+    """The hits left when, of overlapping ones, only the longest (then earliest) is kept."""
+    kept: Hits = []
+    for hit in sorted(hits, key=lambda h: (h.first - h.last, h.field, h.first)):
+        if not any(
+            o.field == hit.field and o.first <= hit.last and hit.first <= o.last for o in kept
+        ):
+            kept.append(hit)
+    return kept
 
 
 def _combine(op: GroupOp, results: list[bool]) -> bool:
