@@ -264,7 +264,7 @@ def traced_bytes(path: Path, articles: int, settings: DedupSettings) -> float:
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return held / articles
+    return held / max(1, len(rows))
 
 
 def scale(path: Path, windows: Sequence[int], settings: DedupSettings) -> list[ScalePoint]:
@@ -290,6 +290,8 @@ def scale(path: Path, windows: Sequence[int], settings: DedupSettings) -> list[S
                 points.append(_point(pending.pop(0), entries, timings, memory))
                 if not pending:
                     break
+    if pending and timings:  # the file ended before the sample was complete
+        points.append(_point(pending.pop(0), entries, timings, memory))
     return points
 
 

@@ -157,8 +157,10 @@ def _scale(report: Report) -> str:
     lines += [
         "",
         f"From {first.window:,} to {last.window:,} articles the median cost changes by "
-        f"{change:+.0f} %: a lookup reads only the newest 256 postings of each word and "
-        "judges at most the 32 articles sharing the most words, whatever the window holds.",
+        f"{change:+.0f} % for a window {last.window // first.window}× larger: a lookup reads "
+        "at most the newest 256 postings of each word and judges at most the 32 articles "
+        "sharing the most words, so the cost is bounded whatever the window holds; it rises "
+        "until the words of a headline reach that cap.",
     ]
     return "\n".join(lines)
 

@@ -1,0 +1,68 @@
+"""Smoke test of the story-grouping evaluation on a few invented rows (no real data needed)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from bench.dedup_eval import FULL, MRPC, SLICE, bcubed, main, merged_labels, read_slice
+
+HEADER = "ID\tTITLE\tURL\tPUBLISHER\tCATEGORY\tSTORY\tHOSTNAME\tTIMESTAMP"
+ROWS = [
+    ("Harbour council approves new tram line for eastern suburbs", "c1"),
+    ("UPDATE 1-Harbour council approves new tram line for eastern suburbs", "c1"),
+    ("Harbour council backs eastern tram line after long debate", "c1"),
+    ("Lakeview bakery wins regional award for sourdough", "c2"),
+    ("Lakeview bakery wins regional award for sourdough", "c3"),  # label noise
+]
+
+
+def _write_data(root: Path) -> None:
+    lines = [HEADER] + [
+        f"{number}\t{title}\thttp://x.example/{number}\tP\tb\t{story}\tx.example\t1394470370698"
+        for number, (title, story) in enumerate(ROWS, start=1)
+    ]
+    (root / SLICE).parent.mkdir(parents=True)
+    (root / SLICE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with gzip.open(root / FULL, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines[1:] * 4) + "\n")
+    (root / MRPC[0]).parent.mkdir(parents=True)
+    pairs = ["1\t1\t2\tTram line approved by council.\tCouncil approves the tram line.",
+             "0\t3\t4\tBakery wins award.\tStorm closes harbour."]  # fmt: skip
+    for name in MRPC:
+        (root / name).write_text("\ufeff" + "\n".join(pairs) + "\n", encoding="utf-8")
+
+
+def test_identical_headlines_merge_their_story_labels(tmp_path: Path) -> None:
+    _write_data(tmp_path)
+    labels = merged_labels(read_slice(tmp_path / SLICE, 10))
+    assert labels[3] == labels[4] and labels[0] != labels[3]
+
+
+@pytest.mark.parametrize(
+    ("predicted", "expected"),
+    [(["a", "a", "b", "b"], (1.0, 1.0, 1.0)), (["a", "b", "c", "d"], (1.0, 0.5, 2.0)),
+     (["a", "a", "a", "a"], (0.5, 1.0, 1.0))],
+)  # fmt: skip
+def test_bcubed_scores_perfect_split_and_lumped_clusterings(
+    predicted: list[str], expected: tuple[float, float, float]
+) -> None:
+    assert bcubed(predicted, ["x", "x", "y", "y"]) == expected
+
+
+def test_evaluation_writes_its_section_with_every_method(tmp_path: Path) -> None:
+    _write_data(tmp_path)
+    output = tmp_path / "BENCHMARKS.md"
+    assert main(["--data", str(tmp_path), "--scale", "5", "--output", str(output)]) == 0
+    report = output.read_text(encoding="utf-8")
+    for method in ("| exact title |", "single-link |", "| StoryIndex (wirewatch) |"):
+        assert method in report
+    assert "| 5 |" in report and "precision (label 1)" in report
+
+
+def test_evaluation_notes_absent_data(tmp_path: Path) -> None:
+    output = tmp_path / "BENCHMARKS.md"
+    assert main(["--data", str(tmp_path / "absent"), "--output", str(output)]) == 0
+    assert "is absent on this machine" in output.read_text(encoding="utf-8")
