@@ -58,6 +58,7 @@ class Daemon:
             dedup=dedup,
             matcher=rules.compile_rules(self.config.ruleset),
             routes=Routes(tuple(self._channels)),
+            feed_tags={feed.url: feed.tags for feed in settings.feeds},
             fetcher=_fetcher(self.config),
             max_entries=settings.daemon.max_entries,
             clock=self.clock,

@@ -68,6 +68,7 @@ class Pipeline:
     # Feeds are polled concurrently; classify → store → remember must not interleave, or
     # two outlets' copies of one story, arriving together, would both open a story.
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,8 @@ async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
     decision = await pipe.dedup.classify(article)
     if decision.verdict is Verdict.SEEN:
         return Ingested(article, decision, (), ())
-    matches = tuple(pipe.matcher.match(article_fields(article)))
+    context = await match_context(article, decision, pipe)
+    matches = tuple(pipe.matcher.match(article_fields(article), context))
     candidates = [_alert_record(article, decision, match, pipe) for match in matches]
     created = await pipe.store.record_article(article, decision, candidates)
     pipe.dedup.remember(article, decision)
@@ -202,6 +204,25 @@ async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
             notifiers=list(alert.notifiers),
         )
     return Ingested(article, decision, matches, tuple(created))
+
+
+async def match_context(
+    article: Article, decision: DedupDecision, pipe: Pipeline
+) -> rules.MatchContext:
+    """What rules know besides the text: the feed, its tags, the link, and how many distinct
+    outlets have reported the story with this article (asked of the store only when some
+    rule sets min_outlets; this article counts as its wire agency, else its feed)."""
+    outlets = 1
+    if pipe.matcher.needs_outlets and decision.verdict is not Verdict.NEW_STORY:
+        known = await pipe.store.story_outlets(decision.story_id)
+        outlets = len(known | {decision.facts.outlet or article.feed_url})
+    return rules.MatchContext(
+        feed_url=article.feed_url,
+        feed_name=article.feed_name,
+        feed_tags=pipe.feed_tags.get(article.feed_url, ()),
+        link=article.link,
+        outlets=outlets,
+    )
 
 
 def article_fields(article: Article) -> Mapping[str, str]:

@@ -55,6 +55,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
         dedup=Deduplicator(store, config.settings.dedup),
         matcher=rules.compile_rules(config.ruleset),
         routes=Routes(()),
+        feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
         fetcher=_fetcher(config),
         max_entries=config.settings.daemon.max_entries,
         max_body_bytes=config.settings.daemon.max_body_bytes,
