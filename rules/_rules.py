@@ -115,7 +115,7 @@ def _read_severity(
         if high_score <= low_score:
             message = f"bands must rise with severity: {higher} = {high_score:g} is not above"
             reader.error((*path, higher), f"{message} {lower} = {low_score:g}")
-    if not bands:
+    if not value:
         reader.error(path, "give a severity name or bands such as { medium = 5, high = 8 }")
     return SEVERITIES[0], tuple(bands)
 

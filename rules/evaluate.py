@@ -156,7 +156,7 @@ def _within_words(per_item: Sequence[Hits], words: int) -> Hits | None:
     and every other chosen hit starts no later and ends no earlier than
     ``anchor.first - words``; so trying each hit as the anchor finds one.
     """
-    for anchor in (hit for hits in per_item for hit in hits):
+    for anchor in sorted((hit for hits in per_item for hit in hits), key=lambda h: h.first):
         chosen = []
         for hits in per_item:
             near = next((h for h in hits if h.first <= anchor.first <= h.last + words), None)

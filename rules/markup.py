@@ -61,10 +61,12 @@ def _one_pass(text: str) -> Plain:
     ends: list[int] = []
     last = 0
     for found in _MARKUP.finditer(text):
+        replacement = _replacement(found.group())
+        if replacement == found.group():
+            continue  # "&B11" is no entity: its characters stay themselves
         pieces.append(text[last : found.start()])
         starts.extend(range(last, found.start()))
         ends.extend(range(last + 1, found.start() + 1))
-        replacement = _replacement(found.group())
         pieces.append(replacement)
         starts.extend([found.start()] * len(replacement))
         ends.extend([found.end()] * len(replacement))

@@ -134,7 +134,7 @@ def _explain(compiled: CompiledRule, article: Article, context: MatchContext) ->
     checks: list[Check] = []
     scope = compiled.out_of_scope(context)
     if rule.feeds or rule.feed_tags:
-        checks.append(Check("feed scope", scope is None, detail=scope or ""))
+        checks.append(Check("feed scope", scope is None, detail=scope or "the feed is in scope"))
     if rule.min_outlets > 1:
         detail = f"{context.outlets} of {rule.min_outlets} outlets"
         checks.append(Check("min_outlets", context.outlets >= rule.min_outlets, detail=detail))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from rules import normalise, tokenise
+from rules.field import FieldText, Found
+from rules.markup import strip_markup
+from rules.sentences import sentence_starts
+from rules.text import fold
 
 
 @pytest.mark.parametrize(
@@ -59,3 +65,85 @@ def test_hostile_text_tokenises_without_error() -> None:
     """Control characters, unpaired surrogates and odd scripts are just separators or words."""
     text = "\x00Iran\x1b[31m\ud800 Хомс 霍姆斯 \U0001f4a5 Homs"
     assert [token.text for token in tokenise(text)] == ["iran", "31m", "хомс", "霍姆斯", "homs"]
+
+
+# The fast fold (bytes for ASCII, a translate table otherwise) must give exactly the words
+# tokenise gives, or hits would be located at the wrong words.
+_ALPHABET = [
+    "a", "B", "s", "S", "'", "’", "‘", "ʼ", "＇", "-", "—", " ", "  ", "\n", "\t", ",", ".",
+    "é", "E\u0301", "\u00ad", "\u200b", "ß", "İ", "ﬁ", "Ω", "х", "霍", "1", "_", "&", "<",
+    "\x00", "…", "\u00a0", "ा",
+]  # fmt: skip
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 14))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fold_gives_the_words_of_tokenise(seed: int) -> None:
+    for text in _random_texts(2_000, seed):
+        words = normalise(text)
+        assert fold(text)[0] == (f" {words} " if words else " "), repr(text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_located_words_are_the_words_tokenise_locates(seed: int) -> None:
+    """Every word found in the folded text maps back to tokenise's span for it."""
+    for text in _random_texts(1_000, seed):
+        field = FieldText("title", text)
+        tokens = tokenise(text)
+        words = field.folded.split()
+        assert len(words) == len(tokens), repr(text)
+        start = 1
+        for index, word in enumerate(words):
+            found = Found("title", index, index, 0, start, start + len(word))
+            assert field.span(found) == (tokens[index].start, tokens[index].end), repr(text)
+            start += len(word) + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Iran spoke. Troops moved.", ["Iran spoke. ", "Troops moved."]),
+        ("Mr. Assad spoke. Gen. J. Smith left!", ["Mr. Assad spoke. ", "Gen. J. Smith left!"]),
+        ("The U.S. said so. 3 died.", ["The U.S. said so. ", "3 died."]),
+        ("He said “Yes.” Then left", ["He said “Yes.” ", "Then left"]),
+        ("It rose 3.5 percent. Homs", ["It rose 3.5 percent. ", "Homs"]),
+        ("one\ntwo", ["one\n", "two"]),
+        ("e.g. this, and that", ["e.g. this, and that"]),
+        ("霍姆斯。叙利亚", ["霍姆斯。", "叙利亚"]),
+        ("", [""]),
+    ],
+)
+def test_sentence_boundaries(text: str, sentences: list[str]) -> None:
+    """Full stops end sentences except after abbreviations and initials; line breaks too."""
+    starts = sentence_starts(text)
+    assert [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)] == sentences
+
+
+@pytest.mark.parametrize(
+    ("markup", "plain"),
+    [
+        ("<p>Iran</p><p>Homs</p>", " Iran  Homs "),
+        ("<b>Iran</b>&#39;s", "Iran's"),
+        ("Homs &amp; Hama", "Homs & Hama"),
+        ("&lt;b&gt;Homs&lt;/b&gt;", "Homs"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("AT&T and R&D", "AT&T and R&D"),
+        ("x<script>Iran()</script>y<!-- Homs -->z<style>p{}</style>", "x y z "),
+        ("<p unclosed", "<p unclosed"),
+    ],
+)
+def test_markup_is_stripped_and_entities_decoded(markup: str, plain: str) -> None:
+    assert strip_markup(markup).text.strip() == plain.strip()
+
+
+def test_stripped_text_maps_back_to_the_original() -> None:
+    markup = "<p>Near <b>Alép</b>&nbsp;&amp; Homs</p>"
+    plain = strip_markup(markup)
+    start = plain.text.index("Homs")
+    assert markup[slice(*plain.original_span(start, start + 4))] == "Homs"
+    entity = plain.text.index("&")
+    assert markup[slice(*plain.original_span(entity, entity + 1))] == "&amp;"
