@@ -31,7 +31,6 @@ class Matcher:
         self._leaf_rules = {leaf: frozenset(rules) for leaf, rules in compiled.leaf_rules.items()}
         self._always = frozenset(compiled.always)
         self._fields = tuple(name for name in ALL_FIELDS if name in compiled.fields)
-        self._leaf_of = tuple(term.leaf for term in compiled.terms)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -50,9 +49,13 @@ class Matcher:
         """
         context = context or _NO_CONTEXT
         article = self._scan(fields, context)
+        if not article.found and not self._always:
+            return []
         candidates = set(self._always)
+        leaf_rules = self._leaf_rules
         for leaf in article.found:
-            candidates.update(self._leaf_rules.get(leaf, ()))
+            if leaf in leaf_rules:
+                candidates.update(leaf_rules[leaf])
         matches = []
         for index in sorted(candidates):
             compiled = self._rules[index]
@@ -79,17 +82,10 @@ class Matcher:
         for name in self._fields:
             text = fields.get(name) or _from_context(name, context)
             if text:
-                texts[name] = (text, fold_field(text))
-                folded.append((name, texts[name][1][0]))
-        found: dict[int, Hits] = {}
-        leaf_of = self._leaf_of
-        for hit in self._scanner.scan(folded):
-            leaf = leaf_of[hit.term]
-            if leaf in found:
-                found[leaf].append(hit)
-            else:
-                found[leaf] = [hit]
-        return Article(self._scanner.terms, texts, found)
+                prepared = fold_field(text)
+                texts[name] = (text, prepared)
+                folded.append((name, prepared[0]))
+        return Article(self._scanner.terms, texts, self._scanner.scan(folded))
 
 
 def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matcher:

@@ -32,27 +32,30 @@ class Scanner:
     def __init__(self, terms: Sequence[TermInfo], fuzzy: Sequence[FuzzyTerm] = ()) -> None:
         self.terms = tuple(terms)
         self._automaton = ahocorasick.Automaton()
-        keys: dict[str, list[tuple[int, int]]] = {}
+        keys: dict[str, list[tuple[int, int, int]]] = {}
         for index, term in enumerate(self.terms):
-            keys.setdefault(term_pattern(term.written).key, []).append((index, term.words))
+            target = (index, term.words, term.leaf)
+            keys.setdefault(term_pattern(term.written).key, []).append(target)
         for key, targets in keys.items():  # the value: what each match needs, in one tuple
             self._automaton.add_word(key, (len(key), not key.endswith(" "), tuple(targets)))
         if keys:
             self._automaton.make_automaton()
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
-    def scan(self, fields: Sequence[tuple[str, str]]) -> list[Found]:
-        """Every term in the (name, folded text) fields, each capped at MAX_HITS_PER_TERM."""
+    def scan(self, fields: Sequence[tuple[str, str]]) -> dict[int, list[Found]]:
+        """Every term in the (name, folded text) fields, each capped at MAX_HITS_PER_TERM,
+        grouped by the leaf (list or inline terms) it belongs to."""
         found = self._exact(fields)
         if self._fuzzy is not None:
             for name, folded in fields:
-                found.extend(self._fuzzy.scan(name, folded))
+                for hit in self._fuzzy.scan(name, folded):
+                    found.setdefault(self.terms[hit.term].leaf, []).append(hit)
         return found
 
-    def _exact(self, fields: Sequence[tuple[str, str]]) -> list[Found]:
+    def _exact(self, fields: Sequence[tuple[str, str]]) -> dict[int, list[Found]]:
+        found: dict[int, list[Found]] = {}
         if self._automaton.kind != ahocorasick.AHOCORASICK:
-            return []
-        found: list[Found] = []
+            return found
         for name, folded in fields:
             matches = list(self._automaton.iter(folded))
             if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
@@ -61,15 +64,18 @@ class Scanner:
                 start = last_char - length + 2  # after the leading space
                 first = folded.count(" ", 0, start) - 1  # words before the match
                 end = folded.find(" ", last_char) if prefix else last_char
-                for index, words in targets:
+                for index, words, leaf in targets:
                     # tuple.__new__ skips NamedTuple's Python-level __new__: the hot loop.
-                    hit = (name, first, first + words - 1, index, start, end, None)
-                    found.append(_new(Found, hit))
+                    hit = _new(Found, (name, first, first + words - 1, index, start, end, None))
+                    if leaf in found:
+                        found[leaf].append(hit)
+                    else:
+                        found[leaf] = [hit]
         return found
 
 
 _new = tuple.__new__
-_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int], ...]]]
+_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int, int], ...]]]
 
 
 def _capped(matches: list[_Match]) -> list[_Match]:

@@ -102,10 +102,11 @@ def fold(text: str) -> Folded:
     substitutions) is folded by C-level byte operations; anything else goes
     through ``tokenise``.
     """
-    plain = _typographic_to_ascii(text)
-    if not plain.isascii():
-        return _fold_unicode(plain), None
-    separated = plain.encode("ascii").translate(_ASCII_FOLD)
+    if not text.isascii():
+        text = _typographic_to_ascii(text)
+        if not text.isascii():
+            return _fold_unicode(text), None
+    separated = text.encode("ascii").translate(_ASCII_FOLD)
     if b"'" in separated:
         words = _split_apostrophes(separated.split(), b"'")
         return (" " + b" ".join(words).decode("ascii") + " " if words else " "), None
@@ -163,8 +164,6 @@ def wildcard_problem(term: str) -> str | None:
 
 def _typographic_to_ascii(text: str) -> str:
     """Curly quotes, dashes and odd spaces as their ASCII stand-ins, one char for one."""
-    if text.isascii():
-        return text
     for typographic, ascii_char in _TYPOGRAPHIC:
         if typographic in text:
             text = text.replace(typographic, ascii_char)
