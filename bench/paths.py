@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import rules
-from bench.corpus import FeedItem
 from bench.naive import NaiveMatcher, PairwiseTitles
+from bench.synthetic import FeedItem
 from monitor.config import DedupSettings
 from monitor.dedup import StoryIndex, article_time, story_id_for
 from monitor.models import Article, Verdict

@@ -2,7 +2,7 @@
 
     python -m bench.pipeline [--articles 10000] [--output docs/BENCHMARKS.md]
 
-Builds a deterministic synthetic corpus (``bench.corpus``) against the example
+Builds a deterministic synthetic corpus (``bench.synthetic``) against the example
 rules, runs both paths (``bench.paths``) over it, checks they agree, and writes
 the figures as Markdown. See docs/BENCHMARKS.md for what is and is not measured.
 """
@@ -25,11 +25,11 @@ from pathlib import Path
 import rules
 from bench import report
 from bench.clusters import ClusterResult, measure
-from bench.corpus import FeedItem, Vocabulary, generate_corpus
 from bench.naive import NaiveMatcher
 from bench.paths import Outcome, naive_path, wirewatch_path
 from bench.paths import Path as ArticlePath
 from bench.sections import write_section
+from bench.synthetic import FeedItem, Vocabulary, generate_corpus
 from monitor.config import DedupSettings, load_config
 from monitor.models import Article, Verdict
 from monitor.normalise import normalise_entry

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bench.corpus import OUTLETS, SPAN
 from bench.paths import PRUNE_EVERY
+from bench.synthetic import OUTLETS, SPAN
 from monitor.models import Verdict
 
 if TYPE_CHECKING:
@@ -279,5 +279,5 @@ Per article, both paths run what `monitor.pipeline.ingest` runs, minus storage:
   guard; one `re` per term (`\\b…\\b`, IGNORECASE), compiled once, searched per rule while
   walking the rule's all/any/none tree.
 - Not measured: fetching, feed parsing, the SQLite store and notifier sends.
-- The corpus (`bench/corpus.py`) is generated from a fixed seed; its headlines are invented
+- The corpus (`bench/synthetic.py`) is generated from a fixed seed; its headlines are invented
   from word lists and the example rules' own actors, places and escalation terms."""

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bench.clusters import SLICE_FILE, measure
-from bench.corpus import Vocabulary, generate_corpus
 from bench.paths import naive_path, wirewatch_path
 from bench.pipeline import main
+from bench.synthetic import Vocabulary, generate_corpus
 from monitor.config import DedupSettings, load_config
 from monitor.models import Verdict
 
