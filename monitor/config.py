@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 import notifiers
 import rules
+from monitor.alerting_config import AlertingSettings
 from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     dedup: DedupSettings = DedupSettings()
     log: LogSettings = LogSettings()
+    alerting: AlertingSettings = AlertingSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
     # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).
@@ -163,6 +165,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         errors.extend(_check_feeds(path, settings, locator))
     if ruleset is not None and settings is not None:
         errors.extend(_check_routes(ruleset, settings))
+        errors.extend(_check_alerting(path, locator, ruleset, settings))
     if errors or settings is None or ruleset is None:
         raise ConfigError(errors)
     return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs)
@@ -297,4 +300,18 @@ def _check_routes(ruleset: rules.RuleSet, settings: Settings) -> list[str]:
         for rule in ruleset.rules
         for name in rule.notifiers
         if name not in known
+    ]
+
+
+def _check_alerting(
+    path: str, locator: rules.KeyLocator, ruleset: rules.RuleSet, settings: Settings
+) -> list[str]:
+    """``[alerting]`` may only name notifiers and rules that exist."""
+    alerting = settings.alerting
+    known_rules = {rule.name for rule in ruleset.rules}
+    where = format_location(path, locator, ("alerting",))
+    unknown_notifiers = sorted(alerting.notifier_names() - set(settings.notifiers))
+    unknown_rules = sorted(set(alerting.rules) - known_rules)
+    return [f"{where}: unknown notifier {name!r}" for name in unknown_notifiers] + [
+        f"{where}: rules: unknown rule {name!r}" for name in unknown_rules
     ]

@@ -8,6 +8,7 @@ Pending deliveries left by a crash are picked up by the first sweep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from monitor.fetcher import Fetcher
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
 from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
+from monitor.story_alerts import AlertPolicy
 
 log = structlog.get_logger("monitor.daemon")
 
@@ -43,6 +45,7 @@ class Daemon:
         self._inflight: set[asyncio.Task[object]] = set()
         self.pipeline: Pipeline | None = None
         self.dispatcher: Dispatcher | None = None
+        self._next_wake: datetime | None = None
 
     async def start(self) -> None:
         settings = self.config.settings
@@ -57,7 +60,8 @@ class Daemon:
             store=self.store,
             dedup=dedup,
             matcher=rules.compile_rules(self.config.ruleset),
-            routes=Routes(tuple(self._channels)),
+            routes=_routes(self.config, tuple(self._channels)),
+            alert_policy=_alert_policy(self.config, tuple(self._channels)),
             feed_tags={feed.url: feed.tags for feed in settings.feeds},
             fetcher=_fetcher(self.config),
             max_entries=settings.daemon.max_entries,
@@ -69,6 +73,7 @@ class Daemon:
             self._channels,
             max_attempts=settings.daemon.max_attempts,
             redact=Redactor(_secrets(self.config)),
+            routes=settings.alerting.routes,
             clock=self.clock,
         )
         log.info(
@@ -105,7 +110,9 @@ class Daemon:
     async def dispatch(self) -> DispatchSummary:
         assert self.dispatcher is not None
         self._wake.clear()
-        return await self.dispatcher.sweep()
+        summary = await self.dispatcher.sweep()
+        self._next_wake = summary.next_wake
+        return summary
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
@@ -148,8 +155,14 @@ class Daemon:
         await self.dispatch()
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
+        """Sweep when alerts are queued, and when a hold set by the last sweep ends."""
+        self._wake.set()  # deliveries left pending by a crash go out at once
         while not stop.is_set():
-            await self._wake.wait()
+            wait = None
+            if self._next_wake is not None:
+                wait = max((self._next_wake - self.clock()).total_seconds(), 0.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
             await self.dispatch()
 
     async def _prune(self) -> None:
@@ -168,6 +181,23 @@ def _fetcher(config: Config) -> Fetcher:
         max_body_bytes=daemon.max_body_bytes,
         max_redirects=daemon.max_redirects,
         concurrency=daemon.concurrency,
+    )
+
+
+def _routes(config: Config, enabled: tuple[str, ...]) -> Routes:
+    alerting = config.settings.alerting
+    return Routes(
+        enabled,
+        severity_routes=dict(alerting.severity_routes.items()),
+        min_severity={name: route.min_severity for name, route in alerting.routes.items()},
+    )
+
+
+def _alert_policy(config: Config, enabled: tuple[str, ...]) -> AlertPolicy:
+    return AlertPolicy(
+        _routes(config, enabled),
+        config.settings.alerting,
+        {rule.name: rule.notifiers for rule in config.ruleset.rules},
     )
 
 

@@ -6,6 +6,7 @@ FetchResult  (fetcher)  → ParsedFeed of RawEntry (parser)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -126,7 +127,30 @@ class AlertRecord:
     terms: tuple[str, ...]
     notifiers: tuple[str, ...]
     created_at: datetime
+    # "new" for a story's first alert on a rule, else the material change it reports
+    # ("outlets>=3", "severity:high", "term:air strike", joined by "+"): unique per story.
     event: str = "new"
+    outlets: int = 1  # outlets that had reported the story when the alert was raised
+    reason: str = ""  # why an update was raised, in words
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHistory:
+    """What a story's earlier alerts for one rule reported: what an update must exceed."""
+
+    events: frozenset[str]
+    outlets: int  # the most outlets any of them reported
+    severity: str  # the highest severity any of them had
+    terms: frozenset[str]  # every matched term, case-folded
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAlertState:
+    """A story as alert planning sees it, inside the transaction that stores an article."""
+
+    story_id: str
+    outlets: int  # distinct outlets, this article's included
+    history: Mapping[str, RuleHistory]  # by rule name; rules that never alerted are absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +165,5 @@ class Delivery:
     next_attempt_at: datetime
     last_error: str | None = None
     payload: dict[str, str] = field(default_factory=dict)
+    batch_id: str | None = None  # set once claimed into a group or digest message
+    hold: str | None = None  # why a pending delivery waits: quiet_hours, digest, group, ...

@@ -35,21 +35,11 @@ from monitor.models import (
 )
 from monitor.normalise import normalise_entry
 from monitor.parser import ParseError, parse_feed
+from monitor.routing import Routes
 from monitor.store import Store
+from monitor.story_alerts import AlertPlan, AlertPolicy, alert_id_for
 
 log = structlog.get_logger("monitor.pipeline")
-
-
-@dataclass(frozen=True)
-class Routes:
-    """Which notifiers a match goes to: the rule's own list, else every enabled one."""
-
-    enabled: tuple[str, ...]
-
-    def __call__(self, match: rules.Match) -> tuple[str, ...]:
-        if not match.notifiers:
-            return self.enabled
-        return tuple(name for name in match.notifiers if name in self.enabled)
 
 
 @dataclass
@@ -69,6 +59,8 @@ class Pipeline:
     # two outlets' copies of one story, arriving together, would both open a story.
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
+    # Story-aware alert semantics (updates, severity routes); default: routes alone.
+    alert_policy: AlertPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +182,8 @@ async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
         return Ingested(article, decision, (), ())
     context = await match_context(article, decision, pipe)
     matches = tuple(pipe.matcher.match(article_fields(article), context))
-    candidates = [_alert_record(article, decision, match, pipe) for match in matches]
-    created = await pipe.store.record_article(article, decision, candidates)
+    plan = _alert_plan(article, decision, matches, pipe)  # new alerts, or updates on change
+    created = await pipe.store.record_article(article, decision, plan)
     pipe.dedup.remember(article, decision)
     for alert in created:
         log.info(
@@ -199,6 +191,7 @@ async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
             story_id=alert.story_id,
             rule=alert.rule,
             severity=alert.severity,
+            alert_event=alert.event,
             feed_url=article.feed_url,
             title=article.title,
             notifiers=list(alert.notifiers),
@@ -235,25 +228,15 @@ def article_fields(article: Article) -> Mapping[str, str]:
     }
 
 
-def alert_id_for(story_id: str, rule: str, event: str) -> str:
-    """Stable per (story, rule, event): the idempotency key receivers see."""
-    digest = hashlib.sha256(f"{story_id}\x00{rule}\x00{event}".encode()).hexdigest()
-    return "al_" + digest[:24]
+def _alert_plan(
+    article: Article, decision: DedupDecision, matches: tuple[rules.Match, ...], pipe: Pipeline
+) -> AlertPlan:
+    """The article's alerts, decided in the store's transaction (monitor.story_alerts)."""
+    policy = pipe.alert_policy or AlertPolicy(pipe.routes)
+    return policy.plan(article, decision, matches, pipe.clock())
 
 
-def _alert_record(
-    article: Article, decision: DedupDecision, match: rules.Match, pipe: Pipeline
-) -> AlertRecord:
-    return AlertRecord(
-        alert_id=alert_id_for(decision.story_id, match.rule, "new"),
-        story_id=decision.story_id,
-        article_id=article.article_id,
-        rule=match.rule,
-        severity=match.severity,
-        terms=match.terms,
-        notifiers=pipe.routes(match),
-        created_at=pipe.clock(),
-    )
+__all__ = ["Ingested", "Pipeline", "PollOutcome", "Routes", "alert_id_for", "ingest", "poll_feed"]
 
 
 async def _failed(

@@ -9,7 +9,6 @@ transaction, never held across network I/O.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState
 from monitor.sqlite_articles import articles_since, count_articles_since
+from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
-    DeliveryContext,
+    AlertPlanner,
     KnownArticle,
     StoredArticle,
     StoryRecord,
@@ -52,8 +52,11 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class SqliteStore:
-    """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
+class SqliteStore(SqliteOutbox):
+    """The embedded store: a file path, or ``:memory:`` for a throwaway one.
+
+    The outbox methods (deliveries, batches, threads, silences) come from
+    :class:`monitor.sqlite_outbox.SqliteOutbox`."""
 
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> None:
         self.path = path
@@ -163,40 +166,12 @@ class SqliteStore:
         return await self._run(lambda db: read_story(db, story_id))
 
     async def record_article(
-        self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
         return await self._run(lambda db: _record_article(db, article, decision, alerts))
-
-    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
-        rows = await self._run(lambda db: db.execute(_DUE, (_iso(now), limit)).fetchall())
-        return [_delivery_context(row) for row in rows]
-
-    async def update_delivery(
-        self,
-        delivery_id: int,
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-    ) -> None:
-        values = (
-            state,
-            attempts,
-            _iso(next_attempt_at),
-            error,
-            _iso(datetime.now(UTC)),
-            delivery_id,
-        )
-        await self._run(lambda db: db.execute(_UPDATE_DELIVERY, values))
-
-    async def delivery_counts(self) -> dict[str, int]:
-        rows = await self._run(
-            lambda db: db.execute(
-                "SELECT state, count(*) FROM deliveries GROUP BY state"
-            ).fetchall()
-        )
-        return {row[0]: row[1] for row in rows}
 
 
 def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -230,13 +205,15 @@ def _record_article(
     db: sqlite3.Connection,
     article: Article,
     decision: DedupDecision,
-    alerts: Sequence[AlertRecord],
+    alerts: Sequence[AlertRecord] | AlertPlanner,
 ) -> list[AlertRecord]:
     with _transaction(db):
         outlet = record_story(db, article, decision)
         values = _article_values(article, decision.story_id)
         db.execute(_INSERT_ARTICLE, (*values, outlet, decision.facts.lead_fingerprint))
-        return [alert for alert in alerts if _insert_alert(db, alert)]
+        if callable(alerts):  # planned against the story as it now stands
+            alerts = alerts(story_alert_state(db, decision.story_id))
+        return [alert for alert in alerts if insert_alert(db, alert)]
 
 
 @contextmanager
@@ -249,28 +226,6 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-def _insert_alert(db: sqlite3.Connection, alert: AlertRecord) -> bool:
-    created = db.execute(
-        _INSERT_ALERT,
-        (
-            alert.alert_id,
-            alert.story_id,
-            alert.article_id,
-            alert.rule,
-            alert.severity,
-            json.dumps(list(alert.terms)),
-            alert.event,
-            _iso(alert.created_at),
-        ),
-    ).rowcount
-    for notifier in alert.notifiers if created else ():
-        db.execute(
-            _INSERT_DELIVERY,
-            (alert.alert_id, notifier, _iso(alert.created_at), _iso(alert.created_at)),
-        )
-    return bool(created)
 
 
 def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
@@ -286,40 +241,6 @@ def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
         _iso(article.published),
         _iso(article.fetched_at),
         article.fingerprint,
-    )
-
-
-def _delivery_context(row: sqlite3.Row) -> DeliveryContext:
-    delivery = Delivery(
-        row["delivery_id"],
-        row["alert_id"],
-        row["notifier"],
-        row["state"],
-        row["attempts"],
-        datetime.fromisoformat(row["next_attempt_at"]),
-        row["last_error"],
-    )
-    alert = AlertRecord(
-        row["alert_id"],
-        row["story_id"],
-        row["article_id"],
-        row["rule"],
-        row["severity"],
-        tuple(json.loads(row["terms"])),
-        (row["notifier"],),
-        datetime.fromisoformat(row["created_at"]),
-        row["event"],
-    )
-    return DeliveryContext(
-        delivery,
-        alert,
-        row["title"],
-        row["link"],
-        row["summary"],
-        row["feed_name"],
-        _dt(row["published"]),
-        datetime.fromisoformat(row["first_seen"]),
-        row["outlets"],
     )
 
 
@@ -349,31 +270,4 @@ INSERT OR IGNORE INTO articles (article_id, story_id, feed_url, feed_name, guid,
                                 summary, published, fetched_at, fingerprint, outlet,
                                 lead_fingerprint)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_ALERT = """
-INSERT OR IGNORE INTO alerts (alert_id, story_id, article_id, rule, severity, terms, event,
-                              created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_DELIVERY = """
-INSERT OR IGNORE INTO deliveries (alert_id, notifier, next_attempt_at, updated_at)
-VALUES (?, ?, ?, ?)
-"""
-_DUE = """
-SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
-       d.last_error, al.story_id, al.article_id, al.rule, al.severity, al.terms, al.event,
-       al.created_at, a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
-FROM deliveries d
-JOIN alerts al USING (alert_id)
-JOIN articles a ON a.article_id = al.article_id
-JOIN stories s ON s.story_id = al.story_id
-WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-ORDER BY d.next_attempt_at, d.delivery_id
-LIMIT ?
-"""
-_UPDATE_DELIVERY = """
-UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
-                      updated_at = ?
-WHERE delivery_id = ?
 """

@@ -9,13 +9,24 @@ no-op rather than a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from monitor.config import StoreSettings
-from monitor.models import AlertRecord, Article, DedupDecision, Delivery, FeedState
+from monitor.models import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    Delivery,
+    FeedState,
+    StoryAlertState,
+)
+from monitor.outbox import Outbox
+
+# Decides an article's alerts from its story's state, inside the transaction storing it.
+AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +98,10 @@ class DeliveryContext:
     published: datetime | None
     first_seen: datetime
     outlets: int
+    thread: str | None = None  # the first message of (story, rule) on this notifier
 
 
-class Store(Protocol):
+class Store(Outbox, Protocol):
     """Persistent state: feeds, stories and articles, alerts and their outbox."""
 
     async def open(self) -> None:
@@ -120,27 +132,17 @@ class Store(Protocol):
         """The story's bookkeeping, or None if no such story is stored."""
 
     async def record_article(
-        self, article: Article, decision: DedupDecision, alerts: Sequence[AlertRecord]
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
         """Store the article, update its story, and queue alerts; return the alerts newly created.
 
         One transaction: an alert whose (story, rule, event) exists already is skipped,
-        which is what makes "one alert per story" survive restarts.
+        which is what makes "one alert per story" survive restarts. ``alerts`` may be a
+        planner, called with the story's state after this article (monitor.story_alerts).
         """
-
-    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]: ...
-
-    async def update_delivery(
-        self,
-        delivery_id: int,
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-    ) -> None: ...
-
-    async def delivery_counts(self) -> dict[str, int]: ...
 
     async def schema_version(self) -> int: ...
 

@@ -1,17 +1,23 @@
 """Notifier plugins: each turns an :class:`Alert` into a message on one channel.
 
-Public API: the shared records (:mod:`notifiers.base`), the four built-in
-notifiers with their config models, and the registry functions the daemon uses
-to validate ``[notifiers.<name>]`` tables and build notifier instances.
+Public API: the shared records (:mod:`notifiers.base`), the built-in notifiers
+with their config models (console, Slack, email, webhook, and the Apprise bridge to
+~150 more services), the channel-escaped templates (:mod:`notifiers.templates`),
+and the registry functions the daemon uses to validate ``[notifiers.<name>]``
+tables and build notifier instances.
 """
 
+from notifiers.apprise_bridge import AppriseConfig, AppriseNotifier
 from notifiers.base import (
     SEVERITIES,
     Alert,
+    Batch,
+    BatchNotifier,
     Notifier,
     NotifierConfig,
     NotifierPlugin,
     NotifyError,
+    Sent,
 )
 from notifiers.console import ConsoleConfig, ConsoleNotifier
 from notifiers.email import EmailConfig, EmailNotifier
@@ -26,26 +32,35 @@ from notifiers.registry import (
     validate_notifier_config,
 )
 from notifiers.slack import SlackConfig, SlackNotifier
-from notifiers.webhook import PAYLOAD_SCHEMA, WebhookConfig, WebhookNotifier
+from notifiers.templates import Escaping, Templates
+from notifiers.webhook import BATCH_SCHEMA, PAYLOAD_SCHEMA, WebhookConfig, WebhookNotifier
 
 __all__ = [
+    "BATCH_SCHEMA",
     "ENTRY_POINT_GROUP",
     "PAYLOAD_SCHEMA",
     "REGISTRY",
     "SEVERITIES",
     "Alert",
+    "AppriseConfig",
+    "AppriseNotifier",
+    "Batch",
+    "BatchNotifier",
     "ConsoleConfig",
     "ConsoleNotifier",
     "EmailConfig",
     "EmailNotifier",
+    "Escaping",
     "Notifier",
     "NotifierConfig",
     "NotifierPlugin",
     "NotifyError",
     "PluginProblem",
     "PluginScan",
+    "Sent",
     "SlackConfig",
     "SlackNotifier",
+    "Templates",
     "WebhookConfig",
     "WebhookNotifier",
     "build_notifier",

@@ -53,7 +53,7 @@ async def post(
     headers: Mapping[str, str],
     request_timeout: float,
     secrets: list[str],
-) -> None:
+) -> httpx.Response:
     """POST ``content`` to ``url``; raise :class:`NotifyError` unless the answer is 2xx."""
     try:
         response = await http.post(
@@ -65,6 +65,7 @@ async def post(
         message = f"{service} request failed ({type(exc).__name__})"
         raise NotifyError(message, retryable=True) from None
     raise_for_status(response, service=service, secrets=[*secrets, *_url_secrets(url)])
+    return response
 
 
 def _url_secrets(url: str) -> list[str]:

@@ -6,6 +6,12 @@ retryable. Retries, rate limits, dedup of sends and secret redaction live in
 
     NotifyError            any failed send
     └── retryable: bool    True for 429/5xx/timeouts, False for 4xx/bad config
+
+A send may return :class:`Sent` with a thread reference (a Slack message ``ts``,
+an email ``Message-ID``): later updates of the same story and rule are handed that
+reference in ``Alert.thread`` so they can reply in the thread. Notifiers that can
+put several alerts in one message implement ``send_batch`` (groups and digests);
+the base class falls back to one send per alert.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -42,9 +48,36 @@ class Alert:
     first_seen: datetime
     matched_terms: tuple[str, ...]
     outlets: int = 1
-    event: str = "new"
+    event: str = "new"  # "new", or "update" for a later alert about the same story and rule
     rule_description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    change: str = ""  # for an update: what changed, as a key ("outlets>=3", "severity:high")
+    reason: str = ""  # for an update: what changed, in words
+    thread: str | None = None  # the first message's reference on this channel, if known
+
+    @property
+    def is_update(self) -> bool:
+        return self.event != "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Several alerts sent as one message: a route's group window or its digest.
+
+    ``batch_id`` is stable across retries and restarts (the idempotency key of the
+    message); ``alerts`` are oldest first.
+    """
+
+    batch_id: str
+    kind: Literal["group", "digest"]
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a successful send reports back: the message's thread reference, if any."""
+
+    thread: str | None = None
 
 
 class NotifyError(Exception):
@@ -81,11 +114,19 @@ class Notifier(Protocol):
 
     name: str
 
-    async def send(self, alert: Alert) -> None:
+    async def send(self, alert: Alert) -> Sent | None:
         """Deliver one alert or raise :class:`NotifyError`."""
 
     async def aclose(self) -> None:
         """Release anything the notifier holds open."""
+
+
+@runtime_checkable
+class BatchNotifier(Notifier, Protocol):
+    """A notifier that can put several alerts in one message."""
+
+    async def send_batch(self, batch: Batch) -> Sent | None:
+        """Deliver every alert of ``batch`` in one message or raise :class:`NotifyError`."""
 
 
 class NotifierPlugin(ABC):
@@ -104,8 +145,19 @@ class NotifierPlugin(ABC):
         self.name = name
 
     @abstractmethod
-    async def send(self, alert: Alert) -> None:
+    async def send(self, alert: Alert) -> Sent | None:
         """Deliver one alert or raise :class:`NotifyError`."""
+
+    async def send_batch(self, batch: Batch) -> Sent | None:
+        """One message for several alerts; by default one send per alert, in order.
+
+        The fallback is at-least-once per alert: a failure part-way resends the
+        earlier alerts of the batch on retry (each still under its own ``alert_id``).
+        """
+        sent: Sent | None = None
+        for alert in batch.alerts:
+            sent = await self.send(alert) or sent
+        return sent
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook: most notifiers hold nothing
         """Release anything the notifier holds open; the shared HTTP client is not ours."""

@@ -1,7 +1,9 @@
 """Console notifier: one readable block per alert on stdout or stderr.
 
-Feed text is stripped of ANSI escape sequences and control characters first, so
-a headline cannot move the cursor, retitle the terminal or hide earlier lines.
+Text comes from the ``console_text`` template (override with ``templates.text``);
+feed text is stripped of ANSI escape sequences, control characters and line breaks
+as it is interpolated, so a headline cannot move the cursor, retitle the terminal,
+hide earlier lines or forge a line of its own.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import sys
 from typing import ClassVar, Literal, TextIO
 
 import httpx
+from pydantic import Field, field_validator
 
-from notifiers._text import safe_link, single_line
-from notifiers.base import Alert, NotifierConfig, NotifierPlugin
+from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, Sent
+from notifiers.templates import Escaping, Templates, check_overrides
 
-_FIELD_CHARS = 300
+PARTS = {"text": Escaping.TEXT}
 
 
 class ConsoleConfig(NotifierConfig):
@@ -22,26 +25,21 @@ class ConsoleConfig(NotifierConfig):
 
     type: Literal["console"] = "console"
     stream: Literal["stdout", "stderr"] = "stdout"
+    templates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: dict[str, str]) -> dict[str, str]:
+        check_overrides(PARTS, value)
+        return value
 
 
-def _clean(text: str) -> str:
-    return single_line(text, _FIELD_CHARS)
+_DEFAULT = Templates("console", PARTS, {})
 
 
 def format_block(alert: Alert) -> str:
-    """The text block printed for ``alert``: a headline, then indented fields."""
-    headline = f"[{_clean(alert.severity).upper()}] {_clean(alert.rule)}: {_clean(alert.title)}"
-    if alert.event != "new":
-        headline += f" ({_clean(alert.event)})"
-    fields = {
-        "link": safe_link(alert.link) or "(none)",
-        "feed": _clean(alert.feed),
-        "outlets": str(alert.outlets),
-        "terms": ", ".join(_clean(term) for term in alert.matched_terms) or "(none)",
-        "first seen": alert.first_seen.isoformat(timespec="seconds"),
-    }
-    lines = [headline, *(f"    {label + ':':<12}{value}" for label, value in fields.items())]
-    return "\n".join(lines) + "\n\n"
+    """The text block printed for ``alert`` by the default template."""
+    return _DEFAULT.render("text", [alert])
 
 
 class ConsoleNotifier(NotifierPlugin):
@@ -53,13 +51,23 @@ class ConsoleNotifier(NotifierPlugin):
     def __init__(self, name: str, config: ConsoleConfig, *, http: httpx.AsyncClient) -> None:
         super().__init__(name, config, http=http)
         self.config = config
+        self._templates = Templates("console", PARTS, config.templates)
 
     def _stream(self) -> TextIO:
         # Looked up on every send so a redirected sys.stdout (tests, daemon) is honoured.
         return sys.stdout if self.config.stream == "stdout" else sys.stderr
 
-    async def send(self, alert: Alert) -> None:
-        """Print the block for ``alert``; a console write cannot usefully be retried."""
+    def _write(self, text: str) -> None:
         stream = self._stream()
-        stream.write(format_block(alert))
+        stream.write(text)
         stream.flush()
+
+    async def send(self, alert: Alert) -> Sent | None:
+        """Print the block for ``alert``; a console write cannot usefully be retried."""
+        self._write(self._templates.render("text", [alert]))
+        return None
+
+    async def send_batch(self, batch: Batch) -> Sent | None:
+        """Print a group or digest as one titled run of blocks."""
+        self._write(self._templates.render("text", batch.alerts, batch.kind))
+        return None

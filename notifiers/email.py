@@ -17,8 +17,8 @@ accepted the message for the others, so the send counts as done.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import ClassVar, Literal
@@ -27,12 +27,11 @@ import aiosmtplib
 import httpx
 from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 
-from notifiers._text import multi_line, redact, safe_link, single_line
-from notifiers.base import Alert, NotifierConfig, NotifierPlugin, NotifyError
+from notifiers._text import redact, single_line
+from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, NotifyError, Sent
+from notifiers.templates import Escaping, Templates, check_overrides
 
 SUBJECT_CHARS = 160
-_FIELD_CHARS = 500
-_SUMMARY_CHARS = 4000
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 # A deliberately plain address: dot-atom local part, dotted host name. No display
 # names, quotes, comments or IP literals: nothing a header parser could misread.
@@ -73,6 +72,13 @@ class EmailConfig(NotifierConfig):
     to: list[str] = Field(min_length=1, max_length=100)
     timeout: float = Field(30.0, gt=0, le=300)
     ca_file: FilePath | None = None
+    templates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: dict[str, str]) -> dict[str, str]:
+        check_overrides(PARTS, value)
+        return value
 
     @field_validator("from_addr")
     @classmethod
@@ -98,70 +104,50 @@ class EmailConfig(NotifierConfig):
         return self.port or _DEFAULT_PORTS[self.security]
 
 
-def subject(alert: Alert) -> str:
-    """``[HIGH] rule: title`` on one line, capped at :data:`SUBJECT_CHARS`."""
-    update = "" if alert.event == "new" else " (update)"
-    line = f"[{alert.severity.upper()}] {alert.rule}: {alert.title}{update}"
-    return single_line(line, SUBJECT_CHARS)
+PARTS = {"subject": Escaping.TEXT, "text": Escaping.TEXT, "html": Escaping.HTML}
+_THREAD_REF = re.compile(r"<wirewatch\.[A-Za-z0-9._-]{1,128}@[A-Za-z0-9.-]{1,253}>")
 
 
-def message_id(alert: Alert, from_addr: str) -> str:
-    """A Message-ID that is the same for every send of ``alert``."""
-    local = alert.alert_id
+def message_id(key: str, from_addr: str) -> str:
+    """A Message-ID that is the same for every send of one alert (or batch) ``key``."""
+    local = key
     if not _MESSAGE_ID_PART.fullmatch(local):
         local = hashlib.sha256(local.encode("utf-8", "replace")).hexdigest()[:32]
     return f"<wirewatch.{local}@{from_addr.rpartition('@')[2]}>"
 
 
-def _facts(alert: Alert) -> dict[str, str]:
-    """Label → cleaned plain-text value, shared by both parts."""
-    published = alert.published.isoformat(timespec="seconds") if alert.published else "unknown"
-    return {
-        "Severity": single_line(alert.severity, _FIELD_CHARS).upper(),
-        "Rule": single_line(alert.rule, _FIELD_CHARS),
-        "Matched terms": single_line(", ".join(alert.matched_terms), _FIELD_CHARS) or "-",
-        "Outlets": str(alert.outlets),
-        "Feed": single_line(alert.feed, _FIELD_CHARS),
-        "Published": published,
-        "First seen": alert.first_seen.isoformat(timespec="seconds"),
-    }
+class EmailMessages:
+    """Builds messages from a config's templates: one alert, or a group/digest."""
 
+    def __init__(self, config: EmailConfig) -> None:
+        self.config = config
+        self.templates = Templates("email", PARTS, config.templates)
 
-def text_body(alert: Alert) -> str:
-    """The text/plain part."""
-    lines = [single_line(alert.title, _FIELD_CHARS), safe_link(alert.link) or "", ""]
-    lines += [f"{label}: {value}" for label, value in _facts(alert).items()]
-    summary = multi_line(alert.summary, _SUMMARY_CHARS)
-    return "\n".join([*lines, "", summary]).rstrip() + "\n"
+    def subject(self, alerts: Sequence[Alert], kind: str = "alert") -> str:
+        """One line, every control character removed, capped at :data:`SUBJECT_CHARS`."""
+        return single_line(self.templates.render("subject", alerts, kind), SUBJECT_CHARS)
 
-
-def html_body(alert: Alert) -> str:
-    """The text/html part: every feed value escaped, links only to http(s) URLs."""
-    title = html.escape(single_line(alert.title, _FIELD_CHARS))
-    link = safe_link(alert.link)
-    heading = f'<a href="{html.escape(link, quote=True)}">{title}</a>' if link else title
-    rows = "".join(
-        f'<tr><th align="left">{label}</th><td>{html.escape(value)}</td></tr>'
-        for label, value in _facts(alert).items()
-    )
-    summary = html.escape(multi_line(alert.summary, _SUMMARY_CHARS)).replace("\n", "<br>\n")
-    return (
-        f"<!DOCTYPE html>\n<html><body>\n<h2>{heading}</h2>\n"
-        f"<table>{rows}</table>\n<p>{summary}</p>\n</body></html>\n"
-    )
+    def build(self, alerts: Sequence[Alert], kind: str, key: str) -> EmailMessage:
+        """The complete message; ``key`` (alert or batch id) makes its Message-ID."""
+        config = self.config
+        message = EmailMessage()
+        message["Subject"] = self.subject(alerts, kind)
+        message["From"] = config.from_addr
+        message["To"] = ", ".join(config.to)
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = message_id(key, config.from_addr)
+        thread = alerts[0].thread if kind == "alert" else None
+        if thread and _THREAD_REF.fullmatch(thread):  # only ids we made: no header smuggling
+            message["In-Reply-To"] = thread
+            message["References"] = thread
+        message.set_content(self.templates.render("text", alerts, kind))
+        message.add_alternative(self.templates.render("html", alerts, kind), subtype="html")
+        return message
 
 
 def build_message(alert: Alert, config: EmailConfig) -> EmailMessage:
-    """The complete message for ``alert``."""
-    message = EmailMessage()
-    message["Subject"] = subject(alert)
-    message["From"] = config.from_addr
-    message["To"] = ", ".join(config.to)
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = message_id(alert, config.from_addr)
-    message.set_content(text_body(alert))
-    message.add_alternative(html_body(alert), subtype="html")
-    return message
+    """The complete message for one ``alert``."""
+    return EmailMessages(config).build([alert], "alert", alert.alert_id)
 
 
 def _classify(exc: aiosmtplib.SMTPException, secrets: list[str]) -> NotifyError:
@@ -179,7 +165,7 @@ def _classify(exc: aiosmtplib.SMTPException, secrets: list[str]) -> NotifyError:
 
 
 class EmailNotifier(NotifierPlugin):
-    """Sends one email per alert to the configured recipients."""
+    """Sends one email per alert, or per group/digest, to the configured recipients."""
 
     type_name: ClassVar[str] = "email"
     Config: ClassVar[type[NotifierConfig]] = EmailConfig
@@ -187,14 +173,23 @@ class EmailNotifier(NotifierPlugin):
     def __init__(self, name: str, config: EmailConfig, *, http: httpx.AsyncClient) -> None:
         super().__init__(name, config, http=http)
         self.config = config
+        self._messages = EmailMessages(config)
 
-    async def send(self, alert: Alert) -> None:
-        """Send ``alert``; raise a classified :class:`NotifyError` on failure."""
+    async def send(self, alert: Alert) -> Sent | None:
+        """Send ``alert`` (a reply to its story's first message when known)."""
+        return await self._send(self._messages.build([alert], "alert", alert.alert_id))
+
+    async def send_batch(self, batch: Batch) -> Sent | None:
+        """Send a group or digest as one message."""
+        return await self._send(self._messages.build(batch.alerts, batch.kind, batch.batch_id))
+
+    async def _send(self, message: EmailMessage) -> Sent:
+        """Hand ``message`` to the relay; raise a classified :class:`NotifyError` on failure."""
         config = self.config
         password = config.password.get_secret_value() if config.password else None
         try:
             await aiosmtplib.send(
-                build_message(alert, config),
+                message,
                 sender=config.from_addr,
                 recipients=list(config.to),
                 hostname=config.host,
@@ -212,3 +207,4 @@ class EmailNotifier(NotifierPlugin):
             raise NotifyError(
                 f"smtp connection failed ({type(exc).__name__})", retryable=True
             ) from None
+        return Sent(thread=str(message["Message-ID"]))

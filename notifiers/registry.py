@@ -31,6 +31,7 @@ import httpx
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from notifiers.apprise_bridge import AppriseNotifier
 from notifiers.base import Notifier, NotifierConfig, NotifierPlugin
 from notifiers.console import ConsoleNotifier
 from notifiers.email import EmailNotifier
@@ -41,6 +42,7 @@ ENTRY_POINT_GROUP: Final = "wirewatch.notifiers"
 
 REGISTRY: Final[Mapping[str, type[NotifierPlugin]]] = MappingProxyType(
     {
+        "apprise": AppriseNotifier,
         "console": ConsoleNotifier,
         "email": EmailNotifier,
         "slack": SlackNotifier,

@@ -4,11 +4,15 @@ Request::
 
     POST <url>
     Content-Type: application/json
-    Idempotency-Key: <alert_id>              (stable across retries and restarts)
+    Idempotency-Key: <alert_id or batch_id>  (stable across retries and restarts)
     X-Wirewatch-Timestamp: <unix seconds>     (only when ``secret`` is set)
     X-Wirewatch-Signature: sha256=<hex>       (HMAC-SHA256 of "<timestamp>.<raw body>")
 
-The body follows :data:`PAYLOAD_SCHEMA`. Text fields are verbatim feed text,
+The body follows :data:`PAYLOAD_SCHEMA` for one alert (``event`` is ``"new"``, or
+``"update"`` for a later alert about the same ``story_id`` and ``rule``, with
+``change`` and ``reason`` saying what changed), or :data:`BATCH_SCHEMA` for a
+route's group or digest (``event`` is ``"group"`` or ``"digest"``, ``alerts`` holds
+the alert documents). Text fields are verbatim feed text,
 i.e. untrusted: receivers must escape them for wherever they display them.
 A receiver verifies a signature by recomputing the HMAC over the timestamp
 header, a ``.`` and the exact body bytes, comparing in constant time, and
@@ -31,18 +35,20 @@ from pydantic import Field, SecretStr, field_validator
 from notifiers import _http
 from notifiers._text import safe_link
 from notifiers._urls import check_endpoint
-from notifiers.base import Alert, NotifierConfig, NotifierPlugin
+from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, Sent
 
 _STRING: Final = {"type": "string"}
 _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 
 _PROPERTIES: Final[dict[str, Any]] = {
-    "version": {"const": 1},
-    "event": {"type": "string", "description": '"new" or a later event such as "update"'},
+    "version": {"const": 2},
+    "event": {"enum": ["new", "update"]},
     "alert_id": {"type": "string", "description": "stable id; same as Idempotency-Key"},
     "story_id": _STRING,
     "rule": _STRING,
     "severity": {"enum": ["low", "medium", "high", "critical"]},
+    "change": {"type": "string", "description": 'update only: e.g. "outlets>=3", else ""'},
+    "reason": {"type": "string", "description": "update only: what changed, in words"},
     "title": _STRING,
     "link": {"type": "string", "description": "http(s) URL, or empty if the feed's was not"},
     "summary": _STRING,
@@ -54,11 +60,27 @@ _PROPERTIES: Final[dict[str, Any]] = {
 }
 PAYLOAD_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "wirewatch webhook payload, version 1",
+    "title": "wirewatch webhook payload, version 2",
     "type": "object",
     "additionalProperties": False,
     "required": list(_PROPERTIES),
     "properties": _PROPERTIES,
+}
+_ALERT_ITEM: Final[dict[str, Any]] = {
+    key: value for key, value in PAYLOAD_SCHEMA.items() if key not in ("$schema", "title")
+}
+BATCH_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "wirewatch webhook batch payload (group or digest), version 2",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version", "event", "batch_id", "alerts"],
+    "properties": {
+        "version": {"const": 2},
+        "event": {"enum": ["group", "digest"]},
+        "batch_id": {"type": "string", "description": "stable id; same as Idempotency-Key"},
+        "alerts": {"type": "array", "minItems": 1, "items": _ALERT_ITEM},
+    },
 }
 
 # RFC 9110 token characters; anything else could split or smuggle headers.
@@ -120,12 +142,14 @@ def _iso(moment: datetime | None) -> str | None:
 def build_payload(alert: Alert) -> dict[str, Any]:
     """The JSON document described by :data:`PAYLOAD_SCHEMA`."""
     return {
-        "version": 1,
-        "event": alert.event,
+        "version": 2,
+        "event": "update" if alert.is_update else "new",
         "alert_id": alert.alert_id,
         "story_id": alert.story_id,
         "rule": alert.rule,
         "severity": alert.severity,
+        "change": alert.change,
+        "reason": alert.reason,
         "title": alert.title,
         "link": safe_link(alert.link) or "",
         "summary": alert.summary,
@@ -134,6 +158,16 @@ def build_payload(alert: Alert) -> dict[str, Any]:
         "first_seen": _iso(alert.first_seen),
         "matched_terms": list(alert.matched_terms),
         "outlets": alert.outlets,
+    }
+
+
+def build_batch_payload(batch: Batch) -> dict[str, Any]:
+    """The JSON document described by :data:`BATCH_SCHEMA`."""
+    return {
+        "version": 2,
+        "event": batch.kind,
+        "batch_id": batch.batch_id,
+        "alerts": [build_payload(alert) for alert in batch.alerts],
     }
 
 
@@ -154,10 +188,10 @@ class WebhookNotifier(NotifierPlugin):
         self.config = config
         self._http = http
 
-    def _headers(self, alert: Alert, body: bytes) -> dict[str, str]:
+    def _headers(self, key: str, body: bytes) -> dict[str, str]:
         headers = {name: value.get_secret_value() for name, value in self.config.headers.items()}
         headers["Content-Type"] = "application/json"
-        headers["Idempotency-Key"] = alert.alert_id
+        headers["Idempotency-Key"] = key
         if self.config.secret is not None:
             timestamp = str(int(time.time()))
             headers["X-Wirewatch-Timestamp"] = timestamp
@@ -166,16 +200,25 @@ class WebhookNotifier(NotifierPlugin):
             )
         return headers
 
-    async def send(self, alert: Alert) -> None:
+    async def send(self, alert: Alert) -> Sent | None:
         """Post ``alert``; raise a classified :class:`NotifyError` on failure."""
+        await self._post(alert.alert_id, build_payload(alert))
+        return None
+
+    async def send_batch(self, batch: Batch) -> Sent | None:
+        """Post a group or digest as one document."""
+        await self._post(batch.batch_id, build_batch_payload(batch))
+        return None
+
+    async def _post(self, key: str, payload: dict[str, Any]) -> None:
         # ensure_ascii: lone surrogates from broken feeds cannot make encoding fail.
-        body = json.dumps(build_payload(alert), ensure_ascii=True).encode("ascii")
+        body = json.dumps(payload, ensure_ascii=True).encode("ascii")
         await _http.post(
             self._http,
             self.config.url.get_secret_value(),
             service=f"webhook {self.name!r}",
             content=body,
-            headers=self._headers(alert, body),
+            headers=self._headers(key, body),
             request_timeout=self.config.timeout,
             secrets=self.config.secret_values(),
         )

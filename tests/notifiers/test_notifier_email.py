@@ -173,11 +173,11 @@ HTML_ATTACKS = [
     pytest.param(
         "summary",
         '<img src=x onerror="a()">',
-        "&lt;img src=x onerror=&quot;a()&quot;&gt;",
+        "&lt;img src=x onerror=&#34;a()&#34;&gt;",
         id="img",
     ),
     pytest.param(
-        "feed", '"><a href="https://evil.example">x</a>', "&quot;&gt;&lt;a href=", id="breakout"
+        "feed", '"><a href="https://evil.example">x</a>', "&#34;&gt;&lt;a href=", id="breakout"
     ),
     pytest.param("rule", "<b>rule</b>", "&lt;b&gt;rule&lt;/b&gt;", id="rule"),
     pytest.param("title", "Fish &amp; chips", "Fish &amp;amp; chips", id="entity"),
@@ -228,7 +228,7 @@ async def test_link_quotes_cannot_break_out_of_href(
     link = 'https://x.example/"onmouseover="alert(1)'
     delivery = await _deliver(smtp_server, http_client, make_alert(link=link))
     _, rich = _parts(delivery.message)
-    assert 'href="https://x.example/&quot;onmouseover=&quot;alert(1)"' in rich
+    assert 'href="https://x.example/&#34;onmouseover=&#34;alert(1)"' in rich
 
 
 SMTP_REFUSALS = [

@@ -19,6 +19,7 @@ from notifiers import (
     ENTRY_POINT_GROUP,
     REGISTRY,
     Alert,
+    AppriseNotifier,
     ConsoleNotifier,
     EmailNotifier,
     Notifier,
@@ -81,8 +82,9 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> list[EntryPoint]:
 
 
 def test_registry_is_the_explicit_dict_of_built_ins() -> None:
-    """The four built-ins are listed by hand under their type names."""
+    """The five built-ins are listed by hand under their type names."""
     assert dict(REGISTRY) == {
+        "apprise": AppriseNotifier,
         "console": ConsoleNotifier,
         "email": EmailNotifier,
         "slack": SlackNotifier,
@@ -175,7 +177,7 @@ def test_unknown_type_message_lists_the_known_types(installed: list[EntryPoint])
     with pytest.raises(ValidationError) as caught:
         validate_notifier_config({"type": "pigeon"})
     assert caught.value.errors()[0]["msg"] == (
-        "unknown notifier type 'pigeon'; known types: console, email, slack, webhook"
+        "unknown notifier type 'pigeon'; known types: apprise, console, email, slack, webhook"
     )
 
 

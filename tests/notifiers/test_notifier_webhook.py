@@ -30,18 +30,20 @@ async def _deliver(
     return request
 
 
-async def test_body_is_the_documented_version_1_document(
+async def test_body_is_the_documented_version_2_document(
     http_receiver: HttpReceiver, http_client: httpx.AsyncClient, make_alert: AlertFactory
 ) -> None:
     """The JSON body has exactly the schema's fields, with ISO-8601 timestamps."""
     request = await _deliver(http_receiver, http_client, make_alert())
     assert request.json() == {
-        "version": 1,
+        "version": 2,
         "event": "new",
         "alert_id": "a1b2c3d4e5f60718",
         "story_id": "story-0042",
         "rule": "harbour-closures",
         "severity": "high",
+        "change": "",
+        "reason": "",
         "title": "Port authority shuts northern harbour after crane collapse",
         "link": "https://news.example.org/harbour/crane-collapse",
         "summary": "Officials closed the northern harbour overnight.\nShipping was rerouted south.",
@@ -172,6 +174,6 @@ async def test_header_values_echoed_back_are_redacted_from_errors(
 def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     """PAYLOAD_SCHEMA serialises (docs embed it) and requires the fields it describes."""
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
-    assert schema["properties"]["version"] == {"const": 1}
+    assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
-    assert len(schema["required"]) == 14
+    assert len(schema["required"]) == 16

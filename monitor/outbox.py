@@ -1,0 +1,127 @@
+"""The outbox as dispatch sees it: due deliveries, batches, threads, silences, listings.
+
+Every backend implements :class:`Outbox` (``Store`` extends it). The functions here
+turn outbox rows into what notifiers are handed: :func:`to_alert` for one
+delivery, :func:`batch_id_for` for the stable id of a group or digest message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import notifiers
+from monitor.models import AlertRecord, Delivery
+from monitor.silences import Silence
+
+if TYPE_CHECKING:
+    from monitor.store import DeliveryContext
+
+STATES = ("pending", "sent", "dead", "silenced")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertListing:
+    """One alert with its headline and every delivery of it (``wirewatch alerts``)."""
+
+    alert: AlertRecord
+    title: str
+    deliveries: tuple[Delivery, ...]
+
+
+class Outbox(Protocol):
+    """Alerts waiting to be sent, and what dispatch needs to send them well."""
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
+        """Pending deliveries due by ``now``, oldest first, with every member of a due batch.
+
+        A delivery waits while an earlier alert of the same story and rule has a pending,
+        not yet due delivery on the same notifier: updates follow their first message.
+        """
+
+    async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
+        """Pending, unbatched deliveries on ``notifier`` waiting for reason ``hold``."""
+
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None: ...
+
+    async def update_delivery(
+        self,
+        delivery_id: int,
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+    ) -> None: ...
+
+    async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
+        """Fix a batch's members before its first send, so retries resend the same message."""
+
+    async def save_thread(self, story_id: str, rule: str, notifier: str, ref: str) -> None:
+        """Remember the first message of (story, rule) on a notifier; later calls keep it."""
+
+    async def delivery_counts(self) -> dict[str, int]: ...
+
+    async def add_silence(self, silence: Silence) -> Silence: ...
+
+    async def silences(self, active_at: datetime | None = None) -> list[Silence]:
+        """Every silence, or those active at ``active_at``; soonest to expire first."""
+
+    async def remove_silence(self, silence_id: int) -> bool: ...
+
+    async def list_alerts(
+        self, since: datetime, state: str | None = None, limit: int = 500
+    ) -> list[AlertListing]:
+        """Alerts raised since ``since``, newest first; with ``state``, only those having a
+        delivery in that state."""
+
+
+def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.Alert:
+    """The notifier-facing alert for one outbox row (``thread`` overrides the stored one)."""
+    record = context.alert
+    update = record.event != "new"
+    return notifiers.Alert(
+        alert_id=record.alert_id,
+        story_id=record.story_id,
+        rule=record.rule,
+        severity=record.severity,
+        title=context.title,
+        link=context.link,
+        summary=context.summary,
+        feed=context.feed_name,
+        published=context.published,
+        first_seen=context.first_seen,
+        matched_terms=record.terms,
+        outlets=max(context.outlets, record.outlets),
+        event="update" if update else "new",
+        change=record.event if update else "",
+        reason=record.reason,
+        thread=thread or context.thread,
+    )
+
+
+BatchKind = Literal["group", "digest"]
+_BATCH_PREFIX: dict[BatchKind, str] = {"group": "gr_", "digest": "dg_"}
+
+
+def batch_id_for(notifier: str, kind: BatchKind, alert_ids: Sequence[str]) -> str:
+    """Stable per (notifier, kind, set of alerts): the idempotency key of the message."""
+    joined = "\x00".join([notifier, kind, *sorted(alert_ids)])
+    return _BATCH_PREFIX[kind] + hashlib.sha256(joined.encode()).hexdigest()[:24]
+
+
+def batch_kind(batch_id: str) -> BatchKind:
+    """Whether a claimed batch is a group or a digest, from its id."""
+    return "digest" if batch_id.startswith(_BATCH_PREFIX["digest"]) else "group"
