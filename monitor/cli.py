@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from monitor import __version__
+from monitor.alerts_cli import add_commands as add_alert_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
 from monitor.logs import configure_logging
 from monitor.rules_cli import add_commands as add_rule_commands
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run against a simulated newsroom on loopback")
     demo.set_defaults(handler=_demo)
     add_rule_commands(commands, _command, _load)
+    add_alert_commands(commands, _command, _load)
     return parser
 
 
@@ -82,16 +84,16 @@ def _check(args: argparse.Namespace) -> int:
     config = _load(args)
     if config is None:
         return 1
-    failures = check_examples(config)
-    if failures:
-        print(f"{config.path}: {len(failures)} rule examples failed:", file=sys.stderr)
-        for report in failures:
-            print(report, end="\n\n", file=sys.stderr)
+    examples = check_examples(config)
+    if examples.failures:
+        print(f"{config.path}: {len(examples.failures)} rule examples failed:", file=sys.stderr)
+        for failure in examples.failures:
+            print(failure.report(), end="\n\n", file=sys.stderr)
         return 1
     settings = config.settings
     print(
         f"{config.path}: OK — {len(config.feeds)} feeds, "
-        f"{len(config.ruleset.enabled_rules)} rules, "
+        f"{len(config.ruleset.enabled_rules)} rules ({examples.ran} examples pass), "
         f"{len(config.enabled_notifiers)} enabled notifiers of {len(settings.notifiers)}"
     )
     return 0

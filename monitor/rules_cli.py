@@ -63,10 +63,9 @@ def add_commands(
         parser.set_defaults(load=load)
 
 
-def check_examples(config: Config) -> list[str]:
-    """The report of every failing rule example, one string each (empty: all pass)."""
-    report = rules.run_examples(config.ruleset)
-    return [failure.report() for failure in report.failures]
+def check_examples(config: Config) -> rules.ExampleReport:
+    """Every rule example run, for ``wirewatch check``."""
+    return rules.run_examples(config.ruleset)
 
 
 def _test(args: argparse.Namespace) -> int:
