@@ -185,6 +185,8 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([f"{path}: invalid TOML: {err}"]) from None
+    except RecursionError:  # tomllib recurses per nesting level; a hostile file goes deep
+        raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
 
 
 def format_location(path: str, locator: rules.KeyLocator, loc: Sequence[str | int]) -> str:

@@ -116,6 +116,9 @@ def _parse(reader: SourceReader) -> dict[str, object] | None:
         line = int(match.group(1)) if match and match.group(1) else _last_line(reader.text)
         reader.error_at_line(line, f"invalid TOML: {message}")
         return None
+    except RecursionError:  # tomllib recurses per nesting level; hostile files go deep
+        reader.error_at_line(1, "invalid TOML: arrays or tables nested too deeply")
+        return None
 
 
 def _used_packs(

@@ -216,3 +216,12 @@ def test_progress_draws_on_a_terminal_only_and_clears_its_line() -> None:
     assert "\r[###############...............] 100/200 articles" in terminal.getvalue()
     assert terminal.getvalue().endswith("\r")
     assert pipe.getvalue() == ""
+
+
+def test_check_refuses_a_config_nested_too_deeply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    assert main(["check", "--config", str(path)]) == 1
+    assert "arrays or tables nested too deeply" in capsys.readouterr().err
