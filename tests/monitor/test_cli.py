@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,16 @@ def test_replay_groups_syndicated_and_reworded_reports_and_keeps_events_apart(
     assert len(set(story.values())) == 7  # 11 articles, 4 of them folded
     links = {row["link"] for row in rows}
     assert "https://cedarpost.example/news/homs-strikes" in links  # m. host and /amp dropped
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    """``wirewatch replay … | head -1`` exits 141 without a traceback."""
+    command = [sys.executable, "-m", "monitor", "replay", "--config", EXAMPLE, *[LEVANT] * 300]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=60)
+    assert process.returncode == 141, stderr
+    assert "Traceback" not in stderr
