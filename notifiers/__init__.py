@@ -7,6 +7,7 @@ and the registry functions the daemon uses to validate ``[notifiers.<name>]``
 tables and build notifier instances.
 """
 
+from notifiers._text import single_line
 from notifiers.apprise_bridge import AppriseConfig, AppriseNotifier
 from notifiers.base import (
     SEVERITIES,
@@ -66,5 +67,6 @@ __all__ = [
     "build_notifier",
     "discover_plugins",
     "notifier_types",
+    "single_line",
     "validate_notifier_config",
 ]

@@ -20,8 +20,12 @@ where duplicates matter.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.util
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -47,13 +51,23 @@ def apprise_installed() -> bool:
     return importlib.util.find_spec("apprise") is not None
 
 
-def _check_url(url: SecretStr) -> SecretStr:
-    import apprise  # noqa: PLC0415 - optional extra, needed only by this notifier
+@contextmanager
+def _apprise() -> Iterator[ModuleType]:
+    """Apprise (an optional extra), imported on first use. It loads its service modules
+    lazily, and one still imports the stdlib ``imghdr``: that DeprecationWarning is
+    Apprise's to fix, not a reason to fail a send."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*imghdr", category=DeprecationWarning)
+        yield importlib.import_module("apprise")
 
+
+def _check_url(url: SecretStr) -> SecretStr:
     raw = url.get_secret_value()
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in raw):
         raise ValueError("Apprise URL must not contain whitespace or control characters")
-    if apprise.Apprise.instantiate(raw) is None:
+    with _apprise() as apprise:
+        service = apprise.Apprise.instantiate(raw)
+    if service is None:
         raise ValueError("not a URL any installed Apprise service accepts")
     return url
 
@@ -95,11 +109,10 @@ class AppriseNotifier(NotifierPlugin):
         self._templates = Templates("apprise", PARTS, config.templates)
 
     def _client(self) -> Any:
-        import apprise  # noqa: PLC0415 - optional extra
-
-        client = apprise.Apprise()
-        for url in self.config.urls:
-            client.add(url.get_secret_value())
+        with _apprise() as apprise:
+            client = apprise.Apprise()
+            for url in self.config.urls:
+                client.add(url.get_secret_value())
         return client
 
     async def send(self, alert: Alert) -> Sent | None:

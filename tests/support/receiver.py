@@ -112,21 +112,22 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, owner: HttpReceiver) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, owner: HttpReceiver, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.owner = owner
 
 
 class HttpReceiver:
     """A threaded HTTP server on an ephemeral loopback port; see the module docstring."""
 
-    def __init__(self, *, default: Response | None = None) -> None:
+    def __init__(self, *, default: Response | None = None, port: int = 0) -> None:
+        """``port`` 0 picks a free one; pass a closed receiver's port to bring it "back"."""
         self.default = default or Response()
         self._script: deque[Response] = deque()
         self._requests: list[ReceivedRequest] = []
         self._changed = threading.Condition()
         self._released = threading.Event()
-        self._server = _Server(self)
+        self._server = _Server(self, port)
         # A short poll interval only bounds how long close() waits for the serve loop.
         serve = functools.partial(self._server.serve_forever, poll_interval=0.01)
         self._thread = threading.Thread(target=serve, daemon=True)
