@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
 import rules
 from monitor.alerting_config import AlertingSettings
+from monitor.poll_config import FeedSettings, ListenerSettings
 from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
@@ -33,11 +34,22 @@ class _Section(BaseModel):
 
 
 class DaemonSettings(_Section):
-    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    user_agent: str = Field("", description="sent as is; default: wirewatch/VERSION (+contact)")
+    contact_url: str = "https://github.com/wirewatch/wirewatch"
     default_interval: float = Field(300.0, ge=1, description="seconds between polls of a feed")
+    min_interval: float = Field(60.0, ge=1, description="no feed is polled more often")
+    max_interval: float = Field(3600.0, ge=1, description="no healthy feed is polled less often")
+    backoff_base: float = Field(60.0, ge=1, description="first retry delay after a failure")
+    backoff_max: float = Field(6 * 3600.0, ge=1, description="longest retry delay")
+    failure_alert_after: float = Field(
+        6 * 3600.0, ge=0, description="tell the operator once a feed fails this long (0: never)"
+    )
     jitter: float = Field(30.0, ge=0, description="random delay added to each poll, seconds")
     misfire_grace: float = Field(60.0, ge=1, description="a late poll still runs within this")
-    concurrency: int = Field(16, ge=1, le=1024, description="fetches in flight at once")
+    concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
+    host_concurrency: int = Field(2, ge=1, le=64, description="fetches in flight per host")
+    host_spacing: float = Field(0.5, ge=0, description="seconds between requests to one host")
+    parse_workers: int = Field(-1, ge=-1, le=64, description="-1: one per core, 0: a thread")
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)
     total_timeout: float = Field(60.0, gt=0)
@@ -67,26 +79,6 @@ class LogSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class FeedSettings(_Section):
-    url: str
-    name: str = ""
-    interval: float | None = Field(None, ge=1)
-    enabled: bool = True
-    tags: tuple[str, ...] = ()
-    max_body_bytes: int | None = Field(None, ge=1024)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("feed url must start with http:// or https://")
-        return value
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.url
-
-
 class Settings(BaseSettings):
     """Daemon settings. Rule and notifier tables are checked by their own packages."""
 
@@ -100,6 +92,7 @@ class Settings(BaseSettings):
     dedup: DedupSettings = DedupSettings()
     log: LogSettings = LogSettings()
     alerting: AlertingSettings = AlertingSettings()
+    listener: ListenerSettings = ListenerSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
     # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).

@@ -18,11 +18,12 @@ import structlog
 
 import notifiers
 import rules
-from monitor.config import Config, FeedSettings
+from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
 from monitor.fetcher import Fetcher
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
+from monitor.poll_config import FeedSettings
 from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
 from monitor.story_alerts import AlertPolicy

@@ -1,31 +1,37 @@
-"""HTTP fetching of feeds: one shared client, conditional GET, hard limits on size and time.
+"""HTTP fetching of feeds: shared clients, conditional GET, politeness, hard limits.
 
-Every failure is a :class:`FetchError` whose ``kind`` is one of ``FETCH_ERROR_KINDS`` and
-whose message is short and safe to log (no URL credentials, bounded length).
+Concurrency is bounded by our own semaphores (globally, and per host with spacing between
+requests: :mod:`monitor.politeness`), never by the connection pool's time-outs. Redirects
+are followed by hand so every hop is checked; a chain that starts with permanent
+redirects (301/308) reports where the feed now lives. Every failure is a
+:class:`FetchError` whose ``kind`` is one of ``FETCH_ERROR_KINDS`` and whose message is
+short and safe to log (no URL credentials, bounded length).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import importlib.metadata
 import importlib.util
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Self, TypedDict
 
 import httpx
 
+from monitor.http_hints import cache_lifetime, link_header, parse_retry_after
 from monitor.models import FeedState, FetchResult
+from monitor.politeness import HostGate
+from monitor.request_options import DEFAULT_USER_AGENT, RequestOptions
 
 MIB: Final = 1024 * 1024
 FETCH_ERROR_KINDS: Final = frozenset(
     {"timeout", "connect", "too_large", "redirect", "http_status", "protocol"}
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS: Final = frozenset({301, 308})
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
@@ -35,18 +41,6 @@ _ACCEPT: Final = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
     "application/json;q=0.8, */*;q=0.1"
-)
-
-
-def _package_version() -> str:
-    try:
-        return importlib.metadata.version("wirewatch")
-    except importlib.metadata.PackageNotFoundError:
-        return "dev"
-
-
-DEFAULT_USER_AGENT: Final = (
-    f"wirewatch/{_package_version()} (+https://github.com/wirewatch/wirewatch)"
 )
 
 
@@ -86,22 +80,6 @@ class FetchError(Exception):
 
     def __repr__(self) -> str:
         return f"FetchError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _validator(response: httpx.Response, name: str) -> str | None:
@@ -176,8 +154,24 @@ async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     return bytes(body)
 
 
+@dataclass(slots=True)
+class _Hops:
+    """Where the redirect chain went: the hops seen, and the target of its leading run of
+    permanent redirects (the feed's new address), if any."""
+
+    visited: set[str] = field(default_factory=set)
+    moved_to: str | None = None
+    only_permanent: bool = True
+
+    def record(self, status: int, target: httpx.URL) -> None:
+        if self.only_permanent and status in _PERMANENT_REDIRECTS:
+            self.moved_to = str(target)
+        else:
+            self.only_permanent = False
+
+
 class Fetcher:
-    """Fetches feeds over one shared :class:`httpx.AsyncClient` with bounded concurrency."""
+    """Fetches feeds over shared :class:`httpx.AsyncClient` s with bounded concurrency."""
 
     def __init__(
         self,
@@ -189,26 +183,45 @@ class Fetcher:
         max_body_bytes: int = 15 * MIB,
         max_redirects: int = 5,
         concurrency: int = 16,
+        host_gate: HostGate | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._total_timeout = total_timeout
         self._max_body_bytes = max_body_bytes
         self._max_redirects = max_redirects
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": user_agent,
-                "Accept": _ACCEPT,
-                "Accept-Encoding": _accept_encoding(),
-            },
-            # pool=None: our semaphore is the concurrency limit, the pool must never queue.
-            timeout=httpx.Timeout(
-                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
-            ),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=concurrency),
-            follow_redirects=False,  # followed by hand, to check every hop
-            transport=transport,
+        self._gate = host_gate or HostGate(concurrency=concurrency, spacing=0.0)
+        self._transport = transport
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Encoding": _accept_encoding(),
+        }
+        # pool=None: our semaphores are the concurrency limit, the pool must never queue.
+        self._timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
         )
+        self._keepalive = concurrency
+        # One client per (proxy, TLS verification) pair: httpx fixes both per client.
+        self._clients: dict[tuple[str | None, bool], httpx.AsyncClient] = {}
+
+    def _client(self, options: RequestOptions) -> httpx.AsyncClient:
+        key = (options.proxy, options.verify_tls)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = httpx.AsyncClient(
+                headers=self._headers,
+                timeout=self._timeout,
+                limits=httpx.Limits(
+                    max_connections=None, max_keepalive_connections=self._keepalive
+                ),
+                follow_redirects=False,  # followed by hand, to check every hop
+                transport=self._transport,
+                proxy=options.proxy,
+                verify=options.verify_tls,
+                trust_env=False,  # a feed's proxy is its own setting, not the environment's
+            )
+        return client
 
     async def __aenter__(self) -> Self:
         return self
@@ -222,20 +235,29 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
     async def fetch(
-        self, url: str, state: FeedState | None = None, *, max_body_bytes: int | None = None
+        self,
+        url: str,
+        state: FeedState | None = None,
+        *,
+        max_body_bytes: int | None = None,
+        options: RequestOptions | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally, given ``state``) and return the accepted response.
 
+        Waits for the host's turn (per-host limit and spacing), then for a global slot.
         Raises :class:`FetchError` on any failure, including non-2xx statuses other than 304.
         """
-        cap = self._max_body_bytes if max_body_bytes is None else max_body_bytes
-        async with self._semaphore:
+        options = options or RequestOptions()
+        cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
+        async with self._gate.slot(_host_of(url)), self._semaphore:
             try:
                 async with asyncio.timeout(self._total_timeout):
-                    return await self._fetch(url, state, cap)
+                    return await self._fetch(url, state, cap, options)
             except TimeoutError as exc:
                 raise FetchError(
                     "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
@@ -247,10 +269,14 @@ class Fetcher:
                 # points to (even when not following it) and this is that Location failing.
                 raise FetchError("redirect", "redirect to an invalid URL") from exc
 
-    async def _fetch(self, url: str, state: FeedState | None, cap: int) -> FetchResult:
-        async with self._final_response(url, _conditional_headers(state)) as response:
+    async def _fetch(
+        self, url: str, state: FeedState | None, cap: int, options: RequestOptions
+    ) -> FetchResult:
+        hops = _Hops()
+        headers = {**options.request_headers(), **_conditional_headers(state)}
+        async with self._final_response(url, headers, options, hops) as response:
             if response.status_code == 304:
-                return self._not_modified(url, response, state)
+                return self._not_modified(url, response, state, hops)
             if not response.is_success:
                 raise _status_error(response)
             body = await _read_capped(response, cap)
@@ -262,10 +288,13 @@ class Fetcher:
                 etag=_validator(response, "etag"),
                 last_modified=_validator(response, "last-modified"),
                 content_type=response.headers.get("content-type"),
+                **_hints(response, hops),
             )
 
     @staticmethod
-    def _not_modified(url: str, response: httpx.Response, state: FeedState | None) -> FetchResult:
+    def _not_modified(
+        url: str, response: httpx.Response, state: FeedState | None, hops: _Hops
+    ) -> FetchResult:
         # A 304 need not repeat the validators; keep the ones we sent so state is not wiped.
         return FetchResult(
             url=url,
@@ -276,27 +305,68 @@ class Fetcher:
             last_modified=_validator(response, "last-modified")
             or (state.last_modified if state else None),
             content_type=response.headers.get("content-type"),
+            **_hints(response, hops),
         )
 
     @asynccontextmanager
     async def _final_response(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], options: RequestOptions, hops: _Hops
     ) -> AsyncIterator[httpx.Response]:
-        """Stream the response at the end of the redirect chain; bodies of hops are not read."""
+        """Stream the response at the end of the redirect chain; bodies of hops are not read.
+
+        Credentials go only to the feed's own origin, never to where a redirect points.
+        """
         try:
-            target = httpx.URL(url)
+            target = origin = httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
             raise FetchError("protocol", "invalid feed URL") from exc
         _check_scheme(target, "protocol")
-        visited: set[str] = set()
+        client = self._client(options)
         while True:
-            visited.add(str(target))
-            async with self._client.stream("GET", target, headers=headers) as response:
+            hops.visited.add(str(target))
+            same_origin = _origin(target) == _origin(origin)
+            request_headers = headers if same_origin else _without_credentials(headers)
+            auth = httpx.BasicAuth(*options.basic) if options.basic and same_origin else None
+            async with client.stream("GET", target, headers=request_headers, auth=auth) as response:
                 if not self._is_redirect(response):
                     yield response
                     return
-                target = _next_hop(response, visited, self._max_redirects)
+                next_target = _next_hop(response, hops.visited, self._max_redirects)
+                hops.record(response.status_code, next_target)
+                target = next_target
 
     @staticmethod
     def _is_redirect(response: httpx.Response) -> bool:
         return response.status_code in _REDIRECT_STATUSES and "location" in response.headers
+
+
+class _Hints(TypedDict):
+    moved_to: str | None
+    cache_lifetime: float | None
+    hub: str | None
+    self_url: str | None
+
+
+def _hints(response: httpx.Response, hops: _Hops) -> _Hints:
+    """What the response says beyond the body: the feed's new home, freshness, WebSub."""
+    return {
+        "moved_to": hops.moved_to,
+        "cache_lifetime": cache_lifetime(response.headers),
+        "hub": link_header(response, "hub"),
+        "self_url": link_header(response, "self"),
+    }
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
+
+
+def _host_of(url: str) -> str:
+    try:
+        return httpx.URL(url).host or url
+    except (httpx.InvalidURL, ValueError):
+        return url

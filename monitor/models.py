@@ -22,7 +22,33 @@ class FeedState:
     body_hash: str | None = None
     last_polled: datetime | None = None
     last_status: int | None = None
-    error_count: int = 0
+    error_count: int = 0  # consecutive failed polls
+    last_error: str | None = None
+    # Health and scheduling (migration 0004). ``last_polled`` is the last attempt.
+    last_success: datetime | None = None
+    failing_since: datetime | None = None  # first failure of the current streak
+    failure_alerted: bool = False  # the operator was told about the current streak
+    items_per_day: float | None = None  # observed publishing rate, from entry dates
+    feed_ttl: float | None = None  # seconds, from RSS <ttl> or sy:updatePeriod/Frequency
+    interval: float | None = None  # seconds from the last poll to the next one
+    next_poll: datetime | None = None
+    moved_to: str | None = None  # where a permanent redirect said the feed now lives
+    disabled: str | None = None  # why polling stopped for good (410 Gone); None: active
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSubscription:
+    """A feed's WebSub subscription at its hub, as the daemon remembers it."""
+
+    feed_url: str  # the configured feed
+    hub: str
+    topic: str  # the feed's self URL, which the hub knows it by
+    callback_id: str  # the last path segment of our callback URL
+    secret: str  # HMAC key for X-Hub-Signature on pushed content; never logged
+    state: str  # requested, active, denied, unsubscribed
+    requested_at: datetime
+    lease_seconds: int | None = None
+    expires_at: datetime | None = None
     last_error: str | None = None
 
 
@@ -37,6 +63,10 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+    moved_to: str | None = None  # target of the leading 301/308 redirects, if any
+    cache_lifetime: float | None = None  # seconds, from Cache-Control max-age or Expires
+    hub: str | None = None  # WebSub hub from a Link header
+    self_url: str | None = None  # the feed's canonical URL from a Link header
 
     @property
     def not_modified(self) -> bool:
@@ -65,6 +95,9 @@ class ParsedFeed:
     title: str | None
     entries: tuple[RawEntry, ...]
     warning: str | None = None
+    ttl: float | None = None  # seconds the publisher asks between polls (<ttl>, sy:*)
+    hub: str | None = None  # WebSub hub the feed advertises
+    self_url: str | None = None  # the feed's own URL as it states it (the WebSub topic)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Feed documents (RSS, Atom, JSON Feed) to :class:`ParsedFeed`.
 
-CPU-bound and synchronous: the pipeline runs :func:`parse_feed` in a worker thread. Input is
+CPU-bound, synchronous and pure (bytes in, picklable dataclasses out): the daemon runs
+:func:`parse_feed` in a process pool, ``replay`` and tests in a worker thread. Input is
 attacker-controlled. So an XML document is first decoded to UTF-8 the way feedparser would
 decode it, then every DOCTYPE in its prolog (and with it any entity declarations) is cut
 out, and feedparser is only ever handed a byte stream: it can neither expand entities nor
@@ -39,6 +40,13 @@ _WIDE_ENCODINGS: Final = (
     (b"<\x00?\x00", "utf-16-le"),
 )
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+# sy:updatePeriod names (RSS 1.0 syndication module), in seconds.
+_SY_PERIODS: Final = {
+    "hourly": 3600.0, "daily": 86_400.0, "weekly": 604_800.0,
+    "monthly": 2_592_000.0, "yearly": 31_536_000.0,
+}  # fmt: skip
+_MAX_TTL: Final = 31_536_000.0  # a year: anything longer is a typo or hostile
+_MAX_URL_CHARS: Final = 2048
 # What may precede the root element: whitespace, then a PI, a comment or a DOCTYPE.
 _PROLOG_ITEM: Final = re.compile(rb"[ \t\r\n]*(<\?|<!--|<!DOCTYPE)", re.IGNORECASE)
 # Inside a DOCTYPE only quotes, brackets, comments and '>' change what a '>' means.
@@ -131,7 +139,17 @@ def _parse_json_feed(body: bytes, url: str, max_entries: int) -> ParsedFeed:
         title=_text(document.get("title")) or None,
         entries=tuple(_json_entry(item, feed_author, url) for item in objects[:max_entries]),
         warning=f"skipped {skipped} JSON feed items that are not objects" if skipped else None,
+        hub=_json_hub(document.get("hubs"), url),
+        self_url=_http_url(_text(document.get("feed_url")), url),
     )
+
+
+def _json_hub(hubs: object, base_url: str) -> str | None:
+    """The first WebSub hub of a JSON Feed's ``hubs`` list."""
+    for hub in hubs if isinstance(hubs, list) else ():
+        if isinstance(hub, dict) and _text(hub.get("type")).lower() == "websub":
+            return _http_url(_text(hub.get("url")), base_url)
+    return None
 
 
 def _json_entry(item: Mapping[str, object], feed_author: str | None, base_url: str) -> RawEntry:
@@ -257,7 +275,44 @@ def _parse_xml_feed(
         title=_text(dict.get(feed, "title")) or None,
         entries=tuple(_feedparser_entry(entry, url) for entry in entries[:max_entries]),
         warning=(_bozo_text(result) if dict.get(result, "bozo") else encoding_warning) or None,
+        ttl=_feed_ttl(feed),
+        hub=_feed_link(feed, "hub", url),
+        self_url=_feed_link(feed, "self", url),
     )
+
+
+def _feed_ttl(feed: dict[str, object]) -> float | None:
+    """Seconds between polls the feed asks for: RSS ``<ttl>`` (minutes), else
+    ``sy:updatePeriod`` divided by ``sy:updateFrequency``."""
+    ttl = _text(dict.get(feed, "ttl"))
+    if _small_number(ttl) and int(ttl) > 0:
+        return min(int(ttl) * 60.0, _MAX_TTL)
+    period = _SY_PERIODS.get(_text(dict.get(feed, "sy_updateperiod")).lower())
+    frequency = _text(dict.get(feed, "sy_updatefrequency")) or "1"
+    if period is None or not _small_number(frequency) or int(frequency) < 1:
+        return None
+    return period / int(frequency)
+
+
+def _small_number(text: str) -> bool:
+    # isdigit alone accepts "²" and other digits int() refuses.
+    return text.isascii() and text.isdigit() and len(text) < 9
+
+
+def _feed_link(feed: dict[str, object], rel: str, base_url: str) -> str | None:
+    links = dict.get(feed, "links")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and dict.get(link, "rel") == rel:
+            return _http_url(_text(dict.get(link, "href")), base_url)
+    return None
+
+
+def _http_url(link: str, base_url: str) -> str | None:
+    """``link`` made absolute, when it is an http(s) URL of sane length."""
+    absolute = _absolute(link, base_url) if link else ""
+    if not absolute.startswith(("http://", "https://")) or len(absolute) > _MAX_URL_CHARS:
+        return None
+    return absolute
 
 
 def _bozo_text(result: dict[str, object]) -> str:

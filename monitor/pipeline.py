@@ -13,17 +13,29 @@ stop the others.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
 import rules
-from monitor.config import FeedSettings
+from monitor.config import DaemonSettings
 from monitor.dedup import Deduplicator
-from monitor.fetcher import Fetcher, FetchError
+from monitor.feed_health import (
+    FeedEvent,
+    after_failure,
+    after_gone,
+    after_success,
+    interval_policy,
+    settle_health,
+)
+from monitor.fetcher import Fetcher, FetchError, redact_url
 from monitor.models import (
     AlertRecord,
     Article,
@@ -35,6 +47,8 @@ from monitor.models import (
 )
 from monitor.normalise import normalise_entry
 from monitor.parser import ParseError, parse_feed
+from monitor.poll_config import FeedSettings, ListenerSettings
+from monitor.request_options import RequestOptions
 from monitor.routing import Routes
 from monitor.store import Store
 from monitor.story_alerts import AlertPlan, AlertPolicy, alert_id_for
@@ -61,6 +75,14 @@ class Pipeline:
     feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
     # Story-aware alert semantics (updates, severity routes); default: routes alone.
     alert_policy: AlertPolicy | None = None
+    # Polling (issue #6): interval limits, the parse pool, WebSub, operator events.
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    listener: ListenerSettings | None = None
+    parse_executor: Executor | None = None  # None: a worker thread
+    pushed: Callable[[str], bool] = field(default=lambda _url: False)  # WebSub is active
+    on_feed_event: Callable[[FeedEvent], Awaitable[None]] | None = None
+    on_hub: Callable[[FeedSettings, str, str], Awaitable[None]] | None = None
+    rng: Callable[[], float] = field(default=random.random)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +98,12 @@ class Ingested:
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     feed_url: str
-    status: str  # "ok", "not_modified", "unchanged", "error"
+    # "ok", "not_modified", "unchanged", "error", "gone", "disabled", "pushed"
+    status: str
     ingested: tuple[Ingested, ...] = ()
     error: str | None = None
+    state: FeedState | None = None  # the feed's state after this poll
+    event: FeedEvent | None = None  # the operator event this poll raised
 
     @property
     def alerts(self) -> int:
@@ -88,27 +113,50 @@ class PollOutcome:
 async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     """Poll one feed once, in order; never raises for anything the feed or network did."""
     state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
+    if state.disabled:
+        return PollOutcome(feed.url, "disabled", state=state)
     try:
-        fetched = await _fetch(feed, state, pipe)  # conditional GET, size-capped
-        if _nothing_new(fetched, state):
+        fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
+        if _nothing_new(fetched, state):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
-        parsed = await _parse(fetched, pipe)  # in a worker thread, DTDs stripped
+        parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
     articles = _normalise(parsed, feed, pipe)  # plain text, UTC dates, canonical links
     ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
-    await pipe.store.save_feed_state(_healthy(state, fetched, pipe))
-    outcome = PollOutcome(feed.url, "ok", ingested)
+    after = after_success(
+        state, fetched, parsed, body_hash=_body_hash(fetched), **_poll_args(feed, pipe)
+    )
+    outcome = await _settle(feed, state, after, pipe, PollOutcome(feed.url, "ok", ingested))
     _log_poll(feed, outcome, len(articles))
+    await _discovered(feed, fetched, parsed, pipe)
     if outcome.alerts:
         pipe.on_alerts()  # the dispatcher sends what was queued
     return outcome
 
 
+async def ingest_pushed(
+    feed: FeedSettings, body: bytes, content_type: str | None, pipe: Pipeline
+) -> PollOutcome:
+    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
+    try:
+        parsed = await parse_document(body, content_type, feed.url, pipe)
+    except ParseError as err:
+        log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
+        return PollOutcome(feed.url, "error", error=f"parse: {err}")
+    articles = _normalise(parsed, feed, pipe)
+    outcome = PollOutcome(feed.url, "pushed", await ingest_all(articles, pipe))
+    _log_poll(feed, outcome, len(articles))
+    if outcome.alerts:
+        pipe.on_alerts()
+    return outcome
+
+
 async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchResult:
     assert pipe.fetcher is not None, "polling needs a fetcher"
-    cap = feed.max_body_bytes or pipe.max_body_bytes
-    return await pipe.fetcher.fetch(feed.url, state, max_body_bytes=cap)
+    url = state.moved_to or feed.url  # a 301/308 moved the feed: ask the new address
+    options = RequestOptions.for_feed(feed)
+    return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
 
 
 def _nothing_new(fetched: FetchResult, state: FeedState) -> bool:
@@ -116,18 +164,20 @@ def _nothing_new(fetched: FetchResult, state: FeedState) -> bool:
     return fetched.not_modified or _body_hash(fetched) == state.body_hash
 
 
-async def _parse(fetched: FetchResult, pipe: Pipeline) -> ParsedFeed:
-    return await asyncio.to_thread(
-        parse_feed,
-        fetched.body,
-        content_type=fetched.content_type,
-        url=fetched.final_url,
-        max_entries=pipe.max_entries,
+async def parse_document(
+    body: bytes, content_type: str | None, url: str, pipe: Pipeline
+) -> ParsedFeed:
+    """:func:`parse_feed` off the event loop: in the daemon's process pool, else a thread."""
+    work = functools.partial(
+        parse_feed, body, content_type=content_type, url=url, max_entries=pipe.max_entries
     )
+    if pipe.parse_executor is None:
+        return await asyncio.to_thread(work)
+    return await asyncio.get_running_loop().run_in_executor(pipe.parse_executor, work)
 
 
 def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[Article]:
-    if parsed.warning:
+    if parsed.warning:  # a bozo feed: processed, with the parser's complaint logged
         log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
     fetched_at = pipe.clock()
     return [
@@ -142,27 +192,46 @@ def _body_hash(fetched: FetchResult) -> str:
     return hashlib.sha256(fetched.body).hexdigest()
 
 
-def _healthy(state: FeedState, fetched: FetchResult, pipe: Pipeline) -> FeedState:
-    """The feed's state after a successful poll: validators kept, errors cleared."""
-    return replace(
-        state,
-        last_polled=pipe.clock(),
-        last_status=fetched.status,
-        etag=fetched.etag or state.etag,
-        last_modified=fetched.last_modified or state.last_modified,
-        body_hash=state.body_hash if fetched.not_modified else _body_hash(fetched),
-        error_count=0,
-        last_error=None,
-    )
+def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:
+    return {
+        "now": pipe.clock(),
+        "policy": interval_policy(feed, pipe.daemon, pipe.listener),
+        "pushed": pipe.pushed(feed.url),
+        "rng": pipe.rng,
+    }
 
 
 async def _unchanged(
     feed: FeedSettings, state: FeedState, fetched: FetchResult, pipe: Pipeline
 ) -> PollOutcome:
-    await pipe.store.save_feed_state(_healthy(state, fetched, pipe))
+    after = after_success(state, fetched, None, body_hash=None, **_poll_args(feed, pipe))
     status = "not_modified" if fetched.not_modified else "unchanged"
     log.debug("feed_unchanged", feed_url=feed.url, status=status)
-    return PollOutcome(feed.url, status)
+    return await _settle(feed, state, after, pipe, PollOutcome(feed.url, status))
+
+
+async def _settle(
+    feed: FeedSettings, before: FeedState, after: FeedState, pipe: Pipeline, outcome: PollOutcome
+) -> PollOutcome:
+    """Store the feed's new state; tell the operator when its health changed."""
+    alert_after = pipe.daemon.failure_alert_after
+    after, event = settle_health(before, after, feed, pipe.clock(), alert_after)
+    if after.moved_to and after.moved_to != before.moved_to:
+        log.warning("feed_moved", feed_url=feed.url, moved_to=redact_url(after.moved_to))
+    await pipe.store.save_feed_state(after)
+    if event is not None and pipe.on_feed_event is not None:
+        await pipe.on_feed_event(event)
+    return replace(outcome, state=after, event=event)
+
+
+async def _discovered(
+    feed: FeedSettings, fetched: FetchResult, parsed: ParsedFeed, pipe: Pipeline
+) -> None:
+    """Offer a WebSub hub the feed advertises (Link header, else the document)."""
+    hub = fetched.hub or parsed.hub
+    if hub and pipe.on_hub is not None:
+        topic = fetched.self_url or parsed.self_url or fetched.final_url
+        await pipe.on_hub(feed, hub, topic)
 
 
 async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
@@ -252,15 +321,14 @@ async def _failed(
         status=status,
         consecutive_errors=state.error_count + 1,
     )
-    failed = replace(
-        state,
-        last_polled=pipe.clock(),
-        last_status=status,
-        error_count=state.error_count + 1,
-        last_error=error[:500],
-    )
-    await pipe.store.save_feed_state(failed)
-    return PollOutcome(feed.url, "error", error=error)
+    if isinstance(err, FetchError) and status == 410:
+        after = after_gone(state, err, pipe.clock())
+        return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "gone", error=error))
+    retry_after = err.retry_after if isinstance(err, FetchError) else None
+    args = _poll_args(feed, pipe)
+    del args["pushed"]
+    after = after_failure(state, error, status=status, retry_after=retry_after, **args)
+    return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "error", error=error))
 
 
 def _log_poll(feed: FeedSettings, outcome: PollOutcome, entries: int) -> None:

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config import DaemonSettings, FeedSettings
+from monitor.config import DaemonSettings
+from monitor.poll_config import FeedSettings
 
 # First polls are spread over this many seconds per feed (capped by the interval): a
 # thousand feeds start over ~50 s instead of in one burst, a handful start at once.

@@ -18,8 +18,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
 from monitor.sqlite_articles import articles_since, count_articles_since
+from monitor.sqlite_feeds import (
+    read_feed_state,
+    read_feed_states,
+    read_subscriptions,
+    write_feed_state,
+    write_subscription,
+)
 from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
@@ -36,10 +43,6 @@ T = TypeVar("T")
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -98,23 +101,19 @@ class SqliteStore(SqliteOutbox):
         return await self._run(lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
 
     async def feed_state(self, url: str) -> FeedState | None:
-        row = await self._run(
-            lambda db: db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
-        )
-        return _feed_state(row) if row else None
+        return await self._run(lambda db: read_feed_state(db, url))
+
+    async def feed_states(self) -> list[FeedState]:
+        return await self._run(read_feed_states)
 
     async def save_feed_state(self, state: FeedState) -> None:
-        values = (
-            state.url,
-            state.etag,
-            state.last_modified,
-            state.body_hash,
-            _iso(state.last_polled),
-            state.last_status,
-            state.error_count,
-            state.last_error,
-        )
-        await self._run(lambda db: db.execute(_UPSERT_FEED, values))
+        await self._run(lambda db: write_feed_state(db, state))
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]:
+        return await self._run(read_subscriptions)
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
+        await self._run(lambda db: write_subscription(db, subscription))
 
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""
@@ -195,12 +194,6 @@ def _migrate(db: sqlite3.Connection) -> None:
             db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
 
 
-def _feed_state(row: sqlite3.Row) -> FeedState:
-    values = dict(row)
-    values["last_polled"] = _dt(values["last_polled"])
-    return FeedState(**values)
-
-
 def _record_article(
     db: sqlite3.Connection,
     article: Article,
@@ -244,16 +237,6 @@ def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
     )
 
 
-_UPSERT_FEED = """
-INSERT INTO feeds (url, etag, last_modified, body_hash, last_polled, last_status,
-                   error_count, last_error)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (url) DO UPDATE SET
-    etag = excluded.etag, last_modified = excluded.last_modified,
-    body_hash = excluded.body_hash, last_polled = excluded.last_polled,
-    last_status = excluded.last_status, error_count = excluded.error_count,
-    last_error = excluded.last_error
-"""
 _FIND_COLUMNS = """
 SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
 FROM articles a JOIN stories s USING (story_id)

@@ -22,6 +22,7 @@ from monitor.models import (
     Delivery,
     FeedState,
     StoryAlertState,
+    WebSubSubscription,
 )
 from monitor.outbox import Outbox
 
@@ -112,6 +113,13 @@ class Store(Outbox, Protocol):
     async def feed_state(self, url: str) -> FeedState | None: ...
 
     async def save_feed_state(self, state: FeedState) -> None: ...
+
+    async def feed_states(self) -> list[FeedState]:
+        """Every feed's remembered state (``wirewatch feeds``, start-up scheduling)."""
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]: ...
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None: ...
 
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""

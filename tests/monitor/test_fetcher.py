@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from monitor.fetcher import Fetcher, FetchError, parse_retry_after, redact_url
+from monitor.fetcher import Fetcher, FetchError, redact_url
+from monitor.http_hints import parse_retry_after
 from monitor.models import FeedState
 from tests.support.feedserver import FeedServer, Reply
 

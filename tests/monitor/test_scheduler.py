@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.config import DaemonSettings, FeedSettings
+from monitor.config import DaemonSettings
+from monitor.poll_config import FeedSettings
 from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

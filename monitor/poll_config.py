@@ -1,0 +1,122 @@
+"""Settings for polling: one ``[[feeds]]`` entry, its credentials, and the HTTP listener.
+
+Feed credentials never sit in the config file: ``password_env`` / ``token_env`` name an
+environment variable, read when the config is loaded (a missing one is a config error
+naming the variable) and kept as a ``SecretStr`` that is never printed or logged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+# Header names a feed may not set: they belong to the fetcher (validators, encodings,
+# framing) or to ``auth``, which keeps credentials out of the file.
+_RESERVED_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "accept-encoding",
+     "if-none-match", "if-modified-since", "authorization", "proxy-authorization", "cookie"}
+)  # fmt: skip
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 header name
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedAuth(_Section):
+    """HTTP authentication for one feed; the secret comes from the environment."""
+
+    type: Literal["basic", "bearer"]
+    username: str = ""
+    password_env: str = ""  # basic: the variable holding the password
+    token_env: str = ""  # bearer: the variable holding the token
+    secret: SecretStr = Field(SecretStr(""), exclude=True)  # filled from the variable
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret(cls, data: object) -> object:
+        if not isinstance(data, dict) or "secret" in data:
+            return data
+        kind = data.get("type")
+        variable = str(data.get("password_env" if kind == "basic" else "token_env") or "")
+        if not variable:
+            wanted = "password_env" if kind == "basic" else "token_env"
+            raise ValueError(f"{kind} auth needs {wanted} (the environment variable to read)")
+        if not _ENV_NAME.match(variable):
+            raise ValueError("not an environment variable name")
+        if variable not in os.environ:
+            raise ValueError(f"environment variable {variable} is not set")
+        return {**data, "secret": os.environ[variable]}
+
+    @model_validator(mode="after")
+    def _username_for_basic(self) -> FeedAuth:
+        if self.type == "basic" and not self.username:
+            raise ValueError("basic auth needs a username")
+        return self
+
+
+class FeedSettings(_Section):
+    url: str
+    name: str = ""
+    interval: float | None = Field(None, ge=1, description="fixed seconds between polls")
+    min_interval: float | None = Field(None, ge=1)
+    max_interval: float | None = Field(None, ge=1)
+    enabled: bool = True
+    tags: tuple[str, ...] = ()
+    language: str = ""
+    max_body_bytes: int | None = Field(None, ge=1024)
+    headers: dict[str, str] = Field(default_factory=dict)
+    auth: FeedAuth | None = None
+    proxy: str | None = None
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("feed url must start with http:// or https://")
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://", "socks5://")):
+            raise ValueError("proxy must be an http://, https:// or socks5:// URL")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _safe_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _TOKEN.match(name) or name.lower() in _RESERVED_HEADERS:
+                raise ValueError(f"header {name!r} may not be set per feed")
+            if any(char in text for char in "\r\n\x00"):
+                raise ValueError(f"header {name!r} has a line break or NUL in its value")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.url
+
+
+class ListenerSettings(_Section):
+    """The daemon's HTTP listener (WebSub callbacks today; health and metrics later)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8787, ge=0, le=65535)
+    public_url: str = Field("", description="how hubs reach the listener, e.g. https://ww.example")
+    websub: bool = True  # subscribe to hubs that feeds advertise
+    lease_seconds: int = Field(86_400 * 5, ge=60, le=86_400 * 365)
+    poll_fallback: float = Field(3600.0, ge=60, description="poll interval while pushed")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("public_url must start with http:// or https://")
+        return value.rstrip("/")

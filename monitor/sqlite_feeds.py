@@ -1,0 +1,71 @@
+"""SQLite side of feed state and WebSub subscriptions.
+
+Functions taking a connection run on the store's database thread (``SqliteStore._run``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import astuple, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.models import FeedState, WebSubSubscription
+
+_FEED_COLUMNS = tuple(f.name for f in fields(FeedState))
+_FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_poll"})
+_WEBSUB_COLUMNS = tuple(f.name for f in fields(WebSubSubscription))
+_WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
+
+
+def _to_sql(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    # Built once at import from dataclass field names, never from input.
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column != key)
+    placeholders = ", ".join("?" * len(columns))
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608
+    return insert + f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+
+
+_UPSERT_FEED = _upsert("feeds", _FEED_COLUMNS, "url")
+_UPSERT_WEBSUB = _upsert("websub", _WEBSUB_COLUMNS, "feed_url")
+
+
+def _from_row(row: sqlite3.Row, columns: tuple[str, ...], times: frozenset[str]) -> dict[str, Any]:
+    values = {column: row[column] for column in columns}
+    for column in times:
+        values[column] = datetime.fromisoformat(values[column]) if values[column] else None
+    return values
+
+
+def feed_state_from_row(row: sqlite3.Row) -> FeedState:
+    values = _from_row(row, _FEED_COLUMNS, _FEED_TIMES)
+    values["failure_alerted"] = bool(values["failure_alerted"])
+    return FeedState(**values)
+
+
+def read_feed_state(db: sqlite3.Connection, url: str) -> FeedState | None:
+    row = db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+    return feed_state_from_row(row) if row else None
+
+
+def read_feed_states(db: sqlite3.Connection) -> list[FeedState]:
+    return [feed_state_from_row(row) for row in db.execute("SELECT * FROM feeds ORDER BY url")]
+
+
+def write_feed_state(db: sqlite3.Connection, state: FeedState) -> None:
+    db.execute(_UPSERT_FEED, tuple(_to_sql(value) for value in astuple(state)))
+
+
+def read_subscriptions(db: sqlite3.Connection) -> list[WebSubSubscription]:
+    rows = db.execute("SELECT * FROM websub ORDER BY feed_url").fetchall()
+    return [WebSubSubscription(**_from_row(row, _WEBSUB_COLUMNS, _WEBSUB_TIMES)) for row in rows]
+
+
+def write_subscription(db: sqlite3.Connection, subscription: WebSubSubscription) -> None:
+    db.execute(_UPSERT_WEBSUB, tuple(_to_sql(value) for value in astuple(subscription)))
