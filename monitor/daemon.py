@@ -141,9 +141,17 @@ class Daemon:
         finally:
             log.info("daemon_stopping", polls_in_flight=len(self._inflight))
             scheduler.shutdown(wait=False)
-            dispatcher.cancel()
-            await asyncio.gather(dispatcher, return_exceptions=True)
+            await self._stop_dispatching(dispatcher)
             await self._finish_in_flight()
+
+    async def _stop_dispatching(self, dispatcher: asyncio.Task[None]) -> None:
+        """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it
+        between a receiver's 200 and the store's "sent" would send that alert twice."""
+        self._wake.set()  # a loop waiting for work runs one last sweep and sees ``stop``
+        try:
+            await asyncio.wait_for(dispatcher, self.config.settings.daemon.shutdown_timeout)
+        except TimeoutError:
+            log.warning("dispatch_cancelled_at_shutdown")
 
     async def _finish_in_flight(self) -> None:
         """Let running polls store what they fetched, up to the shutdown deadline."""
