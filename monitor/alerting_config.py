@@ -18,7 +18,7 @@
     digest = { every = "daily", at = "08:00", timezone = "Europe/Berlin" }
     rate_limit = { messages = 20, per_seconds = 60 }
 
-Kept out of the rule language on purpose (docs/decisions/0007-alert-lifecycle.md):
+Kept out of the rule language on purpose (docs/decisions/0009-alert-lifecycle-and-outbox.md):
 how often to re-alert and where to send are operations concerns, not what a rule means.
 """
 
