@@ -268,10 +268,11 @@ class Dispatcher:
         self, sweep: _Sweep, unit: Unit, state: str, error: str | None, *, note: str | None = None
     ) -> None:
         clean = self._redact(error) if error else note
+        tried = state != "silenced"  # a silenced delivery was never attempted
         await self._store.update_deliveries(
             unit.ids,
             state=state,
-            attempts=unit.attempts + (state != "silenced"),
+            attempts=unit.attempts + 1 if tried else unit.attempts,
             next_attempt_at=sweep.now,
             error=clean,
         )
