@@ -21,10 +21,10 @@ import rules
 from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
-from monitor.fetcher import Fetcher
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
 from monitor.poll_config import FeedSettings
-from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
+from monitor.polling import Polling
+from monitor.scheduler import add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
 from monitor.story_alerts import AlertPolicy
 
@@ -46,6 +46,7 @@ class Daemon:
         self._inflight: set[asyncio.Task[object]] = set()
         self.pipeline: Pipeline | None = None
         self.dispatcher: Dispatcher | None = None
+        self.polling: Polling | None = None
         self._next_wake: datetime | None = None
 
     async def start(self) -> None:
@@ -57,6 +58,7 @@ class Daemon:
             name: notifiers.build_notifier(name, conf, http=self._http)
             for name, conf in self.config.enabled_notifiers.items()
         }
+        self.polling = Polling(self.config, self.clock)
         self.pipeline = Pipeline(
             store=self.store,
             dedup=dedup,
@@ -64,10 +66,13 @@ class Daemon:
             routes=_routes(self.config, tuple(self._channels)),
             alert_policy=_alert_policy(self.config, tuple(self._channels)),
             feed_tags={feed.url: feed.tags for feed in settings.feeds},
-            fetcher=_fetcher(self.config),
+            fetcher=self.polling.fetcher,
             max_entries=settings.daemon.max_entries,
             clock=self.clock,
             on_alerts=self._wake.set,
+            daemon=settings.daemon,
+            listener=settings.listener,
+            parse_executor=self.polling.parse_executor,
         )
         self.dispatcher = Dispatcher(
             self.store,
@@ -88,8 +93,8 @@ class Daemon:
     async def close(self) -> None:
         for channel in self._channels.values():
             await channel.aclose()
-        if self.pipeline is not None and self.pipeline.fetcher is not None:
-            await self.pipeline.fetcher.aclose()
+        if self.polling is not None:
+            await self.polling.aclose()
         await self._http.aclose()
         await self.store.close()
 
@@ -100,10 +105,14 @@ class Daemon:
         if task is not None:
             self._inflight.add(task)
         try:
-            return await poll_feed(feed, self.pipeline)
+            outcome = await poll_feed(feed, self.pipeline)
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
-            return PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+            outcome = PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+        try:
+            if self.polling is not None:
+                self.polling.after_poll(feed, outcome)  # the next poll, from the new state
+            return outcome
         finally:
             if task is not None:
                 self._inflight.discard(task)
@@ -125,11 +134,9 @@ class Daemon:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
         assert self.pipeline is not None
         scheduler = make_scheduler()
-        feeds = self.config.feeds
-        for feed in feeds:
-            add_feed_job(
-                scheduler, feed, self.config.settings.daemon, self.poll, feeds_total=len(feeds)
-            )
+        assert self.polling is not None
+        states = await self.store.feed_states()
+        self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
         add_periodic_job(
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
@@ -178,19 +185,6 @@ class Daemon:
         assert self.pipeline is not None
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
-
-
-def _fetcher(config: Config) -> Fetcher:
-    daemon = config.settings.daemon
-    return Fetcher(
-        user_agent=daemon.user_agent,
-        connect_timeout=daemon.connect_timeout,
-        read_timeout=daemon.read_timeout,
-        total_timeout=daemon.total_timeout,
-        max_body_bytes=daemon.max_body_bytes,
-        max_redirects=daemon.max_redirects,
-        concurrency=daemon.concurrency,
-    )
 
 
 def _routes(config: Config, enabled: tuple[str, ...]) -> Routes:

@@ -141,7 +141,9 @@ def demo_config_toml(feeds: Sequence[tuple[str, str]], *, store_path: str = ":me
         "# Written by `wirewatch demo`: a loopback newsroom, console alerts, no set-up.",
         "[daemon]",
         f"default_interval = {DEMO_INTERVAL}",
+        f"min_interval = {DEMO_INTERVAL}",  # news every few seconds, on purpose
         "jitter = 1",
+        "host_spacing = 0  # every outlet of the newsroom is on 127.0.0.1",
         "",
         "[store]",
         f"path = {_toml_string(store_path)}",

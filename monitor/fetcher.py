@@ -21,7 +21,7 @@ from typing import Final, Self, TypedDict
 
 import httpx
 
-from monitor.http_hints import cache_lifetime, link_header, parse_retry_after
+from monitor.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
 from monitor.models import FeedState, FetchResult
 from monitor.politeness import HostGate
 from monitor.request_options import DEFAULT_USER_AGENT, RequestOptions
@@ -120,7 +120,9 @@ def _next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -
 def _status_error(response: httpx.Response) -> FetchError:
     retry_after = None
     if response.status_code in _RETRY_AFTER_STATUSES:
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        # An HTTP-date is read against the server's own Date: clocks disagree, deltas do not.
+        server_now = http_date(response.headers.get("date"))
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now=server_now)
     return FetchError(
         "http_status",
         f"HTTP {response.status_code} from {response.url}",

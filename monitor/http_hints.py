@@ -51,14 +51,14 @@ def cache_lifetime(headers: httpx.Headers, now: datetime | None = None) -> float
 
 
 def _expires_in(headers: httpx.Headers, now: datetime | None) -> float | None:
-    expires = _http_date(headers.get("expires"))
+    expires = http_date(headers.get("expires"))
     if expires is None:
         return None
-    reference = _http_date(headers.get("date")) or now or datetime.now(UTC)
+    reference = http_date(headers.get("date")) or now or datetime.now(UTC)
     return max(0.0, (expires - reference).total_seconds())
 
 
-def _http_date(value: str | None) -> datetime | None:
+def http_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:

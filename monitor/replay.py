@@ -15,13 +15,13 @@ from typing import Any, TextIO
 
 import rules
 from monitor.config import Config
-from monitor.daemon import _fetcher
 from monitor.dedup import Deduplicator
 from monitor.fetcher import FetchError
 from monitor.models import ParsedFeed
 from monitor.normalise import normalise_entry
 from monitor.parser import ParseError, parse_feed
 from monitor.pipeline import Ingested, Pipeline, Routes, ingest_all
+from monitor.polling import build_fetcher
 from monitor.sqlite_store import SqliteStore
 
 
@@ -56,7 +56,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
         matcher=rules.compile_rules(config.ruleset),
         routes=Routes(()),
         feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
-        fetcher=_fetcher(config),
+        fetcher=build_fetcher(config.settings.daemon),
         max_entries=config.settings.daemon.max_entries,
         max_body_bytes=config.settings.daemon.max_body_bytes,
     )

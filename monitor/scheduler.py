@@ -1,17 +1,20 @@
-"""Scheduling: one APScheduler (3.x, asyncio) interval job per feed, plus housekeeping.
+"""Scheduling: one APScheduler (3.x, asyncio) job per feed, plus housekeeping.
 
 Each poll job has ``max_instances=1`` (a slow feed never overlaps itself),
 ``coalesce`` (polls missed while the process was busy or asleep run once, not
-in a burst) and a misfire grace; first runs are spread over the first
-interval so a thousand feeds do not all fire at start-up.
+in a burst) and a misfire grace; first runs are spread so a thousand feeds do
+not all fire at start-up. When each poll ends, its next run time is set from
+the feed's new state (:mod:`monitor.intervals` decides it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -27,8 +30,8 @@ def make_scheduler() -> AsyncIOScheduler:
     return AsyncIOScheduler(timezone=UTC)
 
 
-def feed_interval(feed: FeedSettings, daemon: DaemonSettings) -> float:
-    return feed.interval or daemon.default_interval
+def feed_job_id(feed_url: str) -> str:
+    return f"poll:{feed_url}"
 
 
 def add_feed_job(
@@ -39,16 +42,22 @@ def add_feed_job(
     *,
     feeds_total: int = 1,
     now: datetime | None = None,
+    not_before: datetime | None = None,
 ) -> None:
-    """Schedule ``poll(feed)`` every interval (with jitter); the first run soon, staggered."""
-    interval = feed_interval(feed, daemon)
-    spread = min(interval, STARTUP_SPREAD_PER_FEED * feeds_total)
-    first = (now or datetime.now(UTC)) + timedelta(seconds=random.uniform(0, spread))
+    """Schedule ``poll(feed)``: the first run soon (staggered), or at ``not_before`` (the
+    next poll the feed's stored state asks for, e.g. after a Retry-After), whichever is
+    later. After each poll the daemon moves the next run with :func:`reschedule_feed`;
+    the interval trigger (the longest delay any rule can ask for) is only a safety net."""
+    now = now or datetime.now(UTC)
+    spread = min(daemon.default_interval, STARTUP_SPREAD_PER_FEED * feeds_total)
+    first = now + timedelta(seconds=random.uniform(0, spread))
+    if not_before is not None:
+        first = max(first, min(not_before, now + timedelta(seconds=safety_interval(daemon))))
     scheduler.add_job(
         poll,
-        IntervalTrigger(seconds=interval, jitter=min(daemon.jitter, interval / 2) or None),
+        IntervalTrigger(seconds=safety_interval(daemon)),
         args=(feed,),
-        id=f"poll:{feed.url}",
+        id=feed_job_id(feed.url),
         name=f"poll {feed.display_name}",
         max_instances=1,
         coalesce=True,
@@ -56,6 +65,24 @@ def add_feed_job(
         next_run_time=first,
         replace_existing=True,
     )
+
+
+def safety_interval(daemon: DaemonSettings) -> float:
+    return max(daemon.max_interval, daemon.backoff_max)
+
+
+def reschedule_feed(scheduler: AsyncIOScheduler, feed_url: str, when: datetime) -> bool:
+    """Move the feed's next poll to ``when``; False when the job is gone (shut down)."""
+    try:
+        scheduler.modify_job(feed_job_id(feed_url), next_run_time=when)
+    except JobLookupError:
+        return False
+    return True
+
+
+def remove_feed_job(scheduler: AsyncIOScheduler, feed_url: str) -> None:
+    with contextlib.suppress(JobLookupError):
+        scheduler.remove_job(feed_job_id(feed_url))
 
 
 def add_periodic_job(

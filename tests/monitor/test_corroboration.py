@@ -88,6 +88,7 @@ def _world(tmp_path: Path) -> Iterator[World]:
         )
         path = tmp_path / "wirewatch.toml"
         path.write_text(
+            "[daemon]\nhost_spacing = 0\n"  # every test feed is on 127.0.0.1
             f'[store]\npath = "{tmp_path / "ww.db"}"\n'
             f'[notifiers.hook]\ntype = "webhook"\nurl = "{receiver.url("/hook")}"\n'
             f"{feed_tables}{RULES}",

@@ -43,6 +43,7 @@ def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
 [daemon]
 default_interval = 3600
 jitter = 0
+host_spacing = 0  # every test feed is on 127.0.0.1
 dispatch_interval = 3600
 shutdown_timeout = 5
 

@@ -108,6 +108,7 @@ def _config_text(
     return f"""
 [daemon]
 max_body_bytes = 1048576
+host_spacing = 0  # every test feed is on 127.0.0.1
 read_timeout = 5
 total_timeout = 20
 

@@ -98,6 +98,7 @@ async def test_each_hostile_feed_is_its_own_error_and_the_good_feed_alerts(
         config_path.write_text(f"""
 [daemon]
 max_body_bytes = {MIB}
+host_spacing = 0  # every test feed is on 127.0.0.1
 [store]
 path = "{tmp_path / "ww.db"}"
 [notifiers.hook]

@@ -414,7 +414,12 @@ class TestDemoConfig:
         document = tomllib.loads(demo_config_toml(newsroom.feeds))
         assert [(f["name"], f["url"]) for f in document["feeds"]] == newsroom.feeds
         assert {f["interval"] for f in document["feeds"]} == {DEMO_INTERVAL}
-        assert document["daemon"] == {"default_interval": 5, "jitter": 1}
+        assert document["daemon"] == {
+            "default_interval": 5,
+            "min_interval": 5,
+            "jitter": 1,
+            "host_spacing": 0,
+        }
         assert document["store"] == {"path": ":memory:"}
         assert document["notifiers"] == {"console": {"type": "console"}}
         names = {rule["name"] for rule in document["rules"]}

@@ -8,7 +8,13 @@ import pytest
 
 from monitor.config import DaemonSettings
 from monitor.poll_config import FeedSettings
-from monitor.scheduler import add_feed_job, add_periodic_job, make_scheduler
+from monitor.scheduler import (
+    add_feed_job,
+    add_periodic_job,
+    make_scheduler,
+    remove_feed_job,
+    reschedule_feed,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -17,18 +23,13 @@ async def _poll(feed: FeedSettings) -> None:
     return None
 
 
-@pytest.mark.parametrize(
-    ("feed_interval", "default", "expected"),
-    [(None, 300.0, 300.0), (60.0, 300.0, 60.0), (3600.0, 30.0, 3600.0)],
-)
-def test_feed_job_uses_its_interval_or_the_default(
-    feed_interval: float | None, default: float, expected: float
-) -> None:
+def test_feed_job_trigger_is_only_a_safety_net_beyond_every_rule() -> None:
     scheduler = make_scheduler()
-    feed = FeedSettings(url="http://127.0.0.1/feed", interval=feed_interval)
-    add_feed_job(scheduler, feed, DaemonSettings(default_interval=default), _poll, now=NOW)
+    feed = FeedSettings(url="http://127.0.0.1/feed", interval=60)
+    daemon = DaemonSettings(max_interval=3600, backoff_max=7200)
+    add_feed_job(scheduler, feed, daemon, _poll, now=NOW)
     (job,) = scheduler.get_jobs()
-    assert job.trigger.interval == timedelta(seconds=expected)
+    assert job.trigger.interval == timedelta(seconds=7200)
     assert job.args == (feed,)
 
 
@@ -38,7 +39,35 @@ def test_feed_job_never_overlaps_coalesces_and_has_grace() -> None:
     add_feed_job(scheduler, FeedSettings(url="http://127.0.0.1/f"), daemon, _poll, now=NOW)
     (job,) = scheduler.get_jobs()
     assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 90)
-    assert job.trigger.jitter == 30
+
+
+@pytest.mark.parametrize(
+    ("not_before", "expected"),
+    [
+        (NOW + timedelta(seconds=900), NOW + timedelta(seconds=900)),  # stored Retry-After
+        (NOW - timedelta(days=1), NOW),  # overdue: right away (spread of one feed is 0.05 s)
+        (NOW + timedelta(days=30), NOW + timedelta(seconds=6 * 3600)),  # capped
+    ],
+)
+def test_first_poll_waits_for_the_stored_next_poll(
+    not_before: datetime, expected: datetime
+) -> None:
+    scheduler = make_scheduler()
+    feed = FeedSettings(url="http://127.0.0.1/f")
+    add_feed_job(scheduler, feed, DaemonSettings(), _poll, now=NOW, not_before=not_before)
+    first = scheduler.get_jobs()[0].next_run_time
+    assert expected <= first <= expected + timedelta(seconds=0.05)
+
+
+def test_reschedule_moves_the_next_run_and_remove_drops_the_job() -> None:
+    scheduler = make_scheduler()
+    feed = FeedSettings(url="http://127.0.0.1/f")
+    add_feed_job(scheduler, feed, DaemonSettings(), _poll, now=NOW)
+    assert reschedule_feed(scheduler, feed.url, NOW + timedelta(seconds=1234))
+    assert scheduler.get_jobs()[0].next_run_time == NOW + timedelta(seconds=1234)
+    remove_feed_job(scheduler, feed.url)
+    assert scheduler.get_jobs() == []
+    assert not reschedule_feed(scheduler, feed.url, NOW)
 
 
 def test_first_polls_are_spread_but_start_within_the_spread() -> None:
@@ -50,13 +79,6 @@ def test_first_polls_are_spread_but_start_within_the_spread() -> None:
     starts = [job.next_run_time for job in scheduler.get_jobs()]
     assert all(NOW <= start <= NOW + timedelta(seconds=10) for start in starts)
     assert len(set(starts)) > 1
-
-
-def test_jitter_never_exceeds_half_the_interval() -> None:
-    scheduler = make_scheduler()
-    feed = FeedSettings(url="http://127.0.0.1/f", interval=10)
-    add_feed_job(scheduler, feed, DaemonSettings(jitter=60), _poll, now=NOW)
-    assert scheduler.get_jobs()[0].trigger.jitter == 5
 
 
 def test_periodic_job_is_single_instance() -> None:

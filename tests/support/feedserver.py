@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -73,8 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        self.send_response(reply.status)
+        self.send_response_only(reply.status)
         headers = {name.lower(): value for name, value in reply.headers.items()}
+        headers.setdefault("date", self.date_time_string())  # a route may pin its own clock
         if isinstance(reply.body, bytes) and "content-length" not in headers:
             headers["content-length"] = str(len(reply.body))
         for name, value in headers.items():
@@ -111,13 +113,16 @@ class _Server(ThreadingHTTPServer):
 class FeedServer:
     """A ThreadingHTTPServer on an ephemeral loopback port, serving registered routes."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.release = threading.Event()
+        self._scheme = "https" if tls else "http"
         self._lock = threading.Condition()
         self._routes: dict[str, Route] = {}
         self._requests: list[RecordedRequest] = []
         self._handled_count = 0
         self._server = _Server(self)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -146,7 +151,7 @@ class FeedServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self._scheme}://127.0.0.1:{self.port}{path}"
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -1,0 +1,412 @@
+"""poll_feed against a real HTTP server and a real SQLite store: the recorded state and the
+computed next-poll time for each polling rule (adaptive intervals, backoff, redirects,
+gone feeds, skipped parses, limits, operator events). No sleeping: the clock is injected."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+import rules
+from monitor.config import DaemonSettings, DedupSettings
+from monitor.dedup import Deduplicator
+from monitor.feed_health import FeedEvent
+from monitor.fetcher import Fetcher
+from monitor.models import FeedState
+from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
+from monitor.poll_config import FeedSettings
+from monitor.sqlite_store import SqliteStore
+from tests.support.feedserver import FeedServer, Reply
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+DAEMON = DaemonSettings(
+    default_interval=300,
+    min_interval=60,
+    max_interval=7200,
+    backoff_base=60,
+    backoff_max=3600,
+    jitter=0,
+    failure_alert_after=3600,
+)
+
+
+def rss(items: int = 1, *, channel_extra: str = "", dates: list[datetime] | None = None) -> bytes:
+    def item(index: int) -> str:
+        date = ""
+        if dates is not None:
+            date = f"<pubDate>{dates[index].strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        return f"<item><title>Entry {index}</title><guid>e-{index}</guid>{date}</item>"
+
+    count = len(dates) if dates is not None else items
+    body = "".join(item(index) for index in range(count))
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+        f"<channel><title>T</title>{channel_extra}{body}</channel></rss>"
+    ).encode()
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A real executor that counts the parses handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@dataclass
+class Harness:
+    server: FeedServer
+    store: SqliteStore
+    pipe: Pipeline
+    executor: CountingExecutor
+    now: datetime = NOW
+    events: list[FeedEvent] = field(default_factory=list)
+
+    def feed(self, path: str, **settings: Any) -> FeedSettings:
+        return FeedSettings(url=self.server.url(path), **settings)
+
+    async def poll(self, feed: FeedSettings, *, at: timedelta = timedelta()) -> PollOutcome:
+        self.now = NOW + at
+        return await poll_feed(feed, self.pipe)
+
+    async def state(self, feed: FeedSettings) -> FeedState:
+        state = await self.store.feed_state(feed.url)
+        assert state is not None
+        return state
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    ruleset = rules.load_ruleset([rules.RuleSource(name="empty.toml", text="")])
+    with FeedServer() as server:
+        store = SqliteStore(str(tmp_path / "ww.db"))
+        await store.open()
+        executor = CountingExecutor()
+        async with Fetcher(read_timeout=10, total_timeout=30) as fetcher:
+            pipe = Pipeline(
+                store=store,
+                dedup=Deduplicator(store, DedupSettings()),
+                matcher=rules.compile_rules(ruleset),
+                routes=Routes(()),
+                fetcher=fetcher,
+                daemon=DAEMON,
+                parse_executor=executor,
+                rng=lambda: 1.0,  # backoff at the top of its jitter range: exact figures
+            )
+            world = Harness(server, store, pipe, executor)
+            pipe.clock = lambda: world.now
+
+            async def record(event: FeedEvent) -> None:
+                world.events.append(event)
+
+            pipe.on_feed_event = record
+            yield world
+        executor.shutdown()
+        await store.close()
+
+
+def after(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+class TestAdaptiveIntervals:
+    @pytest.mark.parametrize(
+        ("status", "retry_after", "delay"),
+        [
+            (429, "600", 600),
+            (503, "Tue, 24 Nov 2026 12:20:00 GMT", 1200),
+            (503, "soon", 60),  # unreadable: plain backoff (first failure: the base)
+        ],
+    )
+    async def test_retry_after_decides_the_next_poll(
+        self, harness: Harness, status: int, retry_after: str, delay: float
+    ) -> None:
+        headers = {"Retry-After": retry_after, "Date": "Tue, 24 Nov 2026 12:00:00 GMT"}
+        harness.server.add_status("/f", status, headers=headers)
+        feed = harness.feed("/f")
+        outcome = await harness.poll(feed)
+        state = await harness.state(feed)
+        assert outcome.status == "error"
+        assert (state.next_poll, state.interval, state.last_status) == (after(delay), delay, status)
+
+    @pytest.mark.parametrize(
+        ("headers", "delay"),
+        [
+            ({"Cache-Control": "public, max-age=1500"}, 1500),
+            ({"Cache-Control": "max-age=1500", "Age": "500"}, 1000),
+            (
+                {
+                    "Date": "Tue, 24 Nov 2026 12:00:00 GMT",
+                    "Expires": "Tue, 24 Nov 2026 12:40:00 GMT",
+                },
+                2400,
+            ),
+            ({"Cache-Control": "no-cache, max-age=1500"}, 300),
+            ({"Cache-Control": "max-age=30"}, 300),  # below the interval: no effect
+        ],
+    )
+    async def test_cache_lifetime_is_a_floor(
+        self, harness: Harness, headers: dict[str, str], delay: float
+    ) -> None:
+        harness.server.add_feed("/f", rss(), headers=headers)
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        assert (await harness.state(feed)).next_poll == after(delay)
+
+    @pytest.mark.parametrize(
+        ("channel", "delay"),
+        [
+            ("<ttl>20</ttl>", 1200),
+            (
+                "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>",
+                900,
+            ),
+            ("<sy:updatePeriod>daily</sy:updatePeriod>", 7200),  # clamped to max_interval
+            ("<ttl>-5</ttl>", 300),  # nonsense is ignored
+            ("<ttl>20</ttl><sy:updatePeriod>daily</sy:updatePeriod>", 1200),  # ttl first
+        ],
+    )
+    async def test_feed_ttl_and_syndication_period_are_a_floor(
+        self, harness: Harness, channel: str, delay: float
+    ) -> None:
+        harness.server.add_feed("/f", rss(channel_extra=channel))
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        state = await harness.state(feed)
+        assert state.next_poll == after(delay)
+
+    async def test_cache_lifetime_outranks_the_feed_ttl(self, harness: Harness) -> None:
+        harness.server.add_feed(
+            "/f", rss(channel_extra="<ttl>60</ttl>"), headers={"Cache-Control": "max-age=900"}
+        )
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        assert (await harness.state(feed)).interval == 900
+
+    async def test_busy_feeds_are_polled_more_often_than_quiet_ones(self, harness: Harness) -> None:
+        busy = [NOW - timedelta(minutes=15 * step) for step in range(1, 25)]  # 96 a day
+        quiet = [NOW - timedelta(days=2 * step) for step in range(1, 4)]  # 0.5 a day
+        harness.server.add_feed("/busy", rss(dates=busy))
+        harness.server.add_feed("/quiet", rss(dates=quiet))
+        busy_feed, quiet_feed = harness.feed("/busy"), harness.feed("/quiet")
+        await harness.poll(busy_feed)
+        await harness.poll(quiet_feed)
+        busy_state, quiet_state = await harness.state(busy_feed), await harness.state(quiet_feed)
+        assert busy_state.items_per_day == pytest.approx(96)
+        assert busy_state.interval == pytest.approx(450)  # twice per expected entry
+        assert quiet_state.items_per_day == pytest.approx(0.5)
+        assert quiet_state.interval == 7200  # the maximum
+
+    async def test_a_304_keeps_the_observed_rate_and_ttl(self, harness: Harness) -> None:
+        dates = [NOW - timedelta(hours=step) for step in range(1, 13)]  # 24 a day
+        harness.server.add_feed("/f", rss(dates=dates, channel_extra="<ttl>30</ttl>"), etag='"1"')
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        await harness.poll(feed, at=timedelta(hours=1))
+        state = await harness.state(feed)
+        assert (state.last_status, state.items_per_day, state.feed_ttl) == (304, 24.0, 1800.0)
+        assert state.next_poll == NOW + timedelta(hours=1, seconds=1800)
+
+    async def test_failures_back_off_exponentially_and_success_resets(
+        self, harness: Harness
+    ) -> None:
+        healthy = False
+
+        def route(_request: object) -> Reply:
+            return Reply(200, {}, rss()) if healthy else Reply(500, {}, b"down")
+
+        harness.server.add_route("/f", route)
+        feed = harness.feed("/f")
+        delays = []
+        for attempt in range(5):
+            await harness.poll(feed, at=timedelta(hours=attempt))
+            state = await harness.state(feed)
+            delays.append(state.interval)
+        assert delays == [60, 120, 240, 480, 960]
+        assert (state.error_count, state.failing_since) == (5, NOW)
+        healthy = True
+        await harness.poll(feed, at=timedelta(hours=6))
+        state = await harness.state(feed)
+        assert (state.error_count, state.failing_since, state.interval) == (0, None, 300)
+        assert state.last_success == NOW + timedelta(hours=6)
+
+    async def test_backoff_is_capped(self, harness: Harness) -> None:
+        harness.server.add_status("/f", 500)
+        feed = harness.feed("/f")
+        await harness.store.save_feed_state(FeedState(url=feed.url, error_count=40))
+        await harness.poll(feed)
+        assert (await harness.state(feed)).interval == DAEMON.backoff_max
+
+
+class TestRedirectsAndGoneFeeds:
+    async def test_permanent_redirects_move_the_feed_once(self, harness: Harness) -> None:
+        harness.server.add_redirect("/old", "/mid", status=301)
+        harness.server.add_redirect("/mid", "/new", status=308)
+        harness.server.add_feed("/new", rss())
+        feed = harness.feed("/old")
+        with capture_logs() as logs:
+            await harness.poll(feed)
+            await harness.poll(feed, at=timedelta(hours=1))
+        assert (await harness.state(feed)).moved_to == harness.server.url("/new")
+        assert len(harness.server.requests_to("/old")) == 1  # the second poll went to /new
+        assert len(harness.server.requests_to("/new")) == 2
+        assert [entry["event"] for entry in logs].count("feed_moved") == 1
+
+    @pytest.mark.parametrize(
+        ("hops", "moved_to"),
+        [
+            ([("/old", "/new", 302)], None),
+            ([("/old", "/new", 307)], None),
+            ([("/old", "/new", 303)], None),
+            # Only the leading run of permanent hops counts: /mid is the new home.
+            ([("/old", "/mid", 301), ("/mid", "/new", 302)], "/mid"),
+            ([("/old", "/mid", 302), ("/mid", "/new", 301)], None),
+        ],
+    )
+    async def test_temporary_redirects_leave_the_stored_url(
+        self, harness: Harness, hops: list[tuple[str, str, int]], moved_to: str | None
+    ) -> None:
+        for source, target, status in hops:
+            harness.server.add_redirect(source, target, status=status)
+        harness.server.add_feed("/new", rss())
+        feed = harness.feed("/old")
+        await harness.poll(feed)
+        expected = harness.server.url(moved_to) if moved_to else None
+        assert (await harness.state(feed)).moved_to == expected
+
+    @pytest.mark.parametrize(
+        "routes",
+        [
+            {"/old": "/old"},
+            {"/old": "/a", "/a": "/old"},
+            {"/old": "ftp://127.0.0.1/feed.xml"},
+            {"/old": "file:///etc/passwd"},
+        ],
+        ids=["self-loop", "loop", "to-ftp", "to-file"],
+    )
+    async def test_redirect_loops_and_other_schemes_are_errors(
+        self, harness: Harness, routes: dict[str, str]
+    ) -> None:
+        for source, target in routes.items():
+            harness.server.add_redirect(source, target, status=301)
+        feed = harness.feed("/old")
+        outcome = await harness.poll(feed)
+        state = await harness.state(feed)
+        assert outcome.status == "error"
+        assert state.last_error is not None and state.last_error.startswith("redirect:")
+        assert state.moved_to is None
+
+    async def test_gone_disables_the_feed_and_tells_the_operator(self, harness: Harness) -> None:
+        harness.server.add_status("/f", 410)
+        feed = harness.feed("/f", name="Retired")
+        outcome = await harness.poll(feed)
+        state = await harness.state(feed)
+        assert outcome.status == "gone"
+        assert state.disabled is not None and "410" in state.disabled
+        assert state.next_poll is None
+        assert [(e.kind, e.feed_name) for e in harness.events] == [("gone", "Retired")]
+        again = await harness.poll(feed, at=timedelta(days=1))
+        assert again.status == "disabled"
+        assert len(harness.server.requests_to("/f")) == 1
+        assert len(harness.events) == 1
+
+
+class TestSkippedWork:
+    async def test_not_modified_is_not_parsed(self, harness: Harness) -> None:
+        harness.server.add_feed("/f", rss(), etag='"v1"')
+        feed = harness.feed("/f")
+        first = await harness.poll(feed)
+        second = await harness.poll(feed, at=timedelta(minutes=5))
+        assert (first.status, second.status) == ("ok", "not_modified")
+        assert harness.executor.submitted == 1
+        assert harness.server.requests_to("/f")[1].headers["if-none-match"] == '"v1"'
+
+    async def test_the_same_bytes_again_are_not_parsed(self, harness: Harness) -> None:
+        harness.server.add_feed("/f", rss())  # no validators: always 200
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        second = await harness.poll(feed, at=timedelta(minutes=5))
+        assert second.status == "unchanged"
+        assert harness.executor.submitted == 1
+        assert (await harness.state(feed)).last_success == NOW + timedelta(minutes=5)
+
+    async def test_changed_bytes_are_parsed(self, harness: Harness) -> None:
+        harness.server.add_feed("/f", rss(1))
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        harness.server.add_feed("/f", rss(2))
+        outcome = await harness.poll(feed, at=timedelta(minutes=5))
+        assert (outcome.status, len(outcome.ingested), harness.executor.submitted) == ("ok", 2, 2)
+
+
+class TestLimits:
+    async def test_a_feed_body_cap_overrides_the_default(self, harness: Harness) -> None:
+        harness.server.add_feed("/f", rss(200))
+        small = harness.feed("/f", max_body_bytes=2048)
+        outcome = await harness.poll(small)
+        assert outcome.error is not None and outcome.error.startswith("too_large:")
+        harness.server.add_feed("/g", rss(200))
+        assert (await harness.poll(harness.feed("/g"))).status == "ok"
+
+    async def test_a_compressed_body_is_capped_by_its_decoded_size(self, harness: Harness) -> None:
+        packed = gzip.compress(rss(300))
+        assert len(packed) < 2048
+        harness.server.add_feed("/f", rss(300), gzip_body=True)
+        outcome = await harness.poll(harness.feed("/f", max_body_bytes=2048))
+        assert outcome.error is not None and outcome.error.startswith("too_large:")
+
+    async def test_max_entries_bounds_one_parse(self, harness: Harness) -> None:
+        harness.pipe.max_entries = 3
+        harness.server.add_feed("/f", rss(50))
+        outcome = await harness.poll(harness.feed("/f"))
+        assert len(outcome.ingested) == 3
+
+
+class TestOperatorEvents:
+    async def test_one_alert_when_failing_too_long_and_one_recovery_notice(
+        self, harness: Harness
+    ) -> None:
+        healthy = False
+
+        def route(_request: object) -> Reply:
+            return Reply(200, {}, rss()) if healthy else Reply(500, {}, b"down")
+
+        harness.server.add_route("/f", route)
+        feed = harness.feed("/f", name="Flaky")
+        for minutes in (0, 30, 61, 90, 240):
+            await harness.poll(feed, at=timedelta(minutes=minutes))
+        assert [(e.kind, e.at, e.since) for e in harness.events] == [
+            ("failing", after(61 * 60), NOW)
+        ]
+        assert harness.events[0].detail.startswith("http_status: HTTP 500")
+        healthy = True
+        await harness.poll(feed, at=timedelta(minutes=300))
+        await harness.poll(feed, at=timedelta(minutes=400))
+        assert [e.kind for e in harness.events] == ["failing", "recovered"]
+        assert not (await harness.state(feed)).failure_alerted
+
+    async def test_a_short_outage_raises_nothing(self, harness: Harness) -> None:
+        healthy = False
+
+        def route(_request: object) -> Reply:
+            return Reply(200, {}, rss()) if healthy else Reply(500, {}, b"down")
+
+        harness.server.add_route("/f", route)
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        healthy = True
+        await harness.poll(feed, at=timedelta(minutes=10))
+        assert harness.events == []
