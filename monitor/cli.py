@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 invalid configuration, failed rule checks or a
 source that could not be read; 2 wrong usage (argparse). The rule tools
-(``rules test|try|backtest``, ``schema``) live in ``monitor.rules_cli``.
+(``rules test|try|backtest``, ``schema``) live in ``monitor.rules_cli``, feed health
+(``feeds``) in ``monitor.feeds_cli``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from monitor import __version__
 from monitor.alerts_cli import add_commands as add_alert_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
+from monitor.feeds_cli import add_commands as add_feed_commands
 from monitor.logs import configure_logging
 from monitor.rules_cli import add_commands as add_rule_commands
 from monitor.rules_cli import check_examples
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     add_rule_commands(commands, _command, _load)
     add_alert_commands(commands, _command, _load)
+    add_feed_commands(commands, _command, _load)
     return parser
 
 
