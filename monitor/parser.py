@@ -26,7 +26,8 @@ from feedparser.encodings import convert_to_utf8
 from monitor.models import ParsedFeed, RawEntry
 
 _JSON_TYPES: Final = frozenset({"application/feed+json", "application/json"})
-_JSONFEED_PREFIX: Final = "https://jsonfeed.org/version/1"
+# The spec's version URLs; also the common slips "http://" and a bare "1.1".
+_JSONFEED_VERSION: Final = re.compile(r"(?:https?://jsonfeed\.org/version/)?1(?:\.[01])?/?")
 _MAX_WARNING_CHARS: Final = 300
 # Byte patterns of UTF-16/32 documents (XML 1.0 appendix F), for sniffing JSON vs XML.
 _WIDE_ENCODINGS: Final = (
@@ -126,7 +127,7 @@ def _parse_json_feed(body: bytes, url: str, max_entries: int) -> ParsedFeed:
     if not isinstance(document, dict):
         raise ParseError("JSON feed is not an object")
     version = document.get("version")
-    if not isinstance(version, str) or not version.startswith(_JSONFEED_PREFIX):
+    if not isinstance(version, str) or not _JSONFEED_VERSION.fullmatch(version.strip()):
         raise ParseError("not a feed: JSON without a jsonfeed.org version")
     items = document.get("items")
     if not isinstance(items, list):
@@ -135,7 +136,7 @@ def _parse_json_feed(body: bytes, url: str, max_entries: int) -> ParsedFeed:
     skipped = len(items) - len(objects)
     feed_author = _json_author(document)
     return ParsedFeed(
-        format="json11" if version.endswith("/1.1") else "json10",
+        format="json11" if version.strip().rstrip("/").endswith("1.1") else "json10",
         title=_text(document.get("title")) or None,
         entries=tuple(_json_entry(item, feed_author, url) for item in objects[:max_entries]),
         warning=f"skipped {skipped} JSON feed items that are not objects" if skipped else None,
