@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import re
+import ssl
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
+import certifi
 import httpx
 
 from monitor.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
@@ -32,6 +35,8 @@ FETCH_ERROR_KINDS: Final = frozenset(
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
+_SHARDS: Final = 32
+_KEEPALIVE_PER_SHARD: Final = 8
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
@@ -203,24 +208,26 @@ class Fetcher:
         self._timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
         )
-        self._keepalive = concurrency
-        # One client per (proxy, TLS verification) pair: httpx fixes both per client.
-        self._clients: dict[tuple[str | None, bool], httpx.AsyncClient] = {}
+        self._tls = ssl.create_default_context(cafile=certifi.where())  # shared by clients
+        # Clients per (proxy, TLS verification, shard of the host): httpx fixes the first
+        # two per client, and its pool checks every idle connection on each request, so
+        # small pools per shard keep connections to many hosts alive at a constant cost.
+        self._clients: dict[tuple[str | None, bool, int], httpx.AsyncClient] = {}
 
-    def _client(self, options: RequestOptions) -> httpx.AsyncClient:
-        key = (options.proxy, options.verify_tls)
+    def _client(self, options: RequestOptions, host: str) -> httpx.AsyncClient:
+        key = (options.proxy, options.verify_tls, zlib.crc32(host.encode()) % _SHARDS)
         client = self._clients.get(key)
         if client is None:
             client = self._clients[key] = httpx.AsyncClient(
                 headers=self._headers,
                 timeout=self._timeout,
                 limits=httpx.Limits(
-                    max_connections=None, max_keepalive_connections=self._keepalive
+                    max_connections=None, max_keepalive_connections=_KEEPALIVE_PER_SHARD
                 ),
                 follow_redirects=False,  # followed by hand, to check every hop
                 transport=self._transport,
                 proxy=options.proxy,
-                verify=options.verify_tls,
+                verify=self._tls if options.verify_tls else False,
                 trust_env=False,  # a feed's proxy is its own setting, not the environment's
             )
         return client
@@ -323,7 +330,7 @@ class Fetcher:
         except (httpx.InvalidURL, ValueError) as exc:
             raise FetchError("protocol", "invalid feed URL") from exc
         _check_scheme(target, "protocol")
-        client = self._client(options)
+        client = self._client(options, origin.host)
         while True:
             hops.visited.add(str(target))
             same_origin = _origin(target) == _origin(origin)

@@ -45,7 +45,7 @@ from monitor.models import (
     ParsedFeed,
     Verdict,
 )
-from monitor.normalise import normalise_entry
+from monitor.normalise import declared_guid, normalise_entry
 from monitor.parser import ParseError, parse_feed
 from monitor.poll_config import FeedSettings, ListenerSettings
 from monitor.request_options import RequestOptions
@@ -122,7 +122,8 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
-    articles = _normalise(parsed, feed, pipe)  # plain text, UTC dates, canonical links
+    fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
+    articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
     after = after_success(
         state, fetched, parsed, body_hash=_body_hash(fetched), **_poll_args(feed, pipe)
@@ -174,6 +175,18 @@ async def parse_document(
     if pipe.parse_executor is None:
         return await asyncio.to_thread(work)
     return await asyncio.get_running_loop().run_in_executor(pipe.parse_executor, work)
+
+
+async def _unseen(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> ParsedFeed:
+    """The document without the entries whose GUID this feed has stored already: a
+    changed feed repeats most of its entries, and normalising them costs more than the
+    lookup. (Dedup would call them SEEN; entries without a GUID still go through it.)"""
+    guids = {guid for entry in parsed.entries if (guid := declared_guid(entry))}
+    known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
+    if not known:
+        return parsed
+    kept = tuple(entry for entry in parsed.entries if declared_guid(entry) not in known)
+    return replace(parsed, entries=kept)
 
 
 def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[Article]:

@@ -6,6 +6,7 @@ Functions taking a connection run on the store's database thread (``SqliteStore.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ _FEED_COLUMNS = tuple(f.name for f in fields(FeedState))
 _FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_poll"})
 _WEBSUB_COLUMNS = tuple(f.name for f in fields(WebSubSubscription))
 _WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
+_GUID_CHUNK = 500
 
 
 def _to_sql(value: Any) -> Any:
@@ -69,3 +71,15 @@ def read_subscriptions(db: sqlite3.Connection) -> list[WebSubSubscription]:
 
 def write_subscription(db: sqlite3.Connection, subscription: WebSubSubscription) -> None:
     db.execute(_UPSERT_WEBSUB, tuple(_to_sql(value) for value in astuple(subscription)))
+
+
+def known_guids(db: sqlite3.Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
+    """The subset of ``guids`` stored for the feed, asked in chunks (SQLite's host
+    parameter limit), through the (feed_url, guid) unique index."""
+    found: set[str] = set()
+    for start in range(0, len(guids), _GUID_CHUNK):
+        chunk = list(guids[start : start + _GUID_CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT guid FROM articles WHERE feed_url = ? AND guid IN ({marks})"  # noqa: S608
+        found.update(row[0] for row in db.execute(sql, (feed_url, *chunk)))
+    return found

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
 from monitor.sqlite_articles import articles_since, count_articles_since
 from monitor.sqlite_feeds import (
+    known_guids,
     read_feed_state,
     read_feed_states,
     read_subscriptions,
@@ -102,6 +103,9 @@ class SqliteStore(SqliteOutbox):
 
     async def feed_state(self, url: str) -> FeedState | None:
         return await self._run(lambda db: read_feed_state(db, url))
+
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        return await self._run(lambda db: known_guids(db, feed_url, guids))
 
     async def feed_states(self) -> list[FeedState]:
         return await self._run(read_feed_states)
@@ -242,8 +246,12 @@ SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
 FROM articles a JOIN stories s USING (story_id)
 """
 _FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
-_FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? ORDER BY a.fetched_at LIMIT 1"
-_FIND_BY_FINGERPRINT = _FIND_COLUMNS + "WHERE a.fingerprint = ? ORDER BY a.fetched_at LIMIT 1"
+# The "<> ''" terms let SQLite use the partial indexes (articles_link, articles_fingerprint):
+# it cannot know a bound parameter is non-empty, and without them every lookup scans.
+_FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? AND a.link <> '' ORDER BY a.fetched_at LIMIT 1"
+_FIND_BY_FINGERPRINT = (
+    _FIND_COLUMNS + "WHERE a.fingerprint = ? AND a.fingerprint <> '' ORDER BY a.fetched_at LIMIT 1"
+)
 _RECENT = """
 SELECT story_id, first_article_id, title, last_seen FROM stories
 WHERE last_seen >= ? ORDER BY first_seen

@@ -114,6 +114,9 @@ class Store(Outbox, Protocol):
 
     async def save_feed_state(self, state: FeedState) -> None: ...
 
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        """Which of ``guids`` the feed's stored articles already have."""
+
     async def feed_states(self) -> list[FeedState]:
         """Every feed's remembered state (``wirewatch feeds``, start-up scheduling)."""
 
