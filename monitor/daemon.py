@@ -23,7 +23,7 @@ from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
 from monitor.poll_config import FeedSettings
-from monitor.polling import Polling
+from monitor.polling import Polling, poll_all
 from monitor.scheduler import add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
 from monitor.story_alerts import AlertPolicy
@@ -31,6 +31,7 @@ from monitor.story_alerts import AlertPolicy
 log = structlog.get_logger("monitor.daemon")
 
 PRUNE_SECONDS = 3600.0
+WEBSUB_RENEW_SECONDS = 300.0
 
 
 class Daemon:
@@ -126,7 +127,9 @@ class Daemon:
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
-        outcomes = await asyncio.gather(*(self.poll(feed) for feed in self.config.feeds))
+        # Bounded workers, not one task per feed; the fetcher's semaphores still decide.
+        workers = 4 * self.config.settings.daemon.concurrency
+        outcomes = await poll_all(self.config.feeds, self.poll, workers)
         await self.dispatch()
         return list(outcomes)
 
@@ -137,6 +140,10 @@ class Daemon:
         assert self.polling is not None
         states = await self.store.feed_states()
         self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
+        await self.polling.start_push(self.store, self.pipeline, self.config.feeds)
+        if self.polling.websub is not None:  # WebSub leases are renewed before they lapse
+            add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
+                             self.polling.websub.renew_due)  # fmt: skip
         add_periodic_job(
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
@@ -150,6 +157,7 @@ class Daemon:
             scheduler.shutdown(wait=False)
             await self._stop_dispatching(dispatcher)
             await self._finish_in_flight()
+            await self.polling.stop_push()
 
     async def _stop_dispatching(self, dispatcher: asyncio.Task[None]) -> None:
         """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it

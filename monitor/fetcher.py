@@ -1,29 +1,32 @@
-"""HTTP fetching of feeds: shared clients, conditional GET, politeness, hard limits.
+"""HTTP fetching of feeds: one aiohttp session, conditional GET, politeness, hard limits.
 
-Concurrency is bounded by our own semaphores (globally, and per host with spacing between
-requests: :mod:`monitor.politeness`), never by the connection pool's time-outs. Redirects
-are followed by hand so every hop is checked; a chain that starts with permanent
-redirects (301/308) reports where the feed now lives. Every failure is a
-:class:`FetchError` whose ``kind`` is one of ``FETCH_ERROR_KINDS`` and whose message is
-short and safe to log (no URL credentials, bounded length).
+aiohttp rather than httpx here: on the 304 path that dominates a poll cycle it costs a
+tenth of the CPU per request (``bench/poll.py``, decision 0010). Concurrency is bounded
+by our own semaphores (globally, and per host with spacing between requests:
+:mod:`monitor.politeness`), never by the connection pool's time-outs. Redirects are
+followed by hand so every hop is checked; a chain that starts with permanent redirects
+(301/308) reports where the feed now lives. Every failure is a :class:`FetchError` whose
+``kind`` is one of ``FETCH_ERROR_KINDS`` and whose message is short and safe to log (no
+URL credentials, bounded length).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
 import ssl
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
+import aiohttp
 import certifi
-import httpx
+from multidict import CIMultiDictProxy
+from yarl import URL
 
+from monitor.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
 from monitor.models import FeedState, FetchResult
 from monitor.politeness import HostGate
@@ -35,8 +38,7 @@ FETCH_ERROR_KINDS: Final = frozenset(
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
-_SHARDS: Final = 32
-_KEEPALIVE_PER_SHARD: Final = 8
+_CHUNK: Final = 64 * 1024
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
@@ -49,10 +51,7 @@ _ACCEPT: Final = (
 )
 
 
-def _accept_encoding() -> str:
-    # httpx decodes brotli only when one of these packages is importable.
-    has_brotli = any(importlib.util.find_spec(m) for m in ("brotli", "brotlicffi"))
-    return "gzip, deflate, br" if has_brotli else "gzip, deflate"
+_ACCEPT_ENCODING: Final = "gzip, deflate, br"  # decoded by monitor.decoding, capped
 
 
 def redact_url(url: str) -> str:
@@ -87,8 +86,11 @@ class FetchError(Exception):
         return f"FetchError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"
 
 
-def _validator(response: httpx.Response, name: str) -> str | None:
-    value: str | None = response.headers.get(name)
+Headers = CIMultiDictProxy[str]
+
+
+def _validator(headers: Headers, name: str) -> str | None:
+    value = headers.get(name)
     if value is None or len(value) > _MAX_VALIDATOR_CHARS:
         return None
     return value
@@ -103,18 +105,24 @@ def _conditional_headers(state: FeedState | None) -> dict[str, str]:
     return headers
 
 
-def _check_scheme(url: httpx.URL, kind: str) -> None:
-    if url.scheme not in _ALLOWED_SCHEMES:
-        raise FetchError(kind, f"refusing non-http(s) URL scheme {url.scheme!r}")
+def _parse_url(url: str, kind: str) -> URL:
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError) as exc:
+        raise FetchError(kind, "invalid URL") from exc
+    if parsed.scheme not in _ALLOWED_SCHEMES or not parsed.host:
+        raise FetchError(kind, f"refusing non-http(s) URL scheme {parsed.scheme!r}")
+    return parsed
 
 
-def _next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -> httpx.URL:
+def _next_hop(response: aiohttp.ClientResponse, visited: set[str], max_redirects: int) -> URL:
     """The URL a redirect response points to, after loop, count and scheme checks."""
     try:
-        target = response.url.join(response.headers["location"])
-    except (httpx.InvalidURL, ValueError) as exc:
+        target = response.url.join(URL(response.headers["Location"]))
+    except (ValueError, TypeError) as exc:
         raise FetchError("redirect", "redirect with an invalid Location") from exc
-    _check_scheme(target, "redirect")
+    if target.scheme not in _ALLOWED_SCHEMES or not target.host:
+        raise FetchError("redirect", f"refusing redirect to scheme {target.scheme!r}")
     if str(target) in visited:
         raise FetchError("redirect", f"redirect loop at {target}")
     if len(visited) > max_redirects:
@@ -122,42 +130,46 @@ def _next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -
     return target
 
 
-def _status_error(response: httpx.Response) -> FetchError:
+def _status_error(response: aiohttp.ClientResponse) -> FetchError:
     retry_after = None
-    if response.status_code in _RETRY_AFTER_STATUSES:
+    if response.status in _RETRY_AFTER_STATUSES:
         # An HTTP-date is read against the server's own Date: clocks disagree, deltas do not.
-        server_now = http_date(response.headers.get("date"))
-        retry_after = parse_retry_after(response.headers.get("retry-after"), now=server_now)
+        server_now = http_date(response.headers.get("Date"))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=server_now)
     return FetchError(
         "http_status",
-        f"HTTP {response.status_code} from {response.url}",
-        status=response.status_code,
+        f"HTTP {response.status} from {response.url}",
+        status=response.status,
         retry_after=retry_after,
     )
 
 
-def _translate(exc: httpx.HTTPError) -> FetchError:
-    """Map an httpx failure onto our small set of kinds, keeping only a safe summary."""
+def _translate(exc: Exception) -> FetchError:
+    """Map an aiohttp failure onto our small set of kinds, keeping only a safe summary."""
     detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, TimeoutError):
         return FetchError("timeout", detail)
-    if isinstance(exc, httpx.NetworkError):
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ClientSSLError):
         return FetchError("connect", detail)
     return FetchError("protocol", detail)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> bytes:
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     """The decoded body, aborting as soon as it (or its declared length) exceeds ``cap``."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise FetchError("too_large", f"declared body of {declared} bytes exceeds {cap}")
-    body = bytearray()
-    # aiter_bytes yields content-decoded data, so a compression bomb is measured as it
-    # inflates rather than by its small wire size.
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > cap:
-            raise FetchError("too_large", f"body exceeds {cap} bytes")
+    try:
+        decoder = BodyDecoder(response.headers.get("Content-Encoding"), cap)
+        body = bytearray()
+        # Decoded as it arrives, so a compression bomb is measured as it inflates rather
+        # than by its small wire size, and never inflated past the cap.
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            body += decoder.feed(chunk)
+    except BodyTooLargeError as exc:
+        raise FetchError("too_large", f"body exceeds {cap} bytes") from exc
+    except UndecodableBodyError as exc:
+        raise FetchError("protocol", str(exc)) from exc
     return bytes(body)
 
 
@@ -170,7 +182,7 @@ class _Hops:
     moved_to: str | None = None
     only_permanent: bool = True
 
-    def record(self, status: int, target: httpx.URL) -> None:
+    def record(self, status: int, target: URL) -> None:
         if self.only_permanent and status in _PERMANENT_REDIRECTS:
             self.moved_to = str(target)
         else:
@@ -178,7 +190,7 @@ class _Hops:
 
 
 class Fetcher:
-    """Fetches feeds over shared :class:`httpx.AsyncClient` s with bounded concurrency."""
+    """Fetches feeds over one shared :class:`aiohttp.ClientSession` with bounded concurrency."""
 
     def __init__(
         self,
@@ -191,46 +203,35 @@ class Fetcher:
         max_redirects: int = 5,
         concurrency: int = 16,
         host_gate: HostGate | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._total_timeout = total_timeout
         self._max_body_bytes = max_body_bytes
         self._max_redirects = max_redirects
         self._semaphore = asyncio.Semaphore(concurrency)
         self._gate = host_gate or HostGate(concurrency=concurrency, spacing=0.0)
-        self._transport = transport
         self._headers = {
             "User-Agent": user_agent,
             "Accept": _ACCEPT,
-            "Accept-Encoding": _accept_encoding(),
+            "Accept-Encoding": _ACCEPT_ENCODING,
         }
-        # pool=None: our semaphores are the concurrency limit, the pool must never queue.
-        self._timeout = httpx.Timeout(
-            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
-        self._tls = ssl.create_default_context(cafile=certifi.where())  # shared by clients
-        # Clients per (proxy, TLS verification, shard of the host): httpx fixes the first
-        # two per client, and its pool checks every idle connection on each request, so
-        # small pools per shard keep connections to many hosts alive at a constant cost.
-        self._clients: dict[tuple[str | None, bool, int], httpx.AsyncClient] = {}
+        self._tls = ssl.create_default_context(cafile=certifi.where())
+        self._session: aiohttp.ClientSession | None = None
 
-    def _client(self, options: RequestOptions, host: str) -> httpx.AsyncClient:
-        key = (options.proxy, options.verify_tls, zlib.crc32(host.encode()) % _SHARDS)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = httpx.AsyncClient(
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                # limit=0: our semaphores are the concurrency limit, the pool never queues.
+                connector=aiohttp.TCPConnector(limit=0, ssl=self._tls, keepalive_timeout=30),
                 headers=self._headers,
                 timeout=self._timeout,
-                limits=httpx.Limits(
-                    max_connections=None, max_keepalive_connections=_KEEPALIVE_PER_SHARD
-                ),
-                follow_redirects=False,  # followed by hand, to check every hop
-                transport=self._transport,
-                proxy=options.proxy,
-                verify=self._tls if options.verify_tls else False,
+                auto_decompress=False,  # monitor.decoding decodes, with a cap
                 trust_env=False,  # a feed's proxy is its own setting, not the environment's
+                cookie_jar=aiohttp.DummyCookieJar(),  # feeds do not get to track us
             )
-        return client
+        return self._session
 
     async def __aenter__(self) -> Self:
         return self
@@ -244,9 +245,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def fetch(
         self,
@@ -263,46 +264,45 @@ class Fetcher:
         """
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
-        async with self._gate.slot(_host_of(url)), self._semaphore:
+        target = _parse_url(url, "protocol")
+        async with self._gate.slot(target.host or url), self._semaphore:
             try:
                 async with asyncio.timeout(self._total_timeout):
-                    return await self._fetch(url, state, cap, options)
+                    return await self._fetch(url, target, state, cap, options)
             except TimeoutError as exc:
                 raise FetchError(
                     "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
                 ) from exc
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 raise _translate(exc) from exc
-            except httpx.InvalidURL as exc:
-                # The feed URL was validated already: httpx pre-builds the request a redirect
-                # points to (even when not following it) and this is that Location failing.
-                raise FetchError("redirect", "redirect to an invalid URL") from exc
+            except ValueError as exc:  # yarl/aiohttp refusing a URL or header
+                raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
 
     async def _fetch(
-        self, url: str, state: FeedState | None, cap: int, options: RequestOptions
+        self, url: str, target: URL, state: FeedState | None, cap: int, options: RequestOptions
     ) -> FetchResult:
         hops = _Hops()
         headers = {**options.request_headers(), **_conditional_headers(state)}
-        async with self._final_response(url, headers, options, hops) as response:
-            if response.status_code == 304:
+        async with self._final_response(target, headers, options, hops) as response:
+            if response.status == 304:
                 return self._not_modified(url, response, state, hops)
-            if not response.is_success:
+            if not 200 <= response.status < 300:
                 raise _status_error(response)
             body = await _read_capped(response, cap)
             return FetchResult(
                 url=url,
                 final_url=str(response.url),
-                status=response.status_code,
+                status=response.status,
                 body=body,
-                etag=_validator(response, "etag"),
-                last_modified=_validator(response, "last-modified"),
-                content_type=response.headers.get("content-type"),
+                etag=_validator(response.headers, "ETag"),
+                last_modified=_validator(response.headers, "Last-Modified"),
+                content_type=response.headers.get("Content-Type"),
                 **_hints(response, hops),
             )
 
     @staticmethod
     def _not_modified(
-        url: str, response: httpx.Response, state: FeedState | None, hops: _Hops
+        url: str, response: aiohttp.ClientResponse, state: FeedState | None, hops: _Hops
     ) -> FetchResult:
         # A 304 need not repeat the validators; keep the ones we sent so state is not wiped.
         return FetchResult(
@@ -310,43 +310,46 @@ class Fetcher:
             final_url=str(response.url),
             status=304,
             body=b"",
-            etag=_validator(response, "etag") or (state.etag if state else None),
-            last_modified=_validator(response, "last-modified")
+            etag=_validator(response.headers, "ETag") or (state.etag if state else None),
+            last_modified=_validator(response.headers, "Last-Modified")
             or (state.last_modified if state else None),
-            content_type=response.headers.get("content-type"),
+            content_type=response.headers.get("Content-Type"),
             **_hints(response, hops),
         )
 
     @asynccontextmanager
     async def _final_response(
-        self, url: str, headers: dict[str, str], options: RequestOptions, hops: _Hops
-    ) -> AsyncIterator[httpx.Response]:
-        """Stream the response at the end of the redirect chain; bodies of hops are not read.
+        self, origin: URL, headers: dict[str, str], options: RequestOptions, hops: _Hops
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The response at the end of the redirect chain; bodies of hops are not read.
 
         Credentials go only to the feed's own origin, never to where a redirect points.
         """
-        try:
-            target = origin = httpx.URL(url)
-        except (httpx.InvalidURL, ValueError) as exc:
-            raise FetchError("protocol", "invalid feed URL") from exc
-        _check_scheme(target, "protocol")
-        client = self._client(options, origin.host)
+        session, target = self._client(), origin
         while True:
             hops.visited.add(str(target))
-            same_origin = _origin(target) == _origin(origin)
-            request_headers = headers if same_origin else _without_credentials(headers)
-            auth = httpx.BasicAuth(*options.basic) if options.basic and same_origin else None
-            async with client.stream("GET", target, headers=request_headers, auth=auth) as response:
+            same_origin = target.origin() == origin.origin()
+            async with session.get(
+                target.with_user(None) if options.basic else target,
+                headers=headers if same_origin else _without_credentials(headers),
+                proxy=options.proxy,
+                ssl=self._tls if options.verify_tls else False,
+                allow_redirects=False,
+            ) as response:
                 if not self._is_redirect(response):
-                    yield response
+                    try:
+                        yield response
+                    except BaseException:
+                        response.close()  # drop the connection: its body was abandoned
+                        raise
                     return
                 next_target = _next_hop(response, hops.visited, self._max_redirects)
-                hops.record(response.status_code, next_target)
+                hops.record(response.status, next_target)
                 target = next_target
 
     @staticmethod
-    def _is_redirect(response: httpx.Response) -> bool:
-        return response.status_code in _REDIRECT_STATUSES and "location" in response.headers
+    def _is_redirect(response: aiohttp.ClientResponse) -> bool:
+        return response.status in _REDIRECT_STATUSES and "Location" in response.headers
 
 
 class _Hints(TypedDict):
@@ -356,26 +359,16 @@ class _Hints(TypedDict):
     self_url: str | None
 
 
-def _hints(response: httpx.Response, hops: _Hops) -> _Hints:
+def _hints(response: aiohttp.ClientResponse, hops: _Hops) -> _Hints:
     """What the response says beyond the body: the feed's new home, freshness, WebSub."""
+    base = str(response.url)
     return {
         "moved_to": hops.moved_to,
         "cache_lifetime": cache_lifetime(response.headers),
-        "hub": link_header(response, "hub"),
-        "self_url": link_header(response, "self"),
+        "hub": link_header(response.headers, "hub", base),
+        "self_url": link_header(response.headers, "self", base),
     }
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
 
 
 def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name.lower() != "authorization"}
-
-
-def _host_of(url: str) -> str:
-    try:
-        return httpx.URL(url).host or url
-    except (httpx.InvalidURL, ValueError):
-        return url

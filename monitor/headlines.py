@@ -88,9 +88,11 @@ def strip_decorations(title: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case, no diacritics, punctuation as single spaces."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in folded if not unicodedata.combining(char))
-    return " ".join(_NON_WORD.sub(" ", plain).split())
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII has no diacritics: skip the per-character pass
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 def normalise_headline(title: str) -> str:

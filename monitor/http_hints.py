@@ -8,12 +8,18 @@ anything unparsable is None, never an exception.
 from __future__ import annotations
 
 import email.utils
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
+from urllib.parse import urljoin
 
-import httpx
+Headers = Mapping[str, str]  # case-insensitive in practice (aiohttp's CIMultiDictProxy)
 
 _MAX_URL_CHARS: Final = 2048
+_MAX_LINK_CHARS: Final = 8192
+_LINK: Final = re.compile(r"<([^>]*)>([^,<]*)")
+_REL: Final = re.compile(r"""(?i)(?:^|;)\s*rel\s*=\s*("[^"]*"|[^;\s]*)""")
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -21,7 +27,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -32,29 +38,33 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def cache_lifetime(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+def cache_lifetime(headers: Headers, now: datetime | None = None) -> float | None:
     """Seconds the response stays fresh: ``Cache-Control: max-age`` (less ``Age``), else
     ``Expires`` relative to ``Date``; None when the server says nothing usable."""
     directives = {
         name.strip().lower(): value.strip().strip('"')
         for name, _, value in (
-            part.partition("=") for part in headers.get("cache-control", "").split(",")
+            part.partition("=") for part in headers.get("Cache-Control", "").split(",")
         )
     }
     if "no-store" in directives or "no-cache" in directives:
         return None
-    max_age = directives.get("max-age", "")
-    if max_age.isdigit() and len(max_age) < 12:
-        age = headers.get("age", "0").strip()
-        return max(0.0, float(max_age) - (float(age) if age.isdigit() and len(age) < 12 else 0.0))
+    max_age = _seconds(directives.get("max-age", ""))
+    if max_age is not None:
+        return max(0.0, max_age - (_seconds(headers.get("Age", "0").strip()) or 0.0))
     return _expires_in(headers, now)
 
 
-def _expires_in(headers: httpx.Headers, now: datetime | None) -> float | None:
-    expires = http_date(headers.get("expires"))
+def _seconds(text: str) -> float | None:
+    # isdigit alone accepts "²", which float() refuses.
+    return float(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+def _expires_in(headers: Headers, now: datetime | None) -> float | None:
+    expires = http_date(headers.get("Expires"))
     if expires is None:
         return None
-    reference = http_date(headers.get("date")) or now or datetime.now(UTC)
+    reference = http_date(headers.get("Date")) or now or datetime.now(UTC)
     return max(0.0, (expires - reference).total_seconds())
 
 
@@ -68,13 +78,23 @@ def http_date(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def link_header(response: httpx.Response, rel: str) -> str | None:
-    """An absolute http(s) URL from the response's ``Link`` header, for WebSub discovery."""
+def link_header(headers: Headers, rel: str, base: str) -> str | None:
+    """The first absolute http(s) URL with relation ``rel`` in the ``Link`` headers."""
+    getall = getattr(headers, "getall", None)
+    values = getall("Link", []) if getall else [headers.get("Link", "")]
+    for value in values:
+        for target, params in _LINK.findall(value[:_MAX_LINK_CHARS]):
+            relations = _REL.search(params)
+            if relations and rel in relations.group(1).strip('"').lower().split():
+                return _absolute_http(target.strip(), base)
+    return None
+
+
+def _absolute_http(target: str, base: str) -> str | None:
     try:
-        href = response.links.get(rel, {}).get("url")
-        url = response.url.join(href) if href else None
-    except (httpx.InvalidURL, ValueError):
+        url = urljoin(base, target)
+    except ValueError:
         return None
-    if url is None or url.scheme not in ("http", "https") or len(str(url)) > _MAX_URL_CHARS:
+    if not url.startswith(("http://", "https://")) or len(url) > _MAX_URL_CHARS:
         return None
-    return str(url)
+    return url

@@ -8,13 +8,17 @@ one stored value that also survives restarts.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import random
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
+from typing import TypeVar
+from urllib.parse import urlsplit
 
+import httpx
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -22,16 +26,20 @@ from monitor.config import Config, DaemonSettings
 from monitor.feed_health import interval_policy
 from monitor.fetcher import Fetcher
 from monitor.intervals import backoff_delay
+from monitor.listener import HttpListener
 from monitor.models import FeedState
-from monitor.pipeline import PollOutcome
+from monitor.pipeline import Pipeline, PollOutcome, ingest_pushed
 from monitor.politeness import HostGate
 from monitor.poll_config import FeedSettings
 from monitor.request_options import user_agent_for
 from monitor.scheduler import add_feed_job, remove_feed_job, reschedule_feed
+from monitor.store import Store
+from monitor.websub import WebSub
 
 log = structlog.get_logger("monitor.polling")
 
 Poll = Callable[[FeedSettings], Awaitable[object]]
+T = TypeVar("T")
 
 
 def build_fetcher(daemon: DaemonSettings) -> Fetcher:
@@ -59,16 +67,89 @@ def parse_pool(workers: int) -> Executor | None:
     return ProcessPoolExecutor(max_workers=count, mp_context=context)
 
 
+def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:
+    """Feeds ordered round-robin over their hosts: one site's hundred feeds do not fill
+    every worker while its politeness lane lets them through one or two at a time."""
+    by_host: dict[str, list[FeedSettings]] = {}
+    for feed in feeds:
+        by_host.setdefault(urlsplit(feed.url).hostname or "", []).append(feed)
+    lanes = list(by_host.values())
+    return [
+        lane[i] for i in range(max(map(len, lanes), default=0)) for lane in lanes if i < len(lane)
+    ]
+
+
+async def poll_all(
+    feeds: Iterable[FeedSettings], poll: Callable[[FeedSettings], Awaitable[T]], workers: int
+) -> list[T]:
+    """Poll every feed once with at most ``workers`` polls started at a time (outcomes in
+    the order of ``feeds``). Thousands of waiting tasks would cost memory, and every
+    asyncio.Semaphore acquire scans its waiters."""
+    ordered = list(feeds)
+    outcomes: dict[int, T] = {}
+    queue = iter(sorted(range(len(ordered)), key=_host_rank(ordered)))
+
+    async def worker() -> None:
+        for index in queue:
+            outcomes[index] = await poll(ordered[index])
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(ordered))))))
+    return [outcomes[index] for index in range(len(ordered))]
+
+
+def _host_rank(feeds: list[FeedSettings]) -> Callable[[int], int]:
+    position = {id(feed): rank for rank, feed in enumerate(interleave_hosts(feeds))}
+    return lambda index: position[id(feeds[index])]
+
+
 class Polling:
     """Fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
     def __init__(self, config: Config, clock: Callable[[], datetime]) -> None:
         self.daemon = config.settings.daemon
-        self.listener = config.settings.listener
+        self.listener_settings = config.settings.listener
         self.clock = clock
         self.fetcher = build_fetcher(self.daemon)
         self.parse_executor = parse_pool(self.daemon.parse_workers)
         self.scheduler: AsyncIOScheduler | None = None
+        self.listener: HttpListener | None = None
+        self.websub: WebSub | None = None
+        self._hub_client: httpx.AsyncClient | None = None
+
+    async def start_push(
+        self, store: Store, pipeline: Pipeline, feeds: Iterable[FeedSettings]
+    ) -> None:
+        """Serve the HTTP listener and subscribe to the hubs feeds advertise (WebSub),
+        when ``[listener] enabled``; polls then discover hubs and slow down while pushed."""
+        settings = self.listener_settings
+        if not settings.enabled:
+            return
+        self.listener = HttpListener(settings.host, settings.port)
+        self._hub_client = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+
+        async def pushed(feed: FeedSettings, body: bytes, content_type: str | None) -> None:
+            await ingest_pushed(feed, body, content_type, pipeline)
+
+        self.websub = WebSub(
+            store=store, http=self._hub_client, feeds={feed.url: feed for feed in feeds},
+            public_url=settings.public_url, lease_seconds=settings.lease_seconds,
+            on_content=pushed, clock=self.clock,
+        )  # fmt: skip
+        await self.websub.load()
+        self.websub.install(self.listener)
+        await self.listener.start()
+        if not settings.public_url:
+            self.websub.public_url = self.listener.url
+            log.warning("listener_public_url_unset", url=self.listener.url)
+        if settings.websub:
+            pipeline.on_hub = self.websub.discovered
+            pipeline.pushed = self.websub.is_active
+
+    async def stop_push(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+        if self._hub_client is not None:
+            await self._hub_client.aclose()
 
     def schedule(
         self,
@@ -107,7 +188,7 @@ class Polling:
             return None
         when = state.next_poll if state is not None else None
         if when is None:  # the poll crashed before deciding: retry as after one failure
-            policy = interval_policy(feed, self.daemon, self.listener)
+            policy = interval_policy(feed, self.daemon, self.listener_settings)
             delay = backoff_delay(1, policy, random.random)
             when = self.clock() + timedelta(seconds=delay)
         reschedule_feed(self.scheduler, feed.url, when)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.metadata
 from dataclasses import dataclass, field
 from typing import Final
@@ -53,7 +54,12 @@ class RequestOptions:
         )
 
     def request_headers(self) -> dict[str, str]:
+        """The feed's headers and its ``Authorization`` (the fetcher drops that one when a
+        redirect leaves the feed's origin)."""
         headers = dict(self.headers)
         if self.bearer:
             headers["Authorization"] = f"Bearer {self.bearer}"
+        elif self.basic:
+            pair = f"{self.basic[0]}:{self.basic[1]}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return headers

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from monitor.fetcher import Fetcher, FetchError, redact_url
@@ -140,12 +140,13 @@ class TestConditionalGet:
         assert "if-none-match" not in headers
         assert "if-modified-since" not in headers
 
-    async def test_304_without_validators_keeps_the_remembered_ones(self) -> None:
+    async def test_304_without_validators_keeps_the_remembered_ones(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
         """A bare 304 must not wipe the ETag/Last-Modified the daemon stored."""
-        transport = httpx.MockTransport(lambda request: httpx.Response(304))
-        state = FeedState(url="https://feeds.example/a", etag=ETAG, last_modified=LAST_MODIFIED)
-        async with Fetcher(transport=transport) as fetcher:
-            result = await fetcher.fetch(state.url, state)
+        server.add_status("/a", 304)
+        state = FeedState(url=server.url("/a"), etag=ETAG, last_modified=LAST_MODIFIED)
+        result = await fetcher.fetch(state.url, state)
         assert (result.etag, result.last_modified, result.body) == (ETAG, LAST_MODIFIED, b"")
 
 
@@ -164,7 +165,8 @@ class TestSizeLimits:
         server.add_stream("/huge", fifty_megabytes, {"Content-Type": "application/rss+xml"})
         error = await fetch_error(fetcher, server.url("/huge"))
         assert error.kind == "too_large"
-        assert server.wait_handled(1), "the handler thread is still writing the body"
+        # Off the event loop: the client closes its socket on the loop.
+        assert await asyncio.to_thread(server.wait_handled, 1), "the handler is still writing"
         assert sum(produced) < 50 * 1000 * 1000
 
     async def test_gzip_bomb_is_stopped_by_decoded_size(
@@ -285,28 +287,29 @@ class TestFailures:
 
 
 class TestConcurrency:
-    async def test_in_flight_requests_are_bounded_by_concurrency(self) -> None:
+    async def test_in_flight_requests_are_bounded_by_concurrency(self, server: FeedServer) -> None:
         """At most `concurrency` fetches are in flight; the rest wait their turn and succeed."""
-        in_flight = 0
-        peak = 0
-        two_started = asyncio.Event()
-        gate = asyncio.Event()
+        lock = threading.Lock()
+        in_flight, peak = 0, 0
+        two_in, gate = threading.Event(), threading.Event()
 
-        async def handler(request: httpx.Request) -> httpx.Response:
+        def route(_request: object) -> Reply:
             nonlocal in_flight, peak
-            in_flight += 1
-            peak = max(peak, in_flight)
-            if in_flight == 2:
-                two_started.set()
-            await gate.wait()
-            in_flight -= 1
-            return httpx.Response(200, content=RSS)
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+                if in_flight == 2:
+                    two_in.set()
+            gate.wait(10)
+            with lock:
+                in_flight -= 1
+            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
 
-        async with Fetcher(concurrency=2, transport=httpx.MockTransport(handler)) as fetcher:
-            tasks = [
-                asyncio.create_task(fetcher.fetch(f"https://feeds.example/{i}")) for i in range(5)
-            ]
-            await two_started.wait()
+        for index in range(5):
+            server.add_route(f"/{index}", route)
+        async with Fetcher(concurrency=2) as fetcher:
+            tasks = [asyncio.create_task(fetcher.fetch(server.url(f"/{i}"))) for i in range(5)]
+            await asyncio.to_thread(two_in.wait, 10)
             gate.set()
             results = await asyncio.gather(*tasks)
         assert peak == 2

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
-import httpx
 import pytest
 
 from monitor.fetcher import Fetcher, FetchError
@@ -65,52 +65,58 @@ class TestHostGate:
             await fetcher.fetch(other)
         assert clock.sleeps == []
 
-    async def test_in_flight_per_host_is_bounded(self) -> None:
-        """With host_concurrency 2, the third request to a host waits for a free lane."""
+    async def test_in_flight_per_host_is_bounded(self, server: FeedServer) -> None:
+        """With host_concurrency 2, the third request to a host waits for a free lane,
+        even though the global limit would allow fifty."""
+        lock = threading.Lock()
         in_flight, peak = 0, 0
-        two_started, gate_open = asyncio.Event(), asyncio.Event()
+        two_in, gate = threading.Event(), threading.Event()
 
-        async def handler(request: httpx.Request) -> httpx.Response:
+        def route(_request: object) -> Reply:
             nonlocal in_flight, peak
-            in_flight += 1
-            peak = max(peak, in_flight)
-            if in_flight == 2:
-                two_started.set()
-            await gate_open.wait()
-            in_flight -= 1
-            return httpx.Response(200, content=RSS)
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+                if in_flight == 2:
+                    two_in.set()
+            gate.wait(10)
+            with lock:
+                in_flight -= 1
+            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
 
+        for index in range(6):
+            server.add_route(f"/{index}", route)
         host_gate = HostGate(concurrency=2, spacing=0.0)
-        transport = httpx.MockTransport(handler)
-        async with Fetcher(concurrency=50, host_gate=host_gate, transport=transport) as fetcher:
-            tasks = [
-                asyncio.create_task(fetcher.fetch(f"https://one.example/{i}")) for i in range(6)
-            ]
-            await two_started.wait()
-            gate_open.set()
+        async with Fetcher(concurrency=50, host_gate=host_gate) as fetcher:
+            tasks = [asyncio.create_task(fetcher.fetch(server.url(f"/{i}"))) for i in range(6)]
+            await asyncio.to_thread(two_in.wait, 10)
+            gate.set()
             await asyncio.gather(*tasks)
         assert peak == 2
 
-    async def test_global_bound_is_our_semaphore_not_pool_timeouts(self) -> None:
-        """100 fetches through concurrency 3 all succeed: queued on our semaphore, not the
-        connection pool (whose pool time-out is disabled)."""
-        active, peak = 0, 0
+    async def test_global_bound_is_our_semaphore_not_pool_timeouts(
+        self, server: FeedServer
+    ) -> None:
+        """60 fetches through concurrency 3 all succeed: they queue on our semaphore, and
+        the connection pool (unlimited, no pool time-out) never refuses one."""
+        lock = threading.Lock()
+        in_flight, peak = 0, 0
 
-        async def handler(request: httpx.Request) -> httpx.Response:
-            nonlocal active, peak
-            active += 1
-            peak = max(peak, active)
-            await asyncio.sleep(0)
-            active -= 1
-            return httpx.Response(200, content=RSS)
+        def route(_request: object) -> Reply:
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            with lock:
+                in_flight -= 1
+            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
 
+        server.add_route("/f", route)
         gate = HostGate(concurrency=100, spacing=0.0)
-        transport = httpx.MockTransport(handler)
-        async with Fetcher(concurrency=3, host_gate=gate, transport=transport) as fetcher:
-            urls = [f"https://h{i}.example/f" for i in range(100)]
-            results = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+        async with Fetcher(concurrency=3, host_gate=gate) as fetcher:
+            results = await asyncio.gather(*(fetcher.fetch(server.url("/f")) for _ in range(60)))
         assert peak <= 3
-        assert len(results) == 100
+        assert len(results) == 60
 
 
 class TestEncodingsAndIdentity:

@@ -33,6 +33,7 @@ class RecordedRequest:
     method: str
     path: str
     headers: Mapping[str, str]
+    body: bytes = b""  # POST bodies (a WebSub hub's subscription requests)
 
 
 @dataclass(slots=True)
@@ -63,10 +64,18 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        self._answer("GET", b"")
+
+    def do_POST(self) -> None:
+        length = self.headers.get("Content-Length", "0")
+        self._answer("POST", self.rfile.read(int(length) if length.isdigit() else 0))
+
+    def _answer(self, method: str, body: bytes) -> None:
         request = RecordedRequest(
-            method="GET",
+            method=method,
             path=self.path,
             headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
         )
         self.server.owner._record(request)
         route = self.server.owner._route_for(self.path)
@@ -169,7 +178,7 @@ class FeedServer:
     # -- routes -------------------------------------------------------------------------
 
     def add_route(self, path: str, route: Route) -> None:
-        """Answer GETs of ``path`` (which includes any query string) with ``route``."""
+        """Answer GETs and POSTs of ``path`` (query string included) with ``route``."""
         with self._lock:
             self._routes[path] = route
 

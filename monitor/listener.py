@@ -1,0 +1,163 @@
+"""The daemon's HTTP listener: a small ASGI app served by uvicorn, with a route table.
+
+WebSub callbacks are its first routes; health, metrics and a status page can be added
+with :meth:`HttpListener.route` the same way. It binds 127.0.0.1 unless configured
+otherwise. Requests are attacker-controlled: bodies are capped while they arrive, and a
+handler's crash is a 500 for that request, never the daemon's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import structlog
+import uvicorn
+
+log = structlog.get_logger("monitor.listener")
+
+MAX_BODY_BYTES = 15 * 1024 * 1024
+ASGIMessage = dict[str, Any]
+Receive = Callable[[], Awaitable[ASGIMessage]]
+Send = Callable[[ASGIMessage], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]  # the last value of each parameter
+    headers: dict[str, str]  # lower-case names
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers (the daemon owns SIGINT/SIGTERM) and
+    without its 0.1 s polling loop: :meth:`stop_now` ends it at once."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._stop = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def main_loop(self) -> None:
+        await self._stop.wait()
+
+    def stop_now(self) -> None:
+        self.should_exit = True
+        self._stop.set()
+
+
+class HttpListener:
+    """Routes ``(method, path prefix)`` to handlers; the longest matching prefix wins."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
+        self.host = host
+        self.requested_port = port
+        self.max_body_bytes = max_body_bytes
+        self._routes: list[tuple[str, str, Handler]] = []
+        self._server: _QuietServer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def route(self, method: str, prefix: str, handler: Handler) -> None:
+        self._routes.append((method.upper(), prefix, handler))
+        self._routes.sort(key=lambda item: len(item[1]), reverse=True)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "listener not started"
+        return int(self._server.servers[0].sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self, host=self.host, port=self.requested_port, lifespan="off",
+            log_config=None, access_log=False, server_header=False, date_header=False,
+        )  # fmt: skip
+        self._server = _QuietServer(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():  # bind failed: surface uvicorn's error
+                await self._task
+                raise OSError(f"listener could not bind {self.host}:{self.requested_port}")
+            await asyncio.sleep(0.01)
+        log.info("listener_started", host=self.host, port=self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.stop_now()
+            await self._task
+        self._server = self._task = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return None
+        try:
+            request = await _request(scope, receive, self.max_body_bytes)
+        except _TooLargeError:
+            return await _send(send, Response(413, b"too large"))
+        handler = self._handler(request)
+        if handler is None:
+            return await _send(send, Response(404, b"not found"))
+        try:
+            response = await handler(request)
+        except Exception:
+            log.exception("listener_handler_crashed", path=request.path)
+            response = Response(500, b"internal error")
+        await _send(send, response)
+        return None
+
+    def _handler(self, request: Request) -> Handler | None:
+        for method, prefix, handler in self._routes:
+            if method == request.method and request.path.startswith(prefix):
+                return handler
+        return None
+
+
+async def _request(scope: dict[str, Any], receive: Receive, cap: int) -> Request:
+    body = bytearray()
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > cap:
+            raise _TooLargeError
+        if not message.get("more_body"):
+            break
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1")
+               for name, value in scope.get("headers", [])}  # fmt: skip
+    return Request(scope["method"], scope["path"], query, headers, bytes(body))
+
+
+async def _send(send: Send, response: Response) -> None:
+    headers = [(b"content-type", response.content_type.encode())]
+    headers += [(name.encode(), value.encode()) for name, value in response.headers]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
