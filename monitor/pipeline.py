@@ -83,6 +83,9 @@ class Pipeline:
     on_feed_event: Callable[[FeedEvent], Awaitable[None]] | None = None
     on_hub: Callable[[FeedSettings, str, str], Awaitable[None]] | None = None
     rng: Callable[[], float] = field(default=random.random)
+    # The state each feed was left in by this process (the only writer of feed state),
+    # so a poll does not read back what the last one wrote.
+    feed_states: dict[str, FeedState] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +115,13 @@ class PollOutcome:
 
 async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     """Poll one feed once, in order; never raises for anything the feed or network did."""
-    state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
+    state = await _state(feed, pipe)
     if state.disabled:
         return PollOutcome(feed.url, "disabled", state=state)
     try:
         fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
-        if _nothing_new(fetched, state):  # a 304 or the same bytes: not parsed again
+        digest = _body_hash(fetched)
+        if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
         parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
@@ -125,9 +129,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
     articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
-    after = after_success(
-        state, fetched, parsed, body_hash=_body_hash(fetched), **_poll_args(feed, pipe)
-    )
+    after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
     outcome = await _settle(feed, state, after, pipe, PollOutcome(feed.url, "ok", ingested))
     _log_poll(feed, outcome, len(articles))
     await _discovered(feed, fetched, parsed, pipe)
@@ -153,6 +155,14 @@ async def ingest_pushed(
     return outcome
 
 
+async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:
+    """The feed's state: remembered since its last poll here, else read from the store."""
+    state = pipe.feed_states.get(feed.url)
+    if state is None:
+        state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
+    return state
+
+
 async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchResult:
     assert pipe.fetcher is not None, "polling needs a fetcher"
     url = state.moved_to or feed.url  # a 301/308 moved the feed: ask the new address
@@ -160,9 +170,9 @@ async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchR
     return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
 
 
-def _nothing_new(fetched: FetchResult, state: FeedState) -> bool:
+def _nothing_new(fetched: FetchResult, state: FeedState, digest: str | None) -> bool:
     """A 304, or the very bytes we parsed last time: nothing to parse again."""
-    return fetched.not_modified or _body_hash(fetched) == state.body_hash
+    return fetched.not_modified or digest == state.body_hash
 
 
 async def parse_document(
@@ -201,8 +211,8 @@ def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[A
     ]
 
 
-def _body_hash(fetched: FetchResult) -> str:
-    return hashlib.sha256(fetched.body).hexdigest()
+def _body_hash(fetched: FetchResult) -> str | None:
+    return None if fetched.not_modified else hashlib.sha256(fetched.body).hexdigest()
 
 
 def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:
@@ -232,6 +242,7 @@ async def _settle(
     if after.moved_to and after.moved_to != before.moved_to:
         log.warning("feed_moved", feed_url=feed.url, moved_to=redact_url(after.moved_to))
     await pipe.store.save_feed_state(after)
+    pipe.feed_states[feed.url] = after
     if event is not None and pipe.on_feed_event is not None:
         await pipe.on_feed_event(event)
     return replace(outcome, state=after, event=event)

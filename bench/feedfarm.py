@@ -1,0 +1,142 @@
+"""A loopback server of thousands of feeds for ``bench.poll``, run in its own process.
+
+Feeds are spread over many loopback addresses (127.0.1.1, 127.0.1.2, …: every 127/8
+address reaches this machine), so per-host politeness applies as it would to real
+publishers. Each feed is RSS 2.0 of 15–24 items with ~2 KB HTML descriptions (30–60 KB),
+served with an ETag and answered with 304 when unchanged. ``GET /_cycle/N`` moves the
+farm to cycle N: in each cycle a fixed fifth of the feeds publish two new items (and
+drop their two oldest). Text is invented from a word list: no real news is copied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+SYLLABLES = "ka lo mi ne ra tu sen var dol pim quo res tal vin wex yor zan bel cor dun".split()
+WORDS = [a + b for a in SYLLABLES for b in SYLLABLES][:300]
+PARAGRAPHS = [" ".join(random.Random(seed).choice(WORDS) for _ in range(280)) for seed in range(64)]
+NEW_PER_CHANGE = 2
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def changed(feed: int, cycle: int) -> bool:
+    """Exactly a fifth of the feeds change in each cycle (a different fifth each time)."""
+    return (feed * 7919 + cycle * 104_729) % 5 == 0
+
+
+def version(feed: int, cycle: int) -> int:
+    return sum(1 for past in range(1, cycle + 1) if changed(feed, past))
+
+
+def item_count(feed: int) -> int:
+    return 15 + feed % 10
+
+
+def item_xml(feed: int, number: int) -> str:
+    rng = random.Random(feed * 1_000_003 + number)
+    words = " ".join(rng.choice(WORDS) for _ in range(7))
+    published = START + timedelta(minutes=37 * number + feed % 60)
+    paragraph = PARAGRAPHS[rng.randrange(len(PARAGRAPHS))]
+    return (
+        f"<item><title>{words.capitalize()} no {feed}-{number}</title>"
+        f"<link>http://farm.invalid/{feed}/{number}</link><guid>f{feed}-i{number}</guid>"
+        f"<pubDate>{format_datetime(published)}</pubDate>"
+        f"<description>&lt;p&gt;{words} in report {number} of feed {feed}.&lt;/p&gt;"
+        f"&lt;p&gt;{paragraph}&lt;/p&gt;</description></item>"
+    )
+
+
+def feed_body(feed: int, cycle: int) -> bytes:
+    newest = NEW_PER_CHANGE * version(feed, cycle) + item_count(feed)
+    items = "".join(item_xml(feed, n) for n in range(newest - 1, newest - item_count(feed) - 1, -1))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Farm feed {feed}</title><link>http://farm.invalid/{feed}</link>"
+        f"<description>Invented feed number {feed}</description>{items}</channel></rss>"
+    ).encode()
+
+
+def etag(feed: int, cycle: int) -> str:
+    return f'"{feed}-{version(feed, cycle)}"'
+
+
+@dataclass
+class Farm:
+    feeds: int
+    cycle: int = 0
+    requests: int = 0
+    not_modified: int = 0
+    body_bytes: int = 0
+    rendered: dict[int, bytes] = field(default_factory=dict)
+
+    def answer(self, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.requests += 1
+        if target.startswith("/_cycle/"):
+            self.cycle = int(target.rsplit("/", 1)[1])
+            # Render the cycle's new versions now, as a real site serves a cached file:
+            # the farm shares the benchmark's cores, its CPU should stay small.
+            self.rendered = {
+                feed: feed_body(feed, self.cycle)
+                for feed in range(self.feeds)
+                if self.cycle and changed(feed, self.cycle)
+            }
+            return 200, {}, b"ok"
+        if not (target.startswith("/feed/") and target.endswith(".xml")):
+            return 404, {}, b"not found"
+        feed = int(target[6:-4])
+        tag = etag(feed, self.cycle)
+        if headers.get("if-none-match") == tag:
+            self.not_modified += 1
+            return 304, {"ETag": tag}, b""
+        body = self.rendered.get(feed) or feed_body(feed, self.cycle)
+        self.body_bytes += len(body)
+        return 200, {"ETag": tag, "Content-Type": "application/rss+xml; charset=utf-8"}, body
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                line, *lines = head.decode("latin-1").split("\r\n")
+                target = line.split(" ")[1]
+                headers = {
+                    name.strip().lower(): value.strip()
+                    for name, _, value in (item.partition(":") for item in lines if item)
+                }
+                status, extra, body = self.answer(target, headers)
+                writer.write(_response(status, extra, body))
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+
+def _response(status: int, headers: dict[str, str], body: bytes) -> bytes:
+    reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
+    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def host(index: int) -> str:
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def serve(feeds: int, hosts: int, ready: object) -> None:
+    """Process entry point: bind every host, send ``[(host, port)]`` through ``ready``
+    (a multiprocessing Connection), serve until killed."""
+
+    async def main() -> None:
+        farm = Farm(feeds)
+        servers = [await asyncio.start_server(farm.handle, host(i), 0) for i in range(hosts)]
+        addresses = [server.sockets[0].getsockname()[:2] for server in servers]
+        ready.send(addresses)  # type: ignore[attr-defined]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
