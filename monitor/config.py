@@ -44,6 +44,9 @@ class DaemonSettings(_Section):
     failure_alert_after: float = Field(
         6 * 3600.0, ge=0, description="tell the operator once a feed fails this long (0: never)"
     )
+    operator_notifiers: tuple[str, ...] = Field(
+        (), description="notifiers for feed-health alerts; empty: every enabled one"
+    )
     jitter: float = Field(30.0, ge=0, description="random delay added to each poll, seconds")
     misfire_grace: float = Field(60.0, ge=1, description="a late poll still runs within this")
     concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
@@ -156,6 +159,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     notifier_configs = _validate_notifiers(path, settings, locator, errors)
     if settings is not None:
         errors.extend(_check_feeds(path, settings, locator))
+        errors.extend(_check_operator_notifiers(path, settings, locator))
     if ruleset is not None and settings is not None:
         errors.extend(_check_routes(ruleset, settings))
         errors.extend(_check_alerting(path, locator, ruleset, settings))
@@ -286,6 +290,14 @@ def _check_feeds(path: str, settings: Settings, locator: rules.KeyLocator) -> li
             errors.append(f"{where}: duplicate feed url")
         seen.add(feed.url)
     return errors
+
+
+def _check_operator_notifiers(
+    path: str, settings: Settings, locator: rules.KeyLocator
+) -> list[str]:
+    where = format_location(path, locator, ("daemon", "operator_notifiers"))
+    unknown = sorted(set(settings.daemon.operator_notifiers) - set(settings.notifiers))
+    return [f"{where}: unknown notifier {name!r}" for name in unknown]
 
 
 def _check_routes(ruleset: rules.RuleSet, settings: Settings) -> list[str]:

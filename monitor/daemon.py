@@ -21,6 +21,8 @@ import rules
 from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
+from monitor.feed_health import FeedEvent
+from monitor.operator_alerts import raise_operator_alert
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
 from monitor.poll_config import FeedSettings
 from monitor.polling import Polling, poll_all
@@ -74,6 +76,7 @@ class Daemon:
             daemon=settings.daemon,
             listener=settings.listener,
             parse_executor=self.polling.parse_executor,
+            on_feed_event=self._feed_event,
         )
         self.dispatcher = Dispatcher(
             self.store,
@@ -117,6 +120,13 @@ class Daemon:
         finally:
             if task is not None:
                 self._inflight.discard(task)
+
+    async def _feed_event(self, event: FeedEvent) -> None:
+        """A feed is gone, failing too long or back: an operator alert via the outbox."""
+        configured = self.config.settings.daemon.operator_notifiers
+        names = tuple(name for name in configured or self._channels if name in self._channels)
+        if await raise_operator_alert(self.store, event, names):
+            self._wake.set()
 
     async def dispatch(self) -> DispatchSummary:
         assert self.dispatcher is not None
