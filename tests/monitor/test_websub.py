@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 import rules
-from monitor.config import DaemonSettings, DedupSettings
+from monitor.config import DaemonSettings, DedupSettings, load_config
+from monitor.daemon import Daemon
 from monitor.dedup import Deduplicator
 from monitor.fetcher import Fetcher
 from monitor.listener import HttpListener, Request, Response
@@ -301,3 +302,28 @@ class TestListener:
             assert (await http.get("/nowhere")).status_code == 404
             assert (await http.get("/crash")).status_code == 500
             assert (await http.get("/websub/")).status_code == 404  # still serving
+
+
+async def test_daemon_serves_callbacks_when_the_listener_is_enabled(tmp_path: Path) -> None:
+    """[listener] enabled: the daemon binds it, routes /websub/, and polls discover hubs."""
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(
+        f'[daemon]\nparse_workers = 0\n[store]\npath = "{tmp_path / "ww.db"}"\n'
+        "[listener]\nenabled = true\nport = 0\n"
+        '[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n',
+        encoding="utf-8",
+    )
+    daemon = Daemon(load_config(path))
+    await daemon.start()
+    assert daemon.polling is not None and daemon.pipeline is not None
+    try:
+        await daemon.polling.start_push(daemon.store, daemon.pipeline, daemon.config.feeds)
+        assert daemon.polling.listener is not None and daemon.polling.websub is not None
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(daemon.polling.listener.url + "/websub/unknown")
+        assert answer.status_code == 404
+        assert daemon.pipeline.on_hub == daemon.polling.websub.discovered
+        assert daemon.polling.websub.public_url == daemon.polling.listener.url
+    finally:
+        await daemon.polling.stop_push()
+        await daemon.close()
