@@ -1,13 +1,13 @@
-"""HTTP fetching of feeds: one aiohttp session, conditional GET, politeness, hard limits.
+"""HTTP fetching of feeds: shared httpx clients, conditional GET, politeness, hard limits.
 
-aiohttp rather than httpx here: on the 304 path that dominates a poll cycle it costs a
-tenth of the CPU per request (``bench/poll.py``, decision 0010). Concurrency is bounded
-by our own semaphores (globally, and per host with spacing between requests:
-:mod:`monitor.politeness`), never by the connection pool's time-outs. Redirects are
-followed by hand so every hop is checked; a chain that starts with permanent redirects
-(301/308) reports where the feed now lives. Every failure is a :class:`FetchError` whose
-``kind`` is one of ``FETCH_ERROR_KINDS`` and whose message is short and safe to log (no
-URL credentials, bounded length).
+httpx, as the design card fixes (aiohttp costs less CPU per 304 in ``bench/poll.py``; one
+HTTP stack was chosen over that). Concurrency is bounded by our own semaphores (globally,
+and per host with spacing: :mod:`monitor.politeness`), never by the connection pool.
+Bodies are read still encoded (``aiter_raw``) and decoded by :mod:`monitor.decoding`
+under the cap, so a compression bomb is never inflated past it. Redirects are followed
+by hand so every hop is checked; a chain that starts with permanent redirects (301/308)
+reports where the feed now lives. Every failure is a :class:`FetchError` whose ``kind``
+is one of ``FETCH_ERROR_KINDS``, with a short message safe to log (no URL credentials).
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
-import aiohttp
 import certifi
-from multidict import CIMultiDictProxy
-from yarl import URL
+import httpx
 
 from monitor.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
@@ -38,7 +38,9 @@ FETCH_ERROR_KINDS: Final = frozenset(
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
-_CHUNK: Final = 64 * 1024
+_SHARDS: Final = 32
+_KEEPALIVE_PER_SHARD: Final = 8
+_KEEPALIVE_SECONDS: Final = 30.0
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
@@ -49,8 +51,6 @@ _ACCEPT: Final = (
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
     "application/json;q=0.8, */*;q=0.1"
 )
-
-
 _ACCEPT_ENCODING: Final = "gzip, deflate, br"  # decoded by monitor.decoding, capped
 
 
@@ -86,11 +86,8 @@ class FetchError(Exception):
         return f"FetchError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"
 
 
-Headers = CIMultiDictProxy[str]
-
-
-def _validator(headers: Headers, name: str) -> str | None:
-    value = headers.get(name)
+def _validator(response: httpx.Response, name: str) -> str | None:
+    value: str | None = response.headers.get(name)
     if value is None or len(value) > _MAX_VALIDATOR_CHARS:
         return None
     return value
@@ -105,24 +102,27 @@ def _conditional_headers(state: FeedState | None) -> dict[str, str]:
     return headers
 
 
-def _parse_url(url: str, kind: str) -> URL:
+def _parse_url(url: str, kind: str) -> httpx.URL:
     try:
-        parsed = URL(url)
-    except (ValueError, TypeError) as exc:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise FetchError(kind, "invalid URL") from exc
-    if parsed.scheme not in _ALLOWED_SCHEMES or not parsed.host:
-        raise FetchError(kind, f"refusing non-http(s) URL scheme {parsed.scheme!r}")
+    _check_scheme(parsed, kind)
     return parsed
 
 
-def _next_hop(response: aiohttp.ClientResponse, visited: set[str], max_redirects: int) -> URL:
+def _check_scheme(url: httpx.URL, kind: str) -> None:
+    if url.scheme not in _ALLOWED_SCHEMES or not url.host:
+        raise FetchError(kind, f"refusing non-http(s) URL scheme {url.scheme!r}")
+
+
+def _next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -> httpx.URL:
     """The URL a redirect response points to, after loop, count and scheme checks."""
     try:
-        target = response.url.join(URL(response.headers["Location"]))
-    except (ValueError, TypeError) as exc:
+        target = response.url.join(response.headers["Location"])
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise FetchError("redirect", "redirect with an invalid Location") from exc
-    if target.scheme not in _ALLOWED_SCHEMES or not target.host:
-        raise FetchError("redirect", f"refusing redirect to scheme {target.scheme!r}")
+    _check_scheme(target, "redirect")
     if str(target) in visited:
         raise FetchError("redirect", f"redirect loop at {target}")
     if len(visited) > max_redirects:
@@ -130,31 +130,31 @@ def _next_hop(response: aiohttp.ClientResponse, visited: set[str], max_redirects
     return target
 
 
-def _status_error(response: aiohttp.ClientResponse) -> FetchError:
+def _status_error(response: httpx.Response) -> FetchError:
     retry_after = None
-    if response.status in _RETRY_AFTER_STATUSES:
+    if response.status_code in _RETRY_AFTER_STATUSES:
         # An HTTP-date is read against the server's own Date: clocks disagree, deltas do not.
         server_now = http_date(response.headers.get("Date"))
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=server_now)
     return FetchError(
         "http_status",
-        f"HTTP {response.status} from {response.url}",
-        status=response.status,
+        f"HTTP {response.status_code} from {response.url}",
+        status=response.status_code,
         retry_after=retry_after,
     )
 
 
-def _translate(exc: Exception) -> FetchError:
-    """Map an aiohttp failure onto our small set of kinds, keeping only a safe summary."""
+def _translate(exc: httpx.HTTPError) -> FetchError:
+    """Map an httpx failure onto our small set of kinds, keeping only a safe summary."""
     detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, httpx.TimeoutException):
         return FetchError("timeout", detail)
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ClientSSLError):
+    if isinstance(exc, httpx.NetworkError | httpx.ProxyError):
         return FetchError("connect", detail)
     return FetchError("protocol", detail)
 
 
-async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
+async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     """The decoded body, aborting as soon as it (or its declared length) exceeds ``cap``."""
     declared = response.headers.get("Content-Length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > cap:
@@ -162,9 +162,9 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
     try:
         decoder = BodyDecoder(response.headers.get("Content-Encoding"), cap)
         body = bytearray()
-        # Decoded as it arrives, so a compression bomb is measured as it inflates rather
-        # than by its small wire size, and never inflated past the cap.
-        async for chunk in response.content.iter_chunked(_CHUNK):
+        # Raw (still encoded) chunks, decoded as they arrive: a compression bomb is measured
+        # as it inflates rather than by its small wire size, and never inflated past the cap.
+        async for chunk in response.aiter_raw():
             body += decoder.feed(chunk)
     except BodyTooLargeError as exc:
         raise FetchError("too_large", f"body exceeds {cap} bytes") from exc
@@ -182,15 +182,20 @@ class _Hops:
     moved_to: str | None = None
     only_permanent: bool = True
 
-    def record(self, status: int, target: URL) -> None:
+    def record(self, status: int, target: httpx.URL) -> None:
         if self.only_permanent and status in _PERMANENT_REDIRECTS:
             self.moved_to = str(target)
         else:
             self.only_permanent = False
 
 
+def _no_cookies() -> CookieJar:
+    """A jar that refuses every cookie: feeds do not get to track us."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 class Fetcher:
-    """Fetches feeds over one shared :class:`aiohttp.ClientSession` with bounded concurrency."""
+    """Fetches feeds over shared :class:`httpx.AsyncClient` s with bounded concurrency."""
 
     def __init__(
         self,
@@ -214,24 +219,35 @@ class Fetcher:
             "Accept": _ACCEPT,
             "Accept-Encoding": _ACCEPT_ENCODING,
         }
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout, sock_read=read_timeout
+        # pool=None: our semaphores are the concurrency limit, the pool must never queue.
+        self._timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
         )
-        self._tls = ssl.create_default_context(cafile=certifi.where())
-        self._session: aiohttp.ClientSession | None = None
+        self._tls = ssl.create_default_context(cafile=certifi.where())  # shared by clients
+        # Clients per (proxy, TLS verification, shard of the host): httpx fixes the first
+        # two per client, and its pool scans its connections on each request, so small
+        # pools per shard keep connections to many hosts alive at a constant cost.
+        self._clients: dict[tuple[str | None, bool, int], httpx.AsyncClient] = {}
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                # limit=0: our semaphores are the concurrency limit, the pool never queues.
-                connector=aiohttp.TCPConnector(limit=0, ssl=self._tls, keepalive_timeout=30),
+    def _client(self, options: RequestOptions, host: str) -> httpx.AsyncClient:
+        key = (options.proxy, options.verify_tls, zlib.crc32(host.encode()) % _SHARDS)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = httpx.AsyncClient(
                 headers=self._headers,
                 timeout=self._timeout,
-                auto_decompress=False,  # monitor.decoding decodes, with a cap
+                limits=httpx.Limits(
+                    max_connections=None,  # unbounded: our semaphores bound concurrency
+                    max_keepalive_connections=_KEEPALIVE_PER_SHARD,
+                    keepalive_expiry=_KEEPALIVE_SECONDS,
+                ),
+                follow_redirects=False,  # followed by hand, to check every hop
+                proxy=options.proxy,
+                verify=self._tls if options.verify_tls else False,
                 trust_env=False,  # a feed's proxy is its own setting, not the environment's
-                cookie_jar=aiohttp.DummyCookieJar(),  # feeds do not get to track us
+                cookies=_no_cookies(),
             )
-        return self._session
+        return client
 
     async def __aenter__(self) -> Self:
         return self
@@ -245,9 +261,10 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
 
     async def fetch(
         self,
@@ -265,7 +282,7 @@ class Fetcher:
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
         target = _parse_url(url, "protocol")
-        async with self._gate.slot(target.host or url), self._semaphore:
+        async with self._gate.slot(target.host), self._semaphore:
             try:
                 async with asyncio.timeout(self._total_timeout):
                     return await self._fetch(url, target, state, cap, options)
@@ -273,36 +290,44 @@ class Fetcher:
                 raise FetchError(
                     "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
                 ) from exc
-            except aiohttp.ClientError as exc:
+            except httpx.HTTPError as exc:
                 raise _translate(exc) from exc
-            except ValueError as exc:  # yarl/aiohttp refusing a URL or header
+            except httpx.InvalidURL as exc:
+                # httpx pre-builds the request a redirect points to, even when not following.
+                raise FetchError("redirect", "redirect to an invalid URL") from exc
+            except ValueError as exc:  # httpx refusing a header value (e.g. not encodable)
                 raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
 
     async def _fetch(
-        self, url: str, target: URL, state: FeedState | None, cap: int, options: RequestOptions
+        self,
+        url: str,
+        target: httpx.URL,
+        state: FeedState | None,
+        cap: int,
+        options: RequestOptions,
     ) -> FetchResult:
         hops = _Hops()
         headers = {**options.request_headers(), **_conditional_headers(state)}
         async with self._final_response(target, headers, options, hops) as response:
-            if response.status == 304:
+            if response.status_code == 304:
                 return self._not_modified(url, response, state, hops)
-            if not 200 <= response.status < 300:
+            if not response.is_success:
                 raise _status_error(response)
             body = await _read_capped(response, cap)
             return FetchResult(
                 url=url,
                 final_url=str(response.url),
-                status=response.status,
+                status=response.status_code,
                 body=body,
-                etag=_validator(response.headers, "ETag"),
-                last_modified=_validator(response.headers, "Last-Modified"),
+                etag=_validator(response, "ETag"),
+                last_modified=_validator(response, "Last-Modified"),
                 content_type=response.headers.get("Content-Type"),
                 **_hints(response, hops),
             )
 
     @staticmethod
     def _not_modified(
-        url: str, response: aiohttp.ClientResponse, state: FeedState | None, hops: _Hops
+        url: str, response: httpx.Response, state: FeedState | None, hops: _Hops
     ) -> FetchResult:
         # A 304 need not repeat the validators; keep the ones we sent so state is not wiped.
         return FetchResult(
@@ -310,8 +335,8 @@ class Fetcher:
             final_url=str(response.url),
             status=304,
             body=b"",
-            etag=_validator(response.headers, "ETag") or (state.etag if state else None),
-            last_modified=_validator(response.headers, "Last-Modified")
+            etag=_validator(response, "ETag") or (state.etag if state else None),
+            last_modified=_validator(response, "Last-Modified")
             or (state.last_modified if state else None),
             content_type=response.headers.get("Content-Type"),
             **_hints(response, hops),
@@ -319,37 +344,31 @@ class Fetcher:
 
     @asynccontextmanager
     async def _final_response(
-        self, origin: URL, headers: dict[str, str], options: RequestOptions, hops: _Hops
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """The response at the end of the redirect chain; bodies of hops are not read.
+        self, origin: httpx.URL, headers: dict[str, str], options: RequestOptions, hops: _Hops
+    ) -> AsyncIterator[httpx.Response]:
+        """Stream the response at the end of the redirect chain; bodies of hops are not read.
 
         Credentials go only to the feed's own origin, never to where a redirect points.
         """
-        session, target = self._client(), origin
+        client, target = self._client(options, origin.host), origin
         while True:
             hops.visited.add(str(target))
-            same_origin = target.origin() == origin.origin()
-            async with session.get(
-                target.with_user(None) if options.basic else target,
+            same_origin = _origin(target) == _origin(origin)
+            async with client.stream(
+                "GET",
+                _without_userinfo(target) if "Authorization" in headers else target,
                 headers=headers if same_origin else _without_credentials(headers),
-                proxy=options.proxy,
-                ssl=self._tls if options.verify_tls else False,
-                allow_redirects=False,
             ) as response:
                 if not self._is_redirect(response):
-                    try:
-                        yield response
-                    except BaseException:
-                        response.close()  # drop the connection: its body was abandoned
-                        raise
+                    yield response  # leaving the block closes the stream, unread bodies too
                     return
                 next_target = _next_hop(response, hops.visited, self._max_redirects)
-                hops.record(response.status, next_target)
+                hops.record(response.status_code, next_target)
                 target = next_target
 
     @staticmethod
-    def _is_redirect(response: aiohttp.ClientResponse) -> bool:
-        return response.status in _REDIRECT_STATUSES and "Location" in response.headers
+    def _is_redirect(response: httpx.Response) -> bool:
+        return response.status_code in _REDIRECT_STATUSES and "Location" in response.headers
 
 
 class _Hints(TypedDict):
@@ -359,7 +378,7 @@ class _Hints(TypedDict):
     self_url: str | None
 
 
-def _hints(response: aiohttp.ClientResponse, hops: _Hops) -> _Hints:
+def _hints(response: httpx.Response, hops: _Hops) -> _Hints:
     """What the response says beyond the body: the feed's new home, freshness, WebSub."""
     base = str(response.url)
     return {
@@ -368,6 +387,16 @@ def _hints(response: aiohttp.ClientResponse, hops: _Hops) -> _Hints:
         "hub": link_header(response.headers, "hub", base),
         "self_url": link_header(response.headers, "self", base),
     }
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _without_userinfo(url: httpx.URL) -> httpx.URL:
+    # httpx turns URL userinfo into Basic auth, which would override the feed's own
+    # configured Authorization header.
+    return url.copy_with(username=None, password=None) if url.userinfo else url
 
 
 def _without_credentials(headers: dict[str, str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urljoin
 
-Headers = Mapping[str, str]  # case-insensitive in practice (aiohttp's CIMultiDictProxy)
+Headers = Mapping[str, str]  # case-insensitive in practice (httpx.Headers)
 
 _MAX_URL_CHARS: Final = 2048
 _MAX_LINK_CHARS: Final = 8192
@@ -80,8 +80,8 @@ def http_date(value: str | None) -> datetime | None:
 
 def link_header(headers: Headers, rel: str, base: str) -> str | None:
     """The first absolute http(s) URL with relation ``rel`` in the ``Link`` headers."""
-    getall = getattr(headers, "getall", None)
-    values = getall("Link", []) if getall else [headers.get("Link", "")]
+    get_list = getattr(headers, "get_list", None)  # httpx.Headers: one value per header line
+    values = get_list("Link") if get_list else [headers.get("Link", "")]
     for value in values:
         for target, params in _LINK.findall(value[:_MAX_LINK_CHARS]):
             relations = _REL.search(params)
