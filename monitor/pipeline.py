@@ -2,7 +2,7 @@
 
 :func:`poll_feed` is the one place where the whole path reads in order:
 
-    fetch → parse (worker thread) → normalise → dedup → match rules
+    fetch → parse (process pool) → normalise → dedup → match rules
           → store article + alerts (one transaction) → wake the dispatcher
 
 Every failure of one feed is caught here, logged with the feed's URL and kept

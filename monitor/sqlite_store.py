@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
 from monitor.sqlite_articles import articles_since, count_articles_since
 from monitor.sqlite_feeds import (
+    FeedStateWriter,
     known_guids,
     read_feed_state,
     read_feed_states,
     read_subscriptions,
-    write_feed_state,
     write_subscription,
 )
 from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
@@ -68,6 +68,7 @@ class SqliteStore(SqliteOutbox):
         self._read_only = read_only  # for tools: no migrations, and SQLite refuses any write
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
+        self._feed_writer = FeedStateWriter(self._run)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -111,7 +112,7 @@ class SqliteStore(SqliteOutbox):
         return await self._run(read_feed_states)
 
     async def save_feed_state(self, state: FeedState) -> None:
-        await self._run(lambda db: write_feed_state(db, state))
+        await self._feed_writer.save(state)
 
     async def websub_subscriptions(self) -> list[WebSubSubscription]:
         return await self._run(read_subscriptions)

@@ -37,7 +37,7 @@ def test_check_lists_every_error_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = Path(EXAMPLE).read_text(encoding="utf-8")
-    text = text.replace("concurrency = 16 ", "concurrency = -1 ", 1)
+    text = text.replace("\nconcurrency = 32 ", "\nconcurrency = -1 ", 1)
     text = text.replace('severity = "high"', 'severity = "urgent"', 1)
     text = text.replace('all_of = ["russia", "syria"]', 'all_of = ["russia", "syrai"]', 1)
     path = tmp_path / "broken.toml"
