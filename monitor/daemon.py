@@ -223,7 +223,10 @@ def _alert_policy(config: Config, enabled: tuple[str, ...]) -> AlertPolicy:
 
 
 def _secrets(config: Config) -> list[str]:
-    return [secret for conf in config.notifiers.values() for secret in conf.secret_values()]
+    # Enabled notifiers only: a disabled one is not validated beyond its type (decision
+    # 0005), so its fields may be plain strings, and it never sends anything to redact.
+    notifier_configs = config.enabled_notifiers.values()
+    return [secret for conf in notifier_configs for secret in conf.secret_values()]
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -106,3 +106,17 @@ def test_unknown_operator_notifier_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert any("unknown notifier 'pager'" in line for line in info.value.errors)
+
+
+async def test_daemon_starts_with_a_disabled_notifier_that_has_headers(tmp_path: Path) -> None:
+    """config.example.toml ships a disabled webhook with headers: `run` must still start."""
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(
+        f'[daemon]\nparse_workers = 0\n[store]\npath = "{tmp_path / "ww.db"}"\n'
+        '[notifiers.hook]\ntype = "webhook"\nenabled = false\nurl = "https://x.invalid/h"\n'
+        '[notifiers.hook.headers]\nX-Team = "desk"\n',
+        encoding="utf-8",
+    )
+    daemon = Daemon(load_config(path))
+    await daemon.start()
+    await daemon.close()
