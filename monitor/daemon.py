@@ -22,6 +22,7 @@ from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
 from monitor.feed_health import FeedEvent
+from monitor.models import FeedState
 from monitor.operator_alerts import raise_operator_alert
 from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
 from monitor.poll_config import FeedSettings
@@ -121,6 +122,13 @@ class Daemon:
             if task is not None:
                 self._inflight.discard(task)
 
+    async def _remember_feed_states(self) -> list[FeedState]:
+        """Every feed's state in one query, so polls need not each read theirs."""
+        assert self.pipeline is not None
+        states = await self.store.feed_states()
+        self.pipeline.feed_states.update((state.url, state) for state in states)
+        return states
+
     async def _feed_event(self, event: FeedEvent) -> None:
         """A feed is gone, failing too long or back: an operator alert via the outbox."""
         configured = self.config.settings.daemon.operator_notifiers
@@ -139,6 +147,7 @@ class Daemon:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
         # Bounded workers, not one task per feed; the fetcher's semaphores still decide.
         workers = 4 * self.config.settings.daemon.concurrency
+        await self._remember_feed_states()
         outcomes = await poll_all(self.config.feeds, self.poll, workers)
         await self.dispatch()
         return list(outcomes)
@@ -148,7 +157,7 @@ class Daemon:
         assert self.pipeline is not None
         scheduler = make_scheduler()
         assert self.polling is not None
-        states = await self.store.feed_states()
+        states = await self._remember_feed_states()
         self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
         await self.polling.start_push(self.store, self.pipeline, self.config.feeds)
         if self.polling.websub is not None:  # WebSub leases are renewed before they lapse
