@@ -73,7 +73,13 @@ class SqliteStore(SqliteOutbox):
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             assert self._db is not None, "store is not open"
-            return work(self._db)
+            result = work(self._db)
+            if isinstance(result, sqlite3.Cursor):
+                # Finalise it on this thread: a cursor dropped later on the event loop's
+                # thread resets its statement while this thread runs the next one, and
+                # SQLite answers "bad parameter or other API misuse".
+                result.close()
+            return result
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
