@@ -198,7 +198,9 @@ dedup window starts empty and repeats are found by the store's GUID index).
 example config's rules → SQLite) in a fresh process, with the default politeness
 (2 requests in flight per host, 0.5 s between requests to one host, 32 in flight in all).
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
-the farm shares the same cores. Whole run: {elapsed:.0f} s.
+the farm shares the same cores; load average {args.load[0]:.1f} before the run and
+{os.getloadavg()[0]:.1f} after it (other work on the machine slows every path).
+Whole run: {elapsed:.0f} s.
 
 {HEADER}
 {row("wirewatch, parse in a process pool", pooled)}
@@ -227,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = parser.parse_args(argv)
+    args.load = os.getloadavg()
     started = time.perf_counter()
     farm, urls = start_farm(args.feeds, args.hosts)
     try:
