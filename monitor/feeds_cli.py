@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from monitor.config import Config
-from monitor.fetcher import redact_url
 from monitor.models import FeedState
 from monitor.poll_config import FeedSettings
+from monitor.redact import redact_url
 from monitor.store import open_store
 
 _ERROR_CHARS = 60

@@ -13,7 +13,6 @@ is one of ``FETCH_ERROR_KINDS``, with a short message safe to log (no URL creden
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 import zlib
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from monitor.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyErro
 from monitor.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
 from monitor.models import FeedState, FetchResult
 from monitor.politeness import HostGate
+from monitor.redact import redact_url
 from monitor.request_options import DEFAULT_USER_AGENT, RequestOptions
 
 MIB: Final = 1024 * 1024
@@ -45,18 +45,12 @@ _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
 _MAX_MESSAGE_CHARS: Final = 300
-_USERINFO: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
 _ACCEPT: Final = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
     "application/json;q=0.8, */*;q=0.1"
 )
 _ACCEPT_ENCODING: Final = "gzip, deflate, br"  # decoded by monitor.decoding, capped
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any ``user:password@`` removed, for logs and error messages."""
-    return _USERINFO.sub(r"\1", url)
 
 
 def _safe_message(text: str) -> str:

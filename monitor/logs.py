@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from monitor.redact import redact_log_urls
+
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -31,6 +33,7 @@ def _shared_processors() -> list[structlog.types.Processor]:
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        redact_log_urls,  # a feed URL may carry credentials
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,

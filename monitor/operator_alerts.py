@@ -14,8 +14,8 @@ from datetime import datetime
 import structlog
 
 from monitor.feed_health import FeedEvent
-from monitor.fetcher import redact_url
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.redact import redact_url
 from monitor.store import Store
 
 log = structlog.get_logger("monitor.operator_alerts")

@@ -35,7 +35,7 @@ from monitor.feed_health import (
     interval_policy,
     settle_health,
 )
-from monitor.fetcher import Fetcher, FetchError, redact_url
+from monitor.fetcher import Fetcher, FetchError
 from monitor.models import (
     AlertRecord,
     Article,
@@ -48,6 +48,7 @@ from monitor.models import (
 from monitor.normalise import declared_guid, normalise_entry
 from monitor.parser import ParseError, parse_feed
 from monitor.poll_config import FeedSettings, ListenerSettings
+from monitor.redact import redact_url
 from monitor.request_options import RequestOptions
 from monitor.routing import Routes
 from monitor.store import Store

@@ -27,10 +27,10 @@ from typing import Final
 import httpx
 import structlog
 
-from monitor.fetcher import redact_url
 from monitor.listener import HttpListener, Request, Response
 from monitor.models import WebSubSubscription
 from monitor.poll_config import FeedSettings
+from monitor.redact import redact_url
 from monitor.store import Store
 
 log = structlog.get_logger("monitor.websub")

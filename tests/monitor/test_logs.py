@@ -67,3 +67,16 @@ def test_level_filters_events_and_chatty_libraries_stay_quiet() -> None:
     structlog.get_logger("monitor.test").debug("noise")
     logging.getLogger("httpx").info("HTTP Request: GET http://x")
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("key", ["feed_url", "url", "moved_to", "hub", "topic"])
+def test_credentials_in_logged_urls_are_removed(key: str) -> None:
+    """A feed configured as https://user:secret@host/feed never logs its secret."""
+    stream = io.StringIO()
+    configure_logging("info", "json", stream)
+    structlog.get_logger("monitor.test").error(
+        "feed_error", **{key: "https://reader:hunter2@x.example/f"}
+    )
+    event = json.loads(stream.getvalue())
+    assert event[key] == "https://x.example/f"
+    assert "hunter2" not in stream.getvalue()
