@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from monitor.config import DaemonSettings
+from monitor.config import DaemonSettings, load_config
+from monitor.models import FeedState
+from monitor.pipeline import PollOutcome
 from monitor.poll_config import FeedSettings
+from monitor.polling import Polling
 from monitor.scheduler import (
     add_feed_job,
     add_periodic_job,
@@ -86,3 +90,41 @@ def test_periodic_job_is_single_instance() -> None:
     add_periodic_job(scheduler, "dispatch", 15, lambda: _poll(FeedSettings(url="http://x")))
     (job,) = scheduler.get_jobs()
     assert (job.id, job.max_instances, job.coalesce) == ("dispatch", 1, True)
+
+
+async def _noop(feed: FeedSettings) -> None:
+    return None
+
+
+async def test_polling_moves_each_job_to_the_next_poll_its_state_holds(tmp_path: Path) -> None:
+    """The daemon's side of adaptive intervals: after a poll the job runs when the feed's
+    new state says; a gone feed has no job; a crashed poll retries after one backoff."""
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(
+        "[daemon]\nparse_workers = 0\nbackoff_base = 60\n"
+        '[[feeds]]\nurl = "http://127.0.0.1/a"\n[[feeds]]\nurl = "http://127.0.0.1/gone"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    polling = Polling(config, lambda: NOW)
+    try:
+        scheduler = make_scheduler()
+        feed, gone = config.feeds
+        states = [FeedState(url=gone.url, disabled="410 Gone")]
+        polling.schedule(scheduler, config.feeds, _noop, states)
+        assert [job.id for job in scheduler.get_jobs()] == [f"poll:{feed.url}"]
+        later = NOW + timedelta(seconds=1234)
+        polling.after_poll(
+            feed, PollOutcome(feed.url, "ok", state=FeedState(feed.url, next_poll=later))
+        )
+        assert scheduler.get_jobs()[0].next_run_time == later
+        retry = polling.after_poll(feed, PollOutcome(feed.url, "error"))  # crashed: no state
+        assert retry == NOW + timedelta(seconds=60)  # one backoff: the base (and min_interval)
+            seconds=60
+        )
+        polling.after_poll(
+            feed, PollOutcome(feed.url, "gone", state=FeedState(feed.url, disabled="410"))
+        )
+        assert scheduler.get_jobs() == []
+    finally:
+        await polling.aclose()
