@@ -120,8 +120,6 @@ async def test_polling_moves_each_job_to_the_next_poll_its_state_holds(tmp_path:
         assert scheduler.get_jobs()[0].next_run_time == later
         retry = polling.after_poll(feed, PollOutcome(feed.url, "error"))  # crashed: no state
         assert retry == NOW + timedelta(seconds=60)  # one backoff: the base (and min_interval)
-            seconds=60
-        )
         polling.after_poll(
             feed, PollOutcome(feed.url, "gone", state=FeedState(feed.url, disabled="410"))
         )
