@@ -84,8 +84,9 @@ class FeedSettings(_Section):
     @field_validator("proxy")
     @classmethod
     def _proxy_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://", "socks5://")):
-            raise ValueError("proxy must be an http://, https:// or socks5:// URL")
+        # SOCKS would need httpx's optional socksio dependency: refused here, not at poll.
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("proxy must be an http:// or https:// URL")
         return value
 
     @field_validator("headers")

@@ -228,6 +228,7 @@ class TestFeedSettings:
             ({"headers": {"Bad Name": "x"}}, "may not be set"),
             ({"headers": {"X-Ok": "a\r\nInjected: 1"}}, "line break"),
             ({"proxy": "ftp://p.example"}, "proxy"),
+            ({"proxy": "socks5://p.example:1080"}, "proxy"),
         ],
     )
     def test_unsafe_feed_options_are_rejected(
