@@ -20,29 +20,17 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 import notifiers
+from monitor.commands import CommandFactory, Loader
 from monitor.config import Config
 from monitor.dispatch import Redactor
 from monitor.outbox import STATES, AlertListing
 from monitor.silences import Silence, parse_duration
 from monitor.store import Store, open_store
-
-
-class CommandFactory(Protocol):
-    def __call__(
-        self,
-        commands: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        help_text: str,
-        handler: object,
-    ) -> argparse.ArgumentParser: ...
-
-
-Loader = Callable[[argparse.Namespace], Config | None]
 
 
 def add_commands(

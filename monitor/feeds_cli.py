@@ -12,10 +12,11 @@ import argparse
 import asyncio
 import json
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from monitor.commands import CommandFactory, Loader
 from monitor.config import Config
 from monitor.models import FeedState
 from monitor.poll_config import FeedSettings
@@ -29,20 +30,10 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-class CommandFactory(Protocol):
-    def __call__(
-        self,
-        commands: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        help_text: str,
-        handler: object,
-    ) -> argparse.ArgumentParser: ...
-
-
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     command: CommandFactory,
-    load: Callable[[argparse.Namespace], Config | None],
+    load: Loader,
 ) -> None:
     """Register ``feeds`` on the top-level parser."""
     feeds = command(commands, "feeds", "show each feed's health and schedule", _feeds)

@@ -16,25 +16,12 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Protocol
 
 import rules
+from monitor.commands import CommandFactory, Loader
 from monitor.config import Config
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class CommandFactory(Protocol):
-    def __call__(
-        self,
-        commands: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        help_text: str,
-        handler: object,
-    ) -> argparse.ArgumentParser: ...
-
-
-Loader = Callable[[argparse.Namespace], Config | None]
 
 
 def add_commands(
