@@ -35,7 +35,6 @@ from monitor.store import (
     KnownArticle,
     StoredArticle,
     StoryRecord,
-    StorySummary,
     WindowArticle,
 )
 
@@ -140,18 +139,6 @@ class SqliteStore(SqliteOutbox):
             return None
 
         return await self._run(query)
-
-    async def recent_stories(self, since: datetime) -> list[StorySummary]:
-        rows = await self._run(lambda db: db.execute(_RECENT, (_iso(since),)).fetchall())
-        return [
-            StorySummary(
-                row["story_id"],
-                row["first_article_id"],
-                row["title"],
-                datetime.fromisoformat(row["last_seen"]),
-            )
-            for row in rows
-        ]
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         return await self._run(lambda db: recent_articles(db, since))
@@ -259,10 +246,6 @@ _FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? AND a.link <> '' ORDER BY a.fe
 _FIND_BY_FINGERPRINT = (
     _FIND_COLUMNS + "WHERE a.fingerprint = ? AND a.fingerprint <> '' ORDER BY a.fetched_at LIMIT 1"
 )
-_RECENT = """
-SELECT story_id, first_article_id, title, last_seen FROM stories
-WHERE last_seen >= ? ORDER BY first_seen
-"""
 _INSERT_ARTICLE = """
 INSERT OR IGNORE INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title,
                                 summary, published, fetched_at, fingerprint, outlet,

@@ -77,16 +77,6 @@ class StoredArticle:
 
 
 @dataclass(frozen=True, slots=True)
-class StorySummary:
-    """What near-duplicate detection needs to know about a recent story."""
-
-    story_id: str
-    first_article_id: str
-    title: str
-    last_seen: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class DeliveryContext:
     """Everything a notifier's alert is built from, read in one query."""
 
@@ -129,8 +119,6 @@ class Store(Outbox, Protocol):
     ) -> KnownArticle | None:
         """The stored article with this (feed, GUID), else any with this canonical link,
         else any with this content fingerprint."""
-
-    async def recent_stories(self, since: datetime) -> list[StorySummary]: ...
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first: what warms the story index."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from monitor.fetcher import Fetcher, FetchError, redact_url
 from monitor.http_hints import parse_retry_after
 from monitor.models import FeedState
 from tests.support.feedserver import FeedServer, Reply
+from tests.support.inflight import InFlightCounter
 
 MIB = 1024 * 1024
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -289,30 +289,15 @@ class TestFailures:
 class TestConcurrency:
     async def test_in_flight_requests_are_bounded_by_concurrency(self, server: FeedServer) -> None:
         """At most `concurrency` fetches are in flight; the rest wait their turn and succeed."""
-        lock = threading.Lock()
-        in_flight, peak = 0, 0
-        two_in, gate = threading.Event(), threading.Event()
-
-        def route(_request: object) -> Reply:
-            nonlocal in_flight, peak
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-                if in_flight == 2:
-                    two_in.set()
-            gate.wait(10)
-            with lock:
-                in_flight -= 1
-            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
-
+        route = InFlightCounter(RSS, hold_until=2)
         for index in range(5):
             server.add_route(f"/{index}", route)
         async with Fetcher(concurrency=2) as fetcher:
             tasks = [asyncio.create_task(fetcher.fetch(server.url(f"/{i}"))) for i in range(5)]
-            await asyncio.to_thread(two_in.wait, 10)
-            gate.set()
+            assert await asyncio.to_thread(route.wait_until_held)
+            route.release()
             results = await asyncio.gather(*tasks)
-        assert peak == 2
+        assert route.peak == 2
         assert [r.body for r in results] == [RSS] * 5
 
 

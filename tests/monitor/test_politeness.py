@@ -17,6 +17,7 @@ from monitor.politeness import HostGate
 from monitor.poll_config import FeedAuth, FeedSettings
 from monitor.request_options import RequestOptions, user_agent_for
 from tests.support.feedserver import FeedServer, Reply
+from tests.support.inflight import InFlightCounter
 from tests.support.smtp import TlsMaterial
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -68,31 +69,16 @@ class TestHostGate:
     async def test_in_flight_per_host_is_bounded(self, server: FeedServer) -> None:
         """With host_concurrency 2, the third request to a host waits for a free lane,
         even though the global limit would allow fifty."""
-        lock = threading.Lock()
-        in_flight, peak = 0, 0
-        two_in, gate = threading.Event(), threading.Event()
-
-        def route(_request: object) -> Reply:
-            nonlocal in_flight, peak
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-                if in_flight == 2:
-                    two_in.set()
-            gate.wait(10)
-            with lock:
-                in_flight -= 1
-            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
-
+        route = InFlightCounter(RSS, hold_until=2)
         for index in range(6):
             server.add_route(f"/{index}", route)
         host_gate = HostGate(concurrency=2, spacing=0.0)
         async with Fetcher(concurrency=50, host_gate=host_gate) as fetcher:
             tasks = [asyncio.create_task(fetcher.fetch(server.url(f"/{i}"))) for i in range(6)]
-            await asyncio.to_thread(two_in.wait, 10)
-            gate.set()
+            assert await asyncio.to_thread(route.wait_until_held)
+            route.release()
             await asyncio.gather(*tasks)
-        assert peak == 2
+        assert route.peak == 2
 
     async def test_global_bound_is_our_semaphore_not_pool_timeouts(
         self, server: FeedServer

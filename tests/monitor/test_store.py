@@ -149,12 +149,6 @@ async def test_updated_delivery_leaves_the_due_list(store: SqliteStore) -> None:
     assert await store.delivery_counts() == {"sent": 1}
 
 
-async def test_recent_stories_respects_the_window(store: SqliteStore) -> None:
-    await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
-    assert [s.story_id for s in await store.recent_stories(NOW - timedelta(hours=1))] == ["s1"]
-    assert await store.recent_stories(NOW + timedelta(hours=1)) == []
-
-
 async def test_story_outlets_counts_each_feed_once(store: SqliteStore) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
     folded = DedupDecision(Verdict.FOLDED, "s1", "a1")
