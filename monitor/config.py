@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
@@ -65,9 +65,34 @@ class DaemonSettings(_Section):
 
 
 class StoreSettings(_Section):
-    backend: Literal["sqlite"] = "sqlite"
+    """SQLite at ``path`` unless ``url`` names a PostgreSQL database: that key is the switch
+    (``backend`` follows it and need not be written)."""
+
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
     path: str = "wirewatch.db"
     busy_timeout_ms: int = Field(5000, ge=0)
+    url: SecretStr | None = Field(None, description="postgresql://user:password@host:5432/db")
+    pool_min_size: int = Field(1, ge=0, le=100, description="PostgreSQL connections kept open")
+    pool_max_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections at most")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a connection")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_picks_postgresql(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("url") and "backend" not in data:
+            return {**data, "backend": "postgresql"}
+        return data
+
+    @model_validator(mode="after")
+    def _backend_matches_url(self) -> StoreSettings:
+        url = self.url.get_secret_value() if self.url else ""
+        if self.backend == "postgresql" and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("backend postgresql needs url = 'postgresql://user@host/db'")
+        if self.backend == "sqlite" and url:
+            raise ValueError("url is set but backend is sqlite; drop one of them")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("pool_min_size exceeds pool_max_size")
+        return self
 
 
 class DedupSettings(_Section):

@@ -155,7 +155,17 @@ class Store(Outbox, Protocol):
 
 
 def open_store(settings: StoreSettings) -> Store:
-    """The configured backend (not yet opened)."""
-    from monitor.sqlite_store import SqliteStore  # noqa: PLC0415 - one backend today
+    """The configured backend (not yet opened): SQLite, or PostgreSQL when ``url`` is set."""
+    # Imported here: each backend module imports this one for the records above.
+    if settings.backend == "postgresql" and settings.url is not None:
+        from monitor.postgres_store import PostgresStore  # noqa: PLC0415
+
+        return PostgresStore(
+            settings.url.get_secret_value(),
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            timeout=settings.connect_timeout,
+        )
+    from monitor.sqlite_store import SqliteStore  # noqa: PLC0415
 
     return SqliteStore(settings.path, busy_timeout_ms=settings.busy_timeout_ms)

@@ -1,0 +1,112 @@
+"""PostgreSQL side of feed state and WebSub subscriptions.
+
+Functions taking a connection are called by ``PostgresStore`` with one pooled
+connection. Saves of feed state are group-committed as on SQLite (decision 0010):
+a poll cycle of thousands of feeds costs a few hundred transactions, and batches
+are written one after another, so of two saves of one feed the later one wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import astuple, fields
+from typing import Any
+
+from monitor.models import FeedState, WebSubSubscription
+from monitor.postgres_schema import Connection
+
+GROUP_WINDOW = 0.02  # seconds a feed-state save waits for others to share its commit
+_FEED_COLUMNS = tuple(f.name for f in fields(FeedState))
+_WEBSUB_COLUMNS = tuple(f.name for f in fields(WebSubSubscription))
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    # Built once at import from dataclass field names, never from input. Quoted: "interval"
+    # is a keyword in PostgreSQL.
+    quoted = [f'"{column}"' for column in columns]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in quoted if name != f'"{key}"')
+    placeholders = ", ".join(["%s"] * len(columns))
+    insert = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({placeholders}) "  # noqa: S608
+    return insert + f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+
+
+_UPSERT_FEED = _upsert("feeds", _FEED_COLUMNS, "url")
+_UPSERT_WEBSUB = _upsert("websub", _WEBSUB_COLUMNS, "feed_url")
+_FEED_LIST = ", ".join(f'"{column}"' for column in _FEED_COLUMNS)
+_SELECT_FEEDS = f"SELECT {_FEED_LIST} FROM feeds"  # noqa: S608
+_SELECT_WEBSUB = f"SELECT {', '.join(_WEBSUB_COLUMNS)} FROM websub"  # noqa: S608
+
+
+def _feed_state(row: dict[str, Any]) -> FeedState:
+    return FeedState(**row)
+
+
+async def read_feed_state(conn: Connection, url: str) -> FeedState | None:
+    row = await (await conn.execute(_SELECT_FEEDS + " WHERE url = %s", (url,))).fetchone()
+    return _feed_state(row) if row else None
+
+
+async def read_feed_states(conn: Connection) -> list[FeedState]:
+    # COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+    rows = await (await conn.execute(_SELECT_FEEDS + ' ORDER BY url COLLATE "C"')).fetchall()
+    return [_feed_state(row) for row in rows]
+
+
+async def write_feed_states(conn: Connection, states: Sequence[FeedState]) -> None:
+    """Every state in one transaction."""
+    async with conn.transaction(), conn.cursor() as cursor:
+        await cursor.executemany(_UPSERT_FEED, [astuple(state) for state in states])
+
+
+async def read_subscriptions(conn: Connection) -> list[WebSubSubscription]:
+    sql = _SELECT_WEBSUB + ' ORDER BY feed_url COLLATE "C"'
+    return [WebSubSubscription(**row) for row in await (await conn.execute(sql)).fetchall()]
+
+
+async def write_subscription(conn: Connection, subscription: WebSubSubscription) -> None:
+    await conn.execute(_UPSERT_WEBSUB, astuple(subscription))
+
+
+async def known_guids(conn: Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
+    """The subset of ``guids`` stored for the feed: one array parameter, no chunking."""
+    sql = "SELECT guid FROM articles WHERE feed_url = %s AND guid = ANY(%s)"
+    rows = await (await conn.execute(sql, (feed_url, list(guids)))).fetchall()
+    return {row["guid"] for row in rows}
+
+
+class FeedStateWriter:
+    """Group commit: states saved within ``GROUP_WINDOW`` of the first one share one
+    transaction; each :meth:`save` returns once its state is committed."""
+
+    def __init__(self, write: Callable[[list[FeedState]], Awaitable[None]]) -> None:
+        self._write_states = write
+        self._pending: dict[str, FeedState] = {}
+        self._committed: asyncio.Future[None] | None = None  # the batch being gathered
+        self._in_order = asyncio.Lock()  # one batch at a time: a later save wins
+        self._writes: set[asyncio.Task[None]] = set()
+
+    async def save(self, state: FeedState) -> None:
+        self._pending[state.url] = state
+        if self._committed is None:
+            loop = asyncio.get_running_loop()
+            self._committed = loop.create_future()
+            loop.call_later(GROUP_WINDOW, self._start_write)
+        await asyncio.shield(self._committed)
+
+    def _start_write(self) -> None:
+        states, committed = list(self._pending.values()), self._committed
+        self._pending, self._committed = {}, None
+        assert committed is not None
+        task = asyncio.create_task(self._write(states, committed))
+        self._writes.add(task)  # referenced until done, or the loop may drop it
+        task.add_done_callback(self._writes.discard)
+
+    async def _write(self, states: list[FeedState], committed: asyncio.Future[None]) -> None:
+        try:
+            async with self._in_order:
+                await self._write_states(states)
+        except Exception as exc:
+            committed.set_exception(exc)
+        else:
+            committed.set_result(None)

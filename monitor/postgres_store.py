@@ -1,0 +1,191 @@
+"""PostgreSQL implementation of :class:`monitor.store.Store`, for several daemons on one
+database (docs/decisions/0016-postgresql-store.md).
+
+A pool of autocommit connections (psycopg 3); every method borrows one connection for
+one statement or one short transaction and never holds it across network I/O. What
+must happen once is guarded by unique constraints with ``ON CONFLICT DO NOTHING``, so
+two daemons storing the same article or raising the same alert cannot duplicate it.
+Semantics match ``monitor.sqlite_store``: the contract tests run against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from psycopg_pool import PoolTimeout
+
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
+from monitor.postgres_feeds import (
+    FeedStateWriter,
+    known_guids,
+    read_feed_state,
+    read_feed_states,
+    read_subscriptions,
+    write_feed_states,
+    write_subscription,
+)
+from monitor.postgres_outbox import PostgresOutbox, insert_alert, story_alert_state
+from monitor.postgres_schema import Connection, describe, make_pool, migrate, schema_version
+from monitor.postgres_stories import (
+    articles_since,
+    count_articles_since,
+    read_story,
+    recent_articles,
+    record_story,
+    story_outlets,
+)
+from monitor.store import AlertPlanner, KnownArticle, StoredArticle, StoryRecord, WindowArticle
+
+
+class StoreUnavailableError(ConnectionError):
+    """The database could not be reached; the message names it without credentials."""
+
+
+class PostgresStore(PostgresOutbox):
+    """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
+    it may carry a password, so it is never logged or put in an error."""
+
+    def __init__(
+        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
+    ) -> None:
+        self._url = url
+        self._sizes = (min_size, max_size)
+        self._timeout = timeout
+        self._feed_writer = FeedStateWriter(self._write_feed_states)
+        self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({describe(self._url)!r})"
+
+    async def open(self) -> None:
+        min_size, max_size = self._sizes
+        pool = make_pool(self._url, min_size=min_size, max_size=max_size, timeout=self._timeout)
+        try:
+            await pool.open(wait=True, timeout=self._timeout)
+        except PoolTimeout:
+            await pool.close()
+            where = describe(self._url)
+            raise StoreUnavailableError(f"cannot connect to PostgreSQL at {where}") from None
+        self._pool = pool
+        async with self._connection() as conn:
+            self.migrated = await migrate(conn)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def schema_version(self) -> int:
+        async with self._connection() as conn:
+            return await schema_version(conn)
+
+    async def feed_state(self, url: str) -> FeedState | None:
+        async with self._connection() as conn:
+            return await read_feed_state(conn, url)
+
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        if not guids:
+            return set()
+        async with self._connection() as conn:
+            return await known_guids(conn, feed_url, guids)
+
+    async def feed_states(self) -> list[FeedState]:
+        async with self._connection() as conn:
+            return await read_feed_states(conn)
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        await self._feed_writer.save(state)
+
+    async def _write_feed_states(self, states: list[FeedState]) -> None:
+        async with self._connection() as conn:
+            await write_feed_states(conn, states)
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]:
+        async with self._connection() as conn:
+            return await read_subscriptions(conn)
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
+        async with self._connection() as conn:
+            await write_subscription(conn, subscription)
+
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
+                ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
+        async with self._connection() as conn:
+            for matched_by, sql, values in keys:
+                row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
+                if row is not None:
+                    return KnownArticle(**row, matched_by=matched_by)
+        return None
+
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        async with self._connection() as conn:
+            return await recent_articles(conn, since)
+
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        async with self._connection() as conn:
+            return await story_outlets(conn, story_id)
+
+    async def articles_since(
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        async with self._connection() as conn:
+            return await articles_since(conn, since, after, limit)
+
+    async def count_articles_since(self, since: datetime) -> int:
+        async with self._connection() as conn:
+            return await count_articles_since(conn, since)
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        async with self._connection() as conn, conn.transaction():
+            return await read_story(conn, story_id)
+
+    async def record_article(
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
+    ) -> list[AlertRecord]:
+        async with self._connection() as conn, conn.transaction():
+            return await _record_article(conn, article, decision, alerts)
+
+
+async def _record_article(
+    conn: Connection,
+    article: Article,
+    decision: DedupDecision,
+    alerts: Sequence[AlertRecord] | AlertPlanner,
+) -> list[AlertRecord]:
+    outlet = await record_story(conn, article, decision)
+    values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
+              article.guid, article.link, article.title, article.summary, article.published,
+              article.fetched_at, article.fingerprint, outlet,
+              decision.facts.lead_fingerprint)  # fmt: skip
+    await conn.execute(_INSERT_ARTICLE, values)
+    if callable(alerts):  # planned against the story as it now stands
+        alerts = alerts(await story_alert_state(conn, decision.story_id))
+    return [alert for alert in alerts if await insert_alert(conn, alert)]
+
+
+_FIND_COLUMNS = """
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
+FROM articles a JOIN stories s USING (story_id)
+"""
+_FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = %s AND a.guid = %s"
+# The "<> ''" terms let the planner use the partial indexes (articles_link, articles_fingerprint).
+_FIND_BY_LINK = (
+    _FIND_COLUMNS + "WHERE a.link = %s AND a.link <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
+)
+_FIND_BY_FINGERPRINT = (
+    _FIND_COLUMNS
+    + "WHERE a.fingerprint = %s AND a.fingerprint <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
+)
+_INSERT_ARTICLE = """
+INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
+                      published, fetched_at, fingerprint, outlet, lead_fingerprint)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT DO NOTHING
+"""
