@@ -17,6 +17,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from monitor.redact import redact_url
+
 Connection = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
 
@@ -68,7 +70,11 @@ def make_pool(url: str, *, min_size: int, max_size: int, timeout: float) -> Pool
     return AsyncConnectionPool(
         url,
         connection_class=Connection,
-        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": int(timeout)},
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(timeout)),
+        },
         min_size=min_size,
         max_size=max_size,
         timeout=timeout,
@@ -76,6 +82,26 @@ def make_pool(url: str, *, min_size: int, max_size: int, timeout: float) -> Pool
         configure=_configure,
         name="wirewatch",
     )
+
+
+def without_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's error message) with the URL's password and userinfo removed."""
+    try:
+        password = conninfo_to_dict(url).get("password")
+    except psycopg.Error:
+        password = None
+    text = redact_url(text)
+    return text.replace(str(password), "***") if password else text
+
+
+async def connect(url: str, connect_timeout: float) -> Connection:
+    """One connection configured as the pool's are (for migrations and tools)."""
+    seconds = max(1, int(connect_timeout))  # libpq takes whole seconds
+    conn = await Connection.connect(
+        url, autocommit=True, row_factory=dict_row, connect_timeout=seconds
+    )
+    await _configure(conn)
+    return conn
 
 
 async def _configure(conn: Connection) -> None:

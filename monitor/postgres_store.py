@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import psycopg
 from psycopg_pool import PoolTimeout
 
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
@@ -26,7 +27,15 @@ from monitor.postgres_feeds import (
     write_subscription,
 )
 from monitor.postgres_outbox import PostgresOutbox, insert_alert, story_alert_state
-from monitor.postgres_schema import Connection, describe, make_pool, migrate, schema_version
+from monitor.postgres_schema import (
+    Connection,
+    connect,
+    describe,
+    make_pool,
+    migrate,
+    schema_version,
+    without_secrets,
+)
 from monitor.postgres_stories import (
     articles_since,
     count_articles_since,
@@ -59,17 +68,25 @@ class PostgresStore(PostgresOutbox):
         return f"PostgresStore({describe(self._url)!r})"
 
     async def open(self) -> None:
+        """Migrate over one direct connection (a refused or failed login fails here, at
+        once and plainly), then open the pool."""
+        async with await self._connect() as conn:
+            self.migrated = await migrate(conn)
         min_size, max_size = self._sizes
         pool = make_pool(self._url, min_size=min_size, max_size=max_size, timeout=self._timeout)
         try:
             await pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout:
             await pool.close()
-            where = describe(self._url)
-            raise StoreUnavailableError(f"cannot connect to PostgreSQL at {where}") from None
+            raise StoreUnavailableError(f"{describe(self._url)}: no connection in time") from None
         self._pool = pool
-        async with self._connection() as conn:
-            self.migrated = await migrate(conn)
+
+    async def _connect(self) -> Connection:
+        try:
+            return await connect(self._url, self._timeout)
+        except psycopg.OperationalError as err:
+            reason = without_secrets(str(err).strip(), self._url)
+            raise StoreUnavailableError(f"{describe(self._url)}: {reason}") from None
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -21,10 +21,11 @@ import notifiers
 from monitor.alerting_config import AlertingSettings, RouteSettings, UpdateSettings
 from monitor.dispatch import MAX_BACKOFF, Dispatcher, Redactor
 from monitor.routing import Routes
-from monitor.sqlite_store import SqliteStore
+from monitor.store import Store
 from monitor.story_alerts import AlertPolicy
 from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
 from tests.support.smtp import SmtpServer
+from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import NOW, StoryDesk, match
 
 SLACK_OK = Response(
@@ -36,7 +37,7 @@ SLACK_OK = Response(
 class Desk:
     """A store, the dispatcher over real notifiers, and a clock both share."""
 
-    store: SqliteStore
+    store: Store
     channels: dict[str, notifiers.Notifier]
     routes: dict[str, RouteSettings] = field(default_factory=dict)
     updates: UpdateSettings = field(default_factory=UpdateSettings)
@@ -81,12 +82,10 @@ class Desk:
         return await self.store.delivery_counts()
 
 
-@pytest.fixture(name="store")
-async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "delivery.db"))
-    await store.open()
-    yield store
-    await store.close()
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
 
 
 @pytest.fixture(name="http")
@@ -110,7 +109,7 @@ def keys(requests: list[ReceivedRequest]) -> list[str]:
 
 
 async def test_receiver_down_for_a_while_then_back_gets_every_alert_exactly_once(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     """Connection refused for two rounds, then the receiver is back on the same port."""
     with HttpReceiver() as first:
@@ -129,7 +128,7 @@ async def test_receiver_down_for_a_while_then_back_gets_every_alert_exactly_once
 
 
 async def test_429_retry_after_is_honoured(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """Nothing is sent before Retry-After has passed; at 120 s the retry goes out."""
     receiver.enqueue(Response(429, {"Retry-After": "120"}, b"slow down"))
@@ -144,7 +143,7 @@ async def test_429_retry_after_is_honoured(
 
 
 async def test_500s_are_retried_then_dead_lettered_and_surfaced(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     """Every attempt answered 500: after max_attempts the delivery is dead, logged, counted."""
     with HttpReceiver(default=Response(500, body=b"boom")) as receiver:
@@ -169,7 +168,7 @@ async def test_500s_are_retried_then_dead_lettered_and_surfaced(
 
 
 async def test_slack_bot_updates_are_thread_replies_to_the_first_message(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     """chat.postMessage with the bot token; the update carries thread_ts of the first."""
     with HttpReceiver(default=SLACK_OK) as api:
@@ -192,7 +191,7 @@ async def test_slack_bot_updates_are_thread_replies_to_the_first_message(
 
 
 async def test_an_update_waits_while_its_first_message_is_failing(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     """The first send gets 503: the update is held back, then follows it into the thread."""
     with HttpReceiver(default=SLACK_OK) as api:
@@ -212,7 +211,7 @@ async def test_an_update_waits_while_its_first_message_is_failing(
 
 
 async def test_email_updates_reply_to_the_first_message(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     """In-Reply-To and References name the Message-ID of the story's first email."""
     with SmtpServer() as server:
@@ -234,7 +233,7 @@ async def test_email_updates_reply_to_the_first_message(
 
 
 async def test_silences_suppress_until_they_expire(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """A silenced rule's deliveries are marked silenced, never sent; after expiry alerts flow."""
     from monitor.silences import Silence  # noqa: PLC0415
@@ -256,7 +255,7 @@ async def test_silences_suppress_until_they_expire(
 
 
 async def test_quiet_hours_defer_until_they_end_and_severe_alerts_break_through(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """12:00 UTC is inside 11:00-13:00 quiet hours: medium waits until 13:00, critical goes."""
     quiet = {"start": "11:00", "end": "13:00", "timezone": "UTC", "unless_severity": "critical"}
@@ -274,7 +273,7 @@ async def test_quiet_hours_defer_until_they_end_and_severe_alerts_break_through(
 
 
 async def test_digest_aggregates_a_routes_alerts_into_one_message(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """Three alerts before the 13:00 digest go out at 13:00 as one batch; a retry resends it."""
     route = RouteSettings.model_validate({"digest": {"every": "daily", "at": "13:00"}})
@@ -297,7 +296,7 @@ async def test_digest_aggregates_a_routes_alerts_into_one_message(
 
 
 async def test_email_digest_is_one_message_listing_every_alert(
-    store: SqliteStore, http: httpx.AsyncClient
+    store: Store, http: httpx.AsyncClient
 ) -> None:
     route = RouteSettings.model_validate({"digest": {"every": "hourly", "at": "00:30"}})
     with SmtpServer() as server:
@@ -319,7 +318,7 @@ async def test_email_digest_is_one_message_listing_every_alert(
 
 
 async def test_group_window_merges_alerts_into_one_message(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """Alerts at +0, +10 s and +30 s with a 60 s window: one group at +60 s; +200 s alone."""
     route = RouteSettings(group_window=60)
@@ -341,7 +340,7 @@ async def test_group_window_merges_alerts_into_one_message(
 
 
 async def test_rate_limit_defers_messages_beyond_the_limit(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """One message per minute: the second alert waits a minute, it is not dropped."""
     route = RouteSettings.model_validate({"rate_limit": {"messages": 1, "per_seconds": 60}})
@@ -356,7 +355,7 @@ async def test_rate_limit_defers_messages_beyond_the_limit(
 
 
 async def test_webhook_update_payload_names_the_story_and_the_change(
-    store: SqliteStore, http: httpx.AsyncClient, receiver: HttpReceiver
+    store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     desk = Desk(
         store, {"hook": webhook(receiver.url(), http)}, updates=UpdateSettings(outlets=(3,))

@@ -12,7 +12,8 @@ from structlog.testing import capture_logs
 import notifiers
 from monitor.dispatch import MAX_BACKOFF, Dispatcher, Redactor, backoff
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.sqlite_store import SqliteStore
+from monitor.store import Store
+from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SECRET = "https://hooks.example.org/T0/SECRET-TOKEN-123"
@@ -35,39 +36,39 @@ class ScriptedChannel:
         return None
 
 
-@pytest.fixture(name="store")
-async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "dispatch.db"))
-    await store.open()
-    article = Article(
-        article_id="a1",
-        feed_url="http://one/feed",
-        feed_name="One",
-        guid="g1",
-        title="Iranian troops arrive in Latakia",
-        link="http://one/g1",
-        summary="",
-        content="",
-        published=None,
-        fetched_at=NOW,
-    )
-    alert = AlertRecord(
-        alert_id="al1",
-        story_id="s1",
-        article_id="a1",
-        rule="iran",
-        severity="high",
-        terms=("Iranian",),
-        notifiers=("hook",),
-        created_at=NOW,
-    )
-    await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "s1"), [alert])
-    yield store
-    await store.close()
+_ARTICLE = Article(
+    article_id="a1",
+    feed_url="http://one/feed",
+    feed_name="One",
+    guid="g1",
+    title="Iranian troops arrive in Latakia",
+    link="http://one/g1",
+    summary="",
+    content="",
+    published=None,
+    fetched_at=NOW,
+)
+_ALERT = AlertRecord(
+    alert_id="al1",
+    story_id="s1",
+    article_id="a1",
+    rule="iran",
+    severity="high",
+    terms=("Iranian",),
+    notifiers=("hook",),
+    created_at=NOW,
+)
+
+
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        await store.record_article(_ARTICLE, DedupDecision(Verdict.NEW_STORY, "s1"), [_ALERT])
+        yield store
 
 
 def _dispatcher(
-    store: SqliteStore,
+    store: Store,
     channel: ScriptedChannel,
     *,
     max_attempts: int = 3,
@@ -83,7 +84,7 @@ def _dispatcher(
     )
 
 
-async def test_a_successful_send_marks_the_delivery_sent(store: SqliteStore) -> None:
+async def test_a_successful_send_marks_the_delivery_sent(store: Store) -> None:
     channel = ScriptedChannel("hook", [])
     summary = await _dispatcher(store, channel).sweep()
     assert summary.sent == 1
@@ -92,7 +93,7 @@ async def test_a_successful_send_marks_the_delivery_sent(store: SqliteStore) -> 
     assert (await _dispatcher(store, channel).sweep()).sent == 0
 
 
-async def test_retryable_failure_is_retried_after_backoff(store: SqliteStore) -> None:
+async def test_retryable_failure_is_retried_after_backoff(store: Store) -> None:
     channel = ScriptedChannel("hook", [notifiers.NotifyError("503", retryable=True)])
     clock = [NOW]
     dispatcher = _dispatcher(store, channel, clock=clock)
@@ -102,7 +103,7 @@ async def test_retryable_failure_is_retried_after_backoff(store: SqliteStore) ->
     assert (await dispatcher.sweep()).sent == 1
 
 
-async def test_retry_after_is_honoured(store: SqliteStore) -> None:
+async def test_retry_after_is_honoured(store: Store) -> None:
     channel = ScriptedChannel(
         "hook", [notifiers.NotifyError("429", retryable=True, retry_after=120)]
     )
@@ -120,7 +121,7 @@ async def test_retry_after_is_honoured(store: SqliteStore) -> None:
     ],
 )
 async def test_failures_dead_letter_the_delivery(
-    store: SqliteStore, failures: list[BaseException], max_attempts: int
+    store: Store, failures: list[BaseException], max_attempts: int
 ) -> None:
     channel = ScriptedChannel("hook", list(failures))
     clock = [NOW]
@@ -132,12 +133,12 @@ async def test_failures_dead_letter_the_delivery(
     assert channel.sent == []
 
 
-async def test_unconfigured_channel_dead_letters(store: SqliteStore) -> None:
+async def test_unconfigured_channel_dead_letters(store: Store) -> None:
     await _dispatcher(store, ScriptedChannel("other", [])).sweep()
     assert await store.delivery_counts() == {"dead": 1}
 
 
-async def test_secrets_are_redacted_from_stored_errors_and_logs(store: SqliteStore) -> None:
+async def test_secrets_are_redacted_from_stored_errors_and_logs(store: Store) -> None:
     channel = ScriptedChannel(
         "hook", [notifiers.NotifyError(f"POST {SECRET} failed", retryable=True)]
     )

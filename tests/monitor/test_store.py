@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, feed state, one alert per (story, rule), the outbox."""
+"""The store contract on both backends (SQLite, PostgreSQL): migrations, feed state, one
+alert per (story, rule), the outbox."""
 
 from __future__ import annotations
 
@@ -8,22 +9,23 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, StoryFacts, Verdict
 from monitor.sqlite_store import SqliteStore
+from monitor.store import Store
+from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
 LATEST_SCHEMA = max(int(path.name[:4]) for path in MIGRATIONS.glob("*.sql"))
 
 
-@pytest.fixture(name="store")
-async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "store.db"))
-    await store.open()
-    yield store
-    await store.close()
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
 
 
 def _article(article_id: str = "a1", feed: str = "http://one/feed", guid: str = "g1") -> Article:
@@ -56,29 +58,34 @@ def _alert(
     )
 
 
-async def test_open_applies_migrations_and_wal(store: SqliteStore, tmp_path: Path) -> None:
+async def test_open_applies_migrations(store: Store) -> None:
     assert await store.schema_version() == LATEST_SCHEMA
-    with sqlite3.connect(tmp_path / "store.db") as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
-    path = str(tmp_path / "again.db")
-    for _ in range(2):
-        store = SqliteStore(path)
+async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    async with opened_store("sqlite", tmp_path):
+        with sqlite3.connect(tmp_path / "store.db") as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_reopening_keeps_data_and_schema(backend: str, tmp_path: Path) -> None:
+    async with store_location(backend, tmp_path) as location:
+        for _ in range(2):
+            store = new_store(backend, location)
+            await store.open()
+            await store.save_feed_state(FeedState(url="http://one/feed", etag='"v1"'))
+            await store.close()
+        store = new_store(backend, location)
         await store.open()
-        await store.save_feed_state(FeedState(url="http://one/feed", etag='"v1"'))
+        assert await store.schema_version() == LATEST_SCHEMA
+        assert (await store.feed_state("http://one/feed")) == FeedState(
+            url="http://one/feed", etag='"v1"'
+        )
         await store.close()
-    store = SqliteStore(path)
-    await store.open()
-    assert await store.schema_version() == LATEST_SCHEMA
-    assert (await store.feed_state("http://one/feed")) == FeedState(
-        url="http://one/feed", etag='"v1"'
-    )
-    await store.close()
 
 
-async def test_feed_state_round_trips(store: SqliteStore) -> None:
+async def test_feed_state_round_trips(store: Store) -> None:
     state = FeedState(
         url="http://one/feed",
         etag='"abc"',
@@ -94,7 +101,7 @@ async def test_feed_state_round_trips(store: SqliteStore) -> None:
     assert await store.feed_state("http://other/feed") is None
 
 
-async def test_an_alert_is_created_once_per_story_and_rule(store: SqliteStore) -> None:
+async def test_an_alert_is_created_once_per_story_and_rule(store: Store) -> None:
     new = DedupDecision(Verdict.NEW_STORY, "s1")
     created = await store.record_article(_article(), new, [_alert()])
     assert [a.rule for a in created] == ["iran"]
@@ -106,7 +113,7 @@ async def test_an_alert_is_created_once_per_story_and_rule(store: SqliteStore) -
     assert await store.delivery_counts() == {"pending": 2}
 
 
-async def test_find_article_by_guid_then_by_link(store: SqliteStore) -> None:
+async def test_find_article_by_guid_then_by_link(store: Store) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
     by_guid = await store.find_article("http://one/feed", "g1", "")
     by_link = await store.find_article("http://two/feed", "zzz", "http://one/g1")
@@ -115,7 +122,7 @@ async def test_find_article_by_guid_then_by_link(store: SqliteStore) -> None:
     assert await store.find_article("http://two/feed", "zzz", "http://elsewhere") is None
 
 
-async def test_due_deliveries_carry_the_story_context(store: SqliteStore) -> None:
+async def test_due_deliveries_carry_the_story_context(store: Store) -> None:
     await store.record_article(
         _article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert(notifiers=("hook", "mail"))]
     )
@@ -132,7 +139,7 @@ async def test_due_deliveries_carry_the_story_context(store: SqliteStore) -> Non
     )
 
 
-async def test_updated_delivery_leaves_the_due_list(store: SqliteStore) -> None:
+async def test_updated_delivery_leaves_the_due_list(store: Store) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
     (due,) = await store.due_deliveries(NOW, 10)
     later = NOW + timedelta(minutes=5)
@@ -149,7 +156,7 @@ async def test_updated_delivery_leaves_the_due_list(store: SqliteStore) -> None:
     assert await store.delivery_counts() == {"sent": 1}
 
 
-async def test_story_outlets_counts_each_feed_once(store: SqliteStore) -> None:
+async def test_story_outlets_counts_each_feed_once(store: Store) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [])
     folded = DedupDecision(Verdict.FOLDED, "s1", "a1")
     await store.record_article(_article("a2", "http://two/feed", "g2"), folded, [])
@@ -189,7 +196,7 @@ LEAD_HASH = "f" * 20
     ],
 )  # fmt: skip
 async def test_story_outlets_count_syndicated_copies_once(
-    store: SqliteStore, copies: list[tuple[str, StoryFacts]], outlets: set[str]
+    store: Store, copies: list[tuple[str, StoryFacts]], outlets: set[str]
 ) -> None:
     first = StoryFacts(lead_fingerprint=LEAD_HASH)
     await store.record_article(_article(), _decision(Verdict.NEW_STORY, first), [])
@@ -201,7 +208,7 @@ async def test_story_outlets_count_syndicated_copies_once(
     assert record is not None and record.outlets == outlets
 
 
-async def test_story_keeps_counts_times_updates_places_and_actors(store: SqliteStore) -> None:
+async def test_story_keeps_counts_times_updates_places_and_actors(store: Store) -> None:
     first = StoryFacts(places=("Latakia",), actors=("Iranian",))
     await store.record_article(_article(), _decision(Verdict.NEW_STORY, first), [])
     later = replace(_article("a2", "http://two/feed", "g2"), fetched_at=NOW + timedelta(hours=3))
@@ -216,11 +223,11 @@ async def test_story_keeps_counts_times_updates_places_and_actors(store: SqliteS
     assert await store.story("nope") is None
 
 
-async def test_a_failed_write_leaves_no_story_bookkeeping(store: SqliteStore) -> None:
+async def test_a_failed_write_leaves_no_story_bookkeeping(store: Store) -> None:
     """Story, outlets, names and article are one transaction: a duplicate story id aborts all."""
     facts = StoryFacts(places=("Latakia",))
     await store.record_article(_article(), _decision(Verdict.NEW_STORY, facts), [])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         await store.record_article(
             _article("a2", "http://two/feed", "g2"), _decision(Verdict.NEW_STORY, facts), []
         )
@@ -229,7 +236,7 @@ async def test_a_failed_write_leaves_no_story_bookkeeping(store: SqliteStore) ->
     assert (record.article_count, record.outlets) == (1, frozenset({"http://one/feed"}))
 
 
-async def test_recent_articles_hold_every_article_of_the_window(store: SqliteStore) -> None:
+async def test_recent_articles_hold_every_article_of_the_window(store: Store) -> None:
     await store.record_article(_article(), _decision(Verdict.NEW_STORY, StoryFacts()), [])
     await store.record_article(
         _article("a2", "http://two/feed", "g2"), _decision(Verdict.FOLDED, StoryFacts()), []

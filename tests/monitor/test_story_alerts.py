@@ -1,6 +1,6 @@
 """Story-aware alert semantics: the first match alerts, later articles only on material change.
 
-Every case runs through a real SQLite store: planning happens inside the transaction
+Every case runs through a real store, SQLite and PostgreSQL: planning happens inside the transaction
 that stores the article, exactly as the pipeline does it.
 """
 
@@ -14,19 +14,18 @@ import pytest
 import rules
 from monitor.alerting_config import AlertingSettings, RuleUpdates, UpdateSettings
 from monitor.routing import Routes
-from monitor.sqlite_store import SqliteStore
+from monitor.store import Store
 from monitor.story_alerts import AlertPolicy, alert_id_for
+from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import StoryDesk, match
 
 UPDATES = UpdateSettings(outlets=(3, 10), escalation=("escalation",), severity=True)
 
 
-@pytest.fixture(name="store")
-async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "alerts.db"))
-    await store.open()
-    yield store
-    await store.close()
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
 
 
 def _policy(updates: UpdateSettings = UPDATES, **per_rule: RuleUpdates) -> AlertPolicy:
@@ -35,7 +34,7 @@ def _policy(updates: UpdateSettings = UPDATES, **per_rule: RuleUpdates) -> Alert
 
 
 async def test_first_match_alerts_and_later_matching_articles_stay_quiet(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     """One story, three matching articles from one and two outlets: one alert only."""
     desk = StoryDesk(store, _policy())
@@ -46,7 +45,7 @@ async def test_first_match_alerts_and_later_matching_articles_stay_quiet(
     assert await desk.report("More shelling at port", outlet=1, matches=[match()]) == []
 
 
-async def test_crossing_outlet_thresholds_raises_one_update_each(store: SqliteStore) -> None:
+async def test_crossing_outlet_thresholds_raises_one_update_each(store: Store) -> None:
     """Outlets 1 → 2 → 3 → 4 → 10: updates at 3 and at 10, even from non-matching articles."""
     desk = StoryDesk(store, _policy())
     await desk.report("Port shelled", outlet=1, matches=[match()])
@@ -61,7 +60,7 @@ async def test_crossing_outlet_thresholds_raises_one_update_each(store: SqliteSt
     assert await desk.report("Port shelled", outlet=11) == []
 
 
-async def test_a_jump_past_several_thresholds_raises_only_the_highest(store: SqliteStore) -> None:
+async def test_a_jump_past_several_thresholds_raises_only_the_highest(store: Store) -> None:
     """Eleven outlets reported while outlet updates were off; the 12th: one update, ">=10"."""
     desk = StoryDesk(store, _policy(UpdateSettings(outlets=())))
     await desk.report("Port shelled", outlet=1, matches=[match()])
@@ -73,7 +72,7 @@ async def test_a_jump_past_several_thresholds_raises_only_the_highest(store: Sql
 
 
 async def test_a_first_alert_raised_late_does_not_update_for_thresholds_it_already_saw(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     """The rule first matches the 4th outlet's wording: no ">=3" update on the 5th outlet."""
     desk = StoryDesk(store, _policy())
@@ -110,7 +109,7 @@ async def test_a_first_alert_raised_late_does_not_update_for_thresholds_it_alrea
     ],
 )
 async def test_match_changes_raise_updates(
-    store: SqliteStore, later: rules.Match, event: str | None, reason: str | None
+    store: Store, later: rules.Match, event: str | None, reason: str | None
 ) -> None:
     """Severity up, or a new escalation term (by list or literally): one update, keyed."""
     desk = StoryDesk(store, _policy())
@@ -121,7 +120,7 @@ async def test_match_changes_raise_updates(
         assert created[0].reason == reason
 
 
-async def test_escalation_terms_already_alerted_do_not_update_again(store: SqliteStore) -> None:
+async def test_escalation_terms_already_alerted_do_not_update_again(store: Store) -> None:
     """A term counts as new once: the second article hitting it raises nothing."""
     desk = StoryDesk(store, _policy())
     escalated = match(terms=("shelling", "air strike"), refs=(None, "escalation"))
@@ -130,7 +129,7 @@ async def test_escalation_terms_already_alerted_do_not_update_again(store: Sqlit
     assert await desk.report("Air strike on port", outlet=1, matches=[escalated]) == []
 
 
-async def test_rules_inherit_defaults_and_override_them(store: SqliteStore) -> None:
+async def test_rules_inherit_defaults_and_override_them(store: Store) -> None:
     """[alerting.rules.NAME] replaces only the keys it sets."""
     policy = _policy(**{"port-shelling": RuleUpdates(outlets=(2,), severity=False)})
     desk = StoryDesk(store, policy)
@@ -140,7 +139,7 @@ async def test_rules_inherit_defaults_and_override_them(store: SqliteStore) -> N
     assert policy.settings.updates_for("port-shelling").escalation == ("escalation",)
 
 
-async def test_updates_are_off_by_default(store: SqliteStore) -> None:
+async def test_updates_are_off_by_default(store: Store) -> None:
     """Without [alerting.updates], outlets never re-alert (0.1 behaviour); severity does."""
     desk = StoryDesk(store, AlertPolicy(Routes(("slack",))))
     await desk.report("Port shelled", outlet=1, matches=[match()])
@@ -149,7 +148,7 @@ async def test_updates_are_off_by_default(store: SqliteStore) -> None:
     assert len(await desk.report("x", outlet=12, matches=[match(severity="high")])) == 1
 
 
-async def test_each_rule_has_its_own_lifecycle(store: SqliteStore) -> None:
+async def test_each_rule_has_its_own_lifecycle(store: Store) -> None:
     """A second rule matching later raises its own "new"; thresholds update both."""
     desk = StoryDesk(store, _policy())
     await desk.report("Port shelled", outlet=1, matches=[match()])
