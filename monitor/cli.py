@@ -18,6 +18,7 @@ from monitor import __version__
 from monitor.alerts_cli import add_commands as add_alert_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
 from monitor.feeds_cli import add_commands as add_feed_commands
+from monitor.instance_lock import InstanceLockError
 from monitor.logs import configure_logging
 from monitor.rules_cli import add_commands as add_rule_commands
 from monitor.rules_cli import check_examples
@@ -115,7 +116,11 @@ def _run(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     configure_logging(config.settings.log.level, config.settings.log.format)
-    return asyncio.run(run_daemon(config, once=args.once))
+    try:
+        return asyncio.run(run_daemon(config, once=args.once))
+    except InstanceLockError as err:  # another daemon has this database
+        print(f"wirewatch: {err}", file=sys.stderr)
+        return 1
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ import notifiers
 import rules
 from monitor.alerting_config import AlertingSettings
 from monitor.poll_config import FeedSettings, ListenerSettings
+from monitor.retention import RetentionSettings
 from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
@@ -120,6 +121,7 @@ class Settings(BaseSettings):
     dedup: DedupSettings = DedupSettings()
     log: LogSettings = LogSettings()
     alerting: AlertingSettings = AlertingSettings()
+    retention: RetentionSettings = RetentionSettings()
     listener: ListenerSettings = ListenerSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}

@@ -17,9 +17,10 @@ message and before the store recorded it as sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -139,6 +140,31 @@ class Dispatcher:
             self.metrics.outbox = await self._store.delivery_counts()
             self.metrics.sweeps += 1
         return summary
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No sweep runs inside this block; one that is sending finishes first."""
+        async with self._lock:
+            yield
+
+    def reconfigure(
+        self,
+        channels: Mapping[str, notifiers.Notifier],
+        *,
+        max_attempts: int,
+        redact: Redactor,
+        routes: Mapping[str, RouteSettings],
+    ) -> None:
+        """Channels, routes and redactor of a reloaded config, from the next sweep on (call
+        inside :meth:`paused`). A rate limit carries on unless its route changed."""
+        routes = dict(routes)
+        self._limiters = {
+            name: limiter
+            for name, limiter in self._limiters.items()
+            if name in channels and routes.get(name) == self._routes.get(name)
+        }
+        self._channels, self._routes = channels, routes
+        self._max_attempts, self._redact = max_attempts, redact
 
     def _route(self, name: str) -> RouteSettings:
         return self._routes.get(name) or RouteSettings()

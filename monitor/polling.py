@@ -12,7 +12,7 @@ import asyncio
 import multiprocessing
 import os
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -25,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.config import Config, DaemonSettings
 from monitor.feed_health import interval_policy
 from monitor.fetcher import Fetcher
-from monitor.intervals import backoff_delay
+from monitor.intervals import IntervalPolicy, backoff_delay
 from monitor.listener import HttpListener
 from monitor.models import FeedState
 from monitor.pipeline import Pipeline, PollOutcome, ingest_pushed
@@ -102,6 +102,20 @@ def _host_rank(feeds: list[FeedSettings]) -> Callable[[int], int]:
     return lambda index: position[id(feeds[index])]
 
 
+def next_poll_within(
+    state: FeedState | None, policy: IntervalPolicy, now: datetime
+) -> datetime | None:
+    """The feed's stored next poll, no later than one (new) longest interval after its
+    last poll, and not in the past. None when it was never scheduled."""
+    if state is None or state.next_poll is None:
+        return None
+    if state.error_count:  # a backoff or Retry-After is not shortened by a new interval
+        return state.next_poll
+    longest = policy.maximum if policy.adaptive else policy.default
+    bound = (state.last_polled or now) + timedelta(seconds=longest)
+    return max(now, min(state.next_poll, bound))
+
+
 class Polling:
     """Fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
@@ -115,6 +129,7 @@ class Polling:
         self.listener: HttpListener | None = None
         self.websub: WebSub | None = None
         self._hub_client: httpx.AsyncClient | None = None
+        self._push_feeds: dict[str, FeedSettings] = {}  # WebSub's view, updated by reloads
 
     async def start_push(
         self, store: Store, pipeline: Pipeline, feeds: Iterable[FeedSettings]
@@ -130,8 +145,9 @@ class Polling:
         async def pushed(feed: FeedSettings, body: bytes, content_type: str | None) -> None:
             await ingest_pushed(feed, body, content_type, pipeline)
 
+        self.set_push_feeds(feeds)
         self.websub = WebSub(
-            store=store, http=self._hub_client, feeds={feed.url: feed for feed in feeds},
+            store=store, http=self._hub_client, feeds=self._push_feeds,
             public_url=settings.public_url, lease_seconds=settings.lease_seconds,
             on_content=pushed, clock=self.clock,
         )  # fmt: skip
@@ -177,6 +193,42 @@ class Polling:
                 now=self.clock(),
                 not_before=state.next_poll if state else None,
             )
+
+    def replace_jobs(
+        self,
+        feeds: Iterable[FeedSettings],
+        poll: Poll,
+        states: Mapping[str, FeedState],
+        *,
+        feeds_total: int,
+    ) -> None:
+        """After a reload: a job for each added or changed feed, replacing its old one (a
+        job carries the feed's settings). The next poll is the stored one, pulled in when
+        the feed's new interval is shorter; a failing feed keeps its backoff."""
+        assert self.scheduler is not None, "replace_jobs needs a running schedule"
+        now = self.clock()
+        for feed in feeds:
+            state = states.get(feed.url)
+            if state is not None and state.disabled:
+                remove_feed_job(self.scheduler, feed.url)
+                continue
+            policy = interval_policy(feed, self.daemon, self.listener_settings)
+            add_feed_job(
+                self.scheduler, feed, self.daemon, poll, feeds_total=feeds_total, now=now,
+                not_before=next_poll_within(state, policy, now),
+            )  # fmt: skip
+
+    def unschedule(self, feed_urls: Iterable[str]) -> None:
+        """Drop the poll jobs of feeds no longer configured; their stored state stays."""
+        if self.scheduler is not None:
+            for url in feed_urls:
+                remove_feed_job(self.scheduler, url)
+
+    def set_push_feeds(self, feeds: Iterable[FeedSettings]) -> None:
+        """The feeds WebSub accepts content for (the same dict, updated in place)."""
+        fresh = {feed.url: feed for feed in feeds}
+        self._push_feeds.clear()
+        self._push_feeds.update(fresh)
 
     def after_poll(self, feed: FeedSettings, outcome: PollOutcome) -> datetime | None:
         """Move the feed's next poll to what its new state says; returns that time."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
+from monitor.normalise import article_id
 from monitor.sqlite_articles import articles_since, count_articles_since
 from monitor.sqlite_feeds import (
     FeedStateWriter,
@@ -29,6 +30,7 @@ from monitor.sqlite_feeds import (
     write_subscription,
 )
 from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
+from monitor.sqlite_retention import SqliteRetention, tombstone, tombstoned_guids
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
     AlertPlanner,
@@ -55,7 +57,7 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class SqliteStore(SqliteOutbox):
+class SqliteStore(SqliteOutbox, SqliteRetention):
     """The embedded store: a file path, or ``:memory:`` for a throwaway one.
 
     The outbox methods (deliveries, batches, threads, silences) come from
@@ -91,6 +93,9 @@ class SqliteStore(SqliteOutbox):
             return
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
+        # Takes effect in a new file only (an existing one needs `wirewatch db vacuum`):
+        # pages freed by retention can then be given back (decision 0015).
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
@@ -111,7 +116,7 @@ class SqliteStore(SqliteOutbox):
         return await self._run(lambda db: read_feed_state(db, url))
 
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        return await self._run(lambda db: known_guids(db, feed_url, guids))
+        return await self._run(lambda db: _known_or_pruned(db, feed_url, guids))
 
     async def feed_states(self) -> list[FeedState]:
         return await self._run(read_feed_states)
@@ -136,6 +141,8 @@ class SqliteStore(SqliteOutbox):
                 row = db.execute(sql, values).fetchone() if all(values) else None
                 if row is not None:
                     return KnownArticle(**dict(row), matched_by=matched_by)
+                if matched_by == "guid" and (pruned := _pruned_article(db, feed_url, guid)):
+                    return pruned  # before the link: the same feed's entry is seen, not news
             return None
 
         return await self._run(query)
@@ -182,6 +189,21 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
         db.close()
         raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
     return db
+
+
+def _known_or_pruned(db: sqlite3.Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
+    """Stored GUIDs, and those whose article retention pruned (its tombstone remains)."""
+    found = known_guids(db, feed_url, guids)
+    rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
+    return found | tombstoned_guids(db, rest) if rest else found
+
+
+def _pruned_article(db: sqlite3.Connection, feed_url: str, guid: str) -> KnownArticle | None:
+    """A pruned article's entry, back in its feed, is one we have seen (decision 0015)."""
+    pruned = tombstone(db, article_id(feed_url, guid)) if guid else None
+    if pruned is None:
+        return None
+    return KnownArticle(pruned[0], pruned[1], feed_url, pruned[0], matched_by="guid")
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -9,7 +9,7 @@ no-op rather than a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +25,7 @@ from monitor.models import (
     WebSubSubscription,
 )
 from monitor.outbox import Outbox
+from monitor.retention import PruneCutoffs
 
 # Decides an article's alerts from its story's state, inside the transaction storing it.
 AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
@@ -92,6 +93,27 @@ class DeliveryContext:
     thread: str | None = None  # the first message of (story, rule) on this notifier
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseStats:
+    """Size and contents of the database (``wirewatch db stats``); 0 where a backend has
+    no such figure (a server database has no file or pages)."""
+
+    backend: str
+    location: str
+    schema_version: int
+    size_bytes: int
+    wal_bytes: int
+    page_size: int
+    page_count: int
+    free_pages: int
+    auto_vacuum: str
+    rows: Mapping[str, int]  # table → row count
+    alerts_by_state: Mapping[str, int]  # pending (a delivery still to go), done
+    deliveries_by_state: Mapping[str, int]  # pending, sent, dead, silenced
+    oldest_article: datetime | None  # fetched_at
+    newest_article: datetime | None
+
+
 class Store(Outbox, Protocol):
     """Persistent state: feeds, stories and articles, alerts and their outbox."""
 
@@ -152,6 +174,24 @@ class Store(Outbox, Protocol):
         after ``after`` (the fetched_at and id of the previous page's last article)."""
 
     async def count_articles_since(self, since: datetime) -> int: ...
+
+    async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
+        """Delete up to ``limit`` prunable rows of ``kind`` (one of ``retention.PRUNE_KINDS``)
+        in one short transaction and return how many went. Never a pending delivery or its
+        alert, an article an alert names, or a story with an article or alert left; a
+        pruned article leaves a tombstone (stamped ``now``) that ``known_guids`` and
+        ``find_article`` still answer for its (feed, GUID)."""
+
+    async def count_prunable(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        """How many rows of each kind a full run with ``cutoffs`` would delete (dry run)."""
+
+    async def reclaim_space(self, max_pages: int) -> int:
+        """Give up to ``max_pages`` free pages back to the file system; return how many."""
+
+    async def vacuum(self) -> None:
+        """Rebuild the database compactly, once (may hold the database for a while)."""
+
+    async def database_stats(self) -> DatabaseStats: ...
 
 
 def open_store(settings: StoreSettings) -> Store:

@@ -1,0 +1,354 @@
+"""Retention: what goes, what stays whatever its age, batches, tombstones, file size."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Config, DedupSettings, load_config
+from monitor.daemon import Daemon
+from monitor.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.normalise import article_id
+from monitor.pipeline import PollOutcome
+from monitor.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
+from monitor.sqlite_store import SqliteStore
+from tests.support.feedserver import FeedServer
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=DedupSettings().window_hours)
+FEED = "http://one.test/feed"
+DEFAULTS = RetentionSettings()  # articles 30 days, stories and alerts 90, tombstones 365
+
+
+@pytest.fixture(name="store")
+async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(str(tmp_path / "store.db"))
+    await store.open()
+    yield store
+    await store.close()
+
+
+def _article(guid: str, at: datetime, *, summary: str = "Summary") -> Article:
+    return Article(
+        article_id=article_id(FEED, guid),
+        feed_url=FEED,
+        feed_name="One",
+        guid=guid,
+        title=f"Headline {guid}",
+        link=f"http://one.test/{guid}",
+        summary=summary,
+        content="",
+        published=at,
+        fetched_at=at,
+    )
+
+
+def _alert(article: Article, story: str, rule: str = "watch") -> AlertRecord:
+    return AlertRecord(
+        alert_id=f"al-{story}-{rule}",
+        story_id=story,
+        article_id=article.article_id,
+        rule=rule,
+        severity="high",
+        terms=("term",),
+        notifiers=("hook",),
+        created_at=article.fetched_at,
+    )
+
+
+async def _report(
+    store: SqliteStore, guid: str, age_days: float, *, story: str, alert: bool = False
+) -> Article:
+    """One article of ``story`` (a new story unless the story exists), maybe with an alert."""
+    article = _article(guid, NOW - timedelta(days=age_days))
+    verdict = Verdict.FOLDED if await store.story(story) else Verdict.NEW_STORY
+    alerts = [_alert(article, story)] if alert else []
+    await store.record_article(article, DedupDecision(verdict, story), alerts)
+    return article
+
+
+async def _rows(store: SqliteStore) -> dict[str, int]:
+    return dict((await store.database_stats()).rows)
+
+
+async def _set_delivery(store: SqliteStore, state: str, attempts: int, hold: str | None) -> None:
+    (listing,) = await store.list_alerts(NOW - timedelta(days=1000))
+    await store.update_deliveries(
+        [d.delivery_id for d in listing.deliveries],
+        state=state,
+        attempts=attempts,
+        next_attempt_at=NOW + timedelta(hours=1),
+        error="HTTP 503" if attempts else None,
+        hold=hold,
+    )
+
+
+async def _retain(store: SqliteStore, settings: RetentionSettings = DEFAULTS) -> dict[str, int]:
+    report = await run_retention(store, settings, NOW, window=WINDOW)
+    return report.pruned
+
+
+async def test_old_articles_go_and_leave_their_young_story(store: SqliteStore) -> None:
+    await _report(store, "old", 40, story="s-old")
+    await _report(store, "recent", 10, story="s-recent")
+    pruned = await _retain(store)
+    assert pruned == {"alerts": 0, "articles": 1, "stories": 0, "tombstones": 0}
+    rows = await _rows(store)
+    assert (rows["articles"], rows["stories"], rows["pruned_articles"]) == (1, 2, 1)
+
+
+async def test_a_story_older_than_its_age_goes_with_its_bookkeeping(store: SqliteStore) -> None:
+    await _report(store, "ancient", 100, story="s1")
+    await store.save_thread("s1", "watch", "hook", "ts-1")
+    assert await _retain(store) == {"alerts": 0, "articles": 1, "stories": 1, "tombstones": 0}
+    rows = await _rows(store)
+    assert (rows["stories"], rows["story_outlets"], rows["threads"]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("state", "attempts", "hold", "pruned"),
+    [
+        ("pending", 0, None, False),  # never tried yet
+        ("pending", 3, None, False),  # retrying
+        ("pending", 0, "quiet_hours", False),  # held
+        ("pending", 0, "digest", False),
+        ("sent", 1, None, True),
+        ("dead", 8, None, True),
+        ("silenced", 0, None, True),
+    ],
+)
+async def test_only_settled_alerts_go(
+    store: SqliteStore, state: str, attempts: int, hold: str | None, pruned: bool
+) -> None:
+    await _report(store, "g1", 100, story="s1", alert=True)
+    await _set_delivery(store, state, attempts, hold)
+    expected = dict.fromkeys(("alerts", "articles", "stories"), int(pruned))
+    assert await _retain(store) == {**expected, "tombstones": 0}
+    rows = await _rows(store)
+    kept = int(not pruned)
+    assert (rows["alerts"], rows["deliveries"], rows["articles"], rows["stories"]) == (kept,) * 4
+
+
+async def test_an_article_an_alert_names_stays_until_the_alert_goes(store: SqliteStore) -> None:
+    await _report(store, "g1", 40, story="s1", alert=True)  # the alert is younger than 90 days
+    await _set_delivery(store, "sent", 1, None)
+    assert (await _retain(store))["articles"] == 0
+    pending = await store.due_deliveries(NOW + timedelta(days=1), 10)
+    assert pending == []  # sent; and its listing still has the headline:
+    (listing,) = await store.list_alerts(NOW - timedelta(days=100))
+    assert listing.title == "Headline g1"
+
+
+async def test_an_active_story_keeps_its_old_alert_so_it_alerts_once(store: SqliteStore) -> None:
+    """The alert is 100 days old but its story took an article yesterday: pruning the
+    alert would let the next article raise the story's first alert again."""
+    await _report(store, "g1", 100, story="s1", alert=True)
+    await _set_delivery(store, "sent", 1, None)
+    await _report(store, "g2", 1, story="s1")
+    pruned = await _retain(store)
+    assert (pruned["alerts"], pruned["stories"]) == (0, 0)
+    later = _article("g3", NOW)
+    again = await store.record_article(
+        later, DedupDecision(Verdict.FOLDED, "s1"), [_alert(later, "s1")]
+    )
+    assert again == []
+    assert (await _rows(store))["articles"] == 3  # the alert's article and the two young ones
+
+
+async def test_feed_state_is_never_pruned(store: SqliteStore) -> None:
+    from monitor.models import FeedState  # noqa: PLC0415
+
+    await store.save_feed_state(FeedState(url=FEED, last_polled=NOW - timedelta(days=900)))
+    await _report(store, "g1", 900, story="s1")
+    await _retain(store)
+    assert (await _rows(store))["feeds"] == 1
+
+
+async def test_a_pruned_entry_back_in_its_feed_is_seen_not_news(store: SqliteStore) -> None:
+    article = await _report(store, "g1", 100, story="s1")
+    await _retain(store)
+    assert await store.known_guids(FEED, ["g1", "g2"]) == {"g1"}
+    known = await store.find_article(FEED, "g1", article.link)
+    assert known is not None and (known.feed_url, known.story_id) == (FEED, "s1")
+
+
+async def test_tombstones_expire(store: SqliteStore) -> None:
+    await _report(store, "g1", 100, story="s1")
+    await _retain(store)
+    later = await run_retention(store, DEFAULTS, NOW + timedelta(days=400), window=WINDOW)
+    assert later.pruned["tombstones"] == 1
+    assert await store.known_guids(FEED, ["g1"]) == set()
+
+
+@dataclass
+class Spy:
+    store: SqliteStore
+    sizes: list[tuple[str, int, int]]
+
+    async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
+        deleted = await self.store.prune_batch(kind, cutoffs, limit, now)
+        self.sizes.append((kind, limit, deleted))
+        return deleted
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+
+async def test_batches_are_small_and_a_run_stops_at_its_cap(store: SqliteStore) -> None:
+    for number in range(12):
+        await _report(store, f"g{number}", 40, story=f"s{number}")
+    settings = RetentionSettings(batch_size=5, max_rows_per_run=8)
+    spy = Spy(store, [])
+    report = await run_retention(spy, settings, NOW, window=WINDOW)  # type: ignore[arg-type]
+    assert (report.pruned["articles"], report.complete) == (8, False)
+    assert spy.sizes == [("alerts", 5, 0), ("articles", 5, 5), ("articles", 3, 3)]
+    report = await run_retention(spy, settings, NOW, window=WINDOW)  # type: ignore[arg-type]
+    assert (report.pruned["articles"], report.complete) == (4, True)
+    assert (await _rows(store))["articles"] == 0
+
+
+async def test_a_dry_run_counts_what_a_run_deletes_and_deletes_nothing(store: SqliteStore) -> None:
+    await _report(store, "a", 100, story="s1", alert=True)  # settled: all three go
+    await _set_delivery(store, "sent", 1, None)
+    await _report(store, "b", 100, story="s2")  # article and story go
+    await _report(store, "c", 40, story="s3")  # article goes, story stays
+    await _report(store, "d", 1, story="s4")  # everything stays
+    before = await _rows(store)
+    dry = await run_retention(store, DEFAULTS, NOW, window=WINDOW, dry_run=True)
+    assert await _rows(store) == before
+    assert (
+        dry.pruned
+        == await _retain(store)
+        == {
+            "alerts": 1,
+            "articles": 3,
+            "stories": 2,
+            "tombstones": 0,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (30.0, NOW - timedelta(days=30)),
+        (0.5, NOW - WINDOW - timedelta(days=1)),  # never inside the dedup window
+        (0.0, None),  # kept forever
+    ],
+)
+def test_cutoffs(days: float, expected: datetime | None) -> None:
+    settings = RetentionSettings(articles_days=days, stories_days=days)
+    cutoffs = prune_cutoffs(settings, NOW, WINDOW)
+    assert cutoffs.articles == cutoffs.stories == expected
+
+
+async def test_an_age_of_zero_keeps_that_kind(store: SqliteStore) -> None:
+    await _report(store, "g1", 1000, story="s1")
+    assert sum((await _retain(store, RetentionSettings(articles_days=0))).values()) == 0
+
+
+async def test_the_file_stops_growing_under_insert_and_prune_cycles(store: SqliteStore) -> None:
+    """Pages freed by pruning are given back (a new file is incremental auto-vacuum), so
+    the page count after each cycle's prune levels off instead of climbing: tombstones
+    (kept 365 days) fill for four 100-day cycles; from the fifth, which expires the first
+    ones, every cycle looks the same and the file no longer grows."""
+    pages = []
+    for cycle in range(9):
+        start = NOW + timedelta(days=100 * cycle)
+        for number in range(150):
+            article = _article(f"c{cycle}-{number}", start, summary="x" * 2000)
+            await store.record_article(article, DedupDecision(Verdict.NEW_STORY, article.guid), [])
+        later = start + timedelta(days=95)
+        await run_retention(store, DEFAULTS, later, window=WINDOW)
+        stats = await store.database_stats()
+        assert (stats.rows["articles"], stats.free_pages) == (0, 0)
+        pages.append(stats.page_count)
+    assert stats.auto_vacuum == "incremental"
+    assert max(pages[5:]) <= pages[4], pages
+
+
+async def test_vacuum_turns_an_old_file_incremental(tmp_path: Path) -> None:
+    import sqlite3  # noqa: PLC0415
+
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()  # auto_vacuum none
+    store = SqliteStore(str(path))
+    await store.open()
+    try:
+        assert (await store.database_stats()).auto_vacuum == "none"
+        await store.vacuum()
+        assert (await store.database_stats()).auto_vacuum == "incremental"
+    finally:
+        await store.close()
+
+
+def _feed(*items: tuple[str, str]) -> bytes:
+    entries = "".join(
+        f"<item><title>{title}</title><guid>{guid}</guid></item>" for guid, title in items
+    )
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+{entries}</channel></rss>""".encode()
+
+
+async def test_an_entry_its_feed_still_lists_raises_no_alert_after_pruning(tmp_path: Path) -> None:
+    """A quiet feed lists a 100-day-old entry: its article, alert and story are pruned,
+    and the next poll must not take the entry for news and alert on it again."""
+    with FeedServer() as server:
+        server.add_feed("/feed.xml", _feed(("w-1", "Iranian troops reach Latakia")))
+        config = load_config(_config_file(tmp_path, server.url("/feed.xml")))
+        first = await _run_once(config, NOW)
+        assert sum(outcome.alerts for outcome in first) == 1
+        later = NOW + timedelta(days=100)
+        server.add_feed(
+            "/feed.xml",
+            _feed(("w-2", "Harvest festival opens"), ("w-1", "Iranian troops reach Latakia")),
+        )
+        daemon = Daemon(config, clock=lambda: later)
+        await daemon.start()
+        try:
+            report = await daemon.retain()
+            assert report is not None
+            assert report.pruned == {"alerts": 1, "articles": 1, "stories": 1, "tombstones": 0}
+            outcomes = await daemon.run_once()
+            rows = (await daemon.store.database_stats()).rows
+        finally:
+            await daemon.close()
+    assert [outcome.status for outcome in outcomes] == ["ok"]
+    assert sum(outcome.alerts for outcome in outcomes) == 0
+    assert (rows["articles"], rows["alerts"], rows["pruned_articles"]) == (1, 0, 1)
+
+
+async def _run_once(config: Config, now: datetime) -> list[PollOutcome]:
+    daemon = Daemon(config, clock=lambda: now)
+    await daemon.start()
+    try:
+        return await daemon.run_once()
+    finally:
+        await daemon.close()
+
+
+def _config_file(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "ww.toml"
+    path.write_text(f"""
+[daemon]
+jitter = 0
+host_spacing = 0
+parse_workers = 0
+[store]
+path = "{tmp_path / "ww.db"}"
+[[feeds]]
+name = "Wire"
+url = "{url}"
+[notifiers.out]
+type = "console"
+[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "iran"
+all_of = ["iran"]
+""")
+    return path
