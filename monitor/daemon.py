@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -22,15 +22,21 @@ from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
 from monitor.feed_health import FeedEvent
+from monitor.instance_lock import instance_lock, lock_path_for
 from monitor.models import FeedState
 from monitor.operator_alerts import raise_operator_alert
-from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
+from monitor.pipeline import Pipeline, PollOutcome, poll_feed
 from monitor.poll_config import FeedSettings
 from monitor.polling import Polling, poll_all
-from monitor.retention import RetentionReport, run_retention
+from monitor.reload import (
+    Reloader,
+    alert_policy_for,
+    install_reload_signal,
+    notifier_secrets,
+    routes_for,
+)
 from monitor.scheduler import add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
-from monitor.story_alerts import AlertPolicy
 
 log = structlog.get_logger("monitor.daemon")
 
@@ -46,21 +52,23 @@ class Daemon:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.store: Store = open_store(config.settings.store)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
-        self._channels: dict[str, notifiers.Notifier] = {}
+        self.channels: dict[str, notifiers.Notifier] = {}  # enabled notifiers, by name
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
         self.pipeline: Pipeline | None = None
         self.dispatcher: Dispatcher | None = None
         self.polling: Polling | None = None
         self._next_wake: datetime | None = None
+        self.reloader = Reloader(self)  # SIGHUP and POST /-/reload
+        self._cancelled = 0  # polls cut off by the shutdown deadline
 
     async def start(self) -> None:
         settings = self.config.settings
         await self.store.open()
         dedup = Deduplicator(self.store, settings.dedup)
         warmed = await dedup.load(self.clock())
-        self._channels = {
-            name: notifiers.build_notifier(name, conf, http=self._http)
+        self.channels = {
+            name: self.new_channel(name, conf)
             for name, conf in self.config.enabled_notifiers.items()
         }
         self.polling = Polling(self.config, self.clock)
@@ -68,8 +76,8 @@ class Daemon:
             store=self.store,
             dedup=dedup,
             matcher=rules.compile_rules(self.config.ruleset),
-            routes=_routes(self.config, tuple(self._channels)),
-            alert_policy=_alert_policy(self.config, tuple(self._channels)),
+            routes=routes_for(settings.alerting, tuple(self.channels)),
+            alert_policy=alert_policy_for(self.config, tuple(self.channels)),
             feed_tags={feed.url: feed.tags for feed in settings.feeds},
             fetcher=self.polling.fetcher,
             max_entries=settings.daemon.max_entries,
@@ -82,9 +90,9 @@ class Daemon:
         )
         self.dispatcher = Dispatcher(
             self.store,
-            self._channels,
+            self.channels,
             max_attempts=settings.daemon.max_attempts,
-            redact=Redactor(_secrets(self.config)),
+            redact=Redactor(notifier_secrets(self.config)),
             routes=settings.alerting.routes,
             clock=self.clock,
         )
@@ -92,12 +100,15 @@ class Daemon:
             "daemon_started",
             feeds=len(self.config.feeds),
             rules=len(self.config.ruleset.enabled_rules),
-            notifiers=sorted(self._channels),
+            notifiers=sorted(self.channels),
             stories_in_window=warmed,
         )
 
+    def new_channel(self, name: str, conf: notifiers.NotifierConfig) -> notifiers.Notifier:
+        return notifiers.build_notifier(name, conf, http=self._http)
+
     async def close(self) -> None:
-        for channel in self._channels.values():
+        for channel in self.channels.values():
             await channel.aclose()
         if self.polling is not None:
             await self.polling.aclose()
@@ -130,10 +141,17 @@ class Daemon:
         self.pipeline.feed_states.update((state.url, state) for state in states)
         return states
 
+    async def known_feed_states(self, urls: list[str]) -> dict[str, FeedState]:
+        """These feeds' states: as this process left them, else as stored."""
+        assert self.pipeline is not None
+        known = self.pipeline.feed_states
+        stored = {state.url: state for state in await self.store.feed_states()}
+        return {url: state for url in urls if (state := known.get(url) or stored.get(url))}
+
     async def _feed_event(self, event: FeedEvent) -> None:
         """A feed is gone, failing too long or back: an operator alert via the outbox."""
         configured = self.config.settings.daemon.operator_notifiers
-        names = tuple(name for name in configured or self._channels if name in self._channels)
+        names = tuple(name for name in configured or self.channels if name in self.channels)
         if await raise_operator_alert(self.store, event, names):
             self._wake.set()
 
@@ -168,38 +186,44 @@ class Daemon:
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
-        retention = self.config.settings.retention
-        if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
-            add_periodic_job(scheduler, "retention", retention.interval, self.retain)
         scheduler.start()
         dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
         try:
             await stop.wait()
         finally:
+            # One deadline for the whole drain: each stage gets what the last one left.
+            deadline = _Deadline(self.config.settings.daemon.shutdown_timeout)
             log.info("daemon_stopping", polls_in_flight=len(self._inflight))
             scheduler.shutdown(wait=False)
-            await self._stop_dispatching(dispatcher)
-            await self._finish_in_flight()
+            with contextlib.suppress(TimeoutError):  # a reload in progress ends first
+                await asyncio.wait_for(self.reloader.close(), deadline.left())
+            await self._stop_dispatching(dispatcher, deadline)
+            await self._finish_in_flight(deadline)
             await self.polling.stop_push()
+            log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
-    async def _stop_dispatching(self, dispatcher: asyncio.Task[None]) -> None:
+    async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: _Deadline) -> None:
         """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it
         between a receiver's 200 and the store's "sent" would send that alert twice."""
         self._wake.set()  # a loop waiting for work runs one last sweep and sees ``stop``
         try:
-            await asyncio.wait_for(dispatcher, self.config.settings.daemon.shutdown_timeout)
+            await asyncio.wait_for(dispatcher, deadline.left())
         except TimeoutError:
             log.warning("dispatch_cancelled_at_shutdown")
 
-    async def _finish_in_flight(self) -> None:
-        """Let running polls store what they fetched, up to the shutdown deadline."""
-        deadline = self.config.settings.daemon.shutdown_timeout
+    async def _finish_in_flight(self, deadline: _Deadline) -> None:
+        """Let running polls store what they fetched and send what they queued, within
+        the deadline; what is left stays pending in the outbox for the next start."""
         if self._inflight:
-            _, late = await asyncio.wait(set(self._inflight), timeout=deadline)
+            _, late = await asyncio.wait(set(self._inflight), timeout=deadline.left())
             for task in late:
                 task.cancel()
+            self._cancelled = len(late)
             await asyncio.gather(*late, return_exceptions=True)
-        await self.dispatch()
+        try:
+            await asyncio.wait_for(self.dispatch(), deadline.left())
+        except TimeoutError:
+            log.warning("dispatch_cancelled_at_shutdown")
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
         """Sweep when alerts are queued, and when a hold set by the last sweep ends."""
@@ -217,39 +241,16 @@ class Daemon:
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
 
-    async def retain(self) -> RetentionReport | None:
-        """One retention run; a failure is logged and the next run tries again."""
-        settings = self.config.settings
-        window = timedelta(hours=settings.dedup.window_hours)
-        try:
-            return await run_retention(self.store, settings.retention, self.clock(), window=window)
-        except Exception:
-            log.exception("retention_failed")
-            return None
 
+class _Deadline:
+    """A moment on the loop's clock; ``left()`` is never negative."""
 
-def _routes(config: Config, enabled: tuple[str, ...]) -> Routes:
-    alerting = config.settings.alerting
-    return Routes(
-        enabled,
-        severity_routes=dict(alerting.severity_routes.items()),
-        min_severity={name: route.min_severity for name, route in alerting.routes.items()},
-    )
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._at = self._loop.time() + seconds
 
-
-def _alert_policy(config: Config, enabled: tuple[str, ...]) -> AlertPolicy:
-    return AlertPolicy(
-        _routes(config, enabled),
-        config.settings.alerting,
-        {rule.name: rule.notifiers for rule in config.ruleset.rules},
-    )
-
-
-def _secrets(config: Config) -> list[str]:
-    # Enabled notifiers only: a disabled one is not validated beyond its type (decision
-    # 0005), so its fields may be plain strings, and it never sends anything to redact.
-    notifier_configs = config.enabled_notifiers.values()
-    return [secret for conf in notifier_configs for secret in conf.secret_values()]
+    def left(self) -> float:
+        return max(0.0, self._at - self._loop.time())
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -260,16 +261,20 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 
 
 async def run_daemon(config: Config, *, once: bool, stop: asyncio.Event | None = None) -> int:
-    """The body of ``wirewatch run``: exit status 0 unless start-up failed."""
-    daemon = Daemon(config)
-    stop = stop or asyncio.Event()
-    await daemon.start()
-    try:
-        if once:
-            await daemon.run_once()
-        else:
-            install_stop_signals(stop)
-            await daemon.run_forever(stop)
-    finally:
-        await daemon.close()
+    """The body of ``wirewatch run``: exit status 0 unless start-up failed. Holds the
+    database's instance lock throughout (:class:`~monitor.instance_lock.InstanceLockError`
+    when another daemon has it)."""
+    with instance_lock(lock_path_for(config.settings.store)):
+        daemon = Daemon(config)
+        stop = stop or asyncio.Event()
+        await daemon.start()
+        try:
+            if once:
+                await daemon.run_once()
+            else:
+                install_stop_signals(stop)
+                install_reload_signal(daemon.reloader)
+                await daemon.run_forever(stop)
+        finally:
+            await daemon.close()
     return 0
