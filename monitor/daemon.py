@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
@@ -35,6 +35,7 @@ from monitor.reload import (
     notifier_secrets,
     routes_for,
 )
+from monitor.retention import RetentionReport, run_retention
 from monitor.scheduler import add_periodic_job, make_scheduler
 from monitor.store import Store, open_store
 
@@ -186,6 +187,9 @@ class Daemon:
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
+        retention = self.config.settings.retention
+        if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
+            add_periodic_job(scheduler, "retention", retention.interval, self.retain)
         scheduler.start()
         dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
         try:
@@ -240,6 +244,16 @@ class Daemon:
         assert self.pipeline is not None
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
+
+    async def retain(self) -> RetentionReport | None:
+        """One retention run; a failure is logged and the next run tries again."""
+        settings = self.config.settings
+        window = timedelta(hours=settings.dedup.window_hours)
+        try:
+            return await run_retention(self.store, settings.retention, self.clock(), window=window)
+        except Exception:
+            log.exception("retention_failed")
+            return None
 
 
 class _Deadline:
