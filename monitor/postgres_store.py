@@ -36,6 +36,7 @@ from monitor.postgres_schema import (
     schema_version,
     without_secrets,
 )
+from monitor.postgres_status import feed_health_counts, latest_stories, status_feeds, story_alerts
 from monitor.postgres_stories import (
     articles_since,
     count_articles_since,
@@ -44,7 +45,14 @@ from monitor.postgres_stories import (
     record_story,
     story_outlets,
 )
-from monitor.store import AlertPlanner, KnownArticle, StoredArticle, StoryRecord, WindowArticle
+from monitor.store import (
+    AlertPlanner,
+    KnownArticle,
+    StoredArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
 
 
 class StoreUnavailableError(ConnectionError):
@@ -159,6 +167,22 @@ class PostgresStore(PostgresOutbox):
     async def story(self, story_id: str) -> StoryRecord | None:
         async with self._connection() as conn, conn.transaction():
             return await read_story(conn, story_id)
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        async with self._connection() as conn:
+            return await feed_health_counts(conn)
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        async with self._connection() as conn:
+            return await status_feeds(conn, limit)
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        async with self._connection() as conn:
+            return await latest_stories(conn, limit)
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        async with self._connection() as conn:
+            return await story_alerts(conn, story_ids)
 
     async def record_article(
         self,

@@ -31,12 +31,14 @@ from monitor.sqlite_feeds import (
 )
 from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
 from monitor.sqlite_retention import SqliteRetention, tombstone, tombstoned_guids
+from monitor.sqlite_status import feed_health_counts, latest_stories, status_feeds, story_alerts
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
     AlertPlanner,
     KnownArticle,
     StoredArticle,
     StoryRecord,
+    StorySummary,
     WindowArticle,
 )
 
@@ -168,6 +170,18 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
 
     async def story(self, story_id: str) -> StoryRecord | None:
         return await self._run(lambda db: read_story(db, story_id))
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        return await self._run(feed_health_counts)
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        return await self._run(lambda db: status_feeds(db, limit))
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        return await self._run(lambda db: latest_stories(db, limit))
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        return await self._run(lambda db: story_alerts(db, story_ids))
 
     async def record_article(
         self,

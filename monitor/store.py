@@ -94,6 +94,22 @@ class DeliveryContext:
 
 
 @dataclass(frozen=True, slots=True)
+class StorySummary:
+    """A recent story as the status page lists it: its first article and how far it spread."""
+
+    story_id: str
+    title: str
+    link: str
+    summary: str
+    feed_url: str
+    feed_name: str
+    article_count: int
+    outlets: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DatabaseStats:
     """Size and contents of the database (``wirewatch db stats``); 0 where a backend has
     no such figure (a server database has no file or pages)."""
@@ -192,6 +208,22 @@ class Store(Outbox, Protocol):
         """Rebuild the database compactly, once (may hold the database for a while)."""
 
     async def database_stats(self) -> DatabaseStats: ...
+
+    # Read-only views for the status page: each one short query, capped by ``limit``.
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        """Feeds the store knows, counted by health: ok, failing, gone, never_polled."""
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        """Up to ``limit`` feeds: failing ones first (longest failing first), then gone
+        ones, then the rest by next poll, soonest first."""
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        """The ``limit`` stories seen most recently, newest first."""
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        """Every alert raised on these stories, oldest first (``notifiers`` left empty:
+        deliveries are read with ``list_alerts``)."""
 
 
 def open_store(settings: StoreSettings) -> Store:

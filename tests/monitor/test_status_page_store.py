@@ -1,0 +1,98 @@
+"""The store's read-only views behind the status page, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.status_view import FEED_LIMIT, StatusSource, read_status
+from monitor.store import Store
+from tests.support.stores import STORE_BACKENDS, opened_store
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as opened:
+        yield opened
+
+
+def _state(url: str, **changes: object) -> FeedState:
+    values: dict[str, object] = {"last_polled": NOW, "next_poll": NOW + timedelta(minutes=5)}
+    return FeedState(url=url, **{**values, **changes})  # type: ignore[arg-type]
+
+
+FEEDS = [
+    _state("https://a.example/ok-late", next_poll=NOW + timedelta(hours=1)),
+    _state("https://b.example/gone", disabled="410 Gone", error_count=1),
+    _state("https://c.example/failing-new", error_count=1, failing_since=NOW),
+    _state("https://d.example/ok-soon", next_poll=NOW + timedelta(minutes=1)),
+    _state("https://e.example/failing-old", error_count=9, failing_since=NOW - timedelta(days=1)),
+    FeedState(url="https://f.example/new"),
+]
+
+
+async def _save_feeds(store: Store, states: list[FeedState]) -> None:
+    await asyncio.gather(*(store.save_feed_state(state) for state in states))
+
+
+async def test_feed_health_is_counted_and_failing_feeds_come_first(store: Store) -> None:
+    await _save_feeds(store, FEEDS)
+    assert await store.feed_health_counts() == {
+        "ok": 2, "failing": 2, "gone": 1, "never_polled": 1,
+    }  # fmt: skip
+    listed = [state.url.split("/")[-1] for state in await store.status_feeds(10)]
+    assert listed == ["failing-old", "failing-new", "gone", "ok-soon", "ok-late", "new"]
+    assert len(await store.status_feeds(2)) == 2
+
+
+def _article(number: int, story_id: str, fetched: datetime) -> Article:
+    return Article(
+        article_id=f"a{number}", feed_url="https://wire.example/feed", feed_name="Wire",
+        guid=f"g{number}", title=f"Story {number}", link=f"https://wire.example/{number}",
+        summary=f"Summary {number}", content="", published=None, fetched_at=fetched,
+    )  # fmt: skip
+
+
+def _alert(number: int, story_id: str, event: str = "new") -> AlertRecord:
+    return AlertRecord(
+        alert_id=f"al{number}{event}", story_id=story_id, article_id=f"a{number}",
+        rule="watch", severity="high", terms=("Iran", "Homs"), notifiers=("hook",),
+        created_at=NOW, event=event,
+    )  # fmt: skip
+
+
+async def test_latest_stories_newest_first_with_outlets_and_alerts(store: Store) -> None:
+    for number in range(3):
+        story_id = f"s{number}"
+        article = _article(number, story_id, NOW + timedelta(minutes=number))
+        alerts = [_alert(number, story_id)] if number != 1 else []
+        await store.record_article(article, DedupDecision(Verdict.NEW_STORY, story_id), alerts)
+    stories = await store.latest_stories(2)
+    assert [story.story_id for story in stories] == ["s2", "s1"]
+    newest = stories[0]
+    assert (newest.title, newest.link, newest.summary) == (
+        "Story 2", "https://wire.example/2", "Summary 2",
+    )  # fmt: skip
+    assert (newest.outlets, newest.article_count, newest.feed_name) == (1, 1, "Wire")
+    alerts = await store.story_alerts(["s0", "s1", "s2"])
+    assert [(alert.story_id, alert.terms) for alert in alerts] == [
+        ("s0", ("Iran", "Homs")), ("s2", ("Iran", "Homs")),
+    ]  # fmt: skip
+    assert await store.story_alerts([]) == []
+
+
+async def test_a_large_install_renders_a_capped_page(store: Store) -> None:
+    states = [_state(f"https://feed{n:05}.example/rss") for n in range(FEED_LIMIT * 20)]
+    await _save_feeds(store, [*states, _state("https://broken.example/", error_count=3)])
+    source = StatusSource(store, feeds=lambda: (), matcher=lambda: None, clock=lambda: NOW)
+    view = await read_status(source)
+    assert view.feed_counts == {"ok": FEED_LIMIT * 20, "failing": 1}
+    assert len(view.feeds) == FEED_LIMIT
+    assert view.feeds[0].url == "https://broken.example/"
+    assert view.feeds[0].status == "not configured"
