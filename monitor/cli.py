@@ -3,7 +3,7 @@
 Exit status: 0 success; 1 invalid configuration, failed rule checks or a
 source that could not be read; 2 wrong usage (argparse). The rule tools
 (``rules test|try|backtest``, ``schema``) live in ``monitor.rules_cli``, feed health
-(``feeds``) in ``monitor.feeds_cli``.
+(``feeds``) in ``monitor.feeds_cli``, database upkeep (``db``) in ``monitor.db_cli``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from monitor import __version__
 from monitor.alerts_cli import add_commands as add_alert_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
+from monitor.db_cli import add_commands as add_db_commands
 from monitor.feeds_cli import add_commands as add_feed_commands
 from monitor.instance_lock import InstanceLockError
 from monitor.logs import configure_logging
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add_rule_commands(commands, _command, _load)
     add_alert_commands(commands, _command, _load)
     add_feed_commands(commands, _command, _load)
+    add_db_commands(commands, _command, _load)
     return parser
 
 

@@ -167,6 +167,7 @@ def vacuum(db: sqlite3.Connection) -> None:
     """Switch the file to incremental auto-vacuum and rebuild it (the switch needs one)."""
     db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # the file shrinks now
 
 
 def _pragma(db: sqlite3.Connection, name: str) -> int:
