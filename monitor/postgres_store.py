@@ -27,6 +27,7 @@ from monitor.postgres_feeds import (
     write_subscription,
 )
 from monitor.postgres_outbox import PostgresOutbox, insert_alert, story_alert_state
+from monitor.postgres_retention import PostgresRetention, tombstone, tombstoned_guids
 from monitor.postgres_schema import (
     Connection,
     connect,
@@ -59,7 +60,7 @@ class StoreUnavailableError(ConnectionError):
     """The database could not be reached; the message names it without credentials."""
 
 
-class PostgresStore(PostgresOutbox):
+class PostgresStore(PostgresOutbox, PostgresRetention):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
 
@@ -112,8 +113,11 @@ class PostgresStore(PostgresOutbox):
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         if not guids:
             return set()
-        async with self._connection() as conn:
-            return await known_guids(conn, feed_url, guids)
+        async with self._connection() as conn, conn.transaction():
+            found = await known_guids(conn, feed_url, guids)
+            rest = [guid for guid in guids if guid not in found]
+            # Pruned articles' entries, still listed by their feed, are known too (0015).
+            return found | await tombstoned_guids(conn, feed_url, rest) if rest else found
 
     async def feed_states(self) -> list[FeedState]:
         async with self._connection() as conn:
@@ -144,6 +148,9 @@ class PostgresStore(PostgresOutbox):
                 row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
                 if row is not None:
                     return KnownArticle(**row, matched_by=matched_by)
+                if matched_by == "guid" and guid and (pruned := await tombstone(conn, *values)):
+                    # Before the link: the same feed's entry is seen, not news (0015).
+                    return KnownArticle(pruned[0], pruned[1], feed_url, pruned[0], "guid")
         return None
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:

@@ -16,7 +16,9 @@ from monitor.normalise import article_id
 from monitor.pipeline import PollOutcome
 from monitor.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
 from monitor.sqlite_store import SqliteStore
+from monitor.store import Store
 from tests.support.feedserver import FeedServer
+from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=DedupSettings().window_hours)
@@ -24,8 +26,14 @@ FEED = "http://one.test/feed"
 DEFAULTS = RetentionSettings()  # articles 30 days, stories and alerts 90, tombstones 365
 
 
-@pytest.fixture(name="store")
-async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
+
+
+@pytest.fixture(name="sqlite_store")
+async def _sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     store = SqliteStore(str(tmp_path / "store.db"))
     await store.open()
     yield store
@@ -61,7 +69,7 @@ def _alert(article: Article, story: str, rule: str = "watch") -> AlertRecord:
 
 
 async def _report(
-    store: SqliteStore, guid: str, age_days: float, *, story: str, alert: bool = False
+    store: Store, guid: str, age_days: float, *, story: str, alert: bool = False
 ) -> Article:
     """One article of ``story`` (a new story unless the story exists), maybe with an alert."""
     article = _article(guid, NOW - timedelta(days=age_days))
@@ -71,11 +79,11 @@ async def _report(
     return article
 
 
-async def _rows(store: SqliteStore) -> dict[str, int]:
+async def _rows(store: Store) -> dict[str, int]:
     return dict((await store.database_stats()).rows)
 
 
-async def _set_delivery(store: SqliteStore, state: str, attempts: int, hold: str | None) -> None:
+async def _set_delivery(store: Store, state: str, attempts: int, hold: str | None) -> None:
     (listing,) = await store.list_alerts(NOW - timedelta(days=1000))
     await store.update_deliveries(
         [d.delivery_id for d in listing.deliveries],
@@ -87,12 +95,12 @@ async def _set_delivery(store: SqliteStore, state: str, attempts: int, hold: str
     )
 
 
-async def _retain(store: SqliteStore, settings: RetentionSettings = DEFAULTS) -> dict[str, int]:
+async def _retain(store: Store, settings: RetentionSettings = DEFAULTS) -> dict[str, int]:
     report = await run_retention(store, settings, NOW, window=WINDOW)
     return report.pruned
 
 
-async def test_old_articles_go_and_leave_their_young_story(store: SqliteStore) -> None:
+async def test_old_articles_go_and_leave_their_young_story(store: Store) -> None:
     await _report(store, "old", 40, story="s-old")
     await _report(store, "recent", 10, story="s-recent")
     pruned = await _retain(store)
@@ -101,7 +109,7 @@ async def test_old_articles_go_and_leave_their_young_story(store: SqliteStore) -
     assert (rows["articles"], rows["stories"], rows["pruned_articles"]) == (1, 2, 1)
 
 
-async def test_a_story_older_than_its_age_goes_with_its_bookkeeping(store: SqliteStore) -> None:
+async def test_a_story_older_than_its_age_goes_with_its_bookkeeping(store: Store) -> None:
     await _report(store, "ancient", 100, story="s1")
     await store.save_thread("s1", "watch", "hook", "ts-1")
     assert await _retain(store) == {"alerts": 0, "articles": 1, "stories": 1, "tombstones": 0}
@@ -122,7 +130,7 @@ async def test_a_story_older_than_its_age_goes_with_its_bookkeeping(store: Sqlit
     ],
 )
 async def test_only_settled_alerts_go(
-    store: SqliteStore, state: str, attempts: int, hold: str | None, pruned: bool
+    store: Store, state: str, attempts: int, hold: str | None, pruned: bool
 ) -> None:
     await _report(store, "g1", 100, story="s1", alert=True)
     await _set_delivery(store, state, attempts, hold)
@@ -133,7 +141,7 @@ async def test_only_settled_alerts_go(
     assert (rows["alerts"], rows["deliveries"], rows["articles"], rows["stories"]) == (kept,) * 4
 
 
-async def test_an_article_an_alert_names_stays_until_the_alert_goes(store: SqliteStore) -> None:
+async def test_an_article_an_alert_names_stays_until_the_alert_goes(store: Store) -> None:
     await _report(store, "g1", 40, story="s1", alert=True)  # the alert is younger than 90 days
     await _set_delivery(store, "sent", 1, None)
     assert (await _retain(store))["articles"] == 0
@@ -143,7 +151,7 @@ async def test_an_article_an_alert_names_stays_until_the_alert_goes(store: Sqlit
     assert listing.title == "Headline g1"
 
 
-async def test_an_active_story_keeps_its_old_alert_so_it_alerts_once(store: SqliteStore) -> None:
+async def test_an_active_story_keeps_its_old_alert_so_it_alerts_once(store: Store) -> None:
     """The alert is 100 days old but its story took an article yesterday: pruning the
     alert would let the next article raise the story's first alert again."""
     await _report(store, "g1", 100, story="s1", alert=True)
@@ -159,7 +167,7 @@ async def test_an_active_story_keeps_its_old_alert_so_it_alerts_once(store: Sqli
     assert (await _rows(store))["articles"] == 3  # the alert's article and the two young ones
 
 
-async def test_feed_state_is_never_pruned(store: SqliteStore) -> None:
+async def test_feed_state_is_never_pruned(store: Store) -> None:
     from monitor.models import FeedState  # noqa: PLC0415
 
     await store.save_feed_state(FeedState(url=FEED, last_polled=NOW - timedelta(days=900)))
@@ -168,7 +176,7 @@ async def test_feed_state_is_never_pruned(store: SqliteStore) -> None:
     assert (await _rows(store))["feeds"] == 1
 
 
-async def test_a_pruned_entry_back_in_its_feed_is_seen_not_news(store: SqliteStore) -> None:
+async def test_a_pruned_entry_back_in_its_feed_is_seen_not_news(store: Store) -> None:
     article = await _report(store, "g1", 100, story="s1")
     await _retain(store)
     assert await store.known_guids(FEED, ["g1", "g2"]) == {"g1"}
@@ -176,7 +184,7 @@ async def test_a_pruned_entry_back_in_its_feed_is_seen_not_news(store: SqliteSto
     assert known is not None and (known.feed_url, known.story_id) == (FEED, "s1")
 
 
-async def test_tombstones_expire(store: SqliteStore) -> None:
+async def test_tombstones_expire(store: Store) -> None:
     await _report(store, "g1", 100, story="s1")
     await _retain(store)
     later = await run_retention(store, DEFAULTS, NOW + timedelta(days=400), window=WINDOW)
@@ -186,7 +194,7 @@ async def test_tombstones_expire(store: SqliteStore) -> None:
 
 @dataclass
 class Spy:
-    store: SqliteStore
+    store: Store
     sizes: list[tuple[str, int, int]]
 
     async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
@@ -198,7 +206,7 @@ class Spy:
         return getattr(self.store, name)
 
 
-async def test_batches_are_small_and_a_run_stops_at_its_cap(store: SqliteStore) -> None:
+async def test_batches_are_small_and_a_run_stops_at_its_cap(store: Store) -> None:
     for number in range(12):
         await _report(store, f"g{number}", 40, story=f"s{number}")
     settings = RetentionSettings(batch_size=5, max_rows_per_run=8)
@@ -211,7 +219,7 @@ async def test_batches_are_small_and_a_run_stops_at_its_cap(store: SqliteStore) 
     assert (await _rows(store))["articles"] == 0
 
 
-async def test_a_dry_run_counts_what_a_run_deletes_and_deletes_nothing(store: SqliteStore) -> None:
+async def test_a_dry_run_counts_what_a_run_deletes_and_deletes_nothing(store: Store) -> None:
     await _report(store, "a", 100, story="s1", alert=True)  # settled: all three go
     await _set_delivery(store, "sent", 1, None)
     await _report(store, "b", 100, story="s2")  # article and story go
@@ -246,12 +254,15 @@ def test_cutoffs(days: float, expected: datetime | None) -> None:
     assert cutoffs.articles == cutoffs.stories == expected
 
 
-async def test_an_age_of_zero_keeps_that_kind(store: SqliteStore) -> None:
+async def test_an_age_of_zero_keeps_that_kind(store: Store) -> None:
     await _report(store, "g1", 1000, story="s1")
     assert sum((await _retain(store, RetentionSettings(articles_days=0))).values()) == 0
 
 
-async def test_the_file_stops_growing_under_insert_and_prune_cycles(store: SqliteStore) -> None:
+async def test_the_file_stops_growing_under_insert_and_prune_cycles(
+    sqlite_store: SqliteStore,
+) -> None:
+    store = sqlite_store
     """Pages freed by pruning are given back (a new file is incremental auto-vacuum), so
     the page count after each cycle's prune levels off instead of climbing: tombstones
     (kept 365 days) fill for four 100-day cycles; from the fifth, which expires the first
