@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import notifiers
 import rules
@@ -22,7 +23,15 @@ from monitor.config import Config
 from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, DispatchSummary, Redactor
 from monitor.feed_health import FeedEvent
+from monitor.health import (
+    Health,
+    install_daemon_routes,
+    listener_for,
+    scheduler_check,
+    start_listener,
+)
 from monitor.instance_lock import instance_lock, lock_path_for
+from monitor.metrics import daemon_metrics
 from monitor.models import FeedState
 from monitor.operator_alerts import raise_operator_alert
 from monitor.pipeline import Pipeline, PollOutcome, poll_feed
@@ -31,12 +40,14 @@ from monitor.polling import Polling, poll_all
 from monitor.reload import (
     Reloader,
     alert_policy_for,
+    install_reload_route,
     install_reload_signal,
     notifier_secrets,
     routes_for,
 )
 from monitor.retention import RetentionReport, run_retention
-from monitor.scheduler import add_periodic_job, make_scheduler
+from monitor.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
+from monitor.status_page import daemon_source, install_status_page
 from monitor.store import Store, open_store
 
 log = structlog.get_logger("monitor.daemon")
@@ -60,7 +71,14 @@ class Daemon:
         self.dispatcher: Dispatcher | None = None
         self.polling: Polling | None = None
         self._next_wake: datetime | None = None
-        self.reloader = Reloader(self)  # SIGHUP and POST /-/reload
+        self.scheduler: AsyncIOScheduler | None = None  # run_forever's
+        self.metrics = daemon_metrics(self)
+        self.health = Health(config.settings.listener.readiness_timeout)
+        self.listener = listener_for(config.settings.listener)  # others add routes to it
+        install_daemon_routes(self)  # /healthz, /readyz, /metrics
+        self.reloader = Reloader(self, on_outcome=self.metrics.reloaded)  # SIGHUP, /-/reload
+        install_reload_route(self.listener, self.reloader)
+        install_status_page(self.listener, daemon_source(self))  # GET /status, / → /status
         self._cancelled = 0  # polls cut off by the shutdown deadline
 
     async def start(self) -> None:
@@ -72,7 +90,7 @@ class Daemon:
             name: self.new_channel(name, conf)
             for name, conf in self.config.enabled_notifiers.items()
         }
-        self.polling = Polling(self.config, self.clock)
+        self.polling = Polling(self.config, self.clock, self.metrics)
         self.pipeline = Pipeline(
             store=self.store,
             dedup=dedup,
@@ -95,6 +113,7 @@ class Daemon:
             max_attempts=settings.daemon.max_attempts,
             redact=Redactor(notifier_secrets(self.config)),
             routes=settings.alerting.routes,
+            metrics=self.metrics.deliveries,
             clock=self.clock,
         )
         log.info(
@@ -109,6 +128,7 @@ class Daemon:
         return notifiers.build_notifier(name, conf, http=self._http)
 
     async def close(self) -> None:
+        await self.listener.stop()
         for channel in self.channels.values():
             await channel.aclose()
         if self.polling is not None:
@@ -127,6 +147,7 @@ class Daemon:
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
             outcome = PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+        self.metrics.polled(outcome)
         try:
             if self.polling is not None:
                 self.polling.after_poll(feed, outcome)  # the next poll, from the new state
@@ -154,6 +175,7 @@ class Daemon:
         configured = self.config.settings.daemon.operator_notifiers
         names = tuple(name for name in configured or self.channels if name in self.channels)
         if await raise_operator_alert(self.store, event, names):
+            self.metrics.operator_alert()
             self._wake.set()
 
     async def dispatch(self) -> DispatchSummary:
@@ -167,6 +189,8 @@ class Daemon:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
         # Bounded workers, not one task per feed; the fetcher's semaphores still decide.
         workers = 4 * self.config.settings.daemon.concurrency
+        if self.config.settings.listener.serve_once:
+            await start_listener(self.listener, self.config.settings.listener)
         await self._remember_feed_states()
         outcomes = await poll_all(self.config.feeds, self.poll, workers)
         await self.dispatch()
@@ -175,11 +199,15 @@ class Daemon:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
         assert self.pipeline is not None
-        scheduler = make_scheduler()
+        self.scheduler = scheduler = make_scheduler()
+        self.health.add_check("scheduler", scheduler_check(lambda: self.scheduler))
+        await start_listener(self.listener, self.config.settings.listener)
+        watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
+                        on_skipped=self.metrics.poll_skipped)  # fmt: skip
         assert self.polling is not None
         states = await self._remember_feed_states()
         self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
-        await self.polling.start_push(self.store, self.pipeline, self.config.feeds)
+        await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
         if self.polling.websub is not None:  # WebSub leases are renewed before they lapse
             add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
                              self.polling.websub.renew_due)  # fmt: skip
@@ -250,7 +278,13 @@ class Daemon:
         settings = self.config.settings
         window = timedelta(hours=settings.dedup.window_hours)
         try:
-            return await run_retention(self.store, settings.retention, self.clock(), window=window)
+            return await run_retention(
+                self.store,
+                settings.retention,
+                self.clock(),
+                window=window,
+                on_pruned=self.metrics.pruned,  # wirewatch_retention_pruned_total{table}
+            )
         except Exception:
             log.exception("retention_failed")
             return None

@@ -1,14 +1,16 @@
 """In-process delivery counters and gauges, updated by the dispatcher.
 
-Deliberately plain (no Prometheus client, no HTTP): issue #7 exposes these. Counter
-keys are tuples of label values, documented per attribute, so an exporter can turn
-each into a labelled metric without knowing the dispatcher.
+Deliberately plain (no Prometheus client, no HTTP): :mod:`monitor.metrics` reads them
+when ``/metrics`` is scraped. Counter keys are tuples of label values, documented per
+attribute, so an exporter can turn each into a labelled metric without knowing the
+dispatcher.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass
@@ -25,6 +27,9 @@ class DeliveryMetrics:
     dead_letters: Counter[str] = field(default_factory=Counter)
     # state -> deliveries in the outbox (pending, sent, dead, silenced), after the last sweep.
     outbox: dict[str, int] = field(default_factory=dict)
+    # When the oldest alert still pending was raised, after the last sweep (None: none,
+    # or a store that cannot say).
+    oldest_pending: datetime | None = None
     sweeps: int = 0
 
     def delivered(self, notifier: str, outcome: str, count: int = 1) -> None:
@@ -40,5 +45,6 @@ class DeliveryMetrics:
             "deferrals": dict(self.deferrals),
             "dead_letters": dict(self.dead_letters),
             "outbox": dict(self.outbox),
+            "oldest_pending": self.oldest_pending,
             "sweeps": self.sweeps,
         }

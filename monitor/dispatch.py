@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 import structlog
 
@@ -55,6 +56,13 @@ class DispatchSummary:
 
     def wake_at(self, moment: datetime) -> None:
         self.next_wake = moment if self.next_wake is None else min(self.next_wake, moment)
+
+
+@runtime_checkable
+class PendingAge(Protocol):
+    """An outbox that can say when its oldest pending alert was raised (for metrics)."""
+
+    async def oldest_pending(self) -> datetime | None: ...
 
 
 class Redactor:
@@ -138,6 +146,8 @@ class Dispatcher:
                 )
             )
             self.metrics.outbox = await self._store.delivery_counts()
+            if isinstance(self._store, PendingAge):
+                self.metrics.oldest_pending = await self._store.oldest_pending()
             self.metrics.sweeps += 1
         return summary
 

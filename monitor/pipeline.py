@@ -108,6 +108,7 @@ class PollOutcome:
     error: str | None = None
     state: FeedState | None = None  # the feed's state after this poll
     event: FeedEvent | None = None  # the operator event this poll raised
+    entries: int = 0  # entries in the parsed document (``wirewatch_items_parsed_total``)
 
     @property
     def alerts(self) -> int:
@@ -131,7 +132,8 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
-    outcome = await _settle(feed, state, after, pipe, PollOutcome(feed.url, "ok", ingested))
+    polled = PollOutcome(feed.url, "ok", ingested, entries=len(parsed.entries))
+    outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
     await _discovered(feed, fetched, parsed, pipe)
     if outcome.alerts:
@@ -149,7 +151,8 @@ async def ingest_pushed(
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, "error", error=f"parse: {err}")
     articles = _normalise(parsed, feed, pipe)
-    outcome = PollOutcome(feed.url, "pushed", await ingest_all(articles, pipe))
+    ingested = await ingest_all(articles, pipe)
+    outcome = PollOutcome(feed.url, "pushed", ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()

@@ -21,6 +21,7 @@ _RESERVED_HEADERS = frozenset(
 )  # fmt: skip
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 header name
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BEARER = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")  # RFC 6750 b64token
 
 
 class _Section(BaseModel):
@@ -105,13 +106,19 @@ class FeedSettings(_Section):
 
 
 class ListenerSettings(_Section):
-    """The daemon's HTTP listener (WebSub callbacks today; health and metrics later)."""
+    """The daemon's HTTP listener: health, readiness and metrics while ``run`` runs, and
+    WebSub callbacks when hubs can reach it (``public_url``) or ``websub = true``."""
 
-    enabled: bool = False
+    enabled: bool = True  # served by ``run``; by ``run --once`` only with ``serve_once``
     host: str = "127.0.0.1"
     port: int = Field(8787, ge=0, le=65535)
+    serve_once: bool = False  # also serve while ``run --once`` runs
+    token: SecretStr | None = Field(
+        None, description="bearer token for every route but /healthz, /readyz and WebSub"
+    )
+    readiness_timeout: float = Field(2.0, gt=0, le=60, description="per readiness check, s")
     public_url: str = Field("", description="how hubs reach the listener, e.g. https://ww.example")
-    websub: bool = True  # subscribe to hubs that feeds advertise
+    websub: bool | None = Field(None, description="subscribe to hubs; default: with public_url")
     lease_seconds: int = Field(86_400 * 5, ge=60, le=86_400 * 365)
     poll_fallback: float = Field(3600.0, ge=60, description="poll interval while pushed")
 
@@ -121,3 +128,15 @@ class ListenerSettings(_Section):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("token")
+    @classmethod
+    def _bearer_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BEARER.match(value.get_secret_value()):
+            raise ValueError("token must be letters, digits and -._~+/ (RFC 6750), not empty")
+        return value
+
+    @property
+    def websub_enabled(self) -> bool:
+        """Subscribe to hubs: as configured, else only when hubs can reach us (public_url)."""
+        return bool(self.public_url) if self.websub is None else self.websub

@@ -9,6 +9,7 @@ one stored value that also survives restarts.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import os
 import random
@@ -27,6 +28,7 @@ from monitor.feed_health import interval_policy
 from monitor.fetcher import Fetcher
 from monitor.intervals import IntervalPolicy, backoff_delay
 from monitor.listener import HttpListener
+from monitor.metrics import MeteredFetcher, Metrics
 from monitor.models import FeedState
 from monitor.pipeline import Pipeline, PollOutcome, ingest_pushed
 from monitor.politeness import HostGate
@@ -42,8 +44,10 @@ Poll = Callable[[FeedSettings], Awaitable[object]]
 T = TypeVar("T")
 
 
-def build_fetcher(daemon: DaemonSettings) -> Fetcher:
-    return Fetcher(
+def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fetcher:
+    """The shared fetcher; with ``metrics``, one that times requests and counts bytes."""
+    make = Fetcher if metrics is None else functools.partial(MeteredFetcher, metrics)
+    return make(
         user_agent=user_agent_for(daemon.contact_url, daemon.user_agent),
         connect_timeout=daemon.connect_timeout,
         read_timeout=daemon.read_timeout,
@@ -119,31 +123,43 @@ def next_poll_within(
 class Polling:
     """Fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, config: Config, clock: Callable[[], datetime], metrics: Metrics | None = None
+    ) -> None:
         self.daemon = config.settings.daemon
         self.listener_settings = config.settings.listener
         self.clock = clock
-        self.fetcher = build_fetcher(self.daemon)
+        self.metrics = metrics
+        self.fetcher = build_fetcher(self.daemon, metrics)
         self.parse_executor = parse_pool(self.daemon.parse_workers)
         self.scheduler: AsyncIOScheduler | None = None
-        self.listener: HttpListener | None = None
         self.websub: WebSub | None = None
         self._hub_client: httpx.AsyncClient | None = None
         self._push_feeds: dict[str, FeedSettings] = {}  # WebSub's view, updated by reloads
 
     async def start_push(
-        self, store: Store, pipeline: Pipeline, feeds: Iterable[FeedSettings]
+        self,
+        store: Store,
+        pipeline: Pipeline,
+        feeds: Iterable[FeedSettings],
+        listener: HttpListener,
     ) -> None:
-        """Serve the HTTP listener and subscribe to the hubs feeds advertise (WebSub),
-        when ``[listener] enabled``; polls then discover hubs and slow down while pushed."""
+        """Subscribe to the hubs feeds advertise (WebSub), with callbacks on the daemon's
+        ``listener``, when ``[listener] public_url`` is set or ``websub = true`` (not merely
+        because the listener serves health and metrics). Polls then discover hubs and
+        slow down while pushed."""
         settings = self.listener_settings
-        if not settings.enabled:
+        if not settings.websub_enabled:
             return
-        self.listener = HttpListener(settings.host, settings.port)
+        if not listener.serving:
+            log.error("websub_not_started", reason="the listener is disabled or could not bind")
+            return
         self._hub_client = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
 
         async def pushed(feed: FeedSettings, body: bytes, content_type: str | None) -> None:
-            await ingest_pushed(feed, body, content_type, pipeline)
+            outcome = await ingest_pushed(feed, body, content_type, pipeline)
+            if self.metrics is not None:
+                self.metrics.polled(outcome)
 
         self.set_push_feeds(feeds)
         self.websub = WebSub(
@@ -152,18 +168,14 @@ class Polling:
             on_content=pushed, clock=self.clock,
         )  # fmt: skip
         await self.websub.load()
-        self.websub.install(self.listener)
-        await self.listener.start()
+        self.websub.install(listener)
         if not settings.public_url:
-            self.websub.public_url = self.listener.url
-            log.warning("listener_public_url_unset", url=self.listener.url)
-        if settings.websub:
-            pipeline.on_hub = self.websub.discovered
-            pipeline.pushed = self.websub.is_active
+            self.websub.public_url = listener.url
+            log.warning("listener_public_url_unset", url=listener.url)
+        pipeline.on_hub = self.websub.discovered
+        pipeline.pushed = self.websub.is_active
 
     async def stop_push(self) -> None:
-        if self.listener is not None:
-            await self.listener.stop()
         if self._hub_client is not None:
             await self._hub_client.aclose()
 

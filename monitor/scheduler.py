@@ -14,6 +14,13 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,6 +31,7 @@ from monitor.poll_config import FeedSettings
 # First polls are spread over this many seconds per feed (capped by the interval): a
 # thousand feeds start over ~50 s instead of in one burst, a handful start at once.
 STARTUP_SPREAD_PER_FEED = 0.05
+_POLL_PREFIX = "poll:"
 
 
 def make_scheduler() -> AsyncIOScheduler:
@@ -31,7 +39,7 @@ def make_scheduler() -> AsyncIOScheduler:
 
 
 def feed_job_id(feed_url: str) -> str:
-    return f"poll:{feed_url}"
+    return f"{_POLL_PREFIX}{feed_url}"
 
 
 def add_feed_job(
@@ -83,6 +91,31 @@ def reschedule_feed(scheduler: AsyncIOScheduler, feed_url: str, when: datetime) 
 def remove_feed_job(scheduler: AsyncIOScheduler, feed_url: str) -> None:
     with contextlib.suppress(JobLookupError):
         scheduler.remove_job(feed_job_id(feed_url))
+
+
+def watch_poll_jobs(
+    scheduler: AsyncIOScheduler,
+    *,
+    on_lag: Callable[[float], None],
+    on_skipped: Callable[[], None],
+) -> None:
+    """Report each poll job's lag (its start after its scheduled time; the earliest one
+    when missed runs were coalesced) and each poll that did not run (still running, or
+    missed its grace time). Submission is the start: the asyncio executor creates the
+    job's task at once."""
+
+    def observe(event: JobEvent) -> None:
+        if not event.job_id.startswith(_POLL_PREFIX):
+            return
+        if event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
+            late = datetime.now(UTC) - min(event.scheduled_run_times)
+            on_lag(max(late.total_seconds(), 0.0))
+        else:
+            on_skipped()
+
+    scheduler.add_listener(
+        observe, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
+    )
 
 
 def add_periodic_job(

@@ -207,6 +207,11 @@ class SqliteOutbox:
         rows = await self._run(lambda db: db.execute(sql).fetchall())
         return {row[0]: row[1] for row in rows}
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest alert still waiting for a delivery was raised (for metrics)."""
+        row = await self._run(lambda db: db.execute(_OLDEST_PENDING).fetchone())
+        return _dt(row[0]) if row else None
+
     async def add_silence(self, silence: Silence) -> Silence:
         values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
                   _iso(silence.created_at), _iso(silence.expires_at))  # fmt: skip
@@ -240,6 +245,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 _INSERT_DELIVERY = """
 INSERT OR IGNORE INTO deliveries (alert_id, notifier, next_attempt_at, updated_at)
 VALUES (?, ?, ?, ?)
+"""
+_OLDEST_PENDING = """
+SELECT min(al.created_at) FROM deliveries d JOIN alerts al USING (alert_id)
+WHERE d.state = 'pending'
 """
 _HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
 _CONTEXT = """

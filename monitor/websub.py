@@ -93,8 +93,9 @@ class WebSub:
         self._by_feed: dict[str, WebSubSubscription] = {}
 
     def install(self, listener: HttpListener) -> None:
-        listener.route("GET", CALLBACK_PREFIX, self.verify)
-        listener.route("POST", CALLBACK_PREFIX, self.receive)
+        # Public: hubs cannot send our bearer token; pushed content is checked by its HMAC.
+        listener.route("GET", CALLBACK_PREFIX, self.verify, public=True)
+        listener.route("POST", CALLBACK_PREFIX, self.receive, public=True)
 
     async def load(self) -> None:
         for subscription in await self._store.websub_subscriptions():

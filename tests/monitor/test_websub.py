@@ -20,6 +20,7 @@ from monitor.config import DaemonSettings, DedupSettings, load_config
 from monitor.daemon import Daemon
 from monitor.dedup import Deduplicator
 from monitor.fetcher import Fetcher
+from monitor.health import start_listener
 from monitor.listener import HttpListener, Request, Response
 from monitor.pipeline import Pipeline, Routes, ingest_pushed, poll_feed
 from monitor.poll_config import FeedSettings, ListenerSettings
@@ -304,12 +305,12 @@ class TestListener:
             assert (await http.get("/websub/")).status_code == 404  # still serving
 
 
-async def test_daemon_serves_callbacks_when_the_listener_is_enabled(tmp_path: Path) -> None:
-    """[listener] enabled: the daemon binds it, routes /websub/, and polls discover hubs."""
+async def test_daemon_serves_callbacks_when_websub_is_on(tmp_path: Path) -> None:
+    """[listener] websub = true: callbacks on the daemon's listener, polls discover hubs."""
     path = tmp_path / "wirewatch.toml"
     path.write_text(
         f'[daemon]\nparse_workers = 0\n[store]\npath = "{tmp_path / "ww.db"}"\n'
-        "[listener]\nenabled = true\nport = 0\n"
+        "[listener]\nwebsub = true\nport = 0\n"
         '[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n',
         encoding="utf-8",
     )
@@ -317,13 +318,15 @@ async def test_daemon_serves_callbacks_when_the_listener_is_enabled(tmp_path: Pa
     await daemon.start()
     assert daemon.polling is not None and daemon.pipeline is not None
     try:
-        await daemon.polling.start_push(daemon.store, daemon.pipeline, daemon.config.feeds)
-        assert daemon.polling.listener is not None and daemon.polling.websub is not None
+        assert await start_listener(daemon.listener, daemon.config.settings.listener)
+        feeds = daemon.config.feeds
+        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
+        assert daemon.polling.websub is not None
         async with httpx.AsyncClient() as http:
-            answer = await http.get(daemon.polling.listener.url + "/websub/unknown")
+            answer = await http.get(daemon.listener.url + "/websub/unknown")
         assert answer.status_code == 404
         assert daemon.pipeline.on_hub == daemon.polling.websub.discovered
-        assert daemon.polling.websub.public_url == daemon.polling.listener.url
+        assert daemon.polling.websub.public_url == daemon.listener.url
     finally:
         await daemon.polling.stop_push()
         await daemon.close()
