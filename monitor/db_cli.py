@@ -3,6 +3,7 @@
     wirewatch db stats [--config PATH] [--json]    file and WAL size, pages, rows per table
     wirewatch db prune [--config PATH] [--dry-run] one retention run ([retention] ages)
     wirewatch db vacuum [--config PATH]            rebuild the file compactly, once
+    wirewatch db migrate [--config PATH]           apply pending schema migrations
 
 ``stats`` and ``prune`` are safe beside a running daemon (SQLite in WAL mode; each
 pruning batch is one short transaction). ``vacuum`` rewrites the whole file and holds
@@ -23,6 +24,7 @@ from typing import Any
 from monitor.commands import CommandFactory, Loader, Subcommands
 from monitor.config import Config
 from monitor.logs import configure_logging
+from monitor.postgres_migrate import migrate_store, render_migration
 from monitor.retention import RetentionReport, run_retention
 from monitor.store import DatabaseStats, Store, open_store
 
@@ -37,7 +39,8 @@ def add_commands(commands: Subcommands, command: CommandFactory, load: Loader) -
     prune.add_argument("--dry-run", action="store_true", help="count what would go; delete none")
     vacuum = command(actions, "vacuum", "rebuild the database file compactly (daemon stopped)",
                      _vacuum)  # fmt: skip
-    for parser in (stats, prune, vacuum):
+    migrate = command(actions, "migrate", "apply pending schema migrations", _migrate)
+    for parser in (stats, prune, vacuum, migrate):
         parser.set_defaults(load=load)
 
 
@@ -162,3 +165,13 @@ def _vacuum(args: argparse.Namespace) -> int:
         return 0
 
     return _with_store(args, work)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    config: Config | None = args.load(args)
+    if config is None:
+        return 1
+    configure_logging("warning", config.settings.log.format)
+    before, after = asyncio.run(migrate_store(config.settings.store))
+    print(render_migration(before, after))
+    return 0

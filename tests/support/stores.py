@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,6 +35,7 @@ __all__ = [
     "new_store",
     "opened_store",
     "postgres_schema",
+    "postgres_schema_sync",
     "store_location",
     "with_schema",
 ]
@@ -68,6 +69,19 @@ async def postgres_schema() -> AsyncIterator[str]:
             yield with_schema(POSTGRES_URL, name)
         finally:
             await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
+
+
+@contextmanager
+def postgres_schema_sync() -> Iterator[str]:
+    """:func:`postgres_schema` for tests that run commands with their own event loop."""
+    name = f"wirewatch_test_{uuid.uuid4().hex[:16]}"
+    schema = sql.Identifier(name)
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+        try:
+            yield with_schema(POSTGRES_URL, name)
+        finally:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 @asynccontextmanager

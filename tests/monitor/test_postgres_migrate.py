@@ -1,0 +1,65 @@
+"""``wirewatch db migrate`` on both backends: pending migrations applied, from → to printed."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.postgres_schema import latest_version
+from tests.support.stores import STORE_BACKENDS, postgres_schema_sync
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
+CONFIG = """
+[store]
+{store}
+[notifiers.out]
+type = "console"
+[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "iran"
+all_of = ["iran"]
+"""
+
+
+def _config(tmp_path: Path, backend: str, location: str) -> str:
+    key = "path" if backend == "sqlite" else "url"
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(CONFIG.format(store=f'{key} = "{location}"'), encoding="utf-8")
+    return str(path)
+
+
+def _migrate(config: str, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["db", "migrate", "--config", config]) == 0
+    return capsys.readouterr().out.strip()
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_migrate_reports_from_and_to_then_nothing_to_do(
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    latest = latest_version()
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            location = str(tmp_path / "ww.db")
+        else:
+            location = stack.enter_context(postgres_schema_sync())
+        config = _config(tmp_path, backend, location)
+        assert _migrate(config, capsys) == f"schema migrated from version 0 to {latest}"
+        assert _migrate(config, capsys) == f"schema is up to date (version {latest})"
+
+
+def test_migrate_takes_an_old_sqlite_file_forward(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript((MIGRATIONS / "0001_initial.sql").read_text(encoding="utf-8"))
+        db.execute("PRAGMA user_version = 1")
+    config = _config(tmp_path, "sqlite", str(path))
+    assert _migrate(config, capsys) == f"schema migrated from version 1 to {latest_version()}"
