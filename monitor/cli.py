@@ -117,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     config = _load(args)
     if config is None:
         return 1
-    configure_logging(config.settings.log.level, config.settings.log.format)
+    log = config.settings.log
+    configure_logging(log.level, log.format, levels=log.levels)
     try:
         return asyncio.run(run_daemon(config, once=args.once))
     except InstanceLockError as err:  # another daemon has this database

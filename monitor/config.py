@@ -103,9 +103,16 @@ class DedupSettings(_Section):
     related_similarity: float = Field(0.4, gt=0, le=1)
 
 
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
 class LogSettings(_Section):
     format: Literal["auto", "json", "console"] = "auto"
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: LogLevel = "info"
+    # Per logger name, children included: {"monitor.fetcher" = "debug", httpx = "info"}.
+    levels: dict[str, LogLevel] = Field(
+        default_factory=dict, description="a level per logger name (monitor.fetcher, httpx)"
+    )
 
 
 class Settings(BaseSettings):

@@ -31,6 +31,7 @@ from monitor.health import (
     start_listener,
 )
 from monitor.instance_lock import instance_lock, lock_path_for
+from monitor.logs import set_log_secrets
 from monitor.metrics import daemon_metrics
 from monitor.models import FeedState
 from monitor.operator_alerts import raise_operator_alert
@@ -116,6 +117,7 @@ class Daemon:
             metrics=self.metrics.deliveries,
             clock=self.clock,
         )
+        set_log_secrets(notifier_secrets(self.config))  # out of every log line, libraries' too
         log.info(
             "daemon_started",
             feeds=len(self.config.feeds),

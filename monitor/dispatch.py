@@ -328,9 +328,16 @@ class Dispatcher:
         sweep.summary.wake_at(hold.until)
         sweep.summary.outcomes["deferred"] += len(unit.ids)
         self.metrics.deferrals[sweep.name, hold.reason] += len(unit.ids)
-        log.debug(
-            "delivery_deferred", notifier=sweep.name, hold=hold.reason, until=hold.until.isoformat()
-        )
+        for context in unit.contexts:
+            log.debug(
+                "delivery_deferred",
+                notifier=sweep.name,
+                delivery_id=context.delivery.delivery_id,
+                story_id=context.alert.story_id,
+                rule=context.alert.rule,
+                hold=hold.reason,
+                until=hold.until.isoformat(),
+            )
 
     def _count(self, sweep: _Sweep, unit: Unit, outcome: str) -> None:
         sweep.summary.outcomes[outcome] += len(unit.ids)

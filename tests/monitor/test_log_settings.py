@@ -1,0 +1,167 @@
+"""Log lines: the keys every JSON line has, a level per logger from the config, and no
+secret in any line (a delivery failure to a webhook whose URL is the secret)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from monitor.config import ConfigError, load_config
+from monitor.daemon import Daemon
+from monitor.logs import configure_logging, set_log_secrets
+from tests.support.feedserver import FeedServer
+from tests.support.receiver import HttpReceiver, Response
+
+LINE_KEYS = {"timestamp", "level", "logger", "event"}
+
+
+@pytest.fixture(autouse=True)
+def _reset_levels() -> Iterator[None]:
+    yield
+    configure_logging("info", "json", io.StringIO())  # drops the per-logger levels set here
+    set_log_secrets(())
+
+
+def _structlog_event() -> None:
+    structlog.get_logger("monitor.dispatch").warning(
+        "delivery_retry", notifier="hook", delivery_id=7, story_id="s_1", rule="iran"
+    )
+
+
+def _stdlib_record() -> None:
+    logging.getLogger("apscheduler.scheduler").warning("job missed")
+
+
+def _exception() -> None:
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        structlog.get_logger("monitor.daemon").exception("feed_poll_crashed", feed_url="http://x/")
+
+
+@pytest.mark.parametrize(
+    ("emit", "logger", "event", "level"),
+    [
+        (_structlog_event, "monitor.dispatch", "delivery_retry", "warning"),
+        (_stdlib_record, "apscheduler.scheduler", "job missed", "warning"),
+        (_exception, "monitor.daemon", "feed_poll_crashed", "error"),
+    ],
+)
+def test_every_json_line_has_the_stable_keys(
+    emit: Callable[[], None], logger: str, event: str, level: str
+) -> None:
+    stream = io.StringIO()
+    configure_logging("info", "json", stream)
+    emit()
+    (line,) = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert set(record) >= LINE_KEYS
+    assert (record["logger"], record["event"], record["level"]) == (logger, event, level)
+    assert record["timestamp"].endswith("Z")
+
+
+LEVELS = {"monitor.fetcher": "debug", "httpx": "info", "monitor.pipeline": "error"}
+
+
+@pytest.mark.parametrize(
+    ("logger", "level", "shown"),
+    [
+        ("monitor.fetcher", logging.DEBUG, True),  # its own level
+        ("monitor.fetcher.hosts", logging.DEBUG, True),  # children inherit it
+        ("monitor.dispatch", logging.DEBUG, False),  # the root's level: warning
+        ("monitor.dispatch", logging.WARNING, True),
+        ("monitor.pipeline", logging.WARNING, False),  # raised above the root's
+        ("httpx", logging.INFO, True),  # a library opened up past its usual quiet
+        ("httpcore", logging.INFO, False),  # still quiet
+    ],
+)
+def test_a_level_per_logger(logger: str, level: int, shown: bool) -> None:
+    stream = io.StringIO()
+    configure_logging("warning", "json", stream, levels=LEVELS)
+    structlog.get_logger(logger).log(level, "probe")
+    assert bool(stream.getvalue()) is shown
+
+
+def test_reconfiguring_drops_the_earlier_levels() -> None:
+    configure_logging("warning", "json", io.StringIO(), levels=LEVELS)
+    stream = io.StringIO()
+    configure_logging("warning", "json", stream)
+    structlog.get_logger("monitor.fetcher").debug("probe")
+    assert stream.getvalue() == ""
+
+
+def test_levels_from_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text('[log.levels]\n"monitor.fetcher" = "debug"\nhttpx = "warning"\n')
+    assert dict(load_config(path).settings.log.levels) == {
+        "monitor.fetcher": "debug",
+        "httpx": "warning",
+    }
+
+
+def test_an_unknown_level_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text(
+        '[log]\nlevel = "info"\n[log.levels]\nhttpx = "info"\n"monitor.fetcher" = "loud"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:5: log.levels.monitor.fetcher: ")
+    assert "'debug', 'info', 'warning' or 'error'" in error
+
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Iranian troops reach Latakia</title><guid>w-1</guid></item></channel></rss>"""
+SECRET_PATH = "/hook/T0KEN-s3cr3t-9f2c"
+
+
+async def test_a_failed_delivery_logs_its_keys_and_never_the_webhook_url(tmp_path: Path) -> None:
+    """The webhook URL is the secret (Slack-style); it must not appear in any line, even
+    with httpx, which logs each request's URL, opened up to info."""
+    with FeedServer() as feeds, HttpReceiver(default=Response(500, body=b"down")) as receiver:
+        feeds.add_feed("/feed.xml", FEED)
+        secret_url = receiver.url(SECRET_PATH)
+        path = tmp_path / "ww.toml"
+        path.write_text(f"""
+[daemon]
+jitter = 0
+host_spacing = 0
+parse_workers = 0
+[store]
+path = "{tmp_path / "ww.db"}"
+[[feeds]]
+name = "Wire"
+url = "{feeds.url("/feed.xml")}"
+[notifiers.hook]
+type = "webhook"
+url = "{secret_url}"
+[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "iran"
+all_of = ["iran"]
+""")
+        config = load_config(path)
+        stream = io.StringIO()
+        configure_logging("info", "json", stream, levels={"httpx": "info"})
+        daemon = Daemon(config)
+        await daemon.start()
+        try:
+            await daemon.run_once()
+        finally:
+            await daemon.close()
+    assert receiver.requests, "the webhook was tried"
+    text = stream.getvalue()
+    assert SECRET_PATH not in text and "T0KEN" not in text
+    records = [json.loads(line) for line in text.splitlines()]
+    (retry,) = [r for r in records if r["event"] == "delivery_retry"]
+    assert retry["notifier"] == "hook" and isinstance(retry["delivery_id"], int)
+    assert {"story_id", "rule", "error"} <= set(retry)
+    assert any(r["logger"] == "httpx" and "[redacted]" in r["event"] for r in records)
