@@ -228,11 +228,12 @@ class Daemon:
             # One deadline for the whole drain: each stage gets what the last one left.
             deadline = _Deadline(self.config.settings.daemon.shutdown_timeout)
             log.info("daemon_stopping", polls_in_flight=len(self._inflight))
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no new runs; shutdown() would cancel the running polls
             with contextlib.suppress(TimeoutError):  # a reload in progress ends first
                 await asyncio.wait_for(self.reloader.close(), deadline.left())
             await self._stop_dispatching(dispatcher, deadline)
             await self._finish_in_flight(deadline)
+            scheduler.shutdown(wait=False)
             await self.polling.stop_push()
             log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
