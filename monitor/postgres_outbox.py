@@ -199,6 +199,11 @@ class PostgresOutbox:
         rows = await self._rows("SELECT state, count(*) AS n FROM deliveries GROUP BY state")
         return {row["state"]: row["n"] for row in rows}
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest alert still waiting for a delivery was raised (for metrics)."""
+        (row,) = await self._rows(_OLDEST_PENDING)
+        return row["oldest"]  # type: ignore[no-any-return]
+
     async def add_silence(self, silence: Silence) -> Silence:
         values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
                   silence.created_at, silence.expires_at)  # fmt: skip
@@ -228,6 +233,10 @@ ON CONFLICT DO NOTHING
 _INSERT_DELIVERY = """
 INSERT INTO deliveries (alert_id, notifier, next_attempt_at, updated_at) VALUES (%s, %s, %s, %s)
 ON CONFLICT DO NOTHING
+"""
+_OLDEST_PENDING = """
+SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)
+WHERE d.state = 'pending'
 """
 _HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = %s"
 _CONTEXT = """

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from monitor.dispatch import PendingAge
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, StoryFacts, Verdict
 from monitor.sqlite_store import SqliteStore
 from monitor.store import Store
@@ -154,6 +155,13 @@ async def test_updated_delivery_leaves_the_due_list(store: Store) -> None:
     )
     assert await store.due_deliveries(later, 10) == []
     assert await store.delivery_counts() == {"sent": 1}
+
+
+async def test_oldest_pending_is_when_the_oldest_waiting_alert_was_raised(store: Store) -> None:
+    assert isinstance(store, PendingAge)  # both backends feed the outbox age gauge
+    assert await store.oldest_pending() is None
+    await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
+    assert await store.oldest_pending() == NOW
 
 
 async def test_story_outlets_counts_each_feed_once(store: Store) -> None:
