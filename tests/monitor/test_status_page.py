@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import pytest
 
+from monitor.config import load_config
+from monitor.daemon import Daemon
 from monitor.status_page import duration
 from monitor.status_view import segments, web_link
 from tests.support.status_world import HOSTILE, serve_in_thread
@@ -212,3 +215,25 @@ def test_segments_mark_merged_spans_and_cut_long_text(
 )  # fmt: skip
 def test_durations_read_short(seconds: float | None, text: str) -> None:
     assert duration(seconds) == text
+
+
+async def test_the_daemon_serves_the_status_page_on_its_listener(tmp_path: Path) -> None:
+    config_path = tmp_path / "ww.toml"
+    config_path.write_text(f"""
+[store]
+path = "{tmp_path / "ww.db"}"
+[listener]
+enabled = true
+port = 0
+""")
+    daemon = Daemon(load_config(config_path))
+    await daemon.start()
+    try:
+        await daemon.listener.start()
+        async with httpx.AsyncClient(base_url=daemon.listener.url) as client:
+            page, root = await client.get("/status"), await client.get("/")
+    finally:
+        await daemon.close()
+    assert page.status_code == 200
+    assert "No feed polled yet." in Page(page.text).text["feeds"]
+    assert (root.status_code, root.headers["location"]) == (302, "/status")
