@@ -21,6 +21,7 @@ them is logged (``config_needs_restart``) and otherwise waits for a restart
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -29,6 +30,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import structlog
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import BaseModel
 
 import notifiers
@@ -124,8 +127,11 @@ def config_changes(old: Config, new: Config) -> Changes:
     if daemon_keys & SCHEDULE_DAEMON_KEYS:
         rescheduled = tuple(f.url for f in new.feeds if f.url not in feeds[0])
     applied = [f"daemon.{key}" for key in sorted(daemon_keys - RESTART_DAEMON_KEYS)]
-    if old.settings.alerting != new.settings.alerting:
-        applied.append("alerting")
+    applied += [
+        section
+        for section in ("alerting", "retention")
+        if getattr(old.settings, section) != getattr(new.settings, section)
+    ]
     restart = [f"daemon.{key}" for key in sorted(daemon_keys & RESTART_DAEMON_KEYS)]
     restart += [
         section
@@ -280,6 +286,17 @@ async def _reschedule(daemon: Daemon, new: Config, changes: Changes) -> None:
     if "daemon.dispatch_interval" in changes.settings_changed:
         add_periodic_job(polling.scheduler, "dispatch",
                          new.settings.daemon.dispatch_interval, daemon.dispatch)  # fmt: skip
+    if "retention" in changes.settings_changed:  # each run reads the rest of [retention]
+        _retention_job(polling.scheduler, new, daemon)
+
+
+def _retention_job(scheduler: AsyncIOScheduler, new: Config, daemon: Daemon) -> None:
+    retention = new.settings.retention
+    if retention.enabled:
+        add_periodic_job(scheduler, "retention", retention.interval, daemon.retain)
+    else:
+        with contextlib.suppress(JobLookupError):
+            scheduler.remove_job("retention")
 
 
 def routes_for(alerting: AlertingSettings, enabled: tuple[str, ...]) -> Routes:

@@ -199,6 +199,27 @@ async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run
     assert job.next_run_time <= state.last_polled + timedelta(seconds=300)
 
 
+async def test_reload_moves_the_housekeeping_jobs(world: World, run: Start) -> None:
+    world.write("/a.xml")
+    daemon = await run()
+    await _alerts(world, 1)
+    assert daemon.polling is not None
+    scheduler = daemon.polling.scheduler
+    assert scheduler is not None
+    assert scheduler.get_job("retention") is not None
+    world.write("/a.xml")
+    text = world.path.read_text().replace("dispatch_interval = 3600", "dispatch_interval = 60")
+    world.path.write_text(text + "\n[retention]\nenabled = false\n")
+
+    result = await daemon.reloader.reload()
+
+    assert result.ok, result.errors
+    assert result.changes is not None
+    assert result.changes.settings_changed == ("daemon.dispatch_interval", "retention")
+    assert scheduler.get_job("dispatch").trigger.interval == timedelta(seconds=60)
+    assert scheduler.get_job("retention") is None
+
+
 BROKEN = [
     pytest.param("[[feeds]\nurl = ", ["invalid TOML"], id="toml-syntax"),
     pytest.param(
