@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from monitor.listener import HttpListener, Request, Response
 from monitor.metrics import CONTENT_TYPE, Metrics
@@ -88,9 +89,14 @@ def store_check(store: Callable[[], Store]) -> Check:
 
 
 def scheduler_check(scheduler: Callable[[], AsyncIOScheduler | None]) -> Check:
+    """Polls are being scheduled: not before ``run_forever`` starts the scheduler, nor
+    once shutdown has paused it to drain."""
+
     async def check() -> str | None:
         current = scheduler()
-        return None if current is not None and current.running else "not running"
+        if current is not None and current.state == STATE_RUNNING:
+            return None
+        return "paused" if current is not None and current.state == STATE_PAUSED else "not running"
 
     return check
 

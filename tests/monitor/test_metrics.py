@@ -1,0 +1,369 @@
+"""/metrics: a real daemon polls loopback feeds, raises and delivers alerts; the scrape
+over real HTTP names every contract metric with its labels and values."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitor.config import load_config
+from monitor.daemon import Daemon
+from monitor.metrics import Metrics, count_feeds
+from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.pipeline import Ingested, PollOutcome
+from monitor.poll_config import FeedSettings
+from monitor.scheduler import feed_job_id, watch_poll_jobs
+from rules import Match
+from tests.support.feedserver import FeedServer
+from tests.support.receiver import HttpReceiver
+
+TOKEN = "metrics-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+WAIT = 30  # a guard against a hang, not a performance threshold
+
+
+def _rss(outlet: str, link: str) -> bytes:
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>{outlet}</title>
+<link>https://{outlet}.example/</link><description>d</description>
+<item><title>Iranian troops reach Latakia airbase after overnight convoy</title>
+<guid>{outlet}-1</guid><link>{link}</link></item></channel></rss>""".encode()
+
+
+def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
+    path = tmp_path / "ww.toml"
+    path.write_text(f"""
+[daemon]
+default_interval = 3600
+jitter = 0
+host_spacing = 0
+parse_workers = 0
+[store]
+path = "{tmp_path / "ww.db"}"
+[listener]
+port = 0
+token = "{TOKEN}"
+[[feeds]]
+name = "Wire"
+url = "{feeds.url("/wire.xml")}"
+[[feeds]]
+name = "Other"
+url = "{feeds.url("/other.xml")}"
+[[feeds]]
+name = "Broken"
+url = "{feeds.url("/missing.xml")}"
+[[feeds]]
+name = "Off"
+url = "{feeds.url("/off.xml")}"
+enabled = false
+[notifiers.hook]
+type = "webhook"
+url = "{receiver.url("/hook")}"
+[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "iran-watch"
+all_of = ["iran"]
+""")
+    return path
+
+
+def _serve_feeds(feeds: FeedServer) -> None:
+    feeds.add_feed("/wire.xml", _rss("wire", "https://wire.example/1"))
+    feeds.add_feed("/other.xml", _rss("other", "https://other.example/story/9"))
+    feeds.add_status("/missing.xml", 404)
+
+
+@pytest.fixture(name="parts")
+def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
+    with FeedServer() as feeds, HttpReceiver() as receiver:
+        _serve_feeds(feeds)
+        yield feeds, receiver
+
+
+@dataclass
+class Scraped:
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+    def value(self, name: str, **labels: str) -> float:
+        return self.samples[name, frozenset(labels.items())]
+
+    def names(self) -> set[str]:
+        return {name for name, _ in self.samples}
+
+
+def _parse(text: str) -> Scraped:
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    return Scraped(samples)
+
+
+@dataclass
+class Run:
+    daemon: Daemon
+    ready_while_running: httpx.Response
+    metrics: Scraped
+    unauthorised: httpx.Response
+    ready_after_stop: httpx.Response
+    delivered: int
+
+
+async def _run_until_polled(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The daemon runs until every enabled feed's poll has finished and an alert arrived,
+    then stops; the listener serves until ``close``, so the scrape sees the drained state."""
+    finished = asyncio.Semaphore(0)
+    poll = daemon.poll
+
+    async def counted(feed: FeedSettings) -> PollOutcome:
+        try:
+            return await poll(feed)
+        finally:
+            finished.release()
+
+    monkeypatch.setattr(daemon, "poll", counted)  # what the scheduler's jobs call
+    stop = asyncio.Event()
+    running = asyncio.create_task(daemon.run_forever(stop))
+    try:
+        for _ in range(3):
+            await asyncio.wait_for(finished.acquire(), WAIT)
+        async with httpx.AsyncClient(base_url=daemon.listener.url) as http:
+            ready = await http.get("/readyz")
+            stop.set()
+            await running  # the last sweep sends what the polls queued
+            scraped = await http.get("/metrics", headers=AUTH)
+            refused = await http.get("/metrics")
+            unready = await http.get("/readyz")
+    finally:
+        stop.set()
+        await asyncio.gather(running, return_exceptions=True)
+    assert scraped.status_code == 200, scraped.text
+    assert scraped.headers["content-type"].startswith("text/plain")
+    return Run(daemon, ready, _parse(scraped.text), refused, unready, 0)
+
+
+@pytest.fixture(name="run", scope="module")
+def _run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """One daemon run shared by the assertions below (each run takes a second)."""
+    tmp_path = tmp_path_factory.mktemp("metrics")
+    with pytest.MonkeyPatch.context() as monkeypatch, FeedServer() as feeds, \
+            HttpReceiver() as receiver:  # fmt: skip
+        _serve_feeds(feeds)
+        daemon = Daemon(load_config(_config(tmp_path, feeds, receiver)))
+
+        async def run() -> Run:
+            await daemon.start()
+            try:
+                return await _run_until_polled(daemon, monkeypatch)
+            finally:
+                await daemon.close()
+
+        result = asyncio.run(run())
+        result.delivered = len(receiver.requests)
+        yield result
+
+
+CONTRACT = {
+    "wirewatch_polls_total", "wirewatch_fetch_duration_seconds_count",
+    "wirewatch_fetch_bytes_total", "wirewatch_items_parsed_total",
+    "wirewatch_articles_stored_total", "wirewatch_articles_folded_total",
+    "wirewatch_stories_created_total", "wirewatch_rule_hits_total",
+    "wirewatch_alerts_created_total", "wirewatch_deliveries_total", "wirewatch_outbox_pending",
+    "wirewatch_outbox_oldest_pending_age_seconds", "wirewatch_feeds",
+    "wirewatch_scheduler_lag_seconds_count", "wirewatch_config_reloads_total",
+    "wirewatch_config_last_reload_success_timestamp_seconds", "wirewatch_build_info",
+}  # fmt: skip
+
+
+def test_every_contract_metric_is_exposed(run: Run) -> None:
+    assert run.metrics.names() >= CONTRACT
+
+
+EXPECTED = [
+    ("wirewatch_polls_total", {"outcome": "ok"}, 2),
+    ("wirewatch_polls_total", {"outcome": "error"}, 1),
+    ("wirewatch_polls_total", {"outcome": "not_modified"}, 0),
+    ("wirewatch_polls_total", {"outcome": "skipped"}, 0),
+    ("wirewatch_fetch_duration_seconds_count", {}, 3),  # the 404 was timed too
+    ("wirewatch_items_parsed_total", {}, 2),
+    ("wirewatch_articles_stored_total", {}, 2),
+    ("wirewatch_stories_created_total", {}, 1),
+    ("wirewatch_articles_folded_total", {}, 1),  # the other outlet's copy
+    ("wirewatch_rule_hits_total", {"rule": "iran-watch"}, 2),
+    ("wirewatch_alerts_created_total", {"event": "new"}, 1),
+    ("wirewatch_deliveries_total", {"notifier": "hook", "outcome": "dead"}, 0),
+    ("wirewatch_deliveries_total", {"notifier": "hook", "outcome": "retry"}, 0),
+    ("wirewatch_outbox_pending", {}, 0),
+    ("wirewatch_outbox_oldest_pending_age_seconds", {}, 0),
+    ("wirewatch_feeds", {"state": "healthy"}, 2),
+    ("wirewatch_feeds", {"state": "failing"}, 1),
+    ("wirewatch_feeds", {"state": "disabled"}, 1),  # enabled = false
+    ("wirewatch_scheduler_lag_seconds_count", {}, 3),  # one start per polled feed
+    ("wirewatch_config_reloads_total", {"outcome": "success"}, 0),
+    ("wirewatch_config_reloads_total", {"outcome": "failure"}, 0),
+]
+
+
+def test_scrape_counts_what_the_daemon_did(run: Run) -> None:
+    def key(name: str, labels: dict[str, str]) -> str:
+        return name + str(sorted(labels.items()))
+
+    wanted = {key(name, labels): value for name, labels, value in EXPECTED}
+    got = {key(name, labels): run.metrics.value(name, **labels) for name, labels, _ in EXPECTED}
+    assert got == wanted
+
+
+def test_every_delivery_received_is_counted_as_sent(run: Run) -> None:
+    assert run.delivered >= 1
+    sent = run.metrics.value("wirewatch_deliveries_total", notifier="hook", outcome="sent")
+    assert sent == run.delivered
+
+
+def test_bytes_build_and_config_time_are_real(run: Run) -> None:
+    assert run.metrics.value("wirewatch_fetch_bytes_total") > 200
+    (version,) = [
+        dict(labels)["version"] for name, labels in run.metrics.samples
+        if name == "wirewatch_build_info"
+    ]  # fmt: skip
+    assert run.metrics.value("wirewatch_build_info", version=version) == 1
+    loaded = run.metrics.value("wirewatch_config_last_reload_success_timestamp_seconds")
+    assert loaded > datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+
+
+def test_metrics_need_the_token_and_readiness_follows_the_scheduler(run: Run) -> None:
+    assert run.unauthorised.status_code == 401
+    assert run.unauthorised.headers["www-authenticate"].startswith("Bearer")
+    assert run.ready_while_running.status_code == 200
+    assert run.ready_while_running.json()["checks"] == {
+        "config": "ok", "store": "ok", "scheduler": "ok"
+    }  # fmt: skip
+    assert run.ready_after_stop.status_code == 503
+    assert run.ready_after_stop.json()["checks"]["scheduler"] == "not running"
+
+
+async def test_run_once_serves_nothing_unless_configured(
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    feeds, receiver = parts
+    config = load_config(_config(tmp_path, feeds, receiver))
+    daemon = Daemon(config)
+    await daemon.start()
+    try:
+        await daemon.run_once()
+        assert not daemon.listener.serving
+    finally:
+        await daemon.close()
+
+
+async def test_run_once_with_serve_once_is_scraped_before_close(
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    feeds, receiver = parts
+    path = _config(tmp_path, feeds, receiver)
+    path.write_text(path.read_text().replace("port = 0\n", "port = 0\nserve_once = true\n"))
+    daemon = Daemon(load_config(path))
+    await daemon.start()
+    try:
+        await daemon.run_once()
+        async with httpx.AsyncClient(base_url=daemon.listener.url, headers=AUTH) as http:
+            scraped = _parse((await http.get("/metrics")).text)
+        assert scraped.value("wirewatch_polls_total", outcome="ok") == 2
+        assert "wirewatch_scheduler_lag_seconds_count" in scraped.names()  # no runs: 0
+    finally:
+        await daemon.close()
+    assert not daemon.listener.serving
+
+
+async def test_two_daemons_in_one_process_keep_their_own_counts() -> None:
+    first, second = Metrics(version="1"), Metrics(version="1")
+    first.poll_skipped()
+    assert 'skipped"} 1.0' in first.render().decode()
+    assert 'skipped"} 0.0' in second.render().decode()
+
+
+def _ingested(verdict: Verdict, rules: tuple[str, ...], events: tuple[str, ...]) -> Ingested:
+    now = datetime.now(UTC)
+    article = Article("a", "http://x/", "x", "g", "t", "http://x/1", "", "", None, now)
+    alerts = tuple(
+        AlertRecord(event, "s", "a", "r", "low", (), (), now, event=event) for event in events
+    )
+    matches = tuple(
+        Match(rule=rule, severity="low", notifiers=(), terms=(), hits=()) for rule in rules
+    )
+    return Ingested(article, DedupDecision(verdict, "s"), matches, alerts)
+
+
+FOLDED_WITH_UPDATES = (Verdict.FOLDED, ("r", "q"), ("outlets>=3", "severity:high"))
+
+
+@pytest.mark.parametrize(
+    ("status", "ingested", "name", "labels", "value"),
+    [
+        ("disabled", (), "wirewatch_polls_total", {"outcome": "skipped"}, 1),
+        ("pushed", (), "wirewatch_polls_total", {"outcome": "ok"}, 0),  # pushed: not a poll
+        ("ok", ((Verdict.SEEN, ("r",), ()),), "wirewatch_articles_stored_total", {}, 0),
+        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_articles_folded_total", {}, 1),
+        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_stories_created_total", {}, 0),
+        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_rule_hits_total", {"rule": "q"}, 1),
+        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_alerts_created_total", {"event": "update"}, 2),
+    ],
+)
+def test_poll_outcomes_map_onto_the_contract_labels(
+    status: str,
+    ingested: tuple[tuple[Verdict, tuple[str, ...], tuple[str, ...]], ...],
+    name: str,
+    labels: dict[str, str],
+    value: float,
+) -> None:
+    metrics = Metrics(version="1")
+    items = tuple(_ingested(*item) for item in ingested)
+    metrics.polled(PollOutcome("http://x/", status, items))
+    assert _parse(metrics.render().decode()).value(name, **labels) == value
+
+
+def test_feeds_are_counted_by_state() -> None:
+    configured = [
+        FeedSettings(url="http://a/"), FeedSettings(url="http://b/"),
+        FeedSettings(url="http://c/"), FeedSettings(url="http://d/", enabled=False),
+        FeedSettings(url="http://e/"),
+    ]  # fmt: skip
+    states = {
+        "http://b/": FeedState(url="http://b/", error_count=2),
+        "http://c/": FeedState(url="http://c/", disabled="410 Gone"),
+        "http://e/": FeedState(url="http://e/"),
+    }
+    assert count_feeds(configured, states) == {"healthy": 2, "failing": 1, "disabled": 2}
+
+
+async def test_a_poll_that_cannot_start_while_the_last_runs_is_skipped() -> None:
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    started, release, skipped = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    lags: list[float] = []
+
+    async def slow_poll() -> None:
+        started.set()
+        await release.wait()
+
+    watch_poll_jobs(scheduler, on_lag=lags.append, on_skipped=skipped.set)
+    job_id = feed_job_id("http://x/")
+    now = datetime.now(UTC)
+    scheduler.add_job(slow_poll, "interval", hours=1, id=job_id, max_instances=1,
+                      next_run_time=now)  # fmt: skip
+    scheduler.start()
+    try:
+        await asyncio.wait_for(started.wait(), WAIT)
+        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+        await asyncio.wait_for(skipped.wait(), WAIT)
+        assert len(lags) == 1 and lags[0] >= 0
+    finally:
+        release.set()
+        scheduler.shutdown(wait=False)
