@@ -40,6 +40,7 @@ from monitor.alerting_config import AlertingSettings
 from monitor.config import Config, ConfigError, load_config
 from monitor.dispatch import Redactor
 from monitor.listener import HttpListener, Request, Response
+from monitor.logs import set_log_secrets
 from monitor.redact import redact_url
 from monitor.routing import Routes
 from monitor.scheduler import add_periodic_job
@@ -255,6 +256,8 @@ async def apply_config(
             channels, max_attempts=new.settings.daemon.max_attempts,
             redact=Redactor(notifier_secrets(new)), routes=new.settings.alerting.routes,
         )  # fmt: skip
+        # Log lines keep the old secrets out too: the replaced channels close after this.
+        set_log_secrets(notifier_secrets(new) + notifier_secrets(daemon.config))
         daemon.channels = channels
         daemon.config = new
     await _reschedule(daemon, new, changes)

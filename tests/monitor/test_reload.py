@@ -199,6 +199,46 @@ async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run
     assert job.next_run_time <= state.last_polled + timedelta(seconds=300)
 
 
+async def test_reload_replaces_a_changed_notifier_and_keeps_an_unchanged_one(
+    world: World, run: Start
+) -> None:
+    world.write("/a.xml")
+    daemon = await run()
+    await _alerts(world, 1)
+    with HttpReceiver() as moved:
+        text = world.path.read_text().replace(world.receiver.url("/hook"), moved.url("/new"))
+        world.path.write_text(text + '\n[notifiers.log]\ntype = "console"\n')
+        old_hook = daemon.channels["hook"]
+
+        result = await daemon.reloader.reload()
+
+        assert result.ok, result.errors
+        assert result.changes is not None
+        assert (result.changes.notifiers_changed, result.changes.notifiers_added) == (
+            ("hook",), ("log",),
+        )  # fmt: skip
+        assert daemon.channels["hook"] is not old_hook
+        assert set(daemon.channels) == {"hook", "log"}
+        world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
+        assert (await daemon.poll(daemon.config.feeds[0])).alerts == 1
+        (sent,) = await asyncio.to_thread(moved.wait_for, 1, HANG_GUARD)
+    assert sent.json()["title"] == "Second crane falls"
+    assert len(world.receiver.requests) == 1  # the old address got nothing more
+
+
+async def test_reloads_run_one_at_a_time(world: World, run: Start) -> None:
+    world.write("/a.xml")
+    daemon = await run()
+    world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
+
+    first, second = await asyncio.gather(daemon.reloader.reload(), daemon.reloader.reload())
+
+    assert first.ok and second.ok
+    assert first.changes is not None and second.changes is not None
+    assert first.changes.feeds_added == (world.url("/b.xml"),)
+    assert second.changes.feeds_added == ()  # it ran after the first, against its result
+
+
 async def test_reload_moves_the_housekeeping_jobs(world: World, run: Start) -> None:
     world.write("/a.xml")
     daemon = await run()
