@@ -23,6 +23,7 @@ from monitor.instance_lock import InstanceLockError
 from monitor.logs import configure_logging
 from monitor.rules_cli import add_commands as add_rule_commands
 from monitor.rules_cli import check_examples
+from monitor.store import StoreUnavailableError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(log.level, log.format, levels=log.levels)
     try:
         return asyncio.run(run_daemon(config, once=args.once))
-    except InstanceLockError as err:  # another daemon has this database
+    except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
         print(f"wirewatch: {err}", file=sys.stderr)
         return 1
 

@@ -26,7 +26,7 @@ from monitor.config import Config
 from monitor.logs import configure_logging
 from monitor.postgres_migrate import migrate_store, render_migration
 from monitor.retention import RetentionReport, run_retention
-from monitor.store import DatabaseStats, Store, open_store
+from monitor.store import DatabaseStats, Store, StoreUnavailableError, open_store
 
 
 def add_commands(commands: Subcommands, command: CommandFactory, load: Loader) -> None:
@@ -126,7 +126,16 @@ def _with_store(args: argparse.Namespace, work: Callable[[Config, Store], Awaita
         finally:
             await store.close()
 
-    return asyncio.run(run())
+    return _reporting_unavailable(lambda: asyncio.run(run()))
+
+
+def _reporting_unavailable(command: Callable[[], int]) -> int:
+    """Exit 1 with one line when the database is out of reach, not a traceback."""
+    try:
+        return command()
+    except StoreUnavailableError as err:
+        print(f"wirewatch: {err}", file=sys.stderr)
+        return 1
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -172,6 +181,9 @@ def _migrate(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     configure_logging("warning", config.settings.log.format)
-    before, after = asyncio.run(migrate_store(config.settings.store))
-    print(render_migration(before, after))
-    return 0
+
+    def migrate() -> int:
+        print(render_migration(*asyncio.run(migrate_store(config.settings.store))))
+        return 0
+
+    return _reporting_unavailable(migrate)

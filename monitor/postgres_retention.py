@@ -161,7 +161,7 @@ async def _database_stats(conn: Connection, location: str) -> DatabaseStats:
         page_size=block,
         page_count=size // block,
         free_pages=0,
-        auto_vacuum="autovacuum " + str(sizes["autovacuum"]),
+        auto_vacuum="autovacuum" if sizes["autovacuum"] == "on" else "none",
         rows={table: await _count(conn, table) for table in _TABLES},
         alerts_by_state=await _grouped(conn, _ALERTS_BY_STATE, ("pending", "done")),
         deliveries_by_state=await _grouped(conn, _DELIVERIES_BY_STATE, STATES),

@@ -50,14 +50,11 @@ from monitor.store import (
     AlertPlanner,
     KnownArticle,
     StoredArticle,
+    StoreUnavailableError,
     StoryRecord,
     StorySummary,
     WindowArticle,
 )
-
-
-class StoreUnavailableError(ConnectionError):
-    """The database could not be reached; the message names it without credentials."""
 
 
 class PostgresStore(PostgresOutbox, PostgresRetention):
@@ -87,15 +84,16 @@ class PostgresStore(PostgresOutbox, PostgresRetention):
             await pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout:
             await pool.close()
-            raise StoreUnavailableError(f"{describe(self._url)}: no connection in time") from None
+            where = describe(self._url)
+            raise StoreUnavailableError(f"PostgreSQL at {where}: no connection in time") from None
         self._pool = pool
 
     async def _connect(self) -> Connection:
         try:
             return await connect(self._url, self._timeout)
         except psycopg.OperationalError as err:
-            reason = without_secrets(str(err).strip(), self._url)
-            raise StoreUnavailableError(f"{describe(self._url)}: {reason}") from None
+            reason = " ".join(without_secrets(str(err), self._url).split())  # one line
+            raise StoreUnavailableError(f"PostgreSQL at {describe(self._url)}: {reason}") from None
 
     async def close(self) -> None:
         if self._pool is not None:

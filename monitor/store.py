@@ -130,6 +130,10 @@ class DatabaseStats:
     newest_article: datetime | None
 
 
+class StoreUnavailableError(ConnectionError):
+    """The store's database could not be reached; the message names it without credentials."""
+
+
 class Store(Outbox, Protocol):
     """Persistent state: feeds, stories and articles, alerts and their outbox."""
 

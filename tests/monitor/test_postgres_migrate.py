@@ -63,3 +63,14 @@ def test_migrate_takes_an_old_sqlite_file_forward(
         db.execute("PRAGMA user_version = 1")
     config = _config(tmp_path, "sqlite", str(path))
     assert _migrate(config, capsys) == f"schema migrated from version 1 to {latest_version()}"
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://ww:hunter2-not-for-logs@127.0.0.1:1/news"
+    config = _config(tmp_path, "postgres", url)
+    assert main(["db", "migrate", "--config", config]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("wirewatch: PostgreSQL at 127.0.0.1:1/news: ")
+    assert error.count("\n") == 1 and "hunter2" not in error
