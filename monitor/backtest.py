@@ -1,7 +1,7 @@
 """``wirewatch rules backtest``: stored articles replayed through the current rules.
 
-The store is opened read-only (SQLite refuses writes; no migrations run) and read
-in pages, oldest first. Each article is matched with its feed's name and tags
+The store is opened read-only (SQLite refuses writes; no migrations run; PostgreSQL is
+opened as the daemon opens it, then only read) and read in pages, oldest first. Each article is matched with its feed's name and tags
 from the config and the number of distinct feeds that had reported its story so
 far in the window, so ``min_outlets`` rules fire when they would have; like the
 daemon, a rule counts one alert per story. Stories that began before the window
@@ -24,7 +24,7 @@ import rules
 from monitor.config import Config
 from monitor.progress import Progress
 from monitor.sqlite_store import SqliteStore
-from monitor.store import StoredArticle
+from monitor.store import Store, StoredArticle, StoreUnavailableError, open_store
 
 PAGE = 500
 _SPAN = re.compile(r"(\d+)\s*([mhdw])", re.IGNORECASE)
@@ -68,7 +68,7 @@ def run_backtest(
 ) -> BacktestResult:
     """Replay every stored article since ``since``; a progress bar on ``stream`` if a TTY."""
     path = config.settings.store.path
-    if not Path(path).is_file():
+    if config.settings.store.backend == "sqlite" and not Path(path).is_file():
         raise BacktestError(f"no store at {path} (store.path); run the daemon first")
     return asyncio.run(_backtest(config, since, rule, stream))
 
@@ -78,7 +78,7 @@ async def _backtest(
 ) -> BacktestResult:
     path = config.settings.store.path
     matcher = rules.compile_rules(config.ruleset, include_disabled=rule is not None)
-    store = SqliteStore(path, read_only=True)
+    store = _reader(config)
     try:
         await store.open()
         total = await store.count_articles_since(since)
@@ -86,9 +86,18 @@ async def _backtest(
             tallies = await _replay(store, since, _Matching(config, matcher, rule), progress.add)
     except sqlite3.Error as err:
         raise BacktestError(f"cannot read the store {path}: {err}") from None
+    except StoreUnavailableError as err:
+        raise BacktestError(str(err)) from None
     finally:
         await store.close()
     return BacktestResult(since, total, tallies)
+
+
+def _reader(config: Config) -> Store:
+    settings = config.settings.store
+    if settings.backend == "sqlite":
+        return SqliteStore(settings.path, read_only=True)
+    return open_store(settings)
 
 
 class _Matching:
@@ -119,7 +128,7 @@ class _Matching:
 
 
 async def _replay(
-    store: SqliteStore, since: datetime, match: _Matching, advance: Callable[[int], None]
+    store: Store, since: datetime, match: _Matching, advance: Callable[[int], None]
 ) -> dict[str, RuleTally]:
     tallies: dict[str, RuleTally] = {}
     after: tuple[datetime, str] | None = None

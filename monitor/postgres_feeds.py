@@ -54,9 +54,11 @@ async def read_feed_states(conn: Connection) -> list[FeedState]:
 
 
 async def write_feed_states(conn: Connection, states: Sequence[FeedState]) -> None:
-    """Every state in one transaction."""
+    """Every state in one transaction, in URL order: two daemons saving overlapping
+    batches lock rows in the same order, so they wait for each other, never deadlock."""
+    rows = [astuple(state) for state in sorted(states, key=lambda state: state.url)]
     async with conn.transaction(), conn.cursor() as cursor:
-        await cursor.executemany(_UPSERT_FEED, [astuple(state) for state in states])
+        await cursor.executemany(_UPSERT_FEED, rows)
 
 
 async def read_subscriptions(conn: Connection) -> list[WebSubSubscription]:

@@ -1,8 +1,10 @@
 """The whole daemon on PostgreSQL: one poll cycle over local feeds raises the same alerts,
-and sends the same webhook calls, as on SQLite; a second cycle sends nothing more."""
+and sends the same webhook calls, as on SQLite; a second cycle sends nothing more; a rules
+backtest over what was stored counts the same."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from monitor.backtest import run_backtest
 from monitor.config import load_config
 from monitor.daemon import Daemon
 from monitor.store import Store
@@ -98,10 +101,12 @@ async def _run_twice(store_line: str, feeds: FeedServer, tmp_path: Path) -> dict
         finally:
             await daemon.close()
         posts = [request.json() for request in receiver.requests]
+        backtest = await asyncio.to_thread(run_backtest, load_config(path), EPOCH)
     sent = sorted(
         (post["alert_id"], post["rule"], post["outlets"], post["title"]) for post in posts
     )
-    return {"alerts": alerts, "sent": sent}
+    tallies = {rule: (t.articles, len(t.stories)) for rule, t in backtest.tallies.items()}
+    return {"alerts": alerts, "sent": sent, "backtest": (backtest.articles, tallies)}
 
 
 async def _alerts(store: Store) -> list[tuple[Any, ...]]:
@@ -124,4 +129,5 @@ async def test_a_poll_cycle_on_postgresql_alerts_as_on_sqlite(
         on_postgres = await _run_twice(f'url = "{url}"', feeds, tmp_path)
     assert {rule for _, rule, *_ in on_sqlite["sent"]} == {"iran-in-syria", "russia-in-syria"}
     assert len(on_sqlite["sent"]) == 2  # one per story and rule; the second cycle sent none
+    assert on_sqlite["backtest"][0] == 4  # every stored article replayed
     assert on_postgres == on_sqlite
