@@ -271,12 +271,27 @@ def _deploy_environment() -> dict[str, str]:
     return {name: where for name, where in found.items() if name.startswith("WIREWATCH_")}
 
 
+def _notifier_types() -> dict[str, str]:
+    """Notifier table name → type, in the configs the deploy files run with."""
+    configs = [
+        tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8")),
+        configmap_config(manifests()),
+    ]
+    return {
+        name: table["type"] for config in configs for name, table in config["notifiers"].items()
+    }
+
+
+def _is_notifier_field(name: str, field: str) -> bool:
+    kind = _notifier_types().get(name)
+    return kind is not None and field in REGISTRY[kind].Config.model_fields
+
+
 def _is_setting(parts: list[str]) -> bool:
+    if parts[0] == "notifiers":
+        return len(parts) == 3 and _is_notifier_field(parts[1], parts[2])
     model: Any = Settings
-    for index, part in enumerate(parts):
-        if model is Settings and part == "notifiers":
-            fields = {key for entry in REGISTRY.values() for key in entry.Config.model_fields}
-            return len(parts) == index + 3 and parts[index + 2] in fields
+    for part in parts:
         field = model.model_fields.get(part) if model is not None else None
         if field is None:
             return False
@@ -290,6 +305,21 @@ def _is_setting(parts: list[str]) -> bool:
 def test_deploy_files_only_set_real_config_keys(variable: str) -> None:
     parts = variable.removeprefix("WIREWATCH_").lower().split("__")
     assert _is_setting(parts), f"{variable} ({_deploy_environment()[variable]})"
+
+
+SETTING_CASES = [
+    ("WIREWATCH_STORE__PATH", True),
+    ("WIREWATCH_STORE__PATHS", False),
+    ("WIREWATCH_LISTENER__HOST__X", False),
+    ("WIREWATCH_NOTIFIERS__EMAIL__PASSWORD", True),
+    ("WIREWATCH_NOTIFIERS__SLACK__PASSWORD", False),
+    ("WIREWATCH_NOTIFIERS__PAGER__URL", False),
+]
+
+
+@pytest.mark.parametrize(("variable", "expected"), SETTING_CASES)
+def test_is_setting_tells_real_keys_from_typos(variable: str, expected: bool) -> None:
+    assert _is_setting(variable.removeprefix("WIREWATCH_").lower().split("__")) is expected
 
 
 def _interpolated(value: str, variables: dict[str, str]) -> str:
