@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import signal
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -41,6 +40,8 @@ from monitor.config import Config, ConfigError, load_config
 from monitor.dispatch import Redactor
 from monitor.listener import HttpListener, Request, Response
 from monitor.logs import set_log_secrets
+from monitor.models import FeedState
+from monitor.poll_config import FeedSettings
 from monitor.redact import redact_url
 from monitor.routing import Routes
 from monitor.scheduler import add_periodic_job
@@ -183,7 +184,6 @@ class Reloader:
         self._lock = asyncio.Lock()
         self._closed = False
         self._tasks: set[asyncio.Task[ReloadResult]] = set()
-        self.last_success: float | None = None  # Unix time of the last applied reload
 
     async def reload(self, trigger: str = "api") -> ReloadResult:
         """Read, validate and apply the config file; on any error keep the running one."""
@@ -215,7 +215,6 @@ class Reloader:
             pass
 
     def _succeeded(self, trigger: str, changes: Changes) -> ReloadResult:
-        self.last_success = time.time()
         counts = {name: count for name, count in changes.counts().items() if count}
         log.info("config_reloaded", trigger=trigger, **counts)
         if changes.needs_restart:
@@ -242,7 +241,11 @@ async def apply_config(
     assert daemon.pipeline is not None
     assert daemon.dispatcher is not None
     pipeline, dispatcher = daemon.pipeline, daemon.dispatcher
-    channels = _channels(daemon, new, changes)  # built before anything is swapped
+    # Everything that can fail happens before the swap: all or nothing.
+    wanted = set(changes.feeds_added + changes.feeds_rescheduled)
+    feeds = [feed for feed in new.feeds if feed.url in wanted]
+    states = await daemon.known_feed_states([feed.url for feed in feeds])
+    channels = _channels(daemon, new, changes)  # last: nothing after it can fail
     old_channels = daemon.channels
     enabled = tuple(channels)
     async with dispatcher.paused(), pipeline.ingest_lock:  # between sweeps and articles
@@ -260,7 +263,7 @@ async def apply_config(
         set_log_secrets(notifier_secrets(new) + notifier_secrets(daemon.config))
         daemon.channels = channels
         daemon.config = new
-    await _reschedule(daemon, new, changes)
+        _reschedule(daemon, new, changes, feeds, states)
     for name in changes.notifiers_replaced:  # no sweep holds them any more
         await old_channels[name].aclose()
 
@@ -274,16 +277,19 @@ def _channels(daemon: Daemon, new: Config, changes: Changes) -> dict[str, notifi
     }
 
 
-async def _reschedule(daemon: Daemon, new: Config, changes: Changes) -> None:
-    """Poll jobs of removed feeds dropped, of added and changed feeds (re)placed."""
+def _reschedule(
+    daemon: Daemon,
+    new: Config,
+    changes: Changes,
+    feeds: list[FeedSettings],
+    states: Mapping[str, FeedState],
+) -> None:
+    """Poll jobs of removed feeds dropped, of added and changed ``feeds`` (re)placed."""
     polling = daemon.polling
     if polling is None or polling.scheduler is None:  # ``run --once``: nothing scheduled
         return
     polling.daemon = new.settings.daemon
     polling.unschedule(changes.feeds_removed)
-    wanted = set(changes.feeds_added + changes.feeds_rescheduled)
-    feeds = [feed for feed in new.feeds if feed.url in wanted]
-    states = await daemon.known_feed_states([feed.url for feed in feeds])
     polling.replace_jobs(feeds, daemon.poll, states, feeds_total=len(new.feeds))
     polling.set_push_feeds(new.feeds)
     if "daemon.dispatch_interval" in changes.settings_changed:
