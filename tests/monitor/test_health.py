@@ -180,3 +180,22 @@ def test_websub_needs_a_public_url_or_asking(tmp_path: Path, listener: str, webs
     settings = load_config(_write_config(tmp_path, listener)).settings.listener
     assert settings.enabled  # the listener itself is on by default
     assert settings.websub_enabled is websub
+
+
+async def test_websub_callbacks_stay_public_when_a_token_is_set(tmp_path: Path) -> None:
+    path = _write_config(tmp_path, f'token = "{TOKEN}"\nwebsub = true\n')
+    daemon = Daemon(load_config(path))
+    await daemon.start()
+    assert daemon.polling is not None and daemon.pipeline is not None
+    try:
+        assert await start_listener(daemon.listener, daemon.config.settings.listener)
+        feeds = daemon.config.feeds
+        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
+        async with httpx.AsyncClient(base_url=daemon.listener.url) as http:
+            callback = await http.get("/websub/unknown", params={"hub.mode": "subscribe"})
+            scrape = await http.get("/metrics")
+        assert callback.status_code == 404  # the WebSub handler answered, not the token check
+        assert scrape.status_code == 401
+    finally:
+        await daemon.polling.stop_push()
+        await daemon.close()
