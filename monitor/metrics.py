@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -102,6 +109,9 @@ class Metrics:
         feeds: FeedCounts = lambda: {},
         notifiers: Names = lambda: (),  # listed with zero deliveries before their first
     ) -> None:
+        # No ``*_created`` series: in the text format they double every counter's series
+        # and nothing reads them. (A process-wide switch; this process has no other use.)
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
         self.registry = CollectorRegistry(auto_describe=True)
         self.deliveries = DeliveryMetrics()  # the dispatcher's counters, exported as they are
         self.notifiers = notifiers

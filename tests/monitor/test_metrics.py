@@ -290,6 +290,10 @@ async def test_two_daemons_in_one_process_keep_their_own_counts() -> None:
     assert 'skipped"} 0.0' in second.render().decode()
 
 
+def test_no_created_series_double_the_counters(run: Run) -> None:
+    assert not [name for name in run.metrics.names() if name.endswith("_created")]
+
+
 def _ingested(verdict: Verdict, rules: tuple[str, ...], events: tuple[str, ...]) -> Ingested:
     now = datetime.now(UTC)
     article = Article("a", "http://x/", "x", "g", "t", "http://x/1", "", "", None, now)
