@@ -1,9 +1,10 @@
 """``wirewatch rules backtest``: stored articles replayed through the current rules.
 
 The store is opened read-only (SQLite refuses writes; no migrations run; PostgreSQL is
-opened as the daemon opens it, then only read) and read in pages, oldest first. Each article is matched with its feed's name and tags
-from the config and the number of distinct feeds that had reported its story so
-far in the window, so ``min_outlets`` rules fire when they would have; like the
+opened as the daemon opens it, then only read) and read in pages, oldest first. Each
+article is matched with its feed's name and tags from the config and the number of
+distinct feeds that had reported its story so far in the window, so ``min_outlets``
+rules fire when they would have; like the
 daemon, a rule counts one alert per story. Stories that began before the window
 start with the outlets seen inside it. The articles table keeps titles and
 summaries but not content, so rules are tried on those two fields.
