@@ -77,23 +77,29 @@ class PostgresStore(PostgresOutbox, PostgresRetention):
         """Migrate over one direct connection (a refused or failed login fails here, at
         once and plainly), then open the pool."""
         async with await self._connect() as conn:
-            self.migrated = await migrate(conn)
+            try:
+                self.migrated = await migrate(conn)
+            except psycopg.Error as err:  # e.g. no rights, or a search_path schema missing
+                raise self._unavailable(f"migrations not applied: {err}") from None
         min_size, max_size = self._sizes
         pool = make_pool(self._url, min_size=min_size, max_size=max_size, timeout=self._timeout)
         try:
             await pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout:
             await pool.close()
-            where = describe(self._url)
-            raise StoreUnavailableError(f"PostgreSQL at {where}: no connection in time") from None
+            raise self._unavailable("no connection in time") from None
         self._pool = pool
 
     async def _connect(self) -> Connection:
         try:
             return await connect(self._url, self._timeout)
         except psycopg.OperationalError as err:
-            reason = " ".join(without_secrets(str(err), self._url).split())  # one line
-            raise StoreUnavailableError(f"PostgreSQL at {describe(self._url)}: {reason}") from None
+            raise self._unavailable(str(err)) from None
+
+    def _unavailable(self, reason: str) -> StoreUnavailableError:
+        """One line naming the database, with the URL's credentials taken out."""
+        line = " ".join(without_secrets(reason, self._url).split())
+        return StoreUnavailableError(f"PostgreSQL at {describe(self._url)}: {line}")
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -182,3 +182,11 @@ def test_the_url_may_come_from_the_environment(
     path.write_text(CONFIG.format(store='path = "ww.db"'), encoding="utf-8")
     settings = load_config(path).settings.store
     assert settings.backend == "postgresql" and SECRET not in str(settings)
+
+
+@pytest.mark.postgres
+async def test_a_migration_that_cannot_run_is_reported_in_one_line(url: str) -> None:
+    missing = url.replace("search_path%3D", "search_path%3Dno_such_schema_")
+    with pytest.raises(StoreUnavailableError) as caught:
+        await PostgresStore(missing).open()
+    assert "migrations not applied" in str(caught.value) and "\n" not in str(caught.value)
