@@ -104,13 +104,6 @@ async def tombstoned_guids(conn: Connection, feed_url: str, guids: Sequence[str]
     return {by_id[row["article_id"]] for row in rows}
 
 
-async def tombstone(conn: Connection, feed_url: str, guid: str) -> tuple[str, str] | None:
-    """(article id, story id) of the feed's pruned article with this GUID, or None."""
-    sql = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = %s"
-    row = await (await conn.execute(sql, (article_id(feed_url, guid),))).fetchone()
-    return (row["article_id"], row["story_id"]) if row else None
-
-
 class PostgresRetention:
     """The retention and statistics methods of ``PostgresStore``."""
 

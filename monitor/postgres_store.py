@@ -26,8 +26,9 @@ from monitor.postgres_feeds import (
     write_feed_states,
     write_subscription,
 )
+from monitor.postgres_lookup import find_article, find_articles
 from monitor.postgres_outbox import PostgresOutbox, insert_alert, story_alert_state
-from monitor.postgres_retention import PostgresRetention, tombstone, tombstoned_guids
+from monitor.postgres_retention import PostgresRetention, tombstoned_guids
 from monitor.postgres_schema import (
     Connection,
     connect,
@@ -55,6 +56,9 @@ from monitor.store import (
     StorySummary,
     WindowArticle,
 )
+
+# (article, decision, alerts or a planner): what monitor.store.ArticleRecord holds.
+ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
 
 
 class PostgresStore(PostgresOutbox, PostgresRetention):
@@ -145,17 +149,13 @@ class PostgresStore(PostgresOutbox, PostgresRetention):
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""
     ) -> KnownArticle | None:
-        keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
-                ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
         async with self._connection() as conn:
-            for matched_by, sql, values in keys:
-                row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
-                if row is not None:
-                    return KnownArticle(**row, matched_by=matched_by)
-                if matched_by == "guid" and guid and (pruned := await tombstone(conn, *values)):
-                    # Before the link: the same feed's entry is seen, not news (0015).
-                    return KnownArticle(pruned[0], pruned[1], feed_url, pruned[0], "guid")
-        return None
+            return await find_article(conn, feed_url, guid, link, fingerprint)
+
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        """``find_article`` for each article, in order: four queries for the whole batch."""
+        async with self._connection() as conn, conn.transaction():
+            return await find_articles(conn, articles)
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         async with self._connection() as conn:
@@ -204,6 +204,12 @@ class PostgresStore(PostgresOutbox, PostgresRetention):
         async with self._connection() as conn, conn.transaction():
             return await _record_article(conn, article, decision, alerts)
 
+    async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
+        """``record_article`` for each record, in order, in one transaction (each sees the
+        ones before it; all or none are stored)."""
+        async with self._connection() as conn, conn.transaction():
+            return [await _record_article(conn, *record) for record in records]
+
 
 async def _record_article(
     conn: Connection,
@@ -222,19 +228,6 @@ async def _record_article(
     return [alert for alert in alerts if await insert_alert(conn, alert)]
 
 
-_FIND_COLUMNS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
-FROM articles a JOIN stories s USING (story_id)
-"""
-_FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = %s AND a.guid = %s"
-# The "<> ''" terms let the planner use the partial indexes (articles_link, articles_fingerprint).
-_FIND_BY_LINK = (
-    _FIND_COLUMNS + "WHERE a.link = %s AND a.link <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-)
-_FIND_BY_FINGERPRINT = (
-    _FIND_COLUMNS
-    + "WHERE a.fingerprint = %s AND a.fingerprint <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-)
 _INSERT_ARTICLE = """
 INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
                       published, fetched_at, fingerprint, outlet, lead_fingerprint)
