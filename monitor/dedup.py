@@ -105,11 +105,21 @@ class Deduplicator:
             self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
         return len(self.index)
 
+    async def reload(self, now: datetime) -> int:
+        """Start the index again from what the store holds (after a failed write, whose
+        articles the index had already remembered)."""
+        self.index = StoryIndex(self.index.window, self.index.threshold, related=self.index.related)
+        return await self.load(now)
+
     async def classify(self, article: Article) -> DedupDecision:
-        facts = story_facts(article, self.index)
         known = await self._store.find_article(
             article.feed_url, article.guid, article.link, article.fingerprint
         )
+        return self.decide(article, known)
+
+    def decide(self, article: Article, known: KnownArticle | None) -> DedupDecision:
+        """``classify`` given the store's exact match (``Store.find_article``), if any."""
+        facts = story_facts(article, self.index)
         if known is not None:
             return _known(article, known, facts)
         lead = lead_of(article.summary, article.title)

@@ -36,10 +36,16 @@ from monitor.feed_health import (
     settle_health,
 )
 from monitor.fetcher import Fetcher, FetchError
+from monitor.ingest import (
+    Ingested,
+    RecentKeys,
+    article_fields,
+    in_line,
+    ingest_batch,
+    match_context,
+)
 from monitor.models import (
-    AlertRecord,
     Article,
-    DedupDecision,
     FeedState,
     FetchResult,
     ParsedFeed,
@@ -52,7 +58,7 @@ from monitor.redact import redact_url
 from monitor.request_options import RequestOptions
 from monitor.routing import Routes
 from monitor.store import Store
-from monitor.story_alerts import AlertPlan, AlertPolicy, alert_id_for
+from monitor.story_alerts import AlertPolicy, alert_id_for
 
 log = structlog.get_logger("monitor.pipeline")
 
@@ -87,16 +93,8 @@ class Pipeline:
     # The state each feed was left in by this process (the only writer of feed state),
     # so a poll does not read back what the last one wrote.
     feed_states: dict[str, FeedState] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Ingested:
-    """What happened to one article."""
-
-    article: Article
-    decision: DedupDecision
-    matches: tuple[rules.Match, ...]
-    alerts: tuple[AlertRecord, ...]
+    # Articles stored while a lookup made outside the ingest lock was out (monitor.ingest).
+    recent_keys: RecentKeys = field(default_factory=RecentKeys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +126,10 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
-    fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
-    articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
-    ingested = await ingest_all(articles, pipe)  # dedup → rules → store with outbox
+    async with in_line(pipe.ingest_lock) as turn:  # feeds are ingested in parse order
+        fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
+        articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
+        ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
     polled = PollOutcome(feed.url, "ok", ingested, entries=len(parsed.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
@@ -263,77 +262,28 @@ async def _discovered(
 
 
 async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
-    """Dedup, match and store articles in feed order."""
-    return tuple([await ingest(article, pipe) for article in articles])
+    """Dedup, match and store articles in feed order (monitor.ingest: one store
+    transaction for the batch, with the outcome of one article at a time)."""
+    return await ingest_batch(articles, pipe)
 
 
 async def ingest(article: Article, pipe: Pipeline) -> Ingested:
     """One article: dedup → rules → one transaction storing it and its new alerts."""
-    async with pipe.ingest_lock:
-        return await _ingest_locked(article, pipe)
+    return (await ingest_batch([article], pipe))[0]
 
 
-async def _ingest_locked(article: Article, pipe: Pipeline) -> Ingested:
-    decision = await pipe.dedup.classify(article)
-    if decision.verdict is Verdict.SEEN:
-        return Ingested(article, decision, (), ())
-    context = await match_context(article, decision, pipe)
-    matches = tuple(pipe.matcher.match(article_fields(article), context))
-    plan = _alert_plan(article, decision, matches, pipe)  # new alerts, or updates on change
-    created = await pipe.store.record_article(article, decision, plan)
-    pipe.dedup.remember(article, decision)
-    for alert in created:
-        log.info(
-            "alert_raised",
-            story_id=alert.story_id,
-            rule=alert.rule,
-            severity=alert.severity,
-            alert_event=alert.event,
-            feed_url=article.feed_url,
-            title=article.title,
-            notifiers=list(alert.notifiers),
-        )
-    return Ingested(article, decision, matches, tuple(created))
-
-
-async def match_context(
-    article: Article, decision: DedupDecision, pipe: Pipeline
-) -> rules.MatchContext:
-    """What rules know besides the text: the feed, its tags, the link, and how many distinct
-    outlets have reported the story with this article (asked of the store only when some
-    rule sets min_outlets; this article counts as its wire agency, else its feed)."""
-    outlets = 1
-    if pipe.matcher.needs_outlets and decision.verdict is not Verdict.NEW_STORY:
-        known = await pipe.store.story_outlets(decision.story_id)
-        outlets = len(known | {decision.facts.outlet or article.feed_url})
-    return rules.MatchContext(
-        feed_url=article.feed_url,
-        feed_name=article.feed_name,
-        feed_tags=pipe.feed_tags.get(article.feed_url, ()),
-        link=article.link,
-        outlets=outlets,
-    )
-
-
-def article_fields(article: Article) -> Mapping[str, str]:
-    """The text fields rules look at."""
-    return {
-        "title": article.title,
-        "summary": article.summary,
-        "content": article.content,
-        "feed": article.feed_name,
-    }
-
-
-def _alert_plan(
-    article: Article, decision: DedupDecision, matches: tuple[rules.Match, ...], pipe: Pipeline
-) -> AlertPlan:
-    """The article's alerts, decided in the store's transaction (monitor.story_alerts)."""
-    policy = pipe.alert_policy or AlertPolicy(pipe.routes)
-    return policy.plan(article, decision, matches, pipe.clock())
-
-
-__all__ = ["Ingested", "Pipeline", "PollOutcome", "Routes", "alert_id_for", "ingest", "poll_feed"]
+__all__ = [
+    "Ingested",
+    "Pipeline",
+    "PollOutcome",
+    "Routes",
+    "alert_id_for",
+    "article_fields",
+    "ingest",
+    "ingest_all",
+    "match_context",
+    "poll_feed",
+]
 
 
 async def _failed(

@@ -35,6 +35,7 @@ from monitor.sqlite_status import feed_health_counts, latest_stories, status_fee
 from monitor.sqlite_stories import read_story, recent_articles, record_story
 from monitor.store import (
     AlertPlanner,
+    ArticleRecord,
     KnownArticle,
     StoredArticle,
     StoryRecord,
@@ -135,17 +136,11 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""
     ) -> KnownArticle | None:
-        keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
-                ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
+        return await self._run(lambda db: _find_article(db, feed_url, guid, link, fingerprint))
 
-        def query(db: sqlite3.Connection) -> KnownArticle | None:
-            for matched_by, sql, values in keys:
-                row = db.execute(sql, values).fetchone() if all(values) else None
-                if row is not None:
-                    return KnownArticle(**dict(row), matched_by=matched_by)
-                if matched_by == "guid" and (pruned := _pruned_article(db, feed_url, guid)):
-                    return pruned  # before the link: the same feed's entry is seen, not news
-            return None
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        def query(db: sqlite3.Connection) -> list[KnownArticle | None]:
+            return [_find_article(db, a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
 
         return await self._run(query)
 
@@ -191,6 +186,9 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
     ) -> list[AlertRecord]:
         return await self._run(lambda db: _record_article(db, article, decision, alerts))
 
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        return await self._run(lambda db: _record_articles(db, records))
+
 
 def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     """A connection that cannot write; the schema must be the one this code expects."""
@@ -210,6 +208,20 @@ def _known_or_pruned(db: sqlite3.Connection, feed_url: str, guids: Sequence[str]
     found = known_guids(db, feed_url, guids)
     rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
     return found | tombstoned_guids(db, rest) if rest else found
+
+
+def _find_article(
+    db: sqlite3.Connection, feed_url: str, guid: str, link: str, fingerprint: str
+) -> KnownArticle | None:
+    keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
+            ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
+    for matched_by, sql, values in keys:
+        row = db.execute(sql, values).fetchone() if all(values) else None
+        if row is not None:
+            return KnownArticle(**dict(row), matched_by=matched_by)
+        if matched_by == "guid" and (pruned := _pruned_article(db, feed_url, guid)):
+            return pruned  # before the link: the same feed's entry is seen, not news
+    return None
 
 
 def _pruned_article(db: sqlite3.Connection, feed_url: str, guid: str) -> KnownArticle | None:
@@ -235,12 +247,30 @@ def _record_article(
     alerts: Sequence[AlertRecord] | AlertPlanner,
 ) -> list[AlertRecord]:
     with _transaction(db):
-        outlet = record_story(db, article, decision)
-        values = _article_values(article, decision.story_id)
-        db.execute(_INSERT_ARTICLE, (*values, outlet, decision.facts.lead_fingerprint))
-        if callable(alerts):  # planned against the story as it now stands
-            alerts = alerts(story_alert_state(db, decision.story_id))
-        return [alert for alert in alerts if insert_alert(db, alert)]
+        return _store_article(db, article, decision, alerts)
+
+
+def _record_articles(
+    db: sqlite3.Connection, records: Sequence[ArticleRecord]
+) -> list[list[AlertRecord]]:
+    """Every record in order, in one transaction: each sees the ones before it."""
+    with _transaction(db):
+        return [_store_article(db, *record) for record in records]
+
+
+def _store_article(
+    db: sqlite3.Connection,
+    article: Article,
+    decision: DedupDecision,
+    alerts: Sequence[AlertRecord] | AlertPlanner,
+) -> list[AlertRecord]:
+    """The article, its story's bookkeeping and its new alerts, in the caller's transaction."""
+    outlet = record_story(db, article, decision)
+    values = _article_values(article, decision.story_id)
+    db.execute(_INSERT_ARTICLE, (*values, outlet, decision.facts.lead_fingerprint))
+    if callable(alerts):  # planned against the story as it now stands
+        alerts = alerts(story_alert_state(db, decision.story_id))
+    return [alert for alert in alerts if insert_alert(db, alert)]
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from monitor.config import StoreSettings
 from monitor.models import (
@@ -228,6 +228,29 @@ class Store(Outbox, Protocol):
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:
         deliveries are read with ``list_alerts``)."""
+
+
+class ArticleRecord(NamedTuple):
+    """One article to store, as ``record_article`` takes it."""
+
+    article: Article
+    decision: DedupDecision
+    alerts: Sequence[AlertRecord] | AlertPlanner
+
+
+@runtime_checkable
+class BatchIngestStore(Protocol):
+    """What a store may add to :class:`Store` so a feed's new articles cost one round
+    trip each way instead of two per article (docs/decisions/0013-batched-ingest.md).
+    The pipeline uses it when the store has it, else ``find_article``/``record_article``."""
+
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        """``find_article`` for each article (its feed, GUID, link and fingerprint), in
+        order, in one read."""
+
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        """``record_article`` for each record, in order, in ONE transaction (each sees the
+        ones before it; all or none are stored); the alerts newly created by each."""
 
 
 def open_store(settings: StoreSettings) -> Store:

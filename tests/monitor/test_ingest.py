@@ -1,0 +1,238 @@
+"""Batched ingest (monitor.ingest): one store transaction per feed, with exactly the
+stories, verdicts and alerts of ingesting one article at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rules
+from monitor.config import DedupSettings
+from monitor.dedup import Deduplicator
+from monitor.ingest import RecentKeys, article_keys
+from monitor.models import AlertRecord, Article, Verdict
+from monitor.normalise import article_id, content_fingerprint
+from monitor.pipeline import Ingested, Pipeline, Routes, ingest, ingest_all
+from monitor.sqlite_store import SqliteStore
+from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+RULES = """
+[entities.iran]
+kind = "actor"
+entries = [{ name = "Iran", aliases = ["Iranian"] }]
+[entities.syria]
+kind = "place"
+entries = ["Latakia", "Homs", "Hama"]
+[[rules]]
+name = "iran-in-syria"
+severity = "high"
+all_of = ["iran", "syria"]
+[[rules]]
+name = "syria"
+min_outlets = 2
+all_of = ["syria"]
+"""
+
+
+def _article(feed: str, guid: str, title: str, link: str = "", summary: str = "") -> Article:
+    url = f"http://{feed}/feed"
+    return Article(
+        article_id=article_id(url, guid),
+        feed_url=url,
+        feed_name=feed,
+        guid=guid,
+        title=title,
+        link=link,
+        summary=summary,
+        content="",
+        published=None,
+        fetched_at=NOW,
+        fingerprint=content_fingerprint(title, summary),
+    )
+
+
+LATAKIA = "Iranian troops land in Latakia as army prepares Homs offensive"
+# Feeds as polled, in order; copies across feeds and within one feed.
+FEEDS: list[list[Article]] = [
+    [
+        _article("wire", "w1", LATAKIA, "https://lw.example/1"),
+        _article("wire", "w2", "Hamas delegation arrives in Cairo for talks"),
+        _article("wire", "w1", LATAKIA, "https://lw.example/1"),  # the same entry twice
+        _article("wire", "w3", "Cairo talks: Hamas delegation arrives", "https://lw.example/1"),
+    ],
+    [
+        _article("gulf", "g1", f"UPDATE 1-{LATAKIA}", "https://gd.example/77", "Planes seen."),
+        _article("gulf", "g2", "Russian jets strike near Hama", "https://gd.example/78"),
+        _article("gulf", "g3", "Russian jets strike near Hama", "https://gd.example/78"),
+    ],
+    [
+        _article("third", "t1", "Totally different words here", "https://gd.example/78"),
+        _article("third", "t2", LATAKIA, "https://t.example/1"),
+        _article("third", "t2", LATAKIA, "https://t.example/1"),
+    ],
+]
+
+
+class OneByOne:
+    """The store without its batch methods: the pipeline falls back to one call each."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        if name in {"find_articles", "record_articles"}:
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+class Watched:
+    """The store, telling the test when lookups are done and failing writes on demand."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self.lookups = 0
+        self.two_lookups = asyncio.Event()
+        self.fail_writes = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        found = await self._store.find_articles(articles)
+        self.lookups += 1
+        if self.lookups >= 2:
+            self.two_lookups.set()
+        return found
+
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        if self.fail_writes:
+            raise OSError("disk full")
+        return await self._store.record_articles(records)
+
+
+@pytest.fixture
+async def stores(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
+    first, second = SqliteStore(str(tmp_path / "a.db")), SqliteStore(str(tmp_path / "b.db"))
+    await first.open()
+    await second.open()
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+def _pipeline(store: Any) -> Pipeline:
+    ruleset = rules.load_ruleset([rules.RuleSource(name="rules.toml", text=RULES)])
+    return Pipeline(
+        store=store,
+        dedup=Deduplicator(store, DedupSettings()),
+        matcher=rules.compile_rules(ruleset),
+        routes=Routes(("hook",)),
+        clock=lambda: NOW,
+    )
+
+
+def _summary(items: Sequence[Ingested]) -> list[tuple[Any, ...]]:
+    return [
+        (item.article.guid, item.decision.verdict, item.decision.story_id,
+         item.decision.evidence, tuple(m.rule for m in item.matches),
+         tuple((a.alert_id, a.rule, a.event, a.outlets) for a in item.alerts))
+        for item in items
+    ]  # fmt: skip
+
+
+async def _stored(store: SqliteStore) -> dict[str, list[tuple[Any, ...]]]:
+    queries = {
+        "stories": "SELECT story_id, first_article_id, article_count FROM stories ORDER BY 1",
+        "articles": "SELECT article_id, story_id, outlet FROM articles ORDER BY 1",
+        "outlets": "SELECT story_id, outlet FROM story_outlets ORDER BY 1, 2",
+        "alerts": "SELECT alert_id, story_id, rule, event FROM alerts ORDER BY 1",
+    }
+    return {
+        name: await store._run(lambda db, sql=sql: [tuple(r) for r in db.execute(sql)])
+        for name, sql in queries.items()
+    }
+
+
+@pytest.mark.parametrize("batch_store", [True, False], ids=["batched", "store_without_batch"])
+async def test_feeds_ingested_in_batches_give_what_one_at_a_time_gives(
+    stores: tuple[SqliteStore, SqliteStore], batch_store: bool
+) -> None:
+    single, batched = stores
+    one_pipe = _pipeline(single)
+    batch_pipe = _pipeline(batched if batch_store else OneByOne(batched))
+    assert isinstance(batch_pipe.store, BatchIngestStore) is batch_store
+    one = [[await ingest(article, one_pipe) for article in feed] for feed in FEEDS]
+    many = [list(await ingest_all(feed, batch_pipe)) for feed in FEEDS]
+    assert [_summary(feed) for feed in many] == [_summary(feed) for feed in one]
+    assert await _stored(batched) == await _stored(single)
+    verdicts = [item.decision.verdict for feed in many for item in feed]
+    assert verdicts.count(Verdict.SEEN) == 4  # w1, t2 again; w3, g3 by a link of their feed
+    assert any(item.alerts for feed in many for item in feed)
+
+
+async def test_a_lookup_made_before_another_feed_stored_the_same_link_is_made_again(
+    stores: tuple[SqliteStore, SqliteStore],
+) -> None:
+    store = Watched(stores[0])
+    pipe = _pipeline(store)
+    first = _article("one", "a", "Ministers meet in Geneva", "https://shared.example/x")
+    second = _article("two", "b", "Geneva meeting of ministers ends", "https://shared.example/x")
+    await pipe.ingest_lock.acquire()  # both batches look up, then wait for their turn
+    copy = asyncio.create_task(ingest_all([second], pipe))
+    original = asyncio.create_task(ingest_all([first], pipe))
+    await store.two_lookups.wait()
+    pipe.ingest_lock.release()
+    (stored_first,), (later,) = await copy, await original
+    assert stored_first.decision.verdict is Verdict.NEW_STORY
+    assert later.decision.verdict is Verdict.FOLDED  # found by the link stored meanwhile
+    assert later.decision.story_id == stored_first.decision.story_id
+    assert store.lookups == 3  # the second batch's lookup, made again under the lock
+
+
+async def test_a_failed_write_leaves_no_story_the_store_does_not_hold(
+    stores: tuple[SqliteStore, SqliteStore],
+) -> None:
+    store = Watched(stores[0])
+    pipe = _pipeline(store)
+    store.fail_writes = True
+    with pytest.raises(OSError, match="disk full"):
+        await ingest_all([_article("one", "a", LATAKIA)], pipe)
+    store.fail_writes = False
+    (copy,) = await ingest_all([_article("two", "b", LATAKIA)], pipe)
+    assert copy.decision.verdict is Verdict.NEW_STORY  # not folded into the unstored one
+    assert await stores[0].story(copy.decision.story_id) is not None
+
+
+def test_recent_keys_remember_only_what_open_lookups_may_have_missed() -> None:
+    recent = RecentKeys()
+    keys = article_keys(_article("one", "a", "Title", "https://x.example/1"))
+    recent.stored(keys)  # no lookup out: nothing to remember
+    mark = recent.begin()
+    assert not recent.stored_since(mark, keys)
+    recent.stored(frozenset({("link", "https://other.example/")}))
+    assert not recent.stored_since(mark, keys)
+    recent.stored(keys)
+    assert recent.stored_since(mark, keys)
+    later = recent.begin()
+    assert not recent.stored_since(later, keys)
+    recent.end(mark)
+    recent.end(later)
+    assert not recent.stored_since(mark, keys)  # nothing is kept once no lookup is out
+
+
+def test_article_keys_are_the_non_empty_lookup_keys() -> None:
+    article = _article("one", "g", "Title", "https://x.example/1")
+    assert article_keys(article) == {
+        ("guid", "http://one/feed", "g"),
+        ("link", "https://x.example/1"),
+        ("fingerprint", article.fingerprint),
+    }
+    bare = replace(article, guid="", link="")
+    assert article_keys(bare) == {("fingerprint", article.fingerprint)}
