@@ -53,6 +53,7 @@ class CompiledRule:
     threshold: float
     feeds: frozenset[str]
     feed_tags: frozenset[str]
+    required: frozenset[int] = frozenset()  # leaves it cannot fire without (see ``required``)
 
     def out_of_scope(self, context: MatchContext) -> str | None:
         """Why the rule does not apply to this article's feed, or None when it does."""
@@ -115,9 +116,14 @@ class _Builder:
         weights = tuple(
             (self.leaf(Ref(name), negated=weight <= 0), weight) for name, weight in rule.weights
         )
-        self.out.rules.append(_compiled_rule(rule, condition, weights))
+        compiled = _compiled_rule(rule, condition, weights)
+        needed = required(condition)
+        compiled.required = frozenset(needed)
+        self.out.rules.append(compiled)
         self.out.fields.update(rule.fields, *_override_fields(rule.condition))
-        for leaf in self.positive:
+        # A rule that cannot fire without some leaf is looked at only when that leaf is
+        # hit: hits of its other lists alone (the common stray hit) cost nothing.
+        for leaf in needed[:1] or self.positive:
             self.out.leaf_rules.setdefault(leaf, set()).add(index)
         if not needs_a_hit(rule.condition) and not weights:
             self.out.always.append(index)
@@ -158,6 +164,22 @@ class _Builder:
                     folded = " ".join(pattern.words)
                     term = FuzzyTerm(index, folded, info.words, *fuzzy)
                     self.out.fuzzy.append(term)
+
+
+def required(node: Node) -> tuple[int, ...]:
+    """The leaves that must each have a hit (in some field) for ``node`` to hold, in the
+    order written: every one of an ``all_of``, those shared by all items of an
+    ``any_of``, none of a ``none_of``. A necessary condition only, checked before the
+    full evaluation."""
+    if isinstance(node, LeafNode):
+        return (node.leaf,)
+    if isinstance(node, GroupNode) and node.op == "none":
+        return ()
+    per_item = [required(item) for item in node.items]
+    if isinstance(node, GroupNode) and node.op == "any":
+        shared = set.intersection(*map(set, per_item)) if per_item else set()
+        return tuple(leaf for leaf in per_item[0] if leaf in shared) if shared else ()
+    return tuple(dict.fromkeys(leaf for leaves in per_item for leaf in leaves))
 
 
 def _spellings(

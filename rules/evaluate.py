@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rules.field import FieldText, Found, TermInfo
+from rules.field import ArticleText, FieldText, Found, TermInfo
 from rules.model import SENTENCE, GroupOp
 from rules.results import Check, Hit
-from rules.text import Folded
 
 Hits = list[Found]
 # The fields a node reads; None: every field the matcher scans (no filtering needed).
@@ -24,34 +23,27 @@ _GROUP_LABELS = {"all": "all_of", "any": "any_of", "none": "none_of"}
 
 
 class Article:
-    """One article during matching: its field texts and the hits of each leaf.
+    """One article during matching: its folded fields and the hits of each leaf.
 
     Fields are prepared again, with positions, only when a hit must be located.
     """
 
-    __slots__ = ("found", "prepared", "terms", "texts")
+    __slots__ = ("found", "terms", "text")
 
     def __init__(
-        self,
-        terms: Sequence[TermInfo],
-        texts: dict[str, tuple[str, Folded]],
-        found: dict[int, Hits],
+        self, terms: Sequence[TermInfo], text: ArticleText, found: dict[int, Hits]
     ) -> None:
         self.terms = terms
-        self.texts = texts
+        self.text = text
         self.found = found
-        self.prepared: dict[str, FieldText] = {}
 
     def field(self, name: str) -> FieldText:
-        prepared = self.prepared.get(name)
-        if prepared is None:
-            prepared = self.prepared[name] = FieldText(name, *self.texts[name])
-        return prepared
+        return self.text.field(name)
 
     def hit(self, found: Found) -> Hit:
         """The public form of a hit: the term as written, original offsets."""
         term = self.terms[found.term]
-        start, end = self.field(found.field).span(found)
+        start, end = self.text.span(found)
         values = (term.written, term.ref, found.field, start, end, found.similarity)
         return _new(Hit, values)  # skips NamedTuple's Python-level __new__
 

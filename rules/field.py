@@ -8,16 +8,12 @@ which is all that rule evaluation needs.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from rules.markup import Plain, strip_markup
 from rules.sentences import sentence_index, sentence_starts
-from rules.text import Folded, Token, fold, tokenise
-
-_SPACE_RUNS = re.compile(rb"  +")
+from rules.text import FIELD_BREAK, JOINER, Folded, Token, fold, fold_joined, tokenise
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +48,72 @@ def fold_field(text: str) -> Folded:
     return fold(text)
 
 
+class ArticleText:
+    """An article's fields folded for one scan: ``text`` is each field's folded text
+    joined by FIELD_BREAK, in the order of ``names``.
+
+    Plain ASCII fields (the common case) are folded together by one ``fold_joined``,
+    and hits are located in the joined separated bytes it keeps (``locate``). Markup,
+    apostrophes or other scripts in any field fold each field on its own, and hits
+    are located by each field's ``FieldText``.
+    """
+
+    __slots__ = ("_folds", "_prepared", "_separated", "_texts", "names", "text")
+
+    def __init__(self, names: tuple[str, ...], texts: tuple[str, ...]) -> None:
+        self.names = names
+        self._texts = texts
+        self._prepared: dict[str, FieldText] = {}
+        joined = JOINER.join(texts)
+        folded = None if "<" in joined or "&" in joined else fold_joined(joined, texts)
+        if folded is None:
+            self._folds: list[Folded] | None = [fold_field(text) for text in texts]
+            self._separated = b""
+            self.text = FIELD_BREAK.join(folded for folded, _ in self._folds)
+        else:
+            self._folds = None
+            self.text, self._separated = folded
+
+    def field(self, name: str) -> FieldText:
+        """The field called ``name``, prepared to locate hits and sentences."""
+        prepared = self._prepared.get(name)
+        if prepared is None:
+            index = self.names.index(name)
+            prepared = FieldText(name, self._texts[index], self._fold(index))
+            self._prepared[name] = prepared
+        return prepared
+
+    def span(self, found: Found) -> tuple[int, int]:
+        """The offsets of what ``found`` covers in its field's original text."""
+        if self._folds is not None:
+            return self.field(found.field).span(found)
+        index = self.names.index(found.field)
+        original = self._original_start(index)
+        start, end = locate(self._separated, original, found)
+        return start - original, end - original
+
+    def _original_start(self, index: int) -> int:
+        """Where the field at ``index`` begins in the joined texts."""
+        return sum(map(len, self._texts[:index])) + index * len(JOINER)
+
+    def _fold(self, index: int) -> Folded:
+        """What ``fold_field`` gives for the field at ``index``."""
+        if self._folds is not None:
+            return self._folds[index]
+        original = self._original_start(index)
+        separated = self._separated[original : original + len(self._texts[index])]
+        return self.text.split(FIELD_BREAK)[index], separated
+
+
 class FieldText:
     """One field of one article, prepared once: markup stripped, folded, positions on demand."""
 
-    __slots__ = ("_collapse", "_sentences", "_tokens", "folded", "name", "plain", "separated")
+    __slots__ = ("_sentences", "_tokens", "folded", "name", "plain", "separated")
 
     def __init__(self, name: str, text: str, folded: Folded | None = None) -> None:
         self.name = name
         self.plain: Plain = strip_markup(text) if "<" in text or "&" in text else Plain(text)
         self.folded, self.separated = folded or fold(self.plain.text)
-        self._collapse: _Collapse | None = None
         self._tokens: list[Token] | None = None
         self._sentences: list[int] | None = None
 
@@ -77,34 +129,31 @@ class FieldText:
 
     def _plain_span(self, found: Found) -> tuple[int, int]:
         if self.separated is not None:
-            if self._collapse is None:
-                self._collapse = _Collapse(self.separated)
-            return self._collapse.position(found.start), self._collapse.position(found.end - 1) + 1
+            return locate(self.separated, 0, found)
         if self._tokens is None:
             self._tokens = tokenise(self.plain.text)
         return self._tokens[found.first].start, self._tokens[found.last].end
 
 
-class _Collapse:
-    """Folded-text positions back to the text.
+def locate(separated: bytes, start: int, found: Found) -> tuple[int, int]:
+    """The span of ``found`` in ``separated``, the text its field was folded from (with
+    separators as spaces), which begins at ``start``.
 
-    The folded text is a space, then ``separated`` without its leading spaces and
-    with each later run of spaces collapsed to one: a position moves back by the
-    leading spaces and by the spaces collapsed before it.
+    The folded text holds the same letters in the same order, with one space between
+    words: the hit begins after as many letters as come before it in the folded
+    text, and ends after as many more as it holds.
     """
+    before = found.start - found.first - 1  # the padding space and one after each word
+    letters = found.end - found.start - (found.last - found.first)
+    first = _after_letters(separated, start, before + 1) - 1  # its first letter
+    return first, _after_letters(separated, first, letters)
 
-    __slots__ = ("_lead", "_removed", "_runs")
 
-    def __init__(self, separated: bytes) -> None:
-        self._lead = len(separated) - len(separated.lstrip(b" "))
-        self._runs: list[int] = []  # where each collapsed run stands in the folded text
-        self._removed: list[int] = []  # spaces removed up to and including that run
-        removed = 0
-        for run in _SPACE_RUNS.finditer(separated, self._lead):
-            self._runs.append(1 + run.start() - self._lead - removed)
-            removed += run.end() - run.start() - 1
-            self._removed.append(removed)
-
-    def position(self, folded: int) -> int:
-        index = bisect_right(self._runs, folded) - 1
-        return folded - 1 + self._lead + (self._removed[index] if index >= 0 else 0)
+def _after_letters(separated: bytes, start: int, letters: int) -> int:
+    """The position right after the next ``letters`` non-space bytes from ``start``."""
+    end = start + letters
+    spaces = separated.count(b" ", start, end)
+    while spaces:  # each window is short of one letter per space it holds
+        start, end = end, end + spaces
+        spaces = separated.count(b" ", start, end)
+    return end

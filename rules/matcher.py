@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 
 from rules.compiler import Compiled, CompiledRule, compile_ruleset, link_domain
 from rules.evaluate import Article, Hits
-from rules.field import fold_field
+from rules.field import ArticleText
 from rules.model import ALL_FIELDS, MatchContext, RuleSet
 from rules.results import Check, Explanation, Hit, Match
 from rules.scan import Scanner
@@ -49,19 +49,21 @@ class Matcher:
         """
         context = context or _NO_CONTEXT
         article = self._scan(fields, context)
-        if not article.found and not self._always:
+        found = article.found
+        if not found and not self._always:
             return []
         candidates = set(self._always)
         leaf_rules = self._leaf_rules
-        for leaf in article.found:
+        for leaf in found:
             if leaf in leaf_rules:
                 candidates.update(leaf_rules[leaf])
         matches = []
         for index in sorted(candidates):
             compiled = self._rules[index]
-            fired = compiled.evaluate(article, context)
-            if fired is not None:
-                matches.append(_match(compiled, article, *fired))
+            if found.keys() >= compiled.required:
+                fired = compiled.evaluate(article, context)
+                if fired is not None:
+                    matches.append(_match(compiled, article, *fired))
         return matches
 
     def explain(
@@ -77,15 +79,15 @@ class Matcher:
         return [_explain(compiled, article, context) for compiled in chosen]
 
     def _scan(self, fields: Mapping[str, str], context: MatchContext) -> Article:
-        texts = {}
-        folded = []
+        names = []
+        texts = []
         for name in self._fields:
             text = fields.get(name) or _from_context(name, context)
             if text:
-                prepared = fold_field(text)
-                texts[name] = (text, prepared)
-                folded.append((name, prepared[0]))
-        return Article(self._scanner.terms, texts, self._scanner.scan(folded))
+                names.append(name)
+                texts.append(text)
+        prepared = ArticleText(tuple(names), tuple(texts))
+        return Article(self._scanner.terms, prepared, self._scanner.scan(prepared.text, names))
 
 
 def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matcher:

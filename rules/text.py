@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
@@ -46,6 +47,13 @@ _ASCII_FOLD = (
     )
     + b" " * 128
 )
+# Joins the fields of an article in one folded text (" title words \xb6 summary words "),
+# so that one automaton pass reads them all. No key holds it (folding makes it a space),
+# so no hit spans two fields; and plain ASCII fields cannot hold it.
+FIELD_BREAK = "\xb6"
+JOINER = f" {FIELD_BREAK} "
+_BREAK = ord(FIELD_BREAK)
+_JOINED_FOLD = _ASCII_FOLD[:_BREAK] + bytes([_BREAK]) + _ASCII_FOLD[_BREAK + 1 :]
 # Common non-ASCII punctuation that ``tokenise`` treats exactly like its ASCII stand-in.
 _TYPOGRAPHIC = (
     ("\u2019", "'"),  # right single quote, the usual curly apostrophe
@@ -107,14 +115,37 @@ def fold(text: str) -> Folded:
         if not text.isascii():
             return _fold_unicode(text), None
     separated = text.encode("ascii").translate(_ASCII_FOLD)
-    if b"'" in separated:
+    if separated.find(b"'") >= 0:
         words = _split_apostrophes(separated.split(), b"'")
         return (" " + b" ".join(words).decode("ascii") + " " if words else " "), None
+    return _collapse(separated).decode("ascii"), separated
+
+
+def fold_joined(joined: str, texts: Sequence[str]) -> tuple[str, bytes] | None:
+    """The ``fold`` of each of ``texts``, joined by FIELD_BREAK: plain ASCII only.
+
+    ``joined`` is the texts joined by JOINER; so are the separated bytes returned,
+    so that each text's own is a slice. None when some text needs the slower fold
+    (not ASCII after typographic substitution, an apostrophe): fold them one by one.
+    """
+    if not all(map(str.isascii, texts)):
+        texts = [_typographic_to_ascii(text) for text in texts]
+        if not all(map(str.isascii, texts)):
+            return None
+        joined = JOINER.join(texts)
+    separated = joined.encode("latin-1").translate(_JOINED_FOLD)
+    if separated.find(b"'") >= 0:
+        return None
+    return _collapse(separated).decode("latin-1"), separated
+
+
+def _collapse(separated: bytes) -> bytes:
+    """``separated`` with runs of spaces as one, padded with one space each side."""
     collapsed = separated
-    while b"  " in collapsed:  # halves every run: two passes for ", " and " - "
+    while collapsed.find(b"  ") >= 0:  # halves every run: two passes for ", " and " - "
         collapsed = collapsed.replace(b"  ", b" ")
     core = collapsed.strip(b" ")
-    return ((b" " + core + b" ").decode("ascii") if core else " "), separated
+    return b" " + core + b" " if core else b" "
 
 
 def term_tokens(term: str) -> tuple[str, ...]:

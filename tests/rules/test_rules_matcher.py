@@ -14,8 +14,12 @@ from rules import (
     Terms,
     compile_rules,
     load_ruleset,
+    normalise,
 )
+from rules.compiler import required as required_leaves
+from rules.evaluate import GroupNode, LeafNode, NearNode
 from rules.scan import MAX_HITS_PER_TERM as _MAX_HITS_PER_TERM
+from rules.text import JOINER, fold_joined
 
 LISTS = """\
 [entities.iran]
@@ -232,3 +236,95 @@ def test_compile_rejects_a_reference_to_an_unknown_list() -> None:
     ruleset = RuleSet({}, {}, (Rule("r", Group("all", (Ref("nowhere"),))),))
     with pytest.raises(ValueError, match="'nowhere'"):
         compile_rules(ruleset)
+
+
+EVERY_LIST = """\
+[[rules]]
+name = "any"
+any_of = ["iran", "syria", "escalation"]
+fields = ["title", "summary", "content", "tags"]
+"""
+
+# Same words, each article once on the fast path (plain ASCII fields folded together)
+# and once pushed off it by a third field: an accent, an apostrophe, markup.
+_ARTICLES = [
+    pytest.param({"title": "Iran, Homs.", "summary": "Air strike near Hama - troops deployed"},
+                 id="punctuation"),
+    pytest.param({"title": "IRGC  —  Quds Force", "summary": "air, strike; Latakia..."},
+                 id="dashes and runs of separators"),
+    pytest.param({"title": "Troops hit by air", "summary": "strike on Homs"},
+                 id="no term across fields"),
+    pytest.param({"title": "Iran", "summary": "Iran Iran", "content": "Homs  Hama"},
+                 id="three fields"),
+    pytest.param({"title": "“Iran” – Homs", "summary": "air\u00a0strikes"},
+                 id="typographic punctuation"),
+]  # fmt: skip
+_OFF_THE_FAST_PATH = [
+    pytest.param("Alép", id="accent"),
+    pytest.param("it's", id="apostrophe"),
+    pytest.param("<b>x</b>", id="markup"),
+]
+
+
+def _hits(matcher: Matcher, fields: dict[str, str]) -> set[tuple[str, str, int, int]]:
+    return {(h.field, h.term, h.start, h.end) for m in matcher.match(fields) for h in m.hits}
+
+
+@pytest.mark.parametrize("extra", _OFF_THE_FAST_PATH)
+@pytest.mark.parametrize("fields", _ARTICLES)
+def test_fast_and_slow_folding_find_the_same_hits(fields: dict[str, str], extra: str) -> None:
+    """Hits do not depend on which fold an article takes: each field keeps its offsets."""
+    matcher = matcher_for(EVERY_LIST)
+    assert fold_joined(JOINER.join(fields.values()), list(fields.values())) is not None
+    slow = _hits(matcher, {**fields, "tags": extra})
+    assert _hits(matcher, fields) == {hit for hit in slow if hit[0] in fields}
+
+
+@pytest.mark.parametrize("fields", _ARTICLES)
+def test_each_field_hits_as_it_would_alone(fields: dict[str, str]) -> None:
+    """Folding fields together changes nothing: the hits are those of each field alone."""
+    matcher = matcher_for(EVERY_LIST)
+    alone = set().union(*(_hits(matcher, {name: text}) for name, text in fields.items()))
+    assert _hits(matcher, fields) == alone
+    for field, term, start, end in alone:
+        assert normalise(fields[field][start:end]) == normalise(term)
+
+
+@pytest.mark.parametrize(
+    ("condition", "required"),
+    [
+        pytest.param('all_of = ["iran", "syria"]', ["iran", "syria"], id="all: each"),
+        pytest.param('any_of = ["iran", "syria"]', [], id="any: none required"),
+        pytest.param('all_of = ["iran"]\nany_of = ["escalation"]', ["iran", "escalation"],
+                     id="all and a one-item any"),
+        pytest.param('all_of = ["iran"]\nnone_of = ["sport"]', ["iran"], id="none: not required"),
+        pytest.param('any_of = [{ all_of = ["iran", "syria"] }, { all_of = ["sport", "iran"] }]',
+                     ["iran"], id="any: what every item requires"),
+        pytest.param('all_of = [{ near = ["iran", "syria"], within = 3 }]', ["iran", "syria"],
+                     id="near: each"),
+    ],
+)  # fmt: skip
+def test_rules_are_evaluated_only_when_their_required_lists_hit(
+    condition: str, required: list[str]
+) -> None:
+    """A rule is looked at only for articles hitting every list it cannot fire without."""
+    matcher = matcher_for(f'[[rules]]\nname = "r"\n{condition}\n')
+    (compiled,) = matcher._rules
+    labels = _leaf_labels(compiled.condition)
+    assert [labels[leaf] for leaf in required_leaves(compiled.condition)] == required
+    assert {labels[leaf] for leaf in compiled.required} == set(required)
+
+
+def _leaf_labels(node: object) -> dict[int, str]:
+    if isinstance(node, LeafNode):
+        return {node.leaf: node.label}
+    assert isinstance(node, GroupNode | NearNode)
+    return {leaf: label for item in node.items for leaf, label in _leaf_labels(item).items()}
+
+
+def test_stray_hits_of_a_rule_s_other_lists_fire_nothing() -> None:
+    """Hits of a list the rule needs with another list fire nothing, in any field."""
+    matcher = matcher_for(IRAN_IN_SYRIA)
+    assert matcher.match({"title": "troops", "summary": "Homs offensive", "content": "x"}) == []
+    fields = {"title": "troops", "summary": "Homs offensive", "content": "Iran"}
+    assert [m.rule for m in matcher.match(fields)] == ["iran-in-syria"]
