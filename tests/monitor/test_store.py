@@ -15,7 +15,7 @@ import pytest
 from monitor.dispatch import PendingAge
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, StoryFacts, Verdict
 from monitor.sqlite_store import SqliteStore
-from monitor.store import Store
+from monitor.store import ArticleRecord, BatchIngestStore, Store
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -266,3 +266,34 @@ async def test_a_version_1_database_is_migrated_with_its_outlets_kept(tmp_path: 
     assert await store.schema_version() == LATEST_SCHEMA
     assert await store.story_outlets("s1") == {"http://one/feed"}
     await store.close()
+
+
+async def test_a_batch_lookup_answers_as_one_lookup_each(store: Store) -> None:
+    """find_articles gives, in order, what find_article gives for each article: by GUID
+    first, else link, else fingerprint, else nothing."""
+    stored = replace(_article(), fingerprint="fp1")
+    await store.record_article(stored, DedupDecision(Verdict.NEW_STORY, "s1"), [])
+    asked = [
+        _article("b1", "http://one/feed", "g1"),  # same feed and GUID
+        replace(_article("b2", "http://two/feed", "zz"), link="http://one/g1"),  # same link
+        replace(_article("b3", "http://two/feed", "yy"), link="", fingerprint="fp1"),
+        replace(_article("b4", "http://two/feed", "xx"), link="http://new"),  # unknown
+    ]
+    singly = [await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint) for a in asked]
+    assert isinstance(store, BatchIngestStore)
+    assert await store.find_articles(asked) == singly
+    assert [k.matched_by if k else None for k in singly] == ["guid", "link", "fingerprint", None]
+
+
+async def test_a_batch_is_stored_in_order_in_one_transaction(store: Store) -> None:
+    assert isinstance(store, BatchIngestStore)
+    first = ArticleRecord(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
+    folded = DedupDecision(Verdict.FOLDED, "s1", "a1")
+    second = ArticleRecord(_article("a2", "http://two/feed", "g2"), folded, [_alert()])
+    created = await store.record_articles([first, second])
+    assert [[a.rule for a in alerts] for alerts in created] == [["iran"], []]
+    duplicate = ArticleRecord(_article("a3", "http://three/feed", "g3"), first.decision, [])
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):  # story s1 exists
+        await store.record_articles([ArticleRecord(_article("a4"), folded, []), duplicate])
+    record = await store.story("s1")
+    assert record is not None and record.article_count == 2  # a4 went back with a3
