@@ -55,7 +55,7 @@ def feed_record(feed: FeedSettings, state: FeedState | None) -> dict[str, Any]:
     """One feed's health as plain JSON values (times in ISO 8601, UTC)."""
     state = state or FeedState(url=feed.url)
     return {
-        "feed": feed.display_name,
+        "feed": redact_url(feed.display_name),
         "url": redact_url(feed.url),
         "status": feed_status(feed, state),
         "last_attempt": _iso(state.last_polled),

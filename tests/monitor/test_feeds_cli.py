@@ -72,3 +72,18 @@ def test_feeds_with_an_invalid_config_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[daemon]\nhost_concurrency = 0\n", encoding="utf-8")
     assert main(["feeds", "--config", str(path)]) == 1
+
+
+def test_feeds_never_shows_credentials_of_an_unnamed_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(
+        f'[store]\npath = "{tmp_path / "ww.db"}"\n'
+        '[[feeds]]\nurl = "https://reader:s3cret@feeds.example/world.xml"\n',
+        encoding="utf-8",
+    )
+    assert main(["feeds", "--config", str(path), "--json"]) == 0
+    output = capsys.readouterr().out
+    assert "s3cret" not in output
+    assert json.loads(output)["feed"] == "https://feeds.example/world.xml"
