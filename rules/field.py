@@ -145,15 +145,16 @@ def locate(separated: bytes, start: int, found: Found) -> tuple[int, int]:
     """
     before = found.start - found.first - 1  # the padding space and one after each word
     letters = found.end - found.start - (found.last - found.first)
-    first = _after_letters(separated, start, before + 1) - 1  # its first letter
-    return first, _after_letters(separated, first, letters)
+    first = _after_letters(separated, start, before + 1, found.first) - 1  # its first letter
+    return first, _after_letters(separated, first, letters, found.last - found.first)
 
 
-def _after_letters(separated: bytes, start: int, letters: int) -> int:
-    """The position right after the next ``letters`` non-space bytes from ``start``."""
-    end = start + letters
-    spaces = separated.count(b" ", start, end)
-    while spaces:  # each window is short of one letter per space it holds
-        start, end = end, end + spaces
-        spaces = separated.count(b" ", start, end)
+def _after_letters(separated: bytes, start: int, letters: int, gaps: int) -> int:
+    """The position right after the next ``letters`` non-space bytes from ``start``,
+    between which lie at least ``gaps`` spaces (one between each two words)."""
+    end = start + letters + gaps
+    short = separated.count(b" ", start, end) - gaps
+    while short:  # each window is short of one letter per space it holds
+        start, end = end, end + short
+        short = separated.count(b" ", start, end)
     return end

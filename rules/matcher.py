@@ -20,6 +20,7 @@ from rules.results import Check, Explanation, Hit, Match
 from rules.scan import Scanner
 
 _NO_CONTEXT = MatchContext()
+_CONTEXT_FIELDS = frozenset(("feed", "tags", "domain"))  # from the MatchContext when not given
 
 
 class Matcher:
@@ -27,8 +28,8 @@ class Matcher:
 
     def __init__(self, compiled: Compiled) -> None:
         self._rules = tuple(compiled.rules)
-        self._scanner = Scanner(compiled.terms, compiled.fuzzy)
         self._leaf_rules = {leaf: frozenset(rules) for leaf, rules in compiled.leaf_rules.items()}
+        self._scanner = Scanner(compiled.terms, compiled.fuzzy, self._leaf_rules)
         self._always = frozenset(compiled.always)
         self._fields = tuple(name for name in ALL_FIELDS if name in compiled.fields)
 
@@ -48,7 +49,7 @@ class Matcher:
         feed, tags and domain fields come from ``context`` when not given.
         """
         context = context or _NO_CONTEXT
-        article = self._scan(fields, context)
+        article = self._scan(fields, context, every=bool(self._always))
         found = article.found
         if not found and not self._always:
             return []
@@ -74,20 +75,25 @@ class Matcher:
     ) -> list[Explanation]:
         """Why each rule (or each rule named in ``rules``) fires or not, in rule order."""
         context = context or _NO_CONTEXT
-        article = self._scan(fields, context)
+        article = self._scan(fields, context, every=True)
         chosen = [c for c in self._rules if rules is None or c.rule.name in rules]
         return [_explain(compiled, article, context) for compiled in chosen]
 
-    def _scan(self, fields: Mapping[str, str], context: MatchContext) -> Article:
+    def _scan(self, fields: Mapping[str, str], context: MatchContext, *, every: bool) -> Article:
+        """The article's fields folded and scanned; unless ``every``, no hits at all when
+        none of them can make a rule fire (see ``Scanner.scan``)."""
         names = []
         texts = []
         for name in self._fields:
-            text = fields.get(name) or _from_context(name, context)
+            text = fields.get(name)
+            if not text and name in _CONTEXT_FIELDS:
+                text = _from_context(name, context)
             if text:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        return Article(self._scanner.terms, prepared, self._scanner.scan(prepared.text, names))
+        found = self._scanner.scan(prepared.text, names, every=every)
+        return Article(self._scanner.terms, prepared, found)
 
 
 def compile_rules(ruleset: RuleSet, *, include_disabled: bool = False) -> Matcher:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import ahocorasick
 
@@ -31,7 +31,13 @@ MAX_HITS_PER_TERM = 20
 class Scanner:
     """Every term compiled once; ``scan`` finds them all in an article's fields."""
 
-    def __init__(self, terms: Sequence[TermInfo], fuzzy: Sequence[FuzzyTerm] = ()) -> None:
+    def __init__(
+        self,
+        terms: Sequence[TermInfo],
+        fuzzy: Sequence[FuzzyTerm] = (),
+        triggers: Collection[int] | None = None,
+    ) -> None:
+        """``triggers``: the leaves whose hits can make some rule fire (None: every leaf)."""
         self.terms = tuple(terms)
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[tuple[int, int, int]]] = {}
@@ -39,32 +45,40 @@ class Scanner:
             target = (index, term.words - 1, term.leaf)
             keys.setdefault(term_pattern(term.written).key, []).append(target)
         for key, targets in keys.items():  # the value: what each match needs, in one tuple
-            self._automaton.add_word(key, (len(key), not key.endswith(" "), tuple(targets)))
+            triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
+            value = (len(key), not key.endswith(" "), tuple(targets), triggers_rule)
+            self._automaton.add_word(key, value)
         self._ready = bool(keys)
         if self._ready:
             self._automaton.make_automaton()
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
-    def scan(self, text: str, names: Sequence[str]) -> dict[int, list[Found]]:
+    def scan(
+        self, text: str, names: Sequence[str], *, every: bool = True
+    ) -> dict[int, list[Found]]:
         """Every term in ``text``, the folded texts of the fields ``names`` joined by
         FIELD_BREAK, each capped at MAX_HITS_PER_TERM per field, grouped by the leaf
-        (list or inline terms) it belongs to."""
-        found = self._exact(text, names) if self._ready else {}
+        (list or inline terms) it belongs to.
+
+        Unless ``every``, nothing when no exact hit is of a trigger leaf (and there are
+        no fuzzy terms): an article whose hits can make no rule fire costs no more.
+        """
+        found = self._exact(text, names, every or self._fuzzy is not None) if self._ready else {}
         if self._fuzzy is not None:
             for name, folded in zip(names, text.split(FIELD_BREAK), strict=True):
                 for hit in self._fuzzy.scan(name, folded):
                     found.setdefault(self.terms[hit.term].leaf, []).append(hit)
         return found
 
-    def _exact(self, text: str, names: Sequence[str]) -> dict[int, list[Found]]:
+    def _exact(self, text: str, names: Sequence[str], every: bool) -> dict[int, list[Found]]:
         found: dict[int, list[Found]] = {}
         matches = list(self._automaton.iter(text))
-        if not matches:
+        if not (every or any(value[3] for _, value in matches)):
             return found
         starts = _field_starts(text, len(names))
         if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
             matches = _capped(matches, starts)
-        for last_char, (length, prefix, targets) in matches:
+        for last_char, (length, prefix, targets, _) in matches:
             field = bisect_right(starts, last_char) - 1
             offset = starts[field]
             start = last_char - length + 2  # after the leading space
@@ -91,7 +105,7 @@ def _field_starts(text: str, count: int) -> list[int]:
 
 
 _new = tuple.__new__
-_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int, int], ...]]]
+_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int, int], ...], bool]]
 
 
 def _capped(matches: list[_Match], starts: list[int]) -> list[_Match]:

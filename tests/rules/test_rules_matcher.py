@@ -18,8 +18,10 @@ from rules import (
 )
 from rules.compiler import required as required_leaves
 from rules.evaluate import GroupNode, LeafNode, NearNode
+from rules.field import TermInfo
 from rules.scan import MAX_HITS_PER_TERM as _MAX_HITS_PER_TERM
-from rules.text import JOINER, fold_joined
+from rules.scan import Scanner
+from rules.text import FIELD_BREAK, JOINER, fold_joined
 
 LISTS = """\
 [entities.iran]
@@ -328,3 +330,38 @@ def test_stray_hits_of_a_rule_s_other_lists_fire_nothing() -> None:
     assert matcher.match({"title": "troops", "summary": "Homs offensive", "content": "x"}) == []
     fields = {"title": "troops", "summary": "Homs offensive", "content": "Iran"}
     assert [m.rule for m in matcher.match(fields)] == ["iran-in-syria"]
+
+
+def test_hits_that_can_fire_nothing_are_still_explained() -> None:
+    """Matching skips the hits of lists no rule is indexed under; explanations show them."""
+    matcher = matcher_for(IRAN_IN_SYRIA)
+    fields = {"title": "troops in Homs"}
+    assert matcher.match(fields) == []
+    (explanation,) = matcher.explain(fields)
+    assert [(check.label, check.passed) for check in explanation.checks] == [
+        ("iran", False),
+        ("syria", True),
+        ("any_of", True),
+        ("none_of", True),
+    ]
+    assert [hit.term for hit in explanation.checks[2].children[0].hits] == ["troops"]
+
+
+@pytest.mark.parametrize(
+    ("triggers", "text", "leaves"),
+    [
+        pytest.param(None, " iran ¶ homs ", {0, 1}, id="every leaf triggers"),
+        pytest.param({0}, " iran ¶ homs ", {0, 1}, id="a trigger hit: every hit"),
+        pytest.param({0}, " homs ¶ homs ", set(), id="no trigger hit: none"),
+        pytest.param(set(), " iran ", set(), id="no triggers"),
+    ],
+)
+def test_scanner_skips_articles_whose_hits_trigger_nothing(
+    triggers: set[int] | None, text: str, leaves: set[int]
+) -> None:
+    terms = [TermInfo(0, "Iran", None, 0, 1, False), TermInfo(1, "Homs", None, 0, 1, False)]
+    scanner = Scanner(terms, triggers=triggers)
+    names = ["title", "summary"][: text.count(FIELD_BREAK) + 1]
+    assert set(scanner.scan(text, names, every=False)) == leaves
+    every = {index for index, word in enumerate(("iran", "homs")) if word in text}
+    assert set(scanner.scan(text, names)) == every
