@@ -63,6 +63,9 @@ class DaemonSettings(_Section):
     dispatch_interval: float = Field(15.0, ge=0.1, description="outbox sweep period, seconds")
     max_attempts: int = Field(8, ge=1, description="send attempts before a delivery is dead")
     shutdown_timeout: float = Field(20.0, ge=0)
+    instance: str = Field(
+        "", max_length=200, description="this daemon's name in leases; default host-pid-random"
+    )
 
 
 class StoreSettings(_Section):
@@ -76,6 +79,9 @@ class StoreSettings(_Section):
     pool_min_size: int = Field(1, ge=0, le=100, description="PostgreSQL connections kept open")
     pool_max_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections at most")
     connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a connection")
+    lease_seconds: float = Field(120.0, ge=1, description="PostgreSQL: a claimed feed's lease")
+    claim_interval: float = Field(5.0, gt=0, description="PostgreSQL: seconds between claims")
+    claim_batch: int = Field(32, ge=1, le=1024, description="PostgreSQL: feeds polled at once")
 
     @model_validator(mode="before")
     @classmethod

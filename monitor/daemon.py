@@ -31,6 +31,7 @@ from monitor.health import (
     start_listener,
 )
 from monitor.instance_lock import instance_lock, lock_path_for
+from monitor.leases import ClaimLoop, FeedLeases, instance_name
 from monitor.logs import set_log_secrets
 from monitor.metrics import daemon_metrics
 from monitor.models import FeedState
@@ -62,6 +63,7 @@ class Daemon:
 
     def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
+        self.instance = instance_name(config.settings.daemon.instance)  # in feed leases
         self.clock = clock or (lambda: datetime.now(UTC))
         self.store: Store = open_store(config.settings.store)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
@@ -124,6 +126,7 @@ class Daemon:
             rules=len(self.config.ruleset.enabled_rules),
             notifiers=sorted(self.channels),
             stories_in_window=warmed,
+            instance=self.instance,
         )
 
     def new_channel(self, name: str, conf: notifiers.NotifierConfig) -> notifiers.Notifier:
@@ -208,7 +211,7 @@ class Daemon:
                         on_skipped=self.metrics.poll_skipped)  # fmt: skip
         assert self.polling is not None
         states = await self._remember_feed_states()
-        self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
+        claims = self._schedule_polls(scheduler, states)
         await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
         if self.polling.websub is not None:  # WebSub leases are renewed before they lapse
             add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
@@ -221,6 +224,8 @@ class Daemon:
         if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
             add_periodic_job(scheduler, "retention", retention.interval, self.retain)
         scheduler.start()
+        if claims is not None:
+            await claims.claim_now()  # due feeds at once, not one claim interval later
         dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
         try:
             await stop.wait()
@@ -229,13 +234,46 @@ class Daemon:
             deadline = _Deadline(self.config.settings.daemon.shutdown_timeout)
             log.info("daemon_stopping", polls_in_flight=len(self._inflight))
             scheduler.pause()  # no new runs; shutdown() would cancel the running polls
+            if claims is not None:
+                claims.stop()
             with contextlib.suppress(TimeoutError):  # a reload in progress ends first
                 await asyncio.wait_for(self.reloader.close(), deadline.left())
             await self._stop_dispatching(dispatcher, deadline)
             await self._finish_in_flight(deadline)
+            if claims is not None:  # leases given back, so other daemons poll those feeds
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(claims.wait_idle(), deadline.left())
             scheduler.shutdown(wait=False)
             await self.polling.stop_push()
             log.info("daemon_stopped", polls_cancelled=self._cancelled)
+
+    def _schedule_polls(
+        self, scheduler: AsyncIOScheduler, states: list[FeedState]
+    ) -> ClaimLoop | None:
+        """A job per feed on a store of its own; on a shared one, the claim loop (0017)."""
+        assert self.polling is not None
+        if not isinstance(self.store, FeedLeases):
+            self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
+            return None
+        store = self.config.settings.store
+        claims = ClaimLoop(
+            self.store, self.instance, self.poll, self.polling.next_poll_for,
+            lease_seconds=store.lease_seconds, batch=store.claim_batch,
+            on_claimed=self._claimed,
+        )  # fmt: skip
+        claims.update(self.config.feeds)
+        self.polling.scheduler, self.polling.claims = scheduler, claims
+        add_periodic_job(scheduler, "claim", store.claim_interval, claims.claim_now)
+        return claims
+
+    def _claimed(self, state: FeedState, claimed_at: datetime) -> None:
+        """A feed leased to this daemon: its stored state (another daemon may have polled
+        it last), and how late the claim came by the database's clock."""
+        assert self.pipeline is not None
+        self.pipeline.feed_states[state.url] = state
+        if state.next_poll is not None:
+            late = (claimed_at - state.next_poll).total_seconds()
+            self.metrics.scheduler_lag.observe(max(late, 0.0))
 
     async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: _Deadline) -> None:
         """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it

@@ -27,6 +27,7 @@ from monitor.config import Config, DaemonSettings
 from monitor.feed_health import interval_policy
 from monitor.fetcher import Fetcher
 from monitor.intervals import IntervalPolicy, backoff_delay
+from monitor.leases import ClaimLoop
 from monitor.listener import HttpListener
 from monitor.metrics import MeteredFetcher, Metrics
 from monitor.models import FeedState
@@ -133,6 +134,7 @@ class Polling:
         self.fetcher = build_fetcher(self.daemon, metrics)
         self.parse_executor = parse_pool(self.daemon.parse_workers)
         self.scheduler: AsyncIOScheduler | None = None
+        self.claims: ClaimLoop | None = None  # a shared store: feeds claimed, not scheduled
         self.websub: WebSub | None = None
         self._hub_client: httpx.AsyncClient | None = None
         self._push_feeds: dict[str, FeedSettings] = {}  # WebSub's view, updated by reloads
@@ -218,6 +220,9 @@ class Polling:
         job carries the feed's settings). The next poll is the stored one, pulled in when
         the feed's new interval is shorter; a failing feed keeps its backoff."""
         assert self.scheduler is not None, "replace_jobs needs a running schedule"
+        if self.claims is not None:  # each poll reads the state and settings afresh
+            self.claims.update(feeds)
+            return
         now = self.clock()
         for feed in feeds:
             state = states.get(feed.url)
@@ -232,7 +237,9 @@ class Polling:
 
     def unschedule(self, feed_urls: Iterable[str]) -> None:
         """Drop the poll jobs of feeds no longer configured; their stored state stays."""
-        if self.scheduler is not None:
+        if self.claims is not None:
+            self.claims.forget(feed_urls)
+        elif self.scheduler is not None:
             for url in feed_urls:
                 remove_feed_job(self.scheduler, url)
 
@@ -244,18 +251,25 @@ class Polling:
 
     def after_poll(self, feed: FeedSettings, outcome: PollOutcome) -> datetime | None:
         """Move the feed's next poll to what its new state says; returns that time."""
-        if self.scheduler is None:
+        if self.scheduler is None or self.claims is not None:  # claims: released with it
             return None
-        state = outcome.state
-        if state is not None and state.disabled:
+        when = self.next_poll_for(feed, outcome)
+        if when is None:
             remove_feed_job(self.scheduler, feed.url)
+        else:
+            reschedule_feed(self.scheduler, feed.url, when)
+        return when
+
+    def next_poll_for(self, feed: FeedSettings, outcome: object) -> datetime | None:
+        """When the feed is next due after ``outcome`` (a PollOutcome); None once gone."""
+        state = outcome.state if isinstance(outcome, PollOutcome) else None
+        if state is not None and state.disabled:
             return None
         when = state.next_poll if state is not None else None
         if when is None:  # the poll crashed before deciding: retry as after one failure
             policy = interval_policy(feed, self.daemon, self.listener_settings)
             delay = backoff_delay(1, policy, random.random)
             when = self.clock() + timedelta(seconds=delay)
-        reschedule_feed(self.scheduler, feed.url, when)
         return when
 
     async def aclose(self) -> None:

@@ -26,8 +26,9 @@ from monitor.postgres_feeds import (
     write_feed_states,
     write_subscription,
 )
+from monitor.postgres_leases import PostgresLeases
 from monitor.postgres_lookup import find_article, find_articles
-from monitor.postgres_outbox import PostgresOutbox, insert_alert, story_alert_state
+from monitor.postgres_outbox import insert_alert, story_alert_state
 from monitor.postgres_retention import PostgresRetention, tombstoned_guids
 from monitor.postgres_schema import (
     Connection,
@@ -61,7 +62,7 @@ from monitor.store import (
 ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
 
 
-class PostgresStore(PostgresOutbox, PostgresRetention):
+class PostgresStore(PostgresLeases, PostgresRetention):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
 

@@ -1,0 +1,200 @@
+"""Feed leases on PostgreSQL: daemons claiming at once never share a feed, a lapsed lease
+(a dead daemon) is taken over, a release stores the next poll, the claim loop polls each
+due feed once across two daemons, and housekeeping runs on one daemon at a time.
+
+Lease expiry is moved by writing ``lease_expires`` in the past (the database's clock
+decides), never by sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from monitor.leases import ClaimLoop, FeedLeases, instance_name
+from monitor.poll_config import FeedSettings
+from monitor.postgres_store import PostgresStore
+from tests.support.stores import POSTGRES_URL, postgres_schema
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
+]
+
+URLS = [f"https://feeds.example/{n:02d}.xml" for n in range(20)]
+LATER = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def url() -> AsyncIterator[str]:
+    async with postgres_schema() as location:
+        yield location
+
+
+@pytest.fixture
+async def stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two daemons' stores: separate pools on one schema."""
+    first, second = PostgresStore(url, max_size=4), PostgresStore(url, max_size=4)
+    await first.open()
+    await second.open()
+    await first.publish_feeds(URLS)
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def _sql(url: str, statement: str, *values: object) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(statement, values)  # type: ignore[arg-type]
+
+
+def test_the_postgresql_store_shares_feed_leases() -> None:
+    assert isinstance(PostgresStore("postgresql://h/db"), FeedLeases)
+
+
+def test_instance_names_are_the_configured_one_or_unique() -> None:
+    assert instance_name("poller-a") == "poller-a"
+    assert instance_name() != instance_name()
+
+
+async def test_daemons_claiming_at_once_never_get_the_same_feed(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = stores
+    for _ in range(5):  # several rounds of simultaneous claims over the same due feeds
+        a, b = await asyncio.gather(
+            first.claim_due("a", 12, 60, URLS), second.claim_due("b", 12, 60, URLS)
+        )
+        urls_a, urls_b = {state.url for state, _ in a}, {state.url for state, _ in b}
+        assert not urls_a & urls_b
+        assert urls_a | urls_b == set(URLS)
+        for url in urls_a:
+            assert await first.release("a", url, None)
+        for url in urls_b:
+            assert await second.release("b", url, None)
+
+
+async def test_a_held_lease_is_not_claimed_and_a_lapsed_one_is_taken_over(
+    url: str, stores: tuple[PostgresStore, PostgresStore]
+) -> None:
+    first, second = stores
+    (claimed,) = await first.claim_due("a", 1, 60, URLS[:1])
+    assert claimed[0].url == URLS[0]
+    assert await second.claim_due("b", 5, 60, URLS[:1]) == []
+    assert (await first.lease_owners())[URLS[0]] == "a"
+    # "a" died: its lease lapses by the database's clock.
+    await _sql(url, "UPDATE feeds SET lease_expires = now() - interval '1 second'")
+    assert URLS[0] not in await first.lease_owners()
+    (taken,) = await second.claim_due("b", 5, 60, URLS[:1])
+    assert taken[0].url == URLS[0]
+    assert not await first.release("a", URLS[0], LATER)  # no longer a's to give back
+    assert await first.renew_leases("a", URLS[:1], 60) == set()
+    assert await second.renew_leases("b", URLS[:1], 60) == {URLS[0]}
+
+
+async def test_a_release_stores_the_next_poll_and_frees_the_feed(
+    url: str, stores: tuple[PostgresStore, PostgresStore]
+) -> None:
+    first, second = stores
+    await first.claim_due("a", 1, 60, URLS[:1])
+    assert await first.release("a", URLS[0], LATER)
+    state = await first.feed_state(URLS[0])
+    assert state is not None and state.next_poll == LATER
+    assert await first.lease_owners() == {}
+    assert await second.claim_due("b", 5, 60, URLS[:1]) == []  # not due until LATER
+    await _sql(url, "UPDATE feeds SET next_poll = now() - interval '1 second'")
+    assert [state.url for state, _ in await second.claim_due("b", 5, 60, URLS[:1])] == URLS[:1]
+
+
+async def test_gone_and_unconfigured_feeds_are_not_claimed(
+    url: str, stores: tuple[PostgresStore, PostgresStore]
+) -> None:
+    first, _ = stores
+    await _sql(url, "UPDATE feeds SET disabled = 'gone (410)' WHERE url = %s", URLS[0])
+    claimed = await first.claim_due("a", 50, 60, URLS[:3])
+    assert sorted(state.url for state, _ in claimed) == URLS[1:3]
+
+
+async def test_the_claim_loops_of_two_daemons_poll_each_due_feed_once(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    polled: list[tuple[str, str]] = []
+    loops = []
+    for name, store in zip("ab", stores, strict=True):
+
+        async def poll(feed: FeedSettings, name: str = name) -> object:
+            polled.append((name, feed.url))
+            await asyncio.sleep(0)  # let the other daemon claim meanwhile
+            return "ok"
+
+        loop = ClaimLoop(store, name, poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
+        loop.update(FeedSettings(url=url, name=url) for url in URLS)
+        loops.append(loop)
+    await asyncio.gather(*(loop.tick() for loop in loops))
+    await asyncio.gather(*(loop.wait_idle() for loop in loops))
+    assert sorted(url for _, url in polled) == URLS  # every feed once, by one daemon
+    assert {name for name, _ in polled} == {"a", "b"}
+    assert await stores[0].lease_owners() == {}
+    assert await loops[0].tick() == 0  # nothing due before LATER
+
+
+async def test_a_stopped_loop_claims_nothing(stores: tuple[PostgresStore, PostgresStore]) -> None:
+    async def poll(_feed: FeedSettings) -> object:
+        raise AssertionError("not polled")
+
+    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
+    loop.update([FeedSettings(url=URLS[0], name="one")])
+    loop.stop()
+    assert await loop.tick() == 0
+
+
+async def test_a_long_poll_has_its_lease_extended(
+    url: str, stores: tuple[PostgresStore, PostgresStore]
+) -> None:
+    first, second = stores
+    started, finish = asyncio.Event(), asyncio.Event()
+
+    async def poll(_feed: FeedSettings) -> object:
+        started.set()
+        await finish.wait()
+        return "ok"
+
+    loop = ClaimLoop(first, "a", poll, lambda _f, _o: LATER, lease_seconds=3600, batch=1)
+    loop.renew_after = 0.0  # every tick extends the running poll's lease
+    loop.update([FeedSettings(url=URLS[0], name="one")])
+    await loop.tick()
+    await started.wait()
+    await _sql(url, "UPDATE feeds SET lease_expires = now() + interval '1 minute'")
+    assert await loop.tick() == 0  # extends the lease; the batch is full
+    expiry = await _lease_left(url)
+    assert expiry > timedelta(minutes=30)
+    assert await second.claim_due("b", 1, 60, URLS[:1]) == []
+    finish.set()
+    await loop.wait_idle()
+    state = await first.feed_state(URLS[0])
+    assert state is not None and state.next_poll == LATER
+
+
+async def _lease_left(url: str) -> timedelta:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        row = await (await conn.execute("SELECT max(lease_expires) - now() FROM feeds")).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", ["retention", "websub_renew"])
+async def test_housekeeping_runs_on_one_daemon_at_a_time(
+    stores: tuple[PostgresStore, PostgresStore], name: str
+) -> None:
+    first, second = stores
+    async with first.exclusive(name) as mine:
+        assert mine
+        async with second.exclusive(name) as theirs:
+            assert not theirs
+        async with second.exclusive("other") as unrelated:
+            assert unrelated
+    async with second.exclusive(name) as theirs:
+        assert theirs
