@@ -1,24 +1,25 @@
-"""Ingesting a feed's new articles: dedup → rules → alerts → one store transaction.
+"""Ingesting a feed's new articles: dedup → rules → alerts, as one batch.
 
 Ingesting is serial (the pipeline's ingest lock), so two outlets' copies of one story
-arriving together cannot both open it. The lock is held for in-memory work and one
-store round trip per batch, not two per article (docs/decisions/0013-batched-ingest.md):
+arriving together cannot both open it. The lock is held for in-memory work only, not
+for two store round trips per article (docs/decisions/0013-batched-ingest.md):
 
-- the exact-match lookups of the batch (GUID, link, fingerprint) are one store read made
-  *before* taking the lock; under it they are read again only if an article stored
-  meanwhile shares a key with the batch (:class:`RecentKeys`), so every answer is the
-  one a lookup under the lock would give;
+- a batch takes its place in the lock's queue when parsing is done (:func:`in_line`),
+  and makes the exact-match lookups of all its articles (GUID, link, fingerprint) in one
+  store read while it waits; under the lock they are read again only if an article
+  written meanwhile, or still waiting to be written, shares one of its keys, so every
+  answer is the one a lookup under the lock would give;
 - the articles are then classified, matched and planned in order, each seeing the ones
   before it (the story index remembers each at once); an article sharing a key with an
-  earlier one of the batch, or asking the store about a story the batch has touched,
-  first has what is pending written;
-- what is pending is written in one transaction (``BatchIngestStore.record_articles``).
+  earlier one of the batch, or asking the store for a story's outlets, first waits for
+  everything decided so far to be written;
+- the records go to :class:`monitor.ingest_writer.IngestWriter`, which writes them in
+  the lock's order, batches waiting together in one transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 import rules
+from monitor.ingest_writer import Key
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store
 from monitor.story_alerts import AlertPlan, AlertPolicy
@@ -35,10 +37,6 @@ if TYPE_CHECKING:
     from monitor.pipeline import Pipeline
 
 log = structlog.get_logger("monitor.pipeline")
-
-_MAX_BATCH = 100  # articles per transaction: a replayed file's thousand stay short ones
-
-Key = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,92 +61,70 @@ def article_keys(article: Article) -> frozenset[Key]:
     return frozenset(keys)
 
 
-class RecentKeys:
-    """The keys of the articles stored while lookups made outside the ingest lock were
-    out: such a lookup is redone under the lock only if one of them is the batch's."""
-
-    def __init__(self) -> None:
-        self._writes = 0  # batches stored so far by this process
-        self._log: deque[tuple[int, frozenset[Key]]] = deque()
-        self._open: Counter[int] = Counter()  # lookups out, by the writes seen at their start
-
-    def begin(self) -> int:
-        """Before a lookup starts: a mark for :meth:`stored_since` and :meth:`end`."""
-        self._open[self._writes] += 1
-        return self._writes
-
-    def end(self, mark: int) -> None:
-        self._open[mark] -= 1
-        if self._open[mark] <= 0:
-            del self._open[mark]
-        oldest = min(self._open, default=self._writes)
-        while self._log and self._log[0][0] <= oldest:
-            self._log.popleft()
-
-    def stored(self, keys: frozenset[Key]) -> None:
-        """A batch with these keys is committed."""
-        self._writes += 1
-        if self._open:
-            self._log.append((self._writes, keys))
-
-    def stored_since(self, mark: int, keys: frozenset[Key]) -> bool:
-        """Whether a batch committed after ``mark`` was taken shares one of ``keys``."""
-        return any(write > mark and not logged.isdisjoint(keys) for write, logged in self._log)
+# A write queued by a batch: the places and matches of its records, the records, and
+# the alerts each created, once committed.
+_Write = tuple[
+    list[tuple[int, tuple[rules.Match, ...]]],
+    list[ArticleRecord],
+    asyncio.Future[list[list[AlertRecord]]],
+]
 
 
 @dataclass
 class _Batch:
-    """One ingest under the lock: the outcomes so far, and the articles decided but not
-    yet written (with their place in the batch)."""
+    """One ingest under the lock: the outcomes so far, the articles decided but not yet
+    queued for writing (with their place in the batch), and the writes queued."""
 
     pipe: Pipeline
+    generation: int
     done: dict[int, Ingested] = field(default_factory=dict)
     records: list[ArticleRecord] = field(default_factory=list)
     places: list[tuple[int, tuple[rules.Match, ...]]] = field(default_factory=list)
     keys: set[Key] = field(default_factory=set)  # of every article decided in this batch
-    stories: set[str] = field(default_factory=set)  # of the pending ones
+    writes: list[_Write] = field(default_factory=list)
 
     async def ingest(self, place: int, article: Article, known: KnownArticle | None) -> None:
         pipe = self.pipe
         if not self.keys.isdisjoint(article_keys(article)):  # a copy of one in this batch:
-            await self.write()  # its lookup, made before, could not find it
+            await self.committed()  # its lookup, made before, could not find it
             known = (await find_articles(pipe.store, [article]))[0]
         decision = pipe.dedup.decide(article, known)
         if decision.verdict is Verdict.SEEN:
             self.done[place] = Ingested(article, decision, (), ())
             return
-        if _asks_outlets(decision, pipe) and decision.story_id in self.stories:
-            await self.write()  # the story's outlets must count the pending ones
+        if _asks_outlets(decision, pipe):
+            await self.committed()  # the story's outlets must count every earlier article
         context = await match_context(article, decision, pipe)
         matches = tuple(pipe.matcher.match(article_fields(article), context))
         plan = _alert_plan(article, decision, matches, pipe)  # new alerts, or updates
-        self._add(place, ArticleRecord(article, decision, plan), matches)
-        pipe.dedup.remember(article, decision)
-        if len(self.records) >= _MAX_BATCH:
-            await self.write()
-
-    def _add(self, place: int, record: ArticleRecord, matches: tuple[rules.Match, ...]) -> None:
-        self.records.append(record)
+        self.records.append(ArticleRecord(article, decision, plan))
         self.places.append((place, matches))
-        self.keys.update(article_keys(record.article))
-        self.stories.add(record.decision.story_id)
+        self.keys.update(article_keys(article))
+        pipe.dedup.remember(article, decision)
 
-    async def write(self) -> None:
-        """Store what is pending in one transaction."""
+    def queue(self) -> None:
+        """Hand what is pending to the writer (in the lock's order)."""
         if not self.records:
             return
-        try:
-            created = await record_articles(self.pipe.store, self.records)
-        finally:  # after a failure too: a lookup read again for nothing is harmless
-            self.pipe.recent_keys.stored(
-                frozenset().union(*(article_keys(r.article) for r in self.records))
-            )
-        for (place, matches), record, alerts in zip(
-            self.places, self.records, created, strict=True
-        ):
-            self.done[place] = Ingested(record.article, record.decision, matches, tuple(alerts))
-            _log_alerts(record.article, alerts)
-        self.records, self.places, self.stories = [], [], set()
+        keys = frozenset().union(*(article_keys(record.article) for record in self.records))
+        pipe = self.pipe
+        done = pipe.writer.submit(pipe.store, self.records, keys, self.generation)
+        self.writes.append((self.places, self.records, done))
+        self.records, self.places = [], []
+
+    async def committed(self) -> None:
+        """Everything decided so far, by any batch, is in the store."""
+        self.queue()
+        await self.pipe.writer.flushed()
+
+    async def outcomes(self, count: int) -> tuple[Ingested, ...]:
+        """Once written (after the lock is given up): what happened to each article."""
+        for places, records, done in self.writes:
+            created = await done
+            for (place, matches), record, alerts in zip(places, records, created, strict=True):
+                self.done[place] = Ingested(record.article, record.decision, matches, tuple(alerts))
+                _log_alerts(record.article, alerts)
+        return tuple(self.done[place] for place in range(count))
 
 
 async def ingest_batch(
@@ -183,30 +159,41 @@ async def _ingest(
     articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object]
 ) -> tuple[Ingested, ...]:
     keys = frozenset().union(*map(article_keys, articles))
-    mark = pipe.recent_keys.begin()
+    mark = pipe.writer.recent.begin()
     try:
         found = await find_articles(pipe.store, articles)  # while waiting for the turn
         await turn
-        if pipe.recent_keys.stored_since(mark, keys):
-            found = await find_articles(pipe.store, articles)
-        return await _ingest_locked(articles, found, pipe)
+        batch = await _decide(articles, found, keys, mark, pipe)
     finally:
-        pipe.recent_keys.end(mark)
+        pipe.writer.recent.end(mark)
+    return await batch.outcomes(len(articles))  # written after the lock is given up
 
 
-async def _ingest_locked(
-    articles: Sequence[Article], found: Sequence[KnownArticle | None], pipe: Pipeline
-) -> tuple[Ingested, ...]:
-    batch = _Batch(pipe)
+async def _decide(
+    articles: Sequence[Article],
+    found: Sequence[KnownArticle | None],
+    keys: frozenset[Key],
+    mark: int,
+    pipe: Pipeline,
+) -> _Batch:
+    """Under the lock: classify, match and plan each article, and queue the writes."""
+    writer = pipe.writer
+    if writer.stale:  # a write failed: the index remembers articles that were not stored
+        writer.stale = False
+        await pipe.dedup.reload(pipe.clock())
+    if pipe.writer.recent.stored_since(mark, keys) or writer.overlaps(keys):
+        await writer.flushed()  # an article stored meanwhile may be one of these
+        found = await find_articles(pipe.store, articles)
+    batch = _Batch(pipe, writer.generation)
     try:
         for place, (article, known) in enumerate(zip(articles, found, strict=True)):
             await batch.ingest(place, article, known)
-        await batch.write()
     except Exception:
-        if batch.records:  # the index remembered articles that were not stored
-            await pipe.dedup.reload(pipe.clock())
+        if batch.records:  # remembered by the index, never to be stored
+            writer.stale = True
         raise
-    return tuple(batch.done[place] for place in range(len(articles)))
+    batch.queue()
+    return batch
 
 
 def _log_alerts(article: Article, alerts: Sequence[AlertRecord]) -> None:
@@ -228,15 +215,6 @@ async def find_articles(store: Store, articles: Sequence[Article]) -> list[Known
     if isinstance(store, BatchIngestStore):
         return await store.find_articles(articles)
     return [await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
-
-
-async def record_articles(
-    store: Store, records: Sequence[ArticleRecord]
-) -> list[list[AlertRecord]]:
-    """``Store.record_article`` for each record: one transaction when the store can batch."""
-    if isinstance(store, BatchIngestStore):
-        return await store.record_articles(records)
-    return [await store.record_article(*record) for record in records]
 
 
 def _asks_outlets(decision: DedupDecision, pipe: Pipeline) -> bool:

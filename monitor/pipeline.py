@@ -38,12 +38,12 @@ from monitor.feed_health import (
 from monitor.fetcher import Fetcher, FetchError
 from monitor.ingest import (
     Ingested,
-    RecentKeys,
     article_fields,
     in_line,
     ingest_batch,
     match_context,
 )
+from monitor.ingest_writer import IngestWriter
 from monitor.models import (
     Article,
     FeedState,
@@ -93,8 +93,8 @@ class Pipeline:
     # The state each feed was left in by this process (the only writer of feed state),
     # so a poll does not read back what the last one wrote.
     feed_states: dict[str, FeedState] = field(default_factory=dict)
-    # Articles stored while a lookup made outside the ingest lock was out (monitor.ingest).
-    recent_keys: RecentKeys = field(default_factory=RecentKeys)
+    # Writes of ingested articles, in the ingest lock's order (monitor.ingest_writer).
+    writer: IngestWriter = field(default_factory=IngestWriter)
 
 
 @dataclass(frozen=True, slots=True)

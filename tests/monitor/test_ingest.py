@@ -15,7 +15,8 @@ import pytest
 import rules
 from monitor.config import DedupSettings
 from monitor.dedup import Deduplicator
-from monitor.ingest import RecentKeys, article_keys
+from monitor.ingest import article_keys
+from monitor.ingest_writer import RecentKeys
 from monitor.models import AlertRecord, Article, Verdict
 from monitor.normalise import article_id, content_fingerprint
 from monitor.pipeline import Ingested, Pipeline, Routes, ingest, ingest_all
