@@ -38,8 +38,8 @@ FETCH_ERROR_KINDS: Final = frozenset(
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
-_SHARDS: Final = 32
-_KEEPALIVE_PER_SHARD: Final = 8
+_SHARDS: Final = 512  # ~one host per shard for a few hundred hosts: connections get reused
+_KEEPALIVE_PER_SHARD: Final = 4  # two in flight per host (politeness), with room
 _KEEPALIVE_SECONDS: Final = 30.0
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
@@ -304,6 +304,9 @@ class Fetcher:
         headers = {**options.request_headers(), **_conditional_headers(state)}
         async with self._final_response(target, headers, options, hops) as response:
             if response.status_code == 304:
+                # A 304 has no body, but its end must be read for the connection to go back
+                # to the pool; closed unread, every 304 would cost a new connection.
+                await response.aread()
                 return self._not_modified(url, response, state, hops)
             if not response.is_success:
                 raise _status_error(response)

@@ -150,6 +150,36 @@ class TestConditionalGet:
         assert (result.etag, result.last_modified, result.body) == (ETAG, LAST_MODIFIED, b"")
 
 
+async def _keep_alive_server(connections: list[int]) -> asyncio.Server:
+    """Answers every request on a connection with a 304 (keep-alive); counts connections."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+async def test_not_modified_answers_reuse_one_connection(fetcher: Fetcher) -> None:
+    """A 304's end is read, so its connection goes back to the pool for the next poll."""
+    connections: list[int] = []
+    server = await _keep_alive_server(connections)
+    async with server:
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed.xml"
+        for _ in range(3):
+            result = await fetcher.fetch(url, FeedState(url=url, etag='"v1"'))
+            assert result.not_modified
+        await fetcher.aclose()
+    assert len(connections) == 1
+
+
 class TestSizeLimits:
     async def test_streamed_body_over_cap_is_abandoned(
         self, server: FeedServer, fetcher: Fetcher
