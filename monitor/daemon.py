@@ -66,6 +66,8 @@ class Daemon:
         self.instance = instance_name(config.settings.daemon.instance)  # in feed leases
         self.clock = clock or (lambda: datetime.now(UTC))
         self.store: Store = open_store(config.settings.store)
+        if isinstance(self.store, FeedLeases):  # outbox deliveries claimed in our name
+            self.store.claim_as(self.instance, config.settings.store.lease_seconds)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
         self.channels: dict[str, notifiers.Notifier] = {}  # enabled notifiers, by name
         self._wake = asyncio.Event()

@@ -34,7 +34,10 @@ Claimed = Callable[[FeedState, datetime], None]
 
 @runtime_checkable
 class FeedLeases(Protocol):
-    """A store several daemons share: who polls which feed, and who does housekeeping."""
+    """A store several daemons share: who polls which feed, who sends which delivery,
+    and who does housekeeping."""
+
+    def claim_as(self, owner: str, lease_seconds: float) -> None: ...
 
     async def publish_feeds(self, urls: Sequence[str]) -> None: ...
 

@@ -55,6 +55,10 @@ _UNLOCK = "SELECT pg_advisory_unlock(hashtextextended(%s || current_schema(), 0)
 class PostgresLeases(PostgresOutbox):
     """Feed leases and exclusive housekeeping for ``PostgresStore``."""
 
+    def claim_as(self, owner: str, lease_seconds: float) -> None:
+        """Name this daemon in the outbox deliveries it claims, for ``lease_seconds``."""
+        self.claimant.owner, self.claimant.seconds = owner, lease_seconds
+
     async def publish_feeds(self, urls: Sequence[str]) -> None:
         """Every configured feed has a row, so any daemon may claim it (kept as it is)."""
         async with self._connection() as conn:

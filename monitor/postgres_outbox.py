@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from monitor.alerting_config import SEVERITY_RANK
 from monitor.models import AlertRecord, Delivery, RuleHistory, StoryAlertState
 from monitor.outbox import AlertListing
+from monitor.postgres_claims import CLAIM_STILL_OURS, RELEASE_CLAIM, Claimant, contexts_of
 from monitor.postgres_schema import Connection, Pool
 from monitor.silences import Silence
 from monitor.store import DeliveryContext
@@ -105,11 +106,15 @@ def delivery_context(row: Row) -> DeliveryContext:
     )
 
 
-async def _due(conn: Connection, now: datetime, limit: int) -> list[DeliveryContext]:
-    rows = await (await conn.execute(_DUE, (now, now, limit))).fetchall()
+async def _due(
+    conn: Connection, now: datetime, limit: int, claimant: Claimant
+) -> list[DeliveryContext]:
+    """Due deliveries and their batches' members, claimed for this daemon (0017)."""
+    rows = await contexts_of(conn, _CONTEXT, await claimant.due(conn, now, limit), _DUE_ORDER)
     seen = {row["delivery_id"] for row in rows}
     for batch_id in dict.fromkeys(row["batch_id"] for row in rows if row["batch_id"]):
-        members = await (await conn.execute(_BATCH_MEMBERS, (batch_id,))).fetchall()
+        ids = await claimant.members(conn, batch_id)
+        members = await contexts_of(conn, _CONTEXT, ids, "d.delivery_id")
         rows += [row for row in members if row["delivery_id"] not in seen]
         seen.update(row["delivery_id"] for row in members)
     return [delivery_context(row) for row in rows]
@@ -136,6 +141,14 @@ class PostgresOutbox:
     """The :class:`monitor.outbox.Outbox` methods of ``PostgresStore``."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
+    _claimant: Claimant | None = None
+
+    @property
+    def claimant(self) -> Claimant:
+        """This store's daemon name and claim length for outbox deliveries."""
+        if self._claimant is None:
+            self._claimant = Claimant()
+        return self._claimant
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
@@ -154,10 +167,13 @@ class PostgresOutbox:
     async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
         # One snapshot for the due rows and their batches' members.
         async with self._connection() as conn, conn.transaction():
-            return await _due(conn, now, limit)
+            return await _due(conn, now, limit, self.claimant)
 
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
-        return [delivery_context(row) for row in await self._rows(_HELD, (notifier, hold))]
+        async with self._connection() as conn, conn.transaction():
+            ids = await self.claimant.held(conn, notifier, hold)
+            rows = await contexts_of(conn, _CONTEXT, ids, _HELD_ORDER)
+        return [delivery_context(row) for row in rows]
 
     async def update_deliveries(
         self,
@@ -170,7 +186,7 @@ class PostgresOutbox:
         hold: str | None = None,
     ) -> None:
         values = (state, attempts, next_attempt_at, error, hold, list(delivery_ids))
-        await self._execute(_UPDATE_DELIVERIES, values)
+        await self._execute(_UPDATE_DELIVERIES, (*values, self.claimant.owner))
 
     async def update_delivery(
         self,
@@ -251,28 +267,13 @@ JOIN articles a ON a.article_id = al.article_id
 JOIN stories s ON s.story_id = al.story_id
 LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
 """
-_DUE_FILTER = """
-WHERE d.state = 'pending' AND d.next_attempt_at <= %s
-  AND NOT EXISTS (
-    SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
-    WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
-      AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > %s)
-ORDER BY d.next_attempt_at, al.created_at, d.delivery_id
-LIMIT %s
-"""
-_DUE = _CONTEXT + _DUE_FILTER
-_BATCH_MEMBERS = _CONTEXT + "WHERE d.batch_id = %s AND d.state = 'pending'"
-_HELD_FILTER = """
-WHERE d.notifier = %s AND d.state = 'pending' AND d.hold = %s AND d.batch_id IS NULL
-ORDER BY al.created_at, d.delivery_id
-"""
-_HELD = _CONTEXT + _HELD_FILTER
+_DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
+_HELD_ORDER = "al.created_at, d.delivery_id"
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
 _UPDATE_DELIVERIES = """
 UPDATE deliveries SET state = %s, attempts = %s, next_attempt_at = %s, last_error = %s,
-                      hold = %s, updated_at = now()
-WHERE delivery_id = ANY(%s)
-"""
+                      hold = %s, updated_at = now()""" + RELEASE_CLAIM + """
+WHERE delivery_id = ANY(%s)""" + CLAIM_STILL_OURS
 _CLAIM = "UPDATE deliveries SET batch_id = %s WHERE delivery_id = ANY(%s) AND batch_id IS NULL"
 _SAVE_THREAD = """
 INSERT INTO threads (story_id, rule, notifier, ref) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING
