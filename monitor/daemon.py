@@ -49,6 +49,7 @@ from monitor.reload import (
 )
 from monitor.retention import RetentionReport, run_retention
 from monitor.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
+from monitor.shared_stories import SharedStories, WatchedStories
 from monitor.status_page import daemon_source, install_status_page
 from monitor.store import Store, open_store
 
@@ -90,6 +91,8 @@ class Daemon:
         settings = self.config.settings
         await self.store.open()
         dedup = Deduplicator(self.store, settings.dedup)
+        if isinstance(self.store, WatchedStories):  # stories other daemons open (0017)
+            self.store.watch_stories(SharedStories(dedup))
         warmed = await dedup.load(self.clock())
         self.channels = {
             name: self.new_channel(name, conf)

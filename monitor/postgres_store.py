@@ -48,6 +48,7 @@ from monitor.postgres_stories import (
     record_story,
     story_outlets,
 )
+from monitor.postgres_story_sync import StorySync, StoryWatch
 from monitor.store import (
     AlertPlanner,
     KnownArticle,
@@ -74,6 +75,11 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         self._timeout = timeout
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
+        self.stories = StorySync()  # stories other daemons open reach this one's index
+
+    def watch_stories(self, watch: StoryWatch) -> None:
+        """Tell ``watch`` (the daemon's story index) of articles other daemons store."""
+        self.stories.watch = watch
 
     def __repr__(self) -> str:
         return f"PostgresStore({describe(self._url)!r})"
@@ -156,10 +162,13 @@ class PostgresStore(PostgresLeases, PostgresRetention):
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""
         async with self._connection() as conn, conn.transaction():
-            return await find_articles(conn, articles)
+            found = await find_articles(conn, articles)
+            await self.stories.catch_up(conn)  # the batch is decided knowing other daemons'
+            return found
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         async with self._connection() as conn:
+            await self.stories.start(conn)  # what is stored after this is read again
             return await recent_articles(conn, since)
 
     async def story_outlets(self, story_id: str) -> frozenset[str]:
@@ -203,13 +212,19 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
         async with self._connection() as conn, conn.transaction():
-            return await _record_article(conn, article, decision, alerts)
+            await self.stories.before_write(conn, [(article, decision)])
+            created = await _record_article(conn, article, decision, alerts)
+            await self.stories.after_write(conn)
+            return created
 
     async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
-            return [await _record_article(conn, *record) for record in records]
+            await self.stories.before_write(conn, [(record[0], record[1]) for record in records])
+            created = [await _record_article(conn, *record) for record in records]
+            await self.stories.after_write(conn)
+            return created
 
 
 async def _record_article(

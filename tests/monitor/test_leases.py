@@ -48,7 +48,7 @@ async def stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]
 
 async def _sql(url: str, statement: str, *values: object) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute(statement, values)  # type: ignore[arg-type]
+        await conn.execute(statement, values)
 
 
 def test_the_postgresql_store_shares_feed_leases() -> None:

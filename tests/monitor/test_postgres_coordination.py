@@ -15,9 +15,13 @@ import psycopg
 import pytest
 
 import notifiers
+from monitor.config import DedupSettings
+from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, Redactor
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.postgres_store import PostgresStore
+from monitor.postgres_story_sync import StoryConflictError
+from monitor.shared_stories import SharedStories
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -90,7 +94,7 @@ def _dispatcher(store: PostgresStore, channel: RecordingChannel) -> Dispatcher:
 
 async def _sql(url: str, statement: str) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute(statement)  # type: ignore[arg-type]
+        await conn.execute(statement)
 
 
 async def test_two_dispatchers_send_each_delivery_once(
@@ -144,3 +148,71 @@ async def test_the_same_daemon_takes_its_own_claims_again(
     once = await first.due_deliveries(NOW, 100)
     again = await first.due_deliveries(NOW, 100)
     assert [c.delivery.delivery_id for c in once] == [c.delivery.delivery_id for c in again]
+
+
+HEADLINE = "Iranian troops land in Latakia as army prepares Homs offensive"
+
+
+def _outlet_article(n: int, title: str = HEADLINE) -> Article:
+    return Article(
+        article_id=f"out{n}", feed_url=f"http://outlet{n}/feed", feed_name=f"Outlet {n}",
+        guid=f"o{n}", title=title, link=f"http://outlet{n}/story", summary="", content="",
+        published=None, fetched_at=NOW,
+    )  # fmt: skip
+
+
+async def _deduplicating(url: str) -> tuple[PostgresStore, Deduplicator]:
+    store = PostgresStore(url, max_size=2)
+    dedup = Deduplicator(store, DedupSettings())
+    store.watch_stories(SharedStories(dedup))
+    await store.open()
+    await dedup.load(NOW)
+    return store, dedup
+
+
+async def test_a_story_opened_meanwhile_by_another_daemon_refuses_a_second_opening(
+    url: str,
+) -> None:
+    first, first_dedup = await _deduplicating(url)
+    second, second_dedup = await _deduplicating(url)
+    try:
+        mine, theirs = _outlet_article(1), _outlet_article(2, "UPDATE 1-" + HEADLINE)
+        # Both daemons decide before either has stored: each would open the story.
+        opened = first_dedup.decide(mine, None)
+        also_opened = second_dedup.decide(theirs, None)
+        assert opened.verdict is also_opened.verdict is Verdict.NEW_STORY
+        await first.record_articles([(mine, opened, [])])
+        with pytest.raises(StoryConflictError):
+            await second.record_articles([(theirs, also_opened, [])])
+        # Refused and nothing stored; the second daemon's index now knows the story.
+        folded = second_dedup.decide(theirs, None)
+        assert (folded.verdict, folded.story_id) == (Verdict.FOLDED, opened.story_id)
+        await second.record_articles([(theirs, folded, [])])
+        assert await _count(url, "stories") == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_an_exact_lookup_teaches_the_index_what_other_daemons_stored(url: str) -> None:
+    first, first_dedup = await _deduplicating(url)
+    second, second_dedup = await _deduplicating(url)
+    try:
+        mine = _outlet_article(1)
+        await first.record_articles([(mine, first_dedup.decide(mine, None), [])])
+        theirs = _outlet_article(2, "UPDATE 1-" + HEADLINE)
+        (known,) = await second.find_articles([theirs])  # as ingest does before deciding
+        decision = second_dedup.decide(theirs, known)
+        assert decision.verdict is Verdict.FOLDED
+        await second.record_articles([(theirs, decision, [])])  # no conflict: it folds
+        assert await _count(url, "stories") == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def _count(url: str, table: str) -> int:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        row = await (await conn.execute(f"SELECT count(*) FROM {table}")).fetchone()
+    assert row is not None
+    return int(row[0])
