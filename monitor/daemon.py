@@ -31,7 +31,7 @@ from monitor.health import (
     start_listener,
 )
 from monitor.instance_lock import instance_lock, lock_path_for
-from monitor.leases import ClaimLoop, FeedLeases, instance_name
+from monitor.leases import ClaimLoop, FeedLeases, instance_name, run_exclusively
 from monitor.logs import set_log_secrets
 from monitor.metrics import daemon_metrics
 from monitor.models import FeedState
@@ -218,9 +218,10 @@ class Daemon:
         states = await self._remember_feed_states()
         claims = self._schedule_polls(scheduler, states)
         await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
-        if self.polling.websub is not None:  # WebSub leases are renewed before they lapse
+        if (websub := self.polling.websub) is not None:  # renewed before they lapse
             add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
-                             self.polling.websub.renew_due)  # fmt: skip
+                             lambda: run_exclusively(self.store, "websub_renew",
+                                                     websub.renew_due))  # fmt: skip
         add_periodic_job(
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
@@ -260,15 +261,23 @@ class Daemon:
         if not isinstance(self.store, FeedLeases):
             self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
             return None
+        claims = self.claim_loop(self.store)
+        self.polling.scheduler, self.polling.claims = scheduler, claims
+        add_periodic_job(
+            scheduler, "claim", self.config.settings.store.claim_interval, claims.claim_now
+        )
+        return claims
+
+    def claim_loop(self, leases: FeedLeases) -> ClaimLoop:
+        """This daemon's claim loop over the configured feeds (ticked by the scheduler)."""
+        assert self.polling is not None
         store = self.config.settings.store
         claims = ClaimLoop(
-            self.store, self.instance, self.poll, self.polling.next_poll_for,
+            leases, self.instance, self.poll, self.polling.next_poll_for,
             lease_seconds=store.lease_seconds, batch=store.claim_batch,
             on_claimed=self._claimed,
         )  # fmt: skip
         claims.update(self.config.feeds)
-        self.polling.scheduler, self.polling.claims = scheduler, claims
-        add_periodic_job(scheduler, "claim", store.claim_interval, claims.claim_now)
         return claims
 
     def _claimed(self, state: FeedState, claimed_at: datetime) -> None:
@@ -320,7 +329,11 @@ class Daemon:
         log.debug("story_index_pruned", stories=pruned)
 
     async def retain(self) -> RetentionReport | None:
-        """One retention run; a failure is logged and the next run tries again."""
+        """One retention run, unless another daemon sharing the store is running one
+        (None then); a failure is logged and the next run tries again."""
+        return await run_exclusively(self.store, "retention", self._retain)
+
+    async def _retain(self) -> RetentionReport | None:
         settings = self.config.settings
         window = timedelta(hours=settings.dedup.window_hours)
         try:

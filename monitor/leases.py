@@ -18,7 +18,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import structlog
 
@@ -30,6 +30,7 @@ log = structlog.get_logger("monitor.leases")
 Poll = Callable[[FeedSettings], Awaitable[object]]
 NextPoll = Callable[[FeedSettings, object], datetime | None]
 Claimed = Callable[[FeedState, datetime], None]
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -60,6 +61,18 @@ def instance_name(configured: str = "") -> str:
     """``[daemon] instance``, else host-pid-random: unique even for two daemons in one
     container image started with the same PID."""
     return configured or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+async def run_exclusively(store: object, name: str, work: Callable[[], Awaitable[T]]) -> T | None:
+    """``work()``, unless another daemon sharing ``store`` is running the job ``name``
+    (then None at once): housekeeping such as retention runs on one daemon at a time."""
+    if not isinstance(store, FeedLeases):  # a store of its own: nobody to wait for
+        return await work()
+    async with store.exclusive(name) as ours:
+        if not ours:
+            log.info("housekeeping_skipped", job=name, reason="another daemon is running it")
+            return None
+        return await work()
 
 
 class ClaimLoop:

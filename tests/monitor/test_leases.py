@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from monitor.leases import ClaimLoop, FeedLeases, instance_name
+from monitor.leases import ClaimLoop, FeedLeases, instance_name, run_exclusively
 from monitor.poll_config import FeedSettings
 from monitor.postgres_store import PostgresStore
 from tests.support.stores import POSTGRES_URL, postgres_schema
@@ -198,3 +198,36 @@ async def test_housekeeping_runs_on_one_daemon_at_a_time(
             assert unrelated
     async with second.exclusive(name) as theirs:
         assert theirs
+
+
+async def test_housekeeping_skips_while_another_daemon_runs_it(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = stores
+    runs: list[str] = []
+    running, finish = asyncio.Event(), asyncio.Event()
+
+    async def long_run() -> str:
+        runs.append("first")
+        running.set()
+        await finish.wait()
+        return "done"
+
+    async def other_run() -> str:
+        runs.append("second")
+        return "done"
+
+    started = asyncio.ensure_future(run_exclusively(first, "retention", long_run))
+    await running.wait()
+    assert await run_exclusively(second, "retention", other_run) is None
+    finish.set()
+    assert await started == "done"
+    assert runs == ["first"]
+    assert await run_exclusively(second, "retention", other_run) == "done"
+
+
+async def test_a_store_of_its_own_runs_housekeeping_unconditionally() -> None:
+    async def work() -> int:
+        return 7
+
+    assert await run_exclusively(object(), "retention", work) == 7
