@@ -95,10 +95,12 @@ class NameStats:
 
     def __init__(self) -> None:
         self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
+        self.version = 0  # changes whenever a count does
 
     def observe(self, text: str) -> None:
         if is_title_case(text):
             return
+        self.version += 1
         for word in cased_words(text):
             if not word.first:
                 self._counts.setdefault(word.token, [0, 0])[0 if word.capitalised else 1] += 1
@@ -123,6 +125,7 @@ class NameStats:
         return not case_says_nothing or counts[0] > counts[1]
 
     def forget(self, tokens: Iterable[str]) -> None:
+        self.version += 1
         for token in tokens:
             self._counts.pop(token, None)
 
@@ -143,6 +146,9 @@ class StoryIndex:
         self._by_headline: dict[str, int] = {}
         self._names = NameStats()
         self._serial = 0
+        # The last query built: an article is looked up (find) and then added with the same
+        # title and lead, and nothing in between changes what its query would be.
+        self._last_query: tuple[tuple[str, str, int], _Query] | None = None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -212,6 +218,14 @@ class StoryIndex:
     # -- internals ---------------------------------------------------------------------
 
     def _query(self, title: str, lead: str) -> _Query:
+        key = (title, lead, self._names.version)
+        if self._last_query is not None and self._last_query[0] == key:
+            return self._last_query[1]
+        query = self._build_query(title, lead)
+        self._last_query = (key, query)
+        return query
+
+    def _build_query(self, title: str, lead: str) -> _Query:
         stripped = strip_decorations(title)
         headline = fold(stripped)
         tokens = content_tokens(headline)
