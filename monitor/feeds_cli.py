@@ -18,6 +18,7 @@ from typing import Any
 
 from monitor.commands import CommandFactory, Loader
 from monitor.config import Config
+from monitor.leases import FeedLeases
 from monitor.models import FeedState
 from monitor.poll_config import FeedSettings
 from monitor.redact import redact_url
@@ -51,8 +52,11 @@ def feed_status(feed: FeedSettings, state: FeedState | None) -> str:
     return "failing" if state.error_count else "ok"
 
 
-def feed_record(feed: FeedSettings, state: FeedState | None) -> dict[str, Any]:
-    """One feed's health as plain JSON values (times in ISO 8601, UTC)."""
+def feed_record(
+    feed: FeedSettings, state: FeedState | None, polled_by: str | None = None
+) -> dict[str, Any]:
+    """One feed's health as plain JSON values (times in ISO 8601, UTC); ``polled_by``:
+    the daemon holding its lease on a shared PostgreSQL store (polling it now)."""
     state = state or FeedState(url=feed.url)
     return {
         "feed": redact_url(feed.display_name),
@@ -69,12 +73,18 @@ def feed_record(feed: FeedSettings, state: FeedState | None) -> dict[str, Any]:
         "moved_to": redact_url(state.moved_to) if state.moved_to else None,
         "disabled": state.disabled,
         "last_error": state.last_error,
+        "polled_by": polled_by,
     }
 
 
 def render_table(records: Sequence[dict[str, Any]]) -> str:
     header = "  ".join(_cell(name, width) for name, width in _COLUMNS)
-    return "\n".join([header, *("  ".join(_row(record)) for record in records)])
+    lines = [header, *("  ".join(_row(record)) for record in records)]
+    if any(record.get("polled_by") for record in records):  # several daemons share the store
+        polled = ["polled by", *(record.get("polled_by") or "-" for record in records)]
+        width = max(map(len, polled))
+        lines = [f"{_cell(by, width)}  {line}" for by, line in zip(polled, lines, strict=True)]
+    return "\n".join(lines)
 
 
 def _row(record: dict[str, Any]) -> list[str]:
@@ -120,8 +130,11 @@ def _feeds(args: argparse.Namespace) -> int:
     config: Config | None = args.load(args)
     if config is None:
         return 1
-    states = asyncio.run(_states(config))
-    records = [feed_record(feed, states.get(feed.url)) for feed in config.settings.feeds]
+    states, owners = asyncio.run(_states(config))
+    records = [
+        feed_record(feed, states.get(feed.url), owners.get(feed.url))
+        for feed in config.settings.feeds
+    ]
     if args.json:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
@@ -130,10 +143,12 @@ def _feeds(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _states(config: Config) -> dict[str, FeedState]:
+async def _states(config: Config) -> tuple[dict[str, FeedState], dict[str, str]]:
+    """Every feed's stored state, and who holds the leases (a shared PostgreSQL store)."""
     store = open_store(config.settings.store)
     await store.open()
     try:
-        return {state.url: state for state in await store.feed_states()}
+        owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
+        return {state.url: state for state in await store.feed_states()}, owners
     finally:
         await store.close()

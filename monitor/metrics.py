@@ -70,7 +70,7 @@ def daemon_metrics(daemon: Daemon) -> Metrics:
 
     return Metrics(
         version=package_version(), clock=daemon.clock, feeds=feeds,
-        notifiers=lambda: tuple(daemon.channels),
+        notifiers=lambda: tuple(daemon.channels), instance=daemon.instance,
     )  # fmt: skip
 
 
@@ -108,6 +108,7 @@ class Metrics:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         feeds: FeedCounts = lambda: {},
         notifiers: Names = lambda: (),  # listed with zero deliveries before their first
+        instance: str = "",  # [daemon] instance: which of several daemons this is
     ) -> None:
         # No ``*_created`` series: in the text format they double every counter's series
         # and nothing reads them. (A process-wide switch; this process has no other use.)
@@ -117,7 +118,7 @@ class Metrics:
         self.notifiers = notifiers
         self._clock = clock
         self._add_poll_metrics()
-        self._add_daemon_metrics(version)
+        self._add_daemon_metrics(version, instance)
         self.registry.register(_ScrapeTimeCollector(self, feeds))
 
     def _add_poll_metrics(self) -> None:
@@ -143,7 +144,7 @@ class Metrics:
             "wirewatch_alerts_created_total", "Alerts queued in the outbox", ["event"]
         )
 
-    def _add_daemon_metrics(self, version: str) -> None:
+    def _add_daemon_metrics(self, version: str, instance: str) -> None:
         self.scheduler_lag = Histogram(
             "wirewatch_scheduler_lag_seconds", "Start of a poll job after its scheduled time",
             buckets=LAG_BUCKETS, registry=self.registry,
@@ -166,6 +167,10 @@ class Metrics:
         )  # fmt: skip
         build = Gauge("wirewatch_build_info", "Always 1", ["version"], registry=self.registry)
         build.labels(version).set(1)
+        if instance:  # exported as exported_instance unless the scrape honours labels
+            named = Gauge("wirewatch_instance_info", "Always 1; the daemon's lease name",
+                          ["instance"], registry=self.registry)  # fmt: skip
+            named.labels(instance).set(1)
 
     def polled(self, outcome: PollOutcome) -> None:
         """One poll (or pushed document) and everything it stored and raised."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from monitor.leases import ClaimLoop, FeedLeases, instance_name, run_exclusively
+from monitor.leases import ClaimLoop, run_exclusively
 from monitor.poll_config import FeedSettings
 from monitor.postgres_store import PostgresStore
 from tests.support.stores import POSTGRES_URL, postgres_schema
@@ -49,15 +49,6 @@ async def stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]
 async def _sql(url: str, statement: str, *values: object) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(statement, values)
-
-
-def test_the_postgresql_store_shares_feed_leases() -> None:
-    assert isinstance(PostgresStore("postgresql://h/db"), FeedLeases)
-
-
-def test_instance_names_are_the_configured_one_or_unique() -> None:
-    assert instance_name("poller-a") == "poller-a"
-    assert instance_name() != instance_name()
 
 
 async def test_daemons_claiming_at_once_never_get_the_same_feed(

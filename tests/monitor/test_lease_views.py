@@ -1,0 +1,39 @@
+"""What shows which daemon does what, without a database: instance names, the feeds
+table's "polled by" column, the instance metric; the PostgreSQL store shares leases."""
+
+from __future__ import annotations
+
+from monitor.feeds_cli import feed_record, render_table
+from monitor.leases import FeedLeases, instance_name
+from monitor.metrics import Metrics
+from monitor.poll_config import FeedSettings
+from monitor.postgres_store import PostgresStore
+from monitor.sqlite_store import SqliteStore
+
+URLS = ["https://feeds.example/0.xml", "https://feeds.example/1.xml"]
+
+
+def test_only_the_postgresql_store_shares_feed_leases() -> None:
+    assert isinstance(PostgresStore("postgresql://h/db"), FeedLeases)
+    assert not isinstance(SqliteStore(":memory:"), FeedLeases)
+
+
+def test_instance_names_are_the_configured_one_or_unique() -> None:
+    assert instance_name("poller-a") == "poller-a"
+    assert instance_name() != instance_name()
+
+
+def test_the_feeds_table_names_the_daemon_polling_each_feed() -> None:
+    feeds = [FeedSettings(url=url, name=f"Feed {n}") for n, url in enumerate(URLS[:2])]
+    records = [feed_record(feeds[0], None, "poller-a"), feed_record(feeds[1], None)]
+    assert [record["polled_by"] for record in records] == ["poller-a", None]
+    header, first, second = render_table(records).splitlines()
+    assert header.startswith("polled by  feed")
+    assert first.startswith("poller-a   Feed 0")
+    assert second.startswith("-          Feed 1")
+    assert not render_table(records[1:]).startswith("polled by")  # one daemon: no column
+
+
+def test_metrics_name_the_daemon() -> None:
+    text = Metrics(version="1.0", instance="poller-a").render().decode()
+    assert 'wirewatch_instance_info{instance="poller-a"} 1.0' in text
