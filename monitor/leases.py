@@ -12,6 +12,7 @@ that died are claimed by another once their leases lapse
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import secrets
 import socket
@@ -183,7 +184,7 @@ class ClaimLoop:
             return
         held = await self.leases.renew_leases(self.owner, due, self.lease_seconds)
         for url in due:
-            self._running[url] = now
+            self._running[url] = now if url in held else math.inf  # lost: not asked again
             if url not in held:
                 log.warning("feed_lease_lost", feed_url=url, instance=self.owner)
 

@@ -38,7 +38,7 @@ RETURNING {_FEED_LIST}, now() AS claimed_at
 """  # noqa: S608 (column names from the dataclass, never from input)
 _RENEW = """
 UPDATE feeds SET lease_expires = now() + make_interval(secs => %s)
-WHERE url = ANY(%s) AND lease_owner = %s AND lease_expires > now()
+WHERE url = ANY(%s) AND lease_owner = %s
 RETURNING url
 """
 _RELEASE = """
@@ -75,7 +75,8 @@ class PostgresLeases(PostgresOutbox):
         return [(_state(row), row["claimed_at"]) for row in rows]
 
     async def renew_leases(self, owner: str, urls: Sequence[str], lease_seconds: float) -> set[str]:
-        """Extend ``owner``'s unexpired leases on ``urls``; the URLs still held."""
+        """Extend ``owner``'s leases on ``urls`` (a lapsed one too, if nobody claimed the
+        feed since); the URLs still held."""
         async with self._connection() as conn:
             found = await conn.execute(_RENEW, (lease_seconds, list(urls), owner))
             return {row["url"] for row in await found.fetchall()}

@@ -212,7 +212,9 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
         async with self._connection() as conn, conn.transaction():
-            await self.stories.before_write(conn, [(article, decision)])
+            ((article, decision, alerts),) = await self.stories.before_write(
+                conn, [(article, decision, alerts)]
+            )
             created = await _record_article(conn, article, decision, alerts)
             await self.stories.after_write(conn)
             return created
@@ -221,7 +223,7 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
-            await self.stories.before_write(conn, [(record[0], record[1]) for record in records])
+            records = await self.stories.before_write(conn, records)
             created = [await _record_article(conn, *record) for record in records]
             await self.stories.after_write(conn)
             return created

@@ -9,20 +9,24 @@ Each daemon groups articles into stories with its own in-memory index
 - before a batch is decided (its exact-match lookup) and again inside the locked write,
   the articles other daemons stored since this daemon last looked (``seq`` beyond its
   mark) are added to its index (:class:`StoryWatch`);
-- if one of them tells a story this write is about to open anew, the write is refused
-  with :class:`StoryConflictError`: nothing is stored, the index is rebuilt and the
-  feed's next poll folds the article into that story (docs/decisions/0017-leases.md).
+- if a story this write is about to open was opened meanwhile by another daemon (one
+  learned after this daemon decided), the article is folded into that story instead,
+  in the same write, and so is every later article of the story this daemon opened in
+  its mind only (an alias kept for them); alerts are then planned against that story
+  (docs/decisions/0017-leases.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from monitor.models import Article, DedupDecision
+from monitor.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.postgres_schema import Connection
-from monitor.store import WindowArticle
+from monitor.store import AlertPlanner, WindowArticle
+from monitor.story_alerts import alert_id_for
 
 _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
@@ -36,8 +40,17 @@ ORDER BY a.seq
 """
 
 
-class StoryConflictError(RuntimeError):
-    """Another daemon opened the story an article of this write would open: not stored."""
+_ALIASES_KEPT = 10_000
+# (article, decision, alerts or a planner): what monitor.store.ArticleRecord holds.
+ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
+
+
+class OpenedElsewhere(NamedTuple):
+    """The story another daemon opened for what this daemon took for a new story."""
+
+    story_id: str
+    first_article_id: str
+    evidence: str
 
 
 class StoryWatch(Protocol):
@@ -45,9 +58,9 @@ class StoryWatch(Protocol):
 
     def learn(self, articles: Sequence[WindowArticle]) -> None: ...
 
-    def conflicts(
-        self, articles: Sequence[WindowArticle], records: Sequence[tuple[Article, DedupDecision]]
-    ) -> bool: ...
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]: ...
 
 
 class StorySync:
@@ -56,6 +69,7 @@ class StorySync:
     def __init__(self) -> None:
         self.watch: StoryWatch | None = None
         self.mark = 0
+        self.aliases: dict[str, OpenedElsewhere] = {}  # our story id → the one stored
 
     async def start(self, conn: Connection) -> None:
         """Before the index is warmed: articles stored from here on are read again."""
@@ -75,14 +89,22 @@ class StorySync:
         return found
 
     async def before_write(
-        self, conn: Connection, records: Sequence[tuple[Article, DedupDecision]]
-    ) -> None:
-        """Inside the storing transaction: take the stories lock, catch up, and refuse a
-        write that would open a story another daemon has just opened."""
+        self, conn: Connection, records: Sequence[ArticleToStore]
+    ) -> list[ArticleToStore]:
+        """Inside the storing transaction: take the stories lock, catch up, and fold into
+        another daemon's story what this write would open a second time."""
         await conn.execute(_LOCK)
-        found = await self.catch_up(conn)
-        if found and self.watch is not None and self.watch.conflicts(found, records):
-            raise StoryConflictError("another daemon opened this story meanwhile; retried")
+        await self.catch_up(conn)
+        if self.watch is None:
+            return list(records)
+        found = self.watch.opened_elsewhere(
+            [(article, decision) for article, decision, _ in records]
+        )
+        if found:
+            if len(self.aliases) + len(found) > _ALIASES_KEPT:
+                self.aliases.clear()
+            self.aliases.update(found)
+        return [_folded(record, self.aliases) for record in records]
 
     async def after_write(self, conn: Connection) -> None:
         """Still under the lock: nothing stored by others since ``before_write``."""
@@ -99,4 +121,25 @@ def _window_article(row: dict[str, Any]) -> WindowArticle:
         title=str(row["title"]),
         summary=str(row["summary"]),
         seen=min(published, fetched),
+    )
+
+
+def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> ArticleToStore:
+    """The record moved to the story another daemon opened for it, if there is one."""
+    article, decision, alerts = record
+    target = aliases.get(decision.story_id)
+    if target is None:
+        return record
+    verdict = Verdict.FOLDED if decision.verdict is Verdict.NEW_STORY else decision.verdict
+    evidence = target.evidence if decision.verdict is Verdict.NEW_STORY else decision.evidence
+    moved = replace(decision, verdict=verdict, story_id=target.story_id,
+                    duplicate_of=target.first_article_id, evidence=evidence)  # fmt: skip
+    if not callable(alerts):  # planned already (a planner plans against the story given)
+        alerts = [_moved_alert(alert, target.story_id) for alert in alerts]
+    return article, moved, alerts
+
+
+def _moved_alert(alert: AlertRecord, story_id: str) -> AlertRecord:
+    return replace(
+        alert, story_id=story_id, alert_id=alert_id_for(story_id, alert.rule, alert.event)
     )

@@ -2,23 +2,26 @@
 
 :class:`SharedStories` is what ``monitor.postgres_story_sync`` tells about articles other
 daemons stored: they join the index (so the next article of that story folds into it),
-and a write about to open a story one of them already tells is refused and retried
-(docs/decisions/0017-leases.md).
+and an article about to open a story one of them already tells is folded into that
+story when it is written (docs/decisions/0017-leases.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from monitor.dedup import Deduplicator
 from monitor.headlines import lead_of
 from monitor.models import Article, DedupDecision, Verdict
+from monitor.postgres_story_sync import OpenedElsewhere
 from monitor.store import WindowArticle
+from monitor.story_index import StoryIndex
 
-# Evidence on which the index folds two headlines (``StoryIndex.compare``); "related" is
-# included: a needless retry costs a poll, a missed one a second story.
-_SAME_STORY = frozenset({"same_headline", "near_identical", "update", "related"})
+# Stories other daemons opened are checked against for this long after this daemon
+# learned them: longer than any article waits between being decided and being written.
+RECENT = timedelta(minutes=5)
 
 
 @runtime_checkable
@@ -29,27 +32,40 @@ class WatchedStories(Protocol):
 
 
 class SharedStories:
-    """Articles stored by other daemons, learned by this daemon's dedup index."""
+    """Articles stored by other daemons, learned by this daemon's dedup index; a story
+    about to be opened that one of those learned lately tells is folded into theirs."""
 
-    def __init__(self, dedup: Deduplicator) -> None:
+    def __init__(
+        self, dedup: Deduplicator, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.dedup = dedup  # not its index: a reload replaces that
+        self.clock = clock
+        index = dedup.index
+        self._recent = StoryIndex(RECENT, index.threshold, related=index.related)
 
     def learn(self, articles: Sequence[WindowArticle]) -> None:
+        now = self.clock()
         for item in articles:
             lead = lead_of(item.summary, item.title)
             self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
+            # By when it was learned: a decision made before then did not know it.
+            self._recent.add(item.story_id, item.first_article_id, item.title, now, lead)
 
-    def conflicts(
-        self, articles: Sequence[WindowArticle], records: Sequence[tuple[Article, DedupDecision]]
-    ) -> bool:
-        """Whether an article about to open a story reports one of ``articles``' stories."""
-        opening = [article for article, decision in records
-                   if decision.verdict is Verdict.NEW_STORY]  # fmt: skip
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]:
+        """The stories about to be opened that another daemon opened (learned lately,
+        maybe after the article was decided): our story id → theirs."""
+        now = self.clock()
+        self._recent.prune(now)
         ours = {decision.story_id for _, decision in records}
-        theirs = [item for item in articles if item.story_id not in ours]
-        return any(self._same(article, item) for article in opening for item in theirs)
-
-    def _same(self, article: Article, other: WindowArticle) -> bool:
-        lead = lead_of(article.summary, article.title)
-        other_lead = lead_of(other.summary, other.title)
-        return self.dedup.index.compare(article.title, other.title, lead, other_lead) in _SAME_STORY
+        found: dict[str, OpenedElsewhere] = {}
+        for article, decision in records:
+            if decision.verdict is not Verdict.NEW_STORY:
+                continue
+            match = self._recent.find(article.title, now, lead_of(article.summary, article.title))
+            if match is not None and match.story_id not in ours:
+                found[decision.story_id] = OpenedElsewhere(
+                    match.story_id, match.first_article_id, match.kind
+                )
+        return found

@@ -20,7 +20,6 @@ from monitor.dedup import Deduplicator
 from monitor.dispatch import Dispatcher, Redactor
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.postgres_store import PostgresStore
-from monitor.postgres_story_sync import StoryConflictError
 from monitor.shared_stories import SharedStories
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
@@ -170,7 +169,7 @@ async def _deduplicating(url: str) -> tuple[PostgresStore, Deduplicator]:
     return store, dedup
 
 
-async def test_a_story_opened_meanwhile_by_another_daemon_refuses_a_second_opening(
+async def test_a_story_opened_meanwhile_by_another_daemon_is_joined_not_opened_again(
     url: str,
 ) -> None:
     first, first_dedup = await _deduplicating(url)
@@ -181,14 +180,22 @@ async def test_a_story_opened_meanwhile_by_another_daemon_refuses_a_second_openi
         opened = first_dedup.decide(mine, None)
         also_opened = second_dedup.decide(theirs, None)
         assert opened.verdict is also_opened.verdict is Verdict.NEW_STORY
+        second_dedup.remember(theirs, also_opened)
+        alert = AlertRecord(
+            alert_id="planned", story_id=also_opened.story_id, article_id=theirs.article_id,
+            rule="iran", severity="high", terms=("Iranian",), notifiers=(), created_at=NOW,
+        )  # fmt: skip
         await first.record_articles([(mine, opened, [])])
-        with pytest.raises(StoryConflictError):
-            await second.record_articles([(theirs, also_opened, [])])
-        # Refused and nothing stored; the second daemon's index now knows the story.
-        folded = second_dedup.decide(theirs, None)
-        assert (folded.verdict, folded.story_id) == (Verdict.FOLDED, opened.story_id)
-        await second.record_articles([(theirs, folded, [])])
+        (created,) = await second.record_articles([(theirs, also_opened, [alert])])
+        assert [a.story_id for a in created] == [opened.story_id]  # moved with its article
+        # A later copy the second daemon folds into the story it opened in mind only.
+        later = _outlet_article(3, HEADLINE + " - Outlet 3")
+        folded = second_dedup.decide(later, None)
+        await second.record_articles([(later, folded, [])])
         assert await _count(url, "stories") == 1
+        assert await _count(url, "articles") == 3
+        stored = await second.story(opened.story_id)
+        assert stored is not None and stored.article_count == 3
     finally:
         await first.close()
         await second.close()
