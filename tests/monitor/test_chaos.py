@@ -1,0 +1,253 @@
+"""Three daemons on one PostgreSQL database, one killed with SIGKILL and one stopped with
+SIGTERM, poll 1,000 loopback feeds and alert a loopback webhook receiver.
+
+Done means: every expected alert is delivered exactly once by its Idempotency-Key (a
+resend of the same key after a kill is allowed: the receiver drops it; two different keys
+for one story, rule and event are not), no feed went unpolled for longer than two
+intervals plus the lease, and no delivery is left pending. Gaps are measured from the
+moment every feed has had its first poll: at a cold start every feed is due at once.
+
+The farm (``tests/support/syndication.py``) serves groups of feeds carrying the same
+stories under outlet-specific headlines; each round every group publishes a new story.
+Each daemon sends its own User-Agent, so the farm's request log says who polled which
+feed when. Every step waits on what can be observed (farm requests, lease rows, the
+receiver's requests, process exits); the timeouts are hang guards.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.support.daemon_process import DaemonProcess
+from tests.support.receiver import HttpReceiver, ReceivedRequest
+from tests.support.stores import POSTGRES_URL, postgres_schema_sync
+from tests.support.syndication import Story, SyndicationFarm, story_code_in
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
+]
+
+FEEDS, GROUP_SIZE = 1000, 10
+INTERVAL, LEASE = 10.0, 5.0  # seconds: a feed's poll interval, a claimed feed's lease
+MAX_GAP = 2 * INTERVAL + LEASE
+INSTANCES = ("chaos-a", "chaos-b", "chaos-c")
+HANG_GUARD = 90.0
+CONFIG = """
+[daemon]
+instance = "{instance}"
+user_agent = "{instance}"
+jitter = 0
+min_interval = 1
+parse_workers = 0
+concurrency = 64
+host_concurrency = 16
+host_spacing = 0
+dispatch_interval = 1
+backoff_base = 5  # a write refused for a story race (0017) retries within the interval
+backoff_max = 10
+shutdown_timeout = 15
+[store]
+url = "{url}"
+pool_max_size = 4
+lease_seconds = {lease}
+claim_interval = 1
+claim_batch = 64
+[listener]
+enabled = false
+[log]
+format = "json"
+level = "warning"
+[notifiers.hook]
+type = "webhook"
+url = "{hook}"
+[alerting.updates]
+outlets = [3]
+[entities.latakia]
+kind = "place"
+entries = ["Latakia"]
+[entities.hama]
+kind = "place"
+entries = ["Hama"]
+[[rules]]
+name = "latakia"
+all_of = ["latakia"]
+notifiers = ["hook"]
+[[rules]]
+name = "hama"
+all_of = ["hama"]
+notifiers = ["hook"]
+"""
+
+
+@pytest.fixture(name="world")
+def _world(tmp_path: Path) -> Iterator[tuple[SyndicationFarm, HttpReceiver, str, list[Path]]]:
+    with (
+        postgres_schema_sync() as url,
+        SyndicationFarm(FEEDS, GROUP_SIZE) as farm,
+        HttpReceiver() as receiver,
+    ):
+        feeds = "".join(
+            f'[[feeds]]\nname = "Outlet {n}"\nurl = "{u}"\ninterval = {INTERVAL}\n'
+            for n, u in enumerate(farm.urls)
+        )
+        configs = []
+        for instance in INSTANCES:
+            path = tmp_path / f"{instance}.toml"
+            text = CONFIG.format(instance=instance, url=url, lease=LEASE, hook=receiver.url())
+            path.write_text(text + feeds, encoding="utf-8")
+            configs.append(path)
+        yield farm, receiver, url, configs
+
+
+def _leases_held(url: str, instance: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM feeds WHERE lease_owner = %s AND lease_expires > now()",
+            (instance,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _deliveries_by_state(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall()
+    return {state: int(count) for state, count in rows}
+
+
+def _kill_while_holding_leases(farm: SyndicationFarm, url: str, victim: DaemonProcess) -> int:
+    """SIGKILL ``victim`` as soon as it polls the current round while holding leases."""
+    since = farm.advance()
+    while True:
+        polled = farm.polled_by(INSTANCES[0], since)
+        farm.wait_until(lambda n=polled: farm.polled_by(INSTANCES[0], since) > n, what="a polls")
+        if (held := _leases_held(url, INSTANCES[0])) > 0:
+            victim.send_signal(signal.SIGKILL)
+            return held
+
+
+def _expected(stories: dict[str, Story]) -> set[tuple[str, str, str]]:
+    """(story code, rule, event) for every alert the fixture must raise."""
+    return {
+        (story.code, term.lower(), event)
+        for story in stories.values()
+        for term in story.terms
+        for event in ("new", "outlets>=3")
+    }
+
+
+def _alert_of(request: ReceivedRequest, stories: dict[str, Story]) -> tuple[str, str, str]:
+    post: dict[str, Any] = request.json()
+    story = story_code_in(post["title"], stories)
+    code = story.code if story else f"unknown:{post['title']}"
+    return code, post["rule"], post["change"] or post["event"]
+
+
+def _keys_by_alert(
+    requests: list[ReceivedRequest], stories: dict[str, Story]
+) -> dict[tuple[str, str, str], set[str]]:
+    keys: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for request in requests:
+        keys[_alert_of(request, stories)].add(request.headers["idempotency-key"])
+    return keys
+
+
+def _longest_gaps(farm: SyndicationFarm, start: float, end: float) -> dict[int, float]:
+    """Per feed, the longest time between consecutive polls from ``start`` to ``end``."""
+    times: dict[int, list[float]] = {feed: [start] for feed in range(farm.feeds)}
+    for poll in farm.snapshot():
+        if poll.at >= start:
+            times[poll.feed].append(poll.at)
+    return {
+        feed: max(b - a for a, b in zip(at, [*at[1:], end], strict=True))
+        for feed, at in times.items()
+    }
+
+
+def test_three_daemons_one_killed_one_stopped_deliver_every_alert_once(
+    world: tuple[SyndicationFarm, HttpReceiver, str, list[Path]],
+) -> None:
+    farm, receiver, url, configs = world
+    with ExitStack() as stack:
+        a, b, c = (stack.enter_context(DaemonProcess(config)) for config in configs)
+        stack.callback(_print_logs, a, b, c)  # shown by pytest when the test fails
+        started = time.monotonic()
+        farm.wait_until(lambda: farm.all_polled_since(started), HANG_GUARD, "round 0 polled")
+        warm = time.monotonic()  # every feed polled once: the intervals run from here
+
+        held = _kill_while_holding_leases(farm, url, a)  # round 1
+        assert a.wait() == -signal.SIGKILL
+        killed = time.monotonic()
+        assert held > 0
+        farm.wait_until(
+            lambda: farm.all_polled_since(killed, set(INSTANCES[1:])), HANG_GUARD, "after kill"
+        )
+
+        since = farm.advance()  # round 2: b is stopped while it polls it
+        farm.wait_until(lambda: farm.polled_by(INSTANCES[1], since) > 0, HANG_GUARD, "b polls")
+        b.send_signal(signal.SIGTERM)
+        assert b.wait() == 0, b.stderr()
+        stopped = time.monotonic()
+        farm.wait_until(
+            lambda: farm.all_polled_since(stopped, {INSTANCES[2]}), HANG_GUARD, "c took over"
+        )
+
+        stories = farm.stories()
+        expected = _expected(stories)
+        _wait_for_alerts(receiver, stories, expected)
+        c.send_signal(signal.SIGTERM)
+        ended = time.monotonic()
+        assert c.wait() == 0, c.stderr()
+
+    keys = _keys_by_alert(receiver.requests, stories)
+    missing, unexpected = sorted(expected - set(keys)), sorted(set(keys) - expected)
+    assert (len(missing), len(unexpected)) == (0, 0), (missing[:5], unexpected[:5])
+    split = {alert: sorted(ids) for alert, ids in keys.items() if len(ids) != 1}
+    assert len(split) == 0, (
+        f"{len(split)} alerts sent under several keys: {list(split.items())[:3]}"
+    )
+    gaps = _longest_gaps(farm, warm, ended)
+    assert len(gaps) == FEEDS
+    late = {feed: round(gap, 1) for feed, gap in gaps.items() if gap > MAX_GAP}
+    phases = {"start": started, "warm": warm, "kill": killed, "stop": stopped, "end": ended}
+    assert not late, _gap_report(farm, late, phases)
+    states = _deliveries_by_state(url)
+    assert states.get("pending", 0) == 0, states
+    assert states.get("sent", 0) == len(expected), states
+
+
+def _gap_report(farm: SyndicationFarm, late: dict[int, float], phases: dict[str, float]) -> str:
+    """The late feeds, and the worst one's polls (who, when) against the test's phases."""
+    worst = max(late, key=late.__getitem__)
+    origin = phases["start"]
+    polls = [(p.agent[-1], round(p.at - origin, 1)) for p in farm.snapshot() if p.feed == worst]
+    marks = {name: round(at - origin, 1) for name, at in phases.items()}
+    return f"{len(late)} feeds waited over {MAX_GAP} s; feed {worst}: {polls}; phases {marks}"
+
+
+def _print_logs(*daemons: DaemonProcess) -> None:
+    for name, daemon in zip(INSTANCES, daemons, strict=True):
+        print(f"--- {name} (warnings and errors) ---\n{daemon.stderr()[-4000:]}")
+
+
+def _wait_for_alerts(
+    receiver: HttpReceiver, stories: dict[str, Story], expected: set[tuple[str, str, str]]
+) -> None:
+    """Until every expected alert has reached the receiver (each request re-checks)."""
+    deadline = time.monotonic() + HANG_GUARD
+    count = len(receiver.requests)
+    while not expected <= set(_keys_by_alert(receiver.requests, stories)):
+        count += 1
+        try:
+            receiver.wait_for(count, timeout=max(deadline - time.monotonic(), 0.1))
+        except AssertionError:
+            return  # the assertions after the run say what is missing
