@@ -94,6 +94,8 @@ class ArticleText:
 
     def _original_start(self, index: int) -> int:
         """Where the field at ``index`` begins in the joined texts."""
+        if not index:
+            return 0
         return sum(map(len, self._texts[:index])) + index * len(JOINER)
 
     def _fold(self, index: int) -> Folded:

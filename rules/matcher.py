@@ -11,6 +11,7 @@ its hits, not with the number of rules or terms.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from operator import attrgetter
 
 from rules.compiler import Compiled, CompiledRule, compile_ruleset, link_domain
 from rules.evaluate import Article, Hits
@@ -116,20 +117,18 @@ def _from_context(name: str, context: MatchContext) -> str:
 def _match(compiled: CompiledRule, article: Article, found: Hits, score: float | None) -> Match:
     hits = _ordered(compiled, article, found)
     rule = compiled.rule
-    return Match(
-        rule=rule.name,
-        severity=rule.severity_for(score),
-        notifiers=rule.notifiers,
-        terms=tuple(dict.fromkeys(hit.term for hit in hits)),
-        hits=hits,
-        description=rule.description,
-        score=score,
-    )
+    terms = tuple(dict.fromkeys(map(_TERM, hits)))
+    # Positional: keyword arguments cost more in the frozen dataclass's __init__.
+    severity = rule.severity_for(score) if rule.bands else rule.severity
+    return Match(rule.name, severity, rule.notifiers, terms, hits, rule.description, score)
+
+
+_TERM = attrgetter("term")
 
 
 def _ordered(compiled: CompiledRule, article: Article, found: Hits) -> tuple[Hit, ...]:
     order = compiled.order
-    unique = set(article.hits(list(dict.fromkeys(found))))
+    unique = set(map(article.hit, dict.fromkeys(found)))
     return tuple(sorted(unique, key=lambda hit: (order[hit.field], hit.start, hit.end, hit.term)))
 
 
