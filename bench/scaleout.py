@@ -1,7 +1,7 @@
 """Poll-cycle throughput with 1, 2 and 3 daemons on one PostgreSQL database, against one
 daemon on SQLite in the same run.
 
-    python -m bench.scaleout [--feeds 3000] [--hosts 300] [--output PATH]
+    python -m bench.scaleout [--feeds 2000] [--hosts 500] [--output PATH] [--no-write]
 
 Needs ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``); without
 either it says so and exits 0. Everything runs on this machine over loopback: the feed farm
@@ -98,7 +98,9 @@ def fresh_schema(url: str) -> Iterator[str]:
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
         try:
             separator = "&" if "?" in url else "?"
-            yield f"{url}{separator}{urlencode({'options': f'-csearch_path={name}'})}"
+            # The application name tells this run's connections from others on the server.
+            query = urlencode({"options": f"-csearch_path={name}", "application_name": name})
+            yield f"{url}{separator}{query}"
         finally:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
@@ -181,7 +183,8 @@ def make_due_postgres(url: str) -> None:
 
 
 def postgres_connections(url: str) -> int:
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = current_setting("
+    query += "'application_name')"
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(query).fetchone()
     return int(row[0]) - 1 if row else 0  # not this one
@@ -237,7 +240,7 @@ the rest answer 304. Every feed is made due at once and real `wirewatch run` pro
 PostgreSQL they share the feeds through leases (docs/decisions/0017-leases.md). Wall time
 is from the farm's first to its last feed request of the cycle; CPU is each daemon's own
 plus its parse workers' over its whole life (start-up included); connections are those open
-to the database at the end of the cycle.
+to the database at the end of the cycle (this run's, by application name).
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
 the farm, the daemons and PostgreSQL all share these cores, so more daemons than cores
@@ -252,8 +255,8 @@ average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it. Wh
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=3000)
-    parser.add_argument("--hosts", type=int, default=300)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--hosts", type=int, default=500)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
     args = parser.parse_args(argv)

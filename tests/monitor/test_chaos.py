@@ -53,7 +53,7 @@ concurrency = 64
 host_concurrency = 16
 host_spacing = 0
 dispatch_interval = 1
-backoff_base = 5  # a write refused for a story race (0017) retries within the interval
+backoff_base = 5  # a failed poll is retried within the gap the test allows
 backoff_max = 10
 shutdown_timeout = 15
 [store]
