@@ -1,11 +1,12 @@
-"""Match articles against every enabled rule in one pass over each field.
+"""Match articles against every enabled rule in one pass over the article.
 
 ``compile_rules`` puts every term of every enabled rule into one Aho-Corasick
-automaton (``rules.scan``). For an article, each field is prepared once (markup
-stripped, folded to words) and scanned once; the hits name leaves (entity lists,
-keyword sets, inline terms), the leaves name the rules they can make fire, and
-only those rules are evaluated. The cost per article grows with its length and
-its hits, not with the number of rules or terms.
+automaton (``rules.scan``). For an article, the fields are prepared once (markup
+stripped, folded to words, joined into one text) and scanned once; the hits name
+leaves (entity lists, keyword sets, inline terms), the leaves name the rules they
+can make fire, and only the rules whose every needed leaf was hit are evaluated.
+The cost per article grows with its length and its hits, not with the number of
+rules or terms.
 """
 
 from __future__ import annotations
