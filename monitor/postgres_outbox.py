@@ -270,10 +270,10 @@ LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notif
 _DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
 _HELD_ORDER = "al.created_at, d.delivery_id"
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
-_UPDATE_DELIVERIES = """
+_UPDATE_DELIVERIES = f"""
 UPDATE deliveries SET state = %s, attempts = %s, next_attempt_at = %s, last_error = %s,
-                      hold = %s, updated_at = now()""" + RELEASE_CLAIM + """
-WHERE delivery_id = ANY(%s)""" + CLAIM_STILL_OURS
+                      hold = %s, updated_at = now(){RELEASE_CLAIM}
+WHERE delivery_id = ANY(%s){CLAIM_STILL_OURS}"""  # noqa: S608 (constant fragments)
 _CLAIM = "UPDATE deliveries SET batch_id = %s WHERE delivery_id = ANY(%s) AND batch_id IS NULL"
 _SAVE_THREAD = """
 INSERT INTO threads (story_id, rule, notifier, ref) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING
