@@ -53,9 +53,9 @@ class ArticleText:
     joined by FIELD_BREAK, in the order of ``names``.
 
     Plain ASCII fields (the common case) are folded together by one ``fold_joined``,
-    and hits are located in the joined separated bytes it keeps (``locate``). Markup,
-    apostrophes or other scripts in any field fold each field on its own, and hits
-    are located by each field's ``FieldText``.
+    and hits are located in the joined separated bytes it keeps (``locate``), or by
+    tokenising their field when apostrophes moved words. Markup or other scripts in
+    any field fold each field on its own, and hits are located by its ``FieldText``.
     """
 
     __slots__ = ("_folds", "_prepared", "_separated", "_texts", "names", "text")
@@ -68,7 +68,7 @@ class ArticleText:
         folded = None if "<" in joined or "&" in joined else fold_joined(joined, texts)
         if folded is None:
             self._folds: list[Folded] | None = [fold_field(text) for text in texts]
-            self._separated = b""
+            self._separated: bytes | None = None
             self.text = FIELD_BREAK.join(folded for folded, _ in self._folds)
         else:
             self._folds = None
@@ -85,7 +85,7 @@ class ArticleText:
 
     def span(self, found: Found) -> tuple[int, int]:
         """The offsets of what ``found`` covers in its field's original text."""
-        if self._folds is not None:
+        if self._separated is None:
             return self.field(found.field).span(found)
         index = self.names.index(found.field)
         original = self._original_start(index)
@@ -102,9 +102,11 @@ class ArticleText:
         """What ``fold_field`` gives for the field at ``index``."""
         if self._folds is not None:
             return self._folds[index]
+        folded = self.text.split(FIELD_BREAK)[index]
+        if self._separated is None:
+            return folded, None
         original = self._original_start(index)
-        separated = self._separated[original : original + len(self._texts[index])]
-        return self.text.split(FIELD_BREAK)[index], separated
+        return folded, self._separated[original : original + len(self._texts[index])]
 
 
 class FieldText:

@@ -114,28 +114,30 @@ def fold(text: str) -> Folded:
         text = _typographic_to_ascii(text)
         if not text.isascii():
             return _fold_unicode(text), None
-    separated = text.encode("ascii").translate(_ASCII_FOLD)
-    if separated.find(b"'") >= 0:
-        words = _split_apostrophes(separated.split(), b"'")
-        return (" " + b" ".join(words).decode("ascii") + " " if words else " "), None
-    return _collapse(separated).decode("ascii"), separated
+    return _fold_separated(text.encode("ascii").translate(_ASCII_FOLD))
 
 
-def fold_joined(joined: str, texts: Sequence[str]) -> tuple[str, bytes] | None:
+def fold_joined(joined: str, texts: Sequence[str]) -> Folded | None:
     """The ``fold`` of each of ``texts``, joined by FIELD_BREAK: plain ASCII only.
 
-    ``joined`` is the texts joined by JOINER; so are the separated bytes returned,
-    so that each text's own is a slice. None when some text needs the slower fold
-    (not ASCII after typographic substitution, an apostrophe): fold them one by one.
+    ``joined`` is the texts joined by JOINER; so are the separated bytes returned
+    (None when an apostrophe is in any), so that each text's own is a slice. None
+    when some text is not ASCII after typographic substitution: fold them one by one.
     """
     if not all(map(str.isascii, texts)):
         texts = [_typographic_to_ascii(text) for text in texts]
         if not all(map(str.isascii, texts)):
             return None
         joined = JOINER.join(texts)
-    separated = joined.encode("latin-1").translate(_JOINED_FOLD)
+    return _fold_separated(joined.encode("latin-1").translate(_JOINED_FOLD))
+
+
+def _fold_separated(separated: bytes) -> Folded:
+    """The folded text of separated bytes (letters, digits, apostrophes, field breaks,
+    the rest spaces); the bytes too, unless apostrophes make words move."""
     if separated.find(b"'") >= 0:
-        return None
+        words = _split_apostrophes(separated.split(), b"'")
+        return (" " + b" ".join(words).decode("latin-1") + " " if words else " "), None
     return _collapse(separated).decode("latin-1"), separated
 
 
