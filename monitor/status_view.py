@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import rules
 from monitor.feeds_cli import feed_status
+from monitor.leases import FeedLeases
 from monitor.models import AlertRecord, FeedState
 from monitor.outbox import AlertListing
 from monitor.poll_config import FeedSettings
@@ -52,6 +53,7 @@ class FeedRow:
     url: str
     status: str
     state: FeedState
+    polled_by: str | None = None  # the daemon leasing it now (several share a store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ async def read_status(source: StatusSource) -> StatusView:
         feeds_configured=len(configured),
         feeds_enabled=sum(feed.enabled for feed in configured),
         feed_counts=await store.feed_health_counts(),
-        feeds=feed_rows(await store.status_feeds(FEED_LIMIT), configured),
+        feeds=feed_rows(await store.status_feeds(FEED_LIMIT), configured, await _owners(store)),
         stories=story_rows(stories, alerts, source.matcher(), tags),
         alerts=tuple(await store.list_alerts(_EPOCH, limit=ALERT_LIMIT)),
         delivery_counts=await store.delivery_counts(),
@@ -106,17 +108,24 @@ async def read_status(source: StatusSource) -> StatusView:
 
 
 def feed_rows(
-    states: Iterable[FeedState], configured: Sequence[FeedSettings]
+    states: Iterable[FeedState],
+    configured: Sequence[FeedSettings],
+    owners: Mapping[str, str] | None = None,
 ) -> tuple[FeedRow, ...]:
-    by_url = {feed.url: feed for feed in configured}
-    return tuple(_feed_row(state, by_url.get(state.url)) for state in states)
+    by_url, owners = {feed.url: feed for feed in configured}, owners or {}
+    return tuple(_feed_row(state, by_url.get(state.url), owners.get(state.url)) for state in states)
 
 
-def _feed_row(state: FeedState, feed: FeedSettings | None) -> FeedRow:
+async def _owners(store: Store) -> Mapping[str, str]:
+    """Feed URL → the daemon polling it, on a store several daemons share."""
+    return await store.lease_owners() if isinstance(store, FeedLeases) else {}
+
+
+def _feed_row(state: FeedState, feed: FeedSettings | None, polled_by: str | None) -> FeedRow:
     url = redact_url(state.url)
     if feed is None:
-        return FeedRow(url, url, "not configured", state)
-    return FeedRow(feed.name or url, url, feed_status(feed, state), state)
+        return FeedRow(url, url, "not configured", state, polled_by)
+    return FeedRow(feed.name or url, url, feed_status(feed, state), state, polled_by)
 
 
 def story_rows(

@@ -17,6 +17,8 @@ import pytest
 from monitor.leases import ClaimLoop, run_exclusively
 from monitor.poll_config import FeedSettings
 from monitor.postgres_store import PostgresStore
+from monitor.status_page import StatusPage
+from monitor.status_view import StatusSource, read_status
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -222,3 +224,17 @@ async def test_a_store_of_its_own_runs_housekeeping_unconditionally() -> None:
         return 7
 
     assert await run_exclusively(object(), "retention", work) == 7
+
+
+async def test_the_status_page_names_the_daemon_polling_a_feed(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, _ = stores
+    feeds = [FeedSettings(url=URLS[0], name="Leased"), FeedSettings(url=URLS[1], name="Idle")]
+    await first.claim_due("<poller-a>", 1, 60, URLS[:1])
+    source = StatusSource(first, lambda: feeds, lambda: None, lambda: LATER)
+    rows = {row.name: row.polled_by for row in (await read_status(source)).feeds}
+    assert (rows["Leased"], rows["Idle"]) == ("<poller-a>", None)
+    page = (await StatusPage(source).render()).decode()
+    assert "polling: &lt;poller-a&gt;" in page  # escaped like every other value
+    assert page.count("polling: ") == 1
