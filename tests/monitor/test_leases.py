@@ -238,3 +238,20 @@ async def test_the_status_page_names_the_daemon_polling_a_feed(
     page = (await StatusPage(source).render()).decode()
     assert "polling: &lt;poller-a&gt;" in page  # escaped like every other value
     assert page.count("polling: ") == 1
+
+
+async def test_a_feed_dropped_by_a_reload_is_no_longer_claimed(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    polled: list[str] = []
+
+    async def poll(feed: FeedSettings) -> object:
+        polled.append(feed.url)
+        return "ok"
+
+    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=8)
+    loop.update(FeedSettings(url=url, name=url) for url in URLS[:3])
+    loop.forget([URLS[1]])
+    await loop.tick()
+    await loop.wait_idle()
+    assert sorted(polled) == [URLS[0], URLS[2]]
