@@ -131,39 +131,52 @@ async def ingest_batch(
     articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None = None
 ) -> tuple[Ingested, ...]:
     """Dedup, match and store articles in order, with the outcome of one at a time.
-    ``turn``: the caller's place in the ingest lock's queue (:func:`in_line`), else one is
-    taken now."""
+    ``turn``: a place in the ingest lock's queue taken earlier (:func:`place_in_line`)."""
     if not articles:
         return ()
-    if turn is None:
-        async with in_line(pipe.ingest_lock) as own:
+    if turn is None and not _answers_in_order(pipe.store):
+        async with place_in_line(pipe) as own:
             return await _ingest(articles, pipe, own)
     return await _ingest(articles, pipe, turn)
 
 
 @asynccontextmanager
-async def in_line(lock: asyncio.Lock) -> AsyncIterator[Awaitable[object]]:
-    """Queue for ``lock`` now, to await the turn when needed: batches are ingested in the
-    order they queued, however long each one's lookups take. Held until the block ends."""
-    turn = asyncio.ensure_future(lock.acquire())
+async def place_in_line(pipe: Pipeline) -> AsyncIterator[Awaitable[object] | None]:
+    """Queue for the ingest lock now, so batches are ingested in the order they queued,
+    whatever each one's lookup costs; held until the block ends. A store that answers
+    reads in the order they were made (SQLite's one thread) keeps that order by itself:
+    then nothing is queued (None), and a batch asks for the lock once its lookup is in,
+    so the lock never waits on a round trip."""
+    if _answers_in_order(pipe.store):
+        yield None
+        return
+    turn = asyncio.ensure_future(pipe.ingest_lock.acquire())
     try:
         yield turn
     finally:
         if turn.done() and not turn.cancelled():
-            lock.release()
+            pipe.ingest_lock.release()
         else:
             turn.cancel()  # Lock.acquire passes a turn it was given on to the next waiter
 
 
+def _answers_in_order(store: Store) -> bool:
+    return bool(getattr(store, "answers_in_order", False))
+
+
 async def _ingest(
-    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object]
+    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None
 ) -> tuple[Ingested, ...]:
     keys = frozenset().union(*map(article_keys, articles))
     mark = pipe.writer.recent.begin()
     try:
-        found = await find_articles(pipe.store, articles)  # while waiting for the turn
-        await turn
-        batch = await _decide(articles, found, keys, mark, pipe)
+        found = await find_articles(pipe.store, articles)  # while not holding the lock
+        if turn is not None:
+            await turn  # the lock, released by the caller's place_in_line
+            batch = await _decide(articles, found, keys, mark, pipe)
+        else:
+            async with pipe.ingest_lock:
+                batch = await _decide(articles, found, keys, mark, pipe)
     finally:
         pipe.writer.recent.end(mark)
     return await batch.outcomes(len(articles))  # written after the lock is given up

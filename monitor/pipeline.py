@@ -39,9 +39,9 @@ from monitor.fetcher import Fetcher, FetchError
 from monitor.ingest import (
     Ingested,
     article_fields,
-    in_line,
     ingest_batch,
     match_context,
+    place_in_line,
 )
 from monitor.ingest_writer import IngestWriter
 from monitor.models import (
@@ -126,7 +126,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
-    async with in_line(pipe.ingest_lock) as turn:  # feeds are ingested in parse order
+    async with place_in_line(pipe) as turn:  # feeds are ingested in parse order
         fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
         articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
         ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox

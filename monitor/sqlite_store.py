@@ -66,6 +66,10 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
     The outbox methods (deliveries, batches, threads, silences) come from
     :class:`monitor.sqlite_outbox.SqliteOutbox`."""
 
+    # One thread runs every statement in the order it was asked for (monitor.ingest relies
+    # on it to keep feeds in arrival order without queueing for the lock early).
+    answers_in_order = True
+
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms

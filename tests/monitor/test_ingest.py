@@ -211,6 +211,42 @@ async def test_a_failed_write_leaves_no_story_the_store_does_not_hold(
     assert await stores[0].story(copy.decision.story_id) is not None
 
 
+class OutOfOrder:
+    """A store whose reads may come back in any order (a connection pool): the first
+    lookup is held until the second one is in."""
+
+    answers_in_order = False
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self.second_in = asyncio.Event()
+        self.lookups = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        self.lookups += 1
+        if self.lookups == 1:
+            await self.second_in.wait()
+        found = await self._store.find_articles(articles)
+        if self.lookups >= 2:
+            self.second_in.set()
+        return found
+
+
+async def test_batches_queue_for_the_lock_in_arrival_order_when_reads_can_overtake(
+    stores: tuple[SqliteStore, SqliteStore],
+) -> None:
+    pipe = _pipeline(OutOfOrder(stores[0]))
+    first = asyncio.create_task(ingest_all([_article("wire", "w1", LATAKIA)], pipe))
+    second = asyncio.create_task(ingest_all([_article("gulf", "g1", f"UPDATE 1-{LATAKIA}")], pipe))
+    (opened,), (folded,) = await first, await second
+    assert opened.decision.verdict is Verdict.NEW_STORY  # its lookup came back last
+    assert folded.decision.verdict is Verdict.FOLDED
+    assert folded.decision.story_id == opened.decision.story_id
+
+
 def test_recent_keys_remember_only_what_open_lookups_may_have_missed() -> None:
     recent = RecentKeys()
     keys = article_keys(_article("one", "a", "Title", "https://x.example/1"))
