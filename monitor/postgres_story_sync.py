@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from monitor.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.postgres_schema import Connection
+from monitor.shared_stories import OpenedElsewhere
 from monitor.store import AlertPlanner, WindowArticle
 from monitor.story_alerts import alert_id_for
 
@@ -43,14 +44,6 @@ ORDER BY a.seq
 _ALIASES_KEPT = 10_000
 # (article, decision, alerts or a planner): what monitor.store.ArticleRecord holds.
 ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
-
-
-class OpenedElsewhere(NamedTuple):
-    """The story another daemon opened for what this daemon took for a new story."""
-
-    story_id: str
-    first_article_id: str
-    evidence: str
 
 
 class StoryWatch(Protocol):

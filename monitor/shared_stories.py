@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from monitor.dedup import Deduplicator
 from monitor.headlines import lead_of
 from monitor.models import Article, DedupDecision, Verdict
-from monitor.postgres_story_sync import OpenedElsewhere
 from monitor.store import WindowArticle
 from monitor.story_index import StoryIndex
+
+
+class OpenedElsewhere(NamedTuple):
+    """The story another daemon opened for what this daemon took for a new story."""
+
+    story_id: str
+    first_article_id: str
+    evidence: str
+
 
 # Stories other daemons opened are checked against for this long after this daemon
 # learned them: longer than any article waits between being decided and being written.
