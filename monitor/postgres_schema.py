@@ -18,6 +18,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from monitor.redact import redact_url
+from monitor.store import SchemaTooNewError
 
 Connection = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
@@ -124,6 +125,8 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         await conn.execute(_LOCK)
         await conn.execute(_LEDGER)
         current = await schema_version(conn)
+        if current > latest_version():
+            raise SchemaTooNewError("PostgreSQL store", current, latest_version())
         for version, script in migrations():
             if version > current:
                 await conn.execute(script)

@@ -37,6 +37,7 @@ from monitor.store import (
     AlertPlanner,
     ArticleRecord,
     KnownArticle,
+    SchemaTooNewError,
     StoredArticle,
     StoryRecord,
     StorySummary,
@@ -107,8 +108,8 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+        _migrate(db, self.path)
         self._db = db
-        _migrate(db)
 
     async def close(self) -> None:
         if self._db is not None:
@@ -236,8 +237,11 @@ def _pruned_article(db: sqlite3.Connection, feed_url: str, guid: str) -> KnownAr
     return KnownArticle(pruned[0], pruned[1], feed_url, pruned[0], matched_by="guid")
 
 
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: sqlite3.Connection, path: str) -> None:
     current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if current > _migrations()[-1][0]:
+        db.close()
+        raise SchemaTooNewError(path, current, _migrations()[-1][0])
     for version, script in _migrations():
         if version > current:
             # executescript commits first; the version bump rides in the same script.

@@ -134,6 +134,17 @@ class StoreUnavailableError(ConnectionError):
     """The store's database could not be reached; the message names it without credentials."""
 
 
+class SchemaTooNewError(StoreUnavailableError):
+    """The database was migrated by a newer wirewatch: running on a schema this code does not
+    know could corrupt it, so the store refuses to open (restore the pre-upgrade backup)."""
+
+    def __init__(self, database: str, found: int, known: int) -> None:
+        super().__init__(
+            f"{database}: schema version {found} is newer than this wirewatch knows ({known});"
+            " upgrade wirewatch, or restore the backup taken before the upgrade"
+        )
+
+
 class Store(Outbox, Protocol):
     """Persistent state: feeds, stories and articles, alerts and their outbox."""
 

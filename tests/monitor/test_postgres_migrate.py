@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import ExitStack
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from monitor.cli import main
@@ -74,3 +75,32 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     error = capsys.readouterr().err
     assert error.startswith("wirewatch: PostgreSQL at 127.0.0.1:1/news: ")
     assert error.count("\n") == 1 and "hunter2" not in error
+
+
+def _claim_a_newer_schema(backend: str, location: str, version: int) -> None:
+    if backend == "sqlite":
+        with sqlite3.connect(location) as db:
+            db.execute(f"PRAGMA user_version = {version}")
+        return
+    with psycopg.connect(location, autocommit=True) as db:
+        db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_a_schema_newer_than_this_code_is_refused_not_run_on(
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newer = latest_version() + 1
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            location = str(tmp_path / "ww.db")
+        else:
+            location = stack.enter_context(postgres_schema_sync())
+        config = _config(tmp_path, backend, location)
+        _migrate(config, capsys)
+        _claim_a_newer_schema(backend, location, newer)
+        assert main(["db", "migrate", "--config", config]) == 1
+        assert f"schema version {newer} is newer than this wirewatch knows" in (
+            capsys.readouterr().err
+        )
+        assert main(["run", "--once", "--config", config]) == 1
