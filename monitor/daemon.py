@@ -44,6 +44,7 @@ from monitor.reload import (
     alert_policy_for,
     install_reload_route,
     install_reload_signal,
+    log_secrets,
     notifier_secrets,
     routes_for,
 )
@@ -124,7 +125,7 @@ class Daemon:
             metrics=self.metrics.deliveries,
             clock=self.clock,
         )
-        set_log_secrets(notifier_secrets(self.config))  # out of every log line, libraries' too
+        set_log_secrets(log_secrets(self.config))  # out of every log line, libraries' too
         log.info(
             "daemon_started",
             feeds=len(self.config.feeds),

@@ -27,6 +27,7 @@ import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import structlog
 from apscheduler.jobstores.base import JobLookupError
@@ -260,7 +261,7 @@ async def apply_config(
             redact=Redactor(notifier_secrets(new)), routes=new.settings.alerting.routes,
         )  # fmt: skip
         # Log lines keep the old secrets out too: the replaced channels close after this.
-        set_log_secrets(notifier_secrets(new) + notifier_secrets(daemon.config))
+        set_log_secrets(log_secrets(new) + log_secrets(daemon.config))
         daemon.channels = channels
         daemon.config = new
         _reschedule(daemon, new, changes, feeds, states)
@@ -329,6 +330,15 @@ def notifier_secrets(config: Config) -> list[str]:
     # Enabled notifiers only: a disabled one is not validated beyond its type (decision
     # 0005), so its fields may be plain strings, and it never sends anything to redact.
     return [secret for conf in config.enabled_notifiers.values() for secret in conf.secret_values()]
+
+
+def log_secrets(config: Config) -> list[str]:
+    """Every secret the configuration holds, for :func:`set_log_secrets`: the notifiers',
+    the store URL's password and the listener's token."""
+    settings = config.settings
+    url = settings.store.url.get_secret_value() if settings.store.url else ""
+    token = settings.listener.token.get_secret_value() if settings.listener.token else ""
+    return [*notifier_secrets(config), *filter(None, [urlsplit(url).password, token])]
 
 
 def install_reload_route(listener: HttpListener, reloader: Reloader) -> None:

@@ -15,6 +15,7 @@ import structlog
 from monitor.config import ConfigError, load_config
 from monitor.daemon import Daemon
 from monitor.logs import configure_logging, set_log_secrets
+from monitor.reload import log_secrets
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver, Response
 
@@ -165,3 +166,20 @@ all_of = ["iran"]
     assert retry["notifier"] == "hook" and isinstance(retry["delivery_id"], int)
     assert {"story_id", "rule", "error"} <= set(retry)
     assert any(r["logger"] == "httpx" and "[redacted]" in r["event"] for r in records)
+
+
+def test_the_store_password_and_listener_token_never_reach_a_log_line(tmp_path: Path) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text(
+        '[store]\nurl = "postgresql://ww:pg-s3cret@db.example/ww"\n'
+        '[listener]\ntoken = "listener-t0ken"\n',
+        encoding="utf-8",
+    )
+    set_log_secrets(log_secrets(load_config(path)))
+    out = io.StringIO()
+    configure_logging("info", "json", out)
+    structlog.get_logger("monitor.store").error(
+        "store_failed", error="password pg-s3cret refused; header Bearer listener-t0ken"
+    )
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["error"] == "password [redacted] refused; header Bearer [redacted]"
