@@ -20,14 +20,15 @@ from monitor.postgres_outbox import PostgresOutbox
 _FEED_LIST = ", ".join(f'f."{field.name}"' for field in fields(FeedState))  # "interval"
 
 # Due (by the database clock), not gone, and not leased (or its lease lapsed): locked rows
-# are skipped, so daemons claiming at once each get feeds the others did not.
+# are skipped, so daemons claiming at once each get feeds the others did not. Ties are
+# broken by a hash, not the URL: a batch of one host's feeds would wait on its spacing.
 _CLAIM = f"""
 WITH due AS (
     SELECT url FROM feeds
     WHERE url = ANY(%(urls)s) AND disabled IS NULL
       AND (next_poll IS NULL OR next_poll <= now())
       AND (lease_expires IS NULL OR lease_expires <= now())
-    ORDER BY next_poll NULLS FIRST, url
+    ORDER BY next_poll NULLS FIRST, md5(url)
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 )
