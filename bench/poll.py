@@ -215,7 +215,7 @@ figure is {naive["sample"]} feeds (a seeded random sample) fetched one after ano
 {naive_etag["not_modified_share"]:.0%} answered 304) in this run, scaled by
 {feeds / naive["sample"]:.0f}; they only fetch and parse (no dedup, rules or store).
 Outcomes of the pooled cycle: {outcomes}; {pooled["articles"]:,} new articles stored.
-Peak RSS of the daemon and its {pooled["workers"]} parse workers together:
+Peak RSS of the daemon and its parse workers ({pooled["workers"]}) together:
 {pooled["rss_mb"] + pooled["workers"] * pooled["worker_rss_mb"]:.0f} MB. The farm used
 {pooled["farm_cpu"]:.1f} s of CPU during the pooled cycle (a real site's, not ours).
 Targets: under 60 s of wall time on 2 cores, peak RSS under 300 MB, at least 5× the

@@ -236,7 +236,7 @@ A loopback farm (`bench/scaleout_farm.py`, its own process) serves {args.feeds:,
 of 30–60 KB from {args.hosts} loopback addresses with ETags. Each store was warmed by one
 full cycle; in each measured cycle a fifth of the feeds changed (two new items each) and
 the rest answer 304. Every feed is made due at once and real `wirewatch run` processes
-(default politeness and claim settings, parse workers one per core each) poll them: on
+(default politeness and claim settings, parse workers one per core but one, each) poll them: on
 PostgreSQL they share the feeds through leases (docs/decisions/0017-leases.md). Wall time
 is from the farm's first to its last feed request of the cycle; CPU is each daemon's own
 plus its parse workers' over its whole life (start-up included); connections are those open

@@ -53,7 +53,7 @@ class DaemonSettings(_Section):
     concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
     host_concurrency: int = Field(2, ge=1, le=64, description="fetches in flight per host")
     host_spacing: float = Field(0.5, ge=0, description="seconds between requests to one host")
-    parse_workers: int = Field(-1, ge=-1, le=64, description="-1: one per core, 0: a thread")
+    parse_workers: int = Field(-1, ge=-1, le=64, description="-1: cores but one, 0: a thread")
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)
     total_timeout: float = Field(60.0, gt=0)

@@ -61,9 +61,10 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
 
 
 def parse_pool(workers: int) -> Executor | None:
-    """A process pool for :func:`monitor.parser.parse_feed` (``-1``: one per core), or None
-    (``0``) to parse in a thread. Forkserver workers: forking a threaded process is unsafe."""
-    count = (os.cpu_count() or 1) if workers < 0 else workers
+    """A process pool for :func:`monitor.parser.parse_feed` (``-1``: one per core but the
+    one the event loop needs, at least one), or None (``0``) to parse in a thread.
+    Forkserver workers: forking a threaded process is unsafe."""
+    count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
     if count == 0:
         return None
     context = multiprocessing.get_context("forkserver")
