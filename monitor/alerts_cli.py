@@ -30,7 +30,7 @@ from monitor.config import Config
 from monitor.dispatch import Redactor
 from monitor.outbox import STATES, AlertListing
 from monitor.silences import Silence, parse_duration
-from monitor.store import Store, open_store
+from monitor.store import Store, opened_store
 
 
 def add_commands(
@@ -82,12 +82,8 @@ def _with_store(args: argparse.Namespace, work: Callable[[Config, Store], Awaita
         return 1
 
     async def run() -> int:
-        store = open_store(config.settings.store)
-        await store.open()
-        try:
+        async with opened_store(config.settings.store) as store:
             return await work(config, store)
-        finally:
-            await store.close()
 
     return asyncio.run(run())
 

@@ -26,7 +26,7 @@ from monitor.config import Config
 from monitor.logs import configure_logging
 from monitor.postgres_migrate import migrate_store, render_migration
 from monitor.retention import RetentionReport, run_retention
-from monitor.store import DatabaseStats, Store, StoreUnavailableError, open_store
+from monitor.store import DatabaseStats, Store, StoreUnavailableError, opened_store
 
 
 def add_commands(commands: Subcommands, command: CommandFactory, load: Loader) -> None:
@@ -119,12 +119,8 @@ def _with_store(args: argparse.Namespace, work: Callable[[Config, Store], Awaita
     configure_logging("warning", config.settings.log.format)  # stdout is the answer
 
     async def run() -> int:
-        store = open_store(config.settings.store)
-        await store.open()
-        try:
+        async with opened_store(config.settings.store) as store:
             return await work(config, store)
-        finally:
-            await store.close()
 
     return _reporting_unavailable(lambda: asyncio.run(run()))
 

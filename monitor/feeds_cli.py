@@ -22,7 +22,7 @@ from monitor.leases import FeedLeases
 from monitor.models import FeedState
 from monitor.poll_config import FeedSettings
 from monitor.redact import redact_url
-from monitor.store import open_store
+from monitor.store import opened_store
 
 _ERROR_CHARS = 60
 _COLUMNS = (
@@ -145,10 +145,6 @@ def _feeds(args: argparse.Namespace) -> int:
 
 async def _states(config: Config) -> tuple[dict[str, FeedState], dict[str, str]]:
     """Every feed's stored state, and who holds the leases (a shared PostgreSQL store)."""
-    store = open_store(config.settings.store)
-    await store.open()
-    try:
+    async with opened_store(config.settings.store) as store:
         owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
         return {state.url: state for state in await store.feed_states()}, owners
-    finally:
-        await store.close()

@@ -56,16 +56,6 @@ class Outbox(Protocol):
         hold: str | None = None,
     ) -> None: ...
 
-    async def update_delivery(
-        self,
-        delivery_id: int,
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-    ) -> None: ...
-
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         """Fix a batch's members before its first send, so retries resend the same message."""
 

@@ -1,22 +1,19 @@
 """PostgreSQL side of feed state and WebSub subscriptions.
 
 Functions taking a connection are called by ``PostgresStore`` with one pooled
-connection. Saves of feed state are group-committed as on SQLite (decision 0010):
-a poll cycle of thousands of feeds costs a few hundred transactions, and batches
-are written one after another, so of two saves of one feed the later one wins.
+connection; saves of feed state reach ``write_feed_states`` group-committed
+(monitor.group_commit).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, fields
 from typing import Any
 
 from monitor.models import FeedState, WebSubSubscription
 from monitor.postgres_schema import Connection
 
-GROUP_WINDOW = 0.02  # seconds a feed-state save waits for others to share its commit
 _FEED_COLUMNS = tuple(f.name for f in fields(FeedState))
 _WEBSUB_COLUMNS = tuple(f.name for f in fields(WebSubSubscription))
 
@@ -75,40 +72,3 @@ async def known_guids(conn: Connection, feed_url: str, guids: Sequence[str]) -> 
     sql = "SELECT guid FROM articles WHERE feed_url = %s AND guid = ANY(%s)"
     rows = await (await conn.execute(sql, (feed_url, list(guids)))).fetchall()
     return {row["guid"] for row in rows}
-
-
-class FeedStateWriter:
-    """Group commit: states saved within ``GROUP_WINDOW`` of the first one share one
-    transaction; each :meth:`save` returns once its state is committed."""
-
-    def __init__(self, write: Callable[[list[FeedState]], Awaitable[None]]) -> None:
-        self._write_states = write
-        self._pending: dict[str, FeedState] = {}
-        self._committed: asyncio.Future[None] | None = None  # the batch being gathered
-        self._in_order = asyncio.Lock()  # one batch at a time: a later save wins
-        self._writes: set[asyncio.Task[None]] = set()
-
-    async def save(self, state: FeedState) -> None:
-        self._pending[state.url] = state
-        if self._committed is None:
-            loop = asyncio.get_running_loop()
-            self._committed = loop.create_future()
-            loop.call_later(GROUP_WINDOW, self._start_write)
-        await asyncio.shield(self._committed)
-
-    def _start_write(self) -> None:
-        states, committed = list(self._pending.values()), self._committed
-        self._pending, self._committed = {}, None
-        assert committed is not None
-        task = asyncio.create_task(self._write(states, committed))
-        self._writes.add(task)  # referenced until done, or the loop may drop it
-        task.add_done_callback(self._writes.discard)
-
-    async def _write(self, states: list[FeedState], committed: asyncio.Future[None]) -> None:
-        try:
-            async with self._in_order:
-                await self._write_states(states)
-        except Exception as exc:
-            committed.set_exception(exc)
-        else:
-            committed.set_result(None)

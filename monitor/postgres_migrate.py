@@ -13,18 +13,14 @@ from contextlib import closing
 from pathlib import Path
 
 from monitor.config import StoreSettings
-from monitor.store import open_store
+from monitor.store import opened_store
 
 
 async def migrate_store(settings: StoreSettings) -> tuple[int, int]:
     """Apply pending migrations; return the schema version (before, after)."""
     before = _sqlite_version(settings.path) if settings.backend == "sqlite" else None
-    store = open_store(settings)
-    await store.open()
-    try:
+    async with opened_store(settings) as store:
         after = await store.schema_version()
-    finally:
-        await store.close()
     if before is None:  # PostgreSQL: the store read it under the migration lock
         before = getattr(store, "migrated", (0, 0))[0]
     return int(before or 0), after

@@ -188,23 +188,6 @@ class PostgresOutbox:
         values = (state, attempts, next_attempt_at, error, hold, list(delivery_ids))
         await self._execute(_UPDATE_DELIVERIES, (*values, self.claimant.owner))
 
-    async def update_delivery(
-        self,
-        delivery_id: int,
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-    ) -> None:
-        await self.update_deliveries(
-            [delivery_id],
-            state=state,
-            attempts=attempts,
-            next_attempt_at=next_attempt_at,
-            error=error,
-        )
-
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         await self._execute(_CLAIM, (batch_id, list(delivery_ids)))
 

@@ -16,9 +16,9 @@ from datetime import datetime
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from monitor.group_commit import FeedStateWriter
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
 from monitor.postgres_feeds import (
-    FeedStateWriter,
     known_guids,
     read_feed_state,
     read_feed_states,

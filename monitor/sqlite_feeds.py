@@ -5,9 +5,8 @@ Functions taking a connection run on the store's database thread (``SqliteStore.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,6 @@ _FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_p
 _WEBSUB_COLUMNS = tuple(f.name for f in fields(WebSubSubscription))
 _WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
 _GUID_CHUNK = 500
-GROUP_WINDOW = 0.02  # seconds a feed-state save waits for others to share its commit
 
 
 def _to_sql(value: Any) -> Any:
@@ -72,43 +70,6 @@ def write_feed_states(db: sqlite3.Connection, states: Sequence[FeedState]) -> No
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-class FeedStateWriter:
-    """Group commit: states saved within ``GROUP_WINDOW`` of the first one share one
-    transaction. Each :meth:`save` still returns only once its state is committed; a poll
-    cycle of thousands of feeds costs a few hundred transactions instead of one each, and
-    the database thread stays free for the articles the ingest lock waits on."""
-
-    def __init__(self, run: Callable[[Callable[[sqlite3.Connection], None]], Awaitable[None]]):
-        self._run = run
-        self._pending: dict[str, FeedState] = {}
-        self._committed: asyncio.Future[None] | None = None  # the batch being gathered
-        self._writes: set[asyncio.Task[None]] = set()
-
-    async def save(self, state: FeedState) -> None:
-        self._pending[state.url] = state
-        if self._committed is None:
-            loop = asyncio.get_running_loop()
-            self._committed = loop.create_future()
-            loop.call_later(GROUP_WINDOW, self._start_write)
-        await asyncio.shield(self._committed)
-
-    def _start_write(self) -> None:
-        states, committed = list(self._pending.values()), self._committed
-        self._pending, self._committed = {}, None
-        assert committed is not None
-        task = asyncio.create_task(self._write(states, committed))
-        self._writes.add(task)  # referenced until done, or the loop may drop it
-        task.add_done_callback(self._writes.discard)
-
-    async def _write(self, states: list[FeedState], committed: asyncio.Future[None]) -> None:
-        try:
-            await self._run(lambda db: write_feed_states(db, states))
-        except Exception as exc:
-            committed.set_exception(exc)
-        else:
-            committed.set_result(None)
 
 
 def read_subscriptions(db: sqlite3.Connection) -> list[WebSubSubscription]:

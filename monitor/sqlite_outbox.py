@@ -178,23 +178,6 @@ class SqliteOutbox:
         ]
         await self._run(lambda db: db.executemany(_UPDATE_DELIVERY, values))
 
-    async def update_delivery(
-        self,
-        delivery_id: int,
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-    ) -> None:
-        await self.update_deliveries(
-            [delivery_id],
-            state=state,
-            attempts=attempts,
-            next_attempt_at=next_attempt_at,
-            error=error,
-        )
-
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         values = [(batch_id, delivery_id) for delivery_id in delivery_ids]
         await self._run(lambda db: db.executemany(_CLAIM, values))

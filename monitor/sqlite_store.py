@@ -18,15 +18,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from monitor.group_commit import FeedStateWriter
 from monitor.models import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
 from monitor.normalise import article_id
 from monitor.sqlite_articles import articles_since, count_articles_since
 from monitor.sqlite_feeds import (
-    FeedStateWriter,
     known_guids,
     read_feed_state,
     read_feed_states,
     read_subscriptions,
+    write_feed_states,
     write_subscription,
 )
 from monitor.sqlite_outbox import SqliteOutbox, insert_alert, story_alert_state
@@ -77,7 +78,7 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
         self._read_only = read_only  # for tools: no migrations, and SQLite refuses any write
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
-        self._feed_writer = FeedStateWriter(self._run)
+        self._feed_writer = FeedStateWriter(self._write_feed_states)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -131,6 +132,9 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
 
     async def save_feed_state(self, state: FeedState) -> None:
         await self._feed_writer.save(state)
+
+    async def _write_feed_states(self, states: list[FeedState]) -> None:
+        await self._run(lambda db: write_feed_states(db, states))
 
     async def websub_subscriptions(self) -> list[WebSubSubscription]:
         return await self._run(read_subscriptions)

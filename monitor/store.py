@@ -9,7 +9,8 @@ no-op rather than a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -279,3 +280,14 @@ def open_store(settings: StoreSettings) -> Store:
     from monitor.sqlite_store import SqliteStore  # noqa: PLC0415
 
     return SqliteStore(settings.path, busy_timeout_ms=settings.busy_timeout_ms)
+
+
+@asynccontextmanager
+async def opened_store(settings: StoreSettings) -> AsyncIterator[Store]:
+    """The configured backend, open for the block and closed after it (for commands)."""
+    store = open_store(settings)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()

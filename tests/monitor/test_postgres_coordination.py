@@ -134,8 +134,8 @@ async def test_a_late_write_over_another_daemons_claim_is_refused(
     await _sql(url, "UPDATE deliveries SET claim_expires = now() - interval '1 second'")
     taken = await other.due_deliveries(NOW, 100)  # the lapsed claim is taken over
     assert first.delivery.delivery_id in {context.delivery.delivery_id for context in taken}
-    await slow.update_delivery(first.delivery.delivery_id, state="dead", attempts=1,
-                               next_attempt_at=NOW, error="late")  # fmt: skip
+    await slow.update_deliveries([first.delivery.delivery_id], state="dead", attempts=1,
+                                 next_attempt_at=NOW, error="late")  # fmt: skip
     assert await other.delivery_counts() == {"pending": STORIES}  # not dead: other sends it
     assert await slow.due_deliveries(NOW, 100) == []  # all claimed by the other daemon
 

@@ -144,14 +144,14 @@ async def test_updated_delivery_leaves_the_due_list(store: Store) -> None:
     await store.record_article(_article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
     (due,) = await store.due_deliveries(NOW, 10)
     later = NOW + timedelta(minutes=5)
-    await store.update_delivery(
-        due.delivery.delivery_id, state="pending", attempts=1, next_attempt_at=later, error="boom"
+    await store.update_deliveries(
+        [due.delivery.delivery_id], state="pending", attempts=1, next_attempt_at=later, error="boom"
     )
     assert await store.due_deliveries(NOW, 10) == []
     (retry,) = await store.due_deliveries(later, 10)
     assert (retry.delivery.attempts, retry.delivery.last_error) == (1, "boom")
-    await store.update_delivery(
-        due.delivery.delivery_id, state="sent", attempts=2, next_attempt_at=later, error=None
+    await store.update_deliveries(
+        [due.delivery.delivery_id], state="sent", attempts=2, next_attempt_at=later, error=None
     )
     assert await store.due_deliveries(later, 10) == []
     assert await store.delivery_counts() == {"sent": 1}
