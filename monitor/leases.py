@@ -44,7 +44,7 @@ class FeedLeases(Protocol):
     async def publish_feeds(self, urls: Sequence[str]) -> None: ...
 
     async def claim_due(
-        self, owner: str, limit: int, lease_seconds: float, urls: Sequence[str]
+        self, owner: str, limit: int, lease_seconds: float, urls: Iterable[str]
     ) -> list[tuple[FeedState, datetime]]: ...
 
     async def renew_leases(
@@ -99,6 +99,7 @@ class ClaimLoop:
         self._running: dict[str, float] = {}  # URL → loop time its lease was last set
         self._tasks: set[asyncio.Task[None]] = set()
         self._claiming = asyncio.Lock()
+        self._claim_again = False  # a tick was asked for while one was claiming
         self.stopped = False
 
     def update(self, feeds: Iterable[FeedSettings]) -> None:
@@ -119,21 +120,32 @@ class ClaimLoop:
 
     async def tick(self) -> int:
         """Renew long polls' leases, then claim and start up to the free batch room; the
-        number of polls started. A tick already claiming is not doubled."""
-        if self.stopped or self._claiming.locked():
+        number of polls started. A tick asked for while one is claiming is not doubled but
+        folded into it: that one claims again for the room freed meanwhile (else a slot
+        freed during a claim would idle until the next ``claim_interval``)."""
+        if self.stopped:
+            return 0
+        if self._claiming.locked():
+            self._claim_again = True
             return 0
         async with self._claiming:
             if self._unpublished:
                 await self.leases.publish_feeds(sorted(self._unpublished))
                 self._unpublished.clear()
             await self._renew()
-            room = self.batch - len(self._running)
-            if room <= 0 or not self.feeds:
-                return 0
-            claimed = await self.leases.claim_due(
-                self.owner, room, self.lease_seconds, list(self.feeds)
-            )
-            return sum(self._start(state, at) for state, at in claimed)
+            self._claim_again = False
+            started = await self._claim()
+            while self._claim_again and not self.stopped:
+                self._claim_again = False
+                started += await self._claim()
+            return started
+
+    async def _claim(self) -> int:
+        room = self.batch - len(self._running)
+        if room <= 0 or not self.feeds:
+            return 0
+        claimed = await self.leases.claim_due(self.owner, room, self.lease_seconds, self.feeds)
+        return sum(self._start(state, at) for state, at in claimed)
 
     def _start(self, state: FeedState, claimed_at: datetime) -> bool:
         feed = self.feeds.get(state.url)

@@ -80,6 +80,8 @@ class FeedSettings(_Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("feed url must start with http:// or https://")
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("feed url must not contain control characters (newline, tab, …)")
         return value
 
     @field_validator("proxy")

@@ -72,7 +72,9 @@ def _pruned(feed_url: str, pruned_id: str, story_id: str) -> KnownArticle:
 
 
 async def _rows(conn: Connection, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
-    return await (await conn.execute(sql, values)).fetchall()
+    # Planned for each call's arrays, never prepared: a generic plan cannot see how few
+    # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
+    return await (await conn.execute(sql, values, prepare=False)).fetchall()
 
 
 async def _tombstones(conn: Connection, article_ids: Sequence[str]) -> dict[str, str]:

@@ -73,7 +73,8 @@ class StorySync:
         """Articles stored since the mark, added to the index; the mark moves past them."""
         if self.watch is None:
             return []
-        rows = await (await conn.execute(_SINCE, (self.mark,))).fetchall()
+        # Never prepared: a generic plan guesses a third of the table is past any mark.
+        rows = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
         if not rows:
             return []
         self.mark = max(self.mark, *(int(row["seq"]) for row in rows))

@@ -90,6 +90,20 @@ def test_three_mistakes_are_all_reported_with_locations(tmp_path: Path) -> None:
         assert any(f"{path}:{line}:" in error and key in error for error in errors), (key, errors)
 
 
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("ftp://example.org/x", "must start with http:// or https://"),
+        ("https://example.org/a\\nInjected: 1", "control characters"),
+        ("https://example.org/\\tfeed", "control characters"),
+    ],
+)
+def test_a_feed_url_must_be_plain_http(tmp_path: Path, url: str, complaint: str) -> None:
+    text = MINIMAL.replace('url = "http://127.0.0.1:9/feed.xml"', f'url = "{url}"')
+    (error,) = _errors(_write(tmp_path, text))
+    assert "feeds[0].url" in error and complaint in error
+
+
 def test_secrets_never_appear_in_errors(tmp_path: Path) -> None:
     secret = "https://hooks.slack.com/services/T0/B0/TOPSECRETTOKEN"
     text = MINIMAL + f'\n[notifiers.slack]\ntype = "slack"\nwebhook_url = "{secret}"\nbogus = 1\n'

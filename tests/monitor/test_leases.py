@@ -8,8 +8,10 @@ decides), never by sleeping."""
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,6 +30,7 @@ pytestmark = [
 
 URLS = [f"https://feeds.example/{n:02d}.xml" for n in range(20)]
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
+HANG_GUARD = 30.0  # seconds; reached only when the loop never fills its slots
 
 
 @pytest.fixture
@@ -142,6 +145,64 @@ async def test_a_stopped_loop_claims_nothing(stores: tuple[PostgresStore, Postgr
     loop.update([FeedSettings(url=URLS[0], name="one")])
     loop.stop()
     assert await loop.tick() == 0
+
+
+class GatedClaims:
+    """A store whose claims wait at a gate while it is shut (so polls can finish meanwhile),
+    and that tells when a feed's lease has been given back."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store, self.gate, self.entered = store, asyncio.Event(), asyncio.Event()
+        self.released: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.gate.set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def claim_due(self, *args: Any) -> Any:
+        self.entered.set()
+        await self.gate.wait()
+        return await self.store.claim_due(*args)
+
+    async def release(self, owner: str, url: str, next_poll: datetime | None) -> bool:
+        held = await self.store.release(owner, url, next_poll)
+        self.released[url].set()
+        return held
+
+
+async def test_slots_freed_during_a_claim_are_filled_without_waiting_for_a_tick(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    leases = GatedClaims(stores[0])
+    finish = {url: asyncio.Event() for url in URLS[:4]}
+    started: list[str] = []
+    two_started, all_started = asyncio.Event(), asyncio.Event()
+
+    async def poll(feed: FeedSettings) -> object:
+        started.append(feed.url)
+        if len(started) in (2, len(finish)):
+            (two_started if len(started) == 2 else all_started).set()
+        await finish[feed.url].wait()
+        return "ok"
+
+    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=2)  # type: ignore[arg-type]
+    loop.update(FeedSettings(url=url, name=url) for url in finish)
+    assert await loop.tick() == 2
+    await two_started.wait()
+    first, second = started
+    leases.gate.clear()
+    leases.entered.clear()
+    finish[first].set()  # its slot frees; the claim it asks for waits at the gate
+    await leases.entered.wait()
+    finish[second].set()  # its slot frees too while that claim is out
+    await leases.released[second].wait()
+    assert await loop.tick() == 0  # a claim is out: this tick is folded into it
+    leases.gate.set()
+    await asyncio.wait_for(all_started.wait(), HANG_GUARD)  # both slots filled, no tick
+    assert sorted(started) == URLS[:4]
+    for event in finish.values():
+        event.set()
+    await loop.wait_idle()
 
 
 async def test_a_long_poll_has_its_lease_extended(
