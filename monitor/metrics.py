@@ -71,6 +71,7 @@ def daemon_metrics(daemon: Daemon) -> Metrics:
     return Metrics(
         version=package_version(), clock=daemon.clock, feeds=feeds,
         notifiers=lambda: tuple(daemon.channels), instance=daemon.instance,
+        label_every_series=bool(daemon.config.settings.daemon.instance),
     )  # fmt: skip
 
 
@@ -109,6 +110,7 @@ class Metrics:
         feeds: FeedCounts = lambda: {},
         notifiers: Names = lambda: (),  # listed with zero deliveries before their first
         instance: str = "",  # [daemon] instance: which of several daemons this is
+        label_every_series: bool = False,  # the name is configured, so stable: label all
     ) -> None:
         # No ``*_created`` series: in the text format they double every counter's series
         # and nothing reads them. (A process-wide switch; this process has no other use.)
@@ -120,6 +122,9 @@ class Metrics:
         self._add_poll_metrics()
         self._add_daemon_metrics(version, instance)
         self.registry.register(_ScrapeTimeCollector(self, feeds))
+        # Only a configured name labels every series: a generated one changes at each
+        # restart, and every restart would start a new set of series in Prometheus.
+        self._exposed = _Labelled(self.registry, instance) if label_every_series else None
 
     def _add_poll_metrics(self) -> None:
         def counter(name: str, doc: str, labels: Iterable[str] = ()) -> Counter:
@@ -227,7 +232,23 @@ class Metrics:
 
     def render(self) -> bytes:
         """The text exposition format (``CONTENT_TYPE``)."""
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed or self.registry)
+
+
+class _Labelled:
+    """The registry's families with ``wirewatch_instance`` added to every sample (not
+    ``instance``: Prometheus sets that one to the scrape target and would rename ours)."""
+
+    def __init__(self, registry: CollectorRegistry, instance: str) -> None:
+        self.registry, self.instance = registry, instance
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.registry.collect():  # built afresh by each collect()
+            family.samples = [
+                sample._replace(labels={**sample.labels, "wirewatch_instance": self.instance})
+                for sample in family.samples
+            ]
+            yield family
 
 
 class _ScrapeTimeCollector(Collector):

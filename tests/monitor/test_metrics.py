@@ -290,6 +290,27 @@ async def test_two_daemons_in_one_process_keep_their_own_counts() -> None:
     assert 'skipped"} 0.0' in second.render().decode()
 
 
+@pytest.mark.parametrize(
+    ("label_every_series", "expected"),
+    [(True, {"poller-a"}), (False, {None})],
+    ids=["configured name: every series", "generated name: the info series only"],
+)
+def test_a_configured_instance_name_labels_every_series(
+    label_every_series: bool, expected: set[str | None]
+) -> None:
+    metrics = Metrics(version="1", instance="poller-a", label_every_series=label_every_series)
+    metrics.poll_skipped()
+    samples = [
+        sample
+        for family in text_string_to_metric_families(metrics.render().decode())
+        for sample in family.samples
+    ]
+    assert len(samples) > 20
+    assert {sample.labels.get("wirewatch_instance") for sample in samples} == expected
+    info = [sample for sample in samples if sample.name == "wirewatch_instance_info"]
+    assert [sample.labels["instance"] for sample in info] == ["poller-a"]
+
+
 def test_no_created_series_double_the_counters(run: Run) -> None:
     assert not [name for name in run.metrics.names() if name.endswith("_created")]
 
