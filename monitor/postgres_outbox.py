@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from monitor.alerting_config import SEVERITY_RANK
 from monitor.models import AlertRecord, Delivery, RuleHistory, StoryAlertState
-from monitor.outbox import AlertListing
+from monitor.outbox import DELIVERY_CONTEXT, AlertListing
 from monitor.postgres_claims import CLAIM_STILL_OURS, RELEASE_CLAIM, Claimant, contexts_of
 from monitor.postgres_schema import Connection, Pool
 from monitor.silences import Silence
@@ -110,11 +110,12 @@ async def _due(
     conn: Connection, now: datetime, limit: int, claimant: Claimant
 ) -> list[DeliveryContext]:
     """Due deliveries and their batches' members, claimed for this daemon (0017)."""
-    rows = await contexts_of(conn, _CONTEXT, await claimant.due(conn, now, limit), _DUE_ORDER)
+    claimed = await claimant.due(conn, now, limit)
+    rows = await contexts_of(conn, DELIVERY_CONTEXT, claimed, _DUE_ORDER)
     seen = {row["delivery_id"] for row in rows}
     for batch_id in dict.fromkeys(row["batch_id"] for row in rows if row["batch_id"]):
         ids = await claimant.members(conn, batch_id)
-        members = await contexts_of(conn, _CONTEXT, ids, "d.delivery_id")
+        members = await contexts_of(conn, DELIVERY_CONTEXT, ids, "d.delivery_id")
         rows += [row for row in members if row["delivery_id"] not in seen]
         seen.update(row["delivery_id"] for row in members)
     return [delivery_context(row) for row in rows]
@@ -172,7 +173,7 @@ class PostgresOutbox:
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
         async with self._connection() as conn, conn.transaction():
             ids = await self.claimant.held(conn, notifier, hold)
-            rows = await contexts_of(conn, _CONTEXT, ids, _HELD_ORDER)
+            rows = await contexts_of(conn, DELIVERY_CONTEXT, ids, _HELD_ORDER)
         return [delivery_context(row) for row in rows]
 
     async def update_deliveries(
@@ -238,18 +239,6 @@ SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (aler
 WHERE d.state = 'pending'
 """
 _HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = %s"
-_CONTEXT = """
-SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
-       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
-       al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
-       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
-FROM deliveries d
-JOIN alerts al USING (alert_id)
-JOIN articles a ON a.article_id = al.article_id
-JOIN stories s ON s.story_id = al.story_id
-LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
-"""
 _DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
 _HELD_ORDER = "al.created_at, d.delivery_id"
 # updated_at is the database's clock: with several daemons, one clock orders the rows.

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from monitor.alerting_config import SEVERITY_RANK
 from monitor.models import AlertRecord, Delivery, RuleHistory, StoryAlertState
-from monitor.outbox import AlertListing
+from monitor.outbox import DELIVERY_CONTEXT, AlertListing
 from monitor.silences import Silence
 from monitor.store import DeliveryContext
 
@@ -234,18 +234,6 @@ SELECT min(al.created_at) FROM deliveries d JOIN alerts al USING (alert_id)
 WHERE d.state = 'pending'
 """
 _HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
-_CONTEXT = """
-SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
-       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
-       al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
-       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
-FROM deliveries d
-JOIN alerts al USING (alert_id)
-JOIN articles a ON a.article_id = al.article_id
-JOIN stories s ON s.story_id = al.story_id
-LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
-"""
 _DUE_FILTER = """
 WHERE d.state = 'pending' AND d.next_attempt_at <= ?
   AND NOT EXISTS (
@@ -255,13 +243,13 @@ WHERE d.state = 'pending' AND d.next_attempt_at <= ?
 ORDER BY d.next_attempt_at, al.created_at, d.delivery_id
 LIMIT ?
 """
-_DUE = _CONTEXT + _DUE_FILTER
-_BATCH_MEMBERS = _CONTEXT + "WHERE d.batch_id = ? AND d.state = 'pending'"
+_DUE = DELIVERY_CONTEXT + _DUE_FILTER
+_BATCH_MEMBERS = DELIVERY_CONTEXT + "WHERE d.batch_id = ? AND d.state = 'pending'"
 _HELD_FILTER = """
 WHERE d.notifier = ? AND d.state = 'pending' AND d.hold = ? AND d.batch_id IS NULL
 ORDER BY al.created_at, d.delivery_id
 """
-_HELD = _CONTEXT + _HELD_FILTER
+_HELD = DELIVERY_CONTEXT + _HELD_FILTER
 _UPDATE_DELIVERY = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
                       updated_at = ?
