@@ -6,6 +6,7 @@ import asyncio
 import socket
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
@@ -288,6 +289,22 @@ class TestFailures:
         async with Fetcher(read_timeout=60, total_timeout=0.3) as fetcher:
             error = await fetch_error(fetcher, server.url("/trickle"))
         assert error.kind == "timeout"
+
+    async def test_a_connection_never_accepted_hits_connect_timeout(self) -> None:
+        """A host whose accept queue is full drops our SYN: connect_timeout ends the wait,
+        long before the generous read and total time-outs."""
+        with socket.socket() as listener, ExitStack() as fillers:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(0)  # never accepted: the queue fills with the first connections
+            address = listener.getsockname()
+            for _ in range(3):
+                filler = fillers.enter_context(socket.socket())
+                filler.setblocking(False)
+                filler.connect_ex(address)
+            async with Fetcher(connect_timeout=0.2, read_timeout=60, total_timeout=60) as f:
+                error = await fetch_error(f, f"http://127.0.0.1:{address[1]}/feed.xml")
+        assert error.kind == "timeout"
+        assert "ConnectTimeout" in str(error)
 
     async def test_refused_connection_raises_connect(self, fetcher: Fetcher) -> None:
         """A port with nothing listening fails with kind connect."""
