@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -27,28 +28,7 @@ STATS_KEYS = {
 def _config_path(tmp_path: Path) -> Iterator[Path]:
     with FeedServer() as server:
         server.add_feed("/wire.xml", RSS)
-        path = tmp_path / "wirewatch.toml"
-        path.write_text(
-            f"""
-[daemon]
-host_spacing = 0
-parse_workers = 0
-jitter = 0
-[store]
-path = "{tmp_path / "ww.db"}"
-[[feeds]]
-name = "Wire"
-url = "{server.url("/wire.xml")}"
-[notifiers.out]
-type = "console"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
-""",
-            encoding="utf-8",
-        )
+        path = one_feed_config(tmp_path, server.url("/wire.xml"))
         assert main(["run", "--once", "--config", str(path)]) == 0
         yield path
 

@@ -16,6 +16,7 @@ from monitor.config import ConfigError, load_config
 from monitor.daemon import Daemon
 from monitor.logs import configure_logging, set_log_secrets
 from monitor.reload import log_secrets
+from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver, Response
 
@@ -129,26 +130,8 @@ async def test_a_failed_delivery_logs_its_keys_and_never_the_webhook_url(tmp_pat
     with FeedServer() as feeds, HttpReceiver(default=Response(500, body=b"down")) as receiver:
         feeds.add_feed("/feed.xml", FEED)
         secret_url = receiver.url(SECRET_PATH)
-        path = tmp_path / "ww.toml"
-        path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-[store]
-path = "{tmp_path / "ww.db"}"
-[[feeds]]
-name = "Wire"
-url = "{feeds.url("/feed.xml")}"
-[notifiers.hook]
-type = "webhook"
-url = "{secret_url}"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
-""")
+        hook = f'[notifiers.hook]\ntype = "webhook"\nurl = "{secret_url}"'
+        path = one_feed_config(tmp_path, feeds.url("/feed.xml"), hook)
         config = load_config(path)
         stream = io.StringIO()
         configure_logging("info", "json", stream, levels={"httpx": "info"})

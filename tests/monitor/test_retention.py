@@ -17,6 +17,7 @@ from monitor.pipeline import PollOutcome
 from monitor.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
 from monitor.sqlite_store import SqliteStore
 from monitor.store import Store
+from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.stores import STORE_BACKENDS, opened_store
 
@@ -310,7 +311,7 @@ async def test_an_entry_its_feed_still_lists_raises_no_alert_after_pruning(tmp_p
     and the next poll must not take the entry for news and alert on it again."""
     with FeedServer() as server:
         server.add_feed("/feed.xml", _feed(("w-1", "Iranian troops reach Latakia")))
-        config = load_config(_config_file(tmp_path, server.url("/feed.xml")))
+        config = load_config(one_feed_config(tmp_path, server.url("/feed.xml")))
         first = await _run_once(config, NOW)
         assert sum(outcome.alerts for outcome in first) == 1
         later = NOW + timedelta(days=100)
@@ -340,26 +341,3 @@ async def _run_once(config: Config, now: datetime) -> list[PollOutcome]:
         return await daemon.run_once()
     finally:
         await daemon.close()
-
-
-def _config_file(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "ww.toml"
-    path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-[store]
-path = "{tmp_path / "ww.db"}"
-[[feeds]]
-name = "Wire"
-url = "{url}"
-[notifiers.out]
-type = "console"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
-""")
-    return path
