@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bench.naive import PairwiseTitles
 from bench.paths import NearDuplicates
-from monitor.config import DedupSettings
-from monitor.dedup import StoryIndex, normalise_headline
+from monitor.config.settings import DedupSettings
+from monitor.stories.dedup import StoryIndex, normalise_headline
 
 SLICE_FILE = "newsCorpora_first14days_stories.tsv"
 

@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.sections import write_section
-from monitor.normalise import normalise_entry
-from monitor.parser import ParseError, parse_feed
+from monitor.feeds.normalise import normalise_entry
+from monitor.feeds.parser import ParseError, parse_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "feeds-corpus"

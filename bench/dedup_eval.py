@@ -5,7 +5,7 @@
 
 1. B-cubed precision/recall and clusters per true story on the first ``--rows`` rows of
    the news-story-clusters 14-day slice, for exact-title dedup, rapidfuzz
-   ``token_sort_ratio >= 90`` single-link, and ``monitor.story_index.StoryIndex``, in
+   ``token_sort_ratio >= 90`` single-link, and ``monitor.stories.index.StoryIndex``, in
    one run. Story ids that share an identical normalised headline are merged first
    (the aggregator files some identical headlines under two stories).
 2. Precision of StoryIndex's "same story" decision on the MRPC human-labelled pairs.
@@ -36,9 +36,9 @@ from rapidfuzz import fuzz, process, utils
 from bench import dedup_report
 from bench.pipeline import environment
 from bench.sections import write_section
-from monitor.config import DedupSettings
-from monitor.headlines import normalise_headline
-from monitor.story_index import StoryIndex
+from monitor.config.settings import DedupSettings
+from monitor.stories.headlines import normalise_headline
+from monitor.stories.index import StoryIndex
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SLICE = "news-story-clusters/newsCorpora_first14days_stories.tsv"

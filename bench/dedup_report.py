@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.config import DedupSettings
+from monitor.config.settings import DedupSettings
 
 if TYPE_CHECKING:
     from bench.dedup_eval import Clustering, PairScore, ScalePoint
@@ -171,7 +171,7 @@ def _notes(report: Report) -> str:
 - **exact title**: one cluster per distinct headline as published.
 - **token_sort_ratio ≥ 90, single-link**: every pair of the sample compared with rapidfuzz
   (its default preprocessing), clusters are connected components.
-- **StoryIndex (wirewatch)**: `monitor.story_index.StoryIndex`, each headline looked up then
+- **StoryIndex (wirewatch)**: `monitor.stories.index.StoryIndex`, each headline looked up then
   added with its timestamp, as `Deduplicator` does; headlines only (the data has no leads).
 - **StoryIndex, timestamps ignored**: the same with every row at one instant. The slice's
   `TIMESTAMP` is the aggregator's crawl time of a whole cluster, so it could leak the

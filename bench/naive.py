@@ -6,7 +6,7 @@
   short-circuit as Python's builtins do.
 * Near-identical dedup: the new headline is compared with EVERY earlier headline
   still in the window (rapidfuzz ``token_sort_ratio``), with the same headline
-  normalisation, threshold and same-numbers guard as ``monitor.dedup.StoryIndex``,
+  normalisation, threshold and same-numbers guard as ``monitor.stories.dedup.StoryIndex``,
   so only the algorithmic shape differs.
 """
 
@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
-from monitor.dedup import normalise_headline
+from monitor.stories.dedup import normalise_headline
 from rules import Condition, Group, Near, Ref, Rule, RuleSet, Terms
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # the same guard as monitor.dedup
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # the same guard as monitor.stories.dedup
 
 
 def term_pattern(term: str) -> re.Pattern[str]:

@@ -1,6 +1,6 @@
 """The two per-article paths the benchmark times: wirewatch's and the naive baseline.
 
-Both run the same shape, as ``monitor.pipeline.ingest`` does:
+Both run the same shape, as ``monitor.ingest.pipeline.ingest`` does:
 
     normalise_entry → exact dedup → near-identical dedup → match rules → remember
 
@@ -19,12 +19,12 @@ from typing import Protocol
 import rules
 from bench.naive import NaiveMatcher, PairwiseTitles
 from bench.synthetic import FeedItem
-from monitor.config import DedupSettings
-from monitor.dedup import StoryIndex, article_time, story_id_for
-from monitor.models import Article, Verdict
-from monitor.normalise import normalise_entry
-from monitor.pipeline import article_fields
-from monitor.store import KnownArticle
+from monitor.config.settings import DedupSettings
+from monitor.feeds.normalise import normalise_entry
+from monitor.ingest.pipeline import article_fields
+from monitor.records.models import Article, Verdict
+from monitor.store.interface import KnownArticle
+from monitor.stories.dedup import StoryIndex, article_time, story_id_for
 
 PRUNE_EVERY = timedelta(hours=1)  # as often as the daemon prunes its story index
 

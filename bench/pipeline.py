@@ -30,10 +30,10 @@ from bench.paths import Outcome, naive_path, wirewatch_path
 from bench.paths import Path as ArticlePath
 from bench.sections import write_section
 from bench.synthetic import FeedItem, Vocabulary, generate_corpus
-from monitor.config import DedupSettings, load_config
-from monitor.models import Article, Verdict
-from monitor.normalise import normalise_entry
-from monitor.pipeline import article_fields
+from monitor.config.settings import DedupSettings, load_config
+from monitor.feeds.normalise import normalise_entry
+from monitor.ingest.pipeline import article_fields
+from monitor.records.models import Article, Verdict
 
 DEFAULT_CONFIG = "config.example.toml"
 # The evaluation data sits beside the checkout (``../shared/data``) when present.

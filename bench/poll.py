@@ -36,8 +36,8 @@ import feedparser
 
 from bench import feedfarm
 from bench.sections import write_section
-from monitor.config import load_config
-from monitor.sqlite_store import SqliteStore
+from monitor.config.settings import load_config
+from monitor.store.sqlite.store import SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "config.example.toml"

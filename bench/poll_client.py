@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, load_config
-from monitor.daemon import Daemon
-from monitor.logs import configure_logging
-from monitor.models import Verdict
+from monitor.config.settings import Config, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.observability.logs import configure_logging
+from monitor.records.models import Verdict
 
 
 def _worker_stats(daemon: Daemon) -> tuple[int, float, float]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bench.paths import PRUNE_EVERY
 from bench.synthetic import OUTLETS, SPAN
-from monitor.models import Verdict
+from monitor.records.models import Verdict
 
 if TYPE_CHECKING:
     from bench.clusters import FoldScore
@@ -184,7 +184,7 @@ def _agreement(results: Results) -> str:
 
 Same {agree.articles:,}-article corpus, both paths. Precision and recall are scored against
 the generator's ground truth (which event each item reports); verdicts use
-`monitor.models.Verdict` ({", ".join(v.value for v in Verdict)}).
+`monitor.records.models.Verdict` ({", ".join(v.value for v in Verdict)}).
 
 {_table(("", "wirewatch", "baseline"), _summary_rows(fast, naive))}
 
@@ -267,13 +267,13 @@ added, with its crawl time; a fold is correct when it joins a headline of the sa
 def _method(results: Results) -> str:
     return """### What is measured
 
-Per article, both paths run what `monitor.pipeline.ingest` runs, minus storage:
-`monitor.normalise.normalise_entry` → exact dedup → near-duplicate lookup → rules on
-`monitor.pipeline.article_fields(article)` (skipped for re-delivered entries) → remember.
+Per article, both paths run what `monitor.ingest.pipeline.ingest` runs, minus storage:
+`monitor.feeds.normalise.normalise_entry` → exact dedup → near-duplicate lookup → rules on
+`monitor.ingest.pipeline.article_fields(article)` (skipped for re-delivered entries) → remember.
 
 - Exact dedup is a dict keyed on (feed URL, GUID) and one on canonical link, standing in
   for the store's two indexed lookups; no SQLite, no alert records, no dispatch.
-- wirewatch: `monitor.dedup.StoryIndex` (find, then add; pruned hourly of feed time) and
+- wirewatch: `monitor.stories.dedup.StoryIndex` (find, then add; pruned hourly of feed time) and
   `rules.compile_rules(ruleset).match(...)`.
 - Baseline (`bench/naive.py`): every earlier headline in the window compared with rapidfuzz
   `fuzz.token_sort_ratio` after the same `normalise_headline`, threshold and same-numbers

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
-from monitor.models import RawEntry
+from monitor.records.models import RawEntry
 from rules import RuleSet
 
 START: Final = datetime(2026, 3, 2, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 A notifier only builds its payload, sends it, and says whether a failure is
 retryable. Retries, rate limits, dedup of sends and secret redaction live in
-``monitor.dispatch`` (the same split as Prometheus Alertmanager's ``notify``).
+``monitor.alerting.dispatch`` (the same split as Prometheus Alertmanager's ``notify``).
 
     NotifyError            any failed send
     └── retryable: bool    True for 429/5xx/timeouts, False for 4xx/bad config

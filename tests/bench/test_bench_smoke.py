@@ -16,8 +16,8 @@ from bench.clusters import SLICE_FILE, measure
 from bench.paths import naive_path, wirewatch_path
 from bench.pipeline import main
 from bench.synthetic import Vocabulary, generate_corpus
-from monitor.config import DedupSettings, load_config
-from monitor.models import Verdict
+from monitor.config.settings import DedupSettings, load_config
+from monitor.records.models import Verdict
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 

@@ -16,9 +16,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from monitor.cli import main
-from monitor.config import DaemonSettings, Settings, load_config
-from monitor.poll_config import ListenerSettings
+from monitor.cli.main import main
+from monitor.config.feeds import ListenerSettings
+from monitor.config.settings import DaemonSettings, Settings, load_config
 from notifiers import REGISTRY
 from tests.deploy.deploy_files import (
     CONFIG_PATH,

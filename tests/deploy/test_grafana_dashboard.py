@@ -91,7 +91,7 @@ def test_panels_have_unique_ids_and_fit_the_grid() -> None:
 
 
 def test_dashboard_metrics_are_in_the_daemons_registry() -> None:
-    metrics = pytest.importorskip("monitor.metrics")
+    metrics = pytest.importorskip("monitor.web.metrics")
     exposition = metrics.Metrics(version="test").render().decode()
     exported = set(re.findall(r"^# TYPE (\S+) ", exposition, flags=re.MULTILINE))
     assert exported >= CONTRACT

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
-from monitor.routing import Routes
-from monitor.sqlite_store import SqliteStore
-from monitor.story_alerts import AlertPolicy
+from monitor.alerting import Routes
+from monitor.cli.main import main
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.store.sqlite.store import SqliteStore
 from tests.support.receiver import HttpReceiver, Response
 from tests.support.stories import StoryDesk, match
 

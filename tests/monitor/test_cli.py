@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 from tests.support.feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parents[2]

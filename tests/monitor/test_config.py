@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, load_config
+from monitor.config.settings import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 

@@ -8,7 +8,7 @@ import zlib
 import brotli
 import pytest
 
-from monitor.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
+from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 
 TEXT = b"<rss><channel><title>decoded</title></channel></rss>" * 50
 

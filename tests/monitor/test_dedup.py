@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import DedupSettings
-from monitor.dedup import Deduplicator, story_facts, story_id_for
-from monitor.models import Article, Verdict
-from monitor.normalise import content_fingerprint
-from monitor.sqlite_store import SqliteStore
-from monitor.story_index import StoryIndex
+from monitor.config.settings import DedupSettings
+from monitor.feeds.normalise import content_fingerprint
+from monitor.records.models import Article, Verdict
+from monitor.store.sqlite.store import SqliteStore
+from monitor.stories.dedup import Deduplicator, story_facts, story_id_for
+from monitor.stories.index import StoryIndex
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

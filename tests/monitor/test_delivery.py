@@ -18,11 +18,11 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting_config import AlertingSettings, RouteSettings, UpdateSettings
-from monitor.dispatch import MAX_BACKOFF, Dispatcher, Redactor
-from monitor.routing import Routes
-from monitor.store import Store
-from monitor.story_alerts import AlertPolicy
+from monitor.alerting import Routes
+from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor
+from monitor.config.alerting import AlertingSettings, RouteSettings, UpdateSettings
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.store.interface import Store
 from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
 from tests.support.smtp import SmtpServer
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -236,7 +236,7 @@ async def test_silences_suppress_until_they_expire(
     store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """A silenced rule's deliveries are marked silenced, never sent; after expiry alerts flow."""
-    from monitor.silences import Silence  # noqa: PLC0415
+    from monitor.records import Silence
 
     desk = Desk(store, {"hook": webhook(receiver.url(), http)})
     await store.add_silence(

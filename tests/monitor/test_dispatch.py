@@ -10,9 +10,9 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.dispatch import MAX_BACKOFF, Dispatcher, Redactor, backoff
-from monitor.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.store import Store
+from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor, backoff
+from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store.interface import Store
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

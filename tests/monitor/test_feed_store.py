@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.models import Article, DedupDecision, FeedState, Verdict, WebSubSubscription
-from monitor.store import Store
+from monitor.records.models import Article, DedupDecision, FeedState, Verdict, WebSubSubscription
+from monitor.store.interface import Store
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 from tests.support.feedserver import FeedServer
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Up</title>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.headlines import (
+from monitor.stories.headlines import (
     content_tokens,
     lead_of,
     name_phrases,

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.config import ConfigError, load_config
-from monitor.daemon import Daemon
-from monitor.health import Health, install_routes, start_listener
-from monitor.listener import HttpListener
-from monitor.metrics import Metrics
-from monitor.store import open_store
+from monitor.config.settings import ConfigError, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.listener.server import HttpListener
+from monitor.store.factory import open_store
+from monitor.web.health import Health, install_routes, start_listener
+from monitor.web.metrics import Metrics
 
 TOKEN = "health-token-0123"
 

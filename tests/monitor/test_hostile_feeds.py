@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver
 

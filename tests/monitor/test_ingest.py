@@ -1,4 +1,4 @@
-"""Batched ingest (monitor.ingest): one store transaction per feed, with exactly the
+"""Batched ingest (monitor.ingest.batch): one store transaction per feed, with exactly the
 stories, verdicts and alerts of ingesting one article at a time."""
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from typing import Any
 import pytest
 
 import rules
-from monitor.config import DedupSettings
-from monitor.dedup import Deduplicator
-from monitor.ingest import article_keys
-from monitor.ingest_writer import RecentKeys
-from monitor.models import AlertRecord, Article, Verdict
-from monitor.normalise import article_id, content_fingerprint
-from monitor.pipeline import Ingested, Pipeline, Routes, ingest, ingest_all
-from monitor.sqlite_store import SqliteStore
-from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle
+from monitor.alerting import Routes
+from monitor.config.settings import DedupSettings
+from monitor.feeds.normalise import content_fingerprint
+from monitor.ingest.batch import article_keys
+from monitor.ingest.pipeline import Ingested, Pipeline, ingest, ingest_all
+from monitor.ingest.writer import RecentKeys
+from monitor.records import article_id
+from monitor.records.models import AlertRecord, Article, Verdict
+from monitor.store.interface import ArticleRecord, BatchIngestStore, KnownArticle
+from monitor.store.sqlite.store import SqliteStore
+from monitor.stories.dedup import Deduplicator
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 RULES = """

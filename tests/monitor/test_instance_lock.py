@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
-from monitor.config import StoreSettings
-from monitor.instance_lock import InstanceLockedError, instance_lock, lock_path_for
+from monitor.cli.main import main
+from monitor.config.settings import StoreSettings
+from monitor.store.instance_lock import InstanceLockedError, instance_lock, lock_path_for
 from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 
 
@@ -45,7 +45,7 @@ def test_a_second_holder_is_refused_with_the_file_and_the_holders_pid(tmp_path: 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     path = str(tmp_path / "ww.db.lock")
     script = (
-        "import sys\nfrom monitor.instance_lock import instance_lock\n"
+        "import sys\nfrom monitor.store.instance_lock import instance_lock\n"
         f"with instance_lock({path!r}):\n    print('locked', flush=True)\n    sys.stdin.read()\n"
     )
     with subprocess.Popen(

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.config import DaemonSettings
-from monitor.feed_health import interval_policy
-from monitor.intervals import (
+from monitor.config.feeds import FeedSettings
+from monitor.config.settings import DaemonSettings
+from monitor.feeds.health import interval_policy
+from monitor.feeds.intervals import (
     IntervalPolicy,
     PollSignals,
     backoff_delay,
     next_poll,
     publishing_rate,
 )
-from monitor.poll_config import FeedSettings
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 POLICY = IntervalPolicy(

@@ -3,12 +3,13 @@ table's "polled by" column, the instance metric; the PostgreSQL store shares lea
 
 from __future__ import annotations
 
-from monitor.feeds_cli import feed_record, render_table
-from monitor.leases import FeedLeases, instance_name
-from monitor.metrics import Metrics
-from monitor.poll_config import FeedSettings
-from monitor.postgres_store import PostgresStore
-from monitor.sqlite_store import SqliteStore
+from monitor.cli.feeds import feed_record, render_table
+from monitor.config.feeds import FeedSettings
+from monitor.daemon.leases import instance_name
+from monitor.store import FeedLeases
+from monitor.store.postgres.store import PostgresStore
+from monitor.store.sqlite.store import SqliteStore
+from monitor.web.metrics import Metrics
 
 URLS = ["https://feeds.example/0.xml", "https://feeds.example/1.xml"]
 

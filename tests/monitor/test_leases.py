@@ -16,11 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from monitor.leases import ClaimLoop, run_exclusively
-from monitor.poll_config import FeedSettings
-from monitor.postgres_store import PostgresStore
-from monitor.status_page import StatusPage
-from monitor.status_view import StatusSource, read_status
+from monitor.config.feeds import FeedSettings
+from monitor.daemon.leases import ClaimLoop, run_exclusively
+from monitor.store.postgres.store import PostgresStore
+from monitor.web.status_page import StatusPage
+from monitor.web.status_view import StatusSource, read_status
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from monitor.health import start_listener
-from monitor.listener import HttpListener, Request, Response
-from monitor.poll_config import ListenerSettings
+from monitor.config.feeds import ListenerSettings
+from monitor.listener.server import HttpListener, Request, Response
+from monitor.web.health import start_listener
 
 TOKEN = "s3cret-Token_value~1"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import structlog
 
-from monitor.config import ConfigError, load_config
-from monitor.daemon import Daemon
-from monitor.logs import configure_logging, set_log_secrets
-from monitor.reload import log_secrets
+from monitor.config.settings import ConfigError, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.daemon.reload import log_secrets
+from monitor.observability.logs import configure_logging, set_log_secrets
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver, Response
@@ -31,7 +31,7 @@ def _reset_levels() -> Iterator[None]:
 
 
 def _structlog_event() -> None:
-    structlog.get_logger("monitor.dispatch").warning(
+    structlog.get_logger("monitor.alerting.dispatch").warning(
         "delivery_retry", notifier="hook", delivery_id=7, story_id="s_1", rule="iran"
     )
 
@@ -44,15 +44,17 @@ def _exception() -> None:
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        structlog.get_logger("monitor.daemon").exception("feed_poll_crashed", feed_url="http://x/")
+        structlog.get_logger("monitor.daemon.daemon").exception(
+            "feed_poll_crashed", feed_url="http://x/"
+        )
 
 
 @pytest.mark.parametrize(
     ("emit", "logger", "event", "level"),
     [
-        (_structlog_event, "monitor.dispatch", "delivery_retry", "warning"),
+        (_structlog_event, "monitor.alerting.dispatch", "delivery_retry", "warning"),
         (_stdlib_record, "apscheduler.scheduler", "job missed", "warning"),
-        (_exception, "monitor.daemon", "feed_poll_crashed", "error"),
+        (_exception, "monitor.daemon.daemon", "feed_poll_crashed", "error"),
     ],
 )
 def test_every_json_line_has_the_stable_keys(
@@ -68,17 +70,17 @@ def test_every_json_line_has_the_stable_keys(
     assert record["timestamp"].endswith("Z")
 
 
-LEVELS = {"monitor.fetcher": "debug", "httpx": "info", "monitor.pipeline": "error"}
+LEVELS = {"monitor.feeds.fetcher": "debug", "httpx": "info", "monitor.ingest.pipeline": "error"}
 
 
 @pytest.mark.parametrize(
     ("logger", "level", "shown"),
     [
-        ("monitor.fetcher", logging.DEBUG, True),  # its own level
-        ("monitor.fetcher.hosts", logging.DEBUG, True),  # children inherit it
-        ("monitor.dispatch", logging.DEBUG, False),  # the root's level: warning
-        ("monitor.dispatch", logging.WARNING, True),
-        ("monitor.pipeline", logging.WARNING, False),  # raised above the root's
+        ("monitor.feeds.fetcher", logging.DEBUG, True),  # its own level
+        ("monitor.feeds.fetcher.hosts", logging.DEBUG, True),  # children inherit it
+        ("monitor.alerting.dispatch", logging.DEBUG, False),  # the root's level: warning
+        ("monitor.alerting.dispatch", logging.WARNING, True),
+        ("monitor.ingest.pipeline", logging.WARNING, False),  # raised above the root's
         ("httpx", logging.INFO, True),  # a library opened up past its usual quiet
         ("httpcore", logging.INFO, False),  # still quiet
     ],
@@ -94,15 +96,15 @@ def test_reconfiguring_drops_the_earlier_levels() -> None:
     configure_logging("warning", "json", io.StringIO(), levels=LEVELS)
     stream = io.StringIO()
     configure_logging("warning", "json", stream)
-    structlog.get_logger("monitor.fetcher").debug("probe")
+    structlog.get_logger("monitor.feeds.fetcher").debug("probe")
     assert stream.getvalue() == ""
 
 
 def test_levels_from_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "ww.toml"
-    path.write_text('[log.levels]\n"monitor.fetcher" = "debug"\nhttpx = "warning"\n')
+    path.write_text('[log.levels]\n"monitor.feeds.fetcher" = "debug"\nhttpx = "warning"\n')
     assert dict(load_config(path).settings.log.levels) == {
-        "monitor.fetcher": "debug",
+        "monitor.feeds.fetcher": "debug",
         "httpx": "warning",
     }
 
@@ -110,12 +112,12 @@ def test_levels_from_the_config_file(tmp_path: Path) -> None:
 def test_an_unknown_level_is_a_config_error_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "ww.toml"
     path.write_text(
-        '[log]\nlevel = "info"\n[log.levels]\nhttpx = "info"\n"monitor.fetcher" = "loud"\n'
+        '[log]\nlevel = "info"\n[log.levels]\nhttpx = "info"\n"monitor.feeds.fetcher" = "loud"\n'
     )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     (error,) = caught.value.errors
-    assert error.startswith(f"{path}:5: log.levels.monitor.fetcher: ")
+    assert error.startswith(f"{path}:5: log.levels.monitor.feeds.fetcher: ")
     assert "'debug', 'info', 'warning' or 'error'" in error
 
 
@@ -161,7 +163,7 @@ def test_the_store_password_and_listener_token_never_reach_a_log_line(tmp_path: 
     set_log_secrets(log_secrets(load_config(path)))
     out = io.StringIO()
     configure_logging("info", "json", out)
-    structlog.get_logger("monitor.store").error(
+    structlog.get_logger("monitor.store.interface").error(
         "store_failed", error="password pg-s3cret refused; header Bearer listener-t0ken"
     )
     line = json.loads(out.getvalue().splitlines()[-1])

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from monitor.logs import configure_logging
+from monitor.observability.logs import configure_logging
 
 
 class FakeTty(io.StringIO):

@@ -14,13 +14,13 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
-from monitor.metrics import Metrics, count_feeds
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
-from monitor.pipeline import Ingested, PollOutcome
-from monitor.poll_config import FeedSettings
-from monitor.scheduler import feed_job_id, watch_poll_jobs
+from monitor.config.feeds import FeedSettings
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.daemon.scheduler import feed_job_id, watch_poll_jobs
+from monitor.ingest.pipeline import Ingested, PollOutcome
+from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.web.metrics import Metrics, count_feeds
 from rules import Match
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver

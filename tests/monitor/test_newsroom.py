@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 import rules
-from monitor.config import DedupSettings, load_config
-from monitor.dedup import StoryIndex
-from monitor.demo import DEMO_INTERVAL, demo_config_toml
-from monitor.newsroom import FEED_WINDOW, Newsroom
-from monitor.newsroom_script import OUTLETS, SCRIPT, NewsEvent
+from monitor.config.settings import DedupSettings, load_config
+from monitor.demo.demo import DEMO_INTERVAL, demo_config_toml
+from monitor.demo.newsroom import FEED_WINDOW, Newsroom
+from monitor.demo.script import OUTLETS, SCRIPT, NewsEvent
+from monitor.stories.dedup import StoryIndex
 
 RELEASE_EVERY = 4.0
 EVENTS_BY_KEY = {event.key: event for event in SCRIPT}

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.models import Article, RawEntry
-from monitor.normalise import (
+from monitor.feeds.normalise import (
     MAX_CONTENT_CHARS,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
-    article_id,
     canonical_url,
     content_fingerprint,
     html_to_text,
     normalise_entry,
 )
+from monitor.records import article_id
+from monitor.records.models import Article, RawEntry
 
 FEED_URL = "https://gazette.example/feed.xml"
 FETCHED_AT = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)

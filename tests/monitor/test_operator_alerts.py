@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from monitor.config import ConfigError, load_config
-from monitor.daemon import Daemon
-from monitor.feed_health import FeedEvent
-from monitor.operator_alerts import OPERATOR_RULE, operator_alert
+from monitor.alerting.operator_alerts import OPERATOR_RULE, operator_alert
+from monitor.config.settings import ConfigError, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.feeds.health import FeedEvent
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver
 

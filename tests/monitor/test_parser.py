@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.parser import ParseError, parse_feed, strip_doctypes
+from monitor.feeds.parser import ParseError, parse_feed, strip_doctypes
 from tests.support.feedserver import FeedServer
 
 FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from monitor.parser import ParseError, parse_feed
-from monitor.polling import parse_pool
+from monitor.daemon.polling import parse_pool
+from monitor.feeds.parser import ParseError, parse_feed
 
 ATOM03 = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed version="0.3" xmlns="http://purl.org/atom/ns#">

@@ -12,10 +12,10 @@ from pathlib import Path
 import brotli
 import pytest
 
-from monitor.fetcher import Fetcher, FetchError
-from monitor.politeness import HostGate
-from monitor.poll_config import FeedAuth, FeedSettings
-from monitor.request_options import RequestOptions, user_agent_for
+from monitor.config.feeds import FeedAuth, FeedSettings
+from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.politeness import HostGate
+from monitor.feeds.request_options import RequestOptions, user_agent_for
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.inflight import InFlightCounter
 from tests.support.smtp import TlsMaterial

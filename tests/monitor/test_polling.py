@@ -16,14 +16,15 @@ import pytest
 from structlog.testing import capture_logs
 
 import rules
-from monitor.config import DaemonSettings, DedupSettings
-from monitor.dedup import Deduplicator
-from monitor.feed_health import FeedEvent
-from monitor.fetcher import Fetcher
-from monitor.models import FeedState
-from monitor.pipeline import Pipeline, PollOutcome, Routes, poll_feed
-from monitor.poll_config import FeedSettings
-from monitor.sqlite_store import SqliteStore
+from monitor.alerting import Routes
+from monitor.config.feeds import FeedSettings
+from monitor.config.settings import DaemonSettings, DedupSettings
+from monitor.feeds.fetcher import Fetcher
+from monitor.feeds.health import FeedEvent
+from monitor.ingest.pipeline import Pipeline, PollOutcome, poll_feed
+from monitor.records.models import FeedState
+from monitor.store.sqlite.store import SqliteStore
+from monitor.stories.dedup import Deduplicator
 from tests.support.feedserver import FeedServer, Reply
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

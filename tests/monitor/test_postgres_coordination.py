@@ -15,12 +15,12 @@ import psycopg
 import pytest
 
 import notifiers
-from monitor.config import DedupSettings
-from monitor.dedup import Deduplicator
-from monitor.dispatch import Dispatcher, Redactor
-from monitor.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.postgres_store import PostgresStore
-from monitor.shared_stories import SharedStories
+from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.config.settings import DedupSettings
+from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store.postgres.store import PostgresStore
+from monitor.stories.dedup import Deduplicator
+from monitor.stories.shared import SharedStories
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from monitor.backtest import run_backtest
-from monitor.config import load_config
-from monitor.daemon import Daemon
-from monitor.store import Store
+from monitor.cli.backtest import run_backtest
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.store.interface import Store
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver
 from tests.support.stores import POSTGRES_URL, postgres_schema

@@ -12,9 +12,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
-from monitor.leases import FeedLeases
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.store import FeedLeases
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver
 from tests.support.stores import POSTGRES_URL, postgres_schema

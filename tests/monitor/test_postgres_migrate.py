@@ -9,11 +9,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from monitor.cli import main
-from monitor.postgres_schema import latest_version
+from monitor.cli.main import main
+from monitor.store.postgres.schema import latest_version
 from tests.support.stores import STORE_BACKENDS, postgres_schema_sync
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
 CONFIG = """
 [store]
 {store}

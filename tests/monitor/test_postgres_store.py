@@ -16,15 +16,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from monitor.config import ConfigError, load_config
-from monitor.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.postgres_schema import latest_version
-from monitor.postgres_store import PostgresStore, StoreUnavailableError
-from monitor.sqlite_store import SqliteStore
-from monitor.store import open_store
+from monitor.config.settings import ConfigError, load_config
+from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store.factory import open_store
+from monitor.store.postgres.schema import latest_version
+from monitor.store.postgres.store import PostgresStore, StoreUnavailableError
+from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SECRET = "hunter2-not-for-logs"
 

@@ -14,14 +14,14 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.config import DaemonSettings, load_config
-from monitor.daemon import Daemon
-from monitor.feed_health import interval_policy
-from monitor.models import FeedState
-from monitor.poll_config import FeedSettings
-from monitor.polling import next_poll_within
-from monitor.reload import config_changes
-from monitor.scheduler import feed_job_id
+from monitor.config.feeds import FeedSettings
+from monitor.config.settings import DaemonSettings, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.daemon.polling import next_poll_within
+from monitor.daemon.reload import config_changes
+from monitor.daemon.scheduler import feed_job_id
+from monitor.feeds.health import interval_policy
+from monitor.records.models import FeedState
 from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import Config, DedupSettings, load_config
-from monitor.daemon import Daemon
-from monitor.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.normalise import article_id
-from monitor.pipeline import PollOutcome
-from monitor.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
-from monitor.sqlite_store import SqliteStore
-from monitor.store import Store
+from monitor.config.settings import Config, DedupSettings, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.ingest.pipeline import PollOutcome
+from monitor.records import article_id
+from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store.interface import Store
+from monitor.store.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
+from monitor.store.sqlite.store import SqliteStore
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -169,7 +169,7 @@ async def test_an_active_story_keeps_its_old_alert_so_it_alerts_once(store: Stor
 
 
 async def test_feed_state_is_never_pruned(store: Store) -> None:
-    from monitor.models import FeedState  # noqa: PLC0415
+    from monitor.records.models import FeedState  # noqa: PLC0415
 
     await store.save_feed_state(FeedState(url=FEED, last_polled=NOW - timedelta(days=900)))
     await _report(store, "g1", 900, story="s1")

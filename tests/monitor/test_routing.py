@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from monitor.alerting_config import (
+from monitor.alerting.routing import RateLimiter, next_digest, quiet_until
+from monitor.alerting.silences import covering, parse_duration
+from monitor.config.alerting import (
     AlertingSettings,
     DigestSettings,
     QuietHours,
     RateLimit,
     UpdateSettings,
 )
-from monitor.routing import RateLimiter, next_digest, quiet_until
-from monitor.silences import Silence, covering, parse_duration
+from monitor.records import Silence
 
 BERLIN_NIGHT = QuietHours(start="22:00", end="07:00", timezone="Europe/Berlin")
 LUNCH = QuietHours(start="12:00", end="13:30", timezone="UTC")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.backtest import BacktestError, parse_since
-from monitor.cli import main
-from monitor.models import Article, DedupDecision, Verdict
-from monitor.progress import Progress
-from monitor.sqlite_store import SqliteStore
+from monitor.cli.backtest import BacktestError, parse_since
+from monitor.cli.main import main
+from monitor.cli.progress import Progress
+from monitor.records.models import Article, DedupDecision, Verdict
+from monitor.store.sqlite.store import SqliteStore
 
 RULES = """
 [entities.iran]

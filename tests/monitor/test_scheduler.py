@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import DaemonSettings, load_config
-from monitor.models import FeedState
-from monitor.pipeline import PollOutcome
-from monitor.poll_config import FeedSettings
-from monitor.polling import Polling
-from monitor.scheduler import (
+from monitor.config.feeds import FeedSettings
+from monitor.config.settings import DaemonSettings, load_config
+from monitor.daemon.polling import Polling
+from monitor.daemon.scheduler import (
     add_feed_job,
     add_periodic_job,
     make_scheduler,
     remove_feed_job,
     reschedule_feed,
 )
+from monitor.ingest.pipeline import PollOutcome
+from monitor.records.models import FeedState
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

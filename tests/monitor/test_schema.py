@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from monitor.cli import main
-from monitor.schema import config_schema
+from monitor.cli.main import main
+from monitor.cli.schema import config_schema
 from rules.packs import bundled
 from rules.schema import rule_file_schema
 

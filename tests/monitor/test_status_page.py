@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
-from monitor.status_page import duration
-from monitor.status_view import segments, web_link
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.web.status_page import duration
+from monitor.web.status_view import segments, web_link
 from tests.support.status_world import HOSTILE, serve_in_thread
 
 # Every tag the template writes; anything else in the page came from feed text.

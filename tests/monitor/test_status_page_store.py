@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
-from monitor.status_view import FEED_LIMIT, StatusSource, read_status
-from monitor.store import Store
+from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.store.interface import Store
+from monitor.web.status_view import FEED_LIMIT, StatusSource, read_status
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

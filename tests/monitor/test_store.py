@@ -12,14 +12,21 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from monitor.dispatch import PendingAge
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, StoryFacts, Verdict
-from monitor.sqlite_store import SqliteStore
-from monitor.store import ArticleRecord, BatchIngestStore, Store
+from monitor.alerting.dispatch import PendingAge
+from monitor.records.models import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    FeedState,
+    StoryFacts,
+    Verdict,
+)
+from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
+from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
 LATEST_SCHEMA = max(int(path.name[:4]) for path in MIGRATIONS.glob("*.sql"))
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 import rules
-from monitor.alerting_config import AlertingSettings, RuleUpdates, UpdateSettings
-from monitor.routing import Routes
-from monitor.store import Store
-from monitor.story_alerts import AlertPolicy, alert_id_for
+from monitor.alerting import Routes
+from monitor.config.alerting import AlertingSettings, RuleUpdates, UpdateSettings
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.records import alert_id_for
+from monitor.store.interface import Store
 from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import StoryDesk, match
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.story_index import StoryIndex
+from monitor.stories.index import StoryIndex
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 # Background headlines so word rarity means something, as in a real window.

@@ -16,16 +16,17 @@ import httpx
 import pytest
 
 import rules
-from monitor.config import DaemonSettings, DedupSettings, load_config
-from monitor.daemon import Daemon
-from monitor.dedup import Deduplicator
-from monitor.fetcher import Fetcher
-from monitor.health import start_listener
-from monitor.listener import HttpListener, Request, Response
-from monitor.pipeline import Pipeline, Routes, ingest_pushed, poll_feed
-from monitor.poll_config import FeedSettings, ListenerSettings
-from monitor.sqlite_store import SqliteStore
-from monitor.websub import WebSub, renew_at, signature_valid
+from monitor.alerting import Routes
+from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.settings import DaemonSettings, DedupSettings, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.feeds.fetcher import Fetcher
+from monitor.feeds.websub import WebSub, renew_at, signature_valid
+from monitor.ingest.pipeline import Pipeline, ingest_pushed, poll_feed
+from monitor.listener.server import HttpListener, Request, Response
+from monitor.store.sqlite.store import SqliteStore
+from monitor.stories.dedup import Deduplicator
+from monitor.web.health import start_listener
 from tests.support.feedserver import FeedServer, Reply
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

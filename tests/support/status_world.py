@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
-from monitor.config import load_config
-from monitor.daemon import Daemon
-from monitor.listener import HttpListener
-from monitor.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
-from monitor.silences import Silence
-from monitor.status_page import daemon_source, install_status_page
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.listener.server import HttpListener
+from monitor.records import Silence
+from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.web.status_page import daemon_source, install_status_page
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
 

@@ -25,9 +25,9 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from monitor.postgres_store import PostgresStore
-from monitor.sqlite_store import SqliteStore
-from monitor.store import Store
+from monitor.store.interface import Store
+from monitor.store.postgres.store import PostgresStore
+from monitor.store.sqlite.store import SqliteStore
 
 __all__ = [
     "POSTGRES_URL",

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import rules
-from monitor.models import AlertRecord, Article, DedupDecision, StoryFacts, Verdict
-from monitor.sqlite_store import SqliteStore
-from monitor.story_alerts import AlertPolicy
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.records.models import AlertRecord, Article, DedupDecision, StoryFacts, Verdict
+from monitor.store.sqlite.store import SqliteStore
 
 __all__ = ["NOW", "StoryDesk", "article", "match"]
 

@@ -1,0 +1,17 @@
+"""TODO alerting."""
+
+from monitor.alerting.delivery_metrics import DeliveryMetrics
+from monitor.alerting.dispatch import Dispatcher, DispatchSummary, Redactor
+from monitor.alerting.operator_alerts import raise_operator_alert
+from monitor.alerting.routing import Routes
+from monitor.alerting.silences import parse_duration
+
+__all__ = [
+    "DeliveryMetrics",
+    "DispatchSummary",
+    "Dispatcher",
+    "Redactor",
+    "Routes",
+    "parse_duration",
+    "raise_operator_alert",
+]

@@ -1,0 +1,5 @@
+"""TODO cli."""
+
+from monitor.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,139 @@
+"""``wirewatch feeds [--config PATH] [--json]``: each configured feed's health.
+
+Reads the store the daemon writes (SQLite in WAL mode: safe beside a running daemon).
+Columns: status (ok, failing, gone, disabled, never polled), last attempt, last success,
+consecutive failures, last HTTP status, items per day, current interval, next poll and
+the last error. ``--json`` prints one object per feed instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from monitor.cli.commands import CommandFactory, Loader
+from monitor.config import Config, FeedSettings
+from monitor.feeds import feed_health
+from monitor.observability import redact_url
+from monitor.records import FeedState
+from monitor.store import FeedLeases, opened_store
+
+_ERROR_CHARS = 60
+_COLUMNS = (
+    ("feed", 28), ("status", 12), ("last attempt", 16), ("last success", 16),
+    ("fails", 5), ("http", 4), ("items/d", 7), ("every", 7), ("next poll", 16), ("last error", 0),
+)  # fmt: skip
+
+
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    command: CommandFactory,
+    load: Loader,
+) -> None:
+    """Register ``feeds`` on the top-level parser."""
+    feeds = command(commands, "feeds", "show each feed's health and schedule", _feeds)
+    feeds.add_argument("--json", action="store_true", help="one JSON object per feed")
+    feeds.set_defaults(load=load)
+
+
+def feed_record(
+    feed: FeedSettings, state: FeedState | None, polled_by: str | None = None
+) -> dict[str, Any]:
+    """One feed's health as plain JSON values (times in ISO 8601, UTC); ``polled_by``:
+    the daemon holding its lease on a shared PostgreSQL store (polling it now)."""
+    state = state or FeedState(url=feed.url)
+    return {
+        "feed": redact_url(feed.display_name),
+        "url": redact_url(feed.url),
+        "status": str(feed_health(feed, state)),
+        "last_attempt": _iso(state.last_polled),
+        "last_success": _iso(state.last_success),
+        "consecutive_failures": state.error_count,
+        "failing_since": _iso(state.failing_since),
+        "http_status": state.last_status,
+        "items_per_day": None if state.items_per_day is None else round(state.items_per_day, 2),
+        "interval_seconds": None if state.interval is None else round(state.interval),
+        "next_poll": _iso(state.next_poll),
+        "moved_to": redact_url(state.moved_to) if state.moved_to else None,
+        "disabled": state.disabled,
+        "last_error": state.last_error,
+        "polled_by": polled_by,
+    }
+
+
+def render_table(records: Sequence[dict[str, Any]]) -> str:
+    header = "  ".join(_cell(name, width) for name, width in _COLUMNS)
+    lines = [header, *("  ".join(_row(record)) for record in records)]
+    if any(record.get("polled_by") for record in records):  # several daemons share the store
+        polled = ["polled by", *(record.get("polled_by") or "-" for record in records)]
+        width = max(map(len, polled))
+        lines = [f"{_cell(by, width)}  {line}" for by, line in zip(polled, lines, strict=True)]
+    return "\n".join(lines)
+
+
+def _row(record: dict[str, Any]) -> list[str]:
+    values = (
+        record["feed"], record["status"], _short(record["last_attempt"]),
+        _short(record["last_success"]), record["consecutive_failures"],
+        record["http_status"] or "-", _number(record["items_per_day"]),
+        _duration(record["interval_seconds"]), _short(record["next_poll"]),
+        (record["last_error"] or "")[:_ERROR_CHARS],
+    )  # fmt: skip
+    return [_cell(str(value), width) for value, (_, width) in zip(values, _COLUMNS, strict=True)]
+
+
+def _cell(text: str, width: int) -> str:
+    # Names and errors come from config and servers: no control characters on a terminal.
+    clean = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
+    if not width:
+        return clean
+    return (clean[: width - 1] + "…" if len(clean) > width else clean).ljust(width)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _short(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "-"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 60:.0f}m" if seconds >= 60 else f"{seconds:.0f}s"
+
+
+def _feeds(args: argparse.Namespace) -> int:
+    config: Config | None = args.load(args)
+    if config is None:
+        return 1
+    states, owners = asyncio.run(_states(config))
+    records = [
+        feed_record(feed, states.get(feed.url), owners.get(feed.url))
+        for feed in config.settings.feeds
+    ]
+    if args.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(render_table(records))
+    return 0
+
+
+async def _states(config: Config) -> tuple[dict[str, FeedState], dict[str, str]]:
+    """Every feed's stored state, and who holds the leases (a shared PostgreSQL store)."""
+    async with opened_store(config.settings.store) as store:
+        owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
+        return {state.url: state for state in await store.feed_states()}, owners

@@ -1,0 +1,46 @@
+"""TODO config."""
+
+from monitor.config.alerting import (
+    SEVERITY_RANK,
+    AlertingSettings,
+    DigestSettings,
+    QuietHours,
+    RateLimit,
+    RouteSettings,
+    UpdateSettings,
+    parse_clock,
+)
+from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.retention import RetentionSettings
+from monitor.config.settings import (
+    Config,
+    ConfigError,
+    DaemonSettings,
+    DedupSettings,
+    Settings,
+    StoreSettings,
+    default_config_path,
+    load_config,
+)
+
+__all__ = [
+    "SEVERITY_RANK",
+    "AlertingSettings",
+    "Config",
+    "ConfigError",
+    "DaemonSettings",
+    "DedupSettings",
+    "DigestSettings",
+    "FeedSettings",
+    "ListenerSettings",
+    "QuietHours",
+    "RateLimit",
+    "RetentionSettings",
+    "RouteSettings",
+    "Settings",
+    "StoreSettings",
+    "UpdateSettings",
+    "default_config_path",
+    "load_config",
+    "parse_clock",
+]

@@ -1,0 +1,364 @@
+"""Configuration: one TOML file, overridable by ``WIREWATCH_*`` environment variables.
+
+The file holds daemon settings (validated here with pydantic-settings), notifier
+tables (validated by each notifier's own model) and watch rules (validated by
+``rules``; they may also live in files named by ``include``). Every problem of
+all three kinds is collected and reported at once, each with file, line and key
+path; secrets are never echoed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+import notifiers
+import rules
+from monitor.config.alerting import AlertingSettings
+from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.retention import RetentionSettings
+from notifiers import NotifierConfig
+
+DEFAULT_CONFIG_PATH = "wirewatch.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DaemonSettings(_Section):
+    user_agent: str = Field("", description="sent as is; default: wirewatch/VERSION (+contact)")
+    contact_url: str = "https://github.com/wirewatch/wirewatch"
+    default_interval: float = Field(300.0, ge=1, description="seconds between polls of a feed")
+    min_interval: float = Field(60.0, ge=1, description="no feed is polled more often")
+    max_interval: float = Field(3600.0, ge=1, description="no healthy feed is polled less often")
+    backoff_base: float = Field(60.0, ge=1, description="first retry delay after a failure")
+    backoff_max: float = Field(6 * 3600.0, ge=1, description="longest retry delay")
+    failure_alert_after: float = Field(
+        6 * 3600.0, ge=0, description="tell the operator once a feed fails this long (0: never)"
+    )
+    operator_notifiers: tuple[str, ...] = Field(
+        (), description="notifiers for feed-health alerts; empty: every enabled one"
+    )
+    jitter: float = Field(30.0, ge=0, description="random delay added to each poll, seconds")
+    misfire_grace: float = Field(60.0, ge=1, description="a late poll still runs within this")
+    concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
+    host_concurrency: int = Field(2, ge=1, le=64, description="fetches in flight per host")
+    host_spacing: float = Field(0.5, ge=0, description="seconds between requests to one host")
+    parse_workers: int = Field(-1, ge=-1, le=64, description="-1: cores but one, 0: a thread")
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(30.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0)
+    max_body_bytes: int = Field(15 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(5, ge=0, le=20)
+    max_entries: int = Field(1000, ge=1)
+    dispatch_interval: float = Field(15.0, ge=0.1, description="outbox sweep period, seconds")
+    max_attempts: int = Field(8, ge=1, description="send attempts before a delivery is dead")
+    shutdown_timeout: float = Field(20.0, ge=0)
+    instance: str = Field(
+        "", max_length=200, description="this daemon's name in leases; default host-pid-random"
+    )
+
+
+class StoreSettings(_Section):
+    """SQLite at ``path`` unless ``url`` names a PostgreSQL database: that key is the switch
+    (``backend`` follows it and need not be written)."""
+
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    path: str = "wirewatch.db"
+    busy_timeout_ms: int = Field(5000, ge=0)
+    url: SecretStr | None = Field(None, description="postgresql://user:password@host:5432/db")
+    pool_min_size: int = Field(1, ge=0, le=100, description="PostgreSQL connections kept open")
+    pool_max_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections at most")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a connection")
+    lease_seconds: float = Field(120.0, ge=1, description="PostgreSQL: a claimed feed's lease")
+    claim_interval: float = Field(5.0, gt=0, description="PostgreSQL: seconds between claims")
+    claim_batch: int = Field(32, ge=1, le=1024, description="PostgreSQL: feeds polled at once")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_picks_postgresql(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("url") and "backend" not in data:
+            return {**data, "backend": "postgresql"}
+        return data
+
+    @model_validator(mode="after")
+    def _backend_matches_url(self) -> StoreSettings:
+        url = self.url.get_secret_value() if self.url else ""
+        if self.backend == "postgresql" and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("backend postgresql needs url = 'postgresql://user@host/db'")
+        if self.backend == "sqlite" and url:
+            raise ValueError("url is set but backend is sqlite; drop one of them")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("pool_min_size exceeds pool_max_size")
+        return self
+
+
+class DedupSettings(_Section):
+    window_hours: float = Field(48.0, gt=0)
+    title_similarity: float = Field(88.0, ge=50, le=100)
+    # IDF-weighted cosine for "same event in other words"; 1.0 turns that grouping off.
+    related_similarity: float = Field(0.4, gt=0, le=1)
+
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class LogSettings(_Section):
+    format: Literal["auto", "json", "console"] = "auto"
+    level: LogLevel = "info"
+    # Per logger name, children included: {"monitor.feeds.fetcher" = "debug", httpx = "info"}.
+    levels: dict[str, LogLevel] = Field(
+        default_factory=dict, description="a level per logger name (monitor.feeds.fetcher, httpx)"
+    )
+
+
+class Settings(BaseSettings):
+    """Daemon settings. Rule and notifier tables are checked by their own packages."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WIREWATCH_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    include: tuple[str, ...] = ()
+    daemon: DaemonSettings = DaemonSettings()
+    store: StoreSettings = StoreSettings()
+    dedup: DedupSettings = DedupSettings()
+    log: LogSettings = LogSettings()
+    alerting: AlertingSettings = AlertingSettings()
+    retention: RetentionSettings = RetentionSettings()
+    listener: ListenerSettings = ListenerSettings()
+    feeds: tuple[FeedSettings, ...] = ()
+    notifiers: dict[str, dict[str, Any]] = {}
+    # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).
+    use: Any = None  # bundled vocabulary packs
+    entities: Any = None
+    keywords: Any = None
+    rules: Any = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's document arrives as init kwargs; the environment wins over it.
+        return (env_settings, init_settings)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A fully validated configuration: settings, rules and notifier configs."""
+
+    path: str
+    settings: Settings
+    ruleset: rules.RuleSet
+    notifiers: Mapping[str, NotifierConfig]
+
+    @property
+    def enabled_notifiers(self) -> dict[str, NotifierConfig]:
+        return {name: conf for name, conf in self.notifiers.items() if conf.enabled}
+
+    @property
+    def feeds(self) -> tuple[FeedSettings, ...]:
+        return tuple(feed for feed in self.settings.feeds if feed.enabled)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; ``errors`` lists every problem, one line each."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        super().__init__(f"{len(errors)} configuration error(s)")
+        self.errors = list(errors)
+
+
+def default_config_path() -> str:
+    return os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, validate and cross-check a config file; :class:`ConfigError` lists every error."""
+    path = str(path)
+    text = _read_text(path)
+    document = _parse_toml(path, text)
+    locator = rules.KeyLocator(text)
+    errors: list[str] = []
+    settings = _validate_settings(path, document, locator, errors)
+    ruleset = _load_rules(path, text, document, errors)
+    notifier_configs = _validate_notifiers(path, settings, locator, errors)
+    if settings is not None:
+        errors.extend(_check_feeds(path, settings, locator))
+        errors.extend(_check_operator_notifiers(path, settings, locator))
+    if ruleset is not None and settings is not None:
+        errors.extend(_check_routes(ruleset, settings))
+        errors.extend(_check_alerting(path, locator, ruleset, settings))
+    if errors or settings is None or ruleset is None:
+        raise ConfigError(errors)
+    return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot read: {type(err).__name__}"]) from None
+
+
+def _parse_toml(path: str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError([f"{path}: invalid TOML: {err}"]) from None
+    except RecursionError:  # tomllib recurses per nesting level; a hostile file goes deep
+        raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
+
+
+def format_location(path: str, locator: rules.KeyLocator, loc: Sequence[str | int]) -> str:
+    """``file:line: key.path`` for a key path; the line is omitted when not found in the file."""
+    key = _dotted(loc)
+    line = locator.line_of(tuple(loc)) if loc else None
+    where = f"{path}:{line}" if line else path
+    return f"{where}: {key}" if key else where
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _env_name(loc: Sequence[str | int]) -> str | None:
+    """The environment variable that sets this key, when one is set."""
+    name = "WIREWATCH_" + "__".join(str(part).upper() for part in loc)
+    return name if name in os.environ else None
+
+
+def _validation_messages(
+    path: str, locator: rules.KeyLocator, err: ValidationError, prefix: Sequence[str | int] = ()
+) -> list[str]:
+    # Only pydantic's ``msg`` is used: its ``input`` may be a secret.
+    messages = []
+    for detail in err.errors(include_url=False, include_input=False):
+        loc = (*prefix, *detail["loc"])
+        env = _env_name(loc)
+        where = f"environment {env}: {_dotted(loc)}" if env else format_location(path, locator, loc)
+        messages.append(f"{where}: {detail['msg']}")
+    return messages
+
+
+def _validate_settings(
+    path: str, document: dict[str, Any], locator: rules.KeyLocator, errors: list[str]
+) -> Settings | None:
+    try:
+        return Settings(**document)
+    except ValidationError as err:
+        errors.extend(_validation_messages(path, locator, err))
+        return None
+
+
+def _load_rules(
+    path: str, text: str, document: Mapping[str, Any], errors: list[str]
+) -> rules.RuleSet | None:
+    sources = [rules.RuleSource(name=path, text=text)]
+    for included in _included_files(path, document.get("include", ()), errors):
+        try:
+            sources.append(rules.RuleSource(name=included, text=_read_text(included)))
+        except ConfigError as err:
+            errors.extend(err.errors)
+    try:
+        return rules.load_ruleset(sources)
+    except rules.RuleSetError as err:
+        errors.extend(str(error) for error in err.errors)
+        return None
+
+
+def _included_files(path: str, patterns: object, errors: list[str]) -> list[str]:
+    if not isinstance(patterns, list | tuple):
+        return []
+    base = Path(path).parent
+    found: list[str] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(str(base / str(pattern))))
+        if not matches:
+            errors.append(f"{path}: include: no file matches {pattern!r}")
+        found.extend(matches)
+    return found
+
+
+def _validate_notifiers(
+    path: str, settings: Settings | None, locator: rules.KeyLocator, errors: list[str]
+) -> dict[str, NotifierConfig]:
+    configs: dict[str, NotifierConfig] = {}
+    for name, raw in (settings.notifiers if settings else {}).items():
+        try:
+            configs[name] = _validate_notifier(raw)
+        except ValidationError as err:
+            errors.extend(_validation_messages(path, locator, err, ("notifiers", name)))
+    return configs
+
+
+def _validate_notifier(raw: Mapping[str, Any]) -> NotifierConfig:
+    # A disabled notifier may lack its secrets (the example config ships that way).
+    if raw.get("enabled", True) is False:
+        kind = notifiers.notifier_types().get(str(raw.get("type")))
+        if kind is None:
+            return notifiers.validate_notifier_config(raw)
+        return kind.Config.model_construct(**raw)
+    return notifiers.validate_notifier_config(raw)
+
+
+def _check_feeds(path: str, settings: Settings, locator: rules.KeyLocator) -> list[str]:
+    seen: set[str] = set()
+    errors = []
+    for index, feed in enumerate(settings.feeds):
+        if feed.url in seen:
+            where = format_location(path, locator, ("feeds", index, "url"))
+            errors.append(f"{where}: duplicate feed url")
+        seen.add(feed.url)
+    return errors
+
+
+def _check_operator_notifiers(
+    path: str, settings: Settings, locator: rules.KeyLocator
+) -> list[str]:
+    where = format_location(path, locator, ("daemon", "operator_notifiers"))
+    unknown = sorted(set(settings.daemon.operator_notifiers) - set(settings.notifiers))
+    return [f"{where}: unknown notifier {name!r}" for name in unknown]
+
+
+def _check_routes(ruleset: rules.RuleSet, settings: Settings) -> list[str]:
+    known = set(settings.notifiers)
+    return [
+        f"{rule.location}: notifiers: unknown notifier {name!r} (known: {', '.join(sorted(known))})"
+        for rule in ruleset.rules
+        for name in rule.notifiers
+        if name not in known
+    ]
+
+
+def _check_alerting(
+    path: str, locator: rules.KeyLocator, ruleset: rules.RuleSet, settings: Settings
+) -> list[str]:
+    """``[alerting]`` may only name notifiers and rules that exist."""
+    alerting = settings.alerting
+    known_rules = {rule.name for rule in ruleset.rules}
+    where = format_location(path, locator, ("alerting",))
+    unknown_notifiers = sorted(alerting.notifier_names() - set(settings.notifiers))
+    unknown_rules = sorted(set(alerting.rules) - known_rules)
+    return [f"{where}: unknown notifier {name!r}" for name in unknown_notifiers] + [
+        f"{where}: rules: unknown rule {name!r}" for name in unknown_rules
+    ]

@@ -1,0 +1,392 @@
+"""The daemon: builds every stage from a :class:`~monitor.config.settings.Config` and runs them.
+
+``run_forever`` drives the scheduler until SIGINT/SIGTERM; ``run_once`` polls
+every feed once, drains the outbox, and returns (``wirewatch run --once``).
+Pending deliveries left by a crash are picked up by the first sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+import notifiers
+import rules
+from monitor.alerting import Dispatcher, DispatchSummary, Redactor, raise_operator_alert
+from monitor.config import Config, FeedSettings
+from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
+from monitor.daemon.polling import Polling, poll_all
+from monitor.daemon.reload import (
+    Reloader,
+    alert_policy_for,
+    install_reload_route,
+    install_reload_signal,
+    log_secrets,
+    notifier_secrets,
+    routes_for,
+)
+from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
+from monitor.feeds import FeedEvent
+from monitor.ingest import Pipeline, PollOutcome, poll_feed
+from monitor.observability import set_log_secrets
+from monitor.records import FeedState
+from monitor.store import (
+    FeedLeases,
+    RetentionReport,
+    Store,
+    instance_lock,
+    lock_path_for,
+    open_store,
+    run_retention,
+)
+from monitor.stories import Deduplicator, SharedStories, WatchedStories
+from monitor.web import (
+    Health,
+    daemon_metrics,
+    daemon_source,
+    install_daemon_routes,
+    install_status_page,
+    listener_for,
+    scheduler_check,
+    start_listener,
+)
+
+log = structlog.get_logger("monitor.daemon.daemon")
+
+PRUNE_SECONDS = 3600.0
+WEBSUB_RENEW_SECONDS = 300.0
+
+
+class Daemon:
+    """All long-lived parts, opened in ``start`` and closed in ``close``."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        self.instance = instance_name(config.settings.daemon.instance)  # in feed leases
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.store: Store = open_store(config.settings.store)
+        if isinstance(self.store, FeedLeases):  # outbox deliveries claimed in our name
+            self.store.claim_as(self.instance, config.settings.store.lease_seconds)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+        self.channels: dict[str, notifiers.Notifier] = {}  # enabled notifiers, by name
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[object]] = set()
+        self.pipeline: Pipeline | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.polling: Polling | None = None
+        self._next_wake: datetime | None = None
+        self.scheduler: AsyncIOScheduler | None = None  # run_forever's
+        self.metrics = daemon_metrics(self)
+        self.health = Health(config.settings.listener.readiness_timeout)
+        self.listener = listener_for(config.settings.listener)  # others add routes to it
+        install_daemon_routes(self)  # /healthz, /readyz, /metrics
+        self.reloader = Reloader(self, on_outcome=self.metrics.reloaded)  # SIGHUP, /-/reload
+        install_reload_route(self.listener, self.reloader)
+        install_status_page(self.listener, daemon_source(self))  # GET /status, / → /status
+        self._cancelled = 0  # polls cut off by the shutdown deadline
+
+    async def start(self) -> None:
+        settings = self.config.settings
+        await self.store.open()
+        dedup = Deduplicator(self.store, settings.dedup)
+        if isinstance(self.store, WatchedStories):  # stories other daemons open (0017)
+            self.store.watch_stories(SharedStories(dedup))
+        warmed = await dedup.load(self.clock())
+        self.channels = {
+            name: self.new_channel(name, conf)
+            for name, conf in self.config.enabled_notifiers.items()
+        }
+        self.polling = Polling(self.config, self.clock, self.metrics)
+        self.pipeline = Pipeline(
+            store=self.store,
+            dedup=dedup,
+            matcher=rules.compile_rules(self.config.ruleset),
+            routes=routes_for(settings.alerting, tuple(self.channels)),
+            alert_policy=alert_policy_for(self.config, tuple(self.channels)),
+            feed_tags={feed.url: feed.tags for feed in settings.feeds},
+            fetcher=self.polling.fetcher,
+            max_entries=settings.daemon.max_entries,
+            clock=self.clock,
+            on_alerts=self._wake.set,
+            daemon=settings.daemon,
+            listener=settings.listener,
+            parse_executor=self.polling.parse_executor,
+            on_feed_event=self._feed_event,
+        )
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.channels,
+            max_attempts=settings.daemon.max_attempts,
+            redact=Redactor(notifier_secrets(self.config)),
+            routes=settings.alerting.routes,
+            metrics=self.metrics.deliveries,
+            clock=self.clock,
+        )
+        set_log_secrets(log_secrets(self.config))  # out of every log line, libraries' too
+        log.info(
+            "daemon_started",
+            feeds=len(self.config.feeds),
+            rules=len(self.config.ruleset.enabled_rules),
+            notifiers=sorted(self.channels),
+            stories_in_window=warmed,
+            instance=self.instance,
+        )
+
+    def new_channel(self, name: str, conf: notifiers.NotifierConfig) -> notifiers.Notifier:
+        return notifiers.build_notifier(name, conf, http=self._http)
+
+    async def close(self) -> None:
+        await self.listener.stop()
+        for channel in self.channels.values():
+            await channel.aclose()
+        if self.polling is not None:
+            await self.polling.aclose()
+        await self._http.aclose()
+        await self.store.close()
+
+    async def poll(self, feed: FeedSettings) -> PollOutcome:
+        """One poll; anything unexpected is logged as that feed's error, never raised."""
+        assert self.pipeline is not None
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            outcome = await poll_feed(feed, self.pipeline)
+        except Exception as err:
+            log.exception("feed_poll_crashed", feed_url=feed.url)
+            outcome = PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+        self.metrics.polled(outcome)
+        try:
+            if self.polling is not None:
+                self.polling.after_poll(feed, outcome)  # the next poll, from the new state
+            return outcome
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _remember_feed_states(self) -> list[FeedState]:
+        """Every feed's state in one query, so polls need not each read theirs."""
+        assert self.pipeline is not None
+        states = await self.store.feed_states()
+        self.pipeline.feed_states.update((state.url, state) for state in states)
+        return states
+
+    async def known_feed_states(self, urls: list[str]) -> dict[str, FeedState]:
+        """These feeds' states: as this process left them, else as stored."""
+        assert self.pipeline is not None
+        known = self.pipeline.feed_states
+        stored = {state.url: state for state in await self.store.feed_states()}
+        return {url: state for url in urls if (state := known.get(url) or stored.get(url))}
+
+    async def _feed_event(self, event: FeedEvent) -> None:
+        """A feed is gone, failing too long or back: an operator alert via the outbox."""
+        configured = self.config.settings.daemon.operator_notifiers
+        names = tuple(name for name in configured or self.channels if name in self.channels)
+        if await raise_operator_alert(self.store, event, names):
+            self.metrics.operator_alert()
+            self._wake.set()
+
+    async def dispatch(self) -> DispatchSummary:
+        assert self.dispatcher is not None
+        self._wake.clear()
+        summary = await self.dispatcher.sweep()
+        self._next_wake = summary.next_wake
+        return summary
+
+    async def run_once(self) -> list[PollOutcome]:
+        """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
+        # Bounded workers, not one task per feed; the fetcher's semaphores still decide.
+        workers = 4 * self.config.settings.daemon.concurrency
+        if self.config.settings.listener.serve_once:
+            await start_listener(self.listener, self.config.settings.listener)
+        await self._remember_feed_states()
+        outcomes = await poll_all(self.config.feeds, self.poll, workers)
+        await self.dispatch()
+        return list(outcomes)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
+        assert self.pipeline is not None
+        self.scheduler = scheduler = make_scheduler()
+        self.health.add_check("scheduler", scheduler_check(lambda: self.scheduler))
+        await start_listener(self.listener, self.config.settings.listener)
+        watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
+                        on_skipped=self.metrics.poll_skipped)  # fmt: skip
+        assert self.polling is not None
+        states = await self._remember_feed_states()
+        claims = self._schedule_polls(scheduler, states)
+        await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
+        if (websub := self.polling.websub) is not None:  # renewed before they lapse
+            add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
+                             lambda: run_exclusively(self.store, "websub_renew",
+                                                     websub.renew_due))  # fmt: skip
+        add_periodic_job(
+            scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
+        )
+        add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
+        retention = self.config.settings.retention
+        if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
+            add_periodic_job(scheduler, "retention", retention.interval, self.retain)
+        scheduler.start()
+        if claims is not None:
+            await claims.claim_now()  # due feeds at once, not one claim interval later
+        dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
+        try:
+            await stop.wait()
+        finally:
+            # One deadline for the whole drain: each stage gets what the last one left.
+            deadline = _Deadline(self.config.settings.daemon.shutdown_timeout)
+            log.info("daemon_stopping", polls_in_flight=len(self._inflight))
+            scheduler.pause()  # no new runs; shutdown() would cancel the running polls
+            if claims is not None:
+                claims.stop()
+            with contextlib.suppress(TimeoutError):  # a reload in progress ends first
+                await asyncio.wait_for(self.reloader.close(), deadline.left())
+            await self._stop_dispatching(dispatcher, deadline)
+            await self._finish_in_flight(deadline)
+            if claims is not None:  # leases given back, so other daemons poll those feeds
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(claims.wait_idle(), deadline.left())
+            scheduler.shutdown(wait=False)
+            await self.polling.stop_push()
+            log.info("daemon_stopped", polls_cancelled=self._cancelled)
+
+    def _schedule_polls(
+        self, scheduler: AsyncIOScheduler, states: list[FeedState]
+    ) -> ClaimLoop | None:
+        """A job per feed on a store of its own; on a shared one, the claim loop (0017)."""
+        assert self.polling is not None
+        if not isinstance(self.store, FeedLeases):
+            self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
+            return None
+        claims = self.claim_loop(self.store)
+        self.polling.scheduler, self.polling.claims = scheduler, claims
+        add_periodic_job(
+            scheduler, "claim", self.config.settings.store.claim_interval, claims.claim_now
+        )
+        return claims
+
+    def claim_loop(self, leases: FeedLeases) -> ClaimLoop:
+        """This daemon's claim loop over the configured feeds (ticked by the scheduler)."""
+        assert self.polling is not None
+        store = self.config.settings.store
+        claims = ClaimLoop(
+            leases, self.instance, self.poll, self.polling.next_poll_for,
+            lease_seconds=store.lease_seconds, batch=store.claim_batch,
+            on_claimed=self._claimed,
+        )  # fmt: skip
+        claims.update(self.config.feeds)
+        return claims
+
+    def _claimed(self, state: FeedState, claimed_at: datetime) -> None:
+        """A feed leased to this daemon: its stored state (another daemon may have polled
+        it last), and how late the claim came by the database's clock."""
+        assert self.pipeline is not None
+        self.pipeline.feed_states[state.url] = state
+        if state.next_poll is not None:
+            late = (claimed_at - state.next_poll).total_seconds()
+            self.metrics.scheduler_lag.observe(max(late, 0.0))
+
+    async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: _Deadline) -> None:
+        """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it
+        between a receiver's 200 and the store's "sent" would send that alert twice."""
+        self._wake.set()  # a loop waiting for work runs one last sweep and sees ``stop``
+        try:
+            await asyncio.wait_for(dispatcher, deadline.left())
+        except TimeoutError:
+            log.warning("dispatch_cancelled_at_shutdown")
+
+    async def _finish_in_flight(self, deadline: _Deadline) -> None:
+        """Let running polls store what they fetched and send what they queued, within
+        the deadline; what is left stays pending in the outbox for the next start."""
+        if self._inflight:
+            _, late = await asyncio.wait(set(self._inflight), timeout=deadline.left())
+            for task in late:
+                task.cancel()
+            self._cancelled = len(late)
+            await asyncio.gather(*late, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self.dispatch(), deadline.left())
+        except TimeoutError:
+            log.warning("dispatch_cancelled_at_shutdown")
+
+    async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
+        """Sweep when alerts are queued, and when a hold set by the last sweep ends."""
+        self._wake.set()  # deliveries left pending by a crash go out at once
+        while not stop.is_set():
+            wait = None
+            if self._next_wake is not None:
+                wait = max((self._next_wake - self.clock()).total_seconds(), 0.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            await self.dispatch()
+
+    async def _prune(self) -> None:
+        assert self.pipeline is not None
+        pruned = self.pipeline.dedup.index.prune(self.clock())
+        log.debug("story_index_pruned", stories=pruned)
+
+    async def retain(self) -> RetentionReport | None:
+        """One retention run, unless another daemon sharing the store is running one
+        (None then); a failure is logged and the next run tries again."""
+        return await run_exclusively(self.store, "retention", self._retain)
+
+    async def _retain(self) -> RetentionReport | None:
+        settings = self.config.settings
+        window = timedelta(hours=settings.dedup.window_hours)
+        try:
+            return await run_retention(
+                self.store,
+                settings.retention,
+                self.clock(),
+                window=window,
+                on_pruned=self.metrics.pruned,  # wirewatch_retention_pruned_total{table}
+            )
+        except Exception:
+            log.exception("retention_failed")
+            return None
+
+
+class _Deadline:
+    """A moment on the loop's clock; ``left()`` is never negative."""
+
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._at = self._loop.time() + seconds
+
+    def left(self) -> float:
+        return max(0.0, self._at - self._loop.time())
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set ``stop``: the daemon finishes its current work and exits."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_daemon(config: Config, *, once: bool, stop: asyncio.Event | None = None) -> int:
+    """The body of ``wirewatch run``: exit status 0 unless start-up failed. Holds the
+    database's instance lock throughout (:class:`~monitor.store.instance_lock.InstanceLockError`
+    when another daemon has it)."""
+    with instance_lock(lock_path_for(config.settings.store)):
+        daemon = Daemon(config)
+        stop = stop or asyncio.Event()
+        await daemon.start()
+        try:
+            if once:
+                await daemon.run_once()
+            else:
+                install_stop_signals(stop)
+                install_reload_signal(daemon.reloader)
+                await daemon.run_forever(stop)
+        finally:
+            await daemon.close()
+    return 0

@@ -1,0 +1,354 @@
+"""Reloading the configuration in a running daemon: SIGHUP or ``POST /-/reload``.
+
+The file the daemon started with is read again and validated whole, rule examples
+included (as ``wirewatch check`` does). Invalid, it changes nothing: the old
+configuration keeps running and every error is logged (``config_reload_failed``).
+Valid, what changed is applied without a restart and without losing feed state:
+
+- compiled rules, routes, the alert policy and feed tags are swapped together while the
+  dispatcher is between sweeps and the pipeline between articles, with the dispatcher's
+  channels, routes and redactor: an alert is planned and sent under one configuration;
+- notifiers added or changed are built first, and the ones replaced or removed are closed
+  after the swap, so a send in flight finishes on its old channel;
+- poll jobs are added, removed and replaced; a feed's next poll follows its stored state,
+  pulled in when a shorter interval now applies.
+
+Store, dedup, log, listener and fetcher settings are read once at start-up: a change to
+them is logged (``config_needs_restart``) and otherwise waits for a restart
+(docs/decisions/0014-reload.md). Reloads run one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import structlog
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import BaseModel
+
+import notifiers
+import rules
+from monitor.alerting import Redactor, Routes
+from monitor.config import AlertingSettings, Config, ConfigError, FeedSettings, load_config
+from monitor.daemon.scheduler import add_periodic_job
+from monitor.ingest import AlertPolicy
+from monitor.listener import HttpListener, Request, Response
+from monitor.observability import redact_url, set_log_secrets
+from monitor.records import FeedState
+
+if TYPE_CHECKING:
+    from monitor.daemon.daemon import Daemon
+
+log = structlog.get_logger("monitor.daemon.reload")
+
+RELOAD_PATH = "/-/reload"
+# Sections read once at start-up: the store, the story index, logging, the listener.
+RESTART_SECTIONS = ("store", "dedup", "log", "listener")
+# Daemon keys the fetcher and the parse pool were built from.
+RESTART_DAEMON_KEYS = frozenset(
+    {"user_agent", "contact_url", "concurrency", "host_concurrency", "host_spacing",
+     "parse_workers", "connect_timeout", "read_timeout", "total_timeout", "max_body_bytes",
+     "max_redirects"}
+)  # fmt: skip
+# Daemon keys every feed's next poll depends on: a change replaces every poll job.
+SCHEDULE_DAEMON_KEYS = frozenset(
+    {"default_interval", "min_interval", "max_interval", "backoff_base", "backoff_max",
+     "jitter", "misfire_grace"}
+)  # fmt: skip
+
+ReloadHook = Callable[[bool], None]  # told of each reload's outcome (metrics)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one reload changed: feeds by URL, rules and notifiers by name."""
+
+    feeds_added: tuple[str, ...] = ()
+    feeds_removed: tuple[str, ...] = ()
+    feeds_changed: tuple[str, ...] = ()
+    feeds_rescheduled: tuple[str, ...] = ()  # jobs replaced (changed, or daemon intervals)
+    rules_added: tuple[str, ...] = ()
+    rules_removed: tuple[str, ...] = ()
+    rules_changed: tuple[str, ...] = ()
+    notifiers_added: tuple[str, ...] = ()
+    notifiers_removed: tuple[str, ...] = ()
+    notifiers_changed: tuple[str, ...] = ()
+    settings_changed: tuple[str, ...] = ()  # applied: "daemon.jitter", "alerting", ...
+    needs_restart: tuple[str, ...] = ()  # changed, but applied only by a restart
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """For the HTTP answer; feed URLs without credentials."""
+        out = {item.name: list(getattr(self, item.name)) for item in fields(self)}
+        for key in ("feeds_added", "feeds_removed", "feeds_changed", "feeds_rescheduled"):
+            out[key] = [redact_url(url) for url in out[key]]
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {item.name: len(getattr(self, item.name)) for item in fields(self)}
+
+    @property
+    def notifiers_replaced(self) -> tuple[str, ...]:
+        return self.notifiers_removed + self.notifiers_changed
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    ok: bool
+    changes: Changes | None = None
+    errors: tuple[str, ...] = ()
+
+    def http_response(self) -> Response:
+        if self.ok and self.changes is not None:
+            body: dict[str, object] = {"status": "ok", "changes": self.changes.as_dict()}
+        else:
+            body = {"status": "error", "errors": list(self.errors)}
+        return Response(200 if self.ok else 400, json.dumps(body).encode(), "application/json")
+
+
+def config_changes(old: Config, new: Config) -> Changes:
+    """Feeds, rules and notifiers added, removed and changed; settings that changed."""
+    feeds = _diff({f.url: f for f in old.feeds}, {f.url: f for f in new.feeds})
+    rule_diff = _diff(
+        {r.name: r for r in old.ruleset.enabled_rules},
+        {r.name: r for r in new.ruleset.enabled_rules},
+    )
+    notifier_diff = _diff(old.enabled_notifiers, new.enabled_notifiers)
+    daemon_keys = _changed_keys(old.settings.daemon, new.settings.daemon)
+    rescheduled = feeds[2]
+    if daemon_keys & SCHEDULE_DAEMON_KEYS:
+        rescheduled = tuple(f.url for f in new.feeds if f.url not in feeds[0])
+    applied = [f"daemon.{key}" for key in sorted(daemon_keys - RESTART_DAEMON_KEYS)]
+    applied += [
+        section
+        for section in ("alerting", "retention")
+        if getattr(old.settings, section) != getattr(new.settings, section)
+    ]
+    restart = [f"daemon.{key}" for key in sorted(daemon_keys & RESTART_DAEMON_KEYS)]
+    restart += [
+        section
+        for section in RESTART_SECTIONS
+        if getattr(old.settings, section) != getattr(new.settings, section)
+    ]
+    return Changes(
+        *feeds, rescheduled, *rule_diff, *notifier_diff,
+        settings_changed=tuple(applied), needs_restart=tuple(restart),
+    )  # fmt: skip
+
+
+def _diff(
+    old: Mapping[str, object], new: Mapping[str, object]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    added = tuple(key for key in new if key not in old)
+    removed = tuple(key for key in old if key not in new)
+    changed = tuple(key for key in new if key in old and new[key] != old[key])
+    return added, removed, changed
+
+
+def _changed_keys(old: BaseModel, new: BaseModel) -> set[str]:
+    return {key for key in type(old).model_fields if getattr(old, key) != getattr(new, key)}
+
+
+def validate_reload(path: str) -> tuple[Config, rules.Matcher]:
+    """The config at ``path`` and its compiled rules; :class:`ConfigError` lists every
+    error, failed rule examples included (a reload is as strict as ``wirewatch check``)."""
+    config = load_config(path)
+    failures = rules.run_examples(config.ruleset).failures
+    if failures:
+        raise ConfigError([_example_error(failure) for failure in failures])
+    return config, rules.compile_rules(config.ruleset)
+
+
+def _example_error(failure: rules.ExampleFailure) -> str:
+    where = str(failure.example.location) if failure.example.location else "rules"
+    expected = "must_match" if failure.example.expect else "must_not_match"
+    return f"{where}: rule {failure.rule!r}: {expected} example failed"
+
+
+class Reloader:
+    """Reloads the daemon's configuration file, one reload at a time."""
+
+    def __init__(self, daemon: Daemon, *, on_outcome: ReloadHook | None = None) -> None:
+        self._daemon = daemon
+        self.on_outcome = on_outcome  # the metrics' success/failure counter
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._tasks: set[asyncio.Task[ReloadResult]] = set()
+
+    async def reload(self, trigger: str = "api") -> ReloadResult:
+        """Read, validate and apply the config file; on any error keep the running one."""
+        async with self._lock:
+            if self._closed:
+                return self._failed(trigger, ["the daemon is stopping"])
+            path = self._daemon.config.path
+            try:
+                new, matcher = await asyncio.to_thread(validate_reload, path)
+                changes = config_changes(self._daemon.config, new)
+                await apply_config(self._daemon, new, matcher, changes)
+            except ConfigError as err:
+                return self._failed(trigger, err.errors)
+            except Exception as err:  # e.g. a notifier plugin that cannot be built
+                log.exception("config_reload_crashed", trigger=trigger)
+                return self._failed(trigger, [f"{path}: {type(err).__name__}: {err}"])
+            return self._succeeded(trigger, changes)
+
+    def reload_soon(self, trigger: str = "signal") -> None:
+        """Start a reload from a signal handler (reloads queue on the lock)."""
+        task = asyncio.get_running_loop().create_task(self.reload(trigger))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Refuse further reloads; returns once one in progress has finished (shutdown)."""
+        self._closed = True
+        async with self._lock:
+            pass
+
+    def _succeeded(self, trigger: str, changes: Changes) -> ReloadResult:
+        counts = {name: count for name, count in changes.counts().items() if count}
+        log.info("config_reloaded", trigger=trigger, **counts)
+        if changes.needs_restart:
+            log.warning("config_needs_restart", keys=list(changes.needs_restart))
+        self._tell(True)
+        return ReloadResult(True, changes)
+
+    def _failed(self, trigger: str, errors: Iterable[str]) -> ReloadResult:
+        # Config errors never carry a value (pydantic's input is dropped), so no secret.
+        errors = tuple(errors)
+        log.error("config_reload_failed", trigger=trigger, errors=list(errors))
+        self._tell(False)
+        return ReloadResult(False, errors=errors)
+
+    def _tell(self, ok: bool) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(ok)
+
+
+async def apply_config(
+    daemon: Daemon, new: Config, matcher: rules.Matcher, changes: Changes
+) -> None:
+    """Swap ``new`` into a started daemon (see the module docstring for what and how)."""
+    assert daemon.pipeline is not None
+    assert daemon.dispatcher is not None
+    pipeline, dispatcher = daemon.pipeline, daemon.dispatcher
+    # Everything that can fail happens before the swap: all or nothing.
+    wanted = set(changes.feeds_added + changes.feeds_rescheduled)
+    feeds = [feed for feed in new.feeds if feed.url in wanted]
+    states = await daemon.known_feed_states([feed.url for feed in feeds])
+    channels = _channels(daemon, new, changes)  # last: nothing after it can fail
+    old_channels = daemon.channels
+    enabled = tuple(channels)
+    async with dispatcher.paused(), pipeline.ingest_lock:  # between sweeps and articles
+        pipeline.matcher = matcher
+        pipeline.routes = routes_for(new.settings.alerting, enabled)
+        pipeline.alert_policy = alert_policy_for(new, enabled)
+        pipeline.feed_tags = {feed.url: feed.tags for feed in new.settings.feeds}
+        pipeline.daemon = new.settings.daemon
+        pipeline.max_entries = new.settings.daemon.max_entries
+        dispatcher.reconfigure(
+            channels, max_attempts=new.settings.daemon.max_attempts,
+            redact=Redactor(notifier_secrets(new)), routes=new.settings.alerting.routes,
+        )  # fmt: skip
+        # Log lines keep the old secrets out too: the replaced channels close after this.
+        set_log_secrets(log_secrets(new) + log_secrets(daemon.config))
+        daemon.channels = channels
+        daemon.config = new
+        _reschedule(daemon, new, changes, feeds, states)
+    for name in changes.notifiers_replaced:  # no sweep holds them any more
+        await old_channels[name].aclose()
+
+
+def _channels(daemon: Daemon, new: Config, changes: Changes) -> dict[str, notifiers.Notifier]:
+    """Unchanged notifiers kept (their connections, rate state), the others built anew."""
+    kept = set(new.enabled_notifiers) - set(changes.notifiers_added + changes.notifiers_changed)
+    return {
+        name: daemon.channels[name] if name in kept else daemon.new_channel(name, conf)
+        for name, conf in new.enabled_notifiers.items()
+    }
+
+
+def _reschedule(
+    daemon: Daemon,
+    new: Config,
+    changes: Changes,
+    feeds: list[FeedSettings],
+    states: Mapping[str, FeedState],
+) -> None:
+    """Poll jobs of removed feeds dropped, of added and changed ``feeds`` (re)placed."""
+    polling = daemon.polling
+    if polling is None or polling.scheduler is None:  # ``run --once``: nothing scheduled
+        return
+    polling.daemon = new.settings.daemon
+    polling.unschedule(changes.feeds_removed)
+    polling.replace_jobs(feeds, daemon.poll, states, feeds_total=len(new.feeds))
+    polling.set_push_feeds(new.feeds)
+    if "daemon.dispatch_interval" in changes.settings_changed:
+        add_periodic_job(polling.scheduler, "dispatch",
+                         new.settings.daemon.dispatch_interval, daemon.dispatch)  # fmt: skip
+    if "retention" in changes.settings_changed:  # each run reads the rest of [retention]
+        _retention_job(polling.scheduler, new, daemon)
+
+
+def _retention_job(scheduler: AsyncIOScheduler, new: Config, daemon: Daemon) -> None:
+    retention = new.settings.retention
+    if retention.enabled:
+        add_periodic_job(scheduler, "retention", retention.interval, daemon.retain)
+    else:
+        with contextlib.suppress(JobLookupError):
+            scheduler.remove_job("retention")
+
+
+def routes_for(alerting: AlertingSettings, enabled: tuple[str, ...]) -> Routes:
+    """Which notifiers an alert goes to, from ``[alerting]`` and the enabled notifiers."""
+    return Routes(
+        enabled,
+        severity_routes=dict(alerting.severity_routes.items()),
+        min_severity={name: route.min_severity for name, route in alerting.routes.items()},
+    )
+
+
+def alert_policy_for(config: Config, enabled: tuple[str, ...]) -> AlertPolicy:
+    return AlertPolicy(
+        routes_for(config.settings.alerting, enabled),
+        config.settings.alerting,
+        {rule.name: rule.notifiers for rule in config.ruleset.rules},
+    )
+
+
+def notifier_secrets(config: Config) -> list[str]:
+    # Enabled notifiers only: a disabled one is not validated beyond its type (decision
+    # 0005), so its fields may be plain strings, and it never sends anything to redact.
+    return [secret for conf in config.enabled_notifiers.values() for secret in conf.secret_values()]
+
+
+def log_secrets(config: Config) -> list[str]:
+    """Every secret the configuration holds, for :func:`set_log_secrets`: the notifiers',
+    the store URL's password and the listener's token."""
+    settings = config.settings
+    url = settings.store.url.get_secret_value() if settings.store.url else ""
+    token = settings.listener.token.get_secret_value() if settings.listener.token else ""
+    return [*notifier_secrets(config), *filter(None, [urlsplit(url).password, token])]
+
+
+def install_reload_route(listener: HttpListener, reloader: Reloader) -> None:
+    """``POST /-/reload``: 200 with the changes, 400 with every error."""
+
+    async def reload_route(request: Request) -> Response:
+        if request.path != RELOAD_PATH:
+            return Response(404, b"not found")
+        result = await reloader.reload("http")
+        return result.http_response()
+
+    listener.route("POST", RELOAD_PATH, reload_route)
+
+
+def install_reload_signal(reloader: Reloader) -> None:
+    """SIGHUP reloads the configuration (``kill -HUP``, ``systemctl reload``)."""
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reloader.reload_soon)

@@ -1,0 +1,42 @@
+"""TODO feeds."""
+
+from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.health import (
+    FeedEvent,
+    FeedHealth,
+    after_failure,
+    after_gone,
+    after_success,
+    feed_health,
+    interval_policy,
+    settle_health,
+)
+from monitor.feeds.intervals import IntervalPolicy, backoff_delay
+from monitor.feeds.normalise import declared_guid, normalise_entry
+from monitor.feeds.parser import ParseError, parse_feed
+from monitor.feeds.politeness import HostGate
+from monitor.feeds.request_options import RequestOptions, user_agent_for
+from monitor.feeds.websub import WebSub
+
+__all__ = [
+    "FeedEvent",
+    "FeedHealth",
+    "FetchError",
+    "Fetcher",
+    "HostGate",
+    "IntervalPolicy",
+    "ParseError",
+    "RequestOptions",
+    "WebSub",
+    "after_failure",
+    "after_gone",
+    "after_success",
+    "backoff_delay",
+    "declared_guid",
+    "feed_health",
+    "interval_policy",
+    "normalise_entry",
+    "parse_feed",
+    "settle_health",
+    "user_agent_for",
+]

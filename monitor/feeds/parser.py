@@ -1,0 +1,371 @@
+"""Feed documents (RSS, Atom, JSON Feed) to :class:`ParsedFeed`.
+
+CPU-bound, synchronous and pure (bytes in, picklable dataclasses out): the daemon runs
+:func:`parse_feed` in a process pool, ``replay`` and tests in a worker thread. Input is
+attacker-controlled. So an XML document is first decoded to UTF-8 the way feedparser would
+decode it, then every DOCTYPE in its prolog (and with it any entity declarations) is cut
+out, and feedparser is only ever handed a byte stream: it can neither expand entities nor
+fetch a URL nor open a local file.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Final
+from urllib.parse import urljoin
+
+import feedparser
+from feedparser.encodings import convert_to_utf8
+
+from monitor.records import ParsedFeed, RawEntry
+
+_JSON_TYPES: Final = frozenset({"application/feed+json", "application/json"})
+# The spec's version URLs; also the common slips "http://" and a bare "1.1".
+_JSONFEED_VERSION: Final = re.compile(r"(?:https?://jsonfeed\.org/version/)?1(?:\.[01])?/?")
+_MAX_WARNING_CHARS: Final = 300
+# Byte patterns of UTF-16/32 documents (XML 1.0 appendix F), for sniffing JSON vs XML.
+_WIDE_ENCODINGS: Final = (
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+# sy:updatePeriod names (RSS 1.0 syndication module), in seconds.
+_SY_PERIODS: Final = {
+    "hourly": 3600.0, "daily": 86_400.0, "weekly": 604_800.0,
+    "monthly": 2_592_000.0, "yearly": 31_536_000.0,
+}  # fmt: skip
+_MAX_TTL: Final = 31_536_000.0  # a year: anything longer is a typo or hostile
+_MAX_URL_CHARS: Final = 2048
+# What may precede the root element: whitespace, then a PI, a comment or a DOCTYPE.
+_PROLOG_ITEM: Final = re.compile(rb"[ \t\r\n]*(<\?|<!--|<!DOCTYPE)", re.IGNORECASE)
+# Inside a DOCTYPE only quotes, brackets, comments and '>' change what a '>' means.
+_DOCTYPE_TOKEN: Final = re.compile(rb"[\"'\[\]>]|<!--")
+
+
+class ParseError(Exception):
+    """The document is not a feed we can read."""
+
+
+def parse_feed(
+    body: bytes, *, content_type: str | None = None, url: str = "", max_entries: int = 1000
+) -> ParsedFeed:
+    """Parse ``body`` as JSON Feed or (via feedparser) RSS/Atom; keep at most ``max_entries``.
+
+    Raises :class:`ParseError` for documents that are not feeds or cannot be decoded.
+    """
+    if _looks_like_json(body, content_type):
+        return _parse_json_feed(body, url, max_entries)
+    return _parse_xml_feed(body, content_type, url, max_entries)
+
+
+# -- encodings and sniffing ------------------------------------------------------------------
+
+
+def _wide_encoding(body: bytes) -> str | None:
+    return next((name for prefix, name in _WIDE_ENCODINGS if body.startswith(prefix)), None)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _looks_like_json(body: bytes, content_type: str | None) -> bool:
+    head = body[:64].decode(_wide_encoding(body) or "utf-8", errors="ignore")
+    first = head.lstrip("\ufeff \t\r\n")[:1]
+    if first in ("{", "<"):
+        return first == "{"
+    return _media_type(content_type) in _JSON_TYPES
+
+
+def _xml_content_type(content_type: str | None) -> str:
+    """The Content-Type to decode by: the server's only when it names a charset.
+
+    Without one the document's own declaration decides (RFC 7303), not RFC 3023's
+    us-ascii default for text/xml that feedparser would otherwise apply.
+    """
+    if content_type and "charset=" in content_type.lower():
+        return content_type
+    return "application/xml"
+
+
+def _to_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str]:
+    """The document as UTF-8, decoded exactly as feedparser would, and any warning.
+
+    DOCTYPEs must be looked for in this form: in UTF-7, UTF-16 or EBCDIC the bytes of
+    "<!DOCTYPE" are something else entirely.
+    """
+    result: dict[str, object] = {}
+    try:
+        data = convert_to_utf8({"content-type": _xml_content_type(content_type)}, body, result)
+    except (ValueError, LookupError) as exc:  # codecs such as punycode raise UnicodeError
+        raise ParseError(f"undecodable document: {type(exc).__name__}") from exc
+    if not result.get("encoding"):
+        raise ParseError(f"undecodable document: {_bozo_text(result)}")
+    return bytes(data), _bozo_text(result)
+
+
+# -- JSON Feed -------------------------------------------------------------------------------
+
+
+def _parse_json_feed(body: bytes, url: str, max_entries: int) -> ParsedFeed:
+    try:
+        document: object = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"malformed JSON feed: {type(exc).__name__}") from exc
+    if not isinstance(document, dict):
+        raise ParseError("JSON feed is not an object")
+    version = document.get("version")
+    if not isinstance(version, str) or not _JSONFEED_VERSION.fullmatch(version.strip()):
+        raise ParseError("not a feed: JSON without a jsonfeed.org version")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise ParseError("JSON feed has no items list")
+    objects = [item for item in items if isinstance(item, dict)]
+    skipped = len(items) - len(objects)
+    feed_author = _json_author(document)
+    return ParsedFeed(
+        format="json11" if version.strip().rstrip("/").endswith("1.1") else "json10",
+        title=_text(document.get("title")) or None,
+        entries=tuple(_json_entry(item, feed_author, url) for item in objects[:max_entries]),
+        warning=f"skipped {skipped} JSON feed items that are not objects" if skipped else None,
+        hub=_json_hub(document.get("hubs"), url),
+        self_url=_http_url(_text(document.get("feed_url")), url),
+    )
+
+
+def _json_hub(hubs: object, base_url: str) -> str | None:
+    """The first WebSub hub of a JSON Feed's ``hubs`` list."""
+    for hub in hubs if isinstance(hubs, list) else ():
+        if isinstance(hub, dict) and _text(hub.get("type")).lower() == "websub":
+            return _http_url(_text(hub.get("url")), base_url)
+    return None
+
+
+def _json_entry(item: Mapping[str, object], feed_author: str | None, base_url: str) -> RawEntry:
+    raw_id = item.get("id")
+    # JSON Feed 1.0 allowed numeric ids; bools are ints in Python but not ids.
+    guid = str(raw_id) if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) else None
+    link = _absolute(_text(item.get("url")) or _text(item.get("external_url")), base_url) or None
+    date = _rfc3339(item.get("date_published")) or _rfc3339(item.get("date_modified"))
+    tags = item.get("tags")
+    return RawEntry(
+        guid=_text(raw_id) or guid or link,
+        title=_text(item.get("title")),
+        link=link,
+        summary=_text(item.get("summary")),
+        content=_text(item.get("content_html")) or _text(item.get("content_text")),
+        published=date,
+        tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+        author=_json_author(item) or feed_author,
+    )
+
+
+def _json_author(obj: Mapping[str, object]) -> str | None:
+    """The first author's name: JSON Feed 1.1 ``authors`` list, else 1.0 ``author`` object."""
+    authors = obj.get("authors")
+    candidates = authors if isinstance(authors, list) else [obj.get("author")]
+    for author in candidates:
+        if isinstance(author, dict) and (name := _text(author.get("name"))):
+            return name
+    return None
+
+
+def _rfc3339(value: object) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:  # RFC 3339 requires an offset; assume the common mistake is UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+# -- RSS / Atom via feedparser ---------------------------------------------------------------
+
+
+def strip_doctypes(body: bytes) -> tuple[bytes, bytes]:
+    """``body`` without DOCTYPE declarations, and the first one removed (or b"").
+
+    Only the prolog is scanned, past the XML declaration, processing instructions and
+    comments, because that is the only place an XML parser reads a DTD; a "<!DOCTYPE"
+    later on is text (say, HTML quoted in CDATA) and is left alone. Raises
+    :class:`ParseError` for a DOCTYPE that never closes: passing it on would leave
+    entity declarations for the parser to expand.
+    """
+    removed: list[bytes] = []
+    kept: list[bytes] = []
+    position = len(_UTF8_BOM) if body.startswith(_UTF8_BOM) else 0
+    kept_from = 0
+    while item := _PROLOG_ITEM.match(body, position):
+        opener = item.group(1)
+        if opener.startswith(b"<?"):
+            position = _past(body, b"?>", item.end())
+        elif opener == b"<!--":
+            position = _past(body, b"-->", item.end())
+        else:
+            position = _doctype_end(body, item.end())
+            if position < 0:
+                raise ParseError("not a feed: unterminated DOCTYPE")
+            kept.append(body[kept_from : item.start(1)])
+            removed.append(body[item.start(1) : position])
+            kept_from = position
+        if position < 0:  # an unterminated comment or PI: the parser will reject it anyway
+            break
+    kept.append(body[kept_from:])
+    return b"".join(kept), (removed[0] if removed else b"")
+
+
+def _doctype_end(body: bytes, position: int) -> int:
+    """Index just past the '>' closing a DOCTYPE whose name starts at ``position``, or -1."""
+    in_subset = False
+    while position >= 0 and (token := _DOCTYPE_TOKEN.search(body, position)):
+        kind, position = token.group(), token.end()
+        if kind in (b'"', b"'", b"<!--"):
+            position = _past(body, b"-->" if kind == b"<!--" else kind, position)
+        elif kind == b">" and not in_subset:
+            return position
+        else:
+            in_subset = kind == b"[" or (in_subset and kind != b"]")
+    return -1
+
+
+def _past(body: bytes, needle: bytes, position: int) -> int:
+    found = body.find(needle, position)
+    return -1 if found < 0 else found + len(needle)
+
+
+def _parse_xml_feed(
+    body: bytes, content_type: str | None, url: str, max_entries: int
+) -> ParsedFeed:
+    utf8, encoding_warning = _to_utf8(body, content_type)
+    stripped, doctype = strip_doctypes(utf8)
+    # No base URL is given to feedparser: it would also "resolve" plain-text guids against it.
+    result = feedparser.parse(
+        io.BytesIO(stripped),  # a stream: a bytes/str argument may be opened as a path or URL
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+        sanitize_html=False,  # normalise reduces everything to plain text anyway
+        resolve_relative_uris=False,
+    )
+    entries = list(dict.get(result, "entries") or [])
+    version = str(dict.get(result, "version") or "")
+    if not version and not entries:
+        raise ParseError(f"not a feed: {_bozo_text(result) or 'no feed elements found'}")
+    if version == "rss091u" and b"netscape" in doctype.lower():
+        version = "rss091n"  # feedparser reads this from the DOCTYPE we removed
+    feed = dict.get(result, "feed") or {}
+    return ParsedFeed(
+        format=version or "unknown",
+        title=_text(dict.get(feed, "title")) or None,
+        entries=tuple(_feedparser_entry(entry, url) for entry in entries[:max_entries]),
+        warning=(_bozo_text(result) if dict.get(result, "bozo") else encoding_warning) or None,
+        ttl=_feed_ttl(feed),
+        hub=_feed_link(feed, "hub", url),
+        self_url=_feed_link(feed, "self", url),
+    )
+
+
+def _feed_ttl(feed: dict[str, object]) -> float | None:
+    """Seconds between polls the feed asks for: RSS ``<ttl>`` (minutes), else
+    ``sy:updatePeriod`` divided by ``sy:updateFrequency``."""
+    ttl = _text(dict.get(feed, "ttl"))
+    if _small_number(ttl) and int(ttl) > 0:
+        return min(int(ttl) * 60.0, _MAX_TTL)
+    period = _SY_PERIODS.get(_text(dict.get(feed, "sy_updateperiod")).lower())
+    frequency = _text(dict.get(feed, "sy_updatefrequency")) or "1"
+    if period is None or not _small_number(frequency) or int(frequency) < 1:
+        return None
+    return period / int(frequency)
+
+
+def _small_number(text: str) -> bool:
+    # isdigit alone accepts "²" and other digits int() refuses.
+    return text.isascii() and text.isdigit() and len(text) < 9
+
+
+def _feed_link(feed: dict[str, object], rel: str, base_url: str) -> str | None:
+    links = dict.get(feed, "links")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and dict.get(link, "rel") == rel:
+            return _http_url(_text(dict.get(link, "href")), base_url)
+    return None
+
+
+def _http_url(link: str, base_url: str) -> str | None:
+    """``link`` made absolute, when it is an http(s) URL of sane length."""
+    absolute = _absolute(link, base_url) if link else ""
+    if not absolute.startswith(("http://", "https://")) or len(absolute) > _MAX_URL_CHARS:
+        return None
+    return absolute
+
+
+def _bozo_text(result: dict[str, object]) -> str:
+    exc = dict.get(result, "bozo_exception")
+    return "" if exc is None else f"{type(exc).__name__}: {exc}"[:_MAX_WARNING_CHARS]
+
+
+def _absolute(link: str, base: str) -> str:
+    try:
+        return urljoin(base, link) if base and link else link
+    except ValueError:  # e.g. a malformed IPv6 literal; normalise will drop the link
+        return link
+
+
+def _feedparser_entry(entry: dict[str, object], base_url: str) -> RawEntry:
+    # dict.get bypasses FeedParserDict's legacy key aliases (and their DeprecationWarnings).
+    def field(key: str) -> object:
+        return dict.get(entry, key)
+
+    link = _absolute(_text(field("link")), base_url) or None
+    return RawEntry(
+        guid=_text(field("id")) or link,
+        title=_text(field("title")),
+        link=link,
+        summary=_text(field("summary")),
+        content=_first_content(field("content")),
+        published=_struct_time_utc(field("published_parsed"))
+        or _struct_time_utc(field("updated_parsed")),
+        tags=_tag_terms(field("tags")),
+        author=_text(field("author")) or None,
+    )
+
+
+def _first_content(contents: object) -> str:
+    if not isinstance(contents, list):
+        return ""
+    values = (_text(dict.get(c, "value")) for c in contents if isinstance(c, dict))
+    return next((value for value in values if value), "")
+
+
+def _tag_terms(tags: object) -> tuple[str, ...]:
+    if not isinstance(tags, list):
+        return ()
+    terms = (_text(dict.get(tag, "term")) for tag in tags if isinstance(tag, dict))
+    return tuple(term for term in terms if term)
+
+
+def _struct_time_utc(value: object) -> datetime | None:
+    """feedparser's ``*_parsed`` values are UTC struct_times; make them aware datetimes."""
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None

@@ -1,0 +1,65 @@
+"""Who we say we are, and what one feed's requests carry (headers, credentials, proxy, TLS)."""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+from dataclasses import dataclass, field
+from typing import Final
+
+from monitor.config import FeedSettings
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("wirewatch")
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
+DEFAULT_CONTACT_URL: Final = "https://github.com/wirewatch/wirewatch"
+
+
+def user_agent_for(contact_url: str = DEFAULT_CONTACT_URL, override: str = "") -> str:
+    """``override`` as is, else ``wirewatch/VERSION (+contact_url)``: who polls, and how
+    a publisher reaches the operator."""
+    return override or f"wirewatch/{_package_version()} (+{contact_url or DEFAULT_CONTACT_URL})"
+
+
+DEFAULT_USER_AGENT: Final = user_agent_for()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOptions:
+    """Per-feed request settings. Credentials are excluded from ``repr``."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    basic: tuple[str, str] | None = field(default=None, repr=False)  # username, password
+    bearer: str | None = field(default=None, repr=False)
+    proxy: str | None = None
+    verify_tls: bool = True
+    max_body_bytes: int | None = None
+
+    @classmethod
+    def for_feed(cls, feed: FeedSettings) -> RequestOptions:
+        auth = feed.auth
+        secret = auth.secret.get_secret_value() if auth else ""
+        return cls(
+            headers=tuple(feed.headers.items()),
+            basic=(auth.username, secret) if auth and auth.type == "basic" else None,
+            bearer=secret if auth and auth.type == "bearer" else None,
+            proxy=feed.proxy,
+            verify_tls=feed.verify_tls,
+            max_body_bytes=feed.max_body_bytes,
+        )
+
+    def request_headers(self) -> dict[str, str]:
+        """The feed's headers and its ``Authorization`` (the fetcher drops that one when a
+        redirect leaves the feed's origin)."""
+        headers = dict(self.headers)
+        if self.bearer:
+            headers["Authorization"] = f"Bearer {self.bearer}"
+        elif self.basic:
+            pair = f"{self.basic[0]}:{self.basic[1]}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        return headers

@@ -1,0 +1,271 @@
+"""Ingesting a feed's new articles: dedup → rules → alerts, as one batch.
+
+Ingesting is serial (the pipeline's ingest lock), so two outlets' copies of one story
+arriving together cannot both open it. The lock is held for in-memory work only, not
+for two store round trips per article (docs/decisions/0013-batched-ingest.md):
+
+- a batch takes its place in the lock's queue when parsing is done (:func:`in_line`),
+  and makes the exact-match lookups of all its articles (GUID, link, fingerprint) in one
+  store read while it waits; under the lock they are read again only if an article
+  written meanwhile, or still waiting to be written, shares one of its keys, so every
+  answer is the one a lookup under the lock would give;
+- the articles are then classified, matched and planned in order, each seeing the ones
+  before it (the story index remembers each at once); an article sharing a key with an
+  earlier one of the batch, or asking the store for a story's outlets, first waits for
+  everything decided so far to be written;
+- the records go to :class:`monitor.ingest.writer.IngestWriter`, which writes them in
+  the lock's order, batches waiting together in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import structlog
+
+import rules
+from monitor.ingest.story_alerts import AlertPlan, AlertPolicy
+from monitor.ingest.writer import Key
+from monitor.records import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store
+
+if TYPE_CHECKING:
+    from monitor.ingest.pipeline import Pipeline
+
+log = structlog.get_logger("monitor.ingest.pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """What happened to one article."""
+
+    article: Article
+    decision: DedupDecision
+    matches: tuple[rules.Match, ...]
+    alerts: tuple[AlertRecord, ...]
+
+
+def article_keys(article: Article) -> frozenset[Key]:
+    """What ``Store.find_article`` looks an article up by (only the non-empty ones)."""
+    keys: list[Key] = []
+    if article.feed_url and article.guid:
+        keys.append(("guid", article.feed_url, article.guid))
+    if article.link:
+        keys.append(("link", article.link))
+    if article.fingerprint:
+        keys.append(("fingerprint", article.fingerprint))
+    return frozenset(keys)
+
+
+# A write queued by a batch: the places and matches of its records, the records, and
+# the alerts each created, once committed.
+_Write = tuple[
+    list[tuple[int, tuple[rules.Match, ...]]],
+    list[ArticleRecord],
+    asyncio.Future[list[list[AlertRecord]]],
+]
+
+
+@dataclass
+class _Batch:
+    """One ingest under the lock: the outcomes so far, the articles decided but not yet
+    queued for writing (with their place in the batch), and the writes queued."""
+
+    pipe: Pipeline
+    generation: int
+    done: dict[int, Ingested] = field(default_factory=dict)
+    records: list[ArticleRecord] = field(default_factory=list)
+    places: list[tuple[int, tuple[rules.Match, ...]]] = field(default_factory=list)
+    keys: set[Key] = field(default_factory=set)  # of every article decided in this batch
+    writes: list[_Write] = field(default_factory=list)
+
+    async def ingest(self, place: int, article: Article, known: KnownArticle | None) -> None:
+        pipe = self.pipe
+        if not self.keys.isdisjoint(article_keys(article)):  # a copy of one in this batch:
+            await self.committed()  # its lookup, made before, could not find it
+            known = (await find_articles(pipe.store, [article]))[0]
+        decision = pipe.dedup.decide(article, known)
+        if decision.verdict is Verdict.SEEN:
+            self.done[place] = Ingested(article, decision, (), ())
+            return
+        if _asks_outlets(decision, pipe):
+            await self.committed()  # the story's outlets must count every earlier article
+        context = await match_context(article, decision, pipe)
+        matches = tuple(pipe.matcher.match(article_fields(article), context))
+        plan = _alert_plan(article, decision, matches, pipe)  # new alerts, or updates
+        self.records.append(ArticleRecord(article, decision, plan))
+        self.places.append((place, matches))
+        self.keys.update(article_keys(article))
+        pipe.dedup.remember(article, decision)
+
+    def queue(self) -> None:
+        """Hand what is pending to the writer (in the lock's order)."""
+        if not self.records:
+            return
+        keys = frozenset().union(*(article_keys(record.article) for record in self.records))
+        pipe = self.pipe
+        done = pipe.writer.submit(pipe.store, self.records, keys, self.generation)
+        self.writes.append((self.places, self.records, done))
+        self.records, self.places = [], []
+
+    async def committed(self) -> None:
+        """Everything decided so far, by any batch, is in the store."""
+        self.queue()
+        await self.pipe.writer.flushed()
+
+    async def outcomes(self, count: int) -> tuple[Ingested, ...]:
+        """Once written (after the lock is given up): what happened to each article."""
+        for places, records, done in self.writes:
+            created = await done
+            for (place, matches), record, alerts in zip(places, records, created, strict=True):
+                self.done[place] = Ingested(record.article, record.decision, matches, tuple(alerts))
+                _log_alerts(record.article, alerts)
+        return tuple(self.done[place] for place in range(count))
+
+
+async def ingest_batch(
+    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None = None
+) -> tuple[Ingested, ...]:
+    """Dedup, match and store articles in order, with the outcome of one at a time.
+    ``turn``: a place in the ingest lock's queue taken earlier (:func:`place_in_line`)."""
+    if not articles:
+        return ()
+    if turn is None and not _answers_in_order(pipe.store):
+        async with place_in_line(pipe) as own:
+            return await _ingest(articles, pipe, own)
+    return await _ingest(articles, pipe, turn)
+
+
+@asynccontextmanager
+async def place_in_line(pipe: Pipeline) -> AsyncIterator[Awaitable[object] | None]:
+    """Queue for the ingest lock now, so batches are ingested in the order they queued,
+    whatever each one's lookup costs; held until the block ends. A store that answers
+    reads in the order they were made (SQLite's one thread) keeps that order by itself:
+    then nothing is queued (None), and a batch asks for the lock once its lookup is in,
+    so the lock never waits on a round trip."""
+    if _answers_in_order(pipe.store):
+        yield None
+        return
+    turn = asyncio.ensure_future(pipe.ingest_lock.acquire())
+    try:
+        yield turn
+    finally:
+        if turn.done() and not turn.cancelled():
+            pipe.ingest_lock.release()
+        else:
+            turn.cancel()  # Lock.acquire passes a turn it was given on to the next waiter
+
+
+def _answers_in_order(store: Store) -> bool:
+    return bool(getattr(store, "answers_in_order", False))
+
+
+async def _ingest(
+    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None
+) -> tuple[Ingested, ...]:
+    keys = frozenset().union(*map(article_keys, articles))
+    mark = pipe.writer.recent.begin()
+    try:
+        found = await find_articles(pipe.store, articles)  # while not holding the lock
+        if turn is not None:
+            await turn  # the lock, released by the caller's place_in_line
+            batch = await _decide(articles, found, keys, mark, pipe)
+        else:
+            async with pipe.ingest_lock:
+                batch = await _decide(articles, found, keys, mark, pipe)
+    finally:
+        pipe.writer.recent.end(mark)
+    return await batch.outcomes(len(articles))  # written after the lock is given up
+
+
+async def _decide(
+    articles: Sequence[Article],
+    found: Sequence[KnownArticle | None],
+    keys: frozenset[Key],
+    mark: int,
+    pipe: Pipeline,
+) -> _Batch:
+    """Under the lock: classify, match and plan each article, and queue the writes."""
+    writer = pipe.writer
+    if writer.stale:  # a write failed: the index remembers articles that were not stored
+        writer.stale = False
+        await pipe.dedup.reload(pipe.clock())
+    if pipe.writer.recent.stored_since(mark, keys) or writer.overlaps(keys):
+        await writer.flushed()  # an article stored meanwhile may be one of these
+        found = await find_articles(pipe.store, articles)
+    batch = _Batch(pipe, writer.generation)
+    try:
+        for place, (article, known) in enumerate(zip(articles, found, strict=True)):
+            await batch.ingest(place, article, known)
+    except Exception:
+        if batch.records:  # remembered by the index, never to be stored
+            writer.stale = True
+        raise
+    batch.queue()
+    return batch
+
+
+def _log_alerts(article: Article, alerts: Sequence[AlertRecord]) -> None:
+    for alert in alerts:
+        log.info(
+            "alert_raised",
+            story_id=alert.story_id,
+            rule=alert.rule,
+            severity=alert.severity,
+            alert_event=alert.event,
+            feed_url=article.feed_url,
+            title=article.title,
+            notifiers=list(alert.notifiers),
+        )
+
+
+async def find_articles(store: Store, articles: Sequence[Article]) -> list[KnownArticle | None]:
+    """``Store.find_article`` for each article: one read when the store can batch."""
+    if isinstance(store, BatchIngestStore):
+        return await store.find_articles(articles)
+    return [await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
+
+
+def _asks_outlets(decision: DedupDecision, pipe: Pipeline) -> bool:
+    return pipe.matcher.needs_outlets and decision.verdict is not Verdict.NEW_STORY
+
+
+async def match_context(
+    article: Article, decision: DedupDecision, pipe: Pipeline
+) -> rules.MatchContext:
+    """What rules know besides the text: the feed, its tags, the link, and how many distinct
+    outlets have reported the story with this article (asked of the store only when some
+    rule sets min_outlets; this article counts as its wire agency, else its feed)."""
+    outlets = 1
+    if _asks_outlets(decision, pipe):
+        known = await pipe.store.story_outlets(decision.story_id)
+        outlets = len(known | {decision.facts.outlet or article.feed_url})
+    return rules.MatchContext(
+        feed_url=article.feed_url,
+        feed_name=article.feed_name,
+        feed_tags=pipe.feed_tags.get(article.feed_url, ()),
+        link=article.link,
+        outlets=outlets,
+    )
+
+
+def article_fields(article: Article) -> Mapping[str, str]:
+    """The text fields rules look at."""
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "content": article.content,
+        "feed": article.feed_name,
+    }
+
+
+def _alert_plan(
+    article: Article, decision: DedupDecision, matches: tuple[rules.Match, ...], pipe: Pipeline
+) -> AlertPlan:
+    """The article's alerts, decided in the store's transaction (monitor.ingest.story_alerts)."""
+    policy = pipe.alert_policy or AlertPolicy(pipe.routes)
+    return policy.plan(article, decision, matches, pipe.clock())

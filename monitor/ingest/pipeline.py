@@ -1,0 +1,317 @@
+"""The pipeline: one poll of one feed, from fetched bytes to queued alerts.
+
+:func:`poll_feed` is the one place where the whole path reads in order:
+
+    fetch → parse (process pool) → normalise → dedup → match rules
+          → store article + alerts (one transaction) → wake the dispatcher
+
+Every failure of one feed is caught here, logged with the feed's URL and kept
+in its state; it never reaches the scheduler, so no broken or hostile feed can
+stop the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+import rules
+from monitor.alerting import Routes
+from monitor.config import DaemonSettings, FeedSettings, ListenerSettings
+from monitor.feeds import (
+    FeedEvent,
+    Fetcher,
+    FetchError,
+    ParseError,
+    RequestOptions,
+    after_failure,
+    after_gone,
+    after_success,
+    declared_guid,
+    interval_policy,
+    normalise_entry,
+    parse_feed,
+    settle_health,
+)
+from monitor.ingest.batch import (
+    Ingested,
+    article_fields,
+    ingest_batch,
+    match_context,
+    place_in_line,
+)
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.ingest.writer import IngestWriter
+from monitor.observability import redact_url
+from monitor.records import Article, FeedState, FetchResult, ParsedFeed, Verdict, alert_id_for
+from monitor.store import Store
+from monitor.stories import Deduplicator
+
+log = structlog.get_logger("monitor.ingest.pipeline")
+
+
+@dataclass
+class Pipeline:
+    """What a poll needs, built once by the daemon (or by ``replay``)."""
+
+    store: Store
+    dedup: Deduplicator
+    matcher: rules.Matcher
+    routes: Routes
+    fetcher: Fetcher | None = None
+    max_entries: int = 1000
+    max_body_bytes: int | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    on_alerts: Callable[[], None] = field(default=lambda: None)
+    # Feeds are polled concurrently; classify → store → remember must not interleave, or
+    # two outlets' copies of one story, arriving together, would both open a story.
+    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
+    # Story-aware alert semantics (updates, severity routes); default: routes alone.
+    alert_policy: AlertPolicy | None = None
+    # Polling (issue #6): interval limits, the parse pool, WebSub, operator events.
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    listener: ListenerSettings | None = None
+    parse_executor: Executor | None = None  # None: a worker thread
+    pushed: Callable[[str], bool] = field(default=lambda _url: False)  # WebSub is active
+    on_feed_event: Callable[[FeedEvent], Awaitable[None]] | None = None
+    on_hub: Callable[[FeedSettings, str, str], Awaitable[None]] | None = None
+    rng: Callable[[], float] = field(default=random.random)
+    # The state each feed was left in by this process (the only writer of feed state),
+    # so a poll does not read back what the last one wrote.
+    feed_states: dict[str, FeedState] = field(default_factory=dict)
+    # Writes of ingested articles, in the ingest lock's order (monitor.ingest.writer).
+    writer: IngestWriter = field(default_factory=IngestWriter)
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    feed_url: str
+    # "ok", "not_modified", "unchanged", "error", "gone", "disabled", "pushed"
+    status: str
+    ingested: tuple[Ingested, ...] = ()
+    error: str | None = None
+    state: FeedState | None = None  # the feed's state after this poll
+    event: FeedEvent | None = None  # the operator event this poll raised
+    entries: int = 0  # entries in the parsed document (``wirewatch_items_parsed_total``)
+
+    @property
+    def alerts(self) -> int:
+        return sum(len(item.alerts) for item in self.ingested)
+
+
+async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
+    """Poll one feed once, in order; never raises for anything the feed or network did."""
+    state = await _state(feed, pipe)
+    if state.disabled:
+        return PollOutcome(feed.url, "disabled", state=state)
+    try:
+        fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
+        digest = _body_hash(fetched)
+        if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
+            return await _unchanged(feed, state, fetched, pipe)
+        parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
+    except (FetchError, ParseError) as err:
+        return await _failed(feed, state, pipe, err)
+    async with place_in_line(pipe) as turn:  # feeds are ingested in parse order
+        fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
+        articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
+        ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
+    after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
+    polled = PollOutcome(feed.url, "ok", ingested, entries=len(parsed.entries))
+    outcome = await _settle(feed, state, after, pipe, polled)
+    _log_poll(feed, outcome, len(articles))
+    await _discovered(feed, fetched, parsed, pipe)
+    if outcome.alerts:
+        pipe.on_alerts()  # the dispatcher sends what was queued
+    return outcome
+
+
+async def ingest_pushed(
+    feed: FeedSettings, body: bytes, content_type: str | None, pipe: Pipeline
+) -> PollOutcome:
+    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
+    try:
+        parsed = await parse_document(body, content_type, feed.url, pipe)
+    except ParseError as err:
+        log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
+        return PollOutcome(feed.url, "error", error=f"parse: {err}")
+    articles = _normalise(parsed, feed, pipe)
+    ingested = await ingest_all(articles, pipe)
+    outcome = PollOutcome(feed.url, "pushed", ingested, entries=len(parsed.entries))
+    _log_poll(feed, outcome, len(articles))
+    if outcome.alerts:
+        pipe.on_alerts()
+    return outcome
+
+
+async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:
+    """The feed's state: remembered since its last poll here, else read from the store."""
+    state = pipe.feed_states.get(feed.url)
+    if state is None:
+        state = await pipe.store.feed_state(feed.url) or FeedState(url=feed.url)
+    return state
+
+
+async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchResult:
+    assert pipe.fetcher is not None, "polling needs a fetcher"
+    url = state.moved_to or feed.url  # a 301/308 moved the feed: ask the new address
+    options = RequestOptions.for_feed(feed)
+    return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
+
+
+def _nothing_new(fetched: FetchResult, state: FeedState, digest: str | None) -> bool:
+    """A 304, or the very bytes we parsed last time: nothing to parse again."""
+    return fetched.not_modified or digest == state.body_hash
+
+
+async def parse_document(
+    body: bytes, content_type: str | None, url: str, pipe: Pipeline
+) -> ParsedFeed:
+    """:func:`parse_feed` off the event loop: in the daemon's process pool, else a thread."""
+    work = functools.partial(
+        parse_feed, body, content_type=content_type, url=url, max_entries=pipe.max_entries
+    )
+    if pipe.parse_executor is None:
+        return await asyncio.to_thread(work)
+    return await asyncio.get_running_loop().run_in_executor(pipe.parse_executor, work)
+
+
+async def _unseen(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> ParsedFeed:
+    """The document without the entries whose GUID this feed has stored already: a
+    changed feed repeats most of its entries, and normalising them costs more than the
+    lookup. (Dedup would call them SEEN; entries without a GUID still go through it.)"""
+    guids = {guid for entry in parsed.entries if (guid := declared_guid(entry))}
+    known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
+    if not known:
+        return parsed
+    kept = tuple(entry for entry in parsed.entries if declared_guid(entry) not in known)
+    return replace(parsed, entries=kept)
+
+
+def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[Article]:
+    if parsed.warning:  # a bozo feed: processed, with the parser's complaint logged
+        log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
+    fetched_at = pipe.clock()
+    return [
+        normalise_entry(
+            entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
+        )
+        for entry in parsed.entries
+    ]
+
+
+def _body_hash(fetched: FetchResult) -> str | None:
+    return None if fetched.not_modified else hashlib.sha256(fetched.body).hexdigest()
+
+
+def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:
+    return {
+        "now": pipe.clock(),
+        "policy": interval_policy(feed, pipe.daemon, pipe.listener),
+        "pushed": pipe.pushed(feed.url),
+        "rng": pipe.rng,
+    }
+
+
+async def _unchanged(
+    feed: FeedSettings, state: FeedState, fetched: FetchResult, pipe: Pipeline
+) -> PollOutcome:
+    after = after_success(state, fetched, None, body_hash=None, **_poll_args(feed, pipe))
+    status = "not_modified" if fetched.not_modified else "unchanged"
+    log.debug("feed_unchanged", feed_url=feed.url, status=status)
+    return await _settle(feed, state, after, pipe, PollOutcome(feed.url, status))
+
+
+async def _settle(
+    feed: FeedSettings, before: FeedState, after: FeedState, pipe: Pipeline, outcome: PollOutcome
+) -> PollOutcome:
+    """Store the feed's new state; tell the operator when its health changed."""
+    alert_after = pipe.daemon.failure_alert_after
+    after, event = settle_health(before, after, feed, pipe.clock(), alert_after)
+    if after.moved_to and after.moved_to != before.moved_to:
+        log.warning("feed_moved", feed_url=feed.url, moved_to=redact_url(after.moved_to))
+    await pipe.store.save_feed_state(after)
+    pipe.feed_states[feed.url] = after
+    if event is not None and pipe.on_feed_event is not None:
+        await pipe.on_feed_event(event)
+    return replace(outcome, state=after, event=event)
+
+
+async def _discovered(
+    feed: FeedSettings, fetched: FetchResult, parsed: ParsedFeed, pipe: Pipeline
+) -> None:
+    """Offer a WebSub hub the feed advertises (Link header, else the document)."""
+    hub = fetched.hub or parsed.hub
+    if hub and pipe.on_hub is not None:
+        topic = fetched.self_url or parsed.self_url or fetched.final_url
+        await pipe.on_hub(feed, hub, topic)
+
+
+async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
+    """Dedup, match and store articles in feed order (monitor.ingest.batch: one store
+    transaction for the batch, with the outcome of one article at a time)."""
+    return await ingest_batch(articles, pipe)
+
+
+async def ingest(article: Article, pipe: Pipeline) -> Ingested:
+    """One article: dedup → rules → one transaction storing it and its new alerts."""
+    return (await ingest_batch([article], pipe))[0]
+
+
+__all__ = [
+    "Ingested",
+    "Pipeline",
+    "PollOutcome",
+    "Routes",
+    "alert_id_for",
+    "article_fields",
+    "ingest",
+    "ingest_all",
+    "match_context",
+    "poll_feed",
+]
+
+
+async def _failed(
+    feed: FeedSettings, state: FeedState, pipe: Pipeline, err: FetchError | ParseError
+) -> PollOutcome:
+    kind = err.kind if isinstance(err, FetchError) else "parse"
+    status = err.status if isinstance(err, FetchError) else None
+    error = f"{kind}: {err}"
+    log.error(
+        "feed_error",
+        feed_url=feed.url,
+        error=error,
+        status=status,
+        consecutive_errors=state.error_count + 1,
+    )
+    if isinstance(err, FetchError) and status == 410:
+        after = after_gone(state, err, pipe.clock())
+        return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "gone", error=error))
+    retry_after = err.retry_after if isinstance(err, FetchError) else None
+    args = _poll_args(feed, pipe)
+    del args["pushed"]
+    after = after_failure(state, error, status=status, retry_after=retry_after, **args)
+    return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "error", error=error))
+
+
+def _log_poll(feed: FeedSettings, outcome: PollOutcome, entries: int) -> None:
+    verdicts = [item.decision.verdict for item in outcome.ingested]
+    log.info(
+        "feed_polled",
+        feed_url=feed.url,
+        entries=entries,
+        new_stories=verdicts.count(Verdict.NEW_STORY),
+        folded=verdicts.count(Verdict.FOLDED),
+        alerts=outcome.alerts,
+    )

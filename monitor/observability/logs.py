@@ -1,0 +1,127 @@
+"""Logging: structlog for our events, with the stdlib's loggers (httpx, apscheduler) routed
+through the same renderer — JSON lines when not on a TTY or when configured, key=value on a TTY.
+Logs go to stderr so that command output (``replay``) stays clean on stdout.
+
+Every line carries ``timestamp`` (ISO 8601, UTC), ``level``, ``logger`` and ``event``; our
+events add stable snake_case keys (``feed_url``, ``story_id``, ``rule``, ``notifier``,
+``delivery_id``). ``[log] levels`` sets a level per logger name (``"monitor.feeds.fetcher" =
+"debug"``, ``httpx = "info"``). Credentials never reach a line: URL-valued keys lose their
+``user:password@``, and the configured secrets (notifier URLs, tokens, passwords; see
+:func:`set_log_secrets`) are replaced by ``[redacted]`` wherever they appear, including
+in a library's message or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+from monitor.observability.redact import redact_log_urls
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+# Chatty libraries log every request at INFO; our own events say what matters.
+_QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "aiosmtplib": logging.WARNING,
+}
+
+
+REDACTED = "[redacted]"
+_MIN_SECRET = 4  # shorter strings would blank ordinary words
+# Secrets of the running configuration; one list for the process, replaced on (re)start.
+_secrets: list[str] = []
+# Loggers given their own level by the last configure_logging, reset by the next one.
+_leveled: set[str] = set()
+
+
+def set_log_secrets(secrets: Iterable[str]) -> None:
+    """Replace the secrets :func:`redact_log_secrets` removes (the daemon calls this)."""
+    # Longest first, so a secret containing another is removed whole.
+    _secrets[:] = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+
+
+def redact_log_secrets(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: every configured secret out of every string value."""
+    if _secrets:
+        for key, value in event_dict.items():
+            if isinstance(value, str):
+                event_dict[key] = _redacted(value)
+    return event_dict
+
+
+def _redacted(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _shared_processors() -> list[structlog.types.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        redact_log_urls,  # a feed URL may carry credentials
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        redact_log_secrets,  # last: tracebacks are text by now
+    ]
+
+
+def configure_logging(
+    level: str = "info",
+    fmt: str = "auto",
+    stream: TextIO | None = None,
+    levels: Mapping[str, str] | None = None,
+) -> None:
+    """Set up structlog and the stdlib root logger to render the same way; ``levels``
+    gives loggers (``monitor.feeds.fetcher``, ``httpx``) and their children their own level."""
+    stream = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_shared_processors(),
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(_LEVELS.get(level, logging.INFO))
+    _set_levels(root.level, levels or {})
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+def _set_levels(root_level: int, levels: Mapping[str, str]) -> None:
+    for name in _leveled - set(levels) - set(_QUIET):
+        logging.getLogger(name).setLevel(logging.NOTSET)  # a level an earlier config set
+    for name, quiet in _QUIET.items():
+        logging.getLogger(name).setLevel(max(quiet, root_level))
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(_LEVELS[level])
+    _leveled.clear()
+    _leveled.update(levels)

@@ -1,0 +1,45 @@
+"""TODO records."""
+
+from monitor.records.ids import alert_id_for, article_id, digest
+from monitor.records.models import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    Delivery,
+    DeliveryState,
+    FeedState,
+    FetchResult,
+    MatchKind,
+    ParsedFeed,
+    PollStatus,
+    RawEntry,
+    RuleHistory,
+    Silence,
+    StoryAlertState,
+    StoryFacts,
+    Verdict,
+    WebSubSubscription,
+)
+
+__all__ = [
+    "AlertRecord",
+    "Article",
+    "DedupDecision",
+    "Delivery",
+    "DeliveryState",
+    "FeedState",
+    "FetchResult",
+    "MatchKind",
+    "ParsedFeed",
+    "PollStatus",
+    "RawEntry",
+    "RuleHistory",
+    "Silence",
+    "StoryAlertState",
+    "StoryFacts",
+    "Verdict",
+    "WebSubSubscription",
+    "alert_id_for",
+    "article_id",
+    "digest",
+]

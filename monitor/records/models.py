@@ -1,0 +1,257 @@
+"""Plain records that flow through the pipeline, stage by stage.
+
+FetchResult  (fetcher)  → ParsedFeed of RawEntry (parser)
+→ Article (normalise)   → DedupDecision (dedup) → AlertRecord (pipeline)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the daemon remembers about one feed between polls and restarts."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_polled: datetime | None = None
+    last_status: int | None = None
+    error_count: int = 0  # consecutive failed polls
+    last_error: str | None = None
+    # Health and scheduling (migration 0004). ``last_polled`` is the last attempt.
+    last_success: datetime | None = None
+    failing_since: datetime | None = None  # first failure of the current streak
+    failure_alerted: bool = False  # the operator was told about the current streak
+    items_per_day: float | None = None  # observed publishing rate, from entry dates
+    feed_ttl: float | None = None  # seconds, from RSS <ttl> or sy:updatePeriod/Frequency
+    interval: float | None = None  # seconds from the last poll to the next one
+    next_poll: datetime | None = None
+    moved_to: str | None = None  # where a permanent redirect said the feed now lives
+    disabled: str | None = None  # why polling stopped for good (410 Gone); None: active
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSubscription:
+    """A feed's WebSub subscription at its hub, as the daemon remembers it."""
+
+    feed_url: str  # the configured feed
+    hub: str
+    topic: str  # the feed's self URL, which the hub knows it by
+    callback_id: str  # the last path segment of our callback URL
+    secret: str  # HMAC key for X-Hub-Signature on pushed content; never logged
+    state: str  # requested, active, denied, unsubscribed
+    requested_at: datetime
+    lease_seconds: int | None = None
+    expires_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """An HTTP response the fetcher accepted. ``body`` is empty on 304."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    moved_to: str | None = None  # target of the leading 301/308 redirects, if any
+    cache_lifetime: float | None = None  # seconds, from Cache-Control max-age or Expires
+    hub: str | None = None  # WebSub hub from a Link header
+    self_url: str | None = None  # the feed's canonical URL from a Link header
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One feed entry as the parser read it: text fields may still hold HTML."""
+
+    guid: str | None
+    title: str
+    link: str | None
+    summary: str = ""
+    content: str = ""
+    published: datetime | None = None
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document: its format, title, entries and any non-fatal warning."""
+
+    format: str
+    title: str | None
+    entries: tuple[RawEntry, ...]
+    warning: str | None = None
+    ttl: float | None = None  # seconds the publisher asks between polls (<ttl>, sy:*)
+    hub: str | None = None  # WebSub hub the feed advertises
+    self_url: str | None = None  # the feed's own URL as it states it (the WebSub topic)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A normalised entry: plain text, UTC dates, canonical link, stable id."""
+
+    article_id: str
+    feed_url: str
+    feed_name: str
+    guid: str
+    title: str
+    link: str
+    summary: str
+    content: str
+    published: datetime | None
+    fetched_at: datetime
+    tags: tuple[str, ...] = ()
+    # Hash of the folded title and summary: the same entry again under a new GUID.
+    fingerprint: str = ""
+
+
+class Verdict(StrEnum):
+    """How dedup classified an article."""
+
+    NEW_STORY = "new_story"
+    SEEN = "seen"  # the same entry again (GUID or canonical URL): nothing to do
+    FOLDED = "folded"  # a near-identical copy from another outlet: joins a story
+
+
+class PollStatus(StrEnum):
+    """How one poll of a feed ended."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+    GONE = "gone"
+    DISABLED = "disabled"
+    PUSHED = "pushed"
+
+
+class DeliveryState(StrEnum):
+    """Where one delivery of an alert stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    SILENCED = "silenced"
+
+
+class MatchKind(StrEnum):
+    """How dedup knew an article belongs to a story it has seen (``DedupDecision.evidence``)."""
+
+    NONE = ""  # a new story
+    GUID = "guid"
+    LINK = "link"
+    FINGERPRINT = "fingerprint"
+    SAME_HEADLINE = "same_headline"
+    NEAR_IDENTICAL = "near_identical"
+    UPDATE = "update"  # a casualty count changed
+    RELATED = "related"  # the same event in other words
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFacts:
+    """What one article adds to its story's bookkeeping."""
+
+    outlet: str = ""  # who reported it: a wire agency ("wire:Reuters") or the feed URL
+    lead_fingerprint: str = ""  # hash of the folded lead: verbatim copies share it
+    places: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DedupDecision:
+    verdict: Verdict
+    story_id: str
+    duplicate_of: str | None = None  # first article of the story, when folded or seen
+    # How dedup knew: "guid", "link", "fingerprint", "same_headline", "near_identical",
+    # "update" (a casualty count changed), "related" (same event in other words), "".
+    evidence: str = ""
+    facts: StoryFacts = StoryFacts()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert as stored in the outbox before any send."""
+
+    alert_id: str
+    story_id: str
+    article_id: str
+    rule: str
+    severity: str
+    terms: tuple[str, ...]
+    notifiers: tuple[str, ...]
+    created_at: datetime
+    # "new" for a story's first alert on a rule, else the material change it reports
+    # ("outlets>=3", "severity:high", "term:air strike", joined by "+"): unique per story.
+    event: str = "new"
+    outlets: int = 1  # outlets that had reported the story when the alert was raised
+    reason: str = ""  # why an update was raised, in words
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHistory:
+    """What a story's earlier alerts for one rule reported: what an update must exceed."""
+
+    events: frozenset[str]
+    outlets: int  # the most outlets any of them reported
+    severity: str  # the highest severity any of them had
+    terms: frozenset[str]  # every matched term, case-folded
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAlertState:
+    """A story as alert planning sees it, inside the transaction that stores an article."""
+
+    story_id: str
+    outlets: int  # distinct outlets, this article's included
+    history: Mapping[str, RuleHistory]  # by rule name; rules that never alerted are absent
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One (alert, notifier) send and its state in the outbox."""
+
+    delivery_id: int
+    alert_id: str
+    notifier: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    payload: dict[str, str] = field(default_factory=dict)
+    batch_id: str | None = None  # set once claimed into a group or digest message
+    hold: str | None = None  # why a pending delivery waits: quiet_hours, digest, group, ...
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Suppresses deliveries of matching alerts until ``expires_at``."""
+
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+    rule: str = ""
+    story_id: str = ""
+    notifier: str = ""
+    silence_id: int | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.created_at <= now < self.expires_at
+
+    def covers(self, rule: str, story_id: str, notifier: str) -> bool:
+        """True when every field this silence names equals the delivery's."""
+        wanted = ((self.rule, rule), (self.story_id, story_id), (self.notifier, notifier))
+        return all(not mine or mine == theirs for mine, theirs in wanted)

@@ -1,0 +1,177 @@
+"""The storage interfaces every backend implements.
+
+SQLite is the embedded default (``monitor.store.sqlite.store``). The interface is
+shaped for a shared PostgreSQL later: each method is one short transaction,
+never held across network I/O, and every write that must happen once (an
+article, an alert, a delivery) is guarded by a unique key, so a repeat is a
+no-op rather than a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import NamedTuple, Protocol, runtime_checkable
+
+from monitor.records import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    FeedState,
+    WebSubSubscription,
+)
+from monitor.store.outbox import Outbox
+from monitor.store.records import (
+    AlertPlanner,
+    DatabaseStats,
+    KnownArticle,
+    PruneCutoffs,
+    StoredArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
+
+
+class Store(Outbox, Protocol):
+    """Persistent state: feeds, stories and articles, alerts and their outbox."""
+
+    async def open(self) -> None:
+        """Connect and apply pending schema migrations."""
+
+    async def close(self) -> None: ...
+
+    async def feed_state(self, url: str) -> FeedState | None: ...
+
+    async def save_feed_state(self, state: FeedState) -> None: ...
+
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        """Which of ``guids`` the feed's stored articles already have."""
+
+    async def feed_states(self) -> list[FeedState]:
+        """Every feed's remembered state (``wirewatch feeds``, start-up scheduling)."""
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]: ...
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None: ...
+
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        """The stored article with this (feed, GUID), else any with this canonical link,
+        else any with this content fingerprint."""
+
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        """Articles fetched since ``since``, oldest first: what warms the story index."""
+
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        """The distinct outlets that have reported the story so far; syndicated copies of
+        one agency's text count once ("wire:<agency>", else the feed URL)."""
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        """The story's bookkeeping, or None if no such story is stored."""
+
+    async def record_article(
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
+    ) -> list[AlertRecord]:
+        """Store the article, update its story, and queue alerts; return the alerts newly created.
+
+        One transaction: an alert whose (story, rule, event) exists already is skipped,
+        which is what makes "one alert per story" survive restarts. ``alerts`` may be a
+        planner, called with the story's state after this article (monitor.ingest.story_alerts).
+        """
+
+    async def schema_version(self) -> int: ...
+
+    async def articles_since(
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        """One page of the articles fetched at or after ``since``, oldest first: those
+        after ``after`` (the fetched_at and id of the previous page's last article)."""
+
+    async def count_articles_since(self, since: datetime) -> int: ...
+
+    async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
+        """Delete up to ``limit`` prunable rows of ``kind`` (one of ``retention.PRUNE_KINDS``)
+        in one short transaction and return how many went. Never a pending delivery or its
+        alert, an article an alert names, or a story with an article or alert left; a
+        pruned article leaves a tombstone (stamped ``now``) that ``known_guids`` and
+        ``find_article`` still answer for its (feed, GUID)."""
+
+    async def count_prunable(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        """How many rows of each kind a full run with ``cutoffs`` would delete (dry run)."""
+
+    async def reclaim_space(self, max_pages: int) -> int:
+        """Give up to ``max_pages`` free pages back to the file system; return how many."""
+
+    async def vacuum(self) -> None:
+        """Rebuild the database compactly, once (may hold the database for a while)."""
+
+    async def database_stats(self) -> DatabaseStats: ...
+
+    # Read-only views for the status page: each one short query, capped by ``limit``.
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        """Feeds the store knows, counted by health: ok, failing, gone, never_polled."""
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        """Up to ``limit`` feeds: failing ones first (longest failing first), then gone
+        ones, then the rest by next poll, soonest first."""
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        """The ``limit`` stories seen most recently, newest first."""
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        """Every alert raised on these stories, oldest first (``notifiers`` left empty:
+        deliveries are read with ``list_alerts``)."""
+
+
+class ArticleRecord(NamedTuple):
+    """One article to store, as ``record_article`` takes it."""
+
+    article: Article
+    decision: DedupDecision
+    alerts: Sequence[AlertRecord] | AlertPlanner
+
+
+@runtime_checkable
+class BatchIngestStore(Protocol):
+    """What a store may add to :class:`Store` so a feed's new articles cost one round
+    trip each way instead of two per article (docs/decisions/0013-batched-ingest.md).
+    The pipeline uses it when the store has it, else ``find_article``/``record_article``."""
+
+    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
+        """``find_article`` for each article (its feed, GUID, link and fingerprint), in
+        order, in one read."""
+
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        """``record_article`` for each record, in order, in ONE transaction (each sees the
+        ones before it; all or none are stored); the alerts newly created by each."""
+
+
+@runtime_checkable
+class FeedLeases(Protocol):
+    """A store several daemons share: who polls which feed, who sends which delivery,
+    and who does housekeeping."""
+
+    def claim_as(self, owner: str, lease_seconds: float) -> None: ...
+
+    async def publish_feeds(self, urls: Sequence[str]) -> None: ...
+
+    async def claim_due(
+        self, owner: str, limit: int, lease_seconds: float, urls: Iterable[str]
+    ) -> list[tuple[FeedState, datetime]]: ...
+
+    async def renew_leases(
+        self, owner: str, urls: Sequence[str], lease_seconds: float
+    ) -> set[str]: ...
+
+    async def release(self, owner: str, url: str, next_poll: datetime | None) -> bool: ...
+
+    async def lease_owners(self) -> dict[str, str]: ...
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]: ...

@@ -1,0 +1,85 @@
+"""The outbox as the store keeps it: the operations dispatch needs, and their shared SQL.
+
+Every backend implements :class:`Outbox` (``Store`` extends it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from monitor.records import AlertRecord, Delivery, Silence
+from monitor.store.records import DeliveryContext
+
+STATES = ("pending", "sent", "dead", "silenced")
+
+# A delivery with all a notifier needs to render it; the same SQL on both backends.
+DELIVERY_CONTEXT = """
+SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
+       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
+       al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
+       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
+       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
+FROM deliveries d
+JOIN alerts al USING (alert_id)
+JOIN articles a ON a.article_id = al.article_id
+JOIN stories s ON s.story_id = al.story_id
+LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertListing:
+    """One alert with its headline and every delivery of it (``wirewatch alerts``)."""
+
+    alert: AlertRecord
+    title: str
+    deliveries: tuple[Delivery, ...]
+
+
+class Outbox(Protocol):
+    """Alerts waiting to be sent, and what dispatch needs to send them well."""
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
+        """Pending deliveries due by ``now``, oldest first, with every member of a due batch.
+
+        A delivery waits while an earlier alert of the same story and rule has a pending,
+        not yet due delivery on the same notifier: updates follow their first message.
+        """
+
+    async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
+        """Pending, unbatched deliveries on ``notifier`` waiting for reason ``hold``."""
+
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None: ...
+
+    async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
+        """Fix a batch's members before its first send, so retries resend the same message."""
+
+    async def save_thread(self, story_id: str, rule: str, notifier: str, ref: str) -> None:
+        """Remember the first message of (story, rule) on a notifier; later calls keep it."""
+
+    async def delivery_counts(self) -> dict[str, int]: ...
+
+    async def add_silence(self, silence: Silence) -> Silence: ...
+
+    async def silences(self, active_at: datetime | None = None) -> list[Silence]:
+        """Every silence, or those active at ``active_at``; soonest to expire first."""
+
+    async def remove_silence(self, silence_id: int) -> bool: ...
+
+    async def list_alerts(
+        self, since: datetime, state: str | None = None, limit: int = 500
+    ) -> list[AlertListing]:
+        """Alerts raised since ``since``, newest first; with ``state``, only those having a
+        delivery in that state."""

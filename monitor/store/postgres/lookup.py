@@ -1,0 +1,123 @@
+"""Finding stored articles in PostgreSQL: one article's keys, or a whole batch's at once.
+
+An article is known by its (feed, GUID), else — if retention pruned it — by its
+tombstone, else by its canonical link, else by its content fingerprint (the first
+article stored with that link or fingerprint). :func:`find_articles` answers the same
+for a batch in four queries whatever its size, where one lookup each would cost up to
+four round trips per article (docs/decisions/0013-batched-ingest.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.records import Article, article_id
+from monitor.store.interface import KnownArticle
+from monitor.store.postgres.schema import Connection
+
+
+async def find_article(
+    conn: Connection, feed_url: str, guid: str, link: str, fingerprint: str
+) -> KnownArticle | None:
+    keys = (("guid", _BY_GUID, (feed_url, guid)), ("link", _BY_LINK, (link,)),
+            ("fingerprint", _BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
+    for matched_by, sql, values in keys:
+        row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
+        if row is not None:
+            return KnownArticle(**row, matched_by=matched_by)
+        if matched_by == "guid" and guid:
+            found = await _tombstones(conn, [article_id(feed_url, guid)])
+            if found:  # before the link: the same feed's entry is seen, not news (0015)
+                return _pruned(feed_url, *found.popitem())
+    return None
+
+
+async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
+    """:func:`find_article` for each article, in order."""
+    keyed = [a for a in articles if a.feed_url and a.guid]
+    guids = await _by_guid(conn, keyed)
+    pruned = await _tombstones(conn, [article_id(a.feed_url, a.guid) for a in keyed])
+    links = await _first_by(conn, "link", [a.link for a in articles])
+    prints = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
+
+    def answer(article: Article) -> KnownArticle | None:
+        if row := guids.get((article.feed_url, article.guid)):
+            return KnownArticle(**row, matched_by="guid")
+        pruned_id = article_id(article.feed_url, article.guid)
+        if article.guid and (story_id := pruned.get(pruned_id)):
+            return _pruned(article.feed_url, pruned_id, story_id)
+        if row := links.get(article.link):
+            return KnownArticle(**row, matched_by="link")
+        if row := prints.get(article.fingerprint):
+            return KnownArticle(**row, matched_by="fingerprint")
+        return None
+
+    return [answer(article) for article in articles]
+
+
+async def _by_guid(
+    conn: Connection, articles: Sequence[Article]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(feed URL, GUID) → the stored article, for those of ``articles`` stored."""
+    if not articles:
+        return {}
+    values = ([a.feed_url for a in articles], [a.guid for a in articles])
+    return {(row["feed_url"], row.pop("guid")): row for row in await _rows(conn, _BY_GUIDS, values)}
+
+
+def _pruned(feed_url: str, pruned_id: str, story_id: str) -> KnownArticle:
+    return KnownArticle(pruned_id, story_id, feed_url, pruned_id, matched_by="guid")
+
+
+async def _rows(conn: Connection, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+    # Planned for each call's arrays, never prepared: a generic plan cannot see how few
+    # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
+    return await (await conn.execute(sql, values, prepare=False)).fetchall()
+
+
+async def _tombstones(conn: Connection, article_ids: Sequence[str]) -> dict[str, str]:
+    """Pruned article id → its story id, for those of ``article_ids`` pruned."""
+    if not article_ids:
+        return {}
+    sql = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
+    rows = await _rows(conn, sql, (list(article_ids),))
+    return {row["article_id"]: row["story_id"] for row in rows}
+
+
+async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The first article stored with each of ``values`` as its link or fingerprint."""
+    wanted = list({value for value in values if value})
+    if not wanted:
+        return {}
+    rows = await _rows(conn, _FIRST_BY[key], (wanted,))
+    return {row.pop("key"): row for row in rows}
+
+
+_COLUMNS = """
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
+FROM articles a JOIN stories s USING (story_id)
+"""
+_BY_GUID = _COLUMNS + "WHERE a.feed_url = %s AND a.guid = %s"
+# The "<> ''" terms let the planner use the partial indexes (articles_link, articles_fingerprint).
+_BY_LINK = _COLUMNS + "WHERE a.link = %s AND a.link <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
+_BY_FINGERPRINT = (
+    _COLUMNS
+    + "WHERE a.fingerprint = %s AND a.fingerprint <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
+)
+_BY_GUIDS = """
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, a.guid
+FROM unnest(%s::text[], %s::text[]) AS k(feed_url, guid)
+JOIN articles a ON a.feed_url = k.feed_url AND a.guid = k.guid
+JOIN stories s ON s.story_id = a.story_id
+"""
+_FIRST_BY = {
+    key: f"""
+SELECT DISTINCT ON (a.{key}) a.{key} AS key, a.article_id, a.story_id, a.feed_url,
+       s.first_article_id
+FROM articles a JOIN stories s USING (story_id)
+WHERE a.{key} = ANY(%s) AND a.{key} <> ''
+ORDER BY a.{key}, a.fetched_at, a.seq
+"""  # noqa: S608 - two fixed column names
+    for key in ("link", "fingerprint")
+}

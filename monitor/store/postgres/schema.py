@@ -1,0 +1,136 @@
+"""PostgreSQL connections and schema: the pool, and versioned migrations under a lock.
+
+Migrations live in ``monitor/store/migrations/postgres/`` with the same version numbers as
+SQLite's (``monitor/store/migrations/``); a test holds the two sets equal. Applied versions
+are recorded in ``schema_migrations``. Pending ones run in one transaction that first
+takes an advisory lock keyed on the schema, so daemons starting together against one
+database apply each migration once: the second waits, then finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from monitor.observability import redact_url
+from monitor.store.records import SchemaTooNewError
+
+Connection = AsyncConnection[DictRow]
+Pool = AsyncConnectionPool[Connection]
+
+# Held until the migrating transaction ends; keyed on the schema so that separate
+# schemas in one database (tests, side-by-side installs) do not wait on each other.
+_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.migrate:' || current_schema(), 0))"
+)
+_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+"""
+_VERSION = "SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
+_HAS_LEDGER = "SELECT to_regclass('schema_migrations') IS NOT NULL AS found"
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Every (version, script) of the PostgreSQL schema, oldest first."""
+    folder = resources.files("monitor.store") / "migrations" / "postgres"
+    scripts = [
+        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
+        for item in folder.iterdir()
+        if item.name.endswith(".sql")
+    ]
+    return sorted(scripts)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def describe(url: str) -> str:
+    """host:port/dbname of a connection string: what logs and errors may name (a password
+    can sit in the userinfo or in a ``?password=`` parameter)."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.Error:  # a malformed string is described, never echoed
+        return "an unparsable PostgreSQL URL"
+    host, port = parts.get("host") or "localhost", parts.get("port") or 5432
+    return f"{host}:{port}/{parts.get('dbname') or ''}"
+
+
+def make_pool(url: str, *, min_size: int, max_size: int, timeout: float) -> Pool:
+    """A pool of autocommit connections returning rows as dicts (opened by the caller).
+
+    Multi-statement methods open their own transaction; single statements commit alone."""
+    return AsyncConnectionPool(
+        url,
+        connection_class=Connection,
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(timeout)),
+        },
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout,
+        open=False,
+        configure=_configure,
+        name="wirewatch",
+    )
+
+
+def without_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's error message) with the URL's password and userinfo removed."""
+    try:
+        password = conninfo_to_dict(url).get("password")
+    except psycopg.Error:
+        password = None
+    text = redact_url(text)
+    return text.replace(str(password), "***") if password else text
+
+
+async def connect(url: str, connect_timeout: float) -> Connection:
+    """One connection configured as the pool's are (for migrations and tools)."""
+    seconds = max(1, int(connect_timeout))  # libpq takes whole seconds
+    conn = await Connection.connect(
+        url, autocommit=True, row_factory=dict_row, connect_timeout=seconds
+    )
+    await _configure(conn)
+    return conn
+
+
+async def _configure(conn: Connection) -> None:
+    # timestamptz values come back as UTC datetimes, as the SQLite store returns them.
+    await conn.execute("SET TIME ZONE 'UTC'")
+
+
+async def schema_version(conn: Connection) -> int:
+    """The highest applied version; 0 for an empty database."""
+    found = await (await conn.execute(_HAS_LEDGER)).fetchone()
+    if not found or not found["found"]:
+        return 0
+    row = await (await conn.execute(_VERSION)).fetchone()
+    return int(row["version"]) if row else 0
+
+
+async def migrate(conn: Connection) -> tuple[int, int]:
+    """Apply pending migrations in one locked transaction; return (from, to) versions."""
+    async with conn.transaction():
+        await conn.execute(_LOCK)
+        await conn.execute(_LEDGER)
+        current = await schema_version(conn)
+        if current > latest_version():
+            raise SchemaTooNewError("PostgreSQL store", current, latest_version())
+        for version, script in migrations():
+            if version > current:
+                await conn.execute(script)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
+                )
+        return current, max(current, latest_version())

@@ -1,0 +1,138 @@
+"""PostgreSQL: story decisions that hold across daemons sharing one database.
+
+Each daemon groups articles into stories with its own in-memory index
+(``monitor.stories.index``), which does not see the stories other daemons open. So:
+
+- every transaction storing articles first takes one advisory lock (transaction-level),
+  so article writes are serialised across daemons and ``articles.seq`` grows in commit
+  order;
+- before a batch is decided (its exact-match lookup) and again inside the locked write,
+  the articles other daemons stored since this daemon last looked (``seq`` beyond its
+  mark) are added to its index (:class:`StoryWatch`);
+- if a story this write is about to open was opened meanwhile by another daemon (one
+  learned after this daemon decided), the article is folded into that story instead,
+  in the same write, and so is every later article of the story this daemon opened in
+  its mind only (an alias kept for them); alerts are then planned against that story
+  (docs/decisions/0017-leases.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
+from monitor.store.interface import AlertPlanner, WindowArticle
+from monitor.store.postgres.schema import Connection
+from monitor.store.records import OpenedElsewhere
+
+_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
+)
+_MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
+_SINCE = """
+SELECT a.seq, a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at
+FROM articles a JOIN stories s USING (story_id)
+WHERE a.seq > %s
+ORDER BY a.seq
+"""
+
+
+_ALIASES_KEPT = 10_000
+# (article, decision, alerts or a planner): what monitor.store.interface.ArticleRecord holds.
+ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
+
+
+class StoryWatch(Protocol):
+    """The daemon's story index, told about articles other daemons stored."""
+
+    def learn(self, articles: Sequence[WindowArticle]) -> None: ...
+
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]: ...
+
+
+class StorySync:
+    """The ``seq`` mark up to which this daemon's index has seen stored articles."""
+
+    def __init__(self) -> None:
+        self.watch: StoryWatch | None = None
+        self.mark = 0
+        self.aliases: dict[str, OpenedElsewhere] = {}  # our story id → the one stored
+
+    async def start(self, conn: Connection) -> None:
+        """Before the index is warmed: articles stored from here on are read again."""
+        row = await (await conn.execute(_MARK)).fetchone()
+        self.mark = max(self.mark, int(row["seq"]) if row else 0)
+
+    async def catch_up(self, conn: Connection) -> list[WindowArticle]:
+        """Articles stored since the mark, added to the index; the mark moves past them."""
+        if self.watch is None:
+            return []
+        # Never prepared: a generic plan guesses a third of the table is past any mark.
+        rows = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
+        if not rows:
+            return []
+        self.mark = max(self.mark, *(int(row["seq"]) for row in rows))
+        found = [_window_article(row) for row in rows]
+        self.watch.learn(found)
+        return found
+
+    async def before_write(
+        self, conn: Connection, records: Sequence[ArticleToStore]
+    ) -> list[ArticleToStore]:
+        """Inside the storing transaction: take the stories lock, catch up, and fold into
+        another daemon's story what this write would open a second time."""
+        await conn.execute(_LOCK)
+        await self.catch_up(conn)
+        if self.watch is None:
+            return list(records)
+        found = self.watch.opened_elsewhere(
+            [(article, decision) for article, decision, _ in records]
+        )
+        if found:
+            if len(self.aliases) + len(found) > _ALIASES_KEPT:
+                self.aliases.clear()
+            self.aliases.update(found)
+        return [_folded(record, self.aliases) for record in records]
+
+    async def after_write(self, conn: Connection) -> None:
+        """Still under the lock: nothing stored by others since ``before_write``."""
+        if self.watch is not None:
+            await self.start(conn)
+
+
+def _window_article(row: dict[str, Any]) -> WindowArticle:
+    fetched: datetime = row["fetched_at"]
+    published: datetime = row["published"] or fetched
+    return WindowArticle(
+        story_id=str(row["story_id"]),
+        first_article_id=str(row["first_article_id"]),
+        title=str(row["title"]),
+        summary=str(row["summary"]),
+        seen=min(published, fetched),
+    )
+
+
+def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> ArticleToStore:
+    """The record moved to the story another daemon opened for it, if there is one."""
+    article, decision, alerts = record
+    target = aliases.get(decision.story_id)
+    if target is None:
+        return record
+    verdict = Verdict.FOLDED if decision.verdict is Verdict.NEW_STORY else decision.verdict
+    evidence = target.evidence if decision.verdict is Verdict.NEW_STORY else decision.evidence
+    moved = replace(decision, verdict=verdict, story_id=target.story_id,
+                    duplicate_of=target.first_article_id, evidence=evidence)  # fmt: skip
+    if not callable(alerts):  # planned already (a planner plans against the story given)
+        alerts = [_moved_alert(alert, target.story_id) for alert in alerts]
+    return article, moved, alerts
+
+
+def _moved_alert(alert: AlertRecord, story_id: str) -> AlertRecord:
+    return replace(
+        alert, story_id=story_id, alert_id=alert_id_for(story_id, alert.rule, alert.event)
+    )

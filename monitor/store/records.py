@@ -1,0 +1,155 @@
+"""Plain records the store hands out and takes in, and its errors.
+
+Kept apart from the interfaces so that both backends, the outbox and the interfaces
+can import them without importing one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from monitor.records import AlertRecord, Article, Delivery, StoryAlertState
+
+# Decides an article's alerts from its story's state, inside the transaction storing it.
+AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """An article already stored, found by its feed GUID or its canonical link."""
+
+    article_id: str
+    story_id: str
+    feed_url: str
+    first_article_id: str
+    matched_by: str = "guid"  # "guid", "link" or "fingerprint"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArticle:
+    """An article of the dedup window, as the story index is warmed with it."""
+
+    story_id: str
+    first_article_id: str
+    title: str
+    summary: str
+    seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story's bookkeeping: what alerts and rules may say about it."""
+
+    story_id: str
+    first_article_id: str
+    title: str
+    article_count: int
+    updates: int  # folded articles whose casualty count changed
+    outlets: frozenset[str]  # feed URLs, or "wire:<agency>" for syndicated copies
+    first_seen: datetime
+    last_seen: datetime
+    places: tuple[str, ...]  # most mentioned first
+    actors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An article read back from the store, with the story it was folded into."""
+
+    article: Article
+    story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """Everything a notifier's alert is built from, read in one query."""
+
+    delivery: Delivery
+    alert: AlertRecord
+    title: str
+    link: str
+    summary: str
+    feed_name: str
+    published: datetime | None
+    first_seen: datetime
+    outlets: int
+    thread: str | None = None  # the first message of (story, rule) on this notifier
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """A recent story as the status page lists it: its first article and how far it spread."""
+
+    story_id: str
+    title: str
+    link: str
+    summary: str
+    feed_url: str
+    feed_name: str
+    article_count: int
+    outlets: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStats:
+    """Size and contents of the database (``wirewatch db stats``); 0 where a backend has
+    no such figure (a server database has no file or pages)."""
+
+    backend: str
+    location: str
+    schema_version: int
+    size_bytes: int
+    wal_bytes: int
+    page_size: int
+    page_count: int
+    free_pages: int
+    auto_vacuum: str
+    rows: Mapping[str, int]  # table → row count
+    alerts_by_state: Mapping[str, int]  # pending (a delivery still to go), done
+    deliveries_by_state: Mapping[str, int]  # pending, sent, dead, silenced
+    oldest_article: datetime | None  # fetched_at
+    newest_article: datetime | None
+
+
+class StoreUnavailableError(ConnectionError):
+    """The store's database could not be reached; the message names it without credentials."""
+
+
+class SchemaTooNewError(StoreUnavailableError):
+    """The database was migrated by a newer wirewatch: running on a schema this code does not
+    know could corrupt it, so the store refuses to open (restore the pre-upgrade backup)."""
+
+    def __init__(self, database: str, found: int, known: int) -> None:
+        super().__init__(
+            f"{database}: schema version {found} is newer than this wirewatch knows ({known});"
+            " upgrade wirewatch, or restore the backup taken before the upgrade"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PruneCutoffs:
+    """Rows older than these may be pruned; None keeps that kind forever.
+
+    ``alerts``: alerts (and their deliveries) created before it whose story was last seen
+    before it and that have no pending delivery. ``articles``: articles fetched before it
+    that no stored alert names; each leaves a tombstone. ``stories``: stories last seen
+    before it with no article and no alert left. ``tombstones``: tombstones older than it.
+    """
+
+    articles: datetime | None = None
+    stories: datetime | None = None
+    alerts: datetime | None = None
+    tombstones: datetime | None = None
+
+
+class OpenedElsewhere(NamedTuple):
+    """The story another daemon opened for what this daemon took for a new story."""
+
+    story_id: str
+    first_article_id: str
+    evidence: str

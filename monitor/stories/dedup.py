@@ -1,0 +1,141 @@
+"""Dedup: is this article one we have, another outlet's report of a story we have, or new?
+
+Checks, cheapest and surest first:
+
+1. exact — the same (feed, GUID), the same canonical link, or the same content
+   fingerprint (folded title and summary: feeds that re-GUID their items) is stored;
+2. the story index (``monitor.stories.index``) — the same or a near-identical headline,
+   or the same event in other words, within the window, unless a distinguishing detail
+   (a different number, place or actor) vetoes it.
+
+A wrong merge hides an event; a missed one only costs a second alert, so every
+doubt keeps articles apart (docs/decisions/0006-story-grouping.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from monitor.config import DedupSettings
+from monitor.records import Article, DedupDecision, StoryFacts, Verdict
+from monitor.store import KnownArticle, Store
+from monitor.stories.headlines import (
+    WIRE_AGENCIES,
+    fold,
+    lead_of,
+    normalise_headline,
+    strip_decorations,
+    wire_credit,
+)
+from monitor.stories.index import StoryIndex, StoryMatch
+
+__all__ = [
+    "Deduplicator",
+    "StoryIndex",
+    "StoryMatch",
+    "article_time",
+    "normalise_headline",
+    "story_facts",
+    "story_id_for",
+    "strip_decorations",
+]
+
+_MIN_LEAD_WORDS = 8  # shorter leads ("Read more", a byline) say nothing about copying
+
+
+def story_id_for(article_id: str) -> str:
+    """Stories are named after their first article, so replays give the same ids."""
+    return "s_" + hashlib.sha256(article_id.encode()).hexdigest()[:20]
+
+
+def article_time(article: Article) -> datetime:
+    """When the article happened: its date unless missing or in the future."""
+    published = article.published
+    if published is None or published > article.fetched_at:
+        return article.fetched_at
+    return published
+
+
+def outlet_of(article: Article, lead: str) -> str:
+    """Who reported it: the wire agency it credits (or whose feed it is), else its feed.
+
+    Syndicated copies of one agency's story then count as one outlet, however many
+    newspapers carry them.
+    """
+    agency = wire_credit(article.title, lead) or WIRE_AGENCIES.get(fold(article.feed_name))
+    return f"wire:{agency}" if agency else article.feed_url
+
+
+def lead_fingerprint(lead: str) -> str:
+    words = fold(lead)
+    if len(words.split()) < _MIN_LEAD_WORDS:
+        return ""
+    return hashlib.sha256(words.encode()).hexdigest()[:20]
+
+
+def story_facts(article: Article, index: StoryIndex) -> StoryFacts:
+    """The outlet, the lead's fingerprint and the places and actors the article names."""
+    lead = lead_of(article.summary, article.title)
+    names = index.names(strip_decorations(article.title)) + index.names(lead)
+    places = _unique(name for name, kind in names if kind == "place")
+    actors = _unique(name for name, kind in names if kind == "actor" and name not in places)
+    return StoryFacts(outlet_of(article, lead), lead_fingerprint(lead), places, actors)
+
+
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+class Deduplicator:
+    """Classifies articles against the store (exact) and a story index (everything else)."""
+
+    def __init__(self, store: Store, settings: DedupSettings) -> None:
+        self._store = store
+        self._window = timedelta(hours=settings.window_hours)
+        self.index = StoryIndex(
+            self._window, settings.title_similarity, related=settings.related_similarity
+        )
+
+    async def load(self, now: datetime) -> int:
+        """Warm the index with the articles of the window, e.g. after a restart."""
+        for item in await self._store.recent_articles(now - self._window):
+            lead = lead_of(item.summary, item.title)
+            self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
+        return len(self.index)
+
+    async def reload(self, now: datetime) -> int:
+        """Start the index again from what the store holds (after a failed write, whose
+        articles the index had already remembered)."""
+        self.index = StoryIndex(self.index.window, self.index.threshold, related=self.index.related)
+        return await self.load(now)
+
+    async def classify(self, article: Article) -> DedupDecision:
+        known = await self._store.find_article(
+            article.feed_url, article.guid, article.link, article.fingerprint
+        )
+        return self.decide(article, known)
+
+    def decide(self, article: Article, known: KnownArticle | None) -> DedupDecision:
+        """``classify`` given the store's exact match (``Store.find_article``), if any."""
+        facts = story_facts(article, self.index)
+        if known is not None:
+            return _known(article, known, facts)
+        lead = lead_of(article.summary, article.title)
+        match = self.index.find(article.title, article_time(article), lead)
+        if match is not None:
+            return DedupDecision(
+                Verdict.FOLDED, match.story_id, match.first_article_id, match.kind, facts
+            )
+        return DedupDecision(Verdict.NEW_STORY, story_id_for(article.article_id), facts=facts)
+
+    def remember(self, article: Article, decision: DedupDecision) -> None:
+        first = decision.duplicate_of or article.article_id
+        lead = lead_of(article.summary, article.title)
+        self.index.add(decision.story_id, first, article.title, article_time(article), lead)
+
+
+def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:
+    verdict = Verdict.SEEN if known.feed_url == article.feed_url else Verdict.FOLDED
+    return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts)

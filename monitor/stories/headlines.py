@@ -1,0 +1,238 @@
+"""Headline text for dedup: decorations stripped, folded, cut into comparable tokens.
+
+Everything here is a pure function of its input (no state, no clock): the story
+index (``monitor.stories.index``) adds what depends on the window, such as how rare
+a word is or whether a Title Case word is a name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:update|updated|corrected|correction|refile|rpt|wrapup)\s*\d*\s*[-:–—]+|"
+    r"(?:breaking(?:\s+news)?|watch|exclusive|live|analysis|video|photos?|factbox|"
+    r"timeline|insight|special\s+report|just\s+in)\s*[-:–—|]+)\s*",
+    re.IGNORECASE,
+)
+# Reuters-style slugs: upper-case words glued to a hyphen ("US STOCKS-", "ECB FOCUS-").
+_SLUG = re.compile(r"^\s*[A-Z][A-Z0-9&.' ]{1,30}-(?=\S)")
+_PAREN_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,30}[)\]]\s*$")
+_OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+_NON_WORD = re.compile(r"[^\w]+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_WORD = re.compile(r"[^\W_]+")
+
+STOPWORDS = frozenset(
+    """a about after against all also amid an and any are as at be been before being but by
+    can could did do does down during for from had has have he her his how i if in into is it
+    its just last may might more most my near new next no not now of off on one or our out over
+    s say said says she should since so some than that the their them then there these they
+    this those three to two under up us via vs was we were what when where which while who why
+    will with would you your""".split()
+)
+# Words next to which a number is a count of people hurt: the numbers that change as a
+# story grows ("kills 14" → "kills 40"), unlike dates, scores or "Day 2".
+_TOLL_WORDS = frozenset(
+    """casualties civilians dead death deaths die died dies injured injures injuring kill killed
+    killing kills missing people soldiers toll victims wounded wounds""".split()
+)
+# News agencies whose copies other outlets carry verbatim, by the credit they print.
+WIRE_AGENCIES = {
+    "reuters": "Reuters",
+    "afp": "AFP",
+    "agence france presse": "AFP",
+    "agence france-presse": "AFP",
+    "ap": "AP",
+    "associated press": "AP",
+    "dpa": "dpa",
+    "efe": "EFE",
+    "ansa": "ANSA",
+    "xinhua": "Xinhua",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "anadolu": "Anadolu",
+    "tass": "TASS",
+    "interfax": "Interfax",
+    "upi": "UPI",
+    "bernama": "Bernama",
+    "pti": "PTI",
+    "ians": "IANS",
+    "aap": "AAP",
+}
+_CREDIT = re.compile(
+    r"\((" + "|".join(re.escape(name) for name in WIRE_AGENCIES) + r")\)|"
+    r"[-|–—]\s*(" + "|".join(re.escape(name) for name in WIRE_AGENCIES) + r")\s*$",
+    re.IGNORECASE,
+)
+# A dateline credit opening a lead: "BEIRUT (MPA) -", "Paris, May 3 (AFP) —".
+_DATELINE = re.compile(r"^[A-Z][\w .,'-]{0,40}?\(([A-Z][A-Za-z]{1,9})\)\s*[-–—:]")
+
+
+def strip_decorations(title: str) -> str:
+    """The headline without wire and outlet decorations, case kept."""
+    previous = None
+    while previous != title:
+        previous = title
+        title = _ELLIPSIS.sub("", title)
+        title = _PREFIX.sub("", title)
+        title = _SLUG.sub("", title)
+        title = _PAREN_SUFFIX.sub("", title)
+    return _OUTLET_SUFFIX.sub("", title) if len(title.split()) > 6 else title
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, punctuation as single spaces."""
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII has no diacritics: skip the per-character pass
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def normalise_headline(title: str) -> str:
+    """Headline without wire and outlet decorations, case, diacritics or punctuation."""
+    return fold(strip_decorations(title))
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """A light English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def content_tokens(folded: str) -> frozenset[str]:
+    """The words that carry meaning: no stop words, no bare numbers, stemmed."""
+    return frozenset(
+        stem(word)
+        for word in folded.split()
+        if len(word) > 1 and word not in STOPWORDS and not word.isdigit()
+    )
+
+
+def numbers(folded: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(folded))
+
+
+def toll_numbers(folded: str) -> frozenset[str]:
+    """Numbers counting casualties: within three words before or two after a toll word."""
+    words = folded.split()
+    tolls = set()
+    for position, word in enumerate(words):
+        if word.isdigit() and any(
+            near in _TOLL_WORDS for near in words[max(0, position - 3) : position + 3]
+        ):
+            tolls.add(word)
+    return frozenset(tolls)
+
+
+@dataclass(frozen=True, slots=True)
+class CasedWord:
+    """A folded, stemmed word of a headline and how it was written there."""
+
+    token: str
+    folded: str
+    capitalised: bool
+    first: bool  # the headline's first word is capitalised whatever it is
+
+
+def cased_words(text: str) -> list[CasedWord]:
+    """Words in order, each with its case, skipping stop words and numbers."""
+    found: list[CasedWord] = []
+    for raw in _WORD.findall(text):
+        for part in fold(raw).split():
+            if len(part) > 1 and part not in STOPWORDS and not part.isdigit():
+                found.append(CasedWord(stem(part), part, raw[:1].isupper(), not found))
+    return found
+
+
+def is_title_case(text: str) -> bool:
+    """Most longer words capitalised: case says nothing about which ones are names."""
+    long = [word for word in text.split() if len(word) > 3 and word[:1].isalpha()]
+    if len(long) < 2:
+        return False
+    return sum(word[:1].isupper() for word in long) >= 0.7 * len(long)
+
+
+def wire_credit(title: str, lead: str) -> str | None:
+    """The news agency an article credits ("… (Reuters)", "BEIRUT (AFP) -"), if any."""
+    for text in (title, lead[:300]):
+        credit = _CREDIT.search(text)
+        if credit:
+            return WIRE_AGENCIES[(credit.group(1) or credit.group(2)).lower()]
+    dateline = _DATELINE.match(lead[:120])
+    if dateline:
+        name = dateline.group(1)
+        return WIRE_AGENCIES.get(name.lower(), name)
+    return None
+
+
+def lead_of(summary: str, title: str, words: int = 40) -> str:
+    """The first ``words`` words of the summary, or "" when it only repeats the title."""
+    lead = " ".join(summary.split()[:words])
+    return "" if fold(lead) == fold(title) else lead
+
+
+_PHRASE_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_LOCATIVE = frozenset(
+    """across along around at from in inside into near of off outside through to toward
+    towards""".split()
+)
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december""".split()
+)
+MAX_NAMES = 12
+_MAX_NAME_CHARS = 60
+
+
+def name_phrases(text: str, is_name: Callable[[str, bool], bool]) -> list[tuple[str, str]]:
+    """Runs of name words with a guessed kind: ("Latakia", "place"), ("Quds Force", "actor").
+
+    ``is_name(token, case_says_nothing)`` decides each capitalised word. A run after a
+    locative word ("in", "near", "north of") is a place; any other run is an actor.
+    """
+    title_case = is_title_case(text)
+    phrases: list[tuple[str, str]] = []
+    run: list[str] = []
+    before = ""
+    words = [_POSSESSIVE.sub("", raw) for raw in _PHRASE_WORD.findall(text)]
+    for position, word in enumerate(words):
+        folded = fold(word)
+        if _names_something(word, folded) and (
+            is_name(stem(folded), title_case or not position)
+            or (not position and _opens_name(words, is_name, title_case))
+        ):
+            run.append(word)
+            continue
+        _close(run, before, phrases)
+        run, before = [], folded
+    _close(run, before, phrases)
+    return phrases[:MAX_NAMES]
+
+
+def _names_something(word: str, folded: str) -> bool:
+    return word[:1].isupper() and folded not in STOPWORDS and folded not in _CALENDAR
+
+
+def _opens_name(words: list[str], is_name: Callable[[str, bool], bool], title_case: bool) -> bool:
+    """A capitalised first word followed by a name is part of it ("Quds Force …")."""
+    if len(words) < 2 or not _names_something(words[1], fold(words[1])):
+        return False
+    return is_name(stem(fold(words[1])), title_case)
+
+
+def _close(run: list[str], before: str, phrases: list[tuple[str, str]]) -> None:
+    phrase = " ".join(run)[:_MAX_NAME_CHARS]
+    if phrase and all(phrase != known for known, _ in phrases):
+        phrases.append((phrase, "place" if before in _LOCATIVE else "actor"))

@@ -1,0 +1,378 @@
+"""The window of recent articles, and which story a new article belongs to.
+
+Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md):
+
+1. the same headline, once decorations are stripped and case and punctuation folded;
+2. a near-identical headline: rapidfuzz token-sort ratio ≥ ``threshold``, vetoed by a
+   different number or a substituted name ("kills 14" / "kills 40" is an *update* only
+   when nothing else differs and the numbers are casualty counts);
+3. the same event in other words: the rare words both headlines (and leads) share,
+   weighted by rarity in the window (IDF cosine ≥ ``related``), at least three of
+   them and one a name; vetoed by a substituted name or disjoint numbers.
+
+A story that holds a near-identical headline vetoed by a detail is a different event:
+no weaker evidence may put the article in it.
+
+Candidates come from an inverted index over headline words; only the newest ``_CAP``
+postings of each word are read, so a lookup costs the same with 10,000 or 400,000
+articles in the window. Copies whose headline is already in the story are not indexed
+twice. The window is pruned by time.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import chain
+
+from rapidfuzz import fuzz
+
+from monitor.stories.headlines import (
+    cased_words,
+    content_tokens,
+    fold,
+    is_title_case,
+    name_phrases,
+    numbers,
+    strip_decorations,
+    toll_numbers,
+)
+
+_CAP = 256  # newest postings read per word
+_MIN_SHARED = 3  # words a paraphrase must share with a story's headline
+_JUDGED = 32  # candidates judged per lookup, those sharing the most words first
+
+
+@dataclass(slots=True)
+class IndexedStory:
+    story_id: str
+    first_article_id: str
+    last_seen: datetime
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    """The story an article joins, and on what evidence."""
+
+    story_id: str
+    first_article_id: str
+    kind: str  # "same_headline", "near_identical", "update", "related"
+    score: float
+
+
+@dataclass(slots=True)
+class _Entry:
+    story: IndexedStory
+    headline: str  # normalised
+    tokens: tuple[str, ...]  # headline content words
+    extra: tuple[str, ...]  # lead words not in the headline
+    names: tuple[str, ...]
+    numbers: frozenset[str]
+    seen: float  # POSIX seconds
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    headline: str
+    tokens: frozenset[str]
+    everything: frozenset[str]  # headline and lead words
+    names: frozenset[str]
+    numbers: frozenset[str]
+    tolls: frozenset[str]
+
+
+class NameStats:
+    """How often each word was written capitalised mid-headline in sentence-case headlines.
+
+    "Latakia" always is, "troops" never: so in a Title Case headline, where case says
+    nothing, the words that are names can still be told apart.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
+        self.version = 0  # changes whenever a count does
+
+    def observe(self, text: str) -> None:
+        if is_title_case(text):
+            return
+        self.version += 1
+        for word in cased_words(text):
+            if not word.first:
+                self._counts.setdefault(word.token, [0, 0])[0 if word.capitalised else 1] += 1
+
+    def names_in(self, text: str) -> frozenset[str]:
+        """Name words of a headline, for the vetoes: an unknown first word counts as one
+        ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart."""
+        title_case = is_title_case(text)
+        return frozenset(
+            word.token
+            for word in cased_words(text)
+            if word.capitalised
+            and self.is_name(word.token, title_case or word.first, unknown=word.first)
+        )
+
+    def is_name(self, token: str, case_says_nothing: bool, *, unknown: bool = False) -> bool:
+        """Whether a capitalised word is a name; ``unknown`` answers for unseen words
+        where case says nothing (Title Case, first word)."""
+        counts = self._counts.get(token)
+        if counts is None:
+            return unknown or not case_says_nothing
+        return not case_says_nothing or counts[0] > counts[1]
+
+    def forget(self, tokens: Iterable[str]) -> None:
+        self.version += 1
+        for token in tokens:
+            self._counts.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+class StoryIndex:
+    """Recent articles by headline word, pruned to a time window."""
+
+    def __init__(self, window: timedelta, threshold: float, *, related: float = 0.4) -> None:
+        self.window = window
+        self.threshold = threshold
+        self.related = related
+        self._stories: dict[str, IndexedStory] = {}
+        self._entries: dict[int, _Entry] = {}
+        self._postings: defaultdict[str, list[int]] = defaultdict(list)
+        self._by_headline: dict[str, int] = {}
+        self._names = NameStats()
+        self._serial = 0
+        # The last query built: an article is looked up (find) and then added with the same
+        # title and lead, and nothing in between changes what its query would be.
+        self._last_query: tuple[tuple[str, str, int], _Query] | None = None
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    @property
+    def entries(self) -> int:
+        return len(self._entries)
+
+    def names(self, text: str) -> list[tuple[str, str]]:
+        """The places and actors ``text`` names, as far as case and the window tell."""
+        return name_phrases(text, self._names.is_name)
+
+    def find(self, title: str, seen: datetime, lead: str = "") -> StoryMatch | None:
+        """The story this headline (and lead) reports, if the evidence is strong enough."""
+        query = self._query(title, lead)
+        same = self._same_headline(query, seen.timestamp())
+        if same is not None:
+            return StoryMatch(same.story_id, same.first_article_id, "same_headline", 100.0)
+        return self._best(query, seen.timestamp())
+
+    def compare(self, title: str, other: str, lead: str = "", other_lead: str = "") -> str:
+        """The evidence that two articles report one story ("same_headline", "near_identical",
+        "update", "related"), "veto" when a detail tells them apart, or "" — judged with the
+        window's word rarity and names, as ``find`` would."""
+        query, theirs = self._query(title, lead), self._query(other, other_lead)
+        if query.headline == theirs.headline:
+            return "same_headline"
+        story = IndexedStory("", "", datetime.min)
+        entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
+                       tuple(theirs.everything - theirs.tokens),
+                       tuple(theirs.names & theirs.tokens), theirs.numbers, 0.0)  # fmt: skip
+        return self._judge(query, entry, _Rarity(self))[0]
+
+    def add(
+        self, story_id: str, first_article_id: str, title: str, seen: datetime, lead: str = ""
+    ) -> None:
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
+        story.last_seen = max(story.last_seen, seen)
+        stripped = strip_decorations(title)
+        headline = fold(stripped)
+        known = self._entries.get(self._by_headline.get(headline, -1))
+        if known is not None and known.story is story:  # a copy: keep the text once
+            known.seen = max(known.seen, seen.timestamp())
+            return
+        self._insert(story, headline, self._query(title, lead), seen.timestamp())
+        self._names.observe(stripped)
+
+    def prune(self, now: datetime) -> int:
+        """Drop articles older than the window; return how many stories went with them."""
+        horizon = (now - self.window).timestamp()
+        stale = [serial for serial, entry in self._entries.items() if entry.seen < horizon]
+        touched: set[str] = set()
+        for serial in stale:
+            entry = self._entries.pop(serial)
+            touched.update(entry.tokens)
+            if self._by_headline.get(entry.headline) == serial:
+                del self._by_headline[entry.headline]
+            entry.story.entries -= 1
+        self._drop_postings(set(stale), touched)
+        gone = [sid for sid, story in self._stories.items() if story.entries <= 0]
+        for story_id in gone:
+            del self._stories[story_id]
+        return len(gone)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _query(self, title: str, lead: str) -> _Query:
+        key = (title, lead, self._names.version)
+        if self._last_query is not None and self._last_query[0] == key:
+            return self._last_query[1]
+        query = self._build_query(title, lead)
+        self._last_query = (key, query)
+        return query
+
+    def _build_query(self, title: str, lead: str) -> _Query:
+        stripped = strip_decorations(title)
+        headline = fold(stripped)
+        tokens = content_tokens(headline)
+        names = self._names.names_in(stripped)
+        if lead:
+            names |= self._names.names_in(lead) & tokens
+        return _Query(
+            headline,
+            tokens,
+            tokens | content_tokens(fold(lead)) if lead else tokens,
+            names,
+            numbers(headline),
+            toll_numbers(headline),
+        )
+
+    def _insert(self, story: IndexedStory, headline: str, query: _Query, seen: float) -> None:
+        self._serial += 1
+        serial = self._serial
+        tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
+        extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
+        names = tuple(token for token in tokens if token in query.names)
+        entry = _Entry(story, headline, tokens, extra, names, query.numbers, seen)
+        self._entries[serial] = entry
+        self._by_headline[headline] = serial
+        story.entries += 1
+        for token in tokens:
+            self._postings[token].append(serial)
+
+    def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
+        for token in tokens:
+            kept = [serial for serial in self._postings[token] if serial not in stale]
+            if kept:
+                self._postings[token] = kept
+            else:
+                del self._postings[token]
+        self._names.forget(token for token in tokens if token not in self._postings)
+
+    def _same_headline(self, query: _Query, seen: float) -> IndexedStory | None:
+        entry = self._entries.get(self._by_headline.get(query.headline, -1))
+        if entry is None or abs(seen - entry.seen) > self.window.total_seconds():
+            return None
+        return entry.story
+
+    def _candidates(self, query: _Query, seen: float) -> list[_Entry]:
+        """The entries sharing the most words with the query, newest postings only."""
+        postings = self._postings
+        lists = (postings[token][-_CAP:] for token in query.everything if token in postings)
+        hits = Counter(chain.from_iterable(lists))
+        needed = min(2, len(query.tokens))
+        window = self.window.total_seconds()
+        found = []
+        for serial, _count in hits.most_common(_JUDGED):
+            if _count < needed:
+                break
+            entry = self._entries[serial]
+            if abs(seen - entry.seen) <= window:
+                found.append(entry)
+        return found
+
+    def _best(self, query: _Query, seen: float) -> StoryMatch | None:
+        idf = _Rarity(self)
+        vetoed: set[str] = set()
+        allowed: list[StoryMatch] = []
+        for entry in self._candidates(query, seen):
+            story = entry.story
+            kind, score = self._judge(query, entry, idf)
+            if kind == "veto":
+                vetoed.add(story.story_id)
+            elif kind:
+                allowed.append(StoryMatch(story.story_id, story.first_article_id, kind, score))
+        allowed = [match for match in allowed if match.story_id not in vetoed]
+        return max(allowed, key=lambda match: match.score) if allowed else None
+
+    def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[str, float]:
+        """("near_identical" | "update" | "related" | "veto" | "", score) for one pair."""
+        ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
+        if ratio:
+            return _near_identical(query, entry), ratio
+        if _substituted(query, entry) or _numbers_conflict(query.numbers, entry.numbers):
+            return "", 0.0
+        score = _related(query, entry, idf)
+        return ("related", score * 100) if score >= self.related else ("", 0.0)
+
+
+class _Rarity:
+    """IDF of words in the window, computed once per word per lookup."""
+
+    def __init__(self, index: StoryIndex) -> None:
+        self._postings = index._postings
+        self._total = len(index._entries) + 1
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, token: str) -> float:
+        weight = self._cache.get(token)
+        if weight is None:
+            postings = self._postings.get(token)
+            frequency = len(postings) if postings else 0
+            weight = max(0.0, math.log(self._total / (frequency + 0.5)))
+            self._cache[token] = weight
+        return weight
+
+
+def _near_identical(query: _Query, entry: _Entry) -> str:
+    if _substituted(query, entry):
+        return "veto"
+    if query.numbers == entry.numbers:
+        return "near_identical"
+    return "update" if _toll_update(query, entry) else "veto"
+
+
+def _toll_update(query: _Query, entry: _Entry) -> bool:
+    """Only casualty counts differ, and the same names are on both sides: the toll grew."""
+    entry_tolls = toll_numbers(entry.headline)
+    if not query.tolls or not entry_tolls:
+        return False
+    same_rest = query.numbers - query.tolls == entry.numbers - entry_tolls
+    return same_rest and query.names == frozenset(entry.names)
+
+
+def _substituted(query: _Query, entry: _Entry) -> bool:
+    """Each side names someone or somewhere the other's headline and lead never mention."""
+    if not query.names or not entry.names:
+        return False
+    theirs = set(entry.tokens).union(entry.extra)
+    if not query.names - theirs:
+        return False
+    return any(name not in query.everything for name in entry.names)
+
+
+def _numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    return bool(mine) and bool(theirs) and not mine & theirs
+
+
+def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:
+    """IDF-weighted cosine of the two headlines (with their leads when both have one)."""
+    both_leads = bool(entry.extra) and query.everything != query.tokens
+    mine = query.everything if both_leads else query.tokens
+    theirs = entry.tokens + entry.extra if both_leads else entry.tokens
+    shared = [token for token in theirs if token in mine]
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    if not any(token in query.names or token in entry.names for token in shared):
+        return 0.0
+    overlap = sum(idf(token) ** 2 for token in shared)
+    norms = _norm(mine, idf) * _norm(theirs, idf)
+    return overlap / norms if norms else 0.0
+
+
+def _norm(tokens: Iterable[str], idf: _Rarity) -> float:
+    return math.sqrt(sum(idf(token) ** 2 for token in tokens))

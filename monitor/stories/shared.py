@@ -1,0 +1,70 @@
+"""A daemon's story index kept in step with the other daemons sharing its PostgreSQL store.
+
+:class:`SharedStories` is what ``monitor.store.postgres.story_sync`` tells about articles other
+daemons stored: they join the index (so the next article of that story folds into it),
+and an article about to open a story one of them already tells is folded into that
+story when it is written (docs/decisions/0017-leases.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from monitor.records import Article, DedupDecision, Verdict
+from monitor.store import OpenedElsewhere, WindowArticle
+from monitor.stories.dedup import Deduplicator
+from monitor.stories.headlines import lead_of
+from monitor.stories.index import StoryIndex
+
+# Stories other daemons opened are checked against for this long after this daemon
+# learned them: longer than any article waits between being decided and being written.
+RECENT = timedelta(minutes=5)
+
+
+@runtime_checkable
+class WatchedStories(Protocol):
+    """A store shared with other daemons, which tells a watch of the articles they store."""
+
+    def watch_stories(self, watch: SharedStories) -> None: ...
+
+
+class SharedStories:
+    """Articles stored by other daemons, learned by this daemon's dedup index; a story
+    about to be opened that one of those learned lately tells is folded into theirs."""
+
+    def __init__(
+        self, dedup: Deduplicator, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.dedup = dedup  # not its index: a reload replaces that
+        self.clock = clock
+        index = dedup.index
+        self._recent = StoryIndex(RECENT, index.threshold, related=index.related)
+
+    def learn(self, articles: Sequence[WindowArticle]) -> None:
+        now = self.clock()
+        for item in articles:
+            lead = lead_of(item.summary, item.title)
+            self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
+            # By when it was learned: a decision made before then did not know it.
+            self._recent.add(item.story_id, item.first_article_id, item.title, now, lead)
+
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]:
+        """The stories about to be opened that another daemon opened (learned lately,
+        maybe after the article was decided): our story id → theirs."""
+        now = self.clock()
+        self._recent.prune(now)
+        ours = {decision.story_id for _, decision in records}
+        found: dict[str, OpenedElsewhere] = {}
+        for article, decision in records:
+            if decision.verdict is not Verdict.NEW_STORY:
+                continue
+            match = self._recent.find(article.title, now, lead_of(article.summary, article.title))
+            if match is not None and match.story_id not in ours:
+                found[decision.story_id] = OpenedElsewhere(
+                    match.story_id, match.first_article_id, match.kind
+                )
+        return found

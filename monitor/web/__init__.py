@@ -1,0 +1,24 @@
+"""TODO web."""
+
+from monitor.web.health import (
+    Health,
+    install_daemon_routes,
+    listener_for,
+    scheduler_check,
+    start_listener,
+)
+from monitor.web.metrics import MeteredFetcher, Metrics, daemon_metrics
+from monitor.web.status_page import daemon_source, install_status_page
+
+__all__ = [
+    "Health",
+    "MeteredFetcher",
+    "Metrics",
+    "daemon_metrics",
+    "daemon_source",
+    "install_daemon_routes",
+    "install_status_page",
+    "listener_for",
+    "scheduler_check",
+    "start_listener",
+]
