@@ -36,6 +36,7 @@ from rules.model import (
     Ref,
     Rule,
     RuleSet,
+    Severity,
     Terms,
 )
 from rules.results import Check, Explanation, Hit, Match
@@ -70,6 +71,7 @@ __all__ = [
     "RuleSet",
     "RuleSetError",
     "RuleSource",
+    "Severity",
     "Terms",
     "Token",
     "compile_rules",

@@ -15,6 +15,7 @@ from rules.model import (
     Example,
     Group,
     Rule,
+    Severity,
     needs_a_hit,
 )
 
@@ -100,24 +101,25 @@ def _read_weights(
 
 def _read_severity(
     reader: SourceReader, value: object, path: KeyPath
-) -> tuple[str, tuple[tuple[str, float], ...]]:
+) -> tuple[Severity, tuple[tuple[Severity, float], ...]]:
     """A fixed severity, or bands ``{ medium = 5, high = 8 }`` (the floor is then low)."""
     if not isinstance(value, dict):
-        return reader.choice(value, SEVERITIES, path), ()
+        chosen = reader.choice(value, SEVERITIES, path)
+        return Severity(chosen) if chosen in SEVERITIES else Severity.MEDIUM, ()
     bands = []
     for name, lowest in value.items():
         if name not in SEVERITIES:
             reader.error((*path, name), f"{name!r} is not one of {', '.join(SEVERITIES)}")
             continue
-        bands.append((name, reader.number(lowest, (*path, name), 0, 1e6)))
-    bands.sort(key=lambda band: SEVERITIES.index(band[0]))
+        bands.append((Severity(name), reader.number(lowest, (*path, name), 0, 1e6)))
+    bands.sort(key=lambda band: band[0].rank)
     for (lower, low_score), (higher, high_score) in pairwise(bands):
         if high_score <= low_score:
             message = f"bands must rise with severity: {higher} = {high_score:g} is not above"
             reader.error((*path, higher), f"{message} {lower} = {low_score:g}")
     if not value:
         reader.error(path, "give a severity name or bands such as { medium = 5, high = 8 }")
-    return SEVERITIES[0], tuple(bands)
+    return Severity.LOW, tuple(bands)
 
 
 def _read_threshold(

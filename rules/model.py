@@ -16,9 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
-SEVERITIES = ("low", "medium", "high", "critical")
+
+class Severity(StrEnum):
+    """How urgent a rule's match is; members are listed lowest first, which ranks them."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return SEVERITIES.index(self)
+
+
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 FIELDS = ("title", "summary", "content")  # what a rule reads unless it says otherwise
 ALL_FIELDS = (*FIELDS, "feed", "tags", "domain")  # feed name, feed tags, the link's domain
 SENTENCE = "sentence"  # ``Near.within`` for "in the same sentence"
@@ -192,14 +207,14 @@ class Rule:
     name: str
     condition: Group
     description: str = ""
-    severity: str = "medium"
+    severity: Severity = Severity.MEDIUM
     enabled: bool = True
     fields: tuple[str, ...] = FIELDS
     notifiers: tuple[str, ...] = ()  # empty: every notifier (the daemon decides)
     location: Location | None = field(default=None, compare=False)
     weights: tuple[tuple[str, float], ...] = ()  # (list name, weight), in the order written
     threshold: float | None = None  # the score a weighted rule must reach
-    bands: tuple[tuple[str, float], ...] = ()  # (severity, lowest score), ascending
+    bands: tuple[tuple[Severity, float], ...] = ()  # (severity, lowest score), ascending
     min_outlets: int = 1
     feeds: tuple[str, ...] = ()  # feed names or URLs; empty: every feed
     feed_tags: tuple[str, ...] = ()  # the feed must carry one of these; empty: any feed
@@ -209,7 +224,7 @@ class Rule:
     def scored(self) -> bool:
         return bool(self.weights)
 
-    def severity_for(self, score: float | None) -> str:
+    def severity_for(self, score: float | None) -> Severity:
         """The severity of a match: from the highest band ``score`` reaches, else fixed."""
         chosen = self.severity
         for severity, lowest in self.bands:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from rules.model import Severity
+
 
 class Hit(NamedTuple):
     """One term found: as the user wrote it, its list (None if inline), where in which field.
@@ -30,7 +32,7 @@ class Match:
     """
 
     rule: str
-    severity: str
+    severity: Severity
     notifiers: tuple[str, ...]
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]

@@ -1,7 +1,7 @@
 """TODO alerting."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics
-from monitor.alerting.dispatch import Dispatcher, DispatchSummary, Redactor
+from monitor.alerting.dispatch import Dispatcher, DispatchSummary
 from monitor.alerting.operator_alerts import raise_operator_alert
 from monitor.alerting.routing import Routes
 from monitor.alerting.silences import parse_duration
@@ -10,7 +10,6 @@ __all__ = [
     "DeliveryMetrics",
     "DispatchSummary",
     "Dispatcher",
-    "Redactor",
     "Routes",
     "parse_duration",
     "raise_operator_alert",

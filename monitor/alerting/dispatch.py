@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -34,6 +34,7 @@ from monitor.alerting.outbox import batch_id_for, batch_kind, to_alert
 from monitor.alerting.routing import RateLimiter
 from monitor.alerting.silences import covering
 from monitor.config import RouteSettings
+from monitor.observability import Redactor
 from monitor.records import Silence
 from monitor.store import DeliveryContext, Outbox
 
@@ -64,19 +65,6 @@ class PendingAge(Protocol):
     """An outbox that can say when its oldest pending alert was raised (for metrics)."""
 
     async def oldest_pending(self) -> datetime | None: ...
-
-
-class Redactor:
-    """Replaces every configured secret in a text by ``[redacted]``."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret containing another is removed whole.
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:

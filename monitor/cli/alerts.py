@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 
 import notifiers
-from monitor.alerting import Redactor, parse_duration
+from monitor.alerting import parse_duration
 from monitor.cli.commands import CommandFactory, Loader
 from monitor.config import Config
+from monitor.observability import Redactor
 from monitor.records import Silence
 from monitor.store import STATES, AlertListing, Store, opened_store
 

@@ -112,7 +112,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from monitor.daemon import run_daemon
+    from monitor.daemon import run_daemon  # noqa: PLC0415 - keep `check` light
 
     config = _load(args)
     if config is None:
@@ -140,6 +140,6 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from monitor.demo import run_demo
+    from monitor.demo import run_demo  # noqa: PLC0415
 
     return run_demo()

@@ -29,16 +29,15 @@ from datetime import time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-Severity = Literal["low", "medium", "high", "critical"]
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+from monitor.config.base import Section
+from rules import Severity
+
+# Unknown severities (a row written by a newer version) rank below "low".
+SEVERITY_RANK: dict[str, int] = {severity.value: severity.rank for severity in Severity}
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _ZONE = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+){0,2}")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def parse_clock(value: str) -> time:
@@ -60,7 +59,7 @@ def check_zone(value: str) -> str:
     return value
 
 
-class _Clocked(_Section):
+class _Clocked(Section):
     timezone: str = "UTC"
 
     @field_validator("timezone")
@@ -73,7 +72,7 @@ class _Clocked(_Section):
         return ZoneInfo(self.timezone)
 
 
-class UpdateSettings(_Section):
+class UpdateSettings(Section):
     """When a story that already alerted for a rule alerts again, as an update."""
 
     # Off by default: one alert per story and rule, as before, unless asked for.
@@ -89,7 +88,7 @@ class UpdateSettings(_Section):
         return tuple(sorted(set(value)))
 
 
-class RuleUpdates(_Section):
+class RuleUpdates(Section):
     """A rule's override of ``[alerting.updates]``; unset keys inherit it."""
 
     outlets: tuple[int, ...] | None = None
@@ -129,7 +128,7 @@ class QuietHours(_Clocked):
 
     start: str
     end: str
-    unless_severity: Severity | None = "critical"
+    unless_severity: Severity | None = Severity.CRITICAL
 
     @field_validator("start", "end")
     @classmethod
@@ -144,24 +143,24 @@ class QuietHours(_Clocked):
         return self
 
 
-class RateLimit(_Section):
+class RateLimit(Section):
     """At most ``messages`` messages per ``per_seconds`` on one notifier; more wait."""
 
     messages: int = Field(ge=1, le=100_000)
     per_seconds: float = Field(gt=0, le=86_400)
 
 
-class RouteSettings(_Section):
+class RouteSettings(Section):
     """How one notifier receives alerts."""
 
-    min_severity: Severity = "low"
+    min_severity: Severity = Severity.LOW
     group_window: float = Field(0.0, ge=0, le=86_400)
     digest: DigestSettings | None = None
     quiet_hours: QuietHours | None = None
     rate_limit: RateLimit | None = None
 
 
-class AlertingSettings(_Section):
+class AlertingSettings(Section):
     """The whole ``[alerting]`` table."""
 
     updates: UpdateSettings = UpdateSettings()

@@ -11,7 +11,9 @@ import os
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from monitor.config.base import Section
 
 # Header names a feed may not set: they belong to the fetcher (validators, encodings,
 # framing) or to ``auth``, which keeps credentials out of the file.
@@ -24,11 +26,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BEARER = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")  # RFC 6750 b64token
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FeedAuth(_Section):
+class FeedAuth(Section):
     """HTTP authentication for one feed; the secret comes from the environment."""
 
     type: Literal["basic", "bearer"]
@@ -60,7 +58,7 @@ class FeedAuth(_Section):
         return self
 
 
-class FeedSettings(_Section):
+class FeedSettings(Section):
     url: str
     name: str = ""
     interval: float | None = Field(None, ge=1, description="fixed seconds between polls")
@@ -107,7 +105,7 @@ class FeedSettings(_Section):
         return self.name or self.url
 
 
-class ListenerSettings(_Section):
+class ListenerSettings(Section):
     """The daemon's HTTP listener: health, readiness and metrics while ``run`` runs, and
     WebSub callbacks when hubs can reach it (``public_url``) or ``websub = true``."""
 

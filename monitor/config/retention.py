@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from monitor.config.base import Section
 
 
-class RetentionSettings(BaseModel):
+class RetentionSettings(Section):
     """``[retention]``: how long rows are kept; an age of 0 keeps that kind forever."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(True, description="the daemon prunes on a schedule")
     articles_days: float = Field(30.0, ge=0, description="articles, by fetch time; 0: forever")

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
 import rules
 from monitor.config.alerting import AlertingSettings
+from monitor.config.base import Section
 from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.retention import RetentionSettings
 from notifiers import NotifierConfig
@@ -30,11 +31,7 @@ from notifiers import NotifierConfig
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DaemonSettings(_Section):
+class DaemonSettings(Section):
     user_agent: str = Field("", description="sent as is; default: wirewatch/VERSION (+contact)")
     contact_url: str = "https://github.com/wirewatch/wirewatch"
     default_interval: float = Field(300.0, ge=1, description="seconds between polls of a feed")
@@ -68,7 +65,7 @@ class DaemonSettings(_Section):
     )
 
 
-class StoreSettings(_Section):
+class StoreSettings(Section):
     """SQLite at ``path`` unless ``url`` names a PostgreSQL database: that key is the switch
     (``backend`` follows it and need not be written)."""
 
@@ -102,7 +99,7 @@ class StoreSettings(_Section):
         return self
 
 
-class DedupSettings(_Section):
+class DedupSettings(Section):
     window_hours: float = Field(48.0, gt=0)
     title_similarity: float = Field(88.0, ge=50, le=100)
     # IDF-weighted cosine for "same event in other words"; 1.0 turns that grouping off.
@@ -112,7 +109,7 @@ class DedupSettings(_Section):
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 
-class LogSettings(_Section):
+class LogSettings(Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: LogLevel = "info"
     # Per logger name, children included: {"monitor.feeds.fetcher" = "debug", httpx = "info"}.

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import notifiers
 import rules
-from monitor.alerting import Dispatcher, DispatchSummary, Redactor, raise_operator_alert
+from monitor.alerting import Dispatcher, DispatchSummary, raise_operator_alert
 from monitor.config import Config, FeedSettings
 from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
@@ -35,7 +35,7 @@ from monitor.daemon.reload import (
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
 from monitor.feeds import FeedEvent
 from monitor.ingest import Pipeline, PollOutcome, poll_feed
-from monitor.observability import set_log_secrets
+from monitor.observability import Redactor, set_log_secrets
 from monitor.records import FeedState
 from monitor.store import (
     FeedLeases,

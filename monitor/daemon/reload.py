@@ -36,12 +36,12 @@ from pydantic import BaseModel
 
 import notifiers
 import rules
-from monitor.alerting import Redactor, Routes
+from monitor.alerting import Routes
 from monitor.config import AlertingSettings, Config, ConfigError, FeedSettings, load_config
 from monitor.daemon.scheduler import add_periodic_job
 from monitor.ingest import AlertPolicy
 from monitor.listener import HttpListener, Request, Response
-from monitor.observability import redact_url, set_log_secrets
+from monitor.observability import Redactor, redact_url, set_log_secrets
 from monitor.records import FeedState
 
 if TYPE_CHECKING:

@@ -38,6 +38,7 @@ class FeedHealth(StrEnum):
     GONE = "gone"
     DISABLED = "disabled"
     NEVER_POLLED = "never polled"
+    NOT_CONFIGURED = "not configured"  # stored, but no longer in the config (status page)
 
 
 def feed_health(feed: FeedSettings, state: FeedState | None) -> FeedHealth:

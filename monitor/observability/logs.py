@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from monitor.observability.redact import redact_log_urls
+from monitor.observability.redact import Redactor, redact_log_urls
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -37,36 +37,27 @@ _QUIET = {
 }
 
 
-REDACTED = "[redacted]"
-_MIN_SECRET = 4  # shorter strings would blank ordinary words
-# Secrets of the running configuration; one list for the process, replaced on (re)start.
-_secrets: list[str] = []
+# Secrets of the running configuration; one redactor for the process, replaced on (re)start.
+_redact = Redactor(())
 # Loggers given their own level by the last configure_logging, reset by the next one.
 _leveled: set[str] = set()
 
 
 def set_log_secrets(secrets: Iterable[str]) -> None:
     """Replace the secrets :func:`redact_log_secrets` removes (the daemon calls this)."""
-    # Longest first, so a secret containing another is removed whole.
-    _secrets[:] = sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+    global _redact  # noqa: PLW0603 - one process-wide set, as the structlog chain is
+    _redact = Redactor(secrets)
 
 
 def redact_log_secrets(
     _logger: object, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: every configured secret out of every string value."""
-    if _secrets:
+    if _redact:
         for key, value in event_dict.items():
             if isinstance(value, str):
-                event_dict[key] = _redacted(value)
+                event_dict[key] = _redact(value)
     return event_dict
-
-
-def _redacted(text: str) -> str:
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def _shared_processors() -> list[structlog.types.Processor]:

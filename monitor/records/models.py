@@ -159,6 +159,7 @@ class MatchKind(StrEnum):
     NEAR_IDENTICAL = "near_identical"
     UPDATE = "update"  # a casualty count changed
     RELATED = "related"  # the same event in other words
+    VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +177,7 @@ class DedupDecision:
     verdict: Verdict
     story_id: str
     duplicate_of: str | None = None  # first article of the story, when folded or seen
-    # How dedup knew: "guid", "link", "fingerprint", "same_headline", "near_identical",
-    # "update" (a casualty count changed), "related" (same event in other words), "".
-    evidence: str = ""
+    evidence: MatchKind = MatchKind.NONE  # how dedup knew
     facts: StoryFacts = StoryFacts()
 
 

@@ -31,6 +31,7 @@ from itertools import chain
 
 from rapidfuzz import fuzz
 
+from monitor.records import MatchKind
 from monitor.stories.headlines import (
     cased_words,
     content_tokens,
@@ -61,7 +62,7 @@ class StoryMatch:
 
     story_id: str
     first_article_id: str
-    kind: str  # "same_headline", "near_identical", "update", "related"
+    kind: MatchKind  # same_headline, near_identical, update or related
     score: float
 
 
@@ -166,16 +167,16 @@ class StoryIndex:
         query = self._query(title, lead)
         same = self._same_headline(query, seen.timestamp())
         if same is not None:
-            return StoryMatch(same.story_id, same.first_article_id, "same_headline", 100.0)
+            return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
         return self._best(query, seen.timestamp())
 
-    def compare(self, title: str, other: str, lead: str = "", other_lead: str = "") -> str:
-        """The evidence that two articles report one story ("same_headline", "near_identical",
-        "update", "related"), "veto" when a detail tells them apart, or "" — judged with the
+    def compare(self, title: str, other: str, lead: str = "", other_lead: str = "") -> MatchKind:
+        """The evidence that two articles report one story (same_headline, near_identical,
+        update, related), VETO when a detail tells them apart, or NONE — judged with the
         window's word rarity and names, as ``find`` would."""
         query, theirs = self._query(title, lead), self._query(other, other_lead)
         if query.headline == theirs.headline:
-            return "same_headline"
+            return MatchKind.SAME_HEADLINE
         story = IndexedStory("", "", datetime.min)
         entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
@@ -292,22 +293,24 @@ class StoryIndex:
         for entry in self._candidates(query, seen):
             story = entry.story
             kind, score = self._judge(query, entry, idf)
-            if kind == "veto":
+            if kind is MatchKind.VETO:
                 vetoed.add(story.story_id)
             elif kind:
                 allowed.append(StoryMatch(story.story_id, story.first_article_id, kind, score))
         allowed = [match for match in allowed if match.story_id not in vetoed]
         return max(allowed, key=lambda match: match.score) if allowed else None
 
-    def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[str, float]:
-        """("near_identical" | "update" | "related" | "veto" | "", score) for one pair."""
+    def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[MatchKind, float]:
+        """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
         if ratio:
             return _near_identical(query, entry), ratio
         if _substituted(query, entry) or _numbers_conflict(query.numbers, entry.numbers):
-            return "", 0.0
+            return MatchKind.NONE, 0.0
         score = _related(query, entry, idf)
-        return ("related", score * 100) if score >= self.related else ("", 0.0)
+        if score >= self.related:
+            return MatchKind.RELATED, score * 100
+        return MatchKind.NONE, 0.0
 
 
 class _Rarity:
@@ -328,12 +331,12 @@ class _Rarity:
         return weight
 
 
-def _near_identical(query: _Query, entry: _Entry) -> str:
+def _near_identical(query: _Query, entry: _Entry) -> MatchKind:
     if _substituted(query, entry):
-        return "veto"
+        return MatchKind.VETO
     if query.numbers == entry.numbers:
-        return "near_identical"
-    return "update" if _toll_update(query, entry) else "veto"
+        return MatchKind.NEAR_IDENTICAL
+    return MatchKind.UPDATE if _toll_update(query, entry) else MatchKind.VETO
 
 
 def _toll_update(query: _Query, entry: _Entry) -> bool:

@@ -121,7 +121,7 @@ async def _owners(store: Store) -> Mapping[str, str]:
 def _feed_row(state: FeedState, feed: FeedSettings | None, polled_by: str | None) -> FeedRow:
     url = redact_url(state.url)
     if feed is None:
-        return FeedRow(url, url, "not configured", state, polled_by)
+        return FeedRow(url, url, FeedHealth.NOT_CONFIGURED, state, polled_by)
     return FeedRow(feed.name or url, url, feed_health(feed, state), state, polled_by)
 
 
