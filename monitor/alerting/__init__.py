@@ -1,4 +1,8 @@
-"""TODO alerting."""
+"""Alerting: from queued alerts to delivered messages.
+
+The outbox as dispatch sees it, the dispatcher (retries, rate limits, groups, digests,
+threads, send dedup, redaction of errors), routing by rule and severity, holds (quiet
+hours, rate limits), silences, operator alerts about feeds, and delivery counters."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics
 from monitor.alerting.dispatch import Dispatcher, DispatchSummary

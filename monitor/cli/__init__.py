@@ -1,4 +1,5 @@
-"""TODO cli."""
+"""The ``wirewatch`` command: every subcommand (run, check, replay, rules, schema, alerts,
+silence, notify, feeds, db, demo), its arguments, output and exit codes."""
 
 from monitor.cli.main import main
 

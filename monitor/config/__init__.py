@@ -1,4 +1,8 @@
-"""TODO config."""
+"""Configuration: the settings models of every table of ``wirewatch.toml`` (plus
+``WIREWATCH_*`` environment overrides), loading, and the one settings base they share.
+
+Bottom layer: imports nothing else of ``monitor``. Rules and notifier configs are
+validated by their own packages and collected here with file, line and key."""
 
 from monitor.config.alerting import (
     SEVERITY_RANK,

@@ -1,4 +1,6 @@
-"""TODO daemon."""
+"""The daemon's wiring: builds every component in one step, runs the scheduler (one job
+per feed plus housekeeping), polls feeds (alone, or by lease on a shared store), and
+reloads the configuration by swapping one immutable runtime."""
 
 from monitor.daemon.daemon import Daemon, run_daemon
 from monitor.daemon.polling import build_fetcher

@@ -1,4 +1,8 @@
-"""TODO feeds."""
+"""Feeds: everything between a feed URL and normalised articles.
+
+HTTP fetching (timeouts, caps, redirects, conditional requests, decoding), politeness per
+host, request options and credentials, parsing RSS/Atom/JSON, normalising entries,
+adaptive intervals, feed health and its operator events, and WebSub subscriptions."""
 
 from monitor.feeds.fetcher import Fetcher, FetchError
 from monitor.feeds.health import (

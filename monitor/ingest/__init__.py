@@ -1,4 +1,8 @@
-"""TODO ingest."""
+"""Ingest: the path from a polled feed to queued alerts, read in order in
+:mod:`monitor.ingest.pipeline` (fetch, parse, normalise, dedup, match, store, alert).
+
+Batched lookups and writes of one feed's new articles, and the story-aware alert
+decisions (first alert, updates as a story grows, severity changes)."""
 
 from monitor.ingest.batch import Ingested
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed

@@ -1,4 +1,8 @@
-"""TODO records."""
+"""Records: the plain values that flow from stage to stage (feed state, raw entries,
+articles, dedup decisions, alerts, deliveries, silences), the state enums, and the
+content-derived ids that make every id the same in every process.
+
+Bottom layer: frozen dataclasses and pure functions, no I/O."""
 
 from monitor.records.ids import alert_id_for, article_id, digest
 from monitor.records.models import (

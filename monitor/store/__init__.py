@@ -1,4 +1,8 @@
-"""TODO store."""
+"""Storage: the ``Store`` interface and its records, the factory that opens the configured
+backend, and the backends themselves (``sqlite/`` embedded, ``postgres/`` shared by
+several daemons) with their migrations; retention, group commit and the instance lock.
+
+Everything above reaches the database only through this package."""
 
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for

@@ -1,4 +1,8 @@
-"""TODO web."""
+"""Web: what the daemon serves on its listener for people and tools.
+
+Health endpoints (``/healthz``, ``/readyz``), Prometheus ``/metrics``, and the read-only
+status page (``/status``, Jinja2 autoescaped, no script) with what it reads. Each gets a
+narrow view of the daemon, never the daemon itself."""
 
 from monitor.web.health import (
     Health,
