@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import structlog
 
@@ -107,7 +107,25 @@ def configure_logging(
     )
 
 
-def _set_levels(root_level: int, levels: Mapping[str, str]) -> None:
+# Logger names from before the subpackage layout (docs/decisions/0018): a ``[log.levels]``
+# key written for one still sets the same logger. Packages kept their names
+# (``monitor.daemon``, ``monitor.listener``) and, as parents, cover their modules.
+RENAMED_LOGGERS: Final = {
+    "monitor.dispatch": "monitor.alerting.dispatch",
+    "monitor.fetcher": "monitor.feeds.fetcher",
+    "monitor.health": "monitor.web.health",
+    "monitor.leases": "monitor.daemon.leases",
+    "monitor.operator_alerts": "monitor.alerting.operator_alerts",
+    "monitor.pipeline": "monitor.ingest.pipeline",
+    "monitor.polling": "monitor.daemon.polling",
+    "monitor.reload": "monitor.daemon.reload",
+    "monitor.retention": "monitor.store.retention",
+    "monitor.websub": "monitor.feeds.websub",
+}
+
+
+def _set_levels(root_level: int, configured: Mapping[str, str]) -> None:
+    levels = {RENAMED_LOGGERS.get(name, name): level for name, level in configured.items()}
     for name in _leveled - set(levels) - set(_QUIET):
         logging.getLogger(name).setLevel(logging.NOTSET)  # a level an earlier config set
     for name, quiet in _QUIET.items():

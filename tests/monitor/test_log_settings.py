@@ -92,6 +92,23 @@ def test_a_level_per_logger(logger: str, level: int, shown: bool) -> None:
     assert bool(stream.getvalue()) is shown
 
 
+@pytest.mark.parametrize(
+    ("configured", "logger"),
+    [
+        ("monitor.fetcher", "monitor.feeds.fetcher"),
+        ("monitor.pipeline", "monitor.ingest.pipeline"),
+        ("monitor.dispatch", "monitor.alerting.dispatch"),
+    ],
+)
+def test_a_logger_name_from_before_the_layout_still_sets_its_level(
+    configured: str, logger: str
+) -> None:
+    stream = io.StringIO()
+    configure_logging("warning", "json", stream, levels={configured: "debug"})
+    structlog.get_logger(logger).debug("probe")
+    assert json.loads(stream.getvalue())["logger"] == logger
+
+
 def test_reconfiguring_drops_the_earlier_levels() -> None:
     configure_logging("warning", "json", io.StringIO(), levels=LEVELS)
     stream = io.StringIO()
