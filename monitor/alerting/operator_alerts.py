@@ -13,20 +13,25 @@ from datetime import datetime
 
 import structlog
 
-from monitor.feeds import FeedEvent
+from monitor.feeds import FeedEvent, FeedEventKind
 from monitor.observability import redact_url
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import Store
+from rules import Severity
 
 log = structlog.get_logger("monitor.alerting.operator_alerts")
 
 OPERATOR_RULE = "wirewatch:feed-health"
 OPERATOR_FEED = "wirewatch:operator"  # the feed_url of operator articles, never polled
-_SEVERITY = {"gone": "high", "failing": "high", "recovered": "low"}
+_SEVERITY = {
+    FeedEventKind.GONE: Severity.HIGH,
+    FeedEventKind.FAILING: Severity.HIGH,
+    FeedEventKind.RECOVERED: Severity.LOW,
+}
 _HEADLINE = {
-    "gone": "Feed gone (410), no longer polled: {name}",
-    "failing": "Feed failing since {since}: {name}",
-    "recovered": "Feed recovered: {name}",
+    FeedEventKind.GONE: "Feed gone (410), no longer polled: {name}",
+    FeedEventKind.FAILING: "Feed failing since {since}: {name}",
+    FeedEventKind.RECOVERED: "Feed recovered: {name}",
 }
 
 

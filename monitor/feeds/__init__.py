@@ -7,6 +7,7 @@ adaptive intervals, feed health and its operator events, and WebSub subscription
 from monitor.feeds.fetcher import Fetcher, FetchError
 from monitor.feeds.health import (
     FeedEvent,
+    FeedEventKind,
     FeedHealth,
     after_failure,
     after_gone,
@@ -24,6 +25,7 @@ from monitor.feeds.websub import WebSub
 
 __all__ = [
     "FeedEvent",
+    "FeedEventKind",
     "FeedHealth",
     "FetchError",
     "Fetcher",

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
 
 from monitor.config import DaemonSettings, FeedSettings, ListenerSettings
 from monitor.feeds.fetcher import FetchError
@@ -27,7 +26,13 @@ from monitor.records import FeedState, FetchResult, ParsedFeed
 
 _MAX_ERROR_CHARS = 500
 
-EventKind = Literal["gone", "failing", "recovered"]
+
+class FeedEventKind(StrEnum):
+    """What an operator alert about one feed says happened."""
+
+    GONE = "gone"  # 410: never polled again
+    FAILING = "failing"  # failing for longer than the configured grace
+    RECOVERED = "recovered"  # polled fine again after a failure was alerted
 
 
 class FeedHealth(StrEnum):
@@ -56,7 +61,7 @@ def feed_health(feed: FeedSettings, state: FeedState | None) -> FeedHealth:
 class FeedEvent:
     """Something the operator must hear about one feed (sent as an operator alert)."""
 
-    kind: EventKind
+    kind: FeedEventKind
     feed_url: str
     feed_name: str
     detail: str
@@ -176,16 +181,20 @@ def settle_health(
     """The state to store and the operator event, if this poll changed the feed's health:
     gone, failing for ``alert_after`` seconds (once per streak), or recovered after that."""
 
-    def event(kind: EventKind, detail: str) -> FeedEvent:
+    def event(kind: FeedEventKind, detail: str) -> FeedEvent:
         return FeedEvent(kind, feed.url, feed.display_name, detail, now, before.failing_since)
 
     if after.disabled and not before.disabled:
-        return after, event("gone", after.last_error or "410 Gone")
+        return after, event(FeedEventKind.GONE, after.last_error or "410 Gone")
     if after.error_count == 0:
         if before.failure_alerted:
-            return replace(after, failure_alerted=False), event("recovered", "polling again")
+            return replace(after, failure_alerted=False), event(
+                FeedEventKind.RECOVERED, "polling again"
+            )
         return after, None
     streak = now - (after.failing_since or now)
     if alert_after > 0 and not after.failure_alerted and streak.total_seconds() >= alert_after:
-        return replace(after, failure_alerted=True), event("failing", after.last_error or "")
+        return replace(after, failure_alerted=True), event(
+            FeedEventKind.FAILING, after.last_error or ""
+        )
     return after, None
