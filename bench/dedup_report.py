@@ -177,5 +177,5 @@ def _notes(report: Report) -> str:
   `TIMESTAMP` is the aggregator's crawl time of a whole cluster, so it could leak the
   labels; equal figures show the grouping does not lean on it (time only bounds the window).
 - Not measured here: leads. Re-worded reports that share few headline words join only with
-  their leads (see `tests/monitor/test_story_index.py`); no labelled data with leads was
+  their leads (see `tests/monitor/stories/test_story_index.py`); no labelled data with leads was
   available to calibrate that path."""

@@ -24,7 +24,7 @@ from monitor.store.postgres.store import PostgresStore, StoreUnavailableError
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[3] / "monitor" / "store" / "migrations"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SECRET = "hunter2-not-for-logs"
 

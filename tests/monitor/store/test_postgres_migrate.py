@@ -13,7 +13,7 @@ from monitor.cli.main import main
 from monitor.store.postgres.schema import latest_version
 from tests.support.stores import STORE_BACKENDS, postgres_schema_sync
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[3] / "monitor" / "store" / "migrations"
 CONFIG = """
 [store]
 {store}

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.config.settings import ConfigError, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 MINIMAL = """
 [store]

@@ -14,7 +14,7 @@ from monitor.cli.schema import config_schema
 from rules.packs import bundled
 from rules.schema import rule_file_schema
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "config.example.toml"
 
 
 def errors(schema: dict[str, object], document: dict[str, object]) -> list[str]:

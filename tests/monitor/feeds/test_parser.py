@@ -12,7 +12,7 @@ import pytest
 from monitor.feeds.parser import ParseError, parse_feed, strip_doctypes
 from tests.support.feedserver import FeedServer
 
-FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
+FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 
 
 def fixture(name: str) -> bytes:

@@ -26,7 +26,7 @@ from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-MIGRATIONS = Path(__file__).resolve().parents[2] / "monitor" / "store" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[3] / "monitor" / "store" / "migrations"
 LATEST_SCHEMA = max(int(path.name[:4]) for path in MIGRATIONS.glob("*.sql"))
 
 

@@ -12,7 +12,7 @@ import pytest
 from monitor.cli.main import main
 from tests.support.feedserver import FeedServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = str(ROOT / "config.example.toml")
 REPLAY = ROOT / "tests" / "data" / "replay"
 LEVANT = str(REPLAY / "levant-wire.xml")
