@@ -4,7 +4,8 @@ HTTP fetching (timeouts, caps, redirects, conditional requests, decoding), polit
 host, request options and credentials, parsing RSS/Atom/JSON, normalising entries,
 adaptive intervals, feed health and its operator events, and WebSub subscriptions."""
 
-from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.errors import FetchError
+from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.health import (
     FeedEvent,
     FeedEventKind,

@@ -18,7 +18,6 @@ import ssl
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
@@ -26,58 +25,31 @@ import certifi
 import httpx
 
 from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
-from monitor.feeds.http_hints import cache_lifetime, http_date, link_header, parse_retry_after
+from monitor.feeds.errors import FetchError, status_error, translate
+from monitor.feeds.http_hints import cache_lifetime, link_header
 from monitor.feeds.politeness import HostGate
+from monitor.feeds.redirects import (
+    Hops,
+    is_redirect,
+    next_hop,
+    parse_url,
+    same_origin,
+    without_credentials,
+)
 from monitor.feeds.request_options import DEFAULT_USER_AGENT, RequestOptions
-from monitor.observability import redact_url
 from monitor.records import FeedState, FetchResult
 
 MIB: Final = 1024 * 1024
-FETCH_ERROR_KINDS: Final = frozenset(
-    {"timeout", "connect", "too_large", "redirect", "http_status", "protocol"}
-)
-_REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-_PERMANENT_REDIRECTS: Final = frozenset({301, 308})
 _SHARDS: Final = 512  # ~one host per shard for a few hundred hosts: connections get reused
 _KEEPALIVE_PER_SHARD: Final = 4  # two in flight per host (politeness), with room
 _KEEPALIVE_SECONDS: Final = 30.0
-_RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
-_ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
-_MAX_MESSAGE_CHARS: Final = 300
 _ACCEPT: Final = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
     "application/json;q=0.8, */*;q=0.1"
 )
 _ACCEPT_ENCODING: Final = "gzip, deflate, br"  # decoded by monitor.feeds.decoding, capped
-
-
-def _safe_message(text: str) -> str:
-    return redact_url(text)[:_MAX_MESSAGE_CHARS]
-
-
-class FetchError(Exception):
-    """A fetch that failed; ``kind`` says how, ``status``/``retry_after`` when the server said."""
-
-    def __init__(
-        self,
-        kind: str,
-        message: str,
-        *,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        if kind not in FETCH_ERROR_KINDS:
-            raise ValueError(f"unknown fetch error kind: {kind!r}")
-        super().__init__(_safe_message(message))
-        self.kind = kind
-        self.message = _safe_message(message)
-        self.status = status
-        self.retry_after = retry_after
-
-    def __repr__(self) -> str:
-        return f"FetchError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"
 
 
 def _validator(response: httpx.Response, name: str) -> str | None:
@@ -94,58 +66,6 @@ def _conditional_headers(state: FeedState | None) -> dict[str, str]:
     if state is not None and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     return headers
-
-
-def _parse_url(url: str, kind: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        raise FetchError(kind, "invalid URL") from exc
-    _check_scheme(parsed, kind)
-    return parsed
-
-
-def _check_scheme(url: httpx.URL, kind: str) -> None:
-    if url.scheme not in _ALLOWED_SCHEMES or not url.host:
-        raise FetchError(kind, f"refusing non-http(s) URL scheme {url.scheme!r}")
-
-
-def _next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -> httpx.URL:
-    """The URL a redirect response points to, after loop, count and scheme checks."""
-    try:
-        target = response.url.join(response.headers["Location"])
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        raise FetchError("redirect", "redirect with an invalid Location") from exc
-    _check_scheme(target, "redirect")
-    if str(target) in visited:
-        raise FetchError("redirect", f"redirect loop at {target}")
-    if len(visited) > max_redirects:
-        raise FetchError("redirect", f"more than {max_redirects} redirects")
-    return target
-
-
-def _status_error(response: httpx.Response) -> FetchError:
-    retry_after = None
-    if response.status_code in _RETRY_AFTER_STATUSES:
-        # An HTTP-date is read against the server's own Date: clocks disagree, deltas do not.
-        server_now = http_date(response.headers.get("Date"))
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=server_now)
-    return FetchError(
-        "http_status",
-        f"HTTP {response.status_code} from {response.url}",
-        status=response.status_code,
-        retry_after=retry_after,
-    )
-
-
-def _translate(exc: httpx.HTTPError) -> FetchError:
-    """Map an httpx failure onto our small set of kinds, keeping only a safe summary."""
-    detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchError("timeout", detail)
-    if isinstance(exc, httpx.NetworkError | httpx.ProxyError):
-        return FetchError("connect", detail)
-    return FetchError("protocol", detail)
 
 
 async def _read_capped(response: httpx.Response, cap: int) -> bytes:
@@ -165,22 +85,6 @@ async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     except UndecodableBodyError as exc:
         raise FetchError("protocol", str(exc)) from exc
     return bytes(body)
-
-
-@dataclass(slots=True)
-class _Hops:
-    """Where the redirect chain went: the hops seen, and the target of its leading run of
-    permanent redirects (the feed's new address), if any."""
-
-    visited: set[str] = field(default_factory=set)
-    moved_to: str | None = None
-    only_permanent: bool = True
-
-    def record(self, status: int, target: httpx.URL) -> None:
-        if self.only_permanent and status in _PERMANENT_REDIRECTS:
-            self.moved_to = str(target)
-        else:
-            self.only_permanent = False
 
 
 class Fetcher:
@@ -291,7 +195,7 @@ class Fetcher:
         """
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
-        target = _parse_url(url, "protocol")
+        target = parse_url(url, "protocol")
         async with self._gate.slot(target.host), self._semaphore:
             try:
                 async with asyncio.timeout(self._total_timeout):
@@ -301,7 +205,7 @@ class Fetcher:
                     "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
                 ) from exc
             except httpx.HTTPError as exc:
-                raise _translate(exc) from exc
+                raise translate(exc) from exc
             except httpx.InvalidURL as exc:
                 # httpx pre-builds the request a redirect points to, even when not following.
                 raise FetchError("redirect", "redirect to an invalid URL") from exc
@@ -316,7 +220,7 @@ class Fetcher:
         cap: int,
         options: RequestOptions,
     ) -> FetchResult:
-        hops = _Hops()
+        hops = Hops()
         headers = {**options.request_headers(), **_conditional_headers(state)}
         async with self._final_response(target, headers, options, hops) as response:
             if response.status_code == 304:
@@ -326,7 +230,7 @@ class Fetcher:
                     pass
                 return self._not_modified(url, response, state, hops)
             if not response.is_success:
-                raise _status_error(response)
+                raise status_error(response)
             body = await _read_capped(response, cap)
             return FetchResult(
                 url=url,
@@ -341,7 +245,7 @@ class Fetcher:
 
     @staticmethod
     def _not_modified(
-        url: str, response: httpx.Response, state: FeedState | None, hops: _Hops
+        url: str, response: httpx.Response, state: FeedState | None, hops: Hops
     ) -> FetchResult:
         # A 304 need not repeat the validators; keep the ones we sent so state is not wiped.
         return FetchResult(
@@ -358,7 +262,7 @@ class Fetcher:
 
     @asynccontextmanager
     async def _final_response(
-        self, origin: httpx.URL, headers: dict[str, str], options: RequestOptions, hops: _Hops
+        self, origin: httpx.URL, headers: dict[str, str], options: RequestOptions, hops: Hops
     ) -> AsyncIterator[httpx.Response]:
         """Stream the response at the end of the redirect chain; bodies of hops are not read.
 
@@ -367,19 +271,15 @@ class Fetcher:
         transport, target = self._transport(options, origin.host), origin
         while True:
             hops.visited.add(str(target))
-            same_origin = _origin(target) == _origin(origin)
-            hop_headers = headers if same_origin else _without_credentials(headers)
+            same_origin_hop = same_origin(target, origin)
+            hop_headers = headers if same_origin_hop else without_credentials(headers)
             async with self._send(transport, self._request(target, hop_headers)) as response:
-                if not self._is_redirect(response):
+                if not is_redirect(response):
                     yield response  # leaving the block closes the stream, unread bodies too
                     return
-                next_target = _next_hop(response, hops.visited, self._max_redirects)
+                next_target = next_hop(response, hops.visited, self._max_redirects)
                 hops.record(response.status_code, next_target)
                 target = next_target
-
-    @staticmethod
-    def _is_redirect(response: httpx.Response) -> bool:
-        return response.status_code in _REDIRECT_STATUSES and "Location" in response.headers
 
 
 class _Hints(TypedDict):
@@ -389,7 +289,7 @@ class _Hints(TypedDict):
     self_url: str | None
 
 
-def _hints(response: httpx.Response, hops: _Hops) -> _Hints:
+def _hints(response: httpx.Response, hops: Hops) -> _Hints:
     """What the response says beyond the body: the feed's new home, freshness, WebSub."""
     base = str(response.url)
     return {
@@ -398,14 +298,6 @@ def _hints(response: httpx.Response, hops: _Hops) -> _Hints:
         "hub": link_header(response.headers, "hub", base),
         "self_url": link_header(response.headers, "self", base),
     }
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
-
-
-def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
 
 
 def _basic_auth(username: str, password: str) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from monitor.config import DaemonSettings, FeedSettings, ListenerSettings
-from monitor.feeds.fetcher import FetchError
+from monitor.feeds.errors import FetchError
 from monitor.feeds.intervals import (
     IntervalPolicy,
     NextPoll,

@@ -22,6 +22,7 @@ from monitor.alerting import Routes
 from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor
 from monitor.config.alerting import AlertingSettings, RouteSettings, UpdateSettings
 from monitor.ingest.story_alerts import AlertPolicy
+from monitor.records import Silence
 from monitor.store.interface import Store
 from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
 from tests.support.smtp import SmtpServer
@@ -236,7 +237,6 @@ async def test_silences_suppress_until_they_expire(
     store: Store, http: httpx.AsyncClient, receiver: HttpReceiver
 ) -> None:
     """A silenced rule's deliveries are marked silenced, never sent; after expiry alerts flow."""
-    from monitor.records import Silence
 
     desk = Desk(store, {"hook": webhook(receiver.url(), http)})
     await store.add_silence(

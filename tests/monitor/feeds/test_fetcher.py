@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.feeds.fetcher import Fetcher, FetchError, redact_url
+from monitor.feeds.fetcher import Fetcher, FetchError
 from monitor.feeds.http_hints import parse_retry_after
+from monitor.observability.redact import redact_url
 from monitor.records.models import FeedState
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.inflight import InFlightCounter

@@ -1,0 +1,73 @@
+"""Redirects followed by hand, so every hop is checked: scheme, loops, count, and
+credentials dropped when a hop leaves the origin; a chain that starts with permanent
+redirects (301/308) tells where the feed now lives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import httpx
+
+from monitor.feeds.errors import FetchError
+
+_REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS: Final = frozenset({301, 308})
+_ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
+
+
+def parse_url(url: str, kind: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchError(kind, "invalid URL") from exc
+    _check_scheme(parsed, kind)
+    return parsed
+
+
+def _check_scheme(url: httpx.URL, kind: str) -> None:
+    if url.scheme not in _ALLOWED_SCHEMES or not url.host:
+        raise FetchError(kind, f"refusing non-http(s) URL scheme {url.scheme!r}")
+
+
+def next_hop(response: httpx.Response, visited: set[str], max_redirects: int) -> httpx.URL:
+    """The URL a redirect response points to, after loop, count and scheme checks."""
+    try:
+        target = response.url.join(response.headers["Location"])
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchError("redirect", "redirect with an invalid Location") from exc
+    _check_scheme(target, "redirect")
+    if str(target) in visited:
+        raise FetchError("redirect", f"redirect loop at {target}")
+    if len(visited) > max_redirects:
+        raise FetchError("redirect", f"more than {max_redirects} redirects")
+    return target
+
+
+def is_redirect(response: httpx.Response) -> bool:
+    return response.status_code in _REDIRECT_STATUSES and "Location" in response.headers
+
+
+def same_origin(url: httpx.URL, other: httpx.URL) -> bool:
+    """Same scheme, host and port: credentials may follow a redirect only there."""
+    return (url.scheme, url.host, url.port) == (other.scheme, other.host, other.port)
+
+
+def without_credentials(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
+
+
+@dataclass(slots=True)
+class Hops:
+    """Where the redirect chain went: the hops seen, and the target of its leading run of
+    permanent redirects (the feed's new address), if any."""
+
+    visited: set[str] = field(default_factory=set)
+    moved_to: str | None = None
+    only_permanent: bool = True
+
+    def record(self, status: int, target: httpx.URL) -> None:
+        if self.only_permanent and status in _PERMANENT_REDIRECTS:
+            self.moved_to = str(target)
+        else:
+            self.only_permanent = False
