@@ -2,6 +2,7 @@
 
 from monitor.ingest.batch import Ingested
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
+from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "Ingested",
     "Pipeline",
     "PollOutcome",
+    "Runtime",
+    "RuntimeHolder",
     "ingest_all",
     "ingest_pushed",
     "poll_feed",
