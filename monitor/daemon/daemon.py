@@ -132,7 +132,8 @@ class Daemon:
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
         self.listener = listener_for(settings.listener)  # others add routes to it
-        readiness = Readiness(store=lambda: self.store, started=lambda: True)  # built: started
+        # Built in one step: a daemon that exists runs from its config.
+        readiness = Readiness(store=lambda: self.store, started=lambda: True)
         install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
         swap = RuntimeSwap(
             runtime, pipeline, dispatcher, polling, new_channel=self.new_channel,

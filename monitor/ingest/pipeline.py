@@ -230,7 +230,7 @@ async def _unchanged(
 ) -> PollOutcome:
     after = after_success(state, fetched, None, body_hash=None, **_poll_args(feed, pipe))
     status = PollStatus.NOT_MODIFIED if fetched.not_modified else PollStatus.UNCHANGED
-    log.debug("feed_unchanged", feed_url=feed.url, status=status)
+    log.debug("feed_unchanged", feed_url=feed.url, status=status.value)
     return await _settle(feed, state, after, pipe, PollOutcome(feed.url, status))
 
 

@@ -48,7 +48,7 @@ class StatusSource:
 class FeedRow:
     name: str
     url: str
-    status: FeedHealth
+    status: FeedHealth | str  # or "not configured": a stored feed the config dropped
     state: FeedState
     polled_by: str | None = None  # the daemon leasing it now (several share a store)
 
