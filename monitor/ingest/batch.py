@@ -113,7 +113,7 @@ class _Batch:
             await self.committed()  # the story's outlets must count every earlier article
         context = await match_context(article, decision, pipe, self.runtime)
         matches = tuple(self.runtime.matcher.match(article_fields(article), context))
-        plan = self.runtime.policy().plan(article, decision, matches, pipe.clock())
+        plan = self.runtime.policy().plan(article, decision, matches, pipe.clock())  # or updates
         self.records.append(ArticleRecord(article, decision, plan))
         self.places.append((place, matches))
         self.keys.update(article_keys(article))
