@@ -18,7 +18,7 @@ from monitor.alerting import Routes
 from monitor.config import Config
 from monitor.daemon import build_fetcher
 from monitor.feeds import FetchError, ParseError, normalise_entry, parse_feed
-from monitor.ingest import Ingested, Pipeline, ingest_all
+from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, ingest_all
 from monitor.records import ParsedFeed
 from monitor.store import SqliteStore
 from monitor.stories import Deduplicator
@@ -52,11 +52,15 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
     pipe = Pipeline(
         store=store,
         dedup=Deduplicator(store, config.settings.dedup),
-        matcher=rules.compile_rules(config.ruleset),
-        routes=Routes(()),
-        feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
+        runtime=RuntimeHolder(
+            Runtime(
+                matcher=rules.compile_rules(config.ruleset),
+                routes=Routes(()),
+                feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
+                max_entries=config.settings.daemon.max_entries,
+            )
+        ),
         fetcher=build_fetcher(config.settings.daemon),
-        max_entries=config.settings.daemon.max_entries,
         max_body_bytes=config.settings.daemon.max_body_bytes,
     )
     errors: list[str] = []
@@ -75,9 +79,10 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
 
 async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextIO) -> None:
     body, content_type = await _read_source(source, pipe)
+    max_entries = pipe.runtime.current.max_entries
     try:
         parsed = await asyncio.to_thread(
-            parse_feed, body, content_type=content_type, url=source, max_entries=pipe.max_entries
+            parse_feed, body, content_type=content_type, url=source, max_entries=max_entries
         )
     except ParseError as err:
         raise SourceError(f"parse: {err}") from None

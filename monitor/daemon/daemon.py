@@ -1,5 +1,6 @@
 """The daemon: builds every stage from a :class:`~monitor.config.settings.Config` and runs them.
 
+:meth:`Daemon.build` builds every part in order and returns a daemon ready to run;
 ``run_forever`` drives the scheduler until SIGINT/SIGTERM; ``run_once`` polls
 every feed once, drains the outbox, and returns (``wirewatch run --once``).
 Pending deliveries left by a crash are picked up by the first sweep.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,38 +20,32 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import notifiers
 import rules
-from monitor.alerting import Dispatcher, DispatchSummary, raise_operator_alert
+from monitor.alerting import Dispatcher, DispatchSummary
 from monitor.config import Config, FeedSettings
 from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
-from monitor.daemon.reload import (
-    Reloader,
-    alert_policy_for,
-    install_reload_route,
-    install_reload_signal,
-    log_secrets,
-    notifier_secrets,
-    routes_for,
-)
+from monitor.daemon.reload import Reloader, install_reload_route, install_reload_signal, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
-from monitor.feeds import FeedEvent
-from monitor.ingest import Pipeline, PollOutcome, poll_feed
-from monitor.observability import Redactor, set_log_secrets
-from monitor.records import FeedState
+from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
+from monitor.daemon.wiring import OperatorAlerts, metrics_source, opened_store
+from monitor.ingest import Pipeline, PollOutcome, RuntimeHolder, poll_feed
+from monitor.observability import set_log_secrets
+from monitor.records import FeedState, PollStatus
 from monitor.store import (
     FeedLeases,
     RetentionReport,
     Store,
     instance_lock,
     lock_path_for,
-    open_store,
     run_retention,
 )
 from monitor.stories import Deduplicator, SharedStories, WatchedStories
 from monitor.web import (
     Health,
+    Metrics,
+    Readiness,
+    StatusSource,
     daemon_metrics,
-    daemon_source,
     install_daemon_routes,
     install_status_page,
     listener_for,
@@ -65,79 +60,102 @@ WEBSUB_RENEW_SECONDS = 300.0
 
 
 class Daemon:
-    """All long-lived parts, opened in ``start`` and closed in ``close``."""
+    """All long-lived parts, built by :meth:`build` and closed by :meth:`close`."""
 
-    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
-        self.config = config
-        self.instance = instance_name(config.settings.daemon.instance)  # in feed leases
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.store: Store = open_store(config.settings.store)
-        if isinstance(self.store, FeedLeases):  # outbox deliveries claimed in our name
-            self.store.claim_as(self.instance, config.settings.store.lease_seconds)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
-        self.channels: dict[str, notifiers.Notifier] = {}  # enabled notifiers, by name
-        self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task[object]] = set()
-        self.pipeline: Pipeline | None = None
-        self.dispatcher: Dispatcher | None = None
-        self.polling: Polling | None = None
-        self._next_wake: datetime | None = None
-        self.scheduler: AsyncIOScheduler | None = None  # run_forever's
-        self.metrics = daemon_metrics(self)
-        self.health = Health(config.settings.listener.readiness_timeout)
-        self.listener = listener_for(config.settings.listener)  # others add routes to it
-        install_daemon_routes(self)  # /healthz, /readyz, /metrics
-        self.reloader = Reloader(self, on_outcome=self.metrics.reloaded)  # SIGHUP, /-/reload
-        install_reload_route(self.listener, self.reloader)
-        install_status_page(self.listener, daemon_source(self))  # GET /status, / → /status
-        self._cancelled = 0  # polls cut off by the shutdown deadline
-
-    async def start(self) -> None:
-        settings = self.config.settings
-        await self.store.open()
-        dedup = Deduplicator(self.store, settings.dedup)
-        if isinstance(self.store, WatchedStories):  # stories other daemons open (0017)
-            self.store.watch_stories(SharedStories(dedup))
-        warmed = await dedup.load(self.clock())
-        self.channels = {
-            name: self.new_channel(name, conf)
-            for name, conf in self.config.enabled_notifiers.items()
+    @classmethod
+    async def build(cls, config: Config, *, clock: Callable[[], datetime] | None = None) -> Daemon:
+        """Every part, in order: the store, the story index, the notifiers and the runtime,
+        metrics, polling, the pipeline, the dispatcher, the listener and the scheduler."""
+        clock = clock or (lambda: datetime.now(UTC))
+        instance = instance_name(config.settings.daemon.instance)  # in feed leases
+        store = await opened_store(config, instance)
+        dedup = Deduplicator(store, config.settings.dedup)
+        if isinstance(store, WatchedStories):  # stories other daemons open (0017)
+            store.watch_stories(SharedStories(dedup))
+        warmed = await dedup.load(clock())
+        http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+        channels = {
+            name: notifiers.build_notifier(name, conf, http=http)
+            for name, conf in config.enabled_notifiers.items()
         }
-        self.polling = Polling(self.config, self.clock, self.metrics)
-        self.pipeline = Pipeline(
-            store=self.store,
-            dedup=dedup,
-            matcher=rules.compile_rules(self.config.ruleset),
-            routes=routes_for(settings.alerting, tuple(self.channels)),
-            alert_policy=alert_policy_for(self.config, tuple(self.channels)),
-            feed_tags={feed.url: feed.tags for feed in settings.feeds},
-            fetcher=self.polling.fetcher,
-            max_entries=settings.daemon.max_entries,
-            clock=self.clock,
-            on_alerts=self._wake.set,
-            daemon=settings.daemon,
-            listener=settings.listener,
-            parse_executor=self.polling.parse_executor,
-            on_feed_event=self._feed_event,
-        )
-        self.dispatcher = Dispatcher(
-            self.store,
-            self.channels,
-            max_attempts=settings.daemon.max_attempts,
-            redact=Redactor(notifier_secrets(self.config)),
-            routes=settings.alerting.routes,
-            metrics=self.metrics.deliveries,
-            clock=self.clock,
-        )
-        set_log_secrets(log_secrets(self.config))  # out of every log line, libraries' too
+        runtime = RuntimeHolder(runtime_for(config, rules.compile_rules(config.ruleset), channels))
+        feed_states: dict[str, FeedState] = {}  # as this process's polls left them
+        metrics = daemon_metrics(metrics_source(runtime, feed_states, instance, clock))
+        polling = Polling(config, clock, metrics, settings=lambda: runtime.current.daemon)
+        wake = asyncio.Event()  # alerts were queued: the dispatcher sweeps
+        pipeline = Pipeline(
+            store=store, dedup=dedup, runtime=runtime, fetcher=polling.fetcher, clock=clock,
+            on_alerts=wake.set, listener=config.settings.listener,
+            parse_executor=polling.parse_executor, feed_states=feed_states,
+            on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
+        )  # fmt: skip
+        dispatcher = Dispatcher(
+            store, channels, max_attempts=config.settings.daemon.max_attempts,
+            redact=runtime.current.redactor, routes=config.settings.alerting.routes,
+            metrics=metrics.deliveries, clock=clock,
+        )  # fmt: skip
+        daemon = cls(
+            instance=instance, clock=clock, store=store, runtime=runtime, http=http,
+            metrics=metrics, polling=polling, pipeline=pipeline, dispatcher=dispatcher,
+            wake=wake, scheduler=make_scheduler(),
+        )  # fmt: skip
+        set_log_secrets(log_secrets(config))  # out of every log line, libraries' too
         log.info(
-            "daemon_started",
-            feeds=len(self.config.feeds),
-            rules=len(self.config.ruleset.enabled_rules),
-            notifiers=sorted(self.channels),
-            stories_in_window=warmed,
-            instance=self.instance,
-        )
+            "daemon_started", feeds=len(config.feeds), rules=len(config.ruleset.enabled_rules),
+            notifiers=sorted(channels), stories_in_window=warmed, instance=instance,
+        )  # fmt: skip
+        return daemon
+
+    def __init__(
+        self,
+        *,
+        instance: str,
+        clock: Callable[[], datetime],
+        store: Store,
+        runtime: RuntimeHolder,
+        http: httpx.AsyncClient,
+        metrics: Metrics,
+        polling: Polling,
+        pipeline: Pipeline,
+        dispatcher: Dispatcher,
+        wake: asyncio.Event,
+        scheduler: AsyncIOScheduler,
+    ) -> None:
+        """Built parts in, listener routes out: use :meth:`build`."""
+        self.instance, self.clock, self.store, self.runtime = instance, clock, store, runtime
+        self._http, self.metrics, self.polling = http, metrics, polling
+        self.pipeline, self.dispatcher, self._wake = pipeline, dispatcher, wake
+        self.scheduler = scheduler  # run_forever's
+        self._inflight: set[asyncio.Task[object]] = set()
+        self._next_wake: datetime | None = None
+        self._cancelled = 0  # polls cut off by the shutdown deadline
+        settings = self.config.settings
+        self.health = Health(settings.listener.readiness_timeout)
+        self.listener = listener_for(settings.listener)  # others add routes to it
+        # Built in one step: a daemon that exists runs from its config.
+        readiness = Readiness(store=lambda: self.store, started=lambda: True)
+        install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
+        swap = RuntimeSwap(
+            runtime, pipeline, dispatcher, polling, new_channel=self.new_channel,
+            jobs=Jobs(poll=self.poll, dispatch=self.dispatch, retain=self.retain),
+        )  # fmt: skip
+        self.reloader = Reloader(swap, on_outcome=metrics.reloaded)  # SIGHUP, /-/reload
+        install_reload_route(self.listener, self.reloader)
+        self.status_source = StatusSource(
+            store=store, feeds=lambda: self.config.settings.feeds,
+            matcher=lambda: self.runtime.current.matcher, clock=clock,
+        )  # fmt: skip
+        install_status_page(self.listener, self.status_source)  # GET /status, / → /status
+
+    @property
+    def config(self) -> Config:
+        """The configuration running now (a reload swaps it with the rest of the runtime)."""
+        return config_of(self.runtime.current)
+
+    @property
+    def channels(self) -> Mapping[str, notifiers.Notifier]:
+        """The enabled notifiers, by name."""
+        return self.runtime.current.channels
 
     def new_channel(self, name: str, conf: notifiers.NotifierConfig) -> notifiers.Notifier:
         return notifiers.build_notifier(name, conf, http=self._http)
@@ -146,14 +164,12 @@ class Daemon:
         await self.listener.stop()
         for channel in self.channels.values():
             await channel.aclose()
-        if self.polling is not None:
-            await self.polling.aclose()
+        await self.polling.aclose()
         await self._http.aclose()
         await self.store.close()
 
     async def poll(self, feed: FeedSettings) -> PollOutcome:
         """One poll; anything unexpected is logged as that feed's error, never raised."""
-        assert self.pipeline is not None
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
@@ -161,11 +177,10 @@ class Daemon:
             outcome = await poll_feed(feed, self.pipeline)
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
-            outcome = PollOutcome(feed.url, "error", error=f"{type(err).__name__}: {err}")
+            outcome = PollOutcome(feed.url, PollStatus.ERROR, error=f"{type(err).__name__}: {err}")
         self.metrics.polled(outcome)
         try:
-            if self.polling is not None:
-                self.polling.after_poll(feed, outcome)  # the next poll, from the new state
+            self.polling.after_poll(feed, outcome)  # the next poll, from the new state
             return outcome
         finally:
             if task is not None:
@@ -173,28 +188,11 @@ class Daemon:
 
     async def _remember_feed_states(self) -> list[FeedState]:
         """Every feed's state in one query, so polls need not each read theirs."""
-        assert self.pipeline is not None
         states = await self.store.feed_states()
         self.pipeline.feed_states.update((state.url, state) for state in states)
         return states
 
-    async def known_feed_states(self, urls: list[str]) -> dict[str, FeedState]:
-        """These feeds' states: as this process left them, else as stored."""
-        assert self.pipeline is not None
-        known = self.pipeline.feed_states
-        stored = {state.url: state for state in await self.store.feed_states()}
-        return {url: state for url in urls if (state := known.get(url) or stored.get(url))}
-
-    async def _feed_event(self, event: FeedEvent) -> None:
-        """A feed is gone, failing too long or back: an operator alert via the outbox."""
-        configured = self.config.settings.daemon.operator_notifiers
-        names = tuple(name for name in configured or self.channels if name in self.channels)
-        if await raise_operator_alert(self.store, event, names):
-            self.metrics.operator_alert()
-            self._wake.set()
-
     async def dispatch(self) -> DispatchSummary:
-        assert self.dispatcher is not None
         self._wake.clear()
         summary = await self.dispatcher.sweep()
         self._next_wake = summary.next_wake
@@ -213,13 +211,11 @@ class Daemon:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
-        assert self.pipeline is not None
-        self.scheduler = scheduler = make_scheduler()
+        scheduler = self.scheduler
         self.health.add_check("scheduler", scheduler_check(lambda: self.scheduler))
         await start_listener(self.listener, self.config.settings.listener)
         watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
                         on_skipped=self.metrics.poll_skipped)  # fmt: skip
-        assert self.polling is not None
         states = await self._remember_feed_states()
         claims = self._schedule_polls(scheduler, states)
         await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
@@ -262,7 +258,6 @@ class Daemon:
         self, scheduler: AsyncIOScheduler, states: list[FeedState]
     ) -> ClaimLoop | None:
         """A job per feed on a store of its own; on a shared one, the claim loop (0017)."""
-        assert self.polling is not None
         if not isinstance(self.store, FeedLeases):
             self.polling.schedule(scheduler, self.config.feeds, self.poll, states)
             return None
@@ -275,7 +270,6 @@ class Daemon:
 
     def claim_loop(self, leases: FeedLeases) -> ClaimLoop:
         """This daemon's claim loop over the configured feeds (ticked by the scheduler)."""
-        assert self.polling is not None
         store = self.config.settings.store
         claims = ClaimLoop(
             leases, self.instance, self.poll, self.polling.next_poll_for,
@@ -288,7 +282,6 @@ class Daemon:
     def _claimed(self, state: FeedState, claimed_at: datetime) -> None:
         """A feed leased to this daemon: its stored state (another daemon may have polled
         it last), and how late the claim came by the database's clock."""
-        assert self.pipeline is not None
         self.pipeline.feed_states[state.url] = state
         if state.next_poll is not None:
             late = (claimed_at - state.next_poll).total_seconds()
@@ -329,7 +322,6 @@ class Daemon:
             await self.dispatch()
 
     async def _prune(self) -> None:
-        assert self.pipeline is not None
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
 
@@ -377,9 +369,8 @@ async def run_daemon(config: Config, *, once: bool, stop: asyncio.Event | None =
     database's instance lock throughout (:class:`~monitor.store.instance_lock.InstanceLockError`
     when another daemon has it)."""
     with instance_lock(lock_path_for(config.settings.store)):
-        daemon = Daemon(config)
+        daemon = await Daemon.build(config)
         stop = stop or asyncio.Event()
-        await daemon.start()
         try:
             if once:
                 await daemon.run_once()

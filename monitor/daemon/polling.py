@@ -128,19 +128,30 @@ class Polling:
     """Fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
     def __init__(
-        self, config: Config, clock: Callable[[], datetime], metrics: Metrics | None = None
+        self,
+        config: Config,
+        clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
+        *,
+        settings: Callable[[], DaemonSettings] | None = None,
     ) -> None:
-        self.daemon = config.settings.daemon
+        self._settings = settings or (lambda: config.settings.daemon)  # a reload's, if any
         self.listener_settings = config.settings.listener
         self.clock = clock
         self.metrics = metrics
-        self.fetcher = build_fetcher(self.daemon, metrics)
-        self.parse_executor = parse_pool(self.daemon.parse_workers)
+        # The fetcher and the parse pool are built once: their keys need a restart.
+        self.fetcher = build_fetcher(config.settings.daemon, metrics)
+        self.parse_executor = parse_pool(config.settings.daemon.parse_workers)
         self.scheduler: AsyncIOScheduler | None = None
         self.claims: ClaimLoop | None = None  # a shared store: feeds claimed, not scheduled
         self.websub: WebSub | None = None
         self._hub_client: httpx.AsyncClient | None = None
         self._push_feeds: dict[str, FeedSettings] = {}  # WebSub's view, updated by reloads
+
+    @property
+    def daemon(self) -> DaemonSettings:
+        """The ``[daemon]`` settings the schedule follows now (a reload swaps them)."""
+        return self._settings()
 
     async def start_push(
         self,

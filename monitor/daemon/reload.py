@@ -5,9 +5,11 @@ included (as ``wirewatch check`` does). Invalid, it changes nothing: the old
 configuration keeps running and every error is logged (``config_reload_failed``).
 Valid, what changed is applied without a restart and without losing feed state:
 
-- compiled rules, routes, the alert policy and feed tags are swapped together while the
-  dispatcher is between sweeps and the pipeline between articles, with the dispatcher's
-  channels, routes and redactor: an alert is planned and sent under one configuration;
+- compiled rules, routes, the alert policy, feed tags and notifiers are one immutable
+  :class:`~monitor.ingest.Runtime`, swapped in one assignment while the dispatcher is
+  between sweeps and the pipeline between articles, with the dispatcher's channels,
+  routes and redactor: an alert is planned and sent under one configuration
+  (:mod:`monitor.daemon.swap` applies it; this module validates and reports);
 - notifiers added or changed are built first, and the ones replaced or removed are closed
   after the swap, so a send in flight finishes on its old channel;
 - poll jobs are added, removed and replaced; a feed's next poll follows its stored state,
@@ -21,31 +23,22 @@ them is logged (``config_needs_restart``) and otherwise waits for a restart
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import structlog
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import BaseModel
 
-import notifiers
 import rules
 from monitor.alerting import Routes
-from monitor.config import AlertingSettings, Config, ConfigError, FeedSettings, load_config
-from monitor.daemon.scheduler import add_periodic_job
+from monitor.config import AlertingSettings, Config, ConfigError, load_config
 from monitor.ingest import AlertPolicy
 from monitor.listener import HttpListener, Request, Response
-from monitor.observability import Redactor, redact_url, set_log_secrets
-from monitor.records import FeedState
-
-if TYPE_CHECKING:
-    from monitor.daemon.daemon import Daemon
+from monitor.observability import redact_url
 
 log = structlog.get_logger("monitor.daemon.reload")
 
@@ -65,6 +58,19 @@ SCHEDULE_DAEMON_KEYS = frozenset(
 )  # fmt: skip
 
 ReloadHook = Callable[[bool], None]  # told of each reload's outcome (metrics)
+
+
+class Reloadable(Protocol):
+    """What a reload reads and changes (the daemon's :class:`~monitor.daemon.swap.RuntimeSwap`)."""
+
+    @property
+    def config(self) -> Config:
+        """The configuration running now."""
+        ...
+
+    async def apply(self, new: Config, matcher: rules.Matcher, changes: Changes) -> None:
+        """Swap in ``new`` (all or nothing: raises, having changed nothing, on failure)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +181,8 @@ def _example_error(failure: rules.ExampleFailure) -> str:
 class Reloader:
     """Reloads the daemon's configuration file, one reload at a time."""
 
-    def __init__(self, daemon: Daemon, *, on_outcome: ReloadHook | None = None) -> None:
-        self._daemon = daemon
+    def __init__(self, target: Reloadable, *, on_outcome: ReloadHook | None = None) -> None:
+        self._target = target
         self.on_outcome = on_outcome  # the metrics' success/failure counter
         self._lock = asyncio.Lock()
         self._closed = False
@@ -187,11 +193,11 @@ class Reloader:
         async with self._lock:
             if self._closed:
                 return self._failed(trigger, ["the daemon is stopping"])
-            path = self._daemon.config.path
+            path = self._target.config.path
             try:
                 new, matcher = await asyncio.to_thread(validate_reload, path)
-                changes = config_changes(self._daemon.config, new)
-                await apply_config(self._daemon, new, matcher, changes)
+                changes = config_changes(self._target.config, new)
+                await self._target.apply(new, matcher, changes)
             except ConfigError as err:
                 return self._failed(trigger, err.errors)
             except Exception as err:  # e.g. a notifier plugin that cannot be built
@@ -229,80 +235,6 @@ class Reloader:
     def _tell(self, ok: bool) -> None:
         if self.on_outcome is not None:
             self.on_outcome(ok)
-
-
-async def apply_config(
-    daemon: Daemon, new: Config, matcher: rules.Matcher, changes: Changes
-) -> None:
-    """Swap ``new`` into a started daemon (see the module docstring for what and how)."""
-    assert daemon.pipeline is not None
-    assert daemon.dispatcher is not None
-    pipeline, dispatcher = daemon.pipeline, daemon.dispatcher
-    # Everything that can fail happens before the swap: all or nothing.
-    wanted = set(changes.feeds_added + changes.feeds_rescheduled)
-    feeds = [feed for feed in new.feeds if feed.url in wanted]
-    states = await daemon.known_feed_states([feed.url for feed in feeds])
-    channels = _channels(daemon, new, changes)  # last: nothing after it can fail
-    old_channels = daemon.channels
-    enabled = tuple(channels)
-    async with dispatcher.paused(), pipeline.ingest_lock:  # between sweeps and articles
-        pipeline.matcher = matcher
-        pipeline.routes = routes_for(new.settings.alerting, enabled)
-        pipeline.alert_policy = alert_policy_for(new, enabled)
-        pipeline.feed_tags = {feed.url: feed.tags for feed in new.settings.feeds}
-        pipeline.daemon = new.settings.daemon
-        pipeline.max_entries = new.settings.daemon.max_entries
-        dispatcher.reconfigure(
-            channels, max_attempts=new.settings.daemon.max_attempts,
-            redact=Redactor(notifier_secrets(new)), routes=new.settings.alerting.routes,
-        )  # fmt: skip
-        # Log lines keep the old secrets out too: the replaced channels close after this.
-        set_log_secrets(log_secrets(new) + log_secrets(daemon.config))
-        daemon.channels = channels
-        daemon.config = new
-        _reschedule(daemon, new, changes, feeds, states)
-    for name in changes.notifiers_replaced:  # no sweep holds them any more
-        await old_channels[name].aclose()
-
-
-def _channels(daemon: Daemon, new: Config, changes: Changes) -> dict[str, notifiers.Notifier]:
-    """Unchanged notifiers kept (their connections, rate state), the others built anew."""
-    kept = set(new.enabled_notifiers) - set(changes.notifiers_added + changes.notifiers_changed)
-    return {
-        name: daemon.channels[name] if name in kept else daemon.new_channel(name, conf)
-        for name, conf in new.enabled_notifiers.items()
-    }
-
-
-def _reschedule(
-    daemon: Daemon,
-    new: Config,
-    changes: Changes,
-    feeds: list[FeedSettings],
-    states: Mapping[str, FeedState],
-) -> None:
-    """Poll jobs of removed feeds dropped, of added and changed ``feeds`` (re)placed."""
-    polling = daemon.polling
-    if polling is None or polling.scheduler is None:  # ``run --once``: nothing scheduled
-        return
-    polling.daemon = new.settings.daemon
-    polling.unschedule(changes.feeds_removed)
-    polling.replace_jobs(feeds, daemon.poll, states, feeds_total=len(new.feeds))
-    polling.set_push_feeds(new.feeds)
-    if "daemon.dispatch_interval" in changes.settings_changed:
-        add_periodic_job(polling.scheduler, "dispatch",
-                         new.settings.daemon.dispatch_interval, daemon.dispatch)  # fmt: skip
-    if "retention" in changes.settings_changed:  # each run reads the rest of [retention]
-        _retention_job(polling.scheduler, new, daemon)
-
-
-def _retention_job(scheduler: AsyncIOScheduler, new: Config, daemon: Daemon) -> None:
-    retention = new.settings.retention
-    if retention.enabled:
-        add_periodic_job(scheduler, "retention", retention.interval, daemon.retain)
-    else:
-        with contextlib.suppress(JobLookupError):
-            scheduler.remove_job("retention")
 
 
 def routes_for(alerting: AlertingSettings, enabled: tuple[str, ...]) -> Routes:

@@ -6,6 +6,7 @@ decisions (first alert, updates as a story grows, severity changes)."""
 
 from monitor.ingest.batch import Ingested
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
+from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "Ingested",
     "Pipeline",
     "PollOutcome",
+    "Runtime",
+    "RuntimeHolder",
     "ingest_all",
     "ingest_pushed",
     "poll_feed",

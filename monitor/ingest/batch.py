@@ -20,23 +20,39 @@ for two store round trips per article (docs/decisions/0013-batched-ingest.md):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 
 import structlog
 
 import rules
-from monitor.ingest.story_alerts import AlertPlan, AlertPolicy
-from monitor.ingest.writer import Key
+from monitor.ingest.runtime import Runtime, RuntimeHolder
+from monitor.ingest.writer import IngestWriter, Key
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store
-
-if TYPE_CHECKING:
-    from monitor.ingest.pipeline import Pipeline
+from monitor.stories import Deduplicator
 
 log = structlog.get_logger("monitor.ingest.pipeline")
+
+
+class Ingesting(Protocol):
+    """What ingesting reads of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`)."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def dedup(self) -> Deduplicator: ...
+    @property
+    def runtime(self) -> RuntimeHolder: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def ingest_lock(self) -> asyncio.Lock: ...
+    @property
+    def writer(self) -> IngestWriter: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +91,8 @@ class _Batch:
     """One ingest under the lock: the outcomes so far, the articles decided but not yet
     queued for writing (with their place in the batch), and the writes queued."""
 
-    pipe: Pipeline
+    pipe: Ingesting
+    runtime: Runtime  # read once under the lock: the batch is decided under one config
     generation: int
     done: dict[int, Ingested] = field(default_factory=dict)
     records: list[ArticleRecord] = field(default_factory=list)
@@ -92,11 +109,11 @@ class _Batch:
         if decision.verdict is Verdict.SEEN:
             self.done[place] = Ingested(article, decision, (), ())
             return
-        if _asks_outlets(decision, pipe):
+        if _asks_outlets(decision, self.runtime):
             await self.committed()  # the story's outlets must count every earlier article
-        context = await match_context(article, decision, pipe)
-        matches = tuple(pipe.matcher.match(article_fields(article), context))
-        plan = _alert_plan(article, decision, matches, pipe)  # new alerts, or updates
+        context = await match_context(article, decision, pipe, self.runtime)
+        matches = tuple(self.runtime.matcher.match(article_fields(article), context))
+        plan = self.runtime.policy().plan(article, decision, matches, pipe.clock())  # or updates
         self.records.append(ArticleRecord(article, decision, plan))
         self.places.append((place, matches))
         self.keys.update(article_keys(article))
@@ -128,7 +145,7 @@ class _Batch:
 
 
 async def ingest_batch(
-    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None = None
+    articles: Sequence[Article], pipe: Ingesting, turn: Awaitable[object] | None = None
 ) -> tuple[Ingested, ...]:
     """Dedup, match and store articles in order, with the outcome of one at a time.
     ``turn``: a place in the ingest lock's queue taken earlier (:func:`place_in_line`)."""
@@ -141,7 +158,7 @@ async def ingest_batch(
 
 
 @asynccontextmanager
-async def place_in_line(pipe: Pipeline) -> AsyncIterator[Awaitable[object] | None]:
+async def place_in_line(pipe: Ingesting) -> AsyncIterator[Awaitable[object] | None]:
     """Queue for the ingest lock now, so batches are ingested in the order they queued,
     whatever each one's lookup costs; held until the block ends. A store that answers
     reads in the order they were made (SQLite's one thread) keeps that order by itself:
@@ -165,7 +182,7 @@ def _answers_in_order(store: Store) -> bool:
 
 
 async def _ingest(
-    articles: Sequence[Article], pipe: Pipeline, turn: Awaitable[object] | None
+    articles: Sequence[Article], pipe: Ingesting, turn: Awaitable[object] | None
 ) -> tuple[Ingested, ...]:
     keys = frozenset().union(*map(article_keys, articles))
     mark = pipe.writer.recent.begin()
@@ -187,7 +204,7 @@ async def _decide(
     found: Sequence[KnownArticle | None],
     keys: frozenset[Key],
     mark: int,
-    pipe: Pipeline,
+    pipe: Ingesting,
 ) -> _Batch:
     """Under the lock: classify, match and plan each article, and queue the writes."""
     writer = pipe.writer
@@ -197,7 +214,7 @@ async def _decide(
     if pipe.writer.recent.stored_since(mark, keys) or writer.overlaps(keys):
         await writer.flushed()  # an article stored meanwhile may be one of these
         found = await find_articles(pipe.store, articles)
-    batch = _Batch(pipe, writer.generation)
+    batch = _Batch(pipe, pipe.runtime.current, writer.generation)
     try:
         for place, (article, known) in enumerate(zip(articles, found, strict=True)):
             await batch.ingest(place, article, known)
@@ -230,24 +247,25 @@ async def find_articles(store: Store, articles: Sequence[Article]) -> list[Known
     return [await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
 
 
-def _asks_outlets(decision: DedupDecision, pipe: Pipeline) -> bool:
-    return pipe.matcher.needs_outlets and decision.verdict is not Verdict.NEW_STORY
+def _asks_outlets(decision: DedupDecision, runtime: Runtime) -> bool:
+    return runtime.matcher.needs_outlets and decision.verdict is not Verdict.NEW_STORY
 
 
 async def match_context(
-    article: Article, decision: DedupDecision, pipe: Pipeline
+    article: Article, decision: DedupDecision, pipe: Ingesting, runtime: Runtime | None = None
 ) -> rules.MatchContext:
     """What rules know besides the text: the feed, its tags, the link, and how many distinct
     outlets have reported the story with this article (asked of the store only when some
     rule sets min_outlets; this article counts as its wire agency, else its feed)."""
+    runtime = runtime or pipe.runtime.current
     outlets = 1
-    if _asks_outlets(decision, pipe):
+    if _asks_outlets(decision, runtime):
         known = await pipe.store.story_outlets(decision.story_id)
         outlets = len(known | {decision.facts.outlet or article.feed_url})
     return rules.MatchContext(
         feed_url=article.feed_url,
         feed_name=article.feed_name,
-        feed_tags=pipe.feed_tags.get(article.feed_url, ()),
+        feed_tags=runtime.feed_tags.get(article.feed_url, ()),
         link=article.link,
         outlets=outlets,
     )
@@ -261,11 +279,3 @@ def article_fields(article: Article) -> Mapping[str, str]:
         "content": article.content,
         "feed": article.feed_name,
     }
-
-
-def _alert_plan(
-    article: Article, decision: DedupDecision, matches: tuple[rules.Match, ...], pipe: Pipeline
-) -> AlertPlan:
-    """The article's alerts, decided in the store's transaction (monitor.ingest.story_alerts)."""
-    policy = pipe.alert_policy or AlertPolicy(pipe.routes)
-    return policy.plan(article, decision, matches, pipe.clock())

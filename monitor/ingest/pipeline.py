@@ -16,7 +16,7 @@ import asyncio
 import functools
 import hashlib
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,9 +24,8 @@ from typing import Any
 
 import structlog
 
-import rules
 from monitor.alerting import Routes
-from monitor.config import DaemonSettings, FeedSettings, ListenerSettings
+from monitor.config import FeedSettings, ListenerSettings
 from monitor.feeds import (
     FeedEvent,
     Fetcher,
@@ -49,10 +48,18 @@ from monitor.ingest.batch import (
     match_context,
     place_in_line,
 )
-from monitor.ingest.story_alerts import AlertPolicy
+from monitor.ingest.runtime import RuntimeHolder
 from monitor.ingest.writer import IngestWriter
 from monitor.observability import redact_url
-from monitor.records import Article, FeedState, FetchResult, ParsedFeed, Verdict, alert_id_for
+from monitor.records import (
+    Article,
+    FeedState,
+    FetchResult,
+    ParsedFeed,
+    PollStatus,
+    Verdict,
+    alert_id_for,
+)
 from monitor.store import Store
 from monitor.stories import Deduplicator
 
@@ -61,25 +68,20 @@ log = structlog.get_logger("monitor.ingest.pipeline")
 
 @dataclass
 class Pipeline:
-    """What a poll needs, built once by the daemon (or by ``replay``)."""
+    """What a poll needs, built once by the daemon (or by ``replay``). What a reload
+    changes is not here but in ``runtime`` (monitor.ingest.runtime), swapped whole."""
 
     store: Store
     dedup: Deduplicator
-    matcher: rules.Matcher
-    routes: Routes
+    runtime: RuntimeHolder  # rules, routes, alert policy, feed tags, [daemon] settings
     fetcher: Fetcher | None = None
-    max_entries: int = 1000
     max_body_bytes: int | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     on_alerts: Callable[[], None] = field(default=lambda: None)
     # Feeds are polled concurrently; classify → store → remember must not interleave, or
     # two outlets' copies of one story, arriving together, would both open a story.
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
-    # Story-aware alert semantics (updates, severity routes); default: routes alone.
-    alert_policy: AlertPolicy | None = None
-    # Polling (issue #6): interval limits, the parse pool, WebSub, operator events.
-    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    # Polling (issue #6): the parse pool, WebSub, operator events.
     listener: ListenerSettings | None = None
     parse_executor: Executor | None = None  # None: a worker thread
     pushed: Callable[[str], bool] = field(default=lambda _url: False)  # WebSub is active
@@ -96,8 +98,7 @@ class Pipeline:
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     feed_url: str
-    # "ok", "not_modified", "unchanged", "error", "gone", "disabled", "pushed"
-    status: str
+    status: PollStatus
     ingested: tuple[Ingested, ...] = ()
     error: str | None = None
     state: FeedState | None = None  # the feed's state after this poll
@@ -113,7 +114,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     """Poll one feed once, in order; never raises for anything the feed or network did."""
     state = await _state(feed, pipe)
     if state.disabled:
-        return PollOutcome(feed.url, "disabled", state=state)
+        return PollOutcome(feed.url, PollStatus.DISABLED, state=state)
     try:
         fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
         digest = _body_hash(fetched)
@@ -127,7 +128,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
         ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
-    polled = PollOutcome(feed.url, "ok", ingested, entries=len(parsed.entries))
+    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
     await _discovered(feed, fetched, parsed, pipe)
@@ -144,10 +145,10 @@ async def ingest_pushed(
         parsed = await parse_document(body, content_type, feed.url, pipe)
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
-        return PollOutcome(feed.url, "error", error=f"parse: {err}")
+        return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
     articles = _normalise(parsed, feed, pipe)
     ingested = await ingest_all(articles, pipe)
-    outcome = PollOutcome(feed.url, "pushed", ingested, entries=len(parsed.entries))
+    outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()
@@ -178,8 +179,9 @@ async def parse_document(
     body: bytes, content_type: str | None, url: str, pipe: Pipeline
 ) -> ParsedFeed:
     """:func:`parse_feed` off the event loop: in the daemon's process pool, else a thread."""
+    max_entries = pipe.runtime.current.max_entries
     work = functools.partial(
-        parse_feed, body, content_type=content_type, url=url, max_entries=pipe.max_entries
+        parse_feed, body, content_type=content_type, url=url, max_entries=max_entries
     )
     if pipe.parse_executor is None:
         return await asyncio.to_thread(work)
@@ -217,7 +219,7 @@ def _body_hash(fetched: FetchResult) -> str | None:
 def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:
     return {
         "now": pipe.clock(),
-        "policy": interval_policy(feed, pipe.daemon, pipe.listener),
+        "policy": interval_policy(feed, pipe.runtime.current.daemon, pipe.listener),
         "pushed": pipe.pushed(feed.url),
         "rng": pipe.rng,
     }
@@ -227,8 +229,8 @@ async def _unchanged(
     feed: FeedSettings, state: FeedState, fetched: FetchResult, pipe: Pipeline
 ) -> PollOutcome:
     after = after_success(state, fetched, None, body_hash=None, **_poll_args(feed, pipe))
-    status = "not_modified" if fetched.not_modified else "unchanged"
-    log.debug("feed_unchanged", feed_url=feed.url, status=status)
+    status = PollStatus.NOT_MODIFIED if fetched.not_modified else PollStatus.UNCHANGED
+    log.debug("feed_unchanged", feed_url=feed.url, status=status.value)
     return await _settle(feed, state, after, pipe, PollOutcome(feed.url, status))
 
 
@@ -236,7 +238,7 @@ async def _settle(
     feed: FeedSettings, before: FeedState, after: FeedState, pipe: Pipeline, outcome: PollOutcome
 ) -> PollOutcome:
     """Store the feed's new state; tell the operator when its health changed."""
-    alert_after = pipe.daemon.failure_alert_after
+    alert_after = pipe.runtime.current.daemon.failure_alert_after
     after, event = settle_health(before, after, feed, pipe.clock(), alert_after)
     if after.moved_to and after.moved_to != before.moved_to:
         log.warning("feed_moved", feed_url=feed.url, moved_to=redact_url(after.moved_to))
@@ -297,12 +299,14 @@ async def _failed(
     )
     if isinstance(err, FetchError) and status == 410:
         after = after_gone(state, err, pipe.clock())
-        return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "gone", error=error))
+        gone = PollOutcome(feed.url, PollStatus.GONE, error=error)
+        return await _settle(feed, state, after, pipe, gone)
     retry_after = err.retry_after if isinstance(err, FetchError) else None
     args = _poll_args(feed, pipe)
     del args["pushed"]
     after = after_failure(state, error, status=status, retry_after=retry_after, **args)
-    return await _settle(feed, state, after, pipe, PollOutcome(feed.url, "error", error=error))
+    failed = PollOutcome(feed.url, PollStatus.ERROR, error=error)
+    return await _settle(feed, state, after, pipe, failed)
 
 
 def _log_poll(feed: FeedSettings, outcome: PollOutcome, entries: int) -> None:

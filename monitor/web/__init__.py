@@ -6,20 +6,24 @@ narrow view of the daemon, never the daemon itself."""
 
 from monitor.web.health import (
     Health,
+    Readiness,
     install_daemon_routes,
     listener_for,
     scheduler_check,
     start_listener,
 )
-from monitor.web.metrics import MeteredFetcher, Metrics, daemon_metrics
-from monitor.web.status_page import daemon_source, install_status_page
+from monitor.web.metrics import MeteredFetcher, Metrics, MetricsSource, daemon_metrics
+from monitor.web.status_page import install_status_page
+from monitor.web.status_view import StatusSource
 
 __all__ = [
     "Health",
     "MeteredFetcher",
     "Metrics",
+    "MetricsSource",
+    "Readiness",
+    "StatusSource",
     "daemon_metrics",
-    "daemon_source",
     "install_daemon_routes",
     "install_status_page",
     "listener_for",

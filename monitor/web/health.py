@@ -18,7 +18,7 @@ import asyncio
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,9 +28,6 @@ from monitor.config import ListenerSettings
 from monitor.listener import HttpListener, Request, Response
 from monitor.store import Store
 from monitor.web.metrics import CONTENT_TYPE, Metrics
-
-if TYPE_CHECKING:
-    from monitor.daemon import Daemon
 
 log = structlog.get_logger("monitor.web.health")
 
@@ -113,13 +110,22 @@ def listener_for(settings: ListenerSettings) -> HttpListener:
     return HttpListener(settings.host, settings.port, token=token)
 
 
-def install_daemon_routes(daemon: Daemon) -> None:
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What the daemon's standing readiness checks read."""
+
+    store: Callable[[], Store]  # the store in use now
+    started: Callable[[], bool]  # running from its config
+
+
+def install_daemon_routes(
+    listener: HttpListener, health: Health, metrics: Metrics, readiness: Readiness
+) -> None:
     """The daemon's readiness checks (started from its config, store answering; the
     scheduler's is added by ``run_forever``) and the routes on its listener."""
-    started = condition_check(lambda: daemon.pipeline is not None, "not started")
-    daemon.health.add_check("config", started)
-    daemon.health.add_check("store", store_check(lambda: daemon.store))
-    install_routes(daemon.listener, daemon.health, daemon.metrics)
+    health.add_check("config", condition_check(readiness.started, "not started"))
+    health.add_check("store", store_check(readiness.store))
+    install_routes(listener, health, metrics)
 
 
 async def start_listener(listener: HttpListener, settings: ListenerSettings) -> bool:

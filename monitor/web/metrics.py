@@ -18,9 +18,10 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -38,17 +39,25 @@ from monitor.alerting import DeliveryMetrics
 from monitor.config import FeedSettings
 from monitor.feeds import Fetcher
 from monitor.ingest import PollOutcome
-from monitor.records import FeedState, FetchResult, Verdict
+from monitor.records import FeedState, FetchResult, PollStatus, Verdict
 
-if TYPE_CHECKING:
-    from monitor.daemon import Daemon
-
-__all__ = ["CONTENT_TYPE", "MeteredFetcher", "Metrics", "count_feeds", "daemon_metrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "MeteredFetcher",
+    "Metrics",
+    "MetricsSource",
+    "count_feeds",
+    "daemon_metrics",
+]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-POLL_OUTCOMES = ("ok", "not_modified", "unchanged", "error", "gone", "skipped")
 # A poll's status → its outcome label; "pushed" content is not a poll (counted elsewhere).
-_POLL_OUTCOME = {status: status for status in POLL_OUTCOMES} | {"disabled": "skipped"}
+_POLL_OUTCOME: Mapping[PollStatus, str] = {
+    status: status.value
+    for status in (PollStatus.OK, PollStatus.NOT_MODIFIED, PollStatus.UNCHANGED,
+                   PollStatus.ERROR, PollStatus.GONE)
+} | {PollStatus.DISABLED: "skipped"}  # fmt: skip
+POLL_OUTCOMES = tuple(_POLL_OUTCOME.values())
 DELIVERY_OUTCOMES = ("sent", "retry", "dead", "held", "silenced")
 FEED_STATES = ("healthy", "failing", "disabled")
 RELOAD_OUTCOMES = ("success", "failure")
@@ -61,17 +70,24 @@ FeedCounts = Callable[[], Mapping[str, int]]
 Names = Callable[[], Iterable[str]]
 
 
-def daemon_metrics(daemon: Daemon) -> Metrics:
-    """The daemon's metrics; its gauges read the daemon's current config and feed states."""
+@dataclass(frozen=True, slots=True)
+class MetricsSource:
+    """What the daemon's gauges read, at each scrape (so reloads show)."""
 
-    def feeds() -> dict[str, int]:
-        states = daemon.pipeline.feed_states if daemon.pipeline is not None else {}
-        return count_feeds(daemon.config.settings.feeds, states)
+    feeds: Callable[[], Iterable[FeedSettings]]  # configured now
+    feed_states: Mapping[str, FeedState]  # as this process's polls left them
+    notifiers: Names  # enabled now
+    instance: str  # [daemon] instance, or the generated lease name
+    named: bool  # the instance name is configured (so stable)
+    clock: Callable[[], datetime]
 
+
+def daemon_metrics(source: MetricsSource) -> Metrics:
+    """The daemon's metrics; its gauges read the current config and feed states."""
     return Metrics(
-        version=package_version(), clock=daemon.clock, feeds=feeds,
-        notifiers=lambda: tuple(daemon.channels), instance=daemon.instance,
-        label_every_series=bool(daemon.config.settings.daemon.instance),
+        version=package_version(), clock=source.clock,
+        feeds=lambda: count_feeds(source.feeds(), source.feed_states),
+        notifiers=source.notifiers, instance=source.instance, label_every_series=source.named,
     )  # fmt: skip
 
 

@@ -14,15 +14,11 @@ stylesheet, so even a missed escape could not run code. ``GET /`` redirects here
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import jinja2
 
 from monitor.listener import HttpListener, Request, Response
 from monitor.web.status_view import StatusSource, read_status
-
-if TYPE_CHECKING:
-    from monitor.daemon import Daemon
 
 SECURITY_HEADERS = (
     (
@@ -109,13 +105,3 @@ def install_status_page(listener: HttpListener, source: StatusSource) -> StatusP
     listener.route("GET", "/status", page.status)
     listener.route("GET", "/", page.root)
     return page
-
-
-def daemon_source(daemon: Daemon) -> StatusSource:
-    """The daemon's store, feeds and rules, read at each request (so reloads show)."""
-    return StatusSource(
-        store=daemon.store,
-        feeds=lambda: daemon.config.settings.feeds,
-        matcher=lambda: daemon.pipeline.matcher if daemon.pipeline is not None else None,
-        clock=daemon.clock,
-    )

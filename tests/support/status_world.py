@@ -22,7 +22,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.listener.server import HttpListener
 from monitor.records import Silence
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
-from monitor.web.status_page import daemon_source, install_status_page
+from monitor.web.status_page import install_status_page
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
 
@@ -121,13 +121,12 @@ async def status_world(tmp_path: Path) -> AsyncIterator[StatusWorld]:
             broken=feeds.url("/broken.xml"), hook=receiver.url("/hook"),
             down=f"http://127.0.0.1:{_closed_port()}/down",
         ))  # fmt: skip
-        daemon = Daemon(load_config(config_path))
-        await daemon.start()
+        daemon = await Daemon.build(load_config(config_path))
         try:
             await daemon.run_once()
             await add_hostile_records(daemon, feeds.url("/broken.xml"))
             listener = HttpListener()
-            install_status_page(listener, daemon_source(daemon))
+            install_status_page(listener, daemon.status_source)
             await listener.start()
             try:
                 yield StatusWorld(daemon, listener)

@@ -32,8 +32,7 @@ class World:
 
     async def cycle(self, at: timedelta) -> None:
         self.now = NOW + at
-        daemon = Daemon(load_config(self.path), clock=lambda: self.now)
-        await daemon.start()
+        daemon = await Daemon.build(load_config(self.path), clock=lambda: self.now)
         try:
             await daemon.run_once()
         finally:
@@ -117,6 +116,5 @@ async def test_daemon_starts_with_a_disabled_notifier_that_has_headers(tmp_path:
         '[notifiers.hook.headers]\nX-Team = "desk"\n',
         encoding="utf-8",
     )
-    daemon = Daemon(load_config(path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(path))
     await daemon.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from monitor.config.settings import DaemonSettings, DedupSettings
 from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.health import FeedEvent
 from monitor.ingest.pipeline import Pipeline, PollOutcome, poll_feed
+from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.records.models import FeedState
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
@@ -100,10 +101,10 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
             pipe = Pipeline(
                 store=store,
                 dedup=Deduplicator(store, DedupSettings()),
-                matcher=rules.compile_rules(ruleset),
-                routes=Routes(()),
+                runtime=RuntimeHolder(
+                    Runtime(rules.compile_rules(ruleset), Routes(()), daemon=DAEMON)
+                ),
                 fetcher=fetcher,
-                daemon=DAEMON,
                 parse_executor=executor,
                 rng=lambda: 1.0,  # backoff at the top of its jitter range: exact figures
             )
@@ -373,7 +374,8 @@ class TestLimits:
         assert outcome.error is not None and outcome.error.startswith("too_large:")
 
     async def test_max_entries_bounds_one_parse(self, harness: Harness) -> None:
-        harness.pipe.max_entries = 3
+        runtime = harness.pipe.runtime
+        runtime.current = replace(runtime.current, max_entries=3)
         harness.server.add_feed("/f", rss(50))
         outcome = await harness.poll(harness.feed("/f"))
         assert len(outcome.ingested) == 3

@@ -92,8 +92,7 @@ async def _run_twice(store_line: str, feeds: FeedServer, tmp_path: Path) -> dict
         urls = {"hook": receiver.url("/hook"), "wire": feeds.url("/wire.xml"),
                 "gulf": feeds.url("/gulf.xml")}  # fmt: skip
         path.write_text(CONFIG.format(store=store_line, **urls), encoding="utf-8")
-        daemon = Daemon(load_config(path))
-        await daemon.start()
+        daemon = await Daemon.build(load_config(path))
         try:
             await daemon.run_once()
             await daemon.run_once()

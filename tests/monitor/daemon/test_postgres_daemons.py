@@ -97,10 +97,9 @@ async def _sql(url: str, statement: str) -> list[tuple[Any, ...]]:
 
 
 async def _daemons(tmp_path: Path, url: str, hook: str, feeds: FeedServer) -> list[Daemon]:
-    daemons = [Daemon(load_config(_config(tmp_path, name, url, hook, feeds))) for name in "ab"]
-    for daemon in daemons:
-        await daemon.start()
-    return daemons
+    return [
+        await Daemon.build(load_config(_config(tmp_path, name, url, hook, feeds))) for name in "ab"
+    ]
 
 
 async def _poll_round(daemons: list[Daemon]) -> None:

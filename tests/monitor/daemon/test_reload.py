@@ -110,8 +110,7 @@ async def _run(world: World) -> AsyncIterator[Start]:
     running: list[tuple[Daemon, asyncio.Event, asyncio.Task[None]]] = []
 
     async def start() -> Daemon:
-        daemon = Daemon(load_config(world.path))
-        await daemon.start()
+        daemon = await Daemon.build(load_config(world.path))
         stop = asyncio.Event()
         running.append((daemon, stop, asyncio.create_task(daemon.run_forever(stop))))
         return daemon

@@ -110,8 +110,7 @@ entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
 name = "iran"
 all_of = ["iran"]
 {feeds}""")
-        daemon = Daemon(load_config(config_path))
-        await daemon.start()
+        daemon = await Daemon.build(load_config(config_path))
         try:
             with capture_logs() as logs:
                 outcomes = {o.feed_url: o for o in await daemon.run_once()}

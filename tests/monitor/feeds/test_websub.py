@@ -23,6 +23,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.websub import WebSub, renew_at, signature_valid
 from monitor.ingest.pipeline import Pipeline, ingest_pushed, poll_feed
+from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.listener.server import HttpListener, Request, Response
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
@@ -103,8 +104,10 @@ async def world(tmp_path: Path, servers: tuple[FeedServer, FeedServer]) -> Async
     async with httpx.AsyncClient() as http, Fetcher() as fetcher:
         pipe = Pipeline(
             store=store, dedup=Deduplicator(store, DedupSettings()),
-            matcher=rules.compile_rules(ruleset), routes=Routes(()), fetcher=fetcher,
-            daemon=DaemonSettings(jitter=0), listener=ListenerSettings(poll_fallback=1800),
+            runtime=RuntimeHolder(Runtime(
+                rules.compile_rules(ruleset), Routes(()), daemon=DaemonSettings(jitter=0)
+            )),
+            fetcher=fetcher, listener=ListenerSettings(poll_fallback=1800),
             parse_executor=None,
         )  # fmt: skip
 
@@ -315,8 +318,7 @@ async def test_daemon_serves_callbacks_when_websub_is_on(tmp_path: Path) -> None
         '[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n',
         encoding="utf-8",
     )
-    daemon = Daemon(load_config(path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(path))
     assert daemon.polling is not None and daemon.pipeline is not None
     try:
         assert await start_listener(daemon.listener, daemon.config.settings.listener)

@@ -98,8 +98,7 @@ def _world(tmp_path: Path) -> Iterator[World]:
 
 
 async def _cycle(world: World) -> None:
-    daemon = Daemon(load_config(world.config_path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(world.config_path))
     try:
         await daemon.run_once()
     finally:

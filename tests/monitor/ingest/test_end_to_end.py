@@ -164,8 +164,7 @@ def _world(tmp_path: Path) -> Iterator[World]:
 
 
 async def _cycle(config: Config, clock: datetime | None = None) -> Daemon:
-    daemon = Daemon(config, clock=(lambda: clock) if clock else None)
-    await daemon.start()
+    daemon = await Daemon.build(config, clock=(lambda: clock) if clock else None)
     try:
         await daemon.run_once()
     finally:
@@ -187,8 +186,7 @@ async def test_one_story_from_three_outlets_sends_one_alert_per_channel(world: W
 
 async def test_second_cycle_and_restart_send_nothing_more(world: World) -> None:
     config = world.config()
-    daemon = Daemon(config)
-    await daemon.start()
+    daemon = await Daemon.build(config)
     try:
         await daemon.run_once()
         await daemon.run_once()

@@ -18,6 +18,7 @@ from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import content_fingerprint
 from monitor.ingest.batch import article_keys
 from monitor.ingest.pipeline import Ingested, Pipeline, ingest, ingest_all
+from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.writer import RecentKeys
 from monitor.records import article_id
 from monitor.records.models import AlertRecord, Article, Verdict
@@ -135,8 +136,7 @@ def _pipeline(store: Any) -> Pipeline:
     return Pipeline(
         store=store,
         dedup=Deduplicator(store, DedupSettings()),
-        matcher=rules.compile_rules(ruleset),
-        routes=Routes(("hook",)),
+        runtime=RuntimeHolder(Runtime(rules.compile_rules(ruleset), Routes(("hook",)))),
         clock=lambda: NOW,
     )
 

@@ -154,8 +154,7 @@ async def test_a_failed_delivery_logs_its_keys_and_never_the_webhook_url(tmp_pat
         config = load_config(path)
         stream = io.StringIO()
         configure_logging("info", "json", stream, levels={"httpx": "info"})
-        daemon = Daemon(config)
-        await daemon.start()
+        daemon = await Daemon.build(config)
         try:
             await daemon.run_once()
         finally:

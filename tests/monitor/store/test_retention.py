@@ -319,8 +319,7 @@ async def test_an_entry_its_feed_still_lists_raises_no_alert_after_pruning(tmp_p
             "/feed.xml",
             _feed(("w-2", "Harvest festival opens"), ("w-1", "Iranian troops reach Latakia")),
         )
-        daemon = Daemon(config, clock=lambda: later)
-        await daemon.start()
+        daemon = await Daemon.build(config, clock=lambda: later)
         try:
             report = await daemon.retain()
             assert report is not None
@@ -335,8 +334,7 @@ async def test_an_entry_its_feed_still_lists_raises_no_alert_after_pruning(tmp_p
 
 
 async def _run_once(config: Config, now: datetime) -> list[PollOutcome]:
-    daemon = Daemon(config, clock=lambda: now)
-    await daemon.start()
+    daemon = await Daemon.build(config, clock=lambda: now)
     try:
         return await daemon.run_once()
     finally:

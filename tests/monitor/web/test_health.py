@@ -14,7 +14,14 @@ from monitor.config.settings import ConfigError, load_config
 from monitor.daemon.daemon import Daemon
 from monitor.listener.server import HttpListener
 from monitor.store.factory import open_store
-from monitor.web.health import Health, install_routes, start_listener
+from monitor.web.health import (
+    Health,
+    Readiness,
+    install_daemon_routes,
+    install_routes,
+    listener_for,
+    start_listener,
+)
 from monitor.web.metrics import Metrics
 
 TOKEN = "health-token-0123"
@@ -34,8 +41,7 @@ def _write_config(tmp_path: Path, listener: str = "") -> Path:
 @pytest.fixture(name="daemon")
 async def _daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
     """A started daemon serving its listener (as ``run`` does), not polling."""
-    daemon = Daemon(load_config(_write_config(tmp_path, f'token = "{TOKEN}"\n')))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(_write_config(tmp_path, f'token = "{TOKEN}"\n')))
     assert await start_listener(daemon.listener, daemon.config.settings.listener)
     try:
         yield daemon
@@ -64,17 +70,23 @@ async def test_readiness_flips_to_503_when_the_store_is_gone_and_back(daemon: Da
 
 
 async def test_a_daemon_not_started_is_alive_but_not_ready(tmp_path: Path) -> None:
-    daemon = Daemon(load_config(_write_config(tmp_path)))
-    await daemon.store.open()  # opened by start() normally; here only the store is up
+    # Daemon.build installs these routes once started; here only the store is up.
+    config = load_config(_write_config(tmp_path))
+    store = open_store(config.settings.store)
+    await store.open()
+    listener = listener_for(config.settings.listener)
+    readiness = Readiness(store=lambda: store, started=lambda: False)
+    install_daemon_routes(listener, Health(), Metrics(version="test"), readiness)
     try:
-        assert await start_listener(daemon.listener, daemon.config.settings.listener)
-        async with httpx.AsyncClient(base_url=daemon.listener.url) as http:
+        assert await start_listener(listener, config.settings.listener)
+        async with httpx.AsyncClient(base_url=listener.url) as http:
             assert (await http.get("/healthz")).text == "ok\n"
             answer = await http.get("/readyz")
         assert answer.status_code == 503
         assert answer.json()["checks"] == {"config": "not started", "store": "ok"}
     finally:
-        await daemon.close()
+        await listener.stop()
+        await store.close()
 
 
 ROUTES = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/status"),
@@ -184,8 +196,7 @@ def test_websub_needs_a_public_url_or_asking(tmp_path: Path, listener: str, webs
 
 async def test_websub_callbacks_stay_public_when_a_token_is_set(tmp_path: Path) -> None:
     path = _write_config(tmp_path, f'token = "{TOKEN}"\nwebsub = true\n')
-    daemon = Daemon(load_config(path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(path))
     assert daemon.polling is not None and daemon.pipeline is not None
     try:
         assert await start_listener(daemon.listener, daemon.config.settings.listener)

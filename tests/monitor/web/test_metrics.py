@@ -158,10 +158,10 @@ def _run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     with pytest.MonkeyPatch.context() as monkeypatch, FeedServer() as feeds, \
             HttpReceiver() as receiver:  # fmt: skip
         _serve_feeds(feeds)
-        daemon = Daemon(load_config(_config(tmp_path, feeds, receiver)))
+        config = load_config(_config(tmp_path, feeds, receiver))
 
         async def run() -> Run:
-            await daemon.start()
+            daemon = await Daemon.build(config)
             try:
                 return await _run_until_polled(daemon, monkeypatch)
             finally:
@@ -255,8 +255,7 @@ async def test_run_once_serves_nothing_unless_configured(
 ) -> None:
     feeds, receiver = parts
     config = load_config(_config(tmp_path, feeds, receiver))
-    daemon = Daemon(config)
-    await daemon.start()
+    daemon = await Daemon.build(config)
     try:
         await daemon.run_once()
         assert not daemon.listener.serving
@@ -270,8 +269,7 @@ async def test_run_once_with_serve_once_is_scraped_before_close(
     feeds, receiver = parts
     path = _config(tmp_path, feeds, receiver)
     path.write_text(path.read_text().replace("port = 0\n", "port = 0\nserve_once = true\n"))
-    daemon = Daemon(load_config(path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(path))
     try:
         await daemon.run_once()
         async with httpx.AsyncClient(base_url=daemon.listener.url, headers=AUTH) as http:

@@ -226,8 +226,7 @@ path = "{tmp_path / "ww.db"}"
 enabled = true
 port = 0
 """)
-    daemon = Daemon(load_config(config_path))
-    await daemon.start()
+    daemon = await Daemon.build(load_config(config_path))
     try:
         await daemon.listener.start()
         async with httpx.AsyncClient(base_url=daemon.listener.url) as client:

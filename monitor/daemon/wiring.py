@@ -1,0 +1,56 @@
+"""Small parts :meth:`monitor.daemon.daemon.Daemon.build` puts together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from monitor.alerting import raise_operator_alert
+from monitor.config import Config
+from monitor.daemon.swap import config_of
+from monitor.feeds import FeedEvent
+from monitor.ingest import RuntimeHolder
+from monitor.records import FeedState
+from monitor.store import FeedLeases, Store, open_store
+from monitor.web import Metrics, MetricsSource
+
+
+async def opened_store(config: Config, instance: str) -> Store:
+    """The configured store, open, claiming in ``instance``'s name when shared."""
+    store = open_store(config.settings.store)
+    if isinstance(store, FeedLeases):  # outbox deliveries claimed in our name
+        store.claim_as(instance, config.settings.store.lease_seconds)
+    await store.open()
+    return store
+
+
+def metrics_source(
+    runtime: RuntimeHolder,
+    feed_states: Mapping[str, FeedState],
+    instance: str,
+    clock: Callable[[], datetime],
+) -> MetricsSource:
+    """What the metrics' gauges read: the running config's feeds and notifiers."""
+    return MetricsSource(
+        feeds=lambda: config_of(runtime.current).settings.feeds, feed_states=feed_states,
+        notifiers=lambda: tuple(runtime.current.channels), instance=instance,
+        named=bool(config_of(runtime.current).settings.daemon.instance), clock=clock,
+    )  # fmt: skip
+
+
+class OperatorAlerts:
+    """A feed is gone, failing too long or back: an operator alert via the outbox."""
+
+    def __init__(
+        self, store: Store, runtime: RuntimeHolder, metrics: Metrics, wake: asyncio.Event
+    ) -> None:
+        self._store, self._runtime, self._metrics, self._wake = store, runtime, metrics, wake
+
+    async def raised(self, event: FeedEvent) -> None:
+        channels = self._runtime.current.channels
+        configured = self._runtime.current.daemon.operator_notifiers
+        names = tuple(name for name in configured or channels if name in channels)
+        if await raise_operator_alert(self._store, event, names):
+            self._metrics.operator_alert()
+            self._wake.set()
