@@ -227,7 +227,7 @@ class Delivery:
     delivery_id: int
     alert_id: str
     notifier: str
-    state: str
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime
     last_error: str | None = None

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from monitor.records import AlertRecord, Delivery, Silence
+from monitor.records import AlertRecord, Delivery, DeliveryState, Silence
 from monitor.store.records import DeliveryContext
 
-STATES = ("pending", "sent", "dead", "silenced")
+STATES = tuple(DeliveryState)
 
 # A delivery with all a notifier needs to render it; the same SQL on both backends.
 DELIVERY_CONTEXT = """

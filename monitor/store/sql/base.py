@@ -1,0 +1,155 @@
+"""The store operations both backends run the same way, written once.
+
+:class:`SqlStore` carries every operation that is one statement (or a few reads) with
+the same SQL on both databases; a backend supplies how a statement runs
+(:meth:`SqlStore._rows`, :meth:`SqlStore._execute`, :meth:`SqlStore._reads`) and its
+:class:`~monitor.store.sql.dialect.Dialect`, and keeps for itself what only it can do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import astuple, fields
+from datetime import datetime
+from typing import Any, ClassVar
+
+from monitor.records import AlertRecord, FeedState, Silence, WebSubSubscription
+from monitor.store.outbox import AlertListing
+from monitor.store.records import StoredArticle, StorySummary
+from monitor.store.sql import rows
+from monitor.store.sql import statements as sql
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.rows import Row
+
+PageKey = tuple[datetime, str]  # (fetched_at, article_id) of the last article of a page
+# Runs one read, as (SQL in SQLite's form, its values) → its rows.
+Read = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
+
+
+class SqlStore:
+    """The operations shared by ``SqliteStore`` and ``PostgresStore``."""
+
+    dialect: ClassVar[Dialect]
+
+    async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
+        """The rows of one statement (SQLite's form, rendered by the backend)."""
+        raise NotImplementedError
+
+    async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
+        """Run one statement; how many rows it changed."""
+        raise NotImplementedError
+
+    def _reads(self) -> AbstractAsyncContextManager[Read]:
+        """Several reads that belong together (one transaction where the backend has one)."""
+        raise NotImplementedError
+
+    async def _one(self, statement: str, values: Sequence[Any] = ()) -> Row | None:
+        found = await self._rows(statement, values)
+        return found[0] if found else None
+
+    async def feed_state(self, url: str) -> FeedState | None:
+        row = await self._one(sql.SELECT_FEEDS + " WHERE url = ?", (url,))
+        return rows.feed_state(row) if row else None
+
+    async def feed_states(self) -> list[FeedState]:
+        # Byte order for text on both backends, whatever PostgreSQL's collation.
+        found = await self._rows(sql.SELECT_FEEDS + f" ORDER BY url{self.dialect.collate}")
+        return [rows.feed_state(row) for row in found]
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]:
+        order = f" ORDER BY feed_url{self.dialect.collate}"
+        return [rows.subscription(row) for row in await self._rows(sql.SELECT_WEBSUB + order)]
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
+        await self._execute(sql.UPSERT_WEBSUB, self._stored(subscription))
+
+    def _stored(self, record: Any) -> tuple[Any, ...]:
+        """A dataclass's fields as the backend stores them, in field order."""
+        values = astuple(record)
+        return tuple(
+            self.dialect.time(value) if isinstance(value, datetime) else value for value in values
+        )
+
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        return frozenset(row["outlet"] for row in await self._rows(sql.STORY_OUTLETS, (story_id,)))
+
+    async def articles_since(
+        self, since: datetime, *, after: PageKey | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        """One page keyed on (fetched_at, article_id): a page costs the same however deep."""
+        start, time = after or (since, ""), self.dialect.time
+        values = (time(since), time(start[0]), start[1], limit)
+        found = await self._rows(sql.articles_page(self.dialect), values)
+        return [rows.stored_article(row) for row in found]
+
+    async def count_articles_since(self, since: datetime) -> int:
+        row = await self._one(sql.COUNT_ARTICLES, (self.dialect.time(since),))
+        return int(row["n"]) if row else 0
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        return {row["health"]: int(row["n"]) for row in await self._rows(sql.HEALTH_COUNTS)}
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        found = await self._rows(sql.status_feeds(self.dialect), (limit,))
+        return [rows.feed_state(row) for row in found]
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        found = await self._rows(sql.latest_stories(self.dialect), (limit,))
+        return [rows.story_summary(row) for row in found]
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        if not story_ids:
+            return []
+        statement = sql.story_alerts(self.dialect, len(story_ids))
+        found = await self._rows(statement, self.dialect.list_values(story_ids))
+        return [rows.alert(row) for row in found]
+
+    async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
+        if delivery_ids:
+            statement = sql.claim_batch(self.dialect, len(delivery_ids))
+            await self._execute(statement, (batch_id, *self.dialect.list_values(delivery_ids)))
+
+    async def save_thread(self, story_id: str, rule: str, notifier: str, ref: str) -> None:
+        await self._execute(sql.SAVE_THREAD, (story_id, rule, notifier, ref))
+
+    async def delivery_counts(self) -> dict[str, int]:
+        return {row["state"]: int(row["n"]) for row in await self._rows(sql.DELIVERY_COUNTS)}
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest alert still waiting for a delivery was raised (for metrics)."""
+        row = await self._one(sql.OLDEST_PENDING)
+        return rows.moment(row["oldest"]) if row else None
+
+    async def add_silence(self, silence: Silence) -> Silence:
+        time = self.dialect.time
+        values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
+                  time(silence.created_at), time(silence.expires_at))  # fmt: skip
+        row = await self._one(sql.ADD_SILENCE, values)
+        assert row is not None, "INSERT … RETURNING returns the new row"
+        kept = {field.name: getattr(silence, field.name) for field in fields(Silence)}
+        return Silence(**{**kept, "silence_id": row["silence_id"]})
+
+    async def silences(self, active_at: datetime | None = None) -> list[Silence]:
+        moment = self.dialect.time(active_at)
+        found = await self._rows(sql.silences(self.dialect), (moment,) * 3)
+        return [rows.silence(row) for row in found]
+
+    async def remove_silence(self, silence_id: int) -> bool:
+        return await self._execute(sql.REMOVE_SILENCE, (silence_id,)) > 0
+
+    async def list_alerts(
+        self, since: datetime, state: str | None = None, limit: int = 500
+    ) -> list[AlertListing]:
+        values = (self.dialect.time(since), state, state, limit)
+        async with self._reads() as read:
+            found = await read(sql.list_alerts(self.dialect), values)
+            per_alert = sql.alert_deliveries(self.dialect)
+            return [await _listing(read, per_alert, row) for row in found]
+
+
+async def _listing(read: Read, per_alert: str, row: Row) -> AlertListing:
+    deliveries = tuple(rows.delivery(item) for item in await read(per_alert, (row["alert_id"],)))
+    notifiers = tuple(item.notifier for item in deliveries)
+    alert = rows.alert(row, notifiers, outlets="alert_outlets")
+    return AlertListing(alert, row["title"], deliveries)

@@ -1,0 +1,233 @@
+"""Rows read back from either database, turned into records: one mapper per record.
+
+SQLite hands back ISO 8601 text for times, JSON text for lists and 0/1 for booleans;
+PostgreSQL hands back datetimes, decoded jsonb and booleans. Each mapper accepts both,
+so the two backends read through the same functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any, Protocol
+
+from monitor.config import SEVERITY_RANK
+from monitor.records import (
+    AlertRecord,
+    Article,
+    Delivery,
+    DeliveryState,
+    FeedState,
+    MatchKind,
+    RuleHistory,
+    Silence,
+    WebSubSubscription,
+)
+from monitor.store.records import (
+    DeliveryContext,
+    KnownArticle,
+    StoredArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
+
+
+class Row(Protocol):
+    """A row by column name: ``sqlite3.Row`` or psycopg's dict row."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+FEED_COLUMNS = tuple(field.name for field in fields(FeedState))
+WEBSUB_COLUMNS = tuple(field.name for field in fields(WebSubSubscription))
+_FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_poll"})
+_WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
+
+
+def moment(value: str | datetime | None) -> datetime | None:
+    """A stored time: ISO 8601 text (SQLite) or a datetime (PostgreSQL)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if value else None
+    return value
+
+
+def when(value: str | datetime) -> datetime:
+    """A stored time that is never NULL."""
+    found = moment(value)
+    assert found is not None, "a NOT NULL time column read as empty"
+    return found
+
+
+def json_list(value: str | list[Any]) -> list[Any]:
+    """A stored list: JSON text (SQLite) or decoded jsonb (PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+
+
+def _values(row: Row, columns: Sequence[str], times: frozenset[str]) -> dict[str, Any]:
+    return {name: moment(row[name]) if name in times else row[name] for name in columns}
+
+
+def feed_state(row: Row) -> FeedState:
+    values = _values(row, FEED_COLUMNS, _FEED_TIMES)
+    values["failure_alerted"] = bool(values["failure_alerted"])
+    return FeedState(**values)
+
+
+def subscription(row: Row) -> WebSubSubscription:
+    return WebSubSubscription(**_values(row, WEBSUB_COLUMNS, _WEBSUB_TIMES))
+
+
+def delivery(row: Row) -> Delivery:
+    return Delivery(
+        delivery_id=row["delivery_id"],
+        alert_id=row["alert_id"],
+        notifier=row["notifier"],
+        state=DeliveryState(row["state"]),
+        attempts=row["attempts"],
+        next_attempt_at=when(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        batch_id=row["batch_id"],
+        hold=row["hold"],
+    )
+
+
+def alert(row: Row, notifiers: tuple[str, ...] = (), outlets: str = "outlets") -> AlertRecord:
+    """An alert; ``outlets`` names the column holding its own outlet count in joined rows."""
+    return AlertRecord(
+        alert_id=row["alert_id"],
+        story_id=row["story_id"],
+        article_id=row["article_id"],
+        rule=row["rule"],
+        severity=row["severity"],
+        terms=tuple(json_list(row["terms"])),
+        notifiers=notifiers,
+        created_at=when(row["created_at"]),
+        event=row["event"],
+        outlets=row[outlets],
+        reason=row["reason"],
+    )
+
+
+def delivery_context(row: Row) -> DeliveryContext:
+    """A row of ``monitor.store.sql.statements.DELIVERY_CONTEXT``."""
+    return DeliveryContext(
+        delivery(row),
+        alert(row, (row["notifier"],), outlets="alert_outlets"),
+        row["title"],
+        row["link"],
+        row["summary"],
+        row["feed_name"],
+        moment(row["published"]),
+        when(row["first_seen"]),
+        row["outlets"],
+        row["thread"],
+    )
+
+
+def silence(row: Row) -> Silence:
+    return Silence(
+        reason=row["reason"],
+        created_at=when(row["created_at"]),
+        expires_at=when(row["expires_at"]),
+        rule=row["rule"],
+        story_id=row["story_id"],
+        notifier=row["notifier"],
+        silence_id=row["silence_id"],
+    )
+
+
+def rule_history(rows: Sequence[Row]) -> RuleHistory:
+    """What a story's earlier alerts on one rule reported, together."""
+    return RuleHistory(
+        events=frozenset(row["event"] for row in rows),
+        outlets=max(row["outlets"] for row in rows),
+        severity=max((row["severity"] for row in rows), key=lambda s: SEVERITY_RANK.get(s, -1)),
+        terms=frozenset(term.casefold() for row in rows for term in json_list(row["terms"])),
+    )
+
+
+def histories(rows: Iterable[Row]) -> dict[str, RuleHistory]:
+    """Rule → history, from a story's alerts (``HISTORY`` rows)."""
+    by_rule: dict[str, list[Row]] = {}
+    for row in rows:
+        by_rule.setdefault(row["rule"], []).append(row)
+    return {rule: rule_history(items) for rule, items in by_rule.items()}
+
+
+def story_summary(row: Row) -> StorySummary:
+    return StorySummary(
+        story_id=row["story_id"],
+        title=row["title"],
+        link=row["link"],
+        summary=row["summary"],
+        feed_url=row["feed_url"],
+        feed_name=row["feed_name"],
+        article_count=row["article_count"],
+        outlets=row["outlets"],
+        first_seen=when(row["first_seen"]),
+        last_seen=when(row["last_seen"]),
+    )
+
+
+def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> StoryRecord:
+    return StoryRecord(
+        story_id=row["story_id"],
+        first_article_id=row["first_article_id"],
+        title=row["title"],
+        article_count=row["article_count"],
+        updates=row["updates"],
+        outlets=frozenset(outlets),
+        first_seen=when(row["first_seen"]),
+        last_seen=when(row["last_seen"]),
+        places=tuple(item["name"] for item in names if item["kind"] == "place"),
+        actors=tuple(item["name"] for item in names if item["kind"] == "actor"),
+    )
+
+
+def stored_article(row: Row) -> StoredArticle:
+    """An article read back for a backtest: no content or entry tags are kept."""
+    article = Article(
+        article_id=row["article_id"],
+        feed_url=row["feed_url"],
+        feed_name=row["feed_name"],
+        guid=row["guid"],
+        title=row["title"],
+        link=row["link"],
+        summary=row["summary"],
+        content="",
+        published=moment(row["published"]),
+        fetched_at=when(row["fetched_at"]),
+    )
+    return StoredArticle(article, row["story_id"])
+
+
+def window_article(row: Row) -> WindowArticle:
+    """An article of the dedup window: seen when published, or fetched if that is earlier."""
+    fetched = when(row["fetched_at"])
+    published = moment(row["published"])
+    return WindowArticle(
+        story_id=row["story_id"],
+        first_article_id=row["first_article_id"],
+        title=row["title"],
+        summary=row["summary"],
+        seen=min(published, fetched) if published else fetched,
+    )
+
+
+def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:
+    """A row of ``FIND_COLUMNS``, found by ``matched_by``."""
+    return KnownArticle(
+        article_id=row["article_id"],
+        story_id=row["story_id"],
+        feed_url=row["feed_url"],
+        first_article_id=row["first_article_id"],
+        matched_by=matched_by,
+    )
+
+
+def pruned_article(feed_url: str, article_id: str, story_id: str) -> KnownArticle:
+    """A pruned article's entry, back in its feed: seen before, by its GUID (0015)."""
+    return KnownArticle(article_id, story_id, feed_url, article_id, matched_by=MatchKind.GUID)
