@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.store.postgres.schema import Connection
+from monitor.store.sql.statements import DELIVERY_CONTEXT, DUE_ORDER
 
 Row = dict[str, Any]
 
@@ -36,7 +37,7 @@ WITH picked AS (
         WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
           AND pd.notifier = d.notifier AND pd.state = 'pending'
           AND pd.next_attempt_at > %(now)s)
-    ORDER BY d.next_attempt_at, al.created_at, d.delivery_id
+    ORDER BY {DUE_ORDER}
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
 )
@@ -82,7 +83,7 @@ class Claimant:
         return await self._ids(conn, _HELD, {"notifier": notifier, "hold": hold})
 
 
-async def contexts_of(conn: Connection, select: str, ids: Sequence[int], order: str) -> list[Row]:
-    """The rows of ``select`` (the outbox's context query) for ``ids``, in ``order``."""
-    sql = f"{select} WHERE d.delivery_id = ANY(%s) ORDER BY {order}"
+async def contexts_of(conn: Connection, ids: Sequence[int], order: str) -> list[Row]:
+    """The delivery contexts (``DELIVERY_CONTEXT`` rows) of ``ids``, in ``order``."""
+    sql = f"{DELIVERY_CONTEXT} WHERE d.delivery_id = ANY(%s) ORDER BY {order}"
     return await (await conn.execute(sql, (list(ids),))).fetchall()

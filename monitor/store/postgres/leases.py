@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
 
 from monitor.records import FeedState
 from monitor.store.postgres.outbox import PostgresOutbox
+from monitor.store.sql import rows
 
 _FEED_LIST = ", ".join(f'f."{field.name}"' for field in fields(FeedState))  # "interval"
 
@@ -76,8 +76,8 @@ class PostgresLeases(PostgresOutbox):
         listed = "\n".join(urls)  # feed URLs hold no control characters (FeedSettings)
         values = {"urls": listed, "limit": limit, "owner": owner, "lease": lease_seconds}
         async with self._connection() as conn:
-            rows = await (await conn.execute(_CLAIM, values, prepare=False)).fetchall()
-        return [(_state(row), row["claimed_at"]) for row in rows]
+            claimed = await (await conn.execute(_CLAIM, values, prepare=False)).fetchall()
+        return [(rows.feed_state(row), row["claimed_at"]) for row in claimed]
 
     async def renew_leases(self, owner: str, urls: Sequence[str], lease_seconds: float) -> set[str]:
         """Extend ``owner``'s leases on ``urls`` (a lapsed one too, if nobody claimed the
@@ -94,8 +94,8 @@ class PostgresLeases(PostgresOutbox):
     async def lease_owners(self) -> dict[str, str]:
         """Feed URL → the daemon holding its unexpired lease."""
         async with self._connection() as conn:
-            rows = await (await conn.execute(_LEASE_OWNERS)).fetchall()
-        return {row["url"]: row["lease_owner"] for row in rows}
+            held = await (await conn.execute(_LEASE_OWNERS)).fetchall()
+        return {row["url"]: row["lease_owner"] for row in held}
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
@@ -111,7 +111,3 @@ class PostgresLeases(PostgresOutbox):
                 yield True
             finally:
                 await conn.execute(_UNLOCK, (key,))
-
-
-def _state(row: dict[str, Any]) -> FeedState:
-    return FeedState(**{field.name: row[field.name] for field in fields(FeedState)})

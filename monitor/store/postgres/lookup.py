@@ -12,25 +12,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.records import Article, article_id
-from monitor.store.interface import KnownArticle
+from monitor.records import Article, MatchKind, article_id
 from monitor.store.postgres.schema import Connection
+from monitor.store.records import KnownArticle
+from monitor.store.sql import rows
+from monitor.store.sql import statements as sql
+from monitor.store.sql.dialect import POSTGRES
 
 
 async def find_article(
     conn: Connection, feed_url: str, guid: str, link: str, fingerprint: str
 ) -> KnownArticle | None:
-    keys = (("guid", _BY_GUID, (feed_url, guid)), ("link", _BY_LINK, (link,)),
-            ("fingerprint", _BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
-    for matched_by, sql, values in keys:
-        row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
+    if feed_url and guid:
+        row = await (await conn.execute(_BY_GUID, (feed_url, guid))).fetchone()
         if row is not None:
-            return KnownArticle(**row, matched_by=matched_by)
-        if matched_by == "guid" and guid:
-            found = await _tombstones(conn, [article_id(feed_url, guid)])
-            if found:  # before the link: the same feed's entry is seen, not news (0015)
-                return _pruned(feed_url, *found.popitem())
+            return rows.known_article(row, MatchKind.GUID)
+    if guid and (found := await _tombstones(conn, [article_id(feed_url, guid)])):
+        # Before the link: the same feed's entry is seen, not news (decision 0015).
+        return rows.pruned_article(feed_url, *found.popitem())
+    for matched_by, key in ((MatchKind.LINK, link), (MatchKind.FINGERPRINT, fingerprint)):
+        row = await (await conn.execute(_BY[matched_by], (key,))).fetchone() if key else None
+        if row is not None:
+            return rows.known_article(row, matched_by)
     return None
+
+
+async def known_guids(conn: Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
+    """The subset of ``guids`` stored for the feed (one array parameter, no chunking), and
+    those whose article retention pruned: its entry, still listed, is known too (0015)."""
+    stored = await conn.execute(_KNOWN_GUIDS, (feed_url, list(guids)))
+    found = {row["guid"] for row in await stored.fetchall()}
+    rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
+    if not rest:
+        return found
+    pruned = await conn.execute(_TOMBSTONES, (list(rest),))
+    return found | {rest[row["article_id"]] for row in await pruned.fetchall()}
 
 
 async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
@@ -43,14 +59,14 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
 
     def answer(article: Article) -> KnownArticle | None:
         if row := guids.get((article.feed_url, article.guid)):
-            return KnownArticle(**row, matched_by="guid")
+            return rows.known_article(row, MatchKind.GUID)
         pruned_id = article_id(article.feed_url, article.guid)
         if article.guid and (story_id := pruned.get(pruned_id)):
-            return _pruned(article.feed_url, pruned_id, story_id)
+            return rows.pruned_article(article.feed_url, pruned_id, story_id)
         if row := links.get(article.link):
-            return KnownArticle(**row, matched_by="link")
+            return rows.known_article(row, MatchKind.LINK)
         if row := prints.get(article.fingerprint):
-            return KnownArticle(**row, matched_by="fingerprint")
+            return rows.known_article(row, MatchKind.FINGERPRINT)
         return None
 
     return [answer(article) for article in articles]
@@ -63,26 +79,22 @@ async def _by_guid(
     if not articles:
         return {}
     values = ([a.feed_url for a in articles], [a.guid for a in articles])
-    return {(row["feed_url"], row.pop("guid")): row for row in await _rows(conn, _BY_GUIDS, values)}
+    found = await _rows(conn, _BY_GUIDS, values)
+    return {(row["feed_url"], row["guid"]): row for row in found}
 
 
-def _pruned(feed_url: str, pruned_id: str, story_id: str) -> KnownArticle:
-    return KnownArticle(pruned_id, story_id, feed_url, pruned_id, matched_by="guid")
-
-
-async def _rows(conn: Connection, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+async def _rows(conn: Connection, statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
     # Planned for each call's arrays, never prepared: a generic plan cannot see how few
     # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
-    return await (await conn.execute(sql, values, prepare=False)).fetchall()
+    return await (await conn.execute(statement, values, prepare=False)).fetchall()
 
 
 async def _tombstones(conn: Connection, article_ids: Sequence[str]) -> dict[str, str]:
     """Pruned article id → its story id, for those of ``article_ids`` pruned."""
     if not article_ids:
         return {}
-    sql = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
-    rows = await _rows(conn, sql, (list(article_ids),))
-    return {row["article_id"]: row["story_id"] for row in rows}
+    found = await _rows(conn, _TOMBSTONES, (list(article_ids),))
+    return {row["article_id"]: row["story_id"] for row in found}
 
 
 async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -90,21 +102,17 @@ async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[s
     wanted = list({value for value in values if value})
     if not wanted:
         return {}
-    rows = await _rows(conn, _FIRST_BY[key], (wanted,))
-    return {row.pop("key"): row for row in rows}
+    found = await _rows(conn, _FIRST_BY[key], (wanted,))
+    return {row["key"]: row for row in found}
 
 
-_COLUMNS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
-FROM articles a JOIN stories s USING (story_id)
-"""
-_BY_GUID = _COLUMNS + "WHERE a.feed_url = %s AND a.guid = %s"
-# The "<> ''" terms let the planner use the partial indexes (articles_link, articles_fingerprint).
-_BY_LINK = _COLUMNS + "WHERE a.link = %s AND a.link <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-_BY_FINGERPRINT = (
-    _COLUMNS
-    + "WHERE a.fingerprint = %s AND a.fingerprint <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-)
+_KNOWN_GUIDS = "SELECT guid FROM articles WHERE feed_url = %s AND guid = ANY(%s)"
+_TOMBSTONES = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
+_BY_GUID = POSTGRES.render(sql.FIND_BY_GUID)
+_BY = {
+    kind: POSTGRES.render(sql.find_first_by(POSTGRES, kind.value))
+    for kind in (MatchKind.LINK, MatchKind.FINGERPRINT)
+}
 _BY_GUIDS = """
 SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, a.guid
 FROM unnest(%s::text[], %s::text[]) AS k(feed_url, guid)

@@ -5,39 +5,26 @@ A pool of autocommit connections (psycopg 3); every method borrows one connectio
 one statement or one short transaction and never holds it across network I/O. What
 must happen once is guarded by unique constraints with ``ON CONFLICT DO NOTHING``, so
 two daemons storing the same article or raising the same alert cannot duplicate it.
-Semantics match ``monitor.store.sqlite.store``: the contract tests run against both.
+The operations both backends run alike come from :class:`monitor.store.sql.base.SqlStore`;
+the contract tests run against both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import astuple
 from datetime import datetime
+from typing import Any, ClassVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from monitor.records import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
+from monitor.records import AlertRecord, Article, DedupDecision, FeedState
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.interface import (
-    AlertPlanner,
-    KnownArticle,
-    StoredArticle,
-    StoryRecord,
-    StorySummary,
-    WindowArticle,
-)
-from monitor.store.postgres.feeds import (
-    known_guids,
-    read_feed_state,
-    read_feed_states,
-    read_subscriptions,
-    write_feed_states,
-    write_subscription,
-)
 from monitor.store.postgres.leases import PostgresLeases
-from monitor.store.postgres.lookup import find_article, find_articles
-from monitor.store.postgres.outbox import insert_alert, story_alert_state
-from monitor.store.postgres.retention import PostgresRetention, tombstoned_guids
+from monitor.store.postgres.lookup import find_article, find_articles, known_guids
+from monitor.store.postgres.retention import PostgresRetention
 from monitor.store.postgres.schema import (
     Connection,
     connect,
@@ -47,30 +34,30 @@ from monitor.store.postgres.schema import (
     schema_version,
     without_secrets,
 )
-from monitor.store.postgres.status import (
-    feed_health_counts,
-    latest_stories,
-    status_feeds,
-    story_alerts,
+from monitor.store.postgres.story_sync import ArticleToStore, StorySync, StoryWatch
+from monitor.store.postgres.writes import read_story, store_article
+from monitor.store.records import (
+    AlertPlanner,
+    KnownArticle,
+    StoreUnavailableError,
+    StoryRecord,
+    WindowArticle,
 )
-from monitor.store.postgres.stories import (
-    articles_since,
-    count_articles_since,
-    read_story,
-    recent_articles,
-    record_story,
-    story_outlets,
-)
-from monitor.store.postgres.story_sync import StorySync, StoryWatch
-from monitor.store.records import StoreUnavailableError
+from monitor.store.sql import rows
+from monitor.store.sql import statements as sql
+from monitor.store.sql.base import Read, SqlStore
+from monitor.store.sql.dialect import POSTGRES, Dialect
+from monitor.store.sql.rows import Row
 
-# (article, decision, alerts or a planner): what monitor.store.interface.ArticleRecord holds.
-ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
+_UPSERT_FEED = POSTGRES.render(sql.UPSERT_FEED)
+_RECENT_ARTICLES = POSTGRES.render(sql.recent_articles(POSTGRES))
 
 
-class PostgresStore(PostgresLeases, PostgresRetention):
+class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
+
+    dialect: ClassVar[Dialect] = POSTGRES
 
     def __init__(
         self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
@@ -88,6 +75,23 @@ class PostgresStore(PostgresLeases, PostgresRetention):
 
     def __repr__(self) -> str:
         return f"PostgresStore({describe(self._url)!r})"
+
+    async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
+        async with self._connection() as conn:
+            return await _read(conn, statement, values)
+
+    async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
+        async with self._connection() as conn:
+            return (await conn.execute(POSTGRES.render(statement), values)).rowcount
+
+    @asynccontextmanager
+    async def _reads(self) -> AsyncIterator[Read]:
+        async with self._connection() as conn, conn.transaction():  # one snapshot
+
+            async def read(statement: str, values: Sequence[Any]) -> list[Row]:
+                return await _read(conn, statement, values)
+
+            yield read
 
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at
@@ -126,37 +130,21 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         async with self._connection() as conn:
             return await schema_version(conn)
 
-    async def feed_state(self, url: str) -> FeedState | None:
-        async with self._connection() as conn:
-            return await read_feed_state(conn, url)
-
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         if not guids:
             return set()
         async with self._connection() as conn, conn.transaction():
-            found = await known_guids(conn, feed_url, guids)
-            rest = [guid for guid in guids if guid not in found]
-            # Pruned articles' entries, still listed by their feed, are known too (0015).
-            return found | await tombstoned_guids(conn, feed_url, rest) if rest else found
-
-    async def feed_states(self) -> list[FeedState]:
-        async with self._connection() as conn:
-            return await read_feed_states(conn)
+            return await known_guids(conn, feed_url, guids)
 
     async def save_feed_state(self, state: FeedState) -> None:
         await self._feed_writer.save(state)
 
     async def _write_feed_states(self, states: list[FeedState]) -> None:
-        async with self._connection() as conn:
-            await write_feed_states(conn, states)
-
-    async def websub_subscriptions(self) -> list[WebSubSubscription]:
-        async with self._connection() as conn:
-            return await read_subscriptions(conn)
-
-    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
-        async with self._connection() as conn:
-            await write_subscription(conn, subscription)
+        """Every state in one transaction, in URL order: two daemons saving overlapping
+        batches lock rows in the same order, so they wait for each other, never deadlock."""
+        values = [astuple(state) for state in sorted(states, key=lambda state: state.url)]
+        async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            await cursor.executemany(_UPSERT_FEED, values)
 
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""
@@ -172,43 +160,15 @@ class PostgresStore(PostgresLeases, PostgresRetention):
             return found
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        """Articles fetched since ``since``, oldest first, with their story's first article."""
         async with self._connection() as conn:
             await self.stories.start(conn)  # what is stored after this is read again
-            return await recent_articles(conn, since)
-
-    async def story_outlets(self, story_id: str) -> frozenset[str]:
-        async with self._connection() as conn:
-            return await story_outlets(conn, story_id)
-
-    async def articles_since(
-        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
-    ) -> list[StoredArticle]:
-        async with self._connection() as conn:
-            return await articles_since(conn, since, after, limit)
-
-    async def count_articles_since(self, since: datetime) -> int:
-        async with self._connection() as conn:
-            return await count_articles_since(conn, since)
+            found = await (await conn.execute(_RECENT_ARTICLES, (since,))).fetchall()
+        return [rows.window_article(row) for row in found]
 
     async def story(self, story_id: str) -> StoryRecord | None:
         async with self._connection() as conn, conn.transaction():
             return await read_story(conn, story_id)
-
-    async def feed_health_counts(self) -> dict[str, int]:
-        async with self._connection() as conn:
-            return await feed_health_counts(conn)
-
-    async def status_feeds(self, limit: int) -> list[FeedState]:
-        async with self._connection() as conn:
-            return await status_feeds(conn, limit)
-
-    async def latest_stories(self, limit: int) -> list[StorySummary]:
-        async with self._connection() as conn:
-            return await latest_stories(conn, limit)
-
-    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
-        async with self._connection() as conn:
-            return await story_alerts(conn, story_ids)
 
     async def record_article(
         self,
@@ -216,44 +176,18 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         decision: DedupDecision,
         alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
-        async with self._connection() as conn, conn.transaction():
-            ((article, decision, alerts),) = await self.stories.before_write(
-                conn, [(article, decision, alerts)]
-            )
-            created = await _record_article(conn, article, decision, alerts)
-            await self.stories.after_write(conn)
-            return created
+        return (await self.record_articles([(article, decision, alerts)]))[0]
 
     async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
-            created = [await _record_article(conn, *record) for record in records]
+            created = [await store_article(conn, *record) for record in records]
             await self.stories.after_write(conn)
             return created
 
 
-async def _record_article(
-    conn: Connection,
-    article: Article,
-    decision: DedupDecision,
-    alerts: Sequence[AlertRecord] | AlertPlanner,
-) -> list[AlertRecord]:
-    outlet = await record_story(conn, article, decision)
-    values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
-              article.guid, article.link, article.title, article.summary, article.published,
-              article.fetched_at, article.fingerprint, outlet,
-              decision.facts.lead_fingerprint)  # fmt: skip
-    await conn.execute(_INSERT_ARTICLE, values)
-    if callable(alerts):  # planned against the story as it now stands
-        alerts = alerts(await story_alert_state(conn, decision.story_id))
-    return [alert for alert in alerts if await insert_alert(conn, alert)]
-
-
-_INSERT_ARTICLE = """
-INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
-                      published, fetched_at, fingerprint, outlet, lead_fingerprint)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT DO NOTHING
-"""
+async def _read(conn: Connection, statement: str, values: Sequence[Any]) -> list[Row]:
+    """The rows of a shared statement (SQLite's form), rendered for psycopg."""
+    return list(await (await conn.execute(POSTGRES.render(statement), values)).fetchall())

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
-from monitor.store.interface import AlertPlanner, WindowArticle
 from monitor.store.postgres.schema import Connection
-from monitor.store.records import OpenedElsewhere
+from monitor.store.records import AlertPlanner, OpenedElsewhere, WindowArticle
+from monitor.store.sql import rows
 
 _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
@@ -73,11 +72,11 @@ class StorySync:
         if self.watch is None:
             return []
         # Never prepared: a generic plan guesses a third of the table is past any mark.
-        rows = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
-        if not rows:
+        stored = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
+        if not stored:
             return []
-        self.mark = max(self.mark, *(int(row["seq"]) for row in rows))
-        found = [_window_article(row) for row in rows]
+        self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
+        found = [rows.window_article(row) for row in stored]
         self.watch.learn(found)
         return found
 
@@ -103,18 +102,6 @@ class StorySync:
         """Still under the lock: nothing stored by others since ``before_write``."""
         if self.watch is not None:
             await self.start(conn)
-
-
-def _window_article(row: dict[str, Any]) -> WindowArticle:
-    fetched: datetime = row["fetched_at"]
-    published: datetime = row["published"] or fetched
-    return WindowArticle(
-        story_id=str(row["story_id"]),
-        first_article_id=str(row["first_article_id"]),
-        title=str(row["title"]),
-        summary=str(row["summary"]),
-        seen=min(published, fetched),
-    )
 
 
 def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> ArticleToStore:

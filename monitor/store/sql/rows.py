@@ -63,7 +63,7 @@ def when(value: str | datetime) -> datetime:
 
 def json_list(value: str | list[Any]) -> list[Any]:
     """A stored list: JSON text (SQLite) or decoded jsonb (PostgreSQL)."""
-    return json.loads(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _values(row: Row, columns: Sequence[str], times: frozenset[str]) -> dict[str, Any]:

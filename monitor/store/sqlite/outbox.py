@@ -6,6 +6,8 @@ one call on the store's database thread. The rest of the outbox is shared
 (``monitor.store.sql.base``).
 """
 
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,7 +22,9 @@ from monitor.store.sql.dialect import SQLITE
 
 T = TypeVar("T")
 
-_DUE = sql.DELIVERY_CONTEXT + f"""
+_DUE = (
+    sql.DELIVERY_CONTEXT
+    + f"""
 WHERE d.state = 'pending' AND d.next_attempt_at <= ?
   AND NOT EXISTS (
     SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
@@ -28,12 +32,16 @@ WHERE d.state = 'pending' AND d.next_attempt_at <= ?
       AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > ?)
 ORDER BY {sql.DUE_ORDER}
 LIMIT ?
-"""  # noqa: S608 - constant fragments
+"""
+)
 _BATCH_MEMBERS = sql.DELIVERY_CONTEXT + "WHERE d.batch_id = ? AND d.state = 'pending'"
-_HELD = sql.DELIVERY_CONTEXT + f"""
+_HELD = (
+    sql.DELIVERY_CONTEXT
+    + f"""
 WHERE d.notifier = ? AND d.state = 'pending' AND d.hold = ? AND d.batch_id IS NULL
 ORDER BY {sql.HELD_ORDER}
-"""  # noqa: S608 - constant fragments
+"""
+)
 _UPDATE_DELIVERY = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
                       updated_at = ?

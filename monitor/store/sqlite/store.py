@@ -166,7 +166,7 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
         decision: DedupDecision,
         alerts: Sequence[AlertRecord] | AlertPlanner,
     ) -> list[AlertRecord]:
-        return (await self.record_articles([(article, decision, alerts)]))[0]
+        return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """Every record in order, in one transaction: each sees the ones before it."""
