@@ -1,10 +1,11 @@
-"""Finding stored articles in PostgreSQL: one article's keys, or a whole batch's at once.
+"""Finding stored articles in PostgreSQL: a whole batch's keys at once.
 
 An article is known by its (feed, GUID), else — if retention pruned it — by its
 tombstone, else by its canonical link, else by its content fingerprint (the first
-article stored with that link or fingerprint). :func:`find_articles` answers the same
-for a batch in four queries whatever its size, where one lookup each would cost up to
-four round trips per article (docs/decisions/0013-batched-ingest.md).
+article stored with that link or fingerprint). :func:`find_articles` answers as
+``monitor.store.sql.articles.find_article`` does, for a batch in four queries whatever
+its size, where one lookup each would cost up to four round trips per article
+(docs/decisions/0013-batched-ingest.md).
 """
 
 from __future__ import annotations
@@ -16,41 +17,10 @@ from monitor.records import Article, MatchKind, article_id
 from monitor.store.postgres.schema import Connection
 from monitor.store.records import KnownArticle
 from monitor.store.sql import rows
-from monitor.store.sql import statements as sql
-from monitor.store.sql.dialect import POSTGRES
-
-
-async def find_article(
-    conn: Connection, feed_url: str, guid: str, link: str, fingerprint: str
-) -> KnownArticle | None:
-    if feed_url and guid:
-        row = await (await conn.execute(_BY_GUID, (feed_url, guid))).fetchone()
-        if row is not None:
-            return rows.known_article(row, MatchKind.GUID)
-    if guid and (found := await _tombstones(conn, [article_id(feed_url, guid)])):
-        # Before the link: the same feed's entry is seen, not news (decision 0015).
-        return rows.pruned_article(feed_url, *found.popitem())
-    for matched_by, key in ((MatchKind.LINK, link), (MatchKind.FINGERPRINT, fingerprint)):
-        row = await (await conn.execute(_BY[matched_by], (key,))).fetchone() if key else None
-        if row is not None:
-            return rows.known_article(row, matched_by)
-    return None
-
-
-async def known_guids(conn: Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
-    """The subset of ``guids`` stored for the feed (one array parameter, no chunking), and
-    those whose article retention pruned: its entry, still listed, is known too (0015)."""
-    stored = await conn.execute(_KNOWN_GUIDS, (feed_url, list(guids)))
-    found = {row["guid"] for row in await stored.fetchall()}
-    rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
-    if not rest:
-        return found
-    pruned = await conn.execute(_TOMBSTONES, (list(rest),))
-    return found | {rest[row["article_id"]] for row in await pruned.fetchall()}
 
 
 async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
-    """:func:`find_article` for each article, in order."""
+    """``find_article`` for each article, in order."""
     keyed = [a for a in articles if a.feed_url and a.guid]
     guids = await _by_guid(conn, keyed)
     pruned = await _tombstones(conn, [article_id(a.feed_url, a.guid) for a in keyed])
@@ -106,13 +76,7 @@ async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[s
     return {row["key"]: row for row in found}
 
 
-_KNOWN_GUIDS = "SELECT guid FROM articles WHERE feed_url = %s AND guid = ANY(%s)"
 _TOMBSTONES = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
-_BY_GUID = POSTGRES.render(sql.FIND_BY_GUID)
-_BY = {
-    kind: POSTGRES.render(sql.find_first_by(POSTGRES, kind.value))
-    for kind in (MatchKind.LINK, MatchKind.FINGERPRINT)
-}
 _BY_GUIDS = """
 SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, a.guid
 FROM unnest(%s::text[], %s::text[]) AS k(feed_url, guid)

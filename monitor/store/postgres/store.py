@@ -15,15 +15,16 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import astuple
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from monitor.records import AlertRecord, Article, DedupDecision, FeedState
+from monitor.records import AlertRecord, Article, FeedState
 from monitor.store.group_commit import FeedStateWriter
+from monitor.store.postgres.driver import read, run_steps
 from monitor.store.postgres.leases import PostgresLeases
-from monitor.store.postgres.lookup import find_article, find_articles, known_guids
+from monitor.store.postgres.lookup import find_articles
 from monitor.store.postgres.retention import PostgresRetention
 from monitor.store.postgres.schema import (
     Connection,
@@ -35,22 +36,20 @@ from monitor.store.postgres.schema import (
     without_secrets,
 )
 from monitor.store.postgres.story_sync import ArticleToStore, StorySync, StoryWatch
-from monitor.store.postgres.writes import read_story, store_article
 from monitor.store.records import (
-    AlertPlanner,
     KnownArticle,
     StoreUnavailableError,
-    StoryRecord,
     WindowArticle,
 )
-from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
+from monitor.store.sql.articles import store_article
 from monitor.store.sql.base import Read, SqlStore
 from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps
 
+T = TypeVar("T")
 _UPSERT_FEED = POSTGRES.render(sql.UPSERT_FEED)
-_RECENT_ARTICLES = POSTGRES.render(sql.recent_articles(POSTGRES))
 
 
 class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
@@ -78,7 +77,7 @@ class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
 
     async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
         async with self._connection() as conn:
-            return await _read(conn, statement, values)
+            return await read(conn, statement, values)
 
     async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
         async with self._connection() as conn:
@@ -88,10 +87,17 @@ class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
     async def _reads(self) -> AsyncIterator[Read]:
         async with self._connection() as conn, conn.transaction():  # one snapshot
 
-            async def read(statement: str, values: Sequence[Any]) -> list[Row]:
-                return await _read(conn, statement, values)
+            async def read_here(statement: str, values: Sequence[Any]) -> list[Row]:
+                return await read(conn, statement, values)
 
-            yield read
+            yield read_here
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
+        async with self._connection() as conn:
+            if not snapshot:
+                return await run_steps(conn, steps)
+            async with conn.transaction():
+                return await run_steps(conn, steps)
 
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at
@@ -130,27 +136,12 @@ class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
         async with self._connection() as conn:
             return await schema_version(conn)
 
-    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        if not guids:
-            return set()
-        async with self._connection() as conn, conn.transaction():
-            return await known_guids(conn, feed_url, guids)
-
-    async def save_feed_state(self, state: FeedState) -> None:
-        await self._feed_writer.save(state)
-
     async def _write_feed_states(self, states: list[FeedState]) -> None:
         """Every state in one transaction, in URL order: two daemons saving overlapping
         batches lock rows in the same order, so they wait for each other, never deadlock."""
         values = [astuple(state) for state in sorted(states, key=lambda state: state.url)]
         async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
             await cursor.executemany(_UPSERT_FEED, values)
-
-    async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
-    ) -> KnownArticle | None:
-        async with self._connection() as conn:
-            return await find_article(conn, feed_url, guid, link, fingerprint)
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""
@@ -160,34 +151,17 @@ class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
             return found
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
-        """Articles fetched since ``since``, oldest first, with their story's first article."""
         async with self._connection() as conn:
             await self.stories.start(conn)  # what is stored after this is read again
-            found = await (await conn.execute(_RECENT_ARTICLES, (since,))).fetchall()
-        return [rows.window_article(row) for row in found]
-
-    async def story(self, story_id: str) -> StoryRecord | None:
-        async with self._connection() as conn, conn.transaction():
-            return await read_story(conn, story_id)
-
-    async def record_article(
-        self,
-        article: Article,
-        decision: DedupDecision,
-        alerts: Sequence[AlertRecord] | AlertPlanner,
-    ) -> list[AlertRecord]:
-        return (await self.record_articles([(article, decision, alerts)]))[0]
+        return await super().recent_articles(since)
 
     async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
-            created = [await store_article(conn, *record) for record in records]
+            created = [
+                await run_steps(conn, store_article(POSTGRES, *record)) for record in records
+            ]
             await self.stories.after_write(conn)
             return created
-
-
-async def _read(conn: Connection, statement: str, values: Sequence[Any]) -> list[Row]:
-    """The rows of a shared statement (SQLite's form), rendered for psycopg."""
-    return list(await (await conn.execute(POSTGRES.render(statement), values)).fetchall())

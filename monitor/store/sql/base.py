@@ -1,8 +1,8 @@
 """The store operations both backends run the same way, written once.
 
-:class:`SqlStore` carries every operation that is one statement (or a few reads) with
-the same SQL on both databases; a backend supplies how a statement runs
-(:meth:`SqlStore._rows`, :meth:`SqlStore._execute`, :meth:`SqlStore._reads`) and its
+:class:`SqlStore` carries every operation that runs the same SQL on both databases; a
+backend supplies how statements run (:meth:`SqlStore._rows`, :meth:`SqlStore._execute`,
+:meth:`SqlStore._reads`, :meth:`SqlStore._perform`) and its
 :class:`~monitor.store.sql.dialect.Dialect`, and keeps for itself what only it can do.
 """
 
@@ -12,15 +12,34 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import astuple, fields
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from monitor.records import AlertRecord, FeedState, Silence, WebSubSubscription
+from monitor.records import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    FeedState,
+    Silence,
+    WebSubSubscription,
+)
+from monitor.store.group_commit import FeedStateWriter
+from monitor.store.interface import ArticleRecord
 from monitor.store.outbox import AlertListing
-from monitor.store.records import StoredArticle, StorySummary
-from monitor.store.sql import rows
+from monitor.store.records import (
+    AlertPlanner,
+    KnownArticle,
+    StoredArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
+from monitor.store.sql import articles, rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps
+
+T = TypeVar("T")
 
 PageKey = tuple[datetime, str]  # (fetched_at, article_id) of the last article of a page
 # Runs one read, as (SQL in SQLite's form, its values) → its rows.
@@ -31,6 +50,7 @@ class SqlStore:
     """The operations shared by ``SqliteStore`` and ``PostgresStore``."""
 
     dialect: ClassVar[Dialect]
+    _feed_writer: FeedStateWriter
 
     async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
         """The rows of one statement (SQLite's form, rendered by the backend)."""
@@ -43,6 +63,48 @@ class SqlStore:
     def _reads(self) -> AbstractAsyncContextManager[Read]:
         """Several reads that belong together (one transaction where the backend has one)."""
         raise NotImplementedError
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
+        """Run multi-statement work; ``snapshot``: its reads see one state of the database."""
+        raise NotImplementedError
+
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        raise NotImplementedError
+
+    async def record_article(
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
+    ) -> list[AlertRecord]:
+        return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        await self._feed_writer.save(state)  # group-committed (decision 0010)
+
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        if not guids:
+            return set()
+        return await self._perform(
+            articles.known_guids(self.dialect, feed_url, guids), snapshot=True
+        )
+
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        steps = articles.find_article(self.dialect, feed_url, guid, link, fingerprint)
+        return await self._perform(steps)
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        return await self._perform(articles.read_story(self.dialect, story_id), snapshot=True)
+
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        """Articles fetched since ``since``, oldest first, with their story's first article."""
+        statement = sql.recent_articles(self.dialect)
+        return [
+            rows.window_article(row)
+            for row in await self._rows(statement, (self.dialect.time(since),))
+        ]
 
     async def _one(self, statement: str, values: Sequence[Any] = ()) -> Row | None:
         found = await self._rows(statement, values)

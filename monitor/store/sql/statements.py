@@ -1,12 +1,15 @@
 """SQL text both backends run, written once in SQLite's parameter style.
 
 Backends render each statement for their driver (:meth:`Dialect.render`); the few
-fragments that differ come from the dialect, as arguments of the functions here.
+fragments that differ come from the dialect, as arguments of the functions here (each
+built once per dialect, then cached).
 """
 
 # ruff: noqa: S608 - SQL here is built from constant fragments and column names, never input
 
 from __future__ import annotations
+
+from functools import cache
 
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
@@ -68,6 +71,7 @@ ON CONFLICT DO NOTHING
 HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
 
 
+@cache
 def touch_story(dialect: Dialect) -> str:
     return f"""
 UPDATE stories SET article_count = article_count + 1,
@@ -76,6 +80,7 @@ WHERE story_id = ?
 """
 
 
+@cache
 def same_lead(dialect: Dialect) -> str:
     return f"""
 SELECT outlet FROM articles a
@@ -84,12 +89,14 @@ ORDER BY fetched_at{dialect.tiebreak} LIMIT 1
 """
 
 
+@cache
 def story_names(dialect: Dialect) -> str:
     return f"""
 SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, name{dialect.collate}
 """
 
 
+@cache
 def recent_articles(dialect: Dialect) -> str:
     return f"""
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at
@@ -99,6 +106,7 @@ ORDER BY a.fetched_at, a.{dialect.arrival}
 """
 
 
+@cache
 def articles_page(dialect: Dialect) -> str:
     # The collation makes the page order and the (fetched_at, article_id) comparison agree
     # with each other, and PostgreSQL's with SQLite's byte order.
@@ -122,6 +130,7 @@ FROM articles a JOIN stories s USING (story_id)
 FIND_BY_GUID = FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
 
 
+@cache
 def find_first_by(dialect: Dialect, column: str) -> str:
     # The "<> ''" term lets the planner use the partial indexes (articles_link,
     # articles_fingerprint): it cannot know a bound parameter is non-empty.
@@ -143,6 +152,7 @@ FROM feeds GROUP BY 1
 """
 
 
+@cache
 def status_feeds(dialect: Dialect) -> str:
     return f"""
 {SELECT_FEEDS}
@@ -152,6 +162,7 @@ LIMIT ?
 """
 
 
+@cache
 def latest_stories(dialect: Dialect) -> str:
     return f"""
 SELECT s.story_id, s.title, s.article_count, s.first_seen, s.last_seen,
@@ -163,6 +174,7 @@ LIMIT ?
 """
 
 
+@cache
 def story_alerts(dialect: Dialect, count: int) -> str:
     return f"""
 SELECT alert_id, story_id, article_id, rule, severity, terms, event, created_at, outlets, reason
@@ -204,11 +216,13 @@ RETURNING silence_id
 REMOVE_SILENCE = "DELETE FROM silences WHERE silence_id = ?"
 
 
+@cache
 def claim_batch(dialect: Dialect, count: int) -> str:
     where = dialect.in_list("delivery_id", count)
     return f"UPDATE deliveries SET batch_id = ? WHERE {where} AND batch_id IS NULL"
 
 
+@cache
 def silences(dialect: Dialect) -> str:
     return f"""
 SELECT * FROM silences
@@ -217,6 +231,7 @@ ORDER BY expires_at, silence_id
 """
 
 
+@cache
 def list_alerts(dialect: Dialect) -> str:
     return f"""
 SELECT al.*, al.outlets AS alert_outlets, a.title
@@ -229,6 +244,7 @@ LIMIT ?
 """
 
 
+@cache
 def alert_deliveries(dialect: Dialect) -> str:
     return f"SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{dialect.collate}"
 

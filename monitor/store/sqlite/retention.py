@@ -23,7 +23,7 @@ from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import SQLITE
 from monitor.store.sql.pruning import candidates, counted
-from monitor.store.sqlite.writes import transaction
+from monitor.store.sqlite.driver import transaction
 
 T = TypeVar("T")
 

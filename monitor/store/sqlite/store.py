@@ -14,38 +14,32 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from monitor.records import AlertRecord, Article, DedupDecision, FeedState
+from monitor.records import AlertRecord, Article, FeedState
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.records import (
-    AlertPlanner,
     KnownArticle,
     SchemaTooNewError,
-    StoryRecord,
-    WindowArticle,
 )
-from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
+from monitor.store.sql.articles import find_article, store_article
 from monitor.store.sql.base import Read, SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps
+from monitor.store.sqlite.driver import run_steps, transaction
 from monitor.store.sqlite.outbox import SqliteOutbox
 from monitor.store.sqlite.retention import SqliteRetention
-from monitor.store.sqlite.writes import (
-    find_article,
-    known_guids,
-    read_story,
-    store_article,
-    transaction,
-)
 
 T = TypeVar("T")
-_RECENT_ARTICLES = sql.recent_articles(SQLITE)
+
+
+def _find(article: Article) -> Steps[KnownArticle | None]:
+    return find_article(SQLITE, article.feed_url, article.guid, article.link, article.fingerprint)
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -97,6 +91,9 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
     async def _reads(self) -> AsyncIterator[Read]:
         yield self._rows  # each read on the one thread, in order
 
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
+        return await self._run(lambda db: run_steps(db, steps))  # nothing interleaves
+
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
 
@@ -125,12 +122,6 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
     async def schema_version(self) -> int:
         return await self._run(lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
 
-    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        return await self._run(lambda db: known_guids(db, feed_url, guids))
-
-    async def save_feed_state(self, state: FeedState) -> None:
-        await self._feed_writer.save(state)
-
     async def _write_feed_states(self, states: list[FeedState]) -> None:
         """Every state in one transaction."""
         values = [self._stored(state) for state in states]
@@ -141,39 +132,18 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
 
         await self._run(write)
 
-    async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
-    ) -> KnownArticle | None:
-        return await self._run(lambda db: find_article(db, feed_url, guid, link, fingerprint))
-
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         def query(db: sqlite3.Connection) -> list[KnownArticle | None]:
-            return [find_article(db, a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
+            return [run_steps(db, _find(a)) for a in articles]
 
         return await self._run(query)
-
-    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
-        """Articles fetched since ``since``, oldest first, with their story's first article."""
-        found = await self._rows(_RECENT_ARTICLES, (SQLITE.time(since),))
-        return [rows.window_article(row) for row in found]
-
-    async def story(self, story_id: str) -> StoryRecord | None:
-        return await self._run(lambda db: read_story(db, story_id))
-
-    async def record_article(
-        self,
-        article: Article,
-        decision: DedupDecision,
-        alerts: Sequence[AlertRecord] | AlertPlanner,
-    ) -> list[AlertRecord]:
-        return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """Every record in order, in one transaction: each sees the ones before it."""
 
         def write(db: sqlite3.Connection) -> list[list[AlertRecord]]:
             with transaction(db):
-                return [store_article(db, *record) for record in records]
+                return [run_steps(db, store_article(SQLITE, *record)) for record in records]
 
         return await self._run(write)
 
