@@ -64,7 +64,7 @@ def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -
         )
     elif decision.verdict is Verdict.FOLDED:
         grew = int(decision.evidence == "update")
-        yield from changed(sql.touch_story(dialect), (seen, grew, story_id))
+        yield from changed(sql.TOUCH_STORY, (seen, grew, story_id))
     outlet = yield from _outlet(dialect, article, decision)
     yield from changed(sql.ADD_OUTLET, (story_id, outlet))
     facts = decision.facts
@@ -76,7 +76,7 @@ def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -
 def _outlet(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
     fingerprint = decision.facts.lead_fingerprint
     if fingerprint:
-        row = yield from first_of(sql.same_lead(dialect), (decision.story_id, fingerprint))
+        row = yield from first_of(sql.SAME_LEAD, (decision.story_id, fingerprint))
         if row is not None:
             return str(row["outlet"])
     return decision.facts.outlet or article.feed_url
@@ -107,7 +107,7 @@ def read_story(dialect: Dialect, story_id: str) -> Steps[StoryRecord | None]:
     if row is None:
         return None
     outlets = yield from rows_of(sql.STORY_OUTLETS, (story_id,))
-    names = yield from rows_of(sql.story_names(dialect), (story_id,))
+    names = yield from rows_of(sql.STORY_NAMES, (story_id,))
     return rows.story_record(row, (item["outlet"] for item in outlets), names)
 
 
@@ -124,7 +124,7 @@ def find_article(
         # Before the link: the same feed's entry is seen, not news (decision 0015).
         return rows.pruned_article(feed_url, pruned["article_id"], pruned["story_id"])
     for matched_by, key in ((MatchKind.LINK, link), (MatchKind.FINGERPRINT, fingerprint)):
-        statement = sql.find_first_by(dialect, matched_by.value)
+        statement = sql.FIND_FIRST_BY[matched_by.value]
         row = (yield from first_of(statement, (key,))) if key else None
         if row is not None:
             return rows.known_article(row, matched_by)

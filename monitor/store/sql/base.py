@@ -100,7 +100,7 @@ class SqlStore:
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first, with their story's first article."""
-        statement = sql.recent_articles(self.dialect)
+        statement = sql.RECENT_ARTICLES
         return [
             rows.window_article(row)
             for row in await self._rows(statement, (self.dialect.time(since),))
@@ -142,7 +142,7 @@ class SqlStore:
         """One page keyed on (fetched_at, article_id): a page costs the same however deep."""
         start, time = after or (since, ""), self.dialect.time
         values = (time(since), time(start[0]), start[1], limit)
-        found = await self._rows(sql.articles_page(self.dialect), values)
+        found = await self._rows(sql.ARTICLES_PAGE, values)
         return [rows.stored_article(row) for row in found]
 
     async def count_articles_since(self, since: datetime) -> int:
@@ -153,11 +153,11 @@ class SqlStore:
         return {row["health"]: int(row["n"]) for row in await self._rows(sql.HEALTH_COUNTS)}
 
     async def status_feeds(self, limit: int) -> list[FeedState]:
-        found = await self._rows(sql.status_feeds(self.dialect), (limit,))
+        found = await self._rows(sql.STATUS_FEEDS, (limit,))
         return [rows.feed_state(row) for row in found]
 
     async def latest_stories(self, limit: int) -> list[StorySummary]:
-        found = await self._rows(sql.latest_stories(self.dialect), (limit,))
+        found = await self._rows(sql.LATEST_STORIES, (limit,))
         return [rows.story_summary(row) for row in found]
 
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
@@ -194,7 +194,7 @@ class SqlStore:
 
     async def silences(self, active_at: datetime | None = None) -> list[Silence]:
         moment = self.dialect.time(active_at)
-        found = await self._rows(sql.silences(self.dialect), (moment,) * 3)
+        found = await self._rows(sql.SILENCES, (moment,) * 3)
         return [rows.silence(row) for row in found]
 
     async def remove_silence(self, silence_id: int) -> bool:
@@ -205,8 +205,8 @@ class SqlStore:
     ) -> list[AlertListing]:
         values = (self.dialect.time(since), state, state, limit)
         async with self._reads() as read:
-            found = await read(sql.list_alerts(self.dialect), values)
-            per_alert = sql.alert_deliveries(self.dialect)
+            found = await read(sql.LIST_ALERTS, values)
+            per_alert = sql.ALERT_DELIVERIES
             return [await _listing(read, per_alert, row) for row in found]
 
 

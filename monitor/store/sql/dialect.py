@@ -1,9 +1,11 @@
 """Where SQLite's SQL and PostgreSQL's differ, in one place.
 
-Shared statements are written in SQLite's form: ``?`` for a positional parameter,
-``:name`` for a named one. :meth:`Dialect.render` turns them into the driver's form;
-the attributes hold the few fragments that differ (collation, tie-breaks, list
-parameters) and the methods turn Python values into what the driver stores.
+Shared statements are written in SQLite's form (``?`` for a positional parameter,
+``:name`` for a named one) with a few ``{fragments}`` left open: ``{collate}`` (byte
+order for text), ``{arrival}`` and ``{tiebreak}`` (the order articles were stored in),
+``{greatest}``, and ``{time_param}``/``{text_param}`` (a parameter PostgreSQL must be
+told the type of). :meth:`Dialect.render` fills them in and converts the parameters;
+the other methods turn Python values into what the driver stores.
 """
 
 from __future__ import annotations
@@ -28,16 +30,13 @@ class Dialect:
     arrival: str  # the articles column numbering rows in the order they were stored
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
+    typed_params: bool  # PostgreSQL: a parameter only tested for NULL needs a type
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
     lists_as_arrays: bool  # PostgreSQL binds one array; SQLite one parameter per item
 
-    def is_null(self, sql_type: str) -> str:
-        """A parameter tested for NULL; PostgreSQL must be told the parameter's type."""
-        return "? IS NULL" if self.name == "sqlite" else f"?::{sql_type} IS NULL"
-
     def render(self, sql: str) -> str:
-        """``sql`` (SQLite's form) in this dialect's parameter style."""
-        return sql if self.name == "sqlite" else _pyformat(sql)
+        """``sql`` (SQLite's form, fragments open) as this backend's driver takes it."""
+        return _render(self, sql)
 
     def time(self, moment: datetime | None) -> Any:
         if moment is None or not self.timestamps_as_text:
@@ -62,11 +61,21 @@ class Dialect:
 
 
 @cache
-def _pyformat(sql: str) -> str:
-    # Rendered once per statement text: literal % doubled, then ? and :name turned into
-    # psycopg's %s and %(name)s (``::type`` casts are left alone).
-    escaped = sql.replace("%", "%%").replace("?", "%s")
-    return _NAMED.sub(r"%(\1)s", escaped)
+def _render(dialect: Dialect, sql: str) -> str:
+    # Once per statement text: fragments filled in; for psycopg, literal % doubled, then ?
+    # and :name turned into %s and %(name)s (``::type`` casts are left alone).
+    typed = dialect.typed_params
+    text = sql.format(
+        collate=dialect.collate,
+        arrival=dialect.arrival,
+        tiebreak=dialect.tiebreak,
+        greatest=dialect.greatest,
+        time_param="?::timestamptz" if typed else "?",
+        text_param="?::text" if typed else "?",
+    )
+    if dialect.name == "sqlite":
+        return text
+    return _NAMED.sub(r"%(\1)s", text.replace("%", "%%").replace("?", "%s"))
 
 
 SQLITE = Dialect(
@@ -75,6 +84,7 @@ SQLITE = Dialect(
     arrival="rowid",
     tiebreak="",
     greatest="max",
+    typed_params=False,
     timestamps_as_text=True,
     lists_as_arrays=False,
 )
@@ -84,6 +94,7 @@ POSTGRES = Dialect(
     arrival="seq",
     tiebreak=", a.seq",
     greatest="greatest",
+    typed_params=True,
     timestamps_as_text=False,
     lists_as_arrays=True,
 )

@@ -41,8 +41,19 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-FEED_COLUMNS = tuple(field.name for field in fields(FeedState))
-WEBSUB_COLUMNS = tuple(field.name for field in fields(WebSubSubscription))
+def _columns(record: type[Any], *computed: str) -> tuple[str, ...]:
+    """A record's fields read straight from the row's columns of the same names."""
+    return tuple(field.name for field in fields(record) if field.name not in computed)
+
+
+FEED_COLUMNS = _columns(FeedState)
+WEBSUB_COLUMNS = _columns(WebSubSubscription)
+_DELIVERY_COLUMNS = _columns(Delivery, "state", "payload")
+_ALERT_COLUMNS = _columns(AlertRecord, "terms", "notifiers", "outlets")
+_SILENCE_COLUMNS = _columns(Silence)
+_SUMMARY_COLUMNS = _columns(StorySummary)
+_ARTICLE_COLUMNS = _columns(Article, "content", "tags", "fingerprint")
+_KNOWN_COLUMNS = _columns(KnownArticle, "matched_by")
 _FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_poll"})
 _WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
 
@@ -81,34 +92,15 @@ def subscription(row: Row) -> WebSubSubscription:
 
 
 def delivery(row: Row) -> Delivery:
-    return Delivery(
-        delivery_id=row["delivery_id"],
-        alert_id=row["alert_id"],
-        notifier=row["notifier"],
-        state=DeliveryState(row["state"]),
-        attempts=row["attempts"],
-        next_attempt_at=when(row["next_attempt_at"]),
-        last_error=row["last_error"],
-        batch_id=row["batch_id"],
-        hold=row["hold"],
-    )
+    values = _values(row, _DELIVERY_COLUMNS, frozenset({"next_attempt_at"}))
+    return Delivery(**values, state=DeliveryState(row["state"]))
 
 
 def alert(row: Row, notifiers: tuple[str, ...] = (), outlets: str = "outlets") -> AlertRecord:
     """An alert; ``outlets`` names the column holding its own outlet count in joined rows."""
-    return AlertRecord(
-        alert_id=row["alert_id"],
-        story_id=row["story_id"],
-        article_id=row["article_id"],
-        rule=row["rule"],
-        severity=row["severity"],
-        terms=tuple(json_list(row["terms"])),
-        notifiers=notifiers,
-        created_at=when(row["created_at"]),
-        event=row["event"],
-        outlets=row[outlets],
-        reason=row["reason"],
-    )
+    values = _values(row, _ALERT_COLUMNS, frozenset({"created_at"}))
+    terms = tuple(json_list(row["terms"]))
+    return AlertRecord(**values, terms=terms, notifiers=notifiers, outlets=row[outlets])
 
 
 def delivery_context(row: Row) -> DeliveryContext:
@@ -128,15 +120,7 @@ def delivery_context(row: Row) -> DeliveryContext:
 
 
 def silence(row: Row) -> Silence:
-    return Silence(
-        reason=row["reason"],
-        created_at=when(row["created_at"]),
-        expires_at=when(row["expires_at"]),
-        rule=row["rule"],
-        story_id=row["story_id"],
-        notifier=row["notifier"],
-        silence_id=row["silence_id"],
-    )
+    return Silence(**_values(row, _SILENCE_COLUMNS, frozenset({"created_at", "expires_at"})))
 
 
 def rule_history(rows: Sequence[Row]) -> RuleHistory:
@@ -158,18 +142,7 @@ def histories(rows: Iterable[Row]) -> dict[str, RuleHistory]:
 
 
 def story_summary(row: Row) -> StorySummary:
-    return StorySummary(
-        story_id=row["story_id"],
-        title=row["title"],
-        link=row["link"],
-        summary=row["summary"],
-        feed_url=row["feed_url"],
-        feed_name=row["feed_name"],
-        article_count=row["article_count"],
-        outlets=row["outlets"],
-        first_seen=when(row["first_seen"]),
-        last_seen=when(row["last_seen"]),
-    )
+    return StorySummary(**_values(row, _SUMMARY_COLUMNS, frozenset({"first_seen", "last_seen"})))
 
 
 def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> StoryRecord:
@@ -189,19 +162,8 @@ def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> Stor
 
 def stored_article(row: Row) -> StoredArticle:
     """An article read back for a backtest: no content or entry tags are kept."""
-    article = Article(
-        article_id=row["article_id"],
-        feed_url=row["feed_url"],
-        feed_name=row["feed_name"],
-        guid=row["guid"],
-        title=row["title"],
-        link=row["link"],
-        summary=row["summary"],
-        content="",
-        published=moment(row["published"]),
-        fetched_at=when(row["fetched_at"]),
-    )
-    return StoredArticle(article, row["story_id"])
+    values = _values(row, _ARTICLE_COLUMNS, frozenset({"published", "fetched_at"}))
+    return StoredArticle(Article(**values, content=""), row["story_id"])
 
 
 def window_article(row: Row) -> WindowArticle:
@@ -219,13 +181,7 @@ def window_article(row: Row) -> WindowArticle:
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:
     """A row of ``FIND_COLUMNS``, found by ``matched_by``."""
-    return KnownArticle(
-        article_id=row["article_id"],
-        story_id=row["story_id"],
-        feed_url=row["feed_url"],
-        first_article_id=row["first_article_id"],
-        matched_by=matched_by,
-    )
+    return KnownArticle(**_values(row, _KNOWN_COLUMNS, frozenset()), matched_by=matched_by)
 
 
 def pruned_article(feed_url: str, article_id: str, story_id: str) -> KnownArticle:

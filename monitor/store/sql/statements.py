@@ -1,15 +1,12 @@
 """SQL text both backends run, written once in SQLite's parameter style.
 
-Backends render each statement for their driver (:meth:`Dialect.render`); the few
-fragments that differ come from the dialect, as arguments of the functions here (each
-built once per dialect, then cached).
+Backends render each statement for their driver (:meth:`Dialect.render`), which fills
+in the ``{fragments}`` where the dialects differ.
 """
 
 # ruff: noqa: S608 - SQL here is built from constant fragments and column names, never input
 
 from __future__ import annotations
-
-from functools import cache
 
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
@@ -71,52 +68,37 @@ ON CONFLICT DO NOTHING
 HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
 
 
-@cache
-def touch_story(dialect: Dialect) -> str:
-    return f"""
+TOUCH_STORY = """
 UPDATE stories SET article_count = article_count + 1,
-                   last_seen = {dialect.greatest}(last_seen, ?), updates = updates + ?
+                   last_seen = {greatest}(last_seen, ?), updates = updates + ?
 WHERE story_id = ?
 """
 
-
-@cache
-def same_lead(dialect: Dialect) -> str:
-    return f"""
+SAME_LEAD = """
 SELECT outlet FROM articles a
 WHERE story_id = ? AND lead_fingerprint = ? AND outlet <> ''
-ORDER BY fetched_at{dialect.tiebreak} LIMIT 1
+ORDER BY fetched_at{tiebreak} LIMIT 1
 """
 
-
-@cache
-def story_names(dialect: Dialect) -> str:
-    return f"""
-SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, name{dialect.collate}
+STORY_NAMES = """
+SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, name{collate}
 """
 
-
-@cache
-def recent_articles(dialect: Dialect) -> str:
-    return f"""
+RECENT_ARTICLES = """
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.fetched_at >= ?
-ORDER BY a.fetched_at, a.{dialect.arrival}
+ORDER BY a.fetched_at, a.{arrival}
 """
 
-
-@cache
-def articles_page(dialect: Dialect) -> str:
-    # The collation makes the page order and the (fetched_at, article_id) comparison agree
-    # with each other, and PostgreSQL's with SQLite's byte order.
-    article_id = f"article_id{dialect.collate}"
-    return f"""
+# The collation makes the page order and the (fetched_at, article_id) comparison agree
+# with each other, and PostgreSQL's with SQLite's byte order.
+ARTICLES_PAGE = """
 SELECT article_id, story_id, feed_url, feed_name, guid, link, title, summary, published,
        fetched_at
 FROM articles
-WHERE fetched_at >= ? AND (fetched_at, {article_id}) > (?, ?)
-ORDER BY fetched_at, {article_id}
+WHERE fetched_at >= ? AND (fetched_at, article_id{collate}) > (?, ?)
+ORDER BY fetched_at, article_id{collate}
 LIMIT ?
 """
 
@@ -130,14 +112,13 @@ FROM articles a JOIN stories s USING (story_id)
 FIND_BY_GUID = FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
 
 
-@cache
-def find_first_by(dialect: Dialect, column: str) -> str:
-    # The "<> ''" term lets the planner use the partial indexes (articles_link,
-    # articles_fingerprint): it cannot know a bound parameter is non-empty.
-    return (
-        FIND_COLUMNS + f"WHERE a.{column} = ? AND a.{column} <> '' "
-        f"ORDER BY a.fetched_at{dialect.tiebreak} LIMIT 1"
-    )
+# The "<> ''" term lets the planner use the partial indexes (articles_link,
+# articles_fingerprint): it cannot know a bound parameter is non-empty.
+FIND_FIRST_BY = {
+    column: FIND_COLUMNS
+    + f"WHERE a.{column} = ? AND a.{column} <> '' ORDER BY a.fetched_at{{tiebreak}} LIMIT 1"
+    for column in ("link", "fingerprint")
+}
 
 
 # --- the status page ---
@@ -152,34 +133,30 @@ FROM feeds GROUP BY 1
 """
 
 
-@cache
-def status_feeds(dialect: Dialect) -> str:
-    return f"""
-{SELECT_FEEDS}
+STATUS_FEEDS = (
+    SELECT_FEEDS
+    + """
 ORDER BY CASE WHEN disabled IS NOT NULL THEN 1 WHEN error_count > 0 THEN 0 ELSE 2 END,
-         failing_since NULLS FIRST, next_poll IS NULL, next_poll, url{dialect.collate}
+         failing_since NULLS FIRST, next_poll IS NULL, next_poll, url{collate}
 LIMIT ?
 """
+)
 
-
-@cache
-def latest_stories(dialect: Dialect) -> str:
-    return f"""
+LATEST_STORIES = """
 SELECT s.story_id, s.title, s.article_count, s.first_seen, s.last_seen,
        a.link, a.summary, a.feed_url, a.feed_name,
        (SELECT count(*) FROM story_outlets o WHERE o.story_id = s.story_id) AS outlets
 FROM stories s JOIN articles a ON a.article_id = s.first_article_id
-ORDER BY s.last_seen DESC, s.story_id{dialect.collate}
+ORDER BY s.last_seen DESC, s.story_id{collate}
 LIMIT ?
 """
 
 
-@cache
 def story_alerts(dialect: Dialect, count: int) -> str:
     return f"""
 SELECT alert_id, story_id, article_id, rule, severity, terms, event, created_at, outlets, reason
 FROM alerts WHERE {dialect.in_list("story_id", count)}
-ORDER BY created_at, alert_id{dialect.collate}
+ORDER BY created_at, alert_id{{collate}}
 """
 
 
@@ -216,37 +193,28 @@ RETURNING silence_id
 REMOVE_SILENCE = "DELETE FROM silences WHERE silence_id = ?"
 
 
-@cache
 def claim_batch(dialect: Dialect, count: int) -> str:
     where = dialect.in_list("delivery_id", count)
     return f"UPDATE deliveries SET batch_id = ? WHERE {where} AND batch_id IS NULL"
 
 
-@cache
-def silences(dialect: Dialect) -> str:
-    return f"""
+SILENCES = """
 SELECT * FROM silences
-WHERE {dialect.is_null("timestamptz")} OR (created_at <= ? AND expires_at > ?)
+WHERE {time_param} IS NULL OR (created_at <= ? AND expires_at > ?)
 ORDER BY expires_at, silence_id
 """
 
-
-@cache
-def list_alerts(dialect: Dialect) -> str:
-    return f"""
+LIST_ALERTS = """
 SELECT al.*, al.outlets AS alert_outlets, a.title
 FROM alerts al JOIN articles a ON a.article_id = al.article_id
 WHERE al.created_at >= ?
-  AND ({dialect.is_null("text")} OR EXISTS (
+  AND ({text_param} IS NULL OR EXISTS (
     SELECT 1 FROM deliveries d WHERE d.alert_id = al.alert_id AND d.state = ?))
-ORDER BY al.created_at DESC, al.alert_id{dialect.collate}
+ORDER BY al.created_at DESC, al.alert_id{collate}
 LIMIT ?
 """
 
-
-@cache
-def alert_deliveries(dialect: Dialect) -> str:
-    return f"SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{dialect.collate}"
+ALERT_DELIVERIES = "SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{collate}"
 
 
 # --- statistics ---

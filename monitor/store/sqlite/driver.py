@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from monitor.store.sql.dialect import SQLITE
 from monitor.store.sql.steps import Query, Steps
 
 T = TypeVar("T")
@@ -36,8 +37,9 @@ def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
 
 
 def _answer(db: sqlite3.Connection, query: Query) -> Any:
+    statement = SQLITE.render(query.statement)
     if query.answer == "many":
-        db.executemany(query.statement, query.values)
+        db.executemany(statement, query.values)
         return None
-    cursor = db.execute(query.statement, query.values)
+    cursor = db.execute(statement, query.values)
     return cursor.rowcount if query.answer == "count" else cursor.fetchall()

@@ -82,10 +82,12 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
-        return await self._run(lambda db: db.execute(statement, tuple(values)).fetchall())
+        rendered = SQLITE.render(statement)
+        return await self._run(lambda db: db.execute(rendered, tuple(values)).fetchall())
 
     async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
-        return await self._run(lambda db: db.execute(statement, tuple(values)).rowcount)
+        rendered = SQLITE.render(statement)
+        return await self._run(lambda db: db.execute(rendered, tuple(values)).rowcount)
 
     @asynccontextmanager
     async def _reads(self) -> AsyncIterator[Read]:
