@@ -1,42 +1,90 @@
-"""PostgreSQL side of the outbox: due and held deliveries claimed for one daemon among
-several (decision 0017), and their updates ending the claim.
+"""PostgreSQL side of the outbox: deliveries claimed by one daemon at a time.
 
-:class:`PostgresOutbox` is mixed into ``PostgresStore``; each method takes one pooled
-connection for one statement or one short transaction. The rest of the outbox, and
-every row mapper, is shared with SQLite (``monitor.store.sql``).
+A sweep takes its due deliveries with ``FOR UPDATE SKIP LOCKED`` and stamps them with
+its daemon's name and a claim expiry (the database's clock); another daemon's sweep
+skips them until that claim lapses, so each delivery is sent by one daemon, and one
+claimed by a daemon that died is sent by another once its claim expires. The same
+daemon may take its own claims again (its sweeps run one at a time). The
+Idempotency-Key of a message does not change, so a receiver drops a resend after a
+takeover (docs/decisions/0017-leases.md). The rest of the outbox is shared with SQLite
+(``monitor.store.sql.base``).
 """
+
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
-from monitor.store.postgres.claims import CLAIM_STILL_OURS, RELEASE_CLAIM, Claimant, contexts_of
 from monitor.store.postgres.schema import Connection, Pool
-from monitor.store.records import DeliveryContext
-from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
+from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps, rows_of
 
+# Unclaimed, claimed by this daemon, or claimed by one whose claim lapsed.
+_CLAIMABLE = "(d.claimed_by = :owner OR d.claim_expires IS NULL OR d.claim_expires <= now())"
+_STAMP = """
+UPDATE deliveries SET claimed_by = :owner,
+                      claim_expires = now() + make_interval(secs => :seconds)
+FROM picked WHERE deliveries.delivery_id = picked.delivery_id
+RETURNING deliveries.delivery_id
+"""
+_DUE = f"""
+WITH picked AS (
+    SELECT d.delivery_id FROM deliveries d JOIN alerts al USING (alert_id)
+    WHERE d.state = 'pending' AND d.next_attempt_at <= :now AND {_CLAIMABLE}
+      AND NOT EXISTS (
+        SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
+        WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
+          AND pd.notifier = d.notifier AND pd.state = 'pending'
+          AND pd.next_attempt_at > :now)
+    ORDER BY {sql.DUE_ORDER}
+    LIMIT :limit
+    FOR UPDATE OF d SKIP LOCKED
+)
+{_STAMP}"""
+_MEMBERS = f"""
+WITH picked AS (
+    SELECT d.delivery_id FROM deliveries d
+    WHERE d.batch_id = :batch AND d.state = 'pending' AND {_CLAIMABLE}
+    FOR UPDATE SKIP LOCKED
+)
+{_STAMP}"""
+_HELD = f"""
+WITH picked AS (
+    SELECT d.delivery_id FROM deliveries d
+    WHERE d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
+      AND d.batch_id IS NULL AND {_CLAIMABLE}
+    FOR UPDATE SKIP LOCKED
+)
+{_STAMP}"""
+# What a sweep writes back (sent, retry, dead, held) ends the claim; it is refused when
+# another daemon holds an unexpired claim (it took the delivery over and sends it).
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
-_UPDATE_DELIVERIES = f"""
+_UPDATE_DELIVERIES = """
 UPDATE deliveries SET state = %s, attempts = %s, next_attempt_at = %s, last_error = %s,
-                      hold = %s, updated_at = now(){RELEASE_CLAIM}
-WHERE delivery_id = ANY(%s){CLAIM_STILL_OURS}"""  # noqa: S608 (constant fragments)
+                      hold = %s, updated_at = now(), claimed_by = NULL, claim_expires = NULL
+WHERE delivery_id = ANY(%s)
+  AND (claimed_by = %s OR claim_expires IS NULL OR claim_expires <= now())
+"""
 
 
-async def _due(
-    conn: Connection, now: datetime, limit: int, claimant: Claimant
-) -> list[DeliveryContext]:
-    """Due deliveries and their batches' members, claimed for this daemon (0017)."""
-    claimed = await claimant.due(conn, now, limit)
-    found = await contexts_of(conn, claimed, sql.DUE_ORDER)
-    seen = {row["delivery_id"] for row in found}
-    for batch_id in dict.fromkeys(row["batch_id"] for row in found if row["batch_id"]):
-        members = await contexts_of(conn, await claimant.members(conn, batch_id), "d.delivery_id")
-        found += [row for row in members if row["delivery_id"] not in seen]
-        seen.update(row["delivery_id"] for row in members)
-    return [rows.delivery_context(row) for row in found]
+class Claimant:
+    """Who claims deliveries, and for how long: set by the daemon (``claim_as``)."""
+
+    def __init__(self, owner: str = "", seconds: float = 120.0) -> None:
+        self.owner, self.seconds = owner, seconds
+
+    def claimed(self, statement: str, values: dict[str, Any], order: str) -> Steps[list[Row]]:
+        """The delivery contexts of what ``statement`` claims, in ``order``."""
+        values = {**values, "owner": self.owner, "seconds": self.seconds}
+        stamped = yield from rows_of(statement, values)
+        ids = [row["delivery_id"] for row in stamped]
+        contexts = f"{sql.DELIVERY_CONTEXT} WHERE d.delivery_id = ANY(?) ORDER BY {order}"
+        return (yield from rows_of(contexts, (ids,)))
 
 
 class PostgresOutbox:
@@ -58,16 +106,15 @@ class PostgresOutbox:
         async with self._pool.connection() as conn:
             yield conn
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
-        # One snapshot for the due rows and their batches' members.
-        async with self._connection() as conn, conn.transaction():
-            return await _due(conn, now, limit, self.claimant)
+    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
+        return self.claimant.claimed(_DUE, {"now": now, "limit": limit}, sql.DUE_ORDER)
 
-    async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
-        async with self._connection() as conn, conn.transaction():
-            ids = await self.claimant.held(conn, notifier, hold)
-            found = await contexts_of(conn, ids, sql.HELD_ORDER)
-        return [rows.delivery_context(row) for row in found]
+    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
+        return self.claimant.claimed(_MEMBERS, {"batch": batch_id}, "d.delivery_id")
+
+    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
+        values = {"notifier": notifier, "hold": hold}
+        return self.claimant.claimed(_HELD, values, sql.HELD_ORDER)
 
     async def update_deliveries(
         self,

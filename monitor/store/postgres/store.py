@@ -52,7 +52,7 @@ T = TypeVar("T")
 _UPSERT_FEED = POSTGRES.render(sql.UPSERT_FEED)
 
 
-class PostgresStore(SqlStore, PostgresLeases, PostgresRetention):
+class PostgresStore(PostgresLeases, PostgresRetention, SqlStore):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
 

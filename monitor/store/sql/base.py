@@ -27,6 +27,7 @@ from monitor.store.interface import ArticleRecord
 from monitor.store.outbox import AlertListing
 from monitor.store.records import (
     AlertPlanner,
+    DeliveryContext,
     KnownArticle,
     StoredArticle,
     StoryRecord,
@@ -166,6 +167,35 @@ class SqlStore:
         statement = sql.story_alerts(self.dialect, len(story_ids))
         found = await self._rows(statement, self.dialect.list_values(story_ids))
         return [rows.alert(row) for row in found]
+
+    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
+        """The contexts of pending deliveries due by ``now`` (``DUE_ORDER``)."""
+        raise NotImplementedError
+
+    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
+        """The contexts of a batch's pending members."""
+        raise NotImplementedError
+
+    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
+        """The contexts of pending, unbatched deliveries on ``notifier`` held for ``hold``."""
+        raise NotImplementedError
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
+        return await self._perform(self._due(now, limit), snapshot=True)
+
+    def _due(self, now: datetime, limit: int) -> Steps[list[DeliveryContext]]:
+        """Due deliveries and every pending member of their batches, in one snapshot."""
+        found = yield from self._pick_due(now, limit)
+        seen = {row["delivery_id"] for row in found}
+        for batch_id in dict.fromkeys(row["batch_id"] for row in found if row["batch_id"]):
+            members = yield from self._pick_members(batch_id)
+            found += [row for row in members if row["delivery_id"] not in seen]
+            seen.update(row["delivery_id"] for row in members)
+        return [rows.delivery_context(row) for row in found]
+
+    async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
+        found = await self._perform(self._pick_held(notifier, hold), snapshot=True)
+        return [rows.delivery_context(row) for row in found]
 
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         if delivery_ids:

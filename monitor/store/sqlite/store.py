@@ -3,9 +3,12 @@
 One connection, used only from one dedicated thread, so the event loop never
 blocks on disk and SQLite never sees two threads (decision 0001). WAL lets readers
 (the CLI, a status page) work while the daemon writes; every write is one short
-transaction, never held across network I/O. The operations PostgreSQL runs alike
-come from :class:`monitor.store.sql.base.SqlStore`.
+transaction, never held across network I/O. One daemon owns the file, so due and held
+deliveries are simply read (PostgreSQL claims them for one daemon among several). The
+operations PostgreSQL runs alike come from :class:`monitor.store.sql.base.SqlStore`.
 """
+
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -30,12 +34,36 @@ from monitor.store.sql.articles import find_article, store_article
 from monitor.store.sql.base import Read, SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps
+from monitor.store.sql.steps import Steps, rows_of
 from monitor.store.sqlite.driver import run_steps, transaction
-from monitor.store.sqlite.outbox import SqliteOutbox
 from monitor.store.sqlite.retention import SqliteRetention
 
 T = TypeVar("T")
+_DUE = (
+    sql.DELIVERY_CONTEXT
+    + f"""
+WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+  AND NOT EXISTS (
+    SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
+    WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
+      AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > ?)
+ORDER BY {sql.DUE_ORDER}
+LIMIT ?
+"""
+)
+_BATCH_MEMBERS = sql.DELIVERY_CONTEXT + "WHERE d.batch_id = ? AND d.state = 'pending'"
+_HELD = (
+    sql.DELIVERY_CONTEXT
+    + f"""
+WHERE d.notifier = ? AND d.state = 'pending' AND d.hold = ? AND d.batch_id IS NULL
+ORDER BY {sql.HELD_ORDER}
+"""
+)
+_UPDATE_DELIVERY = """
+UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
+                      updated_at = ?
+WHERE delivery_id = ?
+"""
 
 
 def _find(article: Article) -> Steps[KnownArticle | None]:
@@ -52,7 +80,7 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
+class SqliteStore(SqliteRetention, SqlStore):
     """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
 
     dialect: ClassVar[Dialect] = SQLITE
@@ -95,6 +123,29 @@ class SqliteStore(SqlStore, SqliteOutbox, SqliteRetention):
 
     async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
         return await self._run(lambda db: run_steps(db, steps))  # nothing interleaves
+
+    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
+        return rows_of(_DUE, (SQLITE.time(now), SQLITE.time(now), limit))
+
+    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
+        return rows_of(_BATCH_MEMBERS, (batch_id,))
+
+    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
+        return rows_of(_HELD, (notifier, hold))
+
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None:
+        stamp, when = SQLITE.time(datetime.now(UTC)), SQLITE.time(next_attempt_at)
+        values = [(state, attempts, when, error, hold, stamp, id_) for id_ in delivery_ids]
+        await self._run(lambda db: db.executemany(_UPDATE_DELIVERY, values))
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
