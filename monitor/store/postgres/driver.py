@@ -3,20 +3,13 @@ and the shared multi-statement work (:mod:`monitor.store.sql.steps`) on one conn
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from monitor.store.postgres.schema import Connection
 from monitor.store.sql.dialect import POSTGRES
-from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Query, Steps
 
 T = TypeVar("T")
-
-
-async def read(conn: Connection, statement: str, values: Sequence[Any] = ()) -> list[Row]:
-    """The rows of a shared statement."""
-    return list(await (await conn.execute(POSTGRES.render(statement), values)).fetchall())
 
 
 async def run_steps(conn: Connection, steps: Steps[T]) -> T:

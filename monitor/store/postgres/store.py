@@ -9,10 +9,11 @@ The operations both backends run alike come from :class:`monitor.store.sql.base.
 the contract tests run against both.
 """
 
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -22,10 +23,9 @@ from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article, FeedState
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.postgres.driver import read, run_steps
+from monitor.store.postgres.driver import run_steps
 from monitor.store.postgres.leases import PostgresLeases
 from monitor.store.postgres.lookup import find_articles
-from monitor.store.postgres.retention import PostgresRetention
 from monitor.store.postgres.schema import (
     Connection,
     connect,
@@ -37,26 +37,44 @@ from monitor.store.postgres.schema import (
 )
 from monitor.store.postgres.story_sync import ArticleToStore, StorySync, StoryWatch
 from monitor.store.records import (
+    DatabaseStats,
     KnownArticle,
     StoreUnavailableError,
     WindowArticle,
 )
 from monitor.store.sql import statements as sql
+from monitor.store.sql import upkeep
 from monitor.store.sql.articles import store_article
-from monitor.store.sql.base import Read, SqlStore
+from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import POSTGRES, Dialect
-from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps
+from monitor.store.sql.steps import Steps, changed
 
 T = TypeVar("T")
 _UPSERT_FEED = POSTGRES.render(sql.UPSERT_FEED)
+_PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
+               "tombstones": "article_id"}  # fmt: skip
+# A pruned article leaves its tombstone in the same statement.
+_PRUNE_ARTICLES = f"""
+WITH gone AS (DELETE FROM articles WHERE article_id IN ({upkeep.batch("articles", _PRUNE_KEYS)})
+              RETURNING article_id, story_id)
+INSERT INTO pruned_articles (article_id, story_id, pruned_at)
+SELECT article_id, story_id, :now FROM gone
+ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
+                                       pruned_at = excluded.pruned_at
+"""
+_SIZES = """
+SELECT current_setting('block_size') AS block, current_setting('autovacuum') AS autovacuum,
+       (SELECT sum(pg_total_relation_size(to_regclass(name)))
+        FROM unnest(%s::text[]) AS name) AS size
+"""
 
 
-class PostgresStore(PostgresLeases, PostgresRetention, SqlStore):
+class PostgresStore(PostgresLeases, SqlStore):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
 
     dialect: ClassVar[Dialect] = POSTGRES
+    _prune_keys: ClassVar[Mapping[str, str]] = _PRUNE_KEYS
 
     def __init__(
         self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
@@ -75,29 +93,42 @@ class PostgresStore(PostgresLeases, PostgresRetention, SqlStore):
     def __repr__(self) -> str:
         return f"PostgresStore({describe(self._url)!r})"
 
-    async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
         async with self._connection() as conn:
-            return await read(conn, statement, values)
-
-    async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
-        async with self._connection() as conn:
-            return (await conn.execute(POSTGRES.render(statement), values)).rowcount
-
-    @asynccontextmanager
-    async def _reads(self) -> AsyncIterator[Read]:
-        async with self._connection() as conn, conn.transaction():  # one snapshot
-
-            async def read_here(statement: str, values: Sequence[Any]) -> list[Row]:
-                return await read(conn, statement, values)
-
-            yield read_here
-
-    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
-        async with self._connection() as conn:
-            if not snapshot:
+            if not (snapshot or write):
                 return await run_steps(conn, steps)
             async with conn.transaction():
                 return await run_steps(conn, steps)
+
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement
+
+    async def reclaim_space(self, max_pages: int) -> int:
+        return 0  # autovacuum makes freed pages reusable; nothing to hand back by hand
+
+    async def vacuum(self) -> None:
+        async with self._connection() as conn:  # autocommit: VACUUM refuses a transaction
+            await conn.execute(f"VACUUM (ANALYZE) {', '.join(sql.TABLES)}")
+
+    async def database_stats(self) -> DatabaseStats:
+        async with self._connection() as conn, conn.transaction():
+            sizes = await (await conn.execute(_SIZES, (list(sql.TABLES),))).fetchone()
+            assert sizes is not None  # aggregates always return a row
+            version = await schema_version(conn)
+            contents = await run_steps(conn, upkeep.contents())
+        block, size = int(sizes["block"]), int(sizes["size"] or 0)
+        return DatabaseStats(
+            backend="postgresql",
+            location=describe(self._url),
+            schema_version=version,
+            size_bytes=size,
+            wal_bytes=0,
+            page_size=block,
+            page_count=size // block,
+            free_pages=0,
+            auto_vacuum="autovacuum" if sizes["autovacuum"] == "on" else "none",
+            **contents,
+        )
 
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at

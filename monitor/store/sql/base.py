@@ -1,15 +1,14 @@
 """The store operations both backends run the same way, written once.
 
 :class:`SqlStore` carries every operation that runs the same SQL on both databases; a
-backend supplies how statements run (:meth:`SqlStore._rows`, :meth:`SqlStore._execute`,
-:meth:`SqlStore._reads`, :meth:`SqlStore._perform`) and its
-:class:`~monitor.store.sql.dialect.Dialect`, and keeps for itself what only it can do.
+backend supplies how statements run (:meth:`SqlStore._perform`, which drives
+:mod:`monitor.store.sql.steps`) and its :class:`~monitor.store.sql.dialect.Dialect`, and
+keeps for itself what only it can do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple, fields
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -29,22 +28,22 @@ from monitor.store.records import (
     AlertPlanner,
     DeliveryContext,
     KnownArticle,
+    PruneCutoffs,
     StoredArticle,
     StoryRecord,
     StorySummary,
     WindowArticle,
 )
-from monitor.store.sql import articles, rows
+from monitor.store.retention import PRUNE_KINDS
+from monitor.store.sql import articles, rows, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps
+from monitor.store.sql.steps import Steps, Values, changed, rows_of
 
 T = TypeVar("T")
 
 PageKey = tuple[datetime, str]  # (fetched_at, article_id) of the last article of a page
-# Runs one read, as (SQL in SQLite's form, its values) → its rows.
-Read = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
 
 
 class SqlStore:
@@ -53,21 +52,37 @@ class SqlStore:
     dialect: ClassVar[Dialect]
     _feed_writer: FeedStateWriter
 
-    async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
-        """The rows of one statement (SQLite's form, rendered by the backend)."""
+    # The keys retention deletes rows by, per kind (monitor.store.sql.upkeep).
+    _prune_keys: ClassVar[Mapping[str, str]]
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
+        """Run ``steps``; ``snapshot``: its reads see one state of the database; ``write``:
+        its writes are one transaction, all or nothing."""
         raise NotImplementedError
 
-    async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
-        """Run one statement; how many rows it changed."""
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        """Prune one batch of articles, each leaving its tombstone; how many went."""
         raise NotImplementedError
 
-    def _reads(self) -> AbstractAsyncContextManager[Read]:
-        """Several reads that belong together (one transaction where the backend has one)."""
-        raise NotImplementedError
+    async def _rows(self, statement: str, values: Values = ()) -> list[Row]:
+        return await self._perform(rows_of(statement, values))
 
-    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
-        """Run multi-statement work; ``snapshot``: its reads see one state of the database."""
-        raise NotImplementedError
+    async def _execute(self, statement: str, values: Values = ()) -> int:
+        return await self._perform(changed(statement, values))
+
+    async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
+        if kind not in PRUNE_KINDS:
+            raise ValueError(f"unknown kind to prune: {kind!r}")
+        values = upkeep.bounds(self.dialect, cutoffs, limit, now)
+        if kind == "articles":
+            return await self._perform(self._prune_articles(values), write=True)
+        return await self._perform(
+            changed(upkeep.delete(kind, self._prune_keys), values), write=True
+        )
+
+    async def count_prunable(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        values = upkeep.bounds(self.dialect, cutoffs)
+        return await self._perform(upkeep.count_prunable(self._prune_keys, values), snapshot=True)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         raise NotImplementedError
@@ -107,7 +122,7 @@ class SqlStore:
             for row in await self._rows(statement, (self.dialect.time(since),))
         ]
 
-    async def _one(self, statement: str, values: Sequence[Any] = ()) -> Row | None:
+    async def _one(self, statement: str, values: Values = ()) -> Row | None:
         found = await self._rows(statement, values)
         return found[0] if found else None
 
@@ -234,14 +249,15 @@ class SqlStore:
         self, since: datetime, state: str | None = None, limit: int = 500
     ) -> list[AlertListing]:
         values = (self.dialect.time(since), state, state, limit)
-        async with self._reads() as read:
-            found = await read(sql.LIST_ALERTS, values)
-            per_alert = sql.ALERT_DELIVERIES
-            return [await _listing(read, per_alert, row) for row in found]
+        return await self._perform(_listings(values), snapshot=True)
 
 
-async def _listing(read: Read, per_alert: str, row: Row) -> AlertListing:
-    deliveries = tuple(rows.delivery(item) for item in await read(per_alert, (row["alert_id"],)))
-    notifiers = tuple(item.notifier for item in deliveries)
-    alert = rows.alert(row, notifiers, outlets="alert_outlets")
-    return AlertListing(alert, row["title"], deliveries)
+def _listings(values: Values) -> Steps[list[AlertListing]]:
+    listings = []
+    for row in (yield from rows_of(sql.LIST_ALERTS, values)):
+        found = yield from rows_of(sql.ALERT_DELIVERIES, (row["alert_id"],))
+        deliveries = tuple(rows.delivery(item) for item in found)
+        notifiers = tuple(item.notifier for item in deliveries)
+        alert = rows.alert(row, notifiers, outlets="alert_outlets")
+        listings.append(AlertListing(alert, row["title"], deliveries))
+    return listings

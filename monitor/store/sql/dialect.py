@@ -1,9 +1,8 @@
 """Where SQLite's SQL and PostgreSQL's differ, in one place.
 
 Shared statements are written in SQLite's form (``?`` for a positional parameter,
-``:name`` for a named one) with a few ``{fragments}`` left open: ``{collate}`` (byte
-order for text), ``{arrival}`` and ``{tiebreak}`` (the order articles were stored in),
-``{greatest}``, and ``{time_param}``/``{text_param}`` (a parameter PostgreSQL must be
+``:name`` for a named one) with a few ``{fragments}`` left open, one per attribute of
+:class:`Dialect`, and ``{time_param}``/``{text_param}`` (a parameter PostgreSQL must be
 told the type of). :meth:`Dialect.render` fills them in and converts the parameters;
 the other methods turn Python values into what the driver stores.
 """
@@ -30,6 +29,7 @@ class Dialect:
     arrival: str  # the articles column numbering rows in the order they were stored
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
+    skip_locked: str  # how a batch to prune is taken: PostgreSQL skips rows others hold
     typed_params: bool  # PostgreSQL: a parameter only tested for NULL needs a type
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
     lists_as_arrays: bool  # PostgreSQL binds one array; SQLite one parameter per item
@@ -70,6 +70,7 @@ def _render(dialect: Dialect, sql: str) -> str:
         arrival=dialect.arrival,
         tiebreak=dialect.tiebreak,
         greatest=dialect.greatest,
+        skip_locked=dialect.skip_locked,
         time_param="?::timestamptz" if typed else "?",
         text_param="?::text" if typed else "?",
     )
@@ -84,6 +85,7 @@ SQLITE = Dialect(
     arrival="rowid",
     tiebreak="",
     greatest="max",
+    skip_locked="",
     typed_params=False,
     timestamps_as_text=True,
     lists_as_arrays=False,
@@ -94,6 +96,7 @@ POSTGRES = Dialect(
     arrival="seq",
     tiebreak=", a.seq",
     greatest="greatest",
+    skip_locked=" FOR UPDATE SKIP LOCKED",
     typed_params=True,
     timestamps_as_text=False,
     lists_as_arrays=True,

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,18 +24,15 @@ from typing import Any, ClassVar, TypeVar
 from monitor.records import AlertRecord, Article, FeedState
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
-from monitor.store.records import (
-    KnownArticle,
-    SchemaTooNewError,
-)
+from monitor.store.records import DatabaseStats, KnownArticle, SchemaTooNewError
 from monitor.store.sql import statements as sql
+from monitor.store.sql import upkeep
 from monitor.store.sql.articles import find_article, store_article
-from monitor.store.sql.base import Read, SqlStore
+from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, rows_of
+from monitor.store.sql.steps import Steps, each, rows_of
 from monitor.store.sqlite.driver import run_steps, transaction
-from monitor.store.sqlite.retention import SqliteRetention
 
 T = TypeVar("T")
 _DUE = (
@@ -64,10 +60,16 @@ UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error =
                       updated_at = ?
 WHERE delivery_id = ?
 """
-
-
-def _find(article: Article) -> Steps[KnownArticle | None]:
-    return find_article(SQLITE, article.feed_url, article.guid, article.link, article.fingerprint)
+_PRUNE_KEYS = {"alerts": "rowid", "articles": "rowid", "stories": "rowid",
+               "tombstones": "article_id"}  # fmt: skip
+_DELETE_ARTICLES = (
+    f"DELETE FROM articles WHERE rowid IN ({upkeep.batch('articles', _PRUNE_KEYS)})"
+    " RETURNING article_id, story_id"
+)
+_TOMBSTONE = """
+INSERT OR REPLACE INTO pruned_articles (article_id, story_id, pruned_at) VALUES (?, ?, ?)
+"""
+_AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -80,10 +82,11 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class SqliteStore(SqliteRetention, SqlStore):
+class SqliteStore(SqlStore):
     """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
 
     dialect: ClassVar[Dialect] = SQLITE
+    _prune_keys: ClassVar[Mapping[str, str]] = _PRUNE_KEYS
     # One thread runs every statement in the order it was asked for (monitor.ingest.batch relies
     # on it to keep feeds in arrival order without queueing for the lock early).
     answers_in_order = True
@@ -109,43 +112,10 @@ class SqliteStore(SqliteRetention, SqlStore):
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
-    async def _rows(self, statement: str, values: Sequence[Any] = ()) -> list[Row]:
-        rendered = SQLITE.render(statement)
-        return await self._run(lambda db: db.execute(rendered, tuple(values)).fetchall())
-
-    async def _execute(self, statement: str, values: Sequence[Any] = ()) -> int:
-        rendered = SQLITE.render(statement)
-        return await self._run(lambda db: db.execute(rendered, tuple(values)).rowcount)
-
-    @asynccontextmanager
-    async def _reads(self) -> AsyncIterator[Read]:
-        yield self._rows  # each read on the one thread, in order
-
-    async def _perform(self, steps: Steps[T], *, snapshot: bool = False) -> T:
-        return await self._run(lambda db: run_steps(db, steps))  # nothing interleaves
-
-    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
-        return rows_of(_DUE, (SQLITE.time(now), SQLITE.time(now), limit))
-
-    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
-        return rows_of(_BATCH_MEMBERS, (batch_id,))
-
-    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
-        return rows_of(_HELD, (notifier, hold))
-
-    async def update_deliveries(
-        self,
-        delivery_ids: Sequence[int],
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-        hold: str | None = None,
-    ) -> None:
-        stamp, when = SQLITE.time(datetime.now(UTC)), SQLITE.time(next_attempt_at)
-        values = [(state, attempts, when, error, hold, stamp, id_) for id_ in delivery_ids]
-        await self._run(lambda db: db.executemany(_UPDATE_DELIVERY, values))
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
+        # One call on the one thread: nothing of this process interleaves, so a snapshot
+        # needs no transaction; a write takes the write lock at once (BEGIN IMMEDIATE).
+        return await self._run(lambda db: _drive(db, steps, write=write))
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
@@ -173,17 +143,12 @@ class SqliteStore(SqliteRetention, SqlStore):
         self._executor.shutdown(wait=True)
 
     async def schema_version(self) -> int:
-        return await self._run(lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
+        return await self._run(lambda db: _pragma(db, "user_version"))
 
     async def _write_feed_states(self, states: list[FeedState]) -> None:
         """Every state in one transaction."""
         values = [self._stored(state) for state in states]
-
-        def write(db: sqlite3.Connection) -> None:
-            with transaction(db):
-                db.executemany(sql.UPSERT_FEED, values)
-
-        await self._run(write)
+        await self._perform(each(sql.UPSERT_FEED, values), write=True)
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         def query(db: sqlite3.Connection) -> list[KnownArticle | None]:
@@ -200,6 +165,57 @@ class SqliteStore(SqliteRetention, SqlStore):
 
         return await self._run(write)
 
+    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
+        return rows_of(_DUE, (SQLITE.time(now), SQLITE.time(now), limit))
+
+    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
+        return rows_of(_BATCH_MEMBERS, (batch_id,))
+
+    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
+        return rows_of(_HELD, (notifier, hold))
+
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None:
+        stamp, when = SQLITE.time(datetime.now(UTC)), SQLITE.time(next_attempt_at)
+        values = [(state, attempts, when, error, hold, stamp, id_) for id_ in delivery_ids]
+        await self._perform(each(_UPDATE_DELIVERY, values))
+
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        gone = yield from rows_of(_DELETE_ARTICLES, values)
+        stamp = values["now"]
+        yield from each(_TOMBSTONE, [(row["article_id"], row["story_id"], stamp) for row in gone])
+        return len(gone)
+
+    async def reclaim_space(self, max_pages: int) -> int:
+        """Free pages back to the file system (``auto_vacuum = INCREMENTAL`` files only)."""
+        return await self._run(lambda db: _reclaim_space(db, max_pages))
+
+    async def vacuum(self) -> None:
+        """Switch the file to incremental auto-vacuum and rebuild it (the switch needs one)."""
+        await self._run(_vacuum)
+
+    async def database_stats(self) -> DatabaseStats:
+        return await self._run(lambda db: _database_stats(db, self.path))
+
+
+def _find(article: Article) -> Steps[KnownArticle | None]:
+    return find_article(SQLITE, article.feed_url, article.guid, article.link, article.fingerprint)
+
+
+def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
+    if not write:
+        return run_steps(db, steps)
+    with transaction(db):
+        return run_steps(db, steps)
+
 
 def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     """A connection that cannot write; the schema must be the one this code expects."""
@@ -207,7 +223,7 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    found, expected = int(db.execute("PRAGMA user_version").fetchone()[0]), _migrations()[-1][0]
+    found, expected = _pragma(db, "user_version"), _migrations()[-1][0]
     if found != expected:
         db.close()
         raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
@@ -215,7 +231,7 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 def _migrate(db: sqlite3.Connection, path: str) -> None:
-    current = int(db.execute("PRAGMA user_version").fetchone()[0])
+    current = _pragma(db, "user_version")
     if current > _migrations()[-1][0]:
         db.close()
         raise SchemaTooNewError(path, current, _migrations()[-1][0])
@@ -223,3 +239,44 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
         if version > current:
             # executescript commits first; the version bump rides in the same script.
             db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+def _pragma(db: sqlite3.Connection, name: str) -> int:
+    return int(db.execute(f"PRAGMA {name}").fetchone()[0])
+
+
+def _reclaim_space(db: sqlite3.Connection, max_pages: int) -> int:
+    before = _pragma(db, "freelist_count")
+    if max_pages <= 0 or before == 0 or _pragma(db, "auto_vacuum") != 2:
+        return 0
+    # executescript steps the pragma to the end; execute() would free a single page.
+    db.executescript(f"PRAGMA incremental_vacuum({int(max_pages)});")
+    return before - _pragma(db, "freelist_count")
+
+
+def _vacuum(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # the file shrinks now
+
+
+def _database_stats(db: sqlite3.Connection, path: str) -> DatabaseStats:
+    return DatabaseStats(
+        backend="sqlite",
+        location=path,
+        schema_version=_pragma(db, "user_version"),
+        size_bytes=_file_size(path),
+        wal_bytes=_file_size(path + "-wal"),
+        page_size=_pragma(db, "page_size"),
+        page_count=_pragma(db, "page_count"),
+        free_pages=_pragma(db, "freelist_count"),
+        auto_vacuum=_AUTO_VACUUM.get(_pragma(db, "auto_vacuum"), "unknown"),
+        **run_steps(db, upkeep.contents()),
+    )
+
+
+def _file_size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:  # ":memory:", or no WAL right now
+        return 0
