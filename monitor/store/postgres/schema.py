@@ -9,8 +9,6 @@ database apply each migration once: the second waits, then finds nothing left to
 
 from __future__ import annotations
 
-from importlib import resources
-
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.conninfo import conninfo_to_dict
@@ -19,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from monitor.observability import redact_url
 from monitor.store.records import SchemaTooNewError
+from monitor.store.sql.dialect import POSTGRES
 
 Connection = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
@@ -38,19 +37,8 @@ _VERSION = "SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
 _HAS_LEDGER = "SELECT to_regclass('schema_migrations') IS NOT NULL AS found"
 
 
-def migrations() -> list[tuple[int, str]]:
-    """Every (version, script) of the PostgreSQL schema, oldest first."""
-    folder = resources.files("monitor.store") / "migrations" / "postgres"
-    scripts = [
-        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
-        if item.name.endswith(".sql")
-    ]
-    return sorted(scripts)
-
-
 def latest_version() -> int:
-    return migrations()[-1][0]
+    return POSTGRES.migrations()[-1][0]
 
 
 def describe(url: str) -> str:
@@ -127,7 +115,7 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         current = await schema_version(conn)
         if current > latest_version():
             raise SchemaTooNewError("PostgreSQL store", current, latest_version())
-        for version, script in migrations():
+        for version, script in POSTGRES.migrations():
             if version > current:
                 await conn.execute(script)
                 await conn.execute(

@@ -14,14 +14,13 @@ the contract tests run against both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import astuple
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from monitor.records import AlertRecord, Article, FeedState
+from monitor.records import AlertRecord, Article
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.postgres.driver import run_steps
 from monitor.store.postgres.leases import PostgresLeases
@@ -50,7 +49,6 @@ from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.steps import Steps, changed
 
 T = TypeVar("T")
-_UPSERT_FEED = POSTGRES.render(sql.UPSERT_FEED)
 _PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
                "tombstones": "article_id"}  # fmt: skip
 # A pruned article leaves its tombstone in the same statement.
@@ -166,13 +164,6 @@ class PostgresStore(PostgresLeases, SqlStore):
     async def schema_version(self) -> int:
         async with self._connection() as conn:
             return await schema_version(conn)
-
-    async def _write_feed_states(self, states: list[FeedState]) -> None:
-        """Every state in one transaction, in URL order: two daemons saving overlapping
-        batches lock rows in the same order, so they wait for each other, never deadlock."""
-        values = [astuple(state) for state in sorted(states, key=lambda state: state.url)]
-        async with self._connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            await cursor.executemany(_UPSERT_FEED, values)
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""

@@ -39,7 +39,7 @@ from monitor.store.sql import articles, rows, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, Values, changed, rows_of
+from monitor.store.sql.steps import Steps, Values, changed, each, rows_of
 
 T = TypeVar("T")
 
@@ -85,7 +85,12 @@ class SqlStore:
         return await self._perform(upkeep.count_prunable(self._prune_keys, values), snapshot=True)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        raise NotImplementedError
+        """Every record in order, in one transaction: each sees the ones before it."""
+        return await self._perform(articles.store_articles(self.dialect, records), write=True)
+
+    async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
+        """``find_article`` for each article, in order."""
+        return await self._perform(articles.find_articles(self.dialect, found))
 
     async def record_article(
         self,
@@ -97,6 +102,12 @@ class SqlStore:
 
     async def save_feed_state(self, state: FeedState) -> None:
         await self._feed_writer.save(state)  # group-committed (decision 0010)
+
+    async def _write_feed_states(self, states: list[FeedState]) -> None:
+        """Every state in one transaction, in URL order: two daemons saving overlapping
+        batches lock rows in the same order, so they wait for each other, never deadlock."""
+        values = [self._stored(state) for state in sorted(states, key=lambda state: state.url)]
+        await self._perform(each(sql.UPSERT_FEED, values), write=True)
 
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         if not guids:

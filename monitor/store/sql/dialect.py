@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from importlib import resources
 from typing import Any
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
@@ -33,6 +34,17 @@ class Dialect:
     typed_params: bool  # PostgreSQL: a parameter only tested for NULL needs a type
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
     lists_as_arrays: bool  # PostgreSQL binds one array; SQLite one parameter per item
+    migrations_folder: str  # under monitor/store: the numbered schema scripts
+
+    def migrations(self) -> list[tuple[int, str]]:
+        """Every (version, script) of this backend's schema, oldest first."""
+        folder = resources.files("monitor.store").joinpath(self.migrations_folder)
+        scripts = [
+            (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
+            for item in folder.iterdir()
+            if item.name.endswith(".sql")
+        ]
+        return sorted(scripts)
 
     def render(self, sql: str) -> str:
         """``sql`` (SQLite's form, fragments open) as this backend's driver takes it."""
@@ -89,6 +101,7 @@ SQLITE = Dialect(
     typed_params=False,
     timestamps_as_text=True,
     lists_as_arrays=False,
+    migrations_folder="migrations",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -100,4 +113,5 @@ POSTGRES = Dialect(
     typed_params=True,
     timestamps_as_text=False,
     lists_as_arrays=True,
+    migrations_folder="migrations/postgres",
 )

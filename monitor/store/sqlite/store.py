@@ -17,17 +17,13 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from monitor.records import AlertRecord, Article, FeedState
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.interface import ArticleRecord
-from monitor.store.records import DatabaseStats, KnownArticle, SchemaTooNewError
+from monitor.store.records import DatabaseStats, SchemaTooNewError
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
-from monitor.store.sql.articles import find_article, store_article
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.rows import Row
@@ -70,16 +66,6 @@ _TOMBSTONE = """
 INSERT OR REPLACE INTO pruned_articles (article_id, story_id, pruned_at) VALUES (?, ?, ?)
 """
 _AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
-
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("monitor.store") / "migrations"
-    scripts = [
-        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
-        if item.name.endswith(".sql")
-    ]
-    return sorted(scripts)
 
 
 class SqliteStore(SqlStore):
@@ -145,26 +131,6 @@ class SqliteStore(SqlStore):
     async def schema_version(self) -> int:
         return await self._run(lambda db: _pragma(db, "user_version"))
 
-    async def _write_feed_states(self, states: list[FeedState]) -> None:
-        """Every state in one transaction."""
-        values = [self._stored(state) for state in states]
-        await self._perform(each(sql.UPSERT_FEED, values), write=True)
-
-    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
-        def query(db: sqlite3.Connection) -> list[KnownArticle | None]:
-            return [run_steps(db, _find(a)) for a in articles]
-
-        return await self._run(query)
-
-    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        """Every record in order, in one transaction: each sees the ones before it."""
-
-        def write(db: sqlite3.Connection) -> list[list[AlertRecord]]:
-            with transaction(db):
-                return [run_steps(db, store_article(SQLITE, *record)) for record in records]
-
-        return await self._run(write)
-
     def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
         return rows_of(_DUE, (SQLITE.time(now), SQLITE.time(now), limit))
 
@@ -206,10 +172,6 @@ class SqliteStore(SqlStore):
         return await self._run(lambda db: _database_stats(db, self.path))
 
 
-def _find(article: Article) -> Steps[KnownArticle | None]:
-    return find_article(SQLITE, article.feed_url, article.guid, article.link, article.fingerprint)
-
-
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
     if not write:
         return run_steps(db, steps)
@@ -223,7 +185,7 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    found, expected = _pragma(db, "user_version"), _migrations()[-1][0]
+    found, expected = _pragma(db, "user_version"), SQLITE.migrations()[-1][0]
     if found != expected:
         db.close()
         raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
@@ -232,10 +194,10 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 
 def _migrate(db: sqlite3.Connection, path: str) -> None:
     current = _pragma(db, "user_version")
-    if current > _migrations()[-1][0]:
+    if current > SQLITE.migrations()[-1][0]:
         db.close()
-        raise SchemaTooNewError(path, current, _migrations()[-1][0])
-    for version, script in _migrations():
+        raise SchemaTooNewError(path, current, SQLITE.migrations()[-1][0])
+    for version, script in SQLITE.migrations():
         if version > current:
             # executescript commits first; the version bump rides in the same script.
             db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
