@@ -35,12 +35,7 @@ RETURNING deliveries.delivery_id
 _DUE = f"""
 WITH picked AS (
     SELECT d.delivery_id FROM deliveries d JOIN alerts al USING (alert_id)
-    WHERE d.state = 'pending' AND d.next_attempt_at <= :now AND {_CLAIMABLE}
-      AND NOT EXISTS (
-        SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
-        WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
-          AND pd.notifier = d.notifier AND pd.state = 'pending'
-          AND pd.next_attempt_at > :now)
+    WHERE {sql.DUE} AND {_CLAIMABLE}
     ORDER BY {sql.DUE_ORDER}
     LIMIT :limit
     FOR UPDATE OF d SKIP LOCKED
@@ -48,16 +43,13 @@ WITH picked AS (
 {_STAMP}"""
 _MEMBERS = f"""
 WITH picked AS (
-    SELECT d.delivery_id FROM deliveries d
-    WHERE d.batch_id = :batch AND d.state = 'pending' AND {_CLAIMABLE}
+    SELECT d.delivery_id FROM deliveries d WHERE {sql.MEMBERS} AND {_CLAIMABLE}
     FOR UPDATE SKIP LOCKED
 )
 {_STAMP}"""
 _HELD = f"""
 WITH picked AS (
-    SELECT d.delivery_id FROM deliveries d
-    WHERE d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
-      AND d.batch_id IS NULL AND {_CLAIMABLE}
+    SELECT d.delivery_id FROM deliveries d WHERE {sql.HELD} AND {_CLAIMABLE}
     FOR UPDATE SKIP LOCKED
 )
 {_STAMP}"""
@@ -91,14 +83,7 @@ class PostgresOutbox:
     """The outbox methods of ``PostgresStore`` that SQLite does its own way."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
-    _claimant: Claimant | None = None
-
-    @property
-    def claimant(self) -> Claimant:
-        """This store's daemon name and claim length for outbox deliveries."""
-        if self._claimant is None:
-            self._claimant = Claimant()
-        return self._claimant
+    claimant: Claimant  # this store's daemon name and claim length for outbox deliveries
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:

@@ -22,9 +22,11 @@ from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article
 from monitor.store.group_commit import FeedStateWriter
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.driver import run_steps
 from monitor.store.postgres.leases import PostgresLeases
 from monitor.store.postgres.lookup import find_articles
+from monitor.store.postgres.outbox import Claimant
 from monitor.store.postgres.schema import (
     Connection,
     connect,
@@ -34,7 +36,7 @@ from monitor.store.postgres.schema import (
     schema_version,
     without_secrets,
 )
-from monitor.store.postgres.story_sync import ArticleToStore, StorySync, StoryWatch
+from monitor.store.postgres.story_sync import StorySync, StoryWatch
 from monitor.store.records import (
     DatabaseStats,
     KnownArticle,
@@ -43,7 +45,7 @@ from monitor.store.records import (
 )
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
-from monitor.store.sql.articles import store_article
+from monitor.store.sql.articles import store_articles
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.steps import Steps, changed
@@ -83,6 +85,7 @@ class PostgresStore(PostgresLeases, SqlStore):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
         self.stories = StorySync()  # stories other daemons open reach this one's index
+        self.claimant = Claimant()
 
     def watch_stories(self, watch: StoryWatch) -> None:
         """Tell ``watch`` (the daemon's story index) of articles other daemons store."""
@@ -177,13 +180,11 @@ class PostgresStore(PostgresLeases, SqlStore):
             await self.stories.start(conn)  # what is stored after this is read again
         return await super().recent_articles(since)
 
-    async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
-            created = [
-                await run_steps(conn, store_article(POSTGRES, *record)) for record in records
-            ]
+            created = await run_steps(conn, store_articles(POSTGRES, records))
             await self.stories.after_write(conn)
             return created

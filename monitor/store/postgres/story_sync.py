@@ -23,8 +23,9 @@ from dataclasses import replace
 from typing import Protocol
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import Connection
-from monitor.store.records import AlertPlanner, OpenedElsewhere, WindowArticle
+from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
 _LOCK = (
@@ -40,8 +41,6 @@ ORDER BY a.seq
 
 
 _ALIASES_KEPT = 10_000
-# (article, decision, alerts or a planner): what monitor.store.interface.ArticleRecord holds.
-ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
 
 
 class StoryWatch(Protocol):
@@ -81,8 +80,8 @@ class StorySync:
         return found
 
     async def before_write(
-        self, conn: Connection, records: Sequence[ArticleToStore]
-    ) -> list[ArticleToStore]:
+        self, conn: Connection, records: Sequence[ArticleRecord]
+    ) -> list[ArticleRecord]:
         """Inside the storing transaction: take the stories lock, catch up, and fold into
         another daemon's story what this write would open a second time."""
         await conn.execute(_LOCK)
@@ -104,7 +103,7 @@ class StorySync:
             await self.start(conn)
 
 
-def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> ArticleToStore:
+def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> ArticleRecord:
     """The record moved to the story another daemon opened for it, if there is one."""
     article, decision, alerts = record
     target = aliases.get(decision.story_id)
@@ -116,7 +115,7 @@ def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> Arti
                     duplicate_of=target.first_article_id, evidence=evidence)  # fmt: skip
     if not callable(alerts):  # planned already (a planner plans against the story given)
         alerts = [_moved_alert(alert, target.story_id) for alert in alerts]
-    return article, moved, alerts
+    return ArticleRecord(article, moved, alerts)
 
 
 def _moved_alert(alert: AlertRecord, story_id: str) -> AlertRecord:

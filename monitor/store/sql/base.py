@@ -127,11 +127,8 @@ class SqlStore:
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first, with their story's first article."""
-        statement = sql.RECENT_ARTICLES
-        return [
-            rows.window_article(row)
-            for row in await self._rows(statement, (self.dialect.time(since),))
-        ]
+        found = await self._rows(sql.RECENT_ARTICLES, (self.dialect.time(since),))
+        return [rows.window_article(row) for row in found]
 
     async def _one(self, statement: str, values: Values = ()) -> Row | None:
         found = await self._rows(statement, values)

@@ -175,8 +175,19 @@ JOIN articles a ON a.article_id = al.article_id
 JOIN stories s ON s.story_id = al.story_id
 LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
 """
+# Which deliveries are due, held or in a batch (d: deliveries, al: alerts). A delivery
+# waits while an earlier alert of the same story and rule has a pending, not yet due
+# delivery on the same notifier: updates follow their first message.
+DUE = """d.state = 'pending' AND d.next_attempt_at <= :now
+  AND NOT EXISTS (
+    SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
+    WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
+      AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > :now)"""
 DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
+HELD = """d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
+  AND d.batch_id IS NULL"""
 HELD_ORDER = "al.created_at, d.delivery_id"
+MEMBERS = "d.batch_id = :batch AND d.state = 'pending'"
 DELIVERY_COUNTS = "SELECT state, count(*) AS n FROM deliveries GROUP BY state"
 OLDEST_PENDING = """
 SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)

@@ -31,26 +31,9 @@ from monitor.store.sql.steps import Steps, each, rows_of
 from monitor.store.sqlite.driver import run_steps, transaction
 
 T = TypeVar("T")
-_DUE = (
-    sql.DELIVERY_CONTEXT
-    + f"""
-WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-  AND NOT EXISTS (
-    SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
-    WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
-      AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > ?)
-ORDER BY {sql.DUE_ORDER}
-LIMIT ?
-"""
-)
-_BATCH_MEMBERS = sql.DELIVERY_CONTEXT + "WHERE d.batch_id = ? AND d.state = 'pending'"
-_HELD = (
-    sql.DELIVERY_CONTEXT
-    + f"""
-WHERE d.notifier = ? AND d.state = 'pending' AND d.hold = ? AND d.batch_id IS NULL
-ORDER BY {sql.HELD_ORDER}
-"""
-)
+_DUE = f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit"
+_MEMBERS = f"{sql.DELIVERY_CONTEXT} WHERE {sql.MEMBERS}"
+_HELD = f"{sql.DELIVERY_CONTEXT} WHERE {sql.HELD} ORDER BY {sql.HELD_ORDER}"
 _UPDATE_DELIVERY = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
                       updated_at = ?
@@ -132,13 +115,13 @@ class SqliteStore(SqlStore):
         return await self._run(lambda db: _pragma(db, "user_version"))
 
     def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
-        return rows_of(_DUE, (SQLITE.time(now), SQLITE.time(now), limit))
+        return rows_of(_DUE, {"now": SQLITE.time(now), "limit": limit})
 
     def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
-        return rows_of(_BATCH_MEMBERS, (batch_id,))
+        return rows_of(_MEMBERS, {"batch": batch_id})
 
     def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
-        return rows_of(_HELD, (notifier, hold))
+        return rows_of(_HELD, {"notifier": notifier, "hold": hold})
 
     async def update_deliveries(
         self,
