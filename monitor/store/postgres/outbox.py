@@ -21,6 +21,7 @@ from typing import Any
 
 from monitor.store.postgres.schema import Connection, Pool
 from monitor.store.sql import statements as sql
+from monitor.store.sql.base import SqlStore
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Steps, rows_of
 
@@ -57,10 +58,10 @@ WITH picked AS (
 # another daemon holds an unexpired claim (it took the delivery over and sends it).
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
 _UPDATE_DELIVERIES = """
-UPDATE deliveries SET state = %s, attempts = %s, next_attempt_at = %s, last_error = %s,
-                      hold = %s, updated_at = now(), claimed_by = NULL, claim_expires = NULL
-WHERE delivery_id = ANY(%s)
-  AND (claimed_by = %s OR claim_expires IS NULL OR claim_expires <= now())
+UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
+                      hold = ?, updated_at = now(), claimed_by = NULL, claim_expires = NULL
+WHERE delivery_id = ANY(?)
+  AND (claimed_by = ? OR claim_expires IS NULL OR claim_expires <= now())
 """
 
 
@@ -79,7 +80,7 @@ class Claimant:
         return (yield from rows_of(contexts, (ids,)))
 
 
-class PostgresOutbox:
+class PostgresOutbox(SqlStore):
     """The outbox methods of ``PostgresStore`` that SQLite does its own way."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
@@ -112,5 +113,4 @@ class PostgresOutbox:
         hold: str | None = None,
     ) -> None:
         values = (state, attempts, next_attempt_at, error, hold, list(delivery_ids))
-        async with self._connection() as conn:
-            await conn.execute(_UPDATE_DELIVERIES, (*values, self.claimant.owner))
+        await self._execute(_UPDATE_DELIVERIES, (*values, self.claimant.owner))

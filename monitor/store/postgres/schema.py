@@ -1,4 +1,5 @@
-"""PostgreSQL connections and schema: the pool, and versioned migrations under a lock.
+"""PostgreSQL connections and schema: the pool, versioned migrations under a lock, and how
+the shared work (:mod:`monitor.store.sql.steps`, SQLite's form rendered) runs on a connection.
 
 Migrations live in ``monitor/store/migrations/postgres/`` with the same version numbers as
 SQLite's (``monitor/store/migrations/``); a test holds the two sets equal. Applied versions
@@ -9,6 +10,8 @@ database apply each migration once: the second waits, then finds nothing left to
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.conninfo import conninfo_to_dict
@@ -18,7 +21,9 @@ from psycopg_pool import AsyncConnectionPool
 from monitor.observability import redact_url
 from monitor.store.records import SchemaTooNewError
 from monitor.store.sql.dialect import POSTGRES
+from monitor.store.sql.steps import Query, Steps
 
+T = TypeVar("T")
 Connection = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
 
@@ -122,3 +127,23 @@ async def migrate(conn: Connection) -> tuple[int, int]:
                     "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
                 )
         return current, max(current, latest_version())
+
+
+async def run_steps(conn: Connection, steps: Steps[T]) -> T:
+    """Every query ``steps`` yields, answered in turn; what it returns."""
+    answer: Any = None
+    try:
+        while True:
+            answer = await _answer(conn, steps.send(answer))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def _answer(conn: Connection, query: Query) -> Any:
+    statement = POSTGRES.render(query.statement)
+    if query.answer == "many":
+        async with conn.cursor() as cursor:
+            await cursor.executemany(statement, query.values)
+        return None
+    cursor = await conn.execute(statement, query.values)
+    return cursor.rowcount if query.answer == "count" else await cursor.fetchall()

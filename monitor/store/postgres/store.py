@@ -23,7 +23,6 @@ from psycopg_pool import PoolTimeout
 from monitor.records import AlertRecord, Article
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.driver import run_steps
 from monitor.store.postgres.leases import PostgresLeases
 from monitor.store.postgres.lookup import find_articles
 from monitor.store.postgres.outbox import Claimant
@@ -33,6 +32,7 @@ from monitor.store.postgres.schema import (
     describe,
     make_pool,
     migrate,
+    run_steps,
     schema_version,
     without_secrets,
 )
@@ -46,7 +46,6 @@ from monitor.store.records import (
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
 from monitor.store.sql.articles import store_articles
-from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.steps import Steps, changed
 
@@ -69,7 +68,7 @@ SELECT current_setting('block_size') AS block, current_setting('autovacuum') AS 
 """
 
 
-class PostgresStore(PostgresLeases, SqlStore):
+class PostgresStore(PostgresLeases):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
 

@@ -123,22 +123,21 @@ def silence(row: Row) -> Silence:
     return Silence(**_values(row, _SILENCE_COLUMNS, frozenset({"created_at", "expires_at"})))
 
 
-def rule_history(rows: Sequence[Row]) -> RuleHistory:
-    """What a story's earlier alerts on one rule reported, together."""
-    return RuleHistory(
-        events=frozenset(row["event"] for row in rows),
-        outlets=max(row["outlets"] for row in rows),
-        severity=max((row["severity"] for row in rows), key=lambda s: SEVERITY_RANK.get(s, -1)),
-        terms=frozenset(term.casefold() for row in rows for term in json_list(row["terms"])),
-    )
-
-
-def histories(rows: Iterable[Row]) -> dict[str, RuleHistory]:
-    """Rule → history, from a story's alerts (``HISTORY`` rows)."""
+def histories(alerts: Iterable[Row]) -> dict[str, RuleHistory]:
+    """Rule → what a story's earlier alerts on it reported together (``HISTORY`` rows)."""
     by_rule: dict[str, list[Row]] = {}
-    for row in rows:
+    for row in alerts:
         by_rule.setdefault(row["rule"], []).append(row)
-    return {rule: rule_history(items) for rule, items in by_rule.items()}
+    return {rule: _history(found) for rule, found in by_rule.items()}
+
+
+def _history(found: Sequence[Row]) -> RuleHistory:
+    return RuleHistory(
+        events=frozenset(row["event"] for row in found),
+        outlets=max(row["outlets"] for row in found),
+        severity=max((row["severity"] for row in found), key=lambda s: SEVERITY_RANK.get(s, -1)),
+        terms=frozenset(term.casefold() for row in found for term in json_list(row["terms"])),
+    )
 
 
 def story_summary(row: Row) -> StorySummary:

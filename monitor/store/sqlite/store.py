@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -27,8 +28,7 @@ from monitor.store.sql import upkeep
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, each, rows_of
-from monitor.store.sqlite.driver import run_steps, transaction
+from monitor.store.sql.steps import Query, Steps, each, rows_of
 
 T = TypeVar("T")
 _DUE = f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit"
@@ -153,6 +153,37 @@ class SqliteStore(SqlStore):
 
     async def database_stats(self) -> DatabaseStats:
         return await self._run(lambda db: _database_stats(db, self.path))
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is autocommit)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
+    """Every query ``steps`` yields, answered in turn; what it returns."""
+    answer: Any = None
+    try:
+        while True:
+            answer = _answer(db, steps.send(answer))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _answer(db: sqlite3.Connection, query: Query) -> Any:
+    statement = SQLITE.render(query.statement)
+    if query.answer == "many":
+        db.executemany(statement, query.values)
+        return None
+    cursor = db.execute(statement, query.values)
+    return cursor.rowcount if query.answer == "count" else cursor.fetchall()
 
 
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
