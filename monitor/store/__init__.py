@@ -1,4 +1,10 @@
-"""TODO store."""
+"""Everything the daemon keeps between runs: feeds, stories, articles, alerts, the outbox.
+
+``store/`` owns the storage interfaces (``interface``, ``outbox``), the records they take
+and give (``records``), the two backends (``sqlite/``, ``postgres/``) on one SQL layer
+(``sql/``: statements, row mappers, the dialect), their schema (``migrations/``), and
+retention, group commit and the instance lock. Other packages use only the names below.
+"""
 
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for

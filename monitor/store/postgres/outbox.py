@@ -14,16 +14,15 @@ takeover (docs/decisions/0017-leases.md). The rest of the outbox is shared with 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from monitor.store.postgres.schema import Connection, Pool
 from monitor.store.sql import statements as sql
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, rows_of
+from monitor.store.sql.steps import Steps, changed, rows_of
 
 # Unclaimed, claimed by this daemon, or claimed by one whose claim lapsed.
 _CLAIMABLE = "(d.claimed_by = :owner OR d.claim_expires IS NULL OR d.claim_expires <= now())"
@@ -54,6 +53,12 @@ WITH picked AS (
     FOR UPDATE SKIP LOCKED
 )
 {_STAMP}"""
+# What each pick claims, and the order its contexts come in.
+_CLAIMS = {
+    "due": (_DUE, sql.DUE_ORDER),
+    "members": (_MEMBERS, "d.delivery_id"),
+    "held": (_HELD, sql.HELD_ORDER),
+}
 # What a sweep writes back (sent, retry, dead, held) ends the claim; it is refused when
 # another daemon holds an unexpired claim (it took the delivery over and sends it).
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
@@ -71,7 +76,7 @@ class Claimant:
     def __init__(self, owner: str = "", seconds: float = 120.0) -> None:
         self.owner, self.seconds = owner, seconds
 
-    def claimed(self, statement: str, values: dict[str, Any], order: str) -> Steps[list[Row]]:
+    def claimed(self, statement: str, order: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """The delivery contexts of what ``statement`` claims, in ``order``."""
         values = {**values, "owner": self.owner, "seconds": self.seconds}
         stamped = yield from rows_of(statement, values)
@@ -92,25 +97,8 @@ class PostgresOutbox(SqlStore):
         async with self._pool.connection() as conn:
             yield conn
 
-    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
-        return self.claimant.claimed(_DUE, {"now": now, "limit": limit}, sql.DUE_ORDER)
+    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
+        return self.claimant.claimed(*_CLAIMS[which], values)
 
-    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
-        return self.claimant.claimed(_MEMBERS, {"batch": batch_id}, "d.delivery_id")
-
-    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
-        values = {"notifier": notifier, "hold": hold}
-        return self.claimant.claimed(_HELD, values, sql.HELD_ORDER)
-
-    async def update_deliveries(
-        self,
-        delivery_ids: Sequence[int],
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-        hold: str | None = None,
-    ) -> None:
-        values = (state, attempts, next_attempt_at, error, hold, list(delivery_ids))
-        await self._execute(_UPDATE_DELIVERIES, (*values, self.claimant.owner))
+    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[int]:
+        return changed(_UPDATE_DELIVERIES, (*values, delivery_ids, self.claimant.owner))

@@ -39,11 +39,9 @@ from monitor.store.sql import articles, rows, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, Values, changed, each, rows_of
+from monitor.store.sql.steps import Steps, Values, changed, each, first_of, rows_of
 
 T = TypeVar("T")
-
-PageKey = tuple[datetime, str]  # (fetched_at, article_id) of the last article of a page
 
 
 class SqlStore:
@@ -130,12 +128,8 @@ class SqlStore:
         found = await self._rows(sql.RECENT_ARTICLES, (self.dialect.time(since),))
         return [rows.window_article(row) for row in found]
 
-    async def _one(self, statement: str, values: Values = ()) -> Row | None:
-        found = await self._rows(statement, values)
-        return found[0] if found else None
-
     async def feed_state(self, url: str) -> FeedState | None:
-        row = await self._one(sql.SELECT_FEEDS + " WHERE url = ?", (url,))
+        row = await self._perform(first_of(sql.SELECT_FEEDS + " WHERE url = ?", (url,)))
         return rows.feed_state(row) if row else None
 
     async def feed_states(self) -> list[FeedState]:
@@ -161,7 +155,7 @@ class SqlStore:
         return frozenset(row["outlet"] for row in await self._rows(sql.STORY_OUTLETS, (story_id,)))
 
     async def articles_since(
-        self, since: datetime, *, after: PageKey | None = None, limit: int = 500
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
     ) -> list[StoredArticle]:
         """One page keyed on (fetched_at, article_id): a page costs the same however deep."""
         start, time = after or (since, ""), self.dialect.time
@@ -170,7 +164,7 @@ class SqlStore:
         return [rows.stored_article(row) for row in found]
 
     async def count_articles_since(self, since: datetime) -> int:
-        row = await self._one(sql.COUNT_ARTICLES, (self.dialect.time(since),))
+        row = await self._perform(first_of(sql.COUNT_ARTICLES, (self.dialect.time(since),)))
         return int(row["n"]) if row else 0
 
     async def feed_health_counts(self) -> dict[str, int]:
@@ -191,33 +185,44 @@ class SqlStore:
         found = await self._rows(statement, self.dialect.list_values(story_ids))
         return [rows.alert(row) for row in found]
 
-    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
-        """The contexts of pending deliveries due by ``now`` (``DUE_ORDER``)."""
+    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
+        """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to
+        ``:limit``), "members" (of batch ``:batch``) or "held" (``:notifier``, ``:hold``)."""
         raise NotImplementedError
 
-    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
-        """The contexts of a batch's pending members."""
+    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[Any]:
+        """Write (state, attempts, next attempt, error, hold) to each of ``delivery_ids``."""
         raise NotImplementedError
 
-    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
-        """The contexts of pending, unbatched deliveries on ``notifier`` held for ``hold``."""
-        raise NotImplementedError
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None:
+        values = (state, attempts, self.dialect.time(next_attempt_at), error, hold)
+        await self._perform(self._updates(list(delivery_ids), values))
 
     async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
         return await self._perform(self._due(now, limit), snapshot=True)
 
     def _due(self, now: datetime, limit: int) -> Steps[list[DeliveryContext]]:
         """Due deliveries and every pending member of their batches, in one snapshot."""
-        found = yield from self._pick_due(now, limit)
+        found = yield from self._pick("due", {"now": self.dialect.time(now), "limit": limit})
         seen = {row["delivery_id"] for row in found}
         for batch_id in dict.fromkeys(row["batch_id"] for row in found if row["batch_id"]):
-            members = yield from self._pick_members(batch_id)
+            members = yield from self._pick("members", {"batch": batch_id})
             found += [row for row in members if row["delivery_id"] not in seen]
             seen.update(row["delivery_id"] for row in members)
         return [rows.delivery_context(row) for row in found]
 
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
-        found = await self._perform(self._pick_held(notifier, hold), snapshot=True)
+        held = self._pick("held", {"notifier": notifier, "hold": hold})
+        found = await self._perform(held, snapshot=True)
         return [rows.delivery_context(row) for row in found]
 
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
@@ -233,14 +238,14 @@ class SqlStore:
 
     async def oldest_pending(self) -> datetime | None:
         """When the oldest alert still waiting for a delivery was raised (for metrics)."""
-        row = await self._one(sql.OLDEST_PENDING)
+        row = await self._perform(first_of(sql.OLDEST_PENDING))
         return rows.moment(row["oldest"]) if row else None
 
     async def add_silence(self, silence: Silence) -> Silence:
         time = self.dialect.time
         values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
                   time(silence.created_at), time(silence.expires_at))  # fmt: skip
-        row = await self._one(sql.ADD_SILENCE, values)
+        row = await self._perform(first_of(sql.ADD_SILENCE, values))
         assert row is not None, "INSERT … RETURNING returns the new row"
         kept = {field.name: getattr(silence, field.name) for field in fields(Silence)}
         return Silence(**{**kept, "silence_id": row["silence_id"]})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,9 +31,11 @@ from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Query, Steps, each, rows_of
 
 T = TypeVar("T")
-_DUE = f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit"
-_MEMBERS = f"{sql.DELIVERY_CONTEXT} WHERE {sql.MEMBERS}"
-_HELD = f"{sql.DELIVERY_CONTEXT} WHERE {sql.HELD} ORDER BY {sql.HELD_ORDER}"
+_PICKS = {
+    "due": f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit",
+    "members": f"{sql.DELIVERY_CONTEXT} WHERE {sql.MEMBERS}",
+    "held": f"{sql.DELIVERY_CONTEXT} WHERE {sql.HELD} ORDER BY {sql.HELD_ORDER}",
+}
 _UPDATE_DELIVERY = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
                       updated_at = ?
@@ -114,28 +116,12 @@ class SqliteStore(SqlStore):
     async def schema_version(self) -> int:
         return await self._run(lambda db: _pragma(db, "user_version"))
 
-    def _pick_due(self, now: datetime, limit: int) -> Steps[list[Row]]:
-        return rows_of(_DUE, {"now": SQLITE.time(now), "limit": limit})
+    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
+        return rows_of(_PICKS[which], values)
 
-    def _pick_members(self, batch_id: str) -> Steps[list[Row]]:
-        return rows_of(_MEMBERS, {"batch": batch_id})
-
-    def _pick_held(self, notifier: str, hold: str) -> Steps[list[Row]]:
-        return rows_of(_HELD, {"notifier": notifier, "hold": hold})
-
-    async def update_deliveries(
-        self,
-        delivery_ids: Sequence[int],
-        *,
-        state: str,
-        attempts: int,
-        next_attempt_at: datetime,
-        error: str | None,
-        hold: str | None = None,
-    ) -> None:
-        stamp, when = SQLITE.time(datetime.now(UTC)), SQLITE.time(next_attempt_at)
-        values = [(state, attempts, when, error, hold, stamp, id_) for id_ in delivery_ids]
-        await self._perform(each(_UPDATE_DELIVERY, values))
+    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[None]:
+        stamp = SQLITE.time(datetime.now(UTC))
+        return each(_UPDATE_DELIVERY, [(*values, stamp, id_) for id_ in delivery_ids])
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         gone = yield from rows_of(_DELETE_ARTICLES, values)
