@@ -14,6 +14,7 @@ the contract tests run against both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -94,11 +95,9 @@ class PostgresStore(PostgresLeases):
         return f"PostgresStore({describe(self._url)!r})"
 
     async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
-        async with self._connection() as conn:
-            if not (snapshot or write):
-                return await run_steps(conn, steps)
-            async with conn.transaction():
-                return await run_steps(conn, steps)
+        atomic = snapshot or write
+        async with self._connection() as conn, conn.transaction() if atomic else nullcontext():
+            return await run_steps(conn, steps)
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement

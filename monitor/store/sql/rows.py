@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from monitor.config import SEVERITY_RANK
 from monitor.records import (
@@ -41,21 +41,29 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-def _columns(record: type[Any], *computed: str) -> tuple[str, ...]:
-    """A record's fields read straight from the row's columns of the same names."""
-    return tuple(field.name for field in fields(record) if field.name not in computed)
+class _Columns(NamedTuple):
+    names: tuple[str, ...]
+    times: frozenset[str]  # read as times (ISO 8601 text on SQLite)
 
 
-FEED_COLUMNS = _columns(FeedState)
-WEBSUB_COLUMNS = _columns(WebSubSubscription)
-_DELIVERY_COLUMNS = _columns(Delivery, "state", "payload")
-_ALERT_COLUMNS = _columns(AlertRecord, "terms", "notifiers", "outlets")
-_SILENCE_COLUMNS = _columns(Silence)
-_SUMMARY_COLUMNS = _columns(StorySummary)
-_ARTICLE_COLUMNS = _columns(Article, "content", "tags", "fingerprint")
-_KNOWN_COLUMNS = _columns(KnownArticle, "matched_by")
-_FEED_TIMES = frozenset({"last_polled", "last_success", "failing_since", "next_poll"})
-_WEBSUB_TIMES = frozenset({"requested_at", "expires_at"})
+def _columns(record: type[Any], *computed: str) -> _Columns:
+    """A record's fields read straight from the row's columns of the same names (those
+    typed ``datetime`` as times), but for the ``computed`` ones."""
+    chosen = [field for field in fields(record) if field.name not in computed]
+    times = frozenset(field.name for field in chosen if "datetime" in str(field.type))
+    return _Columns(tuple(field.name for field in chosen), times)
+
+
+_FEED = _columns(FeedState)
+_WEBSUB = _columns(WebSubSubscription)
+_DELIVERY = _columns(Delivery, "state", "payload")
+_ALERT = _columns(AlertRecord, "terms", "notifiers", "outlets")
+_SILENCE = _columns(Silence)
+_SUMMARY = _columns(StorySummary)
+_STORY = _columns(StoryRecord, "outlets", "places", "actors")
+_ARTICLE = _columns(Article, "content", "tags", "fingerprint")
+_KNOWN = _columns(KnownArticle, "matched_by")
+FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
 
 
 def moment(value: str | datetime | None) -> datetime | None:
@@ -77,28 +85,29 @@ def json_list(value: str | list[Any]) -> list[Any]:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _values(row: Row, columns: Sequence[str], times: frozenset[str]) -> dict[str, Any]:
-    return {name: moment(row[name]) if name in times else row[name] for name in columns}
+def _values(row: Row, columns: _Columns) -> dict[str, Any]:
+    times = columns.times
+    return {name: moment(row[name]) if name in times else row[name] for name in columns.names}
 
 
 def feed_state(row: Row) -> FeedState:
-    values = _values(row, FEED_COLUMNS, _FEED_TIMES)
+    values = _values(row, _FEED)
     values["failure_alerted"] = bool(values["failure_alerted"])
     return FeedState(**values)
 
 
 def subscription(row: Row) -> WebSubSubscription:
-    return WebSubSubscription(**_values(row, WEBSUB_COLUMNS, _WEBSUB_TIMES))
+    return WebSubSubscription(**_values(row, _WEBSUB))
 
 
 def delivery(row: Row) -> Delivery:
-    values = _values(row, _DELIVERY_COLUMNS, frozenset({"next_attempt_at"}))
+    values = _values(row, _DELIVERY)
     return Delivery(**values, state=DeliveryState(row["state"]))
 
 
 def alert(row: Row, notifiers: tuple[str, ...] = (), outlets: str = "outlets") -> AlertRecord:
     """An alert; ``outlets`` names the column holding its own outlet count in joined rows."""
-    values = _values(row, _ALERT_COLUMNS, frozenset({"created_at"}))
+    values = _values(row, _ALERT)
     terms = tuple(json_list(row["terms"]))
     return AlertRecord(**values, terms=terms, notifiers=notifiers, outlets=row[outlets])
 
@@ -120,7 +129,7 @@ def delivery_context(row: Row) -> DeliveryContext:
 
 
 def silence(row: Row) -> Silence:
-    return Silence(**_values(row, _SILENCE_COLUMNS, frozenset({"created_at", "expires_at"})))
+    return Silence(**_values(row, _SILENCE))
 
 
 def histories(alerts: Iterable[Row]) -> dict[str, RuleHistory]:
@@ -141,19 +150,13 @@ def _history(found: Sequence[Row]) -> RuleHistory:
 
 
 def story_summary(row: Row) -> StorySummary:
-    return StorySummary(**_values(row, _SUMMARY_COLUMNS, frozenset({"first_seen", "last_seen"})))
+    return StorySummary(**_values(row, _SUMMARY))
 
 
 def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> StoryRecord:
     return StoryRecord(
-        story_id=row["story_id"],
-        first_article_id=row["first_article_id"],
-        title=row["title"],
-        article_count=row["article_count"],
-        updates=row["updates"],
+        **_values(row, _STORY),
         outlets=frozenset(outlets),
-        first_seen=when(row["first_seen"]),
-        last_seen=when(row["last_seen"]),
         places=tuple(item["name"] for item in names if item["kind"] == "place"),
         actors=tuple(item["name"] for item in names if item["kind"] == "actor"),
     )
@@ -161,7 +164,7 @@ def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> Stor
 
 def stored_article(row: Row) -> StoredArticle:
     """An article read back for a backtest: no content or entry tags are kept."""
-    values = _values(row, _ARTICLE_COLUMNS, frozenset({"published", "fetched_at"}))
+    values = _values(row, _ARTICLE)
     return StoredArticle(Article(**values, content=""), row["story_id"])
 
 
@@ -180,7 +183,7 @@ def window_article(row: Row) -> WindowArticle:
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:
     """A row of ``FIND_COLUMNS``, found by ``matched_by``."""
-    return KnownArticle(**_values(row, _KNOWN_COLUMNS, frozenset()), matched_by=matched_by)
+    return KnownArticle(**_values(row, _KNOWN), matched_by=matched_by)
 
 
 def pruned_article(feed_url: str, article_id: str, story_id: str) -> KnownArticle:

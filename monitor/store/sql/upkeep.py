@@ -24,9 +24,9 @@ from monitor.store.sql.steps import Steps, first_of, rows_of
 
 # No stored time is earlier: a kind without a cutoff is kept whole.
 _KEEP_ALL = datetime.min.replace(tzinfo=UTC)
-_ALIASES = {"alerts": "x", "articles": "a", "stories": "s", "tombstones": "t"}
-_TABLES = {"alerts": "alerts", "articles": "articles", "stories": "stories",
-           "tombstones": "pruned_articles"}  # fmt: skip
+# Each kind's table, and its alias in the statements below.
+_TABLES = {"alerts": ("alerts", "x"), "articles": ("articles", "a"), "stories": ("stories", "s"),
+           "tombstones": ("pruned_articles", "t")}  # fmt: skip
 
 # An alert stays while it is young, while its story is still active, or while any of its
 # deliveries is pending (held and retrying deliveries are pending too).
@@ -57,7 +57,7 @@ def bounds(
 
 def candidates(kind: str, keys: Mapping[str, str], *, planned: bool) -> str:
     """The rows of ``kind`` a run prunes (their ``keys[kind]``), oldest first."""
-    key = f"{_ALIASES[kind]}.{keys[kind]}"
+    key = f"{_TABLES[kind][1]}.{keys[kind]}"
     if kind == "alerts":
         return f"""SELECT {key} FROM alerts x
             WHERE x.created_at < :alerts AND NOT {_ALERT_KEPT} ORDER BY x.created_at"""
@@ -81,7 +81,7 @@ def batch(kind: str, keys: Mapping[str, str]) -> str:
 def delete(kind: str, keys: Mapping[str, str]) -> str:
     """Prune one batch of ``kind``; deliveries, outlets, names and threads go by ON DELETE
     CASCADE."""
-    return f"DELETE FROM {_TABLES[kind]} WHERE {keys[kind]} IN ({batch(kind, keys)})"
+    return f"DELETE FROM {_TABLES[kind][0]} WHERE {keys[kind]} IN ({batch(kind, keys)})"
 
 
 def count_prunable(keys: Mapping[str, str], values: dict[str, Any]) -> Steps[dict[str, int]]:

@@ -16,7 +16,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -173,9 +173,7 @@ def _answer(db: sqlite3.Connection, query: Query) -> Any:
 
 
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
-    if not write:
-        return run_steps(db, steps)
-    with transaction(db):
+    with transaction(db) if write else nullcontext():
         return run_steps(db, steps)
 
 
