@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
 from datetime import datetime
 
 from monitor.records import FeedState
 from monitor.store.postgres.outbox import PostgresOutbox
 from monitor.store.sql import rows
 
-_FEED_LIST = ", ".join(f'f."{field.name}"' for field in fields(FeedState))  # "interval"
+_FEED_LIST = ", ".join(f'f."{name}"' for name in rows.FEED_COLUMNS)  # "interval" is a keyword
 
 # Due (by the database clock), not gone, and not leased (or its lease lapsed): locked rows
 # are skipped, so daemons claiming at once each get feeds the others did not. Ties are

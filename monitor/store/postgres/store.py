@@ -46,9 +46,9 @@ from monitor.store.records import (
 )
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
-from monitor.store.sql.articles import store_articles
+from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES, Dialect
-from monitor.store.sql.steps import Steps, changed
+from monitor.store.sql.steps import Steps, all_of, changed
 
 T = TypeVar("T")
 _PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
@@ -183,6 +183,7 @@ class PostgresStore(PostgresLeases):
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
-            created = await run_steps(conn, store_articles(POSTGRES, records))
+            stored = (store_article(POSTGRES, *record) for record in records)
+            created = await run_steps(conn, all_of(stored))
             await self.stories.after_write(conn)
             return created

@@ -21,7 +21,6 @@ from monitor.records import (
     Verdict,
     article_id,
 )
-from monitor.store.interface import ArticleRecord
 from monitor.store.records import AlertPlanner, KnownArticle, StoryRecord
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
@@ -29,16 +28,6 @@ from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.steps import Steps, changed, each, first_of, rows_of
 
 _CHUNK = 500  # values per IN list: below SQLite's host parameter limit
-
-
-def store_articles(
-    dialect: Dialect, records: Sequence[ArticleRecord]
-) -> Steps[list[list[AlertRecord]]]:
-    """Each record in order (each sees the ones before it): the alerts each created."""
-    created = []
-    for record in records:
-        created.append((yield from store_article(dialect, *record)))
-    return created
 
 
 def store_article(
@@ -118,16 +107,6 @@ def read_story(dialect: Dialect, story_id: str) -> Steps[StoryRecord | None]:
     outlets = yield from rows_of(sql.STORY_OUTLETS, (story_id,))
     names = yield from rows_of(sql.STORY_NAMES, (story_id,))
     return rows.story_record(row, (item["outlet"] for item in outlets), names)
-
-
-def find_articles(
-    dialect: Dialect, articles: Sequence[Article]
-) -> Steps[list[KnownArticle | None]]:
-    """:func:`find_article` for each article, in order."""
-    known = []
-    for a in articles:
-        known.append((yield from find_article(dialect, a.feed_url, a.guid, a.link, a.fingerprint)))
-    return known
 
 
 def find_article(

@@ -9,7 +9,7 @@ keeps for itself what only it can do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import astuple, fields
+from dataclasses import astuple, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -39,7 +39,7 @@ from monitor.store.sql import articles, rows, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, Values, changed, each, first_of, rows_of
+from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
 
 T = TypeVar("T")
 
@@ -84,11 +84,13 @@ class SqlStore:
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """Every record in order, in one transaction: each sees the ones before it."""
-        return await self._perform(articles.store_articles(self.dialect, records), write=True)
+        stored = (articles.store_article(self.dialect, *record) for record in records)
+        return await self._perform(all_of(stored), write=True)
 
     async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order."""
-        return await self._perform(articles.find_articles(self.dialect, found))
+        keys = ((a.feed_url, a.guid, a.link, a.fingerprint) for a in found)
+        return await self._perform(all_of(articles.find_article(self.dialect, *k) for k in keys))
 
     async def record_article(
         self,
@@ -146,9 +148,9 @@ class SqlStore:
 
     def _stored(self, record: Any) -> tuple[Any, ...]:
         """A dataclass's fields as the backend stores them, in field order."""
-        values = astuple(record)
+        time = self.dialect.time
         return tuple(
-            self.dialect.time(value) if isinstance(value, datetime) else value for value in values
+            time(value) if isinstance(value, datetime) else value for value in astuple(record)
         )
 
     async def story_outlets(self, story_id: str) -> frozenset[str]:
@@ -247,8 +249,7 @@ class SqlStore:
                   time(silence.created_at), time(silence.expires_at))  # fmt: skip
         row = await self._perform(first_of(sql.ADD_SILENCE, values))
         assert row is not None, "INSERT … RETURNING returns the new row"
-        kept = {field.name: getattr(silence, field.name) for field in fields(Silence)}
-        return Silence(**{**kept, "silence_id": row["silence_id"]})
+        return replace(silence, silence_id=row["silence_id"])
 
     async def silences(self, active_at: datetime | None = None) -> list[Silence]:
         moment = self.dialect.time(active_at)

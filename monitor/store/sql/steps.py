@@ -8,7 +8,7 @@ backend has a small driver that runs the queries and sends the answers in.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -48,3 +48,11 @@ def changed(statement: str, values: Values = ()) -> Steps[int]:
 def each(statement: str, values: Sequence[Values]) -> Steps[None]:
     if values:
         yield Query(statement, values, answer="many")
+
+
+def all_of(parts: Iterable[Steps[T]]) -> Steps[list[T]]:
+    """Each part in turn (each sees what the ones before it wrote); what each returned."""
+    results = []
+    for part in parts:
+        results.append((yield from part))
+    return results

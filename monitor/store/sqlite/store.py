@@ -16,7 +16,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -73,13 +73,7 @@ class SqliteStore(SqlStore):
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             assert self._db is not None, "store is not open"
-            result = work(self._db)
-            if isinstance(result, sqlite3.Cursor):
-                # Finalise it on this thread: a cursor dropped later on the event loop's
-                # thread resets its statement while this thread runs the next one, and
-                # SQLite answers "bad parameter or other API misuse".
-                result.close()
-            return result
+            return work(self._db)
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
@@ -95,12 +89,10 @@ class SqliteStore(SqlStore):
         if self._read_only:
             self._db = _connect_read_only(self.path, self._busy_timeout_ms)
             return
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.row_factory = sqlite3.Row
+        db = _connect(self.path, self._busy_timeout_ms)
         # Takes effect in a new file only (an existing one needs `wirewatch db vacuum`):
         # pages freed by retention can then be given back (decision 0015).
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
@@ -166,10 +158,13 @@ def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
 def _answer(db: sqlite3.Connection, query: Query) -> Any:
     statement = SQLITE.render(query.statement)
     if query.answer == "many":
-        db.executemany(statement, query.values)
+        db.executemany(statement, query.values).close()
         return None
-    cursor = db.execute(statement, query.values)
-    return cursor.rowcount if query.answer == "count" else cursor.fetchall()
+    # Closed here, on the database thread: a cursor dropped later on the event loop's thread
+    # resets its statement while this thread runs the next one ("bad parameter or other API
+    # misuse").
+    with closing(db.execute(statement, query.values)) as cursor:
+        return cursor.rowcount if query.answer == "count" else cursor.fetchall()
 
 
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
@@ -177,12 +172,17 @@ def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
         return run_steps(db, steps)
 
 
-def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A connection that cannot write; the schema must be the one this code expects."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.Connection:
+    """Autocommit (transactions are explicit), rows by column name, waiting for locks."""
+    db = sqlite3.connect(path, uri=uri, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return db
+
+
+def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A connection that cannot write; the schema must be the one this code expects."""
+    db = _connect(Path(path).resolve().as_uri() + "?mode=ro", busy_timeout_ms, uri=True)
     found, expected = _pragma(db, "user_version"), SQLITE.migrations()[-1][0]
     if found != expected:
         db.close()
