@@ -191,11 +191,11 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 def _migrate(db: sqlite3.Connection, path: str) -> None:
-    current = _pragma(db, "user_version")
-    if current > SQLITE.migrations()[-1][0]:
+    current, scripts = _pragma(db, "user_version"), SQLITE.migrations()
+    if current > scripts[-1][0]:
         db.close()
-        raise SchemaTooNewError(path, current, SQLITE.migrations()[-1][0])
-    for version, script in SQLITE.migrations():
+        raise SchemaTooNewError(path, current, scripts[-1][0])
+    for version, script in scripts:
         if version > current:
             # executescript commits first; the version bump rides in the same script.
             db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
