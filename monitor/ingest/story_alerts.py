@@ -38,6 +38,7 @@ from monitor.records import (
     StoryAlertState,
     alert_id_for,
 )
+from rules import Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def severity_change(
     updates: UpdateSettings, history: RuleHistory, match: rules.Match
 ) -> Change | None:
     """A severity above every earlier alert's, when the rule re-alerts on severity."""
-    higher = SEVERITY_RANK.get(match.severity, -1) > SEVERITY_RANK.get(history.severity, -1)
+    higher = _rank(match.severity) > _rank(history.severity)
     if not (updates.severity and higher):
         return None
     return Change(f"severity:{match.severity}", f"severity raised to {match.severity}")
@@ -160,7 +161,7 @@ class AlertPlan:
         *,
         rule: str,
         event: str,
-        severity: str,
+        severity: Severity,
         terms: tuple[str, ...],
         state: StoryAlertState,
         reason: str,
@@ -184,5 +185,10 @@ class AlertPlan:
         )
 
 
-def _highest(first: str, second: str) -> str:
-    return max(first, second, key=lambda severity: SEVERITY_RANK.get(severity, -1))
+def _highest(first: Severity, second: Severity) -> Severity:
+    return max(first, second, key=_rank)
+
+
+def _rank(severity: str) -> int:
+    """Ranked by ``rules.Severity``; an unknown name (a row from a newer version) lowest."""
+    return SEVERITY_RANK.get(severity, -1)

@@ -40,9 +40,11 @@ class Redactor:
 
     __slots__ = ("_marker", "_secrets")
 
-    def __init__(self, secrets: Iterable[str], marker: str = REDACTED) -> None:
+    def __init__(
+        self, secrets: Iterable[str], marker: str = REDACTED, *, min_length: int = MIN_SECRET
+    ) -> None:
         # Longest first, so a secret containing another is removed whole.
-        unique = {secret for secret in secrets if len(secret) >= MIN_SECRET}
+        unique = {secret for secret in secrets if len(secret) >= min_length}
         self._secrets = sorted(unique, key=len, reverse=True)
         self._marker = marker
 

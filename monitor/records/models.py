@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from rules import Severity
+
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
@@ -189,7 +191,7 @@ class AlertRecord:
     story_id: str
     article_id: str
     rule: str
-    severity: str
+    severity: Severity
     terms: tuple[str, ...]
     notifiers: tuple[str, ...]
     created_at: datetime
@@ -206,7 +208,7 @@ class RuleHistory:
 
     events: frozenset[str]
     outlets: int  # the most outlets any of them reported
-    severity: str  # the highest severity any of them had
+    severity: Severity  # the highest severity any of them had
     terms: frozenset[str]  # every matched term, case-folded
 
 
@@ -226,7 +228,7 @@ class Delivery:
     delivery_id: int
     alert_id: str
     notifier: str
-    state: str
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime
     last_error: str | None = None

@@ -1,8 +1,10 @@
-"""Storage: the ``Store`` interface and its records, the factory that opens the configured
-backend, and the backends themselves (``sqlite/`` embedded, ``postgres/`` shared by
-several daemons) with their migrations; retention, group commit and the instance lock.
+"""Everything the daemon keeps between runs: feeds, stories, articles, alerts, the outbox.
 
-Everything above reaches the database only through this package."""
+``store/`` owns the storage interfaces (``interface``, ``outbox``), the records they take
+and give (``records``), the two backends (``sqlite/``, ``postgres/``) on one SQL layer
+(``sql/``: statements, row mappers, the dialect), their schema (``migrations/``), and
+retention, group commit and the instance lock. Other packages use only the names below.
+"""
 
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for

@@ -1,4 +1,4 @@
-"""The outbox as the store keeps it: the operations dispatch needs, and their shared SQL.
+"""The outbox as the store keeps it: the operations dispatch needs.
 
 Every backend implements :class:`Outbox` (``Store`` extends it).
 """
@@ -10,24 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from monitor.records import AlertRecord, Delivery, Silence
+from monitor.records import AlertRecord, Delivery, DeliveryState, Silence
 from monitor.store.records import DeliveryContext
 
-STATES = ("pending", "sent", "dead", "silenced")
-
-# A delivery with all a notifier needs to render it; the same SQL on both backends.
-DELIVERY_CONTEXT = """
-SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
-       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
-       al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
-       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
-FROM deliveries d
-JOIN alerts al USING (alert_id)
-JOIN articles a ON a.article_id = al.article_id
-JOIN stories s ON s.story_id = al.story_id
-LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
-"""
+STATES = tuple(DeliveryState)
 
 
 @dataclass(frozen=True, slots=True)

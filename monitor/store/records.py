@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from monitor.records import AlertRecord, Article, Delivery, StoryAlertState
+from monitor.records import AlertRecord, Article, Delivery, MatchKind, StoryAlertState
 
 # Decides an article's alerts from its story's state, inside the transaction storing it.
 AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
@@ -25,7 +25,7 @@ class KnownArticle:
     story_id: str
     feed_url: str
     first_article_id: str
-    matched_by: str = "guid"  # "guid", "link" or "fingerprint"
+    matched_by: MatchKind = MatchKind.GUID  # GUID, LINK or FINGERPRINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,4 +152,4 @@ class OpenedElsewhere(NamedTuple):
 
     story_id: str
     first_article_id: str
-    evidence: str
+    evidence: MatchKind

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
 from datetime import datetime
-from typing import Any
 
 from monitor.records import FeedState
 from monitor.store.postgres.outbox import PostgresOutbox
+from monitor.store.sql import rows
 
-_FEED_LIST = ", ".join(f'f."{field.name}"' for field in fields(FeedState))  # "interval"
+_FEED_LIST = ", ".join(f'f."{name}"' for name in rows.FEED_COLUMNS)  # "interval" is a keyword
 
 # Due (by the database clock), not gone, and not leased (or its lease lapsed): locked rows
 # are skipped, so daemons claiming at once each get feeds the others did not. Ties are
@@ -41,16 +40,16 @@ FROM due WHERE f.url = due.url
 RETURNING {_FEED_LIST}, now() AS claimed_at
 """  # noqa: S608 (column names from the dataclass, never from input)
 _RENEW = """
-UPDATE feeds SET lease_expires = now() + make_interval(secs => %s)
-WHERE url = ANY(%s) AND lease_owner = %s
+UPDATE feeds SET lease_expires = now() + make_interval(secs => ?)
+WHERE url = ANY(?) AND lease_owner = ?
 RETURNING url
 """
 _RELEASE = """
 UPDATE feeds SET lease_owner = NULL, lease_expires = NULL,
-                 next_poll = coalesce(%s, next_poll)
-WHERE url = %s AND lease_owner = %s
+                 next_poll = coalesce(?, next_poll)
+WHERE url = ? AND lease_owner = ?
 """
-_PUBLISH = "INSERT INTO feeds (url) SELECT unnest(%s::text[]) ORDER BY 1 ON CONFLICT DO NOTHING"
+_PUBLISH = "INSERT INTO feeds (url) SELECT unnest(?::text[]) ORDER BY 1 ON CONFLICT DO NOTHING"
 _LEASE_OWNERS = "SELECT url, lease_owner FROM feeds WHERE lease_expires > now()"
 _TRY_LOCK = "SELECT pg_try_advisory_lock(hashtextextended(%s || current_schema(), 0)) AS held"
 _UNLOCK = "SELECT pg_advisory_unlock(hashtextextended(%s || current_schema(), 0))"
@@ -65,8 +64,7 @@ class PostgresLeases(PostgresOutbox):
 
     async def publish_feeds(self, urls: Sequence[str]) -> None:
         """Every configured feed has a row, so any daemon may claim it (kept as it is)."""
-        async with self._connection() as conn:
-            await conn.execute(_PUBLISH, (sorted(urls),))
+        await self._execute(_PUBLISH, (sorted(urls),))
 
     async def claim_due(
         self, owner: str, limit: int, lease_seconds: float, urls: Iterable[str]
@@ -76,26 +74,21 @@ class PostgresLeases(PostgresOutbox):
         listed = "\n".join(urls)  # feed URLs hold no control characters (FeedSettings)
         values = {"urls": listed, "limit": limit, "owner": owner, "lease": lease_seconds}
         async with self._connection() as conn:
-            rows = await (await conn.execute(_CLAIM, values, prepare=False)).fetchall()
-        return [(_state(row), row["claimed_at"]) for row in rows]
+            claimed = await (await conn.execute(_CLAIM, values, prepare=False)).fetchall()
+        return [(rows.feed_state(row), row["claimed_at"]) for row in claimed]
 
     async def renew_leases(self, owner: str, urls: Sequence[str], lease_seconds: float) -> set[str]:
         """Extend ``owner``'s leases on ``urls`` (a lapsed one too, if nobody claimed the
         feed since); the URLs still held."""
-        async with self._connection() as conn:
-            found = await conn.execute(_RENEW, (lease_seconds, list(urls), owner))
-            return {row["url"] for row in await found.fetchall()}
+        return {row["url"] for row in await self._rows(_RENEW, (lease_seconds, list(urls), owner))}
 
     async def release(self, owner: str, url: str, next_poll: datetime | None) -> bool:
         """Give the lease back with the feed's next poll; False when it was no longer ours."""
-        async with self._connection() as conn:
-            return (await conn.execute(_RELEASE, (next_poll, url, owner))).rowcount > 0
+        return await self._execute(_RELEASE, (next_poll, url, owner)) > 0
 
     async def lease_owners(self) -> dict[str, str]:
         """Feed URL → the daemon holding its unexpired lease."""
-        async with self._connection() as conn:
-            rows = await (await conn.execute(_LEASE_OWNERS)).fetchall()
-        return {row["url"]: row["lease_owner"] for row in rows}
+        return {row["url"]: row["lease_owner"] for row in await self._rows(_LEASE_OWNERS)}
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
@@ -111,7 +104,3 @@ class PostgresLeases(PostgresOutbox):
                 yield True
             finally:
                 await conn.execute(_UNLOCK, (key,))
-
-
-def _state(row: dict[str, Any]) -> FeedState:
-    return FeedState(**{field.name: row[field.name] for field in fields(FeedState)})

@@ -1,10 +1,11 @@
-"""Finding stored articles in PostgreSQL: one article's keys, or a whole batch's at once.
+"""Finding stored articles in PostgreSQL: a whole batch's keys at once.
 
 An article is known by its (feed, GUID), else — if retention pruned it — by its
 tombstone, else by its canonical link, else by its content fingerprint (the first
-article stored with that link or fingerprint). :func:`find_articles` answers the same
-for a batch in four queries whatever its size, where one lookup each would cost up to
-four round trips per article (docs/decisions/0013-batched-ingest.md).
+article stored with that link or fingerprint). :func:`find_articles` answers as
+``monitor.store.sql.articles.find_article`` does, for a batch in four queries whatever
+its size, where one lookup each would cost up to four round trips per article
+(docs/decisions/0013-batched-ingest.md).
 """
 
 from __future__ import annotations
@@ -12,29 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.records import Article, article_id
-from monitor.store.interface import KnownArticle
+from monitor.records import Article, MatchKind, article_id
 from monitor.store.postgres.schema import Connection
-
-
-async def find_article(
-    conn: Connection, feed_url: str, guid: str, link: str, fingerprint: str
-) -> KnownArticle | None:
-    keys = (("guid", _BY_GUID, (feed_url, guid)), ("link", _BY_LINK, (link,)),
-            ("fingerprint", _BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
-    for matched_by, sql, values in keys:
-        row = await (await conn.execute(sql, values)).fetchone() if all(values) else None
-        if row is not None:
-            return KnownArticle(**row, matched_by=matched_by)
-        if matched_by == "guid" and guid:
-            found = await _tombstones(conn, [article_id(feed_url, guid)])
-            if found:  # before the link: the same feed's entry is seen, not news (0015)
-                return _pruned(feed_url, *found.popitem())
-    return None
+from monitor.store.records import KnownArticle
+from monitor.store.sql import rows
 
 
 async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
-    """:func:`find_article` for each article, in order."""
+    """``find_article`` for each article, in order."""
     keyed = [a for a in articles if a.feed_url and a.guid]
     guids = await _by_guid(conn, keyed)
     pruned = await _tombstones(conn, [article_id(a.feed_url, a.guid) for a in keyed])
@@ -43,14 +29,14 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
 
     def answer(article: Article) -> KnownArticle | None:
         if row := guids.get((article.feed_url, article.guid)):
-            return KnownArticle(**row, matched_by="guid")
+            return rows.known_article(row, MatchKind.GUID)
         pruned_id = article_id(article.feed_url, article.guid)
         if article.guid and (story_id := pruned.get(pruned_id)):
-            return _pruned(article.feed_url, pruned_id, story_id)
+            return rows.pruned_article(article.feed_url, pruned_id, story_id)
         if row := links.get(article.link):
-            return KnownArticle(**row, matched_by="link")
+            return rows.known_article(row, MatchKind.LINK)
         if row := prints.get(article.fingerprint):
-            return KnownArticle(**row, matched_by="fingerprint")
+            return rows.known_article(row, MatchKind.FINGERPRINT)
         return None
 
     return [answer(article) for article in articles]
@@ -63,26 +49,22 @@ async def _by_guid(
     if not articles:
         return {}
     values = ([a.feed_url for a in articles], [a.guid for a in articles])
-    return {(row["feed_url"], row.pop("guid")): row for row in await _rows(conn, _BY_GUIDS, values)}
+    found = await _rows(conn, _BY_GUIDS, values)
+    return {(row["feed_url"], row["guid"]): row for row in found}
 
 
-def _pruned(feed_url: str, pruned_id: str, story_id: str) -> KnownArticle:
-    return KnownArticle(pruned_id, story_id, feed_url, pruned_id, matched_by="guid")
-
-
-async def _rows(conn: Connection, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+async def _rows(conn: Connection, statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
     # Planned for each call's arrays, never prepared: a generic plan cannot see how few
     # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
-    return await (await conn.execute(sql, values, prepare=False)).fetchall()
+    return await (await conn.execute(statement, values, prepare=False)).fetchall()
 
 
 async def _tombstones(conn: Connection, article_ids: Sequence[str]) -> dict[str, str]:
     """Pruned article id → its story id, for those of ``article_ids`` pruned."""
     if not article_ids:
         return {}
-    sql = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
-    rows = await _rows(conn, sql, (list(article_ids),))
-    return {row["article_id"]: row["story_id"] for row in rows}
+    found = await _rows(conn, _TOMBSTONES, (list(article_ids),))
+    return {row["article_id"]: row["story_id"] for row in found}
 
 
 async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -90,21 +72,11 @@ async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[s
     wanted = list({value for value in values if value})
     if not wanted:
         return {}
-    rows = await _rows(conn, _FIRST_BY[key], (wanted,))
-    return {row.pop("key"): row for row in rows}
+    found = await _rows(conn, _FIRST_BY[key], (wanted,))
+    return {row["key"]: row for row in found}
 
 
-_COLUMNS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
-FROM articles a JOIN stories s USING (story_id)
-"""
-_BY_GUID = _COLUMNS + "WHERE a.feed_url = %s AND a.guid = %s"
-# The "<> ''" terms let the planner use the partial indexes (articles_link, articles_fingerprint).
-_BY_LINK = _COLUMNS + "WHERE a.link = %s AND a.link <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-_BY_FINGERPRINT = (
-    _COLUMNS
-    + "WHERE a.fingerprint = %s AND a.fingerprint <> '' ORDER BY a.fetched_at, a.seq LIMIT 1"
-)
+_TOMBSTONES = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
 _BY_GUIDS = """
 SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, a.guid
 FROM unnest(%s::text[], %s::text[]) AS k(feed_url, guid)

@@ -1,4 +1,5 @@
-"""PostgreSQL connections and schema: the pool, and versioned migrations under a lock.
+"""PostgreSQL connections and schema: the pool, versioned migrations under a lock, and how
+the shared work (:mod:`monitor.store.sql.steps`, SQLite's form rendered) runs on a connection.
 
 Migrations live in ``monitor/store/migrations/postgres/`` with the same version numbers as
 SQLite's (``monitor/store/migrations/``); a test holds the two sets equal. Applied versions
@@ -9,7 +10,7 @@ database apply each migration once: the second waits, then finds nothing left to
 
 from __future__ import annotations
 
-from importlib import resources
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
@@ -17,9 +18,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from monitor.observability import redact_url
+from monitor.observability import Redactor, redact_url
 from monitor.store.records import SchemaTooNewError
+from monitor.store.sql.dialect import POSTGRES
+from monitor.store.sql.steps import Query, Steps
 
+T = TypeVar("T")
 Connection = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Connection]
 
@@ -38,19 +42,8 @@ _VERSION = "SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
 _HAS_LEDGER = "SELECT to_regclass('schema_migrations') IS NOT NULL AS found"
 
 
-def migrations() -> list[tuple[int, str]]:
-    """Every (version, script) of the PostgreSQL schema, oldest first."""
-    folder = resources.files("monitor.store") / "migrations" / "postgres"
-    scripts = [
-        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
-        if item.name.endswith(".sql")
-    ]
-    return sorted(scripts)
-
-
 def latest_version() -> int:
-    return migrations()[-1][0]
+    return POSTGRES.migrations()[-1][0]
 
 
 def describe(url: str) -> str:
@@ -91,8 +84,8 @@ def without_secrets(text: str, url: str) -> str:
         password = conninfo_to_dict(url).get("password")
     except psycopg.Error:
         password = None
-    text = redact_url(text)
-    return text.replace(str(password), "***") if password else text
+    # Any length: a connection error names no ordinary words a short password could blank.
+    return Redactor([str(password or "")], "***", min_length=1)(redact_url(text))
 
 
 async def connect(url: str, connect_timeout: float) -> Connection:
@@ -127,10 +120,30 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         current = await schema_version(conn)
         if current > latest_version():
             raise SchemaTooNewError("PostgreSQL store", current, latest_version())
-        for version, script in migrations():
+        for version, script in POSTGRES.migrations():
             if version > current:
                 await conn.execute(script)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
                 )
         return current, max(current, latest_version())
+
+
+async def run_steps(conn: Connection, steps: Steps[T]) -> T:
+    """Every query ``steps`` yields, answered in turn; what it returns."""
+    answer: Any = None
+    try:
+        while True:
+            answer = await _answer(conn, steps.send(answer))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def _answer(conn: Connection, query: Query) -> Any:
+    statement = POSTGRES.render(query.statement)
+    if query.answer == "many":
+        async with conn.cursor() as cursor:
+            await cursor.executemany(statement, query.values)
+        return None
+    cursor = await conn.execute(statement, query.values)
+    return cursor.rowcount if query.answer == "count" else await cursor.fetchall()

@@ -5,72 +5,76 @@ A pool of autocommit connections (psycopg 3); every method borrows one connectio
 one statement or one short transaction and never holds it across network I/O. What
 must happen once is guarded by unique constraints with ``ON CONFLICT DO NOTHING``, so
 two daemons storing the same article or raising the same alert cannot duplicate it.
-Semantics match ``monitor.store.sqlite.store``: the contract tests run against both.
+The operations both backends run alike come from :class:`monitor.store.sql.base.SqlStore`;
+the contract tests run against both.
 """
+
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
+from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from monitor.records import AlertRecord, Article, DedupDecision, FeedState, WebSubSubscription
+from monitor.records import AlertRecord, Article
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.interface import (
-    AlertPlanner,
-    KnownArticle,
-    StoredArticle,
-    StoryRecord,
-    StorySummary,
-    WindowArticle,
-)
-from monitor.store.postgres.feeds import (
-    known_guids,
-    read_feed_state,
-    read_feed_states,
-    read_subscriptions,
-    write_feed_states,
-    write_subscription,
-)
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
-from monitor.store.postgres.lookup import find_article, find_articles
-from monitor.store.postgres.outbox import insert_alert, story_alert_state
-from monitor.store.postgres.retention import PostgresRetention, tombstoned_guids
+from monitor.store.postgres.lookup import find_articles
+from monitor.store.postgres.outbox import Claimant
 from monitor.store.postgres.schema import (
     Connection,
     connect,
     describe,
     make_pool,
     migrate,
+    run_steps,
     schema_version,
     without_secrets,
 )
-from monitor.store.postgres.status import (
-    feed_health_counts,
-    latest_stories,
-    status_feeds,
-    story_alerts,
-)
-from monitor.store.postgres.stories import (
-    articles_since,
-    count_articles_since,
-    read_story,
-    recent_articles,
-    record_story,
-    story_outlets,
-)
 from monitor.store.postgres.story_sync import StorySync, StoryWatch
-from monitor.store.records import StoreUnavailableError
+from monitor.store.records import (
+    DatabaseStats,
+    KnownArticle,
+    StoreUnavailableError,
+    WindowArticle,
+)
+from monitor.store.sql import statements as sql
+from monitor.store.sql import upkeep
+from monitor.store.sql.articles import store_article
+from monitor.store.sql.dialect import POSTGRES, Dialect
+from monitor.store.sql.steps import Steps, all_of, changed
 
-# (article, decision, alerts or a planner): what monitor.store.interface.ArticleRecord holds.
-ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
+T = TypeVar("T")
+_PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
+               "tombstones": "article_id"}  # fmt: skip
+# A pruned article leaves its tombstone in the same statement.
+_PRUNE_ARTICLES = f"""
+WITH gone AS (DELETE FROM articles WHERE article_id IN ({upkeep.batch("articles", _PRUNE_KEYS)})
+              RETURNING article_id, story_id)
+INSERT INTO pruned_articles (article_id, story_id, pruned_at)
+SELECT article_id, story_id, :now FROM gone
+ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
+                                       pruned_at = excluded.pruned_at
+"""
+_SIZES = """
+SELECT current_setting('block_size') AS block, current_setting('autovacuum') AS autovacuum,
+       (SELECT sum(pg_total_relation_size(to_regclass(name)))
+        FROM unnest(%s::text[]) AS name) AS size
+"""
 
 
-class PostgresStore(PostgresLeases, PostgresRetention):
+class PostgresStore(PostgresLeases):
     """The shared store. ``url`` is a libpq URL (``postgresql://user:password@host/db``);
     it may carry a password, so it is never logged or put in an error."""
+
+    dialect: ClassVar[Dialect] = POSTGRES
+    _prune_keys: ClassVar[Mapping[str, str]] = _PRUNE_KEYS
 
     def __init__(
         self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
@@ -81,6 +85,7 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
         self.stories = StorySync()  # stories other daemons open reach this one's index
+        self.claimant = Claimant()
 
     def watch_stories(self, watch: StoryWatch) -> None:
         """Tell ``watch`` (the daemon's story index) of articles other daemons store."""
@@ -88,6 +93,41 @@ class PostgresStore(PostgresLeases, PostgresRetention):
 
     def __repr__(self) -> str:
         return f"PostgresStore({describe(self._url)!r})"
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
+        atomic = snapshot or write
+        async with self._connection() as conn, conn.transaction() if atomic else nullcontext():
+            return await run_steps(conn, steps)
+
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement
+
+    async def reclaim_space(self, max_pages: int) -> int:
+        return 0  # autovacuum makes freed pages reusable; nothing to hand back by hand
+
+    async def vacuum(self) -> None:
+        async with self._connection() as conn:  # autocommit: VACUUM refuses a transaction
+            await conn.execute(f"VACUUM (ANALYZE) {', '.join(sql.TABLES)}")
+
+    async def database_stats(self) -> DatabaseStats:
+        async with self._connection() as conn, conn.transaction():
+            sizes = await (await conn.execute(_SIZES, (list(sql.TABLES),))).fetchone()
+            assert sizes is not None  # aggregates always return a row
+            version = await schema_version(conn)
+            contents = await run_steps(conn, upkeep.contents())
+        block, size = int(sizes["block"]), int(sizes["size"] or 0)
+        return DatabaseStats(
+            backend="postgresql",
+            location=describe(self._url),
+            schema_version=version,
+            size_bytes=size,
+            wal_bytes=0,
+            page_size=block,
+            page_count=size // block,
+            free_pages=0,
+            auto_vacuum="autovacuum" if sizes["autovacuum"] == "on" else "none",
+            **contents,
+        )
 
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at
@@ -126,44 +166,6 @@ class PostgresStore(PostgresLeases, PostgresRetention):
         async with self._connection() as conn:
             return await schema_version(conn)
 
-    async def feed_state(self, url: str) -> FeedState | None:
-        async with self._connection() as conn:
-            return await read_feed_state(conn, url)
-
-    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        if not guids:
-            return set()
-        async with self._connection() as conn, conn.transaction():
-            found = await known_guids(conn, feed_url, guids)
-            rest = [guid for guid in guids if guid not in found]
-            # Pruned articles' entries, still listed by their feed, are known too (0015).
-            return found | await tombstoned_guids(conn, feed_url, rest) if rest else found
-
-    async def feed_states(self) -> list[FeedState]:
-        async with self._connection() as conn:
-            return await read_feed_states(conn)
-
-    async def save_feed_state(self, state: FeedState) -> None:
-        await self._feed_writer.save(state)
-
-    async def _write_feed_states(self, states: list[FeedState]) -> None:
-        async with self._connection() as conn:
-            await write_feed_states(conn, states)
-
-    async def websub_subscriptions(self) -> list[WebSubSubscription]:
-        async with self._connection() as conn:
-            return await read_subscriptions(conn)
-
-    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
-        async with self._connection() as conn:
-            await write_subscription(conn, subscription)
-
-    async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
-    ) -> KnownArticle | None:
-        async with self._connection() as conn:
-            return await find_article(conn, feed_url, guid, link, fingerprint)
-
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""
         async with self._connection() as conn, conn.transaction():
@@ -174,86 +176,14 @@ class PostgresStore(PostgresLeases, PostgresRetention):
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         async with self._connection() as conn:
             await self.stories.start(conn)  # what is stored after this is read again
-            return await recent_articles(conn, since)
+        return await super().recent_articles(since)
 
-    async def story_outlets(self, story_id: str) -> frozenset[str]:
-        async with self._connection() as conn:
-            return await story_outlets(conn, story_id)
-
-    async def articles_since(
-        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
-    ) -> list[StoredArticle]:
-        async with self._connection() as conn:
-            return await articles_since(conn, since, after, limit)
-
-    async def count_articles_since(self, since: datetime) -> int:
-        async with self._connection() as conn:
-            return await count_articles_since(conn, since)
-
-    async def story(self, story_id: str) -> StoryRecord | None:
-        async with self._connection() as conn, conn.transaction():
-            return await read_story(conn, story_id)
-
-    async def feed_health_counts(self) -> dict[str, int]:
-        async with self._connection() as conn:
-            return await feed_health_counts(conn)
-
-    async def status_feeds(self, limit: int) -> list[FeedState]:
-        async with self._connection() as conn:
-            return await status_feeds(conn, limit)
-
-    async def latest_stories(self, limit: int) -> list[StorySummary]:
-        async with self._connection() as conn:
-            return await latest_stories(conn, limit)
-
-    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
-        async with self._connection() as conn:
-            return await story_alerts(conn, story_ids)
-
-    async def record_article(
-        self,
-        article: Article,
-        decision: DedupDecision,
-        alerts: Sequence[AlertRecord] | AlertPlanner,
-    ) -> list[AlertRecord]:
-        async with self._connection() as conn, conn.transaction():
-            ((article, decision, alerts),) = await self.stories.before_write(
-                conn, [(article, decision, alerts)]
-            )
-            created = await _record_article(conn, article, decision, alerts)
-            await self.stories.after_write(conn)
-            return created
-
-    async def record_articles(self, records: Sequence[ArticleToStore]) -> list[list[AlertRecord]]:
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """``record_article`` for each record, in order, in one transaction (each sees the
         ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
-            created = [await _record_article(conn, *record) for record in records]
+            stored = (store_article(POSTGRES, *record) for record in records)
+            created = await run_steps(conn, all_of(stored))
             await self.stories.after_write(conn)
             return created
-
-
-async def _record_article(
-    conn: Connection,
-    article: Article,
-    decision: DedupDecision,
-    alerts: Sequence[AlertRecord] | AlertPlanner,
-) -> list[AlertRecord]:
-    outlet = await record_story(conn, article, decision)
-    values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
-              article.guid, article.link, article.title, article.summary, article.published,
-              article.fetched_at, article.fingerprint, outlet,
-              decision.facts.lead_fingerprint)  # fmt: skip
-    await conn.execute(_INSERT_ARTICLE, values)
-    if callable(alerts):  # planned against the story as it now stands
-        alerts = alerts(await story_alert_state(conn, decision.story_id))
-    return [alert for alert in alerts if await insert_alert(conn, alert)]
-
-
-_INSERT_ARTICLE = """
-INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
-                      published, fetched_at, fingerprint, outlet, lead_fingerprint)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT DO NOTHING
-"""

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
-from monitor.store.interface import AlertPlanner, WindowArticle
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import Connection
-from monitor.store.records import OpenedElsewhere
+from monitor.store.records import OpenedElsewhere, WindowArticle
+from monitor.store.sql import rows
 
 _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
@@ -41,8 +41,6 @@ ORDER BY a.seq
 
 
 _ALIASES_KEPT = 10_000
-# (article, decision, alerts or a planner): what monitor.store.interface.ArticleRecord holds.
-ArticleToStore = tuple[Article, DedupDecision, Sequence[AlertRecord] | AlertPlanner]
 
 
 class StoryWatch(Protocol):
@@ -73,17 +71,17 @@ class StorySync:
         if self.watch is None:
             return []
         # Never prepared: a generic plan guesses a third of the table is past any mark.
-        rows = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
-        if not rows:
+        stored = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
+        if not stored:
             return []
-        self.mark = max(self.mark, *(int(row["seq"]) for row in rows))
-        found = [_window_article(row) for row in rows]
+        self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
+        found = [rows.window_article(row) for row in stored]
         self.watch.learn(found)
         return found
 
     async def before_write(
-        self, conn: Connection, records: Sequence[ArticleToStore]
-    ) -> list[ArticleToStore]:
+        self, conn: Connection, records: Sequence[ArticleRecord]
+    ) -> list[ArticleRecord]:
         """Inside the storing transaction: take the stories lock, catch up, and fold into
         another daemon's story what this write would open a second time."""
         await conn.execute(_LOCK)
@@ -105,19 +103,7 @@ class StorySync:
             await self.start(conn)
 
 
-def _window_article(row: dict[str, Any]) -> WindowArticle:
-    fetched: datetime = row["fetched_at"]
-    published: datetime = row["published"] or fetched
-    return WindowArticle(
-        story_id=str(row["story_id"]),
-        first_article_id=str(row["first_article_id"]),
-        title=str(row["title"]),
-        summary=str(row["summary"]),
-        seen=min(published, fetched),
-    )
-
-
-def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> ArticleToStore:
+def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> ArticleRecord:
     """The record moved to the story another daemon opened for it, if there is one."""
     article, decision, alerts = record
     target = aliases.get(decision.story_id)
@@ -129,7 +115,7 @@ def _folded(record: ArticleToStore, aliases: dict[str, OpenedElsewhere]) -> Arti
                     duplicate_of=target.first_article_id, evidence=evidence)  # fmt: skip
     if not callable(alerts):  # planned already (a planner plans against the story given)
         alerts = [_moved_alert(alert, target.story_id) for alert in alerts]
-    return article, moved, alerts
+    return ArticleRecord(article, moved, alerts)
 
 
 def _moved_alert(alert: AlertRecord, story_id: str) -> AlertRecord:

@@ -1,84 +1,63 @@
 """SQLite implementation of :class:`monitor.store.interface.Store`.
 
 One connection, used only from one dedicated thread, so the event loop never
-blocks on disk and SQLite never sees two threads. WAL lets readers (the CLI,
-a status page) work while the daemon writes; every write is one short
-transaction, never held across network I/O.
+blocks on disk and SQLite never sees two threads (decision 0001). WAL lets readers
+(the CLI, a status page) work while the daemon writes; every write is one short
+transaction, never held across network I/O. One daemon owns the file, so due and held
+deliveries are simply read (PostgreSQL claims them for one daemon among several). The
+operations PostgreSQL runs alike come from :class:`monitor.store.sql.base.SqlStore`.
 """
+
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from monitor.records import (
-    AlertRecord,
-    Article,
-    DedupDecision,
-    FeedState,
-    WebSubSubscription,
-    article_id,
-)
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.interface import (
-    AlertPlanner,
-    ArticleRecord,
-    KnownArticle,
-    StoredArticle,
-    StoryRecord,
-    StorySummary,
-    WindowArticle,
-)
-from monitor.store.records import SchemaTooNewError
-from monitor.store.sqlite.articles import articles_since, count_articles_since
-from monitor.store.sqlite.feeds import (
-    known_guids,
-    read_feed_state,
-    read_feed_states,
-    read_subscriptions,
-    write_feed_states,
-    write_subscription,
-)
-from monitor.store.sqlite.outbox import SqliteOutbox, insert_alert, story_alert_state
-from monitor.store.sqlite.retention import SqliteRetention, tombstone, tombstoned_guids
-from monitor.store.sqlite.status import (
-    feed_health_counts,
-    latest_stories,
-    status_feeds,
-    story_alerts,
-)
-from monitor.store.sqlite.stories import read_story, recent_articles, record_story
+from monitor.store.records import DatabaseStats, SchemaTooNewError
+from monitor.store.sql import statements as sql
+from monitor.store.sql import upkeep
+from monitor.store.sql.base import SqlStore
+from monitor.store.sql.dialect import SQLITE, Dialect
+from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Query, Steps, each, rows_of
 
 T = TypeVar("T")
+_PICKS = {
+    "due": f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit",
+    "members": f"{sql.DELIVERY_CONTEXT} WHERE {sql.MEMBERS}",
+    "held": f"{sql.DELIVERY_CONTEXT} WHERE {sql.HELD} ORDER BY {sql.HELD_ORDER}",
+}
+_UPDATE_DELIVERY = """
+UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
+                      updated_at = ?
+WHERE delivery_id = ?
+"""
+_PRUNE_KEYS = {"alerts": "rowid", "articles": "rowid", "stories": "rowid",
+               "tombstones": "article_id"}  # fmt: skip
+_DELETE_ARTICLES = (
+    f"DELETE FROM articles WHERE rowid IN ({upkeep.batch('articles', _PRUNE_KEYS)})"
+    " RETURNING article_id, story_id"
+)
+_TOMBSTONE = """
+INSERT OR REPLACE INTO pruned_articles (article_id, story_id, pruned_at) VALUES (?, ?, ?)
+"""
+_AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
+class SqliteStore(SqlStore):
+    """The embedded store: a file path, or ``:memory:`` for a throwaway one."""
 
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("monitor.store") / "migrations"
-    scripts = [
-        (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
-        if item.name.endswith(".sql")
-    ]
-    return sorted(scripts)
-
-
-class SqliteStore(SqliteOutbox, SqliteRetention):
-    """The embedded store: a file path, or ``:memory:`` for a throwaway one.
-
-    The outbox methods (deliveries, batches, threads, silences) come from
-    :class:`monitor.store.sqlite.outbox.SqliteOutbox`."""
-
+    dialect: ClassVar[Dialect] = SQLITE
+    _prune_keys: ClassVar[Mapping[str, str]] = _PRUNE_KEYS
     # One thread runs every statement in the order it was asked for (monitor.ingest.batch relies
     # on it to keep feeds in arrival order without queueing for the lock early).
     answers_in_order = True
@@ -94,15 +73,14 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             assert self._db is not None, "store is not open"
-            result = work(self._db)
-            if isinstance(result, sqlite3.Cursor):
-                # Finalise it on this thread: a cursor dropped later on the event loop's
-                # thread resets its statement while this thread runs the next one, and
-                # SQLite answers "bad parameter or other API misuse".
-                result.close()
-            return result
+            return work(self._db)
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
+        # One call on the one thread: nothing of this process interleaves, so a snapshot
+        # needs no transaction; a write takes the write lock at once (BEGIN IMMEDIATE).
+        return await self._run(lambda db: _drive(db, steps, write=write))
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
@@ -111,12 +89,10 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
         if self._read_only:
             self._db = _connect_read_only(self.path, self._busy_timeout_ms)
             return
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.row_factory = sqlite3.Row
+        db = _connect(self.path, self._busy_timeout_ms)
         # Takes effect in a new file only (an existing one needs `wirewatch db vacuum`):
         # pages freed by retention can then be given back (decision 0015).
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
@@ -130,174 +106,35 @@ class SqliteStore(SqliteOutbox, SqliteRetention):
         self._executor.shutdown(wait=True)
 
     async def schema_version(self) -> int:
-        return await self._run(lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
+        return await self._run(lambda db: _pragma(db, "user_version"))
 
-    async def feed_state(self, url: str) -> FeedState | None:
-        return await self._run(lambda db: read_feed_state(db, url))
+    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
+        return rows_of(_PICKS[which], values)
 
-    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        return await self._run(lambda db: _known_or_pruned(db, feed_url, guids))
+    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[None]:
+        stamp = SQLITE.time(datetime.now(UTC))
+        return each(_UPDATE_DELIVERY, [(*values, stamp, id_) for id_ in delivery_ids])
 
-    async def feed_states(self) -> list[FeedState]:
-        return await self._run(read_feed_states)
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        gone = yield from rows_of(_DELETE_ARTICLES, values)
+        stamp = values["now"]
+        yield from each(_TOMBSTONE, [(row["article_id"], row["story_id"], stamp) for row in gone])
+        return len(gone)
 
-    async def save_feed_state(self, state: FeedState) -> None:
-        await self._feed_writer.save(state)
+    async def reclaim_space(self, max_pages: int) -> int:
+        """Free pages back to the file system (``auto_vacuum = INCREMENTAL`` files only)."""
+        return await self._run(lambda db: _reclaim_space(db, max_pages))
 
-    async def _write_feed_states(self, states: list[FeedState]) -> None:
-        await self._run(lambda db: write_feed_states(db, states))
+    async def vacuum(self) -> None:
+        """Switch the file to incremental auto-vacuum and rebuild it (the switch needs one)."""
+        await self._run(_vacuum)
 
-    async def websub_subscriptions(self) -> list[WebSubSubscription]:
-        return await self._run(read_subscriptions)
-
-    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
-        await self._run(lambda db: write_subscription(db, subscription))
-
-    async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
-    ) -> KnownArticle | None:
-        return await self._run(lambda db: _find_article(db, feed_url, guid, link, fingerprint))
-
-    async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
-        def query(db: sqlite3.Connection) -> list[KnownArticle | None]:
-            return [_find_article(db, a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
-
-        return await self._run(query)
-
-    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
-        return await self._run(lambda db: recent_articles(db, since))
-
-    async def story_outlets(self, story_id: str) -> frozenset[str]:
-        rows = await self._run(
-            lambda db: db.execute(
-                "SELECT outlet FROM story_outlets WHERE story_id = ?", (story_id,)
-            ).fetchall()
-        )
-        return frozenset(row[0] for row in rows)
-
-    async def articles_since(
-        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
-    ) -> list[StoredArticle]:
-        return await self._run(lambda db: articles_since(db, since, after, limit))
-
-    async def count_articles_since(self, since: datetime) -> int:
-        return await self._run(lambda db: count_articles_since(db, since))
-
-    async def story(self, story_id: str) -> StoryRecord | None:
-        return await self._run(lambda db: read_story(db, story_id))
-
-    async def feed_health_counts(self) -> dict[str, int]:
-        return await self._run(feed_health_counts)
-
-    async def status_feeds(self, limit: int) -> list[FeedState]:
-        return await self._run(lambda db: status_feeds(db, limit))
-
-    async def latest_stories(self, limit: int) -> list[StorySummary]:
-        return await self._run(lambda db: latest_stories(db, limit))
-
-    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
-        return await self._run(lambda db: story_alerts(db, story_ids))
-
-    async def record_article(
-        self,
-        article: Article,
-        decision: DedupDecision,
-        alerts: Sequence[AlertRecord] | AlertPlanner,
-    ) -> list[AlertRecord]:
-        return await self._run(lambda db: _record_article(db, article, decision, alerts))
-
-    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        return await self._run(lambda db: _record_articles(db, records))
-
-
-def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A connection that cannot write; the schema must be the one this code expects."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    found, expected = int(db.execute("PRAGMA user_version").fetchone()[0]), _migrations()[-1][0]
-    if found != expected:
-        db.close()
-        raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
-    return db
-
-
-def _known_or_pruned(db: sqlite3.Connection, feed_url: str, guids: Sequence[str]) -> set[str]:
-    """Stored GUIDs, and those whose article retention pruned (its tombstone remains)."""
-    found = known_guids(db, feed_url, guids)
-    rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
-    return found | tombstoned_guids(db, rest) if rest else found
-
-
-def _find_article(
-    db: sqlite3.Connection, feed_url: str, guid: str, link: str, fingerprint: str
-) -> KnownArticle | None:
-    keys = (("guid", _FIND_BY_GUID, (feed_url, guid)), ("link", _FIND_BY_LINK, (link,)),
-            ("fingerprint", _FIND_BY_FINGERPRINT, (fingerprint,)))  # fmt: skip
-    for matched_by, sql, values in keys:
-        row = db.execute(sql, values).fetchone() if all(values) else None
-        if row is not None:
-            return KnownArticle(**dict(row), matched_by=matched_by)
-        if matched_by == "guid" and (pruned := _pruned_article(db, feed_url, guid)):
-            return pruned  # before the link: the same feed's entry is seen, not news
-    return None
-
-
-def _pruned_article(db: sqlite3.Connection, feed_url: str, guid: str) -> KnownArticle | None:
-    """A pruned article's entry, back in its feed, is one we have seen (decision 0015)."""
-    pruned = tombstone(db, article_id(feed_url, guid)) if guid else None
-    if pruned is None:
-        return None
-    return KnownArticle(pruned[0], pruned[1], feed_url, pruned[0], matched_by="guid")
-
-
-def _migrate(db: sqlite3.Connection, path: str) -> None:
-    current = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if current > _migrations()[-1][0]:
-        db.close()
-        raise SchemaTooNewError(path, current, _migrations()[-1][0])
-    for version, script in _migrations():
-        if version > current:
-            # executescript commits first; the version bump rides in the same script.
-            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-
-
-def _record_article(
-    db: sqlite3.Connection,
-    article: Article,
-    decision: DedupDecision,
-    alerts: Sequence[AlertRecord] | AlertPlanner,
-) -> list[AlertRecord]:
-    with _transaction(db):
-        return _store_article(db, article, decision, alerts)
-
-
-def _record_articles(
-    db: sqlite3.Connection, records: Sequence[ArticleRecord]
-) -> list[list[AlertRecord]]:
-    """Every record in order, in one transaction: each sees the ones before it."""
-    with _transaction(db):
-        return [_store_article(db, *record) for record in records]
-
-
-def _store_article(
-    db: sqlite3.Connection,
-    article: Article,
-    decision: DedupDecision,
-    alerts: Sequence[AlertRecord] | AlertPlanner,
-) -> list[AlertRecord]:
-    """The article, its story's bookkeeping and its new alerts, in the caller's transaction."""
-    outlet = record_story(db, article, decision)
-    values = _article_values(article, decision.story_id)
-    db.execute(_INSERT_ARTICLE, (*values, outlet, decision.facts.lead_fingerprint))
-    if callable(alerts):  # planned against the story as it now stands
-        alerts = alerts(story_alert_state(db, decision.story_id))
-    return [alert for alert in alerts if insert_alert(db, alert)]
+    async def database_stats(self) -> DatabaseStats:
+        return await self._run(lambda db: _database_stats(db, self.path))
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is autocommit)."""
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -308,36 +145,98 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def _article_values(article: Article, story_id: str) -> tuple[Any, ...]:
-    return (
-        article.article_id,
-        story_id,
-        article.feed_url,
-        article.feed_name,
-        article.guid,
-        article.link,
-        article.title,
-        article.summary,
-        _iso(article.published),
-        _iso(article.fetched_at),
-        article.fingerprint,
+def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
+    """Every query ``steps`` yields, answered in turn; what it returns."""
+    answer: Any = None
+    try:
+        while True:
+            answer = _answer(db, steps.send(answer))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _answer(db: sqlite3.Connection, query: Query) -> Any:
+    statement = SQLITE.render(query.statement)
+    if query.answer == "many":
+        db.executemany(statement, query.values).close()
+        return None
+    # Closed here, on the database thread: a cursor dropped later on the event loop's thread
+    # resets its statement while this thread runs the next one ("bad parameter or other API
+    # misuse").
+    with closing(db.execute(statement, query.values)) as cursor:
+        return cursor.rowcount if query.answer == "count" else cursor.fetchall()
+
+
+def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
+    with transaction(db) if write else nullcontext():
+        return run_steps(db, steps)
+
+
+def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.Connection:
+    """Autocommit (transactions are explicit), rows by column name, waiting for locks."""
+    db = sqlite3.connect(path, uri=uri, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return db
+
+
+def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A connection that cannot write; the schema must be the one this code expects."""
+    db = _connect(Path(path).resolve().as_uri() + "?mode=ro", busy_timeout_ms, uri=True)
+    found, expected = _pragma(db, "user_version"), SQLITE.migrations()[-1][0]
+    if found != expected:
+        db.close()
+        raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: str) -> None:
+    current, scripts = _pragma(db, "user_version"), SQLITE.migrations()
+    if current > scripts[-1][0]:
+        db.close()
+        raise SchemaTooNewError(path, current, scripts[-1][0])
+    for version, script in scripts:
+        if version > current:
+            # executescript commits first; the version bump rides in the same script.
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+def _pragma(db: sqlite3.Connection, name: str) -> int:
+    return int(db.execute(f"PRAGMA {name}").fetchone()[0])
+
+
+def _reclaim_space(db: sqlite3.Connection, max_pages: int) -> int:
+    before = _pragma(db, "freelist_count")
+    if max_pages <= 0 or before == 0 or _pragma(db, "auto_vacuum") != 2:
+        return 0
+    # executescript steps the pragma to the end; execute() would free a single page.
+    db.executescript(f"PRAGMA incremental_vacuum({int(max_pages)});")
+    return before - _pragma(db, "freelist_count")
+
+
+def _vacuum(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # the file shrinks now
+
+
+def _database_stats(db: sqlite3.Connection, path: str) -> DatabaseStats:
+    return DatabaseStats(
+        backend="sqlite",
+        location=path,
+        schema_version=_pragma(db, "user_version"),
+        size_bytes=_file_size(path),
+        wal_bytes=_file_size(path + "-wal"),
+        page_size=_pragma(db, "page_size"),
+        page_count=_pragma(db, "page_count"),
+        free_pages=_pragma(db, "freelist_count"),
+        auto_vacuum=_AUTO_VACUUM.get(_pragma(db, "auto_vacuum"), "unknown"),
+        **run_steps(db, upkeep.contents()),
     )
 
 
-_FIND_COLUMNS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
-FROM articles a JOIN stories s USING (story_id)
-"""
-_FIND_BY_GUID = _FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
-# The "<> ''" terms let SQLite use the partial indexes (articles_link, articles_fingerprint):
-# it cannot know a bound parameter is non-empty, and without them every lookup scans.
-_FIND_BY_LINK = _FIND_COLUMNS + "WHERE a.link = ? AND a.link <> '' ORDER BY a.fetched_at LIMIT 1"
-_FIND_BY_FINGERPRINT = (
-    _FIND_COLUMNS + "WHERE a.fingerprint = ? AND a.fingerprint <> '' ORDER BY a.fetched_at LIMIT 1"
-)
-_INSERT_ARTICLE = """
-INSERT OR IGNORE INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title,
-                                summary, published, fetched_at, fingerprint, outlet,
-                                lead_fingerprint)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+def _file_size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:  # ":memory:", or no WAL right now
+        return 0

@@ -1,0 +1,155 @@
+"""Storing an article with its story and alerts, and finding stored ones: the multi-statement
+work both backends run, written once as :mod:`monitor.store.sql.steps`.
+
+Story bookkeeping (docs/decisions/0006-story-grouping.md): an article that credits a
+wire agency counts as that agency, and one whose lead is word for word the lead of an
+earlier article in the story counts as that article's outlet. An article is known by
+its (feed, GUID), else — if retention pruned it — by its tombstone, else by its
+canonical link, else by its content fingerprint (decision 0015).
+"""
+
+# ruff: noqa: S608 - SQL here is built from constant fragments, never from input
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.records import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    MatchKind,
+    StoryAlertState,
+    Verdict,
+    article_id,
+)
+from monitor.store.records import AlertPlanner, KnownArticle, StoryRecord
+from monitor.store.sql import rows
+from monitor.store.sql import statements as sql
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.steps import Steps, changed, each, first_of, rows_of
+
+_CHUNK = 500  # values per IN list: below SQLite's host parameter limit
+
+
+def store_article(
+    dialect: Dialect,
+    article: Article,
+    decision: DedupDecision,
+    alerts: Sequence[AlertRecord] | AlertPlanner,
+) -> Steps[list[AlertRecord]]:
+    """The article, its story's bookkeeping and its new alerts, in the caller's transaction."""
+    outlet = yield from _record_story(dialect, article, decision)
+    time = dialect.time
+    values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
+              article.guid, article.link, article.title, article.summary,
+              time(article.published), time(article.fetched_at), article.fingerprint, outlet,
+              decision.facts.lead_fingerprint)  # fmt: skip
+    yield from changed(sql.INSERT_ARTICLE, values)
+    if callable(alerts):  # planned against the story as it now stands
+        alerts = alerts((yield from story_alert_state(decision.story_id)))
+    created = []
+    for alert in alerts:
+        if (yield from _insert_alert(dialect, alert)):
+            created.append(alert)
+    return created
+
+
+def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
+    """Open or update the article's story; return the outlet the article counts as."""
+    story_id, seen = decision.story_id, dialect.time(article.fetched_at)
+    if decision.verdict is Verdict.NEW_STORY:
+        yield from changed(
+            sql.INSERT_STORY, (story_id, article.article_id, article.title, seen, seen)
+        )
+    elif decision.verdict is Verdict.FOLDED:
+        grew = int(decision.evidence == "update")
+        yield from changed(sql.TOUCH_STORY, (seen, grew, story_id))
+    outlet = yield from _outlet(dialect, article, decision)
+    yield from changed(sql.ADD_OUTLET, (story_id, outlet))
+    facts = decision.facts
+    names = [(name, "place") for name in facts.places] + [(n, "actor") for n in facts.actors]
+    yield from each(sql.COUNT_NAME, [(story_id, name, kind) for name, kind in names])
+    return outlet
+
+
+def _outlet(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
+    fingerprint = decision.facts.lead_fingerprint
+    if fingerprint:
+        row = yield from first_of(sql.SAME_LEAD, (decision.story_id, fingerprint))
+        if row is not None:
+            return str(row["outlet"])
+    return decision.facts.outlet or article.feed_url
+
+
+def _insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
+    """Insert the alert and its deliveries unless (story, rule, event) exists already."""
+    stamp = dialect.time(alert.created_at)
+    values = (alert.alert_id, alert.story_id, alert.article_id, alert.rule, alert.severity,
+              dialect.json(list(alert.terms)), alert.event, stamp, alert.outlets,
+              alert.reason)  # fmt: skip
+    created = (yield from changed(sql.INSERT_ALERT, values)) > 0
+    if created:
+        deliveries = [(alert.alert_id, name, stamp, stamp) for name in alert.notifiers]
+        yield from each(sql.INSERT_DELIVERY, deliveries)
+    return created
+
+
+def story_alert_state(story_id: str) -> Steps[StoryAlertState]:
+    """The story's outlet count and what its earlier alerts reported, rule by rule."""
+    counted = yield from first_of(sql.OUTLET_COUNT, (story_id,))
+    history = rows.histories((yield from rows_of(sql.HISTORY, (story_id,))))
+    return StoryAlertState(story_id, int(counted["n"]) if counted else 0, history)
+
+
+def read_story(dialect: Dialect, story_id: str) -> Steps[StoryRecord | None]:
+    row = yield from first_of(sql.STORY, (story_id,))
+    if row is None:
+        return None
+    outlets = yield from rows_of(sql.STORY_OUTLETS, (story_id,))
+    names = yield from rows_of(sql.STORY_NAMES, (story_id,))
+    return rows.story_record(row, (item["outlet"] for item in outlets), names)
+
+
+def find_article(
+    dialect: Dialect, feed_url: str, guid: str, link: str, fingerprint: str
+) -> Steps[KnownArticle | None]:
+    """By (feed, GUID), else its tombstone, else the first article with its link, else the
+    first with its content fingerprint."""
+    if feed_url and guid:
+        row = yield from first_of(sql.FIND_BY_GUID, (feed_url, guid))
+        if row is not None:
+            return rows.known_article(row, MatchKind.GUID)
+    if guid and (pruned := (yield from first_of(sql.TOMBSTONE, (article_id(feed_url, guid),)))):
+        # Before the link: the same feed's entry is seen, not news (decision 0015).
+        return rows.pruned_article(feed_url, pruned["article_id"], pruned["story_id"])
+    for matched_by, key in ((MatchKind.LINK, link), (MatchKind.FINGERPRINT, fingerprint)):
+        statement = sql.FIND_FIRST_BY[matched_by.value]
+        row = (yield from first_of(statement, (key,))) if key else None
+        if row is not None:
+            return rows.known_article(row, matched_by)
+    return None
+
+
+def known_guids(dialect: Dialect, feed_url: str, guids: Sequence[str]) -> Steps[set[str]]:
+    """Stored GUIDs of the feed, and those whose article retention pruned (its tombstone
+    remains): its entry, still listed by the feed, is known too."""
+    found: set[str] = set()
+    for chunk in _chunks(dialect, guids):
+        where = dialect.in_list("guid", len(chunk))
+        statement = f"SELECT guid FROM articles WHERE feed_url = ? AND {where}"
+        stored = yield from rows_of(statement, (feed_url, *dialect.list_values(chunk)))
+        found.update(row["guid"] for row in stored)
+    rest = {article_id(feed_url, guid): guid for guid in guids if guid not in found}
+    for chunk in _chunks(dialect, list(rest)):
+        where = dialect.in_list("article_id", len(chunk))
+        statement = f"SELECT article_id FROM pruned_articles WHERE {where}"
+        pruned = yield from rows_of(statement, dialect.list_values(chunk))
+        found.update(rest[row["article_id"]] for row in pruned)
+    return found
+
+
+def _chunks(dialect: Dialect, values: Sequence[str]) -> list[Sequence[str]]:
+    """One array on PostgreSQL; pieces under SQLite's host parameter limit."""
+    size = len(values) if dialect.lists_as_arrays else _CHUNK
+    return [values[start : start + size] for start in range(0, len(values), size or 1)]

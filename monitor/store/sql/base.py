@@ -1,0 +1,277 @@
+"""The store operations both backends run the same way, written once.
+
+:class:`SqlStore` carries every operation that runs the same SQL on both databases; a
+backend supplies how statements run (:meth:`SqlStore._perform`, which drives
+:mod:`monitor.store.sql.steps`) and its :class:`~monitor.store.sql.dialect.Dialect`, and
+keeps for itself what only it can do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import astuple, replace
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from monitor.records import (
+    AlertRecord,
+    Article,
+    DedupDecision,
+    FeedState,
+    Silence,
+    WebSubSubscription,
+)
+from monitor.store.group_commit import FeedStateWriter
+from monitor.store.interface import ArticleRecord
+from monitor.store.outbox import AlertListing
+from monitor.store.records import (
+    AlertPlanner,
+    DeliveryContext,
+    KnownArticle,
+    PruneCutoffs,
+    StoredArticle,
+    StoryRecord,
+    StorySummary,
+    WindowArticle,
+)
+from monitor.store.retention import PRUNE_KINDS
+from monitor.store.sql import articles, rows, upkeep
+from monitor.store.sql import statements as sql
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
+
+T = TypeVar("T")
+
+
+class SqlStore:
+    """The operations shared by ``SqliteStore`` and ``PostgresStore``."""
+
+    dialect: ClassVar[Dialect]
+    _feed_writer: FeedStateWriter
+
+    # The keys retention deletes rows by, per kind (monitor.store.sql.upkeep).
+    _prune_keys: ClassVar[Mapping[str, str]]
+
+    async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
+        """Run ``steps``; ``snapshot``: its reads see one state of the database; ``write``:
+        its writes are one transaction, all or nothing."""
+        raise NotImplementedError
+
+    def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
+        """Prune one batch of articles, each leaving its tombstone; how many went."""
+        raise NotImplementedError
+
+    async def _rows(self, statement: str, values: Values = ()) -> list[Row]:
+        return await self._perform(rows_of(statement, values))
+
+    async def _execute(self, statement: str, values: Values = ()) -> int:
+        return await self._perform(changed(statement, values))
+
+    async def prune_batch(self, kind: str, cutoffs: PruneCutoffs, limit: int, now: datetime) -> int:
+        if kind not in PRUNE_KINDS:
+            raise ValueError(f"unknown kind to prune: {kind!r}")
+        values = upkeep.bounds(self.dialect, cutoffs, limit, now)
+        if kind == "articles":
+            return await self._perform(self._prune_articles(values), write=True)
+        return await self._perform(
+            changed(upkeep.delete(kind, self._prune_keys), values), write=True
+        )
+
+    async def count_prunable(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        values = upkeep.bounds(self.dialect, cutoffs)
+        return await self._perform(upkeep.count_prunable(self._prune_keys, values), snapshot=True)
+
+    async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        """Every record in order, in one transaction: each sees the ones before it."""
+        stored = (articles.store_article(self.dialect, *record) for record in records)
+        return await self._perform(all_of(stored), write=True)
+
+    async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
+        """``find_article`` for each article, in order."""
+        keys = ((a.feed_url, a.guid, a.link, a.fingerprint) for a in found)
+        return await self._perform(all_of(articles.find_article(self.dialect, *k) for k in keys))
+
+    async def record_article(
+        self,
+        article: Article,
+        decision: DedupDecision,
+        alerts: Sequence[AlertRecord] | AlertPlanner,
+    ) -> list[AlertRecord]:
+        return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        await self._feed_writer.save(state)  # group-committed (decision 0010)
+
+    async def _write_feed_states(self, states: list[FeedState]) -> None:
+        """Every state in one transaction, in URL order: two daemons saving overlapping
+        batches lock rows in the same order, so they wait for each other, never deadlock."""
+        values = [self._stored(state) for state in sorted(states, key=lambda state: state.url)]
+        await self._perform(each(sql.UPSERT_FEED, values), write=True)
+
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        if not guids:
+            return set()
+        return await self._perform(
+            articles.known_guids(self.dialect, feed_url, guids), snapshot=True
+        )
+
+    async def find_article(
+        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+    ) -> KnownArticle | None:
+        steps = articles.find_article(self.dialect, feed_url, guid, link, fingerprint)
+        return await self._perform(steps)
+
+    async def story(self, story_id: str) -> StoryRecord | None:
+        return await self._perform(articles.read_story(self.dialect, story_id), snapshot=True)
+
+    async def recent_articles(self, since: datetime) -> list[WindowArticle]:
+        """Articles fetched since ``since``, oldest first, with their story's first article."""
+        found = await self._rows(sql.RECENT_ARTICLES, (self.dialect.time(since),))
+        return [rows.window_article(row) for row in found]
+
+    async def feed_state(self, url: str) -> FeedState | None:
+        row = await self._perform(first_of(sql.SELECT_FEEDS + " WHERE url = ?", (url,)))
+        return rows.feed_state(row) if row else None
+
+    async def feed_states(self) -> list[FeedState]:
+        # Byte order for text on both backends, whatever PostgreSQL's collation.
+        found = await self._rows(sql.SELECT_FEEDS + f" ORDER BY url{self.dialect.collate}")
+        return [rows.feed_state(row) for row in found]
+
+    async def websub_subscriptions(self) -> list[WebSubSubscription]:
+        order = f" ORDER BY feed_url{self.dialect.collate}"
+        return [rows.subscription(row) for row in await self._rows(sql.SELECT_WEBSUB + order)]
+
+    async def save_websub_subscription(self, subscription: WebSubSubscription) -> None:
+        await self._execute(sql.UPSERT_WEBSUB, self._stored(subscription))
+
+    def _stored(self, record: Any) -> tuple[Any, ...]:
+        """A dataclass's fields as the backend stores them, in field order."""
+        time = self.dialect.time
+        return tuple(
+            time(value) if isinstance(value, datetime) else value for value in astuple(record)
+        )
+
+    async def story_outlets(self, story_id: str) -> frozenset[str]:
+        return frozenset(row["outlet"] for row in await self._rows(sql.STORY_OUTLETS, (story_id,)))
+
+    async def articles_since(
+        self, since: datetime, *, after: tuple[datetime, str] | None = None, limit: int = 500
+    ) -> list[StoredArticle]:
+        """One page keyed on (fetched_at, article_id): a page costs the same however deep."""
+        start, time = after or (since, ""), self.dialect.time
+        values = (time(since), time(start[0]), start[1], limit)
+        found = await self._rows(sql.ARTICLES_PAGE, values)
+        return [rows.stored_article(row) for row in found]
+
+    async def count_articles_since(self, since: datetime) -> int:
+        row = await self._perform(first_of(sql.COUNT_ARTICLES, (self.dialect.time(since),)))
+        return int(row["n"]) if row else 0
+
+    async def feed_health_counts(self) -> dict[str, int]:
+        return {row["health"]: int(row["n"]) for row in await self._rows(sql.HEALTH_COUNTS)}
+
+    async def status_feeds(self, limit: int) -> list[FeedState]:
+        found = await self._rows(sql.STATUS_FEEDS, (limit,))
+        return [rows.feed_state(row) for row in found]
+
+    async def latest_stories(self, limit: int) -> list[StorySummary]:
+        found = await self._rows(sql.LATEST_STORIES, (limit,))
+        return [rows.story_summary(row) for row in found]
+
+    async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
+        if not story_ids:
+            return []
+        statement = sql.story_alerts(self.dialect, len(story_ids))
+        found = await self._rows(statement, self.dialect.list_values(story_ids))
+        return [rows.alert(row) for row in found]
+
+    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
+        """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to
+        ``:limit``), "members" (of batch ``:batch``) or "held" (``:notifier``, ``:hold``)."""
+        raise NotImplementedError
+
+    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[Any]:
+        """Write (state, attempts, next attempt, error, hold) to each of ``delivery_ids``."""
+        raise NotImplementedError
+
+    async def update_deliveries(
+        self,
+        delivery_ids: Sequence[int],
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime,
+        error: str | None,
+        hold: str | None = None,
+    ) -> None:
+        values = (state, attempts, self.dialect.time(next_attempt_at), error, hold)
+        await self._perform(self._updates(list(delivery_ids), values))
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
+        return await self._perform(self._due(now, limit), snapshot=True)
+
+    def _due(self, now: datetime, limit: int) -> Steps[list[DeliveryContext]]:
+        """Due deliveries and every pending member of their batches, in one snapshot."""
+        found = yield from self._pick("due", {"now": self.dialect.time(now), "limit": limit})
+        seen = {row["delivery_id"] for row in found}
+        for batch_id in dict.fromkeys(row["batch_id"] for row in found if row["batch_id"]):
+            members = yield from self._pick("members", {"batch": batch_id})
+            found += [row for row in members if row["delivery_id"] not in seen]
+            seen.update(row["delivery_id"] for row in members)
+        return [rows.delivery_context(row) for row in found]
+
+    async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
+        held = self._pick("held", {"notifier": notifier, "hold": hold})
+        found = await self._perform(held, snapshot=True)
+        return [rows.delivery_context(row) for row in found]
+
+    async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
+        if delivery_ids:
+            statement = sql.claim_batch(self.dialect, len(delivery_ids))
+            await self._execute(statement, (batch_id, *self.dialect.list_values(delivery_ids)))
+
+    async def save_thread(self, story_id: str, rule: str, notifier: str, ref: str) -> None:
+        await self._execute(sql.SAVE_THREAD, (story_id, rule, notifier, ref))
+
+    async def delivery_counts(self) -> dict[str, int]:
+        return {row["state"]: int(row["n"]) for row in await self._rows(sql.DELIVERY_COUNTS)}
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest alert still waiting for a delivery was raised (for metrics)."""
+        row = await self._perform(first_of(sql.OLDEST_PENDING))
+        return rows.moment(row["oldest"]) if row else None
+
+    async def add_silence(self, silence: Silence) -> Silence:
+        time = self.dialect.time
+        values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
+                  time(silence.created_at), time(silence.expires_at))  # fmt: skip
+        row = await self._perform(first_of(sql.ADD_SILENCE, values))
+        assert row is not None, "INSERT … RETURNING returns the new row"
+        return replace(silence, silence_id=row["silence_id"])
+
+    async def silences(self, active_at: datetime | None = None) -> list[Silence]:
+        moment = self.dialect.time(active_at)
+        found = await self._rows(sql.SILENCES, (moment,) * 3)
+        return [rows.silence(row) for row in found]
+
+    async def remove_silence(self, silence_id: int) -> bool:
+        return await self._execute(sql.REMOVE_SILENCE, (silence_id,)) > 0
+
+    async def list_alerts(
+        self, since: datetime, state: str | None = None, limit: int = 500
+    ) -> list[AlertListing]:
+        values = (self.dialect.time(since), state, state, limit)
+        return await self._perform(_listings(values), snapshot=True)
+
+
+def _listings(values: Values) -> Steps[list[AlertListing]]:
+    listings = []
+    for row in (yield from rows_of(sql.LIST_ALERTS, values)):
+        found = yield from rows_of(sql.ALERT_DELIVERIES, (row["alert_id"],))
+        deliveries = tuple(rows.delivery(item) for item in found)
+        notifiers = tuple(item.notifier for item in deliveries)
+        alert = rows.alert(row, notifiers, outlets="alert_outlets")
+        listings.append(AlertListing(alert, row["title"], deliveries))
+    return listings

@@ -1,0 +1,239 @@
+"""SQL text both backends run, written once in SQLite's parameter style.
+
+Backends render each statement for their driver (:meth:`Dialect.render`), which fills
+in the ``{fragments}`` where the dialects differ.
+"""
+
+# ruff: noqa: S608 - SQL here is built from constant fragments and column names, never input
+
+from __future__ import annotations
+
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
+
+TABLES = ("feeds", "websub", "stories", "story_outlets", "story_names", "articles",
+          "pruned_articles", "alerts", "deliveries", "threads", "silences")  # fmt: skip
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    # Quoted: "interval" is a keyword in PostgreSQL.
+    quoted = [f'"{column}"' for column in columns]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in quoted if name != f'"{key}"')
+    placeholders = ", ".join("?" * len(columns))
+    insert = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({placeholders}) "
+    return insert + f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+
+
+UPSERT_FEED = _upsert("feeds", FEED_COLUMNS, "url")
+UPSERT_WEBSUB = _upsert("websub", WEBSUB_COLUMNS, "feed_url")
+_FEED_LIST = ", ".join(f'"{column}"' for column in FEED_COLUMNS)
+SELECT_FEEDS = f"SELECT {_FEED_LIST} FROM feeds"
+SELECT_WEBSUB = f"SELECT {', '.join(WEBSUB_COLUMNS)} FROM websub"
+STORY_OUTLETS = "SELECT outlet FROM story_outlets WHERE story_id = ?"
+OUTLET_COUNT = "SELECT count(*) AS n FROM story_outlets WHERE story_id = ?"
+COUNT_ARTICLES = "SELECT count(*) AS n FROM articles WHERE fetched_at >= ?"
+TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ?"
+
+# --- articles and stories, written inside an article's transaction ---
+
+INSERT_ARTICLE = """
+INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
+                      published, fetched_at, fingerprint, outlet, lead_fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+INSERT_STORY = """
+INSERT INTO stories (story_id, first_article_id, title, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?)
+"""
+ADD_OUTLET = "INSERT INTO story_outlets (story_id, outlet) VALUES (?, ?) ON CONFLICT DO NOTHING"
+COUNT_NAME = """
+INSERT INTO story_names (story_id, name, kind) VALUES (?, ?, ?)
+ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + 1
+"""
+STORY = """
+SELECT story_id, first_article_id, title, article_count, updates, first_seen, last_seen
+FROM stories WHERE story_id = ?
+"""
+INSERT_ALERT = """
+INSERT INTO alerts (alert_id, story_id, article_id, rule, severity, terms, event, created_at,
+                    outlets, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+INSERT_DELIVERY = """
+INSERT INTO deliveries (alert_id, notifier, next_attempt_at, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
+
+
+TOUCH_STORY = """
+UPDATE stories SET article_count = article_count + 1,
+                   last_seen = {greatest}(last_seen, ?), updates = updates + ?
+WHERE story_id = ?
+"""
+
+SAME_LEAD = """
+SELECT outlet FROM articles a
+WHERE story_id = ? AND lead_fingerprint = ? AND outlet <> ''
+ORDER BY fetched_at{tiebreak} LIMIT 1
+"""
+
+STORY_NAMES = """
+SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, name{collate}
+"""
+
+RECENT_ARTICLES = """
+SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at
+FROM articles a JOIN stories s USING (story_id)
+WHERE a.fetched_at >= ?
+ORDER BY a.fetched_at, a.{arrival}
+"""
+
+# The collation makes the page order and the (fetched_at, article_id) comparison agree
+# with each other, and PostgreSQL's with SQLite's byte order.
+ARTICLES_PAGE = """
+SELECT article_id, story_id, feed_url, feed_name, guid, link, title, summary, published,
+       fetched_at
+FROM articles
+WHERE fetched_at >= ? AND (fetched_at, article_id{collate}) > (?, ?)
+ORDER BY fetched_at, article_id{collate}
+LIMIT ?
+"""
+
+
+# --- finding stored articles ---
+
+FIND_COLUMNS = """
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
+FROM articles a JOIN stories s USING (story_id)
+"""
+FIND_BY_GUID = FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
+
+
+# The "<> ''" term lets the planner use the partial indexes (articles_link,
+# articles_fingerprint): it cannot know a bound parameter is non-empty.
+FIND_FIRST_BY = {
+    column: FIND_COLUMNS
+    + f"WHERE a.{column} = ? AND a.{column} <> '' ORDER BY a.fetched_at{{tiebreak}} LIMIT 1"
+    for column in ("link", "fingerprint")
+}
+
+
+# --- the status page ---
+
+HEALTH_COUNTS = """
+SELECT CASE WHEN disabled IS NOT NULL THEN 'gone'
+            WHEN last_polled IS NULL THEN 'never_polled'
+            WHEN error_count > 0 THEN 'failing'
+            ELSE 'ok' END AS health,
+       count(*) AS n
+FROM feeds GROUP BY 1
+"""
+
+
+STATUS_FEEDS = (
+    SELECT_FEEDS
+    + """
+ORDER BY CASE WHEN disabled IS NOT NULL THEN 1 WHEN error_count > 0 THEN 0 ELSE 2 END,
+         failing_since NULLS FIRST, next_poll IS NULL, next_poll, url{collate}
+LIMIT ?
+"""
+)
+
+LATEST_STORIES = """
+SELECT s.story_id, s.title, s.article_count, s.first_seen, s.last_seen,
+       a.link, a.summary, a.feed_url, a.feed_name,
+       (SELECT count(*) FROM story_outlets o WHERE o.story_id = s.story_id) AS outlets
+FROM stories s JOIN articles a ON a.article_id = s.first_article_id
+ORDER BY s.last_seen DESC, s.story_id{collate}
+LIMIT ?
+"""
+
+
+def story_alerts(dialect: Dialect, count: int) -> str:
+    return f"""
+SELECT alert_id, story_id, article_id, rule, severity, terms, event, created_at, outlets, reason
+FROM alerts WHERE {dialect.in_list("story_id", count)}
+ORDER BY created_at, alert_id{{collate}}
+"""
+
+
+# --- the outbox ---
+
+# A delivery with all a notifier needs to render it (rows.delivery_context).
+DELIVERY_CONTEXT = """
+SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
+       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
+       al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
+       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
+       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
+FROM deliveries d
+JOIN alerts al USING (alert_id)
+JOIN articles a ON a.article_id = al.article_id
+JOIN stories s ON s.story_id = al.story_id
+LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
+"""
+# Which deliveries are due, held or in a batch (d: deliveries, al: alerts). A delivery
+# waits while an earlier alert of the same story and rule has a pending, not yet due
+# delivery on the same notifier: updates follow their first message.
+DUE = """d.state = 'pending' AND d.next_attempt_at <= :now
+  AND NOT EXISTS (
+    SELECT 1 FROM alerts pa JOIN deliveries pd ON pd.alert_id = pa.alert_id
+    WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
+      AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > :now)"""
+DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
+HELD = """d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
+  AND d.batch_id IS NULL"""
+HELD_ORDER = "al.created_at, d.delivery_id"
+MEMBERS = "d.batch_id = :batch AND d.state = 'pending'"
+DELIVERY_COUNTS = "SELECT state, count(*) AS n FROM deliveries GROUP BY state"
+OLDEST_PENDING = """
+SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)
+WHERE d.state = 'pending'
+"""
+SAVE_THREAD = """
+INSERT INTO threads (story_id, rule, notifier, ref) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+"""
+ADD_SILENCE = """
+INSERT INTO silences (rule, story_id, notifier, reason, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?)
+RETURNING silence_id
+"""
+REMOVE_SILENCE = "DELETE FROM silences WHERE silence_id = ?"
+
+
+def claim_batch(dialect: Dialect, count: int) -> str:
+    where = dialect.in_list("delivery_id", count)
+    return f"UPDATE deliveries SET batch_id = ? WHERE {where} AND batch_id IS NULL"
+
+
+SILENCES = """
+SELECT * FROM silences
+WHERE {time_param} IS NULL OR (created_at <= ? AND expires_at > ?)
+ORDER BY expires_at, silence_id
+"""
+
+LIST_ALERTS = """
+SELECT al.*, al.outlets AS alert_outlets, a.title
+FROM alerts al JOIN articles a ON a.article_id = al.article_id
+WHERE al.created_at >= ?
+  AND ({text_param} IS NULL OR EXISTS (
+    SELECT 1 FROM deliveries d WHERE d.alert_id = al.alert_id AND d.state = ?))
+ORDER BY al.created_at DESC, al.alert_id{collate}
+LIMIT ?
+"""
+
+ALERT_DELIVERIES = "SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{collate}"
+
+
+# --- statistics ---
+
+ALERTS_BY_STATE = """
+SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = al.alert_id
+                         AND d.state = 'pending') THEN 'pending' ELSE 'done' END AS state,
+       count(*) AS n
+FROM alerts al GROUP BY 1
+"""
+ARTICLE_SPAN = "SELECT min(fetched_at) AS oldest, max(fetched_at) AS newest FROM articles"
