@@ -80,8 +80,9 @@ async def run_retention(
         return RetentionReport(await store.count_prunable(cutoffs), dry_run=True)
     budget, pruned = settings.max_rows_per_run, {}
     for kind in PRUNE_KINDS:
-        batches = _Batches(kind, settings.batch_size, budget)
-        pruned[kind] = await batches.run(store, cutoffs, now)
+        pruned[kind] = await _prune(
+            store, kind, cutoffs, now, size=settings.batch_size, budget=budget
+        )
         budget -= pruned[kind]
         if on_pruned is not None:
             on_pruned(kind, pruned[kind])
@@ -91,19 +92,15 @@ async def run_retention(
     return report
 
 
-@dataclass(frozen=True, slots=True)
-class _Batches:
-    kind: str
-    size: int
-    budget: int
-
-    async def run(self, store: Store, cutoffs: PruneCutoffs, now: datetime) -> int:
-        """Batches until one comes back short (nothing left) or the run's budget is spent."""
-        total = 0
-        while total < self.budget:
-            size = min(self.size, self.budget - total)
-            deleted = await store.prune_batch(self.kind, cutoffs, size, now)
-            total += deleted
-            if deleted < size:
-                break
-        return total
+async def _prune(
+    store: Store, kind: str, cutoffs: PruneCutoffs, now: datetime, *, size: int, budget: int
+) -> int:
+    """Batches of ``kind`` until one comes back short (nothing left) or ``budget`` is spent."""
+    total = 0
+    while total < budget:
+        batch = min(size, budget - total)
+        deleted = await store.prune_batch(kind, cutoffs, batch, now)
+        total += deleted
+        if deleted < batch:
+            break
+    return total

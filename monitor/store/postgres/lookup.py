@@ -22,8 +22,10 @@ from monitor.store.sql import rows
 async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
     """``find_article`` for each article, in order."""
     keyed = [a for a in articles if a.feed_url and a.guid]
-    guids = await _by_guid(conn, keyed)
-    pruned = await _tombstones(conn, [article_id(a.feed_url, a.guid) for a in keyed])
+    stored = await _rows(conn, _BY_GUIDS, [a.feed_url for a in keyed], [a.guid for a in keyed])
+    guids = {(row["feed_url"], row["guid"]): row for row in stored}
+    gone = await _rows(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed])
+    pruned = {row["article_id"]: row["story_id"] for row in gone}
     links = await _first_by(conn, "link", [a.link for a in articles])
     prints = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
 
@@ -42,37 +44,18 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
     return [answer(article) for article in articles]
 
 
-async def _by_guid(
-    conn: Connection, articles: Sequence[Article]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """(feed URL, GUID) → the stored article, for those of ``articles`` stored."""
-    if not articles:
-        return {}
-    values = ([a.feed_url for a in articles], [a.guid for a in articles])
-    found = await _rows(conn, _BY_GUIDS, values)
-    return {(row["feed_url"], row["guid"]): row for row in found}
-
-
-async def _rows(conn: Connection, statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+async def _rows(conn: Connection, statement: str, *arrays: list[str]) -> list[dict[str, Any]]:
+    """``statement`` with one array per parameter; no rows, unasked, for empty arrays."""
+    if not arrays[0]:
+        return []
     # Planned for each call's arrays, never prepared: a generic plan cannot see how few
     # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
-    return await (await conn.execute(statement, values, prepare=False)).fetchall()
-
-
-async def _tombstones(conn: Connection, article_ids: Sequence[str]) -> dict[str, str]:
-    """Pruned article id → its story id, for those of ``article_ids`` pruned."""
-    if not article_ids:
-        return {}
-    found = await _rows(conn, _TOMBSTONES, (list(article_ids),))
-    return {row["article_id"]: row["story_id"] for row in found}
+    return await (await conn.execute(statement, arrays, prepare=False)).fetchall()
 
 
 async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The first article stored with each of ``values`` as its link or fingerprint."""
-    wanted = list({value for value in values if value})
-    if not wanted:
-        return {}
-    found = await _rows(conn, _FIRST_BY[key], (wanted,))
+    found = await _rows(conn, _FIRST_BY[key], list({value for value in values if value}))
     return {row["key"]: row for row in found}
 
 

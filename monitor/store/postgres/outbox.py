@@ -26,38 +26,30 @@ from monitor.store.sql.steps import Steps, changed, rows_of
 
 # Unclaimed, claimed by this daemon, or claimed by one whose claim lapsed.
 _CLAIMABLE = "(d.claimed_by = :owner OR d.claim_expires IS NULL OR d.claim_expires <= now())"
-_STAMP = """
+
+
+def _claim(picked: str) -> str:
+    """Stamp with this daemon's claim the deliveries ``picked`` (what follows ``FROM
+    deliveries d``) selects, skipping rows another sweep has locked; return their ids."""
+    return f"""
+WITH picked AS (
+    SELECT d.delivery_id FROM deliveries d {picked}
+    FOR UPDATE OF d SKIP LOCKED
+)
 UPDATE deliveries SET claimed_by = :owner,
                       claim_expires = now() + make_interval(secs => :seconds)
 FROM picked WHERE deliveries.delivery_id = picked.delivery_id
 RETURNING deliveries.delivery_id
 """
-_DUE = f"""
-WITH picked AS (
-    SELECT d.delivery_id FROM deliveries d JOIN alerts al USING (alert_id)
-    WHERE {sql.DUE} AND {_CLAIMABLE}
-    ORDER BY {sql.DUE_ORDER}
-    LIMIT :limit
-    FOR UPDATE OF d SKIP LOCKED
-)
-{_STAMP}"""
-_MEMBERS = f"""
-WITH picked AS (
-    SELECT d.delivery_id FROM deliveries d WHERE {sql.MEMBERS} AND {_CLAIMABLE}
-    FOR UPDATE SKIP LOCKED
-)
-{_STAMP}"""
-_HELD = f"""
-WITH picked AS (
-    SELECT d.delivery_id FROM deliveries d WHERE {sql.HELD} AND {_CLAIMABLE}
-    FOR UPDATE SKIP LOCKED
-)
-{_STAMP}"""
+
+
+_DUE = f"""JOIN alerts al USING (alert_id) WHERE {sql.DUE} AND {_CLAIMABLE}
+    ORDER BY {sql.DUE_ORDER} LIMIT :limit"""
 # What each pick claims, and the order its contexts come in.
 _CLAIMS = {
-    "due": (_DUE, sql.DUE_ORDER),
-    "members": (_MEMBERS, "d.delivery_id"),
-    "held": (_HELD, sql.HELD_ORDER),
+    "due": (_claim(_DUE), sql.DUE_ORDER),
+    "members": (_claim(f"WHERE {sql.MEMBERS} AND {_CLAIMABLE}"), "d.delivery_id"),
+    "held": (_claim(f"WHERE {sql.HELD} AND {_CLAIMABLE}"), sql.HELD_ORDER),
 }
 # What a sweep writes back (sent, retry, dead, held) ends the claim; it is refused when
 # another daemon holds an unexpired claim (it took the delivery over and sends it).

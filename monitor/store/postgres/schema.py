@@ -64,11 +64,7 @@ def make_pool(url: str, *, min_size: int, max_size: int, timeout: float) -> Pool
     return AsyncConnectionPool(
         url,
         connection_class=Connection,
-        kwargs={
-            "autocommit": True,
-            "row_factory": dict_row,
-            "connect_timeout": max(1, int(timeout)),
-        },
+        kwargs=_options(timeout),
         min_size=min_size,
         max_size=max_size,
         timeout=timeout,
@@ -90,12 +86,14 @@ def without_secrets(text: str, url: str) -> str:
 
 async def connect(url: str, connect_timeout: float) -> Connection:
     """One connection configured as the pool's are (for migrations and tools)."""
-    seconds = max(1, int(connect_timeout))  # libpq takes whole seconds
-    conn = await Connection.connect(
-        url, autocommit=True, row_factory=dict_row, connect_timeout=seconds
-    )
+    conn = await Connection.connect(url, **_options(connect_timeout))
     await _configure(conn)
     return conn
+
+
+def _options(timeout: float) -> dict[str, Any]:
+    # libpq takes whole seconds
+    return {"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, int(timeout))}
 
 
 async def _configure(conn: Connection) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -78,11 +78,7 @@ def _render(dialect: Dialect, sql: str) -> str:
     # and :name turned into %s and %(name)s (``::type`` casts are left alone).
     typed = dialect.typed_params
     text = sql.format(
-        collate=dialect.collate,
-        arrival=dialect.arrival,
-        tiebreak=dialect.tiebreak,
-        greatest=dialect.greatest,
-        skip_locked=dialect.skip_locked,
+        **asdict(dialect),  # collate, arrival, tiebreak, greatest, skip_locked
         time_param="?::timestamptz" if typed else "?",
         text_param="?::text" if typed else "?",
     )

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -133,18 +133,6 @@ class SqliteStore(SqlStore):
         return await self._run(lambda db: _database_stats(db, self.path))
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is autocommit)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
 def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
     """Every query ``steps`` yields, answered in turn; what it returns."""
     answer: Any = None
@@ -168,8 +156,18 @@ def _answer(db: sqlite3.Connection, query: Query) -> Any:
 
 
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
-    with transaction(db) if write else nullcontext():
+    """``steps`` run; with ``write``, inside BEGIN IMMEDIATE … COMMIT, rolled back on any
+    error (the connection is autocommit)."""
+    if not write:
         return run_steps(db, steps)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        done = run_steps(db, steps)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return done
 
 
 def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.Connection:
