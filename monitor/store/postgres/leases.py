@@ -60,7 +60,7 @@ class PostgresLeases(PostgresOutbox):
 
     def claim_as(self, owner: str, lease_seconds: float) -> None:
         """Name this daemon in the outbox deliveries it claims, for ``lease_seconds``."""
-        self.claimant.owner, self.claimant.seconds = owner, lease_seconds
+        self.claim_owner, self.claim_seconds = owner, lease_seconds
 
     async def publish_feeds(self, urls: Sequence[str]) -> None:
         """Every configured feed has a row, so any daemon may claim it (kept as it is)."""

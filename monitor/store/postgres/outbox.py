@@ -62,26 +62,13 @@ WHERE delivery_id = ANY(?)
 """
 
 
-class Claimant:
-    """Who claims deliveries, and for how long: set by the daemon (``claim_as``)."""
-
-    def __init__(self, owner: str = "", seconds: float = 120.0) -> None:
-        self.owner, self.seconds = owner, seconds
-
-    def claimed(self, statement: str, order: str, values: dict[str, Any]) -> Steps[list[Row]]:
-        """The delivery contexts of what ``statement`` claims, in ``order``."""
-        values = {**values, "owner": self.owner, "seconds": self.seconds}
-        stamped = yield from rows_of(statement, values)
-        ids = [row["delivery_id"] for row in stamped]
-        contexts = f"{sql.DELIVERY_CONTEXT} WHERE d.delivery_id = ANY(?) ORDER BY {order}"
-        return (yield from rows_of(contexts, (ids,)))
-
-
 class PostgresOutbox(SqlStore):
     """The outbox methods of ``PostgresStore`` that SQLite does its own way."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
-    claimant: Claimant  # this store's daemon name and claim length for outbox deliveries
+    # The daemon named in the deliveries it claims, and how long a claim holds (claim_as).
+    claim_owner = ""
+    claim_seconds = 120.0
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
@@ -90,7 +77,13 @@ class PostgresOutbox(SqlStore):
             yield conn
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
-        return self.claimant.claimed(*_CLAIMS[which], values)
+        """Claim them: the delivery contexts of what ``which`` claims, in its order."""
+        statement, order = _CLAIMS[which]
+        values = {**values, "owner": self.claim_owner, "seconds": self.claim_seconds}
+        stamped = yield from rows_of(statement, values)
+        ids = [row["delivery_id"] for row in stamped]
+        contexts = f"{sql.DELIVERY_CONTEXT} WHERE d.delivery_id = ANY(?) ORDER BY {order}"
+        return (yield from rows_of(contexts, (ids,)))
 
     def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[int]:
-        return changed(_UPDATE_DELIVERIES, (*values, delivery_ids, self.claimant.owner))
+        return changed(_UPDATE_DELIVERIES, (*values, delivery_ids, self.claim_owner))

@@ -26,9 +26,7 @@ from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
 from monitor.store.postgres.lookup import find_articles
-from monitor.store.postgres.outbox import Claimant
 from monitor.store.postgres.schema import (
-    Connection,
     connect,
     describe,
     make_pool,
@@ -85,7 +83,6 @@ class PostgresStore(PostgresLeases):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
         self.stories = StorySync()  # stories other daemons open reach this one's index
-        self.claimant = Claimant()
 
     def watch_stories(self, watch: StoryWatch) -> None:
         """Tell ``watch`` (the daemon's story index) of articles other daemons store."""
@@ -132,7 +129,11 @@ class PostgresStore(PostgresLeases):
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at
         once and plainly), then open the pool."""
-        async with await self._connect() as conn:
+        try:
+            conn = await connect(self._url, self._timeout)
+        except psycopg.OperationalError as err:
+            raise self._unavailable(str(err)) from None
+        async with conn:
             try:
                 self.migrated = await migrate(conn)
             except psycopg.Error as err:  # e.g. no rights, or a search_path schema missing
@@ -145,12 +146,6 @@ class PostgresStore(PostgresLeases):
             await pool.close()
             raise self._unavailable("no connection in time") from None
         self._pool = pool
-
-    async def _connect(self) -> Connection:
-        try:
-            return await connect(self._url, self._timeout)
-        except psycopg.OperationalError as err:
-            raise self._unavailable(str(err)) from None
 
     def _unavailable(self, reason: str) -> StoreUnavailableError:
         """One line naming the database, with the URL's credentials taken out."""
@@ -179,8 +174,6 @@ class PostgresStore(PostgresLeases):
         return await super().recent_articles(since)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        """``record_article`` for each record, in order, in one transaction (each sees the
-        ones before it; all or none are stored)."""
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)
             stored = (store_article(POSTGRES, *record) for record in records)

@@ -65,7 +65,7 @@ def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -
     elif decision.verdict is Verdict.FOLDED:
         grew = int(decision.evidence == "update")
         yield from changed(sql.TOUCH_STORY, (seen, grew, story_id))
-    outlet = yield from _outlet(dialect, article, decision)
+    outlet = yield from _outlet(article, decision)
     yield from changed(sql.ADD_OUTLET, (story_id, outlet))
     facts = decision.facts
     names = [(name, "place") for name in facts.places] + [(n, "actor") for n in facts.actors]
@@ -73,7 +73,7 @@ def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -
     return outlet
 
 
-def _outlet(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
+def _outlet(article: Article, decision: DedupDecision) -> Steps[str]:
     fingerprint = decision.facts.lead_fingerprint
     if fingerprint:
         row = yield from first_of(sql.SAME_LEAD, (decision.story_id, fingerprint))
@@ -102,7 +102,7 @@ def story_alert_state(story_id: str) -> Steps[StoryAlertState]:
     return StoryAlertState(story_id, int(counted["n"]) if counted else 0, history)
 
 
-def read_story(dialect: Dialect, story_id: str) -> Steps[StoryRecord | None]:
+def read_story(story_id: str) -> Steps[StoryRecord | None]:
     row = yield from first_of(sql.STORY, (story_id,))
     if row is None:
         return None
@@ -112,7 +112,7 @@ def read_story(dialect: Dialect, story_id: str) -> Steps[StoryRecord | None]:
 
 
 def find_article(
-    dialect: Dialect, feed_url: str, guid: str, link: str, fingerprint: str
+    feed_url: str, guid: str, link: str, fingerprint: str
 ) -> Steps[KnownArticle | None]:
     """By (feed, GUID), else its tombstone, else the first article with its link, else the
     first with its content fingerprint."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from monitor.records import (
@@ -83,14 +83,12 @@ class SqlStore:
         return await self._perform(upkeep.count_prunable(self._prune_keys, values), snapshot=True)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        """Every record in order, in one transaction: each sees the ones before it."""
         stored = (articles.store_article(self.dialect, *record) for record in records)
         return await self._perform(all_of(stored), write=True)
 
     async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
-        """``find_article`` for each article, in order."""
         keys = ((a.feed_url, a.guid, a.link, a.fingerprint) for a in found)
-        return await self._perform(all_of(articles.find_article(self.dialect, *k) for k in keys))
+        return await self._perform(all_of(articles.find_article(*key) for key in keys))
 
     async def record_article(
         self,
@@ -119,11 +117,10 @@ class SqlStore:
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = ""
     ) -> KnownArticle | None:
-        steps = articles.find_article(self.dialect, feed_url, guid, link, fingerprint)
-        return await self._perform(steps)
+        return await self._perform(articles.find_article(feed_url, guid, link, fingerprint))
 
     async def story(self, story_id: str) -> StoryRecord | None:
-        return await self._perform(articles.read_story(self.dialect, story_id), snapshot=True)
+        return await self._perform(articles.read_story(story_id), snapshot=True)
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first, with their story's first article."""
@@ -189,12 +186,14 @@ class SqlStore:
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to
-        ``:limit``), "members" (of batch ``:batch``) or "held" (``:notifier``, ``:hold``)."""
-        raise NotImplementedError
+        ``:limit``), "members" (of batch ``:batch``) or "held" (``:notifier``, ``:hold``).
+        Read as they are: PostgreSQL claims them for one daemon among several instead."""
+        return rows_of(sql.PICKS[which], values)
 
     def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[Any]:
         """Write (state, attempts, next attempt, error, hold) to each of ``delivery_ids``."""
-        raise NotImplementedError
+        stamp = self.dialect.time(datetime.now(UTC))
+        return each(sql.UPDATE_DELIVERY, [(*values, stamp, id_) for id_ in delivery_ids])
 
     async def update_deliveries(
         self,

@@ -59,6 +59,7 @@ _WEBSUB = _columns(WebSubSubscription)
 _DELIVERY = _columns(Delivery, "state", "payload")
 _ALERT = _columns(AlertRecord, "terms", "notifiers", "outlets", "severity")
 _SILENCE = _columns(Silence)
+_CONTEXT = _columns(DeliveryContext, "delivery", "alert")
 _SUMMARY = _columns(StorySummary)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint")
@@ -120,18 +121,8 @@ def alert(row: Row, notifiers: tuple[str, ...] = (), outlets: str = "outlets") -
 
 def delivery_context(row: Row) -> DeliveryContext:
     """A row of ``monitor.store.sql.statements.DELIVERY_CONTEXT``."""
-    return DeliveryContext(
-        delivery(row),
-        alert(row, (row["notifier"],), outlets="alert_outlets"),
-        row["title"],
-        row["link"],
-        row["summary"],
-        row["feed_name"],
-        moment(row["published"]),
-        when(row["first_seen"]),
-        row["outlets"],
-        row["thread"],
-    )
+    alerted = alert(row, (row["notifier"],), outlets="alert_outlets")
+    return DeliveryContext(delivery(row), alerted, **_values(row, _CONTEXT))
 
 
 def silence(row: Row) -> Silence:

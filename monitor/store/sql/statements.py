@@ -188,6 +188,17 @@ HELD = """d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
   AND d.batch_id IS NULL"""
 HELD_ORDER = "al.created_at, d.delivery_id"
 MEMBERS = "d.batch_id = :batch AND d.state = 'pending'"
+# One daemon's outbox (SQLite): the deliveries it sends are simply read.
+PICKS = {
+    "due": f"{DELIVERY_CONTEXT} WHERE {DUE} ORDER BY {DUE_ORDER} LIMIT :limit",
+    "members": f"{DELIVERY_CONTEXT} WHERE {MEMBERS}",
+    "held": f"{DELIVERY_CONTEXT} WHERE {HELD} ORDER BY {HELD_ORDER}",
+}
+UPDATE_DELIVERY = """
+UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
+                      updated_at = ?
+WHERE delivery_id = ?
+"""
 DELIVERY_COUNTS = "SELECT state, count(*) AS n FROM deliveries GROUP BY state"
 OLDEST_PENDING = """
 SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)

@@ -17,30 +17,17 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.records import DatabaseStats, SchemaTooNewError
-from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
-from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Query, Steps, each, rows_of
 
 T = TypeVar("T")
-_PICKS = {
-    "due": f"{sql.DELIVERY_CONTEXT} WHERE {sql.DUE} ORDER BY {sql.DUE_ORDER} LIMIT :limit",
-    "members": f"{sql.DELIVERY_CONTEXT} WHERE {sql.MEMBERS}",
-    "held": f"{sql.DELIVERY_CONTEXT} WHERE {sql.HELD} ORDER BY {sql.HELD_ORDER}",
-}
-_UPDATE_DELIVERY = """
-UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
-                      updated_at = ?
-WHERE delivery_id = ?
-"""
 _PRUNE_KEYS = {"alerts": "rowid", "articles": "rowid", "stories": "rowid",
                "tombstones": "article_id"}  # fmt: skip
 _DELETE_ARTICLES = (
@@ -69,6 +56,7 @@ class SqliteStore(SqlStore):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
         self._feed_writer = FeedStateWriter(self._write_feed_states)
+        self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -96,7 +84,7 @@ class SqliteStore(SqlStore):
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        _migrate(db, self.path)
+        self.migrated = _migrate(db, self.path)
         self._db = db
 
     async def close(self) -> None:
@@ -107,13 +95,6 @@ class SqliteStore(SqlStore):
 
     async def schema_version(self) -> int:
         return await self._run(lambda db: _pragma(db, "user_version"))
-
-    def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
-        return rows_of(_PICKS[which], values)
-
-    def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[None]:
-        stamp = SQLITE.time(datetime.now(UTC))
-        return each(_UPDATE_DELIVERY, [(*values, stamp, id_) for id_ in delivery_ids])
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         gone = yield from rows_of(_DELETE_ARTICLES, values)
@@ -188,7 +169,8 @@ def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return db
 
 
-def _migrate(db: sqlite3.Connection, path: str) -> None:
+def _migrate(db: sqlite3.Connection, path: str) -> tuple[int, int]:
+    """Apply pending migrations; return (from, to) versions."""
     current, scripts = _pragma(db, "user_version"), SQLITE.migrations()
     if current > scripts[-1][0]:
         db.close()
@@ -197,6 +179,7 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
         if version > current:
             # executescript commits first; the version bump rides in the same script.
             db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    return current, scripts[-1][0]
 
 
 def _pragma(db: sqlite3.Connection, name: str) -> int:
