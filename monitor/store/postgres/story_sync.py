@@ -66,18 +66,15 @@ class StorySync:
         row = await (await conn.execute(_MARK)).fetchone()
         self.mark = max(self.mark, int(row["seq"]) if row else 0)
 
-    async def catch_up(self, conn: Connection) -> list[WindowArticle]:
+    async def catch_up(self, conn: Connection) -> None:
         """Articles stored since the mark, added to the index; the mark moves past them."""
         if self.watch is None:
-            return []
+            return
         # Never prepared: a generic plan guesses a third of the table is past any mark.
         stored = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
-        if not stored:
-            return []
-        self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
-        found = [rows.window_article(row) for row in stored]
-        self.watch.learn(found)
-        return found
+        if stored:
+            self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
+            self.watch.learn([rows.window_article(row) for row in stored])
 
     async def before_write(
         self, conn: Connection, records: Sequence[ArticleRecord]

@@ -64,6 +64,7 @@ _SUMMARY = _columns(StorySummary)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint")
 _KNOWN = _columns(KnownArticle, "matched_by")
+_WINDOW = _columns(WindowArticle, "seen")
 FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
 
 
@@ -167,15 +168,9 @@ def stored_article(row: Row) -> StoredArticle:
 
 def window_article(row: Row) -> WindowArticle:
     """An article of the dedup window: seen when published, or fetched if that is earlier."""
-    fetched = when(row["fetched_at"])
-    published = moment(row["published"])
-    return WindowArticle(
-        story_id=row["story_id"],
-        first_article_id=row["first_article_id"],
-        title=row["title"],
-        summary=row["summary"],
-        seen=min(published, fetched) if published else fetched,
-    )
+    fetched, published = when(row["fetched_at"]), moment(row["published"])
+    seen = min(published, fetched) if published else fetched
+    return WindowArticle(**_values(row, _WINDOW), seen=seen)
 
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:
