@@ -17,8 +17,6 @@ from collections.abc import Iterator
 
 from monitor.config import StoreSettings
 
-MAX_PID_BYTES = 32
-
 
 class InstanceLockError(Exception):
     """The lock could not be taken; the message says why and names the file."""
@@ -82,5 +80,5 @@ def _acquire(path: str) -> int:
 
 def _read_holder(fd: int) -> str:
     """The PID the holder wrote, or "" when the file holds something else."""
-    text = os.pread(fd, MAX_PID_BYTES, 0).decode("ascii", "replace").strip()
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()  # a PID is a few digits
     return text if text.isdigit() else ""

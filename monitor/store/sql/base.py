@@ -123,7 +123,6 @@ class SqlStore:
         return await self._perform(articles.read_story(story_id), snapshot=True)
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
-        """Articles fetched since ``since``, oldest first, with their story's first article."""
         found = await self._rows(sql.RECENT_ARTICLES, (self.dialect.time(since),))
         return [rows.window_article(row) for row in found]
 

@@ -103,18 +103,15 @@ def subscription(row: Row) -> WebSubSubscription:
 
 
 def delivery(row: Row) -> Delivery:
-    values = _values(row, _DELIVERY)
-    return Delivery(**values, state=DeliveryState(row["state"]))
+    return Delivery(**_values(row, _DELIVERY), state=DeliveryState(row["state"]))
 
 
 def alert(row: Row, notifiers: tuple[str, ...] = (), outlets: str = "outlets") -> AlertRecord:
     """An alert; ``outlets`` names the column holding its own outlet count in joined rows."""
-    values = _values(row, _ALERT)
-    terms = tuple(json_list(row["terms"]))
     return AlertRecord(
-        **values,
+        **_values(row, _ALERT),
         severity=Severity(row["severity"]),
-        terms=terms,
+        terms=tuple(json_list(row["terms"])),
         notifiers=notifiers,
         outlets=row[outlets],
     )
@@ -162,8 +159,7 @@ def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> Stor
 
 def stored_article(row: Row) -> StoredArticle:
     """An article read back for a backtest: no content or entry tags are kept."""
-    values = _values(row, _ARTICLE)
-    return StoredArticle(Article(**values, content=""), row["story_id"])
+    return StoredArticle(Article(**_values(row, _ARTICLE), content=""), row["story_id"])
 
 
 def window_article(row: Row) -> WindowArticle:
