@@ -46,9 +46,21 @@ class Dialect:
         ]
         return sorted(scripts)
 
+    @cache  # noqa: B019 - two dialects, both module constants: none is kept alive needlessly
     def render(self, sql: str) -> str:
-        """``sql`` (SQLite's form, fragments open) as this backend's driver takes it."""
-        return _render(self, sql)
+        """``sql`` (SQLite's form, fragments open) as this backend's driver takes it.
+
+        Once per statement text: fragments filled in; for psycopg, literal % doubled, then ?
+        and :name turned into %s and %(name)s (``::type`` casts are left alone)."""
+        typed = self.typed_params
+        text = sql.format(
+            **asdict(self),  # collate, arrival, tiebreak, greatest, skip_locked
+            time_param="?::timestamptz" if typed else "?",
+            text_param="?::text" if typed else "?",
+        )
+        if self.name == "sqlite":
+            return text
+        return _NAMED.sub(r"%(\1)s", text.replace("%", "%%").replace("?", "%s"))
 
     def time(self, moment: datetime | None) -> Any:
         if moment is None or not self.timestamps_as_text:
@@ -70,21 +82,6 @@ class Dialect:
 
     def list_values(self, values: Sequence[Any]) -> tuple[Any, ...]:
         return (list(values),) if self.lists_as_arrays else tuple(values)
-
-
-@cache
-def _render(dialect: Dialect, sql: str) -> str:
-    # Once per statement text: fragments filled in; for psycopg, literal % doubled, then ?
-    # and :name turned into %s and %(name)s (``::type`` casts are left alone).
-    typed = dialect.typed_params
-    text = sql.format(
-        **asdict(dialect),  # collate, arrival, tiebreak, greatest, skip_locked
-        time_param="?::timestamptz" if typed else "?",
-        text_param="?::text" if typed else "?",
-    )
-    if dialect.name == "sqlite":
-        return text
-    return _NAMED.sub(r"%(\1)s", text.replace("%", "%%").replace("?", "%s"))
 
 
 SQLITE = Dialect(

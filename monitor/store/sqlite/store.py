@@ -114,16 +114,6 @@ class SqliteStore(SqlStore):
         return await self._run(lambda db: _database_stats(db, self.path))
 
 
-def run_steps(db: sqlite3.Connection, steps: Steps[T]) -> T:
-    """Every query ``steps`` yields, answered in turn; what it returns."""
-    answer: Any = None
-    try:
-        while True:
-            answer = _answer(db, steps.send(answer))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-
-
 def _answer(db: sqlite3.Connection, query: Query) -> Any:
     statement = SQLITE.render(query.statement)
     if query.answer == "many":
@@ -137,18 +127,22 @@ def _answer(db: sqlite3.Connection, query: Query) -> Any:
 
 
 def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
-    """``steps`` run; with ``write``, inside BEGIN IMMEDIATE … COMMIT, rolled back on any
-    error (the connection is autocommit)."""
-    if not write:
-        return run_steps(db, steps)
-    db.execute("BEGIN IMMEDIATE")
+    """Every query ``steps`` yields, answered in turn; what it returns. With ``write``, all
+    inside BEGIN IMMEDIATE … COMMIT, rolled back on any error (the connection is autocommit)."""
+    if write:
+        db.execute("BEGIN IMMEDIATE")
+    answer: Any = None
     try:
-        done = run_steps(db, steps)
+        while True:
+            answer = _answer(db, steps.send(answer))
+    except StopIteration as done:
+        if write:
+            db.execute("COMMIT")
+        return done.value  # type: ignore[no-any-return]
     except BaseException:
-        db.execute("ROLLBACK")
+        if write:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
-    return done
 
 
 def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.Connection:
@@ -212,7 +206,7 @@ def _database_stats(db: sqlite3.Connection, path: str) -> DatabaseStats:
         page_count=_pragma(db, "page_count"),
         free_pages=_pragma(db, "freelist_count"),
         auto_vacuum=_AUTO_VACUUM.get(_pragma(db, "auto_vacuum"), "unknown"),
-        **run_steps(db, upkeep.contents()),
+        **_drive(db, upkeep.contents(), write=False),
     )
 
 
