@@ -46,8 +46,7 @@ class Store(Outbox, Protocol):
 
     async def save_feed_state(self, state: FeedState) -> None: ...
 
-    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
-        """Which of ``guids`` the feed's stored articles already have."""
+    async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
 
     async def feed_states(self) -> list[FeedState]:
         """Every feed's remembered state (``wirewatch feeds``, start-up scheduling)."""
@@ -69,8 +68,7 @@ class Store(Outbox, Protocol):
         """The distinct outlets that have reported the story so far; syndicated copies of
         one agency's text count once ("wire:<agency>", else the feed URL)."""
 
-    async def story(self, story_id: str) -> StoryRecord | None:
-        """The story's bookkeeping, or None if no such story is stored."""
+    async def story(self, story_id: str) -> StoryRecord | None: ...
 
     async def record_article(
         self,

@@ -44,10 +44,6 @@ class RetentionReport:
     complete: bool = True  # False: the per-run cap stopped it; the next run goes on
     dry_run: bool = False
 
-    @property
-    def total(self) -> int:
-        return sum(self.pruned.values())
-
 
 def prune_cutoffs(settings: RetentionSettings, now: datetime, window: timedelta) -> PruneCutoffs:
     """The times before which each kind may go; never inside the dedup window."""
