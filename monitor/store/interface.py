@@ -1,10 +1,8 @@
-"""The storage interfaces every backend implements.
+"""The storage interfaces every backend implements (SQLite, PostgreSQL).
 
-SQLite is the embedded default (``monitor.store.sqlite.store``). The interface is
-shaped for a shared PostgreSQL later: each method is one short transaction,
-never held across network I/O, and every write that must happen once (an
-article, an alert, a delivery) is guarded by a unique key, so a repeat is a
-no-op rather than a duplicate.
+Each method is one short transaction, never held across network I/O, and every write
+that must happen once (an article, an alert, a delivery) is guarded by a unique key, so
+a repeat is a no-op rather than a duplicate.
 """
 
 from __future__ import annotations

@@ -76,27 +76,18 @@ async def run_retention(
         return RetentionReport(await store.count_prunable(cutoffs), dry_run=True)
     budget, pruned = settings.max_rows_per_run, {}
     for kind in PRUNE_KINDS:
-        pruned[kind] = await _prune(
-            store, kind, cutoffs, now, size=settings.batch_size, budget=budget
-        )
-        budget -= pruned[kind]
+        pruned[kind] = 0
+        # Batches until one comes back short (nothing left) or the run's budget is spent.
+        while budget > 0:
+            size = min(settings.batch_size, budget)
+            deleted = await store.prune_batch(kind, cutoffs, size, now)
+            pruned[kind] += deleted
+            budget -= deleted
+            if deleted < size:
+                break
         if on_pruned is not None:
             on_pruned(kind, pruned[kind])
     reclaimed = await store.reclaim_space(settings.reclaim_pages)
     report = RetentionReport(pruned, reclaimed, complete=budget > 0)
     log.info("retention_pruned", **pruned, reclaimed_pages=reclaimed, complete=report.complete)
     return report
-
-
-async def _prune(
-    store: Store, kind: str, cutoffs: PruneCutoffs, now: datetime, *, size: int, budget: int
-) -> int:
-    """Batches of ``kind`` until one comes back short (nothing left) or ``budget`` is spent."""
-    total = 0
-    while total < budget:
-        batch = min(size, budget - total)
-        deleted = await store.prune_batch(kind, cutoffs, batch, now)
-        total += deleted
-        if deleted < batch:
-            break
-    return total

@@ -2,7 +2,7 @@
 housekeeping run by one daemon at a time (docs/decisions/0017-leases.md).
 
 :class:`PostgresLeases` is mixed into ``PostgresStore`` and implements
-:class:`monitor.daemon.leases.FeedLeases`. Every lease time is the database's clock (``now()``),
+:class:`monitor.store.interface.FeedLeases`. Every lease time is the database's clock (``now()``),
 never a daemon's: daemons whose clocks disagree still agree on who holds a feed.
 """
 

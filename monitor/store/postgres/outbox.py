@@ -14,8 +14,7 @@ takeover (docs/decisions/0017-leases.md). The rest of the outbox is shared with 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from monitor.store.postgres.schema import Connection, Pool
@@ -63,18 +62,16 @@ WHERE delivery_id = ANY(?)
 
 
 class PostgresOutbox(SqlStore):
-    """The outbox methods of ``PostgresStore`` that SQLite does its own way."""
+    """The outbox methods of ``PostgresStore`` that claim deliveries for one daemon."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
     # The daemon named in the deliveries it claims, and how long a claim holds (claim_as).
     claim_owner = ""
     claim_seconds = 120.0
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Connection]:
+    def _connection(self) -> AbstractAsyncContextManager[Connection]:
         assert self._pool is not None, "store is not open"
-        async with self._pool.connection() as conn:
-            yield conn
+        return self._pool.connection()
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """Claim them: the delivery contexts of what ``which`` claims, in its order."""

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 _VERSION = "SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
 _HAS_LEDGER = "SELECT to_regclass('schema_migrations') IS NOT NULL AS found"
+_APPLIED = "INSERT INTO schema_migrations (version) VALUES (%s)"
 
 
 def latest_version() -> int:
@@ -57,7 +58,7 @@ def describe(url: str) -> str:
     return f"{host}:{port}/{parts.get('dbname') or ''}"
 
 
-def make_pool(url: str, *, min_size: int, max_size: int, timeout: float) -> Pool:
+def make_pool(url: str, min_size: int, max_size: int, *, timeout: float) -> Pool:
     """A pool of autocommit connections returning rows as dicts (opened by the caller).
 
     Multi-statement methods open their own transaction; single statements commit alone."""
@@ -121,10 +122,8 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         for version, script in POSTGRES.migrations():
             if version > current:
                 await conn.execute(script)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
-                )
-        return current, max(current, latest_version())
+                await conn.execute(_APPLIED, (version,))
+        return current, latest_version()
 
 
 async def run_steps(conn: Connection, steps: Steps[T]) -> T:

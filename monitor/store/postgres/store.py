@@ -81,7 +81,6 @@ class PostgresStore(PostgresLeases):
         self._sizes = (min_size, max_size)
         self._timeout = timeout
         self._feed_writer = FeedStateWriter(self._write_feed_states)
-        self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
         self.stories = StorySync()  # stories other daemons open reach this one's index
 
     def watch_stories(self, watch: StoryWatch) -> None:
@@ -138,8 +137,7 @@ class PostgresStore(PostgresLeases):
                 self.migrated = await migrate(conn)
             except psycopg.Error as err:  # e.g. no rights, or a search_path schema missing
                 raise self._unavailable(f"migrations not applied: {err}") from None
-        min_size, max_size = self._sizes
-        pool = make_pool(self._url, min_size=min_size, max_size=max_size, timeout=self._timeout)
+        pool = make_pool(self._url, *self._sizes, timeout=self._timeout)
         try:
             await pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout:

@@ -49,6 +49,7 @@ class SqlStore:
 
     dialect: ClassVar[Dialect]
     _feed_writer: FeedStateWriter
+    migrated: tuple[int, int] = (0, 0)  # (from, to) schema versions of the last open
 
     # The keys retention deletes rows by, per kind (monitor.store.sql.upkeep).
     _prune_keys: ClassVar[Mapping[str, str]]

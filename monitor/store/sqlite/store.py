@@ -56,7 +56,6 @@ class SqliteStore(SqlStore):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
         self._feed_writer = FeedStateWriter(self._write_feed_states)
-        self.migrated: tuple[int, int] = (0, 0)  # (from, to) versions of the last open
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
