@@ -27,7 +27,7 @@ from monitor.records.models import Verdict
 
 def _worker_stats(daemon: Daemon) -> tuple[int, float, float]:
     """(workers, CPU seconds of all, largest peak RSS in MB), from /proc (Linux)."""
-    executor = daemon.polling.parse_executor if daemon.polling else None
+    executor = daemon.polling.parse_executor
     pids = list(getattr(executor, "_processes", None) or {})
     ticks = os.sysconf("SC_CLK_TCK")
     cpu, peak = 0.0, 0.0
@@ -41,8 +41,7 @@ def _worker_stats(daemon: Daemon) -> tuple[int, float, float]:
 
 
 async def measure_cycle(config: Config) -> dict[str, Any]:
-    daemon = Daemon(config)
-    await daemon.start()
+    daemon = await Daemon.build(config)
     try:
         started, cpu = time.perf_counter(), time.process_time()
         outcomes = await daemon.run_once()

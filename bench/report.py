@@ -273,7 +273,7 @@ Per article, both paths run what `monitor.ingest.pipeline.ingest` runs, minus st
 
 - Exact dedup is a dict keyed on (feed URL, GUID) and one on canonical link, standing in
   for the store's two indexed lookups; no SQLite, no alert records, no dispatch.
-- wirewatch: `monitor.stories.dedup.StoryIndex` (find, then add; pruned hourly of feed time) and
+- wirewatch: `monitor.stories.index.StoryIndex` (find, then add; pruned hourly of feed time) and
   `rules.compile_rules(ruleset).match(...)`.
 - Baseline (`bench/naive.py`): every earlier headline in the window compared with rapidfuzz
   `fuzz.token_sort_ratio` after the same `normalise_headline`, threshold and same-numbers
