@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.config import DedupSettings
-from monitor.records import Article, DedupDecision, MatchKind, StoryFacts, Verdict
+from monitor.records import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store import KnownArticle, Store
 from monitor.stories.headlines import (
     WIRE_AGENCIES,
@@ -138,5 +138,4 @@ class Deduplicator:
 
 def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:
     verdict = Verdict.SEEN if known.feed_url == article.feed_url else Verdict.FOLDED
-    evidence = MatchKind(known.matched_by)
-    return DedupDecision(verdict, known.story_id, known.first_article_id, evidence, facts)
+    return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts)

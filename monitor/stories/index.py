@@ -56,6 +56,12 @@ class IndexedStory:
     entries: int = 0
 
 
+# The pair judgement runs for every candidate story (~17 per article): its verdicts are
+# module constants, as a class attribute of an Enum costs ten times a global to look up.
+_NONE, _VETO, _RELATED = MatchKind.NONE, MatchKind.VETO, MatchKind.RELATED
+_NEAR_IDENTICAL, _UPDATE = MatchKind.NEAR_IDENTICAL, MatchKind.UPDATE
+
+
 @dataclass(frozen=True, slots=True)
 class StoryMatch:
     """The story an article joins, and on what evidence."""
@@ -293,7 +299,7 @@ class StoryIndex:
         for entry in self._candidates(query, seen):
             story = entry.story
             kind, score = self._judge(query, entry, idf)
-            if kind is MatchKind.VETO:
+            if kind is _VETO:
                 vetoed.add(story.story_id)
             elif kind:
                 allowed.append(StoryMatch(story.story_id, story.first_article_id, kind, score))
@@ -306,11 +312,11 @@ class StoryIndex:
         if ratio:
             return _near_identical(query, entry), ratio
         if _substituted(query, entry) or _numbers_conflict(query.numbers, entry.numbers):
-            return MatchKind.NONE, 0.0
+            return _NONE, 0.0
         score = _related(query, entry, idf)
         if score >= self.related:
-            return MatchKind.RELATED, score * 100
-        return MatchKind.NONE, 0.0
+            return _RELATED, score * 100
+        return _NONE, 0.0
 
 
 class _Rarity:
@@ -333,10 +339,10 @@ class _Rarity:
 
 def _near_identical(query: _Query, entry: _Entry) -> MatchKind:
     if _substituted(query, entry):
-        return MatchKind.VETO
+        return _VETO
     if query.numbers == entry.numbers:
-        return MatchKind.NEAR_IDENTICAL
-    return MatchKind.UPDATE if _toll_update(query, entry) else MatchKind.VETO
+        return _NEAR_IDENTICAL
+    return _UPDATE if _toll_update(query, entry) else _VETO
 
 
 def _toll_update(query: _Query, entry: _Entry) -> bool:
