@@ -57,7 +57,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
                 matcher=rules.compile_rules(config.ruleset),
                 routes=Routes(()),
                 feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
-                max_entries=config.settings.daemon.max_entries,
+                daemon=config.settings.daemon,
             )
         ),
         fetcher=build_fetcher(config.settings.daemon),
@@ -79,7 +79,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
 
 async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextIO) -> None:
     body, content_type = await _read_source(source, pipe)
-    max_entries = pipe.runtime.current.max_entries
+    max_entries = pipe.runtime.current.daemon.max_entries
     try:
         parsed = await asyncio.to_thread(
             parse_feed, body, content_type=content_type, url=source, max_entries=max_entries

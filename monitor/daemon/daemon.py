@@ -27,7 +27,7 @@ from monitor.daemon.polling import Polling, poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, install_reload_signal, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
-from monitor.daemon.wiring import OperatorAlerts, metrics_source, opened_store
+from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
 from monitor.ingest import Pipeline, PollOutcome, RuntimeHolder, poll_feed
 from monitor.observability import set_log_secrets
 from monitor.records import FeedState, PollStatus
@@ -68,7 +68,7 @@ class Daemon:
         metrics, polling, the pipeline, the dispatcher, the listener and the scheduler."""
         clock = clock or (lambda: datetime.now(UTC))
         instance = instance_name(config.settings.daemon.instance)  # in feed leases
-        store = await opened_store(config, instance)
+        store = await open_daemon_store(config, instance)
         dedup = Deduplicator(store, config.settings.dedup)
         if isinstance(store, WatchedStories):  # stories other daemons open (0017)
             store.watch_stories(SharedStories(dedup))

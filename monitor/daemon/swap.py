@@ -48,7 +48,6 @@ def runtime_for(
         alert_policy=alert_policy_for(config, enabled),
         feed_tags={feed.url: feed.tags for feed in config.settings.feeds},
         daemon=config.settings.daemon,
-        max_entries=config.settings.daemon.max_entries,
         channels=channels,
         redactor=Redactor(notifier_secrets(config)),
         config=config,

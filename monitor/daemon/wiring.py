@@ -16,7 +16,7 @@ from monitor.store import FeedLeases, Store, open_store
 from monitor.web import Metrics, MetricsSource
 
 
-async def opened_store(config: Config, instance: str) -> Store:
+async def open_daemon_store(config: Config, instance: str) -> Store:
     """The configured store, open, claiming in ``instance``'s name when shared."""
     store = open_store(config.settings.store)
     if isinstance(store, FeedLeases):  # outbox deliveries claimed in our name

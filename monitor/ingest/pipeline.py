@@ -179,7 +179,7 @@ async def parse_document(
     body: bytes, content_type: str | None, url: str, pipe: Pipeline
 ) -> ParsedFeed:
     """:func:`parse_feed` off the event loop: in the daemon's process pool, else a thread."""
-    max_entries = pipe.runtime.current.max_entries
+    max_entries = pipe.runtime.current.daemon.max_entries
     work = functools.partial(
         parse_feed, body, content_type=content_type, url=url, max_entries=max_entries
     )

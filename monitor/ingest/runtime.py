@@ -31,7 +31,6 @@ class Runtime:
     alert_policy: AlertPolicy | None = None
     feed_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # feed URL → tags
     daemon: DaemonSettings = field(default_factory=DaemonSettings)  # intervals, alert_after
-    max_entries: int = 1000  # entries parsed per document
     channels: Mapping[str, notifiers.Notifier] = field(default_factory=dict)  # enabled, by name
     redactor: Redactor = field(default_factory=lambda: Redactor(()))  # the notifiers' secrets
     config: Config | None = None  # the file these were built from (None: replay, tests)

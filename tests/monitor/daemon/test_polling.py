@@ -375,7 +375,8 @@ class TestLimits:
 
     async def test_max_entries_bounds_one_parse(self, harness: Harness) -> None:
         runtime = harness.pipe.runtime
-        runtime.current = replace(runtime.current, max_entries=3)
+        limited = runtime.current.daemon.model_copy(update={"max_entries": 3})
+        runtime.current = replace(runtime.current, daemon=limited)
         harness.server.add_feed("/f", rss(50))
         outcome = await harness.poll(harness.feed("/f"))
         assert len(outcome.ingested) == 3
