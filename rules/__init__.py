@@ -12,7 +12,7 @@ package data that ships with the code (``rules.packs``).
 """
 
 from rules._locate import KeyLocator
-from rules._reader import suggestion
+from rules._reader import suggestion, unknown_name
 from rules.errors import RuleError, RuleSetError
 from rules.examples import ExampleFailure, ExampleReport, run_examples
 from rules.explain import highlight, render_explanation
@@ -82,4 +82,5 @@ __all__ = [
     "run_examples",
     "suggestion",
     "tokenise",
+    "unknown_name",
 ]

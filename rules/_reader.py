@@ -37,6 +37,7 @@ class SourceReader:
         self.text = text
         self.errors: list[RuleError] = []
         self.references: list[tuple[str, KeyPath]] = []  # checked once every source is read
+        self.notifier_references: list[tuple[str, KeyPath]] = []  # checked by the caller's names
 
     @cached_property
     def _locator(self) -> KeyLocator:
@@ -172,3 +173,11 @@ def suggestion(word: str, choices: Collection[str]) -> str:
     """A " (did you mean ...?)" hint for a misspelt key or name, or ''."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_name(kind: str, name: str, known: Collection[str]) -> str:
+    """``unknown notifier 'hoook' (did you mean 'hook'?)``; with no close name, the known ones."""
+    hint = suggestion(name, known)
+    if not hint:
+        hint = f" (known: {', '.join(sorted(known))})" if known else f" (no {kind} is defined)"
+    return f"unknown {kind} {name!r}{hint}"

@@ -36,6 +36,10 @@ def read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None
     reader.check_keys(table, RULE_KEYS, path)
     weights = _read_weights(reader, table.get("weights"), (*path, "weights"))
     severity, bands = _read_severity(reader, table.get("severity", "medium"), (*path, "severity"))
+    notifiers = reader.names(table.get("notifiers"), (*path, "notifiers"))
+    reader.notifier_references.extend(
+        (name, (*path, "notifiers", index)) for index, name in enumerate(notifiers)
+    )
     return Rule(
         name=reader.name(table.get("name"), (*path, "name")),
         condition=_read_condition(reader, table, path, scored=bool(weights)),
@@ -43,7 +47,7 @@ def read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None
         severity=severity,
         enabled=reader.boolean(table.get("enabled"), (*path, "enabled"), True),
         fields=reader.choices(table.get("fields"), ALL_FIELDS, (*path, "fields")) or FIELDS,
-        notifiers=reader.names(table.get("notifiers"), (*path, "notifiers")),
+        notifiers=notifiers,
         location=reader.location(path),
         weights=weights,
         threshold=_read_threshold(reader, table, path, weights, bands),

@@ -27,10 +27,13 @@ class RuleError:
 
 
 class RuleSetError(ValueError):
-    """The rule sources hold at least one problem; ``errors`` lists them all."""
+    """The rule sources hold at least one problem; ``errors`` lists them all.
+    ``rule_names`` are the rules read all the same, so that what refers to a rule by
+    name can be checked in the same run."""
 
-    def __init__(self, errors: Sequence[RuleError]) -> None:
+    def __init__(self, errors: Sequence[RuleError], *, rule_names: Sequence[str] = ()) -> None:
         self.errors = list(errors)
+        self.rule_names = tuple(rule_names)
         count = len(self.errors)
         heading = f"{count} problem{'' if count == 1 else 's'} in the rules:"
         super().__init__("\n  ".join([heading, *map(str, self.errors)]))

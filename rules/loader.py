@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from rules import packs
 from rules._locate import KeyPath
-from rules._reader import SourceReader, suggestion
+from rules._reader import SourceReader, suggestion, unknown_name
 from rules._rules import read_rule
 from rules.errors import RuleError, RuleSetError
 from rules.model import EntityList, Entry, Fuzzy, KeywordSet, Location, Rule, RuleSet
@@ -39,12 +39,16 @@ class RuleSource:
 
 
 def load_ruleset(
-    sources: Sequence[RuleSource], *, vocabulary: Mapping[str, str] | None = None
+    sources: Sequence[RuleSource],
+    *,
+    vocabulary: Mapping[str, str] | None = None,
+    notifiers: Collection[str] | None = None,
 ) -> RuleSet:
     """Merge and check every source; raise RuleSetError listing all problems.
 
     ``vocabulary`` maps pack names to TOML text for ``use = [...]``; the default is
-    the packs bundled with this package.
+    the packs bundled with this package. ``notifiers``, when given, are the names a
+    rule's ``notifiers`` may use: any other is reported at its line, like a list name.
     """
     collected = _Collected()
     readers = [SourceReader(source.name, source.text) for source in sources]
@@ -59,9 +63,11 @@ def load_ruleset(
         if document is not None:
             _read_document(reader, document, collected)
     collected.check_references(readers)
+    if notifiers is not None:
+        _check_notifiers(readers, notifiers)
     errors = [error for reader in readers for error in _in_line_order(reader)]
     if errors:
-        raise RuleSetError(errors)
+        raise RuleSetError(errors, rule_names=tuple(collected.rules))
     return collected.ruleset()
 
 
@@ -105,6 +111,13 @@ class _Collected:
             rules=tuple(self.rules.values()),
             packs=tuple(self.packs),
         )
+
+
+def _check_notifiers(readers: list[SourceReader], known: Collection[str]) -> None:
+    for reader in readers:
+        for name, path in reader.notifier_references:
+            if name not in known:
+                reader.error(path, unknown_name("notifier", name, known))
 
 
 def _parse(reader: SourceReader) -> dict[str, object] | None:

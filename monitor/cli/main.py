@@ -1,7 +1,8 @@
 """The ``wirewatch`` command line.
 
-Exit status: 0 success; 1 invalid configuration, failed rule checks or a
-source that could not be read; 2 wrong usage (argparse). The rule tools
+Exit status: 0 success; 1 invalid configuration (the store's directory included, for
+``check`` and ``run``), failed rule checks or a source that could not be read; 2 wrong
+usage (argparse); 3 ``run --once`` could poll no feed (docs/decisions/0019). The rule tools
 (``rules test|try|backtest``, ``schema``) live in ``monitor.cli.rules``, feed health
 (``feeds``) in ``monitor.cli.feeds``, database upkeep (``db``) in ``monitor.cli.db``.
 """
@@ -13,16 +14,20 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+import rules
 from monitor import __version__
 from monitor.cli.alerts import add_commands as add_alert_commands
 from monitor.cli.db import add_commands as add_db_commands
 from monitor.cli.feeds import add_commands as add_feed_commands
 from monitor.cli.rules import add_commands as add_rule_commands
-from monitor.cli.rules import check_examples
 from monitor.config import Config, ConfigError, default_config_path, load_config
 from monitor.observability import configure_logging
 from monitor.store import InstanceLockError, StoreUnavailableError
+
+if TYPE_CHECKING:
+    from monitor.daemon import RoundSummary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,27 +85,34 @@ def _command(
     return sub
 
 
-def _load(args: argparse.Namespace) -> Config | None:
+def _load(args: argparse.Namespace, *, check_paths: bool = False) -> Config | None:
+    """The config, or None after printing every error (``check_paths``: see load_config)."""
     path = args.config or default_config_path()
     try:
-        return load_config(path)
+        return load_config(path, check_paths=check_paths)
     except ConfigError as err:
-        count = f"{len(err.errors)} error" + ("s" if len(err.errors) != 1 else "")
-        print(f"{path}: configuration is invalid ({count}):", file=sys.stderr)
-        for line in err.errors:
-            print(f"  {line}", file=sys.stderr)
+        _print_config_errors(path, err.errors)
         return None
 
 
+def _print_config_errors(path: str, errors: list[str]) -> None:
+    count = f"{len(errors)} error" + ("s" if len(errors) != 1 else "")
+    print(f"{path}: configuration is invalid ({count}):", file=sys.stderr)
+    for line in errors:
+        print(f"  {line}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
-    config = _load(args)
-    if config is None:
+    path = args.config or default_config_path()
+    try:
+        config = load_config(path, check_paths=True)
+    except ConfigError as err:  # the rule examples still run when the rules loaded
+        _print_config_errors(path, err.errors)
+        if err.ruleset is not None:
+            _run_examples(path, err.ruleset)
         return 1
-    examples = check_examples(config)
+    examples = _run_examples(config.path, config.ruleset)
     if examples.failures:
-        print(f"{config.path}: {len(examples.failures)} rule examples failed:", file=sys.stderr)
-        for failure in examples.failures:
-            print(failure.report(), end="\n\n", file=sys.stderr)
         return 1
     settings = config.settings
     print(
@@ -111,19 +123,33 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_examples(path: str, ruleset: rules.RuleSet) -> rules.ExampleReport:
+    """Every rule example run; the failures are printed."""
+    examples = rules.run_examples(ruleset)
+    if examples.failures:
+        print(f"{path}: {len(examples.failures)} rule examples failed:", file=sys.stderr)
+        for failure in examples.failures:
+            print(failure.report(), end="\n\n", file=sys.stderr)
+    return examples
+
+
 def _run(args: argparse.Namespace) -> int:
     from monitor.daemon import run_daemon  # noqa: PLC0415 - keep `check` light
 
-    config = _load(args)
+    config = _load(args, check_paths=True)
     if config is None:
         return 1
     log = config.settings.log
     configure_logging(log.level, log.format, levels=log.levels)
     try:
-        return asyncio.run(run_daemon(config, once=args.once))
+        return asyncio.run(run_daemon(config, once=args.once, on_round=_print_round))
     except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
         print(f"wirewatch: {err}", file=sys.stderr)
         return 1
+
+
+def _print_round(summary: RoundSummary) -> None:
+    print(summary.line(), flush=True)
 
 
 def _replay(args: argparse.Namespace) -> int:

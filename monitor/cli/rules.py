@@ -50,11 +50,6 @@ def add_commands(
         parser.set_defaults(load=load)
 
 
-def check_examples(config: Config) -> rules.ExampleReport:
-    """Every rule example run, for ``wirewatch check``."""
-    return rules.run_examples(config.ruleset)
-
-
 def _test(args: argparse.Namespace) -> int:
     config = args.load(args)
     if config is None:

@@ -14,6 +14,7 @@ from monitor.config.alerting import (
     UpdateSettings,
     parse_clock,
 )
+from monitor.config.checks import store_directory_problem
 from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.retention import RetentionSettings
 from monitor.config.settings import (
@@ -47,4 +48,5 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_clock",
+    "store_directory_problem",
 ]

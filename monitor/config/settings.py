@@ -12,20 +12,23 @@ from __future__ import annotations
 import glob
 import os
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
 import rules
 from monitor.config.alerting import AlertingSettings
 from monitor.config.base import Section
+from monitor.config.checks import check_feeds, check_names, check_store_path
 from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.problems import Problems
 from monitor.config.retention import RetentionSettings
+from monitor.config.validate import validate_settings
 from notifiers import NotifierConfig
 
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
@@ -173,36 +176,61 @@ class Config:
 
 
 class ConfigError(Exception):
-    """Invalid configuration; ``errors`` lists every problem, one line each."""
+    """Invalid configuration; ``errors`` lists every problem, one line each. ``ruleset`` is
+    the rules when they loaded all the same, so ``check`` can run their examples too."""
 
-    def __init__(self, errors: Sequence[str]) -> None:
+    def __init__(self, errors: Sequence[str], *, ruleset: rules.RuleSet | None = None) -> None:
         super().__init__(f"{len(errors)} configuration error(s)")
         self.errors = list(errors)
+        self.ruleset = ruleset
 
 
 def default_config_path() -> str:
     return os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG_PATH
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read, validate and cross-check a config file; :class:`ConfigError` lists every error."""
+def load_config(path: str | os.PathLike[str], *, check_paths: bool = False) -> Config:
+    """Read, validate and cross-check a config file; :class:`ConfigError` lists every error,
+    of every table and included file, in one go. ``check_paths``: also the directory the
+    store will be written to (``check`` and ``run``; other commands only read it)."""
     path = str(path)
     text = _read_text(path)
     document = _parse_toml(path, text)
-    locator = rules.KeyLocator(text)
-    errors: list[str] = []
-    settings = _validate_settings(path, document, locator, errors)
-    ruleset = _load_rules(path, text, document, errors)
-    notifier_configs = _validate_notifiers(path, settings, locator, errors)
-    if settings is not None:
-        errors.extend(_check_feeds(path, settings, locator))
-        errors.extend(_check_operator_notifiers(path, settings, locator))
-    if ruleset is not None and settings is not None:
-        errors.extend(_check_routes(ruleset, settings))
-        errors.extend(_check_alerting(path, locator, ruleset, settings))
-    if errors or settings is None or ruleset is None:
-        raise ConfigError(errors)
+    problems = Problems(path, text)
+    settings = validate_settings(Settings, document, problems)
+    notifier_names = _notifier_names(settings, document)
+    ruleset, rule_names = _load_rules(path, text, document, problems, notifier_names)
+    notifier_configs = _validate_notifiers(settings, problems)
+    if settings is not None and notifier_names is not None:
+        _cross_check(settings, notifier_names, rule_names, problems, check_paths=check_paths)
+    if problems or settings is None or ruleset is None:
+        raise ConfigError(problems.messages(), ruleset=ruleset)
     return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs)
+
+
+def _notifier_names(settings: Settings | None, document: Mapping[str, Any]) -> set[str] | None:
+    """The names rules and routes may use: every notifier table, one dropped for its own
+    (reported) errors included, so that its name is not reported as unknown too."""
+    if settings is None:
+        return None
+    written = document.get("notifiers")
+    return set(settings.notifiers) | (set(written) if isinstance(written, dict) else set())
+
+
+def _cross_check(
+    settings: Settings,
+    notifier_names: Collection[str],
+    rule_names: Collection[str],
+    problems: Problems,
+    *,
+    check_paths: bool,
+) -> None:
+    """What one table says of another: the names it uses exist, no feed comes twice."""
+    check_feeds(settings.feeds, problems)
+    daemon, alerting = settings.daemon, settings.alerting
+    check_names(daemon.operator_notifiers, alerting, notifier_names, rule_names, problems)
+    if check_paths and settings.store.backend == "sqlite":
+        check_store_path(settings.store.path, problems)
 
 
 def _read_text(path: str) -> str:
@@ -223,89 +251,57 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
 
 
-def format_location(path: str, locator: rules.KeyLocator, loc: Sequence[str | int]) -> str:
-    """``file:line: key.path`` for a key path; the line is omitted when not found in the file."""
-    key = _dotted(loc)
-    line = locator.line_of(tuple(loc)) if loc else None
-    where = f"{path}:{line}" if line else path
-    return f"{where}: {key}" if key else where
-
-
-def _dotted(loc: Iterable[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _env_name(loc: Sequence[str | int]) -> str | None:
-    """The environment variable that sets this key, when one is set."""
-    name = "WIREWATCH_" + "__".join(str(part).upper() for part in loc)
-    return name if name in os.environ else None
-
-
-def _validation_messages(
-    path: str, locator: rules.KeyLocator, err: ValidationError, prefix: Sequence[str | int] = ()
-) -> list[str]:
-    # Only pydantic's ``msg`` is used: its ``input`` may be a secret.
-    messages = []
-    for detail in err.errors(include_url=False, include_input=False):
-        loc = (*prefix, *detail["loc"])
-        env = _env_name(loc)
-        where = f"environment {env}: {_dotted(loc)}" if env else format_location(path, locator, loc)
-        messages.append(f"{where}: {detail['msg']}")
-    return messages
-
-
-def _validate_settings(
-    path: str, document: dict[str, Any], locator: rules.KeyLocator, errors: list[str]
-) -> Settings | None:
-    try:
-        return Settings(**document)
-    except ValidationError as err:
-        errors.extend(_validation_messages(path, locator, err))
-        return None
-
-
 def _load_rules(
-    path: str, text: str, document: Mapping[str, Any], errors: list[str]
-) -> rules.RuleSet | None:
+    path: str,
+    text: str,
+    document: Mapping[str, Any],
+    problems: Problems,
+    notifiers: Collection[str] | None,
+) -> tuple[rules.RuleSet | None, tuple[str, ...]]:
+    """The rules (None when invalid) and the names of the rules read either way."""
     sources = [rules.RuleSource(name=path, text=text)]
-    for included in _included_files(path, document.get("include", ()), errors):
+    for included in _included_files(path, document.get("include", ()), problems):
         try:
             sources.append(rules.RuleSource(name=included, text=_read_text(included)))
         except ConfigError as err:
-            errors.extend(err.errors)
+            for message in err.errors:
+                problems.add(message, source=included)
     try:
-        return rules.load_ruleset(sources)
+        ruleset = rules.load_ruleset(sources, notifiers=notifiers)
     except rules.RuleSetError as err:
-        errors.extend(str(error) for error in err.errors)
-        return None
+        problems.rule_errors(err.errors)
+        return None, err.rule_names
+    return ruleset, tuple(rule.name for rule in ruleset.rules)
 
 
-def _included_files(path: str, patterns: object, errors: list[str]) -> list[str]:
+def _included_files(path: str, patterns: object, problems: Problems) -> list[str]:
     if not isinstance(patterns, list | tuple):
         return []
     base = Path(path).parent
     found: list[str] = []
-    for pattern in patterns:
+    for index, pattern in enumerate(patterns):
         matches = sorted(glob.glob(str(base / str(pattern))))
         if not matches:
-            errors.append(f"{path}: include: no file matches {pattern!r}")
+            problems.at(("include", index), f"no file matches {pattern!r}")
         found.extend(matches)
     return found
 
 
-def _validate_notifiers(
-    path: str, settings: Settings | None, locator: rules.KeyLocator, errors: list[str]
-) -> dict[str, NotifierConfig]:
+def _validate_notifiers(settings: Settings | None, problems: Problems) -> dict[str, NotifierConfig]:
     configs: dict[str, NotifierConfig] = {}
     for name, raw in (settings.notifiers if settings else {}).items():
         try:
             configs[name] = _validate_notifier(raw)
         except ValidationError as err:
-            errors.extend(_validation_messages(path, locator, err, ("notifiers", name)))
+            errors = err.errors(include_url=False, include_input=False)
+            problems.validation(errors, _notifier_model(raw), ("notifiers", name))
     return configs
+
+
+def _notifier_model(raw: Mapping[str, Any]) -> type[BaseModel]:
+    """The model of a notifier table, by its type (the base model for an unknown type)."""
+    kind = notifiers.notifier_types().get(str(raw.get("type")))
+    return kind.Config if kind is not None else NotifierConfig
 
 
 def _validate_notifier(raw: Mapping[str, Any]) -> NotifierConfig:
@@ -316,46 +312,3 @@ def _validate_notifier(raw: Mapping[str, Any]) -> NotifierConfig:
             return notifiers.validate_notifier_config(raw)
         return kind.Config.model_construct(**raw)
     return notifiers.validate_notifier_config(raw)
-
-
-def _check_feeds(path: str, settings: Settings, locator: rules.KeyLocator) -> list[str]:
-    seen: set[str] = set()
-    errors = []
-    for index, feed in enumerate(settings.feeds):
-        if feed.url in seen:
-            where = format_location(path, locator, ("feeds", index, "url"))
-            errors.append(f"{where}: duplicate feed url")
-        seen.add(feed.url)
-    return errors
-
-
-def _check_operator_notifiers(
-    path: str, settings: Settings, locator: rules.KeyLocator
-) -> list[str]:
-    where = format_location(path, locator, ("daemon", "operator_notifiers"))
-    unknown = sorted(set(settings.daemon.operator_notifiers) - set(settings.notifiers))
-    return [f"{where}: unknown notifier {name!r}" for name in unknown]
-
-
-def _check_routes(ruleset: rules.RuleSet, settings: Settings) -> list[str]:
-    known = set(settings.notifiers)
-    return [
-        f"{rule.location}: notifiers: unknown notifier {name!r} (known: {', '.join(sorted(known))})"
-        for rule in ruleset.rules
-        for name in rule.notifiers
-        if name not in known
-    ]
-
-
-def _check_alerting(
-    path: str, locator: rules.KeyLocator, ruleset: rules.RuleSet, settings: Settings
-) -> list[str]:
-    """``[alerting]`` may only name notifiers and rules that exist."""
-    alerting = settings.alerting
-    known_rules = {rule.name for rule in ruleset.rules}
-    where = format_location(path, locator, ("alerting",))
-    unknown_notifiers = sorted(alerting.notifier_names() - set(settings.notifiers))
-    unknown_rules = sorted(set(alerting.rules) - known_rules)
-    return [f"{where}: unknown notifier {name!r}" for name in unknown_notifiers] + [
-        f"{where}: rules: unknown rule {name!r}" for name in unknown_rules
-    ]

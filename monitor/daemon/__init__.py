@@ -4,5 +4,6 @@ reloads the configuration by swapping one immutable runtime."""
 
 from monitor.daemon.daemon import Daemon, run_daemon
 from monitor.daemon.polling import build_fetcher
+from monitor.daemon.summary import NO_FEED_POLLED, RoundSummary
 
-__all__ = ["Daemon", "build_fetcher", "run_daemon"]
+__all__ = ["NO_FEED_POLLED", "Daemon", "RoundSummary", "build_fetcher", "run_daemon"]

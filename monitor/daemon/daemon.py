@@ -26,6 +26,7 @@ from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, install_reload_signal, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
+from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
 from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
 from monitor.ingest import Pipeline, PollOutcome, RuntimeHolder, poll_feed
@@ -200,14 +201,20 @@ class Daemon:
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
+        return list((await self.poll_round()).outcomes)
+
+    async def poll_round(self) -> RoundSummary:
+        """:meth:`run_once`, and what it did: polls by outcome, articles, alerts, sends."""
         # Bounded workers, not one task per feed; the fetcher's semaphores still decide.
         workers = 4 * self.config.settings.daemon.concurrency
         if self.config.settings.listener.serve_once:
             await start_listener(self.listener, self.config.settings.listener)
         await self._remember_feed_states()
-        outcomes = await poll_all(self.config.feeds, self.poll, workers)
-        await self.dispatch()
-        return list(outcomes)
+        feeds = self.config.feeds
+        outcomes = await poll_all(feeds, self.poll, workers)
+        summary = summarise(feeds, outcomes, (await self.dispatch()).outcomes)
+        log.info("poll_round_finished", **summary.counts())
+        return summary
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
@@ -364,20 +371,29 @@ def install_stop_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def run_daemon(config: Config, *, once: bool, stop: asyncio.Event | None = None) -> int:
-    """The body of ``wirewatch run``: exit status 0 unless start-up failed. Holds the
-    database's instance lock throughout (:class:`~monitor.store.instance_lock.InstanceLockError`
-    when another daemon has it)."""
+async def run_daemon(
+    config: Config,
+    *,
+    once: bool,
+    stop: asyncio.Event | None = None,
+    on_round: Callable[[RoundSummary], None] | None = None,
+) -> int:
+    """The body of ``wirewatch run``: exit status 0 unless start-up failed or, ``once``, no
+    feed could be polled (``on_round`` gets the round's summary). Holds the database's
+    instance lock throughout (InstanceLockError when another daemon has it)."""
+    summary = None
     with instance_lock(lock_path_for(config.settings.store)):
         daemon = await Daemon.build(config)
         stop = stop or asyncio.Event()
         try:
             if once:
-                await daemon.run_once()
+                summary = await daemon.poll_round()
             else:
                 install_stop_signals(stop)
                 install_reload_signal(daemon.reloader)
                 await daemon.run_forever(stop)
         finally:
             await daemon.close()
-    return 0
+    if summary is not None and on_round is not None:
+        on_round(summary)
+    return summary.exit_status if summary is not None else 0

@@ -15,7 +15,7 @@ import fcntl
 import os
 from collections.abc import Iterator
 
-from monitor.config import StoreSettings
+from monitor.config import StoreSettings, store_directory_problem
 
 
 class InstanceLockError(Exception):
@@ -62,8 +62,9 @@ def instance_lock(path: str | None) -> Iterator[None]:
 def _acquire(path: str) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as err:
-        raise InstanceLockError(f"cannot open lock file {path}: {err.strerror}") from None
+    except OSError as err:  # `check` reports this first; the directory may have gone since
+        reason = store_directory_problem(path) or err.strerror
+        raise InstanceLockError(f"cannot open lock file {path}: {reason}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

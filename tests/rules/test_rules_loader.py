@@ -318,3 +318,33 @@ def test_rule_set_error_message_lists_every_problem() -> None:
         "  file0.toml:1: rules[0]: rule has no positive condition: give all_of, any_of or weights\n"
         "  file0.toml:2: rules[0].name: name must not be empty"
     )
+
+
+@pytest.mark.parametrize(
+    ("notifiers", "expected"),
+    [
+        (None, []),  # not given: the caller checks nothing
+        ({"console", "slack"}, ["file1.toml:4: rules[0].notifiers[1]: unknown notifier 'slak'"
+                                " (did you mean 'slack'?)"]),
+        ({"console"}, ["file1.toml:4: rules[0].notifiers[1]: unknown notifier 'slak'"
+                       " (known: console)"]),
+        (set(), ["file1.toml:4: rules[0].notifiers[0]: unknown notifier 'console'"
+                 " (no notifier is defined)",
+                 "file1.toml:4: rules[0].notifiers[1]: unknown notifier 'slak'"
+                 " (no notifier is defined)"]),
+    ],
+    ids=["not checked", "misspelt", "no close name", "none defined"],
+)  # fmt: skip
+def test_rule_notifiers_are_checked_against_the_names_given(
+    notifiers: set[str] | None, expected: list[str]
+) -> None:
+    """Each at its own line, with the rule set's other problems, and the rules read named."""
+    rule_file = '[[rules]]\nname = "r"\nall_of = ["escalation"]\nnotifiers = ["console", "slak"]\n'
+    sources = [RuleSource("file0.toml", MAIN_CONFIG), RuleSource("file1.toml", rule_file)]
+    if not expected:
+        assert load_ruleset(sources, notifiers=notifiers).rules[-1].notifiers == ("console", "slak")
+        return
+    with pytest.raises(RuleSetError) as caught:
+        load_ruleset(sources, notifiers=notifiers)
+    assert [str(error) for error in caught.value.errors] == expected
+    assert caught.value.rule_names[-1] == "r"
