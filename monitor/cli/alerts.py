@@ -7,8 +7,9 @@
     wirewatch notify test NAME
 
 They open the store the daemon uses (SQLite in WAL mode: safe beside a running
-daemon). Exit status 0, or 1 for an invalid config, an unknown silence or notifier,
-or a failed test send.
+daemon); ``alerts`` and ``silence list`` open it read-only, so they work on a full disk
+or a read-only file. Exit status 0, or 1 for an invalid config, a store out of reach,
+an unknown silence or notifier, or a failed test send.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ import httpx
 
 import notifiers
 from monitor.alerting import parse_duration
-from monitor.cli.commands import CommandFactory, Loader
+from monitor.cli.commands import CommandFactory, Loader, on_store
 from monitor.config import Config
 from monitor.observability import Redactor
 from monitor.records import Silence
-from monitor.store import STATES, AlertListing, Store, opened_store
+from monitor.store import STATES, AlertListing, Store
 
 
 def add_commands(
@@ -76,16 +77,16 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _with_store(args: argparse.Namespace, work: Callable[[Config, Store], Awaitable[int]]) -> int:
+def _with_store(
+    args: argparse.Namespace,
+    work: Callable[[Config, Store], Awaitable[int]],
+    *,
+    read_only: bool = False,
+) -> int:
     config: Config | None = args.load(args)
     if config is None:
         return 1
-
-    async def run() -> int:
-        async with opened_store(config.settings.store) as store:
-            return await work(config, store)
-
-    return asyncio.run(run())
+    return on_store(config.settings.store, lambda store: work(config, store), read_only=read_only)
 
 
 def _fail(message: str) -> int:
@@ -107,7 +108,7 @@ def _alerts(args: argparse.Namespace) -> int:
             print(f"no alerts since {since.isoformat(timespec='seconds')}")
         return 0
 
-    return _with_store(args, work)
+    return _with_store(args, work, read_only=True)
 
 
 def _text(listing: AlertListing) -> str:
@@ -205,7 +206,7 @@ def _list(args: argparse.Namespace) -> int:
             print("no silences")
         return 0
 
-    return _with_store(args, work)
+    return _with_store(args, work, read_only=True)
 
 
 def _remove(args: argparse.Namespace) -> int:

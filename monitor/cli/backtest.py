@@ -1,7 +1,7 @@
 """``wirewatch rules backtest``: stored articles replayed through the current rules.
 
-The store is opened read-only (SQLite refuses writes; no migrations run; PostgreSQL is
-opened as the daemon opens it, then only read) and read in pages, oldest first. Each
+The store is opened read-only (no migrations run; SQLite refuses writes, PostgreSQL
+sessions are read-only) and read in pages, oldest first. Each
 article is matched with its feed's name and tags from the config and the number of
 distinct feeds that had reported its story so far in the window, so ``min_outlets``
 rules fire when they would have; like the
@@ -24,7 +24,7 @@ from typing import TextIO
 import rules
 from monitor.cli.progress import Progress
 from monitor.config import Config
-from monitor.store import SqliteStore, Store, StoredArticle, StoreUnavailableError, open_store
+from monitor.store import Store, StoredArticle, StoreUnavailableError, open_store
 
 PAGE = 500
 _SPAN = re.compile(r"(\d+)\s*([mhdw])", re.IGNORECASE)
@@ -78,7 +78,7 @@ async def _backtest(
 ) -> BacktestResult:
     path = config.settings.store.path
     matcher = rules.compile_rules(config.ruleset, include_disabled=rule is not None)
-    store = _reader(config)
+    store = open_store(config.settings.store, read_only=True)
     try:
         await store.open()
         total = await store.count_articles_since(since)
@@ -91,13 +91,6 @@ async def _backtest(
     finally:
         await store.close()
     return BacktestResult(since, total, tallies)
-
-
-def _reader(config: Config) -> Store:
-    settings = config.settings.store
-    if settings.backend == "sqlite":
-        return SqliteStore(settings.path, read_only=True)
-    return open_store(settings)
 
 
 class _Matching:

@@ -6,9 +6,10 @@
     wirewatch db migrate [--config PATH]           apply pending schema migrations
 
 ``stats`` and ``prune`` are safe beside a running daemon (SQLite in WAL mode; each
-pruning batch is one short transaction). ``vacuum`` rewrites the whole file and holds
-the database while it does: run it with the daemon stopped. It also switches a database
-created before retention existed to incremental auto-vacuum (docs/decisions/0015).
+pruning batch is one short transaction); ``stats`` and ``prune --dry-run`` open the store
+read-only, so they work on a full disk or a read-only file. ``vacuum`` rewrites the whole
+file and holds the database while it does: run it with the daemon stopped. It also switches
+a database created before retention existed to incremental auto-vacuum (decision 0015).
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.cli.commands import CommandFactory, Loader, Subcommands
+from monitor.cli.commands import (
+    CommandFactory,
+    Loader,
+    Subcommands,
+    on_store,
+    reporting_unavailable,
+)
 from monitor.config import Config
 from monitor.observability import configure_logging
 from monitor.store import (
     DatabaseStats,
     RetentionReport,
     Store,
-    StoreUnavailableError,
     migrate_store,
-    opened_store,
     render_migration,
     run_retention,
 )
@@ -119,26 +124,17 @@ def _short(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else "-"
 
 
-def _with_store(args: argparse.Namespace, work: Callable[[Config, Store], Awaitable[int]]) -> int:
+def _with_store(
+    args: argparse.Namespace,
+    work: Callable[[Config, Store], Awaitable[int]],
+    *,
+    read_only: bool = False,
+) -> int:
     config: Config | None = args.load(args)
     if config is None:
         return 1
     configure_logging("warning", config.settings.log.format)  # stdout is the answer
-
-    async def run() -> int:
-        async with opened_store(config.settings.store) as store:
-            return await work(config, store)
-
-    return _reporting_unavailable(lambda: asyncio.run(run()))
-
-
-def _reporting_unavailable(command: Callable[[], int]) -> int:
-    """Exit 1 with one line when the database is out of reach, not a traceback."""
-    try:
-        return command()
-    except StoreUnavailableError as err:
-        print(f"wirewatch: {err}", file=sys.stderr)
-        return 1
+    return on_store(config.settings.store, lambda store: work(config, store), read_only=read_only)
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -147,7 +143,7 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False) if args.json else render_stats(record))
         return 0
 
-    return _with_store(args, work)
+    return _with_store(args, work, read_only=True)
 
 
 def _prune(args: argparse.Namespace) -> int:
@@ -161,7 +157,7 @@ def _prune(args: argparse.Namespace) -> int:
         print(render_prune(report))
         return 0
 
-    return _with_store(args, work)
+    return _with_store(args, work, read_only=args.dry_run)
 
 
 def _vacuum(args: argparse.Namespace) -> int:
@@ -189,4 +185,4 @@ def _migrate(args: argparse.Namespace) -> int:
         print(render_migration(*asyncio.run(migrate_store(config.settings.store))))
         return 0
 
-    return _reporting_unavailable(migrate)
+    return reporting_unavailable(migrate)

@@ -1,6 +1,7 @@
 """``wirewatch feeds [--config PATH] [--json]``: each configured feed's health.
 
-Reads the store the daemon writes (SQLite in WAL mode: safe beside a running daemon).
+Reads the store the daemon writes (SQLite in WAL mode: safe beside a running daemon),
+read-only: it works on a full disk or a read-only file.
 Columns: status (ok, failing, gone, disabled, never polled), last attempt, last success,
 consecutive failures, last HTTP status, items per day, current interval, next poll and
 the last error. ``--json`` prints one object per feed instead.
@@ -9,19 +10,18 @@ the last error. ``--json`` prints one object per feed instead.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.cli.commands import CommandFactory, Loader
+from monitor.cli.commands import CommandFactory, Loader, on_store
 from monitor.config import Config, FeedSettings
 from monitor.feeds import feed_health
 from monitor.observability import redact_url
 from monitor.records import FeedState
-from monitor.store import FeedLeases, opened_store
+from monitor.store import FeedLeases, Store
 
 _ERROR_CHARS = 60
 _COLUMNS = (
@@ -119,21 +119,24 @@ def _feeds(args: argparse.Namespace) -> int:
     config: Config | None = args.load(args)
     if config is None:
         return 1
-    states, owners = asyncio.run(_states(config))
-    records = [
-        feed_record(feed, states.get(feed.url), owners.get(feed.url))
-        for feed in config.settings.feeds
-    ]
-    if args.json:
-        for record in records:
-            print(json.dumps(record, ensure_ascii=False))
-    else:
-        print(render_table(records))
-    return 0
+
+    async def show(store: Store) -> int:
+        states, owners = await _states(store)
+        records = [
+            feed_record(feed, states.get(feed.url), owners.get(feed.url))
+            for feed in config.settings.feeds
+        ]
+        if args.json:
+            for record in records:
+                print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(render_table(records))
+        return 0
+
+    return on_store(config.settings.store, show, read_only=True)
 
 
-async def _states(config: Config) -> tuple[dict[str, FeedState], dict[str, str]]:
+async def _states(store: Store) -> tuple[dict[str, FeedState], dict[str, str]]:
     """Every feed's stored state, and who holds the leases (a shared PostgreSQL store)."""
-    async with opened_store(config.settings.store) as store:
-        owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
-        return {state.url: state for state in await store.feed_states()}, owners
+    owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
+    return {state.url: state for state in await store.feed_states()}, owners

@@ -2,8 +2,10 @@
 
 ``store/`` owns the storage interfaces (``interface``, ``outbox``), the records they take
 and give (``records``), the two backends (``sqlite/``, ``postgres/``) on one SQL layer
-(``sql/``: statements, row mappers, the dialect), their schema (``migrations/``), and
-retention, group commit and the instance lock. Other packages use only the names below.
+(``sql/``: statements, row mappers, the dialect), their schema (``migrations/``),
+retention, group commit, the instance lock, and whether writes go through
+(``writability``: a full disk or a read-only file is one error, reported once a while).
+Other packages use only the names below.
 """
 
 from monitor.store.factory import open_store, opened_store
@@ -15,8 +17,11 @@ from monitor.store.records import (
     DatabaseStats,
     DeliveryContext,
     KnownArticle,
+    NotWritableCause,
     OpenedElsewhere,
+    SchemaTooOldError,
     StoredArticle,
+    StoreNotWritableError,
     StoreUnavailableError,
     StorySummary,
     WindowArticle,
@@ -34,11 +39,14 @@ __all__ = [
     "FeedLeases",
     "InstanceLockError",
     "KnownArticle",
+    "NotWritableCause",
     "OpenedElsewhere",
     "Outbox",
     "RetentionReport",
+    "SchemaTooOldError",
     "SqliteStore",
     "Store",
+    "StoreNotWritableError",
     "StoreUnavailableError",
     "StoredArticle",
     "StorySummary",

@@ -26,6 +26,7 @@ from monitor.store.records import (
     KnownArticle,
     PruneCutoffs,
     StoredArticle,
+    StoreNotWritableError,
     StoryRecord,
     StorySummary,
     WindowArticle,
@@ -39,6 +40,10 @@ class Store(Outbox, Protocol):
         """Connect and apply pending schema migrations."""
 
     async def close(self) -> None: ...
+
+    async def write_check(self) -> StoreNotWritableError | None:
+        """None when the store takes writes, else why not (a full disk, a read-only file).
+        It writes only while the last write failed (monitor.store.writability)."""
 
     async def feed_state(self, url: str) -> FeedState | None: ...
 

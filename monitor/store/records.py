@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import NamedTuple
 
 from monitor.records import AlertRecord, Article, Delivery, MatchKind, StoryAlertState
@@ -129,6 +130,33 @@ class SchemaTooNewError(StoreUnavailableError):
             f"{database}: schema version {found} is newer than this wirewatch knows ({known});"
             " upgrade wirewatch, or restore the backup taken before the upgrade"
         )
+
+
+class SchemaTooOldError(StoreUnavailableError):
+    """A read-only opening (the read-only commands) found a schema older than this code's:
+    reading it as if it were current could misreport, and migrating is a write."""
+
+    def __init__(self, database: str, found: int, known: int) -> None:
+        super().__init__(
+            f"{database}: schema version {found} is older than this wirewatch's ({known});"
+            " run `wirewatch db migrate` (or start the daemon once) to upgrade it, then retry"
+        )
+
+
+class NotWritableCause(StrEnum):
+    """Why the store refuses writes."""
+
+    DISK_FULL = "disk_full"  # SQLite SQLITE_FULL, PostgreSQL 53100 disk_full
+    READ_ONLY = "read_only"  # a read-only file, file system, session or server
+
+
+class StoreNotWritableError(StoreUnavailableError):
+    """The store answers reads but refuses writes (a full disk, a read-only file): the
+    one error every backend turns such a driver error into (monitor.store.writability)."""
+
+    def __init__(self, cause: NotWritableCause, location: str, detail: str) -> None:
+        super().__init__(f"{location}: store not writable ({cause}): {detail}")
+        self.cause, self.location, self.detail = cause, location, detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,12 @@ from pathlib import Path
 CONSOLE = '[notifiers.out]\ntype = "console"'
 
 
-def one_feed_config(tmp_path: Path, feed_url: str, notifiers: str = CONSOLE) -> Path:
+def one_feed_config(
+    tmp_path: Path, feed_url: str, notifiers: str = CONSOLE, *, store: Path | None = None
+) -> Path:
     """``ww.toml`` in ``tmp_path``: one feed, one rule (Iran), the given notifier tables,
-    a SQLite store beside it, and no politeness delays, jitter or parse processes."""
+    a SQLite store beside it (or at ``store``), and no politeness delays, jitter or parse
+    processes."""
     path = tmp_path / "ww.toml"
     path.write_text(
         f"""
@@ -18,7 +21,7 @@ jitter = 0
 host_spacing = 0
 parse_workers = 0
 [store]
-path = "{tmp_path / "ww.db"}"
+path = "{store or tmp_path / "ww.db"}"
 [[feeds]]
 name = "Wire"
 url = "{feed_url}"

@@ -14,14 +14,18 @@ takeover (docs/decisions/0017-leases.md). The rest of the outbox is shared with 
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from monitor.store.postgres.schema import Connection, Pool
+import psycopg
+
+from monitor.store.postgres.schema import Connection, Pool, describe, without_secrets
 from monitor.store.sql import statements as sql
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Steps, changed, rows_of
+from monitor.store.writability import postgres_not_writable
 
 # Unclaimed, claimed by this daemon, or claimed by one whose claim lapsed.
 _CLAIMABLE = "(d.claimed_by = :owner OR d.claim_expires IS NULL OR d.claim_expires <= now())"
@@ -65,13 +69,26 @@ class PostgresOutbox(SqlStore):
     """The outbox methods of ``PostgresStore`` that claim deliveries for one daemon."""
 
     _pool: Pool | None = None  # set by PostgresStore.open
+    _url: str  # set by PostgresStore: may hold a password, never logged
     # The daemon named in the deliveries it claims, and how long a claim holds (claim_as).
     claim_owner = ""
     claim_seconds = 120.0
 
-    def _connection(self) -> AbstractAsyncContextManager[Connection]:
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection for the block; a full disk or a read-only database raised
+        as StoreNotWritableError (and reported), other errors as they are."""
         assert self._pool is not None, "store is not open"
-        return self._pool.connection()
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except psycopg.Error as err:
+            detail = " ".join(without_secrets(str(err), self._url).split())
+            problem = postgres_not_writable(err, describe(self._url), detail)
+            if problem is None:
+                raise
+            self.writability.failed(problem)
+            raise problem from err
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """Claim them: the delivery contexts of what ``which`` claims, in its order."""

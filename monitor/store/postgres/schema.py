@@ -58,8 +58,11 @@ def describe(url: str) -> str:
     return f"{host}:{port}/{parts.get('dbname') or ''}"
 
 
-def make_pool(url: str, min_size: int, max_size: int, *, timeout: float) -> Pool:
-    """A pool of autocommit connections returning rows as dicts (opened by the caller).
+def make_pool(
+    url: str, min_size: int, max_size: int, *, timeout: float, read_only: bool = False
+) -> Pool:
+    """A pool of autocommit connections returning rows as dicts (opened by the caller);
+    ``read_only``: every session refuses writes.
 
     Multi-statement methods open their own transaction; single statements commit alone."""
     return AsyncConnectionPool(
@@ -70,7 +73,7 @@ def make_pool(url: str, min_size: int, max_size: int, *, timeout: float) -> Pool
         max_size=max_size,
         timeout=timeout,
         open=False,
-        configure=_configure,
+        configure=_configure_read_only if read_only else _configure,
         name="wirewatch",
     )
 
@@ -100,6 +103,11 @@ def _options(timeout: float) -> dict[str, Any]:
 async def _configure(conn: Connection) -> None:
     # timestamptz values come back as UTC datetimes, as the SQLite store returns them.
     await conn.execute("SET TIME ZONE 'UTC'")
+
+
+async def _configure_read_only(conn: Connection) -> None:
+    await _configure(conn)
+    await conn.execute("SET default_transaction_read_only = on")
 
 
 async def schema_version(conn: Connection) -> int:

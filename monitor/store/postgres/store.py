@@ -27,8 +27,10 @@ from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
 from monitor.store.postgres.lookup import find_articles
 from monitor.store.postgres.schema import (
+    Connection,
     connect,
     describe,
+    latest_version,
     make_pool,
     migrate,
     run_steps,
@@ -39,6 +41,8 @@ from monitor.store.postgres.story_sync import StorySync, StoryWatch
 from monitor.store.records import (
     DatabaseStats,
     KnownArticle,
+    SchemaTooNewError,
+    SchemaTooOldError,
     StoreUnavailableError,
     WindowArticle,
 )
@@ -47,6 +51,7 @@ from monitor.store.sql import upkeep
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.steps import Steps, all_of, changed
+from monitor.store.writability import Writability
 
 T = TypeVar("T")
 _PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
@@ -75,12 +80,20 @@ class PostgresStore(PostgresLeases):
     _prune_keys: ClassVar[Mapping[str, str]] = _PRUNE_KEYS
 
     def __init__(
-        self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 10.0,
+        read_only: bool = False,
     ) -> None:
         self._url = url
         self._sizes = (min_size, max_size)
         self._timeout = timeout
+        self._read_only = read_only  # for commands that only read: read-only sessions
         self._feed_writer = FeedStateWriter(self._write_feed_states)
+        self.writability = Writability(describe(url))
         self.stories = StorySync()  # stories other daemons open reach this one's index
 
     def watch_stories(self, watch: StoryWatch) -> None:
@@ -127,17 +140,18 @@ class PostgresStore(PostgresLeases):
 
     async def open(self) -> None:
         """Migrate over one direct connection (a refused or failed login fails here, at
-        once and plainly), then open the pool."""
+        once and plainly), then open the pool. Read-only: the schema is checked, not
+        migrated, and every session refuses writes."""
         try:
             conn = await connect(self._url, self._timeout)
         except psycopg.OperationalError as err:
             raise self._unavailable(str(err)) from None
         async with conn:
             try:
-                self.migrated = await migrate(conn)
+                self.migrated = await (_current(conn) if self._read_only else migrate(conn))
             except psycopg.Error as err:  # e.g. no rights, or a search_path schema missing
                 raise self._unavailable(f"migrations not applied: {err}") from None
-        pool = make_pool(self._url, *self._sizes, timeout=self._timeout)
+        pool = make_pool(self._url, *self._sizes, timeout=self._timeout, read_only=self._read_only)
         try:
             await pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout:
@@ -178,3 +192,12 @@ class PostgresStore(PostgresLeases):
             created = await run_steps(conn, all_of(stored))
             await self.stories.after_write(conn)
             return created
+
+
+async def _current(conn: Connection) -> tuple[int, int]:
+    """The schema version, which must be this code's (a read-only store cannot migrate)."""
+    found, known = await schema_version(conn), latest_version()
+    if found != known:
+        error = SchemaTooNewError if found > known else SchemaTooOldError
+        raise error("PostgreSQL store", found, known)
+    return found, found

@@ -30,6 +30,7 @@ from monitor.store.records import (
     KnownArticle,
     PruneCutoffs,
     StoredArticle,
+    StoreNotWritableError,
     StoryRecord,
     StorySummary,
     WindowArticle,
@@ -40,6 +41,7 @@ from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
+from monitor.store.writability import Writability
 
 T = TypeVar("T")
 
@@ -49,6 +51,7 @@ class SqlStore:
 
     dialect: ClassVar[Dialect]
     _feed_writer: FeedStateWriter
+    writability: Writability  # the backend reports every write refused for a full disk here
     migrated: tuple[int, int] = (0, 0)  # (from, to) schema versions of the last open
 
     # The keys retention deletes rows by, per kind (monitor.store.sql.upkeep).
@@ -62,6 +65,18 @@ class SqlStore:
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         """Prune one batch of articles, each leaving its tombstone; how many went."""
         raise NotImplementedError
+
+    async def write_check(self) -> StoreNotWritableError | None:
+        """None when the store takes writes, else why not. Only while the last write failed
+        does it try one (a statement that changes nothing): a healthy store is not written."""
+        if self.writability.problem is None:
+            return None
+        try:
+            await self._perform(changed(self.dialect.write_check), write=True)
+        except StoreNotWritableError as problem:
+            return problem
+        self.writability.recovered()
+        return None
 
     async def _rows(self, statement: str, values: Values = ()) -> list[Row]:
         return await self._perform(rows_of(statement, values))

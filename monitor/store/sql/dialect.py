@@ -35,6 +35,9 @@ class Dialect:
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
     lists_as_arrays: bool  # PostgreSQL binds one array; SQLite one parameter per item
     migrations_folder: str  # under monitor/store: the numbered schema scripts
+    # A write that changes nothing, yet needs what any write needs (SQLite: a page of the
+    # write-ahead log; PostgreSQL: a new row version): the store's write check.
+    write_check: str
 
     def migrations(self) -> list[tuple[int, str]]:
         """Every (version, script) of this backend's schema, oldest first."""
@@ -95,6 +98,7 @@ SQLITE = Dialect(
     timestamps_as_text=True,
     lists_as_arrays=False,
     migrations_folder="migrations",
+    write_check="PRAGMA application_id = 0",  # never set otherwise: it stays 0
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -107,4 +111,6 @@ POSTGRES = Dialect(
     timestamps_as_text=False,
     lists_as_arrays=True,
     migrations_folder="migrations/postgres",
+    write_check="UPDATE schema_migrations SET applied_at = applied_at"
+    " WHERE version = (SELECT max(version) FROM schema_migrations)",
 )

@@ -21,11 +21,17 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from monitor.store.group_commit import FeedStateWriter
-from monitor.store.records import DatabaseStats, SchemaTooNewError
+from monitor.store.records import (
+    DatabaseStats,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    StoreUnavailableError,
+)
 from monitor.store.sql import upkeep
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.steps import Query, Steps, each, rows_of
+from monitor.store.writability import Writability, sqlite_not_writable
 
 T = TypeVar("T")
 _PRUNE_KEYS = {"alerts": "rowid", "articles": "rowid", "stories": "rowid",
@@ -52,17 +58,30 @@ class SqliteStore(SqlStore):
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
-        self._read_only = read_only  # for tools: no migrations, and SQLite refuses any write
+        self._read_only = read_only  # for commands that only read: no writes, no migrations
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
         self._feed_writer = FeedStateWriter(self._write_feed_states)
+        self.writability = Writability(path)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             assert self._db is not None, "store is not open"
             return work(self._db)
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await self._on_thread(call)
+
+    async def _on_thread(self, call: Callable[[], T]) -> T:
+        """``call`` on the database thread; a full disk or a read-only file raised as
+        :class:`StoreNotWritableError` (and reported), other errors as they are."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except sqlite3.Error as err:
+            problem = sqlite_not_writable(err, self.path)
+            if problem is None:
+                raise
+            self.writability.failed(problem)
+            raise problem from err
 
     async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
         # One call on the one thread: nothing of this process interleaves, so a snapshot
@@ -70,20 +89,24 @@ class SqliteStore(SqlStore):
         return await self._run(lambda db: _drive(db, steps, write=write))
 
     async def open(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
+        await self._on_thread(self._connect)
 
     def _connect(self) -> None:
         if self._read_only:
             self._db = _connect_read_only(self.path, self._busy_timeout_ms)
             return
         db = _connect(self.path, self._busy_timeout_ms)
-        # Takes effect in a new file only (an existing one needs `wirewatch db vacuum`):
-        # pages freed by retention can then be given back (decision 0015).
-        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        self.migrated = _migrate(db, self.path)
+        try:
+            # Takes effect in a new file only (an existing one needs `wirewatch db vacuum`):
+            # pages freed by retention can then be given back (decision 0015).
+            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            self.migrated = _migrate(db, self.path)
+        except BaseException:
+            db.close()
+            raise
         self._db = db
 
     async def close(self) -> None:
@@ -139,7 +162,9 @@ def _drive(db: sqlite3.Connection, steps: Steps[T], *, write: bool) -> T:
             db.execute("COMMIT")
         return done.value  # type: ignore[no-any-return]
     except BaseException:
-        if write:
+        # SQLite rolls back by itself after some errors (SQLITE_FULL among them); a ROLLBACK
+        # then would fail and hide the error that matters.
+        if write and db.in_transaction:
             db.execute("ROLLBACK")
         raise
 
@@ -153,12 +178,35 @@ def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.C
 
 
 def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A connection that cannot write; the schema must be the one this code expects."""
-    db = _connect(Path(path).resolve().as_uri() + "?mode=ro", busy_timeout_ms, uri=True)
+    """A connection that cannot write, on a schema this code reads as it is. No PRAGMA
+    writes, no migrations: it works on a full disk and on a read-only file. A file not
+    created yet reads as an empty store (a command run before the daemon's first start)."""
+    if path == ":memory:" or not Path(path).exists():
+        db = _connect(":memory:", busy_timeout_ms)
+        _migrate(db, path)
+        return db
+    db = _open_read_only(path, busy_timeout_ms)
     found, expected = _pragma(db, "user_version"), SQLITE.migrations()[-1][0]
     if found != expected:
         db.close()
-        raise sqlite3.OperationalError(f"store schema is version {found}, expected {expected}")
+        error = SchemaTooNewError if found > expected else SchemaTooOldError
+        raise error(path, found, expected)
+    return db
+
+
+def _open_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """``mode=ro``; where SQLite cannot make the WAL index it needs for that (a full disk,
+    a read-only mount) and the write-ahead log holds nothing, the file alone is the whole
+    database: it is read as immutable then. With a log that cannot be read, a clear error."""
+    uri = Path(path).resolve().as_uri()
+    db = _connect(uri + "?mode=ro", busy_timeout_ms, uri=True)
+    try:
+        _pragma(db, "user_version")  # the first read opens the WAL index
+    except sqlite3.OperationalError as err:
+        db.close()
+        if _file_size(path + "-wal") > 0:
+            raise StoreUnavailableError(f"{path}: cannot be read: {err}") from err
+        return _connect(uri + "?mode=ro&immutable=1", busy_timeout_ms, uri=True)
     return db
 
 
