@@ -11,7 +11,9 @@ error we keep, and the delivery metrics.
 Delivery guarantee (docs/alerting.md): at least once per (alert, notifier), with a
 stable idempotency key per message, so a receiver that drops repeated keys sees
 each alert exactly once. A duplicate needs a crash after the receiver accepted a
-message and before the store recorded it as sent.
+message and before the store recorded it as sent: an outcome the store refuses to record
+(a full disk) is kept in memory and recorded later, never sent again meanwhile
+(``monitor.alerting.unrecorded``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from monitor.alerting.holds import Hold, Unit, batched, digest_hold, group_hold,
 from monitor.alerting.outbox import batch_id_for, batch_kind, to_alert
 from monitor.alerting.routing import RateLimiter
 from monitor.alerting.silences import covering
+from monitor.alerting.unrecorded import UnrecordedOutcomes
 from monitor.config import RouteSettings
 from monitor.observability import Redactor
 from monitor.records import Silence
@@ -115,25 +118,31 @@ class Dispatcher:
         self._clock = clock
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = asyncio.Lock()
+        self.unrecorded = UnrecordedOutcomes()  # sent, but the store did not take it yet
 
     async def sweep(self) -> DispatchSummary:
         """Send everything due now; later failures and holds wait for a later sweep."""
         summary = DispatchSummary()
         async with self._lock:
+            await self.unrecorded.flush(self._store)
             now = self._clock()
-            due = await self._store.due_deliveries(now, BATCH)
+            due = self.unrecorded.without(await self._store.due_deliveries(now, BATCH))
             silences = await self._store.silences(active_at=now) if due else []
             by_channel: defaultdict[str, list[DeliveryContext]] = defaultdict(list)
             for context in due:
                 by_channel[context.delivery.notifier].append(context)
-            await asyncio.gather(
+            failures = await asyncio.gather(
                 *(
                     self._sweep_notifier(
                         _Sweep(name, self._route(name), now, silences, summary), items
                     )
                     for name, items in by_channel.items()
-                )
+                ),
+                return_exceptions=True,  # every notifier's part ends before the lock is freed
             )
+            for failure in failures:
+                if isinstance(failure, BaseException):
+                    raise failure
             self.metrics.outbox = await self._store.delivery_counts()
             if isinstance(self._store, PendingAge):
                 self.metrics.oldest_pending = await self._store.oldest_pending()
@@ -219,7 +228,7 @@ class Dispatcher:
         if not pool or kind is None:
             return []
         if kind == "group":
-            held = await self._store.held_deliveries(sweep.name, "group")
+            held = self.unrecorded.without(await self._store.held_deliveries(sweep.name, "group"))
             known = {c.delivery.delivery_id for c in pool}
             for context in held:
                 if context.delivery.delivery_id not in known and not await self._silenced(
@@ -268,7 +277,7 @@ class Dispatcher:
     async def _remember_thread(self, sweep: _Sweep, unit: Unit, ref: str) -> None:
         for context in unit.contexts:
             sweep.threads.setdefault(_key(context), ref)
-            await self._store.save_thread(*_key(context), sweep.name, ref)
+            await self.unrecorded.save_thread(self._store, *_key(context), sweep.name, ref)
 
     async def _failed(
         self, sweep: _Sweep, unit: Unit, error: str, retryable: bool, retry_after: float | None
@@ -279,9 +288,10 @@ class Dispatcher:
             return
         retry_at = sweep.now + backoff(attempts, retry_after)
         clean = self._redact(error)
-        await self._store.update_deliveries(
-            unit.ids, state="pending", attempts=attempts, next_attempt_at=retry_at, error=clean
-        )
+        await self.unrecorded.update(
+            self._store, unit.ids, state="pending", attempts=attempts, next_attempt_at=retry_at,
+            error=clean,
+        )  # fmt: skip
         for context in unit.contexts:
             sweep.failed[_key(context)] = retry_at
         sweep.summary.wake_at(retry_at)
@@ -294,7 +304,8 @@ class Dispatcher:
     ) -> None:
         clean = self._redact(error) if error else note
         tried = state != "silenced"  # a silenced delivery was never attempted
-        await self._store.update_deliveries(
+        await self.unrecorded.update(
+            self._store,
             unit.ids,
             state=state,
             attempts=unit.attempts + 1 if tried else unit.attempts,
@@ -306,7 +317,8 @@ class Dispatcher:
 
     async def _defer(self, sweep: _Sweep, unit: Unit, hold: Hold) -> None:
         """Wait without spending an attempt: the delivery is held, not failing."""
-        await self._store.update_deliveries(
+        await self.unrecorded.update(
+            self._store,
             unit.ids,
             state="pending",
             attempts=unit.attempts,

@@ -27,6 +27,7 @@ from monitor.daemon.polling import Polling, poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, install_reload_signal, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
 from monitor.daemon.summary import RoundSummary, summarise
+from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
 from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
 from monitor.ingest import Pipeline, PollOutcome, RuntimeHolder, poll_feed
@@ -36,6 +37,7 @@ from monitor.store import (
     FeedLeases,
     RetentionReport,
     Store,
+    StoreNotWritableError,
     instance_lock,
     lock_path_for,
     run_retention,
@@ -58,6 +60,7 @@ log = structlog.get_logger("monitor.daemon.daemon")
 
 PRUNE_SECONDS = 3600.0
 WEBSUB_RENEW_SECONDS = 300.0
+STORE_CHECK_SECONDS = 5.0  # while writes fail: how often a write check looks for recovery
 
 
 class Daemon:
@@ -176,6 +179,9 @@ class Daemon:
             self._inflight.add(task)
         try:
             outcome = await poll_feed(feed, self.pipeline)
+        except StoreNotWritableError as err:  # said once by the store, not once per feed
+            error = f"store not writable ({err.cause})"  # nothing stored: polled again later
+            outcome = PollOutcome(feed.url, PollStatus.ERROR, error=error)
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
             outcome = PollOutcome(feed.url, PollStatus.ERROR, error=f"{type(err).__name__}: {err}")
@@ -195,7 +201,10 @@ class Daemon:
 
     async def dispatch(self) -> DispatchSummary:
         self._wake.clear()
-        summary = await self.dispatcher.sweep()
+        try:
+            summary = await self.dispatcher.sweep()
+        except StoreNotWritableError:  # said by the store; outcomes wait to be recorded
+            summary = DispatchSummary()
         self._next_wake = summary.next_wake
         return summary
 
@@ -234,13 +243,16 @@ class Daemon:
             scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
         )
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
+        add_periodic_job(scheduler, "store_check", STORE_CHECK_SECONDS, self.store.write_check)
         retention = self.config.settings.retention
         if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
             add_periodic_job(scheduler, "retention", retention.interval, self.retain)
         scheduler.start()
         if claims is not None:
             await claims.claim_now()  # due feeds at once, not one claim interval later
-        dispatcher = asyncio.create_task(self._dispatch_on_wake(stop))
+        dispatcher = asyncio.create_task(
+            supervised("dispatch_on_wake", lambda: self._dispatch_on_wake(stop), stop)
+        )
         try:
             await stop.wait()
         finally:
@@ -316,6 +328,8 @@ class Daemon:
             await asyncio.wait_for(self.dispatch(), deadline.left())
         except TimeoutError:
             log.warning("dispatch_cancelled_at_shutdown")
+        if unrecorded := len(self.dispatcher.unrecorded):  # pending in the store: resent
+            log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
         """Sweep when alerts are queued, and when a hold set by the last sweep ends."""
@@ -348,6 +362,8 @@ class Daemon:
                 window=window,
                 on_pruned=self.metrics.pruned,  # wirewatch_retention_pruned_total{table}
             )
+        except StoreNotWritableError:  # said by the store; the next run tries again
+            return None
         except Exception:
             log.exception("retention_failed")
             return None

@@ -24,7 +24,7 @@ import structlog
 
 from monitor.config import FeedSettings
 from monitor.records import FeedState
-from monitor.store import FeedLeases
+from monitor.store import FeedLeases, StoreNotWritableError
 
 log = structlog.get_logger("monitor.daemon.leases")
 
@@ -161,6 +161,8 @@ class ClaimLoop:
         """:meth:`tick`, its failure logged (the next tick tries again)."""
         try:
             await self.tick()
+        except StoreNotWritableError:  # a claim is a write: said by the store, tried again
+            pass
         except Exception:
             log.exception("feed_claim_failed", instance=self.owner)
 

@@ -3,7 +3,8 @@
 ``GET /healthz`` answers 200 "ok" while the process serves requests at all (a liveness
 probe: restart me if this fails). ``GET /readyz`` runs every readiness check at once, each
 within ``[listener] readiness_timeout``, and answers 200 when all pass, else 503; the
-JSON body names each check and why it fails. Both are public: probes (a load balancer, a
+JSON body names each check and why it fails (the store's: "not writable (disk_full)" while
+a full disk refuses its writes). Both are public: probes (a load balancer, a
 kubelet) carry no token, and they reveal nothing but the check names. ``GET /metrics`` is
 the Prometheus text exposition (:mod:`monitor.web.metrics`), behind the bearer token if set.
 
@@ -76,11 +77,14 @@ class Health:
 
 def store_check(store: Callable[[], Store]) -> Check:
     """The store answers a real query (its schema version): cheap, and it goes through
-    the same connection (SQLite: the same thread) as every poll and sweep."""
+    the same connection (SQLite: the same thread) as every poll and sweep. And it takes
+    writes: not ready from a write refused for a full disk or a read-only file until a
+    write check goes through (it writes only then, monitor.store.writability)."""
 
     async def check() -> str | None:
         await store().schema_version()
-        return None
+        problem = await store().write_check()
+        return None if problem is None else f"not writable ({problem.cause})"
 
     return check
 
