@@ -28,7 +28,7 @@ from monitor.records.models import Verdict
 def _worker_stats(daemon: Daemon) -> tuple[int, float, float]:
     """(workers, CPU seconds of all, largest peak RSS in MB), from /proc (Linux)."""
     executor = daemon.polling.parse_executor
-    pids = list(getattr(executor, "_processes", None) or {})
+    pids = executor.worker_pids() if executor is not None else ()
     ticks = os.sysconf("SC_CLK_TCK")
     cpu, peak = 0.0, 0.0
     for pid in pids:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 import os
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -30,6 +28,7 @@ from monitor.feeds import (
     Fetcher,
     HostGate,
     IntervalPolicy,
+    ParsePool,
     WebSub,
     backoff_delay,
     interval_policy,
@@ -62,17 +61,12 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
     )
 
 
-def parse_pool(workers: int) -> Executor | None:
+def parse_pool(workers: int) -> ParsePool | None:
     """A process pool for :func:`monitor.feeds.parser.parse_feed` (``-1``: one per core but the
     one the event loop needs, at least one), or None (``0``) to parse in a thread.
     Forkserver workers: forking a threaded process is unsafe."""
     count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
-    if count == 0:
-        return None
-    context = multiprocessing.get_context("forkserver")
-    # The fork server imports the parser once; every worker forked from it starts warm.
-    context.set_forkserver_preload(["monitor.feeds.parser"])
-    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+    return ParsePool(count) if count else None
 
 
 def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:
@@ -142,6 +136,8 @@ class Polling:
         # The fetcher and the parse pool are built once: their keys need a restart.
         self.fetcher = build_fetcher(config.settings.daemon, metrics)
         self.parse_executor = parse_pool(config.settings.daemon.parse_workers)
+        if metrics is not None and self.parse_executor is not None:
+            metrics.watch_parse_workers(self.parse_executor.worker_pids)
         self.scheduler: AsyncIOScheduler | None = None
         self.claims: ClaimLoop | None = None  # a shared store: feeds claimed, not scheduled
         self.websub: WebSub | None = None

@@ -19,6 +19,7 @@ from monitor.feeds.health import (
 )
 from monitor.feeds.intervals import IntervalPolicy, backoff_delay
 from monitor.feeds.normalise import declared_guid, normalise_entry
+from monitor.feeds.parse_pool import ParsePool
 from monitor.feeds.parser import ParseError, parse_feed
 from monitor.feeds.politeness import HostGate
 from monitor.feeds.request_options import RequestOptions, user_agent_for
@@ -33,6 +34,7 @@ __all__ = [
     "HostGate",
     "IntervalPolicy",
     "ParseError",
+    "ParsePool",
     "RequestOptions",
     "WebSub",
     "after_failure",

@@ -78,6 +78,12 @@ def test_unit_stop_timeout_outlasts_the_daemons_shutdown_deadline() -> None:
     assert seconds(timeout) > SHUTDOWN_TIMEOUT
 
 
+def test_unit_sends_sigterm_to_the_daemon_not_to_its_parse_workers() -> None:
+    """The daemon stops its worker processes after the polls in flight are parsed; with
+    the default control-group mode they would get SIGTERM too, and die under those polls."""
+    assert unit()["Service"]["KillMode"] == ["mixed"]
+
+
 def test_unit_keeps_the_store_in_its_state_directory() -> None:
     environment = unit()["Service"]["Environment"]
     assert "WIREWATCH_STORE__PATH=%S/wirewatch/wirewatch.db" in environment

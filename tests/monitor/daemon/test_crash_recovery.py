@@ -8,16 +8,14 @@ Synchronisation is on the receiver's condition variable, never on sleeps.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.daemon_process import DaemonProcess
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver, Response
 
@@ -66,16 +64,6 @@ any_of = [{{ terms = ["crane"] }}]
     return path
 
 
-def _daemon(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        text=True,
-    )
-
-
 def _states(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT state, count(*) FROM deliveries GROUP BY state")
@@ -88,25 +76,17 @@ def test_kill_9_mid_send_then_restart_delivers_each_alert_exactly_once(
     feeds, receiver = parts
     config = _config(tmp_path, feeds, receiver)
     receiver.enqueue(Response(hold=True))  # the first send never gets an answer
-    with _daemon(config) as first:
-        try:
-            (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
-            first.send_signal(signal.SIGKILL)
-            first.wait(timeout=WAIT)
-        finally:
-            first.kill()
-    assert first.returncode == -signal.SIGKILL
+    with DaemonProcess(config) as first:
+        (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=WAIT) == -signal.SIGKILL
     pending = _states(tmp_path / "crash.db")
     assert pending.get("pending", 0) >= 1  # the held one, at least, was never marked sent
 
-    with _daemon(config) as second:
-        try:
-            requests = receiver.wait_for(3, timeout=WAIT)  # held + the two alerts, answered
-            second.send_signal(signal.SIGTERM)
-            _, stderr = second.communicate(timeout=WAIT)
-        finally:
-            second.kill()
-    assert second.returncode == 0, stderr
+    with DaemonProcess(config) as second:
+        requests = receiver.wait_for(3, timeout=WAIT)  # held + the two alerts, answered
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=WAIT) == 0, second.stderr()
     answered = requests[1:]
     keys = [request.headers["idempotency-key"] for request in answered]
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 2  # each alert accepted once

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
+from tests.support.daemon_process import DaemonProcess
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
 
@@ -136,19 +137,15 @@ def test_run_with_invalid_config_exits_1_without_traceback(
 
 
 def test_demo_shows_an_alert_without_network_and_stops_on_ctrl_c() -> None:
-    with subprocess.Popen(
-        [sys.executable, "-m", "monitor", "demo"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        text=True,
-    ) as process:
-        try:
-            assert process.stdout is not None
-            alert_line = next(line for line in process.stdout if line.startswith("["))
-            process.send_signal(signal.SIGINT)
-            process.communicate(timeout=STOP_WAIT)
-        finally:
-            process.kill()
+    """Ctrl-C in the demo's terminal (SIGINT to its process group, parse workers too)
+    stops it with status 0 and a clean stderr."""
+    with DaemonProcess.demo() as demo:
+        alert_line = demo.wait_output(lambda line: line.startswith("["))
+        demo.interrupt()
+        status = demo.wait(timeout=STOP_WAIT)
+    stderr = demo.stderr()
     assert alert_line.split("]")[0] in {"[LOW", "[MEDIUM", "[HIGH", "[CRITICAL"}
-    assert process.returncode == 0
+    assert status == 0, stderr
+    assert "Traceback" not in stderr
+    assert "KeyboardInterrupt" not in stderr
+    assert stderr.rstrip().endswith("wirewatch demo stopped.")
