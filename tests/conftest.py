@@ -1,4 +1,4 @@
-"""Suite-wide fixtures."""
+"""Suite-wide fixtures, and the check that the suite leaves no process behind."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
+
+# Hooks found by name: the session is marked at start, checked for leftovers at the end.
+from tests.support.leftovers import pytest_addoption, pytest_configure, pytest_sessionfinish
+
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_sessionfinish"]
 
 
 @pytest.fixture(autouse=True)

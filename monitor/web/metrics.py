@@ -5,7 +5,8 @@ prefix ``wirewatch_``, counters end in ``_total``. Stages report at their bounda
 plugins and rules know nothing of metrics: the daemon hands every
 :class:`~monitor.ingest.pipeline.PollOutcome` to :meth:`Metrics.polled`, :class:`MeteredFetcher`
 times each request, the dispatcher counts into its :class:`DeliveryMetrics`, the scheduler
-reports lag and skipped polls. Gauges are computed when scraped, from values already in
+reports lag and skipped polls; the process's own ``process_*`` series and the parse
+workers' are read from ``/proc``. Gauges are computed when scraped, from values already in
 memory (the outbox figures the dispatcher refreshes after each sweep, each feed's state
 as its last poll left it), so a scrape never waits on the database.
 
@@ -40,6 +41,7 @@ from monitor.config import FeedSettings
 from monitor.feeds import Fetcher
 from monitor.ingest import PollOutcome
 from monitor.records import FeedState, FetchResult, PollStatus, Verdict
+from monitor.web.process_metrics import OwnProcessCollector, Pids, WorkerCollector
 
 __all__ = [
     "CONTENT_TYPE",
@@ -138,9 +140,18 @@ class Metrics:
         self._add_poll_metrics()
         self._add_daemon_metrics(version, instance)
         self.registry.register(_ScrapeTimeCollector(self, feeds))
+        self._workers = self._add_process_metrics()
         # Only a configured name labels every series: a generated one changes at each
         # restart, and every restart would start a new set of series in Prometheus.
         self._exposed = _Labelled(self.registry, instance) if label_every_series else None
+
+    def _add_process_metrics(self) -> WorkerCollector:
+        """``process_*`` (resident memory, open fds, CPU seconds, start time) of this
+        process, and the parse workers' count and memory (:meth:`watch_parse_workers`)."""
+        OwnProcessCollector(registry=self.registry)  # reads /proc/self at each scrape
+        workers = WorkerCollector()
+        self.registry.register(workers)
+        return workers
 
     def _add_poll_metrics(self) -> None:
         def counter(name: str, doc: str, labels: Iterable[str] = ()) -> Counter:
@@ -192,6 +203,10 @@ class Metrics:
             named = Gauge("wirewatch_instance_info", "Always 1; the daemon's lease name",
                           ["instance"], registry=self.registry)  # fmt: skip
             named.labels(instance).set(1)
+
+    def watch_parse_workers(self, pids: Pids) -> None:
+        """Export the parse pool's worker processes (``pids`` lists them when scraped)."""
+        self._workers.pids = pids
 
     def polled(self, outcome: PollOutcome) -> None:
         """One poll (or pushed document) and everything it stored and raised."""

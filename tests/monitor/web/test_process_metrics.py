@@ -1,0 +1,97 @@
+"""/metrics reports the daemon's process and its parse workers: a real ``wirewatch run``
+parses a loopback feed in a worker process and is scraped over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitor.web.process_metrics import OwnProcessCollector, resident_bytes
+from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
+from tests.support.daemon_process import DaemonProcess
+from tests.support.feedserver import FeedServer
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<link>https://wire.example/</link><description>d</description>
+<item><title>Iranian troops reach Latakia airbase</title><guid>w-1</guid>
+<link>https://wire.example/1</link></item></channel></rss>"""
+
+PROCESS_SERIES = [
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_open_fds",
+    "process_max_fds",
+    "process_cpu_seconds_total",
+    "process_start_time_seconds",
+    "wirewatch_parse_workers_resident_memory_bytes",
+]
+
+
+def _values(text: str) -> dict[str, float]:
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if not sample.labels
+    }
+
+
+@pytest.fixture(name="scraped", scope="module")
+def _scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, float]]:
+    """One scrape of a daemon whose first poll was parsed in its one worker process."""
+    tmp_path = tmp_path_factory.mktemp("process-metrics")
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", FEED)
+        url = feeds.url("/feed.xml")
+        config = one_feed_config(tmp_path, url, parse_workers=1, tables=JSON_LOGS_ANY_PORT)
+        with DaemonProcess(config) as daemon:
+            port = daemon.wait_event("listener_started")["port"]
+            daemon.wait_event("feed_polled")
+            response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30)
+        assert response.status_code == 200
+        yield _values(response.text)
+
+
+@pytest.mark.parametrize("name", PROCESS_SERIES)
+def test_process_series_are_exposed_with_real_values(scraped: dict[str, float], name: str) -> None:
+    assert scraped[name] > 0
+
+
+def test_the_worker_is_counted_and_the_start_time_is_in_the_past(
+    scraped: dict[str, float],
+) -> None:
+    assert scraped["wirewatch_parse_workers"] == 1
+    assert scraped["process_start_time_seconds"] <= time.time()
+
+
+def _hidden_proc_stat(tmp_path: Path) -> Path:
+    """A /proc as systemd's ``ProcSubset=pid`` leaves it: processes, no ``stat`` file."""
+    (tmp_path / "self").symlink_to(f"/proc/{os.getpid()}")
+    return tmp_path
+
+
+def test_process_series_survive_a_hidden_proc_stat(tmp_path: Path) -> None:
+    """Without /proc/stat the start time comes from the boot clock, not nowhere."""
+    ours, real = CollectorRegistry(), CollectorRegistry()
+    OwnProcessCollector(proc=str(_hidden_proc_stat(tmp_path)), registry=ours)
+    ProcessCollector(registry=real)
+    got, expected = (_values(generate_latest(r).decode()) for r in (ours, real))
+    assert got.keys() == expected.keys() >= {"process_resident_memory_bytes"}
+    # Two clocks measure one instant: agreeing to within a second is agreeing.
+    assert got["process_start_time_seconds"] == pytest.approx(
+        expected["process_start_time_seconds"], abs=1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("pid", "positive"), [(os.getpid(), True), (2**22 + 1, False)], ids=["alive", "no such pid"]
+)
+def test_resident_bytes(pid: int, positive: bool) -> None:
+    assert (resident_bytes(pid) > 0) is positive
