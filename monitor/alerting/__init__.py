@@ -1,12 +1,14 @@
 """Alerting: from queued alerts to delivered messages.
 
-The outbox as dispatch sees it, the dispatcher (retries, rate limits, groups, digests,
-threads, send dedup, redaction of errors), routing by rule and severity, holds (quiet
-hours, rate limits), silences, operator alerts about feeds, and delivery counters."""
+The outbox as dispatch sees it, the dispatcher (a drain per notifier; retry budgets, rate
+limits, groups, digests, threads, send dedup, redaction of errors), routing by rule and
+severity, holds (quiet hours, rate limits), silences, operator alerts about feeds, and
+delivery counters."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics
-from monitor.alerting.dispatch import Dispatcher, DispatchSummary
+from monitor.alerting.dispatch import Dispatcher
 from monitor.alerting.operator_alerts import raise_operator_alert
+from monitor.alerting.passes import DispatchSummary
 from monitor.alerting.routing import Routes
 from monitor.alerting.silences import parse_duration
 

@@ -52,6 +52,12 @@ class Unit:
     def first_created(self) -> datetime:
         return min(context.alert.created_at for context in self.contexts)
 
+    @property
+    def first_attempt(self) -> datetime | None:
+        """When any member was first tried (a batch's retry budget runs from it), or None."""
+        tried = (context.delivery.first_attempt_at for context in self.contexts)
+        return min((moment for moment in tried if moment is not None), default=None)
+
 
 def quiet_hold(route: RouteSettings, context: DeliveryContext, now: datetime) -> Hold | None:
     """Quiet hours, unless the alert is severe enough to break them."""

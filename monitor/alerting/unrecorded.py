@@ -3,8 +3,12 @@
 When a notifier took a message and the store then refuses to record it as sent (a full
 disk), the delivery would still read as due, and every sweep would send it again. So a
 write of a delivery's outcome that fails is kept here: a delivery with a kept outcome is
-left alone by every sweep (:meth:`UnrecordedOutcomes.without`), and each sweep first
-writes what is kept (:meth:`UnrecordedOutcomes.flush`), oldest first.
+left alone by every pass (:meth:`UnrecordedOutcomes.without`), and each pass of a
+notifier's drain first writes what is kept for that notifier
+(:meth:`UnrecordedOutcomes.flush`), oldest first. Per notifier, because each notifier
+drains on its own: only its own drain writes its kept outcomes, never while another of
+its passes reads its due deliveries, so no pass can read a delivery as due just before
+its kept outcome lands and send it again.
 
 Kept in memory only: if the daemon stops before the store takes them, those deliveries
 are still pending in the store and go out again at the next start, with the same
@@ -26,12 +30,14 @@ log = structlog.get_logger("monitor.alerting.unrecorded")
 
 @dataclass(frozen=True, slots=True)
 class _Update:
+    notifier: str
     delivery_ids: tuple[int, ...]
     state: str
     attempts: int
     next_attempt_at: datetime
     error: str | None
     hold: str | None
+    first_attempt_at: datetime | None
 
     @property
     def what(self) -> str:
@@ -41,6 +47,7 @@ class _Update:
         await store.update_deliveries(
             self.delivery_ids, state=self.state, attempts=self.attempts,
             next_attempt_at=self.next_attempt_at, error=self.error, hold=self.hold,
+            first_attempt_at=self.first_attempt_at,
         )  # fmt: skip
 
 
@@ -81,15 +88,21 @@ class UnrecordedOutcomes:
         store: Outbox,
         delivery_ids: Sequence[int],
         *,
+        notifier: str,
         state: str,
         attempts: int,
         next_attempt_at: datetime,
         error: str | None,
         hold: str | None = None,
+        first_attempt_at: datetime | None = None,
     ) -> None:
-        """``store.update_deliveries``; kept for later if the store refuses it."""
-        ids = tuple(delivery_ids)
-        await self._try(store, _Update(ids, state, attempts, next_attempt_at, error, hold))
+        """``store.update_deliveries`` of ``notifier``'s deliveries; kept for later if the
+        store refuses it."""
+        update = _Update(
+            notifier, tuple(delivery_ids), state, attempts, next_attempt_at, error, hold,
+            first_attempt_at,
+        )  # fmt: skip
+        await self._try(store, update)
 
     async def save_thread(
         self, store: Outbox, story_id: str, rule: str, notifier: str, ref: str
@@ -97,17 +110,17 @@ class UnrecordedOutcomes:
         """``store.save_thread``; kept for later if the store refuses it."""
         await self._try(store, _Thread(story_id, rule, notifier, ref))
 
-    async def flush(self, store: Outbox) -> None:
-        """Write what is kept, oldest first, until the store refuses one (the rest wait)."""
+    async def flush(self, store: Outbox, notifier: str) -> None:
+        """Write what is kept for ``notifier``, oldest first, until the store refuses one
+        (the rest wait)."""
         written = 0
-        while self._kept:
-            kept = self._kept[0]
+        for kept in [kept for kept in self._kept if kept.notifier == notifier]:
             try:
                 await kept(store)
-            except Exception:  # still refused: reported by the store; the next sweep retries
+            except Exception:  # still refused: reported by the store; the next pass retries
                 log.debug("delivery_outcomes_waiting", outcomes=len(self._kept))
                 break
-            self._kept.pop(0)
+            self._kept.remove(kept)
             self._ids.difference_update(kept.delivery_ids)
             written += 1
         if written:

@@ -61,7 +61,14 @@ class DaemonSettings(Section):
     max_redirects: int = Field(5, ge=0, le=20)
     max_entries: int = Field(1000, ge=1)
     dispatch_interval: float = Field(15.0, ge=0.1, description="outbox sweep period, seconds")
-    max_attempts: int = Field(8, ge=1, description="send attempts before a delivery is dead")
+    max_attempts: int = Field(
+        8, ge=1, description="sets the retry budget unless retry_for does: the backoff's span "
+        "over this many attempts (8: 63.5 min)",
+    )  # fmt: skip
+    retry_for: float | None = Field(
+        None, ge=0, le=30 * 86_400,
+        description="seconds a failing delivery is retried from its first attempt, then dead",
+    )  # fmt: skip
     shutdown_timeout: float = Field(20.0, ge=0)
     instance: str = Field(
         "", max_length=200, description="this daemon's name in leases; default host-pid-random"

@@ -95,8 +95,8 @@ class Daemon:
         )  # fmt: skip
         dispatcher = Dispatcher(
             store, channels, max_attempts=config.settings.daemon.max_attempts,
-            redact=runtime.current.redactor, routes=config.settings.alerting.routes,
-            metrics=metrics.deliveries, clock=clock,
+            retry_for=config.settings.daemon.retry_for, redact=runtime.current.redactor,
+            routes=config.settings.alerting.routes, metrics=metrics.deliveries, clock=clock,
         )  # fmt: skip
         daemon = cls(
             instance=instance, clock=clock, store=store, runtime=runtime, http=http,
@@ -131,7 +131,6 @@ class Daemon:
         self.pipeline, self.dispatcher, self._wake = pipeline, dispatcher, wake
         self.scheduler = scheduler  # run_forever's
         self._inflight: set[asyncio.Task[object]] = set()
-        self._next_wake: datetime | None = None
         self._cancelled = 0  # polls cut off by the shutdown deadline
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
@@ -141,7 +140,7 @@ class Daemon:
         install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
         swap = RuntimeSwap(
             runtime, pipeline, dispatcher, polling, new_channel=self.new_channel,
-            jobs=Jobs(poll=self.poll, dispatch=self.dispatch, retain=self.retain),
+            jobs=Jobs(poll=self.poll, dispatch=dispatcher.kick, retain=self.retain),
         )  # fmt: skip
         self.reloader = Reloader(swap, on_outcome=metrics.reloaded)  # SIGHUP, /-/reload
         install_reload_route(self.listener, self.reloader)
@@ -166,6 +165,7 @@ class Daemon:
 
     async def close(self) -> None:
         await self.listener.stop()
+        await self.dispatcher.aclose()
         for channel in self.channels.values():
             await channel.aclose()
         await self.polling.aclose()
@@ -200,13 +200,12 @@ class Daemon:
         return states
 
     async def dispatch(self) -> DispatchSummary:
-        self._wake.clear()
+        """Send what is due now and wait for every notifier's drain (``run --once``, and
+        the last sends at shutdown)."""
         try:
-            summary = await self.dispatcher.sweep()
+            return await self.dispatcher.finish()
         except StoreNotWritableError:  # said by the store; outcomes wait to be recorded
-            summary = DispatchSummary()
-        self._next_wake = summary.next_wake
-        return summary
+            return DispatchSummary()
 
     async def run_once(self) -> list[PollOutcome]:
         """Poll every enabled feed once (concurrently, bounded by the fetcher), then dispatch."""
@@ -239,9 +238,10 @@ class Daemon:
             add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
                              lambda: run_exclusively(self.store, "websub_renew",
                                                      websub.renew_due))  # fmt: skip
-        add_periodic_job(
-            scheduler, "dispatch", self.config.settings.daemon.dispatch_interval, self.dispatch
-        )
+        add_periodic_job(  # a safety net: the drains wake themselves for retries and holds
+            scheduler, "dispatch", self.config.settings.daemon.dispatch_interval,
+            self.dispatcher.kick,
+        )  # fmt: skip
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
         add_periodic_job(scheduler, "store_check", STORE_CHECK_SECONDS, self.store.write_check)
         retention = self.config.settings.retention
@@ -266,6 +266,7 @@ class Daemon:
                 await asyncio.wait_for(self.reloader.close(), deadline.left())
             await self._stop_dispatching(dispatcher, deadline)
             await self._finish_in_flight(deadline)
+            await self.dispatcher.aclose()  # no drain wakes after the last sends
             if claims is not None:  # leases given back, so other daemons poll those feeds
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(claims.wait_idle(), deadline.left())
@@ -307,9 +308,10 @@ class Daemon:
             self.metrics.scheduler_lag.observe(max(late, 0.0))
 
     async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: _Deadline) -> None:
-        """Let a sweep that is sending finish (up to the shutdown deadline): cancelling it
-        between a receiver's 200 and the store's "sent" would send that alert twice."""
-        self._wake.set()  # a loop waiting for work runs one last sweep and sees ``stop``
+        """End the wake-up loop; the drains it started are waited for by the last
+        dispatch (:meth:`_finish_in_flight`): cancelling a send between a receiver's 200
+        and the store's "sent" would send that alert twice."""
+        self._wake.set()  # a loop waiting for work starts the drains once more, sees ``stop``
         try:
             await asyncio.wait_for(dispatcher, deadline.left())
         except TimeoutError:
@@ -332,15 +334,13 @@ class Daemon:
             log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
-        """Sweep when alerts are queued, and when a hold set by the last sweep ends."""
+        """Start the notifiers' drains when alerts are queued, never waiting for a send:
+        each drain sends on its own and wakes itself when a retry or hold of its is due."""
         self._wake.set()  # deliveries left pending by a crash go out at once
         while not stop.is_set():
-            wait = None
-            if self._next_wake is not None:
-                wait = max((self._next_wake - self.clock()).total_seconds(), 0.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
-            await self.dispatch()
+            await self._wake.wait()
+            self._wake.clear()
+            await self.dispatcher.kick()
 
     async def _prune(self) -> None:
         pruned = self.pipeline.dedup.index.prune(self.clock())

@@ -6,12 +6,13 @@ configuration keeps running and every error is logged (``config_reload_failed``)
 Valid, what changed is applied without a restart and without losing feed state:
 
 - compiled rules, routes, the alert policy, feed tags and notifiers are one immutable
-  :class:`~monitor.ingest.Runtime`, swapped in one assignment while the dispatcher is
-  between sweeps and the pipeline between articles, with the dispatcher's channels,
-  routes and redactor: an alert is planned and sent under one configuration
-  (:mod:`monitor.daemon.swap` applies it; this module validates and reports);
-- notifiers added or changed are built first, and the ones replaced or removed are closed
-  after the swap, so a send in flight finishes on its old channel;
+  :class:`~monitor.ingest.Runtime`, swapped in one assignment while the pipeline is
+  between articles, with the dispatcher's channels, routes, redactor and retry budget;
+  each notifier's drain takes them up before its next send, so a reload never waits for
+  a slow receiver (:mod:`monitor.daemon.swap` applies it; this module validates and
+  reports);
+- notifiers added or changed are built first; the ones replaced or removed are closed
+  after the swap, once the send in flight on one, if any, has finished and been recorded;
 - poll jobs are added, removed and replaced; a feed's next poll follows its stored state,
   pulled in when a shorter interval now applies.
 

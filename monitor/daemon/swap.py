@@ -3,9 +3,10 @@
 Everything a reload changes lives in one frozen :class:`~monitor.ingest.Runtime`: the
 pipeline, the scheduler's jobs and the status page read it through one
 :class:`~monitor.ingest.RuntimeHolder`, so applying a reload is one assignment. The
-assignment happens while the dispatcher is between sweeps and the pipeline between
-articles, with the dispatcher's channels, routes and redactor: an alert is planned and
-sent under one configuration (docs/decisions/0014-reload.md).
+assignment happens while the pipeline is between articles, with the dispatcher's
+channels, routes, redactor and retry budget: an alert is planned under one
+configuration, and each notifier's drain takes the new one up before its next send,
+without the reload waiting for a send in flight (docs/decisions/0014-reload.md).
 """
 
 from __future__ import annotations
@@ -101,17 +102,18 @@ class RuntimeSwap:
         feeds = [feed for feed in new.feeds if feed.url in wanted]
         states = await self.known_feed_states([feed.url for feed in feeds])
         runtime = runtime_for(new, matcher, self._channels(new, changes))  # last to fail
-        async with self._dispatcher.paused(), self._pipeline.ingest_lock:
+        daemon = new.settings.daemon
+        async with self._pipeline.ingest_lock:  # never waits for a send: drains take it up
             self._dispatcher.reconfigure(
-                runtime.channels, max_attempts=new.settings.daemon.max_attempts,
+                runtime.channels, max_attempts=daemon.max_attempts, retry_for=daemon.retry_for,
                 redact=runtime.redactor, routes=new.settings.alerting.routes,
             )  # fmt: skip
-            # Log lines keep the old secrets out too: the replaced channels close after this.
+            # Log lines keep the old secrets out too: a replaced channel may still be sending.
             set_log_secrets(log_secrets(new) + log_secrets(config_of(old)))
             self._runtime.current = runtime  # the one swap
             self._reschedule(new, changes, feeds, states)
-        for name in changes.notifiers_replaced:  # no sweep holds them any more
-            await old.channels[name].aclose()
+        # Closed once their send in flight, if any, is recorded.
+        await self._dispatcher.retire(old.channels[name] for name in changes.notifiers_replaced)
 
     async def known_feed_states(self, urls: list[str]) -> dict[str, FeedState]:
         """These feeds' states: as this process left them, else as stored."""

@@ -235,6 +235,7 @@ class Delivery:
     payload: dict[str, str] = field(default_factory=dict)
     batch_id: str | None = None  # set once claimed into a group or digest message
     hold: str | None = None  # why a pending delivery waits: quiet_hours, digest, group, ...
+    first_attempt_at: datetime | None = None  # its retry budget runs from here
 
 
 @dataclass(frozen=True, slots=True)

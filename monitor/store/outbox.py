@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.records import AlertRecord, Delivery, DeliveryState, Silence
-from monitor.store.records import DeliveryContext
+from monitor.store.records import DeliveryContext, NotifierQueue
 
 STATES = tuple(DeliveryState)
 
@@ -28,12 +28,22 @@ class AlertListing:
 class Outbox(Protocol):
     """Alerts waiting to be sent, and what dispatch needs to send them well."""
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
-        """Pending deliveries due by ``now``, oldest first, with every member of a due batch.
+    async def due_deliveries(
+        self, now: datetime, limit: int, notifier: str | None = None
+    ) -> list[DeliveryContext]:
+        """Pending deliveries due by ``now`` (on ``notifier`` only, when given), oldest
+        first, with every member of a due batch.
 
         A delivery waits while an earlier alert of the same story and rule has a pending,
         not yet due delivery on the same notifier: updates follow their first message.
         """
+
+    async def notifier_queues(
+        self, now: datetime, notifier: str | None = None
+    ) -> dict[str, NotifierQueue]:
+        """Each notifier with pending deliveries (or ``notifier`` alone): whether any is due
+        by ``now`` (as far as times go; an update may still wait for its first message),
+        and when the earliest of the others comes due."""
 
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
         """Pending, unbatched deliveries on ``notifier`` waiting for reason ``hold``."""
@@ -47,7 +57,10 @@ class Outbox(Protocol):
         next_attempt_at: datetime,
         error: str | None,
         hold: str | None = None,
-    ) -> None: ...
+        first_attempt_at: datetime | None = None,
+    ) -> None:
+        """Write a delivery's outcome; ``first_attempt_at`` is kept from the first write
+        that gives one (the start of its retry budget)."""
 
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         """Fix a batch's members before its first send, so retries resend the same message."""

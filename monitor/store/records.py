@@ -81,6 +81,15 @@ class DeliveryContext:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifierQueue:
+    """A notifier's pending deliveries at a moment: whether any is due, and when the
+    earliest of the others comes due (None: none waits)."""
+
+    due: bool
+    upcoming: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class StorySummary:
     """A recent story as the status page lists it: its first article and how far it spread."""
 

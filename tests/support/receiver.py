@@ -49,12 +49,15 @@ class ReceivedRequest:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A scripted answer. ``hold`` keeps the request open until the receiver closes."""
+    """A scripted answer. ``hold`` keeps the request open until the receiver closes, then
+    drops it unanswered; ``gate`` answers only once the test sets it (or the receiver
+    closes): a receiver that hangs until released."""
 
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b"ok"
     hold: bool = False
+    gate: threading.Event | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -86,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
         if response.hold:
             self.server.owner._released.wait()
             return
+        if response.gate is not None:
+            response.gate.wait()
         self._answer(response)
 
     def _answer(self, response: Response) -> None:
@@ -127,6 +132,7 @@ class HttpReceiver:
         self._requests: list[ReceivedRequest] = []
         self._changed = threading.Condition()
         self._released = threading.Event()
+        self._gates: list[threading.Event] = []  # opened at close, so no request hangs on
         self._server = _Server(self, port)
         # A short poll interval only bounds how long close() waits for the serve loop.
         serve = functools.partial(self._server.serve_forever, poll_interval=0.01)
@@ -156,7 +162,10 @@ class HttpReceiver:
         with self._changed:
             self._requests.append(request)
             self._changed.notify_all()
-            return self._script.popleft() if self._script else self.default
+            response = self._script.popleft() if self._script else self.default
+            if response.gate is not None:
+                self._gates.append(response.gate)
+            return response
 
     def wait_for(self, count: int, timeout: float = WAIT_SECONDS) -> list[ReceivedRequest]:
         """Block until ``count`` requests arrived; raise AssertionError after ``timeout``."""
@@ -174,6 +183,9 @@ class HttpReceiver:
     def close(self) -> None:
         """Release held requests, stop serving and free the port."""
         self._released.set()
+        with self._changed:
+            for gate in self._gates:
+                gate.set()
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join()

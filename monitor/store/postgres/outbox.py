@@ -46,11 +46,15 @@ RETURNING deliveries.delivery_id
 """
 
 
-_DUE = f"""JOIN alerts al USING (alert_id) WHERE {sql.DUE} AND {_CLAIMABLE}
+def _due(condition: str) -> str:
+    return f"""JOIN alerts al USING (alert_id) WHERE {condition} AND {_CLAIMABLE}
     ORDER BY {sql.DUE_ORDER} LIMIT :limit"""
+
+
 # What each pick claims, and the order its contexts come in.
 _CLAIMS = {
-    "due": (_claim(_DUE), sql.DUE_ORDER),
+    "due": (_claim(_due(sql.DUE)), sql.DUE_ORDER),
+    "due_on": (_claim(_due(sql.DUE_ON)), sql.DUE_ORDER),
     "members": (_claim(f"WHERE {sql.MEMBERS} AND {_CLAIMABLE}"), "d.delivery_id"),
     "held": (_claim(f"WHERE {sql.HELD} AND {_CLAIMABLE}"), sql.HELD_ORDER),
 }
@@ -59,7 +63,8 @@ _CLAIMS = {
 # updated_at is the database's clock: with several daemons, one clock orders the rows.
 _UPDATE_DELIVERIES = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
-                      hold = ?, updated_at = now(), claimed_by = NULL, claim_expires = NULL
+                      hold = ?, first_attempt_at = coalesce(first_attempt_at, ?),
+                      updated_at = now(), claimed_by = NULL, claim_expires = NULL
 WHERE delivery_id = ANY(?)
   AND (claimed_by = ? OR claim_expires IS NULL OR claim_expires <= now())
 """

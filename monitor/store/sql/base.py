@@ -28,6 +28,7 @@ from monitor.store.records import (
     AlertPlanner,
     DeliveryContext,
     KnownArticle,
+    NotifierQueue,
     PruneCutoffs,
     StoredArticle,
     StoreNotWritableError,
@@ -201,12 +202,14 @@ class SqlStore:
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to
-        ``:limit``), "members" (of batch ``:batch``) or "held" (``:notifier``, ``:hold``).
+        ``:limit``), "due_on" (the same on ``:notifier``), "members" (of batch ``:batch``)
+        or "held" (``:notifier``, ``:hold``).
         Read as they are: PostgreSQL claims them for one daemon among several instead."""
         return rows_of(sql.PICKS[which], values)
 
     def _updates(self, delivery_ids: list[int], values: tuple[Any, ...]) -> Steps[Any]:
-        """Write (state, attempts, next attempt, error, hold) to each of ``delivery_ids``."""
+        """Write (state, attempts, next attempt, error, hold, first attempt) to each of
+        ``delivery_ids`` (a first attempt already stored is kept)."""
         stamp = self.dialect.time(datetime.now(UTC))
         return each(sql.UPDATE_DELIVERY, [(*values, stamp, id_) for id_ in delivery_ids])
 
@@ -219,22 +222,38 @@ class SqlStore:
         next_attempt_at: datetime,
         error: str | None,
         hold: str | None = None,
+        first_attempt_at: datetime | None = None,
     ) -> None:
-        values = (state, attempts, self.dialect.time(next_attempt_at), error, hold)
+        time = self.dialect.time
+        values = (state, attempts, time(next_attempt_at), error, hold, time(first_attempt_at))
         await self._perform(self._updates(list(delivery_ids), values))
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryContext]:
-        return await self._perform(self._due(now, limit), snapshot=True)
+    async def due_deliveries(
+        self, now: datetime, limit: int, notifier: str | None = None
+    ) -> list[DeliveryContext]:
+        return await self._perform(self._due(now, limit, notifier), snapshot=True)
 
-    def _due(self, now: datetime, limit: int) -> Steps[list[DeliveryContext]]:
+    def _due(self, now: datetime, limit: int, notifier: str | None) -> Steps[list[DeliveryContext]]:
         """Due deliveries and every pending member of their batches, in one snapshot."""
-        found = yield from self._pick("due", {"now": self.dialect.time(now), "limit": limit})
+        values: dict[str, Any] = {"now": self.dialect.time(now), "limit": limit}
+        if notifier is None:
+            found = yield from self._pick("due", values)
+        else:
+            found = yield from self._pick("due_on", {**values, "notifier": notifier})
         seen = {row["delivery_id"] for row in found}
         for batch_id in dict.fromkeys(row["batch_id"] for row in found if row["batch_id"]):
             members = yield from self._pick("members", {"batch": batch_id})
             found += [row for row in members if row["delivery_id"] not in seen]
             seen.update(row["delivery_id"] for row in members)
         return [rows.delivery_context(row) for row in found]
+
+    async def notifier_queues(
+        self, now: datetime, notifier: str | None = None
+    ) -> dict[str, NotifierQueue]:
+        values = {"now": self.dialect.time(now), "notifier": notifier}
+        statement = sql.NOTIFIER_QUEUES if notifier is None else sql.NOTIFIER_QUEUE
+        found = await self._rows(statement, values)
+        return {row["notifier"]: rows.notifier_queue(row) for row in found}
 
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
         held = self._pick("held", {"notifier": notifier, "hold": hold})

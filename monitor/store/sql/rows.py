@@ -27,6 +27,7 @@ from monitor.records import (
 from monitor.store.records import (
     DeliveryContext,
     KnownArticle,
+    NotifierQueue,
     StoredArticle,
     StoryRecord,
     StorySummary,
@@ -121,6 +122,11 @@ def delivery_context(row: Row) -> DeliveryContext:
     """A row of ``monitor.store.sql.statements.DELIVERY_CONTEXT``."""
     alerted = alert(row, (row["notifier"],), outlets="alert_outlets")
     return DeliveryContext(delivery(row), alerted, **_values(row, _CONTEXT))
+
+
+def notifier_queue(row: Row) -> NotifierQueue:
+    """A row of ``monitor.store.sql.statements.NOTIFIER_QUEUES``."""
+    return NotifierQueue(due=bool(row["due"]), upcoming=moment(row["upcoming"]))
 
 
 def silence(row: Row) -> Silence:

@@ -165,7 +165,8 @@ ORDER BY created_at, alert_id{{collate}}
 # A delivery with all a notifier needs to render it (rows.delivery_context).
 DELIVERY_CONTEXT = """
 SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
-       d.last_error, d.batch_id, d.hold, al.story_id, al.article_id, al.rule, al.severity,
+       d.last_error, d.batch_id, d.hold, d.first_attempt_at, al.story_id, al.article_id,
+       al.rule, al.severity,
        al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
        a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
        (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
@@ -184,6 +185,7 @@ DUE = """d.state = 'pending' AND d.next_attempt_at <= :now
     WHERE pa.story_id = al.story_id AND pa.rule = al.rule AND pa.created_at < al.created_at
       AND pd.notifier = d.notifier AND pd.state = 'pending' AND pd.next_attempt_at > :now)"""
 DUE_ORDER = "d.next_attempt_at, al.created_at, d.delivery_id"
+DUE_ON = f"{DUE} AND d.notifier = :notifier"  # one notifier's drain
 HELD = """d.notifier = :notifier AND d.state = 'pending' AND d.hold = :hold
   AND d.batch_id IS NULL"""
 HELD_ORDER = "al.created_at, d.delivery_id"
@@ -191,14 +193,24 @@ MEMBERS = "d.batch_id = :batch AND d.state = 'pending'"
 # One daemon's outbox (SQLite): the deliveries it sends are simply read.
 PICKS = {
     "due": f"{DELIVERY_CONTEXT} WHERE {DUE} ORDER BY {DUE_ORDER} LIMIT :limit",
+    "due_on": f"{DELIVERY_CONTEXT} WHERE {DUE_ON} ORDER BY {DUE_ORDER} LIMIT :limit",
     "members": f"{DELIVERY_CONTEXT} WHERE {MEMBERS}",
     "held": f"{DELIVERY_CONTEXT} WHERE {HELD} ORDER BY {HELD_ORDER}",
 }
 UPDATE_DELIVERY = """
 UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, hold = ?,
-                      updated_at = ?
+                      first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
 WHERE delivery_id = ?
 """
+# Per notifier with pending deliveries: any due by :now, and the earliest later one.
+_QUEUES = """
+SELECT notifier, max(CASE WHEN next_attempt_at <= :now THEN 1 ELSE 0 END) AS due,
+       min(CASE WHEN next_attempt_at > :now THEN next_attempt_at END) AS upcoming
+FROM deliveries WHERE state = 'pending'{only}
+GROUP BY notifier ORDER BY notifier{{collate}}
+"""
+NOTIFIER_QUEUES = _QUEUES.format(only="")
+NOTIFIER_QUEUE = _QUEUES.format(only=" AND notifier = :notifier")
 DELIVERY_COUNTS = "SELECT state, count(*) AS n FROM deliveries GROUP BY state"
 OLDEST_PENDING = """
 SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)

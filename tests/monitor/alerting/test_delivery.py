@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,69 +17,19 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting import Routes
-from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor
-from monitor.config.alerting import AlertingSettings, RouteSettings, UpdateSettings
-from monitor.ingest.story_alerts import AlertPolicy
+from monitor.alerting.retries import BASE_BACKOFF, MAX_BACKOFF
+from monitor.config.alerting import RouteSettings, UpdateSettings
 from monitor.records import Silence
 from monitor.store.interface import Store
-from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
+from tests.support.desk import Desk, keys, webhook
+from tests.support.receiver import HttpReceiver, Response
 from tests.support.smtp import SmtpServer
 from tests.support.stores import STORE_BACKENDS, opened_store
-from tests.support.stories import NOW, StoryDesk, match
+from tests.support.stories import NOW
 
 SLACK_OK = Response(
     200, {"Content-Type": "application/json"}, b'{"ok":true,"ts":"1764000000.000100"}'
 )
-
-
-@dataclass
-class Desk:
-    """A store, the dispatcher over real notifiers, and a clock both share."""
-
-    store: Store
-    channels: dict[str, notifiers.Notifier]
-    routes: dict[str, RouteSettings] = field(default_factory=dict)
-    updates: UpdateSettings = field(default_factory=UpdateSettings)
-    max_attempts: int = 4
-    now: datetime = NOW
-    desks: dict[str, StoryDesk] = field(default_factory=dict)
-    dispatcher: Dispatcher | None = None
-
-    def __post_init__(self) -> None:
-        self.dispatcher = Dispatcher(
-            self.store,
-            self.channels,
-            max_attempts=self.max_attempts,
-            redact=Redactor([]),
-            routes=self.routes,
-            clock=lambda: self.now,
-        )
-
-    def story(self, story_id: str) -> StoryDesk:
-        if story_id not in self.desks:
-            policy = AlertPolicy(
-                Routes(tuple(self.channels)), AlertingSettings(updates=self.updates)
-            )
-            self.desks[story_id] = StoryDesk(self.store, policy, story_id=story_id)
-        return self.desks[story_id]
-
-    async def alert(self, story_id: str, *, outlet: int = 1, **fields: object) -> None:
-        """Raise (or update) an alert for ``story_id`` at the current time."""
-        await self.story(story_id).report(
-            f"Harbour cranes collapse in story {story_id}",
-            outlet=outlet,
-            matches=[match(**fields)],  # type: ignore[arg-type]
-            at=self.now,
-        )
-
-    async def sweep(self, *, after: timedelta = timedelta(0)) -> dict[str, int]:
-        self.now += after
-        assert self.dispatcher is not None
-        return dict((await self.dispatcher.sweep()).outcomes)
-
-    async def states(self) -> dict[str, int]:
-        return await self.store.delivery_counts()
 
 
 @pytest.fixture(name="store", params=STORE_BACKENDS)
@@ -101,14 +50,6 @@ def _receiver() -> Iterator[HttpReceiver]:
         yield receiver
 
 
-def webhook(url: str, http: httpx.AsyncClient) -> notifiers.WebhookNotifier:
-    return notifiers.WebhookNotifier("hook", notifiers.WebhookConfig(url=url), http=http)
-
-
-def keys(requests: list[ReceivedRequest]) -> list[str]:
-    return [request.headers["idempotency-key"] for request in requests]
-
-
 async def test_receiver_down_for_a_while_then_back_gets_every_alert_exactly_once(
     store: Store, http: httpx.AsyncClient
 ) -> None:
@@ -119,7 +60,8 @@ async def test_receiver_down_for_a_while_then_back_gets_every_alert_exactly_once
     for story in ("s1", "s2", "s3"):
         await desk.alert(story)
     assert await desk.sweep() == {"retry": 3}
-    assert await desk.sweep(after=MAX_BACKOFF) == {"retry": 3}
+    # The first wait is at most 30 s; the outage stays within the retry budget (3.5 min).
+    assert await desk.sweep(after=BASE_BACKOFF) == {"retry": 3}
     with HttpReceiver(port=port) as back:
         assert await desk.sweep(after=MAX_BACKOFF) == {"sent": 3}
         assert await desk.sweep(after=MAX_BACKOFF) == {}
@@ -146,14 +88,18 @@ async def test_429_retry_after_is_honoured(
 async def test_500s_are_retried_then_dead_lettered_and_surfaced(
     store: Store, http: httpx.AsyncClient
 ) -> None:
-    """Every attempt answered 500: after max_attempts the delivery is dead, logged, counted."""
+    """Every attempt answered 500: once the retry budget (3 attempts' backoff: 90 s) is spent
+    the delivery is dead, logged with why, counted."""
     with HttpReceiver(default=Response(500, body=b"boom")) as receiver:
         desk = Desk(store, {"hook": webhook(receiver.url(), http)}, max_attempts=3)
         await desk.alert("s1")
         with capture_logs() as logs:
-            outcomes = [await desk.sweep(after=MAX_BACKOFF) for _ in range(4)]
-        assert outcomes == [{"retry": 1}, {"retry": 1}, {"dead": 1}, {}]
-        assert len(receiver.requests) == 3
+            outcomes = [await desk.sweep()]
+            while outcomes[-1] == {"retry": 1}:
+                outcomes.append(await desk.sweep_when_due())
+        assert await desk.sweep(after=MAX_BACKOFF) == {}
+        attempts = len(receiver.requests)
+    assert outcomes[-1] == {"dead": 1} and attempts == len(outcomes) >= 3
     assert await desk.states() == {"dead": 1}
     (dead,) = [entry for entry in logs if entry["event"] == "delivery_dead"]
     assert (dead["log_level"], dead["notifier"], dead["error"]) == (
@@ -161,6 +107,7 @@ async def test_500s_are_retried_then_dead_lettered_and_surfaced(
         "hook",
         "webhook 'hook' returned 500: boom",
     )
+    assert (dead["reason"], dead["attempts"]) == ("retry_budget_spent", attempts)
     assert desk.dispatcher is not None
     assert desk.dispatcher.metrics.dead_letters == {"hook": 1}
     assert desk.dispatcher.metrics.outbox == {"dead": 1}

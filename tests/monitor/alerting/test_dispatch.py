@@ -10,7 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor, backoff
+from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.retries import MAX_BACKOFF, backoff
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store.interface import Store
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -113,29 +114,35 @@ async def test_retry_after_is_honoured(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("failures", "max_attempts"),
+    ("failures", "max_attempts", "reason"),
     [
-        ([notifiers.NotifyError("400 bad request", retryable=False)], 3),
-        ([notifiers.NotifyError("503", retryable=True)] * 2, 2),
-        ([RuntimeError("plugin bug")], 3),
+        ([notifiers.NotifyError("400 bad request", retryable=False)], 3, "not_retryable"),
+        ([notifiers.NotifyError("503", retryable=True)] * 2, 2, "retry_budget_spent"),
+        ([RuntimeError("plugin bug")], 3, "plugin_error"),
     ],
 )
-async def test_failures_dead_letter_the_delivery(
-    store: Store, failures: list[BaseException], max_attempts: int
+async def test_failures_dead_letter_the_delivery_saying_why(
+    store: Store, failures: list[BaseException], max_attempts: int, reason: str
 ) -> None:
     channel = ScriptedChannel("hook", list(failures))
     clock = [NOW]
     dispatcher = _dispatcher(store, channel, max_attempts=max_attempts, clock=clock)
-    for _ in failures:
-        await dispatcher.sweep()
-        clock[0] += MAX_BACKOFF
+    with capture_logs() as logs:
+        for _ in failures:
+            await dispatcher.sweep()
+            clock[0] += MAX_BACKOFF
     assert await store.delivery_counts() == {"dead": 1}
     assert channel.sent == []
+    (dead,) = [entry for entry in logs if entry["event"] == "delivery_dead"]
+    assert (dead["reason"], dead["attempts"]) == (reason, len(failures))
 
 
 async def test_unconfigured_channel_dead_letters(store: Store) -> None:
-    await _dispatcher(store, ScriptedChannel("other", [])).sweep()
+    with capture_logs() as logs:
+        await _dispatcher(store, ScriptedChannel("other", [])).sweep()
     assert await store.delivery_counts() == {"dead": 1}
+    (dead,) = [entry for entry in logs if entry["event"] == "delivery_dead"]
+    assert (dead["reason"], dead["notifier"]) == ("notifier_not_configured", "hook")
 
 
 async def test_secrets_are_redacted_from_stored_errors_and_logs(store: Store) -> None:
@@ -150,8 +157,6 @@ async def test_secrets_are_redacted_from_stored_errors_and_logs(store: Store) ->
     assert logs[0]["notifier"] == "hook" and logs[0]["story_id"] == "s1"
 
 
-@pytest.mark.parametrize("attempts", [1, 2, 5, 20])
+@pytest.mark.parametrize("attempts", [1, 2, 5, 20, 10_000])
 def test_backoff_grows_and_is_capped(attempts: int) -> None:
-    delay = backoff(attempts, None)
-    assert timedelta(0) < delay <= MAX_BACKOFF
-    assert backoff(attempts, 7.0) == timedelta(seconds=7)
+    assert timedelta(0) < backoff(attempts) <= MAX_BACKOFF

@@ -13,7 +13,8 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting.dispatch import MAX_BACKOFF, Dispatcher, Redactor
+from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.retries import MAX_BACKOFF
 from monitor.records.models import DedupDecision, Verdict
 from monitor.store import NotWritableCause, StoreNotWritableError
 from monitor.store.interface import Store

@@ -173,3 +173,18 @@ def test_a_bad_environment_value_names_the_variable_not_the_file(
         for e in errors
     ), errors
     assert not any("TOKEN42" in error for error in errors)
+
+
+@pytest.mark.parametrize("value", ["-1", '"soon"', "3000000", "nan"])
+def test_a_bad_retry_budget_is_reported_where_it_is(tmp_path: Path, value: str) -> None:
+    text = f"[daemon]\nretry_for = {value}\n{MINIMAL}"
+    path = _write(tmp_path, text)
+    (error,) = _errors(path)
+    assert f"{path}:2:" in error and "daemon.retry_for" in error
+
+
+@pytest.mark.parametrize(("line", "budget"), [("retry_for = 7200", 7200.0), ("", None)])
+def test_the_retry_budget_is_optional(tmp_path: Path, line: str, budget: float | None) -> None:
+    config = load_config(_write(tmp_path, f"[daemon]\n{line}\n{MINIMAL}"))
+    assert config.settings.daemon.retry_for == budget
+    assert config.settings.daemon.max_attempts == 8

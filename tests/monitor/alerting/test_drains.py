@@ -1,0 +1,120 @@
+"""Each notifier drains on its own: a hanging receiver beside a healthy one, and a
+reconfiguration beside a hanging send. Real loopback receivers; the hanging one answers
+only when the test releases it at the end, so nothing here depends on timing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import notifiers
+from monitor.observability import Redactor
+from monitor.store.interface import Store
+from tests.support.daemon_process import HANG_GUARD
+from tests.support.desk import Desk, webhook
+from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
+from tests.support.stores import STORE_BACKENDS, opened_store
+
+QUEUED = ("s1", "s2", "s3", "s4", "s5", "s6")
+
+
+class ClosingWebhook(notifiers.WebhookNotifier):
+    """The real webhook notifier, telling when it was closed."""
+
+    closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
+
+
+@pytest.fixture(name="http")
+async def _http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        yield client
+
+
+def _stories(requests: list[ReceivedRequest]) -> list[str]:
+    return [request.json()["story_id"] for request in requests]
+
+
+def _closing(url: str, http: httpx.AsyncClient, name: str) -> ClosingWebhook:
+    config = notifiers.WebhookConfig(url=url, timeout=120)  # type: ignore[arg-type]
+    return ClosingWebhook(name, config, http=http)
+
+
+async def test_a_hanging_receiver_holds_back_no_other_notifier(
+    store: Store, http: httpx.AsyncClient
+) -> None:
+    """Six alerts queued for a receiver that hangs; a new alert for both notifiers reaches
+    the healthy one while the hanging one still holds its first request."""
+    gate = threading.Event()
+    with HttpReceiver(default=Response(gate=gate)) as slow, HttpReceiver() as fast:
+        desk = Desk(store, {
+            "slow": webhook(slow.url(), http, name="slow", timeout=120),
+            "fast": webhook(fast.url(), http, name="fast"),
+        })  # fmt: skip
+        for story in QUEUED:
+            await desk.alert(story, notifiers=("slow",))
+        draining = asyncio.create_task(desk.sweep())
+        await asyncio.to_thread(slow.wait_for, 1)  # its first send hangs
+        await desk.alert("s7")  # for both notifiers
+
+        beside = await asyncio.wait_for(desk.sweep(), HANG_GUARD)
+
+        assert (beside, _stories(fast.requests)) == ({"sent": 1}, ["s7"])
+        assert len(slow.requests) == 1 and not draining.done()  # still hanging
+        gate.set()
+        assert await draining == {"sent": 7}  # its queue, then s7 right after it
+        received = _stories(slow.requests)
+    assert sorted(received) == [*QUEUED, "s7"]  # each once
+    assert await desk.states() == {"sent": 8}
+
+
+async def test_a_reconfiguration_beside_a_hanging_send_waits_for_it_and_loses_nothing(
+    store: Store, http: httpx.AsyncClient
+) -> None:
+    """While the hanging notifier's send is in flight, the config drops that notifier and
+    moves the other to a new address. Neither step waits for the send; the send finishes,
+    is recorded once and its channel closed after it; what is left of the dropped
+    notifier's queue is dead-lettered, as for any notifier no longer configured."""
+    gate = threading.Event()
+    with (
+        HttpReceiver(default=Response(gate=gate)) as slow,
+        HttpReceiver() as old_fast,
+        HttpReceiver() as new_fast,
+    ):
+        slow_hook, fast_hook = (
+            _closing(slow.url(), http, "slow"),
+            _closing(old_fast.url(), http, "fast"),
+        )
+        desk = Desk(store, {"slow": slow_hook, "fast": fast_hook})
+        for story in ("s1", "s2"):
+            await desk.alert(story, notifiers=("slow",))
+        draining = asyncio.create_task(desk.sweep())
+        await asyncio.to_thread(slow.wait_for, 1)  # s1 hangs
+        assert desk.dispatcher is not None
+
+        moved = webhook(new_fast.url(), http, name="fast")
+        desk.dispatcher.reconfigure({"fast": moved}, max_attempts=4, redact=Redactor([]), routes={})
+        await asyncio.wait_for(desk.dispatcher.retire([slow_hook, fast_hook]), HANG_GUARD)
+        await desk.alert("s3", notifiers=("fast",))
+        assert await asyncio.wait_for(desk.sweep(), HANG_GUARD) == {"sent": 1}
+
+        assert (fast_hook.closed, slow_hook.closed) == (True, False)  # slow's send goes on
+        gate.set()
+        assert await draining == {"sent": 1, "dead": 1}
+        assert slow_hook.closed
+        assert _stories(slow.requests) == ["s1"]
+    assert (_stories(new_fast.requests), old_fast.requests) == (["s3"], [])
+    assert await desk.states() == {"sent": 2, "dead": 1}
