@@ -4,7 +4,8 @@ Public API: the shared records (:mod:`notifiers.base`), the built-in notifiers
 with their config models (console, Slack, email, webhook, and the Apprise bridge to
 ~150 more services), the channel-escaped templates (:mod:`notifiers.templates`),
 and the registry functions the daemon uses to validate ``[notifiers.<name>]``
-tables and build notifier instances.
+tables and build notifier instances; and wirewatch's one redaction
+(:mod:`notifiers.redaction`), with which a plugin keeps echoed secrets out of its errors.
 """
 
 from notifiers._text import single_line
@@ -22,6 +23,7 @@ from notifiers.base import (
 )
 from notifiers.console import ConsoleConfig, ConsoleNotifier
 from notifiers.email import EmailConfig, EmailNotifier
+from notifiers.redaction import REDACTED, Redactor, is_credential_name, redact_url, url_secrets
 from notifiers.registry import (
     ENTRY_POINT_GROUP,
     REGISTRY,
@@ -40,6 +42,7 @@ __all__ = [
     "BATCH_SCHEMA",
     "ENTRY_POINT_GROUP",
     "PAYLOAD_SCHEMA",
+    "REDACTED",
     "REGISTRY",
     "SEVERITIES",
     "Alert",
@@ -58,6 +61,7 @@ __all__ = [
     "NotifyError",
     "PluginProblem",
     "PluginScan",
+    "Redactor",
     "Sent",
     "SlackConfig",
     "SlackNotifier",
@@ -66,7 +70,10 @@ __all__ = [
     "WebhookNotifier",
     "build_notifier",
     "discover_plugins",
+    "is_credential_name",
     "notifier_types",
+    "redact_url",
     "single_line",
+    "url_secrets",
     "validate_notifier_config",
 ]

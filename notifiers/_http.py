@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notifiers._text import redact, single_line
+from notifiers._text import single_line
 from notifiers.base import NotifyError
+from notifiers.redaction import Redactor
 
 _DELAY_SECONDS = re.compile(r"\d{1,10}(?:\.\d{1,6})?")
 _BODY_SNIPPET_CHARS = 100
@@ -87,6 +88,7 @@ def raise_for_status(response: httpx.Response, *, service: str, secrets: list[st
 
 
 def _body_hint(response: httpx.Response, secrets: list[str]) -> str:
-    """A short, cleaned excerpt of the answer (Slack says e.g. ``invalid_blocks``)."""
-    text = single_line(redact(response.text, secrets), _BODY_SNIPPET_CHARS)
+    """A short, cleaned excerpt of the answer (Slack says e.g. ``invalid_blocks``), with
+    every secret masked however short: an endpoint's path is one, and may be brief."""
+    text = single_line(Redactor(secrets, min_length=1)(response.text), _BODY_SNIPPET_CHARS)
     return f": {text}" if text else ""

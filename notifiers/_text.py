@@ -68,11 +68,3 @@ def safe_link(link: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return link
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """Replace every secret value in ``text`` (e.g. a server echoing a token back)."""
-    # Longest first, so a secret containing another is not left half-masked.
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        text = text.replace(secret, "**********")
-    return text

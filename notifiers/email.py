@@ -27,8 +27,9 @@ import aiosmtplib
 import httpx
 from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 
-from notifiers._text import redact, single_line
+from notifiers._text import single_line
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, NotifyError, Sent
+from notifiers.redaction import Redactor
 from notifiers.templates import Escaping, Templates, check_overrides
 
 SUBJECT_CHARS = 160
@@ -157,7 +158,7 @@ def _classify(exc: aiosmtplib.SMTPException, secrets: list[str]) -> NotifyError:
         retryable = any(400 <= code < 500 for code in codes)
         return NotifyError(f"smtp server refused every recipient ({codes})", retryable=retryable)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        reply = single_line(redact(exc.message, secrets), 120)
+        reply = single_line(Redactor(secrets, min_length=1)(exc.message), 120)
         message = f"smtp server replied {exc.code} ({type(exc).__name__}): {reply}"
         return NotifyError(message, retryable=400 <= exc.code < 500)
     retryable = isinstance(exc, _TRANSIENT_ERRORS)

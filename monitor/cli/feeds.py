@@ -48,7 +48,7 @@ def feed_record(
     the daemon holding its lease on a shared PostgreSQL store (polling it now)."""
     state = state or FeedState(url=feed.url)
     return {
-        "feed": redact_url(feed.display_name),
+        "feed": feed.display_name,
         "url": redact_url(feed.url),
         "status": str(feed_health(feed, state)),
         "last_attempt": _iso(state.last_polled),

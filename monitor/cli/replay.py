@@ -19,6 +19,7 @@ from monitor.config import Config
 from monitor.daemon import build_fetcher
 from monitor.feeds import FetchError, ParseError, normalise_entry, parse_feed
 from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, ingest_all
+from monitor.observability import redact_url
 from monitor.records import ParsedFeed
 from monitor.store import SqliteStore
 from monitor.stories import Deduplicator
@@ -69,7 +70,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
             try:
                 await _replay_source(config, source, pipe, out)
             except SourceError as err:
-                errors.append(f"{source}: {err}")
+                errors.append(f"{redact_url(source)}: {err}")
     finally:
         await store.close()
         if pipe.fetcher is not None:
@@ -123,4 +124,4 @@ def _feed_name(config: Config, source: str, parsed: ParsedFeed) -> str:
     for feed in config.settings.feeds:
         if feed.url == source:
             return feed.display_name
-    return parsed.title or source
+    return parsed.title or redact_url(source)

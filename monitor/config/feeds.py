@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from monitor.config.base import Section
+from notifiers import is_credential_name, redact_url, url_secrets
 
 # Header names a feed may not set: they belong to the fetcher (validators, encodings,
 # framing) or to ``auth``, which keeps credentials out of the file.
@@ -102,7 +103,16 @@ class FeedSettings(Section):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.url
+        """How the feed is named wherever it is shown (alerts, logs, pages, commands, job
+        names): its ``name``, else its URL without credentials."""
+        return self.name or redact_url(self.url)
+
+    def secret_values(self) -> list[str]:
+        """The feed's credentials: from ``auth``, written into its URL, and the values of
+        headers named like one (``X-Api-Key``)."""
+        secret = self.auth.secret.get_secret_value() if self.auth else ""
+        headers = [value for name, value in self.headers.items() if is_credential_name(name)]
+        return [*filter(None, [secret, *headers]), *url_secrets(self.url)]
 
 
 class ListenerSettings(Section):

@@ -29,7 +29,6 @@ import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import structlog
 from pydantic import BaseModel
@@ -39,7 +38,7 @@ from monitor.alerting import Routes
 from monitor.config import AlertingSettings, Config, ConfigError, load_config
 from monitor.ingest import AlertPolicy
 from monitor.listener import HttpListener, Request, Response
-from monitor.observability import redact_url
+from monitor.observability import redact_url, url_secrets
 
 log = structlog.get_logger("monitor.daemon.reload")
 
@@ -263,11 +262,12 @@ def notifier_secrets(config: Config) -> list[str]:
 
 def log_secrets(config: Config) -> list[str]:
     """Every secret the configuration holds, for :func:`set_log_secrets`: the notifiers',
-    the store URL's password and the listener's token."""
+    the feeds' credentials, the store URL's password and the listener's token."""
     settings = config.settings
     url = settings.store.url.get_secret_value() if settings.store.url else ""
     token = settings.listener.token.get_secret_value() if settings.listener.token else ""
-    return [*notifier_secrets(config), *filter(None, [urlsplit(url).password, token])]
+    feeds = [secret for feed in settings.feeds for secret in feed.secret_values()]
+    return [*notifier_secrets(config), *feeds, *url_secrets(url), *filter(None, [token])]
 
 
 def install_reload_route(listener: HttpListener, reloader: Reloader) -> None:

@@ -10,6 +10,7 @@ the feed's new state (:mod:`monitor.feeds.intervals` decides it).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import DaemonSettings, FeedSettings
+from monitor.observability import redact_url
 
 # First polls are spread over this many seconds per feed (capped by the interval): a
 # thousand feeds start over ~50 s instead of in one burst, a handful start at once.
@@ -38,7 +40,10 @@ def make_scheduler() -> AsyncIOScheduler:
 
 
 def feed_job_id(feed_url: str) -> str:
-    return f"{_POLL_PREFIX}{feed_url}"
+    """The feed's job id: its URL without credentials, for whoever reads APScheduler's log,
+    and a digest of the whole URL, as two feeds may differ only in their credentials."""
+    digest = hashlib.sha256(feed_url.encode()).hexdigest()[:12]
+    return f"{_POLL_PREFIX}{redact_url(feed_url)}#{digest}"
 
 
 def add_feed_job(

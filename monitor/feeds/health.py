@@ -22,6 +22,7 @@ from monitor.feeds.intervals import (
     next_poll,
     publishing_rate,
 )
+from monitor.observability import redact_url
 from monitor.records import FeedState, FetchResult, ParsedFeed
 
 _MAX_ERROR_CHARS = 500
@@ -153,7 +154,7 @@ def after_failure(
         last_polled=now,
         last_status=status,
         error_count=failures,
-        last_error=error[:_MAX_ERROR_CHARS],
+        last_error=redact_url(error)[:_MAX_ERROR_CHARS],  # shown by pages, commands, alerts
         failing_since=state.failing_since or now,
     )
     signals = PollSignals(failures=failures, retry_after=retry_after)

@@ -1,9 +1,9 @@
-"""Observability: structured logging (structlog, JSON or console) and the one place
-secrets are redacted from logs, errors and pages.
+"""Observability: structured logging (structlog, JSON or console) and the one redaction
+that keeps secrets out of logs, errors and pages (defined in ``notifiers.redaction``).
 
 Metrics are exported by :mod:`monitor.web` because they read the running daemon."""
 
 from monitor.observability.logs import configure_logging, set_log_secrets
-from monitor.observability.redact import Redactor, redact_url
+from monitor.observability.redact import Redactor, redact_url, url_secrets
 
-__all__ = ["Redactor", "configure_logging", "redact_url", "set_log_secrets"]
+__all__ = ["Redactor", "configure_logging", "redact_url", "set_log_secrets", "url_secrets"]

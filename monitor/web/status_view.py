@@ -122,7 +122,7 @@ def _feed_row(state: FeedState, feed: FeedSettings | None, polled_by: str | None
     url = redact_url(state.url)
     if feed is None:
         return FeedRow(url, url, FeedHealth.NOT_CONFIGURED, state, polled_by)
-    return FeedRow(feed.name or url, url, feed_health(feed, state), state, polled_by)
+    return FeedRow(feed.display_name, url, feed_health(feed, state), state, polled_by)
 
 
 def story_rows(

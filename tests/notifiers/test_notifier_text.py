@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from notifiers._http import parse_retry_after
-from notifiers._text import multi_line, redact, safe_link, single_line, truncate
+from notifiers._text import multi_line, safe_link, single_line, truncate
 from notifiers._urls import is_loopback
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -91,11 +91,6 @@ def test_multi_line_keeps_paragraphs_but_not_controls() -> None:
 def test_truncate_marks_the_cut(text: str, limit: int, result: str) -> None:
     """Text over the limit is cut to exactly ``limit`` characters ending in an ellipsis."""
     assert truncate(text, limit) == result
-
-
-def test_redact_masks_longest_secret_first() -> None:
-    """A secret containing another secret is masked whole, not half."""
-    assert redact("url /hooks/abc?t=1", ["abc", "/hooks/abc?t=1", ""]) == "url **********"
 
 
 @pytest.mark.parametrize(

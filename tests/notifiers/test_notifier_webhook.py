@@ -167,7 +167,7 @@ async def test_header_values_echoed_back_are_redacted_from_errors(
     )
     with pytest.raises(NotifyError) as caught:
         await notifier.send(make_alert())
-    assert str(caught.value) == "webhook 'archive-hook' returned 401: token ********** rejected"
+    assert str(caught.value) == "webhook 'archive-hook' returned 401: token [redacted] rejected"
     assert not caught.value.retryable
 
 

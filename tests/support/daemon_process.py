@@ -61,6 +61,8 @@ class DaemonProcess:
         )
         self.lines: list[str] = []  # stderr
         self.output: list[str] = []  # stdout
+        self._events: list[dict[str, Any]] = []  # the JSON lines of stderr, each parsed once
+        self._parsed = 0
         self._changed = threading.Condition()
         self._open = 2  # streams not at end-of-file yet
         assert self.process.stdout is not None and self.process.stderr is not None
@@ -92,8 +94,11 @@ class DaemonProcess:
     def events(self) -> list[dict[str, Any]]:
         """Every JSON log line so far (other lines, e.g. a traceback, are skipped)."""
         with self._changed:
-            lines = list(self.lines)
-        return [event for line in lines if (event := _json(line)) is not None]
+            for line in self.lines[self._parsed :]:
+                if (event := _json(line)) is not None:
+                    self._events.append(event)
+            self._parsed = len(self.lines)
+            return list(self._events)
 
     def wait_event(
         self, name: str, *, count: int = 1, timeout: float = HANG_GUARD
@@ -101,15 +106,26 @@ class DaemonProcess:
         """The ``count``-th log event called ``name``; AssertionError if the process ends
         (or the hang guard passes) first."""
 
-        def found() -> list[dict[str, Any]]:
-            return [event for event in self.events() if event.get("event") == name]
+        def found(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [event for event in events if event.get("event") == name]
 
+        what = f"{name!r} event (#{count})"
+        self.wait_until(lambda events: len(found(events)) >= count, what, timeout=timeout)
+        return found(self.events())[count - 1]
+
+    def wait_until(
+        self,
+        holds: Callable[[list[dict[str, Any]]], bool],
+        what: str,
+        *,
+        timeout: float = HANG_GUARD,
+    ) -> None:
+        """Block until ``holds(events)`` is true of the log so far; AssertionError naming
+        ``what`` if the process ends (or the hang guard passes) first."""
         with self._changed:
-            self._changed.wait_for(lambda: len(found()) >= count or self._ended, timeout)
-        matches = found()
-        if len(matches) < count:
-            raise AssertionError(f"no {name!r} event (#{count}); stderr:\n{self.stderr()}")
-        return matches[count - 1]
+            self._changed.wait_for(lambda: holds(self.events()) or self._ended, timeout)
+        if not holds(self.events()):
+            raise AssertionError(f"never saw {what}; stderr:\n{self.stderr()}")
 
     def wait_output(self, wanted: Callable[[str], bool], *, timeout: float = HANG_GUARD) -> str:
         """The first stdout line ``wanted`` accepts; AssertionError if the process ends (or

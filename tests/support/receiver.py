@@ -7,10 +7,11 @@
         assert first.json()["version"] == 1
 
 Scripted responses are used in order; once the queue is empty every request
-gets ``default`` (200 "ok"). Requests are recorded before they are answered, so
-after a client has its response the request is already visible; ``wait_for``
-covers clients that do not wait (it blocks on a condition, never sleeps, and
-fails loudly on timeout). Also available as the ``http_receiver`` fixture.
+gets ``default`` (200 "ok"), or what ``default`` makes of it when it is a function.
+Requests are recorded before they are answered, so after a client has its
+response the request is already visible; ``wait_for`` covers clients that do
+not wait (it blocks on a condition, never sleeps, and fails loudly on timeout).
+Also available as the ``http_receiver`` fixture.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import functools
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -27,7 +28,7 @@ from typing import Any, Self
 
 import pytest
 
-__all__ = ["HttpReceiver", "ReceivedRequest", "Response", "http_receiver"]
+__all__ = ["Answer", "HttpReceiver", "ReceivedRequest", "Response", "http_receiver"]
 
 WAIT_SECONDS = 10.0
 
@@ -58,6 +59,9 @@ class Response:
     body: bytes = b"ok"
     hold: bool = False
     gate: threading.Event | None = None
+
+
+Answer = Callable[[ReceivedRequest], Response]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -125,7 +129,7 @@ class _Server(ThreadingHTTPServer):
 class HttpReceiver:
     """A threaded HTTP server on an ephemeral loopback port; see the module docstring."""
 
-    def __init__(self, *, default: Response | None = None, port: int = 0) -> None:
+    def __init__(self, *, default: Response | Answer | None = None, port: int = 0) -> None:
         """``port`` 0 picks a free one; pass a closed receiver's port to bring it "back"."""
         self.default = default or Response()
         self._script: deque[Response] = deque()
@@ -162,7 +166,12 @@ class HttpReceiver:
         with self._changed:
             self._requests.append(request)
             self._changed.notify_all()
-            response = self._script.popleft() if self._script else self.default
+            if self._script:
+                response = self._script.popleft()
+            elif isinstance(self.default, Response):
+                response = self.default
+            else:
+                response = self.default(request)
             if response.gate is not None:
                 self._gates.append(response.gate)
             return response

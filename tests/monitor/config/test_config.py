@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config.feeds import FeedSettings
 from monitor.config.settings import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,6 +62,31 @@ def test_minimal_config_loads_with_defaults(tmp_path: Path) -> None:
     assert config.settings.daemon.default_interval == 300
     assert config.feeds[0].display_name == "Wire"
     assert set(config.enabled_notifiers) == {"console", "hook"}
+
+
+@pytest.mark.parametrize(
+    ("feed", "name"),
+    [
+        ({"url": "http://reader:pw@127.0.0.1/f?token=t", "name": "Wire"}, "Wire"),
+        ({"url": "http://reader:pw@127.0.0.1/f?token=t"}, "http://127.0.0.1/f?token=[redacted]"),
+        ({"url": "http://127.0.0.1/f"}, "http://127.0.0.1/f"),
+    ],
+)
+def test_a_feed_without_a_name_is_known_by_its_redacted_url(
+    feed: dict[str, str], name: str
+) -> None:
+    assert FeedSettings(**feed).display_name == name
+
+
+def test_a_feeds_secrets_are_its_auth_its_url_credentials_and_key_headers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WW_FEED_PASSWORD", "from-env")
+    auth = {"type": "basic", "username": "reader", "password_env": "WW_FEED_PASSWORD"}
+    headers = {"X-Api-Key": "in-header", "Accept-Language": "en-GB"}
+    url = "http://u:in-url@127.0.0.1/f?api_key=k1&page=2"
+    feed = FeedSettings(url=url, auth=auth, headers=headers)
+    assert feed.secret_values() == ["from-env", "in-header", "in-url", "k1"]
 
 
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from monitor.daemon.polling import Polling
 from monitor.daemon.scheduler import (
     add_feed_job,
     add_periodic_job,
+    feed_job_id,
     make_scheduler,
     remove_feed_job,
     reschedule_feed,
@@ -35,6 +36,21 @@ def test_feed_job_trigger_is_only_a_safety_net_beyond_every_rule() -> None:
     (job,) = scheduler.get_jobs()
     assert job.trigger.interval == timedelta(seconds=7200)
     assert job.args == (feed,)
+
+
+def test_feed_jobs_are_named_without_credentials_and_kept_apart() -> None:
+    """APScheduler logs job names and ids: neither may carry a password or a token, yet two
+    feeds that differ only in their credentials are two jobs."""
+    scheduler = make_scheduler()
+    for url in ("http://ann:pw-one@127.0.0.1/f?token=t-one", "http://bob:pw-two@127.0.0.1/f"):
+        add_feed_job(scheduler, FeedSettings(url=url), DaemonSettings(), _poll, now=NOW)
+    jobs = scheduler.get_jobs()
+    assert len({job.id for job in jobs}) == 2
+    assert sorted(job.name for job in jobs) == [
+        "poll http://127.0.0.1/f",
+        "poll http://127.0.0.1/f?token=[redacted]",
+    ]
+    assert not [job for job in jobs for secret in ("pw-", "t-one") if secret in job.id]
 
 
 def test_feed_job_never_overlaps_coalesces_and_has_grace() -> None:
@@ -112,7 +128,7 @@ async def test_polling_moves_each_job_to_the_next_poll_its_state_holds(tmp_path:
         feed, gone = config.feeds
         states = [FeedState(url=gone.url, disabled="410 Gone")]
         polling.schedule(scheduler, config.feeds, _noop, states)
-        assert [job.id for job in scheduler.get_jobs()] == [f"poll:{feed.url}"]
+        assert [job.id for job in scheduler.get_jobs()] == [feed_job_id(feed.url)]
         later = NOW + timedelta(seconds=1234)
         polling.after_poll(
             feed, PollOutcome(feed.url, "ok", state=FeedState(feed.url, next_poll=later))

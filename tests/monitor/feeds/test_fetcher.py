@@ -13,7 +13,6 @@ import pytest
 
 from monitor.feeds.fetcher import Fetcher, FetchError
 from monitor.feeds.http_hints import parse_retry_after
-from monitor.observability.redact import redact_url
 from monitor.records.models import FeedState
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.inflight import InFlightCounter
@@ -366,18 +365,6 @@ class TestHelpers:
         """Retry-After accepts delta-seconds or an HTTP-date; anything else is ignored."""
         now = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
         assert parse_retry_after(value, now=now) == expected
-
-    @pytest.mark.parametrize(
-        ("url", "expected"),
-        [
-            ("https://u:p@feeds.example/a", "https://feeds.example/a"),
-            ("see http://token@feeds.example/x and more", "see http://feeds.example/x and more"),
-            ("https://feeds.example/a?b=c@d", "https://feeds.example/a?b=c@d"),
-        ],
-    )
-    def test_redact_url_drops_userinfo_only(self, url: str, expected: str) -> None:
-        """Credentials before the host are removed; an @ in the query is left alone."""
-        assert redact_url(url) == expected
 
     def test_unknown_error_kind_is_a_programming_error(self) -> None:
         """FetchError kinds are a closed set, so callers can switch on them."""

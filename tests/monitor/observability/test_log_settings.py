@@ -169,18 +169,26 @@ async def test_a_failed_delivery_logs_its_keys_and_never_the_webhook_url(tmp_pat
     assert any(r["logger"] == "httpx" and "[redacted]" in r["event"] for r in records)
 
 
-def test_the_store_password_and_listener_token_never_reach_a_log_line(tmp_path: Path) -> None:
+def test_store_listener_and_feed_secrets_never_reach_a_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WW_FEED_TOKEN", "feed-b3arer")
     path = tmp_path / "ww.toml"
     path.write_text(
         '[store]\nurl = "postgresql://ww:pg-s3cret@db.example/ww"\n'
-        '[listener]\ntoken = "listener-t0ken"\n',
+        '[listener]\ntoken = "listener-t0ken"\n'
+        '[[feeds]]\nurl = "https://reader:feed-pa55@f.example/a?api_key=feed-k3y"\n'
+        '[[feeds]]\nurl = "https://f.example/b"\n'
+        'auth = { type = "bearer", token_env = "WW_FEED_TOKEN" }\n',
         encoding="utf-8",
     )
     set_log_secrets(log_secrets(load_config(path)))
     out = io.StringIO()
     configure_logging("info", "json", out)
+    # As a library's message would quote them: no URL around them to recognise.
     structlog.get_logger("monitor.store.interface").error(
-        "store_failed", error="password pg-s3cret refused; header Bearer listener-t0ken"
+        "store_failed",
+        error="pg-s3cret listener-t0ken feed-pa55 feed-k3y feed-b3arer",
     )
     line = json.loads(out.getvalue().splitlines()[-1])
-    assert line["error"] == "password [redacted] refused; header Bearer [redacted]"
+    assert line["error"] == " ".join(["[redacted]"] * 5)
