@@ -98,7 +98,7 @@ def summarise(
     feeds: Iterable[FeedSettings], outcomes: Iterable[PollOutcome], deliveries: Mapping[str, int]
 ) -> RoundSummary:
     """The summary of polling ``feeds`` (to ``outcomes``) and the sweep that followed."""
-    names = {feed.url: redact_url(feed.display_name) for feed in feeds}
+    names = {feed.url: feed.display_name for feed in feeds}
     done = tuple(outcomes)
     failed = tuple(
         names.get(outcome.feed_url, redact_url(outcome.feed_url))

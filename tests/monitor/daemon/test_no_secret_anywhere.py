@@ -56,8 +56,8 @@ ENVIRONMENT: Final = {
 }
 
 NOTIFIERS: Final = ("apprise", "hook", "mail", "out", "slack_bot", "slack_hook")
-# Read commands and `notify test` (plus `replay` of a failing feed, whose URL is made by
-# the test); the last table runs against an unreachable PostgreSQL store.
+# Read commands, `notify test` and one more round (plus `replay` of a failing feed, whose
+# URL is made by the test); the next table runs against an unreachable PostgreSQL store.
 COMMANDS: Final = (
     ("check",),
     ("feeds",),
@@ -70,6 +70,7 @@ COMMANDS: Final = (
     ("db", "stats", "--json"),
     ("rules", "backtest", "--since", "1d"),
     *(("notify", "test", name) for name in NOTIFIERS),
+    ("run", "--once"),  # its round summary names the feeds that failed
 )
 UNREACHABLE_STORE_COMMANDS: Final = (("feeds",), ("alerts",), ("db", "stats"), ("run", "--once"))
 PAGES: Final = ("/status", "/metrics", "/healthz", "/readyz")
