@@ -53,6 +53,10 @@ class DaemonSettings(Section):
     concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
     host_concurrency: int = Field(2, ge=1, le=64, description="fetches in flight per host")
     host_spacing: float = Field(0.5, ge=0, description="seconds between requests to one host")
+    host_slow_after: float = Field(
+        3.0, ge=0, description="a fetch in flight this long leaves its host slot (0: never)"
+    )
+    host_slow_limit: int = Field(2, ge=1, le=64, description="slow fetches in flight per host")
     parse_workers: int = Field(-1, ge=-1, le=64, description="-1: cores but one, 0: a thread")
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)

@@ -57,7 +57,12 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
         max_body_bytes=daemon.max_body_bytes,
         max_redirects=daemon.max_redirects,
         concurrency=daemon.concurrency,
-        host_gate=HostGate(concurrency=daemon.host_concurrency, spacing=daemon.host_spacing),
+        host_gate=HostGate(
+            concurrency=daemon.host_concurrency,
+            spacing=daemon.host_spacing,
+            slow_after=daemon.host_slow_after,
+            slow_limit=daemon.host_slow_limit,
+        ),
     )
 
 

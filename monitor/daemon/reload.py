@@ -48,8 +48,8 @@ RESTART_SECTIONS = ("store", "dedup", "log", "listener")
 # Daemon keys the fetcher and the parse pool were built from.
 RESTART_DAEMON_KEYS = frozenset(
     {"user_agent", "contact_url", "concurrency", "host_concurrency", "host_spacing",
-     "parse_workers", "connect_timeout", "read_timeout", "total_timeout", "max_body_bytes",
-     "max_redirects"}
+     "host_slow_after", "host_slow_limit", "parse_workers", "connect_timeout",
+     "read_timeout", "total_timeout", "max_body_bytes", "max_redirects"}
 )  # fmt: skip
 # Daemon keys every feed's next poll depends on: a change replaces every poll job.
 SCHEDULE_DAEMON_KEYS = frozenset(

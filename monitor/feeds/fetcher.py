@@ -27,7 +27,7 @@ import httpx
 from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.feeds.errors import FetchError, status_error, translate
 from monitor.feeds.http_hints import cache_lifetime, link_header
-from monitor.feeds.politeness import HostGate
+from monitor.feeds.politeness import HostGate, Turn
 from monitor.feeds.redirects import (
     Hops,
     is_redirect,
@@ -190,20 +190,20 @@ class Fetcher:
     ) -> FetchResult:
         """GET ``url`` (conditionally, given ``state``) and return the accepted response.
 
-        Waits for the host's turn (per-host limit and spacing), then for a global slot.
+        Waits for the host's turn (per-host limit and spacing), then for a global slot; a
+        request slow to answer gives its host slot back or is ended (``HostGate.watch``).
         Raises :class:`FetchError` on any failure, including non-2xx statuses other than 304.
         """
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
         target = parse_url(url, "protocol")
-        async with self._gate.slot(target.host), self._semaphore:
+        async with self._gate.slot(target.host, url) as turn, self._semaphore:
             try:
-                async with asyncio.timeout(self._total_timeout):
+                async with asyncio.timeout(self._total_timeout) as deadline:
+                    self._gate.watch(turn, deadline)
                     return await self._fetch(url, target, state, cap, options)
             except TimeoutError as exc:
-                raise FetchError(
-                    "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
-                ) from exc
+                raise self._timeout_error(turn, url) from exc
             except httpx.HTTPError as exc:
                 raise translate(exc) from exc
             except httpx.InvalidURL as exc:
@@ -211,6 +211,17 @@ class Fetcher:
                 raise FetchError("redirect", "redirect to an invalid URL") from exc
             except ValueError as exc:  # httpx refusing a header value (e.g. not encodable)
                 raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
+
+    def _timeout_error(self, turn: Turn, url: str) -> FetchError:
+        if turn.cut:  # ended early so that the host's other feeds keep their turns
+            return FetchError(
+                "timeout",
+                f"no complete answer within {self._gate.slow_after:g}s from {url} while "
+                f"{self._gate.slow_limit} slow requests to {turn.host} were open",
+            )
+        return FetchError(
+            "timeout", f"no complete answer within {self._total_timeout:g}s from {url}"
+        )
 
     async def _fetch(
         self,
