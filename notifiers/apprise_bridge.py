@@ -107,10 +107,14 @@ class AppriseNotifier(NotifierPlugin):
         super().__init__(name, config, http=http)
         self.config = config
         self._templates = Templates("apprise", PARTS, config.templates)
+        self._user_agent: str | None = http.headers.get("User-Agent")
 
     def _client(self) -> Any:
         with _apprise() as apprise:
-            client = apprise.Apprise()
+            # Apprise sends its app_id as the User-Agent: the shared client's, so its
+            # requests name the daemon as every other notifier's do.
+            asset = apprise.AppriseAsset(app_id=self._user_agent or apprise.AppriseAsset.app_id)
+            client = apprise.Apprise(asset=asset)
             for url in self.config.urls:
                 client.add(url.get_secret_value())
         return client

@@ -135,6 +135,9 @@ class NotifierPlugin(ABC):
     Deliberately tiny: a plugin declares its ``type_name`` and ``Config`` model and
     implements :meth:`send`. Subclasses narrow ``config`` to their own ``Config``;
     :func:`notifiers.build_notifier` checks the match before calling the constructor.
+    ``http`` is the daemon's shared client: its requests carry the daemon's User-Agent
+    (``wirewatch/VERSION (+contact_url)`` or ``[daemon] user_agent``); a plugin that
+    uses another HTTP library should send ``http.headers["User-Agent"]`` too.
     """
 
     type_name: ClassVar[str]

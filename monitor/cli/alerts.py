@@ -23,12 +23,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 import notifiers
 from monitor.alerting import parse_duration
 from monitor.cli.commands import CommandFactory, Loader, on_store
-from monitor.config import Config
+from monitor.config import Config, DaemonSettings
+from monitor.feeds import http_client
 from monitor.observability import Redactor
 from monitor.records import Silence
 from monitor.store import STATES, AlertListing, Store
@@ -246,12 +245,12 @@ def _test(args: argparse.Namespace) -> int:
         return _fail(f"no notifier {args.name!r} (known: {', '.join(sorted(config.notifiers))})")
     if not conf.enabled:
         return _fail(f"notifier {args.name!r} is disabled (enabled = false)")
-    return asyncio.run(_send_test(args.name, conf))
+    return asyncio.run(_send_test(args.name, conf, config.settings.daemon))
 
 
-async def _send_test(name: str, conf: notifiers.NotifierConfig) -> int:
+async def _send_test(name: str, conf: notifiers.NotifierConfig, daemon: DaemonSettings) -> int:
     redact = Redactor(conf.secret_values())
-    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False) as http:
+    async with http_client(daemon) as http:  # as the daemon sends: its User-Agent
         channel = notifiers.build_notifier(name, conf, http=http)
         try:
             await channel.send(test_alert(name))

@@ -30,6 +30,7 @@ from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
 from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
+from monitor.feeds import http_client
 from monitor.ingest import Pipeline, PollOutcome, RuntimeHolder, poll_feed
 from monitor.observability import set_log_secrets
 from monitor.records import FeedState, PollStatus
@@ -77,7 +78,7 @@ class Daemon:
         if isinstance(store, WatchedStories):  # stories other daemons open (0017)
             store.watch_stories(SharedStories(dedup))
         warmed = await dedup.load(clock())
-        http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+        http = http_client(config.settings.daemon)  # with the daemon's User-Agent
         channels = {
             name: notifiers.build_notifier(name, conf, http=http)
             for name, conf in config.enabled_notifiers.items()

@@ -31,8 +31,9 @@ from monitor.feeds import (
     ParsePool,
     WebSub,
     backoff_delay,
+    daemon_user_agent,
+    http_client,
     interval_policy,
-    user_agent_for,
 )
 from monitor.ingest import Pipeline, PollOutcome, ingest_pushed
 from monitor.listener import HttpListener
@@ -50,7 +51,7 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
     """The shared fetcher; with ``metrics``, one that times requests and counts bytes."""
     make = Fetcher if metrics is None else functools.partial(MeteredFetcher, metrics)
     return make(
-        user_agent=user_agent_for(daemon.contact_url, daemon.user_agent),
+        user_agent=daemon_user_agent(daemon),
         connect_timeout=daemon.connect_timeout,
         read_timeout=daemon.read_timeout,
         total_timeout=daemon.total_timeout,
@@ -171,7 +172,7 @@ class Polling:
         if not listener.serving:
             log.error("websub_not_started", reason="the listener is disabled or could not bind")
             return
-        self._hub_client = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=False)
+        self._hub_client = http_client(self._settings())
 
         async def pushed(feed: FeedSettings, body: bytes, content_type: str | None) -> None:
             outcome = await ingest_pushed(feed, body, content_type, pipeline)

@@ -22,7 +22,12 @@ from monitor.feeds.normalise import declared_guid, normalise_entry
 from monitor.feeds.parse_pool import ParsePool
 from monitor.feeds.parser import ParseError, parse_feed
 from monitor.feeds.politeness import HostGate
-from monitor.feeds.request_options import RequestOptions, user_agent_for
+from monitor.feeds.request_options import (
+    RequestOptions,
+    daemon_user_agent,
+    http_client,
+    user_agent_for,
+)
 from monitor.feeds.websub import WebSub
 
 __all__ = [
@@ -41,8 +46,10 @@ __all__ = [
     "after_gone",
     "after_success",
     "backoff_delay",
+    "daemon_user_agent",
     "declared_guid",
     "feed_health",
+    "http_client",
     "interval_policy",
     "normalise_entry",
     "parse_feed",

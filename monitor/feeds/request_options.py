@@ -7,7 +7,9 @@ import importlib.metadata
 from dataclasses import dataclass, field
 from typing import Final
 
-from monitor.config import FeedSettings
+import httpx
+
+from monitor.config import DaemonSettings, FeedSettings
 
 
 def _package_version() -> str:
@@ -27,6 +29,23 @@ def user_agent_for(contact_url: str = DEFAULT_CONTACT_URL, override: str = "") -
 
 
 DEFAULT_USER_AGENT: Final = user_agent_for()
+
+
+def daemon_user_agent(daemon: DaemonSettings) -> str:
+    """The User-Agent of every request the daemon makes, as its ``[daemon]`` settings say."""
+    return user_agent_for(daemon.contact_url, daemon.user_agent)
+
+
+def http_client(daemon: DaemonSettings) -> httpx.AsyncClient:
+    """The client shared by the notifiers (and WebSub's hub requests): it says who we are,
+    as feed fetches do, rather than ``python-httpx``; a plugin not using it can read
+    ``http.headers["User-Agent"]``. Redirects are not followed: an endpoint that moves is
+    an error to fix, not a place to send an alert's credentials."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": daemon_user_agent(daemon)},
+        timeout=httpx.Timeout(20.0),
+        follow_redirects=False,
+    )
 
 
 @dataclass(frozen=True, slots=True)

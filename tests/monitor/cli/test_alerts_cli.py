@@ -117,6 +117,26 @@ def test_notify_test_sends_through_one_notifier(
 
 
 @pytest.mark.parametrize(
+    "table",
+    ['type = "webhook"\nurl = "{url}"', 'type = "slack"\nwebhook_url = "{url}"'],
+    ids=["webhook", "slack"],
+)
+def test_notify_test_sends_the_daemons_user_agent(
+    tmp_path: Path, http_receiver: HttpReceiver, table: str
+) -> None:
+    """``notify test`` sends as the daemon would: with its User-Agent, not httpx's."""
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(
+        '[daemon]\nuser_agent = "desk-monitor/3.1"\n'
+        f'[store]\npath = "{tmp_path / "cli.db"}"\n'
+        f"[notifiers.out]\n{table.format(url=http_receiver.url('/out'))}\n"
+    )
+    assert main(["notify", "test", "--config", str(path), "out"]) == 0
+    (request,) = http_receiver.wait_for(1)
+    assert request.headers["user-agent"] == "desk-monitor/3.1"
+
+
+@pytest.mark.parametrize(
     ("name", "enabled", "answer", "error"),
     [
         (
