@@ -213,7 +213,7 @@ def _missed(report: Report) -> str:
         "are as often about price wars, domestic violence and fighting cancer, and in a rule "
         'they would fire on any statement about a place ("Russia condemns violence in '
         'Syria"); the pack lists the phrases that report a change (*escalating violence*, '
-        "*fighting intensifies*, *heavy fighting*). See docs/decisions/0019."
+        "*fighting intensifies*, *heavy fighting*). See docs/decisions/0020."
     )
 
 

@@ -3,7 +3,7 @@
 wirewatch's one redaction, used by the notifiers (a server echoing a token back) and by
 the daemon, which re-exports it as ``monitor.observability.Redactor`` / ``redact_url``.
 It lives here because notifiers may not import ``monitor`` while ``monitor`` may import
-``notifiers`` (docs/decisions/0029-one-redaction.md).
+``notifiers`` (docs/decisions/0024-one-redaction.md).
 
 - :func:`redact_url` removes what a URL shows in plain sight: its ``user:password@`` and
   the values of credential-like query parameters (``token``, ``api_key``, ``sig``, …),

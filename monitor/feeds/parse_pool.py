@@ -5,7 +5,7 @@ daemon's death alone never wakes it; the fork server and resource tracker in tur
 while a worker holds their pipes. So each worker is handed the read end of a *lifeline*,
 a pipe whose only write end stays in the daemon and is never written: the kernel closes
 it however the daemon ends (``kill -9`` included), the worker's read sees end-of-file and
-the worker exits, and the fork server and tracker follow (docs/decisions/0027).
+the worker exits, and the fork server and tracker follow (docs/decisions/0022).
 
 Workers also ignore SIGINT. Ctrl-C in a terminal signals the whole process group; the
 daemon then stops the pool itself, and a worker interrupted while waiting for work would

@@ -3,7 +3,7 @@
 A site serving a hundred of the user's feeds sees them one or two at a time, never as a
 burst. Hosts are independent lanes: a slow host delays only its own feeds.
 
-Within a host, slow requests do not starve the prompt ones (decision 0030). A request still
+Within a host, slow requests do not starve the prompt ones (decision 0025). A request still
 in flight after ``slow_after`` seconds gives its slot back and takes one of the host's
 ``slow_limit`` slow places instead; when those are all taken, it is ended there and then
 (a timeout: its feed backs off). A feed whose last request was slow asks for a slow place

@@ -10,7 +10,7 @@ write they keep or redo later.
 
 Once a write has failed the store counts as not writable until a write check (one tiny
 write, :meth:`monitor.store.sql.base.SqlStore.write_check`) goes through; while writes
-succeed no check writes anything (docs/decisions/0026-full-disk.md).
+succeed no check writes anything (docs/decisions/0021-full-disk.md).
 """
 
 from __future__ import annotations

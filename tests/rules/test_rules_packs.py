@@ -49,7 +49,7 @@ def test_the_gazetteer_leaves_out_spellings_that_are_english_words(text: str) ->
 
 # -- conflict-escalation on ordinary headlines ------------------------------------------
 # Measured on real headlines by `python -m bench.packs` (docs/BENCHMARKS.md); the words
-# left out or listed only in phrases are explained in docs/decisions/0025.
+# left out or listed only in phrases are explained in docs/decisions/0020.
 
 SETS = ("military_movement", "strikes", "casualties", "sieges", "ceasefire_breakdown",
         "mobilisation")  # fmt: skip
