@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -24,8 +23,9 @@ from monitor.alerting import Dispatcher, DispatchSummary
 from monitor.config import Config, FeedSettings
 from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
-from monitor.daemon.reload import Reloader, install_reload_route, install_reload_signal, log_secrets
+from monitor.daemon.reload import Reloader, install_reload_route, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
+from monitor.daemon.shutdown import Deadline
 from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
@@ -39,8 +39,6 @@ from monitor.store import (
     RetentionReport,
     Store,
     StoreNotWritableError,
-    instance_lock,
-    lock_path_for,
     run_retention,
 )
 from monitor.stories import Deduplicator, SharedStories, WatchedStories
@@ -235,6 +233,20 @@ class Daemon:
         states = await self._remember_feed_states()
         claims = self._schedule_polls(scheduler, states)
         await self.polling.start_push(self.store, self.pipeline, self.config.feeds, self.listener)
+        self._add_upkeep_jobs(scheduler)
+        scheduler.start()
+        if claims is not None:
+            await claims.claim_now()  # due feeds at once, not one claim interval later
+        dispatcher = asyncio.create_task(
+            supervised("dispatch_on_wake", lambda: self._dispatch_on_wake(stop), stop)
+        )
+        try:
+            await stop.wait()
+        finally:
+            await self._shut_down(scheduler, claims, dispatcher)
+
+    def _add_upkeep_jobs(self, scheduler: AsyncIOScheduler) -> None:
+        """Everything the scheduler runs besides the polls."""
         if (websub := self.polling.websub) is not None:  # renewed before they lapse
             add_periodic_job(scheduler, "websub_renew", WEBSUB_RENEW_SECONDS,
                              lambda: run_exclusively(self.store, "websub_renew",
@@ -248,32 +260,28 @@ class Daemon:
         retention = self.config.settings.retention
         if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
             add_periodic_job(scheduler, "retention", retention.interval, self.retain)
-        scheduler.start()
+
+    async def _shut_down(
+        self, scheduler: AsyncIOScheduler, claims: ClaimLoop | None, dispatcher: asyncio.Task[None]
+    ) -> None:
+        """Finish the current work within ``shutdown_timeout``; what is left stays pending."""
+        # One deadline for the whole drain: each stage gets what the last one left.
+        deadline = Deadline(self.config.settings.daemon.shutdown_timeout)
+        log.info("daemon_stopping", polls_in_flight=len(self._inflight))
+        scheduler.pause()  # no new runs; shutdown() would cancel the running polls
         if claims is not None:
-            await claims.claim_now()  # due feeds at once, not one claim interval later
-        dispatcher = asyncio.create_task(
-            supervised("dispatch_on_wake", lambda: self._dispatch_on_wake(stop), stop)
-        )
-        try:
-            await stop.wait()
-        finally:
-            # One deadline for the whole drain: each stage gets what the last one left.
-            deadline = _Deadline(self.config.settings.daemon.shutdown_timeout)
-            log.info("daemon_stopping", polls_in_flight=len(self._inflight))
-            scheduler.pause()  # no new runs; shutdown() would cancel the running polls
-            if claims is not None:
-                claims.stop()
-            with contextlib.suppress(TimeoutError):  # a reload in progress ends first
-                await asyncio.wait_for(self.reloader.close(), deadline.left())
-            await self._stop_dispatching(dispatcher, deadline)
-            await self._finish_in_flight(deadline)
-            await self.dispatcher.aclose()  # no drain wakes after the last sends
-            if claims is not None:  # leases given back, so other daemons poll those feeds
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(claims.wait_idle(), deadline.left())
-            scheduler.shutdown(wait=False)
-            await self.polling.stop_push()
-            log.info("daemon_stopped", polls_cancelled=self._cancelled)
+            claims.stop()
+        with contextlib.suppress(TimeoutError):  # a reload in progress ends first
+            await asyncio.wait_for(self.reloader.close(), deadline.left())
+        await self._stop_dispatching(dispatcher, deadline)
+        await self._finish_in_flight(deadline)
+        await self.dispatcher.aclose()  # no drain wakes after the last sends
+        if claims is not None:  # leases given back, so other daemons poll those feeds
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(claims.wait_idle(), deadline.left())
+        scheduler.shutdown(wait=False)
+        await self.polling.stop_push()
+        log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
     def _schedule_polls(
         self, scheduler: AsyncIOScheduler, states: list[FeedState]
@@ -308,7 +316,7 @@ class Daemon:
             late = (claimed_at - state.next_poll).total_seconds()
             self.metrics.scheduler_lag.observe(max(late, 0.0))
 
-    async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: _Deadline) -> None:
+    async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: Deadline) -> None:
         """End the wake-up loop; the drains it started are waited for by the last
         dispatch (:meth:`_finish_in_flight`): cancelling a send between a receiver's 200
         and the store's "sent" would send that alert twice."""
@@ -318,7 +326,7 @@ class Daemon:
         except TimeoutError:
             log.warning("dispatch_cancelled_at_shutdown")
 
-    async def _finish_in_flight(self, deadline: _Deadline) -> None:
+    async def _finish_in_flight(self, deadline: Deadline) -> None:
         """Let running polls store what they fetched and send what they queued, within
         the deadline; what is left stays pending in the outbox for the next start."""
         if self._inflight:
@@ -368,49 +376,3 @@ class Daemon:
         except Exception:
             log.exception("retention_failed")
             return None
-
-
-class _Deadline:
-    """A moment on the loop's clock; ``left()`` is never negative."""
-
-    def __init__(self, seconds: float) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._at = self._loop.time() + seconds
-
-    def left(self) -> float:
-        return max(0.0, self._at - self._loop.time())
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    """SIGINT and SIGTERM set ``stop``: the daemon finishes its current work and exits."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-
-async def run_daemon(
-    config: Config,
-    *,
-    once: bool,
-    stop: asyncio.Event | None = None,
-    on_round: Callable[[RoundSummary], None] | None = None,
-) -> int:
-    """The body of ``wirewatch run``: exit status 0 unless start-up failed or, ``once``, no
-    feed could be polled (``on_round`` gets the round's summary). Holds the database's
-    instance lock throughout (InstanceLockError when another daemon has it)."""
-    summary = None
-    with instance_lock(lock_path_for(config.settings.store)):
-        daemon = await Daemon.build(config)
-        stop = stop or asyncio.Event()
-        try:
-            if once:
-                summary = await daemon.poll_round()
-            else:
-                install_stop_signals(stop)
-                install_reload_signal(daemon.reloader)
-                await daemon.run_forever(stop)
-        finally:
-            await daemon.close()
-    if summary is not None and on_round is not None:
-        on_round(summary)
-    return summary.exit_status if summary is not None else 0

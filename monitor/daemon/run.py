@@ -1,0 +1,42 @@
+"""The body of ``wirewatch run``: the instance lock, the daemon built, run until stopped
+(or for one round with ``--once``), closed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from monitor.config import Config
+from monitor.daemon.daemon import Daemon
+from monitor.daemon.reload import install_reload_signal
+from monitor.daemon.shutdown import install_stop_signals
+from monitor.daemon.summary import RoundSummary
+from monitor.store import instance_lock, lock_path_for
+
+
+async def run_daemon(
+    config: Config,
+    *,
+    once: bool,
+    stop: asyncio.Event | None = None,
+    on_round: Callable[[RoundSummary], None] | None = None,
+) -> int:
+    """The body of ``wirewatch run``: exit status 0 unless start-up failed or, ``once``, no
+    feed could be polled (``on_round`` gets the round's summary). Holds the database's
+    instance lock throughout (InstanceLockError when another daemon has it)."""
+    summary = None
+    with instance_lock(lock_path_for(config.settings.store)):
+        daemon = await Daemon.build(config)
+        stop = stop or asyncio.Event()
+        try:
+            if once:
+                summary = await daemon.poll_round()
+            else:
+                install_stop_signals(stop)
+                install_reload_signal(daemon.reloader)
+                await daemon.run_forever(stop)
+        finally:
+            await daemon.close()
+    if summary is not None and on_round is not None:
+        on_round(summary)
+    return summary.exit_status if summary is not None else 0
