@@ -5,7 +5,7 @@ limits, groups, digests, threads, send dedup, redaction of errors), routing by r
 severity, holds (quiet hours, rate limits), silences, operator alerts about feeds, and
 delivery counters."""
 
-from monitor.alerting.delivery_metrics import DeliveryMetrics
+from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.dispatch import Dispatcher
 from monitor.alerting.operator_alerts import raise_operator_alert
 from monitor.alerting.passes import DispatchSummary
@@ -16,6 +16,7 @@ __all__ = [
     "DeliveryMetrics",
     "DispatchSummary",
     "Dispatcher",
+    "Outcome",
     "Routes",
     "parse_duration",
     "raise_operator_alert",

@@ -11,6 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What became of a delivery in one pass (counter label ``outcome``, summary key)."""
+
+    SENT = "sent"
+    RETRY = "retry"  # failed for now; tried again within its retry budget
+    DEAD = "dead"  # given up (a dead letter)
+    SILENCED = "silenced"  # ended by a silence, never attempted
+    DEFERRED = "deferred"  # held (quiet hours, digest, group, rate limit, thread)
 
 
 @dataclass
@@ -32,9 +43,9 @@ class DeliveryMetrics:
     oldest_pending: datetime | None = None
     sweeps: int = 0
 
-    def delivered(self, notifier: str, outcome: str, count: int = 1) -> None:
+    def delivered(self, notifier: str, outcome: Outcome, count: int = 1) -> None:
         self.deliveries[notifier, outcome] += count
-        if outcome == "dead":
+        if outcome is Outcome.DEAD:
             self.dead_letters[notifier] += count
 
     def snapshot(self) -> dict[str, object]:

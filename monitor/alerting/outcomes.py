@@ -15,11 +15,12 @@ from datetime import datetime
 
 import structlog
 
-from monitor.alerting.delivery_metrics import DeliveryMetrics
+from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.holds import Hold, Unit
 from monitor.alerting.passes import Pass, thread_key
 from monitor.alerting.retries import DeadReason
 from monitor.alerting.unrecorded import UnrecordedOutcomes
+from monitor.records import DeliveryState
 from monitor.store import Outbox
 
 log = structlog.get_logger("monitor.alerting.dispatch")
@@ -34,26 +35,26 @@ class Outcomes:
         self.unrecorded = UnrecordedOutcomes()  # writes the store refused, until it takes them
 
     async def sent(self, pass_: Pass, unit: Unit) -> None:
-        await self._attempted(pass_, unit, "sent", None)
+        await self._attempted(pass_, unit, Outcome.SENT, None)
         self._log(pass_, unit, "delivery_sent", None)
 
     async def retry(self, pass_: Pass, unit: Unit, error: str, retry_at: datetime) -> None:
         """A transient failure: tried again at ``retry_at``."""
         clean = pass_.config.redact(error)
         await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state="pending",
+            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.PENDING,
             attempts=unit.attempts + 1, next_attempt_at=retry_at, error=clean,
             first_attempt_at=pass_.now,
         )  # fmt: skip
         pass_.summary.wake_at(retry_at)
-        self._count(pass_, unit, "retry")
+        self._count(pass_, unit, Outcome.RETRY)
         retry_in = round((retry_at - pass_.now).total_seconds(), 1)
         self._log(pass_, unit, "delivery_retry", clean, retry_in=retry_in)
 
     async def dead(self, pass_: Pass, unit: Unit, error: str, reason: DeadReason) -> None:
         """Given up: logged at error level with why, after how many attempts, over how long."""
         clean = pass_.config.redact(error)
-        await self._attempted(pass_, unit, "dead", clean)
+        await self._attempted(pass_, unit, Outcome.DEAD, clean)
         first = unit.first_attempt or pass_.now
         self._log(
             pass_, unit, "delivery_dead", clean, reason=reason.value, attempts=unit.attempts + 1,
@@ -63,20 +64,20 @@ class Outcomes:
     async def silenced(self, pass_: Pass, unit: Unit, note: str) -> None:
         """Ended by a silence, never attempted (``note`` names the silence)."""
         await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state="silenced",
+            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.SILENCED,
             attempts=unit.attempts, next_attempt_at=pass_.now, error=note,
         )  # fmt: skip
-        self._count(pass_, unit, "silenced")
+        self._count(pass_, unit, Outcome.SILENCED)
         self._log(pass_, unit, "delivery_silenced", None)
 
     async def deferred(self, pass_: Pass, unit: Unit, hold: Hold) -> None:
         """Wait without spending an attempt: the delivery is held, not failing."""
         await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state="pending",
+            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.PENDING,
             attempts=unit.attempts, next_attempt_at=hold.until, error=None, hold=hold.reason,
         )  # fmt: skip
         pass_.summary.wake_at(hold.until)
-        pass_.summary.outcomes["deferred"] += len(unit.ids)
+        pass_.summary.outcomes[Outcome.DEFERRED] += len(unit.ids)
         self.metrics.deferrals[pass_.name, hold.reason] += len(unit.ids)
         for context in unit.contexts:
             log.debug(
@@ -92,16 +93,19 @@ class Outcomes:
             pass_.threads.setdefault(key, ref)
             await self.unrecorded.save_thread(self._store, *key, pass_.name, ref)
 
-    async def _attempted(self, pass_: Pass, unit: Unit, state: str, error: str | None) -> None:
+    async def _attempted(
+        self, pass_: Pass, unit: Unit, outcome: Outcome, error: str | None
+    ) -> None:
         """A final outcome of an attempt (sent or dead)."""
+        state = DeliveryState.SENT if outcome is Outcome.SENT else DeliveryState.DEAD
         await self.unrecorded.update(
             self._store, unit.ids, notifier=pass_.name, state=state,
             attempts=unit.attempts + 1, next_attempt_at=pass_.now, error=error,
             first_attempt_at=pass_.now,
         )  # fmt: skip
-        self._count(pass_, unit, state)
+        self._count(pass_, unit, outcome)
 
-    def _count(self, pass_: Pass, unit: Unit, outcome: str) -> None:
+    def _count(self, pass_: Pass, unit: Unit, outcome: Outcome) -> None:
         pass_.summary.outcomes[outcome] += len(unit.ids)
         self.metrics.delivered(pass_.name, outcome, len(unit.ids))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import notifiers
+from monitor.alerting.delivery_metrics import Outcome
 from monitor.alerting.retries import RetryPolicy
 from monitor.config import RouteSettings
 from monitor.observability import Redactor
@@ -25,12 +26,12 @@ from monitor.store import DeliveryContext
 class DispatchSummary:
     """How sending went, by delivery outcome, and the earliest hold or retry it set."""
 
-    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: defaultdict(int))
     next_wake: datetime | None = None
 
     @property
     def sent(self) -> int:
-        return self.outcomes["sent"]
+        return self.outcomes[Outcome.SENT]
 
     def wake_at(self, moment: datetime) -> None:
         self.next_wake = moment if self.next_wake is None else min(self.next_wake, moment)

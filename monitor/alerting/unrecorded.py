@@ -23,6 +23,7 @@ from datetime import datetime
 
 import structlog
 
+from monitor.records import DeliveryState
 from monitor.store import DeliveryContext, Outbox
 
 log = structlog.get_logger("monitor.alerting.unrecorded")
@@ -32,7 +33,7 @@ log = structlog.get_logger("monitor.alerting.unrecorded")
 class _Update:
     notifier: str
     delivery_ids: tuple[int, ...]
-    state: str
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime
     error: str | None
@@ -89,7 +90,7 @@ class UnrecordedOutcomes:
         delivery_ids: Sequence[int],
         *,
         notifier: str,
-        state: str,
+        state: DeliveryState,
         attempts: int,
         next_attempt_at: datetime,
         error: str | None,

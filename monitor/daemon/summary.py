@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from monitor.alerting import Outcome
 from monitor.config import FeedSettings
 from monitor.ingest import PollOutcome
 from monitor.observability import redact_url
@@ -32,7 +33,12 @@ _WORDS: Mapping[PollStatus, str] = {
 }  # fmt: skip
 _ALWAYS_SHOWN = ("ok", "not modified", "failed")
 # The dispatcher's delivery outcomes → their words; "sent" is always shown.
-_DELIVERIES = {"retry": "retrying", "dead": "dead", "deferred": "held", "silenced": "silenced"}
+_DELIVERIES = {
+    Outcome.RETRY: "retrying",
+    Outcome.DEAD: "dead",
+    Outcome.DEFERRED: "held",
+    Outcome.SILENCED: "silenced",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +46,7 @@ class RoundSummary:
     """One round: every feed's poll outcome, and what the outbox sweep after it did."""
 
     outcomes: tuple[PollOutcome, ...]
-    deliveries: Mapping[str, int]  # the sweep's outcomes: sent, retry, dead, deferred, ...
+    deliveries: Mapping[Outcome, int]  # the sweep's outcomes: sent, retry, dead, deferred, ...
     not_polled: tuple[str, ...]  # display names of the feeds not polled, in feed order
 
     @property
@@ -69,7 +75,7 @@ class RoundSummary:
         by_feed = {word.replace(" ", "_"): feeds[word] for word in sorted(feeds)}
         return {
             "feeds": len(self.outcomes), **by_feed, "articles": self.articles,
-            "alerts": self.alerts, "sent": self.deliveries.get("sent", 0),
+            "alerts": self.alerts, "sent": self.deliveries.get(Outcome.SENT, 0),
         }  # fmt: skip
 
     def line(self) -> str:
@@ -91,11 +97,13 @@ class RoundSummary:
             for key, word in _DELIVERIES.items()
             if self.deliveries.get(key)
         ]
-        return ", ".join([f"{self.deliveries.get('sent', 0)} sent", *others])
+        return ", ".join([f"{self.deliveries.get(Outcome.SENT, 0)} sent", *others])
 
 
 def summarise(
-    feeds: Iterable[FeedSettings], outcomes: Iterable[PollOutcome], deliveries: Mapping[str, int]
+    feeds: Iterable[FeedSettings],
+    outcomes: Iterable[PollOutcome],
+    deliveries: Mapping[Outcome, int],
 ) -> RoundSummary:
     """The summary of polling ``feeds`` (to ``outcomes``) and the sweep that followed."""
     names = {feed.url: feed.display_name for feed in feeds}

@@ -30,7 +30,7 @@ import structlog
 from monitor.config import FeedSettings
 from monitor.listener import HttpListener, Request, Response
 from monitor.observability import redact_url
-from monitor.records import WebSubSubscription
+from monitor.records import SubscriptionState, WebSubSubscription
 from monitor.store import Store
 
 log = structlog.get_logger("monitor.feeds.websub")
@@ -42,15 +42,25 @@ MAX_LEASE: Final = 365 * 86_400
 _DIGESTS: Final = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
                    "sha384": hashlib.sha384, "sha512": hashlib.sha512}  # fmt: skip
 
+# Subscriptions a hub may push content for (one being verified may already get some).
+_LIVE: Final = (SubscriptionState.ACTIVE, SubscriptionState.REQUESTED)
+
 ContentHandler = Callable[[FeedSettings, bytes, str | None], Awaitable[object]]
 
 
 def renew_at(subscription: WebSubSubscription) -> datetime | None:
     """When to renew an active lease: before a tenth of it (at least ten minutes) is left."""
-    if subscription.state != "active" or subscription.expires_at is None:
+    if subscription.state is not SubscriptionState.ACTIVE or subscription.expires_at is None:
         return None
     lease = timedelta(seconds=subscription.lease_seconds or 0)
     return subscription.expires_at - max(lease * RENEW_SHARE, RENEW_MARGIN)
+
+
+def _renewed_state(known: WebSubSubscription | None) -> SubscriptionState:
+    """A renewal of an active subscription stays active while the hub verifies it again."""
+    if known is not None and known.state is SubscriptionState.ACTIVE:
+        return SubscriptionState.ACTIVE
+    return SubscriptionState.REQUESTED
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
@@ -110,7 +120,7 @@ class WebSub:
         subscription = self._by_feed.get(feed_url)
         return bool(
             subscription
-            and subscription.state == "active"
+            and subscription.state is SubscriptionState.ACTIVE
             and subscription.expires_at
             and subscription.expires_at > self._clock()
         )
@@ -120,7 +130,11 @@ class WebSub:
     async def discovered(self, feed: FeedSettings, hub: str, topic: str) -> None:
         """A poll saw the feed's hub; subscribe unless we already asked this hub."""
         known = self._by_feed.get(feed.url)
-        if known and (known.hub, known.topic) == (hub, topic) and known.state != "failed":
+        if (
+            known
+            and (known.hub, known.topic) == (hub, topic)
+            and known.state is not SubscriptionState.FAILED
+        ):
             return
         await self.subscribe(feed, hub, topic)
 
@@ -134,14 +148,14 @@ class WebSub:
             # Keep callback and secret across renewals: pushes in flight stay valid.
             callback_id=known.callback_id if known and same else secrets.token_urlsafe(18),
             secret=known.secret if known and same else secrets.token_hex(32),
-            state="active" if known and same and known.state == "active" else "requested",
+            state=_renewed_state(known if same else None),
             requested_at=self._clock(),
             lease_seconds=known.lease_seconds if known and same else None,
             expires_at=known.expires_at if known and same else None,
         )
         subscription = replace(subscription, last_error=await self._request(subscription))
-        if subscription.last_error and subscription.state == "requested":
-            subscription = replace(subscription, state="failed")
+        if subscription.last_error and subscription.state is SubscriptionState.REQUESTED:
+            subscription = replace(subscription, state=SubscriptionState.FAILED)
         await self._save(subscription)
         return subscription
 
@@ -190,7 +204,9 @@ class WebSub:
             return Response(404, b"unknown subscription")
         if mode == "denied":
             reason = request.query.get("hub.reason", "")[:200]
-            await self._save(replace(subscription, state="denied", last_error=reason or None))
+            await self._save(
+                replace(subscription, state=SubscriptionState.DENIED, last_error=reason or None)
+            )
             log.warning("websub_denied", feed_url=subscription.feed_url, reason=reason)
             return Response(200, b"")
         challenge = request.query.get("hub.challenge", "")
@@ -198,7 +214,7 @@ class WebSub:
         if mode != "subscribe" or not challenge or lease is None:
             return Response(404, b"not a subscription we asked for")
         now = self._clock()
-        active = replace(subscription, state="active", lease_seconds=lease,
+        active = replace(subscription, state=SubscriptionState.ACTIVE, lease_seconds=lease,
                          expires_at=now + timedelta(seconds=lease), last_error=None)  # fmt: skip
         await self._save(active)
         log.info("websub_active", feed_url=subscription.feed_url, lease_seconds=lease)
@@ -207,7 +223,7 @@ class WebSub:
     async def receive(self, request: Request) -> Response:
         """Content the hub distributes: processed only under a valid signature."""
         subscription = self._for_callback(request.path)
-        if subscription is None or subscription.state not in ("active", "requested"):
+        if subscription is None or subscription.state not in _LIVE:
             return Response(410, b"no such subscription")  # the hub should stop pushing
         header = request.headers.get("x-hub-signature")
         if not signature_valid(subscription.secret, request.body, header):

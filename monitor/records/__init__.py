@@ -21,6 +21,7 @@ from monitor.records.models import (
     Silence,
     StoryAlertState,
     StoryFacts,
+    SubscriptionState,
     Verdict,
     WebSubSubscription,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Silence",
     "StoryAlertState",
     "StoryFacts",
+    "SubscriptionState",
     "Verdict",
     "WebSubSubscription",
     "alert_id_for",

@@ -47,7 +47,7 @@ class WebSubSubscription:
     topic: str  # the feed's self URL, which the hub knows it by
     callback_id: str  # the last path segment of our callback URL
     secret: str  # HMAC key for X-Hub-Signature on pushed content; never logged
-    state: str  # requested, active, denied, unsubscribed
+    state: SubscriptionState
     requested_at: datetime
     lease_seconds: int | None = None
     expires_at: datetime | None = None
@@ -148,6 +148,15 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     SILENCED = "silenced"
+
+
+class SubscriptionState(StrEnum):
+    """Where a feed's WebSub subscription stands at its hub."""
+
+    REQUESTED = "requested"  # asked; the hub has not verified it yet
+    ACTIVE = "active"  # verified; content is pushed until the lease ends
+    DENIED = "denied"  # the hub refused it
+    FAILED = "failed"  # the subscription request itself failed
 
 
 class MatchKind(StrEnum):

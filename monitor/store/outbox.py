@@ -52,7 +52,7 @@ class Outbox(Protocol):
         self,
         delivery_ids: Sequence[int],
         *,
-        state: str,
+        state: DeliveryState,
         attempts: int,
         next_attempt_at: datetime,
         error: str | None,

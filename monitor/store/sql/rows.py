@@ -22,6 +22,7 @@ from monitor.records import (
     MatchKind,
     RuleHistory,
     Silence,
+    SubscriptionState,
     WebSubSubscription,
 )
 from monitor.store.records import (
@@ -100,7 +101,9 @@ def feed_state(row: Row) -> FeedState:
 
 
 def subscription(row: Row) -> WebSubSubscription:
-    return WebSubSubscription(**_values(row, _WEBSUB))
+    values = _values(row, _WEBSUB)
+    values["state"] = SubscriptionState(values["state"])
+    return WebSubSubscription(**values)
 
 
 def delivery(row: Row) -> Delivery:

@@ -25,6 +25,7 @@ from monitor.feeds.websub import WebSub, renew_at, signature_valid
 from monitor.ingest.pipeline import Pipeline, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.listener.server import HttpListener, Request, Response
+from monitor.records import SubscriptionState
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from monitor.web.health import start_listener
@@ -140,7 +141,7 @@ class TestSubscription:
         assert form["hub.lease_seconds"] == "86400"
         assert len(form["hub.secret"]) == 64
         subscription = world.websub.subscription(world.feed.url)
-        assert subscription is not None and subscription.state == "requested"
+        assert subscription is not None and subscription.state is SubscriptionState.REQUESTED
 
     async def test_a_hub_refusal_is_recorded(self, world: World) -> None:
         world.hub.server.add_status("/hub", 400)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.records.models import Article, DedupDecision, FeedState, Verdict, WebSubSubscription
+from monitor.records.models import (
+    Article,
+    DedupDecision,
+    FeedState,
+    SubscriptionState,
+    Verdict,
+    WebSubSubscription,
+)
 from monitor.store.interface import Store
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
@@ -72,7 +79,7 @@ async def test_a_later_save_of_the_same_feed_wins(store: Store) -> None:
 async def test_websub_subscription_round_trip(store: Store) -> None:
     subscription = WebSubSubscription(
         feed_url="https://a.example/feed", hub="https://hub.example/", topic="https://a/t",
-        callback_id="cb", secret="s" * 64, state="active", requested_at=NOW,
+        callback_id="cb", secret="s" * 64, state=SubscriptionState.ACTIVE, requested_at=NOW,
         lease_seconds=3600, expires_at=NOW, last_error=None,
     )  # fmt: skip
     await store.save_websub_subscription(subscription)
