@@ -154,6 +154,8 @@ class ClaimLoop:
         try:
             if not await self.leases.release(self.owner, url, next_poll):
                 log.warning("feed_lease_lost", feed_url=url, instance=self.owner)
+        except StoreNotWritableError:  # said by the store; the lease lapses, as below
+            pass
         except Exception:  # the lease lapses; another daemon polls the feed then
             log.exception("feed_lease_release_failed", feed_url=url)
 

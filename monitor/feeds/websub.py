@@ -31,7 +31,7 @@ from monitor.config import FeedSettings
 from monitor.listener import HttpListener, Request, Response
 from monitor.observability import redact_url
 from monitor.records import SubscriptionState, WebSubSubscription
-from monitor.store import Store
+from monitor.store import Store, StoreNotWritableError
 
 log = structlog.get_logger("monitor.feeds.websub")
 
@@ -44,6 +44,10 @@ _DIGESTS: Final = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
 
 # Subscriptions a hub may push content for (one being verified may already get some).
 _LIVE: Final = (SubscriptionState.ACTIVE, SubscriptionState.REQUESTED)
+
+# A push the store could not take: the hub delivers it again later (WebSub 7: a non-2xx
+# answer is a failed delivery, which hubs retry).
+_RETRY_LATER: Final = (("Retry-After", "60"),)
 
 ContentHandler = Callable[[FeedSettings, bytes, str | None], Awaitable[object]]
 
@@ -230,7 +234,10 @@ class WebSub:
             log.warning("websub_bad_signature", feed_url=subscription.feed_url)
             return Response(202, b"")  # 2xx as the spec requires; the content is dropped
         feed = self._feeds[subscription.feed_url]
-        await self._on_content(feed, request.body, request.headers.get("content-type"))
+        try:
+            await self._on_content(feed, request.body, request.headers.get("content-type"))
+        except StoreNotWritableError:  # said by the store (rate-limited); nothing was kept
+            return Response(503, b"store not writable", headers=_RETRY_LATER)
         return Response(202, b"")
 
     def _for_callback(self, path: str) -> WebSubSubscription | None:

@@ -15,10 +15,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.config.feeds import FeedSettings
 from monitor.daemon.leases import ClaimLoop, run_exclusively
 from monitor.store.postgres.store import PostgresStore
+from monitor.store.records import NotWritableCause, StoreNotWritableError
 from monitor.web.status_page import StatusPage
 from monitor.web.status_view import StatusSource, read_status
 from tests.support.stores import POSTGRES_URL, postgres_schema
@@ -316,3 +318,28 @@ async def test_a_feed_dropped_by_a_reload_is_no_longer_claimed(
     await loop.tick()
     await loop.wait_idle()
     assert sorted(polled) == [URLS[0], URLS[2]]
+
+
+class RefusingReleases(GatedClaims):
+    """A store that claims, but refuses to write a release (a full disk)."""
+
+    async def release(self, owner: str, url: str, next_poll: datetime | None) -> bool:
+        self.released[url].set()
+        raise StoreNotWritableError(NotWritableCause.DISK_FULL, "db", "disk full")
+
+
+async def test_a_release_the_store_refuses_is_no_traceback(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    leases = RefusingReleases(stores[0])
+
+    async def poll(_feed: FeedSettings) -> object:
+        return "ok"
+
+    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=1)  # type: ignore[arg-type]
+    loop.update([FeedSettings(url=URLS[0], name="one")])
+    with capture_logs() as logs:
+        assert await loop.tick() == 1
+        await leases.released[URLS[0]].wait()
+        await loop.wait_idle()
+    assert [e["event"] for e in logs if e["log_level"] in ("error", "critical")] == []

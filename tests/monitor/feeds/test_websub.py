@@ -30,6 +30,7 @@ from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from monitor.web.health import start_listener
 from tests.support.feedserver import FeedServer, Reply
+from tests.support.full_disk import SmallDisk, small_disk
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TOPIC = "https://news.example/feed.atom"
@@ -95,9 +96,15 @@ def servers() -> Iterator[tuple[FeedServer, FeedServer]]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, servers: tuple[FeedServer, FeedServer]) -> AsyncIterator[World]:
+def store_dir(tmp_path: Path) -> Path:
+    """Where the store lives (a class may put it on a small disk of its own)."""
+    return tmp_path
+
+
+@pytest.fixture
+async def world(store_dir: Path, servers: tuple[FeedServer, FeedServer]) -> AsyncIterator[World]:
     hub_server, feed_server = servers
-    store = SqliteStore(str(tmp_path / "ww.db"))
+    store = SqliteStore(str(store_dir / "ww.db"))
     await store.open()
     ruleset = rules.load_ruleset([rules.RuleSource(name="empty.toml", text="")])
     feed = FeedSettings(url=feed_server.url("/feed.atom"), name="News")
@@ -186,6 +193,30 @@ class TestSubscription:
         assert answer.status_code == 200
         (stored,) = await world.store.websub_subscriptions()
         assert (stored.state, stored.last_error) == ("denied", "not allowed")
+
+
+class TestPushWhileTheStoreRefusesWrites:
+    @pytest.fixture
+    def disk(self, tmp_path: Path) -> Iterator[SmallDisk]:
+        with small_disk(tmp_path / "disk") as disk:
+            yield disk
+
+    @pytest.fixture
+    def store_dir(self, disk: SmallDisk) -> Path:
+        return disk.path
+
+    async def test_is_refused_for_the_hub_to_retry_and_taken_once_space_returns(
+        self, world: World, disk: SmallDisk
+    ) -> None:
+        form = await world.subscribed()
+        await world.hub.verify(form)
+        disk.fill()
+        refused = await world.hub.publish(form, PUSHED)
+        assert (refused.status_code, refused.headers.get("retry-after")) == (503, "60")
+        disk.free()
+        retried = await world.hub.publish(form, PUSHED)
+        assert retried.status_code == 202
+        assert await world.stored("urn:n:1")
 
 
 class TestContent:
