@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,59 +12,18 @@ from structlog.testing import capture_logs
 import notifiers
 from monitor.alerting.dispatch import Dispatcher, Redactor
 from monitor.alerting.retries import MAX_BACKOFF, backoff
-from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.records.models import DedupDecision, Verdict
 from monitor.store.interface import Store
+from tests.support.one_alert import ALERT, ARTICLE, NOW, ScriptedChannel
 from tests.support.stores import STORE_BACKENDS, opened_store
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SECRET = "https://hooks.example.org/T0/SECRET-TOKEN-123"
-
-
-class ScriptedChannel:
-    """A notifier whose sends fail as scripted: the dispatcher's seam."""
-
-    def __init__(self, name: str, failures: list[BaseException]) -> None:
-        self.name = name
-        self.failures = failures
-        self.sent: list[notifiers.Alert] = []
-
-    async def send(self, alert: notifiers.Alert) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(alert)
-
-    async def aclose(self) -> None:
-        return None
-
-
-_ARTICLE = Article(
-    article_id="a1",
-    feed_url="http://one/feed",
-    feed_name="One",
-    guid="g1",
-    title="Iranian troops arrive in Latakia",
-    link="http://one/g1",
-    summary="",
-    content="",
-    published=None,
-    fetched_at=NOW,
-)
-_ALERT = AlertRecord(
-    alert_id="al1",
-    story_id="s1",
-    article_id="a1",
-    rule="iran",
-    severity="high",
-    terms=("Iranian",),
-    notifiers=("hook",),
-    created_at=NOW,
-)
 
 
 @pytest.fixture(name="store", params=STORE_BACKENDS)
 async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     async with opened_store(request.param, tmp_path) as store:
-        await store.record_article(_ARTICLE, DedupDecision(Verdict.NEW_STORY, "s1"), [_ALERT])
+        await store.record_article(ARTICLE, DedupDecision(Verdict.NEW_STORY, "s1"), [ALERT])
         yield store
 
 

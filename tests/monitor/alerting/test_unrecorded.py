@@ -18,7 +18,7 @@ from monitor.alerting.retries import MAX_BACKOFF
 from monitor.records.models import DedupDecision, Verdict
 from monitor.store import NotWritableCause, StoreNotWritableError
 from monitor.store.interface import Store
-from tests.monitor.alerting.test_dispatch import _ALERT, _ARTICLE, NOW, ScriptedChannel
+from tests.support.one_alert import ALERT, ARTICLE, NOW, ScriptedChannel
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 
@@ -48,7 +48,7 @@ class RefusingOutbox:
 @pytest.fixture(name="store", params=STORE_BACKENDS)
 async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     async with opened_store(request.param, tmp_path) as store:
-        await store.record_article(_ARTICLE, DedupDecision(Verdict.NEW_STORY, "s1"), [_ALERT])
+        await store.record_article(ARTICLE, DedupDecision(Verdict.NEW_STORY, "s1"), [ALERT])
         yield store
 
 

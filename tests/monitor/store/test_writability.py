@@ -24,8 +24,8 @@ from monitor.store import (
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SQLITE
 from monitor.store.writability import Writability, postgres_not_writable, sqlite_not_writable
-from tests.monitor.alerting.test_dispatch import _ALERT, _ARTICLE, NOW
 from tests.support.full_disk import SmallDisk, small_disk
+from tests.support.one_alert import ALERT, ARTICLE, NOW
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
 DISK_FULL, READ_ONLY = NotWritableCause.DISK_FULL, NotWritableCause.READ_ONLY
@@ -111,7 +111,7 @@ async def test_a_full_disk_refuses_writes_until_space_returns(disk: SmallDisk) -
         disk.fill()
         with capture_logs() as logs:
             with pytest.raises(StoreNotWritableError) as refused:  # a transaction, rolled back
-                await store.record_article(_ARTICLE, NEW_STORY, [_ALERT])
+                await store.record_article(ARTICLE, NEW_STORY, [ALERT])
             with pytest.raises(StoreNotWritableError):  # group-committed feed state
                 await store.save_feed_state(FeedState(url="http://one/feed"))
             with pytest.raises(StoreNotWritableError):  # a single statement
@@ -129,7 +129,7 @@ async def test_a_full_disk_refuses_writes_until_space_returns(disk: SmallDisk) -
         assert [(entry["event"], entry["failed_writes"]) for entry in logs] == [
             ("store_writable", 4)
         ]
-        await store.record_article(_ARTICLE, NEW_STORY, [_ALERT])
+        await store.record_article(ARTICLE, NEW_STORY, [ALERT])
         assert await store.delivery_counts() == {"pending": 1}
     finally:
         await store.close()
