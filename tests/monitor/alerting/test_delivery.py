@@ -8,9 +8,8 @@ here sleeps or depends on how fast the machine is.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,24 +23,11 @@ from monitor.store.interface import Store
 from tests.support.desk import Desk, keys, webhook
 from tests.support.receiver import HttpReceiver, Response
 from tests.support.smtp import SmtpServer
-from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import NOW
 
 SLACK_OK = Response(
     200, {"Content-Type": "application/json"}, b'{"ok":true,"ts":"1764000000.000100"}'
 )
-
-
-@pytest.fixture(name="store", params=STORE_BACKENDS)
-async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with opened_store(request.param, tmp_path) as store:
-        yield store
-
-
-@pytest.fixture(name="http")
-async def _http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
 
 
 @pytest.fixture(name="receiver")

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 import notifiers
 from monitor.observability import Redactor
@@ -18,7 +15,6 @@ from monitor.store.interface import Store
 from tests.support.daemon_process import HANG_GUARD
 from tests.support.desk import Desk, webhook
 from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
-from tests.support.stores import STORE_BACKENDS, opened_store
 
 QUEUED = ("s1", "s2", "s3", "s4", "s5", "s6")
 
@@ -30,18 +26,6 @@ class ClosingWebhook(notifiers.WebhookNotifier):
 
     async def aclose(self) -> None:
         self.closed = True
-
-
-@pytest.fixture(name="store", params=STORE_BACKENDS)
-async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with opened_store(request.param, tmp_path) as store:
-        yield store
-
-
-@pytest.fixture(name="http")
-async def _http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
 
 
 def _stories(requests: list[ReceivedRequest]) -> list[str]:

@@ -10,9 +10,7 @@ dead letters that say why.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,24 +20,11 @@ from monitor.alerting.retries import RETRY_FLOOR
 from monitor.store.interface import Store
 from tests.support.desk import Desk, keys, webhook
 from tests.support.receiver import HttpReceiver, Response
-from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import NOW
 
 STORIES = ("s1", "s2", "s3", "s4")
 BUDGET = timedelta(seconds=90)  # of max_attempts = 3: 30 s + 60 s
 SWEEPS_AT_MOST = 500  # a guard against a loop that never ends, far above any case here
-
-
-@pytest.fixture(name="store", params=STORE_BACKENDS)
-async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with opened_store(request.param, tmp_path) as store:
-        yield store
-
-
-@pytest.fixture(name="http")
-async def _http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
 
 
 async def _sweep_until(desk: Desk, end: timedelta | None) -> Counter[str]:
