@@ -193,9 +193,12 @@ class Daemon:
                 self._inflight.discard(task)
 
     async def _remember_feed_states(self) -> list[FeedState]:
-        """Every feed's state in one query, so polls need not each read theirs."""
+        """Every feed's state in one query, so polls need not each read theirs; feeds stored
+        as slow wait for a slow place at their host from their first poll (decision 0025)."""
         states = await self.store.feed_states()
         self.pipeline.feed_states.update((state.url, state) for state in states)
+        configured = {feed.url for feed in self.config.feeds}  # lanes only for hosts polled
+        self.polling.fetcher.remember_slow(state for state in states if state.url in configured)
         return states
 
     async def dispatch(self) -> DispatchSummary:

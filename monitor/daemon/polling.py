@@ -234,8 +234,10 @@ class Polling:
     ) -> None:
         """After a reload: a job for each added or changed feed, replacing its old one (a
         job carries the feed's settings). The next poll is the stored one, pulled in when
-        the feed's new interval is shorter; a failing feed keeps its backoff."""
+        the feed's new interval is shorter; a failing feed keeps its backoff. A feed stored
+        as slow waits for a slow place at its host from its first poll here."""
         assert self.scheduler is not None, "replace_jobs needs a running schedule"
+        self.fetcher.remember_slow(states.values())  # an added feed known slow before
         if self.claims is not None:  # each poll reads the state and settings afresh
             self.claims.update(feeds)
             return

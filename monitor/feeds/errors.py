@@ -22,7 +22,8 @@ def safe_message(text: str) -> str:
 
 
 class FetchError(Exception):
-    """A fetch that failed; ``kind`` says how, ``status``/``retry_after`` when the server said."""
+    """A fetch that failed; ``kind`` says how, ``status``/``retry_after`` when the server said.
+    ``slow``: it was still in flight after its host's ``slow_after`` (set by the fetcher)."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class FetchError(Exception):
         self.message = safe_message(message)
         self.status = status
         self.retry_after = retry_after
+        self.slow = False
 
     def __repr__(self) -> str:
         return f"FetchError(kind={self.kind!r}, message={self.message!r}, status={self.status!r})"

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import ssl
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
@@ -163,6 +165,13 @@ class Fetcher:
         finally:
             await response.aclose()
 
+    def remember_slow(self, states: Iterable[FeedState]) -> None:
+        """Feeds stored as slow (their last fetch, maybe before a restart) wait for a slow
+        place at their host from their first request here, not for one of its slots."""
+        for url in (state.fetch_url for state in states if state.slow):
+            with contextlib.suppress(FetchError):  # an address never fetchable: no lane
+                self._gate.recall_slow(parse_url(url, "protocol").host, url)
+
     async def __aenter__(self) -> Self:
         return self
 
@@ -199,18 +208,37 @@ class Fetcher:
         target = parse_url(url, "protocol")
         async with self._gate.slot(target.host, url) as turn, self._semaphore:
             try:
-                async with asyncio.timeout(self._total_timeout) as deadline:
-                    self._gate.watch(turn, deadline)
-                    return await self._fetch(url, target, state, cap, options)
-            except TimeoutError as exc:
-                raise self._timeout_error(turn, url) from exc
-            except httpx.HTTPError as exc:
-                raise translate(exc) from exc
-            except httpx.InvalidURL as exc:
-                # httpx pre-builds the request a redirect points to, even when not following.
-                raise FetchError("redirect", "redirect to an invalid URL") from exc
-            except ValueError as exc:  # httpx refusing a header value (e.g. not encodable)
-                raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
+                result = await self._timed(turn, url, target, state=state, cap=cap, options=options)
+            except FetchError as err:  # stored with the feed's state: slow after a restart too
+                err.slow = turn.lingered or err.kind == "timeout"
+                raise
+            return replace(result, slow=True) if turn.lingered else result
+
+    async def _timed(
+        self,
+        turn: Turn,
+        url: str,
+        target: httpx.URL,
+        *,
+        state: FeedState | None,
+        cap: int,
+        options: RequestOptions,
+    ) -> FetchResult:
+        """:meth:`_fetch` within the total timeout, watched by the host's gate; every
+        failure as a :class:`FetchError`."""
+        try:
+            async with asyncio.timeout(self._total_timeout) as deadline:
+                self._gate.watch(turn, deadline)
+                return await self._fetch(url, target, state, cap, options)
+        except TimeoutError as exc:
+            raise self._timeout_error(turn, url) from exc
+        except httpx.HTTPError as exc:
+            raise translate(exc) from exc
+        except httpx.InvalidURL as exc:
+            # httpx pre-builds the request a redirect points to, even when not following.
+            raise FetchError("redirect", "redirect to an invalid URL") from exc
+        except ValueError as exc:  # httpx refusing a header value (e.g. not encodable)
+            raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
 
     def _timeout_error(self, turn: Turn, url: str) -> FetchError:
         if turn.cut:  # ended early so that the host's other feeds keep their turns

@@ -127,6 +127,7 @@ def after_success(
         items_per_day=rate,
         feed_ttl=ttl,
         moved_to=_new_home(state, fetched),
+        slow=fetched.slow,
     )
     return _scheduled(healthy, next_poll(signals, policy, rng), now)
 
@@ -146,8 +147,10 @@ def after_failure(
     retry_after: float | None,
     now: datetime,
     policy: IntervalPolicy,
+    slow: bool = False,
     rng: Callable[[], float] = random.random,
 ) -> FeedState:
+    """After a failed poll; ``slow``: the request was slow (:attr:`FetchError.slow`)."""
     failures = state.error_count + 1
     failed = replace(
         state,
@@ -156,6 +159,7 @@ def after_failure(
         error_count=failures,
         last_error=redact_url(error)[:_MAX_ERROR_CHARS],  # shown by pages, commands, alerts
         failing_since=state.failing_since or now,
+        slow=slow,
     )
     signals = PollSignals(failures=failures, retry_after=retry_after)
     return _scheduled(failed, next_poll(signals, policy, rng), now)

@@ -7,9 +7,10 @@ Within a host, slow requests do not starve the prompt ones (decision 0025). A re
 in flight after ``slow_after`` seconds gives its slot back and takes one of the host's
 ``slow_limit`` slow places instead; when those are all taken, it is ended there and then
 (a timeout: its feed backs off). A feed whose last request was slow asks for a slow place
-from the start, and a feed whose last request was prompt is served before feeds not yet
-known: ten hanging feeds on a host keep at most ``slow_limit`` requests open there once
-they are known, and its healthy feeds keep the ``concurrency`` slots.
+from the start (after a restart too: :meth:`HostGate.recall_slow`, from its stored state),
+and a feed whose last request was prompt is served before feeds not yet known: ten
+hanging feeds on a host keep at most ``slow_limit`` requests open there once they are
+known, and its healthy feeds keep the ``concurrency`` slots.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from enum import StrEnum
 class Pace(StrEnum):
     """What a host's lane knows of a feed from its last request, and so where it waits."""
 
-    UNKNOWN = "unknown"  # not fetched yet by this process: a slot, after the prompt feeds
+    UNKNOWN = "unknown"  # not fetched here yet nor stored as slow: a slot, after prompt feeds
     PROMPT = "prompt"  # answered within ``slow_after``: a slot, first in line
     SLOW = "slow"  # still in flight after ``slow_after``: a slow place
 
@@ -134,6 +135,12 @@ class HostGate:
             (lane.slow if turn.place is Place.SLOW else lane.slots).give()
             if key and self.slow_after > 0:
                 lane.paces[key] = Pace.SLOW if turn.lingered else Pace.PROMPT
+
+    def recall_slow(self, host: str, key: str) -> None:
+        """``key``'s last request was slow before this process knew it (its stored state):
+        it waits for a slow place from the start, unless this process has learnt since."""
+        if self.slow_after > 0:
+            self._lane(host).paces.setdefault(key, Pace.SLOW)
 
     def watch(self, turn: Turn, deadline: asyncio.Timeout) -> None:
         """The request is under way now (waits for the global bound are not slowness);

@@ -165,7 +165,7 @@ async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:
 
 async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchResult:
     assert pipe.fetcher is not None, "polling needs a fetcher"
-    url = state.moved_to or feed.url  # a 301/308 moved the feed: ask the new address
+    url = state.fetch_url  # a 301/308 moved the feed: ask the new address
     options = RequestOptions.for_feed(feed)
     return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
 
@@ -302,9 +302,10 @@ async def _failed(
         gone = PollOutcome(feed.url, PollStatus.GONE, error=error)
         return await _settle(feed, state, after, pipe, gone)
     retry_after = err.retry_after if isinstance(err, FetchError) else None
+    slow = isinstance(err, FetchError) and err.slow
     args = _poll_args(feed, pipe)
     del args["pushed"]
-    after = after_failure(state, error, status=status, retry_after=retry_after, **args)
+    after = after_failure(state, error, status=status, retry_after=retry_after, slow=slow, **args)
     failed = PollOutcome(feed.url, PollStatus.ERROR, error=error)
     return await _settle(feed, state, after, pipe, failed)
 

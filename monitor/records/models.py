@@ -36,6 +36,14 @@ class FeedState:
     next_poll: datetime | None = None
     moved_to: str | None = None  # where a permanent redirect said the feed now lives
     disabled: str | None = None  # why polling stopped for good (410 Gone); None: active
+    # The last fetch was still in flight after ``host_slow_after`` or timed out (migration
+    # 0009): after a restart the feed waits for one of its host's slow places (0025).
+    slow: bool = False
+
+    @property
+    def fetch_url(self) -> str:
+        """Where the feed is fetched from: a 301/308's new address, else its own."""
+        return self.moved_to or self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class FetchResult:
     cache_lifetime: float | None = None  # seconds, from Cache-Control max-age or Expires
     hub: str | None = None  # WebSub hub from a Link header
     self_url: str | None = None  # the feed's canonical URL from a Link header
+    slow: bool = False  # still in flight after the host's ``slow_after`` (decision 0025)
 
     @property
     def not_modified(self) -> bool:

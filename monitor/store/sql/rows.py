@@ -97,6 +97,7 @@ def _values(row: Row, columns: _Columns) -> dict[str, Any]:
 def feed_state(row: Row) -> FeedState:
     values = _values(row, _FEED)
     values["failure_alerted"] = bool(values["failure_alerted"])
+    values["slow"] = bool(values["slow"])
     return FeedState(**values)
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
 from monitor.feeds.errors import FetchError
 from monitor.feeds.fetcher import Fetcher
+from monitor.feeds.health import after_failure, after_success
+from monitor.feeds.intervals import IntervalPolicy
 from monitor.feeds.politeness import HostGate
-from monitor.records import FetchResult
+from monitor.records import FeedState, FetchResult
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -148,6 +151,7 @@ class TestSlowRequestsLeaveTheirSlots:
             await host.slow_after.elapse_when_waiting(2)
         errors = [await outcome(task) for task in later]
         assert all(isinstance(error, FetchError) and error.kind == "timeout" for error in errors)
+        assert all(isinstance(error, FetchError) and error.slow for error in errors)  # stored
         assert "2 slow requests to 127.0.0.1 were open" in str(errors[0])
         assert not any(task.done() for task in first)
         assert (await host.good()).status == 200
@@ -199,3 +203,95 @@ class TestSlowRequestsLeaveTheirSlots:
         await host.first_two_moved_to_slow_places()
         again = await asyncio.wait_for(host.fetcher.fetch(url), WAIT_SECONDS)
         assert again.status == 200
+
+
+class TestSlowFeedsKnownFromTheirStoredState:
+    """After a restart the gate learns slow feeds from their stored state (the daemon calls
+    ``Fetcher.remember_slow``), not from a first round that holds the host's slots."""
+
+    def remember_slow(self, host: Host, *paths: str) -> None:
+        host.fetcher.remember_slow(FeedState(url=host.server.url(p), slow=True) for p in paths)
+
+    async def test_a_feed_stored_as_slow_takes_a_slow_place_straight_away(self, host: Host) -> None:
+        """Hanging feeds stored as slow go to the slow places (two are sent, the next two
+        wait for one), and the good feed finds both slots free: no ``slow_after`` passes."""
+        self.remember_slow(host, *(f"/hang/{index}" for index in range(4)))
+        first = [host.hang(0), host.hang(1)]
+        await host.arrived(2)
+        queued = [host.hang(2), host.hang(3)]
+        for _ in range(3):
+            assert (await host.good()).status == 200
+        assert not any(task.done() for task in first + queued)
+        assert host.hanging.arrived == 2
+
+    async def test_a_feed_found_prompt_here_is_not_made_slow_by_its_stored_state(
+        self, host: Host
+    ) -> None:
+        """What this process learnt wins over a stored state (a reload seeding again): the
+        good feed, prompt here, keeps taking a slot with both slow places held."""
+        assert (await host.good()).status == 200
+        self.remember_slow(host, "/good", "/hang/0", "/hang/1")
+        first = [host.hang(0), host.hang(1)]
+        await host.arrived(2)
+        assert (await host.good()).status == 200
+        assert not any(task.done() for task in first)
+
+    async def test_a_slow_success_is_marked_slow(self, host: Host, server: FeedServer) -> None:
+        """A fetch that answered after ``slow_after`` says so, for its feed's stored state."""
+        unstuck = threading.Event()
+
+        def late(_request: RecordedRequest) -> Reply:
+            unstuck.wait()
+            return Reply(200, {"Content-Type": "application/rss+xml"}, RSS)
+
+        server.add_route("/late", late)
+        task = host.start("/late")
+        await host.slow_after.elapse_when_waiting(1)
+        unstuck.set()
+        late_result = await outcome(task)
+        assert isinstance(late_result, FetchResult) and late_result.slow
+        assert not (await host.good()).slow
+
+
+POLICY = IntervalPolicy(default=900.0, adaptive=False, minimum=60.0, maximum=3600.0,
+                        backoff_base=60.0, backoff_max=3600.0)  # fmt: skip
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def prompt_answer(state: FeedState) -> FeedState:
+    return after_success(state, FetchResult("u", "u", 304, b""), None, body_hash=None,
+                         now=NOW, policy=POLICY)  # fmt: skip
+
+
+def slow_answer(state: FeedState) -> FeedState:
+    return after_success(state, FetchResult("u", "u", 304, b"", slow=True), None,
+                         body_hash=None, now=NOW, policy=POLICY)  # fmt: skip
+
+
+def failure(*, slow: bool) -> Callable[[FeedState], FeedState]:
+    def failed(state: FeedState) -> FeedState:
+        return after_failure(state, "timeout: …" if slow else "connect: refused", status=None,
+                             retry_after=None, now=NOW, policy=POLICY, slow=slow)  # fmt: skip
+
+    return failed
+
+
+@pytest.mark.parametrize(
+    ("polls", "stored_slow"),
+    [
+        ([slow_answer], True),
+        ([failure(slow=True)], True),
+        ([failure(slow=False)], False),
+        ([slow_answer, prompt_answer], False),
+        ([failure(slow=True), failure(slow=False)], False),
+        ([prompt_answer, failure(slow=True)], True),
+    ],
+)
+def test_the_stored_state_says_whether_the_last_fetch_was_slow(
+    polls: list[Callable[[FeedState], FeedState]], stored_slow: bool
+) -> None:
+    """What ``Fetcher.remember_slow`` reads after a restart: the last poll's, only."""
+    state = FeedState(url="u")
+    for poll in polls:
+        state = poll(state)
+    assert state.slow is stored_slow
