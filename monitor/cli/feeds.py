@@ -61,6 +61,7 @@ def feed_record(
         "next_poll": _iso(state.next_poll),
         "moved_to": redact_url(state.moved_to) if state.moved_to else None,
         "disabled": state.disabled,
+        "slow": state.slow,  # its last fetch outlasted host_slow_after: a slow place next
         "last_error": state.last_error,
         "polled_by": polled_by,
     }

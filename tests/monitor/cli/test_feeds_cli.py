@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.cli.feeds import feed_record
 from monitor.cli.main import main
+from monitor.config.feeds import FeedSettings
+from monitor.records import FeedState
 from tests.support.feedserver import FeedServer
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Up</title>
@@ -87,3 +90,9 @@ def test_feeds_never_shows_credentials_of_an_unnamed_feed(
     output = capsys.readouterr().out
     assert "s3cret" not in output
     assert json.loads(output)["feed"] == "https://feeds.example/world.xml"
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_the_json_record_says_whether_the_last_fetch_was_slow(slow: bool) -> None:
+    feed = FeedSettings(url="http://127.0.0.1:9/feed.xml", name="Slow")
+    assert feed_record(feed, FeedState(url=feed.url, slow=slow))["slow"] is slow
