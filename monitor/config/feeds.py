@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from enum import StrEnum
 from typing import Literal
 
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from monitor.config.base import Section
@@ -59,6 +62,14 @@ class FeedAuth(Section):
         return self
 
 
+class FullText(StrEnum):
+    """When a feed's entries are read from their article page rather than the feed alone."""
+
+    AUTO = "auto"  # when the entry's own text is short or looks cut (a teaser)
+    ALWAYS = "always"
+    NEVER = "never"
+
+
 class FeedSettings(Section):
     url: str
     name: str = ""
@@ -73,6 +84,16 @@ class FeedSettings(Section):
     auth: FeedAuth | None = None
     proxy: str | None = None
     verify_tls: bool = True
+    full_text: FullText = Field(
+        FullText.AUTO, description="fetch the article page: auto (teasers), always, never"
+    )
+    full_text_timeout: float = Field(
+        5.0, gt=0, le=120, description="seconds an entry waits for its page before matching"
+    )
+    content_selector: str | None = Field(
+        None, description="CSS selector of the article body on this feed's pages"
+    )
+    robots: bool = Field(True, description="honour robots.txt for article pages")
 
     @field_validator("url")
     @classmethod
@@ -99,6 +120,17 @@ class FeedSettings(Section):
                 raise ValueError(f"header {name!r} may not be set per feed")
             if any(char in text for char in "\r\n\x00"):
                 raise ValueError(f"header {name!r} has a line break or NUL in its value")
+        return value
+
+    @field_validator("content_selector")
+    @classmethod
+    def _css_selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            CSSSelector(value)
+        except SelectorError as exc:  # cssselect's message says where and what
+            raise ValueError(f"content_selector is not a valid CSS selector: {exc}") from exc
         return value
 
     @property

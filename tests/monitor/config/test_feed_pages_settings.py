@@ -1,0 +1,60 @@
+"""A feed's article-page settings: defaults, accepted values, and each mistake at its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config.feeds import FeedSettings, FullText
+from monitor.config.settings import ConfigError, load_config
+
+FEED = "https://wire.example/feed.xml"
+
+
+def test_defaults_fetch_teasers_within_five_seconds_and_honour_robots() -> None:
+    feed = FeedSettings(url=FEED)
+    assert (feed.full_text, feed.full_text_timeout, feed.content_selector, feed.robots) == (
+        FullText.AUTO,
+        5.0,
+        None,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("full_text", "always"),
+        ("full_text", "never"),
+        ("full_text_timeout", 0.5),
+        ("content_selector", "article .story-body > p"),
+        ("content_selector", "div#main [itemprop=articleBody]"),
+        ("robots", False),
+    ],
+)
+def test_valid_values_are_kept(key: str, value: object) -> None:
+    assert getattr(FeedSettings.model_validate({"url": FEED, key: value}), key) == value
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('full_text = "sometimes"', "'auto', 'always' or 'never'"),
+        ("full_text_timeout = 0", "greater than 0"),
+        ("full_text_timeout = -2", "greater than 0"),
+        ('content_selector = "div..story"', "not a valid CSS selector"),
+        ('content_selector = "article >"', "not a valid CSS selector"),
+        ('content_selector = "p::first-line"', "not a valid CSS selector"),
+        ('robots = "maybe"', "valid boolean"),
+    ],
+)
+def test_a_bad_value_is_a_config_error_at_its_line(tmp_path: Path, line: str, says: str) -> None:
+    key = line.split(" ", maxsplit=1)[0]
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(f'[[feeds]]\nurl = "{FEED}"\n{line}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert len(caught.value.errors) == 1, caught.value.errors
+    error = caught.value.errors[0]
+    assert error.startswith(f"{path}:3: feeds[0].{key}: ") and says in error, error
