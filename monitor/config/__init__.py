@@ -15,7 +15,7 @@ from monitor.config.alerting import (
     parse_clock,
 )
 from monitor.config.checks import store_directory_problem
-from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.feeds import FeedSettings, FullText, ListenerSettings
 from monitor.config.retention import RetentionSettings
 from monitor.config.settings import (
     Config,
@@ -37,6 +37,7 @@ __all__ = [
     "DedupSettings",
     "DigestSettings",
     "FeedSettings",
+    "FullText",
     "ListenerSettings",
     "QuietHours",
     "RateLimit",

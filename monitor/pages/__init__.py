@@ -3,4 +3,10 @@ redirect checks, per-feed options, as feeds are) and its article extracted (titl
 language, author, published time, canonical URL), by trafilatura or a per-site CSS
 selector. Used by the ingest path when a feed's entries carry only a teaser."""
 
-__all__: list[str] = []
+from monitor.pages.teaser import SHORT_TEXT_CHARS, is_teaser, wants_full_text
+
+__all__: list[str] = [
+    "SHORT_TEXT_CHARS",
+    "is_teaser",
+    "wants_full_text",
+]
