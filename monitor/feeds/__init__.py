@@ -18,10 +18,11 @@ from monitor.feeds.health import (
     settle_health,
 )
 from monitor.feeds.intervals import IntervalPolicy, backoff_delay
-from monitor.feeds.normalise import declared_guid, normalise_entry
+from monitor.feeds.normalise import canonical_url, declared_guid, normalise_entry
 from monitor.feeds.parse_pool import ParsePool
 from monitor.feeds.parser import ParseError, parse_feed
 from monitor.feeds.politeness import HostGate
+from monitor.feeds.redirects import same_origin
 from monitor.feeds.request_options import (
     RequestOptions,
     daemon_user_agent,
@@ -46,6 +47,7 @@ __all__ = [
     "after_gone",
     "after_success",
     "backoff_delay",
+    "canonical_url",
     "daemon_user_agent",
     "declared_guid",
     "feed_health",
@@ -53,6 +55,7 @@ __all__ = [
     "interval_policy",
     "normalise_entry",
     "parse_feed",
+    "same_origin",
     "settle_health",
     "user_agent_for",
 ]

@@ -270,7 +270,8 @@ class Fetcher:
                 return self._not_modified(url, response, state, hops)
             if not response.is_success:
                 raise status_error(response)
-            body = await _read_capped(response, cap)
+            wanted = options.wants_body(response.headers.get("Content-Type"))
+            body = await _read_capped(response, cap) if wanted else b""
             return FetchResult(
                 url=url,
                 final_url=str(response.url),

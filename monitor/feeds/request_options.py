@@ -58,6 +58,9 @@ class RequestOptions:
     proxy: str | None = None
     verify_tls: bool = True
     max_body_bytes: int | None = None
+    # The response media types whose bodies are wanted (empty: any); another type's
+    # response is returned without its body, which is then never downloaded.
+    media_types: frozenset[str] = frozenset()
 
     @classmethod
     def for_feed(cls, feed: FeedSettings) -> RequestOptions:
@@ -71,6 +74,13 @@ class RequestOptions:
             verify_tls=feed.verify_tls,
             max_body_bytes=feed.max_body_bytes,
         )
+
+    def wants_body(self, content_type: str | None) -> bool:
+        """Whether a response of ``content_type`` (a header value) is worth reading."""
+        if not self.media_types:
+            return True
+        media_type = (content_type or "").split(";", 1)[0].strip().lower()
+        return media_type in self.media_types
 
     def request_headers(self) -> dict[str, str]:
         """The feed's headers and its ``Authorization`` (the fetcher drops that one when a
