@@ -10,6 +10,7 @@ from typing import Final
 import httpx
 
 from monitor.feeds.errors import FetchError
+from notifiers import is_credential_name
 
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
@@ -54,7 +55,13 @@ def same_origin(url: httpx.URL, other: httpx.URL) -> bool:
 
 
 def without_credentials(headers: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    """``headers`` without ``Authorization`` nor those named like a credential
+    (``X-Api-Key``): what a request may carry to another origin."""
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() != "authorization" and not is_credential_name(name)
+    }
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import pytest
 
 from monitor.feeds.fetcher import Fetcher, FetchError
 from monitor.feeds.http_hints import parse_retry_after
+from monitor.feeds.request_options import RequestOptions
 from monitor.records.models import FeedState
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.inflight import InFlightCounter
@@ -331,6 +332,34 @@ class TestFailures:
         assert "hunter2" not in str(error)
         assert "hunter2" not in repr(error)
         assert server.requests[0].headers["authorization"].startswith("Basic ")
+
+    async def test_credential_headers_stay_with_the_feeds_origin(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """A redirect to another origin carries neither ``Authorization`` nor a header
+        named like a credential; other per-feed headers follow."""
+        with FeedServer() as other:
+            other.add_feed("/feed.xml", RSS)
+            server.add_redirect("/feed.xml", other.url("/feed.xml"))
+            headers = (("X-Api-Key", "k-123"), ("X-Edition", "intl"))
+            options = RequestOptions(headers=headers, bearer="t-456")
+            await fetcher.fetch(server.url("/feed.xml"), options=options)
+            own, elsewhere = server.requests[0].headers, other.requests[0].headers
+        assert (own["x-api-key"], own["authorization"], own["x-edition"]) == (
+            "k-123", "Bearer t-456", "intl"
+        )  # fmt: skip
+        assert ("x-api-key" in elsewhere, "authorization" in elsewhere) == (False, False)
+        assert elsewhere["x-edition"] == "intl"
+
+    async def test_a_body_of_an_unwanted_media_type_is_not_read(
+        self, server: FeedServer, fetcher: Fetcher
+    ) -> None:
+        """With ``media_types`` set, another type's answer comes back without its body:
+        50 MB of PDF are neither downloaded nor an error."""
+        server.add_stream("/doc.pdf", lambda: zeros(50 * MIB), {"Content-Type": "application/pdf"})
+        options = RequestOptions(media_types=frozenset({"text/html"}), max_body_bytes=MIB)
+        result = await fetcher.fetch(server.url("/doc.pdf"), options=options)
+        assert (result.status, result.content_type, result.body) == (200, "application/pdf", b"")
 
 
 class TestConcurrency:
