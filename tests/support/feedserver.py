@@ -38,7 +38,8 @@ class RecordedRequest:
 
 @dataclass(slots=True)
 class Reply:
-    """What a route answers. An iterable body is streamed and delimited by closing."""
+    """What a route answers. An iterable body is streamed and delimited by closing, or
+    sent in chunks when its headers say ``Transfer-Encoding: chunked``."""
 
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -92,14 +93,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         chunks = [reply.body] if isinstance(reply.body, bytes) else reply.body
+        chunked = headers.get("transfer-encoding") == "chunked"  # framed here, as declared
         try:
             for chunk in chunks:
-                self.wfile.write(chunk)
+                self.wfile.write(_chunk(chunk) if chunked and chunk else chunk)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up on the body, which is what size-limit tests want
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked body (RFC 9112 7.1)."""
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
 class _Server(ThreadingHTTPServer):
