@@ -156,6 +156,8 @@ class PageFetcher:
             result = await self._fetcher.fetch(link, options=page_options)
         except FetchError as err:
             return FetchedPage(link, PageOutcome(err.kind), status=err.status)
+        except (httpx.InvalidURL, ValueError):  # a link canonical_url let through, httpx not
+            return FetchedPage(link, PageOutcome.INVALID_URL)
         return _page(link, result)
 
     def _options(self, link: str, feed: FeedSettings) -> RequestOptions:
