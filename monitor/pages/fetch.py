@@ -158,7 +158,7 @@ class PageFetcher:
             return FetchedPage(link, PageOutcome(err.kind), status=err.status)
         except (httpx.InvalidURL, ValueError):  # a link canonical_url let through, httpx not
             return FetchedPage(link, PageOutcome.INVALID_URL)
-        return _page(link, result)
+        return _page(link, result, page_options)
 
     def _options(self, link: str, feed: FeedSettings) -> RequestOptions:
         """The feed's options for a page of its own origin; elsewhere its proxy and TLS
@@ -170,11 +170,11 @@ class PageFetcher:
         return replace(options, max_body_bytes=cap, media_types=HTML_TYPES)
 
 
-def _page(link: str, result: FetchResult) -> FetchedPage:
+def _page(link: str, result: FetchResult, options: RequestOptions) -> FetchedPage:
     outcome = PageOutcome.OK
     if _redirected(link, result.final_url) and looks_like_a_wall(result.final_url):
         outcome = PageOutcome.LOGIN_OR_CONSENT
-    elif _media_type(result.content_type) not in HTML_TYPES:  # its body was not read
+    elif not options.wants_body(result.content_type):  # so its body was not read
         outcome = PageOutcome.NOT_HTML
     return FetchedPage(
         link,
@@ -206,10 +206,6 @@ def declared_charset(content_type: str | None) -> str | None:
     message["Content-Type"] = content_type
     charset = message.get_param("charset")
     return charset.strip() or None if isinstance(charset, str) else None
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _redirected(link: str, final_url: str) -> bool:

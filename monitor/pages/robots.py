@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Final
@@ -27,6 +28,7 @@ ROBOTS_MAX_BYTES: Final = 512 * 1024  # RFC 9309 2.5: parse at least 500 KiB
 ROBOTS_TTL: Final = 24 * 3600.0
 UNREACHABLE_TTL: Final = 600.0
 ROBOTS_TIMEOUT: Final = 5.0
+ORIGINS_KEPT: Final = 4096  # sites whose rules are kept; the least recently fetched go first
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class RobotsRules:
         self._ttl = ttl
         self._unreachable_ttl = unreachable_ttl
         self._timeout = timeout
-        self._rules: dict[str, _Rules] = {}
+        self._rules: OrderedDict[str, _Rules] = OrderedDict()
         self._pending: dict[str, asyncio.Task[_Rules]] = {}
 
     async def allows(self, url: str, options: RequestOptions) -> bool:
@@ -86,7 +88,10 @@ class RobotsRules:
             rules = self._verdict(allow_all=False)
         else:
             rules = self._parsed(result.body)
+        self._rules.pop(origin, None)
         self._rules[origin] = rules
+        while len(self._rules) > ORIGINS_KEPT:
+            self._rules.popitem(last=False)
         return rules
 
     def _parsed(self, body: bytes) -> _Rules:

@@ -131,3 +131,17 @@ async def test_pages_of_one_site_at_once_ask_for_robots_txt_once(
     gate.set()
     assert [page.outcome for page in await asyncio.gather(*fetches)] == [OK, OK]
     assert len(robots_requests(server)) == 1
+
+
+async def test_the_rules_of_the_least_recent_sites_are_let_go(
+    pages: PageFetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("monitor.pages.robots.ORIGINS_KEPT", 1)
+    with FeedServer() as one, FeedServer() as two:
+        for server in (one, two):
+            serve_pages(server)
+            server.add_status("/robots.txt", 404)
+        feed = feed_of(one)
+        for link in (one.url("/public/a"), two.url("/public/a"), one.url("/public/b")):
+            assert (await pages.fetch(link, feed)).ok
+        assert (len(robots_requests(one)), len(robots_requests(two))) == (2, 1)
