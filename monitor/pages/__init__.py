@@ -3,6 +3,8 @@ redirect checks, per-feed options, as feeds are) and its article extracted (titl
 language, author, published time, canonical URL), by trafilatura or a per-site CSS
 selector. Used by the ingest path when a feed's entries carry only a teaser."""
 
+from monitor.pages.diagnose import ExtractionIssue
+from monitor.pages.extract import ExtractedPage, ExtractionMethod, extract_article
 from monitor.pages.fetch import (
     HTML_TYPES,
     PAGE_MAX_BYTES,
@@ -14,6 +16,7 @@ from monitor.pages.fetch import (
 )
 from monitor.pages.outcome import FetchedPage, PageOutcome, PageStats
 from monitor.pages.robots import ROBOTS_AGENT, RobotsRules
+from monitor.pages.selector import InvalidSelectorError, compile_selector
 from monitor.pages.teaser import SHORT_TEXT_CHARS, is_teaser, wants_full_text
 
 __all__: list[str] = [
@@ -22,13 +25,19 @@ __all__: list[str] = [
     "ROBOTS_AGENT",
     "SHORT_TEXT_CHARS",
     "AlreadyFetched",
+    "ExtractedPage",
+    "ExtractionIssue",
+    "ExtractionMethod",
     "FetchedPage",
+    "InvalidSelectorError",
     "Late",
     "PageFetcher",
     "PageOutcome",
     "PageStats",
     "RobotsRules",
+    "compile_selector",
     "declared_charset",
+    "extract_article",
     "is_teaser",
     "looks_like_a_wall",
     "wants_full_text",

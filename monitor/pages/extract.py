@@ -1,0 +1,142 @@
+"""An article page to its article: title, body, lead, language, author, publication time
+and canonical address — a pure function (no I/O, picklable in and out), so it runs in the
+parse worker processes as feed parsing does."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from lxml.html import HtmlElement, document_fromstring
+
+from monitor.pages.decode import MAX_HTML_BYTES, DecodedPage, decode_html
+from monitor.pages.diagnose import ExtractionIssue, issue_for, looks_like_html
+from monitor.pages.meta import canonical_url, page_language, published_time
+from monitor.pages.selector import InvalidSelectorError, selected_text
+from monitor.pages.trafilatura_api import (
+    DEFAULT_BODY_OPTIONS,
+    BodyOptions,
+    TitleAuthor,
+    body_text,
+    title_and_author,
+)
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+class ExtractionMethod(enum.StrEnum):
+    """What found the body."""
+
+    SELECTOR = "selector"  # the site's content_selector matched
+    TRAFILATURA = "trafilatura"
+    NONE = "none"  # the page could not be read as HTML
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    """The article of a page. ``text``: paragraphs separated by blank lines; ``lead``: the
+    first of them. ``issue`` says why ``text`` is empty or short (None when it reads as an
+    article); ``selector_missed`` when a content_selector matched nothing and trafilatura
+    was used instead; ``truncated`` when the page was cut at the size cap."""
+
+    title: str | None
+    text: str
+    lead: str
+    language: str | None
+    author: str | None
+    published: datetime | None
+    canonical_url: str | None
+    method: ExtractionMethod
+    issue: ExtractionIssue | None
+    selector_missed: bool = False
+    truncated: bool = False
+    encoding: str = ""
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    selector: str | None = None,
+    declared_charset: str | None = None,
+    options: BodyOptions = DEFAULT_BODY_OPTIONS,
+    max_bytes: int = MAX_HTML_BYTES,
+) -> ExtractedPage:
+    """The article of ``html`` (fetched from ``url``). Never raises for any input but an
+    invalid ``selector`` (:class:`InvalidSelectorError`, a configuration error)."""
+    decoded = decode_html(html, declared_charset, cap=max_bytes)
+    if not looks_like_html(decoded.text):
+        return _unread(ExtractionIssue.NOT_HTML, decoded)
+    try:
+        tree = document_fromstring(_XML_DECLARATION.sub("", decoded.text, count=1))
+        page = _from_tree(tree, url, selector, options)
+        issue = issue_for(page.text, tree, decoded.text)
+    except InvalidSelectorError:
+        raise
+    except Exception:
+        return _unread(ExtractionIssue.UNPARSABLE, decoded)
+    return replace(page, issue=issue, truncated=decoded.truncated, encoding=decoded.encoding)
+
+
+def _from_tree(
+    tree: HtmlElement, url: str, selector: str | None, options: BodyOptions
+) -> ExtractedPage:
+    named = title_and_author(tree, url)
+    described = _described(tree, url, named)
+    chosen = selected_text(tree, selector) if selector else None
+    if chosen is not None:
+        return _with_body(described, chosen, ExtractionMethod.SELECTOR, missed=False)
+    text = body_text(tree, url, options)
+    return _with_body(described, text, ExtractionMethod.TRAFILATURA, missed=bool(selector))
+
+
+def _described(tree: HtmlElement, url: str, named: TitleAuthor) -> ExtractedPage:
+    return ExtractedPage(
+        title=named.title,
+        text="",
+        lead="",
+        language=page_language(tree),
+        author=named.author,
+        published=published_time(tree),
+        canonical_url=canonical_url(tree, url),
+        method=ExtractionMethod.NONE,
+        issue=None,
+    )
+
+
+def _with_body(
+    page: ExtractedPage, lines: str, method: ExtractionMethod, *, missed: bool
+) -> ExtractedPage:
+    paragraphs = [line.strip() for line in lines.splitlines() if line.strip()]
+    if paragraphs and page.title and _same_words(paragraphs[0], page.title):
+        del paragraphs[0]  # the headline repeated above the body: the title already has it
+    return replace(
+        page,
+        text="\n\n".join(paragraphs),
+        lead=paragraphs[0] if paragraphs else "",
+        method=method,
+        selector_missed=missed,
+    )
+
+
+def _same_words(first: str, second: str) -> bool:
+    return first.casefold().split() == second.casefold().split()
+
+
+def _unread(issue: ExtractionIssue, decoded: DecodedPage) -> ExtractedPage:
+    return ExtractedPage(
+        title=None,
+        text="",
+        lead="",
+        language=None,
+        author=None,
+        published=None,
+        canonical_url=None,
+        method=ExtractionMethod.NONE,
+        issue=issue,
+        truncated=decoded.truncated,
+        encoding=decoded.encoding,
+    )
