@@ -8,6 +8,7 @@ import enum
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import overload
 
 from lxml.html import HtmlElement, document_fromstring
 
@@ -24,7 +25,10 @@ from monitor.pages.trafilatura_api import (
 )
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+# trafilatura drops every non-printable character, the zero-width non-joiner too — which
+# Persian, Kurdish and Urdu spell words with (سه‌شنبه is not سهشنبه). It travels through
+# as the object replacement character, printable and meaningless in a page's text.
+_ZWNJ, _ZWNJ_STAND_IN = "\u200c", "\ufffc"
 
 
 class ExtractionMethod(enum.StrEnum):
@@ -71,7 +75,7 @@ def extract_article(
     if not looks_like_html(decoded.text):
         return _unread(ExtractionIssue.NOT_HTML, decoded)
     try:
-        tree = document_fromstring(_XML_DECLARATION.sub("", decoded.text, count=1))
+        tree = document_fromstring(_protected(_XML_DECLARATION.sub("", decoded.text, count=1)))
         page = _from_tree(tree, url, selector, options)
         issue = issue_for(page.text, tree, decoded.text)
     except InvalidSelectorError:
@@ -95,11 +99,11 @@ def _from_tree(
 
 def _described(tree: HtmlElement, url: str, named: TitleAuthor) -> ExtractedPage:
     return ExtractedPage(
-        title=named.title,
+        title=_restored(named.title),
         text="",
         lead="",
         language=page_language(tree),
-        author=named.author,
+        author=_restored(named.author),
         published=published_time(tree),
         canonical_url=canonical_url(tree, url),
         method=ExtractionMethod.NONE,
@@ -110,7 +114,7 @@ def _described(tree: HtmlElement, url: str, named: TitleAuthor) -> ExtractedPage
 def _with_body(
     page: ExtractedPage, lines: str, method: ExtractionMethod, *, missed: bool
 ) -> ExtractedPage:
-    paragraphs = [line.strip() for line in lines.splitlines() if line.strip()]
+    paragraphs = [line.strip() for line in _restored(lines).splitlines() if line.strip()]
     if paragraphs and page.title and _same_words(paragraphs[0], page.title):
         del paragraphs[0]  # the headline repeated above the body: the title already has it
     return replace(
@@ -120,6 +124,18 @@ def _with_body(
         method=method,
         selector_missed=missed,
     )
+
+
+def _protected(html: str) -> str:
+    return html.replace(_ZWNJ_STAND_IN, "").replace(_ZWNJ, _ZWNJ_STAND_IN)
+
+
+@overload
+def _restored(text: str) -> str: ...
+@overload
+def _restored(text: None) -> None: ...
+def _restored(text: str | None) -> str | None:
+    return text.replace(_ZWNJ_STAND_IN, _ZWNJ) if text is not None else None
 
 
 def _same_words(first: str, second: str) -> bool:

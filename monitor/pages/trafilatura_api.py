@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import trafilatura
 from lxml.html import HtmlElement
 
+
 @dataclass(frozen=True, slots=True)
 class BodyOptions:
     """How trafilatura is asked. ``favor_precision`` first drops more boilerplate; when its
