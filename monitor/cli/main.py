@@ -4,7 +4,8 @@ Exit status: 0 success; 1 invalid configuration (the store's directory included,
 ``check`` and ``run``), failed rule checks or a source that could not be read; 2 wrong
 usage (argparse); 3 ``run --once`` could poll no feed (docs/decisions/0019). The rule tools
 (``rules test|try|backtest``, ``schema``) live in ``monitor.cli.rules``, feed health
-(``feeds``) in ``monitor.cli.feeds``, database upkeep (``db``) in ``monitor.cli.db``.
+(``feeds``) in ``monitor.cli.feeds``, database upkeep (``db``) in ``monitor.cli.db``, article
+extraction (``extract``) in ``monitor.cli.extract``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import rules
 from monitor import __version__
 from monitor.cli.alerts import add_commands as add_alert_commands
 from monitor.cli.db import add_commands as add_db_commands
+from monitor.cli.extract import add_commands as add_extract_commands
 from monitor.cli.feeds import add_commands as add_feed_commands
 from monitor.cli.rules import add_commands as add_rule_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add_alert_commands(commands, _command, _load)
     add_feed_commands(commands, _command, _load)
     add_db_commands(commands, _command, _load)
+    add_extract_commands(commands, _command, _load)
     return parser
 
 
