@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import overload
 
-from lxml.html import HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
+from monitor.pages.continued import continued_body
 from monitor.pages.decode import MAX_HTML_BYTES, DecodedPage, decode_html
 from monitor.pages.diagnose import ExtractionIssue, issue_for, looks_like_html
 from monitor.pages.meta import canonical_url, page_language, published_time
@@ -24,6 +25,11 @@ from monitor.pages.trafilatura_api import (
     title_and_author,
 )
 
+# As trafilatura parses: comments and processing instructions out (a comment inside a
+# paragraph otherwise cuts it short in its text), no ids collected.
+_PARSER = HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
 # trafilatura drops every non-printable character, the zero-width non-joiner too — which
 # Persian, Kurdish and Urdu spell words with (سه‌شنبه is not سهشنبه). It travels through
@@ -75,7 +81,9 @@ def extract_article(
     if not looks_like_html(decoded.text):
         return _unread(ExtractionIssue.NOT_HTML, decoded)
     try:
-        tree = document_fromstring(_protected(_XML_DECLARATION.sub("", decoded.text, count=1)))
+        tree = document_fromstring(
+            _protected(_XML_DECLARATION.sub("", decoded.text, count=1)), parser=_PARSER
+        )
         page = _from_tree(tree, url, selector, options)
         issue = issue_for(page.text, tree, decoded.text)
     except InvalidSelectorError:
@@ -94,6 +102,7 @@ def _from_tree(
     if chosen is not None:
         return _with_body(described, chosen, ExtractionMethod.SELECTOR, missed=False)
     text = body_text(tree, url, options)
+    text = continued_body(tree, text) or text
     return _with_body(described, text, ExtractionMethod.TRAFILATURA, missed=bool(selector))
 
 

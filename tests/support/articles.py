@@ -62,9 +62,13 @@ def article_page(
     head: str = "",
     lang: str | None = "en",
     article_class: str = "story-body",
+    body_html: str | None = None,
+    wrapper: str = "article",
 ) -> str:
-    """A whole page: head, navigation, cookie banner, the article, related links, comments."""
+    """A whole page: head, navigation, cookie banner, the article, related links, comments.
+    ``body_html`` replaces the body's container; ``wrapper`` is the article's element."""
     body = "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    body_html = body_html or f'<div class="{article_class}">{body}</div>'
     lang_attribute = f' lang="{lang}"' if lang else ""
     return f"""<!DOCTYPE html>
 <html{lang_attribute}><head><meta charset="utf-8"><title>{title} | Example News</title>
@@ -73,11 +77,11 @@ def article_page(
 <button>{FURNITURE[0]}</button></div>
 <header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
 <li><a href="/business">Business</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
-<main><article><h1>{title}</h1><div class="byline">By Sam Writer</div>
-<div class="{article_class}">{body}</div>
+<main><{wrapper}><h1>{title}</h1><div class="byline">By Sam Writer</div>
+{body_html}
 <figure><img src="/pier.jpg">
 <figcaption>The northern pier, photographed last year.</figcaption></figure>
-</article>
+</{wrapper}>
 <aside class="related"><h2>Related</h2><ul><li><a href="/b">{FURNITURE[2]}</a></li>
 <li><a href="/c">Bridges of the coast</a></li></ul></aside>
 <section id="comments" class="comments"><h2>Comments</h2>

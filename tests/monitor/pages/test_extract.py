@@ -259,3 +259,27 @@ def test_the_result_is_deterministic_and_picklable() -> None:
     first, second = extract_article(html, URL), extract_article(html, URL)
     assert first == second
     assert pickle.loads(pickle.dumps(first)) == first
+
+
+def test_a_comment_inside_a_paragraph_does_not_cut_it_short() -> None:
+    commented = [p.replace(" ", " <!-- ad:inline --> ", 1) for p in ENGLISH]
+    page = extract_article(article_page(commented), URL)
+    assert _paragraphs(page) == list(ENGLISH)
+
+
+def _grid(paragraphs: tuple[str, ...]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    rail = '<div class="rail"><div class="ad"></div><div class="most-popular"></div></div>'
+    return f'<div class="grid"><div class="story-body">{body}</div>{rail}</div>'
+
+
+def test_a_body_split_by_an_advertising_row_is_read_whole() -> None:
+    """As some sites lay out long articles: grid rows of body and rail with an advertising
+    row between them, no ``<article>`` around them; trafilatura alone keeps the first row."""
+    rows = (
+        _grid(ENGLISH[:2])
+        + '<div class="row full-bleed-ad"><span>Advertisement</span><div></div></div>'
+        + _grid(ENGLISH[2:])
+    )
+    page = extract_article(article_page((), body_html=rows, wrapper="div"), URL)
+    assert _paragraphs(page) == list(ENGLISH)
