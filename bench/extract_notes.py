@@ -3,18 +3,9 @@
 
 from __future__ import annotations
 
-_SPLIT_BODY = (
-    "the body is split over several containers by advertising slots; trafilatura keeps the"
-    " first part only (recall under 0.5)"
-)
-
 CAUSES: dict[str, str] = {
     "b3c19dd5f0": "excerpts of other posts (teasers ending in an ellipsis) after the article"
     " are kept as body; the true body is one short paragraph",
-    "d48aeb9cf2": _SPLIT_BODY,
-    "2f42ef1d3e": _SPLIT_BODY,
-    "702d1da63b": "favor_precision cuts paragraphs short at their inline markup (\u201cWhen\u201d,"
-    " \u201cMr\u201d); the default pass keeps them whole, but is worse on most other pages",
     "51d066b060": "the true body keeps the headlines of related stories set between the"
     " paragraphs; the extractor drops them as links",
     "cc03ddb5ef": "a short page (680 characters): the date line above it and the line of tags"
