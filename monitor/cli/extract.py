@@ -1,16 +1,20 @@
 """``wirewatch extract [--json] [--selector CSS] SOURCE...``: the article of HTML files or
 pages, as the daemon's extraction reads it.
 
-A URL is fetched with the daemon's User-Agent, timeouts, redirect limit and body cap (from
-``--config``, or the defaults when no config file is there). Without ``--json``: the title,
-a few metadata lines, a blank line and the body; with it, one JSON object per source.
-Exit 1 when a source could not be read (missing file, HTTP error, not HTML), after the
-others were printed; the errors go to stderr, each naming its source.
+A URL is fetched as the daemon fetches article pages (monitor.pages.PageFetcher: its
+User-Agent, timeouts, redirect checks, robots.txt, the 5 MiB page cap), with the
+``[daemon]`` settings of ``--config``, or the defaults when no config file is there.
+Without ``--json``: the title, a few metadata lines, a blank line and the body; with it,
+one JSON object per source.
+Exit 1 when a source could not be read (missing file, HTTP error, not HTML, disallowed by
+robots.txt …), after the others were printed; the errors go to stderr, each naming its
+source and the fetch outcome (docs/pages.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -18,21 +22,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import httpx
-
 from monitor.cli.commands import CommandFactory, Loader
-from monitor.config import DaemonSettings, default_config_path
-from monitor.feeds import daemon_user_agent
-from monitor.observability import redact_url
+from monitor.config import DaemonSettings, FeedSettings, default_config_path
+from monitor.daemon import build_fetcher
+from monitor.observability import configure_logging, redact_url
 from monitor.pages import (
+    PAGE_MAX_BYTES,
     ExtractedPage,
     ExtractionIssue,
+    FetchedPage,
     InvalidSelectorError,
+    PageFetcher,
+    PageOutcome,
     compile_selector,
     extract_article,
 )
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/octet-stream")
 
 
 class SourceError(Exception):
@@ -71,6 +75,7 @@ def _extract(args: argparse.Namespace) -> int:
     except InvalidSelectorError as err:
         print(f"wirewatch extract: {err}", file=sys.stderr)
         return 2
+    configure_logging("error", "auto")  # failures are reported below, once, by source
     errors = extract_sources(args.sources, daemon, sys.stdout, args.selector, as_json=args.json)
     for line in errors:
         print(f"error: {line}", file=sys.stderr)
@@ -96,71 +101,59 @@ def extract_sources(
 ) -> list[str]:
     """Print each source's article; return the errors of those that could not be read."""
     errors: list[str] = []
-    with _client(daemon) as client:
-        for source in sources:
-            try:
-                page = _read(source, client, daemon.max_body_bytes)
-                article = _article(page, selector)
-            except SourceError as err:
-                errors.append(f"{redact_url(source)}: {err}")
-                continue
-            out.write(_render(source, page.url, article, as_json=as_json))
-            out.flush()
+    for source, page in zip(sources, asyncio.run(_read_all(sources, daemon)), strict=True):
+        try:
+            if isinstance(page, SourceError):
+                raise page
+            out.write(_render(source, page.url, _article(page, selector), as_json=as_json))
+        except SourceError as err:
+            errors.append(f"{redact_url(source)}: {err}")
+        out.flush()
     return errors
+
+
+async def _read_all(sources: list[str], daemon: DaemonSettings) -> list[Page | SourceError]:
+    """Each source's bytes, or why not. URLs through the daemon's page fetching (its
+    User-Agent, timeouts, redirect checks, robots.txt and the page cap)."""
+    async with build_fetcher(daemon) as fetcher:
+        pages = PageFetcher(fetcher)
+        try:
+            return [await _read(source, pages) for source in sources]
+        finally:
+            await pages.aclose()
+
+
+async def _read(source: str, pages: PageFetcher) -> Page | SourceError:
+    if source.startswith(("http://", "https://")):
+        return _fetched(await pages.fetch(source, FeedSettings(url=source)))
+    return await asyncio.to_thread(_read_file, source)
+
+
+def _read_file(source: str) -> Page | SourceError:
+    try:
+        with Path(source).open("rb") as file:
+            body = file.read(PAGE_MAX_BYTES + 1)
+    except OSError as err:
+        return SourceError(f"cannot read: {err.strerror}")
+    if len(body) > PAGE_MAX_BYTES:
+        return SourceError(f"too_large: over {PAGE_MAX_BYTES} bytes")
+    return Page(body, Path(source).resolve().as_uri())
+
+
+def _fetched(page: FetchedPage) -> Page | SourceError:
+    if page.ok:
+        return Page(page.body, page.final_url or page.link, page.charset)
+    detail = f" {page.status}" if page.status else ""
+    if page.outcome is PageOutcome.NOT_HTML and page.content_type:
+        detail = f" ({page.content_type})"
+    return SourceError(f"{page.outcome.value}{detail}")
 
 
 def _article(page: Page, selector: str | None) -> ExtractedPage:
     article = extract_article(page.body, page.url, selector=selector, declared_charset=page.charset)
     if article.issue is ExtractionIssue.NOT_HTML:
-        raise SourceError("not HTML")
+        raise SourceError("not_html")
     return article
-
-
-def _client(daemon: DaemonSettings) -> httpx.Client:
-    timeout = httpx.Timeout(daemon.total_timeout, connect=daemon.connect_timeout,
-                            read=daemon.read_timeout)  # fmt: skip
-    return httpx.Client(
-        headers={"User-Agent": daemon_user_agent(daemon)},
-        timeout=timeout,
-        follow_redirects=True,  # an article link through a redirector is ordinary
-        max_redirects=daemon.max_redirects,
-        trust_env=False,
-    )
-
-
-def _read(source: str, client: httpx.Client, cap: int) -> Page:
-    if source.startswith(("http://", "https://")):
-        return _fetch(source, client, cap)
-    try:
-        with Path(source).open("rb") as file:
-            body = file.read(cap + 1)
-    except OSError as err:
-        raise SourceError(f"cannot read: {err.strerror}") from None
-    if len(body) > cap:
-        raise SourceError(f"larger than {cap} bytes")
-    return Page(body, Path(source).resolve().as_uri())
-
-
-def _fetch(url: str, client: httpx.Client, cap: int) -> Page:
-    try:
-        with client.stream("GET", url) as response:
-            _check(response)
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > cap:
-                    raise SourceError(f"larger than {cap} bytes")
-            return Page(bytes(body), str(response.url), response.charset_encoding)
-    except httpx.HTTPError as err:
-        raise SourceError(f"fetch failed: {type(err).__name__}: {err}") from None
-
-
-def _check(response: httpx.Response) -> None:
-    if response.status_code >= 400:
-        raise SourceError(f"HTTP {response.status_code}")
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type and content_type not in _HTML_TYPES:
-        raise SourceError(f"not HTML ({content_type})")
 
 
 def article_record(source: str, url: str, page: ExtractedPage) -> dict[str, Any]:

@@ -88,10 +88,10 @@ def test_a_file_as_readable_text(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("/gone", "HTTP 404"),
-        ("/photo.png", "not HTML (image/png)"),
+        ("/gone", "http_status 404"),
+        ("/photo.png", "not_html (image/png)"),
         ("missing.html", "cannot read"),
-        ("binary.html", "not HTML"),
+        ("binary.html", "not_html"),
     ],
     ids=["http-error", "image", "missing-file", "binary-file"],
 )
