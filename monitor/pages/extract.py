@@ -14,7 +14,7 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from monitor.pages.continued import continued_body
 from monitor.pages.decode import MAX_HTML_BYTES, DecodedPage, decode_html
-from monitor.pages.diagnose import ExtractionIssue, issue_for, looks_like_html
+from monitor.pages.diagnose import ExtractionIssue, issue_for, looks_like_html, too_complex
 from monitor.pages.meta import canonical_url, page_language, published_time
 from monitor.pages.selector import InvalidSelectorError, selected_text
 from monitor.pages.trafilatura_api import (
@@ -84,6 +84,8 @@ def extract_article(
         tree = document_fromstring(
             _protected(_XML_DECLARATION.sub("", decoded.text, count=1)), parser=_PARSER
         )
+        if too_complex(tree):  # checked first: metadata alone takes seconds on such a tree
+            return _unread(ExtractionIssue.TOO_COMPLEX, decoded)
         page = _from_tree(tree, url, selector, options)
         issue = issue_for(page.text, tree, decoded.text)
     except InvalidSelectorError:

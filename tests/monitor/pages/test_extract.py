@@ -17,6 +17,7 @@ from monitor.pages import (
     InvalidSelectorError,
     extract_article,
 )
+from monitor.pages.diagnose import MAX_ELEMENTS
 from tests.support.articles import (
     ARABIC,
     ENGLISH,
@@ -213,6 +214,7 @@ JS_SHELL = (
     '<body><div id="root"></div><noscript>Please enable JavaScript to read this site.'
     "</noscript></body></html>"
 )
+SWARM = "<div><a href='/x'>x</a></div>" * (MAX_ELEMENTS // 2)  # beyond any real page
 PAYWALLED = article_page(
     ENGLISH[:1],
     head='<script type="application/ld+json">{"isAccessibleForFree": false}</script>',
@@ -228,12 +230,22 @@ PAYWALLED = article_page(
         (b"", ExtractionIssue.NOT_HTML),
         (PAYWALLED.encode(), ExtractionIssue.PAYWALL_TEASER),
         (article_page(ENGLISH[:1]).encode(), ExtractionIssue.TOO_SHORT),
+        (article_page(ENGLISH, head=SWARM).encode(), ExtractionIssue.TOO_COMPLEX),
         (
             b"<html><head><title>Soon</title></head><body><div></div></body></html>",
             ExtractionIssue.EMPTY,
         ),
     ],
-    ids=["js-shell", "png", "json", "nothing", "paywall-teaser", "too-short", "empty"],
+    ids=[
+        "js-shell",
+        "png",
+        "json",
+        "nothing",
+        "paywall-teaser",
+        "too-short",
+        "too-complex",
+        "empty",
+    ],
 )
 def test_why_no_article_was_found(body: bytes, issue: ExtractionIssue) -> None:
     assert extract_article(body, URL).issue is issue
