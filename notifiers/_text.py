@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from urllib.parse import urlsplit
+
+Piece = tuple[str, bool]  # a piece of an excerpt, and whether it is a matched term
 
 # 7-bit CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings and
 # short escapes (ESC c, ESC 7, ESC ( B ...), removed whole so their parameters cannot
@@ -42,10 +45,38 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
+def inline(text: str) -> str:
+    """Safe text for inside a line: control characters and line breaks become spaces
+    (not collapsed, nothing stripped, so pieces of one line can be cleaned apart)."""
+    return "".join(" " if unicodedata.category(ch) in _LINE_BREAKING else ch for ch in _scrub(text))
+
+
 def single_line(text: str, limit: int) -> str:
     """One safe line: control characters and line breaks become single spaces."""
-    text = "".join(" " if unicodedata.category(ch) in _LINE_BREAKING else ch for ch in _scrub(text))
-    return truncate(" ".join(text.split()), limit)
+    return truncate(" ".join(inline(text).split()), limit)
+
+
+def excerpt_pieces(text: str, marks: Sequence[tuple[int, int]], limit: int) -> list[Piece]:
+    """An excerpt as (piece, marked) pairs, each piece safe inside a line, at most
+    ``limit`` characters of the excerpt (``valid_marks`` of it marked)."""
+    text = truncate(text, limit)
+    pieces: list[Piece] = []
+    position = 0
+    for start, end in valid_marks(text, marks):
+        pieces += [(inline(text[position:start]), False), (inline(text[start:end]), True)]
+        position = end
+    pieces.append((inline(text[position:]), False))
+    return [(piece, marked) for piece, marked in pieces if piece]
+
+
+def valid_marks(text: str, marks: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The marks that fit ``text``, in order: those out of order, overlapping, empty or
+    past its end are dropped (like the text, they may come from a third-party caller)."""
+    kept: list[tuple[int, int]] = []
+    for start, end in marks:
+        if (kept[-1][1] if kept else 0) <= start < end <= len(text):
+            kept.append((start, end))
+    return kept
 
 
 def multi_line(text: str, limit: int) -> str:

@@ -54,6 +54,10 @@ class Alert:
     change: str = ""  # for an update: what changed, as a key ("outlets>=3", "severity:high")
     reason: str = ""  # for an update: what changed, in words
     thread: str | None = None  # the first message's reference on this channel, if known
+    # The article's words around the matched terms (plain feed text, one line), and
+    # the (start, end) offsets of the terms in it, for each channel to mark its way.
+    excerpt: str = ""
+    excerpt_marks: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_update(self) -> bool:

@@ -1,7 +1,8 @@
 """Slack notifier: an incoming webhook, or a bot token and ``chat.postMessage``.
 
 Block Kit layout: the linked headline (template ``headline``), a fields section
-(severity, rule, matched terms, outlets, first seen, feed) and the summary; the
+(severity, rule, matched terms, outlets, first seen, feed) and the excerpt around
+the matched terms (in bold), or the summary when there is no excerpt; the
 notification text is template ``text``. With a bot token, updates of a story are
 posted as replies in the thread of its first message (``thread_ts``); an incoming
 webhook cannot thread, so there an update is a new message marked as one.
@@ -29,11 +30,20 @@ from notifiers import _http
 from notifiers._text import single_line
 from notifiers._urls import check_endpoint
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, NotifyError, Sent
-from notifiers.templates import Escaping, Templates, check_overrides, slack_escape
+from notifiers.templates import (
+    Escaping,
+    Templates,
+    check_overrides,
+    render_excerpt,
+    slack_escape,
+)
 
 PARTS = {"text": Escaping.SLACK, "headline": Escaping.SLACK}
 _FIELD_CHARS = 500
 _SUMMARY_CHARS = 600
+# Slack refuses a context element over 3000 characters: escaping can make one
+# character five ("&amp;") and marks add two, so 480 excerpt characters stay under it.
+_EXCERPT_CHARS = 480
 _BATCH_ITEMS = 23  # 1 + 2 blocks per alert + 1 "more" stays under Slack's 50 blocks
 _TS = re.compile(r"\d{1,12}\.\d{1,9}")
 # chat.postMessage answers 200 with {"ok": false, "error": ...}; these are worth a retry.
@@ -140,14 +150,20 @@ class SlackMessages:
     def _headline(self, alert: Alert) -> str:
         return self.templates.render("headline", [alert]).strip()
 
+    @staticmethod
+    def _quoted(alert: Alert) -> str:
+        """The excerpt around the matched terms, terms in bold; else the summary."""
+        excerpt = render_excerpt(alert, Escaping.SLACK, _EXCERPT_CHARS)
+        return excerpt or _text(alert.summary, _SUMMARY_CHARS)
+
     def single(self, alert: Alert) -> dict[str, Any]:
         blocks: list[dict[str, Any]] = [
             {"type": "section", "text": _mrkdwn(self._headline(alert))},
             {"type": "section", "fields": _fields(alert)},
         ]
-        summary = _text(alert.summary, _SUMMARY_CHARS)
-        if summary:
-            blocks.append({"type": "context", "elements": [_mrkdwn(summary)]})
+        quoted = self._quoted(alert)
+        if quoted:
+            blocks.append({"type": "context", "elements": [_mrkdwn(quoted)]})
         return self._finish(self.templates.render("text", [alert]), blocks)
 
     def batch(self, batch: Batch) -> dict[str, Any]:

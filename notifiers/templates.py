@@ -15,8 +15,10 @@ channel it lands in:
     html   the same cleaning, then HTML autoescaping
 
 Filters: ``oneline(limit)``, ``paragraph(limit)`` (keeps line breaks, escaped for
-the channel), ``safe_url`` (http(s) or ""), ``iso`` (datetime), and for Slack
-``slack_link(label)``. A value marked ``|safe`` is the template author's choice.
+the channel), ``safe_url`` (http(s) or ""), ``iso`` (datetime), ``excerpt`` (of an
+alert: its excerpt with the matched terms in [brackets], Slack ``*bold*`` or HTML
+``<strong>``), and for Slack ``slack_link(label)``. A value marked ``|safe`` is the
+template author's choice.
 
 Context: ``alert`` (the first alert), ``alerts`` (all, oldest first), ``kind``
 (``"alert"``, ``"group"`` or ``"digest"``) and ``count``.
@@ -37,7 +39,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from notifiers._text import multi_line, safe_link, single_line
+from notifiers._text import excerpt_pieces, multi_line, safe_link, single_line
 from notifiers.base import Alert, NotifyError
 
 MAX_VALUE_CHARS = 10_000  # one interpolated value, after cleaning
@@ -141,6 +143,33 @@ def _paragraph(escaping: Escaping) -> Callable[[Any, int], Markup]:
     return paragraph
 
 
+MAX_EXCERPT_CHARS = 1000  # an excerpt is ~300 characters; this bounds a plugin's longer one
+_MARKS: dict[Escaping, tuple[str, str]] = {
+    Escaping.TEXT: ("[", "]"),  # as ``wirewatch rules try`` marks hits without colour
+    Escaping.SLACK: ("*", "*"),
+    Escaping.HTML: ("<strong>", "</strong>"),
+}
+
+
+def render_excerpt(alert: Alert, escaping: Escaping, limit: int = MAX_EXCERPT_CHARS) -> str:
+    """``alert.excerpt`` (at most ``limit`` characters of it) escaped for the channel,
+    its matched terms marked its way."""
+    escape = _PARAGRAPH_ESCAPES[escaping]
+    opening, closing = _MARKS[escaping]
+    pieces = excerpt_pieces(alert.excerpt, alert.excerpt_marks, limit)
+    return "".join(
+        f"{opening}{escape(piece)}{closing}" if marked else escape(piece)
+        for piece, marked in pieces
+    )
+
+
+def _excerpt(escaping: Escaping) -> Callable[[Any], Markup]:
+    def excerpt(alert: Any) -> Markup:
+        return _escaped(render_excerpt(alert, escaping) if isinstance(alert, Alert) else "")
+
+    return excerpt
+
+
 @cache
 def environment(escaping: Escaping) -> ImmutableSandboxedEnvironment:
     """The sandboxed environment for one kind of escaping (shared, it holds no state)."""
@@ -158,6 +187,7 @@ def environment(escaping: Escaping) -> ImmutableSandboxedEnvironment:
         safe_url=lambda url: safe_link(str(url or "")) or "",
         iso=_iso,
         slack_link=_slack_link,
+        excerpt=_excerpt(escaping),
     )
     return env
 
@@ -185,6 +215,8 @@ SAMPLE = Alert(
     first_seen=datetime(2026, 1, 1, tzinfo=UTC),
     matched_terms=("sample",),
     outlets=2,
+    excerpt="… a sample excerpt …",
+    excerpt_marks=((4, 10),),
 )
 
 

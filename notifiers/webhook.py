@@ -8,12 +8,12 @@ Request::
     X-Wirewatch-Timestamp: <unix seconds>     (only when ``secret`` is set)
     X-Wirewatch-Signature: sha256=<hex>       (HMAC-SHA256 of "<timestamp>.<raw body>")
 
-The body follows :data:`PAYLOAD_SCHEMA` for one alert (``event`` is ``"new"``, or
-``"update"`` for a later alert about the same ``story_id`` and ``rule``, with
-``change`` and ``reason`` saying what changed), or :data:`BATCH_SCHEMA` for a
-route's group or digest (``event`` is ``"group"`` or ``"digest"``, ``alerts`` holds
-the alert documents). Text fields are verbatim feed text,
-i.e. untrusted: receivers must escape them for wherever they display them.
+The body follows :data:`PAYLOAD_SCHEMA` (``version`` 2, ``schema_version`` "2.1") for
+one alert (``event`` is ``"new"``, or ``"update"`` for a later alert about the same
+``story_id`` and ``rule``, with ``change`` and ``reason`` saying what changed), or
+:data:`BATCH_SCHEMA` for a route's group or digest (``event`` is ``"group"`` or
+``"digest"``, ``alerts`` holds the alert documents). Text fields (the excerpt's too)
+are verbatim feed text, i.e. untrusted: receivers must escape them for wherever they display them.
 A receiver verifies a signature by recomputing the HMAC over the timestamp
 header, a ``.`` and the exact body bytes, comparing in constant time, and
 rejecting stale timestamps to stop replays.
@@ -33,15 +33,39 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from notifiers import _http
-from notifiers._text import safe_link
+from notifiers._text import safe_link, valid_marks
 from notifiers._urls import check_endpoint
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, Sent
 
 _STRING: Final = {"type": "string"}
 _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 
+# ``version`` changes only when a field is removed or changes meaning; ``schema_version``
+# ("MAJOR.MINOR") also when fields are added, which a version 2 reader may ignore.
+SCHEMA_VERSION: Final = "2.1"
+_SCHEMA_VERSION: Final = {
+    "const": SCHEMA_VERSION,
+    "description": "MAJOR.MINOR: the minor grows when fields are added (2.1: excerpt)",
+}
+_MARK: Final = {"type": "integer", "minimum": 0}
+_EXCERPT: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": "the article around the matched terms; empty text when there is none",
+    "additionalProperties": False,
+    "required": ["text", "marks"],
+    "properties": {
+        "text": _STRING,
+        "marks": {
+            "type": "array",
+            "description": "[start, end) of each matched term in text, in Unicode code points",
+            "items": {"type": "array", "prefixItems": [_MARK, _MARK], "minItems": 2, "maxItems": 2},
+        },
+    },
+}
+
 _PROPERTIES: Final[dict[str, Any]] = {
     "version": {"const": 2},
+    "schema_version": _SCHEMA_VERSION,
     "event": {"enum": ["new", "update"]},
     "alert_id": {"type": "string", "description": "stable id; same as Idempotency-Key"},
     "story_id": _STRING,
@@ -52,6 +76,7 @@ _PROPERTIES: Final[dict[str, Any]] = {
     "title": _STRING,
     "link": {"type": "string", "description": "http(s) URL, or empty if the feed's was not"},
     "summary": _STRING,
+    "excerpt": _EXCERPT,
     "feed": _STRING,
     "published": {"anyOf": [_TIMESTAMP, {"type": "null"}]},
     "first_seen": _TIMESTAMP,
@@ -60,7 +85,7 @@ _PROPERTIES: Final[dict[str, Any]] = {
 }
 PAYLOAD_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "wirewatch webhook payload, version 2",
+    "title": f"wirewatch webhook payload, version {SCHEMA_VERSION}",
     "type": "object",
     "additionalProperties": False,
     "required": list(_PROPERTIES),
@@ -71,12 +96,13 @@ _ALERT_ITEM: Final[dict[str, Any]] = {
 }
 BATCH_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "wirewatch webhook batch payload (group or digest), version 2",
+    "title": f"wirewatch webhook batch payload (group or digest), version {SCHEMA_VERSION}",
     "type": "object",
     "additionalProperties": False,
-    "required": ["version", "event", "batch_id", "alerts"],
+    "required": ["version", "schema_version", "event", "batch_id", "alerts"],
     "properties": {
         "version": {"const": 2},
+        "schema_version": _SCHEMA_VERSION,
         "event": {"enum": ["group", "digest"]},
         "batch_id": {"type": "string", "description": "stable id; same as Idempotency-Key"},
         "alerts": {"type": "array", "minItems": 1, "items": _ALERT_ITEM},
@@ -139,10 +165,17 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+def _excerpt(alert: Alert) -> dict[str, Any]:
+    """The excerpt verbatim, with the marks that fit it (a plugin may have built the alert)."""
+    marks = valid_marks(alert.excerpt, alert.excerpt_marks)
+    return {"text": alert.excerpt, "marks": [list(mark) for mark in marks]}
+
+
 def build_payload(alert: Alert) -> dict[str, Any]:
     """The JSON document described by :data:`PAYLOAD_SCHEMA`."""
     return {
         "version": 2,
+        "schema_version": SCHEMA_VERSION,
         "event": "update" if alert.is_update else "new",
         "alert_id": alert.alert_id,
         "story_id": alert.story_id,
@@ -153,6 +186,7 @@ def build_payload(alert: Alert) -> dict[str, Any]:
         "title": alert.title,
         "link": safe_link(alert.link) or "",
         "summary": alert.summary,
+        "excerpt": _excerpt(alert),
         "feed": alert.feed,
         "published": _iso(alert.published),
         "first_seen": _iso(alert.first_seen),
@@ -165,6 +199,7 @@ def build_batch_payload(batch: Batch) -> dict[str, Any]:
     """The JSON document described by :data:`BATCH_SCHEMA`."""
     return {
         "version": 2,
+        "schema_version": SCHEMA_VERSION,
         "event": batch.kind,
         "batch_id": batch.batch_id,
         "alerts": [build_payload(alert) for alert in batch.alerts],

@@ -5,6 +5,7 @@
     matcher.match({"title": ..., "summary": ...}, MatchContext(...)) -> [Match, ...]
     matcher.explain(fields, context, rules=[name]) -> [Explanation, ...]
     run_examples(ruleset) -> [ExampleFailure, ...]           (rule tests)
+    find_terms(text, terms) -> [Occurrence, ...]             (where terms are, as matched)
 
 No network, clock, logging or asyncio here: callers read the files and decide
 what to do with the matches. The one read is of the bundled vocabulary packs,
@@ -39,6 +40,7 @@ from rules.model import (
     Severity,
     Terms,
 )
+from rules.occurrences import Occurrence, find_terms
 from rules.results import Check, Explanation, Hit, Match
 from rules.text import Token, normalise, tokenise
 
@@ -65,6 +67,7 @@ __all__ = [
     "MatchContext",
     "Matcher",
     "Near",
+    "Occurrence",
     "Ref",
     "Rule",
     "RuleError",
@@ -75,6 +78,7 @@ __all__ = [
     "Terms",
     "Token",
     "compile_rules",
+    "find_terms",
     "highlight",
     "load_ruleset",
     "normalise",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import notifiers
+from monitor.alerting.excerpts import article_text, make_excerpt
 
 if TYPE_CHECKING:
     from monitor.store import DeliveryContext
@@ -21,6 +22,7 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
     """The notifier-facing alert for one outbox row (``thread`` overrides the stored one)."""
     record = context.alert
     update = record.event != "new"
+    excerpt = make_excerpt(article_text(context), record.terms)
     return notifiers.Alert(
         alert_id=record.alert_id,
         story_id=record.story_id,
@@ -38,6 +40,8 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
         change=record.event if update else "",
         reason=record.reason,
         thread=thread or context.thread,
+        excerpt=excerpt.text,
+        excerpt_marks=excerpt.marks,
     )
 
 

@@ -37,6 +37,7 @@ async def test_body_is_the_documented_version_2_document(
     request = await _deliver(http_receiver, http_client, make_alert())
     assert request.json() == {
         "version": 2,
+        "schema_version": "2.1",
         "event": "new",
         "alert_id": "a1b2c3d4e5f60718",
         "story_id": "story-0042",
@@ -47,6 +48,7 @@ async def test_body_is_the_documented_version_2_document(
         "title": "Port authority shuts northern harbour after crane collapse",
         "link": "https://news.example.org/harbour/crane-collapse",
         "summary": "Officials closed the northern harbour overnight.\nShipping was rerouted south.",
+        "excerpt": {"text": "", "marks": []},
         "feed": "Example Coastal Wire",
         "published": "2024-05-01T06:30:00+00:00",
         "first_seen": "2024-05-01T06:32:10+00:00",
@@ -176,4 +178,4 @@ def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
     assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
-    assert len(schema["required"]) == 16
+    assert len(schema["required"]) == 18

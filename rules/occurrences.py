@@ -1,0 +1,60 @@
+"""Where terms occur in a text, found as the matcher finds them, on the original text.
+
+Alerts quote the article around the terms that made a rule fire. The terms are
+looked for with the matcher's own folding (``rules.text``): case, accents,
+possessives, prefix wildcards and every script behave as in matching, so what
+is marked is what matched. Offsets are into the text as given, never into its
+folded form, so they can be shown over the original characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from rules.text import TermPattern, Token, term_pattern, tokenise
+
+MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
+
+
+class Occurrence(NamedTuple):
+    """One term found: as written in the rule, and the span of the text it covers."""
+
+    term: str
+    start: int
+    end: int
+
+
+def find_terms(text: str, terms: Iterable[str]) -> list[Occurrence]:
+    """Every occurrence of ``terms`` in ``text`` (whole words, folded as in matching),
+    in text order; at most MAX_OCCURRENCES."""
+    tokens = tokenise(text)
+    words = [token.text for token in tokens]
+    found: list[Occurrence] = []
+    for term in dict.fromkeys(terms):
+        pattern = term_pattern(term)
+        if pattern.words:
+            found.extend(_occurrences(term, pattern, words, tokens))
+    found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
+    return found[:MAX_OCCURRENCES]
+
+
+def _occurrences(
+    term: str, pattern: TermPattern, words: Sequence[str], tokens: Sequence[Token]
+) -> list[Occurrence]:
+    size = len(pattern.words)
+    found = []
+    for first in range(len(words) - size + 1):
+        if _matches_at(pattern, words, first):
+            found.append(Occurrence(term, tokens[first].start, tokens[first + size - 1].end))
+            if len(found) == MAX_OCCURRENCES:
+                break
+    return found
+
+
+def _matches_at(pattern: TermPattern, words: Sequence[str], first: int) -> bool:
+    *whole, last = pattern.words
+    candidate = words[first + len(whole)]
+    if not (candidate.startswith(last) if pattern.prefix else candidate == last):
+        return False
+    return all(words[first + index] == word for index, word in enumerate(whole))
