@@ -15,7 +15,7 @@ channel it lands in:
     html   the same cleaning, then HTML autoescaping
 
 Filters: ``oneline(limit)``, ``paragraph(limit)`` (keeps line breaks, escaped for
-the channel), ``safe_url`` (http(s) or ""), ``iso`` (datetime), ``excerpt`` (of an
+the channel), ``safe_url`` (http(s) or ""), ``iso`` (datetime), ``excerpt(limit)`` (of an
 alert: its excerpt with the matched terms in [brackets], Slack ``*bold*`` or HTML
 ``<strong>``), and for Slack ``slack_link(label)``. A value marked ``|safe`` is the
 template author's choice.
@@ -163,9 +163,11 @@ def render_excerpt(alert: Alert, escaping: Escaping, limit: int = MAX_EXCERPT_CH
     )
 
 
-def _excerpt(escaping: Escaping) -> Callable[[Any], Markup]:
-    def excerpt(alert: Any) -> Markup:
-        return _escaped(render_excerpt(alert, escaping) if isinstance(alert, Alert) else "")
+def _excerpt(escaping: Escaping) -> Callable[[Any, int], Markup]:
+    def excerpt(alert: Any, limit: int = MAX_EXCERPT_CHARS) -> Markup:
+        if not isinstance(alert, Alert):
+            return _escaped("")
+        return _escaped(render_excerpt(alert, escaping, min(int(limit), MAX_EXCERPT_CHARS)))
 
     return excerpt
 

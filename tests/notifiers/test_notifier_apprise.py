@@ -38,6 +38,15 @@ async def test_an_alert_reaches_the_service_with_title_and_body(
     assert document["type"] == "warning"  # high severity
 
 
+async def test_the_body_quotes_the_excerpt_with_terms_in_brackets(
+    http_receiver: HttpReceiver, http_client: httpx.AsyncClient, make_alert: AlertFactory
+) -> None:
+    alert = make_alert(excerpt="… the crane fell on the quay …", excerpt_marks=((6, 11),))
+    await _bridge(http_receiver, http_client).send(alert)
+    (request,) = http_receiver.wait_for(1)
+    assert "\n… the [crane] fell on the quay …\n" in json.loads(request.body)["message"]
+
+
 async def test_a_digest_is_one_notification(
     http_receiver: HttpReceiver, http_client: httpx.AsyncClient, make_alert: AlertFactory
 ) -> None:

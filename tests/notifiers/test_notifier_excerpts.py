@@ -19,8 +19,10 @@ from notifiers import (
     ConsoleNotifier,
     EmailConfig,
     EmailNotifier,
+    Escaping,
     SlackConfig,
     SlackNotifier,
+    Templates,
     WebhookConfig,
     WebhookNotifier,
 )
@@ -165,3 +167,22 @@ def test_schema_2_1_requires_the_excerpt_and_names_its_version() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
     assert schema["properties"]["schema_version"]["const"] == "2.1"
     assert {"excerpt", "schema_version"} <= set(schema["required"])
+
+
+@pytest.mark.parametrize(
+    ("escaping", "expected"),
+    [
+        (Escaping.TEXT, "… Israeli jets struck [HEZBOLLAH]'s depots <script>"),
+        (Escaping.SLACK, "… Israeli jets struck *HEZBOLLAH*'s depots &lt;script&gt;"),
+        (
+            Escaping.HTML,
+            "… Israeli jets struck <strong>HEZBOLLAH</strong>&#39;s depots &lt;script&gt;",
+        ),
+    ],
+)
+def test_template_overrides_mark_the_excerpt_for_their_channel(
+    make_alert: AlertFactory, escaping: Escaping, expected: str
+) -> None:
+    """``{{ alert|excerpt }}`` in a user's template, escaped as its channel needs."""
+    templates = Templates("console", {"text": escaping}, {"text": "{{ alert|excerpt(50) }}"})
+    assert templates.render("text", [_alert(make_alert)]) == expected + "…"

@@ -11,7 +11,9 @@ CASES = [
     pytest.param("pro–Hezbollah units", "Hezbollah", ["Hezbollah"], id="dash separates"),
     pytest.param("Hamas said", "Hama", [], id="whole words only"),
     pytest.param("troops deployed, deploying", "deploy*", ["deployed", "deploying"], id="prefix"),
-    pytest.param("an air\n  strike near", "air strike", ["air\n  strike"], id="phrase over a break"),
+    pytest.param(
+        "an air\n  strike near", "air strike", ["air\n  strike"], id="phrase over a break"
+    ),
     pytest.param("قصف عنيف على دِمَشْق اليوم", "دمشق", ["دِمَشْق"], id="arabic with harakat"),
     pytest.param("قصف على ودمشق", "دمشق", [], id="arabic prefixed form as the matcher"),
     pytest.param("حمله در تهران", "تهران", ["تهران"], id="persian"),
@@ -28,7 +30,9 @@ def _matcher_spans(text: str, term: str) -> list[str]:
     """What the matcher itself marks for ``term`` in ``text`` (as a title)."""
     source = f'[[rules]]\nname = "r"\nany_of = [{{ terms = [{term!r}] }}]\n'
     matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
-    return [text[hit.start : hit.end] for match in matcher.match({"title": text}) for hit in match.hits]
+    return [
+        text[hit.start : hit.end] for match in matcher.match({"title": text}) for hit in match.hits
+    ]
 
 
 @pytest.mark.parametrize(("text", "term", "expected"), CASES)

@@ -55,13 +55,14 @@ CASES = [
         f"[Hezbollah] and [Hezbollah] again near [Homs] {_words('w', 24)} …",
         id="near terms share one window, every occurrence marked",
     ),
-    pytest.param(
-        "قصف عنيف على\nدِمَشْق اليوم", ["دمشق"], "قصف عنيف على [دِمَشْق] اليوم", id="arabic"
-    ),
+    pytest.param("قصف عنيف على\nدِمَشْق اليوم", ["دمشق"], "قصف عنيف على [دِمَشْق] اليوم", id="arabic"),
     pytest.param("في ودمشق اليوم", ["دمشق"], "في ودمشق اليوم", id="arabic prefixed: no mark"),
     pytest.param("Взрыв: МОСКВА и Москве", ["Москва"], "Взрыв: [МОСКВА] и Москве", id="russian"),
     pytest.param(
-        "İSTANBUL'da patlama, ıstanbul", ["Istanbul"], "[İSTANBUL]'da patlama, ıstanbul", id="turkish"
+        "İSTANBUL'da patlama, ıstanbul",
+        ["Istanbul"],
+        "[İSTANBUL]'da patlama, ıstanbul",
+        id="turkish",
     ),
     pytest.param("troops deployed", ["deploy*"], "troops [deployed]", id="prefix term"),
 ]
