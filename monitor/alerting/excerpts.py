@@ -54,11 +54,9 @@ def make_excerpt(text: str, terms: Sequence[str]) -> Excerpt:
     if not words:
         return Excerpt()
     hits = rules.find_terms(text, terms)
-    anchors = _anchors(words, hits)
-    budget = MAX_CHARS // len(anchors) if anchors else MAX_CHARS
-    windows = [_grow(words, first, last, budget) for first, last in anchors] or [
-        _grow(words, 0, 0, budget)
-    ]
+    anchors = _anchors(words, hits) or [(0, 0)]
+    budget = _budget(len(anchors))
+    windows = [_grow(words, first, last, budget) for first, last in anchors]
     return _compose(text, words, _merged(windows), _disjoint([(h.start, h.end) for h in hits]))
 
 
@@ -69,12 +67,17 @@ def _anchors(words: Sequence[Span], found: Sequence[rules.Occurrence]) -> list[W
         return []
     starts = [start for start, _ in words]
     first = _word_range(starts, found[0])
-    reach = _grow(words, *first, MAX_CHARS // 2)
+    reach = _grow(words, *first, _budget(2))
     for hit in found[1:]:
         other = _word_range(starts, hit)
         if hit.term != found[0].term and not reach[0] <= other[0] <= reach[1]:
             return [first, other]
     return [first]
+
+
+def _budget(windows: int) -> int:
+    """Characters per window, leaving room for the ellipses around and between them."""
+    return (MAX_CHARS - 3 * (windows + 1)) // windows
 
 
 def _word_range(starts: Sequence[int], hit: rules.Occurrence) -> Window:
@@ -145,18 +148,36 @@ class _Writer:
 
 
 def _compose(text: str, words: Sequence[Span], windows: list[Window], found: list[Span]) -> Excerpt:
-    budget = MAX_CHARS // len(windows)
+    budget = _budget(len(windows))
     writer = _Writer()
+    end = 0
     for first, last in windows:
         start, end = words[first][0], words[last][1]
-        if first > 0:
-            writer.write(ELLIPSIS + " " if not writer.parts else " " + ELLIPSIS + " ")
-        window = _window(text, start, end, [s for s in found if start <= s[0] and s[1] <= end])
-        for piece, marked in _clipped(window, budget):
+        marks = [span for span in found if start <= span[0] and span[1] <= end]
+        if _length(words, first, last) > budget:  # one word longer than the window
+            start, end = _characters(text, start, end, marks, budget)
+            marks = [(max(s, start), min(e, end)) for s, e in marks if s < end and e > start]
+        if start > words[0][0]:
+            writer.write(f" {ELLIPSIS} " if writer.parts else f"{ELLIPSIS} ")
+        for piece, marked in _window(text, start, end, marks):
             writer.write(piece, marked=marked)
-    if windows[-1][1] < len(words) - 1:
-        writer.write(" " + ELLIPSIS)
+    if end < words[-1][1]:
+        writer.write(f" {ELLIPSIS}")
     return writer.excerpt()
+
+
+def _characters(text: str, start: int, end: int, marks: Sequence[Span], budget: int) -> Span:
+    """At most ``budget`` characters of ``text[start:end]`` from a little before its first
+    mark, cut between user-perceived characters (text without spaces: Chinese, Thai,
+    or a hostile run)."""
+    focus = marks[0][0] if marks else start
+    cut_start = max(start, min(focus - budget // 3, end - budget))
+    while cut_start > start and _continues(text, cut_start):
+        cut_start -= 1
+    cut_end = min(end, cut_start + budget)
+    while cut_end > cut_start and cut_end < end and _continues(text, cut_end):
+        cut_end -= 1
+    return cut_start, cut_end
 
 
 def _window(text: str, start: int, end: int, marks: Sequence[Span]) -> list[tuple[str, bool]]:
@@ -171,30 +192,9 @@ def _window(text: str, start: int, end: int, marks: Sequence[Span]) -> list[tupl
     return pieces
 
 
-def _clipped(pieces: list[tuple[str, bool]], budget: int) -> list[tuple[str, bool]]:
-    """The pieces, cut with an ellipsis (never inside a character sequence) past
-    ``budget`` characters: only a single word longer than the budget gets there."""
-    kept: list[tuple[str, bool]] = []
-    room = budget - 1
-    for piece, marked in pieces:
-        if len(piece) > room:
-            kept.append((piece[: _safe_cut(piece, room)], marked))
-            kept.append((ELLIPSIS, False))
-            return kept
-        kept.append((piece, marked))
-        room -= len(piece)
-    return kept
-
-
-def _safe_cut(text: str, index: int) -> int:
-    """The largest cut at or before ``index`` that leaves combining marks and joined
-    sequences (emoji, Indic clusters) whole."""
-    while 0 < index < len(text) and _continues(text, index):
-        index -= 1
-    return index
-
-
 def _continues(text: str, index: int) -> bool:
+    """Whether a cut before ``text[index]`` would split a combining sequence or a joined
+    one (emoji, Indic clusters)."""
     char = text[index]
     joined = char in _JOINERS or text[index - 1] == "\u200d"
     return joined or unicodedata.category(char) in ("Mn", "Mc", "Me")

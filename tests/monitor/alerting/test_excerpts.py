@@ -91,9 +91,28 @@ def test_windows_hold_at_most_the_word_and_character_budget() -> None:
 )
 def test_a_word_longer_than_the_budget_is_cut_between_characters(word: str, kept: str) -> None:
     excerpt = make_excerpt(word, ["x"])
-    assert excerpt.text.endswith("…") and len(excerpt.text) <= MAX_CHARS
-    body = excerpt.text[:-1]
+    assert excerpt.text.endswith(" …") and len(excerpt.text) <= MAX_CHARS
+    body = excerpt.text.removesuffix(" …")
     assert body == kept * (len(body) // len(kept))
+
+
+def test_a_term_inside_a_run_without_spaces_is_kept_in_the_cut() -> None:
+    """A window is cut around the term even when no space is near it."""
+    run = "-".join(["x"] * 300 + ["Hezbollah"] + ["y"] * 300)
+    excerpt = make_excerpt(f"Lead words. {run} tail words.", ["Hezbollah"])
+    assert excerpt.text.startswith("… x-x-") and excerpt.text.endswith(" …")
+    assert "x-Hezbollah-y-y" in excerpt.text
+    assert [excerpt.text[start:end] for start, end in excerpt.marks] == ["Hezbollah"]
+    assert len(excerpt.text) <= MAX_CHARS
+
+
+def test_two_windows_of_long_words_stay_within_the_budget() -> None:
+    """Ellipses included, whatever the word lengths."""
+    for size in range(1, 40):
+        filler = " ".join(["w" * size] * 100)
+        excerpt = make_excerpt(f"{filler} Homs {filler} Hama {filler}", ["Homs", "Hama"])
+        assert len(excerpt.text) <= MAX_CHARS, size
+        assert [excerpt.text[s:e] for s, e in excerpt.marks] == ["Homs", "Hama"], size
 
 
 async def test_delivered_alerts_carry_the_excerpt_of_the_stored_article(
