@@ -40,8 +40,16 @@ HOSTILE = [
 RAW_MARKERS = ("<!channel>", "<http://evil", "<script>", "<b>", "\r\nBcc", "\x1b", "\u202e")
 
 
+def _hostile(make_alert: AlertFactory, title: str, **changes: Any) -> Alert:
+    """An alert with ``title`` as its headline and as its excerpt, a mark inside it."""
+    return make_alert(title=title, excerpt=title, excerpt_marks=((1, 7),), **changes)
+
+
 def _batch(make_alert: AlertFactory, title: str) -> Batch:
-    alerts = (make_alert(title=title), make_alert(alert_id="a2", title=title, summary=title))
+    alerts = (
+        _hostile(make_alert, title),
+        _hostile(make_alert, title, alert_id="a2", summary=title),
+    )
     return Batch("dg_0123456789abcdef", "digest", alerts)
 
 
@@ -65,7 +73,7 @@ async def test_slack_messages_are_inert(
     """No text Slack parses contains a raw ``<``: no mention, no forged link."""
     config = SlackConfig(webhook_url=http_receiver.url("/services/T/B/X"))
     slack = SlackNotifier("slack", config, http=http_client)
-    alert = make_alert(title=title, summary=title, feed=title)
+    alert = _hostile(make_alert, title, summary=title, feed=title)
     await (slack.send_batch(_batch(make_alert, title)) if batched else slack.send(alert))
     (request,) = http_receiver.wait_for(1)
     ours = "<https://news.example.org/harbour/crane-collapse|"  # the one link we make
@@ -92,7 +100,7 @@ async def test_email_headers_and_html_are_inert(
         to=["desk@example.org"],
     )
     mail = EmailNotifier("mail", config, http=http_client)
-    alert = make_alert(title=title, summary=title)
+    alert = _hostile(make_alert, title, summary=title)
     await (mail.send_batch(_batch(make_alert, title)) if batched else mail.send(alert))
     (delivery,) = smtp_server.handler.wait_for(1)
     message = delivery.message
@@ -150,8 +158,9 @@ async def test_apprise_notification_text_is_clean(
     with HttpReceiver(default=Response(200)) as receiver:
         url = f"json://127.0.0.1:{receiver.port}/notify"
         bridge = AppriseNotifier("phone", AppriseConfig(urls=[url]), http=http_client)
-        await bridge.send(make_alert(title=title))
+        await bridge.send(_hostile(make_alert, title))
         (request,) = receiver.wait_for(1)
     document = json.loads(request.body)
     assert "\n" not in document["title"] and "\r" not in document["title"]
     assert not any(marker in document["title"] for marker in ("\x1b", "\u202e", "\r\nBcc"))
+    assert not any(marker in document["message"] for marker in ("\x1b", "\u202e", "\r\nBcc"))
