@@ -24,7 +24,7 @@ RULE_KEYS = (
     "weights", "threshold", "min_outlets", "feeds", "feed_tags", "examples",
 )  # fmt: skip
 EXAMPLE_KINDS = {"must_match": True, "must_not_match": False}
-EXAMPLE_KEYS = ("title", "summary", "content", "feed", "tags", "link", "outlets")
+EXAMPLE_KEYS = ("title", "summary", "content", "body", "feed", "tags", "link", "outlets")
 MAX_WEIGHT = 1000.0
 MAX_OUTLETS = 1000
 
@@ -173,9 +173,9 @@ def _read_example(
     if table is None:
         return None
     reader.check_keys(table, EXAMPLE_KEYS, path)
-    texts = {key: reader.string(table.get(key), (*path, key), "") for key in EXAMPLE_KEYS[:3]}
+    texts = {key: reader.string(table.get(key), (*path, key), "") for key in EXAMPLE_KEYS[:4]}
     if not any(texts.values()):
-        reader.error(path, "an example needs a title, summary or content")
+        reader.error(path, "an example needs a title, summary, content or body")
     feed = table.get("feed")
     tags = table.get("tags")
     return Example(

@@ -80,4 +80,9 @@ def example_context(rule: Rule, example: Example) -> MatchContext:
 
 
 def _texts(example: Example) -> dict[str, str]:
-    return {"title": example.title, "summary": example.summary, "content": example.content}
+    return {
+        "title": example.title,
+        "summary": example.summary,
+        "content": example.content,
+        "body": example.body,
+    }

@@ -34,7 +34,8 @@ class Severity(StrEnum):
 
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)
-FIELDS = ("title", "summary", "content")  # what a rule reads unless it says otherwise
+# What a rule reads unless it says otherwise; ``body``: the article page's text, when fetched.
+FIELDS = ("title", "summary", "content", "body")
 ALL_FIELDS = (*FIELDS, "feed", "tags", "domain")  # feed name, feed tags, the link's domain
 SENTENCE = "sentence"  # ``Near.within`` for "in the same sentence"
 
@@ -178,6 +179,7 @@ class Example:
     title: str = ""
     summary: str = ""
     content: str = ""
+    body: str = ""  # the article page's text
     feed: str | None = None
     tags: tuple[str, ...] | None = None
     link: str = ""

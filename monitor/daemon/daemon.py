@@ -89,7 +89,7 @@ class Daemon:
         pipeline = Pipeline(
             store=store, dedup=dedup, runtime=runtime, fetcher=polling.fetcher, clock=clock,
             on_alerts=wake.set, listener=config.settings.listener,
-            parse_executor=polling.parse_executor, feed_states=feed_states,
+            parse_executor=polling.parse_executor, pages=polling.pages, feed_states=feed_states,
             on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
         )  # fmt: skip
         dispatcher = Dispatcher(

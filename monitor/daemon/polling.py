@@ -1,4 +1,5 @@
-"""The daemon's polling side: the fetcher, the parse pool and each feed's schedule.
+"""The daemon's polling side: the fetcher, the page fetcher, the parse pool and each
+feed's schedule.
 
 Built once by :class:`monitor.daemon.daemon.Daemon`. After every poll :meth:`Polling.after_poll`
 moves the feed's job to the next poll time its new state holds (or drops the job of a
@@ -37,6 +38,7 @@ from monitor.feeds import (
 )
 from monitor.ingest import Pipeline, PollOutcome, ingest_pushed
 from monitor.listener import HttpListener
+from monitor.pages import PageFetcher
 from monitor.records import FeedState
 from monitor.store import Store
 from monitor.web import MeteredFetcher, Metrics
@@ -125,7 +127,7 @@ def next_poll_within(
 
 
 class Polling:
-    """Fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
+    """Fetcher, page fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
     def __init__(
         self,
@@ -141,6 +143,7 @@ class Polling:
         self.metrics = metrics
         # The fetcher and the parse pool are built once: their keys need a restart.
         self.fetcher = build_fetcher(config.settings.daemon, metrics)
+        self.pages = PageFetcher(self.fetcher)  # teasers' article pages, same politeness
         self.parse_executor = parse_pool(config.settings.daemon.parse_workers)
         if metrics is not None and self.parse_executor is not None:
             metrics.watch_parse_workers(self.parse_executor.worker_pids)
@@ -291,6 +294,7 @@ class Polling:
         return when
 
     async def aclose(self) -> None:
+        await self.pages.aclose()  # late pages still in flight: their fetches end first
         await self.fetcher.aclose()
         if self.parse_executor is not None:
             self.parse_executor.shutdown(wait=True, cancel_futures=True)

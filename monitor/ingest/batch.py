@@ -277,5 +277,6 @@ def article_fields(article: Article) -> Mapping[str, str]:
         "title": article.title,
         "summary": article.summary,
         "content": article.content,
+        "body": article.body,
         "feed": article.feed_name,
     }

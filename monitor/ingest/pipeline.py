@@ -2,8 +2,9 @@
 
 :func:`poll_feed` is the one place where the whole path reads in order:
 
-    fetch → parse (process pool) → normalise → dedup → match rules
-          → store article + alerts (one transaction) → wake the dispatcher
+    fetch → parse (process pool) → normalise → teasers' article pages (full_text)
+          → dedup → match rules → store article + alerts (one transaction)
+          → wake the dispatcher
 
 Every failure of one feed is caught here, logged with the feed's URL and kept
 in its state; it never reaches the scheduler, so no broken or hostile feed can
@@ -48,9 +49,11 @@ from monitor.ingest.batch import (
     match_context,
     place_in_line,
 )
+from monitor.ingest.full_text import off_loop, with_pages
 from monitor.ingest.runtime import RuntimeHolder
 from monitor.ingest.writer import IngestWriter
 from monitor.observability import redact_url
+from monitor.pages import PageFetcher
 from monitor.records import (
     Article,
     FeedState,
@@ -84,6 +87,7 @@ class Pipeline:
     # Polling (issue #6): the parse pool, WebSub, operator events.
     listener: ListenerSettings | None = None
     parse_executor: Executor | None = None  # None: a worker thread
+    pages: PageFetcher | None = None  # article pages of teasers; None: feeds' text alone
     pushed: Callable[[str], bool] = field(default=lambda _url: False)  # WebSub is active
     on_feed_event: Callable[[FeedEvent], Awaitable[None]] | None = None
     on_hub: Callable[[FeedSettings, str, str], Awaitable[None]] | None = None
@@ -123,9 +127,10 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
-    async with place_in_line(pipe) as turn:  # feeds are ingested in parse order
-        fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
-        articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
+    fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
+    articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
+    articles = await with_pages(articles, feed, pipe)  # new teasers: their page's article
+    async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
         ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
     polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
@@ -146,7 +151,7 @@ async def ingest_pushed(
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
-    articles = _normalise(parsed, feed, pipe)
+    articles = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
     ingested = await ingest_all(articles, pipe)
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))
@@ -183,9 +188,7 @@ async def parse_document(
     work = functools.partial(
         parse_feed, body, content_type=content_type, url=url, max_entries=max_entries
     )
-    if pipe.parse_executor is None:
-        return await asyncio.to_thread(work)
-    return await asyncio.get_running_loop().run_in_executor(pipe.parse_executor, work)
+    return await off_loop(work, pipe.parse_executor)
 
 
 async def _unseen(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> ParsedFeed:

@@ -128,6 +128,8 @@ class Article:
     tags: tuple[str, ...] = ()
     # Hash of the folded title and summary: the same entry again under a new GUID.
     fingerprint: str = ""
+    # The article as its linked page tells it (monitor.pages), when the entry was a teaser.
+    body: str = ""
 
 
 class Verdict(StrEnum):

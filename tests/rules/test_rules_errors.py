@@ -62,9 +62,9 @@ RULE = '[[rules]]\nname = "r"\n'
          " { terms = [...] } or { any_of = [...] } of those"),
         (RULE + 'all_of = [{ terms = ["x"], within = 3 }]\n',
          "f.toml:8: rules[0].all_of[0].within: within belongs to near = [...]"),
-        (RULE + 'all_of = ["hezbollah"]\nfields = ["body"]\n',
-         "f.toml:9: rules[0].fields[0]: 'body' is not one of title, summary, content, feed,"
-         " tags, domain"),
+        (RULE + 'all_of = ["hezbollah"]\nfields = ["page"]\n',
+         "f.toml:9: rules[0].fields[0]: 'page' is not one of title, summary, content, body,"
+         " feed, tags, domain"),
         (RULE + 'weights = { strikes = 2 }\n',
          "f.toml:6: rules[0].threshold: weights need a threshold: the score a match must reach"),
         (RULE + 'weights = { strikes = 2 }\nthreshold = 0\n',
@@ -102,7 +102,7 @@ RULE = '[[rules]]\nname = "r"\n'
         ('[entities.e]\nfuzzy = { threshold = 85, min_length = 1 }\nentries = ["Hezbollah"]\n',
          "f.toml:7: entities.e.fuzzy.min_length: 1 is out of range: give 3 to 100"),
         (RULE + 'all_of = ["hezbollah"]\nexamples = { must_match = [{ summary = "" }] }\n',
-         "f.toml:9: rules[0].examples.must_match[0]: an example needs a title, summary or content"),
+         "f.toml:9: rules[0].examples.must_match[0]: an example needs a title, summary, content or body"),
         (RULE + 'all_of = ["hezbollah"]\nexamples = { should_match = ["x"] }\n',
          "f.toml:9: rules[0].examples.should_match: unknown key 'should_match'"
          " (did you mean 'must_match'?)"),

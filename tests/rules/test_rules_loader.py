@@ -171,7 +171,7 @@ name = "iran-in-syria"
 severity = "urgent"
 all_of = ["iran", "syrai"]
 any_off = ["iran"]
-fields = ["title", "body"]
+fields = ["title", "page"]
 
 [[rules]]
 name = "iran-in-syria"
@@ -198,8 +198,8 @@ def test_every_mistake_is_reported_with_file_line_and_key() -> None:
         "file0.toml:16: rules[0].severity: 'urgent' is not one of low, medium, high, critical",
         "file0.toml:17: rules[0].all_of[1]: no entity list or keyword set is called 'syrai'",
         "file0.toml:18: rules[0].any_off: unknown key 'any_off' (did you mean 'any_of'?)",
-        "file0.toml:19: rules[0].fields[1]: 'body' is not one of title, summary, content,"
-        " feed, tags, domain",
+        "file0.toml:19: rules[0].fields[1]: 'page' is not one of title, summary, content,"
+        " body, feed, tags, domain",
         "file0.toml:21: rules[1]: rule has no positive condition: give all_of, any_of or weights",
         "file0.toml:22: rules[1].name: rule 'iran-in-syria' is already defined at file0.toml:14",
         "file0.toml:23: rules[1].enabled: expected a boolean, got a string",

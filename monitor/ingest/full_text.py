@@ -1,0 +1,124 @@
+"""The article, not the teaser: a poll's new entries whose own text is a teaser get the
+text of the page they link to (``Article.body``), which rules read as the ``body`` field.
+
+For the entries of one poll, in order:
+
+- the feed's ``full_text`` setting decides whether an entry wants its page
+  (:func:`monitor.pages.wants_full_text`: ``auto`` fetches teasers only);
+- an entry the store already holds (same GUID, link or fingerprint: what exact dedup would
+  call seen) is never fetched, so a re-delivered entry costs no request;
+- the pages are fetched together (:class:`monitor.pages.PageFetcher`: politeness, caps,
+  robots.txt, each link once), each waited for at most the feed's ``full_text_timeout``;
+- each page's article is extracted off the event loop, in the parse workers as feeds are
+  parsed (in a thread when there are none).
+
+A page that fails, or comes late, leaves its entry as the feed gave it: matched on the
+feed's text alone, never dropped. A late page's fetch goes on in the background (it is
+remembered as fetched) and its result is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import replace
+from typing import Protocol, TypeVar
+
+import structlog
+
+from monitor.config import FeedSettings, FullText
+from monitor.ingest.batch import find_articles
+from monitor.observability import redact_url
+from monitor.pages import ExtractedPage, FetchedPage, Late, PageFetcher, extract_article
+from monitor.pages import wants_full_text as page_wanted
+from monitor.records import Article
+from monitor.store import Store
+
+log = structlog.get_logger("monitor.ingest.full_text")
+
+T = TypeVar("T")
+
+
+class Reading(Protocol):
+    """What reading pages needs of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`)."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def pages(self) -> PageFetcher | None: ...
+    @property
+    def parse_executor(self) -> Executor | None: ...
+
+
+async def off_loop(work: Callable[[], T], executor: Executor | None) -> T:
+    """``work`` in ``executor`` (the daemon's parse processes), else in a worker thread."""
+    if executor is None:
+        return await asyncio.to_thread(work)
+    return await asyncio.get_running_loop().run_in_executor(executor, work)
+
+
+async def with_pages(
+    articles: Sequence[Article], feed: FeedSettings, pipe: Reading
+) -> list[Article]:
+    """``articles``, each new teaser with the text of its page as ``body`` when it came."""
+    wanted = [place for place, article in enumerate(articles) if _wants(article, feed, pipe)]
+    if not wanted:
+        return list(articles)
+    known = await find_articles(pipe.store, [articles[place] for place in wanted])
+    new = [place for place, found in zip(wanted, known, strict=True) if found is None]
+    bodies = await asyncio.gather(*(_body(articles[place], feed, pipe) for place in new))
+    read = list(articles)
+    for place, body in zip(new, bodies, strict=True):
+        if body:
+            read[place] = replace(read[place], body=body)
+    return read
+
+
+def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
+    if pipe.pages is None or feed.full_text is FullText.NEVER or not article.link:
+        return False
+    own = max(article.content, article.summary, key=len)  # the entry's own text
+    return page_wanted(feed.full_text, own)
+
+
+async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> str:
+    """The article text of the entry's page, or "" (failed, late or no article found)."""
+    assert pipe.pages is not None
+    page = await pipe.pages.fetch_within(article.link, feed)
+    if isinstance(page, Late):
+        page.page.add_done_callback(_observed)
+        log.info("page_late", feed_url=redact_url(feed.url), page_url=redact_url(page.link))
+        return ""
+    if not page.ok:
+        return ""  # why is counted and logged by the page fetcher
+    extracted = await _extracted(page, feed, pipe)
+    return extracted.text if extracted is not None else ""
+
+
+async def _extracted(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> ExtractedPage | None:
+    work = functools.partial(
+        extract_article,
+        page.body,
+        page.final_url or page.link,
+        selector=feed.content_selector,
+        declared_charset=page.charset,
+    )
+    try:
+        return await off_loop(work, pipe.parse_executor)
+    except Exception as err:  # a worker lost, say: the entry keeps the feed's text
+        log.error(
+            "page_extract_failed",
+            feed_url=redact_url(feed.url),
+            page_url=redact_url(page.link),
+            error=repr(err),
+        )
+        return None
+
+
+def _observed(future: asyncio.Future[FetchedPage]) -> None:
+    """A late page's result, not used (follow-ups are not made yet), read so that a
+    failure of its background fetch is never reported as an exception nobody retrieved."""
+    if not future.cancelled():
+        future.exception()
