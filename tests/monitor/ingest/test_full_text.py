@@ -1,0 +1,180 @@
+"""The article, not the teaser, end to end: a real daemon run (``wirewatch run --once``)
+polls a loopback site whose feed carries one-sentence standfirsts, fetches the article
+pages (navigation, cookie banner, related links and comments around the story), and a
+rule needing a name found only in a page alerts through a real webhook receiver."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from monitor.cli.main import main
+from tests.support.articles import article_page
+from tests.support.feedserver import FeedServer, Reply, Route
+from tests.support.pages import held, html_route
+from tests.support.receiver import HttpReceiver
+
+# The page names the minister; the feed's standfirst does not.
+PAGE = (
+    "Work on the eastern reservoir stopped on Monday when the contractor's cranes were"
+    " moved to the motorway bridge, leaving the concrete of the new dam half poured.",
+    "Water minister Ilona Marsh visited the site on Wednesday and promised that the"
+    " cranes would be back before the autumn rains fill the valley again.",
+    "Farmers downstream have asked for compensation, saying the unfinished wall already"
+    " diverts the river away from their irrigation channels in the dry months.",
+    "The contractor declined to comment, but its last annual report lists the reservoir"
+    " among the projects it expects to complete within the coming financial year.",
+)
+OTHER_PAGE = (
+    "The city's tram network will run a reduced timetable during the week of the"
+    " marathon, when three of its lines cross the route of the runners near the port.",
+    "Extra buses will serve the northern suburbs, and the operator says tickets bought"
+    " for the tram will be accepted on them without any additional charge.",
+    "Shops along the route were told to expect deliveries before dawn on race day,"
+    " since lorries will not be allowed into the centre after six in the morning.",
+)
+
+
+def _item(slug: str, title: str, standfirst: str, base: str, guid: str = "") -> str:
+    return (
+        f"<item><title>{title}</title><guid>{guid or slug}</guid>"
+        f"<link>{base}/news/{slug}</link>"
+        f"<description>{standfirst}</description></item>"
+    )
+
+
+DAM = ("dam", "Reservoir works halted", "Cranes left the dam site for another project.")
+TRAM = ("tram", "Trams cut for the marathon", "Three lines will run less often next week.")
+
+
+def _feed(server: FeedServer, items: Sequence[tuple[str, ...]]) -> bytes:
+    base = server.url("").rstrip("/")
+    body = "".join(_item(*item, base) for item in items)
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>'
+        f"<link>{base}/</link><description>d</description>{body}</channel></rss>"
+    ).encode()
+
+
+def _config(
+    tmp_path: Path,
+    server: FeedServer,
+    receiver: HttpReceiver,
+    full_text: str,
+    workers: int = 0,
+    timeout: float = 5.0,
+) -> list[str]:
+    path = tmp_path / "ww.toml"
+    path.write_text(f"""
+[daemon]
+jitter = 0
+host_spacing = 0
+parse_workers = {workers}
+[store]
+path = "{tmp_path / "ww.db"}"
+[[feeds]]
+name = "City Desk"
+url = "{server.url("/feed.xml")}"
+full_text = "{full_text}"
+full_text_timeout = {timeout}
+[notifiers.hook]
+type = "webhook"
+url = "{receiver.url("/hook")}"
+[entities.minister]
+entries = ["Ilona Marsh"]
+[keywords.reservoir]
+terms = ["dam"]
+[[rules]]
+name = "minister"
+all_of = ["minister"]
+[[rules]]
+name = "reservoir"
+all_of = ["reservoir"]
+""")
+    return ["run", "--once", "--config", str(path)]
+
+
+def _page(paragraphs: Sequence[str], title: str) -> Route:
+    return html_route(article_page(paragraphs, title=title).encode())
+
+
+@pytest.fixture(name="site")
+def _site() -> Iterator[tuple[FeedServer, HttpReceiver]]:
+    with FeedServer() as server, HttpReceiver() as receiver:
+        server.add_route("/news/dam", _page(PAGE, DAM[1]))
+        server.add_route("/news/tram", _page(OTHER_PAGE, TRAM[1]))
+        yield server, receiver
+
+
+def _alerts(receiver: HttpReceiver) -> list[tuple[str, str]]:
+    return sorted((r.json()["rule"], r.json()["title"]) for r in receiver.requests)
+
+
+def _stored_titles(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "ww.db") as db:
+        return sorted(row[0] for row in db.execute("SELECT title FROM articles"))
+
+
+PDF = Reply(200, {"Content-Type": "application/pdf"}, b"%PDF-1.7 not an article page")
+
+
+@pytest.mark.parametrize(
+    ("full_text", "page", "workers", "alerts"),
+    [
+        pytest.param("auto", None, 0, [("minister", DAM[1]), ("reservoir", DAM[1])],
+                     id="teaser-page-read"),
+        pytest.param("always", None, 1, [("minister", DAM[1]), ("reservoir", DAM[1])],
+                     id="page-read-in-parse-workers"),
+        pytest.param("never", None, 0, [("reservoir", DAM[1])], id="never-fetched"),
+        pytest.param("auto", Reply(404, {}, b"gone"), 0, [("reservoir", DAM[1])],
+                     id="page-404-feed-text-alone"),
+        pytest.param("auto", PDF, 0, [("reservoir", DAM[1])], id="page-pdf-feed-text-alone"),
+    ],
+)  # fmt: skip
+def test_a_rule_needing_the_page_alerts_once_per_story(
+    site: tuple[FeedServer, HttpReceiver],
+    tmp_path: Path,
+    full_text: str,
+    page: Reply | None,
+    workers: int,
+    alerts: list[tuple[str, str]],
+) -> None:
+    server, receiver = site
+    if page is not None:
+        server.add_route("/news/dam", lambda _request: page)
+    server.add_feed("/feed.xml", _feed(server, [DAM, TRAM]))
+    assert main(_config(tmp_path, server, receiver, full_text, workers)) == 0
+    assert _alerts(receiver) == alerts
+    assert _stored_titles(tmp_path) == sorted([DAM[1], TRAM[1]])  # nothing lost
+    fetched = 0 if full_text == "never" else 1
+    assert len(server.requests_to("/news/dam")) == fetched
+
+
+def test_a_redelivered_entry_is_not_fetched_again(
+    site: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    server, receiver = site
+    server.add_feed("/feed.xml", _feed(server, [DAM]))
+    assert main(_config(tmp_path, server, receiver, "auto")) == 0
+    # DAM again, under a new GUID: known by its link, as exact dedup finds it.
+    server.add_feed("/feed.xml", _feed(server, [TRAM, (*DAM, "dam-revised")]))
+    assert main(_config(tmp_path, server, receiver, "auto")) == 0
+    assert len(server.requests_to("/news/dam")) == 1
+    assert len(server.requests_to("/news/tram")) == 1
+    assert _alerts(receiver) == [("minister", DAM[1]), ("reservoir", DAM[1])]
+
+
+def test_a_late_page_leaves_the_entry_matched_on_the_feed_text(
+    site: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    """The page never comes (it is held until the server closes): the entry does not
+    wait past full_text_timeout, and the run ends with the fetch still in flight."""
+    server, receiver = site
+    server.add_route("/news/dam", held(server.release))
+    server.add_feed("/feed.xml", _feed(server, [DAM]))
+    assert main(_config(tmp_path, server, receiver, "auto", timeout=0.05)) == 0
+    assert _alerts(receiver) == [("reservoir", DAM[1])]
+    assert _stored_titles(tmp_path) == [DAM[1]]
