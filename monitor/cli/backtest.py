@@ -114,7 +114,7 @@ class _Matching:
             link=article.link,
             outlets=len(seen),
         )
-        fields = {"title": article.title, "summary": article.summary}
+        fields = {"title": article.title, "summary": article.summary, "body": article.body}
         if self.rule is None:
             return self.matcher.match(fields, context)
         return [m for m in self.matcher.match(fields, context) if m.rule == self.rule]

@@ -73,6 +73,8 @@ def stats_record(stats: DatabaseStats) -> dict[str, Any]:
         "deliveries_by_state": dict(stats.deliveries_by_state),
         "oldest_article": _iso(stats.oldest_article),
         "newest_article": _iso(stats.newest_article),
+        "article_bodies": stats.article_bodies,
+        "article_body_bytes": stats.article_body_bytes,
     }
 
 
@@ -85,7 +87,8 @@ def render_stats(record: dict[str, Any]) -> str:
         f"{record['page_count']:,} pages of {record['page_size']:,} bytes, "
         f"{record['free_pages']:,} free; auto_vacuum {record['auto_vacuum']}",
         f"articles    oldest {_short(record['oldest_article'])}, "
-        f"newest {_short(record['newest_article'])}",
+        f"newest {_short(record['newest_article'])}; "
+        f"{record['article_bodies']:,} with page text ({_bytes(record['article_body_bytes'])})",
         f"alerts      {_states(record['alerts_by_state'])}",
         f"deliveries  {_states(record['deliveries_by_state'])}",
         "",

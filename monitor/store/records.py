@@ -124,6 +124,8 @@ class DatabaseStats:
     deliveries_by_state: Mapping[str, int]  # pending, sent, dead, silenced
     oldest_article: datetime | None  # fetched_at
     newest_article: datetime | None
+    article_bodies: int = 0  # articles stored with their page's text
+    article_body_bytes: int = 0  # those texts' stored (compressed) size
 
 
 class StoreUnavailableError(ConnectionError):

@@ -102,7 +102,8 @@ RULE = '[[rules]]\nname = "r"\n'
         ('[entities.e]\nfuzzy = { threshold = 85, min_length = 1 }\nentries = ["Hezbollah"]\n',
          "f.toml:7: entities.e.fuzzy.min_length: 1 is out of range: give 3 to 100"),
         (RULE + 'all_of = ["hezbollah"]\nexamples = { must_match = [{ summary = "" }] }\n',
-         "f.toml:9: rules[0].examples.must_match[0]: an example needs a title, summary, content or body"),
+         "f.toml:9: rules[0].examples.must_match[0]: an example needs a title, summary,"
+         " content or body"),
         (RULE + 'all_of = ["hezbollah"]\nexamples = { should_match = ["x"] }\n',
          "f.toml:9: rules[0].examples.should_match: unknown key 'should_match'"
          " (did you mean 'must_match'?)"),

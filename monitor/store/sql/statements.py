@@ -38,8 +38,8 @@ TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id =
 
 INSERT_ARTICLE = """
 INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
-                      published, fetched_at, fingerprint, outlet, lead_fingerprint)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      published, fetched_at, fingerprint, outlet, lead_fingerprint, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
 INSERT_STORY = """
@@ -95,7 +95,7 @@ ORDER BY a.fetched_at, a.{arrival}
 # with each other, and PostgreSQL's with SQLite's byte order.
 ARTICLES_PAGE = """
 SELECT article_id, story_id, feed_url, feed_name, guid, link, title, summary, published,
-       fetched_at
+       fetched_at, body
 FROM articles
 WHERE fetched_at >= ? AND (fetched_at, article_id{collate}) > (?, ?)
 ORDER BY fetched_at, article_id{collate}
@@ -260,3 +260,5 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = al.alert_
 FROM alerts al GROUP BY 1
 """
 ARTICLE_SPAN = "SELECT min(fetched_at) AS oldest, max(fetched_at) AS newest FROM articles"
+# length() of a BLOB (SQLite) and of a bytea (PostgreSQL) is its size in bytes.
+BODY_SIZES = "SELECT count(body) AS n, coalesce(sum(length(body)), 0) AS size FROM articles"

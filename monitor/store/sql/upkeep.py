@@ -101,13 +101,17 @@ def contents() -> Steps[dict[str, Any]]:
     alerts = yield from _grouped(sql.ALERTS_BY_STATE, ("pending", "done"))
     deliveries = yield from _grouped(sql.DELIVERY_COUNTS, STATES)
     span = yield from first_of(sql.ARTICLE_SPAN)
+    bodies = yield from first_of(sql.BODY_SIZES)
     assert span is not None  # an aggregate always returns a row
+    assert bodies is not None
     return {
         "rows": counts,
         "alerts_by_state": alerts,
         "deliveries_by_state": deliveries,
         "oldest_article": rows.moment(span["oldest"]),
         "newest_article": rows.moment(span["newest"]),
+        "article_bodies": int(bodies["n"]),
+        "article_body_bytes": int(bodies["size"]),
     }
 
 

@@ -5,6 +5,7 @@ rule needing a name found only in a page alerts through a real webhook receiver.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -113,6 +114,13 @@ def _alerts(receiver: HttpReceiver) -> list[tuple[str, str]]:
     return sorted((r.json()["rule"], r.json()["title"]) for r in receiver.requests)
 
 
+def _db_stats(config: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(["db", "stats", "--config", config[-1], "--json"]) == 0
+    record: dict[str, object] = json.loads(capsys.readouterr().out)
+    return record
+
+
 def _stored_titles(tmp_path: Path) -> list[str]:
     with sqlite3.connect(tmp_path / "ww.db") as db:
         return sorted(row[0] for row in db.execute("SELECT title FROM articles"))
@@ -122,16 +130,16 @@ PDF = Reply(200, {"Content-Type": "application/pdf"}, b"%PDF-1.7 not an article 
 
 
 @pytest.mark.parametrize(
-    ("full_text", "page", "workers", "alerts"),
+    ("full_text", "page", "workers", "alerts", "bodies"),
     [
-        pytest.param("auto", None, 0, [("minister", DAM[1]), ("reservoir", DAM[1])],
+        pytest.param("auto", None, 0, [("minister", DAM[1]), ("reservoir", DAM[1])], 2,
                      id="teaser-page-read"),
-        pytest.param("always", None, 1, [("minister", DAM[1]), ("reservoir", DAM[1])],
+        pytest.param("always", None, 1, [("minister", DAM[1]), ("reservoir", DAM[1])], 2,
                      id="page-read-in-parse-workers"),
-        pytest.param("never", None, 0, [("reservoir", DAM[1])], id="never-fetched"),
-        pytest.param("auto", Reply(404, {}, b"gone"), 0, [("reservoir", DAM[1])],
+        pytest.param("never", None, 0, [("reservoir", DAM[1])], 0, id="never-fetched"),
+        pytest.param("auto", Reply(404, {}, b"gone"), 0, [("reservoir", DAM[1])], 1,
                      id="page-404-feed-text-alone"),
-        pytest.param("auto", PDF, 0, [("reservoir", DAM[1])], id="page-pdf-feed-text-alone"),
+        pytest.param("auto", PDF, 0, [("reservoir", DAM[1])], 1, id="page-pdf-feed-text-alone"),
     ],
 )  # fmt: skip
 def test_a_rule_needing_the_page_alerts_once_per_story(
@@ -141,16 +149,22 @@ def test_a_rule_needing_the_page_alerts_once_per_story(
     page: Reply | None,
     workers: int,
     alerts: list[tuple[str, str]],
+    bodies: int,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     server, receiver = site
     if page is not None:
         server.add_route("/news/dam", lambda _request: page)
     server.add_feed("/feed.xml", _feed(server, [DAM, TRAM]))
-    assert main(_config(tmp_path, server, receiver, full_text, workers)) == 0
+    config = _config(tmp_path, server, receiver, full_text, workers)
+    assert main(config) == 0
     assert _alerts(receiver) == alerts
     assert _stored_titles(tmp_path) == sorted([DAM[1], TRAM[1]])  # nothing lost
     fetched = 0 if full_text == "never" else 1
     assert len(server.requests_to("/news/dam")) == fetched
+    stats = _db_stats(config, capsys)
+    assert stats["article_bodies"] == bodies  # the pages read, kept with their articles
+    assert bool(stats["article_body_bytes"]) is bool(bodies)
 
 
 def test_a_redelivered_entry_is_not_fetched_again(

@@ -1,0 +1,85 @@
+"""An article's page text (``Article.body``) on both backends: stored compressed with its
+row, read back whole where stored articles are read, counted by the store's statistics,
+and gone with its article when retention prunes it."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.records import article_id
+from monitor.records.models import Article, DedupDecision, Verdict
+from monitor.store.interface import Store
+from monitor.store.retention import RetentionSettings, run_retention
+from tests.support.stores import STORE_BACKENDS, opened_store
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+FEED = "http://desk.test/feed"
+# Several scripts, the Persian zero-width non-joiner among them, and enough repetition
+# for compression to show.
+BODY = "\n\n".join(
+    [
+        "The ministry said on Thursday that the new ferry line would open in the spring.",
+        "شورای شهر روز سه‌شنبه درباره خط تازه کشتی گفت‌وگو کرد.",
+        "Министерство сообщило, что новая паромная линия откроется весной.",
+        "أعلنت الوزارة أن خط العبّارات الجديد سيفتتح في الربيع.",
+    ]
+    * 8
+)
+
+
+@pytest.fixture(name="store", params=STORE_BACKENDS)
+async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(request.param, tmp_path) as store:
+        yield store
+
+
+def _article(guid: str, at: datetime, body: str) -> Article:
+    return Article(
+        article_id=article_id(FEED, guid),
+        feed_url=FEED,
+        feed_name="Desk",
+        guid=guid,
+        title=f"Ferry line {guid}",
+        link=f"http://desk.test/{guid}",
+        summary="A one-sentence standfirst.",
+        content="",
+        published=at,
+        fetched_at=at,
+        body=body,
+    )
+
+
+async def _record(store: Store, article: Article) -> None:
+    decision = DedupDecision(Verdict.NEW_STORY, f"s-{article.guid}")
+    await store.record_article(article, decision, [])
+
+
+async def test_a_body_is_read_back_whole_and_none_stays_empty(store: Store) -> None:
+    await _record(store, _article("read", NOW, BODY))
+    await _record(store, _article("teaser", NOW + timedelta(seconds=1), ""))
+    stored = await store.articles_since(NOW - timedelta(days=1))
+    assert [(s.article.guid, s.article.body) for s in stored] == [("read", BODY), ("teaser", "")]
+
+
+async def test_bodies_are_stored_compressed_and_counted(store: Store) -> None:
+    await _record(store, _article("read", NOW, BODY))
+    await _record(store, _article("teaser", NOW + timedelta(seconds=1), ""))
+    stats = await store.database_stats()
+    compressed = len(zlib.compress(BODY.encode(), 6))
+    assert (stats.article_bodies, stats.article_body_bytes) == (1, compressed)
+    assert compressed < len(BODY.encode()) // 3
+
+
+async def test_a_body_goes_with_its_pruned_article(store: Store) -> None:
+    await _record(store, _article("old", NOW - timedelta(days=40), BODY))
+    await _record(store, _article("young", NOW - timedelta(days=1), BODY))
+    await run_retention(store, RetentionSettings(), NOW, window=timedelta(hours=48))
+    stats = await store.database_stats()
+    assert (stats.rows["articles"], stats.article_bodies) == (1, 1)
+    (kept,) = await store.articles_since(NOW - timedelta(days=100))
+    assert (kept.article.guid, kept.article.body) == ("young", BODY)
