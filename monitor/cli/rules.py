@@ -37,6 +37,7 @@ def add_commands(
     attempt.add_argument("text", metavar="TEXT", help="the text, matched as an article title")
     attempt.add_argument("--rule", metavar="NAME", help="explain this rule, fired or not")
     attempt.add_argument("--summary", default="", help="a summary to match as well")
+    attempt.add_argument("--body", default="", help="an article page's text to match as well")
     attempt.add_argument("--outlets", type=int, default=1, help="outlets reporting it (1)")
     attempt.add_argument("--feed", default="", help="the feed name or URL it came from")
     backtest = command(actions, "backtest", "replay stored articles through the rules", _backtest)
@@ -72,7 +73,7 @@ def _try(args: argparse.Namespace) -> int:
         print(f"error: no rule is called {args.rule!r}{hint}", file=sys.stderr)
         return 1
     matcher = rules.compile_rules(config.ruleset, include_disabled=bool(args.rule))
-    fields = {"title": args.text, "summary": args.summary}
+    fields = {"title": args.text, "summary": args.summary, "body": args.body}
     context = _context(config, args.feed, args.outlets)
     chosen = [args.rule] if args.rule else None
     explanations = matcher.explain(fields, context, chosen)

@@ -20,7 +20,8 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 STATS_KEYS = {
     "backend", "location", "schema_version", "size_bytes", "wal_bytes", "page_size",
     "page_count", "free_pages", "auto_vacuum", "rows", "alerts_by_state",
-    "deliveries_by_state", "oldest_article", "newest_article",
+    "deliveries_by_state", "oldest_article", "newest_article", "article_bodies",
+    "article_body_bytes",
 }  # fmt: skip
 
 

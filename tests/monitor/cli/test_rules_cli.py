@@ -89,6 +89,17 @@ def test_rules_try_explains_firing_rules_with_hits_marked(
     assert "\x1b[" not in out  # not a terminal: no colour codes
 
 
+def test_rules_try_matches_an_article_page_text_given_as_body(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path)
+    body = "Iranian advisers landed in Lattakia overnight, officials said."
+    assert main(["rules", "try", "--config", str(path), "Advisers land", "--body", body]) == 0
+    out = capsys.readouterr().out
+    assert "iran-in-syria: FIRES (severity medium)" in out
+    assert "body: [Iranian] advisers landed in [Lattakia] overnight" in out
+
+
 def test_rules_try_explains_a_named_rule_that_does_not_fire(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
