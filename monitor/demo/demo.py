@@ -154,6 +154,7 @@ def demo_config_toml(feeds: Sequence[tuple[str, str]], *, store_path: str = ":me
     feed_tables = [
         f"\n[[feeds]]\nname = {_toml_string(name)}\nurl = {_toml_string(url)}\n"
         f"interval = {DEMO_INTERVAL}\n"
+        'full_text = "never"  # the newsroom\'s articles have no pages (.example links)\n'
         for name, url in feeds
     ]
     return "\n".join(head) + "\n" + _DEMO_RULES + "".join(feed_tables)
