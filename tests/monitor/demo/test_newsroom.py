@@ -438,7 +438,8 @@ class TestDemoConfig:
     def test_names_and_paths_survive_toml_quoting(self, text: str) -> None:
         """Hostile feed names and store paths come back from TOML exactly, adding no keys."""
         document = tomllib.loads(demo_config_toml([(text, "http://127.0.0.1:1/")], store_path=text))
-        assert document["feeds"] == [{"name": text, "url": "http://127.0.0.1:1/", "interval": 5}]
+        feed = {"name": text, "url": "http://127.0.0.1:1/", "interval": 5, "full_text": "never"}
+        assert document["feeds"] == [feed]
         assert document["store"] == {"path": text}
 
     def test_config_is_accepted_by_the_daemon_config_loader(

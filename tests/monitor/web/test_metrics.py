@@ -50,12 +50,15 @@ path = "{tmp_path / "ww.db"}"
 [listener]
 port = 0
 token = "{TOKEN}"
+# Feeds only: article pages go through the same fetcher (their entries link off-loopback).
 [[feeds]]
 name = "Wire"
 url = "{feeds.url("/wire.xml")}"
+full_text = "never"
 [[feeds]]
 name = "Other"
 url = "{feeds.url("/other.xml")}"
+full_text = "never"
 [[feeds]]
 name = "Broken"
 url = "{feeds.url("/missing.xml")}"
