@@ -44,8 +44,9 @@ class Excerpt:
 
 
 def article_text(context: DeliveryContext) -> str:
-    """The fullest text the outbox holds of an alert's article: the summary, else the title."""
-    return context.summary or context.title
+    """The fullest text the store keeps of an alert's article: its page, else the
+    summary, else the title (an entry's content is not kept)."""
+    return context.body() or context.summary or context.title
 
 
 def make_excerpt(text: str, terms: Sequence[str]) -> Excerpt:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from monitor.records import AlertRecord, Article, Delivery, MatchKind, StoryAlertState
+from monitor.store.bodies import unpacked_body
 
 # Decides an article's alerts from its story's state, inside the transaction storing it.
 AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
@@ -78,6 +79,12 @@ class DeliveryContext:
     first_seen: datetime
     outlets: int
     thread: str | None = None  # the first message of (story, rule) on this notifier
+    packed_body: bytes | None = None  # the article's page text as stored (see body)
+
+    def body(self) -> str:
+        """The article's page text, unpacked only when asked for (an excerpt needs it;
+        a delivery that fails before rendering does not)."""
+        return unpacked_body(self.packed_body, self.alert.article_id)
 
 
 @dataclass(frozen=True, slots=True)

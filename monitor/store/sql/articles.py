@@ -23,6 +23,7 @@ from monitor.records import (
     Verdict,
     article_id,
 )
+from monitor.store.bodies import packed_body
 from monitor.store.records import AlertPlanner, KnownArticle, StoryRecord
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
@@ -44,7 +45,7 @@ def store_article(
     values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
               article.guid, article.link, article.title, article.summary,
               time(article.published), time(article.fetched_at), article.fingerprint, outlet,
-              decision.facts.lead_fingerprint, rows.packed_body(article.body))  # fmt: skip
+              decision.facts.lead_fingerprint, packed_body(article.body))  # fmt: skip
     yield from changed(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))

@@ -8,13 +8,10 @@ so the two backends read through the same functions.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, Final, NamedTuple, Protocol
-
-import structlog
+from typing import Any, NamedTuple, Protocol
 
 from monitor.records import (
     AlertRecord,
@@ -28,6 +25,7 @@ from monitor.records import (
     SubscriptionState,
     WebSubSubscription,
 )
+from monitor.store.bodies import unpacked_body
 from monitor.store.records import (
     DeliveryContext,
     KnownArticle,
@@ -71,10 +69,6 @@ _ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body")
 _KNOWN = _columns(KnownArticle, "matched_by")
 _WINDOW = _columns(WindowArticle, "seen")
 FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
-# Level 6: 122 real articles' texts, 637 kB, stored in 264 kB (2.4:1); level 9 saves 0.2%.
-BODY_COMPRESSION: Final = 6
-
-log = structlog.get_logger("monitor.store")
 
 
 def moment(value: str | datetime | None) -> datetime | None:
@@ -178,22 +172,6 @@ def stored_article(row: Row) -> StoredArticle:
     """An article read back for a backtest: no content or entry tags are kept."""
     body = unpacked_body(row["body"], row["article_id"])
     return StoredArticle(Article(**_values(row, _ARTICLE), content="", body=body), row["story_id"])
-
-
-def packed_body(body: str) -> bytes | None:
-    """An article's page text as stored: zlib-compressed UTF-8, NULL when there is none."""
-    return zlib.compress(body.encode("utf-8"), BODY_COMPRESSION) if body else None
-
-
-def unpacked_body(value: bytes | memoryview | None, article_id: str) -> str:
-    """A stored page text; an unreadable one is logged and read as none."""
-    if value is None:
-        return ""
-    try:
-        return zlib.decompress(value).decode("utf-8")
-    except (zlib.error, UnicodeDecodeError) as err:
-        log.error("article_body_unreadable", article_id=article_id, error=str(err))
-        return ""
 
 
 def window_article(row: Row) -> WindowArticle:

@@ -168,7 +168,8 @@ SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attemp
        d.last_error, d.batch_id, d.hold, d.first_attempt_at, al.story_id, al.article_id,
        al.rule, al.severity,
        al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
-       a.title, a.link, a.summary, a.feed_name, a.published, s.first_seen, t.ref AS thread,
+       a.title, a.link, a.summary, a.feed_name, a.published, a.body AS packed_body,
+       s.first_seen, t.ref AS thread,
        (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
 FROM deliveries d
 JOIN alerts al USING (alert_id)

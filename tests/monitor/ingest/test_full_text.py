@@ -192,3 +192,21 @@ def test_a_late_page_leaves_the_entry_matched_on_the_feed_text(
     assert main(_config(tmp_path, server, receiver, "auto", timeout=0.05)) == 0
     assert _alerts(receiver) == [("reservoir", DAM[1])]
     assert _stored_titles(tmp_path) == [DAM[1]]
+
+
+def test_an_alert_on_a_name_in_the_page_quotes_the_page(
+    site: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    """The minister is named in the page alone: the webhook's excerpt quotes the page
+    around the name, marked; the rule matching the standfirst too quotes the page."""
+    server, receiver = site
+    server.add_feed("/feed.xml", _feed(server, [DAM]))
+    assert main(_config(tmp_path, server, receiver, "auto")) == 0
+    excerpts = {r.json()["rule"]: r.json()["excerpt"] for r in receiver.requests}
+    assert sorted(excerpts) == ["minister", "reservoir"]
+    minister = excerpts["minister"]
+    assert [minister["text"][start:end] for start, end in minister["marks"]] == ["Ilona Marsh"]
+    assert "Water minister Ilona Marsh visited the site" in minister["text"]
+    reservoir = excerpts["reservoir"]
+    assert "the concrete of the new dam half poured" in reservoir["text"]
+    assert [reservoir["text"][start:end] for start, end in reservoir["marks"]] == ["dam"]

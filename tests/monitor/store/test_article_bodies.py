@@ -1,6 +1,7 @@
 """An article's page text (``Article.body``) on both backends: stored compressed with its
-row, read back whole where stored articles are read, counted by the store's statistics,
-and gone with its article when retention prunes it."""
+row, read back whole where stored articles are read and with its alerts' deliveries (for
+their excerpts), counted by the store's statistics, and gone with its article when
+retention prunes it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alerting.outbox import to_alert
 from monitor.records import article_id
-from monitor.records.models import Article, DedupDecision, Verdict
+from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store.interface import Store
 from monitor.store.retention import RetentionSettings, run_retention
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -54,9 +56,18 @@ def _article(guid: str, at: datetime, body: str) -> Article:
     )
 
 
-async def _record(store: Store, article: Article) -> None:
+async def _record(store: Store, article: Article, rule: str = "") -> None:
     decision = DedupDecision(Verdict.NEW_STORY, f"s-{article.guid}")
-    await store.record_article(article, decision, [])
+    alerts = [_alert(article, decision.story_id, rule)] if rule else []
+    await store.record_article(article, decision, alerts)
+
+
+def _alert(article: Article, story_id: str, rule: str) -> AlertRecord:
+    return AlertRecord(
+        alert_id=f"al-{article.guid}", story_id=story_id, article_id=article.article_id,
+        rule=rule, severity="high", terms=("ministry",), notifiers=("hook",),
+        created_at=article.fetched_at,
+    )  # fmt: skip
 
 
 async def test_a_body_is_read_back_whole_and_none_stays_empty(store: Store) -> None:
@@ -64,6 +75,19 @@ async def test_a_body_is_read_back_whole_and_none_stays_empty(store: Store) -> N
     await _record(store, _article("teaser", NOW + timedelta(seconds=1), ""))
     stored = await store.articles_since(NOW - timedelta(days=1))
     assert [(s.article.guid, s.article.body) for s in stored] == [("read", BODY), ("teaser", "")]
+
+
+async def test_a_delivery_carries_its_articles_page_for_the_excerpt(store: Store) -> None:
+    """The term is in the page alone: the excerpt quotes the page, the term marked; an
+    article without a page is quoted from its summary."""
+    await _record(store, _article("read", NOW, BODY), rule="ministry")
+    await _record(store, _article("teaser", NOW + timedelta(seconds=1), ""), rule="ministry")
+    due = await store.due_deliveries(NOW + timedelta(minutes=1), 10)
+    assert [(c.alert.alert_id, c.body()) for c in due] == [("al-read", BODY), ("al-teaser", "")]
+    read, teaser = (to_alert(context) for context in due)
+    assert read.excerpt.startswith("The ministry said on Thursday")
+    assert {read.excerpt[start:end] for start, end in read.excerpt_marks} == {"ministry"}
+    assert (teaser.excerpt, teaser.excerpt_marks) == ("A one-sentence standfirst.", ())
 
 
 async def test_bodies_are_stored_compressed_and_counted(store: Store) -> None:
