@@ -3,7 +3,8 @@
 Reads the store the daemon writes (SQLite in WAL mode: safe beside a running daemon),
 read-only: it works on a full disk or a read-only file.
 Columns: status (ok, failing, gone, disabled, never polled), last attempt, last success,
-consecutive failures, last HTTP status, items per day, current interval, next poll and
+consecutive failures, last HTTP status, items per day, current interval, next poll, full
+text (article pages read / tried since the feed was added, "—" when none was tried) and
 the last error. ``--json`` prints one object per feed instead.
 """
 
@@ -26,7 +27,8 @@ from monitor.store import FeedLeases, Store
 _ERROR_CHARS = 60
 _COLUMNS = (
     ("feed", 28), ("status", 12), ("last attempt", 16), ("last success", 16),
-    ("fails", 5), ("http", 4), ("items/d", 7), ("every", 7), ("next poll", 16), ("last error", 0),
+    ("fails", 5), ("http", 4), ("items/d", 7), ("every", 7), ("next poll", 16), ("full text", 9),
+    ("last error", 0),
 )  # fmt: skip
 
 
@@ -64,6 +66,9 @@ def feed_record(
         "slow": state.slow,  # its last fetch outlasted host_slow_after: a slow place next
         "last_error": state.last_error,
         "polled_by": polled_by,
+        "pages_tried": state.pages_tried,  # article pages asked for since the feed was added
+        "pages_read": state.pages_read,  # of them, those that gave the article's text
+        "page_last_issue": state.page_last_issue,  # why the last unread one failed
     }
 
 
@@ -83,9 +88,14 @@ def _row(record: dict[str, Any]) -> list[str]:
         _short(record["last_success"]), record["consecutive_failures"],
         record["http_status"] or "-", _number(record["items_per_day"]),
         _duration(record["interval_seconds"]), _short(record["next_poll"]),
-        (record["last_error"] or "")[:_ERROR_CHARS],
+        _full_text(record), (record["last_error"] or "")[:_ERROR_CHARS],
     )  # fmt: skip
     return [_cell(str(value), width) for value, (_, width) in zip(values, _COLUMNS, strict=True)]
+
+
+def _full_text(record: dict[str, Any]) -> str:
+    tried = record["pages_tried"]
+    return f"{record['pages_read']}/{tried}" if tried else "—"
 
 
 def _cell(text: str, width: int) -> str:

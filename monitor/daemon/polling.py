@@ -144,6 +144,8 @@ class Polling:
         # The fetcher and the parse pool are built once: their keys need a restart.
         self.fetcher = build_fetcher(config.settings.daemon, metrics)
         self.pages = PageFetcher(self.fetcher)  # teasers' article pages, same politeness
+        if metrics is not None:
+            metrics.watch_pages(self.pages.stats)
         self.parse_executor = parse_pool(config.settings.daemon.parse_workers)
         if metrics is not None and self.parse_executor is not None:
             metrics.watch_parse_workers(self.parse_executor.worker_pids)

@@ -23,22 +23,72 @@ import asyncio
 import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, replace
+from typing import Final, Protocol, TypeVar
 
 import structlog
 
 from monitor.config import FeedSettings, FullText
 from monitor.ingest.batch import find_articles
 from monitor.observability import redact_url
-from monitor.pages import ExtractedPage, FetchedPage, Late, PageFetcher, extract_article
+from monitor.pages import (
+    ExtractedPage,
+    ExtractionIssue,
+    FetchedPage,
+    Late,
+    PageFetcher,
+    extract_article,
+)
 from monitor.pages import wants_full_text as page_wanted
-from monitor.records import Article
+from monitor.records import Article, FeedState
 from monitor.store import Store
 
 log = structlog.get_logger("monitor.ingest.full_text")
 
 T = TypeVar("T")
+LATE: Final = "late"  # the issue of a page that did not come within full_text_timeout
+
+
+@dataclass(frozen=True, slots=True)
+class PagesRead:
+    """How one poll's pages went: ``tried`` (asked for; a link fetched before is not
+    asked again, so not counted), ``read`` (gave the article's text) and why the last one
+    that did not failed (a :class:`PageOutcome` or :class:`ExtractionIssue` value, or
+    ``late``)."""
+
+    tried: int = 0
+    read: int = 0
+    last_issue: str | None = None
+
+    def counted_in(self, state: FeedState) -> FeedState:
+        """``state`` with this poll's pages added to the feed's counts since it was added."""
+        if not self.tried:
+            return state
+        return replace(
+            state,
+            pages_tried=state.pages_tried + self.tried,
+            pages_read=state.pages_read + self.read,
+            page_last_issue=self.last_issue or state.page_last_issue,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One entry's page: its article's text ("" when none), or why there is none."""
+
+    text: str = ""
+    issue: str | None = None
+    tried: bool = True
+
+
+def _tally(readings: Sequence[_Reading]) -> PagesRead:
+    tried = [reading for reading in readings if reading.tried]
+    issues = [reading.issue for reading in tried if not reading.text and reading.issue]
+    return PagesRead(
+        tried=len(tried),
+        read=sum(1 for reading in tried if reading.text),
+        last_issue=issues[-1] if issues else None,
+    )
 
 
 class Reading(Protocol):
@@ -61,19 +111,20 @@ async def off_loop(work: Callable[[], T], executor: Executor | None) -> T:
 
 async def with_pages(
     articles: Sequence[Article], feed: FeedSettings, pipe: Reading
-) -> list[Article]:
-    """``articles``, each new teaser with the text of its page as ``body`` when it came."""
+) -> tuple[list[Article], PagesRead]:
+    """``articles``, each new teaser with the text of its page as ``body`` when it came,
+    and how the pages went (for the feed's counts, stored with its state)."""
     wanted = [place for place, article in enumerate(articles) if _wants(article, feed, pipe)]
     if not wanted:
-        return list(articles)
+        return list(articles), PagesRead()
     known = await find_articles(pipe.store, [articles[place] for place in wanted])
     new = [place for place, found in zip(wanted, known, strict=True) if found is None]
-    bodies = await asyncio.gather(*(_body(articles[place], feed, pipe) for place in new))
+    readings = await asyncio.gather(*(_body(articles[place], feed, pipe) for place in new))
     read = list(articles)
-    for place, body in zip(new, bodies, strict=True):
-        if body:
-            read[place] = replace(read[place], body=body)
-    return read
+    for place, reading in zip(new, readings, strict=True):
+        if reading.text:
+            read[place] = replace(read[place], body=reading.text)
+    return read, _tally(readings)
 
 
 def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
@@ -83,18 +134,22 @@ def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
     return page_wanted(feed.full_text, own)
 
 
-async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> str:
-    """The article text of the entry's page, or "" (failed, late or no article found)."""
+async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> _Reading:
+    """The article text of the entry's page, or why there is none (failed, late or no
+    article found)."""
     assert pipe.pages is not None
     page = await pipe.pages.fetch_within(article.link, feed)
     if isinstance(page, Late):
         page.page.add_done_callback(_observed)
         log.info("page_late", feed_url=redact_url(feed.url), page_url=redact_url(page.link))
-        return ""
-    if not page.ok:
-        return ""  # why is counted and logged by the page fetcher
+        return _Reading(issue=LATE)
+    if not page.ok:  # why is logged by the page fetcher
+        return _Reading(issue=page.outcome.value, tried=page.outcome.failed)
     extracted = await _extracted(page, feed, pipe)
-    return extracted.text if extracted is not None else ""
+    if extracted is None:
+        return _Reading(issue=ExtractionIssue.UNPARSABLE.value)
+    issue = extracted.issue or ExtractionIssue.EMPTY
+    return _Reading(extracted.text, None if extracted.text else issue.value)
 
 
 async def _extracted(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> ExtractedPage | None:

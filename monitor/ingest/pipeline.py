@@ -129,10 +129,11 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         return await _failed(feed, state, pipe, err)
     fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
     articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
-    articles = await with_pages(articles, feed, pipe)  # new teasers: their page's article
+    articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
     async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
         ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
+    after = pages.counted_in(after)  # stored in the same write as the rest of the state
     polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
@@ -151,7 +152,8 @@ async def ingest_pushed(
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
-    articles = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
+    # Pushed content writes no feed state: its pages are not in the feed's counts.
+    articles, _pages = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
     ingested = await ingest_all(articles, pipe)
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))

@@ -39,6 +39,13 @@ class FeedState:
     # The last fetch was still in flight after ``host_slow_after`` or timed out (migration
     # 0009): after a restart the feed waits for one of its host's slow places (0025).
     slow: bool = False
+    # Article pages since the feed was first polled (migration 0011): pages tried, pages
+    # that gave the article's text, and why the last page that did not failed — the value
+    # of a monitor.pages PageOutcome or ExtractionIssue, or "late" (text: the enums live
+    # above this layer).
+    pages_tried: int = 0
+    pages_read: int = 0
+    page_last_issue: str | None = None
 
     @property
     def fetch_url(self) -> str:

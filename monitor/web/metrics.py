@@ -40,6 +40,7 @@ from monitor.alerting import DeliveryMetrics
 from monitor.config import FeedSettings
 from monitor.feeds import Fetcher
 from monitor.ingest import PollOutcome
+from monitor.pages import PageOutcome, PageStats
 from monitor.records import FeedState, FetchResult, PollStatus, Verdict
 from monitor.web.process_metrics import OwnProcessCollector, Pids, WorkerCollector
 
@@ -69,6 +70,7 @@ FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 FeedCounts = Callable[[], Mapping[str, int]]
+PageCounts = Callable[[], PageStats]
 Names = Callable[[], Iterable[str]]
 
 
@@ -136,6 +138,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.deliveries = DeliveryMetrics()  # the dispatcher's counters, exported as they are
         self.notifiers = notifiers
+        self.page_stats: PageCounts = lambda: PageStats({})  # the page fetcher's, once wired
         self._clock = clock
         self._add_poll_metrics()
         self._add_daemon_metrics(version, instance)
@@ -207,6 +210,10 @@ class Metrics:
     def watch_parse_workers(self, pids: Pids) -> None:
         """Export the parse pool's worker processes (``pids`` lists them when scraped)."""
         self._workers.pids = pids
+
+    def watch_pages(self, stats: PageCounts) -> None:
+        """Export the article page fetcher's outcomes (``stats`` read when scraped)."""
+        self.page_stats = stats
 
     def polled(self, outcome: PollOutcome) -> None:
         """One poll (or pushed document) and everything it stored and raised."""
@@ -297,6 +304,7 @@ class _ScrapeTimeCollector(Collector):
 
     def _families(self, *, filled: bool = False) -> Iterator[Metric]:
         yield self._deliveries(filled)
+        yield self._pages(filled)
         pending = GaugeMetricFamily("wirewatch_outbox_pending", "Deliveries waiting to be sent")
         oldest = GaugeMetricFamily(
             "wirewatch_outbox_oldest_pending_age_seconds", "Age of the oldest pending alert"
@@ -317,6 +325,16 @@ class _ScrapeTimeCollector(Collector):
         if filled:
             for (notifier, outcome), count in sorted(self._delivery_totals().items()):
                 family.add_metric([notifier, outcome], count)
+        return family
+
+    def _pages(self, filled: bool) -> Metric:
+        family = CounterMetricFamily(
+            "wirewatch_page_fetches", "Article page fetches by outcome", labels=["outcome"]
+        )
+        if filled:
+            stats = self._metrics.page_stats()
+            for outcome in PageOutcome:  # every outcome, zeros too: rates from the start
+                family.add_metric([outcome.value], stats.total(outcome))
         return family
 
     def _delivery_totals(self) -> Tally[tuple[str, str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.feeds import feed_record
+from monitor.cli.feeds import feed_record, render_table
 from monitor.cli.main import main
 from monitor.config.feeds import FeedSettings
 from monitor.records import FeedState
@@ -96,3 +96,14 @@ def test_feeds_never_shows_credentials_of_an_unnamed_feed(
 def test_the_json_record_says_whether_the_last_fetch_was_slow(slow: bool) -> None:
     feed = FeedSettings(url="http://127.0.0.1:9/feed.xml", name="Slow")
     assert feed_record(feed, FeedState(url=feed.url, slow=slow))["slow"] is slow
+
+
+@pytest.mark.parametrize(
+    ("tried", "read", "shown"),
+    [(0, 0, "—"), (15, 12, "12/15"), (4, 0, "0/4")],
+)
+def test_the_table_shows_how_often_full_text_worked(tried: int, read: int, shown: str) -> None:
+    feed = FeedSettings(url="http://127.0.0.1:9/feed.xml", name="Desk")
+    state = FeedState(url=feed.url, pages_tried=tried, pages_read=read)
+    header, row = render_table([feed_record(feed, state)]).splitlines()
+    assert row[header.index("full text") :].split()[0] == shown

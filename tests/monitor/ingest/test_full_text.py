@@ -210,3 +210,34 @@ def test_an_alert_on_a_name_in_the_page_quotes_the_page(
     reservoir = excerpts["reservoir"]
     assert "the concrete of the new dam half poured" in reservoir["text"]
     assert [reservoir["text"][start:end] for start, end in reservoir["marks"]] == ["dam"]
+
+
+def _feed_record(config: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(["feeds", "--config", config[-1], "--json"]) == 0
+    record: dict[str, object] = json.loads(capsys.readouterr().out)
+    return record
+
+
+def test_feeds_shows_how_often_the_pages_were_read_since_the_feed_was_added(
+    site: tuple[FeedServer, HttpReceiver], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One page read, one 404 in the first run; the second run (a new process, counts
+    read back from the store) reads one more page and adds it to the first run's."""
+    server, receiver = site
+    server.add_route("/news/dam", lambda _request: Reply(404, {}, b"gone"))
+    server.add_feed("/feed.xml", _feed(server, [DAM, TRAM]))
+    config = _config(tmp_path, server, receiver, "auto")
+    assert main(config) == 0
+    pages = ("pages_tried", "pages_read", "page_last_issue")
+    first = _feed_record(config, capsys)
+    assert [first[key] for key in pages] == [2, 1, "http_status"]
+    server.add_route("/news/pier", _page(OTHER_PAGE, "Pier reopens"))
+    pier = ("pier", "Pier reopens", "The pier is open again after repairs.")
+    server.add_feed("/feed.xml", _feed(server, [pier, DAM, TRAM]))
+    assert main(config) == 0
+    second = _feed_record(config, capsys)
+    assert [second[key] for key in pages] == [3, 2, "http_status"]  # the last failure kept
+    assert main(["feeds", "--config", config[-1]]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert row[header.index("full text") :].startswith("2/3 ")

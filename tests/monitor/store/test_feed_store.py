@@ -47,7 +47,8 @@ async def test_every_feed_state_field_survives_a_round_trip(store: Store) -> Non
         body_hash="h", last_polled=NOW, last_status=503, error_count=3, last_error="boom",
         last_success=NOW, failing_since=NOW, failure_alerted=True, items_per_day=12.5,
         feed_ttl=1800.0, interval=900.0, next_poll=NOW, moved_to="https://b.example/feed",
-        disabled="410 Gone", slow=True,
+        disabled="410 Gone", slow=True, pages_tried=15, pages_read=12,
+        page_last_issue="robots_disallowed",
     )  # fmt: skip
     await store.save_feed_state(state)
     assert await store.feed_state(state.url) == state

@@ -18,11 +18,14 @@ from monitor.config.feeds import FeedSettings
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
 from monitor.daemon.scheduler import feed_job_id, watch_poll_jobs
+from monitor.feeds import Fetcher
 from monitor.ingest.pipeline import Ingested, PollOutcome
+from monitor.pages import PageFetcher
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
 from monitor.web.metrics import Metrics, count_feeds
 from rules import Match
 from tests.support.feedserver import FeedServer
+from tests.support.pages import html_route
 from tests.support.receiver import HttpReceiver
 
 TOKEN = "metrics-token-123"
@@ -184,6 +187,7 @@ CONTRACT = {
     "wirewatch_outbox_oldest_pending_age_seconds", "wirewatch_feeds",
     "wirewatch_scheduler_lag_seconds_count", "wirewatch_config_reloads_total",
     "wirewatch_config_last_reload_success_timestamp_seconds", "wirewatch_build_info",
+    "wirewatch_page_fetches_total",
 }  # fmt: skip
 
 
@@ -213,6 +217,7 @@ EXPECTED = [
     ("wirewatch_scheduler_lag_seconds_count", {}, 3),  # one start per polled feed
     ("wirewatch_config_reloads_total", {"outcome": "success"}, 0),
     ("wirewatch_config_reloads_total", {"outcome": "failure"}, 0),
+    ("wirewatch_page_fetches_total", {"outcome": "ok"}, 0),  # full_text = never
 ]
 
 
@@ -393,3 +398,27 @@ async def test_a_poll_that_cannot_start_while_the_last_runs_is_skipped() -> None
     finally:
         release.set()
         scheduler.shutdown(wait=False)
+
+
+def test_the_daemons_page_fetcher_is_the_one_counted(run: Run) -> None:
+    assert run.daemon.metrics.page_stats == run.daemon.polling.pages.stats
+
+
+async def test_page_fetches_are_counted_by_outcome() -> None:
+    """A page read and a page that 404s, fetched from a loopback site by a real fetcher."""
+    metrics = Metrics(version="1")
+    with FeedServer() as site:
+        site.add_route("/news/read", html_route())
+        site.add_status("/news/gone", 404)
+        feed = FeedSettings(url=site.url("/feed.xml"), robots=False)
+        async with Fetcher(user_agent="wirewatch/test (+https://example.invalid)") as fetcher:
+            pages = PageFetcher(fetcher)
+            metrics.watch_pages(pages.stats)
+            for path in ("/news/read", "/news/gone"):
+                await pages.fetch(site.url(path), feed)
+    scraped = _parse(metrics.render().decode())
+    counts = {
+        outcome: scraped.value("wirewatch_page_fetches_total", outcome=outcome)
+        for outcome in ("ok", "http_status", "timeout")
+    }
+    assert counts == {"ok": 1, "http_status": 1, "timeout": 0}
