@@ -5,5 +5,13 @@ Metrics are exported by :mod:`monitor.web` because they read the running daemon.
 
 from monitor.observability.logs import configure_logging, set_log_secrets
 from monitor.observability.redact import Redactor, redact_url, url_secrets
+from monitor.observability.throttle import LogThrottle
 
-__all__ = ["Redactor", "configure_logging", "redact_url", "set_log_secrets", "url_secrets"]
+__all__ = [
+    "LogThrottle",
+    "Redactor",
+    "configure_logging",
+    "redact_url",
+    "set_log_secrets",
+    "url_secrets",
+]

@@ -13,7 +13,7 @@ from typing import Final
 
 import structlog
 
-from monitor.observability import redact_url
+from monitor.observability import LogThrottle, redact_url
 
 log = structlog.get_logger("monitor.pages.fetch")
 
@@ -92,23 +92,17 @@ class FailureLog:
     a line per entry."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, every: float = LOG_EVERY):
-        self._clock = clock
-        self._every = every
-        self._last: dict[tuple[str, PageOutcome], float] = {}
-        self._quiet: Counter[tuple[str, PageOutcome]] = Counter()
+        self._throttle = LogThrottle(every, clock)
 
     def failed(self, feed_url: str, page: FetchedPage) -> None:
-        key, now = (feed_url, page.outcome), self._clock()
-        last = self._last.get(key)
-        if last is not None and now - last < self._every:
-            self._quiet[key] += 1
+        not_logged = self._throttle.due((feed_url, page.outcome))
+        if not_logged is None:
             return
-        self._last[key] = now
         log.warning(
             "page_fetch_failed",
             feed_url=redact_url(feed_url),
             page_url=redact_url(page.link),
             reason=page.outcome.value,
             status=page.status,
-            not_logged=self._quiet.pop(key, 0),
+            not_logged=not_logged,
         )

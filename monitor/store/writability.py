@@ -24,6 +24,7 @@ from pathlib import Path
 
 import structlog
 
+from monitor.observability import LogThrottle
 from monitor.store.records import NotWritableCause, StoreNotWritableError
 
 log = structlog.get_logger("monitor.store.writability")
@@ -81,29 +82,25 @@ class Writability:
     ) -> None:
         self.location = location
         self.problem: StoreNotWritableError | None = None
-        self._clock, self._report_every = clock, report_every
-        self._reported_at: float | None = None
-        self._unreported = 0  # failed writes since the last line
+        self._throttle = LogThrottle(report_every, clock)
         self._failed_writes = 0  # since writes last went through
 
     def failed(self, problem: StoreNotWritableError) -> None:
         """A write failed for ``problem``: logged unless a line went out lately."""
         self.problem = problem
         self._failed_writes += 1
-        self._unreported += 1
-        now = self._clock()
-        if self._reported_at is not None and now - self._reported_at < self._report_every:
+        unlogged = self._throttle.due(self.location)
+        if unlogged is None:
             return
         log.error(
             "store_not_writable", cause=str(problem.cause), location=problem.location,
-            error=problem.detail, failed_writes=self._unreported,
+            error=problem.detail, failed_writes=unlogged + 1,  # this one and those unlogged
         )  # fmt: skip
-        self._reported_at, self._unreported = now, 0
 
     def recovered(self) -> None:
         """A write went through: writable again (said once, if it was not)."""
         if self.problem is None:
             return
         log.info("store_writable", location=self.location, failed_writes=self._failed_writes)
-        self.problem, self._reported_at = None, None
-        self._unreported = self._failed_writes = 0
+        self.problem, self._failed_writes = None, 0
+        self._throttle.forget(self.location)
