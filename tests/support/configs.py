@@ -5,8 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 CONSOLE = '[notifiers.out]\ntype = "console"'
+# One rule on Iran (the tests' feeds report Iranian troops), its entity list beside it.
+IRAN_RULE = """[entities.iran]
+entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
+[[rules]]
+name = "{rule}"
+all_of = ["iran"]"""
 # ``wirewatch run`` as in production, watched by a test: JSON logs, any free loopback port.
 JSON_LOGS_ANY_PORT = '[log]\nformat = "json"\n[listener]\nport = 0'
+
+
+def iran_watch(hook_url: str, rule: str = "iran") -> str:
+    """A webhook notifier named ``hook`` at ``hook_url`` and the Iran rule, as TOML tables."""
+    return f'[notifiers.hook]\ntype = "webhook"\nurl = "{hook_url}"\n' + IRAN_RULE.format(rule=rule)
 
 
 def one_feed_config(
@@ -35,11 +46,7 @@ path = "{store or tmp_path / "ww.db"}"
 name = "Wire"
 url = "{feed_url}"
 {notifiers}
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
+{IRAN_RULE.format(rule="iran")}
 {tables}
 """,
         encoding="utf-8",

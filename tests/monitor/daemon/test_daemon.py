@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
+from tests.support.configs import iran_watch
 from tests.support.daemon_process import DaemonProcess
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
@@ -44,14 +45,7 @@ url = "{feeds.url("/feed.xml")}"
 [[feeds]]
 name = "Stalled"
 url = "{feeds.url("/stalled.xml")}"
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
+{iran_watch(receiver.url("/hook"))}
 """)
     return path
 

@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
+from tests.support.configs import iran_watch
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver
 
@@ -101,14 +102,7 @@ max_body_bytes = {MIB}
 host_spacing = 0  # every test feed is on 127.0.0.1
 [store]
 path = "{tmp_path / "ww.db"}"
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran"
-all_of = ["iran"]
+{iran_watch(receiver.url("/hook"))}
 {feeds}""")
         daemon = await Daemon.build(load_config(config_path))
         try:

@@ -24,6 +24,7 @@ from monitor.pages import PageFetcher
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
 from monitor.web.metrics import Metrics, count_feeds
 from rules import Match
+from tests.support.configs import iran_watch
 from tests.support.feedserver import FeedServer
 from tests.support.pages import html_route
 from tests.support.receiver import HttpReceiver
@@ -69,14 +70,7 @@ url = "{feeds.url("/missing.xml")}"
 name = "Off"
 url = "{feeds.url("/off.xml")}"
 enabled = false
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[entities.iran]
-entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
-[[rules]]
-name = "iran-watch"
-all_of = ["iran"]
+{iran_watch(receiver.url("/hook"), rule="iran-watch")}
 """)
     return path
 
