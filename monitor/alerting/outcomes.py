@@ -46,7 +46,6 @@ class Outcomes:
             attempts=unit.attempts + 1, next_attempt_at=retry_at, error=clean,
             first_attempt_at=pass_.now,
         )  # fmt: skip
-        pass_.summary.wake_at(retry_at)
         self._count(pass_, unit, Outcome.RETRY)
         retry_in = round((retry_at - pass_.now).total_seconds(), 1)
         self._log(pass_, unit, "delivery_retry", clean, retry_in=retry_in)
@@ -76,7 +75,6 @@ class Outcomes:
             self._store, unit.ids, notifier=pass_.name, state=DeliveryState.PENDING,
             attempts=unit.attempts, next_attempt_at=hold.until, error=None, hold=hold.reason,
         )  # fmt: skip
-        pass_.summary.wake_at(hold.until)
         pass_.summary.outcomes[Outcome.DEFERRED] += len(unit.ids)
         self.metrics.deferrals[pass_.name, hold.reason] += len(unit.ids)
         for context in unit.contexts:

@@ -24,17 +24,14 @@ from monitor.store import DeliveryContext
 
 @dataclass(slots=True)
 class DispatchSummary:
-    """How sending went, by delivery outcome, and the earliest hold or retry it set."""
+    """How sending went, by delivery outcome (each drain wakes itself for its retries and
+    holds, from the store: no wake-up time is carried here)."""
 
     outcomes: dict[Outcome, int] = field(default_factory=lambda: defaultdict(int))
-    next_wake: datetime | None = None
 
     @property
     def sent(self) -> int:
         return self.outcomes[Outcome.SENT]
-
-    def wake_at(self, moment: datetime) -> None:
-        self.next_wake = moment if self.next_wake is None else min(self.next_wake, moment)
 
     @classmethod
     def merged(cls, parts: Iterable[DispatchSummary]) -> DispatchSummary:
@@ -43,8 +40,6 @@ class DispatchSummary:
         for part in parts:
             for outcome, count in part.outcomes.items():
                 whole.outcomes[outcome] += count
-            if part.next_wake is not None:
-                whole.wake_at(part.next_wake)
         return whole
 
 
