@@ -61,6 +61,9 @@ class RequestOptions:
     # The response media types whose bodies are wanted (empty: any); another type's
     # response is returned without its body, which is then never downloaded.
     media_types: frozenset[str] = frozenset()
+    # A feed's own poll, which the feed fetch metrics count; False for the article pages
+    # and robots.txt fetched on its behalf (counted as page fetches instead).
+    polls_feed: bool = True
 
     @classmethod
     def for_feed(cls, feed: FeedSettings) -> RequestOptions:

@@ -167,7 +167,7 @@ class PageFetcher:
         if not _same_origin(link, feed.url):
             options = RequestOptions(proxy=options.proxy, verify_tls=options.verify_tls)
         cap = min(self._max_page_bytes, feed.max_body_bytes or self._max_page_bytes)
-        return replace(options, max_body_bytes=cap, media_types=HTML_TYPES)
+        return replace(options, max_body_bytes=cap, media_types=HTML_TYPES, polls_feed=False)
 
 
 def _page(link: str, result: FetchResult, options: RequestOptions) -> FetchedPage:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
+import httpx
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -38,7 +39,7 @@ from prometheus_client.registry import Collector
 
 from monitor.alerting import DeliveryMetrics
 from monitor.config import FeedSettings
-from monitor.feeds import Fetcher
+from monitor.feeds import Fetcher, RequestOptions
 from monitor.ingest import PollOutcome
 from monitor.pages import PageOutcome, PageStats
 from monitor.records import FeedState, FetchResult, PollStatus, Verdict
@@ -349,18 +350,28 @@ class _ScrapeTimeCollector(Collector):
 
 
 class MeteredFetcher(Fetcher):
-    """A :class:`Fetcher` that times each request once it holds its politeness slot (so
-    waiting for a busy host's turn is not counted as slowness) and counts body bytes."""
+    """A :class:`Fetcher` that times each feed request once it holds its politeness slot
+    (so waiting for a busy host's turn is not counted as slowness) and counts body bytes.
+    Article pages and robots.txt go through it too, but are counted as page fetches."""
 
     def __init__(self, metrics: Metrics, **options: Any) -> None:
         super().__init__(**options)
         self._metrics = metrics
 
-    async def _fetch(self, *args: Any, **kwargs: Any) -> FetchResult:
+    async def _fetch(
+        self,
+        url: str,
+        target: httpx.URL,
+        state: FeedState | None,
+        cap: int,
+        options: RequestOptions,
+    ) -> FetchResult:
+        if not options.polls_feed:
+            return await super()._fetch(url, target, state, cap, options)
         started = time.perf_counter()
         body_bytes = 0
         try:
-            result = await super()._fetch(*args, **kwargs)
+            result = await super()._fetch(url, target, state, cap, options)
             body_bytes = len(result.body)
             return result
         finally:

@@ -54,15 +54,13 @@ path = "{tmp_path / "ww.db"}"
 [listener]
 port = 0
 token = "{TOKEN}"
-# Feeds only: article pages go through the same fetcher (their entries link off-loopback).
+# Their entries link off loopback: the pages are tried, refused, and not timed as feeds.
 [[feeds]]
 name = "Wire"
 url = "{feeds.url("/wire.xml")}"
-full_text = "never"
 [[feeds]]
 name = "Other"
 url = "{feeds.url("/other.xml")}"
-full_text = "never"
 [[feeds]]
 name = "Broken"
 url = "{feeds.url("/missing.xml")}"
@@ -194,7 +192,7 @@ EXPECTED = [
     ("wirewatch_polls_total", {"outcome": "error"}, 1),
     ("wirewatch_polls_total", {"outcome": "not_modified"}, 0),
     ("wirewatch_polls_total", {"outcome": "skipped"}, 0),
-    ("wirewatch_fetch_duration_seconds_count", {}, 3),  # the 404 was timed too
+    ("wirewatch_fetch_duration_seconds_count", {}, 3),  # the 404 too; pages and robots.txt not
     ("wirewatch_items_parsed_total", {}, 2),
     ("wirewatch_articles_stored_total", {}, 2),
     ("wirewatch_stories_created_total", {}, 1),
@@ -211,7 +209,7 @@ EXPECTED = [
     ("wirewatch_scheduler_lag_seconds_count", {}, 3),  # one start per polled feed
     ("wirewatch_config_reloads_total", {"outcome": "success"}, 0),
     ("wirewatch_config_reloads_total", {"outcome": "failure"}, 0),
-    ("wirewatch_page_fetches_total", {"outcome": "ok"}, 0),  # full_text = never
+    ("wirewatch_page_fetches_total", {"outcome": "ok"}, 0),  # their sites are unreachable
 ]
 
 
