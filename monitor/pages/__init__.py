@@ -13,6 +13,8 @@ from monitor.pages.fetch import (
     PageFetcher,
     declared_charset,
     looks_like_a_wall,
+    redirect_outcome,
+    same_site,
 )
 from monitor.pages.outcome import FetchedPage, PageOutcome, PageStats
 from monitor.pages.robots import ROBOTS_AGENT, RobotsRules
@@ -40,5 +42,7 @@ __all__: list[str] = [
     "extract_article",
     "is_teaser",
     "looks_like_a_wall",
+    "redirect_outcome",
+    "same_site",
     "wants_full_text",
 ]

@@ -6,7 +6,9 @@ redirects, the feed's proxy and TLS settings), with the rules of pages on top:
   over it is reported TOO_LARGE, not used cut short;
 - only ``text/html`` and ``application/xhtml+xml`` bodies are downloaded (NOT_HTML);
 - redirects are followed (link shorteners and feed proxies are common) but a chain that
-  ends on a login, consent or paywall page is LOGIN_OR_CONSENT and its body is not used;
+  ends on a login, consent or paywall page is LOGIN_OR_CONSENT, one that ends on a site's
+  front page (a removed article sent home) is FRONT_PAGE, and one that takes a link on the
+  feed's own site to another site is OFF_SITE: their bodies are not the article;
 - robots.txt is honoured unless the feed says ``robots = false`` (:mod:`.robots`);
 - the feed's headers and credentials go only to the feed's own origin: an article on
   another site is asked for with the proxy and TLS settings alone;
@@ -21,6 +23,7 @@ feed and logged once per feed and reason (:class:`.outcome.FailureLog`).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 import time
 from collections import OrderedDict
@@ -158,7 +161,7 @@ class PageFetcher:
             return FetchedPage(link, PageOutcome(err.kind), status=err.status)
         except (httpx.InvalidURL, ValueError):  # a link canonical_url let through, httpx not
             return FetchedPage(link, PageOutcome.INVALID_URL)
-        return _page(link, result, page_options)
+        return _page(link, result, page_options, feed.url)
 
     def _options(self, link: str, feed: FeedSettings) -> RequestOptions:
         """The feed's options for a page of its own origin; elsewhere its proxy and TLS
@@ -170,12 +173,12 @@ class PageFetcher:
         return replace(options, max_body_bytes=cap, media_types=HTML_TYPES, polls_feed=False)
 
 
-def _page(link: str, result: FetchResult, options: RequestOptions) -> FetchedPage:
+def _page(link: str, result: FetchResult, options: RequestOptions, feed_url: str) -> FetchedPage:
     outcome = PageOutcome.OK
-    if _redirected(link, result.final_url) and looks_like_a_wall(result.final_url):
-        outcome = PageOutcome.LOGIN_OR_CONSENT
-    elif not options.wants_body(result.content_type):  # so its body was not read
-        outcome = PageOutcome.NOT_HTML
+    if _redirected(link, result.final_url):
+        outcome = redirect_outcome(link, result.final_url, feed_url)
+    if outcome is PageOutcome.OK and not options.wants_body(result.content_type):
+        outcome = PageOutcome.NOT_HTML  # so its body was not read
     return FetchedPage(
         link,
         outcome,
@@ -185,6 +188,57 @@ def _page(link: str, result: FetchResult, options: RequestOptions) -> FetchedPag
         charset=declared_charset(result.content_type),
         body=result.body if outcome is PageOutcome.OK else b"",
     )
+
+
+def redirect_outcome(link: str, final_url: str, feed_url: str) -> PageOutcome:
+    """Whether a redirected link still ended on its article: OK, or why not."""
+    if looks_like_a_wall(final_url):
+        return PageOutcome.LOGIN_OR_CONSENT
+    if _front_page(final_url) and not _front_page(link):
+        return PageOutcome.FRONT_PAGE
+    if same_site(link, feed_url) and not same_site(final_url, link):
+        return PageOutcome.OFF_SITE  # a shortener or proxy on another site may send anywhere
+    return PageOutcome.OK
+
+
+def same_site(url: str, other: str) -> bool:
+    """The same host, one host under the other (``example.co.uk``, ``news.example.co.uk``)
+    or two hosts under one parent (``www.`` and ``m.`` of one site); ports and schemes
+    aside. Without the public suffix list, two sites under one two-label suffix
+    (``a.co.uk``, ``b.co.uk``) count as one: the lenient side, where a redirect is used."""
+    first, second = _host(url), _host(other)
+    if not first or not second or first == second:
+        return bool(first) and first == second
+    if _is_address(first) or _is_address(second):
+        return False
+    if first.endswith("." + second) or second.endswith("." + first):
+        return True
+    parent = first.partition(".")[2]
+    return parent == second.partition(".")[2] and "." in parent
+
+
+def _front_page(url: str) -> bool:
+    """A site's root, with no query: where a removed article is often sent."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return parsed.path in ("", "/") and not parsed.query
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host.lower().rstrip(".")
+    except (httpx.InvalidURL, ValueError):
+        return ""
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def looks_like_a_wall(url: str) -> bool:

@@ -26,6 +26,8 @@ class PageOutcome(StrEnum):
     NOT_HTML = "not_html"  # PDF, image, JSON…: its body is never downloaded
     TOO_LARGE = "too_large"  # over the page cap (declared, inflated or streamed): unused
     LOGIN_OR_CONSENT = "login_or_consent"  # redirected to a login, consent or paywall page
+    FRONT_PAGE = "front_page"  # redirected to a site's front page: the article is gone
+    OFF_SITE = "off_site"  # a link on the feed's own site redirected to another site
     TIMEOUT = "timeout"
     CONNECT = "connect"
     HTTP_STATUS = "http_status"

@@ -11,7 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from monitor.feeds import Fetcher
-from monitor.pages import PageFetcher, PageOutcome, looks_like_a_wall
+from monitor.pages import PageFetcher, PageOutcome, looks_like_a_wall, redirect_outcome, same_site
 from monitor.pages.outcome import LOG_EVERY
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.pages import HTML, Clock, feed_of, html_route
@@ -38,6 +38,11 @@ def gzip_bomb(decoded_bytes: int) -> bytes:
     return b"".join(packer.compress(chunk) for _ in range(decoded_bytes // MIB)) + packer.flush()
 
 
+def on_another_site(server: FeedServer, path: str) -> str:
+    """``path`` on the test server, by a name (``localhost``) that is not the feed's host."""
+    return server.url(path).replace("127.0.0.1", "localhost", 1)
+
+
 def serve_hostile(server: FeedServer) -> None:
     server.add_stream("/huge", fifty_megabytes, HTML_TYPE)
     server.add_route(
@@ -59,6 +64,10 @@ def serve_hostile(server: FeedServer) -> None:
     server.add_route("/gdpr/consent/", html_route())
     server.add_redirect("/to-paywall", "/subscribe?return=%2Fa")
     server.add_route("/subscribe?return=%2Fa", html_route())
+    server.add_redirect("/to-front-page", "/")
+    server.add_route("/", html_route())
+    server.add_redirect("/to-another-site", on_another_site(server, "/landing"))
+    server.add_route("/landing", html_route())
     server.add_redirect("/loop", "/loop2")
     server.add_redirect("/loop2", "/loop")
     server.add_status("/missing", 404)
@@ -81,6 +90,8 @@ def serve_hostile(server: FeedServer) -> None:
         ("/to-login", PageOutcome.LOGIN_OR_CONSENT),
         ("/to-consent", PageOutcome.LOGIN_OR_CONSENT),
         ("/to-paywall", PageOutcome.LOGIN_OR_CONSENT),
+        ("/to-front-page", PageOutcome.FRONT_PAGE),
+        ("/to-another-site", PageOutcome.OFF_SITE),
         ("/loop", PageOutcome.REDIRECT),
         ("/missing", PageOutcome.HTTP_STATUS),
         ("/corrupt", PageOutcome.PROTOCOL),
@@ -164,3 +175,52 @@ async def test_secrets_in_links_are_redacted_in_the_log(
 )
 def test_walls_are_told_by_host_label_or_path_word(url: str, wall: bool) -> None:
     assert looks_like_a_wall(url) is wall
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("https://www.example.com/a", "https://example.com/feed", True),
+        ("https://m.example.com/a", "https://www.example.com/rss", True),
+        ("https://news.example.co.uk/a", "https://example.co.uk/", True),
+        ("http://example.com:8080/a", "https://example.com/", True),
+        ("https://EXAMPLE.com./a", "https://example.com/", True),
+        ("https://example.com/a", "https://example.org/", False),
+        ("https://a.com/", "https://b.com/", False),
+        ("https://example.com.evil.net/", "https://example.com/", False),
+        ("http://127.0.0.1/a", "http://127.0.0.2/", False),
+        ("http://127.0.0.1:1/a", "http://127.0.0.1:2/", True),
+        ("http://localhost/a", "http://127.0.0.1/", False),
+        ("not a url", "https://example.com/", False),
+    ],
+)
+def test_sites_are_hosts_under_one_parent(first: str, second: str, same: bool) -> None:
+    assert same_site(first, second) is same
+    assert same_site(second, first) is same
+
+
+FEED = "https://www.outlet.example/rss"
+
+
+@pytest.mark.parametrize(
+    ("link", "final", "outcome"),
+    [
+        ("https://www.outlet.example/a/1", "https://outlet.example/a/1", PageOutcome.OK),
+        ("https://www.outlet.example/a/1", "https://m.outlet.example/a/1", PageOutcome.OK),
+        ("https://www.outlet.example/a/1", "https://www.outlet.example/", PageOutcome.FRONT_PAGE),
+        ("https://www.outlet.example/a/1", "https://partner.example/a/1", PageOutcome.OFF_SITE),
+        ("https://short.example/x1", "https://partner.example/a/1", PageOutcome.OK),
+        ("https://short.example/x1", "https://partner.example/", PageOutcome.FRONT_PAGE),
+        ("https://www.outlet.example/", "https://outlet.example/", PageOutcome.OK),
+        ("https://www.outlet.example/a/1", "https://www.outlet.example/?p=1", PageOutcome.OK),
+        (
+            "https://short.example/x1",
+            "https://login.partner.example/",
+            PageOutcome.LOGIN_OR_CONSENT,
+        ),
+    ],
+)
+def test_a_redirect_is_used_only_when_it_still_ends_on_an_article(
+    link: str, final: str, outcome: PageOutcome
+) -> None:
+    assert redirect_outcome(link, final, FEED) is outcome
