@@ -114,9 +114,9 @@ def _chunk(data: bytes) -> bytes:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, owner: FeedServer) -> None:
+    def __init__(self, owner: FeedServer, host: str) -> None:
         self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((host, 0), _Handler)
 
     def handle_error(self, request: _Request, client_address: _Address) -> None:
         pass  # clients hanging up mid-response are expected in these tests
@@ -129,16 +129,19 @@ class _Server(ThreadingHTTPServer):
 
 
 class FeedServer:
-    """A ThreadingHTTPServer on an ephemeral loopback port, serving registered routes."""
+    """A ThreadingHTTPServer on an ephemeral loopback port, serving registered routes.
+    ``host`` is another loopback address (127.0.0.2 …) for a site of its own: the daemon
+    keeps politeness lanes and robots.txt per host."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.release = threading.Event()
         self._scheme = "https" if tls else "http"
         self._lock = threading.Condition()
         self._routes: dict[str, Route] = {}
         self._requests: list[RecordedRequest] = []
         self._handled_count = 0
-        self._server = _Server(self)
+        self._server = _Server(self, host)
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
@@ -169,7 +172,7 @@ class FeedServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"{self._scheme}://127.0.0.1:{self.port}{path}"
+        return f"{self._scheme}://{self.host}:{self.port}{path}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
