@@ -14,7 +14,9 @@ _BLOCKS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li blockquote pre section article header footer ul ol dl dd dt"
     " table tr figure main br hr".split()
 )
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+# Runs of white space in the markup's text, line breaks included: a browser shows them as
+# one space, and only block elements (and <br>) start a new paragraph.
+_SPACE = re.compile(r"[ \t\n\r\f\v\u00a0]+")
 
 
 class InvalidSelectorError(ValueError):
@@ -50,8 +52,8 @@ def _paragraphs(element: HtmlElement) -> list[str]:
     """Text split at block elements: a line break before and after each."""
     pieces: list[str] = []
     for event, node in _walk(element):
-        pieces.append(node if event == "text" else "\n")
-    lines = (_SPACE.sub(" ", line).strip() for line in "".join(pieces).split("\n"))
+        pieces.append(_SPACE.sub(" ", node) if event == "text" else "\n")
+    lines = (line.strip() for line in "".join(pieces).split("\n"))
     return [line for line in lines if line]
 
 

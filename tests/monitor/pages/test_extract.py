@@ -131,6 +131,14 @@ def test_a_content_selector_overrides_trafilatura_without_its_noise() -> None:
     assert _paragraphs(page) == list(ENGLISH)
 
 
+def test_a_selector_keeps_a_paragraph_whole_across_the_line_breaks_of_its_markup() -> None:
+    """Line breaks inside a <p> are white space, as a browser shows them, not paragraphs."""
+    wrapped = [paragraph.replace(", ", ",\n    ", 1) for paragraph in ENGLISH]
+    page = extract_article(article_page(wrapped), URL, selector="article .story-body")
+    assert any("\n" in paragraph for paragraph in wrapped)
+    assert _paragraphs(page) == list(ENGLISH)
+
+
 def test_a_selector_takes_what_trafilatura_would_drop() -> None:
     page = extract_article(article_page(ENGLISH), URL, selector="article .story-body, .comments")
     assert FURNITURE[3] in page.text
