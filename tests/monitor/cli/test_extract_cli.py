@@ -4,6 +4,8 @@ extraction, printed as text or JSON lines; unreadable sources reported, the rest
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +131,30 @@ def test_an_invalid_selector_is_a_usage_error(
 ) -> None:
     assert main(["extract", "--selector", "p[", str(tmp_path / "x.html")]) == 2
     assert "invalid CSS selector" in capsys.readouterr().err
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "pages.md"
+DOCS_HOME = "file:///home/desk"  # where the docs' reader keeps ferry.html
+
+
+def _worked_example() -> tuple[str, list[tuple[str, str]]]:
+    """docs/pages.md's content_selector example: its page, and each command it shows with
+    the output it says the command prints."""
+    section = DOCS.read_text(encoding="utf-8").split("### A worked example", 1)[1]
+    page = re.search(r"```html\n(.*?)```", section, re.DOTALL)
+    assert page is not None
+    sessions = re.findall(r"```console\n\$ (.*?)\n(.*?)```", section, re.DOTALL)
+    return page.group(1), sessions
+
+
+def test_the_docs_worked_selector_example_prints_what_the_docs_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page, sessions = _worked_example()
+    (tmp_path / "ferry.html").write_text(page, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the commands name the page as the reader saved it
+    assert len(sessions) == 3
+    for command, shown in sessions:
+        assert main(shlex.split(command)[1:]) == 0, command
+        out = capsys.readouterr().out.replace(tmp_path.as_uri(), DOCS_HOME)
+        assert out.rstrip("\n") == shown.rstrip("\n"), command
