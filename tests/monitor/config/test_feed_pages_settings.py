@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,38 @@ def test_a_bad_value_is_a_config_error_at_its_line(tmp_path: Path, line: str, sa
     assert len(caught.value.errors) == 1, caught.value.errors
     error = caught.value.errors[0]
     assert error.startswith(f"{path}:3: feeds[0].{key}: ") and says in error, error
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _documented_feed_table() -> dict[str, object]:
+    """The feed table docs/pages.md shows under "Settings (per feed)"."""
+    section = (ROOT / "docs" / "pages.md").read_text(encoding="utf-8")
+    section = section.split("## Settings (per feed)", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    table: dict[str, object] = tomllib.loads(block.group(1))["feeds"][0]
+    return table
+
+
+def _shown_in_example(key: str) -> object:
+    """The value config.example.toml gives ``key`` in a feed table or in its commented
+    list of feed settings (``#   key = value  # why``)."""
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    line = re.search(rf"^#?\s*{key} = (.*)$", example, re.MULTILINE)
+    assert line is not None, f"config.example.toml does not show {key}"
+    return tomllib.loads(f"{key} = {line.group(1)}")[key]
+
+
+def test_the_documented_feed_table_is_a_valid_feed() -> None:
+    assert FeedSettings.model_validate(_documented_feed_table())
+
+
+@pytest.mark.parametrize("key", sorted(set(_documented_feed_table()) - {"url"}))
+def test_every_documented_page_setting_is_shown_in_the_example_with_its_default(
+    key: str,
+) -> None:
+    shown = _shown_in_example(key)
+    default = FeedSettings.model_fields[key].default
+    assert shown == default or default is None, (key, shown, default)
