@@ -167,6 +167,8 @@ class Daemon:
         await self.dispatcher.aclose()
         for channel in self.channels.values():
             await channel.aclose()
+        await self.pipeline.late_pages.aclose()  # pages still to come are not waited for
+        await self.pipeline.writer.flushed()  # what follow-ups queued is written first
         await self.polling.aclose()
         await self._http.aclose()
         await self.store.close()

@@ -140,7 +140,7 @@ class _Batch:
             created = await done
             for (place, matches), record, alerts in zip(places, records, created, strict=True):
                 self.done[place] = Ingested(record.article, record.decision, matches, tuple(alerts))
-                _log_alerts(record.article, alerts)
+                log_alerts(record.article, alerts)
         return tuple(self.done[place] for place in range(count))
 
 
@@ -226,7 +226,7 @@ async def _decide(
     return batch
 
 
-def _log_alerts(article: Article, alerts: Sequence[AlertRecord]) -> None:
+def log_alerts(article: Article, alerts: Sequence[AlertRecord]) -> None:
     for alert in alerts:
         log.info(
             "alert_raised",

@@ -14,7 +14,8 @@ For the entries of one poll, in order:
 
 A page that fails, or comes late, leaves its entry as the feed gave it: matched on the
 feed's text alone, never dropped. A late page's fetch goes on in the background (it is
-remembered as fetched) and its result is not used.
+remembered as fetched); :attr:`PagesRead.late` hands it to
+:mod:`monitor.ingest.late_pages`, which matches it once the entry is stored.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class PagesRead:
     tried: int = 0
     read: int = 0
     last_issue: str | None = None
+    late: tuple[tuple[int, Late], ...] = ()  # (place among the articles, the page to come)
 
     def counted_in(self, state: FeedState) -> FeedState:
         """``state`` with this poll's pages added to the feed's counts since it was added."""
@@ -73,21 +75,24 @@ class PagesRead:
 
 
 @dataclass(frozen=True, slots=True)
-class _Reading:
+class PageReading:
     """One entry's page: its article's text ("" when none), or why there is none."""
 
     text: str = ""
     issue: str | None = None
     tried: bool = True
+    late: Late | None = None  # the page, still to come
 
 
-def _tally(readings: Sequence[_Reading]) -> PagesRead:
+def _tally(places: Sequence[int], readings: Sequence[PageReading]) -> PagesRead:
     tried = [reading for reading in readings if reading.tried]
     issues = [reading.issue for reading in tried if not reading.text and reading.issue]
+    late = zip(places, (reading.late for reading in readings), strict=True)
     return PagesRead(
         tried=len(tried),
         read=sum(1 for reading in tried if reading.text),
         last_issue=issues[-1] if issues else None,
+        late=tuple((place, page) for place, page in late if page is not None),
     )
 
 
@@ -124,7 +129,7 @@ async def with_pages(
     for place, reading in zip(new, readings, strict=True):
         if reading.text:
             read[place] = replace(read[place], body=reading.text)
-    return read, _tally(readings)
+    return read, _tally(new, readings)
 
 
 def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
@@ -134,22 +139,28 @@ def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
     return page_wanted(feed.full_text, own)
 
 
-async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> _Reading:
+async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> PageReading:
     """The article text of the entry's page, or why there is none (failed, late or no
     article found)."""
     assert pipe.pages is not None
     page = await pipe.pages.fetch_within(article.link, feed)
     if isinstance(page, Late):
-        page.page.add_done_callback(_observed)
+        page.page.add_done_callback(_observed)  # whether or not it is followed up
         log.info("page_late", feed_url=redact_url(feed.url), page_url=redact_url(page.link))
-        return _Reading(issue=LATE)
+        return PageReading(issue=LATE, late=page)
+    return await read_page(page, feed, pipe)
+
+
+async def read_page(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> PageReading:
+    """The article text of a fetched page, extracted off the event loop, or why there is
+    none (the fetch failed, or no article was found)."""
     if not page.ok:  # why is logged by the page fetcher
-        return _Reading(issue=page.outcome.value, tried=page.outcome.failed)
+        return PageReading(issue=page.outcome.value, tried=page.outcome.failed)
     extracted = await _extracted(page, feed, pipe)
     if extracted is None:
-        return _Reading(issue=ExtractionIssue.UNPARSABLE.value)
+        return PageReading(issue=ExtractionIssue.UNPARSABLE.value)
     issue = extracted.issue or ExtractionIssue.EMPTY
-    return _Reading(extracted.text, None if extracted.text else issue.value)
+    return PageReading(extracted.text, None if extracted.text else issue.value)
 
 
 async def _extracted(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> ExtractedPage | None:
@@ -173,7 +184,8 @@ async def _extracted(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> Ex
 
 
 def _observed(future: asyncio.Future[FetchedPage]) -> None:
-    """A late page's result, not used (follow-ups are not made yet), read so that a
-    failure of its background fetch is never reported as an exception nobody retrieved."""
+    """A late page's result, read so that a failure of its background fetch is never
+    reported as an exception nobody retrieved (an entry whose ingest failed, or one
+    past the bound of follow-ups, leaves it unread)."""
     if not future.cancelled():
         future.exception()

@@ -5,6 +5,7 @@
     fetch → parse (process pool) → normalise → teasers' article pages (full_text)
           → dedup → match rules → store article + alerts (one transaction)
           → wake the dispatcher
+          (→ pages that came late: matched then, follow-ups on the story; late_pages)
 
 Every failure of one feed is caught here, logged with the feed's URL and kept
 in its state; it never reaches the scheduler, so no broken or hostile feed can
@@ -50,6 +51,7 @@ from monitor.ingest.batch import (
     place_in_line,
 )
 from monitor.ingest.full_text import off_loop, with_pages
+from monitor.ingest.late_pages import LatePages
 from monitor.ingest.runtime import RuntimeHolder
 from monitor.ingest.writer import IngestWriter
 from monitor.observability import redact_url
@@ -97,6 +99,8 @@ class Pipeline:
     feed_states: dict[str, FeedState] = field(default_factory=dict)
     # Writes of ingested articles, in the ingest lock's order (monitor.ingest.writer).
     writer: IngestWriter = field(default_factory=IngestWriter)
+    # Pages that came after their entry was ingested, followed up (closed by the daemon).
+    late_pages: LatePages = field(default_factory=LatePages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +134,9 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
     articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
-    async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
-        ingested = await ingest_batch(articles, pipe, turn)  # dedup → rules → store, outbox
+    with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
+        async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
+            ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
     polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
@@ -153,8 +158,9 @@ async def ingest_pushed(
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
     # Pushed content writes no feed state: its pages are not in the feed's counts.
-    articles, _pages = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
-    ingested = await ingest_all(articles, pipe)
+    articles, pages = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
+    with pipe.late_pages.following(feed, pages.late, pipe) as follow:
+        ingested = follow(await ingest_all(articles, pipe))
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:

@@ -15,6 +15,14 @@ Each update's ``event`` is a key naming what changed (``"outlets>=3"``,
 once), so its alert id is deterministic and the store's unique (story, rule, event)
 makes every update, like every new alert, exist once — across retries and restarts.
 
+An article's page that came after the article was stored (monitor.ingest.late_pages)
+is matched then, and what it adds is a follow-up on the article's story
+(:class:`LatePagePlan`): a rule now firing (``"page:match"``), or a match with a higher
+severity or terms no earlier alert of the rule had (``"page:"`` and the change keys,
+``"page:severity:high+term:air strike"``), whatever the update settings say: it tells
+what the article's own alert would have said had the page come in time
+(docs/decisions/0030-late-pages-follow-up.md).
+
 Planning runs inside the store's transaction (:class:`AlertPlan` is handed to
 ``Store.record_article``), where the story's outlet count already includes the
 article and earlier alerts are visible: a crash cannot separate an article from
@@ -26,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 import rules
 from monitor.alerting import Routes
@@ -183,6 +192,42 @@ class AlertPlan:
             outlets=state.outlets,
             reason=reason,
         )
+
+
+PAGE_EVENT: Final = "page"  # the prefix of a late page's event keys
+LATE_PAGE: Final = "article page read late"  # how a late page's follow-up says why
+
+
+@dataclass(frozen=True)
+class LatePagePlan(AlertPlan):
+    """What an article's late page adds to its story's alerts (``matches``: the rules
+    matched with the page's text as ``body``); nothing when it adds nothing."""
+
+    def __call__(self, state: StoryAlertState) -> list[AlertRecord]:
+        planned = (self._follow_up(match, state) for match in self.matches)
+        return [record for record in planned if record is not None]
+
+    def _follow_up(self, match: rules.Match, state: StoryAlertState) -> AlertRecord | None:
+        history = state.history.get(match.rule)
+        found = [Change("match", "")] if history is None else _page_changes(history, match)
+        if not found:
+            return None
+        words = [change.words for change in found if change.words]
+        return self._record(
+            rule=match.rule,
+            event=f"{PAGE_EVENT}:" + "+".join(change.key for change in found),
+            severity=_highest(history.severity, match.severity) if history else match.severity,
+            terms=match.terms,
+            state=state,
+            reason="; ".join([LATE_PAGE, *words]),
+        )
+
+
+def _page_changes(history: RuleHistory, match: rules.Match) -> list[Change]:
+    """A higher severity, and any matched term no earlier alert had (not only escalation
+    terms: the page is the same article's text, which its first alert did not see)."""
+    every_term = UpdateSettings(severity=True, escalation=match.terms)
+    return changes(every_term, history, history.outlets, match)  # no outlet change: none grew
 
 
 def _highest(first: Severity, second: Severity) -> Severity:

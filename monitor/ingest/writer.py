@@ -14,6 +14,10 @@ What the lock holder must know about writes not yet committed:
 - after a failed write, the story index has remembered articles the store does not
   hold: :attr:`IngestWriter.stale` says so (the next lock holder reloads the index), and
   batches decided before that reload fail with the write's error rather than be stored.
+
+A page that came after its article was stored (:meth:`IngestWriter.submit_page`) is
+written in the same queue, in a transaction of its own: after every write queued before
+it, so its alerts are planned against a story that holds them all.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import asyncio
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from monitor.records import AlertRecord
 from monitor.store import ArticleRecord, BatchIngestStore, Store
+from monitor.store.records import AlertPlanner
 
 MAX_RECORDS = 500  # articles per transaction: short, however many feeds are waiting
 
@@ -65,11 +71,25 @@ class RecentKeys:
         return any(write > mark and not logged.isdisjoint(keys) for write, logged in self._log)
 
 
+class PageRecord(NamedTuple):
+    """A late page to store, as ``Store.record_page`` takes it."""
+
+    article_id: str
+    body: str
+    alerts: AlertPlanner
+
+
 @dataclass
 class _Queued:
     records: Sequence[ArticleRecord]
     keys: frozenset[Key]
     done: asyncio.Future[Created]
+
+
+@dataclass
+class _QueuedPage:
+    page: PageRecord
+    done: asyncio.Future[list[AlertRecord] | None]  # None: its article is not stored
 
 
 @dataclass
@@ -80,8 +100,8 @@ class IngestWriter:
     recent: RecentKeys = field(default_factory=RecentKeys)
     stale: bool = False  # a write failed: the story index must be rebuilt before use
     generation: int = 0  # bumped by every failed write
-    _queue: list[_Queued] = field(default_factory=list)
-    _writing: list[_Queued] = field(default_factory=list)
+    _queue: list[_Queued | _QueuedPage] = field(default_factory=list)
+    _writing: list[_Queued | _QueuedPage] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _error: Exception | None = None
 
@@ -100,13 +120,27 @@ class IngestWriter:
             done.set_exception(self._error or RuntimeError("an earlier write failed"))
             return done
         self._queue.append(_Queued(records, keys, done))
+        self._start(store)
+        return done
+
+    def submit_page(
+        self, store: Store, page: PageRecord
+    ) -> asyncio.Future[list[AlertRecord] | None]:
+        """Queue a late page; the future holds the alerts it created once committed (None:
+        its article is not stored). It changes no lookup key, nor the story index."""
+        done: asyncio.Future[list[AlertRecord] | None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_QueuedPage(page, done))
+        self._start(store)
+        return done
+
+    def _start(self, store: Store) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(store))
-        return done
 
     def overlaps(self, keys: frozenset[Key]) -> bool:
         """Whether a write not yet committed holds one of ``keys``."""
-        return any(not item.keys.isdisjoint(keys) for item in (*self._writing, *self._queue))
+        queued = (*self._writing, *self._queue)
+        return any(not item.keys.isdisjoint(keys) for item in queued if isinstance(item, _Queued))
 
     async def flushed(self) -> None:
         """Return once everything queued so far is committed or has failed."""
@@ -125,7 +159,13 @@ class IngestWriter:
             self._writing, self._queue = [], []
             raise
 
-    async def _write(self, store: Store, group: list[_Queued]) -> None:
+    async def _write(self, store: Store, group: list[_Queued | _QueuedPage]) -> None:
+        if isinstance(group[0], _QueuedPage):  # a page is written alone (see _take)
+            await _write_page(store, group[0])
+            return
+        await self._write_articles(store, [item for item in group if isinstance(item, _Queued)])
+
+    async def _write_articles(self, store: Store, group: list[_Queued]) -> None:
         records = [record for item in group for record in item.records]
         try:
             created = await _record(store, records)
@@ -144,16 +184,37 @@ class IngestWriter:
         """The group is not stored; batches queued after it were decided against it."""
         self._error, self.stale = err, True
         self.generation += 1
-        for item in (*group, *self._queue):
+        failed = [*group, *(item for item in self._queue if isinstance(item, _Queued))]
+        for item in failed:
             if not item.done.done():
                 item.done.set_exception(err)
-        self._queue = []
+        # Pages were planned against no article of this process's: they are still written.
+        self._queue = [item for item in self._queue if isinstance(item, _QueuedPage)]
 
 
-def _take(queue: list[_Queued]) -> tuple[list[_Queued], list[_Queued]]:
-    """The queue's head up to ``MAX_RECORDS`` articles (at least one batch), and the rest."""
+async def _write_page(store: Store, item: _QueuedPage) -> None:
+    """One late page, in a transaction of its own; its failure is its own alone."""
+    try:
+        created = await store.record_page(*item.page)
+    except Exception as err:
+        if not item.done.done():
+            item.done.set_exception(err)
+        return
+    if not item.done.done():
+        item.done.set_result(created)
+
+
+def _take(
+    queue: list[_Queued | _QueuedPage],
+) -> tuple[list[_Queued | _QueuedPage], list[_Queued | _QueuedPage]]:
+    """The queue's head: a page alone, else batches up to the next page or ``MAX_RECORDS``
+    articles (at least one batch); and the rest."""
+    if isinstance(queue[0], _QueuedPage):
+        return queue[:1], queue[1:]
     count = 0
     for index, item in enumerate(queue):
+        if isinstance(item, _QueuedPage):
+            return queue[:index], queue[index:]
         count += len(item.records)
         if count > MAX_RECORDS and index > 0:
             return queue[:index], queue[index:]

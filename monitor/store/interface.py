@@ -86,6 +86,13 @@ class Store(Outbox, Protocol):
         planner, called with the story's state after this article (monitor.ingest.story_alerts).
         """
 
+    async def record_page(
+        self, article_id: str, body: str, alerts: AlertPlanner
+    ) -> list[AlertRecord] | None:
+        """Add a page's text that came late to the stored article (kept when it has one)
+        and queue the alerts ``alerts`` plans against its story's state, in one
+        transaction; return the alerts newly created, None when no such article is stored."""
+
     async def schema_version(self) -> int: ...
 
     async def articles_since(

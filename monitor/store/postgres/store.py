@@ -39,6 +39,7 @@ from monitor.store.postgres.schema import (
 )
 from monitor.store.postgres.story_sync import StorySync, StoryWatch
 from monitor.store.records import (
+    AlertPlanner,
     DatabaseStats,
     KnownArticle,
     SchemaTooNewError,
@@ -48,7 +49,7 @@ from monitor.store.records import (
 )
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
-from monitor.store.sql.articles import store_article
+from monitor.store.sql.articles import store_article, store_page
 from monitor.store.sql.dialect import POSTGRES, Dialect
 from monitor.store.sql.steps import Steps, all_of, changed
 from monitor.store.writability import Writability
@@ -192,6 +193,14 @@ class PostgresStore(PostgresLeases):
             created = await run_steps(conn, all_of(stored))
             await self.stories.after_write(conn)
             return created
+
+    async def record_page(
+        self, article_id: str, body: str, alerts: AlertPlanner
+    ) -> list[AlertRecord] | None:
+        """Under the stories lock, so no other daemon plans alerts on the story meanwhile."""
+        async with self._connection() as conn, conn.transaction():
+            await self.stories.lock(conn)
+            return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts))
 
 
 async def _current(conn: Connection) -> tuple[int, int]:

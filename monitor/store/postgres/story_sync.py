@@ -76,12 +76,16 @@ class StorySync:
             self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
             self.watch.learn([rows.window_article(row) for row in stored])
 
+    async def lock(self, conn: Connection) -> None:
+        """Take the stories lock: article and alert writes of every daemon, one at a time."""
+        await conn.execute(_LOCK)
+
     async def before_write(
         self, conn: Connection, records: Sequence[ArticleRecord]
     ) -> list[ArticleRecord]:
         """Inside the storing transaction: take the stories lock, catch up, and fold into
         another daemon's story what this write would open a second time."""
-        await conn.execute(_LOCK)
+        await self.lock(conn)
         await self.catch_up(conn)
         if self.watch is None:
             return list(records)

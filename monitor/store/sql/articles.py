@@ -49,11 +49,20 @@ def store_article(
     yield from changed(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))
-    created = []
-    for alert in alerts:
-        if (yield from _insert_alert(dialect, alert)):
-            created.append(alert)
-    return created
+    return (yield from _insert_alerts(dialect, alerts))
+
+
+def store_page(
+    dialect: Dialect, article_id: str, body: str, alerts: AlertPlanner
+) -> Steps[list[AlertRecord] | None]:
+    """A late page's text added to its stored article, and the alerts ``alerts`` plans
+    against the article's story as it stands; None when the article is not stored."""
+    row = yield from first_of(sql.ARTICLE_STORY, (article_id,))
+    if row is None:
+        return None
+    yield from changed(sql.ADD_BODY, (packed_body(body), article_id))
+    planned = alerts((yield from story_alert_state(row["story_id"])))
+    return (yield from _insert_alerts(dialect, planned))
 
 
 def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
@@ -81,6 +90,15 @@ def _outlet(article: Article, decision: DedupDecision) -> Steps[str]:
         if row is not None:
             return str(row["outlet"])
     return decision.facts.outlet or article.feed_url
+
+
+def _insert_alerts(dialect: Dialect, alerts: Sequence[AlertRecord]) -> Steps[list[AlertRecord]]:
+    """Those of ``alerts`` newly created (an existing (story, rule, event) is skipped)."""
+    created = []
+    for alert in alerts:
+        if (yield from _insert_alert(dialect, alert)):
+            created.append(alert)
+    return created
 
 
 def _insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:

@@ -116,6 +116,13 @@ class SqlStore:
     ) -> list[AlertRecord]:
         return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
 
+    async def record_page(
+        self, article_id: str, body: str, alerts: AlertPlanner
+    ) -> list[AlertRecord] | None:
+        return await self._perform(
+            articles.store_page(self.dialect, article_id, body, alerts), write=True
+        )
+
     async def save_feed_state(self, state: FeedState) -> None:
         await self._feed_writer.save(state)  # group-committed (decision 0010)
 

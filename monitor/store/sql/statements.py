@@ -66,6 +66,9 @@ INSERT INTO deliveries (alert_id, notifier, next_attempt_at, updated_at) VALUES 
 ON CONFLICT DO NOTHING
 """
 HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
+ARTICLE_STORY = "SELECT story_id FROM articles WHERE article_id = ?"
+# A page that came late: its text joins the article stored without it (never replaces one).
+ADD_BODY = "UPDATE articles SET body = ? WHERE article_id = ? AND body IS NULL"
 
 
 TOUCH_STORY = """

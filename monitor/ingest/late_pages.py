@@ -1,0 +1,148 @@
+"""Pages that come late: an entry whose page did not come within ``full_text_timeout`` is
+stored on the feed's text alone; when the page comes, it is read and matched then, and
+an alert it adds goes out as a follow-up on the entry's story, never as a new story.
+
+For each late page of a poll (or of a WebSub push), once that ingest is written:
+
+- an entry that was SEEN (a copy of one stored before), or whose ingest failed, is not
+  followed (said at debug level); nor is a page past ``MAX_FOLLOWED`` follow-ups waiting
+  at once, so a feed of thousands of slow pages cannot grow memory without bound;
+- the page is awaited (its fetch goes on in the page fetcher) and its article extracted
+  off the event loop, as any page's (:func:`monitor.ingest.full_text.read_page`);
+- the stored article is matched again with the page's text as ``body``, with ingest's
+  matcher and context, and the text and the follow-ups
+  :class:`~monitor.ingest.story_alerts.LatePagePlan` plans against the article's story
+  are written in one transaction, queued under the ingest lock behind every ingest
+  write (:meth:`~monitor.ingest.writer.IngestWriter.submit_page`);
+- alerts it created wake the dispatcher.
+
+:meth:`LatePages.aclose` ends the follow-ups still waiting, at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Final, Protocol
+
+import structlog
+
+from monitor.config import FeedSettings
+from monitor.ingest.batch import Ingested, Ingesting, article_fields, log_alerts, match_context
+from monitor.ingest.full_text import Reading, read_page
+from monitor.ingest.story_alerts import LatePagePlan
+from monitor.ingest.writer import PageRecord
+from monitor.observability import redact_url
+from monitor.pages import Late
+from monitor.records import AlertRecord, Verdict
+
+log = structlog.get_logger("monitor.ingest.late_pages")
+
+# Follow-ups waiting at once: each holds a page of up to 5 MiB once it comes.
+MAX_FOLLOWED: Final = 256
+
+LatePlaces = Sequence[tuple[int, Late]]  # (place among the ingested articles, the page)
+
+
+class Following(Ingesting, Reading, Protocol):
+    """What following a late page needs of the pipeline."""
+
+    @property
+    def on_alerts(self) -> Callable[[], None]: ...
+
+
+class LatePages:
+    """The follow-ups of late pages under way, at most ``limit`` at once."""
+
+    def __init__(self, limit: int = MAX_FOLLOWED) -> None:
+        self._limit = limit
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @contextmanager
+    def following(
+        self, feed: FeedSettings, late: LatePlaces, pipe: Following
+    ) -> Iterator[Callable[[tuple[Ingested, ...]], tuple[Ingested, ...]]]:
+        """Hand the ingest's outcomes to the callable given: the late pages are followed
+        from then on. An ingest that raises leaves them unfollowed."""
+        try:
+            yield lambda ingested: self._follow_all(feed, late, ingested, pipe)
+        except BaseException:
+            for _place, page in late:
+                _unused(feed, page, "ingest_failed")
+            raise
+
+    async def settled(self) -> None:
+        """Return once every follow-up under way (and any they lead to) has ended."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """End the follow-ups under way (pages still to come are not waited for)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _follow_all(
+        self,
+        feed: FeedSettings,
+        late: LatePlaces,
+        ingested: tuple[Ingested, ...],
+        pipe: Following,
+    ) -> tuple[Ingested, ...]:
+        for place, page in late:
+            outcome = ingested[place]
+            if outcome.decision.verdict is Verdict.SEEN:
+                _unused(feed, page, "seen")
+            elif len(self._tasks) >= self._limit:
+                log.info("page_late_unfollowed", feed_url=redact_url(feed.url),
+                         page_url=redact_url(page.link), limit=self._limit)  # fmt: skip
+            else:
+                task = asyncio.create_task(_follow_up(feed, page, outcome, pipe))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        return ingested
+
+
+async def _follow_up(feed: FeedSettings, late: Late, ingested: Ingested, pipe: Following) -> None:
+    """Read the page when it comes; match and store it; wake the dispatcher for what it adds.
+    Never raises but for cancellation: a failure is logged with the page's address."""
+    try:
+        page = await asyncio.shield(late.page)  # shared: cancelling this leaves the fetch
+        reading = await read_page(page, feed, pipe)
+        if not reading.text:  # a failed fetch is logged by the page fetcher
+            _unused(feed, late, reading.issue or "empty")
+            return
+        created = await _matched(ingested, reading.text, pipe)
+    except Exception as err:
+        log.error("page_late_failed", feed_url=redact_url(feed.url),
+                  page_url=redact_url(late.link), error=repr(err))  # fmt: skip
+        return
+    if created is None:
+        _unused(feed, late, "not_stored")
+        return
+    log.info("page_late_read", feed_url=redact_url(feed.url), page_url=redact_url(late.link),
+             story_id=ingested.decision.story_id, alerts=len(created))  # fmt: skip
+    log_alerts(ingested.article, created)
+    if created:
+        pipe.on_alerts()
+
+
+async def _matched(ingested: Ingested, body: str, pipe: Following) -> list[AlertRecord] | None:
+    """The article matched again with ``body``; its text stored and the follow-ups it adds
+    queued (None: the article is not stored)."""
+    article, decision = replace(ingested.article, body=body), ingested.decision
+    runtime = pipe.runtime.current
+    context = await match_context(article, decision, pipe, runtime)
+    matches = tuple(runtime.matcher.match(article_fields(article), context))
+    plan = LatePagePlan(runtime.policy(), article, decision, matches, pipe.clock())
+    async with pipe.ingest_lock:  # queued in the order ingest decides in
+        done = pipe.writer.submit_page(pipe.store, PageRecord(article.article_id, body, plan))
+    return await done
+
+
+def _unused(feed: FeedSettings, late: Late, reason: str) -> None:
+    log.debug("page_late_unused", feed_url=redact_url(feed.url),
+              page_url=redact_url(late.link), reason=reason)  # fmt: skip
