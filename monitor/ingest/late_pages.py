@@ -35,7 +35,7 @@ from monitor.ingest.full_text import Reading, read_page
 from monitor.ingest.story_alerts import LatePagePlan
 from monitor.ingest.writer import PageRecord
 from monitor.observability import redact_url
-from monitor.pages import Late
+from monitor.pages import FetchedPage, Late
 from monitor.records import AlertRecord, Verdict
 
 log = structlog.get_logger("monitor.ingest.late_pages")
@@ -58,7 +58,7 @@ class LatePages:
 
     def __init__(self, limit: int = MAX_FOLLOWED) -> None:
         self._limit = limit
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], Late] = {}
 
     @contextmanager
     def following(
@@ -73,6 +73,14 @@ class LatePages:
                 _unused(feed, page, "ingest_failed")
             raise
 
+    def __len__(self) -> int:
+        """Follow-ups under way."""
+        return len(self._tasks)
+
+    def pending(self) -> list[asyncio.Future[FetchedPage]]:
+        """The pages the follow-ups under way wait for (or have)."""
+        return [late.page for late in self._tasks.values()]
+
     async def settled(self) -> None:
         """Return once every follow-up under way (and any they lead to) has ended."""
         while self._tasks:
@@ -80,7 +88,7 @@ class LatePages:
 
     async def aclose(self) -> None:
         """End the follow-ups under way (pages still to come are not waited for)."""
-        tasks = list(self._tasks)
+        tasks = list(self._tasks)  # in the order they started
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -101,8 +109,8 @@ class LatePages:
                          page_url=redact_url(page.link), limit=self._limit)  # fmt: skip
             else:
                 task = asyncio.create_task(_follow_up(feed, page, outcome, pipe))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._tasks[task] = page
+                task.add_done_callback(self._tasks.pop)
         return ingested
 
 

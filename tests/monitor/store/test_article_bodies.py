@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.alerting.outbox import to_alert
-from monitor.records import article_id
-from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.records import alert_id_for, article_id
+from monitor.records.models import AlertRecord, Article, DedupDecision, StoryAlertState, Verdict
 from monitor.store.interface import Store
 from monitor.store.retention import RetentionSettings, run_retention
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -107,3 +108,50 @@ async def test_a_body_goes_with_its_pruned_article(store: Store) -> None:
     assert (stats.rows["articles"], stats.article_bodies) == (1, 1)
     (kept,) = await store.articles_since(NOW - timedelta(days=100))
     assert (kept.article.guid, kept.article.body) == ("young", BODY)
+
+
+class _Planner:
+    """A late page's planner: one follow-up on the story it is shown, and what it saw."""
+
+    def __init__(self, article: Article) -> None:
+        self.article = article
+        self.seen: list[StoryAlertState] = []
+
+    def __call__(self, state: StoryAlertState) -> list[AlertRecord]:
+        self.seen.append(state)
+        follow_up = _alert(self.article, state.story_id, "ministry")
+        event = "page:term:ferry"
+        return [replace(follow_up, event=event,
+                        alert_id=alert_id_for(state.story_id, "ministry", event))]  # fmt: skip
+
+
+async def test_a_late_page_joins_its_article_and_follows_up_on_its_story(store: Store) -> None:
+    """The page's text joins the article stored without one; the follow-up is planned
+    against the article's story (its earlier alert in view) and created once."""
+    teaser = _article("late", NOW, "")
+    await _record(store, teaser, rule="ministry")
+    planner = _Planner(teaser)
+    (created,) = await store.record_page(teaser.article_id, BODY, planner) or []
+    assert (created.story_id, created.event) == ("s-late", "page:term:ferry")
+    (state,) = planner.seen
+    assert (state.story_id, sorted(state.history)) == ("s-late", ["ministry"])
+    assert await store.record_page(teaser.article_id, BODY, planner) == []  # once
+    (stored,) = await store.articles_since(NOW - timedelta(days=1))
+    assert stored.article.body == BODY
+    due = await store.due_deliveries(NOW + timedelta(minutes=1), 10)
+    assert sorted(context.alert.event for context in due) == ["new", "page:term:ferry"]
+
+
+async def test_a_late_page_never_replaces_a_stored_text(store: Store) -> None:
+    article = _article("read", NOW, BODY)
+    await _record(store, article)
+    assert await store.record_page(article.article_id, "another text", lambda _state: []) == []
+    (stored,) = await store.articles_since(NOW - timedelta(days=1))
+    assert stored.article.body == BODY
+
+
+async def test_a_late_page_of_an_article_not_stored_does_nothing(store: Store) -> None:
+    planner = _Planner(_article("never", NOW, ""))
+    assert await store.record_page(planner.article.article_id, BODY, planner) is None
+    assert planner.seen == []
+    assert (await store.database_stats()).rows["alerts"] == 0
