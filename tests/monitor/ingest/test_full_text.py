@@ -185,7 +185,8 @@ def test_a_late_page_leaves_the_entry_matched_on_the_feed_text(
     site: tuple[FeedServer, HttpReceiver], tmp_path: Path
 ) -> None:
     """The page never comes (it is held until the server closes): the entry does not
-    wait past full_text_timeout, and the run ends with the fetch still in flight."""
+    wait past full_text_timeout, and the run ends with the fetch still in flight, its
+    follow-up ended with the daemon (what a late page adds: test_late_pages.py)."""
     server, receiver = site
     server.add_route("/news/dam", held(server.release))
     server.add_feed("/feed.xml", _feed(server, [DAM]))
