@@ -2,9 +2,11 @@
 :mod:`monitor.ingest.pipeline` (fetch, parse, normalise, dedup, match, store, alert).
 
 Batched lookups and writes of one feed's new articles, and the story-aware alert
-decisions (first alert, updates as a story grows, severity changes)."""
+decisions (first alert, updates as a story grows, severity changes), and the follow-ups
+of article pages that came late (:mod:`monitor.ingest.late_pages`)."""
 
 from monitor.ingest.batch import Ingested
+from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
@@ -12,6 +14,7 @@ from monitor.ingest.story_alerts import AlertPolicy
 __all__ = [
     "AlertPolicy",
     "Ingested",
+    "LatePages",
     "Pipeline",
     "PollOutcome",
     "Runtime",

@@ -54,10 +54,16 @@ class Following(Ingesting, Reading, Protocol):
 
 
 class LatePages:
-    """The follow-ups of late pages under way, at most ``limit`` at once."""
+    """The follow-ups of late pages under way, at most ``limit`` at once; ``on_raised``
+    hears the alerts each one queued (the daemon's metrics)."""
 
-    def __init__(self, limit: int = MAX_FOLLOWED) -> None:
+    def __init__(
+        self,
+        limit: int = MAX_FOLLOWED,
+        on_raised: Callable[[Sequence[AlertRecord]], None] = lambda _alerts: None,
+    ) -> None:
         self._limit = limit
+        self._on_raised = on_raised
         self._tasks: dict[asyncio.Task[None], Late] = {}
 
     @contextmanager
@@ -108,13 +114,20 @@ class LatePages:
                 log.info("page_late_unfollowed", feed_url=redact_url(feed.url),
                          page_url=redact_url(page.link), limit=self._limit)  # fmt: skip
             else:
-                task = asyncio.create_task(_follow_up(feed, page, outcome, pipe))
+                follow_up = _follow_up(feed, page, outcome, pipe, self._on_raised)
+                task = asyncio.create_task(follow_up)
                 self._tasks[task] = page
                 task.add_done_callback(self._tasks.pop)
         return ingested
 
 
-async def _follow_up(feed: FeedSettings, late: Late, ingested: Ingested, pipe: Following) -> None:
+async def _follow_up(
+    feed: FeedSettings,
+    late: Late,
+    ingested: Ingested,
+    pipe: Following,
+    on_raised: Callable[[Sequence[AlertRecord]], None],
+) -> None:
     """Read the page when it comes; match and store it; wake the dispatcher for what it adds.
     Never raises but for cancellation: a failure is logged with the page's address."""
     try:
@@ -135,6 +148,7 @@ async def _follow_up(feed: FeedSettings, late: Late, ingested: Ingested, pipe: F
              story_id=ingested.decision.story_id, alerts=len(created))  # fmt: skip
     log_alerts(ingested.article, created)
     if created:
+        on_raised(created)
         pipe.on_alerts()
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -42,7 +42,7 @@ from monitor.config import FeedSettings
 from monitor.feeds import Fetcher, RequestOptions
 from monitor.ingest import PollOutcome
 from monitor.pages import PageOutcome, PageStats
-from monitor.records import FeedState, FetchResult, PollStatus, Verdict
+from monitor.records import AlertRecord, FeedState, FetchResult, PollStatus, Verdict
 from monitor.web.process_metrics import OwnProcessCollector, Pids, WorkerCollector
 
 __all__ = [
@@ -224,8 +224,12 @@ class Metrics:
         self.items_parsed.inc(outcome.entries)
         for item in outcome.ingested:
             self._ingested(item.decision.verdict, [m.rule for m in item.matches])
-            for alert in item.alerts:
-                self.alerts_created.labels("new" if alert.event == "new" else "update").inc()
+            self.raised(item.alerts)
+
+    def raised(self, alerts: Sequence[AlertRecord]) -> None:
+        """Alerts queued: by a poll, or by a page that came late (its follow-ups)."""
+        for alert in alerts:
+            self.alerts_created.labels("new" if alert.event == "new" else "update").inc()
 
     def _ingested(self, verdict: Verdict, rules: list[str]) -> None:
         if verdict is Verdict.SEEN:

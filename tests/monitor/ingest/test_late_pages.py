@@ -19,8 +19,7 @@ from structlog.testing import capture_logs
 
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
-from monitor.ingest import ingest_pushed
-from monitor.ingest.late_pages import LatePages
+from monitor.ingest import LatePages, ingest_pushed
 from monitor.records import PollStatus
 from tests.support.articles import article_page
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
@@ -183,6 +182,8 @@ async def test_a_rule_only_the_late_page_fires_alerts_once_as_a_follow_up(
     assert [excerpt["text"][start:end] for start, end in excerpt["marks"]] == ["Ilona Marsh"]
     assert site.rows("SELECT count(*) FROM articles WHERE body IS NOT NULL") == [(1,)]
     assert len(site.server.requests_to("/news/dam")) == 1
+    registry = site.daemon.metrics.registry  # counted as polls' alerts are
+    assert registry.get_sample_value("wirewatch_alerts_created_total", {"event": "update"}) == 1
 
 
 @pytest.mark.parametrize(

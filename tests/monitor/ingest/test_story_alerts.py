@@ -14,11 +14,18 @@ import pytest
 import rules
 from monitor.alerting import Routes
 from monitor.config.alerting import AlertingSettings, RuleUpdates, UpdateSettings
-from monitor.ingest.story_alerts import AlertPolicy
-from monitor.records import alert_id_for
+from monitor.ingest.story_alerts import AlertPolicy, LatePagePlan
+from monitor.records import (
+    DedupDecision,
+    RuleHistory,
+    StoryAlertState,
+    Verdict,
+    alert_id_for,
+)
 from monitor.store.interface import Store
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
-from tests.support.stories import StoryDesk, match
+from tests.support.stories import NOW, StoryDesk, article, match
 
 UPDATES = UpdateSettings(outlets=(3, 10), escalation=("escalation",), severity=True)
 
@@ -182,3 +189,41 @@ def test_routes_combine_rule_lists_severity_routes_and_minimums(
         min_severity={"email": "medium", "pager": "critical"},
     )
     assert routes.for_alert(rule_notifiers, severity) == expected
+
+
+_EARLIER = RuleHistory(frozenset({"new"}), 1, Severity.MEDIUM, frozenset({"shelling"}))
+
+
+@pytest.mark.parametrize(
+    ("history", "page_match", "planned"),
+    [
+        pytest.param(None, match(), [("page:match", "medium", "article page read late")],
+                     id="rule-fires-first"),
+        pytest.param(_EARLIER, match(), [], id="nothing-new"),
+        pytest.param(_EARLIER, match(terms=("Shelling",)), [], id="same-term-other-case"),
+        pytest.param(_EARLIER, match(terms=("shelling", "port")),
+                     [("page:term:port", "medium", "article page read late; new term: port")],
+                     id="new-term-not-an-escalation-term"),
+        pytest.param(_EARLIER, match(severity="high"),
+                     [("page:severity:high", "high",
+                       "article page read late; severity raised to high")],
+                     id="higher-severity"),
+        pytest.param(_EARLIER, match(severity="low", terms=("shelling", "pier", "dock")),
+                     [("page:term:dock", "medium",
+                       "article page read late; new terms: dock, pier")],
+                     id="lower-severity-kept-new-terms"),
+    ],
+)  # fmt: skip
+def test_a_late_page_plans_follow_ups_on_what_it_adds(
+    history: RuleHistory | None, page_match: rules.Match, planned: list[tuple[str, str, str]]
+) -> None:
+    """Whatever ``[alerting.updates]`` says (here: nothing re-alerts), a late page adds a
+    follow-up for a rule it makes fire, a new term or a higher severity; outlets no."""
+    quiet = AlertPolicy(Routes(("hook",)), AlertingSettings(updates=UpdateSettings(severity=False)))
+    reported = article("Port shelled", outlet=1, number=1)
+    plan = LatePagePlan(quiet, reported, DedupDecision(Verdict.NEW_STORY, "s1"), (page_match,), NOW)
+    state = StoryAlertState("s1", 7, {"port-shelling": history} if history else {})
+    alerts = plan(state)
+    assert [(a.event, a.severity, a.reason) for a in alerts] == planned
+    assert all(a.alert_id == alert_id_for("s1", "port-shelling", a.event) for a in alerts)
+    assert all(a.story_id == "s1" for a in alerts)
