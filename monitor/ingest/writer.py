@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from monitor.records import AlertRecord
-from monitor.store import ArticleRecord, BatchIngestStore, Store
-from monitor.store.records import AlertPlanner
+from monitor.store import AlertPlanner, ArticleRecord, BatchIngestStore, Store
 
 MAX_RECORDS = 500  # articles per transaction: short, however many feeds are waiting
 

@@ -14,6 +14,7 @@ from monitor.store.interface import ArticleRecord, BatchIngestStore, FeedLeases,
 from monitor.store.outbox import STATES, AlertListing, Outbox
 from monitor.store.postgres.migrate import migrate_store, render_migration
 from monitor.store.records import (
+    AlertPlanner,
     DatabaseStats,
     DeliveryContext,
     KnownArticle,
@@ -33,6 +34,7 @@ from monitor.store.sqlite.store import SqliteStore
 __all__ = [
     "STATES",
     "AlertListing",
+    "AlertPlanner",
     "ArticleRecord",
     "BatchIngestStore",
     "DatabaseStats",
