@@ -18,7 +18,7 @@ from monitor.feeds.health import (
     settle_health,
 )
 from monitor.feeds.intervals import IntervalPolicy, backoff_delay
-from monitor.feeds.normalise import canonical_url, declared_guid, normalise_entry
+from monitor.feeds.normalise import canonical_url, declared_guid, normalise_entry, plain_line
 from monitor.feeds.parse_pool import ParsePool
 from monitor.feeds.parser import ParseError, parse_feed
 from monitor.feeds.politeness import HostGate
@@ -55,6 +55,7 @@ __all__ = [
     "interval_policy",
     "normalise_entry",
     "parse_feed",
+    "plain_line",
     "same_origin",
     "settle_health",
     "user_agent_for",

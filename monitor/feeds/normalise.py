@@ -158,6 +158,11 @@ def truncate(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
+def plain_line(text: str) -> str:
+    """A title or a name as articles keep it: plain text on one line, capped."""
+    return truncate(single_line(html_to_text(text)), MAX_TITLE_CHARS)
+
+
 # -- URLs --------------------------------------------------------------------------------------
 
 
@@ -270,7 +275,7 @@ def normalise_entry(
 ) -> Article:
     """Turn a parsed entry into an :class:`Article` with plain, capped text fields."""
     fetched_at = _as_utc(fetched_at)
-    title = truncate(single_line(html_to_text(raw.title)), MAX_TITLE_CHARS)
+    title = plain_line(raw.title)
     content = truncate(html_to_text(raw.content), MAX_CONTENT_CHARS)
     summary = truncate(html_to_text(raw.summary) or content, MAX_SUMMARY_CHARS)
     link = canonical_url(raw.link or "")
@@ -288,4 +293,5 @@ def normalise_entry(
         fetched_at=fetched_at,
         tags=_tags(raw.tags),
         fingerprint=content_fingerprint(title, summary),
+        author=plain_line(raw.author or ""),
     )

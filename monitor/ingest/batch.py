@@ -32,7 +32,7 @@ import rules
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.writer import IngestWriter, Key
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
-from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store
+from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store, links_of
 from monitor.stories import Deduplicator
 
 log = structlog.get_logger("monitor.ingest.pipeline")
@@ -66,12 +66,12 @@ class Ingested:
 
 
 def article_keys(article: Article) -> frozenset[Key]:
-    """What ``Store.find_article`` looks an article up by (only the non-empty ones)."""
+    """What ``Store.find_article`` looks an article up by (only the non-empty ones): its
+    entry's link and its page's canonical are one kind of key, as either finds the other."""
     keys: list[Key] = []
     if article.feed_url and article.guid:
         keys.append(("guid", article.feed_url, article.guid))
-    if article.link:
-        keys.append(("link", article.link))
+    keys.extend(("link", url) for url in links_of(article.link, article.page_canonical))
     if article.fingerprint:
         keys.append(("fingerprint", article.fingerprint))
     return frozenset(keys)
@@ -244,7 +244,10 @@ async def find_articles(store: Store, articles: Sequence[Article]) -> list[Known
     """``Store.find_article`` for each article: one read when the store can batch."""
     if isinstance(store, BatchIngestStore):
         return await store.find_articles(articles)
-    return [await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint) for a in articles]
+    return [
+        await store.find_article(a.feed_url, a.guid, a.link, a.fingerprint, a.page_canonical)
+        for a in articles
+    ]
 
 
 def _asks_outlets(decision: DedupDecision, runtime: Runtime) -> bool:

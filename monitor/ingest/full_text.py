@@ -30,6 +30,7 @@ from typing import Final, Protocol, TypeVar
 import structlog
 
 from monitor.config import FeedSettings, FullText
+from monitor.feeds import plain_line
 from monitor.ingest.batch import find_articles
 from monitor.observability import redact_url
 from monitor.pages import (
@@ -39,6 +40,7 @@ from monitor.pages import (
     Late,
     PageFetcher,
     extract_article,
+    trusted_canonical,
 )
 from monitor.pages import wants_full_text as page_wanted
 from monitor.records import Article, FeedState
@@ -76,12 +78,15 @@ class PagesRead:
 
 @dataclass(frozen=True, slots=True)
 class PageReading:
-    """One entry's page: its article's text ("" when none), or why there is none."""
+    """One entry's page: its article's text ("" when none), or why there is none; what
+    the page said about itself when it could be read, and its trusted canonical address."""
 
     text: str = ""
     issue: str | None = None
     tried: bool = True
     late: Late | None = None  # the page, still to come
+    page: ExtractedPage | None = None
+    canonical: str = ""
 
 
 def _tally(places: Sequence[int], readings: Sequence[PageReading]) -> PagesRead:
@@ -127,9 +132,27 @@ async def with_pages(
     readings = await asyncio.gather(*(_body(articles[place], feed, pipe) for place in new))
     read = list(articles)
     for place, reading in zip(new, readings, strict=True):
-        if reading.text:
-            read[place] = replace(read[place], body=reading.text)
+        read[place] = _told_by(read[place], reading)
     return read, _tally(new, readings)
+
+
+def _told_by(article: Article, reading: PageReading) -> Article:
+    """``article`` with what its page adds: the text as ``body``; its trusted canonical
+    address (a second dedup link); its language; the title, author and publication time
+    where the entry has none (the feed's own are kept: it dated and named the entry)."""
+    page = reading.page
+    if page is None:
+        return article
+    published = page.published if page.published and page.published <= article.fetched_at else None
+    return replace(
+        article,
+        body=reading.text,
+        page_canonical=reading.canonical,
+        language=page.language or "",
+        title=article.title or plain_line(page.title or ""),
+        author=article.author or plain_line(page.author or ""),
+        published=article.published or published,
+    )
 
 
 def _wants(article: Article, feed: FeedSettings, pipe: Reading) -> bool:
@@ -159,8 +182,12 @@ async def read_page(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> Pag
     extracted = await _extracted(page, feed, pipe)
     if extracted is None:
         return PageReading(issue=ExtractionIssue.UNPARSABLE.value)
-    issue = extracted.issue or ExtractionIssue.EMPTY
-    return PageReading(extracted.text, None if extracted.text else issue.value)
+    served_from = page.final_url or page.link
+    canonical = trusted_canonical(extracted.canonical_url, served_from, page.link)
+    if canonical and pipe.pages is not None:  # an entry linking there: not fetched again
+        pipe.pages.remember(canonical)
+    issue = None if extracted.text else (extracted.issue or ExtractionIssue.EMPTY).value
+    return PageReading(extracted.text, issue, page=extracted, canonical=canonical)
 
 
 async def _extracted(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> ExtractedPage | None:

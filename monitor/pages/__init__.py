@@ -1,8 +1,10 @@
 """Article pages: the page an entry links to, fetched (robots.txt, politeness, caps,
 redirect checks, per-feed options, as feeds are) and its article extracted (title, body,
 language, author, published time, canonical URL), by trafilatura or a per-site CSS
-selector. Used by the ingest path when a feed's entries carry only a teaser."""
+selector; which canonical address a page may give its article (:func:`trusted_canonical`).
+Used by the ingest path when a feed's entries carry only a teaser."""
 
+from monitor.pages.canonical import trusted_canonical
 from monitor.pages.diagnose import ExtractionIssue
 from monitor.pages.extract import ExtractedPage, ExtractionMethod, extract_article
 from monitor.pages.fetch import (
@@ -44,5 +46,6 @@ __all__: list[str] = [
     "looks_like_a_wall",
     "redirect_outcome",
     "same_site",
+    "trusted_canonical",
     "wants_full_text",
 ]

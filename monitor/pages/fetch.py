@@ -130,6 +130,13 @@ class PageFetcher:
         future.set_result(page)
         return future
 
+    def remember(self, link: str) -> None:
+        """Count ``link`` as fetched: another address of a page just read (its canonical),
+        so an entry linking there is not fetched again while its article is being stored."""
+        key = canonical_url(link)
+        if key and key not in self._in_flight:
+            self._forget(key)
+
     def _forget(self, key: str) -> None:
         """In flight no more: remembered as fetched (the oldest forgotten past the bound)."""
         self._in_flight.pop(key, None)

@@ -137,6 +137,11 @@ class Article:
     fingerprint: str = ""
     # The article as its linked page tells it (monitor.pages), when the entry was a teaser.
     body: str = ""
+    # The page's own canonical address when it differs from ``link`` and is trusted
+    # (monitor.pages.trusted_canonical): a second link exact dedup knows the article by.
+    page_canonical: str = ""
+    language: str = ""  # the page's language subtag ("fa"), when its page was read
+    author: str = ""  # the entry's author, else its page's byline
 
 
 class Verdict(StrEnum):

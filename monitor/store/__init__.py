@@ -27,6 +27,7 @@ from monitor.store.records import (
     StoreUnavailableError,
     StorySummary,
     WindowArticle,
+    links_of,
 )
 from monitor.store.retention import RetentionReport, run_retention
 from monitor.store.sqlite.store import SqliteStore
@@ -56,6 +57,7 @@ __all__ = [
     "StorySummary",
     "WindowArticle",
     "instance_lock",
+    "links_of",
     "lock_path_for",
     "migrate_store",
     "open_store",

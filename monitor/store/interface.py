@@ -59,10 +59,11 @@ class Store(Outbox, Protocol):
     async def save_websub_subscription(self, subscription: WebSubSubscription) -> None: ...
 
     async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+        self, feed_url: str, guid: str, link: str, fingerprint: str = "", page_canonical: str = ""
     ) -> KnownArticle | None:
-        """The stored article with this (feed, GUID), else any with this canonical link,
-        else any with this content fingerprint."""
+        """The stored article with this (feed, GUID), else any holding ``link`` or
+        ``page_canonical`` as its link or its page's canonical, else any with this
+        content fingerprint."""
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first: what warms the story index."""
@@ -153,7 +154,7 @@ class BatchIngestStore(Protocol):
     The pipeline uses it when the store has it, else ``find_article``/``record_article``."""
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
-        """``find_article`` for each article (its feed, GUID, link and fingerprint), in
+        """``find_article`` for each article (its feed, GUID, links and fingerprint), in
         order, in one read."""
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:

@@ -19,9 +19,19 @@ from monitor.store.bodies import unpacked_body
 AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
 
 
+# The columns holding a link an article is known by: its entry's, and its page's canonical.
+LINK_COLUMNS = ("link", "page_canonical")
+
+
+def links_of(link: str, page_canonical: str) -> tuple[str, ...]:
+    """The links an article is known by (the entry's first, none empty): a stored article
+    holding either one in either of ``LINK_COLUMNS`` is the same article."""
+    return tuple(dict.fromkeys(url for url in (link, page_canonical) if url))
+
+
 @dataclass(frozen=True, slots=True)
 class KnownArticle:
-    """An article already stored, found by its feed GUID or its canonical link."""
+    """An article already stored, found by its feed GUID, a link or its fingerprint."""
 
     article_id: str
     story_id: str

@@ -2,8 +2,10 @@
 
 Checks, cheapest and surest first:
 
-1. exact — the same (feed, GUID), the same canonical link, or the same content
-   fingerprint (folded title and summary: feeds that re-GUID their items) is stored;
+1. exact — the same (feed, GUID), the same canonical link (the entry's link or its
+   page's canonical address, either matching either of a stored article's), or the same
+   content fingerprint (folded title and summary: feeds that re-GUID their items) is
+   stored;
 2. the story index (``monitor.stories.index``) — the same or a near-identical headline,
    or the same event in other words, within the window, unless a distinguishing detail
    (a different number, place or actor) vetoes it.
@@ -113,7 +115,11 @@ class Deduplicator:
 
     async def classify(self, article: Article) -> DedupDecision:
         known = await self._store.find_article(
-            article.feed_url, article.guid, article.link, article.fingerprint
+            article.feed_url,
+            article.guid,
+            article.link,
+            article.fingerprint,
+            article.page_canonical,
         )
         return self.decide(article, known)
 

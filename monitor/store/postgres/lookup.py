@@ -1,10 +1,11 @@
 """Finding stored articles in PostgreSQL: a whole batch's keys at once.
 
 An article is known by its (feed, GUID), else — if retention pruned it — by its
-tombstone, else by its canonical link, else by its content fingerprint (the first
-article stored with that link or fingerprint). :func:`find_articles` answers as
-``monitor.store.sql.articles.find_article`` does, for a batch in four queries whatever
-its size, where one lookup each would cost up to four round trips per article
+tombstone, else by one of its links (its entry's, its page's canonical) held as a stored
+article's link or page canonical, else by its content fingerprint (the first article
+stored with that link or fingerprint). :func:`find_articles` answers as
+``monitor.store.sql.articles.find_article`` does, for a batch in five queries whatever
+its size, where one lookup each would cost up to six round trips per article
 (docs/decisions/0013-batched-ingest.md).
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from monitor.records import Article, MatchKind, article_id
 from monitor.store.postgres.schema import Connection
-from monitor.store.records import KnownArticle
+from monitor.store.records import LINK_COLUMNS, KnownArticle, links_of
 from monitor.store.sql import rows
 
 
@@ -26,7 +27,8 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
     guids = {(row["feed_url"], row["guid"]): row for row in stored}
     gone = await _rows(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed])
     pruned = {row["article_id"]: row["story_id"] for row in gone}
-    links = await _first_by(conn, "link", [a.link for a in articles])
+    urls = [url for a in articles for url in links_of(a.link, a.page_canonical)]
+    held = [await _first_by(conn, column, urls) for column in LINK_COLUMNS]
     prints = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
 
     def answer(article: Article) -> KnownArticle | None:
@@ -35,8 +37,9 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
         pruned_id = article_id(article.feed_url, article.guid)
         if article.guid and (story_id := pruned.get(pruned_id)):
             return rows.pruned_article(article.feed_url, pruned_id, story_id)
-        if row := links.get(article.link):
-            return rows.known_article(row, MatchKind.LINK)
+        for url in links_of(article.link, article.page_canonical):
+            if row := next(filter(None, (by_column.get(url) for by_column in held)), None):
+                return rows.known_article(row, MatchKind.LINK)
         if row := prints.get(article.fingerprint):
             return rows.known_article(row, MatchKind.FINGERPRINT)
         return None
@@ -54,7 +57,7 @@ async def _rows(conn: Connection, statement: str, *arrays: list[str]) -> list[di
 
 
 async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The first article stored with each of ``values`` as its link or fingerprint."""
+    """The first article stored with each of ``values`` as its ``key`` column."""
     found = await _rows(conn, _FIRST_BY[key], list({value for value in values if value}))
     return {row["key"]: row for row in found}
 
@@ -73,6 +76,6 @@ SELECT DISTINCT ON (a.{key}) a.{key} AS key, a.article_id, a.story_id, a.feed_ur
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.{key} = ANY(%s) AND a.{key} <> ''
 ORDER BY a.{key}, a.fetched_at, a.seq
-"""  # noqa: S608 - two fixed column names
-    for key in ("link", "fingerprint")
+"""  # noqa: S608 - fixed column names
+    for key in (*LINK_COLUMNS, "fingerprint")
 }

@@ -24,7 +24,13 @@ from monitor.records import (
     article_id,
 )
 from monitor.store.bodies import packed_body
-from monitor.store.records import AlertPlanner, KnownArticle, StoryRecord
+from monitor.store.records import (
+    LINK_COLUMNS,
+    AlertPlanner,
+    KnownArticle,
+    StoryRecord,
+    links_of,
+)
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
@@ -45,7 +51,8 @@ def store_article(
     values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
               article.guid, article.link, article.title, article.summary,
               time(article.published), time(article.fetched_at), article.fingerprint, outlet,
-              decision.facts.lead_fingerprint, packed_body(article.body))  # fmt: skip
+              decision.facts.lead_fingerprint, packed_body(article.body),
+              article.page_canonical, article.language, article.author)  # fmt: skip
     yield from changed(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))
@@ -131,10 +138,11 @@ def read_story(story_id: str) -> Steps[StoryRecord | None]:
 
 
 def find_article(
-    feed_url: str, guid: str, link: str, fingerprint: str
+    feed_url: str, guid: str, link: str, fingerprint: str, page_canonical: str = ""
 ) -> Steps[KnownArticle | None]:
-    """By (feed, GUID), else its tombstone, else the first article with its link, else the
-    first with its content fingerprint."""
+    """By (feed, GUID), else its tombstone, else the first article holding one of its
+    links (:func:`links_of`, in that order) as its link or page canonical, else the first
+    with its content fingerprint."""
     if feed_url and guid:
         row = yield from first_of(sql.FIND_BY_GUID, (feed_url, guid))
         if row is not None:
@@ -142,11 +150,21 @@ def find_article(
     if guid and (pruned := (yield from first_of(sql.TOMBSTONE, (article_id(feed_url, guid),)))):
         # Before the link: the same feed's entry is seen, not news (decision 0015).
         return rows.pruned_article(feed_url, pruned["article_id"], pruned["story_id"])
-    for matched_by, key in ((MatchKind.LINK, link), (MatchKind.FINGERPRINT, fingerprint)):
-        statement = sql.FIND_FIRST_BY[matched_by.value]
-        row = (yield from first_of(statement, (key,))) if key else None
-        if row is not None:
-            return rows.known_article(row, matched_by)
+    found = yield from _by_links(links_of(link, page_canonical))
+    if found is not None or not fingerprint:
+        return found
+    row = yield from first_of(sql.FIND_FIRST_BY["fingerprint"], (fingerprint,))
+    return rows.known_article(row, MatchKind.FINGERPRINT) if row is not None else None
+
+
+def _by_links(urls: Sequence[str]) -> Steps[KnownArticle | None]:
+    """The first article holding one of ``urls`` (the first found first) as its link or
+    its page's canonical, that column first."""
+    for url in urls:
+        for column in LINK_COLUMNS:
+            row = yield from first_of(sql.FIND_FIRST_BY[column], (url,))
+            if row is not None:
+                return rows.known_article(row, MatchKind.LINK)
     return None
 
 

@@ -105,7 +105,7 @@ class SqlStore:
         return await self._perform(all_of(stored), write=True)
 
     async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
-        keys = ((a.feed_url, a.guid, a.link, a.fingerprint) for a in found)
+        keys = ((a.feed_url, a.guid, a.link, a.fingerprint, a.page_canonical) for a in found)
         return await self._perform(all_of(articles.find_article(*key) for key in keys))
 
     async def record_article(
@@ -140,9 +140,10 @@ class SqlStore:
         )
 
     async def find_article(
-        self, feed_url: str, guid: str, link: str, fingerprint: str = ""
+        self, feed_url: str, guid: str, link: str, fingerprint: str = "", page_canonical: str = ""
     ) -> KnownArticle | None:
-        return await self._perform(articles.find_article(feed_url, guid, link, fingerprint))
+        found = articles.find_article(feed_url, guid, link, fingerprint, page_canonical)
+        return await self._perform(found)
 
     async def story(self, story_id: str) -> StoryRecord | None:
         return await self._perform(articles.read_story(story_id), snapshot=True)

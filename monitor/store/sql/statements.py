@@ -38,8 +38,9 @@ TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id =
 
 INSERT_ARTICLE = """
 INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
-                      published, fetched_at, fingerprint, outlet, lead_fingerprint, body)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      published, fetched_at, fingerprint, outlet, lead_fingerprint, body,
+                      page_canonical, language, author)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
 INSERT_STORY = """
@@ -98,7 +99,7 @@ ORDER BY a.fetched_at, a.{arrival}
 # with each other, and PostgreSQL's with SQLite's byte order.
 ARTICLES_PAGE = """
 SELECT article_id, story_id, feed_url, feed_name, guid, link, title, summary, published,
-       fetched_at, body
+       fetched_at, body, page_canonical, language, author
 FROM articles
 WHERE fetched_at >= ? AND (fetched_at, article_id{collate}) > (?, ?)
 ORDER BY fetched_at, article_id{collate}
@@ -116,11 +117,12 @@ FIND_BY_GUID = FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
 
 
 # The "<> ''" term lets the planner use the partial indexes (articles_link,
-# articles_fingerprint): it cannot know a bound parameter is non-empty.
+# articles_page_canonical, articles_fingerprint): it cannot know a bound parameter is
+# non-empty.
 FIND_FIRST_BY = {
     column: FIND_COLUMNS
     + f"WHERE a.{column} = ? AND a.{column} <> '' ORDER BY a.fetched_at{{tiebreak}} LIMIT 1"
-    for column in ("link", "fingerprint")
+    for column in ("link", "page_canonical", "fingerprint")
 }
 
 
