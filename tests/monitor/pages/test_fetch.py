@@ -198,3 +198,18 @@ async def test_outcomes_are_counted_per_feed(server: FeedServer, pages: PageFetc
         one.url: {PageOutcome.OK: 1, PageOutcome.NOT_HTML: 1},
         two.url: {PageOutcome.OK: 1, PageOutcome.ALREADY_FETCHED: 1},
     }
+
+
+async def test_a_remembered_address_counts_as_fetched(
+    server: FeedServer, pages: PageFetcher
+) -> None:
+    """The canonical address a page just read gave (remembered by the ingest) is not
+    fetched for another entry linking there, in whatever form."""
+    server.add_route("/story/1", html_route())
+    server.add_route("/story/2", html_route())
+    pages.remember(server.url("/story/1"))
+    feed = feed_of(server, robots=False)
+    one = await pages.fetch(server.url("/story/1?utm_source=x#top"), feed)
+    two = await pages.fetch(server.url("/story/2"), feed)
+    assert (one.outcome, two.outcome) == (PageOutcome.ALREADY_FETCHED, PageOutcome.OK)
+    assert [r.path for r in page_requests(server)] == ["/story/2"]
