@@ -4,7 +4,8 @@
 An entry linking to an address another article's page named canonical is that article:
 its page is not fetched, it joins the story (no second alert), and an entry of the same
 feed whose page names a stored link as canonical is seen. A canonical address a page has
-no business naming (a site root, another site's page, garbage) is ignored."""
+no business naming (a site root, another site's page, garbage) is ignored. What else the
+page tells (time, byline, language) fills what the entry lacks."""
 
 from __future__ import annotations
 
@@ -42,11 +43,11 @@ def _site() -> Iterator[tuple[FeedServer, HttpReceiver]]:
         yield server, receiver
 
 
-def _page(server: FeedServer, path: str, canonical: str | None) -> None:
+def _page(server: FeedServer, path: str, canonical: str | None, head: str = "") -> None:
     """An article page at ``path`` naming ``canonical`` (a path on this site, or any
     address), with its publication time."""
     href = server.url(canonical) if canonical and canonical.startswith("/") else canonical
-    head = f'<meta property="article:published_time" content="{PUBLISHED}">'
+    head += f'<meta property="article:published_time" content="{PUBLISHED}">'
     if canonical is not None:
         head += f'<link rel="canonical" href="{href}">'
     body = article_page(PARAGRAPHS, title="Terminal crane collapse", head=head)
@@ -62,6 +63,10 @@ def _feed(server: FeedServer, items: Sequence[tuple[str, str, str]]) -> bytes:
         "<description>A crane came down at the port.</description></item>"
         for guid, title, link in items
     )
+    return _rss(server, entries)
+
+
+def _rss(server: FeedServer, entries: str) -> bytes:
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>'
         f"<link>{server.url('/')}</link><description>d</description>{entries}</channel></rss>"
@@ -211,3 +216,32 @@ def test_a_pages_canonical_is_one_of_its_articles_link_keys() -> None:
     )  # fmt: skip
     links = sorted(key for key in article_keys(article) if key[0] == "link")
     assert links == [("link", "http://desk.test/a"), ("link", "http://desk.test/s/1")]
+
+
+def test_the_page_fills_what_the_entry_lacks_and_the_feed_keeps_its_own(
+    site: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    """The page's time and byline date and sign an entry that has none; an entry's own
+    date and author are kept; the page's language is kept either way."""
+    server, receiver = site
+    for path in ("/dated", "/undated"):
+        _page(server, path, None, head='<meta name="author" content="Page Byline">')
+    dated = (
+        f"<item><title>Crane inquiry opens</title><guid>d</guid><link>{server.url('/dated')}"
+        "</link><pubDate>Tue, 01 Dec 2026 05:00:00 GMT</pubDate><author>Feed Writer</author>"
+        "<description>A crane came down.</description></item>"
+    )
+    undated = (
+        f"<item><title>Crane union strikes</title><guid>u</guid><link>{server.url('/undated')}"
+        "</link><description>A crane came down.</description></item>"
+    )
+    server.add_feed("/a.xml", _rss(server, dated + undated))
+    assert main(_config(tmp_path, server, receiver)) == 0
+    with sqlite3.connect(tmp_path / "ww.db") as db:
+        rows = db.execute(
+            "SELECT title, published, author, language FROM articles ORDER BY title"
+        ).fetchall()
+    assert rows == [
+        ("Crane inquiry opens", "2026-12-01T05:00:00+00:00", "Feed Writer", "en"),
+        ("Crane union strikes", PUBLISHED, "Page Byline", "en"),
+    ]
