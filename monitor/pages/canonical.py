@@ -5,7 +5,7 @@ broken site could claim another site's article (folding a report into a story it
 part of, or making it look seen) or its own home page on every article (merging them
 all). A wrong merge hides an event while a missed one costs a second alert, so the
 address is trusted only where it cannot reach beyond the site that served the page
-(docs/decisions/0030-trusting-page-canonical-addresses.md).
+(docs/decisions/0031-trusting-page-canonical-addresses.md).
 """
 
 from __future__ import annotations
