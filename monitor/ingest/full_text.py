@@ -5,12 +5,16 @@ For the entries of one poll, in order:
 
 - the feed's ``full_text`` setting decides whether an entry wants its page
   (:func:`monitor.pages.wants_full_text`: ``auto`` fetches teasers only);
-- an entry the store already holds (same GUID, link or fingerprint: what exact dedup would
-  call seen) is never fetched, so a re-delivered entry costs no request;
+- an entry the store already holds (same GUID, link or fingerprint, its link a stored
+  article's link or page canonical: what exact dedup would find) is never fetched, so a
+  re-delivered entry costs no request;
 - the pages are fetched together (:class:`monitor.pages.PageFetcher`: politeness, caps,
   robots.txt, each link once), each waited for at most the feed's ``full_text_timeout``;
 - each page's article is extracted off the event loop, in the parse workers as feeds are
-  parsed (in a thread when there are none).
+  parsed (in a thread when there are none); its trusted canonical address becomes the
+  article's second link (:func:`monitor.pages.trusted_canonical`, remembered by the page
+  fetcher at once), its language is kept, and its title, author and published time fill
+  what the entry lacks.
 
 A page that fails, or comes late, leaves its entry as the feed gave it: matched on the
 feed's text alone, never dropped. A late page's fetch goes on in the background (it is

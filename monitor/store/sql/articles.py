@@ -5,7 +5,8 @@ Story bookkeeping (docs/decisions/0006-story-grouping.md): an article that credi
 wire agency counts as that agency, and one whose lead is word for word the lead of an
 earlier article in the story counts as that article's outlet. An article is known by
 its (feed, GUID), else — if retention pruned it — by its tombstone, else by its
-canonical link, else by its content fingerprint (decision 0015).
+canonical link or its page's canonical address, else by its content fingerprint
+(decisions 0015, 0030).
 """
 
 # ruff: noqa: S608 - SQL here is built from constant fragments, never from input
