@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from monitor.feeds import canonical_url
+from monitor.pages.fetch import front_page
 
 
 def trusted_canonical(declared: str | None, served_from: str, link: str) -> str:
@@ -23,17 +24,14 @@ def trusted_canonical(declared: str | None, served_from: str, link: str) -> str:
     ``served_from`` (where redirects ended) and the entry's ``link``. The entry's own
     link is nothing new: "" too."""
     found = canonical_url(declared or "")
-    if not found or found == canonical_url(link) or _is_root(found):
+    if not found or found == canonical_url(link) or front_page(found):
         return ""
     site = _site(found)
     return found if site in (_site(served_from), _site(link)) else ""
 
 
-def _is_root(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.path in ("", "/") and not parts.query
-
-
 def _site(url: str) -> str:
-    """The host and port of ``url`` as :func:`canonical_url` writes them ("" if unusable)."""
+    """The host and port of ``url`` as :func:`canonical_url` writes them ("" if unusable):
+    stricter than :func:`monitor.pages.same_site`, which lets a redirect reach a sibling
+    host, since a trusted canonical merges articles with no further check."""
     return urlsplit(canonical_url(url)).netloc

@@ -201,7 +201,7 @@ def redirect_outcome(link: str, final_url: str, feed_url: str) -> PageOutcome:
     """Whether a redirected link still ended on its article: OK, or why not."""
     if looks_like_a_wall(final_url):
         return PageOutcome.LOGIN_OR_CONSENT
-    if _front_page(final_url) and not _front_page(link):
+    if front_page(final_url) and not front_page(link):
         return PageOutcome.FRONT_PAGE
     if same_site(link, feed_url) and not same_site(final_url, link):
         return PageOutcome.OFF_SITE  # a shortener or proxy on another site may send anywhere
@@ -224,7 +224,7 @@ def same_site(url: str, other: str) -> bool:
     return parent == second.partition(".")[2] and "." in parent
 
 
-def _front_page(url: str) -> bool:
+def front_page(url: str) -> bool:
     """A site's root, with no query: where a removed article is often sent."""
     try:
         parsed = httpx.URL(url)
