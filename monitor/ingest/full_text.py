@@ -180,7 +180,8 @@ async def _body(article: Article, feed: FeedSettings, pipe: Reading) -> PageRead
 
 async def read_page(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> PageReading:
     """The article text of a fetched page, extracted off the event loop, or why there is
-    none (the fetch failed, or no article was found)."""
+    none (the fetch failed, or no article was found); what the page says of itself, and
+    its trusted canonical address (remembered by the page fetcher as fetched)."""
     if not page.ok:  # why is logged by the page fetcher
         return PageReading(issue=page.outcome.value, tried=page.outcome.failed)
     extracted = await _extracted(page, feed, pipe)
