@@ -187,6 +187,8 @@ async def read_page(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> Pag
     extracted = await _extracted(page, feed, pipe)
     if extracted is None:
         return PageReading(issue=ExtractionIssue.UNPARSABLE.value)
+    if extracted.selector_missed and pipe.pages is not None:
+        pipe.pages.selector_missed(page.link, feed)
     served_from = page.final_url or page.link
     canonical = trusted_canonical(extracted.canonical_url, served_from, page.link)
     if canonical and pipe.pages is not None:  # an entry linking there: not fetched again

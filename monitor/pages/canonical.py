@@ -26,6 +26,8 @@ def trusted_canonical(declared: str | None, served_from: str, link: str) -> str:
     found = canonical_url(declared or "")
     if not found or found == canonical_url(link) or front_page(found):
         return ""
+    if _section_of(found, served_from) or _section_of(found, link):
+        return ""
     site = _site(found)
     return found if site in (_site(served_from), _site(link)) else ""
 
@@ -35,3 +37,13 @@ def _site(url: str) -> str:
     stricter than :func:`monitor.pages.same_site`, which lets a redirect reach a sibling
     host, since a trusted canonical merges articles with no further check."""
     return urlsplit(canonical_url(url)).netloc
+
+
+def _section_of(found: str, article: str) -> bool:
+    """``found`` is an ancestor of ``article`` on one site: its path a proper prefix, by
+    whole segments, with no query of its own."""
+    above, below = urlsplit(found), urlsplit(canonical_url(article))
+    if above.netloc != below.netloc or above.query:
+        return False
+    top, path = above.path.rstrip("/") + "/", below.path.rstrip("/") + "/"
+    return top != path and path.startswith(top)

@@ -88,6 +88,11 @@ class PageFetcher:
         self._in_flight: dict[str, asyncio.Task[FetchedPage]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
 
+    def selector_missed(self, link: str, feed: FeedSettings) -> None:
+        """Say (once per feed, then hourly) that the feed's content_selector matched
+        nothing on a page of its site."""
+        self._failures.selector_missed(feed.url, link, feed.content_selector or "")
+
     def stats(self) -> PageStats:
         return self._tally.snapshot()
 

@@ -91,7 +91,8 @@ LOG_EVERY: Final = 3600.0  # seconds between two lines for one feed and reason
 class FailureLog:
     """``page_fetch_failed`` once per (feed, reason), then at most once per ``every``
     seconds with how many were not logged: a feed whose pages all fail says so without
-    a line per entry."""
+    a line per entry. Likewise ``content_selector_missed``: a site redesign that leaves a
+    feed's ``content_selector`` matching nothing (trafilatura reads the page instead)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, every: float = LOG_EVERY):
         self._throttle = LogThrottle(every, clock)
@@ -106,5 +107,17 @@ class FailureLog:
             page_url=redact_url(page.link),
             reason=page.outcome.value,
             status=page.status,
+            not_logged=not_logged,
+        )
+
+    def selector_missed(self, feed_url: str, page_url: str, selector: str) -> None:
+        not_logged = self._throttle.due((feed_url, "content_selector_missed"))
+        if not_logged is None:
+            return
+        log.warning(
+            "content_selector_missed",
+            feed_url=redact_url(feed_url),
+            page_url=redact_url(page_url),
+            content_selector=selector,
             not_logged=not_logged,
         )

@@ -30,6 +30,15 @@ LINK = "https://news.example/a?id=7"  # the entry's link, as normalised
         ("https://victim.example/2026/real-story", PAGE, ""),  # another site's article
         ("https://news.example:8443/story/1", PAGE, ""),  # another port, another site
         ("https://evil.news.example.attacker.test/x", PAGE, ""),
+        # A section page above the article: named on every article by some sites.
+        ("https://news.example/world/", "https://news.example/world/2026/story-1", ""),
+        ("https://news.example/world", "https://news.example/world/2026/story-1", ""),
+        ("https://news.example/world/2026/story-1", "https://news.example/world/2026/s1",
+         "https://news.example/world/2026/story-1"),  # a sibling, not above it
+        ("https://news.example/worldcup/x", "https://news.example/world/x",
+         "https://news.example/worldcup/x"),  # whole segments only
+        ("https://news.example/world/?page=2", "https://news.example/world/2026/story-1",
+         "https://news.example/world?page=2"),  # with a query of its own: not a section
         ("javascript:alert(1)", PAGE, ""),
         ("ftp://news.example/story/1", PAGE, ""),
         ("https://news.exa mple/story", PAGE, ""),
