@@ -255,14 +255,21 @@ def _asks_outlets(decision: DedupDecision, runtime: Runtime) -> bool:
 
 
 async def match_context(
-    article: Article, decision: DedupDecision, pipe: Ingesting, runtime: Runtime | None = None
+    article: Article,
+    decision: DedupDecision,
+    pipe: Ingesting,
+    runtime: Runtime | None = None,
+    *,
+    stored: bool = False,
 ) -> rules.MatchContext:
     """What rules know besides the text: the feed, its tags, the link, and how many distinct
     outlets have reported the story with this article (asked of the store only when some
-    rule sets min_outlets; this article counts as its wire agency, else its feed)."""
+    rule sets min_outlets; this article counts as its wire agency, else its feed). A story
+    this article opened has no other outlet, unless it is ``stored`` (matched again later,
+    when others may have joined it)."""
     runtime = runtime or pipe.runtime.current
     outlets = 1
-    if _asks_outlets(decision, runtime):
+    if _asks_outlets(decision, runtime) or (stored and runtime.matcher.needs_outlets):
         known = await pipe.store.story_outlets(decision.story_id)
         outlets = len(known | {decision.facts.outlet or article.feed_url})
     return rules.MatchContext(

@@ -157,7 +157,7 @@ async def _matched(ingested: Ingested, body: str, pipe: Following) -> list[Alert
     queued (None: the article is not stored)."""
     article, decision = replace(ingested.article, body=body), ingested.decision
     runtime = pipe.runtime.current
-    context = await match_context(article, decision, pipe, runtime)
+    context = await match_context(article, decision, pipe, runtime, stored=True)
     matches = tuple(runtime.matcher.match(article_fields(article), context))
     plan = LatePagePlan(runtime.policy(), article, decision, matches, pipe.clock())
     async with pipe.ingest_lock:  # queued in the order ingest decides in

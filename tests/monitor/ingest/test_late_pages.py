@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from structlog.testing import capture_logs
 
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
-from monitor.ingest import LatePages, ingest_pushed
-from monitor.records import PollStatus
+from monitor.feeds.normalise import content_fingerprint
+from monitor.ingest import LatePages, ingest_all, ingest_pushed
+from monitor.records import Article, PollStatus, article_id
 from tests.support.articles import article_page
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
@@ -286,3 +288,30 @@ async def test_follow_ups_waiting_at_once_are_bounded(tmp_path: Path) -> None:
         await site.page_comes()
         assert [hook["title"] for hook in await site.hooks()] == [DAM[1]]
         assert len(site.rows("SELECT title FROM articles")) == 2  # nothing lost
+
+
+async def test_a_late_page_is_matched_with_the_outlets_its_story_has_by_then(
+    tmp_path: Path,
+) -> None:
+    """A rule needing two outlets counts those that joined the story while the page was on
+    its way, not only the article that opened it."""
+    async with _site(tmp_path, MINISTER + "\nmin_outlets = 2", PAGE_REPLY) as site:
+        await site.poll()
+        copy = Article(
+            article_id=article_id("http://wire.example/feed", "w1"),
+            feed_url="http://wire.example/feed",
+            feed_name="Wire",
+            guid="w1",
+            title=DAM[1],
+            link="http://wire.example/dam",
+            summary="",
+            content="",
+            published=None,
+            fetched_at=datetime.now(UTC),
+            fingerprint=content_fingerprint(DAM[1], ""),
+        )
+        story_id = site.story_of(DAM[1])
+        (joined,) = await ingest_all([copy], site.daemon.pipeline)
+        assert joined.decision.story_id == story_id and not joined.alerts
+        await site.page_comes()
+        assert [(hook["rule"], hook["outlets"]) for hook in await site.hooks()] == [("minister", 2)]
