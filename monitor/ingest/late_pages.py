@@ -22,6 +22,7 @@ For each late page of a poll (or of a WebSub push), once that ingest is written:
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -36,7 +37,7 @@ from monitor.ingest.story_alerts import LatePagePlan
 from monitor.ingest.writer import PageRecord
 from monitor.observability import redact_url
 from monitor.pages import FetchedPage, Late
-from monitor.records import AlertRecord, Verdict
+from monitor.records import AlertRecord, FeedState, Verdict
 
 log = structlog.get_logger("monitor.ingest.late_pages")
 
@@ -65,6 +66,13 @@ class LatePages:
         self._limit = limit
         self._on_raised = on_raised
         self._tasks: dict[asyncio.Task[None], Late] = {}
+        self._read: Counter[str] = Counter()  # per feed: late pages read, not yet counted
+
+    def counted_in(self, feed_url: str, state: FeedState) -> FeedState:
+        """``state`` with the feed's late pages read since its last poll added to its
+        pages read (each was counted as tried, and ``late``, by the poll it was late for)."""
+        read = self._read.pop(feed_url, 0)
+        return replace(state, pages_read=state.pages_read + read) if read else state
 
     @contextmanager
     def following(
@@ -99,6 +107,14 @@ class LatePages:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _on_read(self, feed_url: str) -> Callable[[Sequence[AlertRecord]], None]:
+        def read(created: Sequence[AlertRecord]) -> None:
+            self._read[feed_url] += 1
+            if created:
+                self._on_raised(created)
+
+        return read
+
     def _follow_all(
         self,
         feed: FeedSettings,
@@ -114,7 +130,7 @@ class LatePages:
                 log.info("page_late_unfollowed", feed_url=redact_url(feed.url),
                          page_url=redact_url(page.link), limit=self._limit)  # fmt: skip
             else:
-                follow_up = _follow_up(feed, page, outcome, pipe, self._on_raised)
+                follow_up = _follow_up(feed, page, outcome, pipe, self._on_read(feed.url))
                 task = asyncio.create_task(follow_up)
                 self._tasks[task] = page
                 task.add_done_callback(self._tasks.pop)
@@ -126,9 +142,10 @@ async def _follow_up(
     late: Late,
     ingested: Ingested,
     pipe: Following,
-    on_raised: Callable[[Sequence[AlertRecord]], None],
+    on_read: Callable[[Sequence[AlertRecord]], None],
 ) -> None:
-    """Read the page when it comes; match and store it; wake the dispatcher for what it adds.
+    """Read the page when it comes; match and store it (``on_read`` hears the alerts it
+    queued, if any); wake the dispatcher for what it adds.
     Never raises but for cancellation: a failure is logged with the page's address."""
     try:
         page = await asyncio.shield(late.page)  # shared: cancelling this leaves the fetch
@@ -147,8 +164,8 @@ async def _follow_up(
     log.info("page_late_read", feed_url=redact_url(feed.url), page_url=redact_url(late.link),
              story_id=ingested.decision.story_id, alerts=len(created))  # fmt: skip
     log_alerts(ingested.article, created)
+    on_read(created)
     if created:
-        on_raised(created)
         pipe.on_alerts()
 
 

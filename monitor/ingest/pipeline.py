@@ -250,6 +250,7 @@ async def _settle(
 ) -> PollOutcome:
     """Store the feed's new state; tell the operator when its health changed."""
     alert_after = pipe.runtime.current.daemon.failure_alert_after
+    after = pipe.late_pages.counted_in(feed.url, after)  # pages read since, having come late
     after, event = settle_health(before, after, feed, pipe.clock(), alert_after)
     if after.moved_to and after.moved_to != before.moved_to:
         log.warning("feed_moved", feed_url=feed.url, moved_to=redact_url(after.moved_to))

@@ -315,3 +315,16 @@ async def test_a_late_page_is_matched_with_the_outlets_its_story_has_by_then(
         assert joined.decision.story_id == story_id and not joined.alerts
         await site.page_comes()
         assert [(hook["rule"], hook["outlets"]) for hook in await site.hooks()] == [("minister", 2)]
+
+
+async def test_a_late_page_read_counts_as_read_in_the_feeds_next_state(site: Site) -> None:
+    """`wirewatch feeds` says how often pages gave the article: one that came late, and was
+    read then, did (stored with the feed's state at its next poll)."""
+    await site.poll()
+    counts = "SELECT pages_tried, pages_read, page_last_issue FROM feeds"
+    assert site.rows(counts) == [(1, 0, "late")]
+    await site.page_comes()
+    assert await site.poll() is PollStatus.UNCHANGED
+    assert site.rows(counts) == [(1, 1, "late")]
+    await site.poll()
+    assert site.rows(counts) == [(1, 1, "late")]  # counted once
