@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
@@ -76,6 +76,11 @@ class DaemonSettings(Section):
     shutdown_timeout: float = Field(20.0, ge=0)
     instance: str = Field(
         "", max_length=200, description="this daemon's name in leases; default host-pid-random"
+    )
+    page_private_networks: tuple[IPvAnyNetwork, ...] = Field(
+        (),
+        description="private networks (CIDR) article pages may be on besides the feed's own "
+        "host; every other non-public address is refused",
     )
 
 

@@ -66,6 +66,7 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
             slow_after=daemon.host_slow_after,
             slow_limit=daemon.host_slow_limit,
         ),
+        private_networks=daemon.page_private_networks,
     )
 
 

@@ -49,7 +49,8 @@ RESTART_SECTIONS = ("store", "dedup", "log", "listener")
 RESTART_DAEMON_KEYS = frozenset(
     {"user_agent", "contact_url", "concurrency", "host_concurrency", "host_spacing",
      "host_slow_after", "host_slow_limit", "parse_workers", "connect_timeout",
-     "read_timeout", "total_timeout", "max_body_bytes", "max_redirects"}
+     "read_timeout", "total_timeout", "max_body_bytes", "max_redirects",
+     "page_private_networks"}
 )  # fmt: skip
 # Daemon keys every feed's next poll depends on: a change replaces every poll job.
 SCHEDULE_DAEMON_KEYS = frozenset(

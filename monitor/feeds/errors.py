@@ -11,7 +11,7 @@ from monitor.feeds.http_hints import http_date, parse_retry_after
 from monitor.observability import redact_url
 
 FETCH_ERROR_KINDS: Final = frozenset(
-    {"timeout", "connect", "too_large", "redirect", "http_status", "protocol"}
+    {"timeout", "connect", "too_large", "redirect", "http_status", "protocol", "private_address"}
 )
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 _MAX_MESSAGE_CHARS: Final = 300

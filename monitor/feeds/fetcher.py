@@ -17,15 +17,17 @@ import base64
 import contextlib
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from types import TracebackType
 from typing import Final, Self, TypedDict
 
 import certifi
+import httpcore
 import httpx
 
+from monitor.feeds.addresses import AddressPolicy, IPNetwork, PrivateAddressError, PublicOnlyBackend
 from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.feeds.errors import FetchError, status_error, translate
 from monitor.feeds.http_hints import cache_lifetime, link_header
@@ -103,6 +105,7 @@ class Fetcher:
         max_redirects: int = 5,
         concurrency: int = 16,
         host_gate: HostGate | None = None,
+        private_networks: Sequence[IPNetwork] = (),
     ) -> None:
         self._total_timeout = total_timeout
         self._max_body_bytes = max_body_bytes
@@ -119,29 +122,42 @@ class Fetcher:
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=None
         )
         self._tls = ssl.create_default_context(cafile=certifi.where())  # shared by clients
+        self._no_tls_check = httpx.create_ssl_context(verify=False)
+        # Requests that may reach public addresses only (RequestOptions.public_only)
+        # connect through this, to addresses it has checked (monitor.feeds.addresses).
+        self._public_only = PublicOnlyBackend(AddressPolicy(tuple(private_networks)))
         self._timeouts = self._timeout.as_dict()  # per request, as a client would send it
         # Transports per (proxy, TLS verification, shard of the host): a transport fixes
         # the first two, and its pool scans its connections on each request, so small
         # pools per shard keep connections to many hosts alive at a constant cost. No
         # AsyncClient on top: its layers (auth, redirects, cookies, event hooks) cost a
         # third of a 304's CPU and we do redirects and credentials by hand anyway.
-        self._transports: dict[tuple[str | None, bool, int], httpx.AsyncHTTPTransport] = {}
+        # A guarded transport (public addresses only) never serves an unguarded request.
+        self._transports: dict[tuple[str | None, bool, int, bool], httpx.AsyncHTTPTransport] = {}
 
     def _transport(self, options: RequestOptions, host: str) -> httpx.AsyncHTTPTransport:
-        key = (options.proxy, options.verify_tls, zlib.crc32(host.encode()) % _SHARDS)
+        guarded = options.guards(host) and options.proxy is None  # a proxy: checked per hop
+        shard = zlib.crc32(host.encode()) % _SHARDS
+        key = (options.proxy, options.verify_tls, shard, guarded)
         transport = self._transports.get(key)
         if transport is None:
+            tls = self._tls if options.verify_tls else self._no_tls_check
             transport = self._transports[key] = httpx.AsyncHTTPTransport(
-                verify=self._tls if options.verify_tls else False,
-                limits=httpx.Limits(
-                    max_connections=None,  # unbounded: our semaphores bound concurrency
-                    max_keepalive_connections=_KEEPALIVE_PER_SHARD,
-                    keepalive_expiry=_KEEPALIVE_SECONDS,
-                ),
+                verify=tls,
+                limits=_LIMITS,
                 proxy=options.proxy,
                 trust_env=False,  # a feed's proxy is its own setting, not the environment's
             )
+            if guarded:
+                _connect_through(transport, self._public_only, tls)
         return transport
+
+    async def _check_proxied(self, options: RequestOptions, target: httpx.URL) -> None:
+        """Through a proxy, which resolves and connects itself, the target's addresses are
+        checked here (the proxy may still resolve the name differently)."""
+        if options.proxy is not None and options.guards(target.host):
+            port = target.port or (443 if target.scheme == "https" else 80)
+            await self._public_only.addresses(target.host, port)
 
     def _request(self, target: httpx.URL, headers: dict[str, str]) -> httpx.Request:
         """The GET a client would send: default headers, and URL credentials as Basic auth
@@ -239,6 +255,8 @@ class Fetcher:
             raise FetchError("redirect", "redirect to an invalid URL") from exc
         except ValueError as exc:  # httpx refusing a header value (e.g. not encodable)
             raise FetchError("protocol", f"{type(exc).__name__}: {exc}") from exc
+        except PrivateAddressError as exc:
+            raise FetchError("private_address", str(exc)) from exc
 
     def _timeout_error(self, turn: Turn, url: str) -> FetchError:
         if turn.cut:  # ended early so that the host's other feeds keep their turns
@@ -308,9 +326,11 @@ class Fetcher:
 
         Credentials go only to the feed's own origin, never to where a redirect points.
         """
-        transport, target = self._transport(options, origin.host), origin
+        target = origin
         while True:
             hops.visited.add(str(target))
+            await self._check_proxied(options, target)
+            transport = self._transport(options, target.host)  # each hop's host checked
             same_origin_hop = same_origin(target, origin)
             hop_headers = headers if same_origin_hop else without_credentials(headers)
             async with self._send(transport, self._request(target, hop_headers)) as response:
@@ -320,6 +340,28 @@ class Fetcher:
                 next_target = next_hop(response, hops.visited, self._max_redirects)
                 hops.record(response.status_code, next_target)
                 target = next_target
+
+
+_LIMITS: Final = httpx.Limits(
+    max_connections=None,  # unbounded: our semaphores bound concurrency
+    max_keepalive_connections=_KEEPALIVE_PER_SHARD,
+    keepalive_expiry=_KEEPALIVE_SECONDS,
+)
+
+
+def _connect_through(
+    transport: httpx.AsyncHTTPTransport, backend: PublicOnlyBackend, tls: ssl.SSLContext
+) -> None:
+    """``transport``'s connections made by ``backend``. httpx 0.28 takes no network
+    backend (its connection pool does), so the pool is replaced by one made as httpx
+    makes it, with the backend."""
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=tls,
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=backend,
+    )
 
 
 class _Hints(TypedDict):

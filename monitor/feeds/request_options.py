@@ -64,6 +64,11 @@ class RequestOptions:
     # A feed's own poll, which the feed fetch metrics count; False for the article pages
     # and robots.txt fetched on its behalf (counted as page fetches instead).
     polls_feed: bool = True
+    # A URL taken from feed content (an article page): connect to public addresses only
+    # (and the fetcher's allowed private networks), except at ``trusted_host``, the host
+    # of the feed itself, which the operator configured (monitor.feeds.addresses).
+    public_only: bool = False
+    trusted_host: str = ""
 
     @classmethod
     def for_feed(cls, feed: FeedSettings) -> RequestOptions:
@@ -84,6 +89,10 @@ class RequestOptions:
             return True
         media_type = (content_type or "").split(";", 1)[0].strip().lower()
         return media_type in self.media_types
+
+    def guards(self, host: str) -> bool:
+        """Whether a request to ``host`` may reach public addresses only."""
+        return self.public_only and host.lower() != self.trusted_host.lower()
 
     def request_headers(self) -> dict[str, str]:
         """The feed's headers and its ``Authorization`` (the fetcher drops that one when a

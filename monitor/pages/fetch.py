@@ -10,6 +10,9 @@ redirects, the feed's proxy and TLS settings), with the rules of pages on top:
   front page (a removed article sent home) is FRONT_PAGE, and one that takes a link on the
   feed's own site to another site is OFF_SITE: their bodies are not the article;
 - robots.txt is honoured unless the feed says ``robots = false`` (:mod:`.robots`);
+- a page, its robots.txt and every redirect hop may reach public addresses only
+  (PRIVATE_ADDRESS, no connection made), except on the feed's own host and in the
+  operator's ``page_private_networks`` (:mod:`monitor.feeds.addresses`);
 - the feed's headers and credentials go only to the feed's own origin: an article on
   another site is asked for with the proxy and TLS settings alone;
 - each link is fetched once: two entries asking for it at the same time share one request,
@@ -182,7 +185,14 @@ class PageFetcher:
         if not _same_origin(link, feed.url):
             options = RequestOptions(proxy=options.proxy, verify_tls=options.verify_tls)
         cap = min(self._max_page_bytes, feed.max_body_bytes or self._max_page_bytes)
-        return replace(options, max_body_bytes=cap, media_types=HTML_TYPES, polls_feed=False)
+        return replace(
+            options,
+            max_body_bytes=cap,
+            media_types=HTML_TYPES,
+            polls_feed=False,
+            public_only=True,  # the link came from feed content: no private addresses
+            trusted_host=_host(feed.url),  # but the feed's own host, which the operator set
+        )
 
 
 def _page(link: str, result: FetchResult, options: RequestOptions, feed_url: str) -> FetchedPage:
@@ -276,6 +286,13 @@ def declared_charset(content_type: str | None) -> str | None:
 
 def _redirected(link: str, final_url: str) -> bool:
     return canonical_url(final_url) != canonical_url(link)
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host
+    except (httpx.InvalidURL, ValueError):
+        return ""
 
 
 def _same_origin(url: str, other: str) -> bool:

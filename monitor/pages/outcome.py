@@ -33,6 +33,7 @@ class PageOutcome(StrEnum):
     HTTP_STATUS = "http_status"
     REDIRECT = "redirect"  # loop, too many, invalid or non-http(s) target
     PROTOCOL = "protocol"  # broken HTTP or compressed body
+    PRIVATE_ADDRESS = "private_address"  # a non-public address, not the feed's host: not asked
 
     @property
     def failed(self) -> bool:

@@ -83,6 +83,8 @@ class RobotsRules:
             async with asyncio.timeout(self._timeout):
                 result = await self._fetcher.fetch(f"{origin}/robots.txt", options=capped)
         except FetchError as err:
+            if err.kind == "private_address":  # the page's own refusal, not a verdict
+                raise
             rules = self._verdict(_unavailable(err))
         except TimeoutError:
             rules = self._verdict(allow_all=False)
