@@ -16,9 +16,11 @@ gets nowhere. Host spellings resolvers read as IPv4 (``2130706433``, ``0x7f.1``,
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Final
@@ -29,6 +31,7 @@ IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
 
+LOOKUP_THREADS: Final = 8  # page hosts resolved at once; more wait for a thread
 _NAT64: Final = IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
 _LEGACY_IPV4: Final = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}", re.I)
 
@@ -108,15 +111,29 @@ class AddressPolicy:
                 raise PrivateAddressError(host, address)
 
 
-async def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address ``host`` resolves to, in the resolver's order, each once."""
-    loop = asyncio.get_running_loop()
-    try:
-        found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:  # gaierror: no such name
-        raise httpcore.ConnectError(f"{host}: {exc}") from exc
-    addresses = (ip_address(str(sockaddr[0]).split("%", 1)[0]) for *_, sockaddr in found)
-    return list(dict.fromkeys(addresses))
+class ThreadedResolver:
+    """The system resolver in threads of its own. Not the event loop's default executor:
+    links in feeds name thousands of hosts, some with name servers that never answer
+    (each lookup then waits out the resolver's timeouts), and the default executor's few
+    threads (cores + 4) also serve the feeds' own lookups and, without parse workers,
+    parsing and extraction."""
+
+    def __init__(self, threads: int = LOOKUP_THREADS) -> None:
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="address-lookup")
+
+    async def __call__(self, host: str, port: int) -> list[IPAddress]:
+        """Every address ``host`` resolves to, in the resolver's order, each once."""
+        lookup = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        try:
+            found = await asyncio.get_running_loop().run_in_executor(self._executor, lookup)
+        except OSError as exc:  # gaierror: no such name
+            raise httpcore.ConnectError(f"{host}: {exc}") from exc
+        addresses = (ip_address(str(sockaddr[0]).split("%", 1)[0]) for *_, sockaddr in found)
+        return list(dict.fromkeys(addresses))
+
+    def close(self) -> None:
+        """No new lookups; one still waiting on a name server ends in its thread."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
@@ -127,11 +144,12 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         self,
         policy: AddressPolicy,
         *,
-        resolver: Resolver = resolve,
+        resolver: Resolver | None = None,
         backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self.policy = policy
-        self._resolve = resolver
+        self._threads = ThreadedResolver()  # its threads start with its first lookup
+        self._resolve: Resolver = resolver or self._threads
         self._backend = backend or httpcore.AnyIOBackend()
 
     async def addresses(self, host: str, port: int) -> Sequence[IPAddress]:
@@ -162,3 +180,6 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
+
+    def close(self) -> None:
+        self._threads.close()

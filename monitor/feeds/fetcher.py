@@ -204,6 +204,7 @@ class Fetcher:
         self._transports.clear()
         for transport in transports:
             await transport.aclose()
+        self._public_only.close()
 
     async def fetch(
         self,

@@ -5,7 +5,10 @@ as PRIVATE_ADDRESS with no request made. The "internal service" is a loopback se
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Network
 
 import pytest
@@ -16,6 +19,7 @@ from monitor.pages import PageFetcher, PageOutcome, RobotsRules
 from tests.support.feedserver import FeedServer
 from tests.support.pages import Clock, feed_of, html_route
 
+HANG_GUARD = 30.0  # seconds: a hang guard, not a timing threshold
 OTHER_HOST = "127.0.0.2"  # the feed's host: a loopback address the internal service is not on
 
 
@@ -148,3 +152,21 @@ async def test_feeds_themselves_may_be_on_private_addresses(internal: FeedServer
     async with Fetcher(user_agent="wirewatch/test") as fetcher:
         result = await fetcher.fetch(internal.url("/admin"))
     assert result.status == 200
+
+
+async def test_page_hosts_are_resolved_without_the_loops_default_threads(
+    guarded: PageFetcher, internal: FeedServer, feed: FeedServer
+) -> None:
+    """The default executor's threads stuck (as on name servers that never answer): page
+    hosts are still looked up, in threads of their own."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(1))
+    release = threading.Event()
+    stuck = loop.run_in_executor(None, release.wait)
+    try:
+        link = f"http://localhost:{internal.port}/admin"  # a name: it must be resolved
+        page = await asyncio.wait_for(guarded.fetch(link, feed_of(feed)), HANG_GUARD)
+        assert page.outcome is PageOutcome.PRIVATE_ADDRESS
+    finally:
+        release.set()
+        await stuck
