@@ -170,3 +170,13 @@ async def test_page_hosts_are_resolved_without_the_loops_default_threads(
     finally:
         release.set()
         await stuck
+
+
+async def test_through_a_proxy_the_pages_host_is_checked_before_the_proxy_is_asked(
+    guarded: PageFetcher, internal: FeedServer, feed: FeedServer
+) -> None:
+    """The proxy (the recording service here) would connect anywhere: it is not asked."""
+    proxied = feed_of(feed, proxy=internal.url("/"))
+    page = await guarded.fetch("http://169.254.169.254/latest/meta-data/", proxied)
+    assert page.outcome is PageOutcome.PRIVATE_ADDRESS
+    assert internal.requests == []
