@@ -96,11 +96,13 @@ def _world(tmp_path: Path) -> Iterator[tuple[SyndicationFarm, HttpReceiver, str,
         SyndicationFarm(FEEDS, GROUP_SIZE) as farm,
         HttpReceiver() as receiver,
     ):
-        # The farm's entries link to unresolvable outlet hosts (.invalid): article pages are
-        # not what this test is about, and their lookups would leave the loopback.
+        # Article pages as configured by default (full_text = "auto"): the farm's entries
+        # are teasers linking to outlet hosts under .invalid, which never resolve (the
+        # suite's loopback guard refuses them at once), so every page fails as a real
+        # unreachable site would, while the store lookups and robots.txt requests made
+        # for them load the daemons as they would in production.
         feeds = "".join(
             f'[[feeds]]\nname = "Outlet {n}"\nurl = "{u}"\ninterval = {INTERVAL}\n'
-            'full_text = "never"\n'
             for n, u in enumerate(farm.urls)
         )
         configs = []
