@@ -288,13 +288,6 @@ def _redirected(link: str, final_url: str) -> bool:
     return canonical_url(final_url) != canonical_url(link)
 
 
-def _host(url: str) -> str:
-    try:
-        return httpx.URL(url).host
-    except (httpx.InvalidURL, ValueError):
-        return ""
-
-
 def _same_origin(url: str, other: str) -> bool:
     try:
         return same_origin(httpx.URL(url), httpx.URL(other))

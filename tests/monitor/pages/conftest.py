@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from ipaddress import IPv4Network, IPv6Network
 
 import pytest
 
@@ -32,9 +33,15 @@ def gate(server: FeedServer) -> Iterator[threading.Event]:
     event.set()
 
 
+# Loopback servers stand in for public sites here, "localhost" and 127.0.0.2 for sites
+# other than the feed's; test_private_addresses.py checks the guard with none allowed.
+LOOPBACK = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
+
+
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(user_agent="wirewatch/test (+https://example.invalid)") as f:
+    agent = "wirewatch/test (+https://example.invalid)"
+    async with Fetcher(user_agent=agent, private_networks=LOOPBACK) as f:
         yield f
 
 
