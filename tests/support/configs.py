@@ -20,6 +20,15 @@ def iran_watch(hook_url: str, rule: str = "iran") -> str:
     return f'[notifiers.hook]\ntype = "webhook"\nurl = "{hook_url}"\n' + IRAN_RULE.format(rule=rule)
 
 
+def quiet_daemon(store: Path, parse_workers: int = 0) -> str:
+    """The ``[daemon]`` and ``[store]`` tables of a test: no politeness delays or jitter,
+    parsing in a thread unless ``parse_workers`` asks for processes, SQLite at ``store``."""
+    return (
+        f"[daemon]\njitter = 0\nhost_spacing = 0\nparse_workers = {parse_workers}\n"
+        f'[store]\npath = "{store}"\n'
+    )
+
+
 def one_feed_config(
     tmp_path: Path,
     feed_url: str,
@@ -36,12 +45,7 @@ def one_feed_config(
     path = tmp_path / "ww.toml"
     path.write_text(
         f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = {parse_workers}
-[store]
-path = "{store or tmp_path / "ww.db"}"
+{quiet_daemon(store or tmp_path / "ww.db", parse_workers)}
 [[feeds]]
 name = "Wire"
 url = "{feed_url}"

@@ -20,6 +20,7 @@ from monitor.cli.main import main
 from monitor.ingest.batch import article_keys
 from monitor.records import Article
 from tests.support.articles import article_page
+from tests.support.configs import quiet_daemon
 from tests.support.feedserver import FeedServer
 from tests.support.pages import html_route
 from tests.support.receiver import HttpReceiver
@@ -76,12 +77,7 @@ def _rss(server: FeedServer, entries: str) -> bytes:
 def _config(tmp_path: Path, server: FeedServer, receiver: HttpReceiver) -> list[str]:
     path = tmp_path / "ww.toml"
     path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-[store]
-path = "{tmp_path / "ww.db"}"
+{quiet_daemon(tmp_path / "ww.db")}
 [[feeds]]
 name = "Harbour Desk"
 url = "{server.url("/a.xml")}"

@@ -14,6 +14,7 @@ import pytest
 
 from monitor.cli.main import main
 from tests.support.articles import article_page
+from tests.support.configs import quiet_daemon
 from tests.support.feedserver import FeedServer, Reply, Route
 from tests.support.pages import held, html_route
 from tests.support.receiver import HttpReceiver
@@ -70,12 +71,7 @@ def _config(
 ) -> list[str]:
     path = tmp_path / "ww.toml"
     path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = {workers}
-[store]
-path = "{tmp_path / "ww.db"}"
+{quiet_daemon(tmp_path / "ww.db", workers)}
 [[feeds]]
 name = "City Desk"
 url = "{server.url("/feed.xml")}"

@@ -24,6 +24,7 @@ from monitor.feeds.normalise import content_fingerprint
 from monitor.ingest import LatePages, ingest_all, ingest_pushed
 from monitor.records import Article, PollStatus, article_id
 from tests.support.articles import article_page
+from tests.support.configs import quiet_daemon
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
 
@@ -120,12 +121,7 @@ class Site:
 def _config(tmp_path: Path, server: FeedServer, receiver: HttpReceiver, rules: str) -> Path:
     path = tmp_path / "ww.toml"
     path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-[store]
-path = "{tmp_path / "ww.db"}"
+{quiet_daemon(tmp_path / "ww.db")}
 [[feeds]]
 name = "City Desk"
 url = "{server.url("/feed.xml")}"
