@@ -127,6 +127,12 @@ def next_poll_within(
     return max(now, min(state.next_poll, bound))
 
 
+def page_slots(daemon: DaemonSettings) -> int:
+    """Article pages in flight at once: half the fetcher's ``concurrency`` (at least one),
+    so feeds always keep the other half however slow the article sites are."""
+    return max(1, daemon.concurrency // 2)
+
+
 class Polling:
     """Fetcher, page fetcher, parse pool and per-feed schedule; closed by :meth:`aclose`."""
 
@@ -144,7 +150,8 @@ class Polling:
         self.metrics = metrics
         # The fetcher and the parse pool are built once: their keys need a restart.
         self.fetcher = build_fetcher(config.settings.daemon, metrics)
-        self.pages = PageFetcher(self.fetcher)  # teasers' article pages, same politeness
+        # Teasers' article pages, with the feeds' politeness, in at most half the slots.
+        self.pages = PageFetcher(self.fetcher, concurrency=page_slots(config.settings.daemon))
         if metrics is not None:
             metrics.watch_pages(self.pages.stats)
         self.parse_executor = parse_pool(config.settings.daemon.parse_workers)

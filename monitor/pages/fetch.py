@@ -79,6 +79,7 @@ class PageFetcher:
         already_fetched: AlreadyFetched | None = None,
         remembered: int = REMEMBERED_LINKS,
         robots: RobotsRules | None = None,
+        concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetcher = fetcher
@@ -89,6 +90,9 @@ class PageFetcher:
         self._tally = PageTally()
         self._failures = FailureLog(clock)
         self._in_flight: dict[str, asyncio.Task[FetchedPage]] = {}
+        # Pages in flight at once (None: as many as the fetcher allows): kept below the
+        # fetcher's own limit, so slow article sites never hold every slot feeds need.
+        self._slots = asyncio.Semaphore(concurrency) if concurrency else None
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     def selector_missed(self, link: str, feed: FeedSettings) -> None:
@@ -155,8 +159,11 @@ class PageFetcher:
     async def _fetch_once(self, link: str, key: str, feed: FeedSettings) -> FetchedPage:
         if self._already_fetched is not None and await self._already_fetched(key):
             page = FetchedPage(link, PageOutcome.ALREADY_FETCHED)
-        else:
+        elif self._slots is None:
             page = await self._get(link, feed)
+        else:
+            async with self._slots:
+                page = await self._get(link, feed)
         self._counted(feed, page)
         return page
 

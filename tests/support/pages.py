@@ -26,10 +26,14 @@ def html_route(body: bytes = HTML, content_type: str = "text/html; charset=utf-8
     return lambda _request: Reply(200, {"Content-Type": content_type}, body)
 
 
-def held(gate: threading.Event, body: bytes = HTML) -> Route:
-    """An HTML page answered only once ``gate`` is set."""
+def held(
+    gate: threading.Event, body: bytes = HTML, arrived: threading.Event | None = None
+) -> Route:
+    """An HTML page answered only once ``gate`` is set; ``arrived`` is set when asked for."""
 
     def route(_request: RecordedRequest) -> Reply:
+        if arrived is not None:
+            arrived.set()
         gate.wait()
         return Reply(200, {"Content-Type": "text/html; charset=utf-8"}, body)
 

@@ -213,3 +213,26 @@ async def test_a_remembered_address_counts_as_fetched(
     two = await pages.fetch(server.url("/story/2"), feed)
     assert (one.outcome, two.outcome) == (PageOutcome.ALREADY_FETCHED, PageOutcome.OK)
     assert [r.path for r in page_requests(server)] == ["/story/2"]
+
+
+async def test_pages_in_flight_leave_the_feeds_their_share_of_the_fetchers_slots(
+    server: FeedServer, gate: threading.Event
+) -> None:
+    """Two slow article pages and a fetcher of two slots: the page fetcher's one slot
+    keeps the second page waiting, and the feed is fetched meanwhile."""
+    arrived = threading.Event()
+    server.add_route("/a/1", held(gate, arrived=arrived))
+    server.add_route("/a/2", held(gate, arrived=arrived))
+    server.add_feed("/feed.xml", b"<rss version='2.0'><channel><title>t</title></channel></rss>")
+    feed = feed_of(server, robots=False)
+    async with Fetcher(user_agent="wirewatch/test", concurrency=2) as fetcher:
+        pages = PageFetcher(fetcher, concurrency=1)
+        held_pages = [
+            asyncio.ensure_future(pages.fetch(server.url(p), feed)) for p in ("/a/1", "/a/2")
+        ]
+        await asyncio.to_thread(arrived.wait)  # a page holds a slot; the other is queued
+        polled = await asyncio.wait_for(fetcher.fetch(feed.url), timeout=60)  # never waits
+        assert polled.status == 200
+        assert [r.path for r in page_requests(server) if r.path.startswith("/a/")] == ["/a/1"]
+        gate.set()
+        assert [page.ok for page in await asyncio.gather(*held_pages)] == [True, True]
