@@ -204,6 +204,7 @@ class StoryFacts:
     lead_fingerprint: str = ""  # hash of the folded lead: verbatim copies share it
     places: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
+    page_lead: str = ""  # the lead of the article's page it was grouped with ("": none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class WindowArticle:
     title: str
     summary: str
     seen: datetime
+    page_lead: str = ""  # the lead of its page it was grouped with ("": its summary's)
 
 
 @dataclass(frozen=True, slots=True)

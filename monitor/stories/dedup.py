@@ -26,12 +26,12 @@ from monitor.store import KnownArticle, Store
 from monitor.stories.headlines import (
     WIRE_AGENCIES,
     fold,
-    lead_of,
     normalise_headline,
     strip_decorations,
     wire_credit,
 )
 from monitor.stories.index import StoryIndex, StoryMatch
+from monitor.stories.leads import grouping_lead, page_lead
 
 __all__ = [
     "Deduplicator",
@@ -78,12 +78,14 @@ def lead_fingerprint(lead: str) -> str:
 
 
 def story_facts(article: Article, index: StoryIndex) -> StoryFacts:
-    """The outlet, the lead's fingerprint and the places and actors the article names."""
-    lead = lead_of(article.summary, article.title)
+    """The outlet, the lead's fingerprint, the places and actors the article names, and
+    its page's lead (grouping's lead when there is one: ``monitor.stories.leads``)."""
+    page = page_lead(article.body, article.title) if article.body else ""
+    lead = grouping_lead(article.title, article.summary, page)
     names = index.names(strip_decorations(article.title)) + index.names(lead)
     places = _unique(name for name, kind in names if kind == "place")
     actors = _unique(name for name, kind in names if kind == "actor" and name not in places)
-    return StoryFacts(outlet_of(article, lead), lead_fingerprint(lead), places, actors)
+    return StoryFacts(outlet_of(article, lead), lead_fingerprint(lead), places, actors, page)
 
 
 def _unique(names: Iterable[str]) -> tuple[str, ...]:
@@ -103,7 +105,7 @@ class Deduplicator:
     async def load(self, now: datetime) -> int:
         """Warm the index with the articles of the window, e.g. after a restart."""
         for item in await self._store.recent_articles(now - self._window):
-            lead = lead_of(item.summary, item.title)
+            lead = grouping_lead(item.title, item.summary, item.page_lead)
             self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
         return len(self.index)
 
@@ -128,7 +130,7 @@ class Deduplicator:
         facts = story_facts(article, self.index)
         if known is not None:
             return _known(article, known, facts)
-        lead = lead_of(article.summary, article.title)
+        lead = grouping_lead(article.title, article.summary, facts.page_lead)
         match = self.index.find(article.title, article_time(article), lead)
         if match is not None:
             return DedupDecision(
@@ -138,7 +140,7 @@ class Deduplicator:
 
     def remember(self, article: Article, decision: DedupDecision) -> None:
         first = decision.duplicate_of or article.article_id
-        lead = lead_of(article.summary, article.title)
+        lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
         self.index.add(decision.story_id, first, article.title, article_time(article), lead)
 
 

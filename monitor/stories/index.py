@@ -8,7 +8,8 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    when nothing else differs and the numbers are casualty counts);
 3. the same event in other words: the rare words both headlines (and leads) share,
    weighted by rarity in the window (IDF cosine ≥ ``related``), at least three of
-   them and one a name; vetoed by a substituted name or disjoint numbers.
+   them and one a name; vetoed by a substituted name, disjoint headline numbers or
+   disjoint casualty counts (of headline and lead: two leads' "12 killed" / "30 killed").
 
 A story that holds a near-identical headline vetoed by a detail is a different event:
 no weaker evidence may put the article in it.
@@ -80,6 +81,7 @@ class _Entry:
     extra: tuple[str, ...]  # lead words not in the headline
     names: tuple[str, ...]
     numbers: frozenset[str]
+    counts: frozenset[str]  # casualty counts of headline and lead
     seen: float  # POSIX seconds
 
 
@@ -90,7 +92,8 @@ class _Query:
     everything: frozenset[str]  # headline and lead words
     names: frozenset[str]
     numbers: frozenset[str]
-    tolls: frozenset[str]
+    tolls: frozenset[str]  # the headline's casualty counts
+    counts: frozenset[str]  # casualty counts of headline and lead
 
 
 class NameStats:
@@ -186,7 +189,8 @@ class StoryIndex:
         story = IndexedStory("", "", datetime.min)
         entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
-                       tuple(theirs.names & theirs.tokens), theirs.numbers, 0.0)  # fmt: skip
+                       tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
+                       0.0)  # fmt: skip
         return self._judge(query, entry, _Rarity(self))[0]
 
     def add(
@@ -237,15 +241,18 @@ class StoryIndex:
         headline = fold(stripped)
         tokens = content_tokens(headline)
         names = self._names.names_in(stripped)
+        folded_lead = fold(lead) if lead else ""
         if lead:
             names |= self._names.names_in(lead) & tokens
+        tolls = toll_numbers(headline)
         return _Query(
             headline,
             tokens,
-            tokens | content_tokens(fold(lead)) if lead else tokens,
+            tokens | content_tokens(folded_lead) if lead else tokens,
             names,
             numbers(headline),
-            toll_numbers(headline),
+            tolls,
+            tolls | toll_numbers(folded_lead) if lead else tolls,
         )
 
     def _insert(self, story: IndexedStory, headline: str, query: _Query, seen: float) -> None:
@@ -254,7 +261,7 @@ class StoryIndex:
         tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
         extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
         names = tuple(token for token in tokens if token in query.names)
-        entry = _Entry(story, headline, tokens, extra, names, query.numbers, seen)
+        entry = _Entry(story, headline, tokens, extra, names, query.numbers, query.counts, seen)
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1
@@ -311,7 +318,11 @@ class StoryIndex:
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
         if ratio:
             return _near_identical(query, entry), ratio
-        if _substituted(query, entry) or _numbers_conflict(query.numbers, entry.numbers):
+        if (
+            _substituted(query, entry)
+            or _numbers_conflict(query.numbers, entry.numbers)
+            or _numbers_conflict(query.counts, entry.counts)
+        ):
             return _NONE, 0.0
         score = _related(query, entry, idf)
         if score >= self.related:

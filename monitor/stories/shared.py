@@ -15,8 +15,8 @@ from typing import Protocol, runtime_checkable
 from monitor.records import Article, DedupDecision, Verdict
 from monitor.store import OpenedElsewhere, WindowArticle
 from monitor.stories.dedup import Deduplicator
-from monitor.stories.headlines import lead_of
 from monitor.stories.index import StoryIndex
+from monitor.stories.leads import grouping_lead
 
 # Stories other daemons opened are checked against for this long after this daemon
 # learned them: longer than any article waits between being decided and being written.
@@ -45,7 +45,7 @@ class SharedStories:
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
         for item in articles:
-            lead = lead_of(item.summary, item.title)
+            lead = grouping_lead(item.title, item.summary, item.page_lead)
             self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
             # By when it was learned: a decision made before then did not know it.
             self._recent.add(item.story_id, item.first_article_id, item.title, now, lead)
@@ -62,7 +62,8 @@ class SharedStories:
         for article, decision in records:
             if decision.verdict is not Verdict.NEW_STORY:
                 continue
-            match = self._recent.find(article.title, now, lead_of(article.summary, article.title))
+            lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
+            match = self._recent.find(article.title, now, lead)
             if match is not None and match.story_id not in ours:
                 found[decision.story_id] = OpenedElsewhere(
                     match.story_id, match.first_article_id, match.kind

@@ -53,7 +53,8 @@ def store_article(
               article.guid, article.link, article.title, article.summary,
               time(article.published), time(article.fetched_at), article.fingerprint, outlet,
               decision.facts.lead_fingerprint, packed_body(article.body),
-              article.page_canonical, article.language, article.author)  # fmt: skip
+              article.page_canonical, article.language, article.author,
+              decision.facts.page_lead or None)  # fmt: skip
     yield from changed(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))

@@ -14,6 +14,8 @@ from monitor.records.models import Article, Verdict
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator, story_facts, story_id_for
 from monitor.stories.index import StoryIndex
+from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
+from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -26,6 +28,7 @@ def _article(
     link: str = "",
     summary: str = "",
     feed_name: str = "",
+    body: str = "",
 ) -> Article:
     return Article(
         article_id=article_id,
@@ -39,6 +42,7 @@ def _article(
         published=None,
         fetched_at=NOW,
         fingerprint=content_fingerprint(title, summary),
+        body=body,
     )
 
 
@@ -140,3 +144,63 @@ def test_story_facts_name_places_and_actors() -> None:
     assert facts.places == ("Latakia", "Hama")
     assert facts.actors == ("Quds Force", "Iranian")
     assert facts.lead_fingerprint
+
+
+def _teaser(report: Report, outlet: int, *, page: bool) -> Article:
+    """An outlet's teaser entry, with its page's text as read when ``page``."""
+    body = "\n\n".join(report.paragraphs) if page else ""
+    feed = f"http://outlet-{outlet}.test/feed"
+    link = f"http://outlet-{outlet}.test/{report.slug}"
+    return _article(report.slug, feed, report.slug, report.title, link, report.teaser, body=body)
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+@pytest.mark.parametrize(
+    ("first", "second", "pages", "verdict"),
+    [
+        pytest.param(LANDING_A, LANDING_B, True, Verdict.FOLDED, id="page-leads-tell-one-event"),
+        pytest.param(LANDING_A, LANDING_B, False, Verdict.NEW_STORY, id="teasers-alone"),
+        pytest.param(LANDING_A, ENVOY, True, Verdict.NEW_STORY, id="same-site-other-event"),
+    ],
+)
+async def test_page_leads_group_teasers_the_same_after_a_restart(
+    backend: str, first: Report, second: Report, pages: bool, verdict: Verdict, tmp_path: Path
+) -> None:
+    """The second report is decided by a live index and by one rebuilt from the store."""
+    async with store_location(backend, tmp_path) as location:
+        store = new_store(backend, location)
+        await store.open()
+        dedup = Deduplicator(store, DedupSettings())
+        opened = _teaser(first, 1, page=pages)
+        decision = await dedup.classify(opened)
+        await store.record_article(opened, decision, [])
+        dedup.remember(opened, decision)
+        later = _teaser(second, 1 if second is ENVOY else 2, page=pages)
+        live = await dedup.classify(later)
+        await store.close()
+
+        reopened = new_store(backend, location)
+        await reopened.open()
+        restarted = Deduplicator(reopened, DedupSettings())
+        await restarted.load(NOW)
+        assert await restarted.classify(later) == live
+        await reopened.close()
+    assert live.verdict is verdict
+    assert (live.story_id == decision.story_id) is (verdict is Verdict.FOLDED)
+    assert bool(decision.facts.page_lead) is pages
+
+
+def test_story_facts_read_the_page_lead() -> None:
+    """A teaser whose page opens with a wire dateline counts as that agency's copy, and
+    names what the page's lead names."""
+    body = (
+        "By Staff\n\nBEIRUT (AFP) - Iranian officers were seen near Hama on Tuesday,"
+        " monitors said, as more troops landed at the coastal airbase overnight."
+    )
+    article = _article(
+        "a1", "http://f/feed", "g1", "Troops land in Latakia", summary="Read more", body=body
+    )
+    facts = story_facts(article, StoryIndex(timedelta(hours=48), 88))
+    assert facts.page_lead == body.removeprefix("By Staff\n\n")
+    assert facts.outlet == "wire:AFP"
+    assert "Hama" in facts.places

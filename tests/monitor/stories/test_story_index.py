@@ -164,6 +164,30 @@ def test_near_identical_headlines_fold_unless_a_detail_differs(
             None,
             id="disjoint-numbers",
         ),
+        pytest.param(
+            "Air strike hits market in Idlib",
+            "Idlib market struck from the air, rescuers say",
+            "An air strike on a crowded market in Idlib killed 12 people on Tuesday.",
+            "Rescuers said 12 people were killed when an air strike hit an Idlib market.",
+            "related",
+            id="leads-with-the-same-toll",
+        ),
+        pytest.param(
+            "Air strike hits market in Idlib",
+            "Idlib market struck from the air, rescuers say",
+            "An air strike on a crowded market in Idlib killed 12 people on Tuesday.",
+            "Rescuers said 30 people were killed when an air strike hit an Idlib market.",
+            None,
+            id="leads-with-other-tolls",
+        ),
+        pytest.param(
+            "Air strike on Idlib market kills 12",
+            "Idlib market struck from the air, rescuers say",
+            "An air strike on a crowded market in Idlib hit shoppers on Tuesday.",
+            "Rescuers said 30 people were killed when an air strike hit an Idlib market.",
+            None,
+            id="headline-toll-against-lead-toll",
+        ),
     ],
 )
 def test_other_words_for_the_same_event_join_only_on_strong_evidence(
