@@ -40,7 +40,9 @@ def _serve(server: FeedServer, outlet: str, reports: Sequence[Report]) -> None:
     server.add_feed(f"/{outlet}.xml", _feed(server, outlet, reports))
 
 
-def _config(tmp_path: Path, server: FeedServer, receiver: HttpReceiver, full_text: str) -> list[str]:
+def _config(
+    tmp_path: Path, server: FeedServer, receiver: HttpReceiver, full_text: str
+) -> list[str]:
     feeds = "".join(
         f'[[feeds]]\nname = "{outlet}"\nurl = "{server.url(f"/{outlet}.xml")}"\n'
         f'full_text = "{full_text}"\n'
