@@ -6,8 +6,10 @@ article is matched with its feed's name and tags from the config and the number 
 distinct feeds that had reported its story so far in the window, so ``min_outlets``
 rules fire when they would have; like the
 daemon, a rule counts one alert per story. Stories that began before the window
-start with the outlets seen inside it. The articles table keeps titles and
-summaries but not content, so rules are tried on those two fields.
+start with the outlets seen inside it. The articles table keeps titles, summaries
+and the text of the article pages read (``body``) but not content, so rules are tried
+on those three fields; a sample whose rule matched the summary or the page quotes it
+around the terms found there, as alerts do.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 import rules
+from monitor.alerting.excerpts import make_excerpt
 from monitor.cli.progress import Progress
 from monitor.config import Config
 from monitor.store import Store, StoredArticle, StoreUnavailableError, open_store
@@ -157,6 +160,21 @@ def print_backtest(result: BacktestResult, out: TextIO, *, samples: int = 3) -> 
             terms = ", ".join(found.terms)
             out.write(f"  {when}  {article.feed_name}: {_one_line(article.title)}\n")
             out.write(f"      severity {found.severity}; terms: {terms}\n")
+            for line in _quoted(article.summary, article.body, found):
+                out.write(f"      {line}\n")
+
+
+def _quoted(summary: str, body: str, found: rules.Match) -> list[str]:
+    """The summary and page text where the rule found terms, each as an alert's excerpt
+    around them, the terms in brackets."""
+    lines = []
+    for name, text in (("summary", summary), ("body", body)):
+        terms = list(dict.fromkeys(hit.term for hit in found.hits if hit.field == name))
+        if terms:
+            excerpt = make_excerpt(text, terms)
+            marks = [rules.Hit("", None, name, start, end) for start, end in excerpt.marks]
+            lines.append(f"{name}: {rules.highlight(excerpt.text, marks, name)}")
+    return lines
 
 
 def _one_line(text: str) -> str:

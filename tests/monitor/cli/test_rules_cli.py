@@ -119,7 +119,10 @@ def test_rules_try_suggests_a_rule_name(tmp_path: Path, capsys: pytest.CaptureFi
     assert "(did you mean 'iran-in-syria'?)" in capsys.readouterr().err
 
 
-async def _store_articles(path: Path, rows: list[tuple[str, str, str, Verdict]]) -> None:
+async def _store_articles(
+    path: Path, rows: list[tuple[str, str, str, Verdict]], body: str = ""
+) -> None:
+    """``rows`` stored as (feed, title, story, verdict), each with ``body`` as its page."""
     store = SqliteStore(str(path))
     await store.open()
     now = datetime.now(UTC)
@@ -127,7 +130,8 @@ async def _store_articles(path: Path, rows: list[tuple[str, str, str, Verdict]])
         for index, (feed, title, story, verdict) in enumerate(rows):
             fetched = now - timedelta(hours=len(rows) - index)
             article = Article(f"a{index}", feed, "x", f"g{index}", title,
-                              f"https://x.example/{index}", "", "", None, fetched)  # fmt: skip
+                              f"https://x.example/{index}", "", "", None, fetched,
+                              body=body)  # fmt: skip
             await store.record_article(article, DedupDecision(verdict, story), [])
     finally:
         await store.close()
@@ -168,6 +172,26 @@ def test_backtest_of_one_rule_and_a_short_window(
     out = capsys.readouterr().out
     assert out.startswith("1 stored articles since ")
     assert "iran-in-syria: 1 alert (1 articles)" in out and "corroborated" not in out
+
+
+def test_backtest_matches_the_stored_page_and_quotes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The headline names neither Iran nor Syria: the page read for it does, and the sample
+    quotes the page around both, as the alert did."""
+    path = write_config(tmp_path)
+    body = (
+        "Officials said on Monday that Iranian advisers landed in Lattakia overnight."
+        "\n\nNo group has commented."
+    )
+    stored = [("https://lw.example/rss", "Advisers land on the coast", "s1", Verdict.NEW_STORY)]
+    asyncio.run(_store_articles(tmp_path / "ww.db", stored, body=body))
+    argv = ["rules", "backtest", "--config", str(path), "--since", "2d", "--rule", "iran-in-syria"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "iran-in-syria: 1 alert (1 articles)" in out
+    quoted = "Officials said on Monday that [Iranian] advisers landed in [Lattakia] overnight."
+    assert f"      body: {quoted} No group has commented." in out
 
 
 @pytest.mark.parametrize(
