@@ -2,11 +2,12 @@
 
 The outbox as dispatch sees it, the dispatcher (a drain per notifier; retry budgets, rate
 limits, groups, digests, threads, send dedup, redaction of errors), routing by rule and
-severity, holds (quiet hours, rate limits), silences, operator alerts about feeds, and
-delivery counters."""
+severity, holds (quiet hours, rate limits), silences, operator alerts about feeds,
+delivery counters, and the excerpt an alert quotes."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.dispatch import Dispatcher
+from monitor.alerting.excerpts import make_excerpt
 from monitor.alerting.operator_alerts import raise_operator_alert
 from monitor.alerting.passes import DispatchSummary
 from monitor.alerting.routing import Routes
@@ -18,6 +19,7 @@ __all__ = [
     "Dispatcher",
     "Outcome",
     "Routes",
+    "make_excerpt",
     "parse_duration",
     "raise_operator_alert",
 ]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 import rules
-from monitor.alerting.excerpts import make_excerpt
+from monitor.alerting import make_excerpt
 from monitor.cli.progress import Progress
 from monitor.config import Config
 from monitor.store import Store, StoredArticle, StoreUnavailableError, open_store
