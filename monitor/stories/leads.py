@@ -31,6 +31,9 @@ _SENTENCE_COLUMNS: Final = 40
 _SENTENCE_ENDS: Final = frozenset(".!?…。！？؟۔।")
 _CLOSERS: Final = "\"'”’»)]」』）"  # a sentence may end inside quotes or brackets
 _SCANNED: Final = 12  # lines looked at for the first prose; a page is not read to its end
+# Characters of a line split into words: 40 words fit unless they average 32 characters,
+# and a page that is one 100 kB line is not split whole three times per article.
+_SPLIT_CHARS: Final = LEAD_COLUMNS * 4
 _LINE: Final = re.compile(r"[^\r\n]+")
 
 
@@ -45,7 +48,7 @@ def page_lead(body: str, title: str) -> str:
     or only repeats the title."""
     words: list[str] = []
     for line in _prose(body):
-        words.extend(line.split())
+        words.extend(line[:_SPLIT_CHARS].split())
         if len(words) >= LEAD_WORDS:
             break
     lead = _within_columns(" ".join(words[:LEAD_WORDS]))
@@ -73,9 +76,11 @@ def _is_prose(line: str) -> bool:
 
 def columns(text: str) -> int:
     """Display width: East Asian wide and full-width characters count two."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return len(text) if text.isascii() else sum(map(_width, text))
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def _within_columns(text: str) -> str:
@@ -84,7 +89,7 @@ def _within_columns(text: str) -> str:
         return text
     width = 0
     for end, char in enumerate(text):
-        width += columns(char)
+        width += _width(char)
         if width > LEAD_COLUMNS:
             cut = text[:end]
             space = cut.rfind(" ")
