@@ -32,15 +32,15 @@ _SENTENCE_ENDS: Final = frozenset(".!?…。！？؟۔।")
 _CLOSERS: Final = "\"'”’»)]」』）"  # a sentence may end inside quotes or brackets
 _SCANNED: Final = 12  # lines looked at for the first prose; a page is not read to its end
 # Characters of a line split into words: 40 words fit unless they average 32 characters,
-# and a page that is one 100 kB line is not split whole three times per article.
+# and a page that is one 100 kB line is not split whole.
 _SPLIT_CHARS: Final = LEAD_COLUMNS * 4
 _LINE: Final = re.compile(r"[^\r\n]+")
 
 
-def grouping_lead(title: str, summary: str, page_lead: str) -> str:
+def grouping_lead(title: str, summary: str, page: str) -> str:
     """The lead an article is grouped with: its page's lead when it has one, else its
-    summary's (``page_lead`` as :func:`page_lead` gave it, or as stored)."""
-    return page_lead or lead_of(summary, title)
+    summary's (``page`` as :func:`page_lead` gave it, or as stored)."""
+    return page or lead_of(summary, title)
 
 
 def page_lead(body: str, title: str) -> str:
