@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import psycopg
@@ -21,6 +22,7 @@ from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store.postgres.store import PostgresStore
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.shared import SharedStories
+from tests.support.events import LANDING_A, LANDING_B
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -213,6 +215,27 @@ async def test_an_exact_lookup_teaches_the_index_what_other_daemons_stored(url: 
         assert decision.verdict is Verdict.FOLDED
         await second.record_articles([(theirs, decision, [])])  # no conflict: it folds
         assert await _count(url, "stories") == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_another_daemons_page_lead_groups_this_daemons_teaser(url: str) -> None:
+    """The other daemon stored a teaser with its page: this daemon learns the page's lead
+    with the article, and a teaser of the same event in other words joins its story."""
+    first, first_dedup = await _deduplicating(url)
+    second, second_dedup = await _deduplicating(url)
+    try:
+        mine, theirs = (
+            replace(_outlet_article(n, report.title), summary=report.teaser,
+                    body="\n\n".join(report.paragraphs))
+            for n, report in ((1, LANDING_A), (2, LANDING_B))
+        )  # fmt: skip
+        opened = first_dedup.decide(mine, None)
+        await first.record_articles([(mine, opened, [])])
+        (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
+        decision = second_dedup.decide(theirs, known)
+        assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)
     finally:
         await first.close()
         await second.close()
