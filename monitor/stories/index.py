@@ -287,7 +287,8 @@ class StoryIndex:
     def _candidates(self, query: _Query, seen: float) -> list[_Entry]:
         """The entries sharing the most words with the query, newest postings only."""
         postings = self._postings
-        lists = (postings[token][-_CAP:] for token in query.everything if token in postings)
+        words = sorted(query.everything)  # so ties fall alike whatever the hash seed
+        lists = (postings[token][-_CAP:] for token in words if token in postings)
         hits = Counter(chain.from_iterable(lists))
         needed = min(2, len(query.tokens))
         window = self.window.total_seconds()
@@ -390,10 +391,10 @@ def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:
         return 0.0
     if not any(token in query.names or token in entry.names for token in shared):
         return 0.0
-    overlap = sum(idf(token) ** 2 for token in shared)
+    overlap = math.fsum(idf(token) ** 2 for token in shared)  # exact: no order to depend on
     norms = _norm(mine, idf) * _norm(theirs, idf)
     return overlap / norms if norms else 0.0
 
 
 def _norm(tokens: Iterable[str], idf: _Rarity) -> float:
-    return math.sqrt(sum(idf(token) ** 2 for token in tokens))
+    return math.sqrt(math.fsum(idf(token) ** 2 for token in tokens))
