@@ -12,6 +12,7 @@ import pytest
 
 from monitor.cli.main import main
 from tests.support.articles import article_page
+from tests.support.configs import quiet_daemon
 from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
 from tests.support.feedserver import FeedServer
 from tests.support.pages import html_route
@@ -50,12 +51,7 @@ def _config(
     )
     path = tmp_path / "ww.toml"
     path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-[store]
-path = "{tmp_path / "ww.db"}"
+{quiet_daemon(tmp_path / "ww.db")}
 {feeds}
 [notifiers.hook]
 type = "webhook"
