@@ -1,5 +1,5 @@
 """An article's lead for story grouping: the opening of its page's text when a page was
-read (``Article.body``), else the opening of its summary (docs/decisions/0032-page-leads.md).
+read (``Article.body``), else the opening of its summary (docs/decisions/0033-page-leads.md).
 
 A teaser's summary is one clipped sentence or nothing; the page's lead paragraph says who
 did what where, which is what makes two outlets' differently worded headlines one event.
