@@ -7,7 +7,10 @@ separates words: hyphens, dashes, quotes, punctuation, spaces. A possessive
 ``'s`` is dropped, so "Iran's" is the token "iran".
 
 Combining marks and invisible format characters (soft hyphen, zero-width
-joiners) join rather than split, so "Ir<soft hyphen>an" still reads "iran".
+joiners and non-joiners) join rather than split, so "Ir<soft hyphen>an" still
+reads "iran" and the Persian "می<ZWNJ>خواهد" is one word. Letters a script writes
+several ways (Arabic hamza forms, Persian and Arabic yeh and kaf, Turkish dotless
+i, Arabic-Indic digits...) are folded to one form: see ``rules._scripts``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
+
+from rules._scripts import SCRIPT_FOLD
 
 # Runs of anything but ASCII punctuation and whitespace; an all-ASCII run is
 # already a single word, which keeps the common case off the slow path.
@@ -279,6 +284,7 @@ def _tokenise_unicode(run: str, offset: int) -> list[Token]:
 def _fold_char(char: str) -> str:
     """``char`` folded to word characters, with separators as spaces ('' if it joins)."""
     compatible = unicodedata.normalize("NFKC", char.translate(_QUOTES)).casefold()
+    compatible = compatible.translate(SCRIPT_FOLD)
     return "".join(map(_classify, unicodedata.normalize("NFKD", compatible)))
 
 

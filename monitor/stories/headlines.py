@@ -8,10 +8,11 @@ a word is or whether a Title Case word is a name.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from rules.text import fold as fold_for_matching
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:update|updated|corrected|correction|refile|rpt|wrapup)\s*\d*\s*[-:–—]+|"
@@ -24,7 +25,6 @@ _SLUG = re.compile(r"^\s*[A-Z][A-Z0-9&.' ]{1,30}-(?=\S)")
 _PAREN_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,30}[)\]]\s*$")
 _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
-_NON_WORD = re.compile(r"[^\w]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -87,12 +87,9 @@ def strip_decorations(title: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics, punctuation as single spaces."""
-    folded = text.casefold()
-    if not folded.isascii():  # ASCII has no diacritics: skip the per-character pass
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_NON_WORD.sub(" ", folded).split())
+    """Lower case, no diacritics, punctuation as single spaces: the words as rules read
+    them (``rules.text``), letters a script writes several ways folded alike."""
+    return fold_for_matching(text)[0].strip()
 
 
 def normalise_headline(title: str) -> str:
