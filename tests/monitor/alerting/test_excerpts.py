@@ -57,11 +57,17 @@ CASES = [
     ),
     pytest.param("قصف عنيف على\nدِمَشْق اليوم", ["دمشق"], "قصف عنيف على [دِمَشْق] اليوم", id="arabic"),
     pytest.param("في ودمشق اليوم", ["دمشق"], "في ودمشق اليوم", id="arabic prefixed: no mark"),
+    pytest.param(
+        "غارة على حلـــبَ ثم إِدْلِب",
+        ["حلب", "ادلب"],
+        "غارة على [حلـــبَ] ثم [إِدْلِب]",
+        id="arabic tatweel, harakat and hamza marked whole",
+    ),
     pytest.param("Взрыв: МОСКВА и Москве", ["Москва"], "Взрыв: [МОСКВА] и Москве", id="russian"),
     pytest.param(
         "İSTANBUL'da patlama, ıstanbul",
         ["Istanbul"],
-        "[İSTANBUL]'da patlama, ıstanbul",
+        "[İSTANBUL]'da patlama, [ıstanbul]",
         id="turkish",
     ),
     pytest.param("troops deployed", ["deploy*"], "troops [deployed]", id="prefix term"),
