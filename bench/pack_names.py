@@ -68,7 +68,9 @@ def alias_lines(place: str, alternates: Sequence[str]) -> list[str]:
     for label, letters in (("ar, fa (GeoNames)", ARABIC), ("ru (GeoNames)", RUSSIAN)):
         names = keep(alternates, letters)
         if names:
-            lines.append(", ".join(json.dumps(n, ensure_ascii=False) for n in names) + f"  # {label}")
+            lines.append(
+                ", ".join(json.dumps(n, ensure_ascii=False) for n in names) + f"  # {label}"
+            )
     return lines
 
 
