@@ -25,6 +25,7 @@ from rules.evaluate import (
 )
 from rules.field import TermInfo
 from rules.fuzzy import FuzzyTerm
+from rules.inflection import matching_key
 from rules.model import (
     ALL_FIELDS,
     Condition,
@@ -151,14 +152,16 @@ class _Builder:
     def add_terms(self, leaf_id: int, leaf: Leaf) -> None:
         ref = leaf.name if isinstance(leaf, Ref) else None
         seen: set[str] = set()
-        for entry, spellings, fuzzy in _spellings(self.ruleset, leaf):
+        for entry, spellings, fuzzy, exact in _spellings(self.ruleset, leaf):
             for written in spellings:
                 pattern = term_pattern(written)
-                if pattern.key in seen or not pattern.words:
-                    continue  # the first spelling wins when a list repeats a term
-                seen.add(pattern.key)
+                key = matching_key(pattern, exact=exact)
+                if key in seen or not pattern.words:
+                    continue  # the first spelling wins when a list repeats a term (or form)
+                seen.add(key)
                 index = len(self.out.terms)
-                info = TermInfo(leaf_id, written, ref, entry, len(pattern.words), pattern.prefix)
+                words = len(pattern.words)
+                info = TermInfo(leaf_id, written, ref, entry, words, pattern.prefix, exact)
                 self.out.terms.append(info)
                 if fuzzy is not None and not pattern.prefix:
                     folded = " ".join(pattern.words)
@@ -182,19 +185,22 @@ def required(node: Node) -> tuple[int, ...]:
     return tuple(dict.fromkeys(leaf for leaves in per_item for leaf in leaves))
 
 
-def _spellings(
-    ruleset: RuleSet, leaf: Leaf
-) -> list[tuple[int, tuple[str, ...], tuple[float, int] | None]]:
-    """(entry index, its spellings, fuzzy settings) for each entry or keyword of a leaf."""
+_Spellings = tuple[int, tuple[str, ...], tuple[float, int] | None, bool]
+
+
+def _spellings(ruleset: RuleSet, leaf: Leaf) -> list[_Spellings]:
+    """(entry index, its spellings, fuzzy settings, exact) for each entry or keyword."""
     if isinstance(leaf, Terms):
-        return [(index, (term,), None) for index, term in enumerate(leaf.terms)]
+        return [(index, (term,), None, False) for index, term in enumerate(leaf.terms)]
     listed = ruleset.entities.get(leaf.name)
     if isinstance(listed, EntityList):
-        return [(index, entry.terms, _fuzzy(entry)) for index, entry in enumerate(listed.entries)]
+        entries = enumerate(listed.entries)
+        return [(index, entry.terms, _fuzzy(entry), entry.exact) for index, entry in entries]
     keywords = ruleset.keywords.get(leaf.name)
     if keywords is None:
         raise ValueError(f"no entity list or keyword set is called {leaf.name!r}")
-    return [(index, (term,), None) for index, term in enumerate(keywords.terms)]
+    exact = keywords.exact
+    return [(index, (term,), None, exact) for index, term in enumerate(keywords.terms)]
 
 
 def _fuzzy(entry: Entry) -> tuple[float, int] | None:

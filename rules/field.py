@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from rules.inflection import stemmed_text
 from rules.markup import Plain, strip_markup
 from rules.sentences import sentence_index, sentence_starts
 from rules.text import FIELD_BREAK, JOINER, Folded, Token, fold, fold_joined, tokenise
@@ -26,6 +27,7 @@ class TermInfo:
     entry: int  # spellings of one entity share it: weights count entities, not spellings
     words: int
     prefix: bool
+    exact: bool = False  # only the spellings written, not their inflected forms
 
 
 class Found(NamedTuple):
@@ -73,6 +75,17 @@ class ArticleText:
         else:
             self._folds = None
             self.text, self._separated = folded
+
+    def stemmed(self) -> list[tuple[str, str]]:
+        """(name, stemmed view) of each field holding words in a stemmed script; none
+        for plain ASCII articles, which ``rules.inflection`` leaves as they are."""
+        if self._folds is None:
+            return []
+        views = (
+            (name, stemmed_text(folded))
+            for name, (folded, _) in zip(self.names, self._folds, strict=True)
+        )
+        return [(name, view) for name, view in views if view is not None]
 
     def field(self, name: str) -> FieldText:
         """The field called ``name``, prepared to locate hits and sentences."""

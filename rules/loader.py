@@ -23,10 +23,10 @@ from rules._rules import read_rule
 from rules.errors import RuleError, RuleSetError
 from rules.model import EntityList, Entry, Fuzzy, KeywordSet, Location, Rule, RuleSet
 
-ENTITY_KEYS = ("kind", "description", "entries", "fuzzy")
-ENTRY_KEYS = ("name", "aliases", "fuzzy")
+ENTITY_KEYS = ("kind", "description", "entries", "fuzzy", "exact")
+ENTRY_KEYS = ("name", "aliases", "fuzzy", "exact")
 FUZZY_KEYS = ("threshold", "min_length")
-KEYWORD_KEYS = ("description", "terms")
+KEYWORD_KEYS = ("description", "terms", "exact")
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)$")
 
 
@@ -184,11 +184,12 @@ def _read_entity(reader: SourceReader, name: str, value: object) -> EntityList:
     entries_path = (*path, "entries")
     raw_entries = reader.array(table.get("entries"), entries_path, required=True, non_empty=True)
     fuzzy = _read_fuzzy(reader, table.get("fuzzy"), (*path, "fuzzy"))
+    exact = reader.boolean(table.get("exact", False), (*path, "exact"), False)
     return EntityList(
         name=name,
         kind=reader.string(table.get("kind"), (*path, "kind"), ""),
         entries=tuple(
-            _read_entry(reader, raw, (*entries_path, index), fuzzy)
+            _read_entry(reader, raw, (*entries_path, index), fuzzy, exact=exact)
             for index, raw in enumerate(raw_entries)
         ),
         description=reader.string(table.get("description"), (*path, "description"), ""),
@@ -196,10 +197,13 @@ def _read_entity(reader: SourceReader, name: str, value: object) -> EntityList:
     )
 
 
-def _read_entry(reader: SourceReader, value: object, path: KeyPath, fuzzy: Fuzzy | None) -> Entry:
-    """A bare spelling, or ``{ name, aliases, fuzzy }``; the list's fuzzy is the default."""
+def _read_entry(
+    reader: SourceReader, value: object, path: KeyPath, fuzzy: Fuzzy | None, *, exact: bool
+) -> Entry:
+    """A bare spelling, or ``{ name, aliases, fuzzy, exact }``; the list's fuzzy and exact
+    are the defaults."""
     if isinstance(value, str):
-        return Entry(reader.term(value, path), fuzzy=fuzzy)
+        return Entry(reader.term(value, path), fuzzy=fuzzy, exact=exact)
     table = reader.table(value, path)
     if table is None:
         return Entry("")
@@ -207,7 +211,8 @@ def _read_entry(reader: SourceReader, value: object, path: KeyPath, fuzzy: Fuzzy
     aliases = reader.terms(table.get("aliases"), (*path, "aliases"), required=False)
     if "fuzzy" in table:
         fuzzy = _read_fuzzy(reader, table["fuzzy"], (*path, "fuzzy"))
-    return Entry(reader.term(table.get("name"), (*path, "name")), aliases, fuzzy)
+    exact = reader.boolean(table.get("exact", exact), (*path, "exact"), exact)
+    return Entry(reader.term(table.get("name"), (*path, "name")), aliases, fuzzy, exact)
 
 
 def _read_fuzzy(reader: SourceReader, value: object, path: KeyPath) -> Fuzzy | None:
@@ -238,6 +243,7 @@ def _read_keywords(reader: SourceReader, name: str, value: object) -> KeywordSet
         terms=reader.terms(table.get("terms"), (*path, "terms")),
         description=reader.string(table.get("description"), (*path, "description"), ""),
         location=location,
+        exact=reader.boolean(table.get("exact", False), (*path, "exact"), False),
     )
 
 

@@ -94,7 +94,8 @@ class Matcher:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        found = self._scanner.scan(prepared.text, names, every=every)
+        stemmed = prepared.stemmed() if self._scanner.stems else ()
+        found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
         return Article(self._scanner.terms, prepared, found)
 
 

@@ -3,7 +3,9 @@
 A rule's condition is a tree: ``Group`` nodes combine leaves with all/any/none,
 ``Near`` nodes ask for their items close together (within N words, or in one
 sentence), and each leaf is either a ``Ref`` to a named entity list or keyword
-set, or inline ``Terms``. A term ending in ``*`` is a prefix (``deploy*``).
+set, or inline ``Terms``. A term ending in ``*`` is a prefix (``deploy*``); a
+term also matches its inflected forms (``rules.inflection``) unless its entry or
+keyword set is ``exact``.
 Around the condition a rule may weigh lists into a score with a threshold and
 severity bands, require several outlets (corroboration), limit itself to some
 feeds, and carry examples that must or must not match.
@@ -75,6 +77,7 @@ class Entry:
     name: str
     aliases: tuple[str, ...] = ()
     fuzzy: Fuzzy | None = None
+    exact: bool = False  # match only the spellings written, not their inflected forms
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -104,6 +107,7 @@ class KeywordSet:
     terms: tuple[str, ...]
     description: str = ""
     location: Location | None = field(default=None, compare=False)
+    exact: bool = False  # match only the spellings written, not their inflected forms
 
 
 @dataclass(frozen=True, slots=True)

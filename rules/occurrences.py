@@ -1,17 +1,19 @@
 """Where terms occur in a text, found as the matcher finds them, on the original text.
 
 Alerts quote the article around the terms that made a rule fire. The terms are
-looked for with the matcher's own folding (``rules.text``): case, accents,
-possessives, prefix wildcards and every script behave as in matching, so what
-is marked is what matched. Offsets are into the text as given, never into its
-folded form, so they can be shown over the original characters.
+looked for with the matcher's own folding (``rules.text``) and stemming
+(``rules.inflection``): case, accents, possessives, prefix wildcards, inflected
+forms and every script behave as in matching, so what is marked is what matched.
+Offsets are into the text as given, never into its folded form, so they can be
+shown over the original characters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
+from rules.inflection import inflects, stem
 from rules.text import TermPattern, Token, term_pattern, tokenise
 
 MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
@@ -25,15 +27,21 @@ class Occurrence(NamedTuple):
     end: int
 
 
-def find_terms(text: str, terms: Iterable[str]) -> list[Occurrence]:
-    """Every occurrence of ``terms`` in ``text`` (whole words, folded as in matching),
-    in text order; at most MAX_OCCURRENCES."""
+def find_terms(text: str, terms: Iterable[str], *, exact: Collection[str] = ()) -> list[Occurrence]:
+    """Every occurrence of ``terms`` in ``text`` (whole words, folded as in matching, in
+    inflected forms unless the term is in ``exact``), in text order; at most
+    MAX_OCCURRENCES."""
     tokens = tokenise(text)
     words = [token.text for token in tokens]
+    stems: list[str] | None = None
     found: list[Occurrence] = []
     for term in dict.fromkeys(terms):
         pattern = term_pattern(term)
-        if pattern.words:
+        if pattern.words and term not in exact and not pattern.prefix and inflects(pattern.words):
+            stems = stems or [stem(word) for word in words]
+            pattern = TermPattern(tuple(map(stem, pattern.words)))
+            found.extend(_occurrences(term, pattern, stems, tokens))
+        elif pattern.words:
             found.extend(_occurrences(term, pattern, words, tokens))
     found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
     return found[:MAX_OCCURRENCES]

@@ -21,6 +21,7 @@ import ahocorasick
 
 from rules.field import Found, TermInfo
 from rules.fuzzy import FuzzyIndex, FuzzyTerm
+from rules.inflection import MARK, matching_key
 from rules.text import FIELD_BREAK, term_pattern
 
 # Hits past this many of one term in one field change no decision and no
@@ -43,27 +44,42 @@ class Scanner:
         keys: dict[str, list[tuple[int, int, int]]] = {}
         for index, term in enumerate(self.terms):
             target = (index, term.words - 1, term.leaf)
-            keys.setdefault(term_pattern(term.written).key, []).append(target)
+            key = matching_key(term_pattern(term.written), exact=term.exact)
+            keys.setdefault(key, []).append(target)
         for key, targets in keys.items():  # the value: what each match needs, in one tuple
             triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
             value = (len(key), not key.endswith(" "), tuple(targets), triggers_rule)
             self._automaton.add_word(key, value)
         self._ready = bool(keys)
+        # Articles are stemmed (``ArticleText.stemmed``) only when some key needs it.
+        self.stems = any(MARK in key for key in keys)
         if self._ready:
             self._automaton.make_automaton()
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
     def scan(
-        self, text: str, names: Sequence[str], *, every: bool = True
+        self,
+        text: str,
+        names: Sequence[str],
+        *,
+        every: bool = True,
+        stemmed: Sequence[tuple[str, str]] = (),
     ) -> dict[int, list[Found]]:
         """Every term in ``text``, the folded texts of the fields ``names`` joined by
         FIELD_BREAK, each capped at MAX_HITS_PER_TERM per field, grouped by the leaf
-        (list or inline terms) it belongs to.
+        (list or inline terms) it belongs to. ``stemmed``: (field name, stemmed view)
+        of fields whose words inflect, scanned in the same pass; their hits name the
+        field and its words as hits in the folded text do.
 
         Unless ``every``, nothing when no exact hit is of a trigger leaf (and there are
         no fuzzy terms): an article whose hits can make no rule fire costs no more.
         """
-        found = self._exact(text, names, every or self._fuzzy is not None) if self._ready else {}
+        scanned, scanned_names = text, names
+        if stemmed:
+            scanned = FIELD_BREAK.join((text, *(view for _, view in stemmed)))
+            scanned_names = (*names, *(name for name, _ in stemmed))
+        every = every or self._fuzzy is not None
+        found = self._exact(scanned, scanned_names, every) if self._ready else {}
         if self._fuzzy is not None:
             for name, folded in zip(names, text.split(FIELD_BREAK), strict=True):
                 for hit in self._fuzzy.scan(name, folded):

@@ -56,6 +56,11 @@ def definitions() -> Schema:
         "term": _term(),
         "terms": {"type": "array", "items": {"$ref": "#/$defs/term"}, "minItems": 1},
         "fuzzy": _fuzzy(),
+        "exact": {
+            "type": "boolean",
+            "description": "Match only the spellings written, not their inflected forms "
+            "(Arabic-script and Cyrillic words match their inflected forms by default).",
+        },
         "entry": _entry(),
         "entity_list": _closed(
             ENTITY_KEYS,
@@ -64,12 +69,17 @@ def definitions() -> Schema:
                 "description": {"type": "string"},
                 "entries": {"type": "array", "items": {"$ref": "#/$defs/entry"}, "minItems": 1},
                 "fuzzy": {"$ref": "#/$defs/fuzzy"},
+                "exact": {"$ref": "#/$defs/exact"},
             },
             required=("entries",),
         ),
         "keyword_set": _closed(
             KEYWORD_KEYS,
-            {"description": {"type": "string"}, "terms": {"$ref": "#/$defs/terms"}},
+            {
+                "description": {"type": "string"},
+                "terms": {"$ref": "#/$defs/terms"},
+                "exact": {"$ref": "#/$defs/exact"},
+            },
             required=("terms",),
         ),
         "fields": {
@@ -120,6 +130,7 @@ def _entry() -> Schema:
             "name": {"$ref": "#/$defs/term"},
             "aliases": {"type": "array", "items": {"$ref": "#/$defs/term"}},
             "fuzzy": {"$ref": "#/$defs/fuzzy"},
+            "exact": {"$ref": "#/$defs/exact"},
         },
         required=("name",),
     )
