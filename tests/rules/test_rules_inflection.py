@@ -1,0 +1,180 @@
+"""Inflected forms match their dictionary form, per language; short names and
+derived words do not; ``exact = true`` turns it off; English is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import Matcher, RuleSetError, RuleSource, compile_rules, find_terms, load_ruleset
+from rules.inflection import stem
+
+# (term as a user writes it, headline, whether the term should fire), per language.
+MATCHES = {
+    "arabic": [
+        ("دمشق", "غارات جوية على دمشق فجر اليوم", True),
+        ("دمشق", "وصل الوفد بدمشق مساء أمس", True),  # bi-
+        ("دمشق", "اجتماع في دمشق ولدمشق ممثل", True),  # li-
+        ("دمشق", "وفي دمشق", True),
+        ("بيروت", "عاد الوزير لبيروت", True),  # the name begins with a proclitic letter
+        ("الجيش", "وبالجيش قوات جديدة", True),  # wa- bi- and the article
+        ("جيش", "انسحب الجيش من المدينة", True),  # the article on a bare keyword
+        ("قصف", "استمر القصف طوال الليل", True),
+        ("مقاتل", "قتل عشرات المقاتلين", True),  # sound plural
+        ("صاروخ", "أطلق صاروخه الأول", True),  # attached pronoun
+        ("حلب", "معارك عنيفة بحلب", True),
+        ("سورية", "سور المدينة القديمة", False),  # never cut down to a common word
+        ("حلب", "مطبخ حلبي شهير", False),  # the adjective (nisba) is another word
+        ("عمان", "إضراب العمال", False),
+        ("دمشق", "دمشقيون في الخارج", False),  # no prefix matching
+    ],
+    "persian": [
+        ("تهران", "انفجار در تهران", True),
+        ("موشک", "پرتاب موشکها", True),  # the plural -ha
+        ("موشک", "پرتاب موشک‌ها از جنوب", True),  # -ha after a zero-width non-joiner
+        ("تهران", "تهرانی‌ها", False),
+    ],
+    "russian": [
+        ("Дамаск", "Удары по Дамаску", True),
+        ("Дамаск", "Бои в Дамаске", True),
+        ("Москва", "Переговоры с Москвой", True),
+        ("Москва", "Делегация из Москвы", True),
+        ("Иран", "Поставки из Ирана", True),
+        ("Сирия", "Новости Сирии", True),
+        ("Сирия", "Граница с Сирией", True),
+        ("Путин", "Письмо Путину", True),
+        ("Иран", "Иранский посол", False),  # adjectives are not the name
+        ("Рим", "Рима как рифма", False),  # a short name matches its own form only
+        ("Рим", "Встреча в Риме", False),
+        ("Рим", "Встреча в Рим", True),
+        ("Сирия", "Сирийские беженцы", False),
+    ],
+    "ukrainian": [
+        ("Херсон", "Обстріл у Херсоні", True),
+        ("Одеса", "Вибухи в Одесі", True),
+        ("Харків", "Вибухи у Харкові", True),
+        ("Донецьк", "Бої під Донецьком", True),
+        ("Херсон", "херсонська область", False),
+    ],
+    "english": [  # unchanged: no stemming at all
+        ("strike", "air strikes hit", False),
+        ("deploy", "troops deployed", False),
+        ("deploy*", "troops deployed", True),
+        ("Iran", "Iran's envoy", True),
+        ("Iran", "Iranian envoy", False),
+    ],
+}
+CASES = [
+    pytest.param(term, text, fires, id=f"{language}-{index}-{'fires' if fires else 'silent'}")
+    for language, cases in MATCHES.items()
+    for index, (term, text, fires) in enumerate(cases)
+]
+
+
+def _matcher(term: str, *, exact: bool | None = None) -> Matcher:
+    flag = "" if exact is None else f"exact = {str(exact).lower()}\n"
+    source = (
+        f"[keywords.watch]\nterms = [{term!r}]\n{flag}"
+        '[[rules]]\nname = "r"\nany_of = ["watch"]\n'
+    )
+    return compile_rules(load_ruleset([RuleSource("r.toml", source)]))
+
+
+def _fires(term: str, text: str, *, exact: bool | None = None) -> bool:
+    matcher = _matcher(term, exact=exact)
+    return bool(matcher.match({"title": text}))
+
+
+@pytest.mark.parametrize(("term", "text", "fires"), CASES)
+def test_inflected_forms_match_and_lookalikes_do_not(term: str, text: str, fires: bool) -> None:
+    assert _fires(term, text) is fires
+
+
+@pytest.mark.parametrize(("term", "text", "fires"), CASES)
+def test_alert_quotes_mark_what_the_matcher_matched(term: str, text: str, fires: bool) -> None:
+    assert bool(find_terms(text, [term])) is fires
+
+
+INFLECTED_ONLY = [
+    ("دمشق", "وصل الوفد بدمشق"),
+    ("Дамаск", "Бои в Дамаске"),
+    ("Херсон", "Обстріл у Херсоні"),
+    ("موشک", "پرتاب موشکها"),
+]
+
+
+@pytest.mark.parametrize(("term", "text"), INFLECTED_ONLY)
+def test_exact_matches_only_the_spelling_written(term: str, text: str) -> None:
+    assert _fires(term, text, exact=False)
+    assert not _fires(term, text, exact=True)
+    assert not find_terms(text, [term], exact=[term])
+
+
+def test_an_entry_can_be_exact_in_a_list_that_is_not() -> None:
+    source = """
+[entities.places]
+entries = [{ name = "Дамаск", exact = true }, "Москва"]
+[[rules]]
+name = "r"
+any_of = ["places"]
+"""
+    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
+    assert not matcher.match({"title": "Бои в Дамаске"})
+    assert matcher.match({"title": "Бои под Москвой"})
+    assert matcher.match({"title": "Бои в Дамаск"})
+
+
+def test_a_list_wide_exact_is_the_default_of_its_entries() -> None:
+    source = """
+[entities.places]
+exact = true
+entries = ["Дамаск", { name = "Москва", exact = false }]
+[[rules]]
+name = "r"
+any_of = ["places"]
+"""
+    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
+    assert not matcher.match({"title": "Бои в Дамаске"})
+    assert matcher.match({"title": "Бои под Москвой"})
+
+
+def test_exact_must_be_a_boolean_and_is_reported_with_its_place() -> None:
+    source = '[keywords.watch]\nterms = ["Дамаск"]\nexact = "yes"\n'
+    with pytest.raises(RuleSetError) as raised:
+        load_ruleset([RuleSource("r.toml", source)])
+    (error,) = raised.value.errors
+    assert error.location.source == "r.toml"
+    assert error.location.line == 3
+    assert "exact" in error.location.key
+
+
+def test_hits_are_located_on_the_original_inflected_word() -> None:
+    text = "Бои в Дамаске и под Москвой"
+    matcher = _matcher("Дамаск")
+    (match,) = matcher.match({"title": text})
+    assert [text[hit.start : hit.end] for hit in match.hits] == ["Дамаске"]
+
+
+def test_a_phrase_matches_word_by_word_in_order() -> None:
+    assert _fires("الجيش السوري", "انسحاب للجيش السوري من")
+    assert not _fires("الجيش السوري", "السوري الجيش")
+
+
+def test_stems_never_fall_below_the_short_name_floor() -> None:
+    assert stem("рим") == "рим"
+    assert stem("риме") == "риме"
+    assert stem("ирана") == "иран"
+    assert stem("حلب") == "حلب"
+    assert stem("بحلب") == "حلب"
+
+
+def test_mixed_script_article_matches_each_term_in_its_own_script() -> None:
+    source = """
+[keywords.watch]
+terms = ["Hezbollah", "دمشق", "Дамаск"]
+[[rules]]
+name = "r"
+all_of = ["watch"]
+"""
+    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
+    (match,) = matcher.match({"title": "Hezbollah: بدمشق / в Дамаске"})
+    assert set(match.terms) == {"Hezbollah", "دمشق", "Дамаск"}
