@@ -25,7 +25,7 @@ from rules.evaluate import (
 )
 from rules.field import TermInfo
 from rules.fuzzy import FuzzyTerm
-from rules.inflection import matching_key
+from rules.inflection import matching_keys
 from rules.model import (
     ALL_FIELDS,
     Condition,
@@ -151,14 +151,14 @@ class _Builder:
 
     def add_terms(self, leaf_id: int, leaf: Leaf) -> None:
         ref = leaf.name if isinstance(leaf, Ref) else None
-        seen: set[str] = set()
+        seen: set[tuple[str, ...]] = set()
         for entry, spellings, fuzzy, exact in _spellings(self.ruleset, leaf):
             for written in spellings:
                 pattern = term_pattern(written)
-                key = matching_key(pattern, exact=exact)
-                if key in seen or not pattern.words:
+                keys = matching_keys(pattern, exact=exact)
+                if keys in seen or not pattern.words:
                     continue  # the first spelling wins when a list repeats a term (or form)
-                seen.add(key)
+                seen.add(keys)
                 index = len(self.out.terms)
                 words = len(pattern.words)
                 info = TermInfo(leaf_id, written, ref, entry, words, pattern.prefix, exact)

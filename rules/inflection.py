@@ -1,19 +1,23 @@
-"""Inflected forms: each folded word reduced to a stem, the same way for terms and text.
+"""Inflected forms: a term in its dictionary form matches the forms the news writes.
 
-A term written in its dictionary form matches the forms the news writes when the
-stems of its words equal the stems of the text's words, word for word: still
-whole words, never a prefix. The stemmer is chosen by the word's script, so a
-term and the text it should match are always stemmed alike:
+Text words and term words are reduced to stems by the same function (``stem``),
+chosen by the word's script, and a term matches where its words' stems equal the
+text's, word for word: still whole words, never a prefix.
 
-* Arabic script (Arabic, Persian): a light stemmer. Leading proclitic letters
-  (و ف ب ك ل) and the article ال come off, leaving at least three letters; then one
-  common suffix (plurals, possessives, Persian ها/های) comes off, leaving at least
-  four, so that a name such as "سورية" is never cut to a common word ("سور").
+* Arabic script (Arabic, Persian): one common suffix comes off (sound plurals and
+  duals, attached pronouns, Persian ها/های), leaving at least four letters, so that
+  short names keep their last letters. Proclitics (و ف ب ك ل and the article ال) are
+  not stripped from the text, which would fold unrelated words together (لبنان
+  "Lebanon" and فنان "artist" would both be نان); instead the first word of a term
+  is indexed under each proclitic sequence a word can carry (``term_forms``):
+  دمشق also as بدمشق, ودمشق, لدمشق, والدمشق, ... and الجيش also as جيش, للجيش,
+  وبالجيش. The nisba (ي, ية) and ta marbuta (ة, folded to ه) are kept: "سوري" is
+  not "سورية", and "حماسة" (zeal) is not "حماس".
 * Cyrillic: the Snowball Russian stemmer (PyStemmer); a word holding a letter only
-  Ukrainian writes (і ї є ґ) loses one Ukrainian case ending instead, as there is
-  no Snowball Ukrainian stemmer. A Cyrillic stem is never shorter than the word's
-  first four letters, so short names ("Рим") match only their own spelling, not
-  common words that share their first letters ("рима").
+  Ukrainian writes (і ї є ґ) loses one Ukrainian case ending instead, as there is no
+  Snowball Ukrainian stemmer. A Cyrillic stem is never shorter than the word's first
+  four letters, so a short name ("Рим") matches only its own spelling, not common
+  words that share its first letters ("рима").
 * Anything else (Latin script, digits, other scripts) is left as it is: English
   matching is unchanged.
 
@@ -41,33 +45,27 @@ _ARABIC_WORD = re.compile(f"[{_ARABIC}]")
 _CYRILLIC_WORD = re.compile(f"[{_CYRILLIC}]")
 _UKRAINIAN_LETTERS = frozenset("іїєґ")
 
-_PROCLITICS = frozenset("وفبكل")  # and, so, with/in, like, for: written joined to the word
 _ARTICLE = "ال"
-_MIN_AFTER_PREFIX = 3
-# Longest first. Arabic: feminine and sound plurals, duals, attached pronouns, the nisba;
-# Persian: the plural ها (with ezafe ی) and ان. Both the written letters and their folded
-# forms (rules.text folds ة to ه and ی to ي) are listed, so either folding works.
+# Written joined to the word, in this order: and/so, with/like/for, the article.
+_CONJUNCTIONS = ("", "و", "ف")
+_PREPOSITIONS = ("", "ب", "ك", "ل")
+_PROCLITIC_SEQUENCES = tuple(
+    dict.fromkeys(
+        # ل before the article drops its alef: لل, not لال
+        conjunction + ("لل" if preposition == "ل" and article else preposition + article)
+        for conjunction in _CONJUNCTIONS
+        for preposition in _PREPOSITIONS
+        for article in ("", _ARTICLE)
+    )
+)
+_MIN_BASE = 2  # "ال" starting a shorter word is part of it, not the article
+# One of these comes off a word, longest first: Arabic sound plurals (ات ون ين), the dual
+# (ان), attached pronouns (ها هم هن كم نا), and the Persian plural ها with its ezafe (های,
+# هایی; folded: هاي, هايي). Not the nisba (ي) nor ta marbuta (ة, folded to ه), which make
+# other words: "سوري" (Syrian) is not "سورية" (Syria), "حماسة" (zeal) is not "حماس".
 _SUFFIXES = tuple(
     sorted(
-        (
-            "هایی",
-            "های",
-            "ها",
-            "هم",
-            "هن",
-            "كم",
-            "نا",
-            "ات",
-            "ون",
-            "ين",
-            "ان",
-            "ية",
-            "يه",
-            "ه",
-            "ة",
-            "ي",
-            "ی",
-        ),
+        ("هایی", "های", "هايي", "هاي", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان"),
         key=len,
         reverse=True,
     )
@@ -90,22 +88,34 @@ _RUSSIAN = Stemmer.Stemmer("russian")
 _VOWELS_BEFORE_SHORT_I = frozenset("аеёоуыэюя")
 
 
-def matching_key(pattern: TermPattern, *, exact: bool) -> str:
-    """The automaton key of a term: by stem when it inflects (not ``exact``, no prefix
+def matching_keys(pattern: TermPattern, *, exact: bool) -> tuple[str, ...]:
+    """The automaton keys of a term: by stem when it inflects (not ``exact``, no prefix
     wildcard, some word in a stemmed script), else its folded words as written."""
     if exact or pattern.prefix or not inflects(pattern.words):
-        return pattern.key
-    return stem_key(pattern.words)
+        return (pattern.key,)
+    first, *rest = term_forms(pattern.words)
+    tail = "".join(f" {MARK}{form[0]}" for form in rest)
+    return tuple(f" {MARK}{form}{tail} " for form in first)
+
+
+def term_forms(words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """For each word of a term, the stems of text words it matches: the first word of
+    Arabic script under every proclitic sequence, every other word its own stem."""
+    first, *rest = words
+    forms = _proclitic_forms(first) if _ARABIC_WORD.search(first) else (first,)
+    return (tuple(dict.fromkeys(map(stem, forms))), *((stem(word),) for word in rest))
+
+
+def _proclitic_forms(word: str) -> tuple[str, ...]:
+    base = word
+    if word.startswith(_ARTICLE) and len(word) - len(_ARTICLE) >= _MIN_BASE:
+        base = word[len(_ARTICLE) :]
+    return tuple(sequence + base for sequence in _PROCLITIC_SEQUENCES)
 
 
 def inflects(words: Sequence[str]) -> bool:
     """True when some word of a term is in a script whose words are stemmed."""
     return any(_STEMMABLE.search(word) for word in words)
-
-
-def stem_key(words: Sequence[str]) -> str:
-    """The automaton key of a term's words matched by stem: " ␂s1 ␂s2 "."""
-    return " " + " ".join(MARK + stem(word) for word in words) + " "
 
 
 def stemmed_text(folded: str) -> str | None:
@@ -128,28 +138,11 @@ def stem(word: str) -> str:
 
 
 def arabic_stem(word: str) -> str:
-    """Proclitics and the article off (at least three letters left), then one suffix off
-    (at least four left)."""
-    word = _strip_proclitics(word)
-    if word.startswith(_ARTICLE) and len(word) - len(_ARTICLE) >= _MIN_AFTER_PREFIX:
-        word = _strip_proclitics(word[len(_ARTICLE) :])
+    """One common suffix off, at least four letters left."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_AFTER_SUFFIX:
             return word[: -len(suffix)]
     return word
-
-
-def _strip_proclitics(word: str) -> str:
-    """Leading proclitic letters off while three letters remain.
-
-    Stripping every such letter (not one of each) keeps stems equal for a word and the
-    same word behind a proclitic, even when the word itself begins with one of those
-    letters ("بيروت", "لبيروت" and "وبيروت" all give "يروت").
-    """
-    start = 0
-    while word[start] in _PROCLITICS and len(word) - start > _MIN_AFTER_PREFIX:
-        start += 1
-    return word[start:]
 
 
 def cyrillic_stem(word: str) -> str:

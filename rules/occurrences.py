@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from rules.inflection import inflects, stem
+from rules.inflection import inflects, stem, term_forms
 from rules.text import TermPattern, Token, term_pattern, tokenise
 
 MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
@@ -39,8 +39,7 @@ def find_terms(text: str, terms: Iterable[str], *, exact: Collection[str] = ()) 
         pattern = term_pattern(term)
         if pattern.words and term not in exact and not pattern.prefix and inflects(pattern.words):
             stems = stems or [stem(word) for word in words]
-            pattern = TermPattern(tuple(map(stem, pattern.words)))
-            found.extend(_occurrences(term, pattern, stems, tokens))
+            found.extend(_inflected(term, term_forms(pattern.words), stems, tokens))
         elif pattern.words:
             found.extend(_occurrences(term, pattern, words, tokens))
     found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
@@ -54,6 +53,20 @@ def _occurrences(
     found = []
     for first in range(len(words) - size + 1):
         if _matches_at(pattern, words, first):
+            found.append(Occurrence(term, tokens[first].start, tokens[first + size - 1].end))
+            if len(found) == MAX_OCCURRENCES:
+                break
+    return found
+
+
+def _inflected(
+    term: str, forms: Sequence[Sequence[str]], stems: Sequence[str], tokens: Sequence[Token]
+) -> list[Occurrence]:
+    """Where the stems of consecutive words are each among the forms of a term's words."""
+    size = len(forms)
+    found = []
+    for first in range(len(stems) - size + 1):
+        if all(stems[first + index] in accepted for index, accepted in enumerate(forms)):
             found.append(Occurrence(term, tokens[first].start, tokens[first + size - 1].end))
             if len(found) == MAX_OCCURRENCES:
                 break

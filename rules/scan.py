@@ -21,7 +21,7 @@ import ahocorasick
 
 from rules.field import Found, TermInfo
 from rules.fuzzy import FuzzyIndex, FuzzyTerm
-from rules.inflection import MARK, matching_key
+from rules.inflection import MARK, matching_keys
 from rules.text import FIELD_BREAK, term_pattern
 
 # Hits past this many of one term in one field change no decision and no
@@ -44,8 +44,8 @@ class Scanner:
         keys: dict[str, list[tuple[int, int, int]]] = {}
         for index, term in enumerate(self.terms):
             target = (index, term.words - 1, term.leaf)
-            key = matching_key(term_pattern(term.written), exact=term.exact)
-            keys.setdefault(key, []).append(target)
+            for key in matching_keys(term_pattern(term.written), exact=term.exact):
+                keys.setdefault(key, []).append(target)
         for key, targets in keys.items():  # the value: what each match needs, in one tuple
             triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
             value = (len(key), not key.endswith(" "), tuple(targets), triggers_rule)
