@@ -3,6 +3,9 @@ derived words do not; ``exact = true`` turns it off; English is unchanged."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from rules import Matcher, RuleSetError, RuleSource, compile_rules, find_terms, load_ruleset
@@ -183,3 +186,19 @@ all_of = ["watch"]
     matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
     (match,) = matcher.match({"title": "Hezbollah: بدمشق / в Дамаске"})
     assert set(match.terms) == {"Hezbollah", "دمشق", "Дамаск"}
+
+
+RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+def test_the_docs_example_of_exact_loads_and_does_what_it_says() -> None:
+    section = RULES_DOC.read_text(encoding="utf-8").split("### Rules in other languages", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    rule = '\n[[rules]]\nname = "r"\nany_of = ["russian_actors", "headline_words"]\n'
+    ruleset = load_ruleset([RuleSource("rules.md", block.group(1) + rule)])
+    matcher = compile_rules(ruleset)
+    assert matcher.match({"title": "Заявление Москвы"})
+    assert not matcher.match({"title": "Началась путина"})
+    assert not matcher.match({"title": "Удары по Дамаску"})
+    assert matcher.match({"title": "Удары по Дамаск"})
