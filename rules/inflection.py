@@ -127,9 +127,17 @@ def stemmed_text(folded: str) -> str | None:
     return f" {stems} " if stems else " "
 
 
-@lru_cache(maxsize=65_536)
+_LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and hostile text
+# could fill the cache with them): they are their own stems
+
+
 def stem(word: str) -> str:
     """The stem of one folded word (the word itself outside Arabic script and Cyrillic)."""
+    return word if len(word) > _LONGEST_STEMMED else _stem(word)
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
     if _ARABIC_WORD.search(word):
         return arabic_stem(word)
     if _CYRILLIC_WORD.search(word):

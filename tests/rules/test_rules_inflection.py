@@ -202,3 +202,11 @@ def test_the_docs_example_of_exact_loads_and_does_what_it_says() -> None:
     assert not matcher.match({"title": "Началась путина"})
     assert not matcher.match({"title": "Удары по Дамаску"})
     assert matcher.match({"title": "Удары по Дамаск"})
+
+
+def test_hostile_long_words_are_matched_as_written_without_crashing() -> None:
+    word = "д" * 100_000
+    assert stem(word) == word
+    matcher = _matcher("Дамаск")
+    assert not matcher.match({"title": f"{word} и {word}а"})
+    assert matcher.match({"title": f"{word} в Дамаске"})
