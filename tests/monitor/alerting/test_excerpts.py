@@ -56,14 +56,15 @@ CASES = [
         id="near terms share one window, every occurrence marked",
     ),
     pytest.param("قصف عنيف على\nدِمَشْق اليوم", ["دمشق"], "قصف عنيف على [دِمَشْق] اليوم", id="arabic"),
-    pytest.param("في ودمشق اليوم", ["دمشق"], "في ودمشق اليوم", id="arabic prefixed: no mark"),
+    pytest.param("في ودمشق اليوم", ["دمشق"], "في [ودمشق] اليوم", id="arabic prefixed form"),
     pytest.param(
         "غارة على حلـــبَ ثم إِدْلِب",
         ["حلب", "ادلب"],
         "غارة على [حلـــبَ] ثم [إِدْلِب]",
         id="arabic tatweel, harakat and hamza marked whole",
     ),
-    pytest.param("Взрыв: МОСКВА и Москве", ["Москва"], "Взрыв: [МОСКВА] и Москве", id="russian"),
+    pytest.param("Взрыв: МОСКВА и Москве", ["Москва"], "Взрыв: [МОСКВА] и [Москве]", id="russian"),
+    pytest.param("Рим и рима", ["Рим"], "[Рим] и рима", id="short russian name: own form"),
     pytest.param(
         "İSTANBUL'da patlama, ıstanbul",
         ["Istanbul"],
