@@ -94,8 +94,11 @@ class Matcher:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        stemmed = prepared.stemmed() if self._scanner.stems else ()
-        found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
+        if self._scanner.stems:  # some term inflects (rules.inflection)
+            stemmed = prepared.stemmed()
+            found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
+        else:
+            found = self._scanner.scan(prepared.text, names, every=every)
         return Article(self._scanner.terms, prepared, found)
 
 
