@@ -123,8 +123,23 @@ def stemmed_text(folded: str) -> str | None:
     or None when it holds no word in a stemmed script."""
     if not _STEMMABLE.search(folded):
         return None
-    stems = " ".join(MARK + stem(word) for word in folded.split())
+    stems = " ".join(map(_VIEW_WORDS.__getitem__, folded.split()))  # C-level on cache hits
     return f" {stems} " if stems else " "
+
+
+class _ViewWords(dict[str, str]):
+    """Folded word → MARK + its stem, filled on first sight; bounded so that hostile text
+    cannot grow it without limit (words past the bound are stemmed each time)."""
+
+    def __missing__(self, word: str) -> str:
+        marked = MARK + stem(word)
+        if len(self) < _VIEW_WORDS_LIMIT and len(word) <= _LONGEST_STEMMED:
+            self[word] = marked
+        return marked
+
+
+_VIEW_WORDS_LIMIT = 65_536
+_VIEW_WORDS = _ViewWords()
 
 
 _LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and hostile text
