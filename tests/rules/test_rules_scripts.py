@@ -59,7 +59,7 @@ RUSSIAN = [
     ("ёлка", "ЕЛКА горит", ["ЕЛКА"], "yo in the term"),
     ("елка", "Ёлка горит", ["Ёлка"], "capital yo in the text"),
     ("Москва", "МОСКВА заявила", ["МОСКВА"], "case"),
-    ("Хомс", "Хомсом", [], "a case form is a longer word"),
+    ("Хомс", "Хомсом", ["Хомсом"], "a case form, by inflection (rules.inflection)"),
 ]
 FRENCH = [
     ("armée", "l'armée syrienne", ["armée"], "elided article"),
