@@ -32,7 +32,9 @@ class TermInfo:
 
 class Found(NamedTuple):
     """A term found in a field: words ``first`` to ``last`` (inclusive), which are the
-    characters ``start`` to ``end`` of the field's folded text."""
+    characters ``start`` to ``end`` of the field's folded text (of its stemmed view for
+    a hit by stem: such fields are never plain ASCII, whose hits alone are located by
+    characters, see ``locate``; the others are located by word)."""
 
     field: str
     first: int
