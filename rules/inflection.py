@@ -5,13 +5,14 @@ chosen by the word's script, and a term matches where its words' stems equal the
 text's, word for word: still whole words, never a prefix.
 
 * Arabic script (Arabic, Persian): one common suffix comes off (sound plurals and
-  duals, attached pronouns, Persian ها/های), leaving at least four letters, so that
-  short names keep their last letters. Proclitics (و ف ب ك ل and the article ال) are
+  duals, attached pronouns, Persian ها/های), leaving at least five letters (four for
+  the Persian plural), so that names keep their last letters. Proclitics (و ف ب ك ل and the article ال) are
   not stripped from the text, which would fold unrelated words together (لبنان
   "Lebanon" and فنان "artist" would both be نان); instead the first word of a term
   is indexed under each proclitic sequence a word can carry (``term_forms``):
   دمشق also as بدمشق, ودمشق, لدمشق, والدمشق, ... and الجيش also as جيش, للجيش,
-  وبالجيش. The nisba (ي, ية) and ta marbuta (ة, folded to ه) are kept: "سوري" is
+  وبالجيش; a name of three letters only under sequences of two letters or more
+  (بالرقة, not ورقة "paper"). The nisba (ي, ية) and ta marbuta (ة, folded to ه) are kept: "سوري" is
   not "سورية", and "حماسة" (zeal) is not "حماس".
 * Cyrillic: the Snowball Russian stemmer (PyStemmer); a word holding a letter only
   Ukrainian writes (і ї є ґ) loses one Ukrainian case ending instead, as there is no
@@ -63,14 +64,23 @@ _MIN_BASE = 2  # "ال" starting a shorter word is part of it, not the article
 # (ان), attached pronouns (ها هم هن كم نا), and the Persian plural ها with its ezafe (های,
 # هایی; folded: هاي, هايي). Not the nisba (ي) nor ta marbuta (ة, folded to ه), which make
 # other words: "سوري" (Syrian) is not "سورية" (Syria), "حماسة" (zeal) is not "حماس".
+# At least five letters must stay (four for the Persian plural): names end in these
+# letters too, and a proclitic form of a name cut short is another word (بايران, "in
+# Iran", would lose ان and read باير; وبوتين would read وبوت).
+_PERSIAN_PLURALS = ("هایی", "های", "هايي", "هاي", "ها")
 _SUFFIXES = tuple(
     sorted(
-        ("هایی", "های", "هايي", "هاي", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان"),
+        (*_PERSIAN_PLURALS, "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان"),
         key=len,
         reverse=True,
     )
 )
-_MIN_AFTER_SUFFIX = 4
+_MIN_AFTER_SUFFIX = 5
+_MIN_AFTER_PLURAL = 4
+# A name of three letters or fewer takes only proclitic sequences of two letters or more
+# (بال, لل, وب, ...): one letter before it is too often another word (فرقه "band" and
+# ورقه "paper" are ف and و before رقه, Raqqa).
+_SHORT_BASE = 3
 _MIN_CYRILLIC_STEM = 4
 # Ukrainian noun and adjective case endings, longest first (no Snowball stemmer exists).
 _UKRAINIAN_ENDINGS = tuple(
@@ -110,7 +120,10 @@ def _proclitic_forms(word: str) -> tuple[str, ...]:
     base = word
     if word.startswith(_ARTICLE) and len(word) - len(_ARTICLE) >= _MIN_BASE:
         base = word[len(_ARTICLE) :]
-    return tuple(sequence + base for sequence in _PROCLITIC_SEQUENCES)
+    shortest = 2 if len(base) <= _SHORT_BASE else 0
+    return tuple(
+        sequence + base for sequence in _PROCLITIC_SEQUENCES if not 0 < len(sequence) < shortest
+    )
 
 
 def inflects(words: Sequence[str]) -> bool:
@@ -163,8 +176,9 @@ def _stem(word: str) -> str:
 def arabic_stem(word: str) -> str:
     """One common suffix off, at least four letters left."""
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_AFTER_SUFFIX:
-            return word[: -len(suffix)]
+        if word.endswith(suffix):
+            least = _MIN_AFTER_PLURAL if suffix in _PERSIAN_PLURALS else _MIN_AFTER_SUFFIX
+            return word[: -len(suffix)] if len(word) - len(suffix) >= least else word
     return word
 
 
