@@ -6,14 +6,14 @@ text's, word for word: still whole words, never a prefix.
 
 * Arabic script (Arabic, Persian): one common suffix comes off (sound plurals and
   duals, attached pronouns, Persian ها/های), leaving at least five letters (four for
-  the Persian plural), so that names keep their last letters. Proclitics (و ف ب ك ل and the article ال) are
-  not stripped from the text, which would fold unrelated words together (لبنان
-  "Lebanon" and فنان "artist" would both be نان); instead the first word of a term
-  is indexed under each proclitic sequence a word can carry (``term_forms``):
-  دمشق also as بدمشق, ودمشق, لدمشق, والدمشق, ... and الجيش also as جيش, للجيش,
-  وبالجيش; a name of three letters only under sequences of two letters or more
-  (بالرقة, not ورقة "paper"). The nisba (ي, ية) and ta marbuta (ة, folded to ه) are kept: "سوري" is
-  not "سورية", and "حماسة" (zeal) is not "حماس".
+  the Persian plural), so that names keep their last letters. Proclitics (و ف ب ك ل
+  and the article ال) are not stripped from the text, which would fold unrelated
+  words together (لبنان "Lebanon" and فنان "artist" would both be نان); instead the
+  first word of a term is indexed under each proclitic sequence a word can carry
+  (``term_forms``): دمشق also as بدمشق, ودمشق, لدمشق, والدمشق, ... and الجيش also as
+  جيش, للجيش, وبالجيش; a name of three letters only under sequences of two letters or
+  more (بالرقة, not ورقة "paper"). The nisba (ي, ية) and ta marbuta (ة, folded to ه)
+  are kept: "سوري" is not "سورية", and "حماسة" (zeal) is not "حماس".
 * Cyrillic: the Snowball Russian stemmer (PyStemmer); a word holding a letter only
   Ukrainian writes (і ї є ґ) loses one Ukrainian case ending instead, as there is no
   Snowball Ukrainian stemmer. A Cyrillic stem is never shorter than the word's first
