@@ -1,7 +1,8 @@
 """Throughput of the compiled rule matcher as rules grow, against one regex per term.
 
     python -m bench.match [--rules 10,100,1000,10000] [--articles 5000] [--repeat 5]
-                          [--baseline-seconds 4] [--output docs/BENCHMARKS.md]
+                          [--baseline-seconds 4] [--data ../shared/data] [--today REF]
+                          [--output docs/BENCHMARKS.md]
 
 For each rule count it builds synthetic rules (``bench.match_corpus``: about ten
 invented terms each) and ~80-word articles, then times
@@ -11,8 +12,11 @@ explanation (hits with offsets) of each match. The naive baseline, one compiled
 regular expression per term searched in each field while walking each rule's
 condition, runs in the same process on a sample of the same articles (it is far
 too slow for all of them at the larger sizes), and both must fire the same rules
-on that sample. Prints the figures and rewrites the ``match`` section of
-docs/BENCHMARKS.md.
+on that sample. The same rule counts are then timed over Arabic, Russian and
+mixed-script corpora (``bench.match_scripts``: real text from ``--data`` where it has
+some), and English is timed once more beside the code of commit ``--today`` (the code
+before language-aware matching; ``--today none`` skips it). Prints the figures and
+rewrites the ``match`` section of docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ from pathlib import Path
 
 import rules
 from bench.match_corpus import Article, make_articles, make_ruleset, with_diacritics
+from bench.match_languages import (
+    TODAY,
+    CorpusResult,
+    CorpusSize,
+    Today,
+    measure_corpus,
+    measure_today,
+)
 from bench.match_report import render
+from bench.match_scripts import DEFAULT_DATA, corpora
 from bench.pipeline import environment
 from bench.sections import write_section
 from rules import Condition, Group, Near, Ref, RuleSet, Terms
@@ -103,6 +116,8 @@ class Results:
     baseline_budget: float
     environment: dict[str, str]
     elapsed: float
+    languages: list[CorpusResult]  # English first, as timed in this section's corpus
+    today: Today | None
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:
@@ -170,23 +185,57 @@ def measure_variants(count: int, articles: int, repeat: int) -> dict[str, float]
     }
 
 
-def run(
-    sizes: Sequence[int],
-    articles: int,
-    repeat: int,
-    budget: float,
-    progress: Callable[[str], None] = lambda _: None,
-) -> Results:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one run measures."""
+
+    sizes: Sequence[int]
+    articles: int
+    repeat: int
+    budget: float
+    data: Path = DEFAULT_DATA
+    today: str | None = TODAY  # None: English of an earlier commit is not timed
+
+
+def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Results:
     started = time.perf_counter()
     results = []
-    for count in sizes:
-        result = measure_size(count, articles, repeat, budget)
+    for count in plan.sizes:
+        result = measure_size(count, plan.articles, plan.repeat, plan.budget)
         results.append(result)
         progress(f"{count:>6} rules, {result.terms:>7} terms: {result.rate:>9,.0f} articles/s; "
                  f"regex {result.baseline_rate:,.1f}/s on {result.baseline_articles}")  # fmt: skip
-    target = min(sizes, key=lambda count: abs(count * 10 - TARGET_TERMS))
-    extras = measure_variants(target, articles, repeat)
-    return Results(results, extras, repeat, budget, environment(), time.perf_counter() - started)
+    target = min(plan.sizes, key=lambda count: abs(count * 10 - TARGET_TERMS))
+    extras = measure_variants(target, plan.articles, plan.repeat)
+    languages = [_english(results)] + [
+        _measured(corpus_result, progress)
+        for corpus_result in (
+            measure_corpus(corpus, plan.sizes, plan.articles, plan.repeat, time_matcher)
+            for corpus in corpora(plan.data)[1:]
+        )
+    ]
+    today = None
+    if plan.today:
+        today = measure_today(plan.today, target, plan.articles, plan.repeat, time_matcher)
+        progress(f"English at {target} rules: {today.now:,.0f} articles/s; "
+                 f"at {plan.today[:10]}: {today.then or 0:,.0f} {today.note}")  # fmt: skip
+    elapsed = time.perf_counter() - started
+    return Results(results, extras, plan.repeat, plan.budget, environment(), elapsed,
+                   languages, today)  # fmt: skip
+
+
+def _english(sizes: Sequence[SizeResult]) -> CorpusResult:
+    return CorpusResult("English", "the corpus above", [
+        CorpusSize(size.rules, size.terms, size.compile_seconds, size.rate, size.fired)
+        for size in sizes
+    ])  # fmt: skip
+
+
+def _measured(result: CorpusResult, progress: Callable[[str], None]) -> CorpusResult:
+    for size in result.sizes:
+        progress(f"{result.name:>8} {size.rules:>6} rules, {size.terms:>7} terms: "
+                 f"{size.rate:>9,.0f} articles/s")  # fmt: skip
+    return result
 
 
 def _sizes(text: str) -> list[int]:
@@ -205,6 +254,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--baseline-seconds", type=float, default=4.0, help="time budget of the baseline per size"
     )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="real text (shared data)")
+    parser.add_argument("--today", default=TODAY, help="commit whose English to time; 'none'")
     parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
     return parser
 
@@ -214,8 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.rules or min(args.rules) < 1 or args.articles < 10 or args.repeat < 1:
         print("--rules must be positive counts, --articles at least 10", file=sys.stderr)
         return 2
-    results = run(args.rules, args.articles, args.repeat, args.baseline_seconds,
-                  progress=lambda line: print(line, flush=True))  # fmt: skip
+    today = None if args.today.lower() in ("", "none") else args.today
+    plan = Plan(args.rules, args.articles, args.repeat, args.baseline_seconds, args.data, today)
+    results = run(plan, progress=lambda line: print(line, flush=True))
     write_section(args.output, "match", render(results))
     print(f"wrote {args.output}")
     return 0

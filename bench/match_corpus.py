@@ -15,6 +15,7 @@ nothing), so the hits per article are the same whatever the number of rules.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -41,6 +42,26 @@ FILLER = tuple(
     centre center north south east west spokesman spokeswoman announced expected
     continued began ended remains remained says told added warned called urged""".split()
 )
+
+
+TermMaker = Callable[[random.Random, set[str]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """How one corpus writes: its rule terms, its article words, and how they read.
+
+    ``terms`` makes a new term maker for each rule set; ``filler`` gives an article's
+    title and summary words; ``compose`` makes the two texts of them; a wildcard term
+    is spelt with one of ``endings``. English (the
+    default) is the invented-word corpus above; ``bench.match_scripts`` adds others.
+    """
+
+    name: str
+    terms: Callable[[], TermMaker]
+    filler: Callable[[random.Random], tuple[list[str], list[str]]]
+    compose: Callable[[list[str], list[str], random.Random], tuple[str, str]]
+    endings: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,52 +91,68 @@ def make_term(rng: random.Random, used: set[str]) -> str:
     return term + "*" if rng.random() < 0.05 else term
 
 
-def make_ruleset(count: int, seed: int = SEED) -> RuleSet:
+def make_ruleset(count: int, seed: int = SEED, language: Language | None = None) -> RuleSet:
     """``count`` rules of about ten terms each (five spellings, five keywords)."""
+    make = (language or ENGLISH).terms()
     rng = random.Random(seed)
     used: set[str] = set()
     entities, keywords, rules = {}, {}, []
     for index in range(count):
         name = f"r{index}"
-        spellings = tuple(make_term(rng, used) for _ in range(TERMS_PER_LIST))
+        spellings = tuple(make(rng, used) for _ in range(TERMS_PER_LIST))
         entities[f"{name}_actors"] = EntityList(
             f"{name}_actors", "actor", (Entry(spellings[0], spellings[1:]),)
         )
-        terms = tuple(make_term(rng, used) for _ in range(TERMS_PER_LIST))
+        terms = tuple(make(rng, used) for _ in range(TERMS_PER_LIST))
         keywords[f"{name}_words"] = KeywordSet(f"{name}_words", terms)
         condition = Group("all", (Ref(f"{name}_actors"), Group("any", (Ref(f"{name}_words"),))))
         rules.append(Rule(name, condition, severity="high"))
     return RuleSet(MappingProxyType(entities), MappingProxyType(keywords), tuple(rules))
 
 
-def spell(term: str, rng: random.Random) -> str:
+def spell(term: str, rng: random.Random, endings: tuple[str, ...] = ("", "ed", "s", "ing")) -> str:
     """A term as it would appear in text: a wildcard's prefix gets an ending."""
-    return term[:-1] + rng.choice(("", "ed", "s", "ing")) if term.endswith("*") else term
+    return term[:-1] + rng.choice(endings) if term.endswith("*") else term
 
 
 def make_articles(
-    ruleset: RuleSet, count: int, *, firing_share: float = FIRING_SHARE, seed: int = SEED
+    ruleset: RuleSet,
+    count: int,
+    *,
+    firing_share: float = FIRING_SHARE,
+    seed: int = SEED,
+    language: Language | None = None,
 ) -> list[Article]:
     rng = random.Random(seed + len(ruleset.rules))
-    return [_article(ruleset, rng, firing_share) for _ in range(count)]
+    return [_article(ruleset, rng, firing_share, language or ENGLISH) for _ in range(count)]
 
 
-def _article(ruleset: RuleSet, rng: random.Random, firing_share: float) -> Article:
-    title = [rng.choice(FILLER) for _ in range(TITLE_WORDS)]
-    summary = [rng.choice(FILLER) for _ in range(SUMMARY_WORDS)]
+def _article(
+    ruleset: RuleSet, rng: random.Random, firing_share: float, language: Language
+) -> Article:
+    title, summary = language.filler(rng)
     fires = None
     if rng.random() < firing_share:
         rule = rng.choice(ruleset.rules)
         fires = rule.name
         actor = rng.choice(ruleset.entities[f"{rule.name}_actors"].terms)
         word = rng.choice(ruleset.keywords[f"{rule.name}_words"].terms)
-        title[rng.randrange(TITLE_WORDS)] = spell(actor, rng)
-        summary[rng.randrange(SUMMARY_WORDS)] = spell(word, rng)
+        title[rng.randrange(len(title))] = spell(actor, rng, language.endings)
+        summary[rng.randrange(len(summary))] = spell(word, rng, language.endings)
     for _ in range(STRAY_TERMS):  # half a pair of some rule: a hit that fires nothing
         rule = rng.choice(ruleset.rules)
         stray = rng.choice(ruleset.keywords[f"{rule.name}_words"].terms)
-        summary[rng.randrange(SUMMARY_WORDS)] = spell(stray, rng)
-    return Article(" ".join(title).capitalize(), _sentences(summary, rng), fires)
+        summary[rng.randrange(len(summary))] = spell(stray, rng, language.endings)
+    return Article(*language.compose(title, summary, rng), fires)
+
+
+def _filler(rng: random.Random) -> tuple[list[str], list[str]]:
+    title = [rng.choice(FILLER) for _ in range(TITLE_WORDS)]
+    return title, [rng.choice(FILLER) for _ in range(SUMMARY_WORDS)]
+
+
+def _compose(title: list[str], summary: list[str], rng: random.Random) -> tuple[str, str]:
+    return " ".join(title).capitalize(), _sentences(summary, rng)
 
 
 def _sentences(words: list[str], rng: random.Random) -> str:
@@ -130,6 +167,9 @@ def _sentences(words: list[str], rng: random.Random) -> str:
         sentences.append(text[0].upper() + text[1:] + ".")
         start = end
     return " ".join(sentences)
+
+
+ENGLISH = Language("English", lambda: make_term, _filler, _compose, ("", "ed", "s", "ing"))
 
 
 def with_diacritics(article: Article) -> Article:

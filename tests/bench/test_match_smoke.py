@@ -23,12 +23,16 @@ def test_benchmark_writes_its_section_beside_the_others(
         "# Benchmarks\n\n<!-- bench:pipeline start -->\nkept\n<!-- bench:pipeline end -->\n"
     )
     argv = ["--rules", "2,20", "--articles", "40", "--repeat", "1", "--baseline-seconds", "0",
+            "--data", str(tmp_path / "absent"), "--today", "none",
             "--output", str(output)]  # fmt: skip
     assert main(argv) == 0
     report = output.read_text(encoding="utf-8")
     assert "kept" in report and "<!-- bench:match start -->" in report
     assert "| 20 | 200 |" in report
     assert "### Against the targets" in report
+    assert "| Arabic | " in report and "| Mixed-script | " in report
+    assert "**Russian**: synthetic" in report  # no shared data here: said, not hidden
+    assert "not measured in this run" in report
     assert f"wrote {output}" in capsys.readouterr().out
 
 

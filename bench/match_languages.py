@@ -1,0 +1,127 @@
+"""``bench.match`` over Arabic, Russian and mixed-script text, and English as it was.
+
+Each corpus of ``bench.match_scripts`` is timed at every rule count, as the English
+one is. The English figure of an earlier commit (the code before language-aware
+matching, by default) is measured in the same run: its ``rules`` package and
+English corpus are taken out of git into a temporary directory and timed there by
+a child process of the same interpreter, beside this code's own English figure.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import rules
+from bench.match_corpus import Article, make_articles, make_ruleset
+from bench.match_scripts import Corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+# main before issue 16 changed folding or stemming: English "today", for the issue's target.
+TODAY = "a30bcba42da11343210dc25566f488564b771347"
+_CHILD = """
+import gc, sys, time
+import rules
+from bench.match_corpus import make_articles, make_ruleset
+count, articles, repeat = map(int, sys.argv[1:4])
+ruleset = make_ruleset(count)
+matcher = rules.compile_rules(ruleset)
+fields = [article.fields for article in make_articles(ruleset, articles)]
+best = float("inf")
+for _ in range(repeat):
+    gc.collect()
+    started = time.perf_counter()
+    for one in fields:
+        matcher.match(one)
+    best = min(best, time.perf_counter() - started)
+print(rules.__file__)
+print(articles / best)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSize:
+    rules: int
+    terms: int
+    compile_seconds: float
+    rate: float
+    fired: int  # articles on which some rule fired
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusResult:
+    name: str
+    text: str
+    sizes: list[CorpusSize]
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """English at one rule count: the code of commit ``ref`` and this code, side by side."""
+
+    ref: str
+    rules: int
+    then: float | None  # None when the commit could not be read
+    now: float
+    note: str = ""
+
+
+TimeArticles = Callable[[rules.Matcher, Sequence[Article], int], float]
+
+
+def measure_corpus(
+    corpus: Corpus, sizes: Sequence[int], articles: int, repeat: int, timer: TimeArticles
+) -> CorpusResult:
+    """Articles/s of one corpus at each rule count."""
+    results = []
+    for count in sizes:
+        ruleset = make_ruleset(count, language=corpus.language)
+        started = time.perf_counter()
+        matcher = rules.compile_rules(ruleset)
+        compile_seconds = time.perf_counter() - started
+        texts = make_articles(ruleset, articles, language=corpus.language)
+        seconds = timer(matcher, texts, repeat)
+        terms = sum(len(ruleset.terms_of(name)) for name in (*ruleset.entities, *ruleset.keywords))
+        fired = sum(bool(matcher.match(article.fields)) for article in texts)
+        results.append(CorpusSize(count, terms, compile_seconds, articles / seconds, fired))
+    return CorpusResult(corpus.language.name, corpus.text, results)
+
+
+def measure_today(ref: str, count: int, articles: int, repeat: int, timer: TimeArticles) -> Today:
+    """English at ``count`` rules by the code of ``ref``, then by this code."""
+    ruleset = make_ruleset(count)
+    matcher = rules.compile_rules(ruleset)
+    corpus = make_articles(ruleset, articles)
+    try:
+        then = _rate_at(ref, count, articles, repeat)
+    except (OSError, subprocess.CalledProcessError, ValueError, tarfile.TarError) as err:
+        return Today(ref, count, None, articles / timer(matcher, corpus, repeat), str(err)[:200])
+    return Today(ref, count, then, articles / timer(matcher, corpus, repeat))
+
+
+def _rate_at(ref: str, count: int, articles: int, repeat: int) -> float:
+    """The English rate of commit ``ref``'s rules package, timed by a child process."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref,
+         "rules", "bench/__init__.py", "bench/match_corpus.py"],
+        capture_output=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-match-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        child = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(count), str(articles), str(repeat)],
+            cwd=folder, capture_output=True, text=True, check=True, timeout=1800,
+            env={"PYTHONPATH": folder, "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        where, rate = child.stdout.split()[-2:]
+        if not where.startswith(folder):
+            raise ValueError(f"the child imported rules from {where}, not from {ref}")
+        return float(rate)
