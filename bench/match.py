@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import re
 import sys
 import time
@@ -118,6 +119,7 @@ class Results:
     elapsed: float
     languages: list[CorpusResult]  # English first, as timed in this section's corpus
     today: Today | None
+    load: str  # the 1-minute load average at the start and end of the run
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:
@@ -199,6 +201,7 @@ class Plan:
 
 def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Results:
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     results = []
     for count in plan.sizes:
         result = measure_size(count, plan.articles, plan.repeat, plan.budget)
@@ -220,8 +223,9 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Results
         progress(f"English at {target} rules: {today.now:,.0f} articles/s; "
                  f"at {plan.today[:10]}: {today.then or 0:,.0f} {today.note}")  # fmt: skip
     elapsed = time.perf_counter() - started
+    load = f"{load_before:.1f}, {os.getloadavg()[0]:.1f}"
     return Results(results, extras, plan.repeat, plan.budget, environment(), elapsed,
-                   languages, today)  # fmt: skip
+                   languages, today, load)  # fmt: skip
 
 
 def _english(sizes: Sequence[SizeResult]) -> CorpusResult:

@@ -72,6 +72,7 @@ class Today:
     then: float | None  # None when the commit could not be read
     now: float
     note: str = ""
+    turns: tuple[tuple[float, float], ...] = ()  # (then, now) of each turn, to show the noise
 
 
 TimeArticles = Callable[[rules.Matcher, Sequence[Article], int], float]
@@ -103,15 +104,16 @@ def measure_today(
     ruleset = make_ruleset(count)
     matcher = rules.compile_rules(ruleset)
     corpus = make_articles(ruleset, articles)
-    then, now = 0.0, 0.0
+    turns = []
     for _ in range(rounds):
         try:
-            then = max(then, _rate_at(ref, count, articles, repeat))
+            then = _rate_at(ref, count, articles, repeat)
         except (OSError, subprocess.CalledProcessError, ValueError, tarfile.TarError) as err:
             rate = articles / timer(matcher, corpus, repeat)
             return Today(ref, count, None, rate, str(err).strip()[:200])
-        now = max(now, articles / timer(matcher, corpus, repeat))
-    return Today(ref, count, then, now)
+        turns.append((then, articles / timer(matcher, corpus, repeat)))
+    best_then, best_now = (max(rates) for rates in zip(*turns, strict=True))
+    return Today(ref, count, best_then, best_now, turns=tuple(turns))
 
 
 def _rate_at(ref: str, count: int, articles: int, repeat: int) -> float:
