@@ -295,6 +295,6 @@ def corpora(data: Path) -> list[Corpus]:
 def _language(name: str, script: str, data: Path) -> Corpus:
     source = read_source(data, script)
     if len(source.words) < 10 * ARTICLE_WORDS:
-        why = f"{data} has no {name} text" if not source.texts else "too little real text"
+        why = f"no {name} text in the shared data" if not source.texts else "too little real text"
         return Corpus(synthetic_language(name, script), f"synthetic ({why}): common words")
     return Corpus(real_language(name, source), f"real: {source.origin}")
