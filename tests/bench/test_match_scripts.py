@@ -157,9 +157,11 @@ def test_each_corpus_fires_the_rule_whose_pair_it_carries(tmp_path: Path, name: 
     articles = make_articles(ruleset, 300, language=corpus.language)
     carrying = [article for article in articles if article.fires]
     assert 10 <= len(carrying) <= 60
-    fired = [article.fires in {match.rule for match in matcher.match(article.fields)}
-             for article in carrying]  # fmt: skip
-    assert sum(fired) >= 0.9 * len(carrying)  # a stray term may overwrite the pair's keyword
+    for article in carrying:
+        if article.fires not in {match.rule for match in matcher.match(article.fields)}:
+            # Only where a stray term of another rule took the place of the pair's keyword.
+            keywords = ruleset.keywords[f"{article.fires}_words"].terms
+            assert not any(term.rstrip("*") in article.summary for term in keywords)
 
 
 def test_an_unknown_commit_is_reported_not_timed() -> None:
