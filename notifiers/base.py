@@ -58,6 +58,12 @@ class Alert:
     # the (start, end) offsets of the terms in it, for each channel to mark its way.
     excerpt: str = ""
     excerpt_marks: tuple[tuple[int, int], ...] = ()
+    language: str = ""  # the article's language code ("ar"), "" when it could not be told
+
+    @property
+    def feed_label(self) -> str:
+        """The feed's name, with the article's language code when known: "Wire · ar"."""
+        return f"{self.feed} · {self.language}" if self.language else self.feed
 
     @property
     def is_update(self) -> bool:

@@ -122,7 +122,7 @@ def _fields(alert: Alert) -> list[dict[str, str]]:
         "Matched terms": _text(", ".join(alert.matched_terms)) or "—",
         "Outlets": str(alert.outlets),
         "First seen": alert.first_seen.isoformat(timespec="seconds"),
-        "Feed": _text(alert.feed),
+        "Feed": _text(alert.feed_label),
     }
     return [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in values.items()]
 

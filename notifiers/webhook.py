@@ -8,7 +8,7 @@ Request::
     X-Wirewatch-Timestamp: <unix seconds>     (only when ``secret`` is set)
     X-Wirewatch-Signature: sha256=<hex>       (HMAC-SHA256 of "<timestamp>.<raw body>")
 
-The body follows :data:`PAYLOAD_SCHEMA` (``version`` 2, ``schema_version`` "2.1") for
+The body follows :data:`PAYLOAD_SCHEMA` (``version`` 2, ``schema_version`` "2.2") for
 one alert (``event`` is ``"new"``, or ``"update"`` for a later alert about the same
 ``story_id`` and ``rule``, with ``change`` and ``reason`` saying what changed), or
 :data:`BATCH_SCHEMA` for a route's group or digest (``event`` is ``"group"`` or
@@ -42,10 +42,10 @@ _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 
 # ``version`` changes only when a field is removed or changes meaning; ``schema_version``
 # ("MAJOR.MINOR") also when fields are added, which a version 2 reader may ignore.
-SCHEMA_VERSION: Final = "2.1"
+SCHEMA_VERSION: Final = "2.2"
 _SCHEMA_VERSION: Final = {
     "const": SCHEMA_VERSION,
-    "description": "MAJOR.MINOR: the minor grows when fields are added (2.1: excerpt)",
+    "description": "MAJOR.MINOR: the minor grows when fields are added (2.1: excerpt, 2.2: language)",
 }
 _MARK: Final = {"type": "integer", "minimum": 0}
 _EXCERPT: Final[dict[str, Any]] = {
@@ -82,6 +82,10 @@ _PROPERTIES: Final[dict[str, Any]] = {
     "first_seen": _TIMESTAMP,
     "matched_terms": {"type": "array", "items": _STRING},
     "outlets": {"type": "integer", "minimum": 1},
+    "language": {
+        "type": "string",
+        "description": 'the article\'s language code ("ar", "ckb"); "" when it could not be told',
+    },
 }
 PAYLOAD_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -192,6 +196,7 @@ def build_payload(alert: Alert) -> dict[str, Any]:
         "first_seen": _iso(alert.first_seen),
         "matched_terms": list(alert.matched_terms),
         "outlets": alert.outlets,
+        "language": alert.language,
     }
 
 

@@ -7,6 +7,7 @@ from itertools import pairwise
 from rules._conditions import GROUP_KEYS, read_items
 from rules._locate import KeyPath
 from rules._reader import SourceReader
+from rules.languages import language_problem
 from rules.model import (
     ALL_FIELDS,
     FIELDS,
@@ -21,7 +22,8 @@ from rules.model import (
 
 RULE_KEYS = (
     "name", "description", "enabled", "severity", *GROUP_KEYS, "fields", "notifiers",
-    "weights", "threshold", "min_outlets", "feeds", "feed_tags", "examples",
+    "weights", "threshold", "min_outlets", "feeds", "feed_tags", "languages",
+    "examples",
 )  # fmt: skip
 EXAMPLE_KINDS = {"must_match": True, "must_not_match": False}
 EXAMPLE_KEYS = ("title", "summary", "content", "body", "feed", "tags", "link", "outlets")
@@ -57,8 +59,20 @@ def read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None
         ),
         feeds=reader.names(table.get("feeds"), (*path, "feeds")),
         feed_tags=reader.names(table.get("feed_tags"), (*path, "feed_tags")),
+        languages=_read_languages(reader, table.get("languages"), (*path, "languages")),
         examples=_read_examples(reader, table.get("examples"), (*path, "examples")),
     )
+
+
+def _read_languages(reader: SourceReader, value: object, path: KeyPath) -> tuple[str, ...]:
+    """Language codes, each checked (rules.languages); an unknown one is an error."""
+    items = reader.array(value, path, non_empty=True)
+    codes = [reader.string(item, (*path, index)) for index, item in enumerate(items)]
+    for index, code in enumerate(codes):
+        problem = language_problem(code) if isinstance(items[index], str) else None
+        if problem:
+            reader.error((*path, index), problem)
+    return tuple(dict.fromkeys(codes))
 
 
 def _read_condition(

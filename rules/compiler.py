@@ -54,6 +54,7 @@ class CompiledRule:
     threshold: float
     feeds: frozenset[str]
     feed_tags: frozenset[str]
+    languages: frozenset[str] = frozenset()
     required: frozenset[int] = frozenset()  # leaves it cannot fire without (see ``required``)
 
     def out_of_scope(self, context: MatchContext) -> str | None:
@@ -64,11 +65,20 @@ class CompiledRule:
             return "the feed carries none of feed_tags"
         return None
 
+    def language_out_of_scope(self, context: MatchContext) -> str | None:
+        """Why the rule does not apply to the article's language (an unknown one never
+        does to a language-scoped rule), or None when it does."""
+        if self.languages and context.language not in self.languages:
+            return f"language {context.language or '(unknown)'!r} is not in languages"
+        return None
+
     def evaluate(self, article: Article, context: MatchContext) -> tuple[Hits, float | None] | None:
         """The hits that make the rule fire and its score, or None when it does not fire."""
         if context.outlets < self.rule.min_outlets:
             return None
         if (self.feeds or self.feed_tags) and self.out_of_scope(context):
+            return None
+        if self.languages and context.language not in self.languages:
             return None
         hits = self.condition.evaluate(article, self.fields)
         if hits is None or not self.weights:
@@ -222,6 +232,7 @@ def _compiled_rule(
         threshold=threshold,
         feeds=frozenset(feed.casefold() if "://" not in feed else feed for feed in rule.feeds),
         feed_tags=frozenset(tag.casefold() for tag in rule.feed_tags),
+        languages=frozenset(rule.languages),
     )
 
 

@@ -2,7 +2,7 @@
 
 Each example is matched against its own rule only (disabled rules included),
 with a context that satisfies the rule's scope unless the example sets it: the
-rule's first feed, its feed tags, and ``min_outlets`` outlets. A failure keeps
+rule's first feed, its feed tags, its first language, and ``min_outlets`` outlets. A failure keeps
 the rule's explanation, so the report can show, diff-style, what was expected,
 what happened and why.
 """
@@ -76,6 +76,7 @@ def example_context(rule: Rule, example: Example) -> MatchContext:
         feed_tags=tags,
         link=example.link,
         outlets=example.outlets or rule.min_outlets,
+        language=rule.languages[0] if rule.languages else "",
     )
 
 

@@ -143,6 +143,10 @@ def _explain(compiled: CompiledRule, article: Article, context: MatchContext) ->
     scope = compiled.out_of_scope(context)
     if rule.feeds or rule.feed_tags:
         checks.append(Check("feed scope", scope is None, detail=scope or "the feed is in scope"))
+    if rule.languages:
+        outside = compiled.language_out_of_scope(context)
+        detail = outside or f"language {context.language!r} is in languages"
+        checks.append(Check("language scope", outside is None, detail=detail))
     if rule.min_outlets > 1:
         detail = f"{context.outlets} of {rule.min_outlets} outlets"
         checks.append(Check("min_outlets", context.outlets >= rule.min_outlets, detail=detail))

@@ -196,7 +196,8 @@ class MatchContext:
     """What the matcher knows about an article besides its text.
 
     ``outlets`` is how many distinct outlets have reported the article's story,
-    this one included; rules with ``min_outlets`` compare against it.
+    this one included; rules with ``min_outlets`` compare against it. ``language`` is
+    the article's language code ("ar"), "" when it could not be told.
     """
 
     feed_url: str = ""
@@ -204,6 +205,7 @@ class MatchContext:
     feed_tags: tuple[str, ...] = ()
     link: str = ""
     outlets: int = 1
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class Rule:
     min_outlets: int = 1
     feeds: tuple[str, ...] = ()  # feed names or URLs; empty: every feed
     feed_tags: tuple[str, ...] = ()  # the feed must carry one of these; empty: any feed
+    languages: tuple[str, ...] = ()  # the article's language is one of these; empty: any
     examples: tuple[Example, ...] = ()
 
     @property

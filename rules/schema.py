@@ -185,6 +185,10 @@ def _rule() -> Schema:
         "min_outlets": {"type": "integer", "minimum": 1, "maximum": MAX_OUTLETS},
         "feeds": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "feed_tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "languages": {"type": "array", "minItems": 1, "uniqueItems": True,
+                      "items": {"type": "string", "pattern": "^[a-z]{2,3}$"},
+                      "description": "ISO 639-1 codes (ISO 639-3 where none): the rule applies "
+                                     "only to articles identified as one of these languages."},
         "examples": _closed(tuple(EXAMPLE_KINDS), examples),
     }  # fmt: skip
     return _closed(RULE_KEYS, properties, required=("name",))

@@ -42,6 +42,7 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
         thread=thread or context.thread,
         excerpt=excerpt.text,
         excerpt_marks=excerpt.marks,
+        language=context.language,
     )
 
 

@@ -116,6 +116,7 @@ class _Matching:
             feed_tags=feed.tags if feed else (),
             link=article.link,
             outlets=len(seen),
+            language=article.language,
         )
         fields = {"title": article.title, "summary": article.summary, "body": article.body}
         if self.rule is None:

@@ -18,7 +18,7 @@ from monitor.alerting import Routes
 from monitor.config import Config
 from monitor.daemon import build_fetcher
 from monitor.feeds import FetchError, ParseError, normalise_entry, parse_feed
-from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, ingest_all
+from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, identified, ingest_all
 from monitor.observability import redact_url
 from monitor.records import ParsedFeed
 from monitor.store import SqliteStore
@@ -30,7 +30,8 @@ class SourceError(Exception):
 
 
 def replay_line(item: Ingested) -> dict[str, Any]:
-    """The JSON-lines contract of ``wirewatch replay`` (``id`` is an addition)."""
+    """The JSON-lines contract of ``wirewatch replay`` (``id`` and ``language`` are additions;
+    ``language`` is "" when it could not be told)."""
     article = item.article
     return {
         "feed": article.feed_name,
@@ -43,6 +44,7 @@ def replay_line(item: Ingested) -> dict[str, Any]:
             {"rule": m.rule, "severity": m.severity, "terms": list(m.terms)} for m in item.matches
         ],
         "id": article.article_id,
+        "language": article.language,
     }
 
 
@@ -87,12 +89,15 @@ async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextI
         )
     except ParseError as err:
         raise SourceError(f"parse: {err}") from None
-    name = _feed_name(config, source, parsed)
+    name, language = _feed_name(config, source, parsed), _feed_language(config, source)
     fetched_at = datetime.now(UTC)
-    articles = [
-        normalise_entry(entry, feed_url=source, feed_name=name, fetched_at=fetched_at)
-        for entry in parsed.entries
-    ]
+    articles = identified(
+        [
+            normalise_entry(entry, feed_url=source, feed_name=name, fetched_at=fetched_at)
+            for entry in parsed.entries
+        ],
+        language,
+    )
     for item in await ingest_all(articles, pipe):
         out.write(json.dumps(replay_line(item), ensure_ascii=False) + "\n")
     out.flush()
@@ -125,3 +130,8 @@ def _feed_name(config: Config, source: str, parsed: ParsedFeed) -> str:
         if feed.url == source:
             return feed.display_name
     return parsed.title or redact_url(source)
+
+
+def _feed_language(config: Config, source: str) -> str:
+    """The configured feed's ``language`` setting: a hint for identification."""
+    return next((feed.language for feed in config.settings.feeds if feed.url == source), "")

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 import rules
 from monitor.cli.commands import CommandFactory, Loader
@@ -40,6 +41,9 @@ def add_commands(
     attempt.add_argument("--body", default="", help="an article page's text to match as well")
     attempt.add_argument("--outlets", type=int, default=1, help="outlets reporting it (1)")
     attempt.add_argument("--feed", default="", help="the feed name or URL it came from")
+    attempt.add_argument(
+        "--language", default="", help="the article's language code (default: identified)"
+    )
     backtest = command(actions, "backtest", "replay stored articles through the rules", _backtest)
     backtest.add_argument("--since", default="7d", help="how far back: 7d, 36h, 2w, or a date")
     backtest.add_argument("--rule", metavar="NAME", help="only this rule")
@@ -75,6 +79,8 @@ def _try(args: argparse.Namespace) -> int:
     matcher = rules.compile_rules(config.ruleset, include_disabled=bool(args.rule))
     fields = {"title": args.text, "summary": args.summary, "body": args.body}
     context = _context(config, args.feed, args.outlets)
+    context = replace(context, language=_language(args, fields, _feed_language(config, args.feed)))
+    print(f"language: {context.language or '(unknown)'}", end="\n\n")
     chosen = [args.rule] if args.rule else None
     explanations = matcher.explain(fields, context, chosen)
     shown = [e for e in explanations if args.rule or e.fired]
@@ -123,6 +129,21 @@ def _context(config: Config, feed: str, outlets: int) -> rules.MatchContext:
                 settings.url, settings.display_name, settings.tags, "", max(1, outlets)
             )
     return rules.MatchContext(feed_name=feed, outlets=max(1, outlets))
+
+
+def _feed_language(config: Config, feed: str) -> str:
+    found = (s for s in config.settings.feeds if feed and feed in (s.url, s.name))
+    return next((settings.language for settings in found), "")
+
+
+def _language(args: argparse.Namespace, fields: dict[str, str], hint: str) -> str:
+    """``--language`` as given, else identified as the daemon would (the feed's setting
+    a hint): what a language-scoped rule is checked against."""
+    if args.language:
+        return str(args.language).strip().lower()
+    from monitor.ingest import identify  # noqa: PLC0415  (loads the model only for try)
+
+    return identify("\n".join(text for text in fields.values() if text), hint)
 
 
 def _color(stream: object) -> bool:

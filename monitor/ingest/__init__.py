@@ -1,11 +1,12 @@
 """Ingest: the path from a polled feed to queued alerts, read in order in
-:mod:`monitor.ingest.pipeline` (fetch, parse, normalise, dedup, match, store, alert).
+:mod:`monitor.ingest.pipeline` (fetch, parse, normalise, language, dedup, match, store, alert).
 
 Batched lookups and writes of one feed's new articles, and the story-aware alert
 decisions (first alert, updates as a story grows, severity changes), and the follow-ups
 of article pages that came late (:mod:`monitor.ingest.late_pages`)."""
 
 from monitor.ingest.batch import Ingested
+from monitor.ingest.language import identified, identify
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
@@ -19,6 +20,8 @@ __all__ = [
     "PollOutcome",
     "Runtime",
     "RuntimeHolder",
+    "identified",
+    "identify",
     "ingest_all",
     "ingest_pushed",
     "poll_feed",

@@ -278,6 +278,7 @@ async def match_context(
         feed_tags=runtime.feed_tags.get(article.feed_url, ()),
         link=article.link,
         outlets=outlets,
+        language=article.language,
     )
 
 

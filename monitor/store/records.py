@@ -91,6 +91,7 @@ class DeliveryContext:
     outlets: int
     thread: str | None = None  # the first message of (story, rule) on this notifier
     packed_body: bytes | None = None  # the article's page text as stored (see body)
+    language: str = ""  # the article's language code, "" when it could not be told
 
     def body(self) -> str:
         """The article's page text, unpacked only when asked for (an excerpt needs it;
@@ -121,6 +122,7 @@ class StorySummary:
     outlets: int
     first_seen: datetime
     last_seen: datetime
+    language: str = ""  # the first article's language code, "" when it could not be told
 
 
 @dataclass(frozen=True, slots=True)

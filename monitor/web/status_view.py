@@ -190,7 +190,9 @@ def matched_hits(
     if matcher is None or not any(wanted.values()):
         return []
     fields = {"title": story.title, "summary": story.summary}
-    context = rules.MatchContext(story.feed_url, story.feed_name, tags, story.link, story.outlets)
+    context = rules.MatchContext(
+        story.feed_url, story.feed_name, tags, story.link, story.outlets, story.language
+    )
     explanations = matcher.explain(fields, context, rules=set(wanted))
     return [
         hit

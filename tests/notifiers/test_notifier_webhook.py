@@ -37,7 +37,7 @@ async def test_body_is_the_documented_version_2_document(
     request = await _deliver(http_receiver, http_client, make_alert())
     assert request.json() == {
         "version": 2,
-        "schema_version": "2.1",
+        "schema_version": "2.2",
         "event": "new",
         "alert_id": "a1b2c3d4e5f60718",
         "story_id": "story-0042",
@@ -54,6 +54,7 @@ async def test_body_is_the_documented_version_2_document(
         "first_seen": "2024-05-01T06:32:10+00:00",
         "matched_terms": ["harbour", "crane"],
         "outlets": 3,
+        "language": "",
     }
     assert list(request.json()) == PAYLOAD_SCHEMA["required"]
     assert set(PAYLOAD_SCHEMA["properties"]) == set(PAYLOAD_SCHEMA["required"])
@@ -179,3 +180,16 @@ def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
     assert len(schema["required"]) == 18
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb", ""])
+async def test_body_carries_the_articles_language(
+    http_receiver: HttpReceiver,
+    http_client: httpx.AsyncClient,
+    make_alert: AlertFactory,
+    language: str,
+) -> None:
+    """Schema 2.2: the article's language code, "" when it could not be told."""
+    request = await _deliver(http_receiver, http_client, make_alert(language=language))
+    assert request.json()["language"] == language
+    assert request.json()["schema_version"] == "2.2"

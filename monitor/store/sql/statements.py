@@ -150,7 +150,7 @@ LIMIT ?
 
 LATEST_STORIES = """
 SELECT s.story_id, s.title, s.article_count, s.first_seen, s.last_seen,
-       a.link, a.summary, a.feed_url, a.feed_name,
+       a.link, a.summary, a.feed_url, a.feed_name, a.language,
        (SELECT count(*) FROM story_outlets o WHERE o.story_id = s.story_id) AS outlets
 FROM stories s JOIN articles a ON a.article_id = s.first_article_id
 ORDER BY s.last_seen DESC, s.story_id{collate}
@@ -174,7 +174,7 @@ SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attemp
        d.last_error, d.batch_id, d.hold, d.first_attempt_at, al.story_id, al.article_id,
        al.rule, al.severity,
        al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
-       a.title, a.link, a.summary, a.feed_name, a.published, a.body AS packed_body,
+       a.title, a.link, a.summary, a.feed_name, a.published, a.body AS packed_body, a.language,
        s.first_seen, t.ref AS thread,
        (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
 FROM deliveries d
