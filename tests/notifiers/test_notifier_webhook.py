@@ -179,7 +179,7 @@ def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
     assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
-    assert len(schema["required"]) == 18
+    assert len(schema["required"]) == 19
 
 
 @pytest.mark.parametrize("language", ["ar", "ckb", ""])

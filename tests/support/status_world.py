@@ -152,6 +152,7 @@ async def add_hostile_records(daemon: Daemon, broken_url: str) -> None:
         article_id="a_js", feed_url="https://js.example/feed", feed_name=HOSTILE["feed_name"],
         guid="js-1", title=HOSTILE["js_title"], link=HOSTILE["js_link"],
         summary="Advisers were filmed near Homs.", content="", published=now, fetched_at=now,
+        language="fa",
     )  # fmt: skip
     alert = AlertRecord(
         alert_id="al_js", story_id="s_js", article_id="a_js", rule="iran-in-syria",

@@ -169,3 +169,24 @@ def test_a_closed_output_pipe_ends_quietly() -> None:
         process.wait(timeout=60)
     assert process.returncode == 141, stderr
     assert "Traceback" not in stderr
+
+
+ARABIC_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Barada Press</title><link>https://barada.example/</link>
+<item><guid>b1</guid><title>القوات الحكومية تستعيد السيطرة على بلدة قرب حمص بعد اشتباكات</title>
+<link>https://barada.example/1</link></item>
+<item><guid>b2</guid><title>Homs</title><link>https://barada.example/2</link></item>
+</channel></rss>
+"""
+
+
+def test_replay_prints_each_articles_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Identified from the text; "" when too short to tell and no feed setting hints."""
+    feed = tmp_path / "barada.xml"
+    feed.write_text(ARABIC_FEED, encoding="utf-8")
+    status, rows = _replay(capsys, LEVANT, str(feed))
+    assert status == 0
+    assert rows[0]["language"] == "en"
+    assert [row["language"] for row in rows[-2:]] == ["ar", ""]

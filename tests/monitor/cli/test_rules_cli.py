@@ -260,3 +260,31 @@ def test_check_refuses_a_config_nested_too_deeply(
     path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
     assert main(["check", "--config", str(path)]) == 1
     assert "arrays or tables nested too deeply" in capsys.readouterr().err
+
+
+ARABIC_RULE = """
+[[rules]]
+name = "homs-arabic-press"
+any_of = ["syria"]
+languages = ["ar"]
+"""
+ARABIC_HEADLINE = "القوات الحكومية تستعيد السيطرة على بلدة قرب Homs بعد اشتباكات عنيفة"
+
+
+@pytest.mark.parametrize(
+    ("argv", "language", "fires"),
+    [
+        pytest.param([], "ar", True, id="identified"),
+        pytest.param(["--language", "fa"], "fa", False, id="overridden"),
+    ],
+)
+def test_rules_try_shows_the_language_and_scopes_rules_by_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], language: str, fires: bool
+) -> None:
+    path = write_config(tmp_path, ARABIC_RULE)
+    command = ["rules", "try", "--config", str(path), "--rule", "homs-arabic-press"]
+    assert main([*command, *argv, ARABIC_HEADLINE]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"language: {language}\n")
+    assert ("homs-arabic-press: FIRES" in out) is fires
+    assert (f"language {language!r} is not in languages" in out) is not fires

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from monitor.alerting.dispatch import PendingAge
+from monitor.alerting.outbox import to_alert
 from monitor.records.models import (
     AlertRecord,
     Article,
@@ -304,3 +305,17 @@ async def test_a_batch_is_stored_in_order_in_one_transaction(store: Store) -> No
         await store.record_articles([ArticleRecord(_article("a4"), folded, []), duplicate])
     record = await store.story("s1")
     assert record is not None and record.article_count == 2  # a4 went back with a3
+
+
+@pytest.mark.parametrize("language", ["ar", ""])
+async def test_the_articles_language_reaches_deliveries_and_the_story_list(
+    store: Store, language: str
+) -> None:
+    """Stored with the article; read back for notifiers and for the status page."""
+    article = replace(_article(), language=language)
+    await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "s1"), [_alert()])
+    (due,) = await store.due_deliveries(NOW, 10)
+    assert due.language == language
+    assert to_alert(due).language == language
+    (story,) = await store.latest_stories(5)
+    assert story.language == language

@@ -144,6 +144,12 @@ def test_matched_terms_are_marked_in_titles_and_summaries(page: Page) -> None:
     assert sorted(page.marks) == sorted(["Iranian", "Latakia", "Homs", "Iranian", "Homs", "Homs"])
 
 
+def test_each_story_shows_its_articles_language(page: Page) -> None:
+    """Beside the feed's name: the language the pipeline identified, or the stored one."""
+    stories = " ".join(page.text["stories"].split())
+    assert f"{HOSTILE['feed_name']} · fa" in stories
+
+
 @pytest.mark.parametrize(
     ("path", "status", "location"),
     [
