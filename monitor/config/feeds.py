@@ -78,7 +78,11 @@ class FeedSettings(Section):
     max_interval: float | None = Field(None, ge=1)
     enabled: bool = True
     tags: tuple[str, ...] = ()
-    language: str = ""
+    language: str = Field(
+        "",
+        description="the language the feed writes in (ISO 639-1, e.g. 'ar'): a hint for"
+        " identifying each article's language when its text is too short to tell",
+    )
     max_body_bytes: int | None = Field(None, ge=1024)
     headers: dict[str, str] = Field(default_factory=dict)
     auth: FeedAuth | None = None
