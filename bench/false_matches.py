@@ -142,10 +142,13 @@ def measure(texts: Sequence[str]) -> Tally:
 
 
 def watched_terms() -> list[str]:
-    """Every single-word term of the watch and the packs that matches inflected forms."""
+    """Every single-word term of the watch and the packs that matches inflected forms
+    (not those of ``exact`` entries and sets)."""
     ruleset = rules.load_ruleset([RuleSource("watch.toml", WATCH)])
-    lists = [*ruleset.entities.values(), *ruleset.keywords.values()]
-    terms = dict.fromkeys(term for listed in lists for term in listed.terms)
+    entries = [entry for listed in ruleset.entities.values() for entry in listed.entries]
+    inflecting = [entry.terms for entry in entries if not entry.exact]
+    inflecting += [kept.terms for kept in ruleset.keywords.values() if not kept.exact]
+    terms = dict.fromkeys(term for listed in inflecting for term in listed)
     return [term for term in terms if _single_inflecting(term)]
 
 
