@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+
+from monitor.stories.words import (
+    ENGLISH_STOPWORDS,
+    is_toll_word,
+    stem,
+    stop_words,
+    written_as_name,
+)
 
 from rules.text import fold as fold_for_matching
 
@@ -28,20 +35,6 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W_]+")
 
-STOPWORDS = frozenset(
-    """a about after against all also amid an and any are as at be been before being but by
-    can could did do does down during for from had has have he her his how i if in into is it
-    its just last may might more most my near new next no not now of off on one or our out over
-    s say said says she should since so some than that the their them then there these they
-    this those three to two under up us via vs was we were what when where which while who why
-    will with would you your""".split()
-)
-# Words next to which a number is a count of people hurt: the numbers that change as a
-# story grows ("kills 14" → "kills 40"), unlike dates, scores or "Day 2".
-_TOLL_WORDS = frozenset(
-    """casualties civilians dead death deaths die died dies injured injures injuring kill killed
-    killing kills missing people soldiers toll victims wounded wounds""".split()
-)
 # News agencies whose copies other outlets carry verbatim, by the credit they print.
 WIRE_AGENCIES = {
     "reuters": "Reuters",
@@ -97,22 +90,13 @@ def normalise_headline(title: str) -> str:
     return fold(strip_decorations(title))
 
 
-@lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """A light English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def content_tokens(folded: str) -> frozenset[str]:
-    """The words that carry meaning: no stop words, no bare numbers, stemmed."""
+    """The words that carry meaning: no stop words (of its language), no bare numbers,
+    stemmed."""
+    words = folded.split()
+    stop = stop_words(words)
     return frozenset(
-        stem(word)
-        for word in folded.split()
-        if len(word) > 1 and word not in STOPWORDS and not word.isdigit()
+        stem(word) for word in words if len(word) > 1 and word not in stop and not word.isdigit()
     )
 
 
@@ -126,7 +110,7 @@ def toll_numbers(folded: str) -> frozenset[str]:
     tolls = set()
     for position, word in enumerate(words):
         if word.isdigit() and any(
-            near in _TOLL_WORDS for near in words[max(0, position - 3) : position + 3]
+            is_toll_word(near) for near in words[max(0, position - 3) : position + 3]
         ):
             tolls.add(word)
     return frozenset(tolls)
@@ -143,12 +127,14 @@ class CasedWord:
 
 
 def cased_words(text: str) -> list[CasedWord]:
-    """Words in order, each with its case, skipping stop words and numbers."""
+    """Words in order, each with its case, skipping stop words and numbers. A word of a
+    script without capital letters counts as capitalised (``words.written_as_name``)."""
     found: list[CasedWord] = []
+    stop = stop_words(fold(text).split())
     for raw in _WORD.findall(text):
         for part in fold(raw).split():
-            if len(part) > 1 and part not in STOPWORDS and not part.isdigit():
-                found.append(CasedWord(stem(part), part, raw[:1].isupper(), not found))
+            if len(part) > 1 and part not in stop and not part.isdigit():
+                found.append(CasedWord(stem(part), part, written_as_name(raw), not found))
     return found
 
 
@@ -219,7 +205,7 @@ def name_phrases(text: str, is_name: Callable[[str, bool], bool]) -> list[tuple[
 
 
 def _names_something(word: str, folded: str) -> bool:
-    return word[:1].isupper() and folded not in STOPWORDS and folded not in _CALENDAR
+    return word[:1].isupper() and folded not in ENGLISH_STOPWORDS and folded not in _CALENDAR
 
 
 def _opens_name(words: list[str], is_name: Callable[[str, bool], bool], title_case: bool) -> bool:

@@ -1,0 +1,120 @@
+"""Which words of a headline carry meaning, in the language it is written in.
+
+Stop words per language (hand-written, small: function words and "said"), the words
+next to which a number counts casualties, the stem a word is compared by, and what
+counts as written like a name in a script without capital letters
+(docs/decisions/0034-grouping-per-language.md).
+
+Stop words of scripts no English word is written in (Arabic, Persian, Russian,
+Ukrainian) are dropped from every headline. Latin-script languages share letters,
+and their function words are other languages' content words (German "die", French
+"son", Spanish "sin"): a headline drops the English ones always, and another Latin
+language's only when more of the headline's words are that language's stop words
+than English ones, so an English headline keeps today's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rules.text import normalise
+
+_ENGLISH = """a about after against all also amid an and any are as at be been before being
+    but by can could did do does down during for from had has have he her his how i if in
+    into is it its just last may might more most my near new next no not now of off on one
+    or our out over s say said says she should since so some than that the their them then
+    there these they this those three to two under up us via vs was we were what when where
+    which while who why will with would you your"""
+# Scripts no English word shares: dropped from every headline.
+_ARABIC = """في من على الى عن مع بعد قبل ان انه انها كان كانت هذا هذه ذلك تلك التي الذي
+    الذين او ثم قد لا ما لم لن هو هي هم بين حتى عند منذ خلال ضد نحو حول اي كل غير عبر لدى
+    امام دون فيه فيها عليه منه كما ايضا وسط وفي ومن وعلى والى وقد وان قال قالت يقول تقول"""
+_PERSIAN = """در از به با که این آن را و یا برای تا بر هم هر یک می شد شده است بود کرد کرده
+    اند ها های پس پیش بین روی زیر علیه درباره گفت گفته نیز اما اگر چه وی او آنها ما شود"""
+_RUSSIAN = """в во на с со к ко по за из от до у о об обо и а но или что как это этот эта
+    эти тот та те не ни же ли бы был была были быть его ее их он она они мы вы для при про
+    под над после перед между через без более также уже еще где когда который которая
+    которые которых заявил заявила заявили сообщил сообщили"""
+_UKRAINIAN = """в у на з із зі до від по за про під над для при після перед між через без і й
+    та а але або що як це цей ця ці той не ні же чи був була були бути його її їх він вона
+    вони ми ви також вже ще де коли який яка які заявив заявила повідомили"""
+# Latin-script languages other than English: dropped when the headline reads as one.
+_LATIN = {
+    "fr": """le la les un une des du de et ou au aux en dans sur sous pour par avec sans
+        contre après avant selon entre vers chez est sont ont été être qui que qu ne pas
+        plus se sa ses leur leurs ce cet cette ces il elle ils elles nous dit deux trois""",
+    "es": """el la los las un una unos unas de del al en con sin por para sobre tras
+        contra entre hacia desde según es son fue han ha que se su sus lo como más dos tres
+        dice""",
+    "de": """der die das den dem des ein eine einer einem einen und oder im am an auf aus
+        bei mit nach von vom zu zum zur für gegen über unter vor seit ist sind war wurde
+        wurden hat haben nicht auch wie als sich es er sie wir zwei drei sagt""",
+    # with the case endings written after an apostrophe ("Şam'da", "İran'ın")
+    "tr": """ve ile bir bu şu da de ki mi için gibi daha çok en ama fakat veya ya hem
+        olarak olan sonra önce karşı göre kadar üzerine ise her tüm dedi ta te dan den
+        tan ten nin nın nun nün ın un ün ya ye yi yı""",
+}
+# Words next to which a number counts people hurt ("kills 14" → "kills 40").
+_ENGLISH_TOLL = """casualties civilians dead death deaths die died dies injured injures
+    injuring kill killed killing kills missing people soldiers toll victims wounded wounds"""
+_OTHER_TOLL = """قتيل قتيلا قتلى مقتل جريح جرحى ضحايا ضحية شهيد شهداء مصرع مصابا مصابين
+    اشخاص شخصا
+    کشته زخمی مجروح قربانی نفر
+    погиб погибли погибших убит убиты убитых ранен ранены раненых жертв жертвы человек
+    загинули загиблих поранені поранених людей
+    öldü ölü yaralı yaralandı kişi
+    morts mort tués blessés victimes personnes
+    muertos heridos víctimas personas fallecidos
+    Tote Verletzte Opfer Menschen getötet"""
+
+
+def _folded(words: str) -> frozenset[str]:
+    """The words as headlines fold them (``rules.text``), so lists match folded text."""
+    return frozenset(normalise(words).split())
+
+
+ENGLISH_STOPWORDS = _folded(_ENGLISH)
+_EVERYWHERE = ENGLISH_STOPWORDS | _folded(_ARABIC + _PERSIAN + _RUSSIAN + _UKRAINIAN)
+_LATIN_STOPWORDS = {language: _folded(words) for language, words in _LATIN.items()}
+_BY_LANGUAGE = {language: _EVERYWHERE | words for language, words in _LATIN_STOPWORDS.items()}
+_TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(_OTHER_TOLL)
+
+
+def stop_words(words: Iterable[str]) -> frozenset[str]:
+    """The stop words of a headline given its folded words: every script's, and those of
+    the Latin-script language it reads as, if not English."""
+    present = frozenset(words)
+    english = len(present & ENGLISH_STOPWORDS)
+    best, hits = "", english
+    for language, listed in _LATIN_STOPWORDS.items():  # insertion order: deterministic
+        count = len(present & listed)
+        if count > hits:
+            best, hits = language, count
+    return _BY_LANGUAGE[best] if best else _EVERYWHERE
+
+
+def is_toll_word(word: str) -> bool:
+    """A folded word next to which a number counts casualties."""
+    return word in _TOLL_WORDS or (not word.isascii() and stem(word) in _TOLL_STEMS)
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """A light English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+_TOLL_STEMS = frozenset(stem(word) for word in _folded(_OTHER_TOLL))
+
+
+def written_as_name(word: str) -> bool:
+    """Capitalised, or in a script without capital letters (Arabic, Persian, Chinese...):
+    there nothing tells a name from a common word, and every doubt keeps stories apart,
+    so each such word counts as one."""
+    first = word[:1]
+    return first.isupper() or (first.isalpha() and first.lower() == first.upper())
