@@ -18,6 +18,7 @@ from monitor.stories.words import (
     stop_words,
     written_as_name,
 )
+from rules.text import fold as fold_for_matching
 
 from rules.text import fold as fold_for_matching
 

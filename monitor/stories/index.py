@@ -43,6 +43,7 @@ from monitor.stories.headlines import (
     strip_decorations,
     toll_numbers,
 )
+from monitor.stories.words import mentioned
 
 _CAP = 256  # newest postings read per word
 _MIN_SHARED = 3  # words a paraphrase must share with a story's headline
@@ -372,9 +373,9 @@ def _substituted(query: _Query, entry: _Entry) -> bool:
     if not query.names or not entry.names:
         return False
     theirs = set(entry.tokens).union(entry.extra)
-    if not query.names - theirs:
+    if all(mentioned(name, theirs) for name in query.names):
         return False
-    return any(name not in query.everything for name in entry.names)
+    return any(not mentioned(name, query.everything) for name in entry.names)
 
 
 def _numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -386,7 +387,7 @@ def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:
     both_leads = bool(entry.extra) and query.everything != query.tokens
     mine = query.everything if both_leads else query.tokens
     theirs = entry.tokens + entry.extra if both_leads else entry.tokens
-    shared = [token for token in theirs if token in mine]
+    shared = [token for token in theirs if mentioned(token, mine)]
     if len(shared) < _MIN_SHARED:
         return 0.0
     if not any(token in query.names or token in entry.names for token in shared):

@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from rules.inflection import stem as inflected_stem
+from rules.inflection import term_forms
+
 from rules.text import normalise
 
 _ENGLISH = """a about after against all also amid an and any are as at be been before being
@@ -79,6 +82,8 @@ _EVERYWHERE = ENGLISH_STOPWORDS | _folded(_ARABIC + _PERSIAN + _RUSSIAN + _UKRAI
 _LATIN_STOPWORDS = {language: _folded(words) for language, words in _LATIN.items()}
 _BY_LANGUAGE = {language: _EVERYWHERE | words for language, words in _LATIN_STOPWORDS.items()}
 _TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(_OTHER_TOLL)
+_LONGEST_PROCLITICS = 4  # "وبال": and + with + the
+_SHORTEST_BARE = 2
 
 
 def stop_words(words: Iterable[str]) -> frozenset[str]:
@@ -101,12 +106,38 @@ def is_toll_word(word: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A light English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
+    """The word's stem by ``rules.inflection`` (Arabic script, Cyrillic), else by a light
+    English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
+    inflected = inflected_stem(word)
+    if inflected != word:
+        return inflected
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def mentioned(token: str, tokens: frozenset[str] | set[str]) -> bool:
+    """``tokens`` hold this stem, or (Arabic script) it with or without proclitics."""
+    return token in tokens or (not token.isascii() and not variants(token).isdisjoint(tokens))
+
+
+@lru_cache(maxsize=65_536)
+def variants(token: str) -> frozenset[str]:
+    """The stems that are this Arabic-script one with proclitics and the article
+    (``rules.inflection.term_forms``: دمشق → بدمشق, ودمشق, الدمشق...) or without them
+    (بدمشق → دمشق); none in other scripts. Pairwise, never a stem of its own: stripping
+    proclitics from every word would make لبنان and فنان one word."""
+    forms = term_forms((token,))[0]
+    if len(forms) < 2:
+        return frozenset()
+    bare = (
+        token[cut:]
+        for cut in range(1, _LONGEST_PROCLITICS + 1)
+        if len(token) - cut >= _SHORTEST_BARE and token in term_forms((token[cut:],))[0]
+    )
+    return frozenset(forms).union(bare) - {token}
 
 
 _TOLL_STEMS = frozenset(stem(word) for word in _folded(_OTHER_TOLL))
