@@ -45,7 +45,7 @@ _UKRAINIAN = """в у на з із зі до від по за про під на
 # Latin-script languages other than English: dropped when the headline reads as one.
 _LATIN = {
     "fr": """le la les un une des du de et ou au aux en dans sur sous pour par avec sans
-        contre après avant selon entre vers chez est sont ont été être qui que qu ne pas
+        contre après avant près selon entre vers chez est sont ont été être qui que qu ne pas
         plus se sa ses leur leurs ce cet cette ces il elle ils elles nous dit deux trois""",
     "es": """el la los las un una unos unas de del al en con sin por para sobre tras
         contra entre hacia desde según es son fue han ha que se su sus lo como más dos tres
@@ -78,7 +78,7 @@ def _folded(words: str) -> frozenset[str]:
 
 
 ENGLISH_STOPWORDS = _folded(_ENGLISH)
-_EVERYWHERE = ENGLISH_STOPWORDS | _folded(_ARABIC + _PERSIAN + _RUSSIAN + _UKRAINIAN)
+_EVERYWHERE = ENGLISH_STOPWORDS | _folded(" ".join((_ARABIC, _PERSIAN, _RUSSIAN, _UKRAINIAN)))
 _LATIN_STOPWORDS = {language: _folded(words) for language, words in _LATIN.items()}
 _BY_LANGUAGE = {language: _EVERYWHERE | words for language, words in _LATIN_STOPWORDS.items()}
 _TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(_OTHER_TOLL)
