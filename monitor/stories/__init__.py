@@ -1,6 +1,8 @@
 """Stories: folding syndicated and re-worded reports of one event into one story.
 
-The story index (headline text, word rarity, names, vetoes), the lead each article is
+The story index (headline text, word rarity, names, vetoes), the words of a headline in
+its language (stop words, stems, casualty words, names in scripts without capitals), the
+lead each article is
 compared by (its page's lead paragraph, else its summary's opening), dedup's decision for
 each article (exact by GUID, link or fingerprint, then near-identical or related), and the
 story window shared with other daemons on one PostgreSQL store."""

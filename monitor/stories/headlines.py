@@ -20,8 +20,6 @@ from monitor.stories.words import (
 )
 from rules.text import fold as fold_for_matching
 
-from rules.text import fold as fold_for_matching
-
 _PREFIX = re.compile(
     r"^\s*(?:(?:update|updated|corrected|correction|refile|rpt|wrapup)\s*\d*\s*[-:–—]+|"
     r"(?:breaking(?:\s+news)?|watch|exclusive|live|analysis|video|photos?|factbox|"

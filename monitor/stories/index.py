@@ -34,15 +34,14 @@ from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
 from monitor.stories.headlines import (
-    cased_words,
     content_tokens,
     fold,
-    is_title_case,
     name_phrases,
     numbers,
     strip_decorations,
     toll_numbers,
 )
+from monitor.stories.names import NameStats
 from monitor.stories.words import mentioned
 
 _CAP = 256  # newest postings read per word
@@ -96,53 +95,6 @@ class _Query:
     numbers: frozenset[str]
     tolls: frozenset[str]  # the headline's casualty counts
     counts: frozenset[str]  # casualty counts of headline and lead
-
-
-class NameStats:
-    """How often each word was written capitalised mid-headline in sentence-case headlines.
-
-    "Latakia" always is, "troops" never: so in a Title Case headline, where case says
-    nothing, the words that are names can still be told apart.
-    """
-
-    def __init__(self) -> None:
-        self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
-        self.version = 0  # changes whenever a count does
-
-    def observe(self, text: str) -> None:
-        if is_title_case(text):
-            return
-        self.version += 1
-        for word in cased_words(text):
-            if not word.first:
-                self._counts.setdefault(word.token, [0, 0])[0 if word.capitalised else 1] += 1
-
-    def names_in(self, text: str) -> frozenset[str]:
-        """Name words of a headline, for the vetoes: an unknown first word counts as one
-        ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart."""
-        title_case = is_title_case(text)
-        return frozenset(
-            word.token
-            for word in cased_words(text)
-            if word.capitalised
-            and self.is_name(word.token, title_case or word.first, unknown=word.first)
-        )
-
-    def is_name(self, token: str, case_says_nothing: bool, *, unknown: bool = False) -> bool:
-        """Whether a capitalised word is a name; ``unknown`` answers for unseen words
-        where case says nothing (Title Case, first word)."""
-        counts = self._counts.get(token)
-        if counts is None:
-            return unknown or not case_says_nothing
-        return not case_says_nothing or counts[0] > counts[1]
-
-    def forget(self, tokens: Iterable[str]) -> None:
-        self.version += 1
-        for token in tokens:
-            self._counts.pop(token, None)
-
-    def __len__(self) -> int:
-        return len(self._counts)
 
 
 class StoryIndex:
