@@ -46,8 +46,8 @@ def _kind(first: str, second: str) -> str | None:
             id="ar-proclitics-and-article",
         ),
         pytest.param(
-            "انفجار سيارة مفخخة في حلب",
-            "انفجار سيارة مفخخة بحلب",
+            "انفجار سيارة مفخخة في دمشق",
+            "انفجار سيارة مفخخة بدمشق",
             "near_identical",
             id="ar-bi-prefix",
         ),
