@@ -128,12 +128,12 @@ class CasedWord:
 def cased_words(text: str) -> list[CasedWord]:
     """Words in order, each with its case, skipping stop words and numbers. A word of a
     script without capital letters counts as capitalised (``words.written_as_name``)."""
+    parts = [(raw, part) for raw in _WORD.findall(text) for part in fold(raw).split()]
+    stop = stop_words(part for _, part in parts)
     found: list[CasedWord] = []
-    stop = stop_words(fold(text).split())
-    for raw in _WORD.findall(text):
-        for part in fold(raw).split():
-            if len(part) > 1 and part not in stop and not part.isdigit():
-                found.append(CasedWord(stem(part), part, written_as_name(raw), not found))
+    for raw, part in parts:
+        if len(part) > 1 and part not in stop and not part.isdigit():
+            found.append(CasedWord(stem(part), part, written_as_name(raw), not found))
     return found
 
 

@@ -325,9 +325,10 @@ def _substituted(query: _Query, entry: _Entry) -> bool:
     if not query.names or not entry.names:
         return False
     theirs = set(entry.tokens).union(entry.extra)
-    if all(mentioned(name, theirs) for name in query.names):
+    if all(mentioned(name, theirs) for name in query.names - theirs):
         return False
-    return any(not mentioned(name, query.everything) for name in entry.names)
+    everything = query.everything
+    return any(name not in everything and not mentioned(name, everything) for name in entry.names)
 
 
 def _numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -339,7 +340,8 @@ def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:
     both_leads = bool(entry.extra) and query.everything != query.tokens
     mine = query.everything if both_leads else query.tokens
     theirs = entry.tokens + entry.extra if both_leads else entry.tokens
-    shared = [token for token in theirs if mentioned(token, mine)]
+    # mentioned() compares Arabic proclitic forms; an ASCII word can only be itself
+    shared = [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
     if len(shared) < _MIN_SHARED:
         return 0.0
     if not any(token in query.names or token in entry.names for token in shared):

@@ -20,7 +20,6 @@ from functools import lru_cache
 
 from rules.inflection import stem as inflected_stem
 from rules.inflection import term_forms
-
 from rules.text import normalise
 
 _ENGLISH = """a about after against all also amid an and any are as at be been before being
