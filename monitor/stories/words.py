@@ -3,7 +3,7 @@
 Stop words per language (hand-written, small: function words and "said"), the words
 next to which a number counts casualties, the stem a word is compared by, and what
 counts as written like a name in a script without capital letters
-(docs/decisions/0036-grouping-per-language.md).
+(docs/decisions/0037-grouping-per-language.md).
 
 Stop words of scripts no English word is written in (Arabic, Persian, Russian,
 Ukrainian) are dropped from every headline. Latin-script languages share letters,
