@@ -50,12 +50,16 @@ concurrency = 1  # feeds polled in order: which outlet opens a story is the same
 [notifiers.hook]
 type = "webhook"
 url = "{hook}"
+# Teasers' article pages off: the first feed's page fetches would wait for the one slot
+# the second feed's poll may take meanwhile, and which outlet opens a story would vary.
 [[feeds]]
 name = "Levant Wire"
 url = "{wire}"
+full_text = "never"
 [[feeds]]
 name = "Gulf Dispatch"
 url = "{gulf}"
+full_text = "never"
 [entities.iran]
 kind = "actor"
 entries = [{{ name = "Iran", aliases = ["Iranian"] }}]
