@@ -33,11 +33,12 @@ import structlog
 from monitor.config import FeedSettings
 from monitor.ingest.batch import Ingested, Ingesting, article_fields, log_alerts, match_context
 from monitor.ingest.full_text import Reading, read_page
+from monitor.ingest.language import article_text, identify
 from monitor.ingest.story_alerts import LatePagePlan
 from monitor.ingest.writer import PageRecord
 from monitor.observability import redact_url
 from monitor.pages import FetchedPage, Late
-from monitor.records import AlertRecord, FeedState, Verdict
+from monitor.records import AlertRecord, Article, FeedState, Verdict
 
 log = structlog.get_logger("monitor.ingest.late_pages")
 
@@ -153,7 +154,8 @@ async def _follow_up(
         if not reading.text:  # a failed fetch is logged by the page fetcher
             _unused(feed, late, reading.issue or "empty")
             return
-        created = await _matched(ingested, reading.text, pipe)
+        hint = reading.page.language if reading.page else ""
+        created = await _matched(ingested, _read_again(ingested, reading.text, hint), pipe)
     except Exception as err:
         log.error("page_late_failed", feed_url=redact_url(feed.url),
                   page_url=redact_url(late.link), error=repr(err))  # fmt: skip
@@ -169,16 +171,27 @@ async def _follow_up(
         pipe.on_alerts()
 
 
-async def _matched(ingested: Ingested, body: str, pipe: Following) -> list[AlertRecord] | None:
-    """The article matched again with ``body``; its text stored and the follow-ups it adds
-    queued (None: the article is not stored)."""
-    article, decision = replace(ingested.article, body=body), ingested.decision
+def _read_again(ingested: Ingested, body: str, page_language: str | None) -> Article:
+    """The stored article with its page's text, and the language it reads as with it
+    (the page may say more than the feed's teaser did)."""
+    article = replace(ingested.article, body=body)
+    hint = ingested.article.language or page_language or ""
+    return replace(article, language=identify(article_text(article), hint))
+
+
+async def _matched(
+    ingested: Ingested, article: Article, pipe: Following
+) -> list[AlertRecord] | None:
+    """``article`` (with its page) matched again; its text and language stored and the
+    follow-ups it adds queued (None: the article is not stored)."""
+    decision, body = ingested.decision, article.body
     runtime = pipe.runtime.current
     context = await match_context(article, decision, pipe, runtime, stored=True)
     matches = tuple(runtime.matcher.match(article_fields(article), context))
     plan = LatePagePlan(runtime.policy(), article, decision, matches, pipe.clock())
     async with pipe.ingest_lock:  # queued in the order ingest decides in
-        done = pipe.writer.submit_page(pipe.store, PageRecord(article.article_id, body, plan))
+        record = PageRecord(article.article_id, body, plan, article.language)
+        done = pipe.writer.submit_page(pipe.store, record)
     return await done
 
 

@@ -76,6 +76,7 @@ class PageRecord(NamedTuple):
     article_id: str
     body: str
     alerts: AlertPlanner
+    language: str = ""  # the article's language read again with the page ("": unchanged)
 
 
 @dataclass

@@ -88,9 +88,10 @@ class Store(Outbox, Protocol):
         """
 
     async def record_page(
-        self, article_id: str, body: str, alerts: AlertPlanner
+        self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
     ) -> list[AlertRecord] | None:
-        """Add a page's text that came late to the stored article (kept when it has one)
+        """Add a page's text that came late to the stored article (kept when it has one),
+        with the ``language`` the article reads as with it (unless "")
         and queue the alerts ``alerts`` plans against its story's state, in one
         transaction; return the alerts newly created, None when no such article is stored."""
 

@@ -195,12 +195,12 @@ class PostgresStore(PostgresLeases):
             return created
 
     async def record_page(
-        self, article_id: str, body: str, alerts: AlertPlanner
+        self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
     ) -> list[AlertRecord] | None:
         """Under the stories lock, so no other daemon plans alerts on the story meanwhile."""
         async with self._connection() as conn, conn.transaction():
             await self.stories.lock(conn)
-            return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts))
+            return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts, language))
 
 
 async def _current(conn: Connection) -> tuple[int, int]:

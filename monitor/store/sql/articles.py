@@ -62,14 +62,15 @@ def store_article(
 
 
 def store_page(
-    dialect: Dialect, article_id: str, body: str, alerts: AlertPlanner
+    dialect: Dialect, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
 ) -> Steps[list[AlertRecord] | None]:
-    """A late page's text added to its stored article, and the alerts ``alerts`` plans
+    """A late page's text added to its stored article (with the ``language`` it reads as
+    with it, unless ""), and the alerts ``alerts`` plans
     against the article's story as it stands; None when the article is not stored."""
     row = yield from first_of(sql.ARTICLE_STORY, (article_id,))
     if row is None:
         return None
-    yield from changed(sql.ADD_BODY, (packed_body(body), article_id))
+    yield from changed(sql.ADD_BODY, (packed_body(body), language, article_id))
     planned = alerts((yield from story_alert_state(row["story_id"])))
     return (yield from _insert_alerts(dialect, planned))
 

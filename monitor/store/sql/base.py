@@ -117,10 +117,10 @@ class SqlStore:
         return (await self.record_articles([ArticleRecord(article, decision, alerts)]))[0]
 
     async def record_page(
-        self, article_id: str, body: str, alerts: AlertPlanner
+        self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
     ) -> list[AlertRecord] | None:
         return await self._perform(
-            articles.store_page(self.dialect, article_id, body, alerts), write=True
+            articles.store_page(self.dialect, article_id, body, alerts, language), write=True
         )
 
     async def save_feed_state(self, state: FeedState) -> None:

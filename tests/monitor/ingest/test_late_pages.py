@@ -324,3 +324,34 @@ async def test_a_late_page_read_counts_as_read_in_the_feeds_next_state(site: Sit
     assert site.rows(counts) == [(1, 1, "late")]
     await site.poll()
     assert site.rows(counts) == [(1, 1, "late")]  # counted once
+
+
+FRENCH_PAGE = article_page(
+    (
+        "Les travaux du barrage de la vallée orientale sont arrêtés depuis lundi, quand les"
+        " grues de l'entreprise ont été déplacées vers le chantier du pont autoroutier.",
+        "La ministre de l'eau s'est rendue sur place mercredi et a promis que les grues"
+        " reviendraient avant que les pluies d'automne ne remplissent de nouveau la vallée.",
+    ),
+    title="Barrage",
+    lang="fr",
+).encode()
+FRENCH_WATCH = """[keywords.barrage]
+terms = ["grues"]
+[[rules]]
+name = "chantiers-fr"
+languages = ["fr"]
+all_of = ["barrage"]"""
+
+
+async def test_a_late_page_is_matched_in_the_language_it_is_written_in(tmp_path: Path) -> None:
+    """A French page behind a teaser too short to tell its language: the follow-up match,
+    and the stored article, read it as French."""
+    page = Reply(200, {"Content-Type": "text/html; charset=utf-8"}, FRENCH_PAGE)
+    async with _site(tmp_path, FRENCH_WATCH, page) as site:
+        site.server.add_feed("/feed.xml", _feed(site.server, [("dam", "Barrage", "Grues.")]))
+        await site.poll()
+        assert site.rows("SELECT language FROM articles") == [("",)]
+        await site.page_comes()
+        assert [hook["rule"] for hook in await site.hooks()] == ["chantiers-fr"]
+        assert site.rows("SELECT language FROM articles") == [("fr",)]
