@@ -14,7 +14,7 @@ from typing import NamedTuple
 from rules.inflection import stemmed_text
 from rules.markup import Plain, strip_markup
 from rules.sentences import sentence_index, sentence_starts
-from rules.text import FIELD_BREAK, JOINER, Folded, Token, fold, fold_joined, tokenise
+from rules.text import FIELD_BREAK, JOINER, Folded, fold, fold_joined, tokenise, word_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +127,13 @@ class ArticleText:
 class FieldText:
     """One field of one article, prepared once: markup stripped, folded, positions on demand."""
 
-    __slots__ = ("_sentences", "_tokens", "folded", "name", "plain", "separated")
+    __slots__ = ("_sentences", "_words", "folded", "name", "plain", "separated")
 
     def __init__(self, name: str, text: str, folded: Folded | None = None) -> None:
         self.name = name
         self.plain: Plain = strip_markup(text) if "<" in text or "&" in text else Plain(text)
         self.folded, self.separated = folded or fold(self.plain.text)
-        self._tokens: list[Token] | None = None
+        self._words: list[tuple[int, int]] | None = None
         self._sentences: list[int] | None = None
 
     def span(self, found: Found) -> tuple[int, int]:
@@ -147,11 +147,18 @@ class FieldText:
         return sentence_index(self._sentences, self._plain_span(found)[0])
 
     def _plain_span(self, found: Found) -> tuple[int, int]:
-        if self.separated is not None:
+        if isinstance(self.separated, bytes):
             return locate(self.separated, 0, found)
-        if self._tokens is None:
-            self._tokens = tokenise(self.plain.text)
-        return self._tokens[found.first].start, self._tokens[found.last].end
+        if self._words is None:
+            self._words = self._word_spans()
+        return self._words[found.first][0], self._words[found.last][1]
+
+    def _word_spans(self) -> list[tuple[int, int]]:
+        """Where each folded word stands in the plain text: read off the separated text
+        when characters folded one to one (a C-level scan), else by ``tokenise``."""
+        if self.separated is not None:
+            return word_spans(self.separated)
+        return [(token.start, token.end) for token in tokenise(self.plain.text)]
 
 
 def locate(separated: bytes, start: int, found: Found) -> tuple[int, int]:

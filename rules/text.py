@@ -102,10 +102,12 @@ def normalise(text: str) -> str:
 
 
 # Text folded for matching: " w1 w2 ... wn ", the words exactly as ``tokenise`` has them,
-# and, when positions map back without tokenising (plain ASCII without apostrophes),
-# the text with every separator a space, of the original's length: the folded text is
-# that with runs of spaces collapsed. A plain tuple: this is made for every field.
-Folded = tuple[str, bytes | None]
+# and, when positions map back without tokenising, the separated text: every character
+# folded, separators as spaces, of the original's length; the folded text is that with
+# runs of spaces collapsed. Bytes for plain ASCII without apostrophes (hits located by
+# counting letters, ``rules.field.locate``); a str for other text whose characters fold
+# in place (hits located by word, ``word_spans``). A plain tuple: made for every field.
+Folded = tuple[str, bytes | str | None]
 
 
 def fold(text: str) -> Folded:
@@ -118,7 +120,7 @@ def fold(text: str) -> Folded:
     if not text.isascii():
         text = _typographic_to_ascii(text)
         if not text.isascii():
-            return _fold_unicode(text), None
+            return _fold_unicode(text)
     return _fold_separated(text.encode("ascii").translate(_ASCII_FOLD))
 
 
@@ -208,16 +210,38 @@ def _typographic_to_ascii(text: str) -> str:
     return text
 
 
-def _fold_unicode(text: str) -> str:
+def _fold_unicode(text: str) -> Folded:
     """The folded words of non-ASCII text: ``_fold_char`` on every character (through a
-    translation table filled as characters are first seen), apostrophes kept to find
-    possessives, then split as the ASCII path does."""
-    folded = text.translate(_FOLD_TABLE)
+    translation table), apostrophes kept to find possessives, then split as the ASCII
+    path does. With the separated text too when every character folds to at most one."""
+    if _IRREGULAR.search(text) is None:
+        separated = text.translate(_KEEPING_PLACE)
+        kept = separated.replace(_JOINED, "") if _JOINED in separated else separated
+        return _padded(kept.split()), separated
+    folded = text.translate(_FOLD_TABLE if _UNCOVERED.search(text) else _PREFILLED)
     words = folded.split()
     if "'" in folded:
         words = _split_apostrophes(words, "'")
+    return _padded(words), None
+
+
+def word_spans(separated: str) -> list[tuple[int, int]]:
+    """Where each word of a str ``Folded`` separated text stands: its words are the
+    folded text's, in order, at the original's offsets. A word starts at a letter and
+    takes in the joining characters within and after it, as ``tokenise`` has it."""
+    return [match.span() for match in _WORD.finditer(separated)]
+
+
+def _padded(words: list[str]) -> str:
     core = " ".join(words)
     return f" {core} " if core else " "
+
+
+def _folded_for_table(code: int) -> str:
+    """What ``str.translate`` must give for ``code``: its fold, or "'" for an apostrophe
+    (kept so that possessives are found)."""
+    char = chr(code)
+    return "'" if _is_apostrophe(char) else _fold_char(char)
 
 
 class _FoldTable(dict[int, str]):
@@ -225,11 +249,22 @@ class _FoldTable(dict[int, str]):
     so that hostile text cannot grow it without limit."""
 
     def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = "'" if _is_apostrophe(char) else _fold_char(char)
+        folded = _folded_for_table(code)
         if len(self) < _FOLD_TABLE_LIMIT:
             self[code] = folded
         return folded
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regex character class body matching exactly ``codes`` (sorted), as ranges."""
+    parts: list[str] = []
+    first = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != previous + 1:
+            parts.append(re.escape(chr(first)) + "-" + re.escape(chr(previous)))
+            first = code
+        previous = code
+    return "".join(parts)
 
 
 _S = ("s", b"s")  # the possessive's s, as str and as bytes
@@ -312,3 +347,24 @@ def _is_possessive(text: str, previous: Token, token: Token) -> bool:
 
 def _is_apostrophe(char: str) -> bool:
     return unicodedata.normalize("NFKC", char.translate(_QUOTES)) == "'"
+
+
+# The blocks news is mostly written in (ASCII, Latin-1 and Extended, combining marks,
+# Greek, Cyrillic, Arabic, punctuation and the zero-width characters, symbols, Arabic
+# presentation forms), folded once at import into a plain dict: ``str.translate``
+# reads a plain dict about a third faster than one with ``__missing__``. Text with
+# other characters is translated by the lazy ``_FOLD_TABLE``; the folds are the same.
+_BLOCKS = ((0x0000, 0x0780), (0x2000, 0x2300), (0x3000, 0x3040), (0xFB00, 0xFE00),
+           (0xFE20, 0xFF00))  # fmt: skip
+_PREFILLED = {code: _folded_for_table(code) for low, high in _BLOCKS for code in range(low, high)}
+_UNCOVERED = re.compile(f"[^{_char_class(sorted(_PREFILLED))}]")
+# Stands in the separated text for a character that folds to nothing (a joining mark,
+# tatweel, ZWNJ), so that it keeps the original's length; folding makes it a space, so
+# no text holds it.
+_JOINED = "\x00"
+# A character not in ``_PREFILLED``, or folding to more than one character (a ligature,
+# "½"), or an apostrophe (possessives move words): text without one folds in place.
+_IN_PLACE = [code for code, to in sorted(_PREFILLED.items()) if len(to) <= 1 and to != "'"]
+_IRREGULAR = re.compile(f"[^{_char_class(_IN_PLACE)}]")
+_KEEPING_PLACE = {code: _PREFILLED[code] or _JOINED for code in _IN_PLACE}
+_WORD = re.compile(f"[^{_SEPARATOR}{_JOINED}][^{_SEPARATOR}]*")

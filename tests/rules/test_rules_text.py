@@ -103,6 +103,46 @@ def test_located_words_are_the_words_tokenise_locates(seed: int) -> None:
             start += len(word) + 1
 
 
+# Text in one script, as news writes it: most of it folds in place (each character to at
+# most one), so hits are located from the separated text rather than by tokenise; the
+# rarer characters (apostrophes, ligatures, characters past the prefilled blocks) send
+# it the slow way. Both must locate every word where tokenise does.
+_COMMON = [" ", " ", ", ", ".", "-", "—", "«", "»", "\n", "1", "7", "\u00a0", "(", ")", "%"]
+_SCRIPTS = {
+    "cyrillic": ["Моск", "ва", "Дамаск", "е", "ё", "Ё", "й", "ї", "і", "є", "ґ", "е\u0308", "−", "№"],
+    "arabic": ["بدمشق", "الـ", "ـ", "\u064e", "\u0650", "\u0651", "أ", "إ", "آ", "ة", "ى", "٣", "٢٠",
+               "ﻻ", "ﷲ", "؟", "،", "ـــ", "\u0670", "لل"],
+    "persian": ["می", "\u200c", "خواهد", "ی", "ک", "ۀ", "۱۴۰۳", "\u200d", "گ", "پ", "چ", "ژ"],
+    "turkish": ["Şam", "'", "da", "’", "İ", "ı", "I", "i", "ğ", "ç", "ö", "ü", "Türkiye", "İstanbul"],
+    "latin accents": ["l", "'", "armée", "É", "é", "E\u0301", "ñ", "ß", "ﬁ", "Ø", "æ", "ł", "\u00ad",
+                      "Ωμέγα", "ǆ", "½"],
+}  # fmt: skip
+
+
+def _script_texts(script: str, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = _SCRIPTS[script] * 2 + _COMMON
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("script", sorted(_SCRIPTS))
+def test_text_folded_in_place_locates_words_as_tokenise(script: str) -> None:
+    """Words folded in place (``Folded`` with a str separated text) are the words of
+    tokenise, located where tokenise locates them; and the fast path is taken."""
+    in_place = 0
+    for text in _script_texts(script, 1_500, seed=len(script)):
+        field = FieldText("title", text)
+        tokens = tokenise(text)
+        assert field.folded == fold(text)[0] == (f" {normalise(text)} " if tokens else " ")
+        in_place += isinstance(field.separated, str)
+        start = 1
+        for index, word in enumerate(field.folded.split()):
+            found = Found("title", index, index, 0, start, start + len(word))
+            assert field.span(found) == (tokens[index].start, tokens[index].end), repr(text)
+            start += len(word) + 1
+    assert in_place > 150  # the fast path is exercised
+
+
 @pytest.mark.parametrize(
     ("text", "sentences"),
     [
