@@ -155,8 +155,8 @@ class FieldText:
 
     def _word_spans(self) -> list[tuple[int, int]]:
         """Where each folded word stands in the plain text: read off the separated text
-        when characters folded one to one (a C-level scan), else by ``tokenise``."""
-        if self.separated is not None:
+        when characters folded in place (a C-level scan), else by ``tokenise``."""
+        if isinstance(self.separated, str):
             return word_spans(self.separated)
         return [(token.start, token.end) for token in tokenise(self.plain.text)]
 

@@ -124,7 +124,7 @@ def fold(text: str) -> Folded:
     return _fold_separated(text.encode("ascii").translate(_ASCII_FOLD))
 
 
-def fold_joined(joined: str, texts: Sequence[str]) -> Folded | None:
+def fold_joined(joined: str, texts: Sequence[str]) -> tuple[str, bytes | None] | None:
     """The ``fold`` of each of ``texts``, joined by FIELD_BREAK: plain ASCII only.
 
     ``joined`` is the texts joined by JOINER; so are the separated bytes returned
@@ -139,7 +139,7 @@ def fold_joined(joined: str, texts: Sequence[str]) -> Folded | None:
     return _fold_separated(joined.encode("latin-1").translate(_JOINED_FOLD))
 
 
-def _fold_separated(separated: bytes) -> Folded:
+def _fold_separated(separated: bytes) -> tuple[str, bytes | None]:
     """The folded text of separated bytes (letters, digits, apostrophes, field breaks,
     the rest spaces); the bytes too, unless apostrophes make words move."""
     if separated.find(b"'") >= 0:
