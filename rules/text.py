@@ -15,6 +15,7 @@ i, Arabic-Indic digits...) are folded to one form: see ``rules._scripts``.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -238,7 +239,7 @@ def _fold_by_code_page(text: str) -> Folded | None:
     if page is None:
         return None
     try:
-        encoded = text.encode(page)
+        encoded = text.encode(page, _STAND_IN_ERRORS)
     except UnicodeEncodeError:
         return None
     separated = encoded.translate(_PAGE_TABLES[page])
@@ -246,6 +247,19 @@ def _fold_by_code_page(text: str) -> Folded | None:
         return None
     kept = separated.replace(b"\x00", b"") if separated.find(0) >= 0 else separated
     return _collapse(kept).decode(page), separated.decode(page)
+
+
+def _stand_in(error: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: characters a code page lacks, as stand-ins it holds that
+    fold the same (Persian yeh as Arabic yeh, Arabic-Indic digits as ASCII ones, a
+    joining mark as the soft hyphen); raises again when some character has none."""
+    if isinstance(error, UnicodeEncodeError):
+        try:
+            run = error.object[error.start : error.end]
+            return "".join(_STAND_INS[ord(char)] for char in run), error.end
+        except KeyError:
+            pass
+    raise error
 
 
 def word_spans(separated: str) -> list[tuple[int, int]]:
@@ -419,3 +433,13 @@ _PAGE_OF = {
     for page in reversed(_CODE_PAGES)
     for char in bytes(range(128, 256)).decode(page, errors="ignore")
 }
+# In-place characters → a character folding as they do that a code page may hold: the
+# fold itself where folding it again changes nothing, the soft hyphen for those that
+# join. The encoder still fails when the page lacks the stand-in.
+_STAND_INS = {
+    code: folded or "\u00ad"
+    for code, folded in _KEEPING_PLACE.items()
+    if not folded or _KEEPING_PLACE.get(ord(folded)) == folded
+}
+_STAND_IN_ERRORS = "rules.text.fold_stand_in"
+codecs.register_error(_STAND_IN_ERRORS, _stand_in)
