@@ -437,9 +437,9 @@ _PAGE_OF = {
 # fold itself where folding it again changes nothing, the soft hyphen for those that
 # join. The encoder still fails when the page lacks the stand-in.
 _STAND_INS = {
-    code: folded or "\u00ad"
-    for code, folded in _KEEPING_PLACE.items()
-    if not folded or _KEEPING_PLACE.get(ord(folded)) == folded
+    code: _PREFILLED[code] or "\u00ad"
+    for code in _IN_PLACE
+    if not _PREFILLED[code] or _PREFILLED.get(ord(_PREFILLED[code])) == _PREFILLED[code]
 }
 _STAND_IN_ERRORS = "rules.text.fold_stand_in"
 codecs.register_error(_STAND_IN_ERRORS, _stand_in)
