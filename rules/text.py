@@ -15,7 +15,6 @@ i, Arabic-Indic digits...) are folded to one form: see ``rules._scripts``.
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
 
+from rules._code_pages import JOINED, CodePages
 from rules._scripts import SCRIPT_FOLD
 
 # Runs of anything but ASCII punctuation and whitespace; an all-ASCII run is
@@ -231,35 +231,14 @@ def _fold_unicode(text: str) -> Folded:
 
 
 def _fold_by_code_page(text: str) -> Folded | None:
-    """``_fold_unicode`` of text that one single-byte code page holds (all Cyrillic, or
-    all Arabic-script, with ASCII: most news) when it folds in place: encoded, folded
-    by a 256-byte table and decoded, all in C. None otherwise."""
-    first = _NON_ASCII.search(text)
-    page = _PAGE_OF.get(first.group()) if first else None
-    if page is None:
+    """``_fold_unicode`` of text that a single-byte code page folds in place (see
+    ``rules._code_pages``), or None."""
+    found = _CODE_PAGES.separate(text)
+    if found is None:
         return None
-    try:
-        encoded = text.encode(page, _STAND_IN_ERRORS)
-    except UnicodeEncodeError:
-        return None
-    separated = encoded.translate(_PAGE_TABLES[page])
-    if separated.find(_NOT_IN_PLACE) >= 0:
-        return None
-    kept = separated.replace(b"\x00", b"") if separated.find(0) >= 0 else separated
+    separated, page = found
+    kept = separated.replace(b"\x00", b"") if separated.find(JOINED) >= 0 else separated
     return _collapse(kept).decode(page), separated.decode(page)
-
-
-def _stand_in(error: UnicodeError) -> tuple[str, int]:
-    """Encoding error handler: characters a code page lacks, as stand-ins it holds that
-    fold the same (Persian yeh as Arabic yeh, Arabic-Indic digits as ASCII ones, a
-    joining mark as the soft hyphen); raises again when some character has none."""
-    if isinstance(error, UnicodeEncodeError):
-        try:
-            run = error.object[error.start : error.end]
-            return "".join(_STAND_INS[ord(char)] for char in run), error.end
-        except KeyError:
-            pass
-    raise error
 
 
 def word_spans(separated: str) -> list[tuple[int, int]]:
@@ -405,41 +384,4 @@ _IN_PLACE = [code for code, to in sorted(_PREFILLED.items()) if len(to) <= 1 and
 _IRREGULAR = re.compile(f"[^{_char_class(_IN_PLACE)}]")
 _KEEPING_PLACE = {code: _PREFILLED[code] or _JOINED for code in _IN_PLACE}
 _WORD = re.compile(f"[^{_SEPARATOR}{_JOINED}][^{_SEPARATOR}]*")
-# Single-byte code pages of the scripts news is mostly written in. Text one of them holds
-# is folded by a 256-byte table: encoding, ``bytes.translate`` and decoding are C loops,
-# several times faster than ``str.translate``. Each table maps a character to its fold
-# (from ``_KEEPING_PLACE``) where that is in the same page, else to _NOT_IN_PLACE,
-# which sends the text the general way (no text folds to it: it is a control character).
-_CODE_PAGES = ("cp1251", "cp1256", "cp1252", "cp1254", "cp1253")
-_NOT_IN_PLACE = 0x01
-_NON_ASCII = re.compile("[^\x00-\x7f]")
-
-
-def _page_table(page: str) -> bytes:
-    table = bytearray([_NOT_IN_PLACE]) * 256
-    for byte in range(256):
-        try:
-            folded = _KEEPING_PLACE.get(ord(bytes([byte]).decode(page)))
-            table[byte] = folded.encode(page)[0] if folded is not None else _NOT_IN_PLACE
-        except UnicodeError:  # a byte the page leaves undefined, or a fold it lacks
-            continue
-    return bytes(table)
-
-
-_PAGE_TABLES = {page: _page_table(page) for page in _CODE_PAGES}
-# The page to try for text, by its first non-ASCII character (the first page holding it).
-_PAGE_OF = {
-    char: page
-    for page in reversed(_CODE_PAGES)
-    for char in bytes(range(128, 256)).decode(page, errors="ignore")
-}
-# In-place characters → a character folding as they do that a code page may hold: the
-# fold itself where folding it again changes nothing, the soft hyphen for those that
-# join. The encoder still fails when the page lacks the stand-in.
-_STAND_INS = {
-    code: _PREFILLED[code] or "\u00ad"
-    for code in _IN_PLACE
-    if not _PREFILLED[code] or _PREFILLED.get(ord(_PREFILLED[code])) == _PREFILLED[code]
-}
-_STAND_IN_ERRORS = "rules.text.fold_stand_in"
-codecs.register_error(_STAND_IN_ERRORS, _stand_in)
+_CODE_PAGES = CodePages({code: _PREFILLED[code] for code in _IN_PLACE})
