@@ -91,8 +91,9 @@ def _variants(results: Results) -> str:
     return "\n".join(lines) + (
         "\n\nMeasured at the rule count nearest 10,000 terms. Text that is not plain ASCII "
         "after curly quotes and dashes are mapped (here: accented letters) is folded "
-        "character by character; text with apostrophes takes the same byte path with one "
-        "extra split; a match's hits are located in the original text when it fires."
+        "through a single-byte code page where one holds it (else by a translation "
+        "table); text with apostrophes takes the same byte path with one extra split; a "
+        "match's hits are located in the original text when it fires."
     )
 
 
