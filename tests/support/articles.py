@@ -15,6 +15,18 @@ ENGLISH = (
     "The council will discuss the request on Friday; the mayor said she favoured it but"
     " wanted the coast guard to confirm that the landing place is safe.",
 )
+# A page naming the minister (and the concrete) that the feed's standfirst leaves out: the
+# full-text and late-page tests' article.
+RESERVOIR = (
+    "Work on the eastern reservoir stopped on Monday when the contractor's cranes were"
+    " moved to the motorway bridge, leaving the concrete of the new dam half poured.",
+    "Water minister Ilona Marsh visited the site on Wednesday and promised that the"
+    " cranes would be back before the autumn rains fill the valley again.",
+    "Farmers downstream have asked for compensation, saying the unfinished wall already"
+    " diverts the river away from their irrigation channels in the dry months.",
+    "The contractor declined to comment, but its last annual report lists the reservoir"
+    " among the projects it expects to complete within the coming financial year.",
+)
 ARABIC = (
     "أعلنت بلدية المدينة يوم الثلاثاء إغلاق الجسر القديم أمام السيارات بعد أن وجد المهندسون"
     " تشققات في أعمدته الحجرية.",

@@ -13,23 +13,14 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
-from tests.support.articles import article_page
+from tests.support.articles import RESERVOIR, article_page
 from tests.support.configs import quiet_daemon
 from tests.support.feedserver import FeedServer, Reply, Route
 from tests.support.pages import held, html_route
 from tests.support.receiver import HttpReceiver
 
 # The page names the minister; the feed's standfirst does not.
-PAGE = (
-    "Work on the eastern reservoir stopped on Monday when the contractor's cranes were"
-    " moved to the motorway bridge, leaving the concrete of the new dam half poured.",
-    "Water minister Ilona Marsh visited the site on Wednesday and promised that the"
-    " cranes would be back before the autumn rains fill the valley again.",
-    "Farmers downstream have asked for compensation, saying the unfinished wall already"
-    " diverts the river away from their irrigation channels in the dry months.",
-    "The contractor declined to comment, but its last annual report lists the reservoir"
-    " among the projects it expects to complete within the coming financial year.",
-)
+PAGE = RESERVOIR
 OTHER_PAGE = (
     "The city's tram network will run a reduced timetable during the week of the"
     " marathon, when three of its lines cross the route of the runners near the port.",

@@ -23,20 +23,13 @@ from monitor.daemon.daemon import Daemon
 from monitor.feeds.normalise import content_fingerprint
 from monitor.ingest import LatePages, ingest_all, ingest_pushed
 from monitor.records import Article, PollStatus, article_id
-from tests.support.articles import article_page
+from tests.support.articles import RESERVOIR, article_page
 from tests.support.configs import quiet_daemon
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
 
 # The page names the minister and the concrete; the feed's standfirst names the dam alone.
-PAGE = (
-    "Work on the eastern reservoir stopped on Monday when the contractor's cranes were"
-    " moved to the motorway bridge, leaving the concrete of the new dam half poured.",
-    "Water minister Ilona Marsh visited the site on Wednesday and promised that the"
-    " cranes would be back before the autumn rains fill the valley again.",
-    "Farmers downstream have asked for compensation, saying the unfinished wall already"
-    " diverts the river away from their irrigation channels in the dry months.",
-)
+PAGE = RESERVOIR[:3]
 DAM = ("dam", "Reservoir works halted", "Work stopped at the dam site this week.")
 TRAM = ("tram", "Trams cut for the marathon", "Three lines will run less often next week.")
 HTML = article_page(PAGE, title=DAM[1]).encode()
