@@ -3,14 +3,11 @@ dispatcher's seam, shared by the dispatch, kept-outcome and store-writability te
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import notifiers
 from monitor.records import AlertRecord, Article
+from tests.support.stories import NOW
 
 __all__ = ["ALERT", "ARTICLE", "NOW", "ScriptedChannel"]
-
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 class ScriptedChannel:
