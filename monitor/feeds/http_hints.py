@@ -1,8 +1,10 @@
-"""What response headers say besides the body: when to come back, and where else to look.
+"""What response headers say besides the body: when to come back, where else to look,
+and what the body is.
 
-``Retry-After`` (429/503), the cache lifetime (``Cache-Control: max-age`` / ``Expires``)
-and ``Link`` relations (WebSub ``hub`` and ``self``). Header values are attacker-controlled:
-anything unparsable is None, never an exception.
+``Retry-After`` (429/503), the cache lifetime (``Cache-Control: max-age`` / ``Expires``),
+``Link`` relations (WebSub ``hub`` and ``self``) and the ``Content-Type``'s media type.
+Header values are attacker-controlled: anything unparsable is None (an empty media
+type), never an exception.
 """
 
 from __future__ import annotations
@@ -98,3 +100,8 @@ def _absolute_http(target: str, base: str) -> str | None:
     if not url.startswith(("http://", "https://")) or len(url) > _MAX_URL_CHARS:
         return None
     return url
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` value, lower-cased, without its parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()

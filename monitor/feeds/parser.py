@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from monitor.feeds.http_hints import media_type
 from monitor.records import ParsedFeed, RawEntry
 
 _JSON_TYPES: Final = frozenset({"application/feed+json", "application/json"})
@@ -77,16 +78,12 @@ def _wide_encoding(body: bytes) -> str | None:
     return next((name for prefix, name in _WIDE_ENCODINGS if body.startswith(prefix)), None)
 
 
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
     head = body[:64].decode(_wide_encoding(body) or "utf-8", errors="ignore")
     first = head.lstrip("\ufeff \t\r\n")[:1]
     if first in ("{", "<"):
         return first == "{"
-    return _media_type(content_type) in _JSON_TYPES
+    return media_type(content_type) in _JSON_TYPES
 
 
 def _xml_content_type(content_type: str | None) -> str:

@@ -10,6 +10,7 @@ from typing import Final
 import httpx
 
 from monitor.config import DaemonSettings, FeedSettings
+from monitor.feeds.http_hints import media_type
 
 
 def _package_version() -> str:
@@ -87,8 +88,7 @@ class RequestOptions:
         """Whether a response of ``content_type`` (a header value) is worth reading."""
         if not self.media_types:
             return True
-        media_type = (content_type or "").split(";", 1)[0].strip().lower()
-        return media_type in self.media_types
+        return media_type(content_type) in self.media_types
 
     def guards(self, host: str) -> bool:
         """Whether a request to ``host`` may reach public addresses only."""
