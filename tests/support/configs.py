@@ -15,9 +15,14 @@ all_of = ["iran"]"""
 JSON_LOGS_ANY_PORT = '[log]\nformat = "json"\n[listener]\nport = 0'
 
 
+def webhook_hook(hook_url: str) -> str:
+    """A webhook notifier named ``hook`` at ``hook_url``, as a TOML table."""
+    return f'[notifiers.hook]\ntype = "webhook"\nurl = "{hook_url}"\n'
+
+
 def iran_watch(hook_url: str, rule: str = "iran") -> str:
     """A webhook notifier named ``hook`` at ``hook_url`` and the Iran rule, as TOML tables."""
-    return f'[notifiers.hook]\ntype = "webhook"\nurl = "{hook_url}"\n' + IRAN_RULE.format(rule=rule)
+    return webhook_hook(hook_url) + IRAN_RULE.format(rule=rule)
 
 
 def quiet_daemon(store: Path, parse_workers: int = 0) -> str:

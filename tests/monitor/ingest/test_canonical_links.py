@@ -20,7 +20,7 @@ from monitor.cli.main import main
 from monitor.ingest.batch import article_keys
 from monitor.records import Article
 from tests.support.articles import article_page
-from tests.support.configs import quiet_daemon
+from tests.support.configs import quiet_daemon, webhook_hook
 from tests.support.feedserver import FeedServer
 from tests.support.pages import html_route
 from tests.support.receiver import HttpReceiver
@@ -84,10 +84,7 @@ url = "{server.url("/a.xml")}"
 [[feeds]]
 name = "Coast Wire"
 url = "{server.url("/b.xml")}"
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[keywords.crane]
+{webhook_hook(receiver.url("/hook"))}[keywords.crane]
 terms = ["crane"]
 [[rules]]
 name = "crane"

@@ -12,7 +12,7 @@ import pytest
 
 from monitor.cli.main import main
 from tests.support.articles import article_page
-from tests.support.configs import quiet_daemon
+from tests.support.configs import quiet_daemon, webhook_hook
 from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
 from tests.support.feedserver import FeedServer
 from tests.support.pages import html_route
@@ -53,10 +53,7 @@ def _config(
     path.write_text(f"""
 {quiet_daemon(tmp_path / "ww.db")}
 {feeds}
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[keywords.iran]
+{webhook_hook(receiver.url("/hook"))}[keywords.iran]
 terms = ["Tehran", "Revolutionary Guard"]
 [[rules]]
 name = "iran"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
-from tests.support.configs import quiet_daemon
+from tests.support.configs import quiet_daemon, webhook_hook
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver
 
@@ -46,10 +46,7 @@ def _config(tmp_path: Path, server: FeedServer, receiver: HttpReceiver) -> list[
         f"""
 {quiet_daemon(tmp_path / "ww.db")}
 {feeds}
-[notifiers.hook]
-type = "webhook"
-url = "{receiver.url("/hook")}"
-[keywords.blasts]
+{webhook_hook(receiver.url("/hook"))}[keywords.blasts]
 terms = ["انفجار"]
 [[rules]]
 name = "blasts"
