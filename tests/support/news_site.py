@@ -19,7 +19,6 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from types import TracebackType
 from typing import Self
 
 from tests.support.feedserver import FeedServer, Reply, Route
@@ -73,49 +72,41 @@ class Outlet:
     robots: str | None = ROBOTS  # None: robots.txt answers 404, as on many sites
 
 
-class NewsSite:
+class NewsSite(FeedServer):
     """An :class:`Outlet` served by a :class:`FeedServer` at the outlet's address."""
 
     def __init__(self, outlet: Outlet, *, published: datetime) -> None:
+        super().__init__(host=outlet.host)
         self.outlet = outlet
-        self.server = FeedServer(host=outlet.host)
         self._published = published
 
     def __enter__(self) -> Self:
-        self.server.__enter__()
+        super().__enter__()
         self._serve()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.server.close()
-
     @property
     def feed_url(self) -> str:
-        return self.server.url("/rss.xml")
+        return self.url("/rss.xml")
 
     def page_paths(self) -> list[str]:
         """The article pages asked for, in order (robots.txt and the feed left out)."""
-        return [r.path for r in self.server.requests if r.path.startswith("/news/")]
+        return [r.path for r in self.requests if r.path.startswith("/news/")]
 
     def _serve(self) -> None:
-        self.server.add_feed("/rss.xml", self._feed(), etag='"1"')
+        self.add_feed("/rss.xml", self._feed(), etag='"1"')
         if self.outlet.robots is not None:
             robots = self.outlet.robots.encode()
             headers = {"Content-Type": "text/plain; charset=utf-8"}
-            self.server.add_route("/robots.txt", lambda _request: Reply(200, headers, robots))
+            self.add_route("/robots.txt", lambda _request: Reply(200, headers, robots))
         for report in self.outlet.reports:
             page = article_html(self.outlet.name, report).encode()
             headers = {"Content-Type": "text/html; charset=utf-8"}
             route = _answer(Reply(200, headers, page))
-            self.server.add_route(f"/news/{report.slug}", route)
+            self.add_route(f"/news/{report.slug}", route)
 
     def _feed(self) -> bytes:
-        base = self.server.url("").rstrip("/")
+        base = self.url("").rstrip("/")
         items = "".join(
             _item(report, base, self._published - timedelta(minutes=10 * n))
             for n, report in enumerate(self.outlet.reports)
