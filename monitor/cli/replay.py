@@ -20,7 +20,6 @@ from monitor.daemon import build_fetcher
 from monitor.feeds import FetchError, ParseError, normalise_entry, parse_feed
 from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, identified, ingest_all
 from monitor.observability import redact_url
-from monitor.records import ParsedFeed
 from monitor.store import SqliteStore
 from monitor.stories import Deduplicator
 
@@ -89,7 +88,9 @@ async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextI
         )
     except ParseError as err:
         raise SourceError(f"parse: {err}") from None
-    name, language = _feed_name(config, source, parsed), _feed_language(config, source)
+    configured = next((feed for feed in config.settings.feeds if feed.url == source), None)
+    name = configured.display_name if configured else parsed.title or redact_url(source)
+    language = configured.language if configured else ""  # a hint for identification
     fetched_at = datetime.now(UTC)
     articles = identified(
         [
@@ -123,15 +124,3 @@ def _read_file(path: Path, cap: int | None) -> bytes:
     if cap and len(body) > cap:
         raise SourceError(f"larger than {cap} bytes")
     return body
-
-
-def _feed_name(config: Config, source: str, parsed: ParsedFeed) -> str:
-    for feed in config.settings.feeds:
-        if feed.url == source:
-            return feed.display_name
-    return parsed.title or redact_url(source)
-
-
-def _feed_language(config: Config, source: str) -> str:
-    """The configured feed's ``language`` setting: a hint for identification."""
-    return next((feed.language for feed in config.settings.feeds if feed.url == source), "")

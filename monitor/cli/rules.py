@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import rules
 from monitor.cli.commands import CommandFactory, Loader
-from monitor.config import Config
+from monitor.config import Config, FeedSettings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -78,8 +78,11 @@ def _try(args: argparse.Namespace) -> int:
         return 1
     matcher = rules.compile_rules(config.ruleset, include_disabled=bool(args.rule))
     fields = {"title": args.text, "summary": args.summary, "body": args.body}
-    context = _context(config, args.feed, args.outlets)
-    context = replace(context, language=_language(args, fields, _feed_language(config, args.feed)))
+    configured = _configured(config, args.feed)
+    hint = configured.language if configured else ""  # the feed's setting, for identification
+    context = replace(
+        _context(configured, args.feed, args.outlets), language=_language(args, fields, hint)
+    )
     print(f"language: {context.language or '(unknown)'}", end="\n\n")
     chosen = [args.rule] if args.rule else None
     explanations = matcher.explain(fields, context, chosen)
@@ -122,18 +125,17 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _context(config: Config, feed: str, outlets: int) -> rules.MatchContext:
-    for settings in config.settings.feeds:
-        if feed and feed in (settings.url, settings.name):
-            return rules.MatchContext(
-                settings.url, settings.display_name, settings.tags, "", max(1, outlets)
-            )
+def _configured(config: Config, feed: str) -> FeedSettings | None:
+    """The configured feed whose URL or name is ``feed``, if any."""
+    return next((s for s in config.settings.feeds if feed and feed in (s.url, s.name)), None)
+
+
+def _context(settings: FeedSettings | None, feed: str, outlets: int) -> rules.MatchContext:
+    if settings is not None:
+        return rules.MatchContext(
+            settings.url, settings.display_name, settings.tags, "", max(1, outlets)
+        )
     return rules.MatchContext(feed_name=feed, outlets=max(1, outlets))
-
-
-def _feed_language(config: Config, feed: str) -> str:
-    found = (s for s in config.settings.feeds if feed and feed in (s.url, s.name))
-    return next((settings.language for settings in found), "")
 
 
 def _language(args: argparse.Namespace, fields: dict[str, str], hint: str) -> str:
