@@ -19,21 +19,16 @@ def continued_body(tree: HtmlElement, text: str) -> str | None:
     first = text.split("\n", 1)[0].strip()
     if len(first) < _ANCHOR_CHARS:
         return None
-    container = _container_of(tree, first)
-    if container is None:
+    twins = _containers_like(tree, first)
+    if twins is None:
         return None
-    paragraphs = [
-        para
-        for twin in tree.iter(container.tag)
-        if twin.get("class") == container.get("class")
-        for para in _paragraphs(twin)
-    ]
-    joined = "\n".join(paragraphs)
+    joined = "\n".join(para for twin in twins for para in _paragraphs(twin))
     return joined if len(joined) > len(text) * GROWTH else None
 
 
-def _container_of(tree: HtmlElement, first: str) -> HtmlElement | None:
-    """The classed parent of the ``<p>`` that starts with ``first``, if it has twins."""
+def _containers_like(tree: HtmlElement, first: str) -> list[HtmlElement] | None:
+    """The classed parent of the ``<p>`` that starts with ``first`` and its twins (same
+    tag, same class), in page order, when there are several; else None."""
     anchor = first[:_ANCHOR_CHARS]
     for para in tree.iter("p"):
         if _clean(para.text_content()).startswith(anchor):
@@ -41,7 +36,7 @@ def _container_of(tree: HtmlElement, first: str) -> HtmlElement | None:
             if parent is None or not parent.get("class"):
                 return None
             twins = [el for el in tree.iter(parent.tag) if el.get("class") == parent.get("class")]
-            return parent if len(twins) > 1 else None
+            return twins if len(twins) > 1 else None
     return None
 
 
