@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Self
 
-from tests.support.feedserver import FeedServer, Reply, Route
+from tests.support.feedserver import FeedServer, Reply
+from tests.support.pages import html_route
 
 __all__ = ["COMMENTS", "RELATED", "ROBOTS", "NewsSite", "Outlet", "Report"]
 
@@ -101,9 +102,7 @@ class NewsSite(FeedServer):
             self.add_route("/robots.txt", lambda _request: Reply(200, headers, robots))
         for report in self.outlet.reports:
             page = article_html(self.outlet.name, report).encode()
-            headers = {"Content-Type": "text/html; charset=utf-8"}
-            route = _answer(Reply(200, headers, page))
-            self.add_route(f"/news/{report.slug}", route)
+            self.add_route(f"/news/{report.slug}", html_route(page))
 
     def _feed(self) -> bytes:
         base = self.url("").rstrip("/")
@@ -117,10 +116,6 @@ class NewsSite(FeedServer):
 <description>The latest stories</description><language>en-gb</language>
 <atom:link href="{base}/rss.xml" rel="self" type="application/rss+xml"/>
 {items}</channel></rss>""".encode()
-
-
-def _answer(reply: Reply) -> Route:
-    return lambda _request: reply
 
 
 def _item(report: Report, base: str, published: datetime) -> str:
