@@ -94,11 +94,9 @@ class Matcher:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        if self._scanner.stems:  # some term inflects (rules.inflection)
-            stemmed = prepared.stemmed()
-            found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
-        else:
-            found = self._scanner.scan(prepared.text, names, every=every)
+        # Stemmed views only when some term inflects (rules.inflection).
+        stemmed = prepared.stemmed() if self._scanner.stems else ()
+        found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
         return Article(self._scanner.terms, prepared, found)
 
 
