@@ -101,11 +101,17 @@ _VOWELS_BEFORE_SHORT_I = frozenset("аеёоуыэюя")
 def matching_keys(pattern: TermPattern, *, exact: bool) -> tuple[str, ...]:
     """The automaton keys of a term: by stem when it inflects (not ``exact``, no prefix
     wildcard, some word in a stemmed script), else its folded words as written."""
-    if exact or pattern.prefix or not inflects(pattern.words):
+    if not by_stem(pattern, exact=exact):
         return (pattern.key,)
     first, *rest = term_forms(pattern.words)
     tail = "".join(f" {MARK}{form[0]}" for form in rest)
     return tuple(f" {MARK}{form}{tail} " for form in first)
+
+
+def by_stem(pattern: TermPattern, *, exact: bool) -> bool:
+    """Whether a term matches by stem: not ``exact``, no prefix wildcard, and some word
+    in a stemmed script. The scanner's keys and ``rules.occurrences`` both ask this."""
+    return not exact and not pattern.prefix and inflects(pattern.words)
 
 
 def term_forms(words: Sequence[str]) -> tuple[tuple[str, ...], ...]:

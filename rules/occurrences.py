@@ -10,10 +10,11 @@ shown over the original characters.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import partial
 from typing import NamedTuple
 
-from rules.inflection import inflects, stem, term_forms
+from rules.inflection import by_stem, stem, term_forms
 from rules.text import TermPattern, Token, term_pattern, tokenise
 
 MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
@@ -37,40 +38,33 @@ def find_terms(text: str, terms: Iterable[str], *, exact: Collection[str] = ()) 
     found: list[Occurrence] = []
     for term in dict.fromkeys(terms):
         pattern = term_pattern(term)
-        if pattern.words and term not in exact and not pattern.prefix and inflects(pattern.words):
+        if pattern.words and by_stem(pattern, exact=term in exact):
             stems = stems or [stem(word) for word in words]
-            found.extend(_inflected(term, term_forms(pattern.words), stems, tokens))
+            forms = term_forms(pattern.words)
+            found.extend(_runs(term, tokens, len(forms), partial(_stems_at, forms, stems)))
         elif pattern.words:
-            found.extend(_occurrences(term, pattern, words, tokens))
+            matches = partial(_matches_at, pattern, words)
+            found.extend(_runs(term, tokens, len(pattern.words), matches))
     found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
     return found[:MAX_OCCURRENCES]
 
 
-def _occurrences(
-    term: str, pattern: TermPattern, words: Sequence[str], tokens: Sequence[Token]
+def _runs(
+    term: str, tokens: Sequence[Token], size: int, matches_at: Callable[[int], bool]
 ) -> list[Occurrence]:
-    size = len(pattern.words)
+    """The runs of ``size`` tokens from each ``first`` where ``matches_at(first)``."""
     found = []
-    for first in range(len(words) - size + 1):
-        if _matches_at(pattern, words, first):
+    for first in range(len(tokens) - size + 1):
+        if matches_at(first):
             found.append(Occurrence(term, tokens[first].start, tokens[first + size - 1].end))
             if len(found) == MAX_OCCURRENCES:
                 break
     return found
 
 
-def _inflected(
-    term: str, forms: Sequence[Sequence[str]], stems: Sequence[str], tokens: Sequence[Token]
-) -> list[Occurrence]:
-    """Where the stems of consecutive words are each among the forms of a term's words."""
-    size = len(forms)
-    found = []
-    for first in range(len(stems) - size + 1):
-        if all(stems[first + index] in accepted for index, accepted in enumerate(forms)):
-            found.append(Occurrence(term, tokens[first].start, tokens[first + size - 1].end))
-            if len(found) == MAX_OCCURRENCES:
-                break
-    return found
+def _stems_at(forms: Sequence[Sequence[str]], stems: Sequence[str], first: int) -> bool:
+    """The stems of consecutive words from ``first`` are each among the forms of a term's words."""
+    return all(stems[first + index] in accepted for index, accepted in enumerate(forms))
 
 
 def _matches_at(pattern: TermPattern, words: Sequence[str], first: int) -> bool:
