@@ -9,6 +9,7 @@ import pytest
 
 from rules import (
     MatchContext,
+    Matcher,
     RuleSetError,
     RuleSource,
     compile_rules,
@@ -28,7 +29,7 @@ any_of = ["places"]
 """
 
 
-def _matcher(scope: str = 'languages = ["ar", "fa"]') -> object:
+def _matcher(scope: str = 'languages = ["ar", "fa"]') -> Matcher:
     return compile_rules(load_ruleset([RuleSource("t.toml", RULE.format(scope=scope))]))
 
 
@@ -44,20 +45,20 @@ def _matcher(scope: str = 'languages = ["ar", "fa"]') -> object:
 )
 def test_a_language_scoped_rule_fires_only_on_its_languages(language: str, fires: bool) -> None:
     matcher = _matcher()
-    found = matcher.match({"title": "قصف في حمص"}, MatchContext(language=language))  # type: ignore[attr-defined]
+    found = matcher.match({"title": "قصف في حمص"}, MatchContext(language=language))
     assert bool(found) is fires
 
 
 @pytest.mark.parametrize("language", ["ar", "en", ""])
 def test_a_rule_without_languages_fires_on_every_language(language: str) -> None:
     matcher = _matcher(scope="")
-    found = matcher.match({"title": "Shelling in Homs"}, MatchContext(language=language))  # type: ignore[attr-defined]
+    found = matcher.match({"title": "Shelling in Homs"}, MatchContext(language=language))
     assert [m.rule for m in found] == ["homs-local-press"]
 
 
 def test_explain_names_the_language_scope() -> None:
     matcher = _matcher()
-    (explanation,) = matcher.explain(  # type: ignore[attr-defined]
+    (explanation,) = matcher.explain(
         {"title": "Shelling in Homs"}, MatchContext(language="en"), ["homs-local-press"]
     )
     (check,) = [c for c in explanation.checks if c.label == "language scope"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules import RuleSource, compile_rules, find_terms, load_ruleset
+from rules import find_terms
+from tests.support.marks import marked_by_matcher
 
 CASES = [
     pytest.param("HEZBOLLAH's fighters", "Hezbollah", ["HEZBOLLAH"], id="case and possessive"),
@@ -27,22 +28,13 @@ CASES = [
 ]
 
 
-def _matcher_spans(text: str, term: str) -> list[str]:
-    """What the matcher itself marks for ``term`` in ``text`` (as a title)."""
-    source = f'[[rules]]\nname = "r"\nany_of = [{{ terms = [{term!r}] }}]\n'
-    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
-    return [
-        text[hit.start : hit.end] for match in matcher.match({"title": text}) for hit in match.hits
-    ]
-
-
 @pytest.mark.parametrize(("text", "term", "expected"), CASES)
 def test_finds_what_the_matcher_matches_on_the_original_text(
     text: str, term: str, expected: list[str]
 ) -> None:
     found = [text[hit.start : hit.end] for hit in find_terms(text, [term])]
     assert found == expected
-    assert found == _matcher_spans(text, term)
+    assert found == marked_by_matcher(term, text)
 
 
 def test_occurrences_of_several_terms_come_in_text_order() -> None:

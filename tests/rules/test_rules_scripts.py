@@ -7,11 +7,10 @@ and lists what the matcher marks in the original text ([] when the rule must not
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from rules import RuleSource, compile_rules, load_ruleset, normalise
+from rules import normalise
+from tests.support.marks import marked_by_matcher
 
 ARABIC = [
     ("أحمد", "قال احمد اليوم", ["احمد"], "hamza above in the term, bare alef in the text"),
@@ -88,18 +87,9 @@ CASES = [
 ]
 
 
-def _marked(term: str, text: str) -> list[str]:
-    """What a one-term rule marks in ``text`` as a title, as the matcher locates it."""
-    source = f'[[rules]]\nname = "r"\nany_of = [{{ terms = [{json.dumps(term)}] }}]\n'
-    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
-    return [
-        text[hit.start : hit.end] for match in matcher.match({"title": text}) for hit in match.hits
-    ]
-
-
 @pytest.mark.parametrize(("term", "text", "expected"), CASES)
 def test_each_written_form_matches_the_term(term: str, text: str, expected: list[str]) -> None:
-    assert _marked(term, text) == expected
+    assert marked_by_matcher(term, text) == expected
 
 
 @pytest.mark.parametrize(
