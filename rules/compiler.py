@@ -78,7 +78,7 @@ class CompiledRule:
             return None
         if (self.feeds or self.feed_tags) and self.out_of_scope(context):
             return None
-        if self.languages and context.language not in self.languages:
+        if self.languages and self.language_out_of_scope(context):
             return None
         hits = self.condition.evaluate(article, self.fields)
         if hits is None or not self.weights:
