@@ -37,7 +37,8 @@ from bench.corpus import DATA
 from bench.pipeline import environment
 from bench.sections import write_section
 from rules import EntityList, KeywordSet, RuleSet, RuleSource
-from rules.inflection import inflects, stem, term_forms
+from rules.inflection import by_stem, stem, term_forms
+from rules.text import term_pattern
 
 DICTIONARIES = (Path("/usr/share/hunspell/ru_RU.dic"), Path("/usr/share/hunspell/ar.dic"))
 
@@ -153,8 +154,8 @@ def watched_terms() -> list[str]:
 
 
 def _single_inflecting(term: str) -> bool:
-    words = rules.normalise(term).split()
-    return len(words) == 1 and "*" not in term and inflects(words)
+    pattern = term_pattern(term)
+    return len(pattern.words) == 1 and by_stem(pattern, exact=False)
 
 
 def collisions(terms: Sequence[str], dictionaries: Sequence[Path]) -> dict[str, list[str]]:
