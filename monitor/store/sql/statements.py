@@ -68,8 +68,8 @@ ON CONFLICT DO NOTHING
 """
 HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
 ARTICLE_STORY = "SELECT story_id FROM articles WHERE article_id = ?"
-# A page that came late: its text joins the article stored without it (never replaces one).
-# A late page's text, and the language the article reads as with it ("": as it was).
+# A page that came late: its text joins the article stored without it (never replaces one),
+# with the language the article reads as with it ("": as it was).
 ADD_BODY = (
     "UPDATE articles SET body = ?, language = COALESCE(NULLIF(?, ''), language)"
     " WHERE article_id = ? AND body IS NULL"
