@@ -19,6 +19,7 @@ from bench.match_languages import measure_today
 from bench.match_scripts import (
     FEEDS,
     Corpus,
+    StreamWords,
     corpora,
     read_source,
     script_of,
@@ -147,6 +148,33 @@ def test_vocabulary_leaves_out_common_short_foreign_and_article_words() -> None:
     words = "Москва мост реку Москва, Nokia на берег Москва! мост реку".split()
     terms = vocabulary_terms(words, "cyrillic", unless_in=["Берег."], common=1)
     assert sorted(terms) == ["мост", "мост реку", "реку"]
+
+
+STREAM = "Власти Москвы сообщили. وصل الوفد بدمشق أمس، Officials met".split()
+
+
+@pytest.mark.parametrize(("term", "found"), [
+    ("Москва", True),  # another case of a word of the stream: one stem
+    ("сообщила", True),
+    ("дамаск", False),
+    ("دمشق", True),  # the stream writes it with a proclitic: بدمشق
+    ("الوفد", True),
+    ("وفود", False),
+    ("مدينة الوفد", True),  # any word of a phrase
+    ("officials", True),
+    ("offic*", True),  # a prefix wildcard beginning a word of it
+    ("влас*", True),
+    ("влаз*", False),
+    ("meeting", False),
+])  # fmt: skip
+def test_stream_words_find_terms_as_the_matcher_would(term: str, found: bool) -> None:
+    assert StreamWords.of(STREAM).find(term) is found
+
+
+def test_vocabulary_leaves_out_words_the_stream_holds_inflected() -> None:
+    held_out = ["Москвой", "мостом", "реку"]
+    terms = vocabulary_terms(held_out, "cyrillic", unless_in=["Москва", "мост"], common=0)
+    assert terms == ["реку"]
 
 
 @pytest.mark.parametrize("name", ["Arabic", "Russian", "Mixed-script"])
