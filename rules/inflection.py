@@ -36,6 +36,7 @@ from functools import lru_cache
 
 import Stemmer
 
+from rules._latin import LANGUAGES, is_latin, latin_stem
 from rules.text import TermPattern
 
 MARK = "\x02"  # starts every stemmed word; folding turns control characters into spaces
@@ -165,8 +166,11 @@ _LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and h
 # could fill the cache with them): they are their own stems
 
 
-def stem(word: str) -> str:
-    """The stem of one folded word (the word itself outside Arabic script and Cyrillic)."""
+def stem(word: str, language: str | None = None) -> str:
+    """The stem of one folded word (the word itself outside Arabic script and Cyrillic);
+    a Latin-script word is stemmed only in French, Spanish, German or Turkish text."""
+    if language is not None and language in LANGUAGES and is_latin(word):
+        return latin_stem(word, language)
     return word if len(word) > _LONGEST_STEMMED else _stem(word)
 
 
