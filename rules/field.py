@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from rules.inflection import stemmed_text
 from rules.markup import Plain, strip_markup
 from rules.sentences import sentence_index, sentence_starts
 from rules.text import FIELD_BREAK, JOINER, Folded, fold, fold_joined, tokenise, word_spans
@@ -32,9 +31,8 @@ class TermInfo:
 
 class Found(NamedTuple):
     """A term found in a field: words ``first`` to ``last`` (inclusive), which are the
-    characters ``start`` to ``end`` of the field's folded text (of its stemmed view for
-    a hit by stem: such fields are never plain ASCII, whose hits alone are located by
-    characters, see ``locate``; the others are located by word)."""
+    characters ``start`` to ``end`` of the field's folded text (hits in plain ASCII
+    fields are located by those characters, see ``locate``; the others by word)."""
 
     field: str
     first: int
@@ -77,17 +75,6 @@ class ArticleText:
         else:
             self._folds = None
             self.text, self._separated = folded
-
-    def stemmed(self) -> list[tuple[str, str]]:
-        """(name, stemmed view) of each field holding words in a stemmed script; none
-        for plain ASCII articles, which ``rules.inflection`` leaves as they are."""
-        if self._folds is None:
-            return []
-        views = (
-            (name, stemmed_text(folded))
-            for name, (folded, _) in zip(self.names, self._folds, strict=True)
-        )
-        return [(name, view) for name, view in views if view is not None]
 
     def field(self, name: str) -> FieldText:
         """The field called ``name``, prepared to locate hits and sentences."""

@@ -22,10 +22,11 @@ text's, word for word: still whole words, never a prefix.
 * Anything else (Latin script, digits, other scripts) is left as it is: English
   matching is unchanged.
 
-Text is stemmed only when it holds Arabic-script or Cyrillic letters and the rules
-hold a term that inflects; the stemmed words are written after a MARK that no
-folded text holds, so a stem key never matches the unstemmed text and a plain key
-never matches the stemmed text.
+A term that inflects is found without stemming the text: its automaton key is the
+start its inflected forms share (``stem_keys``: the stem, which every word of that
+stem begins with), and each candidate the automaton finds is confirmed by stemming
+the text's words there and comparing them with the term's (``rules.scan``). Only
+the words the automaton points at are stemmed, and each distinct word once.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer
 
 from rules._latin import LANGUAGES, is_latin, latin_stem
 from rules.text import TermPattern
 
-MARK = "\x02"  # starts every stemmed word; folding turns control characters into spaces
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 _CYRILLIC = "\u0400-\u052f"
 _STEMMABLE = re.compile(f"[{_ARABIC}{_CYRILLIC}]")
@@ -99,14 +100,51 @@ _RUSSIAN = Stemmer.Stemmer("russian")
 _VOWELS_BEFORE_SHORT_I = frozenset("аеёоуыэюя")
 
 
+class StemKey(NamedTuple):
+    """One automaton key of a term that inflects, and the stems that confirm a hit."""
+
+    key: str  # " " and the start that every word with the keyed word's stem shares
+    position: int  # which word of the term the key is the start of
+    accepted: tuple[frozenset[str], ...]  # for each word of the term, the stems it may have
+
+
+def stem_keys(pattern: TermPattern) -> tuple[StemKey, ...]:
+    """The keys of a term that inflects (``by_stem``), each word of a hit to be
+    confirmed by its stem. The key is the start of the term's longest word (a common
+    first word, "الجيش" of "الجيش السوري", would make the scanner confirm every
+    mention of the army): of each form of the first word when it is that word
+    (Arabic proclitic forms, ``term_forms``), else of the one word."""
+    forms = term_forms(pattern.words)
+    accepted = tuple(map(frozenset, forms))
+    position = max(range(len(forms)), key=lambda index: (len(forms[index][0]), -index))
+    return tuple(
+        StemKey(" " + _shared_start(form), position, _narrowed(accepted, position, form))
+        for form in forms[position]
+    )
+
+
+def _narrowed(
+    accepted: tuple[frozenset[str], ...], position: int, form: str
+) -> tuple[frozenset[str], ...]:
+    """``accepted`` with the keyed word's stems narrowed to its key's: one form of a
+    word is confirmed by one key only."""
+    return (*accepted[:position], frozenset((form,)), *accepted[position + 1 :])
+
+
+def _shared_start(stemmed: str) -> str:
+    """What every folded word with this stem begins with. Stems here only ever lose a
+    word's last letters, except that a Cyrillic word's final и is read as й (which
+    folding turns into и) before Snowball sees it."""
+    return stemmed[:-1] + "и" if stemmed.endswith("й") else stemmed
+
+
 def matching_keys(pattern: TermPattern, *, exact: bool) -> tuple[str, ...]:
-    """The automaton keys of a term: by stem when it inflects (not ``exact``, no prefix
-    wildcard, some word in a stemmed script), else its folded words as written."""
+    """What the matcher looks for of a term (two spellings with the same keys find the
+    same words): the stems of its words when it inflects (with those of each form of
+    its first word), else its folded words as written (``TermPattern.key``)."""
     if not by_stem(pattern, exact=exact):
         return (pattern.key,)
-    first, *rest = term_forms(pattern.words)
-    tail = "".join(f" {MARK}{form[0]}" for form in rest)
-    return tuple(f" {MARK}{form}{tail} " for form in first)
+    return tuple(" ".join(sorted(stems)) for stems in map(frozenset, term_forms(pattern.words)))
 
 
 def by_stem(pattern: TermPattern, *, exact: bool) -> bool:
@@ -138,28 +176,19 @@ def inflects(words: Sequence[str]) -> bool:
     return any(_STEMMABLE.search(word) for word in words)
 
 
-def stemmed_text(folded: str) -> str | None:
-    """The stemmed view of a folded text (" w1 w2 " gives " ␂s1 ␂s2 ", as many words),
-    or None when it holds no word in a stemmed script."""
-    if not _STEMMABLE.search(folded):
-        return None
-    stems = " ".join(map(_VIEW_WORDS.__getitem__, folded.split()))  # C-level on cache hits
-    return f" {stems} " if stems else " "
-
-
-class _ViewWords(dict[str, str]):
-    """Folded word → MARK + its stem, filled on first sight; bounded so that hostile text
+class _Stems(dict[str, str]):
+    """Folded word → its stem, filled on first sight; bounded so that hostile text
     cannot grow it without limit (words past the bound are stemmed each time)."""
 
     def __missing__(self, word: str) -> str:
-        marked = MARK + stem(word)
-        if len(self) < _VIEW_WORDS_LIMIT and len(word) <= _LONGEST_STEMMED:
-            self[word] = marked
-        return marked
+        stemmed = stem(word)
+        if len(self) < _STEMS_LIMIT and len(word) <= _LONGEST_STEMMED:
+            self[word] = stemmed
+        return stemmed
 
 
-_VIEW_WORDS_LIMIT = 65_536
-_VIEW_WORDS = _ViewWords()
+_STEMS_LIMIT = 65_536
+STEMS = _Stems()  # ``STEMS[word]``: ``stem(word)``, at the cost of a dict lookup when seen
 
 
 _LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and hostile text

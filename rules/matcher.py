@@ -94,9 +94,7 @@ class Matcher:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        # Stemmed views only when some term inflects (rules.inflection).
-        stemmed = prepared.stemmed() if self._scanner.stems else ()
-        found = self._scanner.scan(prepared.text, names, every=every, stemmed=stemmed)
+        found = self._scanner.scan(prepared.text, names, every=every)
         return Article(self._scanner.terms, prepared, found)
 
 

@@ -21,7 +21,7 @@ import ahocorasick
 
 from rules.field import Found, TermInfo
 from rules.fuzzy import FuzzyIndex, FuzzyTerm
-from rules.inflection import MARK, matching_keys
+from rules.inflection import STEMS, by_stem, stem_keys
 from rules.text import FIELD_BREAK, term_pattern
 
 # Hits past this many of one term in one field change no decision and no
@@ -41,45 +41,32 @@ class Scanner:
         """``triggers``: the leaves whose hits can make some rule fire (None: every leaf)."""
         self.terms = tuple(terms)
         self._automaton = ahocorasick.Automaton()
-        keys: dict[str, list[tuple[int, int, int]]] = {}
+        keys = _Keys()
         for index, term in enumerate(self.terms):
-            target = (index, term.words - 1, term.leaf)
-            for key in matching_keys(term_pattern(term.written), exact=term.exact):
-                keys.setdefault(key, []).append(target)
-        for key, targets in keys.items():  # the value: what each match needs, in one tuple
+            keys.add(index, term)
+        for key, (plain, checks) in keys.items():  # the value: what each match needs
+            targets = (*plain, *(target for _, found in checks.items() for target in found))
             triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
-            value = (len(key), not key.endswith(" "), tuple(targets), triggers_rule)
+            stems = tuple((stems, tuple(found)) for stems, found in checks.items()) or None
+            value = (len(key), not key.endswith(" "), tuple(plain), triggers_rule, stems)
             self._automaton.add_word(key, value)
         self._ready = bool(keys)
-        # Articles are stemmed (``ArticleText.stemmed``) only when some key needs it.
-        self.stems = any(MARK in key for key in keys)
         if self._ready:
             self._automaton.make_automaton()
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
     def scan(
-        self,
-        text: str,
-        names: Sequence[str],
-        *,
-        every: bool = True,
-        stemmed: Sequence[tuple[str, str]] = (),
+        self, text: str, names: Sequence[str], *, every: bool = True
     ) -> dict[int, list[Found]]:
         """Every term in ``text``, the folded texts of the fields ``names`` joined by
         FIELD_BREAK, each capped at MAX_HITS_PER_TERM per field, grouped by the leaf
-        (list or inline terms) it belongs to. ``stemmed``: (field name, stemmed view)
-        of fields whose words inflect, scanned in the same pass; their hits name the
-        field and its words as hits in the folded text do.
+        (list or inline terms) it belongs to.
 
         Unless ``every``, nothing when no exact hit is of a trigger leaf (and there are
         no fuzzy terms): an article whose hits can make no rule fire costs no more.
         """
-        scanned, scanned_names = text, names
-        if stemmed:
-            scanned = FIELD_BREAK.join((text, *(view for _, view in stemmed)))
-            scanned_names = (*names, *(name for name, _ in stemmed))
         every = every or self._fuzzy is not None
-        found = self._exact(scanned, scanned_names, every) if self._ready else {}
+        found = self._exact(text, names, every) if self._ready else {}
         if self._fuzzy is not None:
             for name, folded in zip(names, text.split(FIELD_BREAK), strict=True):
                 for hit in self._fuzzy.scan(name, folded):
@@ -94,22 +81,94 @@ class Scanner:
         starts = _field_starts(text, len(names))
         if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
             matches = _capped(matches, starts)
-        for last_char, (length, prefix, targets, _) in matches:
+        for last_char, (length, prefix, targets, _, stems) in matches:
             field = bisect_right(starts, last_char) - 1
             offset = starts[field]
             start = last_char - length + 2  # after the leading space
             first = text.count(" ", offset, start) - 1  # words of the field before the match
-            end = (text.find(" ", last_char) if prefix else last_char) - offset
             name = names[field]
-            start -= offset
+            if stems is not None:
+                for before, begin, end, confirmed in _confirmed(text, start, stems):
+                    where = (name, first - before, begin - offset, end - offset)
+                    _add_hits(found, where, confirmed)
+            if not targets:
+                continue
+            end = (text.find(" ", last_char) if prefix else last_char) - offset
             for index, more_words, leaf in targets:
                 # tuple.__new__ skips NamedTuple's Python-level __new__: the hot loop.
-                hit = _new(Found, (name, first, first + more_words, index, start, end, None))
+                hit = _new(
+                    Found, (name, first, first + more_words, index, start - offset, end, None)
+                )
                 if leaf in found:
                     found[leaf].append(hit)
                 else:
                     found[leaf] = [hit]
         return found
+
+
+_Target = tuple[int, int, int]  # term index, words after the first, leaf
+_Check = tuple[int, tuple[frozenset[str], ...]]  # a StemKey's position and accepted stems
+
+
+class _Keys(dict[str, tuple[list[_Target], dict[_Check, list[_Target]]]]):
+    """Automaton key → the terms it spells as written, and the terms whose keyed word
+    it starts (by the stems that confirm them, ``rules.inflection.stem_keys``)."""
+
+    def add(self, index: int, term: TermInfo) -> None:
+        target = (index, term.words - 1, term.leaf)
+        pattern = term_pattern(term.written)
+        if not by_stem(pattern, exact=term.exact):
+            self._entry(pattern.key)[0].append(target)
+            return
+        for key, position, accepted in stem_keys(pattern):
+            self._entry(key)[1].setdefault((position, accepted), []).append(target)
+
+    def _entry(self, key: str) -> tuple[list[_Target], dict[_Check, list[_Target]]]:
+        entry = self.get(key)
+        if entry is None:
+            entry = self[key] = ([], {})
+        return entry
+
+
+def _confirmed(
+    text: str, start: int, checks: tuple[tuple[_Check, tuple[_Target, ...]], ...]
+) -> list[tuple[int, int, int, tuple[_Target, ...]]]:
+    """Where the automaton found the start of a word of terms that inflect: (words
+    before it, start, end, terms) of each term whose stems the words there have."""
+    confirmed = []
+    word_end = text.find(" ", start)
+    stemmed = STEMS[text[start:word_end]]  # the keyed word's: most terms have one word
+    for (position, accepted), targets in checks:
+        if stemmed not in accepted[position]:
+            continue
+        begin = start
+        for _ in range(position):  # back to the term's first word
+            begin = text.rfind(" ", 0, begin - 1) + 1
+        end = _stems_end(text, begin, accepted) if len(accepted) > 1 else word_end
+        if end >= 0:
+            confirmed.append((position, begin, end, targets))
+    return confirmed
+
+
+def _stems_end(text: str, start: int, accepted: tuple[frozenset[str], ...]) -> int:
+    """Where the words from ``start`` end when each one's stem is among those
+    ``accepted`` for it, else -1."""
+    end = start - 1
+    for stems in accepted:
+        word_start, end = end + 1, text.find(" ", end + 1)
+        if end < 0 or STEMS[text[word_start:end]] not in stems:
+            return -1
+    return end
+
+
+def _add_hits(
+    found: dict[int, list[Found]], where: tuple[str, int, int, int], targets: tuple[_Target, ...]
+) -> None:
+    """Hits of ``targets`` at ``where``: the field, its first word, start and end."""
+    name, first, start, end = where
+    for index, more_words, leaf in targets:
+        hit = _new(Found, (name, first, first + more_words, index, start, end, None))
+        found.setdefault(leaf, []).append(hit)
 
 
 def _field_starts(text: str, count: int) -> list[int]:

@@ -173,6 +173,30 @@ def test_a_phrase_matches_word_by_word_in_order() -> None:
     assert not _fires("الجيش السوري", "السوري الجيش")
 
 
+# A phrase is looked for by the start of its longest word (here not its first one) and
+# confirmed word by word around it: (term, title, summary, what the hit covers or None).
+PHRASES = [
+    ("войска противника", "Бои с войсками противника", "", "войсками противника"),
+    ("войска противника", "Войска противника отошли", "", "Войска противника"),
+    ("войска противника", "противника", "", None),  # the first word is missing
+    ("войска противника", "Прибыли войска", "противника нет", None),  # not across fields
+    ("войска противника", "Противник и войска", "", None),  # not out of order
+    ("خرق الهدنة", "اتهامات وبخرق الهدنة", "", "وبخرق الهدنة"),
+    ("خرق الهدنة", "الهدنة صامدة", "", None),
+    ("خرق الهدنة", "خرق", "الهدنة صامدة", None),
+]
+
+
+@pytest.mark.parametrize(("term", "title", "summary", "covered"), PHRASES)
+def test_a_phrase_is_confirmed_around_its_longest_word(
+    term: str, title: str, summary: str, covered: str | None
+) -> None:
+    matches = _matcher(term).match({"title": title, "summary": summary})
+    assert [title[hit.start : hit.end] for m in matches for hit in m.hits] == (
+        [covered] if covered else []
+    )
+
+
 def test_stems_never_fall_below_the_short_name_floor() -> None:
     assert stem("рим") == "рим"
     assert stem("риме") == "риме"
