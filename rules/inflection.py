@@ -32,13 +32,13 @@ the words the automaton points at are stemmed, and each distinct word once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 import Stemmer
 
-from rules._latin import LANGUAGES, is_latin, latin_stem
+from rules._latin import LANGUAGES, MIN_STEM, is_latin, latin_prefix, latin_stem
 from rules.text import TermPattern
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
@@ -176,12 +176,34 @@ def inflects(words: Sequence[str]) -> bool:
     return any(_STEMMABLE.search(word) for word in words)
 
 
+def latin_inflects(pattern: TermPattern) -> bool:
+    """Whether a term can match other forms in a language whose Latin-script words are
+    stemmed (``LANGUAGES``): no wildcard, and some Latin word long enough to inflect."""
+    return not pattern.prefix and any(
+        is_latin(word) and len(word) > MIN_STEM for word in pattern.words
+    )
+
+
+def latin_key(pattern: TermPattern, language: str) -> StemKey:
+    """The automaton key of a term that ``latin_inflects``, in ``language``: the start
+    that every form of its longest word shares, each word's stem to confirm a hit."""
+    words = pattern.words
+    position = max(range(len(words)), key=lambda index: (len(words[index]), -index))
+    accepted = tuple(frozenset((stem(word, language),)) for word in words)
+    return StemKey(" " + latin_prefix(words[position], language), position, accepted)
+
+
 class _Stems(dict[str, str]):
-    """Folded word → its stem, filled on first sight; bounded so that hostile text
-    cannot grow it without limit (words past the bound are stemmed each time)."""
+    """Folded word → its stem (in one language), filled on first sight; bounded so that
+    hostile text cannot grow it without limit (words past the bound are stemmed each
+    time)."""
+
+    def __init__(self, language: str | None = None) -> None:
+        super().__init__()
+        self._language = language
 
     def __missing__(self, word: str) -> str:
-        stemmed = stem(word)
+        stemmed = stem(word, self._language)
         if len(self) < _STEMS_LIMIT and len(word) <= _LONGEST_STEMMED:
             self[word] = stemmed
         return stemmed
@@ -189,6 +211,12 @@ class _Stems(dict[str, str]):
 
 _STEMS_LIMIT = 65_536
 STEMS = _Stems()  # ``STEMS[word]``: ``stem(word)``, at the cost of a dict lookup when seen
+_LATIN_STEMS = {language: _Stems(language) for language in sorted(LANGUAGES)}
+
+
+def stems_in(language: str) -> Mapping[str, str]:
+    """Folded word → ``stem(word, language)``, cached as ``STEMS`` is."""
+    return _LATIN_STEMS.get(language, STEMS)
 
 
 _LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and hostile text

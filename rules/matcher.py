@@ -94,7 +94,7 @@ class Matcher:
                 names.append(name)
                 texts.append(text)
         prepared = ArticleText(tuple(names), tuple(texts))
-        found = self._scanner.scan(prepared.text, names, every=every)
+        found = self._scanner.scan(prepared.text, names, every=every, language=context.language)
         return Article(self._scanner.terms, prepared, found)
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import partial
 from typing import NamedTuple
 
-from rules.inflection import by_stem, stem, term_forms
+from rules._latin import LANGUAGES
+from rules.inflection import by_stem, latin_inflects, stem, term_forms
 from rules.text import TermPattern, Token, term_pattern, tokenise
 
 MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
@@ -28,25 +29,49 @@ class Occurrence(NamedTuple):
     end: int
 
 
-def find_terms(text: str, terms: Iterable[str], *, exact: Collection[str] = ()) -> list[Occurrence]:
+def find_terms(
+    text: str, terms: Iterable[str], *, exact: Collection[str] = (), language: str = ""
+) -> list[Occurrence]:
     """Every occurrence of ``terms`` in ``text`` (whole words, folded as in matching, in
-    inflected forms unless the term is in ``exact``), in text order; at most
+    inflected forms unless the term is in ``exact``; Latin-script terms in inflected
+    forms when ``language`` is one whose words are stemmed), in text order; at most
     MAX_OCCURRENCES."""
     tokens = tokenise(text)
     words = [token.text for token in tokens]
-    stems: list[str] | None = None
+    stems: dict[str | None, list[str]] = {}
     found: list[Occurrence] = []
     for term in dict.fromkeys(terms):
         pattern = term_pattern(term)
-        if pattern.words and by_stem(pattern, exact=term in exact):
-            stems = stems or [stem(word) for word in words]
-            forms = term_forms(pattern.words)
-            found.extend(_runs(term, tokens, len(forms), partial(_stems_at, forms, stems)))
-        elif pattern.words:
-            matches = partial(_matches_at, pattern, words)
-            found.extend(_runs(term, tokens, len(pattern.words), matches))
+        if not pattern.words:
+            continue
+        by_language = _stemmed_in(pattern, term in exact, language)
+        if by_language is None:
+            found.extend(
+                _runs(term, tokens, len(pattern.words), partial(_matches_at, pattern, words))
+            )
+            continue
+        if by_language not in stems:
+            stems[by_language] = [stem(word, by_language) for word in words]
+        forms = _forms(pattern, by_language)
+        found.extend(_runs(term, tokens, len(forms), partial(_stems_at, forms, stems[by_language])))
     found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
     return found[:MAX_OCCURRENCES]
+
+
+def _stemmed_in(pattern: TermPattern, exact: bool, language: str) -> str | None:
+    """How a term's words are compared: "" by their script's stems, ``language`` by that
+    language's, None as written (exact, a wildcard, or words that do not inflect)."""
+    if exact:
+        return None
+    if by_stem(pattern, exact=False):
+        return ""
+    return language if language in LANGUAGES and latin_inflects(pattern) else None
+
+
+def _forms(pattern: TermPattern, language: str) -> tuple[tuple[str, ...], ...]:
+    if not language:
+        return term_forms(pattern.words)
+    return tuple((stem(word, language),) for word in pattern.words)
 
 
 def _runs(

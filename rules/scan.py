@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import ahocorasick
 
+from rules._latin import LANGUAGES
 from rules.field import Found, TermInfo
 from rules.fuzzy import FuzzyIndex, FuzzyTerm
-from rules.inflection import STEMS, by_stem, stem_keys
-from rules.text import FIELD_BREAK, term_pattern
+from rules.inflection import STEMS, by_stem, latin_inflects, latin_key, stem_keys, stems_in
+from rules.text import FIELD_BREAK, TermPattern, term_pattern
 
 # Hits past this many of one term in one field change no decision and no
 # highlight; the cap keeps a hostile article from growing the result unboundedly.
@@ -43,7 +45,7 @@ class Scanner:
         self._automaton = ahocorasick.Automaton()
         keys = _Keys()
         for index, term in enumerate(self.terms):
-            keys.add(index, term)
+            keys.add(index, term, term_pattern(term.written))
         for key, (plain, checks) in keys.items():  # the value: what each match needs
             targets = (*plain, *(target for _, found in checks.items() for target in found))
             triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
@@ -53,25 +55,38 @@ class Scanner:
         self._ready = bool(keys)
         if self._ready:
             self._automaton.make_automaton()
+        # Built for a language when the first article in it comes (``_latin_in``).
+        self._latin_terms = tuple(keys.latin)
+        self._latin: dict[str, ahocorasick.Automaton | None] = {}
         self._fuzzy = FuzzyIndex(fuzzy) if fuzzy else None
 
     def scan(
-        self, text: str, names: Sequence[str], *, every: bool = True
+        self, text: str, names: Sequence[str], *, every: bool = True, language: str = ""
     ) -> dict[int, list[Found]]:
         """Every term in ``text``, the folded texts of the fields ``names`` joined by
         FIELD_BREAK, each capped at MAX_HITS_PER_TERM per field, grouped by the leaf
-        (list or inline terms) it belongs to.
+        (list or inline terms) it belongs to. In an article in ``language`` French,
+        Spanish, German or Turkish, Latin-script terms match their inflected forms too.
 
         Unless ``every``, nothing when no exact hit is of a trigger leaf (and there are
         no fuzzy terms): an article whose hits can make no rule fire costs no more.
         """
-        every = every or self._fuzzy is not None
+        latin = self._latin_in(language) if language in LANGUAGES else None
+        every = every or self._fuzzy is not None or latin is not None
         found = self._exact(text, names, every) if self._ready else {}
+        if latin is not None:
+            _add_latin(latin, text, names, language, found)
         if self._fuzzy is not None:
             for name, folded in zip(names, text.split(FIELD_BREAK), strict=True):
                 for hit in self._fuzzy.scan(name, folded):
                     found.setdefault(self.terms[hit.term].leaf, []).append(hit)
         return found
+
+    def _latin_in(self, language: str) -> ahocorasick.Automaton | None:
+        """The automaton of the Latin-script terms that inflect, keyed for ``language``."""
+        if language not in self._latin:
+            self._latin[language] = _latin_automaton(self._latin_terms, language)
+        return self._latin[language]
 
     def _exact(self, text: str, names: Sequence[str], every: bool) -> dict[int, list[Found]]:
         found: dict[int, list[Found]] = {}
@@ -88,7 +103,7 @@ class Scanner:
             first = text.count(" ", offset, start) - 1  # words of the field before the match
             name = names[field]
             if stems is not None:
-                for before, begin, end, confirmed in _confirmed(text, start, stems):
+                for before, begin, end, confirmed in _confirmed(text, start, stems, STEMS):
                     where = (name, first - before, begin - offset, end - offset)
                     _add_hits(found, where, confirmed)
             if not targets:
@@ -107,21 +122,30 @@ class Scanner:
 
 
 _Target = tuple[int, int, int]  # term index, words after the first, leaf
-_Check = tuple[int, tuple[frozenset[str], ...]]  # a StemKey's position and accepted stems
+# A StemKey's position and accepted stems, and the phrase the plain key already finds
+# (Latin-script terms, whose written spelling keeps its own key), else None.
+_Check = tuple[int, tuple[frozenset[str], ...], str | None]
+_Checks = tuple[tuple[_Check, tuple[_Target, ...]], ...]
 
 
 class _Keys(dict[str, tuple[list[_Target], dict[_Check, list[_Target]]]]):
     """Automaton key → the terms it spells as written, and the terms whose keyed word
-    it starts (by the stems that confirm them, ``rules.inflection.stem_keys``)."""
+    it starts (by the stems that confirm them, ``rules.inflection.stem_keys``); and the
+    Latin-script terms that inflect in some languages (``latin``), with their phrase."""
 
-    def add(self, index: int, term: TermInfo) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.latin: list[tuple[TermPattern, _Target]] = []
+
+    def add(self, index: int, term: TermInfo, pattern: TermPattern) -> None:
         target = (index, term.words - 1, term.leaf)
-        pattern = term_pattern(term.written)
         if not by_stem(pattern, exact=term.exact):
             self._entry(pattern.key)[0].append(target)
+            if not term.exact and latin_inflects(pattern):
+                self.latin.append((pattern, target))
             return
         for key, position, accepted in stem_keys(pattern):
-            self._entry(key)[1].setdefault((position, accepted), []).append(target)
+            self._entry(key)[1].setdefault((position, accepted, None), []).append(target)
 
     def _entry(self, key: str) -> tuple[list[_Target], dict[_Check, list[_Target]]]:
         entry = self.get(key)
@@ -131,34 +155,85 @@ class _Keys(dict[str, tuple[list[_Target], dict[_Check, list[_Target]]]]):
 
 
 def _confirmed(
-    text: str, start: int, checks: tuple[tuple[_Check, tuple[_Target, ...]], ...]
+    text: str, start: int, checks: _Checks, stems: Mapping[str, str]
 ) -> list[tuple[int, int, int, tuple[_Target, ...]]]:
     """Where the automaton found the start of a word of terms that inflect: (words
     before it, start, end, terms) of each term whose stems the words there have."""
     confirmed = []
     word_end = text.find(" ", start)
-    stemmed = STEMS[text[start:word_end]]  # the keyed word's: most terms have one word
-    for (position, accepted), targets in checks:
+    stemmed = stems[text[start:word_end]]  # the keyed word's: most terms have one word
+    for (position, accepted, phrase), targets in checks:
         if stemmed not in accepted[position]:
             continue
         begin = start
         for _ in range(position):  # back to the term's first word
             begin = text.rfind(" ", 0, begin - 1) + 1
-        end = _stems_end(text, begin, accepted) if len(accepted) > 1 else word_end
-        if end >= 0:
+        end = _stems_end(text, begin, accepted, stems) if len(accepted) > 1 else word_end
+        if end >= 0 and text[begin:end] != phrase:
             confirmed.append((position, begin, end, targets))
     return confirmed
 
 
-def _stems_end(text: str, start: int, accepted: tuple[frozenset[str], ...]) -> int:
+def _stems_end(
+    text: str, start: int, accepted: tuple[frozenset[str], ...], stems: Mapping[str, str]
+) -> int:
     """Where the words from ``start`` end when each one's stem is among those
     ``accepted`` for it, else -1."""
     end = start - 1
-    for stems in accepted:
+    for expected in accepted:
         word_start, end = end + 1, text.find(" ", end + 1)
-        if end < 0 or STEMS[text[word_start:end]] not in stems:
+        if end < 0 or stems[text[word_start:end]] not in expected:
             return -1
     return end
+
+
+# -- Latin-script terms in French, Spanish, German and Turkish articles ---------------
+
+
+def _latin_automaton(
+    terms: Sequence[tuple[TermPattern, _Target]], language: str
+) -> ahocorasick.Automaton | None:
+    """An automaton of Latin-script terms that inflect, each keyed by the start its
+    forms share in ``language`` (``rules.inflection.latin_key``); None without terms."""
+    keys: dict[str, dict[_Check, list[_Target]]] = {}
+    for pattern, target in terms:
+        key, position, accepted = latin_key(pattern, language)
+        check = (position, accepted, " ".join(pattern.words))
+        keys.setdefault(key, {}).setdefault(check, []).append(target)
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, checks in keys.items():
+        value = tuple((check, tuple(targets)) for check, targets in checks.items())
+        automaton.add_word(key, (len(key), value))
+    automaton.make_automaton()
+    return automaton
+
+
+def _add_latin(
+    automaton: ahocorasick.Automaton,
+    text: str,
+    names: Sequence[str],
+    language: str,
+    found: dict[int, list[Found]],
+) -> None:
+    """The hits by stem, in ``language``, of Latin-script terms in their inflected
+    forms (the forms written as in the rule are the plain automaton's)."""
+    matches = list(automaton.iter(text))
+    if not matches:
+        return
+    starts = _field_starts(text, len(names))
+    if len(matches) > MAX_HITS_PER_TERM:
+        matches = _capped(matches, starts)
+    stems = stems_in(language)
+    for last_char, (length, checks) in matches:
+        field = bisect_right(starts, last_char) - 1
+        offset = starts[field]
+        start = last_char - length + 2
+        first = text.count(" ", offset, start) - 1
+        for before, begin, end, confirmed in _confirmed(text, start, checks, stems):
+            where = (names[field], first - before, begin - offset, end - offset)
+            _add_hits(found, where, confirmed)
 
 
 def _add_hits(
@@ -180,7 +255,7 @@ def _field_starts(text: str, count: int) -> list[int]:
 
 
 _new = tuple.__new__
-_Match = tuple[int, tuple[int, bool, tuple[tuple[int, int, int], ...], bool]]
+_Match = tuple[int, tuple[Any, ...]]  # (last character, the key's value)
 
 
 def _capped(matches: list[_Match], starts: list[int]) -> list[_Match]:

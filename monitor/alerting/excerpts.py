@@ -49,12 +49,13 @@ def article_text(context: DeliveryContext) -> str:
     return context.body() or context.summary or context.title
 
 
-def make_excerpt(text: str, terms: Sequence[str]) -> Excerpt:
-    """The excerpt of ``text`` around ``terms``; empty when ``text`` has no words."""
+def make_excerpt(text: str, terms: Sequence[str], language: str = "") -> Excerpt:
+    """The excerpt of ``text`` around ``terms`` (inflected as ``language`` inflects
+    them, see ``rules.find_terms``); empty when ``text`` has no words."""
     words = [(word.start(), word.end()) for word in _WORD.finditer(text)]
     if not words:
         return Excerpt()
-    hits = rules.find_terms(text, terms)
+    hits = rules.find_terms(text, terms, language=language)
     anchors = _anchors(words, hits) or [(0, 0)]
     budget = _budget(len(anchors))
     windows = [_grow(words, first, last, budget) for first, last in anchors]

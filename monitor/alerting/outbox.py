@@ -22,7 +22,7 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
     """The notifier-facing alert for one outbox row (``thread`` overrides the stored one)."""
     record = context.alert
     update = record.event != "new"
-    excerpt = make_excerpt(article_text(context), record.terms)
+    excerpt = make_excerpt(article_text(context), record.terms, context.language)
     return notifiers.Alert(
         alert_id=record.alert_id,
         story_id=record.story_id,

@@ -27,6 +27,7 @@ import rules
 from monitor.alerting import make_excerpt
 from monitor.cli.progress import Progress
 from monitor.config import Config
+from monitor.records import Article
 from monitor.store import Store, StoredArticle, StoreUnavailableError, open_store
 
 PAGE = 500
@@ -161,18 +162,18 @@ def print_backtest(result: BacktestResult, out: TextIO, *, samples: int = 3) -> 
             terms = ", ".join(found.terms)
             out.write(f"  {when}  {article.feed_name}: {_one_line(article.title)}\n")
             out.write(f"      severity {found.severity}; terms: {terms}\n")
-            for line in _quoted(article.summary, article.body, found):
+            for line in _quoted(article, found):
                 out.write(f"      {line}\n")
 
 
-def _quoted(summary: str, body: str, found: rules.Match) -> list[str]:
+def _quoted(article: Article, found: rules.Match) -> list[str]:
     """The summary and page text where the rule found terms, each as an alert's excerpt
     around them, the terms in brackets."""
     lines = []
-    for name, text in (("summary", summary), ("body", body)):
+    for name, text in (("summary", article.summary), ("body", article.body)):
         terms = list(dict.fromkeys(hit.term for hit in found.hits if hit.field == name))
         if terms:
-            excerpt = make_excerpt(text, terms)
+            excerpt = make_excerpt(text, terms, article.language)
             marks = [rules.Hit("", None, name, start, end) for start, end in excerpt.marks]
             lines.append(f"{name}: {rules.highlight(excerpt.text, marks, name)}")
     return lines

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from rules import Matcher, RuleSetError, RuleSource, compile_rules, find_terms, load_ruleset
+from rules import (
+    MatchContext,
+    Matcher,
+    RuleSetError,
+    RuleSource,
+    compile_rules,
+    find_terms,
+    load_ruleset,
+)
 from rules.inflection import stem
 
 # (term as a user writes it, headline, whether the term should fire), per language.
@@ -106,6 +114,53 @@ def test_inflected_forms_match_and_lookalikes_do_not(term: str, text: str, fires
 @pytest.mark.parametrize(("term", "text", "fires"), CASES)
 def test_alert_quotes_mark_what_the_matcher_matched(term: str, text: str, fires: bool) -> None:
     assert bool(find_terms(text, [term])) is fires
+
+
+# Latin-script terms inflect only in an article of their language (MatchContext.language):
+# (article language, term, headline, whether it fires).
+LATIN = [
+    ("fr", "frappe aérienne", "De nouvelles frappes aériennes", True),
+    ("fr", "armée", "Les armées se retirent", True),
+    ("fr", "Damas", "Une dame de Damas", True),
+    ("fr", "Damas", "Une dame attend", False),  # a short name keeps its own forms
+    ("fr", "soldat", "Trois soldats blessés", True),
+    ("es", "ataque", "Nuevos ataques en la frontera", True),
+    ("es", "tropa", "Las tropas avanzan", True),
+    ("fr", "Irak", "Les Irakiens", False),  # four letters: its own stem
+    ("es", "refugiado", "Miles de refugiadas", True),
+    ("de", "Angriff", "Neue Angriffe im Norden", True),
+    ("de", "Soldat", "Zwei Soldaten verletzt", True),
+    ("tr", "saldırı", "Saldırıda iki kişi öldü", True),
+    ("tr", "asker", "Askerleri geri çekildi", True),
+    ("tr", "Şam", "Şamdan satıcısı", False),
+    ("en", "frappe aérienne", "De nouvelles frappes aériennes", False),  # English: as written
+    ("en", "strike", "Air strikes hit", False),
+    ("", "armée", "Les armées se retirent", False),  # language unknown: as written
+    ("ar", "armée", "Les armées se retirent", False),
+]
+
+
+@pytest.mark.parametrize(("language", "term", "text", "fires"), LATIN)
+def test_latin_script_terms_inflect_in_their_articles_language(
+    language: str, term: str, text: str, fires: bool
+) -> None:
+    context = MatchContext(language=language)
+    assert bool(_matcher(term).match({"title": text}, context)) is fires
+    assert bool(find_terms(text, [term], language=language)) is fires
+
+
+def test_a_latin_inflected_hit_covers_the_inflected_words_once() -> None:
+    text = "Après les frappes aériennes, une frappe aérienne"
+    (match,) = _matcher("frappe aérienne").match({"title": text}, MatchContext(language="fr"))
+    assert [text[hit.start : hit.end] for hit in match.hits] == [
+        "frappes aériennes",
+        "frappe aérienne",
+    ]
+
+
+def test_an_exact_latin_term_does_not_inflect() -> None:
+    context = MatchContext(language="fr")
+    assert not _matcher("armée", exact=True).match({"title": "Les armées"}, context)
 
 
 INFLECTED_ONLY = [

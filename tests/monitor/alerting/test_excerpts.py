@@ -82,6 +82,20 @@ def test_excerpt(text: str, terms: list[str], expected: str) -> None:
     assert len(excerpt.text) <= MAX_CHARS
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "Deux [frappes aériennes] puis une [frappe aérienne]"),
+        ("en", "Deux frappes aériennes puis une [frappe aérienne]"),
+    ],
+)
+def test_latin_inflected_forms_are_marked_in_the_articles_language(
+    language: str, expected: str
+) -> None:
+    text = "Deux frappes aériennes puis une frappe aérienne"
+    assert shown(make_excerpt(text, ["frappe aérienne"], language)) == expected
+
+
 def test_windows_hold_at_most_the_word_and_character_budget() -> None:
     long_words = " ".join(f"word{index:04d}" for index in range(200))
     for excerpt in (make_excerpt(_words("w", 200), ["w100"]), make_excerpt(long_words, ["x"])):
