@@ -84,6 +84,8 @@ _MIN_AFTER_PLURAL = 4
 # ورقه "paper" are ف and و before رقه, Raqqa).
 _SHORT_BASE = 3
 _MIN_CYRILLIC_STEM = 4
+# The fewest letters a stemmer here leaves of a word it shortens.
+_SHORTEST_CUT = min(_MIN_CYRILLIC_STEM, _MIN_AFTER_PLURAL, _MIN_AFTER_SUFFIX)
 # Ukrainian noun and adjective case endings, longest first (no Snowball stemmer exists).
 _UKRAINIAN_ENDINGS = tuple(
     sorted(
@@ -134,7 +136,11 @@ def _narrowed(
 def _shared_start(stemmed: str) -> str:
     """What every folded word with this stem begins with. Stems here only ever lose a
     word's last letters, except that a Cyrillic word's final и is read as й (which
-    folding turns into и) before Snowball sees it."""
+    folding turns into и) before Snowball sees it. No stemmer here leaves a longer word
+    fewer than four letters (the Cyrillic floor, the letters an Arabic suffix must
+    leave), so a shorter stem is its own word's only: that word, whole."""
+    if len(stemmed) < _SHORTEST_CUT:
+        return stemmed + " "
     return stemmed[:-1] + "и" if stemmed.endswith("й") else stemmed
 
 
