@@ -31,8 +31,9 @@ class TermInfo:
 
 class Found(NamedTuple):
     """A term found in a field: words ``first`` to ``last`` (inclusive), which are the
-    characters ``start`` to ``end`` of the field's folded text (hits in plain ASCII
-    fields are located by those characters, see ``locate``; the others by word)."""
+    characters ``start`` to ``end`` of the field's folded text (hits in fields whose
+    separated text is bytes are located by those characters, see ``locate``; the
+    others by word)."""
 
     field: str
     first: int
@@ -54,10 +55,11 @@ class ArticleText:
     """An article's fields folded for one scan: ``text`` is each field's folded text
     joined by FIELD_BREAK, in the order of ``names``.
 
-    Plain ASCII fields (the common case) are folded together by one ``fold_joined``,
-    and hits are located in the joined separated bytes it keeps (``locate``), or by
-    tokenising their field when apostrophes moved words. Markup or other scripts in
-    any field fold each field on its own, and hits are located by its ``FieldText``.
+    Fields without markup are folded together by one ``fold_joined`` when they are
+    plain ASCII or code pages hold them (the common case), and hits are located in the
+    joined separated bytes it keeps (``locate``), or by their field's ``FieldText``
+    (a slice of the separated str, or tokenising when apostrophes moved words). Markup
+    or text of the general path in any field fold each field on its own.
     """
 
     __slots__ = ("_folds", "_prepared", "_separated", "_texts", "names", "text")
@@ -70,7 +72,7 @@ class ArticleText:
         folded = None if "<" in joined or "&" in joined else fold_joined(joined, texts)
         if folded is None:
             self._folds: list[Folded] | None = [fold_field(text) for text in texts]
-            self._separated: bytes | None = None
+            self._separated: bytes | str | None = None
             self.text = FIELD_BREAK.join(folded for folded, _ in self._folds)
         else:
             self._folds = None
@@ -87,9 +89,9 @@ class ArticleText:
 
     def span(self, found: Found) -> tuple[int, int]:
         """The offsets of what ``found`` covers in its field's original text."""
-        if self._separated is None:
-            return self.field(found.field).span(found)
         index = self.names.index(found.field)
+        if not isinstance(self._separated, bytes):
+            return self.field(found.field).span(found)
         original = self._original_start(index)
         start, end = locate(self._separated, original, found)
         return start - original, end - original

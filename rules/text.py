@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
 
-from rules._code_pages import JOINED, CodePages
+from rules._code_pages import CodePages, char_class, collapse
 from rules._scripts import SCRIPT_FOLD
 
 # Runs of anything but ASCII punctuation and whitespace; an all-ASCII run is
@@ -106,9 +106,11 @@ def normalise(text: str) -> str:
 # Text folded for matching: " w1 w2 ... wn ", the words exactly as ``tokenise`` has them,
 # and, when positions map back without tokenising, the separated text: every character
 # folded, separators as spaces, of the original's length; the folded text is that with
-# runs of spaces collapsed. Bytes for plain ASCII without apostrophes (hits located by
-# counting letters, ``rules.field.locate``); a str for other text whose characters fold
-# in place (hits located by word, ``word_spans``). A plain tuple: made for every field.
+# runs of spaces collapsed. Bytes, one a character, where every character folds to a
+# letter or a space (plain ASCII without apostrophes, most text a code page holds: hits
+# located by counting letters, ``rules.field.locate``); a str, joining marks as NUL,
+# for other text whose characters fold in place (hits located by word, ``word_spans``).
+# A plain tuple: made for every field.
 Folded = tuple[str, bytes | str | None]
 
 
@@ -116,8 +118,8 @@ def fold(text: str) -> Folded:
     """Fold ``text`` for matching; the padding spaces let " w " match whole words only.
 
     This is the hot path of matching, so plain ASCII (after 1:1 typographic
-    substitutions) is folded by C-level byte operations; anything else goes
-    through ``tokenise``.
+    substitutions) is folded by C-level byte operations, and so is most other text
+    (through code pages, ``rules._code_pages``); the rest goes through a table.
     """
     if not text.isascii():
         text = _typographic_to_ascii(text)
@@ -126,18 +128,21 @@ def fold(text: str) -> Folded:
     return _fold_separated(text.encode("ascii").translate(_ASCII_FOLD))
 
 
-def fold_joined(joined: str, texts: Sequence[str]) -> tuple[str, bytes | None] | None:
-    """The ``fold`` of each of ``texts``, joined by FIELD_BREAK: plain ASCII only.
+def fold_joined(joined: str, texts: Sequence[str]) -> Folded | None:
+    """The ``fold`` of each of ``texts``, joined by FIELD_BREAK, in one pass.
 
-    ``joined`` is the texts joined by JOINER; so are the separated bytes returned
-    (None when an apostrophe is in any), so that each text's own is a slice. None
-    when some text is not ASCII after typographic substitution: fold them one by one.
+    ``joined`` is the texts joined by JOINER; so is the separated text returned, so
+    that each text's own is a slice. None when some text holds FIELD_BREAK or takes
+    the general path of ``fold`` (characters code pages cannot fold in place, such as
+    apostrophes outside plain ASCII): fold them one by one.
     """
     if not all(map(str.isascii, texts)):
-        texts = [_typographic_to_ascii(text) for text in texts]
-        if not all(map(str.isascii, texts)):
-            return None
-        joined = JOINER.join(texts)
+        plain = [_typographic_to_ascii(text) for text in texts]
+        if not all(map(str.isascii, plain)):
+            if joined.count(FIELD_BREAK) >= len(texts):
+                return None
+            return _CODE_PAGES.fold(joined, joined=True)
+        joined = JOINER.join(plain)
     return _fold_separated(joined.encode("latin-1").translate(_JOINED_FOLD))
 
 
@@ -147,16 +152,7 @@ def _fold_separated(separated: bytes) -> tuple[str, bytes | None]:
     if separated.find(b"'") >= 0:
         words = _split_apostrophes(separated.split(), b"'")
         return (" " + b" ".join(words).decode("latin-1") + " " if words else " "), None
-    return _collapse(separated).decode("latin-1"), separated
-
-
-def _collapse(separated: bytes) -> bytes:
-    """``separated`` with runs of spaces as one, padded with one space each side."""
-    collapsed = separated.replace(b"  ", b" ")  # halves every run: ", " takes one pass
-    while collapsed.find(b"  ") >= 0:  # " - " takes two
-        collapsed = collapsed.replace(b"  ", b" ")
-    core = collapsed.strip(b" ")
-    return b" " + core + b" " if core else b" "
+    return collapse(separated).decode("latin-1"), separated
 
 
 def term_tokens(term: str) -> tuple[str, ...]:
@@ -216,7 +212,7 @@ def _fold_unicode(text: str) -> Folded:
     """The folded words of non-ASCII text: ``_fold_char`` on every character (through a
     translation table), apostrophes kept to find possessives, then split as the ASCII
     path does. With the separated text too when every character folds to at most one."""
-    by_page = _fold_by_code_page(text)
+    by_page = _CODE_PAGES.fold(text)
     if by_page is not None:
         return by_page
     if _IRREGULAR.search(text) is None:
@@ -228,17 +224,6 @@ def _fold_unicode(text: str) -> Folded:
     if "'" in folded:
         words = _split_apostrophes(words, "'")
     return _padded(words), None
-
-
-def _fold_by_code_page(text: str) -> Folded | None:
-    """``_fold_unicode`` of text that a single-byte code page folds in place (see
-    ``rules._code_pages``), or None."""
-    found = _CODE_PAGES.separate(text)
-    if found is None:
-        return None
-    separated, page = found
-    kept = separated.replace(b"\x00", b"") if separated.find(JOINED) >= 0 else separated
-    return _collapse(kept).decode(page), separated.decode(page)
 
 
 def word_spans(separated: str) -> list[tuple[int, int]]:
@@ -269,18 +254,6 @@ class _FoldTable(dict[int, str]):
         if len(self) < _FOLD_TABLE_LIMIT:
             self[code] = folded
         return folded
-
-
-def _char_class(codes: list[int]) -> str:
-    """A regex character class body matching exactly ``codes`` (sorted), as ranges."""
-    parts: list[str] = []
-    first = previous = codes[0]
-    for code in [*codes[1:], -1]:
-        if code != previous + 1:
-            parts.append(re.escape(chr(first)) + "-" + re.escape(chr(previous)))
-            first = code
-        previous = code
-    return "".join(parts)
 
 
 _S = ("s", b"s")  # the possessive's s, as str and as bytes
@@ -373,7 +346,7 @@ def _is_apostrophe(char: str) -> bool:
 _BLOCKS = ((0x0000, 0x0780), (0x2000, 0x2300), (0x3000, 0x3040), (0xFB00, 0xFE00),
            (0xFE20, 0xFF00))  # fmt: skip
 _PREFILLED = {code: _folded_for_table(code) for low, high in _BLOCKS for code in range(low, high)}
-_UNCOVERED = re.compile(f"[^{_char_class(sorted(_PREFILLED))}]")
+_UNCOVERED = re.compile(f"[^{char_class(sorted(_PREFILLED))}]")
 # Stands in the separated text for a character that folds to nothing (a joining mark,
 # tatweel, ZWNJ), so that it keeps the original's length; folding makes it a space, so
 # no text holds it.
@@ -381,7 +354,7 @@ _JOINED = "\x00"
 # A character not in ``_PREFILLED``, or folding to more than one character (a ligature,
 # "½"), or an apostrophe (possessives move words): text without one folds in place.
 _IN_PLACE = [code for code, to in sorted(_PREFILLED.items()) if len(to) <= 1 and to != "'"]
-_IRREGULAR = re.compile(f"[^{_char_class(_IN_PLACE)}]")
+_IRREGULAR = re.compile(f"[^{char_class(_IN_PLACE)}]")
 _KEEPING_PLACE = {code: _PREFILLED[code] or _JOINED for code in _IN_PLACE}
 _WORD = re.compile(f"[^{_SEPARATOR}{_JOINED}][^{_SEPARATOR}]*")
-_CODE_PAGES = CodePages({code: _PREFILLED[code] for code in _IN_PLACE})
+_CODE_PAGES = CodePages({code: _PREFILLED[code] for code in _IN_PLACE}, FIELD_BREAK)

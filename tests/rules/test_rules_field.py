@@ -42,27 +42,40 @@ def _separately(texts: tuple[str, ...]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("texts", "joined"),
+    ("texts", "joined", "separated"),
     [
-        pytest.param(("Iran, Homs.", "Hama - Aleppo"), " iran homs ¶ hama aleppo ", id="two"),
-        pytest.param(("Iran",), " iran ", id="one field"),
-        pytest.param(("!!", "Homs", "..."), " ¶ homs ¶ ", id="fields without words"),
-        pytest.param(("Iran’s “move”", "Homs–Hama"), " iran move ¶ homs hama ", id="curly 's"),
-        pytest.param(("O'Brien's", "rebels'", "'s"), " o brien ¶ rebels ¶ s ", id="apostrophes"),
-        pytest.param(("Iran's",), " iran ", id="straight apostrophe"),
-        pytest.param(("“Iran” – Homs",), " iran homs ", id="curly quotes and dash substituted"),
-        pytest.param(("Alép", "Homs"), None, id="accent: slow path"),
-        pytest.param(("a¶b", "c"), None, id="a field holding the break is not ASCII"),
-        pytest.param(("a\x1fb", "c"), " a b ¶ c ", id="control characters separate"),
+        pytest.param(("Iran, Homs.", "Hama - Aleppo"), " iran homs ¶ hama aleppo ", bytes,
+                     id="two"),
+        pytest.param(("Iran",), " iran ", bytes, id="one field"),
+        pytest.param(("!!", "Homs", "..."), " ¶ homs ¶ ", bytes, id="fields without words"),
+        pytest.param(("Iran’s “move”", "Homs–Hama"), " iran move ¶ homs hama ", None,
+                     id="curly 's"),
+        pytest.param(("O'Brien's", "rebels'", "'s"), " o brien ¶ rebels ¶ s ", None,
+                     id="apostrophes"),
+        pytest.param(("Iran's",), " iran ", None, id="straight apostrophe"),
+        pytest.param(("“Iran” – Homs",), " iran homs ", bytes,
+                     id="curly quotes and dash substituted"),
+        pytest.param(("Alép", "Homs"), " alep ¶ homs ", bytes, id="accent: one code page"),
+        pytest.param(("Хомс — Хама", "Homs"), " хомс хама ¶ homs ", bytes, id="cyrillic"),
+        pytest.param(("حمص", "Хомс, «Homs»"), " حمص ¶ хомс homs ", bytes, id="two pages"),
+        pytest.param(("دمشـق", "Дамаск"), " دمشق ¶ дамаск ", str, id="tatweel joins"),
+        pytest.param(("Şam'da", "Хомс"), None, None, id="apostrophe: general path"),
+        pytest.param(("a¶b", "c"), None, None, id="a field holding the break is not ASCII"),
+        pytest.param(("Хомс¶", "c"), None, None, id="nor other text"),
+        pytest.param(("a\x1fb", "c"), " a b ¶ c ", bytes, id="control characters separate"),
     ],
-)
-def test_fold_joined(texts: tuple[str, ...], joined: str | None) -> None:
-    """ASCII fields fold together; anything else is left to the field-by-field fold."""
+)  # fmt: skip
+def test_fold_joined(
+    texts: tuple[str, ...], joined: str | None, separated: type[bytes | str] | None
+) -> None:
+    """Fields fold together (plain ASCII, or text code pages hold); anything else is
+    left to the field-by-field fold."""
     folded = fold_joined(JOINER.join(texts), texts)
     assert (folded[0] if folded else None) == joined
     if folded is not None:
         assert folded[0] == _separately(texts)
-        assert (folded[1] is None) is any("'" in text or "’" in text for text in texts)
+        kind = folded[1].__class__ if folded[1] is not None else None
+        assert kind is separated
 
 
 @pytest.mark.parametrize("ascii_only", [True, False], ids=["ascii", "any text"])

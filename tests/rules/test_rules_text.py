@@ -10,7 +10,7 @@ from rules import normalise, tokenise
 from rules.field import FieldText, Found
 from rules.markup import strip_markup
 from rules.sentences import sentence_starts
-from rules.text import fold
+from rules.text import _CODE_PAGES, fold
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,9 @@ _SCRIPTS = {
                 "İstanbul"],
     "latin accents": ["l", "'", "armée", "É", "é", "E\u0301", "ñ", "ß", "ﬁ", "Ø", "æ", "ł",
                       "\u00ad", "Ωμέγα", "ǆ", "½"],
+    # several code pages in one text: folded run by run
+    "mixed": ["Дамаск", "е", "ё", "بدمشق", "ـ", "\u064e", "ی", "۱۴", "Şam", "ı", "armée",
+              "Ωμέγα", "\u200c", "’", "Homs"],
 }  # fmt: skip
 
 
@@ -129,20 +132,62 @@ def _script_texts(script: str, count: int, seed: int) -> list[str]:
 
 @pytest.mark.parametrize("script", sorted(_SCRIPTS))
 def test_text_folded_in_place_locates_words_as_tokenise(script: str) -> None:
-    """Words folded in place (``Folded`` with a str separated text) are the words of
+    """Words folded in place (``Folded`` with a separated text) are the words of
     tokenise, located where tokenise locates them; and the fast path is taken."""
     in_place = 0
     for text in _script_texts(script, 1_500, seed=len(script)):
         field = FieldText("title", text)
         tokens = tokenise(text)
         assert field.folded == fold(text)[0] == (f" {normalise(text)} " if tokens else " ")
-        in_place += isinstance(field.separated, str)
+        in_place += field.separated is not None
         start = 1
         for index, word in enumerate(field.folded.split()):
             found = Found("title", index, index, 0, start, start + len(word))
             assert field.span(found) == (tokens[index].start, tokens[index].end), repr(text)
             start += len(word) + 1
     assert in_place > 150  # the fast path is exercised
+
+
+# Text folded through code pages, run by run where it mixes scripts: the words of
+# tokenise, and a separated text of bytes unless some character joins (then a str).
+@pytest.mark.parametrize(("text", "words", "separated"), [
+    ("Удары по Дамаску", "удары по дамаску", bytes),
+    ("غارات على دمشق", "غارات علي دمشق", bytes),  # alef maqsura as yeh
+    ("Хомс حمص Homs", "хомс حمص homs", bytes),
+    ("حمص/Хомс—Homs", "حمص хомс homs", bytes),  # scripts meeting without a space
+    ("حمصХомс", "حمصхомс", bytes),  # nor a separator: one word
+    ("«Хомс» «حمص» Şam", "хомс حمص sam", bytes),  # Turkish: a third page
+    ("Ωμέγα и Омега", "ωμεγα и омега", bytes),
+    ("می\u200cخواهد Москва", "ميخواهد москва", str),  # ZWNJ joins; Persian yeh
+    ("مُحَمَّد Ёлка", "محمد елка", str),  # harakat dropped; ё as е
+    ("دمشـــق Дамаск", "دمشق дамаск", str),  # tatweel
+    ("ی Москва", "ي москва", bytes),  # Persian yeh, before any page's letter
+    ("۱۴۰۳ год ٢٠٢٦ عام", "1403 год 2026 عام", bytes),  # Persian and Arabic-Indic digits
+    ("Москва — ۱۴", "москва 14", bytes),
+    ("Şam'da Дамаск", "sam da дамаск", None),  # apostrophes: the general path
+    ("Дамаск’а حمص", "дамаск а حمص", None),
+    ("Москва 東京 حمص", "москва 東京 حمص", None),  # a character no page holds
+    (" — Москва , حمص . ", "москва حمص", bytes),
+    ("Ир\u00adан ایران", "иран ايران", str),  # the soft hyphen joins
+])  # fmt: skip
+def test_mixed_scripts_fold_as_tokenise(text: str, words: str, separated: type | None) -> None:
+    field = FieldText("summary", text)
+    assert field.folded == f" {words} " == f" {normalise(text)} "
+    assert (None if field.separated is None else type(field.separated)) is separated
+    tokens = tokenise(text)
+    start = 1
+    for index, word in enumerate(words.split()):
+        found = Found("summary", index, index, 0, start, start + len(word))
+        assert field.span(found) == (tokens[index].start, tokens[index].end)
+        start += len(word) + 1
+
+
+def test_text_alternating_scripts_past_the_runs_limit_folds_the_general_way() -> None:
+    """Forty runs are too many for code pages (hostile text could make each page encode
+    it again and again): it folds by a translation table, to the same words."""
+    text = "Ωμεγα حمص " * 20  # Greek and Arabic: two pages
+    assert _CODE_PAGES.separate(text) is None
+    assert fold(text) == (" " + "ωμεγα حمص " * 20, text.lower())
 
 
 @pytest.mark.parametrize(
