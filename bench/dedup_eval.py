@@ -12,6 +12,10 @@
 3. Median cost per article (find + add) and memory per windowed article with 10k, 100k
    and 400k real headlines of the full file in the window.
 
+Each headline (and MRPC sentence) is given to the index with the language the daemon's
+identifier reads in it (``monitor.ingest.language.identify``, no feed hint: "" when it is
+not clear), as ingest gives ``Article.language``.
+
 The data is read in place and never copied; only counts leave this module.
 """
 
@@ -25,6 +29,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +42,7 @@ from bench import dedup_report
 from bench.pipeline import environment
 from bench.sections import write_section
 from monitor.config.settings import DedupSettings
+from monitor.ingest.language import identify
 from monitor.stories.headlines import normalise_headline
 from monitor.stories.index import StoryIndex
 
@@ -54,6 +60,7 @@ class Row:
     title: str
     story: str
     seen: datetime
+    language: str  # as the daemon identifies it from the headline ("" when unclear)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,8 @@ def read_slice(path: Path, rows: int) -> list[Row]:
 
 
 def _row(title: str, story: str, stamp: str) -> Row:
-    return Row(title, story, datetime.fromtimestamp(int(stamp) / 1000, tz=UTC))
+    seen = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
+    return Row(title, story, seen, identify(title))
 
 
 def full_titles(path: Path) -> Iterator[Row]:
@@ -181,9 +189,9 @@ def story_index(
     assigned = []
     for number, row in enumerate(rows):
         seen = moment if timeless else row.seen
-        found = index.find(row.title, seen)
+        found = index.find(row.title, seen, language=row.language)
         story_id = found.story_id if found is not None else str(number)
-        index.add(story_id, story_id, row.title, seen)
+        index.add(story_id, story_id, row.title, seen, language=row.language)
         assigned.append(story_id)
     return assigned
 
@@ -221,10 +229,15 @@ def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScor
     pairs = [pair for path in paths for pair in read_mrpc(path)]
     index = _index(settings, timedelta(days=36_500))
     moment = datetime(2005, 1, 1, tzinfo=UTC)
-    for number, (_, first, second) in enumerate(pairs):  # word rarity and names
-        index.add(f"a{number}", "", first, moment)
-        index.add(f"b{number}", "", second, moment)
-    kinds = [index.compare(first, second) for _, first, second in pairs]
+    languages = [(identify(first), identify(second)) for _, first, second in pairs]
+    together = list(zip(pairs, languages, strict=True))
+    for number, ((_, first, second), (one, other)) in enumerate(together):
+        index.add(f"a{number}", "", first, moment, language=one)  # word rarity and names
+        index.add(f"b{number}", "", second, moment, language=other)
+    kinds = [
+        index.compare(first, second, language=one, other_language=other)
+        for (_, first, second), (one, other) in together
+    ]
     fuzzy = [fuzz.token_sort_ratio(a, b, processor=utils.default_process) >= FUZZ_CUTOFF
              for _, a, b in pairs]  # fmt: skip
     labels = [same for same, _, _ in pairs]
@@ -258,9 +271,9 @@ def traced_bytes(path: Path, articles: int, settings: DedupSettings) -> float:
     try:
         index = _index(settings, timedelta(days=36_500))
         for number, row in enumerate(rows):
-            found = index.find(row.title, row.seen)
+            found = index.find(row.title, row.seen, language=row.language)
             story_id = found.story_id if found is not None else str(number)
-            index.add(story_id, story_id, row.title, row.seen)
+            index.add(story_id, story_id, row.title, row.seen, language=row.language)
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -281,9 +294,9 @@ def scale(path: Path, windows: Sequence[int], settings: DedupSettings) -> list[S
             memory = (_rss_bytes() - baseline) / number
             entries, timings = index.entries, []
         started = time.perf_counter()
-        found = index.find(row.title, row.seen)
+        found = index.find(row.title, row.seen, language=row.language)
         story_id = found.story_id if found is not None else str(number)
-        index.add(story_id, story_id, row.title, row.seen)
+        index.add(story_id, story_id, row.title, row.seen, language=row.language)
         if pending and number >= pending[0]:
             timings.append(time.perf_counter() - started)
             if len(timings) == SCALE_SAMPLE:
@@ -334,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{point.bytes_per_article:,.0f} bytes/article")  # fmt: skip
     traced = traced_bytes(data / FULL, TRACED_ARTICLES, settings) if points else None
     rows = read_slice(data / SLICE, args.rows)
+    _print_languages(rows)
     quality = clusterings(rows, settings)
     _print_rows(quality)
     mrpc = [data / name for name in MRPC if (data / name).is_file()]
@@ -347,6 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_section(args.output, "dedup", dedup_report.render(report))
     print(f"wrote {args.output}")
     return 0
+
+
+def _print_languages(rows: Sequence[Row]) -> None:
+    counts = Counter(row.language or "unknown" for row in rows).most_common()
+    print("headline languages: " + ", ".join(f"{code} {count}" for code, count in counts))
 
 
 def _print_rows(quality: Sequence[Clustering]) -> None:

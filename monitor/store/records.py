@@ -50,6 +50,7 @@ class WindowArticle:
     summary: str
     seen: datetime
     page_lead: str = ""  # the lead of its page it was grouped with ("": its summary's)
+    language: str = ""  # the article's language code, its words read in it ("": unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ Checks, cheapest and surest first:
    stored;
 2. the story index (``monitor.stories.index``) — the same or a near-identical headline,
    or the same event in other words, within the window, unless a distinguishing detail
-   (a different number, place or actor) vetoes it.
+   (a different number, place or actor) vetoes it. Words are read in the article's
+   language (``Article.language``, identified before dedup: ``monitor.ingest.language``).
 
 A wrong merge hides an event; a missed one only costs a second alert, so every
 doubt keeps articles apart (docs/decisions/0006-story-grouping.md).
@@ -82,7 +83,8 @@ def story_facts(article: Article, index: StoryIndex) -> StoryFacts:
     its page's lead (grouping's lead when there is one: ``monitor.stories.leads``)."""
     page = page_lead(article.body, article.title) if article.body else ""
     lead = grouping_lead(article.title, article.summary, page)
-    names = index.names(strip_decorations(article.title)) + index.names(lead)
+    language = article.language
+    names = index.names(strip_decorations(article.title), language) + index.names(lead, language)
     places = _unique(name for name, kind in names if kind == "place")
     actors = _unique(name for name, kind in names if kind == "actor" and name not in places)
     return StoryFacts(outlet_of(article, lead), lead_fingerprint(lead), places, actors, page)
@@ -106,7 +108,8 @@ class Deduplicator:
         """Warm the index with the articles of the window, e.g. after a restart."""
         for item in await self._store.recent_articles(now - self._window):
             lead = grouping_lead(item.title, item.summary, item.page_lead)
-            self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
+            self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead,
+                           language=item.language)  # fmt: skip
         return len(self.index)
 
     async def reload(self, now: datetime) -> int:
@@ -131,7 +134,8 @@ class Deduplicator:
         if known is not None:
             return _known(article, known, facts)
         lead = grouping_lead(article.title, article.summary, facts.page_lead)
-        match = self.index.find(article.title, article_time(article), lead)
+        when, language = article_time(article), article.language
+        match = self.index.find(article.title, when, lead, language=language)
         if match is not None:
             return DedupDecision(
                 Verdict.FOLDED, match.story_id, match.first_article_id, match.kind, facts
@@ -141,7 +145,9 @@ class Deduplicator:
     def remember(self, article: Article, decision: DedupDecision) -> None:
         first = decision.duplicate_of or article.article_id
         lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
-        self.index.add(decision.story_id, first, article.title, article_time(article), lead)
+        seen = article_time(article)
+        self.index.add(decision.story_id, first, article.title, seen, lead,
+                       language=article.language)  # fmt: skip
 
 
 def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:

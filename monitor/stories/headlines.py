@@ -2,7 +2,9 @@
 
 Everything here is a pure function of its input (no state, no clock): the story
 index (``monitor.stories.index``) adds what depends on the window, such as how rare
-a word is or whether a Title Case word is a name.
+a word is or whether a Title Case word is a name. ``language`` is the article's detected
+language ("" when unknown): it picks the stop words, stems and casualty words
+(``monitor.stories.words``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.stories.words import (
-    ENGLISH_STOPWORDS,
+    capitalised_stop_words,
     is_toll_word,
     stem,
     stop_words,
@@ -89,13 +91,15 @@ def normalise_headline(title: str) -> str:
     return fold(strip_decorations(title))
 
 
-def content_tokens(folded: str) -> frozenset[str]:
+def content_tokens(folded: str, language: str = "") -> frozenset[str]:
     """The words that carry meaning: no stop words (of its language), no bare numbers,
     stemmed."""
     words = folded.split()
-    stop = stop_words(words)
+    stop = stop_words(words, language)
     return frozenset(
-        stem(word) for word in words if len(word) > 1 and word not in stop and not word.isdigit()
+        stem(word, language)
+        for word in words
+        if len(word) > 1 and word not in stop and not word.isdigit()
     )
 
 
@@ -103,13 +107,13 @@ def numbers(folded: str) -> frozenset[str]:
     return frozenset(_NUMBER.findall(folded))
 
 
-def toll_numbers(folded: str) -> frozenset[str]:
+def toll_numbers(folded: str, language: str = "") -> frozenset[str]:
     """Numbers counting casualties: within three words before or two after a toll word."""
     words = folded.split()
     tolls = set()
     for position, word in enumerate(words):
         if word.isdigit() and any(
-            is_toll_word(near) for near in words[max(0, position - 3) : position + 3]
+            is_toll_word(near, language) for near in words[max(0, position - 3) : position + 3]
         ):
             tolls.add(word)
     return frozenset(tolls)
@@ -125,15 +129,16 @@ class CasedWord:
     first: bool  # the headline's first word is capitalised whatever it is
 
 
-def cased_words(text: str) -> list[CasedWord]:
+def cased_words(text: str, language: str = "") -> list[CasedWord]:
     """Words in order, each with its case, skipping stop words and numbers. A word of a
     script without capital letters counts as capitalised (``words.written_as_name``)."""
     parts = [(raw, part) for raw in _WORD.findall(text) for part in fold(raw).split()]
-    stop = stop_words(part for _, part in parts)
+    stop = stop_words((part for _, part in parts), language)
     found: list[CasedWord] = []
     for raw, part in parts:
         if len(part) > 1 and part not in stop and not part.isdigit():
-            found.append(CasedWord(stem(part), part, written_as_name(raw), not found))
+            token = stem(part, language)
+            found.append(CasedWord(token, part, written_as_name(raw), not found))
     return found
 
 
@@ -178,22 +183,25 @@ MAX_NAMES = 12
 _MAX_NAME_CHARS = 60
 
 
-def name_phrases(text: str, is_name: Callable[[str, bool], bool]) -> list[tuple[str, str]]:
+def name_phrases(
+    text: str, is_name: Callable[[str, bool], bool], language: str = ""
+) -> list[tuple[str, str]]:
     """Runs of name words with a guessed kind: ("Latakia", "place"), ("Quds Force", "actor").
 
     ``is_name(token, case_says_nothing)`` decides each capitalised word. A run after a
     locative word ("in", "near", "north of") is a place; any other run is an actor.
     """
     title_case = is_title_case(text)
+    names = _NameWords(is_name, title_case, language)
     phrases: list[tuple[str, str]] = []
     run: list[str] = []
     before = ""
     words = [_POSSESSIVE.sub("", raw) for raw in _PHRASE_WORD.findall(text)]
     for position, word in enumerate(words):
         folded = fold(word)
-        if _names_something(word, folded) and (
-            is_name(stem(folded), title_case or not position)
-            or (not position and _opens_name(words, is_name, title_case))
+        if names.something(word, folded) and (
+            names.is_name(folded, title_case or not position)
+            or (not position and names.opens_name(words))
         ):
             run.append(word)
             continue
@@ -203,15 +211,26 @@ def name_phrases(text: str, is_name: Callable[[str, bool], bool]) -> list[tuple[
     return phrases[:MAX_NAMES]
 
 
-def _names_something(word: str, folded: str) -> bool:
-    return word[:1].isupper() and folded not in ENGLISH_STOPWORDS and folded not in _CALENDAR
+@dataclass(frozen=True, slots=True)
+class _NameWords:
+    """Which words of one text name something, in its language."""
 
+    decide: Callable[[str, bool], bool]
+    title_case: bool
+    language: str
 
-def _opens_name(words: list[str], is_name: Callable[[str, bool], bool], title_case: bool) -> bool:
-    """A capitalised first word followed by a name is part of it ("Quds Force …")."""
-    if len(words) < 2 or not _names_something(words[1], fold(words[1])):
-        return False
-    return is_name(stem(fold(words[1])), title_case)
+    def something(self, word: str, folded: str) -> bool:
+        stop = capitalised_stop_words(self.language)
+        return word[:1].isupper() and folded not in stop and folded not in _CALENDAR
+
+    def is_name(self, folded: str, case_says_nothing: bool) -> bool:
+        return self.decide(stem(folded, self.language), case_says_nothing)
+
+    def opens_name(self, words: list[str]) -> bool:
+        """A capitalised first word followed by a name is part of it ("Quds Force …")."""
+        if len(words) < 2 or not self.something(words[1], fold(words[1])):
+            return False
+        return self.is_name(fold(words[1]), self.title_case)
 
 
 def _close(run: list[str], before: str, phrases: list[tuple[str, str]]) -> None:

@@ -14,6 +14,9 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
 A story that holds a near-identical headline vetoed by a detail is a different event:
 no weaker evidence may put the article in it.
 
+Each article's words are read in its detected language (``Article.language``, "" when
+unknown: ``monitor.stories.words``), its stop words, stems and casualty words.
+
 Candidates come from an inverted index over headline words; only the newest ``_CAP``
 postings of each word are read, so a lookup costs the same with 10,000 or 400,000
 articles in the window. Copies whose headline is already in the story are not indexed
@@ -84,6 +87,7 @@ class _Entry:
     numbers: frozenset[str]
     counts: frozenset[str]  # casualty counts of headline and lead
     seen: float  # POSIX seconds
+    language: str  # the article's, its headline's casualty words read in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,7 @@ class _Query:
     numbers: frozenset[str]
     tolls: frozenset[str]  # the headline's casualty counts
     counts: frozenset[str]  # casualty counts of headline and lead
+    language: str
 
 
 class StoryIndex:
@@ -112,7 +117,7 @@ class StoryIndex:
         self._serial = 0
         # The last query built: an article is looked up (find) and then added with the same
         # title and lead, and nothing in between changes what its query would be.
-        self._last_query: tuple[tuple[str, str, int], _Query] | None = None
+        self._last_query: tuple[tuple[str, str, str, int], _Query] | None = None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -121,34 +126,53 @@ class StoryIndex:
     def entries(self) -> int:
         return len(self._entries)
 
-    def names(self, text: str) -> list[tuple[str, str]]:
+    def names(self, text: str, language: str = "") -> list[tuple[str, str]]:
         """The places and actors ``text`` names, as far as case and the window tell."""
-        return name_phrases(text, self._names.is_name)
+        return name_phrases(text, self._names.is_name, language)
 
-    def find(self, title: str, seen: datetime, lead: str = "") -> StoryMatch | None:
+    def find(
+        self, title: str, seen: datetime, lead: str = "", *, language: str = ""
+    ) -> StoryMatch | None:
         """The story this headline (and lead) reports, if the evidence is strong enough."""
-        query = self._query(title, lead)
+        query = self._query(title, lead, language)
         same = self._same_headline(query, seen.timestamp())
         if same is not None:
             return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
         return self._best(query, seen.timestamp())
 
-    def compare(self, title: str, other: str, lead: str = "", other_lead: str = "") -> MatchKind:
+    def compare(
+        self,
+        title: str,
+        other: str,
+        lead: str = "",
+        other_lead: str = "",
+        *,
+        language: str = "",
+        other_language: str = "",
+    ) -> MatchKind:
         """The evidence that two articles report one story (same_headline, near_identical,
         update, related), VETO when a detail tells them apart, or NONE — judged with the
         window's word rarity and names, as ``find`` would."""
-        query, theirs = self._query(title, lead), self._query(other, other_lead)
+        query = self._query(title, lead, language)
+        theirs = self._query(other, other_lead, other_language)
         if query.headline == theirs.headline:
             return MatchKind.SAME_HEADLINE
         story = IndexedStory("", "", datetime.min)
         entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
-                       0.0)  # fmt: skip
+                       0.0, theirs.language)  # fmt: skip
         return self._judge(query, entry, _Rarity(self))[0]
 
     def add(
-        self, story_id: str, first_article_id: str, title: str, seen: datetime, lead: str = ""
+        self,
+        story_id: str,
+        first_article_id: str,
+        title: str,
+        seen: datetime,
+        lead: str = "",
+        *,
+        language: str = "",
     ) -> None:
         story = self._stories.get(story_id)
         if story is None:
@@ -160,8 +184,8 @@ class StoryIndex:
         if known is not None and known.story is story:  # a copy: keep the text once
             known.seen = max(known.seen, seen.timestamp())
             return
-        self._insert(story, headline, self._query(title, lead), seen.timestamp())
-        self._names.observe(stripped)
+        self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
+        self._names.observe(stripped, language)
 
     def prune(self, now: datetime) -> int:
         """Drop articles older than the window; return how many stories went with them."""
@@ -182,30 +206,31 @@ class StoryIndex:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _query(self, title: str, lead: str) -> _Query:
-        key = (title, lead, self._names.version)
+    def _query(self, title: str, lead: str, language: str) -> _Query:
+        key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
-        query = self._build_query(title, lead)
+        query = self._build_query(title, lead, language)
         self._last_query = (key, query)
         return query
 
-    def _build_query(self, title: str, lead: str) -> _Query:
+    def _build_query(self, title: str, lead: str, language: str) -> _Query:
         stripped = strip_decorations(title)
         headline = fold(stripped)
-        tokens = content_tokens(headline)
-        names = self._names.names_in(stripped)
-        tolls, folded_lead = toll_numbers(headline), fold(lead)
+        tokens = content_tokens(headline, language)
+        names = self._names.names_in(stripped, language)
+        tolls, folded_lead = toll_numbers(headline, language), fold(lead)
         if lead:
-            names |= self._names.names_in(lead) & tokens
+            names |= self._names.names_in(lead, language) & tokens
         return _Query(
             headline,
             tokens,
-            tokens | content_tokens(folded_lead) if lead else tokens,
+            tokens | content_tokens(folded_lead, language) if lead else tokens,
             names,
             numbers(headline),
             tolls,
-            tolls | toll_numbers(folded_lead) if lead else tolls,
+            tolls | toll_numbers(folded_lead, language) if lead else tolls,
+            sys.intern(language),
         )
 
     def _insert(self, story: IndexedStory, headline: str, query: _Query, seen: float) -> None:
@@ -215,7 +240,7 @@ class StoryIndex:
         extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
         names = tuple(token for token in tokens if token in query.names)
         found, counts = query.numbers or _NO_NUMBERS, query.counts or _NO_NUMBERS
-        entry = _Entry(story, headline, tokens, extra, names, found, counts, seen)
+        entry = _Entry(story, headline, tokens, extra, names, found, counts, seen, query.language)
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1
@@ -313,7 +338,7 @@ def _near_identical(query: _Query, entry: _Entry) -> MatchKind:
 
 def _toll_update(query: _Query, entry: _Entry) -> bool:
     """Only casualty counts differ, and the same names are on both sides: the toll grew."""
-    entry_tolls = toll_numbers(entry.headline)
+    entry_tolls = toll_numbers(entry.headline, entry.language)
     if not query.tolls or not entry_tolls:
         return False
     same_rest = query.numbers - query.tolls == entry.numbers - entry_tolls

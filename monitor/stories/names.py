@@ -24,21 +24,21 @@ class NameStats:
         self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
         self.version = 0  # changes whenever a count does
 
-    def observe(self, text: str) -> None:
+    def observe(self, text: str, language: str = "") -> None:
         if is_title_case(text):
             return
         self.version += 1
-        for word in cased_words(text):
+        for word in cased_words(text, language):
             if not word.first:
                 self._counts.setdefault(word.token, [0, 0])[0 if word.capitalised else 1] += 1
 
-    def names_in(self, text: str) -> frozenset[str]:
+    def names_in(self, text: str, language: str = "") -> frozenset[str]:
         """Name words of a headline, for the vetoes: an unknown first word counts as one
         ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart."""
         title_case = is_title_case(text)
         return frozenset(
             word.token
-            for word in cased_words(text)
+            for word in cased_words(text, language)
             if word.capitalised
             and self.is_name(word.token, title_case or word.first, unknown=word.first)
         )

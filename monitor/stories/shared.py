@@ -45,10 +45,12 @@ class SharedStories:
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
         for item in articles:
-            lead = grouping_lead(item.title, item.summary, item.page_lead)
-            self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead)
+            lead, language = grouping_lead(item.title, item.summary, item.page_lead), item.language
+            self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen,
+                                 lead, language=language)  # fmt: skip
             # By when it was learned: a decision made before then did not know it.
-            self._recent.add(item.story_id, item.first_article_id, item.title, now, lead)
+            self._recent.add(item.story_id, item.first_article_id, item.title, now, lead,
+                             language=language)  # fmt: skip
 
     def opened_elsewhere(
         self, records: Sequence[tuple[Article, DedupDecision]]
@@ -63,7 +65,7 @@ class SharedStories:
             if decision.verdict is not Verdict.NEW_STORY:
                 continue
             lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
-            match = self._recent.find(article.title, now, lead)
+            match = self._recent.find(article.title, now, lead, language=article.language)
             if match is not None and match.story_id not in ours:
                 found[decision.story_id] = OpenedElsewhere(
                     match.story_id, match.first_article_id, match.kind

@@ -5,12 +5,16 @@ next to which a number counts casualties, the stem a word is compared by, and wh
 counts as written like a name in a script without capital letters
 (docs/decisions/0037-grouping-per-language.md).
 
-Stop words of scripts no English word is written in (Arabic, Persian, Russian,
-Ukrainian) are dropped from every headline. Latin-script languages share letters,
-and their function words are other languages' content words (German "die", French
-"son", Spanish "sin"): a headline drops the English ones always, and another Latin
-language's only when more of the headline's words are that language's stop words
-than English ones, so an English headline keeps today's words.
+Every function takes the article's detected language (``Article.language``, an ISO
+639-1 code, "" when it could not be told). Stop words of scripts no English word is
+written in (Arabic, Persian, Russian, Ukrainian) are dropped from every headline, and
+English ones too. Latin-script languages share letters, and their function words are
+other languages' content words (German "die", French "son", Spanish "sin"): a headline
+drops French, Spanish, German or Turkish ones when its article is in that language, or,
+when the language is unknown, when more of its words are that language's stop words
+than English ones. Words of those four languages are stemmed by their Snowball stemmer
+(``rules.inflection``); English words, and words of a language without one, by a light
+plural stemmer.
 """
 
 from __future__ import annotations
@@ -60,15 +64,18 @@ _LATIN = {
 # Words next to which a number counts people hurt ("kills 14" → "kills 40").
 _ENGLISH_TOLL = """casualties civilians dead death deaths die died dies injured injures
     injuring kill killed killing kills missing people soldiers toll victims wounded wounds"""
-_OTHER_TOLL = """قتيل قتيلا قتلى مقتل جريح جرحى ضحايا ضحية شهيد شهداء مصرع مصابا مصابين
-    اشخاص شخصا
-    کشته زخمی مجروح قربانی نفر
-    погиб погибли погибших убит убиты убитых ранен ранены раненых жертв жертвы человек
-    загинули загиблих поранені поранених людей
-    öldü ölü yaralı yaralandı kişi
-    morts mort tués blessés victimes personnes
-    muertos heridos víctimas personas fallecidos
-    Tote Verletzte Opfer Menschen getötet"""
+_OTHER_TOLL = {
+    "ar": """قتيل قتيلا قتلى مقتل جريح جرحى ضحايا ضحية شهيد شهداء مصرع مصابا مصابين اشخاص
+        شخصا""",
+    "fa": "کشته زخمی مجروح قربانی نفر",
+    "ru": """погиб погибли погибших убит убиты убитых ранен ранены раненых жертв жертвы
+        человек""",
+    "uk": "загинули загиблих поранені поранених людей",
+    "tr": "öldü ölü yaralı yaralandı kişi",
+    "fr": "morts mort tués blessés victimes personnes",
+    "es": "muertos heridos víctimas personas fallecidos",
+    "de": "Tote Verletzte Opfer Menschen getötet",
+}
 
 
 def _folded(words: str) -> frozenset[str]:
@@ -80,36 +87,68 @@ ENGLISH_STOPWORDS = _folded(_ENGLISH)
 _EVERYWHERE = ENGLISH_STOPWORDS | _folded(" ".join((_ARABIC, _PERSIAN, _RUSSIAN, _UKRAINIAN)))
 _LATIN_STOPWORDS = {language: _folded(words) for language, words in _LATIN.items()}
 _BY_LANGUAGE = {language: _EVERYWHERE | words for language, words in _LATIN_STOPWORDS.items()}
-_TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(_OTHER_TOLL)
+_CAPITALISED_STOPWORDS = {
+    language: ENGLISH_STOPWORDS | words for language, words in _LATIN_STOPWORDS.items()
+}
+_TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(" ".join(_OTHER_TOLL.values()))
+# Languages whose Latin-script words ``rules.inflection`` stems (Snowball, guarded).
+SNOWBALL_LATIN = frozenset(("de", "es", "fr", "tr"))
 _LONGEST_PROCLITICS = 4  # "وبال": and + with + the
 _SHORTEST_BARE = 2
 
 
-def stop_words(words: Iterable[str]) -> frozenset[str]:
-    """The stop words of a headline given its folded words: every script's, and those of
-    the Latin-script language it reads as, if not English."""
+def stop_words(words: Iterable[str], language: str = "") -> frozenset[str]:
+    """The stop words of a headline given its folded words and its article's language:
+    every script's, and those of its Latin-script language if not English. When the
+    language is unknown (""), the one its stop words say, if any says more than English."""
+    if language:
+        return _BY_LANGUAGE.get(language, _EVERYWHERE)
     present = frozenset(words)
     english = len(present & ENGLISH_STOPWORDS)
     best, hits = "", english
-    for language, listed in _LATIN_STOPWORDS.items():  # insertion order: deterministic
+    for guess, listed in _LATIN_STOPWORDS.items():  # insertion order: deterministic
         count = len(present & listed)
         if count > hits:
-            best, hits = language, count
+            best, hits = guess, count
     return _BY_LANGUAGE[best] if best else _EVERYWHERE
 
 
-def is_toll_word(word: str) -> bool:
-    """A folded word next to which a number counts casualties."""
-    return word in _TOLL_WORDS or (not word.isascii() and stem(word) in _TOLL_STEMS)
+def capitalised_stop_words(language: str = "") -> frozenset[str]:
+    """The function words that start no name when capitalised ("The", "Les"): English
+    ones, and those of the article's Latin-script language."""
+    return _CAPITALISED_STOPWORDS.get(language, ENGLISH_STOPWORDS)
+
+
+def is_toll_word(word: str, language: str = "") -> bool:
+    """A folded word next to which a number counts casualties, in any language's
+    listed form, or (Arabic script, Cyrillic, the Snowball Latin languages) its stem."""
+    if word in _TOLL_WORDS:
+        return True
+    if not word.isascii():
+        return stem(word) in _TOLL_STEMS
+    stems = _LATIN_TOLL_STEMS.get(language)
+    return stems is not None and stem(word, language) in stems
 
 
 @lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """The word's stem by ``rules.inflection`` (Arabic script, Cyrillic), else by a light
-    English stemmer: plurals and third-person ``-s`` ("troops" → "troop")."""
+def stem(word: str, language: str = "") -> str:
+    """The word's stem by ``rules.inflection``: Arabic script and Cyrillic whatever the
+    language, French, Spanish, German and Turkish words by their Snowball stemmer; any
+    other word by a light English stemmer: plurals and third-person ``-s``
+    ("troops" → "troop")."""
     inflected = inflected_stem(word)
     if inflected != word:
         return inflected
+    if language in SNOWBALL_LATIN:
+        return _latin_stem(word, language)
+    return _plural_stem(word)
+
+
+def _latin_stem(word: str, language: str) -> str:
+    return _plural_stem(word)
+
+
+def _plural_stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -139,7 +178,11 @@ def variants(token: str) -> frozenset[str]:
     return frozenset(forms).union(bare) - {token}
 
 
-_TOLL_STEMS = frozenset(stem(word) for word in _folded(_OTHER_TOLL))
+_TOLL_STEMS = frozenset(stem(word) for word in _TOLL_WORDS if not word.isascii())
+_LATIN_TOLL_STEMS = {
+    language: frozenset(stem(word, language) for word in _folded(_OTHER_TOLL[language]))
+    for language in sorted(SNOWBALL_LATIN)
+}
 
 
 def written_as_name(word: str) -> bool:
