@@ -49,7 +49,7 @@ _UKRAINIAN = """в у на з із зі до від по за про під на
 _LATIN = {
     "fr": """le la les un une des du de et ou au aux en dans sur sous pour par avec sans
         contre après avant près selon entre vers chez est sont ont été être qui que qu ne pas
-        plus se sa ses leur leurs ce cet cette ces il elle ils elles nous dit deux trois""",
+        plus se son sa ses leur leurs ce cet cette ces il elle ils elles nous dit deux trois""",
     "es": """el la los las un una unos unas de del al en con sin por para sobre tras
         contra entre hacia desde según es son fue han ha que se su sus lo como más dos tres
         dice""",
@@ -59,7 +59,7 @@ _LATIN = {
     # with the case endings written after an apostrophe ("Şam'da", "İran'ın")
     "tr": """ve ile bir bu şu da de ki mi için gibi daha çok en ama fakat veya ya hem
         olarak olan sonra önce karşı göre kadar üzerine ise her tüm dedi ta te dan den
-        tan ten nin nın nun nün ın un ün ya ye yi yı""",
+        tan ten nin nın nun nün ın un ün ya ye yi yı daki deki taki teki""",
 }
 # Words next to which a number counts people hurt ("kills 14" → "kills 40").
 _ENGLISH_TOLL = """casualties civilians dead death deaths die died dies injured injures
