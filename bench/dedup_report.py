@@ -173,6 +173,9 @@ def _notes(report: Report) -> str:
   (its default preprocessing), clusters are connected components.
 - **StoryIndex (wirewatch)**: `monitor.stories.index.StoryIndex`, each headline looked up then
   added with its timestamp, as `Deduplicator` does; headlines only (the data has no leads).
+  Each headline is given the language the daemon's identifier reads in it
+  (`monitor.ingest.language.identify`, no feed hint; "" when it is not clear, and then
+  grouping guesses from stop words), as ingest gives `Article.language`.
 - **StoryIndex, timestamps ignored**: the same with every row at one instant. The slice's
   `TIMESTAMP` is the aggregator's crawl time of a whole cluster, so it could leak the
   labels; equal figures show the grouping does not lean on it (time only bounds the window).
