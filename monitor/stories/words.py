@@ -12,9 +12,10 @@ English ones too. Latin-script languages share letters, and their function words
 other languages' content words (German "die", French "son", Spanish "sin"): a headline
 drops French, Spanish, German or Turkish ones when its article is in that language, or,
 when the language is unknown, when more of its words are that language's stop words
-than English ones. Words of those four languages are stemmed by their Snowball stemmer
-(``rules.inflection``); English words, and words of a language without one, by a light
-plural stemmer.
+than English ones. Words of an article in those four languages are stemmed by the
+rules' stemmer for it (``rules.inflection.stem(word, language)``: Snowball, guarded);
+English words, and words of a language without one, by a light plural stemmer, as are
+the unknown language's.
 """
 
 from __future__ import annotations
@@ -91,8 +92,6 @@ _CAPITALISED_STOPWORDS = {
     language: ENGLISH_STOPWORDS | words for language, words in _LATIN_STOPWORDS.items()
 }
 _TOLL_WORDS = _folded(_ENGLISH_TOLL) | _folded(" ".join(_OTHER_TOLL.values()))
-# Languages whose Latin-script words ``rules.inflection`` stems (Snowball, guarded).
-SNOWBALL_LATIN = frozenset(("de", "es", "fr", "tr"))
 _LONGEST_PROCLITICS = 4  # "وبال": and + with + the
 _SHORTEST_BARE = 2
 
@@ -122,10 +121,8 @@ def capitalised_stop_words(language: str = "") -> frozenset[str]:
 def is_toll_word(word: str, language: str = "") -> bool:
     """A folded word next to which a number counts casualties, in any language's
     listed form, or (Arabic script, Cyrillic, the Snowball Latin languages) its stem."""
-    if word in _TOLL_WORDS:
+    if word in _TOLL_WORDS or (not word.isascii() and stem(word) in _TOLL_STEMS):
         return True
-    if not word.isascii():
-        return stem(word) in _TOLL_STEMS
     stems = _LATIN_TOLL_STEMS.get(language)
     return stems is not None and stem(word, language) in stems
 
@@ -133,22 +130,13 @@ def is_toll_word(word: str, language: str = "") -> bool:
 @lru_cache(maxsize=65_536)
 def stem(word: str, language: str = "") -> str:
     """The word's stem by ``rules.inflection``: Arabic script and Cyrillic whatever the
-    language, French, Spanish, German and Turkish words by their Snowball stemmer; any
-    other word by a light English stemmer: plurals and third-person ``-s``
+    language, Latin-script words of a French, Spanish, German or Turkish article by that
+    language's stemmer; a word it leaves as it is (English, another language's, one of
+    four letters or fewer) by a light English stemmer: plurals and third-person ``-s``
     ("troops" → "troop")."""
-    inflected = inflected_stem(word)
+    inflected = inflected_stem(word, language or None)
     if inflected != word:
         return inflected
-    if language in SNOWBALL_LATIN:
-        return _latin_stem(word, language)
-    return _plural_stem(word)
-
-
-def _latin_stem(word: str, language: str) -> str:
-    return _plural_stem(word)
-
-
-def _plural_stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -181,7 +169,7 @@ def variants(token: str) -> frozenset[str]:
 _TOLL_STEMS = frozenset(stem(word) for word in _TOLL_WORDS if not word.isascii())
 _LATIN_TOLL_STEMS = {
     language: frozenset(stem(word, language) for word in _folded(_OTHER_TOLL[language]))
-    for language in sorted(SNOWBALL_LATIN)
+    for language in _LATIN
 }
 
 

@@ -1,6 +1,7 @@
 """Several daemons on one PostgreSQL schema: each outbox delivery is sent by one daemon, a
 delivery claimed by a daemon that died is sent by another once its claim lapses, and a
-daemon's late write over another's claim is refused.
+daemon's late write over another's claim is refused. A daemon learns the articles another
+stored, in their language, and groups its own with them.
 
 Each daemon is a store with its own pool and name. Claim expiry is moved by writing
 ``claim_expires`` in the past (the database's clock decides), never by sleeping."""
@@ -23,6 +24,7 @@ from monitor.store.postgres.store import PostgresStore
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.shared import SharedStories
 from tests.support.events import LANDING_A, LANDING_B
+from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -233,6 +235,34 @@ async def test_another_daemons_page_lead_groups_this_daemons_teaser(url: str) ->
         )  # fmt: skip
         opened = first_dedup.decide(mine, None)
         await first.record_articles([(mine, opened, [])])
+        (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
+        decision = second_dedup.decide(theirs, known)
+        assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)
+    finally:
+        await first.close()
+        await second.close()
+
+
+def _by_language(event: LatinEvent) -> str:
+    return event.language
+
+
+@pytest.mark.parametrize("event", LATIN_EVENTS, ids=_by_language)
+async def test_another_daemons_articles_are_learned_in_their_language(
+    url: str, event: LatinEvent
+) -> None:
+    """The other daemon stored a French (Spanish, German, Turkish) report: this daemon
+    learns it with its language, and its own report in other inflections joins it."""
+    first, first_dedup = await _deduplicating(url)
+    second, second_dedup = await _deduplicating(url)
+    try:
+        news = [replace(_outlet_article(10 + n, title), language=language)
+                for n, (title, language) in enumerate(BACKGROUND)]  # fmt: skip
+        mine = replace(_outlet_article(1, event.report), language=event.language)
+        decided = [(article, first_dedup.decide(article, None), []) for article in news]
+        opened = first_dedup.decide(mine, None)
+        await first.record_articles([*decided, (mine, opened, [])])
+        theirs = replace(_outlet_article(2, event.reworded), language=event.language)
         (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
         decision = second_dedup.decide(theirs, known)
         assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)
