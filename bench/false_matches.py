@@ -14,6 +14,10 @@ sample. The corpus holds little such text, so the single-word terms are also
 checked against spelling dictionaries (hunspell's ru_RU and ar word lists, from
 Debian's hunspell-ru and hunspell-ar, when installed): every dictionary word
 other than the term whose stem equals the term's is a word the term would match.
+French, Spanish, German and Turkish words are stemmed only in articles of their
+language (``rules._latin``): ``bench.false_matches_latin`` checks them against the
+hunspell word lists of those languages (every inflected form, by ``unmunch``), the
+corpora's text in those languages, and the automaton prefixes (``latin_prefix``).
 The ``false-matches`` section of docs/BENCHMARKS.md is rewritten with the figures
 and the lists from the same run; without the corpus or a dictionary it says so.
 """
@@ -33,7 +37,9 @@ from pathlib import Path
 import feedparser
 
 import rules
+from bench import false_matches_latin
 from bench.corpus import DATA
+from bench.langid import SHARED
 from bench.pipeline import environment
 from bench.sections import write_section
 from rules import EntityList, KeywordSet, RuleSet, RuleSource
@@ -230,6 +236,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tarball", type=Path, default=DATA / "feeds.tar.gz")
     parser.add_argument("--dictionary", type=Path, action="append", help="hunspell .dic")
     parser.add_argument("--limit", type=int, default=40, help="new pairs listed (40)")
+    parser.add_argument("--pages", type=Path, default=SHARED / "article-extraction")
     parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
     return parser
 
@@ -240,8 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tally = measure(list(corpus_texts(args.tarball))) if args.tarball.exists() else None
     dictionaries = [path for path in args.dictionary or DICTIONARIES if path.exists()]
     found = collisions(watched_terms(), dictionaries) if dictionaries else None
+    latin = false_matches_latin.run(false_matches_latin.corpus_texts(args.tarball, args.pages))
     elapsed = time.perf_counter() - started
     markdown = render(tally, args.limit, elapsed) + "\n" + render_collisions(found, dictionaries)
+    markdown += "\n" + latin
     print(markdown)
     write_section(args.output, "false-matches", markdown)
     print(f"wrote {args.output}")

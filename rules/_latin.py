@@ -6,32 +6,37 @@ included, keeps its words as they are. Words arrive folded (``rules.text``): cas
 diacritics dropped, apostrophe suffixes split off. Terms and text go through the same
 function, so only the equality of stems matters, not their spelling.
 
-* French and Spanish: Snowball (PyStemmer), on the folded word; a French word ending
-  in -ee(s) (-ée(s) before folding) only loses its -s (``_french``).
+* French: Snowball (PyStemmer) on the folded word; a word ending in -ee(s) (-ée(s)
+  before folding) only loses its -s (``_french``), so *armée* is not *arme* (weapon).
+* Spanish: number and gender only (``_spanish``): Snowball's verb endings made *soldado*
+  (soldier) share *soldar*'s (to weld) stem, and *ejército* (army) *ejercitar*'s.
 * German: Snowball, but its reading of *ae*, *oe*, *ue* as umlauts (Snowball 3) is
   undone: the stem is the folded word's own prefix of the same letters, so *Mueller*
-  and *Muller* stay apart, as they did before Snowball 3, on any PyStemmer.
+  and *Muller* stay apart, as they did before Snowball 3, on any PyStemmer; a noun in
+  -ee keeps it (*Armee* is not *arme*, poor).
 * Turkish: case, possessive and plural suffixes off the folded word (``_turkish``):
   Snowball's Turkish stemmer checks vowel harmony, which folding (ı→i, ü→u, ö→o)
   breaks, and it cuts a noun's last vowel as if it were the accusative (*saldırı* →
   *saldır* but *saldırıda* → *saldırı*).
 
-Guards, each against false matches the dictionary check found (docs/decisions):
-a word of ``MIN_STEM`` letters or fewer, or holding a digit or a non-Latin letter, is
-its own stem; no stem is shorter than the word's first ``MIN_STEM`` letters, so short
-names match their own forms only (French *Damas* is not *dame*).
+Guards, each against false matches the dictionary check found (bench.false_matches,
+docs/decisions): a word of ``MIN_STEM`` letters or fewer, or holding a digit or a
+non-Latin letter, is its own stem, so short names match their own spelling only
+(*Gaza*, *Homs*, *Irak*); a stem that would be shorter is the word's first ``MIN_STEM``
+letters marked ``FLOORED``, which only other such stems equal (French *Damas* is not
+*dame*, German *Rakete* and *Raketen* still meet).
 
 ``latin_prefix`` gives a prefix shared by every word of a stem, for an automaton key:
-a stem is the word's own first letters, except for the few last letters of a stem
-ending as a rewritten ending does (French *chevaux* → *cheval*, Turkish *kitabı* →
-*kitap*), which are left off the prefix.
+a stem is the word's own first letters, except for the last letters of a stem ending
+as a rewritten ending does (French *chevaux* → *cheval*, Turkish *kitabı* → *kitap*),
+which are left off the prefix, and the mark of a floored stem.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import Stemmer
 
@@ -39,30 +44,35 @@ from rules._turkish import turkish_stem
 
 LANGUAGES: frozenset[str] = frozenset({"de", "es", "fr", "tr"})
 MIN_STEM = 4
+# Ends a stem cut to the word's first MIN_STEM letters: folding makes "+" a separator, so
+# such a stem equals neither a word of four letters (its own stem) nor Snowball's stem
+# of another word: French "gazait" (Snowball "gaz") is not "Gaza", German "Raketen" and
+# "Rakete" (Snowball 3: "rak") are both "rake+".
+FLOORED = "+"
 _LONGEST = 40  # longer "words" are no language's inflected forms: they are their own stems
 # Folded Latin letters only (no digits, no other script); ÷ (U+00F7) is not a letter.
 _LATIN_WORD = re.compile("[a-z\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
 # Endings a stemmer writes in place of the word's own letters, with how many of the
-# stem's last letters may then differ from the word's (Snowball's French and Spanish
-# algorithms, the Turkish hardening here): French "ic" → "iqu", "amment" → "ant",
-# "ence" → "ent", "aux" → "al", "abil" → "abl", "euse" → "eux", a final "y" → "i";
-# Spanish "encia" → "ente" (or "ent"); Turkish b, d, g → p, t, k. German stems are the
-# word's own prefix (``_german``). Checked against every dictionary word by
-# bench.false_matches and over the test fixtures.
+# stem's last letters may then differ from the word's: Snowball French "ic" → "iqu",
+# "amment" → "ant", "ence" → "ent", "aux" → "al", "abil" → "abl", "euse" → "eux", a
+# final "y" → "i" (algorithms/french.sbl, every "<-"); Spanish "ces" → "z"; Turkish b,
+# d, g → p, t, k. German stems are the word's own prefix (``_german``). Checked against
+# every dictionary word by bench.false_matches and over the test fixtures.
 _REWRITTEN: dict[str, tuple[tuple[str, int], ...]] = {
     "de": (),
-    "es": (("te", 2), ("t", 1)),
+    "es": (("z", 1),),
     "fr": (("qu", 2), ("nt", 2), ("l", 1), ("x", 1), ("i", 1)),
     "tr": (("p", 1), ("t", 1), ("k", 1)),
 }
 
 
-def latin_stem(word: str, language: str) -> str:
+def latin_stem(word: str, language: str, *, shortest: int = MIN_STEM) -> str:
     """The stem of one folded word in ``language`` (the word itself when the language is
-    not stemmed here, or the word is short, long, or not all Latin letters)."""
-    if language not in LANGUAGES or not MIN_STEM < len(word) <= _LONGEST:
+    not stemmed here, or the word is short, long, or not all Latin letters). No stem is
+    shorter than the word's first ``shortest`` letters (another floor: for measuring)."""
+    if language not in LANGUAGES or not shortest < len(word) <= _LONGEST:
         return word
-    return _stem(word, language)
+    return _stem(word, language, shortest)
 
 
 def latin_prefix(word: str, language: str) -> str:
@@ -70,6 +80,8 @@ def latin_prefix(word: str, language: str) -> str:
     stemmed = latin_stem(word, language)
     if stemmed == word and not _is_stemmed(word, language):
         return word
+    if stemmed.endswith(FLOORED):
+        return stemmed[: -len(FLOORED)]
     for ending, rewritten in _REWRITTEN[language]:
         if stemmed.endswith(ending):
             return stemmed[:-rewritten]
@@ -87,23 +99,38 @@ def _is_stemmed(word: str, language: str) -> bool:
 
 
 @lru_cache(maxsize=65_536)
-def _stem(word: str, language: str) -> str:
+def _stem(word: str, language: str, shortest: int) -> str:
     if not is_latin(word):
         return word
-    stemmed = _STEMMERS[language](word)
-    return stemmed if len(stemmed) >= MIN_STEM else word[:MIN_STEM]
+    stemmed = _STEMMERS[language](word, shortest)
+    return stemmed if len(stemmed) >= shortest else word[:shortest] + FLOORED
 
 
 def _snowball(algorithm: str) -> Callable[[str], str]:
     return Stemmer.Stemmer(algorithm).stemWord  # type: ignore[no-any-return]
 
 
+def _spanish(word: str, _shortest: int) -> str:
+    """Number and gender only (after Savoy's light stemmer): a final -o, -a or -e, or
+    -os, -as, -es, off; -ces is the plural of -z (*luces*, *luz*)."""
+    if word.endswith(("o", "a", "e")):
+        return word[:-1]
+    if word.endswith("ces"):
+        return word[:-3] + "z"
+    if word.endswith(("os", "as", "es")):
+        return word[:-2]
+    return word
+
+
 _GERMAN = _snowball("german")
 
 
-def _german(word: str) -> str:
+def _german(word: str, _shortest: int) -> str:
     """Snowball German's stem as the word's own prefix: Snowball 3 reads ae, oe, ue (not
-    after q) as ä, ö, ü, so its stem can lack an e the word has after a, o or u."""
+    after q) as ä, ö, ü, so its stem can lack an e the word has after a, o or u. A noun in
+    -ee (*Armee*, *Armeen*) keeps it: Snowball would leave *arme*, the adjective (poor)."""
+    if word.endswith(("ee", "een", "ees")):
+        return word.removesuffix("n").removesuffix("s")
     stemmed = _GERMAN(word)
     at = 0
     for letter in stemmed:
@@ -122,18 +149,19 @@ def _umlaut_e(word: str, at: int) -> bool:
 _FRENCH = _snowball("french")
 
 
-def _french(word: str) -> str:
+def _french(word: str, _shortest: int) -> str:
     """Snowball French, except that a word ending in -ee(s), folded from -ée(s), loses
     only its -s: Snowball keeps the é of *armée* (*armé*) but not a bare e, so on the
-    folded word it would leave *arme*, which the floor gives *arme* and *armes* too."""
+    folded word it would leave *arme*, the stem of *armes* (weapons)."""
     if word.endswith(("ee", "ees")):
         return word.removesuffix("s")
     return _FRENCH(word)
 
 
-_STEMMERS: dict[str, Callable[[str], str]] = {
+# Each takes the floor, which only the Turkish suffix stripper needs (it stops there).
+_STEMMERS: dict[str, Callable[[str, int], str]] = {
     "de": _german,
-    "es": _snowball("spanish"),
+    "es": _spanish,
     "fr": _french,
-    "tr": partial(turkish_stem, shortest=MIN_STEM),
+    "tr": turkish_stem,
 }

@@ -59,7 +59,7 @@ def turkish_stem(word: str, shortest: int) -> str:
 def _without_suffix(word: str, shortest: int) -> str:
     for suffix in _SUFFIXES:
         rest = len(word) - len(suffix)
-        if rest >= shortest and word.endswith(suffix) and _fits(word[rest - 1], suffix):
+        if rest >= max(shortest, 1) and word.endswith(suffix) and _fits(word[rest - 1], suffix):
             return word[:rest]
     return word
 
