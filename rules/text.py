@@ -362,9 +362,14 @@ _UNCOVERED = re.compile(f"[^{char_class(sorted(_PREFILLED))}]")
 # no text holds it.
 _JOINED = "\x00"
 # A character not in ``_PREFILLED``, or folding to more than one character (a ligature,
-# "½"), or an apostrophe (possessives move words): text without one folds in place.
-_IN_PLACE = [code for code, to in sorted(_PREFILLED.items()) if len(to) <= 1 and to != "'"]
-_IRREGULAR = re.compile(f"[^{char_class(_IN_PLACE)}]")
-_KEEPING_PLACE = {code: _PREFILLED[code] or _JOINED for code in _IN_PLACE}
+# "½"), or an apostrophe (possessives move words): text without one folds in place. A
+# character folding to separators only ("…" to three) separates as one does.
+_IN_PLACE = {
+    code: _SEPARATOR if to and not to.strip(_SEPARATOR) else to
+    for code, to in sorted(_PREFILLED.items())
+    if (len(to) <= 1 or not to.strip(_SEPARATOR)) and to != "'"
+}
+_IRREGULAR = re.compile(f"[^{char_class(list(_IN_PLACE))}]")
+_KEEPING_PLACE = {code: to or _JOINED for code, to in _IN_PLACE.items()}
 _WORD = re.compile(f"[^{_SEPARATOR}{_JOINED}][^{_SEPARATOR}]*")
-_CODE_PAGES = CodePages({code: _PREFILLED[code] for code in _IN_PLACE}, FIELD_BREAK)
+_CODE_PAGES = CodePages(_IN_PLACE, FIELD_BREAK)

@@ -107,7 +107,7 @@ def test_located_words_are_the_words_tokenise_locates(seed: int) -> None:
 # most one), so hits are located from the separated text rather than by tokenise; the
 # rarer characters (apostrophes, ligatures, characters past the prefilled blocks) send
 # it the slow way. Both must locate every word where tokenise does.
-_COMMON = [" ", " ", ", ", ".", "-", "—", "«", "»", "\n", "1", "7", "\u00a0", "(", ")", "%"]
+_COMMON = [" ", " ", ", ", ".", "-", "—", "«", "»", "\n", "1", "7", "\u00a0", "(", ")", "%", "…"]
 _SCRIPTS = {
     "cyrillic": ["Моск", "ва", "Дамаск", "е", "ё", "Ё", "й", "ї", "і", "є", "ґ", "е\u0308",
                  "−", "№"],
@@ -168,6 +168,7 @@ def test_text_folded_in_place_locates_words_as_tokenise(script: str) -> None:
     ("Дамаск’а حمص", "дамаск а حمص", None),
     ("Москва 東京 حمص", "москва 東京 حمص", None),  # a character no page holds
     (" — Москва , حمص . ", "москва حمص", bytes),
+    ("Москва…حمص‼ Homs", "москва حمص homs", bytes),  # folds to separators only: one
     ("Ир\u00adан ایران", "иран ايران", str),  # the soft hyphen joins
 ])  # fmt: skip
 def test_mixed_scripts_fold_as_tokenise(text: str, words: str, separated: type | None) -> None:
