@@ -72,8 +72,10 @@ _TYPOGRAPHIC = (
     ("\u2026", "."),  # ellipsis
     ("\u2212", "-"),  # minus sign, which Russian news writes in figures
 )
-_TYPOGRAPHIC_CHARS = frozenset(typographic for typographic, _ in _TYPOGRAPHIC)
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+# A character that typographic substitution leaves outside ASCII.
+_BEYOND_TYPOGRAPHIC = re.compile(
+    "[^\x00-\x7f" + "".join(typographic for typographic, _ in _TYPOGRAPHIC) + "]"
+)
 _JOINING = frozenset({"Mn", "Me", "Cf"})  # dropped without splitting the word
 _SEPARATOR = " "
 WILDCARD = "*"
@@ -124,10 +126,9 @@ def fold(text: str) -> Folded:
     (through code pages, ``rules._code_pages``); the rest goes through a table.
     """
     if not text.isascii():
-        plain = _typographic_to_ascii(text) if _may_be_ascii(text) else text
-        if not plain.isascii():
+        if _BEYOND_TYPOGRAPHIC.search(text):
             return _fold_unicode(text)  # the substitutions fold alike: no need of them
-        text = plain
+        text = _typographic_to_ascii(text)
     return _fold_separated(text.encode("ascii").translate(_ASCII_FOLD))
 
 
@@ -140,20 +141,14 @@ def fold_joined(joined: str, texts: Sequence[str]) -> Folded | None:
     apostrophes outside plain ASCII): fold them one by one.
     """
     if not all(map(str.isascii, texts)):
-        plain = [_typographic_to_ascii(text) for text in texts if _may_be_ascii(text)]
-        if len(plain) < len(texts) or not all(map(str.isascii, plain)):
+        other = any(map(_BEYOND_TYPOGRAPHIC.search, texts))
+        plain = None if other else list(map(_typographic_to_ascii, texts))
+        if plain is None or not all(map(str.isascii, plain)):
             if joined.count(FIELD_BREAK) >= len(texts):
                 return None
             return _CODE_PAGES.fold(joined, joined=True)
         joined = JOINER.join(plain)
     return _fold_separated(joined.encode("latin-1").translate(_JOINED_FOLD))
-
-
-def _may_be_ascii(text: str) -> bool:
-    """Whether ``text`` may be plain ASCII after typographic substitution: its first
-    character outside ASCII (if any) is typographic punctuation, not a letter."""
-    first = _NON_ASCII.search(text)
-    return first is None or first.group() in _TYPOGRAPHIC_CHARS
 
 
 def _fold_separated(separated: bytes) -> tuple[str, bytes | None]:
