@@ -30,6 +30,8 @@ import rules
 from bench.langid import feed_samples, page_samples
 from monitor.ingest.language import identify
 from rules._latin import LANGUAGES, MIN_STEM, latin_prefix, latin_stem
+from rules.inflection import latin_inflects
+from rules.text import term_pattern
 
 NAMES = {"de": "German", "es": "Spanish", "fr": "French", "tr": "Turkish"}
 HUNSPELL = Path("/usr/share/hunspell")
@@ -81,10 +83,15 @@ class Check:
 
 
 def terms(language: str) -> list[str]:
-    """The watch's and the packs' single-word terms of ``language``, folded, in order."""
+    """The watch's and the packs' single-word terms of ``language`` that the scanner
+    matches by stem (``latin_inflects``: longer than four letters), folded, in order."""
     written = [*WATCH[language].split(), *pack_terms(language)]
     folded = (rules.normalise(term) for term in written)
-    return list(dict.fromkeys(term for term in folded if term and " " not in term))
+    return list(dict.fromkeys(term for term in folded if _inflects(term)))
+
+
+def _inflects(term: str) -> bool:
+    return " " not in term and latin_inflects(term_pattern(term))
 
 
 def pack_terms(language: str) -> list[str]:
@@ -193,7 +200,9 @@ def render(checks: Sequence[Check], missing: Sequence[str]) -> str:
         "### French, Spanish, German and Turkish: stems against dictionaries\n",
         "Words are stemmed only in articles identified as the language (`rules._latin`). "
         f"Terms: the packs' single-word French and Turkish terms and a watch of {_watch_size()} "
-        "place, actor and conflict words per language (`bench/false_matches_latin.py`).\n",
+        "place, actor and conflict words per language (`bench/false_matches_latin.py`), "
+        "those the scanner matches by stem (longer than four letters; shorter ones match "
+        "as written).\n",
     ]
     if missing:
         head.append(

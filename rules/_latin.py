@@ -20,11 +20,13 @@ function, so only the equality of stems matters, not their spelling.
   *saldır* but *saldırıda* → *saldırı*).
 
 Guards, each against false matches the dictionary check found (bench.false_matches,
-docs/decisions): a word of ``MIN_STEM`` letters or fewer, or holding a digit or a
-non-Latin letter, is its own stem, so short names match their own spelling only
-(*Gaza*, *Homs*, *Irak*); a stem that would be shorter is the word's first ``MIN_STEM``
-letters marked ``FLOORED``, which only other such stems equal (French *Damas* is not
-*dame*, German *Rakete* and *Raketen* still meet).
+docs/decisions): a word of fewer than ``MIN_STEM`` letters, or holding a digit or a
+non-Latin letter, is its own stem; a stem that would be shorter than ``MIN_STEM``
+letters is the word's first ``MIN_STEM`` letters marked ``FLOORED``, which only other
+such stems equal (French *Damas* is not *dame*, *Deraa* not *deraient*; German *Tote*
+and *Toten*, *Rakete* and *Raketen* still meet). The scanner inflects no term word of
+``MIN_STEM`` letters or fewer (``rules.inflection.latin_inflects``), so short names
+(*Gaza*, *Homs*, *Irak*) match their own spelling only.
 
 ``latin_prefix`` gives a prefix shared by every word of a stem, for an automaton key:
 a stem is the word's own first letters, except for the last letters of a stem ending
@@ -45,9 +47,9 @@ from rules._turkish import turkish_stem
 LANGUAGES: frozenset[str] = frozenset({"de", "es", "fr", "tr"})
 MIN_STEM = 4
 # Ends a stem cut to the word's first MIN_STEM letters: folding makes "+" a separator, so
-# such a stem equals neither a word of four letters (its own stem) nor Snowball's stem
-# of another word: French "gazait" (Snowball "gaz") is not "Gaza", German "Raketen" and
-# "Rakete" (Snowball 3: "rak") are both "rake+".
+# such a stem never equals a stemmer's own stem of another word: French "deraient"
+# (Snowball "der") is not "Deraa" ("dera"), German "Raketen" and "Rakete" (Snowball 3:
+# "rak") are both "rake+".
 FLOORED = "+"
 _LONGEST = 40  # longer "words" are no language's inflected forms: they are their own stems
 # Folded Latin letters only (no digits, no other script); ÷ (U+00F7) is not a letter.
@@ -70,7 +72,7 @@ def latin_stem(word: str, language: str, *, shortest: int = MIN_STEM) -> str:
     """The stem of one folded word in ``language`` (the word itself when the language is
     not stemmed here, or the word is short, long, or not all Latin letters). No stem is
     shorter than the word's first ``shortest`` letters (another floor: for measuring)."""
-    if language not in LANGUAGES or not shortest < len(word) <= _LONGEST:
+    if language not in LANGUAGES or not shortest <= len(word) <= _LONGEST:
         return word
     return _stem(word, language, shortest)
 
@@ -78,8 +80,8 @@ def latin_stem(word: str, language: str, *, shortest: int = MIN_STEM) -> str:
 def latin_prefix(word: str, language: str) -> str:
     """A prefix of ``word`` that every folded word sharing its stem starts with."""
     stemmed = latin_stem(word, language)
-    if stemmed == word and not _is_stemmed(word, language):
-        return word
+    if len(word) < MIN_STEM or (stemmed == word and not _is_stemmed(word, language)):
+        return word  # no other word has its stem: stems of longer words are longer
     if stemmed.endswith(FLOORED):
         return stemmed[: -len(FLOORED)]
     for ending, rewritten in _REWRITTEN[language]:
