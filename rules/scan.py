@@ -49,7 +49,7 @@ class Scanner:
         for key, (plain, checks) in keys.items():  # the value: what each match needs
             targets = (*plain, *(target for _, found in checks.items() for target in found))
             triggers_rule = triggers is None or any(leaf in triggers for *_, leaf in targets)
-            stems = tuple((stems, tuple(found)) for stems, found in checks.items()) or None
+            stems = _stem_checks(checks)
             value = (len(key), not key.endswith(" "), tuple(plain), triggers_rule, stems)
             self._automaton.add_word(key, value)
         self._ready = bool(keys)
@@ -97,13 +97,15 @@ class Scanner:
         if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
             matches = _capped(matches, starts)
         for last_char, (length, prefix, targets, _, stems) in matches:
+            start = last_char - length + 2  # after the leading space
+            if stems is not None and not targets and _keyed_stem(text, start) not in stems[0]:
+                continue  # a word that only begins like a term's: the common case, kept cheap
             field = bisect_right(starts, last_char) - 1
             offset = starts[field]
-            start = last_char - length + 2  # after the leading space
             first = text.count(" ", offset, start) - 1  # words of the field before the match
             name = names[field]
             if stems is not None:
-                for before, begin, end, confirmed in _confirmed(text, start, stems, STEMS):
+                for before, begin, end, confirmed in _confirmed(text, start, stems[1], STEMS):
                     where = (name, first - before, begin - offset, end - offset)
                     _add_hits(found, where, confirmed)
             if not targets:
@@ -152,6 +154,20 @@ class _Keys(dict[str, tuple[list[_Target], dict[_Check, list[_Target]]]]):
         if entry is None:
             entry = self[key] = ([], {})
         return entry
+
+
+def _stem_checks(
+    checks: dict[_Check, list[_Target]],
+) -> tuple[frozenset[str], _Checks] | None:
+    """The stems the keyed word of some term here may have, and each term's checks."""
+    if not checks:
+        return None
+    keyed = frozenset(stem for position, accepted, _ in checks for stem in accepted[position])
+    return keyed, tuple((check, tuple(found)) for check, found in checks.items())
+
+
+def _keyed_stem(text: str, start: int) -> str:
+    return STEMS[text[start : text.find(" ", start)]]
 
 
 def _confirmed(
