@@ -114,7 +114,7 @@ def _snowball(algorithm: str) -> Callable[[str], str]:
 
 def _spanish(word: str, _shortest: int) -> str:
     """Number and gender only (after Savoy's light stemmer): a final -o, -a or -e, or
-    -os, -as, -es, off; -ces is the plural of -z (*luces*, *luz*)."""
+    -os, -as, -es, off; -ces is the plural of -z (*lápices*, *lápiz*)."""
     if word.endswith(("o", "a", "e")):
         return word[:-1]
     if word.endswith("ces"):

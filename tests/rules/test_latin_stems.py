@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from rules import MatchContext, RuleSource, compile_rules, load_ruleset
 from rules._latin import FLOORED, LANGUAGES, latin_prefix, latin_stem
 from rules.inflection import stem
 from rules.text import normalise
@@ -47,6 +48,7 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
         "milicia": ("milicias",),
         "rehén": ("Rehén",),
         "tropa": ("tropas",),
+        "lápiz": ("lápices",),
     },
     "de": {
         "Angriff": ("Angriffe", "Angriffen", "Angriffs"),
@@ -169,7 +171,7 @@ REWRITTEN = [  # (language, word, a word whose stem the stemmer rewrites to the 
     ("fr", "prudent", "prudemment"),
     ("fr", "heureux", "heureuses"),
     ("fr", "essai", "essayer"),
-    ("es", "luz", "luces"),
+    ("es", "lapiz", "lapices"),
     ("tr", "kitap", "kitabi"),
     ("tr", "kanat", "kanadi"),
     ("tr", "ayak", "ayagi"),
@@ -243,3 +245,28 @@ def test_inflection_stem_takes_the_articles_language(
     word: str, language: str | None, expected: str
 ) -> None:
     assert stem(word, language) == expected
+
+
+# The guards as a rule sees them: (article language, term, headline, whether it fires).
+IN_RULES = [
+    ("fr", "armée", "Les armes saisies", False),
+    ("fr", "armée", "Les armées alliées", True),
+    ("fr", "Deraa", "Ils deraient partir", False),
+    ("fr", "chevaux", "Un cheval blessé", True),
+    ("es", "soldado", "Soldaba las piezas", False),
+    ("es", "soldado", "Dos soldados heridos", True),
+    ("es", "ejército", "Los ejércitos avanzan", True),
+    ("de", "Armee", "Arme Länder zahlen", False),
+    ("de", "Armeen", "Zwei Armeen stehen bereit", True),
+    ("de", "Mueller", "Muller sagt nein", False),
+    ("de", "Rakete", "Neue Raketen gestartet", True),
+    ("tr", "Şam", "Şamdan ve mum", False),
+    ("tr", "kitap", "Kitabı okudu", True),
+]
+
+
+@pytest.mark.parametrize(("language", "term", "text", "fires"), IN_RULES)
+def test_the_guards_hold_in_rule_matching(language: str, term: str, text: str, fires: bool) -> None:
+    source = f'[keywords.watch]\nterms = [{term!r}]\n[[rules]]\nname = "r"\nany_of = ["watch"]\n'
+    matcher = compile_rules(load_ruleset([RuleSource("r.toml", source)]))
+    assert bool(matcher.match({"title": text}, MatchContext(language=language))) is fires
