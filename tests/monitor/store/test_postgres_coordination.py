@@ -225,16 +225,25 @@ async def test_an_exact_lookup_teaches_the_index_what_other_daemons_stored(url: 
 async def test_another_daemons_page_lead_groups_this_daemons_teaser(url: str) -> None:
     """The other daemon stored a teaser with its page: this daemon learns the page's lead
     with the article, and a teaser of the same event in other words joins its story."""
+    mine, theirs = (
+        replace(_outlet_article(n, report.title), summary=report.teaser,
+                body="\n\n".join(report.paragraphs))
+        for n, report in ((1, LANDING_A), (2, LANDING_B))
+    )  # fmt: skip
+    await _joins_across_daemons(url, [], mine, theirs)
+
+
+async def _joins_across_daemons(
+    url: str, background: list[Article], mine: Article, theirs: Article
+) -> None:
+    """One daemon records ``background`` and ``mine``; another learns them by its catch-up
+    of the shared store, and its own ``theirs`` folds into ``mine``'s story."""
     first, first_dedup = await _deduplicating(url)
     second, second_dedup = await _deduplicating(url)
     try:
-        mine, theirs = (
-            replace(_outlet_article(n, report.title), summary=report.teaser,
-                    body="\n\n".join(report.paragraphs))
-            for n, report in ((1, LANDING_A), (2, LANDING_B))
-        )  # fmt: skip
+        decided = [(article, first_dedup.decide(article, None), []) for article in background]
         opened = first_dedup.decide(mine, None)
-        await first.record_articles([(mine, opened, [])])
+        await first.record_articles([*decided, (mine, opened, [])])
         (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
         decision = second_dedup.decide(theirs, known)
         assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)
@@ -253,22 +262,11 @@ async def test_another_daemons_articles_are_learned_in_their_language(
 ) -> None:
     """The other daemon stored a French (Spanish, German, Turkish) report: this daemon
     learns it with its language, and its own report in other inflections joins it."""
-    first, first_dedup = await _deduplicating(url)
-    second, second_dedup = await _deduplicating(url)
-    try:
-        news = [replace(_outlet_article(10 + n, title), language=language)
-                for n, (title, language) in enumerate(BACKGROUND)]  # fmt: skip
-        mine = replace(_outlet_article(1, event.report), language=event.language)
-        decided = [(article, first_dedup.decide(article, None), []) for article in news]
-        opened = first_dedup.decide(mine, None)
-        await first.record_articles([*decided, (mine, opened, [])])
-        theirs = replace(_outlet_article(2, event.reworded), language=event.language)
-        (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
-        decision = second_dedup.decide(theirs, known)
-        assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)
-    finally:
-        await first.close()
-        await second.close()
+    news = [replace(_outlet_article(10 + n, title), language=language)
+            for n, (title, language) in enumerate(BACKGROUND)]  # fmt: skip
+    mine = replace(_outlet_article(1, event.report), language=event.language)
+    theirs = replace(_outlet_article(2, event.reworded), language=event.language)
+    await _joins_across_daemons(url, news, mine, theirs)
 
 
 async def _count(url: str, table: str) -> int:
