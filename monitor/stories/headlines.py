@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from monitor.stories.words import (
     capitalised_stop_words,
     is_toll_word,
+    reading_language,
     stem,
     stop_words,
     written_as_name,
@@ -96,6 +97,7 @@ def content_tokens(folded: str, language: str = "") -> frozenset[str]:
     stemmed."""
     words = folded.split()
     stop = stop_words(words, language)
+    language = reading_language(words, language)
     return frozenset(
         stem(word, language)
         for word in words
@@ -134,6 +136,7 @@ def cased_words(text: str, language: str = "") -> list[CasedWord]:
     script without capital letters counts as capitalised (``words.written_as_name``)."""
     parts = [(raw, part) for raw in _WORD.findall(text) for part in fold(raw).split()]
     stop = stop_words((part for _, part in parts), language)
+    language = reading_language([part for _, part in parts], language)
     found: list[CasedWord] = []
     for raw, part in parts:
         if len(part) > 1 and part not in stop and not part.isdigit():
@@ -142,8 +145,13 @@ def cased_words(text: str, language: str = "") -> list[CasedWord]:
     return found
 
 
-def is_title_case(text: str) -> bool:
-    """Most longer words capitalised: case says nothing about which ones are names."""
+def is_title_case(text: str, language: str = "") -> bool:
+    """Most longer words capitalised: case says nothing about which ones are names. Never
+    so in German, which capitalises every noun: a German headline's capitalised words
+    are read as names (a report of another city's accident stays apart, as in any
+    language; two wordings with other nouns may too, the cheaper mistake)."""
+    if reading_language(fold(text).split(), language) == "de":
+        return False
     long = [word for word in text.split() if len(word) > 3 and word[:1].isalpha()]
     if len(long) < 2:
         return False
@@ -191,7 +199,7 @@ def name_phrases(
     ``is_name(token, case_says_nothing)`` decides each capitalised word. A run after a
     locative word ("in", "near", "north of") is a place; any other run is an actor.
     """
-    title_case = is_title_case(text)
+    title_case = is_title_case(text, language)
     names = _NameWords(is_name, title_case, language)
     phrases: list[tuple[str, str]] = []
     run: list[str] = []

@@ -25,7 +25,7 @@ class NameStats:
         self.version = 0  # changes whenever a count does
 
     def observe(self, text: str, language: str = "") -> None:
-        if is_title_case(text):
+        if is_title_case(text, language):
             return
         self.version += 1
         for word in cased_words(text, language):
@@ -35,7 +35,7 @@ class NameStats:
     def names_in(self, text: str, language: str = "") -> frozenset[str]:
         """Name words of a headline, for the vetoes: an unknown first word counts as one
         ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart."""
-        title_case = is_title_case(text)
+        title_case = is_title_case(text, language)
         return frozenset(
             word.token
             for word in cased_words(text, language)

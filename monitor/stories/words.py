@@ -96,20 +96,41 @@ _LONGEST_PROCLITICS = 4  # "وبال": and + with + the
 _SHORTEST_BARE = 2
 
 
+def reading_language(words: Iterable[str], language: str = "") -> str:
+    """The language a headline's folded words are stemmed in: its article's, or when
+    that is unknown (""), a Latin-script language only on clear evidence: at least
+    ``_CLEAR_GUESS`` of its stop words, and more than English ones. So a report whose
+    language could not be told reads like its partner identified as French ("Nîmes :
+    hôpitaux évacués après les inondations"), while a headline with a single stop word
+    keeps the plain reading two unknown reports have always shared."""
+    if language:
+        return language
+    guess, count = _guess(frozenset(words))
+    return guess if count >= _CLEAR_GUESS else ""
+
+
 def stop_words(words: Iterable[str], language: str = "") -> frozenset[str]:
     """The stop words of a headline given its folded words and its article's language:
     every script's, and those of its Latin-script language if not English. When the
     language is unknown (""), the one its stop words say, if any says more than English."""
     if language:
         return _BY_LANGUAGE.get(language, _EVERYWHERE)
-    present = frozenset(words)
-    english = len(present & ENGLISH_STOPWORDS)
-    best, hits = "", english
+    guess, _ = _guess(frozenset(words))
+    return _BY_LANGUAGE[guess] if guess else _EVERYWHERE
+
+
+def _guess(present: frozenset[str]) -> tuple[str, int]:
+    """The Latin-script language whose stop words the words hold more of than English
+    ones, with how many, or ("", 0)."""
+    best, hits = "", len(present & ENGLISH_STOPWORDS)
     for guess, listed in _LATIN_STOPWORDS.items():  # insertion order: deterministic
         count = len(present & listed)
         if count > hits:
             best, hits = guess, count
-    return _BY_LANGUAGE[best] if best else _EVERYWHERE
+    return (best, hits) if best else ("", 0)
+
+
+_CLEAR_GUESS = 2
 
 
 def capitalised_stop_words(language: str = "") -> frozenset[str]:
