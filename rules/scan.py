@@ -95,7 +95,7 @@ class Scanner:
             return found
         starts = _field_starts(text, len(names))
         if len(matches) > MAX_HITS_PER_TERM:  # only then can one term pass the cap
-            matches = _capped(matches, starts)
+            matches = _capped(matches, starts, text, STEMS)
         for last_char, (length, prefix, targets, _, stems) in matches:
             start = last_char - length + 2  # after the leading space
             if stems is not None and not targets and _keyed_stem(text, start) not in stems[0]:
@@ -219,9 +219,8 @@ def _latin_automaton(
     if not keys:
         return None
     automaton = ahocorasick.Automaton()
-    for key, checks in keys.items():
-        value = tuple((check, tuple(targets)) for check, targets in checks.items())
-        automaton.add_word(key, (len(key), value))
+    for key, checks in keys.items():  # the plain automaton's value, without plain terms
+        automaton.add_word(key, (len(key), True, (), True, _stem_checks(checks)))
     automaton.make_automaton()
     return automaton
 
@@ -239,10 +238,10 @@ def _add_latin(
     if not matches:
         return
     starts = _field_starts(text, len(names))
-    if len(matches) > MAX_HITS_PER_TERM:
-        matches = _capped(matches, starts)
     stems = stems_in(language)
-    for last_char, (length, checks) in matches:
+    if len(matches) > MAX_HITS_PER_TERM:
+        matches = _capped(matches, starts, text, stems)
+    for last_char, (length, _, _, _, (_, checks)) in matches:
         field = bisect_right(starts, last_char) - 1
         offset = starts[field]
         start = last_char - length + 2
@@ -274,12 +273,21 @@ _new = tuple.__new__
 _Match = tuple[int, tuple[Any, ...]]  # (last character, the key's value)
 
 
-def _capped(matches: list[_Match], starts: list[int]) -> list[_Match]:
-    """At most MAX_HITS_PER_TERM matches of each automaton key in each field, the first."""
+def _capped(
+    matches: list[_Match], starts: list[int], text: str, stems: Mapping[str, str]
+) -> list[_Match]:
+    """At most MAX_HITS_PER_TERM matches of each automaton key in each field, the first,
+    not counting words that only begin like a term's (their stem is not the key's): so
+    many look-alikes cannot hide a real form behind them."""
     counts: Counter[tuple[int, int]] = Counter()
     kept = []
     for match in matches:
-        key = (bisect_right(starts, match[0]), id(match[1]))  # one value tuple per key
+        last_char, (length, _, targets, _, checks) = match
+        if checks is not None and not targets:  # (plain keys: None, as cheap as before)
+            word_start = last_char - length + 2
+            if stems[text[word_start : text.find(" ", word_start)]] not in checks[0]:
+                continue
+        key = (bisect_right(starts, last_char), id(match[1]))  # one value tuple per key
         counts[key] += 1
         if counts[key] <= MAX_HITS_PER_TERM:
             kept.append(match)

@@ -149,6 +149,23 @@ def test_latin_script_terms_inflect_in_their_articles_language(
     assert bool(find_terms(text, [term], language=language)) is fires
 
 
+# A real form after more words that only begin like the term than the cap on hits of one
+# term in one field (MAX_HITS_PER_TERM): (article language, term, headline, what is hit).
+AFTER_LOOK_ALIKES = [
+    ("", "армия", "армирование " * 25 + "армии", "армии"),
+    ("", "حماس", "حماسة " * 25 + "حماسها", "حماسها"),
+    ("fr", "soldat", "soldatesque " * 25 + "soldats", "soldats"),
+]
+
+
+@pytest.mark.parametrize(("language", "term", "text", "hit"), AFTER_LOOK_ALIKES)
+def test_a_real_form_is_found_after_many_look_alikes(
+    language: str, term: str, text: str, hit: str
+) -> None:
+    matches = _matcher(term).match({"title": text}, MatchContext(language=language))
+    assert [text[found.start : found.end] for m in matches for found in m.hits] == [hit]
+
+
 def test_a_latin_inflected_hit_covers_the_inflected_words_once() -> None:
     text = "Après les frappes aériennes, une frappe aérienne"
     (match,) = _matcher("frappe aérienne").match({"title": text}, MatchContext(language="fr"))
