@@ -72,7 +72,7 @@ _OTHER_TOLL = {
     "ru": """погиб погибли погибших убит убиты убитых ранен ранены раненых жертв жертвы
         человек""",
     "uk": "загинули загиблих поранені поранених людей",
-    "tr": "öldü ölü yaralı yaralandı kişi",
+    "tr": "ölü yaralı yaralandı kişi",  # not öldü (died): folded, it is oldu (became)
     "fr": "morts mort tués blessés victimes personnes",
     "es": "muertos heridos víctimas personas fallecidos",
     "de": "Tote Verletzte Opfer Menschen getötet",

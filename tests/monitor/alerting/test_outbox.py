@@ -54,3 +54,24 @@ def test_the_webhook_document_of_a_late_page_follow_up(event: str, reason: str) 
     document = build_payload(to_alert(_context(event, reason)))
     assert (document["event"], document["change"], document["reason"]) == ("update", event, reason)
     assert document["story_id"] == "s-1"
+
+
+@pytest.mark.parametrize(
+    ("language", "marked"),
+    [("fr", ["frappes aériennes"]), ("en", []), ("", [])],
+)
+def test_the_excerpt_marks_terms_inflected_in_the_articles_language(
+    language: str, marked: list[str]
+) -> None:
+    """The outbox passes the stored article's language, so an excerpt marks the forms
+    the rule matched in it (French plurals only in a French article)."""
+    alert = AlertRecord(
+        alert_id="al-2", story_id="s-2", article_id="a-2", rule="strikes", severity="high",
+        terms=("frappe aérienne",), notifiers=("hook",), created_at=NOW,
+    )  # fmt: skip
+    delivery = Delivery(2, "al-2", "hook", DeliveryState.PENDING, 0, NOW)
+    summary = "Nouvelles frappes aériennes sur le port."
+    context = DeliveryContext(delivery, alert, "Le port visé", "http://desk.test/port", summary,
+                              "Desk", NOW, NOW, 1, language=language)  # fmt: skip
+    excerpt = to_alert(context)
+    assert [excerpt.excerpt[start:end] for start, end in excerpt.excerpt_marks] == marked
