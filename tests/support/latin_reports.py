@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BACKGROUND", "LATIN_EVENTS", "LatinEvent"]
+__all__ = ["BACKGROUND", "LATIN_EVENTS", "LatinEvent", "by_language"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,12 @@ LATIN_EVENTS = (
         "Ankara'daki otobüs kazasında 30 kişi yaralandı",
     ),
 )
+
+
+def by_language(event: LatinEvent) -> str:
+    """A test id for an event: its language."""
+    return event.language
+
 
 # Other news of the window, (headline, language), so that word rarity means something.
 BACKGROUND = (

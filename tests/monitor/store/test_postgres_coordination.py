@@ -24,7 +24,7 @@ from monitor.store.postgres.store import PostgresStore
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.shared import SharedStories
 from tests.support.events import LANDING_A, LANDING_B
-from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent
+from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent, by_language
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -252,11 +252,7 @@ async def _joins_across_daemons(
         await second.close()
 
 
-def _by_language(event: LatinEvent) -> str:
-    return event.language
-
-
-@pytest.mark.parametrize("event", LATIN_EVENTS, ids=_by_language)
+@pytest.mark.parametrize("event", LATIN_EVENTS, ids=by_language)
 async def test_another_daemons_articles_are_learned_in_their_language(
     url: str, event: LatinEvent
 ) -> None:

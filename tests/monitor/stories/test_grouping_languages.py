@@ -17,7 +17,7 @@ from monitor.stories.dedup import Deduplicator
 from monitor.stories.headlines import fold, toll_numbers
 from monitor.stories.index import StoryIndex
 from monitor.stories.words import stop_words
-from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent
+from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent, by_language
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -37,16 +37,12 @@ def _kind(first: str, second: str, language: str, second_language: str | None = 
     return found.kind.value if found is not None and found.story_id == "s1" else None
 
 
-def _by_language(event: LatinEvent) -> str:
-    return event.language
-
-
-@pytest.mark.parametrize("event", LATIN_EVENTS, ids=_by_language)
+@pytest.mark.parametrize("event", LATIN_EVENTS, ids=by_language)
 def test_two_reports_worded_with_other_inflections_fold(event: LatinEvent) -> None:
     assert _kind(event.report, event.reworded, event.language) == "related"
 
 
-@pytest.mark.parametrize("event", LATIN_EVENTS, ids=_by_language)
+@pytest.mark.parametrize("event", LATIN_EVENTS, ids=by_language)
 def test_the_inflections_fold_by_the_articles_language(event: LatinEvent) -> None:
     """Read as English (plural -s off only) the two reports share too few words: it is
     the language's stems that fold them."""
@@ -177,7 +173,7 @@ def _article(number: int, title: str, language: str) -> Article:
                    language=language)  # fmt: skip
 
 
-@pytest.mark.parametrize("event", LATIN_EVENTS, ids=_by_language)
+@pytest.mark.parametrize("event", LATIN_EVENTS, ids=by_language)
 async def test_a_restarted_daemon_reads_stored_articles_in_their_language(
     event: LatinEvent, tmp_path: Path
 ) -> None:
