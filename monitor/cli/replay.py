@@ -29,8 +29,8 @@ class SourceError(Exception):
 
 
 def replay_line(item: Ingested) -> dict[str, Any]:
-    """The JSON-lines contract of ``wirewatch replay`` (``id`` and ``language`` are additions;
-    ``language`` is "" when it could not be told)."""
+    """The JSON-lines contract of ``wirewatch replay`` (``id``, ``language``, ``joined_by``
+    and ``join_score`` are additions; ``language`` is "" when it could not be told)."""
     article = item.article
     return {
         "feed": article.feed_name,
@@ -44,7 +44,13 @@ def replay_line(item: Ingested) -> dict[str, Any]:
         ],
         "id": article.article_id,
         "language": article.language,
+        "joined_by": item.decision.joined_by.value,
+        "join_score": _rounded(item.decision.score),
     }
+
+
+def _rounded(score: float | None) -> float | None:
+    return None if score is None else round(score, 2)
 
 
 async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[str]:

@@ -196,6 +196,31 @@ class MatchKind(StrEnum):
     VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 
 
+class JoinReason(StrEnum):
+    """Why an article is in its story, as ``wirewatch replay`` prints it (``joined_by``)."""
+
+    NEW_STORY = "new_story"  # it opened the story
+    SAME_GUID = "same_guid"
+    SAME_LINK = "same_link"  # its link or page canonical
+    SAME_FINGERPRINT = "same_fingerprint"  # folded title and summary
+    SAME_HEADLINE = "same_headline"
+    NEAR_IDENTICAL = "near_identical"
+    UPDATE = "update"  # a near-identical headline whose casualty count changed
+    RELATED = "related"  # the same event in other words
+
+
+_JOINED_BY = {
+    MatchKind.NONE: JoinReason.NEW_STORY,
+    MatchKind.GUID: JoinReason.SAME_GUID,
+    MatchKind.LINK: JoinReason.SAME_LINK,
+    MatchKind.FINGERPRINT: JoinReason.SAME_FINGERPRINT,
+    MatchKind.SAME_HEADLINE: JoinReason.SAME_HEADLINE,
+    MatchKind.NEAR_IDENTICAL: JoinReason.NEAR_IDENTICAL,
+    MatchKind.UPDATE: JoinReason.UPDATE,
+    MatchKind.RELATED: JoinReason.RELATED,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StoryFacts:
     """What one article adds to its story's bookkeeping."""
@@ -214,6 +239,16 @@ class DedupDecision:
     duplicate_of: str | None = None  # first article of the story, when folded or seen
     evidence: MatchKind = MatchKind.NONE  # how dedup knew
     facts: StoryFacts = StoryFacts()
+    # What decided a story index match (near_identical, update, related), 0-100: the
+    # headlines' token-sort ratio or the IDF cosine x 100; None when equality decided.
+    score: float | None = None
+
+    @property
+    def joined_by(self) -> JoinReason:
+        """Why the article is in its story (a new story's opener: NEW_STORY)."""
+        if self.verdict is Verdict.NEW_STORY:
+            return JoinReason.NEW_STORY
+        return _JOINED_BY[self.evidence]
 
 
 @dataclass(frozen=True, slots=True)

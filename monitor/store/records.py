@@ -213,3 +213,4 @@ class OpenedElsewhere(NamedTuple):
     story_id: str
     first_article_id: str
     evidence: MatchKind
+    score: float | None = None  # what decided the match (``DedupDecision.score``)

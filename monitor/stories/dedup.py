@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from monitor.config import DedupSettings
-from monitor.records import Article, DedupDecision, StoryFacts, Verdict
+from monitor.records import Article, DedupDecision, MatchKind, StoryFacts, Verdict
 from monitor.store import KnownArticle, Store
 from monitor.stories.headlines import (
     WIRE_AGENCIES,
@@ -39,6 +39,7 @@ __all__ = [
     "StoryIndex",
     "StoryMatch",
     "article_time",
+    "deciding_score",
     "normalise_headline",
     "story_facts",
     "story_id_for",
@@ -137,9 +138,8 @@ class Deduplicator:
         when, language = article_time(article), article.language
         match = self.index.find(article.title, when, lead, language=language)
         if match is not None:
-            return DedupDecision(
-                Verdict.FOLDED, match.story_id, match.first_article_id, match.kind, facts
-            )
+            return DedupDecision(Verdict.FOLDED, match.story_id, match.first_article_id,
+                                 match.kind, facts, deciding_score(match))  # fmt: skip
         return DedupDecision(Verdict.NEW_STORY, story_id_for(article.article_id), facts=facts)
 
     def remember(self, article: Article, decision: DedupDecision) -> None:
@@ -148,6 +148,11 @@ class Deduplicator:
         seen = article_time(article)
         self.index.add(decision.story_id, first, article.title, seen, lead,
                        language=article.language)  # fmt: skip
+
+
+def deciding_score(match: StoryMatch) -> float | None:
+    """The score that joined it; none for the same headline, which equality decides."""
+    return None if match.kind is MatchKind.SAME_HEADLINE else match.score
 
 
 def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from monitor.records import Article, DedupDecision, Verdict
 from monitor.store import OpenedElsewhere, WindowArticle
-from monitor.stories.dedup import Deduplicator
+from monitor.stories.dedup import Deduplicator, deciding_score
 from monitor.stories.index import StoryIndex
 from monitor.stories.leads import grouping_lead
 
@@ -68,6 +68,6 @@ class SharedStories:
             match = self._recent.find(article.title, now, lead, language=article.language)
             if match is not None and match.story_id not in ours:
                 found[decision.story_id] = OpenedElsewhere(
-                    match.story_id, match.first_article_id, match.kind
+                    match.story_id, match.first_article_id, match.kind, deciding_score(match)
                 )
         return found

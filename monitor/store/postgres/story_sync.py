@@ -112,9 +112,12 @@ def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> Artic
     if target is None:
         return record
     verdict = Verdict.FOLDED if decision.verdict is Verdict.NEW_STORY else decision.verdict
-    evidence = target.evidence if decision.verdict is Verdict.NEW_STORY else decision.evidence
+    opened = decision.verdict is Verdict.NEW_STORY
+    evidence = target.evidence if opened else decision.evidence
+    score = target.score if opened else decision.score
     moved = replace(decision, verdict=verdict, story_id=target.story_id,
-                    duplicate_of=target.first_article_id, evidence=evidence)  # fmt: skip
+                    duplicate_of=target.first_article_id, evidence=evidence,
+                    score=score)  # fmt: skip
     if not callable(alerts):  # planned already (a planner plans against the story given)
         alerts = [_moved_alert(alert, target.story_id) for alert in alerts]
     return ArticleRecord(article, moved, alerts)

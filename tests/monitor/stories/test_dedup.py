@@ -11,9 +11,11 @@ import pytest
 from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import content_fingerprint
 from monitor.records.models import Article, Verdict
+from monitor.store import WindowArticle
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator, story_facts, story_id_for
 from monitor.stories.index import StoryIndex
+from monitor.stories.shared import SharedStories
 from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
@@ -204,3 +206,86 @@ def test_story_facts_read_the_page_lead() -> None:
     assert facts.page_lead == body.removeprefix("By Staff\n\n")
     assert facts.outlet == "wire:AFP"
     assert "Hama" in facts.places
+
+
+PROBE = "Iranian troops arrive in Latakia as Homs offensive nears"
+OTHER_NEWS = [
+    "Oil climbs to three-week high on supply worries",
+    "Tirana hosts Balkan trade summit",
+    "Hamas officials meet mediators in Cairo",
+    "Football: Aleppo side reaches national cup semi-final",
+    "Floods close schools across northern Italy",
+    "Central bank holds rates steady as inflation eases",
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "joined_by", "floor"),
+    [
+        ("BREAKING: " + PROBE, "same_headline", None),
+        ("Iranian troops arrive in Latakia as the Homs offensive nears", "near_identical", 88.0),
+        ("Homs offensive nears: Iranian troops land at Latakia airbase", "related", 40.0),
+    ],
+)
+async def test_a_decision_says_why_the_article_joined_and_the_score_that_decided(
+    tmp_path: Path, title: str, joined_by: str, floor: float | None
+) -> None:
+    """The story index's judgements carry their 0-100 score, at least the threshold that
+    admitted them (token-sort ratio 88, IDF cosine 0.4); equality carries none."""
+    store = await _store(tmp_path / "why.db")
+    dedup = Deduplicator(store, DedupSettings(title_similarity=88, related_similarity=0.4))
+    for number, other in enumerate(OTHER_NEWS):  # the window's word rarity
+        background = _article(f"b{number}", "http://bg/feed", f"b{number}", other)
+        dedup.remember(background, dedup.decide(background, None))
+    first = _article("a1", "http://one/feed", "g1", PROBE)
+    opened = dedup.decide(first, None)
+    dedup.remember(first, opened)
+    decision = dedup.decide(_article("a2", "http://two/feed", "g2", title), None)
+    await store.close()
+    assert (opened.joined_by, opened.score) == ("new_story", None)
+    assert (decision.joined_by, decision.story_id) == (joined_by, opened.story_id)
+    if floor is None:
+        assert decision.score is None
+    else:
+        assert decision.score is not None and floor <= decision.score <= 100.0
+
+
+async def test_a_decision_from_the_store_says_which_key_matched(tmp_path: Path) -> None:
+    store = await _store(tmp_path / "keys.db")
+    dedup = Deduplicator(store, DedupSettings())
+    lead = "Monitors counted six cargo flights at the coastal airbase overnight."
+    first = _article("a1", "http://one/feed", "g1", "Cargo flights land", "http://one/1", lead)
+    await store.record_article(first, await dedup.classify(first), [])
+    copies = [
+        (replace(first, article_id="a2"), "same_guid"),
+        (_article("a3", "http://two/feed", "x", "Other words", "http://one/1"), "same_link"),
+        (replace(first, article_id="a4", guid="g4", link=""), "same_fingerprint"),
+    ]
+    for copy, joined_by in copies:
+        decision = await dedup.classify(copy)
+        assert (decision.joined_by, decision.score) == (joined_by, None)
+    await store.close()
+
+
+async def test_a_story_another_daemon_opened_carries_the_score_that_joined_it(
+    tmp_path: Path,
+) -> None:
+    """On a shared store, an article this daemon would open a story for joins the one
+    another daemon opened: the score of that judgement goes with it."""
+    store = await _store(tmp_path / "shared.db")
+    dedup = Deduplicator(store, DedupSettings())
+    shared = SharedStories(dedup, clock=lambda: NOW)
+    mine = _article(
+        "a2",
+        "http://two/feed",
+        "g2",
+        "Iranian troops arrive in Latakia as the Homs offensive nears",
+    )
+    decision = dedup.decide(mine, None)
+    shared.learn([WindowArticle("s_theirs", "a1", PROBE, "", NOW)])
+    found = shared.opened_elsewhere([(mine, decision)])
+    await store.close()
+    assert decision.joined_by == "new_story"
+    theirs = found[decision.story_id]
+    assert (theirs.story_id, theirs.evidence) == ("s_theirs", "near_identical")
+    assert theirs.score is not None and 88.0 <= theirs.score <= 100.0
