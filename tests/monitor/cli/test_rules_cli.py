@@ -120,9 +120,10 @@ def test_rules_try_suggests_a_rule_name(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 async def _store_articles(
-    path: Path, rows: list[tuple[str, str, str, Verdict]], body: str = ""
+    path: Path, rows: list[tuple[str, str, str, Verdict]], body: str = "", language: str = ""
 ) -> None:
-    """``rows`` stored as (feed, title, story, verdict), each with ``body`` as its page."""
+    """``rows`` stored as (feed, title, story, verdict), each with ``body`` as its page
+    and ``language`` as its identified language."""
     store = SqliteStore(str(path))
     await store.open()
     now = datetime.now(UTC)
@@ -131,7 +132,7 @@ async def _store_articles(
             fetched = now - timedelta(hours=len(rows) - index)
             article = Article(f"a{index}", feed, "x", f"g{index}", title,
                               f"https://x.example/{index}", "", "", None, fetched,
-                              body=body)  # fmt: skip
+                              body=body, language=language)  # fmt: skip
             await store.record_article(article, DedupDecision(verdict, story), [])
     finally:
         await store.close()
@@ -192,6 +193,32 @@ def test_backtest_matches_the_stored_page_and_quotes_it(
     assert "iran-in-syria: 1 alert (1 articles)" in out
     quoted = "Officials said on Monday that [Iranian] advisers landed in [Lattakia] overnight."
     assert f"      body: {quoted} No group has commented." in out
+
+
+FRENCH_RULE = """
+[keywords.strikes]
+terms = ["frappe aérienne"]
+
+[[rules]]
+name = "strikes"
+any_of = ["strikes"]
+"""
+
+
+def test_backtest_reads_a_stored_article_in_its_language_and_marks_the_inflected_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A French article: the rule's term matches its plural there, and the sample quotes
+    the page with that form marked, as the alert did."""
+    path = write_config(tmp_path, FRENCH_RULE)
+    stored = [("https://lw.example/rss", "Le port visé", "s1", Verdict.NEW_STORY)]
+    body = "Deux frappes aériennes sur le port."
+    asyncio.run(_store_articles(tmp_path / "ww.db", stored, body=body, language="fr"))
+    argv = ["rules", "backtest", "--config", str(path), "--since", "2d", "--rule", "strikes"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "strikes: 1 alert (1 articles)" in out
+    assert "      body: Deux [frappes aériennes] sur le port." in out
 
 
 @pytest.mark.parametrize(
