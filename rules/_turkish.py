@@ -2,7 +2,8 @@
 
 Folding writes ı as i, ü as u, ö as o, ş as s, ç as c and ğ as g, so each suffix is
 listed in its folded spellings (-ı/-i/-u/-ü are all -i or -u). Up to four suffixes come
-off, longest first, plural, possessive, case and the relative -ki in any order, each
+off, longest first, plural, possessive, case and the relative -ki (with the locative
+before it: -daki, -ndeki) in any order, each
 only when ``shortest`` letters stay; a final b, d or g left bare is read as the p, t,
 k it softened from (*kitabı* → *kitap*, *kanadı* → *kanat*, *ayağı* → *ayak*).
 
@@ -31,8 +32,9 @@ _SUFFIXES = tuple(
             "in", "un", "nin", "nun", "la", "le", "yla", "yle",
             # cases after the third-person possessive's buffer n
             "nda", "nde", "ndan", "nden", "na", "ne", "ni", "nu", "nla", "nle",
-            # the relative -ki, after the locative
-            "ki", "daki", "deki", "taki", "teki", "ndaki", "ndeki",
+            # the relative -ki, only with the locative before it: a bare -ki would cut
+            # every word in -k + -ı (*ittifakı*, alliance + ı, would read *ittif*)
+            "daki", "deki", "taki", "teki", "ndaki", "ndeki",
         },
         key=lambda suffix: (-len(suffix), suffix),
     )

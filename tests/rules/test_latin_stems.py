@@ -84,6 +84,7 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
         "yaralı": ("yaralılar", "yaralıları", "yaralıların"),
         "otobüs": ("otobüsler", "otobüse"),
         "cami": ("camiye", "camide", "camiler"),
+        "ittifak": ("ittifakı", "ittifakında"),  # -ki only after the locative
     },
 }  # fmt: skip
 
