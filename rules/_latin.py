@@ -57,12 +57,12 @@ _LATIN_WORD = re.compile("[a-z\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
 # Endings a stemmer writes in place of the word's own letters, with how many of the
 # stem's last letters may then differ from the word's: Snowball French "ic" → "iqu",
 # "amment" → "ant", "ence" → "ent", "aux" → "al", "abil" → "abl", "euse" → "eux", a
-# final "y" → "i" (algorithms/french.sbl, every "<-"); Spanish "ces" → "z"; Turkish b,
+# final "y" → "i" (algorithms/french.sbl, every "<-"); Spanish final "z" → "c"; Turkish b,
 # d, g → p, t, k. German stems are the word's own prefix (``_german``). Checked against
 # every dictionary word by bench.false_matches and over the test fixtures.
 _REWRITTEN: dict[str, tuple[tuple[str, int], ...]] = {
     "de": (),
-    "es": (("z", 1),),
+    "es": (("c", 1),),
     "fr": (("qu", 2), ("nt", 2), ("l", 1), ("x", 1), ("i", 1)),
     "tr": (("p", 1), ("t", 1), ("k", 1)),
 }
@@ -114,11 +114,12 @@ def _snowball(algorithm: str) -> Callable[[str], str]:
 
 def _spanish(word: str, _shortest: int) -> str:
     """Number and gender only (after Savoy's light stemmer): a final -o, -a or -e, or
-    -os, -as, -es, off; -ces is the plural of -z (*lápices*, *lápiz*)."""
+    -os, -as, -es, off; a final -z is written -c, as before -es and -e (*lápiz* and
+    *lápices* are *lapic*, as *avance* and *avances* are *avanc*)."""
     if word.endswith(("o", "a", "e")):
         return word[:-1]
-    if word.endswith("ces"):
-        return word[:-3] + "z"
+    if word.endswith("z"):
+        return word[:-1] + "c"
     if word.endswith(("os", "as", "es")):
         return word[:-2]
     return word

@@ -49,6 +49,8 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
         "rehén": ("Rehén",),
         "tropa": ("tropas",),
         "lápiz": ("lápices",),
+        "avance": ("avances",),  # -ce and -ces are not -z's
+        "alcance": ("alcances",),
     },
     "de": {
         "Angriff": ("Angriffe", "Angriffen", "Angriffs"),
