@@ -195,8 +195,24 @@ def latin_key(pattern: TermPattern, language: str) -> StemKey:
     that every form of its longest word shares, each word's stem to confirm a hit."""
     words = pattern.words
     position = max(range(len(words)), key=lambda index: (len(words[index]), -index))
-    accepted = tuple(frozenset((stem(word, language),)) for word in words)
+    accepted = tuple(frozenset((form,)) for form in latin_forms(words, language))
     return StemKey(" " + latin_prefix(words[position], language), position, accepted)
+
+
+def latin_forms(words: Sequence[str], language: str) -> tuple[str, ...]:
+    """What each word of a Latin-script term is compared with in ``language``: its stem,
+    or, for a word of MIN_STEM letters or fewer, ``as_written(word)``: such a word (*de*,
+    *Gaza* in *bande de Gaza*) matches only its own spelling, as a term of one short word
+    does (its floored stem would take *gazait*)."""
+    return tuple(
+        as_written(word) if len(word) <= MIN_STEM else stem(word, language) for word in words
+    )
+
+
+def as_written(word: str) -> str:
+    """A form that only ``word`` itself matches: the word and a space, which no stem holds
+    (the scanner compares it with the text's word and the space after it)."""
+    return word + " "
 
 
 class _Stems(dict[str, str]):

@@ -15,7 +15,7 @@ from functools import partial
 from typing import NamedTuple
 
 from rules._latin import LANGUAGES
-from rules.inflection import by_stem, latin_inflects, stem, term_forms
+from rules.inflection import as_written, by_stem, latin_forms, latin_inflects, stem, term_forms
 from rules.text import TermPattern, Token, term_pattern, tokenise
 
 MAX_OCCURRENCES = 200  # enough to quote any article; bounds the work on hostile text
@@ -53,7 +53,8 @@ def find_terms(
         if by_language not in stems:
             stems[by_language] = [stem(word, by_language) for word in words]
         forms = _forms(pattern, by_language)
-        found.extend(_runs(term, tokens, len(forms), partial(_stems_at, forms, stems[by_language])))
+        matches_at = partial(_stems_at, forms, stems[by_language], words)
+        found.extend(_runs(term, tokens, len(forms), matches_at))
     found.sort(key=lambda occurrence: (occurrence.start, -occurrence.end, occurrence.term))
     return found[:MAX_OCCURRENCES]
 
@@ -71,7 +72,7 @@ def _stemmed_in(pattern: TermPattern, exact: bool, language: str) -> str | None:
 def _forms(pattern: TermPattern, language: str) -> tuple[tuple[str, ...], ...]:
     if not language:
         return term_forms(pattern.words)
-    return tuple((stem(word, language),) for word in pattern.words)
+    return tuple((form,) for form in latin_forms(pattern.words, language))
 
 
 def _runs(
@@ -87,9 +88,15 @@ def _runs(
     return found
 
 
-def _stems_at(forms: Sequence[Sequence[str]], stems: Sequence[str], first: int) -> bool:
-    """The stems of consecutive words from ``first`` are each among the forms of a term's words."""
-    return all(stems[first + index] in accepted for index, accepted in enumerate(forms))
+def _stems_at(
+    forms: Sequence[Sequence[str]], stems: Sequence[str], words: Sequence[str], first: int
+) -> bool:
+    """The stems of consecutive words from ``first`` are each among the forms of a term's
+    words, or the word is (a short word of a Latin-script phrase: ``as_written``)."""
+    return all(
+        stems[first + index] in accepted or as_written(words[first + index]) in accepted
+        for index, accepted in enumerate(forms)
+    )
 
 
 def _matches_at(pattern: TermPattern, words: Sequence[str], first: int) -> bool:

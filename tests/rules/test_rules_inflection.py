@@ -133,6 +133,12 @@ LATIN = [
     ("tr", "saldırı", "Saldırıda iki kişi öldü", True),
     ("tr", "asker", "Askerleri geri çekildi", True),
     ("tr", "Şam", "Şamdan satıcısı", False),
+    # a phrase's word of four letters or fewer matches only as written
+    ("fr", "bande de Gaza", "la bande de gazait", False),
+    ("fr", "bande de Gaza", "les bandes de Gaza", True),
+    ("fr", "Gaza", "il gazait", False),
+    ("tr", "Irak ordusu", "Irakı ordusu", False),
+    ("tr", "Irak ordusu", "Irak orduları", True),
     ("en", "frappe aérienne", "De nouvelles frappes aériennes", False),  # English: as written
     ("en", "strike", "Air strikes hit", False),
     ("", "armée", "Les armées se retirent", False),  # language unknown: as written
