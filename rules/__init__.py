@@ -5,7 +5,7 @@
     matcher.match({"title": ..., "summary": ...}, MatchContext(...)) -> [Match, ...]
     matcher.explain(fields, context, rules=[name]) -> [Explanation, ...]
     run_examples(ruleset) -> [ExampleFailure, ...]           (rule tests)
-    find_terms(text, terms) -> [Occurrence, ...]             (where terms are, as matched)
+    find_terms(text, terms, language=...) -> [Occurrence, ...]  (where terms are, as matched)
 
 No network, clock, logging or asyncio here: callers read the files and decide
 what to do with the matches. The one read is of the bundled vocabulary packs,

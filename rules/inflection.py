@@ -1,8 +1,9 @@
 """Inflected forms: a term in its dictionary form matches the forms the news writes.
 
 Text words and term words are reduced to stems by the same function (``stem``),
-chosen by the word's script, and a term matches where its words' stems equal the
-text's, word for word: still whole words, never a prefix.
+chosen by the word's script and, for Latin script, the article's language, and a term
+matches where its words' stems equal the text's, word for word: still whole words,
+never a prefix.
 
 * Arabic script (Arabic, Persian): one common suffix comes off (sound plurals and
   duals, attached pronouns, Persian ها/های), leaving at least five letters (four for
@@ -19,8 +20,11 @@ text's, word for word: still whole words, never a prefix.
   Snowball Ukrainian stemmer. A Cyrillic stem is never shorter than the word's first
   four letters, so a short name ("Рим") matches only its own spelling, not common
   words that share its first letters ("рима").
-* Anything else (Latin script, digits, other scripts) is left as it is: English
-  matching is unchanged.
+* Latin script: stemmed only in an article in French, Spanish, German or Turkish
+  (``rules._latin``; ``latin_key``), where a word of a phrase of ``MIN_STEM`` letters
+  or fewer matches only as written (``as_written``). In any other article, English
+  included, or when the language is unknown, Latin words are left as they are.
+* Anything else (digits, other scripts) is left as it is.
 
 A term that inflects is found without stemming the text: its automaton key is the
 start its inflected forms share (``stem_keys``: the stem, which every word of that

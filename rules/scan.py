@@ -1,14 +1,26 @@
-"""Find every term of every rule in an article, in one pass of one automaton.
+"""Find every term of every rule in an article: one pass of one automaton for every
+script, and a second pass for Latin-script terms in French, Spanish, German and
+Turkish articles.
 
-``Scanner`` compiles all terms into a pyahocorasick automaton keyed by their
-folded form padded with spaces (" air strike "), so a key can only match whole
-words of the folded text (" ... air strike ... "); a prefix term leaves off the
-trailing space (" deploy"). The article's fields are folded into one text,
-joined by FIELD_BREAK, which no key holds; one ``iter`` over it finds every
-term in every field at once, whatever the number of rules. Each hit becomes a
-``Found``: which term, in which field, from which word to which word. Original
-character offsets and sentences are worked out only when a match is reported or
-a proximity rule asks.
+``Scanner`` compiles all terms into a pyahocorasick automaton. A term matched as
+written is keyed by its folded form padded with spaces (" air strike "), so its key
+can only match whole words of the folded text (" ... air strike ... "); a prefix term
+leaves off the trailing space (" deploy"). A term that inflects (Arabic script,
+Cyrillic) is keyed by the start its forms share, with no closing space
+(``rules.inflection.stem_keys``), and each candidate is confirmed by the stems of the
+words there. The article's fields are folded into one text, joined by FIELD_BREAK,
+which no key holds; one ``iter`` over it finds every term in every field at once,
+whatever the number of rules.
+
+Latin-script terms inflect only in an article in French, Spanish, German or Turkish
+(``rules._latin``): their stem keys would otherwise add candidates to every English
+article. Such an article takes a second automaton pass over the same text, of the
+Latin-script terms keyed for its language (``rules.inflection.latin_key``), built
+when the first article in that language comes, with its own cap per key and field.
+
+Each hit becomes a ``Found``: which term, in which field, from which word to which
+word. Original character offsets and sentences are worked out only when a match is
+reported or a proximity rule asks.
 """
 
 from __future__ import annotations
