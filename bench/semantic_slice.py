@@ -1,0 +1,151 @@
+"""The sentence embedding on real English headlines, as a tier after today's index.
+
+Part of ``python -m bench.semantic_eval``: on the first rows of the news-story-clusters
+slice, B-cubed precision and recall of StoryIndex alone (as ``bench.dedup_eval`` runs
+it) and of StoryIndex followed by a semantic tier: an article the index leaves alone
+joins the story of the earlier headline in the window with the best score, if that is
+at or above a threshold and the two headlines' numbers agree. The score is the cosine,
+or the cosine averaged with the two headlines' IDF-weighted word overlap (document
+frequencies of the headlines seen so far). The tier only merges the index's stories;
+it does not feed its joins back into the index (an integrated tier would).
+
+And the cost of the scan such a tier needs: one query vector against every windowed
+vector, float16 (as stored) and float32 rows, at window sizes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from bench.dedup_eval import Row, bcubed, merged_labels, story_index
+from bench.numbers_gate import numbers_agree, numbers_in
+from monitor.config.settings import DedupSettings
+from monitor.stories.headlines import content_tokens, fold, strip_decorations
+
+TIERS = (("cosine", 0.75), ("cosine", 0.8), ("cosine", 0.85),
+         ("averaged", 0.5), ("averaged", 0.55), ("averaged", 0.6), ("averaged", 0.65))  # fmt: skip
+_BLOCK = 100_000  # rows scanned at once
+_LOOKED_AT = 16  # best cosines judged per article
+
+
+@dataclass(frozen=True, slots=True)
+class SliceScore:
+    method: str
+    precision: float
+    recall: float
+    per_story: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScanCost:
+    window: int
+    float16_ms: float
+    float32_ms: float
+
+
+class _Tier:
+    """Online state: the headlines' vectors, words, numbers and document frequencies."""
+
+    def __init__(self, rows: Sequence[Row], vectors: np.ndarray, index_story: list[str]) -> None:
+        self.rows, self.vectors, self.index_story = rows, vectors.astype(np.float32), index_story
+        self.words = [content_tokens(fold(strip_decorations(row.title)), row.language)
+                      for row in rows]  # fmt: skip
+        self.numbers = [numbers_in(row.title) for row in rows]
+        self.seen = [row.seen.timestamp() for row in rows]
+        self.window = timedelta(hours=DedupSettings().window_hours).total_seconds()
+
+    def run(self, kind: str, threshold: float) -> list[str]:
+        story: list[str] = []
+        frequency: Counter[str] = Counter()
+        for number in range(len(self.rows)):
+            joined = self.index_story[number]
+            if joined != str(number):
+                story.append(story[int(joined)])
+            else:
+                chosen = self._best(number, kind, threshold, frequency)
+                story.append(story[chosen] if chosen >= 0 else str(number))
+            frequency.update(self.words[number])
+        return story
+
+    def _best(self, number: int, kind: str, threshold: float, frequency: Counter[str]) -> int:
+        if number == 0:
+            return -1
+        cosines = self.vectors[:number] @ self.vectors[number]
+        floor = threshold if kind == "cosine" else 2 * threshold - 1  # overlap is at most 1
+        best, chosen = threshold, -1
+        for earlier in np.argsort(-cosines, kind="stable")[:_LOOKED_AT]:
+            cosine = float(cosines[earlier])
+            if cosine < floor:
+                break
+            if not self._allowed(number, int(earlier)):
+                continue
+            if kind == "averaged":
+                cosine = (cosine + self._overlap(number, int(earlier), frequency)) / 2
+            if cosine > best or (cosine == best and chosen < 0):
+                best, chosen = cosine, int(earlier)
+        return chosen
+
+    def _allowed(self, number: int, earlier: int) -> bool:
+        in_window = abs(self.seen[number] - self.seen[earlier]) <= self.window
+        return in_window and numbers_agree(self.numbers[number], self.numbers[earlier])
+
+    def _overlap(self, number: int, earlier: int, frequency: Counter[str]) -> float:
+        count = number + 1
+
+        def weight(word: str) -> float:
+            return (math.log(count / (1 + frequency[word])) + 1) ** 2
+
+        mine, theirs = self.words[number], self.words[earlier]
+        norm = math.sqrt(sum(map(weight, mine)) * sum(map(weight, theirs)))
+        return sum(map(weight, mine & theirs)) / norm if norm else 0.0
+
+
+def slice_scores(rows: Sequence[Row], vectors: np.ndarray) -> list[SliceScore]:
+    truth = merged_labels(rows)
+    today = story_index(rows, DedupSettings())
+    scores = [_scored("StoryIndex (today)", today, truth)]
+    tier = _Tier(rows, vectors, today)
+    for kind, threshold in TIERS:
+        method = f"StoryIndex, then {kind} ≥ {threshold}, numbers gate"
+        scores.append(_scored(method, tier.run(kind, threshold), truth))
+    return scores
+
+
+def _scored(method: str, predicted: list[str], truth: list[str]) -> SliceScore:
+    precision, recall, per_story = bcubed(predicted, truth)
+    return SliceScore(method, precision, recall, per_story)
+
+
+def scan_costs(windows: Sequence[int], dimensions: int = 512, repeats: int = 5) -> list[ScanCost]:
+    """Median milliseconds of one query against ``window`` rows. A window larger than
+    ``_BLOCK`` rows is scanned as that many blocks of one matrix (a scan's cost is linear
+    in its rows; 400,000 float32 rows would take 800 MB of this shared machine)."""
+    generator = np.random.default_rng(17)
+    block = generator.standard_normal((min(max(windows), _BLOCK), dimensions), dtype=np.float32)
+    narrow, query = block.astype(np.float16), block[0].copy()
+    found = []
+    for window in windows:
+        wide_ms = _timed(block, query, window, repeats)
+        found.append(
+            ScanCost(window, _timed(narrow, query.astype(np.float16), window, repeats), wide_ms)
+        )
+    return found
+
+
+def _timed(block: np.ndarray, query: np.ndarray, window: int, repeats: int) -> float:
+    spent = []
+    with threadpool_limits(limits=1, user_api="blas"):  # as a parse worker would run it
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for offset in range(0, window, len(block)):
+                block[: window - offset] @ query
+            spent.append(time.perf_counter() - started)
+    return sorted(spent)[repeats // 2] * 1000
