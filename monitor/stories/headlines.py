@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from monitor.stories.numbers import join_thousands
 from monitor.stories.words import (
     capitalised_stop_words,
     is_toll_word,
@@ -34,7 +35,6 @@ _SLUG = re.compile(r"^\s*[A-Z][A-Z0-9&.' ]{1,30}-(?=\S)")
 _PAREN_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,30}[)\]]\s*$")
 _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W_]+")
 
 # News agencies whose copies other outlets carry verbatim, by the credit they print.
@@ -87,6 +87,12 @@ def fold(text: str) -> str:
     return fold_for_matching(text)[0].strip()
 
 
+def grouping_text(text: str, language: str = "") -> str:
+    """Folded as ``fold``, thousands first written as one number ("1,200" → "1200"), so
+    that a casualty count stays one word (``monitor.stories.numbers``)."""
+    return fold(join_thousands(text, language))
+
+
 def normalise_headline(title: str) -> str:
     """Headline without wire and outlet decorations, case, diacritics or punctuation."""
     return fold(strip_decorations(title))
@@ -103,10 +109,6 @@ def content_tokens(folded: str, language: str = "") -> frozenset[str]:
         for word in words
         if len(word) > 1 and word not in stop and not word.isdigit()
     )
-
-
-def numbers(folded: str) -> frozenset[str]:
-    return frozenset(_NUMBER.findall(folded))
 
 
 def toll_numbers(folded: str, language: str = "") -> frozenset[str]:

@@ -11,6 +11,10 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    them and one a name; vetoed by a substituted name, disjoint headline numbers or
    disjoint casualty counts (of headline and lead: two leads' "12 killed" / "30 killed").
 
+Both tiers are gated (docs/decisions/0041-story-gates.md): opposed direction words
+("rise" / "slide") veto the pair; a name counts as mentioned in any of its spellings
+("Turkish" for "Turkey"); numbers are compared as values ("3,5 %" is "3.5%").
+
 A story that holds a near-identical headline vetoed by a detail is a different event:
 no weaker evidence may put the article in it.
 
@@ -36,15 +40,17 @@ from itertools import chain
 from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
+from monitor.stories.aliases import canonical_of, unmentioned
+from monitor.stories.directions import NO_DIRECTIONS, directions, opposed
 from monitor.stories.headlines import (
     content_tokens,
-    fold,
+    grouping_text,
     name_phrases,
-    numbers,
     strip_decorations,
     toll_numbers,
 )
 from monitor.stories.names import NameStats
+from monitor.stories.numbers import read_numbers, with_whole_parts
 from monitor.stories.words import mentioned
 
 _CAP = 256  # newest postings read per word
@@ -88,6 +94,8 @@ class _Entry:
     counts: frozenset[str]  # casualty counts of headline and lead
     seen: float  # POSIX seconds
     language: str  # the article's, its headline's casualty words read in it
+    directions: frozenset[int]  # poles of its headline's direction words
+    aliases: frozenset[str]  # canonical names its words spell ("turkish" → "turkey")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,8 @@ class _Query:
     tolls: frozenset[str]  # the headline's casualty counts
     counts: frozenset[str]  # casualty counts of headline and lead
     language: str
+    directions: frozenset[int]
+    aliases: frozenset[str]
 
 
 class StoryIndex:
@@ -161,7 +171,7 @@ class StoryIndex:
         entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
-                       0.0, theirs.language)  # fmt: skip
+                       0.0, theirs.language, theirs.directions, theirs.aliases)  # fmt: skip
         return self._judge(query, entry, _Rarity(self))[0]
 
     def add(
@@ -179,7 +189,7 @@ class StoryIndex:
             story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
         story.last_seen = max(story.last_seen, seen)
         stripped = strip_decorations(title)
-        headline = fold(stripped)
+        headline = grouping_text(stripped, language)
         known = self._entries.get(self._by_headline.get(headline, -1))
         if known is not None and known.story is story:  # a copy: keep the text once
             known.seen = max(known.seen, seen.timestamp())
@@ -216,21 +226,25 @@ class StoryIndex:
 
     def _build_query(self, title: str, lead: str, language: str) -> _Query:
         stripped = strip_decorations(title)
-        headline = fold(stripped)
+        headline = grouping_text(stripped, language)
         tokens = content_tokens(headline, language)
         names = self._names.names_in(stripped, language)
-        tolls, folded_lead = toll_numbers(headline, language), fold(lead)
+        tolls = toll_numbers(headline, language)
+        folded_lead = grouping_text(lead, language) if lead else ""
         if lead:
             names |= self._names.names_in(lead, language) & tokens
+        everything = tokens | content_tokens(folded_lead, language) if lead else tokens
         return _Query(
             headline,
             tokens,
-            tokens | content_tokens(folded_lead, language) if lead else tokens,
+            everything,
             names,
-            numbers(headline),
+            with_whole_parts(read_numbers(stripped, language)),
             tolls,
             tolls | toll_numbers(folded_lead, language) if lead else tolls,
             sys.intern(language),
+            directions(headline.split(), language),
+            canonical_of(everything) or _NO_NUMBERS,
         )
 
     def _insert(self, story: IndexedStory, headline: str, query: _Query, seen: float) -> None:
@@ -240,7 +254,8 @@ class StoryIndex:
         extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
         names = tuple(token for token in tokens if token in query.names)
         found, counts = query.numbers or _NO_NUMBERS, query.counts or _NO_NUMBERS
-        entry = _Entry(story, headline, tokens, extra, names, found, counts, seen, query.language)
+        entry = _Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
+                       query.directions or NO_DIRECTIONS, query.aliases)  # fmt: skip
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1
@@ -296,6 +311,8 @@ class StoryIndex:
     def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[MatchKind, float]:
         """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
+        if opposed(query.directions, entry.directions):  # "rise" / "slide": another event
+            return (_VETO, 0.0) if ratio else (_NONE, 0.0)
         if ratio:
             return _near_identical(query, entry), ratio
         if (
@@ -346,14 +363,14 @@ def _toll_update(query: _Query, entry: _Entry) -> bool:
 
 
 def _substituted(query: _Query, entry: _Entry) -> bool:
-    """Each side names someone or somewhere the other's headline and lead never mention."""
+    """Each side names someone or somewhere the other's headline and lead never mention,
+    in any spelling of the name (``monitor.stories.aliases``)."""
     if not query.names or not entry.names:
         return False
     theirs = set(entry.tokens).union(entry.extra)
-    if all(mentioned(name, theirs) for name in query.names - theirs):
-        return False
-    everything = query.everything
-    return any(name not in everything and not mentioned(name, everything) for name in entry.names)
+    return unmentioned(query.names, theirs, entry.aliases) and unmentioned(
+        entry.names, query.everything, query.aliases
+    )
 
 
 def _numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:

@@ -1,0 +1,212 @@
+"""Direction words: two headlines that say opposite things happened are two stories.
+
+"Shares rise as bank signals rate hike" and "shares slide as bank signals rate cut" share
+every other word; only their direction words tell them apart. Each axis below pairs the
+words of one direction with those of its opposite, per language, hand-written and small
+(docs/decisions/0041-story-gates.md). A headline's directions are read once, as a set of
+poles (``axis * 2`` and ``axis * 2 + 1``); two headlines are opposed when one holds a pole
+whose opposite only the other holds, on an axis where neither holds both.
+
+Words are matched as grouping reads them: folded and stemmed in the article's language
+(``monitor.stories.words.stem``), so "baisse" and "baissent" meet in a French article.
+An article reads its own language's table (English when the language is unknown or has
+none) and the tables of the scripts no English word is written in (Arabic, Persian,
+Russian, Ukrainian).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+
+from monitor.stories.words import stem
+from rules.text import normalise
+
+# axis: (one direction, its opposite), each "language: words" lines
+_AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
+    (  # prices, figures, markets moving
+        {
+            "en": """rise rises rising rose risen climb climbs climbed climbing jump jumps
+                jumped surge surges surged soar soars soared rally rallies rallied gain
+                gains gained up higher""",
+            "fr": "hausse monte montent grimpe grimpent bondit progresse progressent",
+            "es": "sube suben alza subida repunta repuntan dispara disparan",
+            "de": "steigt steigen stieg gestiegen klettert klettern Anstieg",
+            "tr": "yükseldi yükseliş arttı tırmandı",
+            "ru": "вырос выросла выросли растут рост подорожал подорожала подорожали",
+            "uk": "зріс зросла зросли зростання подорожчав подорожчала подорожчали",
+            "ar": "ارتفاع ارتفع ارتفعت صعود يرتفع ترتفع",
+            "fa": "افزایش صعود",
+        },
+        {
+            "en": """fall falls falling fell fallen drop drops dropped dropping slide slides
+                slid sliding slump slumps slumped plunge plunges plunged tumble tumbles
+                tumbled sink sinks sank decline declines declined dip dips dipped down
+                lower""",
+            "fr": "baisse baissent chute chutent recule reculent plonge plongent",
+            "es": "baja bajan cae caen caída desploma desploman retrocede retroceden",
+            "de": "fällt fallen fiel gefallen sinkt sinken sank gesunken Rückgang",
+            "tr": "düştü düşüş geriledi",
+            "ru": "упал упала упали падение подешевел подешевела подешевели",
+            "uk": "впав впала впали падіння подешевшав подешевшала подешевшали",
+            "ar": "انخفاض انخفض انخفضت هبوط هبط تراجع تراجعت",
+            "fa": "کاهش سقوط",
+        },
+    ),
+    (  # a rate, tax, price or budget set higher or lower
+        {
+            "en": "raise raises raised raising hike hikes hiked increase increases increased",
+            "fr": "relève augmente augmentent augmentation",
+            "es": "aumenta aumentan aumento eleva elevan",
+            "de": "erhöht erhöhen Erhöhung",
+            "tr": "artırdı artırım",
+            "ru": "повысил повысила повысили повышение",
+            "uk": "підвищив підвищила підвищили підвищення",
+            "ar": "رفع يرفع ترفع زيادة",
+        },
+        {
+            "en": "cut cuts cutting reduce reduces reduced slash slashes slashed",
+            "fr": "baisse abaisse réduit réduisent réduction",
+            "es": "recorta recortan recorte rebaja rebajan reduce reducen",
+            "de": "senkt senken Senkung kürzt kürzen",
+            "tr": "indirdi indirim düşürdü",
+            "ru": "снизил снизила снизили снижение",
+            "uk": "знизив знизила знизили зниження",
+            "ar": "خفض يخفض تخفض تخفيض",
+        },
+    ),
+    (  # contests
+        {
+            "en": "win wins won winning victory",
+            "fr": "gagne gagnent remporte victoire",
+            "es": "gana ganan victoria",
+            "de": "gewinnt gewinnen siegt Sieg",
+            "tr": "kazandı galibiyet",
+            "ru": "победил победила победили победа",
+            "uk": "переміг перемогла перемогли перемога",
+            "ar": "فوز فاز",
+            "fa": "پیروزی",
+        },
+        {
+            "en": "lose loses lost losing defeat defeated",
+            "fr": "perd perdent défaite",
+            "es": "pierde pierden derrota",
+            "de": "verliert verlieren Niederlage",
+            "tr": "kaybetti yenilgi",
+            "ru": "проиграл проиграла проиграли поражение",
+            "uk": "програв програла програли поразка",
+            "ar": "خسارة خسر",
+            "fa": "شکست",
+        },
+    ),
+    (  # results
+        {"en": "profit profits", "fr": "bénéfice", "es": "beneficio", "de": "Gewinn"},
+        {
+            "en": "loss losses",
+            "fr": "perte pertes",
+            "es": "pérdida pérdidas",
+            "de": "Verlust Verluste",
+        },
+    ),
+    (  # doors, borders, markets, polls
+        {
+            "en": "opens opened reopen reopens reopened",  # not "open": "open letter"
+            "fr": "ouvre rouvre",
+            "es": "abre reabre",
+            "de": "öffnet",
+            "ru": "открыл открыла открыли открытие",
+            "uk": "відкрив відкрила відкрили відкриття",
+            "ar": "فتح افتتاح",
+        },
+        {
+            "en": "closes closed shut shuts",  # not "close": "close to a deal"
+            "fr": "ferme fermeture",
+            "es": "cierra cierre",
+            "de": "schließt",
+            "ru": "закрыл закрыла закрыли закрытие",
+            "uk": "закрив закрила закрили закриття",
+            "ar": "اغلاق اغلق",
+        },
+    ),
+    (  # votes and offers
+        {
+            "en": "approve approves approved approval accept accepts accepted",
+            "fr": "approuve adopte accepte",
+            "es": "aprueba aprueban acepta",
+            "de": "billigt genehmigt",
+            "tr": "onayladı",
+            "ru": "одобрил одобрила одобрили",
+            "uk": "схвалив схвалила схвалили",
+            "ar": "وافق موافقة",
+            "fa": "تصویب",
+        },
+        {
+            "en": "reject rejects rejected rejection refuse refuses refused",
+            "fr": "rejette refuse",
+            "es": "rechaza rechazan",
+            "de": "lehnt Ablehnung",
+            "tr": "reddetti",
+            "ru": "отклонил отклонила отклонили отверг",
+            "uk": "відхилив відхилила відхилили",
+            "ar": "رفض",
+        },
+    ),
+    (  # sanctions, bans, curfews
+        {
+            "en": "impose imposes imposed",
+            "fr": "impose",
+            "es": "impone",
+            "ru": "ввел ввела ввели",
+        },
+        {
+            "en": "lift lifts lifted",
+            "fr": "lève",
+            "es": "levanta",
+            "ru": "снял сняла сняли",
+        },
+    ),
+)
+_SCRIPTS_OF_THEIR_OWN = ("ar", "fa", "ru", "uk")
+_LATIN = ("fr", "es", "de", "tr")
+NO_DIRECTIONS: frozenset[int] = frozenset()
+
+
+def _poles_by_stem(language: str) -> dict[str, frozenset[int]]:
+    """Stem → the poles it names, for the words listed under ``language``."""
+    poles: defaultdict[str, set[int]] = defaultdict(set)
+    for axis, sides in enumerate(_AXES):
+        for side, words in enumerate(sides):
+            for word in normalise(words.get(language, "")).split():
+                poles[stem(word, language)].add(axis * 2 + side)
+    return {word: frozenset(found) for word, found in poles.items()}
+
+
+@cache
+def table(language: str) -> dict[str, frozenset[int]]:
+    """The direction stems an article in ``language`` is read with; a stem listed on
+    both sides of one axis (in two languages sharing a script) says nothing and is
+    left out."""
+    merged: defaultdict[str, set[int]] = defaultdict(set)
+    own = language if language in _LATIN else "en"
+    for source in (own, *_SCRIPTS_OF_THEIR_OWN):
+        for word, poles in _poles_by_stem(source).items():
+            merged[word].update(poles)
+    return {
+        word: frozenset(poles)
+        for word, poles in merged.items()
+        if not any(pole ^ 1 in poles for pole in poles)
+    }
+
+
+def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
+    """The poles a headline's folded words (stop words included: "up", "down") name."""
+    known = table(language if language in _LATIN else "")
+    found = [known[key] for key in (stem(word, language) for word in folded_words) if key in known]
+    return frozenset().union(*found) if found else NO_DIRECTIONS
+
+
+def opposed(mine: frozenset[int], theirs: frozenset[int]) -> bool:
+    """One side holds a pole whose opposite only the other holds."""
+    if not mine or not theirs:
+        return False
+    return any(pole ^ 1 in theirs and pole ^ 1 not in mine and pole not in theirs for pole in mine)
