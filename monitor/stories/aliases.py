@@ -47,6 +47,8 @@ _DEMONYMS = {
     "Fransız Франция французский Франція французький فرنسا فرنسي فرانسه",
     "Germany": "German Germans Allemagne allemand Alemania alemán Deutschland deutsch "
     "deutsche Almanya Alman Германия немецкий Німеччина німецький ألمانيا الماني آلمان",
+    "Greece": "Greek Greeks Grèce grec grecque Grecia griego Griechenland griechisch "
+    "Yunanistan Yunan Греция греческий Греція грецький اليونان يوناني یونان",
     "India": "Indian Indians Inde indien indienne indio Indien indisch Hindistan Индия "
     "индийский Індія الهند هندي هند",
     "Iran": "Iranian Iranians iranien iraní iranisch İranlı Иран иранский Іран іранський "
@@ -107,13 +109,25 @@ def _pack_entries() -> Iterable[tuple[str, tuple[str, ...]]]:
             yield entry.name, entry.aliases
 
 
+def _countries() -> dict[str, str]:
+    """Each folded spelling of the demonym table → its country's canonical name."""
+    return {
+        normalise(word): normalise(country)
+        for country, words in _DEMONYMS.items()
+        for word in (country, *words.split())
+    }
+
+
 @cache
 def canonical_names() -> dict[str, str]:
-    """Stemmed one-word spelling → the canonical name it stands for."""
+    """Stemmed one-word spelling → the canonical name it stands for. A pack entry the
+    demonym table names is that country (the packs' entry for the Arabic adjective
+    "روسي" is Russia's)."""
+    countries = _countries()
     claims: defaultdict[str, set[str]] = defaultdict(set)
     entries = [*_pack_entries(), *((k, tuple(v.split())) for k, v in _DEMONYMS.items())]
     for name, aliases in entries:
-        canonical = normalise(name)
+        canonical = countries.get(normalise(name), normalise(name))
         for word in _spellings(name, aliases):
             claims[word].add(canonical)
     return {word: next(iter(names)) for word, names in claims.items() if len(names) == 1}
@@ -135,3 +149,10 @@ def unmentioned(
         not mentioned(name, words) and (not aliases or known.get(name) not in aliases)
         for name in names
     )
+
+
+def other_entities(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Each side spells a known place or actor (canonical names) the other does not, in
+    any case: "le ministre turc" / "le ministre grec", which the name veto misses, as
+    French writes demonyms in lower case."""
+    return bool(mine) and bool(theirs) and not mine <= theirs and not theirs <= mine

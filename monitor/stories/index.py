@@ -40,7 +40,7 @@ from itertools import chain
 from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
-from monitor.stories.aliases import canonical_of, unmentioned
+from monitor.stories.aliases import canonical_of, other_entities, unmentioned
 from monitor.stories.directions import NO_DIRECTIONS, directions, opposed
 from monitor.stories.headlines import (
     content_tokens,
@@ -50,7 +50,7 @@ from monitor.stories.headlines import (
     toll_numbers,
 )
 from monitor.stories.names import NameStats
-from monitor.stories.numbers import read_numbers, with_whole_parts
+from monitor.stories.numbers import numbers_conflict, read_numbers, with_whole_parts
 from monitor.stories.words import mentioned
 
 _CAP = 256  # newest postings read per word
@@ -311,14 +311,17 @@ class StoryIndex:
     def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[MatchKind, float]:
         """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
-        if opposed(query.directions, entry.directions):  # "rise" / "slide": another event
+        if opposed(query.directions, entry.directions) or other_entities(
+            query.aliases, entry.aliases
+        ):
+            # "rise" / "slide", "turc" / "grec": another event
             return (_VETO, 0.0) if ratio else (_NONE, 0.0)
         if ratio:
             return _near_identical(query, entry), ratio
         if (
             _substituted(query, entry)
-            or _numbers_conflict(query.numbers, entry.numbers)
-            or _numbers_conflict(query.counts, entry.counts)
+            or numbers_conflict(query.numbers, entry.numbers)
+            or numbers_conflict(query.counts, entry.counts)
         ):
             return _NONE, 0.0
         score = _related(query, entry, idf)
@@ -371,10 +374,6 @@ def _substituted(query: _Query, entry: _Entry) -> bool:
     return unmentioned(query.names, theirs, entry.aliases) and unmentioned(
         entry.names, query.everything, query.aliases
     )
-
-
-def _numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:
-    return bool(mine) and bool(theirs) and not mine & theirs
 
 
 def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:

@@ -81,6 +81,11 @@ def with_whole_parts(values: frozenset[str]) -> frozenset[str]:
     return values | wholes if wholes else values
 
 
+def numbers_conflict(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Both sides hold numbers and share none."""
+    return bool(mine) and bool(theirs) and not mine & theirs
+
+
 def join_thousands(text: str, language: str = "") -> str:
     """``text`` with thousands written as one run of digits ("1,200 dead" → "1200 dead"),
     so that folding keeps it one word, as casualty counts are read from folded words."""

@@ -17,12 +17,13 @@ import pytest
 from monitor.config.settings import DedupSettings
 from monitor.records.models import Article, Verdict
 from monitor.store.sqlite.store import SqliteStore
-from monitor.stories.aliases import canonical_names
+from monitor.stories.aliases import _DEMONYMS, _pack_entries, canonical_names
 from monitor.stories.dedup import Deduplicator
-from monitor.stories.directions import directions, opposed
+from monitor.stories.directions import _AXES, directions, opposed
 from monitor.stories.headlines import fold
 from monitor.stories.index import StoryIndex
 from monitor.stories.numbers import join_thousands, read_numbers, with_whole_parts
+from rules.text import normalise
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BACKGROUND = (
@@ -128,6 +129,38 @@ def test_directions_oppose_on_one_axis(first: str, second: str, language: str, a
     assert opposed(theirs, mine) is apart
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "es", "de", "tr", "ru", "uk", "ar", "fa"])
+def test_every_listed_direction_word_is_read_with_its_pole(language: str) -> None:
+    """No word of the tables is lost to another table's word with the same stem."""
+    misread = [
+        (word, sorted(found))
+        for axis, sides in enumerate(_AXES)
+        for side, by_language in enumerate(sides)
+        for word in normalise(by_language.get(language, "")).split()
+        if (found := directions([word], language)) != {axis * 2 + side}
+        and (axis * 2 + side not in found or any(pole ^ 1 in found for pole in found))
+    ]
+    assert misread == []
+
+
+def test_every_one_word_spelling_names_its_entry() -> None:
+    """Of the packs' entries and the demonym table, no spelling is claimed twice (and so
+    lost); a pack entry the table names is that country."""
+    known = canonical_names()
+    countries = {normalise(word): normalise(country) for country, words in _DEMONYMS.items()
+                 for word in (country, *words.split())}  # fmt: skip
+    entries = [*_pack_entries(), *((k, tuple(v.split())) for k, v in _DEMONYMS.items())]
+    lost = [
+        (name, word)
+        for name, aliases in entries
+        for word in map(normalise, (name, *aliases))
+        if word
+        and " " not in word
+        and known.get(word) != countries.get(normalise(name), normalise(name))
+    ]
+    assert lost == []
+
+
 # (language, report, the same name written another way, another name in its place)
 NAMES = [
     ("en", "Turkish minister meets Syrian envoy in Damascus",
@@ -142,6 +175,18 @@ NAMES = [
     ("en", "Ukrainian troops retake village near Bakhmut",
      "Ukraine's troops retake village near Bakhmut",
      "Russian troops retake village near Bakhmut"),
+    ("fr", "Le ministre turc arrive à Damas pour des pourparlers",
+     "Le ministre de la Turquie arrive à Damas pour des pourparlers",
+     "Le ministre grec arrive à Damas pour des pourparlers"),  # lower case: not a name
+    ("es", "El ministro turco llega a Damasco para negociar",
+     "El ministro de Turquía llega a Damasco para negociar",
+     "El ministro iraní llega a Damasco para negociar"),
+    ("tr", "Türk Dışişleri Bakanı Şam'da Suriyeli mevkidaşıyla görüştü",
+     "Türkiye Dışişleri Bakanı Şam'da Suriyeli mevkidaşıyla görüştü",
+     "Yunan Dışişleri Bakanı Şam'da Suriyeli mevkidaşıyla görüştü"),
+    ("ar", "مسؤول روسي يصل إلى دمشق لبحث الأزمة",
+     "مسؤول من روسيا يصل إلى دمشق لبحث الأزمة",
+     "مسؤول تركي يصل إلى دمشق لبحث الأزمة"),
     ("ru", "Турецкий министр прибыл в Дамаск на переговоры",
      "Министр Турции прибыл в Дамаск на переговоры",
      "Министр Греции прибыл в Дамаск на переговоры"),
