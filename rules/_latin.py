@@ -51,7 +51,9 @@ MIN_STEM = 4
 # (Snowball "der") is not "Deraa" ("dera"), German "Raketen" and "Rakete" (Snowball 3:
 # "rak") are both "rake+".
 FLOORED = "+"
-_LONGEST = 40  # longer "words" are no language's inflected forms: they are their own stems
+# Longer "words" are no language's inflected forms (and hostile text could fill a stem
+# cache with them): they are their own stems, here and in ``rules.inflection``.
+LONGEST_STEMMED = 40
 # Folded Latin letters only (no digits, no other script); ÷ (U+00F7) is not a letter.
 _LATIN_WORD = re.compile("[a-z\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
 # Endings a stemmer writes in place of the word's own letters, with how many of the
@@ -72,7 +74,7 @@ def latin_stem(word: str, language: str, *, shortest: int = MIN_STEM) -> str:
     """The stem of one folded word in ``language`` (the word itself when the language is
     not stemmed here, or the word is short, long, or not all Latin letters). No stem is
     shorter than the word's first ``shortest`` letters (another floor: for measuring)."""
-    if language not in LANGUAGES or not shortest <= len(word) <= _LONGEST:
+    if language not in LANGUAGES or not shortest <= len(word) <= LONGEST_STEMMED:
         return word
     return _stem(word, language, shortest)
 

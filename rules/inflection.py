@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import Stemmer
 
-from rules._latin import LANGUAGES, MIN_STEM, is_latin, latin_prefix, latin_stem
+from rules._latin import LANGUAGES, LONGEST_STEMMED, MIN_STEM, is_latin, latin_prefix, latin_stem
 from rules.text import TermPattern
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
@@ -122,7 +122,7 @@ def stem_keys(pattern: TermPattern) -> tuple[StemKey, ...]:
     (Arabic proclitic forms, ``term_forms``), else of the one word."""
     forms = term_forms(pattern.words)
     accepted = tuple(map(frozenset, forms))
-    position = max(range(len(forms)), key=lambda index: (len(forms[index][0]), -index))
+    position = _longest([len(stems[0]) for stems in forms])
     return tuple(
         StemKey(" " + _shared_start(form), position, _narrowed(accepted, position, form))
         for form in forms[position]
@@ -198,9 +198,14 @@ def latin_key(pattern: TermPattern, language: str) -> StemKey:
     """The automaton key of a term that ``latin_inflects``, in ``language``: the start
     that every form of its longest word shares, each word's stem to confirm a hit."""
     words = pattern.words
-    position = max(range(len(words)), key=lambda index: (len(words[index]), -index))
+    position = _longest([len(word) for word in words])
     accepted = tuple(frozenset((form,)) for form in latin_forms(words, language))
     return StemKey(" " + latin_prefix(words[position], language), position, accepted)
+
+
+def _longest(lengths: Sequence[int]) -> int:
+    """Which word of a term its key is the start of: the longest, the first of equals."""
+    return max(range(len(lengths)), key=lambda index: (lengths[index], -index))
 
 
 def latin_forms(words: Sequence[str], language: str) -> tuple[str, ...]:
@@ -230,7 +235,7 @@ class _Stems(dict[str, str]):
 
     def __missing__(self, word: str) -> str:
         stemmed = stem(word, self._language)
-        if len(self) < _STEMS_LIMIT and len(word) <= _LONGEST_STEMMED:
+        if len(self) < _STEMS_LIMIT and len(word) <= LONGEST_STEMMED:
             self[word] = stemmed
         return stemmed
 
@@ -245,16 +250,12 @@ def stems_in(language: str) -> Mapping[str, str]:
     return _LATIN_STEMS.get(language, STEMS)
 
 
-_LONGEST_STEMMED = 40  # longer "words" are no language's inflected forms (and hostile text
-# could fill the cache with them): they are their own stems
-
-
 def stem(word: str, language: str | None = None) -> str:
     """The stem of one folded word (the word itself outside Arabic script and Cyrillic);
     a Latin-script word is stemmed only in French, Spanish, German or Turkish text."""
-    if language is not None and language in LANGUAGES and is_latin(word):
-        return latin_stem(word, language)
-    return word if len(word) > _LONGEST_STEMMED else _stem(word)
+    if language in LANGUAGES and is_latin(word):
+        return latin_stem(word, language)  # (None is in no set of languages)
+    return word if len(word) > LONGEST_STEMMED else _stem(word)
 
 
 @lru_cache(maxsize=65_536)

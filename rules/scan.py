@@ -110,16 +110,19 @@ class Scanner:
             matches = _capped(matches, starts, text, STEMS)
         for last_char, (length, prefix, targets, _, stems) in matches:
             start = last_char - length + 2  # after the leading space
-            if stems is not None and not targets and _keyed_stem(text, start) not in stems[0]:
+            if (
+                stems is not None
+                and not targets
+                and _keyed_stem(text, start, STEMS) not in stems[0]
+            ):
                 continue  # a word that only begins like a term's: the common case, kept cheap
+            # Inline, not ``_place``: the hot loop of every plain (English) hit.
             field = bisect_right(starts, last_char) - 1
             offset = starts[field]
             first = text.count(" ", offset, start) - 1  # words of the field before the match
             name = names[field]
             if stems is not None:
-                for before, begin, end, confirmed in _confirmed(text, start, stems[1], STEMS):
-                    where = (name, first - before, begin - offset, end - offset)
-                    _add_hits(found, where, confirmed)
+                _add_by_stem(found, text, start, (name, first, offset), stems[1], stems=STEMS)
             if not targets:
                 continue
             end = (text.find(" ", last_char) if prefix else last_char) - offset
@@ -178,8 +181,33 @@ def _stem_checks(
     return keyed, tuple((check, tuple(found)) for check, found in checks.items())
 
 
-def _keyed_stem(text: str, start: int) -> str:
-    return STEMS[text[start : text.find(" ", start)]]
+def _keyed_stem(text: str, start: int, stems: Mapping[str, str]) -> str:
+    return stems[text[start : text.find(" ", start)]]
+
+
+def _place(
+    text: str, starts: Sequence[int], names: Sequence[str], last_char: int, start: int
+) -> tuple[str, int, int]:
+    """The field of a match at ``start``, its words before it, and where the field begins."""
+    field = bisect_right(starts, last_char) - 1
+    offset = starts[field]
+    return names[field], text.count(" ", offset, start) - 1, offset
+
+
+def _add_by_stem(
+    found: dict[int, list[Found]],
+    text: str,
+    start: int,
+    place: tuple[str, int, int],
+    checks: _Checks,
+    *,
+    stems: Mapping[str, str],
+) -> None:
+    """Hits of the terms in ``checks`` whose stems the words at ``start`` have, at
+    ``place`` (``_place``)."""
+    name, first, offset = place
+    for before, begin, end, targets in _confirmed(text, start, checks, stems):
+        _add_hits(found, (name, first - before, begin - offset, end - offset), targets)
 
 
 def _confirmed(
@@ -274,14 +302,11 @@ def _add_latin(
     stems = stems_in(language)
     if len(matches) > MAX_HITS_PER_TERM:
         matches = _capped(matches, starts, text, stems)
-    for last_char, (length, _, _, _, (_, checks)) in matches:
-        field = bisect_right(starts, last_char) - 1
-        offset = starts[field]
+    for last_char, (length, _, _, _, (keyed, checks)) in matches:
         start = last_char - length + 2
-        first = text.count(" ", offset, start) - 1
-        for before, begin, end, confirmed in _confirmed(text, start, checks, stems):
-            where = (names[field], first - before, begin - offset, end - offset)
-            _add_hits(found, where, confirmed)
+        if _keyed_stem(text, start, stems) in keyed:
+            place = _place(text, starts, names, last_char, start)
+            _add_by_stem(found, text, start, place, checks, stems=stems)
 
 
 def _add_hits(
@@ -316,10 +341,12 @@ def _capped(
     kept = []
     for match in matches:
         last_char, (length, _, targets, _, checks) = match
-        if checks is not None and not targets:  # (plain keys: None, as cheap as before)
-            word_start = last_char - length + 2
-            if stems[text[word_start : text.find(" ", word_start)]] not in checks[0]:
-                continue
+        if (  # plain keys' checks are None: as cheap as before
+            checks is not None
+            and not targets
+            and _keyed_stem(text, last_char - length + 2, stems) not in checks[0]
+        ):
+            continue
         key = (bisect_right(starts, last_char), id(match[1]))  # one value tuple per key
         counts[key] += 1
         if counts[key] <= MAX_HITS_PER_TERM:
