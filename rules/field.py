@@ -89,10 +89,9 @@ class ArticleText:
 
     def span(self, found: Found) -> tuple[int, int]:
         """The offsets of what ``found`` covers in its field's original text."""
-        index = self.names.index(found.field)
         if not isinstance(self._separated, bytes):
             return self.field(found.field).span(found)
-        original = self._original_start(index)
+        original = self._original_start(self.names.index(found.field))
         start, end = locate(self._separated, original, found)
         return start - original, end - original
 

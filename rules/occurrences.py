@@ -38,7 +38,7 @@ def find_terms(
     MAX_OCCURRENCES."""
     tokens = tokenise(text)
     words = [token.text for token in tokens]
-    stems: dict[str | None, list[str]] = {}
+    stems: dict[str, list[str]] = {}  # by language ("": by script)
     found: list[Occurrence] = []
     for term in dict.fromkeys(terms):
         pattern = term_pattern(term)
