@@ -6,9 +6,9 @@ Turkish articles.
 written is keyed by its folded form padded with spaces (" air strike "), so its key
 can only match whole words of the folded text (" ... air strike ... "); a prefix term
 leaves off the trailing space (" deploy"). A term that inflects (Arabic script,
-Cyrillic) is keyed by the start its forms share, with no closing space
-(``rules.inflection.stem_keys``), and each candidate is confirmed by the stems of the
-words there. The article's fields are folded into one text, joined by FIELD_BREAK,
+Cyrillic) is keyed by the start its forms share, with no closing space (a stem too
+short to be shared keys its one word, space included: ``rules.inflection.stem_keys``),
+and each candidate is confirmed by the stems of the words there. The article's fields are folded into one text, joined by FIELD_BREAK,
 which no key holds; one ``iter`` over it finds every term in every field at once,
 whatever the number of rules.
 
@@ -16,7 +16,9 @@ Latin-script terms inflect only in an article in French, Spanish, German or Turk
 (``rules._latin``): their stem keys would otherwise add candidates to every English
 article. Such an article takes a second automaton pass over the same text, of the
 Latin-script terms keyed for its language (``rules.inflection.latin_key``), built
-when the first article in that language comes, with its own cap per key and field.
+when the first article in that language comes, with its own cap per key and field;
+such an article is always scanned in full (``every``: the second pass can find what
+the first did not).
 
 Each hit becomes a ``Found``: which term, in which field, from which word to which
 word. Original character offsets and sentences are worked out only when a match is
@@ -81,7 +83,8 @@ class Scanner:
         Spanish, German or Turkish, Latin-script terms match their inflected forms too.
 
         Unless ``every``, nothing when no exact hit is of a trigger leaf (and there are
-        no fuzzy terms): an article whose hits can make no rule fire costs no more.
+        no fuzzy terms and no second pass in ``language``): an article whose hits can
+        make no rule fire costs no more.
         """
         latin = self._latin_in(language) if language in LANGUAGES else None
         every = every or self._fuzzy is not None or latin is not None
