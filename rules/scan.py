@@ -8,9 +8,9 @@ can only match whole words of the folded text (" ... air strike ... "); a prefix
 leaves off the trailing space (" deploy"). A term that inflects (Arabic script,
 Cyrillic) is keyed by the start its forms share, with no closing space (a stem too
 short to be shared keys its one word, space included: ``rules.inflection.stem_keys``),
-and each candidate is confirmed by the stems of the words there. The article's fields are folded into one text, joined by FIELD_BREAK,
-which no key holds; one ``iter`` over it finds every term in every field at once,
-whatever the number of rules.
+and each candidate is confirmed by the stems of the words there. The article's fields
+are folded into one text, joined by FIELD_BREAK, which no key holds; one ``iter`` over
+it finds every term in every field at once, whatever the number of rules.
 
 Latin-script terms inflect only in an article in French, Spanish, German or Turkish
 (``rules._latin``): their stem keys would otherwise add candidates to every English
