@@ -168,7 +168,7 @@ class StreamWords:
         folded = set(fold(" ".join(words))[0].split())
         return cls(frozenset(map(stem, folded)), tuple(sorted(folded)))
 
-    def find(self, term: str) -> bool:
+    def would_match(self, term: str) -> bool:
         """Whether the matcher could find some word of ``term`` among these words: by
         its stem (for an Arabic word, any proclitic form's), or as a prefix."""
         pattern = term_pattern(term)
@@ -187,8 +187,8 @@ def real_language(name: str, source: Source) -> Language:
     words = source.words
     stream, held_out = words[: len(words) // 2], words[len(words) // 2 :]
     avoid = StreamWords.of(stream)
-    pool = vocabulary_terms(held_out, source.script, unless_in=stream) + pack_terms(source.script)
-    pool = [term for term in pool if not avoid.find(term)]
+    packs = [term for term in pack_terms(source.script) if not avoid.would_match(term)]
+    pool = vocabulary_terms(held_out, source.script, avoid) + packs
     return Language(name, lambda: pooled(pool, _invented(source.script, avoid)), _windows(stream),
                     _as_written, _endings(source.script))  # fmt: skip
 
@@ -197,7 +197,7 @@ def synthetic_language(name: str, script: str) -> Language:
     """Common words written for this benchmark, in random order; invented terms."""
     words = ARABIC_WORDS if script == "arabic" else RUSSIAN_WORDS
     avoid = StreamWords.of(words)
-    pool = [term for term in pack_terms(script) if not avoid.find(term)]
+    pool = [term for term in pack_terms(script) if not avoid.would_match(term)]
     return Language(name, lambda: pooled(pool, _invented(script, avoid)), _random_words(words),
                     _as_written, _endings(script))  # fmt: skip
 
@@ -219,17 +219,18 @@ def mixed_language(parts: Sequence[Language]) -> Language:
 
 
 def vocabulary_terms(
-    words: Sequence[str], script: str, unless_in: Sequence[str] = (), common: int | None = None
+    words: Sequence[str], script: str, avoid: StreamWords | None = None, common: int | None = None
 ) -> list[str]:
-    """Words of the script (less the most common, and those the matcher would find in
-    ``unless_in``) and pairs of them, in a fixed order."""
+    """Words of the script (less the most common, and those the matcher would find among
+    ``avoid``'s words) and pairs of them, in a fixed order: no term is one ``avoid``
+    would match, as a pair is kept only when neither of its words is."""
     pattern = SCRIPTS[script]
     usable = [w if len(w) >= MIN_WORD and pattern.match(w) and w.isalpha() else ""
               for w in map(_bare, words)]  # fmt: skip
     counts = Counter(word for word in usable if word)
     most = COMMON_WORDS if common is None else common
-    avoid = StreamWords.of(unless_in)
-    left_out = {word for word, _ in counts.most_common(most)} | set(filter(avoid.find, counts))
+    found = set(filter(avoid.would_match, counts)) if avoid is not None else set()
+    left_out = {word for word, _ in counts.most_common(most)} | found
     singles = sorted(word for word in counts if word not in left_out)
     pairs = sorted({f"{a} {b}" for a, b in itertools.pairwise(usable)
                     if a and b and a not in left_out and b not in left_out})  # fmt: skip
@@ -274,7 +275,7 @@ def _invented(script: str, avoid: StreamWords) -> TermMaker:
             letters = (rng.choice(consonants) + rng.choice(("", *vowels)) for _ in range(3))
             made = "".join(letters) + rng.choice(consonants)
             term = made + ("*" if rng.random() < 0.05 else "")
-            if made not in used and not avoid.find(term):
+            if made not in used and not avoid.would_match(term):
                 used.add(made)
                 return term
 
