@@ -220,8 +220,9 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Results
     today = None
     if plan.today:
         today = measure_today(plan.today, target, plan.articles, plan.repeat, time_matcher)
+        then = f"{today.then:,.0f}" if today.then is not None else today.note
         progress(f"English at {target} rules: {today.now:,.0f} articles/s; "
-                 f"at {plan.today[:10]}: {today.then or 0:,.0f} {today.note}")  # fmt: skip
+                 f"at {plan.today[:10]}: {then}")  # fmt: skip
     elapsed = time.perf_counter() - started
     load = f"{load_before:.1f}, {os.getloadavg()[0]:.1f}"
     return Results(results, extras, plan.repeat, plan.budget, environment(), elapsed,

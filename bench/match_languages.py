@@ -3,9 +3,9 @@
 Each corpus of ``bench.match_scripts`` is timed at every rule count, as the English
 one is. The English figure of an earlier commit (the code before language-aware
 matching, by default) is measured in the same run: its ``rules`` package and
-English corpus are taken out of git into a temporary directory and timed there by
-a child process of the same interpreter, in turns with this code's own English figure,
-timed by a child process in the same way.
+English corpus are taken out of git into a temporary directory, and each turn times
+that code and then this code's own English, each in a fresh child process of the same
+interpreter.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Today:
 
     ref: str
     rules: int
-    then: float | None  # None when the commit could not be read
+    then: float | None  # None when either side's child failed (``note`` says which)
     now: float
     note: str = ""
     turns: tuple[tuple[float, float], ...] = ()  # (then, now) of each turn, to show the noise
@@ -105,19 +105,35 @@ def measure_today(
     are timed the same way, each by a fresh child process: timed in this process, which
     holds every corpus of the run, this code read 70,913 articles/s where a child read
     77,217-77,350 (one commit, one session), which looked like a slowdown it was not."""
-    turns = []
+    rates = []  # then, now, then, now, …
     for _ in range(rounds):
-        try:
-            then = _rate_at(ref, count, articles, repeat)
-            now = _rate_at(None, count, articles, repeat)
-        except (OSError, subprocess.CalledProcessError, ValueError, tarfile.TarError) as err:
-            ruleset = make_ruleset(count)
-            corpus = make_articles(ruleset, articles)
-            rate = articles / timer(rules.compile_rules(ruleset), corpus, repeat)
-            return Today(ref, count, None, rate, str(err).strip()[:200])
-        turns.append((then, now))
-    best_then, best_now = (max(rates) for rates in zip(*turns, strict=True))
-    return Today(ref, count, best_then, best_now, turns=tuple(turns))
+        for side in (ref, None):
+            try:
+                rates.append(_rate_at(side, count, articles, repeat))
+            except _CHILD_FAILURES as err:
+                return _alone(ref, count, articles, repeat, timer, _failure(side, err))
+    pairs = tuple(zip(rates[::2], rates[1::2], strict=True))
+    best_then, best_now = (max(side) for side in zip(*pairs, strict=True))
+    return Today(ref, count, best_then, best_now, turns=pairs)
+
+
+_CHILD_FAILURES = (OSError, subprocess.CalledProcessError, ValueError, tarfile.TarError)
+
+
+def _failure(side: str | None, err: Exception) -> str:
+    """Which child failed, and why: the commit's code or this code."""
+    who = f"commit {side[:10]} could not be timed" if side else "this code's child process failed"
+    return f"{who}: {str(err).strip()[:200]}"
+
+
+def _alone(
+    ref: str, count: int, articles: int, repeat: int, timer: TimeArticles, note: str
+) -> Today:
+    """This code's English timed in this process, when the turns could not be run."""
+    ruleset = make_ruleset(count)
+    corpus = make_articles(ruleset, articles)
+    rate = articles / timer(rules.compile_rules(ruleset), corpus, repeat)
+    return Today(ref, count, None, rate, note)
 
 
 def _rate_at(ref: str | None, count: int, articles: int, repeat: int) -> float:

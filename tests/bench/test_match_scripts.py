@@ -15,7 +15,6 @@ import pytest
 import rules
 from bench import match_scripts
 from bench.match_corpus import make_articles, make_ruleset
-from bench.match_languages import measure_today
 from bench.match_scripts import (
     FEEDS,
     Corpus,
@@ -190,9 +189,3 @@ def test_each_corpus_fires_the_rule_whose_pair_it_carries(tmp_path: Path, name: 
             # Only where a stray term of another rule took the place of the pair's keyword.
             keywords = ruleset.keywords[f"{article.fires}_words"].terms
             assert not any(term.rstrip("*") in article.summary for term in keywords)
-
-
-def test_an_unknown_commit_is_reported_not_timed() -> None:
-    today = measure_today("0" * 40, 2, 10, 1, lambda _m, articles, _r: 0.001 * len(articles))
-    assert today.then is None and today.note
-    assert today.now == pytest.approx(1000)
