@@ -79,7 +79,8 @@ class Check:
     prefix_letters: int = 0
     stem_letters: int = 0
     texts: int = 0
-    new: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
+    # (term, text word) matched by stem and not as written, and how often
+    stem_only_pairs: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
 
 
 def terms(language: str) -> list[str]:
@@ -112,9 +113,11 @@ def dictionary_words(language: str) -> tuple[list[str], str] | None:
     if not dic.exists():
         return None
     expanded = _unmunch(dic)
-    listed = expanded if expanded is not None else dic.read_text("utf-8", "replace")
-    how = "every form, expanded by unmunch" if expanded is not None else "listed forms"
-    return _folded_words(listed.splitlines()[1:]), f"`{dic}` ({how})"
+    if expanded is not None:  # unmunch prints words only
+        lines, how = expanded.splitlines(), "every form, expanded by unmunch"
+    else:  # a .dic's first line is its word count
+        lines, how = dic.read_text("utf-8", "replace").splitlines()[1:], "listed forms"
+    return _folded_words(lines), f"`{dic}` ({how})"
 
 
 def _unmunch(dic: Path) -> str | None:
@@ -185,22 +188,25 @@ def _common_prefix(words: Sequence[str]) -> str:
 
 
 def text_pairs(result: Check, texts: Iterable[str]) -> None:
-    """(term, text word) pairs that match by stem and not as written, in ``texts``."""
-    stems = {latin_stem(term, result.language): term for term in terms(result.language)}
+    """(term, text word) pairs that match by stem and not as written, in ``texts``; every
+    term of a stem is paired, as terms sharing one (russe, russie) are what is measured."""
+    stems: dict[str, list[str]] = defaultdict(list)
+    for term in terms(result.language):
+        stems[latin_stem(term, result.language)].append(term)
     for text in texts:
         result.texts += 1
         for word in rules.normalise(text).split():
-            term = stems.get(latin_stem(word, result.language))
-            if term is not None and term != word:
-                result.new[term, word] += 1
+            for term in stems.get(latin_stem(word, result.language), ()):
+                if term != word:
+                    result.stem_only_pairs[term, word] += 1
 
 
 def render(checks: Sequence[Check], missing: Sequence[str]) -> str:
     head = [
         "### French, Spanish, German and Turkish: stems against dictionaries\n",
         "Words are stemmed only in articles identified as the language (`rules._latin`). "
-        f"Terms: the packs' single-word French and Turkish terms and a watch of {_watch_size()} "
-        "place, actor and conflict words per language (`bench/false_matches_latin.py`), "
+        "Terms: the packs' single-word French and Turkish terms and a watch of place, actor "
+        f"and conflict words per language ({_watch_sizes()}; `bench/false_matches_latin.py`), "
         "those the scanner matches by stem (longer than four letters; shorter ones match "
         "as written).\n",
     ]
@@ -209,11 +215,13 @@ def render(checks: Sequence[Check], missing: Sequence[str]) -> str:
             f"No dictionary for {', '.join(missing)}: install Debian's {PACKAGES} "
             "(apt-get) to check them.\n"
         )
-    return "\n".join([*head, *(_render_check(check) for check in checks)])
+    return "\n".join([*head, *(_render_check(result) for result in checks)])
 
 
-def _watch_size() -> int:
-    return min(len(WATCH[language].split()) for language in LANGUAGES)
+def _watch_sizes() -> str:
+    """Each language's watch size, by language name: "French 33, German 31, …"."""
+    sizes = {NAMES[language]: len(WATCH[language].split()) for language in LANGUAGES}
+    return ", ".join(f"{name} {size}" for name, size in sorted(sizes.items()))
 
 
 def _render_check(result: Check) -> str:
@@ -270,7 +278,9 @@ def _prefix_line(result: Check) -> str:
 def _text_line(result: Check) -> str:
     if not result.texts:
         return f"No {NAMES[result.language]} text in the corpora.\n"
-    pairs = ", ".join(f"{term} ← {word} ({n})" for (term, word), n in result.new.most_common(30))
+    pairs = ", ".join(
+        f"{term} ← {word} ({n})" for (term, word), n in result.stem_only_pairs.most_common(30)
+    )
     return (
         f"Real text: {result.texts:,} feed entries and pages identified as "
         f"{NAMES[result.language]}; (term ← word matched by stem only): {pairs or 'none'}.\n"
