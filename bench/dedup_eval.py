@@ -347,14 +347,16 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{point.bytes_per_article:,.0f} bytes/article")  # fmt: skip
     traced = traced_bytes(data / FULL, TRACED_ARTICLES, settings) if points else None
     rows = read_slice(data / SLICE, args.rows)
-    _print_languages(rows)
+    languages = language_counts(rows)
+    print("headline languages: " + dedup_report.languages_line(languages))
     quality = clusterings(rows, settings)
     _print_rows(quality)
     mrpc = [data / name for name in MRPC if (data / name).is_file()]
     pairs = mrpc_scores(mrpc, settings) if mrpc else []
     report = dedup_report.Report(
         rows=len(rows), stories=len({r.story for r in rows}),
-        merged_stories=len(set(merged_labels(rows))), settings=settings, quality=quality,
+        merged_stories=len(set(merged_labels(rows))), languages=languages, settings=settings,
+        quality=quality,
         pairs=pairs, scale=points, traced=traced, environment=environment(),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
@@ -363,9 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _print_languages(rows: Sequence[Row]) -> None:
-    counts = Counter(row.language or "unknown" for row in rows).most_common()
-    print("headline languages: " + ", ".join(f"{code} {count}" for code, count in counts))
+def language_counts(rows: Sequence[Row]) -> list[tuple[str, int]]:
+    """Headlines per identified language ("" when unclear), most first, then by code."""
+    counts = Counter(row.language for row in rows)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _print_rows(quality: Sequence[Clustering]) -> None:

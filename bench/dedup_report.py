@@ -22,6 +22,7 @@ class Report:
     rows: int
     stories: int
     merged_stories: int
+    languages: Sequence[tuple[str, int]]  # (identified language, "" when unclear; headlines)
     settings: DedupSettings
     quality: Sequence[Clustering]
     pairs: Sequence[PairScore]
@@ -65,6 +66,9 @@ def _quality(report: Report) -> str:
         "an identical normalised headline** (label noise: the aggregator files some identical "
         "headlines under two stories). All methods are scored against the merged labels.",
         "",
+        "Headlines by the language the daemon's identifier reads in them (no feed hint): "
+        f"{languages_line(report.languages)}.",
+        "",
         "| method | B-cubed precision | B-cubed recall | clusters | clusters per true story "
         "| seconds |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -75,6 +79,11 @@ def _quality(report: Report) -> str:
         for q in report.quality
     ]
     return "\n".join(lines)
+
+
+def languages_line(counts: Sequence[tuple[str, int]]) -> str:
+    """Each language's headlines as counted, e.g. ``en 9, unclear 2``."""
+    return ", ".join(f"{code or 'unclear'} {count:,}" for code, count in counts)
 
 
 def _targets(report: Report) -> str:

@@ -60,6 +60,9 @@ def test_evaluation_writes_its_section_with_every_method(tmp_path: Path) -> None
     for method in ("| exact title |", "single-link |", "| StoryIndex (wirewatch) |"):
         assert method in report
     assert "| 5 |" in report and "precision (label 1)" in report
+    languages = report.split("reads in them (no feed hint): ", 1)[1].split(".\n", 1)[0]
+    counts = [int(part.rsplit(" ", 1)[1]) for part in languages.split(", ")]
+    assert sum(counts) == len(ROWS)  # every headline counted once, in the report itself
 
 
 def test_evaluation_notes_absent_data(tmp_path: Path) -> None:
