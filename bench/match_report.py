@@ -186,9 +186,9 @@ def _method() -> str:
   none that the matcher would find in the first half (by stem, by a proclitic form, or
   as a prefix), so hits come only from the terms put in, as for English. A script
   without real text gets common words written for the bench instead, labelled
-  *synthetic* above. English "before" is the code of the commit
-  named, taken out of git and timed by a child process of the same interpreter in turns
-  with this code's English at the same size, timed by a child process too (three turns
-  each, best kept), so both see the same load and the same fresh process.
+  *synthetic* above. English "before" is the code of the commit named, taken out of
+  git; each of three turns times it and then this code's English at the same size, each
+  in a fresh child process of the same interpreter, so both see the same load. The
+  verdict compares the best turns; the medians and the turns each side won are beside it.
 - Not measured here: fetching, parsing, dedup and storage (see the pipeline section);
   fuzzy entries, which compare words one by one and cost far more than exact terms."""
