@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -30,8 +31,11 @@ from bench.numbers_gate import numbers_agree, numbers_in
 from monitor.config.settings import DedupSettings
 from monitor.stories.headlines import content_tokens, fold, strip_decorations
 
-TIERS = (("cosine", 0.75), ("cosine", 0.8), ("cosine", 0.85),
-         ("averaged", 0.5), ("averaged", 0.55), ("averaged", 0.6), ("averaged", 0.65))  # fmt: skip
+_WINDOW = DedupSettings().window_hours
+# (score, threshold, hours back a candidate may be): the window's, or only the newest hours
+TIERS = (("cosine", 0.75, _WINDOW), ("cosine", 0.8, _WINDOW), ("cosine", 0.85, _WINDOW),
+         ("averaged", 0.5, _WINDOW), ("averaged", 0.55, _WINDOW), ("averaged", 0.6, _WINDOW),
+         ("averaged", 0.65, _WINDOW), ("averaged", 0.55, 6), ("averaged", 0.55, 1))  # fmt: skip
 _BLOCK = 100_000  # rows scanned at once
 _LOOKED_AT = 16  # best cosines judged per article
 
@@ -55,14 +59,17 @@ class _Tier:
     """Online state: the headlines' vectors, words, numbers and document frequencies."""
 
     def __init__(self, rows: Sequence[Row], vectors: np.ndarray, index_story: list[str]) -> None:
+        if any(later.seen < earlier.seen for earlier, later in pairwise(rows)):
+            raise ValueError("rows must come in time order")
         self.rows, self.vectors, self.index_story = rows, vectors.astype(np.float32), index_story
         self.words = [content_tokens(fold(strip_decorations(row.title)), row.language)
                       for row in rows]  # fmt: skip
         self.numbers = [numbers_in(row.title) for row in rows]
-        self.seen = [row.seen.timestamp() for row in rows]
-        self.window = timedelta(hours=DedupSettings().window_hours).total_seconds()
+        self.seen = np.array([row.seen.timestamp() for row in rows])
+        self.horizon = 0.0
 
-    def run(self, kind: str, threshold: float) -> list[str]:
+    def run(self, kind: str, threshold: float, hours: float) -> list[str]:
+        self.horizon = timedelta(hours=hours).total_seconds()
         story: list[str] = []
         frequency: Counter[str] = Counter()
         for number in range(len(self.rows)):
@@ -76,26 +83,24 @@ class _Tier:
         return story
 
     def _best(self, number: int, kind: str, threshold: float, frequency: Counter[str]) -> int:
-        if number == 0:
+        # rows come in time order (the slice is sorted by timestamp): the horizon is a range
+        first = int(np.searchsorted(self.seen[:number], self.seen[number] - self.horizon))
+        if first >= number:
             return -1
-        cosines = self.vectors[:number] @ self.vectors[number]
+        cosines = self.vectors[first:number] @ self.vectors[number]
         floor = threshold if kind == "cosine" else 2 * threshold - 1  # overlap is at most 1
         best, chosen = threshold, -1
-        for earlier in np.argsort(-cosines, kind="stable")[:_LOOKED_AT]:
-            cosine = float(cosines[earlier])
+        for place in np.argsort(-cosines, kind="stable")[:_LOOKED_AT]:
+            cosine, earlier = float(cosines[place]), first + int(place)
             if cosine < floor:
                 break
-            if not self._allowed(number, int(earlier)):
+            if not numbers_agree(self.numbers[number], self.numbers[earlier]):
                 continue
             if kind == "averaged":
-                cosine = (cosine + self._overlap(number, int(earlier), frequency)) / 2
+                cosine = (cosine + self._overlap(number, earlier, frequency)) / 2
             if cosine > best or (cosine == best and chosen < 0):
-                best, chosen = cosine, int(earlier)
+                best, chosen = cosine, earlier
         return chosen
-
-    def _allowed(self, number: int, earlier: int) -> bool:
-        in_window = abs(self.seen[number] - self.seen[earlier]) <= self.window
-        return in_window and numbers_agree(self.numbers[number], self.numbers[earlier])
 
     def _overlap(self, number: int, earlier: int, frequency: Counter[str]) -> float:
         count = number + 1
@@ -113,9 +118,10 @@ def slice_scores(rows: Sequence[Row], vectors: np.ndarray) -> list[SliceScore]:
     today = story_index(rows, DedupSettings())
     scores = [_scored("StoryIndex (today)", today, truth)]
     tier = _Tier(rows, vectors, today)
-    for kind, threshold in TIERS:
-        method = f"StoryIndex, then {kind} ≥ {threshold}, numbers gate"
-        scores.append(_scored(method, tier.run(kind, threshold), truth))
+    for kind, threshold, hours in TIERS:
+        newest = "" if hours == _WINDOW else f", newest {hours:g} h only"
+        method = f"StoryIndex, then {kind} ≥ {threshold}, numbers gate{newest}"
+        scores.append(_scored(method, tier.run(kind, threshold, hours), truth))
     return scores
 
 
