@@ -144,10 +144,13 @@ def unmentioned(
 ) -> bool:
     """Some name is not in ``words``: neither as it is, with Arabic proclitics, nor as
     another spelling of it (``aliases``: the canonical names ``words`` spell)."""
+    missing = [name for name in names if name not in words]  # most are: cheap first
+    if not missing:
+        return False
     known = canonical_names()
     return any(
         not mentioned(name, words) and (not aliases or known.get(name) not in aliases)
-        for name in names
+        for name in missing
     )
 
 
