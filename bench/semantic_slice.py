@@ -155,3 +155,47 @@ def _timed(block: np.ndarray, query: np.ndarray, window: int, repeats: int) -> f
                 block[: window - offset] @ query
             spent.append(time.perf_counter() - started)
     return sorted(spent)[repeats // 2] * 1000
+
+
+# -- MRPC ------------------------------------------------------------------------------
+
+MRPC_THRESHOLDS = (0.7, 0.75, 0.8, 0.85, 0.9)
+_JOINED = ("same_headline", "near_identical", "update", "related")
+
+
+@dataclass(frozen=True, slots=True)
+class MrpcScore:
+    method: str
+    said_same: int
+    precision: float
+    recall: float
+
+
+def mrpc_scores(
+    pairs: Sequence[tuple[bool, str, str]], kinds: Sequence[str], cosines: np.ndarray
+) -> list[MrpcScore]:
+    """ "Same story" on the MRPC pairs: the index's decision (``bench.dedup_eval``), the
+    cosine under the numbers gate, and the index's decision else the gated cosine; a
+    vetoed pair stays apart."""
+    labels = [same for same, _, _ in pairs]
+    today = [kind in _JOINED for kind in kinds]
+    gate = [numbers_agree(numbers_in(first), numbers_in(second)) for _, first, second in pairs]
+    scores = [_pair("StoryIndex (today)", today, labels)]
+    for threshold in MRPC_THRESHOLDS:
+        close = [
+            bool(cosine >= threshold) and allowed
+            for cosine, allowed in zip(cosines, gate, strict=True)
+        ]
+        either = [
+            joined or (near and kind != "veto")
+            for joined, near, kind in zip(today, close, kinds, strict=True)
+        ]
+        scores.append(_pair(f"cosine ≥ {threshold}, numbers gate", close, labels))
+        scores.append(_pair(f"StoryIndex, else cosine ≥ {threshold}, numbers gate", either, labels))
+    return scores
+
+
+def _pair(method: str, said: Sequence[bool], labels: Sequence[bool]) -> MrpcScore:
+    right = sum(mine and real for mine, real in zip(said, labels, strict=True))
+    count = sum(said)
+    return MrpcScore(method, count, right / count if count else 1.0, right / sum(labels))

@@ -103,3 +103,17 @@ def test_the_tier_joins_what_the_index_left_apart_unless_numbers_disagree() -> N
     tier = scores["StoryIndex, then cosine ≥ 0.8, numbers gate"]
     assert (today.precision, today.recall) == (1.0, 0.75)
     assert (tier.precision, tier.recall) == (1.0, 1.0)
+
+
+def test_mrpc_combination_keeps_vetoed_pairs_and_number_clashes_apart() -> None:
+    pairs = [(True, "Council backs tram", "Tram backed by council"),
+             (False, "Storm closes port", "Storm shuts port"),
+             (False, "Shares rise 3%", "Shares rise 5%"),
+             (True, "Bakery wins award", "Award for the bakery")]  # fmt: skip
+    kinds = ["related", "veto", "", ""]
+    cosines = semantic.np.array([0.6, 0.95, 0.95, 0.92])
+    scores = {score.method: score for score in tiers.mrpc_scores(pairs, kinds, cosines)}
+    combined = scores["StoryIndex, else cosine ≥ 0.9, numbers gate"]
+    alone = scores["cosine ≥ 0.9, numbers gate"]
+    assert (combined.said_same, combined.precision, combined.recall) == (2, 1.0, 1.0)
+    assert (alone.said_same, alone.precision) == (2, 0.5)
