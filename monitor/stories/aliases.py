@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import rules
 from monitor.stories.words import mentioned, stem
@@ -136,7 +136,18 @@ def canonical_names() -> dict[str, str]:
 def canonical_of(tokens: Iterable[str]) -> frozenset[str]:
     """The canonical names these stemmed words spell."""
     known = canonical_names()
-    return frozenset(known[token] for token in tokens if token in known)
+    found = frozenset(known[token] for token in tokens if token in known)
+    return _shared(found) if found else _NONE
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _shared(names: frozenset[str]) -> frozenset[str]:
+    """One object for each set of names, as many articles name the same few: an indexed
+    article holds a reference, not a set of its own."""
+    return names
 
 
 def unmentioned(

@@ -17,7 +17,7 @@ Russian, Ukrainian).
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 
 from monitor.stories.words import stem
 from rules.text import normalise
@@ -202,7 +202,13 @@ def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
     """The poles a headline's folded words (stop words included: "up", "down") name."""
     known = table(language if language in _LATIN else "")
     found = [known[key] for key in (stem(word, language) for word in folded_words) if key in known]
-    return frozenset().union(*found) if found else NO_DIRECTIONS
+    return _shared(frozenset().union(*found)) if found else NO_DIRECTIONS
+
+
+@lru_cache(maxsize=1024)
+def _shared(poles: frozenset[int]) -> frozenset[int]:
+    """One object for each set of poles: the window's articles hold a few dozen kinds."""
+    return poles
 
 
 def opposed(mine: frozenset[int], theirs: frozenset[int]) -> bool:
