@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from monitor.config import DedupSettings
 from monitor.records import Article, DedupDecision, MatchKind, StoryFacts, Verdict
-from monitor.store import KnownArticle, Store
+from monitor.store import KnownArticle, Store, WindowArticle
 from monitor.stories.headlines import (
     WIRE_AGENCIES,
     fold,
@@ -108,9 +108,7 @@ class Deduplicator:
     async def load(self, now: datetime) -> int:
         """Warm the index with the articles of the window, e.g. after a restart."""
         for item in await self._store.recent_articles(now - self._window):
-            lead = grouping_lead(item.title, item.summary, item.page_lead)
-            self.index.add(item.story_id, item.first_article_id, item.title, item.seen, lead,
-                           language=item.language)  # fmt: skip
+            add_stored(self.index, item, item.seen)
         return len(self.index)
 
     async def reload(self, now: datetime) -> int:
@@ -138,16 +136,23 @@ class Deduplicator:
         when, language = article_time(article), article.language
         match = self.index.find(article.title, when, lead, language=language)
         if match is not None:
-            return DedupDecision(Verdict.FOLDED, match.story_id, match.first_article_id,
-                                 match.kind, facts, deciding_score(match))  # fmt: skip
+            return DedupDecision(
+                Verdict.FOLDED,
+                match.story_id,
+                match.first_article_id,
+                match.kind,
+                facts,
+                deciding_score(match),
+            )
         return DedupDecision(Verdict.NEW_STORY, story_id_for(article.article_id), facts=facts)
 
     def remember(self, article: Article, decision: DedupDecision) -> None:
         first = decision.duplicate_of or article.article_id
         lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
         seen = article_time(article)
-        self.index.add(decision.story_id, first, article.title, seen, lead,
-                       language=article.language)  # fmt: skip
+        self.index.add(
+            decision.story_id, first, article.title, seen, lead, language=article.language
+        )
 
 
 def deciding_score(match: StoryMatch) -> float | None:
@@ -158,3 +163,10 @@ def deciding_score(match: StoryMatch) -> float | None:
 def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:
     verdict = Verdict.SEEN if known.feed_url == article.feed_url else Verdict.FOLDED
     return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts)
+
+
+def add_stored(index: StoryIndex, item: WindowArticle, seen: datetime) -> None:
+    """Put an article read back from the store (after a restart, or another daemon's)
+    into ``index`` as seen at ``seen``, with its lead and language."""
+    lead = grouping_lead(item.title, item.summary, item.page_lead)
+    index.add(item.story_id, item.first_article_id, item.title, seen, lead, language=item.language)

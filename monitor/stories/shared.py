@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from monitor.records import Article, DedupDecision, Verdict
 from monitor.store import OpenedElsewhere, WindowArticle
-from monitor.stories.dedup import Deduplicator, deciding_score
+from monitor.stories.dedup import Deduplicator, add_stored, deciding_score
 from monitor.stories.index import StoryIndex
 from monitor.stories.leads import grouping_lead
 
@@ -45,12 +45,9 @@ class SharedStories:
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
         for item in articles:
-            lead, language = grouping_lead(item.title, item.summary, item.page_lead), item.language
-            self.dedup.index.add(item.story_id, item.first_article_id, item.title, item.seen,
-                                 lead, language=language)  # fmt: skip
+            add_stored(self.dedup.index, item, item.seen)
             # By when it was learned: a decision made before then did not know it.
-            self._recent.add(item.story_id, item.first_article_id, item.title, now, lead,
-                             language=language)  # fmt: skip
+            add_stored(self._recent, item, now)
 
     def opened_elsewhere(
         self, records: Sequence[tuple[Article, DedupDecision]]
