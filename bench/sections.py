@@ -7,6 +7,7 @@ markers; sections are kept in the order they first appeared, new ones are append
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 HEADER = """# Benchmarks
@@ -36,3 +37,13 @@ def write_section(path: Path, name: str, markdown: str) -> None:
         text = text.rstrip() + "\n\n" + block
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> list[str]:
+    """The lines of a Markdown table; ``align`` has one letter per column, "l" or "r"."""
+    rules = ["---:" if side == "r" else "---" for side in align]
+    return [_row(header), _row(rules), *map(_row, rows)]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bench.sections import markdown_table
+
 if TYPE_CHECKING:
     from bench.semantic_eval import Cost, Item, PairScore
     from bench.semantic_slice import MrpcScore, ScanCost, SliceScore
@@ -59,12 +61,13 @@ def _scores(report: Report) -> str:
         'Pair precision and recall of "same story" (pairs of headlines put in one story; '
         "each headline joins the best earlier one its evidence allows, in order):",
         "",
-        "| method | pair precision | pair recall | pairs said same |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for score in report.scores:
-        lines.append(f"| {score.method} | {score.precision:.3f} | {score.recall:.3f} | "
-                     f"{score.said_same} |")  # fmt: skip
+        *markdown_table(
+            ("method", "pair precision", "pair recall", "pairs said same"),
+            ((s.method, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.said_same}")
+             for s in report.scores),
+            "lrrr",
+        ),
+    ]  # fmt: skip
     positives = _positives(report.rows)
     lines += ["", f"{positives} pairs report one event. \"Numbers gate\": two headlines "
               "that both carry numbers join only if they share one (any script's digits, "
@@ -80,8 +83,12 @@ def _positives(rows: Sequence[Item]) -> int:
 
 
 def _separations(report: Report) -> str:
-    lines = ["Median cosine by kind of pair:", "", "| pairs | median cosine |", "| --- | ---: |"]
-    lines += [f"| {kind} | {value:.3f} |" for kind, value in report.separations.items()]
+    rows = ((kind, f"{value:.3f}") for kind, value in report.separations.items())
+    lines = [
+        "Median cosine by kind of pair:",
+        "",
+        *markdown_table(("pairs", "median cosine"), rows, "lr"),
+    ]
     return "\n".join(lines)
 
 
@@ -90,12 +97,13 @@ def _costs(report: Report) -> str:
         "Cost (CPU time, BLAS on one thread, real "
         "headlines of the news-story-clusters slice when it is present):",
         "",
-        "| batch | CPU ms per headline | CPU ms per batch | headlines per CPU second |",
-        "| ---: | ---: | ---: | ---: |",
-    ]
-    for cost in report.costs:
-        lines.append(f"| {cost.batch} | {cost.per_headline_ms:.2f} | {cost.per_batch_ms:.1f} | "
-                     f"{cost.per_second:,.0f} |")  # fmt: skip
+        *markdown_table(
+            ("batch", "CPU ms per headline", "CPU ms per batch", "headlines per CPU second"),
+            ((f"{c.batch}", f"{c.per_headline_ms:.2f}", f"{c.per_batch_ms:.1f}",
+              f"{c.per_second:,.0f}") for c in report.costs),
+            "rrrr",
+        ),
+    ]  # fmt: skip
     lines += ["", f"Loading the model: {report.load_seconds:.2f} CPU s, resident memory "
               f"+{report.load_mb:.0f} MB (once per process). A windowed article's vector: "
               f"{DIMENSIONS * 2} bytes as float16, {DIMENSIONS} as int8."]  # fmt: skip
@@ -113,12 +121,13 @@ def _slice(report: Report) -> str:
         "numbers agree (the cosine, or the cosine averaged with the IDF word overlap). "
         "The tier merges the index's stories; its joins are not fed back into the index.",
         "",
-        "| method | B-cubed precision | B-cubed recall | clusters per true story |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for score in report.on_slice:
-        lines.append(f"| {score.method} | {score.precision:.4f} | {score.recall:.4f} | "
-                     f"{score.per_story:.1f} |")  # fmt: skip
+        *markdown_table(
+            ("method", "B-cubed precision", "B-cubed recall", "clusters per true story"),
+            ((s.method, f"{s.precision:.4f}", f"{s.recall:.4f}", f"{s.per_story:.1f}")
+             for s in report.on_slice),
+            "lrrr",
+        ),
+    ]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -129,11 +138,13 @@ def _scans(report: Report) -> str:
         "A semantic tier must find its candidates: one query scanned against every "
         "windowed vector (wall time, BLAS on one thread, median of 5):",
         "",
-        "| windowed articles | float16 rows, ms | float32 rows, ms |",
-        "| ---: | ---: | ---: |",
-    ]
-    lines += [f"| {scan.window:,} | {scan.float16_ms:.1f} | {scan.float32_ms:.1f} |"
-              for scan in report.scans]  # fmt: skip
+        *markdown_table(
+            ("windowed articles", "float16 rows, ms", "float32 rows, ms"),
+            ((f"{s.window:,}", f"{s.float16_ms:.1f}", f"{s.float32_ms:.1f}")
+             for s in report.scans),
+            "rrr",
+        ),
+    ]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -144,9 +155,11 @@ def _mrpc(report: Report) -> str:
         "On the MRPC human-labelled sentence pairs (English; a pair the index vetoes stays "
         "apart in the combination):",
         "",
-        "| method | said same | precision | recall |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    lines += [f"| {score.method} | {score.said_same:,} | {score.precision:.3f} | "
-              f"{score.recall:.3f} |" for score in report.mrpc]  # fmt: skip
+        *markdown_table(
+            ("method", "said same", "precision", "recall"),
+            ((s.method, f"{s.said_same:,}", f"{s.precision:.3f}", f"{s.recall:.3f}")
+             for s in report.mrpc),
+            "lrrr",
+        ),
+    ]  # fmt: skip
     return "\n".join(lines)
