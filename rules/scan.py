@@ -227,12 +227,7 @@ def _confirmed(
         begin = start
         for _ in range(position):  # back to the term's first word
             begin = text.rfind(" ", 0, begin - 1) + 1
-        if len(accepted) == 1:
-            end = word_end
-        elif phrase is None:  # Arabic script, Cyrillic: stems only
-            end = _stems_end(text, begin, accepted, stems)
-        else:
-            end = _latin_end(text, begin, accepted, stems)
+        end = word_end if len(accepted) == 1 else _stems_end(text, begin, accepted, stems)
         if end >= 0 and text[begin:end] != phrase:
             confirmed.append((position, begin, end, targets))
     return confirmed
@@ -242,27 +237,18 @@ def _stems_end(
     text: str, start: int, accepted: tuple[frozenset[str], ...], stems: Mapping[str, str]
 ) -> int:
     """Where the words from ``start`` end when each one's stem is among those
-    ``accepted`` for it, else -1."""
-    end = start - 1
-    for expected in accepted:
-        word_start, end = end + 1, text.find(" ", end + 1)
-        if end < 0 or stems[text[word_start:end]] not in expected:
-            return -1
-    return end
-
-
-def _latin_end(
-    text: str, start: int, accepted: tuple[frozenset[str], ...], stems: Mapping[str, str]
-) -> int:
-    """``_stems_end`` for a Latin-script phrase, whose short words are accepted as
-    written only (``rules.inflection.as_written``: the word and the space after it)."""
+    ``accepted`` for it, else -1. A short word of a Latin-script phrase is accepted as
+    written only (``rules.inflection.as_written``: the word and the space after it,
+    which no stem holds)."""
     end = start - 1
     for expected in accepted:
         word_start, end = end + 1, text.find(" ", end + 1)
         if end < 0:
             return -1
-        word = text[word_start:end]
-        if stems[word] not in expected and text[word_start : end + 1] not in expected:
+        if (
+            stems[text[word_start:end]] not in expected
+            and text[word_start : end + 1] not in expected
+        ):
             return -1
     return end
 
