@@ -142,6 +142,9 @@ class Article:
     page_canonical: str = ""
     language: str = ""  # the page's language subtag ("fa"), when its page was read
     author: str = ""  # the entry's author, else its page's byline
+    # The headline's sentence embedding (monitor.stories.embedding): 512 little-endian
+    # float16 values of the headline without decorations, L2-normalised; b"": none.
+    embedding: bytes = b""
 
 
 class Verdict(StrEnum):

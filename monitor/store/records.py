@@ -51,6 +51,7 @@ class WindowArticle:
     seen: datetime
     page_lead: str = ""  # the lead of its page it was grouped with ("": its summary's)
     language: str = ""  # the article's language code, its words read in it ("": unknown)
+    embedding: bytes = b""  # its headline's sentence embedding (``Article.embedding``)
 
 
 @dataclass(frozen=True, slots=True)

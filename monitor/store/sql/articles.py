@@ -54,7 +54,7 @@ def store_article(
               time(article.published), time(article.fetched_at), article.fingerprint, outlet,
               decision.facts.lead_fingerprint, packed_body(article.body),
               article.page_canonical, article.language, article.author,
-              decision.facts.page_lead or None)  # fmt: skip
+              decision.facts.page_lead or None, article.embedding or None)  # fmt: skip
     yield from changed(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))

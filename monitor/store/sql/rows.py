@@ -65,9 +65,9 @@ _SILENCE = _columns(Silence)
 _CONTEXT = _columns(DeliveryContext, "delivery", "alert")
 _SUMMARY = _columns(StorySummary)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
-_ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body")
+_ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body", "embedding")
 _KNOWN = _columns(KnownArticle, "matched_by")
-_WINDOW = _columns(WindowArticle, "seen")
+_WINDOW = _columns(WindowArticle, "seen", "embedding")
 FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
 
 
@@ -169,7 +169,8 @@ def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> Stor
 
 
 def stored_article(row: Row) -> StoredArticle:
-    """An article read back for a backtest: no content or entry tags are kept."""
+    """An article read back for a backtest: no content or entry tags are kept, and its
+    embedding is not read (rules do not use it)."""
     body = unpacked_body(row["body"], row["article_id"])
     return StoredArticle(Article(**_values(row, _ARTICLE), content="", body=body), row["story_id"])
 
@@ -178,7 +179,8 @@ def window_article(row: Row) -> WindowArticle:
     """An article of the dedup window: seen when published, or fetched if that is earlier."""
     fetched, published = when(row["fetched_at"]), moment(row["published"])
     seen = min(published, fetched) if published else fetched
-    return WindowArticle(**_values(row, _WINDOW), seen=seen)
+    embedding = bytes(row["embedding"] or b"")  # NULL: none computed
+    return WindowArticle(**_values(row, _WINDOW), seen=seen, embedding=embedding)
 
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:

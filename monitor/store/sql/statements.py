@@ -39,8 +39,8 @@ TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id =
 INSERT_ARTICLE = """
 INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
                       published, fetched_at, fingerprint, outlet, lead_fingerprint, body,
-                      page_canonical, language, author, page_lead)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      page_canonical, language, author, page_lead, embedding)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
 INSERT_STORY = """
@@ -94,7 +94,7 @@ SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, na
 
 RECENT_ARTICLES = """
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.fetched_at >= ?
 ORDER BY a.fetched_at, a.{arrival}
