@@ -18,7 +18,16 @@ from monitor.alerting import Routes
 from monitor.config import Config
 from monitor.daemon import build_fetcher
 from monitor.feeds import FetchError, ParseError, normalise_entry, parse_feed
-from monitor.ingest import Ingested, Pipeline, Runtime, RuntimeHolder, identified, ingest_all
+from monitor.ingest import (
+    EmbeddingStage,
+    Ingested,
+    Pipeline,
+    Runtime,
+    RuntimeHolder,
+    embedded,
+    identified,
+    ingest_all,
+)
 from monitor.observability import redact_url
 from monitor.store import SqliteStore
 from monitor.stories import Deduplicator
@@ -70,6 +79,7 @@ async def replay(config: Config, sources: Iterable[str], out: TextIO) -> list[st
         ),
         fetcher=build_fetcher(config.settings.daemon),
         max_body_bytes=config.settings.daemon.max_body_bytes,
+        embedding=EmbeddingStage(config.settings.dedup.semantic),  # as the daemon embeds
     )
     errors: list[str] = []
     try:
@@ -105,7 +115,7 @@ async def _replay_source(config: Config, source: str, pipe: Pipeline, out: TextI
         ],
         language,
     )
-    for item in await ingest_all(articles, pipe):
+    for item in await ingest_all(await embedded(articles, pipe), pipe):
         out.write(json.dumps(replay_line(item), ensure_ascii=False) + "\n")
     out.flush()
 

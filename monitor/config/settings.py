@@ -123,6 +123,8 @@ class DedupSettings(Section):
     title_similarity: float = Field(88.0, ge=50, le=100)
     # IDF-weighted cosine for "same event in other words"; 1.0 turns that grouping off.
     related_similarity: float = Field(0.4, gt=0, le=1)
+    # Each new headline's sentence embedding, computed in the parse workers (issue 17).
+    semantic: bool = True
 
 
 LogLevel = Literal["debug", "info", "warning", "error"]

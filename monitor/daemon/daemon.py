@@ -31,7 +31,14 @@ from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
 from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
 from monitor.feeds import http_client
-from monitor.ingest import LatePages, Pipeline, PollOutcome, RuntimeHolder, poll_feed
+from monitor.ingest import (
+    EmbeddingStage,
+    LatePages,
+    Pipeline,
+    PollOutcome,
+    RuntimeHolder,
+    poll_feed,
+)
 from monitor.observability import set_log_secrets
 from monitor.records import FeedState, PollStatus
 from monitor.store import (
@@ -92,6 +99,7 @@ class Daemon:
             parse_executor=polling.parse_executor, pages=polling.pages, feed_states=feed_states,
             on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
             late_pages=LatePages(on_raised=metrics.raised),
+            embedding=EmbeddingStage(config.settings.dedup.semantic),
         )  # fmt: skip
         dispatcher = Dispatcher(
             store, channels, max_attempts=config.settings.daemon.max_attempts,

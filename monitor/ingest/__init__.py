@@ -1,11 +1,13 @@
 """Ingest: the path from a polled feed to queued alerts, read in order in
-:mod:`monitor.ingest.pipeline` (fetch, parse, normalise, language, dedup, match, store, alert).
+:mod:`monitor.ingest.pipeline` (fetch, parse, normalise, language, embedding, dedup, match,
+store, alert).
 
 Batched lookups and writes of one feed's new articles, and the story-aware alert
 decisions (first alert, updates as a story grows, severity changes), and the follow-ups
 of article pages that came late (:mod:`monitor.ingest.late_pages`)."""
 
 from monitor.ingest.batch import Ingested
+from monitor.ingest.embedding import EmbeddingStage, embedded
 from monitor.ingest.language import identified, identify
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
@@ -14,12 +16,14 @@ from monitor.ingest.story_alerts import AlertPolicy
 
 __all__ = [
     "AlertPolicy",
+    "EmbeddingStage",
     "Ingested",
     "LatePages",
     "Pipeline",
     "PollOutcome",
     "Runtime",
     "RuntimeHolder",
+    "embedded",
     "identified",
     "identify",
     "ingest_all",

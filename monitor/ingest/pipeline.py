@@ -3,7 +3,7 @@
 :func:`poll_feed` is the one place where the whole path reads in order:
 
     fetch → parse (process pool) → normalise → teasers' article pages (full_text)
-          → language (monitor.ingest.language) → dedup → match rules
+          → language (monitor.ingest.language) → embedding (parse pool) → dedup → match rules
           → store article + alerts (one transaction)
           → wake the dispatcher
           (→ pages that came late: matched then, follow-ups on the story; late_pages)
@@ -51,6 +51,7 @@ from monitor.ingest.batch import (
     match_context,
     place_in_line,
 )
+from monitor.ingest.embedding import EmbeddingStage, embedded
 from monitor.ingest.full_text import off_loop, with_pages
 from monitor.ingest.language import identified
 from monitor.ingest.late_pages import LatePages
@@ -103,6 +104,8 @@ class Pipeline:
     writer: IngestWriter = field(default_factory=IngestWriter)
     # Pages that came after their entry was ingested, followed up (closed by the daemon).
     late_pages: LatePages = field(default_factory=LatePages)
+    # Headline embeddings (monitor.ingest.embedding): on unless ``[dedup] semantic = false``.
+    embedding: EmbeddingStage = field(default_factory=EmbeddingStage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
     articles = identified(articles, feed.language)  # ~0.1 ms each: on the loop (bench.langid)
+    articles = await embedded(articles, pipe)  # one batched call in the parse pool
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
             ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
@@ -162,7 +166,7 @@ async def ingest_pushed(
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
     # Pushed content writes no feed state: its pages are not in the feed's counts.
     articles, pages = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
-    articles = identified(articles, feed.language)
+    articles = await embedded(identified(articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe))
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))

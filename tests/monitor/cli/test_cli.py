@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
+from monitor.stories import embedding
 from tests.support.feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -117,6 +118,24 @@ def test_replay_reads_urls_and_reports_unreadable_sources(
     assert status == 1
     assert "/nonexistent/feed.xml: cannot read" in err
     assert len(out.splitlines()) == 3
+
+
+def test_replay_embeds_each_feeds_headlines_as_the_daemon_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The embedding stage runs in replay (one call per source, every headline), so that
+    replay groups as the daemon would."""
+    calls: list[list[str]] = []
+    encode = embedding.encode_headlines
+
+    def recorded(titles: list[str]) -> list[bytes]:
+        calls.append(list(titles))
+        return encode(titles)
+
+    monkeypatch.setattr(embedding, "encode_headlines", recorded)
+    _, rows = _replay(capsys, LEVANT, GULF)
+    assert [title for call in calls for title in call] == [row["title"] for row in rows]
+    assert len(calls) == 2
 
 
 def test_replay_is_deterministic_and_writes_nothing(
