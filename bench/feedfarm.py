@@ -6,6 +6,12 @@ publishers. Each feed is RSS 2.0 of 15–24 items with ~2 KB HTML descriptions (
 served with an ETag and answered with 304 when unchanged. ``GET /_cycle/N`` moves the
 farm to cycle N: in each cycle a fixed fifth of the feeds publish two new items (and
 drop their two oldest). Text is invented from a word list: no real news is copied.
+
+A farm made with ``fresh=M`` (``bench.ingest``) is one where every feed publishes M new
+items in every cycle and lists only those, so each cycle is all new articles. Its
+headlines are invented words, and one in :data:`WATCH_EVERY` is a watch headline: a
+skeleton naming an actor, a place and an escalation word of the example config's watch
+rules, filled with invented words and a number of its own (so that no two are one story).
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ WORDS = [a + b for a in SYLLABLES for b in SYLLABLES][:300]
 PARAGRAPHS = [" ".join(random.Random(seed).choice(WORDS) for _ in range(280)) for seed in range(64)]
 NEW_PER_CHANGE = 2
 START = datetime(2026, 3, 1, tzinfo=UTC)
+WATCH_EVERY = 14  # ~7 % of a fresh farm's headlines are watch headlines
+# One skeleton per rule of config.example.toml's watch set (from the rules' own examples).
+WATCH_HEADLINES = (
+    "Iranian troops arrive near Homs as {a} {b} convoy reaches the {n} km line",
+    "Russian warplanes bombard {a} district of Idlib, {n} {b} buildings hit",
+    "Hezbollah fighters cross into Qusayr near {a} {b} with {n} vehicles",
+    "Islamic State fighters killed in Palmyra desert raid on {a} {b}, {n} dead",
+    "Syrian army launches offensive on Idlib from {a} {b} with {n} units",
+)
 
 
 def changed(feed: int, cycle: int) -> bool:
@@ -50,9 +65,44 @@ def item_xml(feed: int, number: int) -> str:
     )
 
 
+def fresh_title(feed: int, number: int) -> str:
+    """A fresh farm's headline: invented words, or one in :data:`WATCH_EVERY` a watch one."""
+    rng = random.Random(feed * 1_000_003 + number)
+    if (feed * 31 + number) % WATCH_EVERY:
+        return " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+    skeleton = WATCH_HEADLINES[(feed + number) % len(WATCH_HEADLINES)]
+    return skeleton.format(a=rng.choice(WORDS).capitalize(), b=rng.choice(WORDS),
+                           n=1000 + (feed * 7 + number * 13) % 99_000)  # fmt: skip
+
+
+def fresh_item_xml(feed: int, number: int) -> str:
+    """An item of a fresh farm: its headline and a ~600-character lead (not a teaser)."""
+    title = fresh_title(feed, number)
+    lead = PARAGRAPHS[(feed + number) % len(PARAGRAPHS)][:560].rsplit(" ", 1)[0]
+    published = START + timedelta(seconds=number + feed % 60)
+    return (
+        f"<item><title>{title}</title>"
+        f"<link>http://farm.invalid/{feed}/{number}</link><guid>f{feed}-i{number}</guid>"
+        f"<pubDate>{format_datetime(published)}</pubDate>"
+        f"<description>{title}. {lead.capitalize()}.</description></item>"
+    )
+
+
+def fresh_body(feed: int, cycle: int, fresh: int) -> bytes:
+    """Feed ``feed`` in cycle ``cycle`` of a fresh farm: ``fresh`` items, all new in it."""
+    items = "".join(
+        fresh_item_xml(feed, n) for n in range((cycle + 1) * fresh - 1, cycle * fresh - 1, -1)
+    )
+    return _channel(feed, items)
+
+
 def feed_body(feed: int, cycle: int) -> bytes:
     newest = NEW_PER_CHANGE * version(feed, cycle) + item_count(feed)
     items = "".join(item_xml(feed, n) for n in range(newest - 1, newest - item_count(feed) - 1, -1))
+    return _channel(feed, items)
+
+
+def _channel(feed: int, items: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>Farm feed {feed}</title><link>http://farm.invalid/{feed}</link>"
@@ -67,6 +117,7 @@ def etag(feed: int, cycle: int) -> str:
 @dataclass
 class Farm:
     feeds: int
+    fresh: int = 0  # new items per feed per cycle; 0: a fifth of the feeds change (bench.poll)
     cycle: int = 0
     requests: int = 0
     not_modified: int = 0
@@ -80,21 +131,28 @@ class Farm:
             # Render the cycle's new versions now, as a real site serves a cached file:
             # the farm shares the benchmark's cores, its CPU should stay small.
             self.rendered = {
-                feed: feed_body(feed, self.cycle)
-                for feed in range(self.feeds)
-                if self.cycle and changed(feed, self.cycle)
+                feed: self.body(feed) for feed in range(self.feeds) if self.changes(feed)
             }
             return 200, {}, b"ok"
         if not (target.startswith("/feed/") and target.endswith(".xml")):
             return 404, {}, b"not found"
         feed = int(target[6:-4])
-        tag = etag(feed, self.cycle)
+        tag = f'"{feed}-c{self.cycle}"' if self.fresh else etag(feed, self.cycle)
         if headers.get("if-none-match") == tag:
             self.not_modified += 1
             return 304, {"ETag": tag}, b""
-        body = self.rendered.get(feed) or feed_body(feed, self.cycle)
+        body = self.rendered.get(feed) or self.body(feed)
         self.body_bytes += len(body)
         return 200, {"ETag": tag, "Content-Type": "application/rss+xml; charset=utf-8"}, body
+
+    def changes(self, feed: int) -> bool:
+        """Whether ``feed`` has new items in this cycle."""
+        return self.fresh > 0 or (self.cycle > 0 and changed(feed, self.cycle))
+
+    def body(self, feed: int) -> bytes:
+        if self.fresh:
+            return fresh_body(feed, self.cycle, self.fresh)
+        return feed_body(feed, self.cycle)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -128,12 +186,12 @@ def host(index: int) -> str:
     return f"127.0.{1 + index // 250}.{1 + index % 250}"
 
 
-def serve(feeds: int, hosts: int, ready: object) -> None:
+def serve(feeds: int, hosts: int, ready: object, fresh: int = 0) -> None:
     """Process entry point: bind every host, send ``[(host, port)]`` through ``ready``
-    (a multiprocessing Connection), serve until killed."""
+    (a multiprocessing Connection), serve until killed. ``fresh``: see :class:`Farm`."""
 
     async def main() -> None:
-        farm = Farm(feeds)
+        farm = Farm(feeds, fresh)
         servers = [await asyncio.start_server(farm.handle, host(i), 0) for i in range(hosts)]
         addresses = [server.sockets[0].getsockname()[:2] for server in servers]
         ready.send(addresses)  # type: ignore[attr-defined]

@@ -48,10 +48,15 @@ HEADER = (
 )
 
 
-def start_farm(feeds: int, hosts: int) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
+def start_farm(
+    feeds: int, hosts: int, fresh: int = 0
+) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
+    """The farm in its own process (``fresh``: see :class:`bench.feedfarm.Farm`), and each
+    feed's URL."""
     context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=feedfarm.serve, args=(feeds, hosts, send), daemon=True)
+    args = (feeds, hosts, send, fresh)
+    process = context.Process(target=feedfarm.serve, args=args, daemon=True)
     process.start()
     addresses = receive.recv()
     urls = [

@@ -16,16 +16,18 @@ import resource
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from monitor.config.settings import Config, load_config
 from monitor.daemon.daemon import Daemon
+from monitor.ingest import PollOutcome
 from monitor.observability.logs import configure_logging
 from monitor.records.models import Verdict
 
 
-def _worker_stats(daemon: Daemon) -> tuple[int, float, float]:
+def worker_stats(daemon: Daemon) -> tuple[int, float, float]:
     """(workers, CPU seconds of all, largest peak RSS in MB), from /proc (Linux)."""
     executor = daemon.polling.parse_executor
     pids = executor.worker_pids() if executor is not None else ()
@@ -46,15 +48,9 @@ async def measure_cycle(config: Config) -> dict[str, Any]:
         started, cpu = time.perf_counter(), time.process_time()
         outcomes = await daemon.run_once()
         wall, cpu_used = time.perf_counter() - started, time.process_time() - cpu
-        workers, worker_cpu, worker_rss = _worker_stats(daemon)
+        workers, worker_cpu, worker_rss = worker_stats(daemon)
     finally:
         await daemon.close()
-    new = sum(
-        1
-        for outcome in outcomes
-        for item in outcome.ingested
-        if item.decision.verdict is not Verdict.SEEN
-    )
     return {
         "wall": wall,
         "cpu": cpu_used,
@@ -63,8 +59,18 @@ async def measure_cycle(config: Config) -> dict[str, Any]:
         "worker_rss_mb": worker_rss,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "outcomes": dict(Counter(outcome.status for outcome in outcomes)),
-        "articles": new,
+        "articles": new_articles(outcomes),
     }
+
+
+def new_articles(outcomes: Iterable[PollOutcome]) -> int:
+    """Articles the polls found new (not seen before)."""
+    return sum(
+        1
+        for outcome in outcomes
+        for item in outcome.ingested
+        if item.decision.verdict is not Verdict.SEEN
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,201 @@
+"""Sustained ingest of new articles, fetch to stored alert, with and without the embedding.
+
+    python -m bench.ingest [--feeds 500] [--items 20] [--cycles 1] [--hosts 250]
+                           [--output docs/BENCHMARKS.md] [--profile DIR]
+
+A fresh loopback farm (``bench.feedfarm`` with ``fresh=ITEMS``, its own process) makes
+every feed list only new items in every cycle: FEEDS × ITEMS new articles a cycle, about
+7 % of them watch headlines that fire the example config's rules. In a fresh process
+(``bench.ingest_client``) one daemon runs ``Daemon.run_once`` for a warm-up cycle, then
+for the measured cycles, on an empty SQLite store: fetch → parse → normalise → language →
+embedding → dedup → rules → article and alert rows. This is done twice in one run, with
+``[dedup] semantic = true`` (headline embeddings in the parse pool, the semantic tier)
+and ``false`` (the path without them), on the same feeds and items. The semantic run must
+have stored a 1,024-byte embedding with every article, the other none: else the
+benchmark stops without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import feedfarm
+from bench.poll import EXAMPLE_CONFIG, ROOT, cpu_seconds, start_farm
+from bench.sections import markdown_table, write_section
+
+TARGET = 400.0  # articles/s with the embedding included (issue 17, point 6)
+DAEMON = {  # [daemon] settings that measure the ingest path, not politeness
+    "parse_workers": -1,
+    "jitter": 0,
+    "concurrency": 64,
+    "host_concurrency": 2,
+    "host_spacing": 0,
+}
+COLUMNS = (
+    "path", "new articles stored", "alerts stored", "stories", "wall", "articles/s",
+    "CPU (daemon)", "CPU (parse workers)", "peak RSS (daemon)", "peak RSS (workers)",
+)  # fmt: skip
+
+
+def write_config(directory: Path, urls: list[str], semantic: bool) -> Path:
+    name = "semantic" if semantic else "lexical"
+    daemon = "".join(f"{key} = {value}\n" for key, value in DAEMON.items())
+    feeds = "".join(
+        f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\nfull_text = "never"\n'
+        for i, url in enumerate(urls)
+    )
+    path = directory / f"{name}.toml"
+    path.write_text(
+        f"[daemon]\n{daemon}"
+        f'[store]\npath = "{directory / f"{name}.db"}"\n'
+        f"[dedup]\nsemantic = {str(semantic).lower()}\n"
+        '[listener]\nenabled = false\n[log]\nlevel = "warning"\nformat = "json"\n' + feeds,
+        encoding="utf-8",
+    )
+    return path
+
+
+def client_run(config: Path, args: argparse.Namespace, farm_pid: int) -> dict[str, Any]:
+    """Warm-up and measured cycles in a fresh interpreter; the farm's CPU over the run."""
+    command = [sys.executable, "-m", "bench.ingest_client", str(config), str(EXAMPLE_CONFIG),
+               str(args.warmup), str(args.cycles)]  # fmt: skip
+    if args.profile:
+        command.append(str(args.profile / f"{config.stem}.prof"))
+    farm_before = cpu_seconds(farm_pid)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:  # its stderr says why; check=True would hide it
+        raise RuntimeError(f"bench.ingest_client failed:\n{done.stderr[-4000:]}")
+    result = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    result["farm_cpu"] = cpu_seconds(farm_pid) - farm_before
+    return result
+
+
+def stored(run: dict[str, Any], key: str) -> int:
+    """Rows of one kind the measured cycles added to the store."""
+    return int(run["after"][key] - run["before"][key])
+
+
+def check(run: dict[str, Any], semantic: bool, expected: int) -> None:
+    """Stop unless every new article was stored, with an embedding exactly when on."""
+    if stored(run, "articles") != expected or run["articles"] != expected:
+        raise RuntimeError(f"expected {expected} new articles stored, got {run}")
+    embedded = run["after"]["embedded"]
+    wanted = run["after"]["articles"] if semantic else 0
+    if embedded != wanted:
+        raise RuntimeError(f"{embedded} of {run['after']['articles']} articles embedded, "
+                           f"expected {wanted} (semantic = {semantic})")  # fmt: skip
+
+
+def rate(run: dict[str, Any]) -> float:
+    return stored(run, "articles") / run["wall"]
+
+
+def row(name: str, run: dict[str, Any]) -> list[str]:
+    workers = run["workers"]
+    return [
+        name, f"{stored(run, 'articles'):,}", f"{stored(run, 'alerts'):,}",
+        f"{stored(run, 'stories'):,}", f"{run['wall']:.1f} s", f"**{rate(run):,.0f}**",
+        f"{run['cpu']:.1f} s", f"{run['worker_cpu']:.1f} s ({workers})" if workers else "—",
+        f"{run['rss_mb']:.0f} MB", f"{run['worker_rss_mb']:.0f} MB each" if workers else "—",
+    ]  # fmt: skip
+
+
+def render(args: argparse.Namespace, runs: dict[bool, dict[str, Any]], elapsed: float) -> str:
+    on, off = runs[True], runs[False]
+    per_cycle = args.feeds * args.items
+    met = "met" if rate(on) >= TARGET else "NOT met"
+    table = "\n".join(
+        markdown_table(COLUMNS, [row("semantic = true (embedding + semantic tier)", on),
+                                 row("semantic = false (today's path)", off)], "lrrrrrrrrr")
+    )  # fmt: skip
+    settings = ", ".join(f"`{key} = {value}`" for key, value in DAEMON.items())
+    command = " ".join(
+        f"--{name} {getattr(args, name)}" for name in ("feeds", "items", "cycles", "hosts")
+    )
+    return f"""## Sustained ingest: new articles, fetch to stored alert
+
+    python -m bench.ingest {command}
+
+A loopback farm (`bench/feedfarm.py` with `fresh={args.items}`, its own process) serves
+{args.feeds:,} RSS feeds from {args.hosts} loopback addresses; in every cycle every feed lists
+{args.items} items, all new: {per_cycle:,} new articles a cycle, each an invented headline
+and a ~600-character lead; one in {feedfarm.WATCH_EVERY} is a watch headline that fires
+one of the example config's rules (with a number of its own, so watch headlines are not
+one story). One daemon in a fresh process (`bench/ingest_client.py`) runs `Daemon.run_once`
+for {args.warmup} warm-up cycle(s) (parse workers started, embedding model loaded, the
+story window filled with {args.warmup * per_cycle:,} articles), then for {args.cycles}
+measured cycle(s), on an empty SQLite store and the example config's watch rules. This is
+done twice in one run, on the same feeds and items: `[dedup] semantic = true` and `false`.
+Settings: {settings}, `full_text = "never"` per feed, no notifiers configured.
+
+**In the timing** (the sum of the measured `run_once` calls): fetch over loopback HTTP,
+parse (in the parse pool), normalise, language, the headline embedding (one batched call
+per feed, in the parse pool), dedup and story grouping, rules, the SQLite transaction of
+articles, stories and alert rows, and the end-of-round dispatch (nothing to send: no
+notifiers are configured). **Not in it**: the farm rendering each cycle's feeds (done when
+it is moved to the cycle, between the calls), daemon start-up and the warm-up cycle.
+Articles/s = new articles stored by the measured cycles / their wall time. CPU is over
+the measured cycles; peak RSS over the daemon's whole life (warm-up included). The
+semantic run stored a 1,024-byte embedding with every one of its
+{on["after"]["articles"]:,} articles and the other run none (checked by the benchmark).
+
+Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
+the farm shares the cores (it used {on["farm_cpu"]:.1f} s and {off["farm_cpu"]:.1f} s of CPU
+over the two daemons' lives). Load average {args.load[0]:.1f} before the run and
+{os.getloadavg()[0]:.1f} after it. Whole run: {elapsed:.0f} s.
+
+{table}
+
+Target: ≥ {TARGET:.0f} articles/s with the embedding included: **{rate(on):,.0f}** — {met}
+(semantic off in the same run: {rate(off):,.0f} articles/s)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--items", type=int, default=20, help="new items per feed per cycle")
+    parser.add_argument("--cycles", type=int, default=1, help="measured cycles")
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up cycles")
+    parser.add_argument("--hosts", type=int, default=250)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
+    args = parser.parse_args(argv)
+    args.hosts = min(args.hosts, args.feeds)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    args.load = os.getloadavg()
+    started = time.perf_counter()
+    runs = measure(args)
+    markdown = render(args, runs, time.perf_counter() - started)
+    print(markdown)
+    write_section(args.output, "ingest", markdown)
+    return 0
+
+
+def measure(args: argparse.Namespace) -> dict[bool, dict[str, Any]]:
+    farm, urls = start_farm(args.feeds, args.hosts, fresh=args.items)
+    runs = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="ww-ingest-") as folder:
+            for semantic in (True, False):
+                config = write_config(Path(folder), urls, semantic)
+                runs[semantic] = client_run(config, args, farm.pid or 0)
+                check(runs[semantic], semantic, args.feeds * args.items * args.cycles)
+                print(f"semantic={semantic}: {json.dumps(runs[semantic])}", flush=True)
+    finally:
+        farm.terminate()
+        farm.join()
+    return runs
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
