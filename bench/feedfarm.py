@@ -8,15 +8,18 @@ farm to cycle N: in each cycle a fixed fifth of the feeds publish two new items 
 drop their two oldest). Text is invented from a word list: no real news is copied.
 
 A farm made with ``fresh=M`` (``bench.ingest``) is one where every feed publishes M new
-items in every cycle and lists only those, so each cycle is all new articles. Its
-headlines are invented words, and one in :data:`WATCH_EVERY` is a watch headline: a
-skeleton naming an actor, a place and an escalation word of the example config's watch
-rules, filled with invented words and a number of its own (so that no two are one story).
+items in every cycle and lists only those, so each cycle is all new articles. Its text is
+drawn from a larger invented vocabulary (:data:`VOCABULARY`) with Zipf-like frequencies,
+as words are in real news (story grouping's cost depends on how many earlier headlines
+share a word). One headline in :data:`WATCH_EVERY` is a watch headline: a skeleton naming
+an actor, a place and an escalation word of the example config's watch rules, filled
+with invented words and a number of its own (so that no two are one story).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +30,10 @@ WORDS = [a + b for a in SYLLABLES for b in SYLLABLES][:300]
 PARAGRAPHS = [" ".join(random.Random(seed).choice(WORDS) for _ in range(280)) for seed in range(64)]
 NEW_PER_CHANGE = 2
 START = datetime(2026, 3, 1, tzinfo=UTC)
+VOCABULARY = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]  # 8,000
+random.Random(2026).shuffle(VOCABULARY)  # the commonest words are not all "kaka…"
+# Rank r is drawn in proportion to 1 / (r + 20): the commonest word is ~0.8 % of the text.
+ZIPF = list(itertools.accumulate(1 / (rank + 20) for rank in range(len(VOCABULARY))))
 WATCH_EVERY = 14  # ~7 % of a fresh farm's headlines are watch headlines
 # One skeleton per rule of config.example.toml's watch set (from the rules' own examples).
 WATCH_HEADLINES = (
@@ -67,24 +74,34 @@ def item_xml(feed: int, number: int) -> str:
 
 def fresh_title(feed: int, number: int) -> str:
     """A fresh farm's headline: invented words, or one in :data:`WATCH_EVERY` a watch one."""
-    rng = random.Random(feed * 1_000_003 + number)
+    rng = random.Random(2 * (feed * 1_000_003 + number))
     if (feed * 31 + number) % WATCH_EVERY:
-        return " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+        words = _drawn(rng, 7)
+        return f"{' '.join(words[:4])} in {words[4].capitalize()} as {' '.join(words[5:])}"
     skeleton = WATCH_HEADLINES[(feed + number) % len(WATCH_HEADLINES)]
-    return skeleton.format(a=rng.choice(WORDS).capitalize(), b=rng.choice(WORDS),
-                           n=1000 + (feed * 7 + number * 13) % 99_000)  # fmt: skip
+    a, b = _drawn(rng, 2)
+    return skeleton.format(a=a.capitalize(), b=b, n=1000 + (feed * 7 + number * 13) % 99_000)
+
+
+def fresh_lead(feed: int, number: int) -> str:
+    """Four sentences of 14 drawn words (~480 characters: not a teaser, docs/pages.md)."""
+    rng = random.Random(2 * (feed * 1_000_003 + number) + 1)
+    return " ".join(" ".join(_drawn(rng, 14)).capitalize() + "." for _ in range(4))
+
+
+def _drawn(rng: random.Random, count: int) -> list[str]:
+    return rng.choices(VOCABULARY, cum_weights=ZIPF, k=count)
 
 
 def fresh_item_xml(feed: int, number: int) -> str:
-    """An item of a fresh farm: its headline and a ~600-character lead (not a teaser)."""
+    """An item of a fresh farm: its headline and lead."""
     title = fresh_title(feed, number)
-    lead = PARAGRAPHS[(feed + number) % len(PARAGRAPHS)][:560].rsplit(" ", 1)[0]
     published = START + timedelta(seconds=number + feed % 60)
     return (
-        f"<item><title>{title}</title>"
+        f"<item><title>{title[:1].upper()}{title[1:]}</title>"
         f"<link>http://farm.invalid/{feed}/{number}</link><guid>f{feed}-i{number}</guid>"
         f"<pubDate>{format_datetime(published)}</pubDate>"
-        f"<description>{title}. {lead.capitalize()}.</description></item>"
+        f"<description>{fresh_lead(feed, number)}</description></item>"
     )
 
 

@@ -128,7 +128,10 @@ def render(args: argparse.Namespace, runs: dict[bool, dict[str, Any]], elapsed: 
 A loopback farm (`bench/feedfarm.py` with `fresh={args.items}`, its own process) serves
 {args.feeds:,} RSS feeds from {args.hosts} loopback addresses; in every cycle every feed lists
 {args.items} items, all new: {per_cycle:,} new articles a cycle, each an invented headline
-and a ~600-character lead; one in {feedfarm.WATCH_EVERY} is a watch headline that fires
+and a ~500-character lead (words of an 8,000-word invented vocabulary drawn with
+Zipf-like frequencies, one capitalised as a place name, "in" and "as" between them:
+grouping's cost depends on how many earlier reports share a word, so the words are not
+uniform); one in {feedfarm.WATCH_EVERY} is a watch headline that fires
 one of the example config's rules (with a number of its own, so watch headlines are not
 one story). One daemon in a fresh process (`bench/ingest_client.py`) runs `Daemon.run_once`
 for {args.warmup} warm-up cycle(s) (parse workers started, embedding model loaded, the
