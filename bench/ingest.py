@@ -42,7 +42,8 @@ DAEMON = {  # [daemon] settings that measure the ingest path, not politeness
 }
 COLUMNS = (
     "path", "new articles stored", "alerts stored", "stories", "wall", "articles/s",
-    "CPU (daemon)", "CPU (parse workers)", "peak RSS (daemon)", "peak RSS (workers)",
+    "CPU (daemon)", "CPU (parse workers)", "CPU per article", "peak RSS (daemon)",
+    "peak RSS (workers)",
 )  # fmt: skip
 
 
@@ -105,61 +106,71 @@ def row(name: str, run: dict[str, Any]) -> list[str]:
         name, f"{stored(run, 'articles'):,}", f"{stored(run, 'alerts'):,}",
         f"{stored(run, 'stories'):,}", f"{run['wall']:.1f} s", f"**{rate(run):,.0f}**",
         f"{run['cpu']:.1f} s", f"{run['worker_cpu']:.1f} s ({workers})" if workers else "—",
+        f"{1000 * (run['cpu'] + run['worker_cpu']) / stored(run, 'articles'):.2f} ms",
         f"{run['rss_mb']:.0f} MB", f"{run['worker_rss_mb']:.0f} MB each" if workers else "—",
     ]  # fmt: skip
 
 
 def render(args: argparse.Namespace, runs: dict[bool, dict[str, Any]], elapsed: float) -> str:
     on, off = runs[True], runs[False]
-    per_cycle = args.feeds * args.items
     met = "met" if rate(on) >= TARGET else "NOT met"
     table = "\n".join(
         markdown_table(COLUMNS, [row("semantic = true (embedding + semantic tier)", on),
-                                 row("semantic = false (today's path)", off)], "lrrrrrrrrr")
+                                 row("semantic = false (today's path)", off)], "lrrrrrrrrrr")
     )  # fmt: skip
-    settings = ", ".join(f"`{key} = {value}`" for key, value in DAEMON.items())
     command = " ".join(
         f"--{name} {getattr(args, name)}" for name in ("feeds", "items", "cycles", "hosts")
     )
+    profiled = " Run under cProfile (`--profile`): slower than without it." if args.profile else ""
     return f"""## Sustained ingest: new articles, fetch to stored alert
 
     python -m bench.ingest {command}
 
-A loopback farm (`bench/feedfarm.py` with `fresh={args.items}`, its own process) serves
-{args.feeds:,} RSS feeds from {args.hosts} loopback addresses; in every cycle every feed lists
-{args.items} items, all new: {per_cycle:,} new articles a cycle, each an invented headline
-and a ~500-character lead (words of an 8,000-word invented vocabulary drawn with
-Zipf-like frequencies, one capitalised as a place name, "in" and "as" between them:
-grouping's cost depends on how many earlier reports share a word, so the words are not
-uniform); one in {feedfarm.WATCH_EVERY} is a watch headline that fires
-one of the example config's rules (with a number of its own, so watch headlines are not
-one story). One daemon in a fresh process (`bench/ingest_client.py`) runs `Daemon.run_once`
-for {args.warmup} warm-up cycle(s) (parse workers started, embedding model loaded, the
-story window filled with {args.warmup * per_cycle:,} articles), then for {args.cycles}
-measured cycle(s), on an empty SQLite store and the example config's watch rules. This is
-done twice in one run, on the same feeds and items: `[dedup] semantic = true` and `false`.
-Settings: {settings}, `full_text = "never"` per feed, no notifiers configured.
+{setup(args, on["workers"])}
 
-**In the timing** (the sum of the measured `run_once` calls): fetch over loopback HTTP,
-parse (in the parse pool), normalise, language, the headline embedding (one batched call
-per feed, in the parse pool), dedup and story grouping, rules, the SQLite transaction of
-articles, stories and alert rows, and the end-of-round dispatch (nothing to send: no
-notifiers are configured). **Not in it**: the farm rendering each cycle's feeds (done when
-it is moved to the cycle, between the calls), daemon start-up and the warm-up cycle.
-Articles/s = new articles stored by the measured cycles / their wall time. CPU is over
-the measured cycles; peak RSS over the daemon's whole life (warm-up included). The
-semantic run stored a 1,024-byte embedding with every one of its
-{on["after"]["articles"]:,} articles and the other run none (checked by the benchmark).
+{timing(on)}
 
-Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
-the farm shares the cores (it used {on["farm_cpu"]:.1f} s and {off["farm_cpu"]:.1f} s of CPU
-over the two daemons' lives). Load average {args.load[0]:.1f} before the run and
-{os.getloadavg()[0]:.1f} after it. Whole run: {elapsed:.0f} s.
+Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; the
+farm shares the cores (it used {on["farm_cpu"]:.1f} s and {off["farm_cpu"]:.1f} s of CPU over
+the two daemons' lives). Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f}
+after it (other work on the machine slows both paths). Whole run: {elapsed:.0f} s.{profiled}
 
 {table}
 
 Target: ≥ {TARGET:.0f} articles/s with the embedding included: **{rate(on):,.0f}** — {met}
 (semantic off in the same run: {rate(off):,.0f} articles/s)."""
+
+
+def setup(args: argparse.Namespace, workers: int) -> str:
+    per_cycle = args.feeds * args.items
+    settings = ", ".join(f"`{key} = {value}`" for key, value in DAEMON.items())
+    return f"""A loopback farm (`bench/feedfarm.py` with `fresh={args.items}`, its own process)
+serves {args.feeds:,} RSS feeds from {args.hosts} loopback addresses. In every cycle every feed
+lists {args.items} items, all new: {per_cycle:,} new articles a cycle. Each is an invented
+headline and a ~500-character lead, words of an 8,000-word invented vocabulary drawn with
+Zipf-like frequencies (grouping's cost depends on how many earlier reports share a word);
+one in {feedfarm.WATCH_EVERY} is a watch headline that fires one of the example config's
+rules, each with a number of its own so that they are not one story. One daemon in a fresh
+process (`bench/ingest_client.py`) runs `Daemon.run_once` for {args.warmup} warm-up
+cycle(s) (parse workers started, embedding model loaded, the story window filled with
+{args.warmup * per_cycle:,} articles), then for {args.cycles} measured cycle(s), on an
+empty SQLite store with the example config's watch rules. This is done twice in one run,
+on the same feeds and items: `[dedup] semantic = true`, then `false`. Settings that
+measure the ingest path rather than politeness: {settings} ({workers} parse worker(s)),
+`full_text = "never"` per feed; no notifiers are configured."""
+
+
+def timing(on: dict[str, Any]) -> str:
+    return f"""**In the timing** (the sum of the measured `run_once` calls): fetch over loopback
+HTTP, parse (in the parse pool), normalise, language, the headline embedding (one batched
+call per feed, in the parse pool), dedup and story grouping, rules, the SQLite transaction
+of articles, stories and alert rows, and the end-of-round dispatch (nothing to send).
+**Not in it**: the farm rendering each cycle's feeds (done when it is moved to the cycle,
+between the calls), daemon start-up and the warm-up cycle. Articles/s = new articles
+stored by the measured cycles / their wall time; CPU is over the measured cycles, per
+article the daemon's and the workers' together; peak RSS is over the daemon's whole life.
+The semantic run stored a 1,024-byte embedding with every one of its
+{on["after"]["articles"]:,} articles and the other run none (checked by the benchmark)."""
 
 
 def main(argv: list[str] | None = None) -> int:
