@@ -125,6 +125,10 @@ class DedupSettings(Section):
     related_similarity: float = Field(0.4, gt=0, le=1)
     # Each new headline's sentence embedding, computed in the parse workers (issue 17).
     semantic: bool = True
+    # Headlines close in meaning (sentence embeddings, docs/decisions/0042): in one language
+    # the cosine averaged with the IDF overlap of their words; across languages the cosine.
+    semantic_similarity: float = Field(0.53, gt=0, le=1)
+    cross_language_similarity: float = Field(0.7, gt=0, le=1)
 
 
 LogLevel = Literal["debug", "info", "warning", "error"]

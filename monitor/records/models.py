@@ -196,6 +196,7 @@ class MatchKind(StrEnum):
     NEAR_IDENTICAL = "near_identical"
     UPDATE = "update"  # a casualty count changed
     RELATED = "related"  # the same event in other words
+    SEMANTIC = "semantic"  # the same event by the headlines' meaning, details agreeing
     VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 
 
@@ -210,6 +211,7 @@ class JoinReason(StrEnum):
     NEAR_IDENTICAL = "near_identical"
     UPDATE = "update"  # a near-identical headline whose casualty count changed
     RELATED = "related"  # the same event in other words
+    SEMANTIC = "semantic"  # the headlines' meaning (sentence embeddings), details agreeing
 
 
 _JOINED_BY = {
@@ -221,6 +223,7 @@ _JOINED_BY = {
     MatchKind.NEAR_IDENTICAL: JoinReason.NEAR_IDENTICAL,
     MatchKind.UPDATE: JoinReason.UPDATE,
     MatchKind.RELATED: JoinReason.RELATED,
+    MatchKind.SEMANTIC: JoinReason.SEMANTIC,
 }
 
 

@@ -29,19 +29,29 @@ twice. The window is pruned by time.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
-from monitor.stories.aliases import canonical_of, other_entities, unmentioned
+from monitor.stories.aliases import canonical_of, other_entities
 from monitor.stories.directions import NO_DIRECTIONS, directions, opposed
+from monitor.stories.evidence import (
+    Entry,
+    IndexedStory,
+    Query,
+    Rarity,
+    meaning_score,
+    near_identical,
+    related,
+    substituted,
+)
 from monitor.stories.headlines import (
     content_tokens,
     grouping_text,
@@ -51,26 +61,19 @@ from monitor.stories.headlines import (
 )
 from monitor.stories.names import NameStats
 from monitor.stories.numbers import numbers_conflict, read_numbers, with_whole_parts
-from monitor.stories.words import mentioned
+from monitor.stories.semantic import VectorWindow, decoded
 
 _CAP = 256  # newest postings read per word
-_MIN_SHARED = 3  # words a paraphrase must share with a story's headline
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
+_NEIGHBOURS = 16  # nearest headlines by meaning judged per lookup
 _NO_NUMBERS: frozenset[str] = frozenset()  # one for all entries without: each is 216 bytes
-
-
-@dataclass(slots=True)
-class IndexedStory:
-    story_id: str
-    first_article_id: str
-    last_seen: datetime
-    entries: int = 0
 
 
 # The pair judgement runs for every candidate story (~17 per article): its verdicts are
 # module constants, as a class attribute of an Enum costs ten times a global to look up.
 _NONE, _VETO, _RELATED = MatchKind.NONE, MatchKind.VETO, MatchKind.RELATED
 _NEAR_IDENTICAL, _UPDATE = MatchKind.NEAR_IDENTICAL, MatchKind.UPDATE
+_SEMANTIC = MatchKind.SEMANTIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,51 +86,33 @@ class StoryMatch:
     score: float
 
 
-@dataclass(slots=True)
-class _Entry:
-    story: IndexedStory
-    headline: str  # normalised
-    tokens: tuple[str, ...]  # headline content words
-    extra: tuple[str, ...]  # lead words not in the headline
-    names: tuple[str, ...]
-    numbers: frozenset[str]
-    counts: frozenset[str]  # casualty counts of headline and lead
-    seen: float  # POSIX seconds
-    language: str  # the article's, its headline's casualty words read in it
-    directions: frozenset[int]  # poles of its headline's direction words
-    aliases: frozenset[str]  # canonical names its words spell ("turkish" → "turkey")
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    headline: str
-    tokens: frozenset[str]
-    everything: frozenset[str]  # headline and lead words
-    names: frozenset[str]
-    numbers: frozenset[str]
-    tolls: frozenset[str]  # the headline's casualty counts
-    counts: frozenset[str]  # casualty counts of headline and lead
-    language: str
-    directions: frozenset[int]
-    aliases: frozenset[str]
-
-
 class StoryIndex:
     """Recent articles by headline word, pruned to a time window."""
 
-    def __init__(self, window: timedelta, threshold: float, *, related: float = 0.4) -> None:
+    def __init__(
+        self,
+        window: timedelta,
+        threshold: float,
+        *,
+        related: float = 0.4,
+        semantic: float = 0.53,
+        across: float = 0.7,
+    ) -> None:
         self.window = window
         self.threshold = threshold
         self.related = related
+        self.semantic = semantic
+        self.across = across
+        self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
-        self._entries: dict[int, _Entry] = {}
+        self._entries: dict[int, Entry] = {}
         self._postings: defaultdict[str, list[int]] = defaultdict(list)
         self._by_headline: dict[str, int] = {}
         self._names = NameStats()
         self._serial = 0
         # The last query built: an article is looked up (find) and then added with the same
         # title and lead, and nothing in between changes what its query would be.
-        self._last_query: tuple[tuple[str, str, str, int], _Query] | None = None
+        self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -136,19 +121,34 @@ class StoryIndex:
     def entries(self) -> int:
         return len(self._entries)
 
+    @property
+    def vectors(self) -> int:
+        """Windowed articles with a headline vector (semantic evidence)."""
+        return len(self._vectors)
+
     def names(self, text: str, language: str = "") -> list[tuple[str, str]]:
         """The places and actors ``text`` names, as far as case and the window tell."""
         return name_phrases(text, self._names.is_name, language)
 
     def find(
-        self, title: str, seen: datetime, lead: str = "", *, language: str = ""
+        self,
+        title: str,
+        seen: datetime,
+        lead: str = "",
+        *,
+        language: str = "",
+        vector: bytes = b"",
     ) -> StoryMatch | None:
         """The story this headline (and lead) reports, if the evidence is strong enough."""
         query = self._query(title, lead, language)
         same = self._same_headline(query, seen.timestamp())
         if same is not None:
             return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
-        return self._best(query, seen.timestamp())
+        found, vetoed = self._best(query, seen.timestamp())
+        embedding = decoded(vector) if found is None else None
+        if embedding is not None:
+            found = self._semantic_best(query, embedding, seen.timestamp(), vetoed)
+        return found
 
     def compare(
         self,
@@ -168,11 +168,11 @@ class StoryIndex:
         if query.headline == theirs.headline:
             return MatchKind.SAME_HEADLINE
         story = IndexedStory("", "", datetime.min)
-        entry = _Entry(story, theirs.headline, tuple(theirs.tokens),
+        entry = Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
                        0.0, theirs.language, theirs.directions, theirs.aliases)  # fmt: skip
-        return self._judge(query, entry, _Rarity(self))[0]
+        return self._judge(query, entry, Rarity(self._postings, len(self._entries)))[0]
 
     def add(
         self,
@@ -183,6 +183,7 @@ class StoryIndex:
         lead: str = "",
         *,
         language: str = "",
+        vector: bytes = b"",
     ) -> None:
         story = self._stories.get(story_id)
         if story is None:
@@ -194,8 +195,11 @@ class StoryIndex:
         if known is not None and known.story is story:  # a copy: keep the text once
             known.seen = max(known.seen, seen.timestamp())
             return
-        self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
+        serial = self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
         self._names.observe(stripped, language)
+        embedding = decoded(vector)
+        if embedding is not None:
+            self._vectors.add(serial, embedding)
 
     def prune(self, now: datetime) -> int:
         """Drop articles older than the window; return how many stories went with them."""
@@ -209,6 +213,7 @@ class StoryIndex:
                 del self._by_headline[entry.headline]
             entry.story.entries -= 1
         self._drop_postings(set(stale), touched)
+        self._vectors.remove(stale)
         gone = [sid for sid, story in self._stories.items() if story.entries <= 0]
         for story_id in gone:
             del self._stories[story_id]
@@ -216,7 +221,7 @@ class StoryIndex:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _query(self, title: str, lead: str, language: str) -> _Query:
+    def _query(self, title: str, lead: str, language: str) -> Query:
         key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
@@ -224,7 +229,7 @@ class StoryIndex:
         self._last_query = (key, query)
         return query
 
-    def _build_query(self, title: str, lead: str, language: str) -> _Query:
+    def _build_query(self, title: str, lead: str, language: str) -> Query:
         stripped = strip_decorations(title)
         headline = grouping_text(stripped, language)
         tokens = content_tokens(headline, language)
@@ -234,7 +239,7 @@ class StoryIndex:
         if lead:
             names |= self._names.names_in(lead, language) & tokens
         everything = tokens | content_tokens(folded_lead, language) if lead else tokens
-        return _Query(
+        return Query(
             headline,
             tokens,
             everything,
@@ -247,20 +252,21 @@ class StoryIndex:
             canonical_of(everything) or _NO_NUMBERS,
         )
 
-    def _insert(self, story: IndexedStory, headline: str, query: _Query, seen: float) -> None:
+    def _insert(self, story: IndexedStory, headline: str, query: Query, seen: float) -> int:
         self._serial += 1
         serial = self._serial
         tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
         extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
         names = tuple(token for token in tokens if token in query.names)
         found, counts = query.numbers or _NO_NUMBERS, query.counts or _NO_NUMBERS
-        entry = _Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
+        entry = Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
                        query.directions or NO_DIRECTIONS, query.aliases)  # fmt: skip
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1
         for token in tokens:
             self._postings[token].append(serial)
+        return serial
 
     def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
         for token in tokens:
@@ -271,13 +277,13 @@ class StoryIndex:
                 del self._postings[token]
         self._names.forget(token for token in tokens if token not in self._postings)
 
-    def _same_headline(self, query: _Query, seen: float) -> IndexedStory | None:
+    def _same_headline(self, query: Query, seen: float) -> IndexedStory | None:
         entry = self._entries.get(self._by_headline.get(query.headline, -1))
         if entry is None or abs(seen - entry.seen) > self.window.total_seconds():
             return None
         return entry.story
 
-    def _candidates(self, query: _Query, seen: float) -> list[_Entry]:
+    def _candidates(self, query: Query, seen: float) -> list[Entry]:
         """The entries sharing the most words with the query, newest postings only."""
         postings = self._postings
         words = sorted(query.everything)  # so ties fall alike whatever the hash seed
@@ -294,8 +300,8 @@ class StoryIndex:
                 found.append(entry)
         return found
 
-    def _best(self, query: _Query, seen: float) -> StoryMatch | None:
-        idf = _Rarity(self)
+    def _best(self, query: Query, seen: float) -> tuple[StoryMatch | None, set[str]]:
+        idf = Rarity(self._postings, len(self._entries))
         vetoed: set[str] = set()
         allowed: list[StoryMatch] = []
         for entry in self._candidates(query, seen):
@@ -306,9 +312,29 @@ class StoryIndex:
             elif kind:
                 allowed.append(StoryMatch(story.story_id, story.first_article_id, kind, score))
         allowed = [match for match in allowed if match.story_id not in vetoed]
-        return max(allowed, key=lambda match: match.score) if allowed else None
+        return (max(allowed, key=lambda match: match.score) if allowed else None), vetoed
 
-    def _judge(self, query: _Query, entry: _Entry, idf: _Rarity) -> tuple[MatchKind, float]:
+    def _semantic_best(
+        self, query: Query, vector: npt.NDArray[np.float32], seen: float, vetoed: set[str]
+    ) -> StoryMatch | None:
+        """The story of the nearest earlier headline by meaning, if close enough and no
+        detail tells the two apart (docs/decisions/0042-semantic-evidence.md)."""
+        idf = Rarity(self._postings, len(self._entries))
+        window = self.window.total_seconds()
+        best: StoryMatch | None = None
+        for serial, cosine in self._vectors.nearest(vector, _NEIGHBOURS):
+            entry = self._entries.get(serial)
+            if entry is None or abs(seen - entry.seen) > window:
+                continue
+            if entry.story.story_id in vetoed:
+                continue
+            score = meaning_score(query, entry, cosine, idf, same=self.semantic, across=self.across)
+            if score and (best is None or score > best.score):
+                story = entry.story
+                best = StoryMatch(story.story_id, story.first_article_id, _SEMANTIC, score)
+        return best
+
+    def _judge(self, query: Query, entry: Entry, idf: Rarity) -> tuple[MatchKind, float]:
         """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
         if opposed(query.directions, entry.directions) or other_entities(
@@ -317,80 +343,14 @@ class StoryIndex:
             # "rise" / "slide", "turc" / "grec": another event
             return (_VETO, 0.0) if ratio else (_NONE, 0.0)
         if ratio:
-            return _near_identical(query, entry), ratio
+            return near_identical(query, entry), ratio
         if (
-            _substituted(query, entry)
+            substituted(query, entry)
             or numbers_conflict(query.numbers, entry.numbers)
             or numbers_conflict(query.counts, entry.counts)
         ):
             return _NONE, 0.0
-        score = _related(query, entry, idf)
+        score = related(query, entry, idf)
         if score >= self.related:
             return _RELATED, score * 100
         return _NONE, 0.0
-
-
-class _Rarity:
-    """IDF of words in the window, computed once per word per lookup."""
-
-    def __init__(self, index: StoryIndex) -> None:
-        self._postings = index._postings
-        self._total = len(index._entries) + 1
-        self._cache: dict[str, float] = {}
-
-    def __call__(self, token: str) -> float:
-        weight = self._cache.get(token)
-        if weight is None:
-            postings = self._postings.get(token)
-            frequency = len(postings) if postings else 0
-            weight = max(0.0, math.log(self._total / (frequency + 0.5)))
-            self._cache[token] = weight
-        return weight
-
-
-def _near_identical(query: _Query, entry: _Entry) -> MatchKind:
-    if _substituted(query, entry):
-        return _VETO
-    if query.numbers == entry.numbers:
-        return _NEAR_IDENTICAL
-    return _UPDATE if _toll_update(query, entry) else _VETO
-
-
-def _toll_update(query: _Query, entry: _Entry) -> bool:
-    """Only casualty counts differ, and the same names are on both sides: the toll grew."""
-    entry_tolls = toll_numbers(entry.headline, entry.language)
-    if not query.tolls or not entry_tolls:
-        return False
-    same_rest = query.numbers - query.tolls == entry.numbers - entry_tolls
-    return same_rest and query.names == frozenset(entry.names)
-
-
-def _substituted(query: _Query, entry: _Entry) -> bool:
-    """Each side names someone or somewhere the other's headline and lead never mention,
-    in any spelling of the name (``monitor.stories.aliases``)."""
-    if not query.names or not entry.names:
-        return False
-    theirs = set(entry.tokens).union(entry.extra)
-    return unmentioned(query.names, theirs, entry.aliases) and unmentioned(
-        entry.names, query.everything, query.aliases
-    )
-
-
-def _related(query: _Query, entry: _Entry, idf: _Rarity) -> float:
-    """IDF-weighted cosine of the two headlines (with their leads when both have one)."""
-    both_leads = bool(entry.extra) and query.everything != query.tokens
-    mine = query.everything if both_leads else query.tokens
-    theirs = entry.tokens + entry.extra if both_leads else entry.tokens
-    # mentioned() compares Arabic proclitic forms; an ASCII word can only be itself
-    shared = [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
-    if len(shared) < _MIN_SHARED:
-        return 0.0
-    if not any(token in query.names or token in entry.names for token in shared):
-        return 0.0
-    overlap = math.fsum(idf(token) ** 2 for token in shared)  # exact: no order to depend on
-    norms = _norm(mine, idf) * _norm(theirs, idf)
-    return overlap / norms if norms else 0.0
-
-
-def _norm(tokens: Iterable[str], idf: _Rarity) -> float:
-    return math.sqrt(math.fsum(idf(token) ** 2 for token in tokens))

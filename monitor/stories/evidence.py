@@ -1,0 +1,166 @@
+"""The evidence that two reports tell one event, and the details that tell them apart.
+
+What the story index (``monitor.stories.index``) knows of each windowed article
+(``Entry``) and of the article it looks up (``Query``), and the judgements on a pair:
+near-identical or an update of the toll, related by rare shared words, close in
+meaning, or kept apart by a gate (docs/decisions/0041-story-gates.md,
+docs/decisions/0042-semantic-evidence.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.records import MatchKind
+from monitor.stories.aliases import other_entities, unmentioned
+from monitor.stories.directions import opposed
+from monitor.stories.headlines import toll_numbers
+from monitor.stories.numbers import numbers_conflict
+from monitor.stories.words import mentioned
+
+_MIN_SHARED = 3  # words a paraphrase must share with a story's headline
+_VETO, _UPDATE, _NEAR_IDENTICAL = MatchKind.VETO, MatchKind.UPDATE, MatchKind.NEAR_IDENTICAL
+
+
+@dataclass(slots=True)
+class IndexedStory:
+    story_id: str
+    first_article_id: str
+    last_seen: datetime
+    entries: int = 0
+
+
+@dataclass(slots=True)
+class Entry:
+    story: IndexedStory
+    headline: str  # normalised
+    tokens: tuple[str, ...]  # headline content words
+    extra: tuple[str, ...]  # lead words not in the headline
+    names: tuple[str, ...]
+    numbers: frozenset[str]
+    counts: frozenset[str]  # casualty counts of headline and lead
+    seen: float  # POSIX seconds
+    language: str  # the article's, its headline's casualty words read in it
+    directions: frozenset[int]  # poles of its headline's direction words
+    aliases: frozenset[str]  # canonical names its words spell ("turkish" → "turkey")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    headline: str
+    tokens: frozenset[str]
+    everything: frozenset[str]  # headline and lead words
+    names: frozenset[str]
+    numbers: frozenset[str]
+    tolls: frozenset[str]  # the headline's casualty counts
+    counts: frozenset[str]  # casualty counts of headline and lead
+    language: str
+    directions: frozenset[int]
+    aliases: frozenset[str]
+
+
+class Rarity:
+    """IDF of words in the window, computed once per word per lookup."""
+
+    def __init__(self, postings: Mapping[str, list[int]], entries: int) -> None:
+        self._postings = postings
+        self._total = entries + 1
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, token: str) -> float:
+        weight = self._cache.get(token)
+        if weight is None:
+            postings = self._postings.get(token)
+            frequency = len(postings) if postings else 0
+            weight = max(0.0, math.log(self._total / (frequency + 0.5)))
+            self._cache[token] = weight
+        return weight
+
+
+def near_identical(query: Query, entry: Entry) -> MatchKind:
+    if substituted(query, entry):
+        return _VETO
+    if query.numbers == entry.numbers:
+        return _NEAR_IDENTICAL
+    return _UPDATE if toll_update(query, entry) else _VETO
+
+
+def toll_update(query: Query, entry: Entry) -> bool:
+    """Only casualty counts differ, and the same names are on both sides: the toll grew."""
+    entry_tolls = toll_numbers(entry.headline, entry.language)
+    if not query.tolls or not entry_tolls:
+        return False
+    same_rest = query.numbers - query.tolls == entry.numbers - entry_tolls
+    return same_rest and query.names == frozenset(entry.names)
+
+
+def substituted(query: Query, entry: Entry) -> bool:
+    """Each side names someone or somewhere the other's headline and lead never mention,
+    in any spelling of the name (``monitor.stories.aliases``)."""
+    if not query.names or not entry.names:
+        return False
+    theirs = set(entry.tokens).union(entry.extra)
+    return unmentioned(query.names, theirs, entry.aliases) and unmentioned(
+        entry.names, query.everything, query.aliases
+    )
+
+
+def related(query: Query, entry: Entry, idf: Rarity) -> float:
+    """IDF-weighted cosine of the two headlines (with their leads when both have one)."""
+    both_leads = bool(entry.extra) and query.everything != query.tokens
+    mine = query.everything if both_leads else query.tokens
+    theirs = entry.tokens + entry.extra if both_leads else entry.tokens
+    # mentioned() compares Arabic proclitic forms; an ASCII word can only be itself
+    shared = [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    if not any(token in query.names or token in entry.names for token in shared):
+        return 0.0
+    overlap = math.fsum(idf(token) ** 2 for token in shared)  # exact: no order to depend on
+    norms = norm(mine, idf) * norm(theirs, idf)
+    return overlap / norms if norms else 0.0
+
+
+def norm(tokens: Iterable[str], idf: Rarity) -> float:
+    return math.sqrt(math.fsum(idf(token) ** 2 for token in tokens))
+
+
+def meaning_score(
+    query: Query, entry: Entry, cosine: float, idf: Rarity, *, same: float, across: float
+) -> float:
+    """Their headlines' closeness in meaning (0–100), or 0 below the bar or when a detail
+    tells them apart. In one language the embeddings' cosine is averaged with the IDF
+    overlap of their words (either alone joins look-alikes: "shares rise on jobs data"
+    and "shares rise on rate cut"); across languages no word is shared, and the cosine
+    must reach the higher ``across`` bar."""
+    one_language = query.language == entry.language or not (query.language and entry.language)
+    if gated(query, entry, one_language):
+        return 0.0
+    if one_language:  # an unidentified language is most often the window's own
+        score, needed = (cosine + overlap(query.tokens, entry.tokens, idf)) / 2, same
+    else:
+        score, needed = cosine, across
+    return score * 100 if score >= needed else 0.0
+
+
+def gated(query: Query, entry: Entry, same_language: bool) -> bool:
+    """A detail tells them apart: opposed directions, other names or other numbers.
+    Across languages a name is compared only through its aliases: "Хомс" is not
+    "unmentioned" in a French report that writes "Homs"."""
+    return (
+        opposed(query.directions, entry.directions)
+        or other_entities(query.aliases, entry.aliases)
+        or (same_language and substituted(query, entry))
+        or numbers_conflict(query.numbers, entry.numbers)
+        or numbers_conflict(query.counts, entry.counts)
+    )
+
+
+def overlap(mine: Iterable[str], theirs: Iterable[str], idf: Rarity) -> float:
+    mine, theirs = frozenset(mine), frozenset(theirs)
+    shared = math.fsum(idf(token) ** 2 for token in sorted(mine & theirs))
+    norms = norm(sorted(mine), idf) * norm(sorted(theirs), idf)
+    return shared / norms if norms else 0.0
