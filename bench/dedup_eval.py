@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import gzip
-import statistics
 import sys
 import time
-import tracemalloc
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -39,20 +36,24 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from bench import dedup_report
+from bench.dedup_scale import TRACED_ARTICLES, scale, scaled_rows, traced_bytes
+from bench.embeddings import timed_vectors, vectors_of
 from bench.pipeline import environment
 from bench.sections import write_section
 from monitor.config.settings import DedupSettings
 from monitor.ingest.language import identify
+from monitor.stories.dedup import story_index_for
 from monitor.stories.headlines import normalise_headline
-from monitor.stories.index import StoryIndex
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SLICE = "news-story-clusters/newsCorpora_first14days_stories.tsv"
 FULL = "news-story-clusters/newsCorpora.tsv.gz"
 MRPC = ("mrpc/msr_paraphrase_train.txt", "mrpc/msr_paraphrase_test.txt")
-SCALE_SAMPLE = 2_000  # articles timed after each window size is reached
 FUZZ_CUTOFF = 90
-TRACED_ARTICLES = 20_000  # tracemalloc slows Python down: a smaller, exact memory figure
+BIG_STORY = 10  # headlines: a story many outlets report
+OURS = "StoryIndex (wirewatch)"
+WORDS_ONLY = "StoryIndex, words only (before the semantic tier)"
+SEMANTIC_BARS = (0.5, 0.52, 0.55, 0.58)  # the one-language bar's trade-off, beside the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Row:
     story: str
     seen: datetime
     language: str  # as the daemon identifies it from the headline ("" when unclear)
+    vector: bytes = b""  # its sentence embedding, as the parse workers compute it
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Clustering:
     clusters: int
     per_story: float  # predicted clusters a true story is split into, on average
     seconds: float
+    big_per_story: float  # the same over true stories of BIG_STORY headlines or more
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +83,6 @@ class PairScore:
     correct: int
     positives: int
     pairs: int
-
-
-@dataclass(frozen=True, slots=True)
-class ScalePoint:
-    window: int
-    entries: int  # distinct texts indexed (copies of a headline in a story count once)
-    median_us: float
-    p90_us: float
-    bytes_per_article: float
 
 
 # -- data ------------------------------------------------------------------------------
@@ -152,7 +146,20 @@ def bcubed(predicted: Sequence[str], truth: Sequence[str]) -> tuple[float, float
 
 def _scored(method: str, predicted: list[str], truth: list[str], seconds: float) -> Clustering:
     precision, recall, splits = bcubed(predicted, truth)
-    return Clustering(method, precision, recall, len(set(predicted)), splits, seconds)
+    big = big_story_splits(predicted, truth)
+    return Clustering(method, precision, recall, len(set(predicted)), splits, seconds, big)
+
+
+def big_story_splits(predicted: Sequence[str], truth: Sequence[str]) -> float:
+    """Predicted clusters per true story of ``BIG_STORY`` or more headlines: the alerts a
+    rule matching every article of such a story sends (one per story it is split into;
+    outlet updates are off by default)."""
+    sizes = Counter(truth)
+    pieces: dict[str, set[str]] = {}
+    for mine, real in zip(predicted, truth, strict=True):
+        if sizes[real] >= BIG_STORY:
+            pieces.setdefault(real, set()).add(mine)
+    return sum(map(len, pieces.values())) / len(pieces) if pieces else 0.0
 
 
 def exact_titles(rows: Sequence[Row]) -> list[str]:
@@ -181,23 +188,20 @@ def fuzzy_single_link(rows: Sequence[Row]) -> list[str]:
 
 
 def story_index(
-    rows: Sequence[Row], settings: DedupSettings, *, timeless: bool = False
+    rows: Sequence[Row], settings: DedupSettings, *, timeless: bool = False, words: bool = False
 ) -> list[str]:
-    """Each headline looked up, then added, in ID order, as the daemon would see them."""
-    index = _index(settings, timedelta(hours=settings.window_hours))
+    """Each headline looked up, then added, in ID order, as the daemon would see them
+    (``words``: without the headlines' vectors, as before the semantic tier)."""
+    index = story_index_for(settings)
     moment = rows[0].seen
     assigned = []
     for number, row in enumerate(rows):
-        seen = moment if timeless else row.seen
-        found = index.find(row.title, seen, language=row.language)
+        seen, vector = moment if timeless else row.seen, b"" if words else row.vector
+        found = index.find(row.title, seen, language=row.language, vector=vector)
         story_id = found.story_id if found is not None else str(number)
-        index.add(story_id, story_id, row.title, seen, language=row.language)
+        index.add(story_id, story_id, row.title, seen, language=row.language, vector=vector)
         assigned.append(story_id)
     return assigned
-
-
-def _index(settings: DedupSettings, window: timedelta) -> StoryIndex:
-    return StoryIndex(window, settings.title_similarity, related=settings.related_similarity)
 
 
 def clusterings(rows: Sequence[Row], settings: DedupSettings) -> list[Clustering]:
@@ -205,15 +209,23 @@ def clusterings(rows: Sequence[Row], settings: DedupSettings) -> list[Clustering
     methods = [
         ("exact title", exact_titles),
         (f"token_sort_ratio >= {FUZZ_CUTOFF}, single-link", fuzzy_single_link),
-        ("StoryIndex (wirewatch)", lambda r: story_index(r, settings)),
+        (WORDS_ONLY, lambda r: story_index(r, settings, words=True)),
+        (OURS, lambda r: story_index(r, settings)),
         ("StoryIndex, timestamps ignored", lambda r: story_index(r, settings, timeless=True)),
     ]
+    for bar in SEMANTIC_BARS:
+        other = settings.model_copy(update={"semantic_similarity": bar})
+        methods.append((f"StoryIndex, one-language bar {bar:g}", _with(other)))
     results = []
     for name, method in methods:
         started = time.perf_counter()
         predicted = method(rows)
         results.append(_scored(name, predicted, truth, time.perf_counter() - started))
     return results
+
+
+def _with(settings: DedupSettings) -> Callable[[Sequence[Row]], list[str]]:
+    return lambda rows: story_index(rows, settings)
 
 
 # -- MRPC ------------------------------------------------------------------------------
@@ -227,23 +239,33 @@ def read_mrpc(path: Path) -> list[tuple[bool, str, str]]:
 
 def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScore]:
     pairs = [pair for path in paths for pair in read_mrpc(path)]
-    kinds = mrpc_kinds(pairs, settings)
+    vectors = vectors_of([sentence for _, first, second in pairs for sentence in (first, second)])
+    kinds = mrpc_kinds(pairs, settings, list(zip(vectors[::2], vectors[1::2], strict=True)))
     fuzzy = [fuzz.token_sort_ratio(a, b, processor=utils.default_process) >= FUZZ_CUTOFF
              for _, a, b in pairs]  # fmt: skip
     labels = [same for same, _, _ in pairs]
     close = ("same_headline", "near_identical", "update")
+    words = (*close, "related")
     return [
-        _pair_score("StoryIndex (wirewatch)", [k in (*close, "related") for k in kinds], labels),
+        _pair_score(OURS, [k in (*words, "semantic") for k in kinds], labels),
         _pair_score("… of which near-identical", [k in close for k in kinds], labels),
         _pair_score("… of which related (other words)", [k == "related" for k in kinds], labels),
+        _pair_score("… of which semantic (meaning)", [k == "semantic" for k in kinds], labels),
+        _pair_score(WORDS_ONLY, [k in words for k in kinds], labels),
         _pair_score(f"token_sort_ratio >= {FUZZ_CUTOFF}", fuzzy, labels),
     ]
 
 
-def mrpc_kinds(pairs: Sequence[tuple[bool, str, str]], settings: DedupSettings) -> list[str]:
+def mrpc_kinds(
+    pairs: Sequence[tuple[bool, str, str]],
+    settings: DedupSettings,
+    vectors: Sequence[tuple[bytes, bytes]] | None = None,
+) -> list[str]:
     """StoryIndex's evidence for each pair, every sentence first added to one index (for
-    word rarity and names), each in the language the daemon's identifier reads in it."""
-    index = _index(settings, timedelta(days=36_500))
+    word rarity and names), each in the language the daemon's identifier reads in it;
+    with their ``vectors``, the semantic tier's too."""
+    index = story_index_for(settings, timedelta(days=36_500))
+    both = vectors or [(b"", b"")] * len(pairs)
     moment = datetime(2005, 1, 1, tzinfo=UTC)
     languages = [(identify(first), identify(second)) for _, first, second in pairs]
     together = list(zip(pairs, languages, strict=True))
@@ -251,73 +273,14 @@ def mrpc_kinds(pairs: Sequence[tuple[bool, str, str]], settings: DedupSettings) 
         index.add(f"a{number}", "", first, moment, language=one)  # word rarity and names
         index.add(f"b{number}", "", second, moment, language=other)
     return [
-        str(index.compare(first, second, language=one, other_language=other))
-        for (_, first, second), (one, other) in together
+        str(index.compare(first, second, language=one, other_language=other, vectors=pair))
+        for ((_, first, second), (one, other)), pair in zip(together, both, strict=True)
     ]
 
 
 def _pair_score(method: str, said: list[bool], labels: list[bool]) -> PairScore:
     correct = sum(s and real for s, real in zip(said, labels, strict=True))
     return PairScore(method, sum(said), correct, sum(labels), len(labels))
-
-
-# -- scale -----------------------------------------------------------------------------
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm", encoding="ascii") as handle:
-        return int(handle.read().split()[1]) * 4096
-
-
-def traced_bytes(path: Path, articles: int, settings: DedupSettings) -> float:
-    """Bytes per article that tracemalloc sees held by an index of ``articles`` headlines."""
-    rows = list(islice(full_titles(path), articles))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        index = _index(settings, timedelta(days=36_500))
-        for number, row in enumerate(rows):
-            found = index.find(row.title, row.seen, language=row.language)
-            story_id = found.story_id if found is not None else str(number)
-            index.add(story_id, story_id, row.title, row.seen, language=row.language)
-        held, _ = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return held / max(1, len(rows))
-
-
-def scale(path: Path, windows: Sequence[int], settings: DedupSettings) -> list[ScalePoint]:
-    """One pass over the full file with a window wider than its five months; at each size,
-    time the next ``SCALE_SAMPLE`` articles and read the process's resident memory."""
-    gc.collect()
-    index = _index(settings, timedelta(days=36_500))
-    baseline = _rss_bytes()
-    points: list[ScalePoint] = []
-    pending = sorted(windows)
-    timings: list[float] = []
-    for number, row in enumerate(full_titles(path)):
-        if pending and number == pending[0]:
-            memory = (_rss_bytes() - baseline) / number
-            entries, timings = index.entries, []
-        started = time.perf_counter()
-        found = index.find(row.title, row.seen, language=row.language)
-        story_id = found.story_id if found is not None else str(number)
-        index.add(story_id, story_id, row.title, row.seen, language=row.language)
-        if pending and number >= pending[0]:
-            timings.append(time.perf_counter() - started)
-            if len(timings) == SCALE_SAMPLE:
-                points.append(_point(pending.pop(0), entries, timings, memory))
-                if not pending:
-                    break
-    if pending and timings:  # the file ended before the sample was complete
-        points.append(_point(pending.pop(0), entries, timings, memory))
-    return points
-
-
-def _point(window: int, entries: int, timings: list[float], memory: float) -> ScalePoint:
-    ordered = sorted(timings)
-    median = statistics.median(ordered) * 1e6
-    return ScalePoint(window, entries, median, ordered[int(0.9 * len(ordered))] * 1e6, memory)
 
 
 # -- command ---------------------------------------------------------------------------
@@ -347,12 +310,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     # Scale first, in a fresh process: resident memory then grows only with the index.
     windows = [int(size) for size in args.scale.split(",") if size]
-    points = scale(data / FULL, windows, settings) if windows and (data / FULL).is_file() else []
+    scaled = (
+        scaled_rows(data / FULL, windows, full_titles)
+        if windows and (data / FULL).is_file()
+        else []
+    )
+    points = scale(scaled, windows, settings) if scaled else []
     for point in points:
-        print(f"window {point.window:>7,}: median {point.median_us:,.0f} µs/article, "
+        print(f"window {point.window:>7,}: median {point.median_us:,.0f} µs/article "
+              f"(lookup {point.lookup_median_us:,.0f}), "
               f"{point.bytes_per_article:,.0f} bytes/article")  # fmt: skip
-    traced = traced_bytes(data / FULL, TRACED_ARTICLES, settings) if points else None
+    traced = traced_bytes(scaled[:TRACED_ARTICLES], settings) if points else None
+    del scaled
     rows = read_slice(data / SLICE, args.rows)
+    vectors, cost = timed_vectors([row.title for row in rows])
+    rows = [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
     languages = language_counts(rows)
     print("headline languages: " + dedup_report.languages_line(languages))
     quality = clusterings(rows, settings)
@@ -363,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows=len(rows), stories=len({r.story for r in rows}),
         merged_stories=len(set(merged_labels(rows))), languages=languages, settings=settings,
         quality=quality,
-        pairs=pairs, scale=points, traced=traced, environment=environment(),
+        pairs=pairs, scale=points, traced=traced, embedding=cost, environment=environment(),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
     write_section(args.output, "dedup", dedup_report.render(report))

@@ -47,8 +47,8 @@ from bench.pipeline import environment
 from bench.sections import write_section
 from monitor.config.settings import DedupSettings
 from monitor.ingest.language import identify
+from monitor.stories.dedup import story_index_for
 from monitor.stories.headlines import content_tokens, fold
-from monitor.stories.index import StoryIndex
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
 BATCHES = (1, 32, 128)
@@ -110,15 +110,16 @@ def online(count: int, score: Scorer, threshold: float) -> list[int]:
     return story
 
 
-def story_index(rows: Sequence[Item]) -> list[int]:
-    settings = DedupSettings()
-    index = StoryIndex(timedelta(hours=settings.window_hours), settings.title_similarity,
-                       related=settings.related_similarity)  # fmt: skip
+def story_index(rows: Sequence[Item], vectors: np.ndarray | None = None) -> list[int]:
+    """The daemon's grouping: with ``vectors`` (float16 rows), the semantic tier too."""
+    index = story_index_for(DedupSettings())
     assigned: list[int] = []
     for number, row in enumerate(rows):
-        found = index.find(row.title, row.seen, language=row.language)
+        vector = vectors[number].astype("<f2").tobytes() if vectors is not None else b""
+        found = index.find(row.title, row.seen, language=row.language, vector=vector)
         story = int(found.story_id) if found is not None else number
-        index.add(str(story), str(story), row.title, row.seen, language=row.language)
+        index.add(str(story), str(story), row.title, row.seen, language=row.language,
+                  vector=vector)  # fmt: skip
         assigned.append(story)
     return assigned
 
@@ -187,8 +188,11 @@ def gated(rows: Sequence[Item], cosine: np.ndarray) -> Scorer:
 def evaluate(rows: Sequence[Item], vectors: np.ndarray) -> list[PairScore]:
     unit = vectors.astype(np.float32)
     cosine = unit @ unit.T
-    today = story_index(rows)
-    scores = [pair_score("StoryIndex (today)", today, rows)]
+    today, ours = story_index(rows), story_index(rows, vectors)
+    scores = [
+        pair_score("StoryIndex (today)", today, rows),
+        pair_score("StoryIndex with the semantic tier (wirewatch)", ours, rows),
+    ]
     for threshold in THRESHOLDS:
         alone = online(len(rows), lambda a, b: float(cosine[a, b]), threshold)
         scores.append(pair_score(f"embedding ≥ {threshold}", alone, rows))

@@ -43,10 +43,22 @@ __all__ = [
     "normalise_headline",
     "story_facts",
     "story_id_for",
+    "story_index_for",
     "strip_decorations",
 ]
 
 _MIN_LEAD_WORDS = 8  # shorter leads ("Read more", a byline) say nothing about copying
+
+
+def story_index_for(settings: DedupSettings, window: timedelta | None = None) -> StoryIndex:
+    """An empty story index with ``settings``' bars (and window, unless ``window``)."""
+    return StoryIndex(
+        window or timedelta(hours=settings.window_hours),
+        settings.title_similarity,
+        related=settings.related_similarity,
+        semantic=settings.semantic_similarity,
+        across=settings.cross_language_similarity,
+    )
 
 
 def story_id_for(article_id: str) -> str:
@@ -100,10 +112,9 @@ class Deduplicator:
 
     def __init__(self, store: Store, settings: DedupSettings) -> None:
         self._store = store
+        self._settings = settings
         self._window = timedelta(hours=settings.window_hours)
-        self.index = StoryIndex(
-            self._window, settings.title_similarity, related=settings.related_similarity
-        )
+        self.index = story_index_for(settings)
 
     async def load(self, now: datetime) -> int:
         """Warm the index with the articles of the window, e.g. after a restart."""
@@ -114,7 +125,7 @@ class Deduplicator:
     async def reload(self, now: datetime) -> int:
         """Start the index again from what the store holds (after a failed write, whose
         articles the index had already remembered)."""
-        self.index = StoryIndex(self.index.window, self.index.threshold, related=self.index.related)
+        self.index = story_index_for(self._settings)
         return await self.load(now)
 
     async def classify(self, article: Article) -> DedupDecision:

@@ -22,6 +22,9 @@ from monitor.stories.numbers import numbers_conflict
 from monitor.stories.words import mentioned
 
 _MIN_SHARED = 3  # words a paraphrase must share with a story's headline
+# Content words a headline needs to be judged by meaning: shorter ones ("March 11, 2014,
+# 2:02 am", "Business in brief") say too little, and their embeddings are all alike.
+_MIN_WORDS = 4
 _VETO, _UPDATE, _NEAR_IDENTICAL = MatchKind.VETO, MatchKind.UPDATE, MatchKind.NEAR_IDENTICAL
 
 
@@ -140,6 +143,8 @@ def meaning_score(
     if gated(query, entry, one_language):
         return 0.0
     if one_language:  # an unidentified language is most often the window's own
+        if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS:
+            return 0.0
         score, needed = (cosine + overlap(query.tokens, entry.tokens, idf)) / 2, same
     else:
         score, needed = cosine, across

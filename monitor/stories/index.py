@@ -95,7 +95,7 @@ class StoryIndex:
         threshold: float,
         *,
         related: float = 0.4,
-        semantic: float = 0.53,
+        semantic: float = 0.5,
         across: float = 0.7,
     ) -> None:
         self.window = window
@@ -125,6 +125,11 @@ class StoryIndex:
     def vectors(self) -> int:
         """Windowed articles with a headline vector (semantic evidence)."""
         return len(self._vectors)
+
+    @property
+    def vector_bytes(self) -> int:
+        """Memory the vector window holds outside Python's heap (vectors and graph)."""
+        return self._vectors.memory_bytes
 
     def names(self, text: str, language: str = "") -> list[tuple[str, str]]:
         """The places and actors ``text`` names, as far as case and the window tell."""
@@ -159,10 +164,12 @@ class StoryIndex:
         *,
         language: str = "",
         other_language: str = "",
+        vectors: tuple[bytes, bytes] = (b"", b""),
     ) -> MatchKind:
         """The evidence that two articles report one story (same_headline, near_identical,
-        update, related), VETO when a detail tells them apart, or NONE — judged with the
-        window's word rarity and names, as ``find`` would."""
+        update, related, semantic when both headline ``vectors`` are given), VETO when a
+        detail tells them apart, or NONE — judged with the window's word rarity and
+        names, as ``find`` would."""
         query = self._query(title, lead, language)
         theirs = self._query(other, other_lead, other_language)
         if query.headline == theirs.headline:
@@ -172,7 +179,16 @@ class StoryIndex:
                        tuple(theirs.everything - theirs.tokens),
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
                        0.0, theirs.language, theirs.directions, theirs.aliases)  # fmt: skip
-        return self._judge(query, entry, Rarity(self._postings, len(self._entries)))[0]
+        idf = Rarity(self._postings, len(self._entries))
+        kind = self._judge(query, entry, idf)[0]
+        mine, other_vector = decoded(vectors[0]), decoded(vectors[1])
+        if kind or mine is None or other_vector is None:
+            return kind
+        cosine = float(mine @ other_vector) / float(
+            np.linalg.norm(mine) * np.linalg.norm(other_vector)
+        )
+        score = meaning_score(query, entry, cosine, idf, same=self.semantic, across=self.across)
+        return _SEMANTIC if score else kind
 
     def add(
         self,

@@ -1,0 +1,128 @@
+"""Cost per article and memory of the story index as its window grows (``bench.dedup_eval``).
+
+One pass over the full news-story-clusters file in ID order with a window wider than
+its five months, every headline given its sentence embedding (computed beforehand, as
+the parse workers would, and timed apart: ``bench.embeddings``). At each window size the
+next ``SCALE_SAMPLE`` articles are timed one by one: the lookup (``find``, the words'
+tiers and the nearest headlines by meaning) and the whole of find + add.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.embeddings import vectors_of
+from monitor.config.settings import DedupSettings
+from monitor.stories.dedup import story_index_for
+from monitor.stories.index import StoryIndex
+
+if TYPE_CHECKING:
+    from bench.dedup_eval import Row
+
+SCALE_SAMPLE = 2_000  # articles timed after each window size is reached
+TRACED_ARTICLES = 20_000  # tracemalloc slows Python down: a smaller, exact memory figure
+_FOREVER = timedelta(days=36_500)
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePoint:
+    window: int
+    entries: int  # distinct texts indexed (copies of a headline in a story count once)
+    median_us: float  # find + add
+    p90_us: float
+    lookup_median_us: float  # find alone
+    bytes_per_article: float
+
+
+def with_vectors(rows: Sequence[Row]) -> list[Row]:
+    vectors = vectors_of([row.title for row in rows])
+    return [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * 4096
+
+
+def traced_bytes(rows: Sequence[Row], settings: DedupSettings) -> float:
+    """Bytes per article held by an index of ``rows``: what tracemalloc sees (Python's
+    objects) plus what the vector window reports it holds (usearch's own memory)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        index = story_index_for(settings, _FOREVER)
+        for number, row in enumerate(rows):
+            _looked_up(index, row, number)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return (held + index.vector_bytes) / max(1, len(rows))
+
+
+def _looked_up(index: StoryIndex, row: Row, number: int) -> float:
+    """Find then add one row; the seconds ``find`` took."""
+    language, vector = row.language, row.vector
+    started = time.perf_counter()
+    found = index.find(row.title, row.seen, language=language, vector=vector)
+    spent = time.perf_counter() - started
+    story_id = found.story_id if found is not None else str(number)
+    index.add(story_id, story_id, row.title, row.seen, language=language, vector=vector)
+    return spent
+
+
+def scale(rows: Iterable[Row], windows: Sequence[int], settings: DedupSettings) -> list[ScalePoint]:
+    """At each window size, time the next ``SCALE_SAMPLE`` articles and read the
+    process's resident memory."""
+    gc.collect()
+    index = story_index_for(settings, _FOREVER)
+    baseline = _rss_bytes()
+    points: list[ScalePoint] = []
+    pending = sorted(windows)
+    timings: list[tuple[float, float]] = []
+    for number, row in enumerate(rows):
+        if pending and number == pending[0]:
+            memory = (_rss_bytes() - baseline) / number
+            entries, timings = index.entries, []
+        started = time.perf_counter()
+        lookup = _looked_up(index, row, number)
+        if pending and number >= pending[0]:
+            timings.append((time.perf_counter() - started, lookup))
+            if len(timings) == SCALE_SAMPLE:
+                points.append(_point(pending.pop(0), entries, timings, memory))
+                if not pending:
+                    break
+    if pending and timings:  # the file ended before the sample was complete
+        points.append(_point(pending.pop(0), entries, timings, memory))
+    return points
+
+
+def scaled_rows(
+    path: Path, windows: Sequence[int], read: Callable[[Path], Iterable[Row]]
+) -> list[Row]:
+    """The rows the scale pass reads (the largest window and its sample), embedded."""
+    wanted = max(windows) + SCALE_SAMPLE
+    return with_vectors(list(islice(read(path), wanted)))
+
+
+def _point(
+    window: int, entries: int, timings: list[tuple[float, float]], memory: float
+) -> ScalePoint:
+    whole = sorted(spent for spent, _ in timings)
+    lookups = [lookup for _, lookup in timings]
+    return ScalePoint(
+        window,
+        entries,
+        statistics.median(whole) * 1e6,
+        whole[int(0.9 * len(whole))] * 1e6,
+        statistics.median(lookups) * 1e6,
+        memory,
+    )
