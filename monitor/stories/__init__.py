@@ -1,6 +1,7 @@
 """Stories: folding syndicated and re-worded reports of one event into one story.
 
-The story index (headline text, word rarity, names, vetoes), the words of a headline in
+The story index (headline text, word rarity, names, vetoes, and the nearest headlines by
+meaning: their sentence embeddings in a nearest-neighbour graph), the words of a headline in
 its language (stop words, stems, casualty words, names in scripts without capitals), the
 lead each article is
 compared by (its page's lead paragraph, else its summary's opening), dedup's decision for

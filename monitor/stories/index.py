@@ -11,7 +11,12 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    them and one a name; vetoed by a substituted name, disjoint headline numbers or
    disjoint casualty counts (of headline and lead: two leads' "12 killed" / "30 killed").
 
-Both tiers are gated (docs/decisions/0041-story-gates.md): opposed direction words
+4. the same event by meaning, when the words find nothing: the 16 nearest windowed
+   headlines by sentence embedding (``monitor.stories.semantic``), in one language the
+   cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
+   (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md).
+
+Every tier is gated (docs/decisions/0041-story-gates.md): opposed direction words
 ("rise" / "slide") veto the pair; a name counts as mentioned in any of its spellings
 ("Turkish" for "Turkey"); numbers are compared as values ("3,5 %" is "3.5%").
 
