@@ -151,6 +151,30 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
             "ar": "رفض",
         },
     ),
+    (  # talks reaching agreement or breaking down
+        {
+            "en": "agree agrees agreed agreement",
+            "fr": "accordent entente",
+            "es": "acuerdan acordaron",
+            "de": "einigen einigt geeinigt Einigung",
+            "tr": "anlaştı uzlaştı",
+            "ru": "договорились договорилась",
+            "uk": "домовилися домовилась",
+            "ar": "تتفقان يتفقان اتفقا اتفقت يتفق تتفق",
+            "fa": "توافق",
+        },
+        {
+            "en": "collapse collapses collapsed fail fails failed breakdown",
+            "fr": "échouent échoue échec capotent",
+            "es": "fracasan fracasa fracaso",
+            "de": "scheitern scheitert gescheitert",
+            "tr": "çöktü başarısız",
+            "ru": "сорвались провалились провал",
+            "uk": "зірвалися провалилися провал",
+            "ar": "انهيار تنهار انهارت فشل فشلت",
+            "fa": "شکست",
+        },
+    ),
     (  # sanctions, bans, curfews
         {
             "en": "impose imposes imposed",

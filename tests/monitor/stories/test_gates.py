@@ -118,6 +118,12 @@ def test_opposite_directions_keep_reports_apart(
         ("акції зросли", "акції впали", "uk", True),
         ("ارتفاع الأسهم", "انخفاض الأسهم", "ar", True),
         ("افزایش سهام", "کاهش سهام", "fa", True),
+        # talks reaching agreement or breaking down
+        ("Iran and the IAEA agree on inspections", "Iran and IAEA talks on inspections collapse",
+         "en", True),
+        ("Tarifparteien einigen sich bei der Bahn", "Tarifgespräche bei der Bahn gescheitert",
+         "de", True),
+        ("talks fail to reach agreement", "talks reach agreement", "en", False),
         # French words are not read in an English article
         ("shares rise", "baisse des actions", "en", False),
     ],
