@@ -145,7 +145,9 @@ class Deduplicator:
             return _known(article, known, facts)
         lead = grouping_lead(article.title, article.summary, facts.page_lead)
         when, language = article_time(article), article.language
-        match = self.index.find(article.title, when, lead, language=language)
+        match = self.index.find(
+            article.title, when, lead, language=language, vector=article.embedding
+        )
         if match is not None:
             return DedupDecision(
                 Verdict.FOLDED,
@@ -161,9 +163,8 @@ class Deduplicator:
         first = decision.duplicate_of or article.article_id
         lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
         seen = article_time(article)
-        self.index.add(
-            decision.story_id, first, article.title, seen, lead, language=article.language
-        )
+        self.index.add(decision.story_id, first, article.title, seen, lead,
+                       language=article.language, vector=article.embedding)  # fmt: skip
 
 
 def deciding_score(match: StoryMatch) -> float | None:
@@ -180,4 +181,5 @@ def add_stored(index: StoryIndex, item: WindowArticle, seen: datetime) -> None:
     """Put an article read back from the store (after a restart, or another daemon's)
     into ``index`` as seen at ``seen``, with its lead and language."""
     lead = grouping_lead(item.title, item.summary, item.page_lead)
-    index.add(item.story_id, item.first_article_id, item.title, seen, lead, language=item.language)
+    index.add(item.story_id, item.first_article_id, item.title, seen, lead,
+              language=item.language, vector=item.embedding)  # fmt: skip

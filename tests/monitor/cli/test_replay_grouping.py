@@ -50,6 +50,10 @@ EVENTS: list[tuple[str, str, str]] = [
     ("t2", "/metro-2", "İstanbul metro hattında arıza nedeniyle seferler durdu"),
     ("a1", "/beirut", "انقطاع الكهرباء في بيروت بعد عطل في محطة الزهراني"),
     ("a2", "/beirut-2", "عطل في محطة الزهراني يقطع الكهرباء عن بيروت"),
+    # across languages, by meaning; the same with another magnitude is another quake
+    ("x1", "/chile", "Earthquake of magnitude 6.1 strikes off northern Chile"),
+    ("x2", "/chile-ru", "Землетрясение магнитудой 6,1 произошло у берегов Чили"),
+    ("x3", "/chile-ru-2", "Землетрясение магнитудой 5,4 произошло у берегов Чили"),
     # rules match these: their terms are printed too
     ("s1", "/homs", "Russian air strikes hit rebel positions near Homs as Iranian troops arrive"),
     ("s2", "/homs-2", "Russian air strikes hit rebel positions near Homs, Iranian troops arrive"),
@@ -149,6 +153,8 @@ def test_replay_prints_why_each_article_joined_its_story(rows: list[dict[str, ob
         ("Rebels seize Goma airport after heavy fighting overnight", "/goma", "same_link"),
         ("Marseille : trois immeubles évacués après un incendie dans le Panier", "/marseille-2",
          "related"),
+        ("Землетрясение магнитудой 6,1 произошло у берегов Чили", "/chile-ru", "semantic"),
+        ("Землетрясение магнитудой 5,4 произошло у берегов Чили", "/chile-ru-2", "new_story"),
     ]  # fmt: skip
     for title, link, reason in cases:
         row = joined[(title, f"https://wire.example{link}")]
@@ -158,9 +164,9 @@ def test_replay_prints_why_each_article_joined_its_story(rows: list[dict[str, ob
 
 def test_join_score_is_the_score_that_decided(rows: list[dict[str, object]]) -> None:
     """A 0-100 score for the story index's judgements, at or above the threshold that
-    admitted it (config.example.toml: 88 for headlines, 0.4 cosine for related); null
-    where equality decided."""
-    thresholds = {"near_identical": 88.0, "update": 88.0, "related": 40.0}
+    admitted it (config.example.toml: 88 for headlines, 0.4 cosine for related, 0.5 for
+    meaning); null where equality decided."""
+    thresholds = {"near_identical": 88.0, "update": 88.0, "related": 40.0, "semantic": 50.0}
     seen = set()
     for row in rows:
         reason, score = str(row["joined_by"]), row["join_score"]
