@@ -14,8 +14,9 @@ tests never see each other's rows and the shared database is never dropped.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -27,6 +28,7 @@ from psycopg.conninfo import make_conninfo
 
 from monitor.store.interface import Store
 from monitor.store.postgres.store import PostgresStore
+from monitor.store.sql.dialect import POSTGRES, SQLITE
 from monitor.store.sqlite.store import SqliteStore
 
 __all__ = [
@@ -110,3 +112,24 @@ async def opened_store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
             yield store
         finally:
             await store.close()
+
+
+def database_at(backend: str, location: str, version: int, rows: Sequence[str]) -> None:
+    """Leave ``location`` as a database of schema ``version`` holding ``rows`` (SQL
+    inserts), as an older wirewatch left it: the migrations after it are to be tested."""
+    if backend == "sqlite":
+        with sqlite3.connect(location) as db:
+            for number, script in SQLITE.migrations():
+                if number <= version:
+                    db.executescript(script)
+            db.executescript(";".join(rows) + f"; PRAGMA user_version = {version};")
+        return
+    with psycopg.connect(location, autocommit=True) as db:
+        db.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                   " applied_at timestamptz NOT NULL DEFAULT now())")  # fmt: skip
+        for number, script in POSTGRES.migrations():
+            if number <= version:
+                db.execute(script.encode())
+                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
+        for row in rows:
+            db.execute(row.encode())

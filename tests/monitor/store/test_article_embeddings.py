@@ -5,12 +5,10 @@ article; and a schema-13 database migrated with its articles read back without o
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from monitor.records import article_id
@@ -19,10 +17,11 @@ from monitor.store.interface import Store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.retention import RetentionSettings, run_retention
-from monitor.store.sql.dialect import POSTGRES, SQLITE
+from monitor.store.sql.dialect import SQLITE
 from tests.support.stores import (
     POSTGRES_URL,
     STORE_BACKENDS,
+    database_at,
     new_store,
     opened_store,
     postgres_schema,
@@ -119,32 +118,12 @@ _OLD_ARTICLE = (
 )
 
 
-def _schema_13_sqlite(path: str) -> None:
-    with sqlite3.connect(path) as db:
-        for version, script in SQLITE.migrations():
-            if version <= 13:
-                db.executescript(script)
-        db.executescript(f"{_OLD_STORY}; {_OLD_ARTICLE}; PRAGMA user_version = 13;")
-
-
-def _schema_13_postgres(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
-                   " applied_at timestamptz NOT NULL DEFAULT now())")  # fmt: skip
-        for version, script in POSTGRES.migrations():
-            if version <= 13:
-                db.execute(script.encode())
-                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
-        db.execute(_OLD_STORY.encode())
-        db.execute(_OLD_ARTICLE.encode())
-
-
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 async def test_a_schema_13_database_migrates_with_its_articles_read_without_embedding(
     backend: str, tmp_path: Path
 ) -> None:
     async with store_location(backend, tmp_path) as location:
-        (_schema_13_sqlite if backend == "sqlite" else _schema_13_postgres)(location)
+        database_at(backend, location, 13, (_OLD_STORY, _OLD_ARTICLE))
         store = new_store(backend, location)
         await store.open()
         try:

@@ -5,21 +5,25 @@ schema-11 database migrated to it with its articles kept."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from monitor.records import article_id
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import BatchIngestStore, Store
 from monitor.store.retention import RetentionSettings, run_retention
-from monitor.store.sql.dialect import POSTGRES, SQLITE
-from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
+from monitor.store.sql.dialect import SQLITE
+from tests.support.stores import (
+    STORE_BACKENDS,
+    database_at,
+    new_store,
+    opened_store,
+    store_location,
+)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DESK, WIRE = "http://desk.test/feed", "http://wire.test/feed"
@@ -124,32 +128,12 @@ _OLD_ARTICLE = (
 )
 
 
-def _schema_11_sqlite(path: str) -> None:
-    with sqlite3.connect(path) as db:
-        for version, script in SQLITE.migrations():
-            if version <= 11:
-                db.executescript(script)
-        db.executescript(f"{_OLD_STORY}; {_OLD_ARTICLE}; PRAGMA user_version = 11;")
-
-
-def _schema_11_postgres(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
-                   " applied_at timestamptz NOT NULL DEFAULT now())")  # fmt: skip
-        for version, script in POSTGRES.migrations():
-            if version <= 11:
-                db.execute(script.encode())
-                db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
-        db.execute(_OLD_STORY.encode())
-        db.execute(_OLD_ARTICLE.encode())
-
-
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 async def test_a_schema_11_database_migrates_with_its_articles_kept(
     backend: str, tmp_path: Path
 ) -> None:
     async with store_location(backend, tmp_path) as location:
-        (_schema_11_sqlite if backend == "sqlite" else _schema_11_postgres)(location)
+        database_at(backend, location, 11, (_OLD_STORY, _OLD_ARTICLE))
         store = new_store(backend, location)
         await store.open()
         try:
