@@ -41,6 +41,7 @@ class ScalePoint:
     p90_us: float
     lookup_median_us: float  # find alone
     bytes_per_article: float
+    vector_bytes: float  # the vector window's own memory per vector it holds
 
 
 def with_vectors(rows: Sequence[Row]) -> list[Row]:
@@ -54,8 +55,8 @@ def _rss_bytes() -> int:
 
 
 def traced_bytes(rows: Sequence[Row], settings: DedupSettings) -> float:
-    """Bytes per article held by an index of ``rows``: what tracemalloc sees (Python's
-    objects) plus what the vector window reports it holds (usearch's own memory)."""
+    """Bytes per article of Python objects held by an index of ``rows`` (tracemalloc;
+    the vector window's own memory, outside Python's heap, is in each ``ScalePoint``)."""
     gc.collect()
     tracemalloc.start()
     try:
@@ -65,7 +66,7 @@ def traced_bytes(rows: Sequence[Row], settings: DedupSettings) -> float:
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return (held + index.vector_bytes) / max(1, len(rows))
+    return held / max(1, len(rows))
 
 
 def _looked_up(index: StoryIndex, row: Row, number: int) -> float:
@@ -92,16 +93,17 @@ def scale(rows: Iterable[Row], windows: Sequence[int], settings: DedupSettings) 
         if pending and number == pending[0]:
             memory = (_rss_bytes() - baseline) / number
             entries, timings = index.entries, []
+            vectors = index.vector_bytes / max(1, index.vectors)
         started = time.perf_counter()
         lookup = _looked_up(index, row, number)
         if pending and number >= pending[0]:
             timings.append((time.perf_counter() - started, lookup))
             if len(timings) == SCALE_SAMPLE:
-                points.append(_point(pending.pop(0), entries, timings, memory))
+                points.append(_point(pending.pop(0), entries, timings, (memory, vectors)))
                 if not pending:
                     break
     if pending and timings:  # the file ended before the sample was complete
-        points.append(_point(pending.pop(0), entries, timings, memory))
+        points.append(_point(pending.pop(0), entries, timings, (memory, vectors)))
     return points
 
 
@@ -114,7 +116,7 @@ def scaled_rows(
 
 
 def _point(
-    window: int, entries: int, timings: list[tuple[float, float]], memory: float
+    window: int, entries: int, timings: list[tuple[float, float]], memory: tuple[float, float]
 ) -> ScalePoint:
     whole = sorted(spent for spent, _ in timings)
     lookups = [lookup for _, lookup in timings]
@@ -124,5 +126,5 @@ def _point(
         statistics.median(whole) * 1e6,
         whole[int(0.9 * len(whole))] * 1e6,
         statistics.median(lookups) * 1e6,
-        memory,
+        *memory,
     )

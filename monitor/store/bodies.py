@@ -1,4 +1,5 @@
-"""Article page texts as stored: zlib-compressed UTF-8, NULL when there is none.
+"""Article page texts as stored: zlib-compressed UTF-8, NULL when there is none; and
+headline embeddings as read back (bytes, NULL when none was computed).
 
 Apart from the row mappers so that a record holding a stored text (the outbox's
 ``DeliveryContext``) can unpack it only when it is read.
@@ -31,3 +32,14 @@ def unpacked_body(value: bytes | memoryview | None, article_id: str) -> str:
     except (zlib.error, UnicodeDecodeError) as err:
         log.error("article_body_unreadable", article_id=article_id, error=str(err))
         return ""
+
+
+def unpacked_embedding(value: object, article_id: str) -> bytes:
+    """A stored headline embedding; anything but bytes (SQLite keeps what it is given) is
+    logged and read as none, so one bad row cannot stop the window's warm-up."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes | memoryview):
+        return bytes(value)
+    log.error("article_embedding_unreadable", article_id=article_id, kind=type(value).__name__)
+    return b""

@@ -58,6 +58,7 @@ def story_index_for(settings: DedupSettings, window: timedelta | None = None) ->
         related=settings.related_similarity,
         semantic=settings.semantic_similarity,
         across=settings.cross_language_similarity,
+        by_meaning=settings.semantic,
     )
 
 
@@ -112,7 +113,7 @@ class Deduplicator:
 
     def __init__(self, store: Store, settings: DedupSettings) -> None:
         self._store = store
-        self._settings = settings
+        self.settings = settings
         self._window = timedelta(hours=settings.window_hours)
         self.index = story_index_for(settings)
 
@@ -125,7 +126,7 @@ class Deduplicator:
     async def reload(self, now: datetime) -> int:
         """Start the index again from what the store holds (after a failed write, whose
         articles the index had already remembered)."""
-        self.index = story_index_for(self._settings)
+        self.index = story_index_for(self.settings)
         return await self.load(now)
 
     async def classify(self, article: Article) -> DedupDecision:

@@ -172,7 +172,6 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
             "ru": "сорвались провалились провал",
             "uk": "зірвалися провалилися провал",
             "ar": "انهيار تنهار انهارت فشل فشلت",
-            "fa": "شکست",
         },
     ),
     (  # sanctions, bans, curfews
@@ -189,6 +188,10 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
             "ru": "снял сняла сняли",
         },
     ),
+)
+# Words that turn the direction word after them into no direction at all, folded.
+_NEGATIONS = frozenset(
+    "without no not never sans pas sin ohne kein keine keinen без не ні بدون بلا لا olmadan".split()
 )
 _SCRIPTS_OF_THEIR_OWN = ("ar", "fa", "ru", "uk")
 _LATIN = ("fr", "es", "de", "tr")
@@ -225,8 +228,17 @@ def table(language: str) -> dict[str, frozenset[int]]:
 def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
     """The poles a headline's folded words (stop words included: "up", "down") name."""
     known = table(language if language in _LATIN else "")
-    found = [known[key] for key in (stem(word, language) for word in folded_words) if key in known]
+    found = []
+    for place, key in enumerate(stem(word, language) for word in folded_words):
+        poles = known.get(key)
+        if poles is not None:  # "without agreement", "sin acuerdo": neither way
+            negated = place and folded_words[place - 1] in _NEGATIONS
+            found.append(_both(poles) if negated else poles)
     return _shared(frozenset().union(*found)) if found else NO_DIRECTIONS
+
+
+def _both(poles: frozenset[int]) -> frozenset[int]:
+    return poles | {pole ^ 1 for pole in poles}
 
 
 @lru_cache(maxsize=1024)

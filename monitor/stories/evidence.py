@@ -77,6 +77,7 @@ class Rarity:
         self._postings = postings
         self._total = entries + 1
         self._cache: dict[str, float] = {}
+        self._norms: dict[frozenset[str], float] = {}  # the query's words, judged ~20 times
 
     def __call__(self, token: str) -> float:
         weight = self._cache.get(token)
@@ -86,6 +87,12 @@ class Rarity:
             weight = max(0.0, math.log(self._total / (frequency + 0.5)))
             self._cache[token] = weight
         return weight
+
+    def norm_of(self, words: frozenset[str]) -> float:
+        found = self._norms.get(words)
+        if found is None:
+            found = self._norms[words] = norm(words, self)
+        return found
 
 
 def near_identical(query: Query, entry: Entry) -> MatchKind:
@@ -127,14 +134,23 @@ def compared_words(query: Query, entry: Entry) -> tuple[frozenset[str], tuple[st
 def related(query: Query, entry: Entry, idf: Rarity) -> float:
     """IDF-weighted cosine of the two headlines (with their leads when both have one)."""
     mine, theirs = compared_words(query, entry)
-    # mentioned() compares Arabic proclitic forms; an ASCII word can only be itself
-    shared = [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
+    shared = shared_words(mine, theirs)
     if len(shared) < _MIN_SHARED:
         return 0.0
     if not any(token in query.names or token in entry.names for token in shared):
         return 0.0
+    return _cosine(shared, mine, theirs, idf)
+
+
+def shared_words(mine: frozenset[str], theirs: Iterable[str]) -> list[str]:
+    """Their words that ``mine`` holds too, in their order."""
+    # mentioned() compares Arabic proclitic forms; an ASCII word can only be itself
+    return [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
+
+
+def _cosine(shared: list[str], mine: frozenset[str], theirs: Iterable[str], idf: Rarity) -> float:
     overlap = math.fsum(idf(token) ** 2 for token in shared)  # exact: no order to depend on
-    norms = norm(mine, idf) * norm(theirs, idf)
+    norms = idf.norm_of(mine) * norm(theirs, idf)
     return overlap / norms if norms else 0.0
 
 
@@ -151,15 +167,14 @@ def meaning_score(
     and "shares rise on rate cut"); across languages no word is shared, and the cosine
     must reach the higher ``across`` bar."""
     one_language = query.language == entry.language or not (query.language and entry.language)
-    if gated(query, entry, one_language):
+    if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(query, entry, one_language):
         return 0.0
     if one_language:  # an unidentified language is most often the window's own
-        if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS:
+        mine, theirs = compared_words(query, entry)
+        words = _cosine(shared_words(mine, theirs), mine, theirs, idf)
+        if words < _MIN_OVERLAP:
             return 0.0
-        shared = overlap(*compared_words(query, entry), idf)
-        if shared < _MIN_OVERLAP:
-            return 0.0
-        score, needed = (cosine + shared) / 2, same
+        score, needed = (cosine + words) / 2, same
     else:
         score, needed = cosine, across
     return score * 100 if score >= needed else 0.0
@@ -168,7 +183,7 @@ def meaning_score(
 def gated(query: Query, entry: Entry, same_language: bool) -> bool:
     """A detail tells them apart: opposed directions, other names or other numbers.
     Across languages a name is compared only through its aliases: "Хомс" is not
-    "unmentioned" in a French report that writes "Homs"."""
+    "unmentioned" in a French report that writes "Homs", and "Chili" is "Chile"."""
     return (
         opposed(query.directions, entry.directions)
         or other_entities(query.aliases, entry.aliases)
@@ -176,10 +191,3 @@ def gated(query: Query, entry: Entry, same_language: bool) -> bool:
         or numbers_conflict(query.numbers, entry.numbers)
         or numbers_conflict(query.counts, entry.counts)
     )
-
-
-def overlap(mine: Iterable[str], theirs: Iterable[str], idf: Rarity) -> float:
-    mine, theirs = frozenset(mine), frozenset(theirs)
-    shared = math.fsum(idf(token) ** 2 for token in sorted(mine & theirs))
-    norms = norm(sorted(mine), idf) * norm(sorted(theirs), idf)
-    return shared / norms if norms else 0.0

@@ -87,7 +87,7 @@ class StoryMatch:
 
     story_id: str
     first_article_id: str
-    kind: MatchKind  # same_headline, near_identical, update or related
+    kind: MatchKind  # same_headline, near_identical, update, related or semantic
     score: float
 
 
@@ -102,12 +102,14 @@ class StoryIndex:
         related: float = 0.4,
         semantic: float = 0.5,
         across: float = 0.7,
+        by_meaning: bool = True,
     ) -> None:
         self.window = window
         self.threshold = threshold
         self.related = related
         self.semantic = semantic
         self.across = across
+        self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
@@ -154,10 +156,11 @@ class StoryIndex:
         same = self._same_headline(query, seen.timestamp())
         if same is not None:
             return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
-        found, vetoed = self._best(query, seen.timestamp())
-        embedding = decoded(vector) if found is None else None
+        idf = Rarity(self._postings, len(self._entries))
+        found, vetoed = self._best(query, seen.timestamp(), idf)
+        embedding = decoded(vector) if found is None and self.by_meaning else None
         if embedding is not None:
-            found = self._semantic_best(query, embedding, seen.timestamp(), vetoed)
+            found = self._semantic_best(query, embedding, seen.timestamp(), vetoed, idf)
         return found
 
     def compare(
@@ -218,7 +221,7 @@ class StoryIndex:
             return
         serial = self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
         self._names.observe(stripped, language)
-        embedding = decoded(vector)
+        embedding = decoded(vector) if self.by_meaning else None
         if embedding is not None:
             self._vectors.add(serial, embedding)
 
@@ -321,8 +324,7 @@ class StoryIndex:
                 found.append(entry)
         return found
 
-    def _best(self, query: Query, seen: float) -> tuple[StoryMatch | None, set[str]]:
-        idf = Rarity(self._postings, len(self._entries))
+    def _best(self, query: Query, seen: float, idf: Rarity) -> tuple[StoryMatch | None, set[str]]:
         vetoed: set[str] = set()
         allowed: list[StoryMatch] = []
         for entry in self._candidates(query, seen):
@@ -336,11 +338,15 @@ class StoryIndex:
         return (max(allowed, key=lambda match: match.score) if allowed else None), vetoed
 
     def _semantic_best(
-        self, query: Query, vector: npt.NDArray[np.float32], seen: float, vetoed: set[str]
+        self,
+        query: Query,
+        vector: npt.NDArray[np.float32],
+        seen: float,
+        vetoed: set[str],
+        idf: Rarity,
     ) -> StoryMatch | None:
         """The story of the nearest earlier headline by meaning, if close enough and no
         detail tells the two apart (docs/decisions/0042-semantic-evidence.md)."""
-        idf = Rarity(self._postings, len(self._entries))
         window = self.window.total_seconds()
         best: StoryMatch | None = None
         for serial, cosine in self._vectors.nearest(vector, _NEIGHBOURS):

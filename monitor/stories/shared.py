@@ -14,8 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from monitor.records import Article, DedupDecision, Verdict
 from monitor.store import OpenedElsewhere, WindowArticle
-from monitor.stories.dedup import Deduplicator, add_stored, deciding_score
-from monitor.stories.index import StoryIndex
+from monitor.stories.dedup import Deduplicator, add_stored, deciding_score, story_index_for
 from monitor.stories.leads import grouping_lead
 
 # Stories other daemons opened are checked against for this long after this daemon
@@ -39,8 +38,7 @@ class SharedStories:
     ) -> None:
         self.dedup = dedup  # not its index: a reload replaces that
         self.clock = clock
-        index = dedup.index
-        self._recent = StoryIndex(RECENT, index.threshold, related=index.related)
+        self._recent = story_index_for(dedup.settings, RECENT)
 
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
@@ -62,7 +60,9 @@ class SharedStories:
             if decision.verdict is not Verdict.NEW_STORY:
                 continue
             lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
-            match = self._recent.find(article.title, now, lead, language=article.language)
+            match = self._recent.find(
+                article.title, now, lead, language=article.language, vector=article.embedding
+            )
             if match is not None and match.story_id not in ours:
                 found[decision.story_id] = OpenedElsewhere(
                     match.story_id, match.first_article_id, match.kind, deciding_score(match)

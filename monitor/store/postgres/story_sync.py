@@ -34,7 +34,7 @@ _LOCK = (
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
 _SINCE = """
 SELECT a.seq, a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.seq > %s
 ORDER BY a.seq

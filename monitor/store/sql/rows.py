@@ -25,7 +25,7 @@ from monitor.records import (
     SubscriptionState,
     WebSubSubscription,
 )
-from monitor.store.bodies import unpacked_body
+from monitor.store.bodies import unpacked_body, unpacked_embedding
 from monitor.store.records import (
     DeliveryContext,
     KnownArticle,
@@ -179,7 +179,7 @@ def window_article(row: Row) -> WindowArticle:
     """An article of the dedup window: seen when published, or fetched if that is earlier."""
     fetched, published = when(row["fetched_at"]), moment(row["published"])
     seen = min(published, fetched) if published else fetched
-    embedding = bytes(row["embedding"] or b"")  # NULL: none computed
+    embedding = unpacked_embedding(row["embedding"], row["article_id"])
     return WindowArticle(**_values(row, _WINDOW), seen=seen, embedding=embedding)
 
 

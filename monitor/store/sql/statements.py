@@ -94,7 +94,7 @@ SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, na
 
 RECENT_ARTICLES = """
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.fetched_at >= ?
 ORDER BY a.fetched_at, a.{arrival}

@@ -5,11 +5,13 @@ article; and a schema-13 database migrated with its articles read back without o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.records import article_id
 from monitor.records.models import Article, DedupDecision, Verdict
@@ -133,3 +135,20 @@ async def test_a_schema_13_database_migrates_with_its_articles_read_without_embe
             assert _embeddings(window) == {"old": b"", "new": VECTOR}
         finally:
             await store.close()
+
+
+async def test_an_embedding_stored_as_something_else_is_read_as_none(tmp_path: Path) -> None:
+    """SQLite keeps whatever a column is given: a text or a number where the vector should
+    be is logged, naming the article, and the window is still read (the warm-up goes on)."""
+    async with opened_store("sqlite", tmp_path) as store:
+        await _stored(store, _article("text", VECTOR), _article("real", VECTOR))
+        with sqlite3.connect(tmp_path / "store.db") as db:
+            db.execute("UPDATE articles SET embedding = 'not a vector' WHERE guid = 'text'")
+            db.execute("UPDATE articles SET embedding = 2.5 WHERE guid = 'real'")
+        with capture_logs() as logs:
+            window = await store.recent_articles(NOW - timedelta(hours=1))
+    assert _embeddings(window) == {"text": b"", "real": b""}
+    unreadable = [entry for entry in logs if entry["event"] == "article_embedding_unreadable"]
+    assert sorted(entry["article_id"] for entry in unreadable) == sorted(
+        article_id(FEED, guid) for guid in ("real", "text")
+    )

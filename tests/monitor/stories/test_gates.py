@@ -124,6 +124,9 @@ def test_opposite_directions_keep_reports_apart(
         ("Tarifparteien einigen sich bei der Bahn", "Tarifgespräche bei der Bahn gescheitert",
          "de", True),
         ("talks fail to reach agreement", "talks reach agreement", "en", False),
+        # a negated direction word says neither way
+        ("Brexit talks end without agreement", "Brexit talks collapse", "en", False),
+        ("las negociaciones terminan sin acuerdo", "las negociaciones fracasan", "es", False),
         # French words are not read in an English article
         ("shares rise", "baisse des actions", "en", False),
     ],

@@ -6,14 +6,20 @@ for these tests; each pair also checked without vectors, where it must not join.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from monitor.records.models import MatchKind
+from monitor.config.settings import DedupSettings
+from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
+from monitor.store.records import WindowArticle
+from monitor.store.sqlite.store import SqliteStore
+from monitor.stories.dedup import Deduplicator
 from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
 from monitor.stories.semantic import VectorWindow
+from monitor.stories.shared import SharedStories
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BACKGROUND = (
@@ -36,7 +42,10 @@ PAIRS = [
     (QUAKE, "en", "Землетрясение магнитудой 5,4 произошло у берегов Чили", "ru", False),
     (RATE, "en", "Central bank cuts interest rate to 45 percent", "en", False),
     (DEPOT, "en", "Удар беспилотника по нефтебазе в Хомсе", "ru", False),
-]
+    # roundups: too few words to tell one day's from another's
+    ("Sport in brief", "en", "Le sport en bref", "fr", False),
+    ("Weather forecast for today", "en", "Прогноз погоды на сегодня", "ru", False),
+]  # fmt: skip
 
 
 def _window(first: str, language: str, *, vectors: bool) -> StoryIndex:
@@ -72,20 +81,37 @@ def test_without_vectors_words_alone_do_not_join_them(
     assert _joined(index, second, language, b"") is None
 
 
-@pytest.mark.parametrize(
-    "vector",
-    [b"", b"\x00" * 7, b"\x00" * 1023, np.full(512, np.nan, dtype="<f2").tobytes()],
-    ids=["none", "short", "odd", "not-a-number"],
-)
-def test_a_malformed_vector_is_ignored_and_words_still_decide(vector: bytes) -> None:
-    index = _window(DEPOT, "en", vectors=True)
+RUSSIAN_QUAKE = "Землетрясение магнитудой 6,1 произошло у берегов Чили"
+MALFORMED = [
+    b"",
+    b"\x00" * 7,
+    b"\x00" * 1023,
+    np.full(512, np.nan, dtype="<f2").tobytes(),
+    np.full(512, np.inf, dtype="<f2").tobytes(),
+    bytes(1024),  # all zeros: no direction
+]
+MALFORMED_IDS = ["none", "short", "odd", "not-a-number", "infinite", "zeros"]
+
+
+@pytest.mark.parametrize("vector", MALFORMED, ids=MALFORMED_IDS)
+def test_a_malformed_query_vector_joins_nothing_by_meaning(vector: bytes) -> None:
+    index = _window(QUAKE, "en", vectors=True)
+    assert _joined(index, RUSSIAN_QUAKE, "ru", vector) is None
+
+
+@pytest.mark.parametrize("vector", MALFORMED, ids=MALFORMED_IDS)
+def test_a_malformed_stored_vector_is_left_out_of_the_window(vector: bytes) -> None:
+    index = _window(QUAKE, "en", vectors=True)
+    held = index.vectors
     index.add("s2", "a2", "Talks on grain exports resume in Istanbul", NOW, vector=vector)
-    assert _joined(index, DEPOT, "en", vector) is MatchKind.SAME_HEADLINE
+    assert index.vectors == held
+    [query] = encode_headlines([RUSSIAN_QUAKE])
+    assert _joined(index, RUSSIAN_QUAKE, "ru", query) is MatchKind.SEMANTIC
 
 
 def test_pruned_articles_leave_the_vector_window() -> None:
     index = _window(QUAKE, "en", vectors=True)
-    second = "Землетрясение магнитудой 6,1 произошло у берегов Чили"
+    second = RUSSIAN_QUAKE
     [vector] = encode_headlines([second])
     assert _joined(index, second, "ru", vector) is MatchKind.SEMANTIC
     index.prune(NOW + timedelta(hours=49))
@@ -101,3 +127,64 @@ def test_nearest_vectors_come_most_similar_first_and_removed_ones_never() -> Non
     assert [serial for serial, _ in window.nearest(axes[0], 3)] == [3, 2, 1]
     window.remove([3, 99])
     assert [serial for serial, _ in window.nearest(axes[0], 3)] == [2, 1]
+
+
+def _report(number: int, title: str, language: str) -> Article:
+    [vector] = encode_headlines([title])
+    return Article(
+        article_id=f"a{number}", feed_url=f"http://{number}.test/feed", feed_name=f"{number}",
+        guid=f"g{number}", title=title, link=f"http://{number}.test/{number}", summary="",
+        content="", published=None, fetched_at=NOW, language=language, embedding=vector,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("settings", "joins"),
+    [(DedupSettings(), True), (DedupSettings(cross_language_similarity=0.95), False),
+     (DedupSettings(semantic=False), False)],
+    ids=["defaults", "a higher bar", "semantic off"],
+)  # fmt: skip
+async def test_a_restart_and_a_reload_group_by_the_stored_vectors(
+    tmp_path: Path, settings: DedupSettings, joins: bool
+) -> None:
+    """The English report is stored with its vector; a new daemon warmed from the store
+    (and again after a reload) folds the Russian report into its story by meaning, with
+    the bars and the switch its settings give."""
+    store = SqliteStore(str(tmp_path / "warm.db"))
+    await store.open()
+    try:
+        first = _report(1, QUAKE, "en")
+        await store.record_article(first, DedupDecision(Verdict.NEW_STORY, "s1"), [])
+        dedup = Deduplicator(store, settings)
+        for warm in (dedup.load, dedup.reload):
+            await warm(NOW)
+            decision = await dedup.classify(_report(2, RUSSIAN_QUAKE, "ru"))
+            joined = decision.verdict is Verdict.FOLDED and decision.story_id == "s1"
+            assert joined is joins
+            assert (decision.evidence is MatchKind.SEMANTIC) is joins
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(("semantic", "joins"), [(True, True), (False, False)])
+async def test_a_story_another_daemon_opened_is_found_by_meaning(
+    tmp_path: Path, semantic: bool, joins: bool
+) -> None:
+    """Another daemon stored the English report; this one's Russian report would open a
+    story, and is folded into theirs by meaning (not when ``semantic`` is off)."""
+    store = SqliteStore(str(tmp_path / "shared.db"))
+    await store.open()
+    try:
+        dedup = Deduplicator(store, DedupSettings(semantic=semantic))
+        shared = SharedStories(dedup, clock=lambda: NOW)
+        mine = _report(2, RUSSIAN_QUAKE, "ru")
+        decision = dedup.decide(mine, None)
+        [vector] = encode_headlines([QUAKE])
+        shared.learn([WindowArticle("s_theirs", "a1", QUAKE, "", NOW, language="en",
+                                    embedding=vector)])  # fmt: skip
+        found = shared.opened_elsewhere([(mine, decision)])
+    finally:
+        await store.close()
+    assert decision.verdict is Verdict.NEW_STORY
+    theirs = found.get(decision.story_id)
+    assert (theirs is not None and theirs.evidence is MatchKind.SEMANTIC) is joins
