@@ -42,6 +42,8 @@ PAIRS = [
     (QUAKE, "en", "Землетрясение магнитудой 5,4 произошло у берегов Чили", "ru", False),
     (RATE, "en", "Central bank cuts interest rate to 45 percent", "en", False),
     (DEPOT, "en", "Удар беспилотника по нефтебазе в Хомсе", "ru", False),
+    # a language the embedding was not taught to align: its cosine says nothing
+    (QUAKE, "en", "Jordskjelv med styrke 6,1 utenfor Nord-Chile", "no", False),
     # roundups: too few words to tell one day's from another's
     ("Sport in brief", "en", "Le sport en bref", "fr", False),
     ("Weather forecast for today", "en", "Прогноз погоды на сегодня", "ru", False),
