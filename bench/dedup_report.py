@@ -183,7 +183,8 @@ def _scale(report: Report) -> str:
         "this pass; removal is exercised by the tests, not timed here.",
         "",
         "| articles in window | texts indexed | median lookup µs | median find + add µs "
-        "| p90 find + add µs | bytes per windowed article | of which the vector window's |",
+        "| p90 find + add µs | bytes per windowed article "
+        "| vector window's own report, per vector |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
@@ -199,7 +200,8 @@ def _scale(report: Report) -> str:
             "words, the story objects, name statistics). The vector window (the int8 vector "
             "and its graph links) lives outside Python's heap; its own report of its memory "
             "per vector is the table's last column (usearch reserves room in steps, so small "
-            "windows pay for room not yet used).",
+            "windows pay for room not yet used, and reserved room the process has not touched "
+            "is not resident).",
         ]
     first, last = report.scale[0], report.scale[-1]
     change = (last.median_us / first.median_us - 1) * 100
@@ -242,7 +244,8 @@ def _notes(report: Report) -> str:
   grouping guesses from stop words), as ingest gives `Article.language`.
 - **StoryIndex, timestamps ignored**: the same with every row at one instant. The slice's
   `TIMESTAMP` is the aggregator's crawl time of a whole cluster, so it could leak the
-  labels; equal figures show the grouping does not lean on it (time only bounds the window).
+  labels. With the words alone the figures were equal; with meaning, ignoring time lets
+  the semantic tier join reports days apart, and precision falls (time bounds the window).
 - Not measured here: leads. Re-worded reports that share few headline words join only with
   their leads (see `tests/monitor/stories/test_story_index.py`); no labelled data with leads was
   available to calibrate that path."""
