@@ -133,3 +133,20 @@ def database_at(backend: str, location: str, version: int, rows: Sequence[str]) 
                 db.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))
         for row in rows:
             db.execute(row.encode())
+
+
+@asynccontextmanager
+async def migrated_store(
+    backend: str, tmp_path: Path, version: int, rows: Sequence[str]
+) -> AsyncIterator[Store]:
+    """A store opened (so migrated to the newest schema) on a database an older wirewatch
+    left at schema ``version`` holding ``rows``; checked to be at the newest schema."""
+    async with store_location(backend, tmp_path) as location:
+        database_at(backend, location, version, rows)
+        store = new_store(backend, location)
+        await store.open()
+        try:
+            assert await store.schema_version() == SQLITE.migrations()[-1][0]
+            yield store
+        finally:
+            await store.close()

@@ -19,15 +19,12 @@ from monitor.store.interface import Store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.retention import RetentionSettings, run_retention
-from monitor.store.sql.dialect import SQLITE
 from tests.support.stores import (
     POSTGRES_URL,
     STORE_BACKENDS,
-    database_at,
-    new_store,
+    migrated_store,
     opened_store,
     postgres_schema,
-    store_location,
 )
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -124,17 +121,10 @@ _OLD_ARTICLE = (
 async def test_a_schema_13_database_migrates_with_its_articles_read_without_embedding(
     backend: str, tmp_path: Path
 ) -> None:
-    async with store_location(backend, tmp_path) as location:
-        database_at(backend, location, 13, (_OLD_STORY, _OLD_ARTICLE))
-        store = new_store(backend, location)
-        await store.open()
-        try:
-            assert await store.schema_version() == SQLITE.migrations()[-1][0]
-            await _stored(store, _article("new", VECTOR))
-            window = await store.recent_articles(NOW - timedelta(hours=2))
-            assert _embeddings(window) == {"old": b"", "new": VECTOR}
-        finally:
-            await store.close()
+    async with migrated_store(backend, tmp_path, 13, (_OLD_STORY, _OLD_ARTICLE)) as store:
+        await _stored(store, _article("new", VECTOR))
+        window = await store.recent_articles(NOW - timedelta(hours=2))
+        assert _embeddings(window) == {"old": b"", "new": VECTOR}
 
 
 async def test_an_embedding_stored_as_something_else_is_read_as_none(tmp_path: Path) -> None:

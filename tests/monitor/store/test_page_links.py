@@ -16,13 +16,10 @@ from monitor.records import article_id
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import BatchIngestStore, Store
 from monitor.store.retention import RetentionSettings, run_retention
-from monitor.store.sql.dialect import SQLITE
 from tests.support.stores import (
     STORE_BACKENDS,
-    database_at,
-    new_store,
+    migrated_store,
     opened_store,
-    store_location,
 )
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -132,24 +129,17 @@ _OLD_ARTICLE = (
 async def test_a_schema_11_database_migrates_with_its_articles_kept(
     backend: str, tmp_path: Path
 ) -> None:
-    async with store_location(backend, tmp_path) as location:
-        database_at(backend, location, 11, (_OLD_STORY, _OLD_ARTICLE))
-        store = new_store(backend, location)
-        await store.open()
-        try:
-            assert await store.schema_version() == SQLITE.migrations()[-1][0]
-            (old,) = await store.articles_since(NOW - timedelta(days=2))
-            assert (old.article.guid, old.article.page_canonical, old.article.author) == (
-                "old",
-                "",
-                "",
-            )
-            # The old article's link is found through a new one's page canonical.
-            assert await _found(store, _article(WIRE, "w1", TRACKED, STORY)) == ("a-old", "link")
-            await _stored(store, _article(WIRE, "w2", "http://wire.test/x", "http://desk.test/s/3"))
-            assert await _found(store, _article(DESK, "d3", "http://desk.test/s/3")) == (
-                article_id(WIRE, "w2"),
-                "link",
-            )
-        finally:
-            await store.close()
+    async with migrated_store(backend, tmp_path, 11, (_OLD_STORY, _OLD_ARTICLE)) as store:
+        (old,) = await store.articles_since(NOW - timedelta(days=2))
+        assert (old.article.guid, old.article.page_canonical, old.article.author) == (
+            "old",
+            "",
+            "",
+        )
+        # The old article's link is found through a new one's page canonical.
+        assert await _found(store, _article(WIRE, "w1", TRACKED, STORY)) == ("a-old", "link")
+        await _stored(store, _article(WIRE, "w2", "http://wire.test/x", "http://desk.test/s/3"))
+        assert await _found(store, _article(DESK, "d3", "http://desk.test/s/3")) == (
+            article_id(WIRE, "w2"),
+            "link",
+        )
