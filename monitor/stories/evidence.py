@@ -190,10 +190,21 @@ def gated(query: Query, entry: Entry, same_language: bool) -> bool:
     """A detail tells them apart: opposed directions, other names or other numbers.
     Across languages a name is compared only through its aliases: "Хомс" is not
     "unmentioned" in a French report that writes "Homs", and "Chili" is "Chile"."""
+    return another_event(query, entry) or details_differ(query, entry, names=same_language)
+
+
+def another_event(query: Query, entry: Entry) -> bool:
+    """Opposed direction words ("rise" / "slide") or other known names ("turc" / "grec")."""
+    return opposed(query.directions, entry.directions) or other_entities(
+        query.aliases, entry.aliases
+    )
+
+
+def details_differ(query: Query, entry: Entry, *, names: bool = True) -> bool:
+    """A name each side gives that the other never mentions (``names``: as written),
+    or disjoint numbers or casualty counts."""
     return (
-        opposed(query.directions, entry.directions)
-        or other_entities(query.aliases, entry.aliases)
-        or (same_language and substituted(query, entry))
+        (names and substituted(query, entry))
         or numbers_conflict(query.numbers, entry.numbers)
         or numbers_conflict(query.counts, entry.counts)
     )

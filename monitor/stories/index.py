@@ -45,17 +45,18 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
-from monitor.stories.aliases import canonical_of, other_entities
-from monitor.stories.directions import NO_DIRECTIONS, directions, opposed
+from monitor.stories.aliases import canonical_of
+from monitor.stories.directions import NO_DIRECTIONS, directions
 from monitor.stories.evidence import (
     Entry,
     IndexedStory,
     Query,
     Rarity,
+    another_event,
+    details_differ,
     meaning_score,
     near_identical,
     related,
-    substituted,
 )
 from monitor.stories.headlines import (
     content_tokens,
@@ -65,7 +66,7 @@ from monitor.stories.headlines import (
     toll_numbers,
 )
 from monitor.stories.names import NameStats
-from monitor.stories.numbers import numbers_conflict, read_numbers, with_whole_parts
+from monitor.stories.numbers import read_numbers, with_whole_parts
 from monitor.stories.semantic import VectorWindow, decoded
 
 _CAP = 256  # newest postings read per word
@@ -364,18 +365,11 @@ class StoryIndex:
     def _judge(self, query: Query, entry: Entry, idf: Rarity) -> tuple[MatchKind, float]:
         """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
-        if opposed(query.directions, entry.directions) or other_entities(
-            query.aliases, entry.aliases
-        ):
-            # "rise" / "slide", "turc" / "grec": another event
+        if another_event(query, entry):  # a near-identical one marks its story apart
             return (_VETO, 0.0) if ratio else (_NONE, 0.0)
         if ratio:
             return near_identical(query, entry), ratio
-        if (
-            substituted(query, entry)
-            or numbers_conflict(query.numbers, entry.numbers)
-            or numbers_conflict(query.counts, entry.counts)
-        ):
+        if details_differ(query, entry):
             return _NONE, 0.0
         score = related(query, entry, idf)
         if score >= self.related:
