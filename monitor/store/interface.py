@@ -25,6 +25,7 @@ from monitor.store.records import (
     DatabaseStats,
     KnownArticle,
     PruneCutoffs,
+    RuleHour,
     StoredArticle,
     StoreNotWritableError,
     StoryRecord,
@@ -138,6 +139,10 @@ class Store(Outbox, Protocol):
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:
         deliveries are read with ``list_alerts``)."""
+
+    async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
+        """Per rule of ``rules`` and UTC hour since ``since``, how many stories the rule
+        first alerted on (its "new" alerts); hours without one are left out."""
 
 
 class ArticleRecord(NamedTuple):

@@ -102,6 +102,15 @@ class DeliveryContext:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleHour:
+    """How many stories a rule first alerted on in one UTC hour (the status page's charts)."""
+
+    rule: str
+    hour: datetime  # the hour's start, UTC
+    stories: int
+
+
+@dataclass(frozen=True, slots=True)
 class NotifierQueue:
     """A notifier's pending deliveries at a moment: whether any is due, and when the
     earliest of the others comes due (None: none waits)."""

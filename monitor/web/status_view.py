@@ -21,10 +21,13 @@ from monitor.feeds import FeedHealth, feed_health
 from monitor.observability import redact_url
 from monitor.records import AlertRecord, FeedState, Silence
 from monitor.store import AlertListing, FeedLeases, Store, StorySummary
+from monitor.web.activity_chart import RuleActivity, first_bucket, rule_activity
 
 FEED_LIMIT = 100
 STORY_LIMIT = 50
 ALERT_LIMIT = 100
+RULE_LIMIT = 100  # rules charted, in the rule set's order
+LIMITS = {"feeds": FEED_LIMIT, "stories": STORY_LIMIT, "alerts": ALERT_LIMIT, "rules": RULE_LIMIT}
 SUMMARY_CHARS = 400
 ERROR_CHARS = 300
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -82,6 +85,7 @@ class StatusView:
     delivery_counts: Mapping[str, int]
     silences: tuple[Silence, ...]
     limits: Mapping[str, int]
+    rules: tuple[RuleActivity, ...] = ()
 
 
 async def read_status(source: StatusSource) -> StatusView:
@@ -100,8 +104,20 @@ async def read_status(source: StatusSource) -> StatusView:
         alerts=tuple(await store.list_alerts(_EPOCH, limit=ALERT_LIMIT)),
         delivery_counts=await store.delivery_counts(),
         silences=tuple(await store.silences(active_at=now)),
-        limits={"feeds": FEED_LIMIT, "stories": STORY_LIMIT, "alerts": ALERT_LIMIT},
+        limits=LIMITS,
+        rules=await rule_rows(store, source.matcher(), now),
     )
+
+
+async def rule_rows(
+    store: Store, matcher: rules.Matcher | None, now: datetime
+) -> tuple[RuleActivity, ...]:
+    """Each current rule's last seven days, in one query."""
+    names = matcher.rule_names[:RULE_LIMIT] if matcher is not None else ()
+    hours: dict[str, list[tuple[datetime, int]]] = {name: [] for name in names}
+    for found in await store.rule_activity(names, first_bucket(now)):
+        hours[found.rule].append((found.hour, found.stories))
+    return tuple(rule_activity(name, hours[name], now) for name in names)
 
 
 def feed_rows(

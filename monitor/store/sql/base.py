@@ -31,6 +31,7 @@ from monitor.store.records import (
     KnownArticle,
     NotifierQueue,
     PruneCutoffs,
+    RuleHour,
     StoredArticle,
     StoreNotWritableError,
     StoryRecord,
@@ -208,6 +209,13 @@ class SqlStore:
         statement = sql.story_alerts(self.dialect, len(story_ids))
         found = await self._rows(statement, self.dialect.list_values(story_ids))
         return [rows.alert(row) for row in found]
+
+    async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
+        if not rules:
+            return []
+        statement = sql.rule_activity(self.dialect, len(rules))
+        values = (self.dialect.time(since), *self.dialect.list_values(rules))
+        return [rows.rule_hour(row) for row in await self._rows(statement, values)]
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to

@@ -31,6 +31,7 @@ class Dialect:
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
     skip_locked: str  # how a batch to prune is taken: PostgreSQL skips rows others hold
+    utc_hour: str  # the UTC hour of column first_at as text, "2026-03-01T06"
     typed_params: bool  # PostgreSQL: a parameter only tested for NULL needs a type
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
     lists_as_arrays: bool  # PostgreSQL binds one array; SQLite one parameter per item
@@ -57,7 +58,7 @@ class Dialect:
         and :name turned into %s and %(name)s (``::type`` casts are left alone)."""
         typed = self.typed_params
         text = sql.format(
-            **asdict(self),  # collate, arrival, tiebreak, greatest, skip_locked
+            **asdict(self),  # collate, arrival, tiebreak, greatest, skip_locked, utc_hour
             time_param="?::timestamptz" if typed else "?",
             text_param="?::text" if typed else "?",
         )
@@ -94,6 +95,7 @@ SQLITE = Dialect(
     tiebreak="",
     greatest="max",
     skip_locked="",
+    utc_hour="substr(first_at, 1, 13)",  # stored as UTC ISO 8601 text
     typed_params=False,
     timestamps_as_text=True,
     lists_as_arrays=False,
@@ -107,6 +109,7 @@ POSTGRES = Dialect(
     tiebreak=", a.seq",
     greatest="greatest",
     skip_locked=" FOR UPDATE SKIP LOCKED",
+    utc_hour="""to_char(first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')""",
     typed_params=True,
     timestamps_as_text=False,
     lists_as_arrays=True,

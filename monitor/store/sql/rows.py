@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from monitor.records import (
@@ -30,6 +30,7 @@ from monitor.store.records import (
     DeliveryContext,
     KnownArticle,
     NotifierQueue,
+    RuleHour,
     StoredArticle,
     StoryRecord,
     StorySummary,
@@ -157,6 +158,12 @@ def _history(found: Sequence[Row]) -> RuleHistory:
 
 def story_summary(row: Row) -> StorySummary:
     return StorySummary(**_values(row, _SUMMARY))
+
+
+def rule_hour(row: Row) -> RuleHour:
+    """``hour`` is "YYYY-MM-DDTHH" text, UTC, on both backends."""
+    start = datetime.strptime(row["hour"], "%Y-%m-%dT%H").replace(tzinfo=UTC)
+    return RuleHour(row["rule"], start, int(row["stories"]))
 
 
 def story_record(row: Row, outlets: Iterable[str], names: Sequence[Row]) -> StoryRecord:

@@ -170,6 +170,19 @@ ORDER BY created_at, alert_id{{collate}}
 """
 
 
+def rule_activity(dialect: Dialect, count: int) -> str:
+    """Stories each of ``count`` rules first alerted on, per UTC hour, since a moment: at
+    most rules × hours rows, whatever the number of alerts."""
+    return f"""
+SELECT rule, {{utc_hour}} AS hour, count(*) AS stories
+FROM (SELECT rule, created_at AS first_at FROM alerts
+      WHERE event = 'new' AND created_at >= {{time_param}} AND {dialect.in_list("rule", count)}
+     ) firsts
+GROUP BY rule, {{utc_hour}}
+ORDER BY rule{{collate}}, hour
+"""
+
+
 # --- the outbox ---
 
 # A delivery with all a notifier needs to render it (rows.delivery_context).

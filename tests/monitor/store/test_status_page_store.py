@@ -96,3 +96,31 @@ async def test_a_large_install_renders_a_capped_page(store: Store) -> None:
     assert len(view.feeds) == FEED_LIMIT
     assert view.feeds[0].url == "https://broken.example/"
     assert view.feeds[0].status == "not configured"
+
+
+async def _alerted(store: Store, number: int, at: datetime, rule: str, event: str = "new") -> None:
+    story_id = f"s{number}"
+    alert = AlertRecord(
+        alert_id=f"al{number}{rule}{event}", story_id=story_id, article_id=f"a{number}",
+        rule=rule, severity="high", terms=(), notifiers=(), created_at=at, event=event,
+    )  # fmt: skip
+    decision = DedupDecision(Verdict.NEW_STORY, story_id)
+    await store.record_article(_article(number, story_id, at), decision, [alert])
+
+
+async def test_rule_activity_counts_first_alerts_per_rule_and_utc_hour(store: Store) -> None:
+    hour = NOW.replace(minute=0)
+    await _alerted(store, 1, hour + timedelta(minutes=5), "watch")
+    await _alerted(store, 2, hour + timedelta(minutes=59), "watch")
+    await _alerted(store, 3, hour - timedelta(minutes=1), "watch")  # the hour before
+    await _alerted(store, 4, hour, "other")
+    await _alerted(store, 5, hour, "unlisted")  # a rule not asked for
+    await _alerted(store, 6, hour - timedelta(days=8), "watch")  # before ``since``
+    await _alerted(store, 7, hour, "watch", event="outlets")  # an update, not a new story
+    found = await store.rule_activity(["watch", "other"], NOW - timedelta(days=7))
+    assert [(row.rule, row.hour, row.stories) for row in found] == [
+        ("other", hour, 1),
+        ("watch", hour - timedelta(hours=1), 1),
+        ("watch", hour, 2),
+    ]
+    assert await store.rule_activity([], NOW - timedelta(days=7)) == []

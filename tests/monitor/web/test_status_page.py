@@ -24,10 +24,11 @@ from tests.support.status_world import HOSTILE, serve_in_thread
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "a", "section", "span",
     "code", "table", "thead", "tbody", "tr", "th", "td", "br", "small", "div", "mark",
+    "svg", "rect",
 }  # fmt: skip
 TEMPLATE_ATTRIBUTES = {
     "lang", "charset", "name", "content", "http-equiv", "href", "class", "id", "rel", "target",
-    "colspan",
+    "colspan", "xmlns", "width", "height", "viewbox", "role", "aria-label", "x", "y", "fill",
 }  # fmt: skip
 
 
@@ -97,6 +98,7 @@ def test_page_is_html_with_security_headers(response: httpx.Response) -> None:
         ("alerts", "down: pending, 1 attempt, next in"),
         ("alerts", "request failed (ConnectError)"),
         ("silences", "iran-in-syria"),
+        ("rules", "iran-in-syria 2"),
     ],
 )
 def test_sections_show_health_stories_deliveries_and_silences(
@@ -126,6 +128,13 @@ def test_no_markup_from_feed_text_becomes_a_tag_or_attribute(page: Page) -> None
     assert {tag for tag, _ in page.tags} <= TEMPLATE_TAGS
     names = {name for _, attrs in page.tags for name in attrs}
     assert names <= TEMPLATE_ATTRIBUTES  # no onerror, onload, onmouseover, srcdoc
+
+
+def test_each_rule_has_its_weeks_chart(page: Page) -> None:
+    (chart,) = [attrs for tag, attrs in page.tags if tag == "svg"]
+    label = "iran-in-syria: 2 stories in the last 7 days, at most 2 in six hours"
+    assert (chart["class"], chart["aria-label"]) == ("activity", label)
+    assert sum(tag == "rect" for tag, _ in page.tags) == 28
 
 
 def test_links_are_http_only_and_do_not_leak_the_referrer(page: Page) -> None:

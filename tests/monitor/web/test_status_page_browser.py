@@ -66,7 +66,8 @@ def test_hostile_feed_text_does_not_run(browser: Browser, page_url: str, bypass_
         row.hover()
     assert page.title() == "wirewatch status"
     assert page.evaluate("typeof window.pwned") == "undefined"
-    assert page.locator("script, img, svg, iframe, [onerror], [onmouseover]").count() == 0
+    assert page.locator("script, img, iframe, [onerror], [onmouseover], [onload]").count() == 0
+    assert page.locator("svg").count() == page.locator("svg.activity").count() == 1
     assert events == []
     page.context.close()
 
@@ -74,11 +75,26 @@ def test_hostile_feed_text_does_not_run(browser: Browser, page_url: str, bypass_
 def test_page_renders_every_section(browser: Browser, page_url: str) -> None:
     page, _ = _open(browser, page_url, bypass_csp=False)
     headings = page.locator("h2").all_inner_texts()
-    assert headings == ["Feeds", "Latest stories", "Alerts", "Active silences"]
+    assert headings == [
+        "Feeds", "Latest stories", "Rules: the last 7 days", "Alerts", "Active silences",
+    ]  # fmt: skip
     assert page.locator("tr.feed").count() == 2
     assert page.locator("tr.story").count() == 3
     assert page.locator("tr.alert").count() == 2
     assert page.locator("tr.silence").count() == 1
+    assert page.locator("tr.rule-activity").count() == 1
+    page.context.close()
+
+
+def test_the_rule_chart_is_drawn_with_a_label(browser: Browser, page_url: str) -> None:
+    page, events = _open(browser, page_url, bypass_csp=False)
+    chart = page.locator("svg.activity")
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0  # rendered, not blocked
+    label = "iran-in-syria: 2 stories in the last 7 days, at most 2 in six hours"
+    assert page.get_by_role("img", name=label).count() == 1
+    assert chart.locator("rect").count() == 28
+    assert events == []
     page.context.close()
 
 
