@@ -20,6 +20,8 @@ from notifiers.base import (
     NotifierPlugin,
     NotifyError,
     Sent,
+    SurgeEvidence,
+    SurgeStory,
 )
 from notifiers.console import ConsoleConfig, ConsoleNotifier
 from notifiers.email import EmailConfig, EmailNotifier
@@ -65,6 +67,8 @@ __all__ = [
     "Sent",
     "SlackConfig",
     "SlackNotifier",
+    "SurgeEvidence",
+    "SurgeStory",
     "Templates",
     "WebhookConfig",
     "WebhookNotifier",

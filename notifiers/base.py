@@ -18,13 +18,70 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeStory:
+    """One of the stories a surge names as its evidence, with its outlets in the window."""
+
+    story_id: str
+    title: str
+    outlets: int
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeEvidence:
+    """Why a surge alert was raised: a story, rule or name reported far more than usual.
+
+    ``count`` reports (syndicated copies counted once) from ``outlets`` independent
+    outlets between ``window_start`` and ``window_end``, against ``expected`` from the
+    learned baseline; ``score`` is -log10 of the baseline's chance of that many. Titles
+    and outlets are feed text, i.e. hostile: every notifier escapes them."""
+
+    kind: str  # "story", "rule" or "name"
+    key: str
+    label: str
+    count: int
+    expected: float
+    outlets: int
+    score: float
+    window_start: datetime
+    window_end: datetime
+    top_stories: tuple[SurgeStory, ...] = ()
+    top_outlets: tuple[str, ...] = ()
+
+    @property
+    def what(self) -> str:
+        """'name "Kyiv"', 'rule "iran-in-syria"', 'story "Quake hits …"'."""
+        return f'{self.kind} "{self.label}"'
+
+    @property
+    def minutes(self) -> int:
+        return round((self.window_end - self.window_start).total_seconds() / 60)
+
+    @property
+    def counts(self) -> str:
+        """'14 reports from 9 outlets in 60 min (1.2 expected)'."""
+        reports = "report" if self.count == 1 else "reports"
+        outlets = "outlet" if self.outlets == 1 else "outlets"
+        return (
+            f"{self.count} {reports} from {self.outlets} {outlets} in {self.minutes} min"
+            f" ({self.expected:.1f} expected)"
+        )
+
+    @property
+    def window(self) -> str:
+        """'2026-03-01 06:00–07:00 UTC'."""
+        start, end = self.window_start.astimezone(UTC), self.window_end.astimezone(UTC)
+        end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        return f"{start:%Y-%m-%d %H:%M}–{end_text} UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +116,9 @@ class Alert:
     excerpt: str = ""
     excerpt_marks: tuple[tuple[int, int], ...] = ()
     language: str = ""  # the article's language code ("ar"), "" when it could not be told
+    # A surge alert's evidence (rule "surge:<kind>:<key>"); title and link are then its
+    # top story's. None for a rule's alert.
+    surge: SurgeEvidence | None = None
 
     @property
     def feed_label(self) -> str:

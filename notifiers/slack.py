@@ -2,7 +2,9 @@
 
 Block Kit layout: the linked headline (template ``headline``), a fields section
 (severity, rule, matched terms, outlets, first seen, feed) and the excerpt around
-the matched terms (in bold), or the summary when there is no excerpt; the
+the matched terms (in bold), or the summary when there is no excerpt; a surge alert
+shows its evidence instead (count against expected, outlets, window, top outlets as
+fields, its top stories in the context block); the
 notification text is template ``text``. With a bot token, updates of a story are
 posted as replies in the thread of its first message (``thread_ts``); an incoming
 webhook cannot thread, so there an update is a new message marked as one.
@@ -29,7 +31,15 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from notifiers import _http
 from notifiers._text import single_line
 from notifiers._urls import check_endpoint
-from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, NotifyError, Sent
+from notifiers.base import (
+    Alert,
+    Batch,
+    NotifierConfig,
+    NotifierPlugin,
+    NotifyError,
+    Sent,
+    SurgeEvidence,
+)
 from notifiers.templates import (
     Escaping,
     Templates,
@@ -116,7 +126,12 @@ def _text(value: str, limit: int = _FIELD_CHARS) -> str:
 
 
 def _fields(alert: Alert) -> list[dict[str, str]]:
-    values = {
+    values = _surge_fields(alert, alert.surge) if alert.surge else _rule_fields(alert)
+    return [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in values.items()]
+
+
+def _rule_fields(alert: Alert) -> dict[str, str]:
+    return {
         "Severity": _text(alert.severity).upper(),
         "Rule": _text(alert.rule),
         "Matched terms": _text(", ".join(alert.matched_terms)) or "—",
@@ -124,10 +139,28 @@ def _fields(alert: Alert) -> list[dict[str, str]]:
         "First seen": alert.first_seen.isoformat(timespec="seconds"),
         "Feed": _text(alert.feed_label),
     }
-    return [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in values.items()]
+
+
+def _surge_fields(alert: Alert, surge: SurgeEvidence) -> dict[str, str]:
+    return {
+        "Severity": _text(alert.severity).upper(),
+        "Rule": _text(alert.rule),
+        "Count": f"{surge.count} (expected {surge.expected:.1f})",
+        "Outlets": str(surge.outlets),
+        "Window": surge.window,
+        "Top outlets": _text(", ".join(surge.top_outlets)) or "—",
+    }
+
+
+def _surge_stories(alert: Alert) -> str:
+    """The surge's top stories, one a line, for the context block."""
+    stories = alert.surge.top_stories if alert.surge else ()
+    return "\n".join(f"• {_text(story.title, 200)} ({story.outlets} outlets)" for story in stories)
 
 
 def _facts_line(alert: Alert) -> str:
+    if alert.surge:
+        return f"{_text(alert.severity).upper()} · {_text(alert.rule)} · {alert.surge.window}"
     terms = _text(", ".join(alert.matched_terms), 200) or "—"
     first_seen = alert.first_seen.isoformat(timespec="seconds")
     return (
@@ -152,7 +185,10 @@ class SlackMessages:
 
     @staticmethod
     def _quoted(alert: Alert) -> str:
-        """The excerpt around the matched terms, terms in bold; else the summary."""
+        """The excerpt around the matched terms, terms in bold; else the summary (a
+        surge: its top stories)."""
+        if alert.surge:
+            return _surge_stories(alert)
         excerpt = render_excerpt(alert, Escaping.SLACK, _EXCERPT_CHARS)
         return excerpt or _text(alert.summary, _SUMMARY_CHARS)
 

@@ -27,6 +27,7 @@ Context: ``alert`` (the first alert), ``alerts`` (all, oldest first), ``kind``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -40,7 +41,7 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from notifiers._text import excerpt_pieces, multi_line, safe_link, single_line
-from notifiers.base import Alert, NotifyError
+from notifiers.base import Alert, NotifyError, SurgeEvidence, SurgeStory
 
 MAX_VALUE_CHARS = 10_000  # one interpolated value, after cleaning
 MAX_REPEAT = 10_000  # "x" * n and [..] * n in templates
@@ -222,6 +223,29 @@ SAMPLE = Alert(
 )
 
 
+SURGE_SAMPLE = replace(
+    SAMPLE,
+    alert_id="su_sample",
+    rule="surge:name:sample",
+    matched_terms=(),
+    excerpt="",
+    excerpt_marks=(),
+    surge=SurgeEvidence(
+        kind="name",
+        key="sample",
+        label="Sample",
+        count=12,
+        expected=1.5,
+        outlets=8,
+        score=9.2,
+        window_start=datetime(2026, 1, 1, tzinfo=UTC),
+        window_end=datetime(2026, 1, 1, 1, tzinfo=UTC),
+        top_stories=(SurgeStory("st_sample", "Sample headline", 6),),
+        top_outlets=("Sample Feed",),
+    ),
+)
+
+
 def check_overrides(parts: Mapping[str, Escaping], overrides: Mapping[str, str]) -> None:
     """Compile and try every override on a sample; ValueError naming the part otherwise."""
     for part, source in overrides.items():
@@ -230,7 +254,8 @@ def check_overrides(parts: Mapping[str, Escaping], overrides: Mapping[str, str])
         try:
             template = _compile(parts[part], source)
             for kind in ("alert", "digest"):
-                template.render(_context([SAMPLE, SAMPLE], kind))
+                template.render(_context([SAMPLE, SURGE_SAMPLE], kind))
+                template.render(_context([SURGE_SAMPLE, SAMPLE], kind))
         except (TemplateError, ArithmeticError, TypeError, ValueError) as err:
             raise ValueError(f"template {part!r}: {type(err).__name__}: {err}") from None
 

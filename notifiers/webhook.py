@@ -8,9 +8,10 @@ Request::
     X-Wirewatch-Timestamp: <unix seconds>     (only when ``secret`` is set)
     X-Wirewatch-Signature: sha256=<hex>       (HMAC-SHA256 of "<timestamp>.<raw body>")
 
-The body follows :data:`PAYLOAD_SCHEMA` (``version`` 2, ``schema_version`` "2.2") for
+The body follows :data:`PAYLOAD_SCHEMA` (``version`` 2, ``schema_version`` "2.3") for
 one alert (``event`` is ``"new"``, or ``"update"`` for a later alert about the same
-``story_id`` and ``rule``, with ``change`` and ``reason`` saying what changed), or
+``story_id`` and ``rule``, with ``change`` and ``reason`` saying what changed; a surge
+alert is ``"new"`` with its evidence in ``surge``, null otherwise), or
 :data:`BATCH_SCHEMA` for a route's group or digest (``event`` is ``"group"`` or
 ``"digest"``, ``alerts`` holds the alert documents). Text fields (the excerpt's too)
 are verbatim feed text, i.e. untrusted: receivers must escape them for wherever they display them.
@@ -42,11 +43,11 @@ _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 
 # ``version`` changes only when a field is removed or changes meaning; ``schema_version``
 # ("MAJOR.MINOR") also when fields are added, which a version 2 reader may ignore.
-SCHEMA_VERSION: Final = "2.2"
+SCHEMA_VERSION: Final = "2.3"
 _SCHEMA_VERSION: Final = {
     "const": SCHEMA_VERSION,
     "description": "MAJOR.MINOR: the minor grows when fields are added"
-    " (2.1: excerpt, 2.2: language)",
+    " (2.1: excerpt, 2.2: language, 2.3: surge)",
 }
 _MARK: Final = {"type": "integer", "minimum": 0}
 _EXCERPT: Final[dict[str, Any]] = {
@@ -62,6 +63,45 @@ _EXCERPT: Final[dict[str, Any]] = {
             "items": {"type": "array", "prefixItems": [_MARK, _MARK], "minItems": 2, "maxItems": 2},
         },
     },
+}
+
+_COUNT: Final = {"type": "integer", "minimum": 0}
+_SURGE_FIELDS: Final = (
+    "kind", "key", "label", "count", "expected", "outlets", "score", "window_start",
+    "window_end", "top_stories", "top_outlets",
+)  # fmt: skip
+_SURGE: Final[dict[str, Any]] = {
+    "description": 'a surge alert\'s evidence (rule "surge:<kind>:<key>"; title, link and'
+    " story_id are its top story's); null for a rule's alert",
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(_SURGE_FIELDS),
+            "properties": {
+                "kind": {"enum": ["story", "rule", "name"]},
+                "key": {"type": "string", "description": "what surged: story id, rule, name"},
+                "label": {"type": "string", "description": "how it reads (feed text)"},
+                "count": {**_COUNT, "description": "reports in the window, copies once"},
+                "expected": {"type": "number", "minimum": 0, "description": "the baseline's"},
+                "outlets": {**_COUNT, "description": "independent outlets in the window"},
+                "score": {"type": "number", "description": "-log10 of the baseline's chance"},
+                "window_start": _TIMESTAMP,
+                "window_end": _TIMESTAMP,
+                "top_stories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["story_id", "title", "outlets"],
+                        "properties": {"story_id": _STRING, "title": _STRING, "outlets": _COUNT},
+                    },
+                },
+                "top_outlets": {"type": "array", "items": _STRING},
+            },
+        },
+    ],
 }
 
 _PROPERTIES: Final[dict[str, Any]] = {
@@ -87,6 +127,7 @@ _PROPERTIES: Final[dict[str, Any]] = {
         "type": "string",
         "description": 'the article\'s language code ("ar", "ckb"); "" when it could not be told',
     },
+    "surge": _SURGE,
 }
 PAYLOAD_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -176,6 +217,29 @@ def _excerpt(alert: Alert) -> dict[str, Any]:
     return {"text": alert.excerpt, "marks": [list(mark) for mark in marks]}
 
 
+def _surge(alert: Alert) -> dict[str, Any] | None:
+    surge = alert.surge
+    if surge is None:
+        return None
+    stories = [
+        {"story_id": story.story_id, "title": story.title, "outlets": story.outlets}
+        for story in surge.top_stories
+    ]
+    return {
+        "kind": surge.kind,
+        "key": surge.key,
+        "label": surge.label,
+        "count": surge.count,
+        "expected": surge.expected,
+        "outlets": surge.outlets,
+        "score": surge.score,
+        "window_start": surge.window_start.isoformat(),
+        "window_end": surge.window_end.isoformat(),
+        "top_stories": stories,
+        "top_outlets": list(surge.top_outlets),
+    }
+
+
 def build_payload(alert: Alert) -> dict[str, Any]:
     """The JSON document described by :data:`PAYLOAD_SCHEMA`."""
     return {
@@ -198,6 +262,7 @@ def build_payload(alert: Alert) -> dict[str, Any]:
         "matched_terms": list(alert.matched_terms),
         "outlets": alert.outlets,
         "language": alert.language,
+        "surge": _surge(alert),
     }
 
 

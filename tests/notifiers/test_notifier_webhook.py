@@ -37,7 +37,7 @@ async def test_body_is_the_documented_version_2_document(
     request = await _deliver(http_receiver, http_client, make_alert())
     assert request.json() == {
         "version": 2,
-        "schema_version": "2.2",
+        "schema_version": "2.3",
         "event": "new",
         "alert_id": "a1b2c3d4e5f60718",
         "story_id": "story-0042",
@@ -55,6 +55,7 @@ async def test_body_is_the_documented_version_2_document(
         "matched_terms": ["harbour", "crane"],
         "outlets": 3,
         "language": "",
+        "surge": None,
     }
     assert list(request.json()) == PAYLOAD_SCHEMA["required"]
     assert set(PAYLOAD_SCHEMA["properties"]) == set(PAYLOAD_SCHEMA["required"])
@@ -179,7 +180,7 @@ def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
     assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
-    assert len(schema["required"]) == 19
+    assert len(schema["required"]) == 20
 
 
 @pytest.mark.parametrize("language", ["ar", "ckb", ""])
@@ -192,4 +193,4 @@ async def test_body_carries_the_articles_language(
     """Schema 2.2: the article's language code, "" when it could not be told."""
     request = await _deliver(http_receiver, http_client, make_alert(language=language))
     assert request.json()["language"] == language
-    assert request.json()["schema_version"] == "2.2"
+    assert request.json()["schema_version"] == "2.3"
