@@ -4,7 +4,15 @@ content-derived ids that make every id the same in every process.
 
 Bottom layer: frozen dataclasses and pure functions, no I/O."""
 
-from monitor.records.ids import alert_id_for, article_id, digest
+from monitor.records.ids import (
+    SURGE_ALERT,
+    SURGE_RULE,
+    alert_id_for,
+    article_id,
+    digest,
+    rule_covers,
+    surge_rule,
+)
 from monitor.records.models import (
     AlertRecord,
     Article,
@@ -28,6 +36,8 @@ from monitor.records.models import (
 )
 
 __all__ = [
+    "SURGE_ALERT",
+    "SURGE_RULE",
     "AlertRecord",
     "Article",
     "DedupDecision",
@@ -50,4 +60,6 @@ __all__ = [
     "alert_id_for",
     "article_id",
     "digest",
+    "rule_covers",
+    "surge_rule",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from monitor.records.ids import rule_covers
 from rules import Severity
 
 
@@ -328,6 +329,8 @@ class Silence:
         return self.created_at <= now < self.expires_at
 
     def covers(self, rule: str, story_id: str, notifier: str) -> bool:
-        """True when every field this silence names equals the delivery's."""
-        wanted = ((self.rule, rule), (self.story_id, story_id), (self.notifier, notifier))
-        return all(not mine or mine == theirs for mine, theirs in wanted)
+        """True when every field this silence names equals the delivery's (a surge
+        rule's prefix covers the surges below it: ``ids.rule_covers``)."""
+        wanted = ((self.story_id, story_id), (self.notifier, notifier))
+        named = all(not mine or mine == theirs for mine, theirs in wanted)
+        return named and rule_covers(self.rule, rule)

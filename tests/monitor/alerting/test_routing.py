@@ -119,6 +119,29 @@ def test_silences_cover_only_what_they_name_and_only_while_active() -> None:
 
 
 @pytest.mark.parametrize(
+    ("silenced", "rule", "covered"),
+    [
+        ("surge", "surge:name:kyiv", True),
+        ("surge:name", "surge:name:kyiv", True),
+        ("surge:name:kyiv", "surge:name:kyiv", True),
+        ("surge:name", "surge:name:kyiv oblast", True),
+        ("surge:rule", "surge:name:kyiv", False),
+        ("surge:name:ky", "surge:name:kyiv", False),  # a prefix must end at a colon
+        ("surge", "surge-watch", False),
+        ("iran", "iran:syria", False),  # only surge rules are covered by a prefix
+        ("", "surge:story:st_1", True),
+        ("surge:story", "surge:story:st_1", True),
+    ],
+)
+def test_a_silence_of_a_surge_prefix_covers_the_surges_below_it(
+    silenced: str, rule: str, covered: bool
+) -> None:
+    now = utc("2026-11-24T12:00")
+    silence = Silence("quiet", now, now + timedelta(hours=2), rule=silenced)
+    assert (covering([silence], rule, "s1", "slack") is silence) is covered
+
+
+@pytest.mark.parametrize(
     ("table", "message"),
     [
         ({"routes": {"slack": {"quiet_hours": {"start": "25:00", "end": "07:00"}}}}, "HH:MM"),
