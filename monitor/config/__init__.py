@@ -27,6 +27,7 @@ from monitor.config.settings import (
     default_config_path,
     load_config,
 )
+from monitor.config.surges import SurgeSettings
 
 __all__ = [
     "SEVERITY_RANK",
@@ -45,6 +46,7 @@ __all__ = [
     "RouteSettings",
     "Settings",
     "StoreSettings",
+    "SurgeSettings",
     "UpdateSettings",
     "default_config_path",
     "load_config",

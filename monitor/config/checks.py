@@ -48,6 +48,17 @@ def _named_notifiers(
             yield ("alerting", "severity_routes", severity.value, index), name
 
 
+def check_surge_notifiers(
+    names: Sequence[str], notifiers: Collection[str], problems: Problems
+) -> None:
+    """The notifiers ``[surge] notifiers`` routes surge alerts to exist."""
+    for index, name in enumerate(names):
+        if name not in notifiers:
+            problems.at(
+                ("surge", "notifiers", index), rules.unknown_name("notifier", name, notifiers)
+            )
+
+
 def check_feeds(feeds: Sequence[FeedSettings], problems: Problems) -> None:
     seen: set[str] = set()
     for index, feed in enumerate(feeds):

@@ -19,6 +19,7 @@ class RetentionSettings(Section):
     tombstones_days: float = Field(
         365.0, ge=0, description="memory of pruned articles' GUIDs; 0: forever"
     )
+    surges_days: float = Field(90.0, ge=0, description="surges, by when they fired; 0: forever")
     interval: float = Field(3600.0, ge=60, description="seconds between runs in the daemon")
     batch_size: int = Field(500, ge=1, le=50_000, description="rows per transaction")
     max_rows_per_run: int = Field(200_000, ge=1, description="the rest waits for the next run")

@@ -24,10 +24,16 @@ import notifiers
 import rules
 from monitor.config.alerting import AlertingSettings
 from monitor.config.base import Section
-from monitor.config.checks import check_feeds, check_names, check_store_path
+from monitor.config.checks import (
+    check_feeds,
+    check_names,
+    check_store_path,
+    check_surge_notifiers,
+)
 from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.problems import Problems
 from monitor.config.retention import RetentionSettings
+from monitor.config.surges import SurgeSettings
 from monitor.config.validate import validate_settings
 from notifiers import NotifierConfig
 
@@ -157,6 +163,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     alerting: AlertingSettings = AlertingSettings()
     retention: RetentionSettings = RetentionSettings()
+    surge: SurgeSettings = SurgeSettings()
     listener: ListenerSettings = ListenerSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
@@ -251,6 +258,7 @@ def _cross_check(
     check_feeds(settings.feeds, problems)
     daemon, alerting = settings.daemon, settings.alerting
     check_names(daemon.operator_notifiers, alerting, notifier_names, rule_names, problems)
+    check_surge_notifiers(settings.surge.notifiers, notifier_names, problems)
     if check_paths and settings.store.backend == "sqlite":
         check_store_path(settings.store.path, problems)
 

@@ -32,6 +32,7 @@ from monitor.store.records import (
     StorySummary,
     WindowArticle,
 )
+from monitor.surges import Surge
 
 
 class Store(Outbox, Protocol):
@@ -135,6 +136,18 @@ class Store(Outbox, Protocol):
 
     async def latest_stories(self, limit: int) -> list[StorySummary]:
         """The ``limit`` stories seen most recently, newest first."""
+
+    async def record_surges(self, fired: Sequence[Surge]) -> None:
+        """Keep surges that fired; one already kept (same ``surge_id``) is left as it is."""
+
+    async def list_surges(self, since: datetime) -> list[Surge]:
+        """Surges fired at or after ``since``, oldest first."""
+
+    async def save_surge_state(self, state: bytes) -> None:
+        """Replace the surge detector's saved state (``SurgeDetector.snapshot()``)."""
+
+    async def load_surge_state(self) -> bytes | None:
+        """The surge detector's saved state, None when none was saved."""
 
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:

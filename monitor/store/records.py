@@ -209,12 +209,14 @@ class PruneCutoffs:
     before it and that have no pending delivery. ``articles``: articles fetched before it
     that no stored alert names; each leaves a tombstone. ``stories``: stories last seen
     before it with no article and no alert left. ``tombstones``: tombstones older than it.
+    ``surges``: surges that fired before it.
     """
 
     articles: datetime | None = None
     stories: datetime | None = None
     alerts: datetime | None = None
     tombstones: datetime | None = None
+    surges: datetime | None = None
 
 
 class OpenedElsewhere(NamedTuple):

@@ -31,8 +31,9 @@ WINDOW_MARGIN = timedelta(days=1)
 
 
 # What a retention run prunes, in this order: alerts first frees their articles, and
-# articles and alerts gone free their stories (docs/decisions/0015-retention.md).
-PRUNE_KINDS = ("alerts", "articles", "stories", "tombstones")
+# articles and alerts gone free their stories (docs/decisions/0015-retention.md); surges
+# (the surge detector's record) hang on nothing.
+PRUNE_KINDS = ("alerts", "articles", "stories", "tombstones", "surges")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ def prune_cutoffs(settings: RetentionSettings, now: datetime, window: timedelta)
         stories=before(settings.stories_days),
         alerts=before(settings.alerts_days),
         tombstones=before(settings.tombstones_days),
+        surges=before(settings.surges_days),
     )
 
 

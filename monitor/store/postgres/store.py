@@ -56,7 +56,7 @@ from monitor.store.writability import Writability
 
 T = TypeVar("T")
 _PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
-               "tombstones": "article_id"}  # fmt: skip
+               "tombstones": "article_id", "surges": "surge_id"}  # fmt: skip
 # A pruned article leaves its tombstone in the same statement.
 _PRUNE_ARTICLES = f"""
 WITH gone AS (DELETE FROM articles WHERE article_id IN ({upkeep.batch("articles", _PRUNE_KEYS)})

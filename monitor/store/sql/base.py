@@ -39,12 +39,13 @@ from monitor.store.records import (
     WindowArticle,
 )
 from monitor.store.retention import PRUNE_KINDS
-from monitor.store.sql import articles, rows, upkeep
+from monitor.store.sql import articles, rows, surges, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
 from monitor.store.writability import Writability
+from monitor.surges import Surge
 
 T = TypeVar("T")
 
@@ -308,6 +309,21 @@ class SqlStore:
 
     async def remove_silence(self, silence_id: int) -> bool:
         return await self._execute(sql.REMOVE_SILENCE, (silence_id,)) > 0
+
+    async def record_surges(self, fired: Sequence[Surge]) -> None:
+        values = [surges.surge_values(self.dialect, surge) for surge in fired]
+        await self._perform(each(surges.RECORD_SURGE, values), write=True)
+
+    async def list_surges(self, since: datetime) -> list[Surge]:
+        found = await self._rows(surges.LIST_SURGES, (self.dialect.time(since),))
+        return [surges.surge(row) for row in found]
+
+    async def save_surge_state(self, state: bytes) -> None:
+        stamp = self.dialect.time(datetime.now(UTC))
+        await self._execute(surges.SAVE_STATE, (surges.STATE_NAME, state, stamp))
+
+    async def load_surge_state(self) -> bytes | None:
+        return surges.state_bytes(await self._rows(surges.LOAD_STATE, (surges.STATE_NAME,)))
 
     async def list_alerts(
         self, since: datetime, state: str | None = None, limit: int = 500

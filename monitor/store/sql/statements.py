@@ -12,7 +12,8 @@ from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
 
 TABLES = ("feeds", "websub", "stories", "story_outlets", "story_names", "articles",
-          "pruned_articles", "alerts", "deliveries", "threads", "silences")  # fmt: skip
+          "pruned_articles", "alerts", "deliveries", "threads", "silences", "surges",
+          "surge_state")  # fmt: skip
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:

@@ -26,7 +26,7 @@ from monitor.store.sql.steps import Steps, first_of, rows_of
 _KEEP_ALL = datetime.min.replace(tzinfo=UTC)
 # Each kind's table, and its alias in the statements below.
 _TABLES = {"alerts": ("alerts", "x"), "articles": ("articles", "a"), "stories": ("stories", "s"),
-           "tombstones": ("pruned_articles", "t")}  # fmt: skip
+           "tombstones": ("pruned_articles", "t"), "surges": ("surges", "g")}  # fmt: skip
 
 # An alert stays while it is young, while its story is still active, or while any of its
 # deliveries is pending (held and retrying deliveries are pending too).
@@ -69,6 +69,8 @@ def candidates(kind: str, keys: Mapping[str, str], *, planned: bool) -> str:
         kept = _STORY_KEPT_PLANNED if planned else _STORY_KEPT
         return f"""SELECT {key} FROM stories s
             WHERE s.last_seen < :stories AND NOT {kept} ORDER BY s.last_seen"""
+    if kind == "surges":
+        return f"""SELECT {key} FROM surges g WHERE g.fired_at < :surges ORDER BY g.fired_at"""
     return f"""SELECT {key} FROM pruned_articles t
         WHERE t.pruned_at < :tombstones ORDER BY t.pruned_at"""
 

@@ -35,7 +35,7 @@ from monitor.store.writability import Writability, sqlite_not_writable
 
 T = TypeVar("T")
 _PRUNE_KEYS = {"alerts": "rowid", "articles": "rowid", "stories": "rowid",
-               "tombstones": "article_id"}  # fmt: skip
+               "tombstones": "article_id", "surges": "rowid"}  # fmt: skip
 _DELETE_ARTICLES = (
     f"DELETE FROM articles WHERE rowid IN ({upkeep.batch('articles', _PRUNE_KEYS)})"
     " RETURNING article_id, story_id"

@@ -88,7 +88,7 @@ def test_prune_dry_run_then_prune(config_path: Path, capsys: pytest.CaptureFixtu
     _age_everything(config_path.parent / "ww.db", 100)
     capsys.readouterr()
     assert main(["db", "prune", "--config", str(config_path), "--dry-run"]) == 0
-    expected = "alerts 1, articles 2, stories 2, tombstones 0"
+    expected = "alerts 1, articles 2, stories 2, tombstones 0, surges 0"
     assert capsys.readouterr().out.strip() == f"would prune: {expected}"
     assert _rows(config_path, capsys)["articles"] == 2  # a dry run deletes nothing
     assert main(["db", "prune", "--config", str(config_path)]) == 0

@@ -105,7 +105,7 @@ async def test_old_articles_go_and_leave_their_young_story(store: Store) -> None
     await _report(store, "old", 40, story="s-old")
     await _report(store, "recent", 10, story="s-recent")
     pruned = await _retain(store)
-    assert pruned == {"alerts": 0, "articles": 1, "stories": 0, "tombstones": 0}
+    assert pruned == {"alerts": 0, "articles": 1, "stories": 0, "tombstones": 0, "surges": 0}
     rows = await _rows(store)
     assert (rows["articles"], rows["stories"], rows["pruned_articles"]) == (1, 2, 1)
 
@@ -113,7 +113,8 @@ async def test_old_articles_go_and_leave_their_young_story(store: Store) -> None
 async def test_a_story_older_than_its_age_goes_with_its_bookkeeping(store: Store) -> None:
     await _report(store, "ancient", 100, story="s1")
     await store.save_thread("s1", "watch", "hook", "ts-1")
-    assert await _retain(store) == {"alerts": 0, "articles": 1, "stories": 1, "tombstones": 0}
+    expected = {"alerts": 0, "articles": 1, "stories": 1, "tombstones": 0, "surges": 0}
+    assert await _retain(store) == expected
     rows = await _rows(store)
     assert (rows["stories"], rows["story_outlets"], rows["threads"]) == (0, 0, 0)
 
@@ -136,7 +137,7 @@ async def test_only_settled_alerts_go(
     await _report(store, "g1", 100, story="s1", alert=True)
     await _set_delivery(store, state, attempts, hold)
     expected = dict.fromkeys(("alerts", "articles", "stories"), int(pruned))
-    assert await _retain(store) == {**expected, "tombstones": 0}
+    assert await _retain(store) == {**expected, "tombstones": 0, "surges": 0}
     rows = await _rows(store)
     kept = int(not pruned)
     assert (rows["alerts"], rows["deliveries"], rows["articles"], rows["stories"]) == (kept,) * 4
@@ -237,6 +238,7 @@ async def test_a_dry_run_counts_what_a_run_deletes_and_deletes_nothing(store: St
             "articles": 3,
             "stories": 2,
             "tombstones": 0,
+            "surges": 0,
         }
     )
 
@@ -323,7 +325,8 @@ async def test_an_entry_its_feed_still_lists_raises_no_alert_after_pruning(tmp_p
         try:
             report = await daemon.retain()
             assert report is not None
-            assert report.pruned == {"alerts": 1, "articles": 1, "stories": 1, "tombstones": 0}
+            expected = {"alerts": 1, "articles": 1, "stories": 1, "tombstones": 0, "surges": 0}
+            assert report.pruned == expected
             outcomes = await daemon.run_once()
             rows = (await daemon.store.database_stats()).rows
         finally:

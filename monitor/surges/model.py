@@ -1,0 +1,95 @@
+"""What the surge detector reads (a :class:`Sighting` per stored article) and what it
+tells (a fired :class:`Surge`, or a :class:`Rising` key that has not fired yet)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+MAX_TOP = 5  # stories and outlets a surge names as its evidence
+
+
+class SurgeKind(StrEnum):
+    """What surged: one story's outlets, one rule's matches, or one name's mentions."""
+
+    STORY = "story"
+    RULE = "rule"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """What the detector learns from one stored article.
+
+    ``outlet`` is the independent outlet (``StoryFacts.outlet``: syndicated copies of one
+    wire text share "wire:<agency>"); ``names`` pairs each name's folded key with how it
+    was written, for display; ``rules`` are the rules the article's story matched."""
+
+    at: datetime
+    story_id: str
+    outlet: str
+    title: str
+    rules: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
+    new_story: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Surge:
+    """A key reported far more than its baseline in ``[window_start, window_end]``.
+
+    ``count``: (story, outlet) pairs in the window, so a wire text's copies count once;
+    ``expected``: the baseline's mean for that window; ``score``: -log10 of the chance of
+    at least ``count`` under the baseline; ``top_stories``: (story_id, title, outlets)."""
+
+    surge_id: str
+    kind: SurgeKind
+    key: str
+    label: str
+    window_start: datetime
+    window_end: datetime
+    fired_at: datetime
+    count: int
+    expected: float
+    outlets: int
+    score: float
+    top_stories: tuple[tuple[str, str, int], ...] = ()
+    top_outlets: tuple[str, ...] = ()
+
+    def evidence(self) -> dict[str, Any]:
+        """The top stories and outlets as JSON-ready values (what the store keeps)."""
+        stories = [[story_id, title, outlets] for story_id, title, outlets in self.top_stories]
+        return {"top_stories": stories, "top_outlets": list(self.top_outlets)}
+
+
+@dataclass(frozen=True, slots=True)
+class Rising:
+    """A key above its baseline now that has not fired (``wirewatch surges``)."""
+
+    kind: SurgeKind
+    key: str
+    label: str
+    count: int
+    expected: float
+    score: float
+
+
+def surge_id(kind: SurgeKind, key: str, window_start: datetime) -> str:
+    """Stable across processes and restarts: the same surge gets the same id."""
+    stamp = window_start.astimezone(UTC).isoformat()
+    digest = hashlib.sha256(f"{kind.value}\x1f{key}\x1f{stamp}".encode())
+    return digest.hexdigest()[:20]
+
+
+def surge_from_evidence(fields: dict[str, Any], evidence: dict[str, Any]) -> Surge:
+    """A surge from its stored columns (``fields``) and its evidence JSON."""
+    stories = tuple(
+        (str(story_id), str(title), int(outlets))
+        for story_id, title, outlets in evidence.get("top_stories", ())
+    )
+    outlets = tuple(str(outlet) for outlet in evidence.get("top_outlets", ()))
+    kind = SurgeKind(fields.pop("kind"))
+    return Surge(kind=kind, top_stories=stories, top_outlets=outlets, **fields)

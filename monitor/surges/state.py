@@ -1,0 +1,125 @@
+"""The detector's memory as bytes and back: versioned JSON, compressed, deterministic.
+
+Times are seconds since the epoch (UTC). A snapshot of another version, or one that
+does not decode, raises :class:`SurgeStateError`: the caller starts afresh and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.surges.memory import Memory, StoryLife
+from monitor.surges.model import SurgeKind
+from monitor.surges.profile import HourOfWeek
+from monitor.surges.stats import HOURS_A_WEEK
+from monitor.surges.tracks import Track
+
+VERSION = 1
+_MAGIC = b"wwsurge"
+
+
+class SurgeStateError(ValueError):
+    """A saved detector state this version cannot read."""
+
+
+def dump_memory(memory: Memory) -> bytes:
+    document = {
+        "version": VERSION,
+        "started": _time(memory.started),
+        "clock": _time(memory.clock),
+        "exposure": memory.exposure,
+        "profile": _profile(memory.profile),
+        "stories_seen": list(memory.stories_seen),
+        "stories_seen_at": _time(memory.stories_seen_at),
+        "tracks": {kind.value: _tracks(memory.tracks[kind]) for kind in SurgeKind},
+        "lives": [_life(story_id, memory.lives[story_id]) for story_id in memory.opened],
+        "unsampled": list(memory.unsampled),
+        "swept_hour": memory.swept_hour,
+    }
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _MAGIC + zlib.compress(text.encode(), 6)
+
+
+def load_memory(state: bytes) -> Memory:
+    if not state.startswith(_MAGIC):
+        raise SurgeStateError("not a surge detector state")
+    try:
+        document = json.loads(zlib.decompress(state[len(_MAGIC) :]))
+    except (zlib.error, ValueError) as err:
+        raise SurgeStateError(f"unreadable surge detector state: {err}") from None
+    if not isinstance(document, dict) or document.get("version") != VERSION:
+        raise SurgeStateError("surge detector state of another version")
+    try:
+        return _memory(document)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise SurgeStateError(f"malformed surge detector state: {err!r}") from None
+
+
+def _memory(document: dict[str, Any]) -> Memory:
+    lives = {
+        row[0]: StoryLife(_moment(row[1]), row[2], row[3], row[4]) for row in document["lives"]
+    }
+    weight, total, squares = (float(value) for value in document["stories_seen"])
+    return Memory(
+        started=_maybe(document["started"]),
+        clock=_maybe(document["clock"]),
+        exposure=float(document["exposure"]),
+        profile=_read_profile(document["profile"]),
+        stories_seen=(weight, total, squares),
+        stories_seen_at=_maybe(document["stories_seen_at"]),
+        tracks={kind: _read_tracks(document["tracks"][kind.value]) for kind in SurgeKind},
+        lives=lives,
+        opened=deque(row[0] for row in document["lives"]),
+        unsampled=deque(story_id for story_id in document["unsampled"] if story_id in lives),
+        swept_hour=int(document["swept_hour"]),
+    )
+
+
+def _profile(profile: HourOfWeek) -> dict[str, Any]:
+    return {"counts": profile.counts, "hours": profile.hours, "scaled_at": profile.scaled_at,
+            "scale": profile.scale}  # fmt: skip
+
+
+def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
+    counts, hours = [float(v) for v in raw["counts"]], [float(v) for v in raw["hours"]]
+    if len(counts) != HOURS_A_WEEK or len(hours) != HOURS_A_WEEK:
+        raise ValueError("an hour-of-week profile has 168 slots")
+    return HourOfWeek(counts, hours, float(raw["scale"]), float(raw["scaled_at"]))
+
+
+def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
+    return [
+        [key, track.label, track.baseline, _time(track.baseline_at), _time(track.cooled_until),
+         [[_time(moment), story_id, outlet] for moment, story_id, outlet in track.reports]]
+        for key, track in tracks.items()
+    ]  # fmt: skip
+
+
+def _read_tracks(rows: list[list[Any]]) -> dict[str, Track]:
+    tracks = {}
+    for key, label, baseline, baseline_at, cooled_until, reports in rows:
+        track = Track(str(label), float(baseline), _maybe(baseline_at), _maybe(cooled_until))
+        for moment, story_id, outlet in reports:
+            track.add(_moment(moment), str(story_id), str(outlet))
+        tracks[str(key)] = track
+    return tracks
+
+
+def _life(story_id: str, life: StoryLife) -> list[Any]:
+    return [story_id, _time(life.opened), life.title, life.first_outlets, life.sampled]
+
+
+def _time(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def _maybe(value: Any) -> datetime | None:
+    return None if value is None else _moment(value)

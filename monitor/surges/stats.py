@@ -1,0 +1,53 @@
+"""The statistics of a surge: exponential forgetting, and the negative binomial upper
+tail (a Poisson rate whose uncertainty is a gamma distribution: what a learned rate
+predicts for the next window)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+HOURS_A_WEEK = 168
+LN10 = math.log(10)
+_MAX_TERMS = 200  # tail terms summed exactly; the rest bounded by a geometric series
+
+
+def decay(hours: float, half_life_hours: float) -> float:
+    """The weight left after ``hours`` when weights halve every ``half_life_hours``."""
+    return math.exp(-math.log(2) * max(hours, 0.0) / half_life_hours)
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600.0
+
+
+def slot_of(moment: datetime) -> int:
+    """The hour of the week (0: Monday 00:00–01:00 UTC)."""
+    return moment.weekday() * 24 + moment.hour
+
+
+def negbin_score(count: int, shape: float, rate: float, exposure: float) -> float:
+    """-log10 P(X >= count) for the count X in a window of ``exposure`` when the rate per
+    unit is Gamma(``shape``, ``rate``): X is negative binomial with r = shape and
+    p = rate / (rate + exposure). 0 when ``count`` is 0."""
+    if count <= 0:
+        return 0.0
+    r, q = shape, exposure / (rate + exposure)  # q = 1 - p
+    if q <= 0.0:
+        return math.inf
+    log_term = (
+        math.lgamma(count + r) - math.lgamma(r) - math.lgamma(count + 1)
+        + r * math.log1p(-q) + count * math.log(q)
+    )  # fmt: skip
+    total, term, k = 1.0, 1.0, count
+    for _ in range(_MAX_TERMS):
+        ratio = (k + r) / (k + 1) * q
+        term *= ratio
+        total += term
+        k += 1
+        if term < 1e-12 * total:
+            return -(log_term + math.log(total)) / LN10
+    # The ratio of later terms tends to q from above (r > 1) or below: bound the rest.
+    bound = max((k + r) / (k + 1) * q, q)
+    total += term * bound / (1.0 - bound) if bound < 1.0 else total
+    return -(log_term + math.log(total)) / LN10

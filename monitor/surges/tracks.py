@@ -1,0 +1,71 @@
+"""One watched key: its reports inside the sliding window, and the forgotten-by-age count
+of the reports that left the window (its baseline)."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from monitor.surges.model import MAX_TOP
+from monitor.surges.stats import decay, hours_between
+
+# (when, story_id, outlet): one independent report in the window
+Report = tuple[datetime, str, str]
+
+
+@dataclass(slots=True)
+class Track:
+    """A story, rule or name. A (story, outlet) pair counts once per window: a wire
+    text's copies share one outlet key, so they add nothing."""
+
+    label: str
+    baseline: float = 0.0  # decayed count of reports that left the window
+    baseline_at: datetime | None = None  # when ``baseline`` was last decayed to
+    cooled_until: datetime | None = None  # no firing before this (after the last one)
+    reports: deque[Report] = field(default_factory=deque)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, moment: datetime, story_id: str, outlet: str) -> bool:
+        """Count one report; False when its (story, outlet) is in the window already."""
+        pair = (story_id, outlet)
+        if pair in self.pairs:
+            return False
+        self.pairs.add(pair)
+        self.reports.append((moment, story_id, outlet))
+        return True
+
+    def expire(self, start: datetime, half_life_hours: float) -> None:
+        """Move reports older than ``start`` from the window into the baseline."""
+        while self.reports and self.reports[0][0] < start:
+            moment, story_id, outlet = self.reports.popleft()
+            self.pairs.discard((story_id, outlet))
+            self.baseline = self.baseline_now(start, half_life_hours)
+            self.baseline += decay(hours_between(moment, start), half_life_hours)
+            self.baseline_at = start
+
+    def baseline_now(self, now: datetime, half_life_hours: float) -> float:
+        if self.baseline_at is None:
+            return 0.0
+        return self.baseline * decay(hours_between(self.baseline_at, now), half_life_hours)
+
+    @property
+    def count(self) -> int:
+        return len(self.reports)
+
+    def outlets(self) -> int:
+        return len({outlet for _, _, outlet in self.reports})
+
+    def window_start(self) -> datetime:
+        return self.reports[0][0]
+
+    def top_outlets(self) -> tuple[str, ...]:
+        """The outlets with the most reports in the window (ties by name)."""
+        counted = Counter(outlet for _, _, outlet in self.reports)
+        ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(outlet for outlet, _ in ranked[:MAX_TOP])
+
+    def top_stories(self) -> list[tuple[str, int]]:
+        """(story_id, outlets in the window), most outlets first (ties by id)."""
+        counted = Counter(story_id for _, story_id, _ in self.reports)
+        return sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]

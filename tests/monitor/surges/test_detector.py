@@ -1,0 +1,181 @@
+"""The surge detector on generated streams: what fires and what does not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from monitor.config import SurgeSettings
+from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind, SurgeStateError, backtest
+from tests.support.surge_streams import MONDAY, Newsroom, busy_days, in_order, one_story
+
+DEFAULTS = SurgeSettings()
+OUTLETS = [f"http://breaking{index}.test/feed" for index in range(20)]
+KUNMING = (("kunming", "Kunming"),)
+
+
+def _fired(surges: list[Surge]) -> set[tuple[str, str]]:
+    return {(surge.kind.value, surge.key) for surge in surges}
+
+
+def _background(seed: int = 1, days: int = 7, rate: object = None) -> list[Sighting]:
+    newsroom = Newsroom(seed) if rate is None else Newsroom(seed, busy_days)
+    return list(newsroom.hours(MONDAY, days * 24))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_steady_newsroom_fires_nothing(seed: int) -> None:
+    assert backtest(_background(seed, days=10), DEFAULTS) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_rhythm_of_the_week_fires_nothing(seed: int) -> None:
+    assert backtest(_background(seed, days=21, rate=busy_days), DEFAULTS) == []
+
+
+def test_a_burst_fires_its_story_its_new_name_and_its_rule() -> None:
+    burst_at = MONDAY + timedelta(days=3, hours=10)
+    burst = one_story(burst_at, 30, OUTLETS[:15], names=KUNMING, rules=("energy",))
+    surges = backtest(in_order(_background(), burst), DEFAULTS)
+    assert _fired(surges) == {("story", "quake"), ("name", "kunming"), ("rule", "energy")}
+    for surge in surges:
+        earliest = burst_at - timedelta(minutes=DEFAULTS.window_minutes)
+        assert earliest <= surge.window_start <= surge.fired_at <= burst_at + timedelta(minutes=30)
+        assert surge.count >= DEFAULTS.min_count and surge.outlets >= DEFAULTS.min_outlets
+        assert surge.count > 3 * surge.expected
+        assert surge.top_stories[0][:2] == ("quake", "Breaking: quake")
+
+
+def test_a_name_in_a_burst_is_labelled_as_it_was_written() -> None:
+    burst = one_story(MONDAY + timedelta(days=2), 20, OUTLETS[:12], names=(("kunming", "Kúnmíng"),))
+    [name] = [surge for surge in backtest(in_order(_background(), burst), DEFAULTS)
+              if surge.kind is SurgeKind.NAME]  # fmt: skip
+    assert name.label == "Kúnmíng"
+
+
+def _gazprom(hour: int, ramp_hours: int) -> int:
+    """Mentions in ``hour``: one an hour for three days, then up to 12 over ``ramp_hours``."""
+    return 1 + 11 * min(max(hour - 72, 0), ramp_hours) // ramp_hours
+
+
+@pytest.mark.parametrize(("ramp_hours", "fires"), [(11 * 24, False), (1, True)])
+def test_a_slow_rise_does_not_fire_a_sudden_one_does(ramp_hours: int, fires: bool) -> None:
+    rising = [
+        Sighting(
+            MONDAY + timedelta(hours=hour, minutes=60 * index / mentions),
+            f"rise-{hour}-{index}",
+            OUTLETS[(hour + index) % 20],
+            "rising",
+            names=(("gazprom", "Gazprom"),),
+            new_story=True,
+        )
+        for hour in range(14 * 24)
+        for mentions in [_gazprom(hour, ramp_hours)]
+        for index in range(mentions)
+    ]
+    surges = backtest(in_order(_background(days=14), rising), DEFAULTS)
+    assert (("name", "gazprom") in _fired(surges)) is fires
+
+
+@pytest.mark.parametrize("independent", [0, 4])
+def test_syndicated_copies_of_one_wire_story_count_once(independent: int) -> None:
+    """40 feeds carry AFP's text: one report, plus one per outlet with its own. Set to
+    fire at one more than that, with ``min_outlets = 1``, nothing fires (the copies alone
+    would be enough if each one counted)."""
+    at = MONDAY + timedelta(days=3)
+    copies = [
+        Sighting(
+            at + timedelta(minutes=minute),
+            "wire-story",
+            "wire:AFP",
+            "AFP: talks collapse",
+            ("energy",),
+            KUNMING,
+            minute == 0,
+        )
+        for minute in range(40)
+    ]
+    own = one_story(at, 30, OUTLETS[:independent], story_id="wire-story", names=KUNMING)
+    detector = SurgeDetector(SurgeSettings(min_outlets=1, min_count=independent + 2))
+    end = at + timedelta(minutes=40)
+    for sighting in in_order(_background(), copies, own):
+        if sighting.at > end:
+            break
+        assert detector.observe(sighting) == []
+    if independent:
+        counted = {(item.kind.value, item.key): item.count for item in detector.rising(end)}
+        assert counted[("name", "kunming")] == counted[("story", "wire-story")] == 5
+
+
+def test_nothing_fires_during_the_warm_up() -> None:
+    early = one_story(MONDAY + timedelta(hours=5), 30, OUTLETS[:15], names=KUNMING)
+    assert backtest(in_order(_background(days=2), early), DEFAULTS) == []
+    later = one_story(MONDAY + timedelta(hours=30), 30, OUTLETS[:15], names=KUNMING)
+    assert backtest(in_order(_background(days=2), later), DEFAULTS) != []
+
+
+@pytest.mark.parametrize(("gap_hours", "firings"), [(3, 1), (8, 2)])
+def test_a_key_fires_again_only_after_its_cooldown(gap_hours: int, firings: int) -> None:
+    first_at = MONDAY + timedelta(days=3)
+    first = one_story(first_at, 30, OUTLETS[:15], story_id="one", names=KUNMING)
+    second = one_story(first_at + timedelta(hours=gap_hours), 30, OUTLETS[:15],
+                       story_id="two", names=KUNMING)  # fmt: skip
+    surges = backtest(in_order(_background(), first, second), DEFAULTS)
+    assert sum(surge.key == "kunming" for surge in surges) == firings
+
+
+@pytest.mark.parametrize(("kind", "setting"), [("story", "stories"), ("name", "names"),
+                                               ("rule", "rules")])  # fmt: skip
+def test_a_kind_turned_off_never_fires(kind: str, setting: str) -> None:
+    burst = one_story(MONDAY + timedelta(days=3), 30, OUTLETS[:15], names=KUNMING,
+                      rules=("energy",))  # fmt: skip
+    settings = SurgeSettings.model_validate({setting: False})
+    fired = {surge.kind.value for surge in backtest(in_order(_background(), burst), settings)}
+    assert fired == {"story", "name", "rule"} - {kind}
+
+
+def test_a_restored_detector_goes_on_as_if_never_stopped() -> None:
+    burst = one_story(MONDAY + timedelta(days=4), 30, OUTLETS[:15], names=KUNMING,
+                      rules=("energy",))  # fmt: skip
+    stream = in_order(_background(seed=5), burst)
+    whole = backtest(stream, DEFAULTS)
+    first = SurgeDetector(DEFAULTS)
+    cut = len(stream) // 2
+    before = [surge for sighting in stream[:cut] for surge in first.observe(sighting)]
+    second = SurgeDetector(DEFAULTS, first.snapshot())
+    assert second.snapshot() == first.snapshot()
+    after = [surge for sighting in stream[cut:] for surge in second.observe(sighting)]
+    assert whole and before + after == whole
+
+
+def test_the_state_is_bounded_by_the_name_cap_and_the_story_window() -> None:
+    settings = SurgeSettings(max_names=500, story_hours=6)
+    detector = SurgeDetector(settings)
+    for index, sighting in enumerate(_background(days=3)):
+        unique = ((f"once-{index}", f"Once {index}"),)
+        detector.observe(replace(sighting, names=unique))
+        assert detector.tracked()[SurgeKind.NAME] <= 500
+    stories = detector.tracked()[SurgeKind.STORY]
+    assert 0 < stories <= 6 * 60  # six hours of stories at most (30 articles an hour)
+    assert len(detector.snapshot()) < 200_000
+
+
+def test_rising_lists_what_climbs_before_it_fires() -> None:
+    started = MONDAY + timedelta(days=3)
+    climbing = one_story(started, 20, OUTLETS[:5], names=KUNMING)  # below min_count
+    detector = SurgeDetector(DEFAULTS)
+    for sighting in in_order(_background(), climbing):
+        if sighting.at > started + timedelta(minutes=20):
+            break
+        assert detector.observe(sighting) == []
+    rising = detector.rising(started + timedelta(minutes=20))
+    assert ("name", "kunming") in {(item.kind.value, item.key) for item in rising}
+    top = next(item for item in rising if item.key == "kunming")
+    assert top.count == 5 and top.label == "Kunming" and top.expected < 1
+
+
+def test_a_snapshot_of_another_kind_is_refused() -> None:
+    with pytest.raises(SurgeStateError):
+        SurgeDetector(DEFAULTS, b"not a state")
