@@ -3,7 +3,7 @@
 The outbox as dispatch sees it, the dispatcher (a drain per notifier; retry budgets, rate
 limits, groups, digests, threads, send dedup, redaction of errors), routing by rule and
 severity, holds (quiet hours, rate limits), silences, operator alerts about feeds,
-delivery counters, and the excerpt an alert quotes."""
+surges as alerts, delivery counters, and the excerpt an alert quotes."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.dispatch import Dispatcher
@@ -12,6 +12,7 @@ from monitor.alerting.operator_alerts import raise_operator_alert
 from monitor.alerting.passes import DispatchSummary
 from monitor.alerting.routing import Routes
 from monitor.alerting.silences import parse_duration
+from monitor.alerting.surge_alerts import surge_alerts
 
 __all__ = [
     "DeliveryMetrics",
@@ -22,4 +23,5 @@ __all__ = [
     "make_excerpt",
     "parse_duration",
     "raise_operator_alert",
+    "surge_alerts",
 ]

@@ -153,6 +153,13 @@ class Store(Outbox, Protocol):
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:
         deliveries are read with ``list_alerts``)."""
 
+    async def record_surge_alerts(
+        self, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+    ) -> list[AlertRecord]:
+        """Keep the surges (as ``record_surges``) and queue their alerts, in one
+        transaction; each alert is filed on its story's first article (``article_id`` is
+        filled in) and skipped when the story is gone; return the alerts newly created."""
+
     async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
         """Per rule of ``rules`` and UTC hour since ``since``, how many stories the rule
         first alerted on (its "new" alerts); hours without one are left out."""

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from monitor.records import AlertRecord, Article, Delivery, MatchKind, StoryAlertState
 from monitor.store.bodies import unpacked_body
+from monitor.surges import Surge
 
 # Decides an article's alerts from its story's state, inside the transaction storing it.
 AlertPlanner = Callable[[StoryAlertState], Sequence[AlertRecord]]
@@ -76,6 +77,9 @@ class StoredArticle:
 
     article: Article
     story_id: str
+    # The independent outlet it counts for: "wire:<agency>" for a syndicated copy, else
+    # its feed URL (what story_outlets keeps; the surge backtest counts by it).
+    outlet: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class DeliveryContext:
     thread: str | None = None  # the first message of (story, rule) on this notifier
     packed_body: bytes | None = None  # the article's page text as stored (see body)
     language: str = ""  # the article's language code, "" when it could not be told
+    surge: Surge | None = None  # a surge alert's surge (docs/decisions/0044)
 
     def body(self) -> str:
         """The article's page text, unpacked only when asked for (an excerpt needs it;

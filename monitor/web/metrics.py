@@ -42,7 +42,7 @@ from monitor.config import FeedSettings
 from monitor.feeds import Fetcher, RequestOptions
 from monitor.ingest import PollOutcome
 from monitor.pages import PageOutcome, PageStats
-from monitor.records import AlertRecord, FeedState, FetchResult, PollStatus, Verdict
+from monitor.records import SURGE_ALERT, AlertRecord, FeedState, FetchResult, PollStatus, Verdict
 from monitor.web.process_metrics import OwnProcessCollector, Pids, WorkerCollector
 
 __all__ = [
@@ -229,7 +229,7 @@ class Metrics:
     def raised(self, alerts: Sequence[AlertRecord]) -> None:
         """Alerts queued: by a poll, or by a page that came late (its follow-ups)."""
         for alert in alerts:
-            self.alerts_created.labels("new" if alert.event == "new" else "update").inc()
+            self.alerts_created.labels(_event_label(alert)).inc()
 
     def _ingested(self, verdict: Verdict, rules: list[str]) -> None:
         if verdict is Verdict.SEEN:
@@ -380,3 +380,10 @@ class MeteredFetcher(Fetcher):
             return result
         finally:
             self._metrics.fetched(time.perf_counter() - started, body_bytes)
+
+
+def _event_label(alert: AlertRecord) -> str:
+    """``new``, ``update``, or ``surge`` for a surge's alert (docs/decisions/0044)."""
+    if alert.alert_id.startswith(SURGE_ALERT):
+        return "surge"
+    return "new" if alert.event == "new" else "update"

@@ -106,12 +106,12 @@ def _insert_alerts(dialect: Dialect, alerts: Sequence[AlertRecord]) -> Steps[lis
     """Those of ``alerts`` newly created (an existing (story, rule, event) is skipped)."""
     created = []
     for alert in alerts:
-        if (yield from _insert_alert(dialect, alert)):
+        if (yield from insert_alert(dialect, alert)):
             created.append(alert)
     return created
 
 
-def _insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
+def insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
     """Insert the alert and its deliveries unless (story, rule, event) exists already."""
     stamp = dialect.time(alert.created_at)
     values = (alert.alert_id, alert.story_id, alert.article_id, alert.rule, alert.severity,

@@ -39,7 +39,7 @@ from monitor.store.records import (
     WindowArticle,
 )
 from monitor.store.retention import PRUNE_KINDS
-from monitor.store.sql import articles, rows, surges, upkeep
+from monitor.store.sql import articles, rows, surge_alerts, surges, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
@@ -218,6 +218,12 @@ class SqlStore:
         values = (self.dialect.time(since), *self.dialect.list_values(rules))
         return [rows.rule_hour(row) for row in await self._rows(statement, values)]
 
+    async def record_surge_alerts(
+        self, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+    ) -> list[AlertRecord]:
+        steps = surge_alerts.store_surge_alerts(self.dialect, fired, alerts)
+        return await self._perform(steps, write=True)
+
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
         """The delivery contexts of ``which`` pending deliveries: "due" (by ``:now``, up to
         ``:limit``), "due_on" (the same on ``:notifier``), "members" (of batch ``:batch``)
@@ -263,7 +269,7 @@ class SqlStore:
             members = yield from self._pick("members", {"batch": batch_id})
             found += [row for row in members if row["delivery_id"] not in seen]
             seen.update(row["delivery_id"] for row in members)
-        return [rows.delivery_context(row) for row in found]
+        return [surge_alerts.delivery_context(row) for row in found]
 
     async def notifier_queues(
         self, now: datetime, notifier: str | None = None
@@ -276,7 +282,7 @@ class SqlStore:
     async def held_deliveries(self, notifier: str, hold: str) -> list[DeliveryContext]:
         held = self._pick("held", {"notifier": notifier, "hold": hold})
         found = await self._perform(held, snapshot=True)
-        return [rows.delivery_context(row) for row in found]
+        return [surge_alerts.delivery_context(row) for row in found]
 
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         if delivery_ids:

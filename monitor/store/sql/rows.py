@@ -63,7 +63,7 @@ _WEBSUB = _columns(WebSubSubscription)
 _DELIVERY = _columns(Delivery, "state", "payload")
 _ALERT = _columns(AlertRecord, "terms", "notifiers", "outlets", "severity")
 _SILENCE = _columns(Silence)
-_CONTEXT = _columns(DeliveryContext, "delivery", "alert")
+_CONTEXT = _columns(DeliveryContext, "delivery", "alert", "surge")
 _SUMMARY = _columns(StorySummary)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body", "embedding")
@@ -179,7 +179,8 @@ def stored_article(row: Row) -> StoredArticle:
     """An article read back for a backtest: no content or entry tags are kept, and its
     embedding is not read (rules do not use it)."""
     body = unpacked_body(row["body"], row["article_id"])
-    return StoredArticle(Article(**_values(row, _ARTICLE), content="", body=body), row["story_id"])
+    article = Article(**_values(row, _ARTICLE), content="", body=body)
+    return StoredArticle(article, row["story_id"], row["outlet"] or article.feed_url)
 
 
 def window_article(row: Row) -> WindowArticle:

@@ -105,7 +105,7 @@ ORDER BY a.fetched_at, a.{arrival}
 # with each other, and PostgreSQL's with SQLite's byte order.
 ARTICLES_PAGE = """
 SELECT article_id, story_id, feed_url, feed_name, guid, link, title, summary, published,
-       fetched_at, body, page_canonical, language, author
+       fetched_at, body, page_canonical, language, author, outlet
 FROM articles
 WHERE fetched_at >= ? AND (fetched_at, article_id{collate}) > (?, ?)
 ORDER BY fetched_at, article_id{collate}
@@ -186,7 +186,8 @@ ORDER BY rule{{collate}}, hour
 
 # --- the outbox ---
 
-# A delivery with all a notifier needs to render it (rows.delivery_context).
+# A delivery with all a notifier needs to render it (surge_alerts.delivery_context); a
+# surge alert (id "su_" and the surge's) with its surge's columns, "sg_" before each.
 DELIVERY_CONTEXT = """
 SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
        d.last_error, d.batch_id, d.hold, d.first_attempt_at, al.story_id, al.article_id,
@@ -194,12 +195,18 @@ SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attemp
        al.terms, al.event, al.created_at, al.outlets AS alert_outlets, al.reason,
        a.title, a.link, a.summary, a.feed_name, a.published, a.body AS packed_body, a.language,
        s.first_seen, t.ref AS thread,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets
+       (SELECT count(*) FROM story_outlets o WHERE o.story_id = al.story_id) AS outlets,
+       sg.surge_id AS sg_surge_id, sg.kind AS sg_kind, sg.surge_key AS sg_surge_key,
+       sg.label AS sg_label, sg.window_start AS sg_window_start,
+       sg.window_end AS sg_window_end, sg.fired_at AS sg_fired_at,
+       sg.report_count AS sg_report_count, sg.expected AS sg_expected,
+       sg.outlets AS sg_outlets, sg.score AS sg_score, sg.evidence AS sg_evidence
 FROM deliveries d
 JOIN alerts al USING (alert_id)
 JOIN articles a ON a.article_id = al.article_id
 JOIN stories s ON s.story_id = al.story_id
 LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
+LEFT JOIN surges sg ON sg.surge_id = substr(al.alert_id, 4) AND al.alert_id LIKE 'su%'
 """
 # Which deliveries are due, held or in a batch (d: deliveries, al: alerts). A delivery
 # waits while an earlier alert of the same story and rule has a pending, not yet due

@@ -1,0 +1,52 @@
+"""Surge alerts in the outbox (docs/decisions/0044): queued with their surges in one
+transaction, filed on each surge's top story, and read back with the surge's evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from monitor.records import AlertRecord
+from monitor.store.records import DeliveryContext
+from monitor.store.sql import articles, rows, surges
+from monitor.store.sql import statements as sql
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import Steps, each, first_of
+from monitor.surges import Surge
+
+
+def store_surge_alerts(
+    dialect: Dialect, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+) -> Steps[list[AlertRecord]]:
+    """Keep ``fired`` and queue ``alerts`` on their stories' first articles; the alerts
+    newly created (a surge or alert kept already is left as it is)."""
+    yield from each(surges.RECORD_SURGE, [surges.surge_values(dialect, s) for s in fired])
+    created = []
+    for alert in alerts:
+        story = yield from first_of(sql.STORY, (alert.story_id,))
+        if story is None:  # pruned meanwhile: nothing to file the alert on
+            continue
+        placed = replace(alert, article_id=story["first_article_id"])
+        if (yield from articles.insert_alert(dialect, placed)):
+            created.append(placed)
+    return created
+
+
+class _Prefixed:
+    """A row's ``sg_`` columns under the names the surges table gives them."""
+
+    def __init__(self, row: Row, prefix: str) -> None:
+        self._row, self._prefix = row, prefix
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self._row[self._prefix + key]
+
+
+def delivery_context(row: Row) -> DeliveryContext:
+    """A row of ``statements.DELIVERY_CONTEXT``, with its surge when it is a surge alert."""
+    context = rows.delivery_context(row)
+    if row["sg_surge_id"] is None:
+        return context
+    return replace(context, surge=surges.surge(_Prefixed(row, "sg_")))
