@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import rules
@@ -21,13 +21,19 @@ from monitor.feeds import FeedHealth, feed_health
 from monitor.observability import redact_url
 from monitor.records import AlertRecord, FeedState, Silence
 from monitor.store import AlertListing, FeedLeases, Store, StorySummary
+from monitor.surges import Surge
 from monitor.web.activity_chart import RuleActivity, first_bucket, rule_activity
 
 FEED_LIMIT = 100
 STORY_LIMIT = 50
 ALERT_LIMIT = 100
 RULE_LIMIT = 100  # rules charted, in the rule set's order
-LIMITS = {"feeds": FEED_LIMIT, "stories": STORY_LIMIT, "alerts": ALERT_LIMIT, "rules": RULE_LIMIT}
+SURGE_LIMIT = 50  # the newest surges of the last day
+LIMITS = {
+    "feeds": FEED_LIMIT, "stories": STORY_LIMIT, "alerts": ALERT_LIMIT, "rules": RULE_LIMIT,
+    "surges": SURGE_LIMIT,
+}  # fmt: skip
+SURGE_SPAN = timedelta(days=1)
 SUMMARY_CHARS = 400
 ERROR_CHARS = 300
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -86,6 +92,7 @@ class StatusView:
     silences: tuple[Silence, ...]
     limits: Mapping[str, int]
     rules: tuple[RuleActivity, ...] = ()
+    surges: tuple[Surge, ...] = ()  # newest first
 
 
 async def read_status(source: StatusSource) -> StatusView:
@@ -106,6 +113,7 @@ async def read_status(source: StatusSource) -> StatusView:
         silences=tuple(await store.silences(active_at=now)),
         limits=LIMITS,
         rules=await rule_rows(store, source.matcher(), now),
+        surges=tuple(reversed((await store.list_surges(now - SURGE_SPAN))[-SURGE_LIMIT:])),
     )
 
 

@@ -14,7 +14,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config.settings import load_config
@@ -22,6 +22,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.listener.server import HttpListener
 from monitor.records import Silence
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.surges import Surge, SurgeKind, surge_id
 from monitor.web.status_page import install_status_page
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
@@ -40,6 +41,8 @@ HOSTILE = {
     "js_title": 'Iranian advisers seen in Homs <b onmouseover="window.pwned=1">hover</b>',
     "feed_error": 'HTTP 500: <svg onload="window.pwned=1"></svg>',
     "silence_reason": 'maintenance <iframe srcdoc="<script>parent.pwned=1</script>">',
+    "surge_label": 'Kyiv <script>window.pwned=1</script> & "quotes"',
+    "surge_story": 'Взрывы в Киеве <img src=x onerror="window.pwned=1">',
 }
 
 
@@ -164,6 +167,17 @@ async def add_hostile_records(daemon: Daemon, broken_url: str) -> None:
     await store.add_silence(
         Silence(HOSTILE["silence_reason"], now, now + timedelta(hours=2), rule="iran-in-syria")
     )
+    await store.record_surges([_hostile_surge(now)])
+
+
+def _hostile_surge(now: datetime) -> Surge:
+    start = now - timedelta(hours=1)
+    return Surge(
+        surge_id=surge_id(SurgeKind.NAME, "kyiv", start), kind=SurgeKind.NAME, key="kyiv",
+        label=HOSTILE["surge_label"], window_start=start, window_end=now, fired_at=now,
+        count=14, expected=1.25, outlets=9, score=11.3,
+        top_stories=(("s_js", HOSTILE["surge_story"], 7),), top_outlets=(HOSTILE["feed_name"],),
+    )  # fmt: skip
 
 
 @contextlib.contextmanager

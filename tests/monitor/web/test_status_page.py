@@ -99,6 +99,9 @@ def test_page_is_html_with_security_headers(response: httpx.Response) -> None:
         ("alerts", "request failed (ConnectError)"),
         ("silences", "iran-in-syria"),
         ("rules", "iran-in-syria 2"),
+        ("surges", "Kyiv"),
+        ("surges", "14 1.2 9"),  # reports, expected, outlets
+        ("surges", "(7 outlets)"),
     ],
 )
 def test_sections_show_health_stories_deliveries_and_silences(
@@ -118,6 +121,8 @@ def test_sections_show_health_stories_deliveries_and_silences(
         ("feeds", "feed_error"),
         ("alerts", "script_title"),
         ("silences", "silence_reason"),
+        ("surges", "surge_label"),
+        ("surges", "surge_story"),
     ],
 )
 def test_hostile_text_is_shown_literally(page: Page, section: str, key: str) -> None:

@@ -76,13 +76,15 @@ def test_page_renders_every_section(browser: Browser, page_url: str) -> None:
     page, _ = _open(browser, page_url, bypass_csp=False)
     headings = page.locator("h2").all_inner_texts()
     assert headings == [
-        "Feeds", "Latest stories", "Rules: the last 7 days", "Alerts", "Active silences",
+        "Feeds", "Latest stories", "Rules: the last 7 days", "Surges of the last day",
+        "Alerts", "Active silences",
     ]  # fmt: skip
     assert page.locator("tr.feed").count() == 2
     assert page.locator("tr.story").count() == 3
     assert page.locator("tr.alert").count() == 2
     assert page.locator("tr.silence").count() == 1
     assert page.locator("tr.rule-activity").count() == 1
+    assert page.locator("tr.surge").count() == 1
     page.context.close()
 
 
@@ -107,6 +109,8 @@ def test_the_rule_chart_is_drawn_with_a_label(browser: Browser, page_url: str) -
         ("#stories", "js_link"),
         ("#feeds", "feed_error"),
         ("#silences", "silence_reason"),
+        ("#surges", "surge_label"),
+        ("#surges", "surge_story"),
     ],
 )
 def test_hostile_text_reads_literally(
