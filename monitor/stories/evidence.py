@@ -34,6 +34,8 @@ _MIN_OVERLAP = 0.2
 # cosine means the same meaning; with any other (Norwegian, Persian, a misread language)
 # it does not, and invented or foreign words score 0.7-0.8 against each other.
 _ALIGNED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+# A bound rules a pair out only this far below the bar: rounding cannot change a verdict.
+_ROUNDING = 1 - 1e-9
 _VETO, _UPDATE, _NEAR_IDENTICAL = MatchKind.VETO, MatchKind.UPDATE, MatchKind.NEAR_IDENTICAL
 
 
@@ -121,10 +123,10 @@ def substituted(query: Query, entry: Entry) -> bool:
     in any spelling of the name (``monitor.stories.aliases``)."""
     if not query.names or not entry.names:
         return False
-    theirs = set(entry.tokens).union(entry.extra)
-    return unmentioned(query.names, theirs, entry.aliases) and unmentioned(
-        entry.names, query.everything, query.aliases
-    )
+    # Their names against our words first: our words are a set already, theirs are not.
+    if not unmentioned(entry.names, query.everything, query.aliases):
+        return False
+    return unmentioned(query.names, set(entry.tokens).union(entry.extra), entry.aliases)
 
 
 def compared_words(query: Query, entry: Entry) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -135,15 +137,16 @@ def compared_words(query: Query, entry: Entry) -> tuple[frozenset[str], tuple[st
     return query.tokens, entry.tokens
 
 
-def related(query: Query, entry: Entry, idf: Rarity) -> float:
-    """IDF-weighted cosine of the two headlines (with their leads when both have one)."""
+def related(query: Query, entry: Entry, idf: Rarity, floor: float = 0.0) -> float:
+    """IDF-weighted cosine of the two headlines (with their leads when both have one);
+    0.0 when it is surely below ``floor`` (see :func:`_cosine`)."""
     mine, theirs = compared_words(query, entry)
     shared = shared_words(mine, theirs)
     if len(shared) < _MIN_SHARED:
         return 0.0
     if not any(token in query.names or token in entry.names for token in shared):
         return 0.0
-    return _cosine(shared, mine, theirs, idf)
+    return _cosine(shared, mine, theirs, idf, floor)
 
 
 def shared_words(mine: frozenset[str], theirs: Iterable[str]) -> list[str]:
@@ -152,9 +155,17 @@ def shared_words(mine: frozenset[str], theirs: Iterable[str]) -> list[str]:
     return [t for t in theirs if t in mine or (not t.isascii() and mentioned(t, mine))]
 
 
-def _cosine(shared: list[str], mine: frozenset[str], theirs: Iterable[str], idf: Rarity) -> float:
+def _cosine(
+    shared: list[str], mine: frozenset[str], theirs: Iterable[str], idf: Rarity, floor: float = 0.0
+) -> float:
+    """The IDF cosine, or 0.0 when it cannot reach ``floor``: the shared words are some of
+    theirs, so their norm is at least the overlap's square root, and sqrt(overlap) / |mine|
+    bounds the cosine without reading their words (most candidates stop here)."""
     overlap = math.fsum(idf(token) ** 2 for token in shared)  # exact: no order to depend on
-    norms = idf.norm_of(mine) * norm(theirs, idf)
+    mine_norm = idf.norm_of(mine)
+    if math.sqrt(overlap) < floor * mine_norm * _ROUNDING:
+        return 0.0
+    norms = mine_norm * norm(theirs, idf)
     return overlap / norms if norms else 0.0
 
 
@@ -175,7 +186,8 @@ def meaning_score(
         return 0.0
     if one_language:  # an unidentified language is most often the window's own
         mine, theirs = compared_words(query, entry)
-        words = _cosine(shared_words(mine, theirs), mine, theirs, idf)
+        floor = max(_MIN_OVERLAP, 2 * same - cosine)  # below it, no score reaches ``same``
+        words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
         if words < _MIN_OVERLAP:
             return 0.0
         score, needed = (cosine + words) / 2, same

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.stories.numbers import join_thousands
 from monitor.stories.words import (
@@ -133,10 +134,11 @@ class CasedWord:
     first: bool  # the headline's first word is capitalised whatever it is
 
 
-def cased_words(text: str, language: str = "") -> list[CasedWord]:
+@lru_cache(maxsize=256)  # an article's headline is read at its lookup and again when added
+def cased_words(text: str, language: str = "") -> tuple[CasedWord, ...]:
     """Words in order, each with its case, skipping stop words and numbers. A word of a
     script without capital letters counts as capitalised (``words.written_as_name``)."""
-    parts = [(raw, part) for raw in _WORD.findall(text) for part in fold(raw).split()]
+    parts = [(raw, part) for raw in _WORD.findall(text) for part in _word_folded(raw).split()]
     stop = stop_words((part for _, part in parts), language)
     language = reading_language([part for _, part in parts], language)
     found: list[CasedWord] = []
@@ -144,7 +146,13 @@ def cased_words(text: str, language: str = "") -> list[CasedWord]:
         if len(part) > 1 and part not in stop and not part.isdigit():
             token = stem(part, language)
             found.append(CasedWord(token, part, written_as_name(raw), not found))
-    return found
+    return tuple(found)
+
+
+@lru_cache(maxsize=32_768)
+def _word_folded(word: str) -> str:
+    """``fold`` of one word: the same few thousand words are folded again and again."""
+    return fold(word)
 
 
 def is_title_case(text: str, language: str = "") -> bool:
@@ -208,7 +216,7 @@ def name_phrases(
     before = ""
     words = [_POSSESSIVE.sub("", raw) for raw in _PHRASE_WORD.findall(text)]
     for position, word in enumerate(words):
-        folded = fold(word)
+        folded = _word_folded(word)
         if names.something(word, folded) and (
             names.is_name(folded, title_case or not position)
             or (not position and names.opens_name(words))

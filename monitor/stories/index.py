@@ -371,7 +371,7 @@ class StoryIndex:
             return near_identical(query, entry), ratio
         if details_differ(query, entry):
             return _NONE, 0.0
-        score = related(query, entry, idf)
+        score = related(query, entry, idf, self.related)
         if score >= self.related:
             return _RELATED, score * 100
         return _NONE, 0.0
