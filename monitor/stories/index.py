@@ -121,6 +121,7 @@ class StoryIndex:
         # The last query built: an article is looked up (find) and then added with the same
         # title and lead, and nothing in between changes what its query would be.
         self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
+        self._last_vector: tuple[bytes, npt.NDArray[np.float32] | None] | None = None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -159,7 +160,7 @@ class StoryIndex:
             return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
         idf = Rarity(self._postings, len(self._entries))
         found, vetoed = self._best(query, seen.timestamp(), idf)
-        embedding = decoded(vector) if found is None and self.by_meaning else None
+        embedding = self._decoded(vector) if found is None and self.by_meaning else None
         if embedding is not None:
             found = self._semantic_best(query, embedding, seen.timestamp(), vetoed, idf)
         return found
@@ -222,7 +223,7 @@ class StoryIndex:
             return
         serial = self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
         self._names.observe(stripped, language)
-        embedding = decoded(vector) if self.by_meaning else None
+        embedding = self._decoded(vector) if self.by_meaning else None
         if embedding is not None:
             self._vectors.add(serial, embedding)
 
@@ -245,6 +246,12 @@ class StoryIndex:
         return len(gone)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _decoded(self, vector: bytes) -> npt.NDArray[np.float32] | None:
+        """``decoded``, kept for the last vector: an article is looked up, then added."""
+        if self._last_vector is None or self._last_vector[0] != vector:
+            self._last_vector = (vector, decoded(vector))
+        return self._last_vector[1]
 
     def _query(self, title: str, lead: str, language: str) -> Query:
         key = (title, lead, language, self._names.version)
