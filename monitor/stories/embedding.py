@@ -14,7 +14,8 @@ numpy's BLAS threads fight each other and the other processes on a small machine
 encoder runs several times slower (0040). The same batch of headlines gives the same bytes
 in every process; a headline batched with other headlines may differ from itself embedded
 alone by one float16 step in a few values (the matrix products are summed in another
-order), a cosine change below 1e-4.
+order), a cosine change below 1e-4. The daemon embeds the headlines of concurrent polls
+together (docs/decisions/0045-headline-batches.md).
 """
 
 from __future__ import annotations
