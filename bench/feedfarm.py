@@ -14,6 +14,11 @@ as words are in real news (story grouping's cost depends on how many earlier hea
 share a word). One headline in :data:`WATCH_EVERY` is a watch headline: a skeleton naming
 an actor, a place and an escalation word of the example config's watch rules, filled
 with invented words and a number of its own (so that no two are one story).
+
+A fresh farm given ``headlines`` (``bench.ingest --headlines real``: real headlines, read
+by the benchmark from the data set in place) serves them instead, in their order:
+cycle 1 serves the first FEEDS × M of them (M consecutive ones a feed), cycle 2 the
+next, and so on; with no description (the data set has headlines only).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from xml.sax.saxutils import escape
 
 SYLLABLES = "ka lo mi ne ra tu sen var dol pim quo res tal vin wex yor zan bel cor dun".split()
 WORDS = [a + b for a in SYLLABLES for b in SYLLABLES][:300]
@@ -105,11 +112,36 @@ def fresh_item_xml(feed: int, number: int) -> str:
     )
 
 
-def fresh_body(feed: int, cycle: int, fresh: int) -> bytes:
-    """Feed ``feed`` in cycle ``cycle`` of a fresh farm: ``fresh`` items, all new in it."""
-    items = "".join(
-        fresh_item_xml(feed, n) for n in range((cycle + 1) * fresh - 1, cycle * fresh - 1, -1)
+def real_item_xml(feed: int, number: int, headline: str) -> str:
+    """An item of a fresh farm serving real headlines: the headline, no description."""
+    published = START + timedelta(seconds=number + feed % 60)
+    return (
+        f"<item><title>{escape(headline)}</title>"
+        f"<link>http://farm.invalid/{feed}/{number}</link><guid>f{feed}-i{number}</guid>"
+        f"<pubDate>{format_datetime(published)}</pubDate></item>"
     )
+
+
+def headline_row(feed: int, number: int, feeds: int, fresh: int) -> int:
+    """Which of the real headlines item ``number`` of ``feed`` is: cycle c (from 1)
+    serves rows (c - 1) × feeds × fresh onwards, ``fresh`` consecutive rows a feed."""
+    cycle = number // fresh
+    return (cycle - 1) * feeds * fresh + feed * fresh + number % fresh
+
+
+def fresh_body(
+    feed: int, cycle: int, fresh: int, headlines: Sequence[str] = (), feeds: int = 0
+) -> bytes:
+    """Feed ``feed`` in cycle ``cycle`` of a fresh farm: ``fresh`` items, all new in it
+    (real ``headlines`` when given, the farm having ``feeds`` feeds)."""
+    numbers = range((cycle + 1) * fresh - 1, cycle * fresh - 1, -1)
+    if headlines:
+        rows = [headline_row(feed, n, feeds, fresh) % len(headlines) for n in numbers]
+        items = "".join(
+            real_item_xml(feed, n, headlines[r]) for n, r in zip(numbers, rows, strict=True)
+        )
+    else:
+        items = "".join(fresh_item_xml(feed, n) for n in numbers)
     return _channel(feed, items)
 
 
@@ -135,6 +167,7 @@ def etag(feed: int, cycle: int) -> str:
 class Farm:
     feeds: int
     fresh: int = 0  # new items per feed per cycle; 0: a fifth of the feeds change (bench.poll)
+    headlines: Sequence[str] = ()  # a fresh farm's real headlines, in order; () invented
     cycle: int = 0
     requests: int = 0
     not_modified: int = 0
@@ -168,7 +201,7 @@ class Farm:
 
     def body(self, feed: int) -> bytes:
         if self.fresh:
-            return fresh_body(feed, self.cycle, self.fresh)
+            return fresh_body(feed, self.cycle, self.fresh, self.headlines, self.feeds)
         return feed_body(feed, self.cycle)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -203,12 +236,15 @@ def host(index: int) -> str:
     return f"127.0.{1 + index // 250}.{1 + index % 250}"
 
 
-def serve(feeds: int, hosts: int, ready: object, fresh: int = 0) -> None:
+def serve(
+    feeds: int, hosts: int, ready: object, fresh: int = 0, headlines: Sequence[str] = ()
+) -> None:
     """Process entry point: bind every host, send ``[(host, port)]`` through ``ready``
-    (a multiprocessing Connection), serve until killed. ``fresh``: see :class:`Farm`."""
+    (a multiprocessing Connection), serve until killed. ``fresh``, ``headlines``: see
+    :class:`Farm`."""
 
     async def main() -> None:
-        farm = Farm(feeds, fresh)
+        farm = Farm(feeds, fresh, headlines=headlines)
         servers = [await asyncio.start_server(farm.handle, host(i), 0) for i in range(hosts)]
         addresses = [server.sockets[0].getsockname()[:2] for server in servers]
         ready.send(addresses)  # type: ignore[attr-defined]

@@ -8,7 +8,8 @@ only new items), outside the timing. The warm-up cycles load what a running daem
 loaded (parse workers, the embedding model, the rules) and fill the story window. Prints
 one JSON line: the measured cycles' wall time (the sum of their ``run_once`` calls), CPU
 of the daemon and of its parse workers over them, peak RSS of each, and the store's rows
-counted after the warm-up and after the measured cycles. With PROFILE, the measured
+counted after the warm-up and after the measured cycles (and the entries ingested, new
+articles and copies seen). With PROFILE, the measured
 cycles run under cProfile and its statistics are written there.
 """
 
@@ -68,7 +69,8 @@ async def _measured(
     """The cycles' ``run_once`` calls, timed one by one; the farm moves on between them."""
     profiler = cProfile.Profile() if profile else None
     _, worker_cpu, _ = worker_stats(daemon)
-    cpu, wall, articles, outcomes = time.process_time(), 0.0, 0, Counter[str]()
+    cpu, wall, articles, entries = time.process_time(), 0.0, 0, 0
+    outcomes = Counter[str]()
     for cycle in cycles:
         _advance(config, cycle)
         started = time.perf_counter()
@@ -79,6 +81,7 @@ async def _measured(
             profiler.disable()
         wall += time.perf_counter() - started
         articles += new_articles(done)
+        entries += sum(len(outcome.ingested) for outcome in done)
         outcomes.update(outcome.status for outcome in done)
     cpu = time.process_time() - cpu
     workers, worker_cpu_after, worker_rss = worker_stats(daemon)
@@ -93,6 +96,7 @@ async def _measured(
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "outcomes": dict(outcomes),
         "articles": articles,
+        "entries": entries,  # new and seen (a feed repeating a headline of its own)
     }
 
 

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,13 @@ HEADER = (
 
 
 def start_farm(
-    feeds: int, hosts: int, fresh: int = 0
+    feeds: int, hosts: int, fresh: int = 0, headlines: Sequence[str] = ()
 ) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
-    """The farm in its own process (``fresh``: see :class:`bench.feedfarm.Farm`), and each
-    feed's URL."""
+    """The farm in its own process (``fresh``, ``headlines``: see
+    :class:`bench.feedfarm.Farm`), and each feed's URL."""
     context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
-    args = (feeds, hosts, send, fresh)
+    args = (feeds, hosts, send, fresh, list(headlines))
     process = context.Process(target=feedfarm.serve, args=args, daemon=True)
     process.start()
     addresses = receive.recv()

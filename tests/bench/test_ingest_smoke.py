@@ -4,10 +4,12 @@ silently break the benchmark. No figure is asserted: they depend on the machine.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 from bench import feedfarm
+from bench.dedup_eval import SLICE
 from bench.ingest import main
 from monitor.config import load_config
 from rules import compile_rules
@@ -15,20 +17,77 @@ from rules import compile_rules
 CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 
-def test_the_benchmark_writes_its_section_with_both_runs(tmp_path: Path) -> None:
+# Invented headlines in the data set's layout (ID, TITLE, URL, PUBLISHER, CATEGORY, STORY,
+# HOSTNAME, TIMESTAMP): 56 rows, the two cycles of 4 feeds × 7 items; row 3 repeats row 2
+# word for word, in the same feed (a copy it stores once).
+TOPICS = ("Harbour cranes & dockers", "Tram line", "Orchard frost", "Glacier survey")
+HEADLINES = [f"{TOPICS[n % 4]} report number {n} from the valley desk" for n in range(56)]
+HEADLINES[3] = HEADLINES[2]
+
+
+def _data_set(folder: Path) -> Path:
+    (folder / "news-story-clusters").mkdir(parents=True)
+    rows = "".join(f"{n + 1}\t{title}\thttp://desk.test/{n}\tDesk\tb\ts{n % 4}\tdesk.test\t0\n"
+                   for n, title in enumerate(HEADLINES))  # fmt: skip
+    (folder / SLICE).write_text("ID\tTITLE\tURL\tPUBLISHER\tCATEGORY\tSTORY\n" + rows)
+    return folder
+
+
+def _rows(report: str, workload: str) -> dict[str, tuple[int, int]]:
+    """(new articles stored, alerts stored) of each path of one workload's rows."""
+    found = re.findall(rf"^\| {workload} \| (semantic = \w+)[^|]*\| (\d+) \| (\d+) \|",
+                       report, re.MULTILINE)  # fmt: skip
+    return {path: (int(stored), int(alerts)) for path, stored, alerts in found}
+
+
+def test_the_benchmark_measures_real_and_synthetic_headlines_each_with_both_paths(
+    tmp_path: Path,
+) -> None:
     output = tmp_path / "BENCHMARKS.md"
-    argv = ["--feeds", "4", "--items", "7", "--hosts", "2", "--output", str(output)]
+    data = _data_set(tmp_path / "data")
+    argv = ["--feeds", "4", "--items", "7", "--hosts", "2", "--data", str(data),
+            "--output", str(output)]  # fmt: skip
 
     assert main(argv) == 0
 
     report = output.read_text(encoding="utf-8")
     assert "<!-- bench:ingest start -->" in report
     assert "<!-- bench:ingest end -->" in report
-    for path in ("semantic = true", "semantic = false"):
-        found = re.search(rf"^\| {path} [^|]*\| 28 \| (\d+) \|", report, re.MULTILINE)
-        assert found is not None, f"no row of 28 new articles for {path}"
-        assert int(found.group(1)) > 0, f"no alert stored for {path}"
-    assert re.search(r"with the embedding included: \*\*[\d,]+\*\* — (met|NOT met)", report)
+    synthetic = _rows(report, "synthetic")
+    assert set(synthetic) == {"semantic = true", "semantic = false"}
+    assert all(stored == 28 and alerts > 0 for stored, alerts in synthetic.values())
+    # the second cycle's 28 real headlines (rows 29-56), each stored
+    assert _rows(report, "real") == {"semantic = true": (28, 0), "semantic = false": (28, 0)}
+    assert str(data / SLICE) in report
+    for workload in ("real", "synthetic"):
+        assert re.search(rf"- {workload} headlines [^:]*: \*\*[\d,]+\*\* articles/s — "
+                         r"(met|NOT met)", report)  # fmt: skip
+
+
+def test_without_the_data_set_the_synthetic_headlines_are_measured_and_it_is_said(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "BENCHMARKS.md"
+    argv = ["--feeds", "2", "--items", "3", "--hosts", "1", "--data", str(tmp_path / "none"),
+            "--output", str(output)]  # fmt: skip
+
+    assert main(argv) == 0
+
+    report = output.read_text(encoding="utf-8")
+    assert f"**Real headlines not measured**: {tmp_path / 'none' / SLICE} is absent" in report
+    assert set(_rows(report, "synthetic")) == {"semantic = true", "semantic = false"}
+    assert not _rows(report, "real")
+
+
+def test_a_real_headline_farm_serves_consecutive_rows_escaped_newest_first() -> None:
+    """Cycle 1 serves rows 0-27 (7 consecutive ones a feed), cycle 2 rows 28-55."""
+    for cycle in (1, 2):
+        for feed in range(4):
+            body = feedfarm.fresh_body(feed, cycle, 7, HEADLINES, 4).decode()
+            titles = [html.unescape(title) for title in re.findall(r"<item><title>([^<]*)<", body)]
+            first = (cycle - 1) * 28 + feed * 7
+            assert titles == HEADLINES[first : first + 7][::-1]
+    assert "Harbour cranes &amp; dockers" in feedfarm.fresh_body(0, 1, 7, HEADLINES, 4).decode()
 
 
 def test_a_fresh_farm_lists_only_new_items_and_some_fire_the_watch_rules() -> None:
