@@ -37,6 +37,7 @@ from monitor.ingest import (
     Pipeline,
     PollOutcome,
     RuntimeHolder,
+    SurgeStage,
     poll_feed,
 )
 from monitor.observability import set_log_secrets
@@ -100,6 +101,7 @@ class Daemon:
             on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
             late_pages=LatePages(on_raised=metrics.raised),
             embedding=EmbeddingStage(config.settings.dedup.semantic),
+            surges=await SurgeStage.start(config.settings.surge, store),  # restored
         )  # fmt: skip
         dispatcher = Dispatcher(
             store, channels, max_attempts=config.settings.daemon.max_attempts,
@@ -178,9 +180,15 @@ class Daemon:
             await channel.aclose()
         await self.pipeline.late_pages.aclose()  # pages still to come are not waited for
         await self.pipeline.writer.flushed()  # what follow-ups queued is written first
+        await self.save_surges()  # run --once stops here
         await self.polling.aclose()
         await self._http.aclose()
         await self.store.close()
+
+    async def save_surges(self) -> None:
+        """What the surge detector learned, saved: a restart goes on from it."""
+        if self.pipeline.surges is not None:
+            await self.pipeline.surges.save()
 
     async def poll(self, feed: FeedSettings) -> PollOutcome:
         """One poll; anything unexpected is logged as that feed's error, never raised."""
@@ -295,6 +303,7 @@ class Daemon:
                 await asyncio.wait_for(claims.wait_idle(), deadline.left())
         scheduler.shutdown(wait=False)
         await self.polling.stop_push()
+        await self.save_surges()
         log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
     def _schedule_polls(

@@ -16,7 +16,7 @@ Valid, what changed is applied without a restart and without losing feed state:
 - poll jobs are added, removed and replaced; a feed's next poll follows its stored state,
   pulled in when a shorter interval now applies.
 
-Store, dedup, log, listener and fetcher settings are read once at start-up: a change to
+Store, dedup, log, listener, surge and fetcher settings are read once at start-up: a change to
 them is logged (``config_needs_restart``) and otherwise waits for a restart
 (docs/decisions/0014-reload.md). Reloads run one at a time.
 """
@@ -44,7 +44,7 @@ log = structlog.get_logger("monitor.daemon.reload")
 
 RELOAD_PATH = "/-/reload"
 # Sections read once at start-up: the store, the story index, logging, the listener.
-RESTART_SECTIONS = ("store", "dedup", "log", "listener")
+RESTART_SECTIONS = ("store", "dedup", "log", "listener", "surge")
 # Daemon keys the fetcher and the parse pool were built from.
 RESTART_DAEMON_KEYS = frozenset(
     {"user_agent", "contact_url", "concurrency", "host_concurrency", "host_spacing",

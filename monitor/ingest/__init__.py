@@ -4,7 +4,8 @@ store, alert).
 
 Batched lookups and writes of one feed's new articles, and the story-aware alert
 decisions (first alert, updates as a story grows, severity changes), and the follow-ups
-of article pages that came late (:mod:`monitor.ingest.late_pages`)."""
+of article pages that came late (:mod:`monitor.ingest.late_pages`), and the surge stage
+that counts each stored article for the surge detector (:mod:`monitor.ingest.surges`)."""
 
 from monitor.ingest.batch import Ingested
 from monitor.ingest.embedding import EmbeddingStage, embedded
@@ -13,6 +14,7 @@ from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
+from monitor.ingest.surges import SurgeSink, SurgeStage, sighting_of
 
 __all__ = [
     "AlertPolicy",
@@ -23,10 +25,13 @@ __all__ = [
     "PollOutcome",
     "Runtime",
     "RuntimeHolder",
+    "SurgeSink",
+    "SurgeStage",
     "embedded",
     "identified",
     "identify",
     "ingest_all",
     "ingest_pushed",
     "poll_feed",
+    "sighting_of",
 ]

@@ -5,6 +5,7 @@
     fetch → parse (process pool) → normalise → teasers' article pages (full_text)
           → language (monitor.ingest.language) → embedding (parse pool) → dedup → match rules
           → store article + alerts (one transaction)
+          → surges: each stored article counted by the surge detector (monitor.ingest.surges)
           → wake the dispatcher
           (→ pages that came late: matched then, follow-ups on the story; late_pages)
 
@@ -56,6 +57,7 @@ from monitor.ingest.full_text import off_loop, with_pages
 from monitor.ingest.language import identified
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.runtime import RuntimeHolder
+from monitor.ingest.surges import SurgeStage
 from monitor.ingest.writer import IngestWriter
 from monitor.observability import redact_url
 from monitor.pages import PageFetcher
@@ -106,6 +108,8 @@ class Pipeline:
     late_pages: LatePages = field(default_factory=LatePages)
     # Headline embeddings (monitor.ingest.embedding): on unless ``[dedup] semantic = false``.
     embedding: EmbeddingStage = field(default_factory=EmbeddingStage)
+    # Surge detection (monitor.ingest.surges); None: ``[surge] enabled = false``.
+    surges: SurgeStage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
             ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
+    await surges_in(ingested, pipe)  # what stood out against what stories, rules, names do
     after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
     polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
@@ -169,11 +174,19 @@ async def ingest_pushed(
     articles = await embedded(identified(articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe))
+    await surges_in(ingested, pipe)
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()
     return outcome
+
+
+async def surges_in(ingested: Sequence[Ingested], pipe: Pipeline) -> None:
+    """The new articles counted by the surge detector, when surges are on."""
+    if pipe.surges is not None and ingested:
+        config = pipe.runtime.current.config
+        await pipe.surges.observe(ingested, config.ruleset if config else None)
 
 
 async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:

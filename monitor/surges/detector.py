@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from monitor.config import SurgeSettings
 from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_id
 from monitor.surges.state import dump_memory, load_memory
-from monitor.surges.stats import decay, hours_between, negbin_score, slot_of
+from monitor.surges.stats import negbin_score, slot_of
 from monitor.surges.tracks import Track
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
@@ -27,8 +27,7 @@ PRIOR_SHAPE = 0.5
 PRIOR_RATE_PER_HOUR = 0.05
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
-_HOUR = timedelta(hours=1)
-_FORGOTTEN = 0.05  # a key whose baseline decayed below this, with an empty window, goes
+HOUR = 3600.0
 
 
 class SurgeDetector:
@@ -39,7 +38,8 @@ class SurgeDetector:
     def __init__(self, settings: SurgeSettings, state: bytes | None = None) -> None:
         self.settings = settings
         self._memory = load_memory(state) if state else Memory()
-        self._window = timedelta(minutes=settings.window_minutes)
+        self._window = settings.window_minutes * 60.0
+        self._forget = math.log(2) / (settings.half_life_hours * HOUR)  # decay per second
         self._threshold = -math.log10(settings.sensitivity)
         self._kinds = {
             SurgeKind.STORY: settings.stories,
@@ -56,29 +56,30 @@ class SurgeDetector:
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
-        now = self._advance(sighting.at)
+        now = self._advance(sighting.at.timestamp())
         memory, fired = self._memory, []
         story = self._story_life(sighting, now)
         keys = [(SurgeKind.STORY, sighting.story_id, story.title)]
         keys += [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
         keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
         for kind, key, label in keys:
-            track = memory.tracks[kind].get(key) or self._new_track(kind, key, label, now)
-            added = track.add(now, sighting.story_id, sighting.outlet)
-            if kind is SurgeKind.STORY and added and now < story.opened + self._window:
+            track = memory.tracks[kind].get(key) or self._new_track(kind, key, label)
+            if not track.add(now, sighting.story_id, sighting.outlet):
+                continue
+            if kind is SurgeKind.STORY and now < story.opened + self._window:
                 story.first_outlets += 1
-            surge = self._check(kind, key, track, now) if added and self._kinds[kind] else None
+            surge = self._check(kind, key, track, now) if self._kinds[kind] else None
             if surge is not None:
                 fired.append(surge)
         return fired
 
-    def rising(self, now: datetime) -> list[Rising]:
+    def rising(self, moment: datetime) -> list[Rising]:
         """Keys above their baseline now that have not fired, most improbable first."""
-        found = []
+        found, now = [], moment.timestamp()
         for kind, tracks in self._memory.tracks.items():
             for key, track in tracks.items():
-                track.expire(now - self._window, self.settings.half_life_hours)
-                if track.count < 2 or (track.cooled_until and track.cooled_until > now):
+                track.expire(now - self._window, self._forget)
+                if track.count < 2 or track.cooled_until > now:
                     continue
                 expected, score = self._judge(kind, track, now)
                 if track.count > expected and score >= RISING_SCORE:
@@ -90,14 +91,14 @@ class SurgeDetector:
         """How many keys of each kind are held in memory."""
         return {kind: len(tracks) for kind, tracks in self._memory.tracks.items()}
 
-    def _new_track(self, kind: SurgeKind, key: str, label: str, now: datetime) -> Track:
+    def _new_track(self, kind: SurgeKind, key: str, label: str) -> Track:
         tracks = self._memory.tracks[kind]
         if kind is SurgeKind.NAME and len(tracks) >= self.settings.max_names:
-            self._trim_names(now)
+            self._trim_names()
         track = tracks[key] = Track(label=label)
         return track
 
-    def _story_life(self, sighting: Sighting, now: datetime) -> StoryLife:
+    def _story_life(self, sighting: Sighting, now: float) -> StoryLife:
         memory = self._memory
         life = memory.lives.get(sighting.story_id)
         if life is None:
@@ -106,40 +107,44 @@ class SurgeDetector:
             memory.unsampled.append(sighting.story_id)
         return life
 
-    def _check(self, kind: SurgeKind, key: str, track: Track, now: datetime) -> Surge | None:
+    def _check(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         settings = self.settings
-        track.expire(now - self._window, settings.half_life_hours)
-        if not self._warm(now) or (track.cooled_until and track.cooled_until > now):
+        track.expire(now - self._window, self._forget)
+        if track.count < settings.min_count or track.cooled_until > now or not self._warm(now):
             return None
-        if track.count < settings.min_count or track.outlets() < settings.min_outlets:
+        if track.outlets() < settings.min_outlets:
             return None
         expected, score = self._judge(kind, track, now)
         if score < self._threshold:
             return None
-        track.cooled_until = now + timedelta(hours=settings.cooldown_hours)
+        track.cooled_until = now + settings.cooldown_hours * HOUR
         return self._surge(kind, key, track, now, (expected, score))
 
-    def _warm(self, now: datetime) -> bool:
+    def _warm(self, now: float) -> bool:
         started = self._memory.started
-        return started is not None and hours_between(started, now) >= self.settings.warmup_hours
+        return started is not None and now - started >= self.settings.warmup_hours * HOUR
 
-    def _judge(self, kind: SurgeKind, track: Track, now: datetime) -> tuple[float, float]:
+    def _judge(self, kind: SurgeKind, track: Track, now: float) -> tuple[float, float]:
         """The expected count in the window and the count's score under the baseline."""
         if kind is SurgeKind.STORY:
             shape, mean = self._story_population()
             return mean, negbin_score(track.count, shape, shape / mean, 1.0)
         memory, window = self._memory, self._window_exposure(now)
-        shape = PRIOR_SHAPE + track.baseline_now(now, self.settings.half_life_hours)
+        shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
         rate = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR + max(memory.exposure - window, 0.0)
-        return shape * window / rate, negbin_score(track.count, shape, rate, window)
+        expected = shape * window / rate
+        if track.count <= expected:  # not above its baseline: no tail to sum
+            return expected, 0.0
+        return expected, negbin_score(track.count, shape, rate, window)
 
-    def _window_exposure(self, now: datetime) -> float:
+    def _window_exposure(self, now: float) -> float:
         """The window's profile-weighted hours: a window over a quiet and a busy hour
         expects the sum of their parts."""
-        profile, total, start = self._memory.profile, 0.0, now - self._window
-        for slice_start, slice_end in _hour_slices(start, now):
-            total += hours_between(slice_start, slice_end) * profile.factor(slot_of(slice_start))
-        return total
+        profile = self._memory.profile
+        return sum(
+            (end - start) / HOUR * profile.factor(slot_of(start))
+            for start, end in _hour_slices(now - self._window, now)
+        )
 
     def _story_population(self) -> tuple[float, float]:
         """(shape, mean) of the negative binomial fitted to stories' first windows."""
@@ -150,47 +155,44 @@ class SurgeDetector:
         return (mean * mean / excess if excess > 1e-6 * mean else 1e6), mean
 
     def _surge(
-        self, kind: SurgeKind, key: str, track: Track, now: datetime, judged: tuple[float, float]
+        self, kind: SurgeKind, key: str, track: Track, now: float, judged: tuple[float, float]
     ) -> Surge:
-        (expected, score) = judged
-        lives, start = self._memory.lives, track.window_start()
+        (expected, score), lives, start = judged, self._memory.lives, track.window_start()
         stories = tuple(
             (story_id, lives[story_id].title if story_id in lives else "", outlets)
             for story_id, outlets in track.top_stories()
         )
         return Surge(
-            surge_id=surge_id(kind, key, start), kind=kind, key=key, label=track.label,
-            window_start=start, window_end=now, fired_at=now, count=track.count,
-            expected=round(expected, 4), outlets=track.outlets(), score=round(score, 3),
-            top_stories=stories, top_outlets=track.top_outlets(),
+            surge_id=surge_id(kind, key, _moment(start)), kind=kind, key=key, label=track.label,
+            window_start=_moment(start), window_end=_moment(now), fired_at=_moment(now),
+            count=track.count, expected=round(expected, 4), outlets=track.outlets(),
+            score=round(score, 3), top_stories=stories, top_outlets=track.top_outlets(),
         )  # fmt: skip
 
-    def _advance(self, moment: datetime) -> datetime:
-        """Move the clock to ``moment`` (never back): exposure, profile, sweeps."""
+    def _advance(self, moment: float) -> float:
+        """Move the clock to ``moment`` (never back): exposure, profile, story sweeps."""
         memory = self._memory
         if memory.clock is None:
             memory.started = memory.clock = moment
-            memory.swept_hour = _epoch_hours(moment)
         now = max(memory.clock, moment)
-        self._pass_time(memory.clock, now)
-        memory.clock = now
-        memory.profile.add_article(slot_of(now), _epoch_hours_exact(now))
+        if now > memory.clock:
+            self._pass_time(memory.clock, now)
+            memory.clock = now
+        memory.profile.add_article(slot_of(now), now / HOUR)
         self._sweep_stories(now)
-        if _epoch_hours(now) != memory.swept_hour:
-            memory.swept_hour = _epoch_hours(now)
-            self._forget_keys(now)
         return now
 
-    def _pass_time(self, start: datetime, end: datetime) -> None:
+    def _pass_time(self, start: float, end: float) -> None:
         """Exposure and the profile's hours, an hour-of-week slot at a time."""
-        memory, half_life = self._memory, self.settings.half_life_hours
+        memory = self._memory
         for slice_start, slice_end in _hour_slices(start, end):
-            hours, slot = hours_between(slice_start, slice_end), slot_of(slice_start)
+            hours, slot = (slice_end - slice_start) / HOUR, slot_of(slice_start)
             factor = memory.profile.factor(slot)
-            memory.exposure = memory.exposure * decay(hours, half_life) + hours * factor
-            memory.profile.add_time(slot, hours, _epoch_hours_exact(slice_end))
+            kept = math.exp(-self._forget * (slice_end - slice_start))
+            memory.exposure = memory.exposure * kept + hours * factor
+            memory.profile.add_time(slot, hours, slice_end / HOUR)
 
-    def _sweep_stories(self, now: datetime) -> None:
+    def _sweep_stories(self, now: float) -> None:
         """Learn from stories whose first window is over; drop those past ``story_hours``."""
         memory = self._memory
         while memory.unsampled:
@@ -201,18 +203,17 @@ class SurgeDetector:
             if life is not None and not life.sampled:
                 life.sampled = True
                 self._learn_story(life.first_outlets, now)
-        tracked_for = timedelta(hours=self.settings.story_hours)
+        tracked_for = self.settings.story_hours * HOUR
         while memory.opened and memory.lives[memory.opened[0]].opened + tracked_for <= now:
             story_id = memory.opened.popleft()
             del memory.lives[story_id]
             memory.tracks[SurgeKind.STORY].pop(story_id, None)
 
-    def _learn_story(self, outlets: int, now: datetime) -> None:
+    def _learn_story(self, outlets: int, now: float) -> None:
         memory = self._memory
         weight, total, squares = memory.stories_seen
-        kept = 1.0
-        if memory.stories_seen_at is not None:
-            kept = decay(hours_between(memory.stories_seen_at, now), self.settings.half_life_hours)
+        seen_at = memory.stories_seen_at
+        kept = 1.0 if seen_at is None else math.exp(-self._forget * (now - seen_at))
         memory.stories_seen = (
             weight * kept + 1,
             total * kept + outlets,
@@ -220,45 +221,31 @@ class SurgeDetector:
         )
         memory.stories_seen_at = now
 
-    def _forget_keys(self, now: datetime) -> None:
-        """Hourly: drop rules and names forgotten to ~0, then the weakest names over the cap."""
-        half_life, start = self.settings.half_life_hours, now - self._window
-        for kind in (SurgeKind.RULE, SurgeKind.NAME):
-            tracks = self._memory.tracks[kind]
-            for key, track in list(tracks.items()):
-                track.expire(start, half_life)
-                if not track.reports and track.baseline_now(now, half_life) < _FORGOTTEN:
-                    del tracks[key]
-
-    def _trim_names(self, now: datetime) -> None:
-        """At the cap: drop the weakest tenth of the names, so trimming is rare."""
-        names, half_life = self._memory.tracks[SurgeKind.NAME], self.settings.half_life_hours
+    def _trim_names(self) -> None:
+        """At the cap: drop the weakest tenth of the names (fewest reports in the window,
+        then the smallest baseline), so trimming is rare."""
+        names, now = self._memory.tracks[SurgeKind.NAME], self._memory.clock or 0.0
         keep = int(self.settings.max_names * 0.9)
-        ranked = sorted(names.items(), key=lambda item: _strength(item, now, half_life))
+        ranked = sorted(names.items(), key=lambda item: _strength(item, now, self._forget))
         for key, _ in ranked[: len(names) - keep]:
             del names[key]
 
 
-def _strength(item: tuple[str, Track], now: datetime, half_life: float) -> tuple[int, float, str]:
-    """Names with reports in the window last longest, then those with the larger baseline."""
+def _strength(item: tuple[str, Track], now: float, forget: float) -> tuple[int, float, str]:
     key, track = item
-    return (track.count, track.baseline_now(now, half_life), key)
+    return (track.count, track.baseline_now(now, forget), key)
 
 
-def _hour_slices(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+def _hour_slices(start: float, end: float) -> Iterator[tuple[float, float]]:
     """``[start, end)`` cut at each full hour."""
     while start < end:
-        slice_end = min(start.replace(minute=0, second=0, microsecond=0) + _HOUR, end)
+        slice_end = min((start // HOUR + 1) * HOUR, end)
         yield start, slice_end
         start = slice_end
 
 
-def _epoch_hours_exact(moment: datetime) -> float:
-    return moment.timestamp() / 3600.0
-
-
-def _epoch_hours(moment: datetime) -> int:
-    return int(moment.timestamp() // 3600)
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def backtest(sightings: Iterable[Sighting], settings: SurgeSettings) -> list[Surge]:

@@ -1,17 +1,17 @@
-"""Everything the detector has learned, as one value: what a snapshot saves and restores."""
+"""Everything the detector has learned, as one value: what a snapshot saves and restores.
+Times are seconds since the epoch (UTC)."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from monitor.surges.model import SurgeKind
 from monitor.surges.profile import HourOfWeek
 from monitor.surges.tracks import Track
 
-# How many stories of each size a week brings, before any was seen: a story reaches
-# 1.5 outlets in its first window on average, with variance 3 (ten stories' worth).
+# Before any story was seen: stories reach 1.5 outlets in their first window on average,
+# with variance 3 (ten stories' worth).
 PRIOR_STORIES = (10.0, 15.0, 10.0 * (3.0 + 1.5**2))
 
 
@@ -20,7 +20,7 @@ class StoryLife:
     """A story tracked since it opened: its title, and its outlets in its first window
     (what the population of stories is learned from)."""
 
-    opened: datetime
+    opened: float
     title: str
     first_outlets: int = 0
     sampled: bool = False
@@ -30,17 +30,16 @@ class StoryLife:
 class Memory:
     """The learned baselines and the live windows of every tracked key."""
 
-    started: datetime | None = None  # the first sighting's time
-    clock: datetime | None = None  # the latest sighting's time
+    started: float | None = None  # the first sighting's time
+    clock: float | None = None  # the latest sighting's time
     exposure: float = 0.0  # decayed profile-weighted hours observed (rules and names)
     profile: HourOfWeek = field(default_factory=HourOfWeek)
     # Decayed (weight, sum, sum of squares) of stories' outlets in their first window.
     stories_seen: tuple[float, float, float] = PRIOR_STORIES
-    stories_seen_at: datetime | None = None
+    stories_seen_at: float | None = None
     tracks: dict[SurgeKind, dict[str, Track]] = field(
         default_factory=lambda: {kind: {} for kind in SurgeKind}
     )
     lives: dict[str, StoryLife] = field(default_factory=dict)
     opened: deque[str] = field(default_factory=deque)  # story ids, in the order they opened
     unsampled: deque[str] = field(default_factory=deque)  # first window not over yet
-    swept_hour: int = 0  # hours since the epoch of the last sweep of names and rules

@@ -8,11 +8,13 @@ has a few weeks of its own: one day of news already gives the day's rhythm.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from monitor.surges.stats import HOURS_A_WEEK, decay
+from monitor.surges.stats import HOURS_A_WEEK
 
 HALF_LIFE_HOURS = 28 * 24.0
+_REBASE = math.log(1e9)  # the largest inflation kept before values are rebased
 # Pseudo-hours of the coarser estimate each finer one starts from.
 _SLOT_PRIOR_HOURS = 3.0  # an hour-of-week slot: three weeks of its own to outweigh it
 _MARGIN_PRIOR_HOURS = 1.0  # an hour of the day, a day of the week: one hour
@@ -49,12 +51,14 @@ class HourOfWeek:
         self._totals = [sum(self.counts), sum(self.hours)]
 
     def _grow(self, now_hours: float) -> float:
-        self.scale = 1.0 / decay(now_hours - self.scaled_at, HALF_LIFE_HOURS)
-        if self.scale > 1e9:  # rebase before floats lose the small values
-            self.counts = [value / self.scale for value in self.counts]
-            self.hours = [value / self.scale for value in self.hours]
-            self.scale, self.scaled_at = 1.0, now_hours
+        growth = math.log(2) * (now_hours - self.scaled_at) / HALF_LIFE_HOURS
+        if growth > _REBASE:  # rebase before floats lose the small values
+            shrink = math.exp(-min(growth, 700.0))
+            self.counts = [value * shrink for value in self.counts]
+            self.hours = [value * shrink for value in self.hours]
+            self.scaled_at, growth = now_hours, 0.0
             self._sum_up()
+        self.scale = math.exp(growth)
         return self.scale
 
     def _add(self, which: int, slot: int, amount: float) -> None:

@@ -1,7 +1,8 @@
 """The detector's memory as bytes and back: versioned JSON, compressed, deterministic.
 
-Times are seconds since the epoch (UTC). A snapshot of another version, or one that
-does not decode, raises :class:`SurgeStateError`: the caller starts afresh and says so.
+Times are seconds since the epoch (UTC), as the detector keeps them. A snapshot of
+another version, or one that does not decode, raises :class:`SurgeStateError`: the
+caller starts afresh and says so.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import zlib
 from collections import deque
-from datetime import UTC, datetime
 from typing import Any
 
 from monitor.surges.memory import Memory, StoryLife
@@ -18,7 +18,7 @@ from monitor.surges.profile import HourOfWeek
 from monitor.surges.stats import HOURS_A_WEEK
 from monitor.surges.tracks import Track
 
-VERSION = 1
+VERSION = 2  # 1: times as datetimes (never released)
 _MAGIC = b"wwsurge"
 
 
@@ -29,16 +29,15 @@ class SurgeStateError(ValueError):
 def dump_memory(memory: Memory) -> bytes:
     document = {
         "version": VERSION,
-        "started": _time(memory.started),
-        "clock": _time(memory.clock),
+        "started": memory.started,
+        "clock": memory.clock,
         "exposure": memory.exposure,
         "profile": _profile(memory.profile),
         "stories_seen": list(memory.stories_seen),
-        "stories_seen_at": _time(memory.stories_seen_at),
+        "stories_seen_at": memory.stories_seen_at,
         "tracks": {kind.value: _tracks(memory.tracks[kind]) for kind in SurgeKind},
         "lives": [_life(story_id, memory.lives[story_id]) for story_id in memory.opened],
         "unsampled": list(memory.unsampled),
-        "swept_hour": memory.swept_hour,
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return _MAGIC + zlib.compress(text.encode(), 6)
@@ -61,7 +60,8 @@ def load_memory(state: bytes) -> Memory:
 
 def _memory(document: dict[str, Any]) -> Memory:
     lives = {
-        row[0]: StoryLife(_moment(row[1]), row[2], row[3], row[4]) for row in document["lives"]
+        str(row[0]): StoryLife(float(row[1]), str(row[2]), int(row[3]), bool(row[4]))
+        for row in document["lives"]
     }
     weight, total, squares = (float(value) for value in document["stories_seen"])
     return Memory(
@@ -73,9 +73,8 @@ def _memory(document: dict[str, Any]) -> Memory:
         stories_seen_at=_maybe(document["stories_seen_at"]),
         tracks={kind: _read_tracks(document["tracks"][kind.value]) for kind in SurgeKind},
         lives=lives,
-        opened=deque(row[0] for row in document["lives"]),
+        opened=deque(lives),
         unsampled=deque(story_id for story_id in document["unsampled"] if story_id in lives),
-        swept_hour=int(document["swept_hour"]),
     )
 
 
@@ -93,8 +92,8 @@ def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
 
 def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
     return [
-        [key, track.label, track.baseline, _time(track.baseline_at), _time(track.cooled_until),
-         [[_time(moment), story_id, outlet] for moment, story_id, outlet in track.reports]]
+        [key, track.label, track.baseline, track.baseline_at, track.cooled_until,
+         [list(report) for report in track.reports]]
         for key, track in tracks.items()
     ]  # fmt: skip
 
@@ -102,24 +101,16 @@ def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
 def _read_tracks(rows: list[list[Any]]) -> dict[str, Track]:
     tracks = {}
     for key, label, baseline, baseline_at, cooled_until, reports in rows:
-        track = Track(str(label), float(baseline), _maybe(baseline_at), _maybe(cooled_until))
+        track = Track(str(label), float(baseline), float(baseline_at), float(cooled_until))
         for moment, story_id, outlet in reports:
-            track.add(_moment(moment), str(story_id), str(outlet))
+            track.add(float(moment), str(story_id), str(outlet))
         tracks[str(key)] = track
     return tracks
 
 
 def _life(story_id: str, life: StoryLife) -> list[Any]:
-    return [story_id, _time(life.opened), life.title, life.first_outlets, life.sampled]
+    return [story_id, life.opened, life.title, life.first_outlets, life.sampled]
 
 
-def _time(moment: datetime | None) -> float | None:
-    return None if moment is None else moment.timestamp()
-
-
-def _moment(value: Any) -> datetime:
-    return datetime.fromtimestamp(float(value), UTC)
-
-
-def _maybe(value: Any) -> datetime | None:
-    return None if value is None else _moment(value)
+def _maybe(value: Any) -> float | None:
+    return None if value is None else float(value)

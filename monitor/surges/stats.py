@@ -5,7 +5,6 @@ predicts for the next window)."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 HOURS_A_WEEK = 168
 LN10 = math.log(10)
@@ -17,13 +16,11 @@ def decay(hours: float, half_life_hours: float) -> float:
     return math.exp(-math.log(2) * max(hours, 0.0) / half_life_hours)
 
 
-def hours_between(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600.0
-
-
-def slot_of(moment: datetime) -> int:
-    """The hour of the week (0: Monday 00:00–01:00 UTC)."""
-    return moment.weekday() * 24 + moment.hour
+def slot_of(moment: float) -> int:
+    """The hour of the week of a time in seconds since the epoch (0: Monday 00:00 UTC;
+    the epoch was a Thursday)."""
+    day, second = divmod(int(moment), 86_400)
+    return (day + 3) % 7 * 24 + second // 3600
 
 
 def negbin_score(count: int, shape: float, rate: float, exposure: float) -> float:
@@ -45,7 +42,7 @@ def negbin_score(count: int, shape: float, rate: float, exposure: float) -> floa
         term *= ratio
         total += term
         k += 1
-        if term < 1e-12 * total:
+        if term < 1e-9 * total:
             return -(log_term + math.log(total)) / LN10
     # The ratio of later terms tends to q from above (r > 1) or below: bound the rest.
     bound = max((k + r) / (k + 1) * q, q)

@@ -1,17 +1,16 @@
 """One watched key: its reports inside the sliding window, and the forgotten-by-age count
-of the reports that left the window (its baseline)."""
+of the reports that left the window (its baseline). Times are seconds since the epoch."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from monitor.surges.model import MAX_TOP
-from monitor.surges.stats import decay, hours_between
 
 # (when, story_id, outlet): one independent report in the window
-Report = tuple[datetime, str, str]
+Report = tuple[float, str, str]
 
 
 @dataclass(slots=True)
@@ -21,12 +20,12 @@ class Track:
 
     label: str
     baseline: float = 0.0  # decayed count of reports that left the window
-    baseline_at: datetime | None = None  # when ``baseline`` was last decayed to
-    cooled_until: datetime | None = None  # no firing before this (after the last one)
+    baseline_at: float = 0.0  # when ``baseline`` was last decayed to
+    cooled_until: float = 0.0  # no firing before this (after the last one)
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(self, moment: datetime, story_id: str, outlet: str) -> bool:
+    def add(self, moment: float, story_id: str, outlet: str) -> bool:
         """Count one report; False when its (story, outlet) is in the window already."""
         pair = (story_id, outlet)
         if pair in self.pairs:
@@ -35,19 +34,20 @@ class Track:
         self.reports.append((moment, story_id, outlet))
         return True
 
-    def expire(self, start: datetime, half_life_hours: float) -> None:
-        """Move reports older than ``start`` from the window into the baseline."""
-        while self.reports and self.reports[0][0] < start:
-            moment, story_id, outlet = self.reports.popleft()
+    def expire(self, start: float, forget: float) -> None:
+        """Move reports older than ``start`` from the window into the baseline (``forget``:
+        the decay rate per second)."""
+        reports = self.reports
+        while reports and reports[0][0] < start:
+            moment, story_id, outlet = reports.popleft()
             self.pairs.discard((story_id, outlet))
-            self.baseline = self.baseline_now(start, half_life_hours)
-            self.baseline += decay(hours_between(moment, start), half_life_hours)
+            self.baseline = self.baseline_now(start, forget) + math.exp(forget * (moment - start))
             self.baseline_at = start
 
-    def baseline_now(self, now: datetime, half_life_hours: float) -> float:
-        if self.baseline_at is None:
+    def baseline_now(self, now: float, forget: float) -> float:
+        if not self.baseline:
             return 0.0
-        return self.baseline * decay(hours_between(self.baseline_at, now), half_life_hours)
+        return self.baseline * math.exp(forget * (self.baseline_at - now))
 
     @property
     def count(self) -> int:
@@ -56,7 +56,7 @@ class Track:
     def outlets(self) -> int:
         return len({outlet for _, _, outlet in self.reports})
 
-    def window_start(self) -> datetime:
+    def window_start(self) -> float:
         return self.reports[0][0]
 
     def top_outlets(self) -> tuple[str, ...]:

@@ -1,0 +1,162 @@
+"""The surge stage of the ingest path: each stored article is one sighting for the
+surge detector (monitor.surges); what fires is recorded, logged and handed to the sink.
+
+The detector's state is read back at start, saved every ``[surge] save_interval`` and
+at shutdown, so a restart goes on where it stopped. ``[surge] enabled = false`` builds
+no stage: the path then costs one ``None`` test per poll.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+import rules
+from monitor.config import SurgeSettings
+from monitor.ingest.batch import Ingested
+from monitor.records import Verdict
+from monitor.store import Store, StoreNotWritableError
+from monitor.stories import fold
+from monitor.surges import Sighting, Surge, SurgeDetector, SurgeStateError
+
+log = structlog.get_logger("monitor.ingest.surges")
+
+# Where surges go once recorded: the alerting of surges hooks in here (one call per
+# batch of surges, in the order they fired).
+SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
+
+
+@dataclass
+class SurgeStage:
+    """The detector, the store that keeps what fires and the detector's state, the sink."""
+
+    detector: SurgeDetector
+    store: Store
+    sink: SurgeSink | None = None
+    monotonic: Callable[[], float] = time.monotonic
+    _saved_at: float = field(default=0.0, init=False)
+    _unsaved: bool = field(default=False, init=False)  # observed something since the save
+    _ruleset: rules.RuleSet | None = field(default=None, init=False)
+    _entity_names: Mapping[str, str] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._saved_at = self.monotonic()
+
+    @classmethod
+    async def start(
+        cls, settings: SurgeSettings, store: Store, sink: SurgeSink | None = None
+    ) -> SurgeStage | None:
+        """The stage with the state saved last, None when surges are off. A state this
+        version cannot read is logged (``surge_state_unreadable``) and learning starts over."""
+        if not settings.enabled:
+            return None
+        state = await store.load_surge_state()
+        try:
+            detector = SurgeDetector(settings, state)
+        except SurgeStateError as err:
+            log.warning("surge_state_unreadable", error=str(err))
+            detector = SurgeDetector(settings)
+        return cls(detector, store, sink)
+
+    async def observe(
+        self, ingested: Sequence[Ingested], ruleset: rules.RuleSet | None = None
+    ) -> list[Surge]:
+        """Count each newly stored article (``ruleset``: whose entity lists name names);
+        record, log and hand on what fired."""
+        entities = self._entities(ruleset)
+        self._unsaved = True
+        fired = [
+            surge
+            for item in ingested
+            if item.decision.verdict is not Verdict.SEEN
+            for surge in self.detector.observe(sighting_of(item, entities))
+        ]
+        if fired:
+            await self._fired(fired)
+        if self.monotonic() - self._saved_at >= self.detector.settings.save_interval:
+            await self.save()
+        return fired
+
+    def _entities(self, ruleset: rules.RuleSet | None) -> Mapping[str, str]:
+        """The entity names of ``ruleset``, built again only when a reload changed it."""
+        if self._ruleset is not ruleset:
+            self._ruleset, self._entity_names = ruleset, entity_names(ruleset)
+        return self._entity_names
+
+    async def save(self) -> None:
+        """Save what the detector learned since the last save (nothing new: no write); a
+        store refusing writes is logged, not raised."""
+        if not self._unsaved:
+            return
+        self._saved_at, self._unsaved = self.monotonic(), False
+        try:
+            await self.store.save_surge_state(self.detector.snapshot())
+        except StoreNotWritableError as err:
+            log.warning("surge_state_not_saved", error=str(err))
+
+    async def _fired(self, fired: list[Surge]) -> None:
+        for surge in fired:
+            log.info(
+                "surge_detected", surge_id=surge.surge_id, kind=surge.kind.value, key=surge.key,
+                label=surge.label, count=surge.count, expected=surge.expected,
+                outlets=surge.outlets, score=surge.score,
+            )  # fmt: skip
+        try:
+            await self.store.record_surges(fired)
+        except StoreNotWritableError as err:  # logged above: the sink still hears of them
+            log.warning("surges_not_recorded", error=str(err), surges=len(fired))
+        if self.sink is not None:
+            await self.sink(fired)
+
+
+def entity_names(ruleset: rules.RuleSet | None) -> dict[str, str]:
+    """Every term of the rule packs' entity lists, folded, to its entry's name: "Iranian"
+    and "Iran" are one name, shown as the entry is called."""
+    if ruleset is None:
+        return {}
+    return {
+        fold(term): entry.name
+        for entities in ruleset.entities.values()
+        for entry in entities.entries
+        for term in entry.terms
+    }
+
+
+def sighting_of(item: Ingested, entities: Mapping[str, str]) -> Sighting:
+    """What the detector learns from one stored article: its story, its independent
+    outlet, the rules it matched and the names in it (folded key, as written)."""
+    article, decision = item.article, item.decision
+    return Sighting(
+        at=article.fetched_at,
+        story_id=decision.story_id,
+        outlet=decision.facts.outlet or article.feed_url,
+        title=article.title,
+        rules=tuple(dict.fromkeys(match.rule for match in item.matches)),
+        names=names_of(item, entities),
+        new_story=decision.verdict is Verdict.NEW_STORY,
+    )
+
+
+def names_of(item: Ingested, entities: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The places and actors named in the headline and lead, and the entity-list terms
+    the rules hit, each once by its folded form; a term of an entity list is its entry
+    (``entities``: folded term to entry name), else it is shown as first written."""
+    found: dict[str, str] = {}
+    for written in _written_names(item):
+        folded = fold(written)
+        shown = entities.get(folded, written)
+        key = fold(shown) if folded in entities else folded
+        if key:
+            found.setdefault(key, shown)
+    return tuple(found.items())
+
+
+def _written_names(item: Ingested) -> Iterator[str]:
+    facts = item.decision.facts
+    yield from facts.places
+    yield from facts.actors
+    for match in item.matches:
+        yield from (hit.term for hit in match.hits if hit.ref is not None)

@@ -1,0 +1,124 @@
+"""The ingest path feeds the surge detector: twelve outlets polled by the real daemon
+report one event; the story, its rule and its place surge, are recorded and logged,
+and what the detector learned survives a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.surges import Surge, SurgeDetector, SurgeKind
+from tests.support.feedserver import FeedServer
+
+OUTLETS = 12
+HEADLINE = "Iranian troops cross into Latakia province"
+SURGE = (
+    "[surge]\nwarmup_hours = 0\nsensitivity = 0.01\nmin_count = 5\nmin_outlets = 5\n"
+    "names = {names}\n"
+)
+
+
+def _rss(outlet: int) -> bytes:
+    published = datetime.now(UTC) - timedelta(minutes=outlet)
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Outlet {outlet}</title><link>http://o{outlet}.test/</link>
+<item><title>{HEADLINE}</title><link>http://o{outlet}.test/a/1</link>
+<guid>o{outlet}-1</guid><pubDate>{published:%a, %d %b %Y %H:%M:%S +0000}</pubDate>
+<description>Outlet {outlet} reports the crossing.</description></item>
+</channel></rss>""".encode()
+
+
+@pytest.fixture(name="server")
+def _server() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        for outlet in range(OUTLETS):
+            server.add_feed(f"/feed{outlet}.xml", _rss(outlet))
+        yield server
+
+
+def _config(tmp_path: Path, server: FeedServer, surge: str) -> Path:
+    feeds = "".join(
+        f'[[feeds]]\nname = "Outlet {n}"\nurl = "{server.url(f"/feed{n}.xml")}"\n'
+        for n in range(OUTLETS)
+    )
+    path = tmp_path / "ww.toml"
+    path.write_text(
+        f'[daemon]\njitter = 0\nhost_spacing = 0\nparse_workers = 0\n[store]\npath = "'
+        f'{tmp_path / "ww.db"}"\n[dedup]\nsemantic = false\n{surge}\n{feeds}'
+        '[notifiers.out]\ntype = "console"\nenabled = false\n'
+        '[entities.iran]\nentries = [{ name = "Iran", aliases = ["Iranian"] }]\n'
+        '[[rules]]\nname = "iran"\nall_of = ["iran"]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+async def test_one_event_from_twelve_outlets_surges_and_is_recorded(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    config = load_config(_config(tmp_path, server, SURGE.format(names="true")))
+    daemon = await Daemon.build(config)
+    heard: list[Surge] = []
+
+    async def sink(surges: Sequence[Surge]) -> None:
+        heard.extend(surges)
+
+    assert daemon.pipeline.surges is not None
+    daemon.pipeline.surges.sink = sink  # where surge alerts hook in
+    try:
+        with capture_logs() as logs:
+            await daemon.run_once()
+        recorded = await daemon.store.list_surges(datetime.now(UTC) - timedelta(days=1))
+    finally:
+        await daemon.close()
+    assert sorted(heard, key=lambda surge: surge.surge_id) == sorted(
+        recorded, key=lambda surge: surge.surge_id
+    )
+    kinds = {(surge.kind.value, surge.key) for surge in recorded}
+    assert {("rule", "iran"), ("name", "latakia"), ("name", "iran")} <= kinds
+    assert ("name", "iranian") not in kinds  # the alias is its entry
+    assert any(kind == "story" for kind, _ in kinds)
+    logged = [entry for entry in logs if entry["event"] == "surge_detected"]
+    assert sorted((entry["kind"], entry["key"]) for entry in logged) == sorted(kinds)
+    story = next(surge for surge in recorded if surge.kind.value == "story")
+    assert story.label == HEADLINE and story.outlets == story.count >= 5
+    assert story.top_stories[0][1] == HEADLINE
+
+
+async def test_what_was_learned_survives_a_restart(tmp_path: Path, server: FeedServer) -> None:
+    config = load_config(_config(tmp_path, server, SURGE.format(names="false")))
+    first = await Daemon.build(config)
+    try:
+        await first.run_once()
+        assert first.pipeline.surges is not None
+        learned = first.pipeline.surges.detector.snapshot()
+    finally:
+        await first.close()
+    second = await Daemon.build(config)
+    try:
+        assert second.pipeline.surges is not None
+        assert second.pipeline.surges.detector.snapshot() == learned
+        assert await second.store.load_surge_state() == learned
+        assert SurgeDetector(config.settings.surge, learned).tracked()[SurgeKind.STORY] == 1
+    finally:
+        await second.close()
+
+
+async def test_surges_turned_off_build_no_stage_and_record_nothing(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    config = load_config(_config(tmp_path, server, "[surge]\nenabled = false\n"))
+    daemon = await Daemon.build(config)
+    try:
+        assert daemon.pipeline.surges is None
+        await daemon.run_once()
+        assert await daemon.store.list_surges(datetime.now(UTC) - timedelta(days=1)) == []
+        assert await daemon.store.load_surge_state() is None
+    finally:
+        await daemon.close()
