@@ -29,7 +29,12 @@ from monitor.daemon.shutdown import Deadline
 from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
-from monitor.daemon.wiring import OperatorAlerts, metrics_source, open_daemon_store
+from monitor.daemon.wiring import (
+    OperatorAlerts,
+    SurgeAlerts,
+    metrics_source,
+    open_daemon_store,
+)
 from monitor.feeds import http_client
 from monitor.ingest import (
     EmbeddingStage,
@@ -101,7 +106,9 @@ class Daemon:
             on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
             late_pages=LatePages(on_raised=metrics.raised),
             embedding=EmbeddingStage(config.settings.dedup.semantic),
-            surges=await SurgeStage.start(config.settings.surge, store),  # restored
+            surges=await SurgeStage.start(  # restored; each surge an alert via the outbox
+                config.settings.surge, store, SurgeAlerts(store, runtime, metrics, wake).raised
+            ),
         )  # fmt: skip
         dispatcher = Dispatcher(
             store, channels, max_attempts=config.settings.daemon.max_attempts,

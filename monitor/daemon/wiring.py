@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from monitor.alerting import raise_operator_alert
+import structlog
+
+from monitor.alerting import raise_operator_alert, surge_alerts
 from monitor.config import Config
 from monitor.daemon.swap import config_of
 from monitor.feeds import FeedEvent
 from monitor.ingest import RuntimeHolder
 from monitor.records import FeedState
-from monitor.store import FeedLeases, Store, open_store
+from monitor.store import FeedLeases, Store, StoreNotWritableError, open_store
+from monitor.surges import Surge
 from monitor.web import Metrics, MetricsSource
+
+log = structlog.get_logger("monitor.daemon.wiring")
 
 
 async def open_daemon_store(config: Config, instance: str) -> Store:
@@ -53,4 +58,26 @@ class OperatorAlerts:
         names = tuple(name for name in configured or channels if name in channels)
         if await raise_operator_alert(self._store, event, names):
             self._metrics.operator_alert()
+            self._wake.set()
+
+
+class SurgeAlerts:
+    """Surges that fired: one alert each through the outbox, routed by ``[surge]``
+    (monitor.alerting.surge_alerts; the settings and routes of the running config)."""
+
+    def __init__(
+        self, store: Store, runtime: RuntimeHolder, metrics: Metrics, wake: asyncio.Event
+    ) -> None:
+        self._store, self._runtime, self._metrics, self._wake = store, runtime, metrics, wake
+
+    async def raised(self, fired: Sequence[Surge]) -> None:
+        runtime = self._runtime.current
+        planned = surge_alerts(fired, config_of(runtime).settings.surge, runtime.routes)
+        try:
+            created = await self._store.record_surge_alerts(fired, planned)
+        except StoreNotWritableError as err:  # the surges were logged as they fired
+            log.warning("surge_alerts_not_queued", error=str(err), surges=len(fired))
+            return
+        if created:
+            self._metrics.raised(created)
             self._wake.set()

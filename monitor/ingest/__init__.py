@@ -14,7 +14,7 @@ from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
-from monitor.ingest.surges import SurgeSink, SurgeStage, sighting_of
+from monitor.ingest.surges import SurgeSink, SurgeStage, entity_names, sighting_of
 
 __all__ = [
     "AlertPolicy",
@@ -28,6 +28,7 @@ __all__ = [
     "SurgeSink",
     "SurgeStage",
     "embedded",
+    "entity_names",
     "identified",
     "identify",
     "ingest_all",
