@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,7 +87,7 @@ async def _backtest(
         await store.open()
         total = await store.count_articles_since(since)
         with Progress(total, stream) as progress:
-            tallies = await _replay(store, since, _Matching(config, matcher, rule), progress.add)
+            tallies = await _replay(store, since, Matching(config, matcher, rule), progress.add)
     except sqlite3.Error as err:
         raise BacktestError(f"cannot read the store {path}: {err}") from None
     except StoreUnavailableError as err:
@@ -97,7 +97,7 @@ async def _backtest(
     return BacktestResult(since, total, tallies)
 
 
-class _Matching:
+class Matching:
     """Matches articles as the daemon would, counting outlets per story as it goes."""
 
     def __init__(self, config: Config, matcher: rules.Matcher, rule: str | None) -> None:
@@ -125,18 +125,27 @@ class _Matching:
         return [m for m in self.matcher.match(fields, context) if m.rule == self.rule]
 
 
-async def _replay(
-    store: Store, since: datetime, match: _Matching, advance: Callable[[int], None]
-) -> dict[str, RuleTally]:
-    tallies: dict[str, RuleTally] = {}
+async def matched_articles(
+    store: Store, since: datetime, match: Matching, advance: Callable[[int], None]
+) -> AsyncIterator[tuple[StoredArticle, list[rules.Match]]]:
+    """Every article stored since ``since``, oldest first, with the rules it matches,
+    read a page at a time (``advance``: how many were read)."""
     after: tuple[datetime, str] | None = None
     while page := await store.articles_since(since, after=after, limit=PAGE):
         for stored in page:
-            for found in match(stored):
-                _count(tallies.setdefault(found.rule, RuleTally(found.rule)), stored, found)
+            yield stored, match(stored)
         last = page[-1].article
         after = (last.fetched_at, last.article_id)
         advance(len(page))
+
+
+async def _replay(
+    store: Store, since: datetime, match: Matching, advance: Callable[[int], None]
+) -> dict[str, RuleTally]:
+    tallies: dict[str, RuleTally] = {}
+    async for stored, matches in matched_articles(store, since, match, advance):
+        for found in matches:
+            _count(tallies.setdefault(found.rule, RuleTally(found.rule)), stored, found)
     return tallies
 
 

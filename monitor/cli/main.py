@@ -5,7 +5,8 @@ Exit status: 0 success; 1 invalid configuration (the store's directory included,
 usage (argparse); 3 ``run --once`` could poll no feed (docs/decisions/0019). The rule tools
 (``rules test|try|backtest``, ``schema``) live in ``monitor.cli.rules``, feed health
 (``feeds``) in ``monitor.cli.feeds``, database upkeep (``db``) in ``monitor.cli.db``, article
-extraction (``extract``) in ``monitor.cli.extract``.
+extraction (``extract``) in ``monitor.cli.extract``, surges (``surges``) in
+``monitor.cli.surges``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from monitor.cli.db import add_commands as add_db_commands
 from monitor.cli.extract import add_commands as add_extract_commands
 from monitor.cli.feeds import add_commands as add_feed_commands
 from monitor.cli.rules import add_commands as add_rule_commands
+from monitor.cli.surges import add_commands as add_surge_commands
 from monitor.config import Config, ConfigError, default_config_path, load_config
 from monitor.observability import configure_logging
 from monitor.store import InstanceLockError, StoreUnavailableError
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     add_rule_commands(commands, _command, _load)
     add_alert_commands(commands, _command, _load)
+    add_surge_commands(commands, _command, _load)
     add_feed_commands(commands, _command, _load)
     add_db_commands(commands, _command, _load)
     add_extract_commands(commands, _command, _load)

@@ -37,6 +37,8 @@ READS: list[tuple[list[str], Callable[[str], bool]]] = [
      and _first_json(out)["deliveries_by_state"] == {"pending": 0, "sent": 1, "dead": 0,
                                                      "silenced": 0}),
     (["db", "prune", "--dry-run"], lambda out: out.startswith("would prune:")),
+    (["surges"], lambda out: out.startswith("0 surges fired since") and "rising now:" in out),
+    (["surges", "backtest", "--json"], lambda out: out == ""),
 ]  # fmt: skip
 
 

@@ -1,0 +1,215 @@
+"""``wirewatch surges`` and ``surges backtest`` through the real CLI over a real SQLite
+store: what fired, what is rising in the saved detector state, what would have fired."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.cli.main import main
+from monitor.config import SurgeSettings
+from monitor.records import Article, DedupDecision, StoryFacts, Verdict
+from monitor.store.sqlite.store import SqliteStore
+from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind, surge_id
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+FIELDS = [
+    "state", "surge_id", "kind", "key", "label", "rule", "count", "expected", "score",
+    "outlets", "window_start", "window_end", "fired_at", "top_stories", "top_outlets",
+]  # fmt: skip
+
+
+def _config(tmp_path: Path) -> str:
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(f"""
+[store]
+path = "{tmp_path / "cli.db"}"
+
+[[rules]]
+name = "quakes"
+any_of = [{{ terms = ["quake"] }}]
+""")
+    return str(path)
+
+
+def _fired(key: str, ago: timedelta) -> Surge:
+    start, end = NOW - ago - timedelta(hours=1), NOW - ago
+    return Surge(
+        surge_id=surge_id(SurgeKind.NAME, key, start), kind=SurgeKind.NAME, key=key,
+        label=key.title(), window_start=start, window_end=end, fired_at=end, count=14,
+        expected=1.25, outlets=9, score=11.3,
+        top_stories=(("s1", "Взрыв в порту\x1b[2J Бейрута", 7),), top_outlets=("wire:Reuters",),
+    )  # fmt: skip
+
+
+def _rising_state() -> bytes:
+    """A detector that saw 'Odesa' in four stories from four outlets in the last 20
+    minutes: rising, not fired (below the minimum count)."""
+    detector = SurgeDetector(SurgeSettings())
+    start = NOW - timedelta(minutes=20)
+    for index in range(4):
+        at = start + timedelta(minutes=5 * index)
+        outlet, names = f"http://o{index}.test/feed", (("odesa", "Odesa"),)
+        sighting = Sighting(at, f"odesa-{index}", outlet, "Odesa port hit", names=names)
+        assert detector.observe(sighting) == []
+    return detector.snapshot()
+
+
+async def _seed(tmp_path: Path, fired: list[Surge], state: bytes | None) -> None:
+    store = SqliteStore(str(tmp_path / "cli.db"))
+    await store.open()
+    try:
+        await store.record_surges(fired)
+        if state is not None:
+            await store.save_surge_state(state)
+    finally:
+        await store.close()
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_surges_lists_what_fired_and_what_is_rising(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    fired = [_fired("beirut", timedelta(hours=2)), _fired("tripoli", timedelta(days=3))]
+    asyncio.run(_seed(tmp_path, fired, _rising_state()))
+    status, out, _ = _run(["surges", "--config", config], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("1 surge fired since ")
+    assert lines[1].split()[:2] == ["name", "Beirut"]
+    assert "14 reports from 9 outlets, 1.2 expected (score 11.3)" in lines[1]
+    assert "surge:name:beirut" in lines[2]
+    assert lines[3] == "      · Взрыв в порту [2J Бейрута (7 outlets)"  # no escape reaches a tty
+    assert lines[5] == "1 surge rising now:"
+    assert lines[6].split()[:2] == ["name", "Odesa"] and "surge:name:odesa" in lines[6]
+    status, out, _ = _run(["surges", "--config", config, "--since", "7d"], capsys)
+    assert out.splitlines()[0].startswith("2 surges fired since ")
+
+
+def test_surges_json_has_the_same_fields_for_every_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    asyncio.run(_seed(tmp_path, [_fired("beirut", timedelta(hours=2))], _rising_state()))
+    status, out, _ = _run(["surges", "--config", config, "--json"], capsys)
+    assert status == 0
+    fired, rising = (json.loads(line) for line in out.splitlines())
+    assert list(fired) == list(rising) == FIELDS
+    assert (fired["state"], fired["rule"], fired["count"], fired["outlets"]) == (
+        "fired", "surge:name:beirut", 14, 9,
+    )  # fmt: skip
+    assert fired["top_stories"] == [
+        {"story_id": "s1", "title": "Взрыв в порту\x1b[2J Бейрута", "outlets": 7}
+    ]
+    assert (rising["state"], rising["key"], rising["count"]) == ("rising", "odesa", 4)
+    assert rising["surge_id"] is None and rising["top_stories"] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["surges", "--since", "yesterday"], "use a duration"),
+        (["surges", "backtest", "--since", "soon"], "use a duration"),
+    ],
+)
+def test_a_bad_since_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    status, _, err = _run([*argv, "--config", _config(tmp_path)], capsys)
+    assert status == 1 and message in err
+
+
+def test_before_the_first_run_nothing_is_listed_and_no_store_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = _run(["surges", "--config", _config(tmp_path)], capsys)
+    assert status == 0
+    assert out.splitlines() == [out.splitlines()[0], "0 surges rising now:"]
+    assert out.startswith("0 surges fired since ")
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_an_unreadable_saved_state_is_said_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    asyncio.run(_seed(tmp_path, [], b"not a detector state"))
+    status, out, err = _run(["surges", "--config", config], capsys)
+    assert status == 0 and "0 surges rising now:" in out
+    assert "the saved surge state cannot be read" in err
+
+
+@pytest.fixture(name="burst_store")
+def _burst_store(tmp_path: Path) -> str:
+    """Two days of routine stories, then one quake story in Kunming from 12 outlets."""
+    asyncio.run(_store_articles(tmp_path))
+    return _config(tmp_path)
+
+
+def _article(article_id: str, feed: str, title: str, at: datetime) -> Article:
+    return Article(
+        article_id=article_id, feed_url=feed, feed_name=feed.split("/")[2], guid=article_id,
+        title=title, link=f"https://{feed.split('/')[2]}/{article_id}", summary="",
+        content="", published=at, fetched_at=at,
+    )  # fmt: skip
+
+
+async def _store_articles(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "cli.db"))
+    await store.open()
+    try:
+        start = NOW - timedelta(days=2)
+        for index in range(96):
+            feed, at = f"http://o{index % 7}.test/feed", start + timedelta(minutes=30 * index)
+            facts = StoryFacts(outlet=feed, places=(f"Town{index % 5}",))
+            decision = DedupDecision(Verdict.NEW_STORY, f"bg{index}", facts=facts)
+            await store.record_article(
+                _article(f"a{index}", feed, f"Fair {index}", at), decision, []
+            )
+        burst = NOW - timedelta(hours=1)
+        for index in range(12):
+            feed, at = f"http://w{index}.test/feed", burst + timedelta(minutes=2 * index)
+            facts = StoryFacts(outlet=feed, places=("Kunming",))
+            verdict = Verdict.FOLDED if index else Verdict.NEW_STORY
+            article = _article(f"q{index}", feed, "Quake hits Kunming", at)
+            await store.record_article(article, DedupDecision(verdict, "quake", facts=facts), [])
+    finally:
+        await store.close()
+
+
+def test_backtest_prints_what_would_have_fired(
+    burst_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--json"], capsys)
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert all(list(record) == FIELDS and record["state"] == "would_fire" for record in records)
+    assert {(record["kind"], record["key"]) for record in records} == {
+        ("rule", "quakes"), ("name", "kunming"), ("story", "quake"),
+    }  # fmt: skip
+    name = next(record for record in records if record["kind"] == "name")
+    assert (name["label"], name["count"], name["outlets"]) == ("Kunming", 8, 8)
+    assert name["top_stories"][0]["title"] == "Quake hits Kunming"
+    status, out, _ = _run(["surges", "backtest", "--config", burst_store], capsys)
+    assert out.splitlines()[0].startswith("3 surges would have fired over the articles stored")
+
+
+def test_backtest_before_the_burst_fires_nothing(
+    burst_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    since = (NOW - timedelta(days=30)).isoformat()
+    status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--since", since], capsys)
+    assert status == 0 and out.startswith("3 surges")
+    status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--since", "30m"], capsys)
+    assert status == 0 and out.startswith("0 surges would have fired")
