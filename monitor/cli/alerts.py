@@ -29,7 +29,7 @@ from monitor.cli.commands import CommandFactory, Loader, on_store
 from monitor.config import Config, DaemonSettings
 from monitor.feeds import http_client
 from monitor.observability import Redactor
-from monitor.records import Silence
+from monitor.records import SURGE_ALERT, Silence
 from monitor.store import STATES, AlertListing, Store
 
 
@@ -113,7 +113,7 @@ def _alerts(args: argparse.Namespace) -> int:
 def _text(listing: AlertListing) -> str:
     alert = listing.alert
     title = notifiers.single_line(listing.title, 100)
-    event = "new" if alert.event == "new" else f"update {alert.event}"
+    event = _event_words(alert.alert_id, alert.event)
     lines = [
         f"{alert.created_at.isoformat(timespec='seconds')}  {alert.alert_id}  "
         f"{alert.severity.upper()}  {alert.rule}  {event}  {title}"
@@ -127,6 +127,13 @@ def _text(listing: AlertListing) -> str:
             line += "  " + notifiers.single_line(f"last_error={delivery.last_error}", 200)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _event_words(alert_id: str, event: str) -> str:
+    """ "new", "surge" (a surge's alert: ``wirewatch surges`` shows it), or the update."""
+    if alert_id.startswith(SURGE_ALERT):
+        return "surge"
+    return "new" if event == "new" else f"update {event}"
 
 
 def _json(listing: AlertListing) -> dict[str, Any]:

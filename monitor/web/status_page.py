@@ -1,9 +1,10 @@
 """``GET /status`` on the daemon's HTTP listener: one server-rendered, read-only HTML page.
 
 Feeds (failing first) with health and next poll, the latest stories with their outlets
-and the rules they matched (terms marked), the latest alerts with each notifier's
-delivery state, and the active silences. Every list is capped (``monitor.web.status_view``),
-so a 10,000-feed install renders as fast as a small one.
+and the rules they matched (terms marked), each rule's last seven days as a small SVG
+chart (``monitor.web.activity_chart``), the surges of the last day, the latest alerts
+with each notifier's delivery state, and the active silences. Every list is capped
+(``monitor.web.status_view``), so a 10,000-feed install renders as fast as a small one.
 
 Feed text is hostile: the template is Jinja2 with autoescape on for every value, links
 are made only from http(s) URLs, and the page carries no script at all; the

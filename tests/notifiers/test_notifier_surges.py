@@ -13,8 +13,10 @@ import jsonschema
 import pytest
 
 from notifiers import (
+    BATCH_SCHEMA,
     PAYLOAD_SCHEMA,
     Alert,
+    Batch,
     ConsoleConfig,
     ConsoleNotifier,
     EmailConfig,
@@ -171,3 +173,28 @@ async def test_console_prints_the_evidence_block(
         "    outlets:    Example Coastal Wire, Agence <b>Exemple</b>",
     ]
     assert "\u202e" not in "".join(lines)  # the bidi override is dropped
+
+
+async def test_a_digest_with_a_surge_shows_its_evidence_beside_rule_alerts(
+    http_receiver: HttpReceiver,
+    smtp_server: SmtpServer,
+    http_client: httpx.AsyncClient,
+    make_alert: AlertFactory,
+    surge_alert: Alert,
+) -> None:
+    batch = Batch("dg_1", "digest", (make_alert(), surge_alert))
+    hook = WebhookNotifier("hook", WebhookConfig(url=http_receiver.url("/hook")), http=http_client)
+    await hook.send_batch(batch)
+    (request,) = http_receiver.wait_for(1)
+    jsonschema.validate(request.json(), BATCH_SCHEMA)
+    assert [item["surge"] is None for item in request.json()["alerts"]] == [True, False]
+    config = EmailConfig.model_validate({
+        "host": "127.0.0.1", "port": smtp_server.port, "security": "none",
+        "from_addr": "wirewatch@alerts.example.org", "to": ["desk@example.com"],
+    })  # fmt: skip
+    await EmailNotifier("mail", config, http=http_client).send_batch(batch)
+    (delivery,) = smtp_server.handler.wait_for(1)
+    _, text, html = _parts(delivery.message)
+    assert "Port authority shuts northern harbour after crane collapse" in text
+    assert f'2. Surge of name "Kyiv": {COUNTS}' in text.splitlines()
+    assert "<h2>Surge of name &#34;Kyiv&#34;</h2>" in html

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from monitor.alerting import Routes, surge_alerts
 from monitor.cli.main import main
 from monitor.config import SurgeSettings
 from monitor.records import Article, DedupDecision, StoryFacts, Verdict
@@ -213,3 +215,26 @@ def test_backtest_before_the_burst_fires_nothing(
     assert status == 0 and out.startswith("3 surges")
     status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--since", "30m"], capsys)
     assert status == 0 and out.startswith("0 surges would have fired")
+
+
+async def _surge_alert(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "cli.db"))
+    await store.open()
+    try:
+        article = _article("k1", "http://w1.test/feed", "Quake hits Kunming", NOW)
+        await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "quake"), [])
+        surge = _fired("kunming", timedelta(minutes=5))
+        surge = replace(surge, top_stories=(("quake", "Quake hits Kunming", 7),))
+        planned = surge_alerts([surge], SurgeSettings(), Routes(("hook",)))
+        await store.record_surge_alerts([surge], planned)
+    finally:
+        await store.close()
+
+
+def test_alerts_names_a_surge_alert_a_surge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_surge_alert(tmp_path))
+    status, out, _ = _run(["alerts", "--config", _config(tmp_path)], capsys)
+    assert status == 0
+    assert "MEDIUM  surge:name:kunming  surge  Quake hits Kunming" in out.splitlines()[0]
