@@ -11,7 +11,7 @@ near-identical step and the rule matcher differ between the paths.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -19,12 +19,17 @@ from typing import Protocol
 import rules
 from bench.naive import NaiveMatcher, PairwiseTitles
 from bench.synthetic import FeedItem
+from monitor.config import SurgeSettings
 from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
 from monitor.ingest.pipeline import article_fields
 from monitor.records.models import Article, Verdict
 from monitor.store.interface import KnownArticle
+from monitor.stories import fold
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
+from monitor.stories.headlines import name_phrases
+from monitor.stories.names import NameStats
+from monitor.surges import Sighting, SurgeDetector
 
 PRUNE_EVERY = timedelta(hours=1)  # as often as the daemon prunes its story index
 
@@ -130,3 +135,48 @@ def naive_path(ruleset: rules.RuleSet, settings: DedupSettings) -> Path:
     """Pairwise headline comparison and one regex per term."""
     window = timedelta(hours=settings.window_hours)
     return Path(PairwiseTitles(window, settings.title_similarity), NaiveMatcher(ruleset).match)
+
+
+class SurgeCountingPath(Path):
+    """The wirewatch path, each stored article then counted by the surge detector with
+    ``[surge]`` defaults. The names of each item are given (``names``, in item order):
+    the daemon's story bookkeeping reads them whether surges are on or not."""
+
+    def __init__(
+        self,
+        near: NearDuplicates,
+        rule_names: RuleNames,
+        names: Sequence[tuple[tuple[str, str], ...]],
+    ) -> None:
+        super().__init__(near, rule_names)
+        self.names = names
+        self.detector = SurgeDetector(SurgeSettings())
+
+    def run(self, items: Iterable[FeedItem]) -> list[Outcome]:
+        return [self._counted(item, names) for item, names in zip(items, self.names, strict=True)]
+
+    def _counted(self, item: FeedItem, names: tuple[tuple[str, str], ...]) -> Outcome:
+        outcome = self.process(item)
+        if outcome.verdict is not Verdict.SEEN:
+            new = outcome.verdict is Verdict.NEW_STORY
+            sighting = Sighting(item.fetched_at, outcome.story_id, item.feed_url, "",
+                                outcome.rules, names, new)  # fmt: skip
+            self.detector.observe(sighting)
+        return outcome
+
+
+def headline_names(items: Sequence[FeedItem]) -> list[tuple[tuple[str, str], ...]]:
+    """Each item's names as the story bookkeeping reads them from its headline."""
+    stats, found = NameStats(), []
+    for item in items:
+        title = item.entry.title
+        stats.observe(title)
+        found.append(tuple((fold(name), name) for name, _ in name_phrases(title, stats.is_name)))
+    return found
+
+
+def surge_path(
+    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[tuple[tuple[str, str], ...]]
+) -> SurgeCountingPath:
+    base = wirewatch_path(ruleset, settings)
+    return SurgeCountingPath(base.near, base.rule_names, names)

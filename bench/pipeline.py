@@ -10,6 +10,7 @@ the figures as Markdown. See docs/BENCHMARKS.md for what is and is not measured.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import platform
@@ -26,7 +27,7 @@ import rules
 from bench import report
 from bench.clusters import ClusterResult, measure
 from bench.naive import NaiveMatcher
-from bench.paths import Outcome, naive_path, wirewatch_path
+from bench.paths import Outcome, headline_names, naive_path, surge_path, wirewatch_path
 from bench.paths import Path as ArticlePath
 from bench.sections import write_section
 from bench.synthetic import FeedItem, Vocabulary, generate_corpus
@@ -96,6 +97,7 @@ class Results:
     stages: StageTimes
     agreement: Agreement
     peak_bytes: int
+    surges: tuple[float, float]  # best seconds: the wirewatch path, then with surge counting
     clusters: ClusterResult | None
     clusters_note: str
     environment: dict[str, str]
@@ -165,6 +167,20 @@ def peak_memory(ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence
         tracemalloc.stop()
     del outcomes
     return peak
+
+
+def time_surges(
+    ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence[FeedItem], repeat: int
+) -> tuple[float, float]:
+    """The wirewatch path without and with surge counting, alternated, best of each: the
+    cost surge detection adds per article (names read before, as the daemon has them)."""
+    names = headline_names(items)
+    plain = with_surges = float("inf")
+    for _ in range(repeat):
+        plain = min(plain, time_path(wirewatch_path, ruleset, settings, items, 1)[0])
+        counting = functools.partial(surge_path, names=names)
+        with_surges = min(with_surges, time_path(counting, ruleset, settings, items, 1)[0])
+    return plain, with_surges
 
 
 def summarise(items: Sequence[FeedItem], outcomes: Sequence[Outcome]) -> PathSummary:
@@ -262,11 +278,14 @@ def run(
     progress("stages alone, memory, real headlines …")
     stages = time_stages(ruleset, largest.items, repeat)
     peak = peak_memory(ruleset, settings, largest.items)
+    progress("surge detection's cost …")
+    surges = time_surges(ruleset, settings, largest.items, repeat)
     clusters, note = measure_clusters(clusters_dir, settings)
     return Results(
         config=config_path, items=largest.items, ruleset=ruleset, settings=settings,
         repeat=repeat, timings=timings, stages=stages,
         agreement=compare(largest.items, largest.fast, largest.naive), peak_bytes=peak,
+        surges=surges,
         clusters=clusters, clusters_note=note, environment=environment(),
         elapsed_seconds=time.perf_counter() - started,
     )  # fmt: skip

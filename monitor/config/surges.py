@@ -22,6 +22,10 @@ class SurgeSettings(Section):
     )  # fmt: skip
     min_count: int = Field(8, ge=1, description="reports in the window, copies counted once")
     min_outlets: int = Field(5, ge=1, description="independent outlets in the window")
+    min_stories: int = Field(
+        1, ge=1, description="stories in the window a rule or name surge needs (one story's "
+        "outlets are that story's surge)",
+    )  # fmt: skip
     window_minutes: float = Field(60.0, ge=1, le=7 * 1440, description="the sliding window")
     half_life_hours: float = Field(
         168.0, gt=0, description="how fast the learned baseline forgets (weights halve)"

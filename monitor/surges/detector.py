@@ -114,6 +114,8 @@ class SurgeDetector:
             return None
         if track.outlets() < settings.min_outlets:
             return None
+        if kind is not SurgeKind.STORY and track.stories() < settings.min_stories:
+            return None
         expected, score = self._judge(kind, track, now)
         if score < self._threshold:
             return None

@@ -56,6 +56,9 @@ class Track:
     def outlets(self) -> int:
         return len({outlet for _, _, outlet in self.reports})
 
+    def stories(self) -> int:
+        return len({story_id for _, story_id, _ in self.reports})
+
     def window_start(self) -> float:
         return self.reports[0][0]
 

@@ -179,3 +179,15 @@ def test_rising_lists_what_climbs_before_it_fires() -> None:
 def test_a_snapshot_of_another_kind_is_refused() -> None:
     with pytest.raises(SurgeStateError):
         SurgeDetector(DEFAULTS, b"not a state")
+
+
+@pytest.mark.parametrize(("stories", "fires"), [(1, False), (2, True)])
+def test_min_stories_keeps_one_storys_outlets_to_the_story(stories: int, fires: bool) -> None:
+    at = MONDAY + timedelta(days=3)
+    bursts = [
+        one_story(at, 30, OUTLETS[:15], story_id=f"quake-{index}", names=KUNMING)
+        for index in range(stories)
+    ]
+    surges = backtest(in_order(_background(), *bursts), SurgeSettings(min_stories=2))
+    assert (("name", "kunming") in _fired(surges)) is fires
+    assert ("story", "quake-0") in _fired(surges)
