@@ -133,7 +133,7 @@ class DedupSettings(Section):
     semantic: bool = True
     # Headlines close in meaning (sentence embeddings, docs/decisions/0042): in one language
     # the cosine averaged with the IDF overlap of their words; across languages the cosine.
-    semantic_similarity: float = Field(0.5, gt=0, le=1)
+    semantic_similarity: float = Field(0.52, gt=0, le=1)
     cross_language_similarity: float = Field(0.7, gt=0, le=1)
 
 

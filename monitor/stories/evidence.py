@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from monitor.records import MatchKind
 from monitor.stories.aliases import other_entities, unmentioned
@@ -20,6 +24,9 @@ from monitor.stories.directions import opposed
 from monitor.stories.headlines import toll_numbers
 from monitor.stories.numbers import numbers_conflict
 from monitor.stories.words import mentioned
+
+if TYPE_CHECKING:
+    from monitor.stories.whole import StoryWhole
 
 _MIN_SHARED = 3  # words a paraphrase must share with a story's headline
 # Content words a headline needs to be judged by meaning: shorter ones ("March 11, 2014,
@@ -45,6 +52,8 @@ class IndexedStory:
     first_article_id: str
     last_seen: datetime
     entries: int = 0
+    members: list[int] = field(default_factory=list)  # windowed entry serials, in order
+    centroid: npt.NDArray[np.float16] | None = None  # of its newest members' vectors
 
 
 @dataclass(slots=True)
@@ -174,20 +183,33 @@ def norm(tokens: Iterable[str], idf: Rarity) -> float:
 
 
 def meaning_score(
-    query: Query, entry: Entry, cosine: float, idf: Rarity, *, same: float, across: float
+    query: Query,
+    entry: Entry,
+    cosine: float,
+    idf: Rarity,
+    *,
+    same: float,
+    across: float,
+    whole: StoryWhole | None = None,
 ) -> float:
     """Their headlines' closeness in meaning (0–100), or 0 below the bar or when a detail
     tells them apart. In one language the embeddings' cosine is averaged with the IDF
     overlap of their words (either alone joins look-alikes: "shares rise on jobs data"
     and "shares rise on rate cut"); across languages no word is shared, and the cosine
-    must reach the higher ``across`` bar."""
+    must reach the higher ``across`` bar. With ``entry``'s story taken as a ``whole``
+    (``monitor.stories.whole``), in one language the closer of pair and story counts,
+    for the cosine and for the words apart; the gates stay the pair's."""
     one_language = query.language == entry.language or not (query.language and entry.language)
     if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(query, entry, one_language):
         return 0.0
     if one_language:  # an unidentified language is most often the window's own
         mine, theirs = compared_words(query, entry)
+        if whole is not None:
+            cosine = max(cosine, whole.cosine)
         floor = max(_MIN_OVERLAP, 2 * same - cosine)  # below it, no score reaches ``same``
         words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
+        if whole is not None:
+            words = max(words, whole.words(query.tokens, idf))
         if words < _MIN_OVERLAP:
             return 0.0
         score, needed = (cosine + words) / 2, same

@@ -14,7 +14,9 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
 4. the same event by meaning, when the words find nothing: the 16 nearest windowed
    headlines by sentence embedding (``monitor.stories.semantic``), in one language the
    cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
-   (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md).
+   (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md);
+   in one language a neighbour's story is also judged as a whole, by the centroid and
+   words of its newest members (``monitor.stories.whole``, decision 0044).
 
 Every tier is gated (docs/decisions/0041-story-gates.md): opposed direction words
 ("rise" / "slide") veto the pair; a name counts as mentioned in any of its spellings
@@ -68,6 +70,7 @@ from monitor.stories.headlines import (
 from monitor.stories.names import NameStats
 from monitor.stories.numbers import read_numbers, with_whole_parts
 from monitor.stories.semantic import VectorWindow, decoded
+from monitor.stories.whole import RECENT, StoryWhole, centroid_of
 
 _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
@@ -101,7 +104,7 @@ class StoryIndex:
         threshold: float,
         *,
         related: float = 0.4,
-        semantic: float = 0.5,
+        semantic: float = 0.52,
         across: float = 0.7,
         by_meaning: bool = True,
     ) -> None:
@@ -223,26 +226,34 @@ class StoryIndex:
             return
         serial = self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
         self._names.observe(stripped, language)
+        story.members.append(serial)
         embedding = self._decoded(vector) if self.by_meaning else None
         if embedding is not None:
             self._vectors.add(serial, embedding)
+            self._refresh(story)
 
     def prune(self, now: datetime) -> int:
         """Drop articles older than the window; return how many stories went with them."""
         horizon = (now - self.window).timestamp()
         stale = [serial for serial, entry in self._entries.items() if entry.seen < horizon]
         touched: set[str] = set()
+        shrunk: dict[str, IndexedStory] = {}
         for serial in stale:
             entry = self._entries.pop(serial)
             touched.update(entry.tokens)
             if self._by_headline.get(entry.headline) == serial:
                 del self._by_headline[entry.headline]
             entry.story.entries -= 1
+            shrunk[entry.story.story_id] = entry.story
         self._drop_postings(set(stale), touched)
         self._vectors.remove(stale)
         gone = [sid for sid, story in self._stories.items() if story.entries <= 0]
         for story_id in gone:
             del self._stories[story_id]
+        for story in shrunk.values():
+            if story.entries > 0:  # its whole is its windowed members' only
+                story.members = [serial for serial in story.members if serial in self._entries]
+                self._refresh(story)
         return len(gone)
 
     # -- internals ---------------------------------------------------------------------
@@ -299,6 +310,19 @@ class StoryIndex:
         for token in tokens:
             self._postings[token].append(serial)
         return serial
+
+    def _refresh(self, story: IndexedStory) -> None:
+        """The story's centroid, from its newest windowed members' vectors."""
+        if self.by_meaning and (len(story.members) > 1 or story.centroid is not None):
+            story.centroid = centroid_of(self._vectors.stored(story.members[-RECENT:]))
+
+    def _whole(self, story: IndexedStory, vector: npt.NDArray[np.float32]) -> StoryWhole | None:
+        """A story of two or more vectors, taken as a whole against ``vector``."""
+        if story.centroid is None:
+            return None
+        cosine = float(vector @ story.centroid) / float(np.linalg.norm(vector))
+        entries = self._entries
+        return StoryWhole(cosine, tuple(entries[serial] for serial in story.members[-RECENT:]))
 
     def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
         for token in tokens:
@@ -357,15 +381,20 @@ class StoryIndex:
         detail tells the two apart (docs/decisions/0042-semantic-evidence.md)."""
         window = self.window.total_seconds()
         best: StoryMatch | None = None
+        wholes: dict[str, StoryWhole | None] = {}
         for serial, cosine in self._vectors.nearest(vector, _NEIGHBOURS):
             entry = self._entries.get(serial)
             if entry is None or abs(seen - entry.seen) > window:
                 continue
             if entry.story.story_id in vetoed:
                 continue
-            score = meaning_score(query, entry, cosine, idf, same=self.semantic, across=self.across)
+            story = entry.story
+            if story.story_id not in wholes:
+                wholes[story.story_id] = self._whole(story, vector)
+            whole = wholes[story.story_id]
+            score = meaning_score(query, entry, cosine, idf, same=self.semantic,
+                                  across=self.across, whole=whole)  # fmt: skip
             if score and (best is None or score > best.score):
-                story = entry.story
                 best = StoryMatch(story.story_id, story.first_article_id, _SEMANTIC, score)
         return best
 

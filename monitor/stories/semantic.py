@@ -59,6 +59,16 @@ class VectorWindow:
     def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
         self._index.add(serial, vector, threads=1)
 
+    def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:
+        """The vectors held for ``serials`` (those it holds, in order), one a row, as the
+        graph holds them (int8, read back as float32): what a restart rebuilds alike."""
+        present = [serial for serial in serials if serial in self._index]
+        if not present:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        found = self._index.get(np.asarray(present, dtype=np.uint64), dtype="f32")
+        rows = found if isinstance(found, tuple) else (found,)  # one key, or each key's
+        return np.vstack([row for row in rows if isinstance(row, np.ndarray)]).astype(np.float32)
+
     def remove(self, serials: list[int]) -> None:
         present = [serial for serial in serials if serial in self._index]
         if present:
