@@ -70,7 +70,7 @@ from monitor.stories.headlines import (
 from monitor.stories.names import NameStats
 from monitor.stories.numbers import read_numbers, with_whole_parts
 from monitor.stories.semantic import VectorWindow, decoded
-from monitor.stories.whole import RECENT, StoryWhole, centroid_of
+from monitor.stories.whole import RECENT, StoryWhole, centroid_of, story_whole
 
 _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
@@ -107,6 +107,7 @@ class StoryIndex:
         semantic: float = 0.52,
         across: float = 0.7,
         by_meaning: bool = True,
+        wholes: bool = True,
     ) -> None:
         self.window = window
         self.threshold = threshold
@@ -114,6 +115,7 @@ class StoryIndex:
         self.semantic = semantic
         self.across = across
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
+        self.wholes = wholes  # False: stories are judged by their single headlines only
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
@@ -313,16 +315,12 @@ class StoryIndex:
 
     def _refresh(self, story: IndexedStory) -> None:
         """The story's centroid, from its newest windowed members' vectors."""
-        if self.by_meaning and (len(story.members) > 1 or story.centroid is not None):
+        if (
+            self.by_meaning
+            and self.wholes
+            and (len(story.members) > 1 or story.centroid is not None)
+        ):
             story.centroid = centroid_of(self._vectors.stored(story.members[-RECENT:]))
-
-    def _whole(self, story: IndexedStory, vector: npt.NDArray[np.float32]) -> StoryWhole | None:
-        """A story of two or more vectors, taken as a whole against ``vector``."""
-        if story.centroid is None:
-            return None
-        cosine = float(vector @ story.centroid) / float(np.linalg.norm(vector))
-        entries = self._entries
-        return StoryWhole(cosine, tuple(entries[serial] for serial in story.members[-RECENT:]))
 
     def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
         for token in tokens:
@@ -390,7 +388,7 @@ class StoryIndex:
                 continue
             story = entry.story
             if story.story_id not in wholes:
-                wholes[story.story_id] = self._whole(story, vector)
+                wholes[story.story_id] = story_whole(story, self._entries, vector)
             whole = wholes[story.story_id]
             score = meaning_score(query, entry, cosine, idf, same=self.semantic,
                                   across=self.across, whole=whole)  # fmt: skip

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.stories.evidence import Entry, Rarity
+from monitor.stories.evidence import Entry, IndexedStory, Rarity
 
-__all__ = ["RECENT", "StoryWhole", "centroid_of", "story_words"]
+__all__ = ["RECENT", "StoryWhole", "centroid_of", "story_whole", "story_words"]
 
 # Members a story's whole is read from, newest first: enough to outvote one odd headline,
 # few enough that the story's latest wording weighs (12,000 real headlines: 16 recalls
@@ -53,6 +53,17 @@ class StoryWhole:
         if self._words is None:
             self._words = story_words(tokens, self.members, idf)
         return self._words
+
+
+def story_whole(
+    story: IndexedStory, entries: Mapping[int, Entry], vector: npt.NDArray[np.float32]
+) -> StoryWhole | None:
+    """``story`` taken as a whole against a new headline's ``vector``; None for a story of
+    fewer than two vectors (or when wholes are off: it then has no centroid)."""
+    if story.centroid is None:
+        return None
+    cosine = float(vector @ story.centroid) / float(np.linalg.norm(vector))
+    return StoryWhole(cosine, tuple(entries[serial] for serial in story.members[-RECENT:]))
 
 
 def centroid_of(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float16] | None:

@@ -69,3 +69,13 @@ def test_evaluation_notes_absent_data(tmp_path: Path) -> None:
     output = tmp_path / "BENCHMARKS.md"
     assert main(["--data", str(tmp_path / "absent"), "--output", str(output)]) == 0
     assert "is absent on this machine" in output.read_text(encoding="utf-8")
+
+
+def test_rows_after_the_tuned_ones_are_scored_apart(tmp_path: Path) -> None:
+    _write_data(tmp_path)
+    output = tmp_path / "BENCHMARKS.md"
+    argv = ["--data", str(tmp_path), "--rows", "3", "--held-out", "2", "--scale", ""]
+    assert main([*argv, "--output", str(output)]) == 0
+    held = output.read_text(encoding="utf-8").split("### Held out: rows 4 to 5", 1)[1]
+    for method in ("| StoryIndex (wirewatch) |", "(before story wholes) |", "words only"):
+        assert method in held.split("\n###", 1)[0]
