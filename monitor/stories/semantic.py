@@ -25,6 +25,7 @@ __all__ = ["VectorWindow", "decoded"]
 _CONNECTIVITY = 16  # graph links per vector: recall against memory
 _EXPANSION_ADD = 64
 _EXPANSION_SEARCH = 64
+_NO_ROWS = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
 
 def decoded(vector: bytes) -> npt.NDArray[np.float32] | None:
@@ -61,13 +62,11 @@ class VectorWindow:
 
     def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:
         """The vectors held for ``serials`` (those it holds, in order), one a row, as the
-        graph holds them (int8, read back as float32): what a restart rebuilds alike."""
-        present = [serial for serial in serials if serial in self._index]
-        if not present:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        found = self._index.get(np.asarray(present, dtype=np.uint64), dtype="f32")
-        rows = found if isinstance(found, tuple) else (found,)  # one key, or each key's
-        return np.vstack([row for row in rows if isinstance(row, np.ndarray)]).astype(np.float32)
+        graph holds them (int8 steps, unscaled): what a restart rebuilds alike."""
+        found = self._index.get(np.asarray(serials, dtype=np.uint64)) if serials else None
+        each = found if isinstance(found, tuple) else ()  # a row per key, None: no vector
+        rows = [row for row in each if isinstance(row, np.ndarray)]
+        return np.vstack(rows).astype(np.float32) if rows else _NO_ROWS
 
     def remove(self, serials: list[int]) -> None:
         present = [serial for serial in serials if serial in self._index]
