@@ -199,7 +199,7 @@ def story_index(
 ) -> list[str]:
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
-    False: each story judged by its single headlines, as before decision 0044)."""
+    False: each story judged by its single headlines, as before decision 0046)."""
     index = story_index_for(settings)
     index.wholes = wholes
     moment = rows[0].seen

@@ -108,7 +108,7 @@ def _held_out(report: Report) -> str:
         "",
         f"The bars were chosen on the first {report.rows:,} rows; the rows after them "
         f"({report.held_out_stories} merged stories) were not looked at while choosing, and "
-        "are scored here with their own same-run baselines (decision 0044).",
+        "are scored here with their own same-run baselines (decision 0046).",
         "",
         "| method | B-cubed precision | B-cubed recall | clusters | clusters (alerts) per true "
         "story | alerts per story of ≥ 10 | seconds |",

@@ -16,7 +16,7 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
    (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md);
    in one language a neighbour's story is also judged as a whole, by the centroid and
-   words of its newest members (``monitor.stories.whole``, decision 0044).
+   words of its newest members (``monitor.stories.whole``, decision 0046).
 
 Every tier is gated (docs/decisions/0041-story-gates.md): opposed direction words
 ("rise" / "slide") veto the pair; a name counts as mentioned in any of its spellings

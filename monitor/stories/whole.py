@@ -4,7 +4,7 @@ A story told by many outlets describes its event better than any one of its head
 (the classic single-pass clustering of topic detection and tracking): a new report may
 share little with the one nearest headline, yet match what the story's reports say
 together. So the semantic tier compares a new headline with its candidate story's
-*whole* too (docs/decisions/0044-story-whole.md):
+*whole* too (docs/decisions/0046-story-whole.md):
 
 - the story's centroid: the normalised mean of its newest ``RECENT`` windowed members'
   headline vectors (as the vector window holds them), recomputed when a member joins or
