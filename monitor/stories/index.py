@@ -380,6 +380,7 @@ class StoryIndex:
         window = self.window.total_seconds()
         best: StoryMatch | None = None
         wholes: dict[str, StoryWhole | None] = {}
+        length = float(np.linalg.norm(vector))
         for serial, cosine in self._vectors.nearest(vector, _NEIGHBOURS):
             entry = self._entries.get(serial)
             if entry is None or abs(seen - entry.seen) > window:
@@ -388,7 +389,7 @@ class StoryIndex:
                 continue
             story = entry.story
             if story.story_id not in wholes:
-                wholes[story.story_id] = story_whole(story, self._entries, vector)
+                wholes[story.story_id] = story_whole(story, self._entries, vector, length)
             whole = wholes[story.story_id]
             score = meaning_score(query, entry, cosine, idf, same=self.semantic,
                                   across=self.across, whole=whole)  # fmt: skip

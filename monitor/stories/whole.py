@@ -46,34 +46,38 @@ class StoryWhole:
     per story and lookup, however many of its members are among the neighbours)."""
 
     cosine: float  # the new headline's vector against the story's centroid
-    members: tuple[Entry, ...]  # its newest windowed members, whose words it is read by
+    story: IndexedStory
+    entries: Mapping[int, Entry]  # the window's, its members' words are read from
     _words: float | None = None
 
     def words(self, tokens: frozenset[str], idf: Rarity) -> float:
         if self._words is None:
-            self._words = story_words(tokens, self.members, idf)
+            recent = self.story.members[-RECENT:]
+            self._words = story_words(tokens, [self.entries[serial] for serial in recent], idf)
         return self._words
 
 
 def story_whole(
-    story: IndexedStory, entries: Mapping[int, Entry], vector: npt.NDArray[np.float32]
+    story: IndexedStory,
+    entries: Mapping[int, Entry],
+    vector: npt.NDArray[np.float32],
+    length: float,
 ) -> StoryWhole | None:
-    """``story`` taken as a whole against a new headline's ``vector``; None for a story of
-    fewer than two vectors (or when wholes are off: it then has no centroid)."""
+    """``story`` taken as a whole against a new headline's ``vector`` (of ``length``);
+    None for a story of fewer than two vectors (or when wholes are off: no centroid)."""
     if story.centroid is None:
         return None
-    cosine = float(vector @ story.centroid) / float(np.linalg.norm(vector))
-    return StoryWhole(cosine, tuple(entries[serial] for serial in story.members[-RECENT:]))
+    return StoryWhole(float(vector @ story.centroid) / length, story, entries)
 
 
 def centroid_of(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float16] | None:
-    """The normalised mean direction of ``vectors`` (one a row), or None for fewer than
-    two: one headline's own vector is the pair evidence already. Kept as float16 (1 KB a
-    story of two or more; its cosine moves by less than 1e-3)."""
+    """The normalised mean direction of ``vectors`` (one a row, each a unit vector in the
+    graph's int8 steps: all of one length), or None for fewer than two: one headline's own
+    vector is the pair evidence already. Kept as float16 (1 KB a story of two or more;
+    its cosine moves by less than 1e-3)."""
     if len(vectors) < 2:
         return None
-    lengths = np.linalg.norm(vectors, axis=1, keepdims=True)
-    total = (vectors / np.maximum(lengths, 1e-12)).sum(axis=0, dtype=np.float32)
+    total = vectors.sum(axis=0, dtype=np.float32)
     size = float(np.linalg.norm(total))
     return (total / size).astype(np.float16) if size else None
 
