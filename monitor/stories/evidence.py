@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +24,6 @@ from monitor.stories.directions import opposed
 from monitor.stories.headlines import toll_numbers
 from monitor.stories.numbers import numbers_conflict
 from monitor.stories.words import mentioned
-
-if TYPE_CHECKING:
-    from monitor.stories.whole import StoryWhole
 
 _MIN_SHARED = 3  # words a paraphrase must share with a story's headline
 # Content words a headline needs to be judged by meaning: shorter ones ("March 11, 2014,
@@ -182,6 +179,14 @@ def norm(tokens: Iterable[str], idf: Rarity) -> float:
     return math.sqrt(math.fsum(idf(token) ** 2 for token in tokens))
 
 
+class Whole(Protocol):
+    """A candidate story taken as a whole (``monitor.stories.whole.StoryWhole``)."""
+
+    cosine: float
+
+    def words(self, tokens: frozenset[str], idf: Rarity) -> float: ...
+
+
 def meaning_score(
     query: Query,
     entry: Entry,
@@ -190,7 +195,7 @@ def meaning_score(
     *,
     same: float,
     across: float,
-    whole: StoryWhole | None = None,
+    whole: Whole | None = None,
 ) -> float:
     """Their headlines' closeness in meaning (0–100), or 0 below the bar or when a detail
     tells them apart. In one language the embeddings' cosine is averaged with the IDF
