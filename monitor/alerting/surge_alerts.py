@@ -20,10 +20,12 @@ from monitor.surges import Surge
 
 
 def surge_alert(surge: Surge, settings: SurgeSettings, routes: Routes) -> AlertRecord | None:
-    """The alert that carries ``surge``; None when it names no story to file it on."""
-    if not surge.top_stories:
-        return None
+    """The alert that carries ``surge``; None when it names no story to file it on or
+    none of the notifiers ``[surge] notifiers`` lists would get it."""
     severity = settings.severity
+    chosen = surge_notifiers(settings, routes)
+    if not surge.top_stories or not chosen:
+        return None
     return AlertRecord(
         alert_id=SURGE_ALERT + surge.surge_id,
         story_id=surge.top_stories[0][0],
@@ -31,12 +33,20 @@ def surge_alert(surge: Surge, settings: SurgeSettings, routes: Routes) -> AlertR
         rule=surge_rule(surge.kind.value, surge.key),
         severity=severity,
         terms=(),
-        notifiers=routes.for_alert(settings.notifiers, severity),
+        notifiers=chosen,
         created_at=surge.fired_at,
         event="surge:" + surge.surge_id,
         outlets=surge.outlets,
         reason=f"{surge.count} reports from {surge.outlets} outlets, {surge.expected:.1f} expected",
     )
+
+
+def surge_notifiers(settings: SurgeSettings, routes: Routes) -> tuple[str, ...]:
+    """Only the notifiers ``[surge] notifiers`` names, each if enabled and its minimum
+    severity allows: an empty list sends no surge alerts, and severity routes add none,
+    so an install that never asked for surges is not alerted of them (decision 0044)."""
+    wanted = routes.for_alert(settings.notifiers, settings.severity) if settings.notifiers else ()
+    return tuple(name for name in wanted if name in settings.notifiers)
 
 
 def surge_alerts(

@@ -38,7 +38,9 @@ class SurgeSettings(Section):
     max_names: int = Field(20_000, ge=100, le=1_000_000, description="names tracked at most")
     save_interval: float = Field(300.0, ge=10, description="seconds between state saves")
     notifiers: tuple[str, ...] = Field(
-        (), description="where surge alerts go; empty: every enabled one"
+        (),
+        description="the only notifiers surge alerts go to; empty: no surge alerts "
+        "(surges are still recorded, listed and shown)",
     )
     severity: Severity = Field(Severity.MEDIUM, description="the severity of surge alerts")
 

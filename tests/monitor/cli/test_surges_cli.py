@@ -225,7 +225,7 @@ async def _surge_alert(tmp_path: Path) -> None:
         await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "quake"), [])
         surge = _fired("kunming", timedelta(minutes=5))
         surge = replace(surge, top_stories=(("quake", "Quake hits Kunming", 7),))
-        planned = surge_alerts([surge], SurgeSettings(), Routes(("hook",)))
+        planned = surge_alerts([surge], SurgeSettings(notifiers=("hook",)), Routes(("hook",)))
         await store.record_surge_alerts([surge], planned)
     finally:
         await store.close()

@@ -79,7 +79,7 @@ async def test_a_surge_alert_is_filed_on_its_top_storys_first_article(store: Sto
 async def test_a_surge_is_queued_once_however_often_it_is_reported(store: Store) -> None:
     await _story(store, "s1", "a_first")
     surge = _surge("beirut")
-    planned = surge_alerts([surge], SurgeSettings(), ROUTES)
+    planned = surge_alerts([surge], SurgeSettings(notifiers=("hook", "mail")), ROUTES)
     assert len(await store.record_surge_alerts([surge], planned)) == 1
     assert await store.record_surge_alerts([surge], planned) == []
     assert sorted(d.delivery.notifier for d in await store.due_deliveries(NOW, 10)) == [
@@ -99,7 +99,7 @@ async def test_two_surges_on_one_story_are_two_alerts(store: Store) -> None:
 
 async def test_a_surge_whose_story_is_gone_is_kept_without_an_alert(store: Store) -> None:
     surge = _surge("beirut", top="s_pruned")
-    planned = surge_alerts([surge], SurgeSettings(), ROUTES)
+    planned = surge_alerts([surge], SurgeSettings(notifiers=("hook",)), ROUTES)
     assert await store.record_surge_alerts([surge], planned) == []
     assert await store.list_surges(NOW - timedelta(days=1)) == [surge]
     assert await store.due_deliveries(NOW, 10) == []
@@ -120,3 +120,19 @@ async def test_a_rule_alerts_delivery_carries_no_surge(store: Store) -> None:
     (due,) = await store.due_deliveries(NOW, 10)
     assert due.surge is None
     assert to_alert(due).surge is None
+
+
+@pytest.mark.parametrize(
+    ("listed", "routes", "expected"),
+    [
+        ((), Routes(enabled=("hook", "mail")), None),
+        (("hook",), Routes(("hook", "mail"), severity_routes={"low": ("mail",)}), ("hook",)),
+        (("hook", "mail"), Routes(enabled=("mail",)), ("mail",)),
+        (("hook",), Routes(enabled=("hook",), min_severity={"hook": "high"}), None),
+    ],
+)
+def test_surge_alerts_go_only_to_the_notifiers_surge_lists(
+    listed: tuple[str, ...], routes: Routes, expected: tuple[str, ...] | None
+) -> None:
+    planned = surge_alerts([_surge("beirut")], SurgeSettings(notifiers=listed), routes)
+    assert [alert.notifiers for alert in planned] == ([expected] if expected else [])
