@@ -24,8 +24,8 @@ from monitor.surges import Sighting, Surge, SurgeDetector, SurgeStateError
 
 log = structlog.get_logger("monitor.ingest.surges")
 
-# Where surges go once recorded: the alerting of surges hooks in here (one call per
-# batch of surges, in the order they fired).
+# Where surges go to be recorded (with their alerts, in one transaction): the alerting
+# of surges hooks in here (one call per batch of surges, in the order they fired).
 SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
 
 
@@ -104,12 +104,14 @@ class SurgeStage:
                 label=surge.label, count=surge.count, expected=surge.expected,
                 outlets=surge.outlets, score=surge.score,
             )  # fmt: skip
-        try:
-            await self.store.record_surges(fired)
-        except StoreNotWritableError as err:  # logged above: the sink still hears of them
-            log.warning("surges_not_recorded", error=str(err), surges=len(fired))
-        if self.sink is not None:
-            await self.sink(fired)
+        try:  # one write: the sink keeps the surges with their alerts in one transaction
+            await (self.store.record_surges(fired) if self.sink is None else self.sink(fired))
+        except Exception as err:  # any store failure: the articles are in, the poll succeeds
+            for surge in fired:  # each was logged above with its evidence
+                log.error(
+                    "surge_record_failed", surge_id=surge.surge_id, kind=surge.kind.value,
+                    key=surge.key, error=str(err) or type(err).__name__,
+                )  # fmt: skip
 
 
 def entity_names(ruleset: rules.RuleSet | None) -> dict[str, str]:

@@ -4,6 +4,7 @@ and what the detector learned survives a restart."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,8 +67,9 @@ async def test_one_event_from_twelve_outlets_surges_and_is_recorded(
     daemon = await Daemon.build(config)
     heard: list[Surge] = []
 
-    async def sink(surges: Sequence[Surge]) -> None:
+    async def sink(surges: Sequence[Surge]) -> None:  # the sink records what it is handed
         heard.extend(surges)
+        await daemon.store.record_surges(surges)
 
     assert daemon.pipeline.surges is not None
     daemon.pipeline.surges.sink = sink  # where surge alerts hook in
@@ -122,3 +124,24 @@ async def test_surges_turned_off_build_no_stage_and_record_nothing(
         assert await daemon.store.load_surge_state() is None
     finally:
         await daemon.close()
+
+
+async def test_a_store_error_recording_surges_is_logged_and_the_poll_succeeds(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    config = load_config(_config(tmp_path, server, SURGE.format(names="false")))
+    daemon = await Daemon.build(config)
+    with sqlite3.connect(tmp_path / "ww.db") as db:  # a real store error, not "read-only"
+        db.execute("DROP TABLE surges")
+    try:
+        with capture_logs() as logs:
+            await daemon.run_once()
+        states = await daemon.store.feed_states()
+    finally:
+        await daemon.close()
+    failed = [entry for entry in logs if entry["event"] == "surge_record_failed"]
+    assert {(entry["kind"], entry["key"]) for entry in failed} >= {("rule", "iran")}
+    assert all("surges" in entry["error"] for entry in failed)
+    assert not [entry for entry in logs if entry["event"] == "feed_poll_crashed"]
+    assert len(states) == OUTLETS
+    assert all(state.error_count == 0 and state.last_success for state in states)
