@@ -1,9 +1,10 @@
 """The surge stage of the ingest path: each stored article is one sighting for the
 surge detector (monitor.surges); what fires is recorded, logged and handed to the sink.
 
-The detector's state is read back at start, saved every ``[surge] save_interval`` and
-at shutdown, so a restart goes on where it stopped. ``[surge] enabled = false`` builds
-no stage: the path then costs one ``None`` test per poll.
+The detector's state is read back at start, saved every ``[surge] save_interval``, as
+soon as surges fire (so their cooldowns outlive a crash) and at shutdown, so a restart
+goes on where it stopped. ``[surge] enabled = false`` builds no stage: the path then
+costs one ``None`` test per poll.
 """
 
 from __future__ import annotations
@@ -74,9 +75,9 @@ class SurgeStage:
             if item.decision.verdict is not Verdict.SEEN
             for surge in self.detector.observe(sighting_of(item, entities))
         ]
-        if fired:
+        if fired:  # saved at once: a crash now must not forget their cooldowns
             await self._fired(fired)
-        if self.monotonic() - self._saved_at >= self.detector.settings.save_interval:
+        if fired or self.monotonic() - self._saved_at >= self.detector.settings.save_interval:
             await self.save()
         return fired
 

@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
 from monitor.surges import Surge, SurgeDetector, SurgeKind
+from monitor.surges.state import load_memory
 from tests.support.feedserver import FeedServer
 
 OUTLETS = 12
@@ -145,3 +146,17 @@ async def test_a_store_error_recording_surges_is_logged_and_the_poll_succeeds(
     assert not [entry for entry in logs if entry["event"] == "feed_poll_crashed"]
     assert len(states) == OUTLETS
     assert all(state.error_count == 0 and state.last_success for state in states)
+
+
+async def test_the_state_is_saved_as_soon_as_surges_fire(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    surge = SURGE.format(names="false") + "save_interval = 86400\n"
+    daemon = await Daemon.build(load_config(_config(tmp_path, server, surge)))
+    try:
+        await daemon.run_once()  # a crash here, before any shutdown save, keeps the cooldown
+        saved = await daemon.store.load_surge_state()
+    finally:
+        await daemon.close()
+    assert saved is not None
+    assert load_memory(saved).tracks[SurgeKind.RULE]["iran"].cooled_until > 0
