@@ -131,19 +131,25 @@ def _text(listing: AlertListing) -> str:
 
 def _event_words(alert_id: str, event: str) -> str:
     """ "new", "surge" (a surge's alert: ``wirewatch surges`` shows it), or the update."""
-    if alert_id.startswith(SURGE_ALERT):
+    if _is_surge(alert_id):
         return "surge"
     return "new" if event == "new" else f"update {event}"
 
 
+def _is_surge(alert_id: str) -> bool:
+    return alert_id.startswith(SURGE_ALERT)
+
+
 def _json(listing: AlertListing) -> dict[str, Any]:
     alert = listing.alert
+    surge = alert.alert_id.removeprefix(SURGE_ALERT) if _is_surge(alert.alert_id) else None
     return {
         "alert_id": alert.alert_id,
         "story_id": alert.story_id,
         "rule": alert.rule,
         "severity": alert.severity,
-        "event": alert.event,
+        "event": "new" if surge else alert.event,  # a surge's alert is a first alert
+        "surge_id": surge,  # the surge (``wirewatch surges``) a surge's alert carries, else null
         "reason": alert.reason,
         "title": listing.title,
         "created_at": alert.created_at.isoformat(),

@@ -65,6 +65,7 @@ def test_alerts_lists_each_alert_with_its_deliveries(
     assert main(["alerts", "--config", config, "--since", "2020-01-01", "--json"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["deliveries"][0]["state"] == "pending"
+    assert json.loads(line)["surge_id"] is None  # a rule's alert carries no surge
 
 
 def test_alerts_refuses_a_bad_since(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

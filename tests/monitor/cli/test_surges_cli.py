@@ -238,3 +238,14 @@ def test_alerts_names_a_surge_alert_a_surge(
     status, out, _ = _run(["alerts", "--config", _config(tmp_path)], capsys)
     assert status == 0
     assert "MEDIUM  surge:name:kunming  surge  Quake hits Kunming" in out.splitlines()[0]
+
+
+def test_alerts_json_gives_a_surge_alert_event_new_and_its_surge_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_surge_alert(tmp_path))
+    status, out, _ = _run(["alerts", "--config", _config(tmp_path), "--json"], capsys)
+    listed = json.loads(out.splitlines()[0])
+    expected = _fired("kunming", timedelta(minutes=5)).surge_id
+    assert status == 0
+    assert (listed["event"], listed["surge_id"]) == ("new", expected)
