@@ -38,14 +38,21 @@ def add_commands(
 ) -> None:
     """Register ``surges`` and ``surges backtest`` on the top-level parser."""
     surges = command(commands, "surges", "list surges that fired and what is rising", _list)
-    surges.add_argument("--since", default="24h", help="a duration (90m, 24h, 7d) or a date")
+    # No defaults under backtest: a subcommand's default would override the value given
+    # before it (``surges --since 7d backtest``); each command fills in its own --since.
+    surges.add_argument("--since", help="a duration (90m, 24h, 7d) or a date (default 24h)")
     surges.add_argument("--json", action="store_true", help="one JSON object per surge")
     actions = surges.add_subparsers(dest="surges_action", metavar="ACTION")
     backtest = command(
         actions, "backtest", "what the detector would have fired over stored articles", _backtest
     )
-    backtest.add_argument("--since", default="30d", help="how far back: 30d, 36h, 2w, or a date")
-    backtest.add_argument("--json", action="store_true", help="one JSON object per surge")
+    backtest.add_argument(
+        "--since", default=argparse.SUPPRESS, help="how far back: 30d, 36h, 2w, or a date "
+        "(default 30d)",
+    )  # fmt: skip
+    backtest.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per surge"
+    )
     for parser in (surges, backtest):
         parser.set_defaults(load=load)
 
@@ -89,7 +96,7 @@ def _since(text: str) -> datetime | None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    since = _since(args.since)
+    since = _since(args.since or "24h")
     config: Config | None = args.load(args)
     if since is None or config is None:
         return 1
@@ -118,7 +125,7 @@ async def _rising(config: Config, store: Store, now: datetime) -> list[Rising]:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    since = _since(args.since)
+    since = _since(args.since or "30d")
     config: Config | None = args.load(args)
     if since is None or config is None:
         return 1

@@ -249,3 +249,17 @@ def test_alerts_json_gives_a_surge_alert_event_new_and_its_surge_id(
     expected = _fired("kunming", timedelta(minutes=5)).surge_id
     assert status == 0
     assert (listed["event"], listed["surge_id"]) == ("new", expected)
+
+
+@pytest.mark.parametrize(
+    ("before", "first_line"),
+    [
+        (["--since", "30m"], "0 surges would have fired"),  # not backtest's 30 days
+        (["--json"], '{"state": "would_fire"'),  # not backtest's own "no --json"
+    ],
+)
+def test_options_given_before_backtest_are_kept(
+    burst_store: str, capsys: pytest.CaptureFixture[str], before: list[str], first_line: str
+) -> None:
+    status, out, _ = _run(["surges", *before, "backtest", "--config", burst_store], capsys)
+    assert status == 0 and out.startswith(first_line)
