@@ -114,7 +114,7 @@ def _list(args: argparse.Namespace) -> int:
 
 async def _rising(config: Config, store: Store, now: datetime) -> list[Rising]:
     """What the daemon's last saved detector state says is rising now."""
-    state = await store.load_surge_state()
+    state = await store.load_surge_state(config.settings.daemon.instance)
     if state is None:
         return []
     try:

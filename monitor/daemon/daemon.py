@@ -107,7 +107,8 @@ class Daemon:
             late_pages=LatePages(on_raised=metrics.raised),
             embedding=EmbeddingStage(config.settings.dedup.semantic),
             surges=await SurgeStage.start(  # restored; each surge an alert via the outbox
-                config.settings.surge, store, SurgeAlerts(store, runtime, metrics, wake).raised
+                config.settings.surge, store, SurgeAlerts(store, runtime, metrics, wake).raised,
+                config.settings.daemon.instance,  # daemons sharing a store: a state each
             ),
         )  # fmt: skip
         dispatcher = Dispatcher(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -72,9 +72,11 @@ class SurgeAlerts:
 
     async def raised(self, fired: Sequence[Surge]) -> None:
         runtime = self._runtime.current
-        planned = surge_alerts(fired, config_of(runtime).settings.surge, runtime.routes)
+        settings = config_of(runtime).settings.surge
+        planned = surge_alerts(fired, settings, runtime.routes)
+        cooldown = timedelta(hours=settings.cooldown_hours)  # once a key across daemons
         try:
-            created = await self._store.record_surge_alerts(fired, planned)
+            created = await self._store.record_surge_alerts(fired, planned, cooldown)
         except StoreNotWritableError as err:  # the surges were logged as they fired
             log.warning("surge_alerts_not_queued", error=str(err), surges=len(fired))
             return

@@ -37,6 +37,7 @@ class SurgeStage:
     detector: SurgeDetector
     store: Store
     sink: SurgeSink | None = None
+    instance: str = ""  # ``[daemon] instance``: whose state row (empty: the unnamed daemon's)
     monotonic: Callable[[], float] = time.monotonic
     _saved_at: float = field(default=0.0, init=False)
     _unsaved: bool = field(default=False, init=False)  # observed something since the save
@@ -48,19 +49,23 @@ class SurgeStage:
 
     @classmethod
     async def start(
-        cls, settings: SurgeSettings, store: Store, sink: SurgeSink | None = None
+        cls,
+        settings: SurgeSettings,
+        store: Store,
+        sink: SurgeSink | None = None,
+        instance: str = "",
     ) -> SurgeStage | None:
         """The stage with the state saved last, None when surges are off. A state this
         version cannot read is logged (``surge_state_unreadable``) and learning starts over."""
         if not settings.enabled:
             return None
-        state = await store.load_surge_state()
+        state = await store.load_surge_state(instance)
         try:
             detector = SurgeDetector(settings, state)
         except SurgeStateError as err:
             log.warning("surge_state_unreadable", error=str(err))
             detector = SurgeDetector(settings)
-        return cls(detector, store, sink)
+        return cls(detector, store, sink, instance)
 
     async def observe(
         self, ingested: Sequence[Ingested], ruleset: rules.RuleSet | None = None
@@ -94,7 +99,7 @@ class SurgeStage:
             return
         self._saved_at, self._unsaved = self.monotonic(), False
         try:
-            await self.store.save_surge_state(self.detector.snapshot())
+            await self.store.save_surge_state(self.detector.snapshot(), self.instance)
         except StoreNotWritableError as err:
             log.warning("surge_state_not_saved", error=str(err))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from monitor.records import (
@@ -143,22 +143,28 @@ class Store(Outbox, Protocol):
     async def list_surges(self, since: datetime) -> list[Surge]:
         """Surges fired at or after ``since``, oldest first."""
 
-    async def save_surge_state(self, state: bytes) -> None:
-        """Replace the surge detector's saved state (``SurgeDetector.snapshot()``)."""
+    async def save_surge_state(self, state: bytes, instance: str = "") -> None:
+        """Replace the surge detector's saved state (``SurgeDetector.snapshot()``) of the
+        daemon named ``instance`` (``[daemon] instance``; empty: the unnamed daemon's)."""
 
-    async def load_surge_state(self) -> bytes | None:
-        """The surge detector's saved state, None when none was saved."""
+    async def load_surge_state(self, instance: str = "") -> bytes | None:
+        """The saved state of ``instance``'s surge detector, None when none was saved."""
 
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:
         deliveries are read with ``list_alerts``)."""
 
     async def record_surge_alerts(
-        self, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+        self,
+        fired: Sequence[Surge],
+        alerts: Sequence[AlertRecord],
+        cooldown: timedelta = timedelta(0),
     ) -> list[AlertRecord]:
         """Keep the surges (as ``record_surges``) and queue their alerts, in one
         transaction; each alert is filed on its story's first article (``article_id`` is
-        filled in) and skipped when the story is gone; return the alerts newly created."""
+        filled in) and skipped when the story is gone; a surge whose kind and key another
+        surge already fired within ``cooldown`` before it (another daemon on the shared
+        store saw it first) is neither kept nor alerted; return the alerts newly created."""
 
     async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
         """Per rule of ``rules`` and UTC hour since ``since``, how many stories the rule

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from monitor.records import (
@@ -219,9 +219,12 @@ class SqlStore:
         return [rows.rule_hour(row) for row in await self._rows(statement, values)]
 
     async def record_surge_alerts(
-        self, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+        self,
+        fired: Sequence[Surge],
+        alerts: Sequence[AlertRecord],
+        cooldown: timedelta = timedelta(0),
     ) -> list[AlertRecord]:
-        steps = surge_alerts.store_surge_alerts(self.dialect, fired, alerts)
+        steps = surge_alerts.store_surge_alerts(self.dialect, fired, alerts, cooldown)
         return await self._perform(steps, write=True)
 
     def _pick(self, which: str, values: dict[str, Any]) -> Steps[list[Row]]:
@@ -324,12 +327,14 @@ class SqlStore:
         found = await self._rows(surges.LIST_SURGES, (self.dialect.time(since),))
         return [surges.surge(row) for row in found]
 
-    async def save_surge_state(self, state: bytes) -> None:
+    async def save_surge_state(self, state: bytes, instance: str = "") -> None:
         stamp = self.dialect.time(datetime.now(UTC))
-        await self._execute(surges.SAVE_STATE, (surges.STATE_NAME, state, stamp))
+        name = instance or surges.STATE_NAME
+        await self._execute(surges.SAVE_STATE, (name, state, stamp))
 
-    async def load_surge_state(self) -> bytes | None:
-        return surges.state_bytes(await self._rows(surges.LOAD_STATE, (surges.STATE_NAME,)))
+    async def load_surge_state(self, instance: str = "") -> bytes | None:
+        name = instance or surges.STATE_NAME
+        return surges.state_bytes(await self._rows(surges.LOAD_STATE, (name,)))
 
     async def list_alerts(
         self, since: datetime, state: str | None = None, limit: int = 500

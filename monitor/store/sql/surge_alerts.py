@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from monitor.records import AlertRecord
+from monitor.records import SURGE_ALERT, AlertRecord
 from monitor.store.records import DeliveryContext
 from monitor.store.sql import articles, rows, surges
 from monitor.store.sql import statements as sql
@@ -18,13 +19,25 @@ from monitor.surges import Surge
 
 
 def store_surge_alerts(
-    dialect: Dialect, fired: Sequence[Surge], alerts: Sequence[AlertRecord]
+    dialect: Dialect,
+    fired: Sequence[Surge],
+    alerts: Sequence[AlertRecord],
+    cooldown: timedelta = timedelta(0),
 ) -> Steps[list[AlertRecord]]:
     """Keep ``fired`` and queue ``alerts`` on their stories' first articles; the alerts
-    newly created (a surge or alert kept already is left as it is)."""
-    yield from each(surges.RECORD_SURGE, [surges.surge_values(dialect, s) for s in fired])
+    newly created (a surge or alert kept already is left as it is). A surge of a kind
+    and key fired within ``cooldown`` already is dropped with its alert: daemons sharing
+    a store each count part of the outlets, so each may fire it in a different window."""
+    kept = []
+    for surge in fired:
+        if not (yield from _fired_lately(dialect, surge, cooldown)):
+            kept.append(surge)
+    yield from each(surges.RECORD_SURGE, [surges.surge_values(dialect, s) for s in kept])
+    kept_alerts = {SURGE_ALERT + surge.surge_id for surge in kept}
     created = []
     for alert in alerts:
+        if alert.alert_id not in kept_alerts:
+            continue
         story = yield from first_of(sql.STORY, (alert.story_id,))
         if story is None:  # pruned meanwhile: nothing to file the alert on
             continue
@@ -32,6 +45,14 @@ def store_surge_alerts(
         if (yield from articles.insert_alert(dialect, placed)):
             created.append(placed)
     return created
+
+
+def _fired_lately(dialect: Dialect, surge: Surge, cooldown: timedelta) -> Steps[bool]:
+    if cooldown <= timedelta(0):
+        return False
+    since = dialect.time(surge.fired_at - cooldown)
+    values = (since, surge.kind.value, surge.key, surge.surge_id)
+    return (yield from first_of(surges.FIRED_LATELY, values)) is not None
 
 
 class _Prefixed:

@@ -11,7 +11,7 @@ from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row, when
 from monitor.surges import Surge, surge_from_evidence
 
-STATE_NAME = "detector"  # the one row of surge_state this version writes
+STATE_NAME = "detector"  # the state row of a daemon with no ``[daemon] instance`` set
 
 RECORD_SURGE = """
 INSERT INTO surges (surge_id, kind, surge_key, label, window_start, window_end, fired_at,
@@ -27,6 +27,13 @@ INSERT INTO surge_state (name, state, saved_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at
 """
 LOAD_STATE = "SELECT state FROM surge_state WHERE name = ?"
+# Another surge of the same kind and key fired since ``?`` (its cooldown): a daemon
+# sharing the store saw it first (bounded by the surges_fired_at index).
+FIRED_LATELY = """
+SELECT surge_id FROM surges
+WHERE fired_at > ? AND kind = ? AND surge_key = ? AND surge_id <> ?
+LIMIT 1
+"""
 
 
 def surge_values(dialect: Dialect, surge: Surge) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ transaction, on the top story's first article, once per surge, read back with ev
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -136,3 +137,22 @@ def test_surge_alerts_go_only_to_the_notifiers_surge_lists(
 ) -> None:
     planned = surge_alerts([_surge("beirut")], SurgeSettings(notifiers=listed), routes)
     assert [alert.notifiers for alert in planned] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(("later", "queued"), [(timedelta(minutes=20), 0), (timedelta(hours=7), 1)])
+async def test_another_daemons_surge_of_the_same_key_within_the_cooldown_is_not_queued(
+    store: Store, later: timedelta, queued: int
+) -> None:
+    await _story(store, "s1", "a_first")
+    settings, cooldown = SurgeSettings(notifiers=("hook",)), timedelta(hours=6)
+    first = _surge("beirut")  # one daemon's view of the name's outlets
+    await store.record_surge_alerts([first], surge_alerts([first], settings, ROUTES), cooldown)
+    start = first.window_start + later + timedelta(minutes=7)  # the other daemon's window
+    second = replace(
+        first, surge_id=surge_id(SurgeKind.NAME, "beirut", start), window_start=start,
+        window_end=first.window_end + later, fired_at=first.fired_at + later,
+    )  # fmt: skip
+    planned = surge_alerts([second], settings, ROUTES)
+    assert len(await store.record_surge_alerts([second], planned, cooldown)) == queued
+    kept = await store.list_surges(NOW - timedelta(days=1))
+    assert [surge.surge_id for surge in kept] == [first.surge_id, second.surge_id][: 1 + queued]

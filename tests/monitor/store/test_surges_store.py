@@ -71,3 +71,12 @@ async def test_retention_prunes_old_surges(store: Store, days: float, kept: list
     report = await run_retention(store, settings, NOW, window=WINDOW)
     assert report.pruned["surges"] == 2 - len(kept)
     assert [surge.key for surge in await store.list_surges(NOW - timedelta(days=365))] == kept
+
+
+async def test_each_daemon_instance_keeps_its_own_detector_state(store: Store) -> None:
+    await store.save_surge_state(b"wwsurge\x00unnamed")
+    await store.save_surge_state(b"wwsurge\x00east", "east")
+    await store.save_surge_state(b"wwsurge\x00west", "west")
+    assert [await store.load_surge_state(name) for name in ("", "east", "west", "north")] == [
+        b"wwsurge\x00unnamed", b"wwsurge\x00east", b"wwsurge\x00west", None,
+    ]  # fmt: skip
