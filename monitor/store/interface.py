@@ -143,6 +143,9 @@ class Store(Outbox, Protocol):
     async def list_surges(self, since: datetime) -> list[Surge]:
         """Surges fired at or after ``since``, oldest first."""
 
+    async def latest_surges(self, since: datetime, limit: int) -> list[Surge]:
+        """The ``limit`` surges fired last at or after ``since``, newest first."""
+
     async def save_surge_state(self, state: bytes, instance: str = "") -> None:
         """Replace the surge detector's saved state (``SurgeDetector.snapshot()``) of the
         daemon named ``instance`` (``[daemon] instance``; empty: the unnamed daemon's)."""

@@ -113,7 +113,7 @@ async def read_status(source: StatusSource) -> StatusView:
         silences=tuple(await store.silences(active_at=now)),
         limits=LIMITS,
         rules=await rule_rows(store, source.matcher(), now),
-        surges=tuple(reversed((await store.list_surges(now - SURGE_SPAN))[-SURGE_LIMIT:])),
+        surges=tuple(await store.latest_surges(now - SURGE_SPAN, SURGE_LIMIT)),
     )
 
 

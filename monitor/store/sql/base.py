@@ -327,6 +327,10 @@ class SqlStore:
         found = await self._rows(surges.LIST_SURGES, (self.dialect.time(since),))
         return [surges.surge(row) for row in found]
 
+    async def latest_surges(self, since: datetime, limit: int) -> list[Surge]:
+        values = (self.dialect.time(since), limit)
+        return [surges.surge(row) for row in await self._rows(surges.LATEST_SURGES, values)]
+
     async def save_surge_state(self, state: bytes, instance: str = "") -> None:
         stamp = self.dialect.time(datetime.now(UTC))
         name = instance or surges.STATE_NAME

@@ -22,6 +22,9 @@ ON CONFLICT (surge_id) DO NOTHING
 LIST_SURGES = """
 SELECT * FROM surges WHERE fired_at >= ? ORDER BY fired_at, surge_id{collate}
 """
+LATEST_SURGES = """
+SELECT * FROM surges WHERE fired_at >= ? ORDER BY fired_at DESC, surge_id{collate} DESC LIMIT ?
+"""
 SAVE_STATE = """
 INSERT INTO surge_state (name, state, saved_at) VALUES (?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at

@@ -80,3 +80,9 @@ async def test_each_daemon_instance_keeps_its_own_detector_state(store: Store) -
     assert [await store.load_surge_state(name) for name in ("", "east", "west", "north")] == [
         b"wwsurge\x00unnamed", b"wwsurge\x00east", b"wwsurge\x00west", None,
     ]  # fmt: skip
+
+
+async def test_the_latest_surges_come_newest_first_up_to_the_limit(store: Store) -> None:
+    fired = [_surge(f"key{n}", NOW - timedelta(minutes=n)) for n in range(5)]
+    await store.record_surges([*fired, _surge("old", NOW - timedelta(days=2))])
+    assert await store.latest_surges(NOW - timedelta(days=1), 3) == fired[:3]
