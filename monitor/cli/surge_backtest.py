@@ -13,6 +13,7 @@ within the window, as in ``rules backtest``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 
 import rules
@@ -35,37 +36,41 @@ async def run_surge_backtest(config: Config, store: Store, since: datetime) -> l
     matching = Matching(config, matcher, None)
     async for stored, matches in matched_articles(store, since, matching, lambda _: None):
         facts = await names.facts(stored)
-        fired += detector.observe(sighting_of(_ingested(stored, facts, matches, names), entities))
+        fired += detector.observe(sighting_of(_ingested(stored, facts, matches), entities))
     return fired
 
 
-def _ingested(
-    stored: StoredArticle, facts: StoryFacts, matches: list[rules.Match], names: _StoryNames
-) -> Ingested:
-    verdict = Verdict.NEW_STORY if names.first_of(stored) else Verdict.FOLDED
-    decision = DedupDecision(verdict, stored.story_id, facts=facts)
+def _ingested(stored: StoredArticle, facts: StoryFacts, matches: list[rules.Match]) -> Ingested:
+    # FOLDED for every article: the detector does not ask which one opened its story.
+    decision = DedupDecision(Verdict.FOLDED, stored.story_id, facts=facts)
     return Ingested(stored.article, decision, tuple(matches), ())
 
 
-class _StoryNames:
-    """Each story's stored places and actors, read once per story."""
+STORIES_KEPT = 20_000  # stories whose names are held at once: a replay meets them in time order
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        self._opened: set[str] = set()
+
+class _StoryNames:
+    """Each story's stored places and actors, read when its first article is met and
+    kept for the stories met last (at most ``keep``): memory stays bounded over a long
+    ``--since``, and a story's articles come close together in time."""
+
+    def __init__(self, store: Store, keep: int = STORIES_KEPT) -> None:
+        self._store, self._keep = store, keep
+        self._names: OrderedDict[str, tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._names)
 
     async def facts(self, stored: StoredArticle) -> StoryFacts:
-        story_id = stored.story_id
-        if story_id not in self._names:
-            story = await self._store.story(story_id)
-            self._names[story_id] = (story.places, story.actors) if story else ((), ())
-        places, actors = self._names[story_id]
+        places, actors = await self._of(stored.story_id)
         return StoryFacts(outlet=stored.outlet, places=places, actors=actors)
 
-    def first_of(self, stored: StoredArticle) -> bool:
-        """True for the first article of its story met in the replay."""
-        if stored.story_id in self._opened:
-            return False
-        self._opened.add(stored.story_id)
-        return True
+    async def _of(self, story_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if story_id in self._names:
+            self._names.move_to_end(story_id)
+            return self._names[story_id]
+        story = await self._store.story(story_id)
+        self._names[story_id] = (story.places, story.actors) if story else ((), ())
+        if len(self._names) > self._keep:
+            self._names.popitem(last=False)  # the story met longest ago
+        return self._names[story_id]

@@ -13,8 +13,10 @@ import pytest
 
 from monitor.alerting import Routes, surge_alerts
 from monitor.cli.main import main
+from monitor.cli.surge_backtest import _StoryNames
 from monitor.config import SurgeSettings
 from monitor.records import Article, DedupDecision, StoryFacts, Verdict
+from monitor.store import StoredArticle
 from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind, surge_id
 
@@ -263,3 +265,22 @@ def test_options_given_before_backtest_are_kept(
 ) -> None:
     status, out, _ = _run(["surges", *before, "backtest", "--config", burst_store], capsys)
     assert status == 0 and out.startswith(first_line)
+
+
+async def test_a_backtest_keeps_the_names_of_the_stories_met_last_only(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "names.db"))
+    await store.open()
+    try:
+        met = []
+        for n, place in enumerate(("Kunming", "Табриз", "تبریز")):
+            article = _article(f"k{n}", "http://w1.test/feed", f"Quake {n}", NOW)
+            facts = StoryFacts(outlet="http://w1.test/feed", places=(place,))
+            decision = DedupDecision(Verdict.NEW_STORY, f"s{n}", facts=facts)
+            await store.record_article(article, decision, [])
+            met.append(StoredArticle(article, f"s{n}", "http://w1.test/feed"))
+        names = _StoryNames(store, keep=2)
+        seen = [(await names.facts(stored)).places for stored in (*met, met[0])]
+        assert seen == [("Kunming",), ("Табриз",), ("تبریز",), ("Kunming",)]  # read again
+        assert len(names) == 2
+    finally:
+        await store.close()
