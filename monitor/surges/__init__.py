@@ -8,7 +8,7 @@ path feeds it and the store keeps what fired (docs/decisions/0043-surge-detectio
 
 from monitor.surges.detector import SurgeDetector, backtest
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_from_evidence, surge_id
-from monitor.surges.state import SurgeStateError
+from monitor.surges.state import SurgeStateError, encode_state
 
 __all__ = [
     "Rising",
@@ -18,6 +18,7 @@ __all__ = [
     "SurgeKind",
     "SurgeStateError",
     "backtest",
+    "encode_state",
     "surge_from_evidence",
     "surge_id",
 ]

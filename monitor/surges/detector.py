@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from monitor.config import SurgeSettings
 from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_id
-from monitor.surges.state import dump_memory, load_memory
+from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import negbin_score, slot_of
 from monitor.surges.tracks import Track
 
@@ -50,6 +51,11 @@ class SurgeDetector:
     def snapshot(self) -> bytes:
         """Everything learned, versioned and compressed (restore with ``restore``)."""
         return dump_memory(self._memory)
+
+    def snapshot_document(self) -> dict[str, Any]:
+        """What ``snapshot`` encodes, as copied plain data: ``encode_state`` turns it into
+        the same bytes off the event loop."""
+        return memory_document(self._memory)
 
     def restore(self, state: bytes) -> None:
         self._memory = load_memory(state)

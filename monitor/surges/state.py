@@ -27,7 +27,13 @@ class SurgeStateError(ValueError):
 
 
 def dump_memory(memory: Memory) -> bytes:
-    document = {
+    return encode_state(memory_document(memory))
+
+
+def memory_document(memory: Memory) -> dict[str, Any]:
+    """``memory`` as plain data sharing nothing mutable with it, so it can be encoded
+    (``encode_state``) off the event loop while the detector goes on counting."""
+    return {
         "version": VERSION,
         "started": memory.started,
         "clock": memory.clock,
@@ -39,6 +45,10 @@ def dump_memory(memory: Memory) -> bytes:
         "lives": [_life(story_id, memory.lives[story_id]) for story_id in memory.opened],
         "unsampled": list(memory.unsampled),
     }
+
+
+def encode_state(document: dict[str, Any]) -> bytes:
+    """A ``memory_document`` as the bytes saved: the costly part (JSON and zlib)."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return _MAGIC + zlib.compress(text.encode(), 6)
 
@@ -79,8 +89,8 @@ def _memory(document: dict[str, Any]) -> Memory:
 
 
 def _profile(profile: HourOfWeek) -> dict[str, Any]:
-    return {"counts": profile.counts, "hours": profile.hours, "scaled_at": profile.scaled_at,
-            "scale": profile.scale}  # fmt: skip
+    return {"counts": list(profile.counts), "hours": list(profile.hours),
+            "scaled_at": profile.scaled_at, "scale": profile.scale}  # fmt: skip
 
 
 def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
