@@ -18,7 +18,8 @@ Valid, what changed is applied without a restart and without losing feed state:
 
 Store, dedup, log, listener, surge and fetcher settings are read once at start-up: a change to
 them is logged (``config_needs_restart``) and otherwise waits for a restart
-(docs/decisions/0014-reload.md). Reloads run one at a time.
+(docs/decisions/0014-reload.md) — except ``[surge] notifiers`` and ``severity``, read
+as each surge is alerted, which a reload applies. Reloads run one at a time.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ log = structlog.get_logger("monitor.daemon.reload")
 
 RELOAD_PATH = "/-/reload"
 # Sections read once at start-up: the store, the story index, logging, the listener.
-RESTART_SECTIONS = ("store", "dedup", "log", "listener", "surge")
+RESTART_SECTIONS = ("store", "dedup", "log", "listener")
+# [surge] keys read as each surge is alerted (monitor.daemon.wiring); the rest build the
+# detector at start-up.
+SURGE_LIVE_KEYS = frozenset({"notifiers", "severity"})
 # Daemon keys the fetcher and the parse pool were built from.
 RESTART_DAEMON_KEYS = frozenset(
     {"user_agent", "contact_url", "concurrency", "host_concurrency", "host_spacing",
@@ -144,6 +148,9 @@ def config_changes(old: Config, new: Config) -> Changes:
         for section in RESTART_SECTIONS
         if getattr(old.settings, section) != getattr(new.settings, section)
     ]
+    surge_keys = _changed_keys(old.settings.surge, new.settings.surge)
+    applied += [f"surge.{key}" for key in sorted(surge_keys & SURGE_LIVE_KEYS)]
+    restart += [f"surge.{key}" for key in sorted(surge_keys - SURGE_LIVE_KEYS)]
     return Changes(
         *feeds, rescheduled, *rule_diff, *notifier_diff,
         settings_changed=tuple(applied), needs_restart=tuple(restart),

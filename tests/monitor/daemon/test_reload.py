@@ -371,11 +371,15 @@ def test_changes_name_what_a_restart_would_be_needed_for(tmp_path: Path) -> None
     old = _config_at(tmp_path, "old.toml", '[store]\npath = "a.db"\n')
     new = _config_at(
         tmp_path, "new.toml",
-        '[store]\npath = "b.db"\n[daemon]\nconcurrency = 4\njitter = 5\n[listener]\nport = 9999\n',
+        '[store]\npath = "b.db"\n[daemon]\nconcurrency = 4\njitter = 5\n[listener]\nport = 9999\n'
+        '[surge]\nnotifiers = ["out"]\nseverity = "high"\nmin_count = 12\n'
+        '[notifiers.out]\ntype = "console"\n',
     )  # fmt: skip
     changes = config_changes(load_config(old), load_config(new))
-    assert changes.needs_restart == ("daemon.concurrency", "store", "listener")
-    assert changes.settings_changed == ("daemon.jitter",)
+    assert changes.needs_restart == (
+        "daemon.concurrency", "store", "listener", "surge.min_count",
+    )  # fmt: skip
+    assert changes.settings_changed == ("daemon.jitter", "surge.notifiers", "surge.severity")
     assert changes.feeds_added == ()
 
 
