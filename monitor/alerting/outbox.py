@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Literal
 import notifiers
 from monitor.alerting.excerpts import article_text, make_excerpt
 from monitor.alerting.surge_alerts import evidence
-from monitor.records import SURGE_ALERT
 
 if TYPE_CHECKING:
     from monitor.store import DeliveryContext
@@ -24,7 +23,7 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
     """The notifier-facing alert for one outbox row (``thread`` overrides the stored one)."""
     record, surge = context.alert, context.surge
     # A surge alert is news of its own, never an update (its event is "surge:<id>").
-    update = record.event != "new" and not record.alert_id.startswith(SURGE_ALERT)
+    update = record.event != "new" and not record.is_surge
     excerpt = make_excerpt(article_text(context), record.terms, context.language)
     return notifiers.Alert(
         alert_id=record.alert_id,

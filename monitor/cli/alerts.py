@@ -29,7 +29,7 @@ from monitor.cli.commands import CommandFactory, Loader, on_store
 from monitor.config import Config, DaemonSettings
 from monitor.feeds import http_client
 from monitor.observability import Redactor
-from monitor.records import SURGE_ALERT, Silence
+from monitor.records import AlertRecord, Silence
 from monitor.store import STATES, AlertListing, Store
 
 
@@ -113,7 +113,7 @@ def _alerts(args: argparse.Namespace) -> int:
 def _text(listing: AlertListing) -> str:
     alert = listing.alert
     title = notifiers.single_line(listing.title, 100)
-    event = _event_words(alert.alert_id, alert.event)
+    event = _event_words(alert)
     lines = [
         f"{alert.created_at.isoformat(timespec='seconds')}  {alert.alert_id}  "
         f"{alert.severity.upper()}  {alert.rule}  {event}  {title}"
@@ -129,27 +129,22 @@ def _text(listing: AlertListing) -> str:
     return "\n".join(lines)
 
 
-def _event_words(alert_id: str, event: str) -> str:
+def _event_words(alert: AlertRecord) -> str:
     """ "new", "surge" (a surge's alert: ``wirewatch surges`` shows it), or the update."""
-    if _is_surge(alert_id):
+    if alert.is_surge:
         return "surge"
-    return "new" if event == "new" else f"update {event}"
-
-
-def _is_surge(alert_id: str) -> bool:
-    return alert_id.startswith(SURGE_ALERT)
+    return "new" if alert.event == "new" else f"update {alert.event}"
 
 
 def _json(listing: AlertListing) -> dict[str, Any]:
     alert = listing.alert
-    surge = alert.alert_id.removeprefix(SURGE_ALERT) if _is_surge(alert.alert_id) else None
     return {
         "alert_id": alert.alert_id,
         "story_id": alert.story_id,
         "rule": alert.rule,
         "severity": alert.severity,
-        "event": "new" if surge else alert.event,  # a surge's alert is a first alert
-        "surge_id": surge,  # the surge (``wirewatch surges``) a surge's alert carries, else null
+        "event": "new" if alert.is_surge else alert.event,  # a surge's alert is a first alert
+        "surge_id": alert.surge_id,  # the surge (``wirewatch surges``) it carries, else null
         "reason": alert.reason,
         "title": listing.title,
         "created_at": alert.created_at.isoformat(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from monitor.records.ids import rule_covers
+from monitor.records.ids import SURGE_ALERT, rule_covers
 from rules import Severity
 
 
@@ -275,6 +275,16 @@ class AlertRecord:
     event: str = "new"
     outlets: int = 1  # outlets that had reported the story when the alert was raised
     reason: str = ""  # why an update was raised, in words
+
+    @property
+    def is_surge(self) -> bool:
+        """A surge's alert (docs/decisions/0044): news of its own, never an update."""
+        return self.alert_id.startswith(SURGE_ALERT)
+
+    @property
+    def surge_id(self) -> str | None:
+        """The id of the surge this alert carries, None for a rule's alert."""
+        return self.alert_id.removeprefix(SURGE_ALERT) if self.is_surge else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from monitor.config import FeedSettings
 from monitor.feeds import Fetcher, RequestOptions
 from monitor.ingest import PollOutcome
 from monitor.pages import PageOutcome, PageStats
-from monitor.records import SURGE_ALERT, AlertRecord, FeedState, FetchResult, PollStatus, Verdict
+from monitor.records import AlertRecord, FeedState, FetchResult, PollStatus, Verdict
 from monitor.web.process_metrics import OwnProcessCollector, Pids, WorkerCollector
 
 __all__ = [
@@ -384,6 +384,6 @@ class MeteredFetcher(Fetcher):
 
 def _event_label(alert: AlertRecord) -> str:
     """``new``, ``update``, or ``surge`` for a surge's alert (docs/decisions/0044)."""
-    if alert.alert_id.startswith(SURGE_ALERT):
+    if alert.is_surge:
         return "surge"
     return "new" if alert.event == "new" else "update"

@@ -8,6 +8,7 @@ in the ``{fragments}`` where the dialects differ.
 
 from __future__ import annotations
 
+from monitor.records import SURGE_ALERT
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
 
@@ -188,7 +189,13 @@ ORDER BY rule{{collate}}, hour
 
 # A delivery with all a notifier needs to render it (surge_alerts.delivery_context); a
 # surge alert (id "su_" and the surge's) with its surge's columns, "sg_" before each.
-DELIVERY_CONTEXT = """
+# A surge alert's surge: its id after the prefix (compared, not LIKE: "_" is a wildcard).
+_SURGE_OF_ALERT = (
+    f"substr(al.alert_id, 1, {len(SURGE_ALERT)}) = '{SURGE_ALERT}'"
+    f" AND sg.surge_id = substr(al.alert_id, {len(SURGE_ALERT) + 1})\n"
+)
+DELIVERY_CONTEXT = (
+    """
 SELECT d.delivery_id, d.alert_id, d.notifier, d.state, d.attempts, d.next_attempt_at,
        d.last_error, d.batch_id, d.hold, d.first_attempt_at, al.story_id, al.article_id,
        al.rule, al.severity,
@@ -206,8 +213,9 @@ JOIN alerts al USING (alert_id)
 JOIN articles a ON a.article_id = al.article_id
 JOIN stories s ON s.story_id = al.story_id
 LEFT JOIN threads t ON t.story_id = al.story_id AND t.rule = al.rule AND t.notifier = d.notifier
-LEFT JOIN surges sg ON sg.surge_id = substr(al.alert_id, 4) AND al.alert_id LIKE 'su%'
-"""
+LEFT JOIN surges sg ON """
+    + _SURGE_OF_ALERT
+)
 # Which deliveries are due, held or in a batch (d: deliveries, al: alerts). A delivery
 # waits while an earlier alert of the same story and rule has a pending, not yet due
 # delivery on the same notifier: updates follow their first message.

@@ -17,6 +17,7 @@ from monitor.config import SurgeSettings
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store.interface import Store
 from monitor.surges import Surge, SurgeKind, surge_id
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -156,3 +157,15 @@ async def test_another_daemons_surge_of_the_same_key_within_the_cooldown_is_not_
     assert len(await store.record_surge_alerts([second], planned, cooldown)) == queued
     kept = await store.list_surges(NOW - timedelta(days=1))
     assert [surge.surge_id for surge in kept] == [first.surge_id, second.surge_id][: 1 + queued]
+
+
+@pytest.mark.parametrize(
+    ("alert_id", "surge"),
+    [("su_3f9a", "3f9a"), ("al_3f9a", None), ("sub3f9a", None), ("su", None)],
+)
+def test_an_alert_is_a_surges_by_its_id_prefix(alert_id: str, surge: str | None) -> None:
+    alert = AlertRecord(
+        alert_id=alert_id, story_id="s1", article_id="a1", rule="watch", severity=Severity.LOW,
+        terms=(), notifiers=("hook",), created_at=NOW,
+    )  # fmt: skip
+    assert (alert.is_surge, alert.surge_id) == (surge is not None, surge)
