@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from monitor.cli.alerts import parse_since
@@ -27,8 +27,15 @@ from monitor.config import Config
 from monitor.records import surge_rule
 from monitor.store import Store
 from monitor.surges import Rising, Surge, SurgeDetector, SurgeStateError
+from notifiers import single_line
 
-FIRED, RISING, WOULD_FIRE = "fired", "rising", "would_fire"
+
+class ListedState(StrEnum):
+    """A listed surge's ``state`` in the output."""
+
+    FIRED = "fired"  # recorded by the daemon
+    RISING = "rising"  # above its baseline now, not (yet) a surge
+    WOULD_FIRE = "would_fire"  # what ``surges backtest`` would have fired
 
 
 def add_commands(
@@ -57,7 +64,7 @@ def add_commands(
         parser.set_defaults(load=load)
 
 
-def surge_record(state: str, surge: Surge | Rising) -> dict[str, Any]:
+def surge_record(state: ListedState, surge: Surge | Rising) -> dict[str, Any]:
     """The JSON object of one surge: every field present, None where it does not apply
     (a rising key has no id, window or evidence yet)."""
     fired = surge if isinstance(surge, Surge) else None
@@ -104,9 +111,10 @@ def _list(args: argparse.Namespace) -> int:
     async def show(store: Store) -> int:
         fired = await store.list_surges(since)
         rising = await _rising(config, store, datetime.now(UTC))
-        records = [surge_record(FIRED, s) for s in fired]
-        records += [surge_record(RISING, r) for r in rising]
-        print_records(records, args.json, (FIRED, RISING), f"since {_short(_iso(since))} UTC")
+        records = [surge_record(ListedState.FIRED, s) for s in fired]
+        records += [surge_record(ListedState.RISING, r) for r in rising]
+        span = f"since {_short(_iso(since))} UTC"
+        print_records(records, args.json, (ListedState.FIRED, ListedState.RISING), span)
         return 0
 
     return on_store(config.settings.store, show, read_only=True)
@@ -134,16 +142,16 @@ def _backtest(args: argparse.Namespace) -> int:
 
     async def replay(store: Store) -> int:
         fired = await run_surge_backtest(config, store, since)
-        records = [surge_record(WOULD_FIRE, surge) for surge in fired]
+        records = [surge_record(ListedState.WOULD_FIRE, surge) for surge in fired]
         span = f"over the articles stored since {_short(_iso(since))} UTC"
-        print_records(records, args.json, (WOULD_FIRE,), span)
+        print_records(records, args.json, (ListedState.WOULD_FIRE,), span)
         return 0
 
     return on_store(config.settings.store, replay, read_only=True)
 
 
 def print_records(
-    records: Sequence[dict[str, Any]], as_json: bool, states: Sequence[str], span: str
+    records: Sequence[dict[str, Any]], as_json: bool, states: Sequence[ListedState], span: str
 ) -> None:
     """``records`` as JSON lines, or under one heading per state in ``states``."""
     if as_json:
@@ -157,8 +165,12 @@ def print_records(
             print("\n".join(_lines(record)))
 
 
-def _heading(state: str, count: int, span: str) -> str:
-    what = {FIRED: f"fired {span}", WOULD_FIRE: f"would have fired {span}", RISING: "rising now"}
+def _heading(state: ListedState, count: int, span: str) -> str:
+    what = {
+        ListedState.FIRED: f"fired {span}",
+        ListedState.WOULD_FIRE: f"would have fired {span}",
+        ListedState.RISING: "rising now",
+    }
     return f"{count} {'surge' if count == 1 else 'surges'} {what[state]}:"
 
 
@@ -167,24 +179,21 @@ def _lines(record: dict[str, Any]) -> list[str]:
     if record["outlets"] is not None:
         counts = f"{record['count']} reports from {record['outlets']} outlets, "
         counts += f"{record['expected']:.1f} expected"
-    head = f"  {record['kind']:<5}  {_clean(record['label'], 60)}  {counts}"
+    head = f"  {record['kind']:<5}  {single_line(record['label'], 60)}  {counts}"
     head += f" (score {record['score']:.1f})"
     if record["window_start"] is None:
-        return [head + f"  {_clean(record['rule'], 80)}"]
+        return [head + f"  {single_line(record['rule'], 80)}"]
     window = f"{_short(record['window_start'])}–{_short(record['window_end'])[11:]} UTC"
-    lines = [head, f"      window {window}; {_clean(record['rule'], 80)}; id {record['surge_id']}"]
+    lines = [
+        head,
+        f"      window {window}; {single_line(record['rule'], 80)}; id {record['surge_id']}",
+    ]
     for story in record["top_stories"]:
-        lines.append(f"      · {_clean(story['title'], 100)} ({story['outlets']} outlets)")
+        lines.append(f"      · {single_line(story['title'], 100)} ({story['outlets']} outlets)")
     if record["top_outlets"]:
-        lines.append(f"      outlets: {_clean(', '.join(record['top_outlets']), 160)}")
+        lines.append(f"      outlets: {single_line(', '.join(record['top_outlets']), 160)}")
     return lines
 
 
 def _short(iso: str) -> str:
     return iso[:16].replace("T", " ")
-
-
-def _clean(text: str, width: int) -> str:
-    """Feed text on a terminal: no control characters, cut at ``width``."""
-    clean = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
-    return clean[: width - 1] + "…" if len(clean) > width else clean

@@ -110,7 +110,7 @@ async def test_a_surge_whose_story_is_gone_is_kept_without_an_alert(store: Store
 async def test_a_rule_alerts_delivery_carries_no_surge(store: Store) -> None:
     await _story(store, "s1", "a_first")
     alert = AlertRecord(
-        alert_id="al_1", story_id="s1", article_id="a_first", rule="watch", severity="high",
+        alert_id="al_1", story_id="s1", article_id="a_first", rule="watch", severity=Severity.HIGH,
         terms=("Beirut",), notifiers=("hook",), created_at=NOW,
     )  # fmt: skip
     article = Article(
