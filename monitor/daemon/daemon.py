@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -34,6 +34,7 @@ from monitor.daemon.wiring import (
     SurgeAlerts,
     metrics_source,
     open_daemon_store,
+    retain_once,
 )
 from monitor.feeds import http_client
 from monitor.ingest import (
@@ -52,7 +53,6 @@ from monitor.store import (
     RetentionReport,
     Store,
     StoreNotWritableError,
-    run_retention,
 )
 from monitor.stories import Deduplicator, SharedStories, WatchedStories
 from monitor.web import (
@@ -392,18 +392,4 @@ class Daemon:
         return await run_exclusively(self.store, "retention", self._retain)
 
     async def _retain(self) -> RetentionReport | None:
-        settings = self.config.settings
-        window = timedelta(hours=settings.dedup.window_hours)
-        try:
-            return await run_retention(
-                self.store,
-                settings.retention,
-                self.clock(),
-                window=window,
-                on_pruned=self.metrics.pruned,  # wirewatch_retention_pruned_total{table}
-            )
-        except StoreNotWritableError:  # said by the store; the next run tries again
-            return None
-        except Exception:
-            log.exception("retention_failed")
-            return None
+        return await retain_once(self.store, self.config.settings, self.clock(), self.metrics)

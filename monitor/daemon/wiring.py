@@ -9,12 +9,19 @@ from datetime import datetime, timedelta
 import structlog
 
 from monitor.alerting import raise_operator_alert, surge_alerts
-from monitor.config import Config
+from monitor.config import Config, Settings
 from monitor.daemon.swap import config_of
 from monitor.feeds import FeedEvent
 from monitor.ingest import RuntimeHolder
 from monitor.records import FeedState
-from monitor.store import FeedLeases, Store, StoreNotWritableError, open_store
+from monitor.store import (
+    FeedLeases,
+    RetentionReport,
+    Store,
+    StoreNotWritableError,
+    open_store,
+    run_retention,
+)
 from monitor.surges import Surge
 from monitor.web import Metrics, MetricsSource
 
@@ -83,3 +90,23 @@ class SurgeAlerts:
         if created:
             self._metrics.raised(created)
             self._wake.set()
+
+
+async def retain_once(
+    store: Store, settings: Settings, now: datetime, metrics: Metrics
+) -> RetentionReport | None:
+    """One retention run; a failure is logged and the next run tries again."""
+    window = timedelta(hours=settings.dedup.window_hours)
+    try:
+        return await run_retention(
+            store,
+            settings.retention,
+            now,
+            window=window,
+            on_pruned=metrics.pruned,  # wirewatch_retention_pruned_total{table}
+        )
+    except StoreNotWritableError:  # said by the store; the next run tries again
+        return None
+    except Exception:
+        log.exception("retention_failed")
+        return None
