@@ -91,5 +91,6 @@ def surge_from_evidence(fields: dict[str, Any], evidence: dict[str, Any]) -> Sur
         for story_id, title, outlets in evidence.get("top_stories", ())
     )
     outlets = tuple(str(outlet) for outlet in evidence.get("top_outlets", ()))
-    kind = SurgeKind(fields.pop("kind"))
-    return Surge(kind=kind, top_stories=stories, top_outlets=outlets, **fields)
+    columns = {name: value for name, value in fields.items() if name != "kind"}  # caller's kept
+    kind = SurgeKind(fields["kind"])
+    return Surge(kind=kind, top_stories=stories, top_outlets=outlets, **columns)
