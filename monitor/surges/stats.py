@@ -8,7 +8,7 @@ import math
 
 HOURS_A_WEEK = 168
 LN10 = math.log(10)
-_MAX_TERMS = 200  # tail terms summed exactly; the rest bounded by a geometric series
+_MAX_TERMS = 5000  # tail terms summed at most (a heavy tail); the rest bounded geometrically
 
 
 def decay(hours: float, half_life_hours: float) -> float:
@@ -26,11 +26,12 @@ def slot_of(moment: float) -> int:
 def negbin_score(count: int, shape: float, rate: float, exposure: float) -> float:
     """-log10 P(X >= count) for the count X in a window of ``exposure`` when the rate per
     unit is Gamma(``shape``, ``rate``): X is negative binomial with r = shape and
-    p = rate / (rate + exposure). 0 when ``count`` is 0."""
-    if count <= 0:
-        return 0.0
+    p = rate / (rate + exposure). 0 when ``count`` is at most the mean: such a count is
+    no surge, and the tail sum below is only sound past the mode."""
     r, q = shape, exposure / (rate + exposure)  # q = 1 - p
-    if q <= 0.0:
+    if count <= r * exposure / rate:
+        return 0.0
+    if q >= 1.0:
         return math.inf
     log_term = (
         math.lgamma(count + r) - math.lgamma(r) - math.lgamma(count + 1)
@@ -44,7 +45,8 @@ def negbin_score(count: int, shape: float, rate: float, exposure: float) -> floa
         k += 1
         if term < 1e-9 * total:
             return -(log_term + math.log(total)) / LN10
-    # The ratio of later terms tends to q from above (r > 1) or below: bound the rest.
+    # Past the mean each term's ratio to the last is below 1 and tends to q (from above
+    # when r > 1, from below otherwise): a geometric series bounds the rest.
     bound = max((k + r) / (k + 1) * q, q)
-    total += term * bound / (1.0 - bound) if bound < 1.0 else total
+    total += term * bound / (1.0 - bound)
     return -(log_term + math.log(total)) / LN10

@@ -1,0 +1,91 @@
+"""The surge statistics against direct computation: the negative binomial tail and how
+busy an hour of the week is."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from monitor.surges.profile import HourOfWeek
+from monitor.surges.stats import negbin_score
+
+
+def _tail_sum(count: int, shape: float, rate: float, exposure: float) -> float:
+    """-log10 P(X >= count), summing the probabilities from ``count`` up in log space
+    until they are negligible."""
+    q = exposure / (rate + exposure)
+    logs: list[float] = []
+    top = -math.inf
+    for k in range(count, count + 1_000_000):
+        logs.append(
+            math.lgamma(k + shape) - math.lgamma(shape) - math.lgamma(k + 1)
+            + shape * math.log1p(-q) + k * math.log(q)
+        )  # fmt: skip
+        top = max(top, logs[-1])
+        if k > count + 50 and logs[-1] < top - 60:
+            break
+    return -(top + math.log(sum(math.exp(value - top) for value in logs))) / math.log(10)
+
+
+# (count, shape, rate, exposure): means from 0.05 to 1,000, shapes from 0.5 to 1e6.
+ABOVE_THE_MEAN = [
+    (5, 0.5, 10, 1), (10, 1.5, 1, 1), (30, 2, 0.1, 1), (200, 0.5, 0.01, 1),
+    (3, 1e6, 1e6 / 1.5, 1.0), (10, 1e6, 1e6 / 1.5, 1.0), (10, 5, 0.005, 1), (2000, 0.5, 0.01, 1),
+    (50, 100, 0.1, 1), (1100, 1000, 1, 1), (1000, 1e6, 1e6 / 900, 1), (60, 8, 0.2, 0.5),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("count", "shape", "rate", "exposure"), ABOVE_THE_MEAN)
+def test_the_score_is_the_tail_summed_directly(
+    count: int, shape: float, rate: float, exposure: float
+) -> None:
+    expected = _tail_sum(count, shape, rate, exposure)
+    assert negbin_score(count, shape, rate, exposure) == pytest.approx(expected, rel=1e-3, abs=1e-3)
+
+
+# At or below the mean (far below the mode too): a chance of a third or more, no surge.
+NOT_ABOVE_THE_MEAN = [
+    (10, 1000, 1, 1), (300, 0.5, 1e-4, 1), (2, 1e6, 1e6 / 500, 1), (0, 2, 1, 1), (4, 4, 1, 1),
+    (10, 2, 0.1, 1), (10, 0.6, 1e-4, 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("count", "shape", "rate", "exposure"), NOT_ABOVE_THE_MEAN)
+def test_a_count_not_above_the_mean_scores_nothing(
+    count: int, shape: float, rate: float, exposure: float
+) -> None:
+    assert negbin_score(count, shape, rate, exposure) == 0.0
+    assert _tail_sum(max(count, 1), shape, rate, exposure) < 0.5
+
+
+def _profile(per_hour: dict[int, int], weeks: int) -> HourOfWeek:
+    """A profile fed ``per_hour[slot]`` articles in each slot of ``weeks`` weeks."""
+    profile = HourOfWeek()
+    for hour in range(weeks * 168):
+        slot = hour % 168
+        profile.add_time(slot, 1.0, hour + 1.0)
+        for _ in range(per_hour.get(slot, 0)):
+            profile.add_article(slot, hour + 0.5)
+    return profile
+
+
+def test_an_unknown_week_is_flat() -> None:
+    assert [HourOfWeek().factor(slot) for slot in (0, 100, 167)] == [1.0, 1.0, 1.0]
+
+
+def test_a_busy_hour_learns_its_weight_and_the_week_averages_one() -> None:
+    busy = {slot: 30 if slot % 24 == 12 else 10 for slot in range(168)}
+    profile = _profile(busy, weeks=12)
+    average = sum(busy.values()) / 168
+    assert profile.factor(12) == pytest.approx(30 / average, rel=0.05)
+    assert profile.factor(36) == pytest.approx(30 / average, rel=0.05)
+    assert profile.factor(13) == pytest.approx(10 / average, rel=0.05)
+    assert sum(profile.factor(slot) for slot in range(168)) / 168 == pytest.approx(1.0, rel=0.02)
+
+
+def test_an_hour_seen_once_leans_on_its_hour_of_the_day_and_day_of_the_week() -> None:
+    # One day (Monday) of news: busy at noon. Tuesday noon was never seen, but its hour of
+    # the day was: it is expected busier than Tuesday's other hours.
+    profile = _profile({12: 30, **{slot: 10 for slot in range(24) if slot != 12}}, weeks=1)
+    assert profile.factor(24 + 12) > 1.5 * profile.factor(24 + 13)
