@@ -21,6 +21,7 @@ from notifiers.base import (
     NotifyError,
     Sent,
     SurgeEvidence,
+    SurgeKindName,
     SurgeStory,
 )
 from notifiers.console import ConsoleConfig, ConsoleNotifier
@@ -68,6 +69,7 @@ __all__ = [
     "SlackConfig",
     "SlackNotifier",
     "SurgeEvidence",
+    "SurgeKindName",
     "SurgeStory",
     "Templates",
     "WebhookConfig",

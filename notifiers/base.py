@@ -27,6 +27,10 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
+# What surged: a story gaining outlets, a rule matching, or a name mentioned.
+SurgeKindName = Literal["story", "rule", "name"]
+
+
 @dataclass(frozen=True, slots=True)
 class SurgeStory:
     """One of the stories a surge names as its evidence, with its outlets in the window."""
@@ -45,7 +49,7 @@ class SurgeEvidence:
     learned baseline; ``score`` is -log10 of the baseline's chance of that many. Titles
     and outlets are feed text, i.e. hostile: every notifier escapes them."""
 
-    kind: str  # "story", "rule" or "name"
+    kind: SurgeKindName
     key: str
     label: str
     count: int

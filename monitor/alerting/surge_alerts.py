@@ -16,7 +16,7 @@ import notifiers
 from monitor.alerting.routing import Routes
 from monitor.config import SurgeSettings
 from monitor.records import SURGE_ALERT, AlertRecord, surge_rule
-from monitor.surges import Surge
+from monitor.surges import Surge, SurgeKind
 
 
 def surge_alert(surge: Surge, settings: SurgeSettings, routes: Routes) -> AlertRecord | None:
@@ -56,11 +56,16 @@ def surge_alerts(
     return [alert for alert in planned if alert is not None]
 
 
+_KIND_NAMES: dict[SurgeKind, notifiers.SurgeKindName] = {
+    SurgeKind.STORY: "story", SurgeKind.RULE: "rule", SurgeKind.NAME: "name",
+}  # fmt: skip
+
+
 def evidence(surge: Surge) -> notifiers.SurgeEvidence:
     """What a notifier is shown of a surge."""
     stories = tuple(notifiers.SurgeStory(*story) for story in surge.top_stories)
     return notifiers.SurgeEvidence(
-        kind=surge.kind.value,
+        kind=_KIND_NAMES[surge.kind],
         key=surge.key,
         label=surge.label,
         count=surge.count,
