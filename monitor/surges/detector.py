@@ -101,7 +101,8 @@ class SurgeDetector:
         tracks = self._memory.tracks[kind]
         if kind is SurgeKind.NAME and len(tracks) >= self.settings.max_names:
             self._trim_names()
-        track = tracks[key] = Track(label=label)
+        memory = self._memory
+        track = tracks[key] = Track(label, exposure_then=memory.exposure, born=memory.clock or 0.0)
         return track
 
     def _story_life(self, sighting: Sighting, now: float) -> StoryLife:
@@ -118,6 +119,8 @@ class SurgeDetector:
         track.expire(now - self._window, self._forget)
         if track.count < settings.min_count or track.cooled_until > now or not self._warm(now):
             return None
+        if kind is SurgeKind.RULE and now - track.born < settings.warmup_hours * HOUR:
+            return None  # a rule added by reload warms up too: it has no rate of its own yet
         if track.outlets() < settings.min_outlets:
             return None
         if kind is not SurgeKind.STORY and track.stories() < settings.min_stories:
@@ -139,7 +142,8 @@ class SurgeDetector:
             return mean, negbin_score(track.count, shape, shape / mean, 1.0)
         memory, window = self._memory, self._window_exposure(now)
         shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
-        rate = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR + max(memory.exposure - window, 0.0)
+        before = track.exposure_then * math.exp(-self._forget * max(now - track.born, 0.0))
+        rate = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR + max(memory.exposure - before - window, 0.0)
         expected = shape * window / rate
         if track.count <= expected:  # not above its baseline: no tail to sum
             return expected, 0.0

@@ -103,15 +103,16 @@ def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
 def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
     return [
         [key, track.label, track.baseline, track.baseline_at, track.cooled_until,
-         [list(report) for report in track.reports]]
+         [list(report) for report in track.reports], track.exposure_then, track.born]
         for key, track in tracks.items()
     ]  # fmt: skip
 
 
 def _read_tracks(rows: list[list[Any]]) -> dict[str, Track]:
     tracks = {}
-    for key, label, baseline, baseline_at, cooled_until, reports in rows:
+    for key, label, baseline, baseline_at, cooled_until, reports, *since in rows:
         track = Track(str(label), float(baseline), float(baseline_at), float(cooled_until))
+        track.exposure_then, track.born = (float(value) for value in since or (0.0, 0.0))
         for moment, story_id, outlet in reports:
             track.add(float(moment), str(story_id), str(outlet))
         tracks[str(key)] = track

@@ -22,6 +22,10 @@ class Track:
     baseline: float = 0.0  # decayed count of reports that left the window
     baseline_at: float = 0.0  # when ``baseline`` was last decayed to
     cooled_until: float = 0.0  # no firing before this (after the last one)
+    # The detector's exposure when this key began to be tracked, and when: a rule added
+    # by reload or a name tracked anew is judged on the time since, not all the time.
+    exposure_then: float = 0.0
+    born: float = 0.0
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
 

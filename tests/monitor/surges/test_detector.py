@@ -191,3 +191,14 @@ def test_min_stories_keeps_one_storys_outlets_to_the_story(stories: int, fires: 
     surges = backtest(in_order(_background(), *bursts), SurgeSettings(min_stories=2))
     assert (("name", "kunming") in _fired(surges)) is fires
     assert ("story", "quake-0") in _fired(surges)
+
+
+def test_a_rule_added_mid_stream_is_judged_on_its_own_time() -> None:
+    """A week in, a rule is added (by reload) matching half the steady stream: it warms
+    up, then is judged on the time since it was added, so its steady rate is no surge."""
+    added = MONDAY + timedelta(days=7)
+    stream = [
+        replace(item, rules=(*item.rules, "late")) if item.at >= added and index % 2 else item
+        for index, item in enumerate(_background(days=10))
+    ]
+    assert _fired(backtest(stream, DEFAULTS)) == set()
