@@ -22,7 +22,14 @@ from monitor.ingest.batch import Ingested
 from monitor.records import Verdict
 from monitor.store import Store, StoreNotWritableError
 from monitor.stories import fold
-from monitor.surges import Sighting, Surge, SurgeDetector, SurgeStateError, encode_state
+from monitor.surges import (
+    Sighting,
+    Surge,
+    SurgeDetector,
+    SurgeStateError,
+    encode_state,
+    sighted_at,
+)
 
 log = structlog.get_logger("monitor.ingest.surges")
 
@@ -141,7 +148,7 @@ def sighting_of(item: Ingested, entities: Mapping[str, str]) -> Sighting:
     outlet, the rules it matched and the names in it (folded key, as written)."""
     article, decision = item.article, item.decision
     return Sighting(
-        at=article.fetched_at,
+        at=sighted_at(article.published, article.fetched_at),
         story_id=decision.story_id,
         outlet=decision.facts.outlet or article.feed_url,
         title=article.title,

@@ -7,7 +7,15 @@ path feeds it and the store keeps what fired (docs/decisions/0043-surge-detectio
 """
 
 from monitor.surges.detector import SurgeDetector, backtest
-from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_from_evidence, surge_id
+from monitor.surges.model import (
+    Rising,
+    Sighting,
+    Surge,
+    SurgeKind,
+    sighted_at,
+    surge_from_evidence,
+    surge_id,
+)
 from monitor.surges.state import SurgeStateError, encode_state
 
 __all__ = [
@@ -19,6 +27,7 @@ __all__ = [
     "SurgeStateError",
     "backtest",
     "encode_state",
+    "sighted_at",
     "surge_from_evidence",
     "surge_id",
 ]

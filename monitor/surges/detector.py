@@ -62,7 +62,11 @@ class SurgeDetector:
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
-        now = self._advance(sighting.at.timestamp())
+        moment = sighting.at.timestamp()
+        now = self._advance(moment)
+        if moment < now - self._window:  # a backlog after downtime: history, not news
+            self._remember(sighting, moment, now)
+            return []
         memory, fired = self._memory, []
         story = self._story_life(sighting, now)
         keys = [(SurgeKind.STORY, sighting.story_id, story.title)]
@@ -78,6 +82,14 @@ class SurgeDetector:
             if surge is not None:
                 fired.append(surge)
         return fired
+
+    def _remember(self, sighting: Sighting, moment: float, now: float) -> None:
+        """A sighting older than the window goes into its rules' and names' baselines."""
+        keys = [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
+        keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
+        for kind, key, label in keys:
+            track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
+            track.remember(moment, now, self._forget)
 
     def rising(self, moment: datetime) -> list[Rising]:
         """Keys above their baseline now that have not fired, most improbable first."""

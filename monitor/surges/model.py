@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -94,3 +94,17 @@ def surge_from_evidence(fields: dict[str, Any], evidence: dict[str, Any]) -> Sur
     columns = {name: value for name, value in fields.items() if name != "kind"}  # caller's kept
     kind = SurgeKind(fields["kind"])
     return Surge(kind=kind, top_stories=stories, top_outlets=outlets, **columns)
+
+
+# How far before its fetch an article's own date is believed (a backlog after downtime);
+# older dates, as hostile or wrong ones, count as this old.
+BACKLOG_LIMIT = timedelta(days=2)
+
+
+def sighted_at(published: datetime | None, fetched_at: datetime) -> datetime:
+    """When an article counts: its own date, never after its fetch (a poll's entries all
+    share the fetch time, so a backlog after downtime would all count at once) and never
+    more than ``BACKLOG_LIMIT`` before it."""
+    if published is None or published.tzinfo is None:
+        return fetched_at
+    return max(min(published, fetched_at), fetched_at - BACKLOG_LIMIT)

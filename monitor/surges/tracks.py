@@ -48,6 +48,11 @@ class Track:
             self.baseline = self.baseline_now(start, forget) + math.exp(forget * (moment - start))
             self.baseline_at = start
 
+    def remember(self, moment: float, now: float, forget: float) -> None:
+        """Count a report from before the window straight into the baseline."""
+        self.baseline = self.baseline_now(now, forget) + math.exp(forget * (moment - now))
+        self.baseline_at = now
+
     def baseline_now(self, now: float, forget: float) -> float:
         if not self.baseline:
             return 0.0

@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 
 from monitor.config import SurgeSettings
-from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind, SurgeStateError, backtest
+from monitor.surges import (
+    Sighting,
+    Surge,
+    SurgeDetector,
+    SurgeKind,
+    SurgeStateError,
+    backtest,
+    sighted_at,
+)
 from tests.support.surge_streams import MONDAY, Newsroom, busy_days, in_order, one_story
 
 DEFAULTS = SurgeSettings()
@@ -202,3 +210,29 @@ def test_a_rule_added_mid_stream_is_judged_on_its_own_time() -> None:
         for index, item in enumerate(_background(days=10))
     ]
     assert _fired(backtest(stream, DEFAULTS)) == set()
+
+
+def test_a_backlog_after_downtime_feeds_the_baseline_not_the_window() -> None:
+    """Down for six hours on day 8: when it is back, each feed delivers its missed items
+    in turn, each dated when it was published. Only the last window's are news."""
+    down, back = MONDAY + timedelta(days=8), MONDAY + timedelta(days=8, hours=6)
+    stream = _background(days=9)
+    before = [item for item in stream if item.at < down]
+    missed = sorted((item for item in stream if down <= item.at < back),
+                    key=lambda item: (item.outlet, item.at))  # fmt: skip
+    after = [item for item in stream if item.at >= back]
+    assert backtest([*before, *missed, *after], DEFAULTS) == []
+
+
+@pytest.mark.parametrize(
+    ("published_minutes", "counted_minutes"),
+    [(None, 0), (-30, -30), (90, 0), (-10 * 24 * 60, -2 * 24 * 60)],
+)
+def test_an_article_counts_when_published_within_sane_bounds(
+    published_minutes: int | None, counted_minutes: int
+) -> None:
+    fetched = MONDAY + timedelta(days=3)
+    published = None
+    if published_minutes is not None:
+        published = fetched + timedelta(minutes=published_minutes)
+    assert sighted_at(published, fetched) == fetched + timedelta(minutes=counted_minutes)
