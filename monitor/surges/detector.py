@@ -92,18 +92,30 @@ class SurgeDetector:
             track.remember(moment, now, self._forget)
 
     def rising(self, moment: datetime) -> list[Rising]:
-        """Keys above their baseline now that have not fired, most improbable first."""
+        """Keys above their baseline now that have not fired and could (their kind on,
+        warmed up, from enough outlets), most improbable first."""
         found, now = [], moment.timestamp()
+        if not self._warm(now):
+            return []
         for kind, tracks in self._memory.tracks.items():
-            for key, track in tracks.items():
+            for key, track in tracks.items() if self._kinds[kind] else ():
                 track.expire(now - self._window, self._forget)
-                if track.count < 2 or track.cooled_until > now:
+                if not self._may_rise(kind, track, now):
                     continue
                 expected, score = self._judge(kind, track, now)
                 if track.count > expected and score >= RISING_SCORE:
                     found.append(Rising(kind, key, track.label, track.count, expected, score))
         found.sort(key=lambda rising: (-rising.score, rising.kind.value, rising.key))
         return found[:RISING_LIMIT]
+
+    def _may_rise(self, kind: SurgeKind, track: Track, now: float) -> bool:
+        if track.count < 2 or track.cooled_until > now or not self._rule_warm(kind, track, now):
+            return False
+        return track.outlets() >= self.settings.min_outlets
+
+    def _rule_warm(self, kind: SurgeKind, track: Track, now: float) -> bool:
+        """A rule added by reload warms up too: it has no rate of its own yet."""
+        return kind is not SurgeKind.RULE or now - track.born >= self.settings.warmup_hours * HOUR
 
     def tracked(self) -> dict[SurgeKind, int]:
         """How many keys of each kind are held in memory."""
@@ -131,8 +143,8 @@ class SurgeDetector:
         track.expire(now - self._window, self._forget)
         if track.count < settings.min_count or track.cooled_until > now or not self._warm(now):
             return None
-        if kind is SurgeKind.RULE and now - track.born < settings.warmup_hours * HOUR:
-            return None  # a rule added by reload warms up too: it has no rate of its own yet
+        if not self._rule_warm(kind, track, now):
+            return None
         if track.outlets() < settings.min_outlets:
             return None
         if kind is not SurgeKind.STORY and track.stories() < settings.min_stories:

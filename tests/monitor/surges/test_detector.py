@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -236,3 +236,30 @@ def test_an_article_counts_when_published_within_sane_bounds(
     if published_minutes is not None:
         published = fetched + timedelta(minutes=published_minutes)
     assert sighted_at(published, fetched) == fetched + timedelta(minutes=counted_minutes)
+
+
+def _rising_after(climbing_at: datetime, settings: SurgeSettings) -> set[tuple[str, str]]:
+    """What ``rising`` lists 20 minutes into a story climbing to five outlets."""
+    climbing = one_story(climbing_at, 20, OUTLETS[:5], names=KUNMING)
+    detector, end = SurgeDetector(settings), climbing_at + timedelta(minutes=20)
+    for sighting in in_order(_background(), climbing):
+        if sighting.at > end:
+            break
+        detector.observe(sighting)
+    return {(item.kind.value, item.key) for item in detector.rising(end)}
+
+
+@pytest.mark.parametrize(
+    ("hours_in", "settings", "listed"),
+    [
+        (72, DEFAULTS, True),
+        (72, SurgeSettings(names=False), False),
+        (72, SurgeSettings(min_outlets=6), False),
+        (5, DEFAULTS, False),  # still warming up
+    ],
+)
+def test_rising_lists_only_what_could_fire(
+    hours_in: int, settings: SurgeSettings, listed: bool
+) -> None:
+    rising = _rising_after(MONDAY + timedelta(hours=hours_in), settings)
+    assert (("name", "kunming") in rising) is listed
