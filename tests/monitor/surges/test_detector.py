@@ -263,3 +263,21 @@ def test_rising_lists_only_what_could_fire(
 ) -> None:
     rising = _rising_after(MONDAY + timedelta(hours=hours_in), settings)
     assert (("name", "kunming") in rising) is listed
+
+
+@pytest.mark.parametrize(("gap_hours", "firings_after_restart"), [(3, 0), (8, 1)])
+def test_a_cooldown_holds_across_a_restart(gap_hours: int, firings_after_restart: int) -> None:
+    """A name fires, the daemon saves its state and restarts: the restored detector keeps
+    the cooldown, so the same name fires again only once it is over."""
+    first_at = MONDAY + timedelta(days=3)
+    first = one_story(first_at, 30, OUTLETS[:15], story_id="one", names=KUNMING)
+    second = one_story(first_at + timedelta(hours=gap_hours), 30, OUTLETS[:15],
+                       story_id="two", names=KUNMING)  # fmt: skip
+    restart_at = first_at + timedelta(hours=1)
+    stream = in_order(_background(), first, second)
+    detector = SurgeDetector(DEFAULTS)
+    before = [fired for item in stream if item.at < restart_at for fired in detector.observe(item)]
+    restored = SurgeDetector(DEFAULTS, detector.snapshot())
+    after = [fired for item in stream if item.at >= restart_at for fired in restored.observe(item)]
+    assert sum(surge.key == "kunming" for surge in before) == 1
+    assert sum(surge.key == "kunming" for surge in after) == firings_after_restart
