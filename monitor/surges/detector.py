@@ -109,13 +109,9 @@ class SurgeDetector:
         return found[:RISING_LIMIT]
 
     def _may_rise(self, kind: SurgeKind, track: Track, now: float) -> bool:
-        if track.count < 2 or track.cooled_until > now or not self._rule_warm(kind, track, now):
+        if track.count < 2 or track.cooled_until > now:
             return False
         return track.outlets() >= self.settings.min_outlets
-
-    def _rule_warm(self, kind: SurgeKind, track: Track, now: float) -> bool:
-        """A rule added by reload warms up too: it has no rate of its own yet."""
-        return kind is not SurgeKind.RULE or now - track.born >= self.settings.warmup_hours * HOUR
 
     def tracked(self) -> dict[SurgeKind, int]:
         """How many keys of each kind are held in memory."""
@@ -142,8 +138,6 @@ class SurgeDetector:
         settings = self.settings
         track.expire(now - self._window, self._forget)
         if track.count < settings.min_count or track.cooled_until > now or not self._warm(now):
-            return None
-        if not self._rule_warm(kind, track, now):
             return None
         if track.outlets() < settings.min_outlets:
             return None

@@ -51,11 +51,13 @@ def _fired(key: str, ago: timedelta) -> Surge:
 
 
 def _rising_state() -> bytes:
-    """A detector that saw 'Odesa' in four stories from four outlets in the last 20
-    minutes: rising, not fired (below the minimum count)."""
+    """A detector past its warm-up that saw 'Odesa' in five stories from five outlets in
+    the last 20 minutes: rising, not fired (below the minimum count)."""
     detector = SurgeDetector(SurgeSettings())
+    warm = Sighting(NOW - timedelta(days=2), "earlier", "http://o9.test/feed", "Earlier")
+    assert detector.observe(warm) == []
     start = NOW - timedelta(minutes=20)
-    for index in range(4):
+    for index in range(5):
         at = start + timedelta(minutes=5 * index)
         outlet, names = f"http://o{index}.test/feed", (("odesa", "Odesa"),)
         sighting = Sighting(at, f"odesa-{index}", outlet, "Odesa port hit", names=names)
@@ -116,7 +118,7 @@ def test_surges_json_has_the_same_fields_for_every_state(
     assert fired["top_stories"] == [
         {"story_id": "s1", "title": "Взрыв в порту\x1b[2J Бейрута", "outlets": 7}
     ]
-    assert (rising["state"], rising["key"], rising["count"]) == ("rising", "odesa", 4)
+    assert (rising["state"], rising["key"], rising["count"]) == ("rising", "odesa", 5)
     assert rising["surge_id"] is None and rising["top_stories"] == []
 
 
