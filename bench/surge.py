@@ -16,6 +16,7 @@ defaults were chosen). Writes the ``surge`` section of the benchmarks file.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import sys
@@ -247,7 +248,8 @@ def render(streams: Streams, results: list[tuple[str, Scores]], used: Footprint)
         f"Detector state after the whole background with the defaults: keys held "
         f"{used.tracked}, snapshot {used.snapshot_bytes / 1024:.0f} KiB, heap peak "
         f"{used.peak_bytes / 2**20:.1f} MiB (tracemalloc); {used.micros:.1f} µs CPU a "
-        "sighting (rough: the machine was shared).",
+        f"sighting (timed before tracing; load average {os.getloadavg()[0]:.1f} "
+        "at the end of the run).",
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}.",
     ]
