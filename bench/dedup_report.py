@@ -88,16 +88,8 @@ def _quality(report: Report) -> str:
         "(outlet-count updates are off by default). The last column counts them over the "
         "stories of 10 headlines or more, those many outlets report.",
         "",
-        "| method | B-cubed precision | B-cubed recall | clusters | clusters (alerts) per true "
-        "story | alerts per story of ≥ 10 | seconds |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| {q.method} | {q.precision:.4f} | {q.recall:.4f} | {q.clusters:,} | "
-        f"{q.per_story:.1f} | {q.big_per_story:.1f} | {q.seconds:.1f} |"
-        for q in report.quality
-    ]
-    return "\n".join(lines)
+    return "\n".join([*lines, *_quality_table(report.quality)])
 
 
 def _held_out(report: Report) -> str:
@@ -110,16 +102,22 @@ def _held_out(report: Report) -> str:
         f"({report.held_out_stories} merged stories) were not looked at while choosing, and "
         "are scored here with their own same-run baselines (decision 0046).",
         "",
+    ]
+    return "\n".join([*lines, *_quality_table(report.held_out)])
+
+
+def _quality_table(rows: Sequence[Clustering]) -> list[str]:
+    """The B-cubed table, one line per method, for the tuned and the held-out rows."""
+    return [
         "| method | B-cubed precision | B-cubed recall | clusters | clusters (alerts) per true "
         "story | alerts per story of ≥ 10 | seconds |",
         "| --- | --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {q.method} | {q.precision:.4f} | {q.recall:.4f} | {q.clusters:,} | "
+            f"{q.per_story:.1f} | {q.big_per_story:.1f} | {q.seconds:.1f} |"
+            for q in rows
+        ),
     ]
-    lines += [
-        f"| {q.method} | {q.precision:.4f} | {q.recall:.4f} | {q.clusters:,} | "
-        f"{q.per_story:.1f} | {q.big_per_story:.1f} | {q.seconds:.1f} |"
-        for q in report.held_out
-    ]
-    return "\n".join(lines)
 
 
 def languages_line(counts: Sequence[tuple[str, int]]) -> str:
