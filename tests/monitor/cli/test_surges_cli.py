@@ -21,17 +21,25 @@ from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind, surge_id
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+# What the learned hour-of-week profile expects of the backtest's burst depends on the
+# burst's hour of the week, so its store is anchored to one: the last Wednesday noon UTC
+# (within --since 30d), whatever the time the test runs.
+_WEEK_AGO = (NOW - timedelta(days=7)).replace(hour=12, minute=0, second=0)
+BURST_NOW = _WEEK_AGO + timedelta(days=(2 - _WEEK_AGO.weekday()) % 7)
+RISING_MIN_COUNT = 30  # the listing tests' minimum count: a strong climb that cannot fire
+RISING_CONFIG = f"[surge]\nmin_count = {RISING_MIN_COUNT}"
 FIELDS = [
     "state", "surge_id", "kind", "key", "label", "rule", "count", "expected", "score",
     "outlets", "window_start", "window_end", "fired_at", "top_stories", "top_outlets",
 ]  # fmt: skip
 
 
-def _config(tmp_path: Path) -> str:
+def _config(tmp_path: Path, surge: str = "") -> str:
     path = tmp_path / "wirewatch.toml"
     path.write_text(f"""
 [store]
 path = "{tmp_path / "cli.db"}"
+{surge}
 
 [[rules]]
 name = "quakes"
@@ -51,14 +59,17 @@ def _fired(key: str, ago: timedelta) -> Surge:
 
 
 def _rising_state() -> bytes:
-    """A detector past its warm-up that saw 'Odesa' in five stories from five outlets in
-    the last 20 minutes: rising, not fired (below the minimum count)."""
-    detector = SurgeDetector(SurgeSettings())
-    warm = Sighting(NOW - timedelta(days=2), "earlier", "http://o9.test/feed", "Earlier")
-    assert detector.observe(warm) == []
-    start = NOW - timedelta(minutes=20)
-    for index in range(5):
-        at = start + timedelta(minutes=5 * index)
+    """A detector that saw two days of one unnamed story every half hour, then 'Odesa',
+    a name it never saw before, in twelve stories from twelve outlets in the last 35
+    minutes: rising, not fired (below the minimum count), at any hour of the week."""
+    detector = SurgeDetector(SurgeSettings(min_count=RISING_MIN_COUNT))
+    for index in range(96):
+        at = NOW - timedelta(days=2, minutes=-30 * index)
+        routine = Sighting(at, f"bg{index}", f"http://o{index % 7}.test/feed", "Fair")
+        assert detector.observe(routine) == []
+    start = NOW - timedelta(minutes=35)
+    for index in range(12):
+        at = start + timedelta(minutes=2 * index)
         outlet, names = f"http://o{index}.test/feed", (("odesa", "Odesa"),)
         sighting = Sighting(at, f"odesa-{index}", outlet, "Odesa port hit", names=names)
         assert detector.observe(sighting) == []
@@ -86,7 +97,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 def test_surges_lists_what_fired_and_what_is_rising(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _config(tmp_path)
+    config = _config(tmp_path, RISING_CONFIG)
     fired = [_fired("beirut", timedelta(hours=2)), _fired("tripoli", timedelta(days=3))]
     asyncio.run(_seed(tmp_path, fired, _rising_state()))
     status, out, _ = _run(["surges", "--config", config], capsys)
@@ -106,7 +117,7 @@ def test_surges_lists_what_fired_and_what_is_rising(
 def test_surges_json_has_the_same_fields_for_every_state(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _config(tmp_path)
+    config = _config(tmp_path, RISING_CONFIG)
     asyncio.run(_seed(tmp_path, [_fired("beirut", timedelta(hours=2))], _rising_state()))
     status, out, _ = _run(["surges", "--config", config, "--json"], capsys)
     assert status == 0
@@ -118,7 +129,7 @@ def test_surges_json_has_the_same_fields_for_every_state(
     assert fired["top_stories"] == [
         {"story_id": "s1", "title": "Взрыв в порту\x1b[2J Бейрута", "outlets": 7}
     ]
-    assert (rising["state"], rising["key"], rising["count"]) == ("rising", "odesa", 5)
+    assert (rising["state"], rising["key"], rising["count"]) == ("rising", "odesa", 12)
     assert rising["surge_id"] is None and rising["top_stories"] == []
 
 
@@ -175,7 +186,7 @@ async def _store_articles(tmp_path: Path) -> None:
     store = SqliteStore(str(tmp_path / "cli.db"))
     await store.open()
     try:
-        start = NOW - timedelta(days=2)
+        start = BURST_NOW - timedelta(days=2)
         for index in range(96):
             feed, at = f"http://o{index % 7}.test/feed", start + timedelta(minutes=30 * index)
             facts = StoryFacts(outlet=feed, places=(f"Town{index % 5}",))
@@ -183,7 +194,7 @@ async def _store_articles(tmp_path: Path) -> None:
             await store.record_article(
                 _article(f"a{index}", feed, f"Fair {index}", at), decision, []
             )
-        burst = NOW - timedelta(hours=1)
+        burst = BURST_NOW - timedelta(hours=1)
         for index in range(12):
             feed, at = f"http://w{index}.test/feed", burst + timedelta(minutes=2 * index)
             facts = StoryFacts(outlet=feed, places=("Kunming",))
