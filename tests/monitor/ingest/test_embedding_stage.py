@@ -7,7 +7,7 @@ once, naming the feed, and every article is stored all the same."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -42,10 +42,15 @@ HEADLINES = (
 
 
 def _rss(prefix: str) -> bytes:
+    return desk_rss(HEADLINES, prefix, link_prefix=prefix)
+
+
+def desk_rss(titles: Sequence[str], guid_prefix: str, *, link_prefix: str = "") -> bytes:
+    """An RSS feed of ``titles``, GUIDs and links numbered after their prefixes."""
     items = "".join(
-        f"<item><title>{title}</title><guid>{prefix}{n}</guid>"
-        f"<link>http://desk.test/{prefix}{n}</link></item>"
-        for n, title in enumerate(HEADLINES)
+        f"<item><title>{title}</title><guid>{guid_prefix}{n}</guid>"
+        f"<link>http://desk.test/{link_prefix}{n}</link></item>"
+        for n, title in enumerate(titles)
     )
     channel = f"<channel><title>Desk</title>{items}</channel>"
     return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()

@@ -24,7 +24,13 @@ from monitor.ingest.embedding import HeadlineBatcher
 from monitor.ingest.pipeline import poll_feed
 from monitor.records import PollStatus, Verdict
 from monitor.stories import embedding
-from tests.monitor.ingest.test_embedding_stage import HEADLINES, NOW, _pipeline, _rss
+from tests.monitor.ingest.test_embedding_stage import (
+    HEADLINES,
+    NOW,
+    _pipeline,
+    _rss,
+    desk_rss,
+)
 from tests.support.feedserver import FeedServer
 
 
@@ -137,16 +143,6 @@ async def test_polls_whose_batch_failed_are_stored_and_grouped_by_their_words(
     assert verdicts == sorted([Verdict.NEW_STORY.value] * 3 + [Verdict.FOLDED.value] * 3)
 
 
-def _guided(titles: Sequence[str], prefix: str) -> bytes:
-    items = "".join(
-        f"<item><title>{title}</title><guid>{prefix}{n}</guid>"
-        f"<link>http://desk.test/{n}</link></item>"
-        for n, title in enumerate(titles)
-    )
-    channel = f"<channel><title>Desk</title>{items}</channel>"
-    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
-
-
 async def test_entries_the_feed_has_stored_are_not_embedded_again(
     encoder: Encoder, tmp_path: Path
 ) -> None:
@@ -155,9 +151,9 @@ async def test_entries_the_feed_has_stored_are_not_embedded_again(
     with FeedServer() as server:
         feed = FeedSettings(url=server.url("/d.xml"))
         async with _pipeline(tmp_path, EmbeddingStage()) as pipe:
-            server.add_feed("/d.xml", _guided(HEADLINES[:2], "first-"))
+            server.add_feed("/d.xml", desk_rss(HEADLINES[:2], "first-"))
             await poll_feed(feed, pipe)
-            server.add_feed("/d.xml", _guided(HEADLINES, "again-"))
+            server.add_feed("/d.xml", desk_rss(HEADLINES, "again-"))
             again = await poll_feed(feed, pipe)
     assert encoder.calls == [list(HEADLINES[:2]), [HEADLINES[2]]]
     verdicts = [item.decision.verdict for item in again.ingested]
