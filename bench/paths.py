@@ -158,9 +158,8 @@ class SurgeCountingPath(Path):
     def _counted(self, item: FeedItem, names: tuple[tuple[str, str], ...]) -> Outcome:
         outcome = self.process(item)
         if outcome.verdict is not Verdict.SEEN:
-            new = outcome.verdict is Verdict.NEW_STORY
             sighting = Sighting(item.fetched_at, outcome.story_id, item.feed_url, "",
-                                outcome.rules, names, new)  # fmt: skip
+                                outcome.rules, names)  # fmt: skip
             self.detector.observe(sighting)
         return outcome
 

@@ -159,13 +159,11 @@ class Namer:
 
 def sightings(rows: list[Row], rules_of: object = None) -> Iterator[Sighting]:
     """The background as the detector sees it (rules: see ``bench.surge``)."""
-    namer, seen = Namer(), set[str]()
+    namer = Namer()
     matcher = rules_of if callable(rules_of) else (lambda _title: ())
     for row in rows:
-        new = row.story not in seen
-        seen.add(row.story)
         yield Sighting(row.at, row.story, row.outlet, row.title, matcher(row.title),
-                       namer.names(row.title), new)  # fmt: skip
+                       namer.names(row.title))  # fmt: skip
 
 
 def _word(rng: random.Random) -> str:
@@ -224,7 +222,6 @@ def _event(
             _headline(rng, name[1] if names else ""),
             (),
             names,
-            number < stories,
         )
         for number in range(size)
     ]
@@ -247,7 +244,7 @@ def _slow_rise(rng: random.Random, event_id: str, at: datetime, chosen: list[str
             moment = at + timedelta(hours=hour, minutes=60 * number / per_hour)
             story = f"{event_id}-h{hour}-{number}"
             made.append(Sighting(moment, story, chosen[(hour + number) % len(chosen)],
-                                 f"{word} in talks", (), (name,), True))  # fmt: skip
+                                 f"{word} in talks", (), (name,)))  # fmt: skip
         hour += 1
     return Event(event_id, "slow_rise", ("name", name[0]), 0, 5 * 24 * 60, at, tuple(made))
 
@@ -263,7 +260,6 @@ def _syndicated(event_id: str, at: datetime, span: int) -> Event:
             "Kestrelmoor port closed, AP says",
             (),
             (name,),
-            number == 0,
         )
         for number in range(30)
     )

@@ -154,7 +154,6 @@ def sighting_of(item: Ingested, entities: Mapping[str, str]) -> Sighting:
         title=article.title,
         rules=tuple(dict.fromkeys(match.rule for match in item.matches)),
         names=names_of(item, entities),
-        new_story=decision.verdict is Verdict.NEW_STORY,
     )
 
 

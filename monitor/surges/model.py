@@ -34,7 +34,6 @@ class Sighting:
     title: str
     rules: tuple[str, ...] = ()
     names: tuple[tuple[str, str], ...] = ()
-    new_story: bool = False
 
 
 @dataclass(frozen=True, slots=True)

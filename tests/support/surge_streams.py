@@ -77,7 +77,7 @@ class Newsroom:
         rules = ("energy",) if rng.random() < 0.1 else ()
         outlet = f"http://outlet{rng.randrange(self.outlets)}.test/feed"
         return Sighting(at, story, outlet, f"headline of {story}", rules,
-                        tuple((name, name.title()) for name in names), new)  # fmt: skip
+                        tuple((name, name.title()) for name in names))  # fmt: skip
 
 
 def one_story(
@@ -99,7 +99,6 @@ def one_story(
             f"Breaking: {story_id}",
             rules,
             names,
-            new_story=index == 0,
         )
         for index, outlet in enumerate(outlets)
     ]

@@ -77,7 +77,6 @@ def test_a_slow_rise_does_not_fire_a_sudden_one_does(ramp_hours: int, fires: boo
             OUTLETS[(hour + index) % 20],
             "rising",
             names=(("gazprom", "Gazprom"),),
-            new_story=True,
         )
         for hour in range(14 * 24)
         for mentions in [_gazprom(hour, ramp_hours)]
@@ -101,7 +100,6 @@ def test_syndicated_copies_of_one_wire_story_count_once(independent: int) -> Non
             "AFP: talks collapse",
             ("energy",),
             KUNMING,
-            minute == 0,
         )
         for minute in range(40)
     ]
