@@ -1,6 +1,7 @@
 """Operator commands for alerting: ``alerts``, ``silence add|list|remove``, ``notify test``.
 
     wirewatch alerts [--since 24h|DATE] [--state pending|sent|dead|silenced] [--json]
+    wirewatch alerts mark ID useful|false_positive|duplicate [--note TEXT]  (cli.feedback)
     wirewatch silence add (--rule NAME | --story ID) [--notifier NAME] --for 2h --reason TEXT
     wirewatch silence list [--all]
     wirewatch silence remove ID
@@ -9,7 +10,7 @@
 They open the store the daemon uses (SQLite in WAL mode: safe beside a running
 daemon); ``alerts`` and ``silence list`` open it read-only, so they work on a full disk
 or a read-only file. Exit status 0, or 1 for an invalid config, a store out of reach,
-an unknown silence or notifier, or a failed test send.
+an unknown alert, silence or notifier, or a failed test send; 2 for wrong usage.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from typing import Any
 
 import notifiers
 from monitor.alerting import parse_duration
-from monitor.cli.commands import CommandFactory, Loader, on_store
+from monitor.cli.commands import CommandFactory, Loader, on_store, parse_since
+from monitor.cli.feedback import add_mark
 from monitor.config import Config, DaemonSettings
 from monitor.feeds import http_client
 from monitor.observability import Redactor
-from monitor.records import AlertRecord, Silence
+from monitor.records import AlertRecord, Feedback, Silence
 from monitor.store import STATES, AlertListing, Store
 
 
@@ -43,6 +45,8 @@ def add_commands(
     alerts.add_argument("--since", default="24h", help="a duration (90m, 24h, 7d) or a date")
     alerts.add_argument("--state", choices=STATES, help="only alerts with a delivery in it")
     alerts.add_argument("--json", action="store_true", help="one JSON object per alert")
+    judge = alerts.add_subparsers(dest="alerts_action", metavar="ACTION")
+    mark = add_mark(judge, command)
     silence = commands.add_parser("silence", help="suppress alerts for a while")
     actions = silence.add_subparsers(dest="silence_action", required=True, metavar="ACTION")
     add = command(actions, "add", "silence a rule, story or notifier until it expires", _add)
@@ -59,21 +63,8 @@ def add_commands(
     notify_actions = notify.add_subparsers(dest="notify_action", required=True, metavar="ACTION")
     test = command(notify_actions, "test", "send a test alert through one notifier", _test)
     test.add_argument("name", metavar="NAME", help="the [notifiers.NAME] table")
-    for parser in (alerts, add, listing, remove, test):
+    for parser in (alerts, mark, add, listing, remove, test):
         parser.set_defaults(load=load)
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """A duration back from ``now`` (``24h``), or an ISO date/time (UTC if no zone)."""
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"--since {text!r}: use a duration (24h, 7d) or a date") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _with_store(
@@ -126,7 +117,26 @@ def _text(listing: AlertListing) -> str:
         if delivery.last_error:
             line += "  " + notifiers.single_line(f"last_error={delivery.last_error}", 200)
         lines.append(line)
+    if listing.verdict is not None:
+        lines.append("    " + _verdict_words(listing.verdict))
     return "\n".join(lines)
+
+
+def _verdict_words(verdict: Feedback) -> str:
+    """ "verdict false_positive by cli at 2026-…: the note" (the latest verdict)."""
+    when = verdict.judged_at.isoformat(timespec="seconds")
+    text = f"verdict {verdict.verdict.value} by {verdict.judged_by} at {when}"
+    return notifiers.single_line(f"{text}: {verdict.note}" if verdict.note else text, 300)
+
+
+def feedback_json(verdict: Feedback) -> dict[str, Any]:
+    """One verdict as ``alerts --json`` (and the API) show it."""
+    return {
+        "verdict": verdict.verdict.value,
+        "note": verdict.note,
+        "judged_by": verdict.judged_by,
+        "judged_at": verdict.judged_at.isoformat(),
+    }
 
 
 def _event_words(alert: AlertRecord) -> str:
@@ -160,6 +170,9 @@ def _json(listing: AlertListing) -> dict[str, Any]:
             }
             for d in listing.deliveries
         ],
+        # The latest verdict (null: none yet) and every verdict, oldest first.
+        "verdict": feedback_json(listing.verdict) if listing.verdict else None,
+        "feedback": [feedback_json(verdict) for verdict in listing.feedback],
     }
 
 

@@ -7,8 +7,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Protocol, TypeAlias
 
+from monitor.alerting import parse_duration
 from monitor.config import Config, StoreSettings
 from monitor.store import Store, StoreUnavailableError, opened_store
 
@@ -46,3 +48,16 @@ def reporting_unavailable(command: Callable[[], int]) -> int:
     except StoreUnavailableError as err:
         print(f"wirewatch: {err}", file=sys.stderr)
         return 1
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """A duration back from ``now`` (``24h``), or an ISO date/time (UTC if no zone)."""
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--since {text!r}: use a duration (24h, 7d) or a date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -3,6 +3,7 @@
     rules test      run every rule's examples; exit 1 with a diff-style report on failure
     rules try TEXT  explain what the rules make of a text (hits highlighted on a TTY)
     rules backtest  replay stored articles through the current rules; read-only
+    rules stats     alerts, readers' verdicts and precision per rule (monitor.cli.feedback)
     schema          JSON Schema of the config file (or of a rule file) for TOML editors
 
 Exit status: 0 success; 1 invalid configuration, a failed example, an unknown rule
@@ -20,6 +21,7 @@ from dataclasses import replace
 
 import rules
 from monitor.cli.commands import CommandFactory, Loader
+from monitor.cli.feedback import add_stats
 from monitor.config import Config, FeedSettings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -48,6 +50,7 @@ def add_commands(
     backtest.add_argument("--since", default="7d", help="how far back: 7d, 36h, 2w, or a date")
     backtest.add_argument("--rule", metavar="NAME", help="only this rule")
     backtest.add_argument("--samples", type=int, default=3, help="samples shown per rule (3)")
+    add_stats(actions, command)
     schema = commands.add_parser("schema", help="print the JSON Schema of the config file")
     schema.add_argument("--rule-file", action="store_true", help="the schema of a rule file")
     schema.set_defaults(handler=_schema)

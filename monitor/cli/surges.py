@@ -21,8 +21,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from monitor.cli.alerts import parse_since
-from monitor.cli.commands import CommandFactory, Loader, on_store
+from monitor.cli.commands import CommandFactory, Loader, on_store, parse_since
 from monitor.config import Config
 from monitor.records import surge_rule
 from monitor.store import Store

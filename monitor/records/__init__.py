@@ -1,9 +1,10 @@
 """Records: the plain values that flow from stage to stage (feed state, raw entries,
-articles, dedup decisions, alerts, deliveries, silences), the state enums, and the
-content-derived ids that make every id the same in every process.
+articles, dedup decisions, alerts, deliveries, silences, readers' verdicts on alerts),
+the state enums, and the content-derived ids that make every id the same in every process.
 
 Bottom layer: frozen dataclasses and pure functions, no I/O."""
 
+from monitor.records.feedback import MAX_NOTE, AlertVerdict, Feedback, RuleFeedback
 from monitor.records.ids import (
     SURGE_ALERT,
     SURGE_RULE,
@@ -36,20 +37,24 @@ from monitor.records.models import (
 )
 
 __all__ = [
+    "MAX_NOTE",
     "SURGE_ALERT",
     "SURGE_RULE",
     "AlertRecord",
+    "AlertVerdict",
     "Article",
     "DedupDecision",
     "Delivery",
     "DeliveryState",
     "FeedState",
+    "Feedback",
     "FetchResult",
     "JoinReason",
     "MatchKind",
     "ParsedFeed",
     "PollStatus",
     "RawEntry",
+    "RuleFeedback",
     "RuleHistory",
     "Silence",
     "StoryAlertState",

@@ -16,7 +16,9 @@ from monitor.records import (
     AlertRecord,
     Article,
     DedupDecision,
+    Feedback,
     FeedState,
+    RuleFeedback,
     WebSubSubscription,
 )
 from monitor.store.outbox import Outbox
@@ -172,6 +174,17 @@ class Store(Outbox, Protocol):
     async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
         """Per rule of ``rules`` and UTC hour since ``since``, how many stories the rule
         first alerted on (its "new" alerts); hours without one are left out."""
+
+    async def record_feedback(self, given: Feedback) -> Feedback | None:
+        """Keep a verdict on an alert (its ``rule`` and ``feedback_id`` filled in), beside
+        any earlier ones: the latest counts. None, nothing kept, when no such alert."""
+
+    async def feedback_history(self, alert_ids: Sequence[str]) -> dict[str, list[Feedback]]:
+        """Every verdict on each of these alerts that has one, oldest first."""
+
+    async def rule_feedback(self, since: datetime) -> list[RuleFeedback]:
+        """Per rule with alerts raised since ``since`` (surge alerts left out), how many,
+        and the latest verdict on each counted by kind; by rule name."""
 
 
 class ArticleRecord(NamedTuple):

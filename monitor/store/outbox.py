@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from monitor.records import AlertRecord, Delivery, DeliveryState, Silence
+from monitor.records import AlertRecord, Delivery, DeliveryState, Feedback, Silence
 from monitor.store.records import DeliveryContext, NotifierQueue
 
 STATES = tuple(DeliveryState)
@@ -18,11 +18,18 @@ STATES = tuple(DeliveryState)
 
 @dataclass(frozen=True, slots=True)
 class AlertListing:
-    """One alert with its headline and every delivery of it (``wirewatch alerts``)."""
+    """One alert with its headline, every delivery of it and every verdict on it, oldest
+    first (``wirewatch alerts``)."""
 
     alert: AlertRecord
     title: str
     deliveries: tuple[Delivery, ...]
+    feedback: tuple[Feedback, ...] = ()
+
+    @property
+    def verdict(self) -> Feedback | None:
+        """The verdict that counts: the latest one."""
+        return self.feedback[-1] if self.feedback else None
 
 
 class Outbox(Protocol):

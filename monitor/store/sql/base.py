@@ -18,7 +18,9 @@ from monitor.records import (
     Article,
     DedupDecision,
     DeliveryState,
+    Feedback,
     FeedState,
+    RuleFeedback,
     Silence,
     WebSubSubscription,
 )
@@ -39,7 +41,7 @@ from monitor.store.records import (
     WindowArticle,
 )
 from monitor.store.retention import PRUNE_KINDS
-from monitor.store.sql import articles, rows, surge_alerts, surges, upkeep
+from monitor.store.sql import articles, feedback, rows, surge_alerts, surges, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
@@ -340,6 +342,19 @@ class SqlStore:
         name = instance or surges.STATE_NAME
         return surges.state_bytes(await self._rows(surges.LOAD_STATE, (name,)))
 
+    async def record_feedback(self, given: Feedback) -> Feedback | None:
+        return await self._perform(feedback.record(self.dialect, given), write=True)
+
+    async def feedback_history(self, alert_ids: Sequence[str]) -> dict[str, list[Feedback]]:
+        if not alert_ids:
+            return {}
+        statement = feedback.history_of(self.dialect, len(alert_ids))
+        return feedback.histories(await self._rows(statement, self.dialect.list_values(alert_ids)))
+
+    async def rule_feedback(self, since: datetime) -> list[RuleFeedback]:
+        found = await self._rows(feedback.RULE_FEEDBACK, (self.dialect.time(since),))
+        return [feedback.rule_feedback(row) for row in found]
+
     async def list_alerts(
         self, since: datetime, state: str | None = None, limit: int = 500
     ) -> list[AlertListing]:
@@ -354,5 +369,7 @@ def _listings(values: Values) -> Steps[list[AlertListing]]:
         deliveries = tuple(rows.delivery(item) for item in found)
         notifiers = tuple(item.notifier for item in deliveries)
         alert = rows.alert(row, notifiers, outlets="alert_outlets")
-        listings.append(AlertListing(alert, row["title"], deliveries))
+        judged = yield from rows_of(feedback.HISTORY, (row["alert_id"],))
+        verdicts = tuple(feedback.feedback(item) for item in judged)
+        listings.append(AlertListing(alert, row["title"], deliveries, verdicts))
     return listings

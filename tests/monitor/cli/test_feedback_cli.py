@@ -1,0 +1,120 @@
+"""``wirewatch alerts mark`` and ``rules stats`` on a real SQLite file, with what
+``wirewatch alerts`` then shows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.alerting import Routes
+from monitor.cli.main import main
+from monitor.ingest.story_alerts import AlertPolicy
+from monitor.store.sqlite.store import SqliteStore
+from tests.support.stories import StoryDesk, match
+
+
+def _config(tmp_path: Path) -> str:
+    path = tmp_path / "wirewatch.toml"
+    path.write_text(f"""
+[store]
+path = "{tmp_path / "cli.db"}"
+
+[[rules]]
+name = "port-shelling"
+any_of = [{{ terms = ["shelling"] }}]
+
+[[rules]]
+name = "quiet-rule"
+any_of = [{{ terms = ["nothing"] }}]
+""")
+    return str(path)
+
+
+async def _raise_alerts(tmp_path: Path, count: int) -> list[str]:
+    store = SqliteStore(str(tmp_path / "cli.db"))
+    await store.open()
+    try:
+        ids = []
+        for number in range(count):
+            desk = StoryDesk(store, AlertPolicy(Routes(())), story_id=f"s{number}")  # type: ignore[arg-type]
+            (alert,) = await desk.report(f"Shelling {number}", outlet=1, matches=[match()])
+            ids.append(alert.alert_id)
+        return ids
+    finally:
+        await store.close()
+
+
+@pytest.fixture(name="world")
+def _world(tmp_path: Path) -> tuple[str, list[str]]:
+    return _config(tmp_path), asyncio.run(_raise_alerts(tmp_path, 3))
+
+
+def test_mark_records_a_verdict_that_alerts_then_shows(
+    world: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, (first, *_) = world
+    mark = ["alerts", "mark", "--config", config, first]
+    assert main([*mark, "useful"]) == 0
+    assert main([*mark, "false_positive", "--note", "a football match\x1b[2J"]) == 0
+    assert f"alert {first} (port-shelling) marked false_positive" in capsys.readouterr().out
+    assert main(["alerts", "--config", config, "--since", "365d"]) == 0
+    shown = capsys.readouterr().out
+    assert "verdict false_positive by cli at " in shown
+    assert "a football match" in shown and "\x1b" not in shown
+    assert main(["alerts", "--config", config, "--since", "365d", "--json"]) == 0
+    listed = {
+        item["alert_id"]: item for item in map(json.loads, capsys.readouterr().out.split("\n")[:-1])
+    }
+    assert listed[first]["verdict"]["verdict"] == "false_positive"
+    assert [item["verdict"] for item in listed[first]["feedback"]] == ["useful", "false_positive"]
+    assert {listed[key]["verdict"] for key in listed if key != first} == {None}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "error"),
+    [
+        (["al_unknown", "useful"], 1, "no alert 'al_unknown'"),
+        (["{first}", "great"], 2, "invalid choice: 'great'"),
+        (["{first}", "useful", "--note", "x" * 2001], 1, "--note is 2001 characters"),
+    ],
+)
+def test_mark_refuses_what_it_cannot_record(
+    world: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    status: int,
+    error: str,
+) -> None:
+    config, (first, *_) = world
+    argv = ["alerts", "mark", "--config", config, *(a.format(first=first) for a in arguments)]
+    if status == 2:
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2
+    else:
+        assert main(argv) == status
+    assert error in capsys.readouterr().err
+
+
+def test_rules_stats_counts_verdicts_and_precision(
+    world: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, ids = world
+    for alert_id, verdict in zip(ids, ["useful", "false_positive", "duplicate"], strict=True):
+        assert main(["alerts", "mark", "--config", config, alert_id, verdict]) == 0
+    capsys.readouterr()
+    assert main(["rules", "stats", "--config", config, "--since", "365d", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [
+        {"rule": "port-shelling", "alerts": 3, "judged": 3, "precision": 0.5,
+         "verdicts": {"useful": 1, "false_positive": 1, "duplicate": 1}},
+        {"rule": "quiet-rule", "alerts": 0, "judged": 0, "precision": None,
+         "verdicts": {"useful": 0, "false_positive": 0, "duplicate": 0}},
+    ]  # fmt: skip
+    assert main(["rules", "stats", "--config", config, "--since", "365d"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["port-shelling", "3", "1", "1", "1", "50%"]
+    assert lines[3].split() == ["quiet-rule", "0", "0", "0", "0", "-"]
