@@ -14,6 +14,7 @@ package data that ships with the code (``rules.packs``).
 
 from rules._locate import KeyLocator
 from rules._reader import suggestion, unknown_name
+from rules._rules import MAX_OUTLETS
 from rules.errors import RuleError, RuleSetError
 from rules.examples import ExampleFailure, ExampleReport, run_examples
 from rules.explain import highlight, render_explanation
@@ -47,6 +48,7 @@ from rules.text import Token, normalise, tokenise
 __all__ = [
     "ALL_FIELDS",
     "FIELDS",
+    "MAX_OUTLETS",
     "SENTENCE",
     "SEVERITIES",
     "Check",

@@ -11,7 +11,7 @@ rules or terms.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from operator import attrgetter
 
 from rules.compiler import Compiled, CompiledRule, compile_ruleset, link_domain
@@ -34,6 +34,7 @@ class Matcher:
         self._scanner = Scanner(compiled.terms, compiled.fuzzy, self._leaf_rules)
         self._always = frozenset(compiled.always)
         self._fields = tuple(name for name in ALL_FIELDS if name in compiled.fields)
+        self._corroborated = frozenset(c.rule.name for c in self._rules if c.rule.min_outlets > 1)
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -43,6 +44,12 @@ class Matcher:
     def needs_outlets(self) -> bool:
         """True when some rule asks for corroboration, so callers must count outlets."""
         return any(compiled.rule.min_outlets > 1 for compiled in self._rules)
+
+    def corroborated(self, matches: Iterable[Match]) -> bool:
+        """Whether one of ``matches`` is of a rule asking for corroboration (``min_outlets``
+        above 1): when they were found with outlets assumed, only such a match can change
+        with the story's real count of outlets."""
+        return not self._corroborated.isdisjoint(match.rule for match in matches)
 
     def match(self, fields: Mapping[str, str], context: MatchContext | None = None) -> list[Match]:
         """The rules that fire on an article's fields, in rule order.

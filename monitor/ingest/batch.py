@@ -109,15 +109,29 @@ class _Batch:
         if decision.verdict is Verdict.SEEN:
             self.done[place] = Ingested(article, decision, (), ())
             return
-        if _asks_outlets(decision, self.runtime):
-            await self.committed()  # the story's outlets must count every earlier article
-        context = await match_context(article, decision, pipe, self.runtime)
-        matches = tuple(self.runtime.matcher.match(article_fields(article), context))
+        matches = await self.matches(article, decision)
         plan = self.runtime.policy().plan(article, decision, matches, pipe.clock())  # or updates
         self.records.append(ArticleRecord(article, decision, plan))
         self.places.append((place, matches))
         self.keys.update(article_keys(article))
         pipe.dedup.remember(article, decision)
+
+    async def matches(self, article: Article, decision: DedupDecision) -> tuple[rules.Match, ...]:
+        """The rules that fire. A story's outlets are counted only when a rule asking for
+        corroboration would fire given enough of them: counting waits for everything
+        decided so far to be written, then reads the store, all under the ingest lock,
+        and most articles of a grown story fire no such rule."""
+        runtime, pipe = self.runtime, self.pipe
+        fields, matcher = article_fields(article), runtime.matcher
+        counting = _asks_outlets(decision, runtime)  # else one outlet: a story of its own
+        assumed = rules.MAX_OUTLETS if counting else 1
+        context = await match_context(article, decision, pipe, runtime, outlets=assumed)
+        matches = matcher.match(fields, context)
+        if not counting or not matcher.corroborated(matches):  # the same with any count
+            return tuple(matches)
+        await self.committed()  # the story's outlets must count every earlier article
+        counted = await match_context(article, decision, pipe, runtime)
+        return tuple(matcher.match(fields, counted))
 
     def queue(self) -> None:
         """Hand what is pending to the writer (in the lock's order)."""
@@ -261,17 +275,16 @@ async def match_context(
     runtime: Runtime | None = None,
     *,
     stored: bool = False,
+    outlets: int | None = None,
 ) -> rules.MatchContext:
     """What rules know besides the text: the feed, its tags, the link, and how many distinct
     outlets have reported the story with this article (asked of the store only when some
     rule sets min_outlets; this article counts as its wire agency, else its feed). A story
     this article opened has no other outlet, unless it is ``stored`` (matched again later,
-    when others may have joined it)."""
+    when others may have joined it). ``outlets``: a count to assume instead."""
     runtime = runtime or pipe.runtime.current
-    outlets = 1
-    if _asks_outlets(decision, runtime) or (stored and runtime.matcher.needs_outlets):
-        known = await pipe.store.story_outlets(decision.story_id)
-        outlets = len(known | {decision.facts.outlet or article.feed_url})
+    if outlets is None:
+        outlets = await _outlets(article, decision, pipe, runtime, stored=stored)
     return rules.MatchContext(
         feed_url=article.feed_url,
         feed_name=article.feed_name,
@@ -280,6 +293,15 @@ async def match_context(
         outlets=outlets,
         language=article.language,
     )
+
+
+async def _outlets(
+    article: Article, decision: DedupDecision, pipe: Ingesting, runtime: Runtime, *, stored: bool
+) -> int:
+    if _asks_outlets(decision, runtime) or (stored and runtime.matcher.needs_outlets):
+        known = await pipe.store.story_outlets(decision.story_id)
+        return len(known | {decision.facts.outlet or article.feed_url})
+    return 1
 
 
 def article_fields(article: Article) -> Mapping[str, str]:

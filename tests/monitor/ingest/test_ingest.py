@@ -275,3 +275,36 @@ def test_article_keys_are_the_non_empty_lookup_keys() -> None:
     }
     bare = replace(article, guid="", link="")
     assert article_keys(bare) == {("fingerprint", article.fingerprint)}
+
+
+class OutletsCounted:
+    """The store, counting how often a story's outlets are read."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self.outlet_reads: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def story_outlets(self, story_id: str) -> set[str]:
+        self.outlet_reads.append(story_id)
+        return set(await self._store.story_outlets(story_id))
+
+
+async def test_a_storys_outlets_are_read_only_when_a_corroborated_rule_would_fire(
+    stores: tuple[SqliteStore, SqliteStore],
+) -> None:
+    store = OutletsCounted(stores[0])
+    pipe = _pipeline(store)
+    talks = "Hamas delegation arrives in Cairo for talks"
+    quiet = await ingest_all([_article("wire", "w1", talks), _article("gulf", "g1", talks)], pipe)
+    assert [item.decision.verdict for item in quiet] == [Verdict.NEW_STORY, Verdict.FOLDED]
+    assert store.outlet_reads == []  # no rule asking for outlets could fire on it
+    first, second = await ingest_all(
+        [_article("wire", "w2", LATAKIA), _article("gulf", "g2", f"UPDATE 1-{LATAKIA}")], pipe
+    )
+    assert [m.rule for m in first.matches] == ["iran-in-syria"]  # one outlet: not "syria"
+    assert [m.rule for m in second.matches] == ["iran-in-syria", "syria"]
+    assert store.outlet_reads == [second.decision.story_id]
+    assert [a.outlets for a in second.alerts if a.rule == "syria"] == [2]
