@@ -10,19 +10,18 @@ fetch a URL nor open a local file.
 
 from __future__ import annotations
 
-import calendar
 import io
 import json
 import re
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import urljoin
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from monitor.feeds.fast_xml import fast_parse
+from monitor.feeds.feed_dicts import absolute, http_url, parsed_feed, text
 from monitor.feeds.http_hints import media_type
 from monitor.records import ParsedFeed, RawEntry
 
@@ -42,13 +41,6 @@ _WIDE_ENCODINGS: Final = (
     (b"<\x00?\x00", "utf-16-le"),
 )
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-# sy:updatePeriod names (RSS 1.0 syndication module), in seconds.
-_SY_PERIODS: Final = {
-    "hourly": 3600.0, "daily": 86_400.0, "weekly": 604_800.0,
-    "monthly": 2_592_000.0, "yearly": 31_536_000.0,
-}  # fmt: skip
-_MAX_TTL: Final = 31_536_000.0  # a year: anything longer is a typo or hostile
-_MAX_URL_CHARS: Final = 2048
 # What may precede the root element: whitespace, then a PI, a comment or a DOCTYPE.
 _PROLOG_ITEM: Final = re.compile(rb"[ \t\r\n]*(<\?|<!--|<!DOCTYPE)", re.IGNORECASE)
 # Inside a DOCTYPE only quotes, brackets, comments and '>' change what a '>' means.
@@ -62,13 +54,16 @@ class ParseError(Exception):
 def parse_feed(
     body: bytes, *, content_type: str | None = None, url: str = "", max_entries: int = 1000
 ) -> ParsedFeed:
-    """Parse ``body`` as JSON Feed or (via feedparser) RSS/Atom; keep at most ``max_entries``.
+    """Parse ``body`` as JSON Feed or RSS/Atom; keep at most ``max_entries``.
 
+    Well-formed UTF-8 RSS and Atom take the lxml fast path (:mod:`monitor.feeds.fast_xml`),
+    which gives what feedparser would; everything else is read by feedparser.
     Raises :class:`ParseError` for documents that are not feeds or cannot be decoded.
     """
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, url, max_entries)
-    return _parse_xml_feed(body, content_type, url, max_entries)
+    fast = fast_parse(body, content_type, url, max_entries)
+    return fast if fast is not None else parse_with_feedparser(body, content_type, url, max_entries)
 
 
 # -- encodings and sniffing ------------------------------------------------------------------
@@ -109,8 +104,8 @@ def _to_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str]:
     except (ValueError, LookupError) as exc:  # codecs such as punycode raise UnicodeError
         raise ParseError(f"undecodable document: {type(exc).__name__}") from exc
     if not result.get("encoding"):
-        raise ParseError(f"undecodable document: {_bozo_text(result)}")
-    return bytes(data), _bozo_text(result)
+        raise ParseError(f"undecodable document: {_bozotext(result)}")
+    return bytes(data), _bozotext(result)
 
 
 # -- JSON Feed -------------------------------------------------------------------------------
@@ -134,19 +129,19 @@ def _parse_json_feed(body: bytes, url: str, max_entries: int) -> ParsedFeed:
     feed_author = _json_author(document)
     return ParsedFeed(
         format="json11" if version.strip().rstrip("/").endswith("1.1") else "json10",
-        title=_text(document.get("title")) or None,
+        title=text(document.get("title")) or None,
         entries=tuple(_json_entry(item, feed_author, url) for item in objects[:max_entries]),
         warning=f"skipped {skipped} JSON feed items that are not objects" if skipped else None,
         hub=_json_hub(document.get("hubs"), url),
-        self_url=_http_url(_text(document.get("feed_url")), url),
+        self_url=http_url(text(document.get("feed_url")), url),
     )
 
 
 def _json_hub(hubs: object, base_url: str) -> str | None:
     """The first WebSub hub of a JSON Feed's ``hubs`` list."""
     for hub in hubs if isinstance(hubs, list) else ():
-        if isinstance(hub, dict) and _text(hub.get("type")).lower() == "websub":
-            return _http_url(_text(hub.get("url")), base_url)
+        if isinstance(hub, dict) and text(hub.get("type")).lower() == "websub":
+            return http_url(text(hub.get("url")), base_url)
     return None
 
 
@@ -154,15 +149,15 @@ def _json_entry(item: Mapping[str, object], feed_author: str | None, base_url: s
     raw_id = item.get("id")
     # JSON Feed 1.0 allowed numeric ids; bools are ints in Python but not ids.
     guid = str(raw_id) if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) else None
-    link = _absolute(_text(item.get("url")) or _text(item.get("external_url")), base_url) or None
+    link = absolute(text(item.get("url")) or text(item.get("external_url")), base_url) or None
     date = _rfc3339(item.get("date_published")) or _rfc3339(item.get("date_modified"))
     tags = item.get("tags")
     return RawEntry(
-        guid=_text(raw_id) or guid or link,
-        title=_text(item.get("title")),
+        guid=text(raw_id) or guid or link,
+        title=text(item.get("title")),
         link=link,
-        summary=_text(item.get("summary")),
-        content=_text(item.get("content_html")) or _text(item.get("content_text")),
+        summary=text(item.get("summary")),
+        content=text(item.get("content_html")) or text(item.get("content_text")),
         published=date,
         tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
         author=_json_author(item) or feed_author,
@@ -174,7 +169,7 @@ def _json_author(obj: Mapping[str, object]) -> str | None:
     authors = obj.get("authors")
     candidates = authors if isinstance(authors, list) else [obj.get("author")]
     for author in candidates:
-        if isinstance(author, dict) and (name := _text(author.get("name"))):
+        if isinstance(author, dict) and (name := text(author.get("name"))):
             return name
     return None
 
@@ -189,10 +184,6 @@ def _rfc3339(value: object) -> datetime | None:
     if parsed.tzinfo is None:  # RFC 3339 requires an offset; assume the common mistake is UTC
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 # -- RSS / Atom via feedparser ---------------------------------------------------------------
@@ -249,9 +240,11 @@ def _past(body: bytes, needle: bytes, position: int) -> int:
     return -1 if found < 0 else found + len(needle)
 
 
-def _parse_xml_feed(
+def parse_with_feedparser(
     body: bytes, content_type: str | None, url: str, max_entries: int
 ) -> ParsedFeed:
+    """RSS/Atom read by feedparser alone: every XML document the fast path declines
+    (and the reference ``bench.parse_equivalence`` holds the fast path to)."""
     utf8, encoding_warning = _to_utf8(body, content_type)
     stripped, doctype = strip_doctypes(utf8)
     # No base URL is given to feedparser: it would also "resolve" plain-text guids against it.
@@ -264,105 +257,14 @@ def _parse_xml_feed(
     entries = list(dict.get(result, "entries") or [])
     version = str(dict.get(result, "version") or "")
     if not version and not entries:
-        raise ParseError(f"not a feed: {_bozo_text(result) or 'no feed elements found'}")
+        raise ParseError(f"not a feed: {_bozotext(result) or 'no feed elements found'}")
     if version == "rss091u" and b"netscape" in doctype.lower():
         version = "rss091n"  # feedparser reads this from the DOCTYPE we removed
+    warning = _bozotext(result) if dict.get(result, "bozo") else encoding_warning
     feed = dict.get(result, "feed") or {}
-    return ParsedFeed(
-        format=version or "unknown",
-        title=_text(dict.get(feed, "title")) or None,
-        entries=tuple(_feedparser_entry(entry, url) for entry in entries[:max_entries]),
-        warning=(_bozo_text(result) if dict.get(result, "bozo") else encoding_warning) or None,
-        ttl=_feed_ttl(feed),
-        hub=_feed_link(feed, "hub", url),
-        self_url=_feed_link(feed, "self", url),
-    )
+    return parsed_feed(version, feed, entries[:max_entries], url, warning or None)
 
 
-def _feed_ttl(feed: dict[str, object]) -> float | None:
-    """Seconds between polls the feed asks for: RSS ``<ttl>`` (minutes), else
-    ``sy:updatePeriod`` divided by ``sy:updateFrequency``."""
-    ttl = _text(dict.get(feed, "ttl"))
-    if _small_number(ttl) and int(ttl) > 0:
-        return min(int(ttl) * 60.0, _MAX_TTL)
-    period = _SY_PERIODS.get(_text(dict.get(feed, "sy_updateperiod")).lower())
-    frequency = _text(dict.get(feed, "sy_updatefrequency")) or "1"
-    if period is None or not _small_number(frequency) or int(frequency) < 1:
-        return None
-    return period / int(frequency)
-
-
-def _small_number(text: str) -> bool:
-    # isdigit alone accepts "²" and other digits int() refuses.
-    return text.isascii() and text.isdigit() and len(text) < 9
-
-
-def _feed_link(feed: dict[str, object], rel: str, base_url: str) -> str | None:
-    links = dict.get(feed, "links")
-    for link in links if isinstance(links, list) else ():
-        if isinstance(link, dict) and dict.get(link, "rel") == rel:
-            return _http_url(_text(dict.get(link, "href")), base_url)
-    return None
-
-
-def _http_url(link: str, base_url: str) -> str | None:
-    """``link`` made absolute, when it is an http(s) URL of sane length."""
-    absolute = _absolute(link, base_url) if link else ""
-    if not absolute.startswith(("http://", "https://")) or len(absolute) > _MAX_URL_CHARS:
-        return None
-    return absolute
-
-
-def _bozo_text(result: dict[str, object]) -> str:
+def _bozotext(result: dict[str, object]) -> str:
     exc = dict.get(result, "bozo_exception")
     return "" if exc is None else f"{type(exc).__name__}: {exc}"[:_MAX_WARNING_CHARS]
-
-
-def _absolute(link: str, base: str) -> str:
-    try:
-        return urljoin(base, link) if base and link else link
-    except ValueError:  # e.g. a malformed IPv6 literal; normalise will drop the link
-        return link
-
-
-def _feedparser_entry(entry: dict[str, object], base_url: str) -> RawEntry:
-    # dict.get bypasses FeedParserDict's legacy key aliases (and their DeprecationWarnings).
-    def field(key: str) -> object:
-        return dict.get(entry, key)
-
-    link = _absolute(_text(field("link")), base_url) or None
-    return RawEntry(
-        guid=_text(field("id")) or link,
-        title=_text(field("title")),
-        link=link,
-        summary=_text(field("summary")),
-        content=_first_content(field("content")),
-        published=_struct_time_utc(field("published_parsed"))
-        or _struct_time_utc(field("updated_parsed")),
-        tags=_tag_terms(field("tags")),
-        author=_text(field("author")) or None,
-    )
-
-
-def _first_content(contents: object) -> str:
-    if not isinstance(contents, list):
-        return ""
-    values = (_text(dict.get(c, "value")) for c in contents if isinstance(c, dict))
-    return next((value for value in values if value), "")
-
-
-def _tag_terms(tags: object) -> tuple[str, ...]:
-    if not isinstance(tags, list):
-        return ()
-    terms = (_text(dict.get(tag, "term")) for tag in tags if isinstance(tag, dict))
-    return tuple(term for term in terms if term)
-
-
-def _struct_time_utc(value: object) -> datetime | None:
-    """feedparser's ``*_parsed`` values are UTC struct_times; make them aware datetimes."""
-    if not isinstance(value, time.struct_time):
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
