@@ -123,6 +123,9 @@ class Alert:
     # A surge alert's evidence (rule "surge:<kind>:<key>"); title and link are then its
     # top story's. None for a rule's alert.
     surge: SurgeEvidence | None = None
+    # A signed link to the daemon's page where a reader judges this alert (useful, false
+    # positive, duplicate) without a token; "" when the daemon has no public URL for it.
+    feedback_url: str = ""
 
     @property
     def feed_label(self) -> str:

@@ -43,11 +43,11 @@ _TIMESTAMP: Final = {"type": "string", "format": "date-time"}
 
 # ``version`` changes only when a field is removed or changes meaning; ``schema_version``
 # ("MAJOR.MINOR") also when fields are added, which a version 2 reader may ignore.
-SCHEMA_VERSION: Final = "2.3"
+SCHEMA_VERSION: Final = "2.4"
 _SCHEMA_VERSION: Final = {
     "const": SCHEMA_VERSION,
     "description": "MAJOR.MINOR: the minor grows when fields are added"
-    " (2.1: excerpt, 2.2: language, 2.3: surge)",
+    " (2.1: excerpt, 2.2: language, 2.3: surge, 2.4: feedback_url)",
 }
 _MARK: Final = {"type": "integer", "minimum": 0}
 _EXCERPT: Final[dict[str, Any]] = {
@@ -128,6 +128,10 @@ _PROPERTIES: Final[dict[str, Any]] = {
         "description": 'the article\'s language code ("ar", "ckb"); "" when it could not be told',
     },
     "surge": _SURGE,
+    "feedback_url": {
+        "type": "string",
+        "description": 'a signed link where a reader judges the alert; "" when not made',
+    },
 }
 PAYLOAD_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -263,6 +267,7 @@ def build_payload(alert: Alert) -> dict[str, Any]:
         "outlets": alert.outlets,
         "language": alert.language,
         "surge": _surge(alert),
+        "feedback_url": safe_link(alert.feedback_url) or "",
     }
 
 

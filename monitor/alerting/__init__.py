@@ -3,11 +3,13 @@
 The outbox as dispatch sees it, the dispatcher (a drain per notifier; retry budgets, rate
 limits, groups, digests, threads, send dedup, redaction of errors), routing by rule and
 severity, holds (quiet hours, rate limits), silences, operator alerts about feeds,
-surges as alerts, delivery counters, and the excerpt an alert quotes."""
+surges as alerts, delivery counters, the excerpt an alert quotes, and the signed link
+in each message to judge its alert."""
 
 from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.dispatch import Dispatcher
 from monitor.alerting.excerpts import make_excerpt
+from monitor.alerting.feedback_links import FeedbackLinks, LinkCheck
 from monitor.alerting.operator_alerts import raise_operator_alert
 from monitor.alerting.passes import DispatchSummary
 from monitor.alerting.routing import Routes
@@ -18,6 +20,8 @@ __all__ = [
     "DeliveryMetrics",
     "DispatchSummary",
     "Dispatcher",
+    "FeedbackLinks",
+    "LinkCheck",
     "Outcome",
     "Routes",
     "make_excerpt",

@@ -29,6 +29,7 @@ from typing import Protocol, runtime_checkable
 import notifiers
 from monitor.alerting.delivery_metrics import DeliveryMetrics
 from monitor.alerting.drains import Drains
+from monitor.alerting.feedback_links import FeedbackLinks
 from monitor.alerting.holds import Hold, Unit, batched, digest_hold, group_hold, kind_of, quiet_hold
 from monitor.alerting.outbox import batch_id_for, batch_kind, to_alert
 from monitor.alerting.outcomes import Outcomes
@@ -64,8 +65,10 @@ class Dispatcher:
         metrics: DeliveryMetrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         retry_for: float | None = None,
+        feedback_links: FeedbackLinks | None = None,
     ) -> None:
         self._store = store
+        self.feedback_links = feedback_links  # each message's link to judge its alert, if made
         retry = RetryPolicy.of(max_attempts, retry_for)
         self._config = DispatchConfig(dict(channels), dict(routes or {}), redact, retry)
         self.metrics = metrics or DeliveryMetrics()
@@ -246,7 +249,10 @@ class Dispatcher:
         return drain.limiter.take(pass_.now)
 
     async def _send(self, pass_: Pass, channel: notifiers.Notifier, unit: Unit) -> None:
-        alerts = [to_alert(c, pass_.threads.get(thread_key(c))) for c in unit.contexts]
+        threads = pass_.threads
+        alerts = [
+            to_alert(c, threads.get(thread_key(c)), self.feedback_links) for c in unit.contexts
+        ]
         drain = self._drains[pass_.name]
         drain.sending = channel
         try:

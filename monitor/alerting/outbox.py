@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Literal
 
 import notifiers
 from monitor.alerting.excerpts import article_text, make_excerpt
+from monitor.alerting.feedback_links import FeedbackLinks
 from monitor.alerting.surge_alerts import evidence
 
 if TYPE_CHECKING:
     from monitor.store import DeliveryContext
 
 
-def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.Alert:
-    """The notifier-facing alert for one outbox row (``thread`` overrides the stored one)."""
+def to_alert(
+    context: DeliveryContext, thread: str | None = None, links: FeedbackLinks | None = None
+) -> notifiers.Alert:
+    """The notifier-facing alert for one outbox row (``thread`` overrides the stored one),
+    with a link to judge it when the daemon makes them (``links``)."""
     record, surge = context.alert, context.surge
     # A surge alert is news of its own, never an update (its event is "surge:<id>").
     update = record.event != "new" and not record.is_surge
@@ -46,6 +50,7 @@ def to_alert(context: DeliveryContext, thread: str | None = None) -> notifiers.A
         excerpt_marks=excerpt.marks,
         language=context.language,
         surge=evidence(surge) if surge else None,
+        feedback_url=links.url(record.alert_id, record.created_at) if links else "",
     )
 
 

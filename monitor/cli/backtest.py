@@ -9,7 +9,8 @@ daemon, a rule counts one alert per story. Stories that began before the window
 start with the outlets seen inside it. The articles table keeps titles, summaries
 and the text of the article pages read (``body``) but not content, so rules are tried
 on those three fields; a sample whose rule matched the summary or the page quotes it
-around the terms found there, as alerts do.
+around the terms found there, as alerts do. Beside each rule and sample: the verdicts
+readers gave the alerts the rule really raised (monitor.cli.backtest_feedback).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TextIO
 
 import rules
 from monitor.alerting import make_excerpt
+from monitor.cli.backtest_feedback import EarlierVerdicts, earlier_verdicts, verdict_line
 from monitor.cli.progress import Progress
 from monitor.config import Config
 from monitor.records import Article
@@ -52,6 +54,7 @@ class BacktestResult:
     since: datetime
     articles: int
     tallies: dict[str, RuleTally]
+    verdicts: dict[str, EarlierVerdicts] = field(default_factory=dict)  # by rule
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -88,13 +91,15 @@ async def _backtest(
         total = await store.count_articles_since(since)
         with Progress(total, stream) as progress:
             tallies = await _replay(store, since, Matching(config, matcher, rule), progress.add)
+        stories = {name: tally.stories for name, tally in tallies.items()}
+        verdicts = await earlier_verdicts(store, stories, since)
     except sqlite3.Error as err:
         raise BacktestError(f"cannot read the store {path}: {err}") from None
     except StoreUnavailableError as err:
         raise BacktestError(str(err)) from None
     finally:
         await store.close()
-    return BacktestResult(since, total, tallies)
+    return BacktestResult(since, total, tallies, verdicts)
 
 
 class Matching:
@@ -165,13 +170,18 @@ def print_backtest(result: BacktestResult, out: TextIO, *, samples: int = 3) -> 
     for tally in sorted(result.tallies.values(), key=lambda t: (-len(t.stories), t.rule)):
         alerts = f"{len(tally.stories):,} alert{'' if len(tally.stories) == 1 else 's'}"
         out.write(f"\n{tally.rule}: {alerts} ({tally.articles:,} articles)\n")
+        judged = result.verdicts.get(tally.rule, EarlierVerdicts())
+        out.write(f"  {judged.summary()}\n")
         for stored, found in tally.samples[:samples]:
             article = stored.article
             when = article.fetched_at.strftime("%Y-%m-%d %H:%M")
             terms = ", ".join(found.terms)
             out.write(f"  {when}  {article.feed_name}: {_one_line(article.title)}\n")
             out.write(f"      severity {found.severity}; terms: {terms}\n")
-            for line in _quoted(article, found):
+            for line in [
+                *_quoted(article, found),
+                *verdict_line(judged.by_story.get(stored.story_id)),
+            ]:
                 out.write(f"      {line}\n")
 
 

@@ -167,6 +167,12 @@ class ListenerSettings(Section):
     websub: bool | None = Field(None, description="subscribe to hubs; default: with public_url")
     lease_seconds: int = Field(86_400 * 5, ge=60, le=86_400 * 365)
     poll_fallback: float = Field(3600.0, ge=60, description="poll interval while pushed")
+    # With public_url, each alert message carries a signed, expiring link to judge it
+    # (docs/decisions/0047); better set from WIREWATCH_LISTENER__FEEDBACK_SECRET.
+    feedback_secret: SecretStr | None = Field(
+        None, description="HMAC key of alert feedback links (32+ random characters)"
+    )
+    feedback_link_days: int = Field(14, ge=1, le=365, description="feedback links expire after")
 
     @field_validator("public_url")
     @classmethod
@@ -174,6 +180,13 @@ class ListenerSettings(Section):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("feedback_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("feedback_secret must be at least 32 characters")
+        return value
 
     @field_validator("token")
     @classmethod

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import notifiers
 import rules
-from monitor.alerting import Dispatcher, DispatchSummary
+from monitor.alerting import Dispatcher, DispatchSummary, FeedbackLinks
 from monitor.config import Config, FeedSettings
 from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
@@ -62,6 +62,7 @@ from monitor.web import (
     StatusSource,
     daemon_metrics,
     install_daemon_routes,
+    install_feedback_page,
     install_status_page,
     listener_for,
     scheduler_check,
@@ -115,6 +116,7 @@ class Daemon:
             store, channels, max_attempts=config.settings.daemon.max_attempts,
             retry_for=config.settings.daemon.retry_for, redact=runtime.current.redactor,
             routes=config.settings.alerting.routes, metrics=metrics.deliveries, clock=clock,
+            feedback_links=FeedbackLinks.of(config.settings.listener),  # restart to change
         )  # fmt: skip
         daemon = cls(
             instance=instance, clock=clock, store=store, runtime=runtime, http=http,
@@ -167,6 +169,7 @@ class Daemon:
             matcher=lambda: self.runtime.current.matcher, clock=clock,
         )  # fmt: skip
         install_status_page(self.listener, self.status_source)  # GET /status, / → /status
+        install_feedback_page(self.listener, store, dispatcher.feedback_links, clock)
 
     @property
     def config(self) -> Config:

@@ -270,12 +270,15 @@ def notifier_secrets(config: Config) -> list[str]:
 
 def log_secrets(config: Config) -> list[str]:
     """Every secret the configuration holds, for :func:`set_log_secrets`: the notifiers',
-    the feeds' credentials, the store URL's password and the listener's token."""
+    the feeds' credentials, the store URL's password, the listener's token and the key of
+    its feedback links."""
     settings = config.settings
     url = settings.store.url.get_secret_value() if settings.store.url else ""
-    token = settings.listener.token.get_secret_value() if settings.listener.token else ""
+    listener = settings.listener
+    token = listener.token.get_secret_value() if listener.token else ""
+    links = listener.feedback_secret.get_secret_value() if listener.feedback_secret else ""
     feeds = [secret for feed in settings.feeds for secret in feed.secret_values()]
-    return [*notifier_secrets(config), *feeds, *url_secrets(url), *filter(None, [token])]
+    return [*notifier_secrets(config), *feeds, *url_secrets(url), *filter(None, [token, links])]
 
 
 def install_reload_route(listener: HttpListener, reloader: Reloader) -> None:

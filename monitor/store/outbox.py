@@ -89,3 +89,6 @@ class Outbox(Protocol):
     ) -> list[AlertListing]:
         """Alerts raised since ``since``, newest first; with ``state``, only those having a
         delivery in that state."""
+
+    async def alert_listing(self, alert_id: str) -> AlertListing | None:
+        """One alert as :meth:`list_alerts` gives it, None when there is no such alert."""

@@ -71,6 +71,7 @@ def duration(seconds: float | None) -> str:
 
 _TEMPLATES.filters.update(when=when, duration=duration)
 _TEMPLATES.globals.update(relative=relative)
+TEMPLATES = _TEMPLATES  # the web pages' one environment: the feedback page renders with it
 
 
 class StatusPage:

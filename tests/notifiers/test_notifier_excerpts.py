@@ -165,7 +165,7 @@ async def test_webhook_drops_marks_that_do_not_fit_the_text(
 
 def test_schema_2_1_requires_the_excerpt_and_names_its_version() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
-    assert schema["properties"]["schema_version"]["const"] == "2.3"
+    assert schema["properties"]["schema_version"]["const"] == "2.4"
     assert {"excerpt", "schema_version"} <= set(schema["required"])
 
 

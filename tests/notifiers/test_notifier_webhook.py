@@ -37,7 +37,7 @@ async def test_body_is_the_documented_version_2_document(
     request = await _deliver(http_receiver, http_client, make_alert())
     assert request.json() == {
         "version": 2,
-        "schema_version": "2.3",
+        "schema_version": "2.4",
         "event": "new",
         "alert_id": "a1b2c3d4e5f60718",
         "story_id": "story-0042",
@@ -56,6 +56,7 @@ async def test_body_is_the_documented_version_2_document(
         "outlets": 3,
         "language": "",
         "surge": None,
+        "feedback_url": "",
     }
     assert list(request.json()) == PAYLOAD_SCHEMA["required"]
     assert set(PAYLOAD_SCHEMA["properties"]) == set(PAYLOAD_SCHEMA["required"])
@@ -180,7 +181,7 @@ def test_schema_constant_is_valid_json_and_lists_every_field() -> None:
     schema = json.loads(json.dumps(PAYLOAD_SCHEMA))
     assert schema["properties"]["version"] == {"const": 2}
     assert schema["additionalProperties"] is False
-    assert len(schema["required"]) == 20
+    assert len(schema["required"]) == 21
 
 
 @pytest.mark.parametrize("language", ["ar", "ckb", ""])
@@ -193,4 +194,4 @@ async def test_body_carries_the_articles_language(
     """Schema 2.2: the article's language code, "" when it could not be told."""
     request = await _deliver(http_receiver, http_client, make_alert(language=language))
     assert request.json()["language"] == language
-    assert request.json()["schema_version"] == "2.3"
+    assert request.json()["schema_version"] == "2.4"

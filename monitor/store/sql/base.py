@@ -361,10 +361,14 @@ class SqlStore:
         values = (self.dialect.time(since), state, state, limit)
         return await self._perform(_listings(values), snapshot=True)
 
+    async def alert_listing(self, alert_id: str) -> AlertListing | None:
+        found = await self._perform(_listings((alert_id,), sql.ONE_ALERT), snapshot=True)
+        return found[0] if found else None
 
-def _listings(values: Values) -> Steps[list[AlertListing]]:
+
+def _listings(values: Values, statement: str = sql.LIST_ALERTS) -> Steps[list[AlertListing]]:
     listings = []
-    for row in (yield from rows_of(sql.LIST_ALERTS, values)):
+    for row in (yield from rows_of(statement, values)):
         found = yield from rows_of(sql.ALERT_DELIVERIES, (row["alert_id"],))
         deliveries = tuple(rows.delivery(item) for item in found)
         notifiers = tuple(item.notifier for item in deliveries)

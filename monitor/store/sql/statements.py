@@ -288,6 +288,12 @@ ORDER BY al.created_at DESC, al.alert_id{collate}
 LIMIT ?
 """
 
+ONE_ALERT = """
+SELECT al.*, al.outlets AS alert_outlets, a.title
+FROM alerts al JOIN articles a ON a.article_id = al.article_id
+WHERE al.alert_id = ?
+"""
+
 ALERT_DELIVERIES = "SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{collate}"
 
 

@@ -33,14 +33,16 @@ any_of = [{{ terms = ["nothing"] }}]
     return str(path)
 
 
-async def _raise_alerts(tmp_path: Path, count: int) -> list[str]:
+async def _raise_alerts(tmp_path: Path, titles: list[str]) -> list[str]:
+    """An alert of port-shelling on a story of its own for each title (whatever the title
+    says: the rule's match is given), oldest first."""
     store = SqliteStore(str(tmp_path / "cli.db"))
     await store.open()
     try:
         ids = []
-        for number in range(count):
+        for number, title in enumerate(titles):
             desk = StoryDesk(store, AlertPolicy(Routes(())), story_id=f"s{number}")  # type: ignore[arg-type]
-            (alert,) = await desk.report(f"Shelling {number}", outlet=1, matches=[match()])
+            (alert,) = await desk.report(title, outlet=1, matches=[match()])
             ids.append(alert.alert_id)
         return ids
     finally:
@@ -49,7 +51,8 @@ async def _raise_alerts(tmp_path: Path, count: int) -> list[str]:
 
 @pytest.fixture(name="world")
 def _world(tmp_path: Path) -> tuple[str, list[str]]:
-    return _config(tmp_path), asyncio.run(_raise_alerts(tmp_path, 3))
+    titles = ["Shelling hits the port", "Port shelling resumes", "Shelling near the docks"]
+    return _config(tmp_path), asyncio.run(_raise_alerts(tmp_path, titles))
 
 
 def test_mark_records_a_verdict_that_alerts_then_shows(
@@ -118,3 +121,31 @@ def test_rules_stats_counts_verdicts_and_precision(
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].split() == ["port-shelling", "3", "1", "1", "1", "50%"]
     assert lines[3].split() == ["quiet-rule", "0", "0", "0", "0", "-"]
+
+
+def test_backtest_shows_earlier_verdicts_beside_would_be_alerts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first three stories still match; the fourth (its alert judged a false positive)
+    no longer would: the backtest says so."""
+    config = _config(tmp_path)
+    titles = ["Shelling hits the port", "Port shelling resumes", "Shelling near docks", "Regatta"]
+    ids = asyncio.run(_raise_alerts(tmp_path, titles))
+    marks = [
+        (ids[0], "useful", "«верно»"),
+        (ids[1], "duplicate", ""),
+        (ids[3], "false_positive", ""),
+    ]
+    for alert_id, verdict, note in marks:
+        assert main(["alerts", "mark", "--config", config, alert_id, verdict, "--note", note]) == 0
+    capsys.readouterr()
+    argv = ["rules", "backtest", "--config", config, "--since", "2026-11-01", "--samples", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "port-shelling: 3 alerts (3 articles)" in out
+    assert (
+        "  earlier verdicts on these stories: 1 useful, 1 duplicate;"
+        " judged alerts it would no longer raise: 1 false_positive"
+    ) in out
+    assert "      earlier verdict: useful by cli: «верно»" in out
+    assert "      earlier verdict: duplicate by cli" in out
