@@ -1,4 +1,5 @@
-"""``wirewatch feeds [--config PATH] [--json]``: each configured feed's health.
+"""``wirewatch feeds [--config PATH] [--json]``: each configured feed's health
+(``feeds import`` and ``feeds export``, OPML: monitor.cli.opml).
 
 Reads the store the daemon writes (SQLite in WAL mode: safe beside a running daemon),
 read-only: it works on a full disk or a read-only file.
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.cli.commands import CommandFactory, Loader, on_store
+from monitor.cli.opml import add_opml
 from monitor.config import Config, FeedSettings
 from monitor.feeds import feed_health
 from monitor.observability import redact_url
@@ -40,7 +42,9 @@ def add_commands(
     """Register ``feeds`` on the top-level parser."""
     feeds = command(commands, "feeds", "show each feed's health and schedule", _feeds)
     feeds.add_argument("--json", action="store_true", help="one JSON object per feed")
-    feeds.set_defaults(load=load)
+    lists = feeds.add_subparsers(dest="feeds_action", metavar="ACTION")
+    for parser in (feeds, *add_opml(lists, command)):
+        parser.set_defaults(load=load)
 
 
 def feed_record(

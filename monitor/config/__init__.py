@@ -1,5 +1,6 @@
 """Configuration: the settings models of every table of ``wirewatch.toml`` (plus
-``WIREWATCH_*`` environment overrides), loading, and the one settings base they share.
+``WIREWATCH_*`` environment overrides), loading (feeds and rules from included files
+too), the one settings base they share, and feed lists in and out as OPML.
 
 Bottom layer: imports nothing else of ``monitor``. Rules and notifier configs are
 validated by their own packages and collected here with file, line and key."""
@@ -16,6 +17,7 @@ from monitor.config.alerting import (
 )
 from monitor.config.checks import store_directory_problem
 from monitor.config.feeds import FeedSettings, FullText, ListenerSettings
+from monitor.config.opml import OpmlError, OpmlFeed, OpmlList, read_opml, write_opml
 from monitor.config.retention import RetentionSettings
 from monitor.config.settings import (
     Config,
@@ -40,6 +42,9 @@ __all__ = [
     "FeedSettings",
     "FullText",
     "ListenerSettings",
+    "OpmlError",
+    "OpmlFeed",
+    "OpmlList",
     "QuietHours",
     "RateLimit",
     "RetentionSettings",
@@ -51,5 +56,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_clock",
+    "read_opml",
     "store_directory_problem",
+    "write_opml",
 ]

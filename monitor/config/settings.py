@@ -2,7 +2,7 @@
 
 The file holds daemon settings (validated here with pydantic-settings), notifier
 tables (validated by each notifier's own model) and watch rules (validated by
-``rules``; they may also live in files named by ``include``). Every problem of
+``rules``; they, and feeds, may also live in files named by ``include``). Every problem of
 all three kinds is collected and reported at once, each with file, line and key
 path; secrets are never echoed.
 """
@@ -31,6 +31,7 @@ from monitor.config.checks import (
     check_surge_notifiers,
 )
 from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.includes import Source, included_feeds
 from monitor.config.problems import Problems
 from monitor.config.retention import RetentionSettings
 from monitor.config.surges import SurgeSettings
@@ -227,8 +228,12 @@ def load_config(path: str | os.PathLike[str], *, check_paths: bool = False) -> C
     document = _parse_toml(path, text)
     problems = Problems(path, text)
     settings = validate_settings(Settings, document, problems)
+    included = _read_included(path, document, problems)
+    if settings is not None:  # feeds may live in included files too (monitor.config.includes)
+        extra = included_feeds(included, settings.feeds, problems)
+        settings = settings.model_copy(update={"feeds": settings.feeds + extra})
     notifier_names = _notifier_names(settings, document)
-    ruleset, rule_names = _load_rules(path, text, document, problems, notifier_names)
+    ruleset, rule_names = _load_rules(path, text, included, problems, notifier_names)
     notifier_configs = _validate_notifiers(settings, problems)
     if settings is not None and notifier_names is not None:
         _cross_check(settings, notifier_names, rule_names, problems, check_paths=check_paths)
@@ -281,21 +286,29 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
 
 
+def _read_included(path: str, document: Mapping[str, Any], problems: Problems) -> list[Source]:
+    """The name and text of every file ``include`` matches, in order; each unreadable
+    one reported."""
+    found: list[Source] = []
+    for included in _included_files(path, document.get("include", ()), problems):
+        try:
+            found.append((included, _read_text(included)))
+        except ConfigError as err:
+            for message in err.errors:
+                problems.add(message, source=included)
+    return found
+
+
 def _load_rules(
     path: str,
     text: str,
-    document: Mapping[str, Any],
+    included: Sequence[Source],
     problems: Problems,
     notifiers: Collection[str] | None,
 ) -> tuple[rules.RuleSet | None, tuple[str, ...]]:
     """The rules (None when invalid) and the names of the rules read either way."""
     sources = [rules.RuleSource(name=path, text=text)]
-    for included in _included_files(path, document.get("include", ()), problems):
-        try:
-            sources.append(rules.RuleSource(name=included, text=_read_text(included)))
-        except ConfigError as err:
-            for message in err.errors:
-                problems.add(message, source=included)
+    sources += [rules.RuleSource(name=name, text=source) for name, source in included]
     try:
         ruleset = rules.load_ruleset(sources, notifiers=notifiers)
     except rules.RuleSetError as err:
@@ -305,13 +318,15 @@ def _load_rules(
 
 
 def _included_files(path: str, patterns: object, problems: Problems) -> list[str]:
+    """The files ``include`` names, in order. A file named outright must exist (a typo is
+    reported); a pattern may match none (``feeds.d/*.toml`` before the first import)."""
     if not isinstance(patterns, list | tuple):
         return []
     base = Path(path).parent
     found: list[str] = []
     for index, pattern in enumerate(patterns):
         matches = sorted(glob.glob(str(base / str(pattern))))
-        if not matches:
+        if not matches and not any(char in str(pattern) for char in "*?["):
             problems.at(("include", index), f"no file matches {pattern!r}")
         found.extend(matches)
     return found
