@@ -29,6 +29,17 @@ EXAMPLE_KINDS = {"must_match": True, "must_not_match": False}
 EXAMPLE_KEYS = ("title", "summary", "content", "body", "feed", "tags", "link", "outlets")
 MAX_WEIGHT = 1000.0
 MAX_OUTLETS = 1000
+RESERVED_RULE = "surge"  # surge alerts are filed under "surge:<kind>:<key>"
+
+
+def _read_rule_name(reader: SourceReader, value: object, path: KeyPath) -> str:
+    """A rule's name; ``surge`` and ``surge:…`` are the surge alerts' (a silence of
+    ``surge`` covers them all, so a rule of that name would be silenced with them)."""
+    name = reader.name(value, path)
+    if name == RESERVED_RULE or name.startswith(RESERVED_RULE + ":"):
+        reader.error(path, f"rule names {RESERVED_RULE!r} and {RESERVED_RULE + ':…'!r} are "
+                     "reserved for surge alerts")  # fmt: skip
+    return name
 
 
 def read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None:
@@ -43,7 +54,7 @@ def read_rule(reader: SourceReader, path: KeyPath, value: object) -> Rule | None
         (name, (*path, "notifiers", index)) for index, name in enumerate(notifiers)
     )
     return Rule(
-        name=reader.name(table.get("name"), (*path, "name")),
+        name=_read_rule_name(reader, table.get("name"), (*path, "name")),
         condition=_read_condition(reader, table, path, scored=bool(weights)),
         description=reader.string(table.get("description"), (*path, "description"), ""),
         severity=severity,

@@ -268,6 +268,12 @@ def test_every_mistake_is_reported_with_file_line_and_key() -> None:
             id="blank rule name",
         ),
         pytest.param(
+            '[[rules]]\nname = "surge:name:kyiv"\nall_of = [{ terms = ["x"] }]\n',
+            "file0.toml:2: rules[0].name: rule names 'surge' and 'surge:…' are reserved for "
+            "surge alerts",
+            id="a surge alert's rule name",
+        ),
+        pytest.param(
             '[[rules]]\nname = "r"\nall_of = [{ terms = ["x"] }]\nfields = []\n',
             "file0.toml:4: rules[0].fields: must not be empty",
             id="empty fields",
