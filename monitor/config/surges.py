@@ -20,7 +20,7 @@ class SurgeSettings(Section):
         1e-6, gt=0, lt=1, description="fires when the baseline gives the count a chance below "
         "this (higher: more surges)",
     )  # fmt: skip
-    min_count: int = Field(8, ge=1, description="reports in the window, copies counted once")
+    min_count: int = Field(6, ge=1, description="reports in the window, copies counted once")
     min_outlets: int = Field(5, ge=1, description="independent outlets in the window")
     min_stories: int = Field(
         1, ge=1, description="stories in the window a rule or name surge needs (one story's "

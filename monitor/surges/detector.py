@@ -29,6 +29,7 @@ PRIOR_RATE_PER_HOUR = 0.05
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
 HOUR = 3600.0
+STORY_MIN_SECONDS = 60.0  # a story's first outlets are judged on a minute at least
 
 
 class SurgeDetector:
@@ -102,7 +103,7 @@ class SurgeDetector:
                 track.expire(now - self._window, self._forget)
                 if not self._may_rise(kind, track, now):
                     continue
-                expected, score = self._judge(kind, track, now)
+                expected, score = self._judge(kind, key, track, now)
                 if track.count > expected and score >= RISING_SCORE:
                     found.append(Rising(kind, key, track.label, track.count, expected, score))
         found.sort(key=lambda rising: (-rising.score, rising.kind.value, rising.key))
@@ -141,23 +142,31 @@ class SurgeDetector:
             return None
         if track.outlets() < settings.min_outlets:
             return None
-        if kind is not SurgeKind.STORY and track.stories() < settings.min_stories:
+        if kind is not SurgeKind.STORY and not self._spread(track):
             return None
-        expected, score = self._judge(kind, track, now)
+        expected, score = self._judge(kind, key, track, now)
         if score < self._threshold:
             return None
         track.cooled_until = now + settings.cooldown_hours * HOUR
         return self._surge(kind, key, track, now, (expected, score))
 
+    def _spread(self, track: Track) -> bool:
+        """A rule's or name's reports come from enough stories and, while story surges
+        are on, no story holds more than half of them: a burst of one story is that
+        story's surge, judged by its outlets' arrival (one burst, one flag)."""
+        if track.stories() < self.settings.min_stories:
+            return False
+        folded = self._kinds[SurgeKind.STORY] and track.top_story_reports() * 2 > track.count
+        return not folded
+
     def _warm(self, now: float) -> bool:
         started = self._memory.started
         return started is not None and now - started >= self.settings.warmup_hours * HOUR
 
-    def _judge(self, kind: SurgeKind, track: Track, now: float) -> tuple[float, float]:
+    def _judge(self, kind: SurgeKind, key: str, track: Track, now: float) -> tuple[float, float]:
         """The expected count in the window and the count's score under the baseline."""
         if kind is SurgeKind.STORY:
-            shape, mean = self._story_population()
-            return mean, negbin_score(track.count, shape, shape / mean, 1.0)
+            return self._judge_story(key, now)
         memory, window = self._memory, self._window_exposure(now)
         shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
         before = track.exposure_then * math.exp(-self._forget * max(now - track.born, 0.0))
@@ -166,6 +175,18 @@ class SurgeDetector:
         if track.count <= expected:  # not above its baseline: no tail to sum
             return expected, 0.0
         return expected, negbin_score(track.count, shape, rate, window)
+
+    def _judge_story(self, story_id: str, now: float) -> tuple[float, float]:
+        """A story in its first window: its outlets after the first against what stories
+        gain in that much time (the population's first windows); after it, no score."""
+        life = self._memory.lives.get(story_id)
+        if life is None or now >= life.opened + self._window:
+            return 0.0, 0.0
+        shape, mean = self._story_population()
+        mean = max(mean - 1.0, 1e-3)  # outlets after the story's first
+        share = max(now - life.opened, STORY_MIN_SECONDS) / self._window
+        after = life.first_outlets - 1
+        return mean * share, negbin_score(after, shape, shape / mean, share)
 
     def _window_exposure(self, now: float) -> float:
         """The window's profile-weighted hours: a window over a quiet and a busy hour

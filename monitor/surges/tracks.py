@@ -68,6 +68,11 @@ class Track:
     def stories(self) -> int:
         return len({story_id for _, story_id, _ in self.reports})
 
+    def top_story_reports(self) -> int:
+        """The reports in the window of the story with the most of them."""
+        counted = Counter(story_id for _, story_id, _ in self.reports)
+        return max(counted.values(), default=0)
+
     def window_start(self) -> float:
         return self.reports[0][0]
 

@@ -40,7 +40,10 @@ def test_the_benchmark_writes_its_section(
     detector = next(line for line in written.splitlines() if line.startswith("| detector"))
     baseline = next(line for line in written.splitlines() if line.startswith("| baseline"))
     assert "/4 |" in detector and "/4 |" in baseline  # four events of each kind
-    assert detector.split(" | ")[4] == "0/4"  # no slow rise fires
+    assert detector.split(" | ")[1] == "whole"  # then each half: tuned on, held out
+    assert detector.split(" | ")[5] == "0/4"  # no slow rise fires
+    held_out = [line for line in written.splitlines() if "| second half (held out) |" in line]
+    assert len(held_out) == 2  # the detector and the baseline
     assert capsys.readouterr().out.startswith("## Surge detection")
 
 

@@ -169,7 +169,7 @@ def test_an_unreadable_saved_state_is_said_and_skipped(
 
 @pytest.fixture(name="burst_store")
 def _burst_store(tmp_path: Path) -> str:
-    """Two days of routine stories, then one quake story in Kunming from 12 outlets."""
+    """Two days of routine stories, then two quake stories in Kunming from 12 outlets."""
     asyncio.run(_store_articles(tmp_path))
     return _config(tmp_path)
 
@@ -198,9 +198,10 @@ async def _store_articles(tmp_path: Path) -> None:
         for index in range(12):
             feed, at = f"http://w{index}.test/feed", burst + timedelta(minutes=2 * index)
             facts = StoryFacts(outlet=feed, places=("Kunming",))
-            verdict = Verdict.FOLDED if index else Verdict.NEW_STORY
+            story = ("quake", "quake-aftershock")[index % 2]  # two stories: the name spans them
+            verdict = Verdict.FOLDED if index > 1 else Verdict.NEW_STORY
             article = _article(f"q{index}", feed, "Quake hits Kunming", at)
-            await store.record_article(article, DedupDecision(verdict, "quake", facts=facts), [])
+            await store.record_article(article, DedupDecision(verdict, story, facts=facts), [])
     finally:
         await store.close()
 
@@ -213,13 +214,13 @@ def test_backtest_prints_what_would_have_fired(
     records = [json.loads(line) for line in out.splitlines()]
     assert all(list(record) == FIELDS and record["state"] == "would_fire" for record in records)
     assert {(record["kind"], record["key"]) for record in records} == {
-        ("rule", "quakes"), ("name", "kunming"), ("story", "quake"),
+        ("rule", "quakes"), ("name", "kunming"), ("story", "quake"), ("story", "quake-aftershock"),
     }  # fmt: skip
     name = next(record for record in records if record["kind"] == "name")
     assert (name["label"], name["count"], name["outlets"]) == ("Kunming", 8, 8)
     assert name["top_stories"][0]["title"] == "Quake hits Kunming"
     status, out, _ = _run(["surges", "backtest", "--config", burst_store], capsys)
-    assert out.splitlines()[0].startswith("3 surges would have fired over the articles stored")
+    assert out.splitlines()[0].startswith("4 surges would have fired over the articles stored")
 
 
 def test_backtest_before_the_burst_fires_nothing(
@@ -227,7 +228,7 @@ def test_backtest_before_the_burst_fires_nothing(
 ) -> None:
     since = (NOW - timedelta(days=30)).isoformat()
     status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--since", since], capsys)
-    assert status == 0 and out.startswith("3 surges")
+    assert status == 0 and out.startswith("4 surges")
     status, out, _ = _run(["surges", "backtest", "--config", burst_store, "--since", "30m"], capsys)
     assert status == 0 and out.startswith("0 surges would have fired")
 

@@ -22,7 +22,7 @@ OUTLETS = 12
 HEADLINE = "Iranian troops cross into Latakia province"
 SURGE = (
     "[surge]\nwarmup_hours = 0\nsensitivity = 0.01\nmin_count = 5\nmin_outlets = 5\n"
-    "names = {names}\n"
+    "names = {names}\nstories = {stories}\n"
 )
 
 
@@ -61,10 +61,17 @@ def _config(tmp_path: Path, server: FeedServer, surge: str) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("stories", "expected"),
+    [
+        ("true", {("story", HEADLINE)}),  # its rule and names are its parts: one flag
+        ("false", {("rule", "iran"), ("name", "latakia"), ("name", "iran")}),
+    ],
+)
 async def test_one_event_from_twelve_outlets_surges_and_is_recorded(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, server: FeedServer, stories: str, expected: set[tuple[str, str]]
 ) -> None:
-    config = load_config(_config(tmp_path, server, SURGE.format(names="true")))
+    config = load_config(_config(tmp_path, server, SURGE.format(names="true", stories=stories)))
     daemon = await Daemon.build(config)
     heard: list[Surge] = []
 
@@ -83,19 +90,19 @@ async def test_one_event_from_twelve_outlets_surges_and_is_recorded(
     assert sorted(heard, key=lambda surge: surge.surge_id) == sorted(
         recorded, key=lambda surge: surge.surge_id
     )
-    kinds = {(surge.kind.value, surge.key) for surge in recorded}
-    assert {("rule", "iran"), ("name", "latakia"), ("name", "iran")} <= kinds
-    assert ("name", "iranian") not in kinds  # the alias is its entry
-    assert any(kind == "story" for kind, _ in kinds)
+    kinds = {(surge.kind.value, surge.label if surge.kind.value == "story" else surge.key)
+             for surge in recorded}  # fmt: skip
+    assert kinds == expected  # "iranian" is not there: the alias is its entry
     logged = [entry for entry in logs if entry["event"] == "surge_detected"]
-    assert sorted((entry["kind"], entry["key"]) for entry in logged) == sorted(kinds)
-    story = next(surge for surge in recorded if surge.kind.value == "story")
-    assert story.label == HEADLINE and story.outlets == story.count >= 5
-    assert story.top_stories[0][1] == HEADLINE
+    assert sorted((entry["kind"], entry["key"]) for entry in logged) == sorted(
+        (surge.kind.value, surge.key) for surge in recorded
+    )
+    for surge in recorded:
+        assert surge.outlets >= 5 and surge.top_stories[0][1] == HEADLINE
 
 
 async def test_what_was_learned_survives_a_restart(tmp_path: Path, server: FeedServer) -> None:
-    config = load_config(_config(tmp_path, server, SURGE.format(names="false")))
+    config = load_config(_config(tmp_path, server, SURGE.format(names="false", stories="true")))
     first = await Daemon.build(config)
     try:
         await first.run_once()
@@ -130,8 +137,8 @@ async def test_surges_turned_off_build_no_stage_and_record_nothing(
 async def test_a_store_error_recording_surges_is_logged_and_the_poll_succeeds(
     tmp_path: Path, server: FeedServer
 ) -> None:
-    config = load_config(_config(tmp_path, server, SURGE.format(names="false")))
-    daemon = await Daemon.build(config)
+    surge = SURGE.format(names="false", stories="false")
+    daemon = await Daemon.build(load_config(_config(tmp_path, server, surge)))
     with sqlite3.connect(tmp_path / "ww.db") as db:  # a real store error, not "read-only"
         db.execute("DROP TABLE surges")
     try:
@@ -151,7 +158,7 @@ async def test_a_store_error_recording_surges_is_logged_and_the_poll_succeeds(
 async def test_the_state_is_saved_as_soon_as_surges_fire(
     tmp_path: Path, server: FeedServer
 ) -> None:
-    surge = SURGE.format(names="false") + "save_interval = 86400\n"
+    surge = SURGE.format(names="false", stories="false") + "save_interval = 86400\n"
     daemon = await Daemon.build(load_config(_config(tmp_path, server, surge)))
     try:
         await daemon.run_once()  # a crash here, before any shutdown save, keeps the cooldown
