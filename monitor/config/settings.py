@@ -136,6 +136,13 @@ class DedupSettings(Section):
     # the cosine averaged with the IDF overlap of their words; across languages the cosine.
     semantic_similarity: float = Field(0.52, gt=0, le=1)
     cross_language_similarity: float = Field(0.7, gt=0, le=1)
+    # The story index saved at shutdown and every ``snapshot_interval`` seconds, loaded at
+    # start instead of re-reading the window (docs/decisions/0051-index-snapshots.md).
+    snapshot: bool = True
+    snapshot_path: str = Field(
+        "", description="the snapshot file ('': beside the SQLite database; PostgreSQL: none)"
+    )
+    snapshot_interval: float = Field(900.0, ge=10, description="seconds between snapshots")
 
 
 LogLevel = Literal["debug", "info", "warning", "error"]

@@ -25,7 +25,7 @@ from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
-from monitor.daemon.shutdown import Deadline
+from monitor.daemon.shutdown import Deadline, finish_in_flight, stop_dispatching
 from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
@@ -54,7 +54,13 @@ from monitor.store import (
     Store,
     StoreNotWritableError,
 )
-from monitor.stories import Deduplicator, SharedStories, WatchedStories
+from monitor.stories import (
+    Deduplicator,
+    SharedStories,
+    StoryWarmup,
+    WatchedStories,
+    snapshot_path,
+)
 from monitor.web import (
     Health,
     Metrics,
@@ -80,16 +86,20 @@ class Daemon:
     """All long-lived parts, built by :meth:`build` and closed by :meth:`close`."""
 
     @classmethod
-    async def build(cls, config: Config, *, clock: Callable[[], datetime] | None = None) -> Daemon:
+    async def build(
+        cls, config: Config, *, clock: Callable[[], datetime] | None = None, warm: bool = True
+    ) -> Daemon:
         """Every part, in order: the store, the story index, the notifiers and the runtime,
-        metrics, polling, the pipeline, the dispatcher, the listener and the scheduler."""
+        metrics, polling, the pipeline, the dispatcher, the listener and the scheduler.
+        ``warm``: the story index is warmed before it returns (else by the first round or
+        ``run_forever``, with the listener already answering: ``wirewatch run``)."""
         clock = clock or (lambda: datetime.now(UTC))
         instance = instance_name(config.settings.daemon.instance)  # in feed leases
         store = await open_daemon_store(config, instance)
         dedup = Deduplicator(store, config.settings.dedup)
         if isinstance(store, WatchedStories):  # stories other daemons open (0017)
             store.watch_stories(SharedStories(dedup))
-        warmed = await dedup.load(clock())
+        warmup = StoryWarmup(store, dedup, snapshot_path(config.settings), clock)
         http = http_client(config.settings.daemon)  # with the daemon's User-Agent
         channels = {
             name: notifiers.build_notifier(name, conf, http=http)
@@ -121,13 +131,15 @@ class Daemon:
         daemon = cls(
             instance=instance, clock=clock, store=store, runtime=runtime, http=http,
             metrics=metrics, polling=polling, pipeline=pipeline, dispatcher=dispatcher,
-            wake=wake, scheduler=make_scheduler(),
+            wake=wake, scheduler=make_scheduler(), warmup=warmup,
         )  # fmt: skip
         set_log_secrets(log_secrets(config))  # out of every log line, libraries' too
         log.info(
             "daemon_started", feeds=len(config.feeds), rules=len(config.ruleset.enabled_rules),
-            notifiers=sorted(channels), stories_in_window=warmed, instance=instance,
+            notifiers=sorted(channels), instance=instance,
         )  # fmt: skip
+        if warm:
+            await warmup.warm()
         return daemon
 
     def __init__(
@@ -144,19 +156,20 @@ class Daemon:
         dispatcher: Dispatcher,
         wake: asyncio.Event,
         scheduler: AsyncIOScheduler,
+        warmup: StoryWarmup,
     ) -> None:
         """Built parts in, listener routes out: use :meth:`build`."""
         self.instance, self.clock, self.store, self.runtime = instance, clock, store, runtime
         self._http, self.metrics, self.polling = http, metrics, polling
         self.pipeline, self.dispatcher, self._wake = pipeline, dispatcher, wake
-        self.scheduler = scheduler  # run_forever's
+        self.scheduler, self.warmup = scheduler, warmup  # run_forever's; the story index's
         self._inflight: set[asyncio.Task[object]] = set()
         self._cancelled = 0  # polls cut off by the shutdown deadline
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
         self.listener = listener_for(settings.listener)  # others add routes to it
         # Built in one step: a daemon that exists runs from its config.
-        readiness = Readiness(store=lambda: self.store, started=lambda: True)
+        readiness = Readiness(lambda: self.store, lambda: True, lambda: warmup.ready)
         install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
         swap = RuntimeSwap(
             runtime, pipeline, dispatcher, polling, new_channel=self.new_channel,
@@ -195,6 +208,10 @@ class Daemon:
         await self.polling.aclose()
         await self._http.aclose()
         await self.store.close()
+
+    async def save_stories(self) -> None:
+        """The story index saved (when warm): the next start loads it (decision 0051)."""
+        await self.warmup.save(self.pipeline.ingest_lock, self.pipeline.writer)
 
     async def save_surges(self) -> None:
         """What the surge detector learned, saved: a restart goes on from it."""
@@ -249,10 +266,12 @@ class Daemon:
         workers = 4 * self.config.settings.daemon.concurrency
         if self.config.settings.listener.serve_once:
             await start_listener(self.listener, self.config.settings.listener)
+        await self.warmup.warm()
         await self._remember_feed_states()
         feeds = self.config.feeds
         outcomes = await poll_all(feeds, self.poll, workers)
         summary = summarise(feeds, outcomes, (await self.dispatch()).outcomes)
+        await self.save_stories()
         log.info("poll_round_finished", **summary.counts())
         return summary
 
@@ -260,7 +279,9 @@ class Daemon:
         """Poll on schedule and dispatch as alerts arrive, until ``stop`` is set."""
         scheduler = self.scheduler
         self.health.add_check("scheduler", scheduler_check(lambda: self.scheduler))
-        await start_listener(self.listener, self.config.settings.listener)
+        await start_listener(self.listener, self.config.settings.listener)  # /healthz at once
+        if not await self.warmup.warm_unless(stop):  # /readyz once the index holds the window
+            return
         watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
                         on_skipped=self.metrics.poll_skipped)  # fmt: skip
         states = await self._remember_feed_states()
@@ -289,6 +310,8 @@ class Daemon:
             self.dispatcher.kick,
         )  # fmt: skip
         add_periodic_job(scheduler, "prune", PRUNE_SECONDS, self._prune)
+        add_periodic_job(scheduler, "story_snapshot", self.config.settings.dedup.snapshot_interval,
+                         self.save_stories)  # fmt: skip
         add_periodic_job(scheduler, "store_check", STORE_CHECK_SECONDS, self.store.write_check)
         retention = self.config.settings.retention
         if retention.enabled:  # old rows out of the store, in small batches (decision 0015)
@@ -306,14 +329,18 @@ class Daemon:
             claims.stop()
         with contextlib.suppress(TimeoutError):  # a reload in progress ends first
             await asyncio.wait_for(self.reloader.close(), deadline.left())
-        await self._stop_dispatching(dispatcher, deadline)
-        await self._finish_in_flight(deadline)
+        self._wake.set()  # a loop waiting for work starts the drains once more, sees ``stop``
+        await stop_dispatching(dispatcher, deadline)
+        self._cancelled = await finish_in_flight(self._inflight, self.dispatch, deadline)
+        if unrecorded := len(self.dispatcher.unrecorded):  # pending in the store: resent
+            log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
         await self.dispatcher.aclose()  # no drain wakes after the last sends
         if claims is not None:  # leases given back, so other daemons poll those feeds
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(claims.wait_idle(), deadline.left())
         scheduler.shutdown(wait=False)
         await self.polling.stop_push()
+        await self.save_stories()
         await self.save_surges()
         log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
@@ -349,32 +376,6 @@ class Daemon:
         if state.next_poll is not None:
             late = (claimed_at - state.next_poll).total_seconds()
             self.metrics.scheduler_lag.observe(max(late, 0.0))
-
-    async def _stop_dispatching(self, dispatcher: asyncio.Task[None], deadline: Deadline) -> None:
-        """End the wake-up loop; the drains it started are waited for by the last
-        dispatch (:meth:`_finish_in_flight`): cancelling a send between a receiver's 200
-        and the store's "sent" would send that alert twice."""
-        self._wake.set()  # a loop waiting for work starts the drains once more, sees ``stop``
-        try:
-            await asyncio.wait_for(dispatcher, deadline.left())
-        except TimeoutError:
-            log.warning("dispatch_cancelled_at_shutdown")
-
-    async def _finish_in_flight(self, deadline: Deadline) -> None:
-        """Let running polls store what they fetched and send what they queued, within
-        the deadline; what is left stays pending in the outbox for the next start."""
-        if self._inflight:
-            _, late = await asyncio.wait(set(self._inflight), timeout=deadline.left())
-            for task in late:
-                task.cancel()
-            self._cancelled = len(late)
-            await asyncio.gather(*late, return_exceptions=True)
-        try:
-            await asyncio.wait_for(self.dispatch(), deadline.left())
-        except TimeoutError:
-            log.warning("dispatch_cancelled_at_shutdown")
-        if unrecorded := len(self.dispatcher.unrecorded):  # pending in the store: resent
-            log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
 
     async def _dispatch_on_wake(self, stop: asyncio.Event) -> None:
         """Start the notifiers' drains when alerts are queued, never waiting for a send:

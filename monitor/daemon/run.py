@@ -26,7 +26,7 @@ async def run_daemon(
     instance lock throughout (InstanceLockError when another daemon has it)."""
     summary = None
     with instance_lock(lock_path_for(config.settings.store)):
-        daemon = await Daemon.build(config)
+        daemon = await Daemon.build(config, warm=False)  # warmed with /healthz answering
         stop = stop or asyncio.Event()
         try:
             if once:

@@ -72,6 +72,18 @@ class Store(Outbox, Protocol):
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
         """Articles fetched since ``since``, oldest first: what warms the story index."""
 
+    async def index_mark(self) -> int:
+        """The arrival number (SQLite's rowid, PostgreSQL's seq) up to which every stored
+        article is known to this daemon's story index: what a snapshot of it is taken at
+        (on PostgreSQL the story sync's mark: other daemons' later articles are not)."""
+
+    async def article_at(self, arrival: int) -> str | None:
+        """The id of the article stored with this arrival number, if it is still stored."""
+
+    async def articles_after(self, mark: int, since: datetime) -> list[WindowArticle]:
+        """Articles stored after arrival ``mark`` and fetched since ``since``, in the order
+        they were stored: what a story index snapshot taken at ``mark`` has not seen."""
+
     async def story_outlets(self, story_id: str) -> frozenset[str]:
         """The distinct outlets that have reported the story so far; syndicated copies of
         one agency's text count once ("wire:<agency>", else the feed URL)."""

@@ -6,10 +6,19 @@ its language (stop words, stems, casualty words, names in scripts without capita
 lead each article is
 compared by (its page's lead paragraph, else its summary's opening), dedup's decision for
 each article (exact by GUID, link or fingerprint, then near-identical or related), and the
-story window shared with other daemons on one PostgreSQL store."""
+story window shared with other daemons on one PostgreSQL store, and the index warmed at
+start from its snapshot (or the store) and saved while the daemon runs."""
 
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.headlines import fold
 from monitor.stories.shared import SharedStories, WatchedStories
+from monitor.stories.warmup import StoryWarmup, snapshot_path
 
-__all__ = ["Deduplicator", "SharedStories", "WatchedStories", "fold"]
+__all__ = [
+    "Deduplicator",
+    "SharedStories",
+    "StoryWarmup",
+    "WatchedStories",
+    "fold",
+    "snapshot_path",
+]

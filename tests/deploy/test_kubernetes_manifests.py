@@ -232,3 +232,16 @@ def test_service_monitor_scrapes_metrics_from_the_service_with_the_token() -> No
     credentials = endpoint["authorization"]["credentials"]
     assert credentials["name"] == objects["Secret"]["metadata"]["name"]
     assert credentials["key"] in objects["Secret"]["stringData"]
+
+
+def test_probes_wait_for_the_listener_and_readiness_for_the_story_index() -> None:
+    """/healthz answers once the store is open, before the story index is warm: the
+    startup probe covers that (two minutes, migrations included), never the warm-up, and
+    readiness (/readyz waits for the index, seconds from its snapshot) is asked often
+    enough that a ready pod takes traffic within 5 s."""
+    running = container(manifests())
+    startup, ready = running["startupProbe"], running["readinessProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] == 120
+    assert startup["periodSeconds"] <= 2  # the first answer is seen within 2 s
+    assert ready["periodSeconds"] <= 5
+    assert "livenessProbe" in running and running["livenessProbe"]["httpGet"]["path"] == "/healthz"

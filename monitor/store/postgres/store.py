@@ -186,6 +186,18 @@ class PostgresStore(PostgresLeases):
             await self.stories.start(conn)  # what is stored after this is read again
         return await super().recent_articles(since)
 
+    async def index_mark(self) -> int:
+        """The story sync's mark: articles other daemons stored past it are not learned."""
+        return self.stories.mark
+
+    async def articles_after(self, mark: int, since: datetime) -> list[WindowArticle]:
+        """From the snapshot's mark; the sync mark moves to the newest article read here,
+        so what is stored later is caught up with like any other daemon's article."""
+        async with self._connection() as conn:
+            self.stories.mark = mark
+            await self.stories.start(conn)
+        return await self._window_between(mark, self.stories.mark, since)
+
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         async with self._connection() as conn, conn.transaction():
             records = await self.stories.before_write(conn, records)

@@ -156,6 +156,24 @@ class SqlStore:
         found = await self._rows(sql.RECENT_ARTICLES, (self.dialect.time(since),))
         return [rows.window_article(row) for row in found]
 
+    async def index_mark(self) -> int:
+        return await self._arrival_top()
+
+    async def article_at(self, arrival: int) -> str | None:
+        row = await self._perform(first_of(sql.ARTICLE_AT, (arrival,)))
+        return str(row["article_id"]) if row else None
+
+    async def articles_after(self, mark: int, since: datetime) -> list[WindowArticle]:
+        return await self._window_between(mark, await self._arrival_top(), since)
+
+    async def _arrival_top(self) -> int:
+        row = await self._perform(first_of(sql.ARRIVAL_TOP))
+        return int(row["top"]) if row else 0
+
+    async def _window_between(self, mark: int, top: int, since: datetime) -> list[WindowArticle]:
+        found = await self._rows(sql.WINDOW_AFTER, (mark, top, self.dialect.time(since)))
+        return [rows.window_article(row) for row in found]
+
     async def feed_state(self, url: str) -> FeedState | None:
         row = await self._perform(first_of(sql.SELECT_FEEDS + " WHERE url = ?", (url,)))
         return rows.feed_state(row) if row else None

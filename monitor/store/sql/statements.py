@@ -102,6 +102,18 @@ WHERE a.fetched_at >= ?
 ORDER BY a.fetched_at, a.{arrival}
 """
 
+# Replayed over a story index snapshot: the window's articles stored after its mark and
+# up to ``top``, in the order they were stored (the order the index first saw them).
+WINDOW_AFTER = """
+SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
+FROM articles a JOIN stories s USING (story_id)
+WHERE a.{arrival} > ? AND a.{arrival} <= ? AND a.fetched_at >= ?
+ORDER BY a.{arrival}
+"""
+ARRIVAL_TOP = "SELECT coalesce(max({arrival}), 0) AS top FROM articles"
+ARTICLE_AT = "SELECT article_id FROM articles WHERE {arrival} = ?"
+
 # The collation makes the page order and the (fetched_at, article_id) comparison agree
 # with each other, and PostgreSQL's with SQLite's byte order.
 ARTICLES_PAGE = """

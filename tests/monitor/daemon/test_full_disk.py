@@ -192,7 +192,7 @@ def test_a_full_disk_while_polling_is_one_clear_error_and_nothing_is_lost(
             assert feeds.wait_handled(asked + 3 * len(paths), HANG_GUARD)  # ~3 polls each
             status, body = _readyz(port)
             assert status == 503, body
-            assert body["checks"] == {"config": "ok", "scheduler": "ok",
+            assert body["checks"] == {"config": "ok", "scheduler": "ok", "stories": "ok",
                                       "store": "not writable (disk_full)"}  # fmt: skip
             events = daemon.events()
             lines = [e for e in events if e.get("event") == "store_not_writable"]

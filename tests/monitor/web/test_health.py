@@ -53,7 +53,8 @@ async def test_readiness_flips_to_503_when_the_store_is_gone_and_back(daemon: Da
     async with httpx.AsyncClient(base_url=daemon.listener.url) as http:
         ready = await http.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ready", "checks": {"config": "ok", "store": "ok"}}
+        checks = {"config": "ok", "store": "ok", "stories": "ok"}
+        assert ready.json() == {"status": "ready", "checks": checks}
 
         await daemon.store.close()  # the database is unreachable
         gone = await http.get("/readyz")
@@ -75,7 +76,7 @@ async def test_a_daemon_not_started_is_alive_but_not_ready(tmp_path: Path) -> No
     store = open_store(config.settings.store)
     await store.open()
     listener = listener_for(config.settings.listener)
-    readiness = Readiness(store=lambda: store, started=lambda: False)
+    readiness = Readiness(store=lambda: store, started=lambda: False, warm=lambda: False)
     install_daemon_routes(listener, Health(), Metrics(version="test"), readiness)
     try:
         assert await start_listener(listener, config.settings.listener)
@@ -83,7 +84,8 @@ async def test_a_daemon_not_started_is_alive_but_not_ready(tmp_path: Path) -> No
             assert (await http.get("/healthz")).text == "ok\n"
             answer = await http.get("/readyz")
         assert answer.status_code == 503
-        assert answer.json()["checks"] == {"config": "not started", "store": "ok"}
+        checks = {"config": "not started", "store": "ok", "stories": "warming"}
+        assert answer.json()["checks"] == checks
     finally:
         await listener.stop()
         await store.close()

@@ -244,7 +244,7 @@ def test_metrics_need_the_token_and_readiness_follows_the_scheduler(run: Run) ->
     assert run.unauthorised.headers["www-authenticate"].startswith("Bearer")
     assert run.ready_while_running.status_code == 200
     assert run.ready_while_running.json()["checks"] == {
-        "config": "ok", "store": "ok", "scheduler": "ok"
+        "config": "ok", "store": "ok", "stories": "ok", "scheduler": "ok"
     }  # fmt: skip
     assert run.ready_after_stop.status_code == 503
     assert run.ready_after_stop.json()["checks"]["scheduler"] == "not running"

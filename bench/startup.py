@@ -1,0 +1,288 @@
+"""Start-up: time to ``/healthz`` and ``/readyz`` and resident memory, by windowed articles.
+
+    python -m bench.startup [--sizes 0,200000,400000] [--feeds 10000] [--no-write]
+
+For each size a SQLite store is seeded directly with that many articles inside the 48 h
+dedup window (distinct synthetic headlines in ~4 articles a story; no embeddings: the
+lexical index, which the ≤ 1 KB target is for), and ``wirewatch run`` is started as a
+real process with 10,000 feeds configured (on a closed loopback port: nothing is polled
+before ``/readyz``, and the run ends there). Two starts a size, same store:
+
+- **baseline**, the full warm-up: no snapshot yet, the window read from the store (as
+  every start was before snapshots); stopped with SIGTERM, which writes the snapshot;
+- **snapshot**: the next start loads it.
+
+Each reports seconds from the process's start to the first ``/healthz`` 200 and the
+first ``/readyz`` 200, the daemon's RSS then (``/proc``, VmRSS), and the RSS over the
+empty store's run of the same path divided by the windowed articles (the memory a
+windowed article costs in the running daemon). The baseline's shutdown (snapshot
+written) is timed too. Writes the "Start-up" section of docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.sections import markdown_table, write_section
+from monitor.store.sql.dialect import SQLITE
+from monitor.stories.dedup import story_id_for
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+_PROBE_EVERY = 0.02  # seconds between probes: the resolution of the times reported
+_GUARD = 900.0  # a start that takes longer has hung
+_PORT = 9  # discard: closed on loopback, so no feed is ever fetched
+
+_ACTORS = (
+    "Hezbollah",
+    "Hamas",
+    "the army",
+    "rebels",
+    "Kurdish forces",
+    "Houthis",
+    "police",
+    "the government",
+    "militants",
+    "protesters",
+    "the navy",
+    "IRGC",
+    "NATO",
+    "Wagner",
+)
+_ACTS = (
+    "strike",
+    "shell",
+    "seize",
+    "attack",
+    "raid",
+    "surround",
+    "bomb",
+    "evacuate",
+    "reinforce",
+    "withdraw from",
+    "clash near",
+    "advance on",
+    "blockade",
+    "patrol",
+)
+_PLACES = (
+    "Latakia",
+    "Homs",
+    "Aleppo",
+    "Idlib",
+    "Raqqa",
+    "Deir ez-Zor",
+    "Daraa",
+    "Tartus",
+    "Hama",
+    "Qusayr",
+    "Palmyra",
+    "Kobani",
+    "Afrin",
+    "Manbij",
+    "Tal Abyad",
+    "Qamishli",
+    "Sidon",
+    "Tyre",
+    "Gaza",
+    "Rafah",
+    "Hodeidah",
+    "Marib",
+    "Taiz",
+    "Aden",
+    "Mosul",
+)
+_DETAILS = ("overnight", "at dawn", "after talks fail", "as ceasefire collapses",
+            "amid protests", "for a third day", "despite warnings", "in new offensive")  # fmt: skip
+
+
+_COLUMNS = ("windowed articles", "start", "/healthz", "/readyz", "RSS", "per article")
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    healthz: float  # seconds from the process's start
+    readyz: float
+    rss: int  # bytes, at the first ready answer
+
+
+@dataclass(frozen=True, slots=True)
+class SizeRun:
+    articles: int
+    baseline: Start
+    snapshot: Start
+    shutdown: float  # the baseline's SIGTERM to exit, the snapshot written meanwhile
+    snapshot_bytes: int
+
+
+def _headline(rng: random.Random, event: int) -> str:
+    actor, act, place = rng.choice(_ACTORS), rng.choice(_ACTS), rng.choice(_PLACES)
+    return f"{actor} {act} {place} {rng.choice(_DETAILS)}, {event % 97 + 2} killed ({event})"
+
+
+def seed(path: Path, articles: int, now: datetime) -> None:
+    """``articles`` stored inside the window, ~4 a story, as the daemon stores them."""
+    subprocess.run([sys.executable, "-m", "monitor", "db", "migrate", "--config",
+                    str(path.with_suffix(".toml"))], check=True, capture_output=True)  # fmt: skip
+    rng = random.Random(2026)
+    db = sqlite3.connect(path)
+    span = timedelta(hours=47).total_seconds()
+    stories, rows = [], []
+    for number in range(articles):
+        event = number // 4
+        title = _headline(random.Random(event), event) + ("" if number % 4 == 0 else " - report")
+        fetched = SQLITE.time(now - timedelta(seconds=span * (1 - number / max(articles, 1))))
+        article_id = f"a{number:07d}"
+        story = story_id_for(f"a{event * 4:07d}")
+        if number % 4 == 0:
+            stories.append((story, article_id, title, fetched, fetched))
+        rows.append((article_id, story, f"http://127.0.0.1:{_PORT}/f{number % 10_000}",
+                     f"feed {number % 10_000}", article_id, f"http://example.test/{article_id}",
+                     title, "", fetched, fetched, rng.choice(("en", "en", "en", ""))))  # fmt: skip
+    db.executemany("INSERT INTO stories (story_id, first_article_id, title, first_seen,"
+                   " last_seen) VALUES (?, ?, ?, ?, ?)", stories)  # fmt: skip
+    db.executemany("INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link,"
+                   " title, summary, published, fetched_at, language)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+    db.commit()
+    db.close()
+
+
+def write_config(path: Path, feeds: int, listen: int) -> None:
+    lines = [
+        "[store]", f'path = "{path.with_suffix(".db")}"', "",
+        "[listener]", 'host = "127.0.0.1"', f"port = {listen}", "",
+        "[log]", 'format = "json"', 'level = "warning"', "",
+        "[dedup]", "semantic = false", "",
+        "[retention]", "enabled = false", "",
+    ]  # fmt: skip
+    for number in range(feeds):
+        lines += ["[[feeds]]", f'name = "feed {number}"',
+                  f'url = "http://127.0.0.1:{_PORT}/f{number}"', "interval = 3600", ""]  # fmt: skip
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _answers(port: int, route: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{route}", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def start(config: Path, port: int) -> tuple[subprocess.Popen[bytes], Start]:
+    """A daemon started and probed until ready; the caller stops it."""
+    began = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    healthz = readyz = 0.0
+    while not readyz:
+        if process.poll() is not None or time.perf_counter() - began > _GUARD:
+            process.kill()
+            raise RuntimeError(f"the daemon exited or hung before /readyz ({config})")
+        elapsed = time.perf_counter() - began
+        if not healthz and _answers(port, "/healthz"):
+            healthz = elapsed
+        if healthz and _answers(port, "/readyz"):
+            readyz = time.perf_counter() - began
+        time.sleep(_PROBE_EVERY)
+    return process, Start(healthz, readyz, _rss(process.pid))
+
+
+def stop(process: subprocess.Popen[bytes]) -> float:
+    began = time.perf_counter()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=_GUARD)
+    return time.perf_counter() - began
+
+
+def measure(articles: int, feeds: int, workdir: Path, port: int) -> SizeRun:
+    config = workdir / f"w{articles}.toml"
+    write_config(config, feeds, port)
+    database = config.with_suffix(".db")
+    seed(database, articles, datetime.now(UTC))
+    process, baseline = start(config, port)
+    shutdown = stop(process)
+    snapshot_file = Path(str(database) + ".stories")
+    size = snapshot_file.stat().st_size if snapshot_file.exists() else 0
+    process, loaded = start(config, port)
+    stop(process)
+    return SizeRun(articles, baseline, loaded, shutdown, size)
+
+
+def _per_article(run: Start, empty: Start, articles: int) -> str:
+    return f"{(run.rss - empty.rss) / articles:,.0f} B" if articles else "—"
+
+
+def report(runs: list[SizeRun], feeds: int, load: str) -> str:
+    empty = runs[0]
+    rows = []
+    for run in runs:
+        for label, start_ in (("full warm-up (baseline)", run.baseline),
+                              ("snapshot", run.snapshot)):  # fmt: skip
+            zero = empty.baseline if start_ is run.baseline else empty.snapshot
+            rows.append((f"{run.articles:,}", label, f"{start_.healthz:.2f} s",
+                         f"{start_.readyz:.2f} s", f"{start_.rss / 2**20:,.0f} MiB",
+                         _per_article(start_, zero, run.articles)))  # fmt: skip
+    shutdowns = ", ".join(
+        f"{run.articles:,}: {run.shutdown:.1f} s ({run.snapshot_bytes / 2**20:,.0f} MiB)"
+        for run in runs
+    )
+    return "\n".join(
+        [
+            f"`python -m bench.startup`: `wirewatch run` with {feeds:,} feeds configured, a SQLite "
+            "store seeded with N articles inside the 48 h window (~4 a story, lexical index: no "
+            "embeddings). Per size, same store, same run: the baseline start warms the index "
+            "from the store (no snapshot yet); SIGTERM writes the snapshot; the next start loads "
+            "it. Times from process start; RSS at the first `/readyz` 200; per article = RSS "
+            f"over the 0-article start of the same path / N. Load average when run: {load}.",
+            "",
+            *markdown_table(_COLUMNS, rows, "rlrrrr"),
+            "",
+            f"Shutdown with the snapshot written (SIGTERM to exit, file size): {shutdowns}.",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="0,200000,400000")
+    parser.add_argument("--feeds", type=int, default=10_000)
+    parser.add_argument("--port", type=int, default=18_931)
+    parser.add_argument("--no-write", action="store_true", help="print, leave BENCHMARKS.md")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="wirewatch-startup-") as workdir:
+        runs = []
+        for articles in sizes:
+            run = measure(articles, args.feeds, Path(workdir), args.port)
+            print(run, flush=True)
+            runs.append(run)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    markdown = report(runs, args.feeds, load)
+    print(markdown)
+    if not args.no_write:
+        write_section(BENCHMARKS, "startup", markdown)
+
+
+if __name__ == "__main__":
+    main()
