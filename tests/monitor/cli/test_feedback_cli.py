@@ -1,10 +1,11 @@
-"""``wirewatch alerts mark`` and ``rules stats`` on a real SQLite file, with what
-``wirewatch alerts`` then shows."""
+"""``wirewatch alerts mark`` and ``rules stats`` on a real SQLite file and on
+PostgreSQL, with what ``wirewatch alerts`` and ``rules backtest`` then show."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,47 +13,57 @@ import pytest
 from monitor.alerting import Routes
 from monitor.cli.main import main
 from monitor.ingest.story_alerts import AlertPolicy
-from monitor.store.sqlite.store import SqliteStore
+from monitor.config import load_config
+from monitor.store import opened_store
+from tests.support.stores import STORE_BACKENDS, postgres_schema_sync
 from tests.support.stories import StoryDesk, match
 
 
-def _config(tmp_path: Path) -> str:
+@pytest.fixture(name="store_table", params=STORE_BACKENDS)
+def _store_table(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The ``[store]`` table of a file in ``tmp_path``, or of a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f'[store]\npath = "{tmp_path / "cli.db"}"\n'
+        return
+    with postgres_schema_sync() as url:
+        yield f'[store]\nurl = "{url}"\n'
+
+
+def _config(tmp_path: Path, store_table: str) -> str:
     path = tmp_path / "wirewatch.toml"
-    path.write_text(f"""
-[store]
-path = "{tmp_path / "cli.db"}"
+    path.write_text(
+        store_table
+        + """
 
 [[rules]]
 name = "port-shelling"
-any_of = [{{ terms = ["shelling"] }}]
+any_of = [{ terms = ["shelling"] }]
 
 [[rules]]
 name = "quiet-rule"
-any_of = [{{ terms = ["nothing"] }}]
-""")
+any_of = [{ terms = ["nothing"] }]
+"""
+    )
     return str(path)
 
 
-async def _raise_alerts(tmp_path: Path, titles: list[str]) -> list[str]:
+async def _raise_alerts(config: str, titles: list[str]) -> list[str]:
     """An alert of port-shelling on a story of its own for each title (whatever the title
-    says: the rule's match is given), oldest first."""
-    store = SqliteStore(str(tmp_path / "cli.db"))
-    await store.open()
-    try:
-        ids = []
+    says: the rule's match is given), oldest first, in the config's store."""
+    ids = []
+    async with opened_store(load_config(config).settings.store) as store:
         for number, title in enumerate(titles):
             desk = StoryDesk(store, AlertPolicy(Routes(())), story_id=f"s{number}")  # type: ignore[arg-type]
             (alert,) = await desk.report(title, outlet=1, matches=[match()])
             ids.append(alert.alert_id)
-        return ids
-    finally:
-        await store.close()
+    return ids
 
 
 @pytest.fixture(name="world")
-def _world(tmp_path: Path) -> tuple[str, list[str]]:
+def _world(tmp_path: Path, store_table: str) -> tuple[str, list[str]]:
     titles = ["Shelling hits the port", "Port shelling resumes", "Shelling near the docks"]
-    return _config(tmp_path), asyncio.run(_raise_alerts(tmp_path, titles))
+    config = _config(tmp_path, store_table)
+    return config, asyncio.run(_raise_alerts(config, titles))
 
 
 def test_mark_records_a_verdict_that_alerts_then_shows(
@@ -124,13 +135,13 @@ def test_rules_stats_counts_verdicts_and_precision(
 
 
 def test_backtest_shows_earlier_verdicts_beside_would_be_alerts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_table: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The first three stories still match; the fourth (its alert judged a false positive)
     no longer would: the backtest says so."""
-    config = _config(tmp_path)
+    config = _config(tmp_path, store_table)
     titles = ["Shelling hits the port", "Port shelling resumes", "Shelling near docks", "Regatta"]
-    ids = asyncio.run(_raise_alerts(tmp_path, titles))
+    ids = asyncio.run(_raise_alerts(config, titles))
     marks = [
         (ids[0], "useful", "«верно»"),
         (ids[1], "duplicate", ""),
