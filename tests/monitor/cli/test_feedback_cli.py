@@ -12,8 +12,8 @@ import pytest
 
 from monitor.alerting import Routes
 from monitor.cli.main import main
-from monitor.ingest.story_alerts import AlertPolicy
 from monitor.config import load_config
+from monitor.ingest.story_alerts import AlertPolicy
 from monitor.store import opened_store
 from tests.support.stores import STORE_BACKENDS, postgres_schema_sync
 from tests.support.stories import StoryDesk, match
