@@ -51,6 +51,7 @@ class IndexedStory:
     entries: int = 0
     members: list[int] = field(default_factory=list)  # windowed entry serials, in order
     centroid: npt.NDArray[np.float16] | None = None  # of its newest members' vectors
+    recent: tuple[int, ...] | None = None  # members to read the centroid from when next asked
 
 
 @dataclass(slots=True)

@@ -70,7 +70,7 @@ from monitor.stories.headlines import (
 from monitor.stories.names import NameStats
 from monitor.stories.numbers import read_numbers, with_whole_parts
 from monitor.stories.semantic import VectorWindow, decoded
-from monitor.stories.whole import RECENT, StoryWhole, centroid_of, story_whole
+from monitor.stories.whole import RECENT, StoryWhole, story_whole, with_centroid
 
 _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
@@ -314,13 +314,13 @@ class StoryIndex:
         return serial
 
     def _refresh(self, story: IndexedStory) -> None:
-        """The story's centroid, from its newest windowed members' vectors."""
+        """The story's centroid is to be read again from its newest windowed members."""
         if (
             self.by_meaning
             and self.wholes
-            and (len(story.members) > 1 or story.centroid is not None)
+            and (len(story.members) > 1 or story.centroid is not None or story.recent is not None)
         ):
-            story.centroid = centroid_of(self._vectors.stored(story.members[-RECENT:]))
+            story.recent = tuple(story.members[-RECENT:])  # read when a lookup asks for it
 
     def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
         for token in tokens:
@@ -389,6 +389,7 @@ class StoryIndex:
                 continue
             story = entry.story
             if story.story_id not in wholes:
+                story = with_centroid(story, self._vectors)
                 wholes[story.story_id] = story_whole(story, self._entries, vector, length)
             whole = wholes[story.story_id]
             score = meaning_score(query, entry, cosine, idf, same=self.semantic,

@@ -10,9 +10,19 @@ an article), cosine similarity.
 
 The graph is built single-threaded, from the order articles arrive in: the same input
 gives the same graph and the same neighbours in every process (docs/decisions/0042).
+Adding a vector costs about as much as a lookup, and the daemon's event loop ingests
+articles one after another, so the adds are made in a thread of their own (usearch
+releases the GIL while it works), one after another in the order they were asked for;
+every read of the window (a lookup, a vector, a removal, its size) first waits for the
+adds asked before it. The graph is the one the same adds made inline would build; what
+the thread saves the loop is the add's time, spent meanwhile on the next article's words.
 """
 
 from __future__ import annotations
+
+import functools
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -37,10 +47,17 @@ def decoded(vector: bytes) -> npt.NDArray[np.float32] | None:
     return values if bool(np.isfinite(values).all()) and values.any() else None
 
 
+@functools.cache
+def _adder() -> ThreadPoolExecutor:
+    """The one thread every window's adds are made in, in the order they were asked for."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-window")
+
+
 class VectorWindow:
     """Headline vectors by the index's entry serial, nearest first."""
 
     def __init__(self) -> None:
+        self._adding: deque[Future[object]] = deque()  # adds asked for, maybe not yet made
         self._index = Index(
             ndim=DIMENSIONS,
             metric="cos",
@@ -51,33 +68,46 @@ class VectorWindow:
         )
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._settled())
 
     @property
     def memory_bytes(self) -> int:
-        return int(self._index.memory_usage)
+        return int(self._settled().memory_usage)
 
     def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
-        self._index.add(serial, vector, threads=1)
+        """Add ``vector`` (never changed afterwards) in the adding thread; a failed add
+        raises here or at the next read."""
+        while self._adding and self._adding[0].done():  # only the adds still out are kept
+            self._adding.popleft().result()
+        self._adding.append(_adder().submit(self._index.add, serial, vector, threads=1))
+
+    def _settled(self) -> Index:
+        """The graph, once every add asked for so far is made."""
+        while self._adding:
+            self._adding.popleft().result()
+        return self._index
 
     def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:
         """The vectors held for ``serials`` (those it holds, in order), one a row, as the
         graph holds them (int8 steps, unscaled): what a restart rebuilds alike."""
-        found = self._index.get(np.asarray(serials, dtype=np.uint64)) if serials else None
+        index = self._settled()
+        found = index.get(np.asarray(serials, dtype=np.uint64)) if serials else None
         each = found if isinstance(found, tuple) else ()  # a row per key, None: no vector
         rows = [row for row in each if isinstance(row, np.ndarray)]
         return np.vstack(rows).astype(np.float32) if rows else _NO_ROWS
 
     def remove(self, serials: list[int]) -> None:
-        present = [serial for serial in serials if serial in self._index]
+        index = self._settled()
+        present = [serial for serial in serials if serial in index]
         if present:
-            self._index.remove(present)
+            index.remove(present)
 
     def nearest(self, vector: npt.NDArray[np.float32], count: int) -> list[tuple[int, float]]:
         """Up to ``count`` (serial, cosine) pairs, most similar first, ties by serial."""
-        if not len(self._index):
+        index = self._settled()
+        if not len(index):
             return []
-        found = self._index.search(vector, count, threads=1)
+        found = index.search(vector, count, threads=1)
         pairs = [
             (int(key), 1.0 - float(distance))
             for key, distance in zip(found.keys, found.distances, strict=True)

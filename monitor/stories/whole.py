@@ -7,9 +7,13 @@ together. So the semantic tier compares a new headline with its candidate story'
 *whole* too (docs/decisions/0046-story-whole.md):
 
 - the story's centroid: the normalised mean of its newest ``RECENT`` windowed members'
-  headline vectors (as the vector window holds them), recomputed when a member joins or
+  headline vectors (as the vector window holds them), read anew after a member joins or
   leaves the window, so that the same windowed articles give the same centroid after a
-  restart as in a process that has run for days;
+  restart as in a process that has run for days. Which members is settled when one
+  joins or leaves (``IndexedStory.recent``); their vectors are read when a lookup first
+  needs the centroid (:func:`with_centroid`): most stories change again, or leave the
+  window, before any lookup has them among its neighbours, and reading the vector window
+  waits for its adds (``monitor.stories.semantic``);
 - the story's words: the IDF-weighted cosine of the new headline's words with the counted
   headline words of the same members.
 
@@ -30,8 +34,9 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.stories.evidence import Entry, IndexedStory, Rarity
+from monitor.stories.semantic import VectorWindow
 
-__all__ = ["RECENT", "StoryWhole", "centroid_of", "story_whole", "story_words"]
+__all__ = ["RECENT", "StoryWhole", "centroid_of", "story_whole", "story_words", "with_centroid"]
 
 # Members a story's whole is read from, newest first: enough to outvote one odd headline,
 # few enough that the story's latest wording weighs (12,000 real headlines: 16 recalls
@@ -68,6 +73,15 @@ def story_whole(
     if story.centroid is None:
         return None
     return StoryWhole(float(vector @ story.centroid) / length, story, entries)
+
+
+def with_centroid(story: IndexedStory, window: VectorWindow) -> IndexedStory:
+    """``story``, its centroid read from the members its last change settled (as the
+    vector ``window`` holds their vectors), if not read since."""
+    if story.recent is not None:
+        story.centroid = centroid_of(window.stored(list(story.recent)))
+        story.recent = None
+    return story
 
 
 def centroid_of(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float16] | None:

@@ -190,3 +190,22 @@ async def test_a_story_another_daemon_opened_is_found_by_meaning(
     assert decision.verdict is Verdict.NEW_STORY
     theirs = found.get(decision.story_id)
     assert (theirs is not None and theirs.evidence is MatchKind.SEMANTIC) is joins
+
+
+def test_adds_made_in_the_adding_thread_build_the_graph_inline_adds_build() -> None:
+    """Each read waits for the adds asked before it: the neighbours are those of the same
+    adds made one by one in the caller's thread, whatever the adding thread's timing."""
+    rng = np.random.default_rng(17)
+    vectors = rng.standard_normal((300, 512)).astype(np.float32)
+    window, inline = VectorWindow(), VectorWindow()
+    for serial, vector in enumerate(vectors, start=1):
+        window.add(serial, vector)
+        inline._index.add(serial, vector, threads=1)  # the graph's own add, no thread
+        if serial % 50 == 0:  # reads between adds, as lookups come between articles
+            assert window.nearest(vector, 16) == inline.nearest(vector, 16)
+    window.remove([5, 6])
+    inline.remove([5, 6])
+    assert len(window) == len(inline) == 298
+    queries = rng.standard_normal((20, 512)).astype(np.float32)
+    assert [window.nearest(q, 16) for q in queries] == [inline.nearest(q, 16) for q in queries]
+    assert np.array_equal(window.stored([1, 2, 300]), inline.stored([1, 2, 300]))

@@ -17,6 +17,7 @@ from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
+from monitor.stories.whole import with_centroid
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BACKGROUND = [
@@ -88,7 +89,8 @@ def test_a_story_whole_is_its_windowed_members_only() -> None:
         seen = NOW - timedelta(hours=47, minutes=59) + timedelta(minutes=minute)
         restarted.add("s1", "s1", title, seen, language="en", vector=_VECTORS[title])
     assert ran.entries == 2 + len(BACKGROUND)
-    centroids = [index._stories["s1"].centroid for index in (ran, restarted)]
+    stories = [with_centroid(index._stories["s1"], index._vectors) for index in (ran, restarted)]
+    centroids = [story.centroid for story in stories]
     assert centroids[0] is not None and centroids[1] is not None
     assert np.array_equal(centroids[0], centroids[1])
 
