@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -55,6 +55,7 @@ __all__ = [
 
 FORMAT = 1
 _MAGIC = b"wirewatch story index\n"
+_HEADER_MAX = 64 * 1024  # a longer first line is no header of ours
 _EMPTY: frozenset[Any] = frozenset()
 _SOURCES = Path(__file__).parent
 _NOT_GROUPING = ("snapshot", "snapshot_path", "snapshot_interval")  # where, not how
@@ -160,22 +161,26 @@ def _sync_directory(directory: Path) -> None:
 
 def read(path: Path, expected: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
     """The header, lexical and vector parts of a snapshot whose header holds ``expected``
-    and whose payload matches its checksum; SnapshotError otherwise. Blocking."""
+    and whose payload matches its checksum; SnapshotError otherwise. Blocking. Each part
+    is read on its own: the file is never held whole besides them."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            return _read_parts(file, expected)
     except OSError as err:
         raise SnapshotError(f"unreadable: {err.strerror or err}") from err
-    if not data.startswith(_MAGIC):
+
+
+def _read_parts(file: BinaryIO, expected: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
+    if file.read(len(_MAGIC)) != _MAGIC:
         raise SnapshotError("not a story index snapshot")
-    end = data.find(b"\n", len(_MAGIC))
-    header = _header(data[len(_MAGIC) : end] if end >= 0 else b"")
+    header = _header(file.readline(_HEADER_MAX))
     for key, value in {"format": FORMAT, **expected}.items():
         if header.get(key) != value:
             raise SnapshotError(f"{key} differs: snapshot has {header.get(key)!r}")
-    lexical_end = end + 1 + _size(header, "lexical_bytes")
-    if lexical_end + _size(header, "vector_bytes") != len(data):
+    lexical_size, vector_size = _size(header, "lexical_bytes"), _size(header, "vector_bytes")
+    lexical, vectors = file.read(lexical_size), file.read(vector_size)
+    if len(lexical) != lexical_size or len(vectors) != vector_size or file.read(1):
         raise SnapshotError("truncated or extended")
-    lexical, vectors = data[end + 1 : lexical_end], data[lexical_end:]
     digest = hashlib.sha256(lexical)
     digest.update(vectors)
     if digest.hexdigest() != header.get("sha256"):
