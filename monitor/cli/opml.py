@@ -1,7 +1,7 @@
 """``wirewatch feeds import FILE.opml`` and ``wirewatch feeds export``: feed lists in and
 out in the format every reader uses (monitor.config.opml).
 
-    wirewatch feeds import FILE.opml [--to feeds.d/opml.toml] [--dry-run]
+    wirewatch feeds import FILE.opml [--to feeds.d/opml.toml] [--dry-run] [--json]
     wirewatch feeds export > feeds.opml
 
 ``import`` appends the file's new feeds, as ``[[feeds]]`` tables, to an include file (by
@@ -18,12 +18,14 @@ entities), a target that is not included or would break the config; 2 wrong usag
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from monitor.cli.commands import CommandFactory, Subcommands
 from monitor.config import (
@@ -49,6 +51,7 @@ def add_opml(actions: Subcommands, command: CommandFactory) -> list[argparse.Arg
         help=f"the include file to append to, relative to the config file ({DEFAULT_TARGET})",
     )  # fmt: skip
     bring.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    bring.add_argument("--json", action="store_true", help="the report as one JSON object")
     send = command(actions, "export", "print every configured feed as OPML 2.0", _export)
     return [bring, send]
 
@@ -103,9 +106,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     target = Path(config.path).parent / args.to
     if target.resolve() == Path(config.path).resolve():
-        return _fail(
-            f"{args.to} is the config file itself; feeds are imported into an include file"
-        )
+        return _fail(f"{args.to} is the config file itself; feeds go into an include file")
     try:
         listed = read_opml(Path(args.file).read_bytes())
     except OSError as err:
@@ -113,25 +114,34 @@ def _import(args: argparse.Namespace) -> int:
     except OpmlError as err:
         return _fail(f"{args.file}: {err}")
     plan = plan_import(config, listed)
-    _report(plan)
     if plan.added and not args.dry_run:
         tables = toml_tables(plan.added, Path(args.file).name, datetime.now(UTC))
         failure = _append_checked(config.path, target, tables, {feed.url for feed in plan.added})
         if failure:
             return _fail(failure)
-    verb = "would add" if args.dry_run else "added"
-    print(f"{verb} {len(plan.added)} feeds to {target}; skipped {len(plan.duplicates)} "
-          f"duplicates and {len(plan.invalid)} invalid entries")  # fmt: skip
-    if plan.added and not args.dry_run:
-        print("a running daemon reads them on reload: systemctl reload wirewatch, or kill -HUP")
+    print(json.dumps(_json(plan, target, args.dry_run), ensure_ascii=False) if args.json
+          else _text(plan, target, args.dry_run))  # fmt: skip
     return 0
 
 
-def _report(plan: Plan) -> None:
-    for line in plan.duplicates:
-        print(f"duplicate: {line}")
-    for line in plan.invalid:
-        print(f"invalid: {line}")
+def _text(plan: Plan, target: Path, dry_run: bool) -> str:
+    lines = [f"duplicate: {line}" for line in plan.duplicates]
+    lines += [f"invalid: {line}" for line in plan.invalid]
+    verb = "would add" if dry_run else "added"
+    skipped = f"{len(plan.duplicates)} duplicates and {len(plan.invalid)} invalid entries"
+    lines.append(f"{verb} {len(plan.added)} feeds to {target}; skipped {skipped}")
+    if plan.added and not dry_run:
+        lines.append(
+            "a running daemon reads them on reload: systemctl reload wirewatch, or kill -HUP"
+        )
+    return "\n".join(lines)
+
+
+def _json(plan: Plan, target: Path, dry_run: bool) -> dict[str, Any]:
+    """What ``feeds import --json`` prints: one object."""
+    added = [{"url": feed.url, "name": feed.name, "tags": list(feed.tags)} for feed in plan.added]
+    return {"target": str(target), "dry_run": dry_run, "added": added,
+            "duplicates": plan.duplicates, "invalid": plan.invalid}  # fmt: skip
 
 
 def _append_checked(config_path: str, target: Path, tables: str, urls: set[str]) -> str:

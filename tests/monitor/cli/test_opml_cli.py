@@ -3,6 +3,7 @@ include file (the config file is never rewritten), folders become tags and come 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -73,11 +74,17 @@ def test_imported_files_of_every_reader_make_one_valid_config(
 
 
 def test_a_dry_run_writes_nothing(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(["feeds", "import", "--dry-run", "--config", str(config), str(DATA / "miniflux.opml")])
-        == 0
-    )
+    argv = ["feeds", "import", "--dry-run", "--config", str(config), str(DATA / "miniflux.opml")]
+    assert main(argv) == 0
     assert "would add 2 feeds" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] is True and report["duplicates"] == []
+    assert report["added"][0] == {"url": "https://www.hurriyetdailynews.com/rss",
+                                  "name": "Hürriyet Daily News", "tags": ["Türkiye"]}  # fmt: skip
+    assert report["invalid"] == [
+        "outline 'Broken' in 'All': xmlUrl 'javascript:alert(1)' is not an http(s) URL"
+    ]
     assert not (config.parent / "feeds.d").exists()
 
 
