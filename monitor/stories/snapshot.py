@@ -107,14 +107,15 @@ def capture(index: StoryIndex) -> StoryState:
         "by_headline": index._by_headline.copy(),
         "names": (index._names.version, {t: tuple(c) for t, c in index._names._counts.items()}),
     }
-    return StoryState(lexical, index._vectors._index.save() or b"", len(index._entries))
+    vectors = index._vectors._settled().save() or b""  # once the adds asked for are made
+    return StoryState(lexical, vectors, len(index._entries))
 
 
 def _story_row(story: IndexedStory) -> tuple[Any, ...]:
     centroid = story.centroid
     kept = None if centroid is None else (centroid.tobytes(), centroid.shape, centroid.dtype.str)
     return (story.story_id, story.first_article_id, story.last_seen.timestamp(),
-            list(story.members), kept)  # fmt: skip
+            list(story.members), kept, story.recent)  # fmt: skip
 
 
 def _entry_row(serial: int, entry: Entry, position: dict[str, int]) -> tuple[Any, ...]:
@@ -252,9 +253,10 @@ def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
 
 
 def _story(row: tuple[Any, ...]) -> IndexedStory:
-    story_id, first, last_seen, members, centroid = row
+    story_id, first, last_seen, members, centroid, recent = row
     story = IndexedStory(story_id, first, datetime.fromtimestamp(last_seen, UTC))
     story.members = list(members)
+    story.recent = None if recent is None else tuple(recent)  # its centroid still to read
     if centroid is not None:
         raw, shape, dtype = centroid
         story.centroid = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape)

@@ -74,6 +74,14 @@ def _probe(index: StoryIndex) -> list[object]:
     ]
 
 
+def _wholes(index: StoryIndex) -> list[tuple[str, bytes | None, tuple[int, ...] | None]]:
+    return [
+        (story.story_id, None if story.centroid is None else story.centroid.tobytes(),
+         story.recent)
+        for story in index._stories.values()
+    ]  # fmt: skip
+
+
 def _saved(path: Path, index: StoryIndex, mark: SnapshotMark | None = None) -> None:
     write(path, capture(index), header_for(mark or SnapshotMark(7, "a7"), SETTINGS, NOW))
 
@@ -84,6 +92,7 @@ def test_a_restored_index_holds_and_decides_what_the_saved_one_did(tmp_path: Pat
     _saved(path, index)
     header, lexical, vectors = read(path, expected(SETTINGS))
     restored = restore(SETTINGS, lexical, vectors)
+    assert any(story.recent for story in index._stories.values())  # some still to read
 
     assert (header["mark"], header["mark_article"]) == (7, "a7")
     assert restored.entries == index.entries and len(restored) == len(index)
@@ -91,6 +100,7 @@ def test_a_restored_index_holds_and_decides_what_the_saved_one_did(tmp_path: Pat
     assert dict(restored._postings) == dict(index._postings)
     assert restored._by_headline == index._by_headline
     assert restored._names._counts == index._names._counts
+    assert _wholes(restored) == _wholes(index)  # centroids read, or their members to read
     assert _probe(restored) == _probe(index)
     # and both go on alike: the same article joins the same story in each
     for each in (index, restored):
