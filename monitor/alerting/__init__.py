@@ -1,7 +1,8 @@
 """Alerting: from queued alerts to delivered messages.
 
-The outbox as dispatch sees it, the dispatcher (a drain per notifier; retry budgets, rate
-limits, groups, digests, threads, send dedup, redaction of errors), routing by rule and
+The outbox as dispatch sees it, the dispatcher (a drain per notifier, its sends side by
+side in story order, outcomes recorded in batches; retry budgets, rate limits, groups,
+digests, threads, send dedup, redaction of errors), routing by rule and
 severity, holds (quiet hours, rate limits), silences, operator alerts about feeds,
 surges as alerts, delivery counters, the excerpt an alert quotes, and the signed link
 in each message to judge its alert."""

@@ -9,7 +9,10 @@ redaction of secrets from every error we keep, and the delivery metrics
 (``monitor.alerting.outcomes`` records what became of each send).
 
 Each notifier drains on its own (``monitor.alerting.drains``): a slow or hanging
-receiver delays its own deliveries, never another notifier's nor a reload.
+receiver delays its own deliveries, never another notifier's nor a reload. Within a
+pass, up to the route's ``concurrency`` sends are in flight at once, never two of one
+story (``monitor.alerting.lanes``); a Retry-After holds the rest of the pass back, and
+outcomes are written in batches, one transaction each (``monitor.alerting.recorder``).
 
 Delivery guarantee (docs/alerting.md): at least once per (alert, notifier), with a
 stable idempotency key per message, so a receiver that drops repeated keys sees
@@ -22,6 +25,7 @@ message and before the store recorded it as sent: an outcome the store refuses t
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -31,6 +35,7 @@ from monitor.alerting.delivery_metrics import DeliveryMetrics
 from monitor.alerting.drains import Drains
 from monitor.alerting.feedback_links import FeedbackLinks
 from monitor.alerting.holds import Hold, Unit, batched, digest_hold, group_hold, kind_of, quiet_hold
+from monitor.alerting.lanes import Lanes
 from monitor.alerting.outbox import batch_id_for, batch_kind, to_alert
 from monitor.alerting.outcomes import Outcomes
 from monitor.alerting.passes import DispatchConfig, DispatchSummary, Pass, thread_key
@@ -105,8 +110,10 @@ class Dispatcher:
 
     async def aclose(self) -> None:
         """Stop waking drains and cancel any still running (what it has not sent stays
-        pending); close the replaced notifiers still waiting for their send."""
+        pending), record the outcomes of what was sent; close the replaced notifiers
+        still waiting for their send."""
         await self._drains.aclose()
+        await self._outcomes.settled()
         for channel in self._retired:
             await channel.aclose()
         self._retired.clear()
@@ -147,7 +154,8 @@ class Dispatcher:
         self.metrics.sweeps += 1
 
     async def _pass(self, name: str, summary: DispatchSummary) -> None:
-        """One pass over ``name``'s due deliveries under the config current at its start."""
+        """One pass over ``name``'s due deliveries under the config current at its start;
+        it ends once their outcomes are recorded, so the next pass reads them as they are."""
         await self.unrecorded.flush(self._store, name)
         config, now = self._config, self._clock()
         due = self.unrecorded.without(await self._store.due_deliveries(now, BATCH, name))
@@ -158,17 +166,21 @@ class Dispatcher:
         channel = config.channels.get(name)
         if channel is None:
             for context in due:
-                await self._outcomes.dead(
+                self._outcomes.dead(
                     pass_, Unit([context]), "notifier is not configured", DeadReason.NOT_CONFIGURED
                 )
-            return
-        for unit in sorted(await self._units(pass_, due), key=lambda unit: unit.first_created):
-            if self._config is not config:  # reloaded: the rest goes under the new config
-                self._drains.start(name)
-                return
-            await self._dispatch_unit(pass_, channel, unit)
-        if len(due) >= BATCH:  # there may be more
+        else:
+            await self._send_all(pass_, channel, await self._units(pass_, due))
+        await self._outcomes.settled()
+        if pass_.reloaded or len(due) >= BATCH:  # the rest under the new config; or more
             self._drains.start(name)
+
+    async def _send_all(self, pass_: Pass, channel: notifiers.Notifier, units: list[Unit]) -> None:
+        """The units side by side up to the route's concurrency, in story order."""
+        lanes = Lanes(pass_.route.concurrency)
+        for unit in sorted(units, key=lambda unit: unit.first_created):
+            lanes.add(unit.stories, functools.partial(self._dispatch_unit, pass_, channel, unit))
+        await lanes.finish()
 
     async def _units(self, pass_: Pass, items: list[DeliveryContext]) -> list[Unit]:
         """Claimed batches as they are; the rest filtered, held or pooled into a batch."""
@@ -179,7 +191,7 @@ class Dispatcher:
                 continue
             hold = self._hold(pass_, context)
             if hold is not None:
-                await self._outcomes.deferred(pass_, Unit([context]), hold)
+                self._outcomes.deferred(pass_, Unit([context]), hold)
             elif kind_of(pass_.route) is None or context.delivery.attempts:
                 units.append(Unit([context]))
             else:
@@ -202,7 +214,7 @@ class Dispatcher:
         if silence is None:
             return False
         note = f"silenced #{silence.silence_id}: {silence.reason}"
-        await self._outcomes.silenced(pass_, Unit([context]), note)
+        self._outcomes.silenced(pass_, Unit([context]), note)
         return True
 
     async def _pooled(self, pass_: Pass, pool: list[DeliveryContext]) -> list[Unit]:
@@ -211,6 +223,7 @@ class Dispatcher:
         if not pool or kind is None:
             return []
         if kind == "group":
+            await self._outcomes.settled()  # alerts this pass just held are read back too
             held = self.unrecorded.without(await self._store.held_deliveries(pass_.name, "group"))
             known = {c.delivery.delivery_id for c in pool}
             for context in held:
@@ -226,18 +239,30 @@ class Dispatcher:
         return [unit]
 
     async def _dispatch_unit(self, pass_: Pass, channel: notifiers.Notifier, unit: Unit) -> None:
-        keys = [thread_key(context) for context in unit.contexts]
-        waiting = [pass_.failed[key] for key in keys if key in pass_.failed]
-        if unit.kind == "alert" and waiting:  # its first message failed in this pass
-            await self._outcomes.deferred(pass_, unit, Hold("thread", max(waiting)))
+        if self._config is not pass_.config:  # reloaded: left for a pass under the new one
+            pass_.reloaded = True
             return
-        if wait := self._rate_limited(pass_):
-            await self._outcomes.deferred(pass_, unit, Hold("rate_limit", wait))
+        if hold := self._held_back(pass_, unit):
+            self._outcomes.deferred(pass_, unit, hold)
             return
         await self._send(pass_, channel, unit)
-        if any(retired is channel for retired in self._retired):
+        retired = [one for one in self._retired if one is channel]
+        if retired and not self._drains.sending_on(channel):
             self._retired.remove(channel)
             await channel.aclose()
+
+    def _held_back(self, pass_: Pass, unit: Unit) -> Hold | None:
+        """Why the unit waits although due: its first message failed in this pass, the
+        receiver asked us to wait (Retry-After), or the route's rate limit."""
+        keys = [thread_key(context) for context in unit.contexts]
+        waiting = [pass_.failed[key] for key in keys if key in pass_.failed]
+        if unit.kind == "alert" and waiting:
+            return Hold("thread", max(waiting))
+        if pass_.paused_until is not None:
+            return Hold("retry_after", pass_.paused_until)
+        if wait := self._rate_limited(pass_):
+            return Hold("rate_limit", wait)
+        return None
 
     def _rate_limited(self, pass_: Pass) -> datetime | None:
         limit = pass_.route.rate_limit
@@ -253,38 +278,40 @@ class Dispatcher:
         alerts = [
             to_alert(c, threads.get(thread_key(c)), self.feedback_links) for c in unit.contexts
         ]
-        drain = self._drains[pass_.name]
-        drain.sending = channel
+        sending = self._drains[pass_.name].sending
+        sending.append(channel)
         try:
             sent = await _deliver(channel, unit, alerts)
         except notifiers.NotifyError as err:
-            await self._failed(pass_, unit, str(err), err.retryable, err.retry_after)
+            self._failed(pass_, unit, str(err), err.retryable, err.retry_after)
             return
         except Exception as err:  # a plugin bug must not stop the other deliveries
             error = f"{type(err).__name__}: {err}"
-            await self._outcomes.dead(pass_, unit, error, DeadReason.PLUGIN_ERROR)
+            self._outcomes.dead(pass_, unit, error, DeadReason.PLUGIN_ERROR)
             return
         finally:
-            drain.sending = None
+            sending.remove(channel)
         self.metrics.messages[pass_.name, unit.kind] += 1
-        await self._outcomes.sent(pass_, unit)
+        self._outcomes.sent(pass_, unit)
         if sent is not None and sent.thread:
-            await self._outcomes.thread(pass_, unit, sent.thread)
+            self._outcomes.thread(pass_, unit, sent.thread)
 
-    async def _failed(
+    def _failed(
         self, pass_: Pass, unit: Unit, error: str, retryable: bool, retry_after: float | None
     ) -> None:
         if not retryable:
-            await self._outcomes.dead(pass_, unit, error, DeadReason.NOT_RETRYABLE)
+            self._outcomes.dead(pass_, unit, error, DeadReason.NOT_RETRYABLE)
             return
         first = unit.first_attempt or pass_.now
         retry_at = pass_.config.retry.next_try(unit.attempts + 1, first, pass_.now, retry_after)
         if retry_at is None:
-            await self._outcomes.dead(pass_, unit, error, DeadReason.BUDGET_SPENT)
+            self._outcomes.dead(pass_, unit, error, DeadReason.BUDGET_SPENT)
             return
         for context in unit.contexts:
             pass_.failed[thread_key(context)] = retry_at
-        await self._outcomes.retry(pass_, unit, error, retry_at)
+        if retry_after is not None:  # the receiver's word holds for the rest of the pass
+            pass_.paused_until = max(retry_at, pass_.paused_until or retry_at)
+        self._outcomes.retry(pass_, unit, error, retry_at)
 
 
 async def _deliver(

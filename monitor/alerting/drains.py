@@ -2,7 +2,8 @@
 
 A drain *run* is a task making passes over one notifier's due deliveries (the
 dispatcher's pass) until no further pass is asked for. A notifier has at most one run at
-a time, so its sends go in order and one delivery is never in two sends at once;
+a time, and a pass sends side by side only what it read (``monitor.alerting.lanes``), so
+one delivery is never in two sends at once;
 notifiers run side by side, so a slow or hanging receiver holds back its own deliveries
 only. Starting a drain that is running asks it for another pass instead (``again``):
 what came due meanwhile goes out right after the send in flight.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, ItemsView
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,7 @@ class Drain:
     run: Run | None = None
     again: bool = False  # another pass is wanted after the one in progress
     timer: asyncio.TimerHandle | None = None
-    sending: notifiers.Notifier | None = None  # the channel of the send in flight
+    sending: list[notifiers.Notifier] = field(default_factory=list)  # channels of sends in flight
 
     @property
     def busy(self) -> bool:
@@ -74,7 +75,7 @@ class Drains:
         return self._drains.items()
 
     def sending_on(self, channel: notifiers.Notifier) -> bool:
-        return any(drain.sending is channel for drain in self._drains.values())
+        return any(one is channel for drain in self._drains.values() for one in drain.sending)
 
     async def start_due(self, *, timers: bool = False) -> list[Run]:
         """A run for each notifier with deliveries due now (a running drain is asked for

@@ -45,6 +45,10 @@ class Unit:
         return [context.delivery.delivery_id for context in self.contexts]
 
     @property
+    def stories(self) -> list[str]:
+        return [context.alert.story_id for context in self.contexts]
+
+    @property
     def attempts(self) -> int:
         return max(context.delivery.attempts for context in self.contexts)
 

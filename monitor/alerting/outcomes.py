@@ -5,8 +5,10 @@ a send) and deferred (a hold: waits without spending anything), and the thread r
 a first message got. Errors are redacted with the pass's redactor before they are stored
 or logged. A dead letter's log line says why (``reason``:
 :class:`~monitor.alerting.retries.DeadReason`), after how many attempts and over how long.
-A write the store refuses (a full disk) is kept in :attr:`Outcomes.unrecorded` and
-written later; its delivery is not sent again meanwhile.
+Outcomes are written in batches, one transaction each (``monitor.alerting.recorder``);
+a pass waits for its own with :meth:`Outcomes.settled`. A batch the store refuses (a
+full disk) is kept in :attr:`Outcomes.unrecorded` and written later; its deliveries are
+not sent again meanwhile.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import structlog
 from monitor.alerting.delivery_metrics import DeliveryMetrics, Outcome
 from monitor.alerting.holds import Hold, Unit
 from monitor.alerting.passes import Pass, thread_key
+from monitor.alerting.recorder import OutcomeRecorder
 from monitor.alerting.retries import DeadReason
-from monitor.alerting.unrecorded import UnrecordedOutcomes
+from monitor.alerting.unrecorded import OutcomeWrite, UnrecordedOutcomes
 from monitor.records import DeliveryState
-from monitor.store import Outbox
+from monitor.store import DeliveryUpdate, Outbox, ThreadRef
 
 log = structlog.get_logger("monitor.alerting.dispatch")
 
@@ -30,19 +33,23 @@ class Outcomes:
     """Records outcomes of one dispatcher's passes."""
 
     def __init__(self, store: Outbox, metrics: DeliveryMetrics) -> None:
-        self._store = store
         self.metrics = metrics
         self.unrecorded = UnrecordedOutcomes()  # writes the store refused, until it takes them
+        self._recorder = OutcomeRecorder(store, self.unrecorded)
 
-    async def sent(self, pass_: Pass, unit: Unit) -> None:
-        await self._attempted(pass_, unit, Outcome.SENT, None)
+    async def settled(self) -> None:
+        """Until every outcome given so far is in the store (or kept as unrecorded)."""
+        await self._recorder.settled()
+
+    def sent(self, pass_: Pass, unit: Unit) -> None:
+        self._attempted(pass_, unit, Outcome.SENT, None)
         self._log(pass_, unit, "delivery_sent", None)
 
-    async def retry(self, pass_: Pass, unit: Unit, error: str, retry_at: datetime) -> None:
+    def retry(self, pass_: Pass, unit: Unit, error: str, retry_at: datetime) -> None:
         """A transient failure: tried again at ``retry_at``."""
         clean = pass_.config.redact(error)
-        await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.PENDING,
+        self._update(
+            pass_, unit, state=DeliveryState.PENDING,
             attempts=unit.attempts + 1, next_attempt_at=retry_at, error=clean,
             first_attempt_at=pass_.now,
         )  # fmt: skip
@@ -50,29 +57,29 @@ class Outcomes:
         retry_in = round((retry_at - pass_.now).total_seconds(), 1)
         self._log(pass_, unit, "delivery_retry", clean, retry_in=retry_in)
 
-    async def dead(self, pass_: Pass, unit: Unit, error: str, reason: DeadReason) -> None:
+    def dead(self, pass_: Pass, unit: Unit, error: str, reason: DeadReason) -> None:
         """Given up: logged at error level with why, after how many attempts, over how long."""
         clean = pass_.config.redact(error)
-        await self._attempted(pass_, unit, Outcome.DEAD, clean)
+        self._attempted(pass_, unit, Outcome.DEAD, clean)
         first = unit.first_attempt or pass_.now
         self._log(
             pass_, unit, "delivery_dead", clean, reason=reason.value, attempts=unit.attempts + 1,
             retried_for=round((pass_.now - first).total_seconds(), 1),
         )  # fmt: skip
 
-    async def silenced(self, pass_: Pass, unit: Unit, note: str) -> None:
+    def silenced(self, pass_: Pass, unit: Unit, note: str) -> None:
         """Ended by a silence, never attempted (``note`` names the silence)."""
-        await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.SILENCED,
+        self._update(
+            pass_, unit, state=DeliveryState.SILENCED,
             attempts=unit.attempts, next_attempt_at=pass_.now, error=note,
         )  # fmt: skip
         self._count(pass_, unit, Outcome.SILENCED)
         self._log(pass_, unit, "delivery_silenced", None)
 
-    async def deferred(self, pass_: Pass, unit: Unit, hold: Hold) -> None:
+    def deferred(self, pass_: Pass, unit: Unit, hold: Hold) -> None:
         """Wait without spending an attempt: the delivery is held, not failing."""
-        await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state=DeliveryState.PENDING,
+        self._update(
+            pass_, unit, state=DeliveryState.PENDING,
             attempts=unit.attempts, next_attempt_at=hold.until, error=None, hold=hold.reason,
         )  # fmt: skip
         pass_.summary.outcomes[Outcome.DEFERRED] += len(unit.ids)
@@ -84,24 +91,32 @@ class Outcomes:
                 until=hold.until.isoformat(),
             )  # fmt: skip
 
-    async def thread(self, pass_: Pass, unit: Unit, ref: str) -> None:
+    def thread(self, pass_: Pass, unit: Unit, ref: str) -> None:
         """The first message of each of the unit's (story, rule) went out as ``ref``."""
         for context in unit.contexts:
             key = thread_key(context)
             pass_.threads.setdefault(key, ref)
-            await self.unrecorded.save_thread(self._store, *key, pass_.name, ref)
+            self._recorder.add(OutcomeWrite(pass_.name, ThreadRef(*key, pass_.name, ref)))
 
-    async def _attempted(
-        self, pass_: Pass, unit: Unit, outcome: Outcome, error: str | None
-    ) -> None:
+    def _attempted(self, pass_: Pass, unit: Unit, outcome: Outcome, error: str | None) -> None:
         """A final outcome of an attempt (sent or dead)."""
         state = DeliveryState.SENT if outcome is Outcome.SENT else DeliveryState.DEAD
-        await self.unrecorded.update(
-            self._store, unit.ids, notifier=pass_.name, state=state,
+        self._update(
+            pass_, unit, state=state,
             attempts=unit.attempts + 1, next_attempt_at=pass_.now, error=error,
             first_attempt_at=pass_.now,
         )  # fmt: skip
         self._count(pass_, unit, outcome)
+
+    def _update(
+        self, pass_: Pass, unit: Unit, *, state: DeliveryState, attempts: int,
+        next_attempt_at: datetime, error: str | None, hold: str | None = None,
+        first_attempt_at: datetime | None = None,
+    ) -> None:  # fmt: skip
+        update = DeliveryUpdate(
+            tuple(unit.ids), state, attempts, next_attempt_at, error, hold, first_attempt_at
+        )
+        self._recorder.add(OutcomeWrite(pass_.name, update))
 
     def _count(self, pass_: Pass, unit: Unit, outcome: Outcome) -> None:
         pass_.summary.outcomes[outcome] += len(unit.ids)

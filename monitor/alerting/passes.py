@@ -74,6 +74,8 @@ class Pass:
     summary: DispatchSummary
     threads: dict[Key, str] = field(default_factory=dict)  # first messages sent in this pass
     failed: dict[Key, datetime] = field(default_factory=dict)  # first messages now retrying
+    paused_until: datetime | None = None  # the receiver asked us to wait (Retry-After)
+    reloaded: bool = False  # units left for the next pass, under the new config
 
     @property
     def route(self) -> RouteSettings:

@@ -150,6 +150,9 @@ class RateLimit(Section):
     per_seconds: float = Field(gt=0, le=86_400)
 
 
+DEFAULT_CONCURRENCY = 16  # chosen by bench.delivery (docs/BENCHMARKS.md)
+
+
 class RouteSettings(Section):
     """How one notifier receives alerts."""
 
@@ -158,6 +161,8 @@ class RouteSettings(Section):
     digest: DigestSettings | None = None
     quiet_hours: QuietHours | None = None
     rate_limit: RateLimit | None = None
+    # Sends in flight at once (docs/decisions/0050); 1 sends one at a time.
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=256)
 
 
 class AlertingSettings(Section):

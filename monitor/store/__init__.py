@@ -11,7 +11,7 @@ Other packages use only the names below.
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for
 from monitor.store.interface import ArticleRecord, BatchIngestStore, FeedLeases, Store
-from monitor.store.outbox import STATES, AlertListing, Outbox
+from monitor.store.outbox import STATES, AlertListing, DeliveryUpdate, Outbox, ThreadRef
 from monitor.store.postgres.migrate import migrate_store, render_migration
 from monitor.store.records import (
     AlertPlanner,
@@ -41,6 +41,7 @@ __all__ = [
     "BatchIngestStore",
     "DatabaseStats",
     "DeliveryContext",
+    "DeliveryUpdate",
     "FeedLeases",
     "InstanceLockError",
     "KnownArticle",
@@ -57,6 +58,7 @@ __all__ = [
     "StoreUnavailableError",
     "StoredArticle",
     "StorySummary",
+    "ThreadRef",
     "WindowArticle",
     "instance_lock",
     "links_of",

@@ -17,6 +17,29 @@ STATES = tuple(DeliveryState)
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryUpdate:
+    """One outcome to write to ``delivery_ids`` (a unit's deliveries share it)."""
+
+    delivery_ids: tuple[int, ...]
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime
+    error: str | None
+    hold: str | None = None
+    first_attempt_at: datetime | None = None  # kept from the first write that gives one
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRef:
+    """The first message of (story, rule) on a notifier, as the receiver named it."""
+
+    story_id: str
+    rule: str
+    notifier: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class AlertListing:
     """One alert with its headline, every delivery of it and every verdict on it, oldest
     first (``wirewatch alerts``)."""
@@ -68,6 +91,12 @@ class Outbox(Protocol):
     ) -> None:
         """Write a delivery's outcome; ``first_attempt_at`` is kept from the first write
         that gives one (the start of its retry budget)."""
+
+    async def record_outcomes(
+        self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef] = ()
+    ) -> None:
+        """Write many outcomes and thread references in one transaction: all or none
+        (the dispatcher's group commit)."""
 
     async def claim_batch(self, batch_id: str, delivery_ids: Sequence[int]) -> None:
         """Fix a batch's members before its first send, so retries resend the same message."""

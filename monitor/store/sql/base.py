@@ -26,7 +26,7 @@ from monitor.records import (
 )
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
-from monitor.store.outbox import AlertListing
+from monitor.store.outbox import AlertListing, DeliveryUpdate, ThreadRef
 from monitor.store.records import (
     AlertPlanner,
     DeliveryContext,
@@ -271,9 +271,25 @@ class SqlStore:
         hold: str | None = None,
         first_attempt_at: datetime | None = None,
     ) -> None:
+        update = DeliveryUpdate(
+            tuple(delivery_ids), state, attempts, next_attempt_at, error, hold, first_attempt_at
+        )
+        await self.record_outcomes([update])
+
+    async def record_outcomes(
+        self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef] = ()
+    ) -> None:
+        await self._perform(self._outcomes(updates, threads), write=True)
+
+    def _outcomes(
+        self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef]
+    ) -> Steps[None]:
         time = self.dialect.time
-        values = (state, attempts, time(next_attempt_at), error, hold, time(first_attempt_at))
-        await self._perform(self._updates(list(delivery_ids), values))
+        for update in updates:
+            values = (update.state, update.attempts, time(update.next_attempt_at), update.error,
+                      update.hold, time(update.first_attempt_at))  # fmt: skip
+            yield from self._updates(list(update.delivery_ids), values)
+        yield from each(sql.SAVE_THREAD, [astuple(thread) for thread in threads])
 
     async def due_deliveries(
         self, now: datetime, limit: int, notifier: str | None = None
@@ -313,7 +329,7 @@ class SqlStore:
             await self._execute(statement, (batch_id, *self.dialect.list_values(delivery_ids)))
 
     async def save_thread(self, story_id: str, rule: str, notifier: str, ref: str) -> None:
-        await self._execute(sql.SAVE_THREAD, (story_id, rule, notifier, ref))
+        await self.record_outcomes([], [ThreadRef(story_id, rule, notifier, ref)])
 
     async def delivery_counts(self) -> dict[str, int]:
         return {row["state"]: int(row["n"]) for row in await self._rows(sql.DELIVERY_COUNTS)}

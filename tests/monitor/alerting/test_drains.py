@@ -10,6 +10,7 @@ import threading
 import httpx
 
 import notifiers
+from monitor.config.alerting import RouteSettings
 from monitor.observability import Redactor
 from monitor.store.interface import Store
 from tests.support.daemon_process import HANG_GUARD
@@ -40,8 +41,9 @@ def _closing(url: str, http: httpx.AsyncClient, name: str) -> ClosingWebhook:
 async def test_a_hanging_receiver_holds_back_no_other_notifier(
     store: Store, http: httpx.AsyncClient
 ) -> None:
-    """Six alerts queued for a receiver that hangs; a new alert for both notifiers reaches
-    the healthy one while the hanging one still holds its first request."""
+    """Six alerts queued for a receiver that hangs (all six sends in flight at once, within
+    the default concurrency); a new alert for both notifiers reaches the healthy one
+    while the hanging one still holds every request."""
     gate = threading.Event()
     with HttpReceiver(default=Response(gate=gate)) as slow, HttpReceiver() as fast:
         desk = Desk(store, {
@@ -51,13 +53,13 @@ async def test_a_hanging_receiver_holds_back_no_other_notifier(
         for story in QUEUED:
             await desk.alert(story, notifiers=("slow",))
         draining = asyncio.create_task(desk.sweep())
-        await asyncio.to_thread(slow.wait_for, 1)  # its first send hangs
+        await asyncio.to_thread(slow.wait_for, len(QUEUED))  # its sends hang
         await desk.alert("s7")  # for both notifiers
 
         beside = await asyncio.wait_for(desk.sweep(), HANG_GUARD)
 
         assert (beside, _stories(fast.requests)) == ({"sent": 1}, ["s7"])
-        assert len(slow.requests) == 1 and not draining.done()  # still hanging
+        assert len(slow.requests) == len(QUEUED) and not draining.done()  # still hanging
         gate.set()
         assert await draining == {"sent": 7}  # its queue, then s7 right after it
         received = _stories(slow.requests)
@@ -71,7 +73,8 @@ async def test_a_reconfiguration_beside_a_hanging_send_waits_for_it_and_loses_no
     """While the hanging notifier's send is in flight, the config drops that notifier and
     moves the other to a new address. Neither step waits for the send; the send finishes,
     is recorded once and its channel closed after it; what is left of the dropped
-    notifier's queue is dead-lettered, as for any notifier no longer configured."""
+    notifier's queue is dead-lettered, as for any notifier no longer configured. The
+    hanging notifier sends one at a time (concurrency 1), so s2 is still queued."""
     gate = threading.Event()
     with (
         HttpReceiver(default=Response(gate=gate)) as slow,
@@ -82,7 +85,8 @@ async def test_a_reconfiguration_beside_a_hanging_send_waits_for_it_and_loses_no
             _closing(slow.url(), http, "slow"),
             _closing(old_fast.url(), http, "fast"),
         )
-        desk = Desk(store, {"slow": slow_hook, "fast": fast_hook})
+        one_at_a_time = {"slow": RouteSettings(concurrency=1)}
+        desk = Desk(store, {"slow": slow_hook, "fast": fast_hook}, routes=one_at_a_time)
         for story in ("s1", "s2"):
             await desk.alert(story, notifiers=("slow",))
         draining = asyncio.create_task(desk.sweep())

@@ -1,7 +1,7 @@
 """An outcome the store refuses to record is kept and recorded later, never sent again
 meanwhile. The store is real; it refuses its delivery writes through a wrapper at
-``update_deliveries``/``save_thread`` (the seam), as a full disk would make it (the full
-disk itself: tests/monitor/daemon/test_full_disk.py)."""
+``record_outcomes`` (the seam every outcome write of the dispatcher goes through), as a
+full disk would make it (the full disk itself: tests/monitor/daemon/test_full_disk.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import notifiers
 from monitor.alerting.dispatch import Dispatcher, Redactor
 from monitor.alerting.retries import MAX_BACKOFF
 from monitor.records.models import DedupDecision, Verdict
-from monitor.store import NotWritableCause, StoreNotWritableError
+from monitor.store import DeliveryUpdate, NotWritableCause, StoreNotWritableError, ThreadRef
 from monitor.store.interface import Store
 from tests.support.one_alert import ALERT, ARTICLE, NOW, ScriptedChannel
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -36,13 +36,11 @@ class RefusingOutbox:
         if self.refusing:
             raise StoreNotWritableError(NotWritableCause.DISK_FULL, "test.db", "disk is full")
 
-    async def update_deliveries(self, delivery_ids: Sequence[int], **fields: Any) -> None:
+    async def record_outcomes(
+        self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef] = ()
+    ) -> None:
         self._refuse()
-        await self.store.update_deliveries(delivery_ids, **fields)
-
-    async def save_thread(self, *args: str) -> None:
-        self._refuse()
-        await self.store.save_thread(*args)
+        await self.store.record_outcomes(updates, threads)
 
 
 @pytest.fixture(name="store", params=STORE_BACKENDS)

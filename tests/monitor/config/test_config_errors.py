@@ -229,3 +229,27 @@ def test_an_unreadable_environment_variable_is_an_error_not_a_crash(
     (error,) = caught.value.errors
     assert error.startswith("environment: ") and "feeds" in error, error
     assert "TOKEN42" not in error
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("0", "greater than or equal to 1"), ("257", "less than or equal to 256"),
+     ('"many"', "valid integer")],
+    ids=["zero", "too many", "not a number"],
+)  # fmt: skip
+def test_a_route_concurrency_out_of_range_is_reported_at_its_key(
+    tmp_path: Path, value: str, says: str
+) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text(f"[alerting.routes.hook]\nconcurrency = {value}\n" + NAMES, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:2: alerting.routes.hook.concurrency: ") and says in error
+
+
+def test_a_route_sends_sixteen_at_once_unless_told(tmp_path: Path) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text("[alerting.routes.hook]\nconcurrency = 1\n" + NAMES, encoding="utf-8")
+    alerting = load_config(path).settings.alerting
+    assert (alerting.route("hook").concurrency, alerting.route("console").concurrency) == (1, 16)

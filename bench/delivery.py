@@ -1,0 +1,333 @@
+"""Delivery to one fast loopback webhook: deliveries/s by per-notifier concurrency.
+
+    python -m bench.delivery [--alerts 2000] [--levels 1,4,8,16,32] [--backends sqlite,postgres]
+                             [--overload-seconds 10] [--output docs/BENCHMARKS.md]
+
+A webhook receiver in its own process (``bench.delivery_receiver``) answers every POST
+with 200 at once. For each backend and each concurrency level, a fresh store holds
+``--alerts`` pending alerts (one story each) for the real webhook notifier, and the
+dispatcher drains them (``Dispatcher.finish``) with ``[alerting.routes.hook] concurrency``
+at that level; concurrency 1 is the one-at-a-time path, the same-run baseline. The run
+stops without writing unless every alert reached the receiver once (distinct
+Idempotency-Keys) and the store reads every delivery as sent.
+
+The overload case runs beside the drain, in the same event loop, an ingest stand-in
+writing 800 new articles/s to the store (in ten batches a second, one in five with an
+alert for the webhook: 160 alerts/s) for ``--overload-seconds``, at the default
+concurrency, and samples the receiver every second: the lowest per-second delivery rate
+while the outbox still held alerts is reported beside the mean. It is a stand-in for
+``bench.ingest``'s farm (store writes and event-loop share, not fetch and parse).
+
+PostgreSQL: ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``), a
+fresh schema per run; skipped when neither is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+import notifiers
+from bench.poll import ROOT
+from bench.scaleout import fresh_schema, postgres_url
+from bench.sections import markdown_table, write_section
+from monitor.alerting import Dispatcher
+from monitor.config.alerting import DEFAULT_CONCURRENCY, RouteSettings
+from monitor.config.settings import StoreSettings
+from monitor.observability import Redactor
+from monitor.observability.logs import configure_logging
+from monitor.records import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store import ArticleRecord, Store, open_store
+
+TARGET = 200.0  # deliveries/s to a fast loopback webhook (issue 20, point 2)
+LOG = Path(tempfile.gettempdir()) / "bench-delivery.log"  # the dispatcher's log, as a daemon's
+INGEST_RATE, ALERT_EVERY = 800, 5  # the overload stand-in: articles/s, one alert in five
+COLUMNS = ("backend", "concurrency", "alerts", "wall", "deliveries/s", "× one at a time",
+           "CPU (dispatcher)", "CPU per delivery")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    backend: str
+    concurrency: int
+    alerts: int
+    wall: float
+    cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.alerts / self.wall
+
+
+@dataclass(frozen=True, slots=True)
+class Overload:
+    backend: str
+    delivered: int
+    wall: float
+    lowest: float  # deliveries in the slowest whole second while alerts were pending
+    ingested: int
+
+
+@contextmanager
+def receiver() -> Iterator[str]:
+    """The receiver process; its base URL."""
+    command = [sys.executable, "-m", "bench.delivery_receiver"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        yield f"http://127.0.0.1:{int(process.stdout.readline())}"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def receiver_stats(base: str, reset: bool = False) -> dict[str, int]:
+    request = urllib.request.Request(f"{base}/stats", data=b"" if reset else None)
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        body = answer.read()
+    return dict(json.loads(body)) if not reset else {}
+
+
+@asynccontextmanager
+async def fresh_store(backend: str, directory: Path, url: str) -> AsyncIterator[Store]:
+    with fresh_schema(url) if backend == "postgres" else _no_schema() as schema_url:
+        if backend == "postgres":
+            settings = StoreSettings(url=schema_url, pool_max_size=4)  # type: ignore[arg-type]
+        else:
+            settings = StoreSettings(path=str(directory / f"delivery-{time.time_ns()}.db"))
+        store = open_store(settings)
+        await store.open()
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+@contextmanager
+def _no_schema() -> Iterator[str]:
+    yield ""
+
+
+def _record(n: int, alert: bool) -> ArticleRecord:
+    now = datetime.now(UTC)
+    article = Article(
+        article_id=f"a{n}", feed_url="http://farm/feed", feed_name="Farm", guid=f"g{n}",
+        title=f"Shelling reported near the port, report {n}", link=f"http://farm/{n}",
+        summary="", content="", published=None, fetched_at=now,
+    )  # fmt: skip
+    alerts = [
+        AlertRecord(
+            alert_id=f"al{n}",
+            story_id=f"s{n}",
+            article_id=f"a{n}",
+            rule="port-shelling",
+            severity="high",
+            terms=("shelling",),
+            notifiers=("hook",),
+            created_at=now,
+        )
+    ]
+    return ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, f"s{n}"), alerts * alert)
+
+
+async def queue_alerts(store: Store, first: int, count: int, every: int = 1) -> None:
+    """``count`` articles from number ``first``, one in ``every`` with an alert."""
+    for start in range(first, first + count, 500):
+        batch = range(start, min(start + 500, first + count))
+        await store.record_articles([_record(n, n % every == 0) for n in batch])
+
+
+def dispatcher(store: Store, base: str, http: httpx.AsyncClient, level: int) -> Dispatcher:
+    config = notifiers.WebhookConfig(url=f"{base}/hook")  # type: ignore[arg-type]
+    hook = notifiers.WebhookNotifier("hook", config, http=http)
+    routes = {"hook": RouteSettings(concurrency=level)}
+    return Dispatcher(store, {"hook": hook}, max_attempts=8, redact=Redactor([]), routes=routes)
+
+
+async def drain(args: argparse.Namespace, store: Store, base: str, level: int) -> Run:
+    await queue_alerts(store, 0, args.alerts)
+    receiver_stats(base, reset=True)
+    async with httpx.AsyncClient(trust_env=False) as http:
+        sending = dispatcher(store, base, http, level)
+        wall, cpu = time.perf_counter(), time.process_time()
+        await sending.finish()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        await sending.aclose()
+    _check(args.alerts, receiver_stats(base), await store.delivery_counts())
+    return Run(store_name(store), level, args.alerts, wall, cpu)
+
+
+def _check(alerts: int, stats: dict[str, int], counts: dict[str, int]) -> None:
+    if stats != {"requests": alerts, "keys": alerts} or counts != {"sent": alerts}:
+        raise SystemExit(
+            f"bench.delivery: not every alert once: {stats}, store {counts} (log: {LOG})"
+        )
+
+
+def store_name(store: Store) -> str:
+    return "PostgreSQL" if type(store).__name__.startswith("Postgres") else "SQLite"
+
+
+async def overload(args: argparse.Namespace, store: Store, base: str) -> Overload:
+    """The backlog drains while the ingest stand-in writes articles and alerts."""
+    await queue_alerts(store, 0, args.alerts)
+    receiver_stats(base, reset=True)
+    ingest = asyncio.create_task(_ingest(store, args.alerts, args.overload_seconds))
+    async with httpx.AsyncClient(trust_env=False) as http:
+        sending = dispatcher(store, base, http, DEFAULT_CONCURRENCY)
+        samples, start = await _drain_sampled(store, base, sending, ingest)
+        wall = time.perf_counter() - start
+        await sending.aclose()
+    ingested = ingest.result()
+    expected = args.alerts + len(range(0, ingested, ALERT_EVERY))
+    _check(expected, receiver_stats(base), await store.delivery_counts())
+    lowest = min((b - a for a, b in itertools.pairwise(samples)), default=0)
+    return Overload(store_name(store), expected, wall, float(lowest), ingested)
+
+
+async def _drain_sampled(
+    store: Store, base: str, sending: Dispatcher, ingest: asyncio.Task[int]
+) -> tuple[list[int], float]:
+    """Sweep until the ingest ended and nothing is pending; the receiver's count at each
+    whole second while something was pending."""
+    start, samples = time.perf_counter(), [0]
+    sampler = asyncio.create_task(_sample(base, start, samples))
+    while not ingest.done() or (await store.delivery_counts()).get("pending"):
+        await sending.finish()
+    sampler.cancel()
+    return samples, start
+
+
+async def _sample(base: str, start: float, samples: list[int]) -> None:
+    while True:
+        await asyncio.sleep(start + len(samples) - time.perf_counter())
+        samples.append((await asyncio.to_thread(receiver_stats, base))["requests"])
+
+
+async def _ingest(store: Store, first: int, seconds: float) -> int:
+    """Articles at INGEST_RATE in ten batches a second; how many were written."""
+    written, start, batch = 0, time.perf_counter(), INGEST_RATE // 10
+    while time.perf_counter() - start < seconds:
+        await queue_alerts(store, first + written, batch, ALERT_EVERY)
+        written += batch
+        await asyncio.sleep(max(start + written / INGEST_RATE - time.perf_counter(), 0))
+    return written
+
+
+async def measure(args: argparse.Namespace, base: str) -> tuple[list[Run], list[Overload]]:
+    runs, overloads, url = [], [], postgres_url()
+    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as directory:
+        for backend in args.backends:
+            if backend == "postgres" and not url:
+                print("bench.delivery: no PostgreSQL URL set; PostgreSQL skipped")
+                continue
+            for level in args.levels:
+                async with fresh_store(backend, Path(directory), url) as store:
+                    runs.append(await drain(args, store, base, level))
+                print(runs[-1], flush=True)
+            if args.overload_seconds > 0:
+                async with fresh_store(backend, Path(directory), url) as store:
+                    overloads.append(await overload(args, store, base))
+                print(overloads[-1], flush=True)
+    return runs, overloads
+
+
+def render(args: argparse.Namespace, runs: list[Run], overloads: list[Overload]) -> str:
+    baseline = {run.backend: run.rate for run in runs if run.concurrency == 1}
+    rows = [
+        [run.backend, str(run.concurrency), f"{run.alerts:,}", f"{run.wall:.2f} s",
+         f"{run.rate:,.0f}", _times(run.rate, baseline.get(run.backend)), f"{run.cpu:.2f} s",
+         f"{run.cpu / run.alerts * 1e3:.2f} ms"]
+        for run in runs
+    ]  # fmt: skip
+    table = markdown_table(COLUMNS, rows, "llrrrrrr")
+    return "\n".join([_intro(args), *table, _overload(args, overloads)])
+
+
+def _times(rate: float, baseline: float | None) -> str:
+    return f"{rate / baseline:.1f}×" if baseline else "–"
+
+
+def _intro(args: argparse.Namespace) -> str:
+    levels = ",".join(map(str, args.levels))
+    return f"""## Delivery: one fast loopback webhook, by concurrency
+
+    python -m bench.delivery --alerts {args.alerts} --levels {levels} \\
+        --backends {",".join(args.backends)} --overload-seconds {args.overload_seconds}
+
+A webhook receiver in its own process (`bench/delivery_receiver.py`) answers every POST
+with 200 at once. For each backend and concurrency, a fresh store holds {args.alerts:,}
+pending alerts (one story each) for the real webhook notifier; the dispatcher drains them
+with `[alerting.routes.hook] concurrency` at that level, its outcomes written in batches
+(one transaction each), logging a JSON line per delivery at info level as a daemon does.
+**Concurrency 1 is the one-at-a-time path: the same-run baseline.** Every alert reached
+the receiver exactly once (distinct Idempotency-Keys) and the store reads every delivery
+as sent, or the run stops without writing. Target:
+≥ {TARGET:.0f} deliveries/s. Default concurrency: {DEFAULT_CONCURRENCY}.
+Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
+load average {os.getloadavg()[0]:.1f} when written (the machine may have been shared).
+"""
+
+
+def _overload(args: argparse.Namespace, overloads: list[Overload]) -> str:
+    if not overloads:
+        return ""
+    rows = [
+        [o.backend, f"{o.ingested:,}", f"{o.delivered:,}", f"{o.wall:.1f} s",
+         f"{o.delivered / o.wall:,.0f}", f"{o.lowest:,.0f}"]
+        for o in overloads
+    ]  # fmt: skip
+    columns = ("backend", "articles ingested meanwhile", "alerts delivered", "wall",
+               "deliveries/s (mean)", "deliveries in the slowest second")  # fmt: skip
+    return f"""
+**Under ingest** (concurrency {DEFAULT_CONCURRENCY}): the {args.alerts:,}-alert backlog
+drains while an ingest stand-in in the same event loop writes {INGEST_RATE} articles/s
+(one in {ALERT_EVERY} with an alert for the webhook) for {args.overload_seconds} s;
+the drain ends when nothing is pending. The slowest second counts whole seconds while
+alerts were pending. A stand-in: store writes and event-loop share, not `bench.ingest`'s
+fetch and parse.
+
+{chr(10).join(markdown_table(columns, rows, "lrrrrr"))}
+"""
+
+
+def _levels(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.delivery", description=__doc__)
+    parser.add_argument("--alerts", type=int, default=2000)
+    parser.add_argument("--levels", type=_levels, default=[1, 4, 8, 16, 32])
+    parser.add_argument("--backends", type=lambda t: t.split(","), default=["sqlite", "postgres"])
+    parser.add_argument("--overload-seconds", type=float, default=10.0)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if 1 not in args.levels:
+        parser.error("--levels must include 1, the baseline")
+    with receiver() as base, LOG.open("w", encoding="utf-8") as log:
+        configure_logging("info", "json", stream=log)  # a line per delivery, as a daemon logs
+        runs, overloads = asyncio.run(measure(args, base))
+    write_section(args.output, "delivery", render(args, runs, overloads))
+    print(f"bench.delivery: wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
