@@ -2,8 +2,11 @@
 
 The webhook receiver holds the first request open (the alert is in the store and
 its send has begun, but no answer came back), the daemon is killed with SIGKILL,
-and a restarted daemon delivers the alert again under the same idempotency key.
-Synchronisation is on the receiver's condition variable, never on sleeps.
+and a restarted daemon delivers the alert again under the same idempotency key. Sending
+one at a time (``concurrency = 1``) only that one message is sent twice; sending side by
+side (the default), the other alert may have been answered but not yet recorded too, and
+is resent under its own key: each key still reaches the receiver, and the store records
+each alert sent once. Synchronisation is on the receiver's condition variable, never on sleeps.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
         yield feeds, receiver
 
 
-def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
+def _config(
+    tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver, concurrency: int = 16
+) -> Path:
     path = tmp_path / "wirewatch.toml"
     path.write_text(f"""
 [daemon]
@@ -52,6 +57,9 @@ path = "{tmp_path / "crash.db"}"
 type = "webhook"
 url = "{receiver.url("/hook")}"
 timeout = 60
+
+[alerting.routes.hook]
+concurrency = {concurrency}
 
 [[feeds]]
 url = "{feeds.url("/harbour.xml")}"
@@ -73,8 +81,9 @@ def _states(db: Path) -> dict[str, int]:
 def test_kill_9_mid_send_then_restart_delivers_each_alert_exactly_once(
     parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
 ) -> None:
+    """One at a time: the held send is the only one repeated."""
     feeds, receiver = parts
-    config = _config(tmp_path, feeds, receiver)
+    config = _config(tmp_path, feeds, receiver, concurrency=1)
     receiver.enqueue(Response(hold=True))  # the first send never gets an answer
     with DaemonProcess(config) as first:
         (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
@@ -92,4 +101,29 @@ def test_kill_9_mid_send_then_restart_delivers_each_alert_exactly_once(
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 2  # each alert accepted once
     assert held.headers["idempotency-key"] in keys  # the interrupted send, repeated
     assert len(receiver.requests) == 3
+    assert _states(tmp_path / "crash.db") == {"sent": 2}
+
+
+def test_kill_9_mid_concurrent_sends_then_restart_resends_under_the_same_keys(
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path
+) -> None:
+    """Side by side: whatever was in flight or unrecorded is resent with its own key."""
+    feeds, receiver = parts
+    config = _config(tmp_path, feeds, receiver)
+    receiver.enqueue(Response(hold=True))  # the first send never gets an answer
+    with DaemonProcess(config) as first:
+        (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=WAIT) == -signal.SIGKILL
+    before = len(receiver.requests)
+    assert _states(tmp_path / "crash.db").get("pending", 0) >= 1
+
+    with DaemonProcess(config) as second:
+        receiver.wait_for(before + 1, timeout=WAIT)  # the restart resends
+        second.send_signal(signal.SIGTERM)  # sends in flight finish and are recorded
+        assert second.wait(timeout=WAIT) == 0, second.stderr()
+    resent = {request.headers["idempotency-key"] for request in receiver.requests[before:]}
+    every = {request.headers["idempotency-key"] for request in receiver.requests}
+    assert held.headers["idempotency-key"] in resent  # the interrupted send, repeated
+    assert len(every) == 2  # two alerts, two keys: a resend never gets a new one
     assert _states(tmp_path / "crash.db") == {"sent": 2}
