@@ -161,7 +161,7 @@ class RouteSettings(Section):
     digest: DigestSettings | None = None
     quiet_hours: QuietHours | None = None
     rate_limit: RateLimit | None = None
-    # Sends in flight at once (docs/decisions/0050); 1 sends one at a time.
+    # Sends in flight at once (docs/decisions/0052); 1 sends one at a time.
     concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=256)
 
 
