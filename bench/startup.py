@@ -3,8 +3,9 @@
     python -m bench.startup [--sizes 0,200000,400000] [--feeds 10000] [--no-write]
 
 For each size a SQLite store is seeded directly with that many articles inside the 48 h
-dedup window (distinct synthetic headlines in ~4 articles a story; no embeddings: the
-lexical index, which the ≤ 1 KB target is for), and ``wirewatch run`` is started as a
+dedup window (synthetic headlines, four reports a story each worded apart, so every
+article is an entry of the index; no embeddings: the lexical index, which the ≤ 1 KB
+target is for), and ``wirewatch run`` is started as a
 real process with 10,000 feeds configured (on a closed loopback port: nothing is polled
 before ``/readyz``, and the run ends there). Two starts a size, same store:
 
@@ -111,6 +112,9 @@ _DETAILS = ("overnight", "at dawn", "after talks fail", "as ceasefire collapses"
 _COLUMNS = ("windowed articles", "start", "/healthz", "/readyz", "RSS", "per article")
 
 
+_SAYS = (", officials say", ", witnesses say", ", state media reports", ", a monitor says")
+
+
 @dataclass(frozen=True, slots=True)
 class Start:
     healthz: float  # seconds from the process's start
@@ -142,7 +146,7 @@ def seed(path: Path, articles: int, now: datetime) -> None:
     stories, rows = [], []
     for number in range(articles):
         event = number // 4
-        title = _headline(random.Random(event), event) + ("" if number % 4 == 0 else " - report")
+        title = _headline(random.Random(event), event) + _SAYS[number % 4]  # 4 distinct texts
         fetched = SQLITE.time(now - timedelta(seconds=span * (1 - number / max(articles, 1))))
         article_id = f"a{number:07d}"
         story = story_id_for(f"a{event * 4:07d}")

@@ -185,8 +185,9 @@ class StoryWarmup:
 
 
 def _add_all(index: StoryIndex, items: Sequence[WindowArticle], abandon: threading.Event) -> None:
-    for start in range(0, len(items), _BATCH):
-        if abandon.is_set():
-            return
-        for item in items[start : start + _BATCH]:
-            add_stored(index, item, item.seen)
+    with snapshot.paused_gc():  # every object made here lives on: no collection finds any
+        for start in range(0, len(items), _BATCH):
+            if abandon.is_set():
+                return
+            for item in items[start : start + _BATCH]:
+                add_stored(index, item, item.seen)
