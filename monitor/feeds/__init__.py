@@ -19,6 +19,7 @@ from monitor.feeds.health import (
 )
 from monitor.feeds.intervals import IntervalPolicy, backoff_delay
 from monitor.feeds.normalise import canonical_url, declared_guid, normalise_entry, plain_line
+from monitor.feeds.parse_new import ParsedNew, guid_digests, parse_new
 from monitor.feeds.parse_pool import ParsePool
 from monitor.feeds.parser import ParseError, parse_feed
 from monitor.feeds.politeness import HostGate
@@ -41,6 +42,7 @@ __all__ = [
     "IntervalPolicy",
     "ParseError",
     "ParsePool",
+    "ParsedNew",
     "RequestOptions",
     "WebSub",
     "after_failure",
@@ -51,10 +53,12 @@ __all__ = [
     "daemon_user_agent",
     "declared_guid",
     "feed_health",
+    "guid_digests",
     "http_client",
     "interval_policy",
     "normalise_entry",
     "parse_feed",
+    "parse_new",
     "plain_line",
     "same_origin",
     "settle_health",

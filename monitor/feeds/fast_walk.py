@@ -4,6 +4,7 @@ them, and the parser-wide state its handlers share (see :mod:`monitor.feeds.fast
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -59,21 +60,30 @@ def known_prefix(uri: str) -> str | None:
 
 def xml_name(element: etree._Element) -> str:
     """feedparser's key for an element: its namespace's usual prefix and the lower-cased name."""
-    qname = etree.QName(element)
-    local: str = qname.localname.lower()
-    uri = qname.namespace
-    if uri is None:
-        return local
+    tag = element.tag
+    if not isinstance(tag, str):  # an entity reference (never made: entities stay unresolved)
+        raise UnsureError("an entity node")
+    return _tag_name(tag, element.prefix if tag.startswith("{") else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_name(tag: str, document_prefix: str | None) -> str:
+    """The key for a Clark-notation tag (``{uri}local``); the same tags recur in every feed."""
+    uri, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+    if not uri:
+        return local.lower()
     prefix = known_prefix(uri)
     if prefix is None:  # feedparser names it by the document's prefix (unique, as checked)
-        prefix = (element.prefix or "").lower()
-    return f"{prefix}_{local}" if prefix else local
+        prefix = (document_prefix or "").lower()
+    return f"{prefix}_{local.lower()}" if prefix else local.lower()
 
 
 def attributes(element: etree._Element, *, root: bool = False) -> dict[str, str]:
     """Attributes keyed by lower-cased local name (``rel`` and ``type`` values lowered).
     xml:base is understood on the root element alone."""
     found: dict[str, str] = {}
+    if not len(element.attrib):
+        return found
     for key, value in element.attrib.items():
         local = etree.QName(key).localname.lower()
         if local in found or (local == "base" and not root):

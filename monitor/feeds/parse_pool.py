@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 __all__ = ["ORPHANED_EXIT_STATUS", "ParsePool"]
 
 ORPHANED_EXIT_STATUS = 3  # a worker whose daemon is gone; nobody is left to read it
-_PRELOAD = ["monitor.feeds.parser"]
+_PRELOAD = ["monitor.feeds.parse_new"]  # the parser, normalise and their imports
 
 
 class ParsePool(ProcessPoolExecutor):

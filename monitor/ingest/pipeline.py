@@ -2,7 +2,7 @@
 
 :func:`poll_feed` is the one place where the whole path reads in order:
 
-    fetch → parse (process pool) → normalise → teasers' article pages (full_text)
+    fetch → parse, normalising new entries only (process pool) → teasers' article pages (full_text)
           → language (monitor.ingest.language) → embedding (parse pool) → dedup → match rules
           → store article + alerts (one transaction)
           → surges: each stored article counted by the surge detector (monitor.ingest.surges)
@@ -34,15 +34,16 @@ from monitor.feeds import (
     FeedEvent,
     Fetcher,
     FetchError,
+    ParsedNew,
     ParseError,
     RequestOptions,
     after_failure,
     after_gone,
     after_success,
     declared_guid,
+    guid_digests,
     interval_policy,
-    normalise_entry,
-    parse_feed,
+    parse_new,
     settle_health,
 )
 from monitor.ingest.batch import (
@@ -110,6 +111,9 @@ class Pipeline:
     embedding: EmbeddingStage = field(default_factory=EmbeddingStage)
     # Surge detection (monitor.ingest.surges); None: ``[surge] enabled = false``.
     surges: SurgeStage | None = None
+    # Per feed, digests of the GUIDs the store had at its last poll (monitor.feeds.parse_new):
+    # the parse worker does not normalise those entries again. 8 bytes a GUID.
+    seen_hints: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +141,11 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         digest = _body_hash(fetched)
         if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
-        parsed = await parse_document(fetched.body, fetched.content_type, fetched.final_url, pipe)
+        hint = pipe.seen_hints.get(feed.url, b"")  # GUIDs stored at the last poll: not redone
+        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe, hint)
+        articles = await _unseen(parsed, fetched, feed, pipe)  # those the store has go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
-    fresh = await _unseen(parsed, feed, pipe)  # entries stored before are not redone
-    articles = _normalise(fresh, feed, pipe)  # plain text, UTC dates, canonical links
     articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
     articles = identified(articles, feed.language)  # ~0.1 ms each: on the loop (bench.langid)
     articles = await embedded(articles, pipe)  # one batched call in the parse pool
@@ -149,12 +153,12 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
             ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
     await surges_in(ingested, pipe)  # what stood out against what stories, rules, names do
-    after = after_success(state, fetched, parsed, body_hash=digest, **_poll_args(feed, pipe))
+    after = after_success(state, fetched, parsed.feed, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
-    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.entries))
+    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.feed.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
-    await _discovered(feed, fetched, parsed, pipe)
+    await _discovered(feed, fetched, parsed.feed, pipe)
     if outcome.alerts:
         pipe.on_alerts()  # the dispatcher sends what was queued
     return outcome
@@ -165,17 +169,18 @@ async def ingest_pushed(
 ) -> PollOutcome:
     """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
     try:
-        parsed = await parse_document(body, content_type, feed.url, pipe)
+        parsed = await parse_document(body, content_type, feed, pipe, url=feed.url)
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
+    _warn_malformed(parsed.feed, feed)
     # Pushed content writes no feed state: its pages are not in the feed's counts.
-    articles, pages = await with_pages(_normalise(parsed, feed, pipe), feed, pipe)
+    articles, pages = await with_pages(list(parsed.articles), feed, pipe)
     articles = await embedded(identified(articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe))
     await surges_in(ingested, pipe)
-    outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.entries))
+    outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.feed.entries))
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()
@@ -210,38 +215,54 @@ def _nothing_new(fetched: FetchResult, state: FeedState, digest: str | None) -> 
 
 
 async def parse_document(
-    body: bytes, content_type: str | None, url: str, pipe: Pipeline
-) -> ParsedFeed:
-    """:func:`parse_feed` off the event loop: in the daemon's process pool, else a thread."""
-    max_entries = pipe.runtime.current.daemon.max_entries
+    body: bytes,
+    content_type: str | None,
+    feed: FeedSettings,
+    pipe: Pipeline,
+    hint: bytes = b"",
+    *,
+    url: str | None = None,
+) -> ParsedNew:
+    """:func:`parse_new` off the event loop: in the daemon's process pool, else a thread.
+    Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
     work = functools.partial(
-        parse_feed, body, content_type=content_type, url=url, max_entries=max_entries
+        parse_new,
+        body,
+        content_type=content_type,
+        url=url if url is not None else feed.url,
+        max_entries=pipe.runtime.current.daemon.max_entries,
+        feed_url=feed.url,
+        feed_name=feed.display_name,
+        fetched_at=pipe.clock(),
+        seen=hint,
     )
     return await off_loop(work, pipe.parse_executor)
 
 
-async def _unseen(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> ParsedFeed:
-    """The document without the entries whose GUID this feed has stored already: a
-    changed feed repeats most of its entries, and normalising them costs more than the
-    lookup. (Dedup would call them SEEN; entries without a GUID still go through it.)"""
-    guids = {guid for entry in parsed.entries if (guid := declared_guid(entry))}
+async def _unseen(
+    parsed: ParsedNew, fetched: FetchResult, feed: FeedSettings, pipe: Pipeline
+) -> list[Article]:
+    """The new articles without those whose declared GUID this feed has stored already: a
+    changed feed repeats most of its entries. (Dedup would call them SEEN; entries
+    without a GUID still go through it.) Remembers the stored GUIDs as the next poll's
+    hint; parses again without a hint when it named an entry the store does not have."""
+    guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
     known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
-    if not known:
-        return parsed
-    kept = tuple(entry for entry in parsed.entries if declared_guid(entry) not in known)
-    return replace(parsed, entries=kept)
+    if not parsed.hinted <= known:  # a digest collision, or a crash before the store
+        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe)
+    _warn_malformed(parsed.feed, feed)
+    fresh = [
+        article
+        for article, guid in zip(parsed.articles, parsed.declared, strict=True)
+        if guid is None or guid not in known
+    ]
+    pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
+    return fresh
 
 
-def _normalise(parsed: ParsedFeed, feed: FeedSettings, pipe: Pipeline) -> list[Article]:
+def _warn_malformed(parsed: ParsedFeed, feed: FeedSettings) -> None:
     if parsed.warning:  # a bozo feed: processed, with the parser's complaint logged
         log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
-    fetched_at = pipe.clock()
-    return [
-        normalise_entry(
-            entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
-        )
-        for entry in parsed.entries
-    ]
 
 
 def _body_hash(fetched: FetchResult) -> str | None:

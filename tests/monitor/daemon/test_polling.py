@@ -21,7 +21,7 @@ from monitor.config.feeds import FeedSettings
 from monitor.config.settings import DaemonSettings, DedupSettings
 from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.health import FeedEvent
-from monitor.feeds.parser import parse_feed
+from monitor.feeds.parse_new import guid_digests, parse_new
 from monitor.ingest.pipeline import Pipeline, PollOutcome, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.records.models import FeedState
@@ -66,7 +66,7 @@ class CountingExecutor(ThreadPoolExecutor):
         self.submitted = 0
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if getattr(fn, "func", None) is parse_feed:
+        if getattr(fn, "func", None) is parse_new:
             self.submitted += 1
         return super().submit(fn, *args, **kwargs)
 
@@ -358,6 +358,31 @@ class TestSkippedWork:
         outcome = await harness.poll(feed, at=timedelta(minutes=5))
         assert (outcome.status, harness.executor.submitted) == ("ok", 2)
         assert [item.article.guid for item in outcome.ingested] == ["e-1", "e-2"]
+
+    async def test_the_store_confirmed_guids_are_the_next_parse_hint(
+        self, harness: Harness
+    ) -> None:
+        feed = harness.feed("/f")
+        harness.server.add_feed("/f", rss(1))
+        await harness.poll(feed)
+        assert harness.pipe.seen_hints[feed.url] == b""  # nothing was stored before
+        harness.server.add_feed("/f", rss(3))
+        await harness.poll(feed, at=timedelta(minutes=5))
+        assert harness.pipe.seen_hints[feed.url] == guid_digests(["e-0"])
+        harness.server.add_feed("/f", rss(4))
+        outcome = await harness.poll(feed, at=timedelta(minutes=10))
+        assert [item.article.guid for item in outcome.ingested] == ["e-3"]
+        assert harness.executor.submitted == 3  # the hint was right: no second parse
+
+    async def test_a_hint_naming_an_entry_the_store_lacks_is_not_trusted(
+        self, harness: Harness
+    ) -> None:
+        feed = harness.feed("/f")
+        harness.server.add_feed("/f", rss(2))
+        harness.pipe.seen_hints[feed.url] = guid_digests(["e-0", "e-1"])  # e.g. a crash
+        outcome = await harness.poll(feed)
+        assert [item.article.guid for item in outcome.ingested] == ["e-0", "e-1"]
+        assert harness.executor.submitted == 2  # parsed again without the hint
 
 
 class TestLimits:
