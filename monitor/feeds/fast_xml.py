@@ -76,6 +76,8 @@ def fast_parse(
         root = etree.fromstring(body, _PARSER)
     except (etree.XMLSyntaxError, ValueError):
         return None
+    if root.getroottree().docinfo.internalDTD is not None:  # a DOCTYPE past the sniffed head
+        return None
     try:
         _check_declarations(body)
         return _walk_document(root, url, max_entries)

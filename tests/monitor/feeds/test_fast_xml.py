@@ -110,3 +110,26 @@ def test_hostile_document_is_neither_expanded_nor_fetched() -> None:
     parsed = parse_feed(body, url=URL)
     assert "aaaa" not in (parsed.title or "")
     assert all("root:" not in entry.title for entry in parsed.entries)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "",
+        "<!-- " + "padding " * 1000 + "-->\n",  # the DOCTYPE past the head the sniffing reads
+    ],
+)
+def test_entities_are_never_expanded_nor_files_read(prolog: str, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top-secret")
+    body = (
+        f'<?xml version="1.0"?>\n{prolog}'
+        f'<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+        f'<!ENTITY ext SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>T &b;</title>'
+        "<item><title>Leak &ext;</title><guid>h-1</guid></item></channel></rss>"
+    ).encode()
+    assert fast_parse(body, None, URL, 10) is None
+    parsed = parse_feed(body, url=URL)
+    texts = [parsed.title or ""] + [entry.title for entry in parsed.entries]
+    assert not any("aaaa" in text or "top-secret" in text for text in texts)
