@@ -285,10 +285,13 @@ class SqlStore:
         self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef]
     ) -> Steps[None]:
         time = self.dialect.time
+        alike: dict[tuple[Any, ...], list[int]] = {}  # one statement per set of values
         for update in updates:
             values = (update.state, update.attempts, time(update.next_attempt_at), update.error,
                       update.hold, time(update.first_attempt_at))  # fmt: skip
-            yield from self._updates(list(update.delivery_ids), values)
+            alike.setdefault(values, []).extend(update.delivery_ids)
+        for values, delivery_ids in alike.items():
+            yield from self._updates(delivery_ids, values)
         yield from each(sql.SAVE_THREAD, [astuple(thread) for thread in threads])
 
     async def due_deliveries(
