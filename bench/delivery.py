@@ -1,17 +1,19 @@
-"""Delivery to one fast loopback webhook: deliveries/s by per-notifier concurrency.
+"""Delivery to one loopback webhook: deliveries/s by per-notifier concurrency.
 
-    python -m bench.delivery [--alerts 2000] [--levels 1,4,8,16,32] [--backends sqlite,postgres]
-                             [--overload-seconds 10] [--output docs/BENCHMARKS.md]
+    python -m bench.delivery [--alerts 2000] [--levels 1,4,8,16,32] [--delays 0,25]
+                             [--backends sqlite,postgres] [--overload-seconds 10]
+                             [--output docs/BENCHMARKS.md]
 
 A webhook receiver in its own process (``bench.delivery_receiver``) answers every POST
-with 200 at once. For each backend and each concurrency level, a fresh store holds
+with 200, at once (the fast loopback webhook) or after each of ``--delays`` ms (a
+service across a network). For each delay, backend and concurrency level, a fresh store holds
 ``--alerts`` pending alerts (one story each) for the real webhook notifier, and the
 dispatcher drains them (``Dispatcher.finish``) with ``[alerting.routes.hook] concurrency``
 at that level; concurrency 1 is the one-at-a-time path, the same-run baseline. The run
 stops without writing unless every alert reached the receiver once (distinct
 Idempotency-Keys) and the store reads every delivery as sent.
 
-The overload case runs beside the drain, in the same event loop, an ingest stand-in
+The overload case (fast receiver) runs beside the drain, in the same event loop, an ingest stand-in
 writing 800 new articles/s to the store (in ten batches a second, one in five with an
 alert for the webhook: 160 alerts/s) for ``--overload-seconds``, at the default
 concurrency, and samples the receiver every second: the lowest per-second delivery rate
@@ -58,13 +60,15 @@ from monitor.store import ArticleRecord, Store, open_store
 TARGET = 200.0  # deliveries/s to a fast loopback webhook (issue 20, point 2)
 LOG = Path(tempfile.gettempdir()) / "bench-delivery.log"  # the dispatcher's log, as a daemon's
 INGEST_RATE, ALERT_EVERY = 800, 5  # the overload stand-in: articles/s, one alert in five
-COLUMNS = ("backend", "concurrency", "alerts", "wall", "deliveries/s", "× one at a time",
-           "CPU (dispatcher)", "CPU per delivery", "CPU / wall")  # fmt: skip
+COLUMNS = ("backend", "receiver answers after", "concurrency", "alerts", "wall",
+           "deliveries/s", "× one at a time", "CPU (dispatcher)", "CPU per delivery",
+           "CPU / wall")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Run:
     backend: str
+    delay: int  # ms the receiver waits before each answer
     concurrency: int
     alerts: int
     wall: float
@@ -85,9 +89,9 @@ class Overload:
 
 
 @contextmanager
-def receiver() -> Iterator[str]:
-    """The receiver process; its base URL."""
-    command = [sys.executable, "-m", "bench.delivery_receiver"]
+def receiver(delay: int = 0) -> Iterator[str]:
+    """The receiver process answering after ``delay`` ms; its base URL."""
+    command = [sys.executable, "-m", "bench.delivery_receiver", str(delay)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert process.stdout is not None
@@ -160,7 +164,7 @@ def dispatcher(store: Store, base: str, http: httpx.AsyncClient, level: int) -> 
     return Dispatcher(store, {"hook": hook}, max_attempts=8, redact=Redactor([]), routes=routes)
 
 
-async def drain(args: argparse.Namespace, store: Store, base: str, level: int) -> Run:
+async def drain(args: argparse.Namespace, store: Store, base: str, level: int, delay: int) -> Run:
     await queue_alerts(store, 0, args.alerts)
     receiver_stats(base, reset=True)
     async with httpx.AsyncClient(trust_env=False) as http:
@@ -170,7 +174,7 @@ async def drain(args: argparse.Namespace, store: Store, base: str, level: int) -
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         await sending.aclose()
     _check(args.alerts, receiver_stats(base), await store.delivery_counts())
-    return Run(store_name(store), level, args.alerts, wall, cpu)
+    return Run(store_name(store), delay, level, args.alerts, wall, cpu)
 
 
 def _check(alerts: int, stats: dict[str, int], counts: dict[str, int]) -> None:
@@ -230,33 +234,57 @@ async def _ingest(store: Store, first: int, seconds: float) -> int:
     return written
 
 
-async def measure(args: argparse.Namespace, base: str) -> tuple[list[Run], list[Overload]]:
-    runs, overloads, url = [], [], postgres_url()
-    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as directory:
-        for backend in args.backends:
-            if backend == "postgres" and not url:
-                print("bench.delivery: no PostgreSQL URL set; PostgreSQL skipped")
-                continue
-            for level in args.levels:
-                async with fresh_store(backend, Path(directory), url) as store:
-                    runs.append(await drain(args, store, base, level))
-                print(runs[-1], flush=True)
-            if args.overload_seconds > 0:
-                async with fresh_store(backend, Path(directory), url) as store:
-                    overloads.append(await overload(args, store, base))
-                print(overloads[-1], flush=True)
+async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Overload]]:
+    runs: list[Run] = []
+    overloads: list[Overload] = []
+    for delay in args.delays:
+        with receiver(delay) as base:
+            runs += await _levels_run(args, base, delay)
+            if delay == 0 and args.overload_seconds > 0:
+                overloads += await _overloads_run(args, base)
     return runs, overloads
 
 
+def _backends(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    url = postgres_url()
+    for backend in args.backends:
+        if backend == "postgres" and not url:
+            print("bench.delivery: no PostgreSQL URL set; PostgreSQL skipped")
+            continue
+        yield backend, url
+
+
+async def _levels_run(args: argparse.Namespace, base: str, delay: int) -> list[Run]:
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as directory:
+        for backend, url in _backends(args):
+            for level in args.levels:
+                async with fresh_store(backend, Path(directory), url) as store:
+                    runs.append(await drain(args, store, base, level, delay))
+                print(runs[-1], flush=True)
+    return runs
+
+
+async def _overloads_run(args: argparse.Namespace, base: str) -> list[Overload]:
+    overloads = []
+    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as directory:
+        for backend, url in _backends(args):
+            async with fresh_store(backend, Path(directory), url) as store:
+                overloads.append(await overload(args, store, base))
+            print(overloads[-1], flush=True)
+    return overloads
+
+
 def render(args: argparse.Namespace, runs: list[Run], overloads: list[Overload]) -> str:
-    baseline = {run.backend: run.rate for run in runs if run.concurrency == 1}
+    baseline = {(run.backend, run.delay): run.rate for run in runs if run.concurrency == 1}
     rows = [
-        [run.backend, str(run.concurrency), f"{run.alerts:,}", f"{run.wall:.2f} s",
-         f"{run.rate:,.0f}", _times(run.rate, baseline.get(run.backend)), f"{run.cpu:.2f} s",
+        [run.backend, f"{run.delay} ms", str(run.concurrency), f"{run.alerts:,}",
+         f"{run.wall:.2f} s", f"{run.rate:,.0f}",
+         _times(run.rate, baseline.get((run.backend, run.delay))), f"{run.cpu:.2f} s",
          f"{run.cpu / run.alerts * 1e3:.2f} ms", f"{run.cpu / run.wall:.0%}"]
         for run in runs
     ]  # fmt: skip
-    table = markdown_table(COLUMNS, rows, "llrrrrrrr")
+    table = markdown_table(COLUMNS, rows, "lrrrrrrrrr")
     return "\n".join([_intro(args), *table, _overload(args, overloads)])
 
 
@@ -269,10 +297,13 @@ def _intro(args: argparse.Namespace) -> str:
     return f"""## Delivery: one fast loopback webhook, by concurrency
 
     python -m bench.delivery --alerts {args.alerts} --levels {levels} \\
-        --backends {",".join(args.backends)} --overload-seconds {args.overload_seconds}
+        --delays {",".join(map(str, args.delays))} --backends {",".join(args.backends)} \\
+        --overload-seconds {args.overload_seconds}
 
 A webhook receiver in its own process (`bench/delivery_receiver.py`) answers every POST
-with 200 at once. For each backend and concurrency, a fresh store holds {args.alerts:,}
+with 200 at once (0 ms: the fast loopback webhook of the target), or after a delay that
+stands for a service across a network (each request waits in its own thread). For each
+delay, backend and concurrency, a fresh store holds {args.alerts:,}
 pending alerts (one story each) for the real webhook notifier; the dispatcher drains them
 with `[alerting.routes.hook] concurrency` at that level, its outcomes written in batches
 (one transaction each), logging a JSON line per delivery at info level as a daemon does.
@@ -320,14 +351,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alerts", type=int, default=2000)
     parser.add_argument("--levels", type=_levels, default=[1, 4, 8, 16, 32])
     parser.add_argument("--backends", type=lambda t: t.split(","), default=["sqlite", "postgres"])
+    parser.add_argument("--delays", type=_levels, default=[0, 25])
     parser.add_argument("--overload-seconds", type=float, default=10.0)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = parser.parse_args(argv)
     if 1 not in args.levels:
         parser.error("--levels must include 1, the baseline")
-    with receiver() as base, LOG.open("w", encoding="utf-8") as log:
+    with LOG.open("w", encoding="utf-8") as log:
         configure_logging("info", "json", stream=log)  # a line per delivery, as a daemon logs
-        runs, overloads = asyncio.run(measure(args, base))
+        runs, overloads = asyncio.run(measure(args))
     write_section(args.output, "delivery", render(args, runs, overloads))
     print(f"bench.delivery: wrote {args.output}")
     return 0

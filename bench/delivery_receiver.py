@@ -1,8 +1,10 @@
 """A fast loopback webhook receiver for ``bench.delivery``, in its own process.
 
-    python -m bench.delivery_receiver      # prints its port, then serves until killed
+    python -m bench.delivery_receiver [DELAY_MS]   # prints its port, serves until killed
 
-Answers every POST with 200 at once (HTTP/1.1, keep-alive) and counts the requests and
+Answers every POST with 200, at once or after DELAY_MS (each request in its own thread,
+as a service across a network would: the delay is a round trip, not a queue; HTTP/1.1,
+keep-alive) and counts the requests and
 the distinct Idempotency-Keys; ``GET /stats`` returns both as JSON, ``POST /reset``
 (with no key) clears them. In a process of its own so that it shares no interpreter
 with the dispatcher it measures.
@@ -13,12 +15,14 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _lock = threading.Lock()
 _keys: set[str] = set()
 _requests = [0]
+_delay = [0.0]  # seconds before each answer to an alert
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -37,6 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 _keys.add(key)
                 _requests[0] += 1
+        if key is not None and _delay[0]:
+            time.sleep(_delay[0])
         self._answer(b"ok")
 
     def do_GET(self) -> None:
@@ -60,6 +66,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def main() -> None:
+    _delay[0] = float(sys.argv[1]) / 1000 if len(sys.argv) > 1 else 0.0
     server = _Server(("127.0.0.1", 0), _Handler)
     print(server.server_address[1], flush=True)
     sys.stdout.close()
