@@ -68,20 +68,21 @@ class SurgeDetector:
         if moment < now - self._window:  # a backlog after downtime: history, not news
             self._remember(sighting, moment, now)
             return []
-        memory, fired = self._memory, []
-        story = self._story_life(sighting, now)
+        memory, fired, min_count = self._memory, [], self.settings.min_count
+        start, story = now - self._window, self._story_life(sighting, now)
         keys = [(SurgeKind.STORY, sighting.story_id, story.title)]
         keys += [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
         keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
         for kind, key, label in keys:
             track = memory.tracks[kind].get(key) or self._new_track(kind, key, label)
-            if not track.add(now, sighting.story_id, sighting.outlet):
+            if not track.add(now, sighting.story_id, sighting.outlet, start, self._forget):
                 continue
             if kind is SurgeKind.STORY and now < story.opened + self._window:
                 story.first_outlets += 1
-            surge = self._check(kind, key, track, now) if self._kinds[kind] else None
-            if surge is not None:
-                fired.append(surge)
+            if len(track.reports) >= min_count:  # fewer even before expiring: nothing to do
+                surge = self._check(kind, key, track, now)
+                if surge is not None:
+                    fired.append(surge)
         return fired
 
     def _remember(self, sighting: Sighting, moment: float, now: float) -> None:
@@ -136,9 +137,13 @@ class SurgeDetector:
         return life
 
     def _check(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
+        """Expire the window (also of a kind turned off: its reports stay bounded), then
+        the guards, then the test."""
         settings = self.settings
         track.expire(now - self._window, self._forget)
-        if track.count < settings.min_count or track.cooled_until > now or not self._warm(now):
+        if not self._kinds[kind] or track.count < settings.min_count:
+            return None
+        if track.cooled_until > now or not self._warm(now):
             return None
         if track.outlets() < settings.min_outlets:
             return None
@@ -229,8 +234,8 @@ class SurgeDetector:
         if now > memory.clock:
             self._pass_time(memory.clock, now)
             memory.clock = now
+            self._sweep_stories(now)  # nothing to sweep while the clock stands still
         memory.profile.add_article(slot_of(now), now / HOUR)
-        self._sweep_stories(now)
         return now
 
     def _pass_time(self, start: float, end: float) -> None:
@@ -277,6 +282,8 @@ class SurgeDetector:
         then the smallest baseline), so trimming is rare."""
         names, now = self._memory.tracks[SurgeKind.NAME], self._memory.clock or 0.0
         keep = int(self.settings.max_names * 0.9)
+        for track in names.values():  # windows expire lazily: rank on what is in them
+            track.expire(now - self._window, self._forget)
         ranked = sorted(names.items(), key=lambda item: _strength(item, now, self._forget))
         for key, _ in ranked[: len(names) - keep]:
             del names[key]

@@ -29,11 +29,21 @@ class Track:
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(self, moment: float, story_id: str, outlet: str) -> bool:
-        """Count one report; False when its (story, outlet) is in the window already."""
+    def add(
+        self,
+        moment: float,
+        story_id: str,
+        outlet: str,
+        start: float = -math.inf,
+        forget: float = 0.0,
+    ) -> bool:
+        """Count one report; False when its (story, outlet) is in the window already
+        (``start``: the window's; reports before it are expired lazily, only when needed)."""
         pair = (story_id, outlet)
         if pair in self.pairs:
-            return False
+            self.expire(start, forget)
+            if pair in self.pairs:
+                return False
         self.pairs.add(pair)
         self.reports.append((moment, story_id, outlet))
         return True

@@ -17,6 +17,8 @@ from monitor.surges import (
     backtest,
     sighted_at,
 )
+from monitor.surges.state import load_memory
+from monitor.surges.tracks import Track
 from tests.support.surge_streams import MONDAY, Newsroom, busy_days, in_order, one_story
 
 DEFAULTS = SurgeSettings()
@@ -317,3 +319,23 @@ def test_a_cooldown_holds_across_a_restart(gap_hours: int, firings_after_restart
     after = [fired for item in stream if item.at >= restart_at for fired in restored.observe(item)]
     assert sum(surge.key == "kunming" for surge in before) == 1
     assert sum(surge.key == "kunming" for surge in after) == firings_after_restart
+
+
+def test_a_pair_counts_again_once_it_left_the_window_though_expired_lazily() -> None:
+    """Windows are expired only when needed: a (story, outlet) pair seen again within
+    the window is one report, seen again after it is a new one."""
+    track = Track("quake")
+    assert track.add(0.0, "quake", "o1", -3600.0, 0.0)
+    assert not track.add(600.0, "quake", "o1", 600.0 - 3600, 0.0)
+    assert track.add(4000.0, "quake", "o1", 4000.0 - 3600, 0.0)
+    assert track.count == 1 and track.baseline == 1.0
+
+
+def test_a_kind_turned_off_keeps_only_its_window() -> None:
+    """Its keys are never judged, yet their windows expire: memory stays bounded."""
+    detector = SurgeDetector(SurgeSettings(names=False))
+    for index in range(600):  # a report every ten minutes for 100 hours
+        at = MONDAY + timedelta(minutes=10 * index)
+        detector.observe(Sighting(at, f"s{index}", OUTLETS[index % 20], "t", names=KUNMING))
+    reports = load_memory(detector.snapshot()).tracks[SurgeKind.NAME]["kunming"].reports
+    assert len(reports) <= 7  # an hour of reports, and the one that made it look back
