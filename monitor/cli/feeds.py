@@ -15,16 +15,13 @@ import argparse
 import json
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
+from monitor.api import feed_record, feed_states
 from monitor.cli.commands import CommandFactory, Loader, on_store
 from monitor.cli.opml import add_opml
-from monitor.config import Config, FeedSettings
-from monitor.feeds import feed_health
-from monitor.observability import redact_url
-from monitor.records import FeedState
-from monitor.store import FeedLeases, Store
+from monitor.config import Config
+from monitor.store import Store
 
 _ERROR_CHARS = 60
 _COLUMNS = (
@@ -45,35 +42,6 @@ def add_commands(
     lists = feeds.add_subparsers(dest="feeds_action", metavar="ACTION")
     for parser in (feeds, *add_opml(lists, command)):
         parser.set_defaults(load=load)
-
-
-def feed_record(
-    feed: FeedSettings, state: FeedState | None, polled_by: str | None = None
-) -> dict[str, Any]:
-    """One feed's health as plain JSON values (times in ISO 8601, UTC); ``polled_by``:
-    the daemon holding its lease on a shared PostgreSQL store (polling it now)."""
-    state = state or FeedState(url=feed.url)
-    return {
-        "feed": feed.display_name,
-        "url": redact_url(feed.url),
-        "status": str(feed_health(feed, state)),
-        "last_attempt": _iso(state.last_polled),
-        "last_success": _iso(state.last_success),
-        "consecutive_failures": state.error_count,
-        "failing_since": _iso(state.failing_since),
-        "http_status": state.last_status,
-        "items_per_day": None if state.items_per_day is None else round(state.items_per_day, 2),
-        "interval_seconds": None if state.interval is None else round(state.interval),
-        "next_poll": _iso(state.next_poll),
-        "moved_to": redact_url(state.moved_to) if state.moved_to else None,
-        "disabled": state.disabled,
-        "slow": state.slow,  # its last fetch outlasted host_slow_after: a slow place next
-        "last_error": state.last_error,
-        "polled_by": polled_by,
-        "pages_tried": state.pages_tried,  # article pages asked for since the feed was added
-        "pages_read": state.pages_read,  # of them, those that gave the article's text
-        "page_last_issue": state.page_last_issue,  # why the last unread one failed
-    }
 
 
 def render_table(records: Sequence[dict[str, Any]]) -> str:
@@ -110,10 +78,6 @@ def _cell(text: str, width: int) -> str:
     return (clean[: width - 1] + "…" if len(clean) > width else clean).ljust(width)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
-
-
 def _short(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else "-"
 
@@ -136,7 +100,7 @@ def _feeds(args: argparse.Namespace) -> int:
         return 1
 
     async def show(store: Store) -> int:
-        states, owners = await _states(store)
+        states, owners = await feed_states(store)
         records = [
             feed_record(feed, states.get(feed.url), owners.get(feed.url))
             for feed in config.settings.feeds
@@ -149,9 +113,3 @@ def _feeds(args: argparse.Namespace) -> int:
         return 0
 
     return on_store(config.settings.store, show, read_only=True)
-
-
-async def _states(store: Store) -> tuple[dict[str, FeedState], dict[str, str]]:
-    """Every feed's stored state, and who holds the leases (a shared PostgreSQL store)."""
-    owners = await store.lease_owners() if isinstance(store, FeedLeases) else {}
-    return {state.url: state for state in await store.feed_states()}, owners

@@ -18,23 +18,14 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
+from monitor.api import ListedState, rising_now, surge_record
 from monitor.cli.commands import CommandFactory, Loader, on_store, parse_since
 from monitor.config import Config
-from monitor.records import surge_rule
 from monitor.store import Store
-from monitor.surges import Rising, Surge, SurgeDetector, SurgeStateError
+from monitor.surges import Rising, SurgeStateError
 from notifiers import single_line
-
-
-class ListedState(StrEnum):
-    """A listed surge's ``state`` in the output."""
-
-    FIRED = "fired"  # recorded by the daemon
-    RISING = "rising"  # above its baseline now, not (yet) a surge
-    WOULD_FIRE = "would_fire"  # what ``surges backtest`` would have fired
 
 
 def add_commands(
@@ -61,32 +52,6 @@ def add_commands(
     )
     for parser in (surges, backtest):
         parser.set_defaults(load=load)
-
-
-def surge_record(state: ListedState, surge: Surge | Rising) -> dict[str, Any]:
-    """The JSON object of one surge: every field present, None where it does not apply
-    (a rising key has no id, window or evidence yet)."""
-    fired = surge if isinstance(surge, Surge) else None
-    return {
-        "state": state,
-        "surge_id": fired.surge_id if fired else None,
-        "kind": surge.kind.value,
-        "key": surge.key,
-        "label": surge.label,
-        "rule": surge_rule(surge.kind.value, surge.key),
-        "count": surge.count,
-        "expected": round(surge.expected, 3),
-        "score": round(surge.score, 2),
-        "outlets": fired.outlets if fired else None,
-        "window_start": _iso(fired.window_start) if fired else None,
-        "window_end": _iso(fired.window_end) if fired else None,
-        "fired_at": _iso(fired.fired_at) if fired else None,
-        "top_stories": [
-            {"story_id": story_id, "title": title, "outlets": outlets}
-            for story_id, title, outlets in (fired.top_stories if fired else ())
-        ],
-        "top_outlets": list(fired.top_outlets) if fired else [],
-    }
 
 
 def _iso(moment: datetime) -> str:
@@ -121,11 +86,8 @@ def _list(args: argparse.Namespace) -> int:
 
 async def _rising(config: Config, store: Store, now: datetime) -> list[Rising]:
     """What the daemon's last saved detector state says is rising now."""
-    state = await store.load_surge_state(config.settings.daemon.instance)
-    if state is None:
-        return []
     try:
-        return SurgeDetector(config.settings.surge, state).rising(now)
+        return await rising_now(config, store, now)
     except SurgeStateError as err:
         print(f"wirewatch: the saved surge state cannot be read ({err})", file=sys.stderr)
         return []

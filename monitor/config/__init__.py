@@ -15,6 +15,7 @@ from monitor.config.alerting import (
     UpdateSettings,
     parse_clock,
 )
+from monitor.config.api import ApiScope, ApiSettings, ApiToken
 from monitor.config.checks import store_directory_problem
 from monitor.config.feeds import FeedSettings, FullText, ListenerSettings
 from monitor.config.opml import OpmlError, OpmlFeed, OpmlList, read_opml, write_opml
@@ -34,6 +35,9 @@ from monitor.config.surges import SurgeSettings
 __all__ = [
     "SEVERITY_RANK",
     "AlertingSettings",
+    "ApiScope",
+    "ApiSettings",
+    "ApiToken",
     "Config",
     "ConfigError",
     "DaemonSettings",

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 import notifiers
 import rules
 from monitor.config.alerting import AlertingSettings
+from monitor.config.api import ApiSettings
 from monitor.config.base import Section
 from monitor.config.checks import (
     check_feeds,
@@ -173,6 +174,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     surge: SurgeSettings = SurgeSettings()
     listener: ListenerSettings = ListenerSettings()
+    api: ApiSettings = ApiSettings()
     feeds: tuple[FeedSettings, ...] = ()
     notifiers: dict[str, dict[str, Any]] = {}
     # Rule tables are accepted here as-is and validated by ``rules`` (one report per mistake).

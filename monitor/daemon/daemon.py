@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import notifiers
 import rules
 from monitor.alerting import Dispatcher, DispatchSummary, FeedbackLinks
+from monitor.api import ApiSource, install_api
 from monitor.config import Config, FeedSettings
 from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
 from monitor.daemon.polling import Polling, poll_all
@@ -183,6 +184,7 @@ class Daemon:
         )  # fmt: skip
         install_status_page(self.listener, self.status_source)  # GET /status, / → /status
         install_feedback_page(self.listener, store, dispatcher.feedback_links, clock)
+        self.api = install_api(self.listener, ApiSource(store, lambda: self.config, clock))
 
     @property
     def config(self) -> Config:

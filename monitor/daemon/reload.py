@@ -270,15 +270,17 @@ def notifier_secrets(config: Config) -> list[str]:
 
 def log_secrets(config: Config) -> list[str]:
     """Every secret the configuration holds, for :func:`set_log_secrets`: the notifiers',
-    the feeds' credentials, the store URL's password, the listener's token and the key of
-    its feedback links."""
+    the feeds' credentials, the store URL's password, the listener's token, the key of its
+    feedback links and the API's tokens."""
     settings = config.settings
     url = settings.store.url.get_secret_value() if settings.store.url else ""
     listener = settings.listener
     token = listener.token.get_secret_value() if listener.token else ""
     links = listener.feedback_secret.get_secret_value() if listener.feedback_secret else ""
     feeds = [secret for feed in settings.feeds for secret in feed.secret_values()]
-    return [*notifier_secrets(config), *feeds, *url_secrets(url), *filter(None, [token, links])]
+    api = [item.secret.get_secret_value() for item in settings.api.tokens]
+    return [*notifier_secrets(config), *feeds, *url_secrets(url), *filter(None, [token, links]),
+            *api]  # fmt: skip
 
 
 def install_reload_route(listener: HttpListener, reloader: Reloader) -> None:

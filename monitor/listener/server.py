@@ -25,6 +25,7 @@ import uvicorn
 log = structlog.get_logger("monitor.listener.server")
 
 MAX_BODY_BYTES = 15 * 1024 * 1024
+ANY_METHOD = "*"  # a route for every method (the API answers 405 itself)
 ASGIMessage = dict[str, Any]
 Receive = Callable[[], Awaitable[ASGIMessage]]
 Send = Callable[[ASGIMessage], Awaitable[None]]
@@ -37,6 +38,8 @@ class Request:
     query: dict[str, str]  # the last value of each parameter
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
+    client: str = ""  # the peer's address (no proxy header is trusted), "" when unknown
+    query_string: str = ""  # as sent (``query`` drops parameters with blank values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +105,8 @@ class HttpListener:
         self._task: asyncio.Task[None] | None = None
 
     def route(self, method: str, prefix: str, handler: Handler, *, public: bool = False) -> None:
-        """Serve ``handler`` for ``method`` on paths starting with ``prefix``; only a
-        ``public`` route is served without the bearer token (when one is set)."""
+        """Serve ``handler`` for ``method`` (``"*"``: any) on paths starting with ``prefix``;
+        only a ``public`` route is served without the bearer token (when one is set)."""
         self._routes.append(_Route(method.upper(), prefix, handler, public))
         self._routes.sort(key=lambda route: len(route.prefix), reverse=True)
 
@@ -167,7 +170,7 @@ class HttpListener:
 
     def _match(self, method: str, path: str) -> _Route | None:
         for route in self._routes:
-            if route.method == method and path.startswith(route.prefix):
+            if route.method in (method, ANY_METHOD) and path.startswith(route.prefix):
                 return route
         return None
 
@@ -209,8 +212,10 @@ async def _request(
             raise _TooLargeError
         if not message.get("more_body"):
             break
-    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    return Request(scope["method"], scope["path"], query, headers, bytes(body))
+    raw = scope.get("query_string", b"").decode("latin-1")
+    client = scope.get("client") or ("", 0)
+    return Request(scope["method"], scope["path"], dict(parse_qsl(raw)), headers, bytes(body),
+                   client[0], raw)  # fmt: skip
 
 
 async def _send(send: Send, response: Response) -> None:

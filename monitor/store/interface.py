@@ -19,17 +19,23 @@ from monitor.records import (
     Feedback,
     FeedState,
     RuleFeedback,
+    Silence,
     WebSubSubscription,
 )
-from monitor.store.outbox import Outbox
+from monitor.store.outbox import AlertListing, Outbox
 from monitor.store.records import (
+    AlertFilter,
     AlertPlanner,
     DatabaseStats,
+    Keyset,
     KnownArticle,
     PruneCutoffs,
+    RuleCount,
     RuleHour,
     StoredArticle,
     StoreNotWritableError,
+    StoryArticle,
+    StoryFilter,
     StoryRecord,
     StorySummary,
     WindowArticle,
@@ -182,6 +188,31 @@ class Store(Outbox, Protocol):
         filled in) and skipped when the story is gone; a surge whose kind and key another
         surge already fired within ``cooldown`` before it (another daemon on the shared
         store saw it first) is neither kept nor alerted; return the alerts newly created."""
+
+    # Readers' views (the JSON API, story pages): keyset-paged, newest first.
+
+    async def find_stories(
+        self, chosen: StoryFilter, *, after: Keyset | None = None, limit: int = 50
+    ) -> list[StorySummary]:
+        """Up to ``limit`` stories ``chosen`` picks, last seen first, after ``after`` (the
+        last seen time and id of the previous page's last story)."""
+
+    async def story_articles(self, story_id: str) -> list[StoryArticle]:
+        """Every article kept of the story, in the order they were fetched."""
+
+    async def find_alerts(
+        self, chosen: AlertFilter, *, after: Keyset | None = None, limit: int = 50
+    ) -> list[AlertListing]:
+        """Up to ``limit`` alerts ``chosen`` picks, newest first, after ``after``."""
+
+    async def rule_counts(self) -> list[RuleCount]:
+        """Alerts and stories per rule that has alerted, by rule name."""
+
+    async def silence(self, silence_id: int) -> Silence | None: ...
+
+    async def expire_silence(self, silence_id: int, now: datetime) -> bool:
+        """End an active silence at ``now`` (it stays listed); False when there is none
+        such or it has expired already."""
 
     async def rule_activity(self, rules: Sequence[str], since: datetime) -> list[RuleHour]:
         """Per rule of ``rules`` and UTC hour since ``since``, how many stories the rule

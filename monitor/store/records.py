@@ -231,3 +231,62 @@ class OpenedElsewhere(NamedTuple):
     first_article_id: str
     evidence: MatchKind
     score: float | None = None  # what decided the match (``DedupDecision.score``)
+
+
+# --- what the API and the story pages read (monitor.store.sql.reads) ---
+
+Keyset = tuple[datetime, str]  # (time, id) of a page's last row: the next page starts after it
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFilter:
+    """Which stories to list; every field left empty matches all. ``text`` is searched in
+    every article's title and summary, case-insensitively in any script."""
+
+    rule: str = ""  # stories a rule alerted on
+    language: str = ""  # with an article in this language code
+    outlet: str = ""  # with an article from this feed (its name or URL)
+    since: datetime | None = None  # last seen at or after
+    until: datetime | None = None  # first seen before
+    text: str = ""
+    story_id: str = ""  # this story alone
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    """Which alerts to list; every field left empty matches all."""
+
+    rule: str = ""
+    story_id: str = ""
+    severity: str = ""
+    state: str = ""  # having a delivery in this state
+    since: datetime | None = None  # raised at or after
+    until: datetime | None = None  # raised before
+    alert_id: str = ""  # this alert alone
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle:
+    """One article of a story, as a reader sees it (no body, no embedding)."""
+
+    article_id: str
+    feed_url: str
+    feed_name: str
+    outlet: str  # the feed URL, or "wire:<agency>" for a syndicated copy
+    link: str
+    title: str
+    summary: str
+    language: str
+    author: str
+    published: datetime | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    """How often a rule has alerted, over every alert kept."""
+
+    rule: str
+    alerts: int
+    stories: int
+    last_alert: datetime | None

@@ -44,6 +44,7 @@ from monitor.store.retention import PRUNE_KINDS
 from monitor.store.sql import articles, feedback, rows, surge_alerts, surges, upkeep
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.reads import SqlReads, alert_listings
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
 from monitor.store.writability import Writability
@@ -52,7 +53,7 @@ from monitor.surges import Surge
 T = TypeVar("T")
 
 
-class SqlStore:
+class SqlStore(SqlReads):
     """The operations shared by ``SqliteStore`` and ``PostgresStore``."""
 
     dialect: ClassVar[Dialect]
@@ -396,21 +397,8 @@ class SqlStore:
         self, since: datetime, state: str | None = None, limit: int = 500
     ) -> list[AlertListing]:
         values = (self.dialect.time(since), state, state, limit)
-        return await self._perform(_listings(values), snapshot=True)
+        return await self._perform(alert_listings(sql.LIST_ALERTS, values), snapshot=True)
 
     async def alert_listing(self, alert_id: str) -> AlertListing | None:
-        found = await self._perform(_listings((alert_id,), sql.ONE_ALERT), snapshot=True)
+        found = await self._perform(alert_listings(sql.ONE_ALERT, (alert_id,)), snapshot=True)
         return found[0] if found else None
-
-
-def _listings(values: Values, statement: str = sql.LIST_ALERTS) -> Steps[list[AlertListing]]:
-    listings = []
-    for row in (yield from rows_of(statement, values)):
-        found = yield from rows_of(sql.ALERT_DELIVERIES, (row["alert_id"],))
-        deliveries = tuple(rows.delivery(item) for item in found)
-        notifiers = tuple(item.notifier for item in deliveries)
-        alert = rows.alert(row, notifiers, outlets="alert_outlets")
-        judged = yield from rows_of(feedback.HISTORY, (row["alert_id"],))
-        verdicts = tuple(feedback.feedback(item) for item in judged)
-        listings.append(AlertListing(alert, row["title"], deliveries, verdicts))
-    return listings

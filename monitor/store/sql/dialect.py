@@ -31,6 +31,7 @@ class Dialect:
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
     skip_locked: str  # how a batch to prune is taken: PostgreSQL skips rows others hold
+    fold: str  # lower case in every script (SQLite's lower() folds ASCII only)
     utc_hour: str  # the UTC hour of column first_at as text, "2026-03-01T06"
     typed_params: bool  # PostgreSQL: a parameter only tested for NULL needs a type
     timestamps_as_text: bool  # SQLite keeps ISO 8601 text; PostgreSQL timestamptz
@@ -95,6 +96,7 @@ SQLITE = Dialect(
     tiebreak="",
     greatest="max",
     skip_locked="",
+    fold="unicode_lower",  # registered on every connection (monitor.store.sqlite.store)
     utc_hour="substr(first_at, 1, 13)",  # stored as UTC ISO 8601 text
     typed_params=False,
     timestamps_as_text=True,
@@ -109,6 +111,7 @@ POSTGRES = Dialect(
     tiebreak=", a.seq",
     greatest="greatest",
     skip_locked=" FOR UPDATE SKIP LOCKED",
+    fold="lower",
     utc_hour="""to_char(first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')""",
     typed_params=True,
     timestamps_as_text=False,

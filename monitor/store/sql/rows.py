@@ -30,8 +30,10 @@ from monitor.store.records import (
     DeliveryContext,
     KnownArticle,
     NotifierQueue,
+    RuleCount,
     RuleHour,
     StoredArticle,
+    StoryArticle,
     StoryRecord,
     StorySummary,
     WindowArticle,
@@ -65,6 +67,7 @@ _ALERT = _columns(AlertRecord, "terms", "notifiers", "outlets", "severity")
 _SILENCE = _columns(Silence)
 _CONTEXT = _columns(DeliveryContext, "delivery", "alert", "surge")
 _SUMMARY = _columns(StorySummary)
+_STORY_ARTICLE = _columns(StoryArticle)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body", "embedding")
 _KNOWN = _columns(KnownArticle, "matched_by")
@@ -158,6 +161,15 @@ def _history(found: Sequence[Row]) -> RuleHistory:
 
 def story_summary(row: Row) -> StorySummary:
     return StorySummary(**_values(row, _SUMMARY))
+
+
+def story_article(row: Row) -> StoryArticle:
+    return StoryArticle(**_values(row, _STORY_ARTICLE))
+
+
+def rule_count(row: Row) -> RuleCount:
+    alerts, stories = int(row["alerts"]), int(row["stories"])
+    return RuleCount(row["rule"], alerts, stories, moment(row["last_alert"]))
 
 
 def rule_hour(row: Row) -> RuleHour:

@@ -174,7 +174,13 @@ def _connect(path: str, busy_timeout_ms: int, *, uri: bool = False) -> sqlite3.C
     db = sqlite3.connect(path, uri=uri, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    # SQLite's own lower() folds ASCII only; text search folds every script (Dialect.fold).
+    db.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
     return db
+
+
+def _unicode_lower(value: str | bytes | None) -> str | bytes | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _connect_read_only(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
