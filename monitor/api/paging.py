@@ -4,7 +4,7 @@ A list answers ``{"items": [...], "next_cursor": ...}``; ``next_cursor`` is null
 last page, else passed back as ``?cursor=`` for the next one. A cursor is opaque to
 clients: base64url (no padding) of a JSON array holding the sort key of the page's last
 row, ``[time, id]``. Paging is by keyset, so a page costs the same however deep it is,
-and items stored meanwhile neither repeat nor vanish (decision 0045). A cursor works
+and items stored meanwhile neither repeat nor vanish (decision 0053). A cursor works
 with the same filters it was made with; a malformed one is a 400 problem.
 
 Times are ISO 8601 in UTC (``2026-03-01T06:00:00Z``) on the way out; on the way in any

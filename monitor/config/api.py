@@ -10,7 +10,7 @@
 A token's value never sits in the file: ``token_env`` names the environment variable
 holding it, read when the config is loaded (an unset one is a config error naming the
 variable) and kept as a ``SecretStr``. Its ``name`` is what logs show. With no token
-configured the API answers loopback clients only (decision 0045).
+configured the API answers loopback clients only (decision 0053).
 """
 
 from __future__ import annotations
