@@ -139,7 +139,7 @@ def config_changes(old: Config, new: Config) -> Changes:
     applied = [f"daemon.{key}" for key in sorted(daemon_keys - RESTART_DAEMON_KEYS)]
     applied += [
         section
-        for section in ("alerting", "retention")
+        for section in ("alerting", "retention", "api")  # read live at each use
         if getattr(old.settings, section) != getattr(new.settings, section)
     ]
     restart = [f"daemon.{key}" for key in sorted(daemon_keys & RESTART_DAEMON_KEYS)]

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 from pydantic import BaseModel
 from structlog.testing import capture_logs
 
-from monitor.api import Call, Endpoint, Reply
+from monitor.api import ApiSource, Call, Endpoint, Reply, build_router
 from monitor.config import ApiScope, ConfigError, load_config
+from monitor.daemon.reload import config_changes
 from monitor.listener import Request
-from tests.support.api_world import ApiWorld, api_world, write_config
+from monitor.store import Store
+from tests.support.api_world import NOW, ApiWorld, api_world, write_config
 
 READ, WRITE = "read-token-1234", "write-token-5678"
 PROBLEM = "application/problem+json"
@@ -180,3 +183,19 @@ def test_token_config_errors_name_the_problem(
         load_config(path)
     assert any(message in error for error in raised.value.errors), raised.value.errors
     assert "has spaces" not in repr(raised.value.errors)
+
+
+async def test_a_reload_applies_new_tokens_at_the_next_request(
+    tmp_path: Path, tokens: dict[str, str]
+) -> None:
+    before = load_config(write_config(tmp_path))
+    after = load_config(write_config(tmp_path, tokens=tokens))
+    running = [before]
+    source = ApiSource(cast(Store, None), lambda: running[-1], lambda: NOW)
+    router = build_router(source)
+    request = Request("GET", "/api/v1/openapi.json", {}, {}, b"", "192.0.2.7")
+    refused = await router.handle(request)  # no token: loopback only
+    running.append(after)
+    served = await router.handle(request)  # tokens now: the document is public
+    assert (refused.status, served.status) == (403, 200)
+    assert "api" in config_changes(before, after).settings_changed
