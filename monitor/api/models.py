@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.api.paging import DEFAULT_LIMIT, MAX_LIMIT, UtcTime
 from monitor.observability import redact_url
 from monitor.records import Delivery as DeliveryRecord
+from monitor.records import Feedback
 from monitor.store import AlertListing, StoryArticle, StorySummary
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -97,6 +98,20 @@ class Delivery(BaseModel):
         )  # fmt: skip
 
 
+class Verdict(BaseModel):
+    """A reader's judgement of an alert."""
+
+    verdict: Literal["useful", "false_positive", "duplicate"]
+    note: str
+    judged_by: str = Field(description='an API token\'s name, "cli" or "link"')
+    judged_at: UtcTime
+
+    @classmethod
+    def from_record(cls, record: Feedback) -> Verdict:
+        return cls(verdict=record.verdict.value, note=record.note, judged_by=record.judged_by,
+                   judged_at=record.judged_at)  # fmt: skip
+
+
 class Alert(BaseModel):
     alert_id: str
     story_id: str
@@ -110,6 +125,8 @@ class Alert(BaseModel):
     title: str
     created_at: UtcTime
     deliveries: list[Delivery]
+    verdict: Verdict | None = Field(description="the latest verdict, null before any")
+    feedback: list[Verdict] = Field(description="every verdict, oldest first")
 
     @classmethod
     def from_listing(cls, listing: AlertListing) -> Alert:
@@ -120,6 +137,8 @@ class Alert(BaseModel):
             surge_id=alert.surge_id, reason=alert.reason, terms=list(alert.terms),
             outlet_count=alert.outlets, title=listing.title, created_at=alert.created_at,
             deliveries=[Delivery.from_record(item) for item in listing.deliveries],
+            verdict=Verdict.from_record(listing.verdict) if listing.verdict else None,
+            feedback=[Verdict.from_record(item) for item in listing.feedback],
         )  # fmt: skip
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api_world import ApiWorld, api_world, write_config
+from monitor.records import AlertVerdict, Feedback
+from tests.support.api_world import NOW, ApiWorld, api_world, write_config
 
 
 @pytest.fixture
@@ -70,10 +71,22 @@ async def test_unknown_ids_are_404_problems(world: ApiWorld, path: str) -> None:
     assert response.json()["instance"] == "/api/v1" + path
 
 
-async def test_rules_carry_their_match_counts(world: ApiWorld) -> None:
-    rules = (await _get(world, "/rules"))["items"]
+async def test_rules_carry_their_match_counts_and_precision(world: ApiWorld) -> None:
+    async with httpx.AsyncClient() as client:
+        for alert_id, verdict in (("al_l2", "useful"), ("al_h1", "false_positive")):
+            mark = Feedback(alert_id, AlertVerdict(verdict), "test", NOW)
+            assert await world.store.record_feedback(mark) is not None
+        rules = (
+            await client.get(world.url + "/rules", params={"since": "2026-03-01T00:00:00Z"})
+        ).json()["items"]
+        alert = (await client.get(world.url + "/alerts/al_h1")).json()
     assert [(r["name"], r["alerts"], r["stories"]) for r in rules] == [
         ("hezbollah-syria", 1, 1), ("homs", 2, 2)]  # fmt: skip
+    assert [r["feedback"]["precision"] for r in rules] == [None, 0.5]
+    assert [(r["feedback"]["useful"], r["feedback"]["false_positive"]) for r in rules] == [
+        (0, 0), (1, 1)]  # fmt: skip
+    assert alert["verdict"]["verdict"] == "false_positive"
+    assert [item["judged_by"] for item in alert["feedback"]] == ["test"]
 
 
 async def test_feeds_show_health_without_credentials(world: ApiWorld) -> None:
