@@ -21,16 +21,12 @@ from monitor.alerting import FeedbackLinks, LinkCheck
 from monitor.listener import HttpListener, Request, Response
 from monitor.records import MAX_NOTE, AlertVerdict, Feedback
 from monitor.store import AlertListing, Store, StoreNotWritableError
-from monitor.web.status_page import HTML, SECURITY_HEADERS, TEMPLATES
+from monitor.web.status_page import FORM_PAGE_HEADERS, HTML, TEMPLATES
 
 log = structlog.get_logger("monitor.web.feedback_page")
 
 LINK_JUDGE = "link"  # who gave a verdict through a message's link
-# The status page's policy, but that this page's form may post back to itself.
-_HEADERS = tuple(
-    (name, value.replace("form-action 'none'", "form-action 'self'"))
-    for name, value in SECURITY_HEADERS
-)
+_HEADERS = FORM_PAGE_HEADERS  # its form posts back to this site, nowhere else
 _REFUSALS = {
     LinkCheck.FORGED: (
         403,

@@ -1,28 +1,32 @@
 """What the status page shows, read from the store: plain rows the template only prints.
 
 Everything here is data; escaping is the template's job (Jinja2 with autoescape on).
-Matched terms are highlighted by asking the current rules where the terms an alert
-recorded occur in the story's stored title and summary (content is not stored): the
+Matched terms are highlighted where the rules that alerted on a story find their terms
+in its first article's stored title and summary (``monitor.web.story_marks``): the
 store keeps which terms matched, not where, and one rules pass per shown story is
-cheaper than a column of offsets on every alert.
+cheaper than a column of offsets on every alert. Each story links to its own page
+(``monitor.web.story_view``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 import rules
+from monitor.api import Story, list_stories
 from monitor.config import FeedSettings
 from monitor.feeds import FeedHealth, feed_health
 from monitor.observability import redact_url
 from monitor.records import AlertRecord, FeedState, Silence
-from monitor.store import AlertListing, FeedLeases, Store, StorySummary
+from monitor.store import AlertListing, FeedLeases, Store
 from monitor.surges import Surge
 from monitor.web.activity_chart import RuleActivity, first_bucket, rule_activity
+from monitor.web.segments import Segments, language_attribute, segments, web_link
+from monitor.web.story_filters import StoryFilters
+from monitor.web.story_marks import RuleHit, rule_hits, spans, story_hits, terms_by_rule
 
 FEED_LIMIT = 100
 STORY_LIMIT = 50
@@ -37,10 +41,6 @@ SURGE_SPAN = timedelta(days=1)
 SUMMARY_CHARS = 400
 ERROR_CHARS = 300
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
-_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-
-# (text, marked): a field cut into runs, marked where a matched term was found.
-Segments = tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +63,14 @@ class FeedRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleHit:
-    rule: str
-    severity: str
-    terms: tuple[str, ...]
-    events: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class StoryRow:
-    story: StorySummary
+    story: Story  # as the story read model lists it (monitor.api.stories)
     link: str | None  # only an http(s) URL; anything else is shown as text
     title: Segments
     summary: Segments
     rules: tuple[RuleHit, ...]
+    href: str = ""  # the story's own page
+    lang: str | None = None  # its language, when fit for a lang attribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,28 +87,38 @@ class StatusView:
     limits: Mapping[str, int]
     rules: tuple[RuleActivity, ...] = ()
     surges: tuple[Surge, ...] = ()  # newest first
+    filters: StoryFilters = field(default_factory=StoryFilters)
+    older: str | None = None  # the link to the next page of stories, None on the last
 
 
-async def read_status(source: StatusSource) -> StatusView:
-    """One snapshot of the daemon's state; a handful of capped queries."""
+async def read_status(source: StatusSource, filters: StoryFilters | None = None) -> StatusView:
+    """One snapshot of the daemon's state, its stories as ``filters`` pick them; a handful
+    of capped queries."""
     store, now, configured = source.store, source.clock(), tuple(source.feeds())
-    stories = await store.latest_stories(STORY_LIMIT)
+    filters = (filters or StoryFilters()).with_rules(_rule_names(source.matcher()))
+    page = await list_stories(store, filters.query.model_copy(update={"limit": STORY_LIMIT}))
+    stories = page.items
     alerts = await store.story_alerts([story.story_id for story in stories])
-    tags = {feed.url: feed.tags for feed in configured}
     return StatusView(
         now=now,
         feeds_configured=len(configured),
         feeds_enabled=sum(feed.enabled for feed in configured),
         feed_counts=await store.feed_health_counts(),
         feeds=feed_rows(await store.status_feeds(FEED_LIMIT), configured, await _owners(store)),
-        stories=story_rows(stories, alerts, source.matcher(), tags),
+        stories=story_rows(stories, alerts, source.matcher()),
         alerts=tuple(await store.list_alerts(_EPOCH, limit=ALERT_LIMIT)),
         delivery_counts=await store.delivery_counts(),
         silences=tuple(await store.silences(active_at=now)),
         limits=LIMITS,
         rules=await rule_rows(store, source.matcher(), now),
         surges=tuple(await store.latest_surges(now - SURGE_SPAN, SURGE_LIMIT)),
+        filters=filters,
+        older=filters.page_after(page.next_cursor) if page.next_cursor else None,
     )
+
+
+def _rule_names(matcher: rules.Matcher | None) -> tuple[str, ...]:
+    return tuple(matcher.rule_names) if matcher is not None else ()
 
 
 async def rule_rows(
@@ -150,127 +154,41 @@ def _feed_row(state: FeedState, feed: FeedSettings | None, polled_by: str | None
 
 
 def story_rows(
-    stories: Sequence[StorySummary],
-    alerts: Sequence[AlertRecord],
-    matcher: rules.Matcher | None,
-    tags: Mapping[str, tuple[str, ...]],
+    stories: Sequence[Story], alerts: Sequence[AlertRecord], matcher: rules.Matcher | None
 ) -> tuple[StoryRow, ...]:
     by_story: dict[str, list[AlertRecord]] = {}
     for alert in alerts:
         by_story.setdefault(alert.story_id, []).append(alert)
-    return tuple(
-        _story_row(story, by_story.get(story.story_id, []), matcher, tags.get(story.feed_url, ()))
-        for story in stories
-    )
+    return tuple(_story_row(story, by_story.get(story.story_id, []), matcher) for story in stories)
 
 
 def _story_row(
-    story: StorySummary,
-    alerts: Sequence[AlertRecord],
-    matcher: rules.Matcher | None,
-    tags: tuple[str, ...],
+    story: Story, alerts: Sequence[AlertRecord], matcher: rules.Matcher | None
 ) -> StoryRow:
-    hits = matched_hits(story, alerts, matcher, tags) if alerts else []
+    hits = matched_hits(story, alerts, matcher) if alerts else []
     return StoryRow(
         story=story,
         link=web_link(story.link),
-        title=segments(story.title, _spans(hits, "title"), None),
-        summary=segments(story.summary, _spans(hits, "summary"), SUMMARY_CHARS),
+        title=segments(story.title, spans(hits, "title"), None),
+        summary=segments(story.summary, spans(hits, "summary"), SUMMARY_CHARS),
         rules=rule_hits(alerts),
+        href=story_href(story.story_id),
+        lang=language_attribute(story.language),
     )
 
 
-def rule_hits(alerts: Sequence[AlertRecord]) -> tuple[RuleHit, ...]:
-    """One entry per rule: its highest severity, every term and event its alerts recorded."""
-    by_rule: dict[str, list[AlertRecord]] = {}
-    for alert in alerts:
-        by_rule.setdefault(alert.rule, []).append(alert)
-    return tuple(
-        RuleHit(
-            rule=rule,
-            severity=max((a.severity for a in items), key=_severity_rank),
-            terms=tuple(dict.fromkeys(term for a in items for term in a.terms)),
-            events=tuple(a.event for a in items),
-        )
-        for rule, items in by_rule.items()
-    )
-
-
-def _severity_rank(severity: str) -> int:
-    order = ("low", "medium", "high", "critical")
-    return order.index(severity) if severity in order else -1
+def story_href(story_id: str) -> str:
+    """The story's page on this site; the id quoted whole (no "/" or "?" left in it)."""
+    return "/stories/" + quote(story_id, safe="")
 
 
 def matched_hits(
-    story: StorySummary,
-    alerts: Sequence[AlertRecord],
-    matcher: rules.Matcher | None,
-    tags: tuple[str, ...],
+    story: Story, alerts: Sequence[AlertRecord], matcher: rules.Matcher | None
 ) -> list[rules.Hit]:
-    """Where the current rules find the terms the story's alerts recorded."""
-    wanted: dict[str, set[str]] = {}
-    for alert in alerts:
-        wanted.setdefault(alert.rule, set()).update(term.casefold() for term in alert.terms)
-    if matcher is None or not any(wanted.values()):
-        return []
+    """Where the terms of the rules that alerted on the story are in its first article
+    (the feed's scope aside: it decides whether a rule fires, not where its terms are)."""
     fields = {"title": story.title, "summary": story.summary}
     context = rules.MatchContext(
-        story.feed_url, story.feed_name, tags, story.link, story.outlets, story.language
+        feed_name=story.feed, link=story.link, outlets=story.outlet_count, language=story.language
     )
-    explanations = matcher.explain(fields, context, rules=set(wanted))
-    return [
-        hit
-        for explanation in explanations
-        for hit in _check_hits(explanation.checks)
-        if hit.term.casefold() in wanted[explanation.rule]
-    ]
-
-
-def _check_hits(checks: Iterable[rules.Check]) -> list[rules.Hit]:
-    found: list[rules.Hit] = []
-    for check in checks:
-        found += check.hits
-        found += _check_hits(check.children)
-    return found
-
-
-def _spans(hits: Iterable[rules.Hit], field: str) -> list[tuple[int, int]]:
-    return sorted({(hit.start, hit.end) for hit in hits if hit.field == field})
-
-
-def segments(text: str, spans: Sequence[tuple[int, int]], limit: int | None) -> Segments:
-    """``text`` (cut at ``limit`` characters) in runs, marked inside the merged spans."""
-    end_of_text = len(text) if limit is None else min(len(text), limit)
-    runs: list[tuple[str, bool]] = []
-    last = 0
-    for span_start, span_end in _merged(spans):
-        start, end = max(span_start, last), min(span_end, end_of_text)
-        if start >= end:
-            continue
-        runs += [(text[last:start], False), (text[start:end], True)]
-        last = end
-    runs.append((text[last:end_of_text], False))
-    if end_of_text < len(text):
-        runs.append(("…", False))
-    return tuple(run for run in runs if run[0])
-
-
-def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def web_link(url: str) -> str | None:
-    """``url`` if it is a plain http(s) URL with a host, else None (``javascript:``,
-    ``data:``, relative or control characters are never made into links)."""
-    if not _WEB_LINK.fullmatch(url):
-        return None
-    try:
-        return url if urlsplit(url).hostname else None
-    except ValueError:
-        return None
+    return story_hits(fields, context, matcher, terms_by_rule(alerts))

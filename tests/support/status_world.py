@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from monitor.web.status_page import install_status_page
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
 
-__all__ = ["HOSTILE", "StatusWorld", "serve_in_thread", "status_world"]
+__all__ = ["HOSTILE", "StatusWorld", "World", "serve_in_thread", "status_world"]
 
 STARTUP_GUARD = 120  # seconds: a guard against a hung start, not a timing assertion
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -180,19 +180,24 @@ def _hostile_surge(now: datetime) -> Surge:
     )  # fmt: skip
 
 
+World = Callable[[Path], contextlib.AbstractAsyncContextManager[StatusWorld]]
+
+
 @contextlib.contextmanager
-def serve_in_thread(tmp_path: Path) -> Iterator[str]:
-    """:func:`status_world` on its own event loop in a thread; yields the page's URL.
+def serve_in_thread(tmp_path: Path, world: World | None = None) -> Iterator[str]:
+    """``world`` (:func:`status_world` unless given) on its own event loop in a thread;
+    yields the status page's URL.
 
     For synchronous clients (a browser driver) in a test that runs no event loop itself.
     """
+    make_world = world or status_world
     ready: list[str] = []
     started, stop = threading.Event(), threading.Event()
     failure: list[BaseException] = []
 
     async def serve() -> None:
-        async with status_world(tmp_path) as world:
-            ready.append(world.url)
+        async with make_world(tmp_path) as served:
+            ready.append(served.url)
             started.set()
             await asyncio.get_running_loop().run_in_executor(None, stop.wait)
 

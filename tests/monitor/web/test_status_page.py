@@ -16,19 +16,21 @@ import pytest
 
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
+from monitor.web.segments import segments, web_link
 from monitor.web.status_page import duration
-from monitor.web.status_view import segments, web_link
 from tests.support.status_world import HOSTILE, serve_in_thread
 
 # Every tag the template writes; anything else in the page came from feed text.
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "a", "section", "span",
     "code", "table", "thead", "tbody", "tr", "th", "td", "br", "small", "div", "mark",
-    "svg", "rect",
+    "svg", "rect", "form", "label", "input", "select", "option", "button", "ul", "li",
 }  # fmt: skip
 TEMPLATE_ATTRIBUTES = {
     "lang", "charset", "name", "content", "http-equiv", "href", "class", "id", "rel", "target",
     "colspan", "xmlns", "width", "height", "viewbox", "role", "aria-label", "x", "y", "fill",
+    "dir", "method", "action", "type", "value", "maxlength", "placeholder", "size",
+    "selected",
 }  # fmt: skip
 
 
@@ -144,7 +146,7 @@ def test_each_rule_has_its_weeks_chart(page: Page) -> None:
 
 def test_links_are_http_only_and_do_not_leak_the_referrer(page: Page) -> None:
     anchors = [attrs for tag, attrs in page.tags if tag == "a"]
-    external = [attrs for attrs in anchors if not (attrs["href"] or "").startswith("#")]
+    external = [attrs for attrs in anchors if not (attrs["href"] or "").startswith(("#", "/"))]
     assert {attrs["href"] for attrs in external} == {
         "https://evil.example/1",
         HOSTILE["quote_link"],

@@ -124,9 +124,9 @@ def test_hostile_text_reads_literally(
 
 def test_links_are_only_http_and_marks_highlight_terms(browser: Browser, page_url: str) -> None:
     page, _ = _open(browser, page_url, bypass_csp=False)
-    hrefs = page.locator("#stories a").evaluate_all("links => links.map(a => a.href)")
-    assert all(href.startswith("https://evil.example/") for href in hrefs)
-    rels = set(page.locator("#stories a").evaluate_all("links => links.map(a => a.rel)"))
+    hrefs = page.locator("#stories a.title").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs and all(href.startswith("https://evil.example/") for href in hrefs)
+    rels = set(page.locator("#stories a.title").evaluate_all("links => links.map(a => a.rel)"))
     assert rels == {"noopener noreferrer"}
     marks = page.locator("#stories mark").all_inner_texts()
     assert sorted(marks) == sorted(["Iranian", "Latakia", "Homs", "Iranian", "Homs", "Homs"])
