@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from monitor.api.feed_routes import feed_endpoints
+from monitor.api.feedback_routes import feedback_endpoints
 from monitor.api.openapi import openapi_document
 from monitor.api.routing import PREFIX, Call, Endpoint, Reply, Router, Settings
 from monitor.api.rule_routes import rule_endpoints
@@ -35,7 +36,7 @@ def build_router(source: ApiSource) -> Router:
     )
     router = Router(settings)
     for endpoints in (story_endpoints, rule_endpoints, feed_endpoints, silence_endpoints,
-                      surge_endpoints):  # fmt: skip
+                      surge_endpoints, feedback_endpoints):  # fmt: skip
         for endpoint in endpoints(source):
             router.add(endpoint)
 

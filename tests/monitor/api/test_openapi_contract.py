@@ -68,7 +68,8 @@ def test_the_document_is_openapi_3_1_and_lists_every_route(api_url: str) -> None
     assert document == DOCUMENT
     assert document["openapi"] == "3.1.0"
     assert sorted(document["paths"]) == [
-        "/api/v1/alerts", "/api/v1/alerts/{alert_id}", "/api/v1/feeds", "/api/v1/openapi.json",
+        "/api/v1/alerts", "/api/v1/alerts/{alert_id}", "/api/v1/alerts/{alert_id}/feedback",
+        "/api/v1/feeds", "/api/v1/openapi.json",
         "/api/v1/rules", "/api/v1/silences", "/api/v1/silences/{silence_id}", "/api/v1/stories",
         "/api/v1/stories/{story_id}", "/api/v1/surges",
     ]  # fmt: skip
