@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import os
 import random
@@ -35,8 +36,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 from bench.sections import markdown_table, write_section
@@ -44,6 +47,14 @@ from monitor.store.sql.dialect import SQLITE
 from monitor.stories.dedup import story_id_for
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+HEADLINES = (
+    Path(__file__).resolve().parents[2] / "shared/data/news-story-clusters/newsCorpora.tsv.gz"
+)
+_REAL = (
+    "the first N headlines of the news-story-clusters file, read in place: real English "
+    "headlines of ~11,000 outlets, each in the story its cluster names"
+)
+_SYNTHETIC = "synthetic headlines, four reports a story each worded apart"
 _PROBE_EVERY = 0.02  # seconds between probes: the resolution of the times reported
 _GUARD = 900.0  # a start that takes longer has hung
 _PORT = 9  # discard: closed on loopback, so no feed is ever fetched
@@ -141,27 +152,42 @@ def _headline(rng: random.Random, event: int) -> str:
     return f"{actor} {act} {place} {rng.choice(_DETAILS)}, {event % 97 + 2} killed ({event})"
 
 
-def seed(path: Path, articles: int, now: datetime) -> None:
-    """``articles`` stored inside the window, 4 a story, as the daemon stores them."""
-    subprocess.run([sys.executable, "-m", "monitor", "db", "migrate", "--config",
-                    str(path.with_suffix(".toml"))], check=True, capture_output=True)  # fmt: skip
-    rng = random.Random(2026)
-    db = sqlite3.connect(path)
-    span = timedelta(hours=47).total_seconds()
-    stories, rows = [], []
+def synthetic_headlines(articles: int) -> Iterator[tuple[str, str]]:
+    """(title, story key): four reports a story, each worded apart."""
     for number in range(articles):
         event = number // 4
-        title = _headline(random.Random(event), event) + _SAYS[number % 4]  # 4 distinct texts
+        yield _headline(random.Random(event), event) + _SAYS[number % 4], f"e{event}"
+
+
+def real_headlines(path: Path, articles: int) -> Iterator[tuple[str, str]]:
+    """(title, story key) of the news-story-clusters file, in its order (real headlines of
+    ~11,000 outlets, grouped by the story they report; English)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in islice(handle, articles):
+            fields = line.rstrip("\n").split("\t")
+            yield fields[1], fields[5]
+
+
+def seed(path: Path, headlines: Iterable[tuple[str, str]], articles: int, now: datetime) -> None:
+    """``articles`` stored inside the window, as the daemon stores them: a story a key, the
+    first article of each its first."""
+    subprocess.run([sys.executable, "-m", "monitor", "db", "migrate", "--config",
+                    str(path.with_suffix(".toml"))], check=True, capture_output=True)  # fmt: skip
+    db = sqlite3.connect(path)
+    span = timedelta(hours=47).total_seconds()
+    stories: dict[str, tuple[str, ...]] = {}
+    rows = []
+    for number, (title, key) in enumerate(headlines):
         fetched = SQLITE.time(now - timedelta(seconds=span * (1 - number / max(articles, 1))))
         article_id = f"a{number:07d}"
-        story = story_id_for(f"a{event * 4:07d}")
-        if number % 4 == 0:
-            stories.append((story, article_id, title, fetched, fetched))
+        if key not in stories:
+            stories[key] = (story_id_for(article_id), article_id, title, fetched, fetched)
+        story = stories[key][0]
         rows.append((article_id, story, f"http://127.0.0.1:{_PORT}/f{number % 10_000}",
                      f"feed {number % 10_000}", article_id, f"http://example.test/{article_id}",
-                     title, "", fetched, fetched, rng.choice(("en", "en", "en", ""))))  # fmt: skip
+                     title, "", fetched, fetched, "en"))  # fmt: skip
     db.executemany("INSERT INTO stories (story_id, first_article_id, title, first_seen,"
-                   " last_seen) VALUES (?, ?, ?, ?, ?)", stories)  # fmt: skip
+                   " last_seen) VALUES (?, ?, ?, ?, ?)", stories.values())  # fmt: skip
     db.executemany("INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link,"
                    " title, summary, published, fetched_at, language)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
@@ -239,11 +265,12 @@ def stop(process: subprocess.Popen[bytes]) -> float:
     return time.perf_counter() - began
 
 
-def measure(articles: int, feeds: int, workdir: Path, port: int) -> SizeRun:
+def measure(articles: int, feeds: int, workdir: Path, port: int, real: Path | None) -> SizeRun:
     config = workdir / f"w{articles}.toml"
     write_config(config, feeds, port)
     database = config.with_suffix(".db")
-    seed(database, articles, datetime.now(UTC))
+    headlines = real_headlines(real, articles) if real else synthetic_headlines(articles)
+    seed(database, headlines, articles, datetime.now(UTC))
     log = workdir / f"w{articles}.log"
     process, baseline = start(config, port, log)
     shutdown = stop(process)
@@ -259,7 +286,7 @@ def _per_article(run: Start, empty: Start, articles: int) -> str:
     return f"{(run.rss - empty.rss) / articles:,.0f} B" if articles else "—"
 
 
-def report(runs: list[SizeRun], feeds: int, load: str) -> str:
+def report(runs: list[SizeRun], feeds: int, load: str, real: bool) -> str:
     empty = runs[0]
     rows = []
     for run in runs:
@@ -277,13 +304,13 @@ def report(runs: list[SizeRun], feeds: int, load: str) -> str:
     return "\n".join(
         [
             f"`python -m bench.startup`: `wirewatch run` with {feeds:,} feeds configured, "
-            "a SQLite store seeded with N articles inside the 48 h window (4 reports a story, "
-            "each worded apart: every article is an index entry; lexical index only, no "
-            "embeddings). Per size, same store, same run: the baseline start warms the index "
-            "from the store (no snapshot yet); SIGTERM writes the snapshot; the next start "
-            "loads it. Times from process start; RSS at the first `/readyz` 200; per article "
-            "= RSS over the 0-article start of the same path / N. Load average when run: "
-            f"{load}.",
+            "a SQLite store seeded with N articles inside the 48 h window ("
+            + (_REAL if real else _SYNTHETIC)
+            + "; lexical index only, no embeddings). Per size, same store, same run: the "
+            "baseline start warms the index from the store (no snapshot yet); SIGTERM writes "
+            "the snapshot; the next start loads it. Times from process start; RSS at the "
+            "first `/readyz` 200; per article = RSS over the 0-article start of the same path "
+            f"/ N. Load average when run: {load}.",
             "",
             *markdown_table(_COLUMNS, rows, "rlrrrrr"),
             "",
@@ -303,16 +330,22 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=18_931)
     parser.add_argument("--no-write", action="store_true", help="print, leave BENCHMARKS.md")
+    parser.add_argument("--synthetic", action="store_true", help="synthetic headlines only")
+    parser.add_argument("--headlines", type=Path, default=HEADLINES, help="newsCorpora.tsv.gz")
     args = parser.parse_args()
+    real = not args.synthetic and args.headlines.is_file()
+    if not real and not args.synthetic:
+        print(f"{args.headlines} is absent: synthetic headlines instead", flush=True)
     sizes = [int(size) for size in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="wirewatch-startup-") as workdir:
         runs = []
         for articles in sizes:
-            run = measure(articles, args.feeds, Path(workdir), args.port)
+            source = args.headlines if real else None
+            run = measure(articles, args.feeds, Path(workdir), args.port, source)
             print(run, flush=True)
             runs.append(run)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    markdown = report(runs, args.feeds, load)
+    markdown = report(runs, args.feeds, load, real)
     print(markdown)
     if not args.no_write:
         write_section(BENCHMARKS, "startup", markdown)
