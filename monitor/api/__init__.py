@@ -11,7 +11,7 @@ from monitor.api.access import Caller
 from monitor.api.feed_routes import feed_record, feed_states
 from monitor.api.install import build_router, install_api
 from monitor.api.models import Alert, Article, RuleMatch, Story, StoryDetail, StoryPage
-from monitor.api.paging import UtcTime, iso
+from monitor.api.paging import UtcTime, decode_cursor, iso
 from monitor.api.problems import ApiError, InvalidParam, Problem, not_found
 from monitor.api.routing import PREFIX, Call, Endpoint, Reply, Router
 from monitor.api.source import ApiSource
@@ -39,6 +39,7 @@ __all__ = [
     "StoryQuery",
     "UtcTime",
     "build_router",
+    "decode_cursor",
     "feed_record",
     "feed_states",
     "install_api",

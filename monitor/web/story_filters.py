@@ -18,8 +18,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from monitor.api import ApiError, StoryQuery
-from monitor.api.paging import decode_cursor
+from monitor.api import ApiError, StoryQuery, decode_cursor
 from monitor.web.segments import language_attribute
 
 MAX_TEXT = 200  # characters of search text
