@@ -1,7 +1,8 @@
 """Sustained ingest of new articles, fetch to stored alert, with and without the embedding.
 
     python -m bench.ingest [--feeds 500] [--items 20] [--cycles 1] [--hosts 250]
-                           [--headlines both|real|synthetic] [--data ../shared/data]
+                           [--headlines both|real|synthetic] [--parse-workers -1]
+                           [--data ../shared/data]
                            [--output docs/BENCHMARKS.md] [--profile DIR]
 
 A fresh loopback farm (``bench.feedfarm`` with ``fresh=ITEMS``, its own process) makes
@@ -61,9 +62,12 @@ COLUMNS = (
 REAL, SYNTHETIC = "real", "synthetic"
 
 
-def write_config(directory: Path, urls: list[str], semantic: bool, workload: str = "") -> Path:
+def write_config(
+    directory: Path, urls: list[str], semantic: bool, workload: str = "", workers: int = -1
+) -> Path:
     name = f"{workload}-" * bool(workload) + ("semantic" if semantic else "lexical")
-    daemon = "".join(f"{key} = {value}\n" for key, value in DAEMON.items())
+    settings = {**DAEMON, "parse_workers": workers}
+    daemon = "".join(f"{key} = {value}\n" for key, value in settings.items())
     feeds = "".join(
         f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\nfull_text = "never"\n'
         for i, url in enumerate(urls)
@@ -141,6 +145,8 @@ def render(args: argparse.Namespace, runs: Runs, elapsed: float) -> str:
     table = "\n".join(markdown_table(("headlines", *COLUMNS), rows, "llrrrrrrrrrr"))
     names = ("feeds", "items", "cycles", "hosts", "headlines")
     command = " ".join(f"--{name} {getattr(args, name)}" for name in names)
+    if args.parse_workers != DAEMON["parse_workers"]:
+        command += f" --parse-workers {args.parse_workers}"
     profiled = " Run under cProfile (`--profile`): slower than without it." if args.profile else ""
     farm_cpu = ", ".join(f"{run['farm_cpu']:.1f} s" for run in runs.values())
     first = runs[workloads[0], True]
@@ -176,7 +182,8 @@ def verdicts(runs: Runs, workloads: list[str]) -> str:
 
 def setup(args: argparse.Namespace, workers: int) -> str:
     per_cycle = args.feeds * args.items
-    settings = ", ".join(f"`{key} = {value}`" for key, value in DAEMON.items())
+    chosen = {**DAEMON, "parse_workers": args.parse_workers}
+    settings = ", ".join(f"`{key} = {value}`" for key, value in chosen.items())
     return f"""A loopback farm (`bench/feedfarm.py` with `fresh={args.items}`, its own process)
 serves {args.feeds:,} RSS feeds from {args.hosts} loopback addresses. In every cycle every feed
 lists {args.items} items, all new: {per_cycle:,} new entries a cycle. {workloads(args)}
@@ -240,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=1, help="measured cycles")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up cycles")
     parser.add_argument("--hosts", type=int, default=250)
+    parser.add_argument("--parse-workers", type=int, default=DAEMON["parse_workers"],
+                        help="[daemon] parse_workers (-1: cores but one)")  # fmt: skip
     choices = ("both", REAL, SYNTHETIC)
     parser.add_argument("--headlines", choices=choices, default="both", help="which workloads")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data sets")
@@ -287,7 +296,9 @@ def measure(args: argparse.Namespace, headlines: list[str]) -> Runs:
         try:
             with tempfile.TemporaryDirectory(prefix="ww-ingest-") as folder:
                 for semantic in (True, False):
-                    config = write_config(Path(folder), urls, semantic, workload)
+                    config = write_config(
+                        Path(folder), urls, semantic, workload, args.parse_workers
+                    )
                     run = runs[workload, semantic] = client_run(config, args, farm.pid or 0)
                     check(run, semantic, per(args) * args.cycles)
                     print(f"{workload} semantic={semantic}: {json.dumps(run)}", flush=True)

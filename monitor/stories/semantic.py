@@ -15,7 +15,8 @@ articles one after another, so the adds are made in a thread of their own (usear
 releases the GIL while it works), one after another in the order they were asked for;
 every read of the window (a lookup, a vector, a removal, its size) first waits for the
 adds asked before it. The graph is the one the same adds made inline would build; what
-the thread saves the loop is the add's time, spent meanwhile on the next article's words.
+the thread saves the loop is the add's time, spent meanwhile on the next article's words
+(docs/decisions/0055-ingest-serial-path.md).
 """
 
 from __future__ import annotations
