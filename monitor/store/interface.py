@@ -154,9 +154,6 @@ class Store(Outbox, Protocol):
         """Up to ``limit`` feeds: failing ones first (longest failing first), then gone
         ones, then the rest by next poll, soonest first."""
 
-    async def latest_stories(self, limit: int) -> list[StorySummary]:
-        """The ``limit`` stories seen most recently, newest first."""
-
     async def record_surges(self, fired: Sequence[Surge]) -> None:
         """Keep surges that fired; one already kept (same ``surge_id``) is left as it is."""
 

@@ -37,7 +37,6 @@ from monitor.store.records import (
     StoredArticle,
     StoreNotWritableError,
     StoryRecord,
-    StorySummary,
     WindowArticle,
 )
 from monitor.store.retention import PRUNE_KINDS
@@ -220,10 +219,6 @@ class SqlStore(SqlReads):
     async def status_feeds(self, limit: int) -> list[FeedState]:
         found = await self._rows(sql.STATUS_FEEDS, (limit,))
         return [rows.feed_state(row) for row in found]
-
-    async def latest_stories(self, limit: int) -> list[StorySummary]:
-        found = await self._rows(sql.LATEST_STORIES, (limit,))
-        return [rows.story_summary(row) for row in found]
 
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         if not story_ids:

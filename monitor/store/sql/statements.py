@@ -166,15 +166,6 @@ LIMIT ?
 """
 )
 
-LATEST_STORIES = """
-SELECT s.story_id, s.title, s.article_count, s.first_seen, s.last_seen,
-       a.link, a.summary, a.feed_url, a.feed_name, a.language,
-       (SELECT count(*) FROM story_outlets o WHERE o.story_id = s.story_id) AS outlets
-FROM stories s JOIN articles a ON a.article_id = s.first_article_id
-ORDER BY s.last_seen DESC, s.story_id{collate}
-LIMIT ?
-"""
-
 
 def story_alerts(dialect: Dialect, count: int) -> str:
     return f"""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
+from monitor.store import StoryFilter
 from monitor.store.interface import Store
 from monitor.web.status_view import FEED_LIMIT, StatusSource, read_status
 from tests.support.stores import STORE_BACKENDS, opened_store
@@ -67,13 +68,13 @@ def _alert(number: int, story_id: str, event: str = "new") -> AlertRecord:
     )  # fmt: skip
 
 
-async def test_latest_stories_newest_first_with_outlets_and_alerts(store: Store) -> None:
+async def test_the_story_list_newest_first_with_outlets_and_alerts(store: Store) -> None:
     for number in range(3):
         story_id = f"s{number}"
         article = _article(number, story_id, NOW + timedelta(minutes=number))
         alerts = [_alert(number, story_id)] if number != 1 else []
         await store.record_article(article, DedupDecision(Verdict.NEW_STORY, story_id), alerts)
-    stories = await store.latest_stories(2)
+    stories = await store.find_stories(StoryFilter(), limit=2)
     assert [story.story_id for story in stories] == ["s2", "s1"]
     newest = stories[0]
     assert (newest.title, newest.link, newest.summary) == (

@@ -22,6 +22,7 @@ from monitor.records.models import (
     StoryFacts,
     Verdict,
 )
+from monitor.store import StoryFilter
 from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
@@ -317,5 +318,5 @@ async def test_the_articles_language_reaches_deliveries_and_the_story_list(
     (due,) = await store.due_deliveries(NOW, 10)
     assert due.language == language
     assert to_alert(due).language == language
-    (story,) = await store.latest_stories(5)
+    (story,) = await store.find_stories(StoryFilter(), limit=5)
     assert story.language == language
