@@ -56,9 +56,11 @@ __all__ = [
     "written_at",
 ]
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"wirewatch story index\n"
 _HEADER_MAX = 64 * 1024  # a longer first line is no header of ours
+_CHUNK = 20_000  # rows pickled (and read back) in one call, holding the GIL
+_CHUNKS = "_chunks"
 _EMPTY: frozenset[Any] = frozenset()
 _SOURCES = Path(__file__).parent
 _NOT_GROUPING = ("snapshot", "snapshot_path", "snapshot_interval")  # where, not how
@@ -128,8 +130,9 @@ def _captured(index: StoryIndex) -> StoryState:
         "serial": index._serial,
         "stories": [_story_row(story) for story in stories],
         "entries": [_entry_row(*item, position, shared) for item in index._entries.items()],
-        "by_headline": index._by_headline.copy(),
-        "names": (index._names.version, {t: tuple(c) for t, c in index._names._counts.items()}),
+        "by_headline": list(index._by_headline.items()),
+        "names_version": index._names.version,
+        "names": [(token, *counts) for token, counts in index._names._counts.items()],
     }
     vectors = index._vectors._settled().save() or b""  # once the adds asked for are made
     return StoryState(lexical, vectors, len(index._entries))
@@ -154,10 +157,37 @@ def _entry_row(
             one(entry.aliases, entry.aliases))  # fmt: skip
 
 
+def _pickled(lexical: dict[str, Any]) -> bytes:
+    """The lexical parts as one pickle of their scalars and the lengths of their lists in
+    chunks, then the chunks, by one pickler: a string or set met again is a reference to
+    the first, across chunks too. In chunks because each pickling holds the GIL, and the
+    event loop answers probes between them (a whole window is one call of seconds)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    lists = {key: value for key, value in lexical.items() if isinstance(value, list)}
+    head = {key: value for key, value in lexical.items() if key not in lists}
+    pickler.dump({**head, _CHUNKS: {key: len(range(0, len(value), _CHUNK))
+                                    for key, value in sorted(lists.items())}})  # fmt: skip
+    for _key, value in sorted(lists.items()):
+        for start in range(0, len(value), _CHUNK):
+            pickler.dump(value[start : start + _CHUNK])
+    return buffer.getvalue()
+
+
+def _unpickled(lexical: bytes) -> dict[str, Any]:
+    """What :func:`_pickled` wrote, read by one unpickler (its references hold across
+    chunks), a chunk at a time."""
+    unpickler = _PlainUnpickler(io.BytesIO(lexical))
+    state = dict(unpickler.load())
+    for key, chunks in sorted(dict(state.pop(_CHUNKS)).items()):
+        state[key] = [row for _ in range(int(chunks)) for row in unpickler.load()]
+    return state
+
+
 def write(path: Path, state: StoryState, header: dict[str, Any]) -> int:
     """Write atomically (a temporary file beside it, flushed, renamed over it); the bytes
     written. Blocking: run it off the event loop."""
-    lexical = pickle.dumps(state.lexical, protocol=5)
+    lexical = _pickled(state.lexical)
     digest = hashlib.sha256(lexical)
     digest.update(state.vectors)
     head = {**header, "format": FORMAT, "lexical_bytes": len(lexical),
@@ -247,7 +277,7 @@ def restore(settings: DedupSettings, lexical: bytes, vectors: bytes) -> StoryInd
     """A story index holding what :func:`capture` took (SnapshotError if malformed)."""
     try:
         with paused_gc():
-            state = _PlainUnpickler(io.BytesIO(lexical)).load()
+            state = _unpickled(lexical)
             index = story_index_for(settings)
             _restore_lexical(index, state)
         if vectors:
@@ -277,7 +307,7 @@ def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
     for token in list(postings):
         sys.intern(token)  # the loaded words become the process's own
     index._by_headline = dict(state["by_headline"])
-    version, counts = state["names"]
+    version, counts = state["names_version"], {row[0]: row[1:] for row in state["names"]}
     index._names.version = int(version)
     index._names._counts = {token: list(pair) for token, pair in counts.items()}
     index._serial = int(state["serial"])
