@@ -37,6 +37,7 @@ from monitor.store.postgres.schema import (
     schema_version,
     without_secrets,
 )
+from monitor.store.postgres.statistics import Statistics
 from monitor.store.postgres.story_sync import StorySync, StoryWatch
 from monitor.store.records import (
     AlertPlanner,
@@ -96,6 +97,7 @@ class PostgresStore(PostgresLeases):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.writability = Writability(describe(url))
         self.stories = StorySync()  # stories other daemons open reach this one's index
+        self.statistics = Statistics()  # ANALYZE after growth, autovacuum or not
 
     def watch_stories(self, watch: StoryWatch) -> None:
         """Tell ``watch`` (the daemon's story index) of articles other daemons store."""
@@ -150,6 +152,8 @@ class PostgresStore(PostgresLeases):
         async with conn:
             try:
                 self.migrated = await (_current(conn) if self._read_only else migrate(conn))
+                if not self._read_only:
+                    await self.statistics.refresh_if_never(conn)
             except psycopg.Error as err:  # e.g. no rights, or a search_path schema missing
                 raise self._unavailable(f"migrations not applied: {err}") from None
         pool = make_pool(self._url, *self._sizes, timeout=self._timeout, read_only=self._read_only)
@@ -204,7 +208,10 @@ class PostgresStore(PostgresLeases):
             stored = (store_article(POSTGRES, *record) for record in records)
             created = await run_steps(conn, all_of(stored))
             await self.stories.after_write(conn)
-            return created
+        if self.statistics.grew(len(records)):
+            async with self._connection() as conn:  # after the commit: outside the lock
+                await self.statistics.refresh(conn)
+        return created
 
     async def record_page(
         self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""

@@ -32,13 +32,20 @@ _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
 )
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
+# An index range on ``articles_seq`` read in pages, each article's story looked up by its
+# key: no plan for this can scan every story, whatever the statistics (decision 0056).
 _SINCE = """
-SELECT a.seq, a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
+SELECT a.seq, a.story_id,
+       (SELECT s.first_article_id FROM stories s WHERE s.story_id = a.story_id)
+           AS first_article_id,
+       a.title, a.summary, a.published, a.fetched_at,
        coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
-FROM articles a JOIN stories s USING (story_id)
+FROM articles a
 WHERE a.seq > %s
 ORDER BY a.seq
+LIMIT 500
 """
+_PAGE = 500  # the LIMIT above
 
 
 _ALIASES_KEPT = 10_000
@@ -71,11 +78,13 @@ class StorySync:
         """Articles stored since the mark, added to the index; the mark moves past them."""
         if self.watch is None:
             return
-        # Never prepared: a generic plan guesses a third of the table is past any mark.
-        stored = await (await conn.execute(_SINCE, (self.mark,), prepare=False)).fetchall()
-        if stored:
-            self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
-            self.watch.learn([rows.window_article(row) for row in stored])
+        while True:
+            stored = await (await conn.execute(_SINCE, (self.mark,))).fetchall()
+            if stored:
+                self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
+                self.watch.learn([rows.window_article(row) for row in stored])
+            if len(stored) < _PAGE:
+                return
 
     async def lock(self, conn: Connection) -> None:
         """Take the stories lock: article and alert writes of every daemon, one at a time."""
