@@ -198,7 +198,7 @@ def _feed_child(element: etree._Element, name: str, depth: int, walk: Walk) -> N
     elif name in ("image", "textinput"):
         _feed_box(element, name, walk)
     elif name in _FEED_IGNORED:
-        check_children(element, _FEED_IGNORED_CHILDREN)
+        _ignored_children(element, walk)
     elif name in HANDLED:
         raise UnsureError(f"feed element {name}")
     else:
@@ -221,6 +221,19 @@ _BOX_CHILDREN: Final = {
     "image": frozenset({"title", "url", "link", "width", "height", "description"}),
     "textinput": frozenset({"title", "description", "name", "link"}),
 }
+
+
+def _ignored_children(element: etree._Element, walk: Walk) -> None:
+    """Children of a feed-level element whose value we do not read: the usual ones, and
+    unhandled ones (Blogger's gd:image in an author), which feedparser files under the feed."""
+    for child in element:
+        name = xml_name(child)
+        if name in HANDLED:
+            check_children(child, frozenset())
+            if name not in _FEED_IGNORED_CHILDREN:
+                raise UnsureError(f"{name} inside {xml_name(element)}")
+        else:
+            unhandled(child, name, _FEED_KEYS, walk.feed.__setitem__)
 
 
 def _feed_box(element: etree._Element, name: str, walk: Walk) -> None:
