@@ -152,7 +152,8 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
             ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
-    await surges_in(ingested, pipe)  # what stood out against what stories, rules, names do
+    first_poll = state.last_success is None  # an undated backlog is history, not news
+    await surges_in(ingested, pipe, first_poll)  # what stood out against stories, rules, names
     after = after_success(state, fetched, parsed.feed, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
     polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.feed.entries))
@@ -187,11 +188,11 @@ async def ingest_pushed(
     return outcome
 
 
-async def surges_in(ingested: Sequence[Ingested], pipe: Pipeline) -> None:
+async def surges_in(ingested: Sequence[Ingested], pipe: Pipeline, first_poll: bool = False) -> None:
     """The new articles counted by the surge detector, when surges are on."""
     if pipe.surges is not None and ingested:
         config = pipe.runtime.current.config
-        await pipe.surges.observe(ingested, config.ruleset if config else None)
+        await pipe.surges.observe(ingested, config.ruleset if config else None, first_poll)
 
 
 async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:

@@ -76,18 +76,25 @@ class SurgeStage:
         return cls(detector, store, sink, instance)
 
     async def observe(
-        self, ingested: Sequence[Ingested], ruleset: rules.RuleSet | None = None
+        self,
+        ingested: Sequence[Ingested],
+        ruleset: rules.RuleSet | None = None,
+        first_poll: bool = False,
     ) -> list[Surge]:
         """Count each newly stored article (``ruleset``: whose entity lists name names);
-        record, log and hand on what fired."""
+        record, log and hand on what fired. On a feed's ``first_poll`` an undated article
+        is its backlog (any age, all counted at the fetch): history, not news."""
         entities = self._entities(ruleset)
         self._unsaved = True
-        fired = [
-            surge
-            for item in ingested
-            if item.decision.verdict is not Verdict.SEEN
-            for surge in self.detector.observe(sighting_of(item, entities))
-        ]
+        fired = []
+        for item in ingested:
+            if item.decision.verdict is Verdict.SEEN:
+                continue
+            sighting = sighting_of(item, entities)
+            if first_poll and item.article.published is None:
+                self.detector.remember(sighting)
+            else:
+                fired += self.detector.observe(sighting)
         if fired:  # saved at once: a crash now must not forget their cooldowns
             await self._fired(fired)
         if fired or self.monotonic() - self._saved_at >= self.detector.settings.save_interval:

@@ -85,6 +85,12 @@ class SurgeDetector:
                     fired.append(surge)
         return fired
 
+    def remember(self, sighting: Sighting) -> None:
+        """Count a sighting known to be history (a new feed's undated backlog) into its
+        rules' and names' baselines only: it fires nothing and opens no story."""
+        moment = sighting.at.timestamp()
+        self._remember(sighting, moment, self._advance(moment))
+
     def _remember(self, sighting: Sighting, moment: float, now: float) -> None:
         """A sighting older than the window goes into its rules' and names' baselines."""
         keys = [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]

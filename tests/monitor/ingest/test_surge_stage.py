@@ -26,12 +26,13 @@ SURGE = (
 )
 
 
-def _rss(outlet: int) -> bytes:
+def _rss(outlet: int, dated: bool = True) -> bytes:
     published = datetime.now(UTC) - timedelta(minutes=outlet)
+    date = f"<pubDate>{published:%a, %d %b %Y %H:%M:%S +0000}</pubDate>" if dated else ""
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Outlet {outlet}</title><link>http://o{outlet}.test/</link>
 <item><title>{HEADLINE}</title><link>http://o{outlet}.test/a/1</link>
-<guid>o{outlet}-1</guid><pubDate>{published:%a, %d %b %Y %H:%M:%S +0000}</pubDate>
+<guid>o{outlet}-1</guid>{date}
 <description>Outlet {outlet} reports the crossing.</description></item>
 </channel></rss>""".encode()
 
@@ -167,3 +168,24 @@ async def test_the_state_is_saved_as_soon_as_surges_fire(
         await daemon.close()
     assert saved is not None
     assert load_memory(saved).tracks[SurgeKind.RULE]["iran"].cooled_until > 0
+
+
+async def test_a_new_feeds_undated_backlog_is_history_not_news(tmp_path: Path) -> None:
+    """Twelve feeds polled for the first time carry the event without dates: their items
+    may be of any age, all seen at the fetch, so they feed the baselines and fire nothing
+    (dated, as above, the same items surge)."""
+    with FeedServer() as server:
+        for outlet in range(OUTLETS):
+            server.add_feed(f"/feed{outlet}.xml", _rss(outlet, dated=False))
+        surge = SURGE.format(names="true", stories="false")
+        daemon = await Daemon.build(load_config(_config(tmp_path, server, surge)))
+        try:
+            await daemon.run_once()
+            recorded = await daemon.store.list_surges(datetime.now(UTC) - timedelta(days=1))
+            assert daemon.pipeline.surges is not None
+            learned = load_memory(daemon.pipeline.surges.detector.snapshot())
+        finally:
+            await daemon.close()
+    assert recorded == []
+    assert learned.tracks[SurgeKind.RULE]["iran"].baseline > 0  # remembered as history
+    assert learned.tracks[SurgeKind.STORY] == {}  # no story opened by a backlog
