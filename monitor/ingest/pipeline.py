@@ -43,6 +43,7 @@ from monitor.feeds import (
     declared_guid,
     guid_digests,
     interval_policy,
+    normalise_entry,
     parse_new,
     settle_health,
 )
@@ -68,6 +69,7 @@ from monitor.records import (
     FetchResult,
     ParsedFeed,
     PollStatus,
+    RawEntry,
     Verdict,
     alert_id_for,
 )
@@ -141,7 +143,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         digest = _body_hash(fetched)
         if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
-        hint = pipe.seen_hints.get(feed.url, b"")  # GUIDs stored at the last poll: not redone
+        hint = pipe.seen_hints.get(feed.url)  # GUIDs stored at the last poll: not redone
         parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe, hint)
         articles = await _unseen(parsed, fetched, feed, pipe)  # those the store has go
     except (FetchError, ParseError) as err:
@@ -170,7 +172,7 @@ async def ingest_pushed(
 ) -> PollOutcome:
     """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
     try:
-        parsed = await parse_document(body, content_type, feed, pipe, url=feed.url)
+        parsed = await parse_document(body, content_type, feed, pipe, b"", url=feed.url)
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
@@ -220,7 +222,7 @@ async def parse_document(
     content_type: str | None,
     feed: FeedSettings,
     pipe: Pipeline,
-    hint: bytes = b"",
+    hint: bytes | None = None,
     *,
     url: str | None = None,
 ) -> ParsedNew:
@@ -250,15 +252,29 @@ async def _unseen(
     guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
     known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
     if not parsed.hinted <= known:  # a digest collision, or a crash before the store
-        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe)
+        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe, b"")
     _warn_malformed(parsed.feed, feed)
-    fresh = [
+    pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
+    if not parsed.normalised:  # no hint yet: the entries the store lacks, normalised here
+        return _normalise(parsed.feed.entries, known, feed, pipe)
+    return [
         article
         for article, guid in zip(parsed.articles, parsed.declared, strict=True)
         if guid is None or guid not in known
     ]
-    pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
-    return fresh
+
+
+def _normalise(
+    entries: Sequence[RawEntry], known: set[str], feed: FeedSettings, pipe: Pipeline
+) -> list[Article]:
+    fetched_at = pipe.clock()
+    return [
+        normalise_entry(
+            entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
+        )
+        for entry in entries
+        if declared_guid(entry) not in known
+    ]
 
 
 def _warn_malformed(parsed: ParsedFeed, feed: FeedSettings) -> None:
