@@ -67,6 +67,13 @@ SELECT article_id, story_id, :now FROM gone
 ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
                                        pruned_at = excluded.pruned_at
 """
+_PUBLISH_ATTEMPTS = 4  # the last one takes the stories lock first, so nothing can refuse it
+# A late page plans alerts on its article's story: that story alone is locked meanwhile.
+_LOCK_STORY = """
+SELECT 1 FROM stories
+WHERE story_id = (SELECT story_id FROM articles WHERE article_id = %s)
+FOR UPDATE
+"""
 _SIZES = """
 SELECT current_setting('block_size') AS block, current_setting('autovacuum') AS autovacuum,
        (SELECT sum(pg_total_relation_size(to_regclass(name)))
@@ -203,22 +210,42 @@ class PostgresStore(PostgresLeases):
         return await self._window_between(mark, self.stories.mark, since)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        async with self._connection() as conn, conn.transaction():
-            records = await self.stories.before_write(conn, records)
-            stored = (store_article(POSTGRES, *record) for record in records)
-            created = await run_steps(conn, all_of(stored))
-            await self.stories.after_write(conn)
+        for attempt in range(_PUBLISH_ATTEMPTS):
+            try:
+                created = await self._record_articles(records, attempt + 1 == _PUBLISH_ATTEMPTS)
+                break
+            except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):
+                if attempt + 1 == _PUBLISH_ATTEMPTS:
+                    raise
         if self.statistics.grew(len(records)):
             async with self._connection() as conn:  # after the commit: outside the lock
                 await self.statistics.refresh(conn)
         return created
 
+    async def _record_articles(
+        self, records: Sequence[ArticleRecord], locked: bool
+    ) -> list[list[AlertRecord]]:
+        """One attempt: decided knowing what was published up to a mark, published under
+        the stories lock in one statement, refused when a story opened meanwhile
+        elsewhere may be the one this write would open (decision 0056)."""
+        newest = None
+        try:
+            async with self._connection() as conn, conn.transaction():
+                folded, known = await self.stories.before_write(conn, records, locked=locked)
+                stored = (store_article(POSTGRES, *record) for record in folded)
+                created = await run_steps(conn, all_of(stored))
+                published = await self.stories.publish(conn, folded, known)
+            newest = published  # committed
+            return created
+        finally:
+            self.stories.published(records, newest)
+
     async def record_page(
         self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
     ) -> list[AlertRecord] | None:
-        """Under the stories lock, so no other daemon plans alerts on the story meanwhile."""
+        """With the story's row locked, so no other daemon plans alerts on it meanwhile."""
         async with self._connection() as conn, conn.transaction():
-            await self.stories.lock(conn)
+            await conn.execute(_LOCK_STORY, (article_id,))
             return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts, language))
 
 

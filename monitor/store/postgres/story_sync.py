@@ -3,17 +3,21 @@
 Each daemon groups articles into stories with its own in-memory index
 (``monitor.stories.index``), which does not see the stories other daemons open. So:
 
-- every transaction storing articles first takes one advisory lock (transaction-level),
-  so article writes are serialised across daemons and ``articles.seq`` grows in commit
-  order;
-- before a batch is decided (its exact-match lookup) and again inside the locked write,
+- every transaction storing articles publishes them in its last statement
+  (``wirewatch_publish_articles``, migration 0018), which alone takes one advisory lock
+  (transaction-level; the commit follows at once): the articles get their final ``seq``
+  there, so ``articles.seq`` grows in commit order, and no client code runs under the lock;
+- before a batch is decided (its exact-match lookup) and again as its write begins,
   the articles other daemons stored since this daemon last looked (``seq`` beyond its
   mark) are added to its index (:class:`StoryWatch`);
 - if a story this write is about to open was opened meanwhile by another daemon (one
   learned after this daemon decided), the article is folded into that story instead,
   in the same write, and so is every later article of the story this daemon opened in
   its mind only (an alias kept for them); alerts are then planned against that story
-  (docs/decisions/0017-leases.md).
+  (docs/decisions/0017-leases.md);
+- a write that opens a story is refused at publishing when another daemon published
+  articles past the mark its folding knew, and is retried after catching up
+  (docs/decisions/0056-postgres-statistics-and-the-stories-lock.md).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
+
+from psycopg.rows import DictRow
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
 from monitor.store.interface import ArticleRecord
@@ -31,6 +37,7 @@ from monitor.store.sql import rows
 _LOCK = (
     "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
 )
+_PUBLISH = "SELECT wirewatch_publish_articles(%s, %s, %s) AS newest"
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
 # An index range on ``articles_seq`` read in pages, each article's story looked up by its
 # key: no plan for this can scan every story, whatever the statistics (decision 0056).
@@ -68,6 +75,7 @@ class StorySync:
         self.watch: StoryWatch | None = None
         self.mark = 0
         self.aliases: dict[str, OpenedElsewhere] = {}  # our story id → the one stored
+        self.own: set[str] = set()  # this daemon's articles published past the mark
 
     async def start(self, conn: Connection) -> None:
         """Before the index is warmed: articles stored from here on are read again."""
@@ -82,23 +90,31 @@ class StorySync:
             stored = await (await conn.execute(_SINCE, (self.mark,))).fetchall()
             if stored:
                 self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
-                self.watch.learn([rows.window_article(row) for row in stored])
+                self.watch.learn(self._others(stored))
             if len(stored) < _PAGE:
                 return
 
+    def _others(self, stored: Sequence[DictRow]) -> list[WindowArticle]:
+        """Rows other daemons stored; this daemon's own, known already, are passed."""
+        ours = {row["article_id"] for row in stored} & self.own
+        self.own.difference_update(ours)
+        return [rows.window_article(row) for row in stored if row["article_id"] not in ours]
+
     async def lock(self, conn: Connection) -> None:
-        """Take the stories lock: article and alert writes of every daemon, one at a time."""
+        """Take the stories lock: nothing is published by any daemon until this commits."""
         await conn.execute(_LOCK)
 
     async def before_write(
-        self, conn: Connection, records: Sequence[ArticleRecord]
-    ) -> list[ArticleRecord]:
-        """Inside the storing transaction: take the stories lock, catch up, and fold into
-        another daemon's story what this write would open a second time."""
-        await self.lock(conn)
+        self, conn: Connection, records: Sequence[ArticleRecord], *, locked: bool = False
+    ) -> tuple[list[ArticleRecord], int]:
+        """Inside the storing transaction: catch up, and fold into another daemon's story
+        what this write would open a second time; with the mark the decisions knew.
+        ``locked`` takes the stories lock first (a last retry: nobody publishes meanwhile)."""
+        if locked:
+            await self.lock(conn)
         await self.catch_up(conn)
         if self.watch is None:
-            return list(records)
+            return list(records), self.mark
         found = self.watch.opened_elsewhere(
             [(article, decision) for article, decision, _ in records]
         )
@@ -106,12 +122,28 @@ class StorySync:
             if len(self.aliases) + len(found) > _ALIASES_KEPT:
                 self.aliases.clear()
             self.aliases.update(found)
-        return [_folded(record, self.aliases) for record in records]
+        return [_folded(record, self.aliases) for record in records], self.mark
 
-    async def after_write(self, conn: Connection) -> None:
-        """Still under the lock: nothing stored by others since ``before_write``."""
-        if self.watch is not None:
-            await self.start(conn)
+    async def publish(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
+        """The write's last statement, the only one under the stories lock (migration 0018):
+        the articles' final ``seq``. Raises ``SerializationFailure`` when the write opens a
+        story and another daemon published past ``known`` meanwhile. The newest ``seq``
+        when nothing of others' lies before these articles, else 0."""
+        ids = [article.article_id for article, _, _ in records]
+        opens = self.watch is not None and any(
+            decision.verdict is Verdict.NEW_STORY for _, decision, _ in records
+        )
+        self.own.update(ids)  # not learned back as another daemon's by a catch-up
+        row = await (await conn.execute(_PUBLISH, (known, ids, opens))).fetchone()
+        return int(row["newest"]) if row else 0
+
+    def published(self, records: Sequence[ArticleRecord], newest: int | None) -> None:
+        """After the commit (``newest``) or the rollback (None) of ``publish``'s write."""
+        if newest == 0:
+            return  # others' articles lie before them: kept in ``own`` until passed
+        if newest:
+            self.mark = max(self.mark, newest)
+        self.own.difference_update(article.article_id for article, _, _ in records)
 
 
 def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> ArticleRecord:

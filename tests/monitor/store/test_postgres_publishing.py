@@ -1,0 +1,125 @@
+"""Daemons sharing one PostgreSQL schema publish their articles under the stories lock in
+one statement: ``seq`` follows the commit order, not the insert order, and a write that
+opens a story is refused when another daemon published meanwhile, then folded into that
+daemon's story once caught up (docs/decisions/0056)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+
+from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
+from monitor.store.interface import ArticleRecord
+from monitor.store.postgres.schema import run_steps
+from monitor.store.postgres.store import PostgresStore
+from monitor.store.records import OpenedElsewhere, WindowArticle
+from monitor.store.sql.articles import store_article
+from monitor.store.sql.dialect import POSTGRES
+from tests.support.stores import POSTGRES_URL, postgres_schema
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
+]
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class Watch:
+    """A story index that takes any story another daemon opened for the one it looks for."""
+
+    def __init__(self) -> None:
+        self.learned: list[WindowArticle] = []
+
+    def learn(self, articles: Sequence[WindowArticle]) -> None:
+        self.learned.extend(articles)
+
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]:
+        found = {}
+        for _, decision in records:
+            for known in self.learned:
+                if decision.verdict is Verdict.NEW_STORY and known.story_id != decision.story_id:
+                    found[decision.story_id] = OpenedElsewhere(
+                        known.story_id, known.first_article_id, MatchKind.RELATED, 0.9
+                    )
+        return found
+
+
+def _record(name: str) -> ArticleRecord:
+    article = Article(
+        article_id=f"a-{name}", feed_url=f"http://{name}/feed", feed_name=name,
+        guid=f"g-{name}", title="Strikes on the port", link=f"http://{name}/1", summary="",
+        content="", published=None, fetched_at=NOW,
+    )  # fmt: skip
+    return ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, f"s-{name}"), [])
+
+
+@pytest.fixture(name="daemons")
+async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    async with postgres_schema() as url:
+        first, second = PostgresStore(url, max_size=2), PostgresStore(url, max_size=2)
+        await first.open()
+        await second.open()
+        yield first, second
+        await first.close()
+        await second.close()
+
+
+async def _stored(store: PostgresStore) -> dict[str, Any]:
+    async with store._connection() as conn:
+        found = await conn.execute("SELECT article_id, story_id, seq FROM articles ORDER BY seq")
+        return {row["article_id"]: (row["story_id"], row["seq"]) for row in await found.fetchall()}
+
+
+async def test_seq_follows_the_commit_order_not_the_insert_order(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    early = _record("early")
+    async with first._connection() as conn, conn.transaction():
+        folded, known = await first.stories.before_write(conn, [early])
+        await run_steps(conn, store_article(POSTGRES, *early))  # inserted first...
+        await second.record_articles([_record("other")])  # ...another daemon commits
+        await first.stories.publish(conn, folded, known)
+    stored = await _stored(first)
+    assert stored["a-early"][1] > stored["a-other"][1]  # a mark past "other" still sees it
+
+
+async def test_a_story_opened_elsewhere_meanwhile_refuses_the_write_then_folds_it(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    watch = Watch()
+    first.watch_stories(watch)
+    mine = _record("mine")
+    async with first._connection() as conn:
+        await conn.execute("BEGIN")
+        folded, known = await first.stories.before_write(conn, [mine])
+        await run_steps(conn, store_article(POSTGRES, *mine))
+        await second.record_articles([_record("theirs")])  # the same event, elsewhere
+        with pytest.raises(psycopg.errors.SerializationFailure):
+            await first.stories.publish(conn, folded, known)
+        await conn.execute("ROLLBACK")
+    first.stories.published([mine], None)
+    assert "a-mine" not in await _stored(first)
+    await first.record_articles([mine])  # as the retry does: caught up, then folded
+    assert (await _stored(first))["a-mine"][0] == "s-theirs"
+    assert [article.story_id for article in watch.learned] == ["s-theirs"]
+
+
+async def test_a_daemon_does_not_learn_back_its_own_articles(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    watch = Watch()
+    first.watch_stories(watch)
+    await first.record_articles([_record("one")])
+    await second.record_articles([_record("two")])
+    await first.record_articles([ArticleRecord(*_record("three")[:2], [])])
+    assert sorted(article.story_id for article in watch.learned) == ["s-two"]
