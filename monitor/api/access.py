@@ -18,6 +18,7 @@ import hmac
 import ipaddress
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -97,18 +98,19 @@ class RateLimiter:
     """A token bucket per key: ``burst`` requests at once, refilled at ``per_minute``.
 
     Keys are callers' names and, for failed attempts, client addresses; the table is
-    bounded (the fullest buckets are dropped first: they are the ones at rest)."""
+    bounded: past ``MAX_KEYS`` the least recently seen key is forgotten, in constant
+    time (an OrderedDict kept in order of use)."""
 
     MAX_KEYS = 10_000
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key: (tokens, at)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # (tokens, at)
 
     def take(self, key: str, per_minute: int, burst: int) -> float:
         """0 when ``key`` may go now (one request counted), else the seconds to wait."""
         now = self._clock()
-        tokens, at = self._buckets.get(key, (float(burst), now))
+        tokens, at = self._buckets.pop(key, (float(burst), now))  # re-added last: most recent
         tokens = min(float(burst), tokens + (now - at) * per_minute / 60)
         if tokens < 1:
             self._buckets[key] = (tokens, now)
@@ -118,10 +120,8 @@ class RateLimiter:
         return 0.0
 
     def _bound(self) -> None:
-        if len(self._buckets) > self.MAX_KEYS:
-            fullest = sorted(self._buckets, key=lambda key: -self._buckets[key][0])
-            for key in fullest[: len(self._buckets) - self.MAX_KEYS]:
-                del self._buckets[key]
+        while len(self._buckets) > self.MAX_KEYS:
+            self._buckets.popitem(last=False)
 
 
 def throttle(limiter: RateLimiter, key: str, api: ApiSettings) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from structlog.testing import capture_logs
 
 from monitor.api import ApiSource, Call, Endpoint, Reply, build_router
+from monitor.api.access import RateLimiter
 from monitor.config import ApiScope, ConfigError, load_config
 from monitor.daemon.reload import config_changes
 from monitor.listener import Request
@@ -132,6 +133,19 @@ async def test_failed_attempts_are_limited_per_address(
         statuses = [(await client.get(world.url + "/stories", headers=wrong)).status_code
                     for _ in range(3)]  # fmt: skip
     assert statuses == [401, 401, 429]
+
+
+def test_the_rate_table_forgets_the_least_recently_seen_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(RateLimiter, "MAX_KEYS", 2)
+    limiter = RateLimiter(clock=lambda: 0.0)  # frozen: no bucket refills
+    assert [limiter.take("old", 1, 2) for _ in range(2)] == [0.0, 0.0]  # now empty
+    assert limiter.take("recent", 1, 2) == 0.0
+    assert limiter.take("new", 1, 2) == 0.0  # a third key: "old" is forgotten
+    assert limiter.take("old", 1, 2) == 0.0  # a fresh bucket (forgets "recent")
+    assert limiter.take("new", 1, 2) == 0.0
+    assert limiter.take("new", 1, 2) > 0  # still remembered: its bucket is empty
 
 
 async def test_a_write_is_logged_with_the_token_name_never_its_value(guarded: ApiWorld) -> None:
