@@ -6,7 +6,7 @@ Every backend implements :class:`Outbox` (``Store`` extends it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +27,24 @@ class DeliveryUpdate:
     error: str | None
     hold: str | None = None
     first_attempt_at: datetime | None = None  # kept from the first write that gives one
+
+
+def last_per_delivery(updates: Sequence[DeliveryUpdate]) -> list[DeliveryUpdate]:
+    """What ``updates`` applied one after another leave: each delivery's last outcome
+    (and the first ``first_attempt_at`` given, as the store keeps it), grouped by outcome
+    so one statement writes each group, whatever order the groups then run in."""
+    last: dict[int, DeliveryUpdate] = {}
+    for update in updates:
+        for delivery_id in update.delivery_ids:
+            earlier = last.get(delivery_id)
+            first = earlier.first_attempt_at if earlier else None
+            last[delivery_id] = replace(
+                update, delivery_ids=(), first_attempt_at=first or update.first_attempt_at
+            )
+    alike: dict[DeliveryUpdate, list[int]] = {}
+    for delivery_id, update in last.items():
+        alike.setdefault(update, []).append(delivery_id)
+    return [replace(update, delivery_ids=tuple(ids)) for update, ids in alike.items()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from monitor.records import (
 )
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
-from monitor.store.outbox import AlertListing, DeliveryUpdate, ThreadRef
+from monitor.store.outbox import AlertListing, DeliveryUpdate, ThreadRef, last_per_delivery
 from monitor.store.records import (
     AlertPlanner,
     DeliveryContext,
@@ -281,13 +281,10 @@ class SqlStore(SqlReads):
         self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef]
     ) -> Steps[None]:
         time = self.dialect.time
-        alike: dict[tuple[Any, ...], list[int]] = {}  # one statement per set of values
-        for update in updates:
+        for update in last_per_delivery(updates):  # one statement per outcome, as if in order
             values = (update.state, update.attempts, time(update.next_attempt_at), update.error,
                       update.hold, time(update.first_attempt_at))  # fmt: skip
-            alike.setdefault(values, []).extend(update.delivery_ids)
-        for values, delivery_ids in alike.items():
-            yield from self._updates(delivery_ids, values)
+            yield from self._updates(list(update.delivery_ids), values)
         yield from each(sql.SAVE_THREAD, [astuple(thread) for thread in threads])
 
     async def due_deliveries(

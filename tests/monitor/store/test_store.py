@@ -18,11 +18,12 @@ from monitor.records.models import (
     AlertRecord,
     Article,
     DedupDecision,
+    DeliveryState,
     FeedState,
     StoryFacts,
     Verdict,
 )
-from monitor.store import StoryFilter
+from monitor.store import DeliveryUpdate, StoryFilter
 from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
@@ -164,6 +165,22 @@ async def test_updated_delivery_leaves_the_due_list(store: Store) -> None:
     )
     assert await store.due_deliveries(later, 10) == []
     assert await store.delivery_counts() == {"sent": 1}
+
+
+async def test_outcomes_written_together_end_as_written_in_order(store: Store) -> None:
+    """[Y sent, X deferred, X sent] in one write: X ends sent although its deferral's
+    values came first (each outcome's deliveries are written by one statement)."""
+    await store.record_article(
+        _article(), DedupDecision(Verdict.NEW_STORY, "s1"), [_alert(notifiers=("hook", "mail"))]
+    )
+    x, y = (context.delivery.delivery_id for context in await store.due_deliveries(NOW, 10))
+    later = NOW + timedelta(minutes=5)
+    sent = DeliveryUpdate((), DeliveryState.SENT, 1, NOW, None, first_attempt_at=NOW)
+    deferred = DeliveryUpdate((x,), DeliveryState.PENDING, 0, later, None, hold="quiet_hours")
+    await store.record_outcomes([replace(sent, delivery_ids=(y,)), deferred,
+                                 replace(sent, delivery_ids=(x,))])  # fmt: skip
+    assert await store.delivery_counts() == {"sent": 2}
+    assert await store.due_deliveries(later, 10) == []
 
 
 async def test_oldest_pending_is_when_the_oldest_waiting_alert_was_raised(store: Store) -> None:
