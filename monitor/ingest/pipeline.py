@@ -144,7 +144,9 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
         hint = pipe.seen_hints.get(feed.url)  # GUIDs stored at the last poll: not redone
-        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe, hint)
+        parsed = await parse_document(
+            fetched.body, fetched.content_type, feed, pipe, hint, url=fetched.final_url
+        )
         articles = await _unseen(parsed, fetched, feed, pipe)  # those the store has go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
@@ -252,7 +254,9 @@ async def _unseen(
     guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
     known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
     if not parsed.hinted <= known:  # a digest collision, or a crash before the store
-        parsed = await parse_document(fetched.body, fetched.content_type, feed, pipe, b"")
+        parsed = await parse_document(
+            fetched.body, fetched.content_type, feed, pipe, b"", url=fetched.final_url
+        )
     _warn_malformed(parsed.feed, feed)
     pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
     if not parsed.normalised:  # no hint yet: the entries the store lacks, normalised here

@@ -292,6 +292,29 @@ class TestRedirectsAndGoneFeeds:
         expected = harness.server.url(moved_to) if moved_to else None
         assert (await harness.state(feed)).moved_to == expected
 
+    async def test_relative_links_resolve_against_the_address_that_answered(
+        self, harness: Harness
+    ) -> None:
+        """A moved feed's relative item links point where the feed now lives, on the first
+        poll and on later polls that parse only the new entries."""
+        harness.server.add_redirect("/old/feed.xml", "/new/desk/feed.xml", status=302)
+
+        def relative(guids: list[str]) -> bytes:
+            items = "".join(
+                f"<item><title>Entry {guid}</title><guid>{guid}</guid>"
+                f"<link>{guid}.html</link></item>"
+                for guid in guids
+            )
+            return f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+
+        feed = harness.feed("/old/feed.xml")
+        links: list[str] = []
+        for guids in (["a"], ["b", "a"]):
+            harness.server.add_feed("/new/desk/feed.xml", relative(guids))
+            outcome = await harness.poll(feed, at=timedelta(hours=len(links)))
+            links += [item.article.link for item in outcome.ingested]
+        assert links == [harness.server.url(f"/new/desk/{guid}.html") for guid in ("a", "b")]
+
     @pytest.mark.parametrize(
         "routes",
         [
