@@ -53,6 +53,7 @@ class WindowArticle:
     page_lead: str = ""  # the lead of its page it was grouped with ("": its summary's)
     language: str = ""  # the article's language code, its words read in it ("": unknown)
     embedding: bytes = b""  # its headline's sentence embedding (``Article.embedding``)
+    stored: datetime | None = None  # fetched: the window holds it while this is in it
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,7 +165,8 @@ class Deduplicator:
         lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
         seen = article_time(article)
         self.index.add(decision.story_id, first, article.title, seen, lead,
-                       language=article.language, vector=article.embedding)  # fmt: skip
+                       language=article.language, vector=article.embedding,
+                       stored=article.fetched_at)  # fmt: skip
 
 
 def deciding_score(match: StoryMatch) -> float | None:
@@ -178,9 +179,14 @@ def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDec
     return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts)
 
 
-def add_stored(index: StoryIndex, item: WindowArticle, seen: datetime) -> None:
+def add_stored(
+    index: StoryIndex, item: WindowArticle, seen: datetime, stored: datetime | None = None
+) -> None:
     """Put an article read back from the store (after a restart, or another daemon's)
-    into ``index`` as seen at ``seen``, with its lead and language."""
+    into ``index`` as seen at ``seen``, with its lead and language; it stays while
+    ``stored`` (default: when it was stored, ``item.stored``) is within the window, as
+    the store reads the window."""
+    stored = stored or item.stored
     lead = grouping_lead(item.title, item.summary, item.page_lead)
     index.add(item.story_id, item.first_article_id, item.title, seen, lead,
-              language=item.language, vector=item.embedding)  # fmt: skip
+              language=item.language, vector=item.embedding, stored=stored)  # fmt: skip

@@ -67,6 +67,7 @@ class Entry:
     language: str  # the article's, its headline's casualty words read in it
     directions: frozenset[int]  # poles of its headline's direction words
     aliases: frozenset[str]  # canonical names its words spell ("turkish" → "turkey")
+    stored: float  # POSIX seconds it was stored (fetched): the window is by this, as the store's
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,7 +193,7 @@ class StoryIndex:
         entry = Entry(story, theirs.headline, tuple(theirs.tokens),
                        tuple(theirs.everything - theirs.tokens),
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
-                       0.0, theirs.language, theirs.directions, theirs.aliases)  # fmt: skip
+                       0.0, theirs.language, theirs.directions, theirs.aliases, 0.0)  # fmt: skip
         idf = Rarity(self._postings, len(self._entries))
         kind = self._judge(query, entry, idf)[0]
         mine, other_vector = decoded(vectors[0]), decoded(vectors[1])
@@ -215,7 +215,11 @@ class StoryIndex:
         *,
         language: str = "",
         vector: bytes = b"",
+        stored: datetime | None = None,
     ) -> None:
+        """Index an article ``seen`` (its grouping time) and ``stored`` (fetched, default
+        ``seen``): it stays in the window while it was stored within it, as the store's
+        warm-up reads the window, whatever its date says."""
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
@@ -223,10 +227,12 @@ class StoryIndex:
         stripped = strip_decorations(title)
         headline = grouping_text(stripped, language)
         known = self._entries.get(self._by_headline.get(headline, -1))
+        kept = (stored or seen).timestamp()
         if known is not None and known.story is story:  # a copy: keep the text once
-            known.seen = max(known.seen, seen.timestamp())
+            known.seen, known.stored = max(known.seen, seen.timestamp()), max(known.stored, kept)
             return
-        serial = self._insert(story, headline, self._query(title, lead, language), seen.timestamp())
+        query = self._query(title, lead, language)
+        serial = self._insert(story, headline, query, seen.timestamp(), kept)
         self._names.observe(stripped, language)
         story.members.append(serial)
         embedding = self._decoded(vector) if self.by_meaning else None
@@ -237,7 +243,7 @@ class StoryIndex:
     def prune(self, now: datetime) -> int:
         """Drop articles older than the window; return how many stories went with them."""
         horizon = (now - self.window).timestamp()
-        stale = [serial for serial, entry in self._entries.items() if entry.seen < horizon]
+        stale = [serial for serial, entry in self._entries.items() if entry.stored < horizon]
         touched: set[str] = set()
         shrunk: dict[str, IndexedStory] = {}
         for serial in stale:
@@ -297,7 +303,9 @@ class StoryIndex:
             canonical_of(everything) or _NO_NUMBERS,
         )
 
-    def _insert(self, story: IndexedStory, headline: str, query: Query, seen: float) -> int:
+    def _insert(
+        self, story: IndexedStory, headline: str, query: Query, seen: float, stored: float
+    ) -> int:
         self._serial += 1
         serial = self._serial
         tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
@@ -305,7 +313,7 @@ class StoryIndex:
         names = tuple(token for token in tokens if token in query.names)
         found, counts = query.numbers or _NO_NUMBERS, query.counts or _NO_NUMBERS
         entry = Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
-                       query.directions or NO_DIRECTIONS, query.aliases)  # fmt: skip
+                       query.directions or NO_DIRECTIONS, query.aliases, stored)  # fmt: skip
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1

@@ -45,7 +45,7 @@ class SharedStories:
         for item in articles:
             add_stored(self.dedup.index, item, item.seen)
             # By when it was learned: a decision made before then did not know it.
-            add_stored(self._recent, item, now)
+            add_stored(self._recent, item, now, now)
 
     def opened_elsewhere(
         self, records: Sequence[tuple[Article, DedupDecision]]

@@ -56,7 +56,7 @@ __all__ = [
     "written_at",
 ]
 
-FORMAT = 2
+FORMAT = 3
 _MAGIC = b"wirewatch story index\n"
 _HEADER_MAX = 64 * 1024  # a longer first line is no header of ours
 _CHUNK = 20_000  # rows pickled (and read back) in one call, holding the GIL
@@ -154,7 +154,7 @@ def _entry_row(
     return (serial, position[entry.story.story_id], entry.headline, entry.tokens, entry.extra,
             entry.names, one(entry.numbers, entry.numbers), one(entry.counts, entry.counts),
             entry.seen, entry.language, one(entry.directions, entry.directions),
-            one(entry.aliases, entry.aliases))  # fmt: skip
+            one(entry.aliases, entry.aliases), entry.stored)  # fmt: skip
 
 
 def _pickled(lexical: dict[str, Any]) -> bytes:
@@ -297,7 +297,8 @@ def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
         story = stories[row[1]]
         entries[row[0]] = Entry(story, row[2], row[3], row[4], row[5], row[6] or _EMPTY,
                                 row[7] or _EMPTY, float(row[8]), row[9],
-                                row[10] or NO_DIRECTIONS, row[11] or _EMPTY)  # fmt: skip
+                                row[10] or NO_DIRECTIONS, row[11] or _EMPTY,
+                                float(row[12]))  # fmt: skip
         story.entries += 1
     postings = index._postings
     for serial, entry in entries.items():  # in serial order: as the index appended them

@@ -40,7 +40,7 @@ def entry(words: str, names: str = "", lead: str = "") -> Entry:
     extra = tuple(sorted(set(lead.split()) - set(tokens)))
     story = IndexedStory("s", "a", datetime(2026, 1, 1, tzinfo=UTC))
     return Entry(story, words, tokens, extra, tuple(names.split()), frozenset(), frozenset(),
-                 0.0, "en", frozenset(), frozenset())  # fmt: skip
+                 0.0, "en", frozenset(), frozenset(), 0.0)  # fmt: skip
 
 
 PAIRS = [  # (query words, query names, entry words, entry names)

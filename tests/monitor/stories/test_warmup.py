@@ -34,11 +34,13 @@ class _Written:
         return None
 
 
-def _article(article_id: str, title: str, fetched: datetime = NOW) -> Article:
+def _article(
+    article_id: str, title: str, fetched: datetime = NOW, published: datetime | None = None
+) -> Article:
     return Article(
         article_id=article_id, feed_url=f"http://{article_id}/feed", feed_name=article_id,
         guid=article_id, title=title, link=f"http://{article_id}/1", summary="", content="",
-        published=None, fetched_at=fetched, fingerprint=content_fingerprint(title, ""),
+        published=published, fetched_at=fetched, fingerprint=content_fingerprint(title, ""),
     )  # fmt: skip
 
 
@@ -166,3 +168,66 @@ async def test_no_snapshot_is_written_before_the_index_is_warm_or_after_a_failed
     await warmup.save(asyncio.Lock(), _Written())
     assert snapshot.exists()
     await store.close()
+
+
+HOURS = timedelta(hours=1)
+# (title, fetched, published, grouped with after the restart at NOW): the window is what
+# the store holds as stored (fetched) in the last 48 h, whatever the article's date says.
+# fmt: off
+WINDOW_CASES = [
+    ("Hezbollah fires rockets at Haifa port", NOW - 5 * HOURS, NOW - 264 * HOURS,
+     True),  # dated long ago, stored lately
+    ("Turkish drones strike PKK camps in Sinjar", NOW - 4 * HOURS, None, True),  # undated
+    ("Cholera outbreak spreads in Sanaa camps", NOW - 49 * HOURS, None,
+     False),  # in the window when the snapshot was taken, not at the restart
+    ("Kurdish fighters seize oil field near Deir ez-Zor", NOW - 60 * HOURS, NOW - 10 * HOURS,
+     False),  # dated lately (in the future when fetched), stored before the window
+]
+AFTER_SNAPSHOT = (  # stored after the snapshot: replayed over it
+    "Israeli jets hit weapons depot near Latakia", NOW - HOURS, NOW - 216 * HOURS, True,
+)
+# fmt: on
+
+
+def _index_contents(dedup: Deduplicator) -> list[tuple[str, str, float, float]]:
+    index = dedup.index
+    return sorted((entry.story.story_id, entry.headline, entry.seen, entry.stored)
+                  for entry in index._entries.values())  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_a_restart_from_a_snapshot_groups_as_a_restart_from_the_store(
+    backend: str, tmp_path: Path
+) -> None:
+    """The snapshot path holds the same window as the warm-up from the store: articles
+    dated long ago (or undated) but stored lately stay, ones stored before the window go,
+    even when their date is recent; the running index is pruned as the daemon's is."""
+    snapshot, taken = tmp_path / "wirewatch.stories", NOW - 3 * HOURS
+    async with store_location(backend, tmp_path) as location:
+        store = new_store(backend, location)
+        await store.open()
+        live = Deduplicator(store, DedupSettings())
+        if isinstance(store, WatchedStories):
+            store.watch_stories(SharedStories(live))
+        for number, (title, fetched, published, _) in enumerate(WINDOW_CASES):
+            await _stored(store, live, _article(f"a{number}", title, fetched, published))
+        live.index.prune(taken)  # the daemon's periodic prune, then its snapshot
+        warmup = StoryWarmup(store, live, snapshot, lambda: taken)
+        warmup.ready = True
+        await warmup.save(asyncio.Lock(), _Written())
+        title, fetched, published, _ = AFTER_SNAPSHOT
+        await _stored(store, live, _article("a9", title, fetched, published))
+        await store.close()
+
+        store = new_store(backend, location)  # the restart, once with and once without
+        await store.open()
+        restored, log = await _warmed(store, snapshot)
+        warmed, full = await _warmed(store, tmp_path / "absent.stories")
+        await store.close()
+    assert (log["source"], full["source"], log["ignored"]) == ("snapshot", "store", [])
+    assert _index_contents(restored) == _index_contents(warmed)
+    for number, (title, _, published, grouped) in enumerate([*WINDOW_CASES, AFTER_SNAPSHOT]):
+        probe = _article(f"p{number}", "UPDATE 1-" + title + " (AFP)", NOW, published)
+        decisions = [dedup.decide(probe, None) for dedup in (restored, warmed)]
+        assert decisions[0] == decisions[1], title
+        assert (decisions[0].verdict is Verdict.FOLDED) is grouped, title
