@@ -163,7 +163,16 @@ class Dispatcher:
             return
         silences = await self._store.silences(active_at=now)
         pass_ = Pass(name, config, now, silences, summary)
-        channel = config.channels.get(name)
+        try:
+            await self._send_or_bury(pass_, config.channels.get(name), due)
+        finally:  # a failed pass too: the next one must read what this one sent as sent
+            await self._outcomes.settled()
+        if pass_.reloaded or len(due) >= BATCH:  # the rest under the new config; or more
+            self._drains.start(name)
+
+    async def _send_or_bury(
+        self, pass_: Pass, channel: notifiers.Notifier | None, due: list[DeliveryContext]
+    ) -> None:
         if channel is None:
             for context in due:
                 self._outcomes.dead(
@@ -171,9 +180,6 @@ class Dispatcher:
                 )
         else:
             await self._send_all(pass_, channel, await self._units(pass_, due))
-        await self._outcomes.settled()
-        if pass_.reloaded or len(due) >= BATCH:  # the rest under the new config; or more
-            self._drains.start(name)
 
     async def _send_all(self, pass_: Pass, channel: notifiers.Notifier, units: list[Unit]) -> None:
         """The units side by side up to the route's concurrency, in story order."""

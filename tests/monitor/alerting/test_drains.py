@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
+import pytest
 
 import notifiers
 from monitor.config.alerting import RouteSettings
 from monitor.observability import Redactor
+from monitor.store import DeliveryUpdate, ThreadRef
 from monitor.store.interface import Store
 from tests.support.daemon_process import HANG_GUARD
 from tests.support.desk import Desk, webhook
@@ -106,3 +110,58 @@ async def test_a_reconfiguration_beside_a_hanging_send_waits_for_it_and_loses_no
         assert _stories(slow.requests) == ["s1"]
     assert (_stories(new_fast.requests), old_fast.requests) == (["s3"], [])
     assert await desk.states() == {"sent": 2, "dead": 1}
+
+
+class FailingClose(notifiers.WebhookNotifier):
+    """The real webhook notifier, whose closing fails."""
+
+    async def aclose(self) -> None:
+        raise RuntimeError("close failed")
+
+
+class HeldWrites:
+    """The store, holding each outcome write until the test releases it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.writing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def record_outcomes(
+        self, updates: Sequence[DeliveryUpdate], threads: Sequence[ThreadRef] = ()
+    ) -> None:
+        self.writing.set()
+        await self.release.wait()
+        await self.store.record_outcomes(updates, threads)
+
+
+async def test_a_failed_pass_still_ends_after_its_outcomes_are_recorded(
+    store: Store, http: httpx.AsyncClient
+) -> None:
+    """A retired notifier's aclose fails right after its send: the pass fails, but only
+    once the send is recorded, so the next pass cannot read it as due and send it again."""
+    gate = threading.Event()
+    with HttpReceiver(default=Response(gate=gate)) as receiver:
+        config = notifiers.WebhookConfig(url=receiver.url(), timeout=120)  # type: ignore[arg-type]
+        hook = FailingClose("hook", config, http=http)
+        outbox = HeldWrites(store)
+        desk = Desk(outbox, {"hook": hook})  # type: ignore[arg-type]
+        await desk.alert("s1")
+        sweeping = asyncio.create_task(desk.sweep())
+        await asyncio.to_thread(receiver.wait_for, 1)
+        assert desk.dispatcher is not None
+        desk.dispatcher.reconfigure({}, max_attempts=4, redact=Redactor([]), routes={})
+        await desk.dispatcher.retire([hook])  # closed once its send is recorded
+        gate.set()
+        await asyncio.wait_for(outbox.writing.wait(), HANG_GUARD)  # the send's outcome
+        for _ in range(50):  # every task ready meanwhile runs: the loop turns, no clock
+            await asyncio.sleep(0)
+        assert not sweeping.done()  # the failed pass waits for its outcome
+        outbox.release.set()
+        with pytest.raises(RuntimeError, match="close failed"):
+            await asyncio.wait_for(sweeping, HANG_GUARD)
+    assert await desk.states() == {"sent": 1}
+    assert len(receiver.requests) == 1
