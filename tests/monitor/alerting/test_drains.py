@@ -19,6 +19,7 @@ from monitor.store import DeliveryUpdate, ThreadRef
 from monitor.store.interface import Store
 from tests.support.daemon_process import HANG_GUARD
 from tests.support.desk import Desk, webhook
+from tests.support.loop_turns import run_ready_tasks
 from tests.support.receiver import HttpReceiver, ReceivedRequest, Response
 
 QUEUED = ("s1", "s2", "s3", "s4", "s5", "s6")
@@ -157,8 +158,7 @@ async def test_a_failed_pass_still_ends_after_its_outcomes_are_recorded(
         await desk.dispatcher.retire([hook])  # closed once its send is recorded
         gate.set()
         await asyncio.wait_for(outbox.writing.wait(), HANG_GUARD)  # the send's outcome
-        for _ in range(50):  # every task ready meanwhile runs: the loop turns, no clock
-            await asyncio.sleep(0)
+        await run_ready_tasks()
         assert not sweeping.done()  # the failed pass waits for its outcome
         outbox.release.set()
         with pytest.raises(RuntimeError, match="close failed"):
