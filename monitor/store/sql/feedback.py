@@ -21,13 +21,16 @@ INSERT INTO feedback (alert_id, rule, verdict, note, judged_by, judged_at)
 VALUES (?, ?, ?, ?, ?, ?)
 RETURNING feedback_id
 """
+# One count per verdict, from the enum: a new verdict is counted without touching SQL.
+_COUNTS = ",\n".join(
+    f"       sum(CASE WHEN f.verdict = '{kind.value}' THEN 1 ELSE 0 END) AS {kind.value}"
+    for kind in AlertVerdict
+)
 # Per rule, its alerts raised since ``?`` and the latest verdict on each, counted.
 # Surge alerts are left out: they are the surge detector's, not a rule's.
 RULE_FEEDBACK = f"""
 SELECT al.rule, count(*) AS alerts,
-       sum(CASE WHEN f.verdict = 'useful' THEN 1 ELSE 0 END) AS useful,
-       sum(CASE WHEN f.verdict = 'false_positive' THEN 1 ELSE 0 END) AS false_positive,
-       sum(CASE WHEN f.verdict = 'duplicate' THEN 1 ELSE 0 END) AS duplicate
+{_COUNTS}
 FROM alerts al
 LEFT JOIN feedback f ON f.feedback_id = (
     SELECT max(feedback_id) FROM feedback WHERE alert_id = al.alert_id)

@@ -78,6 +78,16 @@ async def test_rule_feedback_counts_each_rules_alerts_and_latest_verdicts(store:
     assert await store.rule_feedback(NOW + timedelta(days=1)) == []
 
 
+@pytest.mark.parametrize("verdict", list(AlertVerdict))
+async def test_rule_feedback_counts_every_kind_of_verdict(
+    store: Store, verdict: AlertVerdict
+) -> None:
+    alert = await _alert(store, "s1")
+    await store.record_feedback(_verdict(alert.alert_id, verdict))
+    (counted,) = await store.rule_feedback(NOW - timedelta(days=1))
+    assert counted == RuleFeedback("port-shelling", alerts=1, **{verdict.value: 1})
+
+
 async def test_verdicts_outlive_their_alerts_retention(store: Store) -> None:
     alert = await _alert(store, "s1", notifiers=())  # nothing pending: prunable
     await store.record_feedback(_verdict(alert.alert_id, AlertVerdict.DUPLICATE))
