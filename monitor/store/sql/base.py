@@ -389,8 +389,10 @@ class SqlStore(SqlReads):
         self, since: datetime, state: str | None = None, limit: int = 500
     ) -> list[AlertListing]:
         values = (self.dialect.time(since), state, state, limit)
-        return await self._perform(alert_listings(sql.LIST_ALERTS, values), snapshot=True)
+        listings = alert_listings(self.dialect, sql.LIST_ALERTS, values)
+        return await self._perform(listings, snapshot=True)
 
     async def alert_listing(self, alert_id: str) -> AlertListing | None:
-        found = await self._perform(alert_listings(sql.ONE_ALERT, (alert_id,)), snapshot=True)
+        listings = alert_listings(self.dialect, sql.ONE_ALERT, (alert_id,))
+        found = await self._perform(listings, snapshot=True)
         return found[0] if found else None

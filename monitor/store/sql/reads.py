@@ -9,10 +9,11 @@ added as bound conditions, never as text from input.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from monitor.records import Silence
+from monitor.records import Delivery, Feedback, Silence
 from monitor.store.outbox import AlertListing
 from monitor.store.records import (
     AlertFilter,
@@ -119,18 +120,35 @@ def _page(
     return base + where + order_by, stored
 
 
-def alert_listings(statement: str, values: Values) -> Steps[list[AlertListing]]:
-    """Each alert row of ``statement`` with its headline and every delivery of it."""
-    listings = []
-    for row in (yield from rows_of(statement, values)):
-        found = yield from rows_of(sql.ALERT_DELIVERIES, (row["alert_id"],))
-        deliveries = tuple(rows.delivery(item) for item in found)
-        notifiers = tuple(item.notifier for item in deliveries)
-        alert = rows.alert(row, notifiers, outlets="alert_outlets")
-        judged = yield from rows_of(feedback.HISTORY, (row["alert_id"],))
-        verdicts = tuple(feedback.feedback(item) for item in judged)
-        listings.append(AlertListing(alert, row["title"], deliveries, verdicts))
-    return listings
+def alert_listings(dialect: Dialect, statement: str, values: Values) -> Steps[list[AlertListing]]:
+    """Each alert row of ``statement`` with its headline, deliveries and verdicts: three
+    queries for a page of any length (the deliveries and verdicts of all its alerts)."""
+    found = yield from rows_of(statement, values)
+    ids = [row["alert_id"] for row in found]
+    if not ids:
+        return []
+    listed = dialect.list_values(ids)
+    sent = yield from rows_of(sql.deliveries_of(dialect, len(ids)), listed)
+    judged = yield from rows_of(feedback.history_of(dialect, len(ids)), listed)
+    deliveries = _by_alert(sent, rows.delivery)
+    verdicts = _by_alert(judged, feedback.feedback)
+    return [_listing(row, deliveries.get(row["alert_id"], ()), verdicts.get(row["alert_id"], ()))
+            for row in found]  # fmt: skip
+
+
+def _by_alert(found: Sequence[Row], read: Callable[[Row], T]) -> dict[str, tuple[T, ...]]:
+    by_alert: dict[str, list[T]] = {}
+    for row in found:
+        by_alert.setdefault(row["alert_id"], []).append(read(row))
+    return {alert_id: tuple(items) for alert_id, items in by_alert.items()}
+
+
+def _listing(
+    row: Row, deliveries: tuple[Delivery, ...], verdicts: tuple[Feedback, ...]
+) -> AlertListing:
+    notifiers = tuple(item.notifier for item in deliveries)
+    alert = rows.alert(row, notifiers, outlets="alert_outlets")
+    return AlertListing(alert, row["title"], deliveries, verdicts)
 
 
 class SqlReads:
@@ -169,7 +187,7 @@ class SqlReads:
         statement, values = _page(
             self.dialect, _ALERTS, conditions, order, after=after, limit=limit
         )
-        return await self._perform(alert_listings(statement, values), snapshot=True)
+        return await self._perform(alert_listings(self.dialect, statement, values), snapshot=True)
 
     async def rule_counts(self) -> list[RuleCount]:
         """Alerts and stories per rule that has alerted, by rule name."""

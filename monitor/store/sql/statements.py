@@ -297,7 +297,11 @@ FROM alerts al JOIN articles a ON a.article_id = al.article_id
 WHERE al.alert_id = ?
 """
 
-ALERT_DELIVERIES = "SELECT * FROM deliveries WHERE alert_id = ? ORDER BY notifier{collate}"
+
+def deliveries_of(dialect: Dialect, count: int) -> str:
+    """Every delivery of ``count`` alerts, by notifier within each alert."""
+    where = dialect.in_list("alert_id", count)
+    return f"SELECT * FROM deliveries WHERE {where} ORDER BY alert_id, notifier{{collate}}"
 
 
 # --- statistics ---

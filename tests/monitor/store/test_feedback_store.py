@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pytest
 
@@ -14,8 +15,11 @@ from monitor.ingest.story_alerts import AlertPolicy
 from monitor.records import AlertRecord, AlertVerdict, Feedback, RuleFeedback
 from monitor.store.interface import Store
 from monitor.store.retention import run_retention
+from monitor.store.sql.steps import Steps
 from tests.support.stores import STORE_BACKENDS, opened_store
 from tests.support.stories import NOW, StoryDesk, match
+
+T = TypeVar("T")
 
 
 @pytest.fixture(name="store", params=STORE_BACKENDS)
@@ -86,6 +90,41 @@ async def test_rule_feedback_counts_every_kind_of_verdict(
     await store.record_feedback(_verdict(alert.alert_id, verdict))
     (counted,) = await store.rule_feedback(NOW - timedelta(days=1))
     assert counted == RuleFeedback("port-shelling", alerts=1, **{verdict.value: 1})
+
+
+def _counting(steps: Steps[T], statements: list[str]) -> Steps[T]:
+    """``steps`` as they are, noting each statement they run."""
+    answer = None
+    try:
+        while True:
+            query = steps.send(answer)
+            statements.append(query.statement)
+            answer = yield query
+    except StopIteration as done:
+        return cast("T", done.value)
+
+
+async def test_a_page_of_alerts_is_read_in_three_queries_whatever_its_length(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alerts = [await _alert(store, f"s{n}", notifiers=("hook", "mail")) for n in range(4)]
+    await store.record_feedback(_verdict(alerts[0].alert_id, AlertVerdict.USEFUL))
+    await store.record_feedback(_verdict(alerts[0].alert_id, AlertVerdict.DUPLICATE, 5))
+    await store.record_feedback(_verdict(alerts[2].alert_id, AlertVerdict.FALSE_POSITIVE))
+    statements: list[str] = []
+    perform = store._perform  # type: ignore[attr-defined]
+    counted = lambda steps, **how: perform(_counting(steps, statements), **how)  # noqa: E731
+    monkeypatch.setattr(store, "_perform", counted)
+    listed = await store.list_alerts(NOW - timedelta(days=1))
+    assert len(statements) == 3
+    by_id = {listing.alert.alert_id: listing for listing in listed}
+    assert sorted(by_id) == sorted(alert.alert_id for alert in alerts)
+    assert [item.verdict for item in by_id[alerts[0].alert_id].feedback] == ["useful", "duplicate"]
+    assert [item.verdict for item in by_id[alerts[2].alert_id].feedback] == ["false_positive"]
+    assert by_id[alerts[1].alert_id].feedback == ()
+    for listing in listed:
+        assert [item.notifier for item in listing.deliveries] == ["hook", "mail"]
+        assert listing.alert.notifiers == ("hook", "mail")
 
 
 async def test_verdicts_outlive_their_alerts_retention(store: Store) -> None:
