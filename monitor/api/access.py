@@ -2,13 +2,14 @@
 and a token bucket per caller.
 
 Tokens come from ``[api] tokens`` (values from the environment, :mod:`monitor.config.api`)
-and, when set, the listener's own ``[listener] token`` as a write token named
-"listener". A presented token is hashed and compared with every configured token's hash
-by ``hmac.compare_digest``: the time taken tells nothing about how much of a guess was
-right, nor which token it came close to. With no token configured, only loopback
-clients are served (as ``loopback``, with write scope): the API is never open to the
-network by default. Failed attempts are limited per client address, so guessing is
-slow.
+and, when set, the listener's own ``[listener] token`` as a *read* token named
+"listener" (it is the read credential of the status pages and /metrics; writes need
+an ``[api]`` token with write scope). A presented token is hashed and compared with
+every configured token's hash by ``hmac.compare_digest``: the time taken tells nothing
+about how much of a guess was right, nor which token it came close to. With no token
+configured, only loopback clients are served (as ``loopback``, with write scope): the
+API is never open to the network by default. Failed attempts are limited per client
+address, so guessing is slow.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def known_tokens(api: ApiSettings, listener: ListenerSettings) -> list[Known]:
     found = [Known(Caller(t.name, t.scope), _digest(t.secret.get_secret_value()))
              for t in api.tokens]  # fmt: skip
     if listener.token is not None:
-        caller = Caller("listener", ApiScope.WRITE)
+        caller = Caller("listener", ApiScope.READ)
         found.append(Known(caller, _digest(listener.token.get_secret_value())))
     return found
 

@@ -135,6 +135,19 @@ async def test_failed_attempts_are_limited_per_address(
     assert statuses == [401, 401, 429]
 
 
+async def test_the_listener_token_may_read_but_not_write(tmp_path: Path) -> None:
+    listener_token = "l" * 40
+    config = write_config(tmp_path)
+    config.write_text(config.read_text() + f'\n[listener]\ntoken = "{listener_token}"\n')
+    async with api_world(config) as world, httpx.AsyncClient() as client:
+        _add_write_route(world)
+        bearer = {"authorization": f"Bearer {listener_token}"}
+        read = await client.get(world.url + "/stories", headers=bearer)
+        write = await client.post(world.url + "/touch", headers=bearer)
+    assert (read.status_code, write.status_code) == (200, 403)
+    assert 'error="insufficient_scope"' in write.headers["www-authenticate"]
+
+
 def test_the_rate_table_forgets_the_least_recently_seen_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
