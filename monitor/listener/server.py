@@ -127,6 +127,10 @@ class HttpListener:
         config = uvicorn.Config(
             self, host=self.host, port=self.requested_port, lifespan="off",
             log_config=None, access_log=False, server_header=False, date_header=False,
+            # The peer's address is the client: uvicorn would otherwise take
+            # X-Forwarded-For from a loopback peer, and behind a same-host proxy anyone
+            # could pose as any address (the API's loopback-only check among others).
+            proxy_headers=False, forwarded_allow_ips=[],
         )  # fmt: skip
         # Bound here, not by uvicorn: its bind error is a sys.exit(), which would escape
         # the event loop and end the daemon; ours is an OSError the caller decides about.

@@ -88,6 +88,33 @@ async def test_without_a_token_every_route_is_open() -> None:
         await listener.stop()
 
 
+async def _client_address(request: Request) -> Response:
+    return Response(200, request.client.encode())
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+        {"Forwarded": "for=203.0.113.9"},
+        {"X-Real-IP": "203.0.113.9"},
+    ],
+)
+async def test_no_proxy_header_changes_the_client_address(headers: dict[str, str]) -> None:
+    # The peer is loopback, which uvicorn trusts for X-Forwarded-For by default: a
+    # same-host proxy (or anyone behind it) could then pose as any address.
+    listener = HttpListener("127.0.0.1", 0, token=None, max_body_bytes=1024)
+    listener.route("GET", "/client", _client_address)
+    await listener.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(listener.url + "/client", headers=headers)
+    finally:
+        await listener.stop()
+    assert answer.text == "127.0.0.1"
+
+
 async def test_a_port_in_use_is_an_oserror_and_start_listener_logs_it(
     listener: HttpListener,
 ) -> None:
