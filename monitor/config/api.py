@@ -8,9 +8,10 @@
     ]
 
 A token's value never sits in the file: ``token_env`` names the environment variable
-holding it, read when the config is loaded (an unset one is a config error naming the
-variable) and kept as a ``SecretStr``. Its ``name`` is what logs show. With no token
-configured the API answers loopback clients only (decision 0053).
+holding it, read when the config is loaded (an unset one, or a value shorter than 32
+characters, is a config error naming the variable, never the value) and kept as a
+``SecretStr``; a ``secret`` key in the file is refused. Its ``name`` is what logs show.
+With no token configured the API answers loopback clients only (decision 0053).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from monitor.config.base import Section
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BEARER = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")  # RFC 6750 b64token
+MIN_TOKEN_LENGTH = 32  # as feedback_secret: too long to guess at any rate limit
 _TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -51,14 +53,18 @@ class ApiToken(Section):
     @model_validator(mode="before")
     @classmethod
     def _read_secret(cls, data: object) -> object:
-        if not isinstance(data, dict) or "secret" in data:
+        if not isinstance(data, dict):
             return data
+        if "secret" in data:  # the value would skip the checks below, and sit in a file
+            raise ValueError("a token's value is never in the config: name it in token_env")
         variable = str(data.get("token_env") or "")
         if not _ENV_NAME.match(variable):
             raise ValueError("token_env must name an environment variable")
         value = os.environ.get(variable)
         if value is None:
             raise ValueError(f"environment variable {variable} is not set")
+        if len(value) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"{variable}: a token is at least {MIN_TOKEN_LENGTH} characters")
         if not _BEARER.match(value):
             raise ValueError(f"{variable}: a token is letters, digits and -._~+/ (RFC 6750)")
         return {**data, "secret": value}

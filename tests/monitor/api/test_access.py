@@ -20,7 +20,7 @@ from monitor.listener import Request
 from monitor.store import Store
 from tests.support.api_world import NOW, ApiWorld, api_world, write_config
 
-READ, WRITE = "read-token-1234", "write-token-5678"
+READ, WRITE = "read-token-" + "r" * 24, "write-token-" + "w" * 24  # 32+ characters
 PROBLEM = "application/problem+json"
 
 
@@ -192,6 +192,10 @@ async def test_unknown_routes_and_methods_are_problems(
     [
         ('{ name = "ci", token_env = "TEST_API_UNSET" }', "TEST_API_UNSET is not set"),
         ('{ name = "ci", token_env = "TEST_API_BAD" }', "RFC 6750"),
+        ('{ name = "ci", token_env = "TEST_API_SHORT" }', "TEST_API_SHORT: a token is at least 32"),
+        ('{ name = "ci", token_env = "TEST_API_READ", secret = "has spaces in it" }',
+         "never in the config"),
+        ('{ name = "ci", secret = "has spaces in it" }', "never in the config"),
         ('{ name = "c i", token_env = "TEST_API_READ" }', "token name"),
         ('{ name = "ci", scope = "admin", token_env = "TEST_API_READ" }', "scope"),
         ('{ name = "ci", token_env = "TEST_API_READ" }, { name = "ci", token_env = '
@@ -203,13 +207,15 @@ def test_token_config_errors_name_the_problem(
     message: str,
 ) -> None:  # fmt: skip
     monkeypatch.delenv("TEST_API_UNSET", raising=False)
-    monkeypatch.setenv("TEST_API_BAD", "has spaces in it")
+    monkeypatch.setenv("TEST_API_BAD", "has spaces in it" + "x" * 32)
+    monkeypatch.setenv("TEST_API_SHORT", "has-spaces-in-it")  # 16 characters
     path = tmp_path / "ww.toml"
     path.write_text(f'[store]\npath = "{tmp_path / "ww.db"}"\n[api]\ntokens = [{table}]\n')
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert any(message in error for error in raised.value.errors), raised.value.errors
     assert "has spaces" not in repr(raised.value.errors)
+    assert "has-spaces" not in repr(raised.value.errors)
 
 
 async def test_a_reload_applies_new_tokens_at_the_next_request(

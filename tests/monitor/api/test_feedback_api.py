@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from tests.support.api_world import ApiWorld, api_world, write_config
 
-READ, WRITE = "read-token-1234", "write-token-5678"
+READ, WRITE = "read-token-" + "r" * 24, "write-token-" + "w" * 24  # 32+ characters
 PROBLEM = "application/problem+json"
 
 

@@ -19,13 +19,13 @@ from monitor.config import Config
 from monitor.store import Store
 from tests.support.api_world import NOW, serve_in_thread, write_config
 
-WRITE = "contract-write-token"
+WRITE = "contract-write-token-" + "w" * 16
 
 
 @pytest.fixture(scope="module")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TEST_API_READ", "contract-read-token")
+        patch.setenv("TEST_API_READ", "contract-read-token-" + "r" * 16)
         patch.setenv("TEST_API_WRITE", WRITE)
         tokens = {"read_env": "TEST_API_READ", "write_env": "TEST_API_WRITE"}
         config = write_config(tmp_path_factory.mktemp("contract"), tokens=tokens)
