@@ -6,6 +6,7 @@ Bottom layer: imports nothing else of ``monitor``. Rules and notifier configs ar
 validated by their own packages and collected here with file, line and key."""
 
 from monitor.config.alerting import (
+    MAX_CONCURRENCY,
     SEVERITY_RANK,
     AlertingSettings,
     DigestSettings,
@@ -33,6 +34,7 @@ from monitor.config.settings import (
 from monitor.config.surges import SurgeSettings
 
 __all__ = [
+    "MAX_CONCURRENCY",
     "SEVERITY_RANK",
     "AlertingSettings",
     "ApiScope",

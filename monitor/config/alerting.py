@@ -151,6 +151,7 @@ class RateLimit(Section):
 
 
 DEFAULT_CONCURRENCY = 16  # chosen by bench.delivery (docs/BENCHMARKS.md)
+MAX_CONCURRENCY = 256  # a route's sends in flight at most
 
 
 class RouteSettings(Section):
@@ -162,7 +163,7 @@ class RouteSettings(Section):
     quiet_hours: QuietHours | None = None
     rate_limit: RateLimit | None = None
     # Sends in flight at once (docs/decisions/0052); 1 sends one at a time.
-    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=256)
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
 
 
 class AlertingSettings(Section):

@@ -9,7 +9,7 @@ from typing import Final
 
 import httpx
 
-from monitor.config import DaemonSettings, FeedSettings
+from monitor.config import MAX_CONCURRENCY, DaemonSettings, FeedSettings
 from monitor.feeds.http_hints import media_type
 
 
@@ -41,11 +41,19 @@ def http_client(daemon: DaemonSettings) -> httpx.AsyncClient:
     """The client shared by the notifiers (and WebSub's hub requests): it says who we are,
     as feed fetches do, rather than ``python-httpx``; a plugin not using it can read
     ``http.headers["User-Agent"]``. Redirects are not followed: an endpoint that moves is
-    an error to fix, not a place to send an alert's credentials."""
+    an error to fix, not a place to send an alert's credentials.
+
+    No cap on connections: each route's ``concurrency`` (up to 256, several routes
+    sharing this client) already bounds its sends, and a pool cap below their sum
+    would queue sends for a connection until the pool timeout failed them. Up to the
+    highest route concurrency stay open between bursts, so a busy receiver is not
+    re-dialled (and its TLS not re-negotiated) for every burst; idle ones still
+    close after httpx's keep-alive expiry."""
     return httpx.AsyncClient(
         headers={"User-Agent": daemon_user_agent(daemon)},
         timeout=httpx.Timeout(20.0),
         follow_redirects=False,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=MAX_CONCURRENCY),
     )
 
 

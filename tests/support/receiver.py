@@ -120,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a burst of connections is accepted at once, none dropped
 
     def __init__(self, owner: HttpReceiver, port: int) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
