@@ -35,6 +35,7 @@ from monitor.config import (
     OpmlFeed,
     OpmlList,
     load_config,
+    needs_credentials,
     read_opml,
     write_opml,
 )
@@ -189,10 +190,10 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     feeds = config.settings.feeds
     sys.stdout.write(write_opml(feeds))
-    hidden = sum(1 for feed in feeds if feed.auth or feed.headers or "@" in feed.url.split("/")[2])
+    hidden = sum(1 for feed in feeds if needs_credentials(feed))
     if hidden:
-        print(f"note: {hidden} feeds need credentials or headers, which OPML does not carry",
-              file=sys.stderr)  # fmt: skip
+        print(f"note: {hidden} feeds need credentials or headers, which OPML does not carry"
+              " (left out of their URLs)", file=sys.stderr)  # fmt: skip
     return 0
 
 

@@ -19,7 +19,14 @@ from monitor.config.alerting import (
 from monitor.config.api import ApiScope, ApiSettings, ApiToken
 from monitor.config.checks import store_directory_problem
 from monitor.config.feeds import FeedSettings, FullText, ListenerSettings
-from monitor.config.opml import OpmlError, OpmlFeed, OpmlList, read_opml, write_opml
+from monitor.config.opml import (
+    OpmlError,
+    OpmlFeed,
+    OpmlList,
+    needs_credentials,
+    read_opml,
+    write_opml,
+)
 from monitor.config.retention import RetentionSettings
 from monitor.config.settings import (
     Config,
@@ -61,6 +68,7 @@ __all__ = [
     "UpdateSettings",
     "default_config_path",
     "load_config",
+    "needs_credentials",
     "parse_clock",
     "read_opml",
     "store_directory_problem",

@@ -14,7 +14,10 @@ feed with the tags of every folder.
 Writing (``wirewatch feeds export``): OPML 2.0, a folder per first tag (feeds without
 tags at the top), further tags in ``category``, so reading it back gives the same tags
 (but that "," and "/" in a later tag, which ``category`` cannot hold, become spaces).
-Credentials written into a URL are left out.
+Credentials written into a URL are left out: its ``user:password@`` and every query
+parameter named like a credential (``api_key``, ``token``, ``sig``, …), as the project's
+one redaction detects them (docs/decisions/0024-one-redaction.md); such a feed will need
+its credential again after an import, and ``feeds export`` says how many do.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from monitor.config.feeds import FeedSettings
+from notifiers import is_credential_name, url_secrets
 
 MAX_OPML_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 32  # folders nested deeper are reported, not followed
@@ -177,7 +181,7 @@ def write_opml(feeds: Sequence[FeedSettings], title: str = "wirewatch feeds") ->
 
 
 def _feed_outline(parent: ET.Element, feed: FeedSettings) -> None:
-    name = feed.name or feed.display_name
+    name = feed.name or without_credentials(feed.url)
     attributes = {
         "type": "rss",
         "text": name,
@@ -191,11 +195,18 @@ def _feed_outline(parent: ET.Element, feed: FeedSettings) -> None:
 
 
 def without_credentials(url: str) -> str:
-    """``url`` without a user name or password written into it."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    """``url`` without its user name and password and without the query parameters named
+    like a credential: what OPML, a file made to be shared, may carry."""
+    if not url_secrets(url):
         return url
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    netloc += f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=netloc))
+    parts = urlsplit(url)
+    kept = [pair for pair in parts.query.split("&")
+            if pair and not is_credential_name(unquote(pair.partition("=")[0]))]  # fmt: skip
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host, query="&".join(kept)))
+
+
+def needs_credentials(feed: FeedSettings) -> bool:
+    """True when the feed cannot be fetched from its exported entry alone: it has
+    ``auth`` or headers, or its URL carries credentials that the export leaves out."""
+    return bool(feed.auth or feed.headers or url_secrets(feed.url))

@@ -128,6 +128,26 @@ def test_export_prints_opml_that_imports_as_the_same_feeds(
     assert again == original
 
 
+@pytest.mark.parametrize(
+    ("url", "exported"),
+    [
+        ("https://wire.example/feed?api_key=K3y-secret-1&lang=ar", "https://wire.example/feed?lang=ar"),
+        ("https://wire.example/feed?token=K3y-secret-1", "https://wire.example/feed"),
+        ("https://reader:K3y-secret-1@wire.example/feed", "https://wire.example/feed"),
+    ],
+)  # fmt: skip
+def test_export_leaves_credentials_in_urls_out_and_counts_those_feeds(
+    config: Path, capsys: pytest.CaptureFixture[str], url: str, exported: str
+) -> None:
+    (config.parent / "feeds.d").mkdir()
+    (config.parent / "feeds.d" / "a.toml").write_text(f'[[feeds]]\nurl = "{url}"\n')
+    assert main(["feeds", "export", "--config", str(config)]) == 0
+    written = capsys.readouterr()
+    assert "K3y-secret-1" not in written.out + written.err
+    assert f'xmlUrl="{exported.replace("&", "&amp;")}"' in written.out
+    assert "note: 1 feeds need credentials" in written.err
+
+
 def test_a_bad_feed_in_an_include_file_is_reported_at_its_file_and_line(config: Path) -> None:
     (config.parent / "feeds.d").mkdir()
     (config.parent / "feeds.d" / "a.toml").write_text(

@@ -98,6 +98,7 @@ def test_export_reads_back_as_the_same_feeds_and_tags() -> None:
         ),
         FeedSettings(url="https://tass.ru/rss/v2.xml", name="ТАСС", tags=("Russia", "wire, state")),
         FeedSettings(url="https://user:pw@private.example/feed", tags=()),
+        FeedSettings(url="https://wire.example/rss?lang=ar&api_key=K3y-x&accessToken=T0k-y"),
         FeedSettings(
             url="https://www.tasnimnews.com/fa/rss", name="تسنیم", tags=("Iran", "a", "b")
         ),
@@ -105,11 +106,13 @@ def test_export_reads_back_as_the_same_feeds_and_tags() -> None:
     text = write_opml(feeds)
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')
     assert "pw" not in text and "user" not in text
+    assert "K3y-x" not in text and "T0k-y" not in text and "redacted" not in text
     assert write_opml(feeds) == text  # the same list gives the same bytes
     assert read_opml(text.encode()).feeds == [
         OpmlFeed("https://sana.sy/en/?feed=rss2&lang=en", "SANA <English>", ("Syria",), "Syria"),
         # A later tag cannot hold "," or "/" in OPML's category: they become spaces.
         OpmlFeed("https://tass.ru/rss/v2.xml", "ТАСС", ("Russia", "wire state"), "Russia"),
         OpmlFeed("https://private.example/feed", "https://private.example/feed", ()),
+        OpmlFeed("https://wire.example/rss?lang=ar", "https://wire.example/rss?lang=ar", ()),
         OpmlFeed("https://www.tasnimnews.com/fa/rss", "تسنیم", ("Iran", "a", "b"), "Iran"),
     ]
