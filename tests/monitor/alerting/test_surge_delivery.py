@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import jsonschema
@@ -54,10 +55,13 @@ notifiers = ["rulehook"]
 
 
 def _rss(outlet: int) -> bytes:
+    # Dated, over the last 20 minutes: on a feed's first poll an undated item is backlog,
+    # which feeds the baselines only (surges.first_poll).
+    published = format_datetime(datetime.now(UTC) - timedelta(minutes=20 - outlet), usegmt=True)
     return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Outlet {outlet}</title>
 <link>https://outlet{outlet}.example/</link><description>d</description>
 <item><title>Quake of magnitude 6.1 hits Kunming, outlet {outlet} reports</title>
-<guid>q-{outlet}</guid><link>https://outlet{outlet}.example/quake</link>
+<guid>q-{outlet}</guid><pubDate>{published}</pubDate><link>https://outlet{outlet}.example/quake</link>
 <description>Buildings collapsed in Kunming after the quake.</description></item>
 </channel></rss>""".encode()
 
