@@ -40,6 +40,9 @@ class Dialect:
     # A write that changes nothing, yet needs what any write needs (SQLite: a page of the
     # write-ahead log; PostgreSQL: a new row version): the store's write check.
     write_check: str
+    # Taken before a surge's cooldown check, binding (kind, key): PostgreSQL serialises the
+    # writers of one surge key among daemons until commit; SQLite has one writer already.
+    surge_lock: str
 
     def migrations(self) -> list[tuple[int, str]]:
         """Every (version, script) of this backend's schema, oldest first."""
@@ -103,6 +106,7 @@ SQLITE = Dialect(
     lists_as_arrays=False,
     migrations_folder="migrations",
     write_check="PRAGMA application_id = 0",  # never set otherwise: it stays 0
+    surge_lock="",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -119,4 +123,6 @@ POSTGRES = Dialect(
     migrations_folder="migrations/postgres",
     write_check="UPDATE schema_migrations SET applied_at = applied_at"
     " WHERE version = (SELECT max(version) FROM schema_migrations)",
+    surge_lock="SELECT pg_advisory_xact_lock(hashtextextended("
+    "'wirewatch.surge:' || current_schema() || ':' || ?::text || ':' || ?::text, 0))",
 )

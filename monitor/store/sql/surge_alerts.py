@@ -14,7 +14,7 @@ from monitor.store.sql import articles, rows, surges
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, each, first_of
+from monitor.store.sql.steps import Steps, each, first_of, rows_of
 from monitor.surges import Surge
 
 
@@ -28,6 +28,8 @@ def store_surge_alerts(
     newly created (a surge or alert kept already is left as it is). A surge of a kind
     and key fired within ``cooldown`` already is dropped with its alert: daemons sharing
     a store each count part of the outlets, so each may fire it in a different window."""
+    if cooldown > timedelta(0):
+        yield from _lock_keys(dialect, fired)
     kept = []
     for surge in fired:
         if not (yield from _fired_lately(dialect, surge, cooldown)):
@@ -45,6 +47,16 @@ def store_surge_alerts(
         if (yield from articles.insert_alert(dialect, placed)):
             created.append(placed)
     return created
+
+
+def _lock_keys(dialect: Dialect, fired: Sequence[Surge]) -> Steps[None]:
+    """Hold each (kind, key) of ``fired`` until commit, so that another daemon's check of
+    the same key waits for this transaction and then sees its surge (under READ COMMITTED
+    both checks would see nothing and both alert). Sorted: two daemons never deadlock."""
+    if not dialect.surge_lock:
+        return
+    for kind, key in sorted({(surge.kind.value, surge.key) for surge in fired}):
+        yield from rows_of(dialect.surge_lock, (kind, key))
 
 
 def _fired_lately(dialect: Dialect, surge: Surge, cooldown: timedelta) -> Steps[bool]:
