@@ -7,9 +7,7 @@ exactly what is kept: :data:`STORIES` lists every story, its articles and alerts
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,8 +21,8 @@ from monitor.records import Silence
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import SqliteStore, Store
 from monitor.surges import Surge, SurgeKind, surge_id
+from tests.support.threaded import serve_world_in_thread
 
-STARTUP_GUARD = 120  # seconds: a guard against a hung start, not a timing assertion
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 CONFIG = """
@@ -186,33 +184,5 @@ async def api_world(config_path: Path, host: str = "127.0.0.1") -> AsyncIterator
 @contextlib.contextmanager
 def serve_in_thread(config_path: Path) -> Iterator[str]:
     """:func:`api_world` on its own event loop in a thread; yields the API's base URL."""
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-    failure: list[BaseException] = []
-
-    async def serve() -> None:
-        async with api_world(config_path) as world:
-            ready.append(world.url)
-            started.set()
-            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-
-    def run() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as err:
-            failure.append(err)
-        finally:
-            started.set()
-
-    thread = threading.Thread(target=run, name="api", daemon=True)
-    thread.start()
-    started.wait(STARTUP_GUARD)
-    try:
-        if failure:
-            raise failure[0]
-        yield ready[0]
-    finally:
-        stop.set()
-        thread.join()
-    if failure:
-        raise failure[0]
+    with serve_world_in_thread(lambda: api_world(config_path), "api") as url:
+        yield url

@@ -9,9 +9,7 @@ server's error text, a silence reason). Every payload would set ``document.title
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,10 +24,10 @@ from monitor.surges import Surge, SurgeKind, surge_id
 from monitor.web.status_page import install_status_page
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
+from tests.support.threaded import serve_world_in_thread
 
 __all__ = ["HOSTILE", "StatusWorld", "World", "serve_in_thread", "status_world"]
 
-STARTUP_GUARD = 120  # seconds: a guard against a hung start, not a timing assertion
 SCRIPT = "<script>document.title='pwned'</script>"
 IMG = "<img src=x onerror=\"window.pwned=1;document.title='pwned'\">"
 HOSTILE = {
@@ -191,33 +189,5 @@ def serve_in_thread(tmp_path: Path, world: World | None = None) -> Iterator[str]
     For synchronous clients (a browser driver) in a test that runs no event loop itself.
     """
     make_world = world or status_world
-    ready: list[str] = []
-    started, stop = threading.Event(), threading.Event()
-    failure: list[BaseException] = []
-
-    async def serve() -> None:
-        async with make_world(tmp_path) as served:
-            ready.append(served.url)
-            started.set()
-            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-
-    def run() -> None:
-        try:
-            asyncio.run(serve())
-        except BaseException as err:
-            failure.append(err)
-        finally:
-            started.set()
-
-    thread = threading.Thread(target=run, name="status-page", daemon=True)
-    thread.start()
-    started.wait(STARTUP_GUARD)
-    try:
-        if failure:
-            raise failure[0]
-        yield ready[0]
-    finally:
-        stop.set()
-        thread.join()
-    if failure:
-        raise failure[0]
+    with serve_world_in_thread(lambda: make_world(tmp_path), "status-page") as url:
+        yield url
