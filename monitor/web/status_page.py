@@ -80,6 +80,14 @@ def relative(moment: datetime | None, now: datetime) -> str:
     return f"in {text}" if seconds > 0 else f"{text} ago"
 
 
+def next_attempt(moment: datetime | None, now: datetime) -> str:
+    """A pending delivery's next try: "next in 4m", or "due 29m ago" once it is overdue
+    (the dispatcher has not reached it yet), never "next 29m ago"."""
+    if moment is not None and moment <= now:
+        return f"due {relative(moment, now)}"
+    return f"next {relative(moment, now)}"
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -91,7 +99,7 @@ def duration(seconds: float | None) -> str:
 
 _TEMPLATES.filters.update(when=when, duration=duration)
 _TEMPLATES.filters.update(story_href=story_href)
-_TEMPLATES.globals.update(relative=relative)
+_TEMPLATES.globals.update(relative=relative, next_attempt=next_attempt)
 TEMPLATES = _TEMPLATES  # the web pages' one environment: the feedback page renders with it
 
 

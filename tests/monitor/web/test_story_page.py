@@ -115,9 +115,9 @@ def test_rules_and_alerts_with_their_deliveries(base_url: str) -> None:
     )
     alerts = [" ".join(str(row["text"]).split()) for row in page.of_class("alert")]
     assert [re.sub(r"^\S+ \S+Z", "", text) for text in alerts] == [
-        "al_new hezbollah-in-syria high new Hezbollah, Latakia hook: pending, next 3h ago "
+        "al_new hezbollah-in-syria high new Hezbollah, Latakia hook: pending, due 3h ago "
         "usefullink, 1.5h ago; 1 earlierتأكيد من مصدر ثان",
-        "al_more hezbollah-in-syria high outlets>=3 Хезболла, Латакия hook: pending, next 2h ago -",
+        "al_more hezbollah-in-syria high outlets>=3 Хезболла, Латакия hook: pending, due 2h ago -",
     ]
     summary = " ".join(page.text["head"].split())
     assert "4 articles 4 outlets" in summary
