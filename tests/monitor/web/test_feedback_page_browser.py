@@ -21,20 +21,17 @@ from monitor.ingest.story_alerts import AlertPolicy
 from monitor.listener import HttpListener
 from monitor.store.sqlite.store import SqliteStore
 from monitor.web import install_feedback_page
+from tests.support.chromium import launched_chromium, require_chromium
 from tests.support.stories import StoryDesk, match
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 HOSTILE = 'قصف الميناء <img src=x onerror="window.pwned=1;document.title=\'pwned\'"> & "more"'
 GUARD = 60  # seconds: a guard against a hung start, not a timing assertion
 
 pytestmark = pytest.mark.browser
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"no chromium at {CHROMIUM}", allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 
 @dataclass
@@ -82,26 +79,22 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_a_reader_judges_an_alert_in_chromium(served: Served) -> None:
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(java_script_enabled=True).new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            page.goto(served.link, wait_until="load")
-            assert page.title() == "wirewatch: judge an alert"
-            assert page.locator("strong[dir=auto]").inner_text() == HOSTILE
-            assert page.evaluate("typeof window.pwned") == "undefined"
-            assert page.locator("img, script").count() == 0
-            _shot(page, "feedback-form.png")
-            page.fill("#note", "مباراة كرة قدم، ليست معركة")
-            page.get_by_role("button", name="false positive").click()
-            page.wait_for_load_state("load")
-            assert "Recorded: false_positive." in page.inner_text("body")
-            _shot(page, "feedback-recorded.png")
-            assert dialogs == []
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        page = browser.new_context(java_script_enabled=True).new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(served.link, wait_until="load")
+        assert page.title() == "wirewatch: judge an alert"
+        assert page.locator("strong[dir=auto]").inner_text() == HOSTILE
+        assert page.evaluate("typeof window.pwned") == "undefined"
+        assert page.locator("img, script").count() == 0
+        _shot(page, "feedback-form.png")
+        page.fill("#note", "مباراة كرة قدم، ليست معركة")
+        page.get_by_role("button", name="false positive").click()
+        page.wait_for_load_state("load")
+        assert "Recorded: false_positive." in page.inner_text("body")
+        _shot(page, "feedback-recorded.png")
+        assert dialogs == []
     verdicts = asyncio.run(_history(served))
     assert [(item.verdict, item.judged_by, item.note) for item in verdicts] == [
         ("false_positive", "link", "مباراة كرة قدم، ليست معركة")

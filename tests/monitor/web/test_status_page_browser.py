@@ -9,28 +9,18 @@ Skips, saying why, only where no Chromium is installed (``.ci/run`` installs it)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.support.chromium import launched_chromium, require_chromium
 from tests.support.status_world import HOSTILE, serve_in_thread
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 pytestmark = pytest.mark.browser
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(
-        f"no chromium at {CHROMIUM} — install Debian's chromium to run browser tests",
-        allow_module_level=True,
-    )
+require_chromium()
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +31,8 @@ def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 def _open(browser: Browser, url: str, *, bypass_csp: bool) -> tuple[Page, list[str]]:

@@ -16,19 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.monitor.web.test_status_page_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.chromium import launched_chromium, require_chromium
 from tests.support.status_world import serve_in_thread
 from tests.support.story_world import STORY, story_world
 
 pytestmark = pytest.mark.browser
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(
-        f"no chromium at {CHROMIUM} — install Debian's chromium to run browser tests",
-        allow_module_level=True,
-    )
+require_chromium()
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, ConsoleMessage, Page  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 # (gap left of the text, gap right of it) within each element's box, in pixels
@@ -47,12 +43,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
