@@ -36,6 +36,8 @@ class RuleSource:
 
     name: str
     text: str
+    # The text already parsed, when the caller has it (the config file: parsed once).
+    document: dict[str, object] | None = None
 
 
 def load_ruleset(
@@ -52,7 +54,10 @@ def load_ruleset(
     """
     collected = _Collected()
     readers = [SourceReader(source.name, source.text) for source in sources]
-    documents = [(reader, _parse(reader)) for reader in readers]
+    documents = [
+        (reader, source.document if source.document is not None else _parse(reader))
+        for reader, source in zip(readers, sources, strict=True)
+    ]
     available = packs.bundled() if vocabulary is None else vocabulary
     for name, text in _used_packs(documents, available).items():
         pack_reader = SourceReader(f"{packs.PREFIX}{name}", text)

@@ -28,6 +28,7 @@ _RESERVED_HEADERS = frozenset(
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 header name
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BEARER = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")  # RFC 6750 b64token
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # newline, tab, NUL, DEL, …
 
 
 class FeedAuth(Section):
@@ -104,7 +105,7 @@ class FeedSettings(Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("feed url must start with http:// or https://")
-        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        if _CONTROL_CHARACTER.search(value):
             raise ValueError("feed url must not contain control characters (newline, tab, …)")
         return value
 
