@@ -67,7 +67,7 @@ SELECT article_id, story_id, :now FROM gone
 ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
                                        pruned_at = excluded.pruned_at
 """
-_PUBLISH_ATTEMPTS = 4  # the last one takes the stories lock first, so nothing can refuse it
+_PUBLISH_ATTEMPTS = 4  # the last one takes the last-try lock first, so nothing can refuse it
 # A late page plans alerts on its article's story: that story alone is locked meanwhile.
 _LOCK_STORY = """
 SELECT 1 FROM stories

@@ -4,9 +4,10 @@ Each daemon groups articles into stories with its own in-memory index
 (``monitor.stories.index``), which does not see the stories other daemons open. So:
 
 - every transaction storing articles publishes them in its last statement
-  (``wirewatch_publish_articles``, migration 0018), which alone takes one advisory lock
-  (transaction-level; the commit follows at once): the articles get their final ``seq``
-  there, so ``articles.seq`` grows in commit order, and no client code runs under the lock;
+  (``wirewatch_publish_articles``, migrations 0018 and 0019), which alone takes one
+  advisory lock (transaction-level; the commit follows at once): the articles get their
+  final ``seq`` there, so ``articles.seq`` grows in commit order, and no client code runs
+  under the lock;
 - before a batch is decided (its exact-match lookup) and again as its write begins,
   the articles other daemons stored since this daemon last looked (``seq`` beyond its
   mark) are added to its index (:class:`StoryWatch`);
@@ -17,7 +18,8 @@ Each daemon groups articles into stories with its own in-memory index
   (docs/decisions/0017-leases.md);
 - a write that opens a story is refused at publishing when another daemon published
   articles past the mark its folding knew, and is retried after catching up
-  (docs/decisions/0056-postgres-statistics-and-the-stories-lock.md).
+  (docs/decisions/0056-postgres-statistics-and-the-stories-lock.md); the fourth try takes
+  the last-try lock first, which publishing gives way to instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ from monitor.store.postgres.schema import Connection
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
-_LOCK = (
-    "SELECT pg_advisory_xact_lock(hashtextextended('wirewatch.stories:' || current_schema(), 0))"
+# Held by a write on its last try, from its first statement: publishing gives way to it
+# rather than wait while holding story rows the write may need (decision 0056, migration 0019).
+_LAST_TRY = (
+    "SELECT pg_advisory_xact_lock("
+    "hashtextextended('wirewatch.stories.last-try:' || current_schema(), 0))"
 )
 _PUBLISH = "SELECT wirewatch_publish_articles(%s, %s, %s) AS newest"
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
@@ -101,15 +106,16 @@ class StorySync:
         return [rows.window_article(row) for row in stored if row["article_id"] not in ours]
 
     async def lock(self, conn: Connection) -> None:
-        """Take the stories lock: nothing is published by any daemon until this commits."""
-        await conn.execute(_LOCK)
+        """Take the last-try lock, before any row lock: nothing is published by any other
+        daemon until this commits (their publishing is refused, then retried)."""
+        await conn.execute(_LAST_TRY)
 
     async def before_write(
         self, conn: Connection, records: Sequence[ArticleRecord], *, locked: bool = False
     ) -> tuple[list[ArticleRecord], int]:
         """Inside the storing transaction: catch up, and fold into another daemon's story
         what this write would open a second time; with the mark the decisions knew.
-        ``locked`` takes the stories lock first (a last retry: nobody publishes meanwhile)."""
+        ``locked`` takes the last-try lock first (a last retry: nobody publishes meanwhile)."""
         if locked:
             await self.lock(conn)
         await self.catch_up(conn)
@@ -125,9 +131,10 @@ class StorySync:
         return [_folded(record, self.aliases) for record in records], self.mark
 
     async def publish(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
-        """The write's last statement, the only one under the stories lock (migration 0018):
+        """The write's last statement, the only one under the stories lock (migration 0019):
         the articles' final ``seq``. Raises ``SerializationFailure`` when the write opens a
-        story and another daemon published past ``known`` meanwhile. The newest ``seq``
+        story and another daemon published past ``known`` meanwhile, or another daemon's
+        write is on its last try. The newest ``seq``
         when nothing of others' lies before these articles, else 0."""
         ids = [article.article_id for article, _, _ in records]
         opens = self.watch is not None and any(

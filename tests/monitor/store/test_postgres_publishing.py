@@ -5,6 +5,7 @@ daemon's story once caught up (docs/decisions/0056)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -51,12 +52,16 @@ class Watch:
         return found
 
 
-def _record(name: str) -> ArticleRecord:
+def _record(name: str, joins: str = "") -> ArticleRecord:
+    """An article opening its own story, or folded into story ``joins``."""
     article = Article(
         article_id=f"a-{name}", feed_url=f"http://{name}/feed", feed_name=name,
         guid=f"g-{name}", title="Strikes on the port", link=f"http://{name}/1", summary="",
         content="", published=None, fetched_at=NOW,
     )  # fmt: skip
+    if joins:
+        folded = DedupDecision(Verdict.FOLDED, joins, "a-" + joins[2:], MatchKind.RELATED)
+        return ArticleRecord(article, folded, [])
     return ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, f"s-{name}"), [])
 
 
@@ -123,3 +128,70 @@ async def test_a_daemon_does_not_learn_back_its_own_articles(
     await second.record_articles([_record("two")])
     await first.record_articles([ArticleRecord(*_record("three")[:2], [])])
     assert sorted(article.story_id for article in watch.learned) == ["s-two"]
+
+
+async def _waits_for_a_lock(watcher: psycopg.AsyncConnection[Any], pid: int) -> None:
+    """Returns once backend ``pid`` is queued on a lock (each probe is one round trip)."""
+    probe = "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted"
+    while not await (await watcher.execute(probe, (pid,))).fetchone():
+        pass
+
+
+async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """The deadlock decision 0056 rules out: a write on its last try waits for a story row
+    another daemon's write holds; that write, publishing, must not wait for the last try."""
+    first, second = daemons
+    await second.record_articles([_record("story")])
+    last_try, theirs = _record("last", joins="s-story"), _record("theirs", joins="s-story")
+    async with (
+        first._connection() as mine, second._connection() as other,
+        second._connection() as watcher,
+    ):  # fmt: skip
+        await other.execute("BEGIN")
+        folded, known = await second.stories.before_write(other, [theirs])
+        await run_steps(other, store_article(POSTGRES, *theirs))  # holds the story's row
+        await mine.execute("BEGIN")
+        mine_folded, mine_known = await first.stories.before_write(mine, [last_try], locked=True)
+        growing = asyncio.create_task(run_steps(mine, store_article(POSTGRES, *last_try)))
+        await _waits_for_a_lock(watcher, mine.info.backend_pid)  # queued on the story's row
+        with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
+            await second.stories.publish(other, folded, known)
+        await other.execute("ROLLBACK")
+        await growing  # the row is free: the last try goes on
+        await first.stories.publish(mine, mine_folded, mine_known)
+        await mine.execute("COMMIT")
+    second.stories.published([theirs], None)
+    await second.record_articles([theirs])  # its retry
+    stored = await _stored(first)
+    assert stored["a-last"][0] == stored["a-theirs"][0] == "s-story"
+    assert stored["a-last"][1] < stored["a-theirs"][1]
+
+
+async def test_the_last_try_is_taken_before_any_row_lock_and_refuses_publishing_meanwhile(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    async with first._connection() as mine:
+        await mine.execute("BEGIN")
+        await first.stories.before_write(mine, [_record("last")], locked=True)
+        held = await mine.execute(
+            "SELECT locktype, mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted"
+            " AND locktype IN ('advisory', 'tuple', 'transactionid') ORDER BY locktype"
+        )
+        assert [tuple(row.values()) for row in await held.fetchall()] == [
+            ("advisory", "ExclusiveLock")
+        ]
+        waits = _record("waits")
+        async with second._connection() as other:
+            await other.execute("BEGIN")
+            folded, known = await second.stories.before_write(other, [waits])
+            await run_steps(other, store_article(POSTGRES, *waits))
+            with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
+                await second.stories.publish(other, folded, known)
+            await other.execute("ROLLBACK")
+        second.stories.published([waits], None)
+        await mine.execute("ROLLBACK")
+    await second.record_articles([_record("waits")])
+    assert "a-waits" in await _stored(second)
