@@ -111,6 +111,7 @@ class RuntimeSwap:
             # Log lines keep the old secrets out too: a replaced channel may still be sending.
             set_log_secrets(log_secrets(new) + log_secrets(config_of(old)))
             self._runtime.current = runtime  # the one swap
+            self._pipeline.forget_feeds(changes.feeds_removed, (f.url for f in new.feeds))
             self._reschedule(new, changes, feeds, states)
         # Closed once their send in flight, if any, is recorded.
         await self._dispatcher.retire(old.channels[name] for name in changes.notifiers_replaced)

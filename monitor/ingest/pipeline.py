@@ -20,7 +20,7 @@ import asyncio
 import functools
 import hashlib
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -116,6 +116,15 @@ class Pipeline:
     # Per feed, digests of the GUIDs the store had at its last poll (monitor.feeds.parse_new):
     # the parse worker does not normalise those entries again. 8 bytes a GUID.
     seen_hints: dict[str, bytes] = field(default_factory=dict)
+    # The configured feeds' URLs as of the last reload (None: none yet), so a poll in
+    # flight across a reload does not leave its removed feed's hint behind.
+    configured: frozenset[str] | None = None
+
+    def forget_feeds(self, removed: Sequence[str], configured: Iterable[str]) -> None:
+        """After a reload: the ``removed`` feeds' parse hints go (their stored state stays)."""
+        self.configured = frozenset(configured)
+        for url in removed:
+            self.seen_hints.pop(url, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +267,8 @@ async def _unseen(
             fetched.body, fetched.content_type, feed, pipe, b"", url=fetched.final_url
         )
     _warn_malformed(parsed.feed, feed)
-    pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
+    if pipe.configured is None or feed.url in pipe.configured:  # not removed meanwhile
+        pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
     if not parsed.normalised:  # no hint yet: the entries the store lacks, normalised here
         return _normalise(parsed.feed.entries, known, feed, pipe)
     return [

@@ -397,6 +397,23 @@ class TestSkippedWork:
         assert [item.article.guid for item in outcome.ingested] == ["e-3"]
         assert harness.executor.submitted == 3  # the hint was right: no second parse
 
+    async def test_a_feed_removed_while_its_poll_was_in_flight_leaves_no_hint(
+        self, harness: Harness
+    ) -> None:
+        feed, kept = harness.feed("/f"), harness.feed("/g")
+        harness.server.add_feed("/f", rss(1))
+        harness.server.add_feed("/g", rss(1))
+        await harness.poll(feed)
+        await harness.poll(kept)
+        harness.pipe.forget_feeds([feed.url], [kept.url])  # a reload, as the poll runs
+        assert feed.url not in harness.pipe.seen_hints
+        harness.server.add_feed("/f", rss(2))
+        harness.server.add_feed("/g", rss(2))
+        await harness.poll(feed, at=timedelta(minutes=5))  # the poll that was in flight
+        await harness.poll(kept, at=timedelta(minutes=5))
+        assert list(harness.pipe.seen_hints) == [kept.url]
+        assert harness.pipe.seen_hints[kept.url] == guid_digests(["e-0"])
+
     async def test_a_hint_naming_an_entry_the_store_lacks_is_not_trusted(
         self, harness: Harness
     ) -> None:

@@ -161,6 +161,7 @@ async def test_reload_removes_a_feed_job_and_keeps_its_stored_state(
     daemon = await run()
     await _alerts(world, 1)  # the river feed's poll is done and stored
     river = world.url("/b.xml")
+    assert river in daemon.pipeline.seen_hints
     world.write("/a.xml", rules=CRANES + FLOODS)
 
     result = await daemon.reloader.reload()
@@ -172,6 +173,7 @@ async def test_reload_removes_a_feed_job_and_keeps_its_stored_state(
     state = await daemon.store.feed_state(river)
     assert state is not None
     assert state.last_success is not None  # its ETag and history wait for its return
+    assert river not in daemon.pipeline.seen_hints  # its parse hint goes with its job
 
 
 async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run: Start) -> None:
