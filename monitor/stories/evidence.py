@@ -22,6 +22,7 @@ from monitor.records import MatchKind
 from monitor.stories.aliases import other_entities, unmentioned
 from monitor.stories.directions import opposed
 from monitor.stories.headlines import toll_numbers
+from monitor.stories.names import Said
 from monitor.stories.numbers import numbers_conflict
 from monitor.stories.words import mentioned
 
@@ -68,6 +69,7 @@ class Entry:
     directions: frozenset[int]  # poles of its headline's direction words
     aliases: frozenset[str]  # canonical names its words spell ("turkish" → "turkey")
     stored: float  # POSIX seconds it was stored (fetched): the window is by this, as the store's
+    said: Said = 0  # what its headline added to the name counts (taken back when pruned)
 
 
 @dataclass(frozen=True, slots=True)

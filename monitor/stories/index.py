@@ -68,7 +68,7 @@ from monitor.stories.headlines import (
     toll_numbers,
 )
 from monitor.stories.names import NameStats
-from monitor.stories.numbers import read_numbers, with_whole_parts
+from monitor.stories.numbers import read_numbers, shared_numbers, with_whole_parts
 from monitor.stories.semantic import VectorWindow, decoded
 from monitor.stories.whole import RECENT, StoryWhole, story_whole, with_centroid
 
@@ -233,7 +233,8 @@ class StoryIndex:
             return
         query = self._query(title, lead, language)
         serial = self._insert(story, headline, query, seen.timestamp(), kept)
-        self._names.observe(stripped, language)
+        entry = self._entries[serial]
+        entry.said = self._names.observe(stripped, language, entry.tokens)
         story.members.append(serial)
         embedding = self._decoded(vector) if self.by_meaning else None
         if embedding is not None:
@@ -249,6 +250,7 @@ class StoryIndex:
         for serial in stale:
             entry = self._entries.pop(serial)
             touched.update(entry.tokens)
+            self._names.unobserve(entry.said, entry.tokens)
             if self._by_headline.get(entry.headline) == serial:
                 del self._by_headline[entry.headline]
             entry.story.entries -= 1
@@ -311,7 +313,8 @@ class StoryIndex:
         tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
         extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
         names = tuple(token for token in tokens if token in query.names)
-        found, counts = query.numbers or _NO_NUMBERS, query.counts or _NO_NUMBERS
+        found = shared_numbers(query.numbers) if query.numbers else _NO_NUMBERS
+        counts = shared_numbers(query.counts) if query.counts else _NO_NUMBERS
         entry = Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
                        query.directions or NO_DIRECTIONS, query.aliases, stored)  # fmt: skip
         self._entries[serial] = entry
@@ -337,7 +340,6 @@ class StoryIndex:
                 self._postings[token] = kept
             else:
                 del self._postings[token]
-        self._names.forget(token for token in tokens if token not in self._postings)
 
     def _same_headline(self, query: Query, seen: float) -> IndexedStory | None:
         entry = self._entries.get(self._by_headline.get(query.headline, -1))

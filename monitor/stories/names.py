@@ -4,13 +4,23 @@ A word written capitalised mid-headline in sentence-case headlines is a name the
 Title Case headlines, and for a headline's first word, case says nothing, so the counts
 decide. A word of a script without capital letters always counts as written like a name
 (``monitor.stories.words.written_as_name``).
+
+The counts are the window's: what an article's headline added is taken back when the
+article leaves the window (else a daemon's counts grow for months, and a word keeps
+the case it was written in long ago).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from typing import TypeAlias
 
 from monitor.stories.headlines import cased_words, is_title_case
+
+# What one headline added to the counts: two bits a word of its sorted content words
+# (written capitalised, written in lower case) when each was written at most once each
+# way, as nearly all are (a small int, often one Python shares); else (word, how) pairs.
+Said: TypeAlias = int | tuple[tuple[str, int], ...]
 
 
 class NameStats:
@@ -24,13 +34,29 @@ class NameStats:
         self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
         self.version = 0  # changes whenever a count does
 
-    def observe(self, text: str, language: str = "") -> None:
+    def observe(self, text: str, language: str = "", tokens: tuple[str, ...] = ()) -> Said:
+        """Count how ``text``'s words are written; what was counted, to be taken back by
+        :meth:`unobserve` (``tokens``: the headline's sorted content words, read with it)."""
         if is_title_case(text, language):
+            return 0
+        self.version += 1
+        counted = [(word.token, 0 if word.capitalised else 1)
+                   for word in cased_words(text, language) if not word.first]  # fmt: skip
+        for token, how in counted:
+            self._counts.setdefault(token, [0, 0])[how] += 1
+        return _packed(counted, tokens)
+
+    def unobserve(self, said: Said, tokens: tuple[str, ...] = ()) -> None:
+        """Take back what :meth:`observe` counted (it returned ``said``)."""
+        if not said:
             return
         self.version += 1
-        for word in cased_words(text, language):
-            if not word.first:
-                self._counts.setdefault(word.token, [0, 0])[0 if word.capitalised else 1] += 1
+        for token, how in _unpacked(said, tokens):
+            counts = self._counts.get(token)
+            if counts is not None:
+                counts[how] -= 1
+                if counts[0] <= 0 and counts[1] <= 0:
+                    del self._counts[token]
 
     def names_in(self, text: str, language: str = "") -> frozenset[str]:
         """Name words of a headline, for the vetoes: an unknown first word counts as one
@@ -51,10 +77,22 @@ class NameStats:
             return unknown or not case_says_nothing
         return not case_says_nothing or counts[0] > counts[1]
 
-    def forget(self, tokens: Iterable[str]) -> None:
-        self.version += 1
-        for token in tokens:
-            self._counts.pop(token, None)
-
     def __len__(self) -> int:
         return len(self._counts)
+
+
+def _packed(counted: list[tuple[str, int]], tokens: tuple[str, ...]) -> Said:
+    bits = 0
+    for token, how in counted:
+        bit = 1 << (2 * tokens.index(token) + how) if token in tokens else 0
+        if not bit or bits & bit:  # a word not among them, or written twice alike
+            return tuple((sys.intern(token), how) for token, how in counted)
+        bits |= bit
+    return bits
+
+
+def _unpacked(said: Said, tokens: tuple[str, ...]) -> list[tuple[str, int]]:
+    if isinstance(said, tuple):
+        return list(said)
+    return [(token, how) for place, token in enumerate(tokens) for how in (0, 1)
+            if said >> (2 * place + how) & 1]  # fmt: skip

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # \d matches digits of every script; separators: . , ٫ (Arabic decimal) ٬ (Arabic
 # thousands) ' ’ (Swiss) and the spaces typesetters put between thousands.
@@ -96,3 +97,11 @@ def join_thousands(text: str, language: str = "") -> str:
         return values[0] if len(values) == 1 and "." not in values[0] else run
 
     return _RUN.sub(joined, text) if _GROUPED.search(text) else text
+
+
+@lru_cache(maxsize=4096)
+def shared_numbers(values: frozenset[str]) -> frozenset[str]:
+    """One object for each set of numbers the window's articles hold: many hold the same
+    few ({"2"}, {"2014"}), and a set of one is 216 bytes (an indexed article keeps a
+    reference, not a set of its own, as a snapshot's load gives it)."""
+    return values

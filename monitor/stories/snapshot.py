@@ -40,6 +40,7 @@ from monitor.stories.dedup import story_index_for
 from monitor.stories.directions import NO_DIRECTIONS
 from monitor.stories.evidence import Entry, IndexedStory
 from monitor.stories.index import StoryIndex
+from monitor.stories.names import Said
 
 __all__ = [
     "SnapshotError",
@@ -56,7 +57,7 @@ __all__ = [
     "written_at",
 ]
 
-FORMAT = 3
+FORMAT = 4  # 4: an entry's name counts; members and headline lookup told by the entries
 _MAGIC = b"wirewatch story index\n"
 _HEADER_MAX = 64 * 1024  # a longer first line is no header of ours
 _CHUNK = 20_000  # rows pickled (and read back) in one call, holding the GIL
@@ -126,11 +127,11 @@ def _captured(index: StoryIndex) -> StoryState:
     stories = list(index._stories.values())
     position = {story.story_id: place for place, story in enumerate(stories)}
     shared: dict[Any, Any] = {}
+    heads = index._by_headline
     lexical = {
         "serial": index._serial,
         "stories": [_story_row(story) for story in stories],
-        "entries": [_entry_row(*item, position, shared) for item in index._entries.items()],
-        "by_headline": list(index._by_headline.items()),
+        "entries": [_entry_row(*item, position, shared, heads) for item in index._entries.items()],
         "names_version": index._names.version,
         "names": [(token, *counts) for token, counts in index._names._counts.items()],
     }
@@ -141,20 +142,28 @@ def _captured(index: StoryIndex) -> StoryState:
 def _story_row(story: IndexedStory) -> tuple[Any, ...]:
     centroid = story.centroid
     kept = None if centroid is None else (centroid.tobytes(), centroid.shape, centroid.dtype.str)
-    return (story.story_id, story.first_article_id, story.last_seen.timestamp(),
-            list(story.members), kept, story.recent)  # fmt: skip
+    return (story.story_id, story.first_article_id, story.last_seen.timestamp(), kept,
+            story.recent)  # fmt: skip
 
 
 def _entry_row(
-    serial: int, entry: Entry, position: dict[str, int], shared: dict[Any, Any]
+    serial: int,
+    entry: Entry,
+    position: dict[str, int],
+    shared: dict[Any, Any],
+    by_headline: dict[str, int],
 ) -> tuple[Any, ...]:
     """An entry as plain data; equal sets of numbers, directions and names (most entries
-    share a few) pickled once, so the restored index holds each once too."""
+    share a few) pickled once, so the restored index holds each once too. Its story's
+    members and the headline lookup are not saved apart but told by the entries (in
+    serial order, and whether the lookup finds this one): restored, they hold the
+    entries' own serials, not ~64 bytes an article of equal ints of their own."""
     one = shared.setdefault
     return (serial, position[entry.story.story_id], entry.headline, entry.tokens, entry.extra,
             entry.names, one(entry.numbers, entry.numbers), one(entry.counts, entry.counts),
             entry.seen, entry.language, one(entry.directions, entry.directions),
-            one(entry.aliases, entry.aliases), entry.stored)  # fmt: skip
+            one(entry.aliases, entry.aliases), entry.stored, entry.said,
+            by_headline.get(entry.headline) == serial)  # fmt: skip
 
 
 def _pickled(lexical: dict[str, Any]) -> bytes:
@@ -292,13 +301,16 @@ def restore(settings: DedupSettings, lexical: bytes, vectors: bytes) -> StoryInd
 def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
     stories = [_story(row) for row in state["stories"]]
     index._stories = {story.story_id: story for story in stories}
-    entries = index._entries
+    entries, by_headline = index._entries, index._by_headline
     for row in state["entries"]:
         story = stories[row[1]]
+        story.members.append(row[0])  # entries come in serial order, as they were added
+        if row[14]:
+            by_headline[row[2]] = row[0]
         entries[row[0]] = Entry(story, row[2], row[3], row[4], row[5], row[6] or _EMPTY,
                                 row[7] or _EMPTY, float(row[8]), row[9],
                                 row[10] or NO_DIRECTIONS, row[11] or _EMPTY,
-                                float(row[12]))  # fmt: skip
+                                float(row[12]), _said(row[13]))  # fmt: skip
         story.entries += 1
     postings = index._postings
     for serial, entry in entries.items():  # in serial order: as the index appended them
@@ -307,17 +319,22 @@ def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
     index._postings.default_factory = list
     for token in list(postings):
         sys.intern(token)  # the loaded words become the process's own
-    index._by_headline = dict(state["by_headline"])
     version, counts = state["names_version"], {row[0]: row[1:] for row in state["names"]}
     index._names.version = int(version)
     index._names._counts = {token: list(pair) for token, pair in counts.items()}
     index._serial = int(state["serial"])
 
 
+def _said(value: Any) -> Said:
+    """An entry's name counts as the pickle gave them back (an int, or (word, how) pairs)."""
+    if isinstance(value, int):
+        return value
+    return tuple((str(token), int(how)) for token, how in value)
+
+
 def _story(row: tuple[Any, ...]) -> IndexedStory:
-    story_id, first, last_seen, members, centroid, recent = row
+    story_id, first, last_seen, centroid, recent = row
     story = IndexedStory(story_id, first, datetime.fromtimestamp(last_seen, UTC))
-    story.members = list(members)
     story.recent = None if recent is None else tuple(recent)  # its centroid still to read
     if centroid is not None:
         raw, shape, dtype = centroid

@@ -99,6 +99,8 @@ def test_a_restored_index_holds_and_decides_what_the_saved_one_did(tmp_path: Pat
     assert restored.vectors == index.vectors
     assert dict(restored._postings) == dict(index._postings)
     assert restored._by_headline == index._by_headline
+    members = [story.members for story in index._stories.values()]
+    assert [story.members for story in restored._stories.values()] == members
     assert restored._names._counts == index._names._counts
     assert _wholes(restored) == _wholes(index)  # centroids read, or their members to read
     assert _probe(restored) == _probe(index)

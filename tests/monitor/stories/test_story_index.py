@@ -252,6 +252,37 @@ def test_prune_drops_stale_articles_their_words_and_empty_stories() -> None:
     assert index.find("Russian warplanes pound rebel positions near Homs", NOW) is not None
 
 
+# (story, sentence-case headline, hours ago): "Homs" written twice alike, and a Title Case
+# headline, which counts nothing.
+_NAMED = [
+    ("s1", "Iranian troops arrive in Latakia", 60),
+    ("s2", "Russian jets strike near Homs as Homs residents flee", 55),
+    ("s3", "Farmers in Latakia count the cost of the storm", 52),
+    ("s4", "Protesters Gather In Homs As Talks Stall", 51),
+    ("s5", "Talks on Latakia port stall again", 3),
+    ("s6", "Residents of Homs return after the shelling", 1),
+]
+
+
+def _named(rows: list[tuple[str, str, int]]) -> StoryIndex:
+    index = StoryIndex(timedelta(hours=48), threshold=88)
+    for story, title, hours in rows:
+        index.add(story, story, title, NOW - timedelta(hours=hours))
+    return index
+
+
+def test_pruned_articles_take_back_their_name_counts() -> None:
+    """The name statistics are the window's: after a prune they are what an index that
+    only ever held the windowed articles has, and an emptied window holds none."""
+    index = _named(_NAMED)
+    index.prune(NOW)
+    kept = _named([row for row in _NAMED if row[2] < 48])
+    assert index._names._counts == kept._names._counts
+    assert index._names._counts["latakia"] == [1, 0]  # written so three times, two pruned
+    index.prune(NOW + timedelta(hours=49))
+    assert (index.entries, len(index._names)) == (0, 0)
+
+
 # Headlines and leads of few words, so that many stories tie for the candidates a lookup
 # judges: which ones are judged must not depend on how Python hashes strings.
 _SEEDED_GROUPING = """
