@@ -1,4 +1,4 @@
-"""What a command module needs from ``monitor.cli.main`` to register its subcommands, and
+"""What a command module needs from ``monitor.cli.commandline`` to register its subcommands, and
 how a command runs on the store."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ Loader = Callable[[argparse.Namespace], Config | None]
 
 
 class CommandFactory(Protocol):
-    """``monitor.cli.main``'s helper that adds a subcommand with the shared ``--config`` option."""
+    """``monitor.cli.commandline``'s helper: adds a subcommand with the shared ``--config``."""
 
     def __call__(
         self, commands: Subcommands, name: str, help_text: str, handler: object

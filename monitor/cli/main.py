@@ -1,44 +1,30 @@
-"""The ``wirewatch`` command line.
-
-Exit status: 0 success; 1 invalid configuration (the store's directory included, for
-``check`` and ``run``), failed rule checks or a source that could not be read; 2 wrong
-usage (argparse); 3 ``run --once`` could poll no feed (docs/decisions/0019). The rule tools
-(``rules test|try|backtest``, ``schema``) live in ``monitor.cli.rules``, feed health
-(``feeds``) in ``monitor.cli.feeds``, database upkeep (``db``) in ``monitor.cli.db``, article
-extraction (``extract``) in ``monitor.cli.extract``, surges (``surges``) in
-``monitor.cli.surges``.
-"""
+"""The ``wirewatch`` entry point: ``run`` goes to :mod:`monitor.cli.run`, which binds the
+listener before the daemon's imports; every other command (and ``--help``) to the full
+command line, :mod:`monitor.cli.commandline`."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-import rules
-from monitor import __version__
-from monitor.cli.alerts import add_commands as add_alert_commands
-from monitor.cli.db import add_commands as add_db_commands
-from monitor.cli.extract import add_commands as add_extract_commands
-from monitor.cli.feeds import add_commands as add_feed_commands
-from monitor.cli.rules import add_commands as add_rule_commands
-from monitor.cli.surges import add_commands as add_surge_commands
-from monitor.config import Config, ConfigError, default_config_path, load_config
-from monitor.observability import configure_logging
-from monitor.store import InstanceLockError, StoreUnavailableError
-
-if TYPE_CHECKING:
-    from monitor.daemon import RoundSummary
+from collections.abc import Callable, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wirewatch`` console script."""
-    args = _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["run"]:  # subcommand first: the command line has no global options
+        from monitor.cli.run import main as run  # noqa: PLC0415 - the light path
+
+        return exit_status(lambda: run(args[1:]))
+    from monitor.cli.commandline import main as command_line  # noqa: PLC0415
+
+    return exit_status(lambda: command_line(args))
+
+
+def exit_status(command: Callable[[], int]) -> int:
+    """``command``'s status; 130 for Ctrl-C, 141 when the reader of stdout went away."""
     try:
-        return int(args.handler(args))
+        return command()
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -46,132 +32,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at devnull so the interpreter's final flush cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wirewatch", description="News monitoring and alerting daemon."
-    )
-    parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = _command(commands, "run", "run the daemon", _run)
-    run.add_argument(
-        "--once", action="store_true", help="poll every feed once, dispatch alerts, and exit"
-    )
-    _command(commands, "check", "validate configuration and rules", _check)
-    replay = _command(
-        commands, "replay", "print what the pipeline makes of feed files or URLs", _replay
-    )
-    replay.add_argument("sources", nargs="+", metavar="SOURCE", help="feed file path or URL")
-    demo = commands.add_parser("demo", help="run against a simulated newsroom on loopback")
-    demo.set_defaults(handler=_demo)
-    add_rule_commands(commands, _command, _load)
-    add_alert_commands(commands, _command, _load)
-    add_surge_commands(commands, _command, _load)
-    add_feed_commands(commands, _command, _load)
-    add_db_commands(commands, _command, _load)
-    add_extract_commands(commands, _command, _load)
-    return parser
-
-
-def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    help_text: str,
-    handler: object,
-) -> argparse.ArgumentParser:
-    sub = commands.add_parser(name, help=help_text, description=help_text)
-    sub.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="config file (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)",
-    )
-    sub.set_defaults(handler=handler)
-    return sub
-
-
-def _load(args: argparse.Namespace, *, check_paths: bool = False) -> Config | None:
-    """The config, or None after printing every error (``check_paths``: see load_config)."""
-    path = args.config or default_config_path()
-    try:
-        return load_config(path, check_paths=check_paths)
-    except ConfigError as err:
-        _print_config_errors(path, err.errors)
-        return None
-
-
-def _print_config_errors(path: str, errors: list[str]) -> None:
-    count = f"{len(errors)} error" + ("s" if len(errors) != 1 else "")
-    print(f"{path}: configuration is invalid ({count}):", file=sys.stderr)
-    for line in errors:
-        print(f"  {line}", file=sys.stderr)
-
-
-def _check(args: argparse.Namespace) -> int:
-    path = args.config or default_config_path()
-    try:
-        config = load_config(path, check_paths=True)
-    except ConfigError as err:  # the rule examples still run when the rules loaded
-        _print_config_errors(path, err.errors)
-        if err.ruleset is not None:
-            _run_examples(path, err.ruleset)
-        return 1
-    examples = _run_examples(config.path, config.ruleset)
-    if examples.failures:
-        return 1
-    settings = config.settings
-    print(
-        f"{config.path}: OK — {len(config.feeds)} feeds, "
-        f"{len(config.ruleset.enabled_rules)} rules ({examples.ran} examples pass), "
-        f"{len(config.enabled_notifiers)} enabled notifiers of {len(settings.notifiers)}"
-    )
-    return 0
-
-
-def _run_examples(path: str, ruleset: rules.RuleSet) -> rules.ExampleReport:
-    """Every rule example run; the failures are printed."""
-    examples = rules.run_examples(ruleset)
-    if examples.failures:
-        print(f"{path}: {len(examples.failures)} rule examples failed:", file=sys.stderr)
-        for failure in examples.failures:
-            print(failure.report(), end="\n\n", file=sys.stderr)
-    return examples
-
-
-def _run(args: argparse.Namespace) -> int:
-    from monitor.daemon import run_daemon  # noqa: PLC0415 - keep `check` light
-
-    config = _load(args, check_paths=True)
-    if config is None:
-        return 1
-    log = config.settings.log
-    configure_logging(log.level, log.format, levels=log.levels)
-    try:
-        return asyncio.run(run_daemon(config, once=args.once, on_round=_print_round))
-    except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
-        print(f"wirewatch: {err}", file=sys.stderr)
-        return 1
-
-
-def _print_round(summary: RoundSummary) -> None:
-    print(summary.line(), flush=True)
-
-
-def _replay(args: argparse.Namespace) -> int:
-    from monitor.cli.replay import replay  # noqa: PLC0415
-
-    config = _load(args)
-    if config is None:
-        return 1
-    configure_logging("warning", config.settings.log.format)
-    errors = asyncio.run(replay(config, args.sources, sys.stdout))
-    for line in errors:
-        print(f"error: {line}", file=sys.stderr)
-    return 1 if errors else 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from monitor.demo import run_demo  # noqa: PLC0415
-
-    return run_demo()

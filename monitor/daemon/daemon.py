@@ -13,61 +13,41 @@ import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-import httpx
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import notifiers
-import rules
-from monitor.alerting import Dispatcher, DispatchSummary, FeedbackLinks
+from monitor.alerting import DispatchSummary
 from monitor.api import ApiSource, install_api
 from monitor.config import Config, FeedSettings
-from monitor.daemon.leases import ClaimLoop, instance_name, run_exclusively
-from monitor.daemon.polling import Polling, poll_all
+from monitor.daemon.leases import ClaimLoop, run_exclusively
+from monitor.daemon.parts import Parts, build_parts
+from monitor.daemon.polling import poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
 from monitor.daemon.shutdown import Deadline, finish_in_flight, stop_dispatching
 from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised
-from monitor.daemon.swap import Jobs, RuntimeSwap, config_of, runtime_for
+from monitor.daemon.swap import Jobs, RuntimeSwap, config_of
 from monitor.daemon.wiring import (
-    OperatorAlerts,
-    SurgeAlerts,
-    metrics_source,
-    open_daemon_store,
     retain_once,
 )
-from monitor.feeds import http_client
 from monitor.ingest import (
-    EmbeddingStage,
-    LatePages,
-    Pipeline,
     PollOutcome,
-    RuntimeHolder,
-    SurgeStage,
     poll_feed,
 )
+from monitor.listener import StartingResponder
 from monitor.observability import set_log_secrets
 from monitor.records import FeedState, PollStatus
 from monitor.store import (
     FeedLeases,
     RetentionReport,
-    Store,
     StoreNotWritableError,
-)
-from monitor.stories import (
-    Deduplicator,
-    SharedStories,
-    StoryWarmup,
-    WatchedStories,
-    snapshot_path,
 )
 from monitor.web import (
     Health,
-    Metrics,
     Readiness,
     StatusSource,
-    daemon_metrics,
     install_daemon_routes,
     install_feedback_page,
     install_status_page,
@@ -88,93 +68,55 @@ class Daemon:
 
     @classmethod
     async def build(
-        cls, config: Config, *, clock: Callable[[], datetime] | None = None, warm: bool = True
+        cls,
+        config: Config,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        warm: bool = True,
+        starting: StartingResponder | None = None,
     ) -> Daemon:
         """Every part, in order: the store, the story index, the notifiers and the runtime,
         metrics, polling, the pipeline, the dispatcher, the listener and the scheduler.
         ``warm``: the story index is warmed before it returns (else by the first round or
-        ``run_forever``, with the listener already answering: ``wirewatch run``)."""
-        clock = clock or (lambda: datetime.now(UTC))
-        instance = instance_name(config.settings.daemon.instance)  # in feed leases
-        store = await open_daemon_store(config, instance)
-        dedup = Deduplicator(store, config.settings.dedup)
-        if isinstance(store, WatchedStories):  # stories other daemons open (0017)
-            store.watch_stories(SharedStories(dedup))
-        warmup = StoryWarmup(store, dedup, snapshot_path(config.settings), clock)
-        http = http_client(config.settings.daemon)  # with the daemon's User-Agent
-        channels = {
-            name: notifiers.build_notifier(name, conf, http=http)
-            for name, conf in config.enabled_notifiers.items()
-        }
-        runtime = RuntimeHolder(runtime_for(config, rules.compile_rules(config.ruleset), channels))
-        feed_states: dict[str, FeedState] = {}  # as this process's polls left them
-        metrics = daemon_metrics(metrics_source(runtime, feed_states, instance, clock))
-        polling = Polling(config, clock, metrics, settings=lambda: runtime.current.daemon)
-        wake = asyncio.Event()  # alerts were queued: the dispatcher sweeps
-        pipeline = Pipeline(
-            store=store, dedup=dedup, runtime=runtime, fetcher=polling.fetcher, clock=clock,
-            on_alerts=wake.set, listener=config.settings.listener,
-            parse_executor=polling.parse_executor, pages=polling.pages, feed_states=feed_states,
-            on_feed_event=OperatorAlerts(store, runtime, metrics, wake).raised,
-            late_pages=LatePages(on_raised=metrics.raised),
-            embedding=EmbeddingStage(config.settings.dedup.semantic),
-            surges=await SurgeStage.start(  # restored; each surge an alert via the outbox
-                config.settings.surge, store, SurgeAlerts(store, runtime, metrics, wake).raised,
-                config.settings.daemon.instance,  # daemons sharing a store: a state each
-            ),
-        )  # fmt: skip
-        dispatcher = Dispatcher(
-            store, channels, max_attempts=config.settings.daemon.max_attempts,
-            retry_for=config.settings.daemon.retry_for, redact=runtime.current.redactor,
-            routes=config.settings.alerting.routes, metrics=metrics.deliveries, clock=clock,
-            feedback_links=FeedbackLinks.of(config.settings.listener),  # restart to change
-        )  # fmt: skip
-        daemon = cls(
-            instance=instance, clock=clock, store=store, runtime=runtime, http=http,
-            metrics=metrics, polling=polling, pipeline=pipeline, dispatcher=dispatcher,
-            wake=wake, scheduler=make_scheduler(), warmup=warmup,
-        )  # fmt: skip
+        ``run_forever``, with the listener already answering: ``wirewatch run``).
+        ``starting``: what answered on the listener's socket meanwhile (decision 0057)."""
+        parts = await build_parts(config, clock or (lambda: datetime.now(UTC)))
+        daemon = cls(parts, scheduler=make_scheduler(), starting=starting)
         set_log_secrets(log_secrets(config))  # out of every log line, libraries' too
         log.info(
             "daemon_started", feeds=len(config.feeds), rules=len(config.ruleset.enabled_rules),
-            notifiers=sorted(channels), instance=instance,
+            notifiers=sorted(daemon.channels), instance=parts.instance,
         )  # fmt: skip
         if warm:
-            await warmup.warm()
+            await parts.warmup.warm()
         return daemon
 
     def __init__(
         self,
+        parts: Parts,
         *,
-        instance: str,
-        clock: Callable[[], datetime],
-        store: Store,
-        runtime: RuntimeHolder,
-        http: httpx.AsyncClient,
-        metrics: Metrics,
-        polling: Polling,
-        pipeline: Pipeline,
-        dispatcher: Dispatcher,
-        wake: asyncio.Event,
         scheduler: AsyncIOScheduler,
-        warmup: StoryWarmup,
+        starting: StartingResponder | None = None,
     ) -> None:
         """Built parts in, listener routes out: use :meth:`build`."""
-        self.instance, self.clock, self.store, self.runtime = instance, clock, store, runtime
-        self._http, self.metrics, self.polling = http, metrics, polling
-        self.pipeline, self.dispatcher, self._wake = pipeline, dispatcher, wake
-        self.scheduler, self.warmup = scheduler, warmup  # run_forever's; the story index's
+        self.instance, self.clock, self.store = parts.instance, parts.clock, parts.store
+        self.runtime, self._http, self.metrics = parts.runtime, parts.http, parts.metrics
+        self.polling, self.pipeline = parts.polling, parts.pipeline
+        self.dispatcher, self._wake, self.warmup = parts.dispatcher, parts.wake, parts.warmup
+        self.scheduler = scheduler  # run_forever's
+        metrics, store, clock, warmup = parts.metrics, parts.store, parts.clock, parts.warmup
         self._inflight: set[asyncio.Task[object]] = set()
         self._cancelled = 0  # polls cut off by the shutdown deadline
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
-        self.listener = listener_for(settings.listener)  # others add routes to it
+        self.listener = listener_for(settings.listener, starting)  # others add routes to it
         # Built in one step: a daemon that exists runs from its config.
         readiness = Readiness(lambda: self.store, lambda: True, lambda: warmup.ready)
         install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
         swap = RuntimeSwap(
-            runtime, pipeline, dispatcher, polling, new_channel=self.new_channel,
-            jobs=Jobs(poll=self.poll, dispatch=dispatcher.kick, retain=self.retain),
+            parts.runtime, parts.pipeline, parts.dispatcher, parts.polling,
+            new_channel=self.new_channel,
+            jobs=Jobs(poll=self.poll, dispatch=parts.dispatcher.kick, retain=self.retain),
         )  # fmt: skip
         self.reloader = Reloader(swap, on_outcome=metrics.reloaded)  # SIGHUP, /-/reload
         install_reload_route(self.listener, self.reloader)
@@ -183,7 +125,7 @@ class Daemon:
             matcher=lambda: self.runtime.current.matcher, clock=clock,
         )  # fmt: skip
         install_status_page(self.listener, self.status_source)  # GET /status, / → /status
-        install_feedback_page(self.listener, store, dispatcher.feedback_links, clock)
+        install_feedback_page(self.listener, store, parts.dispatcher.feedback_links, clock)
         self.api = install_api(self.listener, ApiSource(store, lambda: self.config, clock))
 
     @property

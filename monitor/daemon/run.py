@@ -11,6 +11,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.daemon.reload import install_reload_signal
 from monitor.daemon.shutdown import install_stop_signals
 from monitor.daemon.summary import RoundSummary
+from monitor.listener import StartingResponder
 from monitor.store import instance_lock, lock_path_for
 
 
@@ -20,13 +21,17 @@ async def run_daemon(
     once: bool,
     stop: asyncio.Event | None = None,
     on_round: Callable[[RoundSummary], None] | None = None,
+    starting: StartingResponder | None = None,
 ) -> int:
     """The body of ``wirewatch run``: exit status 0 unless start-up failed or, ``once``, no
     feed could be polled (``on_round`` gets the round's summary). Holds the database's
-    instance lock throughout (InstanceLockError when another daemon has it)."""
+    instance lock throughout (InstanceLockError when another daemon has it). ``starting``:
+    the responder answering on the listener's socket until the daemon's listener takes it
+    over (decision 0057)."""
     summary = None
     with instance_lock(lock_path_for(config.settings.store)):
-        daemon = await Daemon.build(config, warm=False)  # warmed with /healthz answering
+        # Warmed with /healthz answering, as it answered (``starting``) while being built.
+        daemon = await Daemon.build(config, warm=False, starting=starting)
         stop = stop or asyncio.Event()
         try:
             if once:

@@ -1,8 +1,10 @@
-"""The daemon's one HTTP listener (uvicorn): routes, requests and responses.
+"""The daemon's one HTTP listener (uvicorn): routes, requests and responses, and the
+small responder that answers on its socket while the daemon starts (decision 0057).
 
 Other subpackages add their routes to it (WebSub callbacks, health, metrics, status page,
-reload); it knows none of them."""
+reload); it knows none of them. Importing it does not import uvicorn."""
 
 from monitor.listener.server import HttpListener, Request, Response
+from monitor.listener.starting import Answer, StartingResponder, bind_early
 
-__all__ = ["HttpListener", "Request", "Response"]
+__all__ = ["Answer", "HttpListener", "Request", "Response", "StartingResponder", "bind_early"]

@@ -11,16 +11,19 @@ while they arrive, and a handler's crash is a 500 for that request, never the da
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import structlog
-import uvicorn
+
+from monitor.listener.starting import StartingResponder, bind
+
+if TYPE_CHECKING:
+    from monitor.listener.quiet import QuietServer
 
 log = structlog.get_logger("monitor.listener.server")
 
@@ -65,26 +68,6 @@ class _TooLargeError(Exception):
     pass
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handlers (the daemon owns SIGINT/SIGTERM) and
-    without its 0.1 s polling loop: :meth:`stop_now` ends it at once."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._stop = asyncio.Event()
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    async def main_loop(self) -> None:
-        await self._stop.wait()
-
-    def stop_now(self) -> None:
-        self.should_exit = True
-        self._stop.set()
-
-
 class HttpListener:
     """Routes ``(method, path prefix)`` to handlers; the longest matching prefix wins."""
 
@@ -95,13 +78,17 @@ class HttpListener:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         token: str | None = None,
+        starting: StartingResponder | None = None,
     ) -> None:
+        """``starting``: the responder answering on this listener's socket while the
+        daemon was built; :meth:`start` takes its socket over instead of binding."""
         self.host = host
         self.requested_port = port
         self.max_body_bytes = max_body_bytes
         self._token = token.encode("latin-1") if token else None
         self._routes: list[_Route] = []
-        self._server: _QuietServer | None = None
+        self._starting = starting
+        self._server: QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
 
     def route(self, method: str, prefix: str, handler: Handler, *, public: bool = False) -> None:
@@ -124,6 +111,10 @@ class HttpListener:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
+        import uvicorn  # noqa: PLC0415 - imported once serving, not before the early bind
+
+        from monitor.listener.quiet import QuietServer  # noqa: PLC0415 - subclasses uvicorn's
+
         config = uvicorn.Config(
             self, host=self.host, port=self.requested_port, lifespan="off",
             log_config=None, access_log=False, server_header=False, date_header=False,
@@ -134,8 +125,8 @@ class HttpListener:
         )  # fmt: skip
         # Bound here, not by uvicorn: its bind error is a sys.exit(), which would escape
         # the event loop and end the daemon; ours is an OSError the caller decides about.
-        sock = _bind(self.host, self.requested_port)
-        self._server = _QuietServer(config)
+        sock = self._take_socket()
+        self._server = QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
             if self._task.done():
@@ -145,7 +136,15 @@ class HttpListener:
             await asyncio.sleep(0.01)
         log.info("listener_started", host=self.host, port=self.port)
 
+    def _take_socket(self) -> socket.socket:
+        """The early responder's socket (once), else a new one bound now."""
+        starting, self._starting = self._starting, None
+        return starting.hand_over() if starting else bind(self.host, self.requested_port)
+
     async def stop(self) -> None:
+        if self._starting is not None:  # never served: the early responder ends here
+            self._starting.close()
+            self._starting = None
         if self._server is not None and self._task is not None:
             self._server.stop_now()
             await self._task
@@ -185,14 +184,6 @@ class HttpListener:
         # compare_digest: the time taken does not tell how much of a guess was right.
         given = presented.strip().encode("latin-1")
         return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        return socket.create_server((host, port), family=family)
-    except OSError as err:
-        raise OSError(err.errno, f"listener could not bind {host}:{port}: {err.strerror}") from err
 
 
 def _unauthorised(attempted: bool) -> Response:

@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from monitor.config import ListenerSettings
-from monitor.listener import HttpListener, Request, Response
+from monitor.listener import HttpListener, Request, Response, StartingResponder
 from monitor.store import Store
 from monitor.web.metrics import CONTENT_TYPE, Metrics
 
@@ -109,9 +109,12 @@ def condition_check(condition: Callable[[], bool], reason: str) -> Check:
     return check
 
 
-def listener_for(settings: ListenerSettings) -> HttpListener:
+def listener_for(
+    settings: ListenerSettings, starting: StartingResponder | None = None
+) -> HttpListener:
+    """The daemon's listener; ``starting``: the responder it takes the socket over from."""
     token = settings.token.get_secret_value() if settings.token else None
-    return HttpListener(settings.host, settings.port, token=token)
+    return HttpListener(settings.host, settings.port, token=token, starting=starting)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,116 @@
+"""``wirewatch run``: the configuration loaded and checked, the listener bound and
+answering ``/healthz``, and only then the daemon imported, built and run (decision 0057).
+
+This module imports what a start needs before the bind (the configuration, logging, the
+listener's early responder) and nothing more: ``wirewatch run`` is parsed here, not by
+the full command line (:mod:`monitor.cli.commandline`), whose subcommands import most of the
+daemon. A configuration error still exits 1 before anything is bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from monitor.config import Config, ConfigError, ListenerSettings, default_config_path, load_config
+from monitor.listener import Answer, StartingResponder, bind_early
+from monitor.observability import configure_logging
+
+if TYPE_CHECKING:
+    from monitor.daemon import RoundSummary
+
+HELP = "run the daemon"
+_CHECKS = ("config", "scheduler", "stories", "store")  # as /readyz names them once built
+_READYZ = {"checks": {name: "ok" if name == "config" else "starting" for name in _CHECKS},
+           "status": "not ready"}  # fmt: skip
+STARTING_ANSWERS = {
+    "/healthz": Answer(200, b"ok\n"),  # alive: what a liveness probe asks
+    "/readyz": Answer(503, json.dumps(_READYZ, sort_keys=True).encode() + b"\n",
+                      "application/json"),
+}  # fmt: skip
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="config file (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)",
+    )
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--once", action="store_true", help="poll every feed once, dispatch alerts, and exit"
+    )
+
+
+def main(argv: Sequence[str]) -> int:
+    """``wirewatch run ARGV…`` parsed as the full command line's ``run`` would parse it."""
+    parser = argparse.ArgumentParser(prog="wirewatch run", description=HELP)
+    add_config_option(parser)
+    add_run_options(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except KeyboardInterrupt:
+        return 130
+
+
+def print_config_errors(path: str, errors: list[str]) -> None:
+    count = f"{len(errors)} error" + ("s" if len(errors) != 1 else "")
+    print(f"{path}: configuration is invalid ({count}):", file=sys.stderr)
+    for line in errors:
+        print(f"  {line}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``run`` command: exit 1 for an invalid configuration, a store out of reach or
+    another daemon on it; else run_daemon's status."""
+    path = args.config or default_config_path()
+    try:
+        config = load_config(path, check_paths=True)
+    except ConfigError as err:
+        print_config_errors(path, err.errors)
+        return 1
+    log = config.settings.log
+    configure_logging(log.level, log.format, levels=log.levels)
+    starting = answer_while_starting(config.settings.listener, once=args.once)
+    try:
+        return _run_daemon(config, once=args.once, starting=starting, on_round=_print_round)
+    finally:
+        if starting is not None:
+            starting.close()
+
+
+def answer_while_starting(settings: ListenerSettings, *, once: bool) -> StartingResponder | None:
+    """The listener's address bound and answered at once, when this run serves it."""
+    if not settings.enabled or (once and not settings.serve_once):
+        return None
+    token = settings.token.get_secret_value() if settings.token else None
+    return bind_early(settings.host, settings.port, STARTING_ANSWERS, token=token)
+
+
+def _run_daemon(
+    config: Config,
+    *,
+    once: bool,
+    starting: StartingResponder | None,
+    on_round: Callable[[RoundSummary], None],
+) -> int:
+    # Imported here, while the early responder answers: most of the daemon's start-up.
+    from monitor.daemon import run_daemon  # noqa: PLC0415
+    from monitor.store import InstanceLockError, StoreUnavailableError  # noqa: PLC0415
+
+    try:
+        return asyncio.run(run_daemon(config, once=once, on_round=on_round, starting=starting))
+    except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
+        print(f"wirewatch: {err}", file=sys.stderr)
+        return 1
+
+
+def _print_round(summary: RoundSummary) -> None:
+    print(summary.line(), flush=True)

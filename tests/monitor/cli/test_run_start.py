@@ -1,0 +1,134 @@
+"""``wirewatch run``'s start-up (decision 0057): the listener answers ``/healthz`` while
+the daemon is still being built, ``/readyz`` says 503 until it is ready, the full
+listener takes the socket over; an invalid configuration exits 1 with nothing bound; and
+the ``run`` path imports none of the daemon before the bind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+
+from monitor.cli import run as run_command
+from monitor.cli.main import main
+from monitor.daemon import wiring
+from monitor.listener import Answer, StartingResponder, bind_early
+from monitor.store.sqlite.store import SqliteStore
+from tests.support.configs import one_feed_config
+from tests.support.feedserver import FeedServer
+from tests.support.processes import HANG_GUARD
+
+TOKEN = "start-up-token-1"
+SERVED_ONCE = f'[listener]\nport = 0\nserve_once = true\ntoken = "{TOKEN}"'
+_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>
+<link>https://wire.example/</link><description>d</description>
+<item><title>Quiet day</title><guid>q-1</guid><link>https://wire.example/q-1</link></item>
+</channel></rss>"""
+
+
+class _Start:
+    """The responder ``run`` bound, and a store whose opening holds the main thread (the
+    daemon half built) until the test has probed."""
+
+    def __init__(self) -> None:
+        self.responder: StartingResponder | None = None
+        self.building, self.release = threading.Event(), threading.Event()
+        self.answers: dict[str, httpx.Response] = {}
+
+
+@pytest.fixture(name="start")
+def _start(monkeypatch: pytest.MonkeyPatch) -> _Start:
+    start = _Start()
+    def spied(
+        host: str, port: int, answers: Mapping[str, Answer], *, token: str | None = None
+    ) -> StartingResponder | None:
+        start.responder = bind_early(host, port, answers, token=token)
+        return start.responder
+
+    class HeldStore(SqliteStore):
+        async def open(self) -> None:
+            start.building.set()
+            start.release.wait(HANG_GUARD)  # blocks the whole event loop, as imports do
+            await super().open()
+
+    monkeypatch.setattr(run_command, "bind_early", spied)
+    monkeypatch.setattr(wiring, "open_store", lambda settings: HeldStore(settings.path))
+    return start
+
+
+def _probe(start: _Start) -> None:
+    try:
+        start.building.wait(HANG_GUARD)
+        assert start.responder is not None
+        base = f"http://127.0.0.1:{start.responder.port}"
+        for route in ("/healthz", "/readyz", "/status"):
+            start.answers[route] = httpx.get(base + route, timeout=HANG_GUARD)
+    finally:
+        start.release.set()
+
+
+def test_healthz_answers_while_the_daemon_is_still_being_built(
+    tmp_path: Path, start: _Start
+) -> None:
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", _RSS)
+        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=SERVED_ONCE)
+        prober = threading.Thread(target=_probe, args=(start,))
+        prober.start()
+        status = main(["run", "--once", "--config", str(config)])
+        prober.join(HANG_GUARD)
+        polled = feeds.requests_to("/feed.xml")
+
+    assert (start.answers["/healthz"].status_code, start.answers["/healthz"].text) == (200, "ok\n")
+    readyz = start.answers["/readyz"]
+    assert readyz.status_code == 503
+    assert readyz.json() == {
+        "checks": {"config": "ok", "scheduler": "starting", "stories": "starting",
+                   "store": "starting"},
+        "status": "not ready",
+    }  # fmt: skip
+    assert start.answers["/status"].status_code == 401  # the token is asked for already
+    assert status == 0
+    assert len(polled) == 1  # the daemon went on to run its round
+
+
+def test_an_invalid_config_exits_1_before_anything_is_bound(
+    tmp_path: Path, start: _Start, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[listener]\nport = "eighty"\n[[feeds]]\nurl = "ftp://x"\n', "utf-8")
+    assert main(["run", "--config", str(config)]) == 1
+    assert "configuration is invalid" in capsys.readouterr().err
+    assert start.responder is None
+    assert not start.building.is_set()
+
+
+def test_run_help_is_the_full_command_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as light:
+        main(["run", "--help"])
+    light_help = capsys.readouterr().out
+    from monitor.cli.commandline import main as full  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as full_exit:
+        full(["run", "--help"])
+    assert (light.value.code, full_exit.value.code) == (0, 0)
+    assert light_help == capsys.readouterr().out
+    assert "--once" in light_help
+
+
+def test_the_run_path_imports_none_of_the_daemon_before_the_bind() -> None:
+    code = (
+        "import json, sys; import monitor.cli.main, monitor.cli.run; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('monitor.daemon', "
+        "'monitor.store', 'monitor.stories', 'monitor.web', 'uvicorn', 'apscheduler')))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(loaded) == []
