@@ -12,8 +12,6 @@ import re
 from enum import StrEnum
 from typing import Literal
 
-from cssselect import SelectorError
-from lxml.cssselect import CSSSelector
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from monitor.config.base import Section
@@ -132,6 +130,10 @@ class FeedSettings(Section):
     def _css_selector(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        # Imported here: lxml is not needed before the listener binds (decision 0057).
+        from cssselect import SelectorError  # noqa: PLC0415
+        from lxml.cssselect import CSSSelector  # noqa: PLC0415
+
         try:
             CSSSelector(value)
         except SelectorError as exc:  # cssselect's message says where and what

@@ -45,6 +45,7 @@ class _Start:
 @pytest.fixture(name="start")
 def _start(monkeypatch: pytest.MonkeyPatch) -> _Start:
     start = _Start()
+
     def spied(
         host: str, port: int, answers: Mapping[str, Answer], *, token: str | None = None
     ) -> StartingResponder | None:
@@ -126,7 +127,8 @@ def test_the_run_path_imports_none_of_the_daemon_before_the_bind() -> None:
     code = (
         "import json, sys; import monitor.cli.main, monitor.cli.run; "
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('monitor.daemon', "
-        "'monitor.store', 'monitor.stories', 'monitor.web', 'uvicorn', 'apscheduler')))))"
+        "'monitor.store', 'monitor.stories', 'monitor.web', 'uvicorn', 'apscheduler', "
+        "'lxml', 'numpy', 'trafilatura', 'feedparser')))))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
