@@ -100,7 +100,14 @@ def configure_logging(
     root.setLevel(_LEVELS.get(level, logging.INFO))
     _set_levels(root.level, levels or {})
     structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Events below their logger's level are dropped first, before the timestamp, the
+        # redaction and the rest run for a line stdlib would discard anyway (a poll
+        # cycle's per-feed debug lines cost more than its 304s' bookkeeping otherwise).
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,

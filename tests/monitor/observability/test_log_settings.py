@@ -192,3 +192,26 @@ def test_store_listener_and_feed_secrets_never_reach_a_log_line(
     )
     line = json.loads(out.getvalue().splitlines()[-1])
     assert line["error"] == " ".join(["[redacted]"] * 5)
+
+
+def test_an_event_below_its_loggers_level_skips_the_processors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dropped debug line costs a level check, not the redaction and rendering."""
+    redacted: list[str] = []
+
+    class Recording:
+        def __bool__(self) -> bool:
+            return True
+
+        def __call__(self, value: str) -> str:
+            redacted.append(value)
+            return value
+
+    stream = io.StringIO()
+    configure_logging("warning", "json", stream, levels={"monitor.feeds.fetcher": "debug"})
+    monkeypatch.setattr("monitor.observability.logs._redact", Recording())
+    structlog.get_logger("monitor.ingest.pipeline").debug("feed_unchanged", feed_url="u1")
+    assert (stream.getvalue(), redacted) == ("", [])
+    structlog.get_logger("monitor.feeds.fetcher").debug("probe", feed_url="u2")
+    assert "u2" in redacted and json.loads(stream.getvalue())["event"] == "probe"
