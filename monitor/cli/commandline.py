@@ -28,7 +28,7 @@ from monitor.cli.run import HELP as RUN_HELP
 from monitor.cli.run import add_config_option, add_run_options, print_config_errors
 from monitor.cli.run import run as _run
 from monitor.cli.surges import add_commands as add_surge_commands
-from monitor.config import Config, ConfigError, default_config_path, load_config
+from monitor.config import Config, ConfigError, config_warnings, default_config_path, load_config
 from monitor.observability import configure_logging
 
 
@@ -96,6 +96,8 @@ def _check(args: argparse.Namespace) -> int:
     if examples.failures:
         return 1
     settings = config.settings
+    for advice in config_warnings(settings):  # on stderr: stdout's one line is unchanged
+        print(f"{config.path}: warning: {advice.text}", file=sys.stderr)
     print(
         f"{config.path}: OK — {len(config.feeds)} feeds, "
         f"{len(config.ruleset.enabled_rules)} rules ({examples.ran} examples pass), "

@@ -16,7 +16,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from monitor.config import Config, ConfigError, ListenerSettings, default_config_path, load_config
+import structlog
+
+from monitor.config import (
+    Config,
+    ConfigError,
+    ListenerSettings,
+    config_warnings,
+    default_config_path,
+    load_config,
+)
 from monitor.listener import Answer, StartingResponder, bind_early
 from monitor.observability import configure_logging
 
@@ -78,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     log = config.settings.log
     configure_logging(log.level, log.format, levels=log.levels)
+    for advice in config_warnings(config.settings):  # weak or deprecated, yet working
+        structlog.get_logger("monitor.cli.run").warning(advice.event, **advice.fields)
     starting = answer_while_starting(config.settings.listener, once=args.once)
     try:
         return _run_daemon(config, once=args.once, starting=starting, on_round=_print_round)

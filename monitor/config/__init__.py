@@ -5,6 +5,7 @@ too), the one settings base they share, and feed lists in and out as OPML.
 Bottom layer: imports nothing else of ``monitor``. Rules and notifier configs are
 validated by their own packages and collected here with file, line and key."""
 
+from monitor.config.advice import ConfigWarning, config_warnings
 from monitor.config.alerting import (
     MAX_CONCURRENCY,
     SEVERITY_RANK,
@@ -49,6 +50,7 @@ __all__ = [
     "ApiToken",
     "Config",
     "ConfigError",
+    "ConfigWarning",
     "DaemonSettings",
     "DedupSettings",
     "DigestSettings",
@@ -66,6 +68,7 @@ __all__ = [
     "StoreSettings",
     "SurgeSettings",
     "UpdateSettings",
+    "config_warnings",
     "default_config_path",
     "load_config",
     "needs_credentials",

@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 import rules
 from monitor.alerting import Routes
-from monitor.config import AlertingSettings, Config, ConfigError, load_config
+from monitor.config import AlertingSettings, Config, ConfigError, config_warnings, load_config
 from monitor.ingest import AlertPolicy
 from monitor.listener import HttpListener, Request, Response
 from monitor.observability import redact_url, url_secrets
@@ -206,6 +206,8 @@ class Reloader:
                 new, matcher = await asyncio.to_thread(validate_reload, path)
                 changes = config_changes(self._target.config, new)
                 await self._target.apply(new, matcher, changes)
+                for advice in config_warnings(new.settings):  # weak or deprecated, yet working
+                    log.warning(advice.event, **advice.fields)
             except ConfigError as err:
                 return self._failed(trigger, err.errors)
             except Exception as err:  # e.g. a notifier plugin that cannot be built
