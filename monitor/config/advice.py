@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from monitor.config.api import MIN_TOKEN_LENGTH
-from monitor.config.feeds import ListenerSettings
+from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.settings import Settings
+from notifiers import redact_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class ConfigWarning:
 
 def config_warnings(settings: Settings) -> list[ConfigWarning]:
     """Every piece of advice on ``settings``, in the order of the file's tables."""
-    return [*_listener_token(settings.listener)]
+    return [*_listener_token(settings.listener), *_inline_feed_secrets(settings.feeds)]
 
 
 def _listener_token(listener: ListenerSettings) -> Iterator[ConfigWarning]:
@@ -38,3 +39,18 @@ def _listener_token(listener: ListenerSettings) -> Iterator[ConfigWarning]:
         f"listener.token is shorter than {MIN_TOKEN_LENGTH} characters: use a longer random"
         f" token (as [api] tokens must be); it will be refused in a future version",
     )
+
+
+def _inline_feed_secrets(feeds: tuple[FeedSettings, ...]) -> Iterator[ConfigWarning]:
+    """A feed's ``auth.secret`` written in the file: deprecated for the ``*_env`` form."""
+    for index, feed in enumerate(feeds):
+        if feed.auth is None or not feed.auth.inline:
+            continue
+        wanted = "password_env" if feed.auth.type == "basic" else "token_env"
+        url = redact_url(feed.url)
+        yield ConfigWarning(
+            "config_feed_secret_inline",
+            {"key": f"feeds.{index}.auth.secret", "feed_url": url, "use": wanted},
+            f"feeds.{index}.auth.secret ({url}) is written in the config, which is deprecated:"
+            f" name an environment variable holding it in auth.{wanted} instead",
+        )

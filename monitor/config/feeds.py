@@ -1,8 +1,10 @@
 """Settings for polling: one ``[[feeds]]`` entry, its credentials, and the HTTP listener.
 
-Feed credentials never sit in the config file: ``password_env`` / ``token_env`` name an
+Feed credentials belong outside the config file: ``password_env`` / ``token_env`` name an
 environment variable, read when the config is loaded (a missing one is a config error
-naming the variable) and kept as a ``SecretStr`` that is never printed or logged.
+naming the variable) and kept as a ``SecretStr`` that is never printed or logged. An
+``auth.secret`` written in the file is still accepted, with a deprecation warning
+(``monitor.config.advice``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,16 @@ from __future__ import annotations
 import os
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from monitor.config.base import Section
 from notifiers import is_credential_name, redact_url, url_secrets
@@ -30,13 +39,27 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # newline, tab, NUL, DEL, â
 
 
 class FeedAuth(Section):
-    """HTTP authentication for one feed; the secret comes from the environment."""
+    """HTTP authentication for one feed; the secret comes from the environment. A
+    ``secret`` written in the file itself is still accepted, deprecated (``inline``)."""
 
     type: Literal["basic", "bearer"]
     username: str = ""
     password_env: str = ""  # basic: the variable holding the password
     token_env: str = ""  # bearer: the variable holding the token
     secret: SecretStr = Field(SecretStr(""), exclude=True)  # filled from the variable
+    _inline: bool = PrivateAttr(False)
+
+    @property
+    def inline(self) -> bool:
+        """The secret was written in the config, not read from the environment."""
+        return self._inline
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_inline(cls, data: Any, handler: ModelWrapValidatorHandler[FeedAuth]) -> FeedAuth:
+        auth = handler(data)
+        auth._inline = isinstance(data, dict) and "secret" in data
+        return auth
 
     @model_validator(mode="before")
     @classmethod

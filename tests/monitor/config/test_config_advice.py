@@ -1,6 +1,6 @@
 """Advice on a valid config (monitor.config.advice): a listener token shorter than API
-tokens may be is warned about (never refused, never with its value) by ``check`` and at
-``run``'s start."""
+tokens may be, and a feed secret written in the file, are warned about (never refused,
+never with their value) by ``check`` and at ``run``'s start."""
 
 from __future__ import annotations
 
@@ -47,14 +47,22 @@ def _config(folder: Path, url: str, *, listener: str = "", auth: str = "") -> Pa
     return path
 
 
+INLINE_BASIC = f'{{ type = "basic", username = "reader", secret = "{SECRET}" }}'
+INLINE_BEARER = f'{{ type = "bearer", secret = "{SECRET}" }}'
+FROM_ENV = '{ type = "bearer", token_env = "WW_FEED_TOKEN" }'
+
+
 @pytest.mark.parametrize(
     ("listener", "auth", "expected"),
     [
         ("", "", []),
         (f'token = "{SHORT}"', "", [("config_listener_token_short", "listener.token", "")]),
         (f'token = "{"x" * 32}"', "", []),
+        ("", INLINE_BASIC, [("config_feed_secret_inline", "feeds.0.auth.secret", "password_env")]),
+        ("", INLINE_BEARER, [("config_feed_secret_inline", "feeds.0.auth.secret", "token_env")]),
+        ("", FROM_ENV, []),
     ],
-    ids=["none", "short-token", "long-token"],
+    ids=["none", "short-token", "long-token", "inline-basic", "inline-bearer", "env-form"],
 )
 def test_advice_names_the_key_and_what_to_use(
     tmp_path: Path,
@@ -71,14 +79,25 @@ def test_advice_names_the_key_and_what_to_use(
         assert SECRET not in repr(advice) and SHORT not in repr(advice)
 
 
+def test_an_inline_secret_still_authenticates_the_feed(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    config = load_config(_config(tmp_path, "http://127.0.0.1:9/f", auth=INLINE_BEARER))
+    auth = config.feeds[0].auth
+    assert auth is not None and auth.secret.get_secret_value() == SECRET
+    assert auth.inline
+
+
 def test_check_prints_the_advice_and_still_passes(
     tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _config(tmp_path, "http://127.0.0.1:9/f", listener=f'token = "{SHORT}"')  # fmt: skip
+    path = _config(tmp_path, "http://127.0.0.1:9/f", listener=f'token = "{SHORT}"',
+                   auth=INLINE_BEARER)  # fmt: skip
     assert main(["check", "--config", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "OK" in out and "warning" not in out
     assert "warning: listener.token is shorter than 32 characters" in err
+    assert "warning: feeds.0.auth.secret (http://127.0.0.1:9/f)" in err
     assert SECRET not in out + err and SHORT not in out + err
 
 
@@ -88,9 +107,12 @@ def test_run_logs_the_advice_at_start_and_keeps_starting(
     server: FeedServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = _config(tmp_path, server.url("/wire.xml"), listener=f'token = "{SHORT}"')  # fmt: skip
+    path = _config(tmp_path, server.url("/wire.xml"), listener=f'token = "{SHORT}"',
+                   auth=INLINE_BEARER)  # fmt: skip
     assert main(["run", "--once", "--config", str(path)]) == 0
     out, err = capsys.readouterr()
     logged = out + err
     assert "config_listener_token_short" in logged and "listener.token" in logged
+    assert "config_feed_secret_inline" in logged and "feeds.0.auth.secret" in logged
     assert SECRET not in logged and SHORT not in logged
+    assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
