@@ -170,6 +170,10 @@ class Store(Outbox, Protocol):
     async def load_surge_state(self, instance: str = "") -> bytes | None:
         """The saved state of ``instance``'s surge detector, None when none was saved."""
 
+    async def article_languages(self, limit: int) -> list[str]:
+        """The languages stored articles are in (codes, sorted; unknown left out), at most
+        ``limit`` of them."""
+
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         """Every alert raised on these stories, oldest first (``notifiers`` left empty:
         deliveries are read with ``list_alerts``)."""

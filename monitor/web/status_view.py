@@ -30,6 +30,7 @@ from monitor.web.story_marks import RuleHit, rule_hits, spans, story_hits, terms
 
 FEED_LIMIT = 100
 STORY_LIMIT = 50
+LANGUAGE_LIMIT = 200  # languages offered by the story filter (fastText knows 176)
 ALERT_LIMIT = 100
 RULE_LIMIT = 100  # rules charted, in the rule set's order
 SURGE_LIMIT = 50  # the newest surges of the last day
@@ -96,6 +97,7 @@ async def read_status(source: StatusSource, filters: StoryFilters | None = None)
     of capped queries."""
     store, now, configured = source.store, source.clock(), tuple(source.feeds())
     filters = (filters or StoryFilters()).with_rules(_rule_names(source.matcher()))
+    filters = filters.with_languages(await store.article_languages(LANGUAGE_LIMIT))
     page = await list_stories(store, filters.query.model_copy(update={"limit": STORY_LIMIT}))
     stories = page.items
     alerts = await store.story_alerts([story.story_id for story in stories])

@@ -49,6 +49,7 @@ class StoryFilters:
     query: StoryQuery = field(default_factory=StoryQuery)
     problems: tuple[str, ...] = ()
     rule_choices: tuple[str, ...] = ()
+    language_choices: tuple[str, ...] = ()
     max_text: int = MAX_TEXT
     within_choices: tuple[tuple[str, str], ...] = tuple(
         (value, label) for value, (label, _) in WITHIN.items()
@@ -71,6 +72,12 @@ class StoryFilters:
         """Offer ``names`` in the rule list (and the rule asked for, though unknown)."""
         choices = tuple(dict.fromkeys([*names, *([self.rule] if self.rule else [])]))
         return replace(self, rule_choices=choices)
+
+    def with_languages(self, codes: Sequence[str]) -> StoryFilters:
+        """Offer ``codes`` in the language list, sorted (and the language asked for, though
+        no stored article is in it: a link keeps its filter)."""
+        asked = [self.query.language] if self.query.language else []
+        return replace(self, language_choices=tuple(sorted({*codes, *asked})))
 
 
 def parse_filters(query: Mapping[str, str], now: datetime) -> StoryFilters:

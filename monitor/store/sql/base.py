@@ -220,6 +220,10 @@ class SqlStore(SqlReads):
         found = await self._rows(sql.STATUS_FEEDS, (limit,))
         return [rows.feed_state(row) for row in found]
 
+    async def article_languages(self, limit: int) -> list[str]:
+        found = await self._rows(sql.ARTICLE_LANGUAGES, (limit,))
+        return [str(row["language"]) for row in found]
+
     async def story_alerts(self, story_ids: Sequence[str]) -> list[AlertRecord]:
         if not story_ids:
             return []

@@ -255,6 +255,17 @@ GROUP BY notifier ORDER BY notifier{{collate}}
 NOTIFIER_QUEUES = _QUEUES.format(only="")
 NOTIFIER_QUEUE = _QUEUES.format(only=" AND notifier = :notifier")
 DELIVERY_COUNTS = "SELECT state, count(*) AS n FROM deliveries GROUP BY state"
+# The languages articles are in, each the least one past the last: one probe a language on
+# ``articles_language`` (migration 0020), however many articles there are.
+ARTICLE_LANGUAGES = """
+WITH RECURSIVE found(language) AS (
+    SELECT min(language) FROM articles WHERE language > ''
+    UNION ALL
+    SELECT (SELECT min(a.language) FROM articles a WHERE a.language > found.language)
+    FROM found WHERE found.language IS NOT NULL
+)
+SELECT language FROM found WHERE language IS NOT NULL LIMIT ?
+"""
 OLDEST_PENDING = """
 SELECT min(al.created_at) AS oldest FROM deliveries d JOIN alerts al USING (alert_id)
 WHERE d.state = 'pending'

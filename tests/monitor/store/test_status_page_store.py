@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from monitor.records.models import AlertRecord, Article, DedupDecision, FeedStat
 from monitor.store import StoryFilter
 from monitor.store.interface import Store
 from monitor.web.status_view import FEED_LIMIT, StatusSource, read_status
+from monitor.web.story_filters import parse_filters
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -86,6 +88,18 @@ async def test_the_story_list_newest_first_with_outlets_and_alerts(store: Store)
         ("s0", ("Iran", "Homs")), ("s2", ("Iran", "Homs")),
     ]  # fmt: skip
     assert await store.story_alerts([]) == []
+
+
+async def test_the_languages_offered_are_those_of_stored_articles_sorted(store: Store) -> None:
+    assert await store.article_languages(10) == []
+    for number, language in enumerate(["ru", "", "ar", "en", "ar", "fa"]):
+        article = replace(_article(number, f"s{number}", NOW), language=language)
+        await store.record_article(article, DedupDecision(Verdict.NEW_STORY, f"s{number}"), [])
+    assert await store.article_languages(10) == ["ar", "en", "fa", "ru"]  # unknown left out
+    assert await store.article_languages(2) == ["ar", "en"]
+    source = StatusSource(store, feeds=lambda: (), matcher=lambda: None, clock=lambda: NOW)
+    view = await read_status(source, parse_filters({"language": "tr"}, NOW))
+    assert view.filters.language_choices == ("ar", "en", "fa", "ru", "tr")  # the asked one too
 
 
 async def test_a_large_install_renders_a_capped_page(store: Store) -> None:

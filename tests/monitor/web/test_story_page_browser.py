@@ -118,10 +118,16 @@ def test_the_search_form_submits_under_the_served_policy(
     page, events = _open(browser, f"{base_url}/status")
     form = page.locator("form.filters")
     form.get_by_label("search").fill("حزب الله")
-    form.get_by_label("language").fill("ar")
+    offered = form.get_by_label("language").locator("option")
+    codes = offered.evaluate_all("options => options.map(o => o.value)")
+    assert codes[0] == "" and codes[1:] == sorted(codes[1:])  # "any language", then sorted
+    assert {"ar", "en", "ru"} <= set(codes)  # the languages the stored articles are in
+    form.get_by_label("language").select_option("ar")
     with page.expect_navigation():
         form.get_by_role("button", name="Filter").click()
     assert "q=%D8%AD%D8%B2%D8%A8+%D8%A7%D9%84%D9%84%D9%87" in page.url
+    assert "language=ar" in page.url  # the query parameter as before the list
+    assert form.get_by_label("language").input_value() == "ar"  # kept for the next search
     assert page.locator("#stories a.story-page").evaluate_all(
         "links => links.map(a => a.pathname)"
     ) == [f"/stories/{STORY}"]
