@@ -10,7 +10,7 @@ docs/decisions/0042-semantic-evidence.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -89,7 +89,7 @@ class Query:
 class Rarity:
     """IDF of words in the window, computed once per word per lookup."""
 
-    def __init__(self, postings: Mapping[str, list[int]], entries: int) -> None:
+    def __init__(self, postings: Mapping[str, Sequence[int]], entries: int) -> None:
         self._postings = postings
         self._total = entries + 1
         self._cache: dict[str, float] = {}

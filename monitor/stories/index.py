@@ -37,6 +37,7 @@ twice. The window is pruned by time.
 from __future__ import annotations
 
 import sys
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,6 +77,12 @@ _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
 _NEIGHBOURS = 16  # nearest headlines by meaning judged per lookup
 _NO_NUMBERS: frozenset[str] = frozenset()  # one for all entries without: each is 216 bytes
+
+
+def _serials() -> array[int]:
+    """A word's postings: serials as 4-byte unsigned ints, not 8-byte references (~7 an
+    article); 4 billion serials outlast any daemon's run."""
+    return array("I")
 
 
 # The pair judgement runs for every candidate story (~17 per article): its verdicts are
@@ -119,7 +126,7 @@ class StoryIndex:
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
-        self._postings: defaultdict[str, list[int]] = defaultdict(list)
+        self._postings: defaultdict[str, array[int]] = defaultdict(_serials)
         self._by_headline: dict[str, int] = {}
         self._names = NameStats()
         self._serial = 0
@@ -335,7 +342,7 @@ class StoryIndex:
 
     def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
         for token in tokens:
-            kept = [serial for serial in self._postings[token] if serial not in stale]
+            kept = array("I", [serial for serial in self._postings[token] if serial not in stale])
             if kept:
                 self._postings[token] = kept
             else:

@@ -316,7 +316,6 @@ def _restore_lexical(index: StoryIndex, state: dict[str, Any]) -> None:
     for serial, entry in entries.items():  # in serial order: as the index appended them
         for token in entry.tokens:
             postings[token].append(serial)
-    index._postings.default_factory = list
     for token in list(postings):
         sys.intern(token)  # the loaded words become the process's own
     version, counts = state["names_version"], {row[0]: row[1:] for row in state["names"]}
