@@ -35,7 +35,6 @@ class ParsedNew:
     articles: tuple[Article, ...]
     declared: tuple[str | None, ...]  # each article's declared GUID (None: it had none)
     hinted: frozenset[str] = frozenset()  # declared GUIDs the hint named (not normalised)
-    normalised: bool = True  # False: no hint was given; ``feed`` has every entry whole
 
 
 def guid_digests(guids: Iterable[str]) -> bytes:
@@ -59,14 +58,11 @@ def parse_new(
     feed_url: str,
     feed_name: str,
     fetched_at: datetime,
-    seen: bytes | None = None,
+    seen: bytes = b"",
 ) -> ParsedNew:
     """:func:`parse_feed`, then :func:`normalise_entry` for each entry the hint ``seen``
-    does not name; without a hint (a feed's first poll since start), the parse alone.
-    Raises :class:`~monitor.feeds.parser.ParseError` as ``parse_feed`` does."""
+    does not name. Raises :class:`~monitor.feeds.parser.ParseError` as ``parse_feed`` does."""
     parsed = parse_feed(body, content_type=content_type, url=url, max_entries=max_entries)
-    if seen is None:  # nothing known of this feed yet: the daemon sorts and normalises
-        return ParsedNew(parsed, (), (), normalised=False)
     hint = {seen[i : i + _DIGEST_BYTES] for i in range(0, len(seen), _DIGEST_BYTES)}
     articles: list[Article] = []
     declared: list[str | None] = []

@@ -43,7 +43,6 @@ from monitor.feeds import (
     declared_guid,
     guid_digests,
     interval_policy,
-    normalise_entry,
     parse_new,
     settle_health,
 )
@@ -69,7 +68,6 @@ from monitor.records import (
     FetchResult,
     ParsedFeed,
     PollStatus,
-    RawEntry,
     Verdict,
     alert_id_for,
 )
@@ -77,6 +75,10 @@ from monitor.store import Store
 from monitor.stories import Deduplicator
 
 log = structlog.get_logger("monitor.ingest.pipeline")
+
+# A first poll's hint: the feed's latest stored GUIDs, up to this many times the entries
+# a document may list (entries that left the feed and came back are merely normalised).
+_HINT_FACTOR = 2
 
 
 @dataclass
@@ -152,7 +154,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         digest = _body_hash(fetched)
         if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
-        hint = pipe.seen_hints.get(feed.url)  # GUIDs stored at the last poll: not redone
+        hint = await _seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
         parsed = await parse_document(
             fetched.body, fetched.content_type, feed, pipe, hint, url=fetched.final_url
         )
@@ -233,7 +235,7 @@ async def parse_document(
     content_type: str | None,
     feed: FeedSettings,
     pipe: Pipeline,
-    hint: bytes | None = None,
+    hint: bytes = b"",
     *,
     url: str | None = None,
 ) -> ParsedNew:
@@ -253,6 +255,17 @@ async def parse_document(
     return await off_loop(work, pipe.parse_executor)
 
 
+async def _seen_hint(feed: FeedSettings, pipe: Pipeline) -> bytes:
+    """Digests of the GUIDs the store had at the feed's last poll here; on its first poll
+    since start, those of its latest stored articles (one indexed read), so that even
+    then the worker normalises and returns only the entries that are new."""
+    hint = pipe.seen_hints.get(feed.url)
+    if hint is None:
+        limit = _HINT_FACTOR * pipe.runtime.current.daemon.max_entries
+        hint = guid_digests(await pipe.store.latest_guids(feed.url, limit))
+    return hint
+
+
 async def _unseen(
     parsed: ParsedNew, fetched: FetchResult, feed: FeedSettings, pipe: Pipeline
 ) -> list[Article]:
@@ -269,25 +282,10 @@ async def _unseen(
     _warn_malformed(parsed.feed, feed)
     if pipe.configured is None or feed.url in pipe.configured:  # not removed meanwhile
         pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
-    if not parsed.normalised:  # no hint yet: the entries the store lacks, normalised here
-        return _normalise(parsed.feed.entries, known, feed, pipe)
     return [
         article
         for article, guid in zip(parsed.articles, parsed.declared, strict=True)
         if guid is None or guid not in known
-    ]
-
-
-def _normalise(
-    entries: Sequence[RawEntry], known: set[str], feed: FeedSettings, pipe: Pipeline
-) -> list[Article]:
-    fetched_at = pipe.clock()
-    return [
-        normalise_entry(
-            entry, feed_url=feed.url, feed_name=feed.display_name, fetched_at=fetched_at
-        )
-        for entry in entries
-        if declared_guid(entry) not in known
     ]
 
 

@@ -61,6 +61,9 @@ class Store(Outbox, Protocol):
 
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
 
+    async def latest_guids(self, feed_url: str, limit: int) -> list[str]:
+        """GUIDs of the feed's ``limit`` most recently stored articles, newest first."""
+
     async def feed_states(self) -> list[FeedState]:
         """Every feed's remembered state (``wirewatch feeds``, start-up scheduling)."""
 

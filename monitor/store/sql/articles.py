@@ -189,6 +189,15 @@ def known_guids(dialect: Dialect, feed_url: str, guids: Sequence[str]) -> Steps[
     return found
 
 
+def latest_guids(dialect: Dialect, feed_url: str, limit: int) -> Steps[list[str]]:
+    """The GUIDs of the feed's ``limit`` most recently stored articles, newest first."""
+    statement = (
+        f"SELECT guid FROM articles WHERE feed_url = ? ORDER BY {dialect.arrival} DESC LIMIT ?"
+    )
+    stored = yield from rows_of(statement, (feed_url, limit))
+    return [str(row["guid"]) for row in stored]
+
+
 def _chunks(dialect: Dialect, values: Sequence[str]) -> list[Sequence[str]]:
     """One array on PostgreSQL; pieces under SQLite's host parameter limit."""
     size = len(values) if dialect.lists_as_arrays else _CHUNK

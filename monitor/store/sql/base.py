@@ -143,6 +143,9 @@ class SqlStore(SqlReads):
             articles.known_guids(self.dialect, feed_url, guids), snapshot=True
         )
 
+    async def latest_guids(self, feed_url: str, limit: int) -> list[str]:
+        return await self._perform(articles.latest_guids(self.dialect, feed_url, limit))
+
     async def find_article(
         self, feed_url: str, guid: str, link: str, fingerprint: str = "", page_canonical: str = ""
     ) -> KnownArticle | None:

@@ -64,10 +64,12 @@ class CountingExecutor(ThreadPoolExecutor):
     def __init__(self) -> None:
         super().__init__(max_workers=1)
         self.submitted = 0
+        self.hints: list[bytes] = []  # the ``seen`` digests each parse was handed
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         if getattr(fn, "func", None) is parse_new:
             self.submitted += 1
+            self.hints.append(getattr(fn, "keywords", {})["seen"])
         return super().submit(fn, *args, **kwargs)
 
 
@@ -396,6 +398,19 @@ class TestSkippedWork:
         outcome = await harness.poll(feed, at=timedelta(minutes=10))
         assert [item.article.guid for item in outcome.ingested] == ["e-3"]
         assert harness.executor.submitted == 3  # the hint was right: no second parse
+
+    async def test_a_first_poll_since_start_takes_its_hint_from_the_store(
+        self, harness: Harness
+    ) -> None:
+        feed = harness.feed("/f")
+        harness.server.add_feed("/f", rss(2))
+        await harness.poll(feed)
+        harness.pipe.seen_hints.clear()  # as after a restart: nothing remembered
+        harness.server.add_feed("/f", rss(3))
+        outcome = await harness.poll(feed, at=timedelta(minutes=5))
+        assert harness.executor.hints == [b"", guid_digests(["e-0", "e-1"])]
+        assert [item.article.guid for item in outcome.ingested] == ["e-2"]
+        assert harness.executor.submitted == 2  # the stored hint was right: no second parse
 
     async def test_a_feed_removed_while_its_poll_was_in_flight_leaves_no_hint(
         self, harness: Harness

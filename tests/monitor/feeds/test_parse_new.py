@@ -56,13 +56,3 @@ def test_guid_digests_are_eight_bytes_each_whatever_the_order() -> None:
     assert guid_digests(["b", "a", "a"]) == guid_digests(["a", "b"])
     assert len(guid_digests(["a", "b"])) == 16
     assert guid_digests([]) == b""
-
-
-def test_without_any_hint_the_document_comes_back_whole_for_the_daemon() -> None:
-    result = parse_new(
-        BODY, content_type=None, url=FEED, max_entries=100, feed_url=FEED,
-        feed_name="Desk", fetched_at=FETCHED,
-    )  # fmt: skip
-    assert not result.normalised
-    assert result.articles == ()
-    assert result.feed == parse_feed(BODY, url=FEED)

@@ -101,3 +101,12 @@ async def test_known_guids_asks_in_chunks_and_only_for_the_feed(store: Store) ->
     asked = [f"g{i}" for i in range(1200)]  # more than one chunk of 500
     known = await store.known_guids("https://a.example/", asked)
     assert known == {f"g{i}" for i in range(0, 1200, 3)}
+
+
+async def test_latest_guids_are_the_feeds_newest_stored_first(store: Store) -> None:
+    rows = [(f"https://{feed}.example/", f"g{i}") for i in range(6) for feed in "ab"]
+    for number, (feed, guid) in enumerate(rows):
+        verdict = Verdict.FOLDED if number else Verdict.NEW_STORY
+        await store.record_article(_article(feed, guid), DedupDecision(verdict, "s"), [])
+    assert await store.latest_guids("https://a.example/", 4) == ["g5", "g4", "g3", "g2"]
+    assert await store.latest_guids("https://c.example/", 4) == []
