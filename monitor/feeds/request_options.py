@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import importlib.metadata
+import os
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -11,6 +12,7 @@ import httpx
 
 from monitor.config import MAX_CONCURRENCY, DaemonSettings, FeedSettings
 from monitor.feeds.http_hints import media_type
+from monitor.feeds.spread_transport import SpreadTransport
 
 
 def _package_version() -> str:
@@ -48,13 +50,26 @@ def http_client(daemon: DaemonSettings) -> httpx.AsyncClient:
     would queue sends for a connection until the pool timeout failed them. Up to the
     highest route concurrency stay open between bursts, so a busy receiver is not
     re-dialled (and its TLS not re-negotiated) for every burst; idle ones still
-    close after httpx's keep-alive expiry."""
+    close after httpx's keep-alive expiry. Each request in flight has a one-connection
+    pool of its own (``monitor.feeds.spread_transport``), so sixteen sends in flight cost
+    each no more than one; a proxy from the environment (``HTTPS_PROXY``…) is still used, and a host
+    its ``NO_PROXY`` names is sent to through one pool as before."""
     return httpx.AsyncClient(
         headers={"User-Agent": daemon_user_agent(daemon)},
         timeout=httpx.Timeout(20.0),
         follow_redirects=False,
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=MAX_CONCURRENCY),
+        mounts=_spread_mounts(),
     )
+
+
+def _spread_mounts() -> dict[str, httpx.AsyncBaseTransport]:
+    """Every URL through the spread pools, unless the environment proxies every URL
+    (``ALL_PROXY``): a mount for all URLs would take its place. The environment's
+    proxies for a scheme are more specific than this mount and keep theirs."""
+    if any(os.environ.get(name) for name in ("ALL_PROXY", "all_proxy")):
+        return {}
+    return {"all://": SpreadTransport(httpx.create_ssl_context())}
 
 
 @dataclass(frozen=True, slots=True)

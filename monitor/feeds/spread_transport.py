@@ -1,0 +1,100 @@
+"""Sends spread over one-connection pools, so that many in flight cost no more each.
+
+httpcore's connection pool walks every connection it holds on each request it takes and
+on each it ends, asking each idle one whether its socket expired (``getpeername`` and a
+``poll`` each): with sixteen sends in flight to one receiver, every send paid for
+sixteen connections twice, and concurrency made a fast receiver slower. Here each
+request takes a pool of its own for as long as it is in flight, and each pool keeps one
+connection: a request walks one connection however many are in flight. An idle pool
+that last sent to the request's origin is taken first, so its connection is used again
+(kept alive between bursts; it closes after httpx's keep-alive expiry, as before); a new
+pool is opened when none is idle, up to :data:`MAX_POOLS`, after which a pool idle on
+another origin is taken over.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Callable
+from typing import Final
+
+import httpx
+
+MAX_POOLS: Final = 512  # then idle pools of other origins are taken over (and re-dialled)
+Origin = tuple[bytes, bytes, int | None]
+
+
+class SpreadTransport(httpx.AsyncBaseTransport):
+    """Each request in flight on a one-connection pool of its own, opened as needed."""
+
+    def __init__(self, tls: ssl.SSLContext, max_pools: int = MAX_POOLS) -> None:
+        self._tls = tls
+        self._max_pools = max_pools
+        self._pools: list[httpx.AsyncHTTPTransport] = []
+        self._idle: dict[Origin, list[int]] = {}  # idle pools by the origin they last sent to
+
+    @property
+    def pools(self) -> int:
+        """How many pools were opened: the most requests in flight at once."""
+        return len(self._pools)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        index = self._take(origin)
+        released = _Once(lambda: self._idle.setdefault(origin, []).append(index))
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            released()
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)  # an async transport's
+        response.stream = _Released(response.stream, released)
+        return response
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+    def _take(self, origin: Origin) -> int:
+        """An idle pool of ``origin``; else a new one, or at the cap one idle on another
+        origin (none idle: a new one all the same, as a request never waits here)."""
+        if idle := self._idle.get(origin):
+            return idle.pop()
+        if len(self._pools) >= self._max_pools:
+            for others in self._idle.values():
+                if others:
+                    return others.pop()
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=1)
+        self._pools.append(httpx.AsyncHTTPTransport(verify=self._tls, limits=limits))
+        return len(self._pools) - 1
+
+
+class _Once:
+    """Calls ``action`` the first time it is called, never again."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self._action: Callable[[], None] | None = action
+
+    def __call__(self) -> None:
+        action, self._action = self._action, None
+        if action is not None:
+            action()
+
+
+class _Released(httpx.AsyncByteStream):
+    """A response body whose pool is idle again once it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, release: _Once) -> None:
+        self._stream = stream
+        self._release = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            self._release()

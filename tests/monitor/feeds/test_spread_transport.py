@@ -1,0 +1,83 @@
+"""Sends spread over one-connection pools: many in flight, each walking one connection."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+
+from monitor.config import DaemonSettings
+from monitor.feeds.request_options import http_client
+from monitor.feeds.spread_transport import SpreadTransport
+from tests.support.receiver import HttpReceiver, Response
+
+BURST = 10  # held at once
+
+
+async def _burst(http: httpx.AsyncClient, receiver: HttpReceiver, seen: int) -> list[int]:
+    """BURST posts held by the receiver until all arrived, then answered; their statuses."""
+    gate = threading.Event()
+    receiver.default = Response(gate=gate)
+    posts = [asyncio.create_task(http.post(receiver.url(), content=b"{}")) for _ in range(BURST)]
+    try:
+        await asyncio.to_thread(receiver.wait_for, seen + BURST)
+    finally:
+        gate.set()
+        answers = await asyncio.gather(*posts)
+    return [answer.status_code for answer in answers]
+
+
+async def test_a_burst_takes_a_pool_each_and_the_next_burst_takes_them_again() -> None:
+    """Ten sends in flight open ten pools; a second burst after the first one's bodies
+    were read finds them idle and opens none (a pool never given back would open more)."""
+    spread = SpreadTransport(httpx.create_ssl_context())
+    with HttpReceiver() as receiver:
+        async with httpx.AsyncClient(transport=spread) as http:
+            assert await _burst(http, receiver, 0) == [200] * BURST
+            assert spread.pools == BURST
+            assert await _burst(http, receiver, BURST) == [200] * BURST
+            assert spread.pools == BURST
+
+
+async def test_a_failed_send_gives_its_pool_back() -> None:
+    """Sends that fail to connect, one after another, use the one pool."""
+    with HttpReceiver() as receiver:
+        url = receiver.url()
+    spread = SpreadTransport(httpx.create_ssl_context())
+    async with httpx.AsyncClient(transport=spread) as http:
+        for _ in range(3):
+            with pytest.raises(httpx.ConnectError):
+                await http.post(url, content=b"{}")
+    assert spread.pools == 1
+
+
+async def test_another_origin_opens_its_own_pool_until_the_cap() -> None:
+    """One send at a time to two receivers: each origin keeps a pool (and its connection)
+    of its own; with a cap of one pool, the second origin takes the idle one over."""
+    with HttpReceiver() as first, HttpReceiver() as second:
+        for cap, pools in [(8, 2), (1, 1)]:
+            spread = SpreadTransport(httpx.create_ssl_context(), max_pools=cap)
+            async with httpx.AsyncClient(transport=spread) as http:
+                for url in [first.url(), second.url(), first.url(), second.url()]:
+                    assert (await http.post(url, content=b"{}")).status_code == 200
+            assert spread.pools == pools
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
+async def test_the_shared_client_still_sends_through_the_environments_proxy(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """The spread pools take no URL the environment sends through a proxy: the proxy
+    (here a loopback receiver) gets the request, in the absolute form a proxy is sent."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with HttpReceiver() as proxy:
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy.port}")
+        async with http_client(DaemonSettings()) as http:
+            answer = await http.post("http://alerts.example/hook", content=b"{}")
+        (request,) = proxy.wait_for(1)
+    assert answer.status_code == 200
+    assert request.path == "http://alerts.example/hook"
