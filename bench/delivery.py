@@ -19,9 +19,10 @@ alert for the webhook: 160 alerts/s) for ``--overload-seconds``, at the default
 concurrency, and samples the receiver and the outbox every second: the lowest
 per-second delivery rate over the seconds that began with at least TARGET deliveries
 pending (a backlog to drain: once it is gone, deliveries can only follow the 160 alerts/s
-arriving) is reported beside the mean. It is a stand-in for ``bench.ingest``'s farm
-(the store write path of the daemon's ingest, ``Store.record_articles``, and its share of
-the event loop, not fetch and parse).
+arriving) is reported beside the mean. It is a stand-in for ``bench.ingest``'s farm:
+the store calls of the daemon's ingest for each batch (``known_guids``,
+``find_articles``, ``record_articles``) and their share of the event loop, not fetch,
+parse, grouping or matching.
 
 PostgreSQL: ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``), a
 fresh schema per run; skipped when neither is set.
@@ -248,10 +249,20 @@ async def _ingest(store: Store, first: int, seconds: float) -> int:
     """Articles at INGEST_RATE in ten batches a second; how many were written."""
     written, start, batch = 0, time.perf_counter(), INGEST_RATE // 10
     while time.perf_counter() - start < seconds:
-        await queue_alerts(store, first + written, batch, ALERT_EVERY)
+        await _ingest_batch(store, first + written, batch)
         written += batch
         await asyncio.sleep(max(start + written / INGEST_RATE - time.perf_counter(), 0))
     return written
+
+
+async def _ingest_batch(store: Store, first: int, count: int) -> None:
+    """What the daemon's ingest asks of the store for one feed's new articles: the GUIDs
+    it knows (``known_guids``), the articles it knows by link or fingerprint
+    (``find_articles``), then one write of the new ones (``record_articles``)."""
+    records = [_record(n, n % ALERT_EVERY == 0) for n in range(first, first + count)]
+    await store.known_guids("http://farm/feed", [record.article.guid for record in records])
+    await store.find_articles([record.article for record in records])
+    await store.record_articles(records)
 
 
 async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Overload]]:
@@ -357,8 +368,9 @@ drains while an ingest stand-in in the same event loop writes {INGEST_RATE} arti
 the drain ends when nothing is pending. The slowest second is the slowest of the whole
 seconds that began with at least {TARGET:.0f} deliveries pending (a backlog to drain; once
 it is gone, deliveries follow the alerts arriving, {INGEST_RATE // ALERT_EVERY}/s).
-A stand-in: the daemon's store write path (`Store.record_articles`) and a share of its
-event loop, not `bench.ingest`'s fetch and parse.
+A stand-in: the store calls of the daemon's ingest for each batch (`known_guids`,
+`find_articles`, `record_articles`) and their share of its event loop, not
+`bench.ingest`'s fetch, parse, grouping and matching.
 
 {chr(10).join(markdown_table(columns, rows, "lrrrrrrr"))}
 """
