@@ -58,6 +58,8 @@ def story_index_for(settings: DedupSettings, window: timedelta | None = None) ->
         related=settings.related_similarity,
         semantic=settings.semantic_similarity,
         across=settings.cross_language_similarity,
+        later=(settings.related_similarity_later, settings.semantic_similarity_later),
+        recent=timedelta(hours=settings.recent_hours),
         by_meaning=settings.semantic,
     )
 

@@ -188,6 +188,31 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
             "ru": "снял сняла сняли",
         },
     ),
+    (  # people leaving a place or going back to it (an evacuation and the return after)
+        {
+            "en": """flee flees fled fleeing evacuate evacuates evacuated evacuating
+                evacuation evacuations""",
+            "fr": "fuient fuit fuite évacuation évacués évacuée évacuent évacue",
+            "es": "huyen huye evacuación evacuados evacuan evacúan",
+            "de": "fliehen flieht flohen Flucht evakuiert Evakuierung",
+            "tr": "kaçtı kaçıyor tahliye",
+            "ru": "бегут бежали эвакуация эвакуировали эвакуированы",
+            "uk": "тікають евакуація евакуювали евакуйовано",
+            "ar": "فرار نزوح إجلاء يفرون فروا",
+            "fa": "فرار تخلیه",
+        },
+        {
+            "en": "return returns returned returning",
+            "fr": "retour retournent reviennent rentrent",
+            "es": "regresan regreso retornan vuelven",
+            "de": "Rückkehr zurückkehren heimkehren",
+            "tr": "döndü dönüyor dönüş",
+            "ru": "вернулись возвращаются возвращение",
+            "uk": "повернулися повертаються повернення",
+            "ar": "عودة عادوا يعودون",
+            "fa": "بازگشت",
+        },
+    ),
 )
 # Words that turn the direction word after them into no direction at all, folded.
 _NEGATIONS = frozenset(

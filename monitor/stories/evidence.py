@@ -188,6 +188,9 @@ class Whole(Protocol):
 
     cosine: float
 
+    @property
+    def directions(self) -> frozenset[int]: ...
+
     def words(self, tokens: frozenset[str], idf: Rarity) -> float: ...
 
 
@@ -214,6 +217,8 @@ def meaning_score(
     if one_language:  # an unidentified language is most often the window's own
         mine, theirs = compared_words(query, entry)
         if whole is not None:
+            if opposed(query.directions, whole.directions):
+                return 0.0
             cosine = max(cosine, whole.cosine)
         floor = max(_MIN_OVERLAP, 2 * same - cosine)  # below it, no score reaches ``same``
         words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)

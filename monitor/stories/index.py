@@ -18,6 +18,9 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    in one language a neighbour's story is also judged as a whole, by the centroid and
    words of its newest members (``monitor.stories.whole``, decision 0046).
 
+In one language the related and semantic bars are lower for reports within ``recent``
+of each other than for reports further apart (docs/decisions/0059-recent-reports.md).
+
 Every tier is gated (docs/decisions/0041-story-gates.md): opposed direction words
 ("rise" / "slide") veto the pair; a name counts as mentioned in any of its spellings
 ("Turkish" for "Turkey"); numbers are compared as values ("3,5 %" is "3.5%").
@@ -111,8 +114,10 @@ class StoryIndex:
         threshold: float,
         *,
         related: float = 0.4,
-        semantic: float = 0.52,
+        semantic: float = 0.46,
         across: float = 0.7,
+        later: tuple[float, float] = (0.5, 0.72),
+        recent: timedelta = timedelta(hours=1),
         by_meaning: bool = True,
         wholes: bool = True,
     ) -> None:
@@ -121,6 +126,10 @@ class StoryIndex:
         self.related = related
         self.semantic = semantic
         self.across = across
+        # Beyond ``recent`` of each other, the (related, semantic) bars are ``later``'s,
+        # never lower than the recent ones (docs/decisions/0059-recent-reports.md).
+        self.later = (max(later[0], related), max(later[1], semantic))
+        self.recent = recent
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self.wholes = wholes  # False: stories are judged by their single headlines only
         self._vectors = VectorWindow()
@@ -191,7 +200,7 @@ class StoryIndex:
         """The evidence that two articles report one story (same_headline, near_identical,
         update, related, semantic when both headline ``vectors`` are given), VETO when a
         detail tells them apart, or NONE — judged with the window's word rarity and
-        names, as ``find`` would."""
+        names, as ``find`` would two reports within ``recent`` of each other."""
         query = self._query(title, lead, language)
         theirs = self._query(other, other_lead, other_language)
         if query.headline == theirs.headline:
@@ -202,7 +211,7 @@ class StoryIndex:
                        tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
                        0.0, theirs.language, theirs.directions, theirs.aliases, 0.0)  # fmt: skip
         idf = Rarity(self._postings, len(self._entries))
-        kind = self._judge(query, entry, idf)[0]
+        kind = self._judge(query, entry, idf, self.related)[0]
         mine, other_vector = decoded(vectors[0]), decoded(vectors[1])
         if kind or mine is None or other_vector is None:
             return kind
@@ -376,7 +385,7 @@ class StoryIndex:
         allowed: list[StoryMatch] = []
         for entry in self._candidates(query, seen):
             story = entry.story
-            kind, score = self._judge(query, entry, idf)
+            kind, score = self._judge(query, entry, idf, self._bars(seen - entry.seen)[0])
             if kind is _VETO:
                 vetoed.add(story.story_id)
             elif kind:
@@ -409,14 +418,26 @@ class StoryIndex:
                 story = with_centroid(story, self._vectors)
                 wholes[story.story_id] = story_whole(story, self._entries, vector, length)
             whole = wholes[story.story_id]
-            score = meaning_score(query, entry, cosine, idf, same=self.semantic,
+            same = self._bars(seen - entry.seen)[1]
+            score = meaning_score(query, entry, cosine, idf, same=same,
                                   across=self.across, whole=whole)  # fmt: skip
             if score and (best is None or score > best.score):
                 best = StoryMatch(story.story_id, story.first_article_id, _SEMANTIC, score)
         return best
 
-    def _judge(self, query: Query, entry: Entry, idf: Rarity) -> tuple[MatchKind, float]:
-        """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair."""
+    def _bars(self, gap: float) -> tuple[float, float]:
+        """The (related, semantic) bars for two reports ``gap`` seconds apart: within the
+        hour another report of one subject is most often the same event; days later, an
+        embedding's closeness is most often only the same subject (decision 0059)."""
+        if abs(gap) <= self.recent.total_seconds():
+            return self.related, self.semantic
+        return self.later
+
+    def _judge(
+        self, query: Query, entry: Entry, idf: Rarity, bar: float
+    ) -> tuple[MatchKind, float]:
+        """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair, related
+        at ``bar`` or above."""
         ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
         if another_event(query, entry):  # a near-identical one marks its story apart
             return (_VETO, 0.0) if ratio else (_NONE, 0.0)
@@ -424,7 +445,7 @@ class StoryIndex:
             return near_identical(query, entry), ratio
         if details_differ(query, entry):
             return _NONE, 0.0
-        score = related(query, entry, idf, self.related)
-        if score >= self.related:
+        score = related(query, entry, idf, bar)
+        if score >= bar:
             return _RELATED, score * 100
         return _NONE, 0.0

@@ -19,7 +19,9 @@ together. So the semantic tier compares a new headline with its candidate story'
 
 The gates are still those of the pair (the nearest member and the new headline): a story
 that says the same things in general cannot lend its closeness to a report that differs
-in a detail.
+in a detail. And the story's direction words together are one more gate: a report of
+residents returning does not join the story of their evacuation through a member that
+says neither (docs/decisions/0059-recent-reports.md).
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ class StoryWhole:
     story: IndexedStory
     entries: Mapping[int, Entry]  # the window's, its members' words are read from
     _words: float | None = None
+    _directions: frozenset[int] | None = None
+
+    @property
+    def directions(self) -> frozenset[int]:
+        """The direction poles its recent members' headlines hold together (decision 0059)."""
+        if self._directions is None:
+            recent = self.story.members[-RECENT:]
+            self._directions = frozenset().union(
+                *(self.entries[serial].directions for serial in recent)
+            )
+        return self._directions
 
     def words(self, tokens: frozenset[str], idf: Rarity) -> float:
         if self._words is None:

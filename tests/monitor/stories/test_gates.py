@@ -127,6 +127,12 @@ def test_opposite_directions_keep_reports_apart(
         # a negated direction word says neither way
         ("Brexit talks end without agreement", "Brexit talks collapse", "en", False),
         ("las negociaciones terminan sin acuerdo", "las negociaciones fracasan", "es", False),
+        # people leaving a place or going back to it
+        ("residents flee Grindavik", "residents return to Grindavik", "en", True),
+        ("les habitants fuient Valence", "les habitants rentrent à Valence", "fr", True),
+        ("жители эвакуированы из Валенсии", "жители возвращаются в Валенсию", "ru", True),
+        ("السكان يفرون من حلب", "عودة السكان إلى حلب", "ar", True),
+        ("residents flee as others return", "residents return", "en", False),
         # French words are not read in an English article
         ("shares rise", "baisse des actions", "en", False),
     ],
