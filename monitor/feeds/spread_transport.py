@@ -7,44 +7,61 @@ sixteen connections twice, and concurrency made a fast receiver slower. Here eac
 request takes a pool of its own for as long as it is in flight, and each pool keeps one
 connection: a request walks one connection however many are in flight. An idle pool
 that last sent to the request's origin is taken first, so its connection is used again
-(kept alive between bursts; it closes after httpx's keep-alive expiry, as before); a new
-pool is opened when none is idle, up to :data:`MAX_POOLS`, after which a pool idle on
-another origin is taken over.
+(kept alive between bursts); a pool idle past httpx's keep-alive expiry is closed, as
+one pool closed an idle connection before. A new pool is opened when none is idle, up
+to :data:`MAX_POOLS`, after which a pool idle on another origin is taken over.
 """
 
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Final
 
 import httpx
 
 MAX_POOLS: Final = 512  # then idle pools of other origins are taken over (and re-dialled)
+KEEP_ALIVE_SECONDS: Final = 5.0  # httpx's keep-alive expiry: an idle pool is closed after it
 Origin = tuple[bytes, bytes, int | None]
+
+
+@dataclass(eq=False, slots=True)
+class _Pool:
+    transport: httpx.AsyncHTTPTransport
+    idle_since: float = 0.0
 
 
 class SpreadTransport(httpx.AsyncBaseTransport):
     """Each request in flight on a one-connection pool of its own, opened as needed."""
 
-    def __init__(self, tls: ssl.SSLContext, max_pools: int = MAX_POOLS) -> None:
+    def __init__(
+        self,
+        tls: ssl.SSLContext,
+        max_pools: int = MAX_POOLS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._tls = tls
         self._max_pools = max_pools
-        self._pools: list[httpx.AsyncHTTPTransport] = []
-        self._idle: dict[Origin, list[int]] = {}  # idle pools by the origin they last sent to
+        self._clock = clock
+        self._pools: list[_Pool] = []  # every pool open
+        self._idle: dict[Origin, list[_Pool]] = {}  # by the origin each last sent to, oldest first
+        self._swept = clock()
 
     @property
     def pools(self) -> int:
-        """How many pools were opened: the most requests in flight at once."""
+        """How many pools are open: at most the most requests in flight at once."""
         return len(self._pools)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = (url.raw_scheme, url.raw_host, url.port)
-        index = self._take(origin)
-        released = _Once(lambda: self._idle.setdefault(origin, []).append(index))
+        await self._close_expired()
+        pool = self._take(origin)
+        released = _Once(lambda: self._idle_again(origin, pool))
         try:
-            response = await self._pools[index].handle_async_request(request)
+            response = await pool.transport.handle_async_request(request)
         except BaseException:
             released()
             raise
@@ -54,9 +71,9 @@ class SpreadTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         for pool in self._pools:
-            await pool.aclose()
+            await pool.transport.aclose()
 
-    def _take(self, origin: Origin) -> int:
+    def _take(self, origin: Origin) -> _Pool:
         """An idle pool of ``origin``; else a new one, or at the cap one idle on another
         origin (none idle: a new one all the same, as a request never waits here)."""
         if idle := self._idle.get(origin):
@@ -66,8 +83,28 @@ class SpreadTransport(httpx.AsyncBaseTransport):
                 if others:
                     return others.pop()
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=1)
-        self._pools.append(httpx.AsyncHTTPTransport(verify=self._tls, limits=limits))
-        return len(self._pools) - 1
+        self._pools.append(_Pool(httpx.AsyncHTTPTransport(verify=self._tls, limits=limits)))
+        return self._pools[-1]
+
+    def _idle_again(self, origin: Origin, pool: _Pool) -> None:
+        pool.idle_since = self._clock()
+        self._idle.setdefault(origin, []).append(pool)
+
+    async def _close_expired(self) -> None:
+        """Close the pools idle past the keep-alive expiry (once a second at most): a pool
+        not taken again would otherwise keep its connection's socket for good, where one
+        shared pool closed it on its next walk."""
+        now = self._clock()
+        if now - self._swept < 1.0:
+            return
+        self._swept = now
+        for origin, idle in list(self._idle.items()):
+            while idle and idle[0].idle_since <= now - KEEP_ALIVE_SECONDS:
+                pool = idle.pop(0)
+                self._pools.remove(pool)
+                await pool.transport.aclose()
+            if not idle:
+                del self._idle[origin]
 
 
 class _Once:

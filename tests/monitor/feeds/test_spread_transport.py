@@ -10,10 +10,15 @@ import pytest
 
 from monitor.config import DaemonSettings
 from monitor.feeds.request_options import http_client
-from monitor.feeds.spread_transport import SpreadTransport
+from monitor.feeds.spread_transport import KEEP_ALIVE_SECONDS, SpreadTransport
 from tests.support.receiver import HttpReceiver, Response
 
 BURST = 10  # held at once
+
+
+def _still() -> float:
+    """A clock that never moves: no pool ever idles past its keep-alive."""
+    return 0.0
 
 
 async def _burst(http: httpx.AsyncClient, receiver: HttpReceiver, seen: int) -> list[int]:
@@ -32,7 +37,7 @@ async def _burst(http: httpx.AsyncClient, receiver: HttpReceiver, seen: int) -> 
 async def test_a_burst_takes_a_pool_each_and_the_next_burst_takes_them_again() -> None:
     """Ten sends in flight open ten pools; a second burst after the first one's bodies
     were read finds them idle and opens none (a pool never given back would open more)."""
-    spread = SpreadTransport(httpx.create_ssl_context())
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=_still)
     with HttpReceiver() as receiver:
         async with httpx.AsyncClient(transport=spread) as http:
             assert await _burst(http, receiver, 0) == [200] * BURST
@@ -45,7 +50,7 @@ async def test_a_failed_send_gives_its_pool_back() -> None:
     """Sends that fail to connect, one after another, use the one pool."""
     with HttpReceiver() as receiver:
         url = receiver.url()
-    spread = SpreadTransport(httpx.create_ssl_context())
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=_still)
     async with httpx.AsyncClient(transport=spread) as http:
         for _ in range(3):
             with pytest.raises(httpx.ConnectError):
@@ -58,11 +63,24 @@ async def test_another_origin_opens_its_own_pool_until_the_cap() -> None:
     of its own; with a cap of one pool, the second origin takes the idle one over."""
     with HttpReceiver() as first, HttpReceiver() as second:
         for cap, pools in [(8, 2), (1, 1)]:
-            spread = SpreadTransport(httpx.create_ssl_context(), max_pools=cap)
+            spread = SpreadTransport(httpx.create_ssl_context(), max_pools=cap, clock=_still)
             async with httpx.AsyncClient(transport=spread) as http:
                 for url in [first.url(), second.url(), first.url(), second.url()]:
                     assert (await http.post(url, content=b"{}")).status_code == 200
             assert spread.pools == pools
+
+
+async def test_pools_idle_past_the_keep_alive_are_closed() -> None:
+    """After a burst of ten, a send six seconds later finds every idle pool expired: they
+    are closed (their sockets with them) and the send opens one pool."""
+    now = [0.0]
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
+    with HttpReceiver() as receiver:
+        async with httpx.AsyncClient(transport=spread) as http:
+            await _burst(http, receiver, 0)
+            now[0] = KEEP_ALIVE_SECONDS + 1
+            assert (await http.post(receiver.url(), content=b"{}")).status_code == 200
+            assert spread.pools == 1
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
