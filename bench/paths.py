@@ -23,14 +23,15 @@ from bench.synthetic import FeedItem
 from monitor.config import SurgeSettings
 from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
+from monitor.ingest import Ingested, sighting_of
 from monitor.ingest.pipeline import article_fields
-from monitor.records.models import Article, Verdict
+from monitor.ingest.surges import entity_names, name_key
+from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store.interface import KnownArticle
-from monitor.stories import fold
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
 from monitor.stories.headlines import name_phrases
 from monitor.stories.names import NameStats
-from monitor.surges import Sighting, SurgeDetector
+from monitor.surges import SurgeDetector
 
 PRUNE_EVERY = timedelta(hours=1)  # as often as the daemon prunes its story index
 
@@ -139,47 +140,71 @@ def naive_path(ruleset: rules.RuleSet, settings: DedupSettings) -> Path:
 
 
 class SurgeCountingPath(Path):
-    """The wirewatch path, each stored article then counted by the surge detector with
-    ``[surge]`` defaults. The names of each item are given (``names``, in item order):
-    the daemon's story bookkeeping reads them whether surges are on or not."""
+    """The wirewatch path, each stored article then counted as the daemon's surge stage
+    counts it: its sighting built by ``monitor.ingest.sighting_of`` (names folded into
+    keys, entity-list hits named by their entry) and observed by a detector with
+    ``[surge]`` defaults. The places and actors of each item are given (``names``, in
+    item order, as written): the daemon's story bookkeeping reads them whether surges are
+    on or not."""
 
     def __init__(
-        self,
-        near: NearDuplicates,
-        rule_names: RuleNames,
-        names: Sequence[tuple[tuple[str, str], ...]],
+        self, ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
     ) -> None:
-        super().__init__(near, rule_names)
-        self.names = names
+        matcher = rules.compile_rules(ruleset)
+        self._matches: tuple[rules.Match, ...] = ()
+
+        def rule_names(fields: Mapping[str, str]) -> tuple[str, ...]:
+            self._matches = tuple(matcher.match(fields))
+            return tuple(match.rule for match in self._matches)
+
+        window = timedelta(hours=settings.window_hours)
+        super().__init__(StoryIndex(window, settings.title_similarity), rule_names)
+        self.names, self.entities = names, entity_names(ruleset)
         self.detector = SurgeDetector(SurgeSettings())
         self.counting_seconds = 0.0  # spent building sightings and in the detector
+        self._article: Article | None = None
+        name_key.cache_clear()  # each run starts cold, as a daemon does
 
     def run(self, items: Iterable[FeedItem]) -> list[Outcome]:
         return [self._counted(item, names) for item, names in zip(items, self.names, strict=True)]
 
-    def _counted(self, item: FeedItem, names: tuple[tuple[str, str], ...]) -> Outcome:
+    def _classify(self, article: Article, known: KnownArticle | None) -> tuple[Verdict, str, str]:
+        self._article = article  # what the daemon's stage is handed with its decision
+        return super()._classify(article, known)
+
+    def _counted(self, item: FeedItem, names: Names) -> Outcome:
         outcome = self.process(item)
-        if outcome.verdict is not Verdict.SEEN:
+        if outcome.verdict is not Verdict.SEEN and self._article is not None:
+            places, actors = names
+            facts = StoryFacts(item.feed_url, places=places, actors=actors)
+            decision = DedupDecision(outcome.verdict, outcome.story_id, facts=facts)
+            stored = Ingested(self._article, decision, self._matches, ())
             started = time.perf_counter()
-            sighting = Sighting(item.fetched_at, outcome.story_id, item.feed_url, "",
-                                outcome.rules, names)  # fmt: skip
-            self.detector.observe(sighting)
+            self.detector.observe(sighting_of(stored, self.entities))
             self.counting_seconds += time.perf_counter() - started
         return outcome
 
 
-def headline_names(items: Sequence[FeedItem]) -> list[tuple[tuple[str, str], ...]]:
-    """Each item's names as the story bookkeeping reads them from its headline."""
+# An item's places and actors, as written.
+Names = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def headline_names(items: Sequence[FeedItem]) -> list[Names]:
+    """Each item's places and actors as the story bookkeeping reads them from its headline."""
     stats, found = NameStats(), []
     for item in items:
         title = item.entry.title
         stats.observe(title)
-        found.append(tuple((fold(name), name) for name, _ in name_phrases(title, stats.is_name)))
+        named = name_phrases(title, stats.is_name)
+        places = tuple(dict.fromkeys(name for name, kind in named if kind == "place"))
+        actors = tuple(dict.fromkeys(
+            name for name, kind in named if kind == "actor" and name not in places
+        ))  # fmt: skip
+        found.append((places, actors))
     return found
 
 
 def surge_path(
-    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[tuple[tuple[str, str], ...]]
+    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
 ) -> SurgeCountingPath:
-    base = wirewatch_path(ruleset, settings)
-    return SurgeCountingPath(base.near, base.rule_names, names)
+    return SurgeCountingPath(ruleset, settings, names)

@@ -39,6 +39,7 @@ def surge_record(state: ListedState, surge: Surge | Rising) -> dict[str, Any]:
     """The JSON object of one surge: every field present, None where it does not apply
     (a rising key has no id, window or evidence yet)."""
     fired = surge if isinstance(surge, Surge) else None
+    folded = surge.folded_into if isinstance(surge, Rising) else None
     return {
         "state": state,
         "surge_id": fired.surge_id if fired else None,
@@ -58,6 +59,7 @@ def surge_record(state: ListedState, surge: Surge | Rising) -> dict[str, Any]:
             for story_id, title, outlets in (fired.top_stories if fired else ())
         ],
         "top_outlets": list(fired.top_outlets) if fired else [],
+        "folded_into": {"story_id": folded[0], "title": folded[1]} if folded else None,
     }
 
 
@@ -80,6 +82,11 @@ class TopStory(BaseModel):
     outlets: int
 
 
+class FoldedInto(BaseModel):
+    story_id: str
+    title: str
+
+
 class SurgeItem(BaseModel):
     state: Literal["fired", "rising", "would_fire"]
     surge_id: str | None
@@ -96,6 +103,10 @@ class SurgeItem(BaseModel):
     fired_at: UtcTime | None
     top_stories: list[TopStory]
     top_outlets: list[str]
+    folded_into: FoldedInto | None = Field(
+        None, description="a rising rule or name mostly one story's: that story's surge "
+        "would carry it (it does not fire itself)",
+    )  # fmt: skip
 
 
 class SurgeList(BaseModel):

@@ -143,7 +143,11 @@ def _lines(record: dict[str, Any]) -> list[str]:
     head = f"  {record['kind']:<5}  {single_line(record['label'], 60)}  {counts}"
     head += f" (score {record['score']:.1f})"
     if record["window_start"] is None:
-        return [head + f"  {single_line(record['rule'], 80)}"]
+        lines = [head + f"  {single_line(record['rule'], 80)}"]
+        if record["folded_into"] is not None:  # as its alert would be: in its story's
+            title = record["folded_into"]["title"] or record["folded_into"]["story_id"]
+            lines.append(f"      folded into the story: {single_line(title, 100)}")
+        return lines
     window = f"{_short(record['window_start'])}–{_short(record['window_end'])[11:]} UTC"
     lines = [
         head,

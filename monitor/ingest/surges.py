@@ -10,6 +10,7 @@ costs one ``None`` test per poll.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,11 @@ from monitor.surges import (
 )
 
 log = structlog.get_logger("monitor.ingest.surges")
+
+# Names folded lately, kept: the same names recur from article to article, and folding
+# one costs more than the detector's counting of it. Bounded: a few MiB at most.
+NAME_KEYS_KEPT = 16_384
+name_key = functools.lru_cache(maxsize=NAME_KEYS_KEPT)(fold)
 
 # Where surges go to be recorded (with their alerts, in one transaction): the alerting
 # of surges hooks in here (one call per batch of surges, in the order they fired).
@@ -170,9 +176,9 @@ def names_of(item: Ingested, entities: Mapping[str, str]) -> tuple[tuple[str, st
     (``entities``: folded term to entry name), else it is shown as first written."""
     found: dict[str, str] = {}
     for written in _written_names(item):
-        folded = fold(written)
+        folded = name_key(written)
         shown = entities.get(folded, written)
-        key = fold(shown) if folded in entities else folded
+        key = name_key(shown) if folded in entities else folded
         if key:
             found.setdefault(key, shown)
     return tuple(found.items())

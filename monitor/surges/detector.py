@@ -48,6 +48,7 @@ class SurgeDetector:
             SurgeKind.RULE: settings.rules,
             SurgeKind.NAME: settings.names,
         }
+        self._exposure_at, self._exposure_then = math.nan, 0.0  # the window's, at a time
 
     def snapshot(self) -> bytes:
         """Everything learned, versioned and compressed (restore with ``restore``)."""
@@ -60,6 +61,7 @@ class SurgeDetector:
 
     def restore(self, state: bytes) -> None:
         self._memory = load_memory(state)
+        self._exposure_at = math.nan
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
@@ -68,22 +70,40 @@ class SurgeDetector:
         if moment < now - self._window:  # a backlog after downtime: history, not news
             self._remember(sighting, moment, now)
             return []
-        memory, fired, min_count = self._memory, [], self.settings.min_count
-        start, story = now - self._window, self._story_life(sighting, now)
-        keys = [(SurgeKind.STORY, sighting.story_id, story.title)]
-        keys += [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
-        keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
-        for kind, key, label in keys:
-            track = memory.tracks[kind].get(key) or self._new_track(kind, key, label)
-            if not track.add(now, sighting.story_id, sighting.outlet, start, self._forget):
-                continue
-            if kind is SurgeKind.STORY and now < story.opened + self._window:
-                story.first_outlets += 1
-            if len(track.reports) >= min_count:  # fewer even before expiring: nothing to do
-                surge = self._check(kind, key, track, now)
-                if surge is not None:
-                    fired.append(surge)
+        fired: list[Surge] = []
+        title = self._story_life(sighting, now).title
+        self._count(SurgeKind.STORY, sighting.story_id, title, sighting, now=now, fired=fired)
+        for rule in sighting.rules:  # a repeated key adds nothing: its pair is counted
+            self._count(SurgeKind.RULE, rule, rule, sighting, now=now, fired=fired)
+        for key, shown in sighting.names:
+            self._count(SurgeKind.NAME, key, shown, sighting, now=now, fired=fired)
         return fired
+
+    def _count(
+        self,
+        kind: SurgeKind,
+        key: str,
+        label: str,
+        sighting: Sighting,
+        *,
+        now: float,
+        fired: list[Surge],
+    ) -> None:
+        """One report of ``key`` (none when its (story, outlet) is in the window already);
+        a story's outlets in its first window counted before it is judged on them. A key
+        with fewer than ``min_count`` reports (before expiring) cannot fire: not checked."""
+        track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
+        start = now - self._window
+        if not track.add(now, sighting.story_id, sighting.outlet, start, self._forget):
+            return
+        if kind is SurgeKind.STORY:
+            life = self._memory.lives[key]
+            if now < life.opened + self._window:
+                life.first_outlets += 1
+        if len(track.reports) >= self.settings.min_count:
+            surge = self._check(kind, key, track, now)
+            if surge is not None:
+                fired.append(surge)
 
     def remember(self, sighting: Sighting) -> None:
         """Count a sighting known to be history (a new feed's undated backlog) into its
@@ -95,7 +115,7 @@ class SurgeDetector:
         """A sighting older than the window goes into its rules' and names' baselines."""
         keys = [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
         keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
-        for kind, key, label in keys:
+        for kind, key, label in keys:  # each key once: a report straight into a baseline
             track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
             track.remember(moment, now, self._forget)
 
@@ -112,7 +132,9 @@ class SurgeDetector:
                     continue
                 expected, score = self._judge(kind, key, track, now)
                 if track.count > expected and score >= RISING_SCORE:
-                    found.append(Rising(kind, key, track.label, track.count, expected, score))
+                    folded = self._folded_into(kind, track)
+                    found.append(Rising(kind, key, track.label, track.count, expected, score,
+                                        folded))  # fmt: skip
         found.sort(key=lambda rising: (-rising.score, rising.kind.value, rising.key))
         return found[:RISING_LIMIT]
 
@@ -144,7 +166,8 @@ class SurgeDetector:
 
     def _check(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         """Expire the window (also of a kind turned off: its reports stay bounded), then
-        the guards, then the test."""
+        the guards, cheapest first, the test, and the spread of a rule's or name's
+        reports over stories (a pass over them: only for a count that would fire)."""
         settings = self.settings
         track.expire(now - self._window, self._forget)
         if not self._kinds[kind] or track.count < settings.min_count:
@@ -153,13 +176,23 @@ class SurgeDetector:
             return None
         if track.outlets() < settings.min_outlets:
             return None
-        if kind is not SurgeKind.STORY and not self._spread(track):
-            return None
         expected, score = self._judge(kind, key, track, now)
         if score < self._threshold:
             return None
+        if kind is not SurgeKind.STORY and not self._spread(track):
+            return None
         track.cooled_until = now + settings.cooldown_hours * HOUR
         return self._surge(kind, key, track, now, (expected, score))
+
+    def _folded_into(self, kind: SurgeKind, track: Track) -> tuple[str, str] | None:
+        """(story_id, title) of the story a rule's or name's reports fold into, if any."""
+        if kind is SurgeKind.STORY or not self._kinds[SurgeKind.STORY]:
+            return None
+        [(story_id, reports)] = track.top_stories()[:1]
+        if reports * 2 <= track.count:
+            return None
+        life = self._memory.lives.get(story_id)
+        return story_id, life.title if life is not None else ""
 
     def _spread(self, track: Track) -> bool:
         """A rule's or name's reports come from enough stories and, while story surges
@@ -201,12 +234,17 @@ class SurgeDetector:
 
     def _window_exposure(self, now: float) -> float:
         """The window's profile-weighted hours: a window over a quiet and a busy hour
-        expects the sum of their parts."""
+        expects the sum of their parts. Kept for the clock's time: the profile changes
+        only when the clock moves."""
+        if self._exposure_at == now:
+            return self._exposure_then
         profile = self._memory.profile
-        return sum(
+        exposure = sum(
             (end - start) / HOUR * profile.factor(slot_of(start))
             for start, end in _hour_slices(now - self._window, now)
         )
+        self._exposure_at, self._exposure_then = now, exposure
+        return exposure
 
     def _story_population(self) -> tuple[float, float]:
         """(shape, mean) of the negative binomial fitted to stories' first windows."""
@@ -241,7 +279,7 @@ class SurgeDetector:
             self._pass_time(memory.clock, now)
             memory.clock = now
             self._sweep_stories(now)  # nothing to sweep while the clock stands still
-        memory.profile.add_article(slot_of(now), now / HOUR)
+        memory.profile.add_article(int(now // HOUR))
         return now
 
     def _pass_time(self, start: float, end: float) -> None:
@@ -252,7 +290,7 @@ class SurgeDetector:
             factor = memory.profile.factor(slot)
             kept = math.exp(-self._forget * (slice_end - slice_start))
             memory.exposure = memory.exposure * kept + hours * factor
-            memory.profile.add_time(slot, hours, slice_end / HOUR)
+            memory.profile.add_time(int(slice_start // HOUR), hours)
 
     def _sweep_stories(self, now: float) -> None:
         """Learn from stories whose first window is over; drop those past ``story_hours``."""

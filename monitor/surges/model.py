@@ -20,9 +20,11 @@ class SurgeKind(StrEnum):
     NAME = "name"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sighting:
-    """What the detector learns from one stored article.
+    """What the detector learns from one stored article (not frozen: one is built per
+    stored article, and a frozen dataclass's ``__init__`` costs three times as much;
+    nothing holds one after ``observe``).
 
     ``outlet`` is the independent outlet (``StoryFacts.outlet``: syndicated copies of one
     wire text share "wire:<agency>"); ``names`` pairs each name's folded key with how it
@@ -66,7 +68,11 @@ class Surge:
 
 @dataclass(frozen=True, slots=True)
 class Rising:
-    """A key above its baseline now that has not fired (``wirewatch surges``)."""
+    """A key above its baseline now that has not fired (``wirewatch surges``).
+
+    ``folded_into``: (story_id, title) of the story holding more than half of a rule's
+    or name's reports while story surges are on: such a key would not fire itself, its
+    story's surge would carry it (decision 0050), so it is shown folded into it."""
 
     kind: SurgeKind
     key: str
@@ -74,6 +80,7 @@ class Rising:
     count: int
     expected: float
     score: float
+    folded_into: tuple[str, str] | None = None
 
 
 def surge_id(kind: SurgeKind, key: str, window_start: datetime) -> str:

@@ -1,8 +1,9 @@
 """The detector's memory as bytes and back: versioned JSON, compressed, deterministic.
 
 Times are seconds since the epoch (UTC), as the detector keeps them. A snapshot of
-another version, or one that does not decode, raises :class:`SurgeStateError`: the
-caller starts afresh and says so.
+version 2 is read as version 3 with no hour open in the profile (its hours were
+learned as they went); one of another version, or one that does not decode, raises
+:class:`SurgeStateError`: the caller starts afresh and says so.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Any
 
 from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import SurgeKind
-from monitor.surges.profile import HourOfWeek
+from monitor.surges.profile import NO_HOUR, HourOfWeek
 from monitor.surges.stats import HOURS_A_WEEK
 from monitor.surges.tracks import Track
 
-VERSION = 2  # 1: times as datetimes (never released)
+# 1: times as datetimes (never released); 2: the profile learned each article at once;
+# 3: the profile learns an hour when it is over (its open hour is saved)
+VERSION = 3
+READABLE = frozenset({2, VERSION})
 _MAGIC = b"wwsurge"
 
 
@@ -60,7 +64,7 @@ def load_memory(state: bytes) -> Memory:
         document = json.loads(zlib.decompress(state[len(_MAGIC) :]))
     except (zlib.error, ValueError) as err:
         raise SurgeStateError(f"unreadable surge detector state: {err}") from None
-    if not isinstance(document, dict) or document.get("version") != VERSION:
+    if not isinstance(document, dict) or document.get("version") not in READABLE:
         raise SurgeStateError("surge detector state of another version")
     try:
         return _memory(document)
@@ -90,14 +94,19 @@ def _memory(document: dict[str, Any]) -> Memory:
 
 def _profile(profile: HourOfWeek) -> dict[str, Any]:
     return {"counts": list(profile.counts), "hours": list(profile.hours),
-            "scaled_at": profile.scaled_at, "scale": profile.scale}  # fmt: skip
+            "scaled_at": profile.scaled_at, "scale": profile.scale,
+            "open": [profile.open_hour, profile.open_articles, profile.open_hours]}  # fmt: skip
 
 
 def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
     counts, hours = [float(v) for v in raw["counts"]], [float(v) for v in raw["hours"]]
     if len(counts) != HOURS_A_WEEK or len(hours) != HOURS_A_WEEK:
         raise ValueError("an hour-of-week profile has 168 slots")
-    return HourOfWeek(counts, hours, float(raw["scale"]), float(raw["scaled_at"]))
+    hour, articles, observed = raw.get("open", (NO_HOUR, 0.0, 0.0))  # version 2: none
+    return HourOfWeek(
+        counts, hours, float(raw["scale"]), float(raw["scaled_at"]),
+        int(hour), float(articles), float(observed),
+    )  # fmt: skip
 
 
 def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:

@@ -4,7 +4,7 @@ of the reports that left the window (its baseline). Times are seconds since the 
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 
 from monitor.surges.model import MAX_TOP
@@ -28,6 +28,10 @@ class Track:
     born: float = 0.0
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
+    # Reports in the window per outlet and per story, kept as reports come and go so a
+    # check reads its outlets without a pass over the window.
+    by_outlet: dict[str, int] = field(default_factory=dict)
+    by_story: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -46,17 +50,26 @@ class Track:
                 return False
         self.pairs.add(pair)
         self.reports.append((moment, story_id, outlet))
+        by_outlet, by_story = self.by_outlet, self.by_story
+        by_outlet[outlet] = by_outlet.get(outlet, 0) + 1
+        by_story[story_id] = by_story.get(story_id, 0) + 1
         return True
 
     def expire(self, start: float, forget: float) -> None:
         """Move reports older than ``start`` from the window into the baseline (``forget``:
         the decay rate per second)."""
         reports = self.reports
+        if not reports or reports[0][0] >= start:
+            return
+        left = 0.0  # the leaving reports' weights at ``start``
         while reports and reports[0][0] < start:
             moment, story_id, outlet = reports.popleft()
             self.pairs.discard((story_id, outlet))
-            self.baseline = self.baseline_now(start, forget) + math.exp(forget * (moment - start))
-            self.baseline_at = start
+            _drop(self.by_outlet, outlet)
+            _drop(self.by_story, story_id)
+            left += math.exp(forget * (moment - start))
+        self.baseline = self.baseline_now(start, forget) + left
+        self.baseline_at = start
 
     def remember(self, moment: float, now: float, forget: float) -> None:
         """Count a report from before the window straight into the baseline."""
@@ -73,26 +86,31 @@ class Track:
         return len(self.reports)
 
     def outlets(self) -> int:
-        return len({outlet for _, _, outlet in self.reports})
+        return len(self.by_outlet)
 
     def stories(self) -> int:
-        return len({story_id for _, story_id, _ in self.reports})
+        return len(self.by_story)
 
     def top_story_reports(self) -> int:
         """The reports in the window of the story with the most of them."""
-        counted = Counter(story_id for _, story_id, _ in self.reports)
-        return max(counted.values(), default=0)
+        return max(self.by_story.values(), default=0)
 
     def window_start(self) -> float:
         return self.reports[0][0]
 
     def top_outlets(self) -> tuple[str, ...]:
         """The outlets with the most reports in the window (ties by name)."""
-        counted = Counter(outlet for _, _, outlet in self.reports)
-        ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(self.by_outlet.items(), key=lambda item: (-item[1], item[0]))
         return tuple(outlet for outlet, _ in ranked[:MAX_TOP])
 
     def top_stories(self) -> list[tuple[str, int]]:
         """(story_id, outlets in the window), most outlets first (ties by id)."""
-        counted = Counter(story_id for _, story_id, _ in self.reports)
-        return sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
+        return sorted(self.by_story.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
+
+
+def _drop(counts: dict[str, int], key: str) -> None:
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]

@@ -84,6 +84,25 @@ def test_one_storys_burst_is_one_flag_its_names_fold_into_it(
     assert _fired(surges) == fired
 
 
+def test_a_burst_is_judged_against_its_hour_as_learned_before_it() -> None:
+    """A name's burst in an hour crowded with 300 other articles expects what it would in
+    that hour without them: an hour reaches the hour-of-week profile when it is over, so
+    a surge's own articles never raise what it is tested against."""
+    at = MONDAY + timedelta(days=3, hours=10)
+    burst = _two_stories(at + timedelta(minutes=15), names=KUNMING)
+    crowd = [
+        Sighting(at + timedelta(seconds=10 * index), f"crowd-{index}", OUTLETS[index % 20],
+                 f"Crowd {index}")
+        for index in range(300)
+    ]  # fmt: skip
+    alone = backtest(in_order(_background(), burst), DEFAULTS)
+    crowded = backtest(in_order(_background(), crowd, burst), DEFAULTS)
+    [name_alone] = [surge for surge in alone if surge.kind is SurgeKind.NAME]
+    [name_crowded] = [surge for surge in crowded if surge.kind is SurgeKind.NAME]
+    assert name_crowded.fired_at == name_alone.fired_at < at + timedelta(minutes=50)
+    assert name_crowded.expected == pytest.approx(name_alone.expected, rel=1e-6)
+
+
 def test_a_story_is_judged_on_its_first_outlets_arrival_not_later_growth() -> None:
     """A story opened by one outlet that gains 15 more a day later is judged in its first
     window only (its late growth is its names' and rules' to show)."""
@@ -238,16 +257,18 @@ def test_min_stories_keeps_one_storys_outlets_to_the_story(stories: int, fires: 
 
 def test_a_rule_added_mid_stream_is_judged_on_its_own_time() -> None:
     """A week in, a rule is added (by reload) matching half the steady stream: new, it
-    may fire once, then it is judged on the time since it was added, so its steady rate
-    is no surge (judged on all the detector's week, it fired once per cooldown)."""
+    may fire while the prior still outweighs its few hours of its own (ten pseudo-hours:
+    once at once, once more after the cooldown at most), then it is judged on the time
+    since it was added, so its steady rate is no surge (judged on all the detector's
+    week, it fired once per cooldown, every six hours)."""
     added = MONDAY + timedelta(days=7)
     stream = [
         replace(item, rules=(*item.rules, "late")) if item.at >= added and index % 2 else item
         for index, item in enumerate(_background(days=10))
     ]
     surges = backtest(stream, DEFAULTS)
-    assert [surge.key for surge in surges] in ([], ["late"])
-    assert all(surge.fired_at < added + timedelta(hours=1) for surge in surges)
+    assert [surge.key for surge in surges] in ([], ["late"], ["late", "late"])
+    assert all(surge.fired_at < added + timedelta(hours=12) for surge in surges)
 
 
 def test_a_backlog_after_downtime_feeds_the_baseline_not_the_window() -> None:

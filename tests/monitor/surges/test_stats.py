@@ -59,14 +59,17 @@ def test_a_count_not_above_the_mean_scores_nothing(
     assert _tail_sum(max(count, 1), shape, rate, exposure) < 0.5
 
 
+MONDAY_HOUR = 4 * 24  # 1970-01-05 00:00 UTC, in hours since the epoch
+
+
 def _profile(per_hour: dict[int, int], weeks: int) -> HourOfWeek:
     """A profile fed ``per_hour[slot]`` articles in each slot of ``weeks`` weeks."""
     profile = HourOfWeek()
     for hour in range(weeks * 168):
-        slot = hour % 168
-        profile.add_time(slot, 1.0, hour + 1.0)
-        for _ in range(per_hour.get(slot, 0)):
-            profile.add_article(slot, hour + 0.5)
+        profile.add_time(MONDAY_HOUR + hour, 1.0)
+        for _ in range(per_hour.get(hour % 168, 0)):
+            profile.add_article(MONDAY_HOUR + hour)
+    profile.add_time(MONDAY_HOUR + weeks * 168, 0.0)  # the last hour is over: learned
     return profile
 
 
@@ -89,3 +92,42 @@ def test_an_hour_seen_once_leans_on_its_hour_of_the_day_and_day_of_the_week() ->
     # the day was: it is expected busier than Tuesday's other hours.
     profile = _profile({12: 30, **{slot: 10 for slot in range(24) if slot != 12}}, weeks=1)
     assert profile.factor(24 + 12) > 1.5 * profile.factor(24 + 13)
+
+
+def _learned(profile: HourOfWeek, hour: int, articles: int) -> HourOfWeek:
+    """``profile`` after one more hour with ``articles`` in it, the hour over."""
+    profile.add_time(hour, 1.0)
+    for _ in range(articles):
+        profile.add_article(hour)
+    profile.add_time(hour + 1, 0.0)
+    return profile
+
+
+def test_a_burst_enters_its_slot_at_most_three_times_what_it_expected_plus_three() -> None:
+    """Two flat weeks of 10 articles an hour, then 500 in Monday 10:00: the slot learns
+    them as 33 (3 x 10 + 3), so next Monday 10:00 expects what an hour of 33 would
+    make it expect, not 500. An ordinary busier hour is learned whole."""
+    flat = dict.fromkeys(range(168), 10)
+    hour = MONDAY_HOUR + 2 * 168 + 10
+    burst, ceiling, ordinary = (_profile(flat, weeks=2) for _ in range(3))
+    assert burst.ceiling(10, 1.0) == pytest.approx(33, rel=1e-6)
+    _learned(burst, hour, 500)
+    _learned(ceiling, hour, 33)
+    _learned(ordinary, hour, 29)
+    assert burst.counts[10] == pytest.approx(ceiling.counts[10], rel=1e-9)
+    assert burst.factor(10) == pytest.approx(ceiling.factor(10), rel=1e-9)
+    assert (ceiling.counts[10] - ordinary.counts[10]) / ordinary.scale == pytest.approx(4)
+    assert 1.0 < ordinary.factor(10) < burst.factor(10) < 1.6
+
+
+def test_an_hour_is_learned_only_when_it_is_over() -> None:
+    """The articles of the open hour do not move the profile: a surge in it is judged
+    against the profile before it."""
+    profile = _profile(dict.fromkeys(range(168), 10), weeks=2)
+    before = [profile.factor(slot) for slot in range(168)]
+    hour = MONDAY_HOUR + 2 * 168 + 10
+    profile.add_time(hour, 0.5)
+    for _ in range(500):
+        profile.add_article(hour)
+    assert [profile.factor(slot) for slot in range(168)] == pytest.approx(before, rel=1e-9)
+    assert profile.open_articles == 500
