@@ -11,11 +11,14 @@ real ``wirewatch run`` processes, and the database (its own schema, dropped afte
 
 Each store is warmed first: one daemon polls every feed once (cycle 0, all new), so the
 measured cycles are steady state: validators stored, a fifth of the feeds changed since.
-Then for each setup every feed is made due at once (``next_poll`` in the past), the farm
-moves to a new cycle, the daemons start, and the cycle's wall time is from the farm's first
-to its last feed request once every feed was requested. CPU per daemon (its parse workers
-included) and the database connections open at the end of the cycle are recorded, with
-the CPU of those connections' PostgreSQL backends (from /proc, read before the daemons stop).
+On PostgreSQL each setup's daemons then start while every feed is parked (due in a day);
+once all answer ``/readyz`` and idle (``bench.scaleout_daemons``), the farm moves to a new cycle and
+every feed is made due at once (``next_poll`` in the past); the cycle's wall time is from
+the farm's first to its last feed request once every feed was requested. Each daemon's CPU
+(its parse workers included) is recorded over the cycle (from then on) and over its
+whole life (start-up included), with the database connections open at the end of the cycle
+and the CPU their PostgreSQL backends spent over it (from /proc, read before the daemons
+stop).
 
 ``--cpu-per-daemon C`` runs each daemon (and the parse workers it forks) in its own cgroup
 limited to C CPUs (``bench.cpu_quota``), so a daemon more is like a machine more; the farm
@@ -32,7 +35,6 @@ import multiprocessing
 import os
 import platform
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,18 +45,23 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
 from psycopg import sql
 
+from bench import scaleout_daemons as daemons_run
 from bench import scaleout_farm
 from bench.cpu_quota import CpuGroup
+from bench.scaleout_daemons import HANG_GUARD, Setup
 from bench.sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-HANG_GUARD = 600.0  # seconds for one cycle; only reached when something is broken
+# PostgreSQL daemons claim every half second while idle (default 5 s): every feed is made
+# due at once, and a daemon's first claim up to 5 s after another's would be counted as
+# its cycle's wall time; once busy, each finished poll claims at once anyway.
+PG_CLAIMS = "claim_interval = 0.5"
 CONFIG = """
 [daemon]
 instance = "{instance}"
@@ -63,7 +70,7 @@ default_interval = 3600
 [store]
 {store}
 [listener]
-enabled = false
+{listener}
 [log]
 level = "warning"
 format = "json"
@@ -75,10 +82,11 @@ class Cycle:
     setup: str
     daemons: int
     wall: float
-    cpu: list[float]
+    cpu: list[float]  # over the cycle (SQLite's ``run --once``: over its life)
     connections: int | None
     database_cpu: float | None = None
     code: str = "this"
+    life: list[float] | None = None  # over the daemons' lives, start-up included
 
 
 def start_farm(feeds: int, hosts: int) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
@@ -121,80 +129,15 @@ def farm_get(base: str, path: str) -> Any:
         return json.loads(answer.read() or b"null") if path == "/_stats" else None
 
 
-def write_config(directory: Path, name: str, store: str, urls: list[str]) -> Path:
+def write_config(
+    directory: Path, name: str, store: str, urls: list[str], port: int | None = None
+) -> Path:
     feeds = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\n' for i, url in enumerate(urls))
+    listener = "enabled = false" if port is None else f"port = {port}"
     path = directory / f"{name}.toml"
-    path.write_text(CONFIG.format(instance=name, store=store) + feeds, encoding="utf-8")
+    text = CONFIG.format(instance=name, store=store, listener=listener)
+    path.write_text(text + feeds, encoding="utf-8")
     return path
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its reaped children (parse workers), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu(pid: int) -> float:
-    """CPU of a daemon's live parse workers (not yet reaped, so not in its cutime)."""
-    total = 0.0
-    for child in Path(f"/proc/{pid}/task").glob("*/children"):
-        for kid in child.read_text().split():
-            total += cpu_seconds(int(kid))
-    return total
-
-
-@dataclass
-class Setup:
-    """How daemons are started: which code (a tree), and the CPU each may use."""
-
-    tree: Path = ROOT
-    cpus: float | None = None
-    code: str = "this"
-
-    def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
-        env = {**os.environ, "PYTHONPATH": str(self.tree)}
-        if group:  # the shell joins the group, then becomes the daemon: all it forks stays in
-            command = ["sh", "-c", f'echo $$ > "{group.procs}" && exec "$@"', "sh", *command]
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=self.tree,
-                                env=env)  # fmt: skip
-
-
-def run_cycle(base: str, feeds: int, configs: list[Path], database: Any, setup: Setup) -> Cycle:
-    """Start one daemon per config, wait until the farm saw every feed, stop them."""
-    next_cycle(base)
-    with ExitStack() as files:
-        logs = [files.enter_context(tempfile.TemporaryFile()) for _ in configs]
-        groups = [CpuGroup(setup.cpus) if setup.cpus else None for _ in configs]
-        try:
-            cycle = _cycle(base, feeds, configs, logs, database, setup, groups)
-        finally:
-            for group in groups:
-                if group:
-                    group.remove()
-        cycle.code = setup.code
-        return cycle
-
-
-def _cycle(
-    base: str, feeds: int, configs: list[Path], logs: list[IO[bytes]], database: Any,
-    setup: Setup, groups: list[CpuGroup | None],
-) -> Cycle:  # fmt: skip
-    command = [sys.executable, "-m", "monitor", "run", "--config"]
-    daemons = [setup.popen([*command, str(config)], log, group)
-               for config, log, group in zip(configs, logs, groups, strict=True)]  # fmt: skip
-    try:
-        stats = wait_for_cycle(base, feeds, daemons)
-        cpu = [cpu_seconds(d.pid) + children_cpu(d.pid) for d in daemons]
-        connections, database_cpu = database()
-    finally:
-        for daemon in daemons:
-            daemon.send_signal(signal.SIGTERM)
-        for daemon, log in zip(daemons, logs, strict=True):
-            if daemon.wait(timeout=120) != 0:
-                log.seek(0)
-                print(log.read().decode(errors="replace")[-3000:], file=sys.stderr)
-    wall = stats["last"] - stats["first"]
-    return Cycle("", len(configs), wall, cpu, connections, database_cpu)
 
 
 def next_cycle(base: str) -> None:
@@ -222,7 +165,43 @@ def run_once_cycle(base: str, feeds: int, config: Path, setup: Setup) -> Cycle:
     if stats["feeds"] < feeds:
         raise RuntimeError(f"run --once polled {stats['feeds']} of {feeds} feeds")
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Cycle("", 1, stats["last"] - stats["first"], [cpu], None)
+    return Cycle("", 1, stats["last"] - stats["first"], [cpu], None, life=[cpu])
+
+
+def run_cycle(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
+              setup: Setup) -> Cycle:  # fmt: skip
+    """Daemons started on parked feeds, ready, then one cycle: every feed made due."""
+    park_postgres(url)
+    with ExitStack() as files:
+        logs = [files.enter_context(tempfile.TemporaryFile()) for _ in configs]
+        daemons = daemons_run.start(configs, logs, setup)
+        try:
+            daemons_run.wait_ready(daemons)
+            measured = daemons_run.measure(
+                daemons, lambda: _due_cycle(base, feeds, url, daemons),
+                lambda: postgres_connections(url))  # fmt: skip
+        finally:
+            daemons_run.stop(daemons)
+    wall = measured.stats["last"] - measured.stats["first"]
+    return Cycle("", len(configs), wall, measured.cycle_cpu, measured.connections,
+                 measured.database_cpu, setup.code, measured.life_cpu)  # fmt: skip
+
+
+def warm_postgres(base: str, feeds: int, config: tuple[Path, int], setup: Setup) -> None:
+    """Fill a fresh schema: one daemon polls every (new, so due) feed once; not measured."""
+    next_cycle(base)
+    with tempfile.TemporaryFile() as log:
+        daemons = daemons_run.start([config], [log], setup)
+        try:
+            wait_for_cycle(base, feeds, [d.process for d in daemons])
+        finally:
+            daemons_run.stop(daemons)
+
+
+def _due_cycle(base: str, feeds: int, url: str, daemons: list[daemons_run.Daemon]) -> Any:
+    next_cycle(base)
+    make_due_postgres(url)
+    return wait_for_cycle(base, feeds, [d.process for d in daemons])
 
 
 def wait_for_cycle(base: str, feeds: int, daemons: list[subprocess.Popen[bytes]]) -> Any:
@@ -234,23 +213,29 @@ def wait_for_cycle(base: str, feeds: int, daemons: list[subprocess.Popen[bytes]]
     return stats
 
 
+def park_postgres(url: str) -> None:
+    """Nothing due while daemons start (the warm-up's first start finds no feeds yet)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE feeds SET next_poll = now() + interval '1 day'")
+
+
 def make_due_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("UPDATE feeds SET next_poll = now() - interval '1 hour'")
 
 
-def postgres_connections(url: str) -> tuple[int, float]:
-    """This run's connections (but this one) and their backends' CPU seconds so far."""
+def postgres_connections(url: str) -> tuple[int, dict[int, float]]:
+    """This run's connections (but this one) and each one's backend CPU seconds so far."""
     query = "SELECT pid FROM pg_stat_activity WHERE application_name = current_setting("
     query += "'application_name') AND pid <> pg_backend_pid()"
     with psycopg.connect(url, autocommit=True) as conn:
         pids = [int(row[0]) for row in conn.execute(query).fetchall()]
-    return len(pids), sum(_backend_cpu(pid) for pid in pids)
+    return len(pids), {pid: _backend_cpu(pid) for pid in pids}
 
 
 def _backend_cpu(pid: int) -> float:
     try:
-        return cpu_seconds(pid)
+        return daemons_run.cpu_seconds(pid)
     except OSError:  # the server runs elsewhere, or the backend just ended
         return 0.0
 
@@ -281,14 +266,15 @@ def measure_postgres(
     """Warm-up, then 1, 2 and 3 daemons, on a fresh schema never analysed by hand."""
     results = []
     with fresh_schema(url) as schema_url:
-        store = f'url = "{schema_url}"'
-        configs = [write_config(directory, f"pg-{n}", store, urls) for n in range(3)]
+        store = f'url = "{schema_url}"\n{PG_CLAIMS}'
+        configs = []
+        for n in range(3):
+            port = daemons_run.free_port()
+            configs.append((write_config(directory, f"pg-{n}", store, urls, port), port))
         warm = Setup(setup.tree, None, setup.code)  # filling the store is not measured
-        run_cycle(base, feeds, configs[:1], lambda: (None, None), warm)
+        warm_postgres(base, feeds, configs[0], warm)
         for count in (1, 2, 3):
-            make_due_postgres(schema_url)
-            cycle = run_cycle(base, feeds, configs[:count],
-                              lambda: postgres_connections(schema_url), setup)  # fmt: skip
+            cycle = run_cycle(base, feeds, configs[:count], schema_url, setup)
             results.append(_named(cycle, "PostgreSQL"))
             print(json.dumps(results[-1].__dict__), flush=True)
     return results
@@ -321,12 +307,20 @@ def _row(args: argparse.Namespace, r: Cycle, one: dict[str, float]) -> str:
     total = sum(r.cpu) + (r.database_cpu or 0.0)
     efficiency = f"{rate / (r.daemons * one[r.code]):.2f}" if r.setup == "PostgreSQL" else "—"
     database = "—" if r.database_cpu is None else f"{r.database_cpu:.1f} s"
+    life = "—" if r.life is None else f"{' + '.join(f'{c:.1f}' for c in r.life)} s"
     return (
         f"| {r.setup} | {r.code} | {r.daemons} | {r.wall:.1f} s | {rate:,.1f} | "
-        f"{' + '.join(f'{c:.1f}' for c in r.cpu)} s | {database} | "
+        f"{' + '.join(f'{c:.1f}' for c in r.cpu)} s | {life} | {database} | "
         f"{1000 * total / args.feeds:.1f} s | {efficiency} | "
         f"{'—' if r.connections is None else r.connections} |"
     )
+
+
+_HEADER = (
+    "| store | code | n | wall | feeds/s | CPU per daemon | with start-up | PG backends "
+    "| CPU/1k feeds | eff. | conn |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+    "| ---: | ---: | ---: |"
+)
 
 
 def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> str:
@@ -348,23 +342,25 @@ of 30–60 KB from {args.hosts} loopback addresses with ETags. Each store was wa
 full cycle (not confined); in each measured cycle a fifth of the feeds changed (two new
 items each) and the rest answer 304. On SQLite one `wirewatch run --once` process polls
 every feed (as fast as politeness allows; `run` itself spreads a restart's overdue feeds
-over up to one interval on purpose). On PostgreSQL every feed is made due at once and real
-`wirewatch run` processes (default politeness and claim settings, parse workers one per core
-but one, each) share the feeds through leases (docs/decisions/0017-leases.md). Each code's
-PostgreSQL cycles run on a fresh schema that nothing analysed by hand (the local server's
-autovacuum may or may not have run; the code must not depend on it). Wall time is from the
-farm's first to its last feed request of the cycle; CPU is each daemon's own plus its parse
-workers' over its whole life (start-up included), and the database's is that of the backends
-of this run's connections open at the end of the cycle (from /proc); CPU per 1,000 feeds
-sums both. Efficiency is feeds/s over n × the same code's one-daemon feeds/s. "baseline"
-rows are commit `{args.baseline or "—"}`, measured in the same run.
+over up to one interval on purpose); its CPU is over its whole life, start-up included. On
+PostgreSQL real `wirewatch run` processes (default politeness and claim batch, claims every
+0.5 s while idle, parse workers one per core but one, each) start while every feed is
+parked (due in a day); once all answer `/readyz` (story index warmed) and idle, every feed is made
+due at once and they share the feeds through leases (docs/decisions/0017-leases.md). Each
+code's PostgreSQL cycles run on a fresh schema that nothing analysed by hand (the local
+server's autovacuum may or may not have run; the code must not depend on it). Wall time is
+from the farm's first to its last feed request of the cycle. "CPU per daemon" is each
+daemon's own plus its parse workers' over the cycle (from then to the cycle's end);
+"with start-up" is the same over its whole life; "PG backends" is the CPU of this run's
+connections' backends over the cycle (from /proc); CPU per 1,000 feeds sums the cycle's CPU
+of daemons and backends. Efficiency is feeds/s over n × the same code's one-daemon
+feeds/s. "baseline" rows are commit `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
 {quota}. Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it.
 Whole run: {elapsed:.0f} s.
 
-| store | code | n | wall | feeds/s | CPU per daemon | PG backends | CPU/1k feeds | eff. | conn |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+{_HEADER}
 {chr(10).join(rows)}"""
 
 

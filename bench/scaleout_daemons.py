@@ -1,0 +1,172 @@
+"""The daemons of one ``bench.scaleout`` PostgreSQL cycle: started, confined, made ready,
+measured, stopped.
+
+A cycle's daemons start while every feed is parked (due in a day), so nothing is polled
+while they start; once each answers ``/readyz`` (its story index warmed) and then idles (a
+second in which it spent under ``IDLE`` CPU seconds: start-up work queued behind readiness,
+such as the vector graph's adds, is done), its CPU is read; then the feeds are made due and
+the cycle runs. So each daemon's CPU is reported twice:
+over the cycle alone (from ready to the cycle's last request: the steady-state cost of
+polling) and over its whole life (start-up included: what a restart costs too). The
+daemons' start-ups never overlap the timed cycle, and no daemon begins the cycle seconds
+before another because its start-up happened to be quicker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bench.cpu_quota import CpuGroup
+
+ROOT = Path(__file__).resolve().parents[1]
+HANG_GUARD = 600.0  # seconds for one start-up or cycle; only reached when something broke
+IDLE = 0.03  # CPU seconds per second below which a ready daemon counts as idle (claims only)
+
+
+@dataclass
+class Setup:
+    """How daemons are started: which code (a tree), and the CPU each may use."""
+
+    tree: Path = ROOT
+    cpus: float | None = None
+    code: str = "this"
+
+    def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
+        env = {**os.environ, "PYTHONPATH": str(self.tree)}
+        if group:  # the shell joins the group, then becomes the daemon: all it forks stays in
+            command = ["sh", "-c", f'echo $$ > "{group.procs}" && exec "$@"', "sh", *command]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=self.tree,
+                                env=env)  # fmt: skip
+
+
+@dataclass
+class Daemon:
+    """One started ``wirewatch run``: its process, listener port and CPU group."""
+
+    process: Any
+    port: int
+    log: IO[bytes]
+    group: CpuGroup | None
+    ready_cpu: float = 0.0
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid) + children_cpu(self.process.pid)
+
+
+@dataclass
+class Measured:
+    """CPU per daemon over the cycle and over its whole life, and the database's."""
+
+    cycle_cpu: list[float]
+    life_cpu: list[float]
+    connections: int | None
+    database_cpu: float | None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    """A loopback port free now (the daemon binds it a moment later; a bench, not a test)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its reaped children (parse workers), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu(pid: int) -> float:
+    """CPU of a daemon's live parse workers (not yet reaped, so not in its cutime)."""
+    total = 0.0
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for kid in child.read_text().split():
+            total += cpu_seconds(int(kid))
+    return total
+
+
+def start(configs: list[tuple[Path, int]], logs: Sequence[IO[bytes]], setup: Setup) -> list[Daemon]:
+    """One daemon per (config, listener port), each in its own CPU group when confined."""
+    command = [sys.executable, "-m", "monitor", "run", "--config"]
+    daemons = []
+    for (config, port), log in zip(configs, logs, strict=True):
+        group = CpuGroup(setup.cpus) if setup.cpus else None
+        daemons.append(Daemon(setup.popen([*command, str(config)], log, group), port, log, group))
+    return daemons
+
+
+def wait_ready(daemons: list[Daemon]) -> None:
+    """Until every daemon answers ``/readyz`` 200 and then idles (its start-up's last work,
+    such as the vector graph's queued adds, done); then each one's CPU so far is kept."""
+    deadline = time.monotonic() + HANG_GUARD
+    waiting = list(daemons)
+    while waiting:
+        if time.monotonic() > deadline or any(d.process.poll() is not None for d in daemons):
+            raise RuntimeError("a daemon exited or never became ready")
+        for daemon in [d for d in waiting if _ready(d.port)]:
+            waiting.remove(daemon)
+        time.sleep(0.2)  # a benchmark's readiness probe, not synchronisation in a test
+    for daemon in daemons:
+        daemon.ready_cpu = _idle(daemon, deadline)
+
+
+def _idle(daemon: Daemon, deadline: float) -> float:
+    """The daemon's CPU once a second of it spent less than ``IDLE`` CPU seconds."""
+    spent = daemon.cpu()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)  # a benchmark's idle probe, not synchronisation in a test
+        now = daemon.cpu()
+        if now - spent < IDLE:
+            return now
+        spent = now
+    raise RuntimeError("a daemon never went idle after /readyz")
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop(daemons: list[Daemon]) -> None:
+    """SIGTERM each, wait, print the log tail of one that failed; remove the CPU groups."""
+    for daemon in daemons:
+        daemon.process.send_signal(signal.SIGTERM)
+    for daemon in daemons:
+        if daemon.process.wait(timeout=120) != 0:
+            daemon.log.seek(0)
+            print(daemon.log.read().decode(errors="replace")[-3000:], file=sys.stderr)
+        if daemon.group:
+            daemon.group.remove()
+
+
+Database = Callable[[], tuple[int | None, dict[int, float]]]
+
+
+def measure(
+    daemons: list[Daemon], run: Callable[[], dict[str, Any]], database: Database
+) -> Measured:
+    """Ready daemons through one cycle (``run``): their CPU and the database's over it."""
+    _, before = database()
+    stats = run()
+    life = [daemon.cpu() for daemon in daemons]
+    connections, after = database()
+    cycle = [total - daemon.ready_cpu for total, daemon in zip(life, daemons, strict=True)]
+    if connections is None:
+        return Measured(cycle, life, None, None, stats)
+    spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    return Measured(cycle, life, connections, spent, stats)
