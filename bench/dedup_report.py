@@ -272,6 +272,12 @@ def _notes(report: Report) -> str:
   `TIMESTAMP` is the aggregator's crawl time of a whole cluster, so it could leak the
   labels. With the words alone the figures were equal; with meaning, ignoring time lets
   the semantic tier join reports days apart, and precision falls (time bounds the window).
+- **De-leaked times**: the same rows with each headline's time drawn after its story's
+  stamp as `bench.surge` spreads a story's outlets (log-normal, seeded by the story id and
+  the headline's place in it, `SPREAD_SEED`), taken in that time order: within one story
+  the stamp is nearly constant, so "reported minutes apart" would mean "same label" by
+  construction. The time-aware bars (decision 0059) are judged here against the one bar
+  of any age under the same times.
 - Not measured here: leads. Re-worded reports that share few headline words join only with
   their leads (see `tests/monitor/stories/test_story_index.py`); no labelled data with leads was
   available to calibrate that path."""

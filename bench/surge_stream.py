@@ -29,7 +29,7 @@ import hashlib
 import math
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,6 +120,20 @@ def _erfinv(value: float) -> float:
     for coefficient in coefficients:
         result = result * w + coefficient
     return result * value
+
+
+def spread_times(items: Sequence[tuple[str, datetime]], seed: int) -> list[datetime]:
+    """Each (story, stamp) item's time spread after its story's earliest stamp, as
+    ``read_rows`` spreads them: the n-th item of a story gets the story's n-th delay."""
+    start: dict[str, datetime] = {}
+    for story, stamp in items:
+        start[story] = min(start.get(story, stamp), stamp)
+    seen: Counter[str] = Counter()
+    times = []
+    for story, _ in items:
+        times.append(start[story] + _delay(story, seen[story], seed))
+        seen[story] += 1
+    return times
 
 
 def read_rows(folder: Path, seed: int, days: float | None = None) -> list[Row]:
