@@ -135,13 +135,14 @@ class DedupSettings(Section):
     semantic: bool = True
     # Headlines close in meaning (sentence embeddings, docs/decisions/0042): in one language
     # the cosine averaged with the IDF overlap of their words; across languages the cosine.
-    semantic_similarity: float = Field(0.46, gt=0, le=1)
+    semantic_similarity: float = Field(0.48, gt=0, le=1)
     cross_language_similarity: float = Field(0.7, gt=0, le=1)
     # The two one-language bars above hold for reports within ``recent_hours`` of each
-    # other; further apart, these (never lower) bars (docs/decisions/0059-recent-reports.md).
+    # other; further apart, these (never lower) bars (docs/decisions/0059-recent-reports.md,
+    # set on de-leaked times: "The slice's timestamps").
     recent_hours: float = Field(1.0, ge=0)
     related_similarity_later: float = Field(0.5, gt=0, le=1)
-    semantic_similarity_later: float = Field(0.72, gt=0, le=1)
+    semantic_similarity_later: float = Field(0.52, gt=0, le=1)
     # The story index saved at shutdown and every ``snapshot_interval`` seconds, loaded at
     # start instead of re-reading the window (docs/decisions/0051-index-snapshots.md).
     snapshot: bool = True
