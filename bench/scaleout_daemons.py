@@ -89,11 +89,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def children_cpu(pid: int) -> float:
-    """CPU of a daemon's live parse workers (not yet reaped, so not in its cutime)."""
+    """CPU of a daemon's live descendants (not yet reaped, so not in its cutime): its parse
+    pool's fork server and the workers that server forked, grandchildren of the daemon."""
     total = 0.0
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
         for kid in child.read_text().split():
-            total += cpu_seconds(int(kid))
+            try:
+                total += cpu_seconds(int(kid)) + children_cpu(int(kid))
+            except OSError:  # it ended meanwhile: its CPU is in its parent's cutime now
+                continue
     return total
 
 
