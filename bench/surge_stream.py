@@ -3,9 +3,10 @@
 
 **Background.** Each row is one outlet's headline of one story; the data's timestamp is
 per story (its crawl time, SOURCE.md), so each story's articles are spread over the
-hours after it: every article's delay is drawn, seeded by the story's id, from a
-log-normal distribution with a median of three hours (sigma 1.2, at most 72 hours) —
-about a third of a story's outlets in its first two hours, nine in ten within 14 hours.
+hours after it: every article's delay is drawn, seeded by the story's id and the article's
+place in it, from a log-normal distribution with a median of 12 hours (sigma 1.0, capped at
+72 hours: ``SPREAD_MEDIAN_HOURS``, ``SPREAD_SIGMA``, ``SPREAD_MAX_HOURS``) — about one in 27
+of a story's outlets in its first two hours, a quarter within six, nine in ten within 43.
 The outlet is the publisher. Names are what the daemon's story bookkeeping reads in a
 headline (``monitor.stories.headlines.name_phrases``, with the name statistics of the
 story index learned from the headlines as they arrive); rules are the example config's.
