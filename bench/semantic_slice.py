@@ -133,7 +133,10 @@ def _scored(method: str, predicted: list[str], truth: list[str]) -> SliceScore:
 def scan_costs(windows: Sequence[int], dimensions: int = 512, repeats: int = 5) -> list[ScanCost]:
     """Median milliseconds of one query against ``window`` rows. A window larger than
     ``_BLOCK`` rows is scanned as that many blocks of one matrix (a scan's cost is linear
-    in its rows; 400,000 float32 rows would take 800 MB of this shared machine)."""
+    in its rows; 400,000 float32 rows would take 800 MB of this shared machine). No
+    windows (``--scan ''``) measure nothing."""
+    if not windows:
+        return []
     generator = np.random.default_rng(17)
     block = generator.standard_normal((min(max(windows), _BLOCK), dimensions), dtype=np.float32)
     narrow, query = block.astype(np.float16), block[0].copy()

@@ -117,3 +117,9 @@ def test_mrpc_combination_keeps_vetoed_pairs_and_number_clashes_apart() -> None:
     alone = scores["cosine ≥ 0.9, numbers gate"]
     assert (combined.said_same, combined.precision, combined.recall) == (2, 1.0, 1.0)
     assert (alone.said_same, alone.precision) == (2, 0.5)
+
+
+def test_no_scan_windows_measure_nothing_and_one_window_gives_its_costs() -> None:
+    assert tiers.scan_costs([]) == []
+    (cost,) = tiers.scan_costs([64], dimensions=8, repeats=1)
+    assert cost.window == 64
