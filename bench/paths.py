@@ -27,7 +27,7 @@ from monitor.ingest import Ingested, sighting_of
 from monitor.ingest.pipeline import article_fields
 from monitor.ingest.surges import entity_names, name_key
 from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
-from monitor.store.interface import KnownArticle
+from monitor.store import KnownArticle
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
 from monitor.stories.headlines import name_phrases
 from monitor.stories.names import NameStats
