@@ -17,6 +17,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
 from monitor.stories.aliases import other_entities, unmentioned
@@ -41,7 +42,10 @@ _MIN_OVERLAP = 0.2
 _ALIGNED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
 # A bound rules a pair out only this far below the bar: rounding cannot change a verdict.
 _ROUNDING = 1 - 1e-9
+# Verdicts as module constants: judge runs for every candidate story (~17 per article), and
+# a class attribute of an Enum costs ten times a global to look up.
 _VETO, _UPDATE, _NEAR_IDENTICAL = MatchKind.VETO, MatchKind.UPDATE, MatchKind.NEAR_IDENTICAL
+_NONE, _RELATED = MatchKind.NONE, MatchKind.RELATED
 
 
 @dataclass(slots=True)
@@ -109,6 +113,24 @@ class Rarity:
         if found is None:
             found = self._norms[words] = norm(words, self)
         return found
+
+
+def judge(
+    query: Query, entry: Entry, idf: Rarity, threshold: float, bar: float
+) -> tuple[MatchKind, float]:
+    """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair: near-identical
+    at token-sort ratio ``threshold`` or above, related at ``bar`` or above."""
+    ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=threshold)
+    if another_event(query, entry):  # a near-identical one marks its story apart
+        return (_VETO, 0.0) if ratio else (_NONE, 0.0)
+    if ratio:
+        return near_identical(query, entry), ratio
+    if details_differ(query, entry):
+        return _NONE, 0.0
+    score = related(query, entry, idf, bar)
+    if score >= bar:
+        return _RELATED, score * 100
+    return _NONE, 0.0
 
 
 def near_identical(query: Query, entry: Entry) -> MatchKind:

@@ -29,7 +29,9 @@ A story that holds a near-identical headline vetoed by a detail is a different e
 no weaker evidence may put the article in it.
 
 Each article's words are read in its detected language (``Article.language``, "" when
-unknown: ``monitor.stories.words``), its stop words, stems and casualty words.
+unknown: ``monitor.stories.words``), its stop words, stems and casualty words, into the
+query it is looked up by and the entry it is kept as (``monitor.stories.queries``); a pair
+is judged by ``monitor.stories.evidence``.
 
 Candidates come from an inverted index over headline words; only the newest ``_CAP``
 postings of each word are read, so a lookup costs the same with 10,000 or 400,000
@@ -39,7 +41,6 @@ twice. The window is pruned by time.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -48,38 +49,18 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
-from monitor.stories.aliases import canonical_of
-from monitor.stories.directions import NO_DIRECTIONS, directions
-from monitor.stories.evidence import (
-    Entry,
-    IndexedStory,
-    Query,
-    Rarity,
-    another_event,
-    details_differ,
-    meaning_score,
-    near_identical,
-    related,
-)
-from monitor.stories.headlines import (
-    content_tokens,
-    grouping_text,
-    name_phrases,
-    strip_decorations,
-    toll_numbers,
-)
+from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning_score
+from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
 from monitor.stories.names import NameStats
-from monitor.stories.numbers import read_numbers, shared_numbers, with_whole_parts
+from monitor.stories.queries import build_query, probe_entry, window_entry
 from monitor.stories.semantic import VectorWindow, decoded
 from monitor.stories.whole import RECENT, StoryWhole, story_whole, with_centroid
 
 _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
 _NEIGHBOURS = 16  # nearest headlines by meaning judged per lookup
-_NO_NUMBERS: frozenset[str] = frozenset()  # one for all entries without: each is 216 bytes
 
 
 def _serials() -> array[int]:
@@ -88,11 +69,9 @@ def _serials() -> array[int]:
     return array("I")
 
 
-# The pair judgement runs for every candidate story (~17 per article): its verdicts are
-# module constants, as a class attribute of an Enum costs ten times a global to look up.
-_NONE, _VETO, _RELATED = MatchKind.NONE, MatchKind.VETO, MatchKind.RELATED
-_NEAR_IDENTICAL, _UPDATE = MatchKind.NEAR_IDENTICAL, MatchKind.UPDATE
-_SEMANTIC = MatchKind.SEMANTIC
+# Verdicts as module constants, as in monitor.stories.evidence: a class attribute of an
+# Enum costs ten times a global to look up, and these are read for every candidate.
+_VETO, _SEMANTIC = MatchKind.VETO, MatchKind.SEMANTIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +184,9 @@ class StoryIndex:
         theirs = self._query(other, other_lead, other_language)
         if query.headline == theirs.headline:
             return MatchKind.SAME_HEADLINE
-        story = IndexedStory("", "", datetime.min)
-        entry = Entry(story, theirs.headline, tuple(theirs.tokens),
-                       tuple(theirs.everything - theirs.tokens),
-                       tuple(theirs.names & theirs.tokens), theirs.numbers, theirs.counts,
-                       0.0, theirs.language, theirs.directions, theirs.aliases, 0.0)  # fmt: skip
+        entry = probe_entry(theirs)
         idf = Rarity(self._postings, len(self._entries))
-        kind = self._judge(query, entry, idf, self.related)[0]
+        kind = judge(query, entry, idf, self.threshold, self.related)[0]
         mine, other_vector = decoded(vectors[0]), decoded(vectors[1])
         if kind or mine is None or other_vector is None:
             return kind
@@ -294,49 +269,20 @@ class StoryIndex:
         key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
-        query = self._build_query(title, lead, language)
+        query = build_query(title, lead, language, self._names)
         self._last_query = (key, query)
         return query
-
-    def _build_query(self, title: str, lead: str, language: str) -> Query:
-        stripped = strip_decorations(title)
-        headline = grouping_text(stripped, language)
-        tokens = content_tokens(headline, language)
-        names = self._names.names_in(stripped, language)
-        tolls = toll_numbers(headline, language)
-        folded_lead = grouping_text(lead, language) if lead else ""
-        if lead:
-            names |= self._names.names_in(lead, language) & tokens
-        everything = tokens | content_tokens(folded_lead, language) if lead else tokens
-        return Query(
-            headline,
-            tokens,
-            everything,
-            names,
-            with_whole_parts(read_numbers(stripped, language)),
-            tolls,
-            tolls | toll_numbers(folded_lead, language) if lead else tolls,
-            sys.intern(language),
-            directions(headline.split(), language),
-            canonical_of(everything) or _NO_NUMBERS,
-        )
 
     def _insert(
         self, story: IndexedStory, headline: str, query: Query, seen: float, stored: float
     ) -> int:
         self._serial += 1
         serial = self._serial
-        tokens = tuple(sys.intern(token) for token in sorted(query.tokens))
-        extra = tuple(sys.intern(token) for token in sorted(query.everything - query.tokens))
-        names = tuple(token for token in tokens if token in query.names)
-        found = shared_numbers(query.numbers) if query.numbers else _NO_NUMBERS
-        counts = shared_numbers(query.counts) if query.counts else _NO_NUMBERS
-        entry = Entry(story, headline, tokens, extra, names, found, counts, seen, query.language,
-                       query.directions or NO_DIRECTIONS, query.aliases, stored)  # fmt: skip
+        entry = window_entry(story, headline, query, seen, stored)
         self._entries[serial] = entry
         self._by_headline[headline] = serial
         story.entries += 1
-        for token in tokens:
+        for token in entry.tokens:
             self._postings[token].append(serial)
         return serial
 
@@ -385,7 +331,8 @@ class StoryIndex:
         allowed: list[StoryMatch] = []
         for entry in self._candidates(query, seen):
             story = entry.story
-            kind, score = self._judge(query, entry, idf, self._bars(seen - entry.seen)[0])
+            bar = self._bars(seen - entry.seen)[0]
+            kind, score = judge(query, entry, idf, self.threshold, bar)
             if kind is _VETO:
                 vetoed.add(story.story_id)
             elif kind:
@@ -432,20 +379,3 @@ class StoryIndex:
         if abs(gap) <= self.recent.total_seconds():
             return self.related, self.semantic
         return self.later
-
-    def _judge(
-        self, query: Query, entry: Entry, idf: Rarity, bar: float
-    ) -> tuple[MatchKind, float]:
-        """(NEAR_IDENTICAL | UPDATE | RELATED | VETO | NONE, score) for one pair, related
-        at ``bar`` or above."""
-        ratio = fuzz.token_sort_ratio(query.headline, entry.headline, score_cutoff=self.threshold)
-        if another_event(query, entry):  # a near-identical one marks its story apart
-            return (_VETO, 0.0) if ratio else (_NONE, 0.0)
-        if ratio:
-            return near_identical(query, entry), ratio
-        if details_differ(query, entry):
-            return _NONE, 0.0
-        score = related(query, entry, idf, bar)
-        if score >= bar:
-            return _RELATED, score * 100
-        return _NONE, 0.0
