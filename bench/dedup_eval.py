@@ -29,13 +29,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
 from bench import dedup_report
+from bench.dedup_mrpc import MRPC, mrpc_scores
+from bench.dedup_report import FUZZ_CUTOFF, OURS, WORDS_ONLY
 from bench.dedup_scale import TRACED_ARTICLES, scale, scaled_rows, traced_bytes
 from bench.embeddings import timed_vectors, vectors_of
 from bench.pipeline import environment
@@ -49,11 +51,7 @@ from monitor.stories.headlines import normalise_headline
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SLICE = "news-story-clusters/newsCorpora_first14days_stories.tsv"
 FULL = "news-story-clusters/newsCorpora.tsv.gz"
-MRPC = ("mrpc/msr_paraphrase_train.txt", "mrpc/msr_paraphrase_test.txt")
-FUZZ_CUTOFF = 90
 BIG_STORY = 10  # headlines: a story many outlets report
-OURS = "StoryIndex (wirewatch)"
-WORDS_ONLY = "StoryIndex, words only (before the semantic tier)"
 PAIRS_ONLY = "StoryIndex, pairs only at bar 0.5 (before story wholes)"
 ONE_BAR_AGES = "StoryIndex, one bar 0.52 at any age"
 ONE_BAR = f"{ONE_BAR_AGES} (before recent reports)"
@@ -83,15 +81,6 @@ class Clustering:
     per_story: float  # predicted clusters a true story is split into, on average
     seconds: float
     big_per_story: float  # the same over true stories of BIG_STORY headlines or more
-
-
-@dataclass(frozen=True, slots=True)
-class PairScore:
-    method: str
-    said_same: int
-    correct: int
-    positives: int
-    pairs: int
 
 
 # -- data ------------------------------------------------------------------------------
@@ -270,61 +259,6 @@ def spread_index(rows: Sequence[Row], settings: DedupSettings) -> list[str]:
 
 def _with(settings: DedupSettings) -> Callable[[Sequence[Row]], list[str]]:
     return lambda rows: story_index(rows, settings)
-
-
-# -- MRPC ------------------------------------------------------------------------------
-
-
-def read_mrpc(path: Path) -> list[tuple[bool, str, str]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        fields = (line.rstrip("\n").split("\t") for line in handle)
-        return [(quality == "1", first, second) for quality, _, _, first, second in fields]
-
-
-def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScore]:
-    pairs = [pair for path in paths for pair in read_mrpc(path)]
-    vectors = vectors_of([sentence for _, first, second in pairs for sentence in (first, second)])
-    kinds = mrpc_kinds(pairs, settings, list(zip(vectors[::2], vectors[1::2], strict=True)))
-    fuzzy = [fuzz.token_sort_ratio(a, b, processor=utils.default_process) >= FUZZ_CUTOFF
-             for _, a, b in pairs]  # fmt: skip
-    labels = [same for same, _, _ in pairs]
-    close = ("same_headline", "near_identical", "update")
-    words = (*close, "related")
-    return [
-        _pair_score(OURS, [k in (*words, "semantic") for k in kinds], labels),
-        _pair_score("… of which near-identical", [k in close for k in kinds], labels),
-        _pair_score("… of which related (other words)", [k == "related" for k in kinds], labels),
-        _pair_score("… of which semantic (meaning)", [k == "semantic" for k in kinds], labels),
-        _pair_score(WORDS_ONLY, [k in words for k in kinds], labels),
-        _pair_score(f"token_sort_ratio >= {FUZZ_CUTOFF}", fuzzy, labels),
-    ]
-
-
-def mrpc_kinds(
-    pairs: Sequence[tuple[bool, str, str]],
-    settings: DedupSettings,
-    vectors: Sequence[tuple[bytes, bytes]] | None = None,
-) -> list[str]:
-    """StoryIndex's evidence for each pair, every sentence first added to one index (for
-    word rarity and names), each in the language the daemon's identifier reads in it;
-    with their ``vectors``, the semantic tier's too."""
-    index = story_index_for(settings, timedelta(days=36_500))
-    both = vectors or [(b"", b"")] * len(pairs)
-    moment = datetime(2005, 1, 1, tzinfo=UTC)
-    languages = [(identify(first), identify(second)) for _, first, second in pairs]
-    together = list(zip(pairs, languages, strict=True))
-    for number, ((_, first, second), (one, other)) in enumerate(together):
-        index.add(f"a{number}", "", first, moment, language=one)  # word rarity and names
-        index.add(f"b{number}", "", second, moment, language=other)
-    return [
-        str(index.compare(first, second, language=one, other_language=other, vectors=pair))
-        for ((_, first, second), (one, other)), pair in zip(together, both, strict=True)
-    ]
-
-
-def _pair_score(method: str, said: list[bool], labels: list[bool]) -> PairScore:
-    correct = sum(s and real for s, real in zip(said, labels, strict=True))
-    return PairScore(method, sum(said), correct, sum(labels), len(labels))
 
 
 # -- command ---------------------------------------------------------------------------

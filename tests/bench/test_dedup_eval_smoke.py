@@ -10,7 +10,6 @@ import pytest
 
 from bench.dedup_eval import (
     FULL,
-    MRPC,
     SLICE,
     SPREAD_SEED,
     bcubed,
@@ -19,6 +18,7 @@ from bench.dedup_eval import (
     read_slice,
     spread_index,
 )
+from bench.dedup_mrpc import MRPC
 from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
 
