@@ -27,7 +27,7 @@ from monitor.daemon.reload import Reloader, install_reload_route, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
 from monitor.daemon.shutdown import Deadline, finish_in_flight, stop_dispatching
 from monitor.daemon.summary import RoundSummary, summarise
-from monitor.daemon.supervision import supervised
+from monitor.daemon.supervision import supervised, unless_stopped
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of
 from monitor.daemon.wiring import (
     retain_once,
@@ -111,7 +111,11 @@ class Daemon:
         self.health = Health(settings.listener.readiness_timeout)
         self.listener = listener_for(settings.listener, starting)  # others add routes to it
         # Built in one step: a daemon that exists runs from its config.
-        readiness = Readiness(lambda: self.store, lambda: True, lambda: warmup.ready)
+        pool = parts.polling.parse_executor  # a check of its own only when there is a pool
+        readiness = Readiness(
+            lambda: self.store, lambda: True, lambda: warmup.ready,
+            None if pool is None else (lambda: self.polling.workers_started),
+        )  # fmt: skip
         install_daemon_routes(self.listener, self.health, metrics, readiness)  # /healthz, ...
         swap = RuntimeSwap(
             parts.runtime, parts.pipeline, parts.dispatcher, parts.polling,
@@ -210,7 +214,7 @@ class Daemon:
         workers = 4 * self.config.settings.daemon.concurrency
         if self.config.settings.listener.serve_once:
             await start_listener(self.listener, self.config.settings.listener)
-        await self.warmup.warm()
+        await asyncio.gather(self.warmup.warm(), self.polling.start_workers())
         await self._remember_feed_states()
         feeds = self.config.feeds
         outcomes = await poll_all(feeds, self.poll, workers)
@@ -224,7 +228,7 @@ class Daemon:
         scheduler = self.scheduler
         self.health.add_check("scheduler", scheduler_check(lambda: self.scheduler))
         await start_listener(self.listener, self.config.settings.listener)  # /healthz at once
-        if not await self.warmup.warm_unless(stop):  # /readyz once the index holds the window
+        if not await self._warm_unless(stop):  # /readyz once warm, or never: stopped first
             return
         watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
                         on_skipped=self.metrics.poll_skipped)  # fmt: skip
@@ -242,6 +246,17 @@ class Daemon:
             await stop.wait()
         finally:
             await self._shut_down(scheduler, claims, dispatcher)
+
+    async def _warm_unless(self, stop: asyncio.Event) -> bool:
+        """The story index and the parse processes warmed side by side (both cost CPU
+        seconds the first poll would otherwise wait for), unless ``stop`` comes first."""
+        workers = asyncio.ensure_future(self.polling.start_workers())
+        try:
+            return await self.warmup.warm_unless(stop) and await unless_stopped(workers, stop)
+        finally:
+            workers.cancel()  # a no-op once they are up
+            with contextlib.suppress(asyncio.CancelledError):
+                await workers
 
     def _add_upkeep_jobs(self, scheduler: AsyncIOScheduler) -> None:
         """Everything the scheduler runs besides the polls."""

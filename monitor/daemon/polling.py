@@ -41,6 +41,7 @@ from monitor.listener import HttpListener
 from monitor.pages import PageFetcher
 from monitor.records import FeedState
 from monitor.store import Store
+from monitor.stories.embedding import load_model
 from monitor.web import MeteredFetcher, Metrics
 
 log = structlog.get_logger("monitor.daemon.polling")
@@ -70,12 +71,13 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
     )
 
 
-def parse_pool(workers: int) -> ParsePool | None:
+def parse_pool(workers: int, *, semantic: bool = False) -> ParsePool | None:
     """A process pool for :func:`monitor.feeds.parser.parse_feed` (``-1``: one per core but the
     one the event loop needs, at least one), or None (``0``) to parse in a thread.
-    Forkserver workers: forking a threaded process is unsafe."""
+    Forkserver workers: forking a threaded process is unsafe. ``semantic``: each worker
+    loads the headline-embedding model as it starts (it embeds headlines too)."""
     count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
-    return ParsePool(count) if count else None
+    return ParsePool(count, (load_model,) if semantic else ()) if count else None
 
 
 def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:
@@ -154,7 +156,9 @@ class Polling:
         self.pages = PageFetcher(self.fetcher, concurrency=page_slots(config.settings.daemon))
         if metrics is not None:
             metrics.watch_pages(self.pages.stats)
-        self.parse_executor = parse_pool(config.settings.daemon.parse_workers)
+        self.parse_executor = parse_pool(
+            config.settings.daemon.parse_workers, semantic=config.settings.dedup.semantic
+        )
         if metrics is not None and self.parse_executor is not None:
             metrics.watch_parse_workers(self.parse_executor.worker_pids)
         self.scheduler: AsyncIOScheduler | None = None
@@ -302,6 +306,16 @@ class Polling:
             delay = backoff_delay(1, policy, random.random)
             when = self.clock() + timedelta(seconds=delay)
         return when
+
+    async def start_workers(self) -> None:
+        """The parse processes started and warm (none to start when parsing in a thread)."""
+        if self.parse_executor is not None and not self.parse_executor.started:
+            await self.parse_executor.start_workers()
+
+    @property
+    def workers_started(self) -> bool:
+        """/readyz: the parse processes are up, so a poll will not wait for them."""
+        return self.parse_executor is None or self.parse_executor.started
 
     async def aclose(self) -> None:
         await self.pages.aclose()  # late pages still in flight: their fetches end first

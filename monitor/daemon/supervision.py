@@ -46,3 +46,17 @@ async def supervised(
             return
         log.info("background_task_restarted", task=name)
         delay = min(delay * 2, MAX_RESTART_DELAY)
+
+
+async def unless_stopped(task: asyncio.Future[None], stop: asyncio.Event) -> bool:
+    """Wait for ``task`` unless ``stop`` is set first: whether it finished (its error, if
+    any, raised). The caller cancels it when not."""
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        return False
+    await task
+    return True

@@ -7,6 +7,12 @@ a pipe whose only write end stays in the daemon and is never written: the kernel
 it however the daemon ends (``kill -9`` included), the worker's read sees end-of-file and
 the worker exits, and the fork server and tracker follow (docs/decisions/0022).
 
+The daemon starts every worker during its start-up (:meth:`ParsePool.start_workers`),
+beside the story index's warm-up, not on the first parse inside its first poll: the fork
+server's imports and each worker's *warmers* (the headline-embedding model) cost seconds
+of CPU that feeds would otherwise wait for. Each worker reports on a *ready* pipe once
+its initialiser has run, so "started" is observed, not guessed (docs/decisions/0062).
+
 Workers also ignore SIGINT. Ctrl-C in a terminal signals the whole process group; the
 daemon then stops the pool itself, and a worker interrupted while waiting for work would
 only print a ``KeyboardInterrupt`` traceback.
@@ -14,35 +20,103 @@ only print a ``KeyboardInterrupt`` traceback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
+
+import structlog
 
 __all__ = ["ORPHANED_EXIT_STATUS", "ParsePool"]
 
 ORPHANED_EXIT_STATUS = 3  # a worker whose daemon is gone; nobody is left to read it
 _PRELOAD = ["monitor.feeds.parse_new"]  # the parser, normalise and their imports
 
+log = structlog.get_logger("monitor.feeds.parse_pool")
+
+Warmer = Callable[[], object]  # a module-level function a worker runs once at its start
+
 
 class ParsePool(ProcessPoolExecutor):
     """``workers`` forkserver processes for :func:`monitor.feeds.parser.parse_feed`."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, warmers: Sequence[Warmer] = ()) -> None:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the parser once; every worker forked from it starts warm.
         context.set_forkserver_preload(_PRELOAD)
         # Pipe fds are close-on-exec and the fork server gets only the fds it is passed:
         # the write end stays in this process alone.
         self._lifeline, self._lifeline_end = context.Pipe(duplex=False)
+        # Each worker sends its pid here once its initialiser is done.
+        self._ready, self._ready_end = context.Pipe(duplex=False)
+        self.ready_pids: set[int] = set()  # workers that have run their initialiser
+        self.workers = workers
+        self.started = False  # start_workers has seen every worker ready (or ended)
         super().__init__(
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self._lifeline,),
+            initargs=(self._lifeline, self._ready_end, tuple(warmers)),
         )
+
+    async def start_workers(self) -> None:
+        """Start every worker now and return once each has run its initialiser (or ended):
+        the first parse then finds them warm. Spawning waits for the fork server's imports,
+        so it runs in a daemon thread: a cancelled start never holds the process's exit."""
+        loop = asyncio.get_running_loop()
+        spawned: asyncio.Future[None] = loop.create_future()
+        threading.Thread(
+            target=self._spawn_all, args=(loop, spawned), name="parse_pool_start", daemon=True
+        ).start()
+        await spawned
+        while not self._all_reported():
+            await self._readable()
+            self._read_reports()
+        self.started = True
+        log.info("parse_workers_started", workers=len(self.ready_pids))
+
+    def _spawn_all(self, loop: asyncio.AbstractEventLoop, spawned: asyncio.Future[None]) -> None:
+        error: BaseException | None = None
+        try:
+            with self._shutdown_lock:  # submit and shutdown take it too
+                if not self._shutdown_thread and not self._broken:
+                    for _ in range(len(self._processes), self.workers):
+                        # What submit does, one worker per task; typeshed omits it.
+                        self._spawn_process()  # type: ignore[attr-defined]
+                    self._start_executor_manager_thread()  # it watches them die
+        except BaseException as err:  # handed to the awaiting task
+            error = err
+        with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
+            loop.call_soon_threadsafe(_settle, spawned, error)
+
+    def _all_reported(self) -> bool:
+        """Every worker has reported ready or ended; none left while shut down."""
+        processes = dict(self._processes or {})
+        return all(
+            pid in self.ready_pids or not process.is_alive() for pid, process in processes.items()
+        )
+
+    async def _readable(self) -> None:
+        """Until a worker reports or ends (its sentinel becomes readable)."""
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+        fds = [self._ready.fileno(), *(p.sentinel for p in (self._processes or {}).values())]
+        for fd in fds:
+            loop.add_reader(fd, _settle, woken, None)
+        try:
+            await woken
+        finally:
+            for fd in fds:
+                loop.remove_reader(fd)
+
+    def _read_reports(self) -> None:
+        while self._ready.poll():
+            self.ready_pids.add(self._ready.recv())
 
     def worker_pids(self) -> tuple[int, ...]:
         """The worker processes running now (started on demand, up to ``workers``)."""
@@ -52,17 +126,30 @@ class ParsePool(ProcessPoolExecutor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         if wait:  # every worker has exited; without wait they may still be finishing tasks
-            self._lifeline.close()
-            self._lifeline_end.close()
+            for end in (self._lifeline, self._lifeline_end, self._ready, self._ready_end):
+                end.close()
 
 
-def _start_worker(lifeline: Connection) -> None:
-    """First thing in each worker: leave Ctrl-C to the daemon, and exit with it."""
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # cancelled: the start was abandoned
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
+def _start_worker(lifeline: Connection, ready: Connection, warmers: tuple[Warmer, ...]) -> None:
+    """First thing in each worker: leave Ctrl-C to the daemon, and exit with it; then the
+    warmers, then say so on ``ready``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch = threading.Thread(
         target=_exit_when_orphaned, args=(lifeline,), name="lifeline", daemon=True
     )
     watch.start()
+    for warm in warmers:
+        warm()
+    ready.send(os.getpid())  # a few bytes: one atomic write, whatever the other workers do
 
 
 def _exit_when_orphaned(lifeline: Connection) -> None:

