@@ -130,11 +130,21 @@ async def test_a_daemon_does_not_learn_back_its_own_articles(
     assert sorted(article.story_id for article in watch.learned) == ["s-two"]
 
 
-async def _waits_for_a_lock(watcher: psycopg.AsyncConnection[Any], pid: int) -> None:
-    """Returns once backend ``pid`` is queued on a lock (each probe is one round trip)."""
+_LOCK_PROBES = 10_000  # round trips; the write queues within a few, a regression never does
+
+
+async def _waits_for_a_lock(
+    watcher: psycopg.AsyncConnection[Any], pid: int, writer: asyncio.Task[object]
+) -> None:
+    """Returns once backend ``pid`` is queued on a lock (each probe is one round trip);
+    fails, rather than hangs, if ``writer`` finishes without waiting or never queues."""
     probe = "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted"
-    while not await (await watcher.execute(probe, (pid,))).fetchone():
-        pass
+    for _ in range(_LOCK_PROBES):
+        if await (await watcher.execute(probe, (pid,))).fetchone():
+            return
+        if writer.done():
+            pytest.fail("the last try's write finished without waiting for the story's row")
+    pytest.fail(f"the last try's write was not queued on a lock after {_LOCK_PROBES} probes")
 
 
 async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
@@ -155,7 +165,9 @@ async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
         await mine.execute("BEGIN")
         mine_folded, mine_known = await first.stories.before_write(mine, [last_try], locked=True)
         growing = asyncio.create_task(run_steps(mine, store_article(POSTGRES, *last_try)))
-        await _waits_for_a_lock(watcher, mine.info.backend_pid)  # queued on the story's row
+        await _waits_for_a_lock(
+            watcher, mine.info.backend_pid, growing
+        )  # queued on the story's row
         with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
             await second.stories.publish(other, folded, known)
         await other.execute("ROLLBACK")
