@@ -47,6 +47,7 @@ class ParsePool(ProcessPoolExecutor):
 
     def __init__(self, workers: int, warmers: Sequence[Warmer] = ()) -> None:
         context = multiprocessing.get_context("forkserver")
+        self._context = context
         # The fork server imports the parser once; every worker forked from it starts warm.
         context.set_forkserver_preload(_PRELOAD)
         # Pipe fds are close-on-exec and the fork server gets only the fds it is passed:
@@ -55,6 +56,7 @@ class ParsePool(ProcessPoolExecutor):
         # Each worker sends its pid here once its initialiser is done.
         self._ready, self._ready_end = context.Pipe(duplex=False)
         self.ready_pids: set[int] = set()  # workers that have run their initialiser
+        self._spawned: dict[int, multiprocessing.process.BaseProcess] = {}  # by start_workers
         self.workers = workers
         self.started = False  # start_workers has seen every worker ready (or ended)
         super().__init__(
@@ -83,29 +85,41 @@ class ParsePool(ProcessPoolExecutor):
     def _spawn_all(self, loop: asyncio.AbstractEventLoop, spawned: asyncio.Future[None]) -> None:
         error: BaseException | None = None
         try:
-            with self._shutdown_lock:  # submit and shutdown take it too
+            # The seconds of the fork server's start (its imports) pass outside the lock
+            # submit and shutdown take: a shutdown from the event loop never waits for them.
+            self._start_fork_server()
+            with self._shutdown_lock:  # a fork from a warm server per worker: milliseconds
                 if not self._shutdown_thread and not self._broken:
                     for _ in range(len(self._processes), self.workers):
                         # What submit does, one worker per task; typeshed omits it.
                         self._spawn_process()  # type: ignore[attr-defined]
                     self._start_executor_manager_thread()  # it watches them die
+                    # Our own copy: the executor's manager thread changes its dict.
+                    self._spawned = dict(self._processes)
         except BaseException as err:  # handed to the awaiting task
             error = err
         with contextlib.suppress(RuntimeError):  # the loop has ended: nobody waits
             loop.call_soon_threadsafe(_settle, spawned, error)
 
+    def _start_fork_server(self) -> None:
+        """The fork server up and past its imports: a process forked from it has been
+        through them (starting the server alone returns before its imports are done)."""
+        throwaway = self._context.Process(target=os.getpid, name="parse_pool_fork_server")
+        throwaway.start()
+        throwaway.join()
+
     def _all_reported(self) -> bool:
-        """Every worker has reported ready or ended; none left while shut down."""
-        processes = dict(self._processes or {})
+        """Every worker spawned by start_workers has reported ready or ended."""
         return all(
-            pid in self.ready_pids or not process.is_alive() for pid, process in processes.items()
+            pid in self.ready_pids or not process.is_alive()
+            for pid, process in self._spawned.items()
         )
 
     async def _readable(self) -> None:
         """Until a worker reports or ends (its sentinel becomes readable)."""
         loop = asyncio.get_running_loop()
         woken: asyncio.Future[None] = loop.create_future()
-        fds = [self._ready.fileno(), *(p.sentinel for p in (self._processes or {}).values())]
+        fds = [self._ready.fileno(), *(p.sentinel for p in self._spawned.values())]
         for fd in fds:
             loop.add_reader(fd, _settle, woken, None)
         try:

@@ -1,0 +1,78 @@
+"""The parse pool's start of its workers: the fork server's slow start holds no lock the
+event loop's submit or shutdown takes, and the executor internals it relies on exist."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from monitor.feeds import ParsePool
+from tests.support.processes import HANG_GUARD
+
+
+class _HeldForkServer(ParsePool):
+    """A pool whose fork server start waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def _start_fork_server(self) -> None:
+        self.entered.set()
+        assert self.release.wait(HANG_GUARD)
+        super()._start_fork_server()
+
+
+async def _held_start(pool: _HeldForkServer) -> asyncio.Task[None]:
+    starting = asyncio.create_task(pool.start_workers())
+    assert await asyncio.to_thread(pool.entered.wait, HANG_GUARD)
+    return starting
+
+
+async def test_the_fork_server_start_holds_the_executor_lock_free() -> None:
+    pool = _HeldForkServer()
+    try:
+        starting = await _held_start(pool)
+        # submit and shutdown take this lock: free, neither would wait for the start.
+        assert pool._shutdown_lock.acquire(blocking=False)
+        pool._shutdown_lock.release()
+        pool.release.set()
+        await asyncio.wait_for(starting, HANG_GUARD)
+        assert pool.started
+        assert set(pool.worker_pids()) == pool.ready_pids != set()
+    finally:
+        pool.release.set()
+        pool.shutdown()
+
+
+async def test_a_shutdown_during_the_fork_server_start_returns_and_starts_no_worker() -> None:
+    pool = _HeldForkServer()
+    try:
+        starting = await _held_start(pool)
+        # In a thread, so a regression fails on the hang guard instead of hanging the loop.
+        await asyncio.wait_for(asyncio.to_thread(pool.shutdown), HANG_GUARD)
+        pool.release.set()
+        await asyncio.wait_for(starting, HANG_GUARD)
+    finally:
+        pool.release.set()
+    assert pool.ready_pids == set()
+    assert pool.worker_pids() == ()
+
+
+INTERNALS = ["_spawn_process", "_start_executor_manager_thread", "_processes", "_shutdown_lock"]
+INTERNALS += ["_shutdown_thread", "_broken"]
+
+
+@pytest.mark.parametrize("name", INTERNALS)
+def test_the_executor_internals_the_pool_uses_exist(name: str) -> None:
+    """ParsePool.start_workers spawns through these private parts of the standard library's
+    executor (docs/decisions/0062): a Python release without them must fail here."""
+    executor = ProcessPoolExecutor(1)
+    try:
+        assert hasattr(executor, name), f"ProcessPoolExecutor.{name} is gone"
+    finally:
+        executor.shutdown()
