@@ -151,6 +151,20 @@ class DedupSettings(Section):
     )
     snapshot_interval: float = Field(900.0, ge=10, description="seconds between snapshots")
 
+    @model_validator(mode="after")
+    def _later_bars_not_below_recent(self) -> DedupSettings:
+        # A later bar left unset follows a raised recent one (the story index takes the
+        # higher); one written below it would judge reports hours apart more leniently.
+        for key in ("related_similarity", "semantic_similarity"):
+            later, recent = getattr(self, f"{key}_later"), getattr(self, key)
+            if f"{key}_later" in self.model_fields_set and later < recent:
+                raise ValueError(
+                    f"{key}_later ({later}) is below {key} ({recent}): reports further apart"
+                    f" than recent_hours are never judged more leniently; raise {key}_later"
+                    " or leave it unset"
+                )
+        return self
+
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 

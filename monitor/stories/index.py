@@ -106,7 +106,9 @@ class StoryIndex:
         self.semantic = semantic
         self.across = across
         # Beyond ``recent`` of each other, the (related, semantic) bars are ``later``'s,
-        # never lower than the recent ones (docs/decisions/0059-recent-reports.md).
+        # never lower than the recent ones (docs/decisions/0059-recent-reports.md): the
+        # settings reject a later bar written below its recent one; an unset (default)
+        # later bar follows a recent one raised above it.
         self.later = (max(later[0], related), max(later[1], semantic))
         self.recent = recent
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)

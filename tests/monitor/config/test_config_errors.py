@@ -253,3 +253,46 @@ def test_a_route_sends_sixteen_at_once_unless_told(tmp_path: Path) -> None:
     path.write_text("[alerting.routes.hook]\nconcurrency = 1\n" + NAMES, encoding="utf-8")
     alerting = load_config(path).settings.alerting
     assert (alerting.route("hook").concurrency, alerting.route("console").concurrency) == (1, 16)
+
+
+@pytest.mark.parametrize(
+    ("dedup", "error"),
+    [
+        ("related_similarity = 0.6\nrelated_similarity_later = 0.5\n",
+         ":1: dedup: Value error, related_similarity_later (0.5) is below related_similarity"
+         " (0.6)"),
+        ("semantic_similarity = 0.7\nsemantic_similarity_later = 0.6\n",
+         ":1: dedup: Value error, semantic_similarity_later (0.6) is below"
+         " semantic_similarity (0.7)"),
+    ],
+    ids=["related", "semantic"],
+)  # fmt: skip
+def test_a_later_bar_below_its_recent_one_is_rejected_naming_both_keys(
+    tmp_path: Path, dedup: str, error: str
+) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text("[dedup]\n" + dedup + NAMES, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (found,) = caught.value.errors
+    assert found.startswith(f"{path}{error}"), found
+
+
+@pytest.mark.parametrize(
+    ("dedup", "bars"),
+    [
+        ("", (0.4, 0.5, 0.48, 0.52)),
+        ("related_similarity = 0.6\nrelated_similarity_later = 0.6\n", (0.6, 0.6, 0.48, 0.52)),
+        ("semantic_similarity = 0.9\n", (0.4, 0.5, 0.9, 0.52)),  # unset: follows, in the index
+    ],
+    ids=["defaults", "equal", "later unset"],
+)  # fmt: skip
+def test_a_later_bar_at_or_above_its_recent_one_or_unset_is_accepted(
+    tmp_path: Path, dedup: str, bars: tuple[float, float, float, float]
+) -> None:
+    path = tmp_path / "ww.toml"
+    path.write_text("[dedup]\n" + dedup + NAMES, encoding="utf-8")
+    d = load_config(path).settings.dedup
+    found = (d.related_similarity, d.related_similarity_later, d.semantic_similarity,
+             d.semantic_similarity_later)  # fmt: skip
+    assert found == bars

@@ -100,12 +100,11 @@ def test_the_recent_hours_are_a_setting(
 
 
 @pytest.mark.parametrize(("language", "first", "second", "kind"), SAME_EVENT)
-def test_a_later_bar_below_the_recent_one_is_raised_to_it(
+def test_an_unset_later_bar_follows_a_recent_one_raised_above_it(
     language: str, first: str, second: str, kind: MatchKind
 ) -> None:
     """Reports hours apart are never judged more leniently than reports minutes apart."""
-    settings = DedupSettings(related_similarity_later=0.1, semantic_similarity_later=0.1,
-                             related_similarity=0.9, semantic_similarity=0.9)  # fmt: skip
+    settings = DedupSettings(related_similarity=0.9, semantic_similarity=0.9)
     assert _found(language, first, second, timedelta(hours=3), settings) is None
 
 
