@@ -8,12 +8,18 @@ request takes a pool of its own for as long as it is in flight, and each pool ke
 connection: a request walks one connection however many are in flight. An idle pool
 that last sent to the request's origin is taken first, so its connection is used again
 (kept alive between bursts); a pool idle past httpx's keep-alive expiry is closed, as
-one pool closed an idle connection before. A new pool is opened when none is idle, up
+one pool closed an idle connection before, by a background task so that the request that
+notices them does not wait for their sockets. A new pool is opened when none is idle, up
 to :data:`MAX_POOLS`, after which a pool idle on another origin is taken over.
+
+:data:`MAX_POOLS` is a soft cap: with every pool in flight a request still opens a new
+one (a request never waits here), so more than the cap can be open during a burst of more
+sends than it; idle ones past the keep-alive are closed again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +28,7 @@ from typing import Final
 
 import httpx
 
-MAX_POOLS: Final = 512  # then idle pools of other origins are taken over (and re-dialled)
+MAX_POOLS: Final = 512  # soft: then idle pools of other origins are taken over (re-dialled)
 KEEP_ALIVE_SECONDS: Final = 5.0  # httpx's keep-alive expiry: an idle pool is closed after it
 Origin = tuple[bytes, bytes, int | None]
 
@@ -48,16 +54,22 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         self._pools: list[_Pool] = []  # every pool open
         self._idle: dict[Origin, list[_Pool]] = {}  # by the origin each last sent to, oldest first
         self._swept = clock()
+        self._closing: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
 
     @property
     def pools(self) -> int:
         """How many pools are open: at most the most requests in flight at once."""
         return len(self._pools)
 
+    @property
+    def closing(self) -> tuple[asyncio.Task[None], ...]:
+        """The background closes of expired pools not yet finished."""
+        return tuple(self._closing)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = (url.raw_scheme, url.raw_host, url.port)
-        await self._close_expired()
+        self._close_expired()
         pool = self._take(origin)
         released = _Once(lambda: self._idle_again(origin, pool))
         try:
@@ -70,6 +82,7 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
+        await asyncio.gather(*self._closing)
         for pool in self._pools:
             await pool.transport.aclose()
 
@@ -90,21 +103,33 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         pool.idle_since = self._clock()
         self._idle.setdefault(origin, []).append(pool)
 
-    async def _close_expired(self) -> None:
+    def _close_expired(self) -> None:
         """Close the pools idle past the keep-alive expiry (once a second at most): a pool
         not taken again would otherwise keep its connection's socket for good, where one
-        shared pool closed it on its next walk."""
+        shared pool closed it on its next walk. They leave the pool lists at once; their
+        closes (up to every pool open) run in a task, not in the request that noticed."""
         now = self._clock()
         if now - self._swept < 1.0:
             return
         self._swept = now
+        pools = (pool for idle in self._idle.values() for pool in idle)
+        expired = {pool for pool in pools if pool.idle_since <= now - KEEP_ALIVE_SECONDS}
+        if not expired:
+            return
         for origin, idle in list(self._idle.items()):
-            while idle and idle[0].idle_since <= now - KEEP_ALIVE_SECONDS:
-                pool = idle.pop(0)
-                self._pools.remove(pool)
-                await pool.transport.aclose()
-            if not idle:
+            if kept := [pool for pool in idle if pool not in expired]:
+                self._idle[origin] = kept
+            else:
                 del self._idle[origin]
+        self._pools = [pool for pool in self._pools if pool not in expired]
+        task = asyncio.get_running_loop().create_task(_close_all(list(expired)))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+async def _close_all(pools: list[_Pool]) -> None:
+    for pool in pools:
+        await pool.transport.aclose()
 
 
 class _Once:

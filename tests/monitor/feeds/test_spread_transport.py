@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -70,17 +71,58 @@ async def test_another_origin_opens_its_own_pool_until_the_cap() -> None:
             assert spread.pools == pools
 
 
-async def test_pools_idle_past_the_keep_alive_are_closed() -> None:
+def _watched(spread: SpreadTransport) -> list[httpx.AsyncHTTPTransport]:
+    """The pools' transports open now; each one's close is recorded in ``closed``."""
+    transports = [pool.transport for pool in spread._pools]
+    for transport in transports:
+        transport.closed = False  # type: ignore[attr-defined]
+        close = transport.aclose
+
+        async def recorded(transport: Any = transport, close: Any = close) -> None:
+            await close()
+            transport.closed = True
+
+        transport.aclose = recorded  # type: ignore[method-assign]
+    return transports
+
+
+def _closed(transports: list[httpx.AsyncHTTPTransport]) -> list[bool]:
+    return [transport.closed for transport in transports]  # type: ignore[attr-defined]
+
+
+async def test_pools_idle_past_the_keep_alive_are_closed_in_the_background() -> None:
     """After a burst of ten, a send six seconds later finds every idle pool expired: they
-    are closed (their sockets with them) and the send opens one pool."""
+    leave the transport at once, the send opens one pool, and one background task closes
+    the ten (their sockets with them)."""
     now = [0.0]
     spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
     with HttpReceiver() as receiver:
         async with httpx.AsyncClient(transport=spread) as http:
             await _burst(http, receiver, 0)
+            burst = _watched(spread)
             now[0] = KEEP_ALIVE_SECONDS + 1
             assert (await http.post(receiver.url(), content=b"{}")).status_code == 200
             assert spread.pools == 1
+            closing = spread.closing
+            assert len(closing) <= 1  # one task for the whole sweep, done or not
+            await asyncio.gather(*closing)
+            assert _closed(burst) == [True] * BURST
+            assert spread.closing == ()
+
+
+async def test_closing_the_transport_finishes_the_background_closes() -> None:
+    """Pools swept but not yet closed are closed by the transport's own close."""
+    now = [0.0]
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
+    with HttpReceiver() as receiver:
+        async with httpx.AsyncClient(transport=spread) as http:
+            await _burst(http, receiver, 0)
+            burst = _watched(spread)
+            now[0] = KEEP_ALIVE_SECONDS + 1
+            await http.post(receiver.url(), content=b"{}")
+            closing = spread.closing
+        assert all(task.done() for task in closing)
+        assert _closed(burst) == [True] * BURST
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
