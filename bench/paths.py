@@ -93,18 +93,26 @@ class Path:
         return [self.process(item) for item in items]
 
     def process(self, item: FeedItem) -> Outcome:
+        article, known = self._arrive(item)
+        if known is not None and known.feed_url == article.feed_url:
+            return Outcome(Verdict.SEEN, known.story_id, ())
+        verdict, story_id = self._decide(article, known)
+        return Outcome(verdict, story_id, self.rule_names(article_fields(article)))
+
+    def _arrive(self, item: FeedItem) -> tuple[Article, KnownArticle | None]:
+        """The item normalised, and what the exact index knows of it."""
         self._maybe_prune(item.fetched_at)
         article = normalise_entry(
             item.entry, feed_url=item.feed_url, feed_name=item.feed_name, fetched_at=item.fetched_at
         )
-        known = self.exact.find(article)
-        if known is not None and known.feed_url == article.feed_url:
-            return Outcome(Verdict.SEEN, known.story_id, ())
+        return article, self.exact.find(article)
+
+    def _decide(self, article: Article, known: KnownArticle | None) -> tuple[Verdict, str]:
+        """Fold or open a story, and remember the article (not a repeat of its feed)."""
         verdict, story_id, first = self._classify(article, known)
-        matched = self.rule_names(article_fields(article))
         self.exact.add(article, story_id, first)
         self.near.add(story_id, first, article.title, article_time(article))
-        return Outcome(verdict, story_id, matched)
+        return verdict, story_id
 
     def _classify(self, article: Article, known: KnownArticle | None) -> tuple[Verdict, str, str]:
         if known is not None:
@@ -139,50 +147,50 @@ def naive_path(ruleset: rules.RuleSet, settings: DedupSettings) -> Path:
     return Path(PairwiseTitles(window, settings.title_similarity), NaiveMatcher(ruleset).match)
 
 
-class SurgeCountingPath(Path):
-    """The wirewatch path, each stored article then counted as the daemon's surge stage
-    counts it: its sighting built by ``monitor.ingest.sighting_of`` (names folded into
-    keys, entity-list hits named by their entry) and observed by a detector with
-    ``[surge]`` defaults. The places and actors of each item are given (``names``, in
-    item order, as written): the daemon's story bookkeeping reads them whether surges are
-    on or not."""
+Count = Callable[[Ingested], None]
+
+
+class CountingPath(Path):
+    """The wirewatch path, each stored article then handed to ``count`` as the daemon's
+    surge stage is handed it: the article, its decision with its story facts and its rule
+    matches (``Ingested``), timed around the call. The places and actors of each item are
+    given (``names``, in item order, as written): the daemon's story bookkeeping reads
+    them whether surges are on or not. With surges off ``count`` does nothing, so two
+    runs differ only by the counting itself."""
 
     def __init__(
-        self, ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
+        self, ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names], count: Count
     ) -> None:
-        matcher = rules.compile_rules(ruleset)
-        self._matches: tuple[rules.Match, ...] = ()
+        self.matcher = matcher = rules.compile_rules(ruleset)
 
         def rule_names(fields: Mapping[str, str]) -> tuple[str, ...]:
-            self._matches = tuple(matcher.match(fields))
-            return tuple(match.rule for match in self._matches)
+            return tuple(match.rule for match in matcher.match(fields))
 
         window = timedelta(hours=settings.window_hours)
         super().__init__(StoryIndex(window, settings.title_similarity), rule_names)
-        self.names, self.entities = names, entity_names(ruleset)
-        self.detector = SurgeDetector(SurgeSettings())
-        self.counting_seconds = 0.0  # spent building sightings and in the detector
-        self._article: Article | None = None
-        name_key.cache_clear()  # each run starts cold, as a daemon does
+        self.names, self.count = names, count
+        self.counting_seconds = 0.0  # spent in ``count``
 
     def run(self, items: Iterable[FeedItem]) -> list[Outcome]:
         return [self._counted(item, names) for item, names in zip(items, self.names, strict=True)]
 
-    def _classify(self, article: Article, known: KnownArticle | None) -> tuple[Verdict, str, str]:
-        self._article = article  # what the daemon's stage is handed with its decision
-        return super()._classify(article, known)
-
     def _counted(self, item: FeedItem, names: Names) -> Outcome:
-        outcome = self.process(item)
-        if outcome.verdict is not Verdict.SEEN and self._article is not None:
-            places, actors = names
-            facts = StoryFacts(item.feed_url, places=places, actors=actors)
-            decision = DedupDecision(outcome.verdict, outcome.story_id, facts=facts)
-            stored = Ingested(self._article, decision, self._matches, ())
-            started = time.perf_counter()
-            self.detector.observe(sighting_of(stored, self.entities))
-            self.counting_seconds += time.perf_counter() - started
-        return outcome
+        article, known = self._arrive(item)
+        if known is not None and known.feed_url == article.feed_url:
+            return Outcome(Verdict.SEEN, known.story_id, ())
+        verdict, story_id = self._decide(article, known)
+        matches = tuple(self.matcher.match(article_fields(article)))
+        places, actors = names
+        facts = StoryFacts(item.feed_url, places=places, actors=actors)
+        stored = Ingested(article, DedupDecision(verdict, story_id, facts=facts), matches, ())
+        started = time.perf_counter()
+        self.count(stored)
+        self.counting_seconds += time.perf_counter() - started
+        return Outcome(verdict, story_id, tuple(match.rule for match in matches))
+
+
+def _count_nothing(stored: Ingested) -> None:
+    """Surges off: the daemon hands its surge stage nothing."""
 
 
 # An item's places and actors, as written.
@@ -204,7 +212,23 @@ def headline_names(items: Sequence[FeedItem]) -> list[Names]:
     return found
 
 
+def plain_counting_path(
+    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
+) -> CountingPath:
+    """The counting path with surges off: the same scaffolding, nothing counted."""
+    return CountingPath(ruleset, settings, names, _count_nothing)
+
+
 def surge_path(
     ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
-) -> SurgeCountingPath:
-    return SurgeCountingPath(ruleset, settings, names)
+) -> CountingPath:
+    """Each stored article counted as the daemon's surge stage counts it: its sighting
+    built by ``monitor.ingest.sighting_of`` (names folded into keys, entity-list hits named
+    by their entry) and observed by a detector with ``[surge]`` defaults."""
+    entities, detector = entity_names(ruleset), SurgeDetector(SurgeSettings())
+    name_key.cache_clear()  # each run starts cold, as a daemon does
+
+    def count(stored: Ingested) -> None:
+        detector.observe(sighting_of(stored, entities))
+
+    return CountingPath(ruleset, settings, names, count)

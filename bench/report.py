@@ -236,13 +236,14 @@ def _surges(results: Results) -> str:
     articles = len(results.items)
     return f"""### Surge detection's cost
 
-The wirewatch path over the same {articles:,} articles, then the same path with each stored
-article counted by the surge detector (`[surge]` defaults; each headline's places and
-actors read beforehand, as written, as the daemon's story bookkeeping has them),
-alternated, best of {max(results.repeat, 5)}. The counting itself, timed around each call
-inside the run (its sighting built by the daemon's `sighting_of`, which folds the names
-into keys and names entity-list hits, then observed; the folded-name cache emptied for
-each run): {_micros(articles, inside)} µs per article,
+The wirewatch path over the same {articles:,} articles, each stored article handed on as
+the daemon hands its surge stage (its decision, story facts and rule matches), with surges
+off (handed to nothing) and on (counted by the surge detector with `[surge]` defaults;
+each headline's places and actors read beforehand, as written, as the daemon's story
+bookkeeping has them), alternated, best of {max(results.repeat, 5)}. The counting itself,
+timed around each call inside the run (its sighting built by the daemon's `sighting_of`,
+which folds the names into keys and names entity-list hits, then observed; the
+folded-name cache emptied for each run): {_micros(articles, inside)} µs per article,
 **{inside / plain:+.1%}** of the plain path's {_micros(articles, plain)} µs (issue 18 asks
 under 5 %). End to end the two runs take {_micros(articles, plain)} µs → \
 {_micros(articles, counting)} µs per article ({(counting - plain) / plain:+.1%}): the

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from bench.clusters import SLICE_FILE, measure
-from bench.paths import naive_path, wirewatch_path
+from bench.paths import (
+    headline_names,
+    naive_path,
+    plain_counting_path,
+    surge_path,
+    wirewatch_path,
+)
 from bench.pipeline import main
 from bench.synthetic import Vocabulary, generate_corpus
 from monitor.config.settings import DedupSettings, load_config
@@ -84,6 +90,21 @@ def test_both_paths_fire_the_same_rules_and_see_the_same_repeats(vocabulary: Voc
     assert [o.rules for o in fast] == [o.rules for o in naive]
     assert [o.verdict for o in fast].count(Verdict.SEEN) == Counter(i.kind for i in items)["repeat"]
     assert any(o.rules for o in fast)
+
+
+def test_the_surge_timing_paths_decide_as_the_wirewatch_path(vocabulary: Vocabulary) -> None:
+    """With surges off and on, the timed paths make the wirewatch path's decisions: the two
+    runs differ by the counting alone."""
+    config = load_config(CONFIG)
+    ruleset, dedup = config.ruleset, config.settings.dedup
+    items = generate_corpus(200, vocabulary)
+    names = headline_names(items)
+
+    fast = wirewatch_path(ruleset, dedup).run(items)
+    plain, surges = plain_counting_path(ruleset, dedup, names), surge_path(ruleset, dedup, names)
+
+    assert plain.run(items) == fast
+    assert surges.run(items) == fast
 
 
 def test_cluster_precision_counts_folds_into_the_right_cluster(tmp_path: Path) -> None:
