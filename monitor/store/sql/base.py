@@ -9,7 +9,7 @@ keeps for itself what only it can do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import astuple, fields, replace
+from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
@@ -18,10 +18,7 @@ from monitor.records import (
     Article,
     DedupDecision,
     DeliveryState,
-    Feedback,
     FeedState,
-    RuleFeedback,
-    Silence,
     WebSubSubscription,
 )
 from monitor.store.group_commit import FeedStateWriter
@@ -40,8 +37,9 @@ from monitor.store.records import (
     WindowArticle,
 )
 from monitor.store.retention import PRUNE_KINDS
-from monitor.store.sql import articles, feedback, rows, surge_alerts, surges, upkeep
+from monitor.store.sql import articles, rows, surge_alerts, upkeep
 from monitor.store.sql import statements as sql
+from monitor.store.sql.annotations import SqlAnnotations
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.reads import SqlReads, alert_listings
 from monitor.store.sql.rows import Row
@@ -52,7 +50,7 @@ from monitor.surges import Surge
 T = TypeVar("T")
 
 
-class SqlStore(SqlReads):
+class SqlStore(SqlAnnotations, SqlReads):
     """The operations shared by ``SqliteStore`` and ``PostgresStore``."""
 
     dialect: ClassVar[Dialect]
@@ -342,56 +340,6 @@ class SqlStore(SqlReads):
         """When the oldest alert still waiting for a delivery was raised (for metrics)."""
         row = await self._perform(first_of(sql.OLDEST_PENDING))
         return rows.moment(row["oldest"]) if row else None
-
-    async def add_silence(self, silence: Silence) -> Silence:
-        time = self.dialect.time
-        values = (silence.rule, silence.story_id, silence.notifier, silence.reason,
-                  time(silence.created_at), time(silence.expires_at))  # fmt: skip
-        row = await self._perform(first_of(sql.ADD_SILENCE, values))
-        assert row is not None, "INSERT … RETURNING returns the new row"
-        return replace(silence, silence_id=row["silence_id"])
-
-    async def silences(self, active_at: datetime | None = None) -> list[Silence]:
-        moment = self.dialect.time(active_at)
-        found = await self._rows(sql.SILENCES, (moment,) * 3)
-        return [rows.silence(row) for row in found]
-
-    async def remove_silence(self, silence_id: int) -> bool:
-        return await self._execute(sql.REMOVE_SILENCE, (silence_id,)) > 0
-
-    async def record_surges(self, fired: Sequence[Surge]) -> None:
-        values = [surges.surge_values(self.dialect, surge) for surge in fired]
-        await self._perform(each(surges.RECORD_SURGE, values), write=True)
-
-    async def list_surges(self, since: datetime) -> list[Surge]:
-        found = await self._rows(surges.LIST_SURGES, (self.dialect.time(since),))
-        return [surges.surge(row) for row in found]
-
-    async def latest_surges(self, since: datetime, limit: int) -> list[Surge]:
-        values = (self.dialect.time(since), limit)
-        return [surges.surge(row) for row in await self._rows(surges.LATEST_SURGES, values)]
-
-    async def save_surge_state(self, state: bytes, instance: str = "") -> None:
-        stamp = self.dialect.time(datetime.now(UTC))
-        name = instance or surges.STATE_NAME
-        await self._execute(surges.SAVE_STATE, (name, state, stamp))
-
-    async def load_surge_state(self, instance: str = "") -> bytes | None:
-        name = instance or surges.STATE_NAME
-        return surges.state_bytes(await self._rows(surges.LOAD_STATE, (name,)))
-
-    async def record_feedback(self, given: Feedback) -> Feedback | None:
-        return await self._perform(feedback.record(self.dialect, given), write=True)
-
-    async def feedback_history(self, alert_ids: Sequence[str]) -> dict[str, list[Feedback]]:
-        if not alert_ids:
-            return {}
-        statement = feedback.history_of(self.dialect, len(alert_ids))
-        return feedback.histories(await self._rows(statement, self.dialect.list_values(alert_ids)))
-
-    async def rule_feedback(self, since: datetime) -> list[RuleFeedback]:
-        found = await self._rows(feedback.RULE_FEEDBACK, (self.dialect.time(since),))
-        return [feedback.rule_feedback(row) for row in found]
 
     async def list_alerts(
         self, since: datetime, state: str | None = None, limit: int = 500
