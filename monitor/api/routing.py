@@ -37,11 +37,11 @@ from monitor.api.access import (
 )
 from monitor.api.problems import ApiError, InvalidParam
 from monitor.config import ApiScope, ApiSettings, ListenerSettings
-from monitor.listener import Request, Response
+from monitor.listener import API_PREFIX, Request, Response
 
 log = structlog.get_logger("monitor.api.routing")
 
-PREFIX = "/api/v1"
+PREFIX = API_PREFIX  # one definition: the early responder leaves it to the API too
 JSON = "application/json"
 MAX_ID = 2**63 - 1  # an integer path parameter fits a 64-bit column
 

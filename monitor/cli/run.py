@@ -26,7 +26,7 @@ from monitor.config import (
     default_config_path,
     load_config,
 )
-from monitor.listener import Answer, StartingResponder, bind_early
+from monitor.listener import PUBLIC_PREFIXES, Answer, StartingResponder, bind_early
 from monitor.observability import configure_logging
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ def answer_while_starting(settings: ListenerSettings, *, once: bool) -> Starting
     if not settings.enabled or (once and not settings.serve_once):
         return None
     token = settings.token.get_secret_value() if settings.token else None
-    return bind_early(settings.host, settings.port, STARTING_ANSWERS, token=token)
+    return bind_early(settings.host, settings.port, STARTING_ANSWERS, token=token,
+                      public_prefixes=PUBLIC_PREFIXES)  # fmt: skip
 
 
 def _run_daemon(

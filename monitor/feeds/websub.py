@@ -28,14 +28,14 @@ import httpx
 import structlog
 
 from monitor.config import FeedSettings
-from monitor.listener import HttpListener, Request, Response
+from monitor.listener import WEBSUB_CALLBACK_PREFIX, HttpListener, Request, Response
 from monitor.observability import redact_url
 from monitor.records import SubscriptionState, WebSubSubscription
 from monitor.store import Store, StoreNotWritableError
 
 log = structlog.get_logger("monitor.feeds.websub")
 
-CALLBACK_PREFIX: Final = "/websub/"
+CALLBACK_PREFIX: Final = WEBSUB_CALLBACK_PREFIX  # the early responder answers it 503 too
 RENEW_SHARE: Final = 0.1  # renew when a tenth of the lease is left...
 RENEW_MARGIN: Final = timedelta(minutes=10)  # ...or ten minutes, whichever is longer
 MAX_LEASE: Final = 365 * 86_400

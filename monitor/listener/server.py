@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 
-from monitor.listener.starting import StartingResponder, bind
+from monitor.listener.starting import StartingResponder, bearer_challenge, bind
 
 if TYPE_CHECKING:
     from monitor.listener.quiet import QuietServer
@@ -125,7 +125,7 @@ class HttpListener:
         )  # fmt: skip
         # Bound here, not by uvicorn: its bind error is a sys.exit(), which would escape
         # the event loop and end the daemon; ours is an OSError the caller decides about.
-        sock = self._take_socket()
+        sock = await self._take_socket()
         self._server = QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
@@ -136,15 +136,17 @@ class HttpListener:
             await asyncio.sleep(0.01)
         log.info("listener_started", host=self.host, port=self.port)
 
-    def _take_socket(self) -> socket.socket:
+    async def _take_socket(self) -> socket.socket:
         """The early responder's socket (once), else a new one bound now."""
         starting, self._starting = self._starting, None
-        return starting.hand_over() if starting else bind(self.host, self.requested_port)
+        if starting is None:
+            return bind(self.host, self.requested_port)
+        return await asyncio.to_thread(starting.hand_over)  # joins its thread: off the loop
 
     async def stop(self) -> None:
         if self._starting is not None:  # never served: the early responder ends here
-            self._starting.close()
-            self._starting = None
+            starting, self._starting = self._starting, None
+            await asyncio.to_thread(starting.close)
         if self._server is not None and self._task is not None:
             self._server.stop_now()
             await self._task
@@ -187,7 +189,7 @@ class HttpListener:
 
 
 def _unauthorised(attempted: bool) -> Response:
-    challenge = 'Bearer realm="wirewatch"' + (', error="invalid_token"' if attempted else "")
+    challenge = bearer_challenge(attempted)
     return Response(401, b"unauthorized", headers=(("WWW-Authenticate", challenge),))
 
 

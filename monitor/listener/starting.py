@@ -5,10 +5,13 @@ Importing the daemon and opening its store take a second or more; a liveness pro
 should not wait for them. :func:`bind_early` binds the configured address and starts a
 :class:`StartingResponder` in a thread of its own (the main thread imports and builds
 meanwhile, holding the GIL only in slices): it answers the routes it is given (``/healthz``
-200, ``/readyz`` 503) and every other route 503 "starting", after the same bearer-token
-check as the full listener. :class:`~monitor.listener.server.HttpListener` then takes the
-very socket over (:meth:`StartingResponder.hand_over`): connections that arrive meanwhile
-wait in its backlog, none is refused.
+200, ``/readyz`` 503), the prefixes that carry their own check
+(:data:`~monitor.listener.public.PUBLIC_PREFIXES`) 503 "starting" without the token, and
+every other route 503 "starting" after the same bearer-token check as the full listener.
+:class:`~monitor.listener.server.HttpListener` then takes the very socket over
+(:meth:`StartingResponder.hand_over`): connections that arrive meanwhile wait in its
+backlog, none is refused; the responder waits for a connection before it accepts one, so
+that stopping it never drops one it has accepted.
 
 Requests are attacker-controlled: the head is capped and must arrive within
 :data:`READ_SECONDS`, connections beyond :data:`MAX_CONNECTIONS` are closed unanswered.
@@ -22,7 +25,7 @@ import contextlib
 import hmac
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -47,9 +50,16 @@ class Answer:
     status: int
     body: bytes
     content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 STARTING = Answer(503, b"starting\n")
+
+
+def bearer_challenge(attempted: bool) -> str:
+    """The 401's WWW-Authenticate value, the same here and on the full listener (RFC 6750:
+    ``invalid_token`` when a token was presented)."""
+    return 'Bearer realm="wirewatch"' + (', error="invalid_token"' if attempted else "")
 
 
 class _BadRequestError(Exception):
@@ -62,10 +72,20 @@ class StartingResponder:
     """Answers on a bound socket from a thread until :meth:`hand_over`."""
 
     def __init__(
-        self, sock: socket.socket, answers: Mapping[str, Answer], *, token: str | None = None
+        self,
+        sock: socket.socket,
+        answers: Mapping[str, Answer],
+        *,
+        token: str | None = None,
+        public_prefixes: Sequence[str] = (),
+        max_connections: int = MAX_CONNECTIONS,
+        read_seconds: float = READ_SECONDS,
     ) -> None:
         self._sock = sock
         self._answers = dict(answers)
+        self._public_prefixes = tuple(public_prefixes)
+        self._max_connections = max_connections
+        self._read_seconds = read_seconds
         self._token = token.encode("latin-1") if token else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -114,33 +134,42 @@ class StartingResponder:
     async def _serve(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         self._running.set()
-        accepting = asyncio.create_task(self._accept())
-        await self._stop.wait()
-        accepting.cancel()  # before an accept or after one: no connection is lost
-        with contextlib.suppress(asyncio.CancelledError):
-            await accepting
-
-    async def _accept(self) -> None:
-        loop = asyncio.get_running_loop()
+        stopping = asyncio.create_task(self._stop.wait())
         answering: set[asyncio.Task[None]] = set()
         try:
-            while True:
-                conn, _ = await loop.sock_accept(self._sock)
-                if len(answering) >= MAX_CONNECTIONS:
-                    conn.close()
-                    continue
-                task = asyncio.create_task(self._answer(conn))
-                answering.add(task)
-                task.add_done_callback(answering.discard)
+            while not stopping.done():
+                # Wait for a connection, not for an accept: cancelling a pending accept can
+                # land after it took a connection, which would then be dropped unanswered.
+                # Cancelling a readiness wait takes nothing: the backlog is handed over.
+                readable = asyncio.create_task(_readable(self._sock))
+                await asyncio.wait({readable, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                readable.cancel()
+                if not stopping.done():
+                    self._accept_waiting(answering)
         finally:  # requests being read get a moment, not READ_SECONDS: the daemon waits
+            stopping.cancel()
             await _finish(answering)
+
+    def _accept_waiting(self, answering: set[asyncio.Task[None]]) -> None:
+        """Every connection in the backlog now: answered, or closed beyond the cap."""
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            if len(answering) >= self._max_connections:
+                conn.close()
+                continue
+            task = asyncio.create_task(self._answer(conn))
+            answering.add(task)
+            task.add_done_callback(answering.discard)
 
     async def _answer(self, conn: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         with conn:
             conn.setblocking(False)
             try:
-                async with asyncio.timeout(READ_SECONDS):
+                async with asyncio.timeout(self._read_seconds):
                     head = await _read_head(loop, conn)
                 method, answer = self._respond(head)
                 await loop.sock_sendall(conn, _encode(answer, head_only=method == "HEAD"))
@@ -155,8 +184,11 @@ class StartingResponder:
         answer = self._answers.get(path)
         if answer is not None:  # public, as on the full listener
             return method, answer if method in ("GET", "HEAD") else Answer(405, b"")
+        if path.startswith(self._public_prefixes):  # their own check, once the daemon is up
+            return method, STARTING
         if not self._authorised(headers):
-            return method, Answer(401, b"unauthorized")
+            challenge = bearer_challenge("authorization" in headers)
+            return method, Answer(401, b"unauthorized", headers=(("WWW-Authenticate", challenge),))
         return method, STARTING
 
     def _authorised(self, headers: Mapping[str, str]) -> bool:
@@ -175,6 +207,22 @@ async def _finish(answering: set[asyncio.Task[None]]) -> None:
         task.cancel()
     if unfinished:
         await asyncio.wait(unfinished)
+
+
+async def _readable(sock: socket.socket) -> None:
+    """Until ``sock`` has a connection waiting (none is accepted here)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(sock.fileno(), wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(sock.fileno())
 
 
 async def _read_head(loop: asyncio.AbstractEventLoop, conn: socket.socket) -> bytes:
@@ -211,23 +259,28 @@ def _encode(answer: Answer, *, head_only: bool) -> bytes:
     lines += [f"{name}: {value}" for name, value in _SAFE_HEADERS]
     if answer.status == 503:
         lines.append("Retry-After: 1")
-    if answer.status == 401:
-        lines.append('WWW-Authenticate: Bearer realm="wirewatch"')
+    lines += [f"{name}: {value}" for name, value in answer.headers]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head if head_only else head + answer.body
 
 
 def bind_early(
-    host: str, port: int, answers: Mapping[str, Answer], *, token: str | None = None
+    host: str,
+    port: int,
+    answers: Mapping[str, Answer],
+    *,
+    token: str | None = None,
+    public_prefixes: Sequence[str] = (),
 ) -> StartingResponder | None:
     """The listener's address bound and answered, or None when it cannot be bound now (the
-    full listener tries again, and logs why, when the daemon is built)."""
+    full listener tries again, and logs why, when the daemon is built). ``public_prefixes``:
+    the full listener's routes with their own check, answered 503 without the token."""
     try:
         sock = bind(host, port)
     except OSError as err:
         log.debug("listener_early_bind_failed", host=host, port=port, error=str(err))
         return None
-    responder = StartingResponder(sock, answers, token=token)
+    responder = StartingResponder(sock, answers, token=token, public_prefixes=public_prefixes)
     responder.start()
     log.debug("listener_answering_while_starting", host=host, port=responder.port)
     return responder

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import structlog
 
 from monitor.alerting import FeedbackLinks, LinkCheck
-from monitor.listener import HttpListener, Request, Response
+from monitor.listener import FEEDBACK_PREFIX, HttpListener, Request, Response
 from monitor.records import MAX_NOTE, AlertVerdict, Feedback
 from monitor.store import AlertListing, Store, StoreNotWritableError
 from monitor.web.status_page import FORM_PAGE_HEADERS, HTML, TEMPLATES
@@ -74,7 +74,7 @@ class FeedbackPage:
         return _page(200, listing=found, recorded=kept)
 
     async def _listing(self, request: Request) -> AlertListing | Response:
-        alert_id = request.path.removeprefix("/feedback/")  # the server decoded it once
+        alert_id = request.path.removeprefix(FEEDBACK_PREFIX)  # the server decoded it once
         expires, signature = request.query.get("expires", ""), request.query.get("sig", "")
         check = self.links.check(alert_id, expires, signature, self.clock())
         if check is not LinkCheck.VALID:
@@ -109,5 +109,5 @@ def install_feedback_page(
     if links is None:
         return
     page = FeedbackPage(store, links, clock)
-    listener.route("GET", "/feedback/", page.show, public=True)
-    listener.route("POST", "/feedback/", page.judge, public=True)
+    listener.route("GET", FEEDBACK_PREFIX, page.show, public=True)
+    listener.route("POST", FEEDBACK_PREFIX, page.judge, public=True)

@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -47,9 +47,16 @@ def _start(monkeypatch: pytest.MonkeyPatch) -> _Start:
     start = _Start()
 
     def spied(
-        host: str, port: int, answers: Mapping[str, Answer], *, token: str | None = None
+        host: str,
+        port: int,
+        answers: Mapping[str, Answer],
+        *,
+        token: str | None = None,
+        public_prefixes: Sequence[str] = (),
     ) -> StartingResponder | None:
-        start.responder = bind_early(host, port, answers, token=token)
+        start.responder = bind_early(
+            host, port, answers, token=token, public_prefixes=public_prefixes
+        )
         return start.responder
 
     class HeldStore(SqliteStore):
@@ -68,7 +75,7 @@ def _probe(start: _Start) -> None:
         start.building.wait(HANG_GUARD)
         assert start.responder is not None
         base = f"http://127.0.0.1:{start.responder.port}"
-        for route in ("/healthz", "/readyz", "/status"):
+        for route in ("/healthz", "/readyz", "/status", "/api/v1/stories"):
             start.answers[route] = httpx.get(base + route, timeout=HANG_GUARD)
     finally:
         start.release.set()
@@ -95,6 +102,8 @@ def test_healthz_answers_while_the_daemon_is_still_being_built(
         "status": "not ready",
     }  # fmt: skip
     assert start.answers["/status"].status_code == 401  # the token is asked for already
+    api = start.answers["/api/v1/stories"]  # the API checks its own tokens, once it is up
+    assert (api.status_code, api.text, api.headers["retry-after"]) == (503, "starting\n", "1")
     assert status == 0
     assert len(polled) == 1  # the daemon went on to run its round
 
