@@ -1,6 +1,7 @@
 """Ingest: the path from a polled feed to queued alerts, read in order in
 :mod:`monitor.ingest.pipeline` (fetch, parse, normalise, language, embedding, dedup, match,
-store, alert).
+store, alert); parsing a fetched document with the store's GUID hint in
+:mod:`monitor.ingest.parsing`.
 
 Batched lookups and writes of one feed's new articles, and the story-aware alert
 decisions (first alert, updates as a story grows, severity changes), and the follow-ups

@@ -17,7 +17,6 @@ stop the others.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -34,16 +33,12 @@ from monitor.feeds import (
     FeedEvent,
     Fetcher,
     FetchError,
-    ParsedNew,
     ParseError,
     RequestOptions,
     after_failure,
     after_gone,
     after_success,
-    declared_guid,
-    guid_digests,
     interval_policy,
-    parse_new,
     settle_health,
 )
 from monitor.ingest.batch import (
@@ -54,9 +49,10 @@ from monitor.ingest.batch import (
     place_in_line,
 )
 from monitor.ingest.embedding import EmbeddingStage, embedded
-from monitor.ingest.full_text import off_loop, with_pages
+from monitor.ingest.full_text import with_pages
 from monitor.ingest.language import identified
 from monitor.ingest.late_pages import LatePages
+from monitor.ingest.parsing import parse_document, seen_hint, unseen, warn_malformed
 from monitor.ingest.runtime import RuntimeHolder
 from monitor.ingest.surges import SurgeStage
 from monitor.ingest.writer import IngestWriter
@@ -75,10 +71,6 @@ from monitor.store import Store
 from monitor.stories import Deduplicator
 
 log = structlog.get_logger("monitor.ingest.pipeline")
-
-# A first poll's hint: the feed's latest stored GUIDs, up to this many times the entries
-# a document may list (entries that left the feed and came back are merely normalised).
-_HINT_FACTOR = 2
 
 
 @dataclass
@@ -154,11 +146,11 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         digest = _body_hash(fetched)
         if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
             return await _unchanged(feed, state, fetched, pipe)
-        hint = await _seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
+        hint = await seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
         parsed = await parse_document(
             fetched.body, fetched.content_type, feed, pipe, hint, url=fetched.final_url
         )
-        articles = await _unseen(parsed, fetched, feed, pipe)  # those the store has go
+        articles = await unseen(parsed, fetched, feed, pipe)  # those the store has go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
     articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
@@ -189,7 +181,7 @@ async def ingest_pushed(
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
-    _warn_malformed(parsed.feed, feed)
+    warn_malformed(parsed.feed, feed)
     # Pushed content writes no feed state: its pages are not in the feed's counts.
     articles, pages = await with_pages(list(parsed.articles), feed, pipe)
     articles = await embedded(identified(articles, feed.language), pipe)
@@ -228,70 +220,6 @@ async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchR
 def _nothing_new(fetched: FetchResult, state: FeedState, digest: str | None) -> bool:
     """A 304, or the very bytes we parsed last time: nothing to parse again."""
     return fetched.not_modified or digest == state.body_hash
-
-
-async def parse_document(
-    body: bytes,
-    content_type: str | None,
-    feed: FeedSettings,
-    pipe: Pipeline,
-    hint: bytes = b"",
-    *,
-    url: str | None = None,
-) -> ParsedNew:
-    """:func:`parse_new` off the event loop: in the daemon's process pool, else a thread.
-    Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
-    work = functools.partial(
-        parse_new,
-        body,
-        content_type=content_type,
-        url=url if url is not None else feed.url,
-        max_entries=pipe.runtime.current.daemon.max_entries,
-        feed_url=feed.url,
-        feed_name=feed.display_name,
-        fetched_at=pipe.clock(),
-        seen=hint,
-    )
-    return await off_loop(work, pipe.parse_executor)
-
-
-async def _seen_hint(feed: FeedSettings, pipe: Pipeline) -> bytes:
-    """Digests of the GUIDs the store had at the feed's last poll here; on its first poll
-    since start, those of its latest stored articles (one indexed read), so that even
-    then the worker normalises and returns only the entries that are new."""
-    hint = pipe.seen_hints.get(feed.url)
-    if hint is None:
-        limit = _HINT_FACTOR * pipe.runtime.current.daemon.max_entries
-        hint = guid_digests(await pipe.store.latest_guids(feed.url, limit))
-    return hint
-
-
-async def _unseen(
-    parsed: ParsedNew, fetched: FetchResult, feed: FeedSettings, pipe: Pipeline
-) -> list[Article]:
-    """The new articles without those whose declared GUID this feed has stored already: a
-    changed feed repeats most of its entries. (Dedup would call them SEEN; entries
-    without a GUID still go through it.) Remembers the stored GUIDs as the next poll's
-    hint; parses again without a hint when it named an entry the store does not have."""
-    guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
-    known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
-    if not parsed.hinted <= known:  # a digest collision, or a crash before the store
-        parsed = await parse_document(
-            fetched.body, fetched.content_type, feed, pipe, b"", url=fetched.final_url
-        )
-    _warn_malformed(parsed.feed, feed)
-    if pipe.configured is None or feed.url in pipe.configured:  # not removed meanwhile
-        pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
-    return [
-        article
-        for article, guid in zip(parsed.articles, parsed.declared, strict=True)
-        if guid is None or guid not in known
-    ]
-
-
-def _warn_malformed(parsed: ParsedFeed, feed: FeedSettings) -> None:
-    if parsed.warning:  # a bozo feed: processed, with the parser's complaint logged
-        log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
 
 
 def _body_hash(fetched: FetchResult) -> str | None:

@@ -1,0 +1,107 @@
+"""Parsing a fetched document for the pipeline (:mod:`monitor.ingest.pipeline`): off the
+event loop, with the hint of the GUIDs the store has (their entries are not normalised
+again), and the new articles without those the feed stored already."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+
+from monitor.config import FeedSettings
+from monitor.feeds import ParsedNew, declared_guid, guid_digests, parse_new
+from monitor.ingest.full_text import off_loop
+from monitor.ingest.runtime import RuntimeHolder
+from monitor.records import Article, FetchResult, ParsedFeed
+from monitor.store import Store
+
+log = structlog.get_logger("monitor.ingest.pipeline")  # as before the move: feed_malformed
+
+# A first poll's hint: the feed's latest stored GUIDs, up to this many times the entries
+# a document may list (entries that left the feed and came back are merely normalised).
+_HINT_FACTOR = 2
+
+
+class Parsing(Protocol):
+    """What parsing needs of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`)."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def runtime(self) -> RuntimeHolder: ...
+    @property
+    def parse_executor(self) -> Executor | None: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def seen_hints(self) -> dict[str, bytes]: ...
+    @property
+    def configured(self) -> frozenset[str] | None: ...
+
+
+async def parse_document(
+    body: bytes,
+    content_type: str | None,
+    feed: FeedSettings,
+    pipe: Parsing,
+    hint: bytes = b"",
+    *,
+    url: str | None = None,
+) -> ParsedNew:
+    """:func:`parse_new` off the event loop: in the daemon's process pool, else a thread.
+    Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
+    work = functools.partial(
+        parse_new,
+        body,
+        content_type=content_type,
+        url=url if url is not None else feed.url,
+        max_entries=pipe.runtime.current.daemon.max_entries,
+        feed_url=feed.url,
+        feed_name=feed.display_name,
+        fetched_at=pipe.clock(),
+        seen=hint,
+    )
+    return await off_loop(work, pipe.parse_executor)
+
+
+async def seen_hint(feed: FeedSettings, pipe: Parsing) -> bytes:
+    """Digests of the GUIDs the store had at the feed's last poll here; on its first poll
+    since start, those of its latest stored articles (one indexed read), so that even
+    then the worker normalises and returns only the entries that are new."""
+    hint = pipe.seen_hints.get(feed.url)
+    if hint is None:
+        limit = _HINT_FACTOR * pipe.runtime.current.daemon.max_entries
+        hint = guid_digests(await pipe.store.latest_guids(feed.url, limit))
+    return hint
+
+
+async def unseen(
+    parsed: ParsedNew, fetched: FetchResult, feed: FeedSettings, pipe: Parsing
+) -> list[Article]:
+    """The new articles without those whose declared GUID this feed has stored already: a
+    changed feed repeats most of its entries. (Dedup would call them SEEN; entries
+    without a GUID still go through it.) Remembers the stored GUIDs as the next poll's
+    hint; parses again without a hint when it named an entry the store does not have."""
+    guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
+    known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
+    if not parsed.hinted <= known:  # a digest collision, or a crash before the store
+        parsed = await parse_document(
+            fetched.body, fetched.content_type, feed, pipe, b"", url=fetched.final_url
+        )
+    warn_malformed(parsed.feed, feed)
+    if pipe.configured is None or feed.url in pipe.configured:  # not removed meanwhile
+        pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
+    return [
+        article
+        for article, guid in zip(parsed.articles, parsed.declared, strict=True)
+        if guid is None or guid not in known
+    ]
+
+
+def warn_malformed(parsed: ParsedFeed, feed: FeedSettings) -> None:
+    if parsed.warning:  # a bozo feed: processed, with the parser's complaint logged
+        log.warning("feed_malformed", feed_url=feed.url, warning=parsed.warning)
