@@ -13,6 +13,12 @@ server's imports and each worker's *warmers* (the headline-embedding model) cost
 of CPU that feeds would otherwise wait for. Each worker reports on a *ready* pipe once
 its initialiser has run, so "started" is observed, not guessed (docs/decisions/0062).
 
+A worker that dies (killed by the kernel's OOM killer, a crash in lxml, ``kill -9``) breaks
+a Python process pool for good: every later submit raises ``BrokenProcessPool``. So
+:class:`ParsePool`, the executor the daemon's parts hold, is a facade over a
+:class:`WorkerProcesses` pool, and the first submit that finds it broken swaps in a fresh
+one (``parse_pool_replaced``); the parses in flight when the worker died fail as before.
+
 Workers also ignore SIGINT. Ctrl-C in a terminal signals the whole process group; the
 daemon then stops the pool itself, and a worker interrupted while waiting for work would
 only print a ``KeyboardInterrupt`` traceback.
@@ -27,8 +33,10 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
+from typing import ParamSpec, TypeVar
 
 import structlog
 
@@ -40,10 +48,68 @@ _PRELOAD = ["monitor.feeds.parse_new"]  # the parser, normalise and their import
 log = structlog.get_logger("monitor.feeds.parse_pool")
 
 Warmer = Callable[[], object]  # a module-level function a worker runs once at its start
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-class ParsePool(ProcessPoolExecutor):
-    """``workers`` forkserver processes for :func:`monitor.feeds.parser.parse_feed`."""
+class ParsePool(Executor):
+    """``workers`` forkserver processes for :func:`monitor.feeds.parser.parse_feed`, replaced
+    by fresh ones when a worker's death has broken them."""
+
+    def __init__(self, workers: int, warmers: Sequence[Warmer] = ()) -> None:
+        self.workers = workers
+        self._warmers = tuple(warmers)
+        self._lock = threading.Lock()  # one replacement per broken pool
+        self._pool = WorkerProcesses(workers, self._warmers)
+        self.replacements = 0  # pools replaced since the start
+        self._closed = False  # shut down: a broken pool stays broken
+        self.started = False  # start_workers has seen every first worker ready (or ended)
+
+    @property
+    def ready_pids(self) -> set[int]:
+        """Workers that have run their initialiser, as start_workers saw them (a
+        replacement's workers start on demand, unwatched)."""
+        return self._pool.ready_pids
+
+    async def start_workers(self) -> None:
+        """Start every worker now (see :meth:`WorkerProcesses.start_workers`)."""
+        await self._pool.start_workers()
+        self.started = True
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool as err:
+            return self._replace(pool, err).submit(fn, *args, **kwargs)
+
+    def _replace(self, broken: WorkerProcesses, reason: BrokenProcessPool) -> WorkerProcesses:
+        """A fresh pool in place of ``broken`` (unless another submit has replaced it). Its
+        workers start on demand, forked from the warm fork server (milliseconds); each
+        runs the warmers in its own process. The broken pool is closed in a thread: its
+        manager thread may still be ending its workers."""
+        with self._lock:
+            if self._pool is broken and not self._closed:
+                self._pool = WorkerProcesses(self.workers, self._warmers)
+                self.replacements += 1
+                log.error("parse_pool_replaced", reason=str(reason), replacements=self.replacements)
+                threading.Thread(
+                    target=broken.shutdown, name="parse_pool_retire", daemon=True
+                ).start()
+            return self._pool
+
+    def worker_pids(self) -> tuple[int, ...]:
+        """The current pool's worker processes (started on demand, up to ``workers``)."""
+        return self._pool.worker_pids()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:  # no replacement after this
+            self._closed = True
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class WorkerProcesses(ProcessPoolExecutor):
+    """One generation of the parse pool's processes; broken for good once one dies."""
 
     def __init__(self, workers: int, warmers: Sequence[Warmer] = ()) -> None:
         context = multiprocessing.get_context("forkserver")

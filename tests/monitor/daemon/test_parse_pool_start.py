@@ -5,9 +5,11 @@ finds them up and starts none, and a stop during start-up ends the daemon at onc
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import httpx
+import pytest
 
 from monitor.config import FeedSettings, load_config
 from monitor.daemon.daemon import Daemon
@@ -17,7 +19,7 @@ from monitor.records import PollStatus
 from monitor.web import start_listener
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import HANG_GUARD, sigkill_self
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <link>https://wire.example/</link><description>d</description>
@@ -97,3 +99,18 @@ async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Pa
     assert [outcome.status for outcome in outcomes] == [PollStatus.OK]
     assert pool.started
     assert len(pool.ready_pids) == 2
+
+
+async def test_a_feed_parses_again_after_a_parse_worker_was_killed(tmp_path: Path) -> None:
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", FEED)
+        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+        try:
+            await daemon.polling.start_workers()
+            with pytest.raises(BrokenProcessPool):  # its workers are gone with it
+                await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+            outcomes = await daemon.run_once()
+        finally:
+            await daemon.close()
+    assert [outcome.status for outcome in outcomes] == [PollStatus.OK]
+    assert pool.replacements == 1

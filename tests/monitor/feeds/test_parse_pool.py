@@ -1,19 +1,23 @@
 """The parse pool's start of its workers: the fork server's slow start holds no lock the
-event loop's submit or shutdown takes, and the executor internals it relies on exist."""
+event loop's submit or shutdown takes, and the executor internals it relies on exist; a
+worker killed by a signal costs the parse it ran, never the later ones."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from monitor.feeds import ParsePool
-from tests.support.processes import HANG_GUARD
+from monitor.feeds.parse_pool import WorkerProcesses
+from tests.support.processes import HANG_GUARD, sigkill_self
 
 
-class _HeldForkServer(ParsePool):
+class _HeldForkServer(WorkerProcesses):
     """A pool whose fork server start waits until the test lets it go."""
 
     def __init__(self) -> None:
@@ -63,13 +67,41 @@ async def test_a_shutdown_during_the_fork_server_start_returns_and_starts_no_wor
     assert pool.worker_pids() == ()
 
 
+async def test_a_killed_worker_is_replaced_and_the_next_parses_run() -> None:
+    pool = ParsePool(1)
+    try:
+        await pool.start_workers()
+        [victim] = pool.worker_pids()
+        # The executor marks itself broken before it fails the futures in flight: the
+        # next submit finds it broken, with no wait for the manager thread.
+        with pytest.raises(BrokenProcessPool):
+            await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+        first = await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
+        second = await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
+        assert first == second != victim
+        assert pool.worker_pids() == (first,)
+        assert pool.replacements == 1
+    finally:
+        pool.shutdown()
+
+
+async def test_a_shut_down_pool_is_not_replaced() -> None:
+    pool = ParsePool(1)
+    with pytest.raises(BrokenProcessPool):
+        await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+    pool.shutdown()
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(os.getpid)
+    assert pool.replacements == 0
+
+
 INTERNALS = ["_spawn_process", "_start_executor_manager_thread", "_processes", "_shutdown_lock"]
 INTERNALS += ["_shutdown_thread", "_broken"]
 
 
 @pytest.mark.parametrize("name", INTERNALS)
 def test_the_executor_internals_the_pool_uses_exist(name: str) -> None:
-    """ParsePool.start_workers spawns through these private parts of the standard library's
+    """WorkerProcesses.start_workers spawns through these private parts of the standard library's
     executor (docs/decisions/0062): a Python release without them must fail here."""
     executor = ProcessPoolExecutor(1)
     try:
