@@ -23,9 +23,13 @@ from monitor.surges.stats import negbin_score, slot_of
 from monitor.surges.tracks import Track
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
-# 0.05 times an hour, held as weakly as half a report.
+# 0.05 times an hour, held as weakly as half a report (ten pseudo-hours). The pseudo-hours
+# shrink as the key's own observed hours grow (halved every PRIOR_HALF_HOURS): a key new
+# mid-stream (a rule added by reload, a name first seen) is judged on its own rate once it
+# has a few hours of it, not on a prior worth ten more for its first ten hours.
 PRIOR_SHAPE = 0.5
 PRIOR_RATE_PER_HOUR = 0.05
+PRIOR_HALF_HOURS = 0.5
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
 HOUR = 3600.0
@@ -133,8 +137,8 @@ class SurgeDetector:
                 expected, score = self._judge(kind, key, track, now)
                 if track.count > expected and score >= RISING_SCORE:
                     folded = self._folded_into(kind, track)
-                    found.append(Rising(kind, key, track.label, track.count, expected, score,
-                                        folded))  # fmt: skip
+                    item = Rising(kind, key, track.label, track.count, expected, score, folded)
+                    found.append(item)
         found.sort(key=lambda rising: (-rising.score, rising.kind.value, rising.key))
         return found[:RISING_LIMIT]
 
@@ -188,7 +192,10 @@ class SurgeDetector:
         """(story_id, title) of the story a rule's or name's reports fold into, if any."""
         if kind is SurgeKind.STORY or not self._kinds[SurgeKind.STORY]:
             return None
-        [(story_id, reports)] = track.top_stories()[:1]
+        top = track.top_stories()[:1]
+        if not top:  # only listed with a count of 2 or more, but cheap to be sure
+            return None
+        [(story_id, reports)] = top
         if reports * 2 <= track.count:
             return None
         life = self._memory.lives.get(story_id)
@@ -214,7 +221,9 @@ class SurgeDetector:
         memory, window = self._memory, self._window_exposure(now)
         shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
         before = track.exposure_then * math.exp(-self._forget * max(now - track.born, 0.0))
-        rate = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR + max(memory.exposure - before - window, 0.0)
+        observed = max(memory.exposure - before - window, 0.0)  # its own hours, out of the window
+        prior_hours = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR * 0.5 ** (observed / PRIOR_HALF_HOURS)
+        rate = prior_hours + observed
         expected = shape * window / rate
         if track.count <= expected:  # not above its baseline: no tail to sum
             return expected, 0.0
