@@ -41,7 +41,7 @@ from monitor.listener import HttpListener
 from monitor.pages import PageFetcher
 from monitor.records import FeedState
 from monitor.store import Store
-from monitor.stories.embedding import load_model
+from monitor.stories import embedding as vectors
 from monitor.web import MeteredFetcher, Metrics
 
 log = structlog.get_logger("monitor.daemon.polling")
@@ -77,7 +77,7 @@ def parse_pool(workers: int, *, semantic: bool = False) -> ParsePool | None:
     Forkserver workers: forking a threaded process is unsafe. ``semantic``: each worker
     loads the headline-embedding model as it starts (it embeds headlines too)."""
     count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
-    return ParsePool(count, (load_model,) if semantic else ()) if count else None
+    return ParsePool(count, (vectors.load_model,) if semantic else ()) if count else None
 
 
 def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:
