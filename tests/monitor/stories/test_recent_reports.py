@@ -5,7 +5,7 @@ Real embeddings of headlines written for these tests, in several languages."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,18 +14,8 @@ from monitor.records.models import MatchKind
 from monitor.stories.dedup import story_index_for
 from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
+from tests.support.window_background import BACKGROUND, NOW
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-BACKGROUND = [
-    "Parliament passes budget after long debate",
-    "Storm closes schools across the north",
-    "Football club sacks manager after defeat",
-    "Shares rise on strong jobs data",
-    "Film festival opens with comedy premiere",
-    "Hospital strike enters second week",
-    "Police arrest suspect in bank robbery",
-    "New smartphone sales slow in Europe",
-]
 # (language, first report, a later report of the same event, the evidence within the hour)
 SAME_EVENT = [
     ("en", "Gunmen attack police station in Kirkuk, killing officers",

@@ -5,7 +5,7 @@ whole from the windowed members. Real embeddings of headlines written for these 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -18,18 +18,8 @@ from monitor.stories.dedup import Deduplicator
 from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
 from monitor.stories.whole import with_centroid
+from tests.support.window_background import BACKGROUND, NOW
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-BACKGROUND = [
-    "Parliament passes budget after long debate",
-    "Storm closes schools across the north",
-    "Football club sacks manager after defeat",
-    "Shares rise on strong jobs data",
-    "Film festival opens with comedy premiere",
-    "Hospital strike enters second week",
-    "Police arrest suspect in bank robbery",
-    "New smartphone sales slow in Europe",
-]
 ERUPTION = [
     "Volcano erupts on Iceland's Reykjanes peninsula, forcing evacuation of Grindavik",
     "Grindavik evacuated as lava bursts from fissure on Reykjanes peninsula",
