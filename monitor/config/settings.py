@@ -32,7 +32,7 @@ from monitor.config.checks import (
     check_surge_notifiers,
 )
 from monitor.config.feeds import FeedSettings, ListenerSettings
-from monitor.config.includes import Source, included_feeds
+from monitor.config.includes import Included, included_feeds, read_included
 from monitor.config.problems import Problems
 from monitor.config.retention import RetentionSettings
 from monitor.config.surges import SurgeSettings
@@ -315,13 +315,13 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
 
 
-def _read_included(path: str, document: Mapping[str, Any], problems: Problems) -> list[Source]:
-    """The name and text of every file ``include`` matches, in order; each unreadable
-    one reported."""
-    found: list[Source] = []
+def _read_included(path: str, document: Mapping[str, Any], problems: Problems) -> list[Included]:
+    """Every file ``include`` matches, in order, read and parsed once (its feeds and its
+    rules are read from the one document); each unreadable one reported."""
+    found: list[Included] = []
     for included in _included_files(path, document.get("include", ()), problems):
         try:
-            found.append((included, _read_text(included)))
+            found.append(read_included(included, _read_text(included)))
         except ConfigError as err:
             for message in err.errors:
                 problems.add(message, source=included)
@@ -331,7 +331,7 @@ def _read_included(path: str, document: Mapping[str, Any], problems: Problems) -
 def _load_rules(
     path: str,
     parsed: tuple[str, dict[str, Any]],
-    included: Sequence[Source],
+    included: Sequence[Included],
     problems: Problems,
     notifiers: Collection[str] | None,
 ) -> tuple[rules.RuleSet | None, tuple[str, ...]]:
@@ -339,7 +339,8 @@ def _load_rules(
     config file's text comes parsed (parsing 10,000 feeds twice doubled the load's time)."""
     text, document = parsed
     sources = [rules.RuleSource(name=path, text=text, document=document)]
-    sources += [rules.RuleSource(name=name, text=source) for name, source in included]
+    sources += [rules.RuleSource(name=file.name, text=file.text, document=file.document)
+                for file in included]  # fmt: skip
     try:
         ruleset = rules.load_ruleset(sources, notifiers=notifiers)
     except rules.RuleSetError as err:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import rules
 from monitor.config.feeds import FeedSettings
 from monitor.config.settings import ConfigError, load_config
 
@@ -214,3 +217,39 @@ def test_the_retry_budget_is_optional(tmp_path: Path, line: str, budget: float |
     config = load_config(_write(tmp_path, f"[daemon]\n{line}\n{MINIMAL}"))
     assert config.settings.daemon.retry_for == budget
     assert config.settings.daemon.max_attempts == 8
+
+
+def test_each_file_is_parsed_once_and_a_feed_file_scanned_for_lines_only_for_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main file and each included one are parsed once, an included file's feeds and
+    rules read from the one document; where an included feed file's keys are written is
+    scanned only when a problem asks for a line. (With 10,000 feeds, each pass over the
+    file is a large part of the load, which comes before the listener binds.)"""
+    feeds = '[[feeds]]\nurl = "http://127.0.0.1:9/more.xml"\n'
+    _write(tmp_path, feeds, "feeds.toml")
+    _write(tmp_path, '[[rules]]\nname = "iran-more"\nall_of = ["iran"]\n', "rules.toml")
+    parsed: list[str] = []
+    scanned: list[str] = []
+    parse, scan = tomllib.loads, rules.KeyLocator.__init__
+
+    def counted_parse(text: str, **options: Any) -> dict[str, Any]:
+        parsed.append(text)
+        return parse(text, **options)
+
+    def counted_scan(locator: rules.KeyLocator, text: str) -> None:
+        scanned.append(text)
+        scan(locator, text)
+
+    monkeypatch.setattr(tomllib, "loads", counted_parse)
+    monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
+    main = _write(tmp_path, 'include = ["feeds.toml", "rules.toml"]\n' + MINIMAL)
+    config = load_config(main)
+    assert [feed.url for feed in config.feeds][-1] == "http://127.0.0.1:9/more.xml"
+    assert [rule.name for rule in config.ruleset.rules] == ["iran", "iran-more"]
+    texts = [path.read_text("utf-8") for path in (main, tmp_path / "feeds.toml")]
+    assert sorted(parsed) == sorted([*texts, (tmp_path / "rules.toml").read_text("utf-8")])
+    assert feeds not in scanned
+    _write(tmp_path, feeds + 'url_typo = "x"\n', "feeds.toml")  # a problem: its line is read
+    errors = _errors(main)
+    assert any(error.startswith(f"{tmp_path / 'feeds.toml'}:3: ") for error in errors), errors
