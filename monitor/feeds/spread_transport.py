@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import httpx
+import structlog
+
+log = structlog.get_logger("monitor.feeds.spread_transport")
 
 MAX_POOLS: Final = 512  # soft: then idle pools of other origins are taken over (re-dialled)
 KEEP_ALIVE_SECONDS: Final = 5.0  # httpx's keep-alive expiry: an idle pool is closed after it
@@ -82,9 +85,8 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
-        await asyncio.gather(*self._closing)
-        for pool in self._pools:
-            await pool.transport.aclose()
+        await asyncio.gather(*self._closing)  # they never raise: _close_all logs instead
+        await _close_all(self._pools)
 
     def _take(self, origin: Origin) -> _Pool:
         """An idle pool of ``origin``; else a new one, or at the cap one idle on another
@@ -121,15 +123,21 @@ class SpreadTransport(httpx.AsyncBaseTransport):
                 self._idle[origin] = kept
             else:
                 del self._idle[origin]
+        closing = [pool for pool in self._pools if pool in expired]  # in the order opened
         self._pools = [pool for pool in self._pools if pool not in expired]
-        task = asyncio.get_running_loop().create_task(_close_all(list(expired)))
+        task = asyncio.get_running_loop().create_task(_close_all(closing))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
 
 async def _close_all(pools: list[_Pool]) -> None:
+    """Close every pool, whatever one of them raises (a TLS close_notify to a peer that
+    reset, say): one failure must not leave the other pools' sockets open."""
     for pool in pools:
-        await pool.transport.aclose()
+        try:
+            await pool.transport.aclose()
+        except Exception as err:  # logged, not raised: nothing waits for a background close
+            log.warning("http_pool_close_failed", error=repr(err))
 
 
 class _Once:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.config import DaemonSettings
 from monitor.feeds.request_options import http_client
@@ -141,3 +142,38 @@ async def test_the_shared_client_still_sends_through_the_environments_proxy(
         (request,) = proxy.wait_for(1)
     assert answer.status_code == 200
     assert request.path == "http://alerts.example/hook"
+
+
+def _failing_close(transport: httpx.AsyncHTTPTransport) -> None:
+    """``transport``'s close raises, as a TLS close to a peer that reset may."""
+
+    async def fails() -> None:
+        raise httpx.ReadError("connection reset by peer")
+
+    transport.aclose = fails  # type: ignore[method-assign]
+
+
+async def test_a_pool_whose_close_fails_leaves_no_other_pool_open() -> None:
+    """One pool's close raising neither stops the background sweep closing the others nor
+    the transport's own close: every other socket is closed, the failure is logged, and
+    no exception is left in the sweep's task or raised by the client's close."""
+    now = [0.0]
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
+    with HttpReceiver() as receiver, capture_logs() as logs:
+        async with httpx.AsyncClient(transport=spread) as http:
+            await _burst(http, receiver, 0)
+            swept = _watched(spread)
+            _failing_close(swept[0])
+            now[0] = KEEP_ALIVE_SECONDS + 1
+            assert (await http.post(receiver.url(), content=b"{}")).status_code == 200
+            sweeps = spread.closing  # the sweep of the ten: done already, or not yet
+            if sweeps:
+                await asyncio.wait(sweeps)
+            assert [sweep.exception() for sweep in sweeps] == [None] * len(sweeps)
+            assert _closed(swept) == [False] + [True] * (BURST - 1)
+            await _burst(http, receiver, BURST + 1)  # the swept-in pool and nine new ones
+            still_open = _watched(spread)
+            _failing_close(still_open[0])
+        assert _closed(still_open) == [False] + [True] * (BURST - 1)
+    failures = [entry for entry in logs if entry["event"] == "http_pool_close_failed"]
+    assert [entry["error"] for entry in failures] == ["ReadError('connection reset by peer')"] * 2
