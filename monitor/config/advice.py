@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from monitor.config.api import MIN_TOKEN_LENGTH
-from monitor.config.feeds import FeedSettings, ListenerSettings
+from monitor.config.feeds import FeedSettings, ListenerSettings, secret_key_for
 from monitor.config.settings import Settings
 from notifiers import redact_url
 
@@ -46,7 +46,7 @@ def _inline_feed_secrets(feeds: tuple[FeedSettings, ...]) -> Iterator[ConfigWarn
     for index, feed in enumerate(feeds):
         if feed.auth is None or not feed.auth.inline:
             continue
-        wanted = "password_env" if feed.auth.type == "basic" else "token_env"
+        wanted = secret_key_for(feed.auth.type)
         url = redact_url(feed.url)
         yield ConfigWarning(
             "config_feed_secret_inline",

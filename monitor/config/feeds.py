@@ -38,6 +38,12 @@ _BEARER = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")  # RFC 6750 b64token
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # newline, tab, NUL, DEL, …
 
 
+def secret_key_for(kind: object) -> str:
+    """The ``auth`` key that names the environment variable an auth type reads its secret
+    from: ``password_env`` for basic, ``token_env`` for bearer."""
+    return "password_env" if kind == "basic" else "token_env"
+
+
 class FeedAuth(Section):
     """HTTP authentication for one feed; the secret comes from the environment. A
     ``secret`` written in the file itself is still accepted, deprecated (``inline``)."""
@@ -66,10 +72,9 @@ class FeedAuth(Section):
     def _read_secret(cls, data: object) -> object:
         if not isinstance(data, dict) or "secret" in data:
             return data
-        kind = data.get("type")
-        variable = str(data.get("password_env" if kind == "basic" else "token_env") or "")
+        kind, wanted = data.get("type"), secret_key_for(data.get("type"))
+        variable = str(data.get(wanted) or "")
         if not variable:
-            wanted = "password_env" if kind == "basic" else "token_env"
             raise ValueError(f"{kind} auth needs {wanted} (the environment variable to read)")
         if not _ENV_NAME.match(variable):
             raise ValueError("not an environment variable name")

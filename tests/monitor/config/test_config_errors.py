@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from monitor.cli.main import main
+from monitor.config.feeds import FeedAuth
 from monitor.config.settings import ConfigError, load_config
 
 BROKEN = """\
@@ -296,3 +298,22 @@ def test_a_later_bar_at_or_above_its_recent_one_or_unset_is_accepted(
     found = (d.related_similarity, d.related_similarity_later, d.semantic_similarity,
              d.semantic_similarity_later)  # fmt: skip
     assert found == bars
+
+
+@pytest.mark.parametrize(
+    ("auth", "named"),
+    [
+        ({"type": "basic", "username": "reader"}, "basic auth needs password_env"),
+        ({"type": "bearer"}, "bearer auth needs token_env"),
+        ({"type": "basic", "username": "reader", "password_env": "WW_UNSET_1"}, "WW_UNSET_1"),
+        ({"type": "bearer", "token_env": "WW_UNSET_2"}, "WW_UNSET_2"),
+    ],
+)
+def test_feed_auth_without_its_secret_names_the_key_or_variable_wanted(
+    auth: dict[str, str], named: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WW_UNSET_1", raising=False)
+    monkeypatch.delenv("WW_UNSET_2", raising=False)
+    with pytest.raises(ValidationError) as caught:
+        FeedAuth.model_validate(auth)
+    assert named in str(caught.value)
