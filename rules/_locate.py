@@ -20,6 +20,14 @@ KeyPath = tuple[str | int, ...]
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR_END = re.compile(r"[,\]}\n#]")
 _MULTILINE_QUOTES = ('"""', "'''")
+# The rest of a string after its opening quote(s), up to and including the closing ones:
+# an escape (basic strings) is a backslash and the character after it, whatever it is.
+_STRING_REST = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"', re.DOTALL),
+    "'": re.compile(r"[^'\n]*'"),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''"),
+}
 
 
 class _ScanError(Exception):
@@ -169,19 +177,12 @@ class _Scanner:
         return self.text[start : self.pos]
 
     def closing(self, quote: str, start: int) -> int:
-        """Offset of the unescaped ``quote`` that ends a string begun before ``start``."""
-        escapes = quote[0] == '"'
-        position = start
-        while position < len(self.text):
-            if escapes and self.text[position] == "\\":
-                position += 2
-            elif self.text.startswith(quote, position):
-                return position
-            elif self.text[position] == "\n" and len(quote) == 1:
-                break
-            else:
-                position += 1
-        raise _ScanError
+        """Offset of the unescaped ``quote`` that ends a string begun before ``start`` (one
+        regular expression, not a loop per character: a config's strings are most of it)."""
+        match = _STRING_REST[quote].match(self.text, start)
+        if match is None:
+            raise _ScanError
+        return match.end() - len(quote)
 
     def skip_space(self) -> None:
         while self.peek() in (" ", "\t"):

@@ -96,3 +96,29 @@ def test_line_of_survives_text_it_cannot_follow(text: str) -> None:
     locator = KeyLocator(text)
     assert locator.line_of(("a",)) in (1, None)
     assert locator.line_of(("zzz",)) is None
+
+
+STRINGS = (  # every kind of string, with what could end one too early
+    'a = "an \\"escaped\\" quote, a backslash \\\\ and # no comment"\n'
+    "b = 'literal \\ with \"double\" quotes'\n"
+    'c = """\n'
+    'multi-line with "one" and ""two"" quotes, and [not = "a key"]\n'
+    '"""\n'
+    'd = """ends with two quotes"" """\n'
+    "e = '''\n"
+    "literal [[rules]] and \"quotes\" and 'one' and ''two''\n"
+    "'''\n"
+    'f = """\\\\"""\n'
+    "g = 1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [("a", 1), ("b", 2), ("c", 3), ("d", 6), ("e", 7), ("f", 10), ("g", 11)],
+)
+def test_every_kind_of_string_ends_where_tomllib_ends_it(key: str, line: int) -> None:
+    """Escaped quotes and backslashes, quotes inside multi-line strings, quotes just before
+    the closing three, and key-like text inside strings leave every key on its own line."""
+    assert sorted(tomllib.loads(STRINGS)) == list("abcdefg")  # valid, as the locator expects
+    assert KeyLocator(STRINGS).line_of((key,)) == line
