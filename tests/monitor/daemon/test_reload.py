@@ -418,3 +418,27 @@ def test_next_poll_after_an_interval_change(
     feed = FeedSettings(url="https://news.example/feed", interval=interval)
     policy = interval_policy(feed, DaemonSettings())
     assert next_poll_within(state, policy, NOW) == expected
+
+
+async def test_a_reload_logs_the_new_configs_advice_never_a_secret(
+    world: World, run: Start
+) -> None:
+    """A feed added with its secret written in the file reloads (it works), and the reload
+    logs the deprecation naming the key and the feed, never the value, as a start does."""
+    world.write("/a.xml")
+    daemon = await run()
+    await _alerts(world, 1)
+    inline = '/b.xml auth = { type = "bearer", secret = "inl1ne-s3cret" }'
+    world.write("/a.xml", inline, rules=CRANES + FLOODS)
+
+    with capture_logs() as logs:
+        result = await daemon.reloader.reload()
+
+    assert result.ok, result.errors
+    (advice,) = [entry for entry in logs if entry["event"] == "config_feed_secret_inline"]
+    assert (advice["key"], advice["feed_url"], advice["use"]) == (
+        "feeds.1.auth.secret",
+        world.url("/b.xml"),
+        "token_env",
+    )
+    assert "inl1ne-s3cret" not in repr(logs)
