@@ -36,7 +36,7 @@ from monitor.feeds import (
     http_client,
     interval_policy,
 )
-from monitor.ingest import Pipeline, PollOutcome, ingest_pushed
+from monitor.ingest import Pipeline, PollOutcome, ingest_pushed, load_identifier
 from monitor.listener import HttpListener
 from monitor.pages import PageFetcher
 from monitor.records import FeedState
@@ -74,10 +74,12 @@ def build_fetcher(daemon: DaemonSettings, metrics: Metrics | None = None) -> Fet
 def parse_pool(workers: int, *, semantic: bool = False) -> ParsePool | None:
     """A process pool for :func:`monitor.feeds.parser.parse_feed` (``-1``: one per core but the
     one the event loop needs, at least one), or None (``0``) to parse in a thread.
-    Forkserver workers: forking a threaded process is unsafe. ``semantic``: each worker
-    loads the headline-embedding model as it starts (it embeds headlines too)."""
+    Forkserver workers: forking a threaded process is unsafe. Each worker loads the
+    language identifier as it starts (it identifies new articles' languages), and with
+    ``semantic`` the headline-embedding model (it embeds headlines too)."""
     count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
-    return ParsePool(count, (vectors.load_model,) if semantic else ()) if count else None
+    warmers = (load_identifier, vectors.load_model) if semantic else (load_identifier,)
+    return ParsePool(count, warmers) if count else None
 
 
 def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:

@@ -10,7 +10,7 @@ that counts each stored article for the surge detector (:mod:`monitor.ingest.sur
 
 from monitor.ingest.batch import Ingested
 from monitor.ingest.embedding import EmbeddingStage, embedded
-from monitor.ingest.language import identified, identify
+from monitor.ingest.language import identified, identify, load_identifier
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
@@ -34,6 +34,7 @@ __all__ = [
     "identify",
     "ingest_all",
     "ingest_pushed",
+    "load_identifier",
     "poll_feed",
     "sighting_of",
 ]

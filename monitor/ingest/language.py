@@ -31,6 +31,11 @@ def _detector() -> LangDetector:
     return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
+def load_identifier() -> None:
+    """Load the identifier now (a parse worker's warmer), not in the first article's read."""
+    _detector()
+
+
 def evidence(text: str) -> tuple[str, float]:
     """The identifier's best language for ``text`` and its confidence (0 for no text)."""
     sample = " ".join(text[:MAX_CHARS].split())  # fastText reads one line
@@ -66,6 +71,19 @@ def identified(articles: Sequence[Article], feed_language: str = "") -> list[Art
     return [
         replace(item, language=identify(article_text(item), feed_language, item.language))
         for item in articles
+    ]
+
+
+def reidentified(
+    articles: Sequence[Article], parsed: Sequence[Article], feed_language: str = ""
+) -> list[Article]:
+    """``articles`` (``parsed``, identified by the parse worker, as their pages left
+    them) with the language of each one its page changed identified again, as
+    :func:`identified` would: with the page's text, its markup ``lang`` the hint. An
+    article no page changed is the very object parsed: its language is the worker's."""
+    return [
+        article if article is before else identified([article], feed_language)[0]
+        for article, before in zip(articles, parsed, strict=True)
     ]
 
 

@@ -2,8 +2,9 @@
 
 :func:`poll_feed` is the one place where the whole path reads in order:
 
-    fetch → parse, normalising new entries only (process pool) → teasers' article pages (full_text)
-          → language (monitor.ingest.language) → embedding (parse pool) → dedup → match rules
+    fetch → parse, normalising new entries only, and their language (process pool)
+          → teasers' article pages (full_text) → language again where a page was read
+          → embedding (parse pool) → dedup → match rules
           → store article + alerts (one transaction)
           → surges: each stored article counted by the surge detector (monitor.ingest.surges)
           → wake the dispatcher
@@ -50,7 +51,7 @@ from monitor.ingest.batch import (
 )
 from monitor.ingest.embedding import EmbeddingStage, embedded
 from monitor.ingest.full_text import with_pages
-from monitor.ingest.language import identified
+from monitor.ingest.language import reidentified
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.parsing import parse_document, seen_hint, unseen, warn_malformed
 from monitor.ingest.runtime import RuntimeHolder
@@ -153,8 +154,9 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         articles = await unseen(parsed, fetched, feed, pipe)  # those the store has go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
+    parsed_articles = articles  # their languages identified by the parse worker
     articles, pages = await with_pages(articles, feed, pipe)  # new teasers: their pages
-    articles = identified(articles, feed.language)  # ~0.1 ms each: on the loop (bench.langid)
+    articles = reidentified(articles, parsed_articles, feed.language)  # where a page was read
     articles = await embedded(articles, pipe)  # one batched call in the parse pool
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
@@ -184,7 +186,7 @@ async def ingest_pushed(
     warn_malformed(parsed.feed, feed)
     # Pushed content writes no feed state: its pages are not in the feed's counts.
     articles, pages = await with_pages(list(parsed.articles), feed, pipe)
-    articles = await embedded(identified(articles, feed.language), pipe)
+    articles = await embedded(reidentified(articles, parsed.articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe))
     await surges_in(ingested, pipe)

