@@ -164,6 +164,16 @@ class SyndicationFarm:
             latest = [v for agent, v in self._last.items() if not agents or agent in agents]
             return all(any(times[f] > moment for times in latest) for f in range(self.feeds))
 
+    def fewest_polls_since(self, moment: float, agents: set[str]) -> int:
+        """The fewest polls any feed had from ``agents`` after ``moment``."""
+        counts = [0] * self.feeds
+        with self._changed:
+            for poll in reversed(self.polls):  # appended in time order
+                if poll.at <= moment:
+                    break
+                counts[poll.feed] += poll.agent in agents
+        return min(counts)
+
     def polled_by(self, agent: str, since: float) -> int:
         """How many feeds ``agent`` polled after ``since``."""
         with self._changed:
@@ -176,7 +186,8 @@ class SyndicationFarm:
         the hang guard."""
         with self._changed:
             if not self._changed.wait_for(done, timeout):
-                raise AssertionError(f"farm: not reached within {timeout:.0f} s: {what}")
+                polls = len(self.polls)
+                raise AssertionError(f"farm: not reached within {timeout:.0f} s: {what} ({polls=})")
 
     # -- serving --------------------------------------------------------------------------
 
