@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import psycopg
+import structlog
 from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article
@@ -56,6 +57,7 @@ from monitor.store.sql.steps import Steps, all_of, changed
 from monitor.store.writability import Writability
 
 T = TypeVar("T")
+log = structlog.get_logger("monitor.store.postgres")
 _PRUNE_KEYS = {"alerts": "alert_id", "articles": "article_id", "stories": "story_id",
                "tombstones": "article_id", "surges": "surge_id"}  # fmt: skip
 # A pruned article leaves its tombstone in the same statement.
@@ -67,7 +69,9 @@ SELECT article_id, story_id, :now FROM gone
 ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
                                        pruned_at = excluded.pruned_at
 """
-_PUBLISH_ATTEMPTS = 4  # the last one takes the last-try lock first, so nothing can refuse it
+# From the fourth try on, a write takes the last-try lock first, so no publishing refuses
+# it; a fifth is left for an abort nobody foresaw (story rows are locked in one order).
+_PUBLISH_ATTEMPTS, _LAST_TRIES_FROM = 5, 4
 # A late page plans alerts on its article's story: that story alone is locked meanwhile.
 _LOCK_STORY = """
 SELECT 1 FROM stories
@@ -210,13 +214,14 @@ class PostgresStore(PostgresLeases):
         return await self._window_between(mark, self.stories.mark, since)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        for attempt in range(_PUBLISH_ATTEMPTS):
+        for attempt in range(1, _PUBLISH_ATTEMPTS + 1):
             try:
-                created = await self._record_articles(records, attempt + 1 == _PUBLISH_ATTEMPTS)
+                created = await self._record_articles(records, attempt >= _LAST_TRIES_FROM)
                 break
-            except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):
-                if attempt + 1 == _PUBLISH_ATTEMPTS:
+            except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as err:
+                if attempt == _PUBLISH_ATTEMPTS:
                     raise
+                _log_retry(err, attempt, len(records))
         if self.statistics.grew(len(records)):
             async with self._connection() as conn:  # after the commit: outside the lock
                 await self.statistics.refresh(conn)
@@ -247,6 +252,14 @@ class PostgresStore(PostgresLeases):
         async with self._connection() as conn, conn.transaction():
             await conn.execute(_LOCK_STORY, (article_id,))
             return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts, language))
+
+
+def _log_retry(err: psycopg.Error, attempt: int, articles: int) -> None:
+    """A refused write is routine (decision 0056); a deadlock should no longer happen."""
+    deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
+    emit = log.warning if deadlock else log.info
+    reason = "deadlock_detected" if deadlock else "serialization_failure"
+    emit("store_write_retried", attempt=attempt, reason=reason, articles=articles)
 
 
 async def _current(conn: Connection) -> tuple[int, int]:

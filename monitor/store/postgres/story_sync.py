@@ -43,6 +43,10 @@ _LAST_TRY = (
     "hashtextextended('wirewatch.stories.last-try:' || current_schema(), 0))"
 )
 _PUBLISH = "SELECT wirewatch_publish_articles(%s, %s, %s) AS newest"
+# Every story row a write grows, locked at once in one order (ORDER BY sits below the row
+# locks in the plan): two writes growing the same stories wait for each other, never
+# each holding a row the other needs (decision 0056, "Story rows in one order").
+_LOCK_STORIES = "SELECT story_id FROM stories WHERE story_id = ANY(%s) ORDER BY story_id FOR UPDATE"
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
 # An index range on ``articles_seq`` read in pages, each article's story looked up by its
 # key: no plan for this can scan every story, whatever the statistics (decision 0056).
@@ -120,6 +124,7 @@ class StorySync:
             await self.lock(conn)
         await self.catch_up(conn)
         if self.watch is None:
+            await lock_stories(conn, records)
             return list(records), self.mark
         found = self.watch.opened_elsewhere(
             [(article, decision) for article, decision, _ in records]
@@ -128,7 +133,9 @@ class StorySync:
             if len(self.aliases) + len(found) > _ALIASES_KEPT:
                 self.aliases.clear()
             self.aliases.update(found)
-        return [_folded(record, self.aliases) for record in records], self.mark
+        folded = [_folded(record, self.aliases) for record in records]
+        await lock_stories(conn, folded)
+        return folded, self.mark
 
     async def publish(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
         """The write's last statement, the only one under the stories lock (migration 0019):
@@ -151,6 +158,13 @@ class StorySync:
         if newest:
             self.mark = max(self.mark, newest)
         self.own.difference_update(article.article_id for article, _, _ in records)
+
+
+async def lock_stories(conn: Connection, records: Sequence[ArticleRecord]) -> None:
+    """Lock the rows of the stories ``records`` grow, sorted by id, before any is written."""
+    grown = sorted({d.story_id for _, d, _ in records if d.verdict is not Verdict.NEW_STORY})
+    if grown:
+        await conn.execute(_LOCK_STORIES, (grown,))
 
 
 def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> ArticleRecord:

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import ArticleRecord
@@ -133,18 +134,39 @@ async def test_a_daemon_does_not_learn_back_its_own_articles(
 _LOCK_PROBES = 10_000  # round trips; the write queues within a few, a regression never does
 
 
+_QUEUED = "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted"  # pid waits
+_BEHIND = "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"  # for pid
+
+
 async def _waits_for_a_lock(
-    watcher: psycopg.AsyncConnection[Any], pid: int, writer: asyncio.Task[object]
+    watcher: psycopg.AsyncConnection[Any],
+    pid: int,
+    writer: asyncio.Task[Any],
+    probe: str = _QUEUED,
 ) -> None:
-    """Returns once backend ``pid`` is queued on a lock (each probe is one round trip);
-    fails, rather than hangs, if ``writer`` finishes without waiting or never queues."""
-    probe = "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted"
+    """Returns once backend ``pid`` is queued on a lock (or, with ``_BEHIND``, another
+    backend is queued behind ``pid``; each probe is one round trip); fails, rather than
+    hangs, if ``writer`` finishes without waiting or never queues."""
     for _ in range(_LOCK_PROBES):
         if await (await watcher.execute(probe, (pid,))).fetchone():
             return
         if writer.done():
-            pytest.fail("the last try's write finished without waiting for the story's row")
-    pytest.fail(f"the last try's write was not queued on a lock after {_LOCK_PROBES} probes")
+            pytest.fail("the write finished without waiting for a lock")
+    pytest.fail(f"the write was not queued on a lock after {_LOCK_PROBES} probes")
+
+
+async def _grow(
+    store: PostgresStore,
+    conn: psycopg.AsyncConnection[Any],
+    records: list[ArticleRecord],
+    *,
+    locked: bool = False,
+) -> tuple[list[ArticleRecord], int]:
+    """A write's steps up to its publishing, in ``conn``'s open transaction."""
+    folded, known = await store.stories.before_write(conn, records, locked=locked)
+    for record in folded:
+        await run_steps(conn, store_article(POSTGRES, *record))
+    return folded, known
 
 
 async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
@@ -163,15 +185,14 @@ async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
         folded, known = await second.stories.before_write(other, [theirs])
         await run_steps(other, store_article(POSTGRES, *theirs))  # holds the story's row
         await mine.execute("BEGIN")
-        mine_folded, mine_known = await first.stories.before_write(mine, [last_try], locked=True)
-        growing = asyncio.create_task(run_steps(mine, store_article(POSTGRES, *last_try)))
+        growing = asyncio.create_task(_grow(first, mine, [last_try], locked=True))
         await _waits_for_a_lock(
             watcher, mine.info.backend_pid, growing
         )  # queued on the story's row
         with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
             await second.stories.publish(other, folded, known)
         await other.execute("ROLLBACK")
-        await growing  # the row is free: the last try goes on
+        mine_folded, mine_known = await growing  # the row is free: the last try goes on
         await first.stories.publish(mine, mine_folded, mine_known)
         await mine.execute("COMMIT")
     second.stories.published([theirs], None)
@@ -207,3 +228,59 @@ async def test_the_last_try_is_taken_before_any_row_lock_and_refuses_publishing_
         await mine.execute("ROLLBACK")
     await second.record_articles([_record("waits")])
     assert "a-waits" in await _stored(second)
+
+
+async def _write(
+    store: PostgresStore, conn: psycopg.AsyncConnection[Any], records: list[ArticleRecord]
+) -> None:
+    """One whole write on ``conn``, as ``record_articles`` runs it, committed."""
+    await conn.execute("BEGIN")
+    await store.stories.publish(conn, *(await _grow(store, conn, records)))
+    await conn.execute("COMMIT")
+
+
+async def test_two_writes_growing_two_stories_in_opposite_order_both_complete(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """Each write locks its stories' rows in one order before growing any: the second
+    queues behind the first instead of holding a row the first will need (a deadlock
+    PostgreSQL would break by aborting one of them)."""
+    first, second = daemons
+    await second.record_articles([_record("east"), _record("west")])
+    mine = [_record("mine-west", joins="s-west"), _record("mine-east", joins="s-east")]
+    theirs = [_record("theirs-east", joins="s-east"), _record("theirs-west", joins="s-west")]
+    async with (
+        first._connection() as conn, second._connection() as other,
+        second._connection() as watcher,
+    ):  # fmt: skip
+        await conn.execute("BEGIN")
+        folded, known = await first.stories.before_write(conn, mine)
+        await run_steps(conn, store_article(POSTGRES, *folded[0]))  # grows "west"
+        writing = asyncio.create_task(_write(second, other, theirs))  # "east" first
+        await _waits_for_a_lock(watcher, other.info.backend_pid, writing)
+        await run_steps(conn, store_article(POSTGRES, *folded[1]))  # then "east"
+        await first.stories.publish(conn, folded, known)
+        await conn.execute("COMMIT")
+        await writing
+    stored = await _stored(first)
+    assert [stored[f"a-{name}"][0] for name in ("mine-west", "mine-east")] == ["s-west", "s-east"]
+    assert stored["a-mine-east"][1] < stored["a-theirs-east"][1]  # the second waited
+
+
+async def test_a_refused_write_is_retried_and_logged_until_its_last_try_gets_through(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """Another daemon on its last try refuses every publishing; the write retries, one log
+    line a refusal, then takes the last-try lock itself, waits for it, and is stored."""
+    first, second = daemons
+    async with first._connection() as blocker, second._connection() as watcher:
+        await blocker.execute("BEGIN")
+        await first.stories.before_write(blocker, [_record("blocker")], locked=True)
+        with capture_logs() as logs:
+            writing = asyncio.create_task(second.record_articles([_record("retried")]))
+            await _waits_for_a_lock(watcher, blocker.info.backend_pid, writing, _BEHIND)
+            await blocker.execute("ROLLBACK")
+            await writing
+    retries = [(e["attempt"], e["reason"]) for e in logs if e["event"] == "store_write_retried"]
+    assert retries == [(n, "serialization_failure") for n in (1, 2, 3)]
+    assert "a-retried" in await _stored(second)
