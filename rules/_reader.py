@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Collection
-from functools import cached_property
+import threading
+from collections.abc import Callable, Collection
+from functools import partial
 
 from rules._locate import KeyLocator, KeyPath
 from rules.errors import RuleError
@@ -35,16 +36,13 @@ class SourceReader:
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.text = text
+        self.lines = DeferredLines(text)
         self.errors: list[RuleError] = []
         self.references: list[tuple[str, KeyPath]] = []  # checked once every source is read
         self.notifier_references: list[tuple[str, KeyPath]] = []  # checked by the caller's names
 
-    @cached_property
-    def _locator(self) -> KeyLocator:
-        return KeyLocator(self.text)
-
     def location(self, path: KeyPath) -> Location:
-        return Location(self.source, self._locator.line_of(path), key_text(path))
+        return Location.deferred(self.source, key_text(path), self.lines.finder(path))
 
     def error(self, path: KeyPath, message: str) -> None:
         self.errors.append(RuleError(message, self.location(path)))
@@ -151,6 +149,35 @@ class SourceReader:
             return value
         self.error(path, f"expected {_TOML_TYPES[kind]}, got {type_name(value)}")
         return None
+
+
+class DeferredLines:
+    """The lines of the key paths one source's locations name, found by a single scan of
+    its text when the first of them is read: loading a valid file scans nothing (with
+    10,000 feeds beside a rule, the scan was a large part of the load, which comes before
+    the listener binds). Once scanned only the lines asked for are kept, not the
+    locator's map of every key; a path asked for later (on the way to a message) brings
+    another scan. Locked: the first read may come from any thread."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pending: list[KeyPath] = []
+        self._found: dict[KeyPath, int | None] = {}
+        self._lock = threading.Lock()
+
+    def finder(self, path: KeyPath) -> Callable[[], int | None]:
+        """What finds ``path``'s line, for ``Location.deferred``."""
+        with self._lock:
+            self._pending.append(path)
+        return partial(self._line_of, path)
+
+    def _line_of(self, path: KeyPath) -> int | None:
+        with self._lock:
+            if self._pending:
+                locator = KeyLocator(self._text)
+                self._found.update((pending, locator.line_of(pending)) for pending in self._pending)
+                self._pending.clear()
+            return self._found[path]
 
 
 def type_name(value: object) -> str:

@@ -16,8 +16,8 @@ the same rule loaded from two files compares equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import FrozenInstanceError, dataclass, field
 from enum import StrEnum
 from typing import Literal
 
@@ -44,13 +44,40 @@ SENTENCE = "sentence"  # ``Near.within`` for "in the same sentence"
 GroupOp = Literal["all", "any", "none"]
 
 
-@dataclass(frozen=True, slots=True)
 class Location:
-    """Where something is written: file, line (when known) and TOML key."""
+    """Where something is written: file, line (when known) and TOML key.
 
+    Finding a line means scanning the whole file, which a valid file never needs, so
+    ``Location.deferred`` holds a function that finds it, called the first time the line
+    is read (by a message, a comparison, a hash or a pickle). Frozen like the records
+    that hold it; equal when file, line and key are equal.
+    """
+
+    __slots__ = ("_find_line", "_line", "key", "source")
     source: str
-    line: int | None = None
-    key: str = ""
+    key: str
+    _line: int | None
+    _find_line: Callable[[], int | None] | None
+
+    def __init__(self, source: str, line: int | None = None, key: str = "") -> None:
+        for name, value in (("source", source), ("key", key), ("_line", line)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_find_line", None)
+
+    @classmethod
+    def deferred(cls, source: str, key: str, find_line: Callable[[], int | None]) -> Location:
+        """A location whose line ``find_line`` gives, asked once and only when read."""
+        location = cls(source, None, key)
+        object.__setattr__(location, "_find_line", find_line)
+        return location
+
+    @property
+    def line(self) -> int | None:
+        find_line = self._find_line
+        if find_line is not None:
+            object.__setattr__(self, "_line", find_line())
+            object.__setattr__(self, "_find_line", None)
+        return self._line
 
     @property
     def where(self) -> str:
@@ -59,6 +86,29 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.key}" if self.key else self.where
+
+    def __repr__(self) -> str:
+        return f"Location(source={self.source!r}, line={self.line!r}, key={self.key!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int | None, str]]:
+        return (Location, self._fields())  # the line itself, not the means to find it
+
+    def _fields(self) -> tuple[str, int | None, str]:
+        return (self.source, self.line, self.key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,3 +253,23 @@ def test_each_file_is_parsed_once_and_a_feed_file_scanned_for_lines_only_for_a_p
     _write(tmp_path, feeds + 'url_typo = "x"\n', "feeds.toml")  # a problem: its line is read
     errors = _errors(main)
     assert any(error.startswith(f"{tmp_path / 'feeds.toml'}:3: ") for error in errors), errors
+
+
+def test_a_valid_file_holding_feeds_and_rules_is_scanned_for_no_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feeds and rules in one file, nothing wrong: no pass over the file looks for lines
+    (before the listener binds), yet a rule's location still names its file and line."""
+    scanned: list[str] = []
+    scan = rules.KeyLocator.__init__
+
+    def counted_scan(locator: rules.KeyLocator, text: str) -> None:
+        scanned.append(text)
+        scan(locator, text)
+
+    monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
+    main = _write(tmp_path, MINIMAL)
+    config = load_config(main)
+    assert scanned == []
+    assert str(config.ruleset.rules[0].location) == f"{main}:20: rules[0]"
+    assert scanned == [MINIMAL]
