@@ -122,6 +122,7 @@ class WorkerProcesses(ProcessPoolExecutor):
         # Each worker sends its pid here once its initialiser is done.
         self._ready, self._ready_end = context.Pipe(duplex=False)
         self.ready_pids: set[int] = set()  # workers that have run their initialiser
+        self._reports_lock = threading.Lock()
         self._spawned: dict[int, multiprocessing.process.BaseProcess] = {}  # by start_workers
         self.workers = workers
         self.started = False  # start_workers has seen every worker ready (or ended)
@@ -142,7 +143,7 @@ class WorkerProcesses(ProcessPoolExecutor):
             target=self._spawn_all, args=(loop, spawned), name="parse_pool_start", daemon=True
         ).start()
         await spawned
-        while not self._all_reported():
+        while not self._all_reported() and not self._shutdown_thread:
             await self._readable()
             self._read_reports()
         self.started = True
@@ -185,7 +186,9 @@ class WorkerProcesses(ProcessPoolExecutor):
         """Until a worker reports or ends (its sentinel becomes readable)."""
         loop = asyncio.get_running_loop()
         woken: asyncio.Future[None] = loop.create_future()
-        fds = [self._ready.fileno(), *(p.sentinel for p in self._spawned.values())]
+        with self._reports_lock:  # a shutdown's thread closes the pipe under it
+            ready = [] if self._ready.closed else [self._ready.fileno()]
+        fds = [*ready, *(p.sentinel for p in self._spawned.values())]
         for fd in fds:
             loop.add_reader(fd, _settle, woken, None)
         try:
@@ -195,8 +198,23 @@ class WorkerProcesses(ProcessPoolExecutor):
                 loop.remove_reader(fd)
 
     def _read_reports(self) -> None:
-        while self._ready.poll():
-            self.ready_pids.add(self._ready.recv())
+        with self._reports_lock:  # the start's loop and a shutdown's thread may both read
+            while not self._ready.closed and self._ready.poll():
+                self.ready_pids.add(self._ready.recv())
+
+    def _end_unready(self) -> None:
+        """SIGKILL every worker still in its initialiser (loading the embedding model can
+        take seconds): a shutdown never waits for it. Such a worker has taken no task, as
+        the initialiser runs first; one that reports ready just after the reports were read
+        is ended too, which at shutdown loses at most the parse it had just taken."""
+        self._read_reports()
+        with self._shutdown_lock:  # the spawning forks under it: none is left half-made
+            processes = dict(self._processes or {})
+        unready = sorted(pid for pid, p in processes.items() if pid not in self.ready_pids)
+        for pid in unready:
+            processes[pid].kill()  # nothing to clean up in a worker that is only warming
+        if unready:
+            log.info("parse_workers_ended_unready", workers=len(unready))
 
     def worker_pids(self) -> tuple[int, ...]:
         """The worker processes running now (started on demand, up to ``workers``)."""
@@ -204,10 +222,12 @@ class WorkerProcesses(ProcessPoolExecutor):
         return tuple(sorted(self._processes or ()))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._end_unready()  # the executor's own shutdown would wait for their initialisers
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         if wait:  # every worker has exited; without wait they may still be finishing tasks
-            for end in (self._lifeline, self._lifeline_end, self._ready, self._ready_end):
-                end.close()
+            with self._reports_lock:
+                for end in (self._lifeline, self._lifeline_end, self._ready, self._ready_end):
+                    end.close()
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

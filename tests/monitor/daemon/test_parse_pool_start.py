@@ -10,8 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.config import FeedSettings, load_config
+from monitor.daemon import polling
 from monitor.daemon.daemon import Daemon
 from monitor.feeds import ParsePool
 from monitor.ingest import PollOutcome
@@ -19,6 +21,7 @@ from monitor.records import PollStatus
 from monitor.web import start_listener
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
+from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.processes import HANG_GUARD, sigkill_self
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -86,6 +89,29 @@ async def test_a_stop_during_the_workers_start_ends_the_daemon(tmp_path: Path) -
         await asyncio.wait_for(daemon.close(), HANG_GUARD)
         assert not pool.started
         assert feeds.requests_to("/feed.xml") == []
+
+
+async def test_a_stop_while_the_workers_load_the_model_ends_the_daemon_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while every worker is still loading the embedding model: the daemon stops,
+    and its close ends those workers, before any of them has finished loading."""
+    loading, said = loading_pool(2)
+    monkeypatch.setattr(polling, "parse_pool", lambda workers, *, semantic=False: loading)
+    with FeedServer() as feeds:
+        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+        assert pool is loading
+        stop = asyncio.Event()
+        running = asyncio.create_task(daemon.run_forever(stop))
+        await workers_loading(said, 2)
+        stop.set()  # SIGTERM while both are loading
+        await asyncio.wait_for(running, HANG_GUARD)
+        with capture_logs() as logs:
+            await asyncio.wait_for(daemon.close(), HANG_GUARD)
+        assert not said.poll()  # closed before any worker finished loading
+        assert feeds.requests_to("/feed.xml") == []
+    assert not pool.started
+    assert [e["workers"] for e in logs if e["event"] == "parse_workers_ended_unready"] == [2]
 
 
 async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Path) -> None:

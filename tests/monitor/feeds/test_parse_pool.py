@@ -11,9 +11,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.feeds import ParsePool
 from monitor.feeds.parse_pool import WorkerProcesses
+from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.processes import HANG_GUARD, sigkill_self
 
 
@@ -65,6 +67,29 @@ async def test_a_shutdown_during_the_fork_server_start_returns_and_starts_no_wor
         pool.release.set()
     assert pool.ready_pids == set()
     assert pool.worker_pids() == ()
+
+
+async def test_a_shutdown_ends_workers_still_loading_the_model_without_waiting() -> None:
+    pool, said = loading_pool(2)
+    starting = asyncio.create_task(pool.start_workers())
+    warming = await workers_loading(said, 2)
+    with capture_logs() as logs:
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+    assert not said.poll()  # no worker finished loading: the shutdown did not wait for it
+    await asyncio.wait_for(starting, HANG_GUARD)  # every worker it waited for has ended
+    assert pool.ready_pids == set()
+    assert [pid for pid in warming if _alive(pid)] == []
+    ended = [e["workers"] for e in logs if e["event"] == "parse_workers_ended_unready"]
+    assert ended == [2]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie not yet reaped by the fork server counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 async def test_a_killed_worker_is_replaced_and_the_next_parses_run() -> None:
