@@ -9,8 +9,8 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ import pytest
 from monitor.cli import run as run_command
 from monitor.cli.main import main
 from monitor.daemon import wiring
-from monitor.listener import Answer, StartingResponder, bind_early
+from monitor.listener import StartingResponder, bind_early
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
@@ -46,17 +46,8 @@ class _Start:
 def _start(monkeypatch: pytest.MonkeyPatch) -> _Start:
     start = _Start()
 
-    def spied(
-        host: str,
-        port: int,
-        answers: Mapping[str, Answer],
-        *,
-        token: str | None = None,
-        public_prefixes: Sequence[str] = (),
-    ) -> StartingResponder | None:
-        start.responder = bind_early(
-            host, port, answers, token=token, public_prefixes=public_prefixes
-        )
+    def spied(*args: Any, **kwargs: Any) -> StartingResponder | None:  # bind_early's own
+        start.responder = bind_early(*args, **kwargs)
         return start.responder
 
     class HeldStore(SqliteStore):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -91,39 +94,49 @@ def _closed(transports: list[httpx.AsyncHTTPTransport]) -> list[bool]:
     return [transport.closed for transport in transports]  # type: ignore[attr-defined]
 
 
+@dataclass
+class _IdleBurst:
+    spread: SpreadTransport
+    http: httpx.AsyncClient
+    receiver: HttpReceiver
+    burst: list[httpx.AsyncHTTPTransport]  # the burst's pools, their closes watched
+
+
+@asynccontextmanager
+async def _idle_burst() -> AsyncIterator[_IdleBurst]:
+    """A burst of BURST sends answered, then the transport's clock past the keep-alive:
+    every pool has idled too long, and the next send sweeps them."""
+    now = [0.0]
+    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
+    with HttpReceiver() as receiver:
+        async with httpx.AsyncClient(transport=spread) as http:
+            await _burst(http, receiver, 0)
+            idle = _IdleBurst(spread, http, receiver, _watched(spread))
+            now[0] = KEEP_ALIVE_SECONDS + 1
+            yield idle
+
+
 async def test_pools_idle_past_the_keep_alive_are_closed_in_the_background() -> None:
     """After a burst of ten, a send six seconds later finds every idle pool expired: they
     leave the transport at once, the send opens one pool, and one background task closes
     the ten (their sockets with them)."""
-    now = [0.0]
-    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
-    with HttpReceiver() as receiver:
-        async with httpx.AsyncClient(transport=spread) as http:
-            await _burst(http, receiver, 0)
-            burst = _watched(spread)
-            now[0] = KEEP_ALIVE_SECONDS + 1
-            assert (await http.post(receiver.url(), content=b"{}")).status_code == 200
-            assert spread.pools == 1
-            closing = spread.closing
-            assert len(closing) <= 1  # one task for the whole sweep, done or not
-            await asyncio.gather(*closing)
-            assert _closed(burst) == [True] * BURST
-            assert spread.closing == ()
+    async with _idle_burst() as idle:
+        assert (await idle.http.post(idle.receiver.url(), content=b"{}")).status_code == 200
+        assert idle.spread.pools == 1
+        closing = idle.spread.closing
+        assert len(closing) <= 1  # one task for the whole sweep, done or not
+        await asyncio.gather(*closing)
+        assert _closed(idle.burst) == [True] * BURST
+        assert idle.spread.closing == ()
 
 
 async def test_closing_the_transport_finishes_the_background_closes() -> None:
     """Pools swept but not yet closed are closed by the transport's own close."""
-    now = [0.0]
-    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
-    with HttpReceiver() as receiver:
-        async with httpx.AsyncClient(transport=spread) as http:
-            await _burst(http, receiver, 0)
-            burst = _watched(spread)
-            now[0] = KEEP_ALIVE_SECONDS + 1
-            await http.post(receiver.url(), content=b"{}")
-            closing = spread.closing
-        assert all(task.done() for task in closing)
-        assert _closed(burst) == [True] * BURST
+    async with _idle_burst() as idle:
+        await idle.http.post(idle.receiver.url(), content=b"{}")
+        closing = idle.spread.closing
+    assert all(task.done() for task in closing)
+    assert _closed(idle.burst) == [True] * BURST
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY"])
@@ -157,22 +170,18 @@ async def test_a_pool_whose_close_fails_leaves_no_other_pool_open() -> None:
     """One pool's close raising neither stops the background sweep closing the others nor
     the transport's own close: every other socket is closed, the failure is logged, and
     no exception is left in the sweep's task or raised by the client's close."""
-    now = [0.0]
-    spread = SpreadTransport(httpx.create_ssl_context(), clock=lambda: now[0])
-    with HttpReceiver() as receiver, capture_logs() as logs:
-        async with httpx.AsyncClient(transport=spread) as http:
-            await _burst(http, receiver, 0)
-            swept = _watched(spread)
-            _failing_close(swept[0])
-            now[0] = KEEP_ALIVE_SECONDS + 1
+    with capture_logs() as logs:
+        async with _idle_burst() as idle:
+            _failing_close(idle.burst[0])
+            http, receiver = idle.http, idle.receiver
             assert (await http.post(receiver.url(), content=b"{}")).status_code == 200
-            sweeps = spread.closing  # the sweep of the ten: done already, or not yet
+            sweeps = idle.spread.closing  # the sweep of the ten: done already, or not yet
             if sweeps:
                 await asyncio.wait(sweeps)
             assert [sweep.exception() for sweep in sweeps] == [None] * len(sweeps)
-            assert _closed(swept) == [False] + [True] * (BURST - 1)
+            assert _closed(idle.burst) == [False] + [True] * (BURST - 1)
             await _burst(http, receiver, BURST + 1)  # the swept-in pool and nine new ones
-            still_open = _watched(spread)
+            still_open = _watched(idle.spread)
             _failing_close(still_open[0])
         assert _closed(still_open) == [False] + [True] * (BURST - 1)
     failures = [entry for entry in logs if entry["event"] == "http_pool_close_failed"]
