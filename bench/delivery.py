@@ -59,7 +59,8 @@ from monitor.feeds import http_client
 from monitor.observability import Redactor
 from monitor.observability.logs import configure_logging
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
-from monitor.store import ArticleRecord, Store, open_store
+from monitor.store import ArticleRecord, BatchIngestStore, Store, open_store
+from rules import Severity
 
 LOG = Path(tempfile.gettempdir()) / "bench-delivery.log"  # the dispatcher's log, as a daemon's
 
@@ -88,7 +89,7 @@ def receiver_stats(base: str, reset: bool = False) -> dict[str, int]:
 async def fresh_store(backend: str, directory: Path, url: str) -> AsyncIterator[Store]:
     with fresh_schema(url) if backend == "postgres" else _no_schema() as schema_url:
         if backend == "postgres":
-            settings = StoreSettings(url=schema_url, pool_max_size=4)  # type: ignore[arg-type]
+            settings = StoreSettings(url=schema_url, pool_max_size=4)
         else:
             settings = StoreSettings(path=str(directory / f"delivery-{time.time_ns()}.db"))
         store = open_store(settings)
@@ -117,7 +118,7 @@ def _record(n: int, alert: bool) -> ArticleRecord:
             story_id=f"s{n}",
             article_id=f"a{n}",
             rule="port-shelling",
-            severity="high",
+            severity=Severity.HIGH,
             terms=("shelling",),
             notifiers=("hook",),
             created_at=now,
@@ -130,11 +131,17 @@ async def queue_alerts(store: Store, first: int, count: int, every: int = 1) -> 
     """``count`` articles from number ``first``, one in ``every`` with an alert."""
     for start in range(first, first + count, 500):
         batch = range(start, min(start + 500, first + count))
-        await store.record_articles([_record(n, n % every == 0) for n in batch])
+        await _batches(store).record_articles([_record(n, n % every == 0) for n in batch])
+
+
+def _batches(store: Store) -> BatchIngestStore:
+    """Both backends write a feed's articles in one batch, as the daemon's ingest does."""
+    assert isinstance(store, BatchIngestStore)
+    return store
 
 
 def dispatcher(store: Store, base: str, http: httpx.AsyncClient, level: int) -> Dispatcher:
-    config = notifiers.WebhookConfig(url=f"{base}/hook")  # type: ignore[arg-type]
+    config = notifiers.WebhookConfig(url=f"{base}/hook")
     hook = notifiers.WebhookNotifier("hook", config, http=http)
     routes = {"hook": RouteSettings(concurrency=level)}
     return Dispatcher(store, {"hook": hook}, max_attempts=8, redact=Redactor([]), routes=routes)
@@ -231,8 +238,8 @@ async def _ingest_batch(store: Store, first: int, count: int) -> None:
     (``find_articles``), then one write of the new ones (``record_articles``)."""
     records = [_record(n, n % ALERT_EVERY == 0) for n in range(first, first + count)]
     await store.known_guids("http://farm/feed", [record.article.guid for record in records])
-    await store.find_articles([record.article for record in records])
-    await store.record_articles(records)
+    await _batches(store).find_articles([record.article for record in records])
+    await _batches(store).record_articles(records)
 
 
 async def measure(args: argparse.Namespace) -> tuple[list[Run], list[Overload]]:

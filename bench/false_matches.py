@@ -125,7 +125,7 @@ def corpus_texts(tarball: Path) -> Iterator[str]:
 
 def hits(matcher: rules.Matcher, text: str) -> set[tuple[str, str]]:
     """(term, the words it covers in ``text``) for every hit of every rule."""
-    found = set()
+    found: set[tuple[str, str]] = set()
     for match in matcher.match({"title": text}):
         found.update((hit.term, text[hit.start : hit.end]) for hit in match.hits)
     return found

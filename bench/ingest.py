@@ -119,7 +119,7 @@ def check(run: dict[str, Any], semantic: bool, expected: int) -> None:
 
 
 def rate(run: dict[str, Any]) -> float:
-    return stored(run, "articles") / run["wall"]
+    return stored(run, "articles") / float(run["wall"])
 
 
 def row(name: str, run: dict[str, Any]) -> list[str]:

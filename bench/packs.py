@@ -67,7 +67,7 @@ def measure_packs(
     headlines: Sequence[Headline], before: Mapping[str, str], after: Mapping[str, str]
 ) -> dict[str, tuple[Firings, Firings]]:
     """Each pack's firings over every headline, before and after."""
-    firings = {}
+    firings: dict[str, tuple[Firings, Firings]] = {}
     for name in after:
         started = time.perf_counter()
         pair = (

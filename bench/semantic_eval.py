@@ -275,7 +275,8 @@ def _on_mrpc(model: USE, data: Path) -> list[semantic_slice.MrpcScore]:
     pairs = [pair for path in paths for pair in read_mrpc(path)]
     if not pairs:
         return []
-    firsts, seconds = (_batched(model, [pair[side] for pair in pairs]) for side in (1, 2))
+    firsts = _batched(model, [first for _, first, _ in pairs])
+    seconds = _batched(model, [second for _, _, second in pairs])
     cosines = np.einsum("ij,ij->i", firsts.astype(np.float32), seconds.astype(np.float32))
     return semantic_slice.mrpc_scores(pairs, mrpc_kinds(pairs, DedupSettings()), cosines)
 

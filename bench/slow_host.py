@@ -68,7 +68,7 @@ class Tally:
 
     def hold(self, connection: socket.socket) -> None:
         """Until the run is released or the client hangs up (woken by either at once)."""
-        select.select([connection, self._wake[0]], [], [])
+        select.select([connection.fileno(), self._wake[0]], [], [])
 
     def close(self) -> None:
         for end in self._wake:

@@ -34,7 +34,7 @@ def body_text(tree: HtmlElement, url: str, options: BodyOptions = DEFAULT_BODY_O
     return second if len(second) > len(first) * options.recall_ratio else first
 
 
-def trafilatura_defaults(html: str, url: str) -> str:
+def trafilatura_defaults(html: str | bytes, url: str) -> str:
     """trafilatura's ``extract`` as it comes (the benchmark's baseline)."""
     text = trafilatura.extract(html, url=url)
     return text if isinstance(text, str) else ""
