@@ -1,7 +1,7 @@
 """Parsing a fetched document for the pipeline (:mod:`monitor.ingest.pipeline`): off the
 event loop, with the hint of the GUIDs the store has (their entries are not normalised
-again), each new entry's language identified there too, and the new articles without
-those the feed stored already."""
+again), each new entry's language identified and its text read for grouping there too
+(:func:`read_new`), and the new articles without those the feed stored already."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from monitor.ingest.language import identified
 from monitor.ingest.runtime import RuntimeHolder
 from monitor.records import Article, FetchResult, ParsedFeed
 from monitor.store import Store
+from monitor.stories import Deduplicator, Reading, reading_of
 
 log = structlog.get_logger("monitor.ingest.pipeline")  # as before the move: feed_malformed
 
@@ -34,6 +35,8 @@ class Parsing(Protocol):
 
     @property
     def store(self) -> Store: ...
+    @property
+    def dedup(self) -> Deduplicator: ...
     @property
     def runtime(self) -> RuntimeHolder: ...
     @property
@@ -56,8 +59,8 @@ async def parse_document(
     url: str | None = None,
 ) -> ParsedNew:
     """:func:`parse_new` off the event loop: in the daemon's process pool, else a thread,
-    with the new articles' languages (:func:`read_new`). Entries ``hint`` names are not
-    normalised (monitor.feeds.parse_new)."""
+    with the new articles' languages and their texts read for grouping (:func:`read_new`,
+    handed to dedup). Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
     parse = functools.partial(
         parse_new,
         body,
@@ -69,16 +72,24 @@ async def parse_document(
         fetched_at=pipe.clock(),
         seen=hint,
     )
-    return await off_loop(functools.partial(read_new, parse, feed.language), pipe.parse_executor)
+    work = functools.partial(read_new, parse, feed.language)
+    parsed, readings = await off_loop(work, pipe.parse_executor)
+    pipe.dedup.preread(readings)
+    return parsed
 
 
-def read_new(parse: Callable[[], ParsedNew], feed_language: str) -> ParsedNew:
-    """``parse``, then each new article's language identified, in the parse worker: the
-    identifier reads up to 600 characters an article (~0.1 ms), work the event loop's one
-    core then leaves to the workers' (the pipeline reads again only the articles that a
-    page changed: :func:`monitor.ingest.language.reidentified`)."""
+def read_new(
+    parse: Callable[[], ParsedNew], feed_language: str
+) -> tuple[ParsedNew, tuple[Reading, ...]]:
+    """``parse``, then, in the parse worker, each new article's language identified and
+    its text read as grouping reads it whatever the window holds (``reading_of``): work
+    the event loop's one core, which groups articles one after another, then leaves to
+    the workers'. An article whose page changes it is identified and read again on the
+    loop (:func:`monitor.ingest.language.reidentified`; dedup reads a text it was not
+    handed)."""
     parsed = parse()
-    return replace(parsed, articles=tuple(identified(parsed.articles, feed_language)))
+    articles = tuple(identified(parsed.articles, feed_language))
+    return replace(parsed, articles=articles), tuple(map(reading_of, articles))
 
 
 async def seen_hint(feed: FeedSettings, pipe: Parsing) -> bytes:

@@ -9,16 +9,18 @@ each article (exact by GUID, link or fingerprint, then near-identical or related
 story window shared with other daemons on one PostgreSQL store, and the index warmed at
 start from its snapshot (or the store) and saved while the daemon runs."""
 
-from monitor.stories.dedup import Deduplicator
+from monitor.stories.dedup import Deduplicator, Reading, reading_of
 from monitor.stories.headlines import fold
 from monitor.stories.shared import SharedStories, WatchedStories
 from monitor.stories.warmup import StoryWarmup, snapshot_path
 
 __all__ = [
     "Deduplicator",
+    "Reading",
     "SharedStories",
     "StoryWarmup",
     "WatchedStories",
     "fold",
+    "reading_of",
     "snapshot_path",
 ]

@@ -33,14 +33,17 @@ from monitor.stories.headlines import (
 )
 from monitor.stories.index import StoryIndex, StoryMatch
 from monitor.stories.leads import grouping_lead, page_lead
+from monitor.stories.queries import Reading, read_text
 
 __all__ = [
     "Deduplicator",
+    "Reading",
     "StoryIndex",
     "StoryMatch",
     "article_time",
     "deciding_score",
     "normalise_headline",
+    "reading_of",
     "story_facts",
     "story_id_for",
     "story_index_for",
@@ -94,13 +97,23 @@ def lead_fingerprint(lead: str) -> str:
     return hashlib.sha256(words.encode()).hexdigest()[:20]
 
 
+def _leads(article: Article) -> tuple[str, str]:
+    """The article's page lead ("" without a page) and the lead it is grouped with."""
+    page = page_lead(article.body, article.title) if article.body else ""
+    return page, grouping_lead(article.title, article.summary, page)
+
+
+def reading_of(article: Article) -> Reading:
+    """What dedup will read of the article's text whatever the window holds, read
+    beforehand (in a parse worker) for :meth:`Deduplicator.preread`."""
+    return read_text(article.title, _leads(article)[1], article.language, phrases=True)
+
+
 def story_facts(article: Article, index: StoryIndex) -> StoryFacts:
     """The outlet, the lead's fingerprint, the places and actors the article names, and
     its page's lead (grouping's lead when there is one: ``monitor.stories.leads``)."""
-    page = page_lead(article.body, article.title) if article.body else ""
-    lead = grouping_lead(article.title, article.summary, page)
-    language = article.language
-    names = index.names(strip_decorations(article.title), language) + index.names(lead, language)
+    page, lead = _leads(article)
+    names = index.named(article.title, lead, article.language)
     places = _unique(name for name, kind in names if kind == "place")
     actors = _unique(name for name, kind in names if kind == "actor" and name not in places)
     return StoryFacts(outlet_of(article, lead), lead_fingerprint(lead), places, actors, page)
@@ -129,6 +142,10 @@ class Deduplicator:
         articles the index had already remembered)."""
         self.index = story_index_for(self.settings)
         return await self.load(now)
+
+    def preread(self, readings: Iterable[Reading]) -> None:
+        """Texts of articles on their way, read beforehand (:func:`reading_of`)."""
+        self.index.preread(readings)
 
     async def classify(self, article: Article) -> DedupDecision:
         known = await self._store.find_article(

@@ -201,22 +201,35 @@ MAX_NAMES = 12
 _MAX_NAME_CHARS = 60
 
 
+# What name_phrases reads of a text whatever the window holds: whether it is Title Case,
+# and its words (a possessive's "'s" dropped), each with its fold.
+PhraseWords = tuple[bool, tuple[tuple[str, str], ...]]
+
+
+def phrase_words(text: str, language: str = "") -> PhraseWords:
+    """What :func:`name_phrases` reads of ``text`` before any word is judged a name."""
+    words = [_POSSESSIVE.sub("", raw) for raw in _PHRASE_WORD.findall(text)]
+    return is_title_case(text, language), tuple((word, _word_folded(word)) for word in words)
+
+
 def name_phrases(
-    text: str, is_name: Callable[[str, bool], bool], language: str = ""
+    text: str,
+    is_name: Callable[[str, bool], bool],
+    language: str = "",
+    read: PhraseWords | None = None,
 ) -> list[tuple[str, str]]:
     """Runs of name words with a guessed kind: ("Latakia", "place"), ("Quds Force", "actor").
 
     ``is_name(token, case_says_nothing)`` decides each capitalised word. A run after a
     locative word ("in", "near", "north of") is a place; any other run is an actor.
+    ``read``: :func:`phrase_words` of ``text``, when read already (in a parse worker).
     """
-    title_case = is_title_case(text, language)
+    title_case, words = read if read is not None else phrase_words(text, language)
     names = _NameWords(is_name, title_case, language)
     phrases: list[tuple[str, str]] = []
     run: list[str] = []
     before = ""
-    words = [_POSSESSIVE.sub("", raw) for raw in _PHRASE_WORD.findall(text)]
-    for position, word in enumerate(words):
-        folded = _word_folded(word)
+    for position, (word, folded) in enumerate(words):
         if names.something(word, folded) and (
             names.is_name(folded, title_case or not position)
             or (not position and names.opens_name(words))
@@ -244,11 +257,11 @@ class _NameWords:
     def is_name(self, folded: str, case_says_nothing: bool) -> bool:
         return self.decide(stem(folded, self.language), case_says_nothing)
 
-    def opens_name(self, words: list[str]) -> bool:
+    def opens_name(self, words: tuple[tuple[str, str], ...]) -> bool:
         """A capitalised first word followed by a name is part of it ("Quds Force …")."""
-        if len(words) < 2 or not self.something(words[1], fold(words[1])):
+        if len(words) < 2 or not self.something(*words[1]):
             return False
-        return self.is_name(fold(words[1]), self.title_case)
+        return self.is_name(words[1][1], self.title_case)
 
 
 def _close(run: list[str], before: str, phrases: list[tuple[str, str]]) -> None:

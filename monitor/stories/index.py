@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
@@ -54,7 +55,7 @@ from monitor.records import MatchKind
 from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning_score
 from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
 from monitor.stories.names import NameStats
-from monitor.stories.queries import build_query, probe_entry, window_entry
+from monitor.stories.queries import Reading, Readings, build_query, probe_entry, window_entry
 from monitor.stories.semantic import VectorWindow, decoded
 from monitor.stories.whole import RECENT, StoryWhole, story_whole, with_centroid
 
@@ -124,6 +125,7 @@ class StoryIndex:
         # title and lead, and nothing in between changes what its query would be.
         self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
         self._last_vector: tuple[bytes, npt.NDArray[np.float32] | None] | None = None
+        self._readings = Readings()  # texts read beforehand, by parse workers
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -145,6 +147,19 @@ class StoryIndex:
     def names(self, text: str, language: str = "") -> list[tuple[str, str]]:
         """The places and actors ``text`` names, as far as case and the window tell."""
         return name_phrases(text, self._names.is_name, language)
+
+    def named(self, title: str, lead: str, language: str = "") -> list[tuple[str, str]]:
+        """:meth:`names` of a headline (decorations stripped), then of its lead; read now
+        unless preread, and kept for the article's lookup and add, which come next."""
+        reading = self._readings.read(title, lead, language, keep=True)
+        is_name = self._names.is_name
+        return name_phrases(reading.stripped, is_name, language, reading.title_phrases) + (
+            name_phrases(lead, is_name, language, reading.lead_phrases) if lead else []
+        )
+
+    def preread(self, readings: Iterable[Reading]) -> None:
+        """Texts read beforehand (in a parse worker), for the articles' lookups and adds."""
+        self._readings.add(readings)
 
     def find(
         self,
@@ -217,8 +232,9 @@ class StoryIndex:
         if story is None:
             story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
         story.last_seen = max(story.last_seen, seen)
-        stripped = strip_decorations(title)
-        headline = grouping_text(stripped, language)
+        reading = self._readings.get(title, lead, language)
+        stripped = reading.stripped if reading else strip_decorations(title)
+        headline = reading.headline if reading else grouping_text(stripped, language)
         known = self._entries.get(self._by_headline.get(headline, -1))
         kept = (stored or seen).timestamp()
         if known is not None and known.story is story:  # a copy: keep the text once
@@ -227,7 +243,8 @@ class StoryIndex:
         query = self._query(title, lead, language)
         serial = self._insert(story, headline, query, seen.timestamp(), kept)
         entry = self._entries[serial]
-        entry.said = self._names.observe(stripped, language, entry.tokens)
+        read = reading.title_words if reading else None
+        entry.said = self._names.observe(stripped, language, entry.tokens, read)
         story.members.append(serial)
         embedding = self._decoded(vector) if self.by_meaning else None
         if embedding is not None:
@@ -271,7 +288,7 @@ class StoryIndex:
         key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
-        query = build_query(title, lead, language, self._names)
+        query = build_query(self._readings.read(title, lead, language), self._names)
         self._last_query = (key, query)
         return query
 

@@ -21,6 +21,15 @@ from monitor.stories.headlines import cased_words, is_title_case
 # (written capitalised, written in lower case) when each was written at most once each
 # way, as nearly all are (a small int, often one Python shares); else (word, how) pairs.
 Said: TypeAlias = int | tuple[tuple[str, int], ...]
+# What the counts read of a headline whatever the window holds: whether it is Title Case,
+# and its content words as (token, capitalised, first) (``headlines.cased_words``).
+NameWords: TypeAlias = tuple[bool, tuple[tuple[str, bool, bool], ...]]
+
+
+def name_words(text: str, language: str = "") -> NameWords:
+    """:data:`NameWords` of ``text``: pure, so a parse worker can read it beforehand."""
+    words = cased_words(text, language)
+    return is_title_case(text, language), tuple((w.token, w.capitalised, w.first) for w in words)
 
 
 class NameStats:
@@ -34,14 +43,22 @@ class NameStats:
         self._counts: dict[str, list[int]] = {}  # token -> [capitalised, lower case]
         self.version = 0  # changes whenever a count does
 
-    def observe(self, text: str, language: str = "", tokens: tuple[str, ...] = ()) -> Said:
+    def observe(
+        self,
+        text: str,
+        language: str = "",
+        tokens: tuple[str, ...] = (),
+        read: NameWords | None = None,
+    ) -> Said:
         """Count how ``text``'s words are written; what was counted, to be taken back by
-        :meth:`unobserve` (``tokens``: the headline's sorted content words, read with it)."""
-        if is_title_case(text, language):
+        :meth:`unobserve` (``tokens``: the headline's sorted content words, read with it;
+        ``read``: :func:`name_words` of ``text``, when read already)."""
+        title_case, words = read if read is not None else name_words(text, language)
+        if title_case:
             return 0
         self.version += 1
-        counted = [(word.token, 0 if word.capitalised else 1)
-                   for word in cased_words(text, language) if not word.first]  # fmt: skip
+        counted = [(token, 0 if capitalised else 1)
+                   for token, capitalised, first in words if not first]  # fmt: skip
         for token, how in counted:
             self._counts.setdefault(token, [0, 0])[how] += 1
         return _packed(counted, tokens)
@@ -58,15 +75,17 @@ class NameStats:
                 if counts[0] <= 0 and counts[1] <= 0:
                     del self._counts[token]
 
-    def names_in(self, text: str, language: str = "") -> frozenset[str]:
+    def names_in(
+        self, text: str, language: str = "", read: NameWords | None = None
+    ) -> frozenset[str]:
         """Name words of a headline, for the vetoes: an unknown first word counts as one
-        ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart."""
-        title_case = is_title_case(text, language)
+        ("Putin orders …" / "Quds Force orders …"), which can only keep stories apart.
+        ``read``: :func:`name_words` of ``text``, when read already."""
+        title_case, words = read if read is not None else name_words(text, language)
         return frozenset(
-            word.token
-            for word in cased_words(text, language)
-            if word.capitalised
-            and self.is_name(word.token, title_case or word.first, unknown=word.first)
+            token
+            for token, capitalised, first in words
+            if capitalised and self.is_name(token, title_case or first, unknown=first)
         )
 
     def is_name(self, token: str, case_says_nothing: bool, *, unknown: bool = False) -> bool:

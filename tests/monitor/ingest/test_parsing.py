@@ -1,5 +1,6 @@
 """Parsing in the parse worker (monitor.ingest.parsing): new entries come back with their
-languages identified there, as the loop would have identified them."""
+languages identified and their texts read for grouping there, as the loop would have
+identified and read them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from monitor.daemon.polling import parse_pool
 from monitor.feeds import ParsedNew, parse_new
 from monitor.ingest import identified
 from monitor.ingest.parsing import read_new
+from monitor.stories import reading_of
 
 FETCHED = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ITEMS = [  # (guid, title): written for this test
@@ -37,16 +39,19 @@ def _parse() -> functools.partial[ParsedNew]:
     )
 
 
-def test_the_worker_identifies_each_new_articles_language() -> None:
+def test_the_worker_identifies_and_reads_each_new_article() -> None:
     """Through a real parse worker process: the feed's setting is the hint for the
-    headline too short to tell, the text decides the others."""
+    headline too short to tell, the text decides the others; each text is read as the
+    loop would read it."""
     pool = parse_pool(1)
     assert pool is not None
     try:
-        parsed = pool.submit(read_new, _parse(), "tr").result(timeout=120)
+        parsed, readings = pool.submit(read_new, _parse(), "tr").result(timeout=120)
     finally:
         pool.shutdown()
     assert [article.language for article in parsed.articles] == ["ar", "ru", "tr"]
     plain = _parse()()
     assert list(parsed.articles) == identified(plain.articles, "tr")  # as the loop would
+    assert readings == tuple(map(reading_of, parsed.articles))
+    assert [reading.key[0] for reading in readings] == [title for _, title in ITEMS]
     assert (parsed.feed, parsed.declared) == (plain.feed, plain.declared)

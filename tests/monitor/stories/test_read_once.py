@@ -4,6 +4,7 @@ decoder is wrapped at its seam to count calls; what the index finds is unchanged
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -12,8 +13,9 @@ import pytest
 
 from monitor.records import MatchKind
 from monitor.stories import index as index_module
+from monitor.stories import queries
 from monitor.stories.embedding import DIMENSIONS
-from monitor.stories.headlines import cased_words
+from monitor.stories.headlines import cased_words, strip_decorations
 from monitor.stories.index import StoryIndex
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -56,3 +58,49 @@ def test_a_headlines_cased_words_are_read_once_for_its_lookup_and_its_add() -> N
     assert index.find(title, NOW + timedelta(hours=1)) is not None
     found = index.find("Harbour crane collapses onto container ship near Latakia", NOW)
     assert found is not None and found.kind is MatchKind.NEAR_IDENTICAL
+
+
+LEAD = "Gunmen fired on the convoy outside Latakia on Sunday, officials in Damascus said."
+EARLIER = ("Convoy attacked near Latakia, officials say", LEAD)
+TITLE = "UPDATE 2-Gunmen attack aid convoy near Latakia - Wire Daily"
+
+
+def _looked_up(index: StoryIndex) -> tuple[object, ...]:
+    """What dedup reads of ``TITLE`` against a window of one earlier report."""
+    index.add("s1", "a1", EARLIER[0], NOW, EARLIER[1], language="en")
+    named = index.named(TITLE, LEAD, "en")
+    found = index.find(TITLE, NOW, LEAD, language="en")
+    index.add("s1", "a2", TITLE, NOW, LEAD, language="en")
+    return named, found, index.entries, index.names(TITLE, "en")
+
+
+def test_a_text_read_beforehand_is_not_read_again_and_reads_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parse worker's reading (pickled, as it crosses from the worker) is used for the
+    article's names, lookup and add: its text is not read again on the loop, and every
+    answer is the one the index gives reading the text itself."""
+    handed = pickle.loads(pickle.dumps(queries.read_text(TITLE, LEAD, "en", phrases=True)))
+    reads: list[str] = []
+
+    def counted(title: str, lead: str, language: str, **options: bool) -> queries.Reading:
+        reads.append(title)
+        return original(title, lead, language, **options)
+
+    original = queries.read_text
+    monkeypatch.setattr(queries, "read_text", counted)
+    plain, prepared = StoryIndex(timedelta(hours=48), 88), StoryIndex(timedelta(hours=48), 88)
+    prepared.preread([handed])
+    assert _looked_up(prepared) == _looked_up(plain)
+    assert reads.count(TITLE) == 1  # the plain index's; the prepared one read none
+    assert _looked_up(plain)[0] == plain.names(strip_decorations(TITLE), "en") + plain.names(
+        LEAD, "en"
+    )  # the headline's names, then the lead's
+
+
+def test_readings_kept_beforehand_are_bounded() -> None:
+    index = StoryIndex(timedelta(hours=48), 88)
+    index.preread(queries.read_text(f"Headline number {n}", "", "en") for n in range(9000))
+    assert len(index._readings) == queries.Readings.KEPT
+    assert index._readings.get("Headline number 8999", "", "en") is not None  # the newest
+    assert index._readings.get("Headline number 0", "", "en") is None
