@@ -204,9 +204,11 @@ class WorkerProcesses(ProcessPoolExecutor):
 
     def _end_unready(self) -> None:
         """SIGKILL every worker still in its initialiser (loading the embedding model can
-        take seconds): a shutdown never waits for it. Such a worker has taken no task, as
-        the initialiser runs first; one that reports ready just after the reports were read
-        is ended too, which at shutdown loses at most the parse it had just taken."""
+        take seconds): a shutdown that drops the work left never waits for it. Such a worker
+        has taken no task, as the initialiser runs first. Its death breaks the executor,
+        which fails the tasks still queued and ends the other workers, mid-task too: what
+        a shutdown with ``cancel_futures`` gives up anyway. A worker that reports ready
+        just after the reports were read is ended too."""
         self._read_reports()
         with self._shutdown_lock:  # the spawning forks under it: none is left half-made
             processes = dict(self._processes or {})
@@ -222,7 +224,8 @@ class WorkerProcesses(ProcessPoolExecutor):
         return tuple(sorted(self._processes or ()))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._end_unready()  # the executor's own shutdown would wait for their initialisers
+        if cancel_futures:  # the daemon's stop: the work left is dropped, so no wait for
+            self._end_unready()  # initialisers either (the executor's own shutdown would)
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         if wait:  # every worker has exited; without wait they may still be finishing tasks
             with self._reports_lock:
