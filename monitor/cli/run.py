@@ -21,7 +21,7 @@ import structlog
 from monitor.config import (
     Config,
     ConfigError,
-    ListenerSettings,
+    Settings,
     config_warnings,
     default_config_path,
     load_config,
@@ -33,14 +33,21 @@ if TYPE_CHECKING:
     from monitor.daemon import RoundSummary
 
 HELP = "run the daemon"
-_CHECKS = ("config", "scheduler", "stories", "store")  # as /readyz names them once built
-_READYZ = {"checks": {name: "ok" if name == "config" else "starting" for name in _CHECKS},
-           "status": "not ready"}  # fmt: skip
-STARTING_ANSWERS = {
-    "/healthz": Answer(200, b"ok\n"),  # alive: what a liveness probe asks
-    "/readyz": Answer(503, json.dumps(_READYZ, sort_keys=True).encode() + b"\n",
-                      "application/json"),
-}  # fmt: skip
+HEALTHZ = Answer(200, b"ok\n")  # alive: what a liveness probe asks
+
+
+def starting_answers(settings: Settings, *, once: bool) -> dict[str, Answer]:
+    """``/healthz`` and ``/readyz`` while the daemon is built: ``/readyz`` names the checks
+    the full listener's will (decision 0057: the same shape), config ok, the rest starting."""
+    checks = ["config", "stories", "store"]
+    if not once:
+        checks.append("scheduler")  # added as the daemon runs on schedule
+    if settings.daemon.parse_workers != 0:  # parsed in processes (0: in a thread)
+        checks.append("parse_workers")
+    readyz = {"checks": {name: "ok" if name == "config" else "starting" for name in checks},
+              "status": "not ready"}  # fmt: skip
+    body = json.dumps(readyz, sort_keys=True).encode() + b"\n"
+    return {"/healthz": HEALTHZ, "/readyz": Answer(503, body, "application/json")}
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(log.level, log.format, levels=log.levels)
     for advice in config_warnings(config.settings):  # weak or deprecated, yet working
         structlog.get_logger("monitor.cli.run").warning(advice.event, **advice.fields)
-    starting = answer_while_starting(config.settings.listener, once=args.once)
+    starting = answer_while_starting(config.settings, once=args.once)
     try:
         return _run_daemon(config, once=args.once, starting=starting, on_round=_print_round)
     finally:
@@ -97,13 +104,14 @@ def run(args: argparse.Namespace) -> int:
             starting.close()
 
 
-def answer_while_starting(settings: ListenerSettings, *, once: bool) -> StartingResponder | None:
+def answer_while_starting(settings: Settings, *, once: bool) -> StartingResponder | None:
     """The listener's address bound and answered at once, when this run serves it."""
-    if not settings.enabled or (once and not settings.serve_once):
+    listener = settings.listener
+    if not listener.enabled or (once and not listener.serve_once):
         return None
-    token = settings.token.get_secret_value() if settings.token else None
-    return bind_early(settings.host, settings.port, STARTING_ANSWERS, token=token,
-                      public_prefixes=PUBLIC_PREFIXES)  # fmt: skip
+    token = listener.token.get_secret_value() if listener.token else None
+    return bind_early(listener.host, listener.port, starting_answers(settings, once=once),
+                      token=token, public_prefixes=PUBLIC_PREFIXES)  # fmt: skip
 
 
 def _run_daemon(

@@ -5,6 +5,7 @@ the ``run`` path imports none of the daemon before the bind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from monitor.cli import run as run_command
 from monitor.cli.main import main
+from monitor.config import load_config
 from monitor.daemon import wiring
 from monitor.listener import StartingResponder, bind_early
 from monitor.store.sqlite.store import SqliteStore
@@ -87,11 +89,10 @@ def test_healthz_answers_while_the_daemon_is_still_being_built(
     assert (start.answers["/healthz"].status_code, start.answers["/healthz"].text) == (200, "ok\n")
     readyz = start.answers["/readyz"]
     assert readyz.status_code == 503
-    assert readyz.json() == {
-        "checks": {"config": "ok", "scheduler": "starting", "stories": "starting",
-                   "store": "starting"},
+    assert readyz.json() == {  # no scheduler: --once polls without one
+        "checks": {"config": "ok", "stories": "starting", "store": "starting"},
         "status": "not ready",
-    }  # fmt: skip
+    }
     assert start.answers["/status"].status_code == 401  # the token is asked for already
     api = start.answers["/api/v1/stories"]  # the API checks its own tokens, once it is up
     assert (api.status_code, api.text, api.headers["retry-after"]) == (503, "starting\n", "1")
@@ -134,3 +135,44 @@ def test_the_run_path_imports_none_of_the_daemon_before_the_bind() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(loaded) == []
+
+
+async def _full_readyz(config: Path, *, once: bool) -> dict[str, object]:
+    """The full listener's ``/readyz`` of a daemon built from ``config`` and started the
+    way ``run`` (``once``) or ``run --once`` starts it, stopped before its warm-up."""
+    from monitor.daemon.daemon import Daemon  # noqa: PLC0415
+    from monitor.web import start_listener  # noqa: PLC0415
+
+    daemon = await Daemon.build(load_config(config), warm=False)
+    try:
+        if once:
+            assert await start_listener(daemon.listener, daemon.config.settings.listener)
+        else:
+            stopped = asyncio.Event()
+            stopped.set()
+            await daemon.run_forever(stopped)  # checks added, listener up, no warm-up
+        async with httpx.AsyncClient(base_url=daemon.listener.url) as client:
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            body: dict[str, object] = (await client.get("/readyz", headers=headers)).json()
+            return body
+    finally:
+        await daemon.close()
+
+
+@pytest.mark.parametrize(
+    ("parse_workers", "once"),
+    [(0, False), (2, False), (0, True), (2, True)],
+    ids=["thread", "parse pool", "thread, once", "parse pool, once"],
+)
+async def test_the_early_readyz_has_the_full_listeners_shape(
+    tmp_path: Path, parse_workers: int, once: bool
+) -> None:
+    config = one_feed_config(
+        tmp_path, "http://127.0.0.1:9/feed.xml", parse_workers=parse_workers, tables=SERVED_ONCE
+    )
+    early = run_command.starting_answers(load_config(config).settings, once=once)["/readyz"]
+    full = await _full_readyz(config, once=once)
+    early_body = json.loads(early.body)
+    assert sorted(early_body) == sorted(full)
+    assert sorted(early_body["checks"]) == sorted(full["checks"])  # type: ignore[call-overload]
+    assert ("parse_workers" in early_body["checks"]) is (parse_workers > 0)
