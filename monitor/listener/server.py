@@ -11,7 +11,6 @@ while they arrive, and a handler's crash is a 500 for that request, never the da
 from __future__ import annotations
 
 import asyncio
-import hmac
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 
-from monitor.listener.starting import StartingResponder, bearer_challenge, bind
+from monitor.listener.starting import StartingResponder, bearer_challenge, bearer_matches, bind
 
 if TYPE_CHECKING:
     from monitor.listener.quiet import QuietServer
@@ -159,7 +158,7 @@ class HttpListener:
         if route is None:
             return await _send(send, Response(404, b"not found"))
         headers = _headers(scope)
-        if not route.public and not self._authorised(headers):
+        if not route.public and not bearer_matches(headers.get("authorization", ""), self._token):
             return await _send(send, _unauthorised("authorization" in headers))
         try:
             request = await _request(scope, headers, receive, self.max_body_bytes)
@@ -178,14 +177,6 @@ class HttpListener:
             if route.method in (method, ANY_METHOD) and path.startswith(route.prefix):
                 return route
         return None
-
-    def _authorised(self, headers: dict[str, str]) -> bool:
-        if self._token is None:
-            return True
-        scheme, _, presented = headers.get("authorization", "").partition(" ")
-        # compare_digest: the time taken does not tell how much of a guess was right.
-        given = presented.strip().encode("latin-1")
-        return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token)
 
 
 def _unauthorised(attempted: bool) -> Response:

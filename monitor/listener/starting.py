@@ -62,6 +62,17 @@ def bearer_challenge(attempted: bool) -> str:
     return 'Bearer realm="wirewatch"' + (', error="invalid_token"' if attempted else "")
 
 
+def bearer_matches(authorization: str, token: bytes | None) -> bool:
+    """Whether an ``Authorization`` value presents ``token`` (any does when none is set),
+    the one check here and on the full listener. compare_digest: the time taken does not
+    tell how much of a guess was right; a header beyond latin-1 cannot match."""
+    if token is None:
+        return True
+    scheme, _, presented = authorization.partition(" ")
+    given = presented.strip().encode("latin-1", errors="replace")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given, token)
+
+
 class _BadRequestError(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
@@ -186,17 +197,10 @@ class StartingResponder:
             return method, answer if method in ("GET", "HEAD") else Answer(405, b"")
         if path.startswith(self._public_prefixes):  # their own check, once the daemon is up
             return method, STARTING
-        if not self._authorised(headers):
+        if not bearer_matches(headers.get("authorization", ""), self._token):
             challenge = bearer_challenge("authorization" in headers)
             return method, Answer(401, b"unauthorized", headers=(("WWW-Authenticate", challenge),))
         return method, STARTING
-
-    def _authorised(self, headers: Mapping[str, str]) -> bool:
-        if self._token is None:
-            return True
-        scheme, _, presented = headers.get("authorization", "").partition(" ")
-        given = presented.strip().encode("latin-1", errors="replace")
-        return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token)
 
 
 async def _finish(answering: set[asyncio.Task[None]]) -> None:

@@ -20,7 +20,7 @@ from monitor.listener import (
     Response,
     StartingResponder,
 )
-from monitor.listener.starting import MAX_HEAD_BYTES, bind, bind_early
+from monitor.listener.starting import MAX_HEAD_BYTES, bearer_matches, bind, bind_early
 
 TOKEN = "s3cret-Token_value~1"
 ANSWERS = {"/healthz": Answer(200, b"ok\n"), "/readyz": Answer(503, b"{}\n", "application/json")}
@@ -94,6 +94,28 @@ async def test_the_401_challenge_is_the_full_listeners(
     finally:
         await listener.stop()
     assert early.headers["www-authenticate"] == full.headers["www-authenticate"] == challenge
+
+
+@pytest.mark.parametrize(
+    ("authorization", "token", "matches"),
+    [
+        (f"Bearer {TOKEN}", TOKEN, True),
+        (f"bearer {TOKEN}", TOKEN, True),  # the scheme is case-insensitive (RFC 7235)
+        (f"Bearer   {TOKEN}  ", TOKEN, True),
+        (f"Bearer {TOKEN[:-1]}", TOKEN, False),
+        (f"Bearer {TOKEN}x", TOKEN, False),
+        (f"Basic {TOKEN}", TOKEN, False),
+        (TOKEN, TOKEN, False),
+        ("", TOKEN, False),
+        ("Bearer s3cret-Token_value~\u0661", TOKEN, False),  # beyond latin-1: no match, no error
+        ("", None, True),  # no token set: every request passes
+        ("Bearer anything", None, True),
+    ],
+)
+def test_one_bearer_check_serves_both_listeners(
+    authorization: str, token: str | None, matches: bool
+) -> None:
+    assert bearer_matches(authorization, token.encode() if token else None) is matches
 
 
 def test_without_a_token_every_other_route_says_starting() -> None:
