@@ -24,7 +24,7 @@ import structlog
 
 from monitor.config import FeedSettings
 from monitor.records import FeedState
-from monitor.store import FeedLeases, StoreNotWritableError
+from monitor.store import FeedLeases, FeedSet, StoreNotWritableError
 
 log = structlog.get_logger("monitor.daemon.leases")
 
@@ -71,6 +71,7 @@ class ClaimLoop:
         self.lease_seconds, self.batch = lease_seconds, batch
         self.renew_after = lease_seconds / 3  # a poll running this long has its lease extended
         self.feeds: dict[str, FeedSettings] = {}
+        self._claimable = FeedSet(())  # ``feeds`` as claims name them, rebuilt on a change
         self._unpublished: set[str] = set()
         self._running: dict[str, float] = {}  # URL → loop time its lease was last set
         self._tasks: set[asyncio.Task[None]] = set()
@@ -83,12 +84,14 @@ class ClaimLoop:
         for feed in feeds:
             self.feeds[feed.url] = feed
             self._unpublished.add(feed.url)
+        self._claimable = FeedSet(self.feeds)
 
     def forget(self, urls: Iterable[str]) -> None:
         """Feeds no longer configured: never claimed again by this daemon."""
         for url in urls:
             self.feeds.pop(url, None)
             self._unpublished.discard(url)
+        self._claimable = FeedSet(self.feeds)
 
     @property
     def polling(self) -> frozenset[str]:
@@ -120,7 +123,7 @@ class ClaimLoop:
         room = self.batch - len(self._running)
         if room <= 0 or not self.feeds:
             return 0
-        claimed = await self.leases.claim_due(self.owner, room, self.lease_seconds, self.feeds)
+        claimed = await self.leases.claim_due(self.owner, room, self.lease_seconds, self._claimable)
         return sum(self._start(state, at) for state, at in claimed)
 
     def _start(self, state: FeedState, claimed_at: datetime) -> bool:

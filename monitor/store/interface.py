@@ -7,7 +7,7 @@ a repeat is a no-op rather than a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -27,6 +27,7 @@ from monitor.store.records import (
     AlertFilter,
     AlertPlanner,
     DatabaseStats,
+    FeedSet,
     Keyset,
     KnownArticle,
     PruneCutoffs,
@@ -267,7 +268,7 @@ class FeedLeases(Protocol):
     async def publish_feeds(self, urls: Sequence[str]) -> None: ...
 
     async def claim_due(
-        self, owner: str, limit: int, lease_seconds: float, urls: Iterable[str]
+        self, owner: str, limit: int, lease_seconds: float, feeds: FeedSet
     ) -> list[tuple[FeedState, datetime]]: ...
 
     async def renew_leases(

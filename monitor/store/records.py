@@ -6,7 +6,8 @@ can import them without importing one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,25 @@ def links_of(link: str, page_canonical: str) -> tuple[str, ...]:
     """The links an article is known by (the entry's first, none empty): a stored article
     holding either one in either of ``LINK_COLUMNS`` is the same article."""
     return tuple(dict.fromkeys(url for url in (link, page_canonical) if url))
+
+
+class FeedSet:
+    """The feeds one daemon polls, as a claim names them: by ``set_id``, a digest of the
+    sorted URLs, published once to a store several daemons share (decision 0063), so a
+    claim carries a short id instead of every URL. Daemons with the same feeds share one."""
+
+    __slots__ = ("set_id", "urls")
+
+    def __init__(self, urls: Iterable[str]) -> None:
+        self.urls: tuple[str, ...] = tuple(sorted(set(urls)))
+        digest = hashlib.sha256("\n".join(self.urls).encode()).hexdigest()
+        self.set_id = f"{len(self.urls)}-{digest[:32]}"
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+    def __repr__(self) -> str:
+        return f"FeedSet({self.set_id!r})"
 
 
 @dataclass(frozen=True, slots=True)

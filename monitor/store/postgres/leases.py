@@ -8,47 +8,40 @@ never a daemon's: daemons whose clocks disagree still agree on who holds a feed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import psycopg
+from psycopg.rows import DictRow
+
 from monitor.records import FeedState
 from monitor.store.postgres.outbox import PostgresOutbox
+from monitor.store.records import FeedSet
 from monitor.store.sql import rows
 
-_FEED_LIST = ", ".join(f'f."{name}"' for name in rows.FEED_COLUMNS)  # "interval" is a keyword
-
-# Due (by the database clock), not gone, and not leased (or its lease lapsed): locked rows
-# are skipped, so daemons claiming at once each get feeds the others did not. Ties are
-# broken by a hash, not the URL: a batch of one host's feeds would wait on its spacing.
-# The daemon's feeds come as one newline-joined text, planned afresh each time (never
-# prepared): only then does PostgreSQL hash the list. A prepared, generic plan compares
-# every due row with every URL, 30 ms a claim at 2,000 feeds, and the claim loop waits.
-_CLAIM = f"""
-WITH due AS (
-    SELECT url FROM feeds
-    WHERE url = ANY(string_to_array(%(urls)s, E'\\n')) AND disabled IS NULL
-      AND (next_poll IS NULL OR next_poll <= now())
-      AND (lease_expires IS NULL OR lease_expires <= now())
-    ORDER BY next_poll NULLS FIRST, md5(url)
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE feeds f
-SET lease_owner = %(owner)s, lease_expires = now() + make_interval(secs => %(lease)s)
-FROM due WHERE f.url = due.url
-RETURNING {_FEED_LIST}, now() AS claimed_at
-"""  # noqa: S608 (column names from the dataclass, never from input)
+# The daemon's feeds are named by a feed set published once (migration 0022); the claim
+# function walks the due feeds in claim order and stops at ``limit`` (decision 0063).
+_CLAIM = "SELECT *, now() AS claimed_at FROM wirewatch_claim_feeds(%s, %s, %s, %s)"
+_SET_NAME = """
+INSERT INTO feed_set_names (set_id) VALUES (%(set)s)
+ON CONFLICT (set_id) DO UPDATE SET published = now()
+RETURNING (xmax = 0) AS new
+"""
+_SET_URLS = "INSERT INTO feed_sets (set_id, url) SELECT %(set)s, unnest(%(urls)s::text[])"
+# Sets another daemon published over a day ago and nobody published since: a daemon still
+# claiming with one is told so (WW001) and publishes it again.
+_SETS_STALE = """
+DELETE FROM feed_set_names
+WHERE published < now() - interval '1 day' AND set_id <> %(set)s
+"""
+_UNPUBLISHED_SET = "WW001"
 _RENEW = """
 UPDATE feeds SET lease_expires = now() + make_interval(secs => ?)
 WHERE url = ANY(?) AND lease_owner = ?
 RETURNING url
 """
-_RELEASE = """
-UPDATE feeds SET lease_owner = NULL, lease_expires = NULL,
-                 next_poll = coalesce(?, next_poll)
-WHERE url = ? AND lease_owner = ?
-"""
+_RELEASE = "SELECT wirewatch_release_feed(%s, %s, %s) AS held"
 _PUBLISH = "INSERT INTO feeds (url) SELECT unnest(?::text[]) ORDER BY 1 ON CONFLICT DO NOTHING"
 _LEASE_OWNERS = "SELECT url, lease_owner FROM feeds WHERE lease_expires > now()"
 _TRY_LOCK = "SELECT pg_try_advisory_lock(hashtextextended(%s || current_schema(), 0)) AS held"
@@ -57,6 +50,8 @@ _UNLOCK = "SELECT pg_advisory_unlock(hashtextextended(%s || current_schema(), 0)
 
 class PostgresLeases(PostgresOutbox):
     """Feed leases and exclusive housekeeping for ``PostgresStore``."""
+
+    _published_sets: set[str]  # feed set ids this store published (``PostgresStore``)
 
     def claim_as(self, owner: str, lease_seconds: float) -> None:
         """Name this daemon in the outbox deliveries it claims, for ``lease_seconds``."""
@@ -67,15 +62,39 @@ class PostgresLeases(PostgresOutbox):
         await self._execute(_PUBLISH, (sorted(urls),))
 
     async def claim_due(
-        self, owner: str, limit: int, lease_seconds: float, urls: Iterable[str]
+        self, owner: str, limit: int, lease_seconds: float, feeds: FeedSet
     ) -> list[tuple[FeedState, datetime]]:
-        """Lease up to ``limit`` due feeds among ``urls`` to ``owner``: each with its stored
-        state and the database's time of the claim."""
-        listed = "\n".join(urls)  # feed URLs hold no control characters (FeedSettings)
-        values = {"urls": listed, "limit": limit, "owner": owner, "lease": lease_seconds}
-        async with self._connection() as conn:
-            claimed = await (await conn.execute(_CLAIM, values, prepare=False)).fetchall()
+        """Lease up to ``limit`` due feeds of ``feeds`` to ``owner``: each with its stored
+        state and the database's time of the claim. The set is published first when this
+        store has not published it yet, or the database no longer has it."""
+        if feeds.set_id not in self._published_sets:
+            await self._publish_set(feeds)
+        try:
+            claimed = await self._claim(owner, limit, lease_seconds, feeds)
+        except psycopg.Error as err:
+            if err.sqlstate != _UNPUBLISHED_SET:
+                raise
+            await self._publish_set(feeds)  # dropped as stale by another daemon meanwhile
+            claimed = await self._claim(owner, limit, lease_seconds, feeds)
         return [(rows.feed_state(row), row["claimed_at"]) for row in claimed]
+
+    async def _claim(
+        self, owner: str, limit: int, lease_seconds: float, feeds: FeedSet
+    ) -> list[DictRow]:
+        async with self._connection() as conn:
+            query = await conn.execute(_CLAIM, (owner, feeds.set_id, limit, lease_seconds))
+            return await query.fetchall()
+
+    async def _publish_set(self, feeds: FeedSet) -> None:
+        """``feeds`` under its id (its URLs once, by the first daemon naming it), and sets
+        nobody published for a day dropped."""
+        values = {"set": feeds.set_id, "urls": list(feeds.urls)}
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute(_SETS_STALE, values)
+            named = await (await conn.execute(_SET_NAME, values)).fetchone()
+            if named and named["new"]:
+                await conn.execute(_SET_URLS, values)
+        self._published_sets.add(feeds.set_id)
 
     async def renew_leases(self, owner: str, urls: Sequence[str], lease_seconds: float) -> set[str]:
         """Extend ``owner``'s leases on ``urls`` (a lapsed one too, if nobody claimed the
@@ -84,7 +103,9 @@ class PostgresLeases(PostgresOutbox):
 
     async def release(self, owner: str, url: str, next_poll: datetime | None) -> bool:
         """Give the lease back with the feed's next poll; False when it was no longer ours."""
-        return await self._execute(_RELEASE, (next_poll, url, owner)) > 0
+        async with self._connection() as conn:
+            row = await (await conn.execute(_RELEASE, (url, owner, next_poll))).fetchone()
+        return bool(row and row["held"])
 
     async def lease_owners(self) -> dict[str, str]:
         """Feed URL → the daemon holding its unexpired lease."""

@@ -109,6 +109,7 @@ class PostgresStore(PostgresLeases):
         self.writability = Writability(describe(url))
         self.stories = StorySync()  # stories other daemons open reach this one's index
         self.statistics = Statistics()  # ANALYZE after growth, autovacuum or not
+        self._published_sets = set()
 
     def watch_stories(self, watch: StoryWatch) -> None:
         """Tell ``watch`` (the daemon's story index) of articles other daemons store."""

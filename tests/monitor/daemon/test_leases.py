@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 from monitor.config.feeds import FeedSettings
 from monitor.daemon.leases import ClaimLoop, run_exclusively
 from monitor.store.postgres.store import PostgresStore
-from monitor.store.records import NotWritableCause, StoreNotWritableError
+from monitor.store.records import FeedSet, NotWritableCause, StoreNotWritableError
 from monitor.web.status_page import StatusPage
 from monitor.web.status_view import StatusSource, read_status
 from tests.support.stores import POSTGRES_URL, postgres_schema
@@ -64,7 +64,8 @@ async def test_daemons_claiming_at_once_never_get_the_same_feed(
     first, second = stores
     for _ in range(5):  # several rounds of simultaneous claims over the same due feeds
         a, b = await asyncio.gather(
-            first.claim_due("a", 12, 60, URLS), second.claim_due("b", 12, 60, URLS)
+            first.claim_due("a", 12, 60, FeedSet(URLS)),
+            second.claim_due("b", 12, 60, FeedSet(URLS)),
         )
         urls_a, urls_b = {state.url for state, _ in a}, {state.url for state, _ in b}
         assert not urls_a & urls_b
@@ -79,14 +80,14 @@ async def test_a_held_lease_is_not_claimed_and_a_lapsed_one_is_taken_over(
     url: str, stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
     first, second = stores
-    (claimed,) = await first.claim_due("a", 1, 60, URLS[:1])
+    (claimed,) = await first.claim_due("a", 1, 60, FeedSet(URLS[:1]))
     assert claimed[0].url == URLS[0]
-    assert await second.claim_due("b", 5, 60, URLS[:1]) == []
+    assert await second.claim_due("b", 5, 60, FeedSet(URLS[:1])) == []
     assert (await first.lease_owners())[URLS[0]] == "a"
     # "a" died: its lease lapses by the database's clock.
     await _sql(url, "UPDATE feeds SET lease_expires = now() - interval '1 second'")
     assert URLS[0] not in await first.lease_owners()
-    (taken,) = await second.claim_due("b", 5, 60, URLS[:1])
+    (taken,) = await second.claim_due("b", 5, 60, FeedSet(URLS[:1]))
     assert taken[0].url == URLS[0]
     assert not await first.release("a", URLS[0], LATER)  # no longer a's to give back
     assert await first.renew_leases("a", URLS[:1], 60) == set()
@@ -97,14 +98,16 @@ async def test_a_release_stores_the_next_poll_and_frees_the_feed(
     url: str, stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
     first, second = stores
-    await first.claim_due("a", 1, 60, URLS[:1])
+    await first.claim_due("a", 1, 60, FeedSet(URLS[:1]))
     assert await first.release("a", URLS[0], LATER)
     state = await first.feed_state(URLS[0])
     assert state is not None and state.next_poll == LATER
     assert await first.lease_owners() == {}
-    assert await second.claim_due("b", 5, 60, URLS[:1]) == []  # not due until LATER
+    assert await second.claim_due("b", 5, 60, FeedSet(URLS[:1])) == []  # not due until LATER
     await _sql(url, "UPDATE feeds SET next_poll = now() - interval '1 second'")
-    assert [state.url for state, _ in await second.claim_due("b", 5, 60, URLS[:1])] == URLS[:1]
+    assert [
+        state.url for state, _ in await second.claim_due("b", 5, 60, FeedSet(URLS[:1]))
+    ] == URLS[:1]
 
 
 async def test_gone_and_unconfigured_feeds_are_not_claimed(
@@ -112,7 +115,7 @@ async def test_gone_and_unconfigured_feeds_are_not_claimed(
 ) -> None:
     first, _ = stores
     await _sql(url, "UPDATE feeds SET disabled = 'gone (410)' WHERE url = %s", URLS[0])
-    claimed = await first.claim_due("a", 50, 60, URLS[:3])
+    claimed = await first.claim_due("a", 50, 60, FeedSet(URLS[:3]))
     assert sorted(state.url for state, _ in claimed) == URLS[1:3]
 
 
@@ -227,7 +230,7 @@ async def test_a_long_poll_has_its_lease_extended(
     assert await loop.tick() == 0  # extends the lease; the batch is full
     expiry = await _lease_left(url)
     assert expiry > timedelta(minutes=30)
-    assert await second.claim_due("b", 1, 60, URLS[:1]) == []
+    assert await second.claim_due("b", 1, 60, FeedSet(URLS[:1])) == []
     finish.set()
     await loop.wait_idle()
     state = await first.feed_state(URLS[0])
@@ -294,7 +297,7 @@ async def test_the_status_page_names_the_daemon_polling_a_feed(
 ) -> None:
     first, _ = stores
     feeds = [FeedSettings(url=URLS[0], name="Leased"), FeedSettings(url=URLS[1], name="Idle")]
-    await first.claim_due("<poller-a>", 1, 60, URLS[:1])
+    await first.claim_due("<poller-a>", 1, 60, FeedSet(URLS[:1]))
     source = StatusSource(first, lambda: feeds, lambda: None, lambda: LATER)
     rows = {row.name: row.polled_by for row in (await read_status(source)).feeds}
     assert (rows["Leased"], rows["Idle"]) == ("<poller-a>", None)
