@@ -10,10 +10,12 @@ database apply each migration once: the second waits, then finds nothing left to
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, pq
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -132,6 +134,33 @@ async def migrate(conn: Connection) -> tuple[int, int]:
                 await conn.execute(script)
                 await conn.execute(_APPLIED, (version,))
         return current, latest_version()
+
+
+@contextlib.asynccontextmanager
+async def open_transaction(conn: Connection) -> AsyncIterator[None]:
+    """A transaction the block may end itself with :func:`commit_with` (else committed at
+    the end); rolled back when the block raises."""
+    await conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):  # a broken connection: the pool drops it
+                await conn.execute("ROLLBACK")
+        raise
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        await conn.execute("COMMIT")
+
+
+async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow | None:
+    """``statement``, the last of an :func:`open_transaction`, sent with its COMMIT in one
+    round trip: no client code runs between them, so a lock the statement takes is held
+    for as long as the server needs and never while this process waits for the CPU
+    (decision 0063). Its first row; its error as raised, the transaction then aborted."""
+    async with conn.pipeline():
+        cursor = await conn.execute(statement, values)
+        await conn.execute("COMMIT")
+    return await cursor.fetchone()
 
 
 async def run_steps(conn: Connection, steps: Steps[T]) -> T:

@@ -34,6 +34,7 @@ from monitor.store.postgres.schema import (
     latest_version,
     make_pool,
     migrate,
+    open_transaction,
     run_steps,
     schema_version,
     without_secrets,
@@ -236,11 +237,11 @@ class PostgresStore(PostgresLeases):
         elsewhere may be the one this write would open (decision 0056)."""
         newest = None
         try:
-            async with self._connection() as conn, conn.transaction():
+            async with self._connection() as conn, open_transaction(conn):
                 folded, known = await self.stories.before_write(conn, records, locked=locked)
                 stored = (store_article(POSTGRES, *record) for record in folded)
                 created = await run_steps(conn, all_of(stored))
-                published = await self.stories.publish(conn, folded, known)
+                published = await self.stories.publish(conn, folded, known, commit=True)
             newest = published  # committed
             return created
         finally:

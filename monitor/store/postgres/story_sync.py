@@ -32,7 +32,7 @@ from psycopg.rows import DictRow
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.schema import Connection
+from monitor.store.postgres.schema import Connection, commit_with
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
@@ -137,18 +137,30 @@ class StorySync:
         await lock_stories(conn, folded)
         return folded, self.mark
 
-    async def publish(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
+    async def publish(
+        self,
+        conn: Connection,
+        records: Sequence[ArticleRecord],
+        known: int,
+        *,
+        commit: bool = False,
+    ) -> int:
         """The write's last statement, the only one under the stories lock (migration 0019):
-        the articles' final ``seq``. Raises ``SerializationFailure`` when the write opens a
-        story and another daemon published past ``known`` meanwhile, or another daemon's
-        write is on its last try. The newest ``seq``
-        when nothing of others' lies before these articles, else 0."""
+        the articles' final ``seq``; ``commit`` sends the COMMIT with it, in one round trip
+        (the lock is then never held while this process runs). Raises
+        ``SerializationFailure`` when the write opens a story and another daemon published
+        past ``known`` meanwhile, or another daemon's write is on its last try. The newest
+        ``seq`` when nothing of others' lies before these articles, else 0."""
         ids = [article.article_id for article, _, _ in records]
         opens = self.watch is not None and any(
             decision.verdict is Verdict.NEW_STORY for _, decision, _ in records
         )
         self.own.update(ids)  # not learned back as another daemon's by a catch-up
-        row = await (await conn.execute(_PUBLISH, (known, ids, opens))).fetchone()
+        values = (known, ids, opens)
+        if commit:
+            row = await commit_with(conn, _PUBLISH, values)
+        else:
+            row = await (await conn.execute(_PUBLISH, values)).fetchone()
         return int(row["newest"]) if row else 0
 
     def published(self, records: Sequence[ArticleRecord], newest: int | None) -> None:

@@ -8,15 +8,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import pq
 from structlog.testing import capture_logs
 
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.schema import run_steps
+from monitor.store.postgres.schema import open_transaction, run_steps
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql.articles import store_article
@@ -284,3 +286,57 @@ async def test_a_refused_write_is_retried_and_logged_until_its_last_try_gets_thr
     retries = [(e["attempt"], e["reason"]) for e in logs if e["event"] == "store_write_retried"]
     assert retries == [(n, "serialization_failure") for n in (1, 2, 3)]
     assert "a-retried" in await _stored(second)
+
+
+def _sent_before_any_answer(trace: str, *needles: str) -> bool:
+    """Whether libpq's trace shows each of ``needles`` sent, in order, with no message from
+    the server between the first and the last: one round trip."""
+    lines = [line.split("\t") for line in trace.splitlines() if "\t" in line]
+    start = next(i for i, line in enumerate(lines) if needles[0] in "\t".join(line))
+    end = next(i for i, line in enumerate(lines) if i > start and needles[-1] in "\t".join(line))
+    return all(line[0] == "F" for line in lines[start : end + 1])
+
+
+async def test_the_publishing_statement_and_its_commit_go_in_one_round_trip(
+    daemons: tuple[PostgresStore, PostgresStore], tmp_path: Path
+) -> None:
+    """The stories lock is held from the publishing statement to the commit: the client
+    sends both at once, so no client code (nor its wait for a CPU) runs in between."""
+    first, _ = daemons
+    record, trace = _record("one"), tmp_path / "libpq.trace"
+    async with first._connection() as conn, open_transaction(conn):
+        folded, known = await first.stories.before_write(conn, [record])
+        await run_steps(conn, store_article(POSTGRES, *record))
+        with trace.open("w") as traced:
+            conn.pgconn.trace(traced.fileno())
+            conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            newest = await first.stories.publish(conn, folded, known, commit=True)
+            conn.pgconn.untrace()
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
+    assert _sent_before_any_answer(trace.read_text(), "wirewatch_publish_articles", "COMMIT")
+    assert (await _stored(first))["a-one"][1] == newest
+
+
+async def test_a_publishing_refused_with_its_commit_rolls_the_write_back(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    first.watch_stories(Watch())
+    mine, states = _record("mine"), []
+
+    async def write() -> None:
+        async with first._connection() as conn:
+            try:
+                async with open_transaction(conn):
+                    folded, known = await first.stories.before_write(conn, [mine])
+                    await run_steps(conn, store_article(POSTGRES, *mine))
+                    await second.record_articles([_record("theirs")])
+                    await first.stories.publish(conn, folded, known, commit=True)
+            finally:
+                states.append(conn.info.transaction_status)
+
+    with pytest.raises(psycopg.errors.SerializationFailure):
+        await write()
+    first.stories.published([mine], None)
+    assert states == [pq.TransactionStatus.IDLE]
+    assert "a-mine" not in await _stored(first)
