@@ -18,6 +18,10 @@ a Python process pool for good: every later submit raises ``BrokenProcessPool``.
 :class:`ParsePool`, the executor the daemon's parts hold, is a facade over a
 :class:`WorkerProcesses` pool, and the first submit that finds it broken swaps in a fresh
 one (``parse_pool_replaced``); the parses in flight when the worker died fail as before.
+At most one pool is replaced per :data:`REPLACE_INTERVAL`: a worker that dies in every
+generation (the OOM killer, as each loads the embedding model) would otherwise fork and
+warm a fresh generation on every submit. In between, submits to the broken pool fail at
+once (``parse_pool_replacement_deferred``, logged once per broken pool).
 
 Workers also ignore SIGINT. Ctrl-C in a terminal signals the whole process group; the
 daemon then stops the pool itself, and a worker interrupted while waiting for work would
@@ -32,6 +36,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -40,9 +45,10 @@ from typing import ParamSpec, TypeVar
 
 import structlog
 
-__all__ = ["ORPHANED_EXIT_STATUS", "ParsePool"]
+__all__ = ["ORPHANED_EXIT_STATUS", "REPLACE_INTERVAL", "ParsePool"]
 
 ORPHANED_EXIT_STATUS = 3  # a worker whose daemon is gone; nobody is left to read it
+REPLACE_INTERVAL = 30.0  # seconds: at least this long between two replacements of a pool
 _PRELOAD = ["monitor.feeds.parse_new"]  # the parser, normalise and their imports
 
 log = structlog.get_logger("monitor.feeds.parse_pool")
@@ -56,12 +62,21 @@ class ParsePool(Executor):
     """``workers`` forkserver processes for :func:`monitor.feeds.parser.parse_feed`, replaced
     by fresh ones when a worker's death has broken them."""
 
-    def __init__(self, workers: int, warmers: Sequence[Warmer] = ()) -> None:
+    def __init__(
+        self,
+        workers: int,
+        warmers: Sequence[Warmer] = (),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.workers = workers
         self._warmers = tuple(warmers)
+        self._clock = clock
         self._lock = threading.Lock()  # one replacement per broken pool
         self._pool = WorkerProcesses(workers, self._warmers)
         self.replacements = 0  # pools replaced since the start
+        self._replaced_at: float | None = None  # by the clock, at the last replacement
+        self._deferred: WorkerProcesses | None = None  # the broken pool last refused
         self._closed = False  # shut down: a broken pool stays broken
         self.started = False  # start_workers has seen every first worker ready (or ended)
 
@@ -90,13 +105,29 @@ class ParsePool(Executor):
         manager thread may still be ending its workers."""
         with self._lock:
             if self._pool is broken and not self._closed:
+                self._defer_unless_due(broken, reason)
                 self._pool = WorkerProcesses(self.workers, self._warmers)
                 self.replacements += 1
+                self._replaced_at = self._clock()
                 log.error("parse_pool_replaced", reason=str(reason), replacements=self.replacements)
                 threading.Thread(
                     target=broken.shutdown, name="parse_pool_retire", daemon=True
                 ).start()
             return self._pool
+
+    def _defer_unless_due(self, broken: WorkerProcesses, reason: BrokenProcessPool) -> None:
+        """Raise ``BrokenProcessPool`` (the parse fails at once) while the last replacement
+        is less than :data:`REPLACE_INTERVAL` old; logged once per broken pool."""
+        if self._replaced_at is None:
+            return
+        wait = self._replaced_at + REPLACE_INTERVAL - self._clock()
+        if wait <= 0:
+            return
+        if self._deferred is not broken:
+            self._deferred = broken
+            log.error("parse_pool_replacement_deferred", reason=str(reason),
+                      replacements=self.replacements, retry_in_seconds=round(wait, 1))  # fmt: skip
+        raise BrokenProcessPool(f"parse pool broken, replaced again in {wait:.0f} s") from reason
 
     def worker_pids(self) -> tuple[int, ...]:
         """The current pool's worker processes (started on demand, up to ``workers``)."""

@@ -14,7 +14,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from monitor.feeds import ParsePool
-from monitor.feeds.parse_pool import WorkerProcesses
+from monitor.feeds.parse_pool import REPLACE_INTERVAL, WorkerProcesses
 from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.processes import HANG_GUARD, sigkill_self
 
@@ -106,6 +106,40 @@ async def test_a_killed_worker_is_replaced_and_the_next_parses_run() -> None:
         assert first == second != victim
         assert pool.worker_pids() == (first,)
         assert pool.replacements == 1
+    finally:
+        pool.shutdown()
+
+
+async def _break(pool: ParsePool) -> None:
+    """A worker of ``pool`` dies as the OOM killer ends one; the pool is broken after."""
+    with pytest.raises(BrokenProcessPool):
+        await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+
+
+async def _pid(pool: ParsePool) -> int:
+    return await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
+
+
+async def test_a_pool_is_replaced_at_most_once_per_interval_and_parses_fail_fast_between() -> None:
+    now = [1000.0]
+    pool = ParsePool(1, clock=lambda: now[0])
+    try:
+        await _break(pool)
+        await _pid(pool)  # the first replacement is at once
+        await _break(pool)  # its workers die too: as each generation would, loading a model
+        now[0] += REPLACE_INTERVAL - 1
+        with capture_logs() as logs:
+            for _ in range(3):
+                with pytest.raises(BrokenProcessPool, match="replaced again in 1 s"):
+                    pool.submit(os.getpid)  # refused at once: no generation forked
+        assert pool.replacements == 1
+        [deferred] = [
+            entry for entry in logs if entry["event"] == "parse_pool_replacement_deferred"
+        ]
+        assert (deferred["replacements"], deferred["retry_in_seconds"]) == (1, 1.0)
+        now[0] += 1
+        assert await _pid(pool) in pool.worker_pids()  # due again: replaced
+        assert pool.replacements == 2
     finally:
         pool.shutdown()
 
