@@ -80,7 +80,9 @@ async def test_workers_are_up_and_warm_before_the_first_poll_which_starts_none(
     assert after == pids_at_poll  # the poll parsed and embedded in them, and started none
 
 
-async def test_a_stop_during_the_workers_start_ends_the_daemon(tmp_path: Path) -> None:
+async def test_a_stop_before_the_start_ends_the_daemon_without_starting_the_workers(
+    tmp_path: Path,
+) -> None:
     with FeedServer() as feeds:
         daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
         stop = asyncio.Event()

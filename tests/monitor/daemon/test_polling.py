@@ -413,7 +413,7 @@ class TestSkippedWork:
         assert [item.article.guid for item in outcome.ingested] == ["e-2"]
         assert harness.executor.submitted == 2  # the stored hint was right: no second parse
 
-    async def test_a_feed_removed_while_its_poll_was_in_flight_leaves_no_hint(
+    async def test_a_feed_polled_after_a_reload_removed_it_leaves_no_hint(
         self, harness: Harness
     ) -> None:
         feed, kept = harness.feed("/f"), harness.feed("/g")
@@ -425,7 +425,7 @@ class TestSkippedWork:
         assert feed.url not in harness.pipe.seen_hints
         harness.server.add_feed("/f", rss(2))
         harness.server.add_feed("/g", rss(2))
-        await harness.poll(feed, at=timedelta(minutes=5))  # the poll that was in flight
+        await harness.poll(feed, at=timedelta(minutes=5))  # as a poll in flight at the reload
         await harness.poll(kept, at=timedelta(minutes=5))
         assert list(harness.pipe.seen_hints) == [kept.url]
         assert harness.pipe.seen_hints[kept.url] == guid_digests(["e-0"])
