@@ -58,8 +58,9 @@ class World:
     receiver: HttpReceiver
 
     def write(self, *paths: str, rules: str = CRANES, listener: str = "enabled = false") -> None:
-        feeds = "".join(f'[[feeds]]\nurl = "{self.feeds.url(p)}"\n{extra_feed}\n'
-                        for p, extra_feed in (_split(p) for p in paths))  # fmt: skip
+        # full_text = "never": the entries link to news.example, no page is to be fetched.
+        feeds = "".join(f'[[feeds]]\nurl = "{self.feeds.url(p)}"\nfull_text = "never"\n{extra}\n'
+                        for p, extra in (_split(p) for p in paths))  # fmt: skip
         self.path.write_text(f"""
 [daemon]
 jitter = 0
