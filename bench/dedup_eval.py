@@ -37,7 +37,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bench import dedup_report
 from bench.dedup_mrpc import MRPC, mrpc_scores
-from bench.dedup_report import FUZZ_CUTOFF, OURS, WORDS_ONLY
+from bench.dedup_report import DELEAKED, FUZZ_CUTOFF, NO_NAMES, OURS, WORDS_ONLY
 from bench.dedup_scale import TRACED_ARTICLES, scale, scaled_rows, traced_bytes
 from bench.embeddings import timed_vectors, vectors_of
 from bench.pipeline import environment
@@ -192,12 +192,15 @@ def story_index(
     timeless: bool = False,
     words: bool = False,
     wholes: bool = True,
+    names: bool = True,
 ) -> list[str]:
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
-    False: each story judged by its single headlines, as before decision 0046)."""
+    False: each story judged by its single headlines, as before decision 0046; ``names``
+    False: no easing for a rare shared name, as before decision 0063)."""
     index = story_index_for(settings)
     index.wholes = wholes
+    index.name_easing = index.name_easing if names else 0.0
     moment = rows[0].seen
     assigned = []
     for number, row in enumerate(rows):
@@ -225,12 +228,17 @@ def clusterings(
         (ONE_BAR, lambda r: story_index(r, one_bar)),
         (OURS, lambda r: story_index(r, settings)),
     ]
+    honest = [
+        (DELEAKED, lambda r: spread_index(r, settings)),
+        (NO_NAMES, lambda r: spread_index(r, settings, names=False)),
+    ]
     if held_out:
         del methods[1]  # single-link compares every pair: minutes, and no news
+        methods += honest
     else:
         methods += [
             ("StoryIndex, timestamps ignored", lambda r: story_index(r, settings, timeless=True)),
-            (f"{OURS}, de-leaked times", lambda r: spread_index(r, settings)),
+            *honest,
             (f"{ONE_BAR_AGES}, de-leaked times", lambda r: spread_index(r, one_bar)),
         ]
         for bar in SEMANTIC_BARS:
@@ -244,13 +252,14 @@ def clusterings(
     return results
 
 
-def spread_index(rows: Sequence[Row], settings: DedupSettings) -> list[str]:
+def spread_index(rows: Sequence[Row], settings: DedupSettings, *, names: bool = True) -> list[str]:
     """``story_index`` with each row's time spread after its story's stamp, as bench.surge
     spreads them, taken in that time order: the slice's stamp is the crawl time of a whole
     story, so "minutes apart" would otherwise mean "same label" (decision 0059)."""
     times = spread_times([(row.story, row.seen) for row in rows], SPREAD_SEED)
     order = sorted(range(len(rows)), key=lambda number: (times[number], number))
-    found = story_index([replace(rows[number], seen=times[number]) for number in order], settings)
+    spread = [replace(rows[number], seen=times[number]) for number in order]
+    found = story_index(spread, settings, names=names)
     predicted = [""] * len(rows)
     for position, number in enumerate(order):
         predicted[number] = found[position]

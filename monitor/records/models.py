@@ -198,6 +198,8 @@ class MatchKind(StrEnum):
     UPDATE = "update"  # a casualty count changed
     RELATED = "related"  # the same event in other words
     SEMANTIC = "semantic"  # the same event by the headlines' meaning, details agreeing
+    # by meaning a little short of the bar, with a name the window rarely gives on both sides
+    SHARED_NAMES = "shared_names"
     VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 
 
@@ -213,6 +215,7 @@ class JoinReason(StrEnum):
     UPDATE = "update"  # a near-identical headline whose casualty count changed
     RELATED = "related"  # the same event in other words
     SEMANTIC = "semantic"  # the headlines' meaning (sentence embeddings), details agreeing
+    SHARED_NAMES = "shared_names"  # their meaning, nearly at the bar, and a rare name both give
 
 
 _JOINED_BY = {
@@ -225,6 +228,7 @@ _JOINED_BY = {
     MatchKind.UPDATE: JoinReason.UPDATE,
     MatchKind.RELATED: JoinReason.RELATED,
     MatchKind.SEMANTIC: JoinReason.SEMANTIC,
+    MatchKind.SHARED_NAMES: JoinReason.SHARED_NAMES,
 }
 
 

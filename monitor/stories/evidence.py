@@ -40,12 +40,20 @@ _MIN_OVERLAP = 0.2
 # cosine means the same meaning; with any other (Norwegian, Persian, a misread language)
 # it does not, and invented or foreign words score 0.7-0.8 against each other.
 _ALIGNED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+# A name both reports give that few windowed headlines give (IDF ≥ 6.5: about one in 660)
+# is evidence of one event beside meaning and words: for such a pair the one-language bar
+# is eased by NAME_EASING (docs/decisions/0063-shared-names.md). On de-leaked times it buys
+# recall at equal precision on both halves of the slice; a larger easing or a commoner
+# name costs precision.
+_RARE_NAME = 6.5
+NAME_EASING = 0.04
 # A bound rules a pair out only this far below the bar: rounding cannot change a verdict.
 _ROUNDING = 1 - 1e-9
 # Verdicts as module constants: judge runs for every candidate story (~17 per article), and
 # a class attribute of an Enum costs ten times a global to look up.
 _VETO, _UPDATE, _NEAR_IDENTICAL = MatchKind.VETO, MatchKind.UPDATE, MatchKind.NEAR_IDENTICAL
 _NONE, _RELATED = MatchKind.NONE, MatchKind.RELATED
+_SEMANTIC, _SHARED_NAMES = MatchKind.SEMANTIC, MatchKind.SHARED_NAMES
 
 
 @dataclass(slots=True)
@@ -226,34 +234,72 @@ def meaning_score(
     across: float,
     whole: Whole | None = None,
 ) -> float:
-    """Their headlines' closeness in meaning (0–100), or 0 below the bar or when a detail
-    tells them apart. In one language the embeddings' cosine is averaged with the IDF
-    overlap of their words (either alone joins look-alikes: "shares rise on jobs data"
-    and "shares rise on rate cut"); across languages no word is shared, and the cosine
-    must reach the higher ``across`` bar. With ``entry``'s story taken as a ``whole``
-    (``monitor.stories.whole``), in one language the closer of pair and story counts,
-    for the cosine and for the words apart; the gates stay the pair's."""
+    """The score of :func:`meaning` (0 when it does not join)."""
+    return meaning(query, entry, cosine, idf, same=same, across=across, whole=whole)[1]
+
+
+def meaning(
+    query: Query,
+    entry: Entry,
+    cosine: float,
+    idf: Rarity,
+    *,
+    same: float,
+    across: float,
+    whole: Whole | None = None,
+    easing: float = NAME_EASING,
+) -> tuple[MatchKind, float]:
+    """(SEMANTIC | SHARED_NAMES | NONE, their headlines' closeness in meaning, 0–100): NONE
+    below the bar or when a detail tells them apart. In one language the embeddings'
+    cosine is averaged with the IDF overlap of their words (either alone joins
+    look-alikes: "shares rise on jobs data" and "shares rise on rate cut"), and the bar
+    ``same`` is eased by ``easing`` for a pair that shares a rare name (SHARED_NAMES);
+    across languages no word is shared, and the cosine must reach the higher ``across``
+    bar. With
+    ``entry``'s story taken as a ``whole`` (``monitor.stories.whole``), in one language
+    the closer of pair and story counts, for the cosine and for the words apart; the
+    gates stay the pair's."""
     one_language = query.language == entry.language or not (query.language and entry.language)
     if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(query, entry, one_language):
-        return 0.0
+        return _NONE, 0.0
     if one_language:  # an unidentified language is most often the window's own
-        mine, theirs = compared_words(query, entry)
-        if whole is not None:
-            if opposed(query.directions, whole.directions):
-                return 0.0
-            cosine = max(cosine, whole.cosine)
-        floor = max(_MIN_OVERLAP, 2 * same - cosine)  # below it, no score reaches ``same``
-        words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
-        if whole is not None:
-            words = max(words, whole.words(query.tokens, idf))
-        if words < _MIN_OVERLAP:
-            return 0.0
-        score, needed = (cosine + words) / 2, same
-    elif query.language in _ALIGNED and entry.language in _ALIGNED:
-        score, needed = cosine, across
-    else:  # the model was not taught to align these languages: its cosine is no evidence
-        return 0.0
-    return score * 100 if score >= needed else 0.0
+        return _one_language(query, entry, cosine, idf, bars=(same, easing), whole=whole)
+    if query.language in _ALIGNED and entry.language in _ALIGNED and cosine >= across:
+        return _SEMANTIC, cosine * 100
+    # below the bar, or the model was not taught to align these languages: no evidence
+    return _NONE, 0.0
+
+
+def _one_language(
+    query: Query,
+    entry: Entry,
+    cosine: float,
+    idf: Rarity,
+    *,
+    bars: tuple[float, float],
+    whole: Whole | None,
+) -> tuple[MatchKind, float]:
+    """``meaning`` of two reports in one language (``bars``: the bar and its easing)."""
+    same, easing = bars
+    if whole is not None:
+        if opposed(query.directions, whole.directions):
+            return _NONE, 0.0
+        cosine = max(cosine, whole.cosine)
+    bar = same - easing if easing and rare_name_shared(query, entry, idf) else same
+    floor = max(_MIN_OVERLAP, 2 * bar - cosine)  # below it, no score reaches ``bar``
+    mine, theirs = compared_words(query, entry)
+    words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
+    if whole is not None:
+        words = max(words, whole.words(query.tokens, idf))
+    score = (cosine + words) / 2
+    if words < _MIN_OVERLAP or score < bar:
+        return _NONE, 0.0
+    return (_SEMANTIC if score >= same else _SHARED_NAMES), score * 100
+
+
+def rare_name_shared(query: Query, entry: Entry, idf: Rarity) -> bool:
+    """Both headlines give a name few of the window's headlines give (decision 0063)."""
+    return any(idf(name) >= _RARE_NAME for name in entry.names if name in query.names)
 
 
 def gated(query: Query, entry: Entry, same_language: bool) -> bool:

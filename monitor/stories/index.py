@@ -16,7 +16,9 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
    (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md);
    in one language a neighbour's story is also judged as a whole, by the centroid and
-   words of its newest members (``monitor.stories.whole``, decision 0046).
+   words of its newest members (``monitor.stories.whole``, decision 0046); a pair that
+   shares a name the window rarely gives joins a little below the one-language bar
+   (``shared_names``, decision 0063).
 
 In one language the related and semantic bars are lower for reports within ``recent``
 of each other than for reports further apart (docs/decisions/0059-recent-reports.md).
@@ -52,7 +54,15 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.records import MatchKind
-from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning_score
+from monitor.stories.evidence import (
+    NAME_EASING,
+    Entry,
+    IndexedStory,
+    Query,
+    Rarity,
+    judge,
+    meaning,
+)
 from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
 from monitor.stories.names import NameStats
 from monitor.stories.queries import Reading, Readings, build_query, probe_entry, window_entry
@@ -72,7 +82,7 @@ def _serials() -> array[int]:
 
 # Verdicts as module constants, as in monitor.stories.evidence: a class attribute of an
 # Enum costs ten times a global to look up, and these are read for every candidate.
-_VETO, _SEMANTIC = MatchKind.VETO, MatchKind.SEMANTIC
+_VETO = MatchKind.VETO
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +91,7 @@ class StoryMatch:
 
     story_id: str
     first_article_id: str
-    kind: MatchKind  # same_headline, near_identical, update, related or semantic
+    kind: MatchKind  # same_headline, near_identical, update, related, semantic or shared_names
     score: float
 
 
@@ -114,6 +124,7 @@ class StoryIndex:
         self.recent = recent
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self.wholes = wholes  # False: stories are judged by their single headlines only
+        self.name_easing = NAME_EASING  # 0: a rare shared name is no evidence (decision 0063)
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
@@ -194,7 +205,8 @@ class StoryIndex:
         vectors: tuple[bytes, bytes] = (b"", b""),
     ) -> MatchKind:
         """The evidence that two articles report one story (same_headline, near_identical,
-        update, related, semantic when both headline ``vectors`` are given), VETO when a
+        update, related, semantic or shared_names when both headline ``vectors`` are
+        given), VETO when a
         detail tells them apart, or NONE — judged with the window's word rarity and
         names, as ``find`` would two reports within ``recent`` of each other."""
         query = self._query(title, lead, language)
@@ -210,8 +222,9 @@ class StoryIndex:
         cosine = float(mine @ other_vector) / float(
             np.linalg.norm(mine) * np.linalg.norm(other_vector)
         )
-        score = meaning_score(query, entry, cosine, idf, same=self.semantic, across=self.across)
-        return _SEMANTIC if score else kind
+        found = meaning(query, entry, cosine, idf, same=self.semantic, across=self.across,
+                        easing=self.name_easing)[0]  # fmt: skip
+        return found or kind
 
     def add(
         self,
@@ -385,10 +398,10 @@ class StoryIndex:
                 wholes[story.story_id] = story_whole(story, self._entries, vector, length)
             whole = wholes[story.story_id]
             same = self._bars(seen - entry.seen)[1]
-            score = meaning_score(query, entry, cosine, idf, same=same,
-                                  across=self.across, whole=whole)  # fmt: skip
-            if score and (best is None or score > best.score):
-                best = StoryMatch(story.story_id, story.first_article_id, _SEMANTIC, score)
+            kind, score = meaning(query, entry, cosine, idf, same=same, across=self.across,
+                                  whole=whole, easing=self.name_easing)  # fmt: skip
+            if kind and (best is None or score > best.score):
+                best = StoryMatch(story.story_id, story.first_article_id, kind, score)
         return best
 
     def _bars(self, gap: float) -> tuple[float, float]:
