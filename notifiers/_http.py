@@ -17,13 +17,15 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from notifiers._text import single_line
 from notifiers.base import NotifyError
 from notifiers.redaction import Redactor
+
+if TYPE_CHECKING:
+    import httpx
 
 _DELAY_SECONDS = re.compile(r"\d{1,10}(?:\.\d{1,6})?")
 _BODY_SNIPPET_CHARS = 100
@@ -56,6 +58,8 @@ async def post(
     secrets: list[str],
 ) -> httpx.Response:
     """POST ``content`` to ``url``; raise :class:`NotifyError` unless the answer is 2xx."""
+    import httpx  # noqa: PLC0415  (imported at the first send: a config is checked without it)
+
     try:
         response = await http.post(
             url, content=content, headers=dict(headers), timeout=request_timeout

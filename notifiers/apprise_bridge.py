@@ -26,9 +26,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from notifiers.base import (
@@ -41,6 +40,9 @@ from notifiers.base import (
     Sent,
 )
 from notifiers.templates import Escaping, Templates, check_overrides
+
+if TYPE_CHECKING:
+    import httpx
 
 PARTS = {"title": Escaping.TEXT, "body": Escaping.TEXT}
 _NOTIFY_TYPES = {"low": "info", "medium": "info", "high": "warning", "critical": "failure"}

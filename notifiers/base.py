@@ -19,10 +19,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
 
-import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
+
+if TYPE_CHECKING:
+    import httpx
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -170,7 +172,10 @@ class NotifierConfig(BaseModel):
     """Base of every notifier's config model; each plugin subclasses it beside itself."""
 
     # hide_input_in_errors: a rejected webhook URL must not be echoed by ValidationError.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    # defer_build: a plugin's validator is built when a config first names its type.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, defer_build=True
+    )
 
     type: str
     enabled: bool = True

@@ -9,13 +9,16 @@ hide earlier lines or forge a line of its own.
 from __future__ import annotations
 
 import sys
-from typing import ClassVar, Literal, TextIO
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar, Literal, TextIO
 
-import httpx
 from pydantic import Field, field_validator
 
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, Sent
 from notifiers.templates import Escaping, Templates, check_overrides
+
+if TYPE_CHECKING:
+    import httpx
 
 PARTS = {"text": Escaping.TEXT}
 
@@ -34,12 +37,15 @@ class ConsoleConfig(NotifierConfig):
         return value
 
 
-_DEFAULT = Templates("console", PARTS, {})
+@cache
+def _default() -> Templates:
+    """The default template, compiled at its first use, not when a config is checked."""
+    return Templates("console", PARTS, {})
 
 
 def format_block(alert: Alert) -> str:
     """The text block printed for ``alert`` by the default template."""
-    return _DEFAULT.render("text", [alert])
+    return _default().render("text", [alert])
 
 
 class ConsoleNotifier(NotifierPlugin):

@@ -21,16 +21,18 @@ import re
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-import aiosmtplib
-import httpx
 from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 
 from notifiers._text import single_line
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, NotifyError, Sent
 from notifiers.redaction import Redactor
 from notifiers.templates import Escaping, Templates, check_overrides
+
+if TYPE_CHECKING:
+    import aiosmtplib
+    import httpx
 
 SUBJECT_CHARS = 160
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -42,11 +44,6 @@ _ADDRESS = re.compile(
 )
 _HOST = r"^(?:[A-Za-z0-9.-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?)$"
 _MESSAGE_ID_PART = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_TRANSIENT_ERRORS = (
-    aiosmtplib.SMTPServerDisconnected,
-    aiosmtplib.SMTPConnectError,
-    aiosmtplib.SMTPTimeoutError,
-)
 
 
 def _check_address(address: str) -> str:
@@ -153,6 +150,8 @@ def build_message(alert: Alert, config: EmailConfig) -> EmailMessage:
 
 def _classify(exc: aiosmtplib.SMTPException, secrets: list[str]) -> NotifyError:
     """Turn an aiosmtplib failure into a retryable or permanent :class:`NotifyError`."""
+    import aiosmtplib  # noqa: PLC0415  (the transport, imported at the first send)
+
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = sorted({refusal.code for refusal in exc.recipients})
         retryable = any(400 <= code < 500 for code in codes)
@@ -161,7 +160,9 @@ def _classify(exc: aiosmtplib.SMTPException, secrets: list[str]) -> NotifyError:
         reply = single_line(Redactor(secrets, min_length=1)(exc.message), 120)
         message = f"smtp server replied {exc.code} ({type(exc).__name__}): {reply}"
         return NotifyError(message, retryable=400 <= exc.code < 500)
-    retryable = isinstance(exc, _TRANSIENT_ERRORS)
+    transient = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError,
+                 aiosmtplib.SMTPTimeoutError)  # fmt: skip
+    retryable = isinstance(exc, transient)
     return NotifyError(f"smtp send failed ({type(exc).__name__})", retryable=retryable)
 
 
@@ -188,6 +189,8 @@ class EmailNotifier(NotifierPlugin):
         """Hand ``message`` to the relay; raise a classified :class:`NotifyError` on failure."""
         config = self.config
         password = config.password.get_secret_value() if config.password else None
+        import aiosmtplib  # noqa: PLC0415  (the transport: a config is checked without it)
+
         try:
             await aiosmtplib.send(
                 message,

@@ -25,9 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpx
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -37,6 +36,9 @@ from notifiers.console import ConsoleNotifier
 from notifiers.email import EmailNotifier
 from notifiers.slack import SlackNotifier
 from notifiers.webhook import WebhookNotifier
+
+if TYPE_CHECKING:
+    import httpx
 
 ENTRY_POINT_GROUP: Final = "wirewatch.notifiers"
 

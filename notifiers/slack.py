@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from notifiers import _http
@@ -47,6 +46,9 @@ from notifiers.templates import (
     render_excerpt,
     slack_escape,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 PARTS = {"text": Escaping.SLACK, "headline": Escaping.SLACK}
 _FIELD_CHARS = 500

@@ -28,15 +28,17 @@ import json
 import re
 import time
 from datetime import datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from notifiers import _http
 from notifiers._text import safe_link, valid_marks
 from notifiers._urls import check_endpoint
 from notifiers.base import Alert, Batch, NotifierConfig, NotifierPlugin, Sent
+
+if TYPE_CHECKING:
+    import httpx
 
 _STRING: Final = {"type": "string"}
 _TIMESTAMP: Final = {"type": "string", "format": "date-time"}

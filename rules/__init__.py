@@ -10,16 +10,22 @@
 No network, clock, logging or asyncio here: callers read the files and decide
 what to do with the matches. The one read is of the bundled vocabulary packs,
 package data that ships with the code (``rules.packs``).
+
+Loading and checking a rule set needs only the reader and the model; matching, its
+examples, explanations and ``find_terms`` (the compiler, rapidfuzz, the stemmers) are
+imported when first used, so that a configuration is checked without them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from rules._locate import KeyLocator
 from rules._reader import suggestion, unknown_name
 from rules._rules import MAX_OUTLETS
 from rules.errors import RuleError, RuleSetError
-from rules.examples import ExampleFailure, ExampleReport, run_examples
-from rules.explain import highlight, render_explanation
 from rules.loader import RuleSource, load_ruleset
-from rules.matcher import Matcher, compile_rules
 from rules.model import (
     ALL_FIELDS,
     FIELDS,
@@ -41,9 +47,14 @@ from rules.model import (
     Severity,
     Terms,
 )
-from rules.occurrences import Occurrence, find_terms
 from rules.results import Check, Explanation, Hit, Match
 from rules.text import Token, normalise, tokenise
+
+if TYPE_CHECKING:
+    from rules.examples import ExampleFailure, ExampleReport, run_examples
+    from rules.explain import highlight, render_explanation
+    from rules.matcher import Matcher, compile_rules
+    from rules.occurrences import Occurrence, find_terms
 
 __all__ = [
     "ALL_FIELDS",
@@ -90,3 +101,24 @@ __all__ = [
     "tokenise",
     "unknown_name",
 ]
+
+_LAZY = {
+    "ExampleFailure": "rules.examples",
+    "ExampleReport": "rules.examples",
+    "Matcher": "rules.matcher",
+    "Occurrence": "rules.occurrences",
+    "compile_rules": "rules.matcher",
+    "find_terms": "rules.occurrences",
+    "highlight": "rules.explain",
+    "render_explanation": "rules.explain",
+    "run_examples": "rules.examples",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The matching side of the package, imported on first use (see above)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'rules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # found directly from now on
+    return value

@@ -1,9 +1,9 @@
 """Find the line where a key of a TOML document is written.
 
-tomllib returns plain dicts without positions, so messages about a value would
+The TOML parser (tomli) returns plain dicts without positions, so messages about a value would
 have no line. ``KeyLocator`` re-reads the text just far enough to map each key
 path, e.g. ``("rules", 1, "severity")`` or ``("rules", 0, "all_of", 2)``, to the
-line that writes it. It expects text that tomllib has accepted; on anything it
+line that writes it. It expects text that the parser has accepted; on anything it
 cannot follow it keeps what it found up to there instead of failing.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-import tomllib
 from bisect import bisect_right
 from collections.abc import Sequence
+
+import tomli
 
 KeyPath = tuple[str | int, ...]
 
@@ -217,10 +218,10 @@ class _Scanner:
 
 
 def _decode_key(written: str) -> str:
-    """The value of a quoted key; basic strings may hold escapes, so let tomllib read them."""
+    """The value of a quoted key; basic strings may hold escapes, so let the parser read them."""
     if written.startswith("'") or "\\" not in written:
         return written[1:-1]
     try:
-        return str(tomllib.loads(f"k = {written}")["k"])
-    except tomllib.TOMLDecodeError as error:
+        return str(tomli.loads(f"k = {written}")["k"])
+    except tomli.TOMLDecodeError as error:
         raise _ScanError from error

@@ -11,10 +11,11 @@ each with its file, line and key.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import tomli
 
 from rules import packs
 from rules._locate import KeyPath
@@ -127,14 +128,14 @@ def _check_notifiers(readers: list[SourceReader], known: Collection[str]) -> Non
 
 def _parse(reader: SourceReader) -> dict[str, object] | None:
     try:
-        return tomllib.loads(reader.text)
-    except tomllib.TOMLDecodeError as error:
+        return tomli.loads(reader.text)
+    except tomli.TOMLDecodeError as error:
         match = _TOML_POSITION.search(str(error))
         message = str(error)[: match.start()] if match else str(error)
         line = int(match.group(1)) if match and match.group(1) else _last_line(reader.text)
         reader.error_at_line(line, f"invalid TOML: {message}")
         return None
-    except RecursionError:  # tomllib recurses per nesting level; hostile files go deep
+    except RecursionError:  # the parser recurses per nesting level; hostile files go deep
         reader.error_at_line(1, "invalid TOML: arrays or tables nested too deeply")
         return None
 

@@ -15,11 +15,11 @@ loaded before the listener binds (decision 0057).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import tomli
 from pydantic import ValidationError
 
 import rules
@@ -40,8 +40,8 @@ class Included:
 def read_included(name: str, text: str) -> Included:
     """``text`` of the included file ``name``, parsed."""
     try:
-        document: dict[str, Any] | None = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):  # reported by the rule loader
+        document: dict[str, Any] | None = tomli.loads(text)
+    except (tomli.TOMLDecodeError, RecursionError):  # reported by the rule loader
         document = None
     return Included(name, text, document)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import glob
 import os
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import tomli
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -308,10 +308,10 @@ def _read_text(path: str) -> str:
 
 def _parse_toml(path: str, text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
+        return tomli.loads(text)
+    except tomli.TOMLDecodeError as err:
         raise ConfigError([f"{path}: invalid TOML: {err}"]) from None
-    except RecursionError:  # tomllib recurses per nesting level; a hostile file goes deep
+    except RecursionError:  # the parser recurses per nesting level; a hostile file goes deep
         raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import json
+import subprocess
+import sys
 
 import rules
 
@@ -15,11 +18,23 @@ def _isort_key(name: str) -> tuple[int, str]:
 
 
 def test_all_is_sorted_and_lists_exactly_the_public_names() -> None:
-    """``rules.__all__`` is sorted and names every public non-module attribute, no more."""
+    """``rules.__all__`` is sorted and names every public non-module attribute, no more:
+    those imported with the package and those imported on first use (``_LAZY``)."""
     public = {
         name
         for name, value in vars(rules).items()
         if not name.startswith("_") and not inspect.ismodule(value)
-    }
+    } - {"TYPE_CHECKING", "annotations"}
     assert rules.__all__ == sorted(rules.__all__, key=_isort_key)
-    assert set(rules.__all__) == public
+    assert set(rules.__all__) == public | set(rules._LAZY)
+    assert all(getattr(rules, name) is not None for name in rules.__all__)
+
+
+def test_the_matching_side_is_imported_on_first_use() -> None:
+    """Checking a rule set needs none of the compiler (decision 0064)."""
+    code = (
+        "import json, sys, rules; before = 'rules.matcher' in sys.modules; "
+        "rules.compile_rules; print(json.dumps([before, 'rules.matcher' in sys.modules]))"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(ran.stdout) == [False, True]

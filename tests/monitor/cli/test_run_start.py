@@ -176,3 +176,19 @@ async def test_the_early_readyz_has_the_full_listeners_shape(
     assert sorted(early_body) == sorted(full)
     assert sorted(early_body["checks"]) == sorted(full["checks"])  # type: ignore[call-overload]
     assert ("parse_workers" in early_body["checks"]) is (parse_workers > 0)
+
+
+def test_checking_a_config_imports_no_notifier_transport_nor_the_rule_matcher() -> None:
+    """The example config's Slack, email and webhook notifiers and its rules are validated
+    before the bind; their transports and the rules' compiler load only once used."""
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
+    code = (
+        "import json, sys; import monitor.cli.run; from monitor.config import load_config; "
+        f"config = load_config({str(example)!r}); assert config.ruleset.rules; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', "
+        "'aiosmtplib', 'rapidfuzz', 'tomllib') or m in ('rules.matcher', 'rules.examples'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(loaded) == []
