@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli
 
 import rules
 from monitor.config.feeds import FeedSettings
@@ -231,7 +231,7 @@ def test_each_file_is_parsed_once_and_a_feed_file_scanned_for_lines_only_for_a_p
     _write(tmp_path, '[[rules]]\nname = "iran-more"\nall_of = ["iran"]\n', "rules.toml")
     parsed: list[str] = []
     scanned: list[str] = []
-    parse, scan = tomllib.loads, rules.KeyLocator.__init__
+    parse, scan = tomli.loads, rules.KeyLocator.__init__
 
     def counted_parse(text: str, **options: Any) -> dict[str, Any]:
         parsed.append(text)
@@ -241,7 +241,7 @@ def test_each_file_is_parsed_once_and_a_feed_file_scanned_for_lines_only_for_a_p
         scanned.append(text)
         scan(locator, text)
 
-    monkeypatch.setattr(tomllib, "loads", counted_parse)
+    monkeypatch.setattr(tomli, "loads", counted_parse)
     monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
     main = _write(tmp_path, 'include = ["feeds.toml", "rules.toml"]\n' + MINIMAL)
     config = load_config(main)
