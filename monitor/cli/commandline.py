@@ -96,7 +96,7 @@ def _check(args: argparse.Namespace) -> int:
     if examples.failures:
         return 1
     settings = config.settings
-    for advice in config_warnings(settings):  # on stderr: stdout's one line is unchanged
+    for advice in config_warnings(config):  # on stderr: stdout's one line is unchanged
         print(f"{config.path}: warning: {advice.text}", file=sys.stderr)
     print(
         f"{config.path}: OK — {len(config.feeds)} feeds, "

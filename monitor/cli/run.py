@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     log = config.settings.log
     configure_logging(log.level, log.format, levels=log.levels)
-    for advice in config_warnings(config.settings):  # weak or deprecated, yet working
+    for advice in config_warnings(config):  # weak or deprecated, yet working
         structlog.get_logger("monitor.cli.run").warning(advice.event, **advice.fields)
     starting = answer_while_starting(config.settings, once=args.once)
     try:

@@ -5,12 +5,12 @@ secret's value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from monitor.config.api import MIN_TOKEN_LENGTH
 from monitor.config.feeds import FeedSettings, ListenerSettings, secret_key_for
-from monitor.config.settings import Settings
+from monitor.config.settings import Config
 from notifiers import redact_url
 
 
@@ -23,9 +23,13 @@ class ConfigWarning:
     text: str
 
 
-def config_warnings(settings: Settings) -> list[ConfigWarning]:
-    """Every piece of advice on ``settings``, in the order of the file's tables."""
-    return [*_listener_token(settings.listener), *_inline_feed_secrets(settings.feeds)]
+def config_warnings(config: Config) -> list[ConfigWarning]:
+    """Every piece of advice on ``config``, in the order of the file's tables."""
+    settings = config.settings
+    return [
+        *_listener_token(settings.listener),
+        *_inline_feed_secrets(settings.feeds, config.feed_files),
+    ]
 
 
 def _listener_token(listener: ListenerSettings) -> Iterator[ConfigWarning]:
@@ -41,16 +45,25 @@ def _listener_token(listener: ListenerSettings) -> Iterator[ConfigWarning]:
     )
 
 
-def _inline_feed_secrets(feeds: tuple[FeedSettings, ...]) -> Iterator[ConfigWarning]:
-    """A feed's ``auth.secret`` written in the file: deprecated for the ``*_env`` form."""
+def _inline_feed_secrets(
+    feeds: tuple[FeedSettings, ...], feed_files: Mapping[str, tuple[str, int]]
+) -> Iterator[ConfigWarning]:
+    """A feed's ``auth.secret`` written in the file: deprecated for the ``*_env`` form. A
+    feed of an included file is named by that file and its index there (the main file's
+    feeds come first in ``feeds``, so their index is theirs)."""
     for index, feed in enumerate(feeds):
         if feed.auth is None or not feed.auth.inline:
             continue
         wanted = secret_key_for(feed.auth.type)
         url = redact_url(feed.url)
+        file, written = feed_files.get(feed.url, ("", index))
+        key = f"feeds.{written}.auth.secret"
+        fields: dict[str, str | int] = {"key": key, "feed_url": url, "use": wanted}
+        if file:
+            fields["file"] = file
         yield ConfigWarning(
             "config_feed_secret_inline",
-            {"key": f"feeds.{index}.auth.secret", "feed_url": url, "use": wanted},
-            f"feeds.{index}.auth.secret ({url}) is written in the config, which is deprecated:"
-            f" name an environment variable holding it in auth.{wanted} instead",
+            fields,
+            f"{f'{file}: ' if file else ''}{key} ({url}) is written in the config, which is"
+            f" deprecated: name an environment variable holding it in auth.{wanted} instead",
         )

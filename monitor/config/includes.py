@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import tomli
 from pydantic import ValidationError
@@ -59,13 +59,21 @@ class _Lines:
         return self._locator.line_of(loc)
 
 
+class IncludedFeed(NamedTuple):
+    """A feed read from an included file, with where: ``feeds[position]`` of ``file``."""
+
+    feed: FeedSettings
+    file: str
+    position: int
+
+
 def included_feeds(
     sources: Sequence[Included], known: Sequence[FeedSettings], problems: Problems
-) -> tuple[FeedSettings, ...]:
+) -> tuple[IncludedFeed, ...]:
     """Every valid ``[[feeds]]`` table of the included ``sources`` (read in order), none
     of them a URL already among ``known`` or an earlier one; each problem reported."""
     seen = {feed.url: "the config file" for feed in known}
-    found: list[FeedSettings] = []
+    found: list[IncludedFeed] = []
     for source in sources:
         name, tables, locator = source.name, _feed_tables(source, problems), _Lines(source.text)
         for index, table in enumerate(tables):
@@ -80,7 +88,7 @@ def included_feeds(
                 problems.add(message, source=name, line=locator.line_of(loc))
                 continue
             seen[feed.url] = name
-            found.append(feed)
+            found.append(IncludedFeed(feed, name, index))
     return tuple(found)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -224,6 +224,8 @@ class Config:
     settings: Settings
     ruleset: rules.RuleSet
     notifiers: Mapping[str, NotifierConfig]
+    # Feed URL -> (file, index in its [[feeds]]) for the feeds an included file holds.
+    feed_files: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def enabled_notifiers(self) -> dict[str, NotifierConfig]:
@@ -258,9 +260,12 @@ def load_config(path: str | os.PathLike[str], *, check_paths: bool = False) -> C
     problems = Problems(path, text)
     settings = validate_settings(Settings, document, problems)
     included = _read_included(path, document, problems)
+    feed_files: dict[str, tuple[str, int]] = {}
     if settings is not None:  # feeds may live in included files too (monitor.config.includes)
         extra = included_feeds(included, settings.feeds, problems)
-        settings = settings.model_copy(update={"feeds": settings.feeds + extra})
+        feed_files = {feed.url: (file, index) for feed, file, index in extra}
+        added = tuple(found.feed for found in extra)
+        settings = settings.model_copy(update={"feeds": settings.feeds + added})
     notifier_names = _notifier_names(settings, document)
     ruleset, rule_names = _load_rules(path, (text, document), included, problems, notifier_names)
     notifier_configs = _validate_notifiers(settings, problems)
@@ -268,7 +273,8 @@ def load_config(path: str | os.PathLike[str], *, check_paths: bool = False) -> C
         _cross_check(settings, notifier_names, rule_names, problems, check_paths=check_paths)
     if problems or settings is None or ruleset is None:
         raise ConfigError(problems.messages(), ruleset=ruleset)
-    return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs)
+    return Config(path=path, settings=settings, ruleset=ruleset, notifiers=notifier_configs,
+                  feed_files=feed_files)  # fmt: skip
 
 
 def _notifier_names(settings: Settings | None, document: Mapping[str, Any]) -> set[str] | None:

@@ -206,7 +206,7 @@ class Reloader:
                 new, matcher = await asyncio.to_thread(validate_reload, path)
                 changes = config_changes(self._target.config, new)
                 await self._target.apply(new, matcher, changes)
-                for advice in config_warnings(new.settings):  # weak or deprecated, yet working
+                for advice in config_warnings(new):  # weak or deprecated, yet working
                     log.warning(advice.event, **advice.fields)
             except ConfigError as err:
                 return self._failed(trigger, err.errors)

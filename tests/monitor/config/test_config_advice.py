@@ -73,10 +73,29 @@ def test_advice_names_the_key_and_what_to_use(
 ) -> None:
     config = load_config(_config(tmp_path, "http://127.0.0.1:9/feed.xml", listener=listener,
                                  auth=auth))  # fmt: skip
-    found = config_warnings(config.settings)
+    found = config_warnings(config)
     assert [(w.event, w.fields["key"], w.fields.get("use", "")) for w in found] == expected
     for advice in found:
         assert SECRET not in repr(advice) and SHORT not in repr(advice)
+
+
+def test_a_feed_of_an_included_file_is_named_by_that_file_and_its_index_there(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    included = tmp_path / "feeds.toml"
+    included.write_text(
+        '[[feeds]]\nurl = "http://127.0.0.1:9/a"\n\n'
+        f'[[feeds]]\nurl = "http://127.0.0.1:9/b"\nauth = {INLINE_BEARER}\n',
+        encoding="utf-8",
+    )
+    main_file = _config(tmp_path, "http://127.0.0.1:9/main", auth=INLINE_BASIC)
+    main_file.write_text('include = ["feeds.toml"]\n' + main_file.read_text("utf-8"), "utf-8")
+    found = config_warnings(load_config(main_file))
+    assert [(w.fields["key"], w.fields.get("file"), w.fields["feed_url"]) for w in found] == [
+        ("feeds.0.auth.secret", None, "http://127.0.0.1:9/main"),  # the main file's
+        ("feeds.1.auth.secret", str(included), "http://127.0.0.1:9/b"),  # not feeds.2
+    ]
+    assert found[1].text.startswith(f"{included}: feeds.1.auth.secret (http://127.0.0.1:9/b)")
 
 
 def test_an_inline_secret_still_authenticates_the_feed(
