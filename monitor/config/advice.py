@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from monitor.config.api import MIN_TOKEN_LENGTH
 from monitor.config.feeds import FeedSettings, ListenerSettings, secret_key_for
@@ -19,8 +20,11 @@ class ConfigWarning:
     """One piece of advice: a log event with its fields, and the sentence ``check`` prints."""
 
     event: str
-    fields: dict[str, str | int]
+    fields: Mapping[str, str | int]  # read-only: a copy behind a proxy
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
 
 def config_warnings(config: Config) -> list[ConfigWarning]:

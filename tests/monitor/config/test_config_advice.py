@@ -98,6 +98,14 @@ def test_a_feed_of_an_included_file_is_named_by_that_file_and_its_index_there(
     assert found[1].text.startswith(f"{included}: feeds.1.auth.secret (http://127.0.0.1:9/b)")
 
 
+def test_advice_is_read_only(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    path = _config(tmp_path, "http://127.0.0.1:9/f", auth=INLINE_BEARER)
+    [advice] = config_warnings(load_config(path))
+    with pytest.raises(TypeError):
+        advice.fields["key"] = "changed"  # type: ignore[index]
+    assert advice.fields["key"] == "feeds.0.auth.secret"
+
+
 def test_an_inline_secret_still_authenticates_the_feed(
     tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
