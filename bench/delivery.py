@@ -76,6 +76,8 @@ def receiver(delay: int = 0) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def receiver_stats(base: str, reset: bool = False) -> dict[str, int]:

@@ -16,6 +16,13 @@ and ``false`` (the path without them), on the same feeds and items. The semantic
 have stored a 1,024-byte embedding with every article, the other none: else the
 benchmark stops without writing.
 
+The outbox: every alert the watch rules raise goes to a loopback webhook receiver
+(``bench.delivery_receiver``, its own process), sent while the cycles run: a webhook
+notifier named ``console`` stands in for the console notifier every example rule names. After every measured cycle the store's outbox is
+read (alerts, deliveries sent, still pending): with ``--cycles`` above one it shows
+whether the outbox stays flat cycle after cycle, and the benchmark stops without writing
+if a delivery is left pending or the receiver did not get each sent one.
+
 Two workloads (``--headlines``, both by default, each with semantic on and off): *real*,
 the issue's target, serves consecutive real headlines of the news-story-clusters slice
 (read in place from ``--data``, with their real near-duplicates and reworded reports;
@@ -41,6 +48,7 @@ from typing import Any
 
 from bench import feedfarm
 from bench.dedup_eval import DEFAULT_DATA, SLICE
+from bench.delivery import receiver, receiver_stats
 from bench.poll import EXAMPLE_CONFIG, ROOT, cpu_seconds, start_farm
 from bench.sections import markdown_table, write_section
 
@@ -63,7 +71,12 @@ REAL, SYNTHETIC = "real", "synthetic"
 
 
 def write_config(
-    directory: Path, urls: list[str], semantic: bool, workload: str = "", workers: int = -1
+    directory: Path,
+    urls: list[str],
+    semantic: bool,
+    workload: str = "",
+    workers: int = -1,
+    hook: str = "",
 ) -> Path:
     name = f"{workload}-" * bool(workload) + ("semantic" if semantic else "lexical")
     settings = {**DAEMON, "parse_workers": workers}
@@ -77,14 +90,21 @@ def write_config(
         f"[daemon]\n{daemon}"
         f'[store]\npath = "{directory / f"{name}.db"}"\n'
         f"[dedup]\nsemantic = {str(semantic).lower()}\n"
-        '[listener]\nenabled = false\n[log]\nlevel = "warning"\nformat = "json"\n' + feeds,
+        '[listener]\nenabled = false\n[log]\nlevel = "warning"\nformat = "json"\n'
+        + (f'[notifiers.console]\ntype = "webhook"\nurl = "{hook}/hook"\n' if hook else "")
+        + feeds,
         encoding="utf-8",
     )
     return path
 
 
-def client_run(config: Path, args: argparse.Namespace, farm_pid: int) -> dict[str, Any]:
-    """Warm-up and measured cycles in a fresh interpreter; the farm's CPU over the run."""
+def client_run(
+    config: Path, args: argparse.Namespace, farm_pid: int, hook: str = ""
+) -> dict[str, Any]:
+    """Warm-up and measured cycles in a fresh interpreter; the farm's CPU over the run, and
+    what the webhook receiver got."""
+    if hook:
+        receiver_stats(hook, reset=True)
     command = [sys.executable, "-m", "bench.ingest_client", str(config), str(EXAMPLE_CONFIG),
                str(args.warmup), str(args.cycles)]  # fmt: skip
     if args.profile:
@@ -95,6 +115,7 @@ def client_run(config: Path, args: argparse.Namespace, farm_pid: int) -> dict[st
         raise RuntimeError(f"bench.ingest_client failed:\n{done.stderr[-4000:]}")
     result = dict(json.loads(done.stdout.strip().splitlines()[-1]))
     result["farm_cpu"] = cpu_seconds(farm_pid) - farm_before
+    result["received"] = receiver_stats(hook)["keys"] if hook else 0
     return result
 
 
@@ -116,6 +137,10 @@ def check(run: dict[str, Any], semantic: bool, expected: int) -> None:
     if (embedded < 0.99 * wanted) if semantic else embedded:
         raise RuntimeError(f"{embedded} of {run['after']['articles']} articles embedded, "
                            f"expected {wanted} (semantic = {semantic})")  # fmt: skip
+    after = run["after"]
+    if after["pending"] or run["received"] != after["sent"]:
+        raise RuntimeError(f"outbox not drained, or the receiver got {run['received']} "
+                           f"of {after['sent']} sent: {after}")  # fmt: skip
 
 
 def rate(run: dict[str, Any]) -> float:
@@ -165,7 +190,9 @@ after it (other work on the machine slows every path). Whole run: {elapsed:.0f} 
 
 {table}
 
-{verdicts(runs, workloads)}"""
+{verdicts(runs, workloads)}
+
+{outbox(runs)}"""
 
 
 def verdicts(runs: Runs, workloads: list[str]) -> str:
@@ -178,6 +205,25 @@ def verdicts(runs: Runs, workloads: list[str]) -> str:
         lines.append(f"- {workload} headlines ({role}): **{on:,.0f}** articles/s — {met} "
                      f"(semantic off in the same run: {off:,.0f})")  # fmt: skip
     return f"Target: ≥ {TARGET:.0f} articles/s with the embedding included.\n" + "\n".join(lines)
+
+
+def outbox(runs: Runs) -> str:
+    """Alerts raised and delivered in each measured cycle, and the outbox after it."""
+    rows = []
+    for (workload, semantic), run in runs.items():
+        before = run["before"]
+        for number, after in enumerate(run["per_cycle"], start=1):
+            raised, sent = after["alerts"] - before["alerts"], after["sent"] - before["sent"]
+            rows.append([str(number), workload, f"semantic = {str(semantic).lower()}",
+                         f"{raised:,}", f"{sent:,}", f"{after['pending']:,}"])  # fmt: skip
+            before = after
+    columns = ("cycle", "headlines", "path", "alerts raised", "deliveries sent", "pending after")
+    table = "\n".join(markdown_table(columns, rows, "rllrrr"))
+    return f"""**The outbox** (every alert, sent to a loopback webhook receiver in its own
+process while the cycles run; read after each measured cycle, outside the timing). Flat
+when nothing is left pending cycle after cycle:
+
+{table}"""
 
 
 def setup(args: argparse.Namespace, workers: int) -> str:
@@ -193,7 +239,8 @@ window filled with {args.warmup * per_cycle:,} articles), then for {args.cycles}
 cycle(s), on an empty SQLite store with the example config's watch rules. This is done
 twice per workload in one run, on the same feeds and items: `[dedup] semantic = true`,
 then `false`. Settings that measure the ingest path rather than politeness: {settings}
-({workers} parse worker(s)), `full_text = "never"` per feed; no notifiers are configured."""
+({workers} parse worker(s)), `full_text = "never"` per feed; one notifier: a webhook to a
+loopback receiver, named `console`, which every example rule names."""
 
 
 def workloads(args: argparse.Namespace) -> str:
@@ -226,7 +273,7 @@ def timing(runs: Runs) -> str:
 HTTP, parse (in the parse pool), normalise, language, the headline embedding (in the parse
 pool, the headlines of concurrent polls in batches of up to 128), dedup and story
 grouping, rules, the SQLite transaction of articles, stories and alert rows, and the
-end-of-round dispatch (nothing to send).
+webhook deliveries (sent as alerts are queued, the rest at the end of the round).
 **Not in it**: the farm rendering each cycle's feeds (done when it is moved to the cycle,
 between the calls), daemon start-up and the warm-up cycle. Articles/s = new articles
 stored by the measured cycles / their wall time; CPU is over the measured cycles, per
@@ -289,6 +336,11 @@ def real_headlines(args: argparse.Namespace) -> list[str]:
 
 
 def measure(args: argparse.Namespace, headlines: list[str]) -> Runs:
+    with receiver() as hook:
+        return _measure(args, headlines, hook)
+
+
+def _measure(args: argparse.Namespace, headlines: list[str], hook: str) -> Runs:
     runs: Runs = {}
     for workload in args.workloads:
         served = headlines if workload == REAL else []
@@ -297,9 +349,10 @@ def measure(args: argparse.Namespace, headlines: list[str]) -> Runs:
             with tempfile.TemporaryDirectory(prefix="ww-ingest-") as folder:
                 for semantic in (True, False):
                     config = write_config(
-                        Path(folder), urls, semantic, workload, args.parse_workers
+                        Path(folder), urls, semantic, workload, args.parse_workers, hook
                     )
-                    run = runs[workload, semantic] = client_run(config, args, farm.pid or 0)
+                    run = client_run(config, args, farm.pid or 0, hook)
+                    runs[workload, semantic] = run
                     check(run, semantic, per(args) * args.cycles)
                     print(f"{workload} semantic={semantic}: {json.dumps(run)}", flush=True)
         finally:

@@ -9,7 +9,8 @@ loaded (parse workers, the embedding model, the rules) and fill the story window
 one JSON line: the measured cycles' wall time (the sum of their ``run_once`` calls), CPU
 of the daemon and of its parse workers over them, peak RSS of each, and the store's rows
 counted after the warm-up and after the measured cycles (and the entries ingested, new
-articles and copies seen). With PROFILE, the measured
+articles and copies seen), and the outbox after each measured cycle (alerts, deliveries
+sent and still pending: ``per_cycle``). With PROFILE, the measured
 cycles run under cProfile and its statistics are written there.
 """
 
@@ -38,6 +39,9 @@ COUNTS = {
     "embedded": "SELECT count(*) FROM articles WHERE length(embedding) = 1024",
     "alerts": "SELECT count(*) FROM alerts",
     "stories": "SELECT count(*) FROM stories",
+    "deliveries": "SELECT count(*) FROM deliveries",
+    "sent": "SELECT count(*) FROM deliveries WHERE state = 'sent'",
+    "pending": "SELECT count(*) FROM deliveries WHERE state = 'pending'",
 }
 
 
@@ -71,6 +75,7 @@ async def _measured(
     _, worker_cpu, _ = worker_stats(daemon)
     cpu, wall, articles, entries = time.process_time(), 0.0, 0, 0
     outcomes = Counter[str]()
+    per_cycle = []
     for cycle in cycles:
         _advance(config, cycle)
         started = time.perf_counter()
@@ -83,6 +88,9 @@ async def _measured(
         articles += new_articles(done)
         entries += sum(len(outcome.ingested) for outcome in done)
         outcomes.update(outcome.status for outcome in done)
+        counted = time.process_time()
+        per_cycle.append(store_counts(config.settings.store.path))  # the outbox, untimed
+        cpu += time.process_time() - counted
     cpu = time.process_time() - cpu
     workers, worker_cpu_after, worker_rss = worker_stats(daemon)
     if profiler and profile:
@@ -97,6 +105,7 @@ async def _measured(
         "outcomes": dict(outcomes),
         "articles": articles,
         "entries": entries,  # new and seen (a feed repeating a headline of its own)
+        "per_cycle": per_cycle,
     }
 
 

@@ -58,6 +58,10 @@ def test_the_benchmark_measures_real_and_synthetic_headlines_each_with_both_path
     assert all(stored == 28 and alerts > 0 for stored, alerts in synthetic.values())
     # the second cycle's 28 real headlines (rows 29-56), each stored
     assert _rows(report, "real") == {"semantic = true": (28, 0), "semantic = false": (28, 0)}
+    # the synthetic alerts for the webhook reached the receiver: nothing left pending
+    outbox = re.findall(r"^\| 1 \| synthetic \| semantic = \w+ \| (\d+) \| (\d+) \| (\d+) \|",
+                        report, re.MULTILINE)  # fmt: skip
+    assert len(outbox) == 2 and all(int(sent) > 0 and pending == "0" for _, sent, pending in outbox)
     assert str(data / SLICE) in report
     for workload in ("real", "synthetic"):
         assert re.search(rf"- {workload} headlines [^:]*: \*\*[\d,]+\*\* articles/s — "
