@@ -18,10 +18,11 @@ benchmark stops without writing.
 
 The outbox: every alert the watch rules raise goes to a loopback webhook receiver
 (``bench.delivery_receiver``, its own process), sent while the cycles run: a webhook
-notifier named ``console`` stands in for the console notifier every example rule names. After every measured cycle the store's outbox is
-read (alerts, deliveries sent, still pending): with ``--cycles`` above one it shows
-whether the outbox stays flat cycle after cycle, and the benchmark stops without writing
-if a delivery is left pending or the receiver did not get each sent one.
+notifier named ``console`` stands in for the console notifier every example rule names.
+After every measured cycle the store's outbox is read (alerts, deliveries sent, still
+pending): with ``--cycles`` above one it shows whether the outbox stays flat cycle after
+cycle, and the benchmark stops without writing if a delivery is left pending or the
+receiver did not get each sent one.
 
 Two workloads (``--headlines``, both by default, each with semantic on and off): *real*,
 the issue's target, serves consecutive real headlines of the news-story-clusters slice

@@ -160,9 +160,8 @@ class StoryIndex:
         return name_phrases(text, self._names.is_name, language)
 
     def named(self, title: str, lead: str, language: str = "") -> list[tuple[str, str]]:
-        """:meth:`names` of a headline (decorations stripped), then of its lead; read now
-        unless preread, and kept for the article's lookup and add, which come next."""
-        reading = self._readings.read(title, lead, language, keep=True)
+        """:meth:`names` of a headline (decorations stripped), then of its lead."""
+        reading = self._readings.read(title, lead, language, keep=True)  # for find and add
         is_name = self._names.is_name
         return name_phrases(reading.stripped, is_name, language, reading.title_phrases) + (
             name_phrases(lead, is_name, language, reading.lead_phrases) if lead else []
@@ -245,7 +244,7 @@ class StoryIndex:
         if story is None:
             story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
         story.last_seen = max(story.last_seen, seen)
-        reading = self._readings.get(title, lead, language)
+        reading = self._readings.take(title, lead, language)  # its last use
         stripped = reading.stripped if reading else strip_decorations(title)
         headline = reading.headline if reading else grouping_text(stripped, language)
         known = self._entries.get(self._by_headline.get(headline, -1))
@@ -253,7 +252,7 @@ class StoryIndex:
         if known is not None and known.story is story:  # a copy: keep the text once
             known.seen, known.stored = max(known.seen, seen.timestamp()), max(known.stored, kept)
             return
-        query = self._query(title, lead, language)
+        query = self._query(title, lead, language, reading)
         serial = self._insert(story, headline, query, seen.timestamp(), kept)
         entry = self._entries[serial]
         read = reading.title_words if reading else None
@@ -297,11 +296,11 @@ class StoryIndex:
             self._last_vector = (vector, decoded(vector))
         return self._last_vector[1]
 
-    def _query(self, title: str, lead: str, language: str) -> Query:
+    def _query(self, title: str, lead: str, language: str, read: Reading | None = None) -> Query:
         key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
-        query = build_query(self._readings.read(title, lead, language), self._names)
+        query = build_query(read or self._readings.read(title, lead, language), self._names)
         self._last_query = (key, query)
         return query
 
