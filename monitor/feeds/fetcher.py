@@ -31,6 +31,7 @@ from monitor.feeds.addresses import AddressPolicy, IPNetwork, PrivateAddressErro
 from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.feeds.errors import FetchError, status_error, translate
 from monitor.feeds.http_hints import cache_lifetime, link_header
+from monitor.feeds.loop_streams import LoopBackend
 from monitor.feeds.politeness import HostGate, Turn
 from monitor.feeds.redirects import (
     Hops,
@@ -125,7 +126,10 @@ class Fetcher:
         self._no_tls_check = httpx.create_ssl_context(verify=False)
         # Requests that may reach public addresses only (RequestOptions.public_only)
         # connect through this, to addresses it has checked (monitor.feeds.addresses).
-        self._public_only = PublicOnlyBackend(AddressPolicy(tuple(private_networks)))
+        self._direct = LoopBackend()  # asyncio's own transports: see monitor.feeds.loop_streams
+        self._public_only = PublicOnlyBackend(
+            AddressPolicy(tuple(private_networks)), backend=self._direct
+        )
         self._timeouts = self._timeout.as_dict()  # per request, as a client would send it
         # Transports per (proxy, TLS verification, shard of the host): a transport fixes
         # the first two, and its pool scans its connections on each request, so small
@@ -148,8 +152,9 @@ class Fetcher:
                 proxy=options.proxy,
                 trust_env=False,  # a feed's proxy is its own setting, not the environment's
             )
-            if guarded:
-                _connect_through(transport, self._public_only, tls)
+            if options.proxy is None:  # a proxy's tunnel stays httpx's own (TLS in TLS)
+                backend = self._public_only if guarded else self._direct
+                _connect_through(transport, backend, tls)
         return transport
 
     async def _check_proxied(self, options: RequestOptions, target: httpx.URL) -> None:
@@ -351,7 +356,7 @@ _LIMITS: Final = httpx.Limits(
 
 
 def _connect_through(
-    transport: httpx.AsyncHTTPTransport, backend: PublicOnlyBackend, tls: ssl.SSLContext
+    transport: httpx.AsyncHTTPTransport, backend: httpcore.AsyncNetworkBackend, tls: ssl.SSLContext
 ) -> None:
     """``transport``'s connections made by ``backend``. httpx 0.28 takes no network
     backend (its connection pool does), so the pool is replaced by one made as httpx
