@@ -75,8 +75,10 @@ class SurgeDetector:
             self._remember(sighting, moment, now)
             return []
         fired: list[Surge] = []
-        title = self._story_life(sighting, now).title
-        self._count(SurgeKind.STORY, sighting.story_id, title, sighting, now=now, fired=fired)
+        life = self._story_life(sighting, now)
+        if now < life.opened + self._window:  # a story is judged in its first window only
+            self._count(SurgeKind.STORY, sighting.story_id, life.title, sighting, now=now,
+                        fired=fired, life=life)  # fmt: skip
         for rule in sighting.rules:  # a repeated key adds nothing: its pair is counted
             self._count(SurgeKind.RULE, rule, rule, sighting, now=now, fired=fired)
         for key, shown in sighting.names:
@@ -92,18 +94,18 @@ class SurgeDetector:
         *,
         now: float,
         fired: list[Surge],
+        life: StoryLife | None = None,
     ) -> None:
         """One report of ``key`` (none when its (story, outlet) is in the window already);
-        a story's outlets in its first window counted before it is judged on them. A key
-        with fewer than ``min_count`` reports (before expiring) cannot fire: not checked."""
+        a story's outlets (``life``, in its first window) counted before it is judged on
+        them. A key with fewer than ``min_count`` reports (before expiring) cannot fire:
+        not checked."""
         track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
         start = now - self._window
         if not track.add(now, sighting.story_id, sighting.outlet, start, self._forget):
             return
-        if kind is SurgeKind.STORY:
-            life = self._memory.lives[key]
-            if now < life.opened + self._window:
-                life.first_outlets += 1
+        if life is not None:
+            life.first_outlets += 1
         if len(track.reports) >= self.settings.min_count:
             surge = self._check(kind, key, track, now)
             if surge is not None:
@@ -308,7 +310,10 @@ class SurgeDetector:
             life = memory.lives.get(memory.unsampled[0])
             if life is not None and life.opened + self._window > now:
                 break
-            memory.unsampled.popleft()
+            story_id = memory.unsampled.popleft()
+            # Its first window is over: it can no longer fire, so its track goes (its
+            # life stays, for its title and so that it does not open anew).
+            memory.tracks[SurgeKind.STORY].pop(story_id, None)
             if life is not None and not life.sampled:
                 life.sampled = True
                 self._learn_story(life.first_outlets, now)
