@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -56,7 +56,7 @@ class SurgeStage:
     _saved_at: float = field(default=0.0, init=False)
     _unsaved: bool = field(default=False, init=False)  # observed something since the save
     _ruleset: rules.RuleSet | None = field(default=None, init=False)
-    _entity_names: Mapping[str, str] = field(default_factory=dict, init=False)
+    _entity_names: EntityNames = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._saved_at = self.monotonic()
@@ -107,7 +107,7 @@ class SurgeStage:
             await self.save()
         return fired
 
-    def _entities(self, ruleset: rules.RuleSet | None) -> Mapping[str, str]:
+    def _entities(self, ruleset: rules.RuleSet | None) -> EntityNames:
         """The entity names of ``ruleset``, built again only when a reload changed it."""
         if self._ruleset is not ruleset:
             self._ruleset, self._entity_names = ruleset, entity_names(ruleset)
@@ -143,50 +143,64 @@ class SurgeStage:
                 )  # fmt: skip
 
 
-def entity_names(ruleset: rules.RuleSet | None) -> dict[str, str]:
-    """Every term of the rule packs' entity lists, folded, to its entry's name: "Iranian"
-    and "Iran" are one name, shown as the entry is called."""
+# An entity-list term, as written or folded, to its entry's (folded key, name).
+EntityNames = Mapping[str, tuple[str, str]]
+
+
+def entity_names(ruleset: rules.RuleSet | None) -> dict[str, tuple[str, str]]:
+    """Every term of the rule packs' entity lists, folded, to its entry's folded name and
+    its name: "Iranian" and "Iran" are one name, shown as the entry is called. Each term
+    as the pack writes it (as a hit names it) maps to what its folded form maps to, so a
+    hit's name is found without folding it."""
     if ruleset is None:
         return {}
-    return {
-        fold(term): entry.name
+    terms = [
+        (term, entry.name)
         for entities in ruleset.entities.values()
         for entry in entities.entries
         for term in entry.terms
-    }
+    ]
+    folded = {fold(term): (fold(name), name) for term, name in terms}
+    return {**{term: folded[fold(term)] for term, _ in terms}, **folded}
 
 
-def sighting_of(item: Ingested, entities: Mapping[str, str]) -> Sighting:
+def sighting_of(item: Ingested, entities: EntityNames) -> Sighting:
     """What the detector learns from one stored article: its story, its independent
     outlet, the rules it matched and the names in it (folded key, as written)."""
-    article, decision = item.article, item.decision
+    article, decision, matches = item.article, item.decision, item.matches
     return Sighting(
         at=sighted_at(article.published, article.fetched_at),
         story_id=decision.story_id,
         outlet=decision.facts.outlet or article.feed_url,
         title=article.title,
-        rules=tuple(dict.fromkeys(match.rule for match in item.matches)),
+        rules=_rules(matches),
         names=names_of(item, entities),
     )
 
 
-def names_of(item: Ingested, entities: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def _rules(matches: Sequence[rules.Match]) -> tuple[str, ...]:
+    if len(matches) < 2:  # most articles: nothing to repeat
+        return tuple(match.rule for match in matches)
+    return tuple(dict.fromkeys(match.rule for match in matches))
+
+
+def names_of(item: Ingested, entities: EntityNames) -> tuple[tuple[str, str], ...]:
     """The places and actors named in the headline and lead, and the entity-list terms
     the rules hit, each once by its folded form; a term of an entity list is its entry
-    (``entities``: folded term to entry name), else it is shown as first written."""
+    (``entities``), else it is shown as first written."""
     found: dict[str, str] = {}
     for written in _written_names(item):
-        folded = name_key(written)
-        shown = entities.get(folded, written)
-        key = name_key(shown) if folded in entities else folded
+        key, shown = (
+            entities.get(written) or entities.get(folded := name_key(written)) or (folded, written)
+        )
         if key:
             found.setdefault(key, shown)
     return tuple(found.items())
 
 
-def _written_names(item: Ingested) -> Iterator[str]:
+def _written_names(item: Ingested) -> list[str]:
     facts = item.decision.facts
-    yield from facts.places
-    yield from facts.actors
+    written = [*facts.places, *facts.actors]
     for match in item.matches:
-        yield from (hit.term for hit in match.hits if hit.ref is not None)
+        written += [hit.term for hit in match.hits if hit.ref is not None]
+    return written

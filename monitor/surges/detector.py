@@ -77,39 +77,39 @@ class SurgeDetector:
         fired: list[Surge] = []
         life = self._story_life(sighting, now)
         if now < life.opened + self._window:  # a story is judged in its first window only
-            self._count(SurgeKind.STORY, sighting.story_id, life.title, sighting, now=now,
-                        fired=fired, life=life)  # fmt: skip
-        for rule in sighting.rules:  # a repeated key adds nothing: its pair is counted
-            self._count(SurgeKind.RULE, rule, rule, sighting, now=now, fired=fired)
-        for key, shown in sighting.names:
-            self._count(SurgeKind.NAME, key, shown, sighting, now=now, fired=fired)
+            story = ((sighting.story_id, life.title),)
+            self._count(SurgeKind.STORY, story, sighting, now=now, fired=fired)
+        if sighting.rules:  # a repeated key adds nothing: its pair is counted
+            rules = [(rule, rule) for rule in sighting.rules]
+            self._count(SurgeKind.RULE, rules, sighting, now=now, fired=fired)
+        self._count(SurgeKind.NAME, sighting.names, sighting, now=now, fired=fired)
         return fired
 
     def _count(
         self,
         kind: SurgeKind,
-        key: str,
-        label: str,
+        keys: Iterable[tuple[str, str]],
         sighting: Sighting,
         *,
         now: float,
         fired: list[Surge],
-        life: StoryLife | None = None,
     ) -> None:
-        """One report of ``key`` (none when its (story, outlet) is in the window already);
-        a story's outlets (``life``, in its first window) counted before it is judged on
-        them. A key with fewer than ``min_count`` reports (before expiring) cannot fire:
-        not checked."""
-        track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
-        start = now - self._window
-        if not track.add(now, sighting.story_id, sighting.outlet, start, self._forget):
-            return
-        if life is not None:
-            life.first_outlets += 1
-        if len(track.reports) >= self.settings.min_count:
-            surge = self._check(kind, key, track, now)
-            if surge is not None:
-                fired.append(surge)
+        """One report of each (key, label) of ``kind`` (none when its (story, outlet) is in
+        the window already); a story's outlets in its first window counted before it is
+        judged on them. A key with fewer than ``min_count`` reports (before expiring)
+        cannot fire: not checked. The hottest loop of the detector, hence the locals."""
+        story_id, outlet, start = sighting.story_id, sighting.outlet, now - self._window
+        tracks, forget, min_count = self._memory.tracks[kind], self._forget, self.settings.min_count
+        for key, label in keys:
+            track = tracks.get(key) or self._new_track(kind, key, label)
+            if not track.add(now, story_id, outlet, start, forget):
+                continue
+            if kind is SurgeKind.STORY:
+                self._memory.lives[key].first_outlets += 1
+            if len(track.reports) >= min_count:
+                surge = self._check(kind, key, track, now)
+                if surge is not None:
+                    fired.append(surge)
 
     def remember(self, sighting: Sighting) -> None:
         """Count a sighting known to be history (a new feed's undated backlog) into its
@@ -182,7 +182,7 @@ class SurgeDetector:
             return None
         if track.outlets() < settings.min_outlets:
             return None
-        expected, score = self._judge(kind, key, track, now)
+        expected, score = self._judge(kind, key, track, now, floor=self._threshold)
         if score < self._threshold:
             return None
         if kind is not SurgeKind.STORY and not self._spread(track):
@@ -216,10 +216,13 @@ class SurgeDetector:
         started = self._memory.started
         return started is not None and now - started >= self.settings.warmup_hours * HOUR
 
-    def _judge(self, kind: SurgeKind, key: str, track: Track, now: float) -> tuple[float, float]:
-        """The expected count in the window and the count's score under the baseline."""
+    def _judge(
+        self, kind: SurgeKind, key: str, track: Track, now: float, floor: float = 0.0
+    ) -> tuple[float, float]:
+        """The expected count in the window and the count's score under the baseline (a
+        score below ``floor`` may be a bound of it: see ``negbin_score``)."""
         if kind is SurgeKind.STORY:
-            return self._judge_story(key, now)
+            return self._judge_story(key, now, floor)
         memory, window = self._memory, self._window_exposure(now)
         shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
         before = track.exposure_then * math.exp(-self._forget * max(now - track.born, 0.0))
@@ -229,9 +232,9 @@ class SurgeDetector:
         expected = shape * window / rate
         if track.count <= expected:  # not above its baseline: no tail to sum
             return expected, 0.0
-        return expected, negbin_score(track.count, shape, rate, window)
+        return expected, negbin_score(track.count, shape, rate, window, floor)
 
-    def _judge_story(self, story_id: str, now: float) -> tuple[float, float]:
+    def _judge_story(self, story_id: str, now: float, floor: float) -> tuple[float, float]:
         """A story in its first window: its outlets after the first against what stories
         gain in that much time (the population's first windows); after it, no score."""
         life = self._memory.lives.get(story_id)
@@ -241,7 +244,7 @@ class SurgeDetector:
         mean = max(mean - 1.0, 1e-3)  # outlets after the story's first
         share = max(now - life.opened, STORY_MIN_SECONDS) / self._window
         after = life.first_outlets - 1
-        return mean * share, negbin_score(after, shape, shape / mean, share)
+        return mean * share, negbin_score(after, shape, shape / mean, share, floor)
 
     def _window_exposure(self, now: float) -> float:
         """The window's profile-weighted hours: a window over a quiet and a busy hour
@@ -294,14 +297,19 @@ class SurgeDetector:
         return now
 
     def _pass_time(self, start: float, end: float) -> None:
-        """Exposure and the profile's hours, an hour-of-week slot at a time."""
-        memory = self._memory
+        """Exposure and the profile's hours, an hour-of-week slot at a time (mostly the
+        clock moves within one hour: no slicing then)."""
+        if end <= (start // HOUR + 1) * HOUR:
+            self._pass_slice(start, end)
+            return
         for slice_start, slice_end in _hour_slices(start, end):
-            hours, slot = (slice_end - slice_start) / HOUR, slot_of(slice_start)
-            factor = memory.profile.factor(slot)
-            kept = math.exp(-self._forget * (slice_end - slice_start))
-            memory.exposure = memory.exposure * kept + hours * factor
-            memory.profile.add_time(int(slice_start // HOUR), hours)
+            self._pass_slice(slice_start, slice_end)
+
+    def _pass_slice(self, start: float, end: float) -> None:
+        memory = self._memory
+        hours, factor = (end - start) / HOUR, memory.profile.factor(slot_of(start))
+        memory.exposure = memory.exposure * math.exp(-self._forget * (end - start)) + hours * factor
+        memory.profile.add_time(int(start // HOUR), hours)
 
     def _sweep_stories(self, now: float) -> None:
         """Learn from stories whose first window is over; drop those past ``story_hours``."""

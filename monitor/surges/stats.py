@@ -23,11 +23,17 @@ def slot_of(moment: float) -> int:
     return (day + 3) % 7 * 24 + second // 3600
 
 
-def negbin_score(count: int, shape: float, rate: float, exposure: float) -> float:
+def negbin_score(
+    count: int, shape: float, rate: float, exposure: float, floor: float = 0.0
+) -> float:
     """-log10 P(X >= count) for the count X in a window of ``exposure`` when the rate per
     unit is Gamma(``shape``, ``rate``): X is negative binomial with r = shape and
     p = rate / (rate + exposure). 0 when ``count`` is at most the mean: such a count is
-    no surge, and the tail sum below is only sound past the mode."""
+    no surge, and the tail sum below is only sound past the mode.
+
+    ``floor``: a caller that only asks whether the score reaches it. The tail is at least
+    its first term, so -log10 P(X = count) bounds the score from above; when that bound is
+    below ``floor`` it is returned as it is, and the tail is not summed."""
     r, q = shape, exposure / (rate + exposure)  # q = 1 - p
     if count <= r * exposure / rate:
         return 0.0
@@ -37,6 +43,8 @@ def negbin_score(count: int, shape: float, rate: float, exposure: float) -> floa
         math.lgamma(count + r) - math.lgamma(r) - math.lgamma(count + 1)
         + r * math.log1p(-q) + count * math.log(q)
     )  # fmt: skip
+    if -log_term / LN10 < floor:
+        return -log_term / LN10
     total, term, k = 1.0, 1.0, count
     for _ in range(_MAX_TERMS):
         ratio = (k + r) / (k + 1) * q

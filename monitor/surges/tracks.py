@@ -62,12 +62,13 @@ class Track:
         if not reports or reports[0][0] >= start:
             return
         left = 0.0  # the leaving reports' weights at ``start``
+        pairs, by_outlet, by_story, exp = self.pairs, self.by_outlet, self.by_story, math.exp
         while reports and reports[0][0] < start:
             moment, story_id, outlet = reports.popleft()
-            self.pairs.discard((story_id, outlet))
-            _drop(self.by_outlet, outlet)
-            _drop(self.by_story, story_id)
-            left += math.exp(forget * (moment - start))
+            pairs.discard((story_id, outlet))
+            _drop(by_outlet, outlet)
+            _drop(by_story, story_id)
+            left += exp(forget * (moment - start))
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
 
