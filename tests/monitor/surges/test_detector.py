@@ -113,6 +113,20 @@ def test_a_story_is_judged_on_its_first_outlets_arrival_not_later_growth() -> No
     assert _fired(backtest(in_order(_background(), late), DEFAULTS)) == {("story", "quake")}
 
 
+def test_a_storys_track_goes_when_its_first_window_is_over() -> None:
+    """Only a story's first window can fire, so its window is held that long; its later
+    reports neither track it again nor open it anew (its life, and title, stay)."""
+    at = MONDAY + timedelta(days=3)
+    detector = SurgeDetector(DEFAULTS)
+    for sighting in one_story(at, 30, OUTLETS[:3]):
+        detector.observe(sighting)
+    assert detector.tracked()[SurgeKind.STORY] == 1
+    for sighting in one_story(at + timedelta(hours=2), 30, OUTLETS[3:8]):
+        assert detector.observe(sighting) == []
+    assert detector.tracked()[SurgeKind.STORY] == 0
+    assert load_memory(detector.snapshot()).lives["quake"].first_outlets == 3
+
+
 def test_a_name_in_a_burst_is_labelled_as_it_was_written() -> None:
     burst = _two_stories(MONDAY + timedelta(days=2), names=(("kunming", "Kúnmíng"),))
     [name] = [surge for surge in backtest(in_order(_background(), burst), DEFAULTS)

@@ -131,3 +131,21 @@ def test_an_hour_is_learned_only_when_it_is_over() -> None:
         profile.add_article(hour)
     assert [profile.factor(slot) for slot in range(168)] == pytest.approx(before, rel=1e-9)
     assert profile.open_articles == 500
+
+
+# (count, shape, rate, exposure, floor): the score asked only whether it reaches ``floor``.
+WITH_A_FLOOR = [
+    (*case, floor) for case in ABOVE_THE_MEAN for floor in (0.5, 3.0, 8.0, 40.0)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("count", "shape", "rate", "exposure", "floor"), WITH_A_FLOOR)
+def test_a_floor_changes_no_answer_to_whether_the_score_reaches_it(
+    count: int, shape: float, rate: float, exposure: float, floor: float
+) -> None:
+    """Below its floor the score may be a bound of it (the tail's first term), never
+    above the floor when the score is below it; at or above, the score itself."""
+    score = negbin_score(count, shape, rate, exposure)
+    floored = negbin_score(count, shape, rate, exposure, floor)
+    assert (floored >= floor) == (score >= floor)
+    assert floored == score if score >= floor else score <= floored < floor
