@@ -249,6 +249,7 @@ def environment() -> dict[str, str]:
         "cpus": str(os.cpu_count() or 1),
         "platform": platform.platform(terse=True),
         "machine": platform.machine(),
+        "load": f"{os.getloadavg()[0]:.1f}",
     }
 
 

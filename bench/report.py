@@ -74,6 +74,8 @@ def _setup(results: Results) -> str:
     terms = _term_count(results)
     rows = [
         ("Python", env["python"]), ("CPUs", env["cpus"]),
+        ("Load", f"{env.get('load', '?')} (1-minute load average at the end of the run: above "
+                 f"the CPUs, other work shared them, and only same-run comparisons hold)"),
         ("Platform", f"{env['platform']} ({env['machine']})"),
         ("Corpus", f"{len(items):,} synthetic entries from {len(OUTLETS)} invented outlets, "
                    f"{events:,} distinct events, published over {SPAN.days} days (seed 2026)"),
