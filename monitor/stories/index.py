@@ -16,9 +16,7 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
    cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
    (≥ ``across``), every gate agreeing (docs/decisions/0042-semantic-evidence.md);
    in one language a neighbour's story is also judged as a whole, by the centroid and
-   words of its newest members (``monitor.stories.whole``, decision 0046); a pair that
-   shares a name the window rarely gives joins a little below the one-language bar
-   (``shared_names``, decision 0063).
+   words of its newest members (``monitor.stories.whole``, decision 0046).
 
 In one language the related and semantic bars are lower for reports within ``recent``
 of each other than for reports further apart (docs/decisions/0059-recent-reports.md).
@@ -54,15 +52,8 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.records import MatchKind
-from monitor.stories.evidence import (
-    NAME_EASING,
-    Entry,
-    IndexedStory,
-    Query,
-    Rarity,
-    judge,
-    meaning,
-)
+from monitor.stories import evidence
+from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning
 from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
 from monitor.stories.names import NameStats
 from monitor.stories.queries import Reading, Readings, build_query, probe_entry, window_entry
@@ -80,8 +71,7 @@ def _serials() -> array[int]:
     return array("I")
 
 
-# Verdicts as module constants, as in monitor.stories.evidence: a class attribute of an
-# Enum costs ten times a global to look up, and these are read for every candidate.
+# A module constant, read for every candidate: an Enum's attribute costs ten times a global.
 _VETO = MatchKind.VETO
 
 
@@ -124,7 +114,7 @@ class StoryIndex:
         self.recent = recent
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self.wholes = wholes  # False: stories are judged by their single headlines only
-        self.name_easing = NAME_EASING  # 0: a rare shared name is no evidence (decision 0063)
+        self.name_easing = evidence.NAME_EASING  # 0: no rare-name easing (decision 0065)
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
@@ -203,11 +193,9 @@ class StoryIndex:
         other_language: str = "",
         vectors: tuple[bytes, bytes] = (b"", b""),
     ) -> MatchKind:
-        """The evidence that two articles report one story (same_headline, near_identical,
-        update, related, semantic or shared_names when both headline ``vectors`` are
-        given), VETO when a
-        detail tells them apart, or NONE — judged with the window's word rarity and
-        names, as ``find`` would two reports within ``recent`` of each other."""
+        """The evidence that two articles report one story (a ``find`` verdict: semantic or
+        shared_names only when both headline ``vectors`` are given), VETO when a detail tells
+        them apart, or NONE: with the window's rarity and names, as two reports in ``recent``."""
         query = self._query(title, lead, language)
         theirs = self._query(other, other_lead, other_language)
         if query.headline == theirs.headline:
@@ -218,9 +206,7 @@ class StoryIndex:
         mine, other_vector = decoded(vectors[0]), decoded(vectors[1])
         if kind or mine is None or other_vector is None:
             return kind
-        cosine = float(mine @ other_vector) / float(
-            np.linalg.norm(mine) * np.linalg.norm(other_vector)
-        )
+        cosine = evidence.cosine_of(mine, other_vector)
         found = meaning(query, entry, cosine, idf, same=self.semantic, across=self.across,
                         easing=self.name_easing)[0]  # fmt: skip
         return found or kind
