@@ -197,7 +197,7 @@ def story_index(
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
     False: each story judged by its single headlines, as before decision 0046; ``names``
-    False: no easing for a rare shared name, as before decision 0065)."""
+    False: no easing for a rare shared name, as before decision 0067)."""
     index = story_index_for(settings)
     index.wholes = wholes
     index.name_easing = index.name_easing if names else 0.0

@@ -307,7 +307,7 @@ def _notes(report: Report) -> str:
   the stamp is nearly constant, so "reported minutes apart" would mean "same label" by
   construction. The time-aware bars (decision 0059) are judged here against the one bar
   of any age under the same times. **No rare-name easing**: the same on de-leaked times
-  with `StoryIndex.name_easing` 0, as before decision 0065 (a name both headlines give
+  with `StoryIndex.name_easing` 0, as before decision 0067 (a name both headlines give
   that the window rarely gives eases the one-language semantic bar, `shared_names`).
 - Not measured here: leads. Re-worded reports that share few headline words join only with
   their leads (see `tests/monitor/stories/test_story_index.py`); no labelled data with leads was

@@ -42,7 +42,7 @@ _MIN_OVERLAP = 0.2
 _ALIGNED = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
 # A name both reports give that few windowed headlines give (IDF ≥ 6.5: about one in 660)
 # is evidence of one event beside meaning and words: for such a pair the one-language bar
-# is eased by NAME_EASING (docs/decisions/0065-shared-names.md). On de-leaked times it buys
+# is eased by NAME_EASING (docs/decisions/0067-shared-names.md). On de-leaked times it buys
 # recall at equal precision on both halves of the slice; a larger easing or a commoner
 # name costs precision.
 _RARE_NAME = 6.5
@@ -303,7 +303,7 @@ def cosine_of(one: npt.NDArray[np.float32], other: npt.NDArray[np.float32]) -> f
 
 
 def rare_name_shared(query: Query, entry: Entry, idf: Rarity) -> bool:
-    """Both headlines give a name few of the window's headlines give (decision 0065)."""
+    """Both headlines give a name few of the window's headlines give (decision 0067)."""
     return any(idf(name) >= _RARE_NAME for name in entry.names if name in query.names)
 
 

@@ -114,7 +114,7 @@ class StoryIndex:
         self.recent = recent
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self.wholes = wholes  # False: stories are judged by their single headlines only
-        self.name_easing = evidence.NAME_EASING  # 0: no rare-name easing (decision 0065)
+        self.name_easing = evidence.NAME_EASING  # 0: no rare-name easing (decision 0067)
         self._vectors = VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}

@@ -1,7 +1,7 @@
 """A name both reports give that the window rarely gives eases the one-language semantic
 bar by NAME_EASING, and the join says so (``shared_names``); a common name, a name one
 side does not give, a score further below the bar or a gate leave the pair apart
-(docs/decisions/0065-shared-names.md)."""
+(docs/decisions/0067-shared-names.md)."""
 
 from __future__ import annotations
 
