@@ -220,12 +220,25 @@ figure is {naive["sample"]} feeds (a seeded random sample) fetched one after ano
 {naive["wall_sample"]:.1f} s (with ETags: {naive_etag["wall_sample"]:.1f} s,
 {naive_etag["not_modified_share"]:.0%} answered 304) in this run, scaled by
 {feeds / naive["sample"]:.0f}; they only fetch and parse (no dedup, rules or store).
+{_cpu_comparison(pooled, naive)}
 Outcomes of the pooled cycle: {outcomes}; {pooled["articles"]:,} new articles stored.
 Peak RSS of the daemon and its parse workers ({pooled["workers"]}) together:
 {pooled["rss_mb"] + pooled["workers"] * pooled["worker_rss_mb"]:.0f} MB. The farm used
 {pooled["farm_cpu"]:.1f} s of CPU during the pooled cycle (a real site's, not ours).
-Targets: under 60 s of wall time on 2 cores, peak RSS under 300 MB, at least 5× the
-naive loop."""
+Targets: under 60 s of wall time on 2 cores, peak RSS under 300 MB, at least 6× the
+naive loop (issue 20)."""
+
+
+def _cpu_comparison(pooled: dict[str, Any], naive: dict[str, float]) -> str:
+    """CPU against CPU: a sequential loop waits for the farm at every request, so a
+    loaded machine stretches its wall time far more than the concurrent daemon's."""
+    ours = pooled["cpu"] + pooled["worker_cpu"]
+    return (
+        f"On CPU time, which other work on the machine inflates far less than wall time: "
+        f"wirewatch {ours:.1f} s (daemon and parse workers) against the naive loop's "
+        f"{naive['cpu_scaled']:.1f} s, **{naive['cpu_scaled'] / ours:.1f}×**; with a load "
+        f"average above the core count, read this ratio rather than the wall-time one."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
