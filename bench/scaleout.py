@@ -24,7 +24,10 @@ stop).
 limited to C CPUs (``bench.cpu_quota``), so a daemon more is like a machine more; the farm
 and PostgreSQL stay unconfined. ``--baseline REF`` measures the PostgreSQL cycles of that
 commit too, in the same run (a temporary git worktree, its own fresh schema): each schema is
-new and never analysed by hand, as on a server without autovacuum.
+new and never analysed by hand, as on a server without autovacuum. ``--shared-schema``
+warms one schema once (by the baseline's code) and runs the baseline's cycles and then
+this code's on it (this code migrates it first): half the warm-ups, on a loaded machine
+the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -43,7 +45,6 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +56,7 @@ from bench import scaleout_daemons as daemons_run
 from bench import scaleout_farm
 from bench.cpu_quota import CpuGroup
 from bench.scaleout_daemons import HANG_GUARD, Setup
+from bench.scaleout_report import Cycle, render
 from bench.sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,18 +77,6 @@ default_interval = 3600
 level = "warning"
 format = "json"
 """
-
-
-@dataclass
-class Cycle:
-    setup: str
-    daemons: int
-    wall: float
-    cpu: list[float]  # over the cycle (SQLite's ``run --once``: over its life)
-    connections: int | None
-    database_cpu: float | None = None
-    code: str = "this"
-    life: list[float] | None = None  # over the daemons' lives, start-up included
 
 
 def start_farm(feeds: int, hosts: int) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
@@ -246,24 +236,30 @@ def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
     results: list[Cycle] = []
     try:
         this = Setup(cpus=args.cpu_per_daemon)
-        db = directory / "scaleout.db"
-        sqlite_config = write_config(directory, "sqlite", f'path = "{db}"', urls)
-        run_once_cycle(base, args.feeds, sqlite_config, Setup())  # warm-up, unconfined
-        results.append(_named(run_once_cycle(base, args.feeds, sqlite_config, this), "SQLite"))
+        if not args.postgres_only:
+            results.append(measure_sqlite(base, args.feeds, directory, urls, this))
         with baseline_tree(args.baseline) as tree:
             setups = [this] if tree is None else [Setup(tree, this.cpus, "baseline"), this]
-            for setup in setups:
-                results += measure_postgres(base, args.feeds, url, directory, urls, setup)
+            for group in [setups] if args.shared_schema else [[setup] for setup in setups]:
+                results += measure_postgres(base, args.feeds, url, directory, urls, group)
     finally:
         farm.terminate()
         farm.join()
     return results
 
 
+def measure_sqlite(base: str, feeds: int, directory: Path, urls: list[str], setup: Setup) -> Cycle:
+    db = directory / "scaleout.db"
+    config = write_config(directory, "sqlite", f'path = "{db}"', urls)
+    run_once_cycle(base, feeds, config, Setup())  # warm-up, unconfined
+    return _named(run_once_cycle(base, feeds, config, setup), "SQLite")
+
+
 def measure_postgres(
-    base: str, feeds: int, url: str, directory: Path, urls: list[str], setup: Setup
+    base: str, feeds: int, url: str, directory: Path, urls: list[str], setups: list[Setup]
 ) -> list[Cycle]:
-    """Warm-up, then 1, 2 and 3 daemons, on a fresh schema never analysed by hand."""
+    """Warm-up (by the first setup's code), then 1, 2 and 3 daemons of each setup in turn,
+    on one fresh schema never analysed by hand (a later code migrates it on top)."""
     results = []
     with fresh_schema(url) as schema_url:
         store = f'url = "{schema_url}"\n{PG_CLAIMS}'
@@ -271,9 +267,9 @@ def measure_postgres(
         for n in range(3):
             port = daemons_run.free_port()
             configs.append((write_config(directory, f"pg-{n}", store, urls, port), port))
-        warm = Setup(setup.tree, None, setup.code)  # filling the store is not measured
+        warm = Setup(setups[0].tree, None, setups[0].code)  # filling the store is not measured
         warm_postgres(base, feeds, configs[0], warm)
-        for count in (1, 2, 3):
+        for setup, count in ((setup, count) for setup in setups for count in (1, 2, 3)):
             cycle = run_cycle(base, feeds, configs[:count], schema_url, setup)
             results.append(_named(cycle, "PostgreSQL"))
             print(json.dumps(results[-1].__dict__), flush=True)
@@ -302,68 +298,6 @@ def _named(cycle: Cycle, setup: str) -> Cycle:
     return cycle
 
 
-def _row(args: argparse.Namespace, r: Cycle, one: dict[str, float]) -> str:
-    rate = args.feeds / r.wall
-    total = sum(r.cpu) + (r.database_cpu or 0.0)
-    efficiency = f"{rate / (r.daemons * one[r.code]):.2f}" if r.setup == "PostgreSQL" else "—"
-    database = "—" if r.database_cpu is None else f"{r.database_cpu:.1f} s"
-    life = "—" if r.life is None else f"{' + '.join(f'{c:.1f}' for c in r.life)} s"
-    return (
-        f"| {r.setup} | {r.code} | {r.daemons} | {r.wall:.1f} s | {rate:,.1f} | "
-        f"{' + '.join(f'{c:.1f}' for c in r.cpu)} s | {life} | {database} | "
-        f"{1000 * total / args.feeds:.1f} s | {efficiency} | "
-        f"{'—' if r.connections is None else r.connections} |"
-    )
-
-
-_HEADER = (
-    "| store | code | n | wall | feeds/s | CPU per daemon | with start-up | PG backends "
-    "| CPU/1k feeds | eff. | conn |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: |"
-)
-
-
-def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> str:
-    one = {r.code: args.feeds / r.wall for r in results
-           if r.setup == "PostgreSQL" and r.daemons == 1}  # fmt: skip
-    rows = [_row(args, r, one) for r in results]
-    quota = "no CPU confinement: the farm, the daemons and PostgreSQL share the cores"
-    if args.cpu_per_daemon:
-        quota = (f"each daemon (with its parse workers) confined to {args.cpu_per_daemon} CPU "
-                 "in its own cgroup, the farm and PostgreSQL unconfined")  # fmt: skip
-    flags = f" --cpu-per-daemon {args.cpu_per_daemon}" if args.cpu_per_daemon else ""
-    flags += f" --baseline {args.baseline}" if args.baseline else ""
-    return f"""## Scale-out: one poll cycle with 1, 2 and 3 daemons on PostgreSQL
-
-    python -m bench.scaleout --feeds {args.feeds} --hosts {args.hosts}{flags}
-
-A loopback farm (`bench/scaleout_farm.py`, its own process) serves {args.feeds:,} RSS feeds
-of 30–60 KB from {args.hosts} loopback addresses with ETags. Each store was warmed by one
-full cycle (not confined); in each measured cycle a fifth of the feeds changed (two new
-items each) and the rest answer 304. On SQLite one `wirewatch run --once` process polls
-every feed (as fast as politeness allows; `run` itself spreads a restart's overdue feeds
-over up to one interval on purpose); its CPU is over its whole life, start-up included. On
-PostgreSQL real `wirewatch run` processes (default politeness and claim batch, claims every
-0.5 s while idle, parse workers one per core but one, each) start while every feed is
-parked (due in a day); once all answer `/readyz` (story index warmed) and idle, every feed is made
-due at once and they share the feeds through leases (docs/decisions/0017-leases.md). Each
-code's PostgreSQL cycles run on a fresh schema that nothing analysed by hand (the local
-server's autovacuum may or may not have run; the code must not depend on it). Wall time is
-from the farm's first to its last feed request of the cycle. "CPU per daemon" is each
-daemon's own plus its parse workers' over the cycle (from then to the cycle's end);
-"with start-up" is the same over its whole life; "PG backends" is the CPU of this run's
-connections' backends over the cycle (from /proc); CPU per 1,000 feeds sums the cycle's CPU
-of daemons and backends. Efficiency is feeds/s over n × the same code's one-daemon
-feeds/s. "baseline" rows are commit `{args.baseline or "—"}`, measured in the same run.
-
-Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
-{quota}. Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it.
-Whole run: {elapsed:.0f} s.
-
-{_HEADER}
-{chr(10).join(rows)}"""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=2000)
@@ -376,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--baseline", default=None, help="a git commit whose PostgreSQL cycles are measured too"
+    )
+    parser.add_argument("--postgres-only", action="store_true", help="no SQLite row")
+    parser.add_argument(
+        "--shared-schema",
+        action="store_true",
+        help="with --baseline: one schema, warmed once by the baseline, then each code's cycles",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
