@@ -48,10 +48,11 @@ def mrpc_scores(paths: Sequence[Path], settings: DedupSettings) -> list[PairScor
     close = ("same_headline", "near_identical", "update")
     words = (*close, "related")
     return [
-        _pair_score(OURS, [k in (*words, "semantic") for k in kinds], labels),
+        _pair_score(OURS, [k in (*words, "semantic", "shared_names") for k in kinds], labels),
         _pair_score("… of which near-identical", [k in close for k in kinds], labels),
         _pair_score("… of which related (other words)", [k == "related" for k in kinds], labels),
         _pair_score("… of which semantic (meaning)", [k == "semantic" for k in kinds], labels),
+        _pair_score("… of which shared names", [k == "shared_names" for k in kinds], labels),
         _pair_score(WORDS_ONLY, [k in words for k in kinds], labels),
         _pair_score(f"token_sort_ratio >= {FUZZ_CUTOFF}", fuzzy, labels),
     ]

@@ -201,7 +201,7 @@ def _pairs(report: Report) -> str:
         f"All {report.pairs[0].pairs:,} pairs of both splits. Each sentence is given as a "
         "headline with no lead; all sentences are first added to one index so word rarity "
         'and names are learned as in a window. "Same" is `StoryIndex.compare` returning '
-        "same_headline, near_identical, update, related or semantic (both sentences' "
+        "same_headline, near_identical, update, related, semantic or shared_names (both sentences' "
         "embeddings given); words only is the same without them. Pairs are judged one by "
         "one with the exact cosine of the two float16 vectors; the daemon's lookup reads "
         "int8 vectors from its nearest-neighbour graph (within ~0.005 of it).",
