@@ -52,7 +52,8 @@ async def build_parts(config: Config, clock: Callable[[], datetime]) -> Parts:
     dedup = Deduplicator(store, config.settings.dedup)
     if isinstance(store, WatchedStories):  # stories other daemons open (0017)
         store.watch_stories(SharedStories(dedup))
-    warmup = StoryWarmup(store, dedup, snapshot_path(config.settings), clock)
+    warmup = StoryWarmup(store, dedup, snapshot_path(config.settings), clock,
+                         child=config.settings.store)  # fmt: skip
     http = http_client(config.settings.daemon)  # with the daemon's User-Agent
     channels = {
         name: notifiers.build_notifier(name, conf, http=http)

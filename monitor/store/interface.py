@@ -30,6 +30,7 @@ from monitor.store.records import (
     FeedSet,
     Keyset,
     KnownArticle,
+    MarkedWindow,
     PruneCutoffs,
     RuleCount,
     RuleHour,
@@ -89,6 +90,11 @@ class Store(Outbox, Protocol):
 
     async def article_at(self, arrival: int) -> str | None:
         """The id of the article stored with this arrival number, if it is still stored."""
+
+    async def window_to_mark(self, since: datetime) -> MarkedWindow:
+        """The articles fetched since ``since`` stored up to the newest arrival, oldest
+        first (as :meth:`recent_articles`), with that arrival and the article there: a
+        replay of ``articles_after`` it then misses and repeats none."""
 
     async def articles_after(self, mark: int, since: datetime) -> list[WindowArticle]:
         """Articles stored after arrival ``mark`` and fetched since ``since``, in the order

@@ -77,6 +77,16 @@ class WindowArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkedWindow:
+    """The window up to an arrival mark, read in one go: the articles a story index warmed
+    from it holds, and the mark (with the article stored there, "" when none) it is at."""
+
+    arrival: int
+    article_id: str
+    articles: list[WindowArticle]
+
+
+@dataclass(frozen=True, slots=True)
 class StoryRecord:
     """A story's bookkeeping: what alerts and rules may say about it."""
 

@@ -9,7 +9,11 @@ against a part of it (docs/decisions/0051-index-snapshots.md):
    mark (not another or a restored database) and it is younger than the window; then
 2. the window's articles stored after its mark, in the order they were stored (on
    PostgreSQL from the story sync's mark: other daemons' articles the snapshot missed);
-3. otherwise the whole window read from the store, as before snapshots.
+3. otherwise, when snapshots are on and the window holds at least ``child_from``
+   articles, a snapshot made by a child process (``monitor.stories.coldstart``: the
+   daemon's heap then holds only the compact loaded index), loaded as in 1 and 2;
+4. otherwise (or when the child fails, or its snapshot is refused: logged with the
+   reason) the whole window read from the store, as before snapshots.
 
 The loading runs in a worker thread, so the event loop answers probes meanwhile.
 Snapshots are taken under the ingest lock once every decided article is written, so
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,9 +35,9 @@ from typing import Protocol
 
 import structlog
 
-from monitor.config import Settings
+from monitor.config import Settings, StoreSettings
 from monitor.store import Store, WindowArticle
-from monitor.stories import snapshot
+from monitor.stories import coldstart, snapshot
 from monitor.stories.dedup import Deduplicator, add_window
 from monitor.stories.index import StoryIndex
 from monitor.stories.snapshot import SnapshotMark
@@ -40,6 +45,10 @@ from monitor.stories.snapshot import SnapshotMark
 __all__ = ["StoryWarmup", "snapshot_path"]
 
 log = structlog.get_logger("monitor.stories.warmup")
+
+# Below this many windowed articles a cold start warms in process: the holes it leaves
+# are a few MB, less than a second interpreter's imports cost (decision 0068).
+CHILD_FROM = 50_000
 
 
 class Writes(Protocol):
@@ -73,8 +82,14 @@ class StoryWarmup:
         dedup: Deduplicator,
         path: Path | None,
         clock: Callable[[], datetime],
+        *,
+        child: StoreSettings | None = None,
+        child_from: int = CHILD_FROM,
     ) -> None:
+        """``child``: the store's settings, for a child to warm a cold start from (none:
+        always in process); it does when the window holds ``child_from`` articles."""
         self._store, self._dedup, self.path, self._clock = store, dedup, path, clock
+        self._child, self._child_from = child, child_from
         self._window = timedelta(hours=dedup.settings.window_hours)
         self._lock = asyncio.Lock()
         self._abandon = threading.Event()  # the worker thread stops at the next batch
@@ -113,14 +128,17 @@ class StoryWarmup:
         return len(self._dedup.index)
 
     async def _load(self, now: datetime) -> tuple[str, int]:
-        """("snapshot", articles replayed over it) or ("store", articles read)."""
+        """("snapshot" or "child", articles replayed over its snapshot) or ("store",
+        articles read)."""
         loaded = await self._from_snapshot(now) if self.path is not None else None
+        source = "snapshot"
+        if loaded is None and await self._warmed_in_child(now):
+            loaded, source = await self._from_snapshot(now), "child"
         since = now - self._window
         if loaded is not None:
             index, mark = loaded
             self._dedup.index = index
             items = await self._store.articles_after(mark.arrival, since)
-            source = "snapshot"
         else:
             items = await self._store.recent_articles(since)
             source = "store"
@@ -131,6 +149,31 @@ class StoryWarmup:
             self._abandon.set()
             raise
         return source, read
+
+    async def _warmed_in_child(self, now: datetime) -> bool:
+        """Whether a child wrote a snapshot of the window for this start; if not, why not
+        is logged (and the window is warmed in process)."""
+        order = await self._child_order(now)
+        if isinstance(order, coldstart.ColdStart):
+            try:
+                log.info("story_index_child_warmed", **await coldstart.warm_in_child(order))
+                return True
+            except (coldstart.ChildFailedError, OSError) as err:
+                order = f"the child failed: {err}"
+        log.info("story_index_warmed_in_process", reason=order)
+        return False
+
+    async def _child_order(self, now: datetime) -> coldstart.ColdStart | str:
+        """What a child is to warm, or why no child does."""
+        if self.path is None:
+            return "no snapshot path (snapshots off, an in-memory store, or PostgreSQL without one)"
+        if self._child is None:
+            return "no store settings for a child"
+        articles = await self._store.count_articles_since(now - self._window)
+        if articles < max(self._child_from, 1):
+            return f"{articles} windowed articles (a child warms {self._child_from} or more)"
+        return coldstart.ColdStart(self._child, self._dedup.settings, str(self.path), now,
+                                   os.getpid())  # fmt: skip
 
     async def _from_snapshot(self, now: datetime) -> tuple[StoryIndex, SnapshotMark] | None:
         if self.path is None or not self.path.exists():

@@ -28,6 +28,7 @@ from monitor.store.records import (
     AlertPlanner,
     DeliveryContext,
     KnownArticle,
+    MarkedWindow,
     NotifierQueue,
     PruneCutoffs,
     RuleHour,
@@ -166,6 +167,12 @@ class SqlStore(SqlAnnotations, SqlReads):
 
     async def articles_after(self, mark: int, since: datetime) -> list[WindowArticle]:
         return await self._window_between(mark, await self._arrival_top(), since)
+
+    async def window_to_mark(self, since: datetime) -> MarkedWindow:
+        # Every arrival up to the top is committed once the top is seen (SQLite: one
+        # writer; PostgreSQL: ``seq`` is given in commit order), so rows bounded by it are
+        # exactly what a replay from it leaves out, whatever is written meanwhile.
+        return await self._perform(_window_to_mark(self.dialect.time(since)), snapshot=True)
 
     async def _arrival_top(self) -> int:
         row = await self._perform(first_of(sql.ARRIVAL_TOP))
@@ -352,3 +359,12 @@ class SqlStore(SqlAnnotations, SqlReads):
         listings = alert_listings(self.dialect, sql.ONE_ALERT, (alert_id,))
         found = await self._perform(listings, snapshot=True)
         return found[0] if found else None
+
+
+def _window_to_mark(since: Any) -> Steps[MarkedWindow]:
+    top_row = yield from first_of(sql.ARRIVAL_TOP)
+    top = int(top_row["top"]) if top_row else 0
+    at = yield from first_of(sql.ARTICLE_AT, (top,))
+    found = yield from rows_of(sql.WINDOW_TO, (since, top))
+    article_id = str(at["article_id"]) if at else ""
+    return MarkedWindow(top, article_id, [rows.window_article(row) for row in found])

@@ -111,6 +111,15 @@ FROM articles a JOIN stories s USING (story_id)
 WHERE a.{arrival} > ? AND a.{arrival} <= ? AND a.fetched_at >= ?
 ORDER BY a.{arrival}
 """
+# The window up to an arrival mark, in the order the store's warm-up reads it: what a
+# story index snapshot taken at that mark holds (a cold start warmed in a child process).
+WINDOW_TO = """
+SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
+FROM articles a JOIN stories s USING (story_id)
+WHERE a.fetched_at >= ? AND a.{arrival} <= ?
+ORDER BY a.fetched_at, a.{arrival}
+"""
 ARRIVAL_TOP = "SELECT coalesce(max({arrival}), 0) AS top FROM articles"
 ARTICLE_AT = "SELECT article_id FROM articles WHERE {arrival} = ?"
 
