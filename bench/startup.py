@@ -10,7 +10,9 @@ real process with 10,000 feeds configured (on a closed loopback port: nothing is
 before ``/readyz``, and the run ends there). Two starts a size, same store:
 
 - **baseline**, the full warm-up: no snapshot yet, the window read from the store (as
-  every start was before snapshots); stopped with SIGTERM, which writes the snapshot;
+  every start was before snapshots; from 50,000 articles in a child process that writes
+  the snapshot the daemon loads, decision 0068); stopped with SIGTERM, which writes the
+  snapshot;
 - **snapshot**: the next start loads it.
 
 Each reports seconds from the process's start to the first ``/healthz`` 200 and the
@@ -136,7 +138,7 @@ class Start:
     readyz: float
     rss: int  # bytes, at the first ready answer
     warm_seconds: float = 0.0  # the daemon's own count: index loaded or warmed (its log)
-    source: str = ""  # "snapshot" or "store"
+    source: str = ""  # "snapshot", "child" (a cold start warmed in a child) or "store"
     workers: float = 0.0  # seconds from the process's start to the parse workers started
 
 
@@ -346,7 +348,9 @@ def report(runs: list[SizeRun], feeds: int, load: str, real: bool, took: float) 
             "a SQLite store seeded with N articles inside the 48 h window ("
             + (_REAL if real else _SYNTHETIC)
             + "; lexical index only, no embeddings). Per size, same store, same run: the "
-            "baseline start warms the index from the store (no snapshot yet); SIGTERM writes "
+            "baseline start warms the index from the store (no snapshot yet; from 50,000 "
+            "articles a child process warms it and writes the snapshot the daemon loads, "
+            "*index* says `child`, decision 0068); SIGTERM writes "
             "the snapshot; the next start loads it. wirewatch's modules are compiled to "
             "bytecode first, as an installed wheel and the Docker image have them (a checkout "
             "run with PYTHONDONTWRITEBYTECODE compiles them on every start instead). "
