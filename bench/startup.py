@@ -11,7 +11,7 @@ before ``/readyz``, and the run ends there). Two starts a size, same store:
 
 - **baseline**, the full warm-up: no snapshot yet, the window read from the store (as
   every start was before snapshots; from 50,000 articles in a child process that writes
-  the snapshot the daemon loads, decision 0068); stopped with SIGTERM, which writes the
+  the snapshot the daemon loads, decision 0069); stopped with SIGTERM, which writes the
   snapshot;
 - **snapshot**: the next start loads it.
 
@@ -350,7 +350,7 @@ def report(runs: list[SizeRun], feeds: int, load: str, real: bool, took: float) 
             + "; lexical index only, no embeddings). Per size, same store, same run: the "
             "baseline start warms the index from the store (no snapshot yet; from 50,000 "
             "articles a child process warms it and writes the snapshot the daemon loads, "
-            "*index* says `child`, decision 0068); SIGTERM writes "
+            "*index* says `child`, decision 0069); SIGTERM writes "
             "the snapshot; the next start loads it. wirewatch's modules are compiled to "
             "bytecode first, as an installed wheel and the Docker image have them (a checkout "
             "run with PYTHONDONTWRITEBYTECODE compiles them on every start instead). "

@@ -1,5 +1,5 @@
 """A cold start's story index warmed in a child process, which writes the snapshot the
-daemon then loads (docs/decisions/0068-cold-start-in-a-child.md).
+daemon then loads (docs/decisions/0069-cold-start-in-a-child.md).
 
 Warming the whole window in the daemon leaves its heap with the holes of the rows and
 temporary strings it read between the index's own objects: ~200 bytes an article more

@@ -47,7 +47,7 @@ __all__ = ["StoryWarmup", "snapshot_path"]
 log = structlog.get_logger("monitor.stories.warmup")
 
 # Below this many windowed articles a cold start warms in process: the holes it leaves
-# are a few MB, less than a second interpreter's imports cost (decision 0068).
+# are a few MB, less than a second interpreter's imports cost (decision 0069).
 CHILD_FROM = 50_000
 
 
