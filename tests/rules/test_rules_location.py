@@ -9,6 +9,7 @@ import pytest
 
 import rules
 from rules import Location, RuleSource, load_ruleset
+from tests.support.key_scans import counted_key_scans
 
 SOURCE = """\
 [store]
@@ -34,15 +35,7 @@ examples = { must_match = ["Iran air strike reported"] }
 @pytest.fixture
 def scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts KeyLocator scanned, in order."""
-    scanned: list[str] = []
-    scan = rules.KeyLocator.__init__
-
-    def counted_scan(locator: rules.KeyLocator, text: str) -> None:
-        scanned.append(text)
-        scan(locator, text)
-
-    monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
-    return scanned
+    return counted_key_scans(monkeypatch)
 
 
 def test_loading_a_valid_source_scans_it_for_no_line(scans: list[str]) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import tomli
 
-import rules
 from monitor.config.feeds import FeedSettings
 from monitor.config.settings import ConfigError, load_config
+from tests.support.key_scans import counted_key_scans
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -230,19 +230,14 @@ def test_each_file_is_parsed_once_and_a_feed_file_scanned_for_lines_only_for_a_p
     _write(tmp_path, feeds, "feeds.toml")
     _write(tmp_path, '[[rules]]\nname = "iran-more"\nall_of = ["iran"]\n', "rules.toml")
     parsed: list[str] = []
-    scanned: list[str] = []
-    parse, scan = tomli.loads, rules.KeyLocator.__init__
+    parse = tomli.loads
 
     def counted_parse(text: str, **options: Any) -> dict[str, Any]:
         parsed.append(text)
         return parse(text, **options)
 
-    def counted_scan(locator: rules.KeyLocator, text: str) -> None:
-        scanned.append(text)
-        scan(locator, text)
-
     monkeypatch.setattr(tomli, "loads", counted_parse)
-    monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
+    scanned = counted_key_scans(monkeypatch)
     main = _write(tmp_path, 'include = ["feeds.toml", "rules.toml"]\n' + MINIMAL)
     config = load_config(main)
     assert [feed.url for feed in config.feeds][-1] == "http://127.0.0.1:9/more.xml"
@@ -260,14 +255,7 @@ def test_a_valid_file_holding_feeds_and_rules_is_scanned_for_no_line(
 ) -> None:
     """Feeds and rules in one file, nothing wrong: no pass over the file looks for lines
     (before the listener binds), yet a rule's location still names its file and line."""
-    scanned: list[str] = []
-    scan = rules.KeyLocator.__init__
-
-    def counted_scan(locator: rules.KeyLocator, text: str) -> None:
-        scanned.append(text)
-        scan(locator, text)
-
-    monkeypatch.setattr(rules.KeyLocator, "__init__", counted_scan)
+    scanned = counted_key_scans(monkeypatch)
     main = _write(tmp_path, MINIMAL)
     config = load_config(main)
     assert scanned == []
