@@ -20,7 +20,7 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_id
 from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import negbin_score, slot_of
-from monitor.surges.tracks import Track
+from monitor.surges.tracks import Report, Track
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
 # 0.05 times an hour, held as weakly as half a report (ten pseudo-hours). The pseudo-hours
@@ -76,33 +76,37 @@ class SurgeDetector:
             return []
         fired: list[Surge] = []
         life = self._story_life(sighting, now)
+        # One report and one (story, outlet) pair, shared by every key the sighting counts.
+        pair = (sighting.story_id, sighting.outlet)
+        report = (now, *pair)
         if now < life.opened + self._window:  # a story is judged in its first window only
             story = ((sighting.story_id, life.title),)
-            self._count(SurgeKind.STORY, story, sighting, now=now, fired=fired)
+            self._count(SurgeKind.STORY, story, report, pair, fired)
         if sighting.rules:  # a repeated key adds nothing: its pair is counted
             rules = [(rule, rule) for rule in sighting.rules]
-            self._count(SurgeKind.RULE, rules, sighting, now=now, fired=fired)
-        self._count(SurgeKind.NAME, sighting.names, sighting, now=now, fired=fired)
+            self._count(SurgeKind.RULE, rules, report, pair, fired)
+        self._count(SurgeKind.NAME, sighting.names, report, pair, fired)
         return fired
 
     def _count(
         self,
         kind: SurgeKind,
         keys: Iterable[tuple[str, str]],
-        sighting: Sighting,
-        *,
-        now: float,
+        report: Report,
+        pair: tuple[str, str],
         fired: list[Surge],
     ) -> None:
-        """One report of each (key, label) of ``kind`` (none when its (story, outlet) is in
-        the window already); a story's outlets in its first window counted before it is
-        judged on them. A key with fewer than ``min_count`` reports (before expiring)
-        cannot fire: not checked. The hottest loop of the detector, hence the locals."""
-        story_id, outlet, start = sighting.story_id, sighting.outlet, now - self._window
-        tracks, forget, min_count = self._memory.tracks[kind], self._forget, self.settings.min_count
+        """One ``report`` of each (key, label) of ``kind`` (none when its ``pair``, its
+        (story, outlet), is in the window already); a story's outlets in its first window
+        counted before it is judged on them. A key with fewer than ``min_count`` reports
+        (before expiring) cannot fire: not checked. The hottest loop of the detector,
+        hence the locals."""
+        now = report[0]
+        start, forget, min_count = now - self._window, self._forget, self.settings.min_count
+        tracks = self._memory.tracks[kind]
         for key, label in keys:
             track = tracks.get(key) or self._new_track(kind, key, label)
-            if not track.add(now, story_id, outlet, start, forget):
+            if not track.add_report(report, pair, start, forget):
                 continue
             if kind is SurgeKind.STORY:
                 self._memory.lives[key].first_outlets += 1

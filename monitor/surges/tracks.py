@@ -43,14 +43,22 @@ class Track:
     ) -> bool:
         """Count one report; False when its (story, outlet) is in the window already
         (``start``: the window's; reports before it are expired lazily, only when needed)."""
-        pair = (story_id, outlet)
-        if pair in self.pairs:
+        return self.add_report((moment, story_id, outlet), (story_id, outlet), start, forget)
+
+    def add_report(
+        self, report: Report, pair: tuple[str, str], start: float, forget: float
+    ) -> bool:
+        """``add`` with the report and its (story, outlet) pair built by the caller: one
+        sighting's keys share the two tuples instead of building two each."""
+        pairs = self.pairs
+        if pair in pairs:
             self.expire(start, forget)
-            if pair in self.pairs:
+            if pair in pairs:
                 return False
-        self.pairs.add(pair)
-        self.reports.append((moment, story_id, outlet))
+        pairs.add(pair)
+        self.reports.append(report)
         by_outlet, by_story = self.by_outlet, self.by_story
+        _, story_id, outlet = report
         by_outlet[outlet] = by_outlet.get(outlet, 0) + 1
         by_story[story_id] = by_story.get(story_id, 0) + 1
         return True
@@ -63,11 +71,17 @@ class Track:
             return
         left = 0.0  # the leaving reports' weights at ``start``
         pairs, by_outlet, by_story, exp = self.pairs, self.by_outlet, self.by_story, math.exp
-        while reports and reports[0][0] < start:
+        while reports and reports[0][0] < start:  # the hot loop: _drop inlined
             moment, story_id, outlet = reports.popleft()
             pairs.discard((story_id, outlet))
-            _drop(by_outlet, outlet)
-            _drop(by_story, story_id)
+            if (remaining := by_outlet[outlet] - 1) > 0:
+                by_outlet[outlet] = remaining
+            else:
+                del by_outlet[outlet]
+            if (remaining := by_story[story_id] - 1) > 0:
+                by_story[story_id] = remaining
+            else:
+                del by_story[story_id]
             left += exp(forget * (moment - start))
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
@@ -107,11 +121,3 @@ class Track:
     def top_stories(self) -> list[tuple[str, int]]:
         """(story_id, outlets in the window), most outlets first (ties by id)."""
         return sorted(self.by_story.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
-
-
-def _drop(counts: dict[str, int], key: str) -> None:
-    left = counts[key] - 1
-    if left:
-        counts[key] = left
-    else:
-        del counts[key]
