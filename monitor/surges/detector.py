@@ -20,7 +20,7 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_id
 from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import negbin_score, slot_of
-from monitor.surges.tracks import Report, Track
+from monitor.surges.tracks import FirstReport, Report, Track, Tracked
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
 # 0.05 times an hour, held as weakly as half a report (ten pseudo-hours). The pseudo-hours
@@ -105,7 +105,13 @@ class SurgeDetector:
         start, forget, min_count = now - self._window, self._forget, self.settings.min_count
         tracks = self._memory.tracks[kind]
         for key, label in keys:
-            track = tracks.get(key) or self._new_track(kind, key, label)
+            track = tracks.get(key)
+            if not isinstance(track, Track):  # new or seen once: a lone report or promoted
+                track = self._grown(kind, key, label, report, track)
+                if track is None:
+                    if kind is SurgeKind.STORY:
+                        self._memory.lives[key].first_outlets += 1
+                    continue
             if not track.add_report(report, pair, start, forget):
                 continue
             if kind is SurgeKind.STORY:
@@ -114,6 +120,18 @@ class SurgeDetector:
                 surge = self._check(kind, key, track, now)
                 if surge is not None:
                     fired.append(surge)
+
+    def _grown(
+        self, kind: SurgeKind, key: str, label: str, report: Report, first: FirstReport | None
+    ) -> Track | None:
+        """A key without a window: its first report kept alone (None: counted, nothing to
+        judge yet), else the key promoted to a :class:`Track` for ``report`` to be added."""
+        first = first or self._new_track(kind, key, label)
+        if first.report is None and self.settings.min_count > 1:
+            first.report = report
+            return None
+        track = self._memory.tracks[kind][key] = first.promoted()
+        return track
 
     def remember(self, sighting: Sighting) -> None:
         """Count a sighting known to be history (a new feed's undated backlog) into its
@@ -138,7 +156,7 @@ class SurgeDetector:
         for kind, tracks in self._memory.tracks.items():
             for key, track in tracks.items() if self._kinds[kind] else ():
                 track.expire(now - self._window, self._forget)
-                if not self._may_rise(kind, track, now):
+                if not isinstance(track, Track) or not self._may_rise(kind, track, now):
                     continue
                 expected, score = self._judge(kind, key, track, now)
                 if track.count > expected and score >= RISING_SCORE:
@@ -157,13 +175,14 @@ class SurgeDetector:
         """How many keys of each kind are held in memory."""
         return {kind: len(tracks) for kind, tracks in self._memory.tracks.items()}
 
-    def _new_track(self, kind: SurgeKind, key: str, label: str) -> Track:
+    def _new_track(self, kind: SurgeKind, key: str, label: str) -> FirstReport:
         tracks = self._memory.tracks[kind]
         if kind is SurgeKind.NAME and len(tracks) >= self.settings.max_names:
             self._trim_names()
         memory = self._memory
-        track = tracks[key] = Track(label, exposure_then=memory.exposure, born=memory.clock or 0.0)
-        return track
+        first = FirstReport(label, exposure_then=memory.exposure, born=memory.clock or 0.0)
+        tracks[key] = first
+        return first
 
     def _story_life(self, sighting: Sighting, now: float) -> StoryLife:
         memory = self._memory
@@ -359,7 +378,7 @@ class SurgeDetector:
             del names[key]
 
 
-def _strength(item: tuple[str, Track], now: float, forget: float) -> tuple[int, float, str]:
+def _strength(item: tuple[str, Tracked], now: float, forget: float) -> tuple[int, float, str]:
     key, track = item
     return (track.count, track.baseline_now(now, forget), key)
 

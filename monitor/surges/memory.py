@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from monitor.surges.model import SurgeKind
 from monitor.surges.profile import HourOfWeek
-from monitor.surges.tracks import Track
+from monitor.surges.tracks import Tracked
 
 # Before any story was seen: stories reach 1.5 outlets in their first window on average,
 # with variance 3 (ten stories' worth).
@@ -37,7 +37,7 @@ class Memory:
     # Decayed (weight, sum, sum of squares) of stories' outlets in their first window.
     stories_seen: tuple[float, float, float] = PRIOR_STORIES
     stories_seen_at: float | None = None
-    tracks: dict[SurgeKind, dict[str, Track]] = field(
+    tracks: dict[SurgeKind, dict[str, Tracked]] = field(
         default_factory=lambda: {kind: {} for kind in SurgeKind}
     )
     lives: dict[str, StoryLife] = field(default_factory=dict)

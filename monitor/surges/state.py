@@ -9,6 +9,7 @@ learned as they went); one of another version, or one that does not decode, rais
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections import deque
 from typing import Any
@@ -17,7 +18,7 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import SurgeKind
 from monitor.surges.profile import NO_HOUR, HourOfWeek
 from monitor.surges.stats import HOURS_A_WEEK
-from monitor.surges.tracks import Track
+from monitor.surges.tracks import FirstReport, Track, Tracked
 
 # 1: times as datetimes (never released); 2: the profile learned each article at once;
 # 3: the profile learns an hour when it is over (its open hour is saved)
@@ -109,7 +110,7 @@ def _read_profile(raw: dict[str, Any]) -> HourOfWeek:
     )  # fmt: skip
 
 
-def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
+def _tracks(tracks: dict[str, Tracked]) -> list[list[Any]]:
     return [
         [key, track.label, track.baseline, track.baseline_at, track.cooled_until,
          [list(report) for report in track.reports], track.exposure_then, track.born]
@@ -117,15 +118,26 @@ def _tracks(tracks: dict[str, Track]) -> list[list[Any]]:
     ]  # fmt: skip
 
 
-def _read_tracks(rows: list[list[Any]]) -> dict[str, Track]:
-    tracks = {}
+def _read_tracks(rows: list[list[Any]]) -> dict[str, Tracked]:
+    """A key with one report or none comes back as a :class:`FirstReport`, as it was
+    held: promoting it gives the :class:`Track` it would have been."""
+    tracks: dict[str, Tracked] = {}
     for key, label, baseline, baseline_at, cooled_until, reports, *since in rows:
-        track = Track(str(label), float(baseline), float(baseline_at), float(cooled_until))
-        track.exposure_then, track.born = (float(value) for value in since or (0.0, 0.0))
+        exposure_then, born = (float(value) for value in since or (0.0, 0.0))
+        fields = (str(label), float(baseline), float(baseline_at), float(cooled_until),
+                  exposure_then, born)  # fmt: skip
+        track = FirstReport(*fields) if len(reports) <= 1 else Track(*fields)
         for moment, story_id, outlet in reports:
-            track.add(float(moment), str(story_id), str(outlet))
+            _add_report(track, (float(moment), str(story_id), str(outlet)))
         tracks[str(key)] = track
     return tracks
+
+
+def _add_report(track: Tracked, report: tuple[float, str, str]) -> None:
+    if isinstance(track, FirstReport):
+        track.report = report
+    else:
+        track.add_report(report, report[1:], -math.inf, 0.0)
 
 
 def _life(story_id: str, life: StoryLife) -> list[Any]:

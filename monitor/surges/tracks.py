@@ -14,9 +14,9 @@ Report = tuple[float, str, str]
 
 
 @dataclass(slots=True)
-class Track:
-    """A story, rule or name. A (story, outlet) pair counts once per window: a wire
-    text's copies share one outlet key, so they add nothing."""
+class Baseline:
+    """What every tracked key keeps besides its window: its label, the forgotten-by-age
+    count of its reports that left the window, its cool-down, and when it was first seen."""
 
     label: str
     baseline: float = 0.0  # decayed count of reports that left the window
@@ -26,6 +26,59 @@ class Track:
     # by reload or a name tracked anew is judged on the time since, not all the time.
     exposure_then: float = 0.0
     born: float = 0.0
+
+    def remember(self, moment: float, now: float, forget: float) -> None:
+        """Count a report from before the window straight into the baseline."""
+        self.baseline = self.baseline_now(now, forget) + math.exp(forget * (moment - now))
+        self.baseline_at = now
+
+    def baseline_now(self, now: float, forget: float) -> float:
+        if not self.baseline:
+            return 0.0
+        return self.baseline * math.exp(forget * (self.baseline_at - now))
+
+
+@dataclass(slots=True)
+class FirstReport(Baseline):
+    """A key with at most one report in its window: most names are seen once and never
+    again, so they hold one report, not a window's deque, set and counts. Its second
+    report promotes it to a :class:`Track` (``promoted``) that holds what it would have
+    held all along (docs/decisions/0060)."""
+
+    report: Report | None = None
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        return () if self.report is None else (self.report,)
+
+    @property
+    def count(self) -> int:
+        return 0 if self.report is None else 1
+
+    def expire(self, start: float, forget: float) -> None:
+        """``Track.expire`` for a window of one report, to the same bits."""
+        report = self.report
+        if report is None or report[0] >= start:
+            return
+        left = math.exp(forget * (report[0] - start))
+        self.baseline = self.baseline_now(start, forget) + left
+        self.baseline_at = start
+        self.report = None
+
+    def promoted(self) -> Track:
+        track = Track(self.label, self.baseline, self.baseline_at, self.cooled_until,
+                      self.exposure_then, self.born)  # fmt: skip
+        if self.report is not None:
+            _, story_id, outlet = self.report
+            track.add_report(self.report, (story_id, outlet), -math.inf, 0.0)
+        return track
+
+
+@dataclass(slots=True)
+class Track(Baseline):
+    """A story, rule or name. A (story, outlet) pair counts once per window: a wire
+    text's copies share one outlet key, so they add nothing."""
+
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
     # Reports in the window per outlet and per story, kept as reports come and go so a
@@ -86,16 +139,6 @@ class Track:
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
 
-    def remember(self, moment: float, now: float, forget: float) -> None:
-        """Count a report from before the window straight into the baseline."""
-        self.baseline = self.baseline_now(now, forget) + math.exp(forget * (moment - now))
-        self.baseline_at = now
-
-    def baseline_now(self, now: float, forget: float) -> float:
-        if not self.baseline:
-            return 0.0
-        return self.baseline * math.exp(forget * (self.baseline_at - now))
-
     @property
     def count(self) -> int:
         return len(self.reports)
@@ -121,3 +164,7 @@ class Track:
     def top_stories(self) -> list[tuple[str, int]]:
         """(story_id, outlets in the window), most outlets first (ties by id)."""
         return sorted(self.by_story.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
+
+
+# What a key is tracked as: one report, or a window of them.
+Tracked = Track | FirstReport

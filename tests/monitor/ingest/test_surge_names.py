@@ -3,11 +3,17 @@ entity-list term counted as its entry."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import rules
+from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, entity_names, sighting_of
 from monitor.records.models import DedupDecision, StoryFacts, Verdict
+from monitor.surges import SurgeDetector, SurgeKind
+from monitor.surges.state import load_memory
+from monitor.surges.tracks import FirstReport, Track
 from tests.support.stories import article, match
 
 IRAN = rules.Entry("Iran", aliases=("Iranian", "Islamic Republic of Iran"))
@@ -46,3 +52,17 @@ def test_every_term_of_an_entry_as_written_and_folded_names_the_entry() -> None:
     for term in IRAN.terms:
         assert entities[term] == ("iran", "Iran")
         assert entities[term.casefold()] == ("iran", "Iran")
+
+
+def test_a_stored_articles_names_are_held_as_lone_reports_until_seen_again() -> None:
+    """Most names come once: each is held as one report. The article's copy (its story
+    and outlet again) adds nothing; another outlet's report makes a window of two."""
+    detector = SurgeDetector(SurgeSettings(stories=False))
+    sighting = sighting_of(_stored(("Ḥamā",), ("Iranian",), []), entity_names(RULESET))
+    held = []
+    for seen in (sighting, sighting, replace(sighting, outlet="http://outlet-2.test/feed")):
+        detector.observe(seen)
+        names = load_memory(detector.snapshot()).tracks[SurgeKind.NAME]
+        held.append({key: (type(track), track.count) for key, track in names.items()})
+    lone, two = (FirstReport, 1), (Track, 2)
+    assert held == [{"hama": lone, "iran": lone}] * 2 + [{"hama": two, "iran": two}]
