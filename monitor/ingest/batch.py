@@ -20,35 +20,25 @@ for two store round trips per article (docs/decisions/0013-batched-ingest.md):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 import structlog
 
 import rules
-from monitor.ingest.runtime import Runtime, RuntimeHolder
+from monitor.ingest.runtime import PipelineParts, Runtime
 from monitor.ingest.writer import IngestWriter, Key
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store, links_of
-from monitor.stories import Deduplicator
 
 log = structlog.get_logger("monitor.ingest.pipeline")
 
 
-class Ingesting(Protocol):
+class Ingesting(PipelineParts, Protocol):
     """What ingesting reads of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`)."""
 
-    @property
-    def store(self) -> Store: ...
-    @property
-    def dedup(self) -> Deduplicator: ...
-    @property
-    def runtime(self) -> RuntimeHolder: ...
-    @property
-    def clock(self) -> Callable[[], datetime]: ...
     @property
     def ingest_lock(self) -> asyncio.Lock: ...
     @property

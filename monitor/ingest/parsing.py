@@ -9,7 +9,6 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
-from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -18,10 +17,9 @@ from monitor.config import FeedSettings
 from monitor.feeds import ParsedNew, declared_guid, guid_digests, parse_new
 from monitor.ingest.full_text import off_loop
 from monitor.ingest.language import identified
-from monitor.ingest.runtime import RuntimeHolder
+from monitor.ingest.runtime import PipelineParts
 from monitor.records import Article, FetchResult, ParsedFeed
-from monitor.store import Store
-from monitor.stories import Deduplicator, Reading, reading_of
+from monitor.stories import Reading, reading_of
 
 log = structlog.get_logger("monitor.ingest.pipeline")  # as before the move: feed_malformed
 
@@ -30,19 +28,11 @@ log = structlog.get_logger("monitor.ingest.pipeline")  # as before the move: fee
 _HINT_FACTOR = 2
 
 
-class Parsing(Protocol):
+class Parsing(PipelineParts, Protocol):
     """What parsing needs of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`)."""
 
     @property
-    def store(self) -> Store: ...
-    @property
-    def dedup(self) -> Deduplicator: ...
-    @property
-    def runtime(self) -> RuntimeHolder: ...
-    @property
     def parse_executor(self) -> Executor | None: ...
-    @property
-    def clock(self) -> Callable[[], datetime]: ...
     @property
     def seen_hints(self) -> dict[str, bytes]: ...
     @property

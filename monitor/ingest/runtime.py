@@ -10,8 +10,10 @@ story index, the fetcher, the locks) stays on :class:`monitor.ingest.pipeline.Pi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 import notifiers
 import rules
@@ -19,6 +21,8 @@ from monitor.alerting import Routes
 from monitor.config import Config, DaemonSettings
 from monitor.ingest.story_alerts import AlertPolicy
 from monitor.observability import Redactor
+from monitor.store import Store
+from monitor.stories import Deduplicator
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +49,17 @@ class RuntimeHolder:
 
     def __init__(self, runtime: Runtime) -> None:
         self.current = runtime
+
+
+class PipelineParts(Protocol):
+    """What every ingest stage reads of the pipeline (:class:`monitor.ingest.pipeline.Pipeline`);
+    each stage's own protocol adds what only it needs."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def dedup(self) -> Deduplicator: ...
+    @property
+    def runtime(self) -> RuntimeHolder: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
