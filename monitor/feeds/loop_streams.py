@@ -151,10 +151,12 @@ class LoopStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         try:
-            secure = await loop.start_tls(
-                self._transport, self._connection, ssl_context,
-                server_hostname=server_hostname, ssl_handshake_timeout=timeout,
-            )  # fmt: skip
+            # Our own timeout, not ssl_handshake_timeout: the loop's aborts the handshake
+            # with ConnectionAbortedError, which would read as a connect error, not a timeout.
+            async with asyncio.timeout(timeout):
+                secure = await loop.start_tls(
+                    self._transport, self._connection, ssl_context, server_hostname=server_hostname
+                )
         except TimeoutError as exc:
             self._transport.close()
             raise httpcore.ConnectTimeout("TLS handshake timed out") from exc

@@ -106,6 +106,20 @@ async def test_a_silent_server_gives_a_read_timeout() -> None:
         await stream.aclose()
 
 
+async def test_a_tls_handshake_the_server_never_answers_gives_a_connect_timeout() -> None:
+    """A timeout, as anyio's streams gave it (decision 0066), not a connect error: the
+    fetcher reports the two as different kinds (``timeout``, ``connect``)."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        pass  # reads the ClientHello (in ``serving``), never answers it
+
+    async with serving(silent) as port:
+        stream = await LoopBackend().connect_tcp("127.0.0.1", port)
+        with pytest.raises(httpcore.ConnectTimeout):
+            await stream.start_tls(ssl.create_default_context(), "127.0.0.1", timeout=0.05)
+        await stream.aclose()
+
+
 async def test_a_closed_connection_reads_empty_and_refuses_writes() -> None:
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
