@@ -95,7 +95,10 @@ def _answer(code: int | None, out: bytes, err: bytes) -> dict[str, Any]:
 
 def _ended(code: int | None) -> str:
     if code is not None and code < 0:
-        return f"killed by {signal.Signals(-code).name}"
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:  # a real-time signal: no name in Python's table
+            return f"killed by signal {-code}"
     return f"exited with {code}"
 
 

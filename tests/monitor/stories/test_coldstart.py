@@ -154,6 +154,8 @@ async def _refused_snapshot(order: coldstart.ColdStart) -> dict[str, Any]:
 CHILD_FAILURES = [  # (what is done, the reason logged)
     ("unwritable", "the child failed: exited with 1: "),
     ("killed", "the child failed: killed by SIGKILL: "),
+    # A signal without a name in Python's table (a real-time one): still a failure.
+    ("killed by SIGRTMIN+6", "the child failed: killed by signal 40: "),
     ("refused", ""),
 ]
 
@@ -172,8 +174,9 @@ async def test_the_daemon_warms_in_process_when_the_child_cannot_be_used(
     if failure == "unwritable":
         (tmp_path / "file").write_text("")
         snapshot = tmp_path / "file" / "cold.stories"  # under a file: never written
-    elif failure == "killed":
-        monkeypatch.setattr(coldstart, "_spawn", _spawned_then(lambda child: child.kill()))
+    elif failure.startswith("killed"):
+        number = signal.SIGKILL if failure == "killed" else signal.SIGRTMIN + 6
+        monkeypatch.setattr(coldstart, "_spawn", _spawned_then(lambda c: os.kill(c.pid, number)))
     else:
         monkeypatch.setattr(coldstart, "warm_in_child", _refused_snapshot)
     dedup, log = await _warmed(store, snapshot, settings)
