@@ -1,4 +1,4 @@
-"""The window of recent articles, and which story a new article belongs to.
+"""Which story a new article belongs to, among the window's recent ones.
 
 Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md):
 
@@ -28,48 +28,27 @@ Every tier is gated (docs/decisions/0041-story-gates.md): opposed direction word
 A story that holds a near-identical headline vetoed by a detail is a different event:
 no weaker evidence may put the article in it.
 
-Each article's words are read in its detected language (``Article.language``, "" when
-unknown: ``monitor.stories.words``), its stop words, stems and casualty words, into the
-query it is looked up by and the entry it is kept as (``monitor.stories.queries``); a pair
-is judged by ``monitor.stories.evidence``.
-
-Candidates come from an inverted index over headline words; only the newest ``_CAP``
-postings of each word are read, so a lookup costs the same with 10,000 or 400,000
-articles in the window. Copies whose headline is already in the story are not indexed
-twice. The window is pruned by time.
+What the window holds of each article, and how it is kept and pruned, is
+``monitor.stories.window``'s; a pair is judged by ``monitor.stories.evidence``.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
 from monitor.records import MatchKind
 from monitor.stories import evidence
-from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning
-from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
-from monitor.stories.names import NameStats
-from monitor.stories.queries import Reading, Readings, build_query, probe_entry, window_entry
-from monitor.stories.semantic import VectorWindow, decoded
-from monitor.stories.whole import RECENT, StoryWhole, story_whole, with_centroid
+from monitor.stories.evidence import Query, Rarity, judge, meaning
+from monitor.stories.queries import probe_entry
+from monitor.stories.semantic import decoded
+from monitor.stories.whole import StoryWhole, story_whole, with_centroid
+from monitor.stories.window import ArticleWindow
 
-_CAP = 256  # newest postings read per word
-_JUDGED = 32  # candidates judged per lookup, those sharing the most words first
 _NEIGHBOURS = 16  # nearest headlines by meaning judged per lookup
-
-
-def _serials() -> array[int]:
-    """A word's postings: serials as 4-byte unsigned ints, not 8-byte references (~7 an
-    article); 4 billion serials outlast any daemon's run."""
-    return array("I")
-
 
 # A module constant, read for every candidate: an Enum's attribute costs ten times a global.
 _VETO = MatchKind.VETO
@@ -85,8 +64,9 @@ class StoryMatch:
     score: float
 
 
-class StoryIndex:
-    """Recent articles by headline word, pruned to a time window."""
+class StoryIndex(ArticleWindow):
+    """Recent articles by headline word, pruned to a time window, and the story a new one
+    joins."""
 
     def __init__(
         self,
@@ -101,7 +81,7 @@ class StoryIndex:
         by_meaning: bool = True,
         wholes: bool = True,
     ) -> None:
-        self.window = window
+        super().__init__(window, by_meaning=by_meaning, wholes=wholes)
         self.threshold = threshold
         self.related = related
         self.semantic = semantic
@@ -112,54 +92,7 @@ class StoryIndex:
         # later bar follows a recent one raised above it.
         self.later = (max(later[0], related), max(later[1], semantic))
         self.recent = recent
-        self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
-        self.wholes = wholes  # False: stories are judged by their single headlines only
         self.name_easing = evidence.NAME_EASING  # 0: no rare-name easing (decision 0067)
-        self._vectors = VectorWindow()
-        self._stories: dict[str, IndexedStory] = {}
-        self._entries: dict[int, Entry] = {}
-        self._postings: defaultdict[str, array[int]] = defaultdict(_serials)
-        self._by_headline: dict[str, int] = {}
-        self._names = NameStats()
-        self._serial = 0
-        # The last query built: an article is looked up (find) and then added with the same
-        # title and lead, and nothing in between changes what its query would be.
-        self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
-        self._last_vector: tuple[bytes, npt.NDArray[np.float32] | None] | None = None
-        self._readings = Readings()  # texts read beforehand, by parse workers
-
-    def __len__(self) -> int:
-        return len(self._stories)
-
-    @property
-    def entries(self) -> int:
-        return len(self._entries)
-
-    @property
-    def vectors(self) -> int:
-        """Windowed articles with a headline vector (semantic evidence)."""
-        return len(self._vectors)
-
-    @property
-    def vector_bytes(self) -> int:
-        """Memory the vector window holds outside Python's heap (vectors and graph)."""
-        return self._vectors.memory_bytes
-
-    def names(self, text: str, language: str = "") -> list[tuple[str, str]]:
-        """The places and actors ``text`` names, as far as case and the window tell."""
-        return name_phrases(text, self._names.is_name, language)
-
-    def named(self, title: str, lead: str, language: str = "") -> list[tuple[str, str]]:
-        """:meth:`names` of a headline (decorations stripped), then of its lead."""
-        reading = self._readings.read(title, lead, language, keep=True)  # for find and add
-        is_name = self._names.is_name
-        return name_phrases(reading.stripped, is_name, language, reading.title_phrases) + (
-            name_phrases(lead, is_name, language, reading.lead_phrases) if lead else []
-        )
-
-    def preread(self, readings: Iterable[Reading]) -> None:
-        """Texts read beforehand (in a parse worker), for the articles' lookups and adds."""
-        self._readings.add(readings)
 
     def find(
         self,
@@ -211,137 +144,7 @@ class StoryIndex:
                         easing=self.name_easing)[0]  # fmt: skip
         return found or kind
 
-    def add(
-        self,
-        story_id: str,
-        first_article_id: str,
-        title: str,
-        seen: datetime,
-        lead: str = "",
-        *,
-        language: str = "",
-        vector: bytes = b"",
-        stored: datetime | None = None,
-    ) -> None:
-        """Index an article ``seen`` (its grouping time) and ``stored`` (fetched, default
-        ``seen``): it stays in the window while it was stored within it, as the store's
-        warm-up reads the window, whatever its date says."""
-        story = self._stories.get(story_id)
-        if story is None:
-            story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
-        story.last_seen = max(story.last_seen, seen)
-        reading = self._readings.take(title, lead, language)  # its last use
-        stripped = reading.stripped if reading else strip_decorations(title)
-        headline = reading.headline if reading else grouping_text(stripped, language)
-        known = self._entries.get(self._by_headline.get(headline, -1))
-        kept = (stored or seen).timestamp()
-        if known is not None and known.story is story:  # a copy: keep the text once
-            known.seen, known.stored = max(known.seen, seen.timestamp()), max(known.stored, kept)
-            return
-        query = self._query(title, lead, language, reading)
-        serial = self._insert(story, headline, query, seen.timestamp(), kept)
-        entry = self._entries[serial]
-        read = reading.title_words if reading else None
-        entry.said = self._names.observe(stripped, language, entry.tokens, read)
-        story.members.append(serial)
-        embedding = self._decoded(vector) if self.by_meaning else None
-        if embedding is not None:
-            self._vectors.add(serial, embedding)
-            self._refresh(story)
-
-    def prune(self, now: datetime) -> int:
-        """Drop articles older than the window; return how many stories went with them."""
-        horizon = (now - self.window).timestamp()
-        stale = [serial for serial, entry in self._entries.items() if entry.stored < horizon]
-        touched: set[str] = set()
-        shrunk: dict[str, IndexedStory] = {}
-        for serial in stale:
-            entry = self._entries.pop(serial)
-            touched.update(entry.tokens)
-            self._names.unobserve(entry.said, entry.tokens)
-            if self._by_headline.get(entry.headline) == serial:
-                del self._by_headline[entry.headline]
-            entry.story.entries -= 1
-            shrunk[entry.story.story_id] = entry.story
-        self._drop_postings(set(stale), touched)
-        self._vectors.remove(stale)
-        gone = [sid for sid, story in self._stories.items() if story.entries <= 0]
-        for story_id in gone:
-            del self._stories[story_id]
-        for story in shrunk.values():
-            if story.entries > 0:  # its whole is its windowed members' only
-                story.members = [serial for serial in story.members if serial in self._entries]
-                self._refresh(story)
-        return len(gone)
-
-    # -- internals ---------------------------------------------------------------------
-
-    def _decoded(self, vector: bytes) -> npt.NDArray[np.float32] | None:
-        """``decoded``, kept for the last vector: an article is looked up, then added."""
-        if self._last_vector is None or self._last_vector[0] != vector:
-            self._last_vector = (vector, decoded(vector))
-        return self._last_vector[1]
-
-    def _query(self, title: str, lead: str, language: str, read: Reading | None = None) -> Query:
-        key = (title, lead, language, self._names.version)
-        if self._last_query is not None and self._last_query[0] == key:
-            return self._last_query[1]
-        query = build_query(read or self._readings.read(title, lead, language), self._names)
-        self._last_query = (key, query)
-        return query
-
-    def _insert(
-        self, story: IndexedStory, headline: str, query: Query, seen: float, stored: float
-    ) -> int:
-        self._serial += 1
-        serial = self._serial
-        entry = window_entry(story, headline, query, seen, stored)
-        self._entries[serial] = entry
-        self._by_headline[headline] = serial
-        story.entries += 1
-        for token in entry.tokens:
-            self._postings[token].append(serial)
-        return serial
-
-    def _refresh(self, story: IndexedStory) -> None:
-        """The story's centroid is to be read again from its newest windowed members."""
-        if (
-            self.by_meaning
-            and self.wholes
-            and (len(story.members) > 1 or story.centroid is not None or story.recent is not None)
-        ):
-            story.recent = tuple(story.members[-RECENT:])  # read when a lookup asks for it
-
-    def _drop_postings(self, stale: set[int], tokens: set[str]) -> None:
-        for token in tokens:
-            kept = array("I", [serial for serial in self._postings[token] if serial not in stale])
-            if kept:
-                self._postings[token] = kept
-            else:
-                del self._postings[token]
-
-    def _same_headline(self, query: Query, seen: float) -> IndexedStory | None:
-        entry = self._entries.get(self._by_headline.get(query.headline, -1))
-        if entry is None or abs(seen - entry.seen) > self.window.total_seconds():
-            return None
-        return entry.story
-
-    def _candidates(self, query: Query, seen: float) -> list[Entry]:
-        """The entries sharing the most words with the query, newest postings only."""
-        postings = self._postings
-        words = sorted(query.everything)  # so ties fall alike whatever the hash seed
-        lists = (postings[token][-_CAP:] for token in words if token in postings)
-        hits = Counter(chain.from_iterable(lists))
-        needed = min(2, len(query.tokens))
-        window = self.window.total_seconds()
-        found = []
-        for serial, _count in hits.most_common(_JUDGED):
-            if _count < needed:
-                break
-            entry = self._entries[serial]
-            if abs(seen - entry.seen) <= window:
-                found.append(entry)
-        return found
+    # -- judging -----------------------------------------------------------------------
 
     def _best(self, query: Query, seen: float, idf: Rarity) -> tuple[StoryMatch | None, set[str]]:
         vetoed: set[str] = set()

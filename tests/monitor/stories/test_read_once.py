@@ -12,8 +12,8 @@ import numpy.typing as npt
 import pytest
 
 from monitor.records import MatchKind
-from monitor.stories import index as index_module
 from monitor.stories import queries
+from monitor.stories import window as window_module
 from monitor.stories.embedding import DIMENSIONS
 from monitor.stories.headlines import cased_words, strip_decorations
 from monitor.stories.index import StoryIndex
@@ -35,8 +35,8 @@ def test_a_vector_is_decoded_once_for_its_lookup_and_its_add(
         decodes.append(vector)
         return original(vector)
 
-    original = index_module.decoded
-    monkeypatch.setattr(index_module, "decoded", counted)
+    original = window_module.decoded
+    monkeypatch.setattr(window_module, "decoded", counted)
     index = StoryIndex(timedelta(hours=48), threshold=88)
     first, second = _vector(1), _vector(2)
     index.add("s1", "a1", "Harbour crane collapses onto a container ship", NOW, vector=first)
