@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -38,98 +36,24 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from pathlib import Path
 
 from bench.sections import markdown_table, write_section
+from bench.startup_data import HEADLINES, REAL, SYNTHETIC, real_headlines, synthetic_headlines
 from monitor.store.sql.dialect import SQLITE
 from monitor.stories.dedup import story_id_for
 
 _ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = _ROOT / "docs" / "BENCHMARKS.md"
-HEADLINES = (
-    Path(__file__).resolve().parents[2] / "shared/data/news-story-clusters/newsCorpora.tsv.gz"
-)
-_REAL = (
-    "the first N headlines of the news-story-clusters file, read in place: real English "
-    "headlines of ~11,000 outlets, each in the story its cluster names"
-)
-_SYNTHETIC = "synthetic headlines, four reports a story each worded apart"
 _PROBE_EVERY = 0.02  # seconds between probes: the resolution of the times reported
 _GUARD = 1800.0  # a start that takes longer has hung (minutes at 400,000 on a loaded machine)
 _PORT = 9  # discard: closed on loopback, so no feed is ever fetched
 
-_ACTORS = (
-    "Hezbollah",
-    "Hamas",
-    "the army",
-    "rebels",
-    "Kurdish forces",
-    "Houthis",
-    "police",
-    "the government",
-    "militants",
-    "protesters",
-    "the navy",
-    "IRGC",
-    "NATO",
-    "Wagner",
-)
-_ACTS = (
-    "strike",
-    "shell",
-    "seize",
-    "attack",
-    "raid",
-    "surround",
-    "bomb",
-    "evacuate",
-    "reinforce",
-    "withdraw from",
-    "clash near",
-    "advance on",
-    "blockade",
-    "patrol",
-)
-_PLACES = (
-    "Latakia",
-    "Homs",
-    "Aleppo",
-    "Idlib",
-    "Raqqa",
-    "Deir ez-Zor",
-    "Daraa",
-    "Tartus",
-    "Hama",
-    "Qusayr",
-    "Palmyra",
-    "Kobani",
-    "Afrin",
-    "Manbij",
-    "Tal Abyad",
-    "Qamishli",
-    "Sidon",
-    "Tyre",
-    "Gaza",
-    "Rafah",
-    "Hodeidah",
-    "Marib",
-    "Taiz",
-    "Aden",
-    "Mosul",
-)
-_DETAILS = ("overnight", "at dawn", "after talks fail", "as ceasefire collapses",
-            "amid protests", "for a third day", "despite warnings", "in new offensive")  # fmt: skip
-
-
 _COLUMNS = ("windowed articles", "start", "/healthz", "/readyz", "index", "parse workers", "RSS",
             "per article")  # fmt: skip
-
-
-_SAYS = (", officials say", ", witnesses say", ", state media reports", ", a monitor says")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,27 +74,6 @@ class SizeRun:
     shutdown: float  # the baseline's SIGTERM to exit, the snapshot written meanwhile
     snapshot_bytes: int
     snapshot_seconds: float  # writing it (captured on the loop, written in a thread)
-
-
-def _headline(rng: random.Random, event: int) -> str:
-    actor, act, place = rng.choice(_ACTORS), rng.choice(_ACTS), rng.choice(_PLACES)
-    return f"{actor} {act} {place} {rng.choice(_DETAILS)}, {event % 97 + 2} killed ({event})"
-
-
-def synthetic_headlines(articles: int) -> Iterator[tuple[str, str]]:
-    """(title, story key): four reports a story, each worded apart."""
-    for number in range(articles):
-        event = number // 4
-        yield _headline(random.Random(event), event) + _SAYS[number % 4], f"e{event}"
-
-
-def real_headlines(path: Path, articles: int) -> Iterator[tuple[str, str]]:
-    """(title, story key) of the news-story-clusters file, in its order (real headlines of
-    ~11,000 outlets, grouped by the story they report; English)."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in islice(handle, articles):
-            fields = line.rstrip("\n").split("\t")
-            yield fields[1], fields[5]
 
 
 def seed(path: Path, headlines: Iterable[tuple[str, str]], articles: int, now: datetime) -> None:
@@ -350,7 +253,7 @@ def report(runs: list[SizeRun], feeds: int, load: str, real: bool, took: float) 
             "",
             f"`wirewatch run` with {feeds:,} feeds configured, "
             "a SQLite store seeded with N articles inside the 48 h window ("
-            + (_REAL if real else _SYNTHETIC)
+            + (REAL if real else SYNTHETIC)
             + "; lexical index only, no embeddings). Per size, same store, same run: the "
             "baseline start warms the index from the store (no snapshot yet; from 50,000 "
             "articles a child process warms it and writes the snapshot the daemon loads, "
