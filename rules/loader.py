@@ -11,6 +11,7 @@ each with its file, line and key.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -137,6 +138,10 @@ def _parse(reader: SourceReader) -> dict[str, object] | None:
         return None
     except RecursionError:  # the parser recurses per nesting level; hostile files go deep
         reader.error_at_line(1, "invalid TOML: arrays or tables nested too deeply")
+        return None
+    except ValueError:  # not a TOMLDecodeError: int() refused a number of too many digits
+        digits = sys.get_int_max_str_digits()
+        reader.error_at_line(1, f"invalid TOML: a number of more than {digits} digits")
         return None
 
 

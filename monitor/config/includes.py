@@ -41,7 +41,7 @@ def read_included(name: str, text: str) -> Included:
     """``text`` of the included file ``name``, parsed."""
     try:
         document: dict[str, Any] | None = tomli.loads(text)
-    except (tomli.TOMLDecodeError, RecursionError):  # reported by the rule loader
+    except (ValueError, RecursionError):  # reported by the rule loader (a TOMLDecodeError too)
         document = None
     return Included(name, text, document)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,6 +320,9 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         raise ConfigError([f"{path}: invalid TOML: {err}"]) from None
     except RecursionError:  # the parser recurses per nesting level; a hostile file goes deep
         raise ConfigError([f"{path}: invalid TOML: arrays or tables nested too deeply"]) from None
+    except ValueError:  # not a TOMLDecodeError: int() refused a number of too many digits
+        too_long = f"a number of more than {sys.get_int_max_str_digits()} digits"
+        raise ConfigError([f"{path}: invalid TOML: {too_long}"]) from None
 
 
 def _read_included(path: str, document: Mapping[str, Any], problems: Problems) -> list[Included]:

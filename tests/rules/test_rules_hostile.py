@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from rules import Matcher, RuleSetError, RuleSource, compile_rules, load_ruleset
@@ -21,6 +23,16 @@ def test_a_rule_file_nested_beyond_tomllib_is_one_error() -> None:
         load_ruleset([RuleSource("deep.toml", text)])
     assert [str(e) for e in caught.value.errors] == [
         "deep.toml:1: invalid TOML: arrays or tables nested too deeply"
+    ]
+
+
+def test_a_number_longer_than_python_reads_is_one_error() -> None:
+    limit = sys.get_int_max_str_digits()
+    text = f"x = {'9' * (limit + 1)}\n"
+    with pytest.raises(RuleSetError) as caught:
+        load_ruleset([RuleSource("long.toml", text)])
+    assert [str(e) for e in caught.value.errors] == [
+        f"long.toml:1: invalid TOML: a number of more than {limit} digits"
     ]
 
 

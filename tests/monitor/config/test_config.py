@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,23 @@ def test_errors_in_included_files_name_that_file(tmp_path: Path) -> None:
     _write(tmp_path, '[[rules]]\nname = "broken"\nall_of = ["nowhere"]\n', "more.toml")
     errors = _errors(_write(tmp_path, 'include = ["more.toml"]\n' + MINIMAL))
     assert any(error.startswith(f"{tmp_path / 'more.toml'}:3:") for error in errors), errors
+
+
+@pytest.mark.parametrize("where", ["main", "included"])
+def test_a_number_longer_than_python_reads_is_an_invalid_toml_error(
+    tmp_path: Path, where: str
+) -> None:
+    """The TOML parser turns a number into an int; one of more digits than Python converts
+    raises a plain ValueError, which must be a clear error naming its file, not a crash."""
+    hostile = f"x = {'1' * (sys.get_int_max_str_digits() + 1)}\n"
+    if where == "main":
+        path = named = _write(tmp_path, hostile + MINIMAL)
+    else:
+        named = _write(tmp_path, hostile, "more.toml")
+        path = _write(tmp_path, 'include = ["more.toml"]\n' + MINIMAL)
+    errors = _errors(path)
+    expected = f"invalid TOML: a number of more than {sys.get_int_max_str_digits()} digits"
+    assert any(e.startswith(f"{named}:") and e.endswith(expected) for e in errors), errors
 
 
 def test_unknown_notifier_route_is_an_error(tmp_path: Path) -> None:
