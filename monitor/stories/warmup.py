@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +50,14 @@ log = structlog.get_logger("monitor.stories.warmup")
 # Below this many windowed articles a cold start warms in process: the holes it leaves
 # are a few MB, less than a second interpreter's imports cost (decision 0069).
 CHILD_FROM = 50_000
+
+
+class WarmSource(StrEnum):
+    """Where a warm-up found the window (``story_index_warmed``'s ``source``)."""
+
+    SNAPSHOT = "snapshot"  # the snapshot found at start, then what was stored after it
+    CHILD = "child"  # a snapshot a child process made for this start, then the same
+    STORE = "store"  # the whole window read from the store
 
 
 class Writes(Protocol):
@@ -127,13 +136,13 @@ class StoryWarmup:
                 )  # fmt: skip
         return len(self._dedup.index)
 
-    async def _load(self, now: datetime) -> tuple[str, int]:
-        """("snapshot" or "child", articles replayed over its snapshot) or ("store",
-        articles read)."""
+    async def _load(self, now: datetime) -> tuple[WarmSource, int]:
+        """(SNAPSHOT or CHILD, articles replayed over its snapshot) or (STORE, articles
+        read)."""
         loaded = await self._from_snapshot(now) if self.path is not None else None
-        source = "snapshot"
+        source = WarmSource.SNAPSHOT
         if loaded is None and await self._warmed_in_child(now):
-            loaded, source = await self._from_snapshot(now), "child"
+            loaded, source = await self._from_snapshot(now), WarmSource.CHILD
         since = now - self._window
         if loaded is not None:
             index, mark = loaded
@@ -141,7 +150,7 @@ class StoryWarmup:
             items = await self._store.articles_after(mark.arrival, since)
         else:
             items = await self._store.recent_articles(since)
-            source = "store"
+            source = WarmSource.STORE
         read = len(items)
         try:
             await asyncio.to_thread(_add_all, self._dedup.index, items, self._abandon)
