@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from monitor.records import JoinReason
+
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = str(ROOT / "config.example.toml")
 START = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -193,3 +195,11 @@ def test_replay_groups_alike_whatever_the_hash_seed(feed: Path) -> None:
     """Two processes with other hash seeds print the same bytes: story ids, memberships,
     reasons, scores and the rules' terms."""
     assert _replay(feed, "1") == _replay(feed, "2718281")
+
+
+def test_the_readme_names_every_joined_by_value() -> None:
+    """The README states ``replay``'s contract: a ``joined_by`` value it does not name (one
+    added with a new kind of join) is a value scripts were never told about."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    contract = readme[readme.index("`replay` prints, per article") :].split("\n\n")[0]
+    assert [r.value for r in JoinReason if f"`{r.value}`" not in contract] == []
