@@ -126,7 +126,9 @@ def _run_daemon(
     from monitor.store import InstanceLockError, StoreUnavailableError  # noqa: PLC0415
 
     try:
-        return asyncio.run(run_daemon(config, once=once, on_round=on_round, starting=starting))
+        return asyncio.run(
+            run_daemon(config, once=once, on_round=on_round, starting=starting, watchdog=True)
+        )
     except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
         print(f"wirewatch: {err}", file=sys.stderr)
         return 1

@@ -25,7 +25,7 @@ from monitor.daemon.parts import Parts, build_parts
 from monitor.daemon.polling import poll_all
 from monitor.daemon.reload import Reloader, install_reload_route, log_secrets
 from monitor.daemon.scheduler import add_periodic_job, make_scheduler, watch_poll_jobs
-from monitor.daemon.shutdown import Deadline, finish_in_flight, stop_dispatching
+from monitor.daemon.shutdown import Deadline, finish_in_flight, stop_dispatching, within
 from monitor.daemon.summary import RoundSummary, summarise
 from monitor.daemon.supervision import supervised, unless_stopped
 from monitor.daemon.swap import Jobs, RuntimeSwap, config_of
@@ -146,16 +146,20 @@ class Daemon:
         return notifiers.build_notifier(name, conf, http=self._http)
 
     async def close(self) -> None:
-        await self.listener.stop()
-        await self.dispatcher.aclose()
-        for channel in self.channels.values():
-            await channel.aclose()
-        await self.pipeline.late_pages.aclose()  # pages still to come are not waited for
-        await self.pipeline.writer.flushed()  # what follow-ups queued is written first
-        await self.save_surges()  # run --once stops here
-        await self.polling.aclose()
-        await self._http.aclose()
-        await self.store.close()
+        """Every part closed, each step given up on (logged) when the closing deadline
+        (``shutdown_timeout`` again) has passed: a stuck part never holds the exit."""
+        deadline = Deadline(self.config.settings.daemon.shutdown_timeout)
+        await within("listener", self.listener.stop(), deadline)
+        await within("dispatcher", self.dispatcher.aclose(), deadline)
+        for name, channel in sorted(self.channels.items()):
+            await within(f"notifier:{name}", channel.aclose(), deadline)
+        # Pages still to come are not waited for; what follow-ups queued is written first.
+        await within("late_pages", self.pipeline.late_pages.aclose(), deadline)
+        await within("article_writes", self.pipeline.writer.flushed(), deadline)
+        await within("surge_state", self.save_surges(), deadline)  # run --once stops here
+        await within("polling", self.polling.aclose(), deadline)
+        await within("http_pools", self._http.aclose(), deadline)
+        await within("store", self.store.close(), deadline)
 
     async def save_stories(self) -> None:
         """The story index saved (when warm): the next start loads it (decision 0051)."""
@@ -286,8 +290,7 @@ class Daemon:
         scheduler.pause()  # no new runs; shutdown() would cancel the running polls
         if claims is not None:
             claims.stop()
-        with contextlib.suppress(TimeoutError):  # a reload in progress ends first
-            await asyncio.wait_for(self.reloader.close(), deadline.left())
+        await within("reload", self.reloader.close(), deadline)  # one in progress ends first
         self._wake.set()  # a loop waiting for work starts the drains once more, sees ``stop``
         await stop_dispatching(dispatcher, deadline)
         self._cancelled = await finish_in_flight(self._inflight, self.dispatch, deadline)
@@ -295,12 +298,12 @@ class Daemon:
             log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
         await self.dispatcher.aclose()  # no drain wakes after the last sends
         if claims is not None:  # leases given back, so other daemons poll those feeds
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(claims.wait_idle(), deadline.left())
+            await within("lease_release", claims.wait_idle(), deadline)
         scheduler.shutdown(wait=False)
-        await self.polling.stop_push()
-        await self.save_stories()
-        await self.save_surges()
+        closing = Deadline(self.config.settings.daemon.shutdown_timeout)  # the drain's is spent
+        await within("websub_client", self.polling.stop_push(), closing)
+        await within("story_snapshot", self.save_stories(), closing)
+        await within("surge_state", self.save_surges(), closing)
         log.info("daemon_stopped", polls_cancelled=self._cancelled)
 
     def _schedule_polls(

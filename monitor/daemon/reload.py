@@ -202,6 +202,7 @@ class Reloader:
             if self._closed:
                 return self._failed(trigger, ["the daemon is stopping"])
             path = self._target.config.path
+            log.info("config_reload_started", trigger=trigger)  # reading files may stall
             try:
                 new, matcher = await asyncio.to_thread(validate_reload, path)
                 changes = config_changes(self._target.config, new)

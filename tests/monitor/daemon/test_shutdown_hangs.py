@@ -1,0 +1,128 @@
+"""SIGTERM ends ``wirewatch run`` even when a part it closes never answers: a PostgreSQL
+write waiting on a lock another daemon holds for good, a config reload stuck reading an
+included file. Each stuck step is given up on and named in the log, and the process
+exits; what was stuck stays pending for the next start.
+
+Real parts: the daemon is a subprocess, the database the local PostgreSQL, the feed a
+local HTTP server, the stuck include a FIFO nobody writes. Waits are on log events and
+on the database's own view of its lock queue; timeouts are hang guards only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from monitor.daemon.shutdown import EXIT_GRACE, OVERRAN_EXIT_STATUS
+from tests.support.configs import CONSOLE, IRAN_RULE, JSON_LOGS_ANY_PORT
+from tests.support.daemon_process import HANG_GUARD, DaemonProcess
+from tests.support.feedserver import FeedServer
+from tests.support.stores import POSTGRES_URL, postgres_schema_sync
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<link>https://wire.example/</link><description>d</description>
+<item><title>Iranian troops reach Latakia airbase</title><guid>w-1</guid>
+<link>https://wire.example/1</link></item></channel></rss>"""
+# The lock every article write takes last (migration 0018): held here as a hung peer
+# daemon would hold it, forever.
+STORIES_LOCK = "SELECT pg_advisory_lock(hashtextextended('wirewatch.stories:' || %s, 0))"
+WAITING = """
+SELECT count(*) AS waiting FROM pg_locks
+WHERE locktype = 'advisory' AND NOT granted AND pid <> pg_backend_pid()
+"""
+
+
+@pytest.fixture(name="feed_url")
+def _feed_url() -> Iterator[str]:
+    with FeedServer() as feeds:
+        feeds.add_feed("/feed.xml", FEED)
+        yield feeds.url("/feed.xml")
+
+
+def _abandoned(daemon: DaemonProcess) -> set[str]:
+    return {e["step"] for e in daemon.events() if e.get("event") == "shutdown_step_abandoned"}
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset")
+def test_sigterm_exits_while_a_write_waits_on_a_lock_a_peer_never_gives_back(
+    tmp_path: Path, feed_url: str
+) -> None:
+    with postgres_schema_sync() as url, psycopg.connect(url, autocommit=True) as peer:
+        config = _config(tmp_path, feed_url, f'url = "{url}"')
+        peer.execute(STORIES_LOCK, (_schema_of(peer),))
+        with DaemonProcess(config) as daemon:
+            daemon.wait_event("daemon_started")
+            _wait_for_a_lock_waiter(peer)  # the daemon's article write, stuck behind us
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait() == 0, daemon.stderr()
+            assert "article_writes" in _abandoned(daemon), daemon.stderr()
+            daemon.wait_event("daemon_stopped")
+
+
+def _schema_of(conn: psycopg.Connection[tuple[object, ...]]) -> str:
+    row = conn.execute("SELECT current_schema()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _config(tmp_path: Path, feed_url: str, store: str, top: str = "") -> Path:
+    """One feed, one rule, console alerts, a 1 s shutdown deadline, JSON logs."""
+    path = tmp_path / "ww.toml"
+    path.write_text(f"""{top}
+[daemon]
+jitter = 0
+host_spacing = 0
+parse_workers = 0
+shutdown_timeout = 1
+[store]
+{store}
+[[feeds]]
+name = "Wire"
+url = "{feed_url}"
+{CONSOLE}
+{IRAN_RULE.format(rule="iran")}
+{JSON_LOGS_ANY_PORT}
+""")
+    return path
+
+
+def _wait_for_a_lock_waiter(peer: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Until another session waits on an advisory lock (asked of the database, which
+    wakes this wait by its own clock; a hang guard bounds it)."""
+    for _ in range(int(HANG_GUARD / 0.05)):
+        row = peer.execute(WAITING).fetchone()
+        if row is not None and int(str(row[0])) > 0:
+            return
+        peer.execute("SELECT pg_sleep(0.05)")  # the database's view is polled, not a delay
+    raise AssertionError("no session ever waited on the stories lock")
+
+
+def test_a_step_no_timeout_can_end_is_ended_by_the_exit_watchdog(
+    tmp_path: Path, feed_url: str
+) -> None:
+    """A reload stuck in a thread reading an include (a FIFO nobody writes: a hung network
+    mount) is given up on by the drain, but the interpreter would join that thread at exit
+    for ever: the watchdog ends the process, naming where every thread was."""
+    include = tmp_path / "extra.toml"
+    include.write_text("")
+    store = f'path = "{tmp_path / "ww.db"}"'
+    config = _config(tmp_path, feed_url, store, top=f'include = ["{include}"]')
+    with DaemonProcess(config) as daemon:
+        daemon.wait_event("daemon_started")
+        daemon.wait_event("feed_polled")
+        include.unlink()
+        os.mkfifo(include)
+        daemon.send_signal(signal.SIGHUP)  # the reload's thread blocks opening the FIFO
+        daemon.wait_event("config_reload_started")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait() == OVERRAN_EXIT_STATUS, daemon.stderr()
+        overran = daemon.wait_event("shutdown_overran")
+        assert overran["seconds"] == 3 * 1 + EXIT_GRACE
+        assert "reload" in _abandoned(daemon)
+        assert "validate_reload" in daemon.stderr()  # the stuck thread's stack
