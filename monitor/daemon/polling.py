@@ -322,5 +322,5 @@ class Polling:
     async def aclose(self) -> None:
         await self.pages.aclose()  # late pages still in flight: their fetches end first
         await self.fetcher.aclose()
-        if self.parse_executor is not None:
-            self.parse_executor.shutdown(wait=True, cancel_futures=True)
+        if self.parse_executor is not None:  # off the loop: it may wait out a stuck parse
+            await asyncio.to_thread(self.parse_executor.shutdown, wait=True, cancel_futures=True)

@@ -1,25 +1,31 @@
-"""The parse pool's start of its workers: the fork server's slow start holds no lock the
-event loop's submit or shutdown takes, and the executor internals it relies on exist; a
-worker killed by a signal costs the parse it ran, never the later ones."""
+"""The parse pool's own workers: the fork server's slow start holds no lock the event
+loop's submit or shutdown takes; a worker killed by a signal costs the parse it ran,
+never the later ones nor another worker's; a stop never waits for a stuck parse."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import TypeVar
 
 import pytest
 from structlog.testing import capture_logs
 
 from monitor.feeds import ParsePool
-from monitor.feeds.parse_pool import REPLACE_INTERVAL, WorkerProcesses
+from monitor.feeds.parse_pool import REPLACE_INTERVAL
 from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.processes import HANG_GUARD, sigkill_self
 
+T = TypeVar("T")
 
-class _HeldForkServer(WorkerProcesses):
+
+class _HeldForkServer(ParsePool):
     """A pool whose fork server start waits until the test lets it go."""
 
     def __init__(self) -> None:
@@ -44,8 +50,8 @@ async def test_the_fork_server_start_holds_the_executor_lock_free() -> None:
     try:
         starting = await _held_start(pool)
         # submit and shutdown take this lock: free, neither would wait for the start.
-        assert pool._shutdown_lock.acquire(blocking=False)
-        pool._shutdown_lock.release()
+        assert pool._lock.acquire(blocking=False)
+        pool._lock.release()
         pool.release.set()
         await asyncio.wait_for(starting, HANG_GUARD)
         assert pool.started
@@ -97,42 +103,71 @@ async def test_a_killed_worker_is_replaced_and_the_next_parses_run() -> None:
     try:
         await pool.start_workers()
         [victim] = pool.worker_pids()
-        # The executor marks itself broken before it fails the futures in flight: the
-        # next submit finds it broken, with no wait for the manager thread.
-        with pytest.raises(BrokenProcessPool):
-            await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
-        first = await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
-        second = await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
+        with capture_logs() as logs:
+            with pytest.raises(BrokenProcessPool, match=f"parse worker {victim} ended"):
+                await _wrapped(pool.submit(sigkill_self))
+            first = await _pid(pool)
+        second = await _pid(pool)
         assert first == second != victim
         assert pool.worker_pids() == (first,)
         assert pool.replacements == 1
+        died = [e for e in logs if e["event"] == "parse_worker_died"]
+        assert [(e["pid"], e["exit_code"]) for e in died] == [(victim, -signal.SIGKILL)]
     finally:
         pool.shutdown()
 
 
+async def test_one_workers_death_leaves_the_others_parse_running() -> None:
+    """The other worker, mid-parse when its neighbour dies, still answers."""
+    pool = ParsePool(2)
+    try:
+        await pool.start_workers()
+        release_end, release = multiprocessing.get_context("forkserver").Pipe(duplex=False)
+        waiting = pool.submit(_wait_for_release, release_end)
+        with pytest.raises(BrokenProcessPool):
+            await _wrapped(pool.submit(sigkill_self))
+        release.send(True)
+        assert await _wrapped(waiting) == "released"
+    finally:
+        pool.shutdown()
+
+
+def _wait_for_release(release: Connection) -> str:
+    """A parse that runs until the test lets it end."""
+    assert release.poll(HANG_GUARD)
+    return "released"
+
+
+async def _wrapped(future: Future[T]) -> T:
+    return await asyncio.wait_for(asyncio.wrap_future(future), HANG_GUARD)
+
+
 async def _break(pool: ParsePool) -> None:
-    """A worker of ``pool`` dies as the OOM killer ends one; the pool is broken after."""
+    """A worker of ``pool`` dies as the OOM killer ends one."""
     with pytest.raises(BrokenProcessPool):
-        await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+        await _wrapped(pool.submit(sigkill_self))
 
 
 async def _pid(pool: ParsePool) -> int:
-    return await asyncio.wait_for(asyncio.wrap_future(pool.submit(os.getpid)), HANG_GUARD)
+    return await _wrapped(pool.submit(os.getpid))
 
 
-async def test_a_pool_is_replaced_at_most_once_per_interval_and_parses_fail_fast_between() -> None:
+async def test_a_worker_is_replaced_at_most_once_per_interval_and_parses_fail_fast_between() -> (
+    None
+):
     now = [1000.0]
     pool = ParsePool(1, clock=lambda: now[0])
     try:
         await _break(pool)
         await _pid(pool)  # the first replacement is at once
-        await _break(pool)  # its workers die too: as each generation would, loading a model
+        await _break(pool)  # it dies too: as each generation would, loading a model
         now[0] += REPLACE_INTERVAL - 1
         with capture_logs() as logs:
             for _ in range(3):
                 with pytest.raises(BrokenProcessPool, match="replaced again in 1 s"):
-                    pool.submit(os.getpid)  # refused at once: no generation forked
+                    await _pid(pool)  # refused at once: no worker forked
         assert pool.replacements == 1
+        assert pool.worker_pids() == ()
         [deferred] = [
             entry for entry in logs if entry["event"] == "parse_pool_replacement_deferred"
         ]
@@ -144,26 +179,59 @@ async def test_a_pool_is_replaced_at_most_once_per_interval_and_parses_fail_fast
         pool.shutdown()
 
 
-async def test_a_shut_down_pool_is_not_replaced() -> None:
+async def test_a_shut_down_pool_takes_no_parse_and_forks_nothing() -> None:
     pool = ParsePool(1)
-    with pytest.raises(BrokenProcessPool):
-        await asyncio.wait_for(asyncio.wrap_future(pool.submit(sigkill_self)), HANG_GUARD)
+    await _break(pool)
     pool.shutdown()
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(RuntimeError, match="after the pool's shutdown"):
         pool.submit(os.getpid)
     assert pool.replacements == 0
+    assert pool.worker_pids() == ()
 
 
-INTERNALS = ["_spawn_process", "_start_executor_manager_thread", "_processes", "_shutdown_lock"]
-INTERNALS += ["_shutdown_thread", "_broken"]
+async def test_the_stop_kills_a_worker_stuck_in_a_parse_after_its_grace() -> None:
+    """A parse that never ends (a pathological feed): the daemon's stop still returns,
+    the worker is killed and its parse fails."""
+    pool = ParsePool(1)
+    await pool.start_workers()
+    [stuck] = pool.worker_pids()
+    started_end, started = multiprocessing.get_context("forkserver").Pipe(duplex=False)
+    parse = pool.submit(_never_ends, started)
+    assert await asyncio.to_thread(started_end.poll, HANG_GUARD)  # it is in the parse
+    queued = pool.submit(os.getpid)
+    with capture_logs() as logs:
+        await asyncio.wait_for(
+            asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True), HANG_GUARD
+        )
+    assert queued.cancelled()
+    with pytest.raises(BrokenProcessPool):
+        await _wrapped(parse)
+    assert not _alive(stuck)
+    [killed] = [e for e in logs if e["event"] == "parse_workers_killed_at_stop"]
+    assert killed["pids"] == [stuck]
 
 
-@pytest.mark.parametrize("name", INTERNALS)
-def test_the_executor_internals_the_pool_uses_exist(name: str) -> None:
-    """WorkerProcesses.start_workers spawns through these private parts of the standard library's
-    executor (docs/decisions/0062): a Python release without them must fail here."""
-    executor = ProcessPoolExecutor(1)
+def _never_ends(started: Connection) -> None:
+    started.send(True)
+    threading.Event().wait()
+
+
+async def test_an_error_and_an_unpicklable_result_come_back_as_the_parses_errors() -> None:
+    pool = ParsePool(1)
     try:
-        assert hasattr(executor, name), f"ProcessPoolExecutor.{name} is gone"
+        with pytest.raises(ValueError, match="bad feed"):
+            await _wrapped(pool.submit(_raises))
+        with pytest.raises(RuntimeError, match="unpicklable answer"):
+            await _wrapped(pool.submit(_unpicklable))
+        assert await _pid(pool) in pool.worker_pids()  # the same worker goes on
+        assert pool.replacements == 0
     finally:
-        executor.shutdown()
+        pool.shutdown()
+
+
+def _raises() -> None:
+    raise ValueError("bad feed")
+
+
+def _unpicklable() -> object:
+    return threading.Lock()
