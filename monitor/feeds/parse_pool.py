@@ -386,5 +386,8 @@ def _settle(future: asyncio.Future[T], result: T | BaseException) -> None:
 
 def _ended(code: int | None) -> str:
     if code is not None and code < 0:
-        return f"killed by {signal.Signals(-code).name}"
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:  # a real-time signal: no name in Python's table
+            return f"killed by signal {-code}"
     return f"exit status {code}"

@@ -216,6 +216,19 @@ def _never_ends(started: Connection) -> None:
     threading.Event().wait()
 
 
+async def test_a_worker_killed_by_a_real_time_signal_is_named_by_its_number() -> None:
+    pool = ParsePool(1)
+    try:
+        with pytest.raises(BrokenProcessPool, match=f"killed by signal {signal.SIGRTMIN + 1}"):
+            await _wrapped(pool.submit(_real_time_signal))
+    finally:
+        pool.shutdown()
+
+
+def _real_time_signal() -> None:
+    os.kill(os.getpid(), signal.SIGRTMIN + 1)  # default action: terminate
+
+
 async def test_an_error_and_an_unpicklable_result_come_back_as_the_parses_errors() -> None:
     pool = ParsePool(1)
     try:
