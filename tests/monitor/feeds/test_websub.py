@@ -31,6 +31,7 @@ from monitor.stories.dedup import Deduplicator
 from monitor.web.health import start_listener
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.full_disk import SmallDisk, small_disk
+from tests.support.processes import HANG_GUARD
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TOPIC = "https://news.example/feed.atom"
@@ -109,7 +110,11 @@ async def world(store_dir: Path, servers: tuple[FeedServer, FeedServer]) -> Asyn
     ruleset = rules.load_ruleset([rules.RuleSource(name="empty.toml", text="")])
     feed = FeedSettings(url=feed_server.url("/feed.atom"), name="News")
     listener = HttpListener("127.0.0.1", 0, max_body_bytes=64 * 1024)
-    async with httpx.AsyncClient() as http, Fetcher() as fetcher:
+    # The hub waits for each answer as long as it takes (a hang guard only): the first push
+    # in a process loads the headline-embedding model, seconds of CPU on a loaded machine,
+    # which httpx's default 5 s read timeout turned into a failure.
+    hub_http = httpx.AsyncClient(timeout=HANG_GUARD)
+    async with httpx.AsyncClient() as http, hub_http, Fetcher() as fetcher:
         pipe = Pipeline(
             store=store, dedup=Deduplicator(store, DedupSettings()),
             runtime=RuntimeHolder(Runtime(
@@ -129,10 +134,10 @@ async def world(store_dir: Path, servers: tuple[FeedServer, FeedServer]) -> Asyn
         websub.install(listener)
         await listener.start()
         websub.public_url = listener.url
-        state = World(Hub(hub_server, http), feed_server, websub, store, pipe, listener, feed)
+        state = World(Hub(hub_server, hub_http), feed_server, websub, store, pipe, listener, feed)
         pipe.clock = lambda: state.now
         yield state
-        await http.aclose()  # idle keep-alive connections would hold up the listener's stop
+        await hub_http.aclose()  # idle keep-alive connections would hold up the listener's stop
         await listener.stop()
     await store.close()
 
