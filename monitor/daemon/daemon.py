@@ -296,11 +296,13 @@ class Daemon:
         self._cancelled = await finish_in_flight(self._inflight, self.dispatch, deadline)
         if unrecorded := len(self.dispatcher.unrecorded):  # pending in the store: resent
             log.warning("delivery_outcomes_unrecorded_at_shutdown", outcomes=unrecorded)
-        await self.dispatcher.aclose()  # no drain wakes after the last sends
+        # The drain's deadline may be spent: the close's is a fresh one from here on.
+        closing = Deadline(self.config.settings.daemon.shutdown_timeout)
+        # No drain wakes after the last sends; what was sent is recorded (else resent).
+        await within("dispatcher", self.dispatcher.aclose(), closing)
         if claims is not None:  # leases given back, so other daemons poll those feeds
             await within("lease_release", claims.wait_idle(), deadline)
         scheduler.shutdown(wait=False)
-        closing = Deadline(self.config.settings.daemon.shutdown_timeout)  # the drain's is spent
         await within("websub_client", self.polling.stop_push(), closing)
         await within("story_snapshot", self.save_stories(), closing)
         await within("surge_state", self.save_surges(), closing)
