@@ -7,7 +7,7 @@ Each closing step runs under :func:`within`, which gives up on it (logged by nam
 its time is over; and :class:`ExitWatchdog`, armed by the signal, ends the process with
 every thread's stack on stderr if it is somehow still alive long after (a thread the
 interpreter would join at exit, say): a stuck step costs a slower stop, never a daemon
-that outlives its SIGTERM (docs/decisions/0070-bounded-shutdown.md).
+that outlives its SIGTERM (docs/decisions/0071-bounded-shutdown.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The daemon's parse processes: a small pool of forkserver workers, one pipe each, built on
-``multiprocessing``'s public API alone (docs/decisions/0070-bounded-shutdown.md).
+``multiprocessing``'s public API alone (docs/decisions/0071-bounded-shutdown.md).
 
 Each worker has a *slot*: a daemon thread that takes the next task from the pool's
 queue, sends it down the worker's own pipe and waits for its answer or the worker's end.
