@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import math
 import sys
 import time
 from collections import Counter
@@ -37,7 +38,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bench import dedup_report
 from bench.dedup_mrpc import MRPC, mrpc_scores
-from bench.dedup_report import DELEAKED, FUZZ_CUTOFF, NO_NAMES, OURS, WORDS_ONLY
+from bench.dedup_report import DELEAKED, FUZZ_CUTOFF, NO_NAMES, NO_STEER, OURS, WORDS_ONLY
 from bench.dedup_scale import TRACED_ARTICLES, scale, scaled_rows, traced_bytes
 from bench.embeddings import timed_vectors, vectors_of
 from bench.pipeline import environment
@@ -193,14 +194,17 @@ def story_index(
     words: bool = False,
     wholes: bool = True,
     names: bool = True,
+    steer: bool = True,
 ) -> list[str]:
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
     False: each story judged by its single headlines, as before decision 0046; ``names``
-    False: no easing for a rare shared name, as before decision 0067)."""
+    False: no easing for a rare shared name, as before decision 0067; ``steer`` False: no
+    joining a split story's older piece, as before decision 0070)."""
     index = story_index_for(settings)
     index.wholes = wholes
     index.name_easing = index.name_easing if names else 0.0
+    index.one_event = index.one_event if steer else math.inf
     moment = rows[0].seen
     assigned = []
     for number, row in enumerate(rows):
@@ -231,6 +235,7 @@ def clusterings(
     honest = [
         (DELEAKED, lambda r: spread_index(r, settings)),
         (NO_NAMES, lambda r: spread_index(r, settings, names=False)),
+        (NO_STEER, lambda r: spread_index(r, settings, steer=False)),
     ]
     if held_out:
         del methods[1]  # single-link compares every pair: minutes, and no news
@@ -252,14 +257,16 @@ def clusterings(
     return results
 
 
-def spread_index(rows: Sequence[Row], settings: DedupSettings, *, names: bool = True) -> list[str]:
+def spread_index(
+    rows: Sequence[Row], settings: DedupSettings, *, names: bool = True, steer: bool = True
+) -> list[str]:
     """``story_index`` with each row's time spread after its story's stamp, as bench.surge
     spreads them, taken in that time order: the slice's stamp is the crawl time of a whole
     story, so "minutes apart" would otherwise mean "same label" (decision 0059)."""
     times = spread_times([(row.story, row.seen) for row in rows], SPREAD_SEED)
     order = sorted(range(len(rows)), key=lambda number: (times[number], number))
     spread = [replace(rows[number], seen=times[number]) for number in order]
-    found = story_index(spread, settings, names=names)
+    found = story_index(spread, settings, names=names, steer=steer)
     predicted = [""] * len(rows)
     for position, number in enumerate(order):
         predicted[number] = found[position]

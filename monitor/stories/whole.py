@@ -38,7 +38,15 @@ import numpy.typing as npt
 from monitor.stories.evidence import Entry, IndexedStory, Rarity
 from monitor.stories.semantic import VectorWindow
 
-__all__ = ["RECENT", "StoryWhole", "centroid_of", "story_whole", "story_words", "with_centroid"]
+__all__ = [
+    "RECENT",
+    "StoryWhole",
+    "centroid_of",
+    "story_vector",
+    "story_whole",
+    "story_words",
+    "with_centroid",
+]
 
 # Members a story's whole is read from, newest first: enough to outvote one odd headline,
 # few enough that the story's latest wording weighs (12,000 real headlines: 16 recalls
@@ -95,6 +103,17 @@ def with_centroid(story: IndexedStory, window: VectorWindow) -> IndexedStory:
         story.centroid = centroid_of(window.stored(list(story.recent)))
         story.recent = None
     return story
+
+
+def story_vector(story: IndexedStory, window: VectorWindow) -> npt.NDArray[np.float32] | None:
+    """Where a story's reports point together: its centroid, or for a story of one vector
+    that vector (as the ``window`` holds it, made unit length); None without a vector."""
+    centroid = with_centroid(story, window).centroid
+    if centroid is not None:
+        return centroid.astype(np.float32)
+    rows = window.stored(story.members[-1:])
+    size = float(np.linalg.norm(rows[0])) if len(rows) else 0.0
+    return rows[0] / size if size else None
 
 
 def centroid_of(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float16] | None:
