@@ -25,7 +25,7 @@ from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
 from monitor.ingest import Ingested, sighting_of
 from monitor.ingest.pipeline import article_fields
-from monitor.ingest.surges import entity_names, name_key
+from monitor.ingest.surges import entity_names
 from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store import KnownArticle
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
@@ -225,8 +225,8 @@ def surge_path(
     """Each stored article counted as the daemon's surge stage counts it: its sighting
     built by ``monitor.ingest.sighting_of`` (names folded into keys, entity-list hits named
     by their entry) and observed by a detector with ``[surge]`` defaults."""
+    # A fresh entity map per run: its resolved names start cold, as a daemon's do.
     entities, detector = entity_names(ruleset), SurgeDetector(SurgeSettings())
-    name_key.cache_clear()  # each run starts cold, as a daemon does
 
     def count(stored: Ingested) -> None:
         detector.observe(sighting_of(stored, entities))

@@ -244,8 +244,8 @@ off (handed to nothing) and on (counted by the surge detector with `[surge]` def
 each headline's places and actors read beforehand, as written, as the daemon's story
 bookkeeping has them), alternated, best of {max(results.repeat, 5)}. The counting itself,
 timed around each call inside the run (its sighting built by the daemon's `sighting_of`,
-which folds the names into keys and names entity-list hits, then observed; the
-folded-name cache emptied for each run): {_micros(articles, inside)} µs per article,
+which folds the names into keys and names entity-list hits, then observed; the names
+resolved lately start empty for each run): {_micros(articles, inside)} µs per article,
 **{inside / plain:+.1%}** of the plain path's {_micros(articles, plain)} µs (issue 18 asks
 under 5 %). End to end the two runs take {_micros(articles, plain)} µs → \
 {_micros(articles, counting)} µs per article ({(counting - plain) / plain:+.1%}): the

@@ -10,7 +10,6 @@ costs one ``None`` test per poll.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,10 +33,36 @@ from monitor.surges import (
 
 log = structlog.get_logger("monitor.ingest.surges")
 
-# Names folded lately, kept: the same names recur from article to article, and folding
-# one costs more than the detector's counting of it. Bounded: a few MiB at most.
+# Names resolved lately (folded, or found in the entity lists), kept: the same names recur
+# from article to article, and folding one costs more than the detector's counting of it.
+# Bounded: a few MiB at most.
 NAME_KEYS_KEPT = 16_384
-name_key = functools.lru_cache(maxsize=NAME_KEYS_KEPT)(fold)
+
+
+class EntityNames(dict[str, tuple[str, str]]):
+    """An entity-list term, as written or folded, to its entry's (folded key, name); and
+    the names met lately resolved to their (folded key, as shown), kept (at most
+    ``NAME_KEYS_KEPT``, all let go at once when full) so a name met again costs one
+    lookup, not a fold and two."""
+
+    __slots__ = ("resolved",)
+
+    def __init__(self, terms: Mapping[str, tuple[str, str]] | None = None) -> None:
+        super().__init__(terms or {})
+        self.resolved: dict[str, tuple[str, str]] = {}  # read first: see ``names_of``
+
+    def resolve(self, written: str) -> tuple[str, str]:
+        """(folded key, as shown) of a name as written: an entity-list term is its entry;
+        any other name is shown as written (its key is empty when nothing is left of it
+        folded)."""
+        resolved = self.resolved.get(written)
+        if resolved is None:
+            resolved = self.get(written) or self.get(folded := fold(written)) or (folded, written)
+            if len(self.resolved) >= NAME_KEYS_KEPT:
+                self.resolved.clear()
+            self.resolved[written] = resolved
+        return resolved
+
 
 # Where surges go to be recorded (with their alerts, in one transaction): the alerting
 # of surges hooks in here (one call per batch of surges, in the order they fired).
@@ -56,7 +81,7 @@ class SurgeStage:
     _saved_at: float = field(default=0.0, init=False)
     _unsaved: bool = field(default=False, init=False)  # observed something since the save
     _ruleset: rules.RuleSet | None = field(default=None, init=False)
-    _entity_names: EntityNames = field(default_factory=dict, init=False)
+    _entity_names: EntityNames = field(default_factory=EntityNames, init=False)
 
     def __post_init__(self) -> None:
         self._saved_at = self.monotonic()
@@ -143,17 +168,13 @@ class SurgeStage:
                 )  # fmt: skip
 
 
-# An entity-list term, as written or folded, to its entry's (folded key, name).
-EntityNames = Mapping[str, tuple[str, str]]
-
-
-def entity_names(ruleset: rules.RuleSet | None) -> dict[str, tuple[str, str]]:
+def entity_names(ruleset: rules.RuleSet | None) -> EntityNames:
     """Every term of the rule packs' entity lists, folded, to its entry's folded name and
     its name: "Iranian" and "Iran" are one name, shown as the entry is called. Each term
     as the pack writes it (as a hit names it) maps to what its folded form maps to, so a
     hit's name is found without folding it."""
     if ruleset is None:
-        return {}
+        return EntityNames()
     terms = [
         (term, entry.name)
         for entities in ruleset.entities.values()
@@ -161,7 +182,7 @@ def entity_names(ruleset: rules.RuleSet | None) -> dict[str, tuple[str, str]]:
         for term in entry.terms
     ]
     folded = {fold(term): (fold(name), name) for term, name in terms}
-    return {**{term: folded[fold(term)] for term, _ in terms}, **folded}
+    return EntityNames({**{term: folded[fold(term)] for term, _ in terms}, **folded})
 
 
 def sighting_of(item: Ingested, entities: EntityNames) -> Sighting:
@@ -179,8 +200,10 @@ def sighting_of(item: Ingested, entities: EntityNames) -> Sighting:
 
 
 def _rules(matches: Sequence[rules.Match]) -> tuple[str, ...]:
-    if len(matches) < 2:  # most articles: nothing to repeat
-        return tuple(match.rule for match in matches)
+    if not matches:  # most articles: no rule, or one (nothing to repeat)
+        return ()
+    if len(matches) == 1:
+        return (matches[0].rule,)
     return tuple(dict.fromkeys(match.rule for match in matches))
 
 
@@ -188,14 +211,13 @@ def names_of(item: Ingested, entities: EntityNames) -> tuple[tuple[str, str], ..
     """The places and actors named in the headline and lead, and the entity-list terms
     the rules hit, each once by its folded form; a term of an entity list is its entry
     (``entities``), else it is shown as first written."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}  # the resolved pairs themselves: nothing built
+    known, resolve = entities.resolved, entities.resolve
     for written in _written_names(item):
-        key, shown = (
-            entities.get(written) or entities.get(folded := name_key(written)) or (folded, written)
-        )
-        if key:
-            found.setdefault(key, shown)
-    return tuple(found.items())
+        resolved = known.get(written) or resolve(written)  # most names met before
+        if resolved[0]:
+            found.setdefault(resolved[0], resolved)
+    return tuple(found.values())
 
 
 def _written_names(item: Ingested) -> list[str]:

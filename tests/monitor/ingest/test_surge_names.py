@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+import monitor.ingest.surges as surge_stage
 import rules
 from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, entity_names, sighting_of
@@ -66,3 +67,20 @@ def test_a_stored_articles_names_are_held_as_lone_reports_until_seen_again() -> 
         held.append({key: (type(track), track.count) for key, track in names.items()})
     lone, two = (FirstReport, 1), (Track, 2)
     assert held == [{"hama": lone, "iran": lone}] * 2 + [{"hama": two, "iran": two}]
+
+
+def test_names_resolved_lately_are_kept_bounded_and_resolve_alike_when_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name met again is looked up, not folded again; the names kept are let go at the
+    bound, and a name resolves to the same key and label with or without them."""
+    monkeypatch.setattr(surge_stage, "NAME_KEYS_KEPT", 2)
+    entities = entity_names(RULESET)
+    places = ("Ḥamā", "Хомс", "Latakia", "HAMA", "IRANIAN", "Ḥamā")
+    met = [
+        sighting_of(_stored((place,), (), []), entities).names for place in places
+    ]  # fmt: skip
+    assert met == [(("hama", "Ḥamā"),), (("хомс", "Хомс"),), (("latakia", "Latakia"),),
+                   (("hama", "HAMA"),), (("iran", "Iran"),), (("hama", "Ḥamā"),)]  # fmt: skip
+    assert len(entities.resolved) <= 2
+    assert entities.resolved["Ḥamā"] == ("hama", "Ḥamā")
