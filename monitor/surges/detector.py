@@ -82,10 +82,10 @@ class SurgeDetector:
         if now < life.opened + self._window:  # a story is judged in its first window only
             story = ((sighting.story_id, life.title),)
             self._count(SurgeKind.STORY, story, report, pair, fired)
-        if sighting.rules:  # a repeated key adds nothing: its pair is counted
-            rules = [(rule, rule) for rule in sighting.rules]
-            self._count(SurgeKind.RULE, rules, report, pair, fired)
-        self._count(SurgeKind.NAME, sighting.names, report, pair, fired)
+        if rules := sighting.rules:  # a repeated key adds nothing: its pair is counted
+            self._count(SurgeKind.RULE, zip(rules, rules, strict=True), report, pair, fired)
+        if sighting.names:
+            self._count(SurgeKind.NAME, sighting.names, report, pair, fired)
         return fired
 
     def _count(
@@ -98,26 +98,38 @@ class SurgeDetector:
     ) -> None:
         """One ``report`` of each (key, label) of ``kind`` (none when its ``pair``, its
         (story, outlet), is in the window already); a story's outlets in its first window
-        counted before it is judged on them. A key with fewer than ``min_count`` reports
-        (before expiring) cannot fire: not checked. The hottest loop of the detector,
-        hence the locals."""
-        now = report[0]
-        start, forget, min_count = now - self._window, self._forget, self.settings.min_count
-        tracks = self._memory.tracks[kind]
+        counted before it is judged on them. A key with ``min_count`` reports or more
+        (before expiring) has its window expired (also of a kind turned off: its reports
+        stay bounded), then the guards, cheapest first: its kind on and warmed up (asked
+        once for all the keys), ``min_count`` reports, no cool-down, ``min_outlets``
+        outlets; only then is it tested (``_test``). The hottest loop of the detector,
+        hence the locals and the guards written out."""
+        now, settings = report[0], self.settings
+        start, forget, min_count = now - self._window, self._forget, settings.min_count
+        min_outlets, judged = settings.min_outlets, self._kinds[kind] and self._warm(now)
+        tracks, lives = self._memory.tracks[kind], self._memory.lives
+        story = kind is SurgeKind.STORY
         for key, label in keys:
             track = tracks.get(key)
             if not isinstance(track, Track):  # new or seen once: a lone report or promoted
                 track = self._grown(kind, key, label, report, track)
                 if track is None:
-                    if kind is SurgeKind.STORY:
-                        self._memory.lives[key].first_outlets += 1
+                    if story:
+                        lives[key].first_outlets += 1
                     continue
             if not track.add_report(report, pair, start, forget):
                 continue
-            if kind is SurgeKind.STORY:
-                self._memory.lives[key].first_outlets += 1
-            if len(track.reports) >= min_count:
-                surge = self._check(kind, key, track, now)
+            if story:
+                lives[key].first_outlets += 1
+            reports = track.reports
+            if len(reports) < min_count:
+                continue
+            if reports[0][0] < start:
+                track.expire(start, forget)
+            if not judged or len(reports) < min_count or track.cooled_until > now:
+                continue
+            if len(track.by_outlet) >= min_outlets:
+                surge = self._test(kind, key, track, now)
                 if surge is not None:
                     fired.append(surge)
 
@@ -193,24 +205,15 @@ class SurgeDetector:
             memory.unsampled.append(sighting.story_id)
         return life
 
-    def _check(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
-        """Expire the window (also of a kind turned off: its reports stay bounded), then
-        the guards, cheapest first, the test, and the spread of a rule's or name's
+    def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
+        """A key past ``_count``'s guards: the test, then the spread of a rule's or name's
         reports over stories (a pass over them: only for a count that would fire)."""
-        settings = self.settings
-        track.expire(now - self._window, self._forget)
-        if not self._kinds[kind] or track.count < settings.min_count:
-            return None
-        if track.cooled_until > now or not self._warm(now):
-            return None
-        if track.outlets() < settings.min_outlets:
-            return None
         expected, score = self._judge(kind, key, track, now, floor=self._threshold)
         if score < self._threshold:
             return None
         if kind is not SurgeKind.STORY and not self._spread(track):
             return None
-        track.cooled_until = now + settings.cooldown_hours * HOUR
+        track.cooled_until = now + self.settings.cooldown_hours * HOUR
         return self._surge(kind, key, track, now, (expected, score))
 
     def _folded_into(self, kind: SurgeKind, track: Track) -> tuple[str, str] | None:
@@ -230,10 +233,11 @@ class SurgeDetector:
         """A rule's or name's reports come from enough stories and, while story surges
         are on, no story holds more than half of them: a burst of one story is that
         story's surge, judged by its outlets' arrival (one burst, one flag)."""
-        if track.stories() < self.settings.min_stories:
+        by_story = track.by_story()
+        if len(by_story) < self.settings.min_stories:
             return False
-        folded = self._kinds[SurgeKind.STORY] and track.top_story_reports() * 2 > track.count
-        return not folded
+        top = max(by_story.values(), default=0)
+        return not (self._kinds[SurgeKind.STORY] and top * 2 > track.count)
 
     def _warm(self, now: float) -> bool:
         started = self._memory.started
@@ -253,9 +257,10 @@ class SurgeDetector:
         prior_hours = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR * 0.5 ** (observed / PRIOR_HALF_HOURS)
         rate = prior_hours + observed
         expected = shape * window / rate
-        if track.count <= expected:  # not above its baseline: no tail to sum
+        count = len(track.reports)
+        if count <= expected:  # not above its baseline: no tail to sum
             return expected, 0.0
-        return expected, negbin_score(track.count, shape, rate, window, floor)
+        return expected, negbin_score(count, shape, rate, window, floor)
 
     def _judge_story(self, story_id: str, now: float, floor: float) -> tuple[float, float]:
         """A story in its first window: its outlets after the first against what stories

@@ -81,10 +81,10 @@ class Track(Baseline):
 
     reports: deque[Report] = field(default_factory=deque)
     pairs: set[tuple[str, str]] = field(default_factory=set)
-    # Reports in the window per outlet and per story, kept as reports come and go so a
-    # check reads its outlets without a pass over the window.
+    # Reports in the window per outlet, kept as reports come and go so every check reads
+    # its outlets without a pass over the window. Per story they are counted by a pass
+    # when asked (``by_story``): only a count that would fire asks.
     by_outlet: dict[str, int] = field(default_factory=dict)
-    by_story: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -110,10 +110,8 @@ class Track(Baseline):
                 return False
         pairs.add(pair)
         self.reports.append(report)
-        by_outlet, by_story = self.by_outlet, self.by_story
-        _, story_id, outlet = report
+        by_outlet, outlet = self.by_outlet, pair[1]
         by_outlet[outlet] = by_outlet.get(outlet, 0) + 1
-        by_story[story_id] = by_story.get(story_id, 0) + 1
         return True
 
     def expire(self, start: float, forget: float) -> None:
@@ -123,7 +121,7 @@ class Track(Baseline):
         if not reports or reports[0][0] >= start:
             return
         left = 0.0  # the leaving reports' weights at ``start``
-        pairs, by_outlet, by_story, exp = self.pairs, self.by_outlet, self.by_story, math.exp
+        pairs, by_outlet, exp = self.pairs, self.by_outlet, math.exp
         while reports and reports[0][0] < start:  # the hot loop: _drop inlined
             moment, story_id, outlet = reports.popleft()
             pairs.discard((story_id, outlet))
@@ -131,10 +129,6 @@ class Track(Baseline):
                 by_outlet[outlet] = remaining
             else:
                 del by_outlet[outlet]
-            if (remaining := by_story[story_id] - 1) > 0:
-                by_story[story_id] = remaining
-            else:
-                del by_story[story_id]
             left += exp(forget * (moment - start))
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
@@ -146,12 +140,12 @@ class Track(Baseline):
     def outlets(self) -> int:
         return len(self.by_outlet)
 
-    def stories(self) -> int:
-        return len(self.by_story)
-
-    def top_story_reports(self) -> int:
-        """The reports in the window of the story with the most of them."""
-        return max(self.by_story.values(), default=0)
+    def by_story(self) -> dict[str, int]:
+        """Reports in the window per story (a pass over them)."""
+        counts: dict[str, int] = {}
+        for _, story_id, _ in self.reports:
+            counts[story_id] = counts.get(story_id, 0) + 1
+        return counts
 
     def window_start(self) -> float:
         return self.reports[0][0]
@@ -163,7 +157,7 @@ class Track(Baseline):
 
     def top_stories(self) -> list[tuple[str, int]]:
         """(story_id, outlets in the window), most outlets first (ties by id)."""
-        return sorted(self.by_story.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
+        return sorted(self.by_story().items(), key=lambda item: (-item[1], item[0]))[:MAX_TOP]
 
 
 # What a key is tracked as: one report, or a window of them.
