@@ -24,13 +24,13 @@ from types import TracebackType
 from typing import Final, Self, TypedDict
 
 import certifi
-import httpcore
 import httpx
 
 from monitor.feeds.addresses import AddressPolicy, IPNetwork, PrivateAddressError, PublicOnlyBackend
 from monitor.feeds.decoding import BodyDecoder, BodyTooLargeError, UndecodableBodyError
 from monitor.feeds.errors import FetchError, status_error, translate
 from monitor.feeds.http_hints import cache_lifetime, link_header
+from monitor.feeds.keepalive import KeepAliveTransport
 from monitor.feeds.loop_streams import LoopBackend
 from monitor.feeds.politeness import HostGate, Turn
 from monitor.feeds.redirects import (
@@ -45,8 +45,9 @@ from monitor.feeds.request_options import DEFAULT_USER_AGENT, RequestOptions
 from monitor.records import FeedState, FetchResult
 
 MIB: Final = 1024 * 1024
-_SHARDS: Final = 512  # ~one host per shard for a few hundred hosts: connections get reused
+_SHARDS: Final = 512  # proxied requests: ~one host per shard, each pool scanned per request
 _KEEPALIVE_PER_SHARD: Final = 4  # two in flight per host (politeness), with room
+_KEEPALIVE_PER_ORIGIN: Final = 4
 _KEEPALIVE_SECONDS: Final = 30.0
 _MAX_VALIDATOR_CHARS: Final = 1024  # a longer ETag/Last-Modified is junk, not worth storing
 _ACCEPT: Final = (
@@ -131,31 +132,43 @@ class Fetcher:
             AddressPolicy(tuple(private_networks)), backend=self._direct
         )
         self._timeouts = self._timeout.as_dict()  # per request, as a client would send it
-        # Transports per (proxy, TLS verification, shard of the host): a transport fixes
-        # the first two, and its pool scans its connections on each request, so small
-        # pools per shard keep connections to many hosts alive at a constant cost. No
-        # AsyncClient on top: its layers (auth, redirects, cookies, event hooks) cost a
-        # third of a 304's CPU and we do redirects and credentials by hand anyway.
-        # A guarded transport (public addresses only) never serves an unguarded request.
-        self._transports: dict[tuple[str | None, bool, int, bool], httpx.AsyncHTTPTransport] = {}
+        # Transports per (proxy, TLS verification, shard of the host, guarded): without a
+        # proxy one keep-alive transport (its idle connections by origin) per TLS setting
+        # and guard; through a proxy, httpx's transport, whose pool scans its connections
+        # on each request, so small pools per shard keep connections to many hosts alive
+        # at a constant cost. No AsyncClient on top: its layers (auth, redirects, cookies,
+        # event hooks) cost a third of a 304's CPU and we do redirects and credentials by
+        # hand anyway. A guarded transport (public addresses only) never serves an
+        # unguarded request.
+        self._transports: dict[tuple[str | None, bool, int, bool], httpx.AsyncBaseTransport] = {}
 
-    def _transport(self, options: RequestOptions, host: str) -> httpx.AsyncHTTPTransport:
+    def _transport(self, options: RequestOptions, host: str) -> httpx.AsyncBaseTransport:
         guarded = options.guards(host) and options.proxy is None  # a proxy: checked per hop
-        shard = zlib.crc32(host.encode()) % _SHARDS
+        shard = 0 if options.proxy is None else zlib.crc32(host.encode()) % _SHARDS
         key = (options.proxy, options.verify_tls, shard, guarded)
         transport = self._transports.get(key)
         if transport is None:
             tls = self._tls if options.verify_tls else self._no_tls_check
-            transport = self._transports[key] = httpx.AsyncHTTPTransport(
-                verify=tls,
-                limits=_LIMITS,
-                proxy=options.proxy,
-                trust_env=False,  # a feed's proxy is its own setting, not the environment's
-            )
-            if options.proxy is None:  # a proxy's tunnel stays httpx's own (TLS in TLS)
-                backend = self._public_only if guarded else self._direct
-                _connect_through(transport, backend, tls)
+            transport = self._transports[key] = self._new_transport(options, tls, guarded)
         return transport
+
+    def _new_transport(
+        self, options: RequestOptions, tls: ssl.SSLContext, guarded: bool
+    ) -> httpx.AsyncBaseTransport:
+        """Without a proxy, our own keep-alive HTTP/1.1 (monitor.feeds.keepalive) over the
+        loop's transports, checked addresses when ``guarded``; through a proxy, whose tunnel
+        stays httpx's own (TLS in TLS), httpx's transport."""
+        if options.proxy is None:
+            backend = self._public_only if guarded else self._direct
+            return KeepAliveTransport(
+                backend, tls, keep=_KEEPALIVE_PER_ORIGIN, keep_seconds=_KEEPALIVE_SECONDS
+            )
+        return httpx.AsyncHTTPTransport(
+            verify=tls,
+            limits=_LIMITS,
+            proxy=options.proxy,
+            trust_env=False,  # a feed's proxy is its own setting, not the environment's
+        )
 
     async def _check_proxied(self, options: RequestOptions, target: httpx.URL) -> None:
         """Through a proxy, which resolves and connects itself, the target's addresses are
@@ -176,7 +189,7 @@ class Fetcher:
 
     @asynccontextmanager
     async def _send(
-        self, transport: httpx.AsyncHTTPTransport, request: httpx.Request
+        self, transport: httpx.AsyncBaseTransport, request: httpx.Request
     ) -> AsyncIterator[httpx.Response]:
         """The response, streamed; closed (an unread body too) when the block ends."""
         response = await transport.handle_async_request(request)
@@ -353,21 +366,6 @@ _LIMITS: Final = httpx.Limits(
     max_keepalive_connections=_KEEPALIVE_PER_SHARD,
     keepalive_expiry=_KEEPALIVE_SECONDS,
 )
-
-
-def _connect_through(
-    transport: httpx.AsyncHTTPTransport, backend: httpcore.AsyncNetworkBackend, tls: ssl.SSLContext
-) -> None:
-    """``transport``'s connections made by ``backend``. httpx 0.28 takes no network
-    backend (its connection pool does), so the pool is replaced by one made as httpx
-    makes it, with the backend."""
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=tls,
-        max_connections=_LIMITS.max_connections,
-        max_keepalive_connections=_LIMITS.max_keepalive_connections,
-        keepalive_expiry=_LIMITS.keepalive_expiry,
-        network_backend=backend,
-    )
 
 
 class _Hints(TypedDict):

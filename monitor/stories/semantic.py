@@ -22,8 +22,9 @@ the thread saves the loop is the add's time, spent meanwhile on the next article
 from __future__ import annotations
 
 import functools
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -48,17 +49,43 @@ def decoded(vector: bytes) -> npt.NDArray[np.float32] | None:
     return values if bool(np.isfinite(values).all()) and values.any() else None
 
 
+class _Adder:
+    """The one thread every window's adds are made in, in the order they were asked for.
+    An add is a C-level queue put on the caller's side (a thread pool's submit took two
+    locks and a semaphore's condition, and made a future, for each: decision 0072); a
+    read waits for the adds before it by queueing an event behind them."""
+
+    def __init__(self) -> None:
+        self._work: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
+        thread = threading.Thread(target=self._serve, name="vector-window", daemon=True)
+        thread.start()
+
+    def put(self, work: Callable[[], object]) -> None:
+        self._work.put(work)
+
+    def wait(self) -> None:
+        """Until every add queued before this call was made."""
+        reached = threading.Event()
+        self._work.put(reached.set)
+        reached.wait()
+
+    def _serve(self) -> None:
+        while True:
+            self._work.get()()
+
+
 @functools.cache
-def _adder() -> ThreadPoolExecutor:
-    """The one thread every window's adds are made in, in the order they were asked for."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-window")
+def _adder() -> _Adder:
+    return _Adder()
 
 
 class VectorWindow:
     """Headline vectors by the index's entry serial, nearest first."""
 
     def __init__(self) -> None:
-        self._adding: deque[Future[object]] = deque()  # adds asked for, maybe not yet made
+        self._asked = 0  # adds asked for, maybe not yet made
+        self._made = 0  # of those, made (counted in the adding thread)
+        self._failure: BaseException | None = None  # an add's error, raised at the next use
         self._index = Index(
             ndim=DIMENSIONS,
             metric="cos",
@@ -78,14 +105,29 @@ class VectorWindow:
     def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
         """Add ``vector`` (never changed afterwards) in the adding thread; a failed add
         raises here or at the next read."""
-        while self._adding and self._adding[0].done():  # only the adds still out are kept
-            self._adding.popleft().result()
-        self._adding.append(_adder().submit(self._index.add, serial, vector, threads=1))
+        self._raise_failure()
+        self._asked += 1
+        _adder().put(functools.partial(self._add, serial, vector))
+
+    def _add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
+        """In the adding thread (the only one writing ``_made``)."""
+        try:
+            self._index.add(serial, vector, threads=1)
+        except BaseException as exc:  # raised in the caller's thread
+            self._failure = exc
+        finally:
+            self._made += 1
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
 
     def _settled(self) -> Index:
         """The graph, once every add asked for so far is made."""
-        while self._adding:
-            self._adding.popleft().result()
+        if self._made != self._asked:
+            _adder().wait()
+        self._raise_failure()
         return self._index
 
     def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:

@@ -12,10 +12,8 @@ operations PostgreSQL runs alike come from :class:`monitor.store.sql.base.SqlSto
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -31,6 +29,7 @@ from monitor.store.sql import upkeep
 from monitor.store.sql.base import SqlStore
 from monitor.store.sql.dialect import SQLITE, Dialect
 from monitor.store.sql.steps import Query, Steps, each, rows_of
+from monitor.store.sqlite.thread import DatabaseThread
 from monitor.store.writability import Writability, sqlite_not_writable
 
 T = TypeVar("T")
@@ -59,7 +58,7 @@ class SqliteStore(SqlStore):
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
         self._read_only = read_only  # for commands that only read: no writes, no migrations
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._thread = DatabaseThread("sqlite")
         self._db: sqlite3.Connection | None = None
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.writability = Writability(path)
@@ -75,7 +74,7 @@ class SqliteStore(SqlStore):
         """``call`` on the database thread; a full disk or a read-only file raised as
         :class:`StoreNotWritableError` (and reported), other errors as they are."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            return await self._thread.call(call)
         except sqlite3.Error as err:
             problem = sqlite_not_writable(err, self.path)
             if problem is None:
@@ -113,7 +112,7 @@ class SqliteStore(SqlStore):
         if self._db is not None:
             await self._run(lambda db: db.close())
             self._db = None
-        self._executor.shutdown(wait=True)
+        self._thread.close()
 
     async def schema_version(self) -> int:
         return await self._run(lambda db: _pragma(db, "user_version"))
