@@ -242,7 +242,7 @@ class Daemon:
         self._add_upkeep_jobs(scheduler)
         scheduler.start()
         if claims is not None:
-            await claims.claim_now()  # due feeds at once, not one claim interval later
+            claims.claim_soon()  # due feeds at once, not one claim interval later
         dispatcher = asyncio.create_task(
             supervised("dispatch_on_wake", lambda: self._dispatch_on_wake(stop), stop)
         )

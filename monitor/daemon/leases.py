@@ -128,7 +128,7 @@ class ClaimLoop:
 
     def _start(self, state: FeedState, claimed_at: datetime) -> bool:
         feed = self.feeds.get(state.url)
-        if feed is None:  # dropped by a reload while the claim was out
+        if feed is None or self.stopped:  # dropped by a reload, or stopping, meanwhile
             self._spawn(self._release(state.url, None))
             return False
         if self._on_claimed is not None:
@@ -161,6 +161,12 @@ class ClaimLoop:
             pass
         except Exception:  # the lease lapses; another daemon polls the feed then
             log.exception("feed_lease_release_failed", feed_url=url)
+
+    def claim_soon(self) -> None:
+        """:meth:`claim_now` in a task of its own, waited for by :meth:`wait_idle`: a
+        claim stuck behind a database lock never holds its caller (the daemon's start,
+        which must reach its wait for the stop signal)."""
+        self._spawn(self.claim_now())
 
     async def claim_now(self) -> None:
         """:meth:`tick`, its failure logged (the next tick tries again)."""

@@ -10,6 +10,7 @@ on the database's own view of its lock queue; timeouts are hang guards only.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from monitor.daemon.shutdown import EXIT_GRACE, OVERRAN_EXIT_STATUS
 from tests.support.configs import CONSOLE, IRAN_RULE, JSON_LOGS_ANY_PORT
 from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer
-from tests.support.stores import POSTGRES_URL, postgres_schema_sync
+from tests.support.stores import POSTGRES_URL, new_store, postgres_schema_sync
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <link>https://wire.example/</link><description>d</description>
@@ -31,10 +32,7 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 # The lock every article write takes last (migration 0018): held here as a hung peer
 # daemon would hold it, forever.
 STORIES_LOCK = "SELECT pg_advisory_lock(hashtextextended('wirewatch.stories:' || %s, 0))"
-WAITING = """
-SELECT count(*) AS waiting FROM pg_locks
-WHERE locktype = 'advisory' AND NOT granted AND pid <> pg_backend_pid()
-"""
+WAITING = "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
 
 
 @pytest.fixture(name="feed_url")
@@ -65,6 +63,33 @@ def test_sigterm_exits_while_a_write_waits_on_a_lock_a_peer_never_gives_back(
             daemon.wait_event("daemon_stopped")
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset")
+def test_sigterm_exits_while_the_first_claim_waits_behind_a_peers_open_insert(
+    tmp_path: Path, feed_url: str
+) -> None:
+    """The start's first claim publishes the feeds; a peer's uncommitted insert of the same
+    feed holds it. The stop must not wait for the start to get past it."""
+    with postgres_schema_sync() as url, psycopg.connect(url, autocommit=True) as peer:
+        asyncio.run(_migrated(url))
+        config = _config(tmp_path, feed_url, f'url = "{url}"')
+        with peer.transaction(), DaemonProcess(config) as daemon:
+            peer.execute("INSERT INTO feeds (url) VALUES (%s)", (feed_url,))
+            daemon.wait_event("daemon_started")
+            _wait_for_a_lock_waiter(peer)  # the daemon's publish of its feeds, behind ours
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait() == 0, daemon.stderr()
+            assert "lease_release" in _abandoned(daemon), daemon.stderr()
+            daemon.wait_event("daemon_stopped")
+
+
+async def _migrated(url: str) -> None:
+    """The schema the daemon would make at its start, made before it starts."""
+    store = new_store("postgresql", url)
+    await store.open()
+    await store.close()
+
+
 def _schema_of(conn: psycopg.Connection[tuple[object, ...]]) -> str:
     row = conn.execute("SELECT current_schema()").fetchone()
     assert row is not None
@@ -93,14 +118,14 @@ url = "{feed_url}"
 
 
 def _wait_for_a_lock_waiter(peer: psycopg.Connection[tuple[object, ...]]) -> None:
-    """Until another session waits on an advisory lock (asked of the database, which
-    wakes this wait by its own clock; a hang guard bounds it)."""
+    """Until another session waits on a lock (asked of the database, which wakes this
+    wait by its own clock; a hang guard bounds it)."""
     for _ in range(int(HANG_GUARD / 0.05)):
         row = peer.execute(WAITING).fetchone()
         if row is not None and int(str(row[0])) > 0:
             return
         peer.execute("SELECT pg_sleep(0.05)")  # the database's view is polled, not a delay
-    raise AssertionError("no session ever waited on the stories lock")
+    raise AssertionError("no session ever waited on a lock the test holds")
 
 
 def test_a_step_no_timeout_can_end_is_ended_by_the_exit_watchdog(
