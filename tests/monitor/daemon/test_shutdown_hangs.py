@@ -32,7 +32,10 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 # The lock every article write takes last (migration 0018): held here as a hung peer
 # daemon would hold it, forever.
 STORIES_LOCK = "SELECT pg_advisory_lock(hashtextextended('wirewatch.stories:' || %s, 0))"
-WAITING = "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
+# Sessions waiting for a lock this session holds (the daemon's, as nothing else runs here).
+WAITING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+)
 
 
 @pytest.fixture(name="feed_url")
@@ -118,8 +121,8 @@ url = "{feed_url}"
 
 
 def _wait_for_a_lock_waiter(peer: psycopg.Connection[tuple[object, ...]]) -> None:
-    """Until another session waits on a lock (asked of the database, which wakes this
-    wait by its own clock; a hang guard bounds it)."""
+    """Until another session waits on a lock ``peer`` holds (asked of the database, which
+    wakes this wait by its own clock; a hang guard bounds it)."""
     for _ in range(int(HANG_GUARD / 0.05)):
         row = peer.execute(WAITING).fetchone()
         if row is not None and int(str(row[0])) > 0:
