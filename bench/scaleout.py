@@ -74,7 +74,7 @@ default_interval = 3600
 [listener]
 {listener}
 [log]
-level = "warning"
+level = "{level}"
 format = "json"
 """
 
@@ -120,12 +120,17 @@ def farm_get(base: str, path: str) -> Any:
 
 
 def write_config(
-    directory: Path, name: str, store: str, urls: list[str], port: int | None = None
+    directory: Path,
+    name: str,
+    store: str,
+    urls: list[str],
+    port: int | None = None,
+    level: str = "warning",
 ) -> Path:
     feeds = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\n' for i, url in enumerate(urls))
     listener = "enabled = false" if port is None else f"port = {port}"
     path = directory / f"{name}.toml"
-    text = CONFIG.format(instance=name, store=store, listener=listener)
+    text = CONFIG.format(instance=name, store=store, listener=listener, level=level)
     path.write_text(text + feeds, encoding="utf-8")
     return path
 
@@ -163,7 +168,8 @@ def run_cycle(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
     """Daemons started on parked feeds, ready, then one cycle: every feed made due."""
     park_postgres(url)
     with ExitStack() as files:
-        logs = [files.enter_context(tempfile.TemporaryFile()) for _ in configs]
+        names = (f"{setup.code}-{len(configs)}-{i}" for i in range(len(configs)))
+        logs = [files.enter_context(daemons_run.log_file(setup, name)) for name in names]
         daemons = daemons_run.start(configs, logs, setup)
         try:
             daemons_run.wait_ready(daemons)
@@ -235,11 +241,13 @@ def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
     base = urls[0].split("/feed/", maxsplit=1)[0]
     results: list[Cycle] = []
     try:
-        this = Setup(cpus=args.cpu_per_daemon)
+        this = Setup(cpus=args.cpu_per_daemon, logs=args.logs)
         if not args.postgres_only:
             results.append(measure_sqlite(base, args.feeds, directory, urls, this))
         with baseline_tree(args.baseline) as tree:
-            setups = [this] if tree is None else [Setup(tree, this.cpus, "baseline"), this]
+            setups = (
+                [this] if tree is None else [Setup(tree, this.cpus, "baseline", args.logs), this]
+            )
             for group in [setups] if args.shared_schema else [[setup] for setup in setups]:
                 results += measure_postgres(base, args.feeds, url, directory, urls, group)
     finally:
@@ -263,10 +271,12 @@ def measure_postgres(
     results = []
     with fresh_schema(url) as schema_url:
         store = f'url = "{schema_url}"\n{PG_CLAIMS}'
+        level = "warning" if setups[0].logs is None else "info"
         configs = []
         for n in range(3):
             port = daemons_run.free_port()
-            configs.append((write_config(directory, f"pg-{n}", store, urls, port), port))
+            config = write_config(directory, f"pg-{n}", store, urls, port, level)
+            configs.append((config, port))
         warm = Setup(setups[0].tree, None, setups[0].code)  # filling the store is not measured
         warm_postgres(base, feeds, configs[0], warm)
         for setup, count in ((setup, count) for setup in setups for count in (1, 2, 3)):
@@ -316,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         "--shared-schema",
         action="store_true",
         help="with --baseline: one schema, warmed once by the baseline, then each code's cycles",
+    )
+    parser.add_argument(
+        "--logs", type=Path, default=None, help="keep each daemon's log (level info) in this folder"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")

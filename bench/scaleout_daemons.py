@@ -15,10 +15,12 @@ before another because its start-up happened to be quicker.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +33,7 @@ from bench.cpu_quota import CpuGroup
 
 ROOT = Path(__file__).resolve().parents[1]
 HANG_GUARD = 1800.0  # seconds for one start-up, warm-up or cycle: a guard only (a loaded machine)
+STOP_GUARD = 120.0  # seconds a daemon may take to exit after SIGTERM before it is killed
 IDLE = 0.03  # CPU seconds per second below which a ready daemon counts as idle (claims only)
 
 
@@ -41,6 +44,7 @@ class Setup:
     tree: Path = ROOT
     cpus: float | None = None
     code: str = "this"
+    logs: Path | None = None  # keep each daemon's log here (at level info), else discard it
 
     def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
         env = {**os.environ, "PYTHONPATH": str(self.tree)}
@@ -73,6 +77,14 @@ class Measured:
     connections: int | None
     database_cpu: float | None
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+def log_file(setup: Setup, name: str) -> IO[bytes]:
+    """Where a daemon of ``setup`` logs: ``name``.log in its log folder, else a temporary file."""
+    if setup.logs is None:
+        return tempfile.TemporaryFile()
+    setup.logs.mkdir(parents=True, exist_ok=True)
+    return (setup.logs / f"{name}.log").open("w+b")
 
 
 def free_port() -> int:
@@ -147,15 +159,32 @@ def _ready(port: int) -> bool:
 
 
 def stop(daemons: list[Daemon]) -> None:
-    """SIGTERM each, wait, print the log tail of one that failed; remove the CPU groups."""
+    """SIGTERM each, wait, print the log tail of one that failed; one still running after
+    ``STOP_GUARD`` seconds has its threads' stacks printed (py-spy, when installed) and is
+    killed, so one hang is reported instead of ending the run; remove the CPU groups."""
     for daemon in daemons:
         daemon.process.send_signal(signal.SIGTERM)
     for daemon in daemons:
-        if daemon.process.wait(timeout=120) != 0:
+        try:
+            code = daemon.process.wait(timeout=STOP_GUARD)
+        except subprocess.TimeoutExpired:
+            _report_hang(daemon)
+            code = daemon.process.wait()
+        if code != 0:
             daemon.log.seek(0)
             print(daemon.log.read().decode(errors="replace")[-3000:], file=sys.stderr)
         if daemon.group:
             daemon.group.remove()
+
+
+def _report_hang(daemon: Daemon) -> None:
+    print(f"daemon {daemon.process.pid} still running {STOP_GUARD:.0f} s after SIGTERM",
+          file=sys.stderr)  # fmt: skip
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if Path(spy).exists():
+        dump = [spy, "dump", "--pid", str(daemon.process.pid)]
+        subprocess.run(dump, stdout=sys.stderr, stderr=sys.stderr, timeout=60, check=False)
+    daemon.process.kill()
 
 
 Database = Callable[[], tuple[int | None, dict[int, float]]]
