@@ -16,6 +16,7 @@ from monitor.records import Article, DedupDecision, Verdict
 from monitor.store import OpenedElsewhere, WindowArticle
 from monitor.stories.dedup import Deduplicator, add_stored, deciding_score, story_index_for
 from monitor.stories.leads import grouping_lead
+from monitor.stories.queries import read_text
 
 # Stories other daemons opened are checked against for this long after this daemon
 # learned them: longer than any article waits between being decided and being written.
@@ -43,6 +44,11 @@ class SharedStories:
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
         for item in articles:
+            # Read once for both indexes: a reading does not depend on what a window holds.
+            lead = grouping_lead(item.title, item.summary, item.page_lead)
+            reading = read_text(item.title, lead, item.language)
+            self.dedup.index.preread((reading,))
+            self._recent.preread((reading,))
             add_stored(self.dedup.index, item, item.seen)
             # By when it was learned: a decision made before then did not know it.
             add_stored(self._recent, item, now, now)
