@@ -20,6 +20,7 @@ for two store round trips per article (docs/decisions/0013-batched-ingest.md):
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -213,8 +214,8 @@ async def _decide(
     """Under the lock: classify, match and plan each article, and queue the writes."""
     writer = pipe.writer
     if writer.stale:  # a write failed: the index remembers articles that were not stored
-        writer.stale = False
-        await pipe.dedup.reload(pipe.clock())
+        await _reload(pipe)
+        writer.stale = False  # only once the reload is whole: a cancelled one is done again
     if pipe.writer.recent.stored_since(mark, keys) or writer.overlaps(keys):
         await writer.flushed()  # an article stored meanwhile may be one of these
         found = await find_articles(pipe.store, articles)
@@ -228,6 +229,13 @@ async def _decide(
         raise
     batch.queue()
     return batch
+
+
+async def _reload(pipe: Ingesting) -> None:
+    started = time.perf_counter()
+    articles = await pipe.dedup.reload(pipe.clock())
+    seconds = round(time.perf_counter() - started, 3)
+    log.warning("story_index_reloaded", reason="a write failed", stories=articles, seconds=seconds)
 
 
 def log_alerts(article: Article, alerts: Sequence[AlertRecord]) -> None:

@@ -17,6 +17,7 @@ doubt keeps articles apart (docs/decisions/0006-story-grouping.md).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -123,6 +124,9 @@ def _unique(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+_RELOAD_STEP = 200  # articles a reload adds between two turns of the event loop
+
+
 class Deduplicator:
     """Classifies articles against the store (exact) and a story index (everything else)."""
 
@@ -139,9 +143,17 @@ class Deduplicator:
 
     async def reload(self, now: datetime) -> int:
         """Start the index again from what the store holds (after a failed write, whose
-        articles the index had already remembered)."""
+        articles the index had already remembered). The new index is in place from the
+        start (what other daemons store meanwhile is learned into it) and filled
+        ``_RELOAD_STEP`` articles at a time, the event loop given a turn between steps:
+        a large window takes a confined daemon minutes to add, and meanwhile its leases
+        are renewed, its probes answered and a SIGTERM heard; cancelled, it stops there."""
         self.index = story_index_for(self.settings)
-        return await self.load(now)
+        items = await self._store.recent_articles(now - self._window)
+        for start in range(0, len(items), _RELOAD_STEP):
+            add_window(self.index, items[start : start + _RELOAD_STEP])
+            await asyncio.sleep(0)
+        return len(self.index)
 
     def preread(self, readings: Iterable[Reading]) -> None:
         """Texts of articles on their way, read beforehand (:func:`reading_of`)."""
