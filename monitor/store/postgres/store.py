@@ -40,7 +40,7 @@ from monitor.store.postgres.schema import (
     without_secrets,
 )
 from monitor.store.postgres.statistics import Statistics
-from monitor.store.postgres.story_sync import StorySync, StoryWatch
+from monitor.store.postgres.story_sync import OpenedMeanwhileError, StorySync, StoryWatch
 from monitor.store.records import (
     AlertPlanner,
     DatabaseStats,
@@ -73,6 +73,11 @@ ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
 # From the fourth try on, a write takes the last-try lock first, so no publishing refuses
 # it; a fifth is left for an abort nobody foresaw (story rows are locked in one order).
 _PUBLISH_ATTEMPTS, _LAST_TRIES_FROM = 5, 4
+_RETRIED = (
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.DeadlockDetected,
+    OpenedMeanwhileError,
+)
 # A late page plans alerts on its article's story: that story alone is locked meanwhile.
 _LOCK_STORY = """
 SELECT 1 FROM stories
@@ -220,7 +225,7 @@ class PostgresStore(PostgresLeases):
             try:
                 created = await self._record_articles(records, attempt >= _LAST_TRIES_FROM)
                 break
-            except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as err:
+            except _RETRIED as err:
                 if attempt == _PUBLISH_ATTEMPTS:
                     raise
                 _log_retry(err, attempt, len(records))
@@ -241,6 +246,8 @@ class PostgresStore(PostgresLeases):
                 folded, known = await self.stories.before_write(conn, records, locked=locked)
                 stored = (store_article(POSTGRES, *record) for record in folded)
                 created = await run_steps(conn, all_of(stored))
+                if not locked:  # on the last try nobody publishes meanwhile
+                    known = await self.stories.settle(conn, folded, known)
                 published = await self.stories.publish(conn, folded, known, commit=True)
             newest = published  # committed
             return created
@@ -256,11 +263,13 @@ class PostgresStore(PostgresLeases):
             return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts, language))
 
 
-def _log_retry(err: psycopg.Error, attempt: int, articles: int) -> None:
-    """A refused write is routine (decision 0056); a deadlock should no longer happen."""
+def _log_retry(err: Exception, attempt: int, articles: int) -> None:
+    """A refused write is routine (decisions 0056, 0070); a deadlock should no longer happen."""
     deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
     emit = log.warning if deadlock else log.info
     reason = "deadlock_detected" if deadlock else "serialization_failure"
+    if isinstance(err, OpenedMeanwhileError):
+        reason = "opened_meanwhile"
     emit("store_write_retried", attempt=attempt, reason=reason, articles=articles)
 
 

@@ -57,14 +57,23 @@ SELECT a.seq, a.story_id,
        a.title, a.summary, a.published, a.fetched_at,
        coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
 FROM articles a
-WHERE a.seq > %s
+WHERE a.seq > %s {ours}
 ORDER BY a.seq
 LIMIT 500
 """
 _PAGE = 500  # the LIMIT above
+# Read inside a write's own transaction just before it publishes (``settle``): its own rows,
+# inserted with a provisional ``seq``, are passed over, so the mark never moves past them.
+_OTHERS_SINCE = _SINCE.format(ours="AND a.xmin <> pg_current_xact_id()::xid")
+_SINCE = _SINCE.format(ours="")
 
 
 _ALIASES_KEPT = 10_000
+
+
+class OpenedMeanwhileError(Exception):
+    """A story this write opens was opened by another daemon while it was being written:
+    the write is rolled back and retried, folded into that story (its alias is kept)."""
 
 
 class StoryWatch(Protocol):
@@ -91,12 +100,12 @@ class StorySync:
         row = await (await conn.execute(_MARK)).fetchone()
         self.mark = max(self.mark, int(row["seq"]) if row else 0)
 
-    async def catch_up(self, conn: Connection) -> None:
+    async def catch_up(self, conn: Connection, query: str = _SINCE) -> None:
         """Articles stored since the mark, added to the index; the mark moves past them."""
         if self.watch is None:
             return
         while True:
-            stored = await (await conn.execute(_SINCE, (self.mark,))).fetchall()
+            stored = await (await conn.execute(query, (self.mark,))).fetchall()
             if stored:
                 self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
                 self.watch.learn(self._others(stored))
@@ -129,13 +138,37 @@ class StorySync:
         found = self.watch.opened_elsewhere(
             [(article, decision) for article, decision, _ in records]
         )
-        if found:
-            if len(self.aliases) + len(found) > _ALIASES_KEPT:
-                self.aliases.clear()
-            self.aliases.update(found)
+        self._alias(found)
         folded = [_folded(record, self.aliases) for record in records]
         await lock_stories(conn, folded)
         return folded, self.mark
+
+    async def settle(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
+        """Just before a write that opens a story publishes, in its transaction: what other
+        daemons published since its folding (at ``known``) is learned, and a story it opens
+        that one of them opened meanwhile raises :class:`OpenedMeanwhileError` (the retry folds
+        it); else the mark the write now knows. Publishing is then refused only when
+        another daemon publishes in the one round trip between this and it, not whenever
+        one published while this write ran (decision 0070)."""
+        if self.watch is None or not _opens(records):
+            return known
+        await self.catch_up(conn, _OTHERS_SINCE)
+        if self.mark == known:
+            return known
+        found = self.watch.opened_elsewhere(
+            [(article, decision) for article, decision, _ in records]
+        )
+        if found:
+            self._alias(found)
+            raise OpenedMeanwhileError(f"{len(found)} stories opened by another daemon meanwhile")
+        return self.mark
+
+    def _alias(self, found: dict[str, OpenedElsewhere]) -> None:
+        if not found:
+            return
+        if len(self.aliases) + len(found) > _ALIASES_KEPT:
+            self.aliases.clear()
+        self.aliases.update(found)
 
     async def publish(
         self,
@@ -152,9 +185,7 @@ class StorySync:
         past ``known`` meanwhile, or another daemon's write is on its last try. The newest
         ``seq`` when nothing of others' lies before these articles, else 0."""
         ids = [article.article_id for article, _, _ in records]
-        opens = self.watch is not None and any(
-            decision.verdict is Verdict.NEW_STORY for _, decision, _ in records
-        )
+        opens = self.watch is not None and _opens(records)
         self.own.update(ids)  # not learned back as another daemon's by a catch-up
         values = (known, ids, opens)
         if commit:
@@ -177,6 +208,10 @@ async def lock_stories(conn: Connection, records: Sequence[ArticleRecord]) -> No
     grown = sorted({d.story_id for _, d, _ in records if d.verdict is not Verdict.NEW_STORY})
     if grown:
         await conn.execute(_LOCK_STORIES, (grown,))
+
+
+def _opens(records: Sequence[ArticleRecord]) -> bool:
+    return any(decision.verdict is Verdict.NEW_STORY for _, decision, _ in records)
 
 
 def _folded(record: ArticleRecord, aliases: dict[str, OpenedElsewhere]) -> ArticleRecord:

@@ -20,6 +20,7 @@ from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import open_transaction, run_steps
 from monitor.store.postgres.store import PostgresStore
+from monitor.store.postgres.story_sync import OpenedMeanwhileError
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
@@ -340,3 +341,75 @@ async def test_a_publishing_refused_with_its_commit_rolls_the_write_back(
     first.stories.published([mine], None)
     assert states == [pq.TransactionStatus.IDLE]
     assert "a-mine" not in await _stored(first)
+
+
+class Unrelated(Watch):
+    """A story index in which nothing another daemon opens is the story looked for."""
+
+    def opened_elsewhere(
+        self, records: Sequence[tuple[Article, DedupDecision]]
+    ) -> dict[str, OpenedElsewhere]:
+        return {}
+
+
+async def _settled_write(first: PostgresStore, second: PostgresStore, mine: ArticleRecord) -> int:
+    """``mine`` written by ``first`` while ``second`` publishes an article, then settled
+    and published with its commit, as ``record_articles`` does; the newest ``seq``."""
+    newest = None
+    try:
+        async with first._connection() as conn, open_transaction(conn):
+            folded, known = await first.stories.before_write(conn, [mine])
+            await run_steps(conn, store_article(POSTGRES, *mine))
+            await second.record_articles([_record("theirs")])  # published meanwhile
+            known = await first.stories.settle(conn, folded, known)
+            newest = await first.stories.publish(conn, folded, known, commit=True)
+            return newest
+    finally:
+        first.stories.published([mine], newest)
+
+
+async def test_an_unrelated_article_published_meanwhile_does_not_refuse_the_write(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """Settling learns what was published while the write ran; unless it opened one of the
+    write's stories, publishing goes through at the first try (decision 0070)."""
+    first, second = daemons
+    watch = Unrelated()
+    first.watch_stories(watch)
+    newest = await _settled_write(first, second, _record("mine"))
+    stored = await _stored(first)
+    assert stored["a-mine"] == ("s-mine", newest)
+    assert stored["a-theirs"][1] < newest
+    assert [article.story_id for article in watch.learned] == ["s-theirs"]
+    assert first.stories.mark == newest  # nothing learned twice
+
+
+async def test_a_story_opened_meanwhile_is_found_by_settling_and_the_retry_folds_into_it(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = daemons
+    first.watch_stories(Watch())
+    mine = _record("mine")
+    with pytest.raises(OpenedMeanwhileError):
+        await _settled_write(first, second, mine)
+    assert "a-mine" not in await _stored(first)
+    with capture_logs() as logs:
+        await first.record_articles([mine])
+    assert (await _stored(first))["a-mine"][0] == "s-theirs"
+    assert not [e for e in logs if e["event"] == "store_write_retried"]
+
+
+async def test_settling_passes_over_the_writes_own_rows(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """The write's own rows carry a provisional ``seq`` until published: settling must not
+    move the mark past them, or an article another daemon publishes next would be missed."""
+    first, _ = daemons
+    watch = Unrelated()
+    first.watch_stories(watch)
+    async with first._connection() as conn, open_transaction(conn):
+        folded, known = await first.stories.before_write(conn, [_record("mine")])
+        await run_steps(conn, store_article(POSTGRES, *folded[0]))
+        assert await first.stories.settle(conn, folded, known) == known
+        await conn.execute("ROLLBACK")
+    assert watch.learned == []
