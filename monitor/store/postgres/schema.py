@@ -158,8 +158,12 @@ async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow 
     for as long as the server needs and never while this process waits for the CPU
     (decision 0063). Its first row; its error as raised, the transaction then aborted."""
     async with conn.pipeline():
-        cursor = await conn.execute(statement, values)
-        await conn.execute("COMMIT")
+        # Never prepared: psycopg prepares a statement at its fifth run, and a Parse queued
+        # behind a statement that fails is skipped by the server while psycopg records it
+        # as made; every later COMMIT on that connection then failed (prepared statement
+        # "_pg3_N" does not exist), each failure a failed write and a full index reload.
+        cursor = await conn.execute(statement, values, prepare=False)
+        await conn.execute("COMMIT", prepare=False)
     return await cursor.fetchone()
 
 

@@ -6,6 +6,7 @@ daemon's story once caught up (docs/decisions/0056)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from structlog.testing import capture_logs
 
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.schema import open_transaction, run_steps
+from monitor.store.postgres.schema import commit_with, connect, open_transaction, run_steps
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.postgres.story_sync import OpenedMeanwhileError
 from monitor.store.records import OpenedElsewhere, WindowArticle
@@ -413,3 +414,18 @@ async def test_settling_passes_over_the_writes_own_rows(
         assert await first.stories.settle(conn, folded, known) == known
         await conn.execute("ROLLBACK")
     assert watch.learned == []
+
+
+async def test_a_publishing_refused_at_any_run_leaves_the_connection_able_to_commit() -> None:
+    """psycopg prepares a statement at its fifth run; a refused publishing in the same
+    pipeline made the server skip COMMIT's preparation while psycopg recorded it as made,
+    and every later write on that connection failed ("_pg3_N" does not exist)."""
+    async with postgres_schema() as url:
+        conn = await connect(url, 10.0)
+        async with conn:
+            for run in range(12):  # a refusal at every run in turn, a success after each
+                for refused in (True, False):
+                    with contextlib.suppress(psycopg.errors.DivisionByZero):
+                        async with open_transaction(conn):
+                            await commit_with(conn, "SELECT 1 / %s AS one", (0 if refused else 1,))
+                    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, run
