@@ -264,7 +264,7 @@ class PostgresStore(PostgresLeases):
 
 
 def _log_retry(err: Exception, attempt: int, articles: int) -> None:
-    """A refused write is routine (decisions 0056, 0072); a deadlock should no longer happen."""
+    """A refused write is routine (decisions 0056, 0073); a deadlock should no longer happen."""
     deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
     emit = log.warning if deadlock else log.info
     reason = "deadlock_detected" if deadlock else "serialization_failure"

@@ -149,7 +149,7 @@ class StorySync:
         that one of them opened meanwhile raises :class:`OpenedMeanwhileError` (the retry folds
         it); else the mark the write now knows. Publishing is then refused only when
         another daemon publishes in the one round trip between this and it, not whenever
-        one published while this write ran (decision 0072)."""
+        one published while this write ran (decision 0073)."""
         if self.watch is None or not _opens(records):
             return known
         await self.catch_up(conn, _OTHERS_SINCE)

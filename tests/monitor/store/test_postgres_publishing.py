@@ -373,7 +373,7 @@ async def test_an_unrelated_article_published_meanwhile_does_not_refuse_the_writ
     daemons: tuple[PostgresStore, PostgresStore],
 ) -> None:
     """Settling learns what was published while the write ran; unless it opened one of the
-    write's stories, publishing goes through at the first try (decision 0072)."""
+    write's stories, publishing goes through at the first try (decision 0073)."""
     first, second = daemons
     watch = Unrelated()
     first.watch_stories(watch)
