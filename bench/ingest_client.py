@@ -38,6 +38,7 @@ COUNTS = {
     "articles": "SELECT count(*) FROM articles",
     "embedded": "SELECT count(*) FROM articles WHERE length(embedding) = 1024",
     "alerts": "SELECT count(*) FROM alerts",
+    "alerted": "SELECT count(DISTINCT story_id) FROM alerts",
     "stories": "SELECT count(*) FROM stories",
     "deliveries": "SELECT count(*) FROM deliveries",
     "sent": "SELECT count(*) FROM deliveries WHERE state = 'sent'",

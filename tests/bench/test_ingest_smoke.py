@@ -1,6 +1,6 @@
-"""Smoke test of ``bench.ingest``: the fresh farm, both daemon runs (semantic on and off),
-the store checks and the report run end to end on a tiny farm, so an API change cannot
-silently break the benchmark. No figure is asserted: they depend on the machine."""
+"""Smoke test of ``bench.ingest``: the fresh farm, the daemon runs (semantic on and off, per
+workload), the store checks and the report run end to end on a tiny farm, so an API change
+cannot silently break the benchmark. No figure is asserted: they depend on the machine."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 # Invented headlines in the data set's layout (ID, TITLE, URL, PUBLISHER, CATEGORY, STORY,
 # HOSTNAME, TIMESTAMP): 56 rows, the two cycles of 4 feeds × 7 items; row 3 repeats row 2
-# word for word, in the same feed (a copy it stores once).
-TOPICS = ("Harbour cranes & dockers", "Tram line", "Orchard frost", "Glacier survey")
+# word for word, in the same feed (a copy it stores once). One topic in four fires the
+# bench's watch set (bench/ingest_watch.toml), none the example config's rules.
+TOPICS = ("Harbour cranes & dockers", "Crimea referendum", "Orchard frost", "Glacier survey")
 HEADLINES = [f"{TOPICS[n % 4]} report number {n} from the valley desk" for n in range(56)]
 HEADLINES[3] = HEADLINES[2]
 
@@ -35,12 +36,12 @@ def _data_set(folder: Path) -> Path:
 
 def _rows(report: str, workload: str) -> dict[str, tuple[int, int]]:
     """(new articles stored, alerts stored) of each path of one workload's rows."""
-    found = re.findall(rf"^\| {workload} \| (semantic = \w+)[^|]*\| (\d+) \| (\d+) \|",
+    found = re.findall(rf"^\| {re.escape(workload)} \| (semantic = \w+)[^|]*\| (\d+) \| (\d+) \|",
                        report, re.MULTILINE)  # fmt: skip
     return {path: (int(stored), int(alerts)) for path, stored, alerts in found}
 
 
-def test_the_benchmark_measures_real_and_synthetic_headlines_each_with_both_paths(
+def test_the_benchmark_measures_real_headlines_with_both_rule_sets_and_synthetic_ones(
     tmp_path: Path,
 ) -> None:
     output = tmp_path / "BENCHMARKS.md"
@@ -58,14 +59,18 @@ def test_the_benchmark_measures_real_and_synthetic_headlines_each_with_both_path
     assert all(stored == 28 and alerts > 0 for stored, alerts in synthetic.values())
     # the second cycle's 28 real headlines (rows 29-56), each stored
     assert _rows(report, "real") == {"semantic = true": (28, 0), "semantic = false": (28, 0)}
+    watched = _rows(report, "real, watched")  # the same headlines, the bench's watch set
+    assert set(watched) == {"semantic = true", "semantic = false"}
+    assert all(stored == 28 and alerts > 0 for stored, alerts in watched.values())
     # the synthetic alerts for the webhook reached the receiver: nothing left pending
     outbox = re.findall(r"^\| 1 \| synthetic \| semantic = \w+ \| (\d+) \| (\d+) \| (\d+) \|",
                         report, re.MULTILINE)  # fmt: skip
     assert len(outbox) == 2 and all(int(sent) > 0 and pending == "0" for _, sent, pending in outbox)
     assert str(data / SLICE) in report
-    for workload in ("real", "synthetic"):
-        assert re.search(rf"- {workload} headlines [^:]*: \*\*[\d,]+\*\* articles/s — "
-                         r"(met|NOT met)", report)  # fmt: skip
+    for workload in ("real", "real, watched", "synthetic"):
+        assert re.search(rf"- {workload} headlines [^:]*: articles/s \*\*[\d,]+\*\* with the "
+                         r"embedding \(≥ 400: (met|NOT met)\); \*\*[\d,]+\*\* without it "
+                         r"\(≥ 1,000: (met|NOT met)\)", report)  # fmt: skip
 
 
 def test_without_the_data_set_the_synthetic_headlines_are_measured_and_it_is_said(
@@ -81,6 +86,21 @@ def test_without_the_data_set_the_synthetic_headlines_are_measured_and_it_is_sai
     assert f"**Real headlines not measured**: {tmp_path / 'none' / SLICE} is absent" in report
     assert set(_rows(report, "synthetic")) == {"semantic = true", "semantic = false"}
     assert not _rows(report, "real")
+    assert not _rows(report, "real, watched")
+
+
+def test_one_workload_on_one_path_is_measured_when_asked(tmp_path: Path) -> None:
+    output = tmp_path / "BENCHMARKS.md"
+    data = _data_set(tmp_path / "data")
+    argv = ["--feeds", "4", "--items", "7", "--hosts", "2", "--data", str(data),
+            "--headlines", "watched", "--semantic", "off", "--output", str(output)]  # fmt: skip
+
+    assert main(argv) == 0
+
+    report = output.read_text(encoding="utf-8")
+    assert set(_rows(report, "real, watched")) == {"semantic = false"}
+    assert not _rows(report, "real") and not _rows(report, "synthetic")
+    assert "--headlines watched --semantic off" in report
 
 
 def test_a_real_headline_farm_serves_consecutive_rows_escaped_newest_first() -> None:
