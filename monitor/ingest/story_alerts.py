@@ -45,6 +45,7 @@ from monitor.records import (
     DedupDecision,
     RuleHistory,
     StoryAlertState,
+    Verdict,
     alert_id_for,
 )
 from rules import Severity
@@ -115,7 +116,12 @@ class AlertPolicy:
         decision: DedupDecision,
         matches: Sequence[rules.Match],
         now: datetime,
-    ) -> AlertPlan:
+    ) -> AlertPlan | tuple[()]:
+        """The plan, or no alerts at all when no rule fires on an article opening a story:
+        a new story has no earlier alert to follow up, so the transaction need not read
+        its (empty) alert state."""
+        if not matches and decision.verdict is Verdict.NEW_STORY:
+            return ()
         return AlertPlan(self, article, decision, tuple(matches), now)
 
 

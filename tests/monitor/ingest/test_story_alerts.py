@@ -227,3 +227,36 @@ def test_a_late_page_plans_follow_ups_on_what_it_adds(
     assert [(a.event, a.severity, a.reason) for a in alerts] == planned
     assert all(a.alert_id == alert_id_for("s1", "port-shelling", a.event) for a in alerts)
     assert all(a.story_id == "s1" for a in alerts)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "matches", "planned"),
+    [
+        pytest.param(Verdict.NEW_STORY, (), False, id="opens-a-story-no-rule-fires"),
+        pytest.param(Verdict.NEW_STORY, (match(),), True, id="opens-a-story-a-rule-fires"),
+        pytest.param(Verdict.FOLDED, (), True, id="folded-no-rule-fires"),
+    ],
+)  # fmt: skip
+def test_an_article_opening_a_story_no_rule_fires_on_plans_nothing(
+    verdict: Verdict, matches: tuple[rules.Match, ...], planned: bool
+) -> None:
+    """Its story is new, so no earlier alert can be followed up: no alert state is read for it
+    (an empty list for the store), while a folded article may still update its story."""
+    reported = article("Port shelled", outlet=1, number=1)
+    plan = _policy().plan(reported, DedupDecision(verdict, "s1"), matches, NOW)
+    assert callable(plan) is planned
+    if not planned:
+        assert plan == ()
+
+
+async def test_a_story_opened_without_a_match_alerts_when_a_later_article_fires(
+    store: Store,
+) -> None:
+    """Nothing stored for the opening article; the first matching one raises the "new"
+    alert, and outlet updates follow from there."""
+    desk = StoryDesk(store, _policy())
+    assert await desk.report("Port quiet", outlet=1) == []
+    (first,) = await desk.report("Port shelled", outlet=2, matches=[match()])
+    assert (first.event, first.outlets) == ("new", 2)
+    (at_three,) = await desk.report("Port shelled", outlet=3)
+    assert at_three.event == "outlets>=3"
