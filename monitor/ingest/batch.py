@@ -33,6 +33,7 @@ from monitor.ingest.runtime import PipelineParts, Runtime
 from monitor.ingest.writer import IngestWriter, Key
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import ArticleRecord, BatchIngestStore, KnownArticle, Store, links_of
+from monitor.stories import Reading
 
 log = structlog.get_logger("monitor.ingest.pipeline")
 
@@ -150,16 +151,21 @@ class _Batch:
 
 
 async def ingest_batch(
-    articles: Sequence[Article], pipe: Ingesting, turn: Awaitable[object] | None = None
+    articles: Sequence[Article],
+    pipe: Ingesting,
+    turn: Awaitable[object] | None = None,
+    readings: Sequence[Reading] = (),
 ) -> tuple[Ingested, ...]:
     """Dedup, match and store articles in order, with the outcome of one at a time.
-    ``turn``: a place in the ingest lock's queue taken earlier (:func:`place_in_line`)."""
+    ``turn``: a place in the ingest lock's queue taken earlier (:func:`place_in_line`);
+    ``readings``: the articles' texts read beforehand (by a parse worker), handed to dedup
+    under the lock, just before they are grouped."""
     if not articles:
         return ()
     if turn is None and not _answers_in_order(pipe.store):
         async with place_in_line(pipe) as own:
-            return await _ingest(articles, pipe, own)
-    return await _ingest(articles, pipe, turn)
+            return await _ingest(articles, pipe, own, readings)
+    return await _ingest(articles, pipe, turn, readings)
 
 
 @asynccontextmanager
@@ -187,7 +193,10 @@ def _answers_in_order(store: Store) -> bool:
 
 
 async def _ingest(
-    articles: Sequence[Article], pipe: Ingesting, turn: Awaitable[object] | None
+    articles: Sequence[Article],
+    pipe: Ingesting,
+    turn: Awaitable[object] | None,
+    readings: Sequence[Reading],
 ) -> tuple[Ingested, ...]:
     keys = frozenset().union(*map(article_keys, articles))
     mark = pipe.writer.recent.begin()
@@ -195,10 +204,10 @@ async def _ingest(
         found = await find_articles(pipe.store, articles)  # while not holding the lock
         if turn is not None:
             await turn  # the lock, released by the caller's place_in_line
-            batch = await _decide(articles, found, keys, mark, pipe)
+            batch = await _decide(articles, found, keys, mark, pipe, readings=readings)
         else:
             async with pipe.ingest_lock:
-                batch = await _decide(articles, found, keys, mark, pipe)
+                batch = await _decide(articles, found, keys, mark, pipe, readings=readings)
     finally:
         pipe.writer.recent.end(mark)
     return await batch.outcomes(len(articles))  # written after the lock is given up
@@ -210,12 +219,15 @@ async def _decide(
     keys: frozenset[Key],
     mark: int,
     pipe: Ingesting,
+    *,
+    readings: Sequence[Reading] = (),
 ) -> _Batch:
     """Under the lock: classify, match and plan each article, and queue the writes."""
     writer = pipe.writer
     if writer.stale:  # a write failed: the index remembers articles that were not stored
         await _reload(pipe)
         writer.stale = False  # only once the reload is whole: a cancelled one is done again
+    pipe.dedup.preread(readings)  # after any reload, which starts an empty index
     if pipe.writer.recent.stored_since(mark, keys) or writer.overlaps(keys):
         await writer.flushed()  # an article stored meanwhile may be one of these
         found = await find_articles(pipe.store, articles)

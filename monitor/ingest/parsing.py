@@ -1,7 +1,13 @@
 """Parsing a fetched document for the pipeline (:mod:`monitor.ingest.pipeline`): off the
 event loop, with the hint of the GUIDs the store has (their entries are not normalised
 again), each new entry's language identified and its text read for grouping there too
-(:func:`read_new`), and the new articles without those the feed stored already."""
+(:func:`read_new`), and the new articles without those the feed stored already.
+
+The texts read travel with the articles (:class:`Parsed`) and are handed to dedup when
+the batch's turn to be ingested comes (:mod:`monitor.ingest.batch`): handed at parse
+time, as many polls' texts as were parsed while earlier batches were grouped crowded
+out of dedup's bounded store the very ones to be grouped next, which the event loop
+then read again."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import structlog
 
@@ -39,6 +45,13 @@ class Parsing(PipelineParts, Protocol):
     def configured(self) -> frozenset[str] | None: ...
 
 
+class Parsed(NamedTuple):
+    """A parsed document's new entries, and their texts read for grouping."""
+
+    new: ParsedNew
+    readings: tuple[Reading, ...]
+
+
 async def parse_document(
     body: bytes,
     content_type: str | None,
@@ -47,10 +60,10 @@ async def parse_document(
     hint: bytes = b"",
     *,
     url: str | None = None,
-) -> ParsedNew:
+) -> Parsed:
     """:func:`parse_new` off the event loop: in the daemon's process pool, else a thread,
-    with the new articles' languages and their texts read for grouping (:func:`read_new`,
-    handed to dedup). Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
+    with the new articles' languages and their texts read for grouping (:func:`read_new`).
+    Entries ``hint`` names are not normalised (monitor.feeds.parse_new)."""
     parse = functools.partial(
         parse_new,
         body,
@@ -64,8 +77,7 @@ async def parse_document(
     )
     work = functools.partial(read_new, parse, feed.language)
     parsed, readings = await off_loop(work, pipe.parse_executor)
-    pipe.dedup.preread(readings)
-    return parsed
+    return Parsed(parsed, readings)
 
 
 def read_new(
@@ -94,26 +106,30 @@ async def seen_hint(feed: FeedSettings, pipe: Parsing) -> bytes:
 
 
 async def unseen(
-    parsed: ParsedNew, fetched: FetchResult, feed: FeedSettings, pipe: Parsing
-) -> list[Article]:
+    parsed: Parsed, fetched: FetchResult, feed: FeedSettings, pipe: Parsing
+) -> tuple[list[Article], tuple[Reading, ...]]:
     """The new articles without those whose declared GUID this feed has stored already: a
     changed feed repeats most of its entries. (Dedup would call them SEEN; entries
     without a GUID still go through it.) Remembers the stored GUIDs as the next poll's
-    hint; parses again without a hint when it named an entry the store does not have."""
-    guids = {guid for entry in parsed.feed.entries if (guid := declared_guid(entry))}
+    hint; parses again without a hint when it named an entry the store does not have.
+    Returns the articles and the texts read with them."""
+    new = parsed.new
+    guids = {guid for entry in new.feed.entries if (guid := declared_guid(entry))}
     known = await pipe.store.known_guids(feed.url, sorted(guids)) if guids else set()
-    if not parsed.hinted <= known:  # a digest collision, or a crash before the store
+    if not new.hinted <= known:  # a digest collision, or a crash before the store
         parsed = await parse_document(
             fetched.body, fetched.content_type, feed, pipe, b"", url=fetched.final_url
         )
-    warn_malformed(parsed.feed, feed)
+        new = parsed.new
+    warn_malformed(new.feed, feed)
     if pipe.configured is None or feed.url in pipe.configured:  # not removed meanwhile
         pipe.seen_hints[feed.url] = guid_digests(known)  # what the store confirmed, alone
-    return [
+    articles = [
         article
-        for article, guid in zip(parsed.articles, parsed.declared, strict=True)
+        for article, guid in zip(new.articles, new.declared, strict=True)
         if guid is None or guid not in known
     ]
+    return articles, parsed.readings
 
 
 def warn_malformed(parsed: ParsedFeed, feed: FeedSettings) -> None:

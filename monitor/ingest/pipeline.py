@@ -69,7 +69,7 @@ from monitor.records import (
     alert_id_for,
 )
 from monitor.store import Store
-from monitor.stories import Deduplicator
+from monitor.stories import Deduplicator, Reading
 
 log = structlog.get_logger("monitor.ingest.pipeline")
 
@@ -151,7 +151,7 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         parsed = await parse_document(
             fetched.body, fetched.content_type, feed, pipe, hint, url=fetched.final_url
         )
-        articles = await unseen(parsed, fetched, feed, pipe)  # those the store has go
+        articles, readings = await unseen(parsed, fetched, feed, pipe)  # stored ones go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
     parsed_articles = articles  # their languages identified by the parse worker
@@ -160,15 +160,16 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     articles = await embedded(articles, pipe)  # one batched call in the parse pool
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
-            ingested = follow(await ingest_batch(articles, pipe, turn))  # dedup → … → outbox
+            ingested = follow(await ingest_batch(articles, pipe, turn, readings))  # dedup → outbox
     first_poll = state.last_success is None  # an undated backlog is history, not news
     await surges_in(ingested, pipe, first_poll)  # what stood out against stories, rules, names
-    after = after_success(state, fetched, parsed.feed, body_hash=digest, **_poll_args(feed, pipe))
+    document = parsed.new.feed
+    after = after_success(state, fetched, document, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
-    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(parsed.feed.entries))
+    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(document.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
-    await _discovered(feed, fetched, parsed.feed, pipe)
+    await _discovered(feed, fetched, document, pipe)
     if outcome.alerts:
         pipe.on_alerts()  # the dispatcher sends what was queued
     return outcome
@@ -179,7 +180,7 @@ async def ingest_pushed(
 ) -> PollOutcome:
     """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
     try:
-        parsed = await parse_document(body, content_type, feed, pipe, b"", url=feed.url)
+        parsed, readings = await parse_document(body, content_type, feed, pipe, b"", url=feed.url)
     except ParseError as err:
         log.warning("websub_push_unreadable", feed_url=feed.url, error=str(err))
         return PollOutcome(feed.url, PollStatus.ERROR, error=f"parse: {err}")
@@ -188,7 +189,7 @@ async def ingest_pushed(
     articles, pages = await with_pages(list(parsed.articles), feed, pipe)
     articles = await embedded(reidentified(articles, parsed.articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
-        ingested = follow(await ingest_all(articles, pipe))
+        ingested = follow(await ingest_all(articles, pipe, readings))
     await surges_in(ingested, pipe)
     outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.feed.entries))
     _log_poll(feed, outcome, len(articles))
@@ -272,10 +273,13 @@ async def _discovered(
         await pipe.on_hub(feed, hub, topic)
 
 
-async def ingest_all(articles: Sequence[Article], pipe: Pipeline) -> tuple[Ingested, ...]:
+async def ingest_all(
+    articles: Sequence[Article], pipe: Pipeline, readings: Sequence[Reading] = ()
+) -> tuple[Ingested, ...]:
     """Dedup, match and store articles in feed order (monitor.ingest.batch: one store
-    transaction for the batch, with the outcome of one article at a time)."""
-    return await ingest_batch(articles, pipe)
+    transaction for the batch, with the outcome of one article at a time); ``readings``:
+    their texts read beforehand, if any."""
+    return await ingest_batch(articles, pipe, readings=readings)
 
 
 async def ingest(article: Article, pipe: Pipeline) -> Ingested:

@@ -24,7 +24,8 @@ from monitor.records import article_id
 from monitor.records.models import AlertRecord, Article, Verdict
 from monitor.store.interface import ArticleRecord, BatchIngestStore, KnownArticle
 from monitor.store.sqlite.store import SqliteStore
-from monitor.stories.dedup import Deduplicator
+from monitor.stories import queries
+from monitor.stories.dedup import Deduplicator, reading_of
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 RULES = """
@@ -308,3 +309,35 @@ async def test_a_storys_outlets_are_read_only_when_a_corroborated_rule_would_fir
     assert [m.rule for m in second.matches] == ["iran-in-syria", "syria"]
     assert store.outlet_reads == [second.decision.story_id]
     assert [a.outlets for a in second.alerts if a.rule == "syria"] == [2]
+
+
+async def test_texts_read_beforehand_are_used_however_many_batches_wait_their_turn(
+    stores: tuple[SqliteStore, SqliteStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches whose texts parse workers read, more of them than dedup keeps ahead
+    (``Readings.KEPT``), all waiting for the ingest lock: each batch's texts are handed over
+    when its turn comes, so the loop reads none again, and grouping is what reading them
+    on the loop gives."""
+    feeds = [[_article(f"f{feed}", f"g{n}", f"Harbour {feed} crane {n} report on shift {n % 7}")
+              for n in range(40)] for feed in range(60)]  # fmt: skip
+    assert sum(map(len, feeds)) > queries.Readings.KEPT
+    handed = [tuple(reading_of(article) for article in feed) for feed in feeds]
+    on_the_loop = _pipeline(stores[1])
+    plain = [list(await ingest_all(feed, on_the_loop)) for feed in feeds]
+    reads: list[str] = []
+
+    def counted(title: str, lead: str, language: str, **options: bool) -> queries.Reading:
+        reads.append(title)
+        return original(title, lead, language, **options)
+
+    original = queries.read_text
+    monkeypatch.setattr(queries, "read_text", counted)
+    pipe = _pipeline(stores[0])
+    await pipe.ingest_lock.acquire()  # every batch parsed and waiting
+    waiting = [asyncio.create_task(ingest_all(feed, pipe, texts))
+               for feed, texts in zip(feeds, handed, strict=True)]  # fmt: skip
+    await asyncio.sleep(0)
+    pipe.ingest_lock.release()
+    ingested = [list(await task) for task in waiting]
+    assert reads == []
+    assert [_summary(feed) for feed in ingested] == [_summary(feed) for feed in plain]
