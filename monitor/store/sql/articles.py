@@ -126,9 +126,9 @@ def insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
 
 def story_alert_state(story_id: str) -> Steps[StoryAlertState]:
     """The story's outlet count and what its earlier alerts reported, rule by rule."""
-    counted = yield from first_of(sql.OUTLET_COUNT, (story_id,))
-    history = rows.histories((yield from rows_of(sql.HISTORY, (story_id,))))
-    return StoryAlertState(story_id, int(counted["n"]) if counted else 0, history)
+    found = yield from rows_of(sql.ALERT_STATE, (story_id, story_id))
+    history = rows.histories(row for row in found if row["rule"] is not None)
+    return StoryAlertState(story_id, int(found[0]["n"]) if found else 0, history)
 
 
 def read_story(story_id: str) -> Steps[StoryRecord | None]:

@@ -143,7 +143,7 @@ def silence(row: Row) -> Silence:
 
 
 def histories(alerts: Iterable[Row]) -> dict[str, RuleHistory]:
-    """Rule → what a story's earlier alerts on it reported together (``HISTORY`` rows)."""
+    """Rule → what a story's earlier alerts on it reported together (``ALERT_STATE`` rows)."""
     by_rule: dict[str, list[Row]] = {}
     for row in alerts:
         by_rule.setdefault(row["rule"], []).append(row)

@@ -32,7 +32,6 @@ _FEED_LIST = ", ".join(f'"{column}"' for column in FEED_COLUMNS)
 SELECT_FEEDS = f"SELECT {_FEED_LIST} FROM feeds"
 SELECT_WEBSUB = f"SELECT {', '.join(WEBSUB_COLUMNS)} FROM websub"
 STORY_OUTLETS = "SELECT outlet FROM story_outlets WHERE story_id = ?"
-OUTLET_COUNT = "SELECT count(*) AS n FROM story_outlets WHERE story_id = ?"
 COUNT_ARTICLES = "SELECT count(*) AS n FROM articles WHERE fetched_at >= ?"
 TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ?"
 
@@ -68,7 +67,13 @@ INSERT_DELIVERY = """
 INSERT INTO deliveries (alert_id, notifier, next_attempt_at, updated_at) VALUES (?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
-HISTORY = "SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?"
+# A story's alert state in one statement: its outlet count on every row, and one row per
+# earlier alert (a single row of NULLs when it has none).
+ALERT_STATE = """
+SELECT (SELECT count(*) FROM story_outlets WHERE story_id = ?) AS n,
+       a.rule, a.event, a.severity, a.terms, a.outlets
+FROM (SELECT 1 AS one) AS here LEFT JOIN alerts a ON a.story_id = ?
+"""
 ARTICLE_STORY = "SELECT story_id FROM articles WHERE article_id = ?"
 # A page that came late: its text joins the article stored without it (never replaces one),
 # with the language the article reads as with it ("": as it was).
