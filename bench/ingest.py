@@ -351,11 +351,18 @@ webhook deliveries (sent as alerts are queued, the rest at the end of the round)
 between the calls), daemon start-up and the warm-up cycle. Articles/s = new articles
 stored by the measured cycles / their wall time; CPU is over the measured cycles, per
 article the daemon's and the workers' together; peak RSS is over the daemon's whole life.
-The semantic runs stored a 1,024-byte embedding with every article (checked: 99 % at
-least, a headline of decorations alone has none), {embedded(runs)}, and the others none."""
+{embedded(runs)}"""
 
 
 def embedded(runs: Runs) -> str:
+    """What the check of the stored embeddings found."""
+    if not any(semantic for _, semantic in runs):
+        return "No run had the embedding on (`--semantic off`): none stored an embedding."
+    return f"""The semantic runs stored a 1,024-byte embedding with every article (checked: 99 % at
+least, a headline of decorations alone has none), {stored_vectors(runs)}, and the others none."""
+
+
+def stored_vectors(runs: Runs) -> str:
     return "; ".join(f"{run['after']['embedded']:,} of {run['after']['articles']:,} ({workload})"
                      for (workload, semantic), run in runs.items() if semantic)  # fmt: skip
 

@@ -101,6 +101,7 @@ def test_one_workload_on_one_path_is_measured_when_asked(tmp_path: Path) -> None
     assert set(_rows(report, "real, watched")) == {"semantic = false"}
     assert not _rows(report, "real") and not _rows(report, "synthetic")
     assert "--headlines watched --semantic off" in report
+    assert "No run had the embedding on (`--semantic off`)" in report
 
 
 def test_a_real_headline_farm_serves_consecutive_rows_escaped_newest_first() -> None:
