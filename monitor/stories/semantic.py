@@ -16,7 +16,8 @@ releases the GIL while it works), one after another in the order they were asked
 every read of the window (a lookup, a vector, a removal, its size) first waits for the
 adds asked before it. The graph is the one the same adds made inline would build; what
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
-(docs/decisions/0055-ingest-serial-path.md).
+(docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
+them on the loop, was measured and saves nothing (docs/decisions/0074).
 """
 
 from __future__ import annotations
