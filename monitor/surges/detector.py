@@ -11,16 +11,16 @@ population of stories' outlets in their first window, fitted as a negative binom
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from monitor.config import SurgeSettings
 from monitor.surges.memory import Memory, StoryLife
-from monitor.surges.model import Rising, Sighting, Surge, SurgeKind, surge_id
+from monitor.surges.model import Rising, Sighting, Surge, SurgeKind
 from monitor.surges.state import dump_memory, load_memory, memory_document
-from monitor.surges.stats import negbin_score, slot_of
-from monitor.surges.tracks import FirstReport, Report, Track, Tracked
+from monitor.surges.stats import HOUR, hour_slices, negbin_score, slot_of
+from monitor.surges.tracks import FirstReport, Report, Track, Tracked, surge_of
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
 # 0.05 times an hour, held as weakly as half a report (ten pseudo-hours). The pseudo-hours
@@ -32,7 +32,6 @@ PRIOR_RATE_PER_HOUR = 0.05
 PRIOR_HALF_HOURS = 0.5
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
-HOUR = 3600.0
 STORY_MIN_SECONDS = 60.0  # a story's first outlets are judged on a minute at least
 
 
@@ -75,11 +74,13 @@ class SurgeDetector:
             self._remember(sighting, moment, now)
             return []
         fired: list[Surge] = []
-        life = self._story_life(sighting, now)
         # One report and one (story, outlet) pair, shared by every key the sighting counts.
         pair = (sighting.story_id, sighting.outlet)
         report = (now, *pair)
-        if now < life.opened + self._window:  # a story is judged in its first window only
+        life = self._memory.lives.get(sighting.story_id)
+        if life is None:
+            self._open_story(sighting, report, fired)
+        elif now < life.opened + self._window:  # a story is judged in its first window only
             story = ((sighting.story_id, life.title),)
             self._count(SurgeKind.STORY, story, report, pair, fired)
         if rules := sighting.rules:  # a repeated key adds nothing: its pair is counted
@@ -196,14 +197,21 @@ class SurgeDetector:
         tracks[key] = first
         return first
 
-    def _story_life(self, sighting: Sighting, now: float) -> StoryLife:
-        memory = self._memory
-        life = memory.lives.get(sighting.story_id)
-        if life is None:
-            life = memory.lives[sighting.story_id] = StoryLife(now, sighting.title)
-            memory.opened.append(sighting.story_id)
-            memory.unsampled.append(sighting.story_id)
-        return life
+    def _open_story(self, sighting: Sighting, report: Report, fired: list[Surge]) -> None:
+        """A story's first report. Most articles open a story, and with ``min_count`` above
+        one its first report can only be held: it is held straight away, to the state
+        ``_count`` leaves, without ``_count``'s loop and guards (docs/decisions/0060)."""
+        memory, story_id, now = self._memory, sighting.story_id, report[0]
+        memory.lives[story_id] = life = StoryLife(now, sighting.title)
+        memory.opened.append(story_id)
+        memory.unsampled.append(story_id)
+        tracks = memory.tracks[SurgeKind.STORY]
+        if self.settings.min_count < 2 or story_id in tracks:  # not a lone report: counted
+            self._count(SurgeKind.STORY, ((story_id, life.title),), report, report[1:], fired)
+            return
+        born = memory.clock or 0.0
+        tracks[story_id] = FirstReport(life.title, 0.0, 0.0, 0.0, memory.exposure, born, report)
+        life.first_outlets = 1
 
     def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         """A key past ``_count``'s guards: the test, then the spread of a rule's or name's
@@ -214,7 +222,11 @@ class SurgeDetector:
         if kind is not SurgeKind.STORY and not self._spread(track):
             return None
         track.cooled_until = now + self.settings.cooldown_hours * HOUR
-        return self._surge(kind, key, track, now, (expected, score))
+        return surge_of(kind, key, track, now, (expected, score), title_of=self._title_of)
+
+    def _title_of(self, story_id: str) -> str:
+        life = self._memory.lives.get(story_id)
+        return life.title if life is not None else ""
 
     def _folded_into(self, kind: SurgeKind, track: Track) -> tuple[str, str] | None:
         """(story_id, title) of the story a rule's or name's reports fold into, if any."""
@@ -283,7 +295,7 @@ class SurgeDetector:
         profile = self._memory.profile
         exposure = sum(
             (end - start) / HOUR * profile.factor(slot_of(start))
-            for start, end in _hour_slices(now - self._window, now)
+            for start, end in hour_slices(now - self._window, now)
         )
         self._exposure_at, self._exposure_then = now, exposure
         return exposure
@@ -295,21 +307,6 @@ class SurgeDetector:
         variance = max(squares / weight - mean * mean, 0.0)
         excess = variance - mean
         return (mean * mean / excess if excess > 1e-6 * mean else 1e6), mean
-
-    def _surge(
-        self, kind: SurgeKind, key: str, track: Track, now: float, judged: tuple[float, float]
-    ) -> Surge:
-        (expected, score), lives, start = judged, self._memory.lives, track.window_start()
-        stories = tuple(
-            (story_id, lives[story_id].title if story_id in lives else "", outlets)
-            for story_id, outlets in track.top_stories()
-        )
-        return Surge(
-            surge_id=surge_id(kind, key, _moment(start)), kind=kind, key=key, label=track.label,
-            window_start=_moment(start), window_end=_moment(now), fired_at=_moment(now),
-            count=track.count, expected=round(expected, 4), outlets=track.outlets(),
-            score=round(score, 3), top_stories=stories, top_outlets=track.top_outlets(),
-        )  # fmt: skip
 
     def _advance(self, moment: float) -> float:
         """Move the clock to ``moment`` (never back): exposure, profile, story sweeps."""
@@ -330,7 +327,7 @@ class SurgeDetector:
         if end <= (start // HOUR + 1) * HOUR:
             self._pass_slice(start, end)
             return
-        for slice_start, slice_end in _hour_slices(start, end):
+        for slice_start, slice_end in hour_slices(start, end):
             self._pass_slice(slice_start, slice_end)
 
     def _pass_slice(self, start: float, end: float) -> None:
@@ -386,18 +383,6 @@ class SurgeDetector:
 def _strength(item: tuple[str, Tracked], now: float, forget: float) -> tuple[int, float, str]:
     key, track = item
     return (track.count, track.baseline_now(now, forget), key)
-
-
-def _hour_slices(start: float, end: float) -> Iterator[tuple[float, float]]:
-    """``[start, end)`` cut at each full hour."""
-    while start < end:
-        slice_end = min((start // HOUR + 1) * HOUR, end)
-        yield start, slice_end
-        start = slice_end
-
-
-def _moment(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def backtest(sightings: Iterable[Sighting], settings: SurgeSettings) -> list[Surge]:

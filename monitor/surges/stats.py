@@ -5,8 +5,10 @@ predicts for the next window)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 HOURS_A_WEEK = 168
+HOUR = 3600.0  # seconds
 LN10 = math.log(10)
 _MAX_TERMS = 5000  # tail terms summed at most (a heavy tail); the rest bounded geometrically
 
@@ -21,6 +23,14 @@ def slot_of(moment: float) -> int:
     the epoch was a Thursday)."""
     day, second = divmod(int(moment), 86_400)
     return (day + 3) % 7 * 24 + second // 3600
+
+
+def hour_slices(start: float, end: float) -> Iterator[tuple[float, float]]:
+    """``[start, end)`` (seconds since the epoch) cut at each full hour."""
+    while start < end:
+        slice_end = min((start // HOUR + 1) * HOUR, end)
+        yield start, slice_end
+        start = slice_end
 
 
 def negbin_score(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from monitor.surges.model import MAX_TOP
+from monitor.surges.model import MAX_TOP, Surge, SurgeKind, surge_id
 
 # (when, story_id, outlet): one independent report in the window
 Report = tuple[float, str, str]
@@ -162,3 +164,30 @@ class Track(Baseline):
 
 # What a key is tracked as: one report, or a window of them.
 Tracked = Track | FirstReport
+
+
+def surge_of(
+    kind: SurgeKind,
+    key: str,
+    track: Track,
+    now: float,
+    judged: tuple[float, float],
+    *,
+    title_of: Callable[[str], str],
+) -> Surge:
+    """The surge ``track`` fires at ``now``, with its evidence (``judged``: the expected
+    count and the score; ``title_of``: a story's title by its id)."""
+    (expected, score), start = judged, track.window_start()
+    stories = tuple(
+        (story_id, title_of(story_id), outlets) for story_id, outlets in track.top_stories()
+    )
+    return Surge(
+        surge_id=surge_id(kind, key, _moment(start)), kind=kind, key=key, label=track.label,
+        window_start=_moment(start), window_end=_moment(now), fired_at=_moment(now),
+        count=track.count, expected=round(expected, 4), outlets=track.outlets(),
+        score=round(score, 3), top_stories=stories, top_outlets=track.top_outlets(),
+    )  # fmt: skip
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
