@@ -37,7 +37,6 @@ import contextlib
 import multiprocessing
 import os
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +50,7 @@ from typing import Any, ParamSpec, TypeVar
 import structlog
 
 from monitor.feeds.parse_worker import ORPHANED_EXIT_STATUS, Warmer, work
+from monitor.observability import process_ended
 
 __all__ = ["ORPHANED_EXIT_STATUS", "REPLACE_INTERVAL", "STOP_GRACE", "ParsePool"]
 
@@ -225,7 +225,7 @@ class ParsePool(Executor):
 
     def _died(self, slot: _Slot, process: BaseProcess) -> BrokenProcessPool:
         process.join(STOP_GRACE)  # it has ended (EOF): only its exit status is read
-        why = f"parse worker {process.pid} ended ({_ended(process.exitcode)})"
+        why = f"parse worker {process.pid} ended ({process_ended(process.exitcode)})"
         with self._lock:
             if slot.process is process:
                 if slot.pipe is not None:
@@ -382,12 +382,3 @@ def _settle(future: asyncio.Future[T], result: T | BaseException) -> None:
         future.set_exception(result)
     else:
         future.set_result(result)
-
-
-def _ended(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:  # a real-time signal: no name in Python's table
-            return f"killed by signal {-code}"
-    return f"exit status {code}"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import DedupSettings, StoreSettings
-from monitor.observability import configure_logging
+from monitor.observability import configure_logging, process_ended
 from monitor.store import MarkedWindow, open_store
 from monitor.stories import snapshot
 from monitor.stories.dedup import add_window, story_index_for
@@ -90,16 +90,7 @@ def _answer(code: int | None, out: bytes, err: bytes) -> dict[str, Any]:
     if code == 0 and "error" not in answer and answer:
         return answer
     why = answer.get("error") or _last_words(err) or "no answer"
-    raise ChildFailedError(f"{_ended(code)}: {why}")
-
-
-def _ended(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:  # a real-time signal: no name in Python's table
-            return f"killed by signal {-code}"
-    return f"exited with {code}"
+    raise ChildFailedError(f"{process_ended(code)}: {why}")
 
 
 def _last_words(err: bytes) -> str:
