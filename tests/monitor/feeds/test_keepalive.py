@@ -10,7 +10,7 @@ import pytest
 
 from monitor.feeds.keepalive import KeepAliveTransport
 from monitor.feeds.loop_streams import LoopBackend
-from tests.monitor.feeds.test_loop_streams import OK, read_request, serving
+from tests.support.raw_http import OK, AnswerOnceThenClose, read_request, serving
 
 NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\nETag: "1"\r\n\r\n'
 CLOSING = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
@@ -67,24 +67,14 @@ async def test_connections_are_reused_only_when_both_sides_are_done(
 
 
 async def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
-    connections: list[int] = []
-    closed = asyncio.Event()
-
-    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(len(connections))
-        await read_request(reader)
-        writer.write(OK)
-        writer.close()
-        await writer.wait_closed()
-        closed.set()
-
+    answer_once = AnswerOnceThenClose()
     async with serving(answer_once) as port:
         http = transport()
         first = await get(http, f"http://127.0.0.1:{port}/")
-        await closed.wait()
+        await answer_once.closed.wait()
         second = await get(http, f"http://127.0.0.1:{port}/")
         await http.aclose()
-    assert (first, second, len(connections)) == ((200, b"hello"), (200, b"hello"), 2)
+    assert (first, second, answer_once.connections) == ((200, b"hello"), (200, b"hello"), 2)
 
 
 async def test_a_server_closing_without_an_answer_is_a_protocol_error() -> None:

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 import httpcore
 import pytest
 
 from monitor.feeds import loop_streams
 from monitor.feeds.loop_streams import LoopBackend
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
-
-
-@asynccontextmanager
-async def serving(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[int]:
-    """A server on 127.0.0.1 running ``handler`` for each connection (closed after it);
-    yields its port."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await handler(reader, writer)
-            await reader.read()  # the client's close: the connection stays for keep-alive
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
-    async with server:
-        yield server.sockets[0].getsockname()[1]
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    return await reader.readuntil(b"\r\n\r\n")
+from tests.support.raw_http import OK, AnswerOnceThenClose, read_request, serving
 
 
 def pool(tls: ssl.SSLContext | None = None) -> httpcore.AsyncConnectionPool:
@@ -63,22 +39,12 @@ async def test_a_response_over_tls_is_read() -> None:
 async def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
     """The server answers each connection once and closes it: the second request finds
     the kept-alive connection readable (at its end) and opens a new one."""
-    connections: list[int] = []
-    closed = asyncio.Event()
-
-    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(len(connections))
-        await read_request(reader)
-        writer.write(OK)
-        writer.close()
-        await writer.wait_closed()
-        closed.set()
-
+    answer_once = AnswerOnceThenClose()
     async with serving(answer_once) as port, pool() as http:
         first = await http.request("GET", f"http://127.0.0.1:{port}/")
-        await closed.wait()
+        await answer_once.closed.wait()
         second = await http.request("GET", f"http://127.0.0.1:{port}/")
-    assert (first.content, second.content, len(connections)) == (b"hello", b"hello", 2)
+    assert (first.content, second.content, answer_once.connections) == (b"hello", b"hello", 2)
 
 
 async def test_a_large_body_arrives_whole_through_flow_control() -> None:

@@ -26,6 +26,7 @@ from monitor.store.interface import ArticleRecord, BatchIngestStore, KnownArticl
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories import queries
 from monitor.stories.dedup import Deduplicator, reading_of
+from tests.support.text_reads import count_text_reads
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 RULES = """
@@ -324,14 +325,7 @@ async def test_texts_read_beforehand_are_used_however_many_batches_wait_their_tu
     handed = [tuple(reading_of(article) for article in feed) for feed in feeds]
     on_the_loop = _pipeline(stores[1])
     plain = [list(await ingest_all(feed, on_the_loop)) for feed in feeds]
-    reads: list[str] = []
-
-    def counted(title: str, lead: str, language: str, **options: bool) -> queries.Reading:
-        reads.append(title)
-        return original(title, lead, language, **options)
-
-    original = queries.read_text
-    monkeypatch.setattr(queries, "read_text", counted)
+    reads = count_text_reads(monkeypatch)
     pipe = _pipeline(stores[0])
     await pipe.ingest_lock.acquire()  # every batch parsed and waiting
     waiting = [asyncio.create_task(ingest_all(feed, pipe, texts))

@@ -17,6 +17,7 @@ from monitor.stories import window as window_module
 from monitor.stories.embedding import DIMENSIONS
 from monitor.stories.headlines import cased_words, strip_decorations
 from monitor.stories.index import StoryIndex
+from tests.support.text_reads import count_text_reads
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -82,14 +83,7 @@ def test_a_text_read_beforehand_is_not_read_again_and_reads_alike(
     article's names, lookup and add: its text is not read again on the loop, and every
     answer is the one the index gives reading the text itself."""
     handed = pickle.loads(pickle.dumps(queries.read_text(TITLE, LEAD, "en", phrases=True)))
-    reads: list[str] = []
-
-    def counted(title: str, lead: str, language: str, **options: bool) -> queries.Reading:
-        reads.append(title)
-        return original(title, lead, language, **options)
-
-    original = queries.read_text
-    monkeypatch.setattr(queries, "read_text", counted)
+    reads = count_text_reads(monkeypatch)
     plain, prepared = StoryIndex(timedelta(hours=48), 88), StoryIndex(timedelta(hours=48), 88)
     prepared.preread([handed])
     assert _looked_up(prepared) == _looked_up(plain)
