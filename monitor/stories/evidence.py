@@ -298,8 +298,10 @@ def _one_language(
 
 
 def cosine_of(one: npt.NDArray[np.float32], other: npt.NDArray[np.float32]) -> float:
-    """The cosine of two vectors (neither all zeros)."""
-    return float(one @ other) / float(np.linalg.norm(one) * np.linalg.norm(other))
+    """The cosine of two vectors; 0 when either is all zeros (a damaged stored vector
+    must not stop an article's grouping)."""
+    norms = float(np.linalg.norm(one) * np.linalg.norm(other))
+    return float(one @ other) / norms if norms else 0.0
 
 
 def rare_name_shared(query: Query, entry: Entry, idf: Rarity) -> bool:

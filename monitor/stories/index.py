@@ -1,6 +1,6 @@
 """Which story a new article belongs to, among the window's recent ones.
 
-Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md):
+Four kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md):
 
 1. the same headline, once decorations are stripped and case and punctuation folded;
 2. a near-identical headline: rapidfuzz token-sort ratio ≥ ``threshold``, vetoed by a
@@ -9,8 +9,7 @@ Three kinds of evidence, strongest first (docs/decisions/0006-story-grouping.md)
 3. the same event in other words: the rare words both headlines (and leads) share,
    weighted by rarity in the window (IDF cosine ≥ ``related``), at least three of
    them and one a name; vetoed by a substituted name, disjoint headline numbers or
-   disjoint casualty counts (of headline and lead: two leads' "12 killed" / "30 killed").
-
+   disjoint casualty counts (of headline and lead: two leads' "12 killed" / "30 killed");
 4. the same event by meaning, when the words find nothing: the 16 nearest windowed
    headlines by sentence embedding (``monitor.stories.semantic``), in one language the
    cosine averaged with the IDF overlap (≥ ``semantic``), across languages the cosine
