@@ -10,7 +10,7 @@ import pytest
 
 from monitor.feeds.keepalive import KeepAliveTransport
 from monitor.feeds.loop_streams import LoopBackend
-from tests.support.raw_http import OK, AnswerOnceThenClose, read_request, serving
+from tests.support.raw_http import OK, AnswerOnceThenClose, loopback_tls, read_request, serving
 
 NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\nETag: "1"\r\n\r\n'
 CLOSING = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
@@ -119,12 +119,7 @@ async def test_a_refused_connection_is_httpx_connect_error() -> None:
 
 
 async def test_a_response_over_tls_is_read() -> None:
-    trustme = pytest.importorskip("trustme")
-    authority = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    authority.configure_trust(client_tls)
+    server_tls, client_tls = loopback_tls()
     connections: list[int] = []
     async with serving(answering(OK, OK, connections=connections), server_tls) as port:
         http = transport(client_tls)

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.feeds import loop_streams
 from monitor.feeds.loop_streams import LoopBackend
-from tests.support.raw_http import OK, AnswerOnceThenClose, read_request, serving
+from tests.support.raw_http import OK, AnswerOnceThenClose, loopback_tls, read_request, serving
 
 
 def pool(tls: ssl.SSLContext | None = None) -> httpcore.AsyncConnectionPool:
@@ -19,12 +19,7 @@ def pool(tls: ssl.SSLContext | None = None) -> httpcore.AsyncConnectionPool:
 
 
 async def test_a_response_over_tls_is_read() -> None:
-    trustme = pytest.importorskip("trustme")
-    authority = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
-    client_tls = ssl.create_default_context()
-    authority.configure_trust(client_tls)
+    server_tls, client_tls = loopback_tls()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
