@@ -25,12 +25,15 @@ def iran_watch(hook_url: str, rule: str = "iran") -> str:
     return webhook_hook(hook_url) + IRAN_RULE.format(rule=rule)
 
 
-def quiet_daemon(store: Path, parse_workers: int = 0) -> str:
+def quiet_daemon(store: Path, parse_workers: int = 0, *, store_table: str = "",
+                 daemon: str = "") -> str:  # fmt: skip
     """The ``[daemon]`` and ``[store]`` tables of a test: no politeness delays or jitter,
-    parsing in a thread unless ``parse_workers`` asks for processes, SQLite at ``store``."""
+    parsing in a thread unless ``parse_workers`` asks for processes, SQLite at ``store``
+    unless ``store_table`` gives the table's lines; ``daemon`` adds ``[daemon]`` lines."""
+    store_lines = store_table or f'path = "{store}"'
     return (
         f"[daemon]\njitter = 0\nhost_spacing = 0\nparse_workers = {parse_workers}\n"
-        f'[store]\npath = "{store}"\n'
+        f"{daemon + chr(10) if daemon else ''}[store]\n{store_lines}\n"
     )
 
 
@@ -42,15 +45,19 @@ def one_feed_config(
     store: Path | None = None,
     parse_workers: int = 0,
     tables: str = "",
+    top: str = "",
+    store_table: str = "",
+    daemon: str = "",
 ) -> Path:
     """``ww.toml`` in ``tmp_path``: one feed, one rule (Iran), the given notifier tables,
     a SQLite store beside it (or at ``store``), and no politeness delays or jitter;
     parsing in a thread unless ``parse_workers`` asks for processes; ``tables`` appended
-    as they are."""
+    as they are; ``top`` goes before every table (``include = [...]``), ``store_table`` and
+    ``daemon`` as ``quiet_daemon`` takes them."""
     path = tmp_path / "ww.toml"
     path.write_text(
-        f"""
-{quiet_daemon(store or tmp_path / "ww.db", parse_workers)}
+        f"""{top}
+{quiet_daemon(store or tmp_path / "ww.db", parse_workers, store_table=store_table, daemon=daemon)}
 [[feeds]]
 name = "Wire"
 url = "{feed_url}"

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from monitor.daemon.shutdown import EXIT_GRACE, OVERRAN_EXIT_STATUS
-from tests.support.configs import CONSOLE, IRAN_RULE, JSON_LOGS_ANY_PORT
+from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer
 from tests.support.stores import POSTGRES_URL, new_store, postgres_schema_sync
@@ -101,23 +101,8 @@ def _schema_of(conn: psycopg.Connection[tuple[object, ...]]) -> str:
 
 def _config(tmp_path: Path, feed_url: str, store: str, top: str = "") -> Path:
     """One feed, one rule, console alerts, a 1 s shutdown deadline, JSON logs."""
-    path = tmp_path / "ww.toml"
-    path.write_text(f"""{top}
-[daemon]
-jitter = 0
-host_spacing = 0
-parse_workers = 0
-shutdown_timeout = 1
-[store]
-{store}
-[[feeds]]
-name = "Wire"
-url = "{feed_url}"
-{CONSOLE}
-{IRAN_RULE.format(rule="iran")}
-{JSON_LOGS_ANY_PORT}
-""")
-    return path
+    return one_feed_config(tmp_path, feed_url, top=top, store_table=store,
+                           daemon="shutdown_timeout = 1", tables=JSON_LOGS_ANY_PORT)  # fmt: skip
 
 
 def _wait_for_a_lock_waiter(peer: psycopg.Connection[tuple[object, ...]]) -> None:
