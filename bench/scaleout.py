@@ -1,7 +1,7 @@
 """Poll-cycle throughput with 1, 2 and 3 daemons on one PostgreSQL database, against one
 daemon on SQLite in the same run.
 
-    python -m bench.scaleout [--feeds 2000] [--hosts 500] [--cpu-per-daemon 0.4]
+    python -m bench.scaleout [--feeds 2000] [--hosts 500] [--cycles 3] [--cpu-per-daemon 0.4]
                              [--baseline GIT-REF] [--output PATH] [--no-write]
 
 Needs ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``); without
@@ -14,9 +14,13 @@ measured cycles are steady state: validators stored, a fifth of the feeds change
 On PostgreSQL each setup's daemons then start while every feed is parked (due in a day);
 once all answer ``/readyz`` and idle (``bench.scaleout_daemons``), the farm moves to a new cycle and
 every feed is made due at once (``next_poll`` in the past); the cycle's wall time is from
-the farm's first to its last feed request once every feed was requested. Each daemon's CPU
-(its parse workers included) is recorded over the cycle (from then on) and over its
-whole life (start-up included), with the database connections open at the end of the cycle
+the farm's first to its last feed request once every feed was requested. ``--cycles N``
+cycles follow one another with the same daemons, each once all of them idle again, and the
+report gives medians: one cycle's figures moved by a quarter between runs of the same code.
+Each daemon's CPU (its parse workers included) is recorded over the cycle (until it idles
+again, so its last polls' parsing and storing are in), when it last worked (its idle time
+at the cycle's tail, while another daemon still worked) and over its whole life (start-up
+included), with the database connections open at the end of the cycle
 and the CPU their PostgreSQL backends spent over it (from /proc, read before the daemons
 stop).
 
@@ -45,6 +49,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -163,9 +168,10 @@ def run_once_cycle(base: str, feeds: int, config: Path, setup: Setup) -> Cycle:
     return Cycle("", 1, stats["last"] - stats["first"], [cpu], None, life=[cpu])
 
 
-def run_cycle(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
-              setup: Setup) -> Cycle:  # fmt: skip
-    """Daemons started on parked feeds, ready, then one cycle: every feed made due."""
+def run_cycles(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
+               setup: Setup, cycles: int) -> list[Cycle]:  # fmt: skip
+    """Daemons started on parked feeds, ready, then ``cycles`` cycles one after another:
+    every feed made due, polled, and the daemons idle again before the next."""
     park_postgres(url)
     with ExitStack() as files:
         names = (f"{setup.code}-{len(configs)}-{i}" for i in range(len(configs)))
@@ -173,14 +179,19 @@ def run_cycle(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
         daemons = daemons_run.start(configs, logs, setup)
         try:
             daemons_run.wait_ready(daemons)
-            measured = daemons_run.measure(
-                daemons, lambda: _due_cycle(base, feeds, url, daemons),
-                lambda: postgres_connections(url))  # fmt: skip
+            cycle = partial(_due_cycle, base, feeds, url, daemons)
+            connections = partial(postgres_connections, url)
+            measured = [daemons_run.measure(daemons, cycle, connections) for _ in range(cycles)]
         finally:
             daemons_run.stop(daemons)
+    return [_cycle(len(configs), setup, one) for one in measured]
+
+
+def _cycle(daemons: int, setup: Setup, measured: daemons_run.Measured) -> Cycle:
     wall = measured.stats["last"] - measured.stats["first"]
-    return Cycle("", len(configs), wall, measured.cycle_cpu, measured.connections,
-                 measured.database_cpu, setup.code, measured.life_cpu)  # fmt: skip
+    return Cycle("PostgreSQL", daemons, wall, measured.cycle_cpu, measured.connections,
+                 measured.database_cpu, setup.code, measured.life_cpu,
+                 measured.tail_idle)  # fmt: skip
 
 
 def warm_postgres(base: str, feeds: int, config: tuple[Path, int], setup: Setup) -> None:
@@ -249,7 +260,8 @@ def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
                 [this] if tree is None else [Setup(tree, this.cpus, "baseline", args.logs), this]
             )
             for group in [setups] if args.shared_schema else [[setup] for setup in setups]:
-                results += measure_postgres(base, args.feeds, url, directory, urls, group)
+                results += measure_postgres(base, args.feeds, url, directory, urls, group,
+                                            args.cycles)  # fmt: skip
     finally:
         farm.terminate()
         farm.join()
@@ -264,10 +276,12 @@ def measure_sqlite(base: str, feeds: int, directory: Path, urls: list[str], setu
 
 
 def measure_postgres(
-    base: str, feeds: int, url: str, directory: Path, urls: list[str], setups: list[Setup]
-) -> list[Cycle]:
+    base: str, feeds: int, url: str, directory: Path, urls: list[str], setups: list[Setup],
+    cycles: int,
+) -> list[Cycle]:  # fmt: skip
     """Warm-up (by the first setup's code), then 1, 2 and 3 daemons of each setup in turn,
-    on one fresh schema never analysed by hand (a later code migrates it on top)."""
+    ``cycles`` cycles each, on one fresh schema never analysed by hand (a later code
+    migrates it on top)."""
     results = []
     with fresh_schema(url) as schema_url:
         store = f'url = "{schema_url}"\n{PG_CLAIMS}'
@@ -280,9 +294,9 @@ def measure_postgres(
         warm = Setup(setups[0].tree, None, setups[0].code)  # filling the store is not measured
         warm_postgres(base, feeds, configs[0], warm)
         for setup, count in ((setup, count) for setup in setups for count in (1, 2, 3)):
-            cycle = run_cycle(base, feeds, configs[:count], schema_url, setup)
-            results.append(_named(cycle, "PostgreSQL"))
-            print(json.dumps(results[-1].__dict__), flush=True)
+            for cycle in run_cycles(base, feeds, configs[:count], schema_url, setup, cycles):
+                results.append(cycle)
+                print(json.dumps(cycle.__dict__), flush=True)
     return results
 
 
@@ -320,6 +334,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--baseline", default=None, help="a git commit whose PostgreSQL cycles are measured too"
+    )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        default=3,
+        help="cycles measured per code and daemon count (medians reported)",
     )
     parser.add_argument("--postgres-only", action="store_true", help="no SQLite row")
     parser.add_argument(

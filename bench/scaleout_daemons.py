@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HANG_GUARD = 1800.0  # seconds for one start-up, warm-up or cycle: a guard only (a loaded machine)
 STOP_GUARD = 120.0  # seconds a daemon may take to exit after SIGTERM before it is killed
 IDLE = 0.03  # CPU seconds per second below which a ready daemon counts as idle (claims only)
+SAMPLE = 0.2  # seconds between two readings of the daemons' CPU during a cycle
+BUSY = 0.1  # CPU seconds per second from which a daemon counts as working (quota 0.4: a quarter)
+SETTLED = 1.5  # seconds without work after which a cycle's daemons count as finished
 
 
 @dataclass
@@ -70,13 +74,15 @@ class Daemon:
 
 @dataclass
 class Measured:
-    """CPU per daemon over the cycle and over its whole life, and the database's."""
+    """One cycle: CPU per daemon over it and over its whole life, the database's, and how
+    long each daemon sat idle at the cycle's tail while another still worked."""
 
     cycle_cpu: list[float]
     life_cpu: list[float]
     connections: int | None
     database_cpu: float | None
     stats: dict[str, Any] = field(default_factory=dict)
+    tail_idle: list[float] = field(default_factory=list)
 
 
 def log_file(setup: Setup, name: str) -> IO[bytes]:
@@ -193,13 +199,62 @@ Database = Callable[[], tuple[int | None, dict[int, float]]]
 def measure(
     daemons: list[Daemon], run: Callable[[], dict[str, Any]], database: Database
 ) -> Measured:
-    """Ready daemons through one cycle (``run``): their CPU and the database's over it."""
+    """Idle daemons through one cycle (``run``, until every feed was requested) and on
+    until each has finished its work and idles again: their CPU and the database's over
+    that, and each daemon's idle time at the tail. The next cycle starts from here."""
     _, before = database()
-    stats = run()
+    with Sampler(daemons) as sampler:
+        stats = run()
+        finished = sampler.settle()
     life = [daemon.cpu() for daemon in daemons]
     connections, after = database()
     cycle = [total - daemon.ready_cpu for total, daemon in zip(life, daemons, strict=True)]
+    for daemon, total in zip(daemons, life, strict=True):
+        daemon.ready_cpu = total
+    tail = [max(finished) - end for end in finished]
     if connections is None:
-        return Measured(cycle, life, None, None, stats)
+        return Measured(cycle, life, None, None, stats, tail)
     spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-    return Measured(cycle, life, connections, spent, stats)
+    return Measured(cycle, life, connections, spent, stats, tail)
+
+
+class Sampler:
+    """Each daemon's CPU read every ``SAMPLE`` seconds in a thread of the benchmark, so
+    that when each one last worked is known: a sample in which it spent at least
+    ``BUSY`` CPU seconds a second is work; claims while idle stay far below that."""
+
+    def __init__(self, daemons: list[Daemon]) -> None:
+        self.daemons = daemons
+        self.busy_until = [time.monotonic()] * len(daemons)
+        self._last = [daemon.cpu() for daemon in daemons]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE):  # a benchmark's sampling period
+            now = time.monotonic()
+            for i, daemon in enumerate(self.daemons):
+                try:
+                    spent = daemon.cpu()
+                except OSError:  # it exited: the cycle fails on that, not here
+                    continue
+                if spent - self._last[i] >= BUSY * SAMPLE:
+                    self.busy_until[i] = now
+                self._last[i] = spent
+
+    def settle(self) -> list[float]:
+        """Once every daemon did no work for ``SETTLED`` seconds: when each last worked."""
+        deadline = time.monotonic() + HANG_GUARD
+        while time.monotonic() - max(self.busy_until) < SETTLED:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the daemons never went idle after the cycle")
+            time.sleep(SAMPLE)  # a benchmark's idle probe, not synchronisation in a test
+        return list(self.busy_until)
