@@ -12,7 +12,9 @@ its size, where one lookup each would cost up to six round trips per article
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from psycopg import AsyncCursor
+from psycopg.rows import DictRow
 
 from monitor.records import Article, MatchKind, article_id
 from monitor.store.postgres.schema import Connection
@@ -21,15 +23,18 @@ from monitor.store.sql import rows
 
 
 async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
-    """``find_article`` for each article, in order."""
+    """``find_article`` for each article, in order. Every query is sent before any answer
+    is read: in a pipeline (the store's lookups run in one) they cost one round trip."""
     keyed = [a for a in articles if a.feed_url and a.guid]
-    stored = await _rows(conn, _BY_GUIDS, [a.feed_url for a in keyed], [a.guid for a in keyed])
-    guids = {(row["feed_url"], row["guid"]): row for row in stored}
-    gone = await _rows(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed])
-    pruned = {row["article_id"]: row["story_id"] for row in gone}
+    by_guid = await _sent(conn, _BY_GUIDS, [a.feed_url for a in keyed], [a.guid for a in keyed])
+    by_tombstone = await _sent(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed])
     urls = [url for a in articles for url in links_of(a.link, a.page_canonical)]
-    held = [await _first_by(conn, column, urls) for column in LINK_COLUMNS]
-    prints = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
+    by_link = [await _first_by(conn, column, urls) for column in LINK_COLUMNS]
+    by_print = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
+    guids = {(row["feed_url"], row["guid"]): row for row in await _read(by_guid)}
+    pruned = {row["article_id"]: row["story_id"] for row in await _read(by_tombstone)}
+    held = [_keyed(await _read(sent)) for sent in by_link]
+    prints = _keyed(await _read(by_print))
 
     def answer(article: Article) -> KnownArticle | None:
         if row := guids.get((article.feed_url, article.guid)):
@@ -47,18 +52,28 @@ async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[K
     return [answer(article) for article in articles]
 
 
-async def _rows(conn: Connection, statement: str, *arrays: list[str]) -> list[dict[str, Any]]:
-    """``statement`` with one array per parameter; no rows, unasked, for empty arrays."""
+Sent = AsyncCursor[DictRow] | None  # None: nothing asked (an empty list of keys)
+
+
+async def _sent(conn: Connection, statement: str, *arrays: list[str]) -> Sent:
+    """``statement`` with one array per parameter, sent; nothing for empty arrays."""
     if not arrays[0]:
-        return []
+        return None
     # Planned for each call's arrays, never prepared: a generic plan cannot see how few
     # rows ``= ANY(list)`` picks and scans the whole articles table (docs/decisions/0016).
-    return await (await conn.execute(statement, arrays, prepare=False)).fetchall()
+    return await conn.execute(statement, arrays, prepare=False)
 
 
-async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The first article stored with each of ``values`` as its ``key`` column."""
-    found = await _rows(conn, _FIRST_BY[key], list({value for value in values if value}))
+async def _read(sent: Sent) -> list[DictRow]:
+    return await sent.fetchall() if sent is not None else []
+
+
+async def _first_by(conn: Connection, key: str, values: Sequence[str]) -> Sent:
+    """The first article stored with each of ``values`` as its ``key`` column, asked."""
+    return await _sent(conn, _FIRST_BY[key], list({value for value in values if value}))
+
+
+def _keyed(found: list[DictRow]) -> dict[str, DictRow]:
     return {row["key"]: row for row in found}
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import AsyncConnection, pq
+from psycopg import AsyncConnection, AsyncCursor, AsyncPipeline, pq
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -136,6 +137,14 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         return current, latest_version()
 
 
+@dataclass
+class Block:
+    """A pipelined transaction's block: its pipeline, and whether its COMMIT is queued."""
+
+    pipeline: AsyncPipeline
+    commit_queued: bool = False
+
+
 @contextlib.asynccontextmanager
 async def open_transaction(conn: Connection) -> AsyncIterator[None]:
     """A transaction the block may end itself with :func:`commit_with` (else committed at
@@ -144,12 +153,35 @@ async def open_transaction(conn: Connection) -> AsyncIterator[None]:
     try:
         yield
     except BaseException:
-        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            with contextlib.suppress(psycopg.Error):  # a broken connection: the pool drops it
-                await conn.execute("ROLLBACK")
+        await _roll_back(conn)
         raise
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         await conn.execute("COMMIT")
+
+
+@contextlib.asynccontextmanager
+async def pipelined_transaction(conn: Connection) -> AsyncIterator[Block]:
+    """A transaction in pipeline mode: a statement whose answer is not read costs no round
+    trip, BEGIN goes out with the first read, and COMMIT (queued at the block's end, or by
+    :func:`queue_commit_with`) with the last statements, in one round trip. An error of a
+    statement whose answer nobody read is raised at the next read, at the latest at the
+    block's end; the transaction is then rolled back (decision 0075)."""
+    try:
+        async with conn.pipeline() as pipeline:
+            await conn.execute("BEGIN")
+            block = Block(pipeline)
+            yield block
+            if not block.commit_queued:
+                await conn.execute("COMMIT")
+    except BaseException:
+        await _roll_back(conn)
+        raise
+
+
+async def _roll_back(conn: Connection) -> None:
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        with contextlib.suppress(psycopg.Error):  # a broken connection: the pool drops it
+            await conn.execute("ROLLBACK")
 
 
 async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow | None:
@@ -167,21 +199,40 @@ async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow 
     return await cursor.fetchone()
 
 
-async def run_steps(conn: Connection, steps: Steps[T]) -> T:
-    """Every query ``steps`` yields, answered in turn; what it returns."""
+async def queue_commit_with(
+    conn: Connection, block: Block, statement: str, values: Any
+) -> AsyncCursor[DictRow]:
+    """:func:`commit_with` in a :func:`pipelined_transaction`: ``statement`` and the COMMIT
+    are queued, both never prepared (decision 0073), and go out at the block's end in the
+    one round trip that sends whatever else is queued; read the cursor after the block."""
+    cursor = await conn.execute(statement, values, prepare=False)
+    await conn.execute("COMMIT", prepare=False)
+    block.commit_queued = True
+    return cursor
+
+
+async def run_steps(conn: Connection, steps: Steps[T], pipeline: AsyncPipeline | None = None) -> T:
+    """Every query ``steps`` yields, answered in turn; what it returns. In ``pipeline``
+    (the connection's), a query answered "none" is only queued."""
     answer: Any = None
     try:
         while True:
-            answer = await _answer(conn, steps.send(answer))
+            answer = await _answer(conn, steps.send(answer), pipeline)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
 
-async def _answer(conn: Connection, query: Query) -> Any:
+async def _answer(conn: Connection, query: Query, pipeline: AsyncPipeline | None) -> Any:
     statement = POSTGRES.render(query.statement)
     if query.answer == "many":
         async with conn.cursor() as cursor:
             await cursor.executemany(statement, query.values)
         return None
     cursor = await conn.execute(statement, query.values)
-    return cursor.rowcount if query.answer == "count" else await cursor.fetchall()
+    if query.answer == "none":
+        return None
+    if query.answer == "rows":
+        return await cursor.fetchall()  # in a pipeline: sends what is queued, reads to here
+    if pipeline is not None:
+        await pipeline.sync()  # a row count is known once its statement's result is read
+    return cursor.rowcount

@@ -14,7 +14,6 @@ the contract tests run against both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -34,13 +33,18 @@ from monitor.store.postgres.schema import (
     latest_version,
     make_pool,
     migrate,
-    open_transaction,
+    pipelined_transaction,
     run_steps,
     schema_version,
     without_secrets,
 )
 from monitor.store.postgres.statistics import Statistics
-from monitor.store.postgres.story_sync import OpenedMeanwhileError, StorySync, StoryWatch
+from monitor.store.postgres.story_sync import (
+    OpenedMeanwhileError,
+    StorySync,
+    StoryWatch,
+    newest_published,
+)
 from monitor.store.records import (
     AlertPlanner,
     DatabaseStats,
@@ -125,9 +129,13 @@ class PostgresStore(PostgresLeases):
         return f"PostgresStore({describe(self._url)!r})"
 
     async def _perform(self, steps: Steps[T], *, snapshot: bool = False, write: bool = False) -> T:
-        atomic = snapshot or write
-        async with self._connection() as conn, conn.transaction() if atomic else nullcontext():
-            return await run_steps(conn, steps)
+        """One statement alone; several in one transaction, pipelined: BEGIN, the writes
+        whose answers nobody reads and COMMIT go out with the next read, or together."""
+        if not (snapshot or write):
+            async with self._connection() as conn:
+                return await run_steps(conn, steps)
+        async with self._connection() as conn, pipelined_transaction(conn) as block:
+            return await run_steps(conn, steps, block.pipeline)
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement
@@ -198,7 +206,7 @@ class PostgresStore(PostgresLeases):
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""
-        async with self._connection() as conn, conn.transaction():
+        async with self._connection() as conn, pipelined_transaction(conn):
             found = await find_articles(conn, articles)
             await self.stories.catch_up(conn)  # the batch is decided knowing other daemons'
             return found
@@ -242,14 +250,15 @@ class PostgresStore(PostgresLeases):
         elsewhere may be the one this write would open (decision 0056)."""
         newest = None
         try:
-            async with self._connection() as conn, open_transaction(conn):
-                folded, known = await self.stories.before_write(conn, records, locked=locked)
-                stored = (store_article(POSTGRES, *record) for record in folded)
-                created = await run_steps(conn, all_of(stored))
-                if not locked:  # on the last try nobody publishes meanwhile
-                    known = await self.stories.settle(conn, folded, known)
-                published = await self.stories.publish(conn, folded, known, commit=True)
-            newest = published  # committed
+            async with self._connection() as conn:
+                async with pipelined_transaction(conn) as block:
+                    folded, known = await self.stories.before_write(conn, records, locked=locked)
+                    stored = (store_article(POSTGRES, *record) for record in folded)
+                    created = await run_steps(conn, all_of(stored), block.pipeline)
+                    if not locked:  # on the last try nobody publishes meanwhile
+                        known = await self.stories.settle(conn, folded, known)
+                    publishing = await self.stories.queue_publish(conn, block, folded, known)
+                newest = await newest_published(publishing)  # committed
             return created
         finally:
             self.stories.published(records, newest)

@@ -28,11 +28,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from psycopg import AsyncCursor
 from psycopg.rows import DictRow
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.schema import Connection, commit_with
+from monitor.store.postgres.schema import Block, Connection, commit_with, queue_commit_with
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
@@ -184,15 +185,27 @@ class StorySync:
         ``SerializationFailure`` when the write opens a story and another daemon published
         past ``known`` meanwhile, or another daemon's write is on its last try. The newest
         ``seq`` when nothing of others' lies before these articles, else 0."""
-        ids = [article.article_id for article, _, _ in records]
-        opens = self.watch is not None and _opens(records)
-        self.own.update(ids)  # not learned back as another daemon's by a catch-up
-        values = (known, ids, opens)
+        values = self._publishing(records, known)
         if commit:
             row = await commit_with(conn, _PUBLISH, values)
         else:
             row = await (await conn.execute(_PUBLISH, values)).fetchone()
         return int(row["newest"]) if row else 0
+
+    async def queue_publish(
+        self, conn: Connection, block: Block, records: Sequence[ArticleRecord], known: int
+    ) -> AsyncCursor[DictRow]:
+        """:meth:`publish` with its COMMIT, queued in the write's pipelined transaction
+        (``block``): both go out with the block's end; read the newest ``seq`` from the
+        cursor after it with :func:`newest_published`."""
+        values = self._publishing(records, known)
+        return await queue_commit_with(conn, block, _PUBLISH, values)
+
+    def _publishing(self, records: Sequence[ArticleRecord], known: int) -> tuple[object, ...]:
+        ids = [article.article_id for article, _, _ in records]
+        opens = self.watch is not None and _opens(records)
+        self.own.update(ids)  # not learned back as another daemon's by a catch-up
+        return (known, ids, opens)
 
     def published(self, records: Sequence[ArticleRecord], newest: int | None) -> None:
         """After the commit (``newest``) or the rollback (None) of ``publish``'s write."""
@@ -201,6 +214,12 @@ class StorySync:
         if newest:
             self.mark = max(self.mark, newest)
         self.own.difference_update(article.article_id for article, _, _ in records)
+
+
+async def newest_published(cursor: AsyncCursor[DictRow]) -> int:
+    """What :meth:`StorySync.queue_publish`'s statement answered, once it was sent."""
+    row = await cursor.fetchone()
+    return int(row["newest"]) if row else 0
 
 
 async def lock_stories(conn: Connection, records: Sequence[ArticleRecord]) -> None:

@@ -35,7 +35,7 @@ from monitor.store.records import (
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
-from monitor.store.sql.steps import Steps, changed, each, first_of, rows_of
+from monitor.store.sql.steps import Steps, changed, each, first_of, rows_of, written
 
 _CHUNK = 500  # values per IN list: below SQLite's host parameter limit
 
@@ -46,16 +46,18 @@ def store_article(
     decision: DedupDecision,
     alerts: Sequence[AlertRecord] | AlertPlanner,
 ) -> Steps[list[AlertRecord]]:
-    """The article, its story's bookkeeping and its new alerts, in the caller's transaction."""
-    outlet = yield from _record_story(dialect, article, decision)
-    time = dialect.time
+    """The article, its story's bookkeeping and its new alerts, in the caller's transaction.
+    Only the alert planning reads (the story as it now stands), and only an alert written
+    waits for its answer: the other statements go out without a round trip of their own."""
+    yield from _record_story(dialect, article, decision)
+    time, facts = dialect.time, decision.facts
     values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
               article.guid, article.link, article.title, article.summary,
-              time(article.published), time(article.fetched_at), article.fingerprint, outlet,
-              decision.facts.lead_fingerprint, packed_body(article.body),
+              time(article.published), time(article.fetched_at), article.fingerprint,
+              *_outlet(article, decision), facts.lead_fingerprint, packed_body(article.body),
               article.page_canonical, article.language, article.author,
-              decision.facts.page_lead or None, article.embedding or None)  # fmt: skip
-    yield from changed(sql.INSERT_ARTICLE, values)
+              facts.page_lead or None, article.embedding or None)  # fmt: skip
+    yield from written(sql.INSERT_ARTICLE, values)
     if callable(alerts):  # planned against the story as it now stands
         alerts = alerts((yield from story_alert_state(decision.story_id)))
     return (yield from _insert_alerts(dialect, alerts))
@@ -75,31 +77,27 @@ def store_page(
     return (yield from _insert_alerts(dialect, planned))
 
 
-def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[str]:
-    """Open or update the article's story; return the outlet the article counts as."""
+def _record_story(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[None]:
+    """Open or update the article's story, and count its outlet and names."""
     story_id, seen = decision.story_id, dialect.time(article.fetched_at)
     if decision.verdict is Verdict.NEW_STORY:
-        yield from changed(
+        yield from written(
             sql.INSERT_STORY, (story_id, article.article_id, article.title, seen, seen)
         )
     elif decision.verdict is Verdict.FOLDED:
         grew = int(decision.evidence == "update")
-        yield from changed(sql.TOUCH_STORY, (seen, grew, story_id))
-    outlet = yield from _outlet(article, decision)
-    yield from changed(sql.ADD_OUTLET, (story_id, outlet))
+        yield from written(sql.TOUCH_STORY, (seen, grew, story_id))
+    yield from written(sql.ADD_OUTLET, (story_id, *_outlet(article, decision)))
     facts = decision.facts
     names = [(name, "place") for name in facts.places] + [(n, "actor") for n in facts.actors]
     yield from each(sql.COUNT_NAME, [(story_id, name, kind) for name, kind in names])
-    return outlet
 
 
-def _outlet(article: Article, decision: DedupDecision) -> Steps[str]:
-    fingerprint = decision.facts.lead_fingerprint
-    if fingerprint:
-        row = yield from first_of(sql.SAME_LEAD, (decision.story_id, fingerprint))
-        if row is not None:
-            return str(row["outlet"])
-    return decision.facts.outlet or article.feed_url
+def _outlet(article: Article, decision: DedupDecision) -> tuple[str, str, str]:
+    """The values of ``statements._OUTLET``: the outlet of the story's first article with
+    this one's lead, else the agency credited, else the feed."""
+    own = decision.facts.outlet or article.feed_url
+    return decision.story_id, decision.facts.lead_fingerprint, own
 
 
 def _insert_alerts(dialect: Dialect, alerts: Sequence[AlertRecord]) -> Steps[list[AlertRecord]]:

@@ -44,7 +44,7 @@ from monitor.store.sql.annotations import SqlAnnotations
 from monitor.store.sql.dialect import Dialect
 from monitor.store.sql.reads import SqlReads, alert_listings
 from monitor.store.sql.rows import Row
-from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of
+from monitor.store.sql.steps import Steps, Values, all_of, changed, each, first_of, rows_of, written
 from monitor.store.writability import Writability
 from monitor.surges import Surge
 
@@ -132,8 +132,13 @@ class SqlStore(SqlAnnotations, SqlReads):
     async def _write_feed_states(self, states: list[FeedState]) -> None:
         """Every state in one transaction, in URL order: two daemons saving overlapping
         batches lock rows in the same order, so they wait for each other, never deadlock."""
-        values = [self._stored(state) for state in sorted(states, key=lambda state: state.url)]
-        await self._perform(each(sql.UPSERT_FEED, values), write=True)
+        latest = {state.url: state for state in states}  # a later save of a feed wins
+        values = [self._stored(latest[url]) for url in sorted(latest)]
+        if self.dialect.lists_as_arrays:  # one statement for the batch, one array a column
+            columns = [list(column) for column in zip(*values, strict=True)]
+            await self._perform(written(sql.UPSERT_FEEDS, columns), write=True)
+        else:  # SQLite: each row on the database's own thread, no round trip to save
+            await self._perform(each(sql.UPSERT_FEED, values), write=True)
 
     async def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         if not guids:

@@ -17,16 +17,32 @@ TABLES = ("feeds", "websub", "stories", "story_outlets", "story_names", "article
           "surge_state", "feedback")  # fmt: skip
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+def _upsert(table: str, columns: tuple[str, ...], key: str, rows: str = "") -> str:
+    """One row's upsert; with ``rows`` (a SELECT of the columns), every row it gives."""
     # Quoted: "interval" is a keyword in PostgreSQL.
     quoted = [f'"{column}"' for column in columns]
     updates = ", ".join(f"{name} = excluded.{name}" for name in quoted if name != f'"{key}"')
     placeholders = ", ".join("?" * len(columns))
-    insert = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({placeholders}) "
+    insert = f"INSERT INTO {table} ({', '.join(quoted)}) {rows or f'VALUES ({placeholders})'} "
     return insert + f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
 
 
+# PostgreSQL's type of each feeds column FeedState has (a test holds them to the table's).
+FEED_TYPES = {
+    "url": "text", "etag": "text", "last_modified": "text", "body_hash": "text",
+    "last_polled": "timestamptz", "last_status": "integer", "error_count": "integer",
+    "last_error": "text", "last_success": "timestamptz", "failing_since": "timestamptz",
+    "failure_alerted": "boolean", "items_per_day": "double precision",
+    "feed_ttl": "double precision", "interval": "double precision",
+    "next_poll": "timestamptz", "moved_to": "text", "disabled": "text", "slow": "boolean",
+    "pages_tried": "bigint", "pages_read": "bigint", "page_last_issue": "text",
+}  # fmt: skip
 UPSERT_FEED = _upsert("feeds", FEED_COLUMNS, "url")
+# Many feeds' states in one statement, one array per column (PostgreSQL): a batch of
+# saves costs one statement, not one per feed (decision 0075). Rows are written in the
+# arrays' order; each URL must be there once.
+_FEED_ARRAYS = ", ".join(f"?::{FEED_TYPES[column]}[]" for column in FEED_COLUMNS)
+UPSERT_FEEDS = _upsert("feeds", FEED_COLUMNS, "url", f"SELECT * FROM unnest({_FEED_ARRAYS})")
 UPSERT_WEBSUB = _upsert("websub", WEBSUB_COLUMNS, "feed_url")
 _FEED_LIST = ", ".join(f'"{column}"' for column in FEED_COLUMNS)
 SELECT_FEEDS = f"SELECT {_FEED_LIST} FROM feeds"
@@ -37,18 +53,27 @@ TOMBSTONE = "SELECT article_id, story_id FROM pruned_articles WHERE article_id =
 
 # --- articles and stories, written inside an article's transaction ---
 
-INSERT_ARTICLE = """
+# The outlet an article counts as (decision 0006): that of the story's first article
+# whose lead is word for word its own (story, lead fingerprint), else its own (the third
+# parameter). Read in the statement that stores it, not before it: no round trip of its own.
+_OUTLET = """coalesce((SELECT a.outlet FROM articles a
+                       WHERE a.story_id = ? AND a.lead_fingerprint = ? AND a.outlet <> ''
+                         AND a.lead_fingerprint <> ''
+                       ORDER BY a.fetched_at{tiebreak} LIMIT 1), ?)"""
+INSERT_ARTICLE = f"""
 INSERT INTO articles (article_id, story_id, feed_url, feed_name, guid, link, title, summary,
                       published, fetched_at, fingerprint, outlet, lead_fingerprint, body,
                       page_canonical, language, author, page_lead, embedding)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_OUTLET}, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 """
 INSERT_STORY = """
 INSERT INTO stories (story_id, first_article_id, title, first_seen, last_seen)
 VALUES (?, ?, ?, ?, ?)
 """
-ADD_OUTLET = "INSERT INTO story_outlets (story_id, outlet) VALUES (?, ?) ON CONFLICT DO NOTHING"
+ADD_OUTLET = f"""
+INSERT INTO story_outlets (story_id, outlet) VALUES (?, {_OUTLET}) ON CONFLICT DO NOTHING
+"""
 COUNT_NAME = """
 INSERT INTO story_names (story_id, name, kind) VALUES (?, ?, ?)
 ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + 1
@@ -87,12 +112,6 @@ TOUCH_STORY = """
 UPDATE stories SET article_count = article_count + 1,
                    last_seen = {greatest}(last_seen, ?), updates = updates + ?
 WHERE story_id = ?
-"""
-
-SAME_LEAD = """
-SELECT outlet FROM articles a
-WHERE story_id = ? AND lead_fingerprint = ? AND outlet <> ''
-ORDER BY fetched_at{tiebreak} LIMIT 1
 """
 
 STORY_NAMES = """

@@ -26,8 +26,10 @@ class Query:
 
     statement: str
     values: Values = ()
-    # "rows": the rows; "count": rows changed; "many": run once per item of ``values``.
-    answer: Literal["rows", "count", "many"] = "rows"
+    # "rows": the rows; "count": rows changed; "many": run once per item of ``values``;
+    # "none": nothing, so a driver may send it on and read its outcome later (PostgreSQL's
+    # pipeline: an error it raises then surfaces at the next answer read, or the commit).
+    answer: Literal["rows", "count", "many", "none"] = "rows"
 
 
 def rows_of(statement: str, values: Values = ()) -> Steps[list[Row]]:
@@ -43,6 +45,11 @@ def first_of(statement: str, values: Values = ()) -> Steps[Row | None]:
 def changed(statement: str, values: Values = ()) -> Steps[int]:
     count: int = yield Query(statement, values, answer="count")
     return count
+
+
+def written(statement: str, values: Values = ()) -> Steps[None]:
+    """A write whose row count nobody reads: it costs no round trip of its own."""
+    yield Query(statement, values, answer="none")
 
 
 def each(statement: str, values: Sequence[Values]) -> Steps[None]:

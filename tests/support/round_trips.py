@@ -1,0 +1,85 @@
+"""Counting what a PostgreSQL store costs the daemon: statements sent, and round trips,
+the times the client had to wait for the server's answer.
+
+psycopg drives each exchange with the server as a generator that yields what it waits
+for; a wait for reading (``Wait.R``) is the client blocked until the server answers.
+Statements queued in a pipeline wait for nothing until their results are read, so a
+pipeline of many statements counts as the waits it needed, not as one per statement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.waiting import Wait
+
+__all__ = ["Exchanges", "counted"]
+
+
+@dataclass
+class Exchanges:
+    """What a block cost: statements sent and round trips waited for."""
+
+    statements: int = 0
+    round_trips: int = 0
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[Exchanges]:
+    """Count, in ``Exchanges``, every statement and round trip of every async psycopg
+    connection of this process while the block runs."""
+    seen = Exchanges()
+    wait, execute, executemany = (psycopg.AsyncConnection.wait, psycopg.AsyncCursor.execute,
+                                  psycopg.AsyncCursor.executemany)  # fmt: skip
+
+    async def counting_wait(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        return await wait(self, _waits(gen, seen), *args, **kwargs)
+
+    async def counting_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.statements += 1
+        return await execute(self, *args, **kwargs)
+
+    async def counting_executemany(self: Any, query: Any, params: Any, **kwargs: Any) -> Any:
+        params = list(params)
+        seen.statements += len(params)
+        return await executemany(self, query, params, **kwargs)
+
+    def counting_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.statements += 1  # BEGIN, COMMIT, ... as a transaction block sends them
+        return command(self, *args, **kwargs)
+
+    command = psycopg.AsyncConnection._exec_command
+    patches = {"wait": counting_wait, "_exec_command": counting_command}
+    cursor_patches = {"execute": counting_execute, "executemany": counting_executemany}
+    with contextlib.ExitStack() as stack:
+        for name, value in patches.items():
+            stack.enter_context(_patched(psycopg.AsyncConnection, name, value))
+        for name, value in cursor_patches.items():
+            stack.enter_context(_patched(psycopg.AsyncCursor, name, value))
+        yield seen
+
+
+@contextlib.contextmanager
+def _patched(owner: type, name: str, value: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def _waits(gen: Generator[Any, Any, Any], seen: Exchanges) -> Generator[Any, Any, Any]:
+    """``gen``, each of its waits to read counted as a round trip."""
+    try:
+        wanted = next(gen)
+        while True:
+            if wanted == Wait.R:
+                seen.round_trips += 1
+            wanted = gen.send((yield wanted))
+    except StopIteration as done:
+        return done.value
