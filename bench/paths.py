@@ -23,9 +23,9 @@ from bench.synthetic import FeedItem
 from monitor.config import SurgeSettings
 from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
-from monitor.ingest import Ingested, sighting_of
+from monitor.ingest import Ingested
 from monitor.ingest.pipeline import article_fields
-from monitor.ingest.surges import entity_names
+from monitor.ingest.surges import Handed, count_handed, entity_names
 from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store import KnownArticle
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
@@ -159,7 +159,12 @@ class CountingPath(Path):
     runs differ only by the counting itself."""
 
     def __init__(
-        self, ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names], count: Count
+        self,
+        ruleset: rules.RuleSet,
+        settings: DedupSettings,
+        names: Sequence[Names],
+        count: Count,
+        finish: Callable[[], None] = lambda: None,
     ) -> None:
         self.matcher = matcher = rules.compile_rules(ruleset)
 
@@ -168,11 +173,15 @@ class CountingPath(Path):
 
         window = timedelta(hours=settings.window_hours)
         super().__init__(StoryIndex(window, settings.title_similarity), rule_names)
-        self.names, self.count = names, count
-        self.counting_seconds = 0.0  # spent in ``count``
+        self.names, self.count, self.finish = names, count, finish
+        self.counting_seconds = 0.0  # spent in ``count`` and ``finish``
 
     def run(self, items: Iterable[FeedItem]) -> list[Outcome]:
-        return [self._counted(item, names) for item, names in zip(items, self.names, strict=True)]
+        done = [self._counted(item, names) for item, names in zip(items, self.names, strict=True)]
+        started = time.perf_counter()
+        self.finish()  # what is still handed in but not counted
+        self.counting_seconds += time.perf_counter() - started
+        return done
 
     def _counted(self, item: FeedItem, names: Names) -> Outcome:
         article, known = self._arrive(item)
@@ -220,15 +229,26 @@ def plain_counting_path(
 
 
 def surge_path(
-    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names]
+    ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names], batch: int = 1
 ) -> CountingPath:
-    """Each stored article counted as the daemon's surge stage counts it: its sighting
-    built by ``monitor.ingest.sighting_of`` (names folded into keys, entity-list hits named
-    by their entry) and observed by a detector with ``[surge]`` defaults."""
+    """Each stored article counted as the daemon's surge stage counts it: handed in, then
+    counted with the articles handed in with it by ``monitor.ingest.surges.count_handed``
+    (the stage's own count: each sighting built by ``sighting_of``, names folded into
+    keys, entity-list hits named by their entry, then observed by a detector with
+    ``[surge]`` defaults), ``batch`` articles a count: one is a count for every article,
+    as when each group commit holds one."""
     # A fresh entity map per run: its resolved names start cold, as a daemon's do.
     entities, detector = entity_names(ruleset), SurgeDetector(SurgeSettings())
+    handed: list[Ingested] = []
+
+    def finish() -> None:
+        if handed:
+            count_handed(detector, [Handed(tuple(handed), entities)])
+            handed.clear()
 
     def count(stored: Ingested) -> None:
-        detector.observe(sighting_of(stored, entities))
+        handed.append(stored)
+        if len(handed) >= batch:
+            finish()
 
-    return CountingPath(ruleset, settings, names, count)
+    return CountingPath(ruleset, settings, names, count, finish)

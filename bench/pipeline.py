@@ -104,8 +104,7 @@ class Results:
     stages: StageTimes
     agreement: Agreement
     peak_bytes: int
-    # best seconds: the wirewatch path, with surge counting, in the counting itself
-    surges: tuple[float, float, float]
+    surges: SurgeCost
     clusters: ClusterResult | None
     clusters_note: str
     environment: dict[str, str]
@@ -178,22 +177,40 @@ def peak_memory(ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence
 
 
 SURGE_REPEAT = 5  # at least: the end-to-end difference is small beside run-to-run noise
+# Articles the surge stage counts in one pass (``monitor.ingest.surges``: the polls ready
+# together): one, as when every count holds a single article; five, a few polls of one or
+# two new articles; twenty, one poll of ``bench.ingest``'s farm (20 new items a feed).
+SURGE_BATCHES = (1, 5, 20)
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeCost:
+    """Best seconds of the wirewatch path without surge counting, and per articles
+    counted in one pass: the path with counting and the counting itself."""
+
+    plain: float
+    with_counting: dict[int, float]
+    counting: dict[int, float]
 
 
 def time_surges(
     ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence[FeedItem], repeat: int
-) -> tuple[float, float, float]:
-    """The wirewatch path without and with surge counting, alternated, best of each, and
-    the best time spent in the counting itself, timed around each call inside the run:
-    the cost surge detection adds per article (names read before, as the daemon has them)."""
+) -> SurgeCost:
+    """The wirewatch path without and with surge counting (``SURGE_BATCHES`` articles a
+    count), alternated, best of each, and the best time spent in the counting itself,
+    timed around each call inside the run: the cost surge detection adds per article
+    (names read before, as the daemon has them)."""
     names = headline_names(items)
-    plain = with_surges = counting = float("inf")
+    plain = float("inf")
+    with_counting = dict.fromkeys(SURGE_BATCHES, float("inf"))
+    counting = dict(with_counting)
     for _ in range(max(repeat, SURGE_REPEAT)):
         plain = min(plain, _run_seconds(plain_counting_path(ruleset, settings, names), items))
-        path = surge_path(ruleset, settings, names)
-        with_surges = min(with_surges, _run_seconds(path, items))
-        counting = min(counting, path.counting_seconds)
-    return plain, with_surges, counting
+        for batch in SURGE_BATCHES:
+            path = surge_path(ruleset, settings, names, batch)
+            with_counting[batch] = min(with_counting[batch], _run_seconds(path, items))
+            counting[batch] = min(counting[batch], path.counting_seconds)
+    return SurgeCost(plain, with_counting, counting)
 
 
 def _run_seconds(path: CountingPath, items: Sequence[FeedItem]) -> float:

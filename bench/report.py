@@ -234,24 +234,38 @@ built before tracing starts. Measured in a separate, untimed run (tracing slows 
 
 
 def _surges(results: Results) -> str:
-    plain, counting, inside = results.surges
-    articles = len(results.items)
+    cost, articles = results.surges, len(results.items)
+    plain = cost.plain
+    rows = [
+        (f"{batch}", f"{_micros(articles, cost.counting[batch])}",
+         f"**{cost.counting[batch] / plain:+.1%}**",
+         f"{_micros(articles, cost.with_counting[batch])}",
+         f"{(cost.with_counting[batch] - plain) / plain:+.1%}")
+        for batch in sorted(cost.counting)
+    ]  # fmt: skip
+    header = ("articles a count", "counting µs/article", "of the plain path",
+              "path with counting µs/article", "end to end")  # fmt: skip
     return f"""### Surge detection's cost
 
 The wirewatch path over the same {articles:,} articles, each stored article handed on as
 the daemon hands its surge stage (its decision, story facts and rule matches), with surges
 off (handed to nothing) and on (counted by the surge detector with `[surge]` defaults;
 each headline's places and actors read beforehand, as written, as the daemon's story
-bookkeeping has them), alternated, best of {max(results.repeat, 5)}. The counting itself,
-timed around each call inside the run (its sighting built by the daemon's `sighting_of`,
-which folds the names into keys and names entity-list hits, then observed; the names
-resolved lately start empty for each run): {_micros(articles, inside)} µs per article,
-**{inside / plain:+.1%}** of the plain path's {_micros(articles, plain)} µs (issue 18 asks
-under 5 %). End to end the two runs take {_micros(articles, plain)} µs → \
-{_micros(articles, counting)} µs per article ({(counting - plain) / plain:+.1%}): the
-difference of two runs, which also holds what the timing inside cannot see (the
-collector walking the detector's objects, caches) and moves by a few per cent from run to
-run on its own."""
+bookkeeping has them), alternated, best of {max(results.repeat, 5)}. The stage counts the
+articles of the polls that reach it together in one pass (`count_handed`: each sighting
+built by the daemon's `sighting_of`, which folds the names into keys and names entity-list
+hits, then observed; decision 0060), so the path with counting hands each article in and
+counts every *n* of them in one pass: one is a count for every article (each group commit
+holding one); five, a few polls of one or two new articles; twenty, one poll of
+`bench.ingest`'s farm. The counting itself is timed around each call inside the run (the
+names resolved lately start empty for each run); the plain path takes
+{_micros(articles, plain)} µs per article (issue 18 asks under 5 % of it):
+
+{_table(header, rows)}
+
+End to end is the difference of two runs, which also holds what the timing inside cannot
+see (the collector walking the detector's objects, caches) and moves by a few per cent
+from run to run on its own."""
 
 
 def _fold_rows(score: FoldScore, label: str) -> tuple[str, ...]:

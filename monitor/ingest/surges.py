@@ -5,14 +5,20 @@ The detector's state is read back at start, saved every ``[surge] save_interval`
 soon as surges fire (so their cooldowns outlive a crash) and at shutdown, so a restart
 goes on where it stopped. ``[surge] enabled = false`` builds no stage: the path then
 costs one ``None`` test per poll.
+
+The articles of the polls that reach the stage together (those one group commit let go)
+are counted in one pass, in the order they were handed in: the detector's structures stay
+warm from one article to the next instead of going cold behind each poll's other work, and
+every article is counted exactly as it would be alone (docs/decisions/0060).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import structlog
 
@@ -69,6 +75,34 @@ class EntityNames(dict[str, tuple[str, str]]):
 SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
 
 
+class Handed(NamedTuple):
+    """One poll's newly stored articles as handed to the stage, waiting to be counted:
+    ``entities``, the entity names of the rule set they were matched with; on a feed's
+    ``first_poll`` an undated article is its backlog (history, not news)."""
+
+    ingested: Sequence[Ingested]
+    entities: EntityNames
+    first_poll: bool = False
+
+
+def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
+    """Each stored article of ``handed``, in order, counted by ``detector`` (what fired, in
+    the order it fired): the same calls, in the same order, as counting them one poll at
+    a time."""
+    fired: list[Surge] = []
+    observe, remember = detector.observe, detector.remember
+    for ingested, entities, first_poll in handed:
+        for item in ingested:
+            if item.decision.verdict is Verdict.SEEN:
+                continue
+            sighting = sighting_of(item, entities)
+            if first_poll and item.article.published is None:
+                remember(sighting)
+            else:
+                fired += observe(sighting)
+    return fired
+
+
 @dataclass
 class SurgeStage:
     """The detector, the store that keeps what fires and the detector's state, the sink."""
@@ -82,6 +116,10 @@ class SurgeStage:
     _unsaved: bool = field(default=False, init=False)  # observed something since the save
     _ruleset: rules.RuleSet | None = field(default=None, init=False)
     _entity_names: EntityNames = field(default_factory=EntityNames, init=False)
+    _pending: list[Handed] = field(default_factory=list, init=False)  # handed, not counted
+    # The count the articles handed in now join (None: the next poll starts one); done
+    # when they are counted and what fired is recorded.
+    _gathering: asyncio.Task[list[Surge]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._saved_at = self.monotonic()
@@ -114,23 +152,37 @@ class SurgeStage:
     ) -> list[Surge]:
         """Count each newly stored article (``ruleset``: whose entity lists name names);
         record, log and hand on what fired. On a feed's ``first_poll`` an undated article
-        is its backlog (any age, all counted at the fetch): history, not news."""
-        entities = self._entities(ruleset)
-        self._unsaved = True
-        fired = []
-        for item in ingested:
-            if item.decision.verdict is Verdict.SEEN:
-                continue
-            sighting = sighting_of(item, entities)
-            if first_poll and item.article.published is None:
-                self.detector.remember(sighting)
-            else:
-                fired += self.detector.observe(sighting)
-        if fired:  # saved at once: a crash now must not forget their cooldowns
+        is its backlog (any age, all counted at the fetch): history, not news.
+
+        The first poll to arrive starts a count that lets the event loop run first the
+        polls ready with it (those resumed by the same group commit); they hand in their
+        articles and wait for it too. All are then counted in one pass, in the order
+        handed in, what fired is recorded, and each poll returns with what that pass
+        fired. A poll cancelled while it waits leaves its articles to be counted."""
+        self._pending.append(Handed(ingested, self._entities(ruleset), first_poll))
+        if self._gathering is None:
+            self._gathering = asyncio.get_running_loop().create_task(self._count_gathered())
+        return await asyncio.shield(self._gathering)
+
+    async def _count_gathered(self) -> list[Surge]:
+        await asyncio.sleep(0)  # the polls ready now hand theirs in
+        self._gathering = None  # articles handed in from here on: the next count's
+        fired = self._count_pending()
+        await self._settle(fired)
+        return fired
+
+    def _count_pending(self) -> list[Surge]:
+        pending, self._pending = self._pending, []
+        self._unsaved = self._unsaved or bool(pending)
+        return count_handed(self.detector, pending)
+
+    async def _settle(self, fired: list[Surge]) -> None:
+        """What fired recorded and the state saved at once (a crash now must not forget
+        their cooldowns), or the state saved when ``save_interval`` has passed."""
+        if fired:
             await self._fired(fired)
         if fired or self.monotonic() - self._saved_at >= self.detector.settings.save_interval:
-            await self.save()
-        return fired
+            await self._save()
 
     def _entities(self, ruleset: rules.RuleSet | None) -> EntityNames:
         """The entity names of ``ruleset``, built again only when a reload changed it."""
@@ -141,6 +193,11 @@ class SurgeStage:
     async def save(self) -> None:
         """Save what the detector learned since the last save (nothing new: no write); a
         store refusing writes is logged, not raised."""
+        if fired := self._count_pending():  # handed in, their count not run yet (shutdown)
+            await self._fired(fired)
+        await self._save()
+
+    async def _save(self) -> None:
         if not self._unsaved:
             return
         self._saved_at, self._unsaved = self.monotonic(), False

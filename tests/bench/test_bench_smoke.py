@@ -92,16 +92,19 @@ def test_both_paths_fire_the_same_rules_and_see_the_same_repeats(vocabulary: Voc
     assert any(o.rules for o in fast)
 
 
-def test_the_surge_timing_paths_decide_as_the_wirewatch_path(vocabulary: Vocabulary) -> None:
-    """With surges off and on, the timed paths make the wirewatch path's decisions: the two
-    runs differ by the counting alone."""
+@pytest.mark.parametrize("batch", [1, 7])
+def test_the_surge_timing_paths_decide_as_the_wirewatch_path(
+    vocabulary: Vocabulary, batch: int
+) -> None:
+    """With surges off and on (``batch`` articles a count), the timed paths make the
+    wirewatch path's decisions: the two runs differ by the counting alone."""
     config = load_config(CONFIG)
     ruleset, dedup = config.ruleset, config.settings.dedup
     items = generate_corpus(200, vocabulary)
     names = headline_names(items)
 
     fast = wirewatch_path(ruleset, dedup).run(items)
-    plain, surges = plain_counting_path(ruleset, dedup, names), surge_path(ruleset, dedup, names)
+    plain, surges = plain_counting_path(ruleset, dedup, names), surge_path(ruleset, dedup, names, batch)
 
     assert plain.run(items) == fast
     assert surges.run(items) == fast

@@ -1,0 +1,182 @@
+"""The surge stage counts the polls handed in together in one pass: every article is
+counted as it would be one poll at a time (same surges, same learned state), and polls
+that reach the stage in the same turn of the event loop share one count."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import monitor.ingest.surges as surge_stage
+from monitor.config import SurgeSettings
+from monitor.ingest import Ingested, SurgeStage, entity_names, sighting_of
+from monitor.ingest.surges import Handed, count_handed
+from monitor.records.models import DedupDecision, StoryFacts, Verdict
+from monitor.store.sqlite.store import SqliteStore
+from monitor.surges import Sighting, Surge, SurgeDetector
+from tests.support.stories import article, match
+from tests.support.surge_streams import MONDAY, Newsroom, in_order, one_story
+
+SETTINGS = SurgeSettings(warmup_hours=0, min_count=5, min_outlets=5)
+BURST_AT = MONDAY + timedelta(days=2, hours=10)
+OUTLETS = [f"http://breaking{index}.test/feed" for index in range(15)]
+
+
+def _stored(number: int, sighting: Sighting) -> Ingested:
+    """An article as the ingest stores it, carrying ``sighting``'s story, outlet, names
+    (as headline places) and rules; every ninth re-delivered (seen: not counted)."""
+    facts = StoryFacts(sighting.outlet, places=tuple(shown for _, shown in sighting.names))
+    verdict = Verdict.SEEN if number % 9 == 8 else Verdict.NEW_STORY
+    decision = DedupDecision(verdict, sighting.story_id, facts=facts)
+    item = article(sighting.title, outlet=number % 7, number=number, at=sighting.at)
+    matches = tuple(match(rule, terms=()) for rule in sighting.rules)
+    return Ingested(item, decision, matches, ())
+
+
+def _stream() -> list[Ingested]:
+    """Two days of a steady newsroom, then one story from 15 outlets in 20 minutes."""
+    background = Newsroom(4).hours(MONDAY, 48 + 12)
+    burst = one_story(BURST_AT, 20, OUTLETS, names=(("kunming", "Kunming"),), rules=("energy",))
+    return [_stored(number, one) for number, one in enumerate(in_order(background, burst))]
+
+
+def _polls(stream: list[Ingested], size: int) -> Iterator[list[Ingested]]:
+    for start in range(0, len(stream), size):
+        yield stream[start : start + size]
+
+
+def _one_by_one(stream: list[Ingested]) -> tuple[list[Surge], bytes]:
+    detector, entities = SurgeDetector(SETTINGS), entity_names(None)
+    fired = [
+        surge
+        for item in stream
+        if item.decision.verdict is not Verdict.SEEN
+        for surge in detector.observe(sighting_of(item, entities))
+    ]
+    return fired, detector.snapshot()
+
+
+@pytest.mark.parametrize("poll_size", [1, 3, 17, 250, 100_000])
+@pytest.mark.parametrize("polls_a_count", [1, 4])
+def test_polls_counted_together_fire_and_learn_as_counted_one_by_one(
+    poll_size: int, polls_a_count: int
+) -> None:
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    assert alone, "the burst must fire for the comparison to mean anything"
+    detector, entities = SurgeDetector(SETTINGS), entity_names(None)
+    handed = [Handed(poll, entities) for poll in _polls(stream, poll_size)]
+    fired = []
+    for start in range(0, len(handed), polls_a_count):
+        fired += count_handed(detector, handed[start : start + polls_a_count])
+    assert fired == alone
+    assert detector.snapshot() == alone_state
+
+
+def test_a_first_polls_undated_articles_go_to_the_baselines_in_their_place() -> None:
+    stream = _stream()
+    undated = [replace(item, article=replace(item.article, published=None)) for item in stream]
+    detector, entities = SurgeDetector(SETTINGS), entity_names(None)
+    count_handed(detector, [Handed(undated[:300], entities, first_poll=True)])
+    count_handed(detector, [Handed(stream[300:], entities)])
+    expected = SurgeDetector(SETTINGS)
+    for number, item in enumerate(stream):
+        if item.decision.verdict is Verdict.SEEN:
+            continue
+        if number < 300:
+            expected.remember(sighting_of(undated[number], entities))
+        else:
+            expected.observe(sighting_of(item, entities))
+    assert detector.snapshot() == expected.snapshot()
+
+
+async def _stage(tmp_path: Path) -> tuple[SurgeStage, list[list[Surge]]]:
+    store = SqliteStore(str(tmp_path / "ww.db"))
+    await store.open()
+    sunk: list[list[Surge]] = []
+
+    async def sink(surges: Sequence[Surge]) -> None:
+        sunk.append(list(surges))
+
+    return SurgeStage(SurgeDetector(SETTINGS), store, sink), sunk
+
+
+async def test_polls_ready_together_share_one_count_in_the_order_handed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    counts: list[list[Sequence[Ingested]]] = []
+
+    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[Surge]:
+        counts.append([one.ingested for one in handed])
+        return count_handed(detector, handed)
+
+    monkeypatch.setattr(surge_stage, "count_handed", counted)
+    try:
+        polls = list(_polls(stream, 40))
+        returned = await asyncio.gather(*(stage.observe(poll) for poll in polls))
+        assert counts == [polls]
+        assert stage.detector.snapshot() == alone_state
+        assert sunk == [alone]  # one count: what fired handed on once, in firing order
+        assert all(fired == alone for fired in returned)
+        assert await stage.store.load_surge_state() == alone_state  # saved as they fired
+    finally:
+        await stage.store.close()
+
+
+async def test_polls_arriving_one_after_another_are_counted_one_after_another(
+    tmp_path: Path,
+) -> None:
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    try:
+        returned = [await stage.observe(poll) for poll in _polls(stream, 40)]
+        assert stage.detector.snapshot() == alone_state
+        assert [surge for fired in returned for surge in fired] == alone
+        assert [surge for fired in sunk for surge in fired] == alone
+    finally:
+        await stage.store.close()
+
+
+async def test_a_poll_cancelled_while_waiting_still_has_its_articles_counted(
+    tmp_path: Path,
+) -> None:
+    stream = _stream()
+    _, alone_state = _one_by_one(stream)
+    stage, _ = await _stage(tmp_path)
+    try:
+        first, second = stream[: len(stream) // 2], stream[len(stream) // 2 :]
+        cancelled = asyncio.ensure_future(stage.observe(first))
+        waiting = asyncio.ensure_future(stage.observe(second))
+        await asyncio.sleep(0)  # both handed in; the count has not run yet
+        cancelled.cancel()
+        await waiting
+        assert cancelled.cancelled()
+        assert stage.detector.snapshot() == alone_state
+    finally:
+        await stage.store.close()
+
+
+async def test_articles_handed_in_but_not_yet_counted_are_counted_by_a_save(
+    tmp_path: Path,
+) -> None:
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    try:
+        waiting = asyncio.ensure_future(stage.observe(stream))
+        await asyncio.sleep(0)  # handed in, its count still to run (a shutdown now)
+        await stage.save()
+        assert sunk == [alone]
+        assert await stage.store.load_surge_state() == alone_state
+        assert await waiting == []  # the count found nothing left to count
+    finally:
+        await stage.store.close()
