@@ -104,7 +104,8 @@ def test_the_surge_timing_paths_decide_as_the_wirewatch_path(
     names = headline_names(items)
 
     fast = wirewatch_path(ruleset, dedup).run(items)
-    plain, surges = plain_counting_path(ruleset, dedup, names), surge_path(ruleset, dedup, names, batch)
+    plain = plain_counting_path(ruleset, dedup, names)
+    surges = surge_path(ruleset, dedup, names, batch)
 
     assert plain.run(items) == fast
     assert surges.run(items) == fast
