@@ -119,7 +119,9 @@ class SurgeStage:
     _pending: list[Handed] = field(default_factory=list, init=False)  # handed, not counted
     # The count the articles handed in now join (None: the next poll starts one); done
     # when they are counted and what fired is recorded.
-    _gathering: asyncio.Task[list[Surge]] | None = field(default=None, init=False)
+    _gathering: asyncio.Future[list[Surge]] | None = field(default=None, init=False)
+    # Counts settling after their first poll was cancelled, held while they run.
+    _orphans: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self._saved_at = self.monotonic()
@@ -154,22 +156,38 @@ class SurgeStage:
         record, log and hand on what fired. On a feed's ``first_poll`` an undated article
         is its backlog (any age, all counted at the fetch): history, not news.
 
-        The first poll to arrive starts a count that lets the event loop run first the
-        polls ready with it (those resumed by the same group commit); they hand in their
-        articles and wait for it too. All are then counted in one pass, in the order
-        handed in, what fired is recorded, and each poll returns with what that pass
-        fired. A poll cancelled while it waits leaves its articles to be counted."""
+        The first poll to arrive lets the event loop run once (``sleep(0)``, no timer),
+        so the polls ready with it (those resumed by the same group commit) hand in their
+        articles and wait for it; then it counts them all in one pass, in the order handed
+        in, records what fired, and each poll returns with what that pass fired. Counted
+        even when the first poll is cancelled while it lets the others run."""
         self._pending.append(Handed(ingested, self._entities(ruleset), first_poll))
-        if self._gathering is None:
-            self._gathering = asyncio.get_running_loop().create_task(self._count_gathered())
-        return await asyncio.shield(self._gathering)
-
-    async def _count_gathered(self) -> list[Surge]:
-        await asyncio.sleep(0)  # the polls ready now hand theirs in
-        self._gathering = None  # articles handed in from here on: the next count's
-        fired = self._count_pending()
-        await self._settle(fired)
+        if self._gathering is not None:  # a count is gathering: join it
+            return await asyncio.shield(self._gathering)
+        self._gathering = gathering = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.sleep(0)  # the polls ready now hand theirs in
+        except asyncio.CancelledError:  # theirs and this one's counted all the same
+            self._gathering, fired = None, self._count_pending()
+            orphan = asyncio.ensure_future(self._settled(fired, gathering))
+            self._orphans.add(orphan)
+            orphan.add_done_callback(self._orphans.discard)
+            raise
+        self._gathering, fired = None, self._count_pending()  # later ones: the next count's
+        await self._settled(fired, gathering)
         return fired
+
+    async def _settled(self, fired: list[Surge], gathering: asyncio.Future[list[Surge]]) -> None:
+        """``fired`` recorded, then the polls of its count let go (with its error, if any)."""
+        try:
+            await self._settle(fired)
+        except Exception as err:
+            gathering.set_exception(err)
+            gathering.exception()  # retrieved: no poll may be left waiting for it
+            raise
+        finally:
+            if not gathering.done():
+                gathering.set_result(fired)
 
     def _count_pending(self) -> list[Surge]:
         pending, self._pending = self._pending, []
