@@ -12,12 +12,17 @@ name and aliases), and the demonym table below, hand-written (a country's name a
 adjectives and nouns for its people, in English, French, Spanish, German, Turkish,
 Russian, Ukrainian, Arabic and Persian). Only one-word spellings are keyed, since names
 are compared word by word; a word that two entries claim names neither.
+
+A name one report writes as one word and the other as two ("MtGox" / "Mt. Gox", "eBay" /
+"e Bay") is one name too: it counts as mentioned when the other report's words join up
+to it, or one of them is it joined to a word of its own report
+(docs/decisions/0076-pieces-of-a-story.md).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache, lru_cache
 
 import rules
@@ -151,18 +156,48 @@ def _shared(names: frozenset[str]) -> frozenset[str]:
 
 
 def unmentioned(
-    names: Iterable[str], words: frozenset[str] | set[str], aliases: frozenset[str]
+    names: Iterable[str],
+    words: frozenset[str] | set[str],
+    aliases: frozenset[str],
+    own: Collection[str] = (),
 ) -> bool:
-    """Some name is not in ``words``: neither as it is, with Arabic proclitics, nor as
-    another spelling of it (``aliases``: the canonical names ``words`` spell)."""
+    """Some name is not in ``words``: neither as it is, with Arabic proclitics, as another
+    spelling of it (``aliases``: the canonical names ``words`` spell), nor joined or apart
+    (``own``: the words of the names' own report, see :func:`spelt_otherwise`)."""
     missing = [name for name in names if name not in words]  # most are: cheap first
     if not missing:
         return False
     known = canonical_names()
     return any(
-        not mentioned(name, words) and (not aliases or known.get(name) not in aliases)
+        not mentioned(name, words)
+        and (not aliases or known.get(name) not in aliases)
+        and not spelt_otherwise(name, words, own)
         for name in missing
     )
+
+
+_PART = 2  # letters a part of a joined name has at least: "mt", never "s"
+
+
+def spelt_otherwise(name: str, words: Collection[str], own: Collection[str]) -> bool:
+    """``name`` is one name that ``words`` write apart or joined: two of ``words`` join up
+    to it ("mtgox" = "mt" + "gox"), or it is one part of a word of ``words`` whose other
+    part is a word of its own report (``own``): "gox" of "mtgox", with "mt" beside it.
+    Any script: parts are compared as written, never by letter class."""
+    if len(name) < _PART:
+        return False
+    for word in words:
+        if len(word) < _PART:
+            continue
+        if len(name) >= len(word) + _PART and name.startswith(word):
+            if name[len(word) :] in words:
+                return True
+        elif len(word) >= len(name) + _PART and own:
+            if word.startswith(name) and word[len(name) :] in own:
+                return True
+            if word.endswith(name) and word[: -len(name)] in own:
+                return True
+    return False
 
 
 def other_entities(mine: frozenset[str], theirs: frozenset[str]) -> bool:

@@ -164,9 +164,11 @@ def substituted(query: Query, entry: Entry) -> bool:
     if not query.names or not entry.names:
         return False
     # Their names against our words first: our words are a set already, theirs are not.
-    if not unmentioned(entry.names, query.everything, query.aliases):
+    # A name written joined on one side and apart on the other is one name (``own``).
+    if not unmentioned(entry.names, query.everything, query.aliases, entry.tokens):
         return False
-    return unmentioned(query.names, set(entry.tokens).union(entry.extra), entry.aliases)
+    theirs = set(entry.tokens).union(entry.extra)
+    return unmentioned(query.names, theirs, entry.aliases, query.everything)
 
 
 def compared_words(query: Query, entry: Entry) -> tuple[frozenset[str], tuple[str, ...]]:
