@@ -3,10 +3,11 @@
 An article is known by its (feed, GUID), else — if retention pruned it — by its
 tombstone, else by one of its links (its entry's, its page's canonical) held as a stored
 article's link or page canonical, else by its content fingerprint (the first article
-stored with that link or fingerprint). :func:`find_articles` answers as
-``monitor.store.sql.articles.find_article`` does, for a batch in five queries whatever
-its size, where one lookup each would cost up to six round trips per article
-(docs/decisions/0013-batched-ingest.md).
+stored with that link or fingerprint). :func:`ask_articles` and :func:`found_articles`
+answer as ``monitor.store.sql.articles.find_article`` does, for a batch in five queries
+whatever its size, where one lookup each would cost up to six round trips per article
+(docs/decisions/0013-batched-ingest.md); all five are sent before any is read, so in a
+pipeline they cost one round trip (0075).
 """
 
 from __future__ import annotations
@@ -22,15 +23,24 @@ from monitor.store.records import LINK_COLUMNS, KnownArticle, links_of
 from monitor.store.sql import rows
 
 
-async def find_articles(conn: Connection, articles: Sequence[Article]) -> list[KnownArticle | None]:
-    """``find_article`` for each article, in order. Every query is sent before any answer
-    is read: in a pipeline (the store's lookups run in one) they cost one round trip."""
+async def ask_articles(conn: Connection, articles: Sequence[Article]) -> list[Sent]:
+    """Send the queries that find ``articles``; read them with :func:`found_articles`. In
+    a pipeline, nothing is waited for: they go out with what follows."""
     keyed = [a for a in articles if a.feed_url and a.guid]
-    by_guid = await _sent(conn, _BY_GUIDS, [a.feed_url for a in keyed], [a.guid for a in keyed])
-    by_tombstone = await _sent(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed])
     urls = [url for a in articles for url in links_of(a.link, a.page_canonical)]
-    by_link = [await _first_by(conn, column, urls) for column in LINK_COLUMNS]
-    by_print = await _first_by(conn, "fingerprint", [a.fingerprint for a in articles])
+    return [
+        await _sent(conn, _BY_GUIDS, [a.feed_url for a in keyed], [a.guid for a in keyed]),
+        await _sent(conn, _TOMBSTONES, [article_id(a.feed_url, a.guid) for a in keyed]),
+        *[await _first_by(conn, column, urls) for column in LINK_COLUMNS],
+        await _first_by(conn, "fingerprint", [a.fingerprint for a in articles]),
+    ]
+
+
+async def found_articles(
+    asked: list[Sent], articles: Sequence[Article]
+) -> list[KnownArticle | None]:
+    """What the queries :func:`ask_articles` sent for ``articles`` found, per article."""
+    by_guid, by_tombstone, *by_link, by_print = asked
     guids = {(row["feed_url"], row["guid"]): row for row in await _read(by_guid)}
     pruned = {row["article_id"]: row["story_id"] for row in await _read(by_tombstone)}
     held = [_keyed(await _read(sent)) for sent in by_link]

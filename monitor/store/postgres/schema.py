@@ -223,6 +223,8 @@ async def run_steps(conn: Connection, steps: Steps[T], pipeline: AsyncPipeline |
 
 
 async def _answer(conn: Connection, query: Query, pipeline: AsyncPipeline | None) -> Any:
+    if query.answer == "read":  # a cursor "later" handed out: sends what is queued, reads
+        return await query.values[0].fetchall()  # type: ignore[index]
     statement = POSTGRES.render(query.statement)
     if query.answer == "many":
         async with conn.cursor() as cursor:
@@ -231,6 +233,8 @@ async def _answer(conn: Connection, query: Query, pipeline: AsyncPipeline | None
     cursor = await conn.execute(statement, query.values)
     if query.answer == "none":
         return None
+    if query.answer == "later":
+        return cursor
     if query.answer == "rows":
         return await cursor.fetchall()  # in a pipeline: sends what is queued, reads to here
     if pipeline is not None:

@@ -25,7 +25,7 @@ from monitor.records import AlertRecord, Article
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
-from monitor.store.postgres.lookup import find_articles
+from monitor.store.postgres.lookup import ask_articles, found_articles
 from monitor.store.postgres.schema import (
     Connection,
     connect,
@@ -56,9 +56,9 @@ from monitor.store.records import (
 )
 from monitor.store.sql import statements as sql
 from monitor.store.sql import upkeep
-from monitor.store.sql.articles import store_article, store_page
+from monitor.store.sql.articles import store_articles, store_page
 from monitor.store.sql.dialect import POSTGRES, Dialect
-from monitor.store.sql.steps import Steps, all_of, changed
+from monitor.store.sql.steps import Steps, changed
 from monitor.store.writability import Writability
 
 T = TypeVar("T")
@@ -206,9 +206,12 @@ class PostgresStore(PostgresLeases):
 
     async def find_articles(self, articles: Sequence[Article]) -> list[KnownArticle | None]:
         """``find_article`` for each article, in order: four queries for the whole batch."""
-        async with self._connection() as conn, pipelined_transaction(conn):
-            found = await find_articles(conn, articles)
-            await self.stories.catch_up(conn)  # the batch is decided knowing other daemons'
+        async with self._connection() as conn:
+            async with pipelined_transaction(conn):  # all sent, then waited for once
+                asked = await ask_articles(conn, articles)
+                page = await self.stories.ask(conn)
+            found = await found_articles(asked, articles)
+            await self.stories.catch_up(conn, asked=page)  # decided knowing other daemons'
             return found
 
     async def recent_articles(self, since: datetime) -> list[WindowArticle]:
@@ -253,8 +256,8 @@ class PostgresStore(PostgresLeases):
             async with self._connection() as conn:
                 async with pipelined_transaction(conn) as block:
                     folded, known = await self.stories.before_write(conn, records, locked=locked)
-                    stored = (store_article(POSTGRES, *record) for record in folded)
-                    created = await run_steps(conn, all_of(stored), block.pipeline)
+                    stored = store_articles(POSTGRES, folded)
+                    created = await run_steps(conn, stored, block.pipeline)
                     if not locked:  # on the last try nobody publishes meanwhile
                         known = await self.stories.settle(conn, folded, known)
                     publishing = await self.stories.queue_publish(conn, block, folded, known)

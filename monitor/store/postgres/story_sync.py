@@ -101,16 +101,26 @@ class StorySync:
         row = await (await conn.execute(_MARK)).fetchone()
         self.mark = max(self.mark, int(row["seq"]) if row else 0)
 
-    async def catch_up(self, conn: Connection, query: str = _SINCE) -> None:
-        """Articles stored since the mark, added to the index; the mark moves past them."""
+    async def ask(self, conn: Connection) -> AsyncCursor[DictRow] | None:
+        """The catch-up's first page, sent (not read): :meth:`catch_up` reads it."""
+        return None if self.watch is None else await conn.execute(_SINCE, (self.mark,))
+
+    async def catch_up(
+        self, conn: Connection, query: str = _SINCE, asked: AsyncCursor[DictRow] | None = None
+    ) -> None:
+        """Articles stored since the mark, added to the index; the mark moves past them.
+        ``asked``: the first page, sent by :meth:`ask`."""
         if self.watch is None:
             return
         while True:
-            stored = await (await conn.execute(query, (self.mark,))).fetchall()
+            sent, asked = asked or await conn.execute(query, (self.mark,)), None
+            # Past the mark as it is now: another catch-up may have moved it meanwhile.
+            page = await sent.fetchall()
+            stored = [row for row in page if int(row["seq"]) > self.mark]
             if stored:
                 self.mark = max(self.mark, *(int(row["seq"]) for row in stored))
                 self.watch.learn(self._others(stored))
-            if len(stored) < _PAGE:
+            if len(page) < _PAGE:
                 return
 
     def _others(self, stored: Sequence[DictRow]) -> list[WindowArticle]:

@@ -14,6 +14,7 @@ canonical link or its page's canonical address, else by its content fingerprint
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from monitor.records import (
     AlertRecord,
@@ -25,6 +26,7 @@ from monitor.records import (
     article_id,
 )
 from monitor.store.bodies import packed_body
+from monitor.store.interface import ArticleRecord
 from monitor.store.records import (
     LINK_COLUMNS,
     AlertPlanner,
@@ -35,9 +37,47 @@ from monitor.store.records import (
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
-from monitor.store.sql.steps import Steps, changed, each, first_of, rows_of, written
+from monitor.store.sql.rows import Row
+from monitor.store.sql.steps import (
+    Steps,
+    all_of,
+    answer_of,
+    asked,
+    changed,
+    each,
+    first_of,
+    rows_of,
+    written,
+)
 
 _CHUNK = 500  # values per IN list: below SQLite's host parameter limit
+
+
+def store_articles(
+    dialect: Dialect, records: Sequence[ArticleRecord]
+) -> Steps[list[list[AlertRecord]]]:
+    """:func:`store_article` for each record, in order, in the caller's transaction; the
+    alerts newly created by each. When no two records grow one story, every record is
+    written first and the story states the planners need are asked for as each is
+    written, then read together: in PostgreSQL's pipeline one round trip for the whole
+    batch instead of one per article. Each state is still the story's right after its own
+    article (no later record touches that story), and alerts go in after, in order."""
+    stories = [decision.story_id for _, decision, _ in records]
+    if len(set(stories)) < len(stories):  # a later article must see an earlier one's alerts
+        return (yield from all_of(store_article(dialect, *record) for record in records))
+    states: list[Any] = []
+    for article, decision, alerts in records:
+        yield from _store_row(dialect, article, decision)
+        story = (decision.story_id,) * 2
+        states.append((yield from asked(sql.ALERT_STATE, story)) if callable(alerts) else None)
+    created = []
+    for (_, decision, alerts), state in zip(records, states, strict=True):
+        planned: Sequence[AlertRecord] = alerts if not callable(alerts) else []
+        if callable(alerts):
+            found = yield from answer_of(state)
+            planned = alerts(_alert_state(decision.story_id, found))
+        created.append((yield from _insert_alerts(dialect, planned)))
+    return created
 
 
 def store_article(
@@ -49,6 +89,14 @@ def store_article(
     """The article, its story's bookkeeping and its new alerts, in the caller's transaction.
     Only the alert planning reads (the story as it now stands), and only an alert written
     waits for its answer: the other statements go out without a round trip of their own."""
+    yield from _store_row(dialect, article, decision)
+    if callable(alerts):  # planned against the story as it now stands
+        alerts = alerts((yield from story_alert_state(decision.story_id)))
+    return (yield from _insert_alerts(dialect, alerts))
+
+
+def _store_row(dialect: Dialect, article: Article, decision: DedupDecision) -> Steps[None]:
+    """The article and its story's bookkeeping, no answer read."""
     yield from _record_story(dialect, article, decision)
     time, facts = dialect.time, decision.facts
     values = (article.article_id, decision.story_id, article.feed_url, article.feed_name,
@@ -58,9 +106,6 @@ def store_article(
               article.page_canonical, article.language, article.author,
               facts.page_lead or None, article.embedding or None)  # fmt: skip
     yield from written(sql.INSERT_ARTICLE, values)
-    if callable(alerts):  # planned against the story as it now stands
-        alerts = alerts((yield from story_alert_state(decision.story_id)))
-    return (yield from _insert_alerts(dialect, alerts))
 
 
 def store_page(
@@ -124,7 +169,10 @@ def insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
 
 def story_alert_state(story_id: str) -> Steps[StoryAlertState]:
     """The story's outlet count and what its earlier alerts reported, rule by rule."""
-    found = yield from rows_of(sql.ALERT_STATE, (story_id, story_id))
+    return _alert_state(story_id, (yield from rows_of(sql.ALERT_STATE, (story_id, story_id))))
+
+
+def _alert_state(story_id: str, found: list[Row]) -> StoryAlertState:
     history = rows.histories(row for row in found if row["rule"] is not None)
     return StoryAlertState(story_id, int(found[0]["n"]) if found else 0, history)
 

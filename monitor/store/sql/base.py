@@ -104,8 +104,7 @@ class SqlStore(SqlAnnotations, SqlReads):
         return await self._perform(upkeep.count_prunable(self._prune_keys, values), snapshot=True)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        stored = (articles.store_article(self.dialect, *record) for record in records)
-        return await self._perform(all_of(stored), write=True)
+        return await self._perform(articles.store_articles(self.dialect, records), write=True)
 
     async def find_articles(self, found: Sequence[Article]) -> list[KnownArticle | None]:
         keys = ((a.feed_url, a.guid, a.link, a.fingerprint, a.page_canonical) for a in found)

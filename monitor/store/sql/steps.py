@@ -28,8 +28,10 @@ class Query:
     values: Values = ()
     # "rows": the rows; "count": rows changed; "many": run once per item of ``values``;
     # "none": nothing, so a driver may send it on and read its outcome later (PostgreSQL's
-    # pipeline: an error it raises then surfaces at the next answer read, or the commit).
-    answer: Literal["rows", "count", "many", "none"] = "rows"
+    # pipeline: an error it raises then surfaces at the next answer read, or the commit);
+    # "later": a handle :func:`answer_of` reads the rows from (a driver may send what
+    # follows before reading them); "read": the rows of the handle in ``values[0]``.
+    answer: Literal["rows", "count", "many", "none", "later", "read"] = "rows"
 
 
 def rows_of(statement: str, values: Values = ()) -> Steps[list[Row]]:
@@ -50,6 +52,22 @@ def changed(statement: str, values: Values = ()) -> Steps[int]:
 def written(statement: str, values: Values = ()) -> Steps[None]:
     """A write whose row count nobody reads: it costs no round trip of its own."""
     yield Query(statement, values, answer="none")
+
+
+def asked(statement: str, values: Values = ()) -> Steps[Any]:
+    """A read sent now, its rows read later with :func:`answer_of`: in PostgreSQL's
+    pipeline, reads asked one after another cost one round trip together. A driver that
+    answers at once (SQLite) hands back the rows themselves."""
+    handle = yield Query(statement, values, answer="later")
+    return handle
+
+
+def answer_of(handle: Any) -> Steps[list[Row]]:
+    """The rows of a read :func:`asked` for."""
+    if isinstance(handle, list):  # answered already
+        return handle
+    found: list[Row] = yield Query("", (handle,), answer="read")
+    return found
 
 
 def each(statement: str, values: Sequence[Values]) -> Steps[None]:

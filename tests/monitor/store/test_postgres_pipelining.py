@@ -94,8 +94,8 @@ async def _new_articles(store: PostgresStore) -> list[StoryAlertState]:
 async def test_a_feed_with_two_new_articles_costs_a_round_trip_per_read(
     store: PostgresStore,
 ) -> None:
-    """Lookups (one), the write's catch-up, two alert plannings and the settling read
-    (one each), publishing with its commit (one), the feed's state (one)."""
+    """Lookups (one), the write's catch-up, both alert plannings together, the settling
+    read (no story watch here: none), publishing with its commit, the feed's state."""
     with counted() as cost:
         states = await _new_articles(store)
     assert [(s.story_id, s.outlets) for s in states] == [("s-new", 1), ("s-old", 1)]
