@@ -37,6 +37,7 @@ from bench.paths import (
 )
 from bench.paths import Path as ArticlePath
 from bench.sections import write_section
+from bench.surge_gathering import gathering_seconds
 from bench.synthetic import FeedItem, Vocabulary, generate_corpus
 from monitor.config.settings import DedupSettings, load_config
 from monitor.feeds.normalise import normalise_entry
@@ -191,6 +192,7 @@ class SurgeCost:
     plain: float
     with_counting: dict[int, float]
     counting: dict[int, float]
+    gathering: float  # per count, on a running event loop (``bench.surge_gathering``)
 
 
 def time_surges(
@@ -210,7 +212,11 @@ def time_surges(
             path = surge_path(ruleset, settings, names, batch)
             with_counting[batch] = min(with_counting[batch], _run_seconds(path, items))
             counting[batch] = min(counting[batch], path.counting_seconds)
-    return SurgeCost(plain, with_counting, counting)
+    first = items[0]
+    article = normalise_entry(first.entry, feed_url=first.feed_url, feed_name=first.feed_name,
+                              fetched_at=first.fetched_at)  # fmt: skip
+    gathering = gathering_seconds(article, max(repeat, SURGE_REPEAT))
+    return SurgeCost(plain, with_counting, counting, gathering)
 
 
 def _run_seconds(path: CountingPath, items: Sequence[FeedItem]) -> float:

@@ -56,6 +56,9 @@ def test_benchmark_writes_a_report_with_both_throughputs(
     for size in ("| 50 |", "| 100 |", "| 200 |"):
         assert size in report
     assert "Peak traced memory" in report
+    for batch in ("| 1 |", "| 5 |", "| 20 |"):  # surge counting, per articles a count
+        assert batch in report
+    assert "µs a count, added per article" in report
     assert "is absent on this machine" in report
     assert f"wrote {output}" in capsys.readouterr().out
 
