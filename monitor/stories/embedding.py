@@ -96,4 +96,11 @@ def vector_of(data: bytes) -> npt.NDArray[np.float32]:
     """The embedding ``data`` holds, as float32 (``data`` must pass :func:`is_vector`)."""
     if not is_vector(data):
         raise ValueError(f"an embedding is {SIZE} bytes, not {len(data)}")
-    return np.frombuffer(data, dtype=_STORED).astype(np.float32)
+    return _WIDENED.take(np.frombuffer(data, dtype=_BITS))
+
+
+# Every float16 bit pattern's float32 value, as ``astype`` gives it: looking a vector's 512
+# values up here is the same conversion at half its cost or less (numpy widens float16 one
+# value at a time), paid for each article the story index looks up.
+_BITS = np.dtype("<u2")
+_WIDENED = np.arange(1 << 16, dtype=_BITS).view(_STORED).astype(np.float32)

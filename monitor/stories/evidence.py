@@ -133,12 +133,12 @@ def judge(
         return (_VETO, 0.0) if ratio else (_NONE, 0.0)
     if ratio:
         return near_identical(query, entry), ratio
-    if details_differ(query, entry):
-        return _NONE, 0.0
+    # The words first: three candidates in five share too few to relate, which is cheaper
+    # to tell than whether a detail differs (either makes the pair no evidence).
     score = related(query, entry, idf, bar)
-    if score >= bar:
-        return _RELATED, score * 100
-    return _NONE, 0.0
+    if score < bar or details_differ(query, entry):
+        return _NONE, 0.0
+    return _RELATED, score * 100
 
 
 def near_identical(query: Query, entry: Entry) -> MatchKind:
@@ -223,7 +223,7 @@ class Whole(Protocol):
     @property
     def directions(self) -> frozenset[int]: ...
 
-    def words(self, tokens: frozenset[str], idf: Rarity) -> float: ...
+    def words(self, tokens: frozenset[str], idf: Rarity, floor: float = 0.0) -> float: ...
 
 
 def meaning_score(
@@ -292,7 +292,7 @@ def _one_language(
     mine, theirs = compared_words(query, entry)
     words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
     if whole is not None:
-        words = max(words, whole.words(query.tokens, idf))
+        words = max(words, whole.words(query.tokens, idf, max(floor, words)))
     score = (cosine + words) / 2
     if words < _MIN_OVERLAP or score < bar:
         return _NONE, 0.0

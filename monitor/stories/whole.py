@@ -53,6 +53,9 @@ __all__ = [
 # more than 4 or 8 at the same precision), and bounded so a story of 400 reports costs
 # no more to refresh than one of 16.
 RECENT = 16
+# A bound rules a story's words out only this far below the floor: rounding cannot change
+# a verdict (as ``evidence``'s pair bound).
+_ROUNDING = 1 - 1e-9
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ class StoryWhole:
     story: IndexedStory
     entries: Mapping[int, Entry]  # the window's, its members' words are read from
     _words: float | None = None
+    _shared: frozenset[str] | None = None  # the headline's words its members use
     _directions: frozenset[int] | None = None
 
     @property
@@ -76,10 +80,20 @@ class StoryWhole:
             )
         return self._directions
 
-    def words(self, tokens: frozenset[str], idf: Rarity) -> float:
-        if self._words is None:
-            recent = self.story.members[-RECENT:]
-            self._words = story_words(tokens, [self.entries[serial] for serial in recent], idf)
+    def words(self, tokens: frozenset[str], idf: Rarity, floor: float = 0.0) -> float:
+        """:func:`story_words` of the headline's ``tokens`` (the same each call), or 0.0
+        when it is surely below ``floor``: the words both use bound it, as they bound a
+        pair's (``evidence._cosine``), and most candidates stop there, before the
+        story's every word is weighed."""
+        if self._words is not None:
+            return self._words
+        members = [self.entries[serial] for serial in self.story.members[-RECENT:]]
+        if self._shared is None:
+            self._shared = tokens.intersection(chain.from_iterable(m.tokens for m in members))
+        overlap = math.fsum(idf(token) ** 2 for token in self._shared)
+        if math.sqrt(overlap) < floor * idf.norm_of(tokens) * _ROUNDING:
+            return 0.0
+        self._words = story_words(tokens, members, idf)
         return self._words
 
 
