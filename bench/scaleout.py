@@ -174,9 +174,9 @@ def run_cycles(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
     every feed made due, polled, and the daemons idle again before the next."""
     park_postgres(url)
     with ExitStack() as files:
-        names = (f"{setup.code}-{len(configs)}-{i}" for i in range(len(configs)))
+        names = [f"{setup.code}-{len(configs)}-{i}" for i in range(len(configs))]
         logs = [files.enter_context(daemons_run.log_file(setup, name)) for name in names]
-        daemons = daemons_run.start(configs, logs, setup)
+        daemons = daemons_run.start(configs, logs, setup, names)
         try:
             daemons_run.wait_ready(daemons)
             cycle = partial(_due_cycle, base, feeds, url, daemons)
@@ -198,7 +198,7 @@ def warm_postgres(base: str, feeds: int, config: tuple[Path, int], setup: Setup)
     """Fill a fresh schema: one daemon polls every (new, so due) feed once; not measured."""
     next_cycle(base)
     with tempfile.TemporaryFile() as log:
-        daemons = daemons_run.start([config], [log], setup)
+        daemons = daemons_run.start([config], [log], setup, ["warm"])
         try:
             wait_for_cycle(base, feeds, [d.process for d in daemons])
         finally:
@@ -252,12 +252,14 @@ def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
     base = urls[0].split("/feed/", maxsplit=1)[0]
     results: list[Cycle] = []
     try:
-        this = Setup(cpus=args.cpu_per_daemon, logs=args.logs)
+        this = Setup(cpus=args.cpu_per_daemon, logs=args.logs, profile=args.profile)
         if not args.postgres_only:
             results.append(measure_sqlite(base, args.feeds, directory, urls, this))
         with baseline_tree(args.baseline) as tree:
             setups = (
-                [this] if tree is None else [Setup(tree, this.cpus, "baseline", args.logs), this]
+                [this]
+                if tree is None
+                else [Setup(tree, this.cpus, "baseline", args.logs, args.profile), this]
             )
             for group in [setups] if args.shared_schema else [[setup] for setup in setups]:
                 results += measure_postgres(base, args.feeds, url, directory, urls, group,
@@ -349,6 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--logs", type=Path, default=None, help="keep each daemon's log (level info) in this folder"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="record each daemon with py-spy over each cycle, into this folder",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")

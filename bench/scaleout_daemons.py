@@ -25,7 +25,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -49,6 +50,7 @@ class Setup:
     cpus: float | None = None
     code: str = "this"
     logs: Path | None = None  # keep each daemon's log here (at level info), else discard it
+    profile: Path | None = None  # a py-spy profile of each daemon over each cycle, here
 
     def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
         env = {**os.environ, "PYTHONPATH": str(self.tree)}
@@ -67,6 +69,9 @@ class Daemon:
     log: IO[bytes]
     group: CpuGroup | None
     ready_cpu: float = 0.0
+    name: str = ""
+    profile: Path | None = None
+    cycles: int = 0  # measured so far
 
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid) + children_cpu(self.process.pid)
@@ -119,13 +124,16 @@ def children_cpu(pid: int) -> float:
     return total
 
 
-def start(configs: list[tuple[Path, int]], logs: Sequence[IO[bytes]], setup: Setup) -> list[Daemon]:
+def start(
+    configs: list[tuple[Path, int]], logs: Sequence[IO[bytes]], setup: Setup, names: Sequence[str]
+) -> list[Daemon]:
     """One daemon per (config, listener port), each in its own CPU group when confined."""
     command = [sys.executable, "-m", "monitor", "run", "--config"]
     daemons = []
-    for (config, port), log in zip(configs, logs, strict=True):
+    for (config, port), log, name in zip(configs, logs, names, strict=True):
         group = CpuGroup(setup.cpus) if setup.cpus else None
-        daemons.append(Daemon(setup.popen([*command, str(config)], log, group), port, log, group))
+        process = setup.popen([*command, str(config)], log, group)
+        daemons.append(Daemon(process, port, log, group, name=name, profile=setup.profile))
     return daemons
 
 
@@ -203,7 +211,7 @@ def measure(
     until each has finished its work and idles again: their CPU and the database's over
     that, and each daemon's idle time at the tail. The next cycle starts from here."""
     _, before = database()
-    with Sampler(daemons) as sampler:
+    with Sampler(daemons) as sampler, profiled(daemons):
         stats = run()
         finished = sampler.settle()
     life = [daemon.cpu() for daemon in daemons]
@@ -258,3 +266,29 @@ class Sampler:
                 raise RuntimeError("the daemons never went idle after the cycle")
             time.sleep(SAMPLE)  # a benchmark's idle probe, not synchronisation in a test
         return list(self.busy_until)
+
+
+@contextmanager
+def profiled(daemons: list[Daemon]) -> Iterator[None]:
+    """Each daemon with a ``profile`` folder recorded by ``py-spy`` (parse workers
+    included, collapsed stacks, not pausing it) while inside: ``NAME-cycleN.txt``."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    spies = []
+    for daemon in daemons:
+        daemon.cycles += 1
+        if daemon.profile is None:
+            continue
+        daemon.profile.mkdir(parents=True, exist_ok=True)
+        out = daemon.profile / f"{daemon.name}-cycle{daemon.cycles}.txt"
+        command = [spy, "record", "--pid", str(daemon.process.pid), "--subprocesses",
+                   "--nonblocking", "--rate", "50", "--format", "raw", "-o", str(out)]  # fmt: skip
+        spies.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+    try:
+        yield
+    finally:
+        for process in spies:
+            process.send_signal(signal.SIGINT)
+        for process in spies:
+            process.wait(timeout=STOP_GUARD)
