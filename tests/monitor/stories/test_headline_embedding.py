@@ -102,3 +102,13 @@ def test_only_SIZE_bytes_are_a_vector(data: bytes, valid: bool) -> None:
     if not valid:
         with pytest.raises(ValueError, match="1024 bytes"):
             vector_of(data)
+
+
+def test_loading_the_model_reads_its_tokenizer_and_weights_before_the_first_headline() -> None:
+    # USE reads both lazily at its first encode: a parse worker's start must pay that,
+    # not the first poll's headlines (about 1.3 s of CPU in the first cycle).
+    embedding._model.cache_clear()
+    embedding.load_model()
+    model = embedding._model()
+    assert model._sp is not None
+    assert model._backend is not None
