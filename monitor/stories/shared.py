@@ -8,6 +8,7 @@ story when it is written (docs/decisions/0017-leases.md).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -40,9 +41,15 @@ class SharedStories:
         self.dedup = dedup  # not its index: a reload replaces that
         self.clock = clock
         self._recent = story_index_for(dedup.settings, RECENT)
+        # When each batch was learned (a heap: the earliest first, whatever the clock did):
+        # an entry of the recent index is kept by the time it was last learned, so one can
+        # be stale only once a batch's time is (decision 0077).
+        self._learned: list[datetime] = []
 
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
+        if articles:
+            heapq.heappush(self._learned, now)
         for item in articles:
             # Read once for both indexes: a reading does not depend on what a window holds.
             lead = grouping_lead(item.title, item.summary, item.page_lead)
@@ -59,7 +66,7 @@ class SharedStories:
         """The stories about to be opened that another daemon opened (learned lately,
         maybe after the article was decided): our story id → theirs."""
         now = self.clock()
-        self._recent.prune(now)
+        self._prune(now)
         ours = {decision.story_id for _, decision in records}
         found: dict[str, OpenedElsewhere] = {}
         for article, decision in records:
@@ -74,3 +81,13 @@ class SharedStories:
                     match.story_id, match.first_article_id, match.kind, deciding_score(match)
                 )
         return found
+
+    def _prune(self, now: datetime) -> None:
+        """The recent index pruned when a batch in it was learned before the window: its
+        prune scans every entry, and this runs for every write that opens a story."""
+        horizon = now - RECENT
+        if not self._learned or self._learned[0] >= horizon:
+            return
+        self._recent.prune(now)
+        while self._learned and self._learned[0] < horizon:
+            heapq.heappop(self._learned)

@@ -292,6 +292,31 @@ async def test_a_story_another_daemon_opened_carries_the_score_that_joined_it(
     assert theirs.score is not None and 88.0 <= theirs.score <= 100.0
 
 
+async def test_the_recent_index_is_scanned_for_stale_articles_only_once_one_is_stale(
+    tmp_path: Path,
+) -> None:
+    """Every write that opens a story asks whether another daemon opened it; the recent
+    index's prune scans all its entries, so it runs only once a learned batch has left the
+    window: the story is found for the whole window and no longer after it."""
+    store = await _store(tmp_path / "shared.db")
+    dedup = Deduplicator(store, DedupSettings())
+    now = [NOW]
+    shared = SharedStories(dedup, clock=lambda: now[0])
+    pruned: list[datetime] = []
+    prune = shared._recent.prune
+    shared._recent.prune = lambda at: pruned.append(at) or prune(at)  # type: ignore[method-assign]
+    mine = _article("a2", "http://two/feed", "g2", PROBE)
+    decision = dedup.decide(mine, None)
+    shared.learn([WindowArticle("s_theirs", "a1", PROBE, "", NOW)])
+    found = []
+    for minutes in (1, 3, 4, 6, 7):
+        now[0] = NOW + timedelta(minutes=minutes)
+        found.append(decision.story_id in shared.opened_elsewhere([(mine, decision)]))
+    await store.close()
+    assert found == [True, True, True, False, False]
+    assert pruned == [NOW + timedelta(minutes=6)]
+
+
 class _Window:
     """A store whose window holds ``count`` articles, each its own story."""
 
