@@ -293,7 +293,7 @@ async def test_a_story_another_daemon_opened_carries_the_score_that_joined_it(
 
 
 async def test_the_recent_index_is_scanned_for_stale_articles_only_once_one_is_stale(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every write that opens a story asks whether another daemon opened it; the recent
     index's prune scans all its entries, so it runs only once a learned batch has left the
@@ -304,7 +304,12 @@ async def test_the_recent_index_is_scanned_for_stale_articles_only_once_one_is_s
     shared = SharedStories(dedup, clock=lambda: now[0])
     pruned: list[datetime] = []
     prune = shared._recent.prune
-    shared._recent.prune = lambda at: pruned.append(at) or prune(at)  # type: ignore[method-assign]
+
+    def counted(at: datetime) -> int:
+        pruned.append(at)
+        return prune(at)
+
+    monkeypatch.setattr(shared._recent, "prune", counted)
     mine = _article("a2", "http://two/feed", "g2", PROBE)
     decision = dedup.decide(mine, None)
     shared.learn([WindowArticle("s_theirs", "a1", PROBE, "", NOW)])
