@@ -168,14 +168,26 @@ class SurgeStage:
         try:
             await asyncio.sleep(0)  # the polls ready now hand theirs in
         except asyncio.CancelledError:  # theirs and this one's counted all the same
-            self._gathering, fired = None, self._count_pending()
+            fired = self._counted(gathering)
             orphan = asyncio.ensure_future(self._settled(fired, gathering))
             self._orphans.add(orphan)
             orphan.add_done_callback(self._orphans.discard)
             raise
-        self._gathering, fired = None, self._count_pending()  # later ones: the next count's
+        fired = self._counted(gathering)  # later ones: the next count's
         await self._settled(fired, gathering)
         return fired
+
+    def _counted(self, gathering: asyncio.Future[list[Surge]]) -> list[Surge]:
+        """The articles handed in, counted; polls handed in from now on start the next
+        count. A count that raises fails the polls waiting for it with its error, as it
+        failed its one poll when each counted its own: none is left waiting for ever."""
+        self._gathering = None
+        try:
+            return self._count_pending()
+        except Exception as err:
+            gathering.set_exception(err)
+            gathering.exception()  # retrieved: the poll raising it reports it
+            raise
 
     async def _settled(self, fired: list[Surge], gathering: asyncio.Future[list[Surge]]) -> None:
         """``fired`` recorded, then the polls of its count let go (with its error, if any)."""

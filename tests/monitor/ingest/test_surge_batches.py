@@ -180,3 +180,36 @@ async def test_articles_handed_in_but_not_yet_counted_are_counted_by_a_save(
         assert await waiting == []  # the count found nothing left to count
     finally:
         await stage.store.close()
+
+
+HANG_GUARD = 60.0  # seconds: a guard against a poll left waiting forever, not a timing
+
+
+async def test_a_count_that_fails_fails_every_poll_in_it_and_the_next_count_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault while counting (the detector raising) fails the polls of that count, as it
+    failed one poll when each counted its own; no poll is left waiting for that count,
+    and the polls after it are counted."""
+    stream = _stream()
+    stage, _ = await _stage(tmp_path)
+    counts: list[int] = []
+
+    def failing_first(detector: SurgeDetector, handed: list[Handed]) -> list[Surge]:
+        counts.append(len(handed))
+        if len(counts) == 1:
+            raise RuntimeError("a detector fault")
+        return count_handed(detector, handed)
+
+    monkeypatch.setattr(surge_stage, "count_handed", failing_first)
+    try:
+        async with asyncio.timeout(HANG_GUARD):
+            failed = await asyncio.gather(
+                stage.observe(stream[:100]), stage.observe(stream[100:200]),
+                return_exceptions=True,
+            )  # fmt: skip
+            assert [type(outcome) for outcome in failed] == [RuntimeError, RuntimeError]
+            await stage.observe(stream[200:])
+        assert counts == [2, 1]
+    finally:
+        await stage.store.close()
