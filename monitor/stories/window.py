@@ -63,6 +63,9 @@ class ArticleWindow:
         # title and lead, and nothing in between changes what its query would be.
         self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
         self._last_vector: tuple[bytes, npt.NDArray[np.float32] | None] | None = None
+        # The last text a lookup read itself (none was read beforehand): its add reads the
+        # same text, which it need not read again.
+        self._last_reading: Reading | None = None
         self._readings = Readings()  # texts read beforehand, by parse workers
 
     def __len__(self) -> int:
@@ -117,7 +120,9 @@ class ArticleWindow:
         if story is None:
             story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
         story.last_seen = max(story.last_seen, seen)
-        reading = self._readings.take(title, lead, language)  # its last use
+        reading = self._readings.take(title, lead, language) or self._read_last(
+            title, lead, language
+        )  # its last use
         stripped = reading.stripped if reading else strip_decorations(title)
         headline = reading.headline if reading else grouping_text(stripped, language)
         known = self._entries.get(self._by_headline.get(headline, -1))
@@ -173,9 +178,16 @@ class ArticleWindow:
         key = (title, lead, language, self._names.version)
         if self._last_query is not None and self._last_query[0] == key:
             return self._last_query[1]
-        query = build_query(read or self._readings.read(title, lead, language), self._names)
+        if read is None:
+            read = self._last_reading = self._readings.read(title, lead, language)
+        query = build_query(read, self._names)
         self._last_query = (key, query)
         return query
+
+    def _read_last(self, title: str, lead: str, language: str) -> Reading | None:
+        """The last text :meth:`_query` read, if it is this one."""
+        last = self._last_reading
+        return last if last is not None and last.key == (title, lead, language) else None
 
     def _insert(
         self, story: IndexedStory, headline: str, query: Query, seen: float, stored: float
