@@ -3,9 +3,9 @@
     python -m bench.dedup_replay --against ../other-checkout [--rows 12000]
                                  [--held-out 12000] [--data ../shared/data]
 
-A change meant only to make the story index faster must not move one article. The
-slice's tuned rows and its held-out rows (``bench.dedup_eval``'s) are embedded once, then
-replayed through ``StoryIndex`` (find, then add, as the daemon groups them) by this code
+A change meant only to make the story index faster must not move one article
+(docs/decisions/0078-lookup-cost-without-moving-a-decision.md). The slice's tuned rows
+and its held-out rows (``bench.dedup_eval``'s) are embedded once, then replayed through ``StoryIndex`` (find, then add, as the daemon groups them) by this code
 and, in a child process, by the code of ``--against`` (its ``monitor`` package first on
 the path): in ID order, in de-leaked time order, and without vectors (``[dedup] semantic
 = false``). For each article the story it joins, the evidence it joins by and the score
