@@ -5,13 +5,13 @@
 
 A change meant only to make the story index faster must not move one article
 (docs/decisions/0078-lookup-cost-without-moving-a-decision.md). The slice's tuned rows
-and its held-out rows (``bench.dedup_eval``'s) are embedded once, then replayed through ``StoryIndex`` (find, then add, as the daemon groups them) by this code
-and, in a child process, by the code of ``--against`` (its ``monitor`` package first on
-the path): in ID order, in de-leaked time order, and without vectors (``[dedup] semantic
-= false``). For each article the story it joins, the evidence it joins by and the score
-are compared; the differing articles are counted (and the first few shown). Exit status 1
-when any differs. Only counts and headline numbers leave this module; the data is read in
-place.
+and its held-out rows (``bench.dedup_eval``'s) are embedded once, then replayed through
+``StoryIndex`` (find, then add, as the daemon groups them) by this code and, in a child
+process, by the code of ``--against`` (its ``monitor`` package first on the path): in ID
+order, in de-leaked time order, and without vectors (``[dedup] semantic = false``). For
+each article the story it joins, the evidence it joins by and the score are compared; the
+differing articles are counted (and the first few shown). Exit status 1 when any differs.
+Only counts and headline numbers leave this module; the data is read in place.
 """
 
 from __future__ import annotations
