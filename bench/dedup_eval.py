@@ -195,25 +195,42 @@ def story_index(
     wholes: bool = True,
     names: bool = True,
     steer: bool = True,
+    merge: bool = True,
+    forward: bool = False,
 ) -> list[str]:
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
     False: each story judged by its single headlines, as before decision 0046; ``names``
     False: no easing for a rare shared name, as before decision 0067; ``steer`` False: no
-    joining a split story's older piece, as before decision 0070)."""
+    joining a split story's older piece, as before decision 0070; ``merge`` False: a bridge
+    steers but merges nothing, as 0070 first built it). Each row's story is the one it is
+    stored in at the end, merges re-pointing it (``forward``: the one it joined on arrival,
+    what an alert already sent told)."""
     index = story_index_for(settings)
     index.wholes = wholes
     index.name_easing = index.name_easing if names else 0.0
     index.one_event = index.one_event if steer else math.inf
+    index.merge_bar = index.merge_bar if steer and merge else math.inf
     moment = rows[0].seen
     assigned = []
+    into: dict[str, str] = {}  # absorbed story → the story it was merged into
     for number, row in enumerate(rows):
         seen, vector = moment if timeless else row.seen, b"" if words else row.vector
         found = index.find(row.title, seen, language=row.language, vector=vector)
         story_id = found.story_id if found is not None else str(number)
-        index.add(story_id, story_id, row.title, seen, language=row.language, vector=vector)
+        absorbed = found.absorbed if found is not None else ()
+        into.update(dict.fromkeys(absorbed, story_id))
+        index.add(story_id, story_id, row.title, seen, language=row.language, vector=vector,
+                  absorbed=absorbed)  # fmt: skip
         assigned.append(story_id)
-    return assigned
+    return assigned if forward else [_survivor(story_id, into) for story_id in assigned]
+
+
+def _survivor(story_id: str, into: dict[str, str]) -> str:
+    """The story ``story_id``'s articles are stored in after every merge."""
+    while story_id in into:
+        story_id = into[story_id]
+    return story_id
 
 
 def clusterings(
@@ -258,7 +275,13 @@ def clusterings(
 
 
 def spread_index(
-    rows: Sequence[Row], settings: DedupSettings, *, names: bool = True, steer: bool = True
+    rows: Sequence[Row],
+    settings: DedupSettings,
+    *,
+    names: bool = True,
+    steer: bool = True,
+    merge: bool = True,
+    forward: bool = False,
 ) -> list[str]:
     """``story_index`` with each row's time spread after its story's stamp, as bench.surge
     spreads them, taken in that time order: the slice's stamp is the crawl time of a whole
@@ -266,7 +289,7 @@ def spread_index(
     times = spread_times([(row.story, row.seen) for row in rows], SPREAD_SEED)
     order = sorted(range(len(rows)), key=lambda number: (times[number], number))
     spread = [replace(rows[number], seen=times[number]) for number in order]
-    found = story_index(spread, settings, names=names, steer=steer)
+    found = story_index(spread, settings, names=names, steer=steer, merge=merge, forward=forward)
     predicted = [""] * len(rows)
     for position, number in enumerate(order):
         predicted[number] = found[position]

@@ -69,6 +69,7 @@ async def story_detail(store: Store, story_id: str) -> StoryDetail | None:
     found = await store.find_stories(StoryFilter(story_id=story_id), limit=1)
     if not found:
         return None
+    story_id = found[0].story_id  # a merged story's id answers with its survivor (0070)
     chosen = AlertFilter(story_id=story_id)
     listings = await store.find_alerts(chosen, limit=ALERTS_PER_STORY)
     alerts = [Alert.from_listing(listing) for listing in reversed(listings)]  # oldest first

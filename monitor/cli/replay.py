@@ -38,8 +38,10 @@ class SourceError(Exception):
 
 
 def replay_line(item: Ingested) -> dict[str, Any]:
-    """The JSON-lines contract of ``wirewatch replay`` (``id``, ``language``, ``joined_by``
-    and ``join_score`` are additions; ``language`` is "" when it could not be told)."""
+    """The JSON-lines contract of ``wirewatch replay`` (``id``, ``language``, ``joined_by``,
+    ``join_score`` and ``absorbed`` are additions; ``language`` is "" when it could not be
+    told; ``absorbed``: the stories the article showed to be newer pieces of its story's
+    event, merged into it (decision 0070), most often none)."""
     article = item.article
     return {
         "feed": article.feed_name,
@@ -55,6 +57,7 @@ def replay_line(item: Ingested) -> dict[str, Any]:
         "language": article.language,
         "joined_by": item.decision.joined_by.value,
         "join_score": _rounded(item.decision.score),
+        "absorbed": list(item.decision.absorbed),
     }
 
 

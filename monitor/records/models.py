@@ -253,6 +253,9 @@ class DedupDecision:
     # What decided a story index match (near_identical, update, related), 0-100: the
     # headlines' token-sort ratio or the IDF cosine x 100; None when equality decided.
     score: float | None = None
+    # Stories this article showed to be newer pieces of its story's event, merged into it
+    # with the article (docs/decisions/0070-where-recall-is-lost.md).
+    absorbed: tuple[str, ...] = ()
 
     @property
     def joined_by(self) -> JoinReason:

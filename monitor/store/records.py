@@ -74,6 +74,7 @@ class WindowArticle:
     language: str = ""  # the article's language code, its words read in it ("": unknown)
     embedding: bytes = b""  # its headline's sentence embedding (``Article.embedding``)
     stored: datetime | None = None  # fetched: the window holds it while this is in it
+    absorbed: tuple[str, ...] = ()  # the stories it merged into its own (decision 0070)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,7 @@ class Deduplicator:
                 match.kind,
                 facts,
                 deciding_score(match),
+                match.absorbed,
             )
         return DedupDecision(Verdict.NEW_STORY, story_id_for(article.article_id), facts=facts)
 
@@ -196,7 +197,7 @@ class Deduplicator:
         seen = article_time(article)
         self.index.add(decision.story_id, first, article.title, seen, lead,
                        language=article.language, vector=article.embedding,
-                       stored=article.fetched_at)  # fmt: skip
+                       stored=article.fetched_at, absorbed=decision.absorbed)  # fmt: skip
 
 
 def deciding_score(match: StoryMatch) -> float | None:
@@ -219,7 +220,8 @@ def add_stored(
     stored = stored or item.stored
     lead = grouping_lead(item.title, item.summary, item.page_lead)
     index.add(item.story_id, item.first_article_id, item.title, seen, lead,
-              language=item.language, vector=item.embedding, stored=stored)  # fmt: skip
+              language=item.language, vector=item.embedding, stored=stored,
+              absorbed=item.absorbed)  # fmt: skip
 
 
 def add_window(

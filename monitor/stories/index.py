@@ -37,7 +37,9 @@ What the window holds of each article, and how it is kept and pruned, is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -56,6 +58,11 @@ _NEIGHBOURS = 16  # nearest headlines by meaning judged per lookup
 # are this close: the report joins the older (decision 0070). Chosen on the slice's tuned
 # rows (0.80 cost precision; 0.90 gains less).
 _ONE_EVENT = 0.85
+# A bridged story is merged into the oldest (not only passed over) when its vector and the
+# oldest's are this close (decision 0070, "Built: the merge").
+_MERGE_BAR = 0.85
+_MERGE_MEMBERS = 1
+_MERGE_OWN = 0.7
 
 # A module constant, read for every candidate: an Enum's attribute costs ten times a global.
 _VETO = MatchKind.VETO
@@ -69,6 +76,9 @@ class StoryMatch:
     first_article_id: str
     kind: MatchKind  # same_headline, near_identical, update, related, semantic or shared_names
     score: float
+    # Newer stories this report shows to be pieces of ``story_id``'s event, merged into it
+    # when the report is added (docs/decisions/0070-where-recall-is-lost.md), oldest first.
+    absorbed: tuple[str, ...] = ()
 
 
 class StoryIndex(ArticleWindow):
@@ -101,6 +111,53 @@ class StoryIndex(ArticleWindow):
         self.recent = recent
         self.name_easing = evidence.NAME_EASING  # 0: no rare-name easing (decision 0067)
         self.one_event = _ONE_EVENT  # above 1: no steering to a story's older piece (0070)
+        self.merge_bar = _MERGE_BAR  # above 1: a bridge steers but merges nothing (0070)
+        self.merge_members = _MERGE_MEMBERS
+        self.merge_own = _MERGE_OWN
+
+    def add(
+        self,
+        story_id: str,
+        first_article_id: str,
+        title: str,
+        seen: datetime,
+        lead: str = "",
+        *,
+        language: str = "",
+        vector: bytes = b"",
+        stored: datetime | None = None,
+        absorbed: Sequence[str] = (),
+    ) -> None:
+        """Index an article (``ArticleWindow.add``), first merging into its story the
+        stories it ``absorbed`` (its verdict's, or as the store recorded it)."""
+        if absorbed:
+            self.merge(story_id, absorbed)
+        super().add(story_id, first_article_id, title, seen, lead, language=language,
+                    vector=vector, stored=stored)  # fmt: skip
+
+    def merge(self, survivor_id: str, absorbed: Sequence[str]) -> int:
+        """Merge the ``absorbed`` stories into ``survivor_id``'s: their windowed members
+        are re-pointed to it, in serial order (as a warm-up from the store, which holds
+        them under the survivor, adds them). Costs the absorbed members, never the
+        window. Stories the index does not hold (a warm-up read them re-pointed) are
+        passed over; how many were merged."""
+        survivor = self._stories.get(survivor_id)
+        merged = 0
+        for story_id in absorbed:
+            story = self._stories.get(story_id) if story_id != survivor_id else None
+            if survivor is None or story is None:
+                continue
+            del self._stories[story_id]
+            for serial in story.members:
+                self._entries[serial].story = survivor
+            survivor.members = list(heapq.merge(survivor.members, story.members))
+            survivor.entries += story.entries
+            survivor.last_seen = max(survivor.last_seen, story.last_seen)
+            merged += 1
+        if merged and survivor is not None:
+            survivor.centroid = None
+            self._refresh(survivor)
+        return merged
 
     def find(
         self,
@@ -117,9 +174,9 @@ class StoryIndex(ArticleWindow):
         if same is not None:
             return StoryMatch(same.story_id, same.first_article_id, MatchKind.SAME_HEADLINE, 100.0)
         idf = Rarity(self._postings, len(self._entries))
-        found, vetoed = self._best(query, seen.timestamp(), idf)
-        embedding = self._decoded(vector) if found is None and self.by_meaning else None
-        if embedding is not None:
+        embedding = self._decoded(vector) if self.by_meaning else None  # kept for add
+        found, vetoed = self._best(query, seen.timestamp(), idf, embedding)
+        if found is None and embedding is not None:
             found = self._semantic_best(query, embedding, seen.timestamp(), vetoed, idf)
         return found
 
@@ -154,7 +211,9 @@ class StoryIndex(ArticleWindow):
 
     # -- judging -----------------------------------------------------------------------
 
-    def _best(self, query: Query, seen: float, idf: Rarity) -> tuple[StoryMatch | None, set[str]]:
+    def _best(
+        self, query: Query, seen: float, idf: Rarity, embedding: npt.NDArray[np.float32] | None
+    ) -> tuple[StoryMatch | None, set[str]]:
         vetoed: set[str] = set()
         allowed: list[tuple[StoryMatch, IndexedStory]] = []
         for entry in self._candidates(query, seen):
@@ -169,22 +228,43 @@ class StoryIndex(ArticleWindow):
         allowed = [pair for pair in allowed if pair[0].story_id not in vetoed]
         if not allowed:
             return None, vetoed
-        return self._steered(max(allowed, key=lambda pair: pair[0].score), allowed), vetoed
+        best = max(allowed, key=lambda pair: pair[0].score)
+        return self._steered(best, allowed, embedding), vetoed
 
     def _steered(
-        self, best: tuple[StoryMatch, IndexedStory], allowed: list[tuple[StoryMatch, IndexedStory]]
+        self,
+        best: tuple[StoryMatch, IndexedStory],
+        allowed: list[tuple[StoryMatch, IndexedStory]],
+        embedding: npt.NDArray[np.float32] | None,
     ) -> StoryMatch:
         """``best``, or the oldest story the report's words reach too when the two stories,
         taken as wholes, tell one event (their vectors' cosine ≥ ``one_event``): a story
-        split early then grows in one piece, not in whichever is nearest to each report
-        (docs/decisions/0070-where-recall-is-lost.md)."""
-        oldest = min(allowed, key=lambda pair: (pair[1].members[:1], pair[1].story_id))[1]
-        if oldest is best[1] or not (self.by_meaning and self.wholes):
+        split early then grows in one piece, not in whichever is nearest to each report;
+        the other stories it reaches that are as close to the oldest (≥ ``merge_bar``) are
+        absorbed into it (docs/decisions/0070-where-recall-is-lost.md)."""
+        if not (self.by_meaning and self.wholes):
             return best[0]
-        mine, theirs = story_vector(best[1], self._vectors), story_vector(oldest, self._vectors)
-        if mine is None or theirs is None or float(mine @ theirs) < self.one_event:
+        stories = sorted({s.story_id: s for _, s in allowed}.values(), key=_age)
+        oldest = stories[0]
+        theirs = story_vector(oldest, self._vectors) if len(stories) > 1 else None
+        if theirs is None:
             return best[0]
-        return max((pair for pair in allowed if pair[1] is oldest), key=lambda p: p[0].score)[0]
+        closeness = {oldest.story_id: 1.0}
+        vectors = {}
+        for story in stories[1:]:
+            mine = vectors[story.story_id] = story_vector(story, self._vectors)
+            closeness[story.story_id] = -1.0 if mine is None else float(mine @ theirs)
+        if closeness[best[1].story_id] < self.one_event:
+            return best[0]
+        match = max((pair for pair in allowed if pair[1] is oldest), key=lambda p: p[0].score)[0]
+        absorbed = tuple(
+            s.story_id
+            for s in stories[1:]
+            if closeness[s.story_id] >= self.merge_bar
+            and len(s.members) >= self.merge_members
+            and (self.merge_own <= 0 or _own(embedding, vectors[s.story_id]) >= self.merge_own)
+        )
+        return replace(match, absorbed=absorbed) if absorbed else match
 
     def _semantic_best(
         self,
@@ -225,3 +305,15 @@ class StoryIndex(ArticleWindow):
         if abs(gap) <= self.recent.total_seconds():
             return self.related, self.semantic
         return self.later
+
+
+def _age(story: IndexedStory) -> tuple[list[int], str]:
+    """Oldest first: by the story's first windowed member, then by id (no hash order)."""
+    return story.members[:1], story.story_id
+
+
+def _own(embedding: npt.NDArray[np.float32] | None, story: npt.NDArray[np.float32] | None) -> float:
+    """The bridging report's own cosine to a story's vector (-1 without either)."""
+    if embedding is None or story is None:
+        return -1.0
+    return evidence.cosine_of(embedding, story)

@@ -22,6 +22,7 @@ from monitor.stories.queries import read_text
 # Stories other daemons opened are checked against for this long after this daemon
 # learned them: longer than any article waits between being decided and being written.
 RECENT = timedelta(minutes=5)
+_MERGES_KEPT = 10_000  # merges other daemons made, remembered to fold decisions made before
 
 
 @runtime_checkable
@@ -45,6 +46,10 @@ class SharedStories:
         # an entry of the recent index is kept by the time it was last learned, so one can
         # be stale only once a batch's time is (decision 0077).
         self._learned: list[datetime] = []
+        # Stories other daemons merged into an older one (decision 0070): absorbed id →
+        # (survivor, its first article). A decision made before this daemon learned the
+        # merge is folded into the survivor when it is written.
+        self._merged: dict[str, tuple[str, str]] = {}
 
     def learn(self, articles: Sequence[WindowArticle]) -> None:
         now = self.clock()
@@ -56,9 +61,28 @@ class SharedStories:
             reading = read_text(item.title, lead, item.language)
             self.dedup.index.preread((reading,))
             self._recent.preread((reading,))
-            add_stored(self.dedup.index, item, item.seen)
+            add_stored(self.dedup.index, item, item.seen)  # merging what it absorbed
+            self._learn_merges(item)
             # By when it was learned: a decision made before then did not know it.
             add_stored(self._recent, item, now, now)
+
+    def _learn_merges(self, item: WindowArticle) -> None:
+        if not item.absorbed:
+            return
+        if len(self._merged) + len(item.absorbed) > _MERGES_KEPT:
+            self._merged.clear()
+        for story_id in item.absorbed:
+            self._merged[story_id] = (item.story_id, item.first_article_id)
+
+    def _survivor(self, story_id: str) -> tuple[str, str] | None:
+        """The story ``story_id`` was merged into (after every later merge), if it was."""
+        found = None
+        for _ in range(len(self._merged)):  # a chain of merges, never a cycle
+            later = self._merged.get(story_id)
+            if later is None:
+                break
+            found, story_id = later, later[0]
+        return found
 
     def opened_elsewhere(
         self, records: Sequence[tuple[Article, DedupDecision]]
@@ -70,6 +94,11 @@ class SharedStories:
         ours = {decision.story_id for _, decision in records}
         found: dict[str, OpenedElsewhere] = {}
         for article, decision in records:
+            merged = self._survivor(decision.story_id) if self._merged else None
+            if merged is not None and decision.verdict is Verdict.FOLDED:
+                found[decision.story_id] = OpenedElsewhere(
+                    merged[0], merged[1], decision.evidence, decision.score
+                )
             if decision.verdict is not Verdict.NEW_STORY:
                 continue
             lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)

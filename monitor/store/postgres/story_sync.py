@@ -47,7 +47,11 @@ _PUBLISH = "SELECT wirewatch_publish_articles(%s, %s, %s) AS newest"
 # Every story row a write grows, locked at once in one order (ORDER BY sits below the row
 # locks in the plan): two writes growing the same stories wait for each other, never
 # each holding a row the other needs (decision 0056, "Story rows in one order").
-_LOCK_STORIES = "SELECT story_id FROM stories WHERE story_id = ANY(%s) ORDER BY story_id FOR UPDATE"
+# A row merged into another story meanwhile (decision 0070) is read anew once its lock is
+# had: the write is then retried, folded into the survivor its catch-up learns.
+_LOCK_STORIES = """
+SELECT story_id, merged_into FROM stories WHERE story_id = ANY(%s) ORDER BY story_id FOR UPDATE
+"""
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
 # An index range on ``articles_seq`` read in pages, each article's story looked up by its
 # key: no plan for this can scan every story, whatever the statistics (decision 0056).
@@ -56,7 +60,9 @@ SELECT a.seq, a.story_id,
        (SELECT s.first_article_id FROM stories s WHERE s.story_id = a.story_id)
            AS first_article_id,
        a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id,
+       (SELECT string_agg(m.absorbed_id, ' ') FROM story_merges m
+        WHERE m.article_id = a.article_id) AS absorbed
 FROM articles a
 WHERE a.seq > %s {ours}
 ORDER BY a.seq
@@ -233,10 +239,17 @@ async def newest_published(cursor: AsyncCursor[DictRow]) -> int:
 
 
 async def lock_stories(conn: Connection, records: Sequence[ArticleRecord]) -> None:
-    """Lock the rows of the stories ``records`` grow, sorted by id, before any is written."""
-    grown = sorted({d.story_id for _, d, _ in records if d.verdict is not Verdict.NEW_STORY})
-    if grown:
-        await conn.execute(_LOCK_STORIES, (grown,))
+    """Lock the rows of the stories ``records`` grow or merge away, sorted by id, before
+    any is written; :class:`OpenedMeanwhileError` when one was merged into another story
+    (by another daemon, since this daemon decided): the retry folds into the survivor."""
+    grown = {d.story_id for _, d, _ in records if d.verdict is not Verdict.NEW_STORY}
+    grown.update(story for _, d, _ in records for story in d.absorbed)
+    if not grown:
+        return
+    locked = await (await conn.execute(_LOCK_STORIES, (sorted(grown),))).fetchall()
+    merged = [row["story_id"] for row in locked if row["merged_into"]]
+    if merged:
+        raise OpenedMeanwhileError(f"{len(merged)} stories merged by another daemon meanwhile")
 
 
 def _opens(records: Sequence[ArticleRecord]) -> bool:

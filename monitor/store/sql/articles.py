@@ -68,7 +68,7 @@ def store_articles(
     states: list[Any] = []
     for article, decision, alerts in records:
         yield from _store_row(dialect, article, decision)
-        story = (decision.story_id,) * 2
+        story = (decision.story_id,) * 3
         states.append((yield from asked(sql.ALERT_STATE, story)) if callable(alerts) else None)
     created = []
     for (_, decision, alerts), state in zip(records, states, strict=True):
@@ -106,6 +106,22 @@ def _store_row(dialect: Dialect, article: Article, decision: DedupDecision) -> S
               article.page_canonical, article.language, article.author,
               facts.page_lead or None, article.embedding or None)  # fmt: skip
     yield from written(sql.INSERT_ARTICLE, values)
+    for absorbed in decision.absorbed:
+        yield from merge_story(dialect, absorbed, decision.story_id, article)
+
+
+def merge_story(
+    dialect: Dialect, absorbed: str, survivor: str, article: Article
+) -> Steps[None]:
+    """Merge the ``absorbed`` story into ``survivor``, as ``article`` showed them to be one
+    event (decision 0070): its counts, outlets, names and articles move; its
+    row stays, marked merged into the survivor, and so do its alerts and threads."""
+    yield from written(sql.MERGE_COUNTS, (absorbed, absorbed, survivor))
+    for statement in (sql.MERGE_OUTLETS, sql.MERGE_NAMES, sql.MERGE_ARTICLES,
+                      sql.MERGE_EARLIER_ROWS, sql.MERGE_EARLIER, sql.MERGED_ROW):  # fmt: skip
+        yield from written(statement, (survivor, absorbed))
+    stamp = dialect.time(article.fetched_at)
+    yield from written(sql.RECORD_MERGE, (absorbed, survivor, article.article_id, stamp))
 
 
 def store_page(
@@ -169,7 +185,8 @@ def insert_alert(dialect: Dialect, alert: AlertRecord) -> Steps[bool]:
 
 def story_alert_state(story_id: str) -> Steps[StoryAlertState]:
     """The story's outlet count and what its earlier alerts reported, rule by rule."""
-    return _alert_state(story_id, (yield from rows_of(sql.ALERT_STATE, (story_id, story_id))))
+    found = yield from rows_of(sql.ALERT_STATE, (story_id,) * 3)
+    return _alert_state(story_id, found)
 
 
 def _alert_state(story_id: str, found: list[Row]) -> StoryAlertState:

@@ -30,6 +30,7 @@ class Dialect:
     arrival: str  # the articles column numbering rows in the order they were stored
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
+    concat: str  # the aggregate joining text values with a separator
     skip_locked: str  # how a batch to prune is taken: PostgreSQL skips rows others hold
     fold: str  # lower case in every script (SQLite's lower() folds ASCII only)
     utc_hour: str  # the UTC hour of column first_at as text, "2026-03-01T06"
@@ -98,6 +99,7 @@ SQLITE = Dialect(
     arrival="rowid",
     tiebreak="",
     greatest="max",
+    concat="group_concat",
     skip_locked="",
     fold="unicode_lower",  # registered on every connection (monitor.store.sqlite.store)
     utc_hour="substr(first_at, 1, 13)",  # stored as UTC ISO 8601 text
@@ -114,6 +116,7 @@ POSTGRES = Dialect(
     arrival="seq",
     tiebreak=", a.seq",
     greatest="greatest",
+    concat="string_agg",
     skip_locked=" FOR UPDATE SKIP LOCKED",
     fold="lower",
     utc_hour="""to_char(first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')""",

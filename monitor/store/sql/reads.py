@@ -66,7 +66,12 @@ def like_pattern(text: str) -> str:
 
 def _story_conditions(chosen: StoryFilter) -> tuple[list[str], list[Any]]:
     tests: list[tuple[bool, str, tuple[Any, ...]]] = [
-        (bool(chosen.story_id), "s.story_id = ?", (chosen.story_id,)),
+        # A story merged into another (decision 0070) answers with the survivor; lists
+        # show only survivors.
+        (True, "s.merged_into IS NULL", ()),
+        (bool(chosen.story_id),
+         "s.story_id = coalesce((SELECT m.merged_into FROM stories m WHERE m.story_id = ?), ?)",
+         (chosen.story_id, chosen.story_id)),
         (bool(chosen.rule), _IN_STORY.format(table="alerts", test="x.rule = ?"), (chosen.rule,)),
         (bool(chosen.language),
          _IN_STORY.format(table="articles", test="x.language = ?"), (chosen.language,)),

@@ -71,7 +71,7 @@ _STORY_ARTICLE = _columns(StoryArticle)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body", "embedding")
 _KNOWN = _columns(KnownArticle, "matched_by")
-_WINDOW = _columns(WindowArticle, "seen", "embedding", "stored")
+_WINDOW = _columns(WindowArticle, "seen", "embedding", "stored", "absorbed")
 FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
 
 
@@ -200,7 +200,9 @@ def window_article(row: Row) -> WindowArticle:
     fetched, published = when(row["fetched_at"]), moment(row["published"])
     seen = min(published, fetched) if published else fetched
     embedding = unpacked_embedding(row["embedding"], row["article_id"])
-    return WindowArticle(**_values(row, _WINDOW), seen=seen, embedding=embedding, stored=fetched)
+    absorbed = tuple(sorted((row["absorbed"] or "").split()))
+    return WindowArticle(**_values(row, _WINDOW), seen=seen, embedding=embedding, stored=fetched,
+                         absorbed=absorbed)  # fmt: skip
 
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:

@@ -93,11 +93,18 @@ INSERT INTO deliveries (alert_id, notifier, next_attempt_at, updated_at) VALUES 
 ON CONFLICT DO NOTHING
 """
 # A story's alert state in one statement: its outlet count on every row, and one row per
-# earlier alert (a single row of NULLs when it has none).
+# earlier alert, its own or a story's merged into it (a single row of NULLs when none):
+# an alert sent for an absorbed story stays sent for the survivor (decision 0070).
 ALERT_STATE = """
 SELECT (SELECT count(*) FROM story_outlets WHERE story_id = ?) AS n,
        a.rule, a.event, a.severity, a.terms, a.outlets
-FROM (SELECT 1 AS one) AS here LEFT JOIN alerts a ON a.story_id = ?
+FROM (SELECT 1 AS one) AS here LEFT JOIN (
+    SELECT rule, event, severity, terms, outlets FROM alerts WHERE story_id = ?
+    UNION ALL
+    SELECT x.rule, x.event, x.severity, x.terms, x.outlets
+    FROM story_merges m JOIN alerts x ON x.story_id = m.absorbed_id
+    WHERE m.survivor_id = ?
+) AS a ON 1 = 1
 """
 ARTICLE_STORY = "SELECT story_id FROM articles WHERE article_id = ?"
 # A page that came late: its text joins the article stored without it (never replaces one),
@@ -107,6 +114,41 @@ ADD_BODY = (
     " WHERE article_id = ? AND body IS NULL"
 )
 
+
+# --- a story merged into an older piece of its event (decision 0070), in the bridging
+# article's transaction: counts, outlets, names and articles move (a tombstone only ever
+# tells "seen"); the absorbed
+# row stays (its alerts and links name it), marked merged_into; earlier merges into it follow.
+MERGE_COUNTS = """
+UPDATE stories SET
+    article_count = article_count + coalesce((SELECT m.article_count FROM stories m
+                                              WHERE m.story_id = ?), 0),
+    updates = updates + coalesce((SELECT m.updates FROM stories m WHERE m.story_id = ?), 0)
+WHERE story_id = ?
+"""
+MERGED_ROW = "UPDATE stories SET merged_into = ?, article_count = 0 WHERE story_id = ?"
+MERGE_OUTLETS = """
+INSERT INTO story_outlets (story_id, outlet)
+SELECT ?, outlet FROM story_outlets WHERE story_id = ?
+ON CONFLICT DO NOTHING
+"""
+MERGE_NAMES = """
+INSERT INTO story_names (story_id, name, kind, mentions)
+SELECT ?, name, kind, mentions FROM story_names WHERE story_id = ?
+ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + excluded.mentions
+"""
+MERGE_ARTICLES = "UPDATE articles SET story_id = ? WHERE story_id = ?"
+MERGE_EARLIER = "UPDATE story_merges SET survivor_id = ? WHERE survivor_id = ?"
+MERGE_EARLIER_ROWS = """
+UPDATE stories SET merged_into = ?
+WHERE story_id IN (SELECT absorbed_id FROM story_merges WHERE survivor_id = ?)
+"""
+RECORD_MERGE = """
+INSERT INTO story_merges (absorbed_id, survivor_id, article_id, merged_at) VALUES (?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+# The story a merged one's id answers with (itself when never merged).
+SURVIVOR = "SELECT coalesce(merged_into, story_id) AS story_id FROM stories WHERE story_id = ?"
 
 TOUCH_STORY = """
 UPDATE stories SET article_count = article_count + 1,
@@ -118,29 +160,31 @@ STORY_NAMES = """
 SELECT name, kind FROM story_names WHERE story_id = ? ORDER BY mentions DESC, name{collate}
 """
 
-RECENT_ARTICLES = """
+# The stories an article absorbed (decision 0070), space-separated, NULL when none: a
+# warm-up, a snapshot's replay and another daemon's index merge them as the live index did.
+ABSORBED = """(SELECT {concat}(m.absorbed_id, ' ') FROM story_merges m
+        WHERE m.article_id = a.article_id) AS absorbed"""
+# What the story index is warmed with of each windowed article.
+_WINDOW = f"""
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
-FROM articles a JOIN stories s USING (story_id)
+       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id,
+       {ABSORBED}
+FROM articles a JOIN stories s USING (story_id)"""
+
+RECENT_ARTICLES = _WINDOW + """
 WHERE a.fetched_at >= ?
 ORDER BY a.fetched_at, a.{arrival}
 """
 
 # Replayed over a story index snapshot: the window's articles stored after its mark and
 # up to ``top``, in the order they were stored (the order the index first saw them).
-WINDOW_AFTER = """
-SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
-FROM articles a JOIN stories s USING (story_id)
+WINDOW_AFTER = _WINDOW + """
 WHERE a.{arrival} > ? AND a.{arrival} <= ? AND a.fetched_at >= ?
 ORDER BY a.{arrival}
 """
 # The window up to an arrival mark, in the order the store's warm-up reads it: what a
 # story index snapshot taken at that mark holds (a cold start warmed in a child process).
-WINDOW_TO = """
-SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
-       coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id
-FROM articles a JOIN stories s USING (story_id)
+WINDOW_TO = _WINDOW + """
 WHERE a.fetched_at >= ? AND a.{arrival} <= ?
 ORDER BY a.fetched_at, a.{arrival}
 """
