@@ -166,10 +166,16 @@ class AlertPlan:
         event = "+".join(change.key for change in found)
         severity = _highest(history.severity, match.severity if match else history.severity)
         terms = match.terms if match else tuple(sorted(history.terms))
-        reason = "; ".join(change.words for change in found)
+        reason = "; ".join(change.words for change in found) + self._merged()
         return self._record(
             rule=rule, event=event, severity=severity, terms=terms, state=state, reason=reason
         )
+
+    def _merged(self) -> str:
+        """What a follow-up says of the stories the article merged into this one: their
+        alerts count as this story's, and their articles and outlets are counted here."""
+        absorbed = self.decision.absorbed
+        return f"; merged story {', '.join(absorbed)}" if absorbed else ""
 
     def _record(
         self,

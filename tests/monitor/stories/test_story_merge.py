@@ -1,0 +1,186 @@
+"""Two pieces of one event merged into one story (decision 0070), on both stores: the
+bridging report's verdict names the story it absorbed; the store records the merge and
+re-points the absorbed story's articles; its id answers with the survivor; and a restart
+from the store, from a snapshot taken before the merge (the rest replayed), from one
+taken after it, and another daemon learning the stored articles all hold the stories
+the live index holds, so the next report goes where it would have gone without them.
+Real embeddings of headlines written for these tests."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config.settings import DedupSettings
+from monitor.feeds.normalise import content_fingerprint
+from monitor.records import MatchKind
+from monitor.records.models import Article, Verdict
+from monitor.store.interface import Store
+from monitor.store.records import StoryFilter
+from monitor.stories import SharedStories, WatchedStories
+from monitor.stories.dedup import Deduplicator, story_id_for
+from monitor.stories.embedding import encode_headlines
+from monitor.stories.index import StoryIndex
+from monitor.stories.warmup import StoryWarmup
+from tests.monitor.stories.test_split_stories import LOOK_ALIKE, NEWER_PIECE, OLDER_PIECE, REPORT
+from tests.support.stores import STORE_BACKENDS, new_store, store_location
+from tests.support.window_background import BACKGROUND, NOW
+
+# A report near-identical to the newer piece's second headline: without the merge (or
+# after a restart that rebuilt the pieces apart) it would join the newer piece.
+PROBE = "Eruption sends lava toward Grindavik on Reykjanes peninsula overnight"
+_TITLES = BACKGROUND + OLDER_PIECE + NEWER_PIECE + LOOK_ALIKE + [REPORT, PROBE]
+_VECTORS = dict(zip(_TITLES, encode_headlines(_TITLES), strict=True))
+END = NOW + timedelta(hours=1)
+
+
+class _Written:
+    stale = False
+
+    async def flushed(self) -> None:
+        return None
+
+
+def _article(number: int, title: str, at: datetime) -> Article:
+    article_id = f"m{number}"
+    return Article(
+        article_id=article_id, feed_url=f"http://outlet-{number}.test/feed",
+        feed_name=f"Outlet {number}", guid=article_id, title=title,
+        link=f"http://outlet-{number}.test/{article_id}", summary="", content="",
+        published=at, fetched_at=at, fingerprint=content_fingerprint(title, ""),
+        language="en", embedding=_VECTORS[title],
+    )  # fmt: skip
+
+
+def _stream() -> list[Article]:
+    """The background three hours before, the older piece, the newer piece, a minute apart."""
+    early = [_article(n, t, NOW - timedelta(hours=3)) for n, t in enumerate(BACKGROUND)]
+    pieces = OLDER_PIECE + NEWER_PIECE
+    start = len(early)
+    return early + [
+        _article(start + n, t, NOW + timedelta(minutes=n)) for n, t in enumerate(pieces)
+    ]
+
+
+BRIDGE = _article(90, REPORT, NOW + timedelta(minutes=30))
+OLDER = story_id_for(f"m{len(BACKGROUND)}")
+NEWER = story_id_for(f"m{len(BACKGROUND) + len(OLDER_PIECE)}")
+
+
+async def _store_all(store: Store, dedup: Deduplicator, articles: list[Article]) -> None:
+    """Each article stored and remembered; the two pieces of the event as two stories
+    (as a report's words can first split an event: forced here, the rest decided)."""
+    pieces = dict.fromkeys(OLDER_PIECE, OLDER) | dict.fromkeys(NEWER_PIECE, NEWER)
+    for article in articles:
+        decision = await dedup.classify(article)
+        story = pieces.get(article.title)
+        if story is not None:
+            opens = story == story_id_for(article.article_id)
+            first = article.article_id if opens else _first(story)
+            verdict = Verdict.NEW_STORY if opens else Verdict.FOLDED
+            decision = replace(decision, verdict=verdict, story_id=story, duplicate_of=first,
+                               evidence=MatchKind.RELATED, absorbed=())  # fmt: skip
+        await store.record_article(article, decision, [])
+        dedup.remember(article, decision)
+
+
+def _first(story: str) -> str:
+    return f"m{len(BACKGROUND)}" if story == OLDER else f"m{len(BACKGROUND) + len(OLDER_PIECE)}"
+
+
+def _stories(index: StoryIndex) -> dict[str, list[str]]:
+    """Each story's windowed headlines, in the order the index holds them."""
+    return {
+        story_id: [index._entries[serial].headline for serial in story.members]
+        for story_id, story in sorted(index._stories.items())
+    }
+
+
+def _next(index: StoryIndex) -> tuple[str, MatchKind] | None:
+    found = index.find(PROBE, END, language="en", vector=_VECTORS[PROBE])
+    return None if found is None else (found.story_id, found.kind)
+
+
+def test_the_index_merges_the_newer_piece_into_the_older_and_the_next_report_follows() -> None:
+    index = StoryIndex(timedelta(hours=48), threshold=88)
+    pieces = dict.fromkeys(OLDER_PIECE, OLDER) | dict.fromkeys(NEWER_PIECE, NEWER)
+    for article in _stream():
+        story = pieces.get(article.title, story_id_for(article.article_id))
+        index.add(story, story, article.title, article.fetched_at, language="en",
+                  vector=article.embedding)  # fmt: skip
+    assert _next(index) == (NEWER, MatchKind.NEAR_IDENTICAL)  # before the merge
+    found = index.find(REPORT, BRIDGE.fetched_at, language="en", vector=BRIDGE.embedding)
+    assert found is not None and (found.story_id, found.absorbed) == (OLDER, (NEWER,))
+    index.add(OLDER, OLDER, REPORT, BRIDGE.fetched_at, language="en",
+              vector=BRIDGE.embedding, absorbed=found.absorbed)  # fmt: skip
+    assert NEWER not in index._stories
+    assert len(index._stories[OLDER].members) == len(OLDER_PIECE + NEWER_PIECE) + 1
+    assert _next(index) == (OLDER, MatchKind.NEAR_IDENTICAL)
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_a_merge_is_stored_and_every_restart_path_gives_the_live_stories(
+    backend: str, tmp_path: Path
+) -> None:
+    before, after = tmp_path / "before.stories", tmp_path / "after.stories"
+    async with store_location(backend, tmp_path) as location:
+        store = new_store(backend, location)
+        await store.open()
+        dedup = Deduplicator(store, DedupSettings())
+        if isinstance(store, WatchedStories):  # as the daemon shares its store's stories
+            store.watch_stories(SharedStories(dedup))
+        other = new_store(backend, location)  # another daemon on the same store
+        await other.open()
+        learner = Deduplicator(other, DedupSettings())
+        if isinstance(other, WatchedStories):
+            other.watch_stories(SharedStories(learner))
+        await _store_all(store, dedup, _stream())
+        await _snapshot(store, dedup, before)
+        if isinstance(other, WatchedStories):
+            await other.find_articles([BRIDGE])  # it learns the two pieces apart
+            assert {OLDER, NEWER} <= set(learner.index._stories)
+
+        decision = await dedup.classify(BRIDGE)
+        assert (decision.verdict, decision.story_id, decision.absorbed) == (
+            Verdict.FOLDED, OLDER, (NEWER,))  # fmt: skip
+        await store.record_article(BRIDGE, decision, [])
+        dedup.remember(BRIDGE, decision)
+        await _snapshot(store, dedup, after)
+
+        answered = await store.find_stories(StoryFilter(story_id=NEWER), limit=1)
+        assert [story.story_id for story in answered] == [OLDER]
+        assert NEWER not in {s.story_id for s in await store.find_stories(StoryFilter())}
+        members = [item.title for item in await store.story_articles(OLDER)]
+        assert sorted(members) == sorted(OLDER_PIECE + NEWER_PIECE + [REPORT])
+        assert await store.story_articles(NEWER) == []
+
+        live = _stories(dedup.index)
+        assert _next(dedup.index) == (OLDER, MatchKind.NEAR_IDENTICAL)
+        restarted = [await _warmed(store, path) for path in (tmp_path / "none", before, after)]
+        for index in restarted:
+            assert _stories(index) == live
+            assert _next(index) == _next(dedup.index)
+        if isinstance(other, WatchedStories):
+            await other.find_articles([BRIDGE])  # it learns the merge from the bridge
+            assert _stories(learner.index) == live
+            assert _next(learner.index) == _next(dedup.index)
+        await other.close()
+        await store.close()
+
+
+async def _snapshot(store: Store, dedup: Deduplicator, path: Path) -> None:
+    warmup = StoryWarmup(store, dedup, path, lambda: END)
+    warmup.ready = True  # as if warmed
+    await warmup.save(asyncio.Lock(), _Written())
+
+
+async def _warmed(store: Store, path: Path) -> StoryIndex:
+    """A fresh index warmed at END: from the snapshot at ``path`` if there is one (the
+    articles stored after it replayed), else from the store."""
+    dedup = Deduplicator(store, DedupSettings())
+    await StoryWarmup(store, dedup, path, lambda: END).warm()
+    return dedup.index
