@@ -38,7 +38,16 @@ from rapidfuzz import fuzz, process, utils
 
 from bench import dedup_report
 from bench.dedup_mrpc import MRPC, mrpc_scores
-from bench.dedup_report import DELEAKED, FUZZ_CUTOFF, NO_NAMES, NO_STEER, OURS, WORDS_ONLY
+from bench.dedup_report import (
+    DELEAKED,
+    FORWARD,
+    FUZZ_CUTOFF,
+    NO_MERGE,
+    NO_NAMES,
+    NO_STEER,
+    OURS,
+    WORDS_ONLY,
+)
 from bench.dedup_scale import TRACED_ARTICLES, scale, scaled_rows, traced_bytes
 from bench.embeddings import timed_vectors, vectors_of
 from bench.pipeline import environment
@@ -252,7 +261,9 @@ def clusterings(
     honest = [
         (DELEAKED, lambda r: spread_index(r, settings)),
         (NO_NAMES, lambda r: spread_index(r, settings, names=False)),
+        (NO_MERGE, lambda r: spread_index(r, settings, merge=False)),
         (NO_STEER, lambda r: spread_index(r, settings, steer=False)),
+        (FORWARD, lambda r: spread_index(r, settings, forward=True)),
     ]
     if held_out:
         del methods[1]  # single-link compares every pair: minutes, and no news

@@ -110,9 +110,7 @@ def _store_row(dialect: Dialect, article: Article, decision: DedupDecision) -> S
         yield from merge_story(dialect, absorbed, decision.story_id, article)
 
 
-def merge_story(
-    dialect: Dialect, absorbed: str, survivor: str, article: Article
-) -> Steps[None]:
+def merge_story(dialect: Dialect, absorbed: str, survivor: str, article: Article) -> Steps[None]:
     """Merge the ``absorbed`` story into ``survivor``, as ``article`` showed them to be one
     event (decision 0070): its counts, outlets, names and articles move; its
     row stays, marked merged into the survivor, and so do its alerts and threads."""

@@ -171,23 +171,32 @@ SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetche
        {ABSORBED}
 FROM articles a JOIN stories s USING (story_id)"""
 
-RECENT_ARTICLES = _WINDOW + """
+RECENT_ARTICLES = (
+    _WINDOW
+    + """
 WHERE a.fetched_at >= ?
 ORDER BY a.fetched_at, a.{arrival}
 """
+)
 
 # Replayed over a story index snapshot: the window's articles stored after its mark and
 # up to ``top``, in the order they were stored (the order the index first saw them).
-WINDOW_AFTER = _WINDOW + """
+WINDOW_AFTER = (
+    _WINDOW
+    + """
 WHERE a.{arrival} > ? AND a.{arrival} <= ? AND a.fetched_at >= ?
 ORDER BY a.{arrival}
 """
+)
 # The window up to an arrival mark, in the order the store's warm-up reads it: what a
 # story index snapshot taken at that mark holds (a cold start warmed in a child process).
-WINDOW_TO = _WINDOW + """
+WINDOW_TO = (
+    _WINDOW
+    + """
 WHERE a.fetched_at >= ? AND a.{arrival} <= ?
 ORDER BY a.fetched_at, a.{arrival}
 """
+)
 ARRIVAL_TOP = "SELECT coalesce(max({arrival}), 0) AS top FROM articles"
 ARTICLE_AT = "SELECT article_id FROM articles WHERE {arrival} = ?"
 

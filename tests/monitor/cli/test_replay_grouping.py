@@ -61,6 +61,17 @@ EVENTS: list[tuple[str, str, str]] = [
     ("s2", "/homs-2", "Russian air strikes hit rebel positions near Homs, Iranian troops arrive"),
     ("s3", "/idlib", "Frappes aériennes russes près d'Idlib : 9 civils tués en Syrie"),
     ("s4", "/aleppo", "غارات روسية على ريف حلب ومقتل 7 مدنيين في سوريا"),
+    # two tolls keep two pieces of one eruption apart; a report giving none reaches both,
+    # and the newer piece is merged into the older (decision 0070)
+    ("v1", "/eruption", "Volcano erupts on Reykjanes peninsula, 3,000 evacuated from Grindavik"),
+    ("v2", "/eruption-2", "Grindavik: 3,000 evacuated as volcano erupts on Reykjanes peninsula"),
+    ("v3", "/eruption-3", "Volcano erupts on Reykjanes peninsula, 4,000 evacuated from Grindavik"),
+    ("v4", "/eruption-4", "Grindavik: 4,000 evacuated as volcano erupts on Reykjanes peninsula"),
+    (
+        "v5",
+        "/eruption-5",
+        "Thousands evacuated from Grindavik after volcano on Reykjanes peninsula erupts overnight",
+    ),
 ]
 
 # Forty stories alike but for the country named (so none joins another), then a report
@@ -191,9 +202,30 @@ def test_the_articles_tied_for_one_query_are_grouped_alike(
     assert tied["story_id"] in geneva and len(geneva) == len(COUNTRIES)
 
 
+def test_a_report_reaching_two_pieces_of_one_event_merges_the_newer_into_the_older(
+    rows: list[dict[str, object]],
+) -> None:
+    """The bridging report joins the older piece by its own evidence and names the newer
+    piece it absorbed. Only reports reaching two stories merge them (the eruption's, and
+    some naming both countries of a pair); the Geneva query, as close to forty stories,
+    merges none (a subject's stories, not one event's)."""
+    by_link = {str(row["link"]).rsplit("/", 1)[1]: row for row in rows}
+    bridge, older, newer = by_link["eruption-5"], by_link["eruption"], by_link["eruption-3"]
+    assert newer["story_id"] != older["story_id"] == bridge["story_id"]
+    assert (bridge["joined_by"], bridge["absorbed"]) == ("related", [newer["story_id"]])
+    merging = [str(row["link"]).rsplit("/", 1)[1] for row in rows if row["absorbed"]]
+    assert "eruption-5" in merging and "geneva-q" not in merging
+    assert all(link == "eruption-5" or link.endswith("-q") for link in merging), merging
+    for row in rows:
+        for absorbed in row["absorbed"]:  # type: ignore[attr-defined]
+            assert absorbed != row["story_id"]
+            later = [other for other in rows if other["story_id"] == absorbed]
+            assert all(rows.index(other) < rows.index(row) for other in later)
+
+
 def test_replay_groups_alike_whatever_the_hash_seed(feed: Path) -> None:
     """Two processes with other hash seeds print the same bytes: story ids, memberships,
-    reasons, scores and the rules' terms."""
+    merges, reasons, scores and the rules' terms."""
     assert _replay(feed, "1") == _replay(feed, "2718281")
 
 

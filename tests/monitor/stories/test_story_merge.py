@@ -20,6 +20,7 @@ from monitor.feeds.normalise import content_fingerprint
 from monitor.records import MatchKind
 from monitor.records.models import Article, Verdict
 from monitor.store.interface import Store
+from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import StoryFilter
 from monitor.stories import SharedStories, WatchedStories
 from monitor.stories.dedup import Deduplicator, story_id_for
@@ -136,12 +137,12 @@ async def test_a_merge_is_stored_and_every_restart_path_gives_the_live_stories(
         other = new_store(backend, location)  # another daemon on the same store
         await other.open()
         learner = Deduplicator(other, DedupSettings())
-        if isinstance(other, WatchedStories):
+        if isinstance(other, PostgresStore):
             other.watch_stories(SharedStories(learner))
         await _store_all(store, dedup, _stream())
         await _snapshot(store, dedup, before)
         late = _article(91, PROBE, BRIDGE.fetched_at)
-        if isinstance(other, WatchedStories):
+        if isinstance(other, PostgresStore):
             # It learns the two pieces apart, and decides a report into the newer piece
             # before the merge is stored: written after, the report goes to the survivor.
             (known,) = await other.find_articles([late])  # as a batch is looked up
@@ -169,11 +170,11 @@ async def test_a_merge_is_stored_and_every_restart_path_gives_the_live_stories(
         for index in restarted:
             assert _stories(index) == live
             assert _next(index) == _next(dedup.index)
-        if isinstance(other, WatchedStories):
+        if isinstance(other, PostgresStore):
             await other.record_article(late, late_decision, [])  # learns the merge first
             learned = _stories(learner.index)  # the late report in its arrival's place
             assert {k: sorted(v) for k, v in learned.items()} == {
-                k: sorted(v + [PROBE.lower()] if k == OLDER else v) for k, v in live.items()
+                k: sorted([*v, PROBE.lower()] if k == OLDER else v) for k, v in live.items()
             }
             assert PROBE in [item.title for item in await store.story_articles(OLDER)]
         await other.close()
