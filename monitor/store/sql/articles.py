@@ -37,6 +37,7 @@ from monitor.store.records import (
 from monitor.store.sql import rows
 from monitor.store.sql import statements as sql
 from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.merges import merge_story
 from monitor.store.sql.rows import Row
 from monitor.store.sql.steps import (
     Steps,
@@ -108,18 +109,6 @@ def _store_row(dialect: Dialect, article: Article, decision: DedupDecision) -> S
     yield from written(sql.INSERT_ARTICLE, values)
     for absorbed in decision.absorbed:
         yield from merge_story(dialect, absorbed, decision.story_id, article)
-
-
-def merge_story(dialect: Dialect, absorbed: str, survivor: str, article: Article) -> Steps[None]:
-    """Merge the ``absorbed`` story into ``survivor``, as ``article`` showed them to be one
-    event (decision 0070): its counts, outlets, names and articles move; its
-    row stays, marked merged into the survivor, and so do its alerts and threads."""
-    yield from written(sql.MERGE_COUNTS, (absorbed, absorbed, survivor))
-    for statement in (sql.MERGE_OUTLETS, sql.MERGE_NAMES, sql.MERGE_ARTICLES,
-                      sql.MERGE_EARLIER_ROWS, sql.MERGE_EARLIER, sql.MERGED_ROW):  # fmt: skip
-        yield from written(statement, (survivor, absorbed))
-    stamp = dialect.time(article.fetched_at)
-    yield from written(sql.RECORD_MERGE, (absorbed, survivor, article.article_id, stamp))
 
 
 def store_page(

@@ -115,41 +115,6 @@ ADD_BODY = (
 )
 
 
-# --- a story merged into an older piece of its event (decision 0070), in the bridging
-# article's transaction: counts, outlets, names and articles move (a tombstone only ever
-# tells "seen"); the absorbed
-# row stays (its alerts and links name it), marked merged_into; earlier merges into it follow.
-MERGE_COUNTS = """
-UPDATE stories SET
-    article_count = article_count + coalesce((SELECT m.article_count FROM stories m
-                                              WHERE m.story_id = ?), 0),
-    updates = updates + coalesce((SELECT m.updates FROM stories m WHERE m.story_id = ?), 0)
-WHERE story_id = ?
-"""
-MERGED_ROW = "UPDATE stories SET merged_into = ?, article_count = 0 WHERE story_id = ?"
-MERGE_OUTLETS = """
-INSERT INTO story_outlets (story_id, outlet)
-SELECT ?, outlet FROM story_outlets WHERE story_id = ?
-ON CONFLICT DO NOTHING
-"""
-MERGE_NAMES = """
-INSERT INTO story_names (story_id, name, kind, mentions)
-SELECT ?, name, kind, mentions FROM story_names WHERE story_id = ?
-ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + excluded.mentions
-"""
-MERGE_ARTICLES = "UPDATE articles SET story_id = ? WHERE story_id = ?"
-MERGE_EARLIER = "UPDATE story_merges SET survivor_id = ? WHERE survivor_id = ?"
-MERGE_EARLIER_ROWS = """
-UPDATE stories SET merged_into = ?
-WHERE story_id IN (SELECT absorbed_id FROM story_merges WHERE survivor_id = ?)
-"""
-RECORD_MERGE = """
-INSERT INTO story_merges (absorbed_id, survivor_id, article_id, merged_at) VALUES (?, ?, ?, ?)
-ON CONFLICT DO NOTHING
-"""
-# The story a merged one's id answers with (itself when never merged).
-SURVIVOR = "SELECT coalesce(merged_into, story_id) AS story_id FROM stories WHERE story_id = ?"
-
 TOUCH_STORY = """
 UPDATE stories SET article_count = article_count + 1,
                    last_seen = {greatest}(last_seen, ?), updates = updates + ?

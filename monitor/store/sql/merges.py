@@ -1,0 +1,53 @@
+"""A story merged into an older piece of its event (decision 0070), in the bridging
+article's transaction: its counts, outlets, names and articles move to the survivor (a
+tombstone only ever tells "seen": left as it is); its row stays, marked ``merged_into``
+(its alerts, threads and the links in sent messages name it), and earlier merges into it
+follow it to the survivor; ``story_merges`` records the merge. Every statement goes out
+without a round trip of its own.
+"""
+
+from __future__ import annotations
+
+from monitor.records import Article
+from monitor.store.sql.dialect import Dialect
+from monitor.store.sql.steps import Steps, written
+
+MERGE_COUNTS = """
+UPDATE stories SET
+    article_count = article_count + coalesce((SELECT m.article_count FROM stories m
+                                              WHERE m.story_id = ?), 0),
+    updates = updates + coalesce((SELECT m.updates FROM stories m WHERE m.story_id = ?), 0)
+WHERE story_id = ?
+"""
+MERGED_ROW = "UPDATE stories SET merged_into = ?, article_count = 0 WHERE story_id = ?"
+MERGE_OUTLETS = """
+INSERT INTO story_outlets (story_id, outlet)
+SELECT ?, outlet FROM story_outlets WHERE story_id = ?
+ON CONFLICT DO NOTHING
+"""
+MERGE_NAMES = """
+INSERT INTO story_names (story_id, name, kind, mentions)
+SELECT ?, name, kind, mentions FROM story_names WHERE story_id = ?
+ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + excluded.mentions
+"""
+MERGE_ARTICLES = "UPDATE articles SET story_id = ? WHERE story_id = ?"
+MERGE_EARLIER = "UPDATE story_merges SET survivor_id = ? WHERE survivor_id = ?"
+MERGE_EARLIER_ROWS = """
+UPDATE stories SET merged_into = ?
+WHERE story_id IN (SELECT absorbed_id FROM story_merges WHERE survivor_id = ?)
+"""
+RECORD_MERGE = """
+INSERT INTO story_merges (absorbed_id, survivor_id, article_id, merged_at) VALUES (?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+"""
+
+
+def merge_story(dialect: Dialect, absorbed: str, survivor: str, article: Article) -> Steps[None]:
+    """Merge the ``absorbed`` story into ``survivor``, as ``article`` showed them to be one
+    event."""
+    yield from written(MERGE_COUNTS, (absorbed, absorbed, survivor))
+    for statement in (MERGE_OUTLETS, MERGE_NAMES, MERGE_ARTICLES, MERGE_EARLIER_ROWS,
+                      MERGE_EARLIER, MERGED_ROW):  # fmt: skip
+        yield from written(statement, (survivor, absorbed))
+    stamp = dialect.time(article.fetched_at)
+    yield from written(RECORD_MERGE, (absorbed, survivor, article.article_id, stamp))
