@@ -12,6 +12,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from monitor.api import story_detail
 from monitor.config.alerting import UpdateSettings
 from monitor.records import DedupDecision, StoryFacts, Verdict
 from monitor.store.interface import Store
@@ -54,6 +55,8 @@ async def test_a_merge_follows_up_only_when_the_merged_outlets_cross_the_thresho
     await desk.alert("s2", outlet=2)  # the newer piece alerted on its own
     assert await desk.sweep() == {"sent": 1}
     await _report(desk, outlet=3, absorbed=("s2",))  # its "new" alert was sent (for s2)
+    merged = await story_detail(store, "s2")  # the absorbed id answers with the survivor
+    assert merged is not None and merged.story_id == "s1" and len(merged.articles) == 3
     sent = await desk.sweep()
     requests = receiver.wait_for(2 if follow_up else 1)
     first = json.loads(requests[0].body)
