@@ -14,7 +14,7 @@ from monitor.store.sql.rows import FEED_COLUMNS, WEBSUB_COLUMNS
 
 TABLES = ("feeds", "websub", "stories", "story_outlets", "story_names", "articles",
           "pruned_articles", "alerts", "deliveries", "threads", "silences", "surges",
-          "surge_state", "feedback")  # fmt: skip
+          "surge_state", "feedback", "story_merges")  # fmt: skip
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: str, rows: str = "") -> str:
