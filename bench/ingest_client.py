@@ -16,7 +16,6 @@ cycles run under cProfile and its statistics are written there.
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import dataclasses
 import json
@@ -32,6 +31,7 @@ from bench.poll import set_cycle
 from bench.poll_client import new_articles, worker_stats
 from monitor.config.settings import Config, load_config
 from monitor.daemon.daemon import Daemon
+from monitor.daemon.event_loop import run_in_loop
 from monitor.observability.logs import configure_logging
 
 COUNTS = {
@@ -119,7 +119,10 @@ def main(argv: list[str]) -> int:
     configure_logging("warning", "json")
     config = dataclasses.replace(load_config(config_path), ruleset=load_config(rules_path).ruleset)
     profile_path = Path(profile[0]) if profile else None
-    measured = asyncio.run(measure_cycles(config, int(warmup), int(cycles), profile_path))
+    measured = run_in_loop(
+        measure_cycles(config, int(warmup), int(cycles), profile_path),
+        config.settings.daemon.event_loop,
+    )
     print(json.dumps(measured))
     return 0
 

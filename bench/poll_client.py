@@ -8,7 +8,6 @@ parse worker (read from /proc before the pool shuts down), outcomes by status.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
@@ -22,6 +21,7 @@ from typing import Any
 
 from monitor.config.settings import Config, load_config
 from monitor.daemon.daemon import Daemon
+from monitor.daemon.event_loop import run_in_loop
 from monitor.ingest import PollOutcome
 from monitor.observability.logs import configure_logging
 from monitor.records.models import Verdict
@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     config_path, rules_path = argv
     configure_logging("warning", "json")
     config = dataclasses.replace(load_config(config_path), ruleset=load_config(rules_path).ruleset)
-    print(json.dumps(asyncio.run(measure_cycle(config))))
+    print(json.dumps(run_in_loop(measure_cycle(config), config.settings.daemon.event_loop)))
     return 0
 
 

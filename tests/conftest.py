@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import structlog
+import uvloop
 
 # Hooks found by name: the session is marked at start, checked for leftovers at the end.
 from tests.support.leftovers import pytest_addoption, pytest_configure, pytest_sessionfinish
@@ -23,6 +25,24 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 os.environ[loopback_only.ENV] = "1"
 loopback_only.install()
+
+# The daemon runs on uvloop (decision 0079), so the suite's async tests do too; a test
+# marked ``@pytest.mark.asyncio(loop_factories=[...])`` runs on each loop it names.
+# WIREWATCH_TEST_EVENT_LOOP=asyncio runs the rest on asyncio's own loop instead.
+LOOP_FACTORIES: Mapping[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "uvloop": uvloop.new_event_loop,
+    "asyncio": asyncio.new_event_loop,
+}
+SUITE_LOOP = os.environ.get("WIREWATCH_TEST_EVENT_LOOP", "uvloop")
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    marker = item.get_closest_marker("asyncio")
+    if marker is not None and "loop_factories" in marker.kwargs:
+        return LOOP_FACTORIES
+    return {SUITE_LOOP: LOOP_FACTORIES[SUITE_LOOP]}
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ daemon. A configuration error still exits 1 before anything is bound.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -122,12 +121,13 @@ def _run_daemon(
     on_round: Callable[[RoundSummary], None],
 ) -> int:
     # Imported here, while the early responder answers: most of the daemon's start-up.
-    from monitor.daemon import run_daemon  # noqa: PLC0415
+    from monitor.daemon import run_daemon, run_in_loop  # noqa: PLC0415
     from monitor.store import InstanceLockError, StoreUnavailableError  # noqa: PLC0415
 
     try:
-        return asyncio.run(
-            run_daemon(config, once=once, on_round=on_round, starting=starting, watchdog=True)
+        return run_in_loop(
+            run_daemon(config, once=once, on_round=on_round, starting=starting, watchdog=True),
+            config.settings.daemon.event_loop,
         )
     except (InstanceLockError, StoreUnavailableError) as err:  # taken, or out of reach
         print(f"wirewatch: {err}", file=sys.stderr)

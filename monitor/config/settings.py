@@ -10,6 +10,7 @@ path; secrets are never echoed.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import sys
 from collections.abc import Collection, Mapping, Sequence
@@ -18,7 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
@@ -67,6 +76,9 @@ class DaemonSettings(Section):
     )
     host_slow_limit: int = Field(2, ge=1, le=64, description="slow fetches in flight per host")
     parse_workers: int = Field(-1, ge=-1, le=64, description="-1: cores but one, 0: a thread")
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        "auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own"
+    )
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(30.0, gt=0)
     total_timeout: float = Field(60.0, gt=0)
@@ -91,6 +103,13 @@ class DaemonSettings(Section):
         description="private networks (CIDR) article pages may be on besides the feed's own "
         "host; every other non-public address is refused",
     )
+
+    @field_validator("event_loop")
+    @classmethod
+    def _uvloop_installed(cls, value: str) -> str:
+        if value == "uvloop" and importlib.util.find_spec("uvloop") is None:
+            raise ValueError("uvloop is not installed here (it is on Linux and macOS); use auto")
+        return value
 
 
 class StoreSettings(Section):

@@ -20,6 +20,7 @@ import notifiers
 from monitor.alerting import DispatchSummary
 from monitor.api import ApiSource, install_api
 from monitor.config import Config, FeedSettings
+from monitor.daemon.event_loop import running_loop_kind
 from monitor.daemon.leases import ClaimLoop, run_exclusively
 from monitor.daemon.parts import Parts, build_parts
 from monitor.daemon.polling import poll_all
@@ -86,6 +87,7 @@ class Daemon:
         log.info(
             "daemon_started", feeds=len(config.feeds), rules=len(config.ruleset.enabled_rules),
             notifiers=sorted(daemon.channels), instance=parts.instance,
+            event_loop=running_loop_kind(),
         )  # fmt: skip
         if warm:
             await parts.warmup.warm()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.config import load_config
-from monitor.daemon import run_daemon
+from monitor.daemon import run_daemon, run_in_loop
 from monitor.demo.newsroom import Newsroom
 from monitor.observability import configure_logging
 
@@ -38,7 +38,9 @@ def run_demo(*, stop: asyncio.Event | None = None) -> int:
         config = load_config(path)
         configure_logging("info", "console")
         print(BANNER.format(base_url=newsroom.base_url, count=len(newsroom.feeds)), flush=True)
-        status = asyncio.run(run_daemon(config, once=False, stop=stop))
+        status = run_in_loop(
+            run_daemon(config, once=False, stop=stop), config.settings.daemon.event_loop
+        )
     print("wirewatch demo stopped.", file=sys.stderr)
     return status
 

@@ -20,7 +20,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import Awaitable, Iterable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import httpcore
 from httpcore._utils import is_socket_readable
@@ -45,8 +45,8 @@ class _Connection(asyncio.Protocol):
         self._paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport; uvloop's implement asyncio.Transport without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -163,9 +163,9 @@ class LoopStream(httpcore.AsyncNetworkStream):
         except _CONNECT_FAILURES as exc:
             self._transport.close()
             raise httpcore.ConnectError(str(exc)) from exc
-        assert isinstance(secure, asyncio.Transport)
-        self._connection.transport = secure
-        return LoopStream(secure, self._connection)
+        transport = cast(asyncio.Transport, secure)  # as in connection_made
+        self._connection.transport = transport
+        return LoopStream(transport, self._connection)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":  # a kept-alive connection the server closed, or wrote to

@@ -27,10 +27,13 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 STOP_WAIT = 60  # a guard against a hung process, not a performance threshold
 
 
-def _config(tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver) -> Path:
+def _config(
+    tmp_path: Path, feeds: FeedServer, receiver: HttpReceiver, event_loop: str = "auto"
+) -> Path:
     path = tmp_path / "ww.toml"
     path.write_text(f"""
 [daemon]
+event_loop = "{event_loop}"
 default_interval = 3600
 jitter = 0
 host_spacing = 0  # every test feed is on 127.0.0.1
@@ -73,12 +76,16 @@ def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
         yield feeds, receiver
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    ("sig", "event_loop"),
+    [(signal.SIGTERM, "uvloop"), (signal.SIGINT, "uvloop"), (signal.SIGTERM, "asyncio"),
+     (signal.SIGINT, "asyncio")],
+)  # fmt: skip
 def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
-    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path, sig: signal.Signals
+    parts: tuple[FeedServer, HttpReceiver], tmp_path: Path, sig: signal.Signals, event_loop: str
 ) -> None:
     feeds, receiver = parts
-    config = _config(tmp_path, feeds, receiver)
+    config = _config(tmp_path, feeds, receiver, event_loop)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
         [sys.executable, "-m", "monitor", "run", "--config", str(config)],
@@ -100,6 +107,8 @@ def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
     assert {"timestamp", "level", "event"} <= events[0].keys()
     names = [event["event"] for event in events]
     assert "daemon_started" in names and "daemon_stopping" in names
+    started = next(event for event in events if event["event"] == "daemon_started")
+    assert started["event_loop"] == event_loop
     stopping = next(event for event in events if event["event"] == "daemon_stopping")
     assert stopping["polls_in_flight"] == 1
     polled = next(event for event in events if event["event"] == "feed_polled")

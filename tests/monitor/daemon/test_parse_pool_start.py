@@ -116,6 +116,7 @@ async def test_a_stop_while_the_workers_load_the_model_ends_the_daemon_without_t
     assert [e["workers"] for e in logs if e["event"] == "parse_workers_ended_unready"] == [2]
 
 
+@pytest.mark.asyncio(loop_factories=["uvloop", "asyncio"])  # the pipes' add_reader on either
 async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Path) -> None:
     with FeedServer() as feeds:
         feeds.add_feed("/feed.xml", FEED)

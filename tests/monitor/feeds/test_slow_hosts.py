@@ -161,6 +161,7 @@ class TestSlowRequestsLeaveTheirSlots:
         requests): they are not sent, and the good feed still finds the host's slots free."""
         await host.first_two_moved_to_slow_places()
         ended = [host.hang(2), host.hang(3)]
+        await host.arrived(4)  # sent before they are ended, on either event loop
         await host.slow_after.elapse_when_waiting(2)
         assert all(isinstance(error, FetchError) for error in [await outcome(t) for t in ended])
         arrived = host.hanging.arrived

@@ -172,6 +172,7 @@ async def _cycle(config: Config, clock: datetime | None = None) -> Daemon:
     return daemon
 
 
+@pytest.mark.asyncio(loop_factories=["uvloop", "asyncio"])  # the daemon runs on either
 async def test_one_story_from_three_outlets_sends_one_alert_per_channel(world: World) -> None:
     await _cycle(world.config())
     (slack,) = world.posts("/slack")

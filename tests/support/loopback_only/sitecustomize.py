@@ -60,11 +60,57 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _connect_ex(self, address)
 
 
+def _refuse(host: Any) -> None:
+    """A name beyond loopback fails to resolve, an address beyond it is refused."""
+    if is_loopback(host):
+        return
+    try:
+        ipaddress.ip_address(str(host).strip("[]").split("%")[0])
+    except ValueError:
+        raise socket.gaierror(
+            socket.EAI_NONAME, f"{host}: beyond loopback, refused in tests"
+        ) from None
+    raise ConnectionRefusedError(f"{host}: beyond loopback, refused in tests")
+
+
+def _install_uvloop() -> None:
+    """uvloop resolves and connects in libuv, past ``socket``'s functions: its loop's own
+    methods are guarded too (the daemon's loop, decision 0079)."""
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:  # not installed on this platform
+        return
+    loop = uvloop.Loop
+    getaddrinfo, create_connection = loop.getaddrinfo, loop.create_connection
+    sock_connect = loop.sock_connect
+
+    async def guarded_getaddrinfo(self: Any, host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not is_loopback(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: beyond loopback, refused in tests")
+        return await getaddrinfo(self, host, *args, **kwargs)
+
+    async def guarded_create_connection(
+        self: Any, factory: Any, host: Any = None, port: Any = None, **kwargs: Any
+    ) -> Any:
+        _refuse(host)
+        return await create_connection(self, factory, host, port, **kwargs)
+
+    async def guarded_sock_connect(self: Any, sock: socket.socket, address: Any) -> Any:
+        if _beyond(sock, address):
+            raise ConnectionRefusedError(f"{address[0]}: beyond loopback, refused in tests")
+        return await sock_connect(self, sock, address)
+
+    loop.getaddrinfo = guarded_getaddrinfo  # type: ignore[method-assign]
+    loop.create_connection = guarded_create_connection  # type: ignore[method-assign]
+    loop.sock_connect = guarded_sock_connect  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Refuse names and addresses beyond loopback in this process."""
     socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    _install_uvloop()
 
 
 if os.environ.get(ENV) == "1":
