@@ -54,8 +54,11 @@ __all__ = [
 _MIN_LEAD_WORDS = 8  # shorter leads ("Read more", a byline) say nothing about copying
 
 
-def story_index_for(settings: DedupSettings, window: timedelta | None = None) -> StoryIndex:
-    """An empty story index with ``settings``' bars (and window, unless ``window``)."""
+def story_index_for(
+    settings: DedupSettings, window: timedelta | None = None, *, exact: bool = False
+) -> StoryIndex:
+    """An empty story index with ``settings``' bars (and window, unless ``window``);
+    ``exact``: its vectors scanned, not kept in a graph (for a window of minutes)."""
     return StoryIndex(
         window or timedelta(hours=settings.window_hours),
         settings.title_similarity,
@@ -65,6 +68,7 @@ def story_index_for(settings: DedupSettings, window: timedelta | None = None) ->
         later=(settings.related_similarity_later, settings.semantic_similarity_later),
         recent=timedelta(hours=settings.recent_hours),
         by_meaning=settings.semantic,
+        exact=exact,
     )
 
 

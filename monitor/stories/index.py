@@ -98,8 +98,9 @@ class StoryIndex(ArticleWindow):
         recent: timedelta = timedelta(hours=1),
         by_meaning: bool = True,
         wholes: bool = True,
+        exact: bool = False,
     ) -> None:
-        super().__init__(window, by_meaning=by_meaning, wholes=wholes)
+        super().__init__(window, by_meaning=by_meaning, wholes=wholes, exact=exact)
         self.threshold = threshold
         self.related = related
         self.semantic = semantic

@@ -18,6 +18,11 @@ adds asked before it. The graph is the one the same adds made inline would build
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
 (docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
 them on the loop, was measured and saves nothing (docs/decisions/0074).
+
+A window of minutes (what another daemon stored lately: ``monitor.stories.shared``) holds
+too few vectors for a graph to pay: :class:`ExactVectors` scans them all, with the
+graph's own int8 steps, so its cosines are the graph's and its neighbours the truly
+nearest (docs/decisions/0077).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import functools
 import queue
 import threading
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,12 +39,15 @@ from usearch.index import Index
 
 from monitor.stories.embedding import DIMENSIONS, is_vector, vector_of
 
-__all__ = ["VectorWindow", "decoded"]
+__all__ = ["ExactVectors", "NearestVectors", "VectorWindow", "decoded"]
 
 _CONNECTIVITY = 16  # graph links per vector: recall against memory
 _EXPANSION_ADD = 64
 _EXPANSION_SEARCH = 64
 _NO_ROWS = np.zeros((0, DIMENSIONS), dtype=np.float32)
+_STEPS = 127  # the graph's int8 cast: a unit vector's components times this, truncated
+_FIRST_ROWS = 64  # an exact window's first capacity, doubled as it fills
+_Item = TypeVar("_Item", bound=np.generic)
 
 
 def decoded(vector: bytes) -> npt.NDArray[np.float32] | None:
@@ -48,6 +57,23 @@ def decoded(vector: bytes) -> npt.NDArray[np.float32] | None:
         return None
     values = vector_of(vector)
     return values if bool(np.isfinite(values).all()) and values.any() else None
+
+
+class NearestVectors(Protocol):
+    """What a window keeps of its headline vectors, by entry serial."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def memory_bytes(self) -> int: ...
+
+    def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None: ...
+
+    def stored(self, serials: list[int]) -> npt.NDArray[np.float32]: ...
+
+    def remove(self, serials: list[int]) -> None: ...
+
+    def nearest(self, vector: npt.NDArray[np.float32], count: int) -> list[tuple[int, float]]: ...
 
 
 class _Adder:
@@ -157,3 +183,82 @@ class VectorWindow:
             for key, distance in zip(found.keys, found.distances, strict=True)
         ]
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+def _steps(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """``vector`` as the graph holds it: made unit length, in int8 steps (truncated)."""
+    steps: npt.NDArray[np.float32] = np.trunc(vector / np.float32(np.linalg.norm(vector)) * _STEPS)
+    return steps
+
+
+class ExactVectors:
+    """Headline vectors by entry serial, every one compared at each lookup: no graph to
+    build (an add is a row copy), and the nearest are the truly nearest.
+
+    Rows are kept in the graph's int8 steps as float32 (whole numbers: their dot products
+    are exact, ``512 * 127 * 127 < 2 ** 24``), so a cosine is the graph's to the last bit
+    or two. Memory: about 2.2 KB a vector held (a 2,048-byte row, its length, serial and
+    position), in arrays grown by doubling and cut to twice what is held at a removal;
+    what is held is what the window keeps (pruned by its time), and a lookup's cost grows
+    with it: for windows of minutes, not of days."""
+
+    def __init__(self) -> None:
+        self._rows = np.zeros((_FIRST_ROWS, DIMENSIONS), dtype=np.float32)
+        self._lengths = np.zeros(_FIRST_ROWS, dtype=np.float32)
+        self._serials = np.zeros(_FIRST_ROWS, dtype=np.int64)
+        self._at: dict[int, int] = {}  # serial → its row
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @property
+    def memory_bytes(self) -> int:
+        return self._rows.nbytes + self._lengths.nbytes + self._serials.nbytes
+
+    def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
+        held = len(self._at)
+        if held == len(self._serials):
+            self._keep(np.arange(held), 2 * held)
+        self._rows[held] = _steps(vector)
+        self._lengths[held] = np.linalg.norm(self._rows[held])
+        self._serials[held] = serial
+        self._at[serial] = held
+
+    def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:
+        """The rows held for ``serials`` (those it holds, in order), as the graph's."""
+        rows = [self._at[serial] for serial in serials if serial in self._at]
+        return self._rows[rows] if rows else _NO_ROWS
+
+    def remove(self, serials: list[int]) -> None:
+        held = self._serials[: len(self._at)]
+        kept = np.flatnonzero(~np.isin(held, np.asarray(serials, dtype=np.int64)))
+        if len(kept) < len(held):
+            self._keep(kept, max(_FIRST_ROWS, 2 * len(kept)))
+
+    def nearest(self, vector: npt.NDArray[np.float32], count: int) -> list[tuple[int, float]]:
+        """Up to ``count`` (serial, cosine) pairs, most similar first, ties by serial."""
+        held = len(self._at)
+        if not held or count <= 0:
+            return []
+        query = _steps(vector)
+        lengths = self._lengths[:held] * np.float32(np.linalg.norm(query))
+        cosines, serials = (self._rows[:held] @ query) / lengths, self._serials[:held]
+        if held > count:  # those at or above the count-th cosine, ties kept whole
+            chosen = cosines >= np.partition(cosines, held - count)[held - count]
+            cosines, serials = cosines[chosen], serials[chosen]
+        order = np.lexsort((serials, -cosines))[:count]
+        return [(int(serials[at]), float(cosines[at])) for at in order]
+
+    def _keep(self, rows: npt.NDArray[np.intp], capacity: int) -> None:
+        """Hold only the ``rows`` (positions, in order), in arrays of ``capacity``."""
+        self._rows = _padded(self._rows[rows], capacity)
+        self._lengths = _padded(self._lengths[rows], capacity)
+        self._serials = _padded(self._serials[rows], capacity)
+        self._at = {int(serial): row for row, serial in enumerate(self._serials[: len(rows)])}
+
+
+def _padded(values: npt.NDArray[_Item], capacity: int) -> npt.NDArray[_Item]:
+    """``values`` at the front of zeroed room for ``capacity`` of them."""
+    room: npt.NDArray[_Item] = np.zeros((capacity, *values.shape[1:]), dtype=values.dtype)
+    room[: len(values)] = values
+    return room

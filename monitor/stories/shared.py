@@ -41,7 +41,9 @@ class SharedStories:
     ) -> None:
         self.dedup = dedup  # not its index: a reload replaces that
         self.clock = clock
-        self._recent = story_index_for(dedup.settings, RECENT)
+        # Minutes of articles: its vectors scanned exactly, not added to a second graph,
+        # which cost as much again as learning into the daemon's own (decision 0077).
+        self._recent = story_index_for(dedup.settings, RECENT, exact=True)
         # When each batch was learned (a heap: the earliest first, whatever the clock did):
         # an entry of the recent index is kept by the time it was last learned, so one can
         # be stale only once a batch's time is (decision 0077).

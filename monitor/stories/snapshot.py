@@ -41,6 +41,7 @@ from monitor.stories.directions import NO_DIRECTIONS
 from monitor.stories.evidence import Entry, IndexedStory
 from monitor.stories.index import StoryIndex
 from monitor.stories.names import Said
+from monitor.stories.semantic import VectorWindow
 
 __all__ = [
     "SnapshotError",
@@ -135,8 +136,17 @@ def _captured(index: StoryIndex) -> StoryState:
         "names_version": index._names.version,
         "names": [(token, *counts) for token, counts in index._names._counts.items()],
     }
-    vectors = index._vectors._settled().save() or b""  # once the adds asked for are made
+    vectors = _graph(index)._settled().save() or b""  # once the adds asked for are made
     return StoryState(lexical, vectors, len(index._entries))
+
+
+def _graph(index: StoryIndex) -> VectorWindow:
+    """The index's vector graph: the daemon's own index keeps one (only the minutes-long
+    recent-others index scans its vectors instead, and is never snapshotted)."""
+    graph = index._vectors
+    if not isinstance(graph, VectorWindow):
+        raise SnapshotError("a story index without a vector graph is not snapshotted")
+    return graph
 
 
 def _story_row(story: IndexedStory) -> tuple[Any, ...]:
@@ -290,7 +300,7 @@ def restore(settings: DedupSettings, lexical: bytes, vectors: bytes) -> StoryInd
             index = story_index_for(settings)
             _restore_lexical(index, state)
         if vectors:
-            index._vectors._index.load(vectors)
+            _graph(index)._index.load(vectors)
     except SnapshotError:
         raise
     except Exception as err:  # a malformed payload whose checksum matched: a bug or an edit

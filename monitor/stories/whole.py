@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.stories.evidence import Entry, IndexedStory, Rarity
-from monitor.stories.semantic import VectorWindow
+from monitor.stories.semantic import NearestVectors
 
 __all__ = [
     "RECENT",
@@ -110,7 +110,7 @@ def story_whole(
     return StoryWhole(float(vector @ story.centroid) / length, story, entries)
 
 
-def with_centroid(story: IndexedStory, window: VectorWindow) -> IndexedStory:
+def with_centroid(story: IndexedStory, window: NearestVectors) -> IndexedStory:
     """``story``, its centroid read from the members its last change settled (as the
     vector ``window`` holds their vectors), if not read since."""
     if story.recent is not None:
@@ -119,7 +119,7 @@ def with_centroid(story: IndexedStory, window: VectorWindow) -> IndexedStory:
     return story
 
 
-def story_vector(story: IndexedStory, window: VectorWindow) -> npt.NDArray[np.float32] | None:
+def story_vector(story: IndexedStory, window: NearestVectors) -> npt.NDArray[np.float32] | None:
     """Where a story's reports point together: its centroid, or for a story of one vector
     that vector (as the ``window`` holds it, made unit length); None without a vector."""
     centroid = with_centroid(story, window).centroid

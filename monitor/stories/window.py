@@ -25,7 +25,7 @@ from monitor.stories.evidence import Entry, IndexedStory, Query
 from monitor.stories.headlines import grouping_text, name_phrases, strip_decorations
 from monitor.stories.names import NameStats
 from monitor.stories.queries import Reading, Readings, build_query, window_entry
-from monitor.stories.semantic import VectorWindow, decoded
+from monitor.stories.semantic import ExactVectors, NearestVectors, VectorWindow, decoded
 from monitor.stories.whole import RECENT
 
 __all__ = ["ArticleWindow"]
@@ -48,11 +48,19 @@ def _serials() -> array[int]:
 class ArticleWindow:
     """Recent articles by headline word (and by meaning), pruned to a time window."""
 
-    def __init__(self, window: timedelta, *, by_meaning: bool = True, wholes: bool = True) -> None:
+    def __init__(
+        self,
+        window: timedelta,
+        *,
+        by_meaning: bool = True,
+        wholes: bool = True,
+        exact: bool = False,
+    ) -> None:
         self.window = window
         self.by_meaning = by_meaning  # False: vectors are ignored ([dedup] semantic = false)
         self.wholes = wholes  # False: stories are judged by their single headlines only
-        self._vectors = VectorWindow()
+        # exact: a window of minutes scans its few vectors rather than keep a graph
+        self._vectors: NearestVectors = ExactVectors() if exact else VectorWindow()
         self._stories: dict[str, IndexedStory] = {}
         self._entries: dict[int, Entry] = {}
         self._postings: defaultdict[str, array[int]] = defaultdict(_serials)
