@@ -242,7 +242,10 @@ class ExactVectors:
             return []
         query = _steps(vector)
         lengths = self._lengths[:held] * np.float32(np.linalg.norm(query))
-        cosines, serials = (self._rows[:held] @ query) / lengths, self._serials[:held]
+        # einsum, not BLAS: the daemon's BLAS is not held to one thread, and its threads
+        # spun ~10x the CPU of this loop on a 2,000-row product (measured, decision 0077)
+        dots = np.einsum("ij,j->i", self._rows[:held], query)
+        cosines, serials = dots / lengths, self._serials[:held]
         if held > count:  # those at or above the count-th cosine, ties kept whole
             chosen = cosines >= np.partition(cosines, held - count)[held - count]
             cosines, serials = cosines[chosen], serials[chosen]
