@@ -17,19 +17,25 @@ article joined another story. Only counts are printed; the data is read in place
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bench.dedup_eval import DEFAULT_DATA, SLICE, SPREAD_SEED, Row, merged_labels, read_slice
-from bench.dedup_losses import _CLASS_NAMES, GATE, OVER, WINDOW, Lookup, _Replay
-from bench.embeddings import vectors_of
+from bench.dedup_eval import SPREAD_SEED, Row, merged_labels
+from bench.dedup_losses import (
+    _CLASS_NAMES,
+    GATE,
+    OVER,
+    WINDOW,
+    Lookup,
+    _Replay,
+    embedded_rows,
+    slice_parser,
+)
 from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
 from monitor.stories.aliases import spelt_otherwise, unmentioned
@@ -206,28 +212,11 @@ def table(found: Composition) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.dedup_clusters",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--rows", type=int, default=12_000, help="slice rows replayed (12000)")
-    parser.add_argument("--offset", type=int, default=0, help="rows skipped first (0)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    path = args.data / SLICE
-    if not path.is_file():
-        print(f"{path} is absent")
-        return 0
-    rows = read_slice(path, args.offset + args.rows)[args.offset :]
-    vectors = vectors_of([row.title for row in rows])
-    rows = [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
-    print(table(composition(*openings(rows, story_index_for(DedupSettings())))))
+    args = slice_parser("python -m bench.dedup_clusters", __doc__).parse_args(argv)
+    rows = embedded_rows(args)
+    if rows is not None:
+        print(table(composition(*openings(rows, story_index_for(DedupSettings())))))
     return 0
 
 

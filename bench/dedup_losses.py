@@ -243,11 +243,11 @@ def table(lost: dict[str, float], recall: float) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
+def slice_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The command line of a replay over the slice's rows (this module's and
+    ``bench.dedup_clusters``')."""
     parser = argparse.ArgumentParser(
-        prog="python -m bench.dedup_losses",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=12_000, help="slice rows replayed (12000)")
     parser.add_argument("--offset", type=int, default=0, help="rows skipped first (0)")
@@ -255,16 +255,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def embedded_rows(args: argparse.Namespace) -> list[Row] | None:
+    """The rows ``args`` ask for, each with its headline's vector (None: no slice there)."""
     path = args.data / SLICE
     if not path.is_file():
         print(f"{path} is absent")
-        return 0
+        return None
     rows = read_slice(path, args.offset + args.rows)[args.offset :]
     vectors = vectors_of([row.title for row in rows])
-    rows = [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
-    print(table(*losses(rows, DedupSettings())))
+    return [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    rows = embedded_rows(slice_parser("python -m bench.dedup_losses", __doc__).parse_args(argv))
+    if rows is not None:
+        print(table(*losses(rows, DedupSettings())))
     return 0
 
 

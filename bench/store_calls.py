@@ -20,7 +20,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from urllib.parse import urlencode
 import psycopg
 from psycopg import sql
 
+from bench.scaleout import baseline_tree
 from bench.sections import markdown_table, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,23 +56,6 @@ def fresh_schema(url: str) -> Iterator[str]:
             yield f"{url}{separator}{urlencode({'options': f'-csearch_path={name}'})}"
         finally:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
-
-
-@contextmanager
-def baseline_tree(ref: str | None) -> Iterator[Path | None]:
-    """A temporary detached worktree of ``ref`` (None: no baseline)."""
-    if not ref:
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="ww-store-calls-") as folder:
-        tree = Path(folder) / "tree"
-        git = ["git", "-C", str(ROOT), "worktree"]
-        subprocess.run([*git, "add", "--detach", str(tree), ref], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-        try:
-            yield tree
-        finally:
-            subprocess.run([*git, "remove", "--force", str(tree)], check=True)
 
 
 def measure(url: str, tree: Path, feeds: int) -> dict[str, float]:
