@@ -22,9 +22,6 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-import numpy.typing as npt
-
 from bench.dedup_eval import SPREAD_SEED, Row, merged_labels
 from bench.dedup_losses import (
     _CLASS_NAMES,
@@ -40,11 +37,10 @@ from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
 from monitor.stories.aliases import spelt_otherwise, unmentioned
 from monitor.stories.dedup import story_index_for
-from monitor.stories.evidence import Entry, Query, Rarity
-from monitor.stories.headlines import grouping_text, strip_decorations
-from monitor.stories.index import _NEIGHBOURS, StoryIndex
+from monitor.stories.evidence import Entry, Query
+from monitor.stories.headlines import strip_decorations
+from monitor.stories.index import StoryIndex
 from monitor.stories.names import name_words
-from monitor.stories.semantic import decoded
 
 FIRST, RESTART = "the label's first report", "a restart: every earlier member left the window"
 _SIZES = ((1, "1 article"), (4, "2-4 articles"), (10**9, "5 or more"))
@@ -87,32 +83,15 @@ class _Opener(_Replay):
         self.names_of: list[str] = []  # each article's stripped title, for the name kinds
 
     def next_opening(self, row: Row, label: str) -> tuple[str, Opening | None]:
-        index, number = self.index, len(self.story_of)
-        seen, vector = row.seen.timestamp(), decoded(row.vector)
-        query = index._query(row.title, "", row.language)
-        idf = Rarity(index._postings, len(index._entries))
-        lexical = frozenset(map(id, index._candidates(query, seen)))
-        near = dict(index._vectors.nearest(vector, _NEIGHBOURS)) if vector is not None else {}
-        found = index.find(row.title, row.seen, language=row.language, vector=row.vector)
-        story = found.story_id if found is not None else str(number)
+        number = len(self.story_of)
+        story, lookup = self._looked_up(row)
         opening = None
         if (story, label) not in self.pieces:
             self.pieces.add((story, label))
-            opening = self._why(Lookup(query, seen, lexical, near, vector, idf), label, row)
-        index.add(story, story, row.title, row.seen, language=row.language, vector=row.vector)
-        self._remember(row, story, label, vector, number)
-        return story, opening
-
-    def _remember(
-        self, row: Row, story: str, label: str, vector: npt.NDArray[np.float32] | None, number: int
-    ) -> None:
-        headline = grouping_text(strip_decorations(row.title), row.language)
-        self.story_of.append(story)
-        self.serial_of.append(self.index._by_headline.get(headline, -1))
-        self.vectors.append(vector)
-        self.by_label[label].append(number)
-        self.labels_of[story][label] += 1
+            opening = self._why(lookup, label, row)
+        self._add(row, story, label, lookup.vector, number)
         self.names_of.append(strip_decorations(row.title))
+        return story, opening
 
     def _why(self, lookup: Lookup, label: str, row: Row) -> Opening:
         earlier = self.by_label[label]

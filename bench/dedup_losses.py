@@ -98,25 +98,35 @@ class _Replay:
 
     def next(self, row: Row, label: str) -> Counter[str]:
         """The lost pairs of ``row``'s lookup by class; then ``row`` is added."""
-        index, number = self.index, len(self.story_of)
+        number = len(self.story_of)
+        story, lookup = self._looked_up(row)
+        lost = self._classified(lookup, story, label, self._outcome(story, label))
+        self._add(row, story, label, lookup.vector, number)
+        return lost
+
+    def _looked_up(self, row: Row) -> tuple[str, Lookup]:
+        """The story ``row`` joins (its own number if none) and what its lookup saw."""
+        index = self.index
         seen, vector = row.seen.timestamp(), decoded(row.vector)
         query = index._query(row.title, "", row.language)
         idf = Rarity(index._postings, len(index._entries))
         lexical = frozenset(map(id, index._candidates(query, seen)))
         near = dict(index._vectors.nearest(vector, _NEIGHBOURS)) if vector is not None else {}
         found = index.find(row.title, row.seen, language=row.language, vector=row.vector)
-        story = found.story_id if found is not None else str(number)
-        outcome = self._outcome(story, label)
-        lookup = Lookup(query, seen, lexical, near, vector, idf)
-        lost = self._classified(lookup, story, label, outcome)
-        index.add(story, story, row.title, row.seen, language=row.language, vector=row.vector)
+        story = found.story_id if found is not None else str(len(self.story_of))
+        return story, Lookup(query, seen, lexical, near, vector, idf)
+
+    def _add(
+        self, row: Row, story: str, label: str, vector: npt.NDArray[np.float32] | None, number: int
+    ) -> None:
+        """``row`` added to the index in ``story``, and remembered."""
+        self.index.add(story, story, row.title, row.seen, language=row.language, vector=row.vector)
         headline = grouping_text(strip_decorations(row.title), row.language)
         self.story_of.append(story)
-        self.serial_of.append(index._by_headline.get(headline, -1))
+        self.serial_of.append(self.index._by_headline.get(headline, -1))
         self.vectors.append(vector)
         self.by_label[label].append(number)
         self.labels_of[story][label] += 1
-        return lost
 
     def _outcome(self, story: str, label: str) -> str:
         held = self.labels_of.get(story)
