@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.config.settings import load_config
@@ -25,7 +25,7 @@ from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.web.status_page import install_status_page
 from tests.support.status_world import HOSTILE, StatusWorld
 
-__all__ = ["ARTICLES", "HOSTILE_ARTICLE", "STORY", "story_world"]
+__all__ = ["ARTICLES", "HOSTILE_ARTICLE", "STORY", "WorldClock", "story_world"]
 
 STORY = "s_levant"  # the story told in three languages
 OTHER_STORIES = ("s_kyiv", "s_homs_old", "s_hostile")
@@ -49,6 +49,21 @@ none_of = [{{ terms = ["exercise"] }}]
 name = "kyiv"
 all_of = [{{ terms = ["Kyiv", "Киев"] }}]
 """
+
+
+class WorldClock:
+    """The daemon's clock in a story world: still unless a test moves it, so every "20m
+    ago" a page shows is measured from the moment the world was written, however long
+    the machine takes to serve it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +159,14 @@ def _alert(alert: Alert, now: datetime) -> AlertRecord:
 
 
 @contextlib.asynccontextmanager
-async def story_world(tmp_path: Path) -> AsyncIterator[StatusWorld]:
-    """The daemon's store with the stories above, its status site served."""
+async def story_world(
+    tmp_path: Path, clock: WorldClock | None = None
+) -> AsyncIterator[StatusWorld]:
+    """The daemon's store with the stories above, its status site served; the daemon's
+    time is ``clock`` (a still one unless given)."""
     config_path = tmp_path / "ww.toml"
     config_path.write_text(CONFIG.format(db=tmp_path / "ww.db"))
-    daemon = await Daemon.build(load_config(config_path))
+    daemon = await Daemon.build(load_config(config_path), clock=clock or WorldClock())
     try:
         await add_stories(daemon, [*ARTICLES, HOSTILE_ARTICLE])
         listener = HttpListener()

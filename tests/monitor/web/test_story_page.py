@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ from monitor.web import status_view
 from monitor.web.status_page import install_status_page
 from tests.monitor.web.test_status_page import TEMPLATE_ATTRIBUTES, TEMPLATE_TAGS, Page
 from tests.support.status_world import HOSTILE, serve_in_thread
-from tests.support.story_world import STORY, story_world
+from tests.support.story_world import STORY, WorldClock, story_world
 
 
 @pytest.fixture(scope="module")
@@ -157,17 +158,37 @@ def test_hostile_article_text_is_inert_on_its_story_page(base_url: str) -> None:
     assert all(attrs.get("lang") in {None, "en"} for _, attrs in page.tags)
 
 
-def test_the_status_pages_alerts_show_their_verdicts(base_url: str) -> None:
-    _, page = _get(f"{base_url}/status")
+def _verdicts(page: Rows) -> list[str]:
     verdicts = [" ".join(str(row["text"]).split()).split(" pending, ")[1]
                 for row in page.of_class("alert")]  # fmt: skip
-    assert [text.split(" ", 3)[-1] for text in verdicts] == [
+    return [text.split(" ", 3)[-1] for text in verdicts]
+
+
+def test_the_status_pages_alerts_show_their_verdicts(base_url: str) -> None:
+    _, page = _get(f"{base_url}/status")
+    assert _verdicts(page) == [
         f"duplicateci, 20m ago{HOSTILE['silence_reason']}",
         "-",
         "usefullink, 1.5h ago; 1 earlierتأكيد من مصدر ثان",
         "-",
         "-",
     ]
+
+
+async def test_relative_times_are_the_daemons_clock_not_the_machines(tmp_path: Path) -> None:
+    """Every "ago" on the pages is measured from the daemon's clock: moved eleven minutes,
+    the verdicts and a delivery's due time age by exactly that."""
+    clock = WorldClock()
+    async with story_world(tmp_path, clock) as world, httpx.AsyncClient() as client:
+        before = Rows((await client.get(world.url)).text)
+        clock.advance(timedelta(minutes=11))
+        after = Rows((await client.get(world.url)).text)
+        story = Rows((await client.get(f"{world.listener.url}/stories/{STORY}")).text)
+    assert _verdicts(before)[0] == f"duplicateci, 20m ago{HOSTILE['silence_reason']}"
+    assert _verdicts(after)[0] == f"duplicateci, 31m ago{HOSTILE['silence_reason']}"
+    assert _verdicts(after)[2] == "usefullink, 1.7h ago; 1 earlierتأكيد من مصدر ثان"
+    alerts = [" ".join(str(row["text"]).split()) for row in story.of_class("alert")]
+    assert "hook: pending, due 2.2h ago" in alerts[1]
 
 
 def test_the_status_list_links_each_story_to_its_page(base_url: str) -> None:
