@@ -131,7 +131,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         _child(Path(sys.argv[2]), Path(sys.argv[3]))
-        # Written: end without finalising, which can meet the vector window's native
-        # adding thread mid-call and abort the child ("terminate called ...").
-        os._exit(0)
-    sys.exit(main())
+    else:
+        sys.exit(main())

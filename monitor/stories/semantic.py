@@ -18,6 +18,8 @@ adds asked before it. The graph is the one the same adds made inline would build
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
 (docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
 them on the loop, was measured and saves nothing (docs/decisions/0074).
+The thread makes the adds still queued and ends when the interpreter exits: a daemon
+thread caught inside usearch by Python's finalising aborts the process.
 
 A window of minutes (what another daemon stored lately: ``monitor.stories.shared``) holds
 too few vectors for a graph to pay: :class:`ExactVectors` scans them all, with the
@@ -27,6 +29,7 @@ nearest (docs/decisions/0077).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import queue
 import threading
@@ -83,9 +86,9 @@ class _Adder:
     read waits for the adds before it by queueing an event behind them."""
 
     def __init__(self) -> None:
-        self._work: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
-        thread = threading.Thread(target=self._serve, name="vector-window", daemon=True)
-        thread.start()
+        self._work: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="vector-window", daemon=True)
+        self._thread.start()
 
     def put(self, work: Callable[[], object]) -> None:
         self._work.put(work)
@@ -96,14 +99,23 @@ class _Adder:
         self._work.put(reached.set)
         reached.wait()
 
+    def close(self) -> None:
+        """Make the adds queued so far, then end the thread. At the interpreter's exit: a
+        daemon thread still inside usearch's add when Python finalises is ended in C++
+        code, and the process aborts ("terminate called without an active exception")."""
+        self._work.put(None)
+        self._thread.join()
+
     def _serve(self) -> None:
-        while True:
-            self._work.get()()
+        while (work := self._work.get()) is not None:
+            work()
 
 
 @functools.cache
 def _adder() -> _Adder:
-    return _Adder()
+    adder = _Adder()
+    atexit.register(adder.close)
+    return adder
 
 
 class VectorWindow:

@@ -5,6 +5,9 @@ for these tests; each pair also checked without vectors, where it must not join.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -209,3 +212,25 @@ def test_adds_made_in_the_adding_thread_build_the_graph_inline_adds_build() -> N
     queries = rng.standard_normal((20, 512)).astype(np.float32)
     assert [window.nearest(q, 16) for q in queries] == [inline.nearest(q, 16) for q in queries]
     assert np.array_equal(window.stored([1, 2, 300]), inline.stored([1, 2, 300]))
+
+
+# Adds queued, then the process ends at once: the adding thread is mid-add at exit.
+_QUEUED_THEN_EXIT = """
+import numpy as np
+from monitor.stories.semantic import VectorWindow
+window = VectorWindow()
+for serial, vector in enumerate(np.random.default_rng(7).standard_normal((2000, 512))):
+    window.add(serial, vector.astype(np.float32))
+"""
+
+
+def test_a_process_that_exits_with_adds_queued_exits_cleanly() -> None:
+    """The adding thread is ended at exit once its adds are made: a daemon thread left in
+    usearch's add while Python finalises aborts the process (SIGABRT, "terminate called
+    without an active exception"), about one exit in two. Three short-lived processes."""
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for _ in range(3):
+        command = [sys.executable, "-c", _QUEUED_THEN_EXIT]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert (done.returncode, done.stderr) == (0, "")
