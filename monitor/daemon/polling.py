@@ -46,6 +46,10 @@ from monitor.web import MeteredFetcher, Metrics
 
 log = structlog.get_logger("monitor.daemon.polling")
 
+# Modules the parse processes' fork server imports: each loads a warmer's model there once.
+_PRELOAD_IDENTIFIER = ("monitor.ingest.preload_identifier",)
+_PRELOAD_MODEL = (*_PRELOAD_IDENTIFIER, "monitor.ingest.preload_model")
+
 Poll = Callable[[FeedSettings], Awaitable[object]]
 T = TypeVar("T")
 
@@ -76,10 +80,12 @@ def parse_pool(workers: int, *, semantic: bool = False) -> ParsePool | None:
     one the event loop needs, at least one), or None (``0``) to parse in a thread.
     Forkserver workers: forking a threaded process is unsafe. Each worker loads the
     language identifier as it starts (it identifies new articles' languages), and with
-    ``semantic`` the headline-embedding model (it embeds headlines too)."""
+    ``semantic`` the headline-embedding model (it embeds headlines too): both are loaded
+    once in the fork server, before any worker is forked (decision 0080)."""
     count = max((os.cpu_count() or 1) - 1, 1) if workers < 0 else workers
     warmers = (load_identifier, vectors.load_model) if semantic else (load_identifier,)
-    return ParsePool(count, warmers) if count else None
+    preload = _PRELOAD_MODEL if semantic else _PRELOAD_IDENTIFIER
+    return ParsePool(count, warmers, preload=preload) if count else None
 
 
 def interleave_hosts(feeds: Iterable[FeedSettings]) -> list[FeedSettings]:

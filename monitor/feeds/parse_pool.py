@@ -7,9 +7,9 @@ So a worker that dies (the OOM killer, a crash in lxml, ``kill -9``) costs the o
 it ran (``BrokenProcessPool``, logged ``parse_worker_died``), never the others': its
 slot forks a fresh worker for its next task (``parse_pool_replaced``). At most one
 worker is replaced per :data:`REPLACE_INTERVAL`: one that dies in every generation (the
-OOM killer, as each loads the embedding model) would otherwise fork and warm a fresh one
-for every task. In between, that slot's tasks fail at once
-(``parse_pool_replacement_deferred``, logged once per dead worker).
+OOM killer, say) would otherwise fork and warm a fresh one for every task. In between,
+that slot's tasks fail at once (``parse_pool_replacement_deferred``, logged once per dead
+worker).
 
 A worker blocks reading its pipe and holds no write end of it, yet the fork server and
 resource tracker stay up while a worker holds their pipes; so each worker is also handed
@@ -20,8 +20,9 @@ worker's read sees end-of-file and the worker exits (docs/decisions/0022).
 The daemon starts every worker during its start-up (:meth:`ParsePool.start_workers`),
 beside the story index's warm-up: the fork server's imports and each worker's *warmers*
 (the headline-embedding model) cost seconds of CPU that feeds would otherwise wait for.
-Each worker reports on a *ready* pipe once its warmers have run, so "started" is
-observed, not guessed (docs/decisions/0062).
+Modules named in ``preload`` load those models once in the fork server, so the warmers
+find them loaded in every worker (docs/decisions/0080). Each worker reports on a *ready*
+pipe once its warmers have run, so "started" is observed, not guessed (docs/decisions/0062).
 
 The daemon's stop (``shutdown(cancel_futures=True)``) never waits without bound: workers
 still warming are killed at once (``parse_workers_ended_unready``), and a worker still in
@@ -93,11 +94,14 @@ class ParsePool(Executor):
         workers: int,
         warmers: Sequence[Warmer] = (),
         *,
+        preload: Sequence[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         context = multiprocessing.get_context("forkserver")
-        # The fork server imports the parser once; every worker forked from it starts warm.
-        context.set_forkserver_preload(_PRELOAD)
+        # The fork server imports the parser once, and ``preload`` (modules that load the
+        # warmers' models as they are imported): every worker forked from it starts warm.
+        # The server is one per process, started by the first pool: its list is the one used.
+        context.set_forkserver_preload([*_PRELOAD, *preload])
         self._context, self.workers, self._warmers = context, workers, tuple(warmers)
         self._clock = clock
         # Pipe fds are close-on-exec and the fork server gets only the fds it is passed:

@@ -5,6 +5,9 @@ finds them up and starts none, and a stop during start-up ends the daemon at onc
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -18,10 +21,12 @@ from monitor.daemon.daemon import Daemon
 from monitor.feeds import ParsePool
 from monitor.ingest import PollOutcome
 from monitor.records import PollStatus
+from monitor.stories.embedding import encode_headlines
 from monitor.web import start_listener
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.loading_workers import loading_pool, workers_loading
+from tests.support.preloaded_workers import HEADLINE
 from tests.support.processes import HANG_GUARD, sigkill_self
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -143,3 +148,23 @@ async def test_a_feed_parses_again_after_a_parse_worker_was_killed(tmp_path: Pat
             await daemon.close()
     assert [outcome.status for outcome in outcomes] == [PollStatus.OK]
     assert pool.replacements == 1
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+def test_the_fork_server_loads_the_models_once_for_every_worker(semantic: bool) -> None:
+    """Each worker's warmers find the language identifier, and with ``semantic`` the
+    embedding model, loaded already: the fork server loaded them before forking it, and
+    the worker embeds with it as this process does. With ``semantic`` off nobody loads
+    the model."""
+    command = [sys.executable, "-m", "tests.support.preloaded_workers"]
+    done = subprocess.run(
+        [*command, "--semantic"] if semantic else command,
+        capture_output=True, text=True, timeout=HANG_GUARD, check=True,
+    )  # fmt: skip
+    vector = encode_headlines([HEADLINE])[0].hex() if semantic else ""
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "identifier_preloaded": True,
+        "model_preloaded": semantic,
+        "model_loaded": semantic,
+        "vector": vector,
+    }
