@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from monitor.records import AlertRecord
-from monitor.store import AlertPlanner, ArticleRecord, BatchIngestStore, Store
+from monitor.store import (
+    AlertPlanner,
+    ArticleRecord,
+    BatchIngestStore,
+    CancelledWriteError,
+    Store,
+)
 
 MAX_RECORDS = 500  # articles per transaction: short, however many feeds are waiting
 
@@ -169,16 +175,18 @@ class IngestWriter:
         records = [record for item in group for record in item.records]
         try:
             created = await _record(store, records)
+        except CancelledWriteError as cancelled:  # stored, or maybe: never "not stored"
+            if cancelled.committed:
+                _stored(group, cancelled.outcome)  # type: ignore[arg-type]
+            else:
+                self._failed(WriteUnansweredError(), group)  # the index is read again
+            raise
         except Exception as err:
             self._failed(err, group)
             return
         finally:  # after a failure too: a lookup read again for nothing is harmless
             self.recent.stored(frozenset().union(*(item.keys for item in group)))
-        start = 0
-        for item in group:
-            if not item.done.done():  # a batch cancelled meanwhile no longer listens
-                item.done.set_result(created[start : start + len(item.records)])
-            start += len(item.records)
+        _stored(group, created)
 
     def _failed(self, err: Exception, group: list[_Queued]) -> None:
         """The group is not stored; batches queued after it were decided against it."""
@@ -192,10 +200,30 @@ class IngestWriter:
         self._queue = [item for item in self._queue if isinstance(item, _QueuedPage)]
 
 
+class WriteUnansweredError(Exception):
+    """A write's COMMIT went out and its answer never came (the daemon was stopping): its
+    articles may be stored or not; they are looked up again."""
+
+    def __init__(self) -> None:
+        super().__init__("write cancelled with its commit unanswered: maybe stored")
+
+
+def _stored(group: list[_Queued], created: Created) -> None:
+    start = 0
+    for item in group:
+        if not item.done.done():  # a batch cancelled meanwhile no longer listens
+            item.done.set_result(created[start : start + len(item.records)])
+        start += len(item.records)
+
+
 async def _write_page(store: Store, item: _QueuedPage) -> None:
     """One late page, in a transaction of its own; its failure is its own alone."""
     try:
         created = await store.record_page(*item.page)
+    except CancelledWriteError as cancelled:
+        if cancelled.committed and not item.done.done():
+            item.done.set_result(cancelled.outcome)  # type: ignore[arg-type]
+        raise
     except Exception as err:
         if not item.done.done():
             item.done.set_exception(err)

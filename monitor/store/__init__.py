@@ -8,6 +8,7 @@ retention, group commit, the instance lock, and whether writes go through
 Other packages use only the names below.
 """
 
+from monitor.store.cancelled import CancelledWriteError
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for
 from monitor.store.interface import ArticleRecord, BatchIngestStore, FeedLeases, Store
@@ -47,6 +48,7 @@ __all__ = [
     "AlertPlanner",
     "ArticleRecord",
     "BatchIngestStore",
+    "CancelledWriteError",
     "DatabaseStats",
     "DeliveryContext",
     "DeliveryUpdate",

@@ -22,6 +22,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from monitor.observability import Redactor, redact_url
+from monitor.store.cancelled import finish_commit
 from monitor.store.records import SchemaTooNewError
 from monitor.store.sql.dialect import POSTGRES
 from monitor.store.sql.steps import Query, Steps
@@ -137,12 +138,15 @@ async def migrate(conn: Connection) -> tuple[int, int]:
         return current, latest_version()
 
 
+# Seconds a COMMIT already sent is waited for once its caller is cancelled (decision 0081).
+COMMIT_GRACE = 5.0
+
+
 @dataclass
 class Block:
-    """A pipelined transaction's block: its pipeline, and whether its COMMIT is queued."""
+    """A pipelined transaction's block: its pipeline."""
 
     pipeline: AsyncPipeline
-    commit_queued: bool = False
 
 
 @contextlib.asynccontextmanager
@@ -162,20 +166,36 @@ async def open_transaction(conn: Connection) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def pipelined_transaction(conn: Connection) -> AsyncIterator[Block]:
     """A transaction in pipeline mode: a statement whose answer is not read costs no round
-    trip, BEGIN goes out with the first read, and COMMIT (queued at the block's end, or by
-    :func:`queue_commit_with`) with the last statements, in one round trip. An error of a
-    statement whose answer nobody read is raised at the next read, at the latest at the
-    block's end; the transaction is then rolled back (decision 0075)."""
+    trip, BEGIN goes out with the first read, and COMMIT (queued at the block's end) with
+    the last statements, in one round trip. An error of a statement whose answer nobody
+    read is raised at the next read, at the latest at the block's end; the transaction is
+    then rolled back (decision 0075). Once the COMMIT is sent, its answer is waited for
+    even if the caller is cancelled (:mod:`monitor.store.cancelled`, decision 0081)."""
+    piped = conn.pipeline()
+    pipeline = await piped.__aenter__()
     try:
-        async with conn.pipeline() as pipeline:
-            await conn.execute("BEGIN")
-            block = Block(pipeline)
-            yield block
-            if not block.commit_queued:
-                await conn.execute("COMMIT")
+        await conn.execute("BEGIN")
+        yield Block(pipeline)
+    except BaseException as err:
+        await piped.__aexit__(type(err), err, err.__traceback__)
+        await _roll_back(conn)
+        raise
+    try:
+        await finish_commit(_commit(conn, piped), COMMIT_GRACE)
     except BaseException:
         await _roll_back(conn)
         raise
+
+
+async def _commit(conn: Connection, piped: contextlib.AbstractAsyncContextManager[Any]) -> None:
+    """COMMIT queued (never prepared: decision 0073) and the pipeline left, which sends
+    what is queued and reads every answer, the COMMIT's last."""
+    try:
+        await conn.execute("COMMIT", prepare=False)
+    except BaseException as err:
+        await piped.__aexit__(type(err), err, err.__traceback__)
+        raise
+    await piped.__aexit__(None, None, None)
 
 
 async def _roll_back(conn: Connection) -> None:
@@ -202,13 +222,11 @@ async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow 
 async def queue_commit_with(
     conn: Connection, block: Block, statement: str, values: Any
 ) -> AsyncCursor[DictRow]:
-    """:func:`commit_with` in a :func:`pipelined_transaction`: ``statement`` and the COMMIT
-    are queued, both never prepared (decision 0073), and go out at the block's end in the
-    one round trip that sends whatever else is queued; read the cursor after the block."""
-    cursor = await conn.execute(statement, values, prepare=False)
-    await conn.execute("COMMIT", prepare=False)
-    block.commit_queued = True
-    return cursor
+    """:func:`commit_with` in a :func:`pipelined_transaction`: ``statement`` is queued, never
+    prepared (decision 0073), the block's last; the COMMIT follows it at the block's end,
+    both in the one round trip that sends whatever else is queued. Read the cursor after
+    the block."""
+    return await conn.execute(statement, values, prepare=False)
 
 
 async def run_steps(conn: Connection, steps: Steps[T], pipeline: AsyncPipeline | None = None) -> T:

@@ -22,6 +22,7 @@ import structlog
 from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article
+from monitor.store.cancelled import CancelledWriteError
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
@@ -134,8 +135,12 @@ class PostgresStore(PostgresLeases):
         if not (snapshot or write):
             async with self._connection() as conn:
                 return await run_steps(conn, steps)
-        async with self._connection() as conn, pipelined_transaction(conn) as block:
-            return await run_steps(conn, steps, block.pipeline)
+        try:
+            async with self._connection() as conn, pipelined_transaction(conn) as block:
+                done = await run_steps(conn, steps, block.pipeline)
+        except CancelledWriteError as cancelled:
+            raise cancelled.having(done) from None
+        return done
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
         return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement
@@ -254,13 +259,20 @@ class PostgresStore(PostgresLeases):
         newest = None
         try:
             async with self._connection() as conn:
-                async with pipelined_transaction(conn) as block:
-                    folded, known = await self.stories.before_write(conn, records, locked=locked)
-                    stored = store_articles(POSTGRES, folded)
-                    created = await run_steps(conn, stored, block.pipeline)
-                    if not locked:  # on the last try nobody publishes meanwhile
-                        known = await self.stories.settle(conn, folded, known)
-                    publishing = await self.stories.queue_publish(conn, block, folded, known)
+                try:
+                    async with pipelined_transaction(conn) as block:
+                        folded, known = await self.stories.before_write(
+                            conn, records, locked=locked
+                        )
+                        stored = store_articles(POSTGRES, folded)
+                        created = await run_steps(conn, stored, block.pipeline)
+                        if not locked:  # on the last try nobody publishes meanwhile
+                            known = await self.stories.settle(conn, folded, known)
+                        publishing = await self.stories.queue_publish(conn, block, folded, known)
+                except CancelledWriteError as cancelled:  # committed, or maybe: never "not"
+                    if cancelled.committed:
+                        newest = await newest_published(publishing)
+                    raise cancelled.having(created) from None
                 newest = await newest_published(publishing)  # committed
             return created
         finally:
@@ -270,9 +282,14 @@ class PostgresStore(PostgresLeases):
         self, article_id: str, body: str, alerts: AlertPlanner, language: str = ""
     ) -> list[AlertRecord] | None:
         """With the story's row locked, so no other daemon plans alerts on it meanwhile."""
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute(_LOCK_STORY, (article_id,))
-            return await run_steps(conn, store_page(POSTGRES, article_id, body, alerts, language))
+        page = store_page(POSTGRES, article_id, body, alerts, language)
+        try:
+            async with self._connection() as conn, pipelined_transaction(conn) as block:
+                await conn.execute(_LOCK_STORY, (article_id,))
+                created = await run_steps(conn, page, block.pipeline)
+        except CancelledWriteError as cancelled:
+            raise cancelled.having(created) from None
+        return created
 
 
 def _log_retry(err: Exception, attempt: int, articles: int) -> None:

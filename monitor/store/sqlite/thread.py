@@ -9,7 +9,9 @@ queued on a :class:`queue.SimpleQueue` (a C-level put) and its answer is set on 
 loop's own future by ``call_soon_threadsafe``.
 
 As with the executor, a call whose caller was cancelled before the thread reached it is
-not run; one already running finishes, and its answer is dropped.
+not run. One already running finishes, and its caller waits for it: a write committed
+while its caller was cancelled raises :class:`~monitor.store.cancelled.CancelledWriteError`
+with its outcome, never a bare "cancelled" (decision 0081).
 """
 
 from __future__ import annotations
@@ -19,12 +21,25 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+from monitor.store.cancelled import answered_after_cancel
 
 T = TypeVar("T")
 
-# A queued call: where to answer, and what to run; None ends the thread.
-_Call = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]] | None
+
+class _Call:
+    """A queued call: where to answer, what to run, and whether the thread started it."""
+
+    __slots__ = ("answer", "fn", "late", "loop", "outcome", "started")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, answer: asyncio.Future[Any], fn: Callable[[], Any]
+    ) -> None:
+        self.loop, self.answer, self.fn = loop, answer, fn
+        self.started = False
+        self.outcome: tuple[Any, BaseException | None] | None = None  # its caller cancelled
+        self.late: asyncio.Future[Any] | None = None  # where that caller waits for it
 
 
 class DatabaseThread:
@@ -35,7 +50,8 @@ class DatabaseThread:
 
     def __init__(self, name: str) -> None:
         self._name = name
-        self._calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()  # None: end
+        self._starting = threading.Lock()  # a call starts, or its caller gives it up
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -47,8 +63,16 @@ class DatabaseThread:
             self._thread.start()
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[T] = loop.create_future()
-        self._calls.put((loop, answer, fn))
-        return await answer
+        call = _Call(loop, answer, fn)
+        self._calls.put(call)
+        try:
+            return await answer
+        except asyncio.CancelledError:
+            with self._starting:
+                started = call.started
+            if started:  # it runs to its end: that is what the caller hears
+                await _finished(call)
+            raise  # never run
 
     def close(self) -> None:
         """Wait for the calls asked so far, then end the thread."""
@@ -60,31 +84,45 @@ class DatabaseThread:
 
     def _serve(self) -> None:
         while (call := self._calls.get()) is not None:
-            loop, answer, fn = call
-            if answer.cancelled():  # its caller is gone: as a queued executor job, not run
-                continue
+            with self._starting:
+                if call.answer.cancelled():  # its caller is gone: not run
+                    continue
+                call.started = True
             try:
-                result = fn()
+                result = call.fn()
             except BaseException as exc:  # handed to the caller, whatever it is
-                _answer_soon(loop, answer, None, exc)
+                _answer_soon(call, None, exc)
             else:
-                _answer_soon(loop, answer, result, None)
+                _answer_soon(call, result, None)
 
 
-def _answer_soon(
-    loop: asyncio.AbstractEventLoop,
-    answer: asyncio.Future[Any],
-    result: Any,
-    error: BaseException | None,
-) -> None:
+async def _finished(call: _Call) -> NoReturn:
+    """A started call whose caller was cancelled: its end, then what it means."""
+    late: asyncio.Future[Any] = call.loop.create_future()
+    call.late = late
+    if call.outcome is not None:  # it ended before its caller heard of the cancel
+        _set(late, *call.outcome)
+    await answered_after_cancel(late, None)  # the thread always answers
+
+
+def _answer_soon(call: _Call, result: Any, error: BaseException | None) -> None:
     with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-        loop.call_soon_threadsafe(_settle, answer, result, error)
+        call.loop.call_soon_threadsafe(_settle, call, result, error)
 
 
-def _settle(answer: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if answer.done():  # cancelled while the call ran
+def _settle(call: _Call, result: Any, error: BaseException | None) -> None:
+    if not call.answer.done():
+        _set(call.answer, result, error)
+        return
+    call.outcome = (result, error)  # its caller was cancelled while it ran
+    if call.late is not None:
+        _set(call.late, result, error)
+
+
+def _set(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
         return
     if error is not None:
-        answer.set_exception(error)
+        future.set_exception(error)
     else:
-        answer.set_result(result)
+        future.set_result(result)

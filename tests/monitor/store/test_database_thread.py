@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from monitor.store.cancelled import CancelledWriteError
 from monitor.store.sqlite.thread import DatabaseThread
 
 
@@ -58,3 +59,50 @@ async def test_close_waits_for_the_calls_asked_before_it() -> None:
     await pending
     with pytest.raises(RuntimeError, match="closed"):
         await thread.call(lambda: None)
+
+
+async def test_a_call_running_when_its_caller_is_cancelled_says_how_it_ended() -> None:
+    """A write the thread already runs commits whatever its caller does: the caller is
+    told it ran and what it returned (decision 0081), not a bare "cancelled"."""
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+
+    def write() -> str:
+        started.set()
+        release.wait()
+        return "committed"
+
+    heard: list[object] = []
+
+    async def caller() -> None:
+        try:
+            await thread.call(write)
+        except CancelledWriteError as cancelled:
+            heard.append((cancelled.committed, cancelled.outcome))
+            raise
+
+    calling = asyncio.ensure_future(caller())
+    await asyncio.to_thread(started.wait)  # the thread is inside the call
+    calling.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await calling
+    thread.close()
+    assert heard == [(True, "committed")]
+
+
+async def test_a_running_call_that_fails_after_its_caller_is_cancelled_is_a_plain_cancel() -> None:
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+
+    def write() -> None:
+        started.set()
+        release.wait()
+        raise ValueError("rolled back")
+
+    calling = asyncio.ensure_future(thread.call(write))
+    await asyncio.to_thread(started.wait)
+    calling.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError) as raised:
+        await calling
+    thread.close()
+    assert not isinstance(raised.value, CancelledWriteError)  # nothing was stored
