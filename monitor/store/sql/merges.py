@@ -1,6 +1,8 @@
 """A story merged into an older piece of its event (decision 0070), in the bridging
-article's transaction: its counts, outlets, names and articles move to the survivor (a
-tombstone only ever tells "seen": left as it is); its row stays, marked ``merged_into``
+article's transaction: its counts, outlets, names, articles and the tombstones of its
+pruned articles move to the survivor (an entry listed again is seen in the story that
+holds its event now: the absorbed id only answers with the survivor, and its row may be
+pruned; migration 0024); its row stays, marked ``merged_into``
 (its alerts, threads and the links in sent messages name it), and earlier merges into it
 follow it to the survivor; ``story_merges`` records the merge. Every statement goes out
 without a round trip of its own.
@@ -31,6 +33,7 @@ SELECT ?, name, kind, mentions FROM story_names WHERE story_id = ?
 ON CONFLICT (story_id, kind, name) DO UPDATE SET mentions = story_names.mentions + excluded.mentions
 """
 MERGE_ARTICLES = "UPDATE articles SET story_id = ? WHERE story_id = ?"
+MERGE_TOMBSTONES = "UPDATE pruned_articles SET story_id = ? WHERE story_id = ?"
 MERGE_EARLIER = "UPDATE story_merges SET survivor_id = ? WHERE survivor_id = ?"
 MERGE_EARLIER_ROWS = """
 UPDATE stories SET merged_into = ?
@@ -46,8 +49,8 @@ def merge_story(dialect: Dialect, absorbed: str, survivor: str, article: Article
     """Merge the ``absorbed`` story into ``survivor``, as ``article`` showed them to be one
     event."""
     yield from written(MERGE_COUNTS, (absorbed, absorbed, survivor))
-    for statement in (MERGE_OUTLETS, MERGE_NAMES, MERGE_ARTICLES, MERGE_EARLIER_ROWS,
-                      MERGE_EARLIER, MERGED_ROW):  # fmt: skip
+    for statement in (MERGE_OUTLETS, MERGE_NAMES, MERGE_ARTICLES, MERGE_TOMBSTONES,
+                      MERGE_EARLIER_ROWS, MERGE_EARLIER, MERGED_ROW):  # fmt: skip
         yield from written(statement, (survivor, absorbed))
     stamp = dialect.time(article.fetched_at)
     yield from written(RECORD_MERGE, (absorbed, survivor, article.article_id, stamp))

@@ -342,3 +342,22 @@ async def _run_once(config: Config, now: datetime) -> list[PollOutcome]:
         return await daemon.run_once()
     finally:
         await daemon.close()
+
+
+async def test_a_tombstone_follows_its_story_into_the_story_that_absorbs_it(store: Store) -> None:
+    """An article pruned from a story later merged into another (decision 0070): its
+    entry, listed again by its feed, is seen in the survivor, never in the absorbed story
+    (whose id only answers with the survivor, and may itself be pruned)."""
+    await _report(store, "g-piece", 40, story="s-newer")
+    await _report(store, "g-chain", 40, story="s-newest")
+    await _report(store, "g-keep", 1, story="s-older")
+    assert (await _retain(store))["articles"] == 2  # tombstones naming s-newer, s-newest
+    for absorbed, survivor in (("s-newest", "s-newer"), ("s-newer", "s-older")):
+        bridge = _article(f"g-bridge-{absorbed}", NOW)
+        merge = DedupDecision(Verdict.FOLDED, survivor, absorbed=(absorbed,))
+        await store.record_article(bridge, merge, [])
+    for guid in ("g-piece", "g-chain"):
+        seen = await store.find_article(FEED, guid, f"http://one.test/{guid}")
+        assert seen is not None and seen.story_id == "s-older", guid
+        (batched,) = await store.find_articles([_article(guid, NOW)])  # PostgreSQL: batched
+        assert batched is not None and batched.story_id == "s-older", guid
