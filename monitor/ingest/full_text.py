@@ -187,6 +187,9 @@ async def read_page(page: FetchedPage, feed: FeedSettings, pipe: Reading) -> Pag
     extracted = await _extracted(page, feed, pipe)
     if extracted is None:
         return PageReading(issue=ExtractionIssue.UNPARSABLE.value)
+    if extracted.error:  # the page broke the parser or extractor: the feed goes on
+        log.warning("page_unparsable", feed_url=redact_url(feed.url),
+                    page_url=redact_url(page.link), error=extracted.error)  # fmt: skip
     if extracted.selector_missed and pipe.pages is not None:
         pipe.pages.selector_missed(page.link, feed)
     served_from = page.final_url or page.link

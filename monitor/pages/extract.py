@@ -50,7 +50,8 @@ class ExtractedPage:
     """The article of a page. ``text``: paragraphs separated by blank lines; ``lead``: the
     first of them. ``issue`` says why ``text`` is empty or short (None when it reads as an
     article); ``selector_missed`` when a content_selector matched nothing and trafilatura
-    was used instead; ``truncated`` when the page was cut at the size cap."""
+    was used instead; ``truncated`` when the page was cut at the size cap; ``error``, for an
+    unparsable page, what the parser or extractor raised (for the daemon's log)."""
 
     title: str | None
     text: str
@@ -64,6 +65,10 @@ class ExtractedPage:
     selector_missed: bool = False
     truncated: bool = False
     encoding: str = ""
+    error: str = ""
+
+
+_ERROR_CHARS = 300  # of an extractor's error in the log: a page's text may be in it
 
 
 def extract_article(
@@ -90,8 +95,8 @@ def extract_article(
         issue = issue_for(page.text, tree, decoded.text)
     except InvalidSelectorError:
         raise
-    except Exception:
-        return _unread(ExtractionIssue.UNPARSABLE, decoded)
+    except Exception as err:  # any page: said by the daemon with its address, never raised
+        return _unread(ExtractionIssue.UNPARSABLE, decoded, f"{type(err).__name__}: {err}")
     return replace(page, issue=issue, truncated=decoded.truncated, encoding=decoded.encoding)
 
 
@@ -153,7 +158,7 @@ def _same_words(first: str, second: str) -> bool:
     return first.casefold().split() == second.casefold().split()
 
 
-def _unread(issue: ExtractionIssue, decoded: DecodedPage) -> ExtractedPage:
+def _unread(issue: ExtractionIssue, decoded: DecodedPage, error: str = "") -> ExtractedPage:
     return ExtractedPage(
         title=None,
         text="",
@@ -166,4 +171,5 @@ def _unread(issue: ExtractionIssue, decoded: DecodedPage) -> ExtractedPage:
         issue=issue,
         truncated=decoded.truncated,
         encoding=decoded.encoding,
+        error=error[:_ERROR_CHARS],
     )

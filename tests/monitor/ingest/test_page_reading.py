@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 
 from monitor.feeds import Fetcher
 from monitor.ingest.full_text import read_page
-from monitor.pages import PageFetcher
+from monitor.pages import PageFetcher, extract
 from monitor.store import Store
 from tests.support.articles import article_page
 from tests.support.feedserver import FeedServer
@@ -69,3 +69,23 @@ async def test_a_selector_matching_nothing_is_said_once_per_feed_and_the_page_st
         (line["page_url"], line["content_selector"], line["feed_url"], line["not_logged"])
         for line in missed
     ] == expected
+
+
+async def test_a_page_that_breaks_the_extractor_is_logged_with_its_address_and_error(
+    server: FeedServer, pipe: _Pipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a page makes the parser or extractor raise is named in the log with the
+    page and its feed (not only counted as "unparsable"), and the entry goes on."""
+
+    def broken(*_: object) -> None:  # an extractor bug met by one page
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(extract, "_from_tree", broken)
+    feed = feed_of(server, robots=False)
+    with capture_logs() as logs:
+        reading = await read_page(await pipe.pages.fetch(server.url("/a/1"), feed), feed, pipe)  # type: ignore[arg-type]
+    assert (reading.text, reading.issue) == ("", "unparsable")
+    said = [line for line in logs if line["event"] == "page_unparsable"]
+    assert [(line["feed_url"], line["page_url"], line["error"]) for line in said] == [
+        (feed.url, server.url("/a/1"), "RecursionError: maximum recursion depth exceeded")
+    ]
