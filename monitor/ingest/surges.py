@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -70,6 +70,9 @@ class EntityNames(dict[str, tuple[str, str]]):
         return resolved
 
 
+# One count's polls' surges, each poll's own (in the order handed in), once recorded.
+Counting = asyncio.Future[list[list[Surge]]]
+
 # Where surges go to be recorded (with their alerts, in one transaction): the alerting
 # of surges hooks in here (one call per batch of surges, in the order they fired).
 SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
@@ -85,13 +88,14 @@ class Handed(NamedTuple):
     first_poll: bool = False
 
 
-def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
-    """Each stored article of ``handed``, in order, counted by ``detector`` (what fired, in
-    the order it fired): the same calls, in the same order, as counting them one poll at
-    a time."""
-    fired: list[Surge] = []
+def count_polls(detector: SurgeDetector, handed: Iterable[Handed]) -> list[list[Surge]]:
+    """Each stored article of ``handed``, in order, counted by ``detector``: per poll, what
+    its own articles made fire (in the order it fired). The same calls, in the same order,
+    as counting them one poll at a time."""
+    counted: list[list[Surge]] = []
     observe, remember = detector.observe, detector.remember
     for ingested, entities, first_poll in handed:
+        counted.append(fired := [])
         for item in ingested:
             if item.decision.verdict is Verdict.SEEN:
                 continue
@@ -100,7 +104,12 @@ def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surg
                 remember(sighting)
             else:
                 fired += observe(sighting)
-    return fired
+    return counted
+
+
+def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
+    """``count_polls``'s surges, all polls' together, in the order they fired."""
+    return [surge for fired in count_polls(detector, handed) for surge in fired]
 
 
 @dataclass
@@ -119,7 +128,7 @@ class SurgeStage:
     _pending: list[Handed] = field(default_factory=list, init=False)  # handed, not counted
     # The count the articles handed in now join (None: the next poll starts one); done
     # when they are counted and what fired is recorded.
-    _gathering: asyncio.Future[list[Surge]] | None = field(default=None, init=False)
+    _gathering: Counting | None = field(default=None, init=False)
     # Counts settling after their first poll was cancelled, held while they run.
     _orphans: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
@@ -153,58 +162,64 @@ class SurgeStage:
         first_poll: bool = False,
     ) -> list[Surge]:
         """Count each newly stored article (``ruleset``: whose entity lists name names);
-        record, log and hand on what fired. On a feed's ``first_poll`` an undated article
-        is its backlog (any age, all counted at the fetch): history, not news.
+        record, log and hand on what fired; return what this poll's own articles made
+        fire. On a feed's ``first_poll`` an undated article is its backlog (any age, all
+        counted at the fetch): history, not news.
 
         The first poll to arrive lets the event loop run once (``sleep(0)``, no timer),
         so the polls ready with it (those resumed by the same group commit) hand in their
         articles and wait for it; then it counts them all in one pass, in the order handed
-        in, records what fired, and each poll returns with what that pass fired. Counted
-        even when the first poll is cancelled while it lets the others run."""
+        in, and records what fired. Counted even when the first poll is cancelled while it
+        lets the others run (or by ``save``, at shutdown, if it comes first)."""
+        poll = len(self._pending)  # this poll's place in the count it joins
         self._pending.append(Handed(ingested, self._entities(ruleset), first_poll))
-        if self._gathering is not None:  # a count is gathering: join it
-            return await asyncio.shield(self._gathering)
-        self._gathering = gathering = asyncio.get_running_loop().create_future()
+        if (gathering := self._gathering) is None:  # none gathering: this poll starts one
+            self._gathering = gathering = asyncio.get_running_loop().create_future()
+        else:  # join it
+            return (await asyncio.shield(gathering))[poll]
         try:
             await asyncio.sleep(0)  # the polls ready now hand theirs in
         except asyncio.CancelledError:  # theirs and this one's counted all the same
-            fired = self._counted(gathering)
-            orphan = asyncio.ensure_future(self._settled(fired, gathering))
-            self._orphans.add(orphan)
-            orphan.add_done_callback(self._orphans.discard)
+            if self._gathering is gathering:
+                self._orphan(self._settled(self._counted(gathering), gathering))
             raise
-        fired = self._counted(gathering)  # later ones: the next count's
-        await self._settled(fired, gathering)
-        return fired
+        if self._gathering is gathering:  # not counted by a save meanwhile
+            await self._settled(self._counted(gathering), gathering)  # later ones: the next's
+        return (await asyncio.shield(gathering))[poll]
 
-    def _counted(self, gathering: asyncio.Future[list[Surge]]) -> list[Surge]:
-        """The articles handed in, counted; polls handed in from now on start the next
-        count. A count that raises fails the polls waiting for it with its error, as it
-        failed its one poll when each counted its own: none is left waiting for ever."""
+    def _orphan(self, settling: Coroutine[None, None, None]) -> None:
+        """Hold a count's settling whose first poll was cancelled while it runs."""
+        orphan = asyncio.ensure_future(settling)
+        self._orphans.add(orphan)
+        orphan.add_done_callback(self._orphans.discard)
+
+    def _counted(self, gathering: Counting) -> list[list[Surge]]:
+        """The articles handed in, counted (per poll, what fired); polls handed in from now
+        on start the next count. A count that raises fails the polls waiting for it with
+        its error, as it failed its one poll when each counted its own: none is left
+        waiting for ever."""
         self._gathering = None
+        pending, self._pending = self._pending, []
+        self._unsaved = self._unsaved or bool(pending)
         try:
-            return self._count_pending()
+            return count_polls(self.detector, pending)
         except Exception as err:
             gathering.set_exception(err)
             gathering.exception()  # retrieved: the poll raising it reports it
             raise
 
-    async def _settled(self, fired: list[Surge], gathering: asyncio.Future[list[Surge]]) -> None:
-        """``fired`` recorded, then the polls of its count let go (with its error, if any)."""
+    async def _settled(self, polls: list[list[Surge]], gathering: Counting) -> None:
+        """What the polls of a count fired recorded, then the polls let go (with its error,
+        if any)."""
         try:
-            await self._settle(fired)
+            await self._settle([surge for fired in polls for surge in fired])
         except Exception as err:
             gathering.set_exception(err)
             gathering.exception()  # retrieved: no poll may be left waiting for it
             raise
         finally:
             if not gathering.done():
-                gathering.set_result(fired)
-
-    def _count_pending(self) -> list[Surge]:
-        pending, self._pending = self._pending, []
-        self._unsaved = self._unsaved or bool(pending)
-        return count_handed(self.detector, pending)
+                gathering.set_result(polls)
 
     async def _settle(self, fired: list[Surge]) -> None:
         """What fired recorded and the state saved at once (a crash now must not forget
@@ -222,9 +237,13 @@ class SurgeStage:
 
     async def save(self) -> None:
         """Save what the detector learned since the last save (nothing new: no write); a
-        store refusing writes is logged, not raised."""
-        if fired := self._count_pending():  # handed in, their count not run yet (shutdown)
-            await self._fired(fired)
+        store refusing writes is logged, not raised. Counts still settling (their first
+        poll cancelled) are awaited and articles handed in but not counted yet are
+        counted first (a shutdown): their surges are recorded before the state is saved."""
+        if self._orphans:
+            await asyncio.wait(set(self._orphans))
+        if (gathering := self._gathering) is not None:
+            await self._settled(self._counted(gathering), gathering)
         await self._save()
 
     async def _save(self) -> None:

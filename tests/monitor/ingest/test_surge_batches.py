@@ -1,6 +1,7 @@
 """The surge stage counts the polls handed in together in one pass: every article is
-counted as it would be one poll at a time (same surges, same learned state), and polls
-that reach the stage in the same turn of the event loop share one count."""
+counted as it would be one poll at a time (same surges, same learned state), polls
+that reach the stage in the same turn of the event loop share one count, and each poll
+is answered with what its own articles made fire."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import monitor.ingest.surges as surge_stage
 from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, SurgeStage, entity_names, sighting_of
-from monitor.ingest.surges import Handed, count_handed
+from monitor.ingest.surges import Handed, count_handed, count_polls
 from monitor.records.models import DedupDecision, StoryFacts, Verdict
 from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Sighting, Surge, SurgeDetector
@@ -48,6 +50,12 @@ def _stream() -> list[Ingested]:
 def _polls(stream: list[Ingested], size: int) -> Iterator[list[Ingested]]:
     for start in range(0, len(stream), size):
         yield stream[start : start + size]
+
+
+def _poll_by_poll(polls: list[list[Ingested]]) -> list[list[Surge]]:
+    """What each poll's articles make fire, the polls counted one at a time."""
+    detector, entities = SurgeDetector(SETTINGS), entity_names(None)
+    return [count_handed(detector, [Handed(poll, entities)]) for poll in polls]
 
 
 def _one_by_one(stream: list[Ingested]) -> tuple[list[Surge], bytes]:
@@ -114,18 +122,20 @@ async def test_polls_ready_together_share_one_count_in_the_order_handed_in(
     stage, sunk = await _stage(tmp_path)
     counts: list[list[Sequence[Ingested]]] = []
 
-    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[Surge]:
+    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
         counts.append([one.ingested for one in handed])
-        return count_handed(detector, handed)
+        return count_polls(detector, handed)
 
-    monkeypatch.setattr(surge_stage, "count_handed", counted)
+    monkeypatch.setattr(surge_stage, "count_polls", counted)
     try:
         polls = list(_polls(stream, 40))
         returned = await asyncio.gather(*(stage.observe(poll) for poll in polls))
         assert counts == [polls]
         assert stage.detector.snapshot() == alone_state
         assert sunk == [alone]  # one count: what fired handed on once, in firing order
-        assert all(fired == alone for fired in returned)
+        own = _poll_by_poll(polls)
+        assert sum(1 for fired in own if fired) > 1, "surges must fire in several polls"
+        assert returned == own  # each poll: what its own articles made fire
         assert await stage.store.load_surge_state() == alone_state  # saved as they fired
     finally:
         await stage.store.close()
@@ -138,8 +148,10 @@ async def test_polls_arriving_one_after_another_are_counted_one_after_another(
     alone, alone_state = _one_by_one(stream)
     stage, sunk = await _stage(tmp_path)
     try:
-        returned = [await stage.observe(poll) for poll in _polls(stream, 40)]
+        polls = list(_polls(stream, 40))
+        returned = [await stage.observe(poll) for poll in polls]
         assert stage.detector.snapshot() == alone_state
+        assert returned == _poll_by_poll(polls)
         assert [surge for fired in returned for surge in fired] == alone
         assert [surge for fired in sunk for surge in fired] == alone
     finally:
@@ -177,7 +189,7 @@ async def test_articles_handed_in_but_not_yet_counted_are_counted_by_a_save(
         await stage.save()
         assert sunk == [alone]
         assert await stage.store.load_surge_state() == alone_state
-        assert await waiting == []  # the count found nothing left to count
+        assert await waiting == alone  # the save counted its articles: their surges
     finally:
         await stage.store.close()
 
@@ -195,13 +207,13 @@ async def test_a_count_that_fails_fails_every_poll_in_it_and_the_next_count_runs
     stage, _ = await _stage(tmp_path)
     counts: list[int] = []
 
-    def failing_first(detector: SurgeDetector, handed: list[Handed]) -> list[Surge]:
+    def failing_first(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
         counts.append(len(handed))
         if len(counts) == 1:
             raise RuntimeError("a detector fault")
-        return count_handed(detector, handed)
+        return count_polls(detector, handed)
 
-    monkeypatch.setattr(surge_stage, "count_handed", failing_first)
+    monkeypatch.setattr(surge_stage, "count_polls", failing_first)
     try:
         async with asyncio.timeout(HANG_GUARD):
             failed = await asyncio.gather(
@@ -213,3 +225,45 @@ async def test_a_count_that_fails_fails_every_poll_in_it_and_the_next_count_runs
         assert counts == [2, 1]
     finally:
         await stage.store.close()
+
+
+async def test_a_save_waits_for_a_count_whose_first_poll_was_cancelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shutdown cancels the polls, then saves: a count still recording its surges (its
+    first poll cancelled while gathering) is awaited, so its surges are recorded before
+    the state is taken and the save returns (then the store is closed)."""
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    store = SqliteStore(str(tmp_path / "ww.db"))
+    await store.open()
+    recording, release, steps = asyncio.Event(), asyncio.Event(), []
+
+    async def held_sink(surges: Sequence[Surge]) -> None:
+        recording.set()
+        await release.wait()
+        steps.append(f"recorded {len(surges)}")
+
+    stage = SurgeStage(SurgeDetector(SETTINGS), store, held_sink)
+    snapshot_document = stage.detector.snapshot_document
+
+    def taken() -> dict[str, Any]:
+        steps.append("state taken")
+        return snapshot_document()
+
+    monkeypatch.setattr(stage.detector, "snapshot_document", taken)
+    try:
+        cancelled = asyncio.ensure_future(stage.observe(stream))
+        await asyncio.sleep(0)  # handed in, gathering
+        cancelled.cancel()
+        async with asyncio.timeout(HANG_GUARD):
+            await recording.wait()  # counted; its surges being recorded
+            saving = asyncio.ensure_future(stage.save())
+            await asyncio.sleep(0)  # the save's first step
+            release.set()
+            await saving
+        assert cancelled.cancelled()
+        assert steps == [f"recorded {len(alone)}", "state taken"]
+        assert await store.load_surge_state() == alone_state
+    finally:
+        await store.close()
