@@ -113,7 +113,8 @@ def after_success(
     signals = PollSignals(
         cache_lifetime=fetched.cache_lifetime, feed_ttl=ttl, items_per_day=rate, pushed=pushed
     )
-    healthy = replace(
+    decision = next_poll(signals, policy, rng)
+    return replace(  # one copy of the state a poll (each costs a read of its 22 fields)
         state,
         last_polled=now,
         last_success=now,
@@ -128,8 +129,9 @@ def after_success(
         feed_ttl=ttl,
         moved_to=_new_home(state, fetched),
         slow=fetched.slow,
+        interval=decision.delay,
+        next_poll=now + timedelta(seconds=decision.delay),
     )
-    return _scheduled(healthy, next_poll(signals, policy, rng), now)
 
 
 def _new_home(state: FeedState, fetched: FetchResult) -> str | None:

@@ -207,8 +207,8 @@ class SqlStore(SqlAnnotations, SqlReads):
         plain values, read as they are: ``astuple`` deep-copies each (every datetime through
         copy's reduce protocol), ~20x the cost, paid for every feed state of every poll."""
         time = self.dialect.time
-        values = (getattr(record, field.name) for field in fields(record))
-        return tuple(time(value) if isinstance(value, datetime) else value for value in values)
+        values = [getattr(record, name) for name in _field_names(type(record))]
+        return tuple([time(value) if isinstance(value, datetime) else value for value in values])
 
     async def story_outlets(self, story_id: str) -> frozenset[str]:
         return frozenset(row["outlet"] for row in await self._rows(sql.STORY_OUTLETS, (story_id,)))
@@ -372,3 +372,15 @@ def _window_to_mark(since: Any) -> Steps[MarkedWindow]:
     found = yield from rows_of(sql.WINDOW_TO, (since, top))
     article_id = str(at["article_id"]) if at else ""
     return MarkedWindow(top, article_id, [rows.window_article(row) for row in found])
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    """A dataclass's field names, in order: read once per class, not per stored row (a
+    feed state is stored at every poll)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in fields(kind))
+    return names
