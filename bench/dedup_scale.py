@@ -5,6 +5,13 @@ its five months, every headline given its sentence embedding (computed beforehan
 the parse workers would, and timed apart: ``bench.embeddings``). At each window size the
 next ``SCALE_SAMPLE`` articles are timed one by one: the lookup (``find``, the words'
 tiers and the nearest headlines by meaning) and the whole of find + add.
+
+The lookup is timed as the daemon makes it: each article's text read beforehand, as
+its parse worker reads it (``monitor.stories.dedup.reading_of``, timed apart), and the
+previous article's vector add handed to the adding thread just before. Its wall time
+includes waiting for that add when the search comes before the add is made (two cores,
+and the loop and the adding thread each want one); its CPU time (the calling thread's)
+is the loop's own work.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from bench.embeddings import vectors_of
 from monitor.config.settings import DedupSettings
 from monitor.stories.dedup import story_index_for
 from monitor.stories.index import StoryIndex
+from monitor.stories.queries import read_text
 
 if TYPE_CHECKING:
     from bench.dedup_eval import Row
@@ -39,7 +47,9 @@ class ScalePoint:
     entries: int  # distinct texts indexed (copies of a headline in a story count once)
     median_us: float  # find + add
     p90_us: float
-    lookup_median_us: float  # find alone
+    lookup_median_us: float  # find alone, wall
+    lookup_cpu_us: float  # find alone, the calling thread's CPU (no waiting for the add)
+    reading_us: float  # the text read beforehand (a parse worker's part), median
     bytes_per_article: float
     vector_bytes: float  # the vector window's own memory per vector it holds
 
@@ -69,15 +79,19 @@ def traced_bytes(rows: Sequence[Row], settings: DedupSettings) -> float:
     return held / max(1, len(rows))
 
 
-def _looked_up(index: StoryIndex, row: Row, number: int) -> float:
-    """Find then add one row; the seconds ``find`` took."""
+def _looked_up(index: StoryIndex, row: Row, number: int) -> tuple[float, float, float]:
+    """Read, find, then add one row: the seconds ``find`` took (wall, then the thread's
+    CPU) and those the reading beforehand took (the parse worker's, not the lookup's)."""
     language, vector = row.language, row.vector
     started = time.perf_counter()
+    index.preread([read_text(row.title, "", language, phrases=True)])  # as reading_of
+    read = time.perf_counter()
+    cpu = time.thread_time()
     found = index.find(row.title, row.seen, language=language, vector=vector)
-    spent = time.perf_counter() - started
+    spent, cpu = time.perf_counter() - read, time.thread_time() - cpu
     story_id = found.story_id if found is not None else str(number)
     index.add(story_id, story_id, row.title, row.seen, language=language, vector=vector)
-    return spent
+    return spent, cpu, read - started
 
 
 def scale(rows: Iterable[Row], windows: Sequence[int], settings: DedupSettings) -> list[ScalePoint]:
@@ -88,7 +102,7 @@ def scale(rows: Iterable[Row], windows: Sequence[int], settings: DedupSettings) 
     baseline = _rss_bytes()
     points: list[ScalePoint] = []
     pending = sorted(windows)
-    timings: list[tuple[float, float]] = []
+    timings: list[tuple[float, float, float, float]] = []
     for number, row in enumerate(rows):
         if pending and number == pending[0]:
             memory = (_rss_bytes() - baseline) / number
@@ -97,7 +111,7 @@ def scale(rows: Iterable[Row], windows: Sequence[int], settings: DedupSettings) 
         started = time.perf_counter()
         lookup = _looked_up(index, row, number)
         if pending and number >= pending[0]:
-            timings.append((time.perf_counter() - started, lookup))
+            timings.append((time.perf_counter() - started - lookup[2], *lookup))
             if len(timings) == SCALE_SAMPLE:
                 points.append(_point(pending.pop(0), entries, timings, (memory, vectors)))
                 if not pending:
@@ -116,15 +130,21 @@ def scaled_rows(
 
 
 def _point(
-    window: int, entries: int, timings: list[tuple[float, float]], memory: tuple[float, float]
+    window: int,
+    entries: int,
+    timings: list[tuple[float, float, float, float]],
+    memory: tuple[float, float],
 ) -> ScalePoint:
-    whole = sorted(spent for spent, _ in timings)
-    lookups = [lookup for _, lookup in timings]
+    """The medians of (find + add, find, find's CPU, reading) and the p90 of find + add."""
+    whole = sorted(timing[0] for timing in timings)
+    lookup, cpu, reading = (statistics.median(t[at] for t in timings) for at in (1, 2, 3))
     return ScalePoint(
         window,
         entries,
         statistics.median(whole) * 1e6,
         whole[int(0.9 * len(whole))] * 1e6,
-        statistics.median(lookups) * 1e6,
+        lookup * 1e6,
+        cpu * 1e6,
+        reading * 1e6,
         *memory,
     )
