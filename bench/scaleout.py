@@ -181,7 +181,10 @@ def run_cycles(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
             daemons_run.wait_ready(daemons)
             cycle = partial(_due_cycle, base, feeds, url, daemons)
             connections = partial(postgres_connections, url)
-            measured = [daemons_run.measure(daemons, cycle, connections) for _ in range(cycles)]
+            logged = setup.logs is not None  # at level info: retried writes are logged
+            measured = [
+                daemons_run.measure(daemons, cycle, connections, logged) for _ in range(cycles)
+            ]
         finally:
             daemons_run.stop(daemons)
     return [_cycle(len(configs), setup, one) for one in measured]
@@ -191,7 +194,7 @@ def _cycle(daemons: int, setup: Setup, measured: daemons_run.Measured) -> Cycle:
     wall = measured.stats["last"] - measured.stats["first"]
     return Cycle("PostgreSQL", daemons, wall, measured.cycle_cpu, measured.connections,
                  measured.database_cpu, setup.code, measured.life_cpu,
-                 measured.tail_idle)  # fmt: skip
+                 measured.tail_idle, measured.retried)  # fmt: skip
 
 
 def warm_postgres(base: str, feeds: int, config: tuple[Path, int], setup: Setup) -> None:

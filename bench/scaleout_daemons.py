@@ -76,6 +76,15 @@ class Daemon:
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid) + children_cpu(self.process.pid)
 
+    def log_size(self) -> int:
+        return os.fstat(self.log.fileno()).st_size
+
+    def logged_since(self, offset: int, event: bytes) -> int:
+        """Lines naming ``event`` the daemon logged past ``offset``. Read with ``pread``: the
+        file's offset is the daemon's too (its stderr), so it must not move."""
+        written = os.pread(self.log.fileno(), self.log_size() - offset, offset)
+        return written.count(b'"event": "' + event + b'"')
+
 
 @dataclass
 class Measured:
@@ -88,6 +97,7 @@ class Measured:
     database_cpu: float | None
     stats: dict[str, Any] = field(default_factory=dict)
     tail_idle: list[float] = field(default_factory=list)
+    retried: int | None = None  # store writes retried (None: logs below level info)
 
 
 def log_file(setup: Setup, name: str) -> IO[bytes]:
@@ -205,12 +215,14 @@ Database = Callable[[], tuple[int | None, dict[int, float]]]
 
 
 def measure(
-    daemons: list[Daemon], run: Callable[[], dict[str, Any]], database: Database
+    daemons: list[Daemon], run: Callable[[], dict[str, Any]], database: Database, logged: bool
 ) -> Measured:
     """Idle daemons through one cycle (``run``, until every feed was requested) and on
     until each has finished its work and idles again: their CPU and the database's over
-    that, and each daemon's idle time at the tail. The next cycle starts from here."""
+    that, each daemon's idle time at the tail and, when they log at level info
+    (``logged``), the store writes they retried. The next cycle starts from here."""
     _, before = database()
+    sizes = [daemon.log_size() for daemon in daemons]
     with Sampler(daemons) as sampler, profiled(daemons):
         stats = run()
         finished = sampler.settle()
@@ -220,10 +232,14 @@ def measure(
     for daemon, total in zip(daemons, life, strict=True):
         daemon.ready_cpu = total
     tail = [max(finished) - end for end in finished]
+    retried = None
+    if logged:
+        pairs = zip(daemons, sizes, strict=True)
+        retried = sum(daemon.logged_since(size, b"store_write_retried") for daemon, size in pairs)
     if connections is None:
-        return Measured(cycle, life, None, None, stats, tail)
+        return Measured(cycle, life, None, None, stats, tail, retried)
     spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-    return Measured(cycle, life, connections, spent, stats, tail)
+    return Measured(cycle, life, connections, spent, stats, tail, retried)
 
 
 class Sampler:

@@ -20,6 +20,7 @@ class Cycle:
     code: str = "this"
     life: list[float] | None = None  # over the daemons' lives, start-up included
     tail: list[float] | None = None  # each daemon's idle seconds at the cycle's tail
+    retried: int | None = None  # store writes the daemons retried (None: not logged)
 
 
 @dataclass
@@ -54,6 +55,12 @@ class Row:
         tails = [sorted(c.tail, reverse=True) for c in self.cycles if c.tail]
         return [median(t[i] for t in tails) for i in range(len(tails[0]))] if tails else None
 
+    def retried(self) -> int | None:
+        """Store writes retried over all the cycles (as rare as they are, a median says
+        little); None when the daemons did not log them."""
+        counts = [c.retried for c in self.cycles]
+        return None if None in counts else sum(c or 0 for c in counts)
+
 
 def rows_of(results: list[Cycle]) -> list[Row]:
     """Cycles grouped by store, code and daemon count, in the order first measured."""
@@ -84,15 +91,17 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
         f"{'—' if database is None else f'{database:.1f} s'} | "
         f"{1000 * total / args.feeds:.1f} s | {efficiency} | "
         f"{'—' if tail is None else _seconds(tail)} | "
-        f"{'—' if c.connections is None else c.connections} |"
+        f"{'—' if c.connections is None else c.connections} | "
+        f"{'—' if r.retried() is None else r.retried()} |"
     )
 
 
 _HEADER = (
     "| store | code | n | cycles | wall | feeds/s (min–max) | CPU per daemon | daemons' CPU "
-    "| × one | with start-up | PG backends | CPU/1k feeds | eff. | tail idle | conn |\n"
+    "| × one | with start-up | PG backends | CPU/1k feeds | eff. | tail idle | conn "
+    "| writes retried |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: |"
+    "| ---: | ---: | ---: | ---: |"
 )
 
 
@@ -147,7 +156,10 @@ connections' backends over the cycle (from /proc); CPU per 1,000 feeds sums daem
 backends. Efficiency is the median feeds/s over n × the same code's median one-daemon
 feeds/s. "Tail idle" is, for each daemon, the longest first, how long it did no work
 (CPU read every 0.2 s, work from 0.1 CPU) before the last daemon finished: the cycle's
-tail, when the others had nothing left to claim. "baseline" rows are commit
+tail, when the others had nothing left to claim. "Writes retried" is the store writes the
+daemons retried over all the cycles (`store_write_retried` in their logs, so only with
+`--logs`; a retry redoes the write after another daemon published meanwhile, decision
+0056). "baseline" rows are commit
 `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
