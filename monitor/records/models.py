@@ -200,6 +200,8 @@ class MatchKind(StrEnum):
     SEMANTIC = "semantic"  # the same event by the headlines' meaning, details agreeing
     # by meaning a little short of the bar, with a name the window rarely gives on both sides
     SHARED_NAMES = "shared_names"
+    # by meaning: several of one story's members close, none told apart (decision 0080)
+    NEIGHBOURS = "neighbours"
     VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 
 
@@ -216,6 +218,7 @@ class JoinReason(StrEnum):
     RELATED = "related"  # the same event in other words
     SEMANTIC = "semantic"  # the headlines' meaning (sentence embeddings), details agreeing
     SHARED_NAMES = "shared_names"  # their meaning, nearly at the bar, and a rare name both give
+    NEIGHBOURS = "neighbours"  # several of one story's members close in meaning, none apart
 
 
 _JOINED_BY = {
@@ -229,6 +232,7 @@ _JOINED_BY = {
     MatchKind.RELATED: JoinReason.RELATED,
     MatchKind.SEMANTIC: JoinReason.SEMANTIC,
     MatchKind.SHARED_NAMES: JoinReason.SHARED_NAMES,
+    MatchKind.NEIGHBOURS: JoinReason.NEIGHBOURS,
 }
 
 

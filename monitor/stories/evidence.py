@@ -272,7 +272,7 @@ def meaning(
     ``entry``'s story taken as a ``whole`` (``monitor.stories.whole``), in one language
     the closer of pair and story counts, for the cosine and for the words apart; the
     gates stay the pair's."""
-    one_language = query.language == entry.language or not (query.language and entry.language)
+    one_language = same_language(query, entry)
     if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(query, entry, one_language):
         return _NONE, 0.0
     if one_language:  # an unidentified language is most often the window's own
@@ -308,6 +308,11 @@ def _one_language(
     if words < _MIN_OVERLAP or score < bar:
         return _NONE, 0.0
     return (_SEMANTIC if score >= same else _SHARED_NAMES), score * 100
+
+
+def same_language(query: Query, entry: Entry) -> bool:
+    """Both in one language, or either unidentified (most often the window's own)."""
+    return query.language == entry.language or not (query.language and entry.language)
 
 
 def cosine_of(one: npt.NDArray[np.float32], other: npt.NDArray[np.float32]) -> float:
