@@ -44,6 +44,7 @@ from bench.dedup_report import (
     FUZZ_CUTOFF,
     NO_MERGE,
     NO_NAMES,
+    NO_NEIGHBOURS,
     NO_STEER,
     OURS,
     WORDS_ONLY,
@@ -206,20 +207,23 @@ def story_index(
     steer: bool = True,
     merge: bool = True,
     forward: bool = False,
+    neighbours: bool = True,
 ) -> list[str]:
     """Each headline looked up, then added, in ID order, as the daemon would see them
     (``words``: without the headlines' vectors, as before the semantic tier; ``wholes``
     False: each story judged by its single headlines, as before decision 0046; ``names``
     False: no easing for a rare shared name, as before decision 0067; ``steer`` False: no
     joining a split story's older piece, as before decision 0070; ``merge`` False: a bridge
-    steers but merges nothing, as 0070 first built it). Each row's story is the one it is
-    stored in at the end, merges re-pointing it (``forward``: the one it joined on arrival,
-    what an alert already sent told)."""
+    steers but merges nothing, as 0070 first built it; ``neighbours`` False: no join by
+    several close members of one story, as before decision 0080). Each row's story is the
+    one it is stored in at the end, merges re-pointing it (``forward``: the one it joined
+    on arrival, what an alert already sent told)."""
     index = story_index_for(settings)
     index.wholes = wholes
     index.name_easing = index.name_easing if names else 0.0
     index.one_event = index.one_event if steer else math.inf
     index.merge_bar = index.merge_bar if steer and merge else math.inf
+    index.neighbours = neighbours
     moment = rows[0].seen
     assigned = []
     into: dict[str, str] = {}  # absorbed story → the story it was merged into
@@ -262,6 +266,7 @@ def clusterings(
         (DELEAKED, lambda r: spread_index(r, settings)),
         (NO_NAMES, lambda r: spread_index(r, settings, names=False)),
         (NO_MERGE, lambda r: spread_index(r, settings, merge=False)),
+        (NO_NEIGHBOURS, lambda r: spread_index(r, settings, neighbours=False)),
         (NO_STEER, lambda r: spread_index(r, settings, steer=False)),
         (FORWARD, lambda r: spread_index(r, settings, forward=True)),
     ]
@@ -285,22 +290,15 @@ def clusterings(
     return results
 
 
-def spread_index(
-    rows: Sequence[Row],
-    settings: DedupSettings,
-    *,
-    names: bool = True,
-    steer: bool = True,
-    merge: bool = True,
-    forward: bool = False,
-) -> list[str]:
+def spread_index(rows: Sequence[Row], settings: DedupSettings, **switches: bool) -> list[str]:
     """``story_index`` with each row's time spread after its story's stamp, as bench.surge
     spreads them, taken in that time order: the slice's stamp is the crawl time of a whole
-    story, so "minutes apart" would otherwise mean "same label" (decision 0059)."""
+    story, so "minutes apart" would otherwise mean "same label" (decision 0059); the
+    ``switches`` are ``story_index``'s."""
     times = spread_times([(row.story, row.seen) for row in rows], SPREAD_SEED)
     order = sorted(range(len(rows)), key=lambda number: (times[number], number))
     spread = [replace(rows[number], seen=times[number]) for number in order]
-    found = story_index(spread, settings, names=names, steer=steer, merge=merge, forward=forward)
+    found = story_index(spread, settings, **switches)
     predicted = [""] * len(rows)
     for position, number in enumerate(order):
         predicted[number] = found[position]
