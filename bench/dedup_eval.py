@@ -215,7 +215,7 @@ def story_index(
     False: no easing for a rare shared name, as before decision 0067; ``steer`` False: no
     joining a split story's older piece, as before decision 0070; ``merge`` False: a bridge
     steers but merges nothing, as 0070 first built it; ``neighbours`` False: no join by
-    several close members of one story, as before decision 0080). Each row's story is the
+    several close members of one story, as before decision 0082). Each row's story is the
     one it is stored in at the end, merges re-pointing it (``forward``: the one it joined
     on arrival, what an alert already sent told)."""
     index = story_index_for(settings)

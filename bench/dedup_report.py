@@ -29,7 +29,7 @@ NO_STEER = "StoryIndex, no joining the older piece (before decision 0070), de-le
 NO_MERGE = (
     "StoryIndex, older piece joined but no story merged (0070 before the merge), de-leaked times"
 )
-NO_NEIGHBOURS = "StoryIndex, no join by neighbours (before decision 0080), de-leaked times"
+NO_NEIGHBOURS = "StoryIndex, no join by neighbours (before decision 0082), de-leaked times"
 FORWARD = f"{OURS}, forward only (each article's story on arrival), de-leaked times"
 
 
@@ -171,7 +171,7 @@ def _targets(report: Report) -> str:
 def _honest_targets(by_name: dict[str, Clustering]) -> list[str]:
     """The quality targets on de-leaked times, the ones issue 17 is judged by (decision
     0059: the slice's own times leak the labels), of the stories as stored (merged),
-    beside the same code without the join by neighbours (before decision 0080)."""
+    beside the same code without the join by neighbours (before decision 0082)."""
     ours, before = by_name.get(DELEAKED), by_name.get(NO_NEIGHBOURS)
     if ours is None or before is None:
         return []
@@ -184,7 +184,7 @@ def _honest_targets(by_name: dict[str, Clustering]) -> list[str]:
         "",
         "On de-leaked times (the honest measure: the slice's own times leak the labels, "
         "decision 0059), the stories as stored after merges, beside the same code without "
-        "the join by several close members of one story (decision 0080) in the same run:",
+        "the join by several close members of one story (decision 0082) in the same run:",
         "",
         f"- B-cubed precision: **{ours.precision:.4f}** (before: {before.precision:.4f}), "
         f"target ≥ {TARGET_PRECISION}: " + _met(ours.precision >= TARGET_PRECISION),

@@ -200,7 +200,7 @@ class MatchKind(StrEnum):
     SEMANTIC = "semantic"  # the same event by the headlines' meaning, details agreeing
     # by meaning a little short of the bar, with a name the window rarely gives on both sides
     SHARED_NAMES = "shared_names"
-    # by meaning: several of one story's members close, none told apart (decision 0080)
+    # by meaning: several of one story's members close, none told apart (decision 0082)
     NEIGHBOURS = "neighbours"
     VETO = "veto"  # a judgement, never stored: a detail (a name, a number) tells two apart
 

@@ -66,7 +66,7 @@ _MERGE_BAR = 0.85
 _MERGE_OWN = 0.7
 # A report nothing else joins joins the story that holds at least ``_AGREEING`` of its
 # nearest headlines by meaning, each within ``_CLOSE`` cosine and none told apart by a
-# detail, more than any other story holds (decision 0080). Chosen on the tuned rows
+# detail, more than any other story holds (decision 0082). Chosen on the tuned rows
 # (0.68: precision at the target's edge; 0.66 or two members: precision lost).
 _AGREEING = 3
 _CLOSE = 0.7
@@ -121,7 +121,7 @@ class StoryIndex(ArticleWindow):
         self.one_event = _ONE_EVENT  # above 1: no steering to a story's older piece (0070)
         self.merge_bar = _MERGE_BAR  # above 1: a bridge steers but merges nothing (0070)
         self.merge_own = _MERGE_OWN
-        self.neighbours = True  # False: no join by several close members (decision 0080)
+        self.neighbours = True  # False: no join by several close members (decision 0082)
 
     def add(
         self,
@@ -332,7 +332,7 @@ def _own(embedding: npt.NDArray[np.float32] | None, story: npt.NDArray[np.float3
 
 class _Neighbours:
     """The story most of a report's nearest headlines by meaning belong to, as evidence
-    when no single headline is (decision 0080): members within ``_CLOSE`` cosine count
+    when no single headline is (decision 0082): members within ``_CLOSE`` cosine count
     for their story, in one language; any member a detail tells apart (directions,
     names, numbers) rules its story out."""
 

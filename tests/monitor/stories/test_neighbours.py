@@ -1,5 +1,5 @@
 """A report no single headline joins joins the story that holds several of its nearest
-headlines by meaning, each close and none told apart by a detail (decision 0080). Real
+headlines by meaning, each close and none told apart by a detail (decision 0082). Real
 embeddings of headlines written for these tests."""
 
 from __future__ import annotations
