@@ -18,8 +18,8 @@ adds asked before it. The graph is the one the same adds made inline would build
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
 (docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
 them on the loop, was measured and saves nothing (docs/decisions/0074).
-The thread makes the adds still queued and ends when the interpreter exits: a daemon
-thread caught inside usearch by Python's finalising aborts the process.
+When the interpreter exits the thread finishes the add it is making, drops the others
+and ends: a daemon thread caught inside usearch by Python's finalising aborts the process.
 
 A window of minutes (what another daemon stored lately: ``monitor.stories.shared``) holds
 too few vectors for a graph to pay: :class:`ExactVectors` scans them all, with the
@@ -86,6 +86,7 @@ class _Adder:
     read waits for the adds before it by queueing an event behind them."""
 
     def __init__(self) -> None:
+        self.closing = False  # the interpreter exits: adds still queued are dropped
         self._work: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="vector-window", daemon=True)
         self._thread.start()
@@ -100,9 +101,12 @@ class _Adder:
         reached.wait()
 
     def close(self) -> None:
-        """Make the adds queued so far, then end the thread. At the interpreter's exit: a
-        daemon thread still inside usearch's add when Python finalises is ended in C++
-        code, and the process aborts ("terminate called without an active exception")."""
+        """End the thread once the add it is making is made; the adds queued after it are
+        dropped (no graph is read after the interpreter's exit, and a daemon stopped
+        mid-warm-up may have thousands queued). At the interpreter's exit: a daemon thread
+        still inside usearch's add when Python finalises is ended in C++ code, and the
+        process aborts ("terminate called without an active exception")."""
+        self.closing = True
         self._work.put(None)
         self._thread.join()
 
@@ -151,7 +155,8 @@ class VectorWindow:
     def _add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
         """In the adding thread (the only one writing ``_made``)."""
         try:
-            self._index.add(serial, vector, threads=1)
+            if not _adder().closing:
+                self._index.add(serial, vector, threads=1)
         except BaseException as exc:  # raised in the caller's thread
             self._failure = exc
         finally:

@@ -225,7 +225,7 @@ for serial, vector in enumerate(np.random.default_rng(7).standard_normal((2000, 
 
 
 def test_a_process_that_exits_with_adds_queued_exits_cleanly() -> None:
-    """The adding thread is ended at exit once its adds are made: a daemon thread left in
+    """The adding thread is ended at exit once its current add is made: a daemon thread left in
     usearch's add while Python finalises aborts the process (SIGABRT, "terminate called
     without an active exception"), about one exit in two. Three short-lived processes."""
     root = Path(__file__).resolve().parents[3]
