@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import structlog
-import uvloop
 
 # Hooks found by name: the session is marked at start, checked for leftovers at the end.
 from tests.support.leftovers import pytest_addoption, pytest_configure, pytest_sessionfinish
+from tests.support.loop_guard import guarded
 from tests.support.loopback_only import sitecustomize as loopback_only
 
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_sessionfinish"]
@@ -29,9 +29,11 @@ loopback_only.install()
 # The daemon runs on uvloop (decision 0079), so the suite's async tests do too; a test
 # marked ``@pytest.mark.asyncio(loop_factories=[...])`` runs on each loop it names.
 # WIREWATCH_TEST_EVENT_LOOP=asyncio runs the rest on asyncio's own loop instead.
+# Each closes with a guard: parse workers a test left running fail it by name, and a
+# close that never returns ends the run with every stack (tests/support/loop_guard.py).
 LOOP_FACTORIES: Mapping[str, Callable[[], asyncio.AbstractEventLoop]] = {
-    "uvloop": uvloop.new_event_loop,
-    "asyncio": asyncio.new_event_loop,
+    "uvloop": guarded("uvloop"),
+    "asyncio": guarded("asyncio"),
 }
 SUITE_LOOP = os.environ.get("WIREWATCH_TEST_EVENT_LOOP", "uvloop")
 
