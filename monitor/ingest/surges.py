@@ -109,7 +109,7 @@ def count_polls(detector: SurgeDetector, handed: Iterable[Handed]) -> list[list[
 
 def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
     """``count_polls``'s surges, all polls' together, in the order they fired."""
-    return [surge for fired in count_polls(detector, handed) for surge in fired]
+    return _joined(count_polls(detector, handed))
 
 
 @dataclass
@@ -185,7 +185,9 @@ class SurgeStage:
             raise
         if self._gathering is gathering:  # not counted by a save meanwhile
             await self._settled(self._counted(gathering), gathering)  # later ones: the next's
-        return (await asyncio.shield(gathering))[poll]
+        if not gathering.done():  # a save is recording them
+            await asyncio.shield(gathering)
+        return gathering.result()[poll]
 
     def _orphan(self, settling: Coroutine[None, None, None]) -> None:
         """Hold a count's settling whose first poll was cancelled while it runs."""
@@ -212,7 +214,7 @@ class SurgeStage:
         """What the polls of a count fired recorded, then the polls let go (with its error,
         if any)."""
         try:
-            await self._settle([surge for fired in polls for surge in fired])
+            await self._settle(polls[0] if len(polls) == 1 else _joined(polls))
         except Exception as err:
             gathering.set_exception(err)
             gathering.exception()  # retrieved: no poll may be left waiting for it
@@ -274,6 +276,10 @@ class SurgeStage:
                 )  # fmt: skip
 
 
+def _joined(polls: list[list[Surge]]) -> list[Surge]:
+    return [surge for fired in polls for surge in fired]
+
+
 def entity_names(ruleset: rules.RuleSet | None) -> EntityNames:
     """Every term of the rule packs' entity lists, folded, to its entry's folded name and
     its name: "Iranian" and "Iran" are one name, shown as the entry is called. Each term
@@ -295,40 +301,41 @@ def sighting_of(item: Ingested, entities: EntityNames) -> Sighting:
     """What the detector learns from one stored article: its story, its independent
     outlet, the rules it matched and the names in it (folded key, as written)."""
     article, decision, matches = item.article, item.decision, item.matches
-    return Sighting(
-        at=sighted_at(article.published, article.fetched_at),
-        story_id=decision.story_id,
-        outlet=decision.facts.outlet or article.feed_url,
-        title=article.title,
-        rules=_rules(matches),
-        names=names_of(item, entities),
+    facts = decision.facts
+    return Sighting(  # positional: one is built per stored article
+        sighted_at(article.published, article.fetched_at),
+        decision.story_id,
+        facts.outlet or article.feed_url,
+        article.title,
+        _rules(matches) if matches else (),
+        names_of(facts.places, facts.actors, matches, entities),
     )
 
 
 def _rules(matches: Sequence[rules.Match]) -> tuple[str, ...]:
-    if not matches:  # most articles: no rule, or one (nothing to repeat)
-        return ()
-    if len(matches) == 1:
+    if len(matches) == 1:  # most matched articles: one rule (nothing to repeat)
         return (matches[0].rule,)
     return tuple(dict.fromkeys(match.rule for match in matches))
 
 
-def names_of(item: Ingested, entities: EntityNames) -> tuple[tuple[str, str], ...]:
+def names_of(
+    places: Sequence[str],
+    actors: Sequence[str],
+    matches: Sequence[rules.Match],
+    entities: EntityNames,
+) -> tuple[tuple[str, str], ...]:
     """The places and actors named in the headline and lead, and the entity-list terms
     the rules hit, each once by its folded form; a term of an entity list is its entry
     (``entities``), else it is shown as first written."""
     found: dict[str, tuple[str, str]] = {}  # the resolved pairs themselves: nothing built
     known, resolve = entities.resolved, entities.resolve
-    for written in _written_names(item):
+    for written in (*places, *actors, *_hit_terms(matches)) if matches else (*places, *actors):
         resolved = known.get(written) or resolve(written)  # most names met before
-        if resolved[0]:
-            found.setdefault(resolved[0], resolved)
+        if (key := resolved[0]) and key not in found:
+            found[key] = resolved
     return tuple(found.values())
 
 
-def _written_names(item: Ingested) -> list[str]:
-    facts = item.decision.facts
-    written = [*facts.places, *facts.actors]
-    for match in item.matches:
-        written += [hit.term for hit in match.hits if hit.ref is not None]
-    return written
+def _hit_terms(matches: Sequence[rules.Match]) -> dict[str, None]:
+    """The entity-list terms the rules hit, each once (a term is hit again and again)."""
+    return {hit.term: None for match in matches for hit in match.hits if hit.ref is not None}

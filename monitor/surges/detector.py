@@ -52,6 +52,9 @@ class SurgeDetector:
             SurgeKind.NAME: settings.names,
         }
         self._exposure_at, self._exposure_then = math.nan, 0.0  # the window's, at a time
+        self._story_span = settings.story_hours * HOUR
+        self._first_end = min(self._window, self._story_span)  # a new story's, from its opening
+        self._sweep_due = -math.inf  # no story's window or tracking ends before (-inf: unknown)
 
     def snapshot(self) -> bytes:
         """Everything learned, versioned and compressed (restore with ``restore``)."""
@@ -64,7 +67,7 @@ class SurgeDetector:
 
     def restore(self, state: bytes) -> None:
         self._memory = load_memory(state)
-        self._exposure_at = math.nan
+        self._exposure_at, self._sweep_due = math.nan, -math.inf
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
@@ -205,6 +208,8 @@ class SurgeDetector:
         memory.lives[story_id] = life = StoryLife(now, sighting.title)
         memory.opened.append(story_id)
         memory.unsampled.append(story_id)
+        if (ends := now + self._first_end) < self._sweep_due:  # its end before the others'
+            self._sweep_due = ends
         tracks = memory.tracks[SurgeKind.STORY]
         if self.settings.min_count < 2 or story_id in tracks:  # not a lone report: counted
             self._count(SurgeKind.STORY, ((story_id, life.title),), report, report[1:], fired)
@@ -317,7 +322,8 @@ class SurgeDetector:
         if now > memory.clock:
             self._pass_time(memory.clock, now)
             memory.clock = now
-            self._sweep_stories(now)  # nothing to sweep while the clock stands still
+            if now >= self._sweep_due:  # nothing to sweep while the clock stands still
+                self._sweep_stories(now)
         memory.profile.add_article(int(now // HOUR))
         return now
 
@@ -350,11 +356,23 @@ class SurgeDetector:
             if life is not None and not life.sampled:
                 life.sampled = True
                 self._learn_story(life.first_outlets, now)
-        tracked_for = self.settings.story_hours * HOUR
+        tracked_for = self._story_span
         while memory.opened and memory.lives[memory.opened[0]].opened + tracked_for <= now:
             story_id = memory.opened.popleft()
             del memory.lives[story_id]
             memory.tracks[SurgeKind.STORY].pop(story_id, None)
+        self._sweep_due = self._next_sweep()
+
+    def _next_sweep(self) -> float:
+        """When the oldest stories' first window or tracking ends: the next sweep's time
+        (a story opened later only ends later)."""
+        memory, due = self._memory, math.inf
+        if memory.unsampled:
+            life = memory.lives.get(memory.unsampled[0])
+            due = -math.inf if life is None else life.opened + self._window
+        if memory.opened:
+            due = min(due, memory.lives[memory.opened[0]].opened + self._story_span)
+        return due
 
     def _learn_story(self, outlets: int, now: float) -> None:
         memory = self._memory
