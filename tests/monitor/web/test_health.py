@@ -13,6 +13,7 @@ import pytest
 from monitor.config.settings import ConfigError, load_config
 from monitor.daemon.daemon import Daemon
 from monitor.listener.server import HttpListener
+from monitor.store import CancelledWriteError
 from monitor.store.factory import open_store
 from monitor.web.health import (
     Health,
@@ -147,6 +148,24 @@ async def test_a_check_that_hangs_or_raises_is_named_without_its_message(
         "slow": "no answer within 0.05s", "broken": "failed (RuntimeError)"
     }  # fmt: skip
     assert "hunter2" not in answer.text
+
+
+async def test_a_store_call_that_ends_as_its_check_times_out_is_a_timeout() -> None:
+    # What a store call does when cancelled as it ends (decision 0081): Python 3.11's
+    # asyncio.timeout would let that subclass escape as the readiness probe's cancellation.
+    never = asyncio.Event()
+
+    async def ends_as_cancelled() -> str | None:
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            raise CancelledWriteError(True, 1) from None
+        return None
+
+    health = Health(timeout=0.05)
+    health.add_check("store", ends_as_cancelled)
+    assert await health.readiness() == {"store": "no answer within 0.05s"}
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
 
 
 async def test_readiness_changes_are_logged_once_per_change(
