@@ -1,11 +1,10 @@
 """The surge detector: each sighting updates the windows and baselines of its story, its
 rules and its names, and a key fires when its count in the window is improbable under
-its baseline (docs/decisions/0043-surge-detection.md).
+its baseline (docs/decisions/0043-surge-detection.md; the scores: ``baselines``).
 
-Rules and names: a rate per profile-hour with a gamma prior, updated by the reports
-that left the window (forgotten with ``half_life_hours``), scaled by how busy this hour
-of the week is; the count in the window is then negative binomial. Stories: the
-population of stories' outlets in their first window, fitted as a negative binomial.
+Rules' and names' baselines are forgotten with ``half_life_hours`` and scaled by how
+busy this hour of the week is; stories are judged against the population of stories'
+outlets in their first window.
 """
 
 from __future__ import annotations
@@ -16,23 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import SurgeSettings
+from monitor.surges.baselines import Score, key_score, story_learned, story_score
 from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind
 from monitor.surges.state import dump_memory, load_memory, memory_document
-from monitor.surges.stats import HOUR, hour_slices, negbin_score, slot_of
+from monitor.surges.stats import HOUR, hour_slices, slot_of
 from monitor.surges.tracks import FirstReport, Report, Track, Tracked, surge_of
 
-# The gamma prior of a rule's or name's rate per hour: a key never seen is expected
-# 0.05 times an hour, held as weakly as half a report (ten pseudo-hours). The pseudo-hours
-# shrink as the key's own observed hours grow (halved every PRIOR_HALF_HOURS): a key new
-# mid-stream (a rule added by reload, a name first seen) is judged on its own rate once it
-# has a few hours of it, not on a prior worth ten more for its first ten hours.
-PRIOR_SHAPE = 0.5
-PRIOR_RATE_PER_HOUR = 0.05
-PRIOR_HALF_HOURS = 0.5
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
-STORY_MIN_SECONDS = 60.0  # a story's first outlets are judged on a minute at least
 
 
 class SurgeDetector:
@@ -262,34 +253,15 @@ class SurgeDetector:
 
     def _judge(
         self, kind: SurgeKind, key: str, track: Track, now: float, floor: float = 0.0
-    ) -> tuple[float, float]:
+    ) -> Score:
         """The expected count in the window and the count's score under the baseline (a
         score below ``floor`` may be a bound of it: see ``negbin_score``)."""
+        memory = self._memory
         if kind is SurgeKind.STORY:
-            return self._judge_story(key, now, floor)
-        memory, window = self._memory, self._window_exposure(now)
-        shape = PRIOR_SHAPE + track.baseline_now(now, self._forget)
-        before = track.exposure_then * math.exp(-self._forget * max(now - track.born, 0.0))
-        observed = max(memory.exposure - before - window, 0.0)  # its own hours, out of the window
-        prior_hours = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR * 0.5 ** (observed / PRIOR_HALF_HOURS)
-        rate = prior_hours + observed
-        expected = shape * window / rate
-        count = len(track.reports)
-        if count <= expected:  # not above its baseline: no tail to sum
-            return expected, 0.0
-        return expected, negbin_score(count, shape, rate, window, floor)
-
-    def _judge_story(self, story_id: str, now: float, floor: float) -> tuple[float, float]:
-        """A story in its first window: its outlets after the first against what stories
-        gain in that much time (the population's first windows); after it, no score."""
-        life = self._memory.lives.get(story_id)
-        if life is None or now >= life.opened + self._window:
-            return 0.0, 0.0
-        shape, mean = self._story_population()
-        mean = max(mean - 1.0, 1e-3)  # outlets after the story's first
-        share = max(now - life.opened, STORY_MIN_SECONDS) / self._window
-        after = life.first_outlets - 1
-        return mean * share, negbin_score(after, shape, shape / mean, share, floor)
+            life = memory.lives.get(key)
+            return story_score(life, now, self._window, memory.stories_seen, floor)
+        window = self._window_exposure(now)
+        return key_score(track, now, self._forget, memory.exposure, window, floor=floor)
 
     def _window_exposure(self, now: float) -> float:
         """The window's profile-weighted hours: a window over a quiet and a busy hour
@@ -304,14 +276,6 @@ class SurgeDetector:
         )
         self._exposure_at, self._exposure_then = now, exposure
         return exposure
-
-    def _story_population(self) -> tuple[float, float]:
-        """(shape, mean) of the negative binomial fitted to stories' first windows."""
-        weight, total, squares = self._memory.stories_seen
-        mean = max(total / weight, 1e-3)
-        variance = max(squares / weight - mean * mean, 0.0)
-        excess = variance - mean
-        return (mean * mean / excess if excess > 1e-6 * mean else 1e6), mean
 
     def _advance(self, moment: float) -> float:
         """Move the clock to ``moment`` (never back): exposure, profile, story sweeps."""
@@ -376,14 +340,8 @@ class SurgeDetector:
 
     def _learn_story(self, outlets: int, now: float) -> None:
         memory = self._memory
-        weight, total, squares = memory.stories_seen
-        seen_at = memory.stories_seen_at
-        kept = 1.0 if seen_at is None else math.exp(-self._forget * (now - seen_at))
-        memory.stories_seen = (
-            weight * kept + 1,
-            total * kept + outlets,
-            squares * kept + outlets * outlets,
-        )
+        seen, seen_at = memory.stories_seen, memory.stories_seen_at
+        memory.stories_seen = story_learned(seen, seen_at, outlets, now, self._forget)
         memory.stories_seen_at = now
 
     def _trim_names(self) -> None:
