@@ -65,12 +65,18 @@ def test_the_example_config_checks_and_runs_once_from_a_clone(
     assert [request.path for request in server.requests] == ["/wire.xml"]
 
 
+# Parsing in a thread, no politeness delay, no embedding model: these runs are about the
+# store path and the summary, not about parse workers or grouping by meaning. Last in the
+# file, so that ``[store] path`` stays on line 2 (the config errors name the line).
+QUICK = "[daemon]\nhost_spacing = 0\nparse_workers = 0\n\n[dedup]\nsemantic = false\n"
+
+
 def _config(folder: Path, store: str, feed_url: str) -> Path:
     path = folder / "ww.toml"
     path.write_text(
         f'[store]\npath = "{store}"\n\n[[feeds]]\nurl = "{feed_url}"\n\n'
         '[notifiers.out]\ntype = "console"\n\n[entities.iran]\nentries = ["Iran"]\n\n'
-        '[[rules]]\nname = "iran"\nall_of = ["iran"]\n',
+        '[[rules]]\nname = "iran"\nall_of = ["iran"]\n\n' + QUICK,
         encoding="utf-8",
     )
     return path

@@ -148,8 +148,14 @@ def _replay(feed: Path, seed: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def rows(feed: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in _replay(feed, "0").splitlines()]
+def printed(feed: Path) -> bytes:
+    """What ``replay`` prints with hash seed 0 (each replay loads the embedding model)."""
+    return _replay(feed, "0")
+
+
+@pytest.fixture(scope="module")
+def rows(printed: bytes) -> list[dict[str, object]]:
+    return [json.loads(line) for line in printed.splitlines()]
 
 
 def test_replay_prints_why_each_article_joined_its_story(rows: list[dict[str, object]]) -> None:
@@ -223,10 +229,10 @@ def test_a_report_reaching_two_pieces_of_one_event_merges_the_newer_into_the_old
             assert all(rows.index(other) < rows.index(row) for other in later)
 
 
-def test_replay_groups_alike_whatever_the_hash_seed(feed: Path) -> None:
-    """Two processes with other hash seeds print the same bytes: story ids, memberships,
+def test_replay_groups_alike_whatever_the_hash_seed(feed: Path, printed: bytes) -> None:
+    """A process with another hash seed prints the same bytes: story ids, memberships,
     merges, reasons, scores and the rules' terms."""
-    assert _replay(feed, "1") == _replay(feed, "2718281")
+    assert _replay(feed, "2718281") == printed
 
 
 def test_the_readme_names_every_joined_by_value() -> None:

@@ -45,12 +45,14 @@ def _values(text: str) -> dict[str, float]:
 
 @pytest.fixture(name="scraped", scope="module")
 def _scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, float]]:
-    """One scrape of a daemon whose first poll was parsed in its one worker process."""
+    """One scrape of a daemon whose first poll was parsed in its one worker process (the
+    embedding model off: a worker is counted and measured whatever it has loaded)."""
     tmp_path = tmp_path_factory.mktemp("process-metrics")
+    tables = f"{JSON_LOGS_ANY_PORT}\n[dedup]\nsemantic = false"
     with FeedServer() as feeds:
         feeds.add_feed("/feed.xml", FEED)
         url = feeds.url("/feed.xml")
-        config = one_feed_config(tmp_path, url, parse_workers=1, tables=JSON_LOGS_ANY_PORT)
+        config = one_feed_config(tmp_path, url, parse_workers=1, tables=tables)
         with DaemonProcess(config) as daemon:
             port = daemon.wait_event("listener_started")["port"]
             daemon.wait_event("feed_polled")
