@@ -101,6 +101,7 @@ class Results:
     ruleset: rules.RuleSet
     settings: DedupSettings
     repeat: int
+    surge_repeat: int  # runs of the surge timings, best kept
     timings: list[Timing]
     stages: StageTimes
     agreement: Agreement
@@ -177,7 +178,7 @@ def peak_memory(ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence
     return peak
 
 
-SURGE_REPEAT = 5  # at least: the end-to-end difference is small beside run-to-run noise
+SURGE_REPEAT = 5  # by default: the end-to-end difference is small beside run-to-run noise
 # Articles the surge stage counts in one pass (``monitor.ingest.surges``: the polls ready
 # together): one, as when every count holds a single article; five, a few polls of one or
 # two new articles; twenty, one poll of ``bench.ingest``'s farm (20 new items a feed).
@@ -199,14 +200,14 @@ def time_surges(
     ruleset: rules.RuleSet, settings: DedupSettings, items: Sequence[FeedItem], repeat: int
 ) -> SurgeCost:
     """The wirewatch path without and with surge counting (``SURGE_BATCHES`` articles a
-    count), alternated, best of each, and the best time spent in the counting itself,
-    timed around each call inside the run: the cost surge detection adds per article
-    (names read before, as the daemon has them)."""
+    count), alternated, best of ``repeat`` runs of each, and the best time spent in the
+    counting itself, timed around each call inside the run: the cost surge detection adds
+    per article (names read before, as the daemon has them)."""
     names = headline_names(items)
     plain = float("inf")
     with_counting = dict.fromkeys(SURGE_BATCHES, float("inf"))
     counting = dict(with_counting)
-    for _ in range(max(repeat, SURGE_REPEAT)):
+    for _ in range(repeat):
         plain = min(plain, _run_seconds(plain_counting_path(ruleset, settings, names), items))
         for batch in SURGE_BATCHES:
             path = surge_path(ruleset, settings, names, batch)
@@ -215,7 +216,7 @@ def time_surges(
     first = items[0]
     article = normalise_entry(first.entry, feed_url=first.feed_url, feed_name=first.feed_name,
                               fetched_at=first.fetched_at)  # fmt: skip
-    gathering = gathering_seconds(article, max(repeat, SURGE_REPEAT))
+    gathering = gathering_seconds(article, repeat)
     return SurgeCost(plain, with_counting, counting, gathering)
 
 
@@ -313,6 +314,7 @@ def run(
     config_path: str,
     clusters_dir: Path,
     progress: Callable[[str], None] = lambda _: None,
+    surge_repeat: int = SURGE_REPEAT,
 ) -> Results:
     """Every measurement; ``progress`` hears one line per step."""
     started = time.perf_counter()
@@ -323,11 +325,12 @@ def run(
     stages = time_stages(ruleset, largest.items, repeat)
     peak = peak_memory(ruleset, settings, largest.items)
     progress("surge detection's cost …")
-    surges = time_surges(ruleset, settings, largest.items, repeat)
+    surge_repeat = max(repeat, surge_repeat)
+    surges = time_surges(ruleset, settings, largest.items, surge_repeat)
     clusters, note = measure_clusters(clusters_dir, settings)
     return Results(
         config=config_path, items=largest.items, ruleset=ruleset, settings=settings,
-        repeat=repeat, timings=timings, stages=stages,
+        repeat=repeat, surge_repeat=surge_repeat, timings=timings, stages=stages,
         agreement=compare(largest.items, largest.fast, largest.naive), peak_bytes=peak,
         surges=surges,
         clusters=clusters, clusters_note=note, environment=environment(),
@@ -344,6 +347,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--articles", type=int, default=10_000, help="corpus size (10000)")
     parser.add_argument("--output", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per path; best kept")
+    parser.add_argument("--surge-repeat", type=int, default=SURGE_REPEAT,
+                        help="surge timing runs, at least --repeat; best kept (5)")  # fmt: skip
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="rules to match against")
     parser.add_argument(
         "--clusters",
@@ -356,11 +361,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.articles < 4 or args.repeat < 1:
-        print("--articles must be at least 4 and --repeat at least 1", file=sys.stderr)
+    if args.articles < 4 or args.repeat < 1 or args.surge_repeat < 1:
+        print("--articles must be at least 4, --repeat and --surge-repeat at least 1",
+              file=sys.stderr)  # fmt: skip
         return 2
     results = run(args.articles, args.repeat, args.config, args.clusters,
-                  progress=lambda line: print(line, flush=True))  # fmt: skip
+                  progress=lambda line: print(line, flush=True),
+                  surge_repeat=args.surge_repeat)  # fmt: skip
     write_section(args.output, "pipeline", report.render(results))
     print(report.headline(results))
     print(f"wrote {args.output}")
