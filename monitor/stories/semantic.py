@@ -30,10 +30,11 @@ nearest (docs/decisions/0077).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -71,6 +72,8 @@ class NearestVectors(Protocol):
     def memory_bytes(self) -> int: ...
 
     def add(self, serial: int, vector: npt.NDArray[np.float32]) -> None: ...
+
+    def together(self) -> contextlib.AbstractContextManager[None]: ...
 
     def stored(self, serials: list[int]) -> npt.NDArray[np.float32]: ...
 
@@ -129,6 +132,7 @@ class VectorWindow:
         self._asked = 0  # adds asked for, maybe not yet made
         self._made = 0  # of those, made (counted in the adding thread)
         self._failure: BaseException | None = None  # an add's error, raised at the next use
+        self._held: list[tuple[int, npt.NDArray[np.float32]]] | None = None  # see together
         self._index = Index(
             ndim=DIMENSIONS,
             metric="cos",
@@ -149,18 +153,48 @@ class VectorWindow:
         """Add ``vector`` (never changed afterwards) in the adding thread; a failed add
         raises here or at the next read."""
         self._raise_failure()
+        if self._held is not None:
+            self._held.append((serial, vector))
+            return
         self._asked += 1
-        _adder().put(functools.partial(self._add, serial, vector))
+        _adder().put(functools.partial(self._add, serial, vector, 1))
 
-    def _add(self, serial: int, vector: npt.NDArray[np.float32]) -> None:
+    @contextlib.contextmanager
+    def together(self) -> Iterator[None]:
+        """Adds asked meanwhile handed over as one call of the graph when it ends (or
+        at a read before): the graph is the one the same adds made one by one build
+        (usearch adds a batch in order on one thread), for less CPU an add when nothing
+        reads between them, as when another daemon's articles are learned (decision 0083)."""
+        if self._held is not None:  # already inside: the outer one hands them over
+            yield
+            return
+        self._held = []
+        try:
+            yield
+        finally:
+            self._hand_over()
+            self._held = None
+
+    def _hand_over(self) -> None:
+        """The adds held by :meth:`together` so far, handed to the adding thread."""
+        held, self._held = self._held, [] if self._held is not None else None
+        if held:
+            keys = np.fromiter((serial for serial, _ in held), dtype=np.uint64, count=len(held))
+            vectors = np.vstack([vector for _, vector in held])
+            self._asked += len(held)
+            _adder().put(functools.partial(self._add, keys, vectors, len(held)))
+
+    def _add(
+        self, keys: npt.NDArray[np.uint64] | int, vectors: npt.NDArray[np.float32], count: int
+    ) -> None:
         """In the adding thread (the only one writing ``_made``)."""
         try:
             if not _adder().closing:
-                self._index.add(serial, vector, threads=1)
+                self._index.add(keys, vectors, threads=1)
         except BaseException as exc:  # raised in the caller's thread
             self._failure = exc
         finally:
-            self._made += 1
+            self._made += count
 
     def _raise_failure(self) -> None:
         failure, self._failure = self._failure, None
@@ -169,6 +203,7 @@ class VectorWindow:
 
     def _settled(self) -> Index:
         """The graph, once every add asked for so far is made."""
+        self._hand_over()
         if self._made != self._asked:
             _adder().wait()
         self._raise_failure()
@@ -240,6 +275,11 @@ class ExactVectors:
         self._lengths[held] = np.linalg.norm(self._rows[held])
         self._serials[held] = serial
         self._at[serial] = held
+
+    @contextlib.contextmanager
+    def together(self) -> Iterator[None]:
+        """Nothing to gather: an add is a row copy."""
+        yield
 
     def stored(self, serials: list[int]) -> npt.NDArray[np.float32]:
         """The rows held for ``serials`` (those it holds, in order), as the graph's."""

@@ -57,16 +57,18 @@ class SharedStories:
         now = self.clock()
         if articles:
             heapq.heappush(self._learned, now)
-        for item in articles:
-            # Read once for both indexes: a reading does not depend on what a window holds.
-            lead = grouping_lead(item.title, item.summary, item.page_lead)
-            reading = read_text(item.title, lead, item.language)
-            self.dedup.index.preread((reading,))
-            self._recent.preread((reading,))
-            add_stored(self.dedup.index, item, item.seen)  # merging what it absorbed
-            self._learn_merges(item)
-            # By when it was learned: a decision made before then did not know it.
-            add_stored(self._recent, item, now, now)
+        index = self.dedup.index
+        with index.adding_together():  # nothing looks up between: one graph call (0083)
+            for item in articles:
+                # Read once for both indexes: a reading does not depend on what a window holds.
+                lead = grouping_lead(item.title, item.summary, item.page_lead)
+                reading = read_text(item.title, lead, item.language)
+                index.preread((reading,))
+                self._recent.preread((reading,))
+                add_stored(index, item, item.seen)  # merging what it absorbed
+                self._learn_merges(item)
+                # By when it was learned: a decision made before then did not know it.
+                add_stored(self._recent, item, now, now)
 
     def _learn_merges(self, item: WindowArticle) -> None:
         if not item.absorbed:

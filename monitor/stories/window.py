@@ -13,6 +13,7 @@ judgement (``monitor.stories.index``); this module only keeps what it judges by.
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,6 +33,10 @@ __all__ = ["ArticleWindow"]
 
 _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
+
+
+# The last vector decoded by any window, with its decoding (``ArticleWindow._decoded``).
+_last_vector: tuple[bytes, npt.NDArray[np.float32] | None] = (b"", None)
 
 
 def _newest(serials: array[int]) -> npt.NDArray[np.uint32]:
@@ -70,7 +75,6 @@ class ArticleWindow:
         # The last query built: an article is looked up (find) and then added with the same
         # title and lead, and nothing in between changes what its query would be.
         self._last_query: tuple[tuple[str, str, str, int], Query] | None = None
-        self._last_vector: tuple[bytes, npt.NDArray[np.float32] | None] | None = None
         # The last text a lookup read itself (none was read beforehand): its add reads the
         # same text, which it need not read again.
         self._last_reading: Reading | None = None
@@ -108,6 +112,11 @@ class ArticleWindow:
     def preread(self, readings: Iterable[Reading]) -> None:
         """Texts read beforehand (in a parse worker), for the articles' lookups and adds."""
         self._readings.add(readings)
+
+    def adding_together(self) -> contextlib.AbstractContextManager[None]:
+        """Vector adds meanwhile handed to the graph at once (``VectorWindow.together``):
+        for a run of adds no lookup reads between, e.g. other daemons' articles learned."""
+        return self._vectors.together()
 
     def add(
         self,
@@ -177,10 +186,15 @@ class ArticleWindow:
     # -- internals ---------------------------------------------------------------------
 
     def _decoded(self, vector: bytes) -> npt.NDArray[np.float32] | None:
-        """``decoded``, kept for the last vector: an article is looked up, then added."""
-        if self._last_vector is None or self._last_vector[0] != vector:
-            self._last_vector = (vector, decoded(vector))
-        return self._last_vector[1]
+        """``decoded``, kept for the last vector by any window: an article is looked up,
+        then added, and another daemon's is added to two windows (``SharedStories``).
+        One (bytes, vector) pair swapped whole, so a thread's warm-up racing the loop
+        only misses it."""
+        global _last_vector  # noqa: PLW0603  (one slot shared by every window)
+        last = _last_vector
+        if last[0] != vector:
+            last = _last_vector = (vector, decoded(vector))
+        return last[1]
 
     def _query(self, title: str, lead: str, language: str, read: Reading | None = None) -> Query:
         key = (title, lead, language, self._names.version)

@@ -214,6 +214,25 @@ def test_adds_made_in_the_adding_thread_build_the_graph_inline_adds_build() -> N
     assert np.array_equal(window.stored([1, 2, 300]), inline.stored([1, 2, 300]))
 
 
+def test_adds_made_together_build_the_graph_one_by_one_adds_build() -> None:
+    """Adds asked inside ``together`` (as another daemon's articles are learned) are handed
+    to the graph in one call: the same graph bytes as the same adds made one by one, and a
+    read inside a run sees every add asked before it."""
+    rng = np.random.default_rng(23)
+    vectors = rng.standard_normal((300, 512)).astype(np.float32)
+    batched, single = VectorWindow(), VectorWindow()
+    for start in range(0, 300, 30):
+        with batched.together():
+            for serial in range(start + 1, start + 31):
+                batched.add(serial, vectors[serial - 1])
+                single.add(serial, vectors[serial - 1])
+                if serial % 45 == 0:  # a read inside a run sees the adds before it
+                    assert batched.nearest(vectors[0], 16) == single.nearest(vectors[0], 16)
+                    assert len(batched) == serial
+    assert len(batched) == 300
+    assert bytes(batched._settled().save()) == bytes(single._settled().save())
+
+
 # Adds queued, then the process ends at once: the adding thread is mid-add at exit.
 _QUEUED_THEN_EXIT = """
 import numpy as np
