@@ -17,7 +17,9 @@ every read of the window (a lookup, a vector, a removal, its size) first waits f
 adds asked before it. The graph is the one the same adds made inline would build; what
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
 (docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
-them on the loop, was measured and saves nothing (docs/decisions/0074).
+them on the loop, was measured and saves the loop nothing (docs/decisions/0074); a run of
+adds nothing reads between (another daemon's articles learned) is handed over in one call
+(:meth:`VectorWindow.together`, docs/decisions/0084).
 When the interpreter exits the thread finishes the add it is making, drops the others
 and ends: a daemon thread caught inside usearch by Python's finalising aborts the process.
 
@@ -164,7 +166,7 @@ class VectorWindow:
         """Adds asked meanwhile handed over as one call of the graph when it ends (or
         at a read before): the graph is the one the same adds made one by one build
         (usearch adds a batch in order on one thread), for less CPU an add when nothing
-        reads between them, as when another daemon's articles are learned (decision 0083)."""
+        reads between them, as when another daemon's articles are learned (decision 0084)."""
         if self._held is not None:  # already inside: the outer one hands them over
             yield
             return

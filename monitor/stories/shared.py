@@ -58,7 +58,7 @@ class SharedStories:
         if articles:
             heapq.heappush(self._learned, now)
         index = self.dedup.index
-        with index.adding_together():  # nothing looks up between: one graph call (0083)
+        with index.adding_together():  # nothing looks up between: one graph call (0084)
             for item in articles:
                 # Read once for both indexes: a reading does not depend on what a window holds.
                 lead = grouping_lead(item.title, item.summary, item.page_lead)
