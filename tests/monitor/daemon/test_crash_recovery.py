@@ -49,6 +49,11 @@ jitter = 0
 host_spacing = 0  # every test feed is on 127.0.0.1
 dispatch_interval = 3600
 shutdown_timeout = 5
+parse_workers = 0  # parsing in a thread, and no embedding model below: these tests are
+                   # about sends and their keys across a kill, not parsing or grouping
+
+[dedup]
+semantic = false
 
 [store]
 path = "{tmp_path / "crash.db"}"

@@ -38,6 +38,8 @@ default_interval = 3600
 jitter = 0
 host_spacing = 0  # every test feed is on 127.0.0.1
 shutdown_timeout = 0.5
+[dedup]
+semantic = false  # signals, event loops and exit codes are tested, not grouping by meaning
 [log]
 format = "json"
 [store]
