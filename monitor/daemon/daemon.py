@@ -256,6 +256,8 @@ class Daemon:
     async def _warm_unless(self, stop: asyncio.Event) -> bool:
         """The story index and the parse processes warmed side by side (both cost CPU
         seconds the first poll would otherwise wait for), unless ``stop`` comes first."""
+        if stop.is_set():  # stopped before start-up: start no processes only to end them
+            return False
         workers = asyncio.ensure_future(self.polling.start_workers())
         try:
             return await self.warmup.warm_unless(stop) and await unless_stopped(workers, stop)
