@@ -58,13 +58,17 @@ def install_stop_signals(stop: asyncio.Event, watchdog: ExitWatchdog | None = No
 
 async def within(step: str, work: Awaitable[T], deadline: Deadline) -> T | None:
     """``work`` awaited until ``deadline`` (at least :data:`STEP_FLOOR` seconds); past it,
-    cancelled and logged (``shutdown_step_abandoned``, naming ``step``): None then."""
+    cancelled and logged (``shutdown_step_abandoned``, naming ``step``): None then. A step
+    that fails is logged (``shutdown_step_failed``) and None too: one step's error (the
+    store gone while the surge state is saved, say) must not skip the steps after it."""
     seconds = max(deadline.left(), STEP_FLOOR)
     try:
         return await asyncio.wait_for(work, seconds)
     except TimeoutError:
         log.error("shutdown_step_abandoned", step=step, waited_seconds=round(seconds, 1))
-        return None
+    except Exception as err:  # any failure: the next steps still run
+        log.error("shutdown_step_failed", step=step, error=str(err), error_type=type(err).__name__)
+    return None
 
 
 class ExitWatchdog:
