@@ -15,16 +15,16 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.config import FeedSettings, load_config
+from monitor.config import load_config
 from monitor.daemon import polling
 from monitor.daemon.daemon import Daemon
 from monitor.feeds import ParsePool
-from monitor.ingest import PollOutcome
 from monitor.records import PollStatus
 from monitor.stories.embedding import encode_headlines
 from monitor.web import start_listener
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
+from tests.support.first_poll import run_until_first_poll
 from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.preloaded_workers import HEADLINE
 from tests.support.processes import HANG_GUARD, sigkill_self
@@ -60,19 +60,11 @@ async def test_workers_are_up_and_warm_before_the_first_poll_which_starts_none(
         assert pool.worker_pids() == ()
 
         seen: list[tuple[tuple[int, ...], dict[str, str]]] = []
-        polled = asyncio.Event()
-        poll = daemon.poll
 
-        async def first_poll(feed: FeedSettings) -> PollOutcome:
+        async def before_poll() -> None:
             seen.append((pool.worker_pids(), await _readyz(daemon)))
-            outcome = await poll(feed)
-            polled.set()
-            return outcome
 
-        daemon.poll = first_poll  # type: ignore[method-assign]
-        stop = asyncio.Event()
-        running = asyncio.create_task(daemon.run_forever(stop))
-        await asyncio.wait_for(polled.wait(), HANG_GUARD)
+        stop, running = await run_until_first_poll(daemon, before_poll)
         stop.set()
         await asyncio.wait_for(running, HANG_GUARD)
         after = pool.worker_pids()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from structlog.testing import capture_logs
 
-from monitor.config import FeedSettings, load_config
+from monitor.config import load_config
 from monitor.daemon.daemon import Daemon
-from monitor.ingest import PollOutcome
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
+from tests.support.first_poll import run_until_first_poll
 from tests.support.processes import HANG_GUARD
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -39,18 +39,7 @@ async def test_a_failing_closing_step_is_logged_and_the_later_ones_still_run(
 
         daemon.save_stories = snapshot_fails  # type: ignore[method-assign]
         daemon.save_surges = save_surges  # type: ignore[method-assign]
-        polled = asyncio.Event()
-        poll = daemon.poll
-
-        async def first_poll(feed: FeedSettings) -> PollOutcome:
-            outcome = await poll(feed)
-            polled.set()
-            return outcome
-
-        daemon.poll = first_poll  # type: ignore[method-assign]
-        stop = asyncio.Event()
-        running = asyncio.create_task(daemon.run_forever(stop))
-        await asyncio.wait_for(polled.wait(), HANG_GUARD)
+        stop, running = await run_until_first_poll(daemon)
         with capture_logs() as logs:
             stop.set()
             await asyncio.wait_for(running, HANG_GUARD)  # no OSError out of the stop
