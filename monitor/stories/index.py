@@ -296,7 +296,7 @@ class StoryIndex(ArticleWindow):
                 continue
             if entry.story.story_id in vetoed:
                 continue
-            near.count(query, entry, cosine)
+            near.seen.append((entry, cosine))
             story = entry.story
             if story.story_id not in wholes:
                 story = with_centroid(story, self._vectors)
@@ -307,7 +307,7 @@ class StoryIndex(ArticleWindow):
                                   whole=whole, easing=self.name_easing)  # fmt: skip
             if kind and (best is None or score > best.score):
                 best = StoryMatch(story.story_id, story.first_article_id, kind, score)
-        return best if best is not None or not self.neighbours else near.agreed()
+        return best if best is not None or not self.neighbours else near.agreed(query)
 
     def _bars(self, gap: float) -> tuple[float, float]:
         """The (related, semantic) bars for two reports ``gap`` seconds apart: within the
@@ -337,11 +337,12 @@ class _Neighbours:
     names, numbers) rules its story out."""
 
     def __init__(self) -> None:
+        self.seen: list[tuple[Entry, float]] = []  # judged only when nothing else joins
         self.close: dict[str, list[float]] = {}  # story id -> its close members' cosines
         self.stories: dict[str, IndexedStory] = {}
         self.apart: set[str] = set()
 
-    def count(self, query: Query, entry: Entry, cosine: float) -> None:
+    def _count(self, query: Query, entry: Entry, cosine: float) -> None:
         story_id = entry.story.story_id
         if not evidence.same_language(query, entry) or story_id in self.apart:
             return
@@ -351,9 +352,16 @@ class _Neighbours:
             self.close.setdefault(story_id, []).append(cosine)
             self.stories[story_id] = entry.story
 
-    def agreed(self) -> StoryMatch | None:
+    def agreed(self, query: Query) -> StoryMatch | None:
         """The story with the most close members, at least ``_AGREEING`` and more than
-        any other's (a tie is no evidence); its score the members' mean cosine."""
+        any other's (a tie is no evidence); its score the members' mean cosine. Judged
+        here, not as the neighbours are read: most lookups join by another tier, and
+        fewer than ``_AGREEING`` close neighbours in all cannot agree (the detail checks
+        were most of the join's cost, and were paid on every lookup)."""
+        if sum(cosine >= _CLOSE for _, cosine in self.seen) < _AGREEING:
+            return None
+        for entry, cosine in self.seen:
+            self._count(query, entry, cosine)
         ranked = sorted(((len(c), s) for s, c in self.close.items() if s not in self.apart),
                         key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
         if not ranked or ranked[0][0] < _AGREEING:
