@@ -33,8 +33,9 @@ from monitor.store import (
     AlertPlanner,
     ArticleRecord,
     BatchIngestStore,
-    CancelledWriteError,
     Store,
+    Stored,
+    write_ending,
 )
 
 MAX_RECORDS = 500  # articles per transaction: short, however many feeds are waiting
@@ -174,11 +175,12 @@ class IngestWriter:
     async def _write_articles(self, store: Store, group: list[_Queued]) -> None:
         records = [record for item in group for record in item.records]
         try:
-            created = await _record(store, records)
-        except CancelledWriteError as cancelled:  # stored, or maybe: never "not stored"
-            if cancelled.committed:
-                _stored(group, cancelled.outcome)  # type: ignore[arg-type]
-            else:
+            with write_ending() as ending:
+                created = await _record(store, records)
+        except asyncio.CancelledError:  # stored, or maybe: never "not stored" once sent
+            if ending.stored is Stored.YES:
+                _stored(group, ending.outcome)  # type: ignore[arg-type]
+            elif ending.stored is Stored.MAYBE:
                 self._failed(WriteUnansweredError(), group)  # the index is read again
             raise
         except Exception as err:
@@ -219,10 +221,11 @@ def _stored(group: list[_Queued], created: Created) -> None:
 async def _write_page(store: Store, item: _QueuedPage) -> None:
     """One late page, in a transaction of its own; its failure is its own alone."""
     try:
-        created = await store.record_page(*item.page)
-    except CancelledWriteError as cancelled:
-        if cancelled.committed and not item.done.done():
-            item.done.set_result(cancelled.outcome)  # type: ignore[arg-type]
+        with write_ending() as ending:
+            created = await store.record_page(*item.page)
+    except asyncio.CancelledError:
+        if ending.stored is Stored.YES and not item.done.done():
+            item.done.set_result(ending.outcome)  # type: ignore[arg-type]
         raise
     except Exception as err:
         if not item.done.done():

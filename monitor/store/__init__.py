@@ -8,7 +8,7 @@ retention, group commit, the instance lock, and whether writes go through
 Other packages use only the names below.
 """
 
-from monitor.store.cancelled import CancelledWriteError
+from monitor.store.cancelled import Stored, WriteEnding, write_ending
 from monitor.store.factory import open_store, opened_store
 from monitor.store.instance_lock import InstanceLockError, instance_lock, lock_path_for
 from monitor.store.interface import ArticleRecord, BatchIngestStore, FeedLeases, Store
@@ -48,7 +48,6 @@ __all__ = [
     "AlertPlanner",
     "ArticleRecord",
     "BatchIngestStore",
-    "CancelledWriteError",
     "DatabaseStats",
     "DeliveryContext",
     "DeliveryUpdate",
@@ -70,12 +69,14 @@ __all__ = [
     "Store",
     "StoreNotWritableError",
     "StoreUnavailableError",
+    "Stored",
     "StoredArticle",
     "StoryArticle",
     "StoryFilter",
     "StorySummary",
     "ThreadRef",
     "WindowArticle",
+    "WriteEnding",
     "instance_lock",
     "links_of",
     "lock_path_for",
@@ -84,4 +85,5 @@ __all__ = [
     "opened_store",
     "render_migration",
     "run_retention",
+    "write_ending",
 ]

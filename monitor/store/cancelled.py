@@ -1,66 +1,114 @@
 """A write cancelled after its COMMIT went out is finished, not abandoned (decision 0081).
 
 Once the COMMIT is sent, the server may commit whatever the client does next: a caller
-told "cancelled" would believe "not written" of articles and alerts that are stored. So
-from that moment the commit's answer is waited for, shielded from the caller's
-cancellation, for at most ``grace`` seconds. The cancellation is never swallowed: the
-caller still gets a ``CancelledError``, and it says what happened:
+told only "cancelled" would believe "not written" of articles and alerts that are stored.
+So from that moment the commit's answer is waited for, shielded from the caller's
+cancellation, for at most ``grace`` seconds. The cancellation is never swallowed, and it
+stays a plain ``CancelledError``: ``asyncio.timeout``, ``wait_for`` and ``TaskGroup``
+recognise it as their own (on Python 3.11 ``asyncio.timeout`` turns only
+``CancelledError`` itself into ``TimeoutError``).
 
-- the server answered the commit: :class:`CancelledWriteError` with ``committed=True``
-  and ``outcome``, what the call returns (the alerts created, the rows counted);
-- no answer within ``grace``: :class:`CancelledWriteError` with ``committed=None``, stored
-  or not; whoever keeps state about the write reads the store again (the ingest reloads
-  its story index from it);
-- the server refused the commit: a plain ``CancelledError``, nothing is stored.
+How the write ended is told beside the error, to a caller that asks: one that keeps state
+about the write (the ingest's writer) makes the call inside :func:`write_ending`, and the
+:class:`WriteEnding` it holds then says
 
-A caller that does not care sees a cancellation, as before; one that keeps state about the
-write (the ingest's writer) catches :class:`CancelledWriteError` and settles first.
+- ``Stored.YES``: the server answered the commit; ``outcome`` is what the call returns
+  (the alerts created, the rows counted);
+- ``Stored.MAYBE``: no answer within ``grace``, stored or not; whoever keeps state about
+  the write reads the store again (the ingest reloads its story index from it);
+- ``Stored.NO``: cancelled before the COMMIT went out, or the server refused it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+import enum
+from collections.abc import Coroutine, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 
 
-class CancelledWriteError(asyncio.CancelledError):
-    """The caller was cancelled while its write's COMMIT was out. ``committed``: True
-    (stored; ``outcome`` is what the call returns) or None (no answer came: maybe stored)."""
+class Stored(enum.Enum):
+    """Whether a write its caller was cancelled during is stored."""
 
-    def __init__(self, committed: bool | None, outcome: object = None) -> None:
-        super().__init__("stored" if committed else "maybe stored")
-        self.committed, self.outcome = committed, outcome
+    NO = "not stored"
+    YES = "stored"
+    MAYBE = "maybe stored"
 
-    def having(self, outcome: object) -> CancelledWriteError:
-        """This error with the call's ``outcome`` (known where the commit is not)."""
-        self.outcome = outcome
-        return self
+
+@dataclass(slots=True)
+class WriteEnding:
+    """How the write made inside :func:`write_ending` ended if its caller was cancelled."""
+
+    stored: Stored = Stored.NO
+    outcome: object = None  # what the call returns; meant only when ``stored`` is YES
+
+
+_LISTENER: ContextVar[WriteEnding | None] = ContextVar("write_ending", default=None)
+
+
+@contextlib.contextmanager
+def write_ending() -> Iterator[WriteEnding]:
+    """Inside, a store write whose caller is cancelled once its COMMIT is out says in the
+    :class:`WriteEnding` yielded how it ended (one write call per block). Within another
+    such block it is that block's: the outer caller hears it too."""
+    outer = _LISTENER.get()
+    if outer is not None:
+        yield outer
+        return
+    ending = WriteEnding()
+    token = _LISTENER.set(ending)
+    try:
+        yield ending
+    finally:
+        _LISTENER.reset(token)
+
+
+def returning(outcome: object) -> None:
+    """Before its COMMIT: what the write's call returns, told if its caller is cancelled
+    and the write stored (where the commit's answer does not carry it)."""
+    if (ending := _LISTENER.get()) is not None:
+        ending.outcome = outcome
 
 
 async def finish_commit(commit: Coroutine[Any, Any, T], grace: float) -> T:
     """``commit`` (sends the COMMIT and reads its answer) run to its end even when the caller
-    is cancelled meanwhile; then :class:`CancelledWriteError` says how it ended."""
+    is cancelled meanwhile; then a plain ``CancelledError``, the ending told."""
     task = asyncio.ensure_future(commit)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
-        await answered_after_cancel(task, grace)
+        raise _told(await _ended(task, grace)) from None
 
 
 async def answered_after_cancel(answer: asyncio.Future[Any], grace: float | None) -> NoReturn:
     """Wait (at most ``grace`` seconds; None: as long as it takes) for ``answer``, the end
-    of a write its caller was cancelled during; raise what :func:`finish_commit` says."""
+    of a write its caller was cancelled during, whose result the call returns; then a plain
+    ``CancelledError``, the ending told."""
+    stored = await _ended(answer, grace)
+    if stored is Stored.YES:
+        returning(answer.result())
+    raise _told(stored)
+
+
+async def _ended(answer: asyncio.Future[Any], grace: float | None) -> Stored:
     with contextlib.suppress(asyncio.CancelledError):  # cancelled again: no more waiting
         await asyncio.wait({answer}, timeout=grace)
     if not answer.done():
         answer.cancel()  # the driver then asks the server to cancel, or drops the connection
         with contextlib.suppress(BaseException):
             await answer
-        raise CancelledWriteError(None)
+        return Stored.MAYBE
     if answer.cancelled() or answer.exception() is not None:
-        raise asyncio.CancelledError  # refused: nothing stored
-    raise CancelledWriteError(True, answer.result())
+        return Stored.NO  # refused: nothing stored
+    return Stored.YES
+
+
+def _told(stored: Stored) -> asyncio.CancelledError:
+    if (ending := _LISTENER.get()) is not None:
+        ending.stored = stored
+    return asyncio.CancelledError(stored.value)

@@ -27,7 +27,7 @@ from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from monitor.config import ListenerSettings
 from monitor.listener import HttpListener, Request, Response, StartingResponder
-from monitor.store import CancelledWriteError, Store
+from monitor.store import Store
 from monitor.web.metrics import CONTENT_TYPE, Metrics
 
 log = structlog.get_logger("monitor.web.health")
@@ -60,7 +60,7 @@ class Health:
         error: Exception | None = None
         try:
             async with asyncio.timeout(self.timeout):
-                verdict = await _answer(self.checks[name]) or OK
+                verdict = await self.checks[name]() or OK
         except TimeoutError:
             verdict = f"no answer within {self.timeout:g}s"
         except Exception as err:
@@ -73,16 +73,6 @@ class Health:
             level = log.info if verdict == OK else log.warning
             level("readiness_changed", check=name, verdict=verdict, error=repr(error))
         self._last[name] = verdict
-
-
-async def _answer(check: Check) -> str | None:
-    """``check``'s answer. A store call cancelled as it ended raises a subclass of
-    ``CancelledError`` (decision 0081), which Python 3.11's ``asyncio.timeout`` does not
-    turn into ``TimeoutError``: it would escape as the whole probe's cancellation."""
-    try:
-        return await check()
-    except CancelledWriteError as err:
-        raise asyncio.CancelledError(*err.args) from err
 
 
 def store_check(store: Callable[[], Store]) -> Check:

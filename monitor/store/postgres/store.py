@@ -13,6 +13,7 @@ the contract tests run against both.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -22,7 +23,7 @@ import structlog
 from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article
-from monitor.store.cancelled import CancelledWriteError
+from monitor.store.cancelled import Stored, returning, write_ending
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
@@ -135,11 +136,9 @@ class PostgresStore(PostgresLeases):
         if not (snapshot or write):
             async with self._connection() as conn:
                 return await run_steps(conn, steps)
-        try:
-            async with self._connection() as conn, pipelined_transaction(conn) as block:
-                done = await run_steps(conn, steps, block.pipeline)
-        except CancelledWriteError as cancelled:
-            raise cancelled.having(done) from None
+        async with self._connection() as conn, pipelined_transaction(conn) as block:
+            done = await run_steps(conn, steps, block.pipeline)
+            returning(done)  # what a caller cancelled at the COMMIT hears it stored with
         return done
 
     def _prune_articles(self, values: dict[str, Any]) -> Steps[int]:
@@ -259,20 +258,24 @@ class PostgresStore(PostgresLeases):
         newest = None
         try:
             async with self._connection() as conn:
-                try:
-                    async with pipelined_transaction(conn) as block:
-                        folded, known = await self.stories.before_write(
-                            conn, records, locked=locked
-                        )
-                        stored = store_articles(POSTGRES, folded)
-                        created = await run_steps(conn, stored, block.pipeline)
-                        if not locked:  # on the last try nobody publishes meanwhile
-                            known = await self.stories.settle(conn, folded, known)
-                        publishing = await self.stories.queue_publish(conn, block, folded, known)
-                except CancelledWriteError as cancelled:  # committed, or maybe: never "not"
-                    if cancelled.committed:
-                        newest = await newest_published(publishing)
-                    raise cancelled.having(created) from None
+                with write_ending() as ending:
+                    try:
+                        async with pipelined_transaction(conn) as block:
+                            folded, known = await self.stories.before_write(
+                                conn, records, locked=locked
+                            )
+                            stored = store_articles(POSTGRES, folded)
+                            created = await run_steps(conn, stored, block.pipeline)
+                            if not locked:  # on the last try nobody publishes meanwhile
+                                known = await self.stories.settle(conn, folded, known)
+                            publishing = await self.stories.queue_publish(
+                                conn, block, folded, known
+                            )
+                            returning(created)
+                    except asyncio.CancelledError:
+                        if ending.stored is Stored.YES:
+                            newest = await newest_published(publishing)
+                        raise
                 newest = await newest_published(publishing)  # committed
             return created
         finally:
@@ -283,12 +286,10 @@ class PostgresStore(PostgresLeases):
     ) -> list[AlertRecord] | None:
         """With the story's row locked, so no other daemon plans alerts on it meanwhile."""
         page = store_page(POSTGRES, article_id, body, alerts, language)
-        try:
-            async with self._connection() as conn, pipelined_transaction(conn) as block:
-                await conn.execute(_LOCK_STORY, (article_id,))
-                created = await run_steps(conn, page, block.pipeline)
-        except CancelledWriteError as cancelled:
-            raise cancelled.having(created) from None
+        async with self._connection() as conn, pipelined_transaction(conn) as block:
+            await conn.execute(_LOCK_STORY, (article_id,))
+            created = await run_steps(conn, page, block.pipeline)
+            returning(created)
         return created
 
 

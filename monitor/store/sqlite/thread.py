@@ -10,8 +10,8 @@ loop's own future by ``call_soon_threadsafe``.
 
 As with the executor, a call whose caller was cancelled before the thread reached it is
 not run. One already running finishes, and its caller waits for it: a write committed
-while its caller was cancelled raises :class:`~monitor.store.cancelled.CancelledWriteError`
-with its outcome, never a bare "cancelled" (decision 0081).
+while its caller was cancelled is told stored, with its outcome, to a caller that asks
+(:func:`~monitor.store.cancelled.write_ending`, decision 0081).
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ class DatabaseThread:
 
 async def _finished(call: _Call) -> NoReturn:
     """A started call whose caller was cancelled: its end, then what it means."""
+    if not call.answer.cancelled():  # answered in the loop turn its caller was cancelled in
+        await answered_after_cancel(call.answer, None)
     late: asyncio.Future[Any] = call.loop.create_future()
     call.late = late
     if call.outcome is not None:  # it ended before its caller heard of the cancel

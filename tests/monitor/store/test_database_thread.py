@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+from collections.abc import Callable
 
 import pytest
 
-from monitor.store.cancelled import CancelledWriteError
+from monitor.store.cancelled import Stored, WriteEnding, write_ending
 from monitor.store.sqlite.thread import DatabaseThread
 
 
@@ -63,46 +64,92 @@ async def test_close_waits_for_the_calls_asked_before_it() -> None:
 
 async def test_a_call_running_when_its_caller_is_cancelled_says_how_it_ended() -> None:
     """A write the thread already runs commits whatever its caller does: the caller is
-    told it ran and what it returned (decision 0081), not a bare "cancelled"."""
+    told it ran and what it returned (decision 0081), beside a plain "cancelled"."""
     thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+    ending = WriteEnding()
+    calling = asyncio.ensure_future(_listening(thread, _held(started, release), ending))
+    await asyncio.to_thread(started.wait)  # the thread is inside the call
+    calling.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError) as raised:
+        await calling
+    thread.close()
+    assert type(raised.value) is asyncio.CancelledError  # asyncio's helpers know it as theirs
+    assert (ending.stored, ending.outcome) == (Stored.YES, "committed")
+
+
+async def test_a_running_call_under_asyncio_timeout_ends_in_a_timeout_and_says_stored() -> None:
+    """Python 3.11's asyncio.timeout turns only a plain CancelledError into TimeoutError:
+    the ending is told beside it, so a store call under a timeout times out."""
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+    deadline = asyncio.timeout(None)
+
+    async def call() -> object:
+        with write_ending() as ending:
+            with pytest.raises(TimeoutError):
+                async with deadline:
+                    await thread.call(_held(started, release))
+            return ending.stored, ending.outcome
+
+    calling = asyncio.ensure_future(call())
+    await asyncio.to_thread(started.wait)
+    deadline.reschedule(asyncio.get_running_loop().time())  # it runs out now
+    release.set()
+    assert await calling == (Stored.YES, "committed")
+    thread.close()
+
+
+async def test_a_call_answered_in_the_turn_its_caller_is_cancelled_says_stored() -> None:
+    """The answer is set, then the cancel comes before the caller wakes: the caller hears
+    "stored" (it used to wait for a second answer that never came)."""
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+    fenced, ending = threading.Event(), WriteEnding()
+    calling = asyncio.ensure_future(_listening(thread, _held(started, release), ending))
+    fence = asyncio.ensure_future(thread.call(fenced.set))  # queued behind it
+    await asyncio.to_thread(started.wait)
+    release.set()
+    assert fenced.wait(60)  # the loop is held here: the call's answer is queued on it
+    asyncio.get_running_loop().call_soon(calling.cancel)  # after the answer, before the wake
+    await asyncio.wait({calling}, timeout=60)  # before the fix it waited forever
+    await fence
+    thread.close()
+    assert calling.cancelled()
+    assert (ending.stored, ending.outcome) == (Stored.YES, "committed")
+
+
+async def test_a_running_call_that_fails_after_its_caller_is_cancelled_is_not_stored() -> None:
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+
+    def write() -> None:
+        _held(started, release)()
+        raise ValueError("rolled back")
+
+    ending = WriteEnding()
+    calling = asyncio.ensure_future(_listening(thread, write, ending))
+    await asyncio.to_thread(started.wait)
+    calling.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await calling
+    thread.close()
+    assert ending.stored is Stored.NO
+
+
+def _held(started: threading.Event, release: threading.Event) -> Callable[[], str]:
+    """A write that says it started, then waits to be let go."""
 
     def write() -> str:
         started.set()
         release.wait()
         return "committed"
 
-    heard: list[object] = []
+    return write
 
-    async def caller() -> None:
+
+async def _listening(thread: DatabaseThread, fn: Callable[[], object], heard: WriteEnding) -> None:
+    """``fn`` on ``thread``, its ending (if cancelled) copied into ``heard``."""
+    with write_ending() as ending:
         try:
-            await thread.call(write)
-        except CancelledWriteError as cancelled:
-            heard.append((cancelled.committed, cancelled.outcome))
-            raise
-
-    calling = asyncio.ensure_future(caller())
-    await asyncio.to_thread(started.wait)  # the thread is inside the call
-    calling.cancel()
-    release.set()
-    with pytest.raises(asyncio.CancelledError):
-        await calling
-    thread.close()
-    assert heard == [(True, "committed")]
-
-
-async def test_a_running_call_that_fails_after_its_caller_is_cancelled_is_a_plain_cancel() -> None:
-    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
-
-    def write() -> None:
-        started.set()
-        release.wait()
-        raise ValueError("rolled back")
-
-    calling = asyncio.ensure_future(thread.call(write))
-    await asyncio.to_thread(started.wait)
-    calling.cancel()
-    release.set()
-    with pytest.raises(asyncio.CancelledError) as raised:
-        await calling
-    thread.close()
-    assert not isinstance(raised.value, CancelledWriteError)  # nothing was stored
+            await thread.call(fn)
+        finally:
+            heard.stored, heard.outcome = ending.stored, ending.outcome

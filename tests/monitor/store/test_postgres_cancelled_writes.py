@@ -16,7 +16,7 @@ import pytest
 
 from monitor.ingest.writer import IngestWriter, WriteUnansweredError
 from monitor.records import AlertRecord, Article, DedupDecision, StoryFacts, Verdict
-from monitor.store.cancelled import CancelledWriteError
+from monitor.store.cancelled import Stored, WriteEnding, write_ending
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres import schema
 from monitor.store.postgres.store import PostgresStore
@@ -61,17 +61,15 @@ async def _held() -> AsyncIterator[tuple[CommitHold, PostgresStore]]:
 
 async def _cancel_at_the_commit(
     hold: CommitHold, store: PostgresStore, *, released: bool
-) -> list[object]:
+) -> WriteEnding:
     """Write one article and cancel the writer once the server has committed; what the
     writer heard."""
-    heard: list[object] = []
+    heard: list[WriteEnding] = []
 
     async def write() -> None:
-        try:
-            heard.append(await store.record_articles([_record()]))
-        except asyncio.CancelledError as cancelled:
-            heard.append(cancelled)
-            raise
+        with write_ending() as ending:
+            heard.append(ending)
+            await store.record_articles([_record()])
 
     hold.arm()
     writing = asyncio.ensure_future(write())
@@ -79,19 +77,19 @@ async def _cancel_at_the_commit(
     writing.cancel()
     if released:
         hold.release()
-    with pytest.raises(asyncio.CancelledError):  # the cancellation is never swallowed
+    with pytest.raises(asyncio.CancelledError) as raised:  # the cancellation is never swallowed
         await writing
+    assert type(raised.value) is asyncio.CancelledError  # asyncio.timeout, TaskGroup: theirs
     hold.release()
-    return heard
+    return heard[0]
 
 
 async def test_a_write_cancelled_after_the_server_committed_hears_it_is_stored(
     held: tuple[CommitHold, PostgresStore],
 ) -> None:
     hold, store = held
-    (heard,) = await _cancel_at_the_commit(hold, store, released=True)
-    assert isinstance(heard, CancelledWriteError)
-    assert heard.committed is True
+    heard = await _cancel_at_the_commit(hold, store, released=True)
+    assert heard.stored is Stored.YES
     assert [[alert.alert_id for alert in alerts] for alerts in heard.outcome] == [["al-1"]]  # type: ignore[attr-defined]
     assert [a.article.article_id for a in await store.articles_since(NOW)] == ["a-1"]
     assert await store.record_articles([]) == []  # the connection is usable after
@@ -102,9 +100,36 @@ async def test_a_commit_whose_answer_never_comes_is_maybe_stored_never_not_store
 ) -> None:
     monkeypatch.setattr(schema, "COMMIT_GRACE", 0.0)  # the answer is held past the grace
     hold, store = held
-    (heard,) = await _cancel_at_the_commit(hold, store, released=False)
-    assert isinstance(heard, CancelledWriteError)
-    assert heard.committed is None  # maybe: here it was
+    heard = await _cancel_at_the_commit(hold, store, released=False)
+    assert heard.stored is Stored.MAYBE  # here it was
+    assert [a.article.article_id for a in await store.articles_since(NOW)] == ["a-1"]
+
+
+async def test_a_write_under_asyncio_timeout_held_at_its_commit_times_out_and_says_stored(
+    held: tuple[CommitHold, PostgresStore],
+) -> None:
+    """Python 3.11's asyncio.timeout turns only a plain CancelledError into TimeoutError:
+    a store call running out of time at its COMMIT is a timeout (not the caller's own
+    cancellation), and a caller that asks still hears it is stored, with its alerts."""
+    hold, store = held
+    deadline = asyncio.timeout(None)
+
+    async def write() -> WriteEnding:
+        with write_ending() as ending:
+            with pytest.raises(TimeoutError):
+                async with deadline:
+                    await store.record_articles([_record()])
+            return ending
+
+    hold.arm()
+    writing = asyncio.ensure_future(write())
+    await hold.answered.wait()
+    deadline.reschedule(asyncio.get_running_loop().time())  # it runs out now
+    hold.release()
+    heard = await writing
+    assert heard.stored is Stored.YES
+    assert [[alert.alert_id for alert in alerts] for alerts in heard.outcome] == [["al-1"]]  # type: ignore[attr-defined]
+    assert not writing.cancelled() and writing.cancelling() == 0
     assert [a.article.article_id for a in await store.articles_since(NOW)] == ["a-1"]
 
 

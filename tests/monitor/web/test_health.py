@@ -13,7 +13,7 @@ import pytest
 from monitor.config.settings import ConfigError, load_config
 from monitor.daemon.daemon import Daemon
 from monitor.listener.server import HttpListener
-from monitor.store import CancelledWriteError
+from monitor.store.cancelled import answered_after_cancel
 from monitor.store.factory import open_store
 from monitor.web.health import (
     Health,
@@ -151,15 +151,16 @@ async def test_a_check_that_hangs_or_raises_is_named_without_its_message(
 
 
 async def test_a_store_call_that_ends_as_its_check_times_out_is_a_timeout() -> None:
-    # What a store call does when cancelled as it ends (decision 0081): Python 3.11's
-    # asyncio.timeout would let that subclass escape as the readiness probe's cancellation.
-    never = asyncio.Event()
+    # A store call cancelled as its write ends waits for it, then raises what the store's
+    # edge raises (decision 0081): Python 3.11's asyncio.timeout must read it as its own.
+    answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     async def ends_as_cancelled() -> str | None:
         try:
-            await never.wait()
+            await asyncio.shield(answer)
         except asyncio.CancelledError:
-            raise CancelledWriteError(True, 1) from None
+            answer.set_result(1)  # the write ends: stored
+            await answered_after_cancel(answer, None)
         return None
 
     health = Health(timeout=0.05)
