@@ -289,14 +289,14 @@ class StoryIndex(ArticleWindow):
         best: StoryMatch | None = None
         wholes: dict[str, StoryWhole | None] = {}
         length = float(np.linalg.norm(vector))
-        near = _Neighbours()
+        near: list[tuple[Entry, float]] = []  # judged only when nothing else joins
         for serial, cosine in self._vectors.nearest(vector, _NEIGHBOURS):
             entry = self._entries.get(serial)
             if entry is None or abs(seen - entry.seen) > window:
                 continue
             if entry.story.story_id in vetoed:
                 continue
-            near.seen.append((entry, cosine))
+            near.append((entry, cosine))
             story = entry.story
             if story.story_id not in wholes:
                 story = with_centroid(story, self._vectors)
@@ -307,7 +307,7 @@ class StoryIndex(ArticleWindow):
                                   whole=whole, easing=self.name_easing)  # fmt: skip
             if kind and (best is None or score > best.score):
                 best = StoryMatch(story.story_id, story.first_article_id, kind, score)
-        return best if best is not None or not self.neighbours else near.agreed(query)
+        return best if best is not None or not self.neighbours else _agreed(query, near)
 
     def _bars(self, gap: float) -> tuple[float, float]:
         """The (related, semantic) bars for two reports ``gap`` seconds apart: within the
@@ -330,45 +330,40 @@ def _own(embedding: npt.NDArray[np.float32] | None, story: npt.NDArray[np.float3
     return evidence.cosine_of(embedding, story)
 
 
-class _Neighbours:
-    """The story most of a report's nearest headlines by meaning belong to, as evidence
-    when no single headline is (decision 0082): members within ``_CLOSE`` cosine count
-    for their story, in one language; any member a detail tells apart (directions,
-    names, numbers) rules its story out."""
+def _agreed(query: Query, near: list[tuple[Entry, float]]) -> StoryMatch | None:
+    """The story most of a report's nearest headlines by meaning (``near``, with their
+    cosines) belong to, as evidence when no single headline is (decision 0082): the one
+    with the most close members, at least ``_AGREEING`` and more than any other's (a tie
+    is no evidence); its score the members' mean cosine. Judged only when nothing else
+    joins, and not at all when fewer than ``_AGREEING`` neighbours are close: the detail
+    checks were most of the join's cost, and were paid on every lookup."""
+    if sum(cosine >= _CLOSE for _, cosine in near) < _AGREEING:
+        return None
+    close = _close_members(query, near)
+    ranked = sorted(((len(members), story_id) for story_id, members in close.items()),
+                    key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
+    if not ranked or ranked[0][0] < _AGREEING:
+        return None
+    if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return None
+    members = close[ranked[0][1]]
+    story, score = members[-1][0], 100 * sum(cosine for _, cosine in members) / len(members)
+    return StoryMatch(story.story_id, story.first_article_id, MatchKind.NEIGHBOURS, score)
 
-    def __init__(self) -> None:
-        self.seen: list[tuple[Entry, float]] = []  # judged only when nothing else joins
-        self.close: dict[str, list[float]] = {}  # story id -> its close members' cosines
-        self.stories: dict[str, IndexedStory] = {}
-        self.apart: set[str] = set()
 
-    def _count(self, query: Query, entry: Entry, cosine: float) -> None:
+def _close_members(
+    query: Query, near: list[tuple[Entry, float]]
+) -> dict[str, list[tuple[IndexedStory, float]]]:
+    """By story id, the neighbours within ``_CLOSE`` cosine in the report's language; no
+    story one of whose members a detail (directions, names, numbers) tells apart."""
+    close: dict[str, list[tuple[IndexedStory, float]]] = {}
+    apart: set[str] = set()
+    for entry, cosine in near:
         story_id = entry.story.story_id
-        if not evidence.same_language(query, entry) or story_id in self.apart:
-            return
+        if not evidence.same_language(query, entry) or story_id in apart:
+            continue
         if evidence.gated(query, entry, True):
-            self.apart.add(story_id)
+            apart.add(story_id)
         elif cosine >= _CLOSE:
-            self.close.setdefault(story_id, []).append(cosine)
-            self.stories[story_id] = entry.story
-
-    def agreed(self, query: Query) -> StoryMatch | None:
-        """The story with the most close members, at least ``_AGREEING`` and more than
-        any other's (a tie is no evidence); its score the members' mean cosine. Judged
-        here, not as the neighbours are read: most lookups join by another tier, and
-        fewer than ``_AGREEING`` close neighbours in all cannot agree (the detail checks
-        were most of the join's cost, and were paid on every lookup)."""
-        if sum(cosine >= _CLOSE for _, cosine in self.seen) < _AGREEING:
-            return None
-        for entry, cosine in self.seen:
-            self._count(query, entry, cosine)
-        ranked = sorted(((len(c), s) for s, c in self.close.items() if s not in self.apart),
-                        key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
-        if not ranked or ranked[0][0] < _AGREEING:
-            return None
-        if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
-            return None
-        story = self.stories[ranked[0][1]]
-        cosines = self.close[story.story_id]
-        score = 100 * sum(cosines) / len(cosines)
-        return StoryMatch(story.story_id, story.first_article_id, MatchKind.NEIGHBOURS, score)
+            close.setdefault(story_id, []).append((entry.story, cosine))
+    return {story_id: members for story_id, members in close.items() if story_id not in apart}
