@@ -35,8 +35,17 @@ _CAP = 256  # newest postings read per word
 _JUDGED = 32  # candidates judged per lookup, those sharing the most words first
 
 
-# The last vector decoded by any window, with its decoding (``ArticleWindow._decoded``).
+# The last vector decoded by any window, with its decoding (``ArticleWindow._decoded``),
+# read-only: every window is handed the same array.
 _last_vector: tuple[bytes, npt.NDArray[np.float32] | None] = (b"", None)
+
+
+def _read_only(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
+    """One array is handed to every window that asks for the same vector: none may change
+    it under the others (numpy raises on a write)."""
+    if vector is not None:
+        vector.setflags(write=False)
+    return vector
 
 
 def _newest(serials: array[int]) -> npt.NDArray[np.uint32]:
@@ -193,7 +202,7 @@ class ArticleWindow:
         global _last_vector  # noqa: PLW0603  (one slot shared by every window)
         last = _last_vector
         if last[0] != vector:
-            last = _last_vector = (vector, decoded(vector))
+            last = _last_vector = (vector, _read_only(decoded(vector)))
         return last[1]
 
     def _query(self, title: str, lead: str, language: str, read: Reading | None = None) -> Query:

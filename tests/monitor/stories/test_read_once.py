@@ -48,6 +48,37 @@ def test_a_vector_is_decoded_once_for_its_lookup_and_its_add(
     assert index.vectors == 2
 
 
+def test_the_vector_every_window_is_handed_is_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last decoded vector is one array, handed to every window that asks for it (a
+    lookup and its add; another daemon's article added to two windows): a write to it
+    raises, and grouping with it leaves it as decoded."""
+    handed: list[npt.NDArray[np.float32] | None] = []
+
+    def kept(vector: bytes) -> npt.NDArray[np.float32] | None:
+        handed.append(original(vector))
+        return handed[-1]
+
+    original = window_module.decoded
+    monkeypatch.setattr(window_module, "decoded", kept)
+    ours, theirs, vector = (
+        StoryIndex(timedelta(hours=48), 88),
+        StoryIndex(timedelta(hours=48), 88),
+        _vector(3),
+    )
+    title = "Rail strike halts freight trains across the north"
+    for index in (ours, theirs):
+        index.find(title, NOW, vector=vector)
+        index.add("s1", "a1", title, NOW, vector=vector)
+    (array,) = handed  # decoded once for both windows
+    assert array is not None and not array.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        array[0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        array /= 2
+    assert np.array_equal(array, original(vector))  # type: ignore[arg-type]
+    assert theirs.find("Rail strike halts freight across the north", NOW, vector=vector) is not None
+
+
 def test_a_headlines_cased_words_are_read_once_for_its_lookup_and_its_add() -> None:
     index = StoryIndex(timedelta(hours=48), threshold=88)
     title = "Harbour crane collapses onto a container ship near Latakia"
