@@ -2,17 +2,16 @@
 the language identifier is loaded there once, so every worker forked from it starts with
 it in memory instead of loading its own (decision 0080).
 
-A failure here is left to the workers' own warmers, which meet it again and fail as
-before: the fork server imports this module and must never end because of it.
+A failure is logged once (``preload_failed``, :func:`monitor.ingest.preloading.preload`)
+and left to the workers' own warmers, which meet it again and fail as before: the fork
+server imports this module and must never end because of it.
 """
 
 from __future__ import annotations
 
-import contextlib
-
 from monitor.ingest.language import load_identifier
+from monitor.ingest.preloading import preload
 
 __all__: list[str] = []
 
-with contextlib.suppress(Exception):
-    load_identifier()
+preload("language_identifier", load_identifier)

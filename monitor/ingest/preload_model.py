@@ -5,14 +5,16 @@ copy-on-write) instead of reading its own: ~1.7 s of CPU and ~120 MB a worker (d
 0080). Each worker's warmer still encodes a headline before it reports ready, so
 ``/readyz`` still waits until every worker can embed.
 
-``load_model`` leaves a failure to the first encode (it never raises), so the fork
-server never ends because of this module.
+A failure is logged once (``preload_failed``, :func:`monitor.ingest.preloading.preload`)
+and left to the first encode, as without the preload: the fork server imports this
+module and must never end because of it.
 """
 
 from __future__ import annotations
 
+from monitor.ingest.preloading import preload
 from monitor.stories import embedding
 
 __all__: list[str] = []
 
-embedding.load_model()
+preload("embedding_model", embedding.warm_model)

