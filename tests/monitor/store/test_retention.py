@@ -19,7 +19,7 @@ from monitor.store.retention import PruneCutoffs, RetentionSettings, prune_cutof
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
-from tests.support.stores import STORE_BACKENDS, opened_store
+from tests.support.stores import STORE_BACKENDS, migrated_store, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=DedupSettings().window_hours)
@@ -361,3 +361,42 @@ async def test_a_tombstone_follows_its_story_into_the_story_that_absorbs_it(stor
         assert seen is not None and seen.story_id == "s-older", guid
         (batched,) = await store.find_articles([_article(guid, NOW)])  # PostgreSQL: batched
         assert batched is not None and batched.story_id == "s-older", guid
+
+
+# --- a schema-23 database with merges made before migration 0024 -------------------------
+# Stories s-newest and s-newer were merged into s-older (a merge of a merge: story_merges
+# names the last survivor, as the merge always wrote it); the tombstones of their pruned
+# articles still name them, as merges before 0024 left them. s-other was never merged.
+_BEFORE_0024 = (
+    *(
+        "INSERT INTO stories (story_id, first_article_id, title, first_seen, last_seen, "
+        f"merged_into) VALUES ('{story}', 'a-{story}', 'Old', '2026-10-01T09:00:00+00:00', "
+        f"'2026-10-01T09:00:00+00:00', {merged})"
+        for story, merged in (
+            ("s-older", "NULL"), ("s-newer", "'s-older'"), ("s-newest", "'s-older'"),
+            ("s-other", "NULL"),
+        )
+    ),
+    *(
+        "INSERT INTO story_merges (absorbed_id, survivor_id, article_id, merged_at) VALUES "
+        f"('{absorbed}', 's-older', 'a-bridge-{absorbed}', '2026-10-20T09:00:00+00:00')"
+        for absorbed in ("s-newer", "s-newest")
+    ),
+    *(
+        "INSERT INTO pruned_articles (article_id, story_id, pruned_at) VALUES "
+        f"('{article_id(FEED, guid)}', '{story}', '2026-10-31T09:00:00+00:00')"
+        for guid, story in (("g-piece", "s-newer"), ("g-chain", "s-newest"), ("g-lone", "s-other"))
+    ),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_migration_24_moves_tombstones_left_by_earlier_merges_to_the_survivor(
+    backend: str, tmp_path: Path
+) -> None:
+    async with migrated_store(backend, tmp_path, 23, _BEFORE_0024) as store:
+        for guid, story in (("g-piece", "s-older"), ("g-chain", "s-older"), ("g-lone", "s-other")):
+            seen = await store.find_article(FEED, guid, f"http://one.test/{guid}")
+            assert seen is not None and seen.story_id == story, guid
+            (batched,) = await store.find_articles([_article(guid, NOW)])  # PostgreSQL: batched
+            assert batched is not None and batched.story_id == story, guid
