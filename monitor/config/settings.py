@@ -10,192 +10,54 @@ path; secrets are never echoed.
 from __future__ import annotations
 
 import glob
-import importlib.util
 import os
 import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import tomli
-from pydantic import (
-    BaseModel,
-    Field,
-    IPvAnyNetwork,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 import notifiers
 import rules
 from monitor.config.alerting import AlertingSettings
 from monitor.config.api import ApiSettings
-from monitor.config.base import Section
 from monitor.config.checks import (
     check_feeds,
     check_names,
     check_store_path,
     check_surge_notifiers,
 )
+from monitor.config.daemon import DaemonSettings
+from monitor.config.dedup import DedupSettings
 from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.includes import Included, included_feeds, read_included
+from monitor.config.logs import LogSettings
 from monitor.config.problems import Problems
 from monitor.config.retention import RetentionSettings
+from monitor.config.store import StoreSettings
 from monitor.config.surges import SurgeSettings
 from monitor.config.validate import validate_settings
 from notifiers import NotifierConfig
 
+# The tables' models live in modules of their own; importing them from here still works.
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "Config",
+    "ConfigError",
+    "DaemonSettings",
+    "DedupSettings",
+    "LogSettings",
+    "Settings",
+    "StoreSettings",
+    "default_config_path",
+    "load_config",
+]
+
 DEFAULT_CONFIG_PATH = "wirewatch.toml"
-
-
-class DaemonSettings(Section):
-    user_agent: str = Field("", description="sent as is; default: wirewatch/VERSION (+contact)")
-    contact_url: str = "https://github.com/wirewatch/wirewatch"
-    default_interval: float = Field(300.0, ge=1, description="seconds between polls of a feed")
-    min_interval: float = Field(60.0, ge=1, description="no feed is polled more often")
-    max_interval: float = Field(3600.0, ge=1, description="no healthy feed is polled less often")
-    backoff_base: float = Field(60.0, ge=1, description="first retry delay after a failure")
-    backoff_max: float = Field(6 * 3600.0, ge=1, description="longest retry delay")
-    failure_alert_after: float = Field(
-        6 * 3600.0, ge=0, description="tell the operator once a feed fails this long (0: never)"
-    )
-    operator_notifiers: tuple[str, ...] = Field(
-        (), description="notifiers for feed-health alerts; empty: every enabled one"
-    )
-    jitter: float = Field(30.0, ge=0, description="random delay added to each poll, seconds")
-    misfire_grace: float = Field(60.0, ge=1, description="a late poll still runs within this")
-    concurrency: int = Field(32, ge=1, le=1024, description="fetches in flight at once")
-    host_concurrency: int = Field(2, ge=1, le=64, description="fetches in flight per host")
-    host_spacing: float = Field(0.5, ge=0, description="seconds between requests to one host")
-    host_slow_after: float = Field(
-        3.0, ge=0, description="a fetch in flight this long leaves its host slot (0: never)"
-    )
-    host_slow_limit: int = Field(2, ge=1, le=64, description="slow fetches in flight per host")
-    parse_workers: int = Field(-1, ge=-1, le=64, description="-1: cores but one, 0: a thread")
-    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
-        "auto", description="auto: uvloop where installed (Linux, macOS), else asyncio's own"
-    )
-    connect_timeout: float = Field(10.0, gt=0)
-    read_timeout: float = Field(30.0, gt=0)
-    total_timeout: float = Field(60.0, gt=0)
-    max_body_bytes: int = Field(15 * 1024 * 1024, ge=1024)
-    max_redirects: int = Field(5, ge=0, le=20)
-    max_entries: int = Field(1000, ge=1)
-    dispatch_interval: float = Field(15.0, ge=0.1, description="outbox sweep period, seconds")
-    max_attempts: int = Field(
-        8, ge=1, description="sets the retry budget unless retry_for does: the backoff's span "
-        "over this many attempts (8: 63.5 min)",
-    )  # fmt: skip
-    retry_for: float | None = Field(
-        None, ge=0, le=30 * 86_400,
-        description="seconds a failing delivery is retried from its first attempt, then dead",
-    )  # fmt: skip
-    shutdown_timeout: float = Field(20.0, ge=0)
-    instance: str = Field(
-        "", max_length=200, description="this daemon's name in leases; default host-pid-random"
-    )
-    page_private_networks: tuple[IPvAnyNetwork, ...] = Field(
-        (),
-        description="private networks (CIDR) article pages may be on besides the feed's own "
-        "host; every other non-public address is refused",
-    )
-
-    @field_validator("event_loop")
-    @classmethod
-    def _uvloop_installed(cls, value: str) -> str:
-        if value == "uvloop" and importlib.util.find_spec("uvloop") is None:
-            raise ValueError("uvloop is not installed here (it is on Linux and macOS); use auto")
-        return value
-
-
-class StoreSettings(Section):
-    """SQLite at ``path`` unless ``url`` names a PostgreSQL database: that key is the switch
-    (``backend`` follows it and need not be written)."""
-
-    backend: Literal["sqlite", "postgresql"] = "sqlite"
-    path: str = "wirewatch.db"
-    busy_timeout_ms: int = Field(5000, ge=0)
-    url: SecretStr | None = Field(None, description="postgresql://user:password@host:5432/db")
-    pool_min_size: int = Field(1, ge=0, le=100, description="PostgreSQL connections kept open")
-    pool_max_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections at most")
-    connect_timeout: float = Field(10.0, gt=0, description="seconds to wait for a connection")
-    lease_seconds: float = Field(120.0, ge=1, description="PostgreSQL: a claimed feed's lease")
-    claim_interval: float = Field(5.0, gt=0, description="PostgreSQL: seconds between claims")
-    claim_batch: int = Field(32, ge=1, le=1024, description="PostgreSQL: feeds polled at once")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _url_picks_postgresql(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("url") and "backend" not in data:
-            return {**data, "backend": "postgresql"}
-        return data
-
-    @model_validator(mode="after")
-    def _backend_matches_url(self) -> StoreSettings:
-        url = self.url.get_secret_value() if self.url else ""
-        if self.backend == "postgresql" and not url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("backend postgresql needs url = 'postgresql://user@host/db'")
-        if self.backend == "sqlite" and url:
-            raise ValueError("url is set but backend is sqlite; drop one of them")
-        if self.pool_min_size > self.pool_max_size:
-            raise ValueError("pool_min_size exceeds pool_max_size")
-        return self
-
-
-class DedupSettings(Section):
-    window_hours: float = Field(48.0, gt=0)
-    title_similarity: float = Field(88.0, ge=50, le=100)
-    # IDF-weighted cosine for "same event in other words"; 1.0 turns that grouping off.
-    related_similarity: float = Field(0.4, gt=0, le=1)
-    # Each new headline's sentence embedding, computed in the parse workers (issue 17).
-    semantic: bool = True
-    # Headlines close in meaning (sentence embeddings, docs/decisions/0042): in one language
-    # the cosine averaged with the IDF overlap of their words; across languages the cosine.
-    semantic_similarity: float = Field(0.48, gt=0, le=1)
-    cross_language_similarity: float = Field(0.7, gt=0, le=1)
-    # The two one-language bars above hold for reports within ``recent_hours`` of each
-    # other; further apart, these (never lower) bars (docs/decisions/0059-recent-reports.md,
-    # set on de-leaked times: "The slice's timestamps").
-    recent_hours: float = Field(1.0, ge=0)
-    related_similarity_later: float = Field(0.5, gt=0, le=1)
-    semantic_similarity_later: float = Field(0.52, gt=0, le=1)
-    # The story index saved at shutdown and every ``snapshot_interval`` seconds, loaded at
-    # start instead of re-reading the window (docs/decisions/0051-index-snapshots.md).
-    snapshot: bool = True
-    snapshot_path: str = Field(
-        "", description="the snapshot file ('': beside the SQLite database; PostgreSQL: none)"
-    )
-    snapshot_interval: float = Field(900.0, ge=10, description="seconds between snapshots")
-
-    @model_validator(mode="after")
-    def _later_bars_not_below_recent(self) -> DedupSettings:
-        # A later bar left unset follows a raised recent one (the story index takes the
-        # higher); one written below it would judge reports hours apart more leniently.
-        for key in ("related_similarity", "semantic_similarity"):
-            later, recent = getattr(self, f"{key}_later"), getattr(self, key)
-            if f"{key}_later" in self.model_fields_set and later < recent:
-                raise ValueError(
-                    f"{key}_later ({later}) is below {key} ({recent}): reports further apart"
-                    f" than recent_hours are never judged more leniently; raise {key}_later"
-                    " or leave it unset"
-                )
-        return self
-
-
-LogLevel = Literal["debug", "info", "warning", "error"]
-
-
-class LogSettings(Section):
-    format: Literal["auto", "json", "console"] = "auto"
-    level: LogLevel = "info"
-    # Per logger name, children included: {"monitor.feeds.fetcher" = "debug", httpx = "info"}.
-    levels: dict[str, LogLevel] = Field(
-        default_factory=dict, description="a level per logger name (monitor.feeds.fetcher, httpx)"
-    )
 
 
 class Settings(BaseSettings):
