@@ -25,7 +25,7 @@ from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
 from monitor.ingest import Ingested
 from monitor.ingest.pipeline import article_fields
-from monitor.ingest.surges import Handed, count_handed, entity_names
+from monitor.ingest.surges import Handed, count_handed, count_poll, entity_names
 from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store import KnownArticle
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for
@@ -231,12 +231,12 @@ def plain_counting_path(
 def surge_path(
     ruleset: rules.RuleSet, settings: DedupSettings, names: Sequence[Names], batch: int = 1
 ) -> CountingPath:
-    """Each stored article counted as the daemon's surge stage counts it: handed in, then
-    counted with the articles handed in with it by ``monitor.ingest.surges.count_handed``
-    (the stage's own count: each sighting built by ``sighting_of``, names folded into
-    keys, entity-list hits named by their entry, then observed by a detector with
-    ``[surge]`` defaults), ``batch`` articles a count: one is a count for every article,
-    as when each group commit holds one."""
+    """Each stored article counted as the daemon's surge stage counts it (names folded
+    into keys, entity-list hits named by their entry, then counted by a detector with
+    ``[surge]`` defaults), ``batch`` articles a count. One is a poll of one new article
+    its write let go alone: counted at once by ``monitor.ingest.surges.count_poll``, as
+    the stage counts such a poll. More are polls gathered into one count: handed in, then
+    counted together by ``count_handed``."""
     # A fresh entity map per run: its resolved names start cold, as a daemon's do.
     entities, detector = entity_names(ruleset), SurgeDetector(SurgeSettings())
     handed: list[Ingested] = []
@@ -251,4 +251,9 @@ def surge_path(
         if len(handed) >= batch:
             finish()
 
+    def count_alone(stored: Ingested) -> None:
+        count_poll(detector, (stored,), entities)
+
+    if batch == 1:
+        return CountingPath(ruleset, settings, names, count_alone)
     return CountingPath(ruleset, settings, names, count, finish)

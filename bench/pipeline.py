@@ -193,7 +193,8 @@ class SurgeCost:
     plain: float
     with_counting: dict[int, float]
     counting: dict[int, float]
-    gathering: float  # per count, on a running event loop (``bench.surge_gathering``)
+    gathering: float  # per gathered count, on a running event loop (``bench.surge_gathering``)
+    alone: float  # per count of a poll let go alone, on a running event loop
 
 
 def time_surges(
@@ -217,7 +218,8 @@ def time_surges(
     article = normalise_entry(first.entry, feed_url=first.feed_url, feed_name=first.feed_name,
                               fetched_at=first.fetched_at)  # fmt: skip
     gathering = gathering_seconds(article, repeat)
-    return SurgeCost(plain, with_counting, counting, gathering)
+    alone = gathering_seconds(article, repeat, alone=True)
+    return SurgeCost(plain, with_counting, counting, gathering, alone)
 
 
 def _run_seconds(path: CountingPath, items: Sequence[FeedItem]) -> float:

@@ -202,7 +202,8 @@ async def surges_in(ingested: Sequence[Ingested], pipe: Pipeline, first_poll: bo
     """The new articles counted by the surge detector, when surges are on."""
     if pipe.surges is not None and ingested:
         config = pipe.runtime.current.config
-        await pipe.surges.observe(ingested, config.ruleset if config else None, first_poll)
+        ruleset, alone = config.ruleset if config else None, pipe.writer.released == 1
+        await pipe.surges.observe(ingested, ruleset, first_poll, alone=alone)
 
 
 async def _state(feed: FeedSettings, pipe: Pipeline) -> FeedState:

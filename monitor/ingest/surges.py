@@ -9,7 +9,8 @@ costs one ``None`` test per poll.
 The articles of the polls that reach the stage together (those one group commit let go)
 are counted in one pass, in the order they were handed in: the detector's structures stay
 warm from one article to the next instead of going cold behind each poll's other work, and
-every article is counted exactly as it would be alone (docs/decisions/0060).
+every article is counted exactly as it would be alone (docs/decisions/0060). A poll its
+commit let go alone is counted at once: nothing could join it.
 """
 
 from __future__ import annotations
@@ -88,23 +89,44 @@ class Handed(NamedTuple):
     first_poll: bool = False
 
 
+def count_poll(
+    detector: SurgeDetector,
+    ingested: Sequence[Ingested],
+    entities: EntityNames,
+    first_poll: bool = False,
+) -> list[Surge]:
+    """Each stored article of one poll, in order, counted by ``detector``: what they made
+    fire (in the order it fired). Each article is handed to ``SurgeDetector.count`` by
+    the fields of its sighting (as ``sighting_of`` reads them), no ``Sighting`` built;
+    on a feed's ``first_poll`` an undated article is its backlog (``remember``)."""
+    fired: list[Surge] = []
+    count, seen = detector.count, Verdict.SEEN
+    for item in ingested:
+        decision = item.decision
+        if decision.verdict is seen:
+            continue
+        article, matches, facts = item.article, item.matches, decision.facts
+        published = article.published
+        if first_poll and published is None:
+            detector.remember(sighting_of(item, entities))
+            continue
+        count(
+            sighted_at(published, article.fetched_at).timestamp(),
+            decision.story_id,
+            facts.outlet or article.feed_url,
+            article.title,
+            rules=_rules(matches) if matches else (),
+            names=names_of(facts.places, facts.actors, matches, entities),
+            into=fired,
+        )
+    return fired
+
+
 def count_polls(detector: SurgeDetector, handed: Iterable[Handed]) -> list[list[Surge]]:
     """Each stored article of ``handed``, in order, counted by ``detector``: per poll, what
     its own articles made fire (in the order it fired). The same calls, in the same order,
-    as counting them one poll at a time."""
-    counted: list[list[Surge]] = []
-    observe, remember = detector.observe, detector.remember
-    for ingested, entities, first_poll in handed:
-        counted.append(fired := [])
-        for item in ingested:
-            if item.decision.verdict is Verdict.SEEN:
-                continue
-            sighting = sighting_of(item, entities)
-            if first_poll and item.article.published is None:
-                remember(sighting)
-            else:
-                fired += observe(sighting)
-    return counted
+    as counting them one poll at a time (``count_poll``)."""
+    return [count_poll(detector, *poll) for poll in handed]
 
 
 def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
@@ -160,19 +182,31 @@ class SurgeStage:
         ingested: Sequence[Ingested],
         ruleset: rules.RuleSet | None = None,
         first_poll: bool = False,
+        *,
+        alone: bool = False,
     ) -> list[Surge]:
         """Count each newly stored article (``ruleset``: whose entity lists name names);
         record, log and hand on what fired; return what this poll's own articles made
         fire. On a feed's ``first_poll`` an undated article is its backlog (any age, all
         counted at the fetch): history, not news.
 
-        The first poll to arrive lets the event loop run once (``sleep(0)``, no timer),
-        so the polls ready with it (those resumed by the same group commit) hand in their
-        articles and wait for it; then it counts them all in one pass, in the order handed
-        in, and records what fired. Counted even when the first poll is cancelled while it
-        lets the others run (or by ``save``, at shutdown, if it comes first)."""
+        A poll its write let go ``alone`` (no other poll resumed with it) is counted at
+        once, unless a count is gathering (it joins that one, after the polls before it).
+        Else the first poll to arrive lets the event loop run once (``sleep(0)``, no
+        timer), so the polls ready with it (those resumed by the same group commit) hand
+        in their articles and wait for it; then it counts them all in one pass, in the
+        order handed in, and records what fired. Counted even when the first poll is
+        cancelled while it lets the others run (or by ``save``, at shutdown, if it comes
+        first). Either way every article is counted as it would be alone (decision 0060)."""
+        entities = self._entities(ruleset)
+        if alone and self._gathering is None:  # nothing can join it: counted at once
+            self._unsaved = True
+            fired = count_poll(self.detector, ingested, entities, first_poll)
+            if fired or self._save_due():
+                await self._settle(fired)
+            return fired
         poll = len(self._pending)  # this poll's place in the count it joins
-        self._pending.append(Handed(ingested, self._entities(ruleset), first_poll))
+        self._pending.append(Handed(ingested, entities, first_poll))
         if (gathering := self._gathering) is None:  # none gathering: this poll starts one
             self._gathering = gathering = asyncio.get_running_loop().create_future()
         else:  # join it
@@ -228,8 +262,11 @@ class SurgeStage:
         their cooldowns), or the state saved when ``save_interval`` has passed."""
         if fired:
             await self._fired(fired)
-        if fired or self.monotonic() - self._saved_at >= self.detector.settings.save_interval:
+        if fired or self._save_due():
             await self._save()
+
+    def _save_due(self) -> bool:
+        return self.monotonic() - self._saved_at >= self.detector.settings.save_interval
 
     def _entities(self, ruleset: rules.RuleSet | None) -> EntityNames:
         """The entity names of ``ruleset``, built again only when a reload changed it."""

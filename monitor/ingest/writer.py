@@ -107,6 +107,9 @@ class IngestWriter:
     recent: RecentKeys = field(default_factory=RecentKeys)
     stale: bool = False  # a write failed: the story index must be rebuilt before use
     generation: int = 0  # bumped by every failed write
+    # Batches the last committed group let go together: their polls resume in the same
+    # turn of the event loop (the surge stage counts a poll let go alone at once).
+    released: int = 0
     _queue: list[_Queued | _QueuedPage] = field(default_factory=list)
     _writing: list[_Queued | _QueuedPage] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
@@ -188,7 +191,7 @@ class IngestWriter:
             return
         finally:  # after a failure too: a lookup read again for nothing is harmless
             self.recent.stored(frozenset().union(*(item.keys for item in group)))
-        _stored(group, created)
+        self.released = _stored(group, created)
 
     def _failed(self, err: Exception, group: list[_Queued]) -> None:
         """The group is not stored; batches queued after it were decided against it."""
@@ -210,12 +213,15 @@ class WriteUnansweredError(Exception):
         super().__init__("write cancelled with its commit unanswered: maybe stored")
 
 
-def _stored(group: list[_Queued], created: Created) -> None:
-    start = 0
+def _stored(group: list[_Queued], created: Created) -> int:
+    """Each batch of ``group`` answered with its alerts; how many were still listening."""
+    start = released = 0
     for item in group:
         if not item.done.done():  # a batch cancelled meanwhile no longer listens
             item.done.set_result(created[start : start + len(item.records)])
+            released += 1
         start += len(item.records)
+    return released
 
 
 async def _write_page(store: Store, item: _QueuedPage) -> None:

@@ -22,6 +22,10 @@ from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import HOUR, hour_slices, slot_of
 from monitor.surges.tracks import FirstReport, Report, Track, Tracked, surge_of
 
+Rules = tuple[str, ...]
+Names = tuple[tuple[str, str], ...]  # (folded key, as shown)
+Pair = tuple[str, str]  # (story_id, outlet)
+
 RISING_SCORE = 1.3  # a count with a chance below 5 % is "rising"
 RISING_LIMIT = 20
 
@@ -46,6 +50,7 @@ class SurgeDetector:
         self._story_span = settings.story_hours * HOUR
         self._first_end = min(self._window, self._story_span)  # a new story's, from its opening
         self._sweep_due = -math.inf  # no story's window or tracking ends before (-inf: unknown)
+        self._warmed = False  # warmed up at the clock's time: for good (it never goes back)
 
     def snapshot(self) -> bytes:
         """Everything learned, versioned and compressed (restore with ``restore``)."""
@@ -58,30 +63,51 @@ class SurgeDetector:
 
     def restore(self, state: bytes) -> None:
         self._memory = load_memory(state)
-        self._exposure_at, self._sweep_due = math.nan, -math.inf
+        self._exposure_at, self._sweep_due, self._warmed = math.nan, -math.inf, False
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
-        moment = sighting.at.timestamp()
-        now = self._advance(moment)
-        if moment < now - self._window:  # a backlog after downtime: history, not news
-            self._remember(sighting, moment, now)
-            return []
         fired: list[Surge] = []
-        # One report and one (story, outlet) pair, shared by every key the sighting counts.
-        pair = (sighting.story_id, sighting.outlet)
-        report = (now, *pair)
-        life = self._memory.lives.get(sighting.story_id)
-        if life is None:
-            self._open_story(sighting, report, fired)
-        elif now < life.opened + self._window:  # a story is judged in its first window only
-            story = ((sighting.story_id, life.title),)
-            self._count(SurgeKind.STORY, story, report, pair, fired)
-        if rules := sighting.rules:  # a repeated key adds nothing: its pair is counted
-            self._count(SurgeKind.RULE, zip(rules, rules, strict=True), report, pair, fired)
-        if sighting.names:
-            self._count(SurgeKind.NAME, sighting.names, report, pair, fired)
+        self.count(sighting.at.timestamp(), sighting.story_id, sighting.outlet,
+                   sighting.title, rules=sighting.rules, names=sighting.names,
+                   into=fired)  # fmt: skip
         return fired
+
+    def count(
+        self,
+        moment: float,
+        story_id: str,
+        outlet: str,
+        title: str,
+        *,
+        rules: Rules,
+        names: Names,
+        into: list[Surge],
+    ) -> None:
+        """``observe`` of a sighting given by its fields (``moment``: its time, seconds
+        since the epoch), what it makes fire appended to ``into``: the surge stage counts
+        each stored article this way, building no :class:`Sighting` and no list for it."""
+        clock = self._memory.clock
+        if clock is not None and moment <= clock:  # the clock stands still: nothing moves
+            now = clock
+            self._memory.profile.add_article(int(now // HOUR))
+        else:
+            now = self._advance(moment)
+        if moment < now - self._window:  # a backlog after downtime: history, not news
+            self._remember(rules, names, moment, now)
+            return
+        # One report and one (story, outlet) pair, shared by every key the sighting counts.
+        pair = (story_id, outlet)
+        report = (now, story_id, outlet)
+        life = self._memory.lives.get(story_id)
+        if life is None:
+            self._open_story(story_id, title, report, pair, into)
+        elif now < life.opened + self._window:  # a story is judged in its first window only
+            self._count(SurgeKind.STORY, ((story_id, life.title),), report, pair, into)
+        if rules:  # a repeated key adds nothing: its pair is counted
+            self._count(SurgeKind.RULE, zip(rules, rules, strict=True), report, pair, into)
+        if names:
+            self._count(SurgeKind.NAME, names, report, pair, into)
 
     def _count(
         self,
@@ -101,7 +127,9 @@ class SurgeDetector:
         hence the locals and the guards written out."""
         now, settings = report[0], self.settings
         start, forget, min_count = now - self._window, self._forget, settings.min_count
-        min_outlets, judged = settings.min_outlets, self._kinds[kind] and self._warm(now)
+        if not self._warmed:
+            self._warmed = self._warm(now)
+        min_outlets, judged = settings.min_outlets, self._kinds[kind] and self._warmed
         tracks, lives = self._memory.tracks[kind], self._memory.lives
         story = kind is SurgeKind.STORY
         for key, label in keys:
@@ -144,12 +172,12 @@ class SurgeDetector:
         """Count a sighting known to be history (a new feed's undated backlog) into its
         rules' and names' baselines only: it fires nothing and opens no story."""
         moment = sighting.at.timestamp()
-        self._remember(sighting, moment, self._advance(moment))
+        self._remember(sighting.rules, sighting.names, moment, self._advance(moment))
 
-    def _remember(self, sighting: Sighting, moment: float, now: float) -> None:
+    def _remember(self, rules: Rules, names: Names, moment: float, now: float) -> None:
         """A sighting older than the window goes into its rules' and names' baselines."""
-        keys = [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(sighting.rules)]
-        keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(sighting.names).items()]
+        keys = [(SurgeKind.RULE, rule, rule) for rule in dict.fromkeys(rules)]
+        keys += [(SurgeKind.NAME, key, shown) for key, shown in dict(names).items()]
         for kind, key, label in keys:  # each key once: a report straight into a baseline
             track = self._memory.tracks[kind].get(key) or self._new_track(kind, key, label)
             track.remember(moment, now, self._forget)
@@ -187,26 +215,28 @@ class SurgeDetector:
         if kind is SurgeKind.NAME and len(tracks) >= self.settings.max_names:
             self._trim_names()
         memory = self._memory
-        first = FirstReport(label, exposure_then=memory.exposure, born=memory.clock or 0.0)
-        tracks[key] = first
+        born = memory.clock or 0.0
+        first = tracks[key] = FirstReport(label, 0.0, 0.0, 0.0, memory.exposure, born)
         return first
 
-    def _open_story(self, sighting: Sighting, report: Report, fired: list[Surge]) -> None:
+    def _open_story(
+        self, story_id: str, title: str, report: Report, pair: Pair, fired: list[Surge]
+    ) -> None:
         """A story's first report. Most articles open a story, and with ``min_count`` above
         one its first report can only be held: it is held straight away, to the state
         ``_count`` leaves, without ``_count``'s loop and guards (docs/decisions/0060)."""
-        memory, story_id, now = self._memory, sighting.story_id, report[0]
-        memory.lives[story_id] = life = StoryLife(now, sighting.title)
+        memory, now = self._memory, report[0]
+        memory.lives[story_id] = life = StoryLife(now, title)
         memory.opened.append(story_id)
         memory.unsampled.append(story_id)
         if (ends := now + self._first_end) < self._sweep_due:  # its end before the others'
             self._sweep_due = ends
         tracks = memory.tracks[SurgeKind.STORY]
         if self.settings.min_count < 2 or story_id in tracks:  # not a lone report: counted
-            self._count(SurgeKind.STORY, ((story_id, life.title),), report, report[1:], fired)
+            self._count(SurgeKind.STORY, ((story_id, title),), report, pair, fired)
             return
         born = memory.clock or 0.0
-        tracks[story_id] = FirstReport(life.title, 0.0, 0.0, 0.0, memory.exposure, born, report)
+        tracks[story_id] = FirstReport(title, 0.0, 0.0, 0.0, memory.exposure, born, report)
         life.first_outlets = 1
 
     def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:

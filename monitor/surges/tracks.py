@@ -106,11 +106,13 @@ class Track(Baseline):
         """``add`` with the report and its (story, outlet) pair built by the caller: one
         sighting's keys share the two tuples instead of building two each."""
         pairs = self.pairs
-        if pair in pairs:
+        held = len(pairs)
+        pairs.add(pair)  # one lookup when new (most reports)
+        if len(pairs) == held:  # in the window already, unless it is leaving it now
             self.expire(start, forget)
             if pair in pairs:
                 return False
-        pairs.add(pair)
+            pairs.add(pair)
         self.reports.append(report)
         by_outlet, outlet = self.by_outlet, pair[1]
         by_outlet[outlet] = by_outlet.get(outlet, 0) + 1

@@ -58,7 +58,8 @@ def test_benchmark_writes_a_report_with_both_throughputs(
     assert "Peak traced memory" in report
     for batch in ("| 1 |", "| 5 |", "| 20 |"):  # surge counting, per articles a count
         assert batch in report
-    assert "µs a count, added per article" in report
+    assert "µs a count for a poll let go alone" in report
+    assert "added per article as *with the\nstage on the loop*" in report
     assert "alternated, best of 1." in report  # --surge-repeat
     assert "is absent on this machine" in report
     assert f"wrote {output}" in capsys.readouterr().out

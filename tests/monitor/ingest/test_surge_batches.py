@@ -1,7 +1,8 @@
 """The surge stage counts the polls handed in together in one pass: every article is
 counted as it would be one poll at a time (same surges, same learned state), polls
-that reach the stage in the same turn of the event loop share one count, and each poll
-is answered with what its own articles made fire."""
+that reach the stage in the same turn of the event loop share one count, a poll its write
+let go alone is counted at once, and each poll is answered with what its own articles
+made fire."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from monitor.ingest import Ingested, SurgeStage, entity_names, sighting_of
 from monitor.ingest.surges import Handed, count_handed, count_polls
 from monitor.records.models import DedupDecision, StoryFacts, Verdict
 from monitor.store.sqlite.store import SqliteStore
-from monitor.surges import Sighting, Surge, SurgeDetector
+from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind
 from tests.support.stories import article, match
 from tests.support.surge_streams import MONDAY, Newsroom, in_order, one_story
 
@@ -103,7 +104,9 @@ def test_a_first_polls_undated_articles_go_to_the_baselines_in_their_place() -> 
     assert detector.snapshot() == expected.snapshot()
 
 
-async def _stage(tmp_path: Path) -> tuple[SurgeStage, list[list[Surge]]]:
+async def _stage(
+    tmp_path: Path, settings: SurgeSettings = SETTINGS
+) -> tuple[SurgeStage, list[list[Surge]]]:
     store = SqliteStore(str(tmp_path / "ww.db"))
     await store.open()
     sunk: list[list[Surge]] = []
@@ -111,7 +114,7 @@ async def _stage(tmp_path: Path) -> tuple[SurgeStage, list[list[Surge]]]:
     async def sink(surges: Sequence[Surge]) -> None:
         sunk.append(list(surges))
 
-    return SurgeStage(SurgeDetector(SETTINGS), store, sink), sunk
+    return SurgeStage(SurgeDetector(settings), store, sink), sunk
 
 
 async def test_polls_ready_together_share_one_count_in_the_order_handed_in(
@@ -267,3 +270,69 @@ async def test_a_save_waits_for_a_count_whose_first_poll_was_cancelled(
         assert await store.load_surge_state() == alone_state
     finally:
         await store.close()
+
+
+async def test_polls_let_go_alone_are_counted_at_once_as_one_by_one(tmp_path: Path) -> None:
+    """A poll its write let go alone is counted at once, without the turn of the loop a
+    gathered count waits: each poll is answered with its own surges, and everything is
+    counted, fired, recorded and learned as one article at a time."""
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    try:
+        polls = list(_polls(stream, 40))
+        returned = [await stage.observe(poll, alone=True) for poll in polls]
+        assert stage.detector.snapshot() == alone_state
+        assert returned == _poll_by_poll(polls)
+        assert [surge for fired in sunk for surge in fired] == alone
+        await stage.save()
+        assert await stage.store.load_surge_state() == alone_state
+    finally:
+        await stage.store.close()
+
+
+@pytest.mark.parametrize(("alone", "turns"), [(True, 1), (False, 2)])
+async def test_a_poll_let_go_alone_is_counted_in_its_first_step(
+    tmp_path: Path, alone: bool, turns: int
+) -> None:
+    """Alone, a poll that fires nothing is counted and answered in the step that hands
+    it in; gathered, it first lets the loop run once for the polls ready with it."""
+    quiet = _stream()[:40]  # within the default warm-up: nothing fires, nothing to record
+    stage, _ = await _stage(tmp_path, SurgeSettings())
+    try:
+        poll = asyncio.ensure_future(stage.observe(quiet, alone=alone))
+        for _ in range(turns - 1):
+            await asyncio.sleep(0)
+            assert not poll.done()
+        await asyncio.sleep(0)
+        assert poll.done()
+        assert await poll == []
+        assert stage.detector.tracked()[SurgeKind.STORY] > 0  # counted
+    finally:
+        await stage.store.close()
+
+
+async def test_a_poll_let_go_alone_joins_a_count_still_gathering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll let go alone while polls before it are gathering joins their count after
+    them: articles are counted in the order handed in."""
+    stream = _stream()
+    _, alone_state = _one_by_one(stream)
+    stage, _ = await _stage(tmp_path)
+    counts: list[list[Sequence[Ingested]]] = []
+
+    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+        counts.append([one.ingested for one in handed])
+        return count_polls(detector, handed)
+
+    monkeypatch.setattr(surge_stage, "count_polls", counted)
+    try:
+        first, second = stream[: len(stream) // 2], stream[len(stream) // 2 :]
+        gathered = asyncio.ensure_future(stage.observe(first))
+        joined = asyncio.ensure_future(stage.observe(second, alone=True))
+        await asyncio.gather(gathered, joined)
+        assert counts == [[first, second]]
+        assert stage.detector.snapshot() == alone_state
+    finally:
+        await stage.store.close()

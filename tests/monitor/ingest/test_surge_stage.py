@@ -1,6 +1,7 @@
 """The ingest path feeds the surge detector: twelve outlets polled by the real daemon
 report one event; the story, its rule and its place surge, are recorded and logged,
-and what the detector learned survives a restart."""
+and what the detector learned survives a restart; a poll its write let go alone is
+counted at once."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+import monitor.ingest.surges as surge_stage
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
+from monitor.ingest.surges import Handed, count_polls
 from monitor.surges import Surge, SurgeDetector, SurgeKind
 from monitor.surges.state import load_memory
 from tests.support.feedserver import FeedServer
@@ -45,10 +48,10 @@ def _server() -> Iterator[FeedServer]:
         yield server
 
 
-def _config(tmp_path: Path, server: FeedServer, surge: str) -> Path:
+def _config(tmp_path: Path, server: FeedServer, surge: str, outlets: int = OUTLETS) -> Path:
     feeds = "".join(
         f'[[feeds]]\nname = "Outlet {n}"\nurl = "{server.url(f"/feed{n}.xml")}"\n'
-        for n in range(OUTLETS)
+        for n in range(outlets)
     )
     path = tmp_path / "ww.toml"
     path.write_text(
@@ -189,3 +192,27 @@ async def test_a_new_feeds_undated_backlog_is_history_not_news(tmp_path: Path) -
     assert recorded == []
     assert learned.tracks[SurgeKind.RULE]["iran"].baseline > 0  # remembered as history
     assert learned.tracks[SurgeKind.STORY] == {}  # no story opened by a backlog
+
+
+async def test_a_poll_its_write_let_go_alone_is_counted_without_gathering(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One feed polled: its write is the only one its commit lets go, so the surge stage
+    counts its articles at once, gathering no count for other polls."""
+    gathered: list[int] = []
+
+    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+        gathered.append(len(handed))
+        return count_polls(detector, handed)
+
+    monkeypatch.setattr(surge_stage, "count_polls", counted)
+    surge = SURGE.format(names="true", stories="true")
+    daemon = await Daemon.build(load_config(_config(tmp_path, server, surge, outlets=1)))
+    try:
+        await daemon.run_once()
+        assert daemon.pipeline.writer.released == 1
+        assert daemon.pipeline.surges is not None
+        assert daemon.pipeline.surges.detector.tracked()[SurgeKind.STORY] == 1  # counted
+    finally:
+        await daemon.close()
+    assert gathered == []

@@ -1,9 +1,10 @@
 """The ingest writer's queue with late pages in it (real SQLite store): a page is written
 after every write queued before it and before every one queued after, each in its own
-transaction, and its failure is its own."""
+transaction, and its failure is its own; and how many batches a commit let go."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,3 +96,26 @@ async def test_a_page_that_fails_fails_alone(store: Store) -> None:
         await late
     assert [len(alerts) for alerts in await after] == [1]
     assert (writer.generation, writer.stale) == (0, False)  # the story index is as it was
+
+
+async def test_released_counts_the_batches_one_commit_let_go(store: Store) -> None:
+    """The surge stage counts a poll let go alone at once: ``released`` says how many
+    batches the last commit answered (those queued together, less any cancelled)."""
+    writer = IngestWriter()
+    articles = [_article(f"a{number}") for number in range(5)]
+
+    def submitted(article: Article) -> asyncio.Future[list[list[AlertRecord]]]:
+        verdict = Verdict.NEW_STORY if article is articles[0] else Verdict.FOLDED
+        planned = Planner(article, article.guid)
+        return writer.submit(store, _record(article, verdict, planned), frozenset(), 0)
+
+    together = [submitted(article) for article in articles[:3]]  # queued in one turn
+    for done in together:
+        await done
+    assert writer.released == 3
+    await submitted(articles[3])
+    assert writer.released == 1
+    cancelled, kept = submitted(articles[4]), submitted(_article("a5"))
+    cancelled.cancel()
+    await kept
+    assert writer.released == 1
