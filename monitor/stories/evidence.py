@@ -144,10 +144,13 @@ def judge(
         return (_VETO, 0.0) if ratio else (_NONE, 0.0)
     if ratio:
         return near_identical(query, entry), ratio
-    # The words first: three candidates in five share too few to relate, which is cheaper
-    # to tell than whether a detail differs (either makes the pair no evidence).
+    # Disjoint numbers first (two set reads), then the words: three candidates in five
+    # share too few to relate, which is cheaper to tell than whether a name differs (any
+    # of the three makes the pair no evidence, so the order changes no verdict).
+    if numbers_differ(query, entry):
+        return _NONE, 0.0
     score = related(query, entry, idf, bar)
-    if score < bar or details_differ(query, entry):
+    if score < bar or substituted(query, entry):
         return _NONE, 0.0
     return _RELATED, score * 100
 
@@ -273,9 +276,33 @@ def meaning(
     the closer of pair and story counts, for the cosine and for the words apart; the
     gates stay the pair's."""
     one_language = same_language(query, entry)
-    if min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(query, entry, one_language):
+    if no_meaning(query, entry, one_language):
         return _NONE, 0.0
-    if one_language:  # an unidentified language is most often the window's own
+    return ungated_meaning(query, entry, cosine, idf, bars=(same, across, easing), whole=whole)
+
+
+def no_meaning(query: Query, entry: Entry, one_language: bool) -> bool:
+    """Whatever their cosine, the pair is no evidence by meaning: a headline too short to
+    be judged so, or a detail that tells them apart (``one_language``: both in one)."""
+    return min(len(query.tokens), len(entry.tokens)) < _MIN_WORDS or gated(
+        query, entry, one_language
+    )
+
+
+def ungated_meaning(
+    query: Query,
+    entry: Entry,
+    cosine: float,
+    idf: Rarity,
+    *,
+    bars: tuple[float, float, float],
+    whole: Whole | None = None,
+) -> tuple[MatchKind, float]:
+    """:func:`meaning` of a pair :func:`no_meaning` has let through (``bars``: the one
+    language bar, the bar across languages and the easing). A caller that checks the gate
+    first builds the story's ``whole`` only for pairs in one language that pass it."""
+    same, across, easing = bars
+    if same_language(query, entry):  # an unidentified language is most often the window's own
         return _one_language(query, entry, cosine, idf, bars=(same, easing), whole=whole)
     if query.language in _ALIGNED and entry.language in _ALIGNED and cosine >= across:
         return _SEMANTIC, cosine * 100
@@ -344,8 +371,11 @@ def another_event(query: Query, entry: Entry) -> bool:
 def details_differ(query: Query, entry: Entry, *, names: bool = True) -> bool:
     """A name each side gives that the other never mentions (``names``: as written),
     or disjoint numbers or casualty counts."""
-    return (
-        (names and substituted(query, entry))
-        or numbers_conflict(query.numbers, entry.numbers)
-        or numbers_conflict(query.counts, entry.counts)
+    return numbers_differ(query, entry) or (names and substituted(query, entry))  # cheap first
+
+
+def numbers_differ(query: Query, entry: Entry) -> bool:
+    """Disjoint numbers, or disjoint casualty counts (of headline and lead)."""
+    return numbers_conflict(query.numbers, entry.numbers) or numbers_conflict(
+        query.counts, entry.counts
     )

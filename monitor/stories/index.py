@@ -297,14 +297,16 @@ class StoryIndex(ArticleWindow):
             if entry.story.story_id in vetoed:
                 continue
             near.append((entry, cosine))
+            one_language = evidence.same_language(query, entry)
+            if evidence.no_meaning(query, entry, one_language):  # before the story's whole:
+                continue  # most neighbours stop here, and a whole reads the vector window
             story = entry.story
-            if story.story_id not in wholes:
+            if one_language and story.story_id not in wholes:  # read by one language's bar
                 story = with_centroid(story, self._vectors)
                 wholes[story.story_id] = story_whole(story, self._entries, vector, length)
-            whole = wholes[story.story_id]
-            same = self._bars(seen - entry.seen)[1]
-            kind, score = meaning(query, entry, cosine, idf, same=same, across=self.across,
-                                  whole=whole, easing=self.name_easing)  # fmt: skip
+            bars = (self._bars(seen - entry.seen)[1], self.across, self.name_easing)
+            kind, score = evidence.ungated_meaning(query, entry, cosine, idf, bars=bars,
+                                                   whole=wholes.get(story.story_id))  # fmt: skip
             if kind and (best is None or score > best.score):
                 best = StoryMatch(story.story_id, story.first_article_id, kind, score)
         return best if best is not None or not self.neighbours else _agreed(query, near)

@@ -69,6 +69,19 @@ def test_look_alikes_stay_apart_from_the_whole(title: str) -> None:
     assert _found(_window(["s1"] * 4), title) is None
 
 
+def test_a_story_is_not_read_whole_for_neighbours_a_detail_tells_apart() -> None:
+    """Another place's report: every eruption report among its neighbours is told apart by
+    a name, so the story's whole would decide nothing, and its centroid is left unread
+    (reading it waits for the vector window's adds); a report that may join reads it."""
+    index = _window(["s1"] * 4)
+    story = index._stories["s1"]
+    assert story.recent is not None  # its centroid still to read
+    assert _found(index, LOOK_ALIKES[0]) is None
+    assert story.recent is not None and story.centroid is None
+    assert _found(index, FLEE) == ("s1", MatchKind.SEMANTIC)
+    assert story.recent is None and story.centroid is not None
+
+
 def test_a_story_whole_is_its_windowed_members_only() -> None:
     """Its first two reports leave the window: the story's whole is then what a
     restarted daemon, which never saw them, builds from the last two."""
