@@ -4,6 +4,7 @@ redirects (301/308) tells where the feed now lives."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -15,15 +16,25 @@ from notifiers import is_credential_name
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS: Final = frozenset({301, 308})
 _ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
+# Addresses parsed once and kept: a feed's address is fetched again at every poll, and
+# parsing it cost the loop ~18 us of CPU each time (0.6 us kept; load ~16). Least
+# recently used go first, so one-off article pages do not stay; an httpx.URL is never
+# changed (its copies are new objects).
+_PARSED_URLS: Final = 32_768
 
 
 def parse_url(url: str, kind: str) -> httpx.URL:
     try:
-        parsed = httpx.URL(url)
+        parsed = _parsed(url)
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise FetchError(kind, "invalid URL") from exc
     _check_scheme(parsed, kind)
     return parsed
+
+
+@functools.lru_cache(maxsize=_PARSED_URLS)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)  # a failure is raised each time, never kept
 
 
 def _check_scheme(url: httpx.URL, kind: str) -> None:
