@@ -105,7 +105,22 @@ def lead_fingerprint(lead: str) -> str:
 def _leads(article: Article) -> tuple[str, str]:
     """The article's page lead ("" without a page) and the lead it is grouped with."""
     page = page_lead(article.body, article.title) if article.body else ""
-    return page, grouping_lead(article.title, article.summary, page)
+    return page, _grouping_lead(article, page)
+
+
+# The last article's grouping lead, with the page lead it was read with: an article's
+# facts, lookup and add each need it, and a summary's lead splits and folds the whole
+# summary (an Article is never changed; one slot, swapped whole).
+_last_lead: tuple[Article | None, str, str] = (None, "", "")
+
+
+def _grouping_lead(article: Article, page: str) -> str:
+    """``grouping_lead`` of the article with ``page``, read once for the last article."""
+    global _last_lead  # noqa: PLW0603  (one slot: the article being grouped)
+    last = _last_lead
+    if last[0] is not article or last[1] != page:
+        last = _last_lead = (article, page, grouping_lead(article.title, article.summary, page))
+    return last[2]
 
 
 def reading_of(article: Article) -> Reading:
@@ -178,7 +193,7 @@ class Deduplicator:
         facts = story_facts(article, self.index)
         if known is not None:
             return _known(article, known, facts)
-        lead = grouping_lead(article.title, article.summary, facts.page_lead)
+        lead = _grouping_lead(article, facts.page_lead)
         when, language = article_time(article), article.language
         match = self.index.find(
             article.title, when, lead, language=language, vector=article.embedding
@@ -197,7 +212,7 @@ class Deduplicator:
 
     def remember(self, article: Article, decision: DedupDecision) -> None:
         first = decision.duplicate_of or article.article_id
-        lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
+        lead = _grouping_lead(article, decision.facts.page_lead)
         seen = article_time(article)
         self.index.add(decision.story_id, first, article.title, seen, lead,
                        language=article.language, vector=article.embedding,

@@ -16,6 +16,7 @@ from monitor.store import WindowArticle
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator, story_facts, story_id_for
 from monitor.stories.index import StoryIndex
+from monitor.stories.leads import grouping_lead
 from monitor.stories.shared import SharedStories
 from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
@@ -207,6 +208,29 @@ def test_story_facts_read_the_page_lead() -> None:
     assert facts.page_lead == body.removeprefix("By Staff\n\n")
     assert facts.outlet == "wire:AFP"
     assert "Hama" in facts.places
+
+
+def test_an_article_s_lead_is_read_once_for_its_facts_lookup_and_add(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Grouping an article reads its summary's lead once, not for its facts, its lookup
+    and its add each; the next article's is read anew, and both are grouped with them."""
+    reads: list[str] = []
+
+    def counted(title: str, summary: str, page: str) -> str:
+        reads.append(title)
+        return grouping_lead(title, summary, page)
+
+    monkeypatch.setattr("monitor.stories.dedup.grouping_lead", counted)
+    dedup = Deduplicator(None, DedupSettings())  # type: ignore[arg-type]  # no store read
+    summary = "Iranian officers were seen near Hama on Tuesday, monitors said overnight."
+    first = _article("a1", "http://f/feed", "g1", "Troops land in Latakia", summary=summary)
+    second = replace(first, article_id="a2", guid="g2", title="Troops landed in Latakia")
+    for article in (first, second):
+        decision = dedup.decide(article, None)
+        dedup.remember(article, decision)
+    assert reads == [first.title, second.title]
+    assert decision.verdict is Verdict.FOLDED
 
 
 PROBE = "Iranian troops arrive in Latakia as Homs offensive nears"
