@@ -153,6 +153,9 @@ class SurgeStage:
     _gathering: Counting | None = field(default=None, init=False)
     # Counts settling after their first poll was cancelled, held while they run.
     _orphans: set[asyncio.Future[None]] = field(default_factory=set, init=False)
+    # Saves one at a time, each snapshot taken in its turn: two counts settling at once
+    # must not write their states in another order than they took them (the older last).
+    _saving: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     def __post_init__(self) -> None:
         self._saved_at = self.monotonic()
@@ -286,6 +289,10 @@ class SurgeStage:
         await self._save()
 
     async def _save(self) -> None:
+        async with self._saving:
+            await self._save_now()
+
+    async def _save_now(self) -> None:
         if not self._unsaved:
             return
         self._saved_at, self._unsaved = self.monotonic(), False

@@ -336,3 +336,50 @@ async def test_a_poll_let_go_alone_joins_a_count_still_gathering(
         assert stage.detector.snapshot() == alone_state
     finally:
         await stage.store.close()
+
+
+class _HeldStore(SqliteStore):
+    """A real SQLite store whose first surge-state save waits until ``release`` is set."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.release = asyncio.Event()
+        self.saves = 0
+
+    async def save_surge_state(self, state: bytes, instance: str = "") -> None:
+        self.saves += 1
+        if self.saves == 1:
+            await self.release.wait()
+        await super().save_surge_state(state, instance)
+
+
+async def _inline(fn: Any, /, *args: Any) -> Any:
+    return fn(*args)
+
+
+async def test_saves_one_after_another_the_newest_state_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two saves at once (two polls settling, say) are written one after the other, each
+    with the state as it is when its turn comes: an older state written last would lose
+    what was learned since (and the cooldowns of what fired) at the next restart.
+
+    The state is encoded inline so the second save reaches the store in one step, while
+    the first one's write is held."""
+    monkeypatch.setattr(asyncio, "to_thread", _inline)
+    store = _HeldStore(str(tmp_path / "ww.db"))
+    await store.open()
+    stage = SurgeStage(SurgeDetector(SurgeSettings()), store)  # warming up: nothing fires
+    quiet = _stream()[:80]
+    try:
+        await stage.observe(quiet[:40], alone=True)
+        first = asyncio.ensure_future(stage.save())
+        await asyncio.sleep(0)  # its write is held
+        await stage.observe(quiet[40:], alone=True)
+        second = asyncio.ensure_future(stage.save())
+        await asyncio.sleep(0)  # its write is asked for, or it waits for the first
+        store.release.set()
+        await asyncio.gather(first, second)
+        assert await store.load_surge_state() == stage.detector.snapshot()
+    finally:
+        await store.close()
