@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import AsyncConnection, AsyncCursor, AsyncPipeline, pq
+from psycopg import AsyncClientCursor, AsyncConnection, AsyncPipeline, pq
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -142,11 +141,36 @@ async def migrate(conn: Connection) -> tuple[int, int]:
 COMMIT_GRACE = 5.0
 
 
-@dataclass
 class Block:
-    """A pipelined transaction's block: its pipeline."""
+    """A pipelined transaction's block: its pipeline, which :meth:`leave` ends early, and
+    the statement :meth:`end_with` sends with the COMMIT, its first row in ``answer``."""
 
-    pipeline: AsyncPipeline
+    def __init__(self, pipeline: AsyncPipeline, piped: _Piped) -> None:
+        self.pipeline = pipeline
+        self._piped: _Piped | None = piped
+        self.last: tuple[str, Any] | None = None
+        self.answer: DictRow | None = None
+
+    async def leave(self) -> None:
+        """Leave pipeline mode: what is queued goes out with a Sync and every answer is read
+        (one round trip); a queued statement's error is raised here."""
+        if self._piped is not None:
+            piped, self._piped = self._piped, None
+            await piped.__aexit__(None, None, None)
+
+    async def abandon(self, err: BaseException) -> None:
+        """Leave pipeline mode after ``err``, reading what is left."""
+        if self._piped is not None:
+            piped, self._piped = self._piped, None
+            await piped.__aexit__(type(err), err, err.__traceback__)
+
+    def end_with(self, statement: str, values: Any) -> None:
+        """``statement`` is the transaction's last: it goes out with the COMMIT in one message
+        (:func:`commit_with`), once every other answer is read."""
+        self.last = (statement, values)
+
+
+_Piped = contextlib.AbstractAsyncContextManager[AsyncPipeline]
 
 
 @contextlib.asynccontextmanager
@@ -169,33 +193,41 @@ async def pipelined_transaction(conn: Connection) -> AsyncIterator[Block]:
     trip, BEGIN goes out with the first read, and COMMIT (queued at the block's end) with
     the last statements, in one round trip. An error of a statement whose answer nobody
     read is raised at the next read, at the latest at the block's end; the transaction is
-    then rolled back (decision 0075). Once the COMMIT is sent, its answer is waited for
-    even if the caller is cancelled (:mod:`monitor.store.cancelled`, decision 0081)."""
+    then rolled back (decision 0075). A statement the block ends with
+    (:meth:`Block.end_with`) goes out after every other answer is read, in one message with
+    the COMMIT. Once the COMMIT is sent, its answer is waited for even if the caller is
+    cancelled (:mod:`monitor.store.cancelled`, decision 0081)."""
     piped = conn.pipeline()
-    pipeline = await piped.__aenter__()
+    block = Block(await piped.__aenter__(), piped)
     try:
         await conn.execute("BEGIN")
-        yield Block(pipeline)
+        yield block
+        if block.last is not None:
+            await block.leave()
     except BaseException as err:
-        await piped.__aexit__(type(err), err, err.__traceback__)
+        await block.abandon(err)
         await _roll_back(conn)
         raise
     try:
-        await finish_commit(_commit(conn, piped), COMMIT_GRACE)
+        await finish_commit(_commit(conn, block), COMMIT_GRACE)
     except BaseException:
         await _roll_back(conn)
         raise
 
 
-async def _commit(conn: Connection, piped: contextlib.AbstractAsyncContextManager[Any]) -> None:
-    """COMMIT queued (never prepared: decision 0073) and the pipeline left, which sends
-    what is queued and reads every answer, the COMMIT's last."""
+async def _commit(conn: Connection, block: Block) -> None:
+    """The block's last statement with the COMMIT in one message; else the COMMIT queued
+    (never prepared: decision 0073) and the pipeline left, which sends what is queued and
+    reads every answer, the COMMIT's last."""
+    if block.last is not None:
+        block.answer = await commit_with(conn, *block.last)
+        return
     try:
         await conn.execute("COMMIT", prepare=False)
     except BaseException as err:
-        await piped.__aexit__(type(err), err, err.__traceback__)
+        await block.abandon(err)
         raise
-    await piped.__aexit__(None, None, None)
+    await block.leave()
 
 
 async def _roll_back(conn: Connection) -> None:
@@ -205,28 +237,17 @@ async def _roll_back(conn: Connection) -> None:
 
 
 async def commit_with(conn: Connection, statement: str, values: Any) -> DictRow | None:
-    """``statement``, the last of an :func:`open_transaction`, sent with its COMMIT in one
-    round trip: no client code runs between them, so a lock the statement takes is held
-    for as long as the server needs and never while this process waits for the CPU
-    (decision 0063). Its first row; its error as raised, the transaction then aborted."""
-    async with conn.pipeline():
-        # Never prepared: psycopg prepares a statement at its fifth run, and a Parse queued
-        # behind a statement that fails is skipped by the server while psycopg records it
-        # as made; every later COMMIT on that connection then failed (prepared statement
-        # "_pg3_N" does not exist), each failure a failed write and a full index reload.
-        cursor = await conn.execute(statement, values, prepare=False)
-        await conn.execute("COMMIT", prepare=False)
-    return await cursor.fetchone()
-
-
-async def queue_commit_with(
-    conn: Connection, block: Block, statement: str, values: Any
-) -> AsyncCursor[DictRow]:
-    """:func:`commit_with` in a :func:`pipelined_transaction`: ``statement`` is queued, never
-    prepared (decision 0073), the block's last; the COMMIT follows it at the block's end,
-    both in the one round trip that sends whatever else is queued. Read the cursor after
-    the block."""
-    return await conn.execute(statement, values, prepare=False)
+    """``statement``, the last of a transaction (not in pipeline mode), and COMMIT sent as one
+    simple-protocol message: the server runs both before it answers, so a lock the
+    statement takes is released by the COMMIT with no round trip to this process and none
+    of its code in between (decisions 0063, 0081). In pipeline mode each statement is sent
+    as it is executed, so a lock taken there was held across the client's next event-loop
+    turns. The values are bound client-side (psycopg's literal quoting, never prepared:
+    decision 0073). Its first row; its error as raised, the COMMIT then skipped and the
+    transaction aborted."""
+    async with AsyncClientCursor(conn, row_factory=dict_row) as cursor:
+        await cursor.execute(f"{statement}; COMMIT", values)
+        return await cursor.fetchone()
 
 
 async def run_steps(conn: Connection, steps: Steps[T], pipeline: AsyncPipeline | None = None) -> T:

@@ -266,17 +266,20 @@ class PostgresStore(PostgresLeases):
                             )
                             stored = store_articles(POSTGRES, folded)
                             created = await run_steps(conn, stored, block.pipeline)
-                            if not locked:  # on the last try nobody publishes meanwhile
-                                known = await self.stories.settle(conn, folded, known)
-                            publishing = await self.stories.queue_publish(
-                                conn, block, folded, known
+                            # On the last try nobody publishes meanwhile: no settling.
+                            asked = (
+                                None if locked else await self.stories.ask_settling(conn, folded)
                             )
+                            await block.leave()  # every answer read, the settling's with them
+                            known = await self.stories.settle(conn, folded, known, asked)
+                            # Alone under the stories lock, sent with the COMMIT in one message.
+                            self.stories.publish_at_commit(block, folded, known)
                             returning(created)
                     except asyncio.CancelledError:
                         if ending.stored is Stored.YES:
-                            newest = await newest_published(publishing)
+                            newest = newest_published(block)
                         raise
-                newest = await newest_published(publishing)  # committed
+                newest = newest_published(block)  # committed
             return created
         finally:
             self.stories.published(records, newest)

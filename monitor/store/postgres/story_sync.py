@@ -33,7 +33,7 @@ from psycopg.rows import DictRow
 
 from monitor.records import AlertRecord, Article, DedupDecision, Verdict, alert_id_for
 from monitor.store.interface import ArticleRecord
-from monitor.store.postgres.schema import Block, Connection, commit_with, queue_commit_with
+from monitor.store.postgres.schema import Block, Connection, commit_with
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
@@ -43,7 +43,8 @@ _LAST_TRY = (
     "SELECT pg_advisory_xact_lock("
     "hashtextextended('wirewatch.stories.last-try:' || current_schema(), 0))"
 )
-_PUBLISH = "SELECT wirewatch_publish_articles(%s, %s, %s) AS newest"
+# Cast: with the COMMIT it is sent with values bound client-side (``commit_with``).
+_PUBLISH = "SELECT wirewatch_publish_articles(%s::bigint, %s::text[], %s::boolean) AS newest"
 # Every story row a write grows, locked at once in one order (ORDER BY sits below the row
 # locks in the plan): two writes growing the same stories wait for each other, never
 # each holding a row the other needs (decision 0056, "Story rows in one order").
@@ -160,18 +161,35 @@ class StorySync:
         await lock_stories(conn, folded)
         return folded, self.mark
 
-    async def settle(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
-        """Just before a write that opens a story publishes, in its transaction: what other
-        daemons published since its folding (at ``known``) is learned, and a story it opens
-        that one of them opened meanwhile raises :class:`OpenedMeanwhileError` (the retry folds
-        it); else the mark the write now knows. Publishing is then refused only when
-        another daemon publishes in the one round trip between this and it, not whenever
-        one published while this write ran (decision 0073)."""
+    async def ask_settling(
+        self, conn: Connection, records: Sequence[ArticleRecord]
+    ) -> AsyncCursor[DictRow] | None:
+        """The first page :meth:`settle` reads, sent in the write's pipeline (not read), so it
+        comes back with the pipeline's last answers; None when the write needs no settling."""
         if self.watch is None or not _opens(records):
+            return None
+        return await conn.execute(_OTHERS_SINCE, (self.mark,))
+
+    async def settle(
+        self,
+        conn: Connection,
+        records: Sequence[ArticleRecord],
+        known: int,
+        asked: AsyncCursor[DictRow] | None,
+    ) -> int:
+        """Just before a write that opens a story publishes, in its transaction: what other
+        daemons published since its folding (at ``known``) is learned (``asked``: the first
+        page, from :meth:`ask_settling`), and a story it opens that one of them opened
+        meanwhile raises :class:`OpenedMeanwhileError` (the retry folds it); else the mark the
+        write now knows. Publishing is then refused only when another daemon publishes in
+        the one round trip between this and it, not whenever one published while this write
+        ran (decision 0073)."""
+        if asked is None:
             return known
-        await self.catch_up(conn, _OTHERS_SINCE)
+        await self.catch_up(conn, _OTHERS_SINCE, asked)
         if self.mark == known:
             return known
+        assert self.watch is not None  # asked only when watched
         found = self.watch.opened_elsewhere(
             [(article, decision) for article, decision, _ in records]
         )
@@ -208,14 +226,11 @@ class StorySync:
             row = await (await conn.execute(_PUBLISH, values)).fetchone()
         return int(row["newest"]) if row else 0
 
-    async def queue_publish(
-        self, conn: Connection, block: Block, records: Sequence[ArticleRecord], known: int
-    ) -> AsyncCursor[DictRow]:
-        """:meth:`publish` with its COMMIT, queued in the write's pipelined transaction
-        (``block``): both go out with the block's end; read the newest ``seq`` from the
-        cursor after it with :func:`newest_published`."""
-        values = self._publishing(records, known)
-        return await queue_commit_with(conn, block, _PUBLISH, values)
+    def publish_at_commit(self, block: Block, records: Sequence[ArticleRecord], known: int) -> None:
+        """:meth:`publish` as the last statement of the write's pipelined transaction
+        (``block``), sent in one message with its COMMIT once every other answer is read;
+        read the newest ``seq`` after the block with :func:`newest_published`."""
+        block.end_with(_PUBLISH, self._publishing(records, known))
 
     def _publishing(self, records: Sequence[ArticleRecord], known: int) -> tuple[object, ...]:
         ids = [article.article_id for article, _, _ in records]
@@ -232,10 +247,9 @@ class StorySync:
         self.own.difference_update(article.article_id for article, _, _ in records)
 
 
-async def newest_published(cursor: AsyncCursor[DictRow]) -> int:
-    """What :meth:`StorySync.queue_publish`'s statement answered, once it was sent."""
-    row = await cursor.fetchone()
-    return int(row["newest"]) if row else 0
+def newest_published(block: Block) -> int:
+    """What :meth:`StorySync.publish_at_commit`'s statement answered, once committed."""
+    return int(block.answer["newest"]) if block.answer else 0
 
 
 async def lock_stories(conn: Connection, records: Sequence[ArticleRecord]) -> None:
