@@ -12,11 +12,21 @@ import pytest
 import structlog
 
 # Hooks found by name: the session is marked at start, checked for leftovers at the end.
-from tests.support.leftovers import pytest_addoption, pytest_configure, pytest_sessionfinish
+from tests.support.leftovers import (
+    pytest_addoption,
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_testnodedown,
+)
 from tests.support.loop_guard import guarded
 from tests.support.loopback_only import sitecustomize as loopback_only
 
-__all__ = ["pytest_addoption", "pytest_configure", "pytest_sessionfinish"]
+__all__ = [
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_sessionfinish",
+    "pytest_testnodedown",
+]
 
 # No network beyond loopback, here and in every Python process a test starts.
 _GUARD = str(Path(loopback_only.__file__).parent)

@@ -33,11 +33,14 @@ ORPHAN = (
 NOTHING = "subprocess.run([sys.executable, '-c', 'pass'], check=True)"
 
 
-def _inner_run(tmp_path: Path, body: str, word: str) -> subprocess.CompletedProcess[str]:
+def _inner_run(
+    tmp_path: Path, body: str, word: str, options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_inner.py").write_text(INNER.format(word=word, body=body), "utf-8")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.support.leftovers", "-p",
-         "no:cacheprovider", "-q", "--leftover-wait=0", "--rootdir", str(tmp_path), str(tmp_path)],
+         "no:cacheprovider", "-q", "--leftover-wait=0", *options, "--rootdir", str(tmp_path),
+         str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD * 3, check=False,
     )  # fmt: skip
 
@@ -56,4 +59,19 @@ def test_a_process_left_behind_fails_the_run_and_is_killed(
     assert "1 passed" in run.stdout
     assert (REPORT_TITLE in run.stdout) is reported
     assert (word in run.stdout) is reported  # the report names the process
+    assert [proc for proc in running() if proc.command.endswith(word)] == []
+
+
+@pytest.mark.parametrize("body", [CHILD, ORPHAN], ids=["child", "orphan"])
+def test_under_xdist_a_workers_leftover_fails_the_run_and_is_killed(
+    tmp_path: Path, body: str
+) -> None:
+    """The suite runs under pytest-xdist: the worker that ran the test finds the process
+    and kills it, and the controller reports it and fails the run."""
+    word = f"sleeper-{tmp_path.name}"
+    run = _inner_run(tmp_path, body, word, ("-n", "1"))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+    assert REPORT_TITLE in run.stdout
+    assert word in run.stdout
     assert [proc for proc in running() if proc.command.endswith(word)] == []
