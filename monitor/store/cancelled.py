@@ -75,6 +75,13 @@ def returning(outcome: object) -> None:
         ending.outcome = outcome
 
 
+def committed(outcome: object) -> None:
+    """After its COMMIT was answered, while the call still has work to do (a refresh of
+    statistics, say): a cancellation from here on is told "stored", with ``outcome``."""
+    if (ending := _LISTENER.get()) is not None:
+        ending.stored, ending.outcome = Stored.YES, outcome
+
+
 async def finish_commit(commit: Coroutine[Any, Any, T], grace: float) -> T:
     """``commit`` (sends the COMMIT and reads its answer) run to its end even when the caller
     is cancelled meanwhile; then a plain ``CancelledError``, the ending told."""

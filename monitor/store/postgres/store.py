@@ -23,7 +23,7 @@ import structlog
 from psycopg_pool import PoolTimeout
 
 from monitor.records import AlertRecord, Article
-from monitor.store.cancelled import Stored, returning, write_ending
+from monitor.store.cancelled import Stored, committed, returning, write_ending
 from monitor.store.group_commit import FeedStateWriter
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.leases import PostgresLeases
@@ -244,6 +244,7 @@ class PostgresStore(PostgresLeases):
                 if attempt == _PUBLISH_ATTEMPTS:
                     raise
                 _log_retry(err, attempt, len(records))
+        committed(created)  # a cancel during the refresh below finds the articles stored
         if self.statistics.grew(len(records)):
             async with self._connection() as conn:  # after the commit: outside the lock
                 await self.statistics.refresh(conn)

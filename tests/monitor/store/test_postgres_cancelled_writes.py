@@ -157,3 +157,38 @@ async def test_the_ingest_writer_cancelled_at_the_commit_tells_its_polls_the_tru
     with pytest.raises(WriteUnansweredError):
         await done
     assert writer.stale
+
+
+async def test_a_write_cancelled_in_its_statistics_refresh_after_the_commit_says_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tables' statistics are refreshed after the commit: a cancel there finds the
+    articles stored, with their alerts (it used to read "not stored")."""
+    async with postgres_schema() as url:
+        store = PostgresStore(url, max_size=1)
+        await store.open()
+        refreshing, never = asyncio.Event(), asyncio.Event()
+
+        async def held_refresh(conn: object) -> None:
+            refreshing.set()
+            await never.wait()
+
+        monkeypatch.setattr(store.statistics, "grew", lambda rows: True)
+        monkeypatch.setattr(store.statistics, "refresh", held_refresh)
+        heard: list[WriteEnding] = []
+
+        async def write() -> None:
+            with write_ending() as ending:
+                heard.append(ending)
+                await store.record_articles([_record()])
+
+        try:
+            writing = asyncio.ensure_future(write())
+            await refreshing.wait()
+            writing.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await writing
+            assert heard[0].stored is Stored.YES
+            assert [[a.alert_id for a in alerts] for alerts in heard[0].outcome] == [["al-1"]]  # type: ignore[attr-defined]
+        finally:
+            await store.close()
