@@ -20,6 +20,7 @@ import notifiers
 from monitor.alerting import DispatchSummary
 from monitor.api import ApiSource, install_api
 from monitor.config import Config, FeedSettings
+from monitor.daemon.collector import freeze_long_lived, refreeze_long_lived, unfreeze_long_lived
 from monitor.daemon.event_loop import running_loop_kind
 from monitor.daemon.leases import ClaimLoop, run_exclusively
 from monitor.daemon.parts import Parts, build_parts
@@ -91,6 +92,7 @@ class Daemon:
         )  # fmt: skip
         if warm:
             await parts.warmup.warm()
+            daemon.freeze_once()
         return daemon
 
     def __init__(
@@ -109,6 +111,7 @@ class Daemon:
         metrics, store, clock, warmup = parts.metrics, parts.store, parts.clock, parts.warmup
         self._inflight: set[asyncio.Task[object]] = set()
         self._cancelled = 0  # polls cut off by the shutdown deadline
+        self._frozen = False  # the warm start-up objects moved out of the collector's way
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
         self.listener = listener_for(settings.listener, starting)  # others add routes to it
@@ -162,6 +165,14 @@ class Daemon:
         await within("polling", self.polling.aclose(), deadline)
         await within("http_pools", self._http.aclose(), deadline)
         await within("store", self.store.close(), deadline)
+        if self._frozen:
+            unfreeze_long_lived()
+
+    def freeze_once(self) -> None:
+        """Once warm, the start-up objects frozen out of the cyclic collector's scans."""
+        if not self._frozen:
+            self._frozen = True
+            freeze_long_lived()
 
     async def save_stories(self) -> None:
         """The story index saved (when warm): the next start loads it (decision 0051)."""
@@ -221,6 +232,7 @@ class Daemon:
         if self.config.settings.listener.serve_once:
             await start_listener(self.listener, self.config.settings.listener)
         await asyncio.gather(self.warmup.warm(), self.polling.start_workers())
+        self.freeze_once()
         await self._remember_feed_states()
         feeds = self.config.feeds
         outcomes = await poll_all(feeds, self.poll, workers)
@@ -236,6 +248,7 @@ class Daemon:
         await start_listener(self.listener, self.config.settings.listener)  # /healthz at once
         if not await self._warm_unless(stop):  # /readyz once warm, or never: stopped first
             return
+        self.freeze_once()
         watch_poll_jobs(scheduler, on_lag=self.metrics.scheduler_lag.observe,
                         on_skipped=self.metrics.poll_skipped)  # fmt: skip
         states = await self._remember_feed_states()
@@ -357,6 +370,8 @@ class Daemon:
     async def _prune(self) -> None:
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
+        if self._frozen:  # what the prune dropped in cycles was frozen: freed only now
+            refreeze_long_lived()
 
     async def retain(self) -> RetentionReport | None:
         """One retention run, unless another daemon sharing the store is running one
