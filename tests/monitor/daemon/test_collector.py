@@ -34,6 +34,7 @@ class _Cycle:
 
 @pytest.fixture(autouse=True)
 def _unfrozen() -> Iterator[None]:
+    gc.unfreeze()  # from no other test's daemon left unclosed
     yield
     gc.unfreeze()  # a failed test's frozen objects back to the collector
 
