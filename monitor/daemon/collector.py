@@ -20,9 +20,7 @@ __all__ = ["freeze_long_lived", "refreeze_long_lived", "unfreeze_long_lived"]
 
 def freeze_long_lived() -> int:
     """Collect what is garbage now, then freeze every survivor; return how many are frozen."""
-    gc.collect()
-    gc.freeze()
-    frozen = gc.get_freeze_count()
+    frozen = _collect_and_freeze()
     log.info("gc_frozen", objects=frozen)
     return frozen
 
@@ -31,11 +29,15 @@ def refreeze_long_lived() -> int:
     """Frozen objects given back to the collector, one full collection (frees frozen
     garbage in cycles), and the survivors frozen again; return how many are frozen."""
     gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-    frozen = gc.get_freeze_count()
+    frozen = _collect_and_freeze()
     log.debug("gc_refrozen", objects=frozen)
     return frozen
+
+
+def _collect_and_freeze() -> int:
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def unfreeze_long_lived() -> None:
