@@ -50,7 +50,8 @@ import httpx
 import notifiers
 from bench.delivery_report import ALERT_EVERY, INGEST_RATE, TARGET, Overload, Run, render
 from bench.poll import ROOT
-from bench.scaleout import fresh_schema, postgres_url
+from bench.scaleout import postgres_url
+from bench.scaleout_databases import fresh_schema
 from bench.sections import write_section
 from monitor.alerting import Dispatcher
 from monitor.config.alerting import DEFAULT_CONCURRENCY, RouteSettings

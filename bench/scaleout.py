@@ -1,43 +1,45 @@
-"""Poll-cycle throughput with 1, 2 and 3 daemons on one PostgreSQL database, against one
-daemon on SQLite in the same run.
+"""Poll-cycle throughput with 1, 2 and 3 daemons on PostgreSQL, against one daemon on
+SQLite in the same run.
 
     python -m bench.scaleout [--feeds 2000] [--hosts 500] [--cycles 3] [--cpu-per-daemon 0.4]
                              [--baseline GIT-REF] [--output PATH] [--no-write]
 
-Needs ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``); without
-either it says so and exits 0. Everything runs on this machine over loopback: the feed farm
-(``bench.scaleout_farm``, its own process, ETags, a fifth of the feeds changed per cycle),
-real ``wirewatch run`` processes, and the database (its own schema, dropped after).
+Needs ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``) with the
+right to create databases; without a URL it says so and exits 0. Everything runs on this
+machine over loopback: the feed farm (``bench.scaleout_farm``, its own process, ETags, a
+fifth of the feeds changed per cycle, the same number of items in every cycle), real
+``wirewatch run`` processes, and the databases (made for the run, dropped after).
 
-Each store is warmed first: one daemon polls every feed once (cycle 0, all new), so the
-measured cycles are steady state: validators stored, a fifth of the feeds changed since.
-On PostgreSQL each setup's daemons then start while every feed is parked (due in a day);
-once all answer ``/readyz`` and idle (``bench.scaleout_daemons``), the farm moves to a new cycle and
-every feed is made due at once (``next_poll`` in the past); the cycle's wall time is from
-the farm's first to its last feed request once every feed was requested. ``--cycles N``
-cycles follow one another with the same daemons, each once all of them idle again, and the
-report gives medians: one cycle's figures moved by a quarter between runs of the same code.
-Each daemon's CPU (its parse workers included) is recorded over the cycle (until it idles
-again, so its last polls' parsing and storing are in), when it last worked (its idle time
-at the cycle's tail, while another daemon still worked) and over its whole life (start-up
-included), with the database connections open at the end of the cycle
-and the CPU their PostgreSQL backends spent over it (from /proc, read before the daemons
-stop).
+On PostgreSQL (``bench.scaleout_setups``) one template database is warmed: one daemon
+polls every feed once (farm cycle 1, all new), so the measured cycles are steady state.
+Each setup (a code and a daemon count: 1, 2, 3) polls its own copy of it, with its own
+daemons started on parked feeds (due in a day) and paused between its cycles. Then
+``--cycles N`` rounds follow; each measures one cycle of every setup in turn (the order
+rotating from round to round), and in round k every setup's cycle serves the same farm
+cycle (1 + k) to the same rows: its daemons are resumed and idle, the server checkpoints,
+every feed is made due at once (``next_poll`` in the past) and the cycle's wall time is
+from the farm's first to its last feed request once every feed was requested. The report
+gives medians with their lowest and highest, and efficiency both from feeds/s and from
+CPU per feed, each paired by round (``bench.scaleout_report``). Each daemon's CPU (its
+parse workers included) is recorded over the cycle (until it idles again, so its last
+polls' parsing and storing are in), when it last worked (its idle time at the cycle's
+tail, while another daemon still worked) and over its whole life (start-up included),
+with the database connections open at the end of the cycle and the CPU their PostgreSQL
+backends spent over it (from /proc, read before the daemons stop).
 
 ``--cpu-per-daemon C`` runs each daemon (and the parse workers it forks) in its own cgroup
 limited to C CPUs (``bench.cpu_quota``), so a daemon more is like a machine more; the farm
 and PostgreSQL stay unconfined. ``--baseline REF`` measures the PostgreSQL cycles of that
-commit too, in the same run (a temporary git worktree, its own fresh schema): each schema is
-new and never analysed by hand, as on a server without autovacuum. ``--shared-schema``
-warms one schema once (by the baseline's code) and runs the baseline's cycles and then
-this code's on it (this code migrates it first): half the warm-ups, on a loaded machine
-the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
+commit too, in the same run (a temporary git worktree), its setups interleaved with this
+code's: each code warms a template of its own, never analysed by hand, as on a server
+without autovacuum. ``--shared-schema`` warms one template (by the baseline's code) for
+both codes' setups (this code migrates its copies first): half the warm-ups, on a loaded
+machine the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import resource
@@ -45,43 +47,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from functools import partial
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
-
-import psycopg
-from psycopg import sql
 
 from bench import scaleout_daemons as daemons_run
 from bench import scaleout_farm
 from bench.cpu_quota import CpuGroup
 from bench.scaleout_daemons import HANG_GUARD, Setup
+from bench.scaleout_farm import farm_get, set_cycle
 from bench.scaleout_report import Cycle, render
+from bench.scaleout_setups import WARM, Farm, measure_postgres
 from bench.sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-# PostgreSQL daemons claim every half second while idle (default 5 s): every feed is made
-# due at once, and a daemon's first claim up to 5 s after another's would be counted as
-# its cycle's wall time; once busy, each finished poll claims at once anyway.
-PG_CLAIMS = "claim_interval = 0.5"
-CONFIG = """
-[daemon]
-instance = "{instance}"
-jitter = 0
-default_interval = 3600
-[store]
-{store}
-[listener]
-{listener}
-[log]
-level = "{level}"
-format = "json"
-"""
 
 
 def start_farm(feeds: int, hosts: int) -> tuple[multiprocessing.process.BaseProcess, list[str]]:
@@ -104,52 +83,11 @@ def postgres_url() -> str:
     )
 
 
-@contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
-    """A URL whose sessions use a new schema, dropped afterwards."""
-    name = f"wirewatch_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-        try:
-            separator = "&" if "?" in url else "?"
-            # The application name tells this run's connections from others on the server.
-            query = urlencode({"options": f"-csearch_path={name}", "application_name": name})
-            yield f"{url}{separator}{query}"
-        finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
-
-
-def farm_get(base: str, path: str) -> Any:
-    with urllib.request.urlopen(f"{base}{path}", timeout=30) as answer:
-        return json.loads(answer.read() or b"null") if path == "/_stats" else None
-
-
-def write_config(
-    directory: Path,
-    name: str,
-    store: str,
-    urls: list[str],
-    port: int | None = None,
-    level: str = "warning",
-) -> Path:
-    feeds = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\n' for i, url in enumerate(urls))
-    listener = "enabled = false" if port is None else f"port = {port}"
-    path = directory / f"{name}.toml"
-    text = CONFIG.format(instance=name, store=store, listener=listener, level=level)
-    path.write_text(text + feeds, encoding="utf-8")
-    return path
-
-
-def next_cycle(base: str) -> None:
-    """The farm's next cycle: a fifth of the feeds get two new items."""
-    farm_get(base, f"/_cycle/{farm_get(base, '/_stats')['cycle'] + 1}")
-
-
-def run_once_cycle(base: str, feeds: int, config: Path, setup: Setup) -> Cycle:
+def run_once_cycle(base: str, feeds: int, config: Path, setup: Setup, cycle: int) -> Cycle:
     """The single SQLite daemon's cycle: ``wirewatch run --once`` polls every feed as fast
     as politeness allows. (``run`` would spread a restart's overdue feeds over up to one
     interval on purpose, which measures that spread, not throughput.)"""
-    next_cycle(base)
+    set_cycle(base, cycle)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [sys.executable, "-m", "monitor", "run", "--once", "--config", str(config)]
     group = CpuGroup(setup.cpus) if setup.cpus else None
@@ -165,144 +103,36 @@ def run_once_cycle(base: str, feeds: int, config: Path, setup: Setup) -> Cycle:
     if stats["feeds"] < feeds:
         raise RuntimeError(f"run --once polled {stats['feeds']} of {feeds} feeds")
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Cycle("", 1, stats["last"] - stats["first"], [cpu], None, life=[cpu])
-
-
-def run_cycles(base: str, feeds: int, configs: list[tuple[Path, int]], url: str,
-               setup: Setup, cycles: int) -> list[Cycle]:  # fmt: skip
-    """Daemons started on parked feeds, ready, then ``cycles`` cycles one after another:
-    every feed made due, polled, and the daemons idle again before the next."""
-    park_postgres(url)
-    with ExitStack() as files:
-        names = [f"{setup.code}-{len(configs)}-{i}" for i in range(len(configs))]
-        logs = [files.enter_context(daemons_run.log_file(setup, name)) for name in names]
-        daemons = daemons_run.start(configs, logs, setup, names)
-        try:
-            daemons_run.wait_ready(daemons)
-            cycle = partial(_due_cycle, base, feeds, url, daemons)
-            connections = partial(postgres_connections, url)
-            logged = setup.logs is not None  # at level info: retried writes are logged
-            measured = [
-                daemons_run.measure(daemons, cycle, connections, logged) for _ in range(cycles)
-            ]
-        finally:
-            daemons_run.stop(daemons)
-    return [_cycle(len(configs), setup, one) for one in measured]
-
-
-def _cycle(daemons: int, setup: Setup, measured: daemons_run.Measured) -> Cycle:
-    wall = measured.stats["last"] - measured.stats["first"]
-    return Cycle("PostgreSQL", daemons, wall, measured.cycle_cpu, measured.connections,
-                 measured.database_cpu, setup.code, measured.life_cpu,
-                 measured.tail_idle, measured.retried)  # fmt: skip
-
-
-def warm_postgres(base: str, feeds: int, config: tuple[Path, int], setup: Setup) -> None:
-    """Fill a fresh schema: one daemon polls every (new, so due) feed once; not measured."""
-    next_cycle(base)
-    with tempfile.TemporaryFile() as log:
-        daemons = daemons_run.start([config], [log], setup, ["warm"])
-        try:
-            wait_for_cycle(base, feeds, [d.process for d in daemons])
-        finally:
-            daemons_run.stop(daemons)
-
-
-def _due_cycle(base: str, feeds: int, url: str, daemons: list[daemons_run.Daemon]) -> Any:
-    next_cycle(base)
-    make_due_postgres(url)
-    return wait_for_cycle(base, feeds, [d.process for d in daemons])
-
-
-def wait_for_cycle(base: str, feeds: int, daemons: list[subprocess.Popen[bytes]]) -> Any:
-    deadline = time.monotonic() + HANG_GUARD
-    while (stats := farm_get(base, "/_stats"))["feeds"] < feeds:
-        if time.monotonic() > deadline or any(d.poll() is not None for d in daemons):
-            raise RuntimeError(f"cycle stalled at {stats['feeds']} of {feeds} feeds")
-        time.sleep(0.5)  # a benchmark's progress check, not synchronisation in a test
-    return stats
-
-
-def park_postgres(url: str) -> None:
-    """Nothing due while daemons start (the warm-up's first start finds no feeds yet)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("UPDATE feeds SET next_poll = now() + interval '1 day'")
-
-
-def make_due_postgres(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("UPDATE feeds SET next_poll = now() - interval '1 hour'")
-
-
-def postgres_connections(url: str) -> tuple[int, dict[int, float]]:
-    """This run's connections (but this one) and each one's backend CPU seconds so far."""
-    query = "SELECT pid FROM pg_stat_activity WHERE application_name = current_setting("
-    query += "'application_name') AND pid <> pg_backend_pid()"
-    with psycopg.connect(url, autocommit=True) as conn:
-        pids = [int(row[0]) for row in conn.execute(query).fetchall()]
-    return len(pids), {pid: _backend_cpu(pid) for pid in pids}
-
-
-def _backend_cpu(pid: int) -> float:
-    try:
-        return daemons_run.cpu_seconds(pid)
-    except OSError:  # the server runs elsewhere, or the backend just ended
-        return 0.0
+    return Cycle("SQLite", 1, stats["last"] - stats["first"], [cpu], None, life=[cpu])
 
 
 def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
-    farm, urls = start_farm(args.feeds, args.hosts)
-    base = urls[0].split("/feed/", maxsplit=1)[0]
+    process, urls = start_farm(args.feeds, args.hosts)
+    farm = Farm(urls[0].split("/feed/", maxsplit=1)[0], urls, directory)
     results: list[Cycle] = []
     try:
         this = Setup(cpus=args.cpu_per_daemon, logs=args.logs, profile=args.profile)
         if not args.postgres_only:
-            results.append(measure_sqlite(base, args.feeds, directory, urls, this))
+            results.append(measure_sqlite(farm, this))
         with baseline_tree(args.baseline) as tree:
             setups = (
                 [this]
                 if tree is None
                 else [Setup(tree, this.cpus, "baseline", args.logs, args.profile), this]
             )
-            for group in [setups] if args.shared_schema else [[setup] for setup in setups]:
-                results += measure_postgres(base, args.feeds, url, directory, urls, group,
-                                            args.cycles)  # fmt: skip
+            results += measure_postgres(farm, url, setups, args.cycles, args.shared_schema)
     finally:
-        farm.terminate()
-        farm.join()
+        process.terminate()
+        process.join()
     return results
 
 
-def measure_sqlite(base: str, feeds: int, directory: Path, urls: list[str], setup: Setup) -> Cycle:
-    db = directory / "scaleout.db"
-    config = write_config(directory, "sqlite", f'path = "{db}"', urls)
-    run_once_cycle(base, feeds, config, Setup())  # warm-up, unconfined
-    return _named(run_once_cycle(base, feeds, config, setup), "SQLite")
-
-
-def measure_postgres(
-    base: str, feeds: int, url: str, directory: Path, urls: list[str], setups: list[Setup],
-    cycles: int,
-) -> list[Cycle]:  # fmt: skip
-    """Warm-up (by the first setup's code), then 1, 2 and 3 daemons of each setup in turn,
-    ``cycles`` cycles each, on one fresh schema never analysed by hand (a later code
-    migrates it on top)."""
-    results = []
-    with fresh_schema(url) as schema_url:
-        store = f'url = "{schema_url}"\n{PG_CLAIMS}'
-        level = "warning" if setups[0].logs is None else "info"
-        configs = []
-        for n in range(3):
-            port = daemons_run.free_port()
-            config = write_config(directory, f"pg-{n}", store, urls, port, level)
-            configs.append((config, port))
-        warm = Setup(setups[0].tree, None, setups[0].code)  # filling the store is not measured
-        warm_postgres(base, feeds, configs[0], warm)
-        for setup, count in ((setup, count) for setup in setups for count in (1, 2, 3)):
-            for cycle in run_cycles(base, feeds, configs[:count], schema_url, setup, cycles):
-                results.append(cycle)
-                print(json.dumps(cycle.__dict__), flush=True)
-    return results
+def measure_sqlite(farm: Farm, setup: Setup) -> Cycle:
+    """Warmed by one unconfined cycle (every feed new), then one measured cycle."""
+    db = farm.directory / "scaleout.db"
+    config = daemons_run.write_config(farm.directory, "sqlite", f'path = "{db}"', farm.urls)
+    run_once_cycle(farm.base, len(farm.urls), config, Setup(), WARM)
+    return run_once_cycle(farm.base, len(farm.urls), config, setup, WARM + 1)
 
 
 @contextmanager
@@ -322,11 +152,6 @@ def baseline_tree(ref: str | None) -> Iterator[Path | None]:
             subprocess.run([*git, "remove", "--force", str(tree)], check=True)
 
 
-def _named(cycle: Cycle, setup: str) -> Cycle:
-    cycle.setup = setup
-    return cycle
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=2000)
@@ -344,13 +169,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cycles",
         type=int,
         default=3,
-        help="cycles measured per code and daemon count (medians reported)",
+        help="rounds: cycles measured per code and daemon count, interleaved (medians reported)",
     )
     parser.add_argument("--postgres-only", action="store_true", help="no SQLite row")
     parser.add_argument(
         "--shared-schema",
         action="store_true",
-        help="with --baseline: one schema, warmed once by the baseline, then each code's cycles",
+        help="with --baseline: one template warmed once, by the baseline, copied for both codes",
     )
     parser.add_argument(
         "--logs", type=Path, default=None, help="keep each daemon's log (level info) in this folder"

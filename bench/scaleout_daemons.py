@@ -40,6 +40,19 @@ IDLE = 0.03  # CPU seconds per second below which a ready daemon counts as idle 
 SAMPLE = 0.2  # seconds between two readings of the daemons' CPU during a cycle
 BUSY = 0.1  # CPU seconds per second from which a daemon counts as working (quota 0.4: a quarter)
 SETTLED = 1.5  # seconds without work after which a cycle's daemons count as finished
+CONFIG = """
+[daemon]
+instance = "{instance}"
+jitter = 0
+default_interval = 3600
+[store]
+{store}
+[listener]
+{listener}
+[log]
+level = "{level}"
+format = "json"
+"""
 
 
 @dataclass
@@ -98,6 +111,24 @@ class Measured:
     stats: dict[str, Any] = field(default_factory=dict)
     tail_idle: list[float] = field(default_factory=list)
     retried: int | None = None  # store writes retried (None: logs below level info)
+    machine: float = 0.0  # CPU seconds every process of the machine spent over the cycle
+
+
+def write_config(
+    directory: Path,
+    name: str,
+    store: str,
+    urls: list[str],
+    port: int | None = None,
+    level: str = "warning",
+) -> Path:
+    """A daemon's config polling ``urls`` (its listener on ``port``, else none)."""
+    feeds = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\n' for i, url in enumerate(urls))
+    listener = "enabled = false" if port is None else f"port = {port}"
+    path = directory / f"{name}.toml"
+    text = CONFIG.format(instance=name, store=store, listener=listener, level=level)
+    path.write_text(text + feeds, encoding="utf-8")
+    return path
 
 
 def log_file(setup: Setup, name: str) -> IO[bytes]:
@@ -125,12 +156,11 @@ def children_cpu(pid: int) -> float:
     """CPU of a daemon's live descendants (not yet reaped, so not in its cutime): its parse
     pool's fork server and the workers that server forked, grandchildren of the daemon."""
     total = 0.0
-    for child in Path(f"/proc/{pid}/task").glob("*/children"):
-        for kid in child.read_text().split():
-            try:
-                total += cpu_seconds(int(kid)) + children_cpu(int(kid))
-            except OSError:  # it ended meanwhile: its CPU is in its parent's cutime now
-                continue
+    for kid in descendants(pid):
+        try:
+            total += cpu_seconds(kid)
+        except OSError:  # it ended meanwhile: its CPU is in its parent's cutime now
+            continue
     return total
 
 
@@ -147,6 +177,40 @@ def start(
     return daemons
 
 
+def descendants(pid: int) -> list[int]:
+    """A process's live descendants (its fork server, parse workers), children first."""
+    found = []
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = child.read_text().split()
+        except OSError:  # that thread ended meanwhile
+            continue
+        for kid in kids:
+            found += [int(kid), *descendants(int(kid))]
+    return found
+
+
+def pause(daemons: list[Daemon]) -> None:
+    """Stop each daemon and its workers (SIGSTOP) while another setup is measured: an idle
+    daemon still claims twice a second and runs its timers, on the same two cores."""
+    for daemon in daemons:
+        _signal([daemon.process.pid, *descendants(daemon.process.pid)], signal.SIGSTOP)
+
+
+def resume(daemons: list[Daemon]) -> None:
+    """Continue paused daemons (harmless on running ones), workers first."""
+    for daemon in daemons:
+        _signal([*descendants(daemon.process.pid), daemon.process.pid], signal.SIGCONT)
+
+
+def _signal(pids: list[int], number: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, number)
+        except ProcessLookupError:  # it ended meanwhile
+            continue
+
+
 def wait_ready(daemons: list[Daemon]) -> None:
     """Until every daemon answers ``/readyz`` 200 and then idles (its start-up's last work,
     such as the vector graph's queued adds, done); then each one's CPU so far is kept."""
@@ -158,6 +222,13 @@ def wait_ready(daemons: list[Daemon]) -> None:
         for daemon in [d for d in waiting if _ready(d.port)]:
             waiting.remove(daemon)
         time.sleep(0.2)  # a benchmark's readiness probe, not synchronisation in a test
+    settle(daemons, deadline)
+
+
+def settle(daemons: list[Daemon], deadline: float | None = None) -> None:
+    """Until each daemon idles (as after ``/readyz``, or after being resumed: timers due
+    while it was paused run now, not in the next cycle); its CPU so far is then kept."""
+    deadline = deadline or time.monotonic() + HANG_GUARD
     for daemon in daemons:
         daemon.ready_cpu = _idle(daemon, deadline)
 
@@ -222,11 +293,13 @@ def measure(
     that, each daemon's idle time at the tail and, when they log at level info
     (``logged``), the store writes they retried. The next cycle starts from here."""
     _, before = database()
+    busy = machine_cpu()
     sizes = [daemon.log_size() for daemon in daemons]
     with Sampler(daemons) as sampler, profiled(daemons):
         stats = run()
         finished = sampler.settle()
     life = [daemon.cpu() for daemon in daemons]
+    busy = machine_cpu() - busy
     connections, after = database()
     cycle = [total - daemon.ready_cpu for total, daemon in zip(life, daemons, strict=True)]
     for daemon, total in zip(daemons, life, strict=True):
@@ -237,9 +310,17 @@ def measure(
         pairs = zip(daemons, sizes, strict=True)
         retried = sum(daemon.logged_since(size, b"store_write_retried") for daemon, size in pairs)
     if connections is None:
-        return Measured(cycle, life, None, None, stats, tail, retried)
+        return Measured(cycle, life, None, None, stats, tail, retried, busy)
     spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-    return Measured(cycle, life, connections, spent, stats, tail, retried)
+    return Measured(cycle, life, connections, spent, stats, tail, retried, busy)
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine was busy so far (user, system, interrupts; not idle,
+    I/O wait or time the hypervisor took), from /proc/stat."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq = ticks[:7]
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:

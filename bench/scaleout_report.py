@@ -1,10 +1,19 @@
-"""The markdown section of ``bench.scaleout``: one row per measured cycle."""
+"""The markdown section of ``bench.scaleout``: one row per store, code and daemon count,
+each figure the median of its cycles, with their lowest and highest where they vary.
+
+Efficiency compares each setup's cycle with the same code's one-daemon cycle of the same
+round (the same farm cycle on the same rows, measured minutes apart), then takes the median
+of those ratios: from feeds/s (n daemons' feeds/s over n × one daemon's), and from CPU
+(one daemon's CPU per feed over n daemons', daemons and PostgreSQL backends together:
+1.00 when a daemon more costs nothing; on a machine where CPU is the limit it is the
+efficiency feeds/s reaches)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
 
@@ -21,6 +30,8 @@ class Cycle:
     life: list[float] | None = None  # over the daemons' lives, start-up included
     tail: list[float] | None = None  # each daemon's idle seconds at the cycle's tail
     retried: int | None = None  # store writes the daemons retried (None: not logged)
+    round: int = 1  # which round of the run (each setup's k-th cycle serves the same feeds)
+    others: float | None = None  # CPU the machine's other processes spent over the cycle
 
 
 @dataclass
@@ -55,11 +66,46 @@ class Row:
         tails = [sorted(c.tail, reverse=True) for c in self.cycles if c.tail]
         return [median(t[i] for t in tails) for i in range(len(tails[0]))] if tails else None
 
+    def total_cpu(self) -> list[float]:
+        """Daemons' and PostgreSQL backends' CPU seconds, each cycle."""
+        return [sum(c.cpu) + (c.database_cpu or 0.0) for c in self.cycles]
+
+    def others(self) -> list[float]:
+        return [c.others for c in self.cycles if c.others is not None]
+
+    def by_round(self) -> dict[int, Cycle]:
+        return {c.round: c for c in self.cycles}
+
     def retried(self) -> int | None:
         """Store writes retried over all the cycles (as rare as they are, a median says
         little); None when the daemons did not log them."""
         counts = [c.retried for c in self.cycles]
         return None if None in counts else sum(c or 0 for c in counts)
+
+
+def spread(values: Sequence[float]) -> tuple[float, float, float]:
+    """Median, lowest and highest."""
+    return median(values), min(values), max(values)
+
+
+def paired(row: Row, one: Row, ratio: Callable[[Cycle, Cycle], float]) -> list[float]:
+    """``ratio(cycle, one-daemon cycle)`` for each round both rows measured."""
+    ones = one.by_round()
+    return [ratio(c, ones[c.round]) for c in row.cycles if c.round in ones]
+
+
+def rate_efficiency(cycle: Cycle, one: Cycle) -> float:
+    """n daemons' feeds/s over n × one daemon's (the same feeds, so walls)."""
+    return one.wall / (cycle.daemons * cycle.wall)
+
+
+def cpu_efficiency(cycle: Cycle, one: Cycle) -> float:
+    """One daemon's CPU (daemons and backends) per feed over n daemons' (the same feeds)."""
+    return _total(one) / _total(cycle)
+
+
+def _total(cycle: Cycle) -> float:
+    return sum(cycle.cpu) + (cycle.database_cpu or 0.0)
 
 
 def rows_of(results: list[Cycle]) -> list[Row]:
@@ -74,44 +120,59 @@ def _seconds(values: list[float]) -> str:
     return f"{' + '.join(f'{v:.1f}' for v in values)} s"
 
 
+def _ranged(values: Sequence[float], unit: str = "") -> str:
+    middle, low, high = spread(values)
+    if len(values) == 1:
+        return f"{middle:,.2f}{unit}" if not unit else f"{middle:,.1f}{unit}"
+    digits = 1 if unit or middle >= 10 else 2
+    return f"{middle:,.{digits}f}{unit} ({low:,.{digits}f}–{high:,.{digits}f})"
+
+
+def _efficiencies(r: Row, one: Row | None) -> str:
+    if one is None:
+        return "— | —"
+    rates, cpus = paired(r, one, rate_efficiency), paired(r, one, cpu_efficiency)
+    return f"{_ranged(rates) if rates else '—'} | {_ranged(cpus) if cpus else '—'}"
+
+
 def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
-    c, rate = r.first, r.rate(args.feeds)
-    low, high = r.rates(args.feeds)
+    c = r.first
     database = r.database_cpu()
-    total = median(sum(x.cpu) + (x.database_cpu or 0.0) for x in r.cycles)
+    per_thousand = [1000 * total / args.feeds for total in r.total_cpu()]
     base = one.get(c.code) if c.setup == "PostgreSQL" else None
-    efficiency = "—" if base is None else f"{rate / (c.daemons * base.rate(args.feeds)):.2f}"
     growth = "—" if base is None else f"{r.daemons_cpu() / base.daemons_cpu():.2f}"
     tail = r.tail()
     return (
         f"| {c.setup} | {c.code} | {c.daemons} | {len(r.cycles)} | "
-        f"{median(x.wall for x in r.cycles):.1f} s | {rate:,.1f} ({low:,.1f}–{high:,.1f}) | "
-        f"{_seconds(r.per_daemon())} | {r.daemons_cpu():.1f} s | {growth} | "
-        f"{'—' if c.life is None else _seconds(c.life)} | "
+        f"{median(x.wall for x in r.cycles):.1f} s | "
+        f"{_ranged([args.feeds / x.wall for x in r.cycles])} | "
+        f"{_seconds(r.per_daemon())} | {_ranged([sum(x.cpu) for x in r.cycles], ' s')} | "
+        f"{growth} | {'—' if c.life is None else _seconds(c.life)} | "
         f"{'—' if database is None else f'{database:.1f} s'} | "
-        f"{1000 * total / args.feeds:.1f} s | {efficiency} | "
+        f"{_ranged(per_thousand, ' s')} | {_efficiencies(r, base)} | "
         f"{'—' if tail is None else _seconds(tail)} | "
         f"{'—' if c.connections is None else c.connections} | "
-        f"{'—' if r.retried() is None else r.retried()} |"
+        f"{'—' if r.retried() is None else r.retried()} | "
+        f"{_ranged(r.others(), ' s') if r.others() else '—'} |"
     )
 
 
 _HEADER = (
     "| store | code | n | cycles | wall | feeds/s (min–max) | CPU per daemon | daemons' CPU "
-    "| × one | with start-up | PG backends | CPU/1k feeds | eff. | tail idle | conn "
-    "| writes retried |\n"
+    "| × one | with start-up | PG backends | CPU/1k feeds | eff. feeds/s | eff. CPU "
+    "| tail idle | conn | writes retried | others' CPU |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: | ---: |"
+    "| ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
 def _schemas(args: argparse.Namespace) -> str:
     if args.shared_schema and args.baseline:
         return (
-            "Both codes ran on one fresh schema, warmed once by the baseline's code: first "
-            "the baseline's cycles, then this code's (which migrated it first)."
+            "One template was warmed, by the baseline's code, and copied for every setup of "
+            "both codes (this code migrated its copies first)."
         )
-    return "Each code's PostgreSQL cycles ran on a fresh schema of its own."
+    return "Each code warmed a template database of its own, copied for each of its setups."
 
 
 def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> str:
@@ -133,17 +194,23 @@ def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> st
 A loopback farm (`bench/scaleout_farm.py`, its own process) serves {args.feeds:,} RSS feeds
 of 30–60 KB from {args.hosts} loopback addresses with ETags. Each store was warmed by one
 full cycle (not confined); in each measured cycle a fifth of the feeds changed (two new
-items each) and the rest answer 304. On SQLite one `wirewatch run --once` process polls
-every feed (as fast as politeness allows; `run` itself spreads a restart's overdue feeds
-over up to one interval on purpose); its CPU is over its whole life, start-up included. On
-PostgreSQL real `wirewatch run` processes (default politeness and claim batch, claims every
-0.5 s while idle, parse workers one per core but one, each) start while every feed is
-parked (due in a day); once all answer `/readyz` (story index warmed) and idle, every feed
-is made due at once and they share the feeds through leases (docs/decisions/0017-leases.md);
-once every feed was requested and every daemon idles again (no work for 1.5 s), the next
-cycle starts the same way, {args.cycles} cycles per code and daemon count with the same
-daemons. {_schemas(args)} Nothing analysed a schema by hand (the local server's autovacuum
-may or may not have run; the code must not depend on it).
+items each, the same number of items parsed in every cycle) and the rest answer 304. On
+SQLite one `wirewatch run --once` process polls every feed (as fast as politeness allows;
+`run` itself spreads a restart's overdue feeds over up to one interval on purpose); its
+CPU is over its whole life, start-up included. On PostgreSQL every setup (a code and a
+daemon count) polls its own copy of one warmed template database
+(`bench/scaleout_setups.py`). {_schemas(args)} Its real `wirewatch run` processes (default
+politeness and claim batch, claims every 0.5 s while idle, parse workers one per core but
+one, each) start while every feed is parked (due in a day), answer `/readyz` (story index
+warmed), idle, and are paused (SIGSTOP) whenever another setup is measured. {args.cycles}
+rounds follow; each measures one cycle of every setup of a code, the order rotating from
+round to round (1 2 3, 2 3 1, 3 1 2, …; with a baseline, its rounds first, then this
+code's: twelve daemons' connections would exceed the server's limit), and in round k every
+setup serves the same farm cycle to the same rows: its daemons are resumed and idle, the
+server checkpoints, every feed is made due at once, the daemons share the feeds through leases
+(docs/decisions/0017-leases.md) until every feed was requested and every daemon idles
+again (no work for 1.5 s). Nothing analysed a database by hand (each copy's first daemon
+analyses it at start, as on a fresh server; the code must not depend on autovacuum).
 
 Wall time is from the farm's first to its last feed request of a cycle; feeds/s is the
 median over the cycles (their lowest and highest in brackets), and so is every other
@@ -151,15 +218,21 @@ figure. "CPU per daemon" is each daemon's own plus its parse workers' over the c
 (from its start to the moment the daemon idles again, so the last polls' parsing and
 storing are in); "daemons' CPU" is their sum, "× one" that sum over the same code's
 one-daemon sum (1.00: adding daemons costs no CPU); "with start-up" is each daemon's CPU
-over its life up to the end of the first cycle; "PG backends" is the CPU of this run's
+over its life up to the end of the first cycle; "PG backends" is the CPU of the setup's
 connections' backends over the cycle (from /proc); CPU per 1,000 feeds sums daemons and
-backends. Efficiency is the median feeds/s over n × the same code's median one-daemon
-feeds/s. "Tail idle" is, for each daemon, the longest first, how long it did no work
-(CPU read every 0.2 s, work from 0.1 CPU) before the last daemon finished: the cycle's
-tail, when the others had nothing left to claim. "Writes retried" is the store writes the
-daemons retried over all the cycles (`store_write_retried` in their logs, so only with
-`--logs`; a retry redoes the write after another daemon published meanwhile, decision
-0056). "baseline" rows are commit
+backends. Efficiency is taken per round against the same code's one-daemon cycle of that
+round, then its median (lowest and highest) over the rounds: "eff. feeds/s" is n
+daemons' feeds/s over n × one daemon's, "eff. CPU" one daemon's CPU per feed over n
+daemons' (daemons and backends): where the CPU is the limit, the first follows the
+second, and the second moves far less with the machine's other load. "Tail idle" is, for
+each daemon, the longest first, how long it did no work (CPU read every 0.2 s, work from
+0.1 CPU) before the last daemon finished: the cycle's tail, when the others had nothing
+left to claim. "Writes retried" is the store writes the daemons retried over all the
+cycles (`store_write_retried` in their logs, so only with `--logs`; a retry redoes the
+write after another daemon published meanwhile, decision 0056). "Others' CPU" is what
+the rest of the machine spent over the cycle (all its busy CPU from /proc/stat, less the
+daemons' and backends'): the farm's share is small, so more than a few seconds means the
+cycle shared the cores with other work. "baseline" rows are commit
 `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};

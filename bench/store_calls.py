@@ -20,16 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
-
-import psycopg
-from psycopg import sql
 
 from bench.scaleout import baseline_tree
+from bench.scaleout_databases import fresh_schema
 from bench.sections import markdown_table, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,19 +37,6 @@ COLUMNS = [
     ("unchanged_statements", "statements, all 304s", "{:.0f}"),
     ("unchanged_round_trips", "round trips, all 304s", "{:.0f}"),
 ]
-
-
-@contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
-    """A URL whose sessions use a new schema, dropped after."""
-    name = f"ww_store_calls_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-        try:
-            separator = "&" if "?" in url else "?"
-            yield f"{url}{separator}{urlencode({'options': f'-csearch_path={name}'})}"
-        finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
 def measure(url: str, tree: Path, feeds: int) -> dict[str, float]:
