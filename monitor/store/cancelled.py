@@ -48,37 +48,64 @@ class WriteEnding:
     outcome: object = None  # what the call returns; meant only when ``stored`` is YES
 
 
-_LISTENER: ContextVar[WriteEnding | None] = ContextVar("write_ending", default=None)
+@dataclass(slots=True, frozen=True)
+class _Listening:
+    ending: WriteEnding
+    task: asyncio.Task[Any] | None  # the task whose block it is
+
+
+# A task made inside a block copies the context, this variable with it: the task is kept
+# so that only the block's own task reports (see _listener).
+_LISTENER: ContextVar[_Listening | None] = ContextVar("write_ending", default=None)
 
 
 @contextlib.contextmanager
 def write_ending() -> Iterator[WriteEnding]:
     """Inside, a store write whose caller is cancelled once its COMMIT is out says in the
     :class:`WriteEnding` yielded how it ended (one write call per block). Within another
-    such block it is that block's: the outer caller hears it too."""
-    outer = _LISTENER.get()
-    if outer is not None:
+    such block of the same task it is that block's: the outer caller hears it too.
+
+    Only writes made in the task that opened the block report into it: a task made inside
+    it (``asyncio.create_task``, ``shield`` or, on Python 3.11, ``wait_for`` of a
+    coroutine) copies the context, but what its writes tell is not this block's write.
+    Such a task that wants its write's ending opens a block of its own."""
+    if (outer := _listener()) is not None:
         yield outer
         return
     ending = WriteEnding()
-    token = _LISTENER.set(ending)
+    token = _LISTENER.set(_Listening(ending, _current_task()))
     try:
         yield ending
     finally:
         _LISTENER.reset(token)
 
 
+def _listener() -> WriteEnding | None:
+    """The ending of the block the current task opened, if it is inside one."""
+    listening = _LISTENER.get()
+    if listening is None or listening.task is not _current_task():
+        return None
+    return listening.ending
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop running in this thread
+        return None
+
+
 def returning(outcome: object) -> None:
     """Before its COMMIT: what the write's call returns, told if its caller is cancelled
     and the write stored (where the commit's answer does not carry it)."""
-    if (ending := _LISTENER.get()) is not None:
+    if (ending := _listener()) is not None:
         ending.outcome = outcome
 
 
 def committed(outcome: object) -> None:
     """After its COMMIT was answered, while the call still has work to do (a refresh of
     statistics, say): a cancellation from here on is told "stored", with ``outcome``."""
-    if (ending := _LISTENER.get()) is not None:
+    if (ending := _listener()) is not None:
         ending.stored, ending.outcome = Stored.YES, outcome
 
 
@@ -116,6 +143,6 @@ async def _ended(answer: asyncio.Future[Any], grace: float | None) -> Stored:
 
 
 def _told(stored: Stored) -> asyncio.CancelledError:
-    if (ending := _LISTENER.get()) is not None:
+    if (ending := _listener()) is not None:
         ending.stored = stored
     return asyncio.CancelledError(stored.value)

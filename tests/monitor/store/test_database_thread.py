@@ -135,6 +135,38 @@ async def test_a_running_call_that_fails_after_its_caller_is_cancelled_is_not_st
     assert ending.stored is Stored.NO
 
 
+async def test_a_task_made_inside_a_block_does_not_report_into_it() -> None:
+    """A task made inside a ``write_ending`` block copies its context: its write, cancelled
+    while the thread runs it, told the block "stored" with the task's outcome, though the
+    block's own write was not cancelled."""
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+    with write_ending() as ending:
+        child = asyncio.ensure_future(thread.call(_held(started, release)))
+        await asyncio.to_thread(started.wait)
+        child.cancel()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await child
+        assert await thread.call(lambda: "own") == "own"  # the block's write, answered
+    thread.close()
+    assert (ending.stored, ending.outcome) == (Stored.NO, None)
+
+
+async def test_a_task_with_a_block_of_its_own_hears_its_write_alone() -> None:
+    thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
+    heard = WriteEnding()
+    with write_ending() as ending:
+        child = asyncio.ensure_future(_listening(thread, _held(started, release), heard))
+        await asyncio.to_thread(started.wait)
+        child.cancel()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await child
+    thread.close()
+    assert (heard.stored, heard.outcome) == (Stored.YES, "committed")
+    assert (ending.stored, ending.outcome) == (Stored.NO, None)
+
+
 def _held(started: threading.Event, release: threading.Event) -> Callable[[], str]:
     """A write that says it started, then waits to be let go."""
 
