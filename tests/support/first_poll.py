@@ -1,21 +1,49 @@
-"""A daemon running in the test's own loop until its first poll is done: the stop event
-to end it and the task running it (``before_poll`` runs as that poll starts)."""
+"""A daemon of one feed, built in the test's own process from a local feed server
+(:func:`one_feed_daemon`), and run in the test's loop until its first poll is done
+(:func:`run_until_first_poll`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from monitor.config import FeedSettings
+from monitor.config import FeedSettings, load_config
 from monitor.daemon.daemon import Daemon
 from monitor.ingest import PollOutcome
+from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
+from tests.support.feedserver import FeedServer
 from tests.support.processes import HANG_GUARD
+
+FEED_PATH = "/feed.xml"
+WIRE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Harbour cranes idle after strike vote</title><guid>w-1</guid>
+<link>https://wire.example/1</link></item></channel></rss>"""
+
+
+@asynccontextmanager
+async def one_feed_daemon(
+    tmp_path: Path, feed: bytes | None = WIRE_FEED, *, parse_workers: int = 0
+) -> AsyncIterator[tuple[Daemon, FeedServer]]:
+    """A daemon built (not warmed) from ``one_feed_config`` with JSON logs and a listener
+    on any port, and the feed server its one feed is on (serving ``feed`` at
+    :data:`FEED_PATH`; None: nothing there). The test closes the daemon itself."""
+    with FeedServer() as feeds:
+        if feed is not None:
+            feeds.add_feed(FEED_PATH, feed)
+        config = one_feed_config(
+            tmp_path, feeds.url(FEED_PATH), parse_workers=parse_workers, tables=JSON_LOGS_ANY_PORT
+        )
+        yield await Daemon.build(load_config(config), warm=False), feeds
 
 
 async def run_until_first_poll(
     daemon: Daemon, before_poll: Callable[[], Awaitable[None]] | None = None
 ) -> tuple[asyncio.Event, asyncio.Task[None]]:
-    """``daemon.run_forever`` started, returned once its first poll has finished."""
+    """``daemon.run_forever`` started, returned once its first poll has finished
+    (``before_poll`` runs as that poll starts): the stop event to end it and the task
+    running it."""
     polled = asyncio.Event()
     poll = daemon.poll
 

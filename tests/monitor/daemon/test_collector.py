@@ -13,16 +13,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.config import load_config
-from monitor.daemon.daemon import Daemon
-from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
-from tests.support.feedserver import FeedServer
-from tests.support.first_poll import run_until_first_poll
+from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.processes import HANG_GUARD
-
-FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Harbour cranes idle after strike vote</title><guid>w-1</guid>
-<link>https://wire.example/1</link></item></channel></rss>"""
 
 
 class _Cycle:
@@ -47,10 +39,7 @@ def _tracked(target: object) -> bool:
 async def test_a_warm_daemon_freezes_its_objects_before_polling_and_gives_them_back_at_close(
     tmp_path: Path,
 ) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=JSON_LOGS_ANY_PORT)
-        daemon = await Daemon.build(load_config(config), warm=False)
+    async with one_feed_daemon(tmp_path) as (daemon, _):
         index = daemon.pipeline.dedup.index
         assert gc.get_freeze_count() == 0 and _tracked(index)
         with capture_logs() as logs:
@@ -68,10 +57,7 @@ async def test_a_warm_daemon_freezes_its_objects_before_polling_and_gives_them_b
 async def test_the_prune_frees_frozen_garbage_in_cycles_and_freezes_the_rest_again(
     tmp_path: Path,
 ) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=JSON_LOGS_ANY_PORT)
-        daemon = await Daemon.build(load_config(config), warm=False)
+    async with one_feed_daemon(tmp_path) as (daemon, _):
         cycle = _Cycle()
         dropped = weakref.ref(cycle)
         stop, running = await run_until_first_poll(daemon)  # frozen: ``cycle`` with it

@@ -8,23 +8,23 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from monitor.config import load_config
 from monitor.daemon import polling
 from monitor.daemon.daemon import Daemon
 from monitor.feeds import ParsePool
 from monitor.records import PollStatus
 from monitor.stories.embedding import encode_headlines
 from monitor.web import start_listener
-from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
-from tests.support.first_poll import run_until_first_poll
+from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.preloaded_workers import HEADLINE
 from tests.support.processes import HANG_GUARD, sigkill_self
@@ -41,20 +41,21 @@ async def _readyz(daemon: Daemon) -> dict[str, str]:
         return checks
 
 
-async def _daemon(tmp_path: Path, feed_url: str) -> tuple[Daemon, ParsePool]:
-    config = one_feed_config(tmp_path, feed_url, parse_workers=2, tables=JSON_LOGS_ANY_PORT)
-    daemon = await Daemon.build(load_config(config), warm=False)
-    pool = daemon.polling.parse_executor
-    assert isinstance(pool, ParsePool)
-    return daemon, pool
+@asynccontextmanager
+async def _daemon(
+    tmp_path: Path, feed: bytes | None = FEED
+) -> AsyncIterator[tuple[Daemon, ParsePool, FeedServer]]:
+    """A one-feed daemon (``feed`` served, or None: nothing) parsing in two processes."""
+    async with one_feed_daemon(tmp_path, feed, parse_workers=2) as (daemon, feeds):
+        pool = daemon.polling.parse_executor
+        assert isinstance(pool, ParsePool)
+        yield daemon, pool, feeds
 
 
 async def test_workers_are_up_and_warm_before_the_first_poll_which_starts_none(
     tmp_path: Path,
 ) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+    async with _daemon(tmp_path) as (daemon, pool, _):
         assert await start_listener(daemon.listener, daemon.config.settings.listener)
         assert (await _readyz(daemon))["parse_workers"] == "starting"
         assert pool.worker_pids() == ()
@@ -80,8 +81,7 @@ async def test_workers_are_up_and_warm_before_the_first_poll_which_starts_none(
 async def test_a_stop_before_the_start_ends_the_daemon_without_starting_the_workers(
     tmp_path: Path,
 ) -> None:
-    with FeedServer() as feeds:
-        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+    async with _daemon(tmp_path, None) as (daemon, pool, feeds):
         stop = asyncio.Event()
         stop.set()  # SIGTERM before start-up could finish
         await asyncio.wait_for(daemon.run_forever(stop), HANG_GUARD)
@@ -97,8 +97,7 @@ async def test_a_stop_while_the_workers_load_the_model_ends_the_daemon_without_t
     and its close ends those workers, before any of them has finished loading."""
     loading, said = loading_pool(2)
     monkeypatch.setattr(polling, "parse_pool", lambda workers, *, semantic=False: loading)
-    with FeedServer() as feeds:
-        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+    async with _daemon(tmp_path, None) as (daemon, pool, feeds):
         assert pool is loading
         stop = asyncio.Event()
         running = asyncio.create_task(daemon.run_forever(stop))
@@ -115,9 +114,7 @@ async def test_a_stop_while_the_workers_load_the_model_ends_the_daemon_without_t
 
 @pytest.mark.asyncio(loop_factories=["uvloop", "asyncio"])  # the pipes' add_reader on either
 async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Path) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+    async with _daemon(tmp_path) as (daemon, pool, _):
         try:
             outcomes = await daemon.run_once()
         finally:
@@ -128,9 +125,7 @@ async def test_run_once_polls_in_workers_started_beside_the_warm_up(tmp_path: Pa
 
 
 async def test_a_feed_parses_again_after_a_parse_worker_was_killed(tmp_path: Path) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        daemon, pool = await _daemon(tmp_path, feeds.url("/feed.xml"))
+    async with _daemon(tmp_path) as (daemon, pool, _):
         try:
             await daemon.polling.start_workers()
             with pytest.raises(BrokenProcessPool):  # its workers are gone with it

@@ -10,25 +10,14 @@ from pathlib import Path
 
 from structlog.testing import capture_logs
 
-from monitor.config import load_config
-from monitor.daemon.daemon import Daemon
-from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
-from tests.support.feedserver import FeedServer
-from tests.support.first_poll import run_until_first_poll
+from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.processes import HANG_GUARD
-
-FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Harbour cranes idle after strike vote</title><guid>w-1</guid>
-<link>https://wire.example/1</link></item></channel></rss>"""
 
 
 async def test_a_failing_closing_step_is_logged_and_the_later_ones_still_run(
     tmp_path: Path,
 ) -> None:
-    with FeedServer() as feeds:
-        feeds.add_feed("/feed.xml", FEED)
-        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=JSON_LOGS_ANY_PORT)
-        daemon = await Daemon.build(load_config(config), warm=False)
+    async with one_feed_daemon(tmp_path) as (daemon, _):
         surges_saved: list[bool] = []
 
         async def snapshot_fails() -> None:

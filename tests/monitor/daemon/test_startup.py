@@ -21,8 +21,9 @@ from monitor.daemon.daemon import Daemon
 from monitor.daemon.run import run_daemon
 from monitor.store import WindowArticle
 from monitor.store.sqlite.store import SqliteStore
-from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
+from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
+from tests.support.first_poll import one_feed_daemon
 from tests.support.processes import HANG_GUARD
 
 
@@ -54,9 +55,7 @@ async def _get(daemon: Daemon, route: str) -> httpx.Response:
 async def test_healthz_answers_during_the_warm_up_and_readyz_waits_for_the_index(
     tmp_path: Path, slow_warm_up: type[_SlowWindowStore]
 ) -> None:
-    with FeedServer() as feeds:
-        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=JSON_LOGS_ANY_PORT)
-        daemon = await Daemon.build(load_config(config), warm=False)
+    async with one_feed_daemon(tmp_path, None) as (daemon, feeds):
         stop = asyncio.Event()
         running = asyncio.create_task(daemon.run_forever(stop))
         await asyncio.wait_for(slow_warm_up.entered.wait(), HANG_GUARD)
@@ -78,9 +77,7 @@ async def test_healthz_answers_during_the_warm_up_and_readyz_waits_for_the_index
 async def test_a_stop_during_the_warm_up_ends_the_daemon_without_waiting_for_it(
     tmp_path: Path, slow_warm_up: type[_SlowWindowStore]
 ) -> None:
-    with FeedServer() as feeds:
-        config = one_feed_config(tmp_path, feeds.url("/feed.xml"), tables=JSON_LOGS_ANY_PORT)
-        daemon = await Daemon.build(load_config(config), warm=False)
+    async with one_feed_daemon(tmp_path, None) as (daemon, feeds):
         stop = asyncio.Event()
         running = asyncio.create_task(daemon.run_forever(stop))
         await asyncio.wait_for(slow_warm_up.entered.wait(), HANG_GUARD)

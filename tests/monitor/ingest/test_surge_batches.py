@@ -104,6 +104,18 @@ def test_a_first_polls_undated_articles_go_to_the_baselines_in_their_place() -> 
     assert detector.snapshot() == expected.snapshot()
 
 
+def _counts_noted(monkeypatch: pytest.MonkeyPatch) -> list[list[Sequence[Ingested]]]:
+    """The stage's counts noted as they are made: the polls each one counted, in order."""
+    counts: list[list[Sequence[Ingested]]] = []
+
+    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+        counts.append([one.ingested for one in handed])
+        return count_polls(detector, handed)
+
+    monkeypatch.setattr(surge_stage, "count_polls", counted)
+    return counts
+
+
 async def _stage(
     tmp_path: Path, settings: SurgeSettings = SETTINGS
 ) -> tuple[SurgeStage, list[list[Surge]]]:
@@ -123,13 +135,7 @@ async def test_polls_ready_together_share_one_count_in_the_order_handed_in(
     stream = _stream()
     alone, alone_state = _one_by_one(stream)
     stage, sunk = await _stage(tmp_path)
-    counts: list[list[Sequence[Ingested]]] = []
-
-    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
-        counts.append([one.ingested for one in handed])
-        return count_polls(detector, handed)
-
-    monkeypatch.setattr(surge_stage, "count_polls", counted)
+    counts = _counts_noted(monkeypatch)
     try:
         polls = list(_polls(stream, 40))
         returned = await asyncio.gather(*(stage.observe(poll) for poll in polls))
@@ -320,13 +326,7 @@ async def test_a_poll_let_go_alone_joins_a_count_still_gathering(
     stream = _stream()
     _, alone_state = _one_by_one(stream)
     stage, _ = await _stage(tmp_path)
-    counts: list[list[Sequence[Ingested]]] = []
-
-    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
-        counts.append([one.ingested for one in handed])
-        return count_polls(detector, handed)
-
-    monkeypatch.setattr(surge_stage, "count_polls", counted)
+    counts = _counts_noted(monkeypatch)
     try:
         first, second = stream[: len(stream) // 2], stream[len(stream) // 2 :]
         gathered = asyncio.ensure_future(stage.observe(first))

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -68,13 +69,9 @@ async def test_a_call_running_when_its_caller_is_cancelled_says_how_it_ended() -
     thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
     ending = WriteEnding()
     calling = asyncio.ensure_future(_listening(thread, _held(started, release), ending))
-    await asyncio.to_thread(started.wait)  # the thread is inside the call
-    calling.cancel()
-    release.set()
-    with pytest.raises(asyncio.CancelledError) as raised:
-        await calling
+    raised = await _cancelled_inside(calling, started, release)
     thread.close()
-    assert type(raised.value) is asyncio.CancelledError  # asyncio's helpers know it as theirs
+    assert type(raised) is asyncio.CancelledError  # asyncio's helpers know it as theirs
     assert (ending.stored, ending.outcome) == (Stored.YES, "committed")
 
 
@@ -126,11 +123,7 @@ async def test_a_running_call_that_fails_after_its_caller_is_cancelled_is_not_st
 
     ending = WriteEnding()
     calling = asyncio.ensure_future(_listening(thread, write, ending))
-    await asyncio.to_thread(started.wait)
-    calling.cancel()
-    release.set()
-    with pytest.raises(asyncio.CancelledError):
-        await calling
+    await _cancelled_inside(calling, started, release)
     thread.close()
     assert ending.stored is Stored.NO
 
@@ -142,11 +135,7 @@ async def test_a_task_made_inside_a_block_does_not_report_into_it() -> None:
     thread, started, release = DatabaseThread("test-db"), threading.Event(), threading.Event()
     with write_ending() as ending:
         child = asyncio.ensure_future(thread.call(_held(started, release)))
-        await asyncio.to_thread(started.wait)
-        child.cancel()
-        release.set()
-        with pytest.raises(asyncio.CancelledError):
-            await child
+        await _cancelled_inside(child, started, release)
         assert await thread.call(lambda: "own") == "own"  # the block's write, answered
     thread.close()
     assert (ending.stored, ending.outcome) == (Stored.NO, None)
@@ -157,14 +146,23 @@ async def test_a_task_with_a_block_of_its_own_hears_its_write_alone() -> None:
     heard = WriteEnding()
     with write_ending() as ending:
         child = asyncio.ensure_future(_listening(thread, _held(started, release), heard))
-        await asyncio.to_thread(started.wait)
-        child.cancel()
-        release.set()
-        with pytest.raises(asyncio.CancelledError):
-            await child
+        await _cancelled_inside(child, started, release)
     thread.close()
     assert (heard.stored, heard.outcome) == (Stored.YES, "committed")
     assert (ending.stored, ending.outcome) == (Stored.NO, None)
+
+
+async def _cancelled_inside(
+    calling: asyncio.Future[Any], started: threading.Event, release: threading.Event
+) -> asyncio.CancelledError:
+    """``calling`` cancelled once the thread is inside its call, then the call let go:
+    the error its caller got."""
+    await asyncio.to_thread(started.wait)
+    calling.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError) as raised:
+        await calling
+    return raised.value
 
 
 def _held(started: threading.Event, release: threading.Event) -> Callable[[], str]:
