@@ -370,6 +370,7 @@ class Daemon:
     async def _prune(self) -> None:
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
+        self.polling.fetcher.addresses.age()  # feeds' addresses polled no more let go
         if self._frozen:  # what the prune dropped in cycles was frozen: freed only now
             refreeze_long_lived()
 

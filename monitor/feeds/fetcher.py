@@ -34,6 +34,7 @@ from monitor.feeds.keepalive import KeepAliveTransport
 from monitor.feeds.loop_streams import LoopBackend
 from monitor.feeds.politeness import HostGate, Turn
 from monitor.feeds.redirects import (
+    FeedAddresses,
     Hops,
     is_redirect,
     next_hop,
@@ -113,6 +114,7 @@ class Fetcher:
         self._max_body_bytes = max_body_bytes
         self._max_redirects = max_redirects
         self._semaphore = asyncio.Semaphore(concurrency)
+        self.addresses = FeedAddresses()  # a feed's, polled again and again: parsed once
         self._gate = host_gate or HostGate(concurrency=concurrency, spacing=0.0)
         self._headers = {
             "User-Agent": user_agent,
@@ -240,7 +242,8 @@ class Fetcher:
         """
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
-        target = parse_url(url, "protocol")
+        # A feed's address (its state given) comes back at every poll; a page's seldom.
+        target = parse_url(url, "protocol") if state is None else self.addresses.parse(url)
         async with self._gate.slot(target.host, url) as turn, self._semaphore:
             try:
                 result = await self._timed(turn, url, target, state=state, cap=cap, options=options)

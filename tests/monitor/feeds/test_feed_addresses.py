@@ -1,0 +1,71 @@
+"""A feed's address parsed once and kept while the feed is polled (FeedAddresses): let go
+two prunes after its last fetch, never kept for a page or an invalid address."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from monitor.feeds.errors import FetchError
+from monitor.feeds.fetcher import Fetcher
+from monitor.feeds.redirects import FeedAddresses
+from monitor.records.models import FeedState
+from tests.support.feedserver import FeedServer
+from tests.support.first_poll import FEED_PATH, one_feed_daemon, run_until_first_poll
+from tests.support.processes import HANG_GUARD
+
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+FEED, OTHER = "http://feeds.example/a.xml", "http://feeds.example/b.xml"
+
+
+def test_an_address_is_kept_while_fetched_and_let_go_two_ages_after_its_last_fetch() -> None:
+    addresses = FeedAddresses()
+    first, other = addresses.parse(FEED), addresses.parse(OTHER)
+    assert addresses.parse(FEED) is first  # parsed once
+    assert addresses.age() == 0  # both fetched since: kept
+    assert addresses.parse(FEED) is first
+    assert addresses.age() == 1  # OTHER not fetched since the age before: let go
+    assert len(addresses) == 1 and addresses.parse(FEED) is first
+    assert addresses.parse(OTHER) is not other  # parsed anew
+
+
+@pytest.mark.parametrize("url", ["ftp://feeds.example/a.xml", "http://[::1", "http:///a.xml"])
+def test_an_address_that_fails_fails_each_time_and_is_never_kept(url: str) -> None:
+    addresses = FeedAddresses()
+    for _ in range(2):
+        with pytest.raises(FetchError):
+            addresses.parse(url)
+    assert len(addresses) == 0
+
+
+async def test_a_feeds_address_is_kept_by_its_fetcher_and_a_pages_is_not() -> None:
+    with FeedServer() as server:
+        server.add_feed("/feed.xml", RSS)
+        server.add_feed("/page.html", b"<html></html>")
+        feed = server.url("/feed.xml")
+        async with Fetcher() as fetcher:
+            for _ in range(2):
+                await fetcher.fetch(feed, FeedState(url=feed))
+                await fetcher.fetch(server.url("/page.html"))  # no state: not a feed's poll
+            kept = fetcher.addresses
+            assert len(kept) == 1 and kept.parse(feed) is kept.parse(feed)
+
+
+async def test_the_daemons_hourly_prune_lets_go_addresses_no_longer_fetched(
+    tmp_path: Path,
+) -> None:
+    async with one_feed_daemon(tmp_path) as (daemon, feeds):
+        stop, running = await run_until_first_poll(daemon)
+        addresses = daemon.polling.fetcher.addresses
+        prune = daemon.scheduler.get_job("prune")
+        assert len(addresses) == 1  # the feed's, from its first poll
+        await prune.func()
+        assert len(addresses) == 1  # fetched since the last prune (the start)
+        await prune.func()
+        assert len(addresses) == 0  # not fetched since the prune before
+        assert len(feeds.requests_to(FEED_PATH)) == 1
+        stop.set()
+        await asyncio.wait_for(running, HANG_GUARD)
+        await daemon.close()
