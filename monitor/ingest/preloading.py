@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import structlog
 
-from monitor.observability import configure_logging
+from monitor.observability import configure_inherited_logging
 
 __all__ = ["preload"]
 
@@ -22,6 +22,6 @@ def preload(model: str, load: Callable[[], object]) -> None:
     try:
         load()
     except Exception as err:
-        if not structlog.is_configured():  # the fork server: as the daemon logs by default
-            configure_logging()
+        if not structlog.is_configured():  # the fork server: as the daemon that started it
+            configure_inherited_logging()
         log.error("preload_failed", model=model, error=f"{type(err).__name__}: {err}")

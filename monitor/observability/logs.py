@@ -13,7 +13,9 @@ in a library's message or a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, Final, TextIO
@@ -80,9 +82,13 @@ def configure_logging(
     levels: Mapping[str, str] | None = None,
 ) -> None:
     """Set up structlog and the stdlib root logger to render the same way; ``levels``
-    gives loggers (``monitor.feeds.fetcher``, ``httpx``) and their children their own level."""
-    stream = stream or sys.stderr
-    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    gives loggers (``monitor.feeds.fetcher``, ``httpx``) and their children their own level.
+    On stderr (no ``stream``), processes started afterwards that call
+    :func:`configure_inherited_logging` (the parse pool's fork server) log alike."""
+    if stream is None:  # this process's own logs: its children's too (see below)
+        stream = sys.stderr
+        _hand_down(level, "json" if _json_on(stream, fmt) else "console", levels or {})
+    use_json = _json_on(stream, fmt)
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if use_json
@@ -112,6 +118,35 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+
+
+def _json_on(stream: TextIO, fmt: str) -> bool:
+    return fmt == "json" or (fmt == "auto" and not stream.isatty())
+
+
+# A process this one starts afterwards logs as this one does: the parse pool's fork server
+# imports its preload modules (decision 0080) before any code could hand it the config, and
+# logs a failed load there. The settings travel in the environment it inherits (no secrets:
+# those stay in this process).
+INHERITED_SETTINGS: Final = "_WIREWATCH_PARENT_LOG"  # not a config key (WIREWATCH_LOG__...)
+
+
+def _hand_down(level: str, fmt: str, levels: Mapping[str, str]) -> None:
+    os.environ[INHERITED_SETTINGS] = json.dumps(
+        {"level": level, "format": fmt, "levels": dict(levels)}, sort_keys=True
+    )
+
+
+def configure_inherited_logging() -> None:
+    """In a process started by one that configured its logs (:func:`configure_logging`):
+    the same format, level and levels; the defaults when it configured none (or the
+    settings do not read: a child logs rather than fail)."""
+    try:
+        settings = json.loads(os.environ.get(INHERITED_SETTINGS) or "{}")
+        configure_logging(settings.get("level", "info"), settings.get("format", "auto"),
+                          levels=settings.get("levels"))  # fmt: skip
+    except (ValueError, TypeError, KeyError, AttributeError):
+        configure_logging()
 
 
 # Logger names from before the subpackage layout (docs/decisions/0018): a ``[log.levels]``

@@ -5,12 +5,17 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
 import structlog
 
-from monitor.observability.logs import configure_logging
+from monitor.observability.logs import (
+    INHERITED_SETTINGS,
+    configure_inherited_logging,
+    configure_logging,
+)
 
 
 class FakeTty(io.StringIO):
@@ -80,3 +85,36 @@ def test_credentials_in_logged_urls_are_removed(key: str) -> None:
     event = json.loads(stream.getvalue())
     assert event[key] == "https://x.example/f"
     assert "hunter2" not in stream.getvalue()
+
+
+def test_the_settings_on_stderr_are_handed_down_with_auto_decided(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(INHERITED_SETTINGS, "")  # restored after the test
+    configure_logging("warning", "auto", levels={"httpx": "info"})  # stderr: not a TTY here
+    handed = json.loads(os.environ[INHERITED_SETTINGS])
+    assert handed == {"format": "json", "level": "warning", "levels": {"httpx": "info"}}
+    configure_logging("info", "console", io.StringIO())  # a stream of the caller's: its own
+    assert json.loads(os.environ[INHERITED_SETTINGS]) == handed
+
+
+@pytest.mark.parametrize(
+    ("handed", "shown_as_json"),
+    [
+        ('{"format": "console", "level": "info", "levels": {}}', False),
+        ('{"format": "json", "level": "info", "levels": {}}', True),
+        ('{"format": "console", "levels": {"monitor": "loud"}}', True),  # unreadable: defaults
+        ("{not json", True),
+        ("", True),  # none handed down: the defaults (JSON off a TTY)
+    ],
+)
+def test_a_child_process_logs_as_its_parent_configured(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], handed: str,
+    shown_as_json: bool,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(INHERITED_SETTINGS, handed)
+    configure_inherited_logging()
+    structlog.get_logger("monitor.test").warning("child_line", model="m")
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("{") is shown_as_json
+    assert "child_line" in line and "model" in line
