@@ -1,5 +1,6 @@
 """PostgreSQL writes run pipelined (docs/decisions/0075): what a poll costs the daemon,
-counted in statements sent and round trips waited for (tests/support/round_trips.py),
+counted in statements sent and round trips waited for (tests/support/round_trips.py; an
+exact count from libpq's trace of what the client sent, bounds from its waits),
 for the shapes a poll cycle is made of (a feed answering 304; a feed with two new
 articles, one opening a story and one joining a stored one, both planned for alerts);
 and a statement failing in a pipeline leaves the connection as usable as before.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -30,7 +33,7 @@ from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.sql.rows import FEED_COLUMNS
 from monitor.store.sql.statements import FEED_TYPES
-from tests.support.round_trips import counted
+from tests.support.round_trips import counted, libpq_traced, sent
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -65,15 +68,25 @@ def _planned(states: list[StoryAlertState]) -> object:
 
 @pytest.fixture(name="store")
 async def _store() -> AsyncIterator[PostgresStore]:
-    async with postgres_schema() as url:
-        store = PostgresStore(url, max_size=2)
-        await store.open()
-        await store.record_articles([ArticleRecord(
-            _article("old"), DedupDecision(Verdict.NEW_STORY, "s-old", facts=_facts("old")), []
-        )])  # fmt: skip
-        await store.save_feed_state(FeedState(FEED, last_polled=NOW))
+    async with _store_of(max_size=2) as store:
         yield store
-        await store.close()
+
+
+@asynccontextmanager
+async def _store_of(max_size: int) -> AsyncIterator[PostgresStore]:
+    """A store in a schema of its own holding one story's article and one feed's state."""
+    async with postgres_schema() as url:
+        store = PostgresStore(url, max_size=max_size)
+        await store.open()
+        try:
+            await store.record_articles([ArticleRecord(
+                _article("old"), DedupDecision(Verdict.NEW_STORY, "s-old", facts=_facts("old")),
+                [],
+            )])  # fmt: skip
+            await store.save_feed_state(FeedState(FEED, last_polled=NOW))
+            yield store
+        finally:
+            await store.close()
 
 
 async def _new_articles(store: PostgresStore) -> list[StoryAlertState]:
@@ -106,16 +119,19 @@ async def test_a_feed_with_two_new_articles_costs_a_round_trip_per_read(
 
 
 async def test_feeds_answering_304_together_cost_one_statement_and_one_round_trip(
-    store: PostgresStore,
+    tmp_path: Path,
 ) -> None:
+    """Counted from what the client sent (libpq's trace), not from its waits: under load
+    the server's answer could be there before the client looked, a round trip unseen."""
     states = [FeedState(f"{FEED}/{n}", last_polled=NOW, last_status=304) for n in range(10)]
-    with counted() as cost:
-        await asyncio.gather(*(store.save_feed_state(state) for state in states))
+    trace = tmp_path / "libpq.trace"
+    async with _store_of(max_size=1) as store:  # one connection: the one traced
+        async with libpq_traced(store, trace):
+            await asyncio.gather(*(store.save_feed_state(state) for state in states))
+        saved = {s.url: s for s in await store.feed_states()}
+    cost = sent(trace.read_text())
     assert (cost.statements, cost.round_trips) == (3, 1)  # BEGIN, the upsert, COMMIT
-    assert {s.url: s for s in await store.feed_states()} == {
-        FEED: FeedState(FEED, last_polled=NOW),
-        **{state.url: state for state in states},
-    }
+    assert saved == {FEED: FeedState(FEED, last_polled=NOW), **{s.url: s for s in states}}
 
 
 async def test_the_feed_state_arrays_have_the_tables_column_types(store: PostgresStore) -> None:

@@ -25,6 +25,7 @@ from monitor.store.postgres.story_sync import OpenedMeanwhileError
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
+from tests.support.round_trips import libpq_traced
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -309,13 +310,8 @@ async def test_the_publishing_statement_leaves_in_one_message_with_its_commit(
         store = PostgresStore(url, max_size=1)  # one connection: the one traced
         await store.open()
         try:
-            with trace.open("w") as traced:
-                async with store._connection() as conn:
-                    conn.pgconn.trace(traced.fileno())
-                    conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            async with libpq_traced(store, trace):
                 await store.record_articles([_record("one")])
-                async with store._connection() as conn:
-                    conn.pgconn.untrace()
             stored = await _stored(store)
         finally:
             await store.close()
