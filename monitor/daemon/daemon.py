@@ -111,7 +111,10 @@ class Daemon:
         metrics, store, clock, warmup = parts.metrics, parts.store, parts.clock, parts.warmup
         self._inflight: set[asyncio.Task[object]] = set()
         self._cancelled = 0  # polls cut off by the shutdown deadline
-        self._frozen = False  # the warm start-up objects moved out of the collector's way
+        # Whether this daemon holds a freeze of the collector's (frozen once warm): gc's
+        # own count cannot tell, as other daemons of this process, or a library, freeze
+        # too; the daemon re-freezes and gives back only a hold it took, once.
+        self._frozen = False
         settings = self.config.settings
         self.health = Health(settings.listener.readiness_timeout)
         self.listener = listener_for(settings.listener, starting)  # others add routes to it
@@ -166,6 +169,7 @@ class Daemon:
         await within("http_pools", self._http.aclose(), deadline)
         await within("store", self.store.close(), deadline)
         if self._frozen:
+            self._frozen = False
             unfreeze_long_lived()
 
     def freeze_once(self) -> None:

@@ -1,6 +1,6 @@
 """The cyclic collector kept off the warm daemon's objects: frozen once warm (before the
-first poll), frozen garbage in cycles freed by the prune's re-freeze, all given back at
-close."""
+first poll), frozen garbage in cycles freed by the prune's re-freeze, given back at close,
+unless another daemon of the process still holds its freeze or something froze first."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from monitor.daemon import collector
+from monitor.daemon.collector import freeze_long_lived, unfreeze_long_lived
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.processes import HANG_GUARD
 
@@ -25,8 +27,9 @@ class _Cycle:
 
 
 @pytest.fixture(autouse=True)
-def _unfrozen() -> Iterator[None]:
+def _unfrozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     gc.unfreeze()  # from no other test's daemon left unclosed
+    monkeypatch.setattr(collector, "_HOLDERS", collector._Holders())  # nor its hold
     yield
     gc.unfreeze()  # a failed test's frozen objects back to the collector
 
@@ -71,3 +74,23 @@ async def test_the_prune_frees_frozen_garbage_in_cycles_and_freezes_the_rest_aga
         stop.set()
         await asyncio.wait_for(running, HANG_GUARD)
         await daemon.close()
+
+
+def test_objects_frozen_before_the_daemon_froze_stay_frozen_when_it_gives_back() -> None:
+    """A library, or an application embedding the daemon, froze its own objects first:
+    gc cannot tell them from the daemon's, so the daemon leaves them all frozen."""
+    theirs = _Cycle()
+    gc.freeze()
+    freeze_long_lived()
+    unfreeze_long_lived()
+    assert not _tracked(theirs)
+
+
+def test_a_daemons_objects_stay_frozen_while_another_daemon_holds_its_freeze() -> None:
+    first = _Cycle()
+    freeze_long_lived()  # one daemon of this process
+    freeze_long_lived()  # another
+    unfreeze_long_lived()  # the first closes
+    assert not _tracked(first) and gc.get_freeze_count() > 0
+    unfreeze_long_lived()  # the last
+    assert _tracked(first) and gc.get_freeze_count() == 0
