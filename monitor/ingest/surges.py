@@ -200,13 +200,14 @@ class SurgeStage:
         in their articles and wait for it; then it counts them all in one pass, in the
         order handed in, and records what fired. Counted even when the first poll is
         cancelled while it lets the others run (or by ``save``, at shutdown, if it comes
-        first). Either way every article is counted as it would be alone (decision 0060)."""
+        first). Either way every article is counted as it would be alone (decision 0060).
+        Cancelled mid-record, a poll goes at once; the record runs on (``_shielded``)."""
         entities = self._entities(ruleset)
         if alone and self._gathering is None:  # nothing can join it: counted at once
             self._unsaved = True
             fired = count_poll(self.detector, ingested, entities, first_poll)
             if fired or self._save_due():
-                await self._settle(fired)
+                await self._shielded(self._settle(fired))
             return fired
         poll = len(self._pending)  # this poll's place in the count it joins
         self._pending.append(Handed(ingested, entities, first_poll))
@@ -220,17 +221,30 @@ class SurgeStage:
             if self._gathering is gathering:
                 self._orphan(self._settled(self._counted(gathering), gathering))
             raise
-        if self._gathering is gathering:  # not counted by a save meanwhile
-            await self._settled(self._counted(gathering), gathering)  # later ones: the next's
+        if self._gathering is gathering:  # not counted by a save meanwhile; later: the next's
+            await self._settle_counted(gathering)
         if not gathering.done():  # a save is recording them
             await asyncio.shield(gathering)
         return gathering.result()[poll]
 
-    def _orphan(self, settling: Coroutine[None, None, None]) -> None:
-        """Hold a count's settling whose first poll was cancelled while it runs."""
+    async def _settle_counted(self, gathering: Counting) -> None:
+        """The articles handed in counted and settled, shielded when that records or saves
+        (``_shielded``); else no task is made and no turn of the loop waited."""
+        polls = self._counted(gathering)
+        settling = self._settled(polls, gathering)
+        await (self._shielded(settling) if any(polls) or self._save_due() else settling)
+
+    async def _shielded(self, settling: Coroutine[None, None, None]) -> None:
+        """A count's settling run to its end though its poll is cancelled mid-record (its
+        surges would be lost): held as an orphan (``save`` awaits it), the poll let go."""
+        await asyncio.shield(self._orphan(settling))
+
+    def _orphan(self, settling: Coroutine[None, None, None]) -> asyncio.Future[None]:
+        """Hold a count's settling whose poll was cancelled while it runs."""
         orphan = asyncio.ensure_future(settling)
         self._orphans.add(orphan)
         orphan.add_done_callback(self._orphans.discard)
+        return orphan
 
     def _counted(self, gathering: Counting) -> list[list[Surge]]:
         """The articles handed in, counted (per poll, what fired); polls handed in from now
