@@ -16,7 +16,8 @@ are compared word by word; a word that two entries claim names neither.
 A name one report writes as one word and the other as two ("MtGox" / "Mt. Gox", "eBay" /
 "e Bay") is one name too: it counts as mentioned when the other report's words join up
 to it, or one of them is it joined to a word of its own report
-(docs/decisions/0076-pieces-of-a-story.md).
+(docs/decisions/0076-pieces-of-a-story.md); so is one written with a plural "s" the
+stemmer leaves on ("PCs" / "PC", decision 0088).
 """
 
 from __future__ import annotations
@@ -183,9 +184,13 @@ def spelt_otherwise(name: str, words: Collection[str], own: Collection[str]) -> 
     """``name`` is one name that ``words`` write apart or joined: two of ``words`` join up
     to it ("mtgox" = "mt" + "gox"), or it is one part of a word of ``words`` whose other
     part is a word of its own report (``own``): "gox" of "mtgox", with "mt" beside it.
-    Any script: parts are compared as written, never by letter class."""
+    Any script: parts are compared as written, never by letter class. A plural "s" the
+    light stemmer leaves on a short word is the same name too: "PCs" / "PC", "TVs" / "TV"
+    (docs/decisions/0088-refused-joins.md)."""
     if len(name) < _PART:
         return False
+    if name + "s" in words or (len(name) > _PART and name[-1] == "s" and name[:-1] in words):
+        return True
     for word in words:
         if len(word) < _PART:
             continue

@@ -1,5 +1,6 @@
 """One name written as one word by one report and as two by another ("MtGox" / "Mt. Gox")
-is one name for the substituted-name gate (docs/decisions/0076-pieces-of-a-story.md);
+is one name for the substituted-name gate (docs/decisions/0076-pieces-of-a-story.md), and
+so is a short name written with and without a plural "s" ("PCs" / "PC", decision 0088);
 another name in its place still keeps the reports apart. Fixtures written for these
 tests."""
 
@@ -35,6 +36,9 @@ SPELLINGS = [
     ("de", "Lufthansa Piloten streiken am Flughafen Frankfurt",
      "Lufthansapiloten streiken am Flughafen Frankfurt",
      "Condor Piloten streiken am Flughafen Frankfurt"),
+    ("en", "Microsoft says its new controllers will work on PCs next month",
+     "Microsoft says its new controllers will work on PC next month",
+     "Microsoft says its new controllers will work on Macs next month"),
 ]  # fmt: skip
 
 
@@ -58,6 +62,10 @@ PARTS = [
     ("iran", {"iranair"}, {"iran"}, False),
     ("xs", {"x", "s"}, set(), False),  # parts of one letter are no name
     ("paris", {"par", "is"}, set(), True),
+    ("pcs", {"pc", "driver"}, set(), True),  # a plural "s" the stemmer leaves on
+    ("tv", {"tvs", "apple"}, set(), True),
+    ("pcs", {"pcr", "test"}, set(), False),
+    ("s", {"ss"}, set(), False),  # one letter is no name
 ]  # fmt: skip
 
 
