@@ -11,7 +11,7 @@ database apply each migration once: the second waits, then finds nothing left to
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import psycopg
@@ -149,6 +149,7 @@ class Block:
         self.pipeline = pipeline
         self._piped: _Piped | None = piped
         self.last: tuple[str, Any] | None = None
+        self.again: Again | None = None
         self.answer: DictRow | None = None
 
     async def leave(self) -> None:
@@ -164,13 +165,17 @@ class Block:
             piped, self._piped = self._piped, None
             await piped.__aexit__(type(err), err, err.__traceback__)
 
-    def end_with(self, statement: str, values: Any) -> None:
+    def end_with(self, statement: str, values: Any, again: Again | None = None) -> None:
         """``statement`` is the transaction's last: it goes out with the COMMIT in one message
-        (:func:`commit_with`), once every other answer is read."""
+        (:func:`commit_with`), once every other answer is read. Refused with a serialization
+        failure, ``again`` (given the error) makes the transaction fit to send it once more
+        (back to a savepoint) and returns its new values, or raises to end the write."""
         self.last = (statement, values)
+        self.again = again
 
 
 _Piped = contextlib.AbstractAsyncContextManager[AsyncPipeline]
+Again = Callable[[psycopg.errors.SerializationFailure], Awaitable[Any]]
 
 
 @contextlib.asynccontextmanager
@@ -220,7 +225,7 @@ async def _commit(conn: Connection, block: Block) -> None:
     (never prepared: decision 0073) and the pipeline left, which sends what is queued and
     reads every answer, the COMMIT's last."""
     if block.last is not None:
-        block.answer = await commit_with(conn, *block.last)
+        block.answer = await _last_with_commit(conn, block, *block.last)
         return
     try:
         await conn.execute("COMMIT", prepare=False)
@@ -228,6 +233,19 @@ async def _commit(conn: Connection, block: Block) -> None:
         await block.abandon(err)
         raise
     await block.leave()
+
+
+async def _last_with_commit(
+    conn: Connection, block: Block, statement: str, values: Any
+) -> DictRow | None:
+    """:func:`commit_with`, sent again with ``block.again``'s values while it is refused."""
+    while True:
+        try:
+            return await commit_with(conn, statement, values)
+        except psycopg.errors.SerializationFailure as refused:
+            if block.again is None:
+                raise
+            values = await block.again(refused)
 
 
 async def _roll_back(conn: Connection) -> None:

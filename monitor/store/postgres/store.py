@@ -76,9 +76,11 @@ SELECT article_id, story_id, :now FROM gone
 ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
                                        pruned_at = excluded.pruned_at
 """
-# From the fourth try on, a write takes the last-try lock first, so no publishing refuses
-# it; a fifth is left for an abort nobody foresaw (story rows are locked in one order).
-_PUBLISH_ATTEMPTS, _LAST_TRIES_FROM = 5, 4
+# A refused publishing is re-settled inside its try (decision 0088). A try is redone whole
+# for a story opened or merged elsewhere meanwhile, which folds one of the write's stories
+# for good: one try more per article; five besides for an abort nobody foresaw (story rows
+# are locked in one order).
+_PUBLISH_ATTEMPTS = 5
 _RETRIED = (
     psycopg.errors.SerializationFailure,
     psycopg.errors.DeadlockDetected,
@@ -236,12 +238,13 @@ class PostgresStore(PostgresLeases):
         return await self._window_between(mark, self.stories.mark, since)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        for attempt in range(1, _PUBLISH_ATTEMPTS + 1):
+        tries = _PUBLISH_ATTEMPTS + len(records)
+        for attempt in range(1, tries + 1):
             try:
-                created = await self._record_articles(records, attempt >= _LAST_TRIES_FROM)
+                created = await self._record_articles(records)
                 break
             except _RETRIED as err:
-                if attempt == _PUBLISH_ATTEMPTS:
+                if attempt == tries:
                     raise
                 _log_retry(err, attempt, len(records))
         committed(created)  # a cancel during the refresh below finds the articles stored
@@ -250,31 +253,26 @@ class PostgresStore(PostgresLeases):
                 await self.statistics.refresh(conn)
         return created
 
-    async def _record_articles(
-        self, records: Sequence[ArticleRecord], locked: bool
-    ) -> list[list[AlertRecord]]:
+    async def _record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """One attempt: decided knowing what was published up to a mark, published under
         the stories lock in one statement, refused when a story opened meanwhile
-        elsewhere may be the one this write would open (decision 0056)."""
+        elsewhere may be the one this write would open (decision 0056), then re-settled
+        from a savepoint and published again, or redone folded (decision 0088)."""
         newest = None
         try:
             async with self._connection() as conn:
                 with write_ending() as ending:
                     try:
                         async with pipelined_transaction(conn) as block:
-                            folded, known = await self.stories.before_write(
-                                conn, records, locked=locked
-                            )
+                            folded, known = await self.stories.before_write(conn, records)
                             stored = store_articles(POSTGRES, folded)
                             created = await run_steps(conn, stored, block.pipeline)
-                            # On the last try nobody publishes meanwhile: no settling.
-                            asked = (
-                                None if locked else await self.stories.ask_settling(conn, folded)
-                            )
+                            asked = await self.stories.ask_settling(conn, folded)
                             await block.leave()  # every answer read, the settling's with them
                             known = await self.stories.settle(conn, folded, known, asked)
-                            # Alone under the stories lock, sent with the COMMIT in one message.
-                            self.stories.publish_at_commit(block, folded, known)
+                            # Alone under the stories lock, sent with the COMMIT in one message;
+                            # refused, re-settled from the savepoint and sent again.
+                            self.stories.publish_at_commit(block, conn, folded, known)
                             returning(created)
                     except asyncio.CancelledError:
                         if ending.stored is Stored.YES:

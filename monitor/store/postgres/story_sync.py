@@ -17,9 +17,10 @@ Each daemon groups articles into stories with its own in-memory index
   its mind only (an alias kept for them); alerts are then planned against that story
   (docs/decisions/0017-leases.md);
 - a write that opens a story is refused at publishing when another daemon published
-  articles past the mark its folding knew, and is retried after catching up
-  (docs/decisions/0056-postgres-statistics-and-the-stories-lock.md); the fourth try takes
-  the last-try lock first, which publishing gives way to instead of waiting for it.
+  articles past the mark its folding knew; it goes back to a savepoint taken before its
+  publishing, learns what they published, and publishes again, or, when one of them opened
+  a story it opens, is retried folded into it (docs/decisions/0056 and 0088). No lock
+  shared by every daemon is held while a daemon's code runs, on any try.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+import structlog
 from psycopg import AsyncCursor
 from psycopg.rows import DictRow
 
@@ -37,12 +39,14 @@ from monitor.store.postgres.schema import Block, Connection, commit_with
 from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql import rows
 
-# Held by a write on its last try, from its first statement: publishing gives way to it
-# rather than wait while holding story rows the write may need (decision 0056, migration 0019).
-_LAST_TRY = (
-    "SELECT pg_advisory_xact_lock("
-    "hashtextextended('wirewatch.stories.last-try:' || current_schema(), 0))"
-)
+# Taken in the write's pipeline after its statements: a refused publishing rolls back to
+# it (the write's rows and row locks kept), never the whole write (decision 0088). Utility
+# statements, never prepared (decision 0073).
+_SAVEPOINT = "SAVEPOINT publishing"
+_BACK_TO_SAVEPOINT = "ROLLBACK TO SAVEPOINT publishing"
+# Re-settlings of one try before it gives up and the write is retried whole: each needs
+# another daemon to publish within one round trip of this write's, so this is a bug's guard.
+_RESETTLES = 100
 # Cast: with the COMMIT it is sent with values bound client-side (``commit_with``).
 _PUBLISH = "SELECT wirewatch_publish_articles(%s::bigint, %s::text[], %s::boolean) AS newest"
 # Every story row a write grows, locked at once in one order (ORDER BY sits below the row
@@ -77,6 +81,7 @@ _SINCE = _SINCE.format(ours="")
 
 
 _ALIASES_KEPT = 10_000
+log = structlog.get_logger("monitor.store.postgres")
 
 
 class OpenedMeanwhileError(Exception):
@@ -136,19 +141,11 @@ class StorySync:
         self.own.difference_update(ours)
         return [rows.window_article(row) for row in stored if row["article_id"] not in ours]
 
-    async def lock(self, conn: Connection) -> None:
-        """Take the last-try lock, before any row lock: nothing is published by any other
-        daemon until this commits (their publishing is refused, then retried)."""
-        await conn.execute(_LAST_TRY)
-
     async def before_write(
-        self, conn: Connection, records: Sequence[ArticleRecord], *, locked: bool = False
+        self, conn: Connection, records: Sequence[ArticleRecord]
     ) -> tuple[list[ArticleRecord], int]:
         """Inside the storing transaction: catch up, and fold into another daemon's story
-        what this write would open a second time; with the mark the decisions knew.
-        ``locked`` takes the last-try lock first (a last retry: nobody publishes meanwhile)."""
-        if locked:
-            await self.lock(conn)
+        what this write would open a second time; with the mark the decisions knew."""
         await self.catch_up(conn)
         if self.watch is None:
             await lock_stories(conn, records)
@@ -165,7 +162,14 @@ class StorySync:
         self, conn: Connection, records: Sequence[ArticleRecord]
     ) -> AsyncCursor[DictRow] | None:
         """The first page :meth:`settle` reads, sent in the write's pipeline (not read), so it
-        comes back with the pipeline's last answers; None when the write needs no settling."""
+        comes back with the pipeline's last answers; None when the write needs no settling.
+        The savepoint a refused publishing rolls back to is queued first."""
+        await conn.execute(_SAVEPOINT, prepare=False)
+        return await self._ask_others(conn, records)
+
+    async def _ask_others(
+        self, conn: Connection, records: Sequence[ArticleRecord]
+    ) -> AsyncCursor[DictRow] | None:
         if self.watch is None or not _opens(records):
             return None
         return await conn.execute(_OTHERS_SINCE, (self.mark,))
@@ -217,7 +221,8 @@ class StorySync:
         the articles' final ``seq``; ``commit`` sends the COMMIT with it, in one round trip
         (the lock is then never held while this process runs). Raises
         ``SerializationFailure`` when the write opens a story and another daemon published
-        past ``known`` meanwhile, or another daemon's write is on its last try. The newest
+        past ``known`` meanwhile (or while the last-try lock of migration 0019 is held, which
+        no daemon takes since decision 0088). The newest
         ``seq`` when nothing of others' lies before these articles, else 0."""
         values = self._publishing(records, known)
         if commit:
@@ -226,11 +231,23 @@ class StorySync:
             row = await (await conn.execute(_PUBLISH, values)).fetchone()
         return int(row["newest"]) if row else 0
 
-    def publish_at_commit(self, block: Block, records: Sequence[ArticleRecord], known: int) -> None:
+    def publish_at_commit(
+        self, block: Block, conn: Connection, records: Sequence[ArticleRecord], known: int
+    ) -> None:
         """:meth:`publish` as the last statement of the write's pipelined transaction
         (``block``), sent in one message with its COMMIT once every other answer is read;
-        read the newest ``seq`` after the block with :func:`newest_published`."""
-        block.end_with(_PUBLISH, self._publishing(records, known))
+        read the newest ``seq`` after the block with :func:`newest_published`. Refused, it
+        is re-settled from :meth:`ask_settling`'s savepoint and sent again (decision 0088)."""
+        again = _Republishing(self, conn, records, known)
+        block.end_with(_PUBLISH, self._publishing(records, known), again)
+
+    async def resettle(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
+        """After publishing was refused: back to the savepoint (the write's rows and story
+        row locks kept; nothing of the refused statement's, its locks included), what was
+        published since is learned, and the mark to publish again with, as :meth:`settle`
+        (:class:`OpenedMeanwhileError` when one of this write's stories was opened)."""
+        await conn.execute(_BACK_TO_SAVEPOINT, prepare=False)
+        return await self.settle(conn, records, known, await self._ask_others(conn, records))
 
     def _publishing(self, records: Sequence[ArticleRecord], known: int) -> tuple[object, ...]:
         ids = [article.article_id for article, _, _ in records]
@@ -245,6 +262,25 @@ class StorySync:
         if newest:
             self.mark = max(self.mark, newest)
         self.own.difference_update(article.article_id for article, _, _ in records)
+
+
+class _Republishing:
+    """A write's publishing, refused (``serialization_failure``), re-settled and sent again;
+    logged each time as ``store_publish_resettled``. Re-raises after ``_RESETTLES`` rounds."""
+
+    def __init__(
+        self, sync: StorySync, conn: Connection, records: Sequence[ArticleRecord], known: int
+    ) -> None:
+        self.sync, self.conn, self.records, self.known = sync, conn, records, known
+        self.rounds = 0
+
+    async def __call__(self, refused: Exception) -> tuple[object, ...]:
+        self.rounds += 1
+        if self.rounds > _RESETTLES:
+            raise refused
+        log.info("store_publish_resettled", round=self.rounds, articles=len(self.records))
+        self.known = await self.sync.resettle(self.conn, self.records, self.known)
+        return self.sync._publishing(self.records, self.known)
 
 
 def newest_published(block: Block) -> int:

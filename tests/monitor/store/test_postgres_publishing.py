@@ -1,7 +1,8 @@
 """Daemons sharing one PostgreSQL schema publish their articles under the stories lock in
 one statement: ``seq`` follows the commit order, not the insert order, and a write that
 opens a story is refused when another daemon published meanwhile, then folded into that
-daemon's story once caught up (docs/decisions/0056)."""
+daemon's story once caught up (docs/decisions/0056; the refusal re-settled from a
+savepoint: ``test_postgres_resettling.py``, decision 0088)."""
 
 from __future__ import annotations
 
@@ -140,20 +141,15 @@ _LOCK_PROBES = 10_000  # round trips; the write queues within a few, a regressio
 
 
 _QUEUED = "SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted"  # pid waits
-_BEHIND = "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"  # for pid
 
 
 async def _waits_for_a_lock(
-    watcher: psycopg.AsyncConnection[Any],
-    pid: int,
-    writer: asyncio.Task[Any],
-    probe: str = _QUEUED,
+    watcher: psycopg.AsyncConnection[Any], pid: int, writer: asyncio.Task[Any]
 ) -> None:
-    """Returns once backend ``pid`` is queued on a lock (or, with ``_BEHIND``, another
-    backend is queued behind ``pid``; each probe is one round trip); fails, rather than
-    hangs, if ``writer`` finishes without waiting or never queues."""
+    """Returns once backend ``pid`` is queued on a lock (each probe is one round trip);
+    fails, rather than hangs, if ``writer`` finishes without waiting or never queues."""
     for _ in range(_LOCK_PROBES):
-        if await (await watcher.execute(probe, (pid,))).fetchone():
+        if await (await watcher.execute(_QUEUED, (pid,))).fetchone():
             return
         if writer.done():
             pytest.fail("the write finished without waiting for a lock")
@@ -164,75 +160,12 @@ async def _grow(
     store: PostgresStore,
     conn: psycopg.AsyncConnection[Any],
     records: list[ArticleRecord],
-    *,
-    locked: bool = False,
 ) -> tuple[list[ArticleRecord], int]:
     """A write's steps up to its publishing, in ``conn``'s open transaction."""
-    folded, known = await store.stories.before_write(conn, records, locked=locked)
+    folded, known = await store.stories.before_write(conn, records)
     for record in folded:
         await run_steps(conn, store_article(POSTGRES, *record))
     return folded, known
-
-
-async def test_the_last_try_and_a_publisher_holding_its_story_row_both_complete(
-    daemons: tuple[PostgresStore, PostgresStore],
-) -> None:
-    """The deadlock decision 0056 rules out: a write on its last try waits for a story row
-    another daemon's write holds; that write, publishing, must not wait for the last try."""
-    first, second = daemons
-    await second.record_articles([_record("story")])
-    last_try, theirs = _record("last", joins="s-story"), _record("theirs", joins="s-story")
-    async with (
-        first._connection() as mine, second._connection() as other,
-        second._connection() as watcher,
-    ):  # fmt: skip
-        await other.execute("BEGIN")
-        folded, known = await second.stories.before_write(other, [theirs])
-        await run_steps(other, store_article(POSTGRES, *theirs))  # holds the story's row
-        await mine.execute("BEGIN")
-        growing = asyncio.create_task(_grow(first, mine, [last_try], locked=True))
-        await _waits_for_a_lock(
-            watcher, mine.info.backend_pid, growing
-        )  # queued on the story's row
-        with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
-            await second.stories.publish(other, folded, known)
-        await other.execute("ROLLBACK")
-        mine_folded, mine_known = await growing  # the row is free: the last try goes on
-        await first.stories.publish(mine, mine_folded, mine_known)
-        await mine.execute("COMMIT")
-    second.stories.published([theirs], None)
-    await second.record_articles([theirs])  # its retry
-    stored = await _stored(first)
-    assert stored["a-last"][0] == stored["a-theirs"][0] == "s-story"
-    assert stored["a-last"][1] < stored["a-theirs"][1]
-
-
-async def test_the_last_try_is_taken_before_any_row_lock_and_refuses_publishing_meanwhile(
-    daemons: tuple[PostgresStore, PostgresStore],
-) -> None:
-    first, second = daemons
-    async with first._connection() as mine:
-        await mine.execute("BEGIN")
-        await first.stories.before_write(mine, [_record("last")], locked=True)
-        held = await mine.execute(
-            "SELECT locktype, mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted"
-            " AND locktype IN ('advisory', 'tuple', 'transactionid') ORDER BY locktype"
-        )
-        assert [tuple(row.values()) for row in await held.fetchall()] == [
-            ("advisory", "ExclusiveLock")
-        ]
-        waits = _record("waits")
-        async with second._connection() as other:
-            await other.execute("BEGIN")
-            folded, known = await second.stories.before_write(other, [waits])
-            await run_steps(other, store_article(POSTGRES, *waits))
-            with pytest.raises(psycopg.errors.SerializationFailure):  # refused, not queued
-                await second.stories.publish(other, folded, known)
-            await other.execute("ROLLBACK")
-        second.stories.published([waits], None)
-        await mine.execute("ROLLBACK")
-    await second.record_articles([_record("waits")])
-    assert "a-waits" in await _stored(second)
 
 
 async def _write(
@@ -270,25 +203,6 @@ async def test_two_writes_growing_two_stories_in_opposite_order_both_complete(
     stored = await _stored(first)
     assert [stored[f"a-{name}"][0] for name in ("mine-west", "mine-east")] == ["s-west", "s-east"]
     assert stored["a-mine-east"][1] < stored["a-theirs-east"][1]  # the second waited
-
-
-async def test_a_refused_write_is_retried_and_logged_until_its_last_try_gets_through(
-    daemons: tuple[PostgresStore, PostgresStore],
-) -> None:
-    """Another daemon on its last try refuses every publishing; the write retries, one log
-    line a refusal, then takes the last-try lock itself, waits for it, and is stored."""
-    first, second = daemons
-    async with first._connection() as blocker, second._connection() as watcher:
-        await blocker.execute("BEGIN")
-        await first.stories.before_write(blocker, [_record("blocker")], locked=True)
-        with capture_logs() as logs:
-            writing = asyncio.create_task(second.record_articles([_record("retried")]))
-            await _waits_for_a_lock(watcher, blocker.info.backend_pid, writing, _BEHIND)
-            await blocker.execute("ROLLBACK")
-            await writing
-    retries = [(e["attempt"], e["reason"]) for e in logs if e["event"] == "store_write_retried"]
-    assert retries == [(n, "serialization_failure") for n in (1, 2, 3)]
-    assert "a-retried" in await _stored(second)
 
 
 def _sent_naming(trace: str, needle: str) -> list[list[str]]:
