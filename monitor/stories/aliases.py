@@ -17,7 +17,7 @@ A name one report writes as one word and the other as two ("MtGox" / "Mt. Gox", 
 "e Bay") is one name too: it counts as mentioned when the other report's words join up
 to it, or one of them is it joined to a word of its own report
 (docs/decisions/0076-pieces-of-a-story.md); so is one written with a plural "s" the
-stemmer leaves on ("PCs" / "PC", decision 0088).
+stemmer leaves on ("PCs" / "PC", decision 0089).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def spelt_otherwise(name: str, words: Collection[str], own: Collection[str]) -> 
     part is a word of its own report (``own``): "gox" of "mtgox", with "mt" beside it.
     Any script: parts are compared as written, never by letter class. A plural "s" the
     light stemmer leaves on a short word is the same name too: "PCs" / "PC", "TVs" / "TV"
-    (docs/decisions/0088-refused-joins.md)."""
+    (docs/decisions/0089-refused-joins.md)."""
     if len(name) < _PART:
         return False
     if name + "s" in words or (len(name) > _PART and name[-1] == "s" and name[:-1] in words):

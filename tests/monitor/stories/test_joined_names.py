@@ -1,6 +1,6 @@
 """One name written as one word by one report and as two by another ("MtGox" / "Mt. Gox")
 is one name for the substituted-name gate (docs/decisions/0076-pieces-of-a-story.md), and
-so is a short name written with and without a plural "s" ("PCs" / "PC", decision 0088);
+so is a short name written with and without a plural "s" ("PCs" / "PC", decision 0089);
 another name in its place still keeps the reports apart. Fixtures written for these
 tests."""
 
