@@ -249,8 +249,7 @@ class SurgeStage:
     def _counted(self, gathering: Counting) -> list[list[Surge]]:
         """The articles handed in, counted (per poll, what fired); polls handed in from now
         on start the next count. A count that raises fails the polls waiting for it with
-        its error, as it failed its one poll when each counted its own: none is left
-        waiting for ever."""
+        its error, as a poll counted alone fails: none is left waiting for ever."""
         self._gathering = None
         pending, self._pending = self._pending, []
         self._unsaved = self._unsaved or bool(pending)
@@ -262,8 +261,7 @@ class SurgeStage:
             raise
 
     async def _settled(self, polls: list[list[Surge]], gathering: Counting) -> None:
-        """What the polls of a count fired recorded, then the polls let go (with its error,
-        if any)."""
+        """What a count's polls fired recorded, then the polls let go (with its error, if any)."""
         try:
             await self._settle(polls[0] if len(polls) == 1 else _joined(polls))
         except Exception as err:
@@ -292,10 +290,9 @@ class SurgeStage:
         return self._entity_names
 
     async def save(self) -> None:
-        """Save what the detector learned since the last save (nothing new: no write); a
-        store refusing writes is logged, not raised. Counts still settling (their first
-        poll cancelled) are awaited and articles handed in but not counted yet are
-        counted first (a shutdown): their surges are recorded before the state is saved."""
+        """What the detector learned saved (nothing new: no write; a store refusing it is
+        logged, not raised), after the counts still settling and the articles handed in but
+        not yet counted (a shutdown): their surges are recorded before the state is saved."""
         if self._orphans:
             await asyncio.wait(set(self._orphans))
         if (gathering := self._gathering) is not None:
@@ -314,7 +311,10 @@ class SurgeStage:
         try:
             state = await asyncio.to_thread(encode_state, document)  # ~0.4 s at 18k names
             await self.store.save_surge_state(state, self.instance)
-        except StoreNotWritableError as err:
+        except BaseException as err:  # refused, failed or cut off: the next save writes it
+            self._unsaved = True  # (the shutdown's at the latest) though nothing is new
+            if not isinstance(err, StoreNotWritableError):
+                raise
             log.warning("surge_state_not_saved", error=str(err))
 
     async def _fired(self, fired: list[Surge]) -> None:

@@ -1,15 +1,17 @@
 """A poll cancelled while the surges its count fired are being recorded (a shutdown past
 its deadline) does not lose them: the recording runs to its end, shielded, and a save
-waits for it before it takes the state."""
+waits for it before it takes the state. A save of the state the store refused is made by
+the next save (the shutdown's), not forgotten."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, SurgeStage, entity_names
@@ -17,6 +19,7 @@ from monitor.ingest.surges import count_poll
 from monitor.records.models import DedupDecision, StoryFacts, Verdict
 from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Sighting, Surge, SurgeDetector
+from tests.support.full_disk import SmallDisk, small_disk
 from tests.support.stories import article
 from tests.support.surge_streams import MONDAY, Newsroom, in_order, one_story
 
@@ -68,6 +71,37 @@ async def test_a_poll_cancelled_mid_record_keeps_its_surges_and_state(
             await stage.save()
         assert polled.cancelled()
         assert recorded == fired
+        assert await store.load_surge_state() == expected.snapshot()
+    finally:
+        await store.close()
+
+
+@pytest.fixture(name="disk")
+def _disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    with small_disk(tmp_path / "disk") as disk:
+        yield disk
+
+
+async def test_a_state_save_the_store_refused_is_made_by_the_next_save(disk: SmallDisk) -> None:
+    stream = _stream()
+    expected = SurgeDetector(SETTINGS)
+    fired = count_poll(expected, stream, entity_names(None))
+    recorded: list[Surge] = []
+
+    async def sink(surges: Sequence[Surge]) -> None:  # kept in memory: not on the full disk
+        recorded.extend(surges)
+
+    store = SqliteStore(str(disk.path / "ww.db"))
+    await store.open()
+    try:
+        stage = SurgeStage(SurgeDetector(SETTINGS), store, sink)
+        disk.fill()
+        with capture_logs() as logs:
+            assert await stage.observe(stream, alone=True) == fired == recorded
+        assert "surge_state_not_saved" in [entry["event"] for entry in logs]
+        disk.free()
+        assert await store.write_check() is None
+        await stage.save()  # the shutdown's: nothing observed since the refused save
         assert await store.load_surge_state() == expected.snapshot()
     finally:
         await store.close()
