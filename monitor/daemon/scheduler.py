@@ -9,12 +9,15 @@ the feed's new state (:mod:`monitor.feeds.intervals` decides it).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import hashlib
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
@@ -28,6 +31,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import DaemonSettings, FeedSettings
 from monitor.observability import redact_url
+
+log = structlog.get_logger("monitor.daemon.scheduler")
 
 # First polls are spread over this many seconds per feed (capped by the interval): a
 # thousand feeds start over ~50 s instead of in one burst, a handful start at once.
@@ -126,11 +131,25 @@ def add_periodic_job(
     scheduler: AsyncIOScheduler, job_id: str, seconds: float, work: Callable[[], Awaitable[object]]
 ) -> None:
     scheduler.add_job(
-        work,
+        functools.partial(_cancel_is_no_error, job_id, work),
         IntervalTrigger(seconds=seconds),
         id=job_id,
+        name=job_id,
         max_instances=1,
         coalesce=True,
         misfire_grace_time=max(int(seconds), 1),
         replace_existing=True,
     )
+
+
+async def _cancel_is_no_error(job_id: str, work: Callable[[], Awaitable[object]]) -> object:
+    """``work()``; cancelled (the scheduler's shutdown cancels the runs still going, a
+    claim waiting on the database, say), logged quietly. The cancel unwinds ``work`` as
+    any does and ends here: APScheduler 3 catches whatever a job raises, BaseException
+    included, and would log it as the job's error with its traceback, then end the run
+    just the same."""
+    try:
+        return await work()
+    except asyncio.CancelledError:
+        log.debug("job_cancelled", job=job_id)
+        return None

@@ -122,7 +122,7 @@ class PostgresStore(PostgresLeases):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.writability = Writability(describe(url))
         self.stories = StorySync()  # stories other daemons open reach this one's index
-        self.statistics = Statistics()  # ANALYZE after growth, autovacuum or not
+        self.statistics = Statistics()  # ANALYZE after growth; VACUUM if autovacuum is off
         self._published_sets = set()
 
     def watch_stories(self, watch: StoryWatch) -> None:
@@ -147,7 +147,11 @@ class PostgresStore(PostgresLeases):
         return changed(_PRUNE_ARTICLES, values)  # each leaves its tombstone, in one statement
 
     async def reclaim_space(self, max_pages: int) -> int:
-        return 0  # autovacuum makes freed pages reusable; nothing to hand back by hand
+        """Vacuumed pages are reused, not handed back: 0. Autovacuum off, the retention
+        run vacuums (its deletions, and feeds' polls, leave dead rows nobody else reclaims)."""
+        async with self._connection() as conn:
+            await self.statistics.vacuum_dead(conn)
+        return 0
 
     async def vacuum(self) -> None:
         async with self._connection() as conn:  # autocommit: VACUUM refuses a transaction

@@ -8,6 +8,7 @@ decides), never by sleeping."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from structlog.testing import capture_logs
 
 from monitor.config.feeds import FeedSettings
 from monitor.daemon.leases import ClaimLoop, run_exclusively
+from monitor.daemon.scheduler import add_periodic_job, make_scheduler
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import FeedSet, NotWritableCause, StoreNotWritableError
 from monitor.web.status_page import StatusPage
@@ -346,3 +349,53 @@ async def test_a_release_the_store_refuses_is_no_traceback(
         await leases.released[URLS[0]].wait()
         await loop.wait_idle()
     assert [e["event"] for e in logs if e["log_level"] in ("error", "critical")] == []
+
+
+# Sessions waiting for a lock this session holds (the claim's, as nothing else waits here).
+_WAITING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+)
+
+
+async def _wait_for_a_lock_waiter(peer: psycopg.AsyncConnection[tuple[Any, ...]]) -> None:
+    """Until another session waits on a lock ``peer`` holds (the database's view is polled,
+    each wait by the database's clock; a hang guard bounds it)."""
+    for _ in range(int(HANG_GUARD / 0.05)):
+        row = await (await peer.execute(_WAITING)).fetchone()
+        if row is not None and int(row[0]) > 0:
+            return
+        await peer.execute("SELECT pg_sleep(0.05)")
+    raise AssertionError("no session ever waited on a lock the test holds")
+
+
+async def test_a_shutdown_during_a_claim_logs_no_error(
+    url: str, stores: tuple[PostgresStore, PostgresStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scheduler's shutdown cancels a claim waiting on the database: no job error, no
+    traceback, and the claim's own code is unwound (its lock wait given up)."""
+
+    async def poll(feed: FeedSettings) -> object:
+        return None
+
+    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
+    loop.update([FeedSettings(url=URLS[0])])
+    scheduler, ended = make_scheduler(), asyncio.Event()
+    events: list[JobExecutionEvent] = []
+    scheduler.add_listener(
+        lambda event: (events.append(event), ended.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+    )
+    add_periodic_job(scheduler, "claim", 3600, loop.claim_now)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as peer:
+        async with peer.transaction():
+            await peer.execute("LOCK TABLE feeds IN ACCESS EXCLUSIVE MODE")
+            with capture_logs() as logs:
+                scheduler.start()
+                scheduler.modify_job("claim", next_run_time=datetime.now(UTC))
+                await _wait_for_a_lock_waiter(peer)  # the claim, stuck behind the lock
+                scheduler.shutdown(wait=False)
+                await asyncio.wait_for(ended.wait(), HANG_GUARD)
+        assert await (await peer.execute(_WAITING)).fetchone() == (0,)  # nobody waits now
+    assert [event.code for event in events] == [EVENT_JOB_EXECUTED]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert not [entry for entry in logs if entry["log_level"] in {"warning", "error"}]
+    assert {"event": "job_cancelled", "job": "claim", "log_level": "debug"} in logs

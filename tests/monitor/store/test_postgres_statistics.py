@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from structlog.testing import capture_logs
 
 from monitor.records.models import Article, DedupDecision, Verdict
 from monitor.store.postgres.schema import migrate
@@ -106,3 +107,59 @@ def test_the_next_analyse_is_due_after_a_tenth_more_rows() -> None:
     statistics = Statistics()
     assert not statistics.grew(999)
     assert statistics.grew(1)
+
+
+_DEAD = "SELECT n_dead_tup, last_vacuum FROM pg_stat_user_tables WHERE relid = %s::regclass"
+
+
+async def _dead(url: str, table: str) -> tuple[int, Any]:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        row = await (await conn.execute(_DEAD, (table,))).fetchone()
+    assert row is not None
+    return int(row[0]), row[1]
+
+
+async def _leave_dead_rows(url: str, table: str, statements: list[str]) -> None:
+    """Autovacuum off for ``table`` (as on a server with it off), then ``statements``; the
+    counts are flushed to the statistics before this returns (PostgreSQL 15)."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
+        for statement in statements:
+            await conn.execute(statement)
+        await conn.execute("SELECT pg_stat_force_next_flush()")
+
+
+async def test_without_autovacuum_the_refresh_vacuums_tables_full_of_dead_rows(url: str) -> None:
+    store = PostgresStore(url)
+    await store.open()
+    try:
+        store.statistics.due = 3
+        await store.record_articles([_record(1), _record(2)])
+        # Each a non-HOT update of both rows (``seq`` is indexed), as publishing makes one.
+        await _leave_dead_rows(url, "articles", ["UPDATE articles SET seq = DEFAULT"] * 40)
+        dead, vacuumed = await _dead(url, "articles")
+        assert dead >= 80 and vacuumed is None
+        with capture_logs() as logs:
+            await store.record_articles([_record(3)])
+        # Observed by its timestamp: how many rows it could remove depends on the oldest
+        # snapshot open anywhere in the database (other tests' transactions).
+        assert (await _dead(url, "articles"))[1] is not None
+        assert {"event": "store_vacuumed", "tables": ["articles"], "reason": "autovacuum off",
+                "log_level": "info"} in logs  # fmt: skip
+    finally:
+        await store.close()
+
+
+async def test_without_autovacuum_a_retention_run_vacuums_feeds(url: str) -> None:
+    store = PostgresStore(url)
+    await store.open()
+    try:
+        feeds = [f"http://feeds.example/{n}" for n in range(100)]
+        await store.publish_feeds(feeds)
+        await _leave_dead_rows(url, "feeds", ["DELETE FROM feeds"])  # 100 dead, none live
+        assert await _dead(url, "feeds") == (100, None)
+        await store.publish_feeds(feeds)
+        assert await store.reclaim_space(1000) == 0
+        assert (await _dead(url, "feeds"))[1] is not None
+    finally:
+        await store.close()
