@@ -25,7 +25,8 @@ from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import normalise_entry
 from monitor.ingest import Ingested
 from monitor.ingest.pipeline import article_fields
-from monitor.ingest.surges import Handed, count_handed, count_poll, entity_names
+from monitor.ingest.surge_names import entity_names
+from monitor.ingest.surges import Handed, count_handed, count_poll
 from monitor.records.models import Article, DedupDecision, StoryFacts, Verdict
 from monitor.store import KnownArticle
 from monitor.stories.dedup import StoryIndex, article_time, story_id_for

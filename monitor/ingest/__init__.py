@@ -15,7 +15,8 @@ from monitor.ingest.late_pages import LatePages
 from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
-from monitor.ingest.surges import SurgeSink, SurgeStage, entity_names, sighting_of
+from monitor.ingest.surge_names import entity_names, sighting_of
+from monitor.ingest.surges import SurgeSink, SurgeStage
 
 __all__ = [
     "AlertPolicy",

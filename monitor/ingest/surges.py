@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,11 +26,16 @@ import structlog
 import rules
 from monitor.config import SurgeSettings
 from monitor.ingest.batch import Ingested
+from monitor.ingest.surge_names import (
+    EntityNames,
+    entity_names,
+    matched_rules,
+    names_of,
+    sighting_of,
+)
 from monitor.records import Verdict
 from monitor.store import Store, StoreNotWritableError
-from monitor.stories import fold
 from monitor.surges import (
-    Sighting,
     Surge,
     SurgeDetector,
     SurgeStateError,
@@ -39,37 +44,6 @@ from monitor.surges import (
 )
 
 log = structlog.get_logger("monitor.ingest.surges")
-
-# Names resolved lately (folded, or found in the entity lists), kept: the same names recur
-# from article to article, and folding one costs more than the detector's counting of it.
-# Bounded: a few MiB at most.
-NAME_KEYS_KEPT = 16_384
-
-
-class EntityNames(dict[str, tuple[str, str]]):
-    """An entity-list term, as written or folded, to its entry's (folded key, name); and
-    the names met lately resolved to their (folded key, as shown), kept (at most
-    ``NAME_KEYS_KEPT``, all let go at once when full) so a name met again costs one
-    lookup, not a fold and two."""
-
-    __slots__ = ("resolved",)
-
-    def __init__(self, terms: Mapping[str, tuple[str, str]] | None = None) -> None:
-        super().__init__(terms or {})
-        self.resolved: dict[str, tuple[str, str]] = {}  # read first: see ``names_of``
-
-    def resolve(self, written: str) -> tuple[str, str]:
-        """(folded key, as shown) of a name as written: an entity-list term is its entry;
-        any other name is shown as written (its key is empty when nothing is left of it
-        folded)."""
-        resolved = self.resolved.get(written)
-        if resolved is None:
-            resolved = self.get(written) or self.get(folded := fold(written)) or (folded, written)
-            if len(self.resolved) >= NAME_KEYS_KEPT:
-                self.resolved.clear()
-            self.resolved[written] = resolved
-        return resolved
-
 
 # One count's polls' surges, each poll's own (in the order handed in), once recorded.
 Counting = asyncio.Future[list[list[Surge]]]
@@ -115,7 +89,7 @@ def count_poll(
             decision.story_id,
             facts.outlet or article.feed_url,
             article.title,
-            rules=_rules(matches) if matches else (),
+            rules=matched_rules(matches) if matches else (),
             names=names_of(facts.places, facts.actors, matches, entities),
             into=fired,
         )
@@ -237,7 +211,12 @@ class SurgeStage:
     async def _shielded(self, settling: Coroutine[None, None, None]) -> None:
         """A count's settling run to its end though its poll is cancelled mid-record (its
         surges would be lost): held as an orphan (``save`` awaits it), the poll let go."""
-        await asyncio.shield(self._orphan(settling))
+        orphan = self._orphan(settling)
+        try:
+            await asyncio.shield(orphan)
+        except asyncio.CancelledError:  # shield keeps quiet about a failure nobody awaits
+            orphan.add_done_callback(_failure_logged)
+            raise
 
     def _orphan(self, settling: Coroutine[None, None, None]) -> asyncio.Future[None]:
         """Hold a count's settling whose poll was cancelled while it runs."""
@@ -338,62 +317,7 @@ def _joined(polls: list[list[Surge]]) -> list[Surge]:
     return [surge for fired in polls for surge in fired]
 
 
-def entity_names(ruleset: rules.RuleSet | None) -> EntityNames:
-    """Every term of the rule packs' entity lists, folded, to its entry's folded name and
-    its name: "Iranian" and "Iran" are one name, shown as the entry is called. Each term
-    as the pack writes it (as a hit names it) maps to what its folded form maps to, so a
-    hit's name is found without folding it."""
-    if ruleset is None:
-        return EntityNames()
-    terms = [
-        (term, entry.name)
-        for entities in ruleset.entities.values()
-        for entry in entities.entries
-        for term in entry.terms
-    ]
-    folded = {fold(term): (fold(name), name) for term, name in terms}
-    return EntityNames({**{term: folded[fold(term)] for term, _ in terms}, **folded})
-
-
-def sighting_of(item: Ingested, entities: EntityNames) -> Sighting:
-    """What the detector learns from one stored article: its story, its independent
-    outlet, the rules it matched and the names in it (folded key, as written)."""
-    article, decision, matches = item.article, item.decision, item.matches
-    facts = decision.facts
-    return Sighting(  # positional: one is built per stored article
-        sighted_at(article.published, article.fetched_at),
-        decision.story_id,
-        facts.outlet or article.feed_url,
-        article.title,
-        _rules(matches) if matches else (),
-        names_of(facts.places, facts.actors, matches, entities),
-    )
-
-
-def _rules(matches: Sequence[rules.Match]) -> tuple[str, ...]:
-    if len(matches) == 1:  # most matched articles: one rule (nothing to repeat)
-        return (matches[0].rule,)
-    return tuple(dict.fromkeys(match.rule for match in matches))
-
-
-def names_of(
-    places: Sequence[str],
-    actors: Sequence[str],
-    matches: Sequence[rules.Match],
-    entities: EntityNames,
-) -> tuple[tuple[str, str], ...]:
-    """The places and actors named in the headline and lead, and the entity-list terms
-    the rules hit, each once by its folded form; a term of an entity list is its entry
-    (``entities``), else it is shown as first written."""
-    found: dict[str, tuple[str, str]] = {}  # the resolved pairs themselves: nothing built
-    known, resolve = entities.resolved, entities.resolve
-    for written in (*places, *actors, *_hit_terms(matches)) if matches else (*places, *actors):
-        resolved = known.get(written) or resolve(written)  # most names met before
-        if (key := resolved[0]) and key not in found:
-            found[key] = resolved
-    return tuple(found.values())
-
-
-def _hit_terms(matches: Sequence[rules.Match]) -> dict[str, None]:
-    """The entity-list terms the rules hit, each once (a term is hit again and again)."""
-    return {hit.term: None for match in matches for hit in match.hits if hit.ref is not None}
+def _failure_logged(settling: asyncio.Future[None]) -> None:
+    """A count's settling that failed after its poll was cancelled: nobody else hears."""
+    if not settling.cancelled() and (err := settling.exception()) is not None:
+        log.error("surge_settle_failed", error=f"{type(err).__name__}: {err}")

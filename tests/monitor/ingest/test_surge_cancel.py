@@ -1,7 +1,8 @@
 """A poll cancelled while the surges its count fired are being recorded (a shutdown past
 its deadline) does not lose them: the recording runs to its end, shielded, and a save
-waits for it before it takes the state. A save of the state the store refused is made by
-the next save (the shutdown's), not forgotten."""
+waits for it before it takes the state; if it fails then, with nobody left to hear it,
+it is logged. A save of the state the store refused is made by the next save (the
+shutdown's), not forgotten."""
 
 from __future__ import annotations
 
@@ -105,3 +106,28 @@ async def test_a_state_save_the_store_refused_is_made_by_the_next_save(disk: Sma
         assert await store.load_surge_state() == expected.snapshot()
     finally:
         await store.close()
+
+
+async def test_a_record_that_fails_after_its_poll_was_cancelled_is_logged(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "ww.db"))
+    await store.open()
+    recording, release = asyncio.Event(), asyncio.Event()
+
+    async def held_sink(surges: Sequence[Surge]) -> None:
+        recording.set()
+        await release.wait()  # the cancel lands here, mid-record
+
+    stage = SurgeStage(SurgeDetector(SETTINGS), store, held_sink)
+    polled = asyncio.ensure_future(stage.observe(_stream(), alone=True))
+    async with asyncio.timeout(HANG_GUARD):
+        await recording.wait()
+        polled.cancel()
+        await asyncio.wait([polled])
+        await store.close()  # the state's save after the record then fails
+        with capture_logs() as logs:
+            release.set()
+            with pytest.raises(RuntimeError):  # the shutdown's save, tried again, fails too
+                await stage.save()
+    failed = [entry for entry in logs if entry["event"] == "surge_settle_failed"]
+    assert [entry["log_level"] for entry in failed] == ["error"]
+    assert "database thread is closed" in failed[0]["error"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-import monitor.ingest.surges as surge_stage
+import monitor.ingest.surge_names as surge_names
 import rules
 from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, entity_names, sighting_of
@@ -74,7 +74,7 @@ def test_names_resolved_lately_are_kept_bounded_and_resolve_alike_when_let_go(
 ) -> None:
     """A name met again is looked up, not folded again; the names kept are let go at the
     bound, and a name resolves to the same key and label with or without them."""
-    monkeypatch.setattr(surge_stage, "NAME_KEYS_KEPT", 2)
+    monkeypatch.setattr(surge_names, "NAME_KEYS_KEPT", 2)
     entities = entity_names(RULESET)
     places = ("Ḥamā", "Хомс", "Latakia", "HAMA", "IRANIAN", "Ḥamā")
     met = [
