@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.poll import _cpu_comparison
+from bench.poll import _cpu_comparison, median_pass
 
 
 def test_the_cpu_ratio_counts_the_daemon_and_its_parse_workers() -> None:
@@ -10,3 +10,15 @@ def test_the_cpu_ratio_counts_the_daemon_and_its_parse_workers() -> None:
     assert "wirewatch 15.0 s" in line
     assert "30.0 s" in line
     assert "**2.0×**" in line
+
+
+def test_the_naive_figures_are_the_median_of_the_passes_each_listed() -> None:
+    passes = [
+        {"sample": 300.0, "wall_sample": wall, "wall_scaled": wall * 10, "cpu_scaled": cpu}
+        for wall, cpu in ((5.0, 2.0), (3.0, 4.0), (9.0, 3.0))
+    ]
+    median = median_pass(passes)
+    assert median["wall_sample"] == 5.0
+    assert median["wall_scaled"] == 50.0
+    assert median["cpu_scaled"] == 3.0
+    assert median["passes"] == [5.0, 3.0, 9.0]
