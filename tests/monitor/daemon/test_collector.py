@@ -1,6 +1,7 @@
 """The cyclic collector kept off the warm daemon's objects: frozen once warm (before the
-first poll), frozen garbage in cycles freed by the prune's re-freeze, given back at close,
-unless another daemon of the process still holds its freeze or something froze first."""
+first poll) with a larger young generation, frozen garbage in cycles freed by the prune's
+re-freeze, given back at close, unless another daemon of the process still holds its
+freeze or something froze first."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from monitor.daemon import collector
-from monitor.daemon.collector import freeze_long_lived, unfreeze_long_lived
+from monitor.daemon.collector import (
+    WARM_YOUNG_THRESHOLD,
+    freeze_long_lived,
+    unfreeze_long_lived,
+)
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.processes import HANG_GUARD
 
@@ -30,8 +35,10 @@ class _Cycle:
 def _unfrozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     gc.unfreeze()  # from no other test's daemon left unclosed
     monkeypatch.setattr(collector, "_HOLDERS", collector._Holders())  # nor its hold
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()  # a failed test's frozen objects back to the collector
+    gc.set_threshold(*thresholds)  # and its young generation as it was
 
 
 def _tracked(target: object) -> bool:
@@ -45,16 +52,19 @@ async def test_a_warm_daemon_freezes_its_objects_before_polling_and_gives_them_b
     async with one_feed_daemon(tmp_path) as (daemon, _):
         index = daemon.pipeline.dedup.index
         assert gc.get_freeze_count() == 0 and _tracked(index)
+        before = gc.get_threshold()
         with capture_logs() as logs:
             stop, running = await run_until_first_poll(daemon)
         frozen = [entry for entry in logs if entry["event"] == "gc_frozen"]
         assert gc.get_freeze_count() > 0
         assert not _tracked(index)  # the story index is never scanned again
         assert len(frozen) == 1 and frozen[0]["objects"] > 0
+        assert gc.get_threshold() == (WARM_YOUNG_THRESHOLD, *before[1:])
         stop.set()
         await asyncio.wait_for(running, HANG_GUARD)
         await daemon.close()
     assert gc.get_freeze_count() == 0 and _tracked(index)
+    assert gc.get_threshold() == before
 
 
 async def test_the_prune_frees_frozen_garbage_in_cycles_and_freezes_the_rest_again(
@@ -88,9 +98,12 @@ def test_objects_frozen_before_the_daemon_froze_stay_frozen_when_it_gives_back()
 
 def test_a_daemons_objects_stay_frozen_while_another_daemon_holds_its_freeze() -> None:
     first = _Cycle()
+    before = gc.get_threshold()
     freeze_long_lived()  # one daemon of this process
     freeze_long_lived()  # another
     unfreeze_long_lived()  # the first closes
     assert not _tracked(first) and gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == WARM_YOUNG_THRESHOLD
     unfreeze_long_lived()  # the last
     assert _tracked(first) and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
