@@ -12,7 +12,7 @@ counted, and objects are given back only when the last of them lets go, and only
 nothing was frozen before the first (by a library, or an application that embeds the
 daemon): those are not the daemon's to give back, and are left frozen with its own.
 
-While held, the young generation is also collected less often (decision 0089): the poll
+While held, the young generation is also collected less often (decision 0090): the poll
 cycle's short-lived objects mostly die before a collection would have looked at them. The
 thresholds found at the first hold are restored when the last is given back.
 """
@@ -38,7 +38,7 @@ __all__ = [
 # Tracked objects allocated (less those freed) between two young collections while held,
 # against CPython's 700: with 32 polls in flight, a collection every 700 found many of
 # their short-lived objects still alive and promoted them, and older generations were
-# collected five times as often (decision 0089).
+# collected five times as often (decision 0090).
 WARM_YOUNG_THRESHOLD: Final = 10_000
 
 
