@@ -236,8 +236,8 @@ Whole run: {elapsed:.0f} s.
 {naive_row("naive: sequential `feedparser.parse(url)`", naive)}
 {naive_row("naive with validators: `feedparser.parse(url, etag=…)`", naive_etag)}
 
-**wirewatch is {speedup:.1f}× the naive loop** on wall time (and
-{naive_etag["wall_scaled"] / pooled["wall"]:.1f}× the naive loop that sends ETags). Each naive
+**wirewatch is {speedup:.2f}× the naive loop** on wall time (and
+{naive_etag["wall_scaled"] / pooled["wall"]:.2f}× the naive loop that sends ETags). Each naive
 figure is {naive["sample"]:.0f} feeds (a seeded random sample) fetched one after another, the
 median of three passes in this run (one before the pooled cycle, one between the two
 cycles, one after): {_seconds(naive["passes"])} (with ETags: {_seconds(naive_etag["passes"])},
@@ -263,7 +263,7 @@ def _cpu_comparison(pooled: dict[str, Any], naive: dict[str, Any]) -> str:
     return (
         f"On CPU time, which other work on the machine inflates far less than wall time: "
         f"wirewatch {ours:.1f} s (daemon and parse workers) against the naive loop's "
-        f"{naive['cpu_scaled']:.1f} s, **{naive['cpu_scaled'] / ours:.1f}×**; with a load "
+        f"{naive['cpu_scaled']:.1f} s, **{naive['cpu_scaled'] / ours:.2f}×**; with a load "
         f"average above the core count, read this ratio rather than the wall-time one."
     )
 
