@@ -9,7 +9,7 @@ def test_the_cpu_ratio_counts_the_daemon_and_its_parse_workers() -> None:
     line = _cpu_comparison({"cpu": 10.0, "worker_cpu": 5.0}, {"cpu_scaled": 30.0})
     assert "wirewatch 15.0 s" in line
     assert "30.0 s" in line
-    assert "**2.0×**" in line
+    assert "**2.00×**" in line
 
 
 def test_the_naive_figures_are_the_median_of_the_passes_each_listed() -> None:
