@@ -39,6 +39,7 @@ __all__ = [
     "postgres_schema",
     "postgres_schema_sync",
     "store_location",
+    "two_postgres_stores",
     "with_schema",
 ]
 
@@ -71,6 +72,20 @@ async def postgres_schema() -> AsyncIterator[str]:
             yield with_schema(POSTGRES_URL, name)
         finally:
             await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
+
+
+@asynccontextmanager
+async def two_postgres_stores() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two opened stores on one fresh schema, as two daemons sharing a database see it."""
+    async with postgres_schema() as url:
+        first, second = PostgresStore(url, max_size=2), PostgresStore(url, max_size=2)
+        await first.open()
+        await second.open()
+        try:
+            yield first, second
+        finally:
+            await first.close()
+            await second.close()
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from monitor.store.records import OpenedElsewhere, WindowArticle
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
 from tests.support.round_trips import libpq_traced
-from tests.support.stores import POSTGRES_URL, postgres_schema
+from tests.support.stores import POSTGRES_URL, postgres_schema, two_postgres_stores
 
 pytestmark = [
     pytest.mark.postgres,
@@ -74,13 +74,8 @@ def _record(name: str, joins: str = "") -> ArticleRecord:
 
 @pytest.fixture(name="daemons")
 async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with postgres_schema() as url:
-        first, second = PostgresStore(url, max_size=2), PostgresStore(url, max_size=2)
-        await first.open()
-        await second.open()
-        yield first, second
-        await first.close()
-        await second.close()
+    async with two_postgres_stores() as daemons:
+        yield daemons
 
 
 async def _stored(store: PostgresStore) -> dict[str, Any]:

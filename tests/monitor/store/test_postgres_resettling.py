@@ -19,7 +19,7 @@ from monitor.store.postgres.schema import Connection
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.postgres.story_sync import StorySync
 from tests.monitor.store.test_postgres_publishing import Unrelated, Watch, _record, _stored
-from tests.support.stores import POSTGRES_URL, postgres_schema
+from tests.support.stores import POSTGRES_URL, two_postgres_stores
 
 pytestmark = [
     pytest.mark.postgres,
@@ -59,13 +59,8 @@ class Meddled(StorySync):
 
 @pytest.fixture(name="daemons")
 async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with postgres_schema() as url:
-        first, second = PostgresStore(url, max_size=2), PostgresStore(url, max_size=2)
-        await first.open()
-        await second.open()
-        yield first, second
-        await first.close()
-        await second.close()
+    async with two_postgres_stores() as daemons:
+        yield daemons
 
 
 def _events(logs: list[dict[str, object]], event: str, *keys: str) -> list[tuple[object, ...]]:
