@@ -12,9 +12,11 @@ each other, never for a writer.
 
 Every article is inserted then updated at publishing, stories and feeds are updated all
 the time: with autovacuum off nothing reclaims their dead rows. So where autovacuum is off
-(the server's setting, or a table's ``autovacuum_enabled``), the same refresh, and each
-retention run, vacuums the tables whose dead rows passed autovacuum's own default
-threshold (a fifth of the live rows, plus 50). With autovacuum on, the server does it.
+(the server's setting, or a table's ``autovacuum_enabled``), each retention run (hourly,
+one daemon at a time) vacuums the tables whose dead rows passed autovacuum's own default
+threshold (a fifth of the live rows, plus 50). Never the refresh after a write: a VACUUM
+reads the whole table and its indexes, and the writer and every poll behind it would wait
+for it. With autovacuum on, the server does it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ log = structlog.get_logger("monitor.store.postgres")
 
 _MIN_GROWTH = 1_000
 _GROWING = ("articles", "stories", "story_outlets", "story_names", "alerts", "deliveries")
+_ANALYZE = f"ANALYZE {', '.join(_GROWING)}"
 _ROWS = "SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'articles'::regclass"
 _NEVER = """
 SELECT count(*) AS n FROM pg_stat_user_tables
@@ -60,19 +63,17 @@ class Statistics:
         return self.written >= self.due
 
     async def refresh(self, conn: Connection) -> None:
-        """Vacuum what autovacuum would, ANALYZE the other growing tables; the next refresh
-        is due after a tenth more articles. ``conn`` in autocommit: VACUUM refuses a
-        transaction."""
-        vacuumed = await self.vacuum_dead(conn)
-        if rest := [table for table in _GROWING if table not in vacuumed]:
-            await conn.execute(f"ANALYZE {', '.join(rest)}")
+        """ANALYZE the growing tables (a sample, never a VACUUM: a write waits for this);
+        the next refresh is due after a tenth more articles."""
+        await conn.execute(_ANALYZE)
         row = await (await conn.execute(_ROWS)).fetchone()
         self.written = 0
         self.due = max(_MIN_GROWTH, int(row["n"]) // 10 if row else 0)
 
     async def vacuum_dead(self, conn: Connection) -> list[str]:
         """Where autovacuum is off, VACUUM (ANALYZE) the tables with dead rows past its
-        threshold; the tables vacuumed (none with autovacuum on: the server's job)."""
+        threshold; the tables vacuumed (none with autovacuum on: the server's job). For the
+        retention run only: its time grows with the tables. ``conn`` in autocommit."""
         rows = await (await conn.execute(_DEAD, (list(TABLES),))).fetchall()
         found = {row["name"] for row in rows}
         tables = [table for table in TABLES if table in found]  # only our own names in SQL

@@ -122,7 +122,7 @@ class PostgresStore(PostgresLeases):
         self._feed_writer = FeedStateWriter(self._write_feed_states)
         self.writability = Writability(describe(url))
         self.stories = StorySync()  # stories other daemons open reach this one's index
-        self.statistics = Statistics()  # ANALYZE after growth; VACUUM if autovacuum is off
+        self.statistics = Statistics()  # ANALYZE after growth (the retention run vacuums)
         self._published_sets = set()
 
     def watch_stories(self, watch: StoryWatch) -> None:
