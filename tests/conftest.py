@@ -12,6 +12,8 @@ import pytest
 import structlog
 
 # Hooks found by name: the session is marked at start, checked for leftovers at the end.
+from monitor.observability.logs import INHERITED_SETTINGS
+from tests.support.environment import kept_in_environment
 from tests.support.leftovers import (
     pytest_addoption,
     pytest_configure,
@@ -67,3 +69,13 @@ def _restore_logging() -> Iterator[None]:
     root.handlers[:] = handlers
     root.setLevel(level)
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _restore_inherited_log_settings() -> Iterator[None]:
+    """``configure_logging`` on stderr leaves its settings in the environment for the
+    processes started afterwards (``INHERITED_SETTINGS``): put them back after each test,
+    so a parse pool's fork server a later test of the same worker starts does not log as
+    an earlier test configured."""
+    with kept_in_environment(INHERITED_SETTINGS):
+        yield

@@ -16,6 +16,7 @@ from monitor.observability.logs import (
     configure_inherited_logging,
     configure_logging,
 )
+from tests.support.environment import kept_in_environment
 
 
 class FakeTty(io.StringIO):
@@ -85,6 +86,24 @@ def test_credentials_in_logged_urls_are_removed(key: str) -> None:
     event = json.loads(stream.getvalue())
     assert event[key] == "https://x.example/f"
     assert "hunter2" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("before", [None, "", '{"format": "console"}'])
+def test_a_tests_handed_down_settings_are_put_back_after_it(
+    request: pytest.FixtureRequest, before: str | None
+) -> None:
+    """Every test runs inside the suite's autouse fixture, which keeps the settings a
+    test's ``configure_logging`` hands down from reaching the next test's processes."""
+    assert "_restore_inherited_log_settings" in request.fixturenames
+    with kept_in_environment(INHERITED_SETTINGS):
+        if before is None:
+            os.environ.pop(INHERITED_SETTINGS, None)
+        else:
+            os.environ[INHERITED_SETTINGS] = before
+        with kept_in_environment(INHERITED_SETTINGS):
+            configure_logging("debug", "json", levels={"httpx": "warning"})
+            assert os.environ[INHERITED_SETTINGS] != before  # handed down
+        assert os.environ.get(INHERITED_SETTINGS) == before
 
 
 def test_the_settings_on_stderr_are_handed_down_with_auto_decided(
