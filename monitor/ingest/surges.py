@@ -45,8 +45,9 @@ from monitor.surges import (
 
 log = structlog.get_logger("monitor.ingest.surges")
 
-# One count's polls' surges, each poll's own (in the order handed in), once recorded.
-Counting = asyncio.Future[list[list[Surge]]]
+# One count's polls' surges, each poll's own (in the order handed in), once recorded;
+# a poll whose counting raised has its error in its place.
+Counting = asyncio.Future[list[list[Surge] | Exception]]
 
 # Where surges go to be recorded (with their alerts, in one transaction): the alerting
 # of surges hooks in here (one call per batch of surges, in the order they fired).
@@ -96,11 +97,29 @@ def count_poll(
     return fired
 
 
-def count_polls(detector: SurgeDetector, handed: Iterable[Handed]) -> list[list[Surge]]:
+def count_polls(
+    detector: SurgeDetector, handed: Iterable[Handed], failed: dict[int, Exception] | None = None
+) -> list[list[Surge]]:
     """Each stored article of ``handed``, in order, counted by ``detector``: per poll, what
     its own articles made fire (in the order it fired). The same calls, in the same order,
-    as counting them one poll at a time (``count_poll``)."""
-    return [count_poll(detector, *poll) for poll in handed]
+    as counting them one poll at a time (``count_poll``). With ``failed``, a poll whose
+    counting raises is noted there (by its place; nothing fired in its slot) and the polls
+    after it are counted all the same, as they would be one at a time."""
+    if failed is None:
+        return [count_poll(detector, *poll) for poll in handed]
+    return [_count_or_note(detector, poll, number, failed) for number, poll in enumerate(handed)]
+
+
+def _count_or_note(
+    detector: SurgeDetector, poll: Handed, number: int, failed: dict[int, Exception]
+) -> list[Surge]:
+    try:
+        return count_poll(detector, *poll)
+    except Exception as err:  # a fault on this poll's articles: the others are not its
+        failed[number] = err
+        feed_url = poll.ingested[0].article.feed_url if poll.ingested else ""
+        log.error("surge_count_failed", feed_url=feed_url, error=f"{type(err).__name__}: {err}")
+        return []
 
 
 def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
@@ -188,7 +207,7 @@ class SurgeStage:
         if (gathering := self._gathering) is None:  # none gathering: this poll starts one
             self._gathering = gathering = asyncio.get_running_loop().create_future()
         else:  # join it
-            return (await asyncio.shield(gathering))[poll]
+            return _answer((await asyncio.shield(gathering))[poll])
         try:
             await asyncio.sleep(0)  # the polls ready now hand theirs in
         except asyncio.CancelledError:  # theirs and this one's counted all the same
@@ -199,14 +218,15 @@ class SurgeStage:
             await self._settle_counted(gathering)
         if not gathering.done():  # a save is recording them
             await asyncio.shield(gathering)
-        return gathering.result()[poll]
+        return _answer(gathering.result()[poll])
 
     async def _settle_counted(self, gathering: Counting) -> None:
         """The articles handed in counted and settled, shielded when that records or saves
         (``_shielded``); else no task is made and no turn of the loop waited."""
         polls = self._counted(gathering)
         settling = self._settled(polls, gathering)
-        await (self._shielded(settling) if any(polls) or self._save_due() else settling)
+        fired = any(isinstance(one, list) and one for one in polls)
+        await (self._shielded(settling) if fired or self._save_due() else settling)
 
     async def _shielded(self, settling: Coroutine[None, None, None]) -> None:
         """A count's settling run to its end though its poll is cancelled mid-record (its
@@ -225,24 +245,28 @@ class SurgeStage:
         orphan.add_done_callback(self._orphans.discard)
         return orphan
 
-    def _counted(self, gathering: Counting) -> list[list[Surge]]:
+    def _counted(self, gathering: Counting) -> list[list[Surge] | Exception]:
         """The articles handed in, counted (per poll, what fired); polls handed in from now
-        on start the next count. A count that raises fails the polls waiting for it with
-        its error, as a poll counted alone fails: none is left waiting for ever."""
+        on start the next count. A poll whose counting raises gets its error, as it would
+        counted alone, and the others' articles are counted and what they fired recorded
+        (``surge_count_failed`` logs it with the poll's feed_url). A count that raises
+        outside any poll fails every poll of it: none is left waiting for ever."""
         self._gathering = None
         pending, self._pending = self._pending, []
         self._unsaved = self._unsaved or bool(pending)
+        failed: dict[int, Exception] = {}
         try:
-            return count_polls(self.detector, pending)
+            polls = count_polls(self.detector, pending, failed)
+            return [failed.get(number, fired) for number, fired in enumerate(polls)]
         except Exception as err:
             gathering.set_exception(err)
             gathering.exception()  # retrieved: the poll raising it reports it
             raise
 
-    async def _settled(self, polls: list[list[Surge]], gathering: Counting) -> None:
+    async def _settled(self, polls: list[list[Surge] | Exception], gathering: Counting) -> None:
         """What a count's polls fired recorded, then the polls let go (with its error, if any)."""
         try:
-            await self._settle(polls[0] if len(polls) == 1 else _joined(polls))
+            await self._settle(_joined(polls))
         except Exception as err:
             gathering.set_exception(err)
             gathering.exception()  # retrieved: no poll may be left waiting for it
@@ -313,8 +337,17 @@ class SurgeStage:
                 )  # fmt: skip
 
 
-def _joined(polls: list[list[Surge]]) -> list[Surge]:
-    return [surge for fired in polls for surge in fired]
+def _joined(polls: Sequence[list[Surge] | Exception]) -> list[Surge]:
+    if len(polls) == 1 and isinstance(fired := polls[0], list):
+        return fired
+    return [surge for fired in polls if isinstance(fired, list) for surge in fired]
+
+
+def _answer(fired: list[Surge] | Exception) -> list[Surge]:
+    """A poll's own surges, or the error its counting raised."""
+    if isinstance(fired, Exception):
+        raise fired
+    return fired
 
 
 def _failure_logged(settling: asyncio.Future[None]) -> None:

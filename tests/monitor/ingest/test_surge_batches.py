@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 import monitor.ingest.surges as surge_stage
 from monitor.config import SurgeSettings
@@ -108,9 +109,9 @@ def _counts_noted(monkeypatch: pytest.MonkeyPatch) -> list[list[Sequence[Ingeste
     """The stage's counts noted as they are made: the polls each one counted, in order."""
     counts: list[list[Sequence[Ingested]]] = []
 
-    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+    def counted(detector: SurgeDetector, handed: list[Handed], *rest: Any) -> list[list[Surge]]:
         counts.append([one.ingested for one in handed])
-        return count_polls(detector, handed)
+        return count_polls(detector, handed, *rest)
 
     monkeypatch.setattr(surge_stage, "count_polls", counted)
     return counts
@@ -209,18 +210,19 @@ HANG_GUARD = 60.0  # seconds: a guard against a poll left waiting forever, not a
 async def test_a_count_that_fails_fails_every_poll_in_it_and_the_next_count_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A fault while counting (the detector raising) fails the polls of that count, as it
-    failed one poll when each counted its own; no poll is left waiting for that count,
-    and the polls after it are counted."""
+    """A fault while counting outside any poll's articles fails the polls of that count;
+    no poll is left waiting for that count, and the polls after it are counted."""
     stream = _stream()
     stage, _ = await _stage(tmp_path)
     counts: list[int] = []
 
-    def failing_first(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+    def failing_first(
+        detector: SurgeDetector, handed: list[Handed], *rest: Any
+    ) -> list[list[Surge]]:
         counts.append(len(handed))
         if len(counts) == 1:
             raise RuntimeError("a detector fault")
-        return count_polls(detector, handed)
+        return count_polls(detector, handed, *rest)
 
     monkeypatch.setattr(surge_stage, "count_polls", failing_first)
     try:
@@ -232,6 +234,45 @@ async def test_a_count_that_fails_fails_every_poll_in_it_and_the_next_count_runs
             assert [type(outcome) for outcome in failed] == [RuntimeError, RuntimeError]
             await stage.observe(stream[200:])
         assert counts == [2, 1]
+    finally:
+        await stage.store.close()
+
+
+async def test_a_poll_whose_count_fails_fails_alone_and_the_others_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detector raising on one poll's article fails that poll only, logged with its
+    feed (surge_count_failed): the polls counted with it, before and after, have their
+    articles counted, what they fired recorded and the state saved, as each alone."""
+    stream = _stream()
+    alone, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    faulty = replace(stream[0], article=replace(stream[0].article, title="a faulty report"))
+    count = SurgeDetector.count
+
+    def failing_on_faulty(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
+        if args[3] == "a faulty report":
+            raise RuntimeError("a detector fault")
+        count(detector, *args, **kwargs)
+
+    monkeypatch.setattr(SurgeDetector, "count", failing_on_faulty)
+    half = len(stream) // 2
+    try:
+        with capture_logs() as logs:
+            async with asyncio.timeout(HANG_GUARD):
+                first, failed, last = await asyncio.gather(
+                    stage.observe(stream[:half]), stage.observe([faulty]),
+                    stage.observe(stream[half:]), return_exceptions=True,
+                )  # fmt: skip
+        assert isinstance(failed, RuntimeError)
+        assert isinstance(first, list) and isinstance(last, list)
+        assert [first, last] == _poll_by_poll([stream[:half], stream[half:]])
+        assert [*first, *last] == alone
+        assert [surge for fired in sunk for surge in fired] == alone
+        assert stage.detector.snapshot() == alone_state
+        assert await stage.store.load_surge_state() == alone_state
+        noted = [entry for entry in logs if entry["event"] == "surge_count_failed"]
+        assert [entry["feed_url"] for entry in noted] == [faulty.article.feed_url]
     finally:
         await stage.store.close()
 

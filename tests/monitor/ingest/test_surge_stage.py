@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -201,9 +202,9 @@ async def test_a_poll_its_write_let_go_alone_is_counted_without_gathering(
     counts its articles at once, gathering no count for other polls."""
     gathered: list[int] = []
 
-    def counted(detector: SurgeDetector, handed: list[Handed]) -> list[list[Surge]]:
+    def counted(detector: SurgeDetector, handed: list[Handed], *rest: Any) -> list[list[Surge]]:
         gathered.append(len(handed))
-        return count_polls(detector, handed)
+        return count_polls(detector, handed, *rest)
 
     monkeypatch.setattr(surge_stage, "count_polls", counted)
     surge = SURGE.format(names="true", stories="true")
