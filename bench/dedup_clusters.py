@@ -35,7 +35,7 @@ from bench.dedup_losses import (
 )
 from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
-from monitor.stories.aliases import spelt_otherwise, unmentioned
+from monitor.stories.aliases import s_plurals, spelt_otherwise, unmentioned
 from monitor.stories.dedup import story_index_for
 from monitor.stories.evidence import Entry, Query
 from monitor.stories.headlines import strip_decorations
@@ -122,23 +122,26 @@ def name_kinds(query: Query, entry: Entry, title: str, other_title: str) -> tupl
         (frozenset(entry.names), query.everything, query.aliases, theirs, other_title,
          query.headline),
     )  # fmt: skip
+    plurals = s_plurals(query.language, entry.language)
     kinds = {
-        _kind_of(name, words, own, written, other)
+        _kind_of(name, words, own, written, other, plurals)
         for names, words, aliases, own, written, other in sides
         for name in sorted(names)
-        if unmentioned([name], words, aliases, own)
+        if unmentioned([name], words, aliases, own, plurals=plurals)
     }
     return tuple(sorted(kinds))
 
 
 def _kind_of(name: str, words: set[str] | frozenset[str], own: Collection[str],
-             written: str, other: str) -> str:  # fmt: skip
+             written: str, other: str, plurals: bool) -> str:  # fmt: skip
     if name in NUMBER_WORDS:
         return "a number word"
     if any(first and token == name for token, _, first in name_words(written)[1]):
         return "a headline's first word"
     glued = other.replace(" ", "")  # the other folded headline, its spaces dropped
-    if spelt_otherwise(name, words, own) or (name in glued and name not in other.split()):
+    if spelt_otherwise(name, words, own, plurals=plurals) or (
+        name in glued and name not in other.split()
+    ):
         return "joined / apart spelling"
     return "a name"
 

@@ -17,7 +17,7 @@ A name one report writes as one word and the other as two ("MtGox" / "Mt. Gox", 
 "e Bay") is one name too: it counts as mentioned when the other report's words join up
 to it, or one of them is it joined to a word of its own report
 (docs/decisions/0076-pieces-of-a-story.md); so is one written with a plural "s" the
-stemmer leaves on ("PCs" / "PC", decision 0089).
+stemmer leaves on ("PCs" / "PC", decision 0089), in a language that makes plurals so.
 """
 
 from __future__ import annotations
@@ -161,10 +161,12 @@ def unmentioned(
     words: frozenset[str] | set[str],
     aliases: frozenset[str],
     own: Collection[str] = (),
+    *,
+    plurals: bool,
 ) -> bool:
     """Some name is not in ``words``: neither as it is, with Arabic proclitics, as another
     spelling of it (``aliases``: the canonical names ``words`` spell), nor joined or apart
-    (``own``: the words of the names' own report, see :func:`spelt_otherwise`)."""
+    (``own``: the words of the names' own report; ``plurals``: see :func:`spelt_otherwise`)."""
     missing = [name for name in names if name not in words]  # most are: cheap first
     if not missing:
         return False
@@ -172,24 +174,39 @@ def unmentioned(
     return any(
         not mentioned(name, words)
         and (not aliases or known.get(name) not in aliases)
-        and not spelt_otherwise(name, words, own)
+        and not spelt_otherwise(name, words, own, plurals=plurals)
         for name in missing
     )
 
 
 _PART = 2  # letters a part of a joined name has at least: "mt", never "s"
+# Languages whose nouns, names and abbreviations take a final "-s" as their plural:
+# English, French, Spanish, Portuguese, Dutch, and German for abbreviations and loanwords
+# ("die PCs", "TVs"), the short names this is for. Not Italian, Turkish, Polish or any
+# other script: there "Kos" and "Ko" are two names. Unknown (""): grouping reads an
+# unidentified report's words as English (``words.stem``'s light plural stemmer), and
+# most of them are the window's own, so the plural is read there too (decision 0089).
+S_PLURALS = frozenset(("", "de", "en", "es", "fr", "nl", "pt"))
 
 
-def spelt_otherwise(name: str, words: Collection[str], own: Collection[str]) -> bool:
+def s_plurals(language: str, other: str) -> bool:
+    """Both reports' languages make a plural with a final "-s" (:data:`S_PLURALS`)."""
+    return language in S_PLURALS and other in S_PLURALS
+
+
+def spelt_otherwise(
+    name: str, words: Collection[str], own: Collection[str], *, plurals: bool
+) -> bool:
     """``name`` is one name that ``words`` write apart or joined: two of ``words`` join up
     to it ("mtgox" = "mt" + "gox"), or it is one part of a word of ``words`` whose other
     part is a word of its own report (``own``): "gox" of "mtgox", with "mt" beside it.
     Any script: parts are compared as written, never by letter class. A plural "s" the
-    light stemmer leaves on a short word is the same name too: "PCs" / "PC", "TVs" / "TV"
-    (docs/decisions/0089-refused-joins.md)."""
+    light stemmer leaves on a short word is the same name too: "PCs" / "PC", "TVs" / "TV",
+    when both reports' languages make plurals so (``plurals``, see :func:`s_plurals`;
+    docs/decisions/0089-refused-joins.md)."""
     if len(name) < _PART:
         return False
-    if name + "s" in words or (len(name) > _PART and name[-1] == "s" and name[:-1] in words):
+    if plurals and _plural_of_one(name, words):
         return True
     for word in words:
         if len(word) < _PART:
@@ -203,6 +220,11 @@ def spelt_otherwise(name: str, words: Collection[str], own: Collection[str]) -> 
             if word.endswith(name) and word[: -len(name)] in own:
                 return True
     return False
+
+
+def _plural_of_one(name: str, words: Collection[str]) -> bool:
+    """``words`` hold ``name`` with a plural "s" or without it."""
+    return name + "s" in words or (len(name) > _PART and name[-1] == "s" and name[:-1] in words)
 
 
 def other_entities(mine: frozenset[str], theirs: frozenset[str]) -> bool:

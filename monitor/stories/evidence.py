@@ -20,7 +20,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from monitor.records import MatchKind
-from monitor.stories.aliases import other_entities, unmentioned
+from monitor.stories.aliases import other_entities, s_plurals, unmentioned
 from monitor.stories.directions import opposed
 from monitor.stories.headlines import toll_numbers
 from monitor.stories.names import Said
@@ -179,10 +179,11 @@ def substituted(query: Query, entry: Entry) -> bool:
         return False
     # Their names against our words first: our words are a set already, theirs are not.
     # A name written joined on one side and apart on the other is one name (``own``).
-    if not unmentioned(entry.names, query.everything, query.aliases, entry.tokens):
+    plurals = s_plurals(query.language, entry.language)  # "PCs" / "PC" is one name
+    if not unmentioned(entry.names, query.everything, query.aliases, entry.tokens, plurals=plurals):
         return False
     theirs = set(entry.tokens).union(entry.extra)
-    return unmentioned(query.names, theirs, entry.aliases, query.everything)
+    return unmentioned(query.names, theirs, entry.aliases, query.everything, plurals=plurals)
 
 
 def compared_words(query: Query, entry: Entry) -> tuple[frozenset[str], tuple[str, ...]]:

@@ -1,6 +1,7 @@
 """One name written as one word by one report and as two by another ("MtGox" / "Mt. Gox")
 is one name for the substituted-name gate (docs/decisions/0076-pieces-of-a-story.md), and
-so is a short name written with and without a plural "s" ("PCs" / "PC", decision 0089);
+so is a short name written with and without a plural "s" ("PCs" / "PC", decision 0089) in
+languages that make plurals so;
 another name in its place still keeps the reports apart. Fixtures written for these
 tests."""
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.stories.aliases import spelt_otherwise, unmentioned
+from monitor.stories.aliases import s_plurals, spelt_otherwise, unmentioned
 from monitor.stories.index import StoryIndex
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -18,13 +19,15 @@ BACKGROUND = ("Parliament passes budget after long debate", "Storm closes school
               "Der Bundestag beschließt den Haushalt")  # fmt: skip
 
 
-def _kind(first: str, second: str, language: str) -> str | None:
-    """How ``second`` joins the story ``first`` opened, both in ``language``."""
+def _kind(first: str, second: str, language: str, other: str | None = None) -> str | None:
+    """How ``second`` joins the story ``first`` opened, in ``language`` (``second`` in
+    ``other`` when given)."""
     index = StoryIndex(timedelta(hours=48), threshold=88)
     for number, title in enumerate(BACKGROUND):
         index.add(f"bg{number}", f"bg{number}", title, NOW - timedelta(hours=2))
     index.add("s1", "a1", first, NOW, language=language)
-    found = index.find(second, NOW + timedelta(minutes=30), language=language)
+    later = NOW + timedelta(minutes=30)
+    found = index.find(second, later, language=language if other is None else other)
     return found.kind.value if found is not None and found.story_id == "s1" else None
 
 
@@ -73,10 +76,35 @@ PARTS = [
 def test_spelt_otherwise_joins_and_splits_words(
     name: str, words: set[str], own: set[str], one: bool
 ) -> None:
-    assert spelt_otherwise(name, words, own) is one
+    assert spelt_otherwise(name, words, own, plurals=True) is one
 
 
 def test_a_name_spelt_otherwise_is_not_unmentioned() -> None:
-    assert not unmentioned(["mtgox"], {"mt", "gox"}, frozenset())
-    assert unmentioned(["mtgox"], {"bitstamp"}, frozenset())
-    assert not unmentioned(["gox"], {"mtgox"}, frozenset(), own=("gox", "mt"))
+    assert not unmentioned(["mtgox"], {"mt", "gox"}, frozenset(), plurals=True)
+    assert unmentioned(["mtgox"], {"bitstamp"}, frozenset(), plurals=True)
+    assert not unmentioned(["gox"], {"mtgox"}, frozenset(), own=("gox", "mt"), plurals=False)
+
+
+# (the two reports' languages, a report, the same report with the name's final "s" off,
+# one name): a final "s" is a plural only where the language makes plurals so
+PLURALS = [
+    ("en", "en", "Microsoft says its new controllers will work on PCs next month",
+     "Microsoft says its new controllers will work on PC next month", True),
+    ("", "", "Microsoft says its new controllers will work on PCs next month",
+     "Microsoft says its new controllers will work on PC next month", True),
+    ("it", "it", "Traghetto per Kos rinviato per la tempesta di vento",
+     "Traghetto per Ko rinviato per la tempesta di vento", False),
+    ("tr", "tr", "Feribot seferleri Kos adasına fırtına nedeniyle ertelendi",
+     "Feribot seferleri Ko adasına fırtına nedeniyle ertelendi", False),
+    ("it", "", "Traghetto per Kos rinviato per la tempesta di vento",
+     "Traghetto per Ko rinviato per la tempesta di vento", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "other", "report", "without_s", "one"), PLURALS)
+def test_a_plural_s_is_one_name_only_where_plurals_take_it(
+    language: str, other: str, report: str, without_s: str, one: bool
+) -> None:
+    assert s_plurals(language, other) is one
+    assert (_kind(report, without_s, language, other) is not None) is one
+    assert (_kind(without_s, report, other, language) is not None) is one
