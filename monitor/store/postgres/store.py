@@ -14,6 +14,7 @@ the contract tests run against both.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -77,15 +78,17 @@ ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id,
                                        pruned_at = excluded.pruned_at
 """
 # A refused publishing is re-settled inside its try (decision 0088). A try is redone whole
-# for a story opened or merged elsewhere meanwhile, which folds one of the write's stories
-# for good: one try more per article; five besides for an abort nobody foresaw (story rows
-# are locked in one order).
+# on these causes, each counted against its own budget: five tries, plus one per article
+# for a story opened or merged elsewhere meanwhile, since each such retry folds one of
+# the write's stories for good. A serialization failure or a deadlock (story rows are
+# locked in one order) folds nothing: five tries, whatever the write's size.
 _PUBLISH_ATTEMPTS = 5
-_RETRIED = (
-    psycopg.errors.SerializationFailure,
-    psycopg.errors.DeadlockDetected,
-    OpenedMeanwhileError,
-)
+_TRIES_PER_ARTICLE: dict[type[Exception], int] = {
+    psycopg.errors.SerializationFailure: 0,
+    psycopg.errors.DeadlockDetected: 0,
+    OpenedMeanwhileError: 1,
+}
+_RETRIED = tuple(_TRIES_PER_ARTICLE)
 # A late page plans alerts on its article's story: that story alone is locked meanwhile.
 _LOCK_STORY = """
 SELECT 1 FROM stories
@@ -242,20 +245,27 @@ class PostgresStore(PostgresLeases):
         return await self._window_between(mark, self.stories.mark, since)
 
     async def record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
-        tries = _PUBLISH_ATTEMPTS + len(records)
-        for attempt in range(1, tries + 1):
-            try:
-                created = await self._record_articles(records)
-                break
-            except _RETRIED as err:
-                if attempt == tries:
-                    raise
-                _log_retry(err, attempt, len(records))
+        created = await self._record_retried(records)
         committed(created)  # a cancel during the refresh below finds the articles stored
         if self.statistics.grew(len(records)):
             async with self._connection() as conn:  # after the commit: outside the lock
                 await self.statistics.refresh(conn)
         return created
+
+    async def _record_retried(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
+        """Tries until one lands; raises the error of a cause whose budget is spent."""
+        failed: Counter[type[Exception]] = Counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._record_articles(records)
+            except _RETRIED as err:
+                cause, tries = _budget(err, len(records))
+                failed[cause] += 1
+                if failed[cause] >= tries:
+                    raise
+                _log_retry(err, attempt, len(records))
 
     async def _record_articles(self, records: Sequence[ArticleRecord]) -> list[list[AlertRecord]]:
         """One attempt: decided knowing what was published up to a mark, published under
@@ -297,6 +307,12 @@ class PostgresStore(PostgresLeases):
             created = await run_steps(conn, page, block.pipeline)
             returning(created)
         return created
+
+
+def _budget(err: Exception, articles: int) -> tuple[type[Exception], int]:
+    """The cause of a retried error, and how many tries a write of ``articles`` gets for it."""
+    cause = next(kind for kind in _RETRIED if isinstance(err, kind))
+    return cause, _PUBLISH_ATTEMPTS + _TRIES_PER_ARTICLE[cause] * articles
 
 
 def _log_retry(err: Exception, attempt: int, articles: int) -> None:
