@@ -20,7 +20,7 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind
 from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import HOUR, hour_slices, slot_of
-from monitor.surges.tracks import FirstReport, Report, Track, Tracked, surge_of
+from monitor.surges.tracks import FirstReport, Report, Track, outlet_of, surge_of, trim
 
 Rules = tuple[str, ...]
 Names = tuple[tuple[str, str], ...]  # (folded key, as shown)
@@ -41,6 +41,7 @@ class SurgeDetector:
         self._window = settings.window_minutes * 60.0
         self._forget = math.log(2) / (settings.half_life_hours * HOUR)  # decay per second
         self._threshold = -math.log10(settings.sensitivity)
+        self._mins = settings.min_count, settings.min_outlets
         self._kinds = {
             SurgeKind.STORY: settings.stories,
             SurgeKind.RULE: settings.rules,
@@ -125,33 +126,34 @@ class SurgeDetector:
         once for all the keys), ``min_count`` reports, no cool-down, ``min_outlets``
         outlets; only then is it tested (``_test``). The hottest loop of the detector,
         hence the locals and the guards written out."""
-        now, settings = report[0], self.settings
-        start, forget, min_count = now - self._window, self._forget, settings.min_count
+        now, (min_count, min_outlets) = report[0], self._mins
+        start, forget = now - self._window, self._forget
         if not self._warmed:
             self._warmed = self._warm(now)
-        min_outlets, judged = settings.min_outlets, self._kinds[kind] and self._warmed
-        tracks, lives = self._memory.tracks[kind], self._memory.lives
-        story = kind is SurgeKind.STORY
+        judged, tracks = self._kinds[kind] and self._warmed, self._memory.tracks[kind]
+        lives = self._memory.lives if kind is SurgeKind.STORY else None
         for key, label in keys:
             track = tracks.get(key)
             if not isinstance(track, Track):  # new or seen once: a lone report or promoted
                 track = self._grown(kind, key, label, report, track)
-                if track is None:
-                    if story:
-                        lives[key].first_outlets += 1
+                if track is None:  # held as its first report (a story's outlet counted)
                     continue
-            if not track.add_report(report, pair, start, forget):
+            pairs, reports = track.pairs, track.reports
+            held = len(pairs)
+            pairs.add(pair)  # ``Track.add_report`` inlined for a new pair (most reports)
+            if len(pairs) != held:
+                reports.append(report)
+            elif not track.add_report(report, pair, start, forget):  # in the window already
                 continue
-            if story:
+            if lives is not None:
                 lives[key].first_outlets += 1
-            reports = track.reports
             if len(reports) < min_count:
                 continue
             if reports[0][0] < start:
                 track.expire(start, forget)
             if not judged or len(reports) < min_count or track.cooled_until > now:
                 continue
-            if len(track.by_outlet) >= min_outlets:
+            if len(set(map(outlet_of, reports))) >= min_outlets:
                 surge = self._test(kind, key, track, now)
                 if surge is not None:
                     fired.append(surge)
@@ -164,6 +166,8 @@ class SurgeDetector:
         first = first or self._new_track(kind, key, label)
         if first.report is None and self.settings.min_count > 1:
             first.report = report
+            if kind is SurgeKind.STORY:
+                self._memory.lives[key].first_outlets += 1
             return None
         track = self._memory.tracks[kind][key] = first.promoted()
         return track
@@ -338,18 +342,21 @@ class SurgeDetector:
 
     def _sweep_stories(self, now: float) -> None:
         """Learn from stories whose first window is over; drop those past ``story_hours``."""
-        memory = self._memory
-        while memory.unsampled:
-            life = memory.lives.get(memory.unsampled[0])
+        memory, learned = self._memory, []
+        unsampled, lives, tracks = memory.unsampled, memory.lives, memory.tracks[SurgeKind.STORY]
+        while unsampled:
+            life = lives.get(unsampled[0])
             if life is not None and life.opened + self._window > now:
                 break
-            story_id = memory.unsampled.popleft()
+            story_id = unsampled.popleft()
             # Its first window is over: it can no longer fire, so its track goes (its
             # life stays, for its title and so that it does not open anew).
-            memory.tracks[SurgeKind.STORY].pop(story_id, None)
+            tracks.pop(story_id, None)
             if life is not None and not life.sampled:
                 life.sampled = True
-                self._learn_story(life.first_outlets, now)
+                learned.append(life.first_outlets)
+        if learned:
+            self._learn_stories(learned, now)
         tracked_for = self._story_span
         while memory.opened and memory.lives[memory.opened[0]].opened + tracked_for <= now:
             story_id = memory.opened.popleft()
@@ -368,27 +375,21 @@ class SurgeDetector:
             due = min(due, memory.lives[memory.opened[0]].opened + self._story_span)
         return due
 
-    def _learn_story(self, outlets: int, now: float) -> None:
+    def _learn_stories(self, learned: list[int], now: float) -> None:
+        """``story_learned`` of each story's outlets in turn: after the first, the rest are
+        decayed over no time (a factor of exactly 1.0), so they are plain sums."""
         memory = self._memory
-        seen, seen_at = memory.stories_seen, memory.stories_seen_at
-        memory.stories_seen = story_learned(seen, seen_at, outlets, now, self._forget)
-        memory.stories_seen_at = now
+        seen = story_learned(memory.stories_seen, memory.stories_seen_at, learned[0], now,
+                             self._forget)  # fmt: skip
+        weight, total, squares = seen
+        for outlets in learned[1:]:
+            weight, total, squares = weight + 1, total + outlets, squares + outlets * outlets
+        memory.stories_seen, memory.stories_seen_at = (weight, total, squares), now
 
     def _trim_names(self) -> None:
-        """At the cap: drop the weakest tenth of the names (fewest reports in the window,
-        then the smallest baseline), so trimming is rare."""
-        names, now = self._memory.tracks[SurgeKind.NAME], self._memory.clock or 0.0
-        keep = int(self.settings.max_names * 0.9)
-        for track in names.values():  # windows expire lazily: rank on what is in them
-            track.expire(now - self._window, self._forget)
-        ranked = sorted(names.items(), key=lambda item: _strength(item, now, self._forget))
-        for key, _ in ranked[: len(names) - keep]:
-            del names[key]
-
-
-def _strength(item: tuple[str, Tracked], now: float, forget: float) -> tuple[int, float, str]:
-    key, track = item
-    return (track.count, track.baseline_now(now, forget), key)
+        """At the cap: drop the weakest tenth of the names, so trimming is rare."""
+        now, keep = self._memory.clock or 0.0, int(self.settings.max_names * 0.9)
+        trim(self._memory.tracks[SurgeKind.NAME], keep, now, self._window, self._forget)
 
 
 def backtest(sightings: Iterable[Sighting], settings: SurgeSettings) -> list[Surge]:

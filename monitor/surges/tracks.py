@@ -8,11 +8,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from monitor.surges.model import MAX_TOP, Surge, SurgeKind, surge_id
 
 # (when, story_id, outlet): one independent report in the window
 Report = tuple[float, str, str]
+outlet_of = itemgetter(2)  # a report's outlet
 
 
 @dataclass(slots=True)
@@ -82,11 +84,10 @@ class Track(Baseline):
     text's copies share one outlet key, so they add nothing."""
 
     reports: deque[Report] = field(default_factory=deque)
+    # Outlets and stories are counted by a pass (in C: ``outlets``) when asked: only a
+    # count past ``min_count`` asks, and keeping per-outlet counts as every report comes
+    # and goes cost more than the passes.
     pairs: set[tuple[str, str]] = field(default_factory=set)
-    # Reports in the window per outlet, kept as reports come and go so every check reads
-    # its outlets without a pass over the window. Per story they are counted by a pass
-    # when asked (``by_story``): only a count that would fire asks.
-    by_outlet: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -114,8 +115,6 @@ class Track(Baseline):
                 return False
             pairs.add(pair)
         self.reports.append(report)
-        by_outlet, outlet = self.by_outlet, pair[1]
-        by_outlet[outlet] = by_outlet.get(outlet, 0) + 1
         return True
 
     def expire(self, start: float, forget: float) -> None:
@@ -125,14 +124,10 @@ class Track(Baseline):
         if not reports or reports[0][0] >= start:
             return
         left = 0.0  # the leaving reports' weights at ``start``
-        pairs, by_outlet, exp = self.pairs, self.by_outlet, math.exp
+        pairs, exp = self.pairs, math.exp
         while reports and reports[0][0] < start:  # the hot loop: _drop inlined
             moment, story_id, outlet = reports.popleft()
             pairs.discard((story_id, outlet))
-            if (remaining := by_outlet[outlet] - 1) > 0:
-                by_outlet[outlet] = remaining
-            else:
-                del by_outlet[outlet]
             left += exp(forget * (moment - start))
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
@@ -142,7 +137,8 @@ class Track(Baseline):
         return len(self.reports)
 
     def outlets(self) -> int:
-        return len(self.by_outlet)
+        """Distinct outlets in the window (a pass in C)."""
+        return len(set(map(outlet_of, self.reports)))
 
     def by_story(self) -> dict[str, int]:
         """Reports in the window per story (a pass over them)."""
@@ -156,7 +152,10 @@ class Track(Baseline):
 
     def top_outlets(self) -> tuple[str, ...]:
         """The outlets with the most reports in the window (ties by name)."""
-        ranked = sorted(self.by_outlet.items(), key=lambda item: (-item[1], item[0]))
+        counts: dict[str, int] = {}
+        for _, _, outlet in self.reports:
+            counts[outlet] = counts.get(outlet, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return tuple(outlet for outlet, _ in ranked[:MAX_TOP])
 
     def top_stories(self) -> list[tuple[str, int]]:
@@ -166,6 +165,21 @@ class Track(Baseline):
 
 # What a key is tracked as: one report, or a window of them.
 Tracked = Track | FirstReport
+
+
+def trim(tracks: dict[str, Tracked], keep: int, now: float, window: float, forget: float) -> None:
+    """Drop the weakest of ``tracks`` down to ``keep``: fewest reports in the ``window``
+    seconds before ``now``, then the smallest baseline (ties by key)."""
+    for track in tracks.values():  # windows expire lazily: rank on what is in them
+        track.expire(now - window, forget)
+    ranked = sorted(tracks.items(), key=lambda item: _strength(item, now, forget))
+    for key, _ in ranked[: len(tracks) - keep]:
+        del tracks[key]
+
+
+def _strength(item: tuple[str, Tracked], now: float, forget: float) -> tuple[int, float, str]:
+    key, track = item
+    return (track.count, track.baseline_now(now, forget), key)
 
 
 def surge_of(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from monitor.surges import (
     backtest,
     sighted_at,
 )
+from monitor.surges.baselines import story_learned
 from monitor.surges.state import load_memory
 from monitor.surges.tracks import Track
 from tests.support.surge_streams import MONDAY, Newsroom, busy_days, in_order, one_story
@@ -375,3 +377,21 @@ def test_a_kind_turned_off_keeps_only_its_window() -> None:
         detector.observe(Sighting(at, f"s{index}", OUTLETS[index % 20], "t", names=KUNMING))
     reports = load_memory(detector.snapshot()).tracks[SurgeKind.NAME]["kunming"].reports
     assert len(reports) <= 7  # an hour of reports, and the one that made it look back
+
+
+def test_stories_whose_first_window_ends_together_are_learned_one_after_another() -> None:
+    """Stories swept at one time are learned as if one at a time, to the same bits: the
+    population of stories' first windows is what a story's surge is judged against."""
+    at, detector = MONDAY + timedelta(days=1), SurgeDetector(DEFAULTS)
+    sizes = (1, 3, 2, 1)
+    opened = [one_story(at, 0.5, OUTLETS[:n], story_id=f"s{i}") for i, n in enumerate(sizes)]
+    early = one_story(at - timedelta(hours=3), 0.5, OUTLETS[:2], story_id="early")
+    for sighting in in_order(early, *opened):  # "early" learned: the sums are decayed
+        detector.observe(sighting)
+    before = load_memory(detector.snapshot())
+    detector.observe(one_story(at + timedelta(hours=2), 1, OUTLETS[:1], story_id="later")[0])
+    seen, now = before.stories_seen, (at + timedelta(hours=2)).timestamp()
+    forget, seen_at = math.log(2) / (DEFAULTS.half_life_hours * 3600), before.stories_seen_at
+    for outlets in sizes:
+        seen, seen_at = story_learned(seen, seen_at, outlets, now, forget), now
+    assert load_memory(detector.snapshot()).stories_seen == seen

@@ -109,3 +109,17 @@ def test_a_name_seen_once_then_bursting_fires_alike_across_a_save_of_its_lone_re
     assert [surge.key for surge in expected if surge.key == "kunming"] == ["kunming"]
     assert fired == expected
     assert restarted.snapshot() == straight.snapshot()
+
+
+def test_outlets_are_counted_from_the_reports_in_the_window() -> None:
+    """A key's outlets, and its top outlets by reports, are those of the reports still in
+    its window: one leaving takes its outlet with it once no other report holds it."""
+    track = Track("kunming")
+    for moment, story, outlet in [(0.0, "s1", "a"), (10.0, "s2", "a"), (20.0, "s3", "b"),
+                                  (30.0, "s3", "b"), (40.0, "s4", "c")]:  # fmt: skip
+        track.add(moment, story, outlet)
+    assert (track.count, track.outlets(), track.top_outlets()) == (4, 3, ("a", "b", "c"))
+    track.expire(15.0, FORGET)  # the reports before 15 s leave
+    assert (track.count, track.outlets(), track.top_outlets()) == (2, 2, ("b", "c"))
+    track.expire(25.0, FORGET)
+    assert (track.count, track.outlets(), track.top_outlets()) == (1, 1, ("c",))
