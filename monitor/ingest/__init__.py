@@ -16,7 +16,7 @@ from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_all, ingest_pu
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.story_alerts import AlertPolicy
 from monitor.ingest.surge_names import entity_names, sighting_of
-from monitor.ingest.surges import SurgeSink, SurgeStage
+from monitor.ingest.surges import SurgeCountError, SurgeSink, SurgeStage
 
 __all__ = [
     "AlertPolicy",
@@ -27,6 +27,7 @@ __all__ = [
     "PollOutcome",
     "Runtime",
     "RuntimeHolder",
+    "SurgeCountError",
     "SurgeSink",
     "SurgeStage",
     "embedded",

@@ -54,6 +54,16 @@ Counting = asyncio.Future[list[list[Surge] | Exception]]
 SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
 
 
+class SurgeCountError(Exception):
+    """A poll's surge counting raised (its ``__cause__``), logged already with its
+    ``feed_url`` (``surge_count_failed``); ``fired``, what the poll's articles before the
+    fault made fire, is recorded all the same (their cooldowns are in the detector)."""
+
+    def __init__(self, feed_url: str, error: Exception, fired: list[Surge]) -> None:
+        super().__init__(f"surge count: {type(error).__name__}: {error}")
+        self.feed_url, self.fired = feed_url, fired
+
+
 class Handed(NamedTuple):
     """One poll's newly stored articles as handed to the stage, waiting to be counted:
     ``entities``, the entity names of the rule set they were matched with; on a feed's
@@ -73,27 +83,32 @@ def count_poll(
     """Each stored article of one poll, in order, counted by ``detector``: what they made
     fire (in the order it fired). Each article is handed to ``SurgeDetector.count`` by
     the fields of its sighting (as ``sighting_of`` reads them), no ``Sighting`` built;
-    on a feed's ``first_poll`` an undated article is its backlog (``remember``)."""
+    on a feed's ``first_poll`` an undated article is its backlog (``remember``). A count
+    that raises raises ``SurgeCountError`` with what the articles before it made fire."""
     fired: list[Surge] = []
     count, seen = detector.count, Verdict.SEEN
-    for item in ingested:
-        decision = item.decision
-        if decision.verdict is seen:
-            continue
-        article, matches, facts = item.article, item.matches, decision.facts
-        published = article.published
-        if first_poll and published is None:
-            detector.remember(sighting_of(item, entities))
-            continue
-        count(
-            sighted_at(published, article.fetched_at).timestamp(),
-            decision.story_id,
-            facts.outlet or article.feed_url,
-            article.title,
-            rules=matched_rules(matches) if matches else (),
-            names=names_of(facts.places, facts.actors, matches, entities),
-            into=fired,
-        )
+    try:
+        for item in ingested:
+            decision = item.decision
+            if decision.verdict is seen:
+                continue
+            article, matches, facts = item.article, item.matches, decision.facts
+            published = article.published
+            if first_poll and published is None:
+                detector.remember(sighting_of(item, entities))
+                continue
+            count(
+                sighted_at(published, article.fetched_at).timestamp(),
+                decision.story_id,
+                facts.outlet or article.feed_url,
+                article.title,
+                rules=matched_rules(matches) if matches else (),
+                names=names_of(facts.places, facts.actors, matches, entities),
+                into=fired,
+            )
+    except Exception as err:  # the detector's cooldowns hold what fired: it must be kept
+        feed_url = ingested[0].article.feed_url if ingested else ""
+        raise SurgeCountError(feed_url, err, fired) from err
     return fired
 
 
@@ -103,8 +118,9 @@ def count_polls(
     """Each stored article of ``handed``, in order, counted by ``detector``: per poll, what
     its own articles made fire (in the order it fired). The same calls, in the same order,
     as counting them one poll at a time (``count_poll``). With ``failed``, a poll whose
-    counting raises is noted there (by its place; nothing fired in its slot) and the polls
-    after it are counted all the same, as they would be one at a time."""
+    counting raises is noted there (by its place, its ``SurgeCountError`` holding what its
+    articles before the fault fired; nothing in its slot) and logged, and the polls after
+    it are counted all the same, as they would be one at a time."""
     if failed is None:
         return [count_poll(detector, *poll) for poll in handed]
     return [_count_or_note(detector, poll, number, failed) for number, poll in enumerate(handed)]
@@ -113,13 +129,25 @@ def count_polls(
 def _count_or_note(
     detector: SurgeDetector, poll: Handed, number: int, failed: dict[int, Exception]
 ) -> list[Surge]:
+    counted = _count_logged(detector, poll)
+    if isinstance(counted, list):
+        return counted
+    failed[number] = counted
+    return []
+
+
+def _count_logged(detector: SurgeDetector, poll: Handed) -> list[Surge] | SurgeCountError:
+    """One poll counted; a count that raises is logged here, once (``surge_count_failed``),
+    and handed back: the poll's caller gets it as the poll's error and says no more."""
     try:
         return count_poll(detector, *poll)
-    except Exception as err:  # a fault on this poll's articles: the others are not its
-        failed[number] = err
-        feed_url = poll.ingested[0].article.feed_url if poll.ingested else ""
-        log.error("surge_count_failed", feed_url=feed_url, error=f"{type(err).__name__}: {err}")
-        return []
+    except SurgeCountError as err:
+        cause = err.__cause__
+        log.error(
+            "surge_count_failed", feed_url=err.feed_url,
+            error=f"{type(cause).__name__}: {cause}", surges_kept=len(err.fired), exc_info=cause,
+        )  # fmt: skip
+        return err
 
 
 def count_handed(detector: SurgeDetector, handed: Iterable[Handed]) -> list[Surge]:
@@ -198,10 +226,10 @@ class SurgeStage:
         entities = self._entities(ruleset)
         if alone and self._gathering is None:  # nothing can join it: counted at once
             self._unsaved = True
-            fired = count_poll(self.detector, ingested, entities, first_poll)
-            if fired or self._save_due():
+            counted = _count_logged(self.detector, Handed(ingested, entities, first_poll))
+            if (fired := _fired_by(counted)) or self._save_due():
                 await self._shielded(self._settle(fired))
-            return fired
+            return _answer(counted)
         poll = len(self._pending)  # this poll's place in the count it joins
         self._pending.append(Handed(ingested, entities, first_poll))
         if (gathering := self._gathering) is None:  # none gathering: this poll starts one
@@ -225,7 +253,7 @@ class SurgeStage:
         (``_shielded``); else no task is made and no turn of the loop waited."""
         polls = self._counted(gathering)
         settling = self._settled(polls, gathering)
-        fired = any(isinstance(one, list) and one for one in polls)
+        fired = any(_fired_by(one) for one in polls)
         await (self._shielded(settling) if fired or self._save_due() else settling)
 
     async def _shielded(self, settling: Coroutine[None, None, None]) -> None:
@@ -248,8 +276,8 @@ class SurgeStage:
     def _counted(self, gathering: Counting) -> list[list[Surge] | Exception]:
         """The articles handed in, counted (per poll, what fired); polls handed in from now
         on start the next count. A poll whose counting raises gets its error, as it would
-        counted alone, and the others' articles are counted and what they fired recorded
-        (``surge_count_failed`` logs it with the poll's feed_url). A count that raises
+        counted alone (logged once, ``surge_count_failed``, with the poll's feed_url), what
+        its articles before the fault fired and the others' surges recorded. A count that raises
         outside any poll fails every poll of it: none is left waiting for ever."""
         self._gathering = None
         pending, self._pending = self._pending, []
@@ -340,7 +368,14 @@ class SurgeStage:
 def _joined(polls: Sequence[list[Surge] | Exception]) -> list[Surge]:
     if len(polls) == 1 and isinstance(fired := polls[0], list):
         return fired
-    return [surge for fired in polls if isinstance(fired, list) for surge in fired]
+    return [surge for fired in polls for surge in _fired_by(fired)]
+
+
+def _fired_by(poll: list[Surge] | Exception) -> list[Surge]:
+    """A poll's surges; of a poll whose count raised, those fired before the fault."""
+    if isinstance(poll, SurgeCountError):
+        return poll.fired
+    return poll if isinstance(poll, list) else []
 
 
 def _answer(fired: list[Surge] | Exception) -> list[Surge]:

@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 import monitor.ingest.surges as surge_stage
 from monitor.config import SurgeSettings
 from monitor.ingest import Ingested, SurgeStage, entity_names, sighting_of
-from monitor.ingest.surges import Handed, count_handed, count_polls
+from monitor.ingest.surges import Handed, SurgeCountError, count_handed, count_polls
 from monitor.records.models import DedupDecision, StoryFacts, Verdict
 from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Sighting, Surge, SurgeDetector, SurgeKind
@@ -264,7 +264,8 @@ async def test_a_poll_whose_count_fails_fails_alone_and_the_others_are_counted(
                     stage.observe(stream[:half]), stage.observe([faulty]),
                     stage.observe(stream[half:]), return_exceptions=True,
                 )  # fmt: skip
-        assert isinstance(failed, RuntimeError)
+        assert isinstance(failed, SurgeCountError)
+        assert isinstance(failed.__cause__, RuntimeError)
         assert isinstance(first, list) and isinstance(last, list)
         assert [first, last] == _poll_by_poll([stream[:half], stream[half:]])
         assert [*first, *last] == alone
@@ -273,6 +274,41 @@ async def test_a_poll_whose_count_fails_fails_alone_and_the_others_are_counted(
         assert await stage.store.load_surge_state() == alone_state
         noted = [entry for entry in logs if entry["event"] == "surge_count_failed"]
         assert [entry["feed_url"] for entry in noted] == [faulty.article.feed_url]
+    finally:
+        await stage.store.close()
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["counted at once", "gathered"])
+async def test_a_poll_whose_count_fails_records_what_its_earlier_articles_fired(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alone: bool
+) -> None:
+    """The detector raising on a poll's last article: the surges its earlier articles
+    fired (their cooldowns are in the detector already) are recorded and the state saved,
+    then the poll fails with the error, logged once with its feed (surge_count_failed)."""
+    stream = _stream()
+    alone_fired, alone_state = _one_by_one(stream)
+    stage, sunk = await _stage(tmp_path)
+    faulty = replace(stream[0], article=replace(stream[0].article, title="a faulty report"))
+    count = SurgeDetector.count
+
+    def failing_on_faulty(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
+        if args[3] == "a faulty report":
+            raise RuntimeError("a detector fault")
+        count(detector, *args, **kwargs)
+
+    monkeypatch.setattr(SurgeDetector, "count", failing_on_faulty)
+    try:
+        with capture_logs() as logs, pytest.raises(SurgeCountError) as failed:
+            async with asyncio.timeout(HANG_GUARD):
+                await stage.observe([*stream, faulty], alone=alone)
+        assert alone_fired and [surge for fired in sunk for surge in fired] == alone_fired
+        assert failed.value.fired == alone_fired
+        assert isinstance(failed.value.__cause__, RuntimeError)
+        assert await stage.store.load_surge_state() == alone_state
+        noted = [entry for entry in logs if entry["event"] == "surge_count_failed"]
+        assert [(entry["feed_url"], entry["error"]) for entry in noted] == [
+            (faulty.article.feed_url, "RuntimeError: a detector fault")
+        ]
     finally:
         await stage.store.close()
 

@@ -160,6 +160,34 @@ async def test_a_store_error_recording_surges_is_logged_and_the_poll_succeeds(
     assert all(state.error_count == 0 and state.last_success for state in states)
 
 
+async def test_a_poll_whose_surge_count_fails_is_logged_once_with_its_feed(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detector raising on one poll's article fails that poll: the surge stage logs
+    it (surge_count_failed, with its feed and the error) and the daemon says no more."""
+    surge = SURGE.format(names="false", stories="false")
+    daemon = await Daemon.build(load_config(_config(tmp_path, server, surge)))
+    count, calls = SurgeDetector.count, []
+
+    def failing_first(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a detector fault")
+        count(detector, *args, **kwargs)
+
+    monkeypatch.setattr(SurgeDetector, "count", failing_first)
+    try:
+        with capture_logs() as logs:
+            await daemon.run_once()
+    finally:
+        await daemon.close()
+    failed = [entry for entry in logs if entry["event"] == "surge_count_failed"]
+    assert [entry["error"] for entry in failed] == ["RuntimeError: a detector fault"]
+    assert failed[0]["feed_url"] in {feed.url for feed in daemon.config.feeds}
+    assert not [entry for entry in logs if entry["event"] == "feed_poll_crashed"]
+    assert len(calls) == OUTLETS
+
+
 async def test_the_state_is_saved_as_soon_as_surges_fire(
     tmp_path: Path, server: FeedServer
 ) -> None:
