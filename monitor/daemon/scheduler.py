@@ -27,6 +27,7 @@ from apscheduler.events import (
 )
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import DaemonSettings, FeedSettings
@@ -131,7 +132,7 @@ def add_periodic_job(
     scheduler: AsyncIOScheduler, job_id: str, seconds: float, work: Callable[[], Awaitable[object]]
 ) -> None:
     scheduler.add_job(
-        functools.partial(_cancel_is_no_error, job_id, work),
+        functools.partial(_cancel_is_no_error, scheduler, job_id, work),
         IntervalTrigger(seconds=seconds),
         id=job_id,
         name=job_id,
@@ -142,14 +143,19 @@ def add_periodic_job(
     )
 
 
-async def _cancel_is_no_error(job_id: str, work: Callable[[], Awaitable[object]]) -> object:
-    """``work()``; cancelled (the scheduler's shutdown cancels the runs still going, a
-    claim waiting on the database, say), logged quietly. The cancel unwinds ``work`` as
-    any does and ends here: APScheduler 3 catches whatever a job raises, BaseException
-    included, and would log it as the job's error with its traceback, then end the run
-    just the same."""
+async def _cancel_is_no_error(
+    scheduler: AsyncIOScheduler, job_id: str, work: Callable[[], Awaitable[object]]
+) -> object:
+    """``work()``; cancelled while the scheduler stops (a stopping daemon pauses it first,
+    then its shutdown cancels the runs still going, a claim waiting on the database, say),
+    logged quietly: the cancel unwinds ``work`` as any does and ends here. A cancel while
+    the scheduler runs is no shutdown but a fault: raised on, so APScheduler 3 (which
+    catches whatever a job raises, BaseException included) logs it as the job's error,
+    with its traceback, and ends the run just the same."""
     try:
         return await work()
     except asyncio.CancelledError:
+        if scheduler.state == STATE_RUNNING:
+            raise
         log.debug("job_cancelled", job=job_id)
         return None

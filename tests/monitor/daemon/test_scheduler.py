@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from structlog.testing import capture_logs
 
 from monitor.config.feeds import FeedSettings
 from monitor.config.settings import DaemonSettings, load_config
@@ -20,6 +24,7 @@ from monitor.daemon.scheduler import (
 )
 from monitor.ingest.pipeline import PollOutcome
 from monitor.records.models import FeedState
+from tests.support.processes import HANG_GUARD
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -110,6 +115,34 @@ def test_periodic_job_is_single_instance() -> None:
 
 async def _noop(feed: FeedSettings) -> None:
     return None
+
+
+async def test_a_periodic_job_cancelled_while_the_scheduler_runs_is_a_job_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A cancel that is no shutdown (the scheduler still running) is a fault of the job:
+    APScheduler reports and logs it as the job's error, not a quiet ``job_cancelled``."""
+
+    async def cancelled() -> None:
+        raise asyncio.CancelledError
+
+    scheduler, ended = make_scheduler(), asyncio.Event()
+    events: list[JobExecutionEvent] = []
+    scheduler.add_listener(
+        lambda event: (events.append(event), ended.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+    )
+    add_periodic_job(scheduler, "store_check", 3600, cancelled)
+    with capture_logs() as logs, caplog.at_level(logging.ERROR, logger="apscheduler"):
+        scheduler.start()
+        try:
+            scheduler.modify_job("store_check", next_run_time=datetime.now(UTC))
+            await asyncio.wait_for(ended.wait(), HANG_GUARD)
+        finally:
+            scheduler.shutdown(wait=False)
+    assert [event.code for event in events] == [EVENT_JOB_ERROR]
+    assert isinstance(events[0].exception, asyncio.CancelledError)
+    assert [record.levelno for record in caplog.records] == [logging.ERROR]
+    assert not [entry for entry in logs if entry["event"] == "job_cancelled"]
 
 
 async def test_polling_moves_each_job_to_the_next_poll_its_state_holds(tmp_path: Path) -> None:
