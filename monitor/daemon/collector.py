@@ -8,13 +8,17 @@ freed by the next re-freeze: the hourly prune unfreezes, collects once and freez
 
 ``gc`` freezes and unfreezes everything at once: it cannot give back one daemon's objects
 and keep another's. So the freeze is held for the process: the daemons that froze are
-counted, and objects are given back only when the last of them lets go, and only when
-nothing was frozen before the first (by a library, or an application that embeds the
-daemon): those are not the daemon's to give back, and are left frozen with its own.
+counted, and objects are given back only when the last of them lets go. When something
+froze objects before the first daemon (a library, or an application that embeds the
+daemon), the daemons freeze nothing: unfreezing later would give back the application's
+objects too, and leaving everything frozen would keep closed daemons' cyclic garbage for
+ever. The application's own freeze is its business, left as it is.
 
 While held, the young generation is also collected less often (decision 0090): the poll
-cycle's short-lived objects mostly die before a collection would have looked at them. The
-thresholds found at the first hold are restored when the last is given back.
+cycle's short-lived objects mostly die before a collection would have looked at them. Only
+a threshold still at CPython's default is raised (one set by an embedding application is
+its choice), and it is put back, exactly as found, when the last hold is given back,
+unless someone set it again meanwhile.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import structlog
 log = structlog.get_logger("monitor.daemon.collector")
 
 __all__ = [
+    "PYTHON_DEFAULT_YOUNG_THRESHOLD",
     "WARM_YOUNG_THRESHOLD",
     "freeze_long_lived",
     "refreeze_long_lived",
@@ -42,34 +47,45 @@ __all__ = [
 WARM_YOUNG_THRESHOLD: Final = 10_000
 
 
+# CPython's young-generation threshold (3.11-3.13): any other value was set by someone.
+PYTHON_DEFAULT_YOUNG_THRESHOLD: Final = 700
+
+
 @dataclass(slots=True)
 class _Holders:
-    """The daemons of this process whose objects are frozen, and what was frozen before."""
+    """The daemons of this process that hold the freeze, and what they changed."""
 
     count: int = 0
-    frozen_before: int = 0  # objects frozen when the first froze: not theirs
-    thresholds: tuple[int, int, int] = (0, 0, 0)  # the collector's when the first froze
+    owned: bool = False  # nothing was frozen before the first: the frozen objects are theirs
+    young_before: int | None = None  # the young threshold they raised (None: left alone)
 
 
 _HOLDERS = _Holders()
 
 
 def freeze_long_lived() -> int:
-    """Collect what is garbage now, then freeze every survivor; return how many are frozen.
-    Each call is one hold, given back by one :func:`unfreeze_long_lived`."""
+    """Collect what is garbage now, then freeze every survivor; return how many are frozen
+    (none when something else froze first). Each call is one hold, given back by one
+    :func:`unfreeze_long_lived`."""
     if _HOLDERS.count == 0:
-        _HOLDERS.frozen_before = gc.get_freeze_count()
-        _HOLDERS.thresholds = gc.get_threshold()
-        gc.set_threshold(WARM_YOUNG_THRESHOLD, *_HOLDERS.thresholds[1:])
+        _HOLDERS.owned = gc.get_freeze_count() == 0
+        _HOLDERS.young_before = _raised_young_threshold()
     _HOLDERS.count += 1
+    young = gc.get_threshold()[0]
+    if not _HOLDERS.owned:
+        log.info("gc_freeze_skipped", frozen_before=gc.get_freeze_count(), young_threshold=young)
+        return 0
     frozen = _collect_and_freeze()
-    log.info("gc_frozen", objects=frozen, young_threshold=gc.get_threshold()[0])
+    log.info("gc_frozen", objects=frozen, young_threshold=young)
     return frozen
 
 
 def refreeze_long_lived() -> int:
     """Frozen objects given back to the collector, one full collection (frees frozen
-    garbage in cycles), and the survivors frozen again; return how many are frozen."""
+    garbage in cycles), and the survivors frozen again; return how many are frozen.
+    Nothing when the daemons froze nothing (someone else had)."""
+    if not _HOLDERS.owned:
+        return 0
     gc.unfreeze()
     frozen = _collect_and_freeze()
     log.debug("gc_refrozen", objects=frozen)
@@ -83,12 +99,27 @@ def _collect_and_freeze() -> int:
 
 
 def unfreeze_long_lived() -> None:
-    """One hold given back; the last restores the collector's thresholds and gives every
-    frozen object back to the collector (a closed daemon's are garbage), unless objects
-    were frozen before the first hold."""
-    held = _HOLDERS.count > 0
-    _HOLDERS.count = max(_HOLDERS.count - 1, 0)
-    if _HOLDERS.count == 0 and held:
-        gc.set_threshold(*_HOLDERS.thresholds)
-    if _HOLDERS.count == 0 and _HOLDERS.frozen_before == 0:
+    """One hold given back; the last gives every frozen object back to the collector (a
+    closed daemon's are garbage) when the daemons froze them, and puts back the young
+    threshold they raised unless it was set again meanwhile."""
+    if _HOLDERS.count == 0:
+        return
+    _HOLDERS.count -= 1
+    if _HOLDERS.count > 0:
+        return
+    young, *older = gc.get_threshold()
+    if _HOLDERS.young_before is not None and young == WARM_YOUNG_THRESHOLD:
+        gc.set_threshold(_HOLDERS.young_before, *older)
+    if _HOLDERS.owned:
         gc.unfreeze()
+    _HOLDERS.owned, _HOLDERS.young_before = False, None
+
+
+def _raised_young_threshold() -> int | None:
+    """The young threshold raised to ``WARM_YOUNG_THRESHOLD`` when still CPython's
+    default; what it was (None: someone had set it, left as it is)."""
+    young, *older = gc.get_threshold()
+    if young != PYTHON_DEFAULT_YOUNG_THRESHOLD:
+        return None
+    gc.set_threshold(WARM_YOUNG_THRESHOLD, *older)
+    return young

@@ -1,7 +1,7 @@
 """The cyclic collector kept off the warm daemon's objects: frozen once warm (before the
-first poll) with a larger young generation, frozen garbage in cycles freed by the prune's
-re-freeze, given back at close, unless another daemon of the process still holds its
-freeze or something froze first."""
+first poll) with a larger young generation (only from CPython's default), frozen garbage
+in cycles freed by the prune's re-freeze, given back at close, unless another daemon of
+the process still holds its freeze; nothing frozen when something froze first."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from monitor.daemon import collector
 from monitor.daemon.collector import (
     WARM_YOUNG_THRESHOLD,
     freeze_long_lived,
+    refreeze_long_lived,
     unfreeze_long_lived,
 )
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
@@ -86,14 +87,53 @@ async def test_the_prune_frees_frozen_garbage_in_cycles_and_freezes_the_rest_aga
         await daemon.close()
 
 
-def test_objects_frozen_before_the_daemon_froze_stay_frozen_when_it_gives_back() -> None:
+def test_when_something_froze_first_the_daemon_freezes_nothing_and_leaves_it_frozen() -> None:
     """A library, or an application embedding the daemon, froze its own objects first:
-    gc cannot tell them from the daemon's, so the daemon leaves them all frozen."""
+    gc cannot tell them from the daemon's, so the daemon freezes none of its own (they
+    would stay frozen after it closed) and leaves theirs frozen, the prune's too."""
     theirs = _Cycle()
     gc.freeze()
-    freeze_long_lived()
+    frozen = gc.get_freeze_count()
+    mine = _Cycle()
+    with capture_logs() as logs:
+        assert freeze_long_lived() == 0
+    assert [entry["frozen_before"] for entry in logs] == [frozen]
+    assert _tracked(mine) and gc.get_freeze_count() == frozen
+    assert refreeze_long_lived() == 0 and not _tracked(theirs)
     unfreeze_long_lived()
-    assert not _tracked(theirs)
+    assert _tracked(mine) and not _tracked(theirs) and gc.get_freeze_count() == frozen
+
+
+@pytest.mark.parametrize(
+    ("found", "held", "set_meanwhile", "after"),
+    [
+        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), None, (700, 10, 10)),
+        ((700, 25, 5), (WARM_YOUNG_THRESHOLD, 25, 5), None, (700, 25, 5)),
+        ((2_500, 10, 10), (2_500, 10, 10), None, (2_500, 10, 10)),  # the application's own
+        ((0, 10, 10), (0, 10, 10), None, (0, 10, 10)),  # the application's: off
+        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (3_000, 10, 10), (3_000, 10, 10)),
+        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (WARM_YOUNG_THRESHOLD, 50, 10),
+         (700, 50, 10)),
+    ],
+    ids=["default", "default young", "set by the application", "disabled", "set again while held",
+         "older set while held"],
+)  # fmt: skip
+def test_the_young_threshold_is_raised_only_from_the_default_and_put_back_as_found(
+    found: tuple[int, int, int],
+    held: tuple[int, int, int],
+    set_meanwhile: tuple[int, int, int] | None,
+    after: tuple[int, int, int],
+) -> None:
+    """An embedding application's own collector settings are its choice: only CPython's
+    default young threshold is raised, and only what the daemon raised is put back,
+    unless the application set it again while the daemon ran."""
+    gc.set_threshold(*found)
+    freeze_long_lived()
+    assert gc.get_threshold() == held
+    if set_meanwhile is not None:
+        gc.set_threshold(*set_meanwhile)
+    unfreeze_long_lived()
+    assert gc.get_threshold() == after
 
 
 def test_a_daemons_objects_stay_frozen_while_another_daemon_holds_its_freeze() -> None:
