@@ -18,7 +18,7 @@ from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import Connection
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.postgres.story_sync import StorySync
-from tests.monitor.store.test_postgres_publishing import Unrelated, Watch, _record, _stored
+from tests.support.publishing import Unrelated, Watch, article_record, stored_articles
 from tests.support.stores import POSTGRES_URL, two_postgres_stores
 
 pytestmark = [
@@ -78,7 +78,7 @@ async def test_a_publishing_refused_again_and_again_is_resettled_and_lands_witho
     re-settled from the savepoint with the stories lock free and the write's story row
     still locked; the write is begun once, stored on the eleventh publishing."""
     first, second = daemons
-    await second.record_articles([_record("old")])
+    await second.record_articles([article_record("old")])
     refusals, seen = 10, []
     async with second._connection() as watcher:
 
@@ -89,17 +89,19 @@ async def test_a_publishing_refused_again_and_again_is_resettled_and_lands_witho
                 with pytest.raises(psycopg.errors.LockNotAvailable):
                     await watcher.execute(_ROW)  # the row the write grows: still its own
             if settled <= refusals:
-                await second.record_articles([_record(f"theirs-{settled}")])
+                await second.record_articles([article_record(f"theirs-{settled}")])
 
         first.stories = Meddled(meanwhile)
         watch = Unrelated()
         first.watch_stories(watch)
         with capture_logs() as logs:
-            await first.record_articles([_record("mine"), _record("grows", joins="s-old")])
+            await first.record_articles(
+                [article_record("mine"), article_record("grows", joins="s-old")]
+            )
     assert _events(logs, "store_publish_resettled", "round") == [(n,) for n in range(1, 11)]
     assert not _events(logs, "store_write_retried", "reason")
     assert first.stories.begun == 1 and seen == [0] * refusals
-    stored = await _stored(first)
+    stored = await stored_articles(first)
     assert stored["a-mine"][0] == "s-mine" and stored["a-grows"][0] == "s-old"
     theirs = [f"a-theirs-{n}" for n in range(1, refusals + 1)]
     assert max(stored[name][1] for name in theirs) < stored["a-mine"][1]
@@ -114,15 +116,15 @@ async def test_a_story_opened_in_the_window_is_found_by_resettling_and_folded_in
 
     async def meanwhile(conn: Connection, settled: int) -> None:
         if settled == 1:
-            await second.record_articles([_record("theirs")])  # the same event, elsewhere
+            await second.record_articles([article_record("theirs")])  # the same event, elsewhere
 
     first.stories = Meddled(meanwhile)
     first.watch_stories(Watch())
     with capture_logs() as logs:
-        await first.record_articles([_record("mine")])
+        await first.record_articles([article_record("mine")])
     assert _events(logs, "store_publish_resettled", "round") == [(1,)]
     assert _events(logs, "store_write_retried", "attempt", "reason") == [(1, "opened_meanwhile")]
-    assert (await _stored(first))["a-mine"][0] == "s-theirs"
+    assert (await stored_articles(first))["a-mine"][0] == "s-theirs"
 
 
 async def test_two_daemons_racing_to_open_one_story_open_it_once(
@@ -143,11 +145,12 @@ async def test_two_daemons_racing_to_open_one_story_open_it_once(
     first, second = daemons
     with capture_logs() as logs:
         await asyncio.gather(
-            first.record_articles([_record("one")]), second.record_articles([_record("two")])
+            first.record_articles([article_record("one")]),
+            second.record_articles([article_record("two")]),
         )
     assert len(_events(logs, "store_publish_resettled", "round")) == 1
     assert _events(logs, "store_write_retried", "reason") == [("opened_meanwhile",)]
-    stored = await _stored(first)
+    stored = await stored_articles(first)
     assert stored["a-one"][0] == stored["a-two"][0]
     async with first._connection() as conn:
         stories = await (await conn.execute("SELECT count(*) AS n FROM stories")).fetchone()

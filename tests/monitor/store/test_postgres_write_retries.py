@@ -13,7 +13,7 @@ from monitor.records import AlertRecord
 from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.postgres.story_sync import OpenedMeanwhileError
-from tests.monitor.store.test_postgres_publishing import _record, _stored
+from tests.support.publishing import article_record, stored_articles
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
@@ -71,15 +71,15 @@ async def test_a_write_is_tried_as_often_as_its_causes_budgets_allow(
     store = Failing(url, errors)
     await store.open()
     try:
-        records = [_record("one"), _record("two"), _record("three")]
+        records = [article_record("one"), article_record("two"), article_record("three")]
         if lands_on is None:
             with pytest.raises(errors[-1]):
                 await store.record_articles(records)
             assert store.tries == len(errors)
-            assert await _stored(store) == {}
+            assert await stored_articles(store) == {}
         else:
             await store.record_articles(records)
             assert store.tries == lands_on
-            assert set(await _stored(store)) == {"a-one", "a-two", "a-three"}
+            assert set(await stored_articles(store)) == {"a-one", "a-two", "a-three"}
     finally:
         await store.close()
