@@ -1,19 +1,33 @@
 """Two daemons' story indexes and articles for the PostgreSQL publishing tests: an index
 that takes any story another daemon opened for the one it looks for, one that takes none,
-an article record opening its own story or folded into one, and what a schema stores."""
+an article record opening its own story or folded into one, what a schema stores, and a
+story sync that lets a test act in the window where a publishing can be refused."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg import AsyncCursor
+from psycopg.rows import DictRow
+
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import ArticleRecord
+from monitor.store.postgres.schema import Connection
 from monitor.store.postgres.store import PostgresStore
+from monitor.store.postgres.story_sync import StorySync
 from monitor.store.records import OpenedElsewhere, WindowArticle
 
-__all__ = ["NOW", "Unrelated", "Watch", "article_record", "stored_articles"]
+__all__ = [
+    "NOW",
+    "Meanwhile",
+    "Meddled",
+    "Unrelated",
+    "Watch",
+    "article_record",
+    "stored_articles",
+]
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -66,3 +80,34 @@ async def stored_articles(store: PostgresStore) -> dict[str, Any]:
     async with store._connection() as conn:
         found = await conn.execute("SELECT article_id, story_id, seq FROM articles ORDER BY seq")
         return {row["article_id"]: (row["story_id"], row["seq"]) for row in await found.fetchall()}
+
+
+Meanwhile = Callable[[Connection, int], Awaitable[None]]
+
+
+class Meddled(StorySync):
+    """A story sync that runs ``meanwhile`` (the write's connection, its how-manieth
+    settling) after each settling: in the window where a publishing can be refused."""
+
+    def __init__(self, meanwhile: Meanwhile) -> None:
+        super().__init__()
+        self.meanwhile = meanwhile
+        self.settled = self.begun = 0
+
+    async def before_write(
+        self, conn: Connection, records: Sequence[ArticleRecord]
+    ) -> tuple[list[ArticleRecord], int]:
+        self.begun += 1
+        return await super().before_write(conn, records)
+
+    async def settle(
+        self,
+        conn: Connection,
+        records: Sequence[ArticleRecord],
+        known: int,
+        asked: AsyncCursor[DictRow] | None,
+    ) -> int:
+        known = await super().settle(conn, records, known, asked)
+        self.settled += 1
+        await self.meanwhile(conn, self.settled)
+        return known

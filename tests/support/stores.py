@@ -75,10 +75,13 @@ async def postgres_schema() -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def two_postgres_stores() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    """Two opened stores on one fresh schema, as two daemons sharing a database see it."""
+async def two_postgres_stores(
+    first_size: int = 2,
+) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two opened stores on one fresh schema, as two daemons sharing a database see it;
+    the first with at most ``first_size`` connections (1: the one a trace follows)."""
     async with postgres_schema() as url:
-        first, second = PostgresStore(url, max_size=2), PostgresStore(url, max_size=2)
+        first, second = PostgresStore(url, max_size=first_size), PostgresStore(url, max_size=2)
         await first.open()
         await second.open()
         try:

@@ -163,14 +163,22 @@ class StorySync:
     ) -> AsyncCursor[DictRow] | None:
         """The first page :meth:`settle` reads, sent in the write's pipeline (not read), so it
         comes back with the pipeline's last answers; None when the write needs no settling.
-        The savepoint a refused publishing rolls back to is queued first."""
+        The savepoint a refused publishing rolls back to is queued first, only for a write
+        whose publishing can be refused (:meth:`refusable`; decision 0088, amended)."""
+        if not self.refusable(records):
+            return None
         await conn.execute(_SAVEPOINT, prepare=False)
         return await self._ask_others(conn, records)
+
+    def refusable(self, records: Sequence[ArticleRecord]) -> bool:
+        """Whether publishing ``records`` can be refused: they open a story this daemon's
+        index must check against others' (a write that opens none is never refused)."""
+        return self.watch is not None and _opens(records)
 
     async def _ask_others(
         self, conn: Connection, records: Sequence[ArticleRecord]
     ) -> AsyncCursor[DictRow] | None:
-        if self.watch is None or not _opens(records):
+        if not self.refusable(records):
             return None
         return await conn.execute(_OTHERS_SINCE, (self.mark,))
 
@@ -236,22 +244,27 @@ class StorySync:
     ) -> None:
         """:meth:`publish` as the last statement of the write's pipelined transaction
         (``block``), sent in one message with its COMMIT once every other answer is read;
-        read the newest ``seq`` after the block with :func:`newest_published`. Refused, it
-        is re-settled from :meth:`ask_settling`'s savepoint and sent again (decision 0088)."""
-        again = _Republishing(self, conn, records, known)
+        read the newest ``seq`` after the block with :func:`newest_published`. Refused, a
+        write that took :meth:`ask_settling`'s savepoint is re-settled from it and sent
+        again (decision 0088); any other is rolled back whole and retried: one that opens no
+        story has no savepoint to go back to."""
+        again = _Republishing(self, conn, records, known) if self.refusable(records) else None
         block.end_with(_PUBLISH, self._publishing(records, known), again)
 
     async def resettle(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
         """After publishing was refused: back to the savepoint (the write's rows and story
         row locks kept; nothing of the refused statement's, its locks included), what was
         published since is learned, and the mark to publish again with, as :meth:`settle`
-        (:class:`OpenedMeanwhileError` when one of this write's stories was opened)."""
-        await conn.execute(_BACK_TO_SAVEPOINT, prepare=False)
-        return await self.settle(conn, records, known, await self._ask_others(conn, records))
+        (:class:`OpenedMeanwhileError` when one of this write's stories was opened). The
+        rollback and the read go out in one pipeline: one round trip."""
+        async with conn.pipeline():
+            await conn.execute(_BACK_TO_SAVEPOINT, prepare=False)
+            asked = await self._ask_others(conn, records)
+        return await self.settle(conn, records, known, asked)
 
     def _publishing(self, records: Sequence[ArticleRecord], known: int) -> tuple[object, ...]:
         ids = [article.article_id for article, _, _ in records]
-        opens = self.watch is not None and _opens(records)
+        opens = self.refusable(records)
         self.own.update(ids)  # not learned back as another daemon's by a catch-up
         return (known, ids, opens)
 

@@ -6,55 +6,21 @@ meanwhile, and a story opened meanwhile is still folded into (decision 0088)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
-from psycopg import AsyncCursor
-from psycopg.rows import DictRow
 from structlog.testing import capture_logs
 
-from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import Connection
 from monitor.store.postgres.store import PostgresStore
-from monitor.store.postgres.story_sync import StorySync
-from tests.support.publishing import Unrelated, Watch, article_record, stored_articles
+from tests.support.publishing import Meddled, Unrelated, Watch, article_record, stored_articles
 from tests.support.stores import POSTGRES_URL, two_postgres_stores
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
 ]
-
-Meanwhile = Callable[[Connection, int], Awaitable[None]]
-
-
-class Meddled(StorySync):
-    """A story sync that runs ``meanwhile`` (the write's connection, its how-manieth
-    settling) after each settling: in the window where a publishing can be refused."""
-
-    def __init__(self, meanwhile: Meanwhile) -> None:
-        super().__init__()
-        self.meanwhile = meanwhile
-        self.settled = self.begun = 0
-
-    async def before_write(
-        self, conn: Connection, records: Sequence[ArticleRecord]
-    ) -> tuple[list[ArticleRecord], int]:
-        self.begun += 1
-        return await super().before_write(conn, records)
-
-    async def settle(
-        self,
-        conn: Connection,
-        records: Sequence[ArticleRecord],
-        known: int,
-        asked: AsyncCursor[DictRow] | None,
-    ) -> int:
-        known = await super().settle(conn, records, known, asked)
-        self.settled += 1
-        await self.meanwhile(conn, self.settled)
-        return known
 
 
 @pytest.fixture(name="daemons")
