@@ -4,7 +4,7 @@ Each daemon groups articles into stories with its own in-memory index
 (``monitor.stories.index``), which does not see the stories other daemons open. So:
 
 - every transaction storing articles publishes them in its last statement
-  (``wirewatch_publish_articles``, migrations 0018 and 0019), which alone takes one
+  (``wirewatch_publish_articles``, migrations 0018 and 0025), which alone takes one
   advisory lock (transaction-level; the commit follows at once): the articles get their
   final ``seq`` there, so ``articles.seq`` grows in commit order, and no client code runs
   under the lock;
@@ -225,13 +225,13 @@ class StorySync:
         *,
         commit: bool = False,
     ) -> int:
-        """The write's last statement, the only one under the stories lock (migration 0019):
+        """The write's last statement, the only one under the stories lock (migration 0025):
         the articles' final ``seq``; ``commit`` sends the COMMIT with it, in one round trip
         (the lock is then never held while this process runs). Raises
         ``SerializationFailure`` when the write opens a story and another daemon published
-        past ``known`` meanwhile (or while the last-try lock of migration 0019 is held, which
-        no daemon takes since decision 0088). The newest
-        ``seq`` when nothing of others' lies before these articles, else 0."""
+        past ``known`` meanwhile (before schema version 25, also while the last-try lock of
+        migration 0019 was held). The newest ``seq`` when nothing of others' lies before
+        these articles, else 0."""
         values = self._publishing(records, known)
         if commit:
             row = await commit_with(conn, _PUBLISH, values)

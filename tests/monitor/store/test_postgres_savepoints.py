@@ -99,7 +99,7 @@ async def test_a_write_without_the_savepoint_refused_by_an_older_daemon_is_redon
     daemons: tuple[PostgresStore, PostgresStore],
 ) -> None:
     """A daemon from before decision 0088 on its last try holds the last-try lock, which
-    the publishing of schema version 19 to 24 gives way to: a write that opens no story
+    the publishing of schema versions 19 to 24 gives way to: a write that opens no story
     is refused then and took no savepoint, so it is rolled back and retried whole."""
     first, second = daemons
     [old_function] = [script for version, script in POSTGRES.migrations() if version == 19]
@@ -121,3 +121,20 @@ async def test_a_write_without_the_savepoint_refused_by_an_older_daemon_is_redon
     assert events == [("store_write_retried", "serialization_failure")]
     assert first.stories.begun == 2
     assert (await stored_articles(first))["a-grows"][0] == "s-old"
+
+
+async def test_the_publishing_gives_way_to_no_last_try_lock_from_schema_version_25(
+    daemons: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """No daemon takes the last-try lock since decision 0088; the publishing's check for it
+    went with migration 0025: held, it refuses nothing (before, every publishing)."""
+    first, second = daemons
+    first.watch_stories(Unrelated())
+    async with second._connection() as older:
+        await older.execute("BEGIN")
+        await older.execute(_LAST_TRY)
+        with capture_logs() as logs:
+            await first.record_articles([article_record("mine")])
+        await older.execute("ROLLBACK")
+    assert not logs
+    assert (await stored_articles(first))["a-mine"][0] == "s-mine"
