@@ -27,6 +27,11 @@ tail, while another daemon still worked) and over its whole life (start-up inclu
 with the database connections open at the end of the cycle and the CPU their PostgreSQL
 backends spent over it (from /proc, read before the daemons stop).
 
+``--logs DIR`` keeps each daemon's log (``--profile DIR`` its py-spy records) in ``DIR/run-<UTC
+start>/``. A connection the server refuses for want of slots is tried again for up to two
+minutes; a cycle whose backends still cannot be read is named in the report and left out
+of the figures with backend CPU.
+
 ``--cpu-per-daemon C`` runs each daemon (and the parse workers it forks) in its own cgroup
 limited to C CPUs (``bench.cpu_quota``), so a daemon more is like a machine more; the farm
 and PostgreSQL stay unconfined. ``--baseline REF`` measures the PostgreSQL cycles of that
@@ -40,6 +45,7 @@ machine the longest part of a run; ``--postgres-only`` leaves the SQLite row out
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import resource
@@ -152,6 +158,24 @@ def baseline_tree(ref: str | None) -> Iterator[Path | None]:
             subprocess.run([*git, "remove", "--force", str(tree)], check=True)
 
 
+def run_folder(folder: Path | None) -> Path | None:
+    """This run's own folder in ``folder`` (``--logs``, ``--profile``), named by its start
+    (UTC), so that a second run given the same folder keeps the first run's files."""
+    if folder is None:
+        return None
+    stamp = time.strftime("run-%Y%m%dT%H%M%SZ", time.gmtime())
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in itertools.count(1):  # runs started in one second: -2, -3, ...
+        mine = folder / (stamp if number == 1 else f"{stamp}-{number}")
+        try:
+            mine.mkdir()
+        except FileExistsError:
+            continue
+        print(f"bench.scaleout: this run's files in {mine}", file=sys.stderr)
+        return mine
+    raise AssertionError("unreachable")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=2000)
@@ -178,13 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         help="with --baseline: one template warmed once, by the baseline, copied for both codes",
     )
     parser.add_argument(
-        "--logs", type=Path, default=None, help="keep each daemon's log (level info) in this folder"
+        "--logs",
+        type=Path,
+        default=None,
+        help="keep each daemon's log (level info) in this folder, under run-<UTC start>/",
     )
     parser.add_argument(
         "--profile",
         type=Path,
         default=None,
-        help="record each daemon with py-spy over each cycle, into this folder",
+        help="record each daemon with py-spy over each cycle, here under run-<UTC start>/",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
@@ -193,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         print("bench.scaleout: set WIREWATCH_BENCH_POSTGRES_URL (or the test URL); skipped")
         return 0
+    args.logs, args.profile = run_folder(args.logs), run_folder(args.profile)
     args.load = os.getloadavg()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ww-scaleout-") as folder:

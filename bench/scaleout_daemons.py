@@ -292,7 +292,7 @@ def measure(
     until each has finished its work and idles again: their CPU and the database's over
     that, each daemon's idle time at the tail and, when they log at level info
     (``logged``), the store writes they retried. The next cycle starts from here."""
-    _, before = database()
+    counted, before = database()
     busy = machine_cpu()
     sizes = [daemon.log_size() for daemon in daemons]
     with Sampler(daemons) as sampler, profiled(daemons):
@@ -309,8 +309,8 @@ def measure(
     if logged:
         pairs = zip(daemons, sizes, strict=True)
         retried = sum(daemon.logged_since(size, b"store_write_retried") for daemon, size in pairs)
-    if connections is None:
-        return Measured(cycle, life, None, None, stats, tail, retried, busy)
+    if connections is None or counted is None:  # either read failed: the CPU is unknown
+        return Measured(cycle, life, connections, None, stats, tail, retried, busy)
     spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
     return Measured(cycle, life, connections, spent, stats, tail, retried, busy)
 

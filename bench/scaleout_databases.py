@@ -15,13 +15,45 @@ database that URL names only serves to create and drop the others.
 
 from __future__ import annotations
 
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
+# How long a connection the server refuses for want of slots (others' benchmarks or tests
+# holding theirs) is tried again, in pauses doubling up to the last, before it fails.
+PATIENCE, FIRST_PAUSE, LONGEST_PAUSE = 120.0, 0.25, 8.0
+# A refused connection has no SQLSTATE in psycopg (the server's FATAL comes before a
+# session): told by the server's words for 53300, too_many_connections.
+_NO_SLOTS = ("too many clients", "too many connections", "connection slots are reserved")
+
+
+def crowded(err: psycopg.OperationalError) -> bool:
+    """Whether ``err`` is the server refusing a connection for want of slots."""
+    return any(words in str(err) for words in _NO_SLOTS)
+
+
+def connect(url: str, patience: float = PATIENCE) -> psycopg.Connection[Any]:
+    """An autocommit connection to ``url``; refused for want of slots, tried again after
+    pauses adding up to at most ``patience`` seconds (each said on stderr), then the
+    refusal is raised."""
+    waited, pause = 0.0, FIRST_PAUSE
+    while True:
+        try:
+            return psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as err:
+            if not crowded(err) or waited + pause > patience:
+                raise
+            print(f"bench.scaleout: PostgreSQL has no connection slot free (too many "
+                  f"clients); trying again in {pause:g} s", file=sys.stderr)  # fmt: skip
+            time.sleep(pause)
+            waited, pause = waited + pause, min(2 * pause, LONGEST_PAUSE)
 
 
 def database_url(url: str, name: str) -> str:
@@ -64,7 +96,7 @@ class Databases:
         self.made.clear()
 
     def _admin(self, statement: sql.Composed | sql.SQL) -> None:
-        with psycopg.connect(self.url, autocommit=True) as admin:
+        with connect(self.url) as admin:
             admin.execute(statement)
 
 
@@ -73,7 +105,7 @@ def fresh_schema(url: str) -> Iterator[str]:
     """A URL whose sessions use a new schema of ``url``'s database, dropped afterwards
     (for benchmarks of one store: ``bench.delivery``, ``bench.store_calls``)."""
     name = f"wirewatch_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as admin:
+    with connect(url) as admin:
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
         try:
             separator = "&" if "?" in url else "?"

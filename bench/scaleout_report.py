@@ -67,8 +67,8 @@ class Row:
         return [median(t[i] for t in tails) for i in range(len(tails[0]))] if tails else None
 
     def total_cpu(self) -> list[float]:
-        """Daemons' and PostgreSQL backends' CPU seconds, each cycle."""
-        return [sum(c.cpu) + (c.database_cpu or 0.0) for c in self.cycles]
+        """Daemons' and PostgreSQL backends' CPU seconds, each cycle whose backends were read."""
+        return [_total(c) for c in self.cycles if backends_read(c)]
 
     def others(self) -> list[float]:
         return [c.others for c in self.cycles if c.others is not None]
@@ -97,6 +97,12 @@ def paired(row: Row, one: Row, ratio: Callable[[Cycle, Cycle], float]) -> list[f
 def rate_efficiency(cycle: Cycle, one: Cycle) -> float:
     """n daemons' feeds/s over n × one daemon's (the same feeds, so walls)."""
     return one.wall / (cycle.daemons * cycle.wall)
+
+
+def backends_read(cycle: Cycle) -> bool:
+    """False for a PostgreSQL cycle whose backends' CPU the bench could not read (the server
+    had no connection slot for it): figures with that CPU leave such a cycle out."""
+    return cycle.setup != "PostgreSQL" or cycle.database_cpu is not None
 
 
 def cpu_efficiency(cycle: Cycle, one: Cycle) -> float:
@@ -131,7 +137,8 @@ def _ranged(values: Sequence[float], unit: str = "") -> str:
 def _efficiencies(r: Row, one: Row | None) -> str:
     if one is None:
         return "— | —"
-    rates, cpus = paired(r, one, rate_efficiency), paired(r, one, cpu_efficiency)
+    read, one_read = (Row([c for c in row.cycles if backends_read(c)]) for row in (r, one))
+    rates, cpus = paired(r, one, rate_efficiency), paired(read, one_read, cpu_efficiency)
     return f"{_ranged(rates) if rates else '—'} | {_ranged(cpus) if cpus else '—'}"
 
 
@@ -149,7 +156,7 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
         f"{_seconds(r.per_daemon())} | {_ranged([sum(x.cpu) for x in r.cycles], ' s')} | "
         f"{growth} | {'—' if c.life is None else _seconds(c.life)} | "
         f"{'—' if database is None else f'{database:.1f} s'} | "
-        f"{_ranged(per_thousand, ' s')} | {_efficiencies(r, base)} | "
+        f"{_ranged(per_thousand, ' s') if per_thousand else '—'} | {_efficiencies(r, base)} | "
         f"{'—' if tail is None else _seconds(tail)} | "
         f"{'—' if c.connections is None else c.connections} | "
         f"{'—' if r.retried() is None else r.retried()} | "
@@ -239,5 +246,16 @@ Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_v
 {quota}. Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it.
 Whole run: {elapsed:.0f} s.
 
-{_HEADER}
+{_unread(results)}{_HEADER}
 {chr(10).join(_row(args, r, one) for r in rows)}"""
+
+
+def _unread(results: list[Cycle]) -> str:
+    """A line saying how many cycles' backend CPU is missing, when any is."""
+    missing = [c for c in results if not backends_read(c)]
+    if not missing:
+        return ""
+    cycles = sum(c.setup == "PostgreSQL" for c in results)
+    return (f"**PG backends not read in {len(missing)} of {cycles} PostgreSQL cycles** (the "
+            "server had no connection slot for the bench: too many clients); CPU per 1,000 "
+            "feeds and eff. CPU leave those cycles out.\n\n")  # fmt: skip

@@ -18,6 +18,7 @@ feeds as every other setup's, and what differs between setups is the number of d
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import psycopg
 
 from bench import scaleout_daemons as daemons_run
 from bench.scaleout_daemons import Daemon, Setup
-from bench.scaleout_databases import Databases, databases
+from bench.scaleout_databases import Databases, connect, crowded, databases
 from bench.scaleout_farm import set_cycle, wait_for_cycle
 from bench.scaleout_report import Cycle
 
@@ -185,16 +186,25 @@ def _store(url: str) -> str:
 
 
 def _execute(url: str, statement: LiteralString) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url) as conn:
         conn.execute(statement)
 
 
-def postgres_connections(url: str) -> tuple[int, dict[int, float]]:
-    """This setup's connections (but this one) and each one's backend CPU seconds so far."""
+def postgres_connections(url: str) -> tuple[int | None, dict[int, float]]:
+    """This setup's connections (but this one) and each one's backend CPU seconds so far;
+    (None, {}) when the server had no connection slot for the bench even after waiting:
+    said on stderr, and the cycle's backend CPU is left out of the report, not counted 0."""
     query = "SELECT pid FROM pg_stat_activity WHERE application_name = current_setting("
     query += "'application_name') AND pid <> pg_backend_pid()"
-    with psycopg.connect(url, autocommit=True) as conn:
-        pids = [int(row[0]) for row in conn.execute(query).fetchall()]
+    try:
+        with connect(url) as conn:
+            pids = [int(row[0]) for row in conn.execute(query).fetchall()]
+    except psycopg.OperationalError as err:
+        if not crowded(err):
+            raise
+        print("bench.scaleout: no connection slot to read this cycle's PostgreSQL backends; "
+              "their CPU is left out for this cycle", file=sys.stderr)  # fmt: skip
+        return None, {}
     return len(pids), {pid: _backend_cpu(pid) for pid in pids}
 
 
