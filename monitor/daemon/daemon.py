@@ -377,7 +377,8 @@ class Daemon:
     async def _prune(self) -> None:
         pruned = self.pipeline.dedup.index.prune(self.clock())
         log.debug("story_index_pruned", stories=pruned)
-        self.polling.fetcher.addresses.age()  # feeds' addresses polled no more let go
+        configured = {feed.url for feed in self.config.feeds}  # removed feeds' addresses go
+        self.polling.fetcher.addresses.retain(configured)
         if self._frozen:  # what the prune dropped in cycles was frozen: freed only now
             refreeze_long_lived()
 

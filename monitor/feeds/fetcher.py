@@ -243,7 +243,9 @@ class Fetcher:
         options = options or RequestOptions()
         cap = options.max_body_bytes or max_body_bytes or self._max_body_bytes
         # A feed's address (its state given) comes back at every poll; a page's seldom.
-        target = parse_url(url, "protocol") if state is None else self.addresses.parse(url)
+        target = (
+            parse_url(url, "protocol") if state is None else self.addresses.parse(url, state.url)
+        )
         async with self._gate.slot(target.host, url) as turn, self._semaphore:
             try:
                 result = await self._timed(turn, url, target, state=state, cap=cap, options=options)

@@ -4,6 +4,7 @@ redirects (301/308) tells where the feed now lives."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -27,34 +28,36 @@ def parse_url(url: str, kind: str) -> httpx.URL:
 
 
 class FeedAddresses:
-    """Feeds' addresses parsed once and kept while they are polled: a feed's address is
-    fetched again at every poll, and parsing it cost the loop ~18 us of CPU each time
-    (0.6 us kept; load ~16). Kept is what was fetched since the last :meth:`age` or the
-    one before; the daemon's hourly prune ages it, so an address no longer polled (a feed
-    removed, or moved) is let go within two hours, and the size follows the feeds polled.
-    No fixed cap: a least-recently-used cache smaller than the feeds polled in turn would
-    miss at every poll. An invalid address is never kept (it fails each time); an
-    httpx.URL is never changed (its copies are new objects)."""
+    """Feeds' addresses parsed once and kept while the feeds are configured: a feed's
+    address is fetched again at every poll, and parsing it cost the loop ~18 us of CPU each
+    time (0.6 us kept; load ~16). One address is kept a feed (the one it was fetched at
+    last: its own, or where it moved), whatever its interval, so the size is bounded by the
+    feeds; the daemon's hourly prune lets go the addresses of feeds no longer configured
+    (:meth:`retain`). No cap below that: a least-recently-used cache smaller than the
+    feeds polled in turn would miss at every poll. An invalid address is never kept (it
+    fails each time); an httpx.URL is never changed (its copies are new objects)."""
 
     def __init__(self) -> None:
-        self._recent: dict[str, httpx.URL] = {}
-        self._older: dict[str, httpx.URL] = {}
+        self._by_feed: dict[str, tuple[str, httpx.URL]] = {}  # feed URL: (address, parsed)
 
     def __len__(self) -> int:
-        return len(self._recent) + len(self._older)
+        return len(self._by_feed)
 
-    def parse(self, url: str) -> httpx.URL:
-        """``parse_url(url, "protocol")``, kept."""
-        if (parsed := self._recent.get(url)) is None:
-            parsed = self._older.pop(url, None) or parse_url(url, "protocol")
-            self._recent[url] = parsed
+    def parse(self, url: str, feed: str) -> httpx.URL:
+        """``parse_url(url, "protocol")``, kept as ``feed``'s address."""
+        kept = self._by_feed.get(feed)
+        if kept is not None and kept[0] == url:
+            return kept[1]
+        parsed = parse_url(url, "protocol")
+        self._by_feed[feed] = (url, parsed)
         return parsed
 
-    def age(self) -> int:
-        """The addresses not fetched since the last call let go; how many."""
-        dropped = len(self._older)
-        self._older, self._recent = self._recent, {}
-        return dropped
+    def retain(self, feeds: Collection[str]) -> int:
+        """The addresses of feeds not in ``feeds`` (no longer configured) let go; how many."""
+        gone = [feed for feed in self._by_feed if feed not in feeds]
+        for feed in gone:
+            del self._by_feed[feed]
+        return len(gone)
 
 
 def _check_scheme(url: httpx.URL, kind: str) -> None:

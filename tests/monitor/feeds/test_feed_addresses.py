@@ -1,5 +1,6 @@
-"""A feed's address parsed once and kept while the feed is polled (FeedAddresses): let go
-two prunes after its last fetch, never kept for a page or an invalid address."""
+"""A feed's address parsed once and kept while the feed is configured (FeedAddresses), one
+a feed, whatever its interval: let go by the prune after the feed is no longer configured,
+never kept for a page or an invalid address."""
 
 from __future__ import annotations
 
@@ -20,15 +21,25 @@ RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></chann
 FEED, OTHER = "http://feeds.example/a.xml", "http://feeds.example/b.xml"
 
 
-def test_an_address_is_kept_while_fetched_and_let_go_two_ages_after_its_last_fetch() -> None:
+def test_an_address_is_kept_while_its_feed_is_configured_and_let_go_after() -> None:
     addresses = FeedAddresses()
-    first, other = addresses.parse(FEED), addresses.parse(OTHER)
-    assert addresses.parse(FEED) is first  # parsed once
-    assert addresses.age() == 0  # both fetched since: kept
-    assert addresses.parse(FEED) is first
-    assert addresses.age() == 1  # OTHER not fetched since the age before: let go
-    assert len(addresses) == 1 and addresses.parse(FEED) is first
-    assert addresses.parse(OTHER) is not other  # parsed anew
+    first, other = addresses.parse(FEED, FEED), addresses.parse(OTHER, OTHER)
+    assert addresses.parse(FEED, FEED) is first  # parsed once
+    for _ in range(3):  # hours without a fetch: a feed polled less often than hourly
+        assert addresses.retain({FEED, OTHER}) == 0
+    assert addresses.parse(OTHER, OTHER) is other
+    assert addresses.retain({FEED}) == 1  # OTHER no longer configured: let go
+    assert len(addresses) == 1 and addresses.parse(FEED, FEED) is first
+    assert addresses.parse(OTHER, OTHER) is not other  # parsed anew
+
+
+def test_a_feed_keeps_one_address_the_one_it_was_fetched_at_last() -> None:
+    """A feed that moved is fetched at its new address: that one replaces the old."""
+    addresses = FeedAddresses()
+    old = addresses.parse(FEED, FEED)
+    moved = addresses.parse(OTHER, FEED)
+    assert len(addresses) == 1 and addresses.parse(OTHER, FEED) is moved
+    assert addresses.parse(FEED, FEED) is not old
 
 
 @pytest.mark.parametrize("url", ["ftp://feeds.example/a.xml", "http://[::1", "http:///a.xml"])
@@ -36,7 +47,7 @@ def test_an_address_that_fails_fails_each_time_and_is_never_kept(url: str) -> No
     addresses = FeedAddresses()
     for _ in range(2):
         with pytest.raises(FetchError):
-            addresses.parse(url)
+            addresses.parse(url, url)
     assert len(addresses) == 0
 
 
@@ -50,10 +61,10 @@ async def test_a_feeds_address_is_kept_by_its_fetcher_and_a_pages_is_not() -> No
                 await fetcher.fetch(feed, FeedState(url=feed))
                 await fetcher.fetch(server.url("/page.html"))  # no state: not a feed's poll
             kept = fetcher.addresses
-            assert len(kept) == 1 and kept.parse(feed) is kept.parse(feed)
+            assert len(kept) == 1 and kept.parse(feed, feed) is kept.parse(feed, feed)
 
 
-async def test_the_daemons_hourly_prune_lets_go_addresses_no_longer_fetched(
+async def test_the_daemons_hourly_prune_keeps_a_configured_feeds_address_unfetched(
     tmp_path: Path,
 ) -> None:
     async with one_feed_daemon(tmp_path) as (daemon, feeds):
@@ -61,11 +72,11 @@ async def test_the_daemons_hourly_prune_lets_go_addresses_no_longer_fetched(
         addresses = daemon.polling.fetcher.addresses
         prune = daemon.scheduler.get_job("prune")
         assert len(addresses) == 1  # the feed's, from its first poll
-        await prune.func()
-        assert len(addresses) == 1  # fetched since the last prune (the start)
-        await prune.func()
-        assert len(addresses) == 0  # not fetched since the prune before
-        assert len(feeds.requests_to(FEED_PATH)) == 1
+        kept = addresses.parse(feeds.url(FEED_PATH), feeds.url(FEED_PATH))
+        for _ in range(3):  # hours without a poll: its interval is longer
+            await prune.func()
+        assert addresses.parse(feeds.url(FEED_PATH), feeds.url(FEED_PATH)) is kept
+        assert len(addresses) == 1 and len(feeds.requests_to(FEED_PATH)) == 1
         stop.set()
         await asyncio.wait_for(running, HANG_GUARD)
         await daemon.close()
