@@ -3,10 +3,11 @@
     python -m bench.dedup_clusters [--rows 12000] [--offset 0] [--data ../shared/data]
 
 ``bench.dedup_eval`` counts "clusters per true story" as the (predicted story, merged
-label) pairs that hold an article, over the labels: a label's pieces, each piece counted
-once however small, and a piece that sits in another label's story counted too. This
-module replays the slice's rows through ``StoryIndex`` in de-leaked time order, as
-``bench.dedup_eval``'s de-leaked rows are, and splits those pieces by size (one article,
+label) pairs that hold an article, over the labels (``bench.dedup_eval.pieces``): a
+label's pieces, each piece counted once however small, and a piece that sits in another
+label's story counted too. This module replays the slice's rows through ``StoryIndex`` in
+de-leaked time order, merges included, as ``bench.dedup_eval``'s de-leaked rows are, and
+splits those pieces by size (one article,
 2-4, 5 or more) and by why the article that opened each piece did not join an earlier
 piece of its label: it was the label's first; every earlier member had left the window
 (the story restarted); or, of the earlier members, the one that got furthest was never a
@@ -22,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from bench.dedup_eval import SPREAD_SEED, Row, merged_labels
+from bench.dedup_eval import SPREAD_SEED, Row, merged_labels, pieces
 from bench.dedup_losses import (
     _CLASS_NAMES,
     GATE,
@@ -61,17 +62,34 @@ class Opening:
 def openings(
     rows: Sequence[Row], index: StoryIndex
 ) -> tuple[list[str], list[str], list[Opening | None]]:
-    """Each row's story, its merged label, and for a row that opened a piece its reason."""
+    """Each row's story (the one it is in at the end, merges re-pointing it, as
+    ``bench.dedup_eval`` counts), its merged label, and for a row that opened a piece its
+    reason (asked at its lookup)."""
     labels = merged_labels(rows)
     times = spread_times([(row.story, row.seen) for row in rows], SPREAD_SEED)
     order = sorted(range(len(rows)), key=lambda number: (times[number], number))
     replay = _Opener(index)
-    stories: list[str] = [""] * len(rows)
-    opened: list[Opening | None] = [None] * len(rows)
+    asked: list[Opening | None] = [None] * len(rows)
     for number in order:
         row = replace(rows[number], seen=times[number])
-        stories[number], opened[number] = replay.next_opening(row, labels[number])
-    return stories, labels, opened
+        asked[number] = replay.next_opening(row, labels[number])
+    stories = [""] * len(rows)
+    for position, number in enumerate(order):
+        stories[number] = replay.story_now(position)
+    return stories, labels, _openers(stories, labels, asked, order)
+
+
+def _openers(stories: Sequence[str], labels: Sequence[str], asked: Sequence[Opening | None],
+             order: Sequence[int]) -> list[Opening | None]:  # fmt: skip
+    """The reasons of the rows that opened the pieces left at the end: a piece a merge
+    folded into an earlier one of its label opened none."""
+    opened: list[Opening | None] = [None] * len(stories)
+    found: set[tuple[str, str]] = set()
+    for number in order:
+        if (piece := (stories[number], labels[number])) not in found:
+            found.add(piece)
+            opened[number] = asked[number]
+    return opened
 
 
 class _Opener(_Replay):
@@ -79,19 +97,18 @@ class _Opener(_Replay):
 
     def __init__(self, index: StoryIndex) -> None:
         super().__init__(index)
-        self.pieces: set[tuple[str, str]] = set()
         self.names_of: list[str] = []  # each article's stripped title, for the name kinds
 
-    def next_opening(self, row: Row, label: str) -> tuple[str, Opening | None]:
+    def next_opening(self, row: Row, label: str) -> Opening | None:
+        """Why ``row`` opened a piece of ``label`` (None: it joined one); then it is added."""
         number = len(self.story_of)
-        story, lookup = self._looked_up(row)
+        story, lookup, absorbed = self._looked_up(row)
         opening = None
-        if (story, label) not in self.pieces:
-            self.pieces.add((story, label))
+        if all(self.story_now(earlier) != story for earlier in self.by_label[label]):
             opening = self._why(lookup, label, row)
-        self._add(row, story, label, lookup.vector, number)
+        self._add(row, story, label, lookup.vector, number, absorbed)
         self.names_of.append(strip_decorations(row.title))
-        return story, opening
+        return opening
 
     def _why(self, lookup: Lookup, label: str, row: Row) -> Opening:
         earlier = self.by_label[label]
@@ -160,7 +177,7 @@ class Composition:
 
 def composition(stories: Sequence[str], labels: Sequence[str],
                 opened: Sequence[Opening | None]) -> Composition:  # fmt: skip
-    sizes = Counter(zip(stories, labels, strict=True))
+    sizes = pieces(stories, labels)
     by_reason: defaultdict[str, Counter[str]] = defaultdict(Counter)
     kinds: Counter[str] = Counter()
     for story, label, opening in zip(stories, labels, opened, strict=True):

@@ -138,19 +138,21 @@ def merged_labels(rows: Sequence[Row]) -> list[str]:
 
 def bcubed(predicted: Sequence[str], truth: Sequence[str]) -> tuple[float, float, float]:
     """B-cubed precision and recall, and predicted clusters per true story."""
-    size_p: dict[str, int] = {}
-    size_t: dict[str, int] = {}
-    both: dict[tuple[str, str], int] = {}
-    for mine, real in zip(predicted, truth, strict=True):
-        size_p[mine] = size_p.get(mine, 0) + 1
-        size_t[real] = size_t.get(real, 0) + 1
-        both[(mine, real)] = both.get((mine, real), 0) + 1
+    size_p = Counter(predicted)
+    size_t = Counter(truth)
+    both = pieces(predicted, truth)
     count = len(truth)
     pairs = list(zip(predicted, truth, strict=True))
     precision = sum(both[pair] / size_p[pair[0]] for pair in pairs) / count
     recall = sum(both[pair] / size_t[pair[1]] for pair in pairs) / count
-    splits = len(both) / len(size_t)
-    return precision, recall, splits
+    return precision, recall, len(both) / len(size_t)
+
+
+def pieces(predicted: Sequence[str], truth: Sequence[str]) -> Counter[tuple[str, str]]:
+    """The pieces true stories are split into, (predicted story, true story) pairs that
+    hold an article, with their sizes: how many over the true stories is "clusters per
+    true story"."""
+    return Counter(zip(predicted, truth, strict=True))
 
 
 def _scored(method: str, predicted: list[str], truth: list[str], seconds: float) -> Clustering:
@@ -236,10 +238,10 @@ def story_index(
         index.add(story_id, story_id, row.title, seen, language=row.language, vector=vector,
                   absorbed=absorbed)  # fmt: skip
         assigned.append(story_id)
-    return assigned if forward else [_survivor(story_id, into) for story_id in assigned]
+    return assigned if forward else [survivor(story_id, into) for story_id in assigned]
 
 
-def _survivor(story_id: str, into: dict[str, str]) -> str:
+def survivor(story_id: str, into: dict[str, str]) -> str:
     """The story ``story_id``'s articles are stored in after every merge."""
     while story_id in into:
         story_id = into[story_id]

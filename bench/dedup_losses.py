@@ -27,7 +27,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bench.dedup_eval import DEFAULT_DATA, SLICE, SPREAD_SEED, Row, merged_labels, read_slice
+from bench.dedup_eval import (
+    DEFAULT_DATA,
+    SLICE,
+    SPREAD_SEED,
+    Row,
+    merged_labels,
+    read_slice,
+    survivor,
+)
 from bench.embeddings import vectors_of
 from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
@@ -95,17 +103,19 @@ class _Replay:
         self.vectors: list[npt.NDArray[np.float32] | None] = []
         self.by_label: defaultdict[str, list[int]] = defaultdict(list)
         self.labels_of: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.into: dict[str, str] = {}  # absorbed story: the story it was merged into
 
     def next(self, row: Row, label: str) -> Counter[str]:
         """The lost pairs of ``row``'s lookup by class; then ``row`` is added."""
         number = len(self.story_of)
-        story, lookup = self._looked_up(row)
+        story, lookup, absorbed = self._looked_up(row)
         lost = self._classified(lookup, story, label, self._outcome(story, label))
-        self._add(row, story, label, lookup.vector, number)
+        self._add(row, story, label, lookup.vector, number, absorbed)
         return lost
 
-    def _looked_up(self, row: Row) -> tuple[str, Lookup]:
-        """The story ``row`` joins (its own number if none) and what its lookup saw."""
+    def _looked_up(self, row: Row) -> tuple[str, Lookup, tuple[str, ...]]:
+        """The story ``row`` joins (its own number if none), what its lookup saw, and the
+        stories it merges into that one."""
         index = self.index
         seen, vector = row.seen.timestamp(), decoded(row.vector)
         query = index._query(row.title, "", row.language)
@@ -114,19 +124,35 @@ class _Replay:
         near = dict(index._vectors.nearest(vector, _NEIGHBOURS)) if vector is not None else {}
         found = index.find(row.title, row.seen, language=row.language, vector=row.vector)
         story = found.story_id if found is not None else str(len(self.story_of))
-        return story, Lookup(query, seen, lexical, near, vector, idf)
+        absorbed = found.absorbed if found is not None else ()
+        return story, Lookup(query, seen, lexical, near, vector, idf), absorbed
 
     def _add(
-        self, row: Row, story: str, label: str, vector: npt.NDArray[np.float32] | None, number: int
+        self,
+        row: Row,
+        story: str,
+        label: str,
+        vector: npt.NDArray[np.float32] | None,
+        number: int,
+        absorbed: tuple[str, ...] = (),
     ) -> None:
-        """``row`` added to the index in ``story``, and remembered."""
-        self.index.add(story, story, row.title, row.seen, language=row.language, vector=row.vector)
+        """``row`` added to the index in ``story`` (merging the ``absorbed`` into it, as
+        ``bench.dedup_eval`` does), and remembered."""
+        self.index.add(story, story, row.title, row.seen, language=row.language,
+                       vector=row.vector, absorbed=absorbed)  # fmt: skip
         headline = grouping_text(strip_decorations(row.title), row.language)
+        for gone in absorbed:
+            self.into[gone] = story
+            self.labels_of[story].update(self.labels_of.pop(gone, Counter()))
         self.story_of.append(story)
         self.serial_of.append(self.index._by_headline.get(headline, -1))
         self.vectors.append(vector)
         self.by_label[label].append(number)
         self.labels_of[story][label] += 1
+
+    def story_now(self, number: int) -> str:
+        """The story article ``number`` is in now, after the merges since it joined."""
+        return survivor(self.story_of[number], self.into)
 
     def _outcome(self, story: str, label: str) -> str:
         held = self.labels_of.get(story)
@@ -139,8 +165,8 @@ class _Replay:
     def _classified(self, lookup: Lookup, story: str, label: str, outcome: str) -> Counter[str]:
         apart: defaultdict[str, list[int]] = defaultdict(list)
         for earlier in self.by_label[label]:
-            if self.story_of[earlier] != story:
-                apart[self.story_of[earlier]].append(earlier)
+            if (now := self.story_now(earlier)) != story:
+                apart[now].append(earlier)
         lost: Counter[str] = Counter()
         for members in apart.values():
             # the first member that got furthest: its gate or margin names the class

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+import bench.dedup_eval
 from bench.dedup_clusters import FIRST, composition, openings, table
 from bench.dedup_eval import Row, bcubed, merged_labels, spread_index
 from monitor.config.settings import DedupSettings
 from monitor.stories.dedup import story_index_for
+from monitor.stories.index import StoryIndex, StoryMatch
 
 STAMP = datetime(2014, 3, 10, 12, 0, tzinfo=UTC)
 ROWS = [
@@ -40,3 +44,43 @@ def test_the_table_gives_each_reason_its_pieces_per_story() -> None:
     rendered = table(composition(*openings(ROWS, story_index_for(DedupSettings()))))
     assert "2 labels, 4 pieces: 2.00 clusters per true story" in rendered
     assert f"| {FIRST} | 2 | 0 | 0 | 1.00 |" in rendered
+
+
+# A later report of the first tram headline (a story id of its own, merged into the tram
+# label by the shared headline, spread after both tram pieces): it joins the first piece
+# and, forced here (real merges need real embeddings), absorbs the second.
+BRIDGE = replace(ROWS[0], story="tram vote")
+
+
+def _bridging(settings: DedupSettings) -> StoryIndex:
+    """The index, its lookup of ``BRIDGE`` also absorbing the second tram piece's story."""
+    index, opened_by = story_index_for(settings), dict[str, str]()
+    find, add = index.find, index.add
+
+    def bridged(title: str, *args: Any, **kwargs: Any) -> StoryMatch | None:
+        found = find(title, *args, **kwargs)
+        if title == BRIDGE.title and found is not None:
+            return replace(found, absorbed=(opened_by[ROWS[1].title],))
+        return found
+
+    def remembered(story_id: str, article_id: str, title: str, *args: Any, **kw: Any) -> None:
+        opened_by.setdefault(title, story_id)
+        add(story_id, article_id, title, *args, **kw)
+
+    index.find, index.add = bridged, remembered  # type: ignore[method-assign, assignment]
+    return index
+
+
+def test_pieces_a_merge_folded_together_count_once_as_in_the_evaluation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [*ROWS, BRIDGE]
+    monkeypatch.setattr(bench.dedup_eval, "story_index_for", _bridging)
+    evaluated = bcubed(spread_index(rows, DedupSettings()), merged_labels(rows))[2]
+    found = composition(*openings(rows, _bridging(DedupSettings())))
+    assert evaluated == 1.5  # trams one piece, bread two
+    assert found.per_story == pytest.approx(evaluated)
+    assert found.by_reason == {
+        FIRST: {"2-4 articles": 1, "1 article": 1},
+        "never a candidate": {"1 article": 1},
+    }
