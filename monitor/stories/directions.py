@@ -188,6 +188,23 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
             "ru": "снял сняла сняли",
         },
     ),
+    (  # a figure against its target or forecast: beaten or missed
+        {
+            "en": """beat beats surpass surpasses surpassed exceed exceeds exceeded outperform
+                outperforms outperformed""",
+            "fr": "dépasse dépassent surpasse surpassent",
+            "es": "supera superan superó",
+            "de": "übertrifft übertreffen übertroffen",
+            "ru": "превысил превысила превысили превзошёл",
+            "uk": "перевищив перевищила перевищили",
+        },
+        {
+            "en": "miss misses missed underperform underperforms underperformed",
+            "fr": "manque manquent rate ratent",
+            "es": "incumple incumplen",
+            "de": "verfehlt verfehlen verfehlte",
+        },
+    ),
     (  # people leaving a place or going back to it (an evacuation and the return after)
         {
             "en": """flee flees fled fleeing evacuate evacuates evacuated evacuating
