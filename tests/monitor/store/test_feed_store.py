@@ -18,7 +18,7 @@ from monitor.records.models import (
     Verdict,
     WebSubSubscription,
 )
-from monitor.store.interface import Store
+from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -93,11 +93,17 @@ def _article(feed: str, guid: str) -> Article:
     )
 
 
+def _verdict(number: int) -> Verdict:
+    return Verdict.FOLDED if number else Verdict.NEW_STORY
+
+
 async def test_known_guids_asks_in_chunks_and_only_for_the_feed(store: Store) -> None:
     rows = [(f"https://{feed}.example/", f"g{i}") for feed in "ab" for i in range(0, 1200, 3)]
-    for number, (feed, guid) in enumerate(rows):
-        verdict = Verdict.FOLDED if number else Verdict.NEW_STORY
-        await store.record_article(_article(feed, guid), DedupDecision(verdict, "s"), [])
+    assert isinstance(store, BatchIngestStore)  # one transaction: the set-up is not the test
+    await store.record_articles([
+        ArticleRecord(_article(feed, guid), DedupDecision(_verdict(number), "s"), [])
+        for number, (feed, guid) in enumerate(rows)
+    ])  # fmt: skip
     asked = [f"g{i}" for i in range(1200)]  # more than one chunk of 500
     known = await store.known_guids("https://a.example/", asked)
     assert known == {f"g{i}" for i in range(0, 1200, 3)}
