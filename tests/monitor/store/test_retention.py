@@ -14,7 +14,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.ingest.pipeline import PollOutcome
 from monitor.records import article_id
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
-from monitor.store.interface import Store
+from monitor.store.interface import ArticleRecord, Store
 from monitor.store.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.configs import one_feed_config
@@ -273,9 +273,11 @@ async def test_the_file_stops_growing_under_insert_and_prune_cycles(
     pages = []
     for cycle in range(9):
         start = NOW + timedelta(days=100 * cycle)
-        for number in range(150):
-            article = _article(f"c{cycle}-{number}", start, summary="x" * 2000)
-            await store.record_article(article, DedupDecision(Verdict.NEW_STORY, article.guid), [])
+        articles = [_article(f"c{cycle}-{n}", start, summary="x" * 2000) for n in range(150)]
+        await store.record_articles([  # one transaction a cycle: the set-up is not the test
+            ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, article.guid), [])
+            for article in articles
+        ])  # fmt: skip
         later = start + timedelta(days=95)
         await run_retention(store, DEFAULTS, later, window=WINDOW)
         stats = await store.database_stats()
