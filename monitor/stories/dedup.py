@@ -230,14 +230,19 @@ def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDec
 
 
 def add_stored(
-    index: StoryIndex, item: WindowArticle, seen: datetime, stored: datetime | None = None
+    index: StoryIndex,
+    item: WindowArticle,
+    seen: datetime,
+    stored: datetime | None = None,
+    lead: str | None = None,
 ) -> None:
     """Put an article read back from the store (after a restart, or another daemon's)
-    into ``index`` as seen at ``seen``, with its lead and language; it stays while
-    ``stored`` (default: when it was stored, ``item.stored``) is within the window, as
-    the store reads the window."""
+    into ``index`` as seen at ``seen``, with its lead (``lead``: its grouping lead, when
+    found already) and language; it stays while ``stored`` (default: when it was stored,
+    ``item.stored``) is within the window, as the store reads the window."""
     stored = stored or item.stored
-    lead = grouping_lead(item.title, item.summary, item.page_lead)
+    if lead is None:
+        lead = grouping_lead(item.title, item.summary, item.page_lead)
     index.add(item.story_id, item.first_article_id, item.title, seen, lead,
               language=item.language, vector=item.embedding, stored=stored,
               absorbed=item.absorbed)  # fmt: skip

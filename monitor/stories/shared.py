@@ -65,10 +65,10 @@ class SharedStories:
                 reading = read_text(item.title, lead, item.language)
                 index.preread((reading,))
                 self._recent.preread((reading,))
-                add_stored(index, item, item.seen)  # merging what it absorbed
+                add_stored(index, item, item.seen, lead=lead)  # merging what it absorbed
                 self._learn_merges(item)
                 # By when it was learned: a decision made before then did not know it.
-                add_stored(self._recent, item, now, now)
+                add_stored(self._recent, item, now, now, lead)
 
     def _learn_merges(self, item: WindowArticle) -> None:
         if not item.absorbed:
@@ -103,8 +103,8 @@ class SharedStories:
                 found[decision.story_id] = OpenedElsewhere(
                     merged[0], merged[1], decision.evidence, decision.score
                 )
-            if decision.verdict is not Verdict.NEW_STORY:
-                continue
+            if decision.verdict is not Verdict.NEW_STORY or not self._recent.entries:
+                continue  # an empty index finds nothing: its text is not read
             lead = grouping_lead(article.title, article.summary, decision.facts.page_lead)
             match = self._recent.find(
                 article.title, now, lead, language=article.language, vector=article.embedding

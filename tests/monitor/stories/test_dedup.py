@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from monitor.records.models import Article, Verdict
 from monitor.store import WindowArticle
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator, story_facts, story_id_for
-from monitor.stories.index import StoryIndex
+from monitor.stories.index import StoryIndex, StoryMatch
 from monitor.stories.leads import grouping_lead
 from monitor.stories.shared import SharedStories
 from tests.support.events import ENVOY, LANDING_A, LANDING_B, Report
@@ -344,6 +345,36 @@ async def test_the_recent_index_is_scanned_for_stale_articles_only_once_one_is_s
     await store.close()
     assert found == [True, True, True, False, False]
     assert pruned == [NOW + timedelta(minutes=6)]
+
+
+async def test_an_empty_recent_index_is_not_looked_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story about to open is looked up among other daemons' recent articles only while
+    there are some: one daemon alone, or one whose learned articles all left the window,
+    reads no text for a lookup that cannot find anything."""
+    store = await _store(tmp_path / "shared.db")
+    dedup = Deduplicator(store, DedupSettings())
+    now = [NOW]
+    shared = SharedStories(dedup, clock=lambda: now[0])
+    looked: list[str] = []
+    find = shared._recent.find
+
+    def counted(title: str, *args: Any, **kwargs: Any) -> StoryMatch | None:
+        looked.append(title)
+        return find(title, *args, **kwargs)
+
+    monkeypatch.setattr(shared._recent, "find", counted)
+    mine = _article("a2", "http://two/feed", "g2", PROBE)
+    decision = dedup.decide(mine, None)
+    found = [decision.story_id in shared.opened_elsewhere([(mine, decision)])]
+    shared.learn([WindowArticle("s_theirs", "a1", PROBE, "", NOW)])
+    for minutes in (1, 6):
+        now[0] = NOW + timedelta(minutes=minutes)
+        found.append(decision.story_id in shared.opened_elsewhere([(mine, decision)]))
+    await store.close()
+    assert found == [False, True, False]
+    assert looked == [PROBE]
 
 
 class _Window:
