@@ -225,6 +225,7 @@ def story_index(
     index.name_easing = index.name_easing if names else 0.0
     index.one_event = index.one_event if steer else math.inf
     index.merge_bar = index.merge_bar if steer and merge else math.inf
+    index.late_bar = index.late_bar if steer and merge else math.inf
     index.neighbours = neighbours
     moment = rows[0].seen
     assigned = []

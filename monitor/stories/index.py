@@ -64,6 +64,9 @@ _MERGE_BAR = 0.85
 # ... and the bridging report's own vector is this close to the story it absorbs: chosen
 # on the tuned rows (0.6: precision 0.9849; 0.75 and 0.8 recall less or lose precision).
 _MERGE_OWN = 0.7
+# A one-article story the report's words also reach is merged into the story it joins when
+# its vector is this close to that story's (decision 0093; 0.5: precision lost).
+_LATE_BAR = 0.6
 # A report nothing else joins joins the story that holds at least ``_AGREEING`` of its
 # nearest headlines by meaning, each within ``_CLOSE`` cosine and none told apart by a
 # detail, more than any other story holds (decision 0082). Chosen on the tuned rows:
@@ -122,6 +125,7 @@ class StoryIndex(ArticleWindow):
         self.one_event = _ONE_EVENT  # above 1: no steering to a story's older piece (0070)
         self.merge_bar = _MERGE_BAR  # above 1: a bridge steers but merges nothing (0070)
         self.merge_own = _MERGE_OWN
+        self.late_bar = _LATE_BAR  # above 1: no one-article piece merged late (0093)
         self.neighbours = True  # False: no join by several close members (decision 0082)
 
     def add(
@@ -253,6 +257,15 @@ class StoryIndex(ArticleWindow):
         absorbed into it (docs/decisions/0070-where-recall-is-lost.md)."""
         if not (self.by_meaning and self.wholes):
             return best[0]
+        match = self._to_oldest(best, allowed, embedding)
+        return match if match.absorbed else self._late_pieces(match, allowed)
+
+    def _to_oldest(
+        self,
+        best: tuple[StoryMatch, IndexedStory],
+        allowed: list[tuple[StoryMatch, IndexedStory]],
+        embedding: npt.NDArray[np.float32] | None,
+    ) -> StoryMatch:
         stories = sorted({s.story_id: s for _, s in allowed}.values(), key=_age)
         oldest = stories[0]
         theirs = story_vector(oldest, self._vectors) if len(stories) > 1 else None
@@ -275,6 +288,20 @@ class StoryIndex(ArticleWindow):
         if len(absorbed) > 1:  # as close to many stories: a subject's, not one event's
             absorbed = ()
         return replace(match, absorbed=absorbed) if absorbed else match
+
+    def _late_pieces(
+        self, match: StoryMatch, allowed: list[tuple[StoryMatch, IndexedStory]]
+    ) -> StoryMatch:
+        """``match``, absorbing the one-article story the report's words reach too (over a
+        bar, no gate) if it alone is within ``late_bar`` of its story's vector (0093)."""
+        joined = self._stories[match.story_id]  # a story the report's words reached
+        alone = {s.story_id: s for _, s in allowed if len(s.members) == 1 and s is not joined}
+        theirs = story_vector(joined, self._vectors) if alone else None  # most lookups: none
+        late = tuple(story_id for story_id, story in sorted(alone.items())
+                     if (mine := story_vector(story, self._vectors)) is not None
+                     and theirs is not None and float(mine @ theirs) >= self.late_bar)  # fmt: skip
+        # As close to several: a subject's stories, not one event's pieces (as in 0070).
+        return replace(match, absorbed=late) if len(late) == 1 else match
 
     def _semantic_best(
         self,

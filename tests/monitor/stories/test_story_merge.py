@@ -9,6 +9,7 @@ Real embeddings of headlines written for these tests."""
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -121,6 +122,26 @@ def test_the_index_merges_the_newer_piece_into_the_older_and_the_next_report_fol
     assert NEWER not in index._stories
     assert len(index._stories[OLDER].members) == len(OLDER_PIECE + NEWER_PIECE) + 1
     assert _next(index) == (OLDER, MatchKind.NEAR_IDENTICAL)
+
+
+@pytest.mark.parametrize(("late_bar", "merged"), [(0.6, True), (math.inf, False)])
+def test_a_one_article_piece_the_report_reaches_is_merged_into_the_story_it_joins(
+    late_bar: float, merged: bool
+) -> None:
+    """Decision 0093: the newer piece's first report alone, a story of one article; the
+    bridge's words reach it and the older piece, and its vector is close to the older
+    piece's (the 0070 merge of grown pieces switched off, so only the late merge acts)."""
+    index = StoryIndex(timedelta(hours=48), threshold=88)
+    index.merge_bar, index.late_bar = math.inf, late_bar
+    alone = story_id_for("alone")
+    for article in _stream()[: len(BACKGROUND) + len(OLDER_PIECE) + 1]:
+        story = OLDER if article.title in OLDER_PIECE else story_id_for(article.article_id)
+        story = alone if article.title == NEWER_PIECE[0] else story
+        index.add(story, story, article.title, article.fetched_at, language="en",
+                  vector=article.embedding)  # fmt: skip
+    found = index.find(REPORT, BRIDGE.fetched_at, language="en", vector=BRIDGE.embedding)
+    assert found is not None and found.story_id == OLDER
+    assert found.absorbed == ((alone,) if merged else ())
 
 
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
