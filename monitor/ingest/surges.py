@@ -55,8 +55,8 @@ SurgeSink = Callable[[Sequence[Surge]], Awaitable[None]]
 
 
 class SurgeCountError(Exception):
-    """A poll's surge counting raised (its ``__cause__``), logged already with its
-    ``feed_url`` (``surge_count_failed``); ``fired``, what the poll's articles before the
+    """A poll's surge counting raised (its ``__cause__``), which the stage logs once with
+    its ``feed_url`` (``surge_count_failed``); ``fired``, what the poll's articles before the
     fault made fire, is recorded all the same (their cooldowns are in the detector)."""
 
     def __init__(self, feed_url: str, error: Exception, fired: list[Surge]) -> None:

@@ -254,7 +254,7 @@ class StoryIndex(ArticleWindow):
         taken as wholes, tell one event (their vectors' cosine ≥ ``one_event``): a story
         split early then grows in one piece, not in whichever is nearest to each report;
         the other stories it reaches that are as close to the oldest (≥ ``merge_bar``) are
-        absorbed into it (docs/decisions/0070-where-recall-is-lost.md)."""
+        absorbed into it (decision 0070); else one one-article story it reaches (0093)."""
         if not (self.by_meaning and self.wholes):
             return best[0]
         match = self._to_oldest(best, allowed, embedding)

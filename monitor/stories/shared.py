@@ -48,7 +48,7 @@ class SharedStories:
         # an entry of the recent index is kept by the time it was last learned, so one can
         # be stale only once a batch's time is (decision 0077).
         self._learned: list[datetime] = []
-        # Stories other daemons merged into an older one (decision 0070): absorbed id →
+        # Stories other daemons merged into another (decisions 0070, 0093): absorbed id →
         # (survivor, its first article). A decision made before this daemon learned the
         # merge is folded into the survivor when it is written.
         self._merged: dict[str, tuple[str, str]] = {}

@@ -1,4 +1,5 @@
-"""A story merged into an older piece of its event (decision 0070), in the bridging
+"""A story merged into another piece of its event (decision 0070: the older piece;
+decision 0093: the story the report joins, which may be the newer), in the bridging
 article's transaction: its counts, outlets, names, articles and the tombstones of its
 pruned articles move to the survivor (an entry listed again is seen in the story that
 holds its event now: the absorbed id only answers with the survivor, and its row may be
