@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 
 from monitor.surges.memory import StoryLife
-from monitor.surges.stats import negbin_score
+from monitor.surges.profile import HourOfWeek
+from monitor.surges.stats import HOUR, hour_slices, least_reaching, negbin_score, slot_of
 from monitor.surges.tracks import Track
 
 # The gamma prior of a rule's or name's rate per hour: a key never seen is expected
@@ -25,6 +26,9 @@ PRIOR_SHAPE = 0.5
 PRIOR_RATE_PER_HOUR = 0.05
 PRIOR_HALF_HOURS = 0.5
 STORY_MIN_SECONDS = 60.0  # a story's first outlets are judged on a minute at least
+# How far below the threshold a bound must stay (-log10 units): far beyond the rounding of
+# the scores' floating point, so a key the bound passes by could never have fired.
+BOUND_MARGIN = 1e-3
 
 Score = tuple[float, float]  # (the expected count in the window, the count's score)
 StoriesSeen = tuple[float, float, float]  # decayed (weight, sum, sum of squares) of outlets
@@ -38,13 +42,68 @@ def key_score(
     shape = PRIOR_SHAPE + track.baseline_now(now, forget)
     before = track.exposure_then * math.exp(-forget * max(now - track.born, 0.0))
     observed = max(exposure - before - window, 0.0)  # its own hours, out of the window
-    prior_hours = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR * 0.5 ** (observed / PRIOR_HALF_HOURS)
-    rate = prior_hours + observed
+    rate = _rate(observed)
     expected = shape * window / rate
     count = len(track.reports)
     if count <= expected:  # not above its baseline: no tail to sum
         return expected, 0.0
     return expected, negbin_score(count, shape, rate, window, floor)
+
+
+def _rate(observed: float) -> float:
+    """A key's gamma rate: its ``observed`` profile-weighted hours out of the window and
+    its prior's pseudo-hours (convex in ``observed``)."""
+    prior_hours: float = PRIOR_SHAPE / PRIOR_RATE_PER_HOUR * 0.5 ** (observed / PRIOR_HALF_HOURS)
+    return prior_hours + observed
+
+
+def key_fires_from(
+    track: Track,
+    now: float,
+    until: float,
+    *,
+    forget: float,
+    exposure: float,
+    profile: HourOfWeek,
+    window: float,
+    threshold: float,
+) -> int:
+    """The least count that could reach ``threshold`` for a rule or name at any time from
+    ``now`` to ``until``, the end of the clock's hour (0: any count may); ``exposure``,
+    the detector's now, ``window`` the window's length (seconds).
+
+    The count is negative binomial with r = shape, 1 - p = q = w / (rate + w) for the
+    window's exposure w; its tail grows with r and q. Till ``until`` the profile's factors
+    stand (an hour is learned as the next begins). So the shape only falls by forgetting
+    (reports leaving the window raise it); the detector's exposure grows at most by the
+    hour's factor and falls at most by forgetting; w, linear in time between the times the
+    window's start crosses an hour, stays within its values at those times and the span's
+    ends; the rate, convex in its observed hours, is at most the larger of its values at
+    their lowest and highest. The lowest r and q bound every score of the span from
+    above: a count below the bound's cannot fire (``BOUND_MARGIN`` to spare)."""
+    span = until - now
+    kept = math.exp(-forget * span)
+    shape = PRIOR_SHAPE + track.baseline_now(now, forget) * kept
+    before = track.exposure_then * math.exp(-forget * max(now - track.born, 0.0))
+    crossed = (now - window) // HOUR * HOUR + HOUR + window
+    ends = (now, until, crossed) if crossed < until else (now, until)
+    windows = [window_exposure(profile, end - window, end) for end in ends]
+    low_window, high_window = min(windows), max(windows)
+    grown = exposure + span / HOUR * profile.factor(slot_of(now))
+    lowest = max(exposure * kept - before - high_window, 0.0)
+    highest = max(grown - before * kept - low_window, 0.0)
+    rate = max(_rate(lowest), _rate(highest))
+    q = low_window / (rate + low_window)
+    return least_reaching(len(track.reports), shape, q, threshold - BOUND_MARGIN)
+
+
+def window_exposure(profile: HourOfWeek, start: float, end: float) -> float:
+    """The profile-weighted hours from ``start`` to ``end``: a window over a quiet and a
+    busy hour expects the sum of their parts."""
+    return sum(
+        (stop - begin) / HOUR * profile.factor(slot_of(begin))
+        for begin, stop in hour_slices(start, end)
+    )
 
 
 def story_score(

@@ -15,12 +15,28 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import SurgeSettings
-from monitor.surges.baselines import Score, key_score, story_learned, story_score
+from monitor.surges.baselines import (
+    Score,
+    key_fires_from,
+    key_score,
+    story_learned,
+    story_score,
+    window_exposure,
+)
 from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind
 from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import HOUR, hour_slices, slot_of
-from monitor.surges.tracks import FirstReport, Report, Track, outlet_of, surge_of, trim
+from monitor.surges.tracks import (
+    FirstReport,
+    Report,
+    Track,
+    folded_story,
+    outlet_of,
+    spread,
+    surge_of,
+    trim,
+)
 
 Rules = tuple[str, ...]
 Names = tuple[tuple[str, str], ...]  # (folded key, as shown)
@@ -153,7 +169,9 @@ class SurgeDetector:
                 track.expire(start, forget)
             if not judged or len(reports) < min_count or track.cooled_until > now:
                 continue
-            if len(set(map(outlet_of, reports))) >= min_outlets:
+            if (len(reports) >= track.fires_from or now >= track.bound_until) and len(
+                set(map(outlet_of, reports))
+            ) >= min_outlets:  # not below a count its test cannot fire at (``_bound``)
                 surge = self._test(kind, key, track, now)
                 if surge is not None:
                     fired.append(surge)
@@ -163,6 +181,10 @@ class SurgeDetector:
     ) -> Track | None:
         """A key without a window: its first report kept alone (None: counted, nothing to
         judge yet), else the key promoted to a :class:`Track` for ``report`` to be added."""
+        if first is None and kind is SurgeKind.STORY:
+            life = self._memory.lives[key]
+            if life.outlet is not None:  # held by its first outlet alone
+                return self._second_outlet(key, life, life.outlet, report)
         first = first or self._new_track(kind, key, label)
         if first.report is None and self.settings.min_count > 1:
             first.report = report
@@ -211,8 +233,13 @@ class SurgeDetector:
         return track.outlets() >= self.settings.min_outlets
 
     def tracked(self) -> dict[SurgeKind, int]:
-        """How many keys of each kind are held in memory."""
-        return {kind: len(tracks) for kind, tracks in self._memory.tracks.items()}
+        """How many keys of each kind are held in memory (a story in its first window
+        counts, held by its first outlet or by a track)."""
+        memory = self._memory
+        held = {kind: len(tracks) for kind, tracks in memory.tracks.items()}
+        lives = [memory.lives.get(story_id) for story_id in memory.unsampled]
+        held[SurgeKind.STORY] += sum(life is not None and life.outlet is not None for life in lives)
+        return held
 
     def _new_track(self, kind: SurgeKind, key: str, label: str) -> FirstReport:
         tracks = self._memory.tracks[kind]
@@ -227,27 +254,42 @@ class SurgeDetector:
         self, story_id: str, title: str, report: Report, pair: Pair, fired: list[Surge]
     ) -> None:
         """A story's first report. Most articles open a story, and with ``min_count`` above
-        one its first report can only be held: it is held straight away, to the state
-        ``_count`` leaves, without ``_count``'s loop and guards (docs/decisions/0060)."""
+        one its first report can only be held: its life keeps its outlet, without
+        ``_count``'s loop and guards and without a track (docs/decisions/0060, 0091)."""
         memory, now = self._memory, report[0]
-        memory.lives[story_id] = life = StoryLife(now, title)
         memory.opened.append(story_id)
         memory.unsampled.append(story_id)
         if (ends := now + self._first_end) < self._sweep_due:  # its end before the others'
             self._sweep_due = ends
-        tracks = memory.tracks[SurgeKind.STORY]
-        if self.settings.min_count < 2 or story_id in tracks:  # not a lone report: counted
+        if self._mins[0] < 2 or story_id in memory.tracks[SurgeKind.STORY]:  # counted
+            memory.lives[story_id] = StoryLife(now, title)
             self._count(SurgeKind.STORY, ((story_id, title),), report, pair, fired)
             return
-        born = memory.clock or 0.0
-        tracks[story_id] = FirstReport(title, 0.0, 0.0, 0.0, memory.exposure, born, report)
-        life.first_outlets = 1
+        # Its one report is its outlet, kept by its life: no track until a second outlet.
+        memory.lives[story_id] = StoryLife(now, title, 1, False, report[2])
+
+    def _second_outlet(
+        self, story_id: str, life: StoryLife, outlet: str, report: Report
+    ) -> Track | None:
+        """A story held by its first ``outlet``: a report from it again adds nothing (its
+        pair is in the window); another outlet gives the story the track it would have
+        had, its first report in it, for ``report`` to be added. A story is judged on its
+        life, so its track's baseline fields stay at zero."""
+        if report[2] == outlet:
+            return None
+        life.outlet = None
+        track = Track(life.title, born=life.opened)
+        track.add_report((life.opened, story_id, outlet), (story_id, outlet), -math.inf, 0.0)
+        self._memory.tracks[SurgeKind.STORY][story_id] = track
+        return track
 
     def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         """A key past ``_count``'s guards: the test, then the spread of a rule's or name's
         reports over stories (a pass over them: only for a count that would fire)."""
         expected, score = self._judge(kind, key, track, now, floor=self._threshold)
         if score < self._threshold:
+            if kind is not SurgeKind.STORY:
+                self._bound(track, now)
             return None
         if kind is not SurgeKind.STORY and not self._spread(track):
             return None
@@ -262,24 +304,14 @@ class SurgeDetector:
         """(story_id, title) of the story a rule's or name's reports fold into, if any."""
         if kind is SurgeKind.STORY or not self._kinds[SurgeKind.STORY]:
             return None
-        top = track.top_stories()[:1]
-        if not top:  # only listed with a count of 2 or more, but cheap to be sure
-            return None
-        [(story_id, reports)] = top
-        if reports * 2 <= track.count:
-            return None
-        life = self._memory.lives.get(story_id)
-        return story_id, life.title if life is not None else ""
+        story_id = folded_story(track)
+        return None if story_id is None else (story_id, self._title_of(story_id))
 
     def _spread(self, track: Track) -> bool:
         """A rule's or name's reports come from enough stories and, while story surges
         are on, no story holds more than half of them: a burst of one story is that
         story's surge, judged by its outlets' arrival (one burst, one flag)."""
-        by_story = track.by_story()
-        if len(by_story) < self.settings.min_stories:
-            return False
-        top = max(by_story.values(), default=0)
-        return not (self._kinds[SurgeKind.STORY] and top * 2 > track.count)
+        return spread(track, self.settings.min_stories, one_story=self._kinds[SurgeKind.STORY])
 
     def _warm(self, now: float) -> bool:
         started = self._memory.started
@@ -298,18 +330,23 @@ class SurgeDetector:
         return key_score(track, now, self._forget, memory.exposure, window, floor=floor)
 
     def _window_exposure(self, now: float) -> float:
-        """The window's profile-weighted hours: a window over a quiet and a busy hour
-        expects the sum of their parts. Kept for the clock's time: the profile changes
-        only when the clock moves."""
+        """The window's profile-weighted hours, kept for the clock's time: the profile
+        changes only when the clock moves."""
         if self._exposure_at == now:
             return self._exposure_then
-        profile = self._memory.profile
-        exposure = sum(
-            (end - start) / HOUR * profile.factor(slot_of(start))
-            for start, end in hour_slices(now - self._window, now)
-        )
+        exposure = window_exposure(self._memory.profile, now - self._window, now)
         self._exposure_at, self._exposure_then = now, exposure
         return exposure
+
+    def _bound(self, track: Track, now: float) -> None:
+        """A rule's or name's test that did not fire: the count below which no test can
+        fire until the clock's hour ends, which ``_count`` then skips (0091)."""
+        memory, until = self._memory, (now // HOUR + 1) * HOUR
+        track.fires_from = key_fires_from(
+            track, now, until, forget=self._forget, exposure=memory.exposure,
+            profile=memory.profile, window=self._window, threshold=self._threshold,
+        )  # fmt: skip
+        track.bound_until = until
 
     def _advance(self, moment: float) -> float:
         """Move the clock to ``moment`` (never back): exposure, profile, story sweeps."""
@@ -353,7 +390,7 @@ class SurgeDetector:
             # life stays, for its title and so that it does not open anew).
             tracks.pop(story_id, None)
             if life is not None and not life.sampled:
-                life.sampled = True
+                life.sampled, life.outlet = True, None
                 learned.append(life.first_outlets)
         if learned:
             self._learn_stories(learned, now)

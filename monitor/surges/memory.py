@@ -18,12 +18,17 @@ PRIOR_STORIES = (10.0, 15.0, 10.0 * (3.0 + 1.5**2))
 @dataclass(slots=True)
 class StoryLife:
     """A story tracked since it opened: its title, and its outlets in its first window
-    (what the population of stories is learned from)."""
+    (what the population of stories is learned from).
+
+    ``outlet``: while the story has had one outlet only, the outlet of its first report,
+    which is then all it holds of its window (no track: most stories never get a second
+    outlet); None once it has a track (docs/decisions/0091)."""
 
     opened: float
     title: str
     first_outlets: int = 0
     sampled: bool = False
+    outlet: str | None = None
 
 
 @dataclass(slots=True)

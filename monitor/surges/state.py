@@ -1,9 +1,11 @@
 """The detector's memory as bytes and back: versioned JSON, compressed, deterministic.
 
 Times are seconds since the epoch (UTC), as the detector keeps them. A snapshot of
-version 2 is read as version 3 with no hour open in the profile (its hours were
-learned as they went); one of another version, or one that does not decode, raises
-:class:`SurgeStateError`: the caller starts afresh and says so.
+version 2 is read with no hour open in the profile (its hours were learned as they
+went); one of version 2 or 3 has each story held by its first report alone turned into
+that story's first outlet (``convert_lone_stories``); one of another version, or one
+that does not decode, raises :class:`SurgeStateError`: the caller starts afresh and
+says so.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from monitor.surges.stats import HOURS_A_WEEK
 from monitor.surges.tracks import FirstReport, Track, Tracked
 
 # 1: times as datetimes (never released); 2: the profile learned each article at once;
-# 3: the profile learns an hour when it is over (its open hour is saved)
-VERSION = 3
-READABLE = frozenset({2, VERSION})
+# 3: the profile learns an hour when it is over (its open hour is saved); 4: a story
+# with one outlet has no track, its life keeps that outlet (docs/decisions/0091)
+VERSION = 4
+READABLE = frozenset({2, 3, VERSION})
 _MAGIC = b"wwsurge"
 
 
@@ -74,12 +77,9 @@ def load_memory(state: bytes) -> Memory:
 
 
 def _memory(document: dict[str, Any]) -> Memory:
-    lives = {
-        str(row[0]): StoryLife(float(row[1]), str(row[2]), int(row[3]), bool(row[4]))
-        for row in document["lives"]
-    }
+    lives = {str(row[0]): _read_life(row) for row in document["lives"]}
     weight, total, squares = (float(value) for value in document["stories_seen"])
-    return Memory(
+    memory = Memory(
         started=_maybe(document["started"]),
         clock=_maybe(document["clock"]),
         exposure=float(document["exposure"]),
@@ -91,6 +91,24 @@ def _memory(document: dict[str, Any]) -> Memory:
         opened=deque(lives),
         unsampled=deque(story_id for story_id in document["unsampled"] if story_id in lives),
     )
+    if document["version"] < 4:
+        convert_lone_stories(memory)
+    return memory
+
+
+def convert_lone_stories(memory: Memory) -> None:
+    """A story of an older state held by its first report alone (a lone report of the
+    story, at its opening) is held by that report's outlet, as version 4 holds it: what
+    it counts next is the same."""
+    tracks, lives = memory.tracks[SurgeKind.STORY], memory.lives
+    for story_id, track in list(tracks.items()):
+        life = lives.get(story_id)
+        report = track.report if isinstance(track, FirstReport) else None
+        if life is None or report is None or life.sampled or life.outlet is not None:
+            continue
+        if report[:2] == (life.opened, story_id):
+            life.outlet = report[2]
+            del tracks[story_id]
 
 
 def _profile(profile: HourOfWeek) -> dict[str, Any]:
@@ -141,7 +159,14 @@ def _add_report(track: Tracked, report: tuple[float, str, str]) -> None:
 
 
 def _life(story_id: str, life: StoryLife) -> list[Any]:
-    return [story_id, life.opened, life.title, life.first_outlets, life.sampled]
+    return [story_id, life.opened, life.title, life.first_outlets, life.sampled, life.outlet]
+
+
+def _read_life(row: list[Any]) -> StoryLife:
+    outlet = row[5] if len(row) > 5 else None  # before version 4: none
+    life = StoryLife(float(row[1]), str(row[2]), int(row[3]), bool(row[4]))
+    life.outlet = None if outlet is None else str(outlet)
+    return life
 
 
 def _maybe(value: Any) -> float | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 HOURS_A_WEEK = 168
 HOUR = 3600.0  # seconds
 LN10 = math.log(10)
+_STEPS = (64, 16, 4, 0)  # how far above a count ``least_reaching`` looks, farthest first
 _MAX_TERMS = 5000  # tail terms summed at most (a heavy tail); the rest bounded geometrically
 
 
@@ -68,3 +69,20 @@ def negbin_score(
     bound = max((k + r) / (k + 1) * q, q)
     total += term * bound / (1.0 - bound)
     return -(log_term + math.log(total)) / LN10
+
+
+def least_reaching(count: int, shape: float, q: float, level: float) -> int:
+    """A count above ``count`` below which every count scores under ``level`` under the
+    negative binomial (r = ``shape``, 1 - p = ``q``), or 0 when ``count`` may reach it.
+    The score grows with the count and is at most -log10 P(X = c), so a count ``c``
+    whose chance alone scores under ``level`` is such a bound plus one: the farthest
+    of a few steps from ``count`` that is."""
+    if q <= 0.0 or q >= 1.0:
+        return 0
+    limit, base = -level * LN10, shape * math.log1p(-q) - math.lgamma(shape)
+    log_q = math.log(q)
+    for step in _STEPS:
+        c = count + step
+        if math.lgamma(c + shape) - math.lgamma(c + 1) + base + c * log_q > limit:
+            return c + 1
+    return 0

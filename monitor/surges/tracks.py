@@ -88,6 +88,10 @@ class Track(Baseline):
     # count past ``min_count`` asks, and keeping per-outlet counts as every report comes
     # and goes cost more than the passes.
     pairs: set[tuple[str, str]] = field(default_factory=set)
+    # A rule's or name's count below which its test cannot fire until ``bound_until`` (the
+    # end of the clock's hour when it was last tested): the detector's, not saved.
+    fires_from: int = 0
+    bound_until: float = -math.inf
 
     def add(
         self,
@@ -180,6 +184,25 @@ def trim(tracks: dict[str, Tracked], keep: int, now: float, window: float, forge
 def _strength(item: tuple[str, Tracked], now: float, forget: float) -> tuple[int, float, str]:
     key, track = item
     return (track.count, track.baseline_now(now, forget), key)
+
+
+def folded_story(track: Track) -> str | None:
+    """The story holding more than half of a rule's or name's reports, if one does."""
+    top = track.top_stories()[:1]
+    if not top:  # only listed with a count of 2 or more, but cheap to be sure
+        return None
+    [(story_id, reports)] = top
+    return story_id if reports * 2 > track.count else None
+
+
+def spread(track: Track, min_stories: int, *, one_story: bool) -> bool:
+    """``track``'s reports come from ``min_stories`` stories or more and, when
+    ``one_story`` is a story's own surge, no story holds more than half of them."""
+    by_story = track.by_story()
+    if len(by_story) < min_stories:
+        return False
+    top = max(by_story.values(), default=0)
+    return not (one_story and top * 2 > track.count)
 
 
 def surge_of(

@@ -18,7 +18,8 @@ from monitor.surges import (
     backtest,
     sighted_at,
 )
-from monitor.surges.baselines import story_learned
+from monitor.surges import detector as detector_module
+from monitor.surges.baselines import key_score, story_learned
 from monitor.surges.state import load_memory
 from monitor.surges.tracks import Track
 from tests.support.surge_streams import MONDAY, Newsroom, busy_days, in_order, one_story
@@ -113,6 +114,29 @@ def test_a_story_is_judged_on_its_first_outlets_arrival_not_later_growth() -> No
     late = one_story(at + timedelta(days=1, hours=-6), 30, OUTLETS[1:16])
     assert backtest(in_order(_background(), opened, late), DEFAULTS) == []
     assert _fired(backtest(in_order(_background(), late), DEFAULTS)) == {("story", "quake")}
+
+
+def test_a_story_seen_from_one_outlet_holds_no_track_until_a_second() -> None:
+    """Most stories never get a second outlet: such a story's life keeps its outlet (no
+    track); a copy from that outlet adds nothing; a second outlet gives it a track with
+    both reports, which it holds as one counted all along would."""
+    at = MONDAY + timedelta(days=3)
+    detector = SurgeDetector(DEFAULTS)
+    first, again, second = one_story(at, 3, [OUTLETS[0], OUTLETS[0], OUTLETS[1]])
+    detector.observe(first)
+    detector.observe(again)
+    memory = load_memory(detector.snapshot())
+    assert memory.lives["quake"].outlet == OUTLETS[0]
+    assert memory.lives["quake"].first_outlets == 1
+    assert "quake" not in memory.tracks[SurgeKind.STORY]
+    assert detector.tracked()[SurgeKind.STORY] == 1
+    detector.observe(second)
+    memory = load_memory(detector.snapshot())
+    assert memory.lives["quake"].outlet is None
+    assert memory.lives["quake"].first_outlets == 2
+    track = memory.tracks[SurgeKind.STORY]["quake"]
+    assert [report[2] for report in track.reports] == OUTLETS[:2]
+    assert detector.tracked()[SurgeKind.STORY] == 1
 
 
 def test_a_storys_track_goes_when_its_first_window_is_over() -> None:
@@ -395,3 +419,44 @@ def test_stories_whose_first_window_ends_together_are_learned_one_after_another(
     for outlets in sizes:
         seen, seen_at = story_learned(seen, seen_at, outlets, now, forget), now
     assert load_memory(detector.snapshot()).stories_seen == seen
+
+
+@pytest.mark.parametrize("sensitivity", [1e-6, 1e-2])
+def test_the_counts_a_keys_test_cannot_fire_at_are_skipped_without_a_change(
+    sensitivity: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule's or name's test that did not fire bounds the counts it cannot fire at till
+    the hour ends (``key_fires_from``): fewer tests, and the same surges in the same
+    order as testing every count, over a week of a busy newsroom (its quiet nights and
+    weekend) with bursts of a name and a rule across stories."""
+    settings = SurgeSettings(sensitivity=sensitivity, min_stories=3)
+    at = MONDAY + timedelta(days=3, hours=10)
+    bursts = [
+        sighting
+        for index in range(12)
+        for sighting in one_story(
+            at + timedelta(minutes=5 * index),
+            4,
+            OUTLETS[index : index + 3],
+            story_id=f"wave-{index}",
+            names=(("tabriz", "Tabriz"),),
+            rules=("energy",),
+        )
+    ]
+    stream = in_order(_background(4, 7, busy_days), bursts)
+    tests = [0, 0]
+
+    def counted(which: int) -> object:
+        def score(*args: object, **kwargs: object) -> object:
+            tests[which] += 1
+            return key_score(*args, **kwargs)  # type: ignore[arg-type]
+
+        return score
+
+    monkeypatch.setattr(detector_module, "key_score", counted(0))
+    bounded = backtest(stream, settings)
+    monkeypatch.setattr(detector_module, "key_score", counted(1))
+    monkeypatch.setattr(detector_module, "key_fires_from", lambda *_, **__: 0)
+    assert backtest(stream, settings) == bounded
+    assert _fired(bounded) >= {("name", "tabriz")}
+    assert tests[0] < tests[1] / 2

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from monitor.surges.profile import HourOfWeek
-from monitor.surges.stats import negbin_score
+from monitor.surges.stats import least_reaching, negbin_score
 
 
 def _tail_sum(count: int, shape: float, rate: float, exposure: float) -> float:
@@ -149,3 +149,27 @@ def test_a_floor_changes_no_answer_to_whether_the_score_reaches_it(
     floored = negbin_score(count, shape, rate, exposure, floor)
     assert (floored >= floor) == (score >= floor)
     assert floored == score if score >= floor else score <= floored < floor
+
+
+@pytest.mark.parametrize("shape", [0.5, 1.7, 12.0, 300.0])
+@pytest.mark.parametrize("q", [0.01, 0.2, 0.6, 0.95])
+@pytest.mark.parametrize("count", [1, 6, 40, 400])
+def test_no_count_below_least_reaching_reaches_the_level(
+    count: int, shape: float, q: float
+) -> None:
+    """Every count below the bound scores under the level (the bound is exact, not an
+    estimate); 0 says nothing is claimed."""
+    rate, level = 1.0, 6.0
+    exposure = q / (1 - q) * rate  # q = exposure / (rate + exposure)
+    bound = least_reaching(count, shape, q, level)
+    assert bound == 0 or bound > count
+    assert all(negbin_score(c, shape, rate, exposure) < level for c in range(1, bound))
+    # Something is claimed whenever the count's own chance scores under the level.
+    assert bound or -_log_chance(count, shape, q) / math.log(10) >= level
+
+
+def _log_chance(count: int, shape: float, q: float) -> float:
+    return (
+        math.lgamma(count + shape) - math.lgamma(shape) - math.lgamma(count + 1)
+        + shape * math.log1p(-q) + count * math.log(q)
+    )  # fmt: skip
