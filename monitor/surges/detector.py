@@ -255,7 +255,7 @@ class SurgeDetector:
     ) -> None:
         """A story's first report. Most articles open a story, and with ``min_count`` above
         one its first report can only be held: its life keeps its outlet, without
-        ``_count``'s loop and guards and without a track (docs/decisions/0060, 0091)."""
+        ``_count``'s loop and guards and without a track (docs/decisions/0060, 0094)."""
         memory, now = self._memory, report[0]
         memory.opened.append(story_id)
         memory.unsampled.append(story_id)
@@ -340,7 +340,7 @@ class SurgeDetector:
 
     def _bound(self, track: Track, now: float) -> None:
         """A rule's or name's test that did not fire: the count below which no test can
-        fire until the clock's hour ends, which ``_count`` then skips (0091)."""
+        fire until the clock's hour ends, which ``_count`` then skips (0094)."""
         memory, until = self._memory, (now // HOUR + 1) * HOUR
         track.fires_from = key_fires_from(
             track, now, until, forget=self._forget, exposure=memory.exposure,

@@ -22,7 +22,7 @@ class StoryLife:
 
     ``outlet``: while the story has had one outlet only, the outlet of its first report,
     which is then all it holds of its window (no track: most stories never get a second
-    outlet); None once it has a track (docs/decisions/0091)."""
+    outlet); None once it has a track (docs/decisions/0094)."""
 
     opened: float
     title: str

@@ -24,7 +24,7 @@ from monitor.surges.tracks import FirstReport, Track, Tracked
 
 # 1: times as datetimes (never released); 2: the profile learned each article at once;
 # 3: the profile learns an hour when it is over (its open hour is saved); 4: a story
-# with one outlet has no track, its life keeps that outlet (docs/decisions/0091)
+# with one outlet has no track, its life keeps that outlet (docs/decisions/0094)
 VERSION = 4
 READABLE = frozenset({2, 3, VERSION})
 _MAGIC = b"wwsurge"
