@@ -298,13 +298,17 @@ def ungated_meaning(
     *,
     bars: tuple[float, float, float],
     whole: Whole | None = None,
+    beat: float = 0.0,
 ) -> tuple[MatchKind, float]:
     """:func:`meaning` of a pair :func:`no_meaning` has let through (``bars``: the one
     language bar, the bar across languages and the easing). A caller that checks the gate
-    first builds the story's ``whole`` only for pairs in one language that pass it."""
+    first builds the story's ``whole`` only for pairs in one language that pass it.
+    ``beat``: a score (0–100) the caller keeps unless this pair's is higher; in one
+    language a pair surely at or below it is NONE, its words not weighed in full."""
     same, across, easing = bars
     if same_language(query, entry):  # an unidentified language is most often the window's own
-        return _one_language(query, entry, cosine, idf, bars=(same, easing), whole=whole)
+        return _one_language(query, entry, cosine, idf, bars=(same, easing), whole=whole,
+                             beat=beat)  # fmt: skip
     if query.language in _ALIGNED and entry.language in _ALIGNED and cosine >= across:
         return _SEMANTIC, cosine * 100
     # below the bar, or the model was not taught to align these languages: no evidence
@@ -319,15 +323,19 @@ def _one_language(
     *,
     bars: tuple[float, float],
     whole: Whole | None,
+    beat: float = 0.0,
 ) -> tuple[MatchKind, float]:
-    """``meaning`` of two reports in one language (``bars``: the bar and its easing)."""
+    """``meaning`` of two reports in one language (``bars``: the bar and its easing;
+    ``beat``: see :func:`ungated_meaning`)."""
     same, easing = bars
     if whole is not None:
         if opposed(query.directions, whole.directions):
             return _NONE, 0.0
         cosine = max(cosine, whole.cosine)
     bar = same - easing if easing and rare_name_shared(query, entry, idf) else same
-    floor = max(_MIN_OVERLAP, 2 * bar - cosine)  # below it, no score reaches ``bar``
+    # Below the floor no score reaches ``bar``, nor passes ``beat``: the words are then
+    # bounded, not weighed (``_cosine``), and the pair is NONE (it would not be taken).
+    floor = max(_MIN_OVERLAP, 2 * bar - cosine, beat / 50 - cosine)
     mine, theirs = compared_words(query, entry)
     words = _cosine(shared_words(mine, theirs), mine, theirs, idf, floor)
     if whole is not None:

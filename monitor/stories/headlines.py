@@ -183,7 +183,8 @@ def wire_credit(title: str, lead: str) -> str | None:
 
 def lead_of(summary: str, title: str, words: int = 40) -> str:
     """The first ``words`` words of the summary, or "" when it only repeats the title."""
-    lead = " ".join(summary.split()[:words])
+    # maxsplit: the first words only, not the whole summary (~2 KB) split and dropped
+    lead = " ".join(summary.split(maxsplit=words)[:words])
     return "" if fold(lead) == fold(title) else lead
 
 

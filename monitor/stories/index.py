@@ -333,8 +333,10 @@ class StoryIndex(ArticleWindow):
                 story = with_centroid(story, self._vectors)
                 wholes[story.story_id] = story_whole(story, self._entries, vector, length)
             bars = (self._bars(seen - entry.seen)[1], self.across, self.name_easing)
+            beat = best.score if best is not None else 0.0  # taken only when passed
             kind, score = evidence.ungated_meaning(query, entry, cosine, idf, bars=bars,
-                                                   whole=wholes.get(story.story_id))  # fmt: skip
+                                                   whole=wholes.get(story.story_id),
+                                                   beat=beat)  # fmt: skip
             if kind and (best is None or score > best.score):
                 best = StoryMatch(story.story_id, story.first_article_id, kind, score)
         return best if best is not None or not self.neighbours else _agreed(query, near)

@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, meaning_score, related
+from monitor.stories.evidence import (
+    Entry,
+    IndexedStory,
+    Query,
+    Rarity,
+    meaning_score,
+    related,
+    ungated_meaning,
+)
 
 # A window of 1,000 entries: word -> how many of them hold it (rarer words weigh more).
 FREQUENCY = {"ankara": 3, "quake": 5, "kills": 40, "turkey": 20, "rescue": 30, "teams": 60,
@@ -92,3 +100,30 @@ def test_the_semantic_score_is_the_one_the_full_word_overlap_gives(
         )
         score = meaning_score(*pair, cosine, Rarity(POSTINGS, 1000), same=same, across=0.7)
         assert score == expected
+
+
+@pytest.mark.parametrize("cosine", [0.3, 0.6, 0.75, 0.9, 0.99])
+@pytest.mark.parametrize("beat", [0.0, 40.0, 55.0, 62.5, 70.0, 90.0])
+def test_a_pair_that_cannot_pass_the_score_to_beat_is_none_and_any_other_keeps_its_score(
+    cosine: float, beat: float
+) -> None:
+    """The semantic tier keeps its best neighbour unless one scores higher: a pair whose
+    score is at or below ``beat`` may come back NONE, any other exactly as without it."""
+    for mine, my_names, theirs, their_names in PAIRS:
+        pair = query(mine, my_names), entry(theirs, their_names)
+        bars = (0.5, 0.7, 0.0)
+        plain = ungated_meaning(*pair, cosine, Rarity(POSTINGS, 1000), bars=bars)
+        bounded = ungated_meaning(*pair, cosine, Rarity(POSTINGS, 1000), bars=bars, beat=beat)
+        assert bounded == plain if plain[1] > beat else bounded[1] <= beat
+
+
+def test_a_pair_below_the_score_to_beat_does_not_read_the_other_reports_words() -> None:
+    mine = query("turkey quake rescue teams night market shares rise", "turkey")
+    theirs = entry("turkey quake rescue storm coast mayor aid ministers village", "turkey")
+    unread = {"storm", "coast", "mayor", "aid", "ministers", "village"}
+    postings = Recorded()
+    ungated_meaning(mine, theirs, 0.9, Rarity(postings, 1000), bars=(0.5, 0.7, 0.0), beat=99.0)
+    assert postings.asked.isdisjoint(unread)
+    postings = Recorded()  # with nothing to beat, its words are weighed
+    ungated_meaning(mine, theirs, 0.9, Rarity(postings, 1000), bars=(0.5, 0.7, 0.0))
+    assert unread <= postings.asked

@@ -141,3 +141,18 @@ def test_lead_is_the_summary_unless_it_repeats_the_title(
     summary: str, title: str, lead: str
 ) -> None:
     assert lead_of(summary, title) == lead
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        " ".join(f"w{n}" for n in range(39)),
+        " ".join(f"w{n}" for n in range(40)),
+        " ".join(f"w{n}" for n in range(41)),
+        "\n\t  " + "  \t".join(f"w{n}" for n in range(300)) + " \n",
+        "Один\u00a0два\u2003три " * 30,
+    ],
+)
+def test_lead_is_the_summarys_first_forty_words(summary: str) -> None:
+    """Only the first words are split off a long summary: the same lead as every word split."""
+    assert lead_of(summary, "Title") == " ".join(summary.split()[:40])
