@@ -19,7 +19,6 @@ from monitor.surges.baselines import (
     Score,
     key_fires_from,
     key_score,
-    story_learned,
     story_score,
     window_exposure,
 )
@@ -27,6 +26,7 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import Rising, Sighting, Surge, SurgeKind
 from monitor.surges.state import dump_memory, load_memory, memory_document
 from monitor.surges.stats import HOUR, hour_slices, slot_of
+from monitor.surges.stories import second_outlet, sweep_stories
 from monitor.surges.tracks import (
     FirstReport,
     Report,
@@ -184,7 +184,7 @@ class SurgeDetector:
         if first is None and kind is SurgeKind.STORY:
             life = self._memory.lives[key]
             if life.outlet is not None:  # held by its first outlet alone
-                return self._second_outlet(key, life, life.outlet, report)
+                return second_outlet(self._memory, key, life, life.outlet, report)
         first = first or self._new_track(kind, key, label)
         if first.report is None and self.settings.min_count > 1:
             first.report = report
@@ -268,21 +268,6 @@ class SurgeDetector:
         # Its one report is its outlet, kept by its life: no track until a second outlet.
         memory.lives[story_id] = StoryLife(now, title, 1, False, report[2])
 
-    def _second_outlet(
-        self, story_id: str, life: StoryLife, outlet: str, report: Report
-    ) -> Track | None:
-        """A story held by its first ``outlet``: a report from it again adds nothing (its
-        pair is in the window); another outlet gives the story the track it would have
-        had, its first report in it, for ``report`` to be added. A story is judged on its
-        life, so its track's baseline fields stay at zero."""
-        if report[2] == outlet:
-            return None
-        life.outlet = None
-        track = Track(life.title, born=life.opened)
-        track.add_report((life.opened, story_id, outlet), (story_id, outlet), -math.inf, 0.0)
-        self._memory.tracks[SurgeKind.STORY][story_id] = track
-        return track
-
     def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         """A key past ``_count``'s guards: the test, then the spread of a rule's or name's
         reports over stories (a pass over them: only for a count that would fire)."""
@@ -358,7 +343,13 @@ class SurgeDetector:
             self._pass_time(memory.clock, now)
             memory.clock = now
             if now >= self._sweep_due:  # nothing to sweep while the clock stands still
-                self._sweep_stories(now)
+                self._sweep_due = sweep_stories(
+                    memory,
+                    now,
+                    window=self._window,
+                    story_span=self._story_span,
+                    forget=self._forget,
+                )
         memory.profile.add_article(int(now // HOUR))
         return now
 
@@ -376,52 +367,6 @@ class SurgeDetector:
         hours, factor = (end - start) / HOUR, memory.profile.factor(slot_of(start))
         memory.exposure = memory.exposure * math.exp(-self._forget * (end - start)) + hours * factor
         memory.profile.add_time(int(start // HOUR), hours)
-
-    def _sweep_stories(self, now: float) -> None:
-        """Learn from stories whose first window is over; drop those past ``story_hours``."""
-        memory, learned = self._memory, []
-        unsampled, lives, tracks = memory.unsampled, memory.lives, memory.tracks[SurgeKind.STORY]
-        while unsampled:
-            life = lives.get(unsampled[0])
-            if life is not None and life.opened + self._window > now:
-                break
-            story_id = unsampled.popleft()
-            # Its first window is over: it can no longer fire, so its track goes (its
-            # life stays, for its title and so that it does not open anew).
-            tracks.pop(story_id, None)
-            if life is not None and not life.sampled:
-                life.sampled, life.outlet = True, None
-                learned.append(life.first_outlets)
-        if learned:
-            self._learn_stories(learned, now)
-        tracked_for = self._story_span
-        while memory.opened and memory.lives[memory.opened[0]].opened + tracked_for <= now:
-            story_id = memory.opened.popleft()
-            del memory.lives[story_id]
-            memory.tracks[SurgeKind.STORY].pop(story_id, None)
-        self._sweep_due = self._next_sweep()
-
-    def _next_sweep(self) -> float:
-        """When the oldest stories' first window or tracking ends: the next sweep's time
-        (a story opened later only ends later)."""
-        memory, due = self._memory, math.inf
-        if memory.unsampled:
-            life = memory.lives.get(memory.unsampled[0])
-            due = -math.inf if life is None else life.opened + self._window
-        if memory.opened:
-            due = min(due, memory.lives[memory.opened[0]].opened + self._story_span)
-        return due
-
-    def _learn_stories(self, learned: list[int], now: float) -> None:
-        """``story_learned`` of each story's outlets in turn: after the first, the rest are
-        decayed over no time (a factor of exactly 1.0), so they are plain sums."""
-        memory = self._memory
-        seen = story_learned(memory.stories_seen, memory.stories_seen_at, learned[0], now,
-                             self._forget)  # fmt: skip
-        weight, total, squares = seen
-        for outlets in learned[1:]:
-            weight, total, squares = weight + 1, total + outlets, squares + outlets * outlets
-        memory.stories_seen, memory.stories_seen_at = (weight, total, squares), now
 
     def _trim_names(self) -> None:
         """At the cap: drop the weakest tenth of the names, so trimming is rare."""
