@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -39,10 +39,12 @@ def crowded(err: psycopg.OperationalError) -> bool:
     return any(words in str(err) for words in _NO_SLOTS)
 
 
-def connect(url: str, patience: float = PATIENCE) -> psycopg.Connection[Any]:
+def connect(
+    url: str, patience: float = PATIENCE, sleep: Callable[[float], None] = time.sleep
+) -> psycopg.Connection[Any]:
     """An autocommit connection to ``url``; refused for want of slots, tried again after
-    pauses adding up to at most ``patience`` seconds (each said on stderr), then the
-    refusal is raised."""
+    pauses adding up to at most ``patience`` seconds (each said on stderr, waited with
+    ``sleep``), then the refusal is raised."""
     waited, pause = 0.0, FIRST_PAUSE
     while True:
         try:
@@ -52,7 +54,7 @@ def connect(url: str, patience: float = PATIENCE) -> psycopg.Connection[Any]:
                 raise
             print(f"bench.scaleout: PostgreSQL has no connection slot free (too many "
                   f"clients); trying again in {pause:g} s", file=sys.stderr)  # fmt: skip
-            time.sleep(pause)
+            sleep(pause)
             waited, pause = waited + pause, min(2 * pause, LONGEST_PAUSE)
 
 

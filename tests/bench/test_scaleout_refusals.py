@@ -5,6 +5,7 @@ read is reported as such, not counted as free; a second run keeps the first's lo
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ _FULL = psycopg.OperationalError("connection failed: FATAL:  sorry, too many cli
 
 class Server:
     """``psycopg.connect`` answered by a server that refuses ``refusals`` times first
-    (the transport seam); the pauses asked for, in place of waiting them."""
+    (the transport seam); ``pause`` records the pauses asked for, in place of waiting them."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, refusals: int, err: Exception = _FULL):
         self.refusals, self.err, self.pauses = refusals, err, list[float]()
-        monkeypatch.setattr(scaleout_databases.psycopg, "connect", self.connect)
-        monkeypatch.setattr(scaleout_databases.time, "sleep", self.pauses.append)
+        monkeypatch.setattr(psycopg, "connect", self.connect)  # what scaleout_databases calls
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
 
     def connect(self, url: str, **kwargs: Any) -> str:
         if self.refusals:
@@ -38,26 +41,30 @@ def test_a_refused_connection_is_tried_again_with_growing_pauses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = Server(monkeypatch, refusals=3)
-    assert scaleout_databases.connect("postgresql://db") == "connected to postgresql://db"
+    connected: object = scaleout_databases.connect("postgresql://db", sleep=server.pause)
+    assert connected == "connected to postgresql://db"
     assert server.pauses == [0.25, 0.5, 1.0]
 
 
 def test_past_its_patience_or_for_another_cause_the_refusal_is_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    Server(monkeypatch, refusals=100)
+    crowded = Server(monkeypatch, refusals=100)
     with pytest.raises(psycopg.OperationalError, match="too many clients"):
-        scaleout_databases.connect("postgresql://db", patience=5.0)
+        scaleout_databases.connect("postgresql://db", patience=5.0, sleep=crowded.pause)
+    assert sum(crowded.pauses) <= 5.0
     server = Server(monkeypatch, refusals=1, err=psycopg.OperationalError("no such host"))
     with pytest.raises(psycopg.OperationalError, match="no such host"):
-        scaleout_databases.connect("postgresql://db")
+        scaleout_databases.connect("postgresql://db", sleep=server.pause)
     assert server.pauses == []
 
 
 def test_a_cycle_whose_backends_could_not_be_read_is_reported_and_left_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    Server(monkeypatch, refusals=1_000)
+    server = Server(monkeypatch, refusals=1_000)
+    patient = partial(scaleout_databases.connect, sleep=server.pause)
+    monkeypatch.setattr(scaleout_setups, "connect", patient)  # this module's name only
     assert scaleout_setups.postgres_connections("postgresql://db") == (None, {})
     one = [Cycle("PostgreSQL", 1, 10.0, [8.0], 3, 2.0, round=n) for n in (1, 2)]
     two = [Cycle("PostgreSQL", 2, 6.0, [5.0, 5.0], 6, None, round=1),
