@@ -152,7 +152,8 @@ class StoryIndex(ArticleWindow):
         """Merge the ``absorbed`` stories into ``survivor_id``'s: their windowed members
         are re-pointed to it, in serial order (as a warm-up from the store, which holds
         them under the survivor, adds them). Costs the absorbed members, never the
-        window. Stories the index does not hold (a warm-up read them re-pointed) are
+        window; the survivor takes the first article of one stored earlier, as the store
+        does (0093). Stories the index does not hold (a warm-up read them re-pointed) are
         passed over; how many were merged."""
         survivor = self._stories.get(survivor_id)
         merged = 0
@@ -163,6 +164,8 @@ class StoryIndex(ArticleWindow):
             del self._stories[story_id]
             for serial in story.members:
                 self._entries[serial].story = survivor
+            if self._first_stored(story) < self._first_stored(survivor):
+                survivor.first_article_id = story.first_article_id
             survivor.members = list(heapq.merge(survivor.members, story.members))
             survivor.entries += story.entries
             survivor.last_seen = max(survivor.last_seen, story.last_seen)

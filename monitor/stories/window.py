@@ -194,6 +194,11 @@ class ArticleWindow:
 
     # -- internals ---------------------------------------------------------------------
 
+    def _first_stored(self, story: IndexedStory) -> float:
+        """When the story's first windowed member was stored (its first report, unless
+        pruned); infinity for a story with none."""
+        return self._entries[story.members[0]].stored if story.members else float("inf")
+
     def _decoded(self, vector: bytes) -> npt.NDArray[np.float32] | None:
         """``decoded``, kept for the last vector by any window: an article is looked up,
         then added, and another daemon's is added to two windows (``SharedStories``).

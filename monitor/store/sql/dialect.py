@@ -30,6 +30,7 @@ class Dialect:
     arrival: str  # the articles column numbering rows in the order they were stored
     tiebreak: str  # what orders articles fetched at the same moment, after fetched_at
     greatest: str  # the function giving the larger of two values
+    least: str  # the function giving the smaller of two values
     concat: str  # the aggregate joining text values with a separator
     skip_locked: str  # how a batch to prune is taken: PostgreSQL skips rows others hold
     fold: str  # lower case in every script (SQLite's lower() folds ASCII only)
@@ -63,7 +64,7 @@ class Dialect:
         and :name turned into %s and %(name)s (``::type`` casts are left alone)."""
         typed = self.typed_params
         text = sql.format(
-            **asdict(self),  # collate, arrival, tiebreak, greatest, skip_locked, utc_hour
+            **asdict(self),  # collate, arrival, tiebreak, greatest, least, skip_locked, utc_hour
             time_param="?::timestamptz" if typed else "?",
             text_param="?::text" if typed else "?",
         )
@@ -99,6 +100,7 @@ SQLITE = Dialect(
     arrival="rowid",
     tiebreak="",
     greatest="max",
+    least="min",
     concat="group_concat",
     skip_locked="",
     fold="unicode_lower",  # registered on every connection (monitor.store.sqlite.store)
@@ -116,6 +118,7 @@ POSTGRES = Dialect(
     arrival="seq",
     tiebreak=", a.seq",
     greatest="greatest",
+    least="least",
     concat="string_agg",
     skip_locked=" FOR UPDATE SKIP LOCKED",
     fold="lower",

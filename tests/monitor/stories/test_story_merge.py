@@ -19,7 +19,7 @@ import pytest
 from monitor.config.settings import DedupSettings
 from monitor.feeds.normalise import content_fingerprint
 from monitor.records import MatchKind
-from monitor.records.models import Article, Verdict
+from monitor.records.models import Article, DedupDecision, Verdict
 from monitor.store.interface import Store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import StoryFilter
@@ -214,3 +214,47 @@ async def _warmed(store: Store, path: Path) -> StoryIndex:
     dedup = Deduplicator(store, DedupSettings())
     await StoryWarmup(store, dedup, path, lambda: END).warm()
     return dedup.index
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_a_survivor_newer_than_the_story_it_absorbs_takes_its_first_report(
+    backend: str, tmp_path: Path
+) -> None:
+    """Decision 0093: a one-article story opened before the story a later report joins is
+    merged into that newer story; the survivor's first_seen, first article and title are
+    the absorbed story's, in the store, the live index, a warm-up and another daemon."""
+    early = _article(1, NEWER_PIECE[0], NOW)
+    opener = _article(2, OLDER_PIECE[0], NOW + timedelta(minutes=10))
+    bridge = _article(3, REPORT, NOW + timedelta(minutes=30))
+    alone, joined = story_id_for("m1"), story_id_for("m2")
+    decisions = [
+        DedupDecision(Verdict.NEW_STORY, alone),
+        DedupDecision(Verdict.NEW_STORY, joined),
+        DedupDecision(Verdict.FOLDED, joined, "m2", MatchKind.RELATED, absorbed=(alone,)),
+    ]
+    async with store_location(backend, tmp_path) as location:
+        store, other = new_store(backend, location), new_store(backend, location)
+        await store.open()
+        await other.open()
+        dedup, learner = Deduplicator(store, DedupSettings()), Deduplicator(other, DedupSettings())
+        if isinstance(other, PostgresStore):
+            other.watch_stories(SharedStories(learner))
+        for article, decision in zip((early, opener, bridge), decisions, strict=True):
+            await store.record_article(article, decision, [])
+            dedup.remember(article, decision)
+            if isinstance(other, PostgresStore):
+                await other.find_articles([article])  # another daemon catches up
+
+        (story,) = await store.find_stories(StoryFilter(story_id=joined), limit=1)
+        assert (story.story_id, story.first_seen) == (joined, early.fetched_at)
+        assert (story.link, story.title) == (early.link, early.title)
+        (absorbed,) = await store.find_stories(StoryFilter(story_id=alone), limit=1)
+        assert absorbed.first_seen == early.fetched_at  # /stories/<absorbed> answers alike
+        indexes = [dedup.index, await _warmed(store, tmp_path / "none")]
+        if isinstance(other, PostgresStore):
+            indexes.append(learner.index)
+        assert [index._stories[joined].first_article_id for index in indexes] == ["m1"] * len(
+            indexes
+        )
+        await other.close()
+        await store.close()
