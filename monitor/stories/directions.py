@@ -231,6 +231,21 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
         },
     ),
 )
+# The target axis's words ("beat", "miss", "dépasse", "rate") are also a match's words
+# ("Arsenal beat Chelsea", "Chelsea miss penalty") and everyday ones ("manque": a lack):
+# they name a direction only with a target noun at most ``_TARGET_REACH`` words away.
+_TARGET_AXIS = 8  # its place in _AXES
+_TARGET_POLES = frozenset({_TARGET_AXIS * 2, _TARGET_AXIS * 2 + 1})
+_TARGET_REACH = 3
+_TARGETS = {
+    "en": """estimate estimates forecast forecasts target targets goal goals expectations
+        projections""",
+    "fr": "objectif objectifs prévision prévisions attentes",
+    "es": "objetivo objetivos previsión previsiones expectativas",
+    "de": "Ziel Ziele Prognose Prognosen Erwartung Erwartungen",
+    "ru": "план плана планы прогноз прогноза прогнозы ожидания ожиданий цель цели",
+    "uk": "план плану плани прогноз прогнозу прогнози очікування очікувань ціль цілі мету",
+}
 # Words that turn the direction word after them into no direction at all, folded.
 _NEGATIONS = frozenset(
     "without no not never sans pas sin ohne kein keine keinen без не ні بدون بلا لا olmadan".split()
@@ -267,16 +282,42 @@ def table(language: str) -> dict[str, frozenset[int]]:
     }
 
 
+@cache
+def targets(language: str) -> frozenset[str]:
+    """The target nouns' stems an article in ``language`` is read with (as ``table``)."""
+    own = language if language in _LATIN else "en"
+    return frozenset(
+        stem(word, source)
+        for source in (own, *_SCRIPTS_OF_THEIR_OWN)
+        for word in normalise(_TARGETS.get(source, "")).split()
+    )
+
+
 def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
     """The poles a headline's folded words (stop words included: "up", "down") name."""
     known = table(language if language in _LATIN else "")
+    keys = [stem(word, language) for word in folded_words]
     found = []
-    for place, key in enumerate(stem(word, language) for word in folded_words):
+    for place, key in enumerate(keys):
         poles = known.get(key)
+        if (
+            poles
+            and not poles.isdisjoint(_TARGET_POLES)
+            and not _near_target(keys, place, language)
+        ):
+            poles = poles - _TARGET_POLES or None
         if poles is not None:  # "without agreement", "sin acuerdo": neither way
             negated = place and folded_words[place - 1] in _NEGATIONS
             found.append(_both(poles) if negated else poles)
     return _shared(frozenset().union(*found)) if found else NO_DIRECTIONS
+
+
+def _near_target(keys: list[str], place: int, language: str) -> bool:
+    """A target noun within reach of the word at ``place``: "beats estimates", "dépasse
+    les attentes", not "beat Chelsea"."""
+    nouns = targets(language if language in _LATIN else "")
+    near = keys[max(0, place - _TARGET_REACH) : place + _TARGET_REACH + 1]
+    return not nouns.isdisjoint(near)
 
 
 def _both(poles: frozenset[int]) -> frozenset[int]:

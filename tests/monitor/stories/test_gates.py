@@ -19,7 +19,7 @@ from monitor.records.models import Article, Verdict
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.aliases import _DEMONYMS, _pack_entries, canonical_names
 from monitor.stories.dedup import Deduplicator
-from monitor.stories.directions import _AXES, directions, opposed
+from monitor.stories.directions import _AXES, _TARGET_AXIS, _TARGETS, directions, opposed
 from monitor.stories.headlines import fold
 from monitor.stories.index import StoryIndex
 from monitor.stories.numbers import join_thousands, read_numbers, with_whole_parts
@@ -100,6 +100,25 @@ def test_opposite_directions_keep_reports_apart(
     assert _kind(report, opposite, language) is None
 
 
+# A target axis word with no target noun near is a match's or an everyday word: one
+# match's reports, or a lack and a figure, join (they did before the target axis).
+UNTARGETED = [
+    ("en", "Arsenal beat Chelsea 2-1 at Stamford Bridge",
+     "Chelsea miss penalty at Stamford Bridge"),
+    ("fr", "Le PSG dépasse Lyon au Parc des Princes",
+     "Le PSG rate un penalty au Parc des Princes"),
+    ("fr", "Manque de pluie: les agriculteurs de la Beauce inquiets",
+     "Les agriculteurs de la Beauce inquiets: la pluie dépasse les moyennes"),
+    ("es", "Real Madrid supera al Atlético en el derbi del Bernabéu",
+     "Atlético incumple en el derbi del Bernabéu"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "report", "other"), UNTARGETED)
+def test_beaten_and_missed_with_no_target_near_join(language: str, report: str, other: str) -> None:
+    assert _kind(report, other, language) is not None
+
+
 @pytest.mark.parametrize(
     ("first", "second", "language", "apart"),
     [
@@ -135,7 +154,18 @@ def test_opposite_directions_keep_reports_apart(
         ("las ventas superan las previsiones", "las ventas incumplen las previsiones", "es",
          True),
         ("Umsatz übertrifft Prognose", "Umsatz verfehlt Prognose", "de", True),
+        ("Выручка превысила план", "Выручка упала", "ru", False),
         ("missing plane search widens", "search surpasses records", "en", False),
+        ("Выручка превысила прогноз", "Выручка выросла", "ru", False),
+        # ... only with a target noun near: a match's words, a lack, say neither way
+        ("Arsenal beat Chelsea 2-1 at Stamford Bridge", "Chelsea miss penalty at Stamford Bridge",
+         "en", False),
+        ("Le PSG dépasse Lyon", "Le PSG rate un penalty", "fr", False),
+        ("le manque de pluie", "la pluie dépasse les moyennes", "fr", False),
+        ("el Madrid supera al Atlético", "el Atlético incumple el contrato", "es", False),
+        ("Bayern übertrifft Dortmund", "Dortmund verfehlt das Tor", "de", False),
+        ("Apple beats Samsung in phone sales race", "Apple misses estimates", "en", False),
+        ("Выручка превысила план", "Выручка превысила прогноз", "ru", False),
         # a negated direction word says neither way
         ("Brexit talks end without agreement", "Brexit talks collapse", "en", False),
         ("las negociaciones terminan sin acuerdo", "las negociaciones fracasan", "es", False),
@@ -158,13 +188,16 @@ def test_directions_oppose_on_one_axis(first: str, second: str, language: str, a
 
 @pytest.mark.parametrize("language", ["en", "fr", "es", "de", "tr", "ru", "uk", "ar", "fa"])
 def test_every_listed_direction_word_is_read_with_its_pole(language: str) -> None:
-    """No word of the tables is lost to another table's word with the same stem."""
+    """No word of the tables is lost to another table's word with the same stem (the
+    target axis's words read beside a target noun)."""
+    target = normalise(_TARGETS.get(language, "")).split()[:1]
     misread = [
         (word, sorted(found))
         for axis, sides in enumerate(_AXES)
         for side, by_language in enumerate(sides)
         for word in normalise(by_language.get(language, "")).split()
-        if (found := directions([word], language)) != {axis * 2 + side}
+        if (found := directions([word, *(target if axis == _TARGET_AXIS else [])], language))
+        != {axis * 2 + side}
         and (axis * 2 + side not in found or any(pole ^ 1 in found for pole in found))
     ]
     assert misread == []
