@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bench import dedup_eval
 from bench.dedup_eval import (
     FULL,
     SLICE,
@@ -21,6 +23,8 @@ from bench.dedup_eval import (
 from bench.dedup_mrpc import MRPC
 from bench.surge_stream import spread_times
 from monitor.config.settings import DedupSettings
+from monitor.stories.dedup import story_index_for
+from monitor.stories.index import StoryIndex
 
 HEADER = "ID\tTITLE\tURL\tPUBLISHER\tCATEGORY\tSTORY\tHOSTNAME\tTIMESTAMP"
 ROWS = [
@@ -111,3 +115,23 @@ def test_de_leaked_clustering_is_given_back_in_the_rows_order(tmp_path: Path) ->
     rows = read_slice(tmp_path / SLICE, 10)
     predicted = spread_index(rows, DedupSettings())
     assert len(predicted) == len(rows) and predicted[0] == predicted[1] != predicted[3]
+
+
+@pytest.mark.parametrize(("switches", "merges"), [({}, True), ({"merge": False}, False)])
+def test_the_no_merge_row_switches_the_late_merge_off_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, switches: dict[str, bool], merges: bool
+) -> None:
+    """The "no merge" row (``merge=False``) replays with neither 0070's merge nor 0093's
+    late one: each index it builds has both bars out of reach."""
+    built: list[StoryIndex] = []
+
+    def recorded(settings: DedupSettings) -> StoryIndex:
+        built.append(story_index_for(settings))
+        return built[-1]
+
+    monkeypatch.setattr(dedup_eval, "story_index_for", recorded)
+    _write_data(tmp_path)
+    spread_index(read_slice(tmp_path / SLICE, 10), DedupSettings(), **switches)
+    (index,) = built
+    assert math.isfinite(index.late_bar) is merges
+    assert math.isfinite(index.merge_bar) is merges

@@ -144,6 +144,28 @@ def test_a_one_article_piece_the_report_reaches_is_merged_into_the_story_it_join
     assert found.absorbed == ((alone,) if merged else ())
 
 
+@pytest.mark.parametrize("late_bar", [0.6, -1.0])
+def test_a_report_as_close_to_two_one_article_pieces_merges_neither(late_bar: float) -> None:
+    """Decision 0093's guard: the newer piece's two reports as two one-article stories,
+    both reached by the bridge's words and both within ``late_bar`` of the older piece
+    (-1: any vector): close to several pieces is a subject's, so none is absorbed."""
+    index = StoryIndex(timedelta(hours=48), threshold=88)
+    index.merge_bar, index.late_bar = math.inf, late_bar
+    for article in _stream():
+        story = OLDER if article.title in OLDER_PIECE else story_id_for(article.article_id)
+        index.add(story, story, article.title, article.fetched_at, language="en",
+                  vector=article.embedding)  # fmt: skip
+    pieces = [s for s in index._stories.values() if len(s.members) == 1
+              and index._entries[s.members[0]].headline in map(str.lower, NEWER_PIECE)]  # fmt: skip
+    assert len(pieces) == 2
+    found = index.find(REPORT, BRIDGE.fetched_at, language="en", vector=BRIDGE.embedding)
+    assert found is not None and found.story_id == OLDER
+    assert found.absorbed == ()
+    index.late_bar = math.inf
+    alone = index.find(REPORT, BRIDGE.fetched_at, language="en", vector=BRIDGE.embedding)
+    assert alone == found  # the same verdict as with the late merge off
+
+
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 async def test_a_merge_is_stored_and_every_restart_path_gives_the_live_stories(
     backend: str, tmp_path: Path
