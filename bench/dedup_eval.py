@@ -356,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = read_slice(data / SLICE, args.rows)
     vectors, cost = timed_vectors([row.title for row in rows])
     rows = [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
-    languages = language_counts(rows)
+    languages = dedup_report.language_counts(row.language for row in rows)
     print("headline languages: " + dedup_report.languages_line(languages))
     quality = clusterings(rows, settings)
     _print_rows(quality)
@@ -383,12 +383,6 @@ def held_out_rows(path: Path, after: int, count: int) -> list[Row]:
     rows = read_slice(path, after + count)[after:] if count else []
     vectors = vectors_of([row.title for row in rows])
     return [replace(row, vector=vector) for row, vector in zip(rows, vectors, strict=True)]
-
-
-def language_counts(rows: Sequence[Row]) -> list[tuple[str, int]]:
-    """Headlines per identified language ("" when unclear), most first, then by code."""
-    counts = Counter(row.language for row in rows)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _print_rows(quality: Sequence[Clustering]) -> None:

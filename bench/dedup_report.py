@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,6 +132,12 @@ def _quality_table(rows: Sequence[Clustering]) -> list[str]:
             for q in rows
         ),
     ]
+
+
+def language_counts(languages: Iterable[str]) -> list[tuple[str, int]]:
+    """Headlines per identified language ("" when unclear), most first, then by code."""
+    counts = Counter(languages)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def languages_line(counts: Sequence[tuple[str, int]]) -> str:

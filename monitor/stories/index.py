@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.records import MatchKind
-from monitor.stories import evidence
+from monitor.stories import evidence, whole
 from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning
 from monitor.stories.queries import probe_entry
 from monitor.stories.semantic import decoded
@@ -286,7 +286,7 @@ class StoryIndex(ArticleWindow):
             s.story_id
             for s in stories[1:]
             if closeness[s.story_id] >= self.merge_bar
-            and _own(embedding, vectors[s.story_id]) >= self.merge_own
+            and whole.own_cosine(embedding, vectors[s.story_id]) >= self.merge_own
         )
         if len(absorbed) > 1:  # as close to many stories: a subject's, not one event's
             absorbed = ()
@@ -356,13 +356,6 @@ class StoryIndex(ArticleWindow):
 def _age(story: IndexedStory) -> tuple[list[int], str]:
     """Oldest first: by the story's first windowed member, then by id (no hash order)."""
     return story.members[:1], story.story_id
-
-
-def _own(embedding: npt.NDArray[np.float32] | None, story: npt.NDArray[np.float32] | None) -> float:
-    """The bridging report's own cosine to a story's vector (-1 without either)."""
-    if embedding is None or story is None:
-        return -1.0
-    return evidence.cosine_of(embedding, story)
 
 
 def _agreed(query: Query, near: list[tuple[Entry, float]]) -> StoryMatch | None:

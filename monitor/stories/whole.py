@@ -35,7 +35,7 @@ from itertools import chain
 import numpy as np
 import numpy.typing as npt
 
-from monitor.stories.evidence import Entry, IndexedStory, Rarity
+from monitor.stories.evidence import Entry, IndexedStory, Rarity, cosine_of
 from monitor.stories.semantic import NearestVectors
 
 __all__ = [
@@ -128,6 +128,15 @@ def story_vector(story: IndexedStory, window: NearestVectors) -> npt.NDArray[np.
     rows = window.stored(story.members[-1:])
     size = float(np.linalg.norm(rows[0])) if len(rows) else 0.0
     return rows[0] / size if size else None
+
+
+def own_cosine(
+    embedding: npt.NDArray[np.float32] | None, story: npt.NDArray[np.float32] | None
+) -> float:
+    """A bridging report's own cosine to a story's vector (-1 without either)."""
+    if embedding is None or story is None:
+        return -1.0
+    return cosine_of(embedding, story)
 
 
 def centroid_of(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float16] | None:
