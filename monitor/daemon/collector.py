@@ -16,14 +16,18 @@ ever. The application's own freeze is its business, left as it is.
 
 While held, the young generation is also collected less often (decision 0090): the poll
 cycle's short-lived objects mostly die before a collection would have looked at them. Only
-a threshold still at CPython's default is raised (one set by an embedding application is
-its choice), and it is put back, exactly as found, when the last hold is given back,
+a threshold still at the interpreter's default is raised (one set by an embedding
+application is its choice; the default, which differs by version and build, is read from
+a fresh interpreter), and it is put back, exactly as found, when the last hold is given back,
 unless someone set it again meanwhile.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,23 +36,53 @@ import structlog
 log = structlog.get_logger("monitor.daemon.collector")
 
 __all__ = [
-    "PYTHON_DEFAULT_YOUNG_THRESHOLD",
     "WARM_YOUNG_THRESHOLD",
     "freeze_long_lived",
+    "python_default_young_threshold",
     "refreeze_long_lived",
+    "starting_young_threshold",
     "unfreeze_long_lived",
 ]
 
 
 # Tracked objects allocated (less those freed) between two young collections while held,
-# against CPython's 700: with 32 polls in flight, a collection every 700 found many of
+# against CPython 3.11's 700: with 32 polls in flight, a collection every 700 found many of
 # their short-lived objects still alive and promoted them, and older generations were
 # collected five times as often (decision 0090).
 WARM_YOUNG_THRESHOLD: Final = 10_000
 
 
-# CPython's young-generation threshold (3.11-3.13): any other value was set by someone.
-PYTHON_DEFAULT_YOUNG_THRESHOLD: Final = 700
+# A fresh interpreter of this executable asked its young threshold: isolated (-I: no
+# PYTHON* variables, no user site) and without site (-S: no .pth file, no sitecustomize),
+# nothing but the interpreter's own start-up can have set it.
+_PROBE = "import gc; print(gc.get_threshold()[0])"
+_PROBE_TIMEOUT = 30.0  # seconds: a guard against a hung start, not a performance threshold
+
+
+@functools.cache
+def python_default_young_threshold() -> int | None:
+    """The young threshold this interpreter starts with, read from a fresh one of the
+    same executable once a process: it depends on the version and the build (700 in
+    CPython 3.11 and 3.12; 2000 in the incremental collector of 3.14 and in free-threaded
+    builds), so it is asked, not assumed (decision 0090)."""
+    return starting_young_threshold(sys.executable)
+
+
+def starting_young_threshold(executable: str | None) -> int | None:
+    """The young threshold a fresh interpreter of ``executable`` starts with. None when it
+    cannot be asked (no executable, as in some embedding programs, or no answer): no value
+    is then taken for the default, and the threshold is left as it is."""
+    if not executable:
+        return None
+    command = [executable, "-I", "-S", "-c", _PROBE]
+    try:
+        done = subprocess.run(  # noqa: S603  (an interpreter, a fixed program)
+            command, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=True
+        )
+        return int(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as err:
+        log.warning("gc_default_unknown", executable=executable, error=str(err))
+        return None
 
 
 @dataclass(slots=True)
@@ -119,7 +153,7 @@ def _raised_young_threshold() -> int | None:
     """The young threshold raised to ``WARM_YOUNG_THRESHOLD`` when still CPython's
     default; what it was (None: someone had set it, left as it is)."""
     young, *older = gc.get_threshold()
-    if young != PYTHON_DEFAULT_YOUNG_THRESHOLD:
+    if young != python_default_young_threshold():
         return None
     gc.set_threshold(WARM_YOUNG_THRESHOLD, *older)
     return young

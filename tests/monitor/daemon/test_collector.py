@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,9 @@ from monitor.daemon import collector
 from monitor.daemon.collector import (
     WARM_YOUNG_THRESHOLD,
     freeze_long_lived,
+    python_default_young_threshold,
     refreeze_long_lived,
+    starting_young_threshold,
     unfreeze_long_lived,
 )
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
@@ -105,28 +109,36 @@ def test_when_something_froze_first_the_daemon_freezes_nothing_and_leaves_it_fro
 
 
 @pytest.mark.parametrize(
-    ("found", "held", "set_meanwhile", "after"),
+    ("default", "found", "held", "set_meanwhile", "after"),
     [
-        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), None, (700, 10, 10)),
-        ((700, 25, 5), (WARM_YOUNG_THRESHOLD, 25, 5), None, (700, 25, 5)),
-        ((2_500, 10, 10), (2_500, 10, 10), None, (2_500, 10, 10)),  # the application's own
-        ((0, 10, 10), (0, 10, 10), None, (0, 10, 10)),  # the application's: off
-        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (3_000, 10, 10), (3_000, 10, 10)),
-        ((700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (WARM_YOUNG_THRESHOLD, 50, 10),
+        (700, (700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), None, (700, 10, 10)),
+        (700, (700, 25, 5), (WARM_YOUNG_THRESHOLD, 25, 5), None, (700, 25, 5)),
+        (2_000, (2_000, 10, 0), (WARM_YOUNG_THRESHOLD, 10, 0), None, (2_000, 10, 0)),
+        (2_000, (700, 10, 0), (700, 10, 0), None, (700, 10, 0)),  # 3.11's value: someone's
+        (700, (2_500, 10, 10), (2_500, 10, 10), None, (2_500, 10, 10)),  # the application's
+        (700, (0, 10, 10), (0, 10, 10), None, (0, 10, 10)),  # the application's: off
+        (None, (700, 10, 10), (700, 10, 10), None, (700, 10, 10)),  # default unknown
+        (700, (700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (3_000, 10, 10), (3_000, 10, 10)),
+        (700, (700, 10, 10), (WARM_YOUNG_THRESHOLD, 10, 10), (WARM_YOUNG_THRESHOLD, 50, 10),
          (700, 50, 10)),
     ],
-    ids=["default", "default young", "set by the application", "disabled", "set again while held",
+    ids=["default", "default young", "3.14's default", "not this version's default",
+         "set by the application", "disabled", "default unknown", "set again while held",
          "older set while held"],
 )  # fmt: skip
 def test_the_young_threshold_is_raised_only_from_the_default_and_put_back_as_found(
+    monkeypatch: pytest.MonkeyPatch,
+    default: int | None,
     found: tuple[int, int, int],
     held: tuple[int, int, int],
     set_meanwhile: tuple[int, int, int] | None,
     after: tuple[int, int, int],
 ) -> None:
-    """An embedding application's own collector settings are its choice: only CPython's
-    default young threshold is raised, and only what the daemon raised is put back,
-    unless the application set it again while the daemon ran."""
+    """An embedding application's own collector settings are its choice: only the
+    interpreter's default young threshold (by version and build) is raised, and only
+    what the daemon raised is put back, unless the application set it again while the
+    daemon ran."""
+    monkeypatch.setattr(collector, "python_default_young_threshold", lambda: default)
     gc.set_threshold(*found)
     freeze_long_lived()
     assert gc.get_threshold() == held
@@ -134,6 +146,34 @@ def test_the_young_threshold_is_raised_only_from_the_default_and_put_back_as_fou
         gc.set_threshold(*set_meanwhile)
     unfreeze_long_lived()
     assert gc.get_threshold() == after
+
+
+# CPython's young threshold at start, read in its source (Include/internal/
+# pycore_runtime_init.h): the versions whose default is known without asking.
+_KNOWN_DEFAULTS = {(3, 11): 700, (3, 12): 700}
+
+
+def test_the_default_is_what_a_fresh_interpreter_of_this_version_starts_with() -> None:
+    """The default is read, not assumed: it is this process's at start (no test has set
+    it before the run), and CPython's own for the versions whose source was read."""
+    fresh = subprocess.run(  # with this process's environment, site included
+        [sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"],
+        capture_output=True, text=True, timeout=HANG_GUARD, check=True,
+    )  # fmt: skip
+    default = python_default_young_threshold()
+    assert default == int(fresh.stdout) > 0
+    known = _KNOWN_DEFAULTS.get(sys.version_info[:2])
+    assert known is None or default == known
+
+
+@pytest.mark.parametrize("executable", ["", "no-such-python"], ids=["none", "not there"])
+def test_a_default_that_cannot_be_read_is_none(tmp_path: Path, executable: str) -> None:
+    """No executable (some embedding programs) or none that answers: no value is taken for
+    the default, so the young threshold is left as it is."""
+    path = str(tmp_path / executable) if executable else ""
+    with capture_logs() as logs:
+        assert starting_young_threshold(path) is None
+    assert [entry["event"] for entry in logs] == (["gc_default_unknown"] if path else [])
 
 
 def test_a_daemons_objects_stay_frozen_while_another_daemon_holds_its_freeze() -> None:
