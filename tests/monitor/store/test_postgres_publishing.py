@@ -8,7 +8,6 @@ story rows locked in one order: ``test_postgres_story_row_order.py``."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
@@ -22,18 +21,12 @@ from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
 from tests.support.publishing import Watch, article_record, stored_articles
 from tests.support.round_trips import libpq_traced
-from tests.support.stores import POSTGRES_URL, postgres_schema, two_postgres_stores
+from tests.support.stores import POSTGRES_URL, postgres_schema
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
 ]
-
-
-@pytest.fixture(name="daemons")
-async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with two_postgres_stores() as daemons:
-        yield daemons
 
 
 async def test_seq_follows_the_commit_order_not_the_insert_order(

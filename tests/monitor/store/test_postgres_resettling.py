@@ -6,7 +6,6 @@ meanwhile, and a story opened meanwhile is still folded into (decision 0088)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
@@ -15,18 +14,12 @@ from structlog.testing import capture_logs
 from monitor.store.postgres.schema import Connection
 from monitor.store.postgres.store import PostgresStore
 from tests.support.publishing import Meddled, Unrelated, Watch, article_record, stored_articles
-from tests.support.stores import POSTGRES_URL, two_postgres_stores
+from tests.support.stores import POSTGRES_URL
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
 ]
-
-
-@pytest.fixture(name="daemons")
-async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with two_postgres_stores() as daemons:
-        yield daemons
 
 
 def _events(logs: list[dict[str, object]], event: str, *keys: str) -> list[tuple[object, ...]]:

@@ -5,8 +5,6 @@ meanwhile, so only a story opened in one round trip refuses it (decision 0073)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import psycopg
 import pytest
 from structlog.testing import capture_logs
@@ -18,18 +16,12 @@ from monitor.store.postgres.story_sync import OpenedMeanwhileError
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
 from tests.support.publishing import Unrelated, Watch, article_record, stored_articles
-from tests.support.stores import POSTGRES_URL, two_postgres_stores
+from tests.support.stores import POSTGRES_URL
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
 ]
-
-
-@pytest.fixture(name="daemons")
-async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with two_postgres_stores() as daemons:
-        yield daemons
 
 
 async def test_a_story_opened_elsewhere_meanwhile_refuses_the_write_then_folds_it(

@@ -5,7 +5,6 @@ two writes growing the same stories queue instead of deadlocking (docs/decisions
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -17,18 +16,12 @@ from monitor.store.postgres.store import PostgresStore
 from monitor.store.sql.articles import store_article
 from monitor.store.sql.dialect import POSTGRES
 from tests.support.publishing import article_record, stored_articles
-from tests.support.stores import POSTGRES_URL, two_postgres_stores
+from tests.support.stores import POSTGRES_URL
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="WIREWATCH_TEST_POSTGRES_URL is unset"),
 ]
-
-
-@pytest.fixture(name="daemons")
-async def _daemons() -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
-    async with two_postgres_stores() as daemons:
-        yield daemons
 
 
 _LOCK_PROBES = 10_000  # round trips; the write queues within a few, a regression never does
