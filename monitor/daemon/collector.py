@@ -64,8 +64,10 @@ def python_default_young_threshold() -> int | None:
     """The young threshold this interpreter starts with, read from a fresh one of the
     same executable once a process: it depends on the version and the build (700 in
     CPython 3.11 and 3.12; 2000 in the incremental collector of 3.14 and in free-threaded
-    builds), so it is asked, not assumed (decision 0090)."""
-    return starting_young_threshold(sys.executable)
+    builds), so it is asked, not assumed (decision 0090). Never in a frozen application
+    (PyInstaller, cx_Freeze): its executable is the application itself, not an
+    interpreter, and would start another copy of it."""
+    return None if getattr(sys, "frozen", False) else starting_young_threshold(sys.executable)
 
 
 def starting_young_threshold(executable: str | None) -> int | None:

@@ -176,6 +176,21 @@ def test_a_default_that_cannot_be_read_is_none(tmp_path: Path, executable: str) 
     assert [entry["event"] for entry in logs] == (["gc_default_unknown"] if path else [])
 
 
+def test_a_frozen_application_is_not_started_to_ask_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a frozen application ``sys.executable`` is the application: it is never run."""
+    started: list[object] = []
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(collector, "starting_young_threshold", started.append)
+    python_default_young_threshold.cache_clear()
+    try:
+        assert python_default_young_threshold() is None
+    finally:
+        python_default_young_threshold.cache_clear()
+    assert started == []
+
+
 def test_a_daemons_objects_stay_frozen_while_another_daemon_holds_its_freeze() -> None:
     first = _Cycle()
     before = gc.get_threshold()
