@@ -246,6 +246,20 @@ _TARGETS = {
     "ru": "план плана планы прогноз прогноза прогнозы ожидания ожиданий цель цели",
     "uk": "план плану плани прогноз прогнозу прогнози очікування очікувань ціль цілі мету",
 }
+# English "goal" is also a match's goal ("misses open goal", "late goal beats Arsenal"),
+# which other languages write with another word (but, gol, Tor, гол). A goal is a
+# match's beside a match's word, or bare after a match's verb ("misses goal", "missed a
+# goal") said as done: not foreseen ("may miss goal", "likely to miss goal"), not
+# qualified ("miss growth goal", "miss goal of 6M").
+_AMBIGUOUS_TARGETS = frozenset({"goal"})  # stems, English only
+_MATCH_BESIDE = frozenset(
+    """open own empty late winning golden disallowed equalising equalizing stoppage injury
+    scoring scorer scorers chance chances kick line mouth drought celebration header
+    keeper""".split()
+)
+_MATCH_VERBS = frozenset({"beat", "miss", "misse", "missed"})  # "misses" stems to "misse"
+_ARTICLES = frozenset({"a", "an", "the", "his", "her", "their", "its"})
+_FORESEEN = frozenset("may might could would will can should to likely expected set poised".split())
 # Words that turn the direction word after them into no direction at all, folded.
 _NEGATIONS = frozenset(
     "without no not never sans pas sin ohne kein keine keinen без не ні بدون بلا لا olmadan".split()
@@ -314,10 +328,34 @@ def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
 
 def _near_target(keys: list[str], place: int, language: str) -> bool:
     """A target noun within reach of the word at ``place``: "beats estimates", "dépasse
-    les attentes", not "beat Chelsea"."""
+    les attentes", not "beat Chelsea" nor "misses open goal"."""
     nouns = targets(language if language in _LATIN else "")
-    near = keys[max(0, place - _TARGET_REACH) : place + _TARGET_REACH + 1]
-    return not nouns.isdisjoint(near)
+    start = max(0, place - _TARGET_REACH)
+    return any(
+        key in nouns and not (key in _AMBIGUOUS_TARGETS and _a_match_goal(keys, noun))
+        for noun, key in enumerate(keys[start : place + _TARGET_REACH + 1], start)
+    )
+
+
+def _a_match_goal(keys: list[str], noun: int) -> bool:
+    """The goal at ``noun`` is a match's: a match's word beside it, or a match's verb
+    right after it ("goal beats") or before it, said as done ("misses goal", "missed a
+    goal"; not "may miss goal", nor "miss goal of 6M")."""
+    if not _MATCH_BESIDE.isdisjoint(keys[max(0, noun - 1) : noun + 2]):
+        return True
+    after = keys[noun + 1 : noun + 2]
+    if after == ["of"]:
+        return False
+    if not _MATCH_VERBS.isdisjoint(after):
+        return True
+    verb = noun - 1
+    while verb >= 0 and keys[verb] in _ARTICLES:
+        verb -= 1
+    return (
+        verb >= 0
+        and keys[verb] in _MATCH_VERBS
+        and _FORESEEN.isdisjoint(keys[max(0, verb - 2) : verb])
+    )
 
 
 def _both(poles: frozenset[int]) -> frozenset[int]:
