@@ -55,7 +55,7 @@ from monitor.ingest.language import reidentified
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.parsing import parse_document, seen_hint, unseen, warn_malformed
 from monitor.ingest.runtime import RuntimeHolder
-from monitor.ingest.surges import SurgeStage
+from monitor.ingest.surges import SurgeCountError, SurgeStage
 from monitor.ingest.writer import IngestWriter
 from monitor.observability import redact_url
 from monitor.pages import PageFetcher
@@ -178,7 +178,9 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
 async def ingest_pushed(
     feed: FeedSettings, body: bytes, content_type: str | None, pipe: Pipeline
 ) -> PollOutcome:
-    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll."""
+    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll. Surge
+    counting that fails makes it an ``ERROR`` outcome with what was stored (and its alerts,
+    sent): nothing raised for the listener to log a second time."""
     try:
         parsed, readings = await parse_document(body, content_type, feed, pipe, b"", url=feed.url)
     except ParseError as err:
@@ -190,8 +192,13 @@ async def ingest_pushed(
     articles = await embedded(reidentified(articles, parsed.articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe, readings))
-    await surges_in(ingested, pipe)
-    outcome = PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=len(parsed.feed.entries))
+    status, error = PollStatus.PUSHED, None
+    try:
+        await surges_in(ingested, pipe)
+    except SurgeCountError as err:  # logged once by the surge stage (surge_count_failed); the
+        status, error = PollStatus.ERROR, str(err)  # articles are stored: not pushed again
+    entries = len(parsed.feed.entries)
+    outcome = PollOutcome(feed.url, status, ingested, error=error, entries=entries)
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()

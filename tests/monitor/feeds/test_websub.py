@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 import rules
 from monitor.alerting import Routes
+from monitor.config import SurgeSettings
 from monitor.config.feeds import FeedSettings, ListenerSettings
 from monitor.config.settings import DaemonSettings, DedupSettings, load_config
 from monitor.daemon.daemon import Daemon
@@ -24,10 +27,12 @@ from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.websub import WebSub, renew_at, signature_valid
 from monitor.ingest.pipeline import Pipeline, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
+from monitor.ingest.surges import SurgeStage
 from monitor.listener.server import HttpListener, Request, Response
 from monitor.records import SubscriptionState
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
+from monitor.surges import SurgeDetector
 from monitor.web.health import start_listener
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.full_disk import SmallDisk, small_disk
@@ -229,6 +234,28 @@ class TestContent:
         form = await world.subscribed()
         await world.hub.verify(form)
         answer = await world.hub.publish(form, PUSHED)
+        assert answer.status_code == 202
+        assert await world.stored("urn:n:1")
+
+    async def test_a_push_whose_surge_count_fails_is_logged_once_and_kept(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The surge stage logs the fault (surge_count_failed); the listener says no more,
+        and the hub is not asked to push again what was stored."""
+
+        def failing(*_args: Any, **_kwargs: Any) -> None:
+            raise RuntimeError("a detector fault")
+
+        world.pipe.surges = SurgeStage(SurgeDetector(SurgeSettings()), world.store)
+        monkeypatch.setattr(SurgeDetector, "count", failing)
+        form = await world.subscribed()
+        await world.hub.verify(form)
+        with capture_logs() as logs:
+            answer = await world.hub.publish(form, PUSHED)
+        errors = [e for e in logs if e["log_level"] in {"error", "critical"}]
+        assert [(e["event"], e.get("feed_url")) for e in errors] == [
+            ("surge_count_failed", world.feed.url)
+        ]
         assert answer.status_code == 202
         assert await world.stored("urn:n:1")
 
