@@ -281,12 +281,13 @@ class PostgresStore(PostgresLeases):
                             folded, known = await self.stories.before_write(conn, records)
                             stored = store_articles(POSTGRES, folded)
                             created = await run_steps(conn, stored, block.pipeline)
-                            asked = await self.stories.ask_settling(conn, folded)
+                            refusable = self.stories.refusable(folded)
+                            asked = await self.stories.ask_settling(conn, refusable)
                             await block.leave()  # every answer read, the settling's with them
                             known = await self.stories.settle(conn, folded, known, asked)
                             # Alone under the stories lock, sent with the COMMIT in one message;
                             # refused, re-settled from the savepoint and sent again.
-                            self.stories.publish_at_commit(block, conn, folded, known)
+                            self.stories.publish_at_commit(block, conn, folded, known, refusable)
                             returning(created)
                     except asyncio.CancelledError:
                         if ending.stored is Stored.YES:

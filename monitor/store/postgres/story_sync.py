@@ -158,28 +158,26 @@ class StorySync:
         await lock_stories(conn, folded)
         return folded, self.mark
 
-    async def ask_settling(
-        self, conn: Connection, records: Sequence[ArticleRecord]
-    ) -> AsyncCursor[DictRow] | None:
+    async def ask_settling(self, conn: Connection, refusable: bool) -> AsyncCursor[DictRow] | None:
         """The first page :meth:`settle` reads, sent in the write's pipeline (not read), so it
         comes back with the pipeline's last answers; None when the write needs no settling.
         The savepoint a refused publishing rolls back to is queued first, only for a write
-        whose publishing can be refused (:meth:`refusable`; decision 0088, amended)."""
-        if not self.refusable(records):
+        whose publishing can be refused (``refusable``, the write's :meth:`refusable`, found
+        once a write; decision 0088, amended)."""
+        if not refusable:
             return None
         await conn.execute(_SAVEPOINT, prepare=False)
-        return await self._ask_others(conn, records)
+        return await self._ask_others(conn)
 
     def refusable(self, records: Sequence[ArticleRecord]) -> bool:
         """Whether publishing ``records`` can be refused: they open a story this daemon's
-        index must check against others' (a write that opens none is never refused)."""
+        index must check against others' (a write that opens none is never refused). A scan
+        of the write's records: found once a write and passed on."""
         return self.watch is not None and _opens(records)
 
-    async def _ask_others(
-        self, conn: Connection, records: Sequence[ArticleRecord]
-    ) -> AsyncCursor[DictRow] | None:
-        if not self.refusable(records):
-            return None
+    async def _ask_others(self, conn: Connection) -> AsyncCursor[DictRow]:
+        """Only for a refusable write: both callers (the settling and the re-settling of a
+        write that took the savepoint) know it already."""
         return await conn.execute(_OTHERS_SINCE, (self.mark,))
 
     async def settle(
@@ -232,7 +230,7 @@ class StorySync:
         past ``known`` meanwhile (before schema version 25, also while the last-try lock of
         migration 0019 was held). The newest ``seq`` when nothing of others' lies before
         these articles, else 0."""
-        values = self._publishing(records, known)
+        values = self._publishing(records, known, self.refusable(records))
         if commit:
             row = await commit_with(conn, _PUBLISH, values)
         else:
@@ -240,16 +238,21 @@ class StorySync:
         return int(row["newest"]) if row else 0
 
     def publish_at_commit(
-        self, block: Block, conn: Connection, records: Sequence[ArticleRecord], known: int
+        self,
+        block: Block,
+        conn: Connection,
+        records: Sequence[ArticleRecord],
+        known: int,
+        refusable: bool,
     ) -> None:
         """:meth:`publish` as the last statement of the write's pipelined transaction
         (``block``), sent in one message with its COMMIT once every other answer is read;
         read the newest ``seq`` after the block with :func:`newest_published`. Refused, a
         write that took :meth:`ask_settling`'s savepoint is re-settled from it and sent
         again (decision 0088); any other is rolled back whole and retried: one that opens no
-        story has no savepoint to go back to."""
-        again = _Republishing(self, conn, records, known) if self.refusable(records) else None
-        block.end_with(_PUBLISH, self._publishing(records, known), again)
+        story has no savepoint to go back to. ``refusable``: as given to :meth:`ask_settling`."""
+        again = _Republishing(self, conn, records, known) if refusable else None
+        block.end_with(_PUBLISH, self._publishing(records, known, refusable), again)
 
     async def resettle(self, conn: Connection, records: Sequence[ArticleRecord], known: int) -> int:
         """After publishing was refused: back to the savepoint (the write's rows and story
@@ -259,14 +262,15 @@ class StorySync:
         rollback and the read go out in one pipeline: one round trip."""
         async with conn.pipeline():
             await conn.execute(_BACK_TO_SAVEPOINT, prepare=False)
-            asked = await self._ask_others(conn, records)
+            asked = await self._ask_others(conn)
         return await self.settle(conn, records, known, asked)
 
-    def _publishing(self, records: Sequence[ArticleRecord], known: int) -> tuple[object, ...]:
+    def _publishing(
+        self, records: Sequence[ArticleRecord], known: int, refusable: bool
+    ) -> tuple[object, ...]:
         ids = [article.article_id for article, _, _ in records]
-        opens = self.refusable(records)
         self.own.update(ids)  # not learned back as another daemon's by a catch-up
-        return (known, ids, opens)
+        return (known, ids, refusable)
 
     def published(self, records: Sequence[ArticleRecord], newest: int | None) -> None:
         """After the commit (``newest``) or the rollback (None) of ``publish``'s write."""
@@ -293,7 +297,7 @@ class _Republishing:
             raise refused
         log.info("store_publish_resettled", round=self.rounds, articles=len(self.records))
         self.known = await self.sync.resettle(self.conn, self.records, self.known)
-        return self.sync._publishing(self.records, self.known)
+        return self.sync._publishing(self.records, self.known, True)  # only a refusable write
 
 
 def newest_published(block: Block) -> int:

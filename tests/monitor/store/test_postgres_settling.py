@@ -55,7 +55,7 @@ async def _settled_write(first: PostgresStore, second: PostgresStore, mine: Arti
             folded, known = await first.stories.before_write(conn, [mine])
             await run_steps(conn, store_article(POSTGRES, *mine))
             await second.record_articles([article_record("theirs")])  # published meanwhile
-            asked = await first.stories.ask_settling(conn, folded)
+            asked = await first.stories.ask_settling(conn, first.stories.refusable(folded))
             known = await first.stories.settle(conn, folded, known, asked)
             newest = await first.stories.publish(conn, folded, known, commit=True)
             return newest
@@ -105,7 +105,7 @@ async def test_settling_passes_over_the_writes_own_rows(
     async with first._connection() as conn, open_transaction(conn):
         folded, known = await first.stories.before_write(conn, [article_record("mine")])
         await run_steps(conn, store_article(POSTGRES, *folded[0]))
-        asked = await first.stories.ask_settling(conn, folded)
+        asked = await first.stories.ask_settling(conn, first.stories.refusable(folded))
         assert await first.stories.settle(conn, folded, known, asked) == known
         await conn.execute("ROLLBACK")
     assert watch.learned == []
