@@ -284,9 +284,17 @@ def _scale(report: Report) -> str:
             "windows pay for room not yet used, and reserved room the process has not touched "
             "is not resident).",
         ]
-    first, last = report.scale[0], report.scale[-1]
+    return "\n".join(lines + growth(report.scale))
+
+
+def growth(scale: Sequence[ScalePoint]) -> list[str]:
+    """How the median cost moved from the smallest window to the largest; nothing to say
+    when one window was run (``--scale N``): it compares with nothing."""
+    first, last = scale[0], scale[-1]
+    if last.window == first.window:
+        return []
     change = (last.median_us / first.median_us - 1) * 100
-    lines += [
+    return [
         "",
         f"From {first.window:,} to {last.window:,} articles the median cost changes by "
         f"{change:+.0f} % for a window {last.window // first.window}× larger: a lookup reads "
@@ -294,7 +302,6 @@ def _scale(report: Report) -> str:
         "sharing the most words, and the nearest-neighbour graph reads a few hundred vectors "
         "whatever its size, so the cost grows slowly with the window.",
     ]
-    return "\n".join(lines)
 
 
 def _embedding(report: Report) -> str:
