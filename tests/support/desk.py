@@ -17,9 +17,10 @@ import httpx
 
 import notifiers
 from monitor.alerting import Routes
-from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.dispatch import Dispatcher
 from monitor.config.alerting import AlertingSettings, RouteSettings, UpdateSettings
 from monitor.ingest.story_alerts import AlertPolicy
+from monitor.observability import Redactor
 from monitor.store.interface import Store
 from tests.support.receiver import ReceivedRequest
 from tests.support.stories import NOW, StoryDesk, match
@@ -82,7 +83,7 @@ class Desk:
     async def sweep(self, *, after: timedelta = timedelta(0)) -> dict[str, int]:
         self.now += after
         assert self.dispatcher is not None
-        return dict((await self.dispatcher.sweep()).outcomes)
+        return {str(outcome): n for outcome, n in (await self.dispatcher.sweep()).outcomes.items()}
 
     async def next_attempt(self) -> datetime | None:
         """When the earliest pending delivery is to be tried next (None: none is pending)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import notifiers
 from monitor.records import AlertRecord, Article
+from rules import Severity
 from tests.support.stories import NOW
 
 __all__ = ["ALERT", "ARTICLE", "NOW", "ScriptedChannel"]
@@ -44,7 +45,7 @@ ALERT = AlertRecord(
     story_id="s1",
     article_id="a1",
     rule="iran",
-    severity="high",
+    severity=Severity.HIGH,
     terms=("Iranian",),
     notifiers=("hook",),
     created_at=NOW,

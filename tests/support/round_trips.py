@@ -71,8 +71,8 @@ def counted() -> Iterator[Exchanges]:
     with contextlib.ExitStack() as stack:
         for name, value in patches.items():
             stack.enter_context(_patched(psycopg.AsyncConnection, name, value))
-        for name, value in cursor_patches.items():
-            stack.enter_context(_patched(psycopg.AsyncCursor, name, value))
+        for name, method in cursor_patches.items():
+            stack.enter_context(_patched(psycopg.AsyncCursor, name, method))
         yield seen
 
 

@@ -22,6 +22,7 @@ from monitor.records import Silence
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
 from monitor.surges import Surge, SurgeKind, surge_id
 from monitor.web.status_page import install_status_page
+from rules import Severity
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver, Response
 from tests.support.threaded import serve_world_in_thread
@@ -157,7 +158,7 @@ async def add_hostile_records(daemon: Daemon, broken_url: str) -> None:
     )  # fmt: skip
     alert = AlertRecord(
         alert_id="al_js", story_id="s_js", article_id="a_js", rule="iran-in-syria",
-        severity="high", terms=("Iranian", "Homs"), notifiers=(), created_at=now,
+        severity=Severity.HIGH, terms=("Iranian", "Homs"), notifiers=(), created_at=now,
     )  # fmt: skip
     await store.record_article(article, DedupDecision(Verdict.NEW_STORY, "s_js"), [alert])
     state = await store.feed_state(broken_url) or FeedState(url=broken_url)

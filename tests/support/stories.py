@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import rules
 from monitor.ingest.story_alerts import AlertPolicy
 from monitor.records.models import AlertRecord, Article, DedupDecision, StoryFacts, Verdict
-from monitor.store.sqlite.store import SqliteStore
+from monitor.store.interface import Store
 
 __all__ = ["NOW", "StoryDesk", "article", "match"]
 
@@ -54,14 +54,14 @@ def match(
     hits = tuple(
         rules.Hit(term, ref, "title", 0, len(term)) for term, ref in zip(terms, lists, strict=True)
     )
-    return rules.Match(rule, severity, notifiers, tuple(terms), hits)
+    return rules.Match(rule, rules.Severity(severity), notifiers, tuple(terms), hits)
 
 
 @dataclass
 class StoryDesk:
     """Reports articles of one story into a store, planning alerts like the pipeline."""
 
-    store: SqliteStore
+    store: Store
     policy: AlertPolicy
     story_id: str = "s1"
     clock: datetime = NOW

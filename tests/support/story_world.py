@@ -23,6 +23,7 @@ from monitor.listener.server import HttpListener
 from monitor.records import AlertVerdict, Feedback
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.web.status_page import install_status_page
+from rules import Severity
 from tests.support.status_world import HOSTILE, StatusWorld
 
 __all__ = ["ARTICLES", "HOSTILE_ARTICLE", "STORY", "WorldClock", "story_world"]
@@ -153,7 +154,7 @@ def _alert(alert: Alert, now: datetime) -> AlertRecord:
     alert_id, story_id, article_id, rule, terms, event, minutes_ago = alert
     return AlertRecord(
         alert_id=alert_id, story_id=story_id, article_id=article_id, rule=rule,
-        severity="high", terms=terms, notifiers=("hook",), event=event,
+        severity=Severity.HIGH, terms=terms, notifiers=("hook",), event=event,
         created_at=now - timedelta(minutes=minutes_ago),
     )  # fmt: skip
 

@@ -6,6 +6,7 @@ meanwhile, and a story opened meanwhile is still folded into (decision 0088)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 
 import psycopg
 import pytest
@@ -22,7 +23,9 @@ pytestmark = [
 ]
 
 
-def _events(logs: list[dict[str, object]], event: str, *keys: str) -> list[tuple[object, ...]]:
+def _events(
+    logs: Sequence[Mapping[str, object]], event: str, *keys: str
+) -> list[tuple[object, ...]]:
     return [tuple(line[key] for key in keys) for line in logs if line["event"] == event]
 
 

@@ -101,15 +101,15 @@ def _install_uvloop() -> None:
         return await sock_connect(self, sock, address)
 
     loop.getaddrinfo = guarded_getaddrinfo  # type: ignore[method-assign]
-    loop.create_connection = guarded_create_connection  # type: ignore[method-assign]
+    loop.create_connection = guarded_create_connection  # type: ignore[method-assign, assignment]
     loop.sock_connect = guarded_sock_connect  # type: ignore[method-assign]
 
 
 def install() -> None:
     """Refuse names and addresses beyond loopback in this process."""
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign, assignment]
     _install_uvloop()
 
 
