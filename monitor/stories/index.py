@@ -41,6 +41,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -300,10 +301,12 @@ class StoryIndex(ArticleWindow):
         joined = self._stories[match.story_id]  # a story the report's words reached
         alone = {s.story_id: s for _, s in allowed if len(s.members) == 1 and s is not joined}
         theirs = story_vector(joined, self._vectors) if alone else None  # most lookups: none
-        late = tuple(story_id for story_id, story in sorted(alone.items())
-                     if (mine := story_vector(story, self._vectors)) is not None
-                     and theirs is not None and float(mine @ theirs) >= self.late_bar)  # fmt: skip
-        # As close to several: a subject's stories, not one event's pieces (as in 0070).
+        if theirs is None:
+            return match
+        close = (story_id for story_id, story in sorted(alone.items())
+                 if (mine := story_vector(story, self._vectors)) is not None
+                 and float(mine @ theirs) >= self.late_bar)  # fmt: skip
+        late = tuple(islice(close, 2))  # as close to two: a subject's, none merged (0070)
         return replace(match, absorbed=late) if len(late) == 1 else match
 
     def _semantic_best(
