@@ -75,6 +75,7 @@ class WindowArticle:
     embedding: bytes = b""  # its headline's sentence embedding (``Article.embedding``)
     stored: datetime | None = None  # fetched: the window holds it while this is in it
     absorbed: tuple[str, ...] = ()  # the stories it merged into its own (decision 0070)
+    opened: datetime | None = None  # its story's first_seen: its first report stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,7 +245,7 @@ def add_stored(
         lead = grouping_lead(item.title, item.summary, item.page_lead)
     index.add(item.story_id, item.first_article_id, item.title, seen, lead,
               language=item.language, vector=item.embedding, stored=stored,
-              absorbed=item.absorbed)  # fmt: skip
+              absorbed=item.absorbed, opened=item.opened)  # fmt: skip
 
 
 def add_window(

@@ -61,6 +61,7 @@ class IndexedStory:
     story_id: str
     first_article_id: str
     last_seen: datetime
+    opened: float = 0.0  # POSIX seconds its first report was stored, kept once it is pruned
     entries: int = 0
     members: list[int] = field(default_factory=list)  # windowed entry serials, in order
     centroid: npt.NDArray[np.float16] | None = None  # of its newest members' vectors

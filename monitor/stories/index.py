@@ -141,21 +141,23 @@ class StoryIndex(ArticleWindow):
         vector: bytes = b"",
         stored: datetime | None = None,
         absorbed: Sequence[str] = (),
+        opened: datetime | None = None,
     ) -> None:
         """Index an article (``ArticleWindow.add``), first merging into its story the
         stories it ``absorbed`` (its verdict's, or as the store recorded it)."""
         if absorbed:
             self.merge(story_id, absorbed)
         super().add(story_id, first_article_id, title, seen, lead, language=language,
-                    vector=vector, stored=stored)  # fmt: skip
+                    vector=vector, stored=stored, opened=opened)  # fmt: skip
 
     def merge(self, survivor_id: str, absorbed: Sequence[str]) -> int:
         """Merge the ``absorbed`` stories into ``survivor_id``'s: their windowed members
         are re-pointed to it, in serial order (as a warm-up from the store, which holds
         them under the survivor, adds them). Costs the absorbed members, never the
-        window; the survivor takes the first article of one stored earlier, as the store
-        does (0093). Stories the index does not hold (a warm-up read them re-pointed) are
-        passed over; how many were merged."""
+        window; the survivor takes the first article of one opened earlier (its first
+        report stored earlier, still windowed or not), as the store does (0093). Stories
+        the index does not hold (a warm-up read them re-pointed) are passed over; how
+        many were merged."""
         survivor = self._stories.get(survivor_id)
         merged = 0
         for story_id in absorbed:
@@ -165,8 +167,8 @@ class StoryIndex(ArticleWindow):
             del self._stories[story_id]
             for serial in story.members:
                 self._entries[serial].story = survivor
-            if self._first_stored(story) < self._first_stored(survivor):
-                survivor.first_article_id = story.first_article_id
+            if story.opened < survivor.opened:  # its first report, pruned or not
+                survivor.first_article_id, survivor.opened = story.first_article_id, story.opened
             survivor.members = list(heapq.merge(survivor.members, story.members))
             survivor.entries += story.entries
             survivor.last_seen = max(survivor.last_seen, story.last_seen)

@@ -153,7 +153,7 @@ def _story_row(story: IndexedStory) -> tuple[Any, ...]:
     centroid = story.centroid
     kept = None if centroid is None else (centroid.tobytes(), centroid.shape, centroid.dtype.str)
     return (story.story_id, story.first_article_id, story.last_seen.timestamp(), kept,
-            story.recent)  # fmt: skip
+            story.recent, story.opened)  # fmt: skip
 
 
 def _entry_row(
@@ -342,8 +342,8 @@ def _said(value: Any) -> Said:
 
 
 def _story(row: tuple[Any, ...]) -> IndexedStory:
-    story_id, first, last_seen, centroid, recent = row
-    story = IndexedStory(story_id, first, datetime.fromtimestamp(last_seen, UTC))
+    story_id, first, last_seen, centroid, recent, opened = row
+    story = IndexedStory(story_id, first, datetime.fromtimestamp(last_seen, UTC), float(opened))
     story.recent = None if recent is None else tuple(recent)  # its centroid still to read
     if centroid is not None:
         raw, shape, dtype = centroid

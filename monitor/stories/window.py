@@ -138,13 +138,17 @@ class ArticleWindow:
         language: str = "",
         vector: bytes = b"",
         stored: datetime | None = None,
+        opened: datetime | None = None,
     ) -> None:
         """Index an article ``seen`` (its grouping time) and ``stored`` (fetched, default
         ``seen``): it stays in the window while it was stored within it, as the store's
-        warm-up reads the window, whatever its date says."""
+        warm-up reads the window, whatever its date says. A story it opens here was
+        ``opened`` (its first report stored; default: this one's), as the store says."""
         story = self._stories.get(story_id)
         if story is None:
-            story = self._stories[story_id] = IndexedStory(story_id, first_article_id, seen)
+            first = (opened or stored or seen).timestamp()
+            story = IndexedStory(story_id, first_article_id, seen, first)
+            self._stories[story_id] = story
         story.last_seen = max(story.last_seen, seen)
         reading = self._readings.take(title, lead, language) or self._read_last(
             title, lead, language
@@ -193,11 +197,6 @@ class ArticleWindow:
         return len(gone)
 
     # -- internals ---------------------------------------------------------------------
-
-    def _first_stored(self, story: IndexedStory) -> float:
-        """When the story's first windowed member was stored (its first report, unless
-        pruned); infinity for a story with none."""
-        return self._entries[story.members[0]].stored if story.members else float("inf")
 
     def _decoded(self, vector: bytes) -> npt.NDArray[np.float32] | None:
         """``decoded``, kept for the last vector by any window: an article is looked up,

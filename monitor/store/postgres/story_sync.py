@@ -64,6 +64,7 @@ _SINCE = """
 SELECT a.seq, a.story_id,
        (SELECT s.first_article_id FROM stories s WHERE s.story_id = a.story_id)
            AS first_article_id,
+       (SELECT s.first_seen FROM stories s WHERE s.story_id = a.story_id) AS first_seen,
        a.title, a.summary, a.published, a.fetched_at,
        coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id,
        (SELECT string_agg(m.absorbed_id, ' ') FROM story_merges m

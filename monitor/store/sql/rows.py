@@ -71,7 +71,7 @@ _STORY_ARTICLE = _columns(StoryArticle)
 _STORY = _columns(StoryRecord, "outlets", "places", "actors")
 _ARTICLE = _columns(Article, "content", "tags", "fingerprint", "body", "embedding")
 _KNOWN = _columns(KnownArticle, "matched_by")
-_WINDOW = _columns(WindowArticle, "seen", "embedding", "stored", "absorbed")
+_WINDOW = _columns(WindowArticle, "seen", "embedding", "stored", "absorbed", "opened")
 FEED_COLUMNS, WEBSUB_COLUMNS = _FEED.names, _WEBSUB.names
 
 
@@ -202,7 +202,7 @@ def window_article(row: Row) -> WindowArticle:
     embedding = unpacked_embedding(row["embedding"], row["article_id"])
     absorbed = tuple(sorted((row["absorbed"] or "").split()))
     return WindowArticle(**_values(row, _WINDOW), seen=seen, embedding=embedding, stored=fetched,
-                         absorbed=absorbed)  # fmt: skip
+                         absorbed=absorbed, opened=when(row["first_seen"]))  # fmt: skip
 
 
 def known_article(row: Row, matched_by: MatchKind) -> KnownArticle:

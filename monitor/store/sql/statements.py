@@ -133,7 +133,7 @@ ABSORBED = """(SELECT {concat}(m.absorbed_id, ' ') FROM story_merges m
 _WINDOW = f"""
 SELECT a.story_id, s.first_article_id, a.title, a.summary, a.published, a.fetched_at,
        coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id,
-       {ABSORBED}
+       s.first_seen, {ABSORBED}
 FROM articles a JOIN stories s USING (story_id)"""
 
 RECENT_ARTICLES = (

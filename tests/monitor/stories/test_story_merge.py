@@ -280,3 +280,52 @@ async def test_a_survivor_newer_than_the_story_it_absorbs_takes_its_first_report
         )
         await other.close()
         await store.close()
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+async def test_a_survivor_whose_first_report_left_the_window_keeps_it_after_a_late_merge(
+    backend: str, tmp_path: Path
+) -> None:
+    """Decision 0093: the survivor's first report came before the one-article story it
+    absorbs and has left the 48 h window, its other members after; the index (live,
+    warmed, another daemon's) keeps it as the story's first article, as the store keeps
+    its first_seen: later folds name it (``duplicate_of``)."""
+    opener = _article(1, OLDER_PIECE[0], NOW - timedelta(hours=47, minutes=45))
+    alone_report = _article(2, NEWER_PIECE[0], NOW)
+    second = _article(3, OLDER_PIECE[1], NOW + timedelta(minutes=5))
+    bridge = _article(4, REPORT, NOW + timedelta(minutes=30))  # the opener is 48 h old
+    joined, alone = story_id_for("m1"), story_id_for("m2")
+    decisions = [
+        DedupDecision(Verdict.NEW_STORY, joined),
+        DedupDecision(Verdict.NEW_STORY, alone),
+        DedupDecision(Verdict.FOLDED, joined, "m1", MatchKind.RELATED),
+        DedupDecision(Verdict.FOLDED, joined, "m1", MatchKind.RELATED, absorbed=(alone,)),
+    ]
+    async with store_location(backend, tmp_path) as location:
+        store, other = new_store(backend, location), new_store(backend, location)
+        await store.open()
+        await other.open()
+        dedup, learner = Deduplicator(store, DedupSettings()), Deduplicator(other, DedupSettings())
+        if isinstance(other, PostgresStore):
+            other.watch_stories(SharedStories(learner))
+        articles = (opener, alone_report, second, bridge)
+        for article, decision in zip(articles, decisions, strict=True):
+            for index in (dedup.index, learner.index):
+                index.prune(article.fetched_at)  # the opener leaves just before the bridge
+            await store.record_article(article, decision, [])
+            dedup.remember(article, decision)
+            if isinstance(other, PostgresStore):
+                await other.find_articles([article])  # another daemon catches up
+
+        (story,) = await store.find_stories(StoryFilter(story_id=joined), limit=1)
+        assert (story.first_seen, story.link) == (opener.fetched_at, opener.link)
+        indexes = [dedup.index, await _warmed(store, tmp_path / "none")]
+        if isinstance(other, PostgresStore):
+            indexes.append(learner.index)
+        for index in indexes:
+            assert len(index._stories[joined].members) == 3  # all but the opener, pruned
+            found = index.find(PROBE, END, language="en", vector=_VECTORS[PROBE])
+            assert found is not None
+            assert (found.story_id, found.first_article_id) == (joined, "m1")
+        await other.close()
+        await store.close()
