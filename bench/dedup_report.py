@@ -185,7 +185,17 @@ def _honest_targets(by_name: dict[str, Clustering]) -> list[str]:
     forward = by_name.get(FORWARD)
     felt = [] if forward is None else [
         f"- Forward only (each article's story on arrival: what alerts already sent told): "
-        f"{forward.precision:.4f} / {forward.recall:.4f} / {forward.per_story:.1f} per story"
+        f"{forward.precision:.4f} / {forward.recall:.4f} / {forward.per_story:.1f} per story",
+        "",
+        "How late merges count: a merge (decisions 0070, 0093) cannot take back an alert "
+        "already sent. The forward row counts every story ever opened, those later absorbed "
+        f"included ({forward.clusters:,} against {ours.clusters:,} as stored), so with a rule "
+        f"matching every article it is the first alerts a user gets: **{forward.per_story:.1f} "
+        f"per true story**, against {ours.per_story:.1f} for the stories as stored. An absorbed "
+        "story's alert stays sent and counts as the survivor's; when both had alerted, "
+        "neither alert is sent again, and the survivor follows up once only if outlet-count "
+        "updates are set and the merged outlets cross a threshold (off by default, not "
+        "counted here; `tests/monitor/alerting/test_merged_story_alerts.py`).",
     ]  # fmt: skip
     return [
         "",

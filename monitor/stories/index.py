@@ -152,12 +152,10 @@ class StoryIndex(ArticleWindow):
 
     def merge(self, survivor_id: str, absorbed: Sequence[str]) -> int:
         """Merge the ``absorbed`` stories into ``survivor_id``'s: their windowed members
-        are re-pointed to it, in serial order (as a warm-up from the store, which holds
-        them under the survivor, adds them). Costs the absorbed members, never the
-        window; the survivor takes the first article of one opened earlier (its first
-        report stored earlier, still windowed or not), as the store does (0093). Stories
-        the index does not hold (a warm-up read them re-pointed) are passed over; how
-        many were merged."""
+        re-pointed to it in serial order (as a warm-up from the store adds them), at the
+        absorbed members' cost; the first article of the one opened first, windowed or
+        not, as the store (0093). Stories not held (a warm-up read them re-pointed) are
+        passed over; how many were merged."""
         survivor = self._stories.get(survivor_id)
         merged = 0
         for story_id in absorbed:

@@ -71,3 +71,31 @@ async def test_a_merge_follows_up_only_when_the_merged_outlets_cross_the_thresho
     assert update["reason"] == "reported by 3 outlets; merged story s2"
     await _report(desk, outlet=4)  # the story, merged, has had its alerts: quiet
     assert await desk.sweep() == {}
+
+
+@pytest.mark.parametrize(("threshold", "follow_up"), [(3, True), (4, False)])
+async def test_two_stories_that_both_alerted_merge_without_a_second_new_alert(
+    store: Store,
+    http: httpx.AsyncClient,
+    receiver: HttpReceiver,
+    threshold: int,
+    follow_up: bool,
+) -> None:
+    """A late merge (decision 0093) can absorb a story that alerted into one that alerted
+    too: both alerts stay sent, neither is sent again, and the survivor follows up once,
+    when the merged outlets cross the growth threshold (at the merge, or at a later
+    report)."""
+    desk = Desk(store, {"hook": webhook(receiver.url(), http)},
+                updates=UpdateSettings(outlets=(threshold,)))  # fmt: skip
+    await desk.alert("s1", outlet=1)
+    await desk.alert("s2", outlet=2)
+    assert await desk.sweep() == {"sent": 2}
+    await _report(desk, outlet=3, absorbed=("s2",))  # 3 outlets merged
+    assert await desk.sweep() == ({"sent": 1} if follow_up else {})
+    await _report(desk, outlet=4)
+    assert await desk.sweep() == ({} if follow_up else {"sent": 1})
+    await _report(desk, outlet=5)  # past the threshold once: quiet
+    assert await desk.sweep() == {}
+    bodies = [json.loads(request.body) for request in receiver.wait_for(3)]
+    sent = [(body["story_id"], body["event"], body["outlets"]) for body in bodies]
+    assert sorted(sent) == [("s1", "new", 1), ("s1", "update", threshold), ("s2", "new", 1)]
