@@ -1,15 +1,18 @@
-"""The polling tests' harness (tests.support.polling), as a fixture."""
+"""Fixtures of the daemon tests: the polling harness (tests.support.polling) and the reload
+tests' daemon on a rewritable config (tests.support.reload_world)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 import rules
 from monitor.alerting import Routes
-from monitor.config.settings import DedupSettings
+from monitor.config.settings import DedupSettings, load_config
+from monitor.daemon.daemon import Daemon
 from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.health import FeedEvent
 from monitor.ingest.pipeline import Pipeline
@@ -18,6 +21,8 @@ from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from tests.support.feedserver import FeedServer
 from tests.support.polling import DAEMON, CountingExecutor, Harness
+from tests.support.receiver import HttpReceiver
+from tests.support.reload_world import HARBOUR, RIVER, Start, World
 
 
 @pytest.fixture
@@ -48,3 +53,29 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
             yield world
         executor.shutdown()
         await store.close()
+
+
+@pytest.fixture(name="world")
+def _world(tmp_path: Path) -> Iterator[World]:
+    with FeedServer() as feeds, HttpReceiver() as receiver:
+        feeds.add_feed("/a.xml", HARBOUR, etag='"a1"')
+        feeds.add_feed("/b.xml", RIVER, etag='"b1"')
+        yield World(tmp_path / "ww.toml", feeds, receiver)
+
+
+@pytest.fixture(name="run")
+async def _run(world: World) -> AsyncIterator[Start]:
+    """Starts a daemon on the config the test wrote, running its schedule in this loop."""
+    running: list[tuple[Daemon, asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start() -> Daemon:
+        daemon = await Daemon.build(load_config(world.path))
+        stop = asyncio.Event()
+        running.append((daemon, stop, asyncio.create_task(daemon.run_forever(stop))))
+        return daemon
+
+    yield start
+    for daemon, stop, task in running:
+        stop.set()
+        await task
+        await daemon.close()

@@ -1,136 +1,29 @@
-"""Config reload in a running daemon: feeds, rules and notifiers change without a restart;
-a broken file changes nothing. Real feed server, real webhook receiver, real SQLite."""
+"""Config reload in a running daemon: feeds, rules and notifiers change without a restart, one
+reload at a time, and what a restart would be needed for is named (how a reload is asked for
+and a broken file: test_reload_requests.py). Real feed server, real webhook receiver, real
+SQLite."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from structlog.testing import capture_logs
 
 from monitor.config.feeds import FeedSettings
 from monitor.config.settings import DaemonSettings, load_config
-from monitor.daemon.daemon import Daemon
 from monitor.daemon.polling import next_poll_within
 from monitor.daemon.reload import config_changes
 from monitor.daemon.scheduler import feed_job_id
 from monitor.feeds.health import interval_policy
 from monitor.records.models import FeedState
-from tests.support.daemon_process import HANG_GUARD, DaemonProcess
-from tests.support.feedserver import FeedServer
+from tests.support.daemon_process import HANG_GUARD
 from tests.support.receiver import HttpReceiver
-
-
-def _rss(title: str, items: list[tuple[str, str]]) -> bytes:
-    entries = "".join(
-        f"<item><title>{headline}</title><guid>{guid}</guid>"
-        f"<link>https://news.example/{guid}</link></item>"
-        for headline, guid in items
-    )
-    channel = f"<channel><title>{title}</title>{entries}</channel>"
-    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
-
-
-HARBOUR = _rss("Harbour Wire", [("Crane collapse shuts northern harbour", "a-1")])
-RIVER = _rss("River Desk", [("Floods close the river port", "b-1")])
-CRANES = """
-[[rules]]
-name = "cranes"
-any_of = [{ terms = ["crane"] }]
-"""
-FLOODS = """
-[[rules]]
-name = "floods"
-any_of = [{ terms = ["flood*"] }]
-"""
-
-
-@dataclass
-class World:
-    path: Path
-    feeds: FeedServer
-    receiver: HttpReceiver
-
-    def write(self, *paths: str, rules: str = CRANES, listener: str = "enabled = false") -> None:
-        # full_text = "never": the entries link to news.example, no page is to be fetched.
-        feeds = "".join(f'[[feeds]]\nurl = "{self.feeds.url(p)}"\nfull_text = "never"\n{extra}\n'
-                        for p, extra in (_split(p) for p in paths))  # fmt: skip
-        self.path.write_text(f"""
-[daemon]
-jitter = 0
-host_spacing = 0  # every test feed is on 127.0.0.1
-parse_workers = 0
-dispatch_interval = 3600
-shutdown_timeout = 10
-[log]
-format = "json"
-[listener]
-{listener}
-[store]
-path = "{self.path.parent / "ww.db"}"
-[notifiers.hook]
-type = "webhook"
-url = "{self.receiver.url("/hook")}"
-{feeds}
-{rules}
-""")
-
-    def url(self, path: str) -> str:
-        return self.feeds.url(path)
-
-    def alerts(self, count: int) -> list[dict[str, object]]:
-        return [request.json() for request in self.receiver.wait_for(count, HANG_GUARD)]
-
-
-def _split(spec: str) -> tuple[str, str]:
-    """``"/a.xml interval = 300"``: the feed's path and extra keys of its table."""
-    path, _, rest = spec.partition(" ")
-    return path, rest
-
-
-@pytest.fixture(name="world")
-def _world(tmp_path: Path) -> Iterator[World]:
-    with FeedServer() as feeds, HttpReceiver() as receiver:
-        feeds.add_feed("/a.xml", HARBOUR, etag='"a1"')
-        feeds.add_feed("/b.xml", RIVER, etag='"b1"')
-        yield World(tmp_path / "ww.toml", feeds, receiver)
-
-
-Start = Callable[[], Awaitable[Daemon]]
-
-
-@pytest.fixture(name="run")
-async def _run(world: World) -> AsyncIterator[Start]:
-    """Starts a daemon on the config the test wrote, running its schedule in this loop."""
-    running: list[tuple[Daemon, asyncio.Event, asyncio.Task[None]]] = []
-
-    async def start() -> Daemon:
-        daemon = await Daemon.build(load_config(world.path))
-        stop = asyncio.Event()
-        running.append((daemon, stop, asyncio.create_task(daemon.run_forever(stop))))
-        return daemon
-
-    yield start
-    for daemon, stop, task in running:
-        stop.set()
-        await task
-        await daemon.close()
-
-
-def _jobs(daemon: Daemon) -> set[str]:
-    assert daemon.polling is not None
-    assert daemon.polling.scheduler is not None
-    return {job.id for job in daemon.polling.scheduler.get_jobs() if job.id.startswith("poll:")}
-
-
-async def _alerts(world: World, count: int) -> list[dict[str, object]]:
-    return await asyncio.to_thread(world.alerts, count)
+from tests.support.reload_world import CRANES, FLOODS, Start, World
+from tests.support.reload_world import alerts as _alerts
+from tests.support.reload_world import jobs as _jobs
+from tests.support.reload_world import rss as _rss
 
 
 async def test_reload_adds_a_feed_and_a_rule_that_fires_without_restart(
@@ -262,108 +155,6 @@ async def test_reload_moves_the_housekeeping_jobs(world: World, run: Start) -> N
     assert scheduler.get_job("retention") is None
 
 
-BROKEN = [
-    pytest.param("[[feeds]\nurl = ", ["invalid TOML"], id="toml-syntax"),
-    pytest.param(
-        "[daemon]\nconcurrency = 0\n" + CRANES,
-        [":2: daemon.concurrency: Input should be greater than or equal to 1"],
-        id="validation",
-    ),
-    pytest.param(
-        '[[rules]]\nname = "cranes"\nany_of = [{ terms = ["crane"] }]\nnotifiers = ["pager"]\n',
-        ["unknown notifier 'pager'"],
-        id="unknown-notifier",
-    ),
-    pytest.param(
-        CRANES + '[rules.examples]\nmust_match = ["Floods close the river port"]\n',
-        ["rule 'cranes': must_match example failed"],
-        id="failed-rule-example",
-    ),
-    pytest.param(
-        '[notifiers.hook]\ntype = "webhook"\nurl = "https://hooks.example/x"\n'
-        'secret = "hunter2-very-secret"\ntimeout = 0\n' + CRANES,
-        ["notifiers.hook.timeout"],
-        id="notifier-with-a-secret",
-    ),
-]
-
-
-@pytest.mark.parametrize(("text", "expected"), BROKEN)
-async def test_a_broken_config_is_rejected_and_the_old_one_keeps_alerting(
-    world: World, run: Start, text: str, expected: list[str]
-) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
-    running = daemon.config
-    jobs = _jobs(daemon)
-    world.path.write_text(text)
-
-    with capture_logs() as logs:
-        result = await daemon.reloader.reload()
-
-    assert not result.ok
-    for wanted in expected:
-        assert any(wanted in error for error in result.errors), result.errors
-    assert not any("hunter2" in error for error in result.errors)
-    (failed,) = [entry for entry in logs if entry["event"] == "config_reload_failed"]
-    assert failed["errors"] == list(result.errors)
-    assert daemon.config is running
-    assert _jobs(daemon) == jobs
-    world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
-    outcome = await daemon.poll(running.feeds[0])  # the old rules still match and send
-    assert outcome.alerts == 1
-    assert (await _alerts(world, 2))[1]["rule"] == "cranes"
-
-
-LISTENER = 'enabled = true\nport = 0\ntoken = "s3cret-token"'
-
-
-async def test_post_reload_answers_with_the_changes_or_every_error(
-    world: World, run: Start
-) -> None:
-    world.write("/a.xml", listener=LISTENER)
-    daemon = await run()
-    await _alerts(world, 1)
-    url = daemon.listener.url + "/-/reload"
-    auth = {"Authorization": "Bearer s3cret-token"}
-    world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS, listener=LISTENER)
-    async with httpx.AsyncClient() as client:
-        refused = await client.post(url)
-        applied = await client.post(url, headers=auth)
-        world.path.write_text("[daemon]\nconcurrency = 0\n")
-        rejected = await client.post(url, headers=auth)
-    assert refused.status_code == 401
-    assert applied.status_code == 200
-    body = applied.json()
-    assert body["status"] == "ok"
-    assert body["changes"]["feeds_added"] == [world.url("/b.xml")]
-    assert body["changes"]["rules_added"] == ["floods"]
-    assert rejected.status_code == 400
-    assert rejected.json()["status"] == "error"
-    assert any("daemon.concurrency" in error for error in rejected.json()["errors"])
-
-
-def test_sighup_reloads_a_running_daemon_and_a_broken_file_is_logged(world: World) -> None:
-    world.write("/a.xml")
-    with DaemonProcess(world.path) as daemon:
-        daemon.wait_event("daemon_started")
-        assert [alert["rule"] for alert in world.alerts(1)] == ["cranes"]
-        world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
-        daemon.send_signal(signal.SIGHUP)
-        reloaded = daemon.wait_event("config_reloaded")
-        assert reloaded["feeds_added"] == 1
-        assert reloaded["rules_added"] == 1
-        assert reloaded["trigger"] == "signal"
-        assert world.alerts(2)[1]["rule"] == "floods"  # the new feed, the new rule
-        world.path.write_text("[daemon]\nconcurrency = 0\n")
-        daemon.send_signal(signal.SIGHUP)
-        failed = daemon.wait_event("config_reload_failed")
-        assert any("daemon.concurrency" in error for error in failed["errors"])
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait() == 0
-
-
 def _config_at(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -387,7 +178,9 @@ def test_changes_name_what_a_restart_would_be_needed_for(tmp_path: Path) -> None
 
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
 LAST = NOW - timedelta(seconds=100)
+
 LONG_AGO = NOW - timedelta(hours=2)
 
 
@@ -419,27 +212,3 @@ def test_next_poll_after_an_interval_change(
     feed = FeedSettings(url="https://news.example/feed", interval=interval)
     policy = interval_policy(feed, DaemonSettings())
     assert next_poll_within(state, policy, NOW) == expected
-
-
-async def test_a_reload_logs_the_new_configs_advice_never_a_secret(
-    world: World, run: Start
-) -> None:
-    """A feed added with its secret written in the file reloads (it works), and the reload
-    logs the deprecation naming the key and the feed, never the value, as a start does."""
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
-    inline = '/b.xml auth = { type = "bearer", secret = "inl1ne-s3cret" }'
-    world.write("/a.xml", inline, rules=CRANES + FLOODS)
-
-    with capture_logs() as logs:
-        result = await daemon.reloader.reload()
-
-    assert result.ok, result.errors
-    (advice,) = [entry for entry in logs if entry["event"] == "config_feed_secret_inline"]
-    assert (advice["key"], advice["feed_url"], advice["use"]) == (
-        "feeds.1.auth.secret",
-        world.url("/b.xml"),
-        "token_env",
-    )
-    assert "inl1ne-s3cret" not in repr(logs)
