@@ -1,5 +1,6 @@
 """/metrics: a real daemon polls loopback feeds, raises and delivers alerts; the scrape
-over real HTTP names every contract metric with its labels and values."""
+over real HTTP names every contract metric with its labels and values (the Metrics object's
+counting on its own: test_metrics_counting.py)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config.feeds import FeedSettings
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
-from monitor.daemon.scheduler import feed_job_id, watch_poll_jobs
-from monitor.feeds import Fetcher
-from monitor.ingest.pipeline import Ingested, PollOutcome
-from monitor.pages import PageFetcher
-from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
-from monitor.web.metrics import Metrics, count_feeds
-from rules import Match
+from monitor.ingest.pipeline import PollOutcome
 from tests.support.configs import iran_watch
 from tests.support.feedserver import FeedServer
-from tests.support.pages import html_route
+from tests.support.metrics_scrape import WAIT, Scraped
+from tests.support.metrics_scrape import parse as _parse
 from tests.support.receiver import HttpReceiver
 
 TOKEN = "metrics-token-123"
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-WAIT = 30  # a guard against a hang, not a performance threshold
 
 
 def _rss(outlet: str, link: str) -> bytes:
@@ -84,26 +78,6 @@ def _parts() -> Iterator[tuple[FeedServer, HttpReceiver]]:
     with FeedServer() as feeds, HttpReceiver() as receiver:
         _serve_feeds(feeds)
         yield feeds, receiver
-
-
-@dataclass
-class Scraped:
-    samples: dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-    def value(self, name: str, **labels: str) -> float:
-        return self.samples[name, frozenset(labels.items())]
-
-    def names(self) -> set[str]:
-        return {name for name, _ in self.samples}
-
-
-def _parse(text: str) -> Scraped:
-    samples = {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-    return Scraped(samples)
 
 
 @dataclass
@@ -281,136 +255,9 @@ async def test_run_once_with_serve_once_is_scraped_before_close(
     assert not daemon.listener.serving
 
 
-async def test_two_daemons_in_one_process_keep_their_own_counts() -> None:
-    first, second = Metrics(version="1"), Metrics(version="1")
-    first.poll_skipped()
-    assert 'skipped"} 1.0' in first.render().decode()
-    assert 'skipped"} 0.0' in second.render().decode()
-
-
-@pytest.mark.parametrize(
-    ("label_every_series", "expected"),
-    [(True, {"poller-a"}), (False, {None})],
-    ids=["configured name: every series", "generated name: the info series only"],
-)
-def test_a_configured_instance_name_labels_every_series(
-    label_every_series: bool, expected: set[str | None]
-) -> None:
-    metrics = Metrics(version="1", instance="poller-a", label_every_series=label_every_series)
-    metrics.poll_skipped()
-    samples = [
-        sample
-        for family in text_string_to_metric_families(metrics.render().decode())
-        for sample in family.samples
-    ]
-    assert len(samples) > 20
-    assert {sample.labels.get("wirewatch_instance") for sample in samples} == expected
-    info = [sample for sample in samples if sample.name == "wirewatch_instance_info"]
-    assert [sample.labels["instance"] for sample in info] == ["poller-a"]
-
-
 def test_no_created_series_double_the_counters(run: Run) -> None:
     assert not [name for name in run.metrics.names() if name.endswith("_created")]
 
 
-def _ingested(verdict: Verdict, rules: tuple[str, ...], events: tuple[str, ...]) -> Ingested:
-    now = datetime.now(UTC)
-    article = Article("a", "http://x/", "x", "g", "t", "http://x/1", "", "", None, now)
-    alerts = tuple(
-        AlertRecord(event, "s", "a", "r", "low", (), (), now, event=event) for event in events
-    )
-    matches = tuple(
-        Match(rule=rule, severity="low", notifiers=(), terms=(), hits=()) for rule in rules
-    )
-    return Ingested(article, DedupDecision(verdict, "s"), matches, alerts)
-
-
-FOLDED_WITH_UPDATES = (Verdict.FOLDED, ("r", "q"), ("outlets>=3", "severity:high"))
-
-
-@pytest.mark.parametrize(
-    ("status", "ingested", "name", "labels", "value"),
-    [
-        ("disabled", (), "wirewatch_polls_total", {"outcome": "skipped"}, 1),
-        ("pushed", (), "wirewatch_polls_total", {"outcome": "ok"}, 0),  # pushed: not a poll
-        ("ok", ((Verdict.SEEN, ("r",), ()),), "wirewatch_articles_stored_total", {}, 0),
-        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_articles_folded_total", {}, 1),
-        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_stories_created_total", {}, 0),
-        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_rule_hits_total", {"rule": "q"}, 1),
-        ("ok", (FOLDED_WITH_UPDATES,), "wirewatch_alerts_created_total", {"event": "update"}, 2),
-    ],
-)
-def test_poll_outcomes_map_onto_the_contract_labels(
-    status: str,
-    ingested: tuple[tuple[Verdict, tuple[str, ...], tuple[str, ...]], ...],
-    name: str,
-    labels: dict[str, str],
-    value: float,
-) -> None:
-    metrics = Metrics(version="1")
-    items = tuple(_ingested(*item) for item in ingested)
-    metrics.polled(PollOutcome("http://x/", status, items))
-    assert _parse(metrics.render().decode()).value(name, **labels) == value
-
-
-def test_feeds_are_counted_by_state() -> None:
-    configured = [
-        FeedSettings(url="http://a/"), FeedSettings(url="http://b/"),
-        FeedSettings(url="http://c/"), FeedSettings(url="http://d/", enabled=False),
-        FeedSettings(url="http://e/"),
-    ]  # fmt: skip
-    states = {
-        "http://b/": FeedState(url="http://b/", error_count=2),
-        "http://c/": FeedState(url="http://c/", disabled="410 Gone"),
-        "http://e/": FeedState(url="http://e/"),
-    }
-    assert count_feeds(configured, states) == {"healthy": 2, "failing": 1, "disabled": 2}
-
-
-async def test_a_poll_that_cannot_start_while_the_last_runs_is_skipped() -> None:
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    started, release, skipped = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    lags: list[float] = []
-
-    async def slow_poll() -> None:
-        started.set()
-        await release.wait()
-
-    watch_poll_jobs(scheduler, on_lag=lags.append, on_skipped=skipped.set)
-    job_id = feed_job_id("http://x/")
-    now = datetime.now(UTC)
-    scheduler.add_job(slow_poll, "interval", hours=1, id=job_id, max_instances=1,
-                      next_run_time=now)  # fmt: skip
-    scheduler.start()
-    try:
-        await asyncio.wait_for(started.wait(), WAIT)
-        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
-        await asyncio.wait_for(skipped.wait(), WAIT)
-        assert len(lags) == 1 and lags[0] >= 0
-    finally:
-        release.set()
-        scheduler.shutdown(wait=False)
-
-
 def test_the_daemons_page_fetcher_is_the_one_counted(run: Run) -> None:
     assert run.daemon.metrics.page_stats == run.daemon.polling.pages.stats
-
-
-async def test_page_fetches_are_counted_by_outcome() -> None:
-    """A page read and a page that 404s, fetched from a loopback site by a real fetcher."""
-    metrics = Metrics(version="1")
-    with FeedServer() as site:
-        site.add_route("/news/read", html_route())
-        site.add_status("/news/gone", 404)
-        feed = FeedSettings(url=site.url("/feed.xml"), robots=False)
-        async with Fetcher(user_agent="wirewatch/test (+https://example.invalid)") as fetcher:
-            pages = PageFetcher(fetcher)
-            metrics.watch_pages(pages.stats)
-            for path in ("/news/read", "/news/gone"):
-                await pages.fetch(site.url(path), feed)
-    scraped = _parse(metrics.render().decode())
-    counts = {
-        outcome: scraped.value("wirewatch_page_fetches_total", outcome=outcome)
-        for outcome in ("ok", "http_status", "timeout")
-    }
-    assert counts == {"ok": 1, "http_status": 1, "timeout": 0}
