@@ -1,5 +1,6 @@
-"""Fixtures of the daemon tests: the polling harness (tests.support.polling) and the reload
-tests' daemon on a rewritable config (tests.support.reload_world)."""
+"""Fixtures of the daemon tests: the polling harness (tests.support.polling), the reload
+tests' daemon on a rewritable config (tests.support.reload_world), and the lease tests' two
+stores on a fresh PostgreSQL schema (tests.support.leases)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.health import FeedEvent
 from monitor.ingest.pipeline import Pipeline
 from monitor.ingest.runtime import Runtime, RuntimeHolder
+from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from tests.support.feedserver import FeedServer
+from tests.support.leases import URLS
 from tests.support.polling import DAEMON, CountingExecutor, Harness
 from tests.support.receiver import HttpReceiver
 from tests.support.reload_world import HARBOUR, RIVER, Start, World
+from tests.support.stores import postgres_schema
 
 
 @pytest.fixture
@@ -79,3 +83,21 @@ async def _run(world: World) -> AsyncIterator[Start]:
         stop.set()
         await task
         await daemon.close()
+
+
+@pytest.fixture
+async def url() -> AsyncIterator[str]:
+    async with postgres_schema() as location:
+        yield location
+
+
+@pytest.fixture
+async def stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+    """Two daemons' stores: separate pools on one schema."""
+    first, second = PostgresStore(url, max_size=4), PostgresStore(url, max_size=4)
+    await first.open()
+    await second.open()
+    await first.publish_feeds(URLS)
+    yield first, second
+    await first.close()
+    await second.close()
