@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from monitor.stories.numbers import join_thousands
 from monitor.stories.words import (
@@ -124,9 +125,9 @@ def toll_numbers(folded: str, language: str = "") -> frozenset[str]:
     return frozenset(tolls)
 
 
-@dataclass(frozen=True, slots=True)
-class CasedWord:
-    """A folded, stemmed word of a headline and how it was written there."""
+class CasedWord(NamedTuple):
+    """A folded, stemmed word of a headline and how it was written there (a named tuple:
+    made for every word of every headline read, at a third of a frozen dataclass's cost)."""
 
     token: str
     folded: str
@@ -140,12 +141,12 @@ def cased_words(text: str, language: str = "") -> tuple[CasedWord, ...]:
     script without capital letters counts as capitalised (``words.written_as_name``)."""
     parts = [(raw, part) for raw in _WORD.findall(text) for part in _word_folded(raw).split()]
     stop = stop_words((part for _, part in parts), language)
-    language = reading_language([part for _, part in parts], language)
+    if not language:  # else the article's: its words are not looked at
+        language = reading_language([part for _, part in parts])
     found: list[CasedWord] = []
     for raw, part in parts:
         if len(part) > 1 and part not in stop and not part.isdigit():
-            token = stem(part, language)
-            found.append(CasedWord(token, part, written_as_name(raw), not found))
+            found.append(CasedWord(stem(part, language), part, written_as_name(raw), not found))
     return tuple(found)
 
 
@@ -160,7 +161,7 @@ def is_title_case(text: str, language: str = "") -> bool:
     so in German, which capitalises every noun: a German headline's capitalised words
     are read as names (a report of another city's accident stays apart, as in any
     language; two wordings with other nouns may too, the cheaper mistake)."""
-    if reading_language(fold(text).split(), language) == "de":
+    if (language or reading_language(fold(text).split())) == "de":  # folded only if unknown
         return False
     long = [word for word in text.split() if len(word) > 3 and word[:1].isalpha()]
     if len(long) < 2:
