@@ -233,8 +233,12 @@ async def _decide(
         found = await find_articles(pipe.store, articles)
     batch = _Batch(pipe, pipe.runtime.current, writer.generation)
     try:
-        for place, (article, known) in enumerate(zip(articles, found, strict=True)):
-            await batch.ingest(place, article, known)
+        # An article's headline vector is added by the next lookup in the batch, which
+        # reads the graph anyway, rather than handed to the adding thread that the lookup
+        # would then wait for; the last one's when the batch ends (decision 0096).
+        with pipe.dedup.index.adding_together():
+            for place, (article, known) in enumerate(zip(articles, found, strict=True)):
+                await batch.ingest(place, article, known)
     except Exception:
         if batch.records:  # remembered by the index, never to be stored
             writer.stale = True

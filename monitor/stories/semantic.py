@@ -13,8 +13,9 @@ gives the same graph and the same neighbours in every process (docs/decisions/00
 Adding a vector costs about as much as a lookup, and the daemon's event loop ingests
 articles one after another, so the adds are made in a thread of their own (usearch
 releases the GIL while it works), one after another in the order they were asked for;
-every read of the window (a lookup, a vector, a removal, its size) first waits for the
-adds asked before it. The graph is the one the same adds made inline would build; what
+every read of the window (a lookup, a vector, a removal, its size) first has the adds
+asked before it made, making those the thread has not taken yet itself (decision 0096).
+The graph is the one the same adds made inline would build; what
 the thread saves the loop is the add's time, spent meanwhile on the next article's words
 (docs/decisions/0055-ingest-serial-path.md). Handing the adds over in batches, or making
 them on the loop, was measured and saves the loop nothing (docs/decisions/0074); a run of
@@ -32,6 +33,7 @@ nearest (docs/decisions/0077).
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import functools
 import queue
@@ -85,25 +87,35 @@ class NearestVectors(Protocol):
 
 
 class _Adder:
-    """The one thread every window's adds are made in, in the order they were asked for.
-    An add is a C-level queue put on the caller's side (a thread pool's submit took two
-    locks and a semaphore's condition, and made a future, for each: decision 0072); a
-    read waits for the adds before it by queueing an event behind them."""
+    """The adds of every window, made one at a time in the order they were asked for: by
+    the adding thread, or by a reader that finds adds still queued. An add is a deque
+    append and a C-level queue put on the caller's side (a thread pool's submit took two
+    locks and a semaphore's condition, and made a future, for each: decision 0072). A
+    read takes the lock adds are made under and makes those still queued itself: on a
+    busy machine the adding thread, woken by the put, may not have been scheduled yet,
+    and waiting for it cost the reader more than the add (decision 0096). One lock, one
+    queue, taken from the front: the graph gets the adds in the order asked, whichever
+    thread makes them."""
 
     def __init__(self) -> None:
         self.closing = False  # the interpreter exits: adds still queued are dropped
-        self._work: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
+        self._queued: collections.deque[Callable[[], object]] = collections.deque()
+        self._making = threading.Lock()  # held by the one thread making adds
+        self._wake: queue.SimpleQueue[bool] = queue.SimpleQueue()  # False: end the thread
         self._thread = threading.Thread(target=self._serve, name="vector-window", daemon=True)
         self._thread.start()
 
     def put(self, work: Callable[[], object]) -> None:
-        self._work.put(work)
+        self._queued.append(work)
+        self._wake.put(True)
 
-    def wait(self) -> None:
-        """Until every add queued before this call was made."""
-        reached = threading.Event()
-        self._work.put(reached.set)
-        reached.wait()
+    def wait(self, then: Callable[[], object] | None = None) -> None:
+        """Until every add queued before this call was made: those the adding thread
+        has not taken are made here, in order; then ``then``, here too."""
+        with self._making:
+            self._make_queued()
+            if then is not None:
+                then()
 
     def close(self) -> None:
         """End the thread once the add it is making is made; the adds queued after it are
@@ -112,12 +124,18 @@ class _Adder:
         still inside usearch's add when Python finalises is ended in C++ code, and the
         process aborts ("terminate called without an active exception")."""
         self.closing = True
-        self._work.put(None)
+        self._wake.put(False)
         self._thread.join()
 
+    def _make_queued(self) -> None:
+        """With ``_making`` held: every queued add, oldest first."""
+        while self._queued:
+            self._queued.popleft()()
+
     def _serve(self) -> None:
-        while (work := self._work.get()) is not None:
-            work()
+        while self._wake.get():
+            with self._making:
+                self._make_queued()
 
 
 @functools.cache
@@ -179,12 +197,20 @@ class VectorWindow:
 
     def _hand_over(self) -> None:
         """The adds held by :meth:`together` so far, handed to the adding thread."""
+        work = self._held_adds()
+        if work is not None:
+            _adder().put(work)
+
+    def _held_adds(self) -> Callable[[], None] | None:
+        """The adds held by :meth:`together` so far, as one add of the graph (counted as
+        asked), or None when none are held."""
         held, self._held = self._held, [] if self._held is not None else None
-        if held:
-            keys = np.fromiter((serial for serial, _ in held), dtype=np.uint64, count=len(held))
-            vectors = np.vstack([vector for _, vector in held])
-            self._asked += len(held)
-            _adder().put(functools.partial(self._add, keys, vectors, len(held)))
+        if not held:
+            return None
+        keys = np.fromiter((serial for serial, _ in held), dtype=np.uint64, count=len(held))
+        vectors = np.vstack([vector for _, vector in held])
+        self._asked += len(held)
+        return functools.partial(self._add, keys, vectors, len(held))
 
     def _add(
         self, keys: npt.NDArray[np.uint64] | int, vectors: npt.NDArray[np.float32], count: int
@@ -204,10 +230,12 @@ class VectorWindow:
             raise failure
 
     def _settled(self) -> Index:
-        """The graph, once every add asked for so far is made."""
-        self._hand_over()
-        if self._made != self._asked:
-            _adder().wait()
+        """The graph, once every add asked for so far is made: the adds :meth:`together`
+        holds are made here, after those queued before them, not handed to the adding
+        thread to be waited for (decision 0096)."""
+        held = self._held_adds()
+        if held is not None or self._made != self._asked:
+            _adder().wait(then=held)
         self._raise_failure()
         return self._index
 

@@ -5,9 +5,11 @@ for these tests; each pair also checked without vectors, where it must not join.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from monitor.config.settings import DedupSettings
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.records import WindowArticle
 from monitor.store.sqlite.store import SqliteStore
+from monitor.stories import semantic
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
@@ -232,6 +235,58 @@ def test_adds_made_together_build_the_graph_one_by_one_adds_build() -> None:
                     assert len(batched) == serial
     assert len(batched) == 300
     assert bytes(batched._settled().save()) == bytes(single._settled().save())
+
+
+def test_a_read_makes_the_adds_the_adding_thread_has_not_taken_in_order() -> None:
+    """A read does not wait for the adding thread to be scheduled: the adds still queued
+    are made by the reader, oldest first. Here the thread never takes them (it has
+    ended), so every one is made by the read, in the order asked."""
+    adder = semantic._Adder()
+    adder._wake.put(False)  # the adding thread ends; nothing else takes the queue
+    adder._thread.join()
+    made: list[int] = []
+    for number in range(5):
+        adder.put(functools.partial(made.append, number))
+    adder.wait()
+    assert made == [0, 1, 2, 3, 4]
+
+
+def test_a_read_inside_together_makes_the_held_adds_itself() -> None:
+    """Adds held by ``together`` (an ingest batch's) are made by the read that needs them,
+    on the reader's thread: it does not hand them to the adding thread and wait for it to
+    be scheduled. The neighbours are those of the same adds made one by one."""
+    rng = np.random.default_rng(29)
+    vectors = rng.standard_normal((40, 512)).astype(np.float32)
+    window, single = VectorWindow(), VectorWindow()
+    graph_add, threads = window._index.add, []
+
+    def recorded(*args: object, **options: object) -> object:
+        threads.append(threading.current_thread())
+        return graph_add(*args, **options)
+
+    window._index.add = recorded  # type: ignore[method-assign]
+    with window.together():
+        for serial, vector in enumerate(vectors, start=1):
+            window.add(serial, vector)
+            single.add(serial, vector)
+            assert window.nearest(vector, 8) == single.nearest(vector, 8)
+    assert threads == [threading.main_thread()] * 40
+
+
+def test_adds_made_by_the_thread_and_by_readers_keep_their_order() -> None:
+    """Adds asked in bursts, reads between them: whichever thread makes each add, they
+    are made one at a time in the order asked, and a read returns once all before it
+    are made."""
+    adder = semantic._Adder()
+    made: list[int] = []
+    for number in range(2000):
+        adder.put(functools.partial(made.append, number))
+        if number % 7 == 0:
+            adder.wait()
+            assert len(made) == number + 1
+    adder.wait()
+    adder.close()
+    assert made == list(range(2000))
 
 
 # A process that exits while the adding thread is inside the graph's add: usearch's
