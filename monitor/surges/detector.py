@@ -67,7 +67,7 @@ class SurgeDetector:
         self._story_span = settings.story_hours * HOUR
         self._first_end = min(self._window, self._story_span)  # a new story's, from its opening
         self._sweep_due = -math.inf  # no story's window or tracking ends before (-inf: unknown)
-        self._warmed = False  # warmed up at the clock's time: for good (it never goes back)
+        self._clock_set()
 
     def snapshot(self) -> bytes:
         """Everything learned, versioned and compressed (restore with ``restore``)."""
@@ -80,7 +80,24 @@ class SurgeDetector:
 
     def restore(self, state: bytes) -> None:
         self._memory = load_memory(state)
-        self._exposure_at, self._sweep_due, self._warmed = math.nan, -math.inf, False
+        self._exposure_at, self._sweep_due = math.nan, -math.inf
+        self._clock_set()
+
+    def _clock_set(self) -> None:
+        """What follows from the clock's time: the profile's open hour is the clock's (so
+        an article while the clock stands still is one addition; a state of version 2
+        has none open, and would open it at its next article), and which kinds are
+        judged (warmed up: for good, the clock never goes back)."""
+        self._warmed, self._judged = False, dict.fromkeys(SurgeKind, False)
+        clock = self._memory.clock
+        if clock is not None:
+            self._memory.profile.add_time(int(clock // HOUR), 0.0)
+            self._warm_up(clock)
+
+    def _warm_up(self, now: float) -> None:
+        """Each kind judged from now on if it is on and the detector is warmed up."""
+        if not self._warmed and self._warm(now):
+            self._warmed, self._judged = True, dict(self._kinds)
 
     def observe(self, sighting: Sighting) -> list[Surge]:
         """Count one stored article; the surges it makes fire (in kind order)."""
@@ -104,10 +121,11 @@ class SurgeDetector:
         """``observe`` of a sighting given by its fields (``moment``: its time, seconds
         since the epoch), what it makes fire appended to ``into``: the surge stage counts
         each stored article this way, building no :class:`Sighting` and no list for it."""
-        clock = self._memory.clock
+        memory = self._memory
+        clock = memory.clock
         if clock is not None and moment <= clock:  # the clock stands still: nothing moves
             now = clock
-            self._memory.profile.add_article(int(now // HOUR))
+            memory.profile.open_articles += 1.0  # its hour is open (``_clock_set``)
         else:
             now = self._advance(moment)
         if moment < now - self._window:  # a backlog after downtime: history, not news
@@ -116,7 +134,7 @@ class SurgeDetector:
         # One report and one (story, outlet) pair, shared by every key the sighting counts.
         pair = (story_id, outlet)
         report = (now, story_id, outlet)
-        life = self._memory.lives.get(story_id)
+        life = memory.lives.get(story_id)
         if life is None:
             self._open_story(story_id, title, report, pair, into)
         elif now < life.opened + self._window:  # a story is judged in its first window only
@@ -144,9 +162,7 @@ class SurgeDetector:
         hence the locals and the guards written out."""
         now, (min_count, min_outlets) = report[0], self._mins
         start, forget = now - self._window, self._forget
-        if not self._warmed:
-            self._warmed = self._warm(now)
-        judged, tracks = self._kinds[kind] and self._warmed, self._memory.tracks[kind]
+        judged, tracks = self._judged[kind], self._memory.tracks[kind]
         lives = self._memory.lives if kind is SurgeKind.STORY else None
         for key, label in keys:
             track = tracks.get(key)
@@ -155,9 +171,8 @@ class SurgeDetector:
                 if track is None:  # held as its first report (a story's outlet counted)
                     continue
             pairs, reports = track.pairs, track.reports
-            held = len(pairs)
-            pairs.add(pair)  # ``Track.add_report`` inlined for a new pair (most reports)
-            if len(pairs) != held:
+            if pair not in pairs:  # ``Track.add_report`` inlined for a new pair (most reports)
+                pairs.add(pair)
                 reports.append(report)
             elif not track.add_report(report, pair, start, forget):  # in the window already
                 continue
@@ -351,6 +366,7 @@ class SurgeDetector:
                     forget=self._forget,
                 )
         memory.profile.add_article(int(now // HOUR))
+        self._warm_up(now)
         return now
 
     def _pass_time(self, start: float, end: float) -> None:

@@ -48,10 +48,11 @@ def sweep_stories(
             learned.append(life.first_outlets)
     if learned:
         _learn_stories(memory, learned, now, forget)
-    while memory.opened and memory.lives[memory.opened[0]].opened + story_span <= now:
-        story_id = memory.opened.popleft()
-        del memory.lives[story_id]
-        memory.tracks[SurgeKind.STORY].pop(story_id, None)
+    opened = memory.opened
+    while opened and lives[opened[0]].opened + story_span <= now:
+        story_id = opened.popleft()
+        del lives[story_id]
+        tracks.pop(story_id, None)
     return _next_sweep(memory, window, story_span)
 
 

@@ -81,3 +81,15 @@ def test_a_version_3_state_fires_as_the_version_3_detector_did() -> None:
     before = in_order(Newsroom(7).hours(MONDAY, 30), _burst()[:1])
     assert [surge for sighting in before for surge in whole.observe(sighting)] == []
     assert [surge for sighting in after for surge in whole.observe(sighting)] == fired
+
+
+def test_a_version_2_state_counts_an_article_at_its_clock_in_the_clocks_hour() -> None:
+    """A version-2 state has no hour open; an article while the clock stands still is
+    one addition to the open hour, so the clock's hour is opened as the state is read."""
+    detector = SurgeDetector(SurgeSettings(), STATE_V2.read_bytes())
+    clock = detector._memory.clock
+    assert clock is not None
+    detector.count(clock, "s-still", "http://still.test/feed", "Still", rules=(), names=(),
+                   into=[])  # fmt: skip
+    profile = detector._memory.profile
+    assert (profile.open_hour, profile.open_articles) == (int(clock // 3600), 1.0)
