@@ -27,7 +27,7 @@ from tests.support.feedserver import FeedServer
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
 from tests.support.loading_workers import loading_pool, workers_loading
 from tests.support.preloaded_workers import HEADLINE
-from tests.support.processes import HANG_GUARD, sigkill_self
+from tests.support.processes import COLD_START_GUARD, HANG_GUARD, sigkill_self
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <link>https://wire.example/</link><description>d</description>
@@ -146,7 +146,7 @@ def test_the_fork_server_loads_the_models_once_for_every_worker(semantic: bool) 
     command = [sys.executable, "-m", "tests.support.preloaded_workers"]
     done = subprocess.run(
         [*command, "--semantic"] if semantic else command,
-        capture_output=True, text=True, timeout=HANG_GUARD, check=True,
+        capture_output=True, text=True, timeout=COLD_START_GUARD, check=True,
     )  # fmt: skip
     vector = encode_headlines([HEADLINE])[0].hex() if semantic else ""
     assert json.loads(done.stdout.splitlines()[-1]) == {
