@@ -9,29 +9,14 @@ The PostgreSQL case needs ``WIREWATCH_TEST_POSTGRES_URL`` (``.ci/run`` sets it) 
 skipped only when that is unset. Each PostgreSQL test gets a schema of its own, named
 at random and dropped afterwards, through ``search_path`` in the connection options:
 tests never see each other's rows and the shared database is never dropped.
-
-A schema comes already migrated: each test process (each xdist worker) migrates one
-template schema once, through the store's own ``open``, takes it down with ``pg_dump``,
-and drops it; a test's schema is that dump replayed under the test's name, in one round
-trip. Running the migrations costs about the same server time as creating the tables
-they end in, but they are some fifty statements, each a round trip that waits its turn
-on a loaded machine. A store opened on such a schema finds nothing left to migrate.
-Tests of the migrations themselves ask for an empty schema (``migrated=False``), as
-does every test when ``pg_dump`` is missing or its dump does not replay (the stores then
-migrate it as they open, as before).
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
-import shutil
 import sqlite3
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -76,30 +61,17 @@ def with_schema(url: str, schema: str) -> str:
     return f"{url}{separator}{urlencode({'options': f'-csearch_path={schema}'})}"
 
 
-def _schema_name() -> str:
-    return f"wirewatch_test_{uuid.uuid4().hex[:16]}"
-
-
-def _creation(name: str, migrated: bool) -> str:
-    """The SQL that makes schema ``name``: empty, or the migrated template replayed."""
-    template = _migrated_template() if migrated else None
-    if template is None:
-        return sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)).as_string(None)
-    return template.replace(_TEMPLATE_NAME, name)
-
-
 @asynccontextmanager
-async def postgres_schema(*, migrated: bool = True) -> AsyncIterator[str]:
-    """A connection string whose sessions work in a fresh schema of their own (dropped
-    after): migrated to the newest version, or empty with ``migrated=False``."""
-    name = _schema_name()
-    creation = _creation(name, migrated)
+async def postgres_schema() -> AsyncIterator[str]:
+    """A connection string whose sessions work in a fresh, empty schema (dropped after)."""
+    name = f"wirewatch_test_{uuid.uuid4().hex[:16]}"
+    schema = sql.Identifier(name)
     async with await psycopg.AsyncConnection.connect(POSTGRES_URL, autocommit=True) as admin:
-        await admin.execute(creation.encode())
+        await admin.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
         try:
             yield with_schema(POSTGRES_URL, name)
         finally:
-            await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+            await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 @asynccontextmanager
@@ -120,82 +92,25 @@ async def two_postgres_stores(
 
 
 @contextmanager
-def postgres_schema_sync(*, migrated: bool = True) -> Iterator[str]:
+def postgres_schema_sync() -> Iterator[str]:
     """:func:`postgres_schema` for tests that run commands with their own event loop."""
-    name = _schema_name()
-    creation = _creation(name, migrated)
+    name = f"wirewatch_test_{uuid.uuid4().hex[:16]}"
+    schema = sql.Identifier(name)
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(creation.encode())
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
         try:
             yield with_schema(POSTGRES_URL, name)
         finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
-
-
-# Unique to this process, so a textual replacement in the dump can only hit the name.
-_TEMPLATE_NAME = f"wirewatch_template_{os.getpid()}_{uuid.uuid4().hex[:16]}"
-
-
-@functools.cache
-def _migrated_template() -> str | None:
-    """This process's migrated schema as SQL naming it ``_TEMPLATE_NAME`` (made once, its
-    schema dropped at once), or None when ``pg_dump`` cannot make one that replays."""
-    dump_tool = shutil.which("pg_dump")
-    if dump_tool is None:
-        return None
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(_TEMPLATE_NAME)))
-        try:
-            dump = _migrated_dump(dump_tool)
-        finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(_TEMPLATE_NAME)))
-        return dump if dump is not None and _replays(admin, dump) else None
-
-
-def _migrated_dump(dump_tool: str) -> str | None:
-    """The template migrated by the store itself (another thread: a test's event loop may
-    be running here), then dumped with its rows (the migration ledger) as INSERTs."""
-    store = PostgresStore(with_schema(POSTGRES_URL, _TEMPLATE_NAME), min_size=1, max_size=1)
-
-    async def migrate() -> None:
-        await store.open()
-        await store.close()
-
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, migrate()).result()
-    dumped = subprocess.run(
-        [dump_tool, f"--dbname={POSTGRES_URL}", f"--schema={_TEMPLATE_NAME}",
-         "--no-owner", "--no-privileges", "--inserts"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if dumped.returncode != 0:
-        return None
-    # Lines starting with a backslash are psql's meta-commands (\\restrict), not SQL.
-    return "\n".join(line for line in dumped.stdout.splitlines() if not line.startswith("\\"))
-
-
-def _replays(admin: psycopg.Connection[tuple[object, ...]], dump: str) -> bool:
-    """Whether ``dump`` makes a schema on this server (a newer pg_dump may write settings an
-    older server refuses); the trial schema is dropped."""
-    name = _schema_name()
-    try:
-        admin.execute(dump.replace(_TEMPLATE_NAME, name).encode())
-    except psycopg.Error:
-        return False
-    admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
-    return True
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 @asynccontextmanager
-async def store_location(
-    backend: str, tmp_path: Path, *, migrated: bool = True
-) -> AsyncIterator[str]:
-    """Where a store of ``backend`` lives for one test: a file path (no file yet) or a
-    connection string (a schema migrated, or empty with ``migrated=False``)."""
+async def store_location(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """Where a store of ``backend`` lives for one test: a file path or a connection string."""
     if backend == "sqlite":
         yield str(tmp_path / "store.db")
         return
-    async with postgres_schema(migrated=migrated) as url:
+    async with postgres_schema() as url:
         yield url
 
 
@@ -244,7 +159,7 @@ async def migrated_store(
 ) -> AsyncIterator[Store]:
     """A store opened (so migrated to the newest schema) on a database an older wirewatch
     left at schema ``version`` holding ``rows``; checked to be at the newest schema."""
-    async with store_location(backend, tmp_path, migrated=False) as location:
+    async with store_location(backend, tmp_path) as location:
         database_at(backend, location, version, rows)
         store = new_store(backend, location)
         await store.open()

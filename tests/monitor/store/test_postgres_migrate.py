@@ -49,7 +49,7 @@ def test_migrate_reports_from_and_to_then_nothing_to_do(
         if backend == "sqlite":
             location = str(tmp_path / "ww.db")
         else:
-            location = stack.enter_context(postgres_schema_sync(migrated=False))
+            location = stack.enter_context(postgres_schema_sync())
         config = _config(tmp_path, backend, location)
         assert _migrate(config, capsys) == f"schema migrated from version 0 to {latest}"
         assert _migrate(config, capsys) == f"schema is up to date (version {latest})"

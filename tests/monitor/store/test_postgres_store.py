@@ -44,7 +44,7 @@ def test_both_backends_have_the_same_migration_versions() -> None:
 async def _url() -> AsyncIterator[str]:
     if not POSTGRES_URL:
         pytest.skip("WIREWATCH_TEST_POSTGRES_URL is unset")
-    async with postgres_schema(migrated=False) as url:  # the migrations are under test here
+    async with postgres_schema() as url:
         yield url
 
 

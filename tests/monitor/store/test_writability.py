@@ -155,7 +155,7 @@ async def test_a_read_only_store_refuses_writes_as_read_only(backend: str, tmp_p
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 async def test_read_only_on_an_old_schema_says_to_migrate(backend: str, tmp_path: Path) -> None:
     """Nothing is migrated (that is a write); the message says what to run."""
-    async with store_location(backend, tmp_path, migrated=False) as location:
+    async with store_location(backend, tmp_path) as location:
         if backend == "sqlite":
             _sqlite_at_version(location, 5)
         store = _read_only(backend, location)
