@@ -59,21 +59,21 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         await store.close()
 
 
-@pytest.fixture(name="world")
-def _world(tmp_path: Path) -> Iterator[World]:
+@pytest.fixture(name="reload_world")
+def _reload_world(tmp_path: Path) -> Iterator[World]:
     with FeedServer() as feeds, HttpReceiver() as receiver:
         feeds.add_feed("/a.xml", HARBOUR, etag='"a1"')
         feeds.add_feed("/b.xml", RIVER, etag='"b1"')
         yield World(tmp_path / "ww.toml", feeds, receiver)
 
 
-@pytest.fixture(name="run")
-async def _run(world: World) -> AsyncIterator[Start]:
+@pytest.fixture(name="start_reload_daemon")
+async def _start_reload_daemon(reload_world: World) -> AsyncIterator[Start]:
     """Starts a daemon on the config the test wrote, running its schedule in this loop."""
     running: list[tuple[Daemon, asyncio.Event, asyncio.Task[None]]] = []
 
     async def start() -> Daemon:
-        daemon = await Daemon.build(load_config(world.path))
+        daemon = await Daemon.build(load_config(reload_world.path))
         stop = asyncio.Event()
         running.append((daemon, stop, asyncio.create_task(daemon.run_forever(stop))))
         return daemon
@@ -86,15 +86,18 @@ async def _run(world: World) -> AsyncIterator[Start]:
 
 
 @pytest.fixture
-async def url() -> AsyncIterator[str]:
+async def lease_schema_url() -> AsyncIterator[str]:
     async with postgres_schema() as location:
         yield location
 
 
 @pytest.fixture
-async def stores(url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
+async def lease_stores(lease_schema_url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]]:
     """Two daemons' stores: separate pools on one schema."""
-    first, second = PostgresStore(url, max_size=4), PostgresStore(url, max_size=4)
+    first, second = (
+        PostgresStore(lease_schema_url, max_size=4),
+        PostgresStore(lease_schema_url, max_size=4),
+    )
     await first.open()
     await second.open()
     await first.publish_feeds(URLS)

@@ -38,11 +38,11 @@ HANG_GUARD = 30.0  # seconds; reached only when the loop never fills its slots
 
 
 async def test_the_claim_loops_of_two_daemons_poll_each_due_feed_once(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
     polled: list[tuple[str, str]] = []
     loops = []
-    for name, store in zip("ab", stores, strict=True):
+    for name, store in zip("ab", lease_stores, strict=True):
 
         async def poll(feed: FeedSettings, name: str = name) -> object:
             polled.append((name, feed.url))
@@ -56,15 +56,17 @@ async def test_the_claim_loops_of_two_daemons_poll_each_due_feed_once(
     await asyncio.gather(*(loop.wait_idle() for loop in loops))
     assert sorted(url for _, url in polled) == URLS  # every feed once, by one daemon
     assert {name for name, _ in polled} == {"a", "b"}
-    assert await stores[0].lease_owners() == {}
+    assert await lease_stores[0].lease_owners() == {}
     assert await loops[0].tick() == 0  # nothing due before LATER
 
 
-async def test_a_stopped_loop_claims_nothing(stores: tuple[PostgresStore, PostgresStore]) -> None:
+async def test_a_stopped_loop_claims_nothing(
+    lease_stores: tuple[PostgresStore, PostgresStore],
+) -> None:
     async def poll(_feed: FeedSettings) -> object:
         raise AssertionError("not polled")
 
-    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
+    loop = ClaimLoop(lease_stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
     loop.update([FeedSettings(url=URLS[0], name="one")])
     loop.stop()
     assert await loop.tick() == 0
@@ -94,9 +96,9 @@ class GatedClaims:
 
 
 async def test_slots_freed_during_a_claim_are_filled_without_waiting_for_a_tick(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    leases = GatedClaims(stores[0])
+    leases = GatedClaims(lease_stores[0])
     finish = {url: asyncio.Event() for url in URLS[:4]}
     started: list[str] = []
     two_started, all_started = asyncio.Event(), asyncio.Event()
@@ -129,9 +131,9 @@ async def test_slots_freed_during_a_claim_are_filled_without_waiting_for_a_tick(
 
 
 async def test_a_long_poll_has_its_lease_extended(
-    url: str, stores: tuple[PostgresStore, PostgresStore]
+    lease_schema_url: str, lease_stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     started, finish = asyncio.Event(), asyncio.Event()
 
     async def poll(_feed: FeedSettings) -> object:
@@ -144,9 +146,9 @@ async def test_a_long_poll_has_its_lease_extended(
     loop.update([FeedSettings(url=URLS[0], name="one")])
     await loop.tick()
     await started.wait()
-    await _sql(url, "UPDATE feeds SET lease_expires = now() + interval '1 minute'")
+    await _sql(lease_schema_url, "UPDATE feeds SET lease_expires = now() + interval '1 minute'")
     assert await loop.tick() == 0  # extends the lease; the batch is full
-    expiry = await _lease_left(url)
+    expiry = await _lease_left(lease_schema_url)
     assert expiry > timedelta(minutes=30)
     assert await second.claim_due("b", 1, 60, FeedSet(URLS[:1])) == []
     finish.set()
@@ -163,7 +165,7 @@ async def _lease_left(url: str) -> timedelta:
 
 
 async def test_a_feed_dropped_by_a_reload_is_no_longer_claimed(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
     polled: list[str] = []
 
@@ -171,7 +173,7 @@ async def test_a_feed_dropped_by_a_reload_is_no_longer_claimed(
         polled.append(feed.url)
         return "ok"
 
-    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=8)
+    loop = ClaimLoop(lease_stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=8)
     loop.update(FeedSettings(url=url, name=url) for url in URLS[:3])
     loop.forget([URLS[1]])
     await loop.tick()
@@ -188,9 +190,9 @@ class RefusingReleases(GatedClaims):
 
 
 async def test_a_release_the_store_refuses_is_no_traceback(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    leases = RefusingReleases(stores[0])
+    leases = RefusingReleases(lease_stores[0])
 
     async def poll(_feed: FeedSettings) -> object:
         return "ok"
@@ -222,7 +224,9 @@ async def _wait_for_a_lock_waiter(peer: psycopg.AsyncConnection[tuple[Any, ...]]
 
 
 async def test_a_shutdown_during_a_claim_logs_no_error(
-    url: str, stores: tuple[PostgresStore, PostgresStore], caplog: pytest.LogCaptureFixture
+    lease_schema_url: str,
+    lease_stores: tuple[PostgresStore, PostgresStore],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The scheduler's shutdown cancels a claim waiting on the database: no job error, no
     traceback, and the claim's own code is unwound (its lock wait given up)."""
@@ -230,7 +234,7 @@ async def test_a_shutdown_during_a_claim_logs_no_error(
     async def poll(feed: FeedSettings) -> object:
         return None
 
-    loop = ClaimLoop(stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
+    loop = ClaimLoop(lease_stores[0], "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=4)
     loop.update([FeedSettings(url=URLS[0])])
     scheduler, ended = make_scheduler(), asyncio.Event()
     events: list[JobExecutionEvent] = []
@@ -238,7 +242,7 @@ async def test_a_shutdown_during_a_claim_logs_no_error(
         lambda event: (events.append(event), ended.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
     )
     add_periodic_job(scheduler, "claim", 3600, loop.claim_now)
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as peer:
+    async with await psycopg.AsyncConnection.connect(lease_schema_url, autocommit=True) as peer:
         async with peer.transaction():
             await peer.execute("LOCK TABLE feeds IN ACCESS EXCLUSIVE MODE")
             with capture_logs() as logs:

@@ -28,9 +28,9 @@ pytestmark = [
 
 
 async def test_daemons_claiming_at_once_never_get_the_same_feed(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     for _ in range(5):  # several rounds of simultaneous claims over the same due feeds
         a, b = await asyncio.gather(
             first.claim_due("a", 12, 60, FeedSet(URLS)),
@@ -46,15 +46,15 @@ async def test_daemons_claiming_at_once_never_get_the_same_feed(
 
 
 async def test_a_held_lease_is_not_claimed_and_a_lapsed_one_is_taken_over(
-    url: str, stores: tuple[PostgresStore, PostgresStore]
+    lease_schema_url: str, lease_stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     (claimed,) = await first.claim_due("a", 1, 60, FeedSet(URLS[:1]))
     assert claimed[0].url == URLS[0]
     assert await second.claim_due("b", 5, 60, FeedSet(URLS[:1])) == []
     assert (await first.lease_owners())[URLS[0]] == "a"
     # "a" died: its lease lapses by the database's clock.
-    await _sql(url, "UPDATE feeds SET lease_expires = now() - interval '1 second'")
+    await _sql(lease_schema_url, "UPDATE feeds SET lease_expires = now() - interval '1 second'")
     assert URLS[0] not in await first.lease_owners()
     (taken,) = await second.claim_due("b", 5, 60, FeedSet(URLS[:1]))
     assert taken[0].url == URLS[0]
@@ -64,35 +64,35 @@ async def test_a_held_lease_is_not_claimed_and_a_lapsed_one_is_taken_over(
 
 
 async def test_a_release_stores_the_next_poll_and_frees_the_feed(
-    url: str, stores: tuple[PostgresStore, PostgresStore]
+    lease_schema_url: str, lease_stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     await first.claim_due("a", 1, 60, FeedSet(URLS[:1]))
     assert await first.release("a", URLS[0], LATER)
     state = await first.feed_state(URLS[0])
     assert state is not None and state.next_poll == LATER
     assert await first.lease_owners() == {}
     assert await second.claim_due("b", 5, 60, FeedSet(URLS[:1])) == []  # not due until LATER
-    await _sql(url, "UPDATE feeds SET next_poll = now() - interval '1 second'")
+    await _sql(lease_schema_url, "UPDATE feeds SET next_poll = now() - interval '1 second'")
     assert [
         state.url for state, _ in await second.claim_due("b", 5, 60, FeedSet(URLS[:1]))
     ] == URLS[:1]
 
 
 async def test_gone_and_unconfigured_feeds_are_not_claimed(
-    url: str, stores: tuple[PostgresStore, PostgresStore]
+    lease_schema_url: str, lease_stores: tuple[PostgresStore, PostgresStore]
 ) -> None:
-    first, _ = stores
-    await _sql(url, "UPDATE feeds SET disabled = 'gone (410)' WHERE url = %s", URLS[0])
+    first, _ = lease_stores
+    await _sql(lease_schema_url, "UPDATE feeds SET disabled = 'gone (410)' WHERE url = %s", URLS[0])
     claimed = await first.claim_due("a", 50, 60, FeedSet(URLS[:3]))
     assert sorted(state.url for state, _ in claimed) == URLS[1:3]
 
 
 @pytest.mark.parametrize("name", ["retention", "websub_renew"])
 async def test_housekeeping_runs_on_one_daemon_at_a_time(
-    stores: tuple[PostgresStore, PostgresStore], name: str
+    lease_stores: tuple[PostgresStore, PostgresStore], name: str
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     async with first.exclusive(name) as mine:
         assert mine
         async with second.exclusive(name) as theirs:
@@ -104,9 +104,9 @@ async def test_housekeeping_runs_on_one_daemon_at_a_time(
 
 
 async def test_housekeeping_skips_while_another_daemon_runs_it(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    first, second = stores
+    first, second = lease_stores
     runs: list[str] = []
     running, finish = asyncio.Event(), asyncio.Event()
 
@@ -137,9 +137,9 @@ async def test_a_store_of_its_own_runs_housekeeping_unconditionally() -> None:
 
 
 async def test_the_status_page_names_the_daemon_polling_a_feed(
-    stores: tuple[PostgresStore, PostgresStore],
+    lease_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    first, _ = stores
+    first, _ = lease_stores
     feeds = [FeedSettings(url=URLS[0], name="Leased"), FeedSettings(url=URLS[1], name="Idle")]
     await first.claim_due("<poller-a>", 1, 60, FeedSet(URLS[:1]))
     source = StatusSource(first, lambda: feeds, lambda: None, lambda: LATER)

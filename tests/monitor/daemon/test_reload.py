@@ -27,54 +27,59 @@ from tests.support.reload_world import rss as _rss
 
 
 async def test_reload_adds_a_feed_and_a_rule_that_fires_without_restart(
-    world: World, run: Start
+    reload_world: World, start_reload_daemon: Start
 ) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    assert [alert["rule"] for alert in await _alerts(world, 1)] == ["cranes"]
-    world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    assert [alert["rule"] for alert in await _alerts(reload_world, 1)] == ["cranes"]
+    reload_world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
 
     result = await daemon.reloader.reload()
 
     assert result.ok, result.errors
     assert result.changes is not None
-    assert result.changes.feeds_added == (world.url("/b.xml"),)
+    assert result.changes.feeds_added == (reload_world.url("/b.xml"),)
     assert result.changes.rules_added == ("floods",)
     assert result.changes.notifiers_changed == ()
-    assert _jobs(daemon) == {feed_job_id(world.url("/a.xml")), feed_job_id(world.url("/b.xml"))}
-    alerts = await _alerts(world, 2)  # the new feed is polled, the new rule fires
+    assert _jobs(daemon) == {
+        feed_job_id(reload_world.url("/a.xml")),
+        feed_job_id(reload_world.url("/b.xml")),
+    }
+    alerts = await _alerts(reload_world, 2)  # the new feed is polled, the new rule fires
     assert alerts[1]["rule"] == "floods"
     assert alerts[1]["title"] == "Floods close the river port"
-    assert world.feeds.requests_to("/b.xml")
+    assert reload_world.feeds.requests_to("/b.xml")
 
 
 async def test_reload_removes_a_feed_job_and_keeps_its_stored_state(
-    world: World, run: Start
+    reload_world: World, start_reload_daemon: Start
 ) -> None:
-    world.write("/a.xml", "/b.xml", rules=FLOODS)
-    daemon = await run()
-    await _alerts(world, 1)  # the river feed's poll is done and stored
-    river = world.url("/b.xml")
+    reload_world.write("/a.xml", "/b.xml", rules=FLOODS)
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)  # the river feed's poll is done and stored
+    river = reload_world.url("/b.xml")
     assert river in daemon.pipeline.seen_hints
-    world.write("/a.xml", rules=CRANES + FLOODS)
+    reload_world.write("/a.xml", rules=CRANES + FLOODS)
 
     result = await daemon.reloader.reload()
 
     assert result.ok, result.errors
     assert result.changes is not None
     assert result.changes.feeds_removed == (river,)
-    assert _jobs(daemon) == {feed_job_id(world.url("/a.xml"))}
+    assert _jobs(daemon) == {feed_job_id(reload_world.url("/a.xml"))}
     state = await daemon.store.feed_state(river)
     assert state is not None
     assert state.last_success is not None  # its ETag and history wait for its return
     assert river not in daemon.pipeline.seen_hints  # its parse hint goes with its job
 
 
-async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run: Start) -> None:
-    world.write("/a.xml interval = 3600")
-    daemon = await run()
-    await _alerts(world, 1)
-    harbour = world.url("/a.xml")
+async def test_reload_reschedules_a_feed_whose_interval_shrank(
+    reload_world: World, start_reload_daemon: Start
+) -> None:
+    reload_world.write("/a.xml interval = 3600")
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
+    harbour = reload_world.url("/a.xml")
     state = await daemon.store.feed_state(harbour)
     assert state is not None
     assert state.last_polled is not None
@@ -82,7 +87,7 @@ async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run
     assert daemon.polling.scheduler is not None
     before = daemon.polling.scheduler.get_job(feed_job_id(harbour))
     assert before.next_run_time > state.last_polled + timedelta(seconds=300)
-    world.write("/a.xml interval = 300")
+    reload_world.write("/a.xml interval = 300")
 
     result = await daemon.reloader.reload()
 
@@ -95,14 +100,16 @@ async def test_reload_reschedules_a_feed_whose_interval_shrank(world: World, run
 
 
 async def test_reload_replaces_a_changed_notifier_and_keeps_an_unchanged_one(
-    world: World, run: Start
+    reload_world: World, start_reload_daemon: Start
 ) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
     with HttpReceiver() as moved:
-        text = world.path.read_text().replace(world.receiver.url("/hook"), moved.url("/new"))
-        world.path.write_text(text + '\n[notifiers.log]\ntype = "console"\n')
+        text = reload_world.path.read_text().replace(
+            reload_world.receiver.url("/hook"), moved.url("/new")
+        )
+        reload_world.path.write_text(text + '\n[notifiers.log]\ntype = "console"\n')
         old_hook = daemon.channels["hook"]
 
         result = await daemon.reloader.reload()
@@ -114,37 +121,41 @@ async def test_reload_replaces_a_changed_notifier_and_keeps_an_unchanged_one(
         )  # fmt: skip
         assert daemon.channels["hook"] is not old_hook
         assert set(daemon.channels) == {"hook", "log"}
-        world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
+        reload_world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
         assert (await daemon.poll(daemon.config.feeds[0])).alerts == 1
         (sent,) = await asyncio.to_thread(moved.wait_for, 1, HANG_GUARD)
     assert sent.json()["title"] == "Second crane falls"
-    assert len(world.receiver.requests) == 1  # the old address got nothing more
+    assert len(reload_world.receiver.requests) == 1  # the old address got nothing more
 
 
-async def test_reloads_run_one_at_a_time(world: World, run: Start) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
+async def test_reloads_run_one_at_a_time(reload_world: World, start_reload_daemon: Start) -> None:
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    reload_world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
 
     first, second = await asyncio.gather(daemon.reloader.reload(), daemon.reloader.reload())
 
     assert first.ok and second.ok
     assert first.changes is not None and second.changes is not None
-    assert first.changes.feeds_added == (world.url("/b.xml"),)
+    assert first.changes.feeds_added == (reload_world.url("/b.xml"),)
     assert second.changes.feeds_added == ()  # it ran after the first, against its result
 
 
-async def test_reload_moves_the_housekeeping_jobs(world: World, run: Start) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
+async def test_reload_moves_the_housekeeping_jobs(
+    reload_world: World, start_reload_daemon: Start
+) -> None:
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
     assert daemon.polling is not None
     scheduler = daemon.polling.scheduler
     assert scheduler is not None
     assert scheduler.get_job("retention") is not None
-    world.write("/a.xml")
-    text = world.path.read_text().replace("dispatch_interval = 3600", "dispatch_interval = 60")
-    world.path.write_text(text + "\n[retention]\nenabled = false\n")
+    reload_world.write("/a.xml")
+    text = reload_world.path.read_text().replace(
+        "dispatch_interval = 3600", "dispatch_interval = 60"
+    )
+    reload_world.path.write_text(text + "\n[retention]\nenabled = false\n")
 
     result = await daemon.reloader.reload()
 

@@ -45,14 +45,14 @@ BROKEN = [
 
 @pytest.mark.parametrize(("text", "expected"), BROKEN)
 async def test_a_broken_config_is_rejected_and_the_old_one_keeps_alerting(
-    world: World, run: Start, text: str, expected: list[str]
+    reload_world: World, start_reload_daemon: Start, text: str, expected: list[str]
 ) -> None:
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
     running = daemon.config
     jobs = _jobs(daemon)
-    world.path.write_text(text)
+    reload_world.path.write_text(text)
 
     with capture_logs() as logs:
         result = await daemon.reloader.reload()
@@ -65,53 +65,53 @@ async def test_a_broken_config_is_rejected_and_the_old_one_keeps_alerting(
     assert failed["errors"] == list(result.errors)
     assert daemon.config is running
     assert _jobs(daemon) == jobs
-    world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
+    reload_world.feeds.add_feed("/a.xml", _rss("Harbour Wire", [("Second crane falls", "a-2")]))
     outcome = await daemon.poll(running.feeds[0])  # the old rules still match and send
     assert outcome.alerts == 1
-    assert (await _alerts(world, 2))[1]["rule"] == "cranes"
+    assert (await _alerts(reload_world, 2))[1]["rule"] == "cranes"
 
 
 LISTENER = 'enabled = true\nport = 0\ntoken = "s3cret-token"'
 
 
 async def test_post_reload_answers_with_the_changes_or_every_error(
-    world: World, run: Start
+    reload_world: World, start_reload_daemon: Start
 ) -> None:
-    world.write("/a.xml", listener=LISTENER)
-    daemon = await run()
-    await _alerts(world, 1)
+    reload_world.write("/a.xml", listener=LISTENER)
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
     url = daemon.listener.url + "/-/reload"
     auth = {"Authorization": "Bearer s3cret-token"}
-    world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS, listener=LISTENER)
+    reload_world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS, listener=LISTENER)
     async with httpx.AsyncClient() as client:
         refused = await client.post(url)
         applied = await client.post(url, headers=auth)
-        world.path.write_text("[daemon]\nconcurrency = 0\n")
+        reload_world.path.write_text("[daemon]\nconcurrency = 0\n")
         rejected = await client.post(url, headers=auth)
     assert refused.status_code == 401
     assert applied.status_code == 200
     body = applied.json()
     assert body["status"] == "ok"
-    assert body["changes"]["feeds_added"] == [world.url("/b.xml")]
+    assert body["changes"]["feeds_added"] == [reload_world.url("/b.xml")]
     assert body["changes"]["rules_added"] == ["floods"]
     assert rejected.status_code == 400
     assert rejected.json()["status"] == "error"
     assert any("daemon.concurrency" in error for error in rejected.json()["errors"])
 
 
-def test_sighup_reloads_a_running_daemon_and_a_broken_file_is_logged(world: World) -> None:
-    world.write("/a.xml")
-    with DaemonProcess(world.path) as daemon:
+def test_sighup_reloads_a_running_daemon_and_a_broken_file_is_logged(reload_world: World) -> None:
+    reload_world.write("/a.xml")
+    with DaemonProcess(reload_world.path) as daemon:
         daemon.wait_event("daemon_started")
-        assert [alert["rule"] for alert in world.alerts(1)] == ["cranes"]
-        world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
+        assert [alert["rule"] for alert in reload_world.alerts(1)] == ["cranes"]
+        reload_world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
         daemon.send_signal(signal.SIGHUP)
         reloaded = daemon.wait_event("config_reloaded")
         assert reloaded["feeds_added"] == 1
         assert reloaded["rules_added"] == 1
         assert reloaded["trigger"] == "signal"
-        assert world.alerts(2)[1]["rule"] == "floods"  # the new feed, the new rule
-        world.path.write_text("[daemon]\nconcurrency = 0\n")
+        assert reload_world.alerts(2)[1]["rule"] == "floods"  # the new feed, the new rule
+        reload_world.path.write_text("[daemon]\nconcurrency = 0\n")
         daemon.send_signal(signal.SIGHUP)
         failed = daemon.wait_event("config_reload_failed")
         assert any("daemon.concurrency" in error for error in failed["errors"])
@@ -120,15 +120,15 @@ def test_sighup_reloads_a_running_daemon_and_a_broken_file_is_logged(world: Worl
 
 
 async def test_a_reload_logs_the_new_configs_advice_never_a_secret(
-    world: World, run: Start
+    reload_world: World, start_reload_daemon: Start
 ) -> None:
     """A feed added with its secret written in the file reloads (it works), and the reload
     logs the deprecation naming the key and the feed, never the value, as a start does."""
-    world.write("/a.xml")
-    daemon = await run()
-    await _alerts(world, 1)
+    reload_world.write("/a.xml")
+    daemon = await start_reload_daemon()
+    await _alerts(reload_world, 1)
     inline = '/b.xml auth = { type = "bearer", secret = "inl1ne-s3cret" }'
-    world.write("/a.xml", inline, rules=CRANES + FLOODS)
+    reload_world.write("/a.xml", inline, rules=CRANES + FLOODS)
 
     with capture_logs() as logs:
         result = await daemon.reloader.reload()
@@ -137,7 +137,7 @@ async def test_a_reload_logs_the_new_configs_advice_never_a_secret(
     (advice,) = [entry for entry in logs if entry["event"] == "config_feed_secret_inline"]
     assert (advice["key"], advice["feed_url"], advice["use"]) == (
         "feeds.1.auth.secret",
-        world.url("/b.xml"),
+        reload_world.url("/b.xml"),
         "token_env",
     )
     assert "inl1ne-s3cret" not in repr(logs)
