@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config.feeds import FeedSettings
 from monitor.daemon.scheduler import feed_job_id, watch_poll_jobs
@@ -42,15 +41,11 @@ def test_a_configured_instance_name_labels_every_series(
 ) -> None:
     metrics = Metrics(version="1", instance="poller-a", label_every_series=label_every_series)
     metrics.poll_skipped()
-    samples = [
-        sample
-        for family in text_string_to_metric_families(metrics.render().decode())
-        for sample in family.samples
-    ]
-    assert len(samples) > 20
-    assert {sample.labels.get("wirewatch_instance") for sample in samples} == expected
-    info = [sample for sample in samples if sample.name == "wirewatch_instance_info"]
-    assert [sample.labels["instance"] for sample in info] == ["poller-a"]
+    series = _parse(metrics.render().decode()).samples
+    assert len(series) > 20
+    assert {dict(labels).get("wirewatch_instance") for _, labels in series} == expected
+    info = [dict(labels) for name, labels in series if name == "wirewatch_instance_info"]
+    assert [labels["instance"] for labels in info] == ["poller-a"]
 
 
 def _ingested(verdict: Verdict, rules: tuple[str, ...], events: tuple[str, ...]) -> Ingested:
