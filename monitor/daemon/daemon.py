@@ -36,7 +36,6 @@ from monitor.daemon.wiring import (
 )
 from monitor.ingest import (
     PollOutcome,
-    SurgeCountError,
     poll_feed,
 )
 from monitor.listener import StartingResponder
@@ -198,8 +197,6 @@ class Daemon:
         except StoreNotWritableError as err:  # said once by the store, not once per feed
             error = f"store not writable ({err.cause})"  # nothing stored: polled again later
             outcome = PollOutcome(feed.url, PollStatus.ERROR, error=error)
-        except SurgeCountError as err:  # logged by the surge stage (surge_count_failed)
-            outcome = PollOutcome(feed.url, PollStatus.ERROR, error=str(err))
         except Exception as err:
             log.exception("feed_poll_crashed", feed_url=feed.url)
             outcome = PollOutcome(feed.url, PollStatus.ERROR, error=f"{type(err).__name__}: {err}")

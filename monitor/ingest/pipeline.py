@@ -161,12 +161,12 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:  # once ingested
         async with place_in_line(pipe) as turn:  # feeds are ingested in the order they got here
             ingested = follow(await ingest_batch(articles, pipe, turn, readings))  # dedup → outbox
-    first_poll = state.last_success is None  # an undated backlog is history, not news
-    await surges_in(ingested, pipe, first_poll)  # what stood out against stories, rules, names
     document = parsed.new.feed
+    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(document.entries))
+    first_poll = state.last_success is None  # an undated backlog is history, not news
+    polled = await _counted(polled, pipe, first_poll)  # what stood out: stories, rules, names
     after = after_success(state, fetched, document, body_hash=digest, **_poll_args(feed, pipe))
     after = pages.counted_in(after)  # stored in the same write as the rest of the state
-    polled = PollOutcome(feed.url, PollStatus.OK, ingested, entries=len(document.entries))
     outcome = await _settle(feed, state, after, pipe, polled)
     _log_poll(feed, outcome, len(articles))
     await _discovered(feed, fetched, document, pipe)
@@ -178,9 +178,8 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
 async def ingest_pushed(
     feed: FeedSettings, body: bytes, content_type: str | None, pipe: Pipeline
 ) -> PollOutcome:
-    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll. Surge
-    counting that fails makes it an ``ERROR`` outcome with what was stored (and its alerts,
-    sent): nothing raised for the listener to log a second time."""
+    """Content a WebSub hub pushed: the same parse → normalise → ingest as a poll, and the
+    same surge counting (:func:`_counted`): nothing raised for the listener to log again."""
     try:
         parsed, readings = await parse_document(body, content_type, feed, pipe, b"", url=feed.url)
     except ParseError as err:
@@ -192,16 +191,25 @@ async def ingest_pushed(
     articles = await embedded(reidentified(articles, parsed.articles, feed.language), pipe)
     with pipe.late_pages.following(feed, pages.late, pipe) as follow:
         ingested = follow(await ingest_all(articles, pipe, readings))
-    status, error = PollStatus.PUSHED, None
-    try:
-        await surges_in(ingested, pipe)
-    except SurgeCountError as err:  # logged once by the surge stage (surge_count_failed); the
-        status, error = PollStatus.ERROR, str(err)  # articles are stored: not pushed again
     entries = len(parsed.feed.entries)
-    outcome = PollOutcome(feed.url, status, ingested, error=error, entries=entries)
+    outcome = await _counted(
+        PollOutcome(feed.url, PollStatus.PUSHED, ingested, entries=entries), pipe
+    )
     _log_poll(feed, outcome, len(articles))
     if outcome.alerts:
         pipe.on_alerts()
+    return outcome
+
+
+async def _counted(outcome: PollOutcome, pipe: Pipeline, first_poll: bool = False) -> PollOutcome:
+    """``outcome`` once its new articles are counted for surges; a count that raises
+    (logged once by the surge stage: ``surge_count_failed``) makes it an ``ERROR`` outcome
+    that still holds them. Either way they are stored and their alerts are sent, and a
+    poll's feed state moves on: fetching them again would bring nothing new."""
+    try:
+        await surges_in(outcome.ingested, pipe, first_poll)
+    except SurgeCountError as err:
+        return replace(outcome, status=PollStatus.ERROR, error=str(err))
     return outcome
 
 

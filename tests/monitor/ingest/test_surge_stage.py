@@ -18,9 +18,11 @@ import monitor.ingest.surges as surge_stage
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
 from monitor.ingest.surges import Handed, count_polls
+from monitor.records import PollStatus
 from monitor.surges import Surge, SurgeDetector, SurgeKind
 from monitor.surges.state import load_memory
 from tests.support.feedserver import FeedServer
+from tests.support.metrics_scrape import parse
 
 OUTLETS = 12
 HEADLINE = "Iranian troops cross into Latakia province"
@@ -186,6 +188,38 @@ async def test_a_poll_whose_surge_count_fails_is_logged_once_with_its_feed(
     assert failed[0]["feed_url"] in {feed.url for feed in daemon.config.feeds}
     assert not [entry for entry in logs if entry["event"] == "feed_poll_crashed"]
     assert len(calls) == OUTLETS
+
+
+def _failing(*_args: Any, **_kwargs: Any) -> None:
+    raise RuntimeError("a detector fault")
+
+
+async def test_a_poll_whose_surge_count_fails_keeps_what_it_stored_and_sends_its_alert(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outcome a push has too (test_websub): the poll counts as an error in
+    ``wirewatch_polls_total``, yet its article stays stored, its alert is queued and the
+    dispatcher woken at once, and the feed's state moves on (a second fetch would bring
+    nothing new to count)."""
+    surge = SURGE.format(names="false", stories="false")
+    daemon = await Daemon.build(load_config(_config(tmp_path, server, surge, outlets=1)))
+    monkeypatch.setattr(SurgeDetector, "count", _failing)
+    woken: list[bool] = []
+    daemon.pipeline.on_alerts = lambda: woken.append(True)
+    (feed,) = daemon.config.feeds
+    try:
+        outcome = await daemon.poll(feed)
+        stored = await daemon.store.known_guids(feed.url, ["o0-1"])
+        state = await daemon.store.feed_state(feed.url)
+        scraped = parse(daemon.metrics.render().decode())
+    finally:
+        await daemon.close()
+    assert (outcome.status, outcome.alerts) == (PollStatus.ERROR, 1)
+    assert outcome.error == "surge count: RuntimeError: a detector fault"
+    assert stored == {"o0-1"}
+    assert woken == [True]
+    assert state is not None and state.last_success is not None and state.error_count == 0
+    assert scraped.value("wirewatch_polls_total", outcome="error") == 1
 
 
 async def test_the_state_is_saved_as_soon_as_surges_fire(
