@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,19 @@ from monitor.config.settings import DaemonSettings, DedupSettings, load_config
 from monitor.daemon.daemon import Daemon
 from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.websub import WebSub, renew_at, signature_valid
-from monitor.ingest.pipeline import Pipeline, ingest_pushed, poll_feed
+from monitor.ingest.pipeline import Pipeline, PollOutcome, ingest_pushed, poll_feed
 from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.surges import SurgeStage
 from monitor.listener.server import HttpListener, Request, Response
-from monitor.records import SubscriptionState
+from monitor.records import PollStatus, SubscriptionState
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories.dedup import Deduplicator
 from monitor.surges import SurgeDetector
 from monitor.web.health import start_listener
+from monitor.web.metrics import Metrics
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.full_disk import SmallDisk, small_disk
+from tests.support.metrics_scrape import parse
 from tests.support.processes import HANG_GUARD
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -86,6 +88,7 @@ class World:
     listener: HttpListener
     feed: FeedSettings
     now: datetime = NOW
+    outcomes: list[PollOutcome] = field(default_factory=list)  # of each push, in order
 
     async def subscribed(self) -> dict[str, str]:
         await self.websub.subscribe(self.feed, self.hub.url, TOPIC)
@@ -130,7 +133,7 @@ async def world(store_dir: Path, servers: tuple[FeedServer, FeedServer]) -> Asyn
         )  # fmt: skip
 
         async def pushed(feed: FeedSettings, body: bytes, content_type: str | None) -> None:
-            await ingest_pushed(feed, body, content_type, pipe)
+            state.outcomes.append(await ingest_pushed(feed, body, content_type, pipe))
 
         websub = WebSub(
             store=store, http=http, feeds={feed.url: feed}, public_url="",
@@ -241,11 +244,20 @@ class TestContent:
         self, world: World, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The surge stage logs the fault (surge_count_failed); the listener says no more,
-        and the hub is not asked to push again what was stored."""
+        and the hub is not asked to push again what was stored. The push is an error
+        outcome (``outcome="error"`` in wirewatch_polls_total) that still holds the stored
+        article and its alert, and the dispatcher is woken to send it at once."""
 
         def failing(*_args: Any, **_kwargs: Any) -> None:
             raise RuntimeError("a detector fault")
 
+        ferry = rules.RuleSource(
+            "ferry.toml", '[[rules]]\nname = "ferry"\nany_of = [{ terms = ["ferry"] }]\n'
+        )
+        matcher = rules.compile_rules(rules.load_ruleset([ferry]))
+        world.pipe.runtime.current = Runtime(matcher, Routes(()))
+        woken: list[bool] = []
+        world.pipe.on_alerts = lambda: woken.append(True)
         world.pipe.surges = SurgeStage(SurgeDetector(SurgeSettings()), world.store)
         monkeypatch.setattr(SurgeDetector, "count", failing)
         form = await world.subscribed()
@@ -258,6 +270,12 @@ class TestContent:
         ]
         assert answer.status_code == 202
         assert await world.stored("urn:n:1")
+        (outcome,) = world.outcomes
+        assert (outcome.status, outcome.alerts) == (PollStatus.ERROR, 1)
+        assert woken == [True]
+        metrics = Metrics(version="1")
+        metrics.polled(outcome)  # what the daemon's push callback does with it
+        assert parse(metrics.render().decode()).value("wirewatch_polls_total", outcome="error") == 1
 
     @pytest.mark.parametrize("signature", ["sha1", "sha512"])
     async def test_every_sha_family_signature_is_accepted(
