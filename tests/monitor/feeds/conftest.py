@@ -21,3 +21,10 @@ def server() -> Iterator[FeedServer]:
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(user_agent=USER_AGENT, read_timeout=10, total_timeout=30) as f:
         yield f
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[FeedServer, FeedServer]]:
+    """A WebSub hub's server and the feed's."""
+    with FeedServer() as hub_server, FeedServer() as feed_server:
+        yield hub_server, feed_server
