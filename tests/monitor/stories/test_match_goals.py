@@ -21,17 +21,20 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("headline", "poles"),
     [
-        # a match's goal: beside a match's word, or bare after a match's verb said as done
-        ("Giroud misses goal", set()),
-        ("Giroud missed goal", set()),
-        ("Giroud missed the goal in the second half", set()),
-        ("Giroud misses open goal", set()),  # ("open" reads as a door's opening)
+        # a match's goal: beside a match's word, or right before a match's verb
+        ("Giroud misses open goal", set()),
         ("Giroud misses own goal chance", set()),
         ("Giroud misses a goal-scoring chance", set()),
         ("Costa goal beats Arsenal", set()),
         ("Costa's late goal beats Arsenal", set()),
-        ("Giroud misses goal as Arsenal beat Chelsea", set()),
-        # a target: foreseen, qualified, or with its figure
+        # a target: bare after a verb (a match's "misses goal" is not told from a plan's)
+        ("Health plan sign-ups beat goal", {BEATEN}),
+        ("Health plan sign-ups miss goal", {MISSED}),
+        ("Tesla beats its goal for quarterly deliveries", {BEATEN}),
+        ("Tesla misses its goal for quarterly deliveries", {MISSED}),
+        ("Tesla missed the goal for quarterly deliveries", {MISSED}),
+        ("Giroud misses goal", {MISSED}),
+        # foreseen, qualified, or with its figure
         ("Steady health care sign-ups may miss goal", {MISSED}),
         ("Health care sign-ups likely to miss goal", {MISSED}),
         ("Health care sign-ups expected to miss March 31 goal", {MISSED}),
@@ -89,6 +92,10 @@ TARGET_REPORTS = [
      "Health plan sign-ups may miss goal in New Hampshire"),
     ("Health plan sign-ups surpass goal of 40,000 in New Hampshire",
      "Health plan sign-ups miss goal of 40,000 in New Hampshire"),
+    ("Health plan sign-ups beat goal in New Hampshire",
+     "Health plan sign-ups miss goal in New Hampshire"),
+    ("Tesla beats its goal for quarterly deliveries",
+     "Tesla misses its goal for quarterly deliveries"),
 ]  # fmt: skip
 
 
