@@ -110,7 +110,7 @@ _AXES: tuple[tuple[dict[str, str], dict[str, str]], ...] = (
     ),
     (  # doors, borders, markets, polls
         {
-            "en": "opens opened reopen reopens reopened",  # not "open": "open letter"
+            "en": "opens opened reopen reopens reopened",  # not "open": see _NOT_DIRECTIONS
             "fr": "ouvre rouvre",
             "es": "abre reabre",
             "de": "öffnet",
@@ -263,6 +263,9 @@ _MATCH_VERBS = frozenset({"beat", "miss", "misse", "missed"})  # "misses" stems 
 _NEGATIONS = frozenset(
     "without no not never sans pas sin ohne kein keine keinen без не ні بدون بلا لا olmadan".split()
 )
+# Folded words whose stem names a direction they do not: "opens" stems to "open", and
+# "open letter", "open goal", "open to talks" say nothing opened.
+_NOT_DIRECTIONS = frozenset({"open"})
 _SCRIPTS_OF_THEIR_OWN = ("ar", "fa", "ru", "uk")
 _LATIN = ("fr", "es", "de", "tr")
 NO_DIRECTIONS: frozenset[int] = frozenset()
@@ -312,7 +315,7 @@ def directions(folded_words: list[str], language: str = "") -> frozenset[int]:
     keys = [stem(word, language) for word in folded_words]
     found = []
     for place, key in enumerate(keys):
-        poles = known.get(key)
+        poles = known.get(key) if folded_words[place] not in _NOT_DIRECTIONS else None
         if (
             poles
             and not poles.isdisjoint(_TARGET_POLES)

@@ -15,6 +15,7 @@ from monitor.stories.headlines import fold
 from monitor.stories.index import StoryIndex
 
 BEATEN, MISSED = _TARGET_AXIS * 2, _TARGET_AXIS * 2 + 1
+OPENS = directions(["opens"], "en")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
@@ -51,6 +52,22 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 def test_a_match_goal_names_no_target(headline: str, poles: set[int]) -> None:
     found = directions(fold(headline).split(), "en")
     assert found & {BEATEN, MISSED} == poles
+
+
+@pytest.mark.parametrize(
+    ("headline", "opens"),
+    [
+        ("Giroud misses open goal", False),
+        ("Scientists publish open letter on climate", False),
+        ("Minister open to talks on border", False),
+        ("Border crossing opens after two weeks", True),
+        ("Border crossing opened after two weeks", True),
+        ("Border crossing reopens after two weeks", True),
+    ],
+)  # fmt: skip
+def test_bare_open_names_no_opening(headline: str, opens: bool) -> None:
+    """The stemmer reads "opens" as "open": the bare word names no opening."""
+    assert bool(directions(fold(headline).split(), "en") & OPENS) == opens
 
 
 # (one match's report with a goal, another report of it, both in English)
