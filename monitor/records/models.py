@@ -260,6 +260,9 @@ class DedupDecision:
     # Stories this article showed to be newer pieces of its story's event, merged into it
     # with the article (docs/decisions/0070-where-recall-is-lost.md).
     absorbed: tuple[str, ...] = ()
+    # When the story it joined opened, if the store said (``KnownArticle.first_seen``): a
+    # story that left the window is indexed again as opened then.
+    opened: datetime | None = None
 
     @property
     def joined_by(self) -> JoinReason:

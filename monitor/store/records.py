@@ -59,6 +59,9 @@ class KnownArticle:
     feed_url: str
     first_article_id: str
     matched_by: MatchKind = MatchKind.GUID  # GUID, LINK or FINGERPRINT
+    # When its story opened (the story's first_seen): a story that left the window is
+    # indexed again as then, not as now (None: not known, a pruned article's tombstone).
+    first_seen: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,7 +216,8 @@ class Deduplicator:
         seen = article_time(article)
         self.index.add(decision.story_id, first, article.title, seen, lead,
                        language=article.language, vector=article.embedding,
-                       stored=article.fetched_at, absorbed=decision.absorbed)  # fmt: skip
+                       stored=article.fetched_at, absorbed=decision.absorbed,
+                       opened=decision.opened)  # fmt: skip
 
 
 def deciding_score(match: StoryMatch) -> float | None:
@@ -226,7 +227,8 @@ def deciding_score(match: StoryMatch) -> float | None:
 
 def _known(article: Article, known: KnownArticle, facts: StoryFacts) -> DedupDecision:
     verdict = Verdict.SEEN if known.feed_url == article.feed_url else Verdict.FOLDED
-    return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts)
+    return DedupDecision(verdict, known.story_id, known.first_article_id, known.matched_by, facts,
+                         opened=known.first_seen)  # fmt: skip
 
 
 def add_stored(

@@ -89,7 +89,7 @@ def _keyed(found: list[DictRow]) -> dict[str, DictRow]:
 
 _TOMBSTONES = "SELECT article_id, story_id FROM pruned_articles WHERE article_id = ANY(%s)"
 _BY_GUIDS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, a.guid
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, s.first_seen, a.guid
 FROM unnest(%s::text[], %s::text[]) AS k(feed_url, guid)
 JOIN articles a ON a.feed_url = k.feed_url AND a.guid = k.guid
 JOIN stories s ON s.story_id = a.story_id
@@ -97,7 +97,7 @@ JOIN stories s ON s.story_id = a.story_id
 _FIRST_BY = {
     key: f"""
 SELECT DISTINCT ON (a.{key}) a.{key} AS key, a.article_id, a.story_id, a.feed_url,
-       s.first_article_id
+       s.first_article_id, s.first_seen
 FROM articles a JOIN stories s USING (story_id)
 WHERE a.{key} = ANY(%s) AND a.{key} <> ''
 ORDER BY a.{key}, a.fetched_at, a.seq

@@ -180,7 +180,7 @@ LIMIT ?
 # --- finding stored articles ---
 
 FIND_COLUMNS = """
-SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id
+SELECT a.article_id, a.story_id, a.feed_url, s.first_article_id, s.first_seen
 FROM articles a JOIN stories s USING (story_id)
 """
 FIND_BY_GUID = FIND_COLUMNS + "WHERE a.feed_url = ? AND a.guid = ?"
