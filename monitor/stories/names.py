@@ -13,7 +13,6 @@ the case it was written in long ago).
 from __future__ import annotations
 
 import sys
-from operator import itemgetter
 from typing import TypeAlias
 
 from monitor.stories.headlines import cased_words, is_title_case
@@ -25,12 +24,14 @@ Said: TypeAlias = int | tuple[tuple[str, int], ...]
 # What the counts read of a headline whatever the window holds: whether it is Title Case,
 # and its content words as (token, capitalised, first) (``headlines.cased_words``).
 NameWords: TypeAlias = tuple[bool, tuple[tuple[str, bool, bool], ...]]
-_COUNTED = itemgetter(0, 2, 3)  # a CasedWord's (token, capitalised, first)
 
 
 def name_words(text: str, language: str = "") -> NameWords:
     """:data:`NameWords` of ``text``: pure, so a parse worker can read it beforehand."""
-    return is_title_case(text, language), tuple(map(_COUNTED, cased_words(text, language)))
+    counted = tuple(
+        (word.token, word.capitalised, word.first) for word in cased_words(text, language)
+    )
+    return is_title_case(text, language), counted
 
 
 class NameStats:
