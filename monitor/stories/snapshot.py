@@ -58,7 +58,9 @@ __all__ = [
     "written_at",
 ]
 
-FORMAT = 4  # 4: an entry's name counts; members and headline lookup told by the entries
+# 4: an entry's name counts; members and headline lookup told by the entries. 5: a story
+# row keeps when the story opened (six fields, not five: decision 0093's late merge).
+FORMAT = 5
 _MAGIC = b"wirewatch story index\n"
 _HEADER_MAX = 64 * 1024  # a longer first line is no header of ours
 _CHUNK = 20_000  # rows pickled (and read back) in one call, holding the GIL

@@ -132,6 +132,7 @@ def _with_header(data: bytes, **changes: object) -> bytes:
         (lambda data: _with_header(data, code="other code"), "code differs"),
         (lambda data: _with_header(data, settings="other"), "settings differs"),
         (lambda data: _with_header(data, format=99), "format differs"),
+        (lambda data: _with_header(data, format=4), "format differs"),  # 5-field stories
         (lambda data: _with_header(data, lexical_bytes=-1), "bad lexical_bytes"),
     ],
 )
