@@ -58,18 +58,19 @@ _LOCK_STORIES = """
 SELECT story_id, merged_into FROM stories WHERE story_id = ANY(%s) ORDER BY story_id FOR UPDATE
 """
 _MARK = "SELECT coalesce(max(seq), 0) AS seq FROM articles"
-# An index range on ``articles_seq`` read in pages, each article's story looked up by its
-# key: no plan for this can scan every story, whatever the statistics (decision 0056).
+# An index range on ``articles_seq`` read in pages, each article's story looked up once
+# by its key: the LIMIT keeps the lateral subquery from being flattened into a join the
+# planner could make by scanning every story, whatever the statistics (decision 0056).
 _SINCE = """
-SELECT a.seq, a.story_id,
-       (SELECT s.first_article_id FROM stories s WHERE s.story_id = a.story_id)
-           AS first_article_id,
-       (SELECT s.first_seen FROM stories s WHERE s.story_id = a.story_id) AS first_seen,
+SELECT a.seq, a.story_id, s.first_article_id, s.first_seen,
        a.title, a.summary, a.published, a.fetched_at,
        coalesce(a.page_lead, '') AS page_lead, a.language, a.embedding, a.article_id,
        (SELECT string_agg(m.absorbed_id, ' ') FROM story_merges m
         WHERE m.article_id = a.article_id) AS absorbed
 FROM articles a
+LEFT JOIN LATERAL (
+    SELECT first_article_id, first_seen FROM stories WHERE story_id = a.story_id LIMIT 1
+) s ON true
 WHERE a.seq > %s {ours}
 ORDER BY a.seq
 LIMIT 500

@@ -69,6 +69,10 @@ async def test_the_catch_up_reads_an_index_range_on_tables_never_analysed(url: s
     kinds = {(node["Node Type"], node.get("Relation Name")) for node in nodes}
     assert ("Index Scan", "articles") in kinds
     assert not any(kind in {"Hash Join", "Seq Scan", "Merge Join"} for kind, _ in kinds)
+    # each article's story is read once, for all its columns
+    assert [node["Node Type"] for node in nodes if node.get("Relation Name") == "stories"] == [
+        "Index Scan"
+    ]
 
 
 async def test_a_daemon_opening_a_never_analysed_schema_analyses_it(url: str) -> None:
