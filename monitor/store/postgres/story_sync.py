@@ -174,7 +174,8 @@ class StorySync:
     def refusable(self, records: Sequence[ArticleRecord]) -> bool:
         """Whether publishing ``records`` can be refused: they open a story this daemon's
         index must check against others' (a write that opens none is never refused). A scan
-        of the write's records: found once a write and passed on."""
+        of the write's records: on the pipelined write (``publish_at_commit``) found once
+        and passed on; :meth:`publish`, sent on its own, scans them itself."""
         return self.watch is not None and _opens(records)
 
     async def _ask_others(self, conn: Connection) -> AsyncCursor[DictRow]:
@@ -231,7 +232,8 @@ class StorySync:
         ``SerializationFailure`` when the write opens a story and another daemon published
         past ``known`` meanwhile (before schema version 25, also while the last-try lock of
         migration 0019 was held). The newest ``seq`` when nothing of others' lies before
-        these articles, else 0."""
+        these articles, else 0. Not the daemon's write path (that is the pipelined
+        :meth:`publish_at_commit`, given ``refusable``): this one reads it again itself."""
         values = self._publishing(records, known, self.refusable(records))
         if commit:
             row = await commit_with(conn, _PUBLISH, values)
@@ -299,7 +301,8 @@ class _Republishing:
             raise refused
         log.info("store_publish_resettled", round=self.rounds, articles=len(self.records))
         self.known = await self.sync.resettle(self.conn, self.records, self.known)
-        return self.sync._publishing(self.records, self.known, True)  # only a refusable write
+        # Made only for a refusable write (``publish_at_commit``), so refusable it is.
+        return self.sync._publishing(self.records, self.known, True)
 
 
 def newest_published(block: Block) -> int:
