@@ -19,9 +19,9 @@ from monitor.stories.numbers import join_thousands
 from monitor.stories.words import (
     capitalised_stop_words,
     is_toll_word,
+    reading,
     reading_language,
     stem,
-    stop_words,
     written_as_name,
 )
 from rules.text import fold as fold_for_matching
@@ -104,8 +104,7 @@ def content_tokens(folded: str, language: str = "") -> frozenset[str]:
     """The words that carry meaning: no stop words (of its language), no bare numbers,
     stemmed."""
     words = folded.split()
-    stop = stop_words(words, language)
-    language = reading_language(words, language)
+    stop, language = reading(words, language)
     return frozenset(
         stem(word, language)
         for word in words
@@ -140,9 +139,7 @@ def cased_words(text: str, language: str = "") -> tuple[CasedWord, ...]:
     """Words in order, each with its case, skipping stop words and numbers. A word of a
     script without capital letters counts as capitalised (``words.written_as_name``)."""
     parts = [(raw, part) for raw in _WORD.findall(text) for part in _word_folded(raw).split()]
-    stop = stop_words((part for _, part in parts), language)
-    if not language:  # else the article's: its words are not looked at
-        language = reading_language([part for _, part in parts])
+    stop, language = reading([part for _, part in parts], language)
     found: list[CasedWord] = []
     for raw, part in parts:
         if len(part) > 1 and part not in stop and not part.isdigit():

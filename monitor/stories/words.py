@@ -103,20 +103,24 @@ def reading_language(words: Iterable[str], language: str = "") -> str:
     language could not be told reads like its partner identified as French ("Nîmes :
     hôpitaux évacués après les inondations"), while a headline with a single stop word
     keeps the plain reading two unknown reports have always shared."""
-    if language:
-        return language
-    guess, count = _guess(frozenset(words))
-    return guess if count >= _CLEAR_GUESS else ""
+    return reading(words, language)[1]
 
 
 def stop_words(words: Iterable[str], language: str = "") -> frozenset[str]:
     """The stop words of a headline given its folded words and its article's language:
     every script's, and those of its Latin-script language if not English. When the
     language is unknown (""), the one its stop words say, if any says more than English."""
+    return reading(words, language)[0]
+
+
+def reading(words: Iterable[str], language: str = "") -> tuple[frozenset[str], str]:
+    """:func:`stop_words` and :func:`reading_language` of a headline's folded words, its
+    language guessed once when unknown (a headline read needs both)."""
     if language:
-        return _BY_LANGUAGE.get(language, _EVERYWHERE)
-    guess, _ = _guess(frozenset(words))
-    return _BY_LANGUAGE[guess] if guess else _EVERYWHERE
+        return _BY_LANGUAGE.get(language, _EVERYWHERE), language
+    guess, count = _guess(frozenset(words))
+    stop = _BY_LANGUAGE[guess] if guess else _EVERYWHERE
+    return stop, guess if count >= _CLEAR_GUESS else ""
 
 
 def _guess(present: frozenset[str]) -> tuple[str, int]:

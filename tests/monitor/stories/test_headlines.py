@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.stories import words
 from monitor.stories.headlines import (
+    cased_words,
     content_tokens,
     lead_of,
     name_phrases,
@@ -156,3 +158,29 @@ def test_lead_is_the_summary_unless_it_repeats_the_title(
 def test_lead_is_the_summarys_first_forty_words(summary: str) -> None:
     """Only the first words are split off a long summary: the same lead as every word split."""
     assert lead_of(summary, "Title") == " ".join(summary.split()[:40])
+
+
+@pytest.mark.parametrize(
+    ("headline", "language", "guesses", "read"),
+    [
+        ("Nîmes : les hôpitaux évacués après les inondations", "", 1, "fr"),
+        ("Parliament passes the budget after a long debate", "", 1, ""),
+        ("Nîmes : les hôpitaux évacués après les crues", "fr", 0, "fr"),
+    ],
+)  # fmt: skip
+def test_a_headlines_words_guess_an_unknown_language_once(
+    monkeypatch: pytest.MonkeyPatch, headline: str, language: str, guesses: int, read: str
+) -> None:
+    """Its stop words and the language it is stemmed in come from one guess."""
+    made: list[frozenset[str]] = []
+
+    def guess(present: frozenset[str]) -> tuple[str, int]:
+        made.append(present)
+        return guessing(present)
+
+    guessing = words._guess
+    monkeypatch.setattr(words, "_guess", guess)
+    found = cased_words.__wrapped__(headline, language)  # not a cached reading
+    assert len(made) == guesses
+    assert {"les", "the", "a"}.isdisjoint(word.folded for word in found)
+    assert found[-1].token == words.stem(found[-1].folded, read)
