@@ -37,17 +37,15 @@ What the window holds of each article, and how it is kept and pruned, is
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
 
 from monitor.records import MatchKind
-from monitor.stories import evidence, whole
+from monitor.stories import evidence, merging, whole
 from monitor.stories.evidence import Entry, IndexedStory, Query, Rarity, judge, meaning
 from monitor.stories.queries import probe_entry
 from monitor.stories.semantic import decoded
@@ -151,29 +149,10 @@ class StoryIndex(ArticleWindow):
                     vector=vector, stored=stored, opened=opened)  # fmt: skip
 
     def merge(self, survivor_id: str, absorbed: Sequence[str]) -> int:
-        """Merge the ``absorbed`` stories into ``survivor_id``'s: their windowed members
-        re-pointed to it in serial order (as a warm-up from the store adds them), at the
-        absorbed members' cost; the first article of the one opened first, windowed or
-        not, as the store (0093). Stories not held (a warm-up read them re-pointed) are
-        passed over; how many were merged."""
-        survivor = self._stories.get(survivor_id)
-        merged = 0
-        for story_id in absorbed:
-            story = self._stories.get(story_id) if story_id != survivor_id else None
-            if survivor is None or story is None:
-                continue
-            del self._stories[story_id]
-            for serial in story.members:
-                self._entries[serial].story = survivor
-            if story.opened < survivor.opened:  # its first report, pruned or not
-                survivor.first_article_id, survivor.opened = story.first_article_id, story.opened
-            survivor.members = list(heapq.merge(survivor.members, story.members))
-            survivor.entries += story.entries
-            survivor.last_seen = max(survivor.last_seen, story.last_seen)
-            merged += 1
-        if merged and survivor is not None:
-            survivor.centroid = None
-            self._refresh(survivor)
+        """``merging.merge`` in this index; how many stories were merged."""
+        merged = merging.merge(self._stories, self._entries, survivor_id, absorbed)
+        if merged:
+            self._refresh(self._stories[survivor_id])
         return merged
 
     def find(
@@ -262,7 +241,10 @@ class StoryIndex(ArticleWindow):
         if not (self.by_meaning and self.wholes):
             return best[0]
         match = self._to_oldest(best, allowed, embedding)
-        return match if match.absorbed else self._late_pieces(match, allowed)
+        if match.absorbed:
+            return match
+        joined = self._stories[match.story_id]  # a story the report's words reached
+        return merging.late_piece(match, joined, allowed, self._vectors, self.late_bar)
 
     def _to_oldest(
         self,
@@ -292,22 +274,6 @@ class StoryIndex(ArticleWindow):
         if len(absorbed) > 1:  # as close to many stories: a subject's, not one event's
             absorbed = ()
         return replace(match, absorbed=absorbed) if absorbed else match
-
-    def _late_pieces(
-        self, match: StoryMatch, allowed: list[tuple[StoryMatch, IndexedStory]]
-    ) -> StoryMatch:
-        """``match``, absorbing the one-article story the report's words reach too (over a
-        bar, no gate) if it alone is within ``late_bar`` of its story's vector (0093)."""
-        joined = self._stories[match.story_id]  # a story the report's words reached
-        alone = {s.story_id: s for _, s in allowed if len(s.members) == 1 and s is not joined}
-        theirs = story_vector(joined, self._vectors) if alone else None  # most lookups: none
-        if theirs is None:
-            return match
-        close = (story_id for story_id, story in sorted(alone.items())
-                 if (mine := story_vector(story, self._vectors)) is not None
-                 and float(mine @ theirs) >= self.late_bar)  # fmt: skip
-        late = tuple(islice(close, 2))  # as close to two: a subject's, none merged (0070)
-        return replace(match, absorbed=late) if len(late) == 1 else match
 
     def _semantic_best(
         self,
