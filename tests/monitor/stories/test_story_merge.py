@@ -9,7 +9,9 @@ Real embeddings of headlines written for these tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -238,6 +240,44 @@ async def _warmed(store: Store, path: Path) -> StoryIndex:
     return dedup.index
 
 
+class _TwoDaemons:
+    """A daemon deciding (``store``, ``dedup``) and, on PostgreSQL, another one learning
+    what the first stores (``learner``), as a second daemon of a shared store would."""
+
+    def __init__(self, store: Store, other: Store) -> None:
+        self.store, self.other = store, other
+        self.dedup = Deduplicator(store, DedupSettings())
+        self.learner = Deduplicator(other, DedupSettings())
+        if isinstance(other, PostgresStore):
+            other.watch_stories(SharedStories(self.learner))
+
+    async def record(self, article: Article, decision: DedupDecision) -> None:
+        await self.store.record_article(article, decision, [])
+        self.dedup.remember(article, decision)
+        if isinstance(self.other, PostgresStore):
+            await self.other.find_articles([article])  # the other daemon catches up
+
+    async def indexes(self, snapshot: Path) -> list[StoryIndex]:
+        """The live index, one warmed from the store, and the learner's (PostgreSQL)."""
+        indexes = [self.dedup.index, await _warmed(self.store, snapshot)]
+        if isinstance(self.other, PostgresStore):
+            indexes.append(self.learner.index)
+        return indexes
+
+
+@contextlib.asynccontextmanager
+async def _two_daemons(backend: str, tmp_path: Path) -> AsyncIterator[_TwoDaemons]:
+    async with store_location(backend, tmp_path) as location:
+        store, other = new_store(backend, location), new_store(backend, location)
+        await store.open()
+        await other.open()
+        try:
+            yield _TwoDaemons(store, other)
+        finally:
+            await other.close()
+            await store.close()
+
+
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 async def test_a_survivor_newer_than_the_story_it_absorbs_takes_its_first_report(
     backend: str, tmp_path: Path
@@ -254,32 +294,19 @@ async def test_a_survivor_newer_than_the_story_it_absorbs_takes_its_first_report
         DedupDecision(Verdict.NEW_STORY, joined),
         DedupDecision(Verdict.FOLDED, joined, "m2", MatchKind.RELATED, absorbed=(alone,)),
     ]
-    async with store_location(backend, tmp_path) as location:
-        store, other = new_store(backend, location), new_store(backend, location)
-        await store.open()
-        await other.open()
-        dedup, learner = Deduplicator(store, DedupSettings()), Deduplicator(other, DedupSettings())
-        if isinstance(other, PostgresStore):
-            other.watch_stories(SharedStories(learner))
+    async with _two_daemons(backend, tmp_path) as pair:
         for article, decision in zip((early, opener, bridge), decisions, strict=True):
-            await store.record_article(article, decision, [])
-            dedup.remember(article, decision)
-            if isinstance(other, PostgresStore):
-                await other.find_articles([article])  # another daemon catches up
+            await pair.record(article, decision)
 
-        (story,) = await store.find_stories(StoryFilter(story_id=joined), limit=1)
+        (story,) = await pair.store.find_stories(StoryFilter(story_id=joined), limit=1)
         assert (story.story_id, story.first_seen) == (joined, early.fetched_at)
         assert (story.link, story.title) == (early.link, early.title)
-        (absorbed,) = await store.find_stories(StoryFilter(story_id=alone), limit=1)
+        (absorbed,) = await pair.store.find_stories(StoryFilter(story_id=alone), limit=1)
         assert absorbed.first_seen == early.fetched_at  # /stories/<absorbed> answers alike
-        indexes = [dedup.index, await _warmed(store, tmp_path / "none")]
-        if isinstance(other, PostgresStore):
-            indexes.append(learner.index)
+        indexes = await pair.indexes(tmp_path / "none")
         assert [index._stories[joined].first_article_id for index in indexes] == ["m1"] * len(
             indexes
         )
-        await other.close()
-        await store.close()
 
 
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
@@ -301,31 +328,17 @@ async def test_a_survivor_whose_first_report_left_the_window_keeps_it_after_a_la
         DedupDecision(Verdict.FOLDED, joined, "m1", MatchKind.RELATED),
         DedupDecision(Verdict.FOLDED, joined, "m1", MatchKind.RELATED, absorbed=(alone,)),
     ]
-    async with store_location(backend, tmp_path) as location:
-        store, other = new_store(backend, location), new_store(backend, location)
-        await store.open()
-        await other.open()
-        dedup, learner = Deduplicator(store, DedupSettings()), Deduplicator(other, DedupSettings())
-        if isinstance(other, PostgresStore):
-            other.watch_stories(SharedStories(learner))
+    async with _two_daemons(backend, tmp_path) as pair:
         articles = (opener, alone_report, second, bridge)
         for article, decision in zip(articles, decisions, strict=True):
-            for index in (dedup.index, learner.index):
+            for index in (pair.dedup.index, pair.learner.index):
                 index.prune(article.fetched_at)  # the opener leaves just before the bridge
-            await store.record_article(article, decision, [])
-            dedup.remember(article, decision)
-            if isinstance(other, PostgresStore):
-                await other.find_articles([article])  # another daemon catches up
+            await pair.record(article, decision)
 
-        (story,) = await store.find_stories(StoryFilter(story_id=joined), limit=1)
+        (story,) = await pair.store.find_stories(StoryFilter(story_id=joined), limit=1)
         assert (story.first_seen, story.link) == (opener.fetched_at, opener.link)
-        indexes = [dedup.index, await _warmed(store, tmp_path / "none")]
-        if isinstance(other, PostgresStore):
-            indexes.append(learner.index)
-        for index in indexes:
+        for index in await pair.indexes(tmp_path / "none"):
             assert len(index._stories[joined].members) == 3  # all but the opener, pruned
             found = index.find(PROBE, END, language="en", vector=_VECTORS[PROBE])
             assert found is not None
             assert (found.story_id, found.first_article_id) == (joined, "m1")
-        await other.close()
-        await store.close()
