@@ -244,7 +244,9 @@ class StoryIndex(ArticleWindow):
         if match.absorbed:
             return match
         joined = self._stories[match.story_id]  # a story the report's words reached
-        return merging.late_piece(match, joined, allowed, self._vectors, self.late_bar)
+        reached = [story for _, story in allowed]
+        late = merging.late_piece(joined, reached, self._vectors, self.late_bar)
+        return replace(match, absorbed=late) if late else match
 
     def _to_oldest(
         self,

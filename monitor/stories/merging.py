@@ -12,37 +12,31 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING
 
 from monitor.stories.evidence import Entry, IndexedStory
 from monitor.stories.semantic import NearestVectors
 from monitor.stories.whole import story_vector
 
-if TYPE_CHECKING:
-    from monitor.stories.index import StoryMatch
-
 
 def late_piece(
-    match: StoryMatch,
     joined: IndexedStory,
-    allowed: list[tuple[StoryMatch, IndexedStory]],
+    reached: Sequence[IndexedStory],
     vectors: NearestVectors,
     bar: float,
-) -> StoryMatch:
-    """``match`` (into ``joined``), absorbing the one-article story the report's words
-    reach too (over a bar, no gate) if it alone is within ``bar`` of its story's vector
-    (0093)."""
-    alone = {s.story_id: s for _, s in allowed if len(s.members) == 1 and s is not joined}
+) -> tuple[str, ...]:
+    """The one-article story, among those the report's words reach too (over a bar, no
+    gate), to be absorbed into ``joined``: the only one within ``bar`` of its story's
+    vector, else none (0093)."""
+    alone = {s.story_id: s for s in reached if len(s.members) == 1 and s is not joined}
     theirs = story_vector(joined, vectors) if alone else None  # most lookups: none
     if theirs is None:
-        return match
+        return ()
     close = (story_id for story_id, story in sorted(alone.items())
              if (mine := story_vector(story, vectors)) is not None
              and float(mine @ theirs) >= bar)  # fmt: skip
     late = tuple(islice(close, 2))  # as close to two: a subject's, none merged (0070)
-    return replace(match, absorbed=late) if len(late) == 1 else match
+    return late if len(late) == 1 else ()
 
 
 def merge(
