@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 import monitor.ingest.surges as surge_stage
 from monitor.config import SurgeSettings
-from monitor.ingest import SurgeStage
+from monitor.ingest import Ingested, SurgeStage
 from monitor.ingest.surges import Handed, SurgeCountError, count_polls
 from monitor.store.sqlite.store import SqliteStore
 from monitor.surges import Surge, SurgeDetector
@@ -26,6 +26,19 @@ from tests.support.surge_batches import stage as _stage
 from tests.support.surge_batches import stream as _stream
 
 HANG_GUARD = 60.0  # seconds: a guard against a poll left waiting forever, not a timing
+
+
+def _faulty_report(like: Ingested, monkeypatch: pytest.MonkeyPatch) -> Ingested:
+    """``like`` retitled "a faulty report", on which the detector's count now raises."""
+    count = SurgeDetector.count
+
+    def failing_on_faulty(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
+        if args[3] == "a faulty report":
+            raise RuntimeError("a detector fault")
+        count(detector, *args, **kwargs)
+
+    monkeypatch.setattr(SurgeDetector, "count", failing_on_faulty)
+    return replace(like, article=replace(like.article, title="a faulty report"))
 
 
 async def test_a_poll_cancelled_while_waiting_still_has_its_articles_counted(
@@ -104,15 +117,7 @@ async def test_a_poll_whose_count_fails_fails_alone_and_the_others_are_counted(
     stream = _stream()
     alone, alone_state = _one_by_one(stream)
     stage, sunk = await _stage(tmp_path)
-    faulty = replace(stream[0], article=replace(stream[0].article, title="a faulty report"))
-    count = SurgeDetector.count
-
-    def failing_on_faulty(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
-        if args[3] == "a faulty report":
-            raise RuntimeError("a detector fault")
-        count(detector, *args, **kwargs)
-
-    monkeypatch.setattr(SurgeDetector, "count", failing_on_faulty)
+    faulty = _faulty_report(stream[0], monkeypatch)
     half = len(stream) // 2
     try:
         with capture_logs() as logs:
@@ -145,15 +150,7 @@ async def test_a_poll_whose_count_fails_records_what_its_earlier_articles_fired(
     stream = _stream()
     alone_fired, alone_state = _one_by_one(stream)
     stage, sunk = await _stage(tmp_path)
-    faulty = replace(stream[0], article=replace(stream[0].article, title="a faulty report"))
-    count = SurgeDetector.count
-
-    def failing_on_faulty(detector: SurgeDetector, *args: Any, **kwargs: Any) -> None:
-        if args[3] == "a faulty report":
-            raise RuntimeError("a detector fault")
-        count(detector, *args, **kwargs)
-
-    monkeypatch.setattr(SurgeDetector, "count", failing_on_faulty)
+    faulty = _faulty_report(stream[0], monkeypatch)
     try:
         with capture_logs() as logs, pytest.raises(SurgeCountError) as failed:
             async with asyncio.timeout(HANG_GUARD):
