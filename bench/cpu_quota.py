@@ -41,6 +41,20 @@ class CpuGroup:
             (self.path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
             (self.path / "cpu.cfs_quota_us").write_text(str(quota))
 
+    def throttling(self) -> tuple[int, int, float]:
+        """Periods run so far, periods the group was throttled in (its quota spent before the
+        period ended), and seconds its tasks waited throttled; zeros once it is removed."""
+        try:
+            lines = (self.path / "cpu.stat").read_text().split("\n")
+        except OSError:
+            return 0, 0, 0.0
+        stat = dict(line.split() for line in lines if line.strip())
+        if self.v2:
+            waited = int(stat.get("throttled_usec", 0)) / 1e6
+        else:
+            waited = int(stat.get("throttled_time", 0)) / 1e9
+        return int(stat.get("nr_periods", 0)), int(stat.get("nr_throttled", 0)), waited
+
     @property
     def procs(self) -> Path:
         """Write a pid here to move that process (and what it forks later) in."""

@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bench import scaleout_machine
 from bench.cpu_quota import CpuGroup
+from bench.scaleout_machine import Contention
 
 ROOT = Path(__file__).resolve().parents[1]
 HANG_GUARD = 1800.0  # seconds for one start-up, warm-up or cycle: a guard only (a loaded machine)
@@ -112,6 +114,7 @@ class Measured:
     tail_idle: list[float] = field(default_factory=list)
     retried: int | None = None  # store writes retried (None: logs below level info)
     machine: float = 0.0  # CPU seconds every process of the machine spent over the cycle
+    contention: Contention | None = None  # the machine's busy share, CPU wait, throttling
 
 
 def write_config(
@@ -293,13 +296,15 @@ def measure(
     that, each daemon's idle time at the tail and, when they log at level info
     (``logged``), the store writes they retried. The next cycle starts from here."""
     counted, before = database()
-    busy = machine_cpu()
+    groups = [daemon.group for daemon in daemons]
+    machine = scaleout_machine.read(groups)
     sizes = [daemon.log_size() for daemon in daemons]
     with Sampler(daemons) as sampler, profiled(daemons):
         stats = run()
         finished = sampler.settle()
     life = [daemon.cpu() for daemon in daemons]
-    busy = machine_cpu() - busy
+    contention = scaleout_machine.between(machine, scaleout_machine.read(groups))
+    busy = contention.busy
     connections, after = database()
     cycle = [total - daemon.ready_cpu for total, daemon in zip(life, daemons, strict=True)]
     for daemon, total in zip(daemons, life, strict=True):
@@ -310,17 +315,9 @@ def measure(
         pairs = zip(daemons, sizes, strict=True)
         retried = sum(daemon.logged_since(size, b"store_write_retried") for daemon, size in pairs)
     if connections is None or counted is None:  # either read failed: the CPU is unknown
-        return Measured(cycle, life, connections, None, stats, tail, retried, busy)
+        return Measured(cycle, life, connections, None, stats, tail, retried, busy, contention)
     spent = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-    return Measured(cycle, life, connections, spent, stats, tail, retried, busy)
-
-
-def machine_cpu() -> float:
-    """CPU seconds the whole machine was busy so far (user, system, interrupts; not idle,
-    I/O wait or time the hypervisor took), from /proc/stat."""
-    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq = ticks[:7]
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    return Measured(cycle, life, connections, spent, stats, tail, retried, busy, contention)
 
 
 class Sampler:

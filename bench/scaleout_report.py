@@ -32,6 +32,10 @@ class Cycle:
     retried: int | None = None  # store writes the daemons retried (None: not logged)
     round: int = 1  # which round of the run (each setup's k-th cycle serves the same feeds)
     others: float | None = None  # CPU the machine's other processes spent over the cycle
+    machine_busy: float | None = None  # share of all the machine's cores busy over the cycle
+    cpu_wait: float | None = None  # seconds some runnable task waited for a core (PSI)
+    throttled: float | None = None  # share of the daemons' quota periods they were throttled in
+    throttled_time: list[float] | None = None  # each daemon's seconds waiting throttled
 
 
 @dataclass
@@ -72,6 +76,15 @@ class Row:
 
     def others(self) -> list[float]:
         return [c.others for c in self.cycles if c.others is not None]
+
+    def machine_busy(self) -> list[float]:
+        return [c.machine_busy for c in self.cycles if c.machine_busy is not None]
+
+    def cpu_wait(self) -> list[float]:
+        return [c.cpu_wait for c in self.cycles if c.cpu_wait is not None]
+
+    def throttled(self) -> list[float]:
+        return [c.throttled for c in self.cycles if c.throttled is not None]
 
     def by_round(self) -> dict[int, Cycle]:
         return {c.round: c for c in self.cycles}
@@ -160,16 +173,26 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
         f"{'—' if tail is None else _seconds(tail)} | "
         f"{'—' if c.connections is None else c.connections} | "
         f"{'—' if r.retried() is None else r.retried()} | "
-        f"{_ranged(r.others(), ' s') if r.others() else '—'} |"
+        f"{_ranged(r.others(), ' s') if r.others() else '—'} | {_contention(r)} |"
+    )
+
+
+def _contention(r: Row) -> str:
+    """Machine busy and throttled as percentages, CPU wait in seconds (— when not read)."""
+    busy, throttled = ([100 * v for v in values] for values in (r.machine_busy(), r.throttled()))
+    return (
+        f"{_ranged(busy, ' %') if busy else '—'} | "
+        f"{_ranged(r.cpu_wait(), ' s') if r.cpu_wait() else '—'} | "
+        f"{_ranged(throttled, ' %') if throttled else '—'}"
     )
 
 
 _HEADER = (
     "| store | code | n | cycles | wall | feeds/s (min–max) | CPU per daemon | daemons' CPU "
     "| × one | with start-up | PG backends | CPU/1k feeds | eff. feeds/s | eff. CPU "
-    "| tail idle | conn | writes retried | others' CPU |\n"
+    "| tail idle | conn | writes retried | others' CPU | machine busy | CPU wait | throttled |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -239,7 +262,15 @@ cycles (`store_write_retried` in their logs, so only with `--logs`; a retry redo
 write after another daemon published meanwhile, decision 0056). "Others' CPU" is what
 the rest of the machine spent over the cycle (all its busy CPU from /proc/stat, less the
 daemons' and backends'): the farm's share is small, so more than a few seconds means the
-cycle shared the cores with other work. "baseline" rows are commit
+cycle shared the cores with other work. "Machine busy" is that busy CPU over the cycle
+(from its start until the daemons idle again) as a share of all the machine's cores;
+"CPU wait" the seconds in which some runnable task waited for a core (pressure stall
+information, `/proc/pressure/cpu`; throttled tasks are not runnable, so not in it);
+"throttled" the share of the daemons' quota periods (100 ms) in which a daemon spent its
+quota before the period ended (cgroup `cpu.stat`). A daemon's CPU per feed rises with
+contention (switches, colder caches) without its code doing more, so where the machine
+is near saturation "eff. CPU" measures the machine as well as scaling out
+(docs/decisions/0092-what-learning-others-articles-costs.md). "baseline" rows are commit
 `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};

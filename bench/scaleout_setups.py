@@ -32,6 +32,7 @@ from bench import scaleout_daemons as daemons_run
 from bench.scaleout_daemons import Daemon, Setup
 from bench.scaleout_databases import Databases, connect, crowded, databases
 from bench.scaleout_farm import set_cycle, wait_for_cycle
+from bench.scaleout_machine import Contention
 from bench.scaleout_report import Cycle
 
 T = TypeVar("T")
@@ -171,9 +172,21 @@ def _measure(farm: Farm, made: Databases, run: Running, round_number: int) -> Cy
     daemons_run.pause(run.daemons)
     wall = measured.stats["last"] - measured.stats["first"]
     others = measured.machine - sum(measured.cycle_cpu) - (measured.database_cpu or 0.0)
-    return Cycle("PostgreSQL", len(run.daemons), wall, measured.cycle_cpu, measured.connections,
-                 measured.database_cpu, run.setup.code, measured.life_cpu,
-                 measured.tail_idle, measured.retried, round_number, others)  # fmt: skip
+    cycle = Cycle("PostgreSQL", len(run.daemons), wall, measured.cycle_cpu, measured.connections,
+                  measured.database_cpu, run.setup.code, measured.life_cpu,
+                  measured.tail_idle, measured.retried, round_number, others)  # fmt: skip
+    return with_contention(cycle, measured.contention)
+
+
+def with_contention(cycle: Cycle, contention: Contention | None) -> Cycle:
+    """The cycle with how crowded the machine was over it (``bench.scaleout_machine``)."""
+    if contention is None:
+        return cycle
+    cycle.machine_busy = contention.busy_share()
+    cycle.cpu_wait = contention.waited
+    cycle.throttled = contention.throttled_share()
+    cycle.throttled_time = [group[2] for group in contention.throttling]
+    return cycle
 
 
 def _due_cycle(farm: Farm, run: Running) -> Any:
