@@ -79,8 +79,14 @@ def instructions(stage: list[dockerfile.Command], name: str) -> list[dockerfile.
     return [command for command in stage if command.cmd == name]
 
 
+def mapping(value: object, source: Path) -> dict[str, Any]:
+    """A parsed file's top level, which must be a mapping (a JSON object, a YAML mapping)."""
+    assert isinstance(value, dict), f"{source.name}: not a mapping at the top level"
+    return value
+
+
 def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_PATH.read_text(encoding="utf-8"))
+    return mapping(yaml.safe_load(COMPOSE_PATH.read_text(encoding="utf-8")), COMPOSE_PATH)
 
 
 def manifest_files() -> list[Path]:
@@ -91,7 +97,8 @@ def manifests() -> dict[str, dict[str, Any]]:
     """Every Kubernetes object under deploy/kubernetes by kind (one object of each)."""
     found: dict[str, dict[str, Any]] = {}
     for path in manifest_files():
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for parsed in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            document = mapping(parsed, path)
             assert document["kind"] not in found, f"second {document['kind']} in {path.name}"
             found[document["kind"]] = document
     return found
@@ -99,6 +106,7 @@ def manifests() -> dict[str, dict[str, Any]]:
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
     (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert isinstance(only, dict), only
     return only
 
 
@@ -107,12 +115,12 @@ def configmap_config(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def dashboard() -> dict[str, Any]:
-    return json.loads(DASHBOARD_PATH.read_text(encoding="utf-8"))
+    return mapping(json.loads(DASHBOARD_PATH.read_text(encoding="utf-8")), DASHBOARD_PATH)
 
 
 def dashboard_exprs(board: dict[str, Any]) -> list[tuple[str, str]]:
     """(panel title, PromQL) for every query of every panel, rows included."""
-    exprs = []
+    exprs: list[tuple[str, str]] = []
     for panel in board["panels"]:
         for inner in [panel, *panel.get("panels", [])]:
             exprs.extend((inner["title"], target["expr"]) for target in inner.get("targets", []))

@@ -228,7 +228,9 @@ def test_dockerfile_listener_leaves_loopback() -> None:
 def _compose_schema() -> dict[str, Any]:
     # check-jsonschema (a dev dependency) ships the compose-spec schema with its licence.
     vendor = importlib.resources.files("check_jsonschema.builtin_schemas.vendor")
-    return json.loads((vendor / "compose-spec.json").read_text(encoding="utf-8"))
+    schema = json.loads((vendor / "compose-spec.json").read_text(encoding="utf-8"))
+    assert isinstance(schema, dict), "the compose-spec schema is not a JSON object"
+    return schema
 
 
 def test_compose_file_matches_the_compose_spec() -> None:

@@ -26,7 +26,7 @@ from notifiers import (
     WebhookNotifier,
 )
 from tests.support.receiver import HttpReceiver, Response
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, body_text
 
 AlertFactory = Callable[..., Alert]
 
@@ -107,10 +107,10 @@ async def test_email_headers_and_html_are_inert(
     assert delivery.rcpt_tos == ("desk@example.org",)
     assert message["Bcc"] is None
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
-    html = message.get_body(("html",)).get_content()
+    html = body_text(message, "html")
     assert "<script>" not in html and "<b>Harbour" not in html
     assert "&lt;script&gt;" in html or "script" not in title
-    text = message.get_body(("plain",)).get_content()
+    text = body_text(message, "plain")
     assert "\x1b" not in text and "\u202e" not in text
 
 

@@ -21,6 +21,7 @@ from notifiers import (
 )
 from notifiers.email import EmailMessages
 from notifiers.slack import SlackMessages
+from tests.support.smtp import body_text
 
 AlertFactory = Callable[..., Alert]
 SLACK_URL = "https://hooks.slack.com/services/T0/B0/XYZ"
@@ -48,7 +49,7 @@ def test_email_overrides_are_escaped_for_their_part(make_alert: AlertFactory) ->
     alert = make_alert(title="<i>Crane</i>\r\nBcc: x@example.org", summary="a\n<b>b</b>")
     message = EmailMessages(config).build([alert], "alert", alert.alert_id)
     assert message["Subject"] == "ALERT <i>Crane</i> Bcc: x@example.org"
-    html = message.get_body(("html",)).get_content()
+    html = body_text(message, "html")
     assert "<p>&lt;i&gt;Crane&lt;/i&gt; Bcc: x@example.org</p>a<br>\n&lt;b&gt;b&lt;/b&gt;" in html
 
 

@@ -16,6 +16,7 @@ from rules import (
     RuleSet,
     RuleSetError,
     RuleSource,
+    Severity,
     Terms,
     load_ruleset,
 )
@@ -107,7 +108,7 @@ class TestValidSources:
         assert rule == Rule(
             name="iran-in-syria",
             description="Iranian forces active in Syria",
-            severity="high",
+            severity=Severity.HIGH,
             condition=Group(
                 "all",
                 (

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,3 +36,14 @@ def launched_chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def dismiss_dialogs(page: Page, into: list[str], prefix: str = "") -> None:
+    """Every dialog ``page`` opens (a script's ``alert``: an injection ran) is dismissed
+    and its message appended to ``into``, after ``prefix``."""
+
+    def dismissed(dialog: Dialog) -> None:
+        into.append(prefix + dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismissed)

@@ -30,7 +30,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-__all__ = ["Delivery", "RecordingHandler", "SmtpServer", "TlsMaterial", "smtp_server"]
+__all__ = ["Delivery", "RecordingHandler", "SmtpServer", "TlsMaterial", "body_text", "smtp_server"]
 
 WAIT_SECONDS = 10.0
 Stage = Literal["rcpt", "data"]
@@ -50,6 +50,15 @@ class Delivery:
     def message(self) -> EmailMessage:
         """The message parsed with the modern (strict) email policy."""
         return message_from_bytes(self.raw, policy=policy.default)
+
+
+def body_text(message: EmailMessage, kind: Literal["plain", "html"]) -> str:
+    """The text of ``message``'s ``text/<kind>`` body, which it must have."""
+    body = message.get_body((kind,))
+    assert body is not None, f"no text/{kind} body in the message"
+    content = body.get_content()
+    assert isinstance(content, str), type(content)
+    return content
 
 
 class RecordingHandler:

@@ -40,7 +40,7 @@ class TrackedWebhook(notifiers.WebhookNotifier):
     sees them: ``(event, story_id, alert_id)``, and the most sends ever in flight."""
 
     def __init__(self, url: str, http: httpx.AsyncClient) -> None:
-        config = notifiers.WebhookConfig(url=url, timeout=120)  # type: ignore[arg-type]
+        config = notifiers.WebhookConfig(url=url, timeout=120)
         super().__init__("hook", config, http=http)
         self.events: list[tuple[str, str, str]] = []
         self.in_flight = self.peak = 0
@@ -189,7 +189,7 @@ class HeldChannel:
 
 async def test_sends_that_end_together_are_recorded_in_one_transaction(store: Store) -> None:
     outbox, channel = CountingOutbox(store), HeldChannel()
-    desk = Desk(outbox, {"held": channel})  # type: ignore[arg-type, dict-item]
+    desk = Desk(outbox, {"held": channel})
     for story in STORIES:
         await desk.alert(story)
     sweeping = asyncio.create_task(desk.sweep())
@@ -206,7 +206,7 @@ async def test_a_pass_that_holds_many_deliveries_records_them_in_one_transaction
     outbox, channel = CountingOutbox(store), HeldChannel()
     quiet = QuietHours(start="00:00", end="23:59", timezone="UTC", unless_severity=None)
     routes = {"held": RouteSettings(quiet_hours=quiet)}
-    desk = Desk(outbox, {"held": channel}, routes=routes)  # type: ignore[arg-type, dict-item]
+    desk = Desk(outbox, {"held": channel}, routes=routes)
     for story in STORIES:
         await desk.alert(story)
     assert await desk.sweep() == {"deferred": len(STORIES)}

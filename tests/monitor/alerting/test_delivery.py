@@ -22,7 +22,7 @@ from monitor.records import Silence
 from monitor.store.interface import Store
 from tests.support.desk import Desk, keys, webhook
 from tests.support.receiver import HttpReceiver, Response
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, body_text
 from tests.support.stories import NOW
 
 SLACK_OK = Response(
@@ -163,7 +163,7 @@ async def test_email_updates_reply_to_the_first_message(
     assert "In-Reply-To" not in first
     assert update["In-Reply-To"] == update["References"] == first["Message-ID"]
     assert update["Subject"].endswith("(update)")
-    assert "Update: reported by 2 outlets" in update.get_body(("plain",)).get_content()
+    assert "Update: reported by 2 outlets" in body_text(update, "plain")
 
 
 async def test_silences_suppress_until_they_expire(
@@ -246,7 +246,7 @@ async def test_email_digest_is_one_message_listing_every_alert(
         (delivery,) = server.handler.wait_for(1)
     message = delivery.message
     assert message["Subject"].startswith("[wirewatch] digest: 2 alerts")
-    text = message.get_body(("plain",)).get_content()
+    text = body_text(message, "plain")
     assert "story s1" in text and "story s2" in text
 
 

@@ -10,8 +10,10 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.delivery_metrics import Outcome
+from monitor.alerting.dispatch import Dispatcher
 from monitor.alerting.retries import MAX_BACKOFF, backoff
+from monitor.observability import Redactor
 from monitor.records.models import DedupDecision, Verdict
 from monitor.store.interface import Store
 from tests.support.one_alert import ALERT, ARTICLE, NOW, ScriptedChannel
@@ -57,7 +59,7 @@ async def test_retryable_failure_is_retried_after_backoff(store: Store) -> None:
     channel = ScriptedChannel("hook", [notifiers.NotifyError("503", retryable=True)])
     clock = [NOW]
     dispatcher = _dispatcher(store, channel, clock=clock)
-    assert (await dispatcher.sweep()).outcomes["retry"] == 1
+    assert (await dispatcher.sweep()).outcomes[Outcome.RETRY] == 1
     assert (await dispatcher.sweep()).outcomes == {}
     clock[0] = NOW + MAX_BACKOFF
     assert (await dispatcher.sweep()).sent == 1

@@ -39,7 +39,7 @@ def _stories(requests: list[ReceivedRequest]) -> list[str]:
 
 
 def _closing(url: str, http: httpx.AsyncClient, name: str) -> ClosingWebhook:
-    config = notifiers.WebhookConfig(url=url, timeout=120)  # type: ignore[arg-type]
+    config = notifiers.WebhookConfig(url=url, timeout=120)
     return ClosingWebhook(name, config, http=http)
 
 
@@ -146,10 +146,10 @@ async def test_a_failed_pass_still_ends_after_its_outcomes_are_recorded(
     once the send is recorded, so the next pass cannot read it as due and send it again."""
     gate = threading.Event()
     with HttpReceiver(default=Response(gate=gate)) as receiver:
-        config = notifiers.WebhookConfig(url=receiver.url(), timeout=120)  # type: ignore[arg-type]
+        config = notifiers.WebhookConfig(url=receiver.url(), timeout=120)
         hook = FailingClose("hook", config, http=http)
         outbox = HeldWrites(store)
-        desk = Desk(outbox, {"hook": hook})  # type: ignore[arg-type]
+        desk = Desk(outbox, {"hook": hook})
         await desk.alert("s1")
         sweeping = asyncio.create_task(desk.sweep())
         await asyncio.to_thread(receiver.wait_for, 1)

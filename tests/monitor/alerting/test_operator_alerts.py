@@ -14,7 +14,7 @@ import pytest
 from monitor.alerting.operator_alerts import OPERATOR_RULE, operator_alert
 from monitor.config.settings import ConfigError, load_config
 from monitor.daemon.daemon import Daemon
-from monitor.feeds.health import FeedEvent
+from monitor.feeds.health import FeedEvent, FeedEventKind
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.receiver import HttpReceiver
 
@@ -91,9 +91,11 @@ async def test_gone_failing_and_recovered_each_alert_once(world: World) -> None:
 
 
 def test_operator_alert_key_is_unique_per_streak() -> None:
-    first = FeedEvent("failing", "http://x/f", "X", "down", NOW, since=NOW)
-    later = FeedEvent("failing", "http://x/f", "X", "down", NOW, since=NOW + timedelta(days=1))
-    back = FeedEvent("recovered", "http://x/f", "X", "up", NOW, since=NOW)
+    first = FeedEvent(FeedEventKind.FAILING, "http://x/f", "X", "down", NOW, since=NOW)
+    later = FeedEvent(
+        FeedEventKind.FAILING, "http://x/f", "X", "down", NOW, since=NOW + timedelta(days=1)
+    )
+    back = FeedEvent(FeedEventKind.RECOVERED, "http://x/f", "X", "up", NOW, since=NOW)
     ids = {operator_alert(event, ("hook",))[2].alert_id for event in (first, later, back)}
     assert len(ids) == 3
     assert operator_alert(first, ("hook",))[2].alert_id == operator_alert(first, ())[2].alert_id

@@ -14,6 +14,7 @@ from monitor.store import DeliveryContext
 from notifiers import console, email, slack
 from notifiers.templates import Escaping, Templates
 from notifiers.webhook import build_payload
+from rules import Severity
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REASON = "article page read late"
@@ -21,7 +22,7 @@ REASON = "article page read late"
 
 def _context(event: str, reason: str) -> DeliveryContext:
     alert = AlertRecord(
-        alert_id="al-1", story_id="s-1", article_id="a-1", rule="minister", severity="high",
+        alert_id="al-1", story_id="s-1", article_id="a-1", rule="minister", severity=Severity.HIGH,
         terms=("Ilona Marsh",), notifiers=("hook",), created_at=NOW, event=event, reason=reason,
     )  # fmt: skip
     delivery = Delivery(1, "al-1", "hook", DeliveryState.PENDING, 0, NOW)
@@ -66,7 +67,7 @@ def test_the_excerpt_marks_terms_inflected_in_the_articles_language(
     """The outbox passes the stored article's language, so an excerpt marks the forms
     the rule matched in it (French plurals only in a French article)."""
     alert = AlertRecord(
-        alert_id="al-2", story_id="s-2", article_id="a-2", rule="strikes", severity="high",
+        alert_id="al-2", story_id="s-2", article_id="a-2", rule="strikes", severity=Severity.HIGH,
         terms=("frappe aérienne",), notifiers=("hook",), created_at=NOW,
     )  # fmt: skip
     delivery = Delivery(2, "al-2", "hook", DeliveryState.PENDING, 0, NOW)

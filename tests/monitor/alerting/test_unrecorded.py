@@ -13,8 +13,9 @@ import pytest
 from structlog.testing import capture_logs
 
 import notifiers
-from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.dispatch import Dispatcher
 from monitor.alerting.retries import MAX_BACKOFF
+from monitor.observability import Redactor
 from monitor.records.models import DedupDecision, Verdict
 from monitor.store import DeliveryUpdate, NotWritableCause, StoreNotWritableError, ThreadRef
 from monitor.store.interface import Store
@@ -52,7 +53,7 @@ async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 def _dispatcher(outbox: RefusingOutbox, channel: ScriptedChannel, clock: list[Any]) -> Dispatcher:
     return Dispatcher(
-        outbox,  # type: ignore[arg-type]
+        outbox,
         {channel.name: channel},
         max_attempts=3,
         redact=Redactor([]),

@@ -88,7 +88,7 @@ async def test_tokens_and_scopes(
     if status >= 400:
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["status"] == status
-        assert challenge in response.headers["www-authenticate"]
+        assert challenge is not None and challenge in response.headers["www-authenticate"]
         assert READ not in response.text and WRITE not in response.text
 
 

@@ -6,7 +6,7 @@ headers, body schema). Bounded and derandomized: the same cases in every run."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pytest
 import schemathesis
@@ -18,6 +18,9 @@ from monitor.api.openapi import openapi_document
 from monitor.config import Config
 from monitor.store import Store
 from tests.support.api_world import NOW, serve_in_thread, write_config
+
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 WRITE = "contract-write-token-" + "w" * 16
 
@@ -52,7 +55,7 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_every_answer_matches_the_document(api_url: str, case: schemathesis.Case) -> None:
+def test_every_answer_matches_the_document(api_url: str, case: OpenApiCase) -> None:
     base = api_url.removesuffix("/api/v1")
     # No made-up cursors: only one this API gave out is valid (a 400 otherwise), which no
     # schema can say; test_paging follows real ones.

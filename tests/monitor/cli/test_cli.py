@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ CONTRACT_KEYS = {"feed", "title", "link", "published", "story_id", "duplicate_of
 
 def _replay(
     capsys: pytest.CaptureFixture[str], *sources: str
-) -> tuple[int, list[dict[str, object]]]:
+) -> tuple[int, list[dict[str, Any]]]:  # JSON rows
     status = main(["replay", "--config", EXAMPLE, *sources])
     lines = capsys.readouterr().out.splitlines()
     return status, [json.loads(line) for line in lines]
@@ -99,7 +100,7 @@ def test_replay_matches_the_iran_in_syria_rule_with_its_terms(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, rows = _replay(capsys, LEVANT)
-    matches = {m["rule"]: m for m in rows[0]["matches"]}  # type: ignore[union-attr]
+    matches = {m["rule"]: m for m in rows[0]["matches"]}
     iran = matches["iran-in-syria"]
     assert iran["severity"] == "high"
     assert {"Iranian", "Latakia", "Homs", "troops"} <= set(iran["terms"])

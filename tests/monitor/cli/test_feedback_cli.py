@@ -53,7 +53,7 @@ async def _raise_alerts(config: str, titles: list[str]) -> list[str]:
     ids = []
     async with opened_store(load_config(config).settings.store) as store:
         for number, title in enumerate(titles):
-            desk = StoryDesk(store, AlertPolicy(Routes(())), story_id=f"s{number}")  # type: ignore[arg-type]
+            desk = StoryDesk(store, AlertPolicy(Routes(())), story_id=f"s{number}")
             (alert,) = await desk.report(title, outlet=1, matches=[match()])
             ids.append(alert.alert_id)
     return ids

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.feeds import feed_record, render_table
+from monitor.api import feed_record
+from monitor.cli.feeds import render_table
 from monitor.cli.main import main
 from monitor.config.feeds import FeedSettings
 from monitor.records import FeedState

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
-from monitor.store.sqlite.store import SQLITE
+from monitor.store.sql.dialect import SQLITE
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.full_disk import SmallDisk, small_disk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from rules.schema import rule_file_schema
 EXAMPLE = Path(__file__).resolve().parents[3] / "config.example.toml"
 
 
-def errors(schema: dict[str, object], document: dict[str, object]) -> list[str]:
+def errors(schema: dict[str, object], document: Mapping[str, object]) -> list[str]:
     validator = Draft202012Validator(schema)
     return sorted(
         "/".join(map(str, error.absolute_path)) for error in validator.iter_errors(document)

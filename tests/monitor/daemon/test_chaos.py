@@ -149,7 +149,11 @@ def _kill_while_holding_leases(farm: SyndicationFarm, url: str, victim: DaemonPr
     since = farm.advance()
     while True:
         polled = farm.polled_by(INSTANCES[0], since)
-        farm.wait_until(lambda n=polled: farm.polled_by(INSTANCES[0], since) > n, what="a polls")
+
+        def polled_again(before: int = polled) -> bool:
+            return farm.polled_by(INSTANCES[0], since) > before
+
+        farm.wait_until(polled_again, what="a polls")
         if held := _leases_held(url, INSTANCES[0]):
             victim.send_signal(signal.SIGKILL)
             index = {feed_url: feed for feed, feed_url in enumerate(farm.urls)}

@@ -110,7 +110,7 @@ async def test_slots_freed_during_a_claim_are_filled_without_waiting_for_a_tick(
         await finish[feed.url].wait()
         return "ok"
 
-    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=2)  # type: ignore[arg-type]
+    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=2)
     loop.update(FeedSettings(url=url, name=url) for url in finish)
     assert await loop.tick() == 2
     await two_started.wait()
@@ -197,7 +197,7 @@ async def test_a_release_the_store_refuses_is_no_traceback(
     async def poll(_feed: FeedSettings) -> object:
         return "ok"
 
-    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=1)  # type: ignore[arg-type]
+    loop = ClaimLoop(leases, "a", poll, lambda _f, _o: LATER, lease_seconds=60, batch=1)
     loop.update([FeedSettings(url=URLS[0], name="one")])
     with capture_logs() as logs:
         assert await loop.tick() == 1
@@ -238,9 +238,12 @@ async def test_a_shutdown_during_a_claim_logs_no_error(
     loop.update([FeedSettings(url=URLS[0])])
     scheduler, ended = make_scheduler(), asyncio.Event()
     events: list[JobExecutionEvent] = []
-    scheduler.add_listener(
-        lambda event: (events.append(event), ended.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
-    )
+
+    def ran(event: JobExecutionEvent) -> None:
+        events.append(event)
+        ended.set()
+
+    scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     add_periodic_job(scheduler, "claim", 3600, loop.claim_now)
     async with await psycopg.AsyncConnection.connect(lease_schema_url, autocommit=True) as peer:
         async with peer.transaction():

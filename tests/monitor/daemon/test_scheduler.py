@@ -23,7 +23,7 @@ from monitor.daemon.scheduler import (
     reschedule_feed,
 )
 from monitor.ingest.pipeline import PollOutcome
-from monitor.records.models import FeedState
+from monitor.records.models import FeedState, PollStatus
 from tests.support.processes import HANG_GUARD
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -128,9 +128,12 @@ async def test_a_periodic_job_cancelled_while_the_scheduler_runs_is_a_job_error(
 
     scheduler, ended = make_scheduler(), asyncio.Event()
     events: list[JobExecutionEvent] = []
-    scheduler.add_listener(
-        lambda event: (events.append(event), ended.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
-    )
+
+    def ran(event: JobExecutionEvent) -> None:
+        events.append(event)
+        ended.set()
+
+    scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     add_periodic_job(scheduler, "store_check", 3600, cancelled)
     with capture_logs() as logs, caplog.at_level(logging.ERROR, logger="apscheduler"):
         scheduler.start()
@@ -167,13 +170,15 @@ async def test_polling_moves_each_job_to_the_next_poll_its_state_holds(tmp_path:
         assert [job.id for job in scheduler.get_jobs()] == [feed_job_id(feed.url)]
         later = NOW + timedelta(seconds=1234)
         polling.after_poll(
-            feed, PollOutcome(feed.url, "ok", state=FeedState(feed.url, next_poll=later))
+            feed, PollOutcome(feed.url, PollStatus.OK, state=FeedState(feed.url, next_poll=later))
         )
         assert scheduler.get_jobs()[0].next_run_time == later
-        retry = polling.after_poll(feed, PollOutcome(feed.url, "error"))  # crashed: no state
+        retry = polling.after_poll(
+            feed, PollOutcome(feed.url, PollStatus.ERROR)
+        )  # crashed: no state
         assert retry == NOW + timedelta(seconds=60)  # one backoff: the base (and min_interval)
         polling.after_poll(
-            feed, PollOutcome(feed.url, "gone", state=FeedState(feed.url, disabled="410"))
+            feed, PollOutcome(feed.url, PollStatus.GONE, state=FeedState(feed.url, disabled="410"))
         )
         assert scheduler.get_jobs() == []
     finally:

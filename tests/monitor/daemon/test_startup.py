@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -120,5 +120,5 @@ async def test_a_restart_loads_the_snapshot_and_folds_a_new_copy_into_the_stored
     assert stories == (2, 1)  # the copy joined the story the snapshot held
 
 
-def _events(logs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+def _events(logs: Sequence[Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:
     return [line for line in logs if line["event"] == name]

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.errors import FetchError
+from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.http_hints import parse_retry_after
 from monitor.records.models import FeedState
 from tests.support.feedserver import FeedServer

@@ -13,7 +13,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.errors import FetchError
+from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.request_options import RequestOptions
 from tests.support.feedserver import FeedServer, Reply
 from tests.support.fetching import RSS

@@ -13,7 +13,8 @@ import brotli
 import pytest
 
 from monitor.config.feeds import FeedAuth, FeedSettings
-from monitor.feeds.fetcher import Fetcher, FetchError
+from monitor.feeds.errors import FetchError
+from monitor.feeds.fetcher import Fetcher
 from monitor.feeds.politeness import HostGate
 from monitor.feeds.request_options import RequestOptions, user_agent_for
 from tests.support.feedserver import FeedServer, Reply

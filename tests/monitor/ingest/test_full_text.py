@@ -31,7 +31,7 @@ OTHER_PAGE = (
 )
 
 
-def _item(slug: str, title: str, standfirst: str, base: str, guid: str = "") -> str:
+def _item(base: str, slug: str, title: str, standfirst: str, guid: str = "") -> str:
     return (
         f"<item><title>{title}</title><guid>{guid or slug}</guid>"
         f"<link>{base}/news/{slug}</link>"
@@ -45,7 +45,7 @@ TRAM = ("tram", "Trams cut for the marathon", "Three lines will run less often n
 
 def _feed(server: FeedServer, items: Sequence[tuple[str, ...]]) -> bytes:
     base = server.url("").rstrip("/")
-    body = "".join(_item(*item, base) for item in items)
+    body = "".join(_item(base, *item) for item in items)
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>'
         f"<link>{base}/</link><description>d</description>{body}</channel></rss>"

@@ -4,6 +4,8 @@ stories, verdicts and alerts of ingesting one article at a time."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,7 +24,8 @@ from monitor.ingest.runtime import Runtime, RuntimeHolder
 from monitor.ingest.writer import RecentKeys
 from monitor.records import article_id
 from monitor.records.models import AlertRecord, Article, Verdict
-from monitor.store.interface import ArticleRecord, BatchIngestStore, KnownArticle
+from monitor.store import KnownArticle
+from monitor.store.interface import ArticleRecord, BatchIngestStore
 from monitor.store.sqlite.store import SqliteStore
 from monitor.stories import queries
 from monitor.stories.dedup import Deduplicator, reading_of
@@ -159,10 +162,11 @@ async def _stored(store: SqliteStore) -> dict[str, list[tuple[Any, ...]]]:
         "outlets": "SELECT story_id, outlet FROM story_outlets ORDER BY 1, 2",
         "alerts": "SELECT alert_id, story_id, rule, event FROM alerts ORDER BY 1",
     }
-    return {
-        name: await store._run(lambda db, sql=sql: [tuple(r) for r in db.execute(sql)])
-        for name, sql in queries.items()
-    }
+    return {name: await store._run(functools.partial(_rows, sql)) for name, sql in queries.items()}
+
+
+def _rows(sql: str, db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in db.execute(sql)]
 
 
 @pytest.mark.parametrize("batch_store", [True, False], ids=["batched", "store_without_batch"])

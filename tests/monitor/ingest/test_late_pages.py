@@ -39,7 +39,7 @@ entries = ["Ilona Marsh"]
 [[rules]]
 name = "minister"
 all_of = ["minister"]"""
-RESERVOIR = """[keywords.reservoir]
+RESERVOIR_RULE = """[keywords.reservoir]
 terms = [{terms}]
 [[rules]]
 name = "reservoir"
@@ -180,12 +180,12 @@ async def test_a_rule_only_the_late_page_fires_alerts_once_as_a_follow_up(
 @pytest.mark.parametrize(
     ("rules", "first", "follow_up"),
     [
-        pytest.param(RESERVOIR.format(terms='"dam", "concrete"'), [("reservoir", "new")],
+        pytest.param(RESERVOIR_RULE.format(terms='"dam", "concrete"'), [("reservoir", "new")],
                      [("reservoir", "page:term:concrete", "medium")], id="page-adds-a-term"),
         pytest.param(WEIGHED, [("works", "new")],
                      [("works", "page:severity:high+term:ilona marsh", "high")],
                      id="page-raises-the-severity"),
-        pytest.param(RESERVOIR.format(terms='"dam"'), [("reservoir", "new")], [],
+        pytest.param(RESERVOIR_RULE.format(terms='"dam"'), [("reservoir", "new")], [],
                      id="page-adds-nothing"),
     ],
 )  # fmt: skip

@@ -36,8 +36,10 @@ async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield store
 
 
-def _policy(updates: UpdateSettings = UPDATES, **per_rule: RuleUpdates) -> AlertPolicy:
-    settings = AlertingSettings(updates=updates, rules=per_rule)
+def _policy(
+    updates: UpdateSettings = UPDATES, per_rule: dict[str, RuleUpdates] | None = None
+) -> AlertPolicy:
+    settings = AlertingSettings(updates=updates, rules=per_rule or {})
     return AlertPolicy(Routes(("slack", "email")), settings)
 
 
@@ -139,7 +141,7 @@ async def test_escalation_terms_already_alerted_do_not_update_again(store: Store
 
 async def test_rules_inherit_defaults_and_override_them(store: Store) -> None:
     """[alerting.rules.NAME] replaces only the keys it sets."""
-    policy = _policy(**{"port-shelling": RuleUpdates(outlets=(2,), severity=False)})
+    policy = _policy(per_rule={"port-shelling": RuleUpdates(outlets=(2,), severity=False)})
     desk = StoryDesk(store, policy)
     await desk.report("Port shelled", outlet=1, matches=[match()])
     (update,) = await desk.report("Port shelled", outlet=2, matches=[match(severity="critical")])

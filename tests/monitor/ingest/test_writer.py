@@ -22,6 +22,7 @@ from monitor.records import (
     article_id,
 )
 from monitor.store import ArticleRecord, Store
+from rules import Severity
 from tests.support.stores import opened_store
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -56,7 +57,7 @@ class Planner:
             AlertRecord(
                 alert_id=alert_id_for(state.story_id, "ministry", self.event),
                 story_id=state.story_id, article_id=self.article.article_id, rule="ministry",
-                severity="high", terms=("ministry",), notifiers=(), created_at=NOW,
+                severity=Severity.HIGH, terms=("ministry",), notifiers=(), created_at=NOW,
                 event=self.event,
             )
         ]  # fmt: skip

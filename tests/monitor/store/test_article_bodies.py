@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from monitor.alerting.outbox import to_alert
+from monitor.config import RetentionSettings
 from monitor.records import alert_id_for, article_id
 from monitor.records.models import AlertRecord, Article, DedupDecision, StoryAlertState, Verdict
 from monitor.store.interface import Store
-from monitor.store.retention import RetentionSettings, run_retention
+from monitor.store.retention import run_retention
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -66,7 +68,7 @@ async def _record(store: Store, article: Article, rule: str = "") -> None:
 def _alert(article: Article, story_id: str, rule: str) -> AlertRecord:
     return AlertRecord(
         alert_id=f"al-{article.guid}", story_id=story_id, article_id=article.article_id,
-        rule=rule, severity="high", terms=("ministry",), notifiers=("hook",),
+        rule=rule, severity=Severity.HIGH, terms=("ministry",), notifiers=("hook",),
         created_at=article.fetched_at,
     )  # fmt: skip
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from monitor.config import RetentionSettings
 from monitor.records import article_id
 from monitor.records.models import Article, DedupDecision, Verdict
 from monitor.store.interface import Store
 from monitor.store.postgres.store import PostgresStore
 from monitor.store.records import OpenedElsewhere, WindowArticle
-from monitor.store.retention import RetentionSettings, run_retention
+from monitor.store.retention import run_retention
 from tests.support.stores import (
     POSTGRES_URL,
     STORE_BACKENDS,

@@ -22,6 +22,7 @@ from monitor.records import (
     Verdict,
 )
 from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ class Planner:
                 return []
             return [AlertRecord(
                 alert_id=f"al-{state.story_id}", story_id=state.story_id, article_id=article,
-                rule="watch", severity="high", terms=("port",), notifiers=("hook",),
+                rule="watch", severity=Severity.HIGH, terms=("port",), notifiers=("hook",),
                 created_at=NOW,
             )]  # fmt: skip
 

@@ -31,7 +31,7 @@ async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 async def _alert(
     store: Store, story: str, rule: str = "port-shelling", notifiers: tuple[str, ...] = ("hook",)
 ) -> AlertRecord:
-    desk = StoryDesk(store, AlertPolicy(Routes(notifiers)), story_id=story)  # type: ignore[arg-type]
+    desk = StoryDesk(store, AlertPolicy(Routes(notifiers)), story_id=story)
     (raised,) = await desk.report(f"Shelling hits {story}", outlet=1, matches=[match(rule)])
     return raised
 

@@ -3,7 +3,8 @@ table's "polled by" column, the instance metric; the PostgreSQL store shares lea
 
 from __future__ import annotations
 
-from monitor.cli.feeds import feed_record, render_table
+from monitor.api import feed_record
+from monitor.cli.feeds import render_table
 from monitor.config.feeds import FeedSettings
 from monitor.daemon.leases import instance_name
 from monitor.store import FeedLeases

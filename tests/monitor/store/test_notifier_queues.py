@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.records import DeliveryState
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
 from monitor.store import NotifierQueue
 from monitor.store.interface import Store
 from monitor.store.sql import statements as sql
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -32,7 +34,7 @@ def _article(number: int) -> Article:
 def _alert(number: int, notifiers: tuple[str, ...]) -> AlertRecord:
     return AlertRecord(
         alert_id=f"al{number}", story_id=f"s{number}", article_id=f"a{number}", rule="cranes",
-        severity="high", terms=("crane",), notifiers=notifiers, created_at=NOW,
+        severity=Severity.HIGH, terms=("crane",), notifiers=notifiers, created_at=NOW,
     )  # fmt: skip
 
 
@@ -74,9 +76,11 @@ async def test_each_notifiers_queue_says_whether_any_is_due_and_when_the_next_is
     retrying = await _delivery_id(store, "hook", "al2")
     sent = await _delivery_id(store, "hook", "al1")
     await store.update_deliveries(
-        [retrying], state="pending", attempts=1, next_attempt_at=LATER, error="503"
+        [retrying], state=DeliveryState.PENDING, attempts=1, next_attempt_at=LATER, error="503"
     )
-    await store.update_deliveries([sent], state="sent", attempts=1, next_attempt_at=NOW, error=None)
+    await store.update_deliveries(
+        [sent], state=DeliveryState.SENT, attempts=1, next_attempt_at=NOW, error=None
+    )
     assert await store.notifier_queues(NOW) == {
         "hook": NotifierQueue(due=False, upcoming=LATER),
         "mail": NotifierQueue(due=True, upcoming=None),
@@ -93,8 +97,8 @@ async def test_the_first_attempt_is_kept_from_the_first_write_that_gives_one(
     writes = [(None, NOW), (NOW, LATER), (LATER + timedelta(minutes=1), LATER)]
     for first, retry_at in writes:  # a hold (None), then two failed attempts
         await store.update_deliveries(
-            [delivery], state="pending", attempts=1, next_attempt_at=retry_at, error=None,
-            first_attempt_at=first,
+            [delivery], state=DeliveryState.PENDING, attempts=1, next_attempt_at=retry_at,
+            error=None, first_attempt_at=first,
         )  # fmt: skip
     due = await store.due_deliveries(LATER, 10, notifier="mail")
     (kept,) = [c.delivery.first_attempt_at for c in due if c.delivery.delivery_id == delivery]

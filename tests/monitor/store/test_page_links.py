@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import RetentionSettings
 from monitor.records import article_id
 from monitor.records.models import Article, DedupDecision, MatchKind, Verdict
 from monitor.store.interface import BatchIngestStore, Store
-from monitor.store.retention import RetentionSettings, run_retention
+from monitor.store.retention import run_retention
 from tests.support.stores import (
     STORE_BACKENDS,
     migrated_store,
@@ -34,11 +35,14 @@ async def _store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield store
 
 
-def _article(feed: str, guid: str, link: str, canonical: str = "", **more: str) -> Article:
+def _article(
+    feed: str, guid: str, link: str, canonical: str = "", *, language: str = "", author: str = ""
+) -> Article:
     return Article(
         article_id=article_id(feed, guid), feed_url=feed, feed_name="Desk", guid=guid,
         title=f"Harbour crane collapses {guid}", link=link, summary="A standfirst.",
-        content="", published=NOW, fetched_at=NOW, page_canonical=canonical, **more,
+        content="", published=NOW, fetched_at=NOW, page_canonical=canonical, language=language,
+        author=author,
     )  # fmt: skip
 
 

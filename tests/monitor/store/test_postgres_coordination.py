@@ -17,12 +17,16 @@ import psycopg
 import pytest
 
 import notifiers
-from monitor.alerting.dispatch import Dispatcher, Redactor
+from monitor.alerting.dispatch import Dispatcher
 from monitor.config.settings import DedupSettings
+from monitor.observability import Redactor
+from monitor.records import DeliveryState
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.store import PostgresStore
 from monitor.stories.dedup import Deduplicator
 from monitor.stories.shared import SharedStories
+from rules import Severity
 from tests.support.events import LANDING_A, LANDING_B
 from tests.support.latin_reports import BACKGROUND, LATIN_EVENTS, LatinEvent, by_language
 from tests.support.stores import POSTGRES_URL, postgres_schema
@@ -58,17 +62,17 @@ class RecordingChannel:
         return None
 
 
-def _story(n: int) -> tuple[Article, DedupDecision, list[AlertRecord]]:
+def _story(n: int) -> ArticleRecord:
     article = Article(
         article_id=f"a{n}", feed_url="http://one/feed", feed_name="One", guid=f"g{n}",
         title=f"Story number {n}", link=f"http://one/{n}", summary="", content="",
         published=None, fetched_at=NOW,
     )  # fmt: skip
     alert = AlertRecord(
-        alert_id=f"al{n}", story_id=f"s{n}", article_id=f"a{n}", rule="any", severity="high",
+        alert_id=f"al{n}", story_id=f"s{n}", article_id=f"a{n}", rule="any", severity=Severity.HIGH,
         terms=("Story",), notifiers=("hook",), created_at=NOW,
     )  # fmt: skip
-    return article, DedupDecision(Verdict.NEW_STORY, f"s{n}"), [alert]
+    return ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, f"s{n}"), [alert])
 
 
 @pytest.fixture
@@ -138,7 +142,7 @@ async def test_a_late_write_over_another_daemons_claim_is_refused(
     await _sql(url, "UPDATE deliveries SET claim_expires = now() - interval '1 second'")
     taken = await other.due_deliveries(NOW, 100)  # the lapsed claim is taken over
     assert first.delivery.delivery_id in {context.delivery.delivery_id for context in taken}
-    await slow.update_deliveries([first.delivery.delivery_id], state="dead", attempts=1,
+    await slow.update_deliveries([first.delivery.delivery_id], state=DeliveryState.DEAD, attempts=1,
                                  next_attempt_at=NOW, error="late")  # fmt: skip
     assert await other.delivery_counts() == {"pending": STORIES}  # not dead: other sends it
     assert await slow.due_deliveries(NOW, 100) == []  # all claimed by the other daemon
@@ -187,15 +191,15 @@ async def test_a_story_opened_meanwhile_by_another_daemon_is_joined_not_opened_a
         second_dedup.remember(theirs, also_opened)
         alert = AlertRecord(
             alert_id="planned", story_id=also_opened.story_id, article_id=theirs.article_id,
-            rule="iran", severity="high", terms=("Iranian",), notifiers=(), created_at=NOW,
+            rule="iran", severity=Severity.HIGH, terms=("Iranian",), notifiers=(), created_at=NOW,
         )  # fmt: skip
-        await first.record_articles([(mine, opened, [])])
-        (created,) = await second.record_articles([(theirs, also_opened, [alert])])
+        await first.record_articles([ArticleRecord(mine, opened, [])])
+        (created,) = await second.record_articles([ArticleRecord(theirs, also_opened, [alert])])
         assert [a.story_id for a in created] == [opened.story_id]  # moved with its article
         # A later copy the second daemon folds into the story it opened in mind only.
         later = _outlet_article(3, HEADLINE + " - Outlet 3")
         folded = second_dedup.decide(later, None)
-        await second.record_articles([(later, folded, [])])
+        await second.record_articles([ArticleRecord(later, folded, [])])
         assert await _count(url, "stories") == 1
         assert await _count(url, "articles") == 3
         stored = await second.story(opened.story_id)
@@ -210,12 +214,12 @@ async def test_an_exact_lookup_teaches_the_index_what_other_daemons_stored(url: 
     second, second_dedup = await _deduplicating(url)
     try:
         mine = _outlet_article(1)
-        await first.record_articles([(mine, first_dedup.decide(mine, None), [])])
+        await first.record_articles([ArticleRecord(mine, first_dedup.decide(mine, None), [])])
         theirs = _outlet_article(2, "UPDATE 1-" + HEADLINE)
         (known,) = await second.find_articles([theirs])  # as ingest does before deciding
         decision = second_dedup.decide(theirs, known)
         assert decision.verdict is Verdict.FOLDED
-        await second.record_articles([(theirs, decision, [])])  # no conflict: it folds
+        await second.record_articles([ArticleRecord(theirs, decision, [])])  # no conflict: it folds
         assert await _count(url, "stories") == 1
     finally:
         await first.close()
@@ -241,9 +245,10 @@ async def _joins_across_daemons(
     first, first_dedup = await _deduplicating(url)
     second, second_dedup = await _deduplicating(url)
     try:
-        decided = [(article, first_dedup.decide(article, None), []) for article in background]
+        decided = [ArticleRecord(article, first_dedup.decide(article, None), [])
+                   for article in background]  # fmt: skip
         opened = first_dedup.decide(mine, None)
-        await first.record_articles([*decided, (mine, opened, [])])
+        await first.record_articles([*decided, ArticleRecord(mine, opened, [])])
         (known,) = await second.find_articles([theirs])  # the catch-up teaches the index
         decision = second_dedup.decide(theirs, known)
         assert (decision.verdict, decision.story_id) == (Verdict.FOLDED, opened.story_id)

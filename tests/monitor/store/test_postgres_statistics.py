@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from structlog.testing import capture_logs
 
 from monitor.records.models import Article, DedupDecision, Verdict
+from monitor.store.interface import ArticleRecord
 from monitor.store.postgres.schema import migrate
 from monitor.store.postgres.statistics import Statistics
 from monitor.store.postgres.store import PostgresStore
@@ -85,13 +86,13 @@ async def test_a_daemon_opening_a_never_analysed_schema_analyses_it(url: str) ->
     assert await _analysed(url) is not None
 
 
-def _record(n: int) -> tuple[Article, DedupDecision, list[Any]]:
+def _record(n: int) -> ArticleRecord:
     article = Article(
         article_id=f"a{n}", feed_url="http://one/feed", feed_name="One", guid=f"g{n}",
         title=f"Story number {n}", link=f"http://one/{n}", summary="", content="",
         published=None, fetched_at=NOW,
     )  # fmt: skip
-    return article, DedupDecision(Verdict.NEW_STORY, f"s{n}"), []
+    return ArticleRecord(article, DedupDecision(Verdict.NEW_STORY, f"s{n}"), [])
 
 
 async def test_the_tables_are_analysed_again_once_they_grew(url: str) -> None:

@@ -18,10 +18,12 @@ import pytest
 
 from monitor.config.settings import ConfigError, load_config
 from monitor.records.models import AlertRecord, Article, DedupDecision, Verdict
+from monitor.store import StoreUnavailableError
 from monitor.store.factory import open_store
 from monitor.store.postgres.schema import latest_version
-from monitor.store.postgres.store import PostgresStore, StoreUnavailableError
+from monitor.store.postgres.store import PostgresStore
 from monitor.store.sqlite.store import SqliteStore
+from rules import Severity
 from tests.support.stores import POSTGRES_URL, postgres_schema
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "monitor" / "store" / "migrations"
@@ -74,7 +76,7 @@ def _article(number: int) -> Article:
 
 
 def _alert(event: str) -> AlertRecord:
-    return AlertRecord(f"al-{event}", "s1", "a1", "port", "high", ("port",), ("hook",), NOW,
+    return AlertRecord(f"al-{event}", "s1", "a1", "port", Severity.HIGH, ("port",), ("hook",), NOW,
                        event=event)  # fmt: skip
 
 

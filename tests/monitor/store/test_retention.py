@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import RetentionSettings
+from monitor.records import DeliveryState
 from monitor.records.models import DedupDecision, Verdict
 from monitor.store.interface import ArticleRecord, Store
-from monitor.store.retention import PruneCutoffs, RetentionSettings, prune_cutoffs, run_retention
+from monitor.store.records import PruneCutoffs
+from monitor.store.retention import prune_cutoffs, run_retention
 from monitor.store.sqlite.store import SqliteStore
 from tests.support.retention import DEFAULTS, FEED, NOW, WINDOW
 from tests.support.retention import alert_on as _alert
@@ -44,7 +47,7 @@ async def _set_delivery(store: Store, state: str, attempts: int, hold: str | Non
     (listing,) = await store.list_alerts(NOW - timedelta(days=1000))
     await store.update_deliveries(
         [d.delivery_id for d in listing.deliveries],
-        state=state,
+        state=DeliveryState(state),
         attempts=attempts,
         next_attempt_at=NOW + timedelta(hours=1),
         error="HTTP 503" if attempts else None,

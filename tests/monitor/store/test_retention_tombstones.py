@@ -15,7 +15,8 @@ from monitor.daemon.daemon import Daemon
 from monitor.ingest.pipeline import PollOutcome
 from monitor.records import article_id
 from monitor.records.models import DedupDecision, Verdict
-from monitor.store.interface import Store
+from monitor.store import KnownArticle
+from monitor.store.interface import BatchIngestStore, Store
 from monitor.store.retention import run_retention
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
@@ -107,8 +108,15 @@ async def test_a_tombstone_follows_its_story_into_the_story_that_absorbs_it(stor
     for guid in ("g-piece", "g-chain"):
         seen = await store.find_article(FEED, guid, f"http://one.test/{guid}")
         assert seen is not None and seen.story_id == "s-older", guid
-        (batched,) = await store.find_articles([_article(guid, NOW)])  # PostgreSQL: batched
+        batched = await _found_in_batch(store, guid)
         assert batched is not None and batched.story_id == "s-older", guid
+
+
+async def _found_in_batch(store: Store, guid: str) -> KnownArticle | None:
+    """What the batched lookup ingest makes (PostgreSQL's own query) finds for ``guid``."""
+    assert isinstance(store, BatchIngestStore)
+    (found,) = await store.find_articles([_article(guid, NOW)])
+    return found
 
 
 # --- a schema-23 database with merges made before migration 0024 -------------------------
@@ -146,5 +154,5 @@ async def test_migration_24_moves_tombstones_left_by_earlier_merges_to_the_survi
         for guid, story in (("g-piece", "s-older"), ("g-chain", "s-older"), ("g-lone", "s-other")):
             seen = await store.find_article(FEED, guid, f"http://one.test/{guid}")
             assert seen is not None and seen.story_id == story, guid
-            (batched,) = await store.find_articles([_article(guid, NOW)])  # PostgreSQL: batched
+            batched = await _found_in_batch(store, guid)
             assert batched is not None and batched.story_id == story, guid

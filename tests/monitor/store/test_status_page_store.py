@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,13 +15,14 @@ from monitor.store import StoryFilter
 from monitor.store.interface import Store
 from monitor.web.status_view import FEED_LIMIT, StatusSource, read_status
 from monitor.web.story_filters import parse_filters
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, opened_store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=STORE_BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     async with opened_store(request.param, tmp_path) as opened:
         yield opened
 
@@ -65,7 +67,7 @@ def _article(number: int, story_id: str, fetched: datetime) -> Article:
 def _alert(number: int, story_id: str, event: str = "new") -> AlertRecord:
     return AlertRecord(
         alert_id=f"al{number}{event}", story_id=story_id, article_id=f"a{number}",
-        rule="watch", severity="high", terms=("Iran", "Homs"), notifiers=("hook",),
+        rule="watch", severity=Severity.HIGH, terms=("Iran", "Homs"), notifiers=("hook",),
         created_at=NOW, event=event,
     )  # fmt: skip
 
@@ -117,7 +119,7 @@ async def _alerted(store: Store, number: int, at: datetime, rule: str, event: st
     story_id = f"s{number}"
     alert = AlertRecord(
         alert_id=f"al{number}{rule}{event}", story_id=story_id, article_id=f"a{number}",
-        rule=rule, severity="high", terms=(), notifiers=(), created_at=at, event=event,
+        rule=rule, severity=Severity.HIGH, terms=(), notifiers=(), created_at=at, event=event,
     )  # fmt: skip
     decision = DedupDecision(Verdict.NEW_STORY, story_id)
     await store.record_article(_article(number, story_id, at), decision, [alert])

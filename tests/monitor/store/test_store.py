@@ -14,6 +14,7 @@ import pytest
 
 from monitor.alerting.dispatch import PendingAge
 from monitor.alerting.outbox import to_alert
+from monitor.records import MatchKind
 from monitor.records.models import (
     AlertRecord,
     Article,
@@ -26,6 +27,7 @@ from monitor.records.models import (
 from monitor.store import DeliveryUpdate, StoryFilter
 from monitor.store.interface import ArticleRecord, BatchIngestStore, Store
 from monitor.store.sqlite.store import SqliteStore
+from rules import Severity
 from tests.support.stores import STORE_BACKENDS, new_store, opened_store, store_location
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -62,7 +64,7 @@ def _alert(
         story_id=story,
         article_id="a1",
         rule=rule,
-        severity="high",
+        severity=Severity.HIGH,
         terms=("Iranian", "Latakia"),
         notifiers=notifiers,
         created_at=NOW,
@@ -155,13 +157,21 @@ async def test_updated_delivery_leaves_the_due_list(store: Store) -> None:
     (due,) = await store.due_deliveries(NOW, 10)
     later = NOW + timedelta(minutes=5)
     await store.update_deliveries(
-        [due.delivery.delivery_id], state="pending", attempts=1, next_attempt_at=later, error="boom"
+        [due.delivery.delivery_id],
+        state=DeliveryState.PENDING,
+        attempts=1,
+        next_attempt_at=later,
+        error="boom",
     )
     assert await store.due_deliveries(NOW, 10) == []
     (retry,) = await store.due_deliveries(later, 10)
     assert (retry.delivery.attempts, retry.delivery.last_error) == (1, "boom")
     await store.update_deliveries(
-        [due.delivery.delivery_id], state="sent", attempts=2, next_attempt_at=later, error=None
+        [due.delivery.delivery_id],
+        state=DeliveryState.SENT,
+        attempts=2,
+        next_attempt_at=later,
+        error=None,
     )
     assert await store.due_deliveries(later, 10) == []
     assert await store.delivery_counts() == {"sent": 1}
@@ -201,7 +211,7 @@ async def test_story_outlets_counts_each_feed_once(store: Store) -> None:
 
 def _decision(verdict: Verdict, facts: StoryFacts, evidence: str = "") -> DedupDecision:
     return DedupDecision(verdict, "s1", None if verdict is Verdict.NEW_STORY else "a1",
-                         evidence, facts)  # fmt: skip
+                         MatchKind(evidence), facts)  # fmt: skip
 
 
 LEAD_HASH = "f" * 20

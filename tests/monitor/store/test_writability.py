@@ -22,7 +22,7 @@ from monitor.store import (
     StoreNotWritableError,
 )
 from monitor.store.postgres.store import PostgresStore
-from monitor.store.sqlite.store import SQLITE
+from monitor.store.sql.dialect import SQLITE
 from monitor.store.writability import Writability, postgres_not_writable, sqlite_not_writable
 from tests.support.full_disk import SmallDisk, small_disk
 from tests.support.one_alert import ALERT, ARTICLE, NOW

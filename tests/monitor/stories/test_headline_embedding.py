@@ -38,7 +38,7 @@ def test_each_headline_gives_512_float16_values_of_norm_one() -> None:
     assert [len(vector) for vector in vectors] == [SIZE] * len(HEADLINES) == [1024] * 5
     for vector in vectors:
         values = vector_of(vector)
-        assert (values.shape, values.dtype) == ((DIMENSIONS,), np.float32)
+        assert (values.shape, values.dtype) == ((DIMENSIONS,), np.dtype(np.float32))
         assert np.linalg.norm(values) == pytest.approx(1.0, abs=1e-3)  # float16's precision
 
 

@@ -17,6 +17,7 @@ from monitor.stories import window as window_module
 from monitor.stories.embedding import DIMENSIONS
 from monitor.stories.headlines import cased_words, strip_decorations
 from monitor.stories.index import StoryIndex
+from monitor.stories.semantic import decoded
 from tests.support.text_reads import count_text_reads
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def test_a_vector_is_decoded_once_for_its_lookup_and_its_add(
         decodes.append(vector)
         return original(vector)
 
-    original = window_module.decoded
+    original = decoded  # what the window module calls, wrapped there
     monkeypatch.setattr(window_module, "decoded", counted)
     index = StoryIndex(timedelta(hours=48), threshold=88)
     first, second = _vector(1), _vector(2)
@@ -58,7 +59,7 @@ def test_the_vector_every_window_is_handed_is_read_only(monkeypatch: pytest.Monk
         handed.append(original(vector))
         return handed[-1]
 
-    original = window_module.decoded
+    original = decoded  # what the window module calls, wrapped there
     monkeypatch.setattr(window_module, "decoded", kept)
     ours, theirs, vector = (
         StoryIndex(timedelta(hours=48), 88),

@@ -12,6 +12,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -234,7 +235,13 @@ def test_adds_made_together_build_the_graph_one_by_one_adds_build() -> None:
                     assert batched.nearest(vectors[0], 16) == single.nearest(vectors[0], 16)
                     assert len(batched) == serial
     assert len(batched) == 300
-    assert bytes(batched._settled().save()) == bytes(single._settled().save())
+    assert _graph_bytes(batched) == _graph_bytes(single)
+
+
+def _graph_bytes(window: VectorWindow) -> bytes:
+    saved = window._settled().save()  # no path given: the graph serialised in memory
+    assert saved is not None
+    return bytes(saved)
 
 
 def test_a_read_makes_the_adds_the_adding_thread_has_not_taken_in_order() -> None:
@@ -251,7 +258,9 @@ def test_a_read_makes_the_adds_the_adding_thread_has_not_taken_in_order() -> Non
     assert made == [0, 1, 2, 3, 4]
 
 
-def test_a_read_inside_together_makes_the_held_adds_itself() -> None:
+def test_a_read_inside_together_makes_the_held_adds_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Adds held by ``together`` (an ingest batch's) are made by the read that needs them,
     on the reader's thread: it does not hand them to the adding thread and wait for it to
     be scheduled. The neighbours are those of the same adds made one by one."""
@@ -260,11 +269,11 @@ def test_a_read_inside_together_makes_the_held_adds_itself() -> None:
     window, single = VectorWindow(), VectorWindow()
     graph_add, threads = window._index.add, []
 
-    def recorded(*args: object, **options: object) -> object:
+    def recorded(*args: Any, **options: Any) -> Any:  # usearch's add, whatever it takes
         threads.append(threading.current_thread())
         return graph_add(*args, **options)
 
-    window._index.add = recorded  # type: ignore[method-assign]
+    monkeypatch.setattr(window._index, "add", recorded)
     with window.together():
         for serial, vector in enumerate(vectors, start=1):
             window.add(serial, vector)

@@ -24,7 +24,7 @@ from notifiers import PAYLOAD_SCHEMA
 from tests.support.configs import one_feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, body_text
 
 SECRET = "s3cr3t-" + "q" * 30
 TOKEN = "listener-token-1"
@@ -106,8 +106,8 @@ async def _sent_link(world: World, capsys: pytest.CaptureFixture[str]) -> tuple[
     (slack,) = world.slack.wait_for(1)
     slack_text = str(slack.json()["blocks"])
     (mail,) = world.smtp.handler.wait_for(1)
-    plain = mail.message.get_body(("plain",)).get_content()
-    html = mail.message.get_body(("html",)).get_content()
+    plain = body_text(mail.message, "plain")
+    html = body_text(mail.message, "html")
     console = capsys.readouterr().out
     escaped = link.replace("&", "&amp;")
     assert f"<{escaped}|judge this alert>" in slack_text
@@ -171,8 +171,8 @@ async def test_a_bad_link_or_form_gets_a_page_never_a_500(
         answer = await world.http.request(method, target, data=form or None)
         assert (answer.status_code, text in answer.text) == (status, True), (method, target)
     assert await world.daemon.store.feedback_history([alert_id]) == {}
-    status = await world.http.get("/status")  # the rest of the listener still wants its token
-    assert status.status_code == 401
+    page = await world.http.get("/status")  # the rest of the listener still wants its token
+    assert page.status_code == 401
 
 
 async def test_without_a_key_messages_carry_no_link_and_there_is_no_route(

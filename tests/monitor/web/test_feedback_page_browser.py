@@ -21,7 +21,7 @@ from monitor.ingest.story_alerts import AlertPolicy
 from monitor.listener import HttpListener
 from monitor.store.sqlite.store import SqliteStore
 from monitor.web import install_feedback_page
-from tests.support.chromium import launched_chromium, require_chromium
+from tests.support.chromium import dismiss_dialogs, launched_chromium, require_chromium
 from tests.support.stories import StoryDesk, match
 
 HOSTILE = 'قصف الميناء <img src=x onerror="window.pwned=1;document.title=\'pwned\'"> & "more"'
@@ -49,7 +49,7 @@ def _served(tmp_path: Path) -> Iterator[Served]:
     async def serve() -> None:
         store = SqliteStore(str(tmp_path / "ww.db"))
         await store.open()
-        desk = StoryDesk(store, AlertPolicy(Routes(())), story_id="s1")  # type: ignore[arg-type]
+        desk = StoryDesk(store, AlertPolicy(Routes(())), story_id="s1")
         (alert,) = await desk.report(HOSTILE, outlet=1, matches=[match()])
         listener = HttpListener(token="listener-token")
         await listener.start()
@@ -82,7 +82,7 @@ def test_a_reader_judges_an_alert_in_chromium(served: Served) -> None:
     with launched_chromium() as browser:
         page = browser.new_context(java_script_enabled=True).new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        dismiss_dialogs(page, dialogs)
         page.goto(served.link, wait_until="load")
         assert page.title() == "wirewatch: judge an alert"
         assert page.locator("strong[dir=auto]").inner_text() == HOSTILE

@@ -15,9 +15,10 @@ from monitor.daemon.scheduler import feed_job_id, watch_poll_jobs
 from monitor.feeds import Fetcher
 from monitor.ingest.pipeline import Ingested, PollOutcome
 from monitor.pages import PageFetcher
+from monitor.records import PollStatus
 from monitor.records.models import AlertRecord, Article, DedupDecision, FeedState, Verdict
 from monitor.web.metrics import Metrics, count_feeds
-from rules import Match
+from rules import Match, Severity
 from tests.support.feedserver import FeedServer
 from tests.support.metrics_scrape import WAIT
 from tests.support.metrics_scrape import parse as _parse
@@ -52,10 +53,11 @@ def _ingested(verdict: Verdict, rules: tuple[str, ...], events: tuple[str, ...])
     now = datetime.now(UTC)
     article = Article("a", "http://x/", "x", "g", "t", "http://x/1", "", "", None, now)
     alerts = tuple(
-        AlertRecord(event, "s", "a", "r", "low", (), (), now, event=event) for event in events
+        AlertRecord(event, "s", "a", "r", Severity.LOW, (), (), now, event=event)
+        for event in events
     )
     matches = tuple(
-        Match(rule=rule, severity="low", notifiers=(), terms=(), hits=()) for rule in rules
+        Match(rule=rule, severity=Severity.LOW, notifiers=(), terms=(), hits=()) for rule in rules
     )
     return Ingested(article, DedupDecision(verdict, "s"), matches, alerts)
 
@@ -84,7 +86,7 @@ def test_poll_outcomes_map_onto_the_contract_labels(
 ) -> None:
     metrics = Metrics(version="1")
     items = tuple(_ingested(*item) for item in ingested)
-    metrics.polled(PollOutcome("http://x/", status, items))
+    metrics.polled(PollOutcome("http://x/", PollStatus(status), items))
     assert _parse(metrics.render().decode()).value(name, **labels) == value
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.chromium import launched_chromium, require_chromium
+from tests.support.chromium import dismiss_dialogs, launched_chromium, require_chromium
 from tests.support.status_world import HOSTILE, serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def _open(browser: Browser, url: str, *, bypass_csp: bool) -> tuple[Page, list[s
     context = browser.new_context(bypass_csp=bypass_csp, java_script_enabled=True)
     page = context.new_page()
     events: list[str] = []
-    page.on("dialog", lambda dialog: (events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    dismiss_dialogs(page, events, "dialog: ")
     page.goto(url, wait_until="load")
     return page, events
 

@@ -239,7 +239,7 @@ async def test_older_pages_walk_every_story_once_with_the_filters_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(status_view, "STORY_LIMIT", 2)
-    seen: list[str] = []
+    seen: list[list[str]] = []
     async with story_world(tmp_path) as world, httpx.AsyncClient() as client:
         url: str | None = world.url + "?within=30d"
         while url:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chromium import launched_chromium, require_chromium
+from tests.support.chromium import dismiss_dialogs, launched_chromium, require_chromium
 from tests.support.status_world import serve_in_thread
 from tests.support.story_world import STORY, story_world
 
@@ -62,7 +62,7 @@ def _open(browser: Browser, url: str, *, bypass_csp: bool = False) -> tuple[Page
     )
     page = context.new_page()
     events: list[str] = []
-    page.on("dialog", lambda dialog: (events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    dismiss_dialogs(page, events, "dialog: ")
     page.on("console", lambda message: _console_error(message, events))
     page.on("pageerror", lambda error: events.append(f"error: {error}"))
     page.goto(url, wait_until="load")
@@ -77,9 +77,11 @@ def _console_error(message: ConsoleMessage, events: list[str]) -> None:
 
 
 def _direction(page: Page, selector: str) -> list[str]:
-    return page.locator(selector).evaluate_all(
+    directions = page.locator(selector).evaluate_all(
         "items => items.map(item => getComputedStyle(item).direction)"
     )
+    assert isinstance(directions, list), directions
+    return [str(direction) for direction in directions]
 
 
 def test_each_headline_is_laid_out_in_its_own_direction(
