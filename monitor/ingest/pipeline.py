@@ -18,7 +18,6 @@ stop the others.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
@@ -53,7 +52,14 @@ from monitor.ingest.embedding import EmbeddingStage, embedded
 from monitor.ingest.full_text import with_pages
 from monitor.ingest.language import reidentified
 from monitor.ingest.late_pages import LatePages
-from monitor.ingest.parsing import parse_document, seen_hint, unseen, warn_malformed
+from monitor.ingest.parsing import (
+    parse_changed,
+    parse_document,
+    remember_hint,
+    seen_hint,
+    unseen,
+    warn_malformed,
+)
 from monitor.ingest.runtime import RuntimeHolder
 from monitor.ingest.surges import SurgeCountError, SurgeStage
 from monitor.ingest.writer import IngestWriter
@@ -144,13 +150,13 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         return PollOutcome(feed.url, PollStatus.DISABLED, state=state)
     try:
         fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
-        digest = _body_hash(fetched)
-        if _nothing_new(fetched, state, digest):  # a 304 or the same bytes: not parsed again
+        if fetched.not_modified:  # a 304: nothing to parse
             return await _unchanged(feed, state, fetched, pipe)
         hint = await seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
-        parsed = await parse_document(
-            fetched.body, fetched.content_type, feed, pipe, hint, url=fetched.final_url
-        )
+        digest, parsed = await parse_changed(fetched, feed, pipe, hint, state.body_hash)
+        if parsed is None:  # the very bytes parsed last time: not parsed again
+            remember_hint(feed, pipe, hint)  # its next poll reads no hint from the store
+            return await _unchanged(feed, state, fetched, pipe)
         articles, readings = await unseen(parsed, fetched, feed, pipe)  # stored ones go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
@@ -234,15 +240,6 @@ async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchR
     url = state.fetch_url  # a 301/308 moved the feed: ask the new address
     options = RequestOptions.for_feed(feed)
     return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
-
-
-def _nothing_new(fetched: FetchResult, state: FeedState, digest: str | None) -> bool:
-    """A 304, or the very bytes we parsed last time: nothing to parse again."""
-    return fetched.not_modified or digest == state.body_hash
-
-
-def _body_hash(fetched: FetchResult) -> str | None:
-    return None if fetched.not_modified else hashlib.sha256(fetched.body).hexdigest()
 
 
 def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:

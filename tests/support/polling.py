@@ -3,6 +3,7 @@ parse pool that counts its parses, and an injected clock."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -49,8 +50,9 @@ def rss(items: int = 1, *, channel_extra: str = "", dates: list[datetime] | None
 
 
 class CountingExecutor(ThreadPoolExecutor):
-    """A real executor that counts the parses handed to it (not the other work the pipeline
-    hands the parse pool, such as embedding headlines)."""
+    """A real executor that counts the parses run in it (not the other work the pipeline
+    hands the parse pool, such as embedding headlines, nor a changed-bytes check that
+    found the bytes parsed last time and did not parse)."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=1)
@@ -58,11 +60,19 @@ class CountingExecutor(ThreadPoolExecutor):
         self.hints: list[bytes] = []  # the ``seen`` digests each parse was handed
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        parse = getattr(fn, "args", (None,))[0]  # read_new(parse, feed_language)
-        if getattr(parse, "func", None) is parse_new:
-            self.submitted += 1
-            self.hints.append(getattr(parse, "keywords", {})["seen"])
+        parse = getattr(fn, "args", (None,))[0]  # read_new / read_changed(parse, …)
+        if isinstance(parse, functools.partial) and parse.func is parse_new:
+            assert isinstance(fn, functools.partial)
+            fn = functools.partial(fn.func, self._counted(parse), *fn.args[1:], **fn.keywords)
         return super().submit(fn, *args, **kwargs)
+
+    def _counted(self, parse: functools.partial[Any]) -> Callable[[], Any]:
+        def counted() -> Any:
+            self.submitted += 1
+            self.hints.append(parse.keywords["seen"])
+            return parse()
+
+        return counted
 
 
 @dataclass

@@ -128,6 +128,17 @@ class TestSkippedWork:
         assert harness.executor.submitted == 1
         assert (await harness.state(feed)).last_success == NOW + timedelta(minutes=5)
 
+    async def test_the_same_bytes_after_a_restart_keep_the_stored_hint(
+        self, harness: Harness
+    ) -> None:
+        harness.server.add_feed("/f", rss(2))  # no validators: always 200
+        feed = harness.feed("/f")
+        await harness.poll(feed)
+        harness.pipe.seen_hints.clear()  # as after a restart: nothing remembered
+        second = await harness.poll(feed, at=timedelta(minutes=5))
+        assert (second.status, harness.executor.submitted) == ("unchanged", 1)
+        assert harness.pipe.seen_hints[feed.url] == guid_digests(["e-0", "e-1"])
+
     async def test_changed_bytes_are_parsed_and_only_new_entries_ingested(
         self, harness: Harness
     ) -> None:
