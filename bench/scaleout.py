@@ -2,6 +2,7 @@
 SQLite in the same run.
 
     python -m bench.scaleout [--feeds 2000] [--hosts 500] [--cycles 3] [--cpu-per-daemon 0.4]
+                             [--crowd]
                              [--baseline GIT-REF] [--output PATH] [--no-write]
 
 Needs ``WIREWATCH_BENCH_POSTGRES_URL`` (else ``WIREWATCH_TEST_POSTGRES_URL``) with the
@@ -40,6 +41,11 @@ code's: each code warms a template of its own, never analysed by hand, as on a s
 without autovacuum. ``--shared-schema`` warms one template (by the baseline's code) for
 both codes' setups (this code migrates its copies first): half the warm-ups, on a loaded
 machine the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
+``--crowd`` adds, per code, one daemon measured while two crowders
+(``bench.scaleout_crowd``, each confined like a daemon) parse feeds flat out: the CPU a
+daemon loses to a machine as crowded as three daemons make it, with nothing of theirs to
+learn, and the efficiency of 2 and 3 daemons against it (decision 0092: on two cores that
+contention is as large as the gap to 0.9).
 """
 
 from __future__ import annotations
@@ -117,14 +123,18 @@ def measure(args: argparse.Namespace, url: str, directory: Path) -> list[Cycle]:
     farm = Farm(urls[0].split("/feed/", maxsplit=1)[0], urls, directory)
     results: list[Cycle] = []
     try:
-        this = Setup(cpus=args.cpu_per_daemon, logs=args.logs, profile=args.profile)
+        this = Setup(cpus=args.cpu_per_daemon, logs=args.logs, profile=args.profile,
+                     crowd=args.crowd)  # fmt: skip
         if not args.postgres_only:
             results.append(measure_sqlite(farm, this))
         with baseline_tree(args.baseline) as tree:
             setups = (
                 [this]
                 if tree is None
-                else [Setup(tree, this.cpus, "baseline", args.logs, args.profile), this]
+                else [
+                    Setup(tree, this.cpus, "baseline", args.logs, args.profile, args.crowd),
+                    this,
+                ]
             )
             results += measure_postgres(farm, url, setups, args.cycles, args.shared_schema)
     finally:
@@ -196,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds: cycles measured per code and daemon count, interleaved (medians reported)",
     )
     parser.add_argument("--postgres-only", action="store_true", help="no SQLite row")
+    parser.add_argument(
+        "--crowd",
+        action="store_true",
+        help="also one daemon crowded by two daemon-like processes: the machine's contention",
+    )
     parser.add_argument(
         "--shared-schema",
         action="store_true",

@@ -66,6 +66,7 @@ class Setup:
     code: str = "this"
     logs: Path | None = None  # keep each daemon's log here (at level info), else discard it
     profile: Path | None = None  # a py-spy profile of each daemon over each cycle, here
+    crowd: bool = False  # also one daemon crowded as the most daemons crowd each other
 
     def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
         env = {**os.environ, "PYTHONPATH": str(self.tree)}

@@ -36,6 +36,7 @@ class Cycle:
     cpu_wait: float | None = None  # seconds some runnable task waited for a core (PSI)
     throttled: float | None = None  # share of the daemons' quota periods they were throttled in
     throttled_time: list[float] | None = None  # each daemon's seconds waiting throttled
+    crowders: int = 0  # crowd processes (``bench.scaleout_crowd``) running over the cycle
 
 
 @dataclass
@@ -129,9 +130,10 @@ def _total(cycle: Cycle) -> float:
 
 def rows_of(results: list[Cycle]) -> list[Row]:
     """Cycles grouped by store, code and daemon count, in the order first measured."""
-    groups: dict[tuple[str, str, int], list[Cycle]] = {}
+    groups: dict[tuple[str, str, int, int], list[Cycle]] = {}
     for cycle in results:
-        groups.setdefault((cycle.setup, cycle.code, cycle.daemons), []).append(cycle)
+        key = (cycle.setup, cycle.code, cycle.daemons, cycle.crowders)
+        groups.setdefault(key, []).append(cycle)
     return [Row(cycles) for cycles in groups.values()]
 
 
@@ -155,7 +157,17 @@ def _efficiencies(r: Row, one: Row | None) -> str:
     return f"{_ranged(rates) if rates else '—'} | {_ranged(cpus) if cpus else '—'}"
 
 
-def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
+def _crowded_efficiency(r: Row, crowded: Row | None) -> str:
+    """Eff. CPU against the crowded one-daemon setup (``--crowd``): the machine's
+    contention taken out; only for more than one daemon."""
+    if crowded is None or r.first.daemons == 1:
+        return "—"
+    read, one_read = (Row([c for c in row.cycles if backends_read(c)]) for row in (r, crowded))
+    cpus = paired(read, one_read, cpu_efficiency)
+    return _ranged(cpus) if cpus else "—"
+
+
+def _row(args: argparse.Namespace, r: Row, one: dict[str, Row], crowded: dict[str, Row]) -> str:
     c = r.first
     database = r.database_cpu()
     per_thousand = [1000 * total / args.feeds for total in r.total_cpu()]
@@ -163,7 +175,8 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
     growth = "—" if base is None else f"{r.daemons_cpu() / base.daemons_cpu():.2f}"
     tail = r.tail()
     return (
-        f"| {c.setup} | {c.code} | {c.daemons} | {len(r.cycles)} | "
+        f"| {c.setup} | {c.code} | {c.daemons}{f' + {c.crowders} crowders' if c.crowders else ''}"
+        f" | {len(r.cycles)} | "
         f"{median(x.wall for x in r.cycles):.1f} s | "
         f"{_ranged([args.feeds / x.wall for x in r.cycles])} | "
         f"{_seconds(r.per_daemon())} | {_ranged([sum(x.cpu) for x in r.cycles], ' s')} | "
@@ -173,7 +186,8 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row]) -> str:
         f"{'—' if tail is None else _seconds(tail)} | "
         f"{'—' if c.connections is None else c.connections} | "
         f"{'—' if r.retried() is None else r.retried()} | "
-        f"{_ranged(r.others(), ' s') if r.others() else '—'} | {_contention(r)} |"
+        f"{_ranged(r.others(), ' s') if r.others() else '—'} | {_contention(r)} | "
+        f"{_crowded_efficiency(r, crowded.get(c.code))} |"
     )
 
 
@@ -190,9 +204,10 @@ def _contention(r: Row) -> str:
 _HEADER = (
     "| store | code | n | cycles | wall | feeds/s (min–max) | CPU per daemon | daemons' CPU "
     "| × one | with start-up | PG backends | CPU/1k feeds | eff. feeds/s | eff. CPU "
-    "| tail idle | conn | writes retried | others' CPU | machine busy | CPU wait | throttled |\n"
+    "| tail idle | conn | writes retried | others' CPU | machine busy | CPU wait | throttled "
+    "| eff. CPU, crowded one |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -207,7 +222,9 @@ def _schemas(args: argparse.Namespace) -> str:
 
 def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> str:
     rows = rows_of(results)
-    one = {r.first.code: r for r in rows if r.first.setup == "PostgreSQL" and r.first.daemons == 1}
+    ones = [r for r in rows if r.first.setup == "PostgreSQL" and r.first.daemons == 1]
+    one = {r.first.code: r for r in ones if not r.first.crowders}
+    crowded = {r.first.code: r for r in ones if r.first.crowders}
     quota = "no CPU confinement: the farm, the daemons and PostgreSQL share the cores"
     if args.cpu_per_daemon:
         quota = (f"each daemon (with its parse workers) confined to {args.cpu_per_daemon} CPU "
@@ -217,6 +234,7 @@ def render(args: argparse.Namespace, results: list[Cycle], elapsed: float) -> st
     flags += f" --baseline {args.baseline}" if args.baseline else ""
     flags += " --postgres-only" if args.postgres_only else ""
     flags += " --shared-schema" if args.shared_schema else ""
+    flags += " --crowd" if getattr(args, "crowd", False) else ""
     return f"""## Scale-out: poll cycles with 1, 2 and 3 daemons on PostgreSQL
 
     python -m bench.scaleout --feeds {args.feeds} --hosts {args.hosts}{flags}
@@ -270,15 +288,21 @@ information, `/proc/pressure/cpu`; throttled tasks are not runnable, so not in i
 quota before the period ended (cgroup `cpu.stat`). A daemon's CPU per feed rises with
 contention (switches, colder caches) without its code doing more, so where the machine
 is near saturation "eff. CPU" measures the machine as well as scaling out
-(docs/decisions/0092-what-learning-others-articles-costs.md). "baseline" rows are commit
-`{args.baseline or "—"}`, measured in the same run.
+(docs/decisions/0092-what-learning-others-articles-costs.md). With `--crowd`, one more
+setup of each code is one daemon whose cycles run while two crowders
+(`bench/scaleout_crowd.py`, each confined like a daemon) parse feeds flat out, crowding
+the machine as three daemons crowd each other with no articles of theirs to learn: its
+"eff. CPU" is what that
+contention alone costs one daemon, and "eff. CPU, crowded one" compares each n-daemon row
+with it instead of with the daemon alone, the machine's contention taken out. "baseline"
+rows are commit `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
 {quota}. Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it.
 Whole run: {elapsed:.0f} s.
 
 {_unread(results)}{_HEADER}
-{chr(10).join(_row(args, r, one) for r in rows)}"""
+{chr(10).join(_row(args, r, one, crowded) for r in rows)}"""
 
 
 def _unread(results: list[Cycle]) -> str:

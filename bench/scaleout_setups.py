@@ -29,6 +29,7 @@ from typing import IO, Any, LiteralString, TypeVar
 import psycopg
 
 from bench import scaleout_daemons as daemons_run
+from bench.scaleout_crowd import crowding
 from bench.scaleout_daemons import Daemon, Setup
 from bench.scaleout_databases import Databases, connect, crowded, databases
 from bench.scaleout_farm import set_cycle, wait_for_cycle
@@ -61,10 +62,11 @@ class Running:
     url: str
     configs: list[tuple[Path, int]]
     daemons: list[Daemon] = field(default_factory=list)
+    crowders: int = 0  # processes crowding the machine over each cycle (``--crowd``)
 
     @property
     def name(self) -> str:
-        return f"{self.setup.code}-{len(self.configs)}"
+        return f"{self.setup.code}-{len(self.configs)}" + ("-crowded" if self.crowders else "")
 
 
 def interleaved(setups: Sequence[T], rounds: int) -> list[tuple[int, T]]:
@@ -88,6 +90,8 @@ def measure_postgres(
         templates = _templates(farm, made, setups, shared)
         for setup in setups:
             runs = [_copy(farm, made, templates[setup.code], setup, n) for n in COUNTS]
+            if setup.crowd:  # one daemon as crowded as the most daemons crowd each other
+                runs.append(_copy(farm, made, templates[setup.code], setup, 1, max(COUNTS) - 1))
             results += _rounds(farm, made, runs, cycles)
     return results
 
@@ -133,16 +137,18 @@ def _warm(farm: Farm, made: Databases, setup: Setup) -> str:
     return name
 
 
-def _copy(farm: Farm, made: Databases, template: str, setup: Setup, count: int) -> Running:
-    _, url = made.create(f"{setup.code}_{count}", template)
+def _copy(
+    farm: Farm, made: Databases, template: str, setup: Setup, count: int, crowders: int = 0
+) -> Running:
+    _, url = made.create(f"{setup.code}_{count}" + ("_crowded" if crowders else ""), template)
     level = "warning" if setup.logs is None else "info"  # at info: retried writes are logged
     configs = []
     for i in range(count):
         port = daemons_run.free_port()
-        name = f"pg-{setup.code}-{count}-{i}"
+        name = f"pg-{setup.code}-{count}-{i}" + ("-crowded" if crowders else "")
         configs.append((daemons_run.write_config(farm.directory, name, _store(url), farm.urls,
                                                  port, level), port))  # fmt: skip
-    return Running(setup, url, configs)
+    return Running(setup, url, configs, crowders=crowders)
 
 
 @contextmanager
@@ -168,13 +174,15 @@ def _measure(farm: Farm, made: Databases, run: Running, round_number: int) -> Cy
     due = partial(_due_cycle, farm, run)
     connections = partial(postgres_connections, run.url)
     logged = run.setup.logs is not None
-    measured = daemons_run.measure(run.daemons, due, connections, logged)
+    with crowding(run.crowders, run.setup.cpus):
+        measured = daemons_run.measure(run.daemons, due, connections, logged)
     daemons_run.pause(run.daemons)
     wall = measured.stats["last"] - measured.stats["first"]
     others = measured.machine - sum(measured.cycle_cpu) - (measured.database_cpu or 0.0)
     cycle = Cycle("PostgreSQL", len(run.daemons), wall, measured.cycle_cpu, measured.connections,
                   measured.database_cpu, run.setup.code, measured.life_cpu,
                   measured.tail_idle, measured.retried, round_number, others)  # fmt: skip
+    cycle.crowders = run.crowders
     return with_contention(cycle, measured.contention)
 
 

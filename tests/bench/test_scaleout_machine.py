@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 import pytest
 
+from bench.scaleout_crowd import crowding
+from bench.scaleout_daemons import cpu_seconds, descendants
 from bench.scaleout_machine import Reading, between
 from bench.scaleout_report import Cycle, render
 from bench.scaleout_setups import with_contention
@@ -51,4 +54,42 @@ def test_the_report_shows_how_crowded_each_row_was() -> None:
     )  # fmt: skip
     row = render(args, [Cycle("PostgreSQL", 1, 20.0, [8.0], 10, 1.0), cycle], 1.0)
     assert "machine busy | CPU wait | throttled |" in row
-    assert row.rstrip().endswith("| 90.0 % | 3.5 s | 30.0 % |")
+    assert row.rstrip().endswith("| 90.0 % | 3.5 s | 30.0 % | — |")
+
+
+def _three(crowders: int, cpu: float, database: float, round_number: int = 1) -> Cycle:
+    daemons = 3 if not crowders else 1
+    share = [cpu / daemons] * daemons
+    return Cycle("PostgreSQL", daemons, 10.0, share, 10, database, round=round_number,
+                 crowders=crowders)  # fmt: skip
+
+
+def test_three_daemons_are_compared_with_the_crowded_one_too() -> None:
+    """The crowded one-daemon row is its own row, not the one daemon the others are
+    compared with; the last column compares them with it instead."""
+    args = argparse.Namespace(
+        feeds=100, hosts=10, cycles=1, cpu_per_daemon=0.4, baseline=None,
+        postgres_only=True, shared_schema=False, load=(1.0, 1.0, 1.0), crowd=True,
+    )  # fmt: skip
+    alone, crowded, three = _three(0, 8.0, 2.0), _three(2, 9.0, 2.0), _three(0, 12.0, 3.0)
+    alone.daemons, alone.cpu = 1, [8.0]
+    rows = render(args, [alone, three, crowded], 1.0).split("\n")[-3:]
+    assert [row.split(" | ")[2] for row in rows] == ["1", "3", "1 + 2 crowders"]
+    assert rows[1].split(" | ")[13] == "0.67"  # eff. CPU: 10 / 15 against the one alone
+    assert rows[1].endswith("| 0.73 |")  # 11 / 15 against the crowded one
+    assert rows[2].split(" | ")[13] == "0.91"  # what the crowding alone cost: 10 / 11
+    assert rows[0].endswith("| — |") and rows[2].endswith("| — |")
+
+
+def test_crowders_work_while_inside_and_are_gone_after() -> None:
+    with crowding(1, None):
+        (crowder,) = [pid for pid in descendants(os.getpid()) if _is_crowder(pid)]
+        first = cpu_seconds(crowder)
+        while cpu_seconds(crowder) <= first:  # it works: its CPU time grows (no deadline)
+            continue
+    with pytest.raises(ProcessLookupError):
+        os.kill(crowder, 0)  # ended and reaped
+
+
+def _is_crowder(pid: int) -> bool:
+    return b"bench.scaleout_crowd" in Path(f"/proc/{pid}/cmdline").read_bytes()
