@@ -12,6 +12,17 @@ condition until a line with that ``event`` arrives (or the process exits), never
 The config must set ``[log] format = "json"``. Timeouts are hang guards, not performance
 thresholds.
 
+A daemon's cold start (a fresh interpreter importing it, the story index warmed, the parse
+workers' fork server loading the models) can take most of a minute on a loaded machine, so
+no wait counts its guard across it: a wait the daemon is not ready for yet first waits for
+it to be ready, under the one cold-start guard (``COLD_START_GUARD``), then for its own
+condition under its own guard. A test whose first wait is on something else (a request to a
+receiver, a gate in a feed route) calls ``wait_ready()`` first. Ready is the daemon's first
+freeze of its start-up objects (``gc_frozen``, or ``gc_freeze_skipped``): decision 0086
+makes it once, once warm and before the first poll, in ``run`` and ``demo`` alike (a config
+logging above info keeps ``monitor.daemon.collector`` at info). A daemon that never gets
+there fails the wait, naming what it waited for, with its stderr.
+
 The command runs in a process group of its own, as a shell job does (``interrupt`` is a
 terminal's Ctrl-C), with a marker in its environment that everything it starts inherits
 (:mod:`tests.support.processes`): on exit, the parse workers and the rest must be gone
@@ -22,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,9 +43,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from tests.support.processes import HANG_GUARD, Proc, kill, marked, marked_env, new_token, wait_gone
+from tests.support.processes import (
+    COLD_START_GUARD,
+    HANG_GUARD,
+    Proc,
+    kill,
+    marked,
+    marked_env,
+    new_token,
+    wait_gone,
+)
 
-__all__ = ["HANG_GUARD", "DaemonProcess"]
+__all__ = ["COLD_START_GUARD", "HANG_GUARD", "READY_EVENTS", "DaemonProcess"]
+
+# Logged once, when the daemon is warm and before its first poll (decision 0086).
+READY_EVENTS = frozenset({"gc_frozen", "gc_freeze_skipped"})
+# A console log line (``demo``, or ``[log] format = "console"``): time, [level], event.
+_CONSOLE_EVENT = re.compile(r"^\S+ \[\s*\w+\s*\] (\w+)")
 
 
 class DaemonProcess:
@@ -63,6 +89,7 @@ class DaemonProcess:
         self.output: list[str] = []  # stdout
         self._events: list[dict[str, Any]] = []  # the JSON lines of stderr, each parsed once
         self._parsed = 0
+        self._ready, self._scanned = False, 0  # READY_EVENTS seen; stderr lines looked at
         self._changed = threading.Condition()
         self._open = 2  # streams not at end-of-file yet
         assert self.process.stdout is not None and self.process.stderr is not None
@@ -121,11 +148,45 @@ class DaemonProcess:
         timeout: float = HANG_GUARD,
     ) -> None:
         """Block until ``holds(events)`` is true of the log so far; AssertionError naming
-        ``what`` if the process ends (or the hang guard passes) first."""
+        ``what`` if the process ends (or the hang guard passes, counted once the daemon
+        is ready) first."""
+        self._past_cold_start(lambda: holds(self.events()))
         with self._changed:
             self._changed.wait_for(lambda: holds(self.events()) or self._ended, timeout)
         if not holds(self.events()):
             raise AssertionError(f"never saw {what}; stderr:\n{self.stderr()}")
+
+    @property
+    def ready(self) -> bool:
+        """Whether the daemon has logged that it is warm (:data:`READY_EVENTS`)."""
+        with self._changed:
+            while not self._ready and self._scanned < len(self.lines):
+                self._ready = _event_name(self.lines[self._scanned]) in READY_EVENTS
+                self._scanned += 1
+            return self._ready
+
+    def wait_ready(self) -> None:
+        """Block until the daemon is ready: past its cold start, about to poll.
+        AssertionError saying so if it exits, or ``COLD_START_GUARD`` passes, first."""
+        if not self._past_cold_start(lambda: False):
+            status = self.process.wait()
+            raise AssertionError(f"the daemon exited (status {status}) before it was ready; "
+                                 f"stderr:\n{self.stderr()}")  # fmt: skip
+
+    def _past_cold_start(self, holds: Callable[[], bool]) -> bool:
+        """Wait until the daemon is ready, or ``holds()`` (a wait's own condition, met
+        before it is ready), or it has ended: whether it is ready or ``holds()``.
+        AssertionError if ``COLD_START_GUARD`` passes first."""
+        with self._changed:
+            if self._changed.wait_for(
+                lambda: self.ready or holds() or self._ended, COLD_START_GUARD
+            ):
+                return self.ready or holds()
+        raise AssertionError(
+            f"the daemon was not ready ({' or '.join(sorted(READY_EVENTS))} logged, at info "
+            f"level by monitor.daemon.collector) within {COLD_START_GUARD:.0f} s of its start; "
+            f"stderr:\n{self.stderr()}"
+        )
 
     def wait_output(self, wanted: Callable[[str], bool], *, timeout: float = HANG_GUARD) -> str:
         """The first stdout line ``wanted`` accepts; AssertionError if the process ends (or
@@ -134,6 +195,7 @@ class DaemonProcess:
         def found() -> list[str]:
             return [line for line in self.output if wanted(line)]
 
+        self._past_cold_start(lambda: bool(found()))
         with self._changed:
             self._changed.wait_for(lambda: bool(found()) or self._ended, timeout)
             if not (lines := found()):
@@ -185,6 +247,13 @@ class DaemonProcess:
         if survivors and exc_type is None:
             listed = "\n".join(map(str, survivors))
             raise AssertionError(f"processes outlived the daemon (now killed):\n{listed}")
+
+
+def _event_name(line: str) -> str | None:
+    """The event a log line names, JSON or console; None for other lines."""
+    if (event := _json(line)) is not None:
+        return str(event.get("event"))
+    return match.group(1) if (match := _CONSOLE_EVENT.match(line)) else None
 
 
 def _json(line: str) -> dict[str, Any] | None:

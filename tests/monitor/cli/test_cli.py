@@ -13,6 +13,7 @@ import pytest
 from monitor.cli.main import main
 from monitor.stories import embedding
 from tests.support.feedserver import FeedServer
+from tests.support.processes import COLD_START_GUARD
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = str(ROOT / "config.example.toml")
@@ -186,7 +187,7 @@ def test_a_closed_output_pipe_ends_quietly() -> None:
         process.stdout.readline()
         process.stdout.close()
         stderr = process.stderr.read().decode()
-        process.wait(timeout=60)
+        process.wait(timeout=COLD_START_GUARD)  # a fresh interpreter loads the models
     assert process.returncode == 141, stderr
     assert "Traceback" not in stderr
 

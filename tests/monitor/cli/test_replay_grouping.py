@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from monitor.records import JoinReason
+from tests.support.processes import COLD_START_GUARD
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = str(ROOT / "config.example.toml")
@@ -142,7 +143,9 @@ def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _replay(feed: Path, seed: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "monitor", "replay", "--config", EXAMPLE, str(feed)]
-    done = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
+    done = subprocess.run(
+        command, env=env, capture_output=True, timeout=COLD_START_GUARD, check=False
+    )
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout
 

@@ -71,6 +71,7 @@ enabled = false
 [log]
 format = "json"
 level = "warning"
+levels = {{ "monitor.daemon.collector" = "info" }}  # gc_frozen: the daemon is ready
 [notifiers.hook]
 type = "webhook"
 url = "{hook}"
@@ -204,6 +205,8 @@ def test_three_daemons_one_killed_one_stopped_deliver_every_alert_once(
         a, b, c = (stack.enter_context(DaemonProcess(config)) for config in configs)
         stack.callback(_print_logs, a, b, c)  # shown by pytest when the test fails
         started = time.monotonic()
+        for daemon in (a, b, c):
+            daemon.wait_ready()
         farm.wait_until(lambda: farm.all_polled_since(started), HANG_GUARD, "round 0 polled")
 
         held = _kill_while_holding_leases(farm, url, a)  # round 1

@@ -26,7 +26,7 @@ from monitor.daemon.collector import (
     unfreeze_long_lived,
 )
 from tests.support.first_poll import one_feed_daemon, run_until_first_poll
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import COLD_START_GUARD, HANG_GUARD
 
 
 class _Cycle:
@@ -158,7 +158,7 @@ def test_the_default_is_what_a_fresh_interpreter_of_this_version_starts_with() -
     it before the run), and CPython's own for the versions whose source was read."""
     fresh = subprocess.run(  # with this process's environment, site included
         [sys.executable, "-c", "import gc; print(gc.get_threshold()[0])"],
-        capture_output=True, text=True, timeout=HANG_GUARD, check=True,
+        capture_output=True, text=True, timeout=COLD_START_GUARD, check=True,
     )  # fmt: skip
     default = python_default_young_threshold()
     assert default == int(fresh.stdout) > 0

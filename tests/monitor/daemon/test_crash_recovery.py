@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemon_process import DaemonProcess
+from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer
 from tests.support.receiver import HttpReceiver, Response
 
-WAIT = 30.0
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Wire</title>
 <item><title>Crane collapse shuts northern harbour</title><guid>hw-1</guid>
 <link>https://hw.example/1</link></item>
@@ -91,16 +90,18 @@ def test_kill_9_mid_send_then_restart_delivers_each_alert_exactly_once(
     config = _config(tmp_path, feeds, receiver, concurrency=1)
     receiver.enqueue(Response(hold=True))  # the first send never gets an answer
     with DaemonProcess(config) as first:
-        (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
+        first.wait_ready()
+        (held,) = receiver.wait_for(1, timeout=HANG_GUARD)[:1]
         first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=WAIT) == -signal.SIGKILL
+        assert first.wait() == -signal.SIGKILL
     pending = _states(tmp_path / "crash.db")
     assert pending.get("pending", 0) >= 1  # the held one, at least, was never marked sent
 
     with DaemonProcess(config) as second:
-        requests = receiver.wait_for(3, timeout=WAIT)  # held + the two alerts, answered
+        second.wait_ready()
+        requests = receiver.wait_for(3, timeout=HANG_GUARD)  # held + the two alerts, answered
         second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=WAIT) == 0, second.stderr()
+        assert second.wait() == 0, second.stderr()
     answered = requests[1:]
     keys = [request.headers["idempotency-key"] for request in answered]
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 2  # each alert accepted once
@@ -117,16 +118,18 @@ def test_kill_9_mid_concurrent_sends_then_restart_resends_under_the_same_keys(
     config = _config(tmp_path, feeds, receiver)
     receiver.enqueue(Response(hold=True))  # the first send never gets an answer
     with DaemonProcess(config) as first:
-        (held,) = receiver.wait_for(1, timeout=WAIT)[:1]
+        first.wait_ready()
+        (held,) = receiver.wait_for(1, timeout=HANG_GUARD)[:1]
         first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=WAIT) == -signal.SIGKILL
+        assert first.wait() == -signal.SIGKILL
     before = len(receiver.requests)
     assert _states(tmp_path / "crash.db").get("pending", 0) >= 1
 
     with DaemonProcess(config) as second:
-        receiver.wait_for(before + 1, timeout=WAIT)  # the restart resends
+        second.wait_ready()
+        receiver.wait_for(before + 1, timeout=HANG_GUARD)  # the restart resends
         second.send_signal(signal.SIGTERM)  # sends in flight finish and are recorded
-        assert second.wait(timeout=WAIT) == 0, second.stderr()
+        assert second.wait() == 0, second.stderr()
     resent = {request.headers["idempotency-key"] for request in receiver.requests[before:]}
     every = {request.headers["idempotency-key"] for request in receiver.requests}
     assert held.headers["idempotency-key"] in resent  # the interrupted send, repeated

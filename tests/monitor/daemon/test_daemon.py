@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +12,7 @@ import pytest
 
 from monitor.cli.main import main
 from tests.support.configs import iran_watch
-from tests.support.daemon_process import DaemonProcess
+from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
 from tests.support.receiver import HttpReceiver
 
@@ -23,8 +20,6 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <link>https://wire.example/</link><description>d</description>
 <item><title>Iranian troops reach Latakia airbase</title><guid>w-1</guid>
 <link>https://wire.example/1</link></item></channel></rss>"""
-
-STOP_WAIT = 60  # a guard against a hung process, not a performance threshold
 
 
 def _config(
@@ -88,23 +83,15 @@ def test_daemon_polls_alerts_and_stops_cleanly_on_signal(
 ) -> None:
     feeds, receiver = parts
     config = _config(tmp_path, feeds, receiver, event_loop)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    ) as process:
-        try:
-            (alert,) = receiver.wait_for(1, timeout=STOP_WAIT)
-            assert STALL_STARTED.wait(timeout=STOP_WAIT)
-            process.send_signal(sig)
-            _, stderr = process.communicate(timeout=STOP_WAIT)
-        finally:
-            process.kill()
+    with DaemonProcess(config) as daemon:
+        daemon.wait_ready()
+        (alert,) = receiver.wait_for(1, timeout=HANG_GUARD)
+        assert STALL_STARTED.wait(timeout=HANG_GUARD)
+        daemon.send_signal(sig)
+        status = daemon.wait()
+    stderr = daemon.stderr()
     assert alert.json()["rule"] == "iran"
-    assert process.returncode == 0, stderr
+    assert status == 0, stderr
     events = [json.loads(line) for line in stderr.splitlines() if line.strip()]
     assert {"timestamp", "level", "event"} <= events[0].keys()
     names = [event["event"] for event in events]
@@ -147,7 +134,7 @@ def test_demo_shows_an_alert_without_network_and_stops_on_ctrl_c() -> None:
     with DaemonProcess.demo() as demo:
         alert_line = demo.wait_output(lambda line: line.startswith("["))
         demo.interrupt()
-        status = demo.wait(timeout=STOP_WAIT)
+        status = demo.wait()
     stderr = demo.stderr()
     assert alert_line.split("]")[0] in {"[LOW", "[MEDIUM", "[HIGH", "[CRITICAL"}
     assert status == 0, stderr

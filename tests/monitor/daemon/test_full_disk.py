@@ -133,6 +133,7 @@ def test_a_full_disk_while_sending_sends_each_alert_once(
         hooks.add_route("/hook", hook.route)
         config = _config(tmp_path, disk, [feeds.url("/wire.xml")], hooks.url("/hook"))
         with DaemonProcess(config) as daemon:
+            daemon.wait_ready()
             assert hook.arrived.wait(HANG_GUARD)  # every alert is queued; one is in flight
             alerts = len([e for e in daemon.events() if e.get("event") == "alert_raised"])
             disk.fill()

@@ -15,7 +15,6 @@ import pytest
 from monitor.cli.main import main
 from tests.support.daemon_process import HANG_GUARD, DaemonProcess
 from tests.support.feedserver import FeedServer, RecordedRequest, Reply, Route
-from tests.support.processes import COLD_START_GUARD
 from tests.support.receiver import HttpReceiver, Response
 
 HARBOUR = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Wire</title>
@@ -91,6 +90,7 @@ def test_sigterm_lets_work_in_flight_finish_then_exits_0(
         config = _config(tmp_path, [feeds.url("/gated.xml")], hooks.url("/hook"),
                          shutdown_timeout=HANG_GUARD)  # fmt: skip
         with DaemonProcess(config) as daemon:
+            daemon.wait_ready()
             assert gate.arrived.wait(HANG_GUARD)  # the poll or the send is in flight
             daemon.send_signal(signal.SIGTERM)
             stopping = daemon.wait_event("daemon_stopping")
@@ -135,8 +135,8 @@ def test_one_deadline_bounds_the_drain_and_unfinished_work_resumes_at_start(
         urls = [feeds.url("/harbour.xml"), feeds.url("/stalled.xml")]
         config = _config(tmp_path, urls, receiver.url("/hook"), shutdown_timeout=1)
         with DaemonProcess(config) as daemon:
-            # The daemon's cold start comes first: under load it nears HANG_GUARD itself.
-            receiver.wait_for(1, timeout=COLD_START_GUARD)  # harbour's poll is over
+            daemon.wait_ready()
+            receiver.wait_for(1, timeout=HANG_GUARD)  # harbour's poll is over
             assert poll_started.wait(HANG_GUARD)
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait() == 0, daemon.stderr()

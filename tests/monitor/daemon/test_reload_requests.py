@@ -102,7 +102,7 @@ async def test_post_reload_answers_with_the_changes_or_every_error(
 def test_sighup_reloads_a_running_daemon_and_a_broken_file_is_logged(reload_world: World) -> None:
     reload_world.write("/a.xml")
     with DaemonProcess(reload_world.path) as daemon:
-        daemon.wait_event("daemon_started")
+        daemon.wait_ready()
         assert [alert["rule"] for alert in reload_world.alerts(1)] == ["cranes"]
         reload_world.write("/a.xml", "/b.xml", rules=CRANES + FLOODS)
         daemon.send_signal(signal.SIGHUP)

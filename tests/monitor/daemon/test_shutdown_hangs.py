@@ -58,7 +58,7 @@ def test_sigterm_exits_while_a_write_waits_on_a_lock_a_peer_never_gives_back(
         config = _config(tmp_path, feed_url, f'url = "{url}"')
         peer.execute(STORIES_LOCK, (_schema_of(peer),))
         with DaemonProcess(config) as daemon:
-            daemon.wait_event("daemon_started")
+            daemon.wait_ready()
             _wait_for_a_lock_waiter(peer)  # the daemon's article write, stuck behind us
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait() == 0, daemon.stderr()
@@ -78,7 +78,7 @@ def test_sigterm_exits_while_the_first_claim_waits_behind_a_peers_open_insert(
         config = _config(tmp_path, feed_url, f'url = "{url}"')
         with peer.transaction(), DaemonProcess(config) as daemon:
             peer.execute("INSERT INTO feeds (url) VALUES (%s)", (feed_url,))
-            daemon.wait_event("daemon_started")
+            daemon.wait_ready()
             _wait_for_a_lock_waiter(peer)  # the daemon's publish of its feeds, behind ours
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait() == 0, daemon.stderr()

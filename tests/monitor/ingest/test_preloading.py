@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from monitor.observability.logs import INHERITED_SETTINGS
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import COLD_START_GUARD
 
 # Broken installs: each package imports, and its model fails as it is loaded.
 BROKEN = {
@@ -67,7 +67,7 @@ def test_a_model_that_fails_to_preload_is_logged_once_and_the_fork_server_lives(
     env = {name: value for name, value in os.environ.items() if name != INHERITED_SETTINGS}
     done = subprocess.run(
         [sys.executable, "-m", "tests.support.broken_preloads", *filter(None, [log_format])],
-        capture_output=True, text=True, timeout=HANG_GUARD, check=True,
+        capture_output=True, text=True, timeout=COLD_START_GUARD, check=True,
         env={**env, "PYTHONPATH": path},
     )  # fmt: skip
     assert done.stdout.split() == ["0"]  # a process forked from the fork server ran

@@ -30,9 +30,8 @@ from tests.monitor.stories.test_warmup import (
     _index_contents,
     _stored,
 )
+from tests.support.processes import COLD_START_GUARD, HANG_GUARD
 from tests.support.stores import STORE_BACKENDS, new_store, store_location
-
-HANG_GUARD = 120.0  # seconds: a child that never ends fails the test, never hangs it
 
 
 def _settings(backend: str, location: str) -> StoreSettings:
@@ -49,7 +48,7 @@ async def _warmed(
         store.watch_stories(SharedStories(dedup))
     warmup = StoryWarmup(store, dedup, path, lambda: NOW, child=child, child_from=0)
     with capture_logs() as logs:
-        await asyncio.wait_for(warmup.warm(), HANG_GUARD)
+        await asyncio.wait_for(warmup.warm(), COLD_START_GUARD)  # a child may warm it
     events = {line["event"]: line for line in logs}
     return dedup, {**events["story_index_warmed"], "events": events}
 

@@ -19,7 +19,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.processes import HANG_GUARD, Proc, kill, marked_env, new_token, wait_gone
+from tests.support.processes import (
+    COLD_START_GUARD,
+    HANG_GUARD,
+    Proc,
+    kill,
+    marked_env,
+    new_token,
+    wait_gone,
+)
 
 # The daemon's side, in a process of its own: the order it would send, then the wait.
 PARENT = """
@@ -39,7 +47,7 @@ def _stalled_database(folder: Path) -> socket.socket:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(folder / ".s.PGSQL.5432"))
     server.listen()
-    server.settimeout(HANG_GUARD)
+    server.settimeout(COLD_START_GUARD)  # the daemon's and its child's interpreters start
     return server
 
 

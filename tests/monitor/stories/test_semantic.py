@@ -27,7 +27,7 @@ from monitor.stories.embedding import encode_headlines
 from monitor.stories.index import StoryIndex
 from monitor.stories.semantic import VectorWindow
 from monitor.stories.shared import SharedStories
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import COLD_START_GUARD
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BACKGROUND = (
@@ -351,6 +351,6 @@ def test_a_process_that_exits_inside_a_vector_add_exits_cleanly() -> None:
     env = {**os.environ, "PYTHONPATH": str(root)}
     command = [sys.executable, "-c", _IN_AN_ADD_AT_EXIT]
     done = subprocess.run(
-        command, env=env, capture_output=True, text=True, check=False, timeout=HANG_GUARD
+        command, env=env, capture_output=True, text=True, check=False, timeout=COLD_START_GUARD
     )
     assert (done.returncode, done.stderr) == (0, "")

@@ -1,8 +1,10 @@
-"""/metrics reports the daemon's process and its parse workers: a real ``wirewatch run``
-parses a loopback feed in a worker process and is scraped over real HTTP."""
+"""/metrics reports the daemon's process and its parse workers: a daemon (in this process,
+as ``wirewatch run`` builds it) parses a loopback feed in a worker process and is scraped
+over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -13,10 +15,15 @@ import pytest
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.config import Config
+from monitor.config.settings import load_config
+from monitor.daemon.daemon import Daemon
+from monitor.records import PollStatus
+from monitor.web import start_listener
 from monitor.web.process_metrics import OwnProcessCollector, resident_bytes
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
-from tests.support.daemon_process import DaemonProcess
 from tests.support.feedserver import FeedServer
+from tests.support.processes import HANG_GUARD
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <link>https://wire.example/</link><description>d</description>
@@ -52,13 +59,26 @@ def _scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, flo
     with FeedServer() as feeds:
         feeds.add_feed("/feed.xml", FEED)
         url = feeds.url("/feed.xml")
-        config = one_feed_config(tmp_path, url, parse_workers=1, tables=tables)
-        with DaemonProcess(config) as daemon:
-            port = daemon.wait_event("listener_started")["port"]
-            daemon.wait_event("feed_polled")
-            response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30)
-        assert response.status_code == 200
-        yield _values(response.text)
+        yield asyncio.run(
+            _scrape_after_a_poll(load_config(one_feed_config(tmp_path, url, parse_workers=1,
+                                                             tables=tables)))
+        )  # fmt: skip
+
+
+async def _scrape_after_a_poll(config: Config) -> dict[str, float]:
+    """The daemon's listener serving, one round polled (its workers started first), then
+    /metrics scraped."""
+    daemon = await Daemon.build(config)
+    try:
+        assert await start_listener(daemon.listener, config.settings.listener)
+        (outcome,) = await daemon.run_once()
+        assert (outcome.status, outcome.entries) == (PollStatus.OK, 1), outcome  # parsed
+        async with httpx.AsyncClient(timeout=HANG_GUARD) as http:
+            response = await http.get(daemon.listener.url + "/metrics")
+    finally:
+        await daemon.close()
+    assert response.status_code == 200
+    return _values(response.text)
 
 
 @pytest.mark.parametrize("name", PROCESS_SERIES)
