@@ -14,7 +14,7 @@ from monitor.daemon.daemon import Daemon
 from monitor.ingest import PollOutcome
 from tests.support.configs import JSON_LOGS_ANY_PORT, one_feed_config
 from tests.support.feedserver import FeedServer
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import COLD_START_GUARD
 
 FEED_PATH = "/feed.xml"
 WIRE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -57,5 +57,6 @@ async def run_until_first_poll(
     daemon.poll = first_poll  # type: ignore[method-assign]
     stop = asyncio.Event()
     running = asyncio.create_task(daemon.run_forever(stop))
-    await asyncio.wait_for(polled.wait(), HANG_GUARD)
+    # Across the warm-up and the parse workers' start: a fork server loading the models.
+    await asyncio.wait_for(polled.wait(), COLD_START_GUARD)
     return stop, running

@@ -12,7 +12,7 @@ import threading
 from multiprocessing.connection import Connection
 
 from monitor.feeds import ParsePool
-from tests.support.processes import HANG_GUARD
+from tests.support.processes import COLD_START_GUARD, HANG_GUARD
 
 __all__ = ["loading_pool", "slow_model_load", "workers_loading"]
 
@@ -38,7 +38,7 @@ async def workers_loading(said: Connection, workers: int) -> list[int]:
 
 
 def _loading(said: Connection) -> int:
-    assert said.poll(HANG_GUARD), "no worker reached its warmer"
+    assert said.poll(COLD_START_GUARD), "no worker reached its warmer"  # a fork server starts
     step, pid = said.recv()
     assert step == "loading"
     return int(pid)

@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 from monitor.feeds import ParsePool
 from monitor.feeds.parse_pool import REPLACE_INTERVAL
 from tests.support.loading_workers import loading_pool, workers_loading
-from tests.support.processes import HANG_GUARD, sigkill_self
+from tests.support.processes import COLD_START_GUARD, HANG_GUARD, sigkill_self
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ async def test_the_fork_server_start_holds_the_executor_lock_free() -> None:
         assert pool._lock.acquire(blocking=False)
         pool._lock.release()
         pool.release.set()
-        await asyncio.wait_for(starting, HANG_GUARD)
+        await asyncio.wait_for(starting, COLD_START_GUARD)  # the fork server starts now
         assert pool.started
         assert set(pool.worker_pids()) == pool.ready_pids != set()
     finally:
