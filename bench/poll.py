@@ -1,6 +1,7 @@
 """One poll cycle of 10,000 feeds through the daemon's real fetch → parse → store path.
 
     python -m bench.poll [--feeds 10000] [--hosts 500] [--sample 300] [--output PATH]
+    python -m bench.poll --decisions [--feeds 10000] [--hosts 500]
 
 A loopback feed farm (``bench.feedfarm``, its own process) serves the feeds from many
 loopback addresses with ETags; a fifth of them changed since the last cycle. The store is
@@ -18,6 +19,14 @@ the same sample in the same farm state; its figures are the median of the three.
 sequential loop waits on the farm at every request, so a burst of other work on the
 machine stretches one pass far more than it stretches the concurrent daemon: one pass
 alone made the ratio move with whatever else ran at that moment.
+
+What the pooled cycle decides is not comparable from run to run: its polls run
+concurrently, feeds are ingested in the order their parses end, and the farm's headlines
+(seven words of 300) chain into stories of hundreds of articles whose make-up depends on
+that order (five cycles of one tree gave four groupings). ``--decisions`` runs the same
+cycle with one fetch at a time (no spacing), so the feeds are ingested in one order, and
+prints a digest of what it decided (the new articles' stories by their titles, and the
+alerts) to compare between two checkouts; it measures nothing and writes no section.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import multiprocessing
 import os
 import platform
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -75,13 +85,18 @@ def start_farm(
     return process, urls
 
 
-def write_config(directory: Path, urls: list[str], workers: int) -> Path:
+# One fetch at a time, no spacing: feeds are ingested in one order (``--decisions``).
+IN_TURN = "concurrency = 1\nhost_concurrency = 1\nhost_spacing = 0\n"
+
+
+def write_config(directory: Path, urls: list[str], workers: int, daemon: str = "") -> Path:
     feeds = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "{url}"\n' for i, url in enumerate(urls))
     path = directory / f"poll-{workers}.toml"
     path.write_text(
         "[daemon]\n"
         f"parse_workers = {workers}\n"
         "jitter = 0\n"
+        f"{daemon}"
         "[store]\n"
         f'path = "{directory / f"poll-{workers}.db"}"\n'
         '[log]\nlevel = "warning"\nformat = "json"\n' + feeds,
@@ -130,6 +145,52 @@ async def seed_store(db_path: Path, urls: list[str], now: datetime) -> int:
     await store._run(insert)
     await store.close()
     return len(articles)
+
+
+def decisions(db_path: Path, since: datetime) -> dict[str, Any]:
+    """What a cycle decided about the articles fetched after ``since``: its stories as
+    sets of titles (article and story IDs name the farm's address, which changes from
+    run to run) and its alerts by story, rule and event; their digest, and counts."""
+    db = sqlite3.connect(db_path)
+    try:
+        rows = db.execute(
+            "SELECT story_id, title FROM articles WHERE fetched_at > ?", (since.isoformat(),)
+        ).fetchall()
+        alerted = db.execute("SELECT story_id, rule, event FROM alerts").fetchall()
+    finally:
+        db.close()
+    stories: dict[str, list[str]] = {}
+    for story_id, title in rows:
+        stories.setdefault(story_id, []).append(title)
+    named = {story_id: sorted(titles) for story_id, titles in stories.items()}
+    grouping = sorted(named.values())
+    alerts = sorted((named.get(story_id, []), rule, event) for story_id, rule, event in alerted)
+    text = json.dumps([grouping, alerts], ensure_ascii=False)
+    return {
+        "articles": len(rows),
+        "stories": len(grouping),
+        "joined": sum(1 for titles in grouping if len(titles) > 1),
+        "alerts": len(alerts),
+        "digest": hashlib.sha256(text.encode()).hexdigest()[:16],
+    }
+
+
+def decisions_run(args: argparse.Namespace) -> dict[str, Any]:
+    """The pooled cycle with one fetch at a time; what it decided (:func:`decisions`)."""
+    farm, urls = start_farm(args.feeds, args.hosts)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ww-poll-") as folder:
+            config = write_config(Path(folder), urls, -1, IN_TURN)
+            db = Path(load_config(config).settings.store.path)
+            set_cycle(urls[0], 0)
+            now = datetime.now(UTC)
+            asyncio.run(seed_store(db, urls, now))
+            set_cycle(urls[0], 1)
+            client_run(config, farm.pid or 0)
+            return decisions(db, now - timedelta(days=1))  # the seeded ones are older
+    finally:
+        farm.terminate()
+        farm.join()
 
 
 def set_cycle(url: str, cycle: int) -> None:
@@ -274,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=500)
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--decisions", action="store_true", help="print what a cycle decides")
     args = parser.parse_args(argv)
+    if args.decisions:
+        print(json.dumps(decisions_run(args)))
+        return 0
     args.load = os.getloadavg()
     started = time.perf_counter()
     farm, urls = start_farm(args.feeds, args.hosts)
