@@ -76,9 +76,9 @@ async def parse_changed(
 ) -> tuple[str, Parsed | None]:
     """The fetched body's digest, and :func:`parse_document`'s result unless the body is
     the very bytes whose digest is ``last_hash`` (None: not parsed again). Both off the
-    event loop (:func:`read_changed`): hashing a body there released the GIL to the
-    store's and the vector window's threads, and waiting to take it back cost the loop
-    ~0.5 ms a body on a busy machine (decision 0085)."""
+    event loop (:func:`read_changed`): hashing there cost the loop ~50 µs of CPU a body,
+    and far more wall on a busy machine (hashlib releases the GIL, and the loop has to
+    take it back: decision 0085)."""
     body, url = fetched.body, fetched.final_url
     parse = _parse_job(body, fetched.content_type, feed, pipe, hint=hint, url=url)
     work = functools.partial(read_changed, parse, feed.language, body, last_hash)
