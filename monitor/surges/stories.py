@@ -11,6 +11,9 @@ from monitor.surges.memory import Memory, StoryLife
 from monitor.surges.model import SurgeKind
 from monitor.surges.tracks import Report, Track
 
+# An enum member read from its class costs a descriptor call (~0.1 µs on Python 3.11).
+_STORY = SurgeKind.STORY
+
 
 def second_outlet(
     memory: Memory, story_id: str, life: StoryLife, outlet: str, report: Report
@@ -23,7 +26,7 @@ def second_outlet(
         return None
     life.outlet = None
     track = Track(life.title, born=life.opened)
-    track.add_report((life.opened, story_id, outlet), (story_id, outlet), -math.inf, 0.0)
+    track.window[story_id, outlet] = life.opened
     memory.tracks[SurgeKind.STORY][story_id] = track
     return track
 
@@ -34,7 +37,7 @@ def sweep_stories(
     """Learn from stories whose first ``window`` is over; drop those past ``story_span``.
     Return when the next sweep is due."""
     learned = []
-    unsampled, lives, tracks = memory.unsampled, memory.lives, memory.tracks[SurgeKind.STORY]
+    unsampled, lives, tracks = memory.unsampled, memory.lives, memory.tracks[_STORY]
     while unsampled:
         life = lives.get(unsampled[0])
         if life is not None and life.opened + window > now:
