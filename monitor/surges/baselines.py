@@ -44,7 +44,7 @@ def key_score(
     observed = max(exposure - before - window, 0.0)  # its own hours, out of the window
     rate = _rate(observed)
     expected = shape * window / rate
-    count = len(track.window)
+    count = len(track.reports)
     if count <= expected:  # not above its baseline: no tail to sum
         return expected, 0.0
     return expected, negbin_score(count, shape, rate, window, floor)
@@ -94,7 +94,7 @@ def key_fires_from(
     highest = max(grown - before * kept - low_window, 0.0)
     rate = max(_rate(lowest), _rate(highest))
     q = low_window / (rate + low_window)
-    return least_reaching(len(track.window), shape, q, threshold - BOUND_MARGIN)
+    return least_reaching(len(track.reports), shape, q, threshold - BOUND_MARGIN)
 
 
 def window_exposure(profile: HourOfWeek, start: float, end: float) -> float:

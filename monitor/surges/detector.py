@@ -29,7 +29,7 @@ from monitor.surges.stats import HOUR, hour_slices, slot_of
 from monitor.surges.stories import second_outlet, sweep_stories
 from monitor.surges.tracks import (
     FirstReport,
-    Pair,
+    Report,
     Track,
     folded_story,
     outlet_of,
@@ -40,6 +40,7 @@ from monitor.surges.tracks import (
 
 Rules = tuple[str, ...]
 Names = tuple[tuple[str, str], ...]  # (folded key, as shown)
+Pair = tuple[str, str]  # (story_id, outlet)
 
 # The kinds as module globals for the counting path: an enum member read from its class
 # costs a descriptor call (~0.1 µs on Python 3.11), a global a few nanoseconds.
@@ -134,71 +135,69 @@ class SurgeDetector:
         if moment < now - self._window:  # a backlog after downtime: history, not news
             self._remember(rules, names, moment, now)
             return
-        pair = (story_id, outlet)  # shared by every key the sighting counts
+        # One report and one (story, outlet) pair, shared by every key the sighting counts.
+        pair = (story_id, outlet)
+        report = (now, story_id, outlet)
         life = memory.lives.get(story_id)
         if life is None:
-            self._open_story(story_id, title, now, pair, into)
+            self._open_story(story_id, title, report, pair, into)
         elif now < life.opened + self._window:  # a story is judged in its first window only
-            self._count(_STORY, ((story_id, life.title),), now, pair, into, lives=memory.lives)
+            self._count(_STORY, ((story_id, life.title),), report, pair, into, lives=memory.lives)
         if rules:  # a repeated key adds nothing: its pair is counted
-            self._count(_RULE, zip(rules, rules, strict=True), now, pair, into)
+            self._count(_RULE, zip(rules, rules, strict=True), report, pair, into)
         if names:
-            self._count(_NAME, names, now, pair, into)
+            self._count(_NAME, names, report, pair, into)
 
     def _count(
         self,
         kind: SurgeKind,
         keys: Iterable[tuple[str, str]],
-        now: float,
-        pair: Pair,
+        report: Report,
+        pair: tuple[str, str],
         fired: list[Surge],
         *,
         lives: dict[str, StoryLife] | None = None,
     ) -> None:
-        """One report at ``now`` of each (key, label) of ``kind`` (none when its ``pair``,
-        its (story, outlet), is in the window already); a story's outlets in its first
+        """One ``report`` of each (key, label) of ``kind`` (none when its ``pair``, its
+        (story, outlet), is in the window already); a story's outlets in its first
         window counted (in ``lives``, given for stories) before it is judged on them. A key
         with ``min_count`` reports or more (before expiring) has its window expired (also
         of a kind turned off: its reports stay bounded), then the guards, cheapest first:
         its kind on and warmed up (asked once for all the keys), ``min_count`` reports, no
         cool-down, ``min_outlets`` outlets; only then is it tested (``_test``). The
         hottest loop of the detector, hence the locals and the guards written out."""
-        min_count, min_outlets = self._mins
+        now, (min_count, min_outlets) = report[0], self._mins
         start, forget = now - self._window, self._forget
         judged, tracks = self._judged[kind], self._memory.tracks[kind]
         for key, label in keys:
             track = tracks.get(key)
             if not isinstance(track, Track):  # new or seen once: a lone report or promoted
-                track = self._grown(kind, key, label, (now, *pair), track)
+                track = self._grown(kind, key, label, report, track)
                 if track is None:  # held as its first report (a story's outlet counted)
                     continue
-            window = track.window
-            if pair not in window:  # ``Track.add_pair`` inlined for a new pair (most reports)
-                window[pair] = now
-            elif not track.add_pair(pair, now, start, forget):  # in the window already
+            pairs, reports = track.pairs, track.reports
+            if pair not in pairs:  # ``Track.add_report`` inlined for a new pair (most reports)
+                pairs.add(pair)
+                reports.append(report)
+            elif not track.add_report(report, pair, start, forget):  # in the window already
                 continue
             if lives is not None:
                 lives[key].first_outlets += 1
-            if len(window) < min_count:
+            if len(reports) < min_count:
                 continue
-            if track.oldest < start:
+            if reports[0][0] < start:
                 track.expire(start, forget)
-            if not judged or len(window) < min_count or track.cooled_until > now:
+            if not judged or len(reports) < min_count or track.cooled_until > now:
                 continue
-            if (len(window) >= track.fires_from or now >= track.bound_until) and len(
-                set(map(outlet_of, window))
+            if (len(reports) >= track.fires_from or now >= track.bound_until) and len(
+                set(map(outlet_of, reports))
             ) >= min_outlets:  # not below a count its test cannot fire at (``_bound``)
                 surge = self._test(kind, key, track, now)
                 if surge is not None:
                     fired.append(surge)
 
     def _grown(
-        self,
-        kind: SurgeKind,
-        key: str,
-        label: str,
-        report: tuple[float, str, str],
-        first: FirstReport | None,
+        self, kind: SurgeKind, key: str, label: str, report: Report, first: FirstReport | None
     ) -> Track | None:
         """A key without a window: its first report kept alone (None: counted, nothing to
         judge yet), else the key promoted to a :class:`Track` for ``report`` to be added."""
@@ -272,22 +271,22 @@ class SurgeDetector:
         return first
 
     def _open_story(
-        self, story_id: str, title: str, now: float, pair: Pair, fired: list[Surge]
+        self, story_id: str, title: str, report: Report, pair: Pair, fired: list[Surge]
     ) -> None:
         """A story's first report. Most articles open a story, and with ``min_count`` above
         one its first report can only be held: its life keeps its outlet, without
         ``_count``'s loop and guards and without a track (docs/decisions/0060, 0094)."""
-        memory = self._memory
+        memory, now = self._memory, report[0]
         memory.opened.append(story_id)
         memory.unsampled.append(story_id)
         if (ends := now + self._first_end) < self._sweep_due:  # its end before the others'
             self._sweep_due = ends
         if self._mins[0] < 2 or story_id in memory.tracks[_STORY]:  # counted
             memory.lives[story_id] = StoryLife(now, title)
-            self._count(_STORY, ((story_id, title),), now, pair, fired, lives=memory.lives)
+            self._count(_STORY, ((story_id, title),), report, pair, fired, lives=memory.lives)
             return
         # Its one report is its outlet, kept by its life: no track until a second outlet.
-        memory.lives[story_id] = StoryLife(now, title, 1, False, pair[1])
+        memory.lives[story_id] = StoryLife(now, title, 1, False, report[2])
 
     def _test(self, kind: SurgeKind, key: str, track: Track, now: float) -> Surge | None:
         """A key past ``_count``'s guards: the test, then the spread of a rule's or name's

@@ -155,7 +155,7 @@ def _add_report(track: Tracked, report: tuple[float, str, str]) -> None:
     if isinstance(track, FirstReport):
         track.report = report
     else:
-        track.add_pair((report[1], report[2]), report[0], -math.inf, 0.0)
+        track.add_report(report, report[1:], -math.inf, 0.0)
 
 
 def _life(story_id: str, life: StoryLife) -> list[Any]:

@@ -26,7 +26,7 @@ def second_outlet(
         return None
     life.outlet = None
     track = Track(life.title, born=life.opened)
-    track.window[story_id, outlet] = life.opened
+    track.add_report((life.opened, story_id, outlet), (story_id, outlet), -math.inf, 0.0)
     memory.tracks[SurgeKind.STORY][story_id] = track
     return track
 

@@ -4,7 +4,7 @@ of the reports that left the window (its baseline). Times are seconds since the 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +14,7 @@ from monitor.surges.model import MAX_TOP, Surge, SurgeKind, surge_id
 
 # (when, story_id, outlet): one independent report in the window
 Report = tuple[float, str, str]
-Pair = tuple[str, str]  # (story_id, outlet): what counts once in a window
-outlet_of = itemgetter(1)  # a pair's outlet
+outlet_of = itemgetter(2)  # a report's outlet
 
 
 @dataclass(slots=True)
@@ -46,7 +45,7 @@ class Baseline:
 @dataclass(slots=True)
 class FirstReport(Baseline):
     """A key with at most one report in its window: most names are seen once and never
-    again, so they hold one report, not a window's container. Its second
+    again, so they hold one report, not a window's deque, set and counts. Its second
     report promotes it to a :class:`Track` (``promoted``) that holds what it would have
     held all along (docs/decisions/0060)."""
 
@@ -74,8 +73,8 @@ class FirstReport(Baseline):
         track = Track(self.label, self.baseline, self.baseline_at, self.cooled_until,
                       self.exposure_then, self.born)  # fmt: skip
         if self.report is not None:
-            moment, story_id, outlet = self.report
-            track.window[story_id, outlet] = moment
+            _, story_id, outlet = self.report
+            track.add_report(self.report, (story_id, outlet), -math.inf, 0.0)
         return track
 
 
@@ -84,14 +83,11 @@ class Track(Baseline):
     """A story, rule or name. A (story, outlet) pair counts once per window: a wire
     text's copies share one outlet key, so they add nothing."""
 
-    # The window: each (story, outlet) pair in it at its report's time, oldest first (the
-    # clock never goes back). One container per key for membership, count and order (a
-    # report deque and a pair set before); ordered, so the oldest leave in O(1) each (a
-    # plain dict skips the holes they leave on every read from its start: 0094).
-    window: OrderedDict[Pair, float] = field(default_factory=OrderedDict)
-    # At most the oldest report's time (-inf: not known): a window whose ``oldest`` is
-    # not before the window's start has nothing to expire. The detector's, not saved.
-    oldest: float = -math.inf
+    reports: deque[Report] = field(default_factory=deque)
+    # Outlets and stories are counted by a pass (in C: ``outlets``) when asked: only a
+    # count past ``min_count`` asks, and keeping per-outlet counts as every report comes
+    # and goes cost more than the passes.
+    pairs: set[tuple[str, str]] = field(default_factory=set)
     # A rule's or name's count below which its test cannot fire until ``bound_until`` (the
     # end of the clock's hour when it was last tested): the detector's, not saved.
     fires_from: int = 0
@@ -107,67 +103,61 @@ class Track(Baseline):
     ) -> bool:
         """Count one report; False when its (story, outlet) is in the window already
         (``start``: the window's; reports before it are expired lazily, only when needed)."""
-        return self.add_pair((story_id, outlet), moment, start, forget)
+        return self.add_report((moment, story_id, outlet), (story_id, outlet), start, forget)
 
-    def add_pair(self, pair: Pair, moment: float, start: float, forget: float) -> bool:
-        """``add`` with the (story, outlet) pair built by the caller: one sighting's keys
-        share one tuple instead of building one each."""
-        window = self.window
-        if pair in window:  # in the window already, unless it is leaving it now
+    def add_report(
+        self, report: Report, pair: tuple[str, str], start: float, forget: float
+    ) -> bool:
+        """``add`` with the report and its (story, outlet) pair built by the caller: one
+        sighting's keys share the two tuples instead of building two each."""
+        pairs = self.pairs
+        held = len(pairs)
+        pairs.add(pair)  # one lookup when new (most reports)
+        if len(pairs) == held:  # in the window already, unless it is leaving it now
             self.expire(start, forget)
-            if pair in window:
+            if pair in pairs:
                 return False
-        window[pair] = moment
+            pairs.add(pair)
+        self.reports.append(report)
         return True
 
     def expire(self, start: float, forget: float) -> None:
         """Move reports older than ``start`` from the window into the baseline (``forget``:
         the decay rate per second)."""
-        window, exp = self.window, math.exp
-        left, gone = 0.0, 0  # the leaving reports' weights at ``start``, summed oldest first
-        for moment in window.values():  # the hot loop
-            if moment >= start:
-                self.oldest = moment
-                break
-            left += exp(forget * (moment - start))
-            gone += 1
-        else:
-            self.oldest = -math.inf  # empty: the next report's time is not known yet
-        if not gone:
+        reports = self.reports
+        if not reports or reports[0][0] >= start:
             return
-        popitem = window.popitem  # the oldest first, each in O(1)
-        for _ in range(gone):
-            popitem(False)
+        left = 0.0  # the leaving reports' weights at ``start``
+        pairs, exp = self.pairs, math.exp
+        while reports and reports[0][0] < start:  # the hot loop: _drop inlined
+            moment, story_id, outlet = reports.popleft()
+            pairs.discard((story_id, outlet))
+            left += exp(forget * (moment - start))
         self.baseline = self.baseline_now(start, forget) + left
         self.baseline_at = start
 
     @property
-    def reports(self) -> list[Report]:
-        """The window's reports, oldest first: (when, story_id, outlet)."""
-        return [(moment, story_id, outlet) for (story_id, outlet), moment in self.window.items()]
-
-    @property
     def count(self) -> int:
-        return len(self.window)
+        return len(self.reports)
 
     def outlets(self) -> int:
         """Distinct outlets in the window (a pass in C)."""
-        return len(set(map(outlet_of, self.window)))
+        return len(set(map(outlet_of, self.reports)))
 
     def by_story(self) -> dict[str, int]:
         """Reports in the window per story (a pass over them)."""
         counts: dict[str, int] = {}
-        for story_id, _ in self.window:
+        for _, story_id, _ in self.reports:
             counts[story_id] = counts.get(story_id, 0) + 1
         return counts
 
     def window_start(self) -> float:
-        return next(iter(self.window.values()))
+        return self.reports[0][0]
 
     def top_outlets(self) -> tuple[str, ...]:
         """The outlets with the most reports in the window (ties by name)."""
         counts: dict[str, int] = {}
-        for _, outlet in self.window:
+        for _, _, outlet in self.reports:
             counts[outlet] = counts.get(outlet, 0) + 1
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return tuple(outlet for outlet, _ in ranked[:MAX_TOP])
