@@ -43,9 +43,9 @@ both codes' setups (this code migrates its copies first): half the warm-ups, on 
 machine the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
 ``--crowd`` adds, per code, one daemon measured while two crowders
 (``bench.scaleout_crowd``, each confined like a daemon) parse feeds flat out: the CPU a
-daemon loses to a machine as crowded as three daemons make it, with nothing of theirs to
-learn, and the efficiency of 2 and 3 daemons against it (decision 0092: on two cores that
-contention is as large as the gap to 0.9).
+daemon loses beside them, with nothing of theirs to learn, and the efficiency of 2 and
+3 daemons against one daemon beside two crowders, a noisy stand-in for the machine's
+contention (decision 0092: the crowding cost −8 to +30 % over six rounds).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Crowders for ``bench.scaleout --crowd``: processes doing a daemon's kind of work
 (feedparser over the farm's feeds, a reading of each item) flat out, each in a CPU group
-of its own like a daemon's, so one daemon can be measured on a machine as crowded as
-three daemons make it, with no other daemon's articles to learn: the CPU it then spends
-more than alone is the machine's contention, not code (decision 0092).
+of its own like a daemon's, so one daemon can be measured beside two crowders, with no
+other daemon's articles to learn: a noisy stand-in for the machine's contention (decision
+0092: the CPU it spent more than alone ranged −8 to +30 % over six rounds).
 
     python -m bench.scaleout_crowd   # prints "ready" once its work is set up, then works
 """

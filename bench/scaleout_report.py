@@ -158,8 +158,9 @@ def _efficiencies(r: Row, one: Row | None) -> str:
 
 
 def _crowded_efficiency(r: Row, crowded: Row | None) -> str:
-    """Eff. CPU against the crowded one-daemon setup (``--crowd``): the machine's
-    contention taken out; only for more than one daemon."""
+    """Eff. CPU against the crowded one-daemon setup (``--crowd``): against one daemon
+    beside two crowders, a noisy stand-in for the machine's contention (decision 0092);
+    only for more than one daemon."""
     if crowded is None or r.first.daemons == 1:
         return "—"
     read, one_read = (Row([c for c in row.cycles if backends_read(c)]) for row in (r, crowded))
@@ -290,12 +291,12 @@ contention (switches, colder caches) without its code doing more, so where the m
 is near saturation "eff. CPU" measures the machine as well as scaling out
 (docs/decisions/0092-what-learning-others-articles-costs.md). With `--crowd`, one more
 setup of each code is one daemon whose cycles run while two crowders
-(`bench/scaleout_crowd.py`, each confined like a daemon) parse feeds flat out, crowding
-the machine as three daemons crowd each other with no articles of theirs to learn: its
-"eff. CPU" is what that
-contention alone costs one daemon, and "eff. CPU, crowded one" compares each n-daemon row
-with it instead of with the daemon alone, the machine's contention taken out. "baseline"
-rows are commit `{args.baseline or "—"}`, measured in the same run.
+(`bench/scaleout_crowd.py`, each confined like a daemon) parse feeds flat out, with no
+articles of theirs to learn: its "eff. CPU" is what that crowding cost one daemon in this
+run, and "eff. CPU, crowded one" compares each n-daemon row against one daemon beside two
+crowders, a noisy stand-in for the machine's contention (decision 0092: over six rounds
+the crowding cost −8 to +30 %, so this column does not take the contention out).
+"baseline" rows are commit `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};
 {quota}. Load average {args.load[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after it.
