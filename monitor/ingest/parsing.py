@@ -71,19 +71,24 @@ async def parse_document(
     return Parsed(parsed, readings)
 
 
-async def parse_changed(
-    fetched: FetchResult, feed: FeedSettings, pipe: Parsing, hint: bytes, last_hash: str | None
-) -> tuple[str, Parsed | None]:
-    """The fetched body's digest, and :func:`parse_document`'s result unless the body is
-    the very bytes whose digest is ``last_hash`` (None: not parsed again). Both off the
-    event loop (:func:`read_changed`): hashing there cost the loop ~50 µs of CPU a body,
-    and far more wall on a busy machine (hashlib releases the GIL, and the loop has to
-    take it back: decision 0085)."""
+async def parse_hashed(
+    fetched: FetchResult, feed: FeedSettings, pipe: Parsing, hint: bytes, digest: str | None
+) -> tuple[str, Parsed]:
+    """:func:`parse_document` of the fetched body, and the body's digest: ``digest`` when
+    the event loop hashed it already (to compare with a stored one), else hashed in the
+    parse worker beside the parse (:func:`read_hashed`), where hashlib's release of the
+    GIL costs the loop nothing (decision 0085)."""
     body, url = fetched.body, fetched.final_url
     parse = _parse_job(body, fetched.content_type, feed, pipe, hint=hint, url=url)
-    work = functools.partial(read_changed, parse, feed.language, body, last_hash)
-    digest, read = await off_loop(work, pipe.parse_executor)
-    return digest, Parsed(*read) if read is not None else None
+    if digest is not None:
+        read = await off_loop(
+            functools.partial(read_new, parse, feed.language), pipe.parse_executor
+        )
+        return digest, Parsed(*read)
+    hashed, read = await off_loop(
+        functools.partial(read_hashed, parse, feed.language, body), pipe.parse_executor
+    )
+    return hashed, Parsed(*read)
 
 
 def _parse_job(
@@ -122,13 +127,12 @@ def read_new(
     return replace(parsed, articles=articles), tuple(map(reading_of, articles))
 
 
-def read_changed(
-    parse: Callable[[], ParsedNew], feed_language: str, body: bytes, last_hash: str | None
-) -> tuple[str, tuple[ParsedNew, tuple[Reading, ...]] | None]:
+def read_hashed(
+    parse: Callable[[], ParsedNew], feed_language: str, body: bytes
+) -> tuple[str, tuple[ParsedNew, tuple[Reading, ...]]]:
     """In the parse worker: ``body``'s SHA-256 (hex, as the feed's state keeps it), and
-    :func:`read_new` unless that is ``last_hash`` (the bytes parsed last time)."""
-    digest = hashlib.sha256(body).hexdigest()
-    return digest, None if digest == last_hash else read_new(parse, feed_language)
+    :func:`read_new`."""
+    return hashlib.sha256(body).hexdigest(), read_new(parse, feed_language)
 
 
 async def seen_hint(feed: FeedSettings, pipe: Parsing) -> bytes:

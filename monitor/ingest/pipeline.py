@@ -18,6 +18,7 @@ stop the others.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
@@ -53,9 +54,8 @@ from monitor.ingest.full_text import with_pages
 from monitor.ingest.language import reidentified
 from monitor.ingest.late_pages import LatePages
 from monitor.ingest.parsing import (
-    parse_changed,
     parse_document,
-    remember_hint,
+    parse_hashed,
     seen_hint,
     unseen,
     warn_malformed,
@@ -152,11 +152,11 @@ async def poll_feed(feed: FeedSettings, pipe: Pipeline) -> PollOutcome:
         fetched = await _fetch(feed, state, pipe)  # conditional GET, polite, size-capped
         if fetched.not_modified:  # a 304: nothing to parse
             return await _unchanged(feed, state, fetched, pipe)
-        hint = await seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
-        digest, parsed = await parse_changed(fetched, feed, pipe, hint, state.body_hash)
-        if parsed is None:  # the very bytes parsed last time: not parsed again
-            remember_hint(feed, pipe, hint)  # its next poll reads no hint from the store
+        known = _loop_hash(fetched, state)  # None: never parsed, hashed by the parse worker
+        if known is not None and known == state.body_hash:  # the very bytes parsed last time
             return await _unchanged(feed, state, fetched, pipe)
+        hint = await seen_hint(feed, pipe)  # GUIDs stored already: not normalised again
+        digest, parsed = await parse_hashed(fetched, feed, pipe, hint, known)
         articles, readings = await unseen(parsed, fetched, feed, pipe)  # stored ones go
     except (FetchError, ParseError) as err:
         return await _failed(feed, state, pipe, err)
@@ -240,6 +240,13 @@ async def _fetch(feed: FeedSettings, state: FeedState, pipe: Pipeline) -> FetchR
     url = state.fetch_url  # a 301/308 moved the feed: ask the new address
     options = RequestOptions.for_feed(feed)
     return await pipe.fetcher.fetch(url, state, max_body_bytes=pipe.max_body_bytes, options=options)
+
+
+def _loop_hash(fetched: FetchResult, state: FeedState) -> str | None:
+    """The 200's digest, hashed on the loop when the feed has one stored to compare it
+    with (the same bytes then cost no hint read and no trip to the parse pool); a feed
+    never parsed has its body hashed in the parse worker instead (decision 0085)."""
+    return None if state.body_hash is None else hashlib.sha256(fetched.body).hexdigest()
 
 
 def _poll_args(feed: FeedSettings, pipe: Pipeline) -> dict[str, Any]:

@@ -50,17 +50,16 @@ def rss(items: int = 1, *, channel_extra: str = "", dates: list[datetime] | None
 
 
 class CountingExecutor(ThreadPoolExecutor):
-    """A real executor that counts the parses run in it (not the other work the pipeline
-    hands the parse pool, such as embedding headlines, nor a changed-bytes check that
-    found the bytes parsed last time and did not parse)."""
+    """A real executor that counts the parses run in it (``parsed``), not the other work
+    the pipeline hands the parse pool, such as embedding headlines."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=1)
-        self.submitted = 0
+        self.parsed = 0
         self.hints: list[bytes] = []  # the ``seen`` digests each parse was handed
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        parse = getattr(fn, "args", (None,))[0]  # read_new / read_changed(parse, …)
+        parse = getattr(fn, "args", (None,))[0]  # read_new / read_hashed(parse, …)
         if isinstance(parse, functools.partial) and parse.func is parse_new:
             assert isinstance(fn, functools.partial)
             fn = functools.partial(fn.func, self._counted(parse), *fn.args[1:], **fn.keywords)
@@ -68,7 +67,7 @@ class CountingExecutor(ThreadPoolExecutor):
 
     def _counted(self, parse: functools.partial[Any]) -> Callable[[], Any]:
         def counted() -> Any:
-            self.submitted += 1
+            self.parsed += 1
             self.hints.append(parse.keywords["seen"])
             return parse()
 

@@ -4,12 +4,14 @@ same bytes, entries the store has, the parse hint)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
 from structlog.testing import capture_logs
 
 from monitor.feeds.parse_new import guid_digests
+from monitor.feeds.parse_pool import ParsePool
 from tests.support.polling import NOW, Harness, rss
 
 
@@ -116,7 +118,7 @@ class TestSkippedWork:
         first = await harness.poll(feed)
         second = await harness.poll(feed, at=timedelta(minutes=5))
         assert (first.status, second.status) == ("ok", "not_modified")
-        assert harness.executor.submitted == 1
+        assert harness.executor.parsed == 1
         assert harness.server.requests_to("/f")[1].headers["if-none-match"] == '"v1"'
 
     async def test_the_same_bytes_again_are_not_parsed(self, harness: Harness) -> None:
@@ -125,19 +127,46 @@ class TestSkippedWork:
         await harness.poll(feed)
         second = await harness.poll(feed, at=timedelta(minutes=5))
         assert second.status == "unchanged"
-        assert harness.executor.submitted == 1
+        assert harness.executor.parsed == 1
         assert (await harness.state(feed)).last_success == NOW + timedelta(minutes=5)
 
-    async def test_the_same_bytes_after_a_restart_keep_the_stored_hint(
-        self, harness: Harness
+    async def test_the_same_bytes_after_a_restart_read_no_hint(
+        self, harness: Harness, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """The stored body hash tells the same bytes on the loop: neither the store's hint
+        nor the parse pool is asked for them."""
         harness.server.add_feed("/f", rss(2))  # no validators: always 200
         feed = harness.feed("/f")
         await harness.poll(feed)
         harness.pipe.seen_hints.clear()  # as after a restart: nothing remembered
+        reads: list[str] = []
+        latest_guids = harness.store.latest_guids
+
+        async def counted(feed_url: str, limit: int) -> list[str]:
+            reads.append(feed_url)
+            return await latest_guids(feed_url, limit)
+
+        monkeypatch.setattr(harness.store, "latest_guids", counted)
         second = await harness.poll(feed, at=timedelta(minutes=5))
-        assert (second.status, harness.executor.submitted) == ("unchanged", 1)
-        assert harness.pipe.seen_hints[feed.url] == guid_digests(["e-0", "e-1"])
+        assert (second.status, harness.executor.parsed, reads) == ("unchanged", 1, [])
+
+    async def test_the_same_bytes_twice_through_a_process_pool(self, harness: Harness) -> None:
+        """``parse_workers = 1``: the body and the parse job are pickled to a worker
+        process, which hashes the body beside the parse; the same bytes again are told by
+        that stored hash and not parsed."""
+        pool = ParsePool(1)
+        harness.pipe.parse_executor = pool
+        try:
+            harness.server.add_feed("/f", rss(2))  # no validators: always 200
+            feed = harness.feed("/f")
+            first = await harness.poll(feed)
+            stored = (await harness.state(feed)).body_hash
+            second = await harness.poll(feed, at=timedelta(minutes=5))
+        finally:
+            pool.shutdown()
+        assert [item.article.guid for item in first.ingested] == ["e-0", "e-1"]
+        assert stored == hashlib.sha256(rss(2)).hexdigest()
+        assert second.status == "unchanged"
 
     async def test_changed_bytes_are_parsed_and_only_new_entries_ingested(
         self, harness: Harness
@@ -147,7 +176,7 @@ class TestSkippedWork:
         await harness.poll(feed)
         harness.server.add_feed("/f", rss(3))
         outcome = await harness.poll(feed, at=timedelta(minutes=5))
-        assert (outcome.status, harness.executor.submitted) == ("ok", 2)
+        assert (outcome.status, harness.executor.parsed) == ("ok", 2)
         assert [item.article.guid for item in outcome.ingested] == ["e-1", "e-2"]
 
     async def test_the_store_confirmed_guids_are_the_next_parse_hint(
@@ -163,7 +192,7 @@ class TestSkippedWork:
         harness.server.add_feed("/f", rss(4))
         outcome = await harness.poll(feed, at=timedelta(minutes=10))
         assert [item.article.guid for item in outcome.ingested] == ["e-3"]
-        assert harness.executor.submitted == 3  # the hint was right: no second parse
+        assert harness.executor.parsed == 3  # the hint was right: no second parse
 
     async def test_a_first_poll_since_start_takes_its_hint_from_the_store(
         self, harness: Harness
@@ -176,7 +205,7 @@ class TestSkippedWork:
         outcome = await harness.poll(feed, at=timedelta(minutes=5))
         assert harness.executor.hints == [b"", guid_digests(["e-0", "e-1"])]
         assert [item.article.guid for item in outcome.ingested] == ["e-2"]
-        assert harness.executor.submitted == 2  # the stored hint was right: no second parse
+        assert harness.executor.parsed == 2  # the stored hint was right: no second parse
 
     async def test_a_feed_polled_after_a_reload_removed_it_leaves_no_hint(
         self, harness: Harness
@@ -203,4 +232,4 @@ class TestSkippedWork:
         harness.pipe.seen_hints[feed.url] = guid_digests(["e-0", "e-1"])  # e.g. a crash
         outcome = await harness.poll(feed)
         assert [item.article.guid for item in outcome.ingested] == ["e-0", "e-1"]
-        assert harness.executor.submitted == 2  # parsed again without the hint
+        assert harness.executor.parsed == 2  # parsed again without the hint
