@@ -45,8 +45,8 @@ from monitor.surges import (
 
 log = structlog.get_logger("monitor.ingest.surges")
 
-# A global: an enum member read from its class costs a descriptor call (~0.1 µs on Python
-# 3.11), and a poll let go alone is one article.
+# Verdict.SEEN as a global, for the reason given at monitor.surges.model's kind constants
+# (a poll let go alone is one article).
 _SEEN = Verdict.SEEN
 
 # One count's polls' surges, each poll's own (in the order handed in), once recorded;

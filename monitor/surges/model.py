@@ -20,6 +20,11 @@ class SurgeKind(StrEnum):
     NAME = "name"
 
 
+# The kinds as module globals for the counting paths: an enum member read from its class
+# costs a descriptor call (~0.1 µs on Python 3.11), a global a few nanoseconds.
+STORY, RULE, NAME = SurgeKind.STORY, SurgeKind.RULE, SurgeKind.NAME
+
+
 @dataclass(slots=True)
 class Sighting:
     """What the detector learns from one stored article (not frozen: one is built per
