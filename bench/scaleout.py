@@ -41,11 +41,12 @@ code's: each code warms a template of its own, never analysed by hand, as on a s
 without autovacuum. ``--shared-schema`` warms one template (by the baseline's code) for
 both codes' setups (this code migrates its copies first): half the warm-ups, on a loaded
 machine the longest part of a run; ``--postgres-only`` leaves the SQLite row out.
-``--crowd`` adds, per code, one daemon measured while two crowders
-(``bench.scaleout_crowd``, each confined like a daemon) parse feeds flat out: the CPU a
-daemon loses beside them, with nothing of theirs to learn, and the efficiency of 2 and
-3 daemons against one daemon beside two crowders, a noisy stand-in for the machine's
-contention (decision 0092: the crowding cost −8 to +30 % over six rounds).
+``--crowd`` (only with ``--cpu-per-daemon``) adds, per code, one daemon measured while
+two crowders (``bench.scaleout_crowd``, each confined like a daemon) parse feeds flat
+out: the CPU a daemon loses beside them, with nothing of theirs to learn, and the
+efficiency of 2 and 3 daemons against one daemon beside two crowders, a noisy stand-in
+for the machine's contention (decision 0092: the crowding cost −8 to +30 % over six
+rounds).
 """
 
 from __future__ import annotations
@@ -209,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--crowd",
         action="store_true",
-        help="also one daemon crowded by two daemon-like processes: the machine's contention",
+        help="also one daemon beside two daemon-like crowders, each in a group like a daemon's "
+        "(needs --cpu-per-daemon): a noisy stand-in for the machine's contention",
     )
     parser.add_argument(
         "--shared-schema",
@@ -231,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
     args = parser.parse_args(argv)
+    if args.crowd and not args.cpu_per_daemon:  # two unconfined crowders take both cores
+        parser.error("--crowd needs --cpu-per-daemon: the crowders are confined like daemons")
     url = postgres_url()
     if not url:
         print("bench.scaleout: set WIREWATCH_BENCH_POSTGRES_URL (or the test URL); skipped")

@@ -70,8 +70,8 @@ class Setup:
 
     def popen(self, command: list[str], log: IO[bytes], group: CpuGroup | None) -> Any:
         env = {**os.environ, "PYTHONPATH": str(self.tree)}
-        if group:  # the shell joins the group, then becomes the daemon: all it forks stays in
-            command = ["sh", "-c", f'echo $$ > "{group.procs}" && exec "$@"', "sh", *command]
+        if group:
+            command = group.command(command)
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=self.tree,
                                 env=env)  # fmt: skip
 

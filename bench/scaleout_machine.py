@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cpu_quota import CpuGroup
+from bench.cpu_quota import CpuGroup, Throttling
 
 PRESSURE = Path("/proc/pressure/cpu")
 
@@ -31,18 +31,18 @@ class Reading:
     at: float
     busy: float
     waited: float | None
-    throttling: tuple[tuple[int, int, float], ...]
+    throttling: tuple[Throttling, ...]
 
 
 @dataclass(frozen=True)
 class Contention:
     """Between two readings: seconds, the machine's busy CPU seconds, seconds some task
-    waited for a core, and per CPU group its periods, throttled periods, throttled seconds."""
+    waited for a core, and per CPU group its throttling."""
 
     span: float
     busy: float
     waited: float | None
-    throttling: tuple[tuple[int, int, float], ...]
+    throttling: tuple[Throttling, ...]
 
     def busy_share(self) -> float:
         """How much of all the machine's cores was busy over the span (1.0: saturated)."""
@@ -50,8 +50,8 @@ class Contention:
 
     def throttled_share(self) -> float | None:
         """Of all the groups' periods, the share in which a group was throttled."""
-        periods = sum(group[0] for group in self.throttling)
-        return sum(group[1] for group in self.throttling) / periods if periods else None
+        periods = sum(group.periods for group in self.throttling)
+        return sum(group.throttled for group in self.throttling) / periods if periods else None
 
 
 def machine_cpu() -> float:
@@ -72,16 +72,16 @@ def cpu_waited() -> float | None:
 
 
 def read(groups: Sequence[CpuGroup | None]) -> Reading:
-    throttling = tuple(group.throttling() if group else (0, 0, 0.0) for group in groups)
+    """The machine's counters now: its busy CPU, the CPU wait so far, and each of
+    ``groups``' throttling (zeros for None: an unconfined daemon, never throttled)."""
+    throttling = tuple(group.throttling() if group else Throttling() for group in groups)
     return Reading(time.monotonic(), machine_cpu(), cpu_waited(), throttling)
 
 
 def between(before: Reading, after: Reading) -> Contention:
+    """What changed from ``before`` to ``after`` (the wait unknown if either lacks it)."""
     waited = None
     if before.waited is not None and after.waited is not None:
         waited = after.waited - before.waited
-    throttling = tuple(
-        (b[0] - a[0], b[1] - a[1], b[2] - a[2])
-        for a, b in zip(before.throttling, after.throttling, strict=True)
-    )
+    throttling = tuple(b.since(a) for a, b in zip(before.throttling, after.throttling, strict=True))
     return Contention(after.at - before.at, after.busy - before.busy, waited, throttling)

@@ -37,6 +37,8 @@ class Cycle:
     throttled: float | None = None  # share of the daemons' quota periods they were throttled in
     throttled_time: list[float] | None = None  # each daemon's seconds waiting throttled
     crowders: int = 0  # crowd processes (``bench.scaleout_crowd``) running over the cycle
+    crowders_busy: float | None = None  # share of the crowders' quota they spent over it
+    crowders_throttled: float | None = None  # share of their quota periods they were throttled
 
 
 @dataclass
@@ -86,6 +88,12 @@ class Row:
 
     def throttled(self) -> list[float]:
         return [c.throttled for c in self.cycles if c.throttled is not None]
+
+    def crowders_busy(self) -> list[float]:
+        return [c.crowders_busy for c in self.cycles if c.crowders_busy is not None]
+
+    def crowders_throttled(self) -> list[float]:
+        return [c.crowders_throttled for c in self.cycles if c.crowders_throttled is not None]
 
     def by_round(self) -> dict[int, Cycle]:
         return {c.round: c for c in self.cycles}
@@ -188,27 +196,34 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row], crowded: dict[st
         f"{'—' if c.connections is None else c.connections} | "
         f"{'—' if r.retried() is None else r.retried()} | "
         f"{_ranged(r.others(), ' s') if r.others() else '—'} | {_contention(r)} | "
-        f"{_crowded_efficiency(r, crowded.get(c.code))} |"
+        f"{_crowded_efficiency(r, crowded.get(c.code))} | {_crowders(r)} |"
     )
 
 
 def _contention(r: Row) -> str:
     """Machine busy and throttled as percentages, CPU wait in seconds (— when not read)."""
-    busy, throttled = ([100 * v for v in values] for values in (r.machine_busy(), r.throttled()))
     return (
-        f"{_ranged(busy, ' %') if busy else '—'} | "
-        f"{_ranged(r.cpu_wait(), ' s') if r.cpu_wait() else '—'} | "
-        f"{_ranged(throttled, ' %') if throttled else '—'}"
+        f"{_percent(r.machine_busy())} | "
+        f"{_ranged(r.cpu_wait(), ' s') if r.cpu_wait() else '—'} | {_percent(r.throttled())}"
     )
+
+
+def _crowders(r: Row) -> str:
+    """The crowders' busy and throttled shares as percentages (— without crowders)."""
+    return f"{_percent(r.crowders_busy())} | {_percent(r.crowders_throttled())}"
+
+
+def _percent(shares: list[float]) -> str:
+    return _ranged([100 * share for share in shares], " %") if shares else "—"
 
 
 _HEADER = (
     "| store | code | n | cycles | wall | feeds/s (min–max) | CPU per daemon | daemons' CPU "
     "| × one | with start-up | PG backends | CPU/1k feeds | eff. feeds/s | eff. CPU "
     "| tail idle | conn | writes retried | others' CPU | machine busy | CPU wait | throttled "
-    "| eff. CPU, crowded one |\n"
+    "| eff. CPU, crowded one | crowders busy | crowders throttled |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -296,6 +311,9 @@ articles of theirs to learn: its "eff. CPU" is what that crowding cost one daemo
 run, and "eff. CPU, crowded one" compares each n-daemon row against one daemon beside two
 crowders, a noisy stand-in for the machine's contention (decision 0092: over six rounds
 the crowding cost −8 to +30 %, so this column does not take the contention out).
+"Crowders busy" is the share of the crowders' quota they spent over that row's cycles
+(their CPU from /proc), "crowders throttled" the share of their quota periods in which
+they spent it before the period ended (their groups' `cpu.stat`): how hard they crowded.
 "baseline" rows are commit `{args.baseline or "—"}`, measured in the same run.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};

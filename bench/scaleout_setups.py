@@ -33,7 +33,7 @@ from bench.scaleout_crowd import crowding
 from bench.scaleout_daemons import Daemon, Setup
 from bench.scaleout_databases import Databases, connect, crowded, databases
 from bench.scaleout_farm import set_cycle, wait_for_cycle
-from bench.scaleout_machine import Contention
+from bench.scaleout_machine import Contention, between
 from bench.scaleout_report import Cycle
 
 T = TypeVar("T")
@@ -174,8 +174,10 @@ def _measure(farm: Farm, made: Databases, run: Running, round_number: int) -> Cy
     due = partial(_due_cycle, farm, run)
     connections = partial(postgres_connections, run.url)
     logged = run.setup.logs is not None
-    with crowding(run.crowders, run.setup.cpus):
+    with crowding(run.crowders, run.setup.cpus) as crowd:
+        crowd_before = crowd.read()
         measured = daemons_run.measure(run.daemons, due, connections, logged)
+        crowd_used = between(crowd_before, crowd.read())
     daemons_run.pause(run.daemons)
     wall = measured.stats["last"] - measured.stats["first"]
     others = measured.machine - sum(measured.cycle_cpu) - (measured.database_cpu or 0.0)
@@ -183,6 +185,8 @@ def _measure(farm: Farm, made: Databases, run: Running, round_number: int) -> Cy
                   measured.database_cpu, run.setup.code, measured.life_cpu,
                   measured.tail_idle, measured.retried, round_number, others)  # fmt: skip
     cycle.crowders = run.crowders
+    if run.crowders and run.setup.cpus:
+        with_crowd(cycle, crowd_used, run.setup.cpus)
     return with_contention(cycle, measured.contention)
 
 
@@ -193,7 +197,16 @@ def with_contention(cycle: Cycle, contention: Contention | None) -> Cycle:
     cycle.machine_busy = contention.busy_share()
     cycle.cpu_wait = contention.waited
     cycle.throttled = contention.throttled_share()
-    cycle.throttled_time = [group[2] for group in contention.throttling]
+    cycle.throttled_time = [group.seconds for group in contention.throttling]
+    return cycle
+
+
+def with_crowd(cycle: Cycle, used: Contention, cpus: float) -> Cycle:
+    """The cycle with how busy its crowders were over it (``used``: their CPU and their
+    groups' throttling, ``bench.scaleout_crowd``): the share of their quota (``cpus``
+    each) they spent, and of their quota periods in which they were throttled."""
+    cycle.crowders_busy = used.busy / (used.span * cpus * cycle.crowders)
+    cycle.crowders_throttled = used.throttled_share()
     return cycle
 
 
