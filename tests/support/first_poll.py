@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,20 +44,41 @@ async def run_until_first_poll(
 ) -> tuple[asyncio.Event, asyncio.Task[None]]:
     """``daemon.run_forever`` started, returned once its first poll has finished
     (``before_poll`` runs as that poll starts): the stop event to end it and the task
-    running it."""
-    polled = asyncio.Event()
+    running it. A first poll that raises, or a ``run_forever`` that ends before it (its
+    start raised), fails at once, not after the cold-start guard."""
+    polled, raised = asyncio.Event(), list[Exception]()
     poll = daemon.poll
 
     async def first_poll(feed: FeedSettings) -> PollOutcome:
-        if before_poll is not None:
-            await before_poll()
-        outcome = await poll(feed)
-        polled.set()
-        return outcome
+        try:
+            if before_poll is not None:
+                await before_poll()
+            return await poll(feed)
+        except Exception as err:
+            raised.append(err)
+            raise
+        finally:
+            polled.set()
 
     daemon.poll = first_poll  # type: ignore[method-assign]
     stop = asyncio.Event()
     running = asyncio.create_task(daemon.run_forever(stop))
-    # Across the warm-up and the parse workers' start: a fork server loading the models.
-    await asyncio.wait_for(polled.wait(), COLD_START_GUARD)
+    await _polled_or_ended(polled, running)
+    if raised:
+        raise AssertionError("the first poll raised") from raised[0]
     return stop, running
+
+
+async def _polled_or_ended(polled: asyncio.Event, running: asyncio.Task[None]) -> None:
+    """Until ``polled`` is set; ``running``'s error (or an AssertionError) if it ends first,
+    a TimeoutError after ``COLD_START_GUARD``."""
+    waiting = asyncio.ensure_future(polled.wait())
+    # Across the warm-up and the parse workers' start: a fork server loading the models.
+    await asyncio.wait((waiting, running), timeout=COLD_START_GUARD, return_when=FIRST_COMPLETED)
+    waiting.cancel()
+    if polled.is_set():
+        return
+    if running.done():
+        running.result()  # its error, if it raised
+        raise AssertionError("run_forever returned before its first poll")
+    raise TimeoutError(f"no first poll within {COLD_START_GUARD:.0f} s")
