@@ -24,9 +24,11 @@ What the pooled cycle decides is not comparable from run to run: its polls run
 concurrently, feeds are ingested in the order their parses end, and the farm's headlines
 (seven words of 300) chain into stories of hundreds of articles whose make-up depends on
 that order (five cycles of one tree gave four groupings). ``--decisions`` runs the same
-cycle with one fetch at a time (no spacing), so the feeds are ingested in one order, and
-prints a digest of what it decided (the new articles' stories by their titles, and the
-alerts) to compare between two checkouts; it measures nothing and writes no section.
+cycle with one fetch at a time (no spacing), so the feeds are ingested in one order, with
+one more watch rule that farm headlines match (the example rules match none), and prints
+a digest of what it decided (every story a new article is in, by all its articles'
+titles, seeded ones marked, and the alerts) to compare between two checkouts; it
+measures nothing and writes no section.
 """
 
 from __future__ import annotations
@@ -147,36 +149,69 @@ async def seed_store(db_path: Path, urls: list[str], now: datetime) -> int:
     return len(articles)
 
 
+# A watch rule the farm's headlines match (the example rules match none of them): ~7 %
+# of its headlines carry one of these words, so the cycle raises alerts and updates.
+FARM_RULE = """
+[keywords.farm_words]
+terms = ["senvar", "dolpim", "quores"]
+
+[[rules]]
+name = "farm-watch"
+description = "Farm headlines with one of three of its words"
+severity = "medium"
+any_of = ["farm_words"]
+notifiers = ["console"]
+"""
+
+
+def write_rules(directory: Path) -> Path:
+    """The example config's watch rules and :data:`FARM_RULE` (``--decisions``)."""
+    path = directory / "rules.toml"
+    path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8") + FARM_RULE, encoding="utf-8")
+    return path
+
+
 def decisions(db_path: Path, since: datetime) -> dict[str, Any]:
-    """What a cycle decided about the articles fetched after ``since``: its stories as
-    sets of titles (article and story IDs name the farm's address, which changes from
-    run to run) and its alerts by story, rule and event; their digest, and counts."""
+    """What a cycle decided about the articles fetched after ``since``: every story one of
+    them is in, as all its articles' titles (each marked seeded, fetched by ``since``, or
+    new: a new article that joined a seeded story, another seeded story or none differ),
+    and every alert by its article's title, the story that article is in now (so an alert
+    on a story merged away names the survivor), rule and event. Titles, not IDs: the IDs
+    name the farm's address, new in every run. Their digest, and counts."""
     db = sqlite3.connect(db_path)
     try:
-        rows = db.execute(
-            "SELECT story_id, title FROM articles WHERE fetched_at > ?", (since.isoformat(),)
-        ).fetchall()
-        alerted = db.execute("SELECT story_id, rule, event FROM alerts").fetchall()
+        rows = db.execute("SELECT article_id, story_id, title, fetched_at FROM articles").fetchall()
+        alerted = db.execute("SELECT article_id, rule, event FROM alerts").fetchall()
     finally:
         db.close()
-    stories: dict[str, list[str]] = {}
-    for story_id, title in rows:
-        stories.setdefault(story_id, []).append(title)
-    named = {story_id: sorted(titles) for story_id, titles in stories.items()}
-    grouping = sorted(named.values())
-    alerts = sorted((named.get(story_id, []), rule, event) for story_id, rule, event in alerted)
+    members: dict[str, list[tuple[str, bool]]] = {}
+    touched, placed, cutoff = set(), {}, since.isoformat()
+    for article_id, story_id, title, fetched_at in rows:
+        seeded = fetched_at <= cutoff
+        members.setdefault(story_id, []).append((title, seeded))
+        placed[article_id] = (title, story_id)
+        if not seeded:
+            touched.add(story_id)
+    named = {story_id: sorted(titles) for story_id, titles in members.items()}
+    grouping = sorted(named[story_id] for story_id in touched)
+    alerts = sorted(
+        (placed[article][0], named[placed[article][1]], rule, event)
+        for article, rule, event in alerted
+    )
     text = json.dumps([grouping, alerts], ensure_ascii=False)
     return {
-        "articles": len(rows),
+        "articles": sum(not seeded for titles in grouping for _, seeded in titles),
         "stories": len(grouping),
         "joined": sum(1 for titles in grouping if len(titles) > 1),
+        "with_seeded": sum(1 for titles in grouping if any(seeded for _, seeded in titles)),
         "alerts": len(alerts),
         "digest": hashlib.sha256(text.encode()).hexdigest()[:16],
     }
 
 
 def decisions_run(args: argparse.Namespace) -> dict[str, Any]:
-    """The pooled cycle with one fetch at a time; what it decided (:func:`decisions`)."""
+    """The pooled cycle with one fetch at a time, with :data:`FARM_RULE` among the watch
+    rules; what it decided (:func:`decisions`)."""
     farm, urls = start_farm(args.feeds, args.hosts)
     try:
         with tempfile.TemporaryDirectory(prefix="ww-poll-") as folder:
@@ -186,7 +221,7 @@ def decisions_run(args: argparse.Namespace) -> dict[str, Any]:
             now = datetime.now(UTC)
             asyncio.run(seed_store(db, urls, now))
             set_cycle(urls[0], 1)
-            client_run(config, farm.pid or 0)
+            client_run(config, farm.pid or 0, write_rules(Path(folder)))
             return decisions(db, now - timedelta(days=1))  # the seeded ones are older
     finally:
         farm.terminate()
@@ -240,10 +275,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def client_run(config_path: Path, farm_pid: int) -> dict[str, Any]:
+def client_run(config_path: Path, farm_pid: int, rules: Path = EXAMPLE_CONFIG) -> dict[str, Any]:
     """The measured cycle, in a fresh interpreter: its RSS is the daemon's alone. The
-    farm's CPU over the same time is recorded: it shares the cores."""
-    command = [sys.executable, "-m", "bench.poll_client", str(config_path), str(EXAMPLE_CONFIG)]
+    farm's CPU over the same time is recorded: it shares the cores. Watch rules from
+    ``rules``."""
+    command = [sys.executable, "-m", "bench.poll_client", str(config_path), str(rules)]
     farm_before = cpu_seconds(farm_pid)
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     result = dict(json.loads(done.stdout.strip().splitlines()[-1]))
