@@ -16,6 +16,7 @@ import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
+from typing import Literal
 
 
 @dataclass
@@ -39,6 +40,12 @@ class Cycle:
     crowders: int = 0  # crowd processes (``bench.scaleout_crowd``) running over the cycle
     crowders_busy: float | None = None  # share of the crowders' quota they spent over it
     crowders_throttled: float | None = None  # share of their quota periods they were throttled
+
+
+# The optional per-cycle readings a row reports (each a float field of Cycle, None if not taken).
+Reading = Literal[
+    "others", "machine_busy", "cpu_wait", "throttled", "crowders_busy", "crowders_throttled"
+]
 
 
 @dataclass
@@ -77,23 +84,10 @@ class Row:
         """Daemons' and PostgreSQL backends' CPU seconds, each cycle whose backends were read."""
         return [_total(c) for c in self.cycles if backends_read(c)]
 
-    def others(self) -> list[float]:
-        return [c.others for c in self.cycles if c.others is not None]
-
-    def machine_busy(self) -> list[float]:
-        return [c.machine_busy for c in self.cycles if c.machine_busy is not None]
-
-    def cpu_wait(self) -> list[float]:
-        return [c.cpu_wait for c in self.cycles if c.cpu_wait is not None]
-
-    def throttled(self) -> list[float]:
-        return [c.throttled for c in self.cycles if c.throttled is not None]
-
-    def crowders_busy(self) -> list[float]:
-        return [c.crowders_busy for c in self.cycles if c.crowders_busy is not None]
-
-    def crowders_throttled(self) -> list[float]:
-        return [c.crowders_throttled for c in self.cycles if c.crowders_throttled is not None]
+    def read(self, reading: Reading) -> list[float]:
+        """The cycles' ``reading`` (a :class:`Cycle` field), from those that took it."""
+        values = (getattr(c, reading) for c in self.cycles)
+        return [float(v) for v in values if v is not None]
 
     def by_round(self) -> dict[int, Cycle]:
         return {c.round: c for c in self.cycles}
@@ -195,7 +189,7 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row], crowded: dict[st
         f"{'—' if tail is None else _seconds(tail)} | "
         f"{'—' if c.connections is None else c.connections} | "
         f"{'—' if r.retried() is None else r.retried()} | "
-        f"{_ranged(r.others(), ' s') if r.others() else '—'} | {_contention(r)} | "
+        f"{_ranged(r.read('others'), ' s') if r.read('others') else '—'} | {_contention(r)} | "
         f"{_crowded_efficiency(r, crowded.get(c.code))} | {_crowders(r)} |"
     )
 
@@ -203,14 +197,15 @@ def _row(args: argparse.Namespace, r: Row, one: dict[str, Row], crowded: dict[st
 def _contention(r: Row) -> str:
     """Machine busy and throttled as percentages, CPU wait in seconds (— when not read)."""
     return (
-        f"{_percent(r.machine_busy())} | "
-        f"{_ranged(r.cpu_wait(), ' s') if r.cpu_wait() else '—'} | {_percent(r.throttled())}"
+        f"{_percent(r.read('machine_busy'))} | "
+        f"{_ranged(r.read('cpu_wait'), ' s') if r.read('cpu_wait') else '—'} | "
+        f"{_percent(r.read('throttled'))}"
     )
 
 
 def _crowders(r: Row) -> str:
     """The crowders' busy and throttled shares as percentages (— without crowders)."""
-    return f"{_percent(r.crowders_busy())} | {_percent(r.crowders_throttled())}"
+    return f"{_percent(r.read('crowders_busy'))} | {_percent(r.read('crowders_throttled'))}"
 
 
 def _percent(shares: list[float]) -> str:
