@@ -12,9 +12,9 @@ import pytest
 
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
-from monitor.web import start_listener
 from notifiers import Alert
 from tests.support.feedserver import FeedServer
+from tests.support.pushing import pushing
 from tests.support.receiver import HttpReceiver
 
 AGENT = "desk-monitor/3.1 (+mailto:desk@example.org)"
@@ -97,13 +97,8 @@ async def test_a_websub_subscription_request_carries_the_daemons_user_agent(
 ) -> None:
     with FeedServer() as hub:
         hub.add_status("/hub", 202)
-        assert await start_listener(daemon.listener, daemon.config.settings.listener)
-        feeds = daemon.config.feeds
-        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
-        assert daemon.polling.websub is not None
-        try:
-            await daemon.polling.websub.subscribe(feeds[0], hub.url("/hub"), feeds[0].url)
-        finally:
-            await daemon.polling.stop_push()
+        feed = daemon.config.feeds[0]
+        async with pushing(daemon) as websub:
+            await websub.subscribe(feed, hub.url("/hub"), feed.url)
         (request,) = hub.requests_to("/hub")
     assert request.headers["user-agent"] == AGENT

@@ -11,10 +11,10 @@ import pytest
 from monitor.config.settings import load_config
 from monitor.daemon.daemon import Daemon
 from monitor.surges import SurgeDetector
-from monitor.web.health import start_listener
 from tests.support.feedserver import FeedServer
 from tests.support.metrics_scrape import parse
 from tests.support.processes import HANG_GUARD
+from tests.support.pushing import pushing
 from tests.support.websub_hub import PUSHED, TOPIC, Hub
 
 
@@ -28,19 +28,14 @@ async def test_daemon_serves_callbacks_when_websub_is_on(tmp_path: Path) -> None
         encoding="utf-8",
     )
     daemon = await Daemon.build(load_config(path))
-    assert daemon.polling is not None and daemon.pipeline is not None
     try:
-        assert await start_listener(daemon.listener, daemon.config.settings.listener)
-        feeds = daemon.config.feeds
-        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
-        assert daemon.polling.websub is not None
-        async with httpx.AsyncClient() as http:
+        async with pushing(daemon) as websub, httpx.AsyncClient() as http:
             answer = await http.get(daemon.listener.url + "/websub/unknown")
-        assert answer.status_code == 404
-        assert daemon.pipeline.on_hub == daemon.polling.websub.discovered
-        assert daemon.polling.websub.public_url == daemon.listener.url
+            assert answer.status_code == 404
+            assert daemon.pipeline is not None
+            assert daemon.pipeline.on_hub == websub.discovered
+            assert websub.public_url == daemon.listener.url
     finally:
-        await daemon.polling.stop_push()
         await daemon.close()
 
 
@@ -61,19 +56,14 @@ async def test_a_daemons_push_whose_surge_count_raises_counts_as_an_error_poll(
     daemon = await Daemon.build(load_config(path))
     monkeypatch.setattr(SurgeDetector, "count", _failing_count)
     try:
-        assert await start_listener(daemon.listener, daemon.config.settings.listener)
-        feeds = daemon.config.feeds
-        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
-        assert daemon.polling.websub is not None
-        async with httpx.AsyncClient(timeout=HANG_GUARD) as http:
+        async with pushing(daemon) as websub, httpx.AsyncClient(timeout=HANG_GUARD) as http:
             hub = Hub(hub_server, http)
-            await daemon.polling.websub.subscribe(feeds[0], hub.url, TOPIC)
+            await websub.subscribe(daemon.config.feeds[0], hub.url, TOPIC)
             form = hub.requests()[-1]
             assert (await hub.verify(form)).status_code == 200
             assert (await hub.publish(form, PUSHED)).status_code == 202
-        scraped = parse(daemon.metrics.render().decode())
+            scraped = parse(daemon.metrics.render().decode())
     finally:
-        await daemon.polling.stop_push()
         await daemon.close()
     assert scraped.value("wirewatch_polls_total", outcome="error") == 1
     assert scraped.value("wirewatch_alerts_created_total", event="new") == 1

@@ -24,6 +24,7 @@ from monitor.web.health import (
     start_listener,
 )
 from monitor.web.metrics import Metrics
+from tests.support.pushing import pushing
 
 TOKEN = "health-token-0123"
 
@@ -219,16 +220,11 @@ def test_websub_needs_a_public_url_or_asking(tmp_path: Path, listener: str, webs
 async def test_websub_callbacks_stay_public_when_a_token_is_set(tmp_path: Path) -> None:
     path = _write_config(tmp_path, f'token = "{TOKEN}"\nwebsub = true\n')
     daemon = await Daemon.build(load_config(path))
-    assert daemon.polling is not None and daemon.pipeline is not None
     try:
-        assert await start_listener(daemon.listener, daemon.config.settings.listener)
-        feeds = daemon.config.feeds
-        await daemon.polling.start_push(daemon.store, daemon.pipeline, feeds, daemon.listener)
-        async with httpx.AsyncClient(base_url=daemon.listener.url) as http:
+        async with pushing(daemon), httpx.AsyncClient(base_url=daemon.listener.url) as http:
             callback = await http.get("/websub/unknown", params={"hub.mode": "subscribe"})
             scrape = await http.get("/metrics")
         assert callback.status_code == 404  # the WebSub handler answered, not the token check
         assert scrape.status_code == 401
     finally:
-        await daemon.polling.stop_push()
         await daemon.close()
